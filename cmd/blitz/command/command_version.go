@@ -1,0 +1,24 @@
+package command
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// Version is the blitz release this binary was built from.
+const Version = "0.1.0-dev"
+
+func init() {
+	register(func(env *Env) *cobra.Command {
+		return &cobra.Command{
+			Use:   "version",
+			Short: "Print the blitz version",
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				_, err := fmt.Fprintf(env.Stdout, "blitz %s\n", Version)
+				return err
+			},
+		}
+	})
+}

@@ -1,0 +1,97 @@
+// Package command holds the blitz CLI: one file per subcommand
+// (command_<verb>.go), each registering itself with the root in an init
+// function, and each with its own test that runs it with arguments.
+package command
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	ExitOK     = 0 // success
+	ExitFailed = 1 // not found, damaged, or the operation failed
+	ExitUsage  = 2 // bad arguments or flags
+)
+
+// exitError carries a specific exit code out of a command's RunE.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// failf returns an error that makes the command exit with ExitFailed.
+func failf(format string, args ...any) error {
+	return &exitError{code: ExitFailed, err: fmt.Errorf(format, args...)}
+}
+
+// usagef returns an error that makes the command exit with ExitUsage.
+func usagef(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// silentExit makes the command exit with code without printing anything more
+// (the command has already reported what went wrong).
+func silentExit(code int) error { return &exitError{code: code} }
+
+// builders are the subcommand constructors registered by init functions.
+var builders []func(env *Env) *cobra.Command
+
+// register adds a subcommand constructor; call it from an init function.
+func register(b func(env *Env) *cobra.Command) { builders = append(builders, b) }
+
+// Env is what a subcommand reads and writes instead of the process globals,
+// so tests can run commands in-process.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// NewRoot builds the root command with every registered subcommand.
+func NewRoot(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "blitz",
+		Short:         "blitz: an embeddable table storage engine with a crash-safe mode",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{code: ExitUsage, err: err}
+	})
+	for _, b := range builders {
+		root.AddCommand(b(env))
+	}
+	return root
+}
+
+// Main runs the CLI with args and returns the process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	root := NewRoot(env)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitUsage // cobra's own errors (unknown command, bad flag) are usage errors
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+		if ee.err == nil {
+			return code
+		}
+	}
+	fmt.Fprintf(stderr, "blitz: %v\n", err)
+	return code
+}
