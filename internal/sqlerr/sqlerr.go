@@ -1,0 +1,138 @@
+// Package sqlerr is the MySQL-compatible error every layer above the storage
+// files returns to a SQL client: a MySQL error number, its SQLSTATE and a
+// message, so that the shell prints "ERROR 1062 (23000): ..." and the server
+// sends the same triple over the wire.
+package sqlerr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// MySQL error numbers blitz returns. The numbers and SQLSTATEs are MySQL's
+// and part of the wire protocol: never change them.
+const (
+	ErrDupEntry           = 1062 // Duplicate entry '%s' for key '%s'
+	ErrNoSuchTable        = 1146 // Table '%s' doesn't exist
+	ErrTableExists        = 1050 // Table '%s' already exists
+	ErrBadField           = 1054 // Unknown column '%s' in '%s'
+	ErrParse              = 1064 // You have an error in your SQL syntax; ... near '%s' at line %d
+	ErrCrashedTable       = 1194 // Table '%s' is marked as crashed and should be repaired
+	ErrDataTooLong        = 1406 // Data too long for column '%s' at row %d
+	ErrBadNull            = 1048 // Column '%s' cannot be null
+	ErrNoDefault          = 1364 // Field '%s' doesn't have a default value
+	ErrOutOfRange         = 1264 // Out of range value for column '%s' at row %d
+	ErrTruncatedWrong     = 1366 // Incorrect %s value: '%s' for column '%s' at row %d
+	ErrTruncatedValue     = 1292 // Truncated incorrect %s value: '%s'
+	ErrDivByZero          = 1365 // Division by 0
+	ErrNotSupported       = 1235 // This version of MySQL doesn't yet support '%s'
+	ErrDupKeyName         = 1061 // Duplicate key name '%s'
+	ErrCantDropKey        = 1091 // Can't DROP '%s'; check that column/key exists
+	ErrDupFieldName       = 1060 // Duplicate column name '%s'
+	ErrMultiplePriKey     = 1068 // Multiple primary key defined
+	ErrUnknownStorage     = 1286 // Unknown storage engine '%s'
+	ErrWrongValueCount    = 1136 // Column count doesn't match value count at row %d
+	ErrNonUniq            = 1052 // Column '%s' in %s is ambiguous
+	ErrKeyDoesNotExist    = 1176 // Key '%s' doesn't exist in table '%s'
+	ErrLockWaitTimeout    = 1205 // Lock wait timeout exceeded; try restarting transaction
+	ErrAccessDenied       = 1045 // Access denied for user '%s'@'%s' (using password: %s)
+	ErrUnknown            = 1105 // Unknown error
+	ErrWrongArguments     = 1210 // Incorrect arguments to %s
+	ErrInvalidGroupFunc   = 1111 // Invalid use of group function
+	ErrWrongFieldWithGrp  = 1055 // not in GROUP BY
+	ErrTooBigRowSize      = 1118 // Row size too large
+	ErrDiskFull           = 1021 // Disk full (%s); waiting for someone to free some space...
+	ErrCantLock           = 1015 // Can't lock file (errno: %d)
+	ErrSpDoesNotExist     = 1305 // FUNCTION %s does not exist
+	ErrWrongParamCount    = 1582 // Incorrect parameter count in the call to native function '%s'
+	ErrInvalidJSONText    = 3140 // Invalid JSON text
+	ErrTableMustHaveCols  = 1113 // A table must have at least 1 column
+	ErrWrongAutoKey       = 1075 // there can be only one auto column and it must be defined as a key
+	ErrBlobKeyWithoutLen  = 1170 // BLOB/TEXT column '%s' used in key specification without a key length
+	ErrTooLongKey         = 1071 // Specified key was too long; max key length is %d bytes
+	ErrInvalidDefault     = 1067 // Invalid default value for '%s'
+	ErrNoDB               = 1046 // No database selected
+	ErrUnknownSystemVar   = 1193 // Unknown system variable '%s'
+	ErrUnknownTable       = 1051 // Unknown table '%s'
+	ErrSubqueryNo1Row     = 1242 // Subquery returns more than 1 row
+	ErrOperandColumns     = 1241 // Operand should contain %d column(s)
+	ErrQueryInterrupted   = 1317 // Query execution was interrupted
+	ErrTooManyConnections = 1040 // Too many connections
+	ErrNetPacketTooLarge  = 1153 // Got a packet bigger than 'max_allowed_packet' bytes
+)
+
+// states maps error numbers to SQLSTATE; numbers not listed use "HY000".
+var states = map[int]string{
+	ErrDupEntry: "23000", ErrNoSuchTable: "42S02", ErrTableExists: "42S01",
+	ErrBadField: "42S22", ErrParse: "42000", ErrDataTooLong: "22001",
+	ErrBadNull: "23000", ErrOutOfRange: "22003", ErrTruncatedWrong: "HY000",
+	ErrTruncatedValue: "22007", ErrDivByZero: "22012", ErrNotSupported: "42000",
+	ErrDupKeyName: "42000", ErrCantDropKey: "42000", ErrDupFieldName: "42S21",
+	ErrMultiplePriKey: "42000", ErrUnknownStorage: "42000", ErrWrongValueCount: "21S01",
+	ErrNonUniq: "23000", ErrKeyDoesNotExist: "42000", ErrAccessDenied: "28000",
+	ErrInvalidGroupFunc: "HY000", ErrWrongFieldWithGrp: "42000", ErrTooBigRowSize: "42000",
+	ErrSpDoesNotExist: "42000", ErrWrongParamCount: "42000", ErrInvalidJSONText: "22032",
+	ErrTableMustHaveCols: "42000", ErrWrongAutoKey: "42000", ErrBlobKeyWithoutLen: "42000",
+	ErrTooLongKey: "42000", ErrInvalidDefault: "42000", ErrNoDB: "3D000",
+	ErrUnknownSystemVar: "HY000", ErrUnknownTable: "42S02", ErrSubqueryNo1Row: "21000",
+	ErrOperandColumns: "21000", ErrQueryInterrupted: "70100", ErrTooManyConnections: "08004",
+	ErrNetPacketTooLarge: "08S01", ErrNoDefault: "HY000", ErrWrongArguments: "HY000",
+}
+
+// Error is an error with a MySQL error number and SQLSTATE.
+type Error struct {
+	Code    int    // MySQL error number, e.g. 1062
+	State   string // SQLSTATE, e.g. "23000"
+	Message string // the text after "ERROR 1062 (23000): "
+	cause   error  // the underlying error, if any
+}
+
+// Error returns the message in MySQL's shape: "ERROR 1062 (23000): ...".
+func (e *Error) Error() string {
+	return fmt.Sprintf("ERROR %d (%s): %s", e.Code, e.State, e.Message)
+}
+
+// Unwrap returns the underlying error, so errors.Is sees through an Error.
+func (e *Error) Unwrap() error { return e.cause }
+
+// New returns an Error with code, its SQLSTATE, and a formatted message.
+func New(code int, format string, args ...any) *Error {
+	return &Error{Code: code, State: State(code), Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an Error with code whose message is msg and which wraps cause.
+func Wrap(code int, cause error, format string, args ...any) *Error {
+	e := New(code, format, args...)
+	e.cause = cause
+	return e
+}
+
+// State returns the SQLSTATE of a MySQL error number ("HY000" if unknown).
+func State(code int) string {
+	if s, ok := states[code]; ok {
+		return s
+	}
+	return "HY000"
+}
+
+// As returns err as an *Error. An error that is not one becomes
+// ER_UNKNOWN_ERROR (1105) with err's text, so every error can be reported
+// to a client with a number.
+func As(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: ErrUnknown, State: "HY000", Message: err.Error(), cause: err}
+}
+
+// Code returns the MySQL error number of err, or 0 if err is nil.
+func Code(err error) int {
+	if err == nil {
+		return 0
+	}
+	return As(err).Code
+}
