@@ -1,0 +1,179 @@
+package ulog
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+
+func put(table, k, v string) Op {
+	return Op{Kind: OpPut, Table: table, Key: []byte(k), Value: []byte(v)}
+}
+
+// writeLog appends n one-op records, the i-th at t0+i seconds.
+func writeLog(t *testing.T, dir string, n int, segBytes int64) {
+	t.Helper()
+	l, err := Open(dir, Options{SegmentBytes: segBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= n; i++ {
+		seq, err := l.Append([]Op{put("t", fmt.Sprint(i), fmt.Sprint("v", i))}, t0.Add(time.Duration(i)*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq != uint64(i) {
+			t.Fatalf("append %d got seq %d", i, seq)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readAll(t *testing.T, dir string, o ReadOptions) ([]uint64, ReadReport, error) {
+	t.Helper()
+	var seqs []uint64
+	rep, err := Read(dir, o, func(r *Record) error {
+		if len(r.Ops) != 1 || string(r.Ops[0].Key) != fmt.Sprint(r.Seq) {
+			t.Fatalf("record %d has ops %+v", r.Seq, r.Ops)
+		}
+		seqs = append(seqs, r.Seq)
+		return nil
+	})
+	return seqs, rep, err
+}
+
+func TestAppendReadRotate(t *testing.T) {
+	dir := t.TempDir()
+	writeLog(t, dir, 100, 512)
+	seqs, rep, err := readAll(t, dir, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seqs) != 100 || rep.Segments < 5 || rep.LastSeq != 100 || rep.TornTail {
+		t.Fatalf("read %d records over %d segments, report %+v", len(seqs), rep.Segments, rep)
+	}
+	// Reopen and continue: numbering goes on.
+	l, err := Open(dir, Options{SegmentBytes: 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.LastSeq() != 100 {
+		t.Fatalf("LastSeq after reopen = %d", l.LastSeq())
+	}
+	if seq, err := l.Append([]Op{put("t", "101", "x")}, t0.Add(101*time.Second)); err != nil || seq != 101 {
+		t.Fatalf("append after reopen: %d %v", seq, err)
+	}
+	l.Close()
+}
+
+func TestSinceUntilAfterSeq(t *testing.T) {
+	dir := t.TempDir()
+	writeLog(t, dir, 10, 0)
+	seqs, _, err := readAll(t, dir, ReadOptions{Since: t0.Add(3 * time.Second), Until: t0.Add(7 * time.Second)})
+	if err != nil || fmt.Sprint(seqs) != "[3 4 5 6 7]" {
+		t.Fatalf("since/until: %v %v", seqs, err)
+	}
+	seqs, _, err = readAll(t, dir, ReadOptions{AfterSeq: 8})
+	if err != nil || fmt.Sprint(seqs) != "[9 10]" {
+		t.Fatalf("after seq: %v %v", seqs, err)
+	}
+}
+
+func TestTornTailIsCutOnOpen(t *testing.T) {
+	dir := t.TempDir()
+	writeLog(t, dir, 5, 0)
+	path := filepath.Join(dir, segmentName(1))
+	fi, _ := os.Stat(path)
+	if err := os.Truncate(path, fi.Size()-3); err != nil { // tear the last frame
+		t.Fatal(err)
+	}
+	seqs, rep, err := readAll(t, dir, ReadOptions{})
+	if err != nil || len(seqs) != 4 || !rep.TornTail {
+		t.Fatalf("torn tail read: %v %+v %v", seqs, rep, err)
+	}
+	l, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.LastSeq() != 4 {
+		t.Fatalf("LastSeq = %d after cutting the torn frame", l.LastSeq())
+	}
+	if seq, _ := l.Append([]Op{put("t", "5", "again")}, t0.Add(5*time.Second)); seq != 5 {
+		t.Fatalf("seq after torn tail = %d", seq)
+	}
+	l.Close()
+	if seqs, rep, err := readAll(t, dir, ReadOptions{}); err != nil || len(seqs) != 5 || rep.TornTail {
+		t.Fatalf("after re-append: %v %+v %v", seqs, rep, err)
+	}
+}
+
+func TestDamageInTheMiddleStopsOrSkips(t *testing.T) {
+	dir := t.TempDir()
+	writeLog(t, dir, 20, 0)
+	path := filepath.Join(dir, segmentName(1))
+	data, _ := os.ReadFile(path)
+	// Find record 8's frame and flip a payload byte.
+	off := HeaderSize
+	for i := 1; i < 8; i++ {
+		_, n, err := parseFrame(data[off:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		off += n
+	}
+	data[off+FrameHeaderSize+2] ^= 0xff
+	os.WriteFile(path, data, 0o644)
+
+	seqs, rep, err := readAll(t, dir, ReadOptions{})
+	var d *DamageError
+	if !errors.As(err, &d) || d.Offset != int64(off) || d.File != path {
+		t.Fatalf("want damage at %s:%d, got %v", path, off, err)
+	}
+	if len(seqs) != 7 || rep.LastSeq != 7 {
+		t.Fatalf("stopped after %v (report %+v), want records 1..7", seqs, rep)
+	}
+	seqs, rep, err = readAll(t, dir, ReadOptions{SkipDamaged: true})
+	if err != nil || len(seqs) != 19 || len(rep.Damage) != 1 {
+		t.Fatalf("skip damaged: %v %+v %v", seqs, rep, err)
+	}
+	vr, err := Verify(dir, nil)
+	if err != nil || len(vr.Damage) != 1 || vr.Frames != 19 {
+		t.Fatalf("verify: %+v %v", vr, err)
+	}
+}
+
+func TestTimesNeverGoBackwards(t *testing.T) {
+	dir := t.TempDir()
+	l, _ := Open(dir, Options{})
+	l.Append([]Op{put("t", "1", "a")}, t0.Add(time.Hour))
+	l.Append([]Op{put("t", "2", "b")}, t0) // clock stepped back
+	l.Close()
+	var times []int64
+	Read(dir, ReadOptions{}, func(r *Record) error { times = append(times, r.Time); return nil })
+	if len(times) != 2 || times[1] < times[0] {
+		t.Fatalf("times %v", times)
+	}
+}
+
+func FuzzParseFrame(f *testing.F) {
+	b, _ := AppendFrame(nil, &Record{Seq: 1, Time: 5, Ops: []Op{put("t", "k", "v"), {Kind: OpDelete, Table: "t", Key: []byte("x")}}})
+	f.Add(b)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rec, n, err := parseFrame(data)
+		if err != nil {
+			return
+		}
+		again, err := AppendFrame(nil, &rec)
+		if err != nil || string(again) != string(data[:n]) {
+			t.Fatalf("round trip differs")
+		}
+	})
+}
