@@ -1,0 +1,892 @@
+package sqlshim
+
+import (
+	"math"
+	"math/bits"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
+	"github.com/shopspring/decimal"
+)
+
+// divPrecisionIncrement is MySQL's div_precision_increment: the digits a
+// division adds to the scale of its dividend (1/3 = 0.3333).
+const divPrecisionIncrement = 4
+
+// tableInfo is a table definition with its columns indexed by name
+// (case-insensitive, as MySQL column names are).
+type tableInfo struct {
+	name  string // the table's name
+	alias string // the name the statement refers to it by
+	def   *engine.TableDef
+	cols  map[string]int
+}
+
+func newTableInfo(def *engine.TableDef, alias string) *tableInfo {
+	ti := &tableInfo{name: def.Name, alias: alias, def: def, cols: make(map[string]int, len(def.Columns))}
+	if ti.alias == "" {
+		ti.alias = def.Name
+	}
+	for i, c := range def.Columns {
+		ti.cols[strings.ToLower(c.Name)] = i
+	}
+	return ti
+}
+
+// column returns the index of a column, or -1.
+func (ti *tableInfo) column(name string) int {
+	if i, ok := ti.cols[strings.ToLower(name)]; ok {
+		return i
+	}
+	return -1
+}
+
+// evalCtx is what an expression sees while it is evaluated: the current
+// row of the table, the statement's parameters, aggregate results of the
+// current group, and the session for LAST_INSERT_ID() and warnings.
+type evalCtx struct {
+	s       *Session
+	ti      *tableInfo // nil without FROM
+	row     engine.Row
+	params  []any
+	clause  string                            // for "Unknown column 'x' in '<clause>'"
+	aggs    map[*ast.AggregateFuncExpr]any    // results of the current group, nil outside aggregation
+	aliases map[string]any                    // select-list values by alias (ORDER BY, HAVING)
+	values  engine.Row                        // the row an INSERT tried to insert: VALUES(col)
+	strict  bool                              // INSERT/UPDATE: division by zero is an error
+	now     time.Time                         // the statement's NOW()
+	warn    func(code int, format string, args ...any)
+}
+
+func (c *evalCtx) warning(code int, format string, args ...any) {
+	if c.warn != nil {
+		c.warn(code, format, args...)
+	}
+}
+
+// eval evaluates e to a value.
+func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
+	switch x := e.(type) {
+	case *test_driver.ParamMarkerExpr:
+		if x.Order >= len(c.params) {
+			return nil, errf(errParamCount, "Incorrect arguments to EXECUTE")
+		}
+		return c.params[x.Order], nil
+	case *test_driver.ValueExpr:
+		return literal(x), nil
+	case *ast.ParenthesesExpr:
+		return c.eval(x.Expr)
+	case *ast.ColumnNameExpr:
+		return c.column(x.Name)
+	case *ast.BinaryOperationExpr:
+		return c.binary(x)
+	case *ast.UnaryOperationExpr:
+		return c.unary(x)
+	case *ast.IsNullExpr:
+		v, err := c.eval(x.Expr)
+		if err != nil {
+			return nil, err
+		}
+		return boolVal((v == nil) != x.Not), nil
+	case *ast.IsTruthExpr:
+		v, err := c.eval(x.Expr)
+		if err != nil {
+			return nil, err
+		}
+		b, ok := truthy(v)
+		is := ok && (b == (x.True != 0))
+		return boolVal(is != x.Not), nil
+	case *ast.BetweenExpr:
+		return c.between(x)
+	case *ast.PatternInExpr:
+		return c.in(x)
+	case *ast.PatternLikeOrIlikeExpr:
+		return c.like(x)
+	case *ast.PatternRegexpExpr:
+		return c.regexp(x)
+	case *ast.CaseExpr:
+		return c.caseExpr(x)
+	case *ast.FuncCallExpr:
+		return c.call(x)
+	case *ast.FuncCastExpr:
+		return c.cast(x)
+	case *ast.AggregateFuncExpr:
+		if c.aggs == nil {
+			return nil, errf(sqlerr.ErrInvalidGroupFunc, "Invalid use of group function")
+		}
+		return c.aggs[x], nil
+	case *ast.ValuesExpr:
+		if c.values == nil || c.ti == nil {
+			return nil, nil
+		}
+		i := c.ti.column(x.Column.Name.Name.O)
+		if i < 0 {
+			return nil, errUnknownColumn(x.Column.Name.Name.O, "field list")
+		}
+		return c.values[i], nil
+	case *ast.DefaultExpr:
+		if x.Name == nil || c.ti == nil {
+			return nil, errNotSupported("DEFAULT here")
+		}
+		i := c.ti.column(x.Name.Name.O)
+		if i < 0 {
+			return nil, errUnknownColumn(x.Name.Name.O, "field list")
+		}
+		return c.ti.def.Columns[i].Default, nil
+	case *ast.VariableExpr:
+		return c.variable(x)
+	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
+		return nil, errNotSupported("subqueries")
+	case *ast.RowExpr:
+		return nil, errf(sqlerr.ErrOperandColumns, "Operand should contain 1 column(s)")
+	}
+	return nil, errNotSupported("expression " + exprText(e))
+}
+
+// literal converts a parser literal to a value.
+func literal(x *test_driver.ValueExpr) any {
+	switch v := x.Datum.GetValue().(type) {
+	case *test_driver.MyDecimal:
+		d, err := decimal.NewFromString(v.String())
+		if err != nil {
+			return v.String()
+		}
+		return d
+	case test_driver.BinaryLiteral:
+		return []byte(v)
+	case float32:
+		return float64(v)
+	default:
+		return v
+	}
+}
+
+func boolVal(b bool) any {
+	if b {
+		return int64(1)
+	}
+	return int64(0)
+}
+
+func (c *evalCtx) column(n *ast.ColumnName) (any, error) {
+	name := n.Name.O
+	if n.Table.L == "" && c.aliases != nil {
+		if v, ok := c.aliases[strings.ToLower(name)]; ok {
+			return v, nil
+		}
+	}
+	if c.ti == nil {
+		return nil, errUnknownColumn(columnText(n), c.clause)
+	}
+	if n.Table.L != "" && n.Table.L != strings.ToLower(c.ti.alias) {
+		return nil, errUnknownColumn(columnText(n), c.clause)
+	}
+	i := c.ti.column(name)
+	if i < 0 {
+		return nil, errUnknownColumn(columnText(n), c.clause)
+	}
+	if c.row == nil {
+		return nil, nil
+	}
+	return c.row[i], nil
+}
+
+func columnText(n *ast.ColumnName) string {
+	if n.Table.O != "" {
+		return n.Table.O + "." + n.Name.O
+	}
+	return n.Name.O
+}
+
+// exprText is an expression's SQL text as MariaDB quotes it in messages
+// ("a + 1": binary operators spaced).
+func exprText(e ast.Node) string {
+	if b, ok := e.(*ast.BinaryOperationExpr); ok {
+		op := b.Op.String()
+		switch b.Op {
+		case opcode.Plus:
+			op = "+"
+		case opcode.Minus:
+			op = "-"
+		case opcode.Mul:
+			op = "*"
+		case opcode.Div:
+			op = "/"
+		case opcode.Mod:
+			op = "%"
+		case opcode.IntDiv:
+			op = "DIV"
+		}
+		return exprText(b.L) + " " + op + " " + exprText(b.R)
+	}
+	var b strings.Builder
+	if err := e.Restore(format.NewRestoreCtx(format.RestoreStringSingleQuotes|format.RestoreKeyWordLowercase|format.RestoreNameBackQuotes, &b)); err != nil {
+		return "?"
+	}
+	return b.String()
+}
+
+func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
+	switch x.Op {
+	case opcode.LogicAnd, opcode.LogicOr, opcode.LogicXor:
+		return c.logic(x)
+	}
+	l, err := c.eval(x.L)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.eval(x.R)
+	if err != nil {
+		return nil, err
+	}
+	switch x.Op {
+	case opcode.NullEQ:
+		if l == nil || r == nil {
+			return boolVal(l == nil && r == nil), nil
+		}
+		return boolVal(compareValues(l, r) == 0), nil
+	case opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
+		if l == nil || r == nil {
+			return nil, nil
+		}
+		cmp := compareValues(l, r)
+		var b bool
+		switch x.Op {
+		case opcode.EQ:
+			b = cmp == 0
+		case opcode.NE:
+			b = cmp != 0
+		case opcode.LT:
+			b = cmp < 0
+		case opcode.LE:
+			b = cmp <= 0
+		case opcode.GT:
+			b = cmp > 0
+		case opcode.GE:
+			b = cmp >= 0
+		}
+		return boolVal(b), nil
+	}
+	if l == nil || r == nil {
+		return nil, nil
+	}
+	switch x.Op {
+	case opcode.Plus, opcode.Minus, opcode.Mul:
+		return c.arith(x, l, r)
+	case opcode.Div:
+		return c.divide(x, l, r)
+	case opcode.IntDiv:
+		return c.intDiv(x, l, r)
+	case opcode.Mod:
+		return c.mod(l, r)
+	case opcode.And, opcode.Or, opcode.Xor, opcode.LeftShift, opcode.RightShift:
+		a, b := uint64(toInt(l)), uint64(toInt(r))
+		if u, ok := l.(uint64); ok {
+			a = u
+		}
+		if u, ok := r.(uint64); ok {
+			b = u
+		}
+		switch x.Op {
+		case opcode.And:
+			return a & b, nil
+		case opcode.Or:
+			return a | b, nil
+		case opcode.Xor:
+			return a ^ b, nil
+		case opcode.LeftShift:
+			if b >= 64 {
+				return uint64(0), nil
+			}
+			return a << b, nil
+		default:
+			if b >= 64 {
+				return uint64(0), nil
+			}
+			return a >> b, nil
+		}
+	}
+	return nil, errNotSupported("operator " + x.Op.String())
+}
+
+func (c *evalCtx) logic(x *ast.BinaryOperationExpr) (any, error) {
+	l, err := c.eval(x.L)
+	if err != nil {
+		return nil, err
+	}
+	lb, lok := truthy(l)
+	// Short-circuit where the answer is known, as MySQL does.
+	if x.Op == opcode.LogicAnd && lok && !lb {
+		return int64(0), nil
+	}
+	if x.Op == opcode.LogicOr && lok && lb {
+		return int64(1), nil
+	}
+	r, err := c.eval(x.R)
+	if err != nil {
+		return nil, err
+	}
+	rb, rok := truthy(r)
+	switch x.Op {
+	case opcode.LogicAnd:
+		if rok && !rb {
+			return int64(0), nil
+		}
+		if !lok || !rok {
+			return nil, nil
+		}
+		return int64(1), nil
+	case opcode.LogicOr:
+		if rok && rb {
+			return int64(1), nil
+		}
+		if !lok || !rok {
+			return nil, nil
+		}
+		return int64(0), nil
+	default:
+		if !lok || !rok {
+			return nil, nil
+		}
+		return boolVal(lb != rb), nil
+	}
+}
+
+// numKind classifies the operands of arithmetic: 'f' double, 'd' decimal,
+// 'u' unsigned, 'i' signed.
+func numKind(l, r any) byte {
+	isF := func(v any) bool {
+		switch v.(type) {
+		case float64, string, []byte, time.Time:
+			return true
+		}
+		return false
+	}
+	switch {
+	case isF(l) || isF(r):
+		return 'f'
+	case isDec(l) || isDec(r):
+		return 'd'
+	}
+	_, lu := l.(uint64)
+	_, ru := r.(uint64)
+	if lu || ru {
+		return 'u'
+	}
+	return 'i'
+}
+
+func isDec(v any) bool { _, ok := v.(decimal.Decimal); return ok }
+
+func (c *evalCtx) outOfRange(typ string, x ast.Node) error {
+	return errf(errDataOutOfRange, "%s value is out of range in '%s'", typ, exprText(x))
+}
+
+func (c *evalCtx) arith(x *ast.BinaryOperationExpr, l, r any) (any, error) {
+	switch numKind(l, r) {
+	case 'f':
+		a, b := toFloat(l), toFloat(r)
+		var v float64
+		switch x.Op {
+		case opcode.Plus:
+			v = a + b
+		case opcode.Minus:
+			v = a - b
+		default:
+			v = a * b
+		}
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return nil, c.outOfRange("DOUBLE", x)
+		}
+		return v, nil
+	case 'd':
+		a, b := toDecimal(l), toDecimal(r)
+		switch x.Op {
+		case opcode.Plus:
+			return a.Add(b), nil
+		case opcode.Minus:
+			return a.Sub(b), nil
+		default:
+			return a.Mul(b), nil
+		}
+	case 'u':
+		// Unsigned arithmetic: a negative signed operand takes part as
+		// its value, the result must fit in BIGINT UNSIGNED.
+		a, b := toDecimal(l), toDecimal(r)
+		var v decimal.Decimal
+		switch x.Op {
+		case opcode.Plus:
+			v = a.Add(b)
+		case opcode.Minus:
+			v = a.Sub(b)
+		default:
+			v = a.Mul(b)
+		}
+		if v.Sign() < 0 || v.Cmp(decimal.NewFromUint64(math.MaxUint64)) > 0 {
+			return nil, c.outOfRange("BIGINT UNSIGNED", x)
+		}
+		return v.BigInt().Uint64(), nil
+	}
+	a, b := l.(int64), r.(int64)
+	switch x.Op {
+	case opcode.Plus:
+		s := a + b
+		if (a >= 0) == (b >= 0) && (s >= 0) != (a >= 0) {
+			return nil, c.outOfRange("BIGINT", x)
+		}
+		return s, nil
+	case opcode.Minus:
+		s := a - b
+		if (a >= 0) != (b >= 0) && (s >= 0) != (a >= 0) {
+			return nil, c.outOfRange("BIGINT", x)
+		}
+		return s, nil
+	default:
+		hi, lo := bits.Mul64(uint64(abs64(a)), uint64(abs64(b)))
+		neg := (a < 0) != (b < 0)
+		if hi != 0 || (!neg && lo > math.MaxInt64) || (neg && lo > 1<<63) || a == math.MinInt64 && b != 1 && b != 0 || b == math.MinInt64 && a != 1 && a != 0 {
+			return nil, c.outOfRange("BIGINT", x)
+		}
+		return a * b, nil
+	}
+}
+
+func abs64(a int64) int64 {
+	if a < 0 {
+		return -a
+	}
+	return a
+}
+
+// divByZero returns NULL with warning 1365, or the error in strict
+// INSERT/UPDATE.
+func (c *evalCtx) divByZero() (any, error) {
+	if c.strict {
+		return nil, errf(sqlerr.ErrDivByZero, "Division by 0")
+	}
+	c.warning(sqlerr.ErrDivByZero, "Division by 0")
+	return nil, nil
+}
+
+func (c *evalCtx) divide(x *ast.BinaryOperationExpr, l, r any) (any, error) {
+	if numKind(l, r) == 'f' {
+		b := toFloat(r)
+		if b == 0 {
+			return c.divByZero()
+		}
+		v := toFloat(l) / b
+		if math.IsInf(v, 0) {
+			return nil, c.outOfRange("DOUBLE", x)
+		}
+		return v, nil
+	}
+	a, b := toDecimal(l), toDecimal(r)
+	if b.IsZero() {
+		return c.divByZero()
+	}
+	scale := int32(0)
+	if a.Exponent() < 0 {
+		scale = -a.Exponent()
+	}
+	scale += divPrecisionIncrement
+	return a.DivRound(b, scale), nil
+}
+
+func (c *evalCtx) intDiv(x *ast.BinaryOperationExpr, l, r any) (any, error) {
+	switch numKind(l, r) {
+	case 'i':
+		a, b := l.(int64), r.(int64)
+		if b == 0 {
+			return c.divByZero()
+		}
+		if a == math.MinInt64 && b == -1 {
+			return nil, c.outOfRange("BIGINT", x)
+		}
+		return a / b, nil
+	case 'u':
+		a, b := toDecimal(l), toDecimal(r)
+		if b.IsZero() {
+			return c.divByZero()
+		}
+		q := a.Div(b).Truncate(0)
+		if q.Sign() < 0 {
+			return nil, c.outOfRange("BIGINT UNSIGNED", x)
+		}
+		return q.BigInt().Uint64(), nil
+	}
+	a, b := toDecimal(l), toDecimal(r)
+	if b.IsZero() {
+		return c.divByZero()
+	}
+	q := a.DivRound(b, 20).Truncate(0)
+	if !q.BigInt().IsInt64() {
+		return nil, c.outOfRange("BIGINT", x)
+	}
+	return q.IntPart(), nil
+}
+
+func (c *evalCtx) mod(l, r any) (any, error) {
+	switch numKind(l, r) {
+	case 'i':
+		a, b := l.(int64), r.(int64)
+		if b == 0 {
+			return c.divByZero()
+		}
+		if b == -1 {
+			return int64(0), nil
+		}
+		return a % b, nil
+	case 'u':
+		a, b := toDecimal(l), toDecimal(r)
+		if b.IsZero() {
+			return c.divByZero()
+		}
+		m := a.Mod(b)
+		if m.Sign() < 0 {
+			return m.IntPart(), nil
+		}
+		return m.BigInt().Uint64(), nil
+	case 'd':
+		a, b := toDecimal(l), toDecimal(r)
+		if b.IsZero() {
+			return c.divByZero()
+		}
+		return a.Mod(b), nil
+	}
+	b := toFloat(r)
+	if b == 0 {
+		return c.divByZero()
+	}
+	return math.Mod(toFloat(l), b), nil
+}
+
+func (c *evalCtx) unary(x *ast.UnaryOperationExpr) (any, error) {
+	v, err := c.eval(x.V)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	switch x.Op {
+	case opcode.Not, opcode.Not2:
+		b, _ := truthy(v)
+		return boolVal(!b), nil
+	case opcode.Plus:
+		return v, nil
+	case opcode.BitNeg:
+		if u, ok := v.(uint64); ok {
+			return ^u, nil
+		}
+		return ^uint64(toInt(v)), nil
+	case opcode.Minus:
+		switch n := v.(type) {
+		case int64:
+			if n == math.MinInt64 {
+				return nil, c.outOfRange("BIGINT", x)
+			}
+			return -n, nil
+		case uint64:
+			if n > 1<<63 {
+				return nil, c.outOfRange("BIGINT", x)
+			}
+			return -int64(n), nil
+		case decimal.Decimal:
+			return n.Neg(), nil
+		default:
+			return -toFloat(v), nil
+		}
+	}
+	return nil, errNotSupported("operator " + x.Op.String())
+}
+
+func (c *evalCtx) between(x *ast.BetweenExpr) (any, error) {
+	v, err := c.eval(x.Expr)
+	if err != nil {
+		return nil, err
+	}
+	lo, err := c.eval(x.Left)
+	if err != nil {
+		return nil, err
+	}
+	hi, err := c.eval(x.Right)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, nil
+	}
+	var ge, le any
+	if lo != nil {
+		ge = boolVal(compareValues(v, lo) >= 0)
+	}
+	if hi != nil {
+		le = boolVal(compareValues(v, hi) <= 0)
+	}
+	var res any
+	switch {
+	case ge == int64(0) || le == int64(0):
+		res = int64(0)
+	case ge == nil || le == nil:
+		return nil, nil
+	default:
+		res = int64(1)
+	}
+	if x.Not {
+		return boolVal(res == int64(0)), nil
+	}
+	return res, nil
+}
+
+func (c *evalCtx) in(x *ast.PatternInExpr) (any, error) {
+	if x.Sel != nil {
+		return nil, errNotSupported("subqueries")
+	}
+	v, err := c.eval(x.Expr)
+	if err != nil {
+		return nil, err
+	}
+	sawNull := false
+	found := false
+	for _, e := range x.List {
+		w, err := c.eval(e)
+		if err != nil {
+			return nil, err
+		}
+		if w == nil {
+			sawNull = true
+			continue
+		}
+		if v != nil && compareValues(v, w) == 0 {
+			found = true
+			break
+		}
+	}
+	if v == nil || (!found && sawNull) {
+		return nil, nil
+	}
+	return boolVal(found != x.Not), nil
+}
+
+func (c *evalCtx) like(x *ast.PatternLikeOrIlikeExpr) (any, error) {
+	v, err := c.eval(x.Expr)
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.eval(x.Pattern)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil || p == nil {
+		return nil, nil
+	}
+	s, pat := toString(v), toString(p)
+	if !x.IsLike {
+		s, pat = strings.ToLower(s), strings.ToLower(pat)
+	}
+	esc := rune(x.Escape)
+	if esc == 0 {
+		esc = '\\'
+	}
+	return boolVal(likeMatch(s, pat, esc) != x.Not), nil
+}
+
+// likeMatch matches s against a LIKE pattern (% any run, _ one character,
+// esc quotes the next character), character by character.
+func likeMatch(s, p string, esc rune) bool {
+	for len(p) > 0 {
+		r, n := utf8.DecodeRuneInString(p)
+		switch {
+		case r == esc && len(p) > n:
+			q, m := utf8.DecodeRuneInString(p[n:])
+			if len(s) == 0 {
+				return false
+			}
+			sr, sn := utf8.DecodeRuneInString(s)
+			if sr != q {
+				return false
+			}
+			s, p = s[sn:], p[n+m:]
+		case r == '%':
+			p = p[n:]
+			for len(p) > 0 && p[0] == '%' {
+				p = p[1:]
+			}
+			if p == "" {
+				return true
+			}
+			for i := 0; i <= len(s); {
+				if likeMatch(s[i:], p, esc) {
+					return true
+				}
+				if i == len(s) {
+					break
+				}
+				_, sn := utf8.DecodeRuneInString(s[i:])
+				i += sn
+			}
+			return false
+		case r == '_':
+			if len(s) == 0 {
+				return false
+			}
+			_, sn := utf8.DecodeRuneInString(s)
+			s, p = s[sn:], p[n:]
+		default:
+			if len(s) == 0 {
+				return false
+			}
+			sr, sn := utf8.DecodeRuneInString(s)
+			if sr != r {
+				return false
+			}
+			s, p = s[sn:], p[n:]
+		}
+	}
+	return len(s) == 0
+}
+
+func (c *evalCtx) regexp(x *ast.PatternRegexpExpr) (any, error) {
+	v, err := c.eval(x.Expr)
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.eval(x.Pattern)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil || p == nil {
+		return nil, nil
+	}
+	re, err := regexp.Compile(toString(p))
+	if err != nil {
+		return nil, errf(sqlerr.ErrWrongArguments, "Incorrect arguments to REGEXP")
+	}
+	return boolVal(re.MatchString(toString(v)) != x.Not), nil
+}
+
+func (c *evalCtx) caseExpr(x *ast.CaseExpr) (any, error) {
+	var v any
+	var err error
+	if x.Value != nil {
+		if v, err = c.eval(x.Value); err != nil {
+			return nil, err
+		}
+	}
+	for _, w := range x.WhenClauses {
+		cond, err := c.eval(w.Expr)
+		if err != nil {
+			return nil, err
+		}
+		var hit bool
+		if x.Value != nil {
+			hit = v != nil && cond != nil && compareValues(v, cond) == 0
+		} else {
+			hit, _ = truthy(cond)
+		}
+		if hit {
+			return c.eval(w.Result)
+		}
+	}
+	if x.ElseClause != nil {
+		return c.eval(x.ElseClause)
+	}
+	return nil, nil
+}
+
+func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
+	if !x.IsSystem {
+		return nil, errNotSupported("user variables")
+	}
+	switch strings.ToLower(x.Name) {
+	case "version":
+		return serverVersion, nil
+	case "autocommit":
+		return int64(1), nil
+	case "sql_mode":
+		return "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION", nil
+	case "collation_connection", "collation_database", "collation_server":
+		return "utf8mb4_bin", nil
+	case "character_set_client", "character_set_connection", "character_set_results", "character_set_server", "character_set_database":
+		return "utf8mb4", nil
+	case "max_allowed_packet":
+		return int64(64 << 20), nil
+	case "div_precision_increment":
+		return int64(divPrecisionIncrement), nil
+	case "tx_isolation", "transaction_isolation":
+		return "READ-COMMITTED", nil
+	case "version_comment":
+		return "blitz", nil
+	case "lower_case_table_names":
+		return int64(0), nil
+	}
+	return nil, errf(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", x.Name)
+}
+
+func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
+	v, err := c.eval(x.Expr)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	tp := x.Tp
+	switch tp.GetType() {
+	case mysql.TypeLonglong:
+		if mysql.HasUnsignedFlag(tp.GetFlag()) {
+			if u, ok := v.(uint64); ok {
+				return u, nil
+			}
+			return uint64(toInt(v)), nil
+		}
+		if u, ok := v.(uint64); ok {
+			return int64(u), nil
+		}
+		return toInt(v), nil
+	case mysql.TypeNewDecimal:
+		d := toDecimal(v)
+		sc := tp.GetDecimal()
+		if sc < 0 {
+			sc = 0
+		}
+		return d.Round(int32(sc)), nil
+	case mysql.TypeDouble, mysql.TypeFloat:
+		return toFloat(v), nil
+	case mysql.TypeDate:
+		t, ok := toTime(v)
+		if !ok {
+			return nil, nil
+		}
+		return t.Truncate(24 * time.Hour), nil
+	case mysql.TypeDatetime:
+		t, ok := toTime(v)
+		if !ok {
+			return nil, nil
+		}
+		return t, nil
+	default:
+		if mysql.HasBinaryFlag(tp.GetFlag()) || tp.GetCharset() == "binary" {
+			return []byte(toString(v)), nil
+		}
+		return toString(v), nil
+	}
+}
+
+// toTime converts a value to a time (strings are parsed).
+func toTime(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x, true
+	case string:
+		return parseTime(x)
+	case []byte:
+		return parseTime(string(x))
+	case int64:
+		return parseTime(toString(x))
+	}
+	return time.Time{}, false
+}

@@ -1,0 +1,217 @@
+package sqlshim
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// execCtx is the state of one statement's execution.
+type execCtx struct {
+	s      *Session
+	ctx    context.Context
+	tx     *engine.Tx // nil for DDL
+	params []any
+	now    time.Time
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func (x *execCtx) newEval(ti *tableInfo, clause string) *evalCtx {
+	return &evalCtx{s: x.s, ti: ti, params: x.params, clause: clause, now: x.now, warn: x.s.addWarning}
+}
+
+// table returns the definition of the table n names.
+func (x *execCtx) table(n *ast.TableName, alias string) (*tableInfo, error) {
+	if n.Schema.L != "" && n.Schema.L != strings.ToLower(x.s.DBName) {
+		return nil, errNoTable(n.Schema.O, n.Name.O)
+	}
+	def, err := x.s.db.Table(n.Name.O)
+	if err != nil {
+		if sqlerr.Code(err) == sqlerr.ErrNoSuchTable {
+			return nil, errNoTable(x.s.DBName, n.Name.O)
+		}
+		return nil, err
+	}
+	return newTableInfo(def, alias), nil
+}
+
+// singleTable returns the one table of a FROM clause with its index
+// hints. Joins and derived tables are not supported.
+func (x *execCtx) singleTable(refs *ast.TableRefsClause) (*tableInfo, []*ast.IndexHint, error) {
+	if refs == nil || refs.TableRefs == nil {
+		return nil, nil, nil
+	}
+	j := refs.TableRefs
+	if j.Right != nil {
+		return nil, nil, errNotSupported("joins")
+	}
+	ts, ok := j.Left.(*ast.TableSource)
+	if !ok {
+		if _, isJoin := j.Left.(*ast.Join); isJoin {
+			return nil, nil, errNotSupported("joins")
+		}
+		return nil, nil, errNotSupported("subqueries")
+	}
+	tn, ok := ts.Source.(*ast.TableName)
+	if !ok {
+		return nil, nil, errNotSupported("subqueries")
+	}
+	ti, err := x.table(tn, ts.AsName.O)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ti, tn.IndexHints, nil
+}
+
+// dml runs the statements that read or write rows in a transaction.
+func (x *execCtx) dml(n ast.StmtNode) (Result, error) {
+	switch st := n.(type) {
+	case *ast.SelectStmt:
+		return x.selectStmt(st)
+	case *ast.InsertStmt:
+		return x.insert(st)
+	case *ast.UpdateStmt:
+		return x.update(st)
+	case *ast.DeleteStmt:
+		return x.delete(st)
+	case *ast.ShowStmt:
+		return x.show(st)
+	case *ast.ExplainStmt:
+		return x.explain(st)
+	case *ast.SetOprStmt:
+		return Result{}, errNotSupported("UNION")
+	}
+	return Result{}, errNotSupported(strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast."), "Stmt") + " statements")
+}
+
+// matchedRow is a row that satisfied WHERE.
+type matchedRow struct {
+	h   engine.Handle
+	row engine.Row
+}
+
+// matchRows reads the rows of ti that satisfy where, in ORDER BY order if
+// given, at most limit of them (limit < 0: all). UPDATE and DELETE use it
+// to find their rows before changing any.
+func (x *execCtx) matchRows(ti *tableInfo, hints []*ast.IndexHint, where ast.ExprNode, order *ast.OrderByClause, limit int64) ([]matchedRow, error) {
+	path, err := x.planAccess(ti, where, hints)
+	if err != nil {
+		return nil, err
+	}
+	ec := x.newEval(ti, "WHERE")
+	var rows []matchedRow
+	err = x.scanRows(ti, path, func(h engine.Handle, row engine.Row) (bool, error) {
+		if where != nil {
+			ec.row = row
+			v, err := ec.eval(where)
+			if err != nil {
+				return false, err
+			}
+			if b, _ := truthy(v); !b {
+				return true, nil
+			}
+		}
+		rows = append(rows, matchedRow{h, row})
+		return order != nil || limit < 0 || int64(len(rows)) < limit, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if order != nil {
+		oc := x.newEval(ti, "ORDER BY")
+		keys := make([][]any, len(rows))
+		for i, r := range rows {
+			oc.row = r.row
+			for _, it := range order.Items {
+				v, err := oc.eval(it.Expr)
+				if err != nil {
+					return nil, err
+				}
+				keys[i] = append(keys[i], v)
+			}
+		}
+		idx := make([]int, len(rows))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool {
+			return lessKeys(keys[idx[a]], keys[idx[b]], order.Items)
+		})
+		sorted := make([]matchedRow, len(rows))
+		for i, j := range idx {
+			sorted[i] = rows[j]
+		}
+		rows = sorted
+		if limit >= 0 && int64(len(rows)) > limit {
+			rows = rows[:limit]
+		}
+	}
+	return rows, nil
+}
+
+// lessKeys orders two sort keys by the ORDER BY items' directions.
+func lessKeys(a, b []any, items []*ast.ByItem) bool {
+	for i, it := range items {
+		c := compareForSort(a[i], b[i])
+		if c == 0 {
+			continue
+		}
+		if it.Desc {
+			return c > 0
+		}
+		return c < 0
+	}
+	return false
+}
+
+// limitValues evaluates LIMIT count [OFFSET n]; count < 0 means none.
+func (x *execCtx) limitValues(l *ast.Limit) (count, offset int64, err error) {
+	if l == nil {
+		return -1, 0, nil
+	}
+	ec := x.newEval(nil, "LIMIT")
+	if l.Count != nil {
+		v, err := ec.eval(l.Count)
+		if err != nil {
+			return 0, 0, err
+		}
+		count = toInt(v)
+	}
+	if l.Offset != nil {
+		v, err := ec.eval(l.Offset)
+		if err != nil {
+			return 0, 0, err
+		}
+		offset = toInt(v)
+	}
+	if count < 0 || offset < 0 {
+		return 0, 0, errf(sqlerr.ErrWrongArguments, "Incorrect arguments to LIMIT")
+	}
+	return count, offset, nil
+}
+
+// set accepts the SET statements clients send on connect (names,
+// autocommit=1, sql_mode) and ignores them; SET autocommit=0 is refused.
+func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
+	for _, v := range n.Variables {
+		if strings.EqualFold(v.Name, "autocommit") && v.Value != nil {
+			val, err := x.newEval(nil, "field list").eval(v.Value)
+			if err != nil {
+				return Result{}, err
+			}
+			if b, ok := truthy(val); ok && !b {
+				if s, isStr := val.(string); !isStr || strings.EqualFold(s, "off") {
+					return Result{}, errNotSupported("autocommit=0 (use BEGIN)")
+				}
+			}
+		}
+	}
+	return Result{}, nil
+}

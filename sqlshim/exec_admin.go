@@ -1,0 +1,50 @@
+package sqlshim
+
+import (
+	"github.com/blitzdb/blitz/internal/sqlerr"
+)
+
+// admin runs CHECK TABLE and REPAIR TABLE, answering with MySQL's result
+// set: one or more rows of (Table, Op, Msg_type, Msg_text) per table, the
+// last of which is the verdict ("status", "OK") or ("error", "Corrupt").
+// A table that cannot be opened gets an Error row and "Operation failed",
+// as MySQL does, rather than failing the statement.
+func (x *execCtx) admin(st *adminStmt) (Result, error) {
+	cols := textColumns("Table", "Op", "Msg_type", "Msg_text")
+	rows := [][]any{}
+	for _, t := range st.tables {
+		full := x.s.DBName + "." + t
+		if _, err := x.s.db.Table(t); err != nil && sqlerr.Code(err) != sqlerr.ErrCrashedTable {
+			rows = append(rows,
+				[]any{full, st.op, "Error", sqlerr.As(errNoTable(x.s.DBName, t)).Message},
+				[]any{full, st.op, "status", "Operation failed"})
+			continue
+		}
+		if st.op == "check" {
+			rep, err := x.s.db.Check(x.ctx, t)
+			if err != nil {
+				rows = append(rows,
+					[]any{full, st.op, "error", sqlerr.As(err).Message},
+					[]any{full, st.op, "error", "Corrupt"})
+				continue
+			}
+			for _, p := range rep.Problems {
+				rows = append(rows, []any{full, st.op, "error", p})
+			}
+			if rep.OK {
+				rows = append(rows, []any{full, st.op, "status", "OK"})
+			} else {
+				rows = append(rows, []any{full, st.op, "error", "Corrupt"})
+			}
+			continue
+		}
+		if _, err := x.s.db.Repair(x.ctx, t, st.quick); err != nil {
+			rows = append(rows,
+				[]any{full, st.op, "error", sqlerr.As(err).Message},
+				[]any{full, st.op, "status", "Operation failed"})
+			continue
+		}
+		rows = append(rows, []any{full, st.op, "status", "OK"})
+	}
+	return Result{Columns: cols, Rows: rows}, nil
+}

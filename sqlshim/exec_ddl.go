@@ -1,0 +1,509 @@
+package sqlshim
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/types"
+)
+
+// Local MySQL error numbers of DDL.
+const (
+	errKeyColumnDoesNotExist = 1072 // Key column '%s' doesn't exist in table
+	errTooBigDisplayWidth    = 1439
+)
+
+func lower(s string) string { return strings.ToLower(s) }
+
+// ddl runs a schema statement. DDL is not transactional: each engine call
+// is atomic on its own.
+func (x *execCtx) ddl(st *statement) (Result, error) {
+	switch n := st.node.(type) {
+	case *ast.CreateTableStmt:
+		return x.createTable(n, st.crashSafe)
+	case *ast.DropTableStmt:
+		return x.dropTable(n)
+	case *ast.CreateIndexStmt:
+		return x.createIndex(n)
+	case *ast.DropIndexStmt:
+		return x.dropIndex(n.Table, n.IndexName, n.IfExists)
+	case *ast.AlterTableStmt:
+		return x.alterTable(n)
+	case *ast.RenameTableStmt:
+		for _, t := range n.TableToTables {
+			if _, err := x.table(t.OldTable, ""); err != nil {
+				return Result{}, err
+			}
+			if err := x.s.db.RenameTable(x.ctx, t.OldTable.Name.O, t.NewTable.Name.O); err != nil {
+				return Result{}, err
+			}
+		}
+		return Result{}, nil
+	case *ast.TruncateTableStmt:
+		ti, err := x.table(n.Table, "")
+		if err != nil {
+			return Result{}, err
+		}
+		return x.s.autocommit(x, func() (Result, error) {
+			var hs []engine.Handle
+			if err := x.tx.Scan(ti.name, engine.Scan{}, func(h engine.Handle, _ engine.Row) (bool, error) {
+				hs = append(hs, h)
+				return true, nil
+			}); err != nil {
+				return Result{}, err
+			}
+			for _, h := range hs {
+				if err := x.tx.Delete(ti.name, h); err != nil {
+					return Result{}, err
+				}
+			}
+			return Result{}, nil
+		})
+	}
+	return Result{}, errNotSupported("this statement")
+}
+
+// columnDef translates a column definition. It reports whether the column
+// was declared PRIMARY KEY or UNIQUE inline.
+func (x *execCtx) columnDef(cd *ast.ColumnDef) (col engine.Column, pk, unique bool, err error) {
+	col.Name = cd.Name.Name.O
+	if err := fieldType(&col, cd.Tp); err != nil {
+		return col, false, false, err
+	}
+	var defExpr ast.ExprNode
+	for _, o := range cd.Options {
+		switch o.Tp {
+		case ast.ColumnOptionPrimaryKey:
+			pk = true
+			col.NotNull = true
+		case ast.ColumnOptionNotNull:
+			col.NotNull = true
+		case ast.ColumnOptionNull:
+			col.NotNull = false
+		case ast.ColumnOptionAutoIncrement:
+			col.AutoIncrement = true
+		case ast.ColumnOptionDefaultValue:
+			defExpr = o.Expr
+		case ast.ColumnOptionUniqKey:
+			unique = true
+		case ast.ColumnOptionComment:
+			v, err := x.newEval(nil, "field list").eval(o.Expr)
+			if err != nil {
+				return col, false, false, err
+			}
+			col.Comment = toString(v)
+		case ast.ColumnOptionCollate, ast.ColumnOptionColumnFormat, ast.ColumnOptionStorage:
+		case ast.ColumnOptionOnUpdate:
+			return col, false, false, errNotSupported("ON UPDATE")
+		case ast.ColumnOptionGenerated:
+			return col, false, false, errNotSupported("generated columns")
+		case ast.ColumnOptionReference:
+			return col, false, false, errNotSupported("foreign keys")
+		case ast.ColumnOptionCheck:
+		}
+	}
+	if defExpr != nil {
+		if f, ok := defExpr.(*ast.FuncCallExpr); ok && (f.FnName.L == "current_timestamp" || f.FnName.L == "now") {
+			return col, false, false, errNotSupported("DEFAULT CURRENT_TIMESTAMP")
+		}
+		v, err := x.newEval(nil, "field list").eval(defExpr)
+		if err != nil {
+			return col, false, false, err
+		}
+		if v == nil && (col.NotNull || pk) {
+			return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
+		}
+		if v != nil {
+			cv, err := engine.Coerce(&col, v, 1)
+			if err != nil {
+				return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
+			}
+			v = cv
+		}
+		col.HasDefault, col.Default = true, v
+	}
+	return col, pk, unique, nil
+}
+
+// fieldType fills the type of col from the parser's field type.
+func fieldType(col *engine.Column, tp *types.FieldType) error {
+	flen, dec := tp.GetFlen(), tp.GetDecimal()
+	binary := mysql.HasBinaryFlag(tp.GetFlag()) && tp.GetCharset() == "binary" || tp.GetCharset() == "binary"
+	col.Unsigned = mysql.HasUnsignedFlag(tp.GetFlag())
+	intType := func(t engine.Type, width int) {
+		col.Type = t
+		col.Length = width
+		if flen > 0 {
+			col.Length = flen
+		} else if col.Unsigned && t != engine.TypeBigInt {
+			col.Length = width - 1
+		}
+	}
+	switch tp.GetType() {
+	case mysql.TypeTiny:
+		intType(engine.TypeTinyInt, 4)
+	case mysql.TypeShort:
+		intType(engine.TypeSmallInt, 6)
+	case mysql.TypeInt24:
+		intType(engine.TypeMediumInt, 9)
+	case mysql.TypeLong:
+		intType(engine.TypeInt, 11)
+	case mysql.TypeLonglong:
+		intType(engine.TypeBigInt, 20)
+	case mysql.TypeFloat:
+		col.Type = engine.TypeFloat
+	case mysql.TypeDouble:
+		col.Type = engine.TypeDouble
+	case mysql.TypeNewDecimal:
+		col.Type = engine.TypeDecimal
+		col.Precision, col.Scale = 10, 0
+		if flen > 0 {
+			col.Precision = flen
+		}
+		if dec > 0 {
+			col.Scale = dec
+		}
+		if col.Precision > 65 || col.Scale > 30 || col.Scale > col.Precision {
+			return errf(1426, "Too big precision %d specified for '%s'. Maximum is 65.", col.Precision, col.Name)
+		}
+	case mysql.TypeString:
+		col.Type, col.Length = engine.TypeChar, max(flen, 1)
+		if binary {
+			col.Type = engine.TypeBinary
+		}
+	case mysql.TypeVarchar, mysql.TypeVarString:
+		col.Type, col.Length = engine.TypeVarChar, flen
+		if binary {
+			col.Type = engine.TypeVarBinary
+		}
+	case mysql.TypeTinyBlob, mysql.TypeBlob, mysql.TypeMediumBlob, mysql.TypeLongBlob:
+		col.Type = engine.TypeText
+		if binary {
+			col.Type = engine.TypeBlob
+		}
+		switch tp.GetType() {
+		case mysql.TypeTinyBlob:
+			col.Length = 255
+		case mysql.TypeMediumBlob:
+			col.Length = 16777215
+		case mysql.TypeLongBlob:
+			col.Length = 4294967295
+		default:
+			col.Length = 65535
+		}
+	case mysql.TypeDate:
+		col.Type = engine.TypeDate
+	case mysql.TypeDatetime:
+		col.Type, col.Scale = engine.TypeDateTime, max(dec, 0)
+	case mysql.TypeTimestamp:
+		col.Type, col.Scale = engine.TypeTimestamp, max(dec, 0)
+	case mysql.TypeJSON:
+		col.Type = engine.TypeJSON
+	default:
+		return errNotSupported("column type " + strings.ToUpper(types.TypeToStr(tp.GetType(), tp.GetCharset())))
+	}
+	return nil
+}
+
+func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, error) {
+	if n.ReferTable != nil || n.Select != nil {
+		return Result{}, errNotSupported("CREATE TABLE ... LIKE/SELECT")
+	}
+	if n.TemporaryKeyword != ast.TemporaryNone {
+		return Result{}, errNotSupported("temporary tables")
+	}
+	name := n.Table.Name.O
+	if n.Table.Schema.L != "" && n.Table.Schema.L != lower(x.s.DBName) {
+		return Result{}, errf(1049, "Unknown database '%s'", n.Table.Schema.O)
+	}
+	for _, o := range n.Options {
+		if o.Tp == ast.TableOptionEngine && o.StrValue != "" && !strings.EqualFold(o.StrValue, "blitzdb") {
+			return Result{}, errf(sqlerr.ErrUnknownStorage, "Unknown storage engine '%s'", o.StrValue)
+		}
+	}
+	if _, err := x.s.db.Table(name); err == nil {
+		if n.IfNotExists {
+			x.s.warnings = append(x.s.warnings, Warning{Level: "Note", Code: sqlerr.ErrTableExists, Message: fmt.Sprintf("Table '%s' already exists", name)})
+			return Result{}, nil
+		}
+		return Result{}, errf(sqlerr.ErrTableExists, "Table '%s' already exists", name)
+	}
+	def := &engine.TableDef{Name: name, CrashSafe: crashSafe}
+	seen := map[string]bool{}
+	var inlineUnique []string
+	for _, cd := range n.Cols {
+		col, pk, uniq, err := x.columnDef(cd)
+		if err != nil {
+			return Result{}, err
+		}
+		if seen[lower(col.Name)] {
+			return Result{}, errf(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", col.Name)
+		}
+		seen[lower(col.Name)] = true
+		if pk {
+			if def.PrimaryKey != nil {
+				return Result{}, errf(sqlerr.ErrMultiplePriKey, "Multiple primary key defined")
+			}
+			def.PrimaryKey = []string{col.Name}
+		}
+		if uniq {
+			inlineUnique = append(inlineUnique, col.Name)
+		}
+		def.Columns = append(def.Columns, col)
+	}
+	if len(def.Columns) == 0 {
+		return Result{}, errf(sqlerr.ErrTableMustHaveCols, "A table must have at least 1 column")
+	}
+	ti := newTableInfo(def, "")
+	for _, c := range inlineUnique {
+		def.Indexes = append(def.Indexes, engine.IndexDef{Name: uniqueIndexName(def, c), Columns: []string{c}, Unique: true})
+	}
+	for _, c := range n.Constraints {
+		if err := addConstraint(ti, def, c); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := checkAutoIncrement(def); err != nil {
+		return Result{}, err
+	}
+	return Result{}, x.s.db.CreateTable(x.ctx, def)
+}
+
+// addConstraint adds a PRIMARY KEY, UNIQUE or INDEX clause to def.
+func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error {
+	var cols []string
+	for _, k := range c.Keys {
+		if k.Expr != nil || k.Column == nil {
+			return errNotSupported("functional indexes")
+		}
+		i := ti.column(k.Column.Name.O)
+		if i < 0 {
+			return errf(errKeyColumnDoesNotExist, "Key column '%s' doesn't exist in table", k.Column.Name.O)
+		}
+		cols = append(cols, def.Columns[i].Name)
+	}
+	switch c.Tp {
+	case ast.ConstraintPrimaryKey:
+		if def.PrimaryKey != nil {
+			return errf(sqlerr.ErrMultiplePriKey, "Multiple primary key defined")
+		}
+		def.PrimaryKey = cols
+		for _, cn := range cols {
+			def.Columns[ti.column(cn)].NotNull = true
+		}
+	case ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex, ast.ConstraintKey, ast.ConstraintIndex:
+		name := c.Name
+		if name == "" {
+			name = uniqueIndexName(def, cols[0])
+		}
+		if strings.EqualFold(name, "PRIMARY") {
+			return errf(1280, "Incorrect index name '%s'", name)
+		}
+		for _, ix := range def.Indexes {
+			if strings.EqualFold(ix.Name, name) {
+				return errf(sqlerr.ErrDupKeyName, "Duplicate key name '%s'", name)
+			}
+		}
+		unique := c.Tp == ast.ConstraintUniq || c.Tp == ast.ConstraintUniqKey || c.Tp == ast.ConstraintUniqIndex
+		def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: cols, Unique: unique})
+	case ast.ConstraintCheck:
+	case ast.ConstraintForeignKey:
+		return errNotSupported("foreign keys")
+	default:
+		return errNotSupported("this kind of index")
+	}
+	return nil
+}
+
+// uniqueIndexName is MySQL's name for an unnamed index on column c: the
+// column's name, then c_2, c_3, ... on collision.
+func uniqueIndexName(def *engine.TableDef, c string) string {
+	taken := func(n string) bool {
+		if strings.EqualFold(n, "PRIMARY") {
+			return true
+		}
+		for _, ix := range def.Indexes {
+			if strings.EqualFold(ix.Name, n) {
+				return true
+			}
+		}
+		return false
+	}
+	if !taken(c) {
+		return c
+	}
+	for i := 2; ; i++ {
+		if n := fmt.Sprintf("%s_%d", c, i); !taken(n) {
+			return n
+		}
+	}
+}
+
+// checkAutoIncrement enforces MySQL's rule: at most one AUTO_INCREMENT
+// column, and it must lead a key.
+func checkAutoIncrement(def *engine.TableDef) error {
+	n := 0
+	for _, c := range def.Columns {
+		if !c.AutoIncrement {
+			continue
+		}
+		n++
+		keyed := len(def.PrimaryKey) > 0 && strings.EqualFold(def.PrimaryKey[0], c.Name)
+		for _, ix := range def.Indexes {
+			keyed = keyed || strings.EqualFold(ix.Columns[0], c.Name)
+		}
+		if !keyed || n > 1 {
+			return errf(sqlerr.ErrWrongAutoKey, "Incorrect table definition; there can be only one auto column and it must be defined as a key")
+		}
+	}
+	return nil
+}
+
+func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
+	if n.IsView {
+		return Result{}, errNotSupported("views")
+	}
+	var missing []string
+	for _, t := range n.Tables {
+		if _, err := x.s.db.Table(t.Name.O); err != nil {
+			missing = append(missing, x.s.DBName+"."+t.Name.O)
+		}
+	}
+	if len(missing) > 0 && !n.IfExists {
+		return Result{}, errf(sqlerr.ErrUnknownTable, "Unknown table '%s'", strings.Join(missing, ","))
+	}
+	for _, m := range missing {
+		x.s.warnings = append(x.s.warnings, Warning{Level: "Note", Code: sqlerr.ErrUnknownTable, Message: fmt.Sprintf("Unknown table '%s'", m)})
+	}
+	for _, t := range n.Tables {
+		if _, err := x.s.db.Table(t.Name.O); err != nil {
+			continue
+		}
+		if err := x.s.db.DropTable(x.ctx, t.Name.O); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{}, nil
+}
+
+func (x *execCtx) createIndex(n *ast.CreateIndexStmt) (Result, error) {
+	ti, err := x.table(n.Table, "")
+	if err != nil {
+		return Result{}, err
+	}
+	c := &ast.Constraint{Name: n.IndexName, Keys: n.IndexPartSpecifications, Tp: ast.ConstraintIndex}
+	switch n.KeyType {
+	case ast.IndexKeyTypeUnique:
+		c.Tp = ast.ConstraintUniq
+	case ast.IndexKeyTypeNone:
+	default:
+		return Result{}, errNotSupported("this kind of index")
+	}
+	return x.addIndex(ti, c, n.IfNotExists)
+}
+
+// addIndex builds a new secondary index from the table's rows.
+func (x *execCtx) addIndex(ti *tableInfo, c *ast.Constraint, ifNotExists bool) (Result, error) {
+	if c.Tp == ast.ConstraintPrimaryKey {
+		return Result{}, errNotSupported("adding a primary key")
+	}
+	def := *ti.def
+	def.Indexes = append([]engine.IndexDef(nil), ti.def.Indexes...)
+	before := len(def.Indexes)
+	if err := addConstraint(ti, &def, c); err != nil {
+		if ifNotExists && sqlerr.Code(err) == sqlerr.ErrDupKeyName {
+			return Result{}, nil
+		}
+		return Result{}, err
+	}
+	if len(def.Indexes) == before {
+		return Result{}, nil
+	}
+	return Result{}, x.s.db.CreateIndex(x.ctx, ti.name, def.Indexes[before])
+}
+
+func (x *execCtx) dropIndex(t *ast.TableName, name string, ifExists bool) (Result, error) {
+	ti, err := x.table(t, "")
+	if err != nil {
+		return Result{}, err
+	}
+	for _, ix := range ti.def.Indexes {
+		if strings.EqualFold(ix.Name, name) {
+			return Result{}, x.s.db.DropIndex(x.ctx, ti.name, ix.Name)
+		}
+	}
+	if strings.EqualFold(name, "PRIMARY") && len(ti.def.PrimaryKey) > 0 {
+		return Result{}, errNotSupported("dropping the primary key")
+	}
+	if ifExists {
+		return Result{}, nil
+	}
+	return Result{}, errf(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", name)
+}
+
+func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
+	ti, err := x.table(n.Table, "")
+	if err != nil {
+		return Result{}, err
+	}
+	for _, spec := range n.Specs {
+		switch spec.Tp {
+		case ast.AlterTableAddColumns:
+			if spec.Position != nil && spec.Position.Tp != ast.ColumnPositionNone {
+				return Result{}, errNotSupported("ADD COLUMN FIRST/AFTER")
+			}
+			for _, cd := range spec.NewColumns {
+				col, pk, uniq, err := x.columnDef(cd)
+				if err != nil {
+					return Result{}, err
+				}
+				if pk || uniq || col.AutoIncrement {
+					return Result{}, errNotSupported("ADD COLUMN with a key or AUTO_INCREMENT")
+				}
+				if ti.column(col.Name) >= 0 {
+					return Result{}, errf(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", col.Name)
+				}
+				if col.NotNull && !col.HasDefault {
+					// Existing rows read the default: MySQL uses the type's
+					// zero value; we need an explicit one.
+					return Result{}, errNotSupported("ADD COLUMN NOT NULL without DEFAULT")
+				}
+				if err := x.s.db.AddColumn(x.ctx, ti.name, col); err != nil {
+					return Result{}, err
+				}
+				if ti, err = x.table(n.Table, ""); err != nil {
+					return Result{}, err
+				}
+			}
+		case ast.AlterTableAddConstraint:
+			if _, err := x.addIndex(ti, spec.Constraint, spec.IfNotExists); err != nil {
+				return Result{}, err
+			}
+		case ast.AlterTableDropIndex:
+			if _, err := x.dropIndex(n.Table, spec.Name, spec.IfExists); err != nil {
+				return Result{}, err
+			}
+		case ast.AlterTableRenameTable:
+			if err := x.s.db.RenameTable(x.ctx, ti.name, spec.NewTable.Name.O); err != nil {
+				return Result{}, err
+			}
+			n.Table = spec.NewTable
+		case ast.AlterTableOption:
+			for _, o := range spec.Options {
+				if o.Tp == ast.TableOptionEngine && o.StrValue != "" && !strings.EqualFold(o.StrValue, "blitzdb") {
+					return Result{}, errf(sqlerr.ErrUnknownStorage, "Unknown storage engine '%s'", o.StrValue)
+				}
+			}
+		default:
+			return Result{}, errNotSupported("this ALTER TABLE operation")
+		}
+		if ti, err = x.table(n.Table, ""); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{}, nil
+}

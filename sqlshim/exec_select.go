@@ -1,0 +1,606 @@
+package sqlshim
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
+	"github.com/shopspring/decimal"
+)
+
+// outField is one column of a SELECT's result.
+type outField struct {
+	name  string
+	alias string // AS name, lower case ("" if none)
+	expr  ast.ExprNode
+	col   int // index of the table column for a plain column reference, else -1
+}
+
+// selectFields expands the select list (* included).
+func selectFields(ti *tableInfo, fields *ast.FieldList) ([]outField, error) {
+	var out []outField
+	for _, f := range fields.Fields {
+		if f.WildCard != nil {
+			if ti == nil {
+				return nil, errf(1096, "No tables used")
+			}
+			if f.WildCard.Table.L != "" && f.WildCard.Table.L != strings.ToLower(ti.alias) {
+				return nil, errf(1051, "Unknown table '%s'", f.WildCard.Table.O)
+			}
+			for i, c := range ti.def.Columns {
+				out = append(out, outField{name: c.Name, col: i, expr: &ast.ColumnNameExpr{Name: &ast.ColumnName{Name: ast.NewCIStr(c.Name)}}})
+			}
+			continue
+		}
+		of := outField{expr: f.Expr, col: -1}
+		if cn, ok := f.Expr.(*ast.ColumnNameExpr); ok && ti != nil {
+			if cn.Name.Table.L == "" || cn.Name.Table.L == strings.ToLower(ti.alias) {
+				of.col = ti.column(cn.Name.Name.O)
+			}
+		}
+		switch {
+		case f.AsName.O != "":
+			of.name, of.alias = f.AsName.O, f.AsName.L
+		default:
+			of.name = fieldName(f.Expr, f.Text())
+		}
+		out = append(out, of)
+	}
+	return out, nil
+}
+
+// fieldName is the column header MySQL gives an expression without an
+// alias: the column's name, a string literal's value, else the text as
+// written.
+func fieldName(e ast.ExprNode, text string) string {
+	switch x := e.(type) {
+	case *ast.ColumnNameExpr:
+		return x.Name.Name.O
+	case *test_driver.ValueExpr:
+		if s, ok := x.Datum.GetValue().(string); ok {
+			return s
+		}
+		if x.Datum.GetValue() == nil {
+			return "NULL"
+		}
+	}
+	if t := strings.TrimSpace(text); t != "" {
+		return t
+	}
+	return exprText(e)
+}
+
+// aggFinder collects the aggregate calls of an expression.
+type aggFinder struct {
+	aggs []*ast.AggregateFuncExpr
+	err  error
+}
+
+func (f *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
+	if a, ok := n.(*ast.AggregateFuncExpr); ok {
+		f.aggs = append(f.aggs, a)
+		return n, true
+	}
+	if _, ok := n.(*ast.WindowFuncExpr); ok {
+		f.err = errNotSupported("window functions")
+		return n, true
+	}
+	return n, false
+}
+
+func (f *aggFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
+	if n.SelectIntoOpt != nil {
+		return Result{}, errNotSupported("SELECT INTO")
+	}
+	if n.With != nil {
+		return Result{}, errNotSupported("WITH")
+	}
+	if n.Kind != ast.SelectStmtKindSelect {
+		return Result{}, errNotSupported("TABLE and VALUES statements")
+	}
+	ti, hints, err := x.singleTable(n.From)
+	if err != nil {
+		return Result{}, err
+	}
+	fields, err := selectFields(ti, n.Fields)
+	if err != nil {
+		return Result{}, err
+	}
+	// Aggregates anywhere in the select list, HAVING or ORDER BY.
+	af := &aggFinder{}
+	for _, f := range fields {
+		f.expr.Accept(af)
+	}
+	if n.Having != nil {
+		n.Having.Expr.Accept(af)
+	}
+	if n.OrderBy != nil {
+		for _, it := range n.OrderBy.Items {
+			it.Expr.Accept(af)
+		}
+	}
+	if af.err != nil {
+		return Result{}, af.err
+	}
+	if n.Where != nil {
+		wf := &aggFinder{}
+		n.Where.Accept(wf)
+		if len(wf.aggs) > 0 {
+			return Result{}, errf(sqlerr.ErrInvalidGroupFunc, "Invalid use of group function")
+		}
+	}
+	grouped := n.GroupBy != nil || len(af.aggs) > 0
+	count, offset, err := x.limitValues(n.Limit)
+	if err != nil {
+		return Result{}, err
+	}
+
+	type outRow struct {
+		vals []any
+		keys []any
+	}
+	var rows []outRow
+	ec := x.newEval(ti, "SELECT")
+	// emit computes the output row (and its ORDER BY keys) for the
+	// current row or group in ec.
+	emit := func() error {
+		vals := make([]any, len(fields))
+		aliases := map[string]any{}
+		for i, f := range fields {
+			ec.clause = "SELECT"
+			v, err := ec.eval(f.expr)
+			if err != nil {
+				return err
+			}
+			vals[i] = v
+			if f.alias != "" {
+				aliases[f.alias] = v
+			}
+		}
+		if n.Having != nil {
+			ec.clause, ec.aliases = "HAVING", aliases
+			v, err := ec.eval(n.Having.Expr)
+			ec.aliases = nil
+			if err != nil {
+				return err
+			}
+			if b, _ := truthy(v); !b {
+				return nil
+			}
+		}
+		var keys []any
+		if n.OrderBy != nil {
+			ec.clause, ec.aliases = "ORDER BY", aliases
+			for _, it := range n.OrderBy.Items {
+				var v any
+				if pos, ok := positionRef(it.Expr); ok {
+					if pos < 1 || pos > len(fields) {
+						ec.aliases = nil
+						return errUnknownColumn(sprintf("%d", pos), "ORDER BY")
+					}
+					v = vals[pos-1]
+				} else {
+					var err error
+					if v, err = ec.eval(it.Expr); err != nil {
+						ec.aliases = nil
+						return err
+					}
+				}
+				keys = append(keys, v)
+			}
+			ec.aliases = nil
+		}
+		rows = append(rows, outRow{vals, keys})
+		return nil
+	}
+	// Without ORDER BY, DISTINCT or grouping, reading stops at the limit.
+	stopAt := int64(-1)
+	if count >= 0 && n.OrderBy == nil && !n.Distinct && !grouped {
+		stopAt = offset + count
+	}
+
+	if ti == nil {
+		if n.Where != nil {
+			v, err := ec.eval(n.Where)
+			if err != nil {
+				return Result{}, err
+			}
+			if b, _ := truthy(v); !b && !grouped {
+				return x.finishSelect(ti, fields, nil)
+			}
+		}
+		if grouped {
+			ec.aggs = map[*ast.AggregateFuncExpr]any{}
+			g := newGroup(af.aggs)
+			if err := g.add(ec); err != nil {
+				return Result{}, err
+			}
+			ec.aggs = g.results()
+		}
+		if err := emit(); err != nil {
+			return Result{}, err
+		}
+	} else {
+		path, err := x.planAccess(ti, n.Where, hints)
+		if err != nil {
+			return Result{}, err
+		}
+		var groups map[string]*group
+		var order []string
+		if grouped {
+			groups = map[string]*group{}
+		}
+		wc := x.newEval(ti, "WHERE")
+		err = x.scanRows(ti, path, func(h engine.Handle, row engine.Row) (bool, error) {
+			if n.Where != nil {
+				wc.row = row
+				v, err := wc.eval(n.Where)
+				if err != nil {
+					return false, err
+				}
+				if b, _ := truthy(v); !b {
+					return true, nil
+				}
+			}
+			ec.row = row
+			if !grouped {
+				if err := emit(); err != nil {
+					return false, err
+				}
+				return stopAt < 0 || int64(len(rows)) < stopAt, nil
+			}
+			var key []any
+			if n.GroupBy != nil {
+				ec.clause = "GROUP BY"
+				for _, it := range n.GroupBy.Items {
+					var v any
+					if pos, ok := positionRef(it.Expr); ok && pos >= 1 && pos <= len(fields) {
+						var err error
+						if v, err = ec.eval(fields[pos-1].expr); err != nil {
+							return false, err
+						}
+					} else if a := aliasRef(it.Expr, fields); a != nil && ti.column(a.Name.Name.O) < 0 {
+						idx := aliasIndex(a, fields)
+						var err error
+						if v, err = ec.eval(fields[idx].expr); err != nil {
+							return false, err
+						}
+					} else {
+						var err error
+						if v, err = ec.eval(it.Expr); err != nil {
+							return false, err
+						}
+					}
+					key = append(key, v)
+				}
+			}
+			k := groupKey(key)
+			g := groups[k]
+			if g == nil {
+				g = newGroup(af.aggs)
+				g.first = row
+				g.key = key
+				groups[k] = g
+				order = append(order, k)
+			}
+			return true, g.add(ec)
+		})
+		if err != nil {
+			return Result{}, err
+		}
+		if grouped {
+			if n.GroupBy == nil && len(order) == 0 {
+				groups[""] = newGroup(af.aggs)
+				order = append(order, "")
+			}
+			// MariaDB returns groups in GROUP BY order.
+			if n.GroupBy != nil {
+				sort.SliceStable(order, func(a, b int) bool {
+					ka, kb := groups[order[a]].key, groups[order[b]].key
+					for i := range ka {
+						c := compareForSort(ka[i], kb[i])
+						if c != 0 {
+							if n.GroupBy.Items[i].Desc {
+								return c > 0
+							}
+							return c < 0
+						}
+					}
+					return false
+				})
+			}
+			for _, k := range order {
+				g := groups[k]
+				ec.row = g.first
+				ec.aggs = g.results()
+				if err := emit(); err != nil {
+					return Result{}, err
+				}
+			}
+		}
+	}
+
+	if n.OrderBy != nil {
+		sort.SliceStable(rows, func(a, b int) bool { return lessKeys(rows[a].keys, rows[b].keys, n.OrderBy.Items) })
+	}
+	out := make([][]any, 0, len(rows))
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if n.Distinct {
+			k := groupKey(r.vals)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		out = append(out, r.vals)
+	}
+	if offset > 0 {
+		if offset >= int64(len(out)) {
+			out = nil
+		} else {
+			out = out[offset:]
+		}
+	}
+	if count >= 0 && int64(len(out)) > count {
+		out = out[:count]
+	}
+	return x.finishSelect(ti, fields, out)
+}
+
+// positionRef recognises ORDER BY 2 / GROUP BY 2.
+func positionRef(e ast.ExprNode) (int, bool) {
+	if p, ok := e.(*ast.PositionExpr); ok {
+		return p.N, true
+	}
+	if v, ok := e.(*test_driver.ValueExpr); ok {
+		switch n := v.Datum.GetValue().(type) {
+		case int64:
+			return int(n), true
+		case uint64:
+			return int(n), true
+		}
+	}
+	return 0, false
+}
+
+// aliasRef returns e as a column reference that names a select alias.
+func aliasRef(e ast.ExprNode, fields []outField) *ast.ColumnNameExpr {
+	c, ok := e.(*ast.ColumnNameExpr)
+	if !ok || c.Name.Table.L != "" || aliasIndex(c, fields) < 0 {
+		return nil
+	}
+	return c
+}
+
+func aliasIndex(c *ast.ColumnNameExpr, fields []outField) int {
+	for i, f := range fields {
+		if f.alias != "" && f.alias == c.Name.Name.L {
+			return i
+		}
+	}
+	return -1
+}
+
+// finishSelect builds the result set's column metadata.
+func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (Result, error) {
+	cols := make([]Column, len(fields))
+	for i, f := range fields {
+		var sample any
+		for _, r := range rows {
+			if r[i] != nil {
+				sample = r[i]
+				break
+			}
+		}
+		cols[i] = exprColumn(ti, f, sample)
+	}
+	if rows == nil {
+		rows = [][]any{}
+	}
+	return Result{Columns: cols, Rows: rows}, nil
+}
+
+// exprColumn describes an output column: a table column's own metadata,
+// else what the expression's kind or its first value says.
+func exprColumn(ti *tableInfo, f outField, sample any) Column {
+	if f.col >= 0 && ti != nil {
+		c := columnFromDef(ti.name, &ti.def.Columns[f.col])
+		c.Name = f.name
+		return c
+	}
+	c := columnFromValue(f.name, sample)
+	switch e := f.expr.(type) {
+	case *ast.FuncCallExpr:
+		switch e.FnName.L {
+		case "date", "curdate", "current_date", "utc_date":
+			c.Type, c.Length = mysql.TypeDate, 10
+		}
+		if e.FnName.L == "date_add" || e.FnName.L == "date_sub" || e.FnName.L == "adddate" || e.FnName.L == "subdate" {
+			if len(e.Args) == 3 {
+				if u, ok := e.Args[2].(*ast.TimeUnitExpr); ok && dateOnlyUnit(u.Unit) && isDateExpr(ti, e.Args[0]) {
+					c.Type, c.Length = mysql.TypeDate, 10
+				}
+			}
+		}
+	case *ast.FuncCastExpr:
+		if e.Tp.GetType() == mysql.TypeDate {
+			c.Type, c.Length = mysql.TypeDate, 10
+		}
+	case *ast.AggregateFuncExpr:
+		if (e.F == ast.AggFuncMin || e.F == ast.AggFuncMax) && len(e.Args) == 1 && isDateExpr(ti, e.Args[0]) {
+			c.Type, c.Length = mysql.TypeDate, 10
+		}
+	}
+	return c
+}
+
+func dateOnlyUnit(u ast.TimeUnitType) bool {
+	switch u {
+	case ast.TimeUnitDay, ast.TimeUnitWeek, ast.TimeUnitMonth, ast.TimeUnitQuarter, ast.TimeUnitYear:
+		return true
+	}
+	return false
+}
+
+// isDateExpr reports whether e yields a DATE (a DATE column or a date
+// literal).
+func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
+	switch x := e.(type) {
+	case *ast.ColumnNameExpr:
+		if ti != nil {
+			if i := ti.column(x.Name.Name.O); i >= 0 {
+				return ti.def.Columns[i].Type == engine.TypeDate
+			}
+		}
+	case *test_driver.ValueExpr:
+		if s, ok := x.Datum.GetValue().(string); ok {
+			return len(strings.TrimSpace(s)) == 10
+		}
+	case *ast.FuncCallExpr:
+		return x.FnName.L == "curdate" || x.FnName.L == "current_date" || x.FnName.L == "date"
+	}
+	return false
+}
+
+// group accumulates the aggregates of one GROUP BY group.
+type group struct {
+	aggs  []*ast.AggregateFuncExpr
+	state []aggState
+	first engine.Row
+	key   []any
+}
+
+type aggState struct {
+	count    int64
+	sum      any // int64/decimal/float64 running sum
+	best     any // MIN/MAX
+	seen     map[string]bool
+	parts    []string // GROUP_CONCAT
+	allFloat bool
+}
+
+func newGroup(aggs []*ast.AggregateFuncExpr) *group {
+	return &group{aggs: aggs, state: make([]aggState, len(aggs))}
+}
+
+// add folds the row in ec into every aggregate.
+func (g *group) add(ec *evalCtx) error {
+	for i, a := range g.aggs {
+		st := &g.state[i]
+		fn := strings.ToLower(a.F)
+		if fn == ast.AggFuncCount && len(a.Args) == 1 {
+			if v, ok := a.Args[0].(*test_driver.ValueExpr); ok && v.Datum.GetValue() != nil && !a.Distinct {
+				st.count++ // COUNT(*) and COUNT(1)
+				continue
+			}
+		}
+		vals := make([]any, len(a.Args))
+		null := false
+		for j, arg := range a.Args {
+			v, err := ec.eval(arg)
+			if err != nil {
+				return err
+			}
+			vals[j] = v
+			null = null || v == nil
+		}
+		if null {
+			continue
+		}
+		if a.Distinct {
+			if st.seen == nil {
+				st.seen = map[string]bool{}
+			}
+			k := groupKey(vals)
+			if st.seen[k] {
+				continue
+			}
+			st.seen[k] = true
+		}
+		v := vals[0]
+		st.count++
+		switch fn {
+		case ast.AggFuncSum, ast.AggFuncAvg:
+			switch n := v.(type) {
+			case float64, string, []byte:
+				st.sum = toFloat(st.sum) + toFloat(n)
+				st.allFloat = true
+			default:
+				if st.allFloat {
+					st.sum = toFloat(st.sum) + toFloat(n)
+				} else if st.sum == nil {
+					st.sum = toDecimal(n)
+				} else {
+					st.sum = st.sum.(decimal.Decimal).Add(toDecimal(n))
+				}
+			}
+		case ast.AggFuncMin:
+			if st.best == nil || compareValues(v, st.best) < 0 {
+				st.best = v
+			}
+		case ast.AggFuncMax:
+			if st.best == nil || compareValues(v, st.best) > 0 {
+				st.best = v
+			}
+		case ast.AggFuncGroupConcat:
+			var b strings.Builder
+			for _, p := range vals[:len(vals)-1] { // the last argument is the separator
+				b.WriteString(toString(p))
+			}
+			st.parts = append(st.parts, b.String())
+		case ast.AggFuncCount:
+		default:
+			return errNotSupported("aggregate " + a.F)
+		}
+	}
+	return nil
+}
+
+// results returns every aggregate's value for the group.
+func (g *group) results() map[*ast.AggregateFuncExpr]any {
+	m := make(map[*ast.AggregateFuncExpr]any, len(g.aggs))
+	for i, a := range g.aggs {
+		st := &g.state[i]
+		switch strings.ToLower(a.F) {
+		case ast.AggFuncCount:
+			m[a] = st.count
+		case ast.AggFuncSum:
+			m[a] = st.sum
+		case ast.AggFuncAvg:
+			if st.count == 0 {
+				m[a] = nil
+			} else if f, ok := st.sum.(float64); ok {
+				m[a] = f / float64(st.count)
+			} else {
+				d := st.sum.(decimal.Decimal)
+				scale := int32(0)
+				if d.Exponent() < 0 {
+					scale = -d.Exponent()
+				}
+				m[a] = d.DivRound(decimal.NewFromInt(st.count), scale+divPrecisionIncrement)
+			}
+		case ast.AggFuncMin, ast.AggFuncMax:
+			m[a] = st.best
+		case ast.AggFuncGroupConcat:
+			if st.parts == nil {
+				m[a] = nil
+			} else {
+				sep := ","
+				if len(a.Args) > 1 {
+					if v, ok := a.Args[len(a.Args)-1].(*test_driver.ValueExpr); ok {
+						sep = toString(v.Datum.GetValue())
+					}
+				}
+				m[a] = strings.Join(st.parts, sep)
+			}
+		}
+	}
+	return m
+}

@@ -1,0 +1,489 @@
+package sqlshim
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/shopspring/decimal"
+)
+
+// textColumns returns result-set columns of VARCHAR type named names.
+func textColumns(names ...string) []Column {
+	cols := make([]Column, len(names))
+	for i, n := range names {
+		cols[i] = Column{Name: n, Type: mysql.TypeVarString, Length: 256}
+	}
+	return cols
+}
+
+// intColumn turns column i of cols into a BIGINT column.
+func intColumn(cols []Column, names ...string) {
+	for i := range cols {
+		for _, n := range names {
+			if cols[i].Name == n {
+				cols[i].Type, cols[i].Length = mysql.TypeLonglong, 21
+			}
+		}
+	}
+}
+
+func (x *execCtx) show(n *ast.ShowStmt) (Result, error) {
+	switch n.Tp {
+	case ast.ShowTables:
+		col := "Tables_in_" + x.s.DBName
+		full := n.Full
+		cols := textColumns(col)
+		if full {
+			cols = textColumns(col, "Table_type")
+		}
+		var pat string
+		if n.Pattern != nil {
+			v, err := x.newEval(nil, "field list").eval(n.Pattern.Pattern)
+			if err != nil {
+				return Result{}, err
+			}
+			pat = toString(v)
+			cols[0].Name += " (" + pat + ")"
+		}
+		rows := [][]any{}
+		for _, t := range x.s.db.Tables() {
+			if n.Pattern != nil && !likeMatch(t, pat, '\\') {
+				continue
+			}
+			if full {
+				rows = append(rows, []any{t, "BASE TABLE"})
+			} else {
+				rows = append(rows, []any{t})
+			}
+		}
+		return Result{Columns: cols, Rows: rows}, nil
+	case ast.ShowDatabases:
+		return Result{Columns: textColumns("Database"), Rows: [][]any{{x.s.DBName}}}, nil
+	case ast.ShowCreateTable:
+		ti, err := x.table(n.Table, "")
+		if err != nil {
+			return Result{}, err
+		}
+		st, _ := x.s.db.Status(ti.name)
+		return Result{Columns: textColumns("Table", "Create Table"), Rows: [][]any{{ti.name, createTableText(ti.def, st)}}}, nil
+	case ast.ShowColumns:
+		ti, err := x.table(n.Table, "")
+		if err != nil {
+			return Result{}, err
+		}
+		return describe(ti), nil
+	case ast.ShowIndex:
+		ti, err := x.table(n.Table, "")
+		if err != nil {
+			return Result{}, err
+		}
+		return showIndex(ti), nil
+	case ast.ShowTableStatus:
+		return x.tableStatus(n)
+	case ast.ShowWarnings, ast.ShowErrors:
+		cols := textColumns("Level", "Code", "Message")
+		intColumn(cols, "Code")
+		rows := [][]any{}
+		for _, w := range x.s.prevWarnings {
+			if n.Tp == ast.ShowErrors && w.Level != "Error" {
+				continue
+			}
+			rows = append(rows, []any{w.Level, int64(w.Code), w.Message})
+		}
+		return Result{Columns: cols, Rows: rows}, nil
+	case ast.ShowEngines:
+		return Result{Columns: textColumns("Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"),
+			Rows: [][]any{{"BLITZDB", "DEFAULT", "hash data files, disposable indexes, CRASH_SAFE tables", "YES", "NO", "YES"}}}, nil
+	}
+	return Result{}, errNotSupported("this SHOW statement")
+}
+
+// typeText is a column's type as SHOW CREATE TABLE and DESCRIBE print it.
+func typeText(c *engine.Column) string {
+	var s string
+	switch c.Type {
+	case engine.TypeTinyInt:
+		s = fmt.Sprintf("tinyint(%d)", c.Length)
+	case engine.TypeSmallInt:
+		s = fmt.Sprintf("smallint(%d)", c.Length)
+	case engine.TypeMediumInt:
+		s = fmt.Sprintf("mediumint(%d)", c.Length)
+	case engine.TypeInt:
+		s = fmt.Sprintf("int(%d)", c.Length)
+	case engine.TypeBigInt:
+		s = fmt.Sprintf("bigint(%d)", c.Length)
+	case engine.TypeFloat:
+		s = "float"
+	case engine.TypeDouble:
+		s = "double"
+	case engine.TypeDecimal:
+		s = fmt.Sprintf("decimal(%d,%d)", c.Precision, c.Scale)
+	case engine.TypeChar:
+		s = fmt.Sprintf("char(%d)", c.Length)
+	case engine.TypeVarChar:
+		s = fmt.Sprintf("varchar(%d)", c.Length)
+	case engine.TypeBinary:
+		s = fmt.Sprintf("binary(%d)", c.Length)
+	case engine.TypeVarBinary:
+		s = fmt.Sprintf("varbinary(%d)", c.Length)
+	case engine.TypeText, engine.TypeBlob:
+		base := "text"
+		if c.Type == engine.TypeBlob {
+			base = "blob"
+		}
+		switch {
+		case c.Length == 255:
+			s = "tiny" + base
+		case c.Length == 16777215:
+			s = "medium" + base
+		case c.Length == 4294967295:
+			s = "long" + base
+		default:
+			s = base
+		}
+	case engine.TypeDate:
+		s = "date"
+	case engine.TypeDateTime:
+		s = "datetime"
+		if c.Scale > 0 {
+			s += fmt.Sprintf("(%d)", c.Scale)
+		}
+	case engine.TypeTimestamp:
+		s = "timestamp"
+		if c.Scale > 0 {
+			s += fmt.Sprintf("(%d)", c.Scale)
+		}
+	case engine.TypeJSON:
+		s = "longtext"
+	default:
+		s = fmt.Sprintf("type%d", c.Type)
+	}
+	if c.Unsigned {
+		s += " unsigned"
+	}
+	return s
+}
+
+// defaultText is a column default as SHOW CREATE TABLE prints it.
+func defaultText(c *engine.Column) string {
+	if c.Default == nil {
+		return "NULL"
+	}
+	switch c.Default.(type) {
+	case int64, uint64, float64, decimal.Decimal:
+		return toString(c.Default)
+	}
+	col := columnFromDef("", c)
+	s, _ := FormatValue(col, c.Default)
+	return quoteString(s)
+}
+
+func quoteString(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
+}
+
+func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+
+func identList(cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = quoteIdent(c)
+	}
+	return strings.Join(q, ",")
+}
+
+// createTableText is SHOW CREATE TABLE's text; it reads back through
+// CREATE TABLE (CRASH_SAFE included).
+func createTableText(def *engine.TableDef, st engine.TableStatus) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE %s (\n", quoteIdent(def.Name))
+	var lines []string
+	for i := range def.Columns {
+		c := &def.Columns[i]
+		l := "  " + quoteIdent(c.Name) + " " + typeText(c)
+		if c.NotNull {
+			l += " NOT NULL"
+		}
+		switch {
+		case c.AutoIncrement:
+			l += " AUTO_INCREMENT"
+		case c.HasDefault:
+			l += " DEFAULT " + defaultText(c)
+		case !c.NotNull:
+			l += " DEFAULT NULL"
+		}
+		if c.Comment != "" {
+			l += " COMMENT " + quoteString(c.Comment)
+		}
+		lines = append(lines, l)
+	}
+	if len(def.PrimaryKey) > 0 {
+		lines = append(lines, "  PRIMARY KEY ("+identList(def.PrimaryKey)+")")
+	}
+	for _, ix := range def.Indexes {
+		kind := "KEY"
+		if ix.Unique {
+			kind = "UNIQUE KEY"
+		}
+		lines = append(lines, fmt.Sprintf("  %s %s (%s)", kind, quoteIdent(ix.Name), identList(ix.Columns)))
+	}
+	b.WriteString(strings.Join(lines, ",\n"))
+	b.WriteString("\n) ENGINE=BLITZDB")
+	if st.AutoIncrement > 1 {
+		fmt.Fprintf(&b, " AUTO_INCREMENT=%d", st.AutoIncrement)
+	}
+	b.WriteString(" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+	if def.CrashSafe {
+		b.WriteString(" CRASH_SAFE")
+	}
+	return b.String()
+}
+
+// keyFlag is DESCRIBE's Key for column c: PRI, UNI, MUL or "".
+func keyFlag(def *engine.TableDef, c string) string {
+	for _, p := range def.PrimaryKey {
+		if strings.EqualFold(p, c) {
+			return "PRI"
+		}
+	}
+	for _, ix := range def.Indexes {
+		if ix.Unique && len(ix.Columns) == 1 && strings.EqualFold(ix.Columns[0], c) {
+			return "UNI"
+		}
+	}
+	for _, ix := range def.Indexes {
+		if strings.EqualFold(ix.Columns[0], c) {
+			return "MUL"
+		}
+	}
+	return ""
+}
+
+func describe(ti *tableInfo) Result {
+	rows := [][]any{}
+	for i := range ti.def.Columns {
+		c := &ti.def.Columns[i]
+		null := "YES"
+		if c.NotNull {
+			null = "NO"
+		}
+		var def any
+		if c.HasDefault && c.Default != nil {
+			def, _ = FormatValue(columnFromDef("", c), c.Default)
+		}
+		extra := ""
+		if c.AutoIncrement {
+			extra = "auto_increment"
+		}
+		rows = append(rows, []any{c.Name, typeText(c), null, keyFlag(ti.def, c.Name), def, extra})
+	}
+	return Result{Columns: textColumns("Field", "Type", "Null", "Key", "Default", "Extra"), Rows: rows}
+}
+
+func showIndex(ti *tableInfo) Result {
+	cols := textColumns("Table", "Non_unique", "Key_name", "Seq_in_index", "Column_name", "Collation", "Cardinality", "Sub_part", "Packed", "Null", "Index_type", "Comment", "Index_comment", "Ignored")
+	intColumn(cols, "Non_unique", "Seq_in_index", "Cardinality", "Sub_part")
+	rows := [][]any{}
+	add := func(name string, unique bool, columns []string, typ string) {
+		nu := int64(1)
+		if unique {
+			nu = 0
+		}
+		for i, c := range columns {
+			null := ""
+			if j := ti.column(c); j >= 0 && !ti.def.Columns[j].NotNull {
+				null = "YES"
+			}
+			rows = append(rows, []any{ti.name, nu, name, int64(i + 1), c, "A", nil, nil, nil, null, typ, "", "", "NO"})
+		}
+	}
+	if len(ti.def.PrimaryKey) > 0 {
+		add("PRIMARY", true, ti.def.PrimaryKey, "HASH")
+	}
+	for _, ix := range ti.def.Indexes {
+		add(ix.Name, ix.Unique, ix.Columns, "BTREE")
+	}
+	return Result{Columns: cols, Rows: rows}
+}
+
+// tableStatus is SHOW TABLE STATUS with MySQL's columns and two of
+// blitz's: Crash_safe (YES/NO) and State (ok, or crashed when the table
+// needs recovery).
+func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
+	cols := textColumns("Name", "Engine", "Version", "Row_format", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Create_time", "Update_time", "Check_time", "Collation", "Checksum", "Create_options", "Comment", "Crash_safe", "State")
+	intColumn(cols, "Version", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Checksum")
+	var pat string
+	if n.Pattern != nil {
+		v, err := x.newEval(nil, "field list").eval(n.Pattern.Pattern)
+		if err != nil {
+			return Result{}, err
+		}
+		pat = toString(v)
+	}
+	rows := [][]any{}
+	for _, t := range x.s.db.Tables() {
+		if n.Pattern != nil && !likeMatch(t, pat, '\\') {
+			continue
+		}
+		st, err := x.s.db.Status(t)
+		if err != nil && sqlerr.Code(err) != sqlerr.ErrCrashedTable {
+			return Result{}, err
+		}
+		state, crashSafe, opts := "ok", "NO", ""
+		if st.Crashed || sqlerr.Code(err) == sqlerr.ErrCrashedTable {
+			state = "crashed"
+		}
+		if st.CrashSafe {
+			crashSafe, opts = "YES", "CRASH_SAFE"
+		}
+		var avg int64
+		if st.Rows > 0 {
+			avg = st.DataLength / st.Rows
+		}
+		var auto any
+		if st.AutoIncrement > 0 {
+			auto = int64(st.AutoIncrement)
+		}
+		rows = append(rows, []any{t, "BLITZDB", int64(10), "Fixed", st.Rows, avg, st.DataLength, nil, st.IndexLength, int64(0), auto, nil, nil, nil, "utf8mb4_bin", nil, opts, "", crashSafe, state})
+	}
+	return Result{Columns: cols, Rows: rows}, nil
+}
+
+// explain shows the access path of a SELECT, UPDATE or DELETE in MySQL's
+// EXPLAIN shape; DESCRIBE t arrives here too.
+func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
+	if sh, ok := n.Stmt.(*ast.ShowStmt); ok {
+		return x.show(sh)
+	}
+	if n.Analyze {
+		return Result{}, errNotSupported("EXPLAIN ANALYZE")
+	}
+	var refs *ast.TableRefsClause
+	var where ast.ExprNode
+	selectType := "SIMPLE"
+	switch st := n.Stmt.(type) {
+	case *ast.SelectStmt:
+		refs, where = st.From, st.Where
+	case *ast.UpdateStmt:
+		if st.MultipleTable {
+			return Result{}, errNotSupported("joins")
+		}
+		refs, where = st.TableRefs, st.Where
+	case *ast.DeleteStmt:
+		if st.IsMultiTable {
+			return Result{}, errNotSupported("joins")
+		}
+		refs, where = st.TableRefs, st.Where
+	case *ast.InsertStmt:
+		refs = st.Table
+		selectType = "INSERT"
+	default:
+		return Result{}, errNotSupported("EXPLAIN of this statement")
+	}
+	cols := textColumns("id", "select_type", "table", "type", "possible_keys", "key", "key_len", "ref", "rows", "Extra")
+	intColumn(cols, "id", "rows")
+	ti, hints, err := x.singleTable(refs)
+	if err != nil {
+		return Result{}, err
+	}
+	if ti == nil {
+		return Result{Columns: cols, Rows: [][]any{{int64(1), selectType, nil, nil, nil, nil, nil, nil, nil, "No tables used"}}}, nil
+	}
+	if selectType == "INSERT" {
+		return Result{Columns: cols, Rows: [][]any{{int64(1), selectType, ti.alias, "ALL", nil, nil, nil, nil, nil, nil}}}, nil
+	}
+	p, err := x.planAccess(ti, where, hints)
+	if err != nil {
+		return Result{}, err
+	}
+	var possible, key, keyLen, ref, extra any
+	if len(p.possible) > 0 {
+		possible = strings.Join(p.possible, ",")
+	}
+	var rows int64
+	switch p.kind {
+	case accessConst:
+		key, ref = "PRIMARY", strings.TrimSuffix(strings.Repeat("const,", len(p.pk)), ",")
+		keyLen = fmt.Sprint(keyBytes(ti, ti.def.PrimaryKey))
+		if _, _, found, err := x.tx.Get(ti.name, p.pk); err != nil {
+			return Result{}, err
+		} else if found {
+			rows = 1
+		}
+	default:
+		if p.index != "" {
+			key = p.index
+			if p.kind != "index" {
+				keyLen = fmt.Sprint(keyBytes(ti, indexColumns(ti, p.index)[:p.keyCols]))
+			}
+			if p.kind == accessRef {
+				ref = strings.TrimSuffix(strings.Repeat("const,", p.keyCols), ",")
+			}
+		}
+		if rows, err = x.tx.Count(ti.name, p.scan); err != nil {
+			return Result{}, err
+		}
+	}
+	if where != nil && p.kind != accessConst {
+		extra = "Using where"
+	}
+	return Result{Columns: cols, Rows: [][]any{{int64(1), selectType, ti.alias, p.kind, possible, key, keyLen, ref, rows, extra}}}, nil
+}
+
+func indexColumns(ti *tableInfo, name string) []string {
+	if name == "PRIMARY" {
+		return ti.def.PrimaryKey
+	}
+	for _, ix := range ti.def.Indexes {
+		if ix.Name == name {
+			return ix.Columns
+		}
+	}
+	return nil
+}
+
+// keyBytes is EXPLAIN's key_len: the bytes of the key columns used, as
+// MySQL counts them (4 bytes a character, 2 more for a length, 1 more
+// for a nullable column).
+func keyBytes(ti *tableInfo, cols []string) int {
+	n := 0
+	for _, cn := range cols {
+		i := ti.column(cn)
+		if i < 0 {
+			continue
+		}
+		c := &ti.def.Columns[i]
+		switch c.Type {
+		case engine.TypeTinyInt:
+			n++
+		case engine.TypeSmallInt:
+			n += 2
+		case engine.TypeMediumInt:
+			n += 3
+		case engine.TypeInt, engine.TypeFloat, engine.TypeDate:
+			n += 4
+		case engine.TypeBigInt, engine.TypeDouble, engine.TypeDateTime, engine.TypeTimestamp:
+			n += 8
+		case engine.TypeDecimal:
+			n += (c.Precision + 1) / 2
+		case engine.TypeChar:
+			n += 4 * c.Length
+		case engine.TypeBinary:
+			n += c.Length
+		case engine.TypeVarChar:
+			n += 4*c.Length + 2
+		case engine.TypeVarBinary:
+			n += c.Length + 2
+		default:
+			n += 257
+		}
+		if !c.NotNull {
+			n++
+		}
+	}
+	return n
+}

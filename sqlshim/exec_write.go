@@ -1,0 +1,382 @@
+package sqlshim
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// This file runs INSERT (with IGNORE, ON DUPLICATE KEY UPDATE), REPLACE,
+// UPDATE and DELETE. Every one of them runs inside one transaction (or
+// under a savepoint of the open one), so a statement that fails half-way
+// changes nothing.
+
+// columnDefault is the value a column takes when an INSERT does not give
+// one; in strict mode a NOT NULL column without a default is an error.
+func columnDefault(c *engine.Column) (any, error) {
+	switch {
+	case c.AutoIncrement:
+		return nil, nil
+	case c.HasDefault:
+		return c.Default, nil
+	case !c.NotNull:
+		return nil, nil
+	}
+	return nil, errf(sqlerr.ErrNoDefault, "Field '%s' doesn't have a default value", c.Name)
+}
+
+// coerce converts v for column c (AUTO_INCREMENT columns take NULL as
+// "generate").
+func coerce(c *engine.Column, v any, rowNum int) (any, error) {
+	if v == nil && c.AutoIncrement {
+		return nil, nil
+	}
+	if b, ok := v.(bool); ok {
+		v = boolVal(b)
+	}
+	return engine.Coerce(c, v, rowNum)
+}
+
+func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
+	ti, _, err := x.singleTable(n.Table)
+	if err != nil {
+		return Result{}, err
+	}
+	cols := make([]int, 0, len(ti.def.Columns))
+	if len(n.Columns) == 0 {
+		for i := range ti.def.Columns {
+			cols = append(cols, i)
+		}
+	} else {
+		seen := map[int]bool{}
+		for _, c := range n.Columns {
+			i := ti.column(c.Name.O)
+			if i < 0 {
+				return Result{}, errUnknownColumn(c.Name.O, "INSERT INTO")
+			}
+			if seen[i] {
+				return Result{}, errf(sqlerr.ErrDupFieldName, "Column '%s' specified twice", c.Name.O)
+			}
+			seen[i] = true
+			cols = append(cols, i)
+		}
+	}
+	// The rows to insert, as values before conversion.
+	var lists [][]any
+	ec := x.newEval(ti, "INSERT INTO")
+	ec.strict = true
+	if n.Select != nil {
+		sel, ok := n.Select.(*ast.SelectStmt)
+		if !ok {
+			return Result{}, errNotSupported("INSERT ... SELECT with UNION")
+		}
+		r, err := x.selectStmt(sel)
+		if err != nil {
+			return Result{}, err
+		}
+		for i, row := range r.Rows {
+			if len(row) != len(cols) {
+				return Result{}, errf(sqlerr.ErrWrongValueCount, "Column count doesn't match value count at row %d", i+1)
+			}
+			lists = append(lists, row)
+		}
+	}
+	var res Result
+	firstID := uint64(0)
+	for i, exprs := range n.Lists {
+		if len(exprs) != len(cols) && !(len(exprs) == 0 && len(n.Columns) == 0) {
+			return Result{}, errf(sqlerr.ErrWrongValueCount, "Column count doesn't match value count at row %d", i+1)
+		}
+		if len(exprs) == 0 {
+			lists = append(lists, nil)
+			continue
+		}
+		row := make([]any, len(exprs))
+		for j, e := range exprs {
+			if d, ok := e.(*ast.DefaultExpr); ok && d.Name == nil {
+				v, err := columnDefault(&ti.def.Columns[cols[j]])
+				if err != nil {
+					return Result{}, err
+				}
+				row[j] = defaultMarker{v}
+				continue
+			}
+			v, err := ec.eval(e)
+			if err != nil {
+				return Result{}, err
+			}
+			row[j] = v
+		}
+		lists = append(lists, row)
+	}
+	for i, given := range lists {
+		rowNum := i + 1
+		row := make(engine.Row, len(ti.def.Columns))
+		set := make([]bool, len(row))
+		for j, v := range given {
+			if d, ok := v.(defaultMarker); ok {
+				row[cols[j]], set[cols[j]] = d.v, true
+				continue
+			}
+			cv, err := coerce(&ti.def.Columns[cols[j]], v, rowNum)
+			if err != nil {
+				return Result{}, err
+			}
+			row[cols[j]], set[cols[j]] = cv, true
+		}
+		for j := range row {
+			if !set[j] {
+				v, err := columnDefault(&ti.def.Columns[j])
+				if err != nil {
+					return Result{}, err
+				}
+				row[j] = v
+			}
+		}
+		affected, id, err := x.insertRow(ti, n, row, rowNum)
+		if err != nil {
+			return Result{}, err
+		}
+		res.AffectedRows += affected
+		if id != 0 && firstID == 0 {
+			firstID = id
+		}
+	}
+	if firstID != 0 {
+		x.s.lastInsertID = firstID
+		res.LastInsertID = firstID
+	}
+	return res, nil
+}
+
+// defaultMarker is a value given as DEFAULT: already the column's type.
+type defaultMarker struct{ v any }
+
+// insertRow inserts one converted row, resolving a duplicate key as the
+// statement says (IGNORE, ON DUPLICATE KEY UPDATE, REPLACE). It returns
+// MySQL's affected-row count for the row and the AUTO_INCREMENT value
+// generated.
+func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, rowNum int) (uint64, uint64, error) {
+	var affected uint64
+	for attempt := 0; ; attempt++ {
+		_, id, err := x.tx.Insert(ti.name, row)
+		if err == nil {
+			return affected + 1, id, nil
+		}
+		if sqlerr.Code(err) != sqlerr.ErrDupEntry || attempt > len(ti.def.Indexes)+1 {
+			return 0, 0, err
+		}
+		switch {
+		case n.IsReplace:
+			h, _, found, ferr := x.findConflict(ti, row)
+			if ferr != nil {
+				return 0, 0, ferr
+			}
+			if !found {
+				return 0, 0, err
+			}
+			if derr := x.tx.Delete(ti.name, h); derr != nil {
+				return 0, 0, derr
+			}
+			affected++
+			continue
+		case len(n.OnDuplicate) > 0:
+			h, old, found, ferr := x.findConflict(ti, row)
+			if ferr != nil {
+				return 0, 0, ferr
+			}
+			if !found {
+				return 0, 0, err
+			}
+			changed, uerr := x.applyAssignments(ti, h, old, row, n.OnDuplicate, rowNum)
+			if uerr != nil {
+				return 0, 0, uerr
+			}
+			if changed {
+				return 2, 0, nil
+			}
+			return 0, 0, nil
+		case n.IgnoreErr:
+			e := sqlerr.As(err)
+			x.s.addWarning(e.Code, "%s", e.Message)
+			return 0, 0, nil
+		}
+		return 0, 0, err
+	}
+}
+
+// findConflict finds the stored row that row collides with on the primary
+// key or a unique index.
+func (x *execCtx) findConflict(ti *tableInfo, row engine.Row) (engine.Handle, engine.Row, bool, error) {
+	key := func(cols []string) ([]any, bool) {
+		vals := make([]any, len(cols))
+		for i, c := range cols {
+			vals[i] = row[ti.column(c)]
+			if vals[i] == nil {
+				return nil, false
+			}
+		}
+		return vals, true
+	}
+	if len(ti.def.PrimaryKey) > 0 {
+		if pk, ok := key(ti.def.PrimaryKey); ok {
+			h, old, found, err := x.tx.Get(ti.name, pk)
+			if err != nil || found {
+				return h, old, found, err
+			}
+		}
+	}
+	for _, ix := range ti.def.Indexes {
+		if !ix.Unique {
+			continue
+		}
+		vals, ok := key(ix.Columns)
+		if !ok {
+			continue
+		}
+		var h engine.Handle
+		var old engine.Row
+		found := false
+		b := engine.Bound{Values: vals, Inclusive: true}
+		err := x.tx.Scan(ti.name, engine.Scan{Index: ix.Name, Lo: b, Hi: b}, func(hh engine.Handle, r engine.Row) (bool, error) {
+			h, old, found = hh, r, true
+			return false, nil
+		})
+		if err != nil || found {
+			return h, old, found, err
+		}
+	}
+	return "", nil, false, nil
+}
+
+// applyAssignments runs SET a=..., b=... on the stored row old (VALUES(c)
+// reading inserted) and writes it back if it changed.
+func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Row, inserted engine.Row, list []*ast.Assignment, rowNum int) (bool, error) {
+	row := append(engine.Row(nil), old...)
+	ec := x.newEval(ti, "SET")
+	ec.strict = true
+	ec.row = row
+	ec.values = inserted
+	for _, a := range list {
+		i := ti.column(a.Column.Name.O)
+		if i < 0 || (a.Column.Table.L != "" && a.Column.Table.L != lower(ti.alias)) {
+			return false, errUnknownColumn(columnText(a.Column), "SET")
+		}
+		var v any
+		if d, ok := a.Expr.(*ast.DefaultExpr); ok && d.Name == nil {
+			var err error
+			if v, err = columnDefault(&ti.def.Columns[i]); err != nil {
+				return false, err
+			}
+		} else {
+			var err error
+			if v, err = ec.eval(a.Expr); err != nil {
+				return false, err
+			}
+			if v, err = coerce(&ti.def.Columns[i], v, rowNum); err != nil {
+				return false, err
+			}
+		}
+		row[i] = v
+	}
+	if rowsEqual(old, row) {
+		return false, nil
+	}
+	_, err := x.tx.Update(ti.name, h, row)
+	return err == nil, err
+}
+
+// rowsEqual reports whether two rows hold the same values (same types).
+func rowsEqual(a, b engine.Row) bool {
+	for i := range a {
+		if !sameValue(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameValue(a, b any) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	switch x := a.(type) {
+	case []byte:
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case time.Time:
+		y, ok := b.(time.Time)
+		return ok && x.Equal(y)
+	}
+	return compareValues(a, b) == 0
+}
+
+func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
+	if n.MultipleTable {
+		return Result{}, errNotSupported("joins")
+	}
+	ti, hints, err := x.singleTable(n.TableRefs)
+	if err != nil {
+		return Result{}, err
+	}
+	count, _, err := x.limitValues(n.Limit)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, a := range n.List {
+		if ti.column(a.Column.Name.O) < 0 {
+			return Result{}, errUnknownColumn(columnText(a.Column), "SET")
+		}
+	}
+	rows, err := x.matchRows(ti, hints, n.Where, n.Order, count)
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	res.Matched = uint64(len(rows))
+	for i, r := range rows {
+		changed, err := x.applyAssignments(ti, r.h, r.row, nil, n.List, i+1)
+		if err != nil {
+			if n.IgnoreErr && sqlerr.Code(err) == sqlerr.ErrDupEntry {
+				e := sqlerr.As(err)
+				x.s.addWarning(e.Code, "%s", e.Message)
+				continue
+			}
+			return Result{}, err
+		}
+		if changed {
+			res.AffectedRows++
+		}
+	}
+	return res, nil
+}
+
+func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
+	if n.IsMultiTable {
+		return Result{}, errNotSupported("joins")
+	}
+	ti, hints, err := x.singleTable(n.TableRefs)
+	if err != nil {
+		return Result{}, err
+	}
+	count, _, err := x.limitValues(n.Limit)
+	if err != nil {
+		return Result{}, err
+	}
+	rows, err := x.matchRows(ti, hints, n.Where, n.Order, count)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, r := range rows {
+		if err := x.tx.Delete(ti.name, r.h); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{AffectedRows: uint64(len(rows))}, nil
+}

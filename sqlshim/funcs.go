@@ -1,0 +1,647 @@
+package sqlshim
+
+import (
+	"encoding/hex"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/shopspring/decimal"
+)
+
+// call evaluates a built-in function. Functions whose result is NULL when
+// any argument is NULL say so with nullIn; the others (COALESCE, IFNULL,
+// IF, CONCAT_WS, ...) look at their arguments themselves.
+func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
+	name := x.FnName.L
+	// Functions that must not evaluate every argument first.
+	switch name {
+	case "if":
+		if err := argCount(name, x.Args, 3, 3); err != nil {
+			return nil, err
+		}
+		cond, err := c.eval(x.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		if b, _ := truthy(cond); b {
+			return c.eval(x.Args[1])
+		}
+		return c.eval(x.Args[2])
+	case "ifnull", "coalesce":
+		if name == "ifnull" {
+			if err := argCount(name, x.Args, 2, 2); err != nil {
+				return nil, err
+			}
+		}
+		for _, a := range x.Args {
+			v, err := c.eval(a)
+			if err != nil || v != nil {
+				return v, err
+			}
+		}
+		return nil, nil
+	case "date_add", "adddate", "date_sub", "subdate":
+		return c.dateAdd(x, name == "date_sub" || name == "subdate")
+	}
+	args := make([]any, len(x.Args))
+	for i, a := range x.Args {
+		if _, ok := a.(*ast.TrimDirectionExpr); ok {
+			continue
+		}
+		v, err := c.eval(a)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	nullIn := func() bool {
+		for i, a := range args {
+			if _, dir := x.Args[i].(*ast.TrimDirectionExpr); a == nil && !dir {
+				return true
+			}
+		}
+		return false
+	}
+	want := func(lo, hi int) error { return argCount(name, x.Args, lo, hi) }
+	switch name {
+	case "last_insert_id":
+		if len(args) == 1 {
+			c.s.lastInsertID = uint64(toInt(args[0]))
+			return args[0], nil
+		}
+		return c.s.lastInsertID, nil
+	case "version":
+		return serverVersion, nil
+	case "database", "schema":
+		return c.s.DBName, nil
+	case "connection_id":
+		return uint64(1), nil
+	case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp":
+		return c.now.Truncate(time.Second), nil
+	case "curdate", "current_date", "utc_date":
+		return c.now.Truncate(24 * time.Hour), nil
+	case "rand":
+		return rand.Float64(), nil
+	case "pi":
+		return math.Pi, nil
+	case "nullif":
+		if err := want(2, 2); err != nil {
+			return nil, err
+		}
+		if args[0] != nil && args[1] != nil && compareValues(args[0], args[1]) == 0 {
+			return nil, nil
+		}
+		return args[0], nil
+	case "isnull":
+		if err := want(1, 1); err != nil {
+			return nil, err
+		}
+		return boolVal(args[0] == nil), nil
+	case "concat_ws":
+		if err := want(1, -1); err != nil {
+			return nil, err
+		}
+		if args[0] == nil {
+			return nil, nil
+		}
+		var parts []string
+		for _, a := range args[1:] {
+			if a != nil {
+				parts = append(parts, toString(a))
+			}
+		}
+		return strings.Join(parts, toString(args[0])), nil
+	case "greatest", "least":
+		if err := want(2, -1); err != nil {
+			return nil, err
+		}
+		if nullIn() {
+			return nil, nil
+		}
+		best := args[0]
+		for _, a := range args[1:] {
+			cmp := compareValues(a, best)
+			if (name == "greatest" && cmp > 0) || (name == "least" && cmp < 0) {
+				best = a
+			}
+		}
+		return best, nil
+	}
+	if nullIn() {
+		return nil, nil
+	}
+	switch name {
+	case "concat":
+		var b strings.Builder
+		for _, a := range args {
+			b.WriteString(toString(a))
+		}
+		return b.String(), nil
+	case "length", "octet_length":
+		if err := want(1, 1); err != nil {
+			return nil, err
+		}
+		return int64(len(toString(args[0]))), nil
+	case "char_length", "character_length":
+		if err := want(1, 1); err != nil {
+			return nil, err
+		}
+		return int64(utf8.RuneCountInString(toString(args[0]))), nil
+	case "upper", "ucase":
+		return strings.ToUpper(toString(args[0])), nil
+	case "lower", "lcase":
+		return strings.ToLower(toString(args[0])), nil
+	case "substring", "substr", "mid":
+		if err := want(2, 3); err != nil {
+			return nil, err
+		}
+		r := []rune(toString(args[0]))
+		pos := toInt(args[1])
+		n := int64(len(r))
+		if len(args) == 3 {
+			n = toInt(args[2])
+		}
+		var start int64
+		switch {
+		case pos > 0:
+			start = pos - 1
+		case pos < 0:
+			start = int64(len(r)) + pos
+		default:
+			return "", nil
+		}
+		if start < 0 || start >= int64(len(r)) || n <= 0 {
+			return "", nil
+		}
+		end := min(start+n, int64(len(r)))
+		return string(r[start:end]), nil
+	case "left", "right":
+		r := []rune(toString(args[0]))
+		n := max(min(toInt(args[1]), int64(len(r))), 0)
+		if name == "left" {
+			return string(r[:n]), nil
+		}
+		return string(r[int64(len(r))-n:]), nil
+	case "trim", "ltrim", "rtrim":
+		return c.trim(name, x, args)
+	case "replace":
+		if err := want(3, 3); err != nil {
+			return nil, err
+		}
+		from := toString(args[1])
+		if from == "" {
+			return toString(args[0]), nil
+		}
+		return strings.ReplaceAll(toString(args[0]), from, toString(args[2])), nil
+	case "reverse":
+		r := []rune(toString(args[0]))
+		for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+			r[i], r[j] = r[j], r[i]
+		}
+		return string(r), nil
+	case "repeat":
+		n := toInt(args[1])
+		if n <= 0 {
+			return "", nil
+		}
+		if n*int64(len(toString(args[0]))) > 64<<20 {
+			return nil, nil
+		}
+		return strings.Repeat(toString(args[0]), int(n)), nil
+	case "space":
+		n := toInt(args[0])
+		if n <= 0 {
+			return "", nil
+		}
+		return strings.Repeat(" ", int(min(n, 64<<20))), nil
+	case "lpad", "rpad":
+		if err := want(3, 3); err != nil {
+			return nil, err
+		}
+		s, pad := []rune(toString(args[0])), []rune(toString(args[2]))
+		n := toInt(args[1])
+		if n < 0 {
+			return nil, nil
+		}
+		if int64(len(s)) >= n {
+			return string(s[:n]), nil
+		}
+		if len(pad) == 0 {
+			return nil, nil
+		}
+		var fill []rune
+		for int64(len(fill)+len(s)) < n {
+			fill = append(fill, pad[len(fill)%len(pad)])
+		}
+		if name == "lpad" {
+			return string(fill) + string(s), nil
+		}
+		return string(s) + string(fill), nil
+	case "instr":
+		return int64(runeIndex(toString(args[0]), toString(args[1])) + 1), nil
+	case "locate", "position":
+		if err := want(2, 3); err != nil {
+			return nil, err
+		}
+		s := []rune(toString(args[1]))
+		from := int64(1)
+		if len(args) == 3 {
+			from = toInt(args[2])
+		}
+		if from < 1 || from > int64(len(s))+1 {
+			return int64(0), nil
+		}
+		i := runeIndex(string(s[from-1:]), toString(args[0]))
+		if i < 0 {
+			return int64(0), nil
+		}
+		return int64(i) + from, nil
+	case "ascii":
+		s := toString(args[0])
+		if s == "" {
+			return int64(0), nil
+		}
+		return int64(s[0]), nil
+	case "strcmp":
+		return int64(compareStrings(toString(args[0]), toString(args[1]))), nil
+	case "hex":
+		if isNumeric(args[0]) {
+			return strings.ToUpper(hexInt(uint64(toInt(args[0])))), nil
+		}
+		return strings.ToUpper(hex.EncodeToString([]byte(toString(args[0])))), nil
+	case "unhex":
+		b, err := hex.DecodeString(toString(args[0]))
+		if err != nil {
+			return nil, nil
+		}
+		return b, nil
+	case "abs":
+		switch v := args[0].(type) {
+		case int64:
+			if v == math.MinInt64 {
+				return nil, c.outOfRange("BIGINT", x)
+			}
+			return abs64(v), nil
+		case uint64:
+			return v, nil
+		case decimal.Decimal:
+			return v.Abs(), nil
+		}
+		return math.Abs(toFloat(args[0])), nil
+	case "sign":
+		switch v := args[0].(type) {
+		case decimal.Decimal:
+			return int64(v.Sign()), nil
+		}
+		f := toFloat(args[0])
+		switch {
+		case f > 0:
+			return int64(1), nil
+		case f < 0:
+			return int64(-1), nil
+		}
+		return int64(0), nil
+	case "ceil", "ceiling", "floor":
+		switch v := args[0].(type) {
+		case int64, uint64:
+			return v, nil
+		case decimal.Decimal:
+			if name == "floor" {
+				return intOrDecimal(v.Floor()), nil
+			}
+			return intOrDecimal(v.Ceil()), nil
+		}
+		if name == "floor" {
+			return math.Floor(toFloat(args[0])), nil
+		}
+		return math.Ceil(toFloat(args[0])), nil
+	case "round", "truncate":
+		if err := want(1, 2); err != nil {
+			return nil, err
+		}
+		if name == "truncate" && len(args) != 2 {
+			return nil, errf(errWrongArgCount, "Incorrect parameter count in the call to native function 'truncate'")
+		}
+		d := int64(0)
+		if len(args) == 2 {
+			d = toInt(args[1])
+		}
+		return roundValue(args[0], d, name == "truncate"), nil
+	case "mod":
+		return c.mod(args[0], args[1])
+	case "power", "pow":
+		v := math.Pow(toFloat(args[0]), toFloat(args[1]))
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return nil, c.outOfRange("DOUBLE", x)
+		}
+		return v, nil
+	case "sqrt":
+		f := toFloat(args[0])
+		if f < 0 {
+			return nil, nil
+		}
+		return math.Sqrt(f), nil
+	case "exp":
+		return math.Exp(toFloat(args[0])), nil
+	case "ln", "log":
+		if len(args) == 2 {
+			b, v := toFloat(args[0]), toFloat(args[1])
+			if b <= 0 || b == 1 || v <= 0 {
+				return nil, nil
+			}
+			return math.Log(v) / math.Log(b), nil
+		}
+		f := toFloat(args[0])
+		if f <= 0 {
+			return nil, nil
+		}
+		return math.Log(f), nil
+	case "log10", "log2":
+		f := toFloat(args[0])
+		if f <= 0 {
+			return nil, nil
+		}
+		if name == "log2" {
+			return math.Log2(f), nil
+		}
+		return math.Log10(f), nil
+	case "date", "year", "month", "day", "dayofmonth", "hour", "minute", "second", "dayofweek", "dayofyear", "weekday", "unix_timestamp", "to_days":
+		return timePart(name, args[0])
+	case "datediff":
+		a, ok1 := toTime(args[0])
+		b, ok2 := toTime(args[1])
+		if !ok1 || !ok2 {
+			return nil, nil
+		}
+		return int64(a.Truncate(24*time.Hour).Sub(b.Truncate(24*time.Hour)) / (24 * time.Hour)), nil
+	case "from_unixtime":
+		return time.Unix(toInt(args[0]), 0).UTC(), nil
+	case "date_format":
+		t, ok := toTime(args[0])
+		if !ok {
+			return nil, nil
+		}
+		return dateFormat(t, toString(args[1])), nil
+	}
+	return nil, errf(errFuncNotExists, "FUNCTION %s.%s does not exist", c.s.DBName, x.FnName.O)
+}
+
+// argCount checks the number of arguments of a native function (hi < 0:
+// no upper limit).
+func argCount(name string, args []ast.ExprNode, lo, hi int) error {
+	if len(args) < lo || (hi >= 0 && len(args) > hi) {
+		return errf(errWrongArgCount, "Incorrect parameter count in the call to native function '%s'", name)
+	}
+	return nil
+}
+
+func runeIndex(s, sub string) int {
+	i := strings.Index(s, sub)
+	if i < 0 {
+		return -1
+	}
+	return utf8.RuneCountInString(s[:i])
+}
+
+func hexInt(u uint64) string {
+	const digits = "0123456789abcdef"
+	if u == 0 {
+		return "0"
+	}
+	var b []byte
+	for u > 0 {
+		b = append([]byte{digits[u%16]}, b...)
+		u /= 16
+	}
+	return string(b)
+}
+
+func intOrDecimal(d decimal.Decimal) any {
+	if d.BigInt().IsInt64() {
+		return d.IntPart()
+	}
+	return d
+}
+
+// roundValue rounds (or truncates) v to d digits after the point; negative
+// d rounds to the left of the point. Integers and decimals round half away
+// from zero, doubles to nearest even as MySQL's rint does.
+func roundValue(v any, d int64, trunc bool) any {
+	d = max(min(d, 30), -30)
+	switch x := v.(type) {
+	case int64, uint64:
+		if d >= 0 {
+			return x
+		}
+		dec := toDecimal(x)
+		if trunc {
+			dec = dec.Truncate(int32(d))
+		} else {
+			dec = dec.Round(int32(d))
+		}
+		return intOrDecimal(dec)
+	case decimal.Decimal:
+		var r decimal.Decimal
+		if trunc {
+			r = x.Truncate(int32(d))
+		} else {
+			r = x.Round(int32(d))
+		}
+		if d > 0 {
+			return decimal.RequireFromString(r.StringFixed(int32(d)))
+		}
+		return r
+	}
+	f := toFloat(v)
+	p := math.Pow(10, float64(d))
+	if trunc {
+		return math.Trunc(f*p) / p
+	}
+	return math.RoundToEven(f*p) / p
+}
+
+func (c *evalCtx) trim(name string, x *ast.FuncCallExpr, args []any) (any, error) {
+	s := toString(args[0])
+	if name != "trim" {
+		if name == "ltrim" {
+			return strings.TrimLeft(s, " "), nil
+		}
+		return strings.TrimRight(s, " "), nil
+	}
+	// TRIM([BOTH|LEADING|TRAILING] [remstr] FROM str) arrives as
+	// (str, remstr, direction).
+	rem := " "
+	if len(args) >= 2 && args[1] != nil {
+		rem = toString(args[1])
+	}
+	dir := ast.TrimBoth
+	if len(x.Args) == 3 {
+		if d, ok := x.Args[2].(*ast.TrimDirectionExpr); ok {
+			dir = d.Direction
+		}
+	}
+	if rem == "" {
+		return s, nil
+	}
+	if dir != ast.TrimTrailing {
+		for strings.HasPrefix(s, rem) {
+			s = s[len(rem):]
+		}
+	}
+	if dir != ast.TrimLeading {
+		for strings.HasSuffix(s, rem) {
+			s = s[:len(s)-len(rem)]
+		}
+	}
+	return s, nil
+}
+
+func timePart(name string, v any) (any, error) {
+	t, ok := toTime(v)
+	if !ok {
+		return nil, nil
+	}
+	switch name {
+	case "date":
+		return t.Truncate(24 * time.Hour), nil
+	case "year":
+		return int64(t.Year()), nil
+	case "month":
+		return int64(t.Month()), nil
+	case "day", "dayofmonth":
+		return int64(t.Day()), nil
+	case "hour":
+		return int64(t.Hour()), nil
+	case "minute":
+		return int64(t.Minute()), nil
+	case "second":
+		return int64(t.Second()), nil
+	case "dayofweek":
+		return int64(t.Weekday()) + 1, nil
+	case "weekday":
+		return int64((t.Weekday() + 6) % 7), nil
+	case "dayofyear":
+		return int64(t.YearDay()), nil
+	case "unix_timestamp":
+		return t.Unix(), nil
+	case "to_days":
+		return int64(t.Sub(time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC))/(24*time.Hour)) + 1, nil
+	}
+	return nil, nil
+}
+
+func (c *evalCtx) dateAdd(x *ast.FuncCallExpr, sub bool) (any, error) {
+	if len(x.Args) != 3 {
+		return nil, errf(errWrongArgCount, "Incorrect parameter count in the call to native function '%s'", x.FnName.O)
+	}
+	base, err := c.eval(x.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.eval(x.Args[1])
+	if err != nil {
+		return nil, err
+	}
+	unit, ok := x.Args[2].(*ast.TimeUnitExpr)
+	if base == nil || n == nil || !ok {
+		return nil, nil
+	}
+	t, ok := toTime(base)
+	if !ok {
+		return nil, nil
+	}
+	k := toInt(n)
+	if sub {
+		k = -k
+	}
+	switch unit.Unit {
+	case ast.TimeUnitMicrosecond:
+		return t.Add(time.Duration(k) * time.Microsecond), nil
+	case ast.TimeUnitSecond:
+		return t.Add(time.Duration(k) * time.Second), nil
+	case ast.TimeUnitMinute:
+		return t.Add(time.Duration(k) * time.Minute), nil
+	case ast.TimeUnitHour:
+		return t.Add(time.Duration(k) * time.Hour), nil
+	case ast.TimeUnitDay:
+		return t.AddDate(0, 0, int(k)), nil
+	case ast.TimeUnitWeek:
+		return t.AddDate(0, 0, 7*int(k)), nil
+	case ast.TimeUnitMonth:
+		return addMonths(t, int(k)), nil
+	case ast.TimeUnitQuarter:
+		return addMonths(t, 3*int(k)), nil
+	case ast.TimeUnitYear:
+		return addMonths(t, 12*int(k)), nil
+	}
+	return nil, errNotSupported("INTERVAL " + unit.Unit.String())
+}
+
+// addMonths adds months, clamping the day to the end of the month as
+// MySQL does ('2024-01-31' + 1 month = '2024-02-29').
+func addMonths(t time.Time, m int) time.Time {
+	y, mo, d := t.Date()
+	first := time.Date(y, mo+time.Month(m), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d, last)-1)
+}
+
+// dateFormat implements DATE_FORMAT's common specifiers.
+func dateFormat(t time.Time, f string) string {
+	var b strings.Builder
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' || i+1 == len(f) {
+			b.WriteByte(f[i])
+			continue
+		}
+		i++
+		switch f[i] {
+		case 'Y':
+			b.WriteString(t.Format("2006"))
+		case 'y':
+			b.WriteString(t.Format("06"))
+		case 'm':
+			b.WriteString(t.Format("01"))
+		case 'c':
+			b.WriteString(t.Format("1"))
+		case 'd':
+			b.WriteString(t.Format("02"))
+		case 'e':
+			b.WriteString(t.Format("2"))
+		case 'H':
+			b.WriteString(t.Format("15"))
+		case 'h', 'I':
+			b.WriteString(t.Format("03"))
+		case 'i':
+			b.WriteString(t.Format("04"))
+		case 's', 'S':
+			b.WriteString(t.Format("05"))
+		case 'f':
+			b.WriteString(t.Format(".000000")[1:])
+		case 'p':
+			b.WriteString(t.Format("PM"))
+		case 'M':
+			b.WriteString(t.Format("January"))
+		case 'b':
+			b.WriteString(t.Format("Jan"))
+		case 'W':
+			b.WriteString(t.Format("Monday"))
+		case 'a':
+			b.WriteString(t.Format("Mon"))
+		case 'j':
+			b.WriteString(t.Format("002"))
+		case 'T':
+			b.WriteString(t.Format("15:04:05"))
+		default:
+			b.WriteByte(f[i])
+		}
+	}
+	return b.String()
+}
+
+var _ = sqlerr.ErrUnknown

@@ -1,0 +1,374 @@
+package sqlshim
+
+import (
+	"bufio"
+	"io"
+	"strings"
+)
+
+// This file holds a small lexer of MySQL text that knows only what it needs
+// to not be fooled by strings, quoted identifiers and comments: the
+// statement splitter of the shell, and the pre-recognition of the syntax
+// TiDB's parser does not read (the CRASH_SAFE table option, CHECK TABLE and
+// REPAIR TABLE).
+
+// token is one lexical token of SQL text: a word (identifier or keyword,
+// unquoted), a quoted string or identifier, a number, or one punctuation
+// character. Comments and white space are not tokens.
+type token struct {
+	kind  byte   // 'w' word, 'q' quoted identifier, 's' string, 'n' number, 'p' punctuation
+	text  string // the source text of the token
+	start int    // byte offset of the token in the source
+	end   int    // byte offset just after it
+}
+
+// tokenize splits sql into tokens, skipping comments and white space. An
+// unterminated string or comment runs to the end of the text.
+func tokenize(sql string) []token {
+	var toks []token
+	i := 0
+	for i < len(sql) {
+		c := sql[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			i++
+		case c == '#':
+			i = skipLine(sql, i)
+		case c == '-' && strings.HasPrefix(sql[i:], "--") && (i+2 == len(sql) || isSpace(sql[i+2])):
+			i = skipLine(sql, i)
+		case c == '/' && strings.HasPrefix(sql[i:], "/*"):
+			j := strings.Index(sql[i+2:], "*/")
+			if j < 0 {
+				i = len(sql)
+			} else {
+				i += j + 4
+			}
+		case c == '\'' || c == '"' || c == '`':
+			j := skipQuoted(sql, i)
+			kind := byte('s')
+			if c == '`' {
+				kind = 'q'
+			}
+			toks = append(toks, token{kind: kind, text: sql[i:j], start: i, end: j})
+			i = j
+		case isWordByte(c):
+			j := i
+			for j < len(sql) && isWordByte(sql[j]) {
+				j++
+			}
+			kind := byte('w')
+			if c >= '0' && c <= '9' {
+				kind = 'n'
+			}
+			toks = append(toks, token{kind: kind, text: sql[i:j], start: i, end: j})
+			i = j
+		default:
+			toks = append(toks, token{kind: 'p', text: sql[i : i+1], start: i, end: i + 1})
+			i++
+		}
+	}
+	return toks
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+func skipLine(s string, i int) int {
+	j := strings.IndexByte(s[i:], '\n')
+	if j < 0 {
+		return len(s)
+	}
+	return i + j + 1
+}
+
+// skipQuoted returns the offset just after the quoted run starting at i.
+// Quotes are escaped by doubling, and inside strings by a backslash.
+func skipQuoted(s string, i int) int {
+	q := s[i]
+	j := i + 1
+	for j < len(s) {
+		switch {
+		case s[j] == '\\' && q != '`':
+			j += 2
+		case s[j] == q:
+			if j+1 < len(s) && s[j+1] == q {
+				j += 2
+				continue
+			}
+			return j + 1
+		default:
+			j++
+		}
+	}
+	return len(s)
+}
+
+// unquoteIdent returns a word or `quoted` identifier token's name.
+func unquoteIdent(t token) string {
+	if t.kind == 'q' {
+		return strings.ReplaceAll(t.text[1:len(t.text)-1], "``", "`")
+	}
+	return t.text
+}
+
+// stripCrashSafe finds the CRASH_SAFE table option of a CREATE TABLE
+// statement and removes it (with the comma that separates it from a
+// neighbouring option), so that TiDB's parser reads the rest. It reports
+// whether the option was there. Only a bare word after the closing
+// parenthesis of the column list counts: a string, a comment, a quoted
+// identifier or a column named crash_safe does not.
+func stripCrashSafe(sql string) (string, bool) {
+	toks := tokenize(sql)
+	if len(toks) < 3 || !strings.EqualFold(toks[0].text, "CREATE") {
+		return sql, false
+	}
+	k := 1
+	if strings.EqualFold(toks[k].text, "TEMPORARY") {
+		k++
+	}
+	if k >= len(toks) || !strings.EqualFold(toks[k].text, "TABLE") {
+		return sql, false
+	}
+	// Find the end of the column list: the parenthesis closing the first one.
+	depth, i := 0, k+1
+	for ; i < len(toks); i++ {
+		if toks[i].text == "(" {
+			depth++
+		} else if toks[i].text == ")" {
+			depth--
+			if depth == 0 {
+				break
+			}
+		}
+	}
+	if i >= len(toks) {
+		return sql, false
+	}
+	for j := i + 1; j < len(toks); j++ {
+		t := toks[j]
+		if t.kind != 'w' || !strings.EqualFold(t.text, "CRASH_SAFE") {
+			continue
+		}
+		from, to := t.start, t.end
+		// CRASH_SAFE [=] [1|ON|TRUE] is accepted too.
+		n := j + 1
+		if n < len(toks) && toks[n].text == "=" {
+			n++
+			if n < len(toks) {
+				to = toks[n].end
+				n++
+			}
+		}
+		if j-1 > i && toks[j-1].text == "," {
+			from = toks[j-1].start
+		} else if n < len(toks) && toks[n].text == "," {
+			to = toks[n].end
+		}
+		return sql[:from] + " " + sql[to:], true
+	}
+	return sql, false
+}
+
+// adminStmt is a CHECK TABLE or REPAIR TABLE statement, recognised before
+// TiDB's parser sees the text.
+type adminStmt struct {
+	op      string   // "check" or "repair"
+	tables  []string // table names as written (unquoted)
+	quick   bool     // REPAIR ... QUICK: indexes only
+	options []string // other trailing options, upper case
+}
+
+// parseAdmin recognises CHECK TABLE t [, t2...] [options] and
+// REPAIR [NO_WRITE_TO_BINLOG|LOCAL] TABLE t [, t2...] [QUICK] [EXTENDED]
+// [USE_FRM]. ok is false when sql is not one of them; err is set when it
+// starts like one but is malformed.
+func parseAdmin(sql string) (st *adminStmt, ok bool, err error) {
+	toks := tokenize(sql)
+	if len(toks) > 0 && toks[len(toks)-1].text == ";" {
+		toks = toks[:len(toks)-1]
+	}
+	if len(toks) < 2 {
+		return nil, false, nil
+	}
+	first := strings.ToUpper(toks[0].text)
+	if toks[0].kind != 'w' || (first != "CHECK" && first != "REPAIR") {
+		return nil, false, nil
+	}
+	i := 1
+	if first == "REPAIR" && toks[i].kind == 'w' && (strings.EqualFold(toks[i].text, "NO_WRITE_TO_BINLOG") || strings.EqualFold(toks[i].text, "LOCAL")) {
+		i++
+	}
+	if i >= len(toks) || toks[i].kind != 'w' || !(strings.EqualFold(toks[i].text, "TABLE") || strings.EqualFold(toks[i].text, "TABLES")) {
+		return nil, false, nil
+	}
+	i++
+	st = &adminStmt{op: strings.ToLower(first)}
+	for {
+		if i >= len(toks) || (toks[i].kind != 'w' && toks[i].kind != 'q') {
+			return nil, true, syntaxError(sql, toks, i)
+		}
+		name := unquoteIdent(toks[i])
+		i++
+		// db.table: keep the table part.
+		if i+1 < len(toks) && toks[i].text == "." && (toks[i+1].kind == 'w' || toks[i+1].kind == 'q') {
+			name = unquoteIdent(toks[i+1])
+			i += 2
+		}
+		st.tables = append(st.tables, name)
+		if i < len(toks) && toks[i].text == "," {
+			i++
+			continue
+		}
+		break
+	}
+	for ; i < len(toks); i++ {
+		t := toks[i]
+		if t.kind != 'w' {
+			return nil, true, syntaxError(sql, toks, i)
+		}
+		o := strings.ToUpper(t.text)
+		switch {
+		case st.op == "repair" && (o == "QUICK" || o == "EXTENDED" || o == "USE_FRM"):
+		case st.op == "check" && (o == "QUICK" || o == "FAST" || o == "MEDIUM" || o == "EXTENDED" || o == "CHANGED" || o == "FOR" || o == "UPGRADE"):
+		default:
+			return nil, true, syntaxError(sql, toks, i)
+		}
+		if o == "QUICK" {
+			st.quick = true
+		}
+		st.options = append(st.options, o)
+	}
+	return st, true, nil
+}
+
+// syntaxError is the 1064 error for the token at index i of toks.
+func syntaxError(sql string, toks []token, i int) error {
+	off := len(sql)
+	if i < len(toks) {
+		off = toks[i].start
+	}
+	line := 1 + strings.Count(sql[:off], "\n")
+	return errParse(strings.TrimRight(sql[off:], "; \t\r\n"), line)
+}
+
+// Splitter reads SQL text and returns it one statement at a time, splitting
+// at semicolons outside strings, quoted identifiers and comments. It reads
+// no further than the end of the statement it returns, so a program can
+// drive the shell through a pipe statement by statement. A Splitter is not
+// safe for concurrent use.
+type Splitter struct {
+	r    *bufio.Reader
+	line int // the current line, 1-based
+}
+
+// NewSplitter returns a Splitter reading r.
+func NewSplitter(r io.Reader) *Splitter {
+	return &Splitter{r: bufio.NewReader(r), line: 1}
+}
+
+// Next returns the next statement (without its semicolon, trimmed) and the
+// line it starts on. At the end of the input it returns io.EOF; text after
+// the last semicolon that is not only white space and comments is returned
+// as a last statement first. Empty statements (";;") are skipped.
+func (s *Splitter) Next() (stmt string, line int, err error) {
+	var b strings.Builder
+	startLine := 0
+	var quote byte // the open quote, or 0
+	comment := byte(0) // '-' line comment, '*' block comment
+	hasCode := false   // b holds something beyond blanks and comments
+	for {
+		c, rerr := s.r.ReadByte()
+		if rerr != nil {
+			if hasCode {
+				return strings.TrimSpace(b.String()), startLine, nil
+			}
+			if rerr == io.EOF {
+				return "", s.line, io.EOF
+			}
+			return "", s.line, rerr
+		}
+		if c == '\n' {
+			s.line++
+		}
+		switch {
+		case comment == '-':
+			b.WriteByte(c)
+			if c == '\n' {
+				comment = 0
+			}
+			continue
+		case comment == '*':
+			b.WriteByte(c)
+			if c == '/' && strings.HasSuffix(b.String(), "*/") {
+				comment = 0
+			}
+			continue
+		case quote != 0:
+			b.WriteByte(c)
+			if c == '\\' && quote != '`' {
+				if n, err := s.r.ReadByte(); err == nil {
+					if n == '\n' {
+						s.line++
+					}
+					b.WriteByte(n)
+				}
+				continue
+			}
+			if c == quote {
+				// A doubled quote continues the string.
+				if p, err := s.r.Peek(1); err == nil && p[0] == quote {
+					n, _ := s.r.ReadByte()
+					b.WriteByte(n)
+					continue
+				}
+				quote = 0
+			}
+			continue
+		}
+		switch c {
+		case ';':
+			if hasCode {
+				return strings.TrimSpace(b.String()), startLine, nil
+			}
+			b.Reset()
+			continue
+		case '\'', '"', '`':
+			quote = c
+		case '#':
+			comment = '-'
+		case '-':
+			if strings.HasSuffix(b.String(), "-") {
+				if p, err := s.r.Peek(1); err != nil || isSpace(p[0]) {
+					comment = '-'
+					// The first '-' was taken for code: undo that guess.
+					if strings.TrimSpace(strings.TrimSuffix(b.String(), "-")) == "" {
+						hasCode = false
+						startLine = 0
+					}
+				}
+			}
+		case '*':
+			if strings.HasSuffix(b.String(), "/") {
+				comment = '*'
+				if strings.TrimSpace(strings.TrimSuffix(b.String(), "/")) == "" || onlyComments(strings.TrimSuffix(b.String(), "/")) {
+					hasCode = false
+					startLine = 0
+				}
+			}
+		}
+		b.WriteByte(c)
+		if comment == 0 && !isSpace(c) && !hasCode {
+			hasCode = true
+			startLine = s.line
+			if c == '\n' {
+				startLine--
+			}
+		}
+	}
+}
+
+// onlyComments reports whether s holds nothing but comments and blanks.
+func onlyComments(s string) bool { return len(tokenize(s)) == 0 }

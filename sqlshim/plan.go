@@ -1,0 +1,414 @@
+package sqlshim
+
+import (
+	"strings"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+)
+
+// Planning is deliberately simple, and always safe: the access path only
+// narrows the rows read, and WHERE is evaluated in full on every row read.
+//
+//   - equality on every primary-key column: a hash lookup (engine Get);
+//   - otherwise equality on a prefix of an index's columns, optionally
+//     followed by a range on the next column: a Scan of that index (the
+//     primary key's ordered index counts as an index named PRIMARY);
+//   - otherwise a full scan in data-file order.
+//
+// A constant takes part in a key only if converting it to the column's
+// type keeps its value (id = 1.5 on an INT column does not use the key).
+// USE INDEX limits the candidate indexes, IGNORE INDEX removes some, and
+// FORCE INDEX makes a full scan the last resort.
+
+// accessKind names the access paths, with EXPLAIN's words.
+const (
+	accessConst = "const" // primary-key lookup
+	accessRef   = "ref"   // equality on an index prefix
+	accessRange = "range" // range on an index
+	accessAll   = "ALL"   // full scan
+)
+
+// accessPath is how a statement reads its table.
+type accessPath struct {
+	kind     string
+	index    string      // "PRIMARY" or a secondary index; "" for a full scan
+	pk       []any       // accessConst: the primary key
+	scan     engine.Scan // accessRef, accessRange, accessAll
+	possible []string    // indexes the WHERE clause could use
+	keyCols  int         // columns of the key used
+}
+
+// colBounds collects what WHERE says about one column.
+type colBounds struct {
+	eq       any
+	hasEq    bool
+	lo, hi   any
+	loIncl   bool
+	hiIncl   bool
+	hasLo    bool
+	hasHi    bool
+	eqSource bool
+}
+
+// planAccess chooses the access path for ti under where and the table's
+// index hints.
+func (x *execCtx) planAccess(ti *tableInfo, where ast.ExprNode, hints []*ast.IndexHint) (*accessPath, error) {
+	allowed, force, err := x.allowedIndexes(ti, hints)
+	if err != nil {
+		return nil, err
+	}
+	full := &accessPath{kind: accessAll}
+	if where == nil {
+		if force && len(allowed) > 0 {
+			// FORCE INDEX with no condition: read in that index's order.
+			for name := range allowed {
+				full.kind, full.index, full.scan = "index", name, engine.Scan{Index: name}
+				break
+			}
+		}
+		return full, nil
+	}
+	bounds := map[int]*colBounds{}
+	ec := x.newEval(nil, "WHERE")
+	for _, c := range conjuncts(where) {
+		x.collectBounds(ti, ec, c, bounds)
+	}
+	get := func(i int) *colBounds { return bounds[i] }
+
+	// Candidate indexes: PRIMARY then secondaries, in definition order.
+	type cand struct {
+		name   string
+		cols   []string
+		unique bool
+	}
+	var cands []cand
+	if len(ti.def.PrimaryKey) > 0 {
+		cands = append(cands, cand{"PRIMARY", ti.def.PrimaryKey, true})
+	}
+	for _, ix := range ti.def.Indexes {
+		cands = append(cands, cand{ix.Name, ix.Columns, ix.Unique})
+	}
+	var best *accessPath
+	bestScore := 0
+	var possible []string
+	for _, cd := range cands {
+		if allowed != nil && !allowed[strings.ToLower(cd.name)] {
+			continue
+		}
+		var eqVals []any
+		var rangeB *colBounds
+		for _, cn := range cd.cols {
+			b := get(ti.column(cn))
+			if b == nil {
+				break
+			}
+			if b.hasEq {
+				eqVals = append(eqVals, b.eq)
+				continue
+			}
+			if b.hasLo || b.hasHi {
+				rangeB = b
+			}
+			break
+		}
+		if len(eqVals) == 0 && rangeB == nil {
+			continue
+		}
+		possible = append(possible, cd.name)
+		score := 2 * len(eqVals)
+		if rangeB != nil {
+			score++
+		}
+		if cd.unique && len(eqVals) == len(cd.cols) {
+			score += 100
+		}
+		if score <= bestScore {
+			continue
+		}
+		bestScore = score
+		p := &accessPath{index: cd.name, keyCols: len(eqVals)}
+		if cd.name == "PRIMARY" && len(eqVals) == len(cd.cols) {
+			p.kind, p.pk = accessConst, eqVals
+		} else if rangeB == nil {
+			p.kind = accessRef
+			p.scan = engine.Scan{Index: cd.name, Lo: engine.Bound{Values: eqVals, Inclusive: true}, Hi: engine.Bound{Values: eqVals, Inclusive: true}}
+		} else {
+			p.kind = accessRange
+			p.keyCols++
+			lo := engine.Bound{Values: eqVals, Inclusive: true}
+			hi := engine.Bound{Values: eqVals, Inclusive: true}
+			if rangeB.hasLo {
+				lo = engine.Bound{Values: append(append([]any{}, eqVals...), rangeB.lo), Inclusive: rangeB.loIncl}
+			}
+			if rangeB.hasHi {
+				hi = engine.Bound{Values: append(append([]any{}, eqVals...), rangeB.hi), Inclusive: rangeB.hiIncl}
+			}
+			if len(eqVals) == 0 {
+				if !rangeB.hasLo {
+					lo = engine.Bound{}
+				}
+				if !rangeB.hasHi {
+					hi = engine.Bound{}
+				}
+			}
+			p.scan = engine.Scan{Index: cd.name, Lo: lo, Hi: hi}
+		}
+		best = p
+	}
+	if best == nil {
+		if force && len(allowed) > 0 {
+			for _, cd := range cands {
+				if allowed[strings.ToLower(cd.name)] {
+					full.kind, full.index, full.scan = "index", cd.name, engine.Scan{Index: cd.name}
+					break
+				}
+			}
+		}
+		full.possible = possible
+		return full, nil
+	}
+	best.possible = possible
+	return best, nil
+}
+
+// allowedIndexes applies index hints: nil means every index.
+func (x *execCtx) allowedIndexes(ti *tableInfo, hints []*ast.IndexHint) (map[string]bool, bool, error) {
+	if len(hints) == 0 {
+		return nil, false, nil
+	}
+	all := map[string]bool{}
+	if len(ti.def.PrimaryKey) > 0 {
+		all["primary"] = true
+	}
+	for _, ix := range ti.def.Indexes {
+		all[strings.ToLower(ix.Name)] = true
+	}
+	var allowed map[string]bool
+	force := false
+	ignored := map[string]bool{}
+	for _, h := range hints {
+		for _, n := range h.IndexNames {
+			if !all[n.L] {
+				return nil, false, errf(errNoSuchIndex, "Key '%s' doesn't exist in table '%s'", n.O, ti.name)
+			}
+		}
+		switch h.HintType {
+		case ast.HintUse, ast.HintForce:
+			if h.HintType == ast.HintForce {
+				force = true
+			}
+			if allowed == nil {
+				allowed = map[string]bool{}
+			}
+			for _, n := range h.IndexNames {
+				allowed[n.L] = true
+			}
+		case ast.HintIgnore:
+			for _, n := range h.IndexNames {
+				ignored[n.L] = true
+			}
+		}
+	}
+	if allowed == nil {
+		allowed = map[string]bool{}
+		for k := range all {
+			allowed[k] = true
+		}
+	}
+	for k := range ignored {
+		delete(allowed, k)
+	}
+	return allowed, force, nil
+}
+
+// conjuncts splits e at its top-level ANDs.
+func conjuncts(e ast.ExprNode) []ast.ExprNode {
+	switch x := e.(type) {
+	case *ast.BinaryOperationExpr:
+		if x.Op == opcode.LogicAnd {
+			return append(conjuncts(x.L), conjuncts(x.R)...)
+		}
+	case *ast.ParenthesesExpr:
+		return conjuncts(x.Expr)
+	}
+	return []ast.ExprNode{e}
+}
+
+// isConstant reports whether e refers to no column and no aggregate.
+func isConstant(e ast.ExprNode) bool {
+	f := &constFinder{ok: true}
+	e.Accept(f)
+	return f.ok
+}
+
+type constFinder struct{ ok bool }
+
+func (f *constFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *ast.ColumnNameExpr, *ast.AggregateFuncExpr, *ast.ValuesExpr, *ast.DefaultExpr, *ast.SubqueryExpr:
+		f.ok = false
+		return n, true
+	case *ast.FuncCallExpr:
+		if x.FnName.L == "rand" || x.FnName.L == "last_insert_id" {
+			f.ok = false
+			return n, true
+		}
+	}
+	return n, false
+}
+
+func (f *constFinder) Leave(n ast.Node) (ast.Node, bool) { return n, f.ok }
+
+// keyValue converts a constant to column col's stored type, and reports
+// false when that would change its value (so the key cannot be used).
+func keyValue(col *engine.Column, v any) (any, bool) {
+	if v == nil {
+		return nil, false
+	}
+	cv, err := engine.Coerce(col, v, 1)
+	if err != nil || cv == nil {
+		return nil, false
+	}
+	if compareValues(cv, v) != 0 {
+		return nil, false
+	}
+	// A string key must match byte for byte: PAD SPACE equality ('a' =
+	// 'a ') is not what the index stores.
+	if s, ok := v.(string); ok {
+		if cs, ok := cv.(string); !ok || cs != s || strings.HasSuffix(s, " ") {
+			return nil, false
+		}
+	}
+	// A numeric column compared with a string compares as DOUBLE: keep
+	// the scan.
+	if _, ok := v.(string); ok && isNumeric(cv) {
+		return nil, false
+	}
+	return cv, true
+}
+
+// collectBounds records what the condition e says about single columns.
+func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, bounds map[int]*colBounds) {
+	colOf := func(n ast.ExprNode) int {
+		for {
+			p, ok := n.(*ast.ParenthesesExpr)
+			if !ok {
+				break
+			}
+			n = p.Expr
+		}
+		c, ok := n.(*ast.ColumnNameExpr)
+		if !ok {
+			return -1
+		}
+		if c.Name.Table.L != "" && c.Name.Table.L != strings.ToLower(ti.alias) {
+			return -1
+		}
+		return ti.column(c.Name.Name.O)
+	}
+	value := func(i int, n ast.ExprNode) (any, bool) {
+		if !isConstant(n) {
+			return nil, false
+		}
+		v, err := ec.eval(n)
+		if err != nil {
+			return nil, false
+		}
+		return keyValue(&ti.def.Columns[i], v)
+	}
+	b := func(i int) *colBounds {
+		if bounds[i] == nil {
+			bounds[i] = &colBounds{}
+		}
+		return bounds[i]
+	}
+	switch n := e.(type) {
+	case *ast.ParenthesesExpr:
+		x.collectBounds(ti, ec, n.Expr, bounds)
+	case *ast.BinaryOperationExpr:
+		op := n.Op
+		i, other := colOf(n.L), n.R
+		if i < 0 {
+			i, other = colOf(n.R), n.L
+			switch op {
+			case opcode.LT:
+				op = opcode.GT
+			case opcode.LE:
+				op = opcode.GE
+			case opcode.GT:
+				op = opcode.LT
+			case opcode.GE:
+				op = opcode.LE
+			}
+		}
+		if i < 0 {
+			return
+		}
+		v, ok := value(i, other)
+		if !ok {
+			return
+		}
+		cb := b(i)
+		switch op {
+		case opcode.EQ, opcode.NullEQ:
+			cb.eq, cb.hasEq = v, true
+		case opcode.GT, opcode.GE:
+			if !cb.hasLo || compareValues(v, cb.lo) > 0 {
+				cb.lo, cb.loIncl, cb.hasLo = v, op == opcode.GE, true
+			}
+		case opcode.LT, opcode.LE:
+			if !cb.hasHi || compareValues(v, cb.hi) < 0 {
+				cb.hi, cb.hiIncl, cb.hasHi = v, op == opcode.LE, true
+			}
+		}
+	case *ast.BetweenExpr:
+		if n.Not {
+			return
+		}
+		i := colOf(n.Expr)
+		if i < 0 {
+			return
+		}
+		lo, ok1 := value(i, n.Left)
+		hi, ok2 := value(i, n.Right)
+		if !ok1 || !ok2 {
+			return
+		}
+		cb := b(i)
+		cb.lo, cb.loIncl, cb.hasLo = lo, true, true
+		cb.hi, cb.hiIncl, cb.hasHi = hi, true, true
+	case *ast.PatternInExpr:
+		if n.Not || n.Sel != nil || len(n.List) != 1 {
+			return
+		}
+		i := colOf(n.Expr)
+		if i < 0 {
+			return
+		}
+		if v, ok := value(i, n.List[0]); ok {
+			cb := b(i)
+			cb.eq, cb.hasEq = v, true
+		}
+	}
+}
+
+// scanRows reads the rows of the access path, calling fn for each until
+// it returns false or an error.
+func (x *execCtx) scanRows(ti *tableInfo, p *accessPath, fn func(h engine.Handle, row engine.Row) (bool, error)) error {
+	if p.kind == accessConst {
+		h, row, ok, err := x.tx.Get(ti.name, p.pk)
+		if err != nil || !ok {
+			return err
+		}
+		_, err = fn(h, row)
+		return err
+	}
+	return x.tx.Scan(ti.name, p.scan, func(h engine.Handle, row engine.Row) (bool, error) {
+		if err := x.ctx.Err(); err != nil {
+			return false, err
+		}
+		return fn(h, row)
+	})
+}

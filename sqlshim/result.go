@@ -1,0 +1,172 @@
+package sqlshim
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/shopspring/decimal"
+)
+
+// Result is what one statement returns: a result set (Columns and Rows)
+// for queries, or counts for the others. The slices are owned by the
+// caller once returned.
+type Result struct {
+	Columns      []Column // nil for statements without a result set
+	Rows         [][]any  // values as Go types (see value.go); NULL is nil
+	AffectedRows uint64   // rows inserted, changed or deleted
+	LastInsertID uint64   // the first AUTO_INCREMENT value this statement generated, 0 if none
+	Matched      uint64   // UPDATE: rows matched by WHERE (MySQL's "Rows matched")
+	Warnings     []Warning
+}
+
+// HasResultSet reports whether the statement returned a result set (even
+// an empty one).
+func (r *Result) HasResultSet() bool { return r.Columns != nil }
+
+// Column describes one column of a result set with what the MySQL
+// protocol sends about it.
+type Column struct {
+	Name     string
+	Table    string // the table the column comes from, "" for an expression
+	Type     byte   // MySQL type code (mysql.TypeLonglong, mysql.TypeVarchar, ...)
+	Flags    uint   // mysql.NotNullFlag, mysql.PriKeyFlag, mysql.UnsignedFlag, mysql.BinaryFlag, ...
+	Length   uint32 // display length
+	Decimals uint8  // digits after the point (DECIMAL, DATETIME fractions), 31 for "not fixed" floats
+}
+
+// Warning is one entry of SHOW WARNINGS.
+type Warning struct {
+	Level   string // "Warning" or "Note"
+	Code    int
+	Message string
+}
+
+// columnFromDef returns the result-set column for a table column.
+func columnFromDef(table string, c *engine.Column) Column {
+	col := Column{Name: c.Name, Table: table}
+	if c.NotNull {
+		col.Flags |= mysql.NotNullFlag
+	}
+	if c.Unsigned {
+		col.Flags |= mysql.UnsignedFlag
+	}
+	if c.AutoIncrement {
+		col.Flags |= mysql.AutoIncrementFlag
+	}
+	switch c.Type {
+	case engine.TypeTinyInt:
+		col.Type, col.Length = mysql.TypeTiny, 4
+	case engine.TypeSmallInt:
+		col.Type, col.Length = mysql.TypeShort, 6
+	case engine.TypeMediumInt:
+		col.Type, col.Length = mysql.TypeInt24, 9
+	case engine.TypeInt:
+		col.Type, col.Length = mysql.TypeLong, 11
+	case engine.TypeBigInt:
+		col.Type, col.Length = mysql.TypeLonglong, 20
+	case engine.TypeFloat:
+		col.Type, col.Length, col.Decimals = mysql.TypeFloat, 12, 31
+	case engine.TypeDouble:
+		col.Type, col.Length, col.Decimals = mysql.TypeDouble, 22, 31
+	case engine.TypeDecimal:
+		col.Type, col.Length, col.Decimals = mysql.TypeNewDecimal, uint32(c.Precision+2), uint8(c.Scale)
+	case engine.TypeChar:
+		col.Type, col.Length = mysql.TypeString, uint32(c.Length*4)
+	case engine.TypeVarChar:
+		col.Type, col.Length = mysql.TypeVarString, uint32(c.Length*4)
+	case engine.TypeText:
+		col.Type, col.Length = mysql.TypeBlob, uint32(textLen(c))
+	case engine.TypeBinary:
+		col.Type, col.Length = mysql.TypeString, uint32(c.Length)
+		col.Flags |= mysql.BinaryFlag
+	case engine.TypeVarBinary:
+		col.Type, col.Length = mysql.TypeVarString, uint32(c.Length)
+		col.Flags |= mysql.BinaryFlag
+	case engine.TypeBlob:
+		col.Type, col.Length = mysql.TypeBlob, uint32(textLen(c))
+		col.Flags |= mysql.BinaryFlag | mysql.BlobFlag
+	case engine.TypeDate:
+		col.Type, col.Length = mysql.TypeDate, 10
+	case engine.TypeDateTime:
+		col.Type, col.Length, col.Decimals = mysql.TypeDatetime, uint32(19+fracLen(c.Scale)), uint8(c.Scale)
+	case engine.TypeTimestamp:
+		col.Type, col.Length, col.Decimals = mysql.TypeTimestamp, uint32(19+fracLen(c.Scale)), uint8(c.Scale)
+	case engine.TypeJSON:
+		col.Type, col.Length = mysql.TypeJSON, 1<<32-1
+	}
+	return col
+}
+
+func textLen(c *engine.Column) int {
+	if c.Length == 0 {
+		return 65535
+	}
+	return c.Length
+}
+
+func fracLen(scale int) int {
+	if scale > 0 {
+		return scale + 1
+	}
+	return 0
+}
+
+// columnFromValue guesses result-set metadata for an expression from a
+// value it produced (nil: a NULL-typed column).
+func columnFromValue(name string, v any) Column {
+	col := Column{Name: name}
+	switch x := v.(type) {
+	case nil:
+		col.Type = mysql.TypeNull
+	case int64:
+		col.Type, col.Length = mysql.TypeLonglong, 21
+	case uint64:
+		col.Type, col.Length, col.Flags = mysql.TypeLonglong, 20, mysql.UnsignedFlag
+	case float64:
+		col.Type, col.Length, col.Decimals = mysql.TypeDouble, 23, 31
+	case decimal.Decimal:
+		sc := 0
+		if x.Exponent() < 0 {
+			sc = int(-x.Exponent())
+		}
+		col.Type, col.Length, col.Decimals = mysql.TypeNewDecimal, 66, uint8(sc)
+	case string:
+		col.Type, col.Length = mysql.TypeVarString, uint32(max(len(x), 1)*4)
+	case []byte:
+		col.Type, col.Length, col.Flags = mysql.TypeVarString, uint32(len(x)), mysql.BinaryFlag
+	case time.Time:
+		col.Type, col.Length = mysql.TypeDatetime, 19
+	}
+	return col
+}
+
+// isDateColumn reports whether values of c print as DATE.
+func (c Column) isDate() bool { return c.Type == mysql.TypeDate }
+
+// FormatValue returns the text the mysql client shows for v in column c,
+// and false for NULL.
+func FormatValue(c Column, v any) (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	if t, ok := v.(time.Time); ok {
+		return formatTime(t, c.isDate(), int(c.Decimals)), true
+	}
+	if f, ok := v.(float64); ok && c.Type == mysql.TypeFloat {
+		return formatFloat32(f), true
+	}
+	return toString(v), true
+}
+
+// formatFloat32 prints a FLOAT column's value with float32 precision.
+func formatFloat32(f float64) string {
+	abs := math.Abs(f)
+	if abs != 0 && (abs >= 1e15 || abs < 1e-4) {
+		return strings.Replace(strconv.FormatFloat(f, 'e', -1, 32), "e+", "e", 1)
+	}
+	return strconv.FormatFloat(f, 'f', -1, 32)
+}

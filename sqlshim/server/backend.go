@@ -1,0 +1,76 @@
+package server
+
+import "context"
+
+// Backend is the SQL layer the server drives: one Session per client
+// connection. sqlshim provides the real one (see NewSQLShimBackend); tests
+// use a fake. A Backend must be safe for concurrent use.
+type Backend interface {
+	// NewSession returns a new session with its own transaction state,
+	// autocommit on.
+	NewSession(ctx context.Context) (Session, error)
+	// Close releases the backend after every session has been closed
+	// (for sqlshim: closes the database cleanly).
+	Close() error
+}
+
+// Session is one client's SQL session. The server calls it from one
+// goroutine at a time (the connection's), so it need not be safe for
+// concurrent use.
+type Session interface {
+	// Exec runs one SQL statement (no trailing ';') with the values of its
+	// '?' placeholders, and returns its result. Errors should be
+	// *sqlerr.Error; any other error reaches the client as 1105.
+	Exec(ctx context.Context, query string, args []any) (*Result, error)
+	// Prepare parses query once for repeated execution.
+	Prepare(ctx context.Context, query string) (Stmt, error)
+	// InTransaction reports whether an explicit transaction is open
+	// (BEGIN, or autocommit off and a statement has run since the last
+	// COMMIT/ROLLBACK).
+	InTransaction() bool
+	// Autocommit reports the session's autocommit setting.
+	Autocommit() bool
+	// Close rolls back any open transaction and releases the session.
+	Close() error
+}
+
+// Stmt is a prepared statement of one Session, used by that session's
+// goroutine only.
+type Stmt interface {
+	// NumParams is the number of '?' placeholders.
+	NumParams() int
+	// Columns describes the result set the statement returns, or nil if it
+	// returns none or the shape is known only when it runs.
+	Columns() []Column
+	// Exec runs the statement with one value per placeholder.
+	Exec(ctx context.Context, args []any) (*Result, error)
+	// Close releases the statement.
+	Close() error
+}
+
+// Result is what one statement returns: a result set (Columns non-nil,
+// possibly no Rows) or, for statements without one, the counts.
+type Result struct {
+	Columns []Column
+	// Rows hold one value per column: nil (NULL), int64, uint64, float64,
+	// string, []byte, time.Time, or a fmt.Stringer (e.g. decimal.Decimal).
+	// A string is sent as it is, so a backend can hand over text it has
+	// already formatted the way MySQL prints the column's type.
+	Rows         [][]any
+	AffectedRows uint64
+	LastInsertID uint64
+	Info         string // the OK packet's info text, e.g. "Rows matched: 1  Changed: 1  Warnings: 0"
+	Warnings     int    // number of warnings the statement left for SHOW WARNINGS
+}
+
+// Column is what the protocol sends about one result-set column. Type and
+// Flags are MySQL's wire values (MYSQL_TYPE_LONGLONG = 8, NOT_NULL_FLAG =
+// 1, UNSIGNED_FLAG = 32, BINARY_FLAG = 128, ...).
+type Column struct {
+	Name     string
+	Table    string // "" for an expression
+	Type     byte
+	Flags    uint16
+	Length   uint32 // display length
+	Decimals uint8
+}

@@ -1,0 +1,191 @@
+package server
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dolthub/vitess/go/sqltypes"
+	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+)
+
+// MySQL wire values the encoder needs. They are the protocol's and must not
+// change.
+const (
+	typeFloat    = 4   // MYSQL_TYPE_FLOAT
+	typeNull     = 6   // MYSQL_TYPE_NULL
+	typeLonglong = 8   // MYSQL_TYPE_LONGLONG
+	typeDate     = 10  // MYSQL_TYPE_DATE
+	typeDatetime = 12  // MYSQL_TYPE_DATETIME
+	typeVarStr   = 253 // MYSQL_TYPE_VAR_STRING
+
+	flagNotNull  = 1   // NOT_NULL_FLAG
+	flagUnsigned = 32  // UNSIGNED_FLAG
+	flagBinary   = 128 // BINARY_FLAG
+
+	charsetBinary  = 63 // binary: numbers, dates, BINARY/VARBINARY/BLOB
+	charsetUTF8MB4 = 45 // utf8mb4_general_ci: text (MariaDB's default)
+)
+
+// field returns the vitess field for c. The type goes through vitess's own
+// MySQL-to-vitess mapping, so what the client receives is c.Type and
+// c.Flags (plus the flags the type implies).
+func field(c Column) *querypb.Field {
+	typ, err := sqltypes.MySQLToType(int64(c.Type), int64(c.Flags))
+	if err != nil {
+		typ = sqltypes.VarBinary
+	}
+	_, typeFlags := sqltypes.TypeToMySQL(typ)
+	f := &querypb.Field{
+		Name:         c.Name,
+		OrgName:      c.Name,
+		Table:        c.Table,
+		OrgTable:     c.Table,
+		Type:         typ,
+		Flags:        uint32(c.Flags) | uint32(typeFlags),
+		ColumnLength: c.Length,
+		Decimals:     uint32(c.Decimals),
+		Charset:      charsetBinary,
+	}
+	if sqltypes.IsText(typ) && f.Flags&flagBinary == 0 {
+		f.Charset = charsetUTF8MB4
+	}
+	if typ == sqltypes.TypeJSON {
+		f.Charset = charsetUTF8MB4
+	}
+	return f
+}
+
+// fields returns the vitess fields of cols.
+func fields(cols []Column) []*querypb.Field {
+	out := make([]*querypb.Field, len(cols))
+	for i, c := range cols {
+		out[i] = field(c)
+	}
+	return out
+}
+
+// toSQLResult converts r to the vitess result the protocol writer sends.
+// The text of each value is MySQL's for the column's type: the binary
+// protocol (prepared statements) re-parses it by type.
+func toSQLResult(r *Result) (*sqltypes.Result, error) {
+	out := &sqltypes.Result{RowsAffected: r.AffectedRows, InsertID: r.LastInsertID, Info: r.Info}
+	if r.Columns == nil {
+		return out, nil
+	}
+	out.Fields = fields(r.Columns)
+	out.Rows = make([][]sqltypes.Value, len(r.Rows))
+	for i, row := range r.Rows {
+		if len(row) != len(r.Columns) {
+			return nil, fmt.Errorf("%w: row %d has %d values for %d columns", ErrBadResult, i+1, len(row), len(r.Columns))
+		}
+		vals := make([]sqltypes.Value, len(row))
+		for j, v := range row {
+			if v == nil {
+				vals[j] = sqltypes.NULL
+				continue
+			}
+			vals[j] = sqltypes.MakeTrusted(out.Fields[j].Type, []byte(formatValue(r.Columns[j], v)))
+		}
+		out.Rows[i] = vals
+	}
+	return out, nil
+}
+
+// formatValue returns the text MySQL sends for v (not nil) in column c.
+func formatValue(c Column, v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case bool:
+		if x {
+			return "1"
+		}
+		return "0"
+	case float64:
+		if c.Type == typeFloat {
+			return formatFloat(x, 32)
+		}
+		return formatFloat(x, 64)
+	case float32:
+		return formatFloat(float64(x), 32)
+	case time.Time:
+		if c.Type == typeDate {
+			return x.Format("2006-01-02")
+		}
+		s := x.Format("2006-01-02 15:04:05")
+		if c.Decimals > 0 && c.Decimals <= 6 {
+			frac := fmt.Sprintf("%09d", x.Nanosecond())
+			s += "." + frac[:c.Decimals]
+		}
+		return s
+	case fmt.Stringer:
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// formatFloat prints f as MySQL does: the shortest text that reads back
+// as the same value, with an exponent only for very large or small values.
+func formatFloat(f float64, bits int) string {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return strconv.FormatFloat(f, 'g', -1, bits)
+	}
+	abs := math.Abs(f)
+	if abs != 0 && (abs >= 1e15 || abs < 1e-4) {
+		return strings.Replace(strconv.FormatFloat(f, 'e', -1, bits), "e+", "e", 1)
+	}
+	return strconv.FormatFloat(f, 'f', -1, bits)
+}
+
+// bindValue converts a prepared statement's parameter, as the client sent
+// it in the binary protocol, to the Go value the session receives.
+func bindValue(bv *querypb.BindVariable) (any, error) {
+	if bv == nil {
+		return nil, nil
+	}
+	v, err := sqltypes.BindVariableToValue(bv)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case v.IsNull():
+		return nil, nil
+	case v.IsSigned():
+		return strconv.ParseInt(v.ToString(), 10, 64)
+	case v.IsUnsigned():
+		return strconv.ParseUint(v.ToString(), 10, 64)
+	case v.IsFloat():
+		return strconv.ParseFloat(v.ToString(), 64)
+	}
+	switch v.Type() {
+	case sqltypes.Datetime, sqltypes.Timestamp, sqltypes.Date:
+		return parseTime(v.ToString())
+	}
+	// Drivers send strings and byte slices alike as MYSQL_TYPE_STRING, so
+	// both arrive as text; the SQL layer converts to the column's type.
+	return v.ToString(), nil
+}
+
+// parseTime reads a DATE or DATETIME parameter ("2006-01-02",
+// "2006-01-02 15:04:05[.ffffff]") as a UTC time, as the engine stores them.
+func parseTime(s string) (any, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	// Out-of-range dates such as 0000-00-00 go to the SQL layer as text,
+	// which applies MySQL's rules to them.
+	return s, nil
+}

@@ -1,0 +1,313 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dolthub/vitess/go/mysql"
+	"github.com/dolthub/vitess/go/sqltypes"
+	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+)
+
+// conn is the server's state for one client connection. Its session,
+// statements and variables belong to the connection's goroutine; mu guards
+// what SHOW PROCESSLIST reads from other goroutines.
+type conn struct {
+	id   uint32
+	vc   *mysql.Conn
+	sc   *serverConn // nil if the connection is not one of ours
+	host string
+
+	sess     Session // nil until the first statement needs one
+	stmts    map[uint32]Stmt
+	vars     map[string]any // session variables set with SET
+	warnings uint16
+
+	mu struct {
+		sync.Mutex // protects following fields
+		user       string
+		command    string // "Sleep", "Query", "Execute", "Prepare"
+		info       string // the statement running
+		since      time.Time
+	}
+}
+
+func (c *conn) drain() {
+	if c.sc != nil {
+		c.sc.drain()
+	} else {
+		c.vc.Close()
+	}
+}
+
+func (c *conn) setState(command, info string) {
+	c.mu.Lock()
+	c.mu.command, c.mu.info, c.mu.since = command, info, time.Now()
+	c.mu.Unlock()
+}
+
+// handler implements mysql.Handler for a Server.
+type handler struct {
+	s *Server
+}
+
+var _ mysql.Handler = (*handler)(nil)
+
+func (h *handler) conn(c *mysql.Conn) *conn {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return h.s.mu.conns[c.ConnectionID]
+}
+
+// NewConnection implements mysql.Handler.
+func (h *handler) NewConnection(c *mysql.Conn) {
+	st := &conn{id: c.ConnectionID, vc: c, host: hostOf(c.RemoteAddr()), stmts: make(map[uint32]Stmt), vars: make(map[string]any)}
+	st.sc, _ = c.Conn.(*serverConn)
+	st.setState("Connect", "")
+	c.StatusFlags |= mysql.ServerStatusAutocommit
+	h.s.sessions.Add(1)
+	h.s.mu.Lock()
+	h.s.mu.conns[c.ConnectionID] = st
+	closed := h.s.mu.closed
+	h.s.mu.Unlock()
+	if closed {
+		st.drain()
+	}
+}
+
+// ConnectionClosed implements mysql.Handler: the session's open
+// transaction is rolled back.
+func (h *handler) ConnectionClosed(c *mysql.Conn) {
+	h.s.mu.Lock()
+	st := h.s.mu.conns[c.ConnectionID]
+	delete(h.s.mu.conns, c.ConnectionID)
+	h.s.mu.Unlock()
+	if st == nil {
+		return
+	}
+	defer h.s.sessions.Done()
+	st.reset(h.s.opts.Logger)
+}
+
+// reset closes the connection's statements and session (rolling back).
+func (c *conn) reset(log interface{ Warn(string, ...any) }) {
+	for id, stmt := range c.stmts {
+		stmt.Close()
+		delete(c.stmts, id)
+	}
+	if c.sess != nil {
+		if err := c.sess.Close(); err != nil {
+			log.Warn("closing session", "conn", c.id, "err", err)
+		}
+		c.sess = nil
+	}
+	clear(c.vars)
+}
+
+// ConnectionAborted implements mysql.Handler (a failed handshake or login).
+func (h *handler) ConnectionAborted(c *mysql.Conn, reason string) error {
+	h.s.stats.abortedConnects.Add(1)
+	h.s.opts.Logger.Info("connection aborted", "conn", c.ConnectionID, "reason", reason)
+	return nil
+}
+
+// ComInitDB implements mysql.Handler: the only database is the directory.
+func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
+	if schemaName == "" || schemaName == h.s.opts.Database {
+		return nil
+	}
+	return newError(errBadDB, "Unknown database '%s'", schemaName)
+}
+
+// ComQuery implements mysql.Handler.
+func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
+	return h.query(c, query, false, callback)
+}
+
+// ComMultiQuery implements mysql.Handler: it runs the first statement of
+// query and returns the rest.
+func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
+	first, rest, err := sqlparser.SplitStatement(query)
+	if err != nil { // unbalanced quotes: let the SQL layer report it
+		first, rest = query, ""
+	}
+	rest = strings.TrimSpace(rest)
+	if strings.TrimSpace(first) == "" && rest != "" {
+		return rest, nil
+	}
+	return rest, h.query(c, first, rest != "", callback)
+}
+
+// query runs one statement of COM_QUERY.
+func (h *handler) query(c *mysql.Conn, query string, more bool, callback mysql.ResultSpoolFn) error {
+	st := h.conn(c)
+	if st == nil || h.s.draining.Load() {
+		return errShutdown()
+	}
+	res, err := h.run(c, st, "Query", query, func(ctx context.Context) (*Result, error) {
+		if r, ok, err := h.admin(ctx, c, st, query); ok {
+			return r, err
+		}
+		sess, err := h.session(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		return sess.Exec(ctx, query, nil)
+	})
+	if err != nil {
+		return err
+	}
+	return callback(res, more)
+}
+
+// run runs fn as the connection's current statement: counted, shown in
+// SHOW PROCESSLIST, its error converted for the client and the session's
+// transaction state copied into the status flags.
+func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx context.Context) (*Result, error)) (*sqltypes.Result, error) {
+	st.mu.Lock()
+	st.mu.user = c.User
+	st.mu.Unlock()
+	st.setState(command, info)
+	defer st.setState("Sleep", "")
+	h.s.stats.queries.Add(1)
+	h.s.stats.running.Add(1)
+	defer h.s.stats.running.Add(-1)
+
+	r, err := fn(h.s.baseCtx)
+	h.syncStatus(c, st)
+	if err != nil {
+		st.warnings = 0
+		return nil, toSQLError(err)
+	}
+	st.warnings = uint16(min(r.Warnings, 65535))
+	out, err := toSQLResult(r)
+	if err != nil {
+		return nil, toSQLError(err)
+	}
+	return out, nil
+}
+
+// syncStatus copies the session's autocommit and transaction state into
+// the status flags every OK and EOF packet carries.
+func (h *handler) syncStatus(c *mysql.Conn, st *conn) {
+	if st.sess == nil {
+		return
+	}
+	c.StatusFlags &^= mysql.ServerStatusAutocommit | serverStatusInTrans
+	if st.sess.Autocommit() {
+		c.StatusFlags |= mysql.ServerStatusAutocommit
+	}
+	if st.sess.InTransaction() {
+		c.StatusFlags |= serverStatusInTrans
+	}
+}
+
+// session returns the connection's session, opening it on first use.
+func (h *handler) session(ctx context.Context, st *conn) (Session, error) {
+	if st.sess == nil {
+		sess, err := h.s.backend.NewSession(ctx)
+		if err != nil {
+			return nil, err
+		}
+		st.sess = sess
+	}
+	return st.sess, nil
+}
+
+// ComPrepare implements mysql.Handler (COM_STMT_PREPARE). The parameter
+// count the client is told is the SQL layer's.
+func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) ([]*querypb.Field, error) {
+	st := h.conn(c)
+	if st == nil || h.s.draining.Load() {
+		return nil, errShutdown()
+	}
+	// COM_STMT_CLOSE reaches only vitess: drop the statements it forgot.
+	for id, stmt := range st.stmts {
+		if _, ok := c.PrepareData[id]; !ok {
+			stmt.Close()
+			delete(st.stmts, id)
+		}
+	}
+	var stmt Stmt
+	_, err := h.run(c, st, "Prepare", query, func(ctx context.Context) (*Result, error) {
+		sess, err := h.session(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		stmt, err = sess.Prepare(ctx, query)
+		return &Result{}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := stmt.NumParams()
+	prepare.ParamsCount = uint16(n)
+	prepare.ParamsType = make([]int32, n)
+	prepare.BindVars = make(map[string]*querypb.BindVariable, n)
+	st.stmts[prepare.StatementID] = stmt
+	if cols := stmt.Columns(); len(cols) > 0 {
+		return fields(cols), nil
+	}
+	return nil, nil
+}
+
+// ComStmtExecute implements mysql.Handler (COM_STMT_EXECUTE).
+func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
+	st := h.conn(c)
+	if st == nil || h.s.draining.Load() {
+		return errShutdown()
+	}
+	stmt, ok := st.stmts[prepare.StatementID]
+	if !ok {
+		return newError(errUnknownStmt, "Unknown prepared statement handler (%d) given to mysqld_stmt_execute", prepare.StatementID)
+	}
+	args := make([]any, prepare.ParamsCount)
+	for i := range args {
+		v, err := bindValue(prepare.BindVars[fmt.Sprintf("v%d", i+1)])
+		if err != nil {
+			return newError(1210, "Incorrect arguments to mysqld_stmt_execute")
+		}
+		args[i] = v
+	}
+	res, err := h.run(c, st, "Execute", prepare.PrepareStmt, func(ctx context.Context) (*Result, error) {
+		return stmt.Exec(ctx, args)
+	})
+	if err != nil {
+		return err
+	}
+	return callback(res)
+}
+
+// WarningCount implements mysql.Handler: the warnings of the last
+// statement.
+func (h *handler) WarningCount(c *mysql.Conn) uint16 {
+	if st := h.conn(c); st != nil {
+		return st.warnings
+	}
+	return 0
+}
+
+// ComResetConnection implements mysql.Handler: rolls back, forgets the
+// prepared statements and session variables.
+func (h *handler) ComResetConnection(c *mysql.Conn) error {
+	if st := h.conn(c); st != nil {
+		st.reset(h.s.opts.Logger)
+		c.StatusFlags |= mysql.ServerStatusAutocommit
+		c.StatusFlags &^= serverStatusInTrans
+	}
+	return nil
+}
+
+// ParserOptionsForConnection implements mysql.Handler. vitess parses
+// prepared statements only to count their placeholders.
+func (h *handler) ParserOptionsForConnection(c *mysql.Conn) (sqlparser.ParserOptions, error) {
+	return sqlparser.ParserOptions{}, nil
+}
+
+// serverStatusInTrans is SERVER_STATUS_IN_TRANS, which vitess does not
+// name (part of the protocol).
+const serverStatusInTrans = 0x0001

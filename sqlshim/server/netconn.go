@@ -1,0 +1,183 @@
+package server
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
+)
+
+// maxFrame is the largest MySQL packet frame; a frame of exactly this size
+// is continued by the next one (part of the protocol).
+const maxFrame = 1<<24 - 1
+
+// limitListener wraps the listening socket. It refuses connections beyond
+// the configured maximum with MySQL's 1040 "Too many connections" (rather
+// than queueing them, as vitess's own limit does), and wraps every accepted
+// connection in a serverConn.
+type limitListener struct {
+	net.Listener
+	s *Server
+}
+
+// Accept returns the next connection under the limit; connections over it
+// are answered with 1040 and closed here.
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.s.stats.connections.Add(1)
+		if l.s.draining.Load() {
+			writeErrorFrame(c, 0, errServerShutdown, "08S01", "Server shutdown in progress")
+			c.Close()
+			continue
+		}
+		n := l.s.open.Add(1)
+		if max := l.s.opts.MaxConnections; max > 0 && n > int64(max) {
+			l.s.open.Add(-1)
+			l.s.stats.abortedConnects.Add(1)
+			writeErrorFrame(c, 0, sqlerr.ErrTooManyConnections, sqlerr.State(sqlerr.ErrTooManyConnections), "Too many connections")
+			c.Close()
+			continue
+		}
+		for {
+			m := l.s.stats.maxUsed.Load()
+			if n <= m || l.s.stats.maxUsed.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		return &serverConn{Conn: c, s: l.s}, nil
+	}
+}
+
+// serverConn is one client connection as the protocol code sees it. It
+// enforces the idle timeout (a deadline on every read: the server reads
+// only while it waits for the client), the maximum packet size (checked on
+// the frame headers as they arrive, before the packet is buffered), and
+// the drain at shutdown (reads end, writes still go out).
+type serverConn struct {
+	net.Conn
+	s *Server
+
+	draining  atomic.Bool
+	closeOnce sync.Once
+
+	// The frame parser's state, used by Read only (one reader at a time).
+	hdr     [4]byte
+	hdrGot  int   // header bytes seen of the current frame
+	remain  int   // payload bytes still to come in the current frame
+	total   int64 // payload bytes of the current packet so far
+	lastOne bool  // the current frame ends its packet
+}
+
+// Read reads from the client, ending with io.EOF once the server drains.
+func (c *serverConn) Read(b []byte) (int, error) {
+	if c.draining.Load() {
+		return 0, io.EOF
+	}
+	if d := c.s.opts.IdleTimeout; d > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(d))
+	}
+	if c.draining.Load() { // see drain for why the second look
+		return 0, io.EOF
+	}
+	n, err := c.Conn.Read(b)
+	if err != nil && c.draining.Load() {
+		return n, io.EOF
+	}
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		c.s.stats.idleTimeouts.Add(1)
+	}
+	if perr := c.scan(b[:n]); perr != nil {
+		return 0, perr
+	}
+	return n, err
+}
+
+// errPacketTooLarge ends a connection whose client sent a packet over the
+// limit (after the client has been told with 1153).
+var errPacketTooLarge = errors.New("blitz/server: packet larger than max_allowed_packet")
+
+// scan follows the frame headers in p and, when a packet grows past the
+// maximum, tells the client (1153, as MySQL does) and fails the read, which
+// closes the connection.
+func (c *serverConn) scan(p []byte) error {
+	max := c.s.maxPacket()
+	for i := 0; i < len(p); {
+		if c.hdrGot < 4 {
+			c.hdr[c.hdrGot] = p[i]
+			c.hdrGot++
+			i++
+			if c.hdrGot < 4 {
+				continue
+			}
+			n := int(c.hdr[0]) | int(c.hdr[1])<<8 | int(c.hdr[2])<<16
+			c.remain = n
+			c.total += int64(n)
+			c.lastOne = n < maxFrame
+			if c.total > max {
+				writeErrorFrame(c.Conn, c.hdr[3]+1, sqlerr.ErrNetPacketTooLarge, sqlerr.State(sqlerr.ErrNetPacketTooLarge), "Got a packet bigger than 'max_allowed_packet' bytes")
+				c.s.stats.abortedClients.Add(1)
+				return errPacketTooLarge
+			}
+		} else {
+			k := min(c.remain, len(p)-i)
+			i += k
+			c.remain -= k
+		}
+		if c.hdrGot == 4 && c.remain == 0 {
+			c.hdrGot = 0
+			if c.lastOne {
+				c.total = 0
+			}
+		}
+	}
+	return nil
+}
+
+// drain makes the connection's reads end: a read in progress returns at
+// once, later ones return io.EOF. Writes still work, so a statement that
+// is running delivers its result before the connection closes.
+func (c *serverConn) drain() {
+	// The flag goes first and the deadline second: a Read that saw no flag
+	// has set its own deadline before ours, so ours wins.
+	c.draining.Store(true)
+	c.Conn.SetReadDeadline(time.Unix(1, 0))
+}
+
+// Close closes the connection once and gives its slot back.
+func (c *serverConn) Close() error {
+	err := net.ErrClosed
+	c.closeOnce.Do(func() {
+		err = c.Conn.Close()
+		c.s.open.Add(-1)
+	})
+	return err
+}
+
+// writeErrorFrame writes one MySQL ERR packet with sequence number seq
+// straight to the socket, for the errors sent outside the protocol code
+// (too many connections, packet too large, shutdown).
+func writeErrorFrame(w io.Writer, seq byte, code int, state, msg string) {
+	payload := make([]byte, 0, 9+len(msg))
+	payload = append(payload, 0xff)
+	payload = binary.LittleEndian.AppendUint16(payload, uint16(code))
+	payload = append(payload, '#')
+	payload = append(payload, state...)
+	payload = append(payload, msg...)
+	frame := make([]byte, 4, 4+len(payload))
+	frame[0], frame[1], frame[2], frame[3] = byte(len(payload)), byte(len(payload)>>8), byte(len(payload)>>16), seq
+	frame = append(frame, payload...)
+	if c, ok := w.(net.Conn); ok {
+		c.SetWriteDeadline(time.Now().Add(time.Second))
+	}
+	w.Write(frame)
+}

@@ -1,0 +1,68 @@
+package sqlshim
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
+)
+
+// Shell runs SQL scripts on a session and prints what the mysql client
+// prints: results on Out (batch or boxed), errors on Err as
+// "ERROR 1062 (23000) at line 3: ...". It is what `blitz sql` runs, and
+// what the SQL corpus tests run.
+type Shell struct {
+	Session *Session
+	Out     io.Writer
+	Err     io.Writer
+	Table   bool // boxed tables (a terminal) instead of batch output
+	Force   bool // go on after an error
+	// LineOffset is added to reported line numbers (for -e strings).
+	LineOffset int
+}
+
+// Run reads statements from r and runs each one as soon as its
+// terminating semicolon has been read, writing its output before reading
+// on. It returns the number of statements that failed; it stops at the
+// first one unless Force is set. err is set only when reading or writing
+// fails.
+func (sh *Shell) Run(ctx context.Context, r io.Reader) (failed int, err error) {
+	sp := NewSplitter(r)
+	for {
+		text, line, rerr := sp.Next()
+		if rerr == io.EOF {
+			return failed, nil
+		}
+		if rerr != nil {
+			return failed, rerr
+		}
+		start := time.Now()
+		res, xerr := sh.Session.ExecOne(ctx, text, nil)
+		if xerr != nil {
+			failed++
+			e := sqlerr.As(xerr)
+			if _, werr := fmt.Fprintf(sh.Err, "ERROR %d (%s) at line %d: %s\n", e.Code, e.State, line+sh.LineOffset, e.Message); werr != nil {
+				return failed, werr
+			}
+			if !sh.Force {
+				return failed, nil
+			}
+			continue
+		}
+		if sh.Table {
+			err = WriteTable(sh.Out, &res, time.Since(start))
+		} else {
+			err = WriteBatch(sh.Out, &res)
+		}
+		if err != nil {
+			return failed, err
+		}
+		if f, ok := sh.Out.(interface{ Flush() error }); ok {
+			if err := f.Flush(); err != nil {
+				return failed, err
+			}
+		}
+	}
+}

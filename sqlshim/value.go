@@ -1,0 +1,378 @@
+package sqlshim
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Values are the Go types of the engine's rows (engine.Row): nil for NULL,
+// int64, uint64, float64, decimal.Decimal, string, []byte and time.Time.
+// Expressions produce the same types; a boolean is int64 0 or 1.
+//
+// Comparisons follow MySQL: two strings compare as strings under
+// utf8mb4_bin (byte order of the UTF-8 text, which is code point order,
+// with trailing spaces ignored as MySQL's PAD SPACE collations do); a
+// string against a number compares as DOUBLE; a string against a date
+// compares as a date; numbers compare exactly (integers and decimals) or
+// as DOUBLE when either side is a float.
+
+// isNumeric reports whether v is a number.
+func isNumeric(v any) bool {
+	switch v.(type) {
+	case int64, uint64, float64, decimal.Decimal:
+		return true
+	}
+	return false
+}
+
+// toFloat converts v to a double with MySQL's rules: strings are read as
+// far as they look like a number ("12abc" is 12, "abc" is 0).
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case uint64:
+		return float64(x)
+	case float64:
+		return x
+	case decimal.Decimal:
+		f, _ := x.Float64()
+		return f
+	case string:
+		f, _ := parseNumberPrefix(x)
+		return f
+	case []byte:
+		f, _ := parseNumberPrefix(string(x))
+		return f
+	case time.Time:
+		f, _ := strconv.ParseFloat(x.Format("20060102150405"), 64)
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 {
+			f, _ = strconv.ParseFloat(x.Format("20060102"), 64)
+		}
+		return f
+	case bool:
+		if x {
+			return 1
+		}
+	}
+	return 0
+}
+
+// parseNumberPrefix reads the longest prefix of s that is a number, as
+// MySQL does when it converts a string to a number. ok is false when s is
+// not a number as a whole.
+func parseNumberPrefix(s string) (float64, bool) {
+	t := strings.TrimLeft(s, " \t\n\r")
+	i := 0
+	if i < len(t) && (t[i] == '+' || t[i] == '-') {
+		i++
+	}
+	digits := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < len(t) && t[i] == '.' {
+		i++
+		for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+			i++
+			digits++
+		}
+	}
+	if digits > 0 && i < len(t) && (t[i] == 'e' || t[i] == 'E') {
+		j := i + 1
+		if j < len(t) && (t[j] == '+' || t[j] == '-') {
+			j++
+		}
+		if j < len(t) && t[j] >= '0' && t[j] <= '9' {
+			for j < len(t) && t[j] >= '0' && t[j] <= '9' {
+				j++
+			}
+			i = j
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(t[:i], 64)
+	if err != nil {
+		f = math.Inf(1)
+		if t[0] == '-' {
+			f = math.Inf(-1)
+		}
+	}
+	return f, strings.TrimRight(t[i:], " \t\n\r") == ""
+}
+
+// toInt converts v to a signed integer, rounding as MySQL does.
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case uint64:
+		return int64(x)
+	case decimal.Decimal:
+		return x.Round(0).IntPart()
+	}
+	f := math.Round(toFloat(v))
+	if f >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	if f <= math.MinInt64 {
+		return math.MinInt64
+	}
+	return int64(f)
+}
+
+// toDecimal converts a number (or a numeric string) to a decimal.
+func toDecimal(v any) decimal.Decimal {
+	switch x := v.(type) {
+	case int64:
+		return decimal.NewFromInt(x)
+	case uint64:
+		return decimal.NewFromUint64(x)
+	case decimal.Decimal:
+		return x
+	case float64:
+		return decimal.NewFromFloat(x)
+	case string:
+		if d, err := decimal.NewFromString(strings.TrimSpace(x)); err == nil {
+			return d
+		}
+	}
+	return decimal.NewFromFloat(toFloat(v))
+}
+
+// toString converts v to its MySQL text form.
+func toString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case float64:
+		return formatFloat(x)
+	case decimal.Decimal:
+		return formatDecimal(x)
+	case time.Time:
+		return formatTime(x, false, 0)
+	}
+	return fmt.Sprint(v)
+}
+
+// formatDecimal prints d with its scale (trailing zeros kept: 2.50).
+func formatDecimal(d decimal.Decimal) string {
+	if e := d.Exponent(); e < 0 {
+		return d.StringFixed(-e)
+	}
+	return d.String()
+}
+
+// formatFloat prints a double the way MySQL does: the shortest text that
+// reads back to the same value, exponent without '+' ("1e20").
+func formatFloat(f float64) string {
+	if f == 0 {
+		return "0"
+	}
+	abs := math.Abs(f)
+	if abs >= 1e15 || abs < 1e-4 {
+		s := strconv.FormatFloat(f, 'e', -1, 64)
+		s = strings.Replace(s, "e+", "e", 1)
+		return s
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// formatTime prints a DATE (dateOnly) or a DATETIME with frac fractional digits.
+func formatTime(t time.Time, dateOnly bool, frac int) string {
+	if dateOnly {
+		return t.Format("2006-01-02")
+	}
+	s := t.Format("2006-01-02 15:04:05")
+	if frac > 0 {
+		ns := fmt.Sprintf("%09d", t.Nanosecond())
+		s += "." + ns[:min(frac, 9)]
+	}
+	return s
+}
+
+// parseTime reads a DATE or DATETIME literal ('2024-01-31', '2024-01-31
+// 10:00:00[.ffffff]'). ok is false if s is not one.
+func parseTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02", "20060102150405", "20060102"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// truthy evaluates v as a condition: NULL is unknown (ok false), a number
+// is true when non-zero, a string by its numeric value.
+func truthy(v any) (b, ok bool) {
+	switch x := v.(type) {
+	case nil:
+		return false, false
+	case int64:
+		return x != 0, true
+	case uint64:
+		return x != 0, true
+	case decimal.Decimal:
+		return !x.IsZero(), true
+	case time.Time:
+		return !x.IsZero(), true
+	}
+	return toFloat(v) != 0, true
+}
+
+// compareValues compares two non-NULL values with MySQL's rules and
+// returns -1, 0 or 1.
+func compareValues(a, b any) int {
+	switch x := a.(type) {
+	case string:
+		switch y := b.(type) {
+		case string:
+			return compareStrings(x, y)
+		case []byte:
+			return bytes.Compare([]byte(x), y)
+		case time.Time:
+			if t, ok := parseTime(x); ok {
+				return t.Compare(y)
+			}
+		}
+	case []byte:
+		switch y := b.(type) {
+		case []byte:
+			return bytes.Compare(x, y)
+		case string:
+			return bytes.Compare(x, []byte(y))
+		}
+	case time.Time:
+		switch y := b.(type) {
+		case time.Time:
+			return x.Compare(y)
+		case string:
+			if t, ok := parseTime(y); ok {
+				return x.Compare(t)
+			}
+		}
+	}
+	_, af := a.(float64)
+	_, bf := b.(float64)
+	_, as := a.(string)
+	_, bs := b.(string)
+	if af || bf || as || bs {
+		return cmpFloat(toFloat(a), toFloat(b))
+	}
+	switch x := a.(type) {
+	case int64:
+		switch y := b.(type) {
+		case int64:
+			return cmpInt(x, y)
+		case uint64:
+			if x < 0 {
+				return -1
+			}
+			return cmpUint(uint64(x), y)
+		}
+	case uint64:
+		switch y := b.(type) {
+		case uint64:
+			return cmpUint(x, y)
+		case int64:
+			if y < 0 {
+				return 1
+			}
+			return cmpUint(x, uint64(y))
+		}
+	}
+	if isNumeric(a) && isNumeric(b) {
+		return toDecimal(a).Cmp(toDecimal(b))
+	}
+	return cmpFloat(toFloat(a), toFloat(b))
+}
+
+// compareStrings compares under utf8mb4_bin with PAD SPACE.
+func compareStrings(a, b string) int {
+	return strings.Compare(strings.TrimRight(a, " "), strings.TrimRight(b, " "))
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// compareForSort orders values for ORDER BY: NULL first, then compareValues.
+func compareForSort(a, b any) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return compareValues(a, b)
+}
+
+// groupKey returns a string that is equal for values MySQL groups
+// together (numbers by value, strings under the collation).
+func groupKey(vals []any) string {
+	var b strings.Builder
+	for _, v := range vals {
+		switch x := v.(type) {
+		case nil:
+			b.WriteString("N")
+		case string:
+			b.WriteString("S" + strconv.Quote(strings.TrimRight(x, " ")))
+		case []byte:
+			b.WriteString("B" + strconv.Quote(string(x)))
+		case time.Time:
+			b.WriteString("T" + x.Format(time.RFC3339Nano))
+		case float64:
+			b.WriteString("F" + strconv.FormatFloat(x, 'g', -1, 64))
+		default:
+			b.WriteString("D" + toDecimal(x).String())
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# regen.sh regenerates the expected outputs of the MySQL-reference SQL
+# corpus (testdata/sql/*.test -> *.result) by running each script on a real
+# MariaDB (Debian's mariadb-server, InnoDB), exactly as `blitz sql --force`
+# runs it in the tests: `mariadb --batch --force`, errors interleaved with
+# results. A private mariadbd is started on a socket in a temporary
+# directory and stopped afterwards; nothing else on the machine is touched.
+#
+# Blitz-only scripts (CRASH_SAFE, EXPLAIN, SHOW output, CHECK/REPAIR) live
+# in testdata/sql/blitz/ with hand-checked expectations: this script does
+# not touch them.
+#
+# usage: testdata/sql/regen.sh [NAME.test...]
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+mariadb-install-db --no-defaults --datadir="$tmp/data" --auth-root-authentication-method=normal \
+	--skip-test-db >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; exit 1; }
+mariadbd --no-defaults --datadir="$tmp/data" --socket="$tmp/sock" --skip-networking \
+	--pid-file="$tmp/pid" --user="$(id -un)" --default-storage-engine=InnoDB \
+	--character-set-server=utf8mb4 --collation-server=utf8mb4_bin >"$tmp/server.log" 2>&1 &
+pid=$!
+i=0
+until mariadb --no-defaults -S "$tmp/sock" -uroot -e 'select 1' >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -gt 60 ]; then cat "$tmp/server.log"; exit 1; fi
+	sleep 0.5
+done
+echo "$(mariadb --no-defaults -S "$tmp/sock" -uroot -N -e 'select version()')"
+
+if [ $# -eq 0 ]; then set -- "$here"/*.test; fi
+for f in "$@"; do
+	case $f in /*) ;; *) f="$here/$(basename "$f")" ;; esac
+	out="${f%.test}.result"
+	mariadb --no-defaults -S "$tmp/sock" -uroot -e 'DROP DATABASE IF EXISTS test; CREATE DATABASE test'
+	mariadb --no-defaults -S "$tmp/sock" -uroot --batch --force --unbuffered \
+		--init-command="SET collation_connection = utf8mb4_bin" \
+		--skip-print-query-on-error test <"$f" >"$out" 2>&1 || true
+	echo "wrote $out"
+done
