@@ -126,6 +126,12 @@ func (c *serverConn) scan(p []byte) error {
 			if c.total > max {
 				writeErrorFrame(c.Conn, c.hdr[3]+1, sqlerr.ErrNetPacketTooLarge, sqlerr.State(sqlerr.ErrNetPacketTooLarge), "Got a packet bigger than 'max_allowed_packet' bytes")
 				c.s.stats.abortedClients.Add(1)
+				// Read the rest of the frame (for a bounded time) before the
+				// connection closes: closing with unread input resets it,
+				// and the client would lose the error.
+				left := c.remain - min(c.remain, len(p)-i)
+				c.Conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+				io.CopyN(io.Discard, c.Conn, int64(left))
 				return errPacketTooLarge
 			}
 		} else {
