@@ -59,8 +59,13 @@ type Result struct {
 	Rows         [][]any
 	AffectedRows uint64
 	LastInsertID uint64
-	Info         string // the OK packet's info text, e.g. "Rows matched: 1  Changed: 1  Warnings: 0"
-	Warnings     int    // number of warnings the statement left for SHOW WARNINGS
+	// Matched is, for UPDATE, the rows WHERE matched (changed or not): the
+	// affected-rows count of a client that asked for CLIENT_FOUND_ROWS.
+	// IsUpdate says the statement was an UPDATE.
+	Matched  uint64
+	IsUpdate bool
+	Info     string // the OK packet's info text; for an UPDATE the server fills in "Rows matched: ..."
+	Warnings int    // number of warnings the statement left for SHOW WARNINGS
 }
 
 // Column is what the protocol sends about one result-set column. Type and

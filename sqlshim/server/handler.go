@@ -184,6 +184,14 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 		return nil, toSQLError(err)
 	}
 	st.warnings = uint16(min(r.Warnings, 65535))
+	if r.IsUpdate && r.Columns == nil {
+		if r.Info == "" {
+			r.Info = fmt.Sprintf("Rows matched: %d  Changed: %d  Warnings: %d", r.Matched, r.AffectedRows, r.Warnings)
+		}
+		if c.Capabilities&mysql.CapabilityClientFoundRows != 0 {
+			r.AffectedRows = r.Matched
+		}
+	}
 	out, err := toSQLResult(r)
 	if err != nil {
 		return nil, toSQLError(err)

@@ -179,3 +179,33 @@ func like(s, pattern string) bool {
 	}
 	return match(0, 0)
 }
+
+// firstWord returns the first word of q, lower-cased, skipping blanks and
+// comments: a cheap look at the statement kind without lexing it all.
+func firstWord(q string) string {
+	for i := 0; i < len(q); {
+		switch c := q[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(':
+			i++
+		case c == '#' || c == '-' && strings.HasPrefix(q[i:], "-- "):
+			for i < len(q) && q[i] != '\n' {
+				i++
+			}
+		case c == '/' && strings.HasPrefix(q[i:], "/*") && !strings.HasPrefix(q[i:], "/*!"):
+			end := strings.Index(q[i+2:], "*/")
+			if end < 0 {
+				return ""
+			}
+			i += end + 4
+		case isWordByte(c):
+			j := i
+			for j < len(q) && isWordByte(q[j]) {
+				j++
+			}
+			return strings.ToLower(q[i:j])
+		default:
+			return ""
+		}
+	}
+	return ""
+}
