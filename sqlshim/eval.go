@@ -58,12 +58,12 @@ type evalCtx struct {
 	ti      *tableInfo // nil without FROM
 	row     engine.Row
 	params  []any
-	clause  string                            // for "Unknown column 'x' in '<clause>'"
-	aggs    map[*ast.AggregateFuncExpr]any    // results of the current group, nil outside aggregation
-	aliases map[string]any                    // select-list values by alias (ORDER BY, HAVING)
-	values  engine.Row                        // the row an INSERT tried to insert: VALUES(col)
-	strict  bool                              // INSERT/UPDATE: division by zero is an error
-	now     time.Time                         // the statement's NOW()
+	clause  string                         // for "Unknown column 'x' in '<clause>'"
+	aggs    map[*ast.AggregateFuncExpr]any // results of the current group, nil outside aggregation
+	aliases map[string]any                 // select-list values by alias (ORDER BY, HAVING)
+	values  engine.Row                     // the row an INSERT tried to insert: VALUES(col)
+	strict  bool                           // INSERT/UPDATE: division by zero is an error
+	now     time.Time                      // the statement's NOW()
 	warn    func(code int, format string, args ...any)
 }
 

@@ -276,7 +276,7 @@ func NewSplitter(r io.Reader) *Splitter {
 func (s *Splitter) Next() (stmt string, line int, err error) {
 	var b strings.Builder
 	startLine := 0
-	var quote byte // the open quote, or 0
+	var quote byte     // the open quote, or 0
 	comment := byte(0) // '-' line comment, '*' block comment
 	hasCode := false   // b holds something beyond blanks and comments
 	for {

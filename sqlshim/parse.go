@@ -2,12 +2,13 @@ package sqlshim
 
 import (
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
-	_ "github.com/pingcap/tidb/pkg/parser/test_driver" // literal values for the parser
+	"github.com/pingcap/tidb/pkg/parser/test_driver" // literal values for the parser
 )
 
 // statement is one parsed SQL statement, ready to plan: either a node of
@@ -74,22 +75,30 @@ func mapParseError(err error, sql string) error {
 	return errParse(near, line)
 }
 
-// paramCounter counts ? placeholders.
-type paramCounter struct{ n int }
+// paramCounter collects the ? placeholders.
+type paramCounter struct {
+	marks []*test_driver.ParamMarkerExpr
+}
 
 func (c *paramCounter) Enter(n ast.Node) (ast.Node, bool) {
-	if _, ok := n.(ast.ParamMarkerExpr); ok {
-		c.n++
+	if p, ok := n.(*test_driver.ParamMarkerExpr); ok {
+		c.marks = append(c.marks, p)
 	}
 	return n, false
 }
 
 func (c *paramCounter) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
+// countParams numbers the placeholders of n in text order (the parser
+// leaves that to its caller) and returns how many there are.
 func countParams(n ast.Node) int {
 	c := &paramCounter{}
 	n.Accept(c)
-	return c.n
+	sort.Slice(c.marks, func(i, j int) bool { return c.marks[i].Offset < c.marks[j].Offset })
+	for i, m := range c.marks {
+		m.SetOrder(i)
+	}
+	return len(c.marks)
 }
 
 // hasSubquery reports whether n contains a subquery or a join, which this

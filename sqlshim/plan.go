@@ -276,8 +276,8 @@ func keyValue(col *engine.Column, v any) (any, bool) {
 	}
 	// A string key must match byte for byte: PAD SPACE equality ('a' =
 	// 'a ') is not what the index stores.
-	if s, ok := v.(string); ok {
-		if cs, ok := cv.(string); !ok || cs != s || strings.HasSuffix(s, " ") {
+	if cs, ok := cv.(string); ok {
+		if s, ok := v.(string); !ok || cs != s || strings.HasSuffix(s, " ") {
 			return nil, false
 		}
 	}
