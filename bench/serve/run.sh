@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# bench/serve: `blitz serve` against MariaDB (InnoDB,
+# innodb_flush_log_at_trx_commit=1), same machine, same client, same run.
+#
+#   1. 16 connections of go-sql-driver/mysql doing autocommit single-row
+#      INSERTs into a crash-safe table (BLITZDB CRASH_SAFE / InnoDB):
+#      commits per second.
+#   2. 16 connections doing point SELECTs by primary key on a 10,000-row
+#      table: selects per second.
+#
+# Both servers run privately in a temporary directory and are reached on a
+# Unix socket; MariaDB is started with --no-defaults. Usage:
+#   bench/serve/run.sh [DURATION]     (default 10s per phase)
+set -euo pipefail
+cd "$(dirname "$0")"
+DUR=${1:-10s}
+CONNS=${CONNS:-16}
+ROWS=${ROWS:-10000}
+
+command -v mariadbd >/dev/null || PATH=$PATH:/usr/sbin
+for p in mariadbd mariadb-install-db mariadb; do
+	command -v "$p" >/dev/null || { echo "bench/serve: $p not found (apt-get install mariadb-server mariadb-client)"; exit 1; }
+done
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "== building"
+go build -o "$tmp/blitz" ../../cmd/blitz
+go build -o "$tmp/load" .
+
+wait_sock() { # path
+	for _ in $(seq 1 300); do [ -S "$1" ] && return 0; sleep 0.1; done
+	echo "bench/serve: no socket at $1"; return 1
+}
+
+echo "== starting blitz serve"
+"$tmp/blitz" serve -d "$tmp/bench" --listen "" --socket "$tmp/blitz.sock" >"$tmp/blitz.out" 2>"$tmp/blitz.err" &
+pids+=($!)
+wait_sock "$tmp/blitz.sock"
+
+echo "== starting mariadbd ($(mariadbd --version | head -1))"
+mariadb-install-db --no-defaults --datadir="$tmp/maria" --user="$(id -un)" --auth-root-authentication-method=normal >"$tmp/install.log" 2>&1
+mariadbd --no-defaults --datadir="$tmp/maria" --socket="$tmp/maria.sock" --skip-networking \
+	--user="$(id -un)" --pid-file="$tmp/maria.pid" --log-error="$tmp/maria.err" \
+	--innodb-flush-log-at-trx-commit=1 --sync-binlog=0 --skip-log-bin \
+	--innodb-buffer-pool-size=256M --max-connections=200 &
+pids+=($!)
+wait_sock "$tmp/maria.sock"
+mariadb --no-defaults -S "$tmp/maria.sock" -uroot -e "CREATE DATABASE bench"
+
+blitz_dsn="root@unix($tmp/blitz.sock)/bench"
+maria_dsn="root@unix($tmp/maria.sock)/bench"
+
+"$tmp/load" -dsn "$blitz_dsn" -mode setup -rows "$ROWS" -engine "ENGINE = BLITZDB, CRASH_SAFE"
+"$tmp/load" -dsn "$maria_dsn" -mode setup -rows "$ROWS" -engine "ENGINE = InnoDB"
+
+rate() { awk -F'\t' '{print $3}' <<<"$1" | awk '{print $1}'; }
+
+echo "== inserts ($CONNS connections, autocommit, $DUR)"
+bi=$("$tmp/load" -dsn "$blitz_dsn" -mode insert -conns "$CONNS" -duration "$DUR"); echo "blitz    $bi"
+mi=$("$tmp/load" -dsn "$maria_dsn" -mode insert -conns "$CONNS" -duration "$DUR"); echo "mariadb  $mi"
+echo "== point selects ($CONNS connections, $ROWS rows, $DUR)"
+bs=$("$tmp/load" -dsn "$blitz_dsn" -mode select -conns "$CONNS" -duration "$DUR" -rows "$ROWS"); echo "blitz    $bs"
+ms=$("$tmp/load" -dsn "$maria_dsn" -mode select -conns "$CONNS" -duration "$DUR" -rows "$ROWS"); echo "mariadb  $ms"
+
+echo "== summary"
+awk -v bi="$(rate "$bi")" -v mi="$(rate "$mi")" -v bs="$(rate "$bs")" -v ms="$(rate "$ms")" 'BEGIN {
+	printf "commits/s  blitz %8.0f  mariadb %8.0f  ratio %.2fx (target >= 2x)\n", bi, mi, bi/mi
+	printf "selects/s  blitz %8.0f  mariadb %8.0f  ratio %.2fx (target >= 1x)\n", bs, ms, bs/ms
+}'
