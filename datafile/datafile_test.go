@@ -1,0 +1,411 @@
+package datafile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/blitzdb/blitz/internal/vfs"
+)
+
+// mustOpen opens (creating) a data file in a fresh temporary directory. At
+// the end of the test it closes the file if the test did not, and checks
+// the file with Verify.
+func mustOpen(t *testing.T, o Options) (*File, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "t.bdf")
+	return mustOpenPath(t, path, o), path
+}
+
+func mustOpenPath(t *testing.T, path string, o Options) *File {
+	t.Helper()
+	df, err := Open(path, o)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := df.Close(); err != nil && !errors.Is(err, ErrClosed) {
+			t.Errorf("Close: %v", err)
+		}
+		if df.opts.ReadOnly || df.failed != nil || df.hdr.flags&FlagFatal != 0 {
+			return
+		}
+		r, err := Verify(path, Options{FS: o.FS})
+		if err != nil || !r.OK() && r.Flags&FlagFatal == 0 {
+			t.Errorf("Verify after test: %v %q", err, r.Problems)
+		}
+	})
+	return df
+}
+
+// abandon drops df without closing it cleanly, as a crashed process would.
+func abandon(t *testing.T, df *File) {
+	t.Helper()
+	df.mu.Lock()
+	df.closed = true
+	df.release()
+	df.mu.Unlock()
+}
+
+func key(i int) []byte { return []byte(fmt.Sprintf("%08d", i)) }
+
+func mustGet(t *testing.T, df *File, k []byte, want string) {
+	t.Helper()
+	v, err := df.Get(k)
+	if err != nil || string(v) != want {
+		t.Fatalf("Get(%q) = %q, %v; want %q", k, v, err, want)
+	}
+}
+
+func TestPutGetDelete(t *testing.T) {
+	df, _ := mustOpen(t, Options{})
+	if _, err := df.Get([]byte("a")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get on empty file: %v", err)
+	}
+	for i := 0; i < 1000; i++ {
+		if err := df.Put(key(i), []byte(strings.Repeat("v", i%50))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 1000; i++ {
+		mustGet(t, df, key(i), strings.Repeat("v", i%50))
+	}
+	for i := 0; i < 1000; i += 2 {
+		if err := df.Delete(key(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := df.Delete(key(0)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second Delete: %v", err)
+	}
+	for i := 0; i < 1000; i++ {
+		_, err := df.Get(key(i))
+		if (i%2 == 0) != errors.Is(err, ErrNotFound) {
+			t.Fatalf("Get(%d) after deletes: %v", i, err)
+		}
+	}
+	if s := df.Stats(); s.Records != 500 {
+		t.Fatalf("Records = %d, want 500", s.Records)
+	}
+	// Empty key and empty value are ordinary.
+	if err := df.Put(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, df, nil, "")
+}
+
+func TestPutIfAbsent(t *testing.T) {
+	df, _ := mustOpen(t, Options{})
+	if err := df.PutIfAbsent([]byte("k"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := df.PutIfAbsent([]byte("k"), []byte("2")); !errors.Is(err, ErrExists) {
+		t.Fatalf("PutIfAbsent on present key: %v", err)
+	}
+	mustGet(t, df, []byte("k"), "1")
+}
+
+func TestOverwriteReusesSpace(t *testing.T) {
+	df, _ := mustOpen(t, Options{})
+	for round := 0; round < 50; round++ {
+		for i := 0; i < 200; i++ {
+			// Sizes vary by round so overwrites move records, not only rewrite in place.
+			v := strings.Repeat("x", (round*37+i)%300)
+			if err := df.Put(key(i), []byte(v)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s := df.Stats()
+	// 200 records of at most 340 bytes: the file must stay within a small
+	// multiple of that, not 50 rounds' worth.
+	if limit := int64(headerPage + 8*DefaultBuckets + 200*340*4); s.FileSize > limit {
+		t.Fatalf("file grew to %d bytes (limit %d): freed space not reused", s.FileSize, limit)
+	}
+	if s.Records != 200 {
+		t.Fatalf("Records = %d", s.Records)
+	}
+}
+
+func TestDeleteReusesSpace(t *testing.T) {
+	df, _ := mustOpen(t, Options{})
+	for i := 0; i < 500; i++ {
+		df.Put(key(i), make([]byte, 100))
+	}
+	size := df.Stats().FileSize
+	for i := 0; i < 500; i++ {
+		df.Delete(key(i))
+	}
+	if s := df.Stats(); s.FreeBytes < 500*100 {
+		t.Fatalf("FreeBytes = %d after deleting 500 records of 100 bytes", s.FreeBytes)
+	}
+	for i := 500; i < 1000; i++ {
+		df.Put(key(i), make([]byte, 100))
+	}
+	if s := df.Stats(); s.FileSize != size {
+		t.Fatalf("file grew from %d to %d although deleted space fits the new records", size, s.FileSize)
+	}
+}
+
+func TestFreeSpaceSurvivesReopen(t *testing.T) {
+	for _, clean := range []bool{true, false} {
+		t.Run(fmt.Sprintf("clean=%v", clean), func(t *testing.T) {
+			df, path := mustOpen(t, Options{})
+			for i := 0; i < 300; i++ {
+				df.Put(key(i), make([]byte, 64))
+			}
+			for i := 0; i < 300; i++ {
+				df.Delete(key(i))
+			}
+			size := df.Stats().FileSize
+			if clean {
+				if err := df.Close(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				abandon(t, df)
+			}
+			df2 := mustOpenPath(t, path, Options{})
+			if got := df2.FoundFlags()&FlagOpen != 0; got == clean {
+				t.Fatalf("FoundFlags = %v after clean=%v", df2.FoundFlags(), clean)
+			}
+			if df2.Stats().FreeBytes < 300*64 {
+				t.Fatalf("free space lost at reopen: %+v", df2.Stats())
+			}
+			for i := 0; i < 300; i++ {
+				df2.Put(key(1000+i), make([]byte, 64))
+			}
+			if s := df2.Stats(); s.FileSize > size {
+				t.Fatalf("file grew from %d to %d: free map not rebuilt", size, s.FileSize)
+			}
+		})
+	}
+}
+
+func TestLimits(t *testing.T) {
+	df, _ := mustOpen(t, Options{})
+	kmax := bytes.Repeat([]byte("k"), MaxKeySize)
+	if err := df.Put(kmax, []byte("v")); err != nil {
+		t.Fatalf("key at the limit: %v", err)
+	}
+	mustGet(t, df, kmax, "v")
+	if err := df.Put(append(kmax, 'k'), nil); !errors.Is(err, ErrKeyTooLarge) {
+		t.Fatalf("key past the limit: %v", err)
+	}
+	if err := df.Put([]byte("k"), make([]byte, MaxValueSize+1)); !errors.Is(err, ErrValueTooLarge) {
+		t.Fatalf("value past the limit: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("value at the 256 MiB limit skipped in -short")
+	}
+	big := make([]byte, MaxValueSize)
+	big[0], big[len(big)-1] = 1, 2
+	if err := df.Put([]byte("big"), big); err != nil {
+		t.Fatalf("value at the limit: %v", err)
+	}
+	v, err := df.Get([]byte("big"))
+	if err != nil || !bytes.Equal(v, big) {
+		t.Fatalf("Get big: %v", err)
+	}
+	if err := df.Delete([]byte("big")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIterateSkipsDeleted(t *testing.T) {
+	df, _ := mustOpen(t, Options{})
+	for i := 0; i < 100; i++ {
+		df.Put(key(i), key(i))
+	}
+	for i := 0; i < 100; i += 3 {
+		df.Delete(key(i))
+	}
+	seen := map[string]bool{}
+	err := df.Iterate(func(k, v []byte) error {
+		if !bytes.Equal(k, v) || seen[string(k)] {
+			return fmt.Errorf("bad or repeated record %q=%q", k, v)
+		}
+		seen[string(k)] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		if seen[string(key(i))] != (i%3 != 0) {
+			t.Fatalf("key %d: seen=%v", i, seen[string(key(i))])
+		}
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := df.Iterate(func(k, v []byte) error { n++; return stop }); err != stop || n != 1 {
+		t.Fatalf("Iterate did not stop: %v after %d", err, n)
+	}
+}
+
+func TestFlagsAndGeneration(t *testing.T) {
+	df, path := mustOpen(t, Options{})
+	if df.FoundFlags() != 0 || df.Generation() != 1 {
+		t.Fatalf("new file: found %v, generation %d", df.FoundFlags(), df.Generation())
+	}
+	if df.Stats().Flags != FlagOpen {
+		t.Fatalf("flags while open: %v", df.Stats().Flags)
+	}
+	df.Put([]byte("a"), []byte("1"))
+	df.Close()
+	df = mustOpenPath(t, path, Options{})
+	if df.FoundFlags() != 0 || df.FoundGeneration() != 1 || df.Generation() != 2 {
+		t.Fatalf("after clean close: found %v gen %d/%d", df.FoundFlags(), df.FoundGeneration(), df.Generation())
+	}
+	abandon(t, df)
+	df = mustOpenPath(t, path, Options{})
+	if df.FoundFlags() != FlagOpen || df.Generation() != 3 {
+		t.Fatalf("after crash: found %v gen %d", df.FoundFlags(), df.Generation())
+	}
+	mustGet(t, df, []byte("a"), "1")
+	if err := df.MarkFatal("test"); err != nil {
+		t.Fatal(err)
+	}
+	df.Close()
+	r, _ := Verify(path, Options{})
+	if r.Flags != FlagFatal || r.OK() {
+		t.Fatalf("Verify after MarkFatal: %+v", r)
+	}
+}
+
+func TestLocking(t *testing.T) {
+	df, path := mustOpen(t, Options{})
+	_, err := Open(path, Options{})
+	if !errors.Is(err, ErrLocked) || !errors.Is(err, vfs.ErrLocked) ||
+		!strings.Contains(err.Error(), "database is locked by another process") {
+		t.Fatalf("second writer: %v", err)
+	}
+	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("reader while a writer holds the file: %v", err)
+	}
+	df.Close()
+	r1 := mustOpenPath(t, path, Options{ReadOnly: true})
+	r2 := mustOpenPath(t, path, Options{ReadOnly: true})
+	if err := r1.Put([]byte("a"), nil); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("Put on reader: %v", err)
+	}
+	if _, err := Open(path, Options{}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("writer while readers hold the file: %v", err)
+	}
+	r1.Close()
+	r2.Close()
+	if _, err := Open(filepath.Join(t.TempDir(), "missing"), Options{ReadOnly: true}); err == nil {
+		t.Fatal("read-only open of a missing file succeeded")
+	}
+}
+
+func TestReadOnlyLeavesFileUnchanged(t *testing.T) {
+	df, path := mustOpen(t, Options{})
+	df.Put([]byte("a"), []byte("1"))
+	df.Close()
+	before, _ := os.ReadFile(path)
+	r := mustOpenPath(t, path, Options{ReadOnly: true})
+	mustGet(t, r, []byte("a"), "1")
+	r.Close()
+	if _, err := Verify(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(before, after) {
+		t.Fatal("read-only open or Verify changed the file")
+	}
+}
+
+func TestBucketGrowth(t *testing.T) {
+	df, path := mustOpen(t, Options{Buckets: 16})
+	for i := 0; i < 5000; i++ {
+		if err := df.Put(key(i), key(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := df.Stats(); s.Buckets <= 16 || s.Records > loadFactor*s.Buckets {
+		t.Fatalf("bucket array did not grow: %+v", s)
+	}
+	for i := 0; i < 5000; i++ {
+		mustGet(t, df, key(i), string(key(i)))
+	}
+	df.Close()
+	df = mustOpenPath(t, path, Options{Buckets: 16, NoGrow: true})
+	nb := df.Stats().Buckets
+	for i := 5000; i < 50000; i++ {
+		df.Put(key(i), nil)
+	}
+	if df.Stats().Buckets != nb {
+		t.Fatal("NoGrow file grew its bucket array")
+	}
+}
+
+func TestOptimize(t *testing.T) {
+	df, path := mustOpen(t, Options{})
+	for i := 0; i < 2000; i++ {
+		df.Put(key(i), make([]byte, 50))
+	}
+	for i := 0; i < 2000; i += 2 {
+		df.Delete(key(i))
+	}
+	before := df.Stats()
+	df.Close()
+	if err := Optimize(path, 777, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	df = mustOpenPath(t, path, Options{})
+	s := df.Stats()
+	if s.Buckets != 777 || s.Records != 1000 || s.FreeBytes != 0 || s.FileSize >= before.FileSize {
+		t.Fatalf("after Optimize: %+v (before %+v)", s, before)
+	}
+	for i := 1; i < 2000; i += 2 {
+		mustGet(t, df, key(i), string(make([]byte, 50)))
+	}
+}
+
+func TestConcurrentReadersAndWriter(t *testing.T) {
+	df, _ := mustOpen(t, Options{Buckets: 64}) // small: the writer grows the bucket array and the file meanwhile
+	for i := 0; i < 1000; i++ {
+		df.Put(key(i), key(i))
+	}
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	for r := 0; r < 4; r++ {
+		wg.Add(1)
+		go func(r int) {
+			defer wg.Done()
+			for n := 0; n < 20000; n++ {
+				i := (n*7 + r) % 1000
+				v, err := df.Get(key(i))
+				if err != nil || !bytes.Equal(v, key(i)) && len(v) != 200 {
+					errc <- fmt.Errorf("Get(%d) = %q, %v", i, v, err)
+					return
+				}
+			}
+		}(r)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 1000; i < 6000; i++ {
+			if err := df.Put(key(i), key(i)); err != nil {
+				errc <- err
+				return
+			}
+			if err := df.Put(key(i%1000), make([]byte, 200)); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+}

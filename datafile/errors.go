@@ -1,0 +1,63 @@
+package datafile
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/blitzdb/blitz/internal/vfs"
+)
+
+// Errors of Open.
+
+// ErrLocked is returned by Open when another process holds a conflicting
+// lock on the file. It wraps vfs.ErrLocked.
+var ErrLocked = fmt.Errorf("blitz/datafile: database is locked by another process: %w", vfs.ErrLocked)
+
+// ErrNotDataFile is returned by Open when the file has no valid header.
+var ErrNotDataFile = errors.New("blitz/datafile: not a blitz data file (no valid header)")
+
+// ErrVersion is returned by Open when the file was written by a format
+// version this build does not read.
+var ErrVersion = errors.New("blitz/datafile: unsupported format version")
+
+// Errors of reads and writes.
+
+// ErrNotFound is returned by Get and Delete when the key is absent.
+var ErrNotFound = errors.New("blitz/datafile: key not found")
+
+// ErrExists is returned by PutIfAbsent when the key is present.
+var ErrExists = errors.New("blitz/datafile: key exists")
+
+// ErrKeyTooLarge is returned by Put when the key is longer than MaxKeySize.
+var ErrKeyTooLarge = fmt.Errorf("blitz/datafile: key longer than %d bytes", MaxKeySize)
+
+// ErrValueTooLarge is returned by Put when the value is longer than MaxValueSize.
+var ErrValueTooLarge = fmt.Errorf("blitz/datafile: value longer than %d bytes", MaxValueSize)
+
+// ErrClosed is returned by every method after Close.
+var ErrClosed = errors.New("blitz/datafile: file is closed")
+
+// ErrReadOnly is returned by writes on a file opened with Options.ReadOnly.
+var ErrReadOnly = errors.New("blitz/datafile: file is open read-only")
+
+// ErrFailed is returned by writes after an earlier write, grow or sync
+// failed: the file no longer knows what reached the disk, so it takes no
+// more writes until it is reopened (the reopen sees the open flag and scans).
+var ErrFailed = errors.New("blitz/datafile: an earlier write failed; reopen the file")
+
+// CorruptionError says where a data file is damaged.
+type CorruptionError struct {
+	File   string
+	Offset int64
+	Reason string
+}
+
+func (e *CorruptionError) Error() string {
+	return fmt.Sprintf("blitz/datafile: corrupt data file %s at offset %d: %s", e.File, e.Offset, e.Reason)
+}
+
+// IsCorruption reports whether err is (or wraps) a *CorruptionError.
+func IsCorruption(err error) bool {
+	var c *CorruptionError
+	return errors.As(err, &c)
+}

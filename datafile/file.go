@@ -1,0 +1,457 @@
+package datafile
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+
+	"github.com/blitzdb/blitz/internal/vfs"
+)
+
+// DefaultBuckets is the bucket count of a file created with Options.Buckets 0.
+const DefaultBuckets = 1 << 17
+
+// maxBuckets bounds the bucket count (the bucket block's vlen is 32 bits).
+const maxBuckets = 1 << 28
+
+// loadFactor is the records-per-bucket ratio past which Put grows the
+// bucket array (unless Options.NoGrow).
+const loadFactor = 4
+
+// Options configure Open. The zero value opens (or creates) a file for
+// reading and writing on the real filesystem.
+type Options struct {
+	// FS is the filesystem; nil means vfs.Default.
+	FS vfs.FS
+	// Buckets is the bucket-count hint used when creating a file; 0 means
+	// DefaultBuckets. An existing file keeps its own count.
+	Buckets int64
+	// ReadOnly opens the file with a shared lock, for reads only; the header
+	// is not touched. The file must exist.
+	ReadOnly bool
+	// NoLock takes no flock at all. For repair tools only: two writers on
+	// one file destroy it.
+	NoLock bool
+	// NoGrow disables the automatic growth of the bucket array.
+	NoGrow bool
+	// NoSync makes Sync and Close skip fdatasync (benchmarks and bulk loads
+	// that are redone after a crash, like tchtest's default). Close still
+	// clears the open flag, so after a power cut such a file may claim to be
+	// clean while missing data; reads then report corruption, never garbage.
+	NoSync bool
+}
+
+// File is an open data file. It is safe for concurrent use: any number of
+// Get, Iterate and Stats calls run in parallel; a write waits for them and
+// excludes them while it runs, so readers never see a half-written record.
+type File struct {
+	path string
+	fs   vfs.FS
+	opts Options
+	f    vfs.File
+	lock io.Closer
+
+	foundFlags Flags
+	foundGen   uint64
+
+	// mu protects the fields below. Readers take it shared, writers
+	// exclusive; growing the mapping happens under the exclusive lock.
+	mu         sync.RWMutex
+	m          []byte // the mapping of the whole physical file
+	hdr        header // the in-memory header; the disk copy follows at Sync and Close
+	bucketBase int64  // offset of the first chain head (hdr.bucketOff + blockHeader)
+	free       freePool
+	closed     bool
+	failed     error // set when a write or sync failed; writes are refused after
+	dirty      bool  // written since the last sync
+	allocSize  int64 // the true size of the block the last allocLocked returned
+}
+
+// Open opens the data file at path, creating it if it is missing (unless
+// o.ReadOnly). A second writer gets an error wrapping ErrLocked. After an
+// unclean shutdown (FoundFlags has FlagOpen) a writer rebuilds the bucket
+// chains, the record count and the free-space map by one scan of the file;
+// damage found by that scan sets FlagFatal but does not stop the open.
+func Open(path string, o Options) (*File, error) {
+	if o.FS == nil {
+		o.FS = vfs.Default
+	}
+	df := &File{path: path, fs: o.FS, opts: o}
+	if err := df.open(); err != nil {
+		df.release()
+		return nil, err
+	}
+	return df, nil
+}
+
+func (df *File) open() error {
+	fsys, path, o := df.fs, df.path, df.opts
+	created := false
+	if o.ReadOnly {
+		if _, err := fsys.Stat(path); err != nil {
+			return fmt.Errorf("blitz/datafile: open %s: %w", path, err)
+		}
+	} else if _, err := fsys.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		created = true
+	}
+	if !o.NoLock {
+		l, err := fsys.Lock(path, !o.ReadOnly)
+		if err != nil {
+			if errors.Is(err, vfs.ErrLocked) {
+				return fmt.Errorf("open %s: %w", path, ErrLocked)
+			}
+			return fmt.Errorf("blitz/datafile: lock %s: %w", path, err)
+		}
+		df.lock = l
+	}
+	flag := os.O_RDWR | os.O_CREATE
+	if o.ReadOnly {
+		flag = os.O_RDONLY
+	}
+	f, err := fsys.OpenFile(path, flag, 0o644)
+	if err != nil {
+		return fmt.Errorf("blitz/datafile: open %s: %w", path, err)
+	}
+	df.f = f
+	size, err := f.Size()
+	if err != nil {
+		return err
+	}
+	if size == 0 {
+		if o.ReadOnly {
+			return &CorruptionError{File: path, Offset: 0, Reason: "empty file"}
+		}
+		if err := df.initLocked(); err != nil {
+			return err
+		}
+		if created {
+			if err := fsys.SyncDir(vfs.Dir(path)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	page := make([]byte, min(size, headerPage))
+	if _, err := f.ReadAt(page, 0); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	h, ok := bestHeader(page)
+	if !ok {
+		return &CorruptionError{File: path, Offset: 0, Reason: "no valid header (not a blitz data file, or its header is destroyed)"}
+	}
+	if h.version != formatVersion {
+		return fmt.Errorf("open %s: %w %d", path, ErrVersion, h.version)
+	}
+	df.hdr = h
+	df.foundFlags = h.flags
+	df.foundGen = h.generation
+	if size < headerPage {
+		return &CorruptionError{File: path, Offset: size, Reason: "file shorter than its header page"}
+	}
+	if df.m, err = f.Map(int(size), !o.ReadOnly); err != nil {
+		return err
+	}
+	if o.ReadOnly {
+		return df.checkHeaderLocked()
+	}
+	df.hdr.generation++
+	df.hdr.flags |= FlagOpen
+	if h.flags&FlagOpen != 0 {
+		if err := df.rebuildLocked(); err != nil {
+			return err
+		}
+	} else {
+		if err := df.checkHeaderLocked(); err != nil {
+			return err
+		}
+		if h.freeBytes > 0 {
+			if err := df.loadFreeLocked(); err != nil {
+				return err
+			}
+		}
+	}
+	return df.writeHeaderLocked()
+}
+
+// initLocked lays out a new, empty file.
+func (df *File) initLocked() error {
+	nb := df.opts.Buckets
+	if nb <= 0 {
+		nb = DefaultBuckets
+	}
+	nb = min(nb, maxBuckets)
+	df.hdr = header{version: formatVersion, flags: FlagOpen, generation: 1, tail: headerPage}
+	if err := df.ensureLocked(headerPage + recordSize(0, int(8*nb)) + 1<<20); err != nil {
+		return err
+	}
+	off, err := df.allocLocked(recordSize(0, int(8*nb)))
+	if err != nil {
+		return err
+	}
+	df.writeBucketBlockLocked(off, uint64(nb), uint16((df.allocSize-recordSize(0, int(8*nb)))/16))
+	df.hdr.buckets, df.hdr.bucketOff = uint64(nb), uint64(off)
+	df.bucketBase = off + blockHeader
+	return df.writeHeaderLocked()
+}
+
+// writeBucketBlockLocked writes an empty bucket block of nb chain heads at off.
+func (df *File) writeBucketBlockLocked(off int64, nb uint64, slack uint16) {
+	b := df.m[off : off+recordSize(0, int(8*nb))]
+	clear(b)
+	putBlockHdr(b, &blockHdr{kind: kindBuckets, slack: slack, vlen: uint32(8 * nb)})
+	sealBlock(b, 0)
+}
+
+// checkHeaderLocked checks that the header's pointers fit the file.
+func (df *File) checkHeaderLocked() error {
+	h := &df.hdr
+	size := int64(len(df.m))
+	bad := func(why string) error {
+		return &CorruptionError{File: df.path, Offset: 0, Reason: "header: " + why}
+	}
+	if h.tail < headerPage || int64(h.tail) > size || h.tail%blockAlign != 0 {
+		return bad("tail out of range")
+	}
+	if h.buckets == 0 || h.buckets > maxBuckets || h.bucketOff < headerPage || h.bucketOff%blockAlign != 0 ||
+		int64(h.bucketOff)+recordSize(0, int(8*h.buckets)) > int64(h.tail) {
+		return bad("bucket array out of range")
+	}
+	bh, _, why := checkBlock(df.m[h.bucketOff:h.tail])
+	if why != "" || bh.kind != kindBuckets || uint64(bh.vlen) != 8*h.buckets {
+		return &CorruptionError{File: df.path, Offset: int64(h.bucketOff), Reason: "bucket array block does not verify"}
+	}
+	df.bucketBase = int64(h.bucketOff) + blockHeader
+	return nil
+}
+
+// writeHeaderLocked writes the in-memory header to the slot not written
+// last and syncs the file, so that the other slot stays durable meanwhile.
+func (df *File) writeHeaderLocked() error {
+	df.hdr.counter++
+	df.hdr.freeBytes = uint64(df.free.bytes)
+	off := 0
+	if df.hdr.counter%2 == 0 {
+		off = headerSlot1
+	}
+	df.hdr.encode(df.m[off : off+headerSize])
+	return df.syncLocked()
+}
+
+func (df *File) syncLocked() error {
+	df.dirty = false
+	if df.opts.NoSync {
+		return nil
+	}
+	if err := df.f.Sync(); err != nil {
+		df.failed = err
+		return err
+	}
+	return nil
+}
+
+// ensureLocked makes sure the file and the mapping are at least size bytes
+// long, growing the file in large preallocated steps and remapping it. A
+// full disk is reported here (ENOSPC from Preallocate), never as a fault.
+func (df *File) ensureLocked(size int64) error {
+	cur := int64(len(df.m))
+	if size <= cur {
+		return nil
+	}
+	n := max(size, 2*cur, 1<<20)
+	if cur >= 1<<30 {
+		n = max(size, cur+1<<30)
+	}
+	n = (n + 1<<20 - 1) &^ (1<<20 - 1)
+	if err := df.f.Preallocate(n); err != nil {
+		return fmt.Errorf("blitz/datafile: grow %s to %d bytes: %w", df.path, n, err)
+	}
+	if df.m != nil {
+		if err := df.f.Unmap(df.m); err != nil {
+			df.failed = err
+			return err
+		}
+		df.m = nil
+	}
+	m, err := df.f.Map(int(n), true)
+	if err != nil {
+		df.failed = err
+		return err
+	}
+	df.m = m
+	return nil
+}
+
+// FoundFlags returns the header flags as found at Open, before this open
+// set FlagOpen: FlagOpen here means the last writer died.
+func (df *File) FoundFlags() Flags { return df.foundFlags }
+
+// FoundGeneration returns the generation in the header as found at Open
+// (the one the last clean close left).
+func (df *File) FoundGeneration() uint64 { return df.foundGen }
+
+// Generation returns the current generation: FoundGeneration+1 for a
+// writer, FoundGeneration for a reader.
+func (df *File) Generation() uint64 {
+	df.mu.RLock()
+	defer df.mu.RUnlock()
+	return df.hdr.generation
+}
+
+// Path returns the path the file was opened with.
+func (df *File) Path() string { return df.path }
+
+// Sync makes every write so far durable, and the header with it.
+func (df *File) Sync() error {
+	df.mu.Lock()
+	defer df.mu.Unlock()
+	if err := df.writableLocked(); err != nil {
+		return err
+	}
+	if err := df.syncLocked(); err != nil {
+		return err
+	}
+	return df.writeHeaderLocked()
+}
+
+// MarkFatal sets FlagFatal in the header (synced), for a caller that found
+// damage through the file, and records reason nowhere but in the error
+// returned by a later failure.
+func (df *File) MarkFatal(reason string) error {
+	df.mu.Lock()
+	defer df.mu.Unlock()
+	if err := df.writableLocked(); err != nil {
+		return err
+	}
+	df.hdr.flags |= FlagFatal
+	if err := df.writeHeaderLocked(); err != nil {
+		return fmt.Errorf("blitz/datafile: mark %s fatal (%s): %w", df.path, reason, err)
+	}
+	return nil
+}
+
+// Close closes the file. For a writer it syncs the data, trims the
+// preallocated space past the tail and clears FlagOpen (synced): only then
+// is the shutdown clean. Close after Close returns ErrClosed.
+func (df *File) Close() error {
+	df.mu.Lock()
+	defer df.mu.Unlock()
+	if df.closed {
+		return ErrClosed
+	}
+	df.closed = true
+	var err error
+	if !df.opts.ReadOnly && df.failed == nil {
+		err = df.closeCleanLocked()
+	}
+	if rerr := df.release(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+func (df *File) closeCleanLocked() error {
+	if err := df.syncLocked(); err != nil {
+		return err
+	}
+	if err := df.f.Unmap(df.m); err != nil {
+		return err
+	}
+	df.m = nil
+	if err := df.f.Truncate(int64(df.hdr.tail)); err != nil {
+		return err
+	}
+	df.hdr.flags &^= FlagOpen
+	df.hdr.counter++
+	df.hdr.freeBytes = uint64(df.free.bytes)
+	off := int64(0)
+	if df.hdr.counter%2 == 0 {
+		off = headerSlot1
+	}
+	var b [headerSize]byte
+	df.hdr.encode(b[:])
+	if _, err := df.f.WriteAt(b[:], off); err != nil {
+		return err
+	}
+	return df.syncLocked()
+}
+
+// release unmaps and closes everything Open acquired.
+func (df *File) release() error {
+	var err error
+	if df.m != nil {
+		err = df.f.Unmap(df.m)
+		df.m = nil
+	}
+	if df.f != nil {
+		if cerr := df.f.Close(); err == nil {
+			err = cerr
+		}
+		df.f = nil
+	}
+	if df.lock != nil {
+		if cerr := df.lock.Close(); err == nil {
+			err = cerr
+		}
+		df.lock = nil
+	}
+	return err
+}
+
+func (df *File) writableLocked() error {
+	switch {
+	case df.closed:
+		return ErrClosed
+	case df.opts.ReadOnly:
+		return ErrReadOnly
+	case df.failed != nil:
+		return fmt.Errorf("%w: %v", ErrFailed, df.failed)
+	}
+	return nil
+}
+
+// Stats describe a data file.
+type Stats struct {
+	Buckets       int64 // bucket count
+	UsedBuckets   int64 // buckets with at least one record
+	Records       int64 // live records
+	FileSize      int64 // logical size: the end of the last block
+	FreeBytes     int64 // bytes in free blocks, reusable by later writes
+	FormatVersion int   // on-disk format version
+	Flags         Flags // current header flags
+	FoundFlags    Flags // header flags as found at Open
+	Generation    uint64
+}
+
+// Stats returns the file's statistics; counting UsedBuckets reads the whole
+// bucket array.
+func (df *File) Stats() Stats {
+	df.mu.RLock()
+	defer df.mu.RUnlock()
+	s := Stats{
+		Buckets:       int64(df.hdr.buckets),
+		Records:       int64(df.hdr.records),
+		FileSize:      int64(df.hdr.tail),
+		FreeBytes:     int64(df.hdr.freeBytes),
+		FormatVersion: int(df.hdr.version),
+		Flags:         df.hdr.flags,
+		FoundFlags:    df.foundFlags,
+		Generation:    df.hdr.generation,
+	}
+	if !df.opts.ReadOnly {
+		s.FreeBytes = df.free.bytes
+	}
+	if df.closed || df.m == nil || df.bucketBase == 0 {
+		return s
+	}
+	arr := df.m[df.bucketBase : df.bucketBase+8*int64(df.hdr.buckets)]
+	for i := 0; i < len(arr); i += 8 {
+		if binary.LittleEndian.Uint64(arr[i:]) != 0 {
+			s.UsedBuckets++
+		}
+	}
+	return s
+}
