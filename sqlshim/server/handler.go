@@ -25,6 +25,7 @@ type conn struct {
 	sess     Session // nil until the first statement needs one
 	stmts    map[uint32]Stmt
 	vars     map[string]any // session variables set with SET
+	charset  bool           // vars holds the handshake's character set
 	warnings uint16
 
 	mu struct {
@@ -106,6 +107,7 @@ func (c *conn) reset(log interface{ Warn(string, ...any) }) {
 		c.sess = nil
 	}
 	clear(c.vars)
+	c.charset = false
 }
 
 // ConnectionAborted implements mysql.Handler (a failed handshake or login).
@@ -168,6 +170,15 @@ func (h *handler) query(c *mysql.Conn, query string, more bool, callback mysql.R
 // SHOW PROCESSLIST, its error converted for the client and the session's
 // transaction state copied into the status flags.
 func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx context.Context) (*Result, error)) (*sqltypes.Result, error) {
+	if !st.charset {
+		st.charset = true
+		if cs, coll, ok := collationName(c.CharacterSet); ok {
+			st.vars["character_set_client"] = cs
+			st.vars["character_set_connection"] = cs
+			st.vars["character_set_results"] = cs
+			st.vars["collation_connection"] = coll
+		}
+	}
 	st.mu.Lock()
 	st.mu.user = c.User
 	st.mu.Unlock()
@@ -319,3 +330,29 @@ func (h *handler) ParserOptionsForConnection(c *mysql.Conn) (sqlparser.ParserOpt
 // serverStatusInTrans is SERVER_STATUS_IN_TRANS, which vitess does not
 // name (part of the protocol).
 const serverStatusInTrans = 0x0001
+
+// collationName names the collation a client asked for in its handshake
+// (the common ones; MySQL's collation ids, part of the protocol).
+func collationName(id uint8) (charset, collation string, ok bool) {
+	switch id {
+	case 8:
+		return "latin1", "latin1_swedish_ci", true
+	case 33:
+		return "utf8mb3", "utf8mb3_general_ci", true
+	case 45:
+		return "utf8mb4", "utf8mb4_general_ci", true
+	case 46:
+		return "utf8mb4", "utf8mb4_bin", true
+	case 63:
+		return "binary", "binary", true
+	case 83:
+		return "utf8mb3", "utf8mb3_bin", true
+	case 192:
+		return "utf8mb3", "utf8mb3_unicode_ci", true
+	case 224:
+		return "utf8mb4", "utf8mb4_unicode_ci", true
+	case 255:
+		return "utf8mb4", "utf8mb4_0900_ai_ci", true
+	}
+	return "", "", false
+}
