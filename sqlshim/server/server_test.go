@@ -545,3 +545,66 @@ func TestShutdownCancelsLongStatements(t *testing.T) {
 	}
 	<-done
 }
+
+func TestConcurrentConnections(t *testing.T) {
+	b := newFakeBackend()
+	s := startServer(t, b, Options{})
+	db := openDB(t, dsn(s, "", ""))
+	db.SetMaxOpenConns(16)
+	errc := make(chan error, 16)
+	for w := 0; w < 16; w++ {
+		go func() {
+			for i := 0; i < 50; i++ {
+				if _, err := db.Exec("INSERT INTO kv VALUES (?, ?)", int64(w*1000+i), "x"); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for w := 0; w < 16; w++ {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM kv").Scan(&n); err != nil || n != 800 {
+		t.Fatalf("%d rows, %v", n, err)
+	}
+}
+
+func TestProcesslistShowsRunningStatement(t *testing.T) {
+	s := startServer(t, newFakeBackend(), Options{})
+	db := openDB(t, dsn(s, "", ""))
+	done := make(chan struct{})
+	go func() {
+		var ms int
+		db.QueryRow("sleep 400").Scan(&ms)
+		close(done)
+	}()
+	for i := 0; i < 200 && s.stats.running.Load() == 0; i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
+	rows, err := db.Query("SHOW FULL PROCESSLIST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for rows.Next() {
+		var id uint64
+		var user, host, dbn, cmd string
+		var tm int64
+		var state, info sql.NullString
+		if err := rows.Scan(&id, &user, &host, &dbn, &cmd, &tm, &state, &info); err != nil {
+			t.Fatal(err)
+		}
+		if info.String == "sleep 400" && cmd == "Query" && dbn == "testdb" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("the running statement is not in SHOW FULL PROCESSLIST")
+	}
+	<-done
+}
