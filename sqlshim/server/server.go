@@ -13,6 +13,25 @@
 //
 // Each connection has its own Session, run by that connection's goroutine
 // only; sessions run in parallel as far as the engine lets them.
+//
+// Decisions worth knowing:
+//
+//   - Connections over MaxConnections are refused at once with 1040, as
+//     mysqld does (vitess's own limit would queue them).
+//   - max_allowed_packet is enforced on the frame headers as they arrive
+//     (netconn.go), before the packet is buffered; the client gets 1153 and
+//     the connection closes, as with mysqld.
+//   - Session variables other than autocommit (sql_mode, time_zone,
+//     character_set_*, ...) are stored and read back for clients' sake but
+//     change nothing: blitz is always strict, UTF-8 and UTC.
+//   - COM_STMT_PREPARE goes through vitess's own SQL parser first (it
+//     counts the placeholders there); a statement that parser cannot read
+//     fails to prepare with 1105 even if sqlshim could run it. Such
+//     statements still work unprepared (COM_QUERY, or go-sql-driver's
+//     interpolateParams=true).
+//   - Shutdown drains rather than cuts: reads end, writes still go out, so a
+//     statement that is running delivers its result (commit included)
+//     before its connection closes.
 package server
 
 import (
