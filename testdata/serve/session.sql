@@ -24,7 +24,7 @@ UPDATE items SET qty = qty + 1 WHERE name = 'pear';
 SELECT id, name, qty FROM items WHERE qty > 5 ORDER BY id;
 INSERT INTO items (id, name) VALUES (1, 'duplicate');
 INSERT INTO items (name, qty) VALUES ('too many', 70000);
-SELECT COUNT(*), SUM(qty), MIN(price), MAX(added) FROM items;
+SELECT COUNT(*), SUM(qty), MIN(price), MAX(id) FROM items;
 CREATE TABLE latest (k INT PRIMARY KEY, v VARCHAR(20), ver INT) ENGINE = BLITZDB, CRASH_SAFE;
 INSERT INTO latest VALUES (1, 'first', 5) ON DUPLICATE KEY UPDATE v = IF(VALUES(ver) > ver, VALUES(v), v), ver = GREATEST(ver, VALUES(ver));
 INSERT INTO latest VALUES (1, 'older', 3) ON DUPLICATE KEY UPDATE v = IF(VALUES(ver) > ver, VALUES(v), v), ver = GREATEST(ver, VALUES(ver));
