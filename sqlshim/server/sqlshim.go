@@ -1,0 +1,118 @@
+//go:build blitz_engine
+
+// This file needs package engine, which has not landed yet: remove the
+// build constraint above when engine/ is in the tree (go test -tags
+// blitz_engine runs it meanwhile against a tree that has it).
+
+package server
+
+import (
+	"context"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/sqlshim"
+)
+
+// SQLShim is the production Backend: sqlshim sessions over one open
+// engine database. It adapts sqlshim's results to the server's and holds
+// no SQL logic of its own.
+type SQLShim struct {
+	db *engine.DB
+}
+
+// NewSQLShimBackend returns a Backend over db; its Close closes db.
+func NewSQLShimBackend(db *engine.DB) *SQLShim { return &SQLShim{db: db} }
+
+// NewSession implements Backend.
+func (b *SQLShim) NewSession(ctx context.Context) (Session, error) {
+	return &shimSession{s: sqlshim.NewSession(b.db)}, nil
+}
+
+// Close implements Backend: it closes the database cleanly (checkpoint,
+// clean-close flags), so the next open needs no recovery.
+func (b *SQLShim) Close() error { return b.db.Close() }
+
+// shimSession adapts *sqlshim.Session to Session.
+type shimSession struct {
+	s *sqlshim.Session
+}
+
+func (s *shimSession) Exec(ctx context.Context, query string, args []any) (*Result, error) {
+	r, err := s.s.ExecOne(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	return fromShim(&r, isUpdate(query)), nil
+}
+
+func (s *shimSession) Prepare(ctx context.Context, query string) (Stmt, error) {
+	p, err := s.s.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	return &shimStmt{s: s.s, p: p, update: isUpdate(query)}, nil
+}
+
+// InTransaction implements Session.
+func (s *shimSession) InTransaction() bool { return s.s.InTransaction() }
+
+// Autocommit implements Session: sqlshim sessions always autocommit
+// outside BEGIN ... COMMIT (it refuses SET autocommit = 0).
+func (s *shimSession) Autocommit() bool { return true }
+
+// Close implements Session: rolls back the open transaction.
+func (s *shimSession) Close() error { return s.s.Close() }
+
+// shimStmt adapts *sqlshim.Prepared to Stmt.
+type shimStmt struct {
+	s      *sqlshim.Session
+	p      *sqlshim.Prepared
+	update bool
+}
+
+func (st *shimStmt) NumParams() int    { return st.p.NumParams() }
+func (st *shimStmt) Columns() []Column { return nil } // known when it runs
+func (st *shimStmt) Close() error      { return nil }
+
+func (st *shimStmt) Exec(ctx context.Context, args []any) (*Result, error) {
+	r, err := st.s.ExecPrepared(ctx, st.p, args)
+	if err != nil {
+		return nil, err
+	}
+	return fromShim(&r, st.update), nil
+}
+
+// fromShim converts a sqlshim result. Values go over as the text sqlshim
+// prints for them (sqlshim.FormatValue), so the server sends exactly what
+// `blitz sql` shows.
+func fromShim(r *sqlshim.Result, update bool) *Result {
+	out := &Result{
+		AffectedRows: r.AffectedRows,
+		LastInsertID: r.LastInsertID,
+		Matched:      r.Matched,
+		IsUpdate:     update,
+		Warnings:     len(r.Warnings),
+	}
+	if !r.HasResultSet() {
+		return out
+	}
+	out.Columns = make([]Column, len(r.Columns))
+	for i, c := range r.Columns {
+		out.Columns[i] = Column{Name: c.Name, Table: c.Table, Type: c.Type, Flags: uint16(c.Flags), Length: c.Length, Decimals: c.Decimals}
+	}
+	out.Rows = make([][]any, len(r.Rows))
+	for i, row := range r.Rows {
+		vals := make([]any, len(row))
+		for j, v := range row {
+			if s, ok := sqlshim.FormatValue(r.Columns[j], v); ok {
+				vals[j] = s
+			}
+		}
+		out.Rows[i] = vals
+	}
+	return out
+}
+
+// isUpdate reports whether query is an UPDATE statement (for the OK
+// packet's "Rows matched" and CLIENT_FOUND_ROWS).
+func isUpdate(query string) bool { return firstWord(query) == "update" }
