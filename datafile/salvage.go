@@ -80,7 +80,7 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 	if err := o.FS.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return r, err
 	}
-	out, err := Open(dst, Options{FS: o.FS, Buckets: max(size/128, DefaultBuckets), NoLock: o.NoLock})
+	out, err := Open(dst, Options{FS: o.FS, Buckets: max(size/128, 1024), NoLock: o.NoLock})
 	if err != nil {
 		return r, err
 	}

@@ -82,11 +82,18 @@ func Verify(path string, o Options) (VerifyReport, error) {
 	if uint64(r.Records) != df.hdr.records {
 		r.problem("header says %d records, the block area holds %d", df.hdr.records, r.Records)
 	}
-	for i := uint64(0); i < df.hdr.buckets; i++ {
+	// Chains hold each record once, so more links than records means a
+	// cycle or chains that merge: stop there rather than walk them forever.
+	budget := r.Records + 1
+	for i := uint64(0); i < df.hdr.buckets && budget >= 0; i++ {
 		link := df.bucketBase + 8*int64(i)
 		off := int64(le.Uint64(m[link:]))
-		for steps := int64(0); off != 0; steps++ {
-			if off < headerPage || off%blockAlign != 0 || off+blockHeader > int64(len(m)) || steps > int64(len(m))/blockHeader {
+		for ; off != 0; budget-- {
+			if budget <= 0 {
+				r.problem("bucket %d: the chains hold more links than there are records (a cycle)", i)
+				break
+			}
+			if off < headerPage || off%blockAlign != 0 || off+blockHeader > int64(len(m)) {
 				r.problem("bucket %d: bad chain link %d at offset %d", i, off, link)
 				break
 			}
