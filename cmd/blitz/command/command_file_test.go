@@ -1,0 +1,87 @@
+package command
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fileRun runs the CLI and fails the test unless it exits with want.
+func fileRun(t *testing.T, want int, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(args, strings.NewReader(""), &out, &errb)
+	if code != want {
+		t.Fatalf("blitz %s: exit %d (want %d)\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, want, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+func TestFileRoundTrip(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t.bdf")
+	fileRun(t, ExitOK, "file", "put", p, "k1", "v1")
+	fileRun(t, ExitOK, "file", "put", p, "k2", "v2")
+	fileRun(t, ExitFailed, "file", "put", "--keep", p, "k2", "other")
+	if out := fileRun(t, ExitOK, "file", "get", p, "k2"); out != "v2\n" {
+		t.Fatalf("get: %q", out)
+	}
+	fileRun(t, ExitFailed, "file", "get", p, "missing")
+	if out := fileRun(t, ExitOK, "file", "list", "--values", p); out != "k1\tv1\nk2\tv2\n" {
+		t.Fatalf("list: %q", out)
+	}
+	fileRun(t, ExitOK, "file", "delete", p, "k1")
+	fileRun(t, ExitFailed, "file", "delete", p, "k1")
+	out := fileRun(t, ExitOK, "file", "inform", p)
+	for _, want := range []string{"flags: none\n", "records: 1\n", "format version: 1\n", "buckets: 131072\n", "used buckets: 1\n", "free space: 48\n"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("inform lacks %q:\n%s", want, out)
+		}
+	}
+	fileRun(t, ExitOK, "file", "optimize", p, "100")
+	if out := fileRun(t, ExitOK, "file", "inform", p); !strings.Contains(out, "buckets: 100\n") || !strings.Contains(out, "free space: 0\n") {
+		t.Fatalf("inform after optimize:\n%s", out)
+	}
+	if out := fileRun(t, ExitOK, "file", "check", p); !strings.HasSuffix(out, "ok\n") {
+		t.Fatalf("check: %q", out)
+	}
+}
+
+func TestFileReadOnlyCommandsLeaveFileUnchanged(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t.bdf")
+	fileRun(t, ExitOK, "file", "put", p, "k", "v")
+	before, _ := os.ReadFile(p)
+	fileRun(t, ExitOK, "file", "inform", p)
+	fileRun(t, ExitOK, "file", "get", p, "k")
+	fileRun(t, ExitOK, "file", "list", p)
+	fileRun(t, ExitOK, "file", "check", p)
+	fileRun(t, ExitOK, "file", "salvage", p, p+".salvaged")
+	if after, _ := os.ReadFile(p); !bytes.Equal(before, after) {
+		t.Fatal("a read-only command changed the file")
+	}
+}
+
+func TestFileSalvageAndDamage(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t.bdf")
+	fileRun(t, ExitOK, "bench", "write", p, "1000", "64")
+	f, _ := os.OpenFile(p, os.O_RDWR, 0)
+	fi, _ := f.Stat()
+	f.WriteAt(bytes.Repeat([]byte{0xAB}, 100), fi.Size()/2)
+	f.Close()
+	fileRun(t, ExitFailed, "file", "check", p)
+	out := fileRun(t, ExitOK, "file", "salvage", p, p+".new")
+	if !strings.Contains(out, "damaged regions: 1") || !strings.Contains(out, "dropped: offset ") {
+		t.Fatalf("salvage report:\n%s", out)
+	}
+	fileRun(t, ExitOK, "file", "check", p+".new")
+}
+
+func TestFileUsageErrors(t *testing.T) {
+	fileRun(t, ExitUsage, "file", "get", "only-path")
+	fileRun(t, ExitUsage, "file", "optimize", "p", "not-a-number")
+	fileRun(t, ExitUsage, "bench", "write", "p")
+	fileRun(t, ExitUsage, "bench", "write", "-bogus", "p", "10")
+	fileRun(t, ExitFailed, "file", "inform", filepath.Join(t.TempDir(), "missing"))
+}
+
