@@ -84,4 +84,3 @@ func TestFileUsageErrors(t *testing.T) {
 	fileRun(t, ExitUsage, "bench", "write", "-bogus", "p", "10")
 	fileRun(t, ExitFailed, "file", "inform", filepath.Join(t.TempDir(), "missing"))
 }
-
