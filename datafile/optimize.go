@@ -6,7 +6,6 @@ import (
 	"io/fs"
 
 	"github.com/blitzdb/blitz/internal/vfs"
-	"github.com/cespare/xxhash/v2"
 )
 
 // Optimize rewrites the file at path compactly, with no free space, and
@@ -50,13 +49,22 @@ func Optimize(path string, buckets int64, o Options) error {
 	dst.mu.Lock()
 	src.mu.RLock()
 	dst.hdr.seq = src.hdr.seq
+	// Size the new file once: remapping while it grows would fault every
+	// page in again.
+	if err := dst.ensureLocked(int64(dst.hdr.tail) + int64(src.hdr.tail)); err != nil {
+		src.mu.RUnlock()
+		dst.mu.Unlock()
+		dst.Close()
+		return err
+	}
+	bl := bulkLoader{df: dst, offs: make([]int64, 0, src.hdr.records)}
 	err = src.iterateBlocksLocked(func(off int64, h *blockHdr, key, value []byte) error {
-		if lookup {
-			return dst.salvagePutLocked(key, value, h.seq)
-		}
-		return dst.putLocked(key, value, xxhash.Sum64(key), h.seq, false, false)
+		return bl.add(key, value, h.seq)
 	})
 	src.mu.RUnlock()
+	if err == nil {
+		err = bl.link(lookup)
+	}
 	dst.hdr.flags |= src.hdr.flags & FlagFatal
 	dst.mu.Unlock()
 	if cerr := dst.Close(); err == nil {
@@ -92,3 +100,61 @@ func (df *File) iterateBlocksLocked(fn func(off int64, h *blockHdr, key, value [
 	}
 	return nil
 }
+
+// bulkLoader appends records to a new file without linking them, then links
+// them all in one tight pass: the chain heads are read and written in
+// random order, and a pass that does nothing else lets the processor overlap
+// those cache misses instead of waiting for each.
+type bulkLoader struct {
+	df   *File
+	offs []int64
+}
+
+// add appends a record (df.mu held).
+func (bl *bulkLoader) add(key, value []byte, seq uint64) error {
+	df := bl.df
+	need := recordSize(len(key), len(value))
+	off, err := df.allocLocked(need)
+	if err != nil {
+		return err
+	}
+	writeRecord(df.m[off:off+df.allocSize], key, value, hashKey(key), seq, 0, uint16((df.allocSize-need)/16))
+	bl.offs = append(bl.offs, off)
+	return nil
+}
+
+// link links every added record into its chain. With dedupe, a key seen
+// twice keeps the record with the higher sequence number and frees the other.
+func (bl *bulkLoader) link(dedupe bool) error {
+	df := bl.df
+	m, nb, base := df.m, df.hdr.buckets, df.bucketBase
+	for _, off := range bl.offs {
+		b := m[off:]
+		klen := int64(le.Uint32(b[24:]))
+		key := b[blockHeader : blockHeader+klen]
+		h := hashKey(key)
+		if dedupe {
+			link, dup, err := df.findLocked(key, h)
+			if err != nil {
+				return err
+			}
+			if dup != 0 {
+				if le.Uint64(m[dup+16:]) >= le.Uint64(b[16:]) {
+					df.freeLocked(off, readBlockSize(b))
+					continue
+				}
+				le.PutUint64(m[link:], le.Uint64(m[dup+8:]))
+				df.freeLocked(dup, readBlockSize(m[dup:]))
+				df.hdr.records--
+			}
+		}
+		slot := base + 8*int64(bucketOf(h, nb))
+		le.PutUint64(b[8:], le.Uint64(m[slot:]))
+		le.PutUint64(m[slot:], uint64(off))
+		df.hdr.records++
+	}
+	bl.offs = bl.offs[:0]
+	return nil
+}
+
+func readBlockSize(b []byte) int64 { h := readBlockHdr(b); return h.size() }

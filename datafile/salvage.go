@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/blitzdb/blitz/internal/vfs"
-	"github.com/cespare/xxhash/v2"
 )
 
 // maxDrops bounds the regions a SalvageReport lists one by one.
@@ -75,13 +74,28 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 		}
 		defer f.Unmap(m)
 	}
-	_, r.HeaderValid = bestHeader(m[:min(size, headerPage)])
+	var h header
+	h, r.HeaderValid = bestHeader(m[:min(size, headerPage)])
+	// Size the destination for the records the header claims (or a guess
+	// from the file size), so that it neither regrows its bucket array nor
+	// remaps while it fills.
+	records := size / 64
+	if r.HeaderValid && h.records < uint64(size/blockHeader) {
+		records = max(records/4, int64(h.records))
+	}
 
 	if err := o.FS.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return r, err
 	}
-	out, err := Open(dst, Options{FS: o.FS, Buckets: max(size/128, 1024), NoLock: o.NoLock})
+	out, err := Open(dst, Options{FS: o.FS, Buckets: min(max(2*records, 1024), maxBuckets), NoLock: o.NoLock})
 	if err != nil {
+		return r, err
+	}
+	out.mu.Lock()
+	err = out.ensureLocked(int64(out.hdr.tail) + size)
+	out.mu.Unlock()
+	if err != nil {
+		out.Close()
 		return r, err
 	}
 	err = salvageInto(out, m, &r)
@@ -109,6 +123,7 @@ func salvageInto(out *File, m []byte, r *SalvageReport) error {
 	}
 	var maxSeq uint64
 	var seen int64
+	bl := bulkLoader{df: out}
 	off := int64(headerPage)
 	for ; off+blockHeader <= size; r.Scanned = off - headerPage {
 		if badStart < 0 && isZero16(m[off:off+16]) {
@@ -128,7 +143,7 @@ func salvageInto(out *File, m []byte, r *SalvageReport) error {
 		if h.kind == kindRecord {
 			key := m[off+blockHeader : off+blockHeader+int64(h.klen)]
 			val := m[off+blockHeader+int64(h.klen) : off+blockHeader+int64(h.klen)+int64(h.vlen)]
-			if err := out.salvagePutLocked(key, val, h.seq); err != nil {
+			if err := bl.add(key, val, h.seq); err != nil {
 				return err
 			}
 			seen++
@@ -141,25 +156,11 @@ func salvageInto(out *File, m []byte, r *SalvageReport) error {
 	}
 	endBad(size)
 	r.Scanned = max(0, size-headerPage)
+	if err := bl.link(true); err != nil {
+		return err
+	}
 	r.Kept = int64(out.hdr.records)
 	r.Superseded = seen - r.Kept
 	out.hdr.seq = max(out.hdr.seq, maxSeq)
 	return nil
-}
-
-// salvagePutLocked stores a salvaged record unless the destination holds a
-// newer version of its key.
-func (df *File) salvagePutLocked(key, value []byte, seq uint64) error {
-	h := xxhash.Sum64(key)
-	_, off, err := df.findLocked(key, h)
-	if err != nil {
-		return err
-	}
-	if off == 0 {
-		return df.putLocked(key, value, h, seq, false, false)
-	}
-	if le.Uint64(df.m[off+16:]) >= seq {
-		return nil
-	}
-	return df.putLocked(key, value, h, seq, false, true)
 }
