@@ -1,0 +1,55 @@
+package txn
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors of Commit, BeginCheckpoint and EndCheckpoint.
+var (
+	// ErrWALFailed is returned by every call that appends to the WAL after a
+	// write or sync of it failed: the WAL no longer knows what reached the
+	// disk, so it acknowledges nothing more until it is reopened (and
+	// recovery has read back what is really there). The error that caused it
+	// is wrapped alongside.
+	ErrWALFailed = errors.New("blitz/txn: an earlier WAL write or sync failed; reopen the WAL")
+	// ErrClosed is returned by calls made after Close.
+	ErrClosed = errors.New("blitz/txn: WAL is closed")
+	// ErrTooLarge is returned by Commit when a transaction's encoding exceeds
+	// MaxPayload.
+	ErrTooLarge = errors.New("blitz/txn: transaction too large for one WAL frame")
+	// ErrNoCheckpoint is returned by EndCheckpoint when no checkpoint through
+	// that LSN was begun.
+	ErrNoCheckpoint = errors.New("blitz/txn: no such checkpoint in progress")
+)
+
+// Errors of Replay.
+var (
+	// ErrReplayAfterCheckpoint is returned by Replay once a checkpoint has
+	// completed since OpenWAL: the segments replay reads may be recycled.
+	ErrReplayAfterCheckpoint = errors.New("blitz/txn: Replay called after a checkpoint")
+)
+
+// CorruptionError says where the WAL is damaged in a way that is not a torn
+// tail: a non-final segment that is short or fails its checksums, a bad
+// segment header, or missing LSNs. IsCorruption reports whether an error is
+// one.
+type CorruptionError struct {
+	File   string // segment path
+	Offset int64  // offset of the first bad byte
+	Reason string
+}
+
+func (e *CorruptionError) Error() string {
+	return fmt.Sprintf("blitz/txn: corrupt WAL: %s at offset %d: %s", e.File, e.Offset, e.Reason)
+}
+
+// IsCorruption reports whether err is (or wraps) a *CorruptionError.
+func IsCorruption(err error) bool {
+	var c *CorruptionError
+	return errors.As(err, &c)
+}
+
+// ErrCheckpointInProgress is returned by BeginCheckpoint while an earlier
+// checkpoint has begun and not ended.
+var ErrCheckpointInProgress = errors.New("blitz/txn: a checkpoint is already in progress")

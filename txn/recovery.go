@@ -1,0 +1,328 @@
+package txn
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/blitzdb/blitz/internal/vfs"
+)
+
+// RecoveryInfo is what OpenWAL found in the log.
+type RecoveryInfo struct {
+	// LastCheckpoint is the through LSN of the last completed checkpoint
+	// (0 if none): the data files hold every change up to it.
+	LastCheckpoint LSN
+	// CheckpointInterrupted is set when a checkpoint was begun after the last
+	// completed one and never ended: the data files may hold a partial,
+	// unsynced application of records after LastCheckpoint (through
+	// InterruptedThrough), so the engine must salvage them before replay.
+	CheckpointInterrupted bool
+	InterruptedThrough    LSN
+	// Records is the number of commit records Replay yields.
+	Records int
+	// FirstLSN and LastLSN bound the frames found (0 if none).
+	FirstLSN, LastLSN LSN
+	// Segments is the number of segment files read.
+	Segments int
+	// TornTail is set when the newest segment ended in a torn or damaged
+	// frame (a crash during an append: the normal end of the log). TornFile,
+	// TornOffset and TornReason say where and why; the segment was cut there.
+	TornTail   bool
+	TornFile   string
+	TornOffset int64
+	TornReason string
+}
+
+// scanResult is what one segment holds.
+type scanResult struct {
+	last   LSN // last valid LSN, first-1 if none
+	end    frameEnd
+	size   int64
+	hdrErr error // header unreadable or not matching the name
+}
+
+// scanSegment reads the frames of the segment s, calling visit for each in
+// order (visit's frame payload is valid only during the call).
+func (w *WAL) scanSegment(s segment, visit func(frame) error) (scanResult, error) {
+	res := scanResult{last: s.first - 1}
+	f, err := w.fs.OpenFile(s.path, os.O_RDONLY, 0)
+	if err != nil {
+		return res, fmt.Errorf("blitz/txn: open segment: %w", err)
+	}
+	defer f.Close()
+	size, err := f.Size()
+	if err != nil {
+		return res, fmt.Errorf("blitz/txn: size of %s: %w", s.path, err)
+	}
+	res.size = size
+	hdr := make([]byte, SegmentHeaderSize)
+	if size < SegmentHeaderSize {
+		res.hdrErr = errors.New("segment shorter than its header")
+		return res, nil
+	}
+	if _, err := f.ReadAt(hdr, 0); err != nil {
+		return res, fmt.Errorf("blitz/txn: read %s: %w", s.path, err)
+	}
+	first, err := parseSegmentHeader(hdr)
+	if err == nil && first != s.first {
+		err = fmt.Errorf("header names first LSN %d, file name %d", first, s.first)
+	}
+	if err != nil {
+		res.hdrErr = err
+		return res, nil
+	}
+	fr := newFrameReader(io.NewSectionReader(f, SegmentHeaderSize, size-SegmentHeaderSize), SegmentHeaderSize, size, s.first)
+	for {
+		fm, end, ok, err := fr.next()
+		if err != nil {
+			return res, fmt.Errorf("blitz/txn: read %s: %w", s.path, err)
+		}
+		if !ok {
+			res.end = end
+			return res, nil
+		}
+		res.last = fm.LSN
+		if visit != nil {
+			if err := visit(fm); err != nil {
+				return res, err
+			}
+		}
+	}
+}
+
+// OpenWAL opens the WAL in dir (creating dir if missing), reads every
+// segment to find the last completed checkpoint and the end of the log, and
+// gets ready to append. A torn or damaged frame at the end of the newest
+// segment is the normal end of the log: it is cut off (the newest segment is
+// truncated there and a new segment started, so no byte of the torn write can
+// ever be read as a frame again), and logged and reported in Recovery. Damage
+// anywhere else, or missing LSNs, is returned as a *CorruptionError naming
+// the file and offset. Call Replay next to get the records to redo.
+func OpenWAL(dir string, o Options) (*WAL, error) {
+	if o.FS == nil {
+		o.FS = vfs.Default
+	}
+	if o.SegmentBytes <= 0 {
+		o.SegmentBytes = DefaultSegmentBytes
+	}
+	if o.SegmentBytes < SegmentHeaderSize+FrameHeaderSize+1 {
+		o.SegmentBytes = SegmentHeaderSize + FrameHeaderSize + 1
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	w := &WAL{dir: dir, fs: o.FS, opts: o, log: o.Logger, segBytes: o.SegmentBytes}
+	w.idle.L = &w.mu
+	w.cur = newGroup()
+	if err := w.open(); err != nil {
+		if w.f != nil {
+			w.f.Close()
+			w.f = nil
+		}
+		return nil, fmt.Errorf("blitz/txn: open WAL %s: %w", dir, err)
+	}
+	return w, nil
+}
+
+func (w *WAL) open() error {
+	if err := w.fs.MkdirAll(w.dir, 0o755); err != nil {
+		return err
+	}
+	names, err := w.fs.ReadDir(w.dir)
+	if err != nil {
+		return err
+	}
+	var segs []segment
+	for _, n := range names {
+		if lsn, ok := parseSegmentName(n); ok {
+			segs = append(segs, segment{first: lsn, path: filepath.Join(w.dir, n)})
+		} else if strings.HasSuffix(n, FreeSuffix) {
+			if len(w.free) < maxFreeSegments {
+				w.free = append(w.free, filepath.Join(w.dir, n))
+			} else if err := w.fs.Remove(filepath.Join(w.dir, n)); err != nil {
+				return err
+			}
+		}
+	}
+	// Names have a fixed width, so ReadDir's order is LSN order.
+	rec := &w.rec
+	rec.Segments = len(segs)
+	var (
+		commits       int // commit frames seen
+		commitsAtBgn  int // commits seen when the last begin frame was read
+		commitsAtCkpt int // commits with LSN <= LastCheckpoint
+		bytes         int64
+		bytesAtBgn    int64
+		bytesAtCkpt   int64
+	)
+	var curPath string
+	visit := func(f frame) error {
+		switch f.Type {
+		case frameCommit:
+			if _, err := DecodeBatch(f.Payload); err != nil {
+				return &CorruptionError{File: curPath, Offset: f.Offset, Reason: "commit record: " + err.Error()}
+			}
+			commits++
+		case frameCheckpointBegin, frameCheckpointEnd:
+			through, err := parseCheckpointPayload(f.Payload)
+			if err != nil {
+				return &CorruptionError{File: curPath, Offset: f.Offset, Reason: err.Error()}
+			}
+			if f.Type == frameCheckpointBegin {
+				rec.CheckpointInterrupted, rec.InterruptedThrough = true, through
+				commitsAtBgn, bytesAtBgn = commits, bytes
+			} else if rec.CheckpointInterrupted && through == rec.InterruptedThrough {
+				rec.LastCheckpoint = through
+				rec.CheckpointInterrupted, rec.InterruptedThrough = false, 0
+				commitsAtCkpt, bytesAtCkpt = commitsAtBgn, bytesAtBgn
+			}
+		}
+		if rec.FirstLSN == 0 {
+			rec.FirstLSN = f.LSN
+		}
+		rec.LastLSN = f.LSN
+		bytes += f.Size
+		return nil
+	}
+	var newest scanResult
+	for i, s := range segs {
+		curPath = s.path
+		res, err := w.scanSegment(s, visit)
+		if err != nil {
+			return err
+		}
+		if i == len(segs)-1 {
+			newest = res
+			break
+		}
+		if res.hdrErr != nil {
+			return &CorruptionError{File: s.path, Offset: 0, Reason: res.hdrErr.Error()}
+		}
+		if next := segs[i+1].first; res.last+1 != next {
+			return &CorruptionError{File: s.path, Offset: res.end.Offset, Reason: fmt.Sprintf(
+				"segment ends at LSN %d (%s) but the next segment starts at LSN %d", res.last, res.end.Reason, next)}
+		}
+	}
+	if len(segs) > 0 && segs[0].first > rec.LastCheckpoint+1 {
+		return &CorruptionError{File: segs[0].path, Offset: 0, Reason: fmt.Sprintf(
+			"log starts at LSN %d but the last completed checkpoint covers only LSNs through %d", segs[0].first, rec.LastCheckpoint)}
+	}
+	rec.Records = commits - commitsAtCkpt
+	w.bytes = bytes - bytesAtCkpt
+	w.replaySegs = segs
+	w.replayLast = rec.LastLSN
+
+	if len(segs) == 0 {
+		w.nextLSN = 1
+	} else {
+		n := segs[len(segs)-1]
+		w.nextLSN = newest.last + 1
+		switch {
+		case newest.hdrErr != nil:
+			rec.TornTail, rec.TornFile, rec.TornOffset, rec.TornReason = true, n.path, 0, newest.hdrErr.Error()
+		case newest.end.Kind == endTorn:
+			rec.TornTail, rec.TornFile, rec.TornOffset, rec.TornReason = true, n.path, newest.end.Offset, newest.end.Reason
+		}
+		if rec.TornTail {
+			w.log.Warn("blitz/txn: WAL ends in a torn frame (crash during an append); cutting it",
+				"segment", n.path, "offset", rec.TornOffset, "reason", rec.TornReason, "last_lsn", newest.last)
+		}
+		// Never append after what was found: bytes of an unsynced write may
+		// lie beyond the end. Cut the newest segment there and start anew.
+		if newest.last >= n.first {
+			if err := w.truncate(n.path, newest.end.Offset); err != nil {
+				return err
+			}
+		} else {
+			segs = segs[:len(segs)-1] // recreated below under the same name
+		}
+	}
+	w.segs = append([]segment(nil), segs...)
+	f, path, err := w.createSegment(w.nextLSN)
+	if err != nil {
+		return err
+	}
+	w.f, w.writeOff, w.appendOff = f, SegmentHeaderSize, SegmentHeaderSize
+	w.segs = append(w.segs, segment{first: w.nextLSN, path: path})
+	w.durable = w.nextLSN - 1
+	if rec.Segments > 0 {
+		w.log.Info("blitz/txn: WAL recovered", "dir", w.dir, "segments", rec.Segments,
+			"last_checkpoint", rec.LastCheckpoint, "checkpoint_interrupted", rec.CheckpointInterrupted,
+			"records", rec.Records, "torn_tail", rec.TornTail)
+	}
+	return nil
+}
+
+// truncate cuts the segment at path to size and syncs it.
+func (w *WAL) truncate(path string, size int64) error {
+	f, err := w.fs.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		return fmt.Errorf("cut %s at %d: %w", path, size, err)
+	}
+	if err := failpoint("beforeTruncateSync"); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("cut %s at %d: %w", path, size, err)
+	}
+	return nil
+}
+
+// Replay calls fn, in LSN order, for every commit record after the last
+// completed checkpoint that OpenWAL found. b aliases a buffer reused after fn
+// returns: fn must copy what it keeps. An error from fn stops the replay and
+// is returned. Replay reads the segments again; call it before the first
+// checkpoint (it returns ErrReplayAfterCheckpoint after one), typically right
+// after OpenWAL. Commits appended since OpenWAL are not replayed.
+func (w *WAL) Replay(fn func(lsn LSN, b Batch) error) error {
+	w.mu.Lock()
+	done := w.ckpt.completed
+	w.mu.Unlock()
+	if done {
+		return ErrReplayAfterCheckpoint
+	}
+	from := w.rec.LastCheckpoint
+	errStop := errors.New("stop")
+	var fnErr error
+	for i, s := range w.replaySegs {
+		if i+1 < len(w.replaySegs) && w.replaySegs[i+1].first <= from+1 {
+			continue // wholly covered by the checkpoint
+		}
+		_, err := w.scanSegment(s, func(f frame) error {
+			if f.LSN > w.replayLast {
+				return errStop
+			}
+			if f.Type != frameCommit || f.LSN <= from {
+				return nil
+			}
+			b, err := DecodeBatch(f.Payload)
+			if err != nil {
+				return &CorruptionError{File: s.path, Offset: f.Offset, Reason: "commit record: " + err.Error()}
+			}
+			if err := fn(f.LSN, b); err != nil {
+				fnErr = err
+				return errStop
+			}
+			return nil
+		})
+		if fnErr != nil {
+			return fnErr
+		}
+		if errors.Is(err, errStop) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("blitz/txn: replay: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,376 @@
+package txn
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/blitzdb/blitz/internal/vfs"
+)
+
+// SyncMode says when a commit counts as durable.
+type SyncMode int
+
+const (
+	// SyncFull (the default) acknowledges a commit once its group has been
+	// written and fdatasync'ed: it survives a power cut.
+	SyncFull SyncMode = iota
+	// SyncOff acknowledges a commit once its group has been written to the
+	// kernel: it survives a process crash, not a power cut. Segment rotation
+	// and checkpoints still sync.
+	SyncOff
+)
+
+// DefaultSegmentBytes is the segment size used when Options.SegmentBytes is 0.
+const DefaultSegmentBytes = 64 << 20
+
+// maxFreeSegments bounds how many recycled segments are kept for reuse.
+const maxFreeSegments = 2
+
+// Options configure a WAL. The zero value is usable.
+type Options struct {
+	// FS is the filesystem; nil means vfs.Default.
+	FS vfs.FS
+	// Sync is the durability mode; the zero value is SyncFull.
+	Sync SyncMode
+	// SegmentBytes is the size of a segment file (preallocated and zeroed
+	// when created, so that an fdatasync of a commit writes no metadata); 0
+	// means DefaultSegmentBytes. A frame larger than this gets a segment of
+	// its own that grows past it.
+	SegmentBytes int64
+	// Logger receives recovery and checkpoint notes; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Stats are counters since OpenWAL.
+type Stats struct {
+	Commits int64 // frames appended by Commit
+	Groups  int64 // group writes (each one write call per segment touched)
+	Syncs   int64 // fdatasync calls on segments
+	Bytes   int64 // bytes of frames appended
+	Rotated int64 // segments started
+}
+
+// WAL is the redo log of a database. It is safe for concurrent use: any
+// number of goroutines may Commit at once (they share writes and syncs);
+// BeginCheckpoint/EndCheckpoint are meant to be called by one checkpointer.
+type WAL struct {
+	dir      string
+	fs       vfs.FS
+	opts     Options
+	log      *slog.Logger
+	segBytes int64
+
+	rec        RecoveryInfo
+	replaySegs []segment // segments as found by OpenWAL (for Replay)
+	replayLast LSN       // last valid LSN found by OpenWAL
+
+	// Lock order: mu is the only lock; no I/O is done while holding it.
+	mu        sync.Mutex // protects the fields below
+	idle      sync.Cond  // signalled (with mu) when flushing becomes false
+	failed    error      // set after a failed write or sync; every append fails from then on
+	closed    bool
+	nextLSN   LSN    // LSN of the next frame appended
+	cur       *group // the group new frames join
+	flushing  bool   // a goroutine owns the flush (w.f, w.writeOff) and will flush cur
+	appendOff int64  // where the next appended frame will start in the newest segment
+	segs      []segment
+	free      []string // recycled segment paths ready for reuse
+	durable   LSN      // every frame through it is written (and synced under SyncFull)
+	bytes     int64    // cumulative frame bytes appended since OpenWAL (plus those found after the checkpoint)
+	ckpt      struct {
+		active    bool  // BeginCheckpoint returned, EndCheckpoint not yet
+		through   LSN   // of the active checkpoint
+		beginByte int64 // bytes at the begin frame
+		base      int64 // bytes at the begin frame of the last completed checkpoint
+		completed bool  // a checkpoint completed since OpenWAL
+	}
+	stats Stats
+
+	// Owned by the goroutine that set flushing (handed over with it).
+	f        vfs.File
+	writeOff int64
+}
+
+// segment is one live segment file.
+type segment struct {
+	first LSN
+	path  string
+}
+
+// group is the frames that one write (and one sync) makes durable.
+type group struct {
+	buf  []byte
+	cuts []cut // where in buf a new segment starts
+	n    int   // frames in buf
+	last LSN
+	done chan struct{} // closed once the group is flushed; err is set before
+	lead chan struct{} // (buffer 1) tells one waiting member to flush this group
+	err  error
+}
+
+// cut marks the start, at buf[off:], of the frames of a new segment.
+type cut struct {
+	off   int
+	first LSN
+}
+
+func newGroup() *group {
+	return &group{done: make(chan struct{}), lead: make(chan struct{}, 1)}
+}
+
+// Commit appends b as one record and returns its LSN once the record is
+// durable (SyncFull) or written (SyncOff). Concurrent callers share one write
+// and one fdatasync. ctx is only checked before the record is appended: once
+// appended, Commit waits for the outcome, so that an error always means the
+// write or sync failed. If that write or sync fails, every commit of the group
+// gets an error wrapping ErrWALFailed and the cause, and the WAL refuses
+// further appends until reopened; such a commit is in doubt (it may or may not
+// be replayed after reopen, never partly). An empty batch is logged too.
+func (w *WAL) Commit(ctx context.Context, b Batch) (LSN, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	size := b.EncodedSize()
+	if size > MaxPayload {
+		return 0, fmt.Errorf("%w: %d bytes", ErrTooLarge, size)
+	}
+	return w.append(frameCommit, size, func(dst []byte, _ LSN) []byte { return b.AppendEncoded(dst) })
+}
+
+// append adds one frame of type t, whose payload (size bytes) encode appends,
+// to the current group and waits for the group to be flushed.
+func (w *WAL) append(t frameType, size int, encode func(dst []byte, lsn LSN) []byte) (LSN, error) {
+	frameSize := int64(FrameHeaderSize + size)
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return 0, ErrClosed
+	}
+	if w.failed != nil {
+		err := w.failed
+		w.mu.Unlock()
+		return 0, err
+	}
+	g := w.cur
+	lsn := w.nextLSN
+	if w.appendOff > SegmentHeaderSize && w.appendOff+frameSize > w.segBytes {
+		g.cuts = append(g.cuts, cut{off: len(g.buf), first: lsn})
+		w.appendOff = SegmentHeaderSize
+	}
+	start := len(g.buf)
+	g.buf = appendFrameHeader(g.buf, t, lsn)
+	g.buf = encode(g.buf, lsn)
+	if err := finishFrame(g.buf, start); err != nil {
+		g.buf = g.buf[:start]
+		if n := len(g.cuts); n > 0 && g.cuts[n-1].off == start {
+			g.cuts = g.cuts[:n-1] // cannot happen with size checked, but stay consistent
+		}
+		w.mu.Unlock()
+		return 0, err
+	}
+	w.nextLSN++
+	w.appendOff += frameSize
+	w.bytes += frameSize
+	w.stats.Bytes += frameSize
+	if t == frameCommit {
+		w.stats.Commits++
+	}
+	if t == frameCheckpointBegin {
+		w.ckpt.beginByte = w.bytes - frameSize
+	}
+	g.n++
+	g.last = lsn
+	if !w.flushing {
+		w.flushing = true
+		w.cur = newGroup()
+		w.mu.Unlock()
+		w.flushAndHandOff(g)
+		return lsn, g.err
+	}
+	w.mu.Unlock()
+	select {
+	case <-g.done:
+	case <-g.lead:
+		w.mu.Lock()
+		if w.cur != g {
+			// Cannot happen: cur only changes hands with flushing.
+			panic("blitz/txn: group handed to a member of another group")
+		}
+		w.cur = newGroup()
+		w.mu.Unlock()
+		w.flushAndHandOff(g)
+	}
+	return lsn, g.err
+}
+
+// flushAndHandOff flushes g (the caller owns the flush), then hands the flush
+// to a member of the next group if it has any, and releases g's members.
+func (w *WAL) flushAndHandOff(g *group) {
+	w.mu.Lock()
+	failed := w.failed
+	w.mu.Unlock()
+	var err error
+	if failed != nil {
+		err = failed
+	} else if err = w.flush(g); err != nil {
+		err = fmt.Errorf("%w: %w", ErrWALFailed, err)
+	}
+	w.mu.Lock()
+	if err != nil {
+		if w.failed == nil {
+			w.failed = err
+			w.log.Error("blitz/txn: WAL write failed; refusing further commits until reopened", "dir", w.dir, "err", err)
+		}
+		g.err = err
+	} else {
+		w.durable = g.last
+	}
+	if next := w.cur; next.n > 0 {
+		next.lead <- struct{}{}
+	} else {
+		w.flushing = false
+		w.idle.Broadcast()
+	}
+	w.mu.Unlock()
+	close(g.done)
+}
+
+// flush writes g's frames to the segments they belong to, rotating at its
+// cuts, and syncs (under SyncFull). The caller owns the flush.
+func (w *WAL) flush(g *group) error {
+	start := 0
+	for _, c := range g.cuts {
+		if err := w.write(g.buf[start:c.off]); err != nil {
+			return err
+		}
+		if err := w.rotate(c.first); err != nil {
+			return err
+		}
+		start = c.off
+	}
+	if err := w.write(g.buf[start:]); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.stats.Groups++
+	w.mu.Unlock()
+	if w.opts.Sync == SyncFull {
+		if err := failpoint("beforeGroupSync"); err != nil {
+			return err
+		}
+		if err := w.f.Sync(); err != nil {
+			return err
+		}
+		w.mu.Lock()
+		w.stats.Syncs++
+		w.mu.Unlock()
+	}
+	return nil
+}
+
+func (w *WAL) write(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	if _, err := w.f.WriteAt(p, w.writeOff); err != nil {
+		return err
+	}
+	w.writeOff += int64(len(p))
+	return nil
+}
+
+// rotate syncs and closes the current segment and starts the segment whose
+// first frame is first. The caller owns the flush.
+func (w *WAL) rotate(first LSN) error {
+	if err := failpoint("beforeSegmentSync"); err != nil {
+		return err
+	}
+	if err := w.f.Sync(); err != nil {
+		return err
+	}
+	if err := w.f.Close(); err != nil {
+		return err
+	}
+	w.f = nil
+	f, path, err := w.createSegment(first)
+	if err != nil {
+		return err
+	}
+	w.f, w.writeOff = f, SegmentHeaderSize
+	w.mu.Lock()
+	w.segs = append(w.segs, segment{first: first, path: path})
+	w.stats.Syncs++
+	w.stats.Rotated++
+	w.mu.Unlock()
+	return nil
+}
+
+// Size returns the bytes of frames logged since the begin frame of the last
+// completed checkpoint (or, with none, since the log began): what replay would
+// read. The engine starts a checkpoint when it grows too large.
+func (w *WAL) Size() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.bytes - w.ckpt.base
+}
+
+// Stats returns counters since OpenWAL.
+func (w *WAL) Stats() Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stats
+}
+
+// Recovery returns what OpenWAL found.
+func (w *WAL) Recovery() RecoveryInfo { return w.rec }
+
+// Dir returns the WAL directory.
+func (w *WAL) Dir() string { return w.dir }
+
+// Close waits for appends in flight, syncs the current segment and closes
+// it. Calls after Close return ErrClosed. Close after a failure only closes
+// the file and returns nil. Close does not checkpoint: that is the engine's
+// job before closing.
+func (w *WAL) Close() error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return ErrClosed
+	}
+	w.closed = true
+	for w.flushing {
+		w.idle.Wait()
+	}
+	failed := w.failed
+	f := w.f
+	w.f = nil
+	w.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	var err error
+	if failed == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil && failed == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("blitz/txn: close WAL: %w", err)
+	}
+	return nil
+}
+
+// failpointHook, when set by a test, is called at each named failpoint (just
+// before every fsync and rename); a non-nil result is returned as the error
+// of that sync or rename.
+var failpointHook func(name string) error
+
+func failpoint(name string) error {
+	if h := failpointHook; h != nil {
+		return h(name)
+	}
+	return nil
+}
