@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/blitzdb/blitz/internal/vfs"
 )
@@ -78,6 +79,7 @@ type WAL struct {
 	segs      []segment
 	free      []string // recycled segment paths ready for reuse
 	durable   LSN      // every frame through it is written (and synced under SyncFull)
+	want      int      // committers seen active at the last flush: a leader waits for this many (see lead)
 	bytes     int64    // cumulative frame bytes appended since OpenWAL (plus those found after the checkpoint)
 	ckpt      struct {
 		active    bool  // BeginCheckpoint returned, EndCheckpoint not yet
@@ -89,8 +91,10 @@ type WAL struct {
 	stats Stats
 
 	// Owned by the goroutine that set flushing (handed over with it).
-	f        vfs.File
-	writeOff int64
+	f         vfs.File
+	writeOff  int64
+	syncNanos int64       // moving average of a group sync's duration
+	timer     *time.Timer // for lead's wait
 }
 
 // segment is one live segment file.
@@ -105,6 +109,10 @@ type group struct {
 	cuts []cut // where in buf a new segment starts
 	n    int   // frames in buf
 	last LSN
+	// target and full let a leader wait for the group to fill (see lead):
+	// the append that brings n to target closes full.
+	target int
+	full   chan struct{}
 	done chan struct{} // closed once the group is flushed; err is set before
 	lead chan struct{} // (buffer 1) tells one waiting member to flush this group
 	err  error
@@ -182,11 +190,13 @@ func (w *WAL) append(t frameType, size int, encode func(dst []byte, lsn LSN) []b
 	}
 	g.n++
 	g.last = lsn
+	if g.full != nil && g.n >= g.target {
+		close(g.full)
+		g.full = nil
+	}
 	if !w.flushing {
 		w.flushing = true
-		w.cur = newGroup()
-		w.mu.Unlock()
-		w.flushAndHandOff(g)
+		w.lead(g) // unlocks
 		return lsn, g.err
 	}
 	w.mu.Unlock()
@@ -194,15 +204,47 @@ func (w *WAL) append(t frameType, size int, encode func(dst []byte, lsn LSN) []b
 	case <-g.done:
 	case <-g.lead:
 		w.mu.Lock()
-		if w.cur != g {
-			// Cannot happen: cur only changes hands with flushing.
-			panic("blitz/txn: group handed to a member of another group")
-		}
-		w.cur = newGroup()
-		w.mu.Unlock()
-		w.flushAndHandOff(g)
+		w.lead(g) // unlocks
 	}
 	return lsn, g.err
+}
+
+// lead flushes g, which the caller (a member of g) now owns the flush of.
+// It is called with mu held and unlocks it.
+//
+// Before flushing, the leader lets g fill: if more committers were active at
+// the last flush (want) than g holds, it waits until that many have joined or
+// half a sync time has passed. Without this wait, closed-loop committers
+// split into two alternating half-size groups (one syncing while the other
+// gathers), halving the commits per fdatasync. A lone committer never waits
+// (want is 1), so it pays only the raw write and fdatasync.
+func (w *WAL) lead(g *group) {
+	if w.cur != g {
+		// Cannot happen: cur only changes hands with the flush.
+		panic("blitz/txn: flush handed to a member of another group")
+	}
+	if w.opts.Sync == SyncFull && g.n < w.want {
+		d := time.Duration(w.syncNanos / 2)
+		d = max(min(d, 2*time.Millisecond), 10*time.Microsecond)
+		g.target, g.full = w.want, make(chan struct{})
+		full := g.full
+		w.mu.Unlock()
+		if w.timer == nil {
+			w.timer = time.NewTimer(d)
+		} else {
+			w.timer.Reset(d)
+		}
+		select {
+		case <-full:
+			w.timer.Stop()
+		case <-w.timer.C:
+		}
+		w.mu.Lock()
+		g.full = nil
+	}
+	w.cur = newGroup()
+	w.mu.Unlock()
+	w.flushAndHandOff(g)
 }
 
 // flushAndHandOff flushes g (the caller owns the flush), then hands the flush
@@ -227,6 +269,7 @@ func (w *WAL) flushAndHandOff(g *group) {
 	} else {
 		w.durable = g.last
 	}
+	w.want = g.n + w.cur.n
 	if next := w.cur; next.n > 0 {
 		next.lead <- struct{}{}
 	} else {
@@ -260,9 +303,11 @@ func (w *WAL) flush(g *group) error {
 		if err := failpoint("beforeGroupSync"); err != nil {
 			return err
 		}
+		t0 := time.Now()
 		if err := w.f.Sync(); err != nil {
 			return err
 		}
+		w.syncNanos += (int64(time.Since(t0)) - w.syncNanos) / 8
 		w.mu.Lock()
 		w.stats.Syncs++
 		w.mu.Unlock()
