@@ -113,9 +113,9 @@ type group struct {
 	// the append that brings n to target closes full.
 	target int
 	full   chan struct{}
-	done chan struct{} // closed once the group is flushed; err is set before
-	lead chan struct{} // (buffer 1) tells one waiting member to flush this group
-	err  error
+	done   chan struct{} // closed once the group is flushed; err is set before
+	lead   chan struct{} // (buffer 1) tells one waiting member to flush this group
+	err    error
 }
 
 // cut marks the start, at buf[off:], of the frames of a new segment.
