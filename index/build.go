@@ -1,0 +1,436 @@
+package index
+
+import (
+	"bufio"
+	"bytes"
+	"container/heap"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// BuildSpec describes one index for Build.
+type BuildSpec struct {
+	Path   string // the index file to write (replaced atomically)
+	Unique bool
+	// Entries appends to dst the encoded columns of the entries one row
+	// produces (usually one, none for a row the index skips) and returns
+	// dst. pk and row are valid only during the call; the returned slices
+	// are copied before the next call.
+	Entries func(pk, row []byte, dst [][]byte) ([][]byte, error)
+}
+
+// BuildOptions configures Build. The zero value is a sensible default.
+type BuildOptions struct {
+	// MemoryBytes bounds the memory for sorting, shared by all specs; beyond
+	// it sorted runs spill to temporary files. 0 means 256 MiB.
+	MemoryBytes int64
+	// TempDir holds the spilled runs, which are always removed. "" means
+	// os.TempDir().
+	TempDir string
+	// Parallel is how many indexes are sorted and written at once. 0 means
+	// all of them.
+	Parallel int
+	// Stamp is written into every file built: the generation of the data
+	// file scanned.
+	Stamp uint64
+	// Progress, if set, is called now and then (and once at the end of each
+	// phase) with the rows scanned and the entries written so far, from any
+	// goroutine but never concurrently.
+	Progress func(rowsScanned, entriesWritten int64)
+}
+
+// BuildStats reports what Build did.
+type BuildStats struct {
+	Rows    int64   // rows scanned
+	Entries []int64 // entries written, per spec
+	Runs    int     // sorted runs spilled to temporary files, all specs
+}
+
+const defaultBuildMemory = 256 << 20
+
+// Build computes every spec's entries from one scan of the rows (scan calls
+// yield once per row; yield's arguments are valid only during the call),
+// sorts them (spilling sorted runs to TempDir beyond MemoryBytes) and writes
+// each index file from the sorted entries: full pages, written in order
+// into a temporary file that is synced and renamed over spec.Path, then
+// stamped with o.Stamp. On error no spec's file is replaced; temporary files
+// are always removed. A unique spec whose rows repeat columns (without NULL)
+// fails with a *DuplicateError naming the index and both primary keys.
+func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec, o BuildOptions) (BuildStats, error) {
+	st := BuildStats{Entries: make([]int64, len(specs))}
+	mem := o.MemoryBytes
+	if mem <= 0 {
+		mem = defaultBuildMemory
+	}
+	tmpDir := o.TempDir
+	if tmpDir == "" {
+		tmpDir = os.TempDir()
+	}
+	var progressMu sync.Mutex
+	var rows, written atomic.Int64
+	progress := func() {
+		if o.Progress != nil {
+			progressMu.Lock()
+			o.Progress(rows.Load(), written.Load())
+			progressMu.Unlock()
+		}
+	}
+
+	sorters := make([]*sorter, len(specs))
+	for i, s := range specs {
+		sorters[i] = &sorter{spec: s, budget: mem / int64(max(len(specs), 1)), tmpDir: tmpDir}
+	}
+	defer func() {
+		for _, s := range sorters {
+			s.removeRuns()
+		}
+	}()
+
+	var dst [][]byte
+	var kv []byte
+	err := scan(func(pk, row []byte) error {
+		for _, s := range sorters {
+			var err error
+			dst, err = s.spec.Entries(pk, row, dst[:0])
+			if err != nil {
+				return fmt.Errorf("blitz/index: build %s: entries of primary key %s: %w", s.spec.Path, fmtKey(pk), err)
+			}
+			for _, cols := range dst {
+				var k, v []byte
+				kv, k, v = entryKV(kv, s.spec.Unique, cols, pk)
+				if len(k) > maxKeySize {
+					return fmt.Errorf("blitz/index: build %s: %w: %d bytes", s.spec.Path, ErrKeyTooLarge, len(k))
+				}
+				if err := s.add(k, v); err != nil {
+					return err
+				}
+			}
+		}
+		if n := rows.Add(1); n&0xFFFF == 0 {
+			progress()
+		}
+		return nil
+	})
+	st.Rows = rows.Load()
+	progress()
+	if err != nil {
+		return st, err
+	}
+
+	par := o.Parallel
+	if par <= 0 || par > len(specs) {
+		par = len(specs)
+	}
+	errs := make([]error, len(specs))
+	tmps := make([]string, len(specs))
+	sem := make(chan struct{}, max(par, 1))
+	var wg sync.WaitGroup
+	for i, s := range sorters {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			tmps[i], st.Entries[i], errs[i] = s.write(o.Stamp, func(n int64) {
+				if written.Add(n); o.Progress != nil {
+					progress()
+				}
+			})
+		}()
+	}
+	wg.Wait()
+	for _, s := range sorters {
+		st.Runs += len(s.runs)
+	}
+	progress()
+	if err := errors.Join(errs...); err != nil {
+		for _, t := range tmps {
+			if t != "" {
+				os.Remove(t)
+			}
+		}
+		return st, err
+	}
+	dirs := map[string]bool{}
+	for i, s := range specs {
+		if err := os.Rename(tmps[i], s.Path); err != nil {
+			for _, t := range tmps[i:] {
+				os.Remove(t)
+			}
+			return st, fmt.Errorf("blitz/index: build %s: %w", s.Path, err)
+		}
+		dirs[filepath.Dir(s.Path)] = true
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return st, fmt.Errorf("blitz/index: build: sync %s: %w", d, err)
+		}
+	}
+	return st, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// sorter collects one spec's entries in an arena and sorts them, spilling
+// sorted runs to temporary files when they outgrow its budget.
+type sorter struct {
+	spec   BuildSpec
+	budget int64
+	tmpDir string
+	arena  []byte
+	ents   []ent
+	runs   []string
+}
+
+// ent is one entry in the arena. pfx holds the key's first 8 bytes (zero
+// padded, big-endian) so most comparisons never touch the arena.
+type ent struct {
+	pfx  uint64
+	off  uint32
+	klen uint32
+	vlen uint32
+}
+
+const entSize = 24
+
+func (s *sorter) add(k, v []byte) error {
+	if int64(len(s.arena)+len(k)+len(v))+int64(len(s.ents)+1)*entSize > s.budget || len(s.arena)+len(k)+len(v) > 1<<32-1 {
+		if err := s.spill(); err != nil {
+			return err
+		}
+	}
+	var p [8]byte
+	copy(p[:], k)
+	s.ents = append(s.ents, ent{pfx: binary.BigEndian.Uint64(p[:]), off: uint32(len(s.arena)), klen: uint32(len(k)), vlen: uint32(len(v))})
+	s.arena = append(append(s.arena, k...), v...)
+	return nil
+}
+
+func (s *sorter) key(e ent) []byte { return s.arena[e.off : e.off+e.klen] }
+func (s *sorter) val(e ent) []byte { return s.arena[e.off+e.klen : e.off+e.klen+e.vlen] }
+
+func (s *sorter) sort() {
+	slices.SortFunc(s.ents, func(a, b ent) int {
+		if a.pfx != b.pfx {
+			if a.pfx < b.pfx {
+				return -1
+			}
+			return 1
+		}
+		return bytes.Compare(s.key(a), s.key(b))
+	})
+}
+
+// spill sorts the entries in memory and writes them as a run:
+// uvarint(len k) uvarint(len v) k v, repeated.
+func (s *sorter) spill() error {
+	if len(s.ents) == 0 {
+		return nil
+	}
+	s.sort()
+	f, err := os.CreateTemp(s.tmpDir, "blitz-index-run-*")
+	if err != nil {
+		return fmt.Errorf("blitz/index: build %s: spill: %w", s.spec.Path, err)
+	}
+	s.runs = append(s.runs, f.Name())
+	w := bufio.NewWriterSize(f, 1<<20)
+	var hdr [2 * binary.MaxVarintLen32]byte
+	for _, e := range s.ents {
+		n := binary.PutUvarint(hdr[:], uint64(e.klen))
+		n += binary.PutUvarint(hdr[n:], uint64(e.vlen))
+		w.Write(hdr[:n])
+		w.Write(s.arena[e.off : e.off+e.klen+e.vlen])
+	}
+	err = w.Flush()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("blitz/index: build %s: spill: %w", s.spec.Path, err)
+	}
+	s.arena, s.ents = s.arena[:0], s.ents[:0]
+	return nil
+}
+
+func (s *sorter) removeRuns() {
+	for _, r := range s.runs {
+		os.Remove(r)
+	}
+	s.runs = nil
+}
+
+// source is a sorted stream of entries: the in-memory run or a spilled one.
+type source interface {
+	next() (k, v []byte, ok bool, err error)
+}
+
+type memSource struct {
+	s *sorter
+	i int
+}
+
+func (m *memSource) next() ([]byte, []byte, bool, error) {
+	if m.i >= len(m.s.ents) {
+		return nil, nil, false, nil
+	}
+	e := m.s.ents[m.i]
+	m.i++
+	return m.s.key(e), m.s.val(e), true, nil
+}
+
+type runSource struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
+func (r *runSource) next() ([]byte, []byte, bool, error) {
+	kl, err := binary.ReadUvarint(r.r)
+	if err == io.EOF {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	vl, err := binary.ReadUvarint(r.r)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	r.buf = slices.Grow(r.buf[:0], int(kl+vl))[:kl+vl]
+	if _, err := io.ReadFull(r.r, r.buf); err != nil {
+		return nil, nil, false, err
+	}
+	return r.buf[:kl], r.buf[kl:], true, nil
+}
+
+// mergeHeap merges sources by key.
+type mergeHeap []*mergeItem
+
+type mergeItem struct {
+	src  source
+	k, v []byte
+}
+
+func (h mergeHeap) Len() int           { return len(h) }
+func (h mergeHeap) Less(i, j int) bool { return bytes.Compare(h[i].k, h[j].k) < 0 }
+func (h mergeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *mergeHeap) Push(x any)        { *h = append(*h, x.(*mergeItem)) }
+func (h *mergeHeap) Pop() any          { old := *h; x := old[len(old)-1]; *h = old[:len(old)-1]; return x }
+
+// write sorts what is in memory, merges it with the spilled runs and writes
+// the index file to a temporary file beside spec.Path, synced. It returns the
+// temporary file's name and the number of entries written.
+func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64, err error) {
+	path := s.spec.Path
+	var srcs []source
+	if len(s.runs) == 0 {
+		s.sort()
+		srcs = []source{&memSource{s: s}}
+	} else {
+		if err := s.spill(); err != nil {
+			return "", 0, err
+		}
+		s.arena, s.ents = nil, nil
+		for _, name := range s.runs {
+			f, err := os.Open(name)
+			if err != nil {
+				return "", 0, fmt.Errorf("blitz/index: build %s: %w", path, err)
+			}
+			defer f.Close()
+			srcs = append(srcs, &runSource{r: bufio.NewReaderSize(f, 256<<10)})
+		}
+	}
+
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".build-*")
+	if err != nil {
+		return "", 0, fmt.Errorf("blitz/index: build %s: %w", path, err)
+	}
+	tmp = f.Name()
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("blitz/index: build %s: %w", path, cerr)
+		}
+		if err != nil {
+			os.Remove(tmp)
+			tmp = ""
+		}
+	}()
+	pageSize := os.Getpagesize()
+	if _, err := f.Seek(int64(2*pageSize), io.SeekStart); err != nil {
+		return tmp, 0, fmt.Errorf("blitz/index: build %s: %w", path, err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	l := newLoader(w, pageSize)
+
+	h := make(mergeHeap, 0, len(srcs))
+	for _, src := range srcs {
+		k, v, ok, err := src.next()
+		if err != nil {
+			return tmp, 0, fmt.Errorf("blitz/index: build %s: read run: %w", path, err)
+		}
+		if ok {
+			h = append(h, &mergeItem{src: src, k: k, v: v})
+		}
+	}
+	heap.Init(&h)
+	var prevK, prevV []byte
+	const every = 1 << 16
+	for len(h) > 0 {
+		top := h[0]
+		k, v := top.k, top.v
+		if n > 0 && bytes.Equal(k, prevK) {
+			// The same key twice: one row listed the same entry twice (skip
+			// it) or, on a unique index, two rows share columns.
+			if s.spec.Unique && !bytes.Equal(v, prevV) {
+				return tmp, n, &DuplicateError{Index: path, Cols: bytes.Clone(k), PK: bytes.Clone(v), OtherPK: bytes.Clone(prevV)}
+			}
+		} else {
+			l.add(k, v, 0)
+			prevK, prevV = append(prevK[:0], k...), append(prevV[:0], v...)
+			if n++; n%every == 0 {
+				progress(every)
+			}
+		}
+		nk, nv, ok, err := top.src.next()
+		if err != nil {
+			return tmp, n, fmt.Errorf("blitz/index: build %s: read run: %w", path, err)
+		}
+		if ok {
+			top.k, top.v = nk, nv
+			heap.Fix(&h, 0)
+		} else {
+			heap.Pop(&h)
+		}
+	}
+	progress(n % every)
+	m := l.finish(stamp)
+	if l.err == nil {
+		l.err = w.Flush()
+	}
+	if l.err == nil {
+		_, l.err = f.WriteAt(metaPages(m), 0)
+	}
+	if l.err == nil {
+		l.err = f.Sync()
+	}
+	if l.err != nil {
+		return tmp, n, fmt.Errorf("blitz/index: build %s: write: %w", path, l.err)
+	}
+	return tmp, n, nil
+}

@@ -1,0 +1,319 @@
+package index
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"io"
+
+	"github.com/blitzdb/blitz/internal/keyenc"
+)
+
+// An index file is a bbolt database with two buckets:
+//
+//	"idx"   the entries, one bbolt key/value per index entry
+//	"meta"  "stamp" -> generation (8B LE) of the data file this file matches;
+//	        present only after a clean Close or a Build
+//
+// Entry layout (cols and pk are keyenc tuples):
+//
+//	unique index, cols without NULL:   key = cols        value = pk
+//	any other entry:                   key = cols ‖ pk   value = uvarint(len(pk))
+//
+// so that bbolt's key order is (cols, pk) order, a unique index can find the
+// owner of cols with one Get, and rows whose unique columns hold NULL (which
+// SQL lets repeat) still get one entry each. Because keyenc tuples are
+// self-delimiting, a range on cols is the same range on bbolt keys.
+//
+// Bulk loading writes the bbolt file itself, page by page (see loader): bbolt
+// version 2 pages in the platform's byte order, the order bbolt reads them
+// in. That layout is bbolt's, not ours; tests open every built file with
+// bbolt and run its consistency check.
+//
+// The bucket names and the stamp key are part of the format and must not
+// change.
+var (
+	bucketIdx  = []byte("idx")
+	bucketMeta = []byte("meta")
+	keyStamp   = []byte("stamp")
+)
+
+// maxKeySize is bbolt's limit on a key.
+const maxKeySize = 32768
+
+// entryKV returns the bbolt key and value of the entry (cols, pk), appended
+// to buf (which it may grow), as two subslices of the result.
+func entryKV(buf []byte, unique bool, cols, pk []byte) (all, k, v []byte) {
+	buf = buf[:0]
+	if unique && !keyenc.HasNull(cols) {
+		buf = append(append(buf, cols...), pk...)
+		return buf, buf[:len(cols)], buf[len(cols):]
+	}
+	buf = append(append(buf, cols...), pk...)
+	n := len(buf)
+	buf = binary.AppendUvarint(buf, uint64(len(pk)))
+	return buf, buf[:n], buf[n:]
+}
+
+// splitEntry returns the columns and primary key of a stored entry. It
+// returns an error, never panics, on a malformed value.
+func splitEntry(unique bool, k, v []byte) (cols, pk []byte, err error) {
+	if unique && !keyenc.HasNull(k) {
+		return k, v, nil
+	}
+	n, w := binary.Uvarint(v)
+	if w <= 0 || w != len(v) || n > uint64(len(k)) {
+		return nil, nil, fmt.Errorf("blitz/index: malformed entry value %x for key %x", v, k)
+	}
+	return k[:len(k)-int(n)], k[len(k)-int(n):], nil
+}
+
+// bbolt on-disk constants (bbolt's internal/common, format version 2).
+const (
+	boltMagic        = 0xED0CDAED
+	boltVersion      = 2
+	pageHeaderSize   = 16
+	elemSize         = 16 // leaf and branch element headers alike
+	branchPageFlag   = 0x01
+	leafPageFlag     = 0x02
+	metaPageFlag     = 0x04
+	bucketLeafFlag   = 0x01
+	pgidNoFreelist   = ^uint64(0)
+	metaChecksumSpan = 56 // meta bytes the checksum covers
+)
+
+var ne = binary.NativeEndian // bbolt's byte order
+
+// boltMeta is the part of a bbolt meta page this package reads and writes.
+type boltMeta struct {
+	pageSize uint32
+	root     uint64 // root bucket's root page
+	pgid     uint64 // high water mark: pages in use
+	txid     uint64
+}
+
+func (m *boltMeta) encode(p []byte, id uint64) {
+	ne.PutUint64(p[0:], id)
+	ne.PutUint16(p[8:], metaPageFlag)
+	b := p[pageHeaderSize:]
+	ne.PutUint32(b[0:], boltMagic)
+	ne.PutUint32(b[4:], boltVersion)
+	ne.PutUint32(b[8:], m.pageSize)
+	ne.PutUint32(b[12:], 0)
+	ne.PutUint64(b[16:], m.root)
+	ne.PutUint64(b[24:], 0)
+	ne.PutUint64(b[32:], pgidNoFreelist)
+	ne.PutUint64(b[40:], m.pgid)
+	ne.PutUint64(b[48:], m.txid)
+	h := fnv.New64a()
+	h.Write(b[:metaChecksumSpan])
+	ne.PutUint64(b[metaChecksumSpan:], h.Sum64())
+}
+
+func decodeMeta(p []byte) (boltMeta, bool) {
+	if len(p) < pageHeaderSize+metaChecksumSpan+8 {
+		return boltMeta{}, false
+	}
+	b := p[pageHeaderSize:]
+	h := fnv.New64a()
+	h.Write(b[:metaChecksumSpan])
+	if ne.Uint32(b[0:]) != boltMagic || ne.Uint32(b[4:]) != boltVersion || ne.Uint64(b[metaChecksumSpan:]) != h.Sum64() {
+		return boltMeta{}, false
+	}
+	m := boltMeta{pageSize: ne.Uint32(b[8:]), root: ne.Uint64(b[16:]), pgid: ne.Uint64(b[40:]), txid: ne.Uint64(b[48:])}
+	if m.pageSize < 1024 || m.pageSize > 1<<24 || m.pageSize&(m.pageSize-1) != 0 || m.root >= m.pgid || m.pgid < 2 {
+		return boltMeta{}, false
+	}
+	return m, true
+}
+
+// checkFile reads the two meta pages of a bbolt file and checks that the
+// newest valid one describes a file no larger than the one on disk, so that
+// bbolt never maps pages past the end of a truncated file. It returns an
+// error describing the damage.
+func checkFile(r io.ReaderAt, size int64) error {
+	var best boltMeta
+	found := false
+	buf := make([]byte, 4096)
+	if n, _ := r.ReadAt(buf, 0); n == len(buf) {
+		if m, ok := decodeMeta(buf); ok {
+			best, found = m, true
+		}
+	}
+	// The second meta page sits one page in; its size is what the first
+	// says, or (if the first is damaged) one of the sizes bbolt tries.
+	offsets := []int64{4096}
+	if found {
+		offsets = []int64{int64(best.pageSize)}
+	} else {
+		for ps := int64(1024); ps <= 1<<24; ps <<= 1 {
+			offsets = append(offsets, ps)
+		}
+	}
+	for _, off := range offsets {
+		if n, _ := r.ReadAt(buf, off); n < pageHeaderSize+metaChecksumSpan+8 {
+			continue
+		}
+		if m, ok := decodeMeta(buf); ok && int64(m.pageSize) == off && (!found || m.txid > best.txid) {
+			best, found = m, true
+		}
+	}
+	if !found {
+		return fmt.Errorf("no valid bbolt meta page")
+	}
+	if need := int64(best.pgid) * int64(best.pageSize); size < need {
+		return fmt.Errorf("file is %d bytes, its meta page needs %d (truncated)", size, need)
+	}
+	return nil
+}
+
+// loader writes a bbolt file from entries given in strictly increasing key
+// order: full leaf pages written sequentially, then the branch levels, the
+// meta bucket, the root bucket and the two meta pages. It is the bulk-load
+// path of Build; bbolt itself takes over for later writes.
+type loader struct {
+	w        io.Writer // sequential writes from page 2 on
+	pageSize int
+	next     uint64 // next free page id
+
+	// the leaf page being filled
+	elems []byte // element headers, elemSize each, pos fixed up on flush
+	data  []byte // keys and values
+	count int
+	first []byte // first key of the current page
+
+	children []child // pages of the level being built
+	page     []byte  // scratch page
+	err      error
+}
+
+type child struct {
+	key  []byte
+	pgid uint64
+}
+
+func newLoader(w io.Writer, pageSize int) *loader {
+	return &loader{w: w, pageSize: pageSize, next: 2, page: make([]byte, pageSize)}
+}
+
+// add appends one entry; keys must increase strictly.
+func (l *loader) add(k, v []byte, flags uint32) {
+	need := elemSize + len(k) + len(v)
+	if l.count > 0 && pageHeaderSize+len(l.elems)+len(l.data)+need > l.pageSize {
+		l.flushLeaf(leafPageFlag)
+	}
+	if l.count == 0 {
+		l.first = append(l.first[:0], k...)
+	}
+	var e [elemSize]byte
+	ne.PutUint32(e[0:], flags)
+	ne.PutUint32(e[4:], uint32(len(l.data))) // offset into data; fixed on flush
+	ne.PutUint32(e[8:], uint32(len(k)))
+	ne.PutUint32(e[12:], uint32(len(v)))
+	l.elems = append(l.elems, e[:]...)
+	l.data = append(append(l.data, k...), v...)
+	l.count++
+}
+
+// flushLeaf writes the page being filled (even an empty one) and records it
+// as a child of the level above.
+func (l *loader) flushLeaf(flags uint16) {
+	size := pageHeaderSize + len(l.elems) + len(l.data)
+	npages := (size + l.pageSize - 1) / l.pageSize
+	if npages == 0 {
+		npages = 1
+	}
+	p := l.page
+	if npages*l.pageSize > len(p) {
+		p = make([]byte, npages*l.pageSize)
+	} else {
+		p = p[:npages*l.pageSize]
+		clear(p)
+	}
+	id := l.next
+	ne.PutUint64(p[0:], id)
+	ne.PutUint16(p[8:], flags)
+	ne.PutUint16(p[10:], uint16(l.count))
+	ne.PutUint32(p[12:], uint32(npages-1))
+	copy(p[pageHeaderSize:], l.elems)
+	copy(p[pageHeaderSize+len(l.elems):], l.data)
+	// pos is relative to the element's own address.
+	for i := 0; i < l.count; i++ {
+		e := p[pageHeaderSize+i*elemSize:]
+		off := 4
+		if flags == branchPageFlag {
+			off = 0
+		}
+		dataOff := ne.Uint32(e[off:])
+		ne.PutUint32(e[off:], uint32((l.count-i)*elemSize)+dataOff)
+	}
+	if l.err == nil {
+		_, l.err = l.w.Write(p)
+	}
+	l.next += uint64(npages)
+	l.children = append(l.children, child{key: append([]byte(nil), l.first...), pgid: id})
+	l.elems, l.data, l.count = l.elems[:0], l.data[:0], 0
+}
+
+// finishTree writes the pending leaf and the branch levels above the leaves
+// and returns the root page of the tree.
+func (l *loader) finishTree() uint64 {
+	if l.count > 0 || len(l.children) == 0 {
+		l.flushLeaf(leafPageFlag)
+	}
+	for len(l.children) > 1 {
+		level := l.children
+		l.children = nil
+		for _, c := range level {
+			need := elemSize + len(c.key)
+			if l.count > 0 && pageHeaderSize+len(l.elems)+len(l.data)+need > l.pageSize {
+				l.flushLeaf(branchPageFlag)
+			}
+			if l.count == 0 {
+				l.first = append(l.first[:0], c.key...)
+			}
+			var e [elemSize]byte
+			ne.PutUint32(e[0:], uint32(len(l.data)))
+			ne.PutUint32(e[4:], uint32(len(c.key)))
+			ne.PutUint64(e[8:], c.pgid)
+			l.elems = append(l.elems, e[:]...)
+			l.data = append(l.data, c.key...)
+			l.count++
+		}
+		l.flushLeaf(branchPageFlag)
+	}
+	root := l.children[0].pgid
+	l.children = l.children[:0]
+	return root
+}
+
+// finish writes the entries tree's companions (meta bucket with the stamp,
+// root bucket) and returns the meta to write on pages 0 and 1.
+func (l *loader) finish(stamp uint64) boltMeta {
+	idxRoot := l.finishTree()
+	var v [8]byte
+	ne.PutUint64(v[:], stamp)
+	l.add(keyStamp, v[:], 0)
+	metaRoot := l.finishTree()
+	var b1, b2 [16]byte
+	ne.PutUint64(b1[:], idxRoot)
+	ne.PutUint64(b2[:], metaRoot)
+	if bytes.Compare(bucketIdx, bucketMeta) >= 0 {
+		panic("bucket names out of order")
+	}
+	l.add(bucketIdx, b1[:], bucketLeafFlag)
+	l.add(bucketMeta, b2[:], bucketLeafFlag)
+	root := l.finishTree()
+	return boltMeta{pageSize: uint32(l.pageSize), root: root, pgid: l.next, txid: 3}
+}
+
+// metaPages returns the two meta pages for m.
+func metaPages(m boltMeta) []byte {
+	p := make([]byte, 2*int(m.pageSize))
+	m0 := m
+	m0.txid = m.txid - 1
+	m0.encode(p, 0)
+	m.encode(p[m.pageSize:], 1)
+	return p
+}

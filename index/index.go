@@ -1,0 +1,488 @@
+// Package index keeps blitz's secondary indexes (and the ordered view of a
+// table's primary key): one bbolt file per index, an in-memory write buffer
+// merged with the file on every read, and a fast bulk rebuild.
+//
+// Index files are disposable: they are never fsynced in normal operation,
+// and a stamp written by a clean Close ties a file to one generation of its
+// table's data file. Open refuses (ErrStale) any file that is missing,
+// damaged or not stamped with the generation asked for; the caller then
+// rebuilds it with Build from one scan of the data file.
+//
+// Keys are keyenc tuples: cols is the encoded column tuple of an entry and
+// pk the encoded primary key. Both must be well-formed keyenc tuples (they
+// must be self-delimiting for ranges and prefixes to work).
+//
+// # Concurrency
+//
+// An Index is safe for concurrent use by many readers (Lookup, Scan, Count)
+// and writers (Insert, Delete, Flush); writes are serialised internally, so
+// the intended use is one writer at a time. Each read sees one consistent
+// state of the index: the write buffer as it was when the read started,
+// merged with the file as it was then (a read holds a bbolt read
+// transaction). A read's callback must not call methods of the same Index:
+// bbolt may need to remap the file, which waits for every open read.
+//
+// Lock order: flushMu, then wmu, then mu.
+package index
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/blitzdb/blitz/internal/keyenc"
+	"github.com/google/btree"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Options configures an open Index. The zero value is a sensible default.
+type Options struct {
+	// Unique makes the index unique: Insert refuses a second primary key for
+	// the same columns, unless the columns hold a NULL. It must match the
+	// Unique the file was built or created with.
+	Unique bool
+
+	// BufferBytes bounds the memory of the write buffer (keys, values and an
+	// estimate of the tree's overhead). A write that fills it flushes the
+	// buffer to the file first. 0 means 32 MiB.
+	BufferBytes int
+
+	// FlushInterval is how often a background goroutine flushes buffered
+	// writes to the file. 0 means one second; a negative value disables the
+	// background flush (writes then reach the file when the buffer fills, on
+	// Flush and on Close).
+	FlushInterval time.Duration
+}
+
+const (
+	defaultBufferBytes   = 32 << 20
+	defaultFlushInterval = time.Second
+	itemOverhead         = 64 // buffer bytes charged per entry beyond key and value
+	initialMmapSize      = 256 << 20
+)
+
+// item is one buffered write: an entry to put, or a tombstone.
+type item struct {
+	key, val []byte
+	del      bool
+}
+
+func itemLess(a, b item) bool { return bytes.Compare(a.key, b.key) < 0 }
+
+func newBuffer() *btree.BTreeG[item] { return btree.NewG(32, itemLess) }
+
+// Index is an open index file. See the package comment for concurrency.
+type Index struct {
+	path   string
+	unique bool
+	limit  int
+	db     *bolt.DB
+
+	flushMu sync.Mutex // serialises flushes; held across the bbolt commit
+	wmu     sync.Mutex // serialises writers and freezing the buffer
+
+	mu struct {
+		sync.Mutex                     // protects the following fields
+		buf        *btree.BTreeG[item] // writes not yet flushed; mutated by writers
+		snap       *btree.BTreeG[item] // read-only clone of buf for readers; nil after a write
+		frozen     *btree.BTreeG[item] // writes being flushed; read-only
+		bufBytes   int
+		closed     bool
+		broken     error
+	}
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+func boltOptions() *bolt.Options {
+	return &bolt.Options{
+		Timeout:         time.Second,
+		NoSync:          true,
+		NoFreelistSync:  true,
+		FreelistType:    bolt.FreelistMapType,
+		InitialMmapSize: initialMmapSize,
+	}
+}
+
+// Open opens an existing index file for reads and writes. It returns an error
+// satisfying errors.Is(err, ErrStale) if the file is missing, damaged (not a
+// bbolt file, truncated, without its buckets) or not stamped with stamp;
+// the caller then rebuilds it (Build) and opens it again.
+//
+// Open clears the stamp, durably (one fsync), before it returns: from then
+// on the file is valid again only after a clean Close, so a crash at any
+// point leaves a file the next Open refuses.
+func Open(path string, stamp uint64, o Options) (*Index, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s: missing", ErrStale, path)
+		}
+		return nil, fmt.Errorf("blitz/index: open %s: %w", path, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("blitz/index: open %s: %w", path, err)
+	}
+	err = checkFile(f, fi.Size())
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrStale, path, err)
+	}
+	db, err := openBolt(path)
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("blitz/index: open %s: in use by another process: %w", path, err)
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrStale, path, err)
+	}
+	if err := checkStamp(db, stamp); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: %s: %v", ErrStale, path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyStamp) })
+	if err == nil {
+		err = db.Sync()
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("blitz/index: open %s: clear stamp: %w", path, err)
+	}
+	return newIndex(path, db, o), nil
+}
+
+// openBolt opens a bbolt file that checkFile accepted, turning a panic or a
+// memory fault on damaged pages into an error.
+func openBolt(path string) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("damaged file: %v", r)
+		}
+	}()
+	return bolt.Open(path, 0o644, boltOptions())
+}
+
+// checkStamp reports why db is not stamped with stamp, or nil if it is.
+func checkStamp(db *bolt.DB, stamp uint64) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("damaged file: %v", r)
+		}
+	}()
+	return db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketIdx) == nil {
+			return errors.New("no entries bucket")
+		}
+		m := tx.Bucket(bucketMeta)
+		if m == nil {
+			return errors.New("no meta bucket")
+		}
+		v := m.Get(keyStamp)
+		switch {
+		case v == nil:
+			return errors.New("not stamped (not closed cleanly)")
+		case len(v) != 8:
+			return fmt.Errorf("malformed stamp %x", v)
+		case binary.NativeEndian.Uint64(v) != stamp:
+			return fmt.Errorf("stamped %d, want %d", binary.NativeEndian.Uint64(v), stamp)
+		}
+		return nil
+	})
+}
+
+// Create creates a new, empty index file at path, replacing any file there.
+// The new file carries no stamp until Close.
+func Create(path string, o Options) (*Index, error) {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("blitz/index: create %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o644, boltOptions())
+	if err != nil {
+		return nil, fmt.Errorf("blitz/index: create %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucket(bucketIdx); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucket(bucketMeta)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("blitz/index: create %s: %w", path, err)
+	}
+	return newIndex(path, db, o), nil
+}
+
+func newIndex(path string, db *bolt.DB, o Options) *Index {
+	ix := &Index{path: path, unique: o.Unique, limit: o.BufferBytes, db: db}
+	if ix.limit <= 0 {
+		ix.limit = defaultBufferBytes
+	}
+	ix.mu.buf = newBuffer()
+	interval := o.FlushInterval
+	if interval == 0 {
+		interval = defaultFlushInterval
+	}
+	ix.stop, ix.done = make(chan struct{}), make(chan struct{})
+	if interval < 0 {
+		close(ix.done)
+		return ix
+	}
+	go ix.flusher(interval)
+	return ix
+}
+
+// flusher flushes the buffer every interval until stop is closed. A failed
+// flush marks the index broken, which every later call reports.
+func (ix *Index) flusher(interval time.Duration) {
+	defer close(ix.done)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ix.stop:
+			return
+		case <-t.C:
+			_ = ix.Flush()
+		}
+	}
+}
+
+func (ix *Index) stopFlusher() {
+	ix.stopOnce.Do(func() { close(ix.stop) })
+	<-ix.done
+}
+
+// Path returns the file of the index.
+func (ix *Index) Path() string { return ix.path }
+
+// usableLocked returns ErrClosed or the broken error. ix.mu must be held.
+func (ix *Index) usableLocked() error {
+	if ix.mu.closed {
+		return ErrClosed
+	}
+	if ix.mu.broken != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBroken, ix.path, ix.mu.broken)
+	}
+	return nil
+}
+
+// Insert adds the entry (cols, pk). Adding an entry that is already there
+// does nothing. On a unique index it returns a *DuplicateError (errors.Is
+// ErrDuplicate) if another primary key has cols, whether that entry is
+// buffered or in the file; entries whose cols hold a NULL are exempt. The
+// index keeps its own copies of cols and pk.
+func (ix *Index) Insert(cols, pk []byte) error {
+	full, err := ix.write(cols, pk, false)
+	if err == nil && full {
+		err = ix.Flush()
+	}
+	return err
+}
+
+// Delete removes the entry (cols, pk). Deleting an entry that is not there
+// does nothing; on a unique index, the entry under cols is removed only if
+// it belongs to pk.
+func (ix *Index) Delete(cols, pk []byte) error {
+	full, err := ix.write(cols, pk, true)
+	if err == nil && full {
+		err = ix.Flush()
+	}
+	return err
+}
+
+// write buffers one insert or delete and reports whether the buffer is full.
+func (ix *Index) write(cols, pk []byte, del bool) (bool, error) {
+	_, k, v := entryKV(make([]byte, 0, len(cols)+len(pk)+2), ix.unique, cols, pk)
+	if len(k) > maxKeySize {
+		return false, fmt.Errorf("%w: %d bytes (limit %d)", ErrKeyTooLarge, len(k), maxKeySize)
+	}
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	if ix.unique && !keyenc.HasNull(cols) { // keyed by cols alone: check the owner
+		owner, found, err := ix.get(k)
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case !del && found && bytes.Equal(owner, pk):
+			return false, nil
+		case !del && found:
+			return false, &DuplicateError{Index: ix.path, Cols: k, PK: v, OtherPK: owner}
+		case del && (!found || !bytes.Equal(owner, pk)):
+			return false, nil
+		}
+	}
+	it := item{key: k, val: v, del: del}
+	if del {
+		it.val = nil
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if err := ix.usableLocked(); err != nil {
+		return false, err
+	}
+	if old, ok := ix.mu.buf.ReplaceOrInsert(it); ok {
+		ix.mu.bufBytes -= len(old.key) + len(old.val) + itemOverhead
+	}
+	ix.mu.bufBytes += len(it.key) + len(it.val) + itemOverhead
+	ix.mu.snap = nil
+	return ix.mu.bufBytes >= ix.limit, nil
+}
+
+// get returns the value stored under key, looking at the buffer, the part
+// being flushed and the file, newest first. The returned slice is a copy.
+func (ix *Index) get(key []byte) (val []byte, found bool, err error) {
+	ix.mu.Lock()
+	if err := ix.usableLocked(); err != nil {
+		ix.mu.Unlock()
+		return nil, false, err
+	}
+	for _, t := range []*btree.BTreeG[item]{ix.mu.buf, ix.mu.frozen} {
+		if t == nil {
+			continue
+		}
+		if it, ok := t.Get(item{key: key}); ok {
+			ix.mu.Unlock()
+			return it.val, !it.del, nil
+		}
+	}
+	tx, err := ix.db.Begin(false)
+	ix.mu.Unlock()
+	if err != nil {
+		return nil, false, fmt.Errorf("blitz/index: %s: %w", ix.path, err)
+	}
+	defer tx.Rollback()
+	v := tx.Bucket(bucketIdx).Get(key)
+	if v == nil {
+		return nil, false, nil
+	}
+	return append([]byte(nil), v...), true, nil
+}
+
+// Flush writes every buffered insert and delete to the file in one bbolt
+// transaction (not synced: index files are synced only at Close). Reads go on
+// meanwhile, and so do writes, into a fresh buffer. A failed flush leaves
+// the index broken (ErrBroken).
+func (ix *Index) Flush() error {
+	ix.flushMu.Lock()
+	defer ix.flushMu.Unlock()
+	ix.wmu.Lock()
+	frozen, err := ix.freeze()
+	ix.wmu.Unlock()
+	if err != nil || frozen == nil {
+		return err
+	}
+	return ix.commit(frozen)
+}
+
+// freeze moves the buffer aside for a flush and returns it, or nil if it is
+// empty. ix.flushMu and ix.wmu must be held.
+func (ix *Index) freeze() (*btree.BTreeG[item], error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if err := ix.usableLocked(); err != nil {
+		return nil, err
+	}
+	if ix.mu.buf.Len() == 0 {
+		return nil, nil
+	}
+	f := ix.mu.buf
+	ix.mu.frozen, ix.mu.buf, ix.mu.snap, ix.mu.bufBytes = f, newBuffer(), nil, 0
+	return f, nil
+}
+
+// commit writes a frozen buffer to the file. ix.flushMu must be held.
+func (ix *Index) commit(frozen *btree.BTreeG[item]) error {
+	err := ix.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketIdx)
+		var err error
+		frozen.Ascend(func(it item) bool {
+			if it.del {
+				err = b.Delete(it.key)
+			} else {
+				err = b.Put(it.key, it.val)
+			}
+			return err == nil
+		})
+		return err
+	})
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if err != nil {
+		ix.mu.broken = err
+		return fmt.Errorf("%w: %s: flush: %v", ErrBroken, ix.path, err)
+	}
+	ix.mu.frozen = nil
+	return nil
+}
+
+// Close flushes the buffer, syncs the file and stamps it with stamp, the
+// generation of the data file it now matches: a clean close, after which
+// Open(path, stamp) accepts the file. If the flush fails the file is closed
+// unstamped and the error returned.
+func (ix *Index) Close(stamp uint64) error {
+	ix.stopFlusher()
+	ix.flushMu.Lock()
+	defer ix.flushMu.Unlock()
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	frozen, err := ix.freeze()
+	if errors.Is(err, ErrClosed) {
+		return err
+	}
+	if err == nil && frozen != nil {
+		err = ix.commit(frozen)
+	}
+	if err == nil {
+		err = ix.db.Sync()
+	}
+	if err == nil {
+		// The stamp goes in a synced transaction of its own, after every
+		// page it vouches for is on disk.
+		ix.db.NoSync = false
+		err = ix.db.Update(func(tx *bolt.Tx) error {
+			var v [8]byte
+			binary.NativeEndian.PutUint64(v[:], stamp)
+			return tx.Bucket(bucketMeta).Put(keyStamp, v[:])
+		})
+	}
+	ix.mu.Lock()
+	ix.mu.closed = true
+	ix.mu.Unlock()
+	if cerr := ix.db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("blitz/index: close %s: %w", ix.path, err)
+	}
+	return nil
+}
+
+// Abandon closes the index without flushing or stamping it: buffered writes
+// are dropped and the file must be rebuilt before it is used again.
+func (ix *Index) Abandon() error {
+	ix.stopFlusher()
+	ix.flushMu.Lock()
+	defer ix.flushMu.Unlock()
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	ix.mu.Lock()
+	if ix.mu.closed {
+		ix.mu.Unlock()
+		return ErrClosed
+	}
+	ix.mu.closed = true
+	ix.mu.Unlock()
+	return ix.db.Close()
+}
