@@ -127,3 +127,51 @@ func (w *WAL) retire(s segment) error {
 	}
 	return w.syncDir()
 }
+
+// prepareMinBytes is the segment size from which the next segment is
+// prepared in the background; smaller segments are cheap to zero inline
+// (and tests that count filesystem calls stay deterministic).
+const prepareMinBytes = 1 << 20
+
+// prepareLocked starts preparing a free segment in the background when the
+// current one is half full and none is waiting, so that rotation does not
+// zero SegmentBytes on the commit path. Called with mu held.
+func (w *WAL) prepareLocked() {
+	if w.segBytes < prepareMinBytes || w.preparing || len(w.free) > 0 || w.closed || w.failed != nil {
+		return
+	}
+	w.preparing = true
+	w.prepWG.Add(1)
+	path := filepath.Join(w.dir, fmt.Sprintf("prep-%020d%s", uint64(w.nextLSN), FreeSuffix))
+	go func() {
+		defer w.prepWG.Done()
+		err := w.prepareFree(path)
+		w.mu.Lock()
+		w.preparing = false
+		if err == nil {
+			w.free = append(w.free, path)
+		}
+		w.mu.Unlock()
+		if err != nil {
+			w.log.Warn("blitz/txn: could not prepare the next WAL segment; it will be made at rotation", "path", path, "err", err)
+			w.fs.Remove(path)
+		}
+	}()
+}
+
+// prepareFree creates path as a zero-filled, synced free segment.
+func (w *WAL) prepareFree(path string) error {
+	f, err := w.fs.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	// A zero header: a free file is never read as a segment.
+	if err := w.initSegment(f, make([]byte, SegmentHeaderSize), true); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return w.syncDir()
+}

@@ -88,7 +88,9 @@ type WAL struct {
 		base      int64 // bytes at the begin frame of the last completed checkpoint
 		completed bool  // a checkpoint completed since OpenWAL
 	}
-	stats Stats
+	stats     Stats
+	preparing bool           // a background goroutine is preparing a free segment
+	prepWG    sync.WaitGroup // that goroutine
 
 	// Owned by the goroutine that set flushing (handed over with it).
 	f         vfs.File
@@ -180,6 +182,9 @@ func (w *WAL) append(t frameType, size int, encode func(dst []byte, lsn LSN) []b
 	}
 	w.nextLSN++
 	w.appendOff += frameSize
+	if w.appendOff > w.segBytes/2 && w.appendOff-frameSize <= w.segBytes/2 {
+		w.prepareLocked()
+	}
 	w.bytes += frameSize
 	w.stats.Bytes += frameSize
 	if t == frameCommit {
@@ -197,7 +202,10 @@ func (w *WAL) append(t frameType, size int, encode func(dst []byte, lsn LSN) []b
 	if !w.flushing {
 		w.flushing = true
 		w.lead(g) // unlocks
-		return lsn, g.err
+		if g.err != nil {
+			return 0, g.err
+		}
+		return lsn, nil
 	}
 	w.mu.Unlock()
 	select {
@@ -206,7 +214,10 @@ func (w *WAL) append(t frameType, size int, encode func(dst []byte, lsn LSN) []b
 		w.mu.Lock()
 		w.lead(g) // unlocks
 	}
-	return lsn, g.err
+	if g.err != nil {
+		return 0, g.err
+	}
+	return lsn, nil
 }
 
 // lead flushes g, which the caller (a member of g) now owns the flush of.
@@ -388,6 +399,9 @@ func (w *WAL) Close() error {
 	for w.flushing {
 		w.idle.Wait()
 	}
+	w.mu.Unlock()
+	w.prepWG.Wait()
+	w.mu.Lock()
 	failed := w.failed
 	f := w.f
 	w.f = nil

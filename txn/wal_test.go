@@ -418,3 +418,20 @@ func TestCommitContextAndClose(t *testing.T) {
 		t.Fatalf("Commit after Close: %v", err)
 	}
 }
+
+// TestPreparedSegments runs enough commits through 1 MiB segments that the
+// next segment is prepared in the background and then used by rotation.
+func TestPreparedSegments(t *testing.T) {
+	w := mustOpen(t, vfs.Default, "", Options{SegmentBytes: prepareMinBytes})
+	val := string(make([]byte, 4000))
+	for i := 0; i < 800; i++ {
+		mustCommit(t, w, put(fmt.Sprint(i), val))
+	}
+	if s := w.Stats(); s.Rotated < 2 {
+		t.Fatalf("rotated %d times", s.Rotated)
+	}
+	w = reopen(t, w)
+	if got := replayAll(t, w); len(got) != 800 {
+		t.Fatalf("replayed %d", len(got))
+	}
+}
