@@ -194,7 +194,8 @@ type sorter struct {
 	spec   BuildSpec
 	budget int64
 	tmpDir string
-	arena  []byte
+	chunks [][]byte // the arena: keys and values of ents
+	bytes  int64    // bytes in chunks
 	ents   []ent
 	runs   []string
 }
@@ -202,40 +203,106 @@ type sorter struct {
 // ent is one entry in the arena. pfx holds the key's first 8 bytes (zero
 // padded, big-endian) so most comparisons never touch the arena.
 type ent struct {
-	pfx  uint64
-	off  uint32
-	klen uint32
-	vlen uint32
+	pfx   uint64
+	chunk uint32
+	off   uint32
+	klen  uint32
+	vlen  uint32
 }
 
-const entSize = 24
+const (
+	entSize   = 24
+	chunkBits = 22
+	chunkSize = 1 << chunkBits
+)
 
 func (s *sorter) add(k, v []byte) error {
-	if int64(len(s.arena)+len(k)+len(v))+int64(len(s.ents)+1)*entSize > s.budget || len(s.arena)+len(k)+len(v) > 1<<32-1 {
+	n := len(k) + len(v)
+	if s.bytes+int64(n)+int64(len(s.ents)+1)*entSize > s.budget {
 		if err := s.spill(); err != nil {
 			return err
 		}
 	}
+	// The arena is a list of chunks, so growing it never copies; an entry
+	// never straddles two chunks.
+	last := len(s.chunks) - 1
+	if last < 0 || len(s.chunks[last])+n > cap(s.chunks[last]) {
+		if len(s.chunks) >= 1<<(32-chunkBits) {
+			if err := s.spill(); err != nil {
+				return err
+			}
+		}
+		s.chunks = append(s.chunks, make([]byte, 0, max(chunkSize, n)))
+		last++
+	}
+	c := s.chunks[last]
 	var p [8]byte
 	copy(p[:], k)
-	s.ents = append(s.ents, ent{pfx: binary.BigEndian.Uint64(p[:]), off: uint32(len(s.arena)), klen: uint32(len(k)), vlen: uint32(len(v))})
-	s.arena = append(append(s.arena, k...), v...)
+	s.ents = append(s.ents, ent{pfx: binary.BigEndian.Uint64(p[:]), chunk: uint32(last), off: uint32(len(c)), klen: uint32(len(k)), vlen: uint32(len(v))})
+	s.chunks[last] = append(append(c, k...), v...)
+	s.bytes += int64(n)
 	return nil
 }
 
-func (s *sorter) key(e ent) []byte { return s.arena[e.off : e.off+e.klen] }
-func (s *sorter) val(e ent) []byte { return s.arena[e.off+e.klen : e.off+e.klen+e.vlen] }
+func (s *sorter) key(e ent) []byte { return s.chunks[e.chunk][e.off : e.off+e.klen] }
+func (s *sorter) val(e ent) []byte { return s.chunks[e.chunk][e.off+e.klen : e.off+e.klen+e.vlen] }
+func (s *sorter) kv(e ent) []byte  { return s.chunks[e.chunk][e.off : e.off+e.klen+e.vlen] }
 
+// sort orders ents by key: an LSD radix sort on pfx (16 bits a pass,
+// skipping passes where every entry has the same digit), then a comparison
+// sort of each run of equal pfx, which is rare for random keys.
 func (s *sorter) sort() {
-	slices.SortFunc(s.ents, func(a, b ent) int {
-		if a.pfx != b.pfx {
-			if a.pfx < b.pfx {
-				return -1
-			}
-			return 1
+	ents := s.ents
+	if len(ents) < 256 {
+		slices.SortFunc(ents, s.cmp)
+		return
+	}
+	tmp := make([]ent, len(ents))
+	var counts [1 << 16]int
+	for shift := uint(0); shift < 64; shift += 16 {
+		clear(counts[:])
+		for _, e := range ents {
+			counts[uint16(e.pfx>>shift)]++
 		}
-		return bytes.Compare(s.key(a), s.key(b))
-	})
+		if counts[uint16(ents[0].pfx>>shift)] == len(ents) {
+			continue // one digit for all: nothing to do
+		}
+		sum := 0
+		for i, c := range counts {
+			counts[i] = sum
+			sum += c
+		}
+		for _, e := range ents {
+			d := uint16(e.pfx >> shift)
+			tmp[counts[d]] = e
+			counts[d]++
+		}
+		ents, tmp = tmp, ents
+	}
+	if &ents[0] != &s.ents[0] {
+		copy(s.ents, ents)
+	}
+	ents = s.ents
+	for i := 0; i < len(ents); {
+		j := i + 1
+		for j < len(ents) && ents[j].pfx == ents[i].pfx {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(ents[i:j], s.cmp)
+		}
+		i = j
+	}
+}
+
+func (s *sorter) cmp(a, b ent) int {
+	if a.pfx != b.pfx {
+		if a.pfx < b.pfx {
+			return -1
+		}
+		return 1
+	}
+	return bytes.Compare(s.key(a), s.key(b))
 }
 
 // spill sorts the entries in memory and writes them as a run:
@@ -256,7 +323,7 @@ func (s *sorter) spill() error {
 		n := binary.PutUvarint(hdr[:], uint64(e.klen))
 		n += binary.PutUvarint(hdr[n:], uint64(e.vlen))
 		w.Write(hdr[:n])
-		w.Write(s.arena[e.off : e.off+e.klen+e.vlen])
+		w.Write(s.kv(e))
 	}
 	err = w.Flush()
 	if cerr := f.Close(); err == nil {
@@ -265,7 +332,7 @@ func (s *sorter) spill() error {
 	if err != nil {
 		return fmt.Errorf("blitz/index: build %s: spill: %w", s.spec.Path, err)
 	}
-	s.arena, s.ents = s.arena[:0], s.ents[:0]
+	s.chunks, s.bytes, s.ents = s.chunks[:0], 0, s.ents[:0]
 	return nil
 }
 
@@ -346,7 +413,7 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 		if err := s.spill(); err != nil {
 			return "", 0, err
 		}
-		s.arena, s.ents = nil, nil
+		s.chunks, s.ents = nil, nil
 		for _, name := range s.runs {
 			f, err := os.Open(name)
 			if err != nil {
