@@ -1,0 +1,112 @@
+package command
+
+import (
+	"context"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/sqlshim"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func init() {
+	register(func(env *Env) *cobra.Command {
+		var (
+			dir         string
+			autoRecover bool
+			execs       []string
+			force       bool
+			batch       bool
+			table       bool
+			syncMode    string
+		)
+		cmd := &cobra.Command{
+			Use:   "sql -d DIR [--auto-recover] [-e SQL]... [--force] [FILE]",
+			Short: "Run SQL statements on a database, like the mysql client",
+			Long: `Run SQL statements on the database in DIR (created if missing): those given
+with -e, else those in FILE, else those read from standard input. Each
+statement read from standard input runs as soon as its terminating ';'
+arrives, and its output is flushed before the next is read.
+
+Output is that of the mysql client: boxed tables on a terminal, and
+tab-separated rows exactly like 'mysql --batch' otherwise. Errors go to
+standard error as "ERROR 1062 (23000) at line 3: ..." and stop the run
+with exit code 1, unless --force is given (the exit code is still 1).`,
+			Args: cobra.MaximumNArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if dir == "" {
+					return usagef("sql: -d DIR is required")
+				}
+				if len(args) > 0 && len(execs) > 0 {
+					return usagef("sql: give -e or FILE, not both")
+				}
+				if batch && table {
+					return usagef("sql: --batch and --table exclude each other")
+				}
+				opts := engine.Options{AutoRecover: autoRecover}
+				switch syncMode {
+				case "", "full":
+				case "off":
+					opts.Sync = engine.SyncOff
+				default:
+					return usagef("sql: --sync must be full or off")
+				}
+				var in io.Reader = env.Stdin
+				if len(args) == 1 {
+					f, err := os.Open(args[0])
+					if err != nil {
+						return failf("sql: %v", err)
+					}
+					defer f.Close()
+					in = f
+				} else if len(execs) > 0 {
+					in = strings.NewReader(strings.Join(execs, ";\n") + ";")
+				}
+				db, err := engine.Open(dir, opts)
+				if err != nil {
+					return failf("sql: open %s: %v", dir, err)
+				}
+				sess := sqlshim.NewSession(db)
+				sh := &sqlshim.Shell{
+					Session: sess,
+					Out:     env.Stdout,
+					Err:     env.Stderr,
+					Force:   force,
+					Table:   table || (!batch && isTerminal(env.Stdout)),
+				}
+				failed, runErr := sh.Run(context.Background(), in)
+				closeErr := sess.Close()
+				if err := db.Close(); err != nil && closeErr == nil {
+					closeErr = err
+				}
+				switch {
+				case runErr != nil:
+					return failf("sql: %v", runErr)
+				case closeErr != nil:
+					return failf("sql: close: %v", closeErr)
+				case failed > 0:
+					return silentExit(ExitFailed)
+				}
+				return nil
+			},
+		}
+		f := cmd.Flags()
+		f.StringVarP(&dir, "dir", "d", "", "database directory")
+		f.BoolVar(&autoRecover, "auto-recover", false, "recover crashed tables when opening the database")
+		f.StringArrayVarP(&execs, "execute", "e", nil, "run these statements (repeatable) instead of reading FILE or standard input")
+		f.BoolVarP(&force, "force", "f", false, "go on after an error")
+		f.BoolVarP(&batch, "batch", "B", false, "tab-separated output even on a terminal")
+		f.BoolVarP(&table, "table", "t", false, "boxed-table output even when not on a terminal")
+		f.StringVar(&syncMode, "sync", "full", "commit durability of CRASH_SAFE tables: full or off")
+		return cmd
+	})
+}

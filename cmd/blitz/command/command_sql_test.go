@@ -1,0 +1,99 @@
+package command
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSQLBatchOutputAndErrors(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	script := "CREATE TABLE t (a INT PRIMARY KEY, b VARCHAR(10));\n" +
+		"INSERT INTO t VALUES (1, 'x\\ty'), (2, NULL);\n" +
+		"INSERT INTO t VALUES (1, 'dup');\n" +
+		"SELECT * FROM t ORDER BY a;\n"
+	code, out, errs := run(t, script, "sql", "-d", dir)
+	if code != ExitFailed || out != "" || errs != "ERROR 1062 (23000) at line 3: Duplicate entry '1' for key 'PRIMARY'\n" {
+		t.Fatalf("stop at error: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, out, errs = run(t, "", "sql", "-d", dir, "--force", "-e", "INSERT INTO t VALUES (1, 'dup')", "-e", "SELECT * FROM t ORDER BY a")
+	if code != ExitFailed || out != "a\tb\n1\tx\\ty\n2\tNULL\n" || !strings.HasPrefix(errs, "ERROR 1062 (23000) at line 1:") {
+		t.Fatalf("--force: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, out, errs = run(t, "", "sql", "-d", dir, "--table", "-e", "SELECT a FROM t WHERE a = 2")
+	if code != ExitOK || !strings.Contains(out, "+---+\n| a |\n+---+\n| 2 |\n+---+\n1 row in set") {
+		t.Fatalf("--table: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+func TestSQLFileAndUsage(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	f := filepath.Join(t.TempDir(), "s.sql")
+	os.WriteFile(f, []byte("SELECT 1 + 1 AS two;\nSELECT 'a';"), 0o644)
+	code, out, errs := run(t, "", "sql", "-d", dir, f)
+	if code != ExitOK || out != "two\n2\na\na\n" {
+		t.Fatalf("file: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, _, _ := run(t, "", "sql", f); code != ExitUsage {
+		t.Fatalf("missing -d: code %d", code)
+	}
+}
+
+// TestSQLDemo runs testdata/demo.sql, the README's main command.
+func TestSQLDemo(t *testing.T) {
+	code, out, errs := run(t, "", "sql", "-d", filepath.Join(t.TempDir(), "demo"), "../../../testdata/demo.sql")
+	if code != ExitOK || errs != "" || !strings.Contains(out, "CRASH_SAFE") || !strings.Contains(out, "\tconst\t") || !strings.Contains(out, "\trange\t") {
+		t.Fatalf("demo: code %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
+}
+
+// TestSQLStreamingStdin drives the shell through a pipe one statement at a
+// time: each answer must arrive before the next statement is written.
+func TestSQLStreamingStdin(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan int)
+	go func() {
+		done <- Main([]string{"sql", "-d", dir}, inR, outW, io.Discard)
+		outW.Close()
+	}()
+	lines := bufio.NewReader(outR)
+	ask := func(stmt, want string) {
+		t.Helper()
+		if _, err := io.WriteString(inW, stmt); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan string)
+		go func() {
+			var b strings.Builder
+			for b.Len() < len(want) {
+				l, err := lines.ReadString('\n')
+				b.WriteString(l)
+				if err != nil {
+					break
+				}
+			}
+			got <- b.String()
+		}()
+		select {
+		case g := <-got:
+			if g != want {
+				t.Fatalf("%q: got %q, want %q", stmt, g, want)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%q: no answer before the next statement", stmt)
+		}
+	}
+	ask("CREATE TABLE t (a INT PRIMARY KEY);\nINSERT INTO t VALUES (7);\nSELECT a\n", "")
+	ask(" FROM t;\n", "a\n7\n")
+	ask("SELECT COUNT(*) FROM t;\n", "COUNT(*)\n1\n")
+	inW.Close()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("exit code %d", code)
+	}
+}

@@ -1,0 +1,364 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
+)
+
+// intRange gives the bounds of each integer type.
+func intRange(t Type, unsigned bool) (lo int64, hi uint64) {
+	bits := map[Type]uint{TypeTinyInt: 8, TypeSmallInt: 16, TypeMediumInt: 24, TypeInt: 32, TypeBigInt: 64}[t]
+	if unsigned {
+		if bits == 64 {
+			return 0, math.MaxUint64
+		}
+		return 0, 1<<bits - 1
+	}
+	return -(1 << (bits - 1)), 1<<(bits-1) - 1
+}
+
+func typeWord(t Type) string {
+	switch {
+	case t.IsInteger():
+		return "integer"
+	case t == TypeFloat || t == TypeDouble:
+		return "double"
+	case t == TypeDecimal:
+		return "decimal"
+	case t == TypeDate:
+		return "date"
+	case t.IsTime():
+		return "datetime"
+	}
+	return "string"
+}
+
+// Coerce converts v to col's Go type with MySQL strict-mode assignment
+// semantics. v may be any value type of the Row doc, or an int, float32 or
+// bool. Errors are *sqlerr.Error: 1048 NULL into NOT NULL, 1264 out of
+// range, 1366 incorrect value, 1292 incorrect date, 1406 data too long.
+// rowNum (1-based) goes into the messages.
+func Coerce(col *Column, v any, rowNum int) (any, error) {
+	if rowNum <= 0 {
+		rowNum = 1
+	}
+	if v == nil {
+		if col.NotNull {
+			return nil, sqlerr.New(sqlerr.ErrBadNull, "Column '%s' cannot be null", col.Name)
+		}
+		return nil, nil
+	}
+	switch x := v.(type) {
+	case int:
+		v = int64(x)
+	case int32:
+		v = int64(x)
+	case uint32:
+		v = uint64(x)
+	case float32:
+		v = float64(x)
+	case bool:
+		if x {
+			v = int64(1)
+		} else {
+			v = int64(0)
+		}
+	}
+	bad := func(s string) error {
+		return sqlerr.New(sqlerr.ErrTruncatedWrong, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(col.Type), s, col.Name, rowNum)
+	}
+	outOfRange := func() error {
+		return sqlerr.New(sqlerr.ErrOutOfRange, "Out of range value for column '%s' at row %d", col.Name, rowNum)
+	}
+	switch t := col.Type; {
+	case t.IsInteger():
+		var d decimal.Decimal
+		switch x := v.(type) {
+		case int64:
+			return fitInt(x, t, col.Unsigned, outOfRange)
+		case uint64:
+			if !col.Unsigned && x > math.MaxInt64 {
+				return nil, outOfRange()
+			}
+			if col.Unsigned {
+				_, hi := intRange(t, true)
+				if x > hi {
+					return nil, outOfRange()
+				}
+				return x, nil
+			}
+			return fitInt(int64(x), t, false, outOfRange)
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, outOfRange()
+			}
+			d = decimal.NewFromFloat(x)
+		case decimal.Decimal:
+			d = x
+		case string:
+			s := strings.TrimSpace(x)
+			var err error
+			if d, err = decimal.NewFromString(s); err != nil {
+				return nil, bad(x)
+			}
+		case []byte:
+			return Coerce(col, string(x), rowNum)
+		case time.Time:
+			d = decimal.RequireFromString(x.Format("20060102150405"))
+		default:
+			return nil, bad(fmt.Sprint(v))
+		}
+		d = d.Round(0) // MySQL rounds half away from zero on assignment
+		bi := d.BigInt()
+		if col.Unsigned {
+			_, hi := intRange(t, true)
+			if bi.Sign() < 0 || bi.Cmp(new(big.Int).SetUint64(hi)) > 0 {
+				return nil, outOfRange()
+			}
+			return bi.Uint64(), nil
+		}
+		if !bi.IsInt64() {
+			return nil, outOfRange()
+		}
+		return fitInt(bi.Int64(), t, false, outOfRange)
+	case t == TypeFloat || t == TypeDouble:
+		var f float64
+		switch x := v.(type) {
+		case int64:
+			f = float64(x)
+		case uint64:
+			f = float64(x)
+		case float64:
+			f = x
+		case decimal.Decimal:
+			f, _ = x.Float64()
+		case string:
+			p, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			if err != nil {
+				return nil, bad(x)
+			}
+			f = p
+		case []byte:
+			return Coerce(col, string(x), rowNum)
+		default:
+			return nil, bad(fmt.Sprint(v))
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, outOfRange()
+		}
+		if t == TypeFloat {
+			if math.Abs(f) > math.MaxFloat32 {
+				return nil, outOfRange()
+			}
+			f = float64(float32(f))
+		}
+		if col.Unsigned && f < 0 {
+			return nil, outOfRange()
+		}
+		return f, nil
+	case t == TypeDecimal:
+		var d decimal.Decimal
+		switch x := v.(type) {
+		case int64:
+			d = decimal.NewFromInt(x)
+		case uint64:
+			d = decimal.NewFromBigInt(new(big.Int).SetUint64(x), 0)
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, outOfRange()
+			}
+			d = decimal.NewFromFloat(x)
+		case decimal.Decimal:
+			d = x
+		case string:
+			p, err := decimal.NewFromString(strings.TrimSpace(x))
+			if err != nil {
+				return nil, bad(x)
+			}
+			d = p
+		case []byte:
+			return Coerce(col, string(x), rowNum)
+		default:
+			return nil, bad(fmt.Sprint(v))
+		}
+		prec, scale := col.Precision, col.Scale
+		if prec <= 0 {
+			prec = 10
+		}
+		d = d.Round(int32(scale))
+		limit := decimal.New(1, int32(prec-scale)) // 10^(P-S)
+		if d.Abs().Cmp(limit) >= 0 || (col.Unsigned && d.Sign() < 0) {
+			return nil, outOfRange()
+		}
+		return d, nil
+	case t.IsString():
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		case []byte:
+			s = string(x)
+		default:
+			s = valueText(x)
+		}
+		if t == TypeJSON {
+			if !jsonValid(s) {
+				return nil, sqlerr.New(sqlerr.ErrInvalidJSONText, "Invalid JSON text: \"Invalid value.\" at position 0 in value for column '%s'.", col.Name)
+			}
+			return s, nil
+		}
+		if !utf8.ValidString(s) {
+			return nil, bad(fmt.Sprintf("%q", s))
+		}
+		max := col.Length
+		if t == TypeText {
+			if max <= 0 {
+				max = 65535
+			}
+			if len(s) > max {
+				return nil, sqlerr.New(sqlerr.ErrDataTooLong, "Data too long for column '%s' at row %d", col.Name, rowNum)
+			}
+			return s, nil
+		}
+		if t == TypeChar {
+			s = strings.TrimRight(s, " ") // CHAR drops trailing spaces, as MySQL does
+		}
+		if max > 0 && utf8.RuneCountInString(s) > max {
+			return nil, sqlerr.New(sqlerr.ErrDataTooLong, "Data too long for column '%s' at row %d", col.Name, rowNum)
+		}
+		return s, nil
+	case t.IsBinary():
+		var b []byte
+		switch x := v.(type) {
+		case []byte:
+			b = x
+		case string:
+			b = []byte(x)
+		default:
+			b = []byte(valueText(x))
+		}
+		max := col.Length
+		if t == TypeBlob && max <= 0 {
+			max = 65535
+		}
+		if max > 0 && len(b) > max {
+			return nil, sqlerr.New(sqlerr.ErrDataTooLong, "Data too long for column '%s' at row %d", col.Name, rowNum)
+		}
+		if t == TypeBinary && len(b) < max {
+			p := make([]byte, max) // BINARY(n) pads with zero bytes
+			copy(p, b)
+			b = p
+		}
+		return b, nil
+	case t.IsTime():
+		var tm time.Time
+		switch x := v.(type) {
+		case time.Time:
+			tm = x.UTC()
+		case string:
+			p, ok := parseTime(strings.TrimSpace(x))
+			if !ok {
+				return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(t), x, col.Name, rowNum)
+			}
+			tm = p
+		case []byte:
+			return Coerce(col, string(x), rowNum)
+		case int64:
+			p, ok := parseTime(strconv.FormatInt(x, 10))
+			if !ok {
+				return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%d' for column '%s' at row %d", typeWord(t), x, col.Name, rowNum)
+			}
+			tm = p
+		default:
+			return nil, bad(fmt.Sprint(v))
+		}
+		if t == TypeDate {
+			y, m, d := tm.Date()
+			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+		}
+		if tm.Year() < 1000 || tm.Year() > 9999 {
+			return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(t), tm.Format("2006-01-02 15:04:05"), col.Name, rowNum)
+		}
+		unit := time.Duration(math.Pow10(9 - clamp(col.Scale, 0, 6)))
+		return tm.Round(unit), nil
+	}
+	return nil, fmt.Errorf("blitz/engine: column %q has unknown type %d", col.Name, col.Type)
+}
+
+func clamp(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+func fitInt(x int64, t Type, unsigned bool, outOfRange func() error) (any, error) {
+	lo, hi := intRange(t, unsigned)
+	if unsigned {
+		if x < 0 || uint64(x) > hi {
+			return nil, outOfRange()
+		}
+		return uint64(x), nil
+	}
+	if x < lo || x > int64(hi) {
+		return nil, outOfRange()
+	}
+	return x, nil
+}
+
+// parseTime reads the date and datetime forms MySQL accepts most often.
+func parseTime(s string) (time.Time, bool) {
+	for _, l := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02",
+		"20060102150405", "20060102", "2006/01/02 15:04:05", "2006/01/02", time.RFC3339Nano} {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// valueText renders a value as MySQL shows it as text.
+func valueText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case decimal.Decimal:
+		return x.String()
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02")
+		}
+		if x.Nanosecond() != 0 {
+			return strings.TrimRight(x.Format("2006-01-02 15:04:05.000000"), "0")
+		}
+		return x.Format("2006-01-02 15:04:05")
+	}
+	return fmt.Sprint(v)
+}
+
+func jsonValid(s string) bool {
+	var v any
+	return jsonUnmarshal([]byte(s), &v) == nil
+}

@@ -1,0 +1,390 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blitzdb/blitz/datafile"
+	"github.com/blitzdb/blitz/index"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/vfs"
+	"github.com/blitzdb/blitz/txn"
+)
+
+const (
+	defSuffix   = ".def"
+	dataSuffix  = ".bdf"
+	indexSuffix = ".bix"
+	lockName    = "LOCK"
+	walDir      = "wal"
+
+	defaultCheckpointBytes = 64 << 20
+	lockTimeout            = 10 * time.Second
+)
+
+// DB is an open database directory. It is safe for concurrent use.
+//
+// Lock order: ddlMu, then a table's write lock, then ckptMu, then commitMu,
+// then a table's mu.
+type DB struct {
+	dir  string
+	fs   vfs.FS
+	opts Options
+	log  *slog.Logger
+	lock io.Closer
+	wal  *txn.WAL
+
+	ddlMu    sync.Mutex   // serialises DDL
+	ckptMu   sync.Mutex   // one checkpoint (or check/repair) at a time
+	commitMu sync.RWMutex // crash-safe commits hold it shared; a checkpoint's cut holds it exclusively
+
+	mu       sync.RWMutex // protects the fields below
+	tables   map[string]*table
+	broken   map[string]error // definitions that could not be read
+	deferred int              // crash-safe tables awaiting REPAIR: no checkpoint may drop WAL they need
+	closed   bool
+
+	ckptReq  chan struct{}
+	ckptDone chan struct{}
+}
+
+// Open opens the database in dir, creating it if missing. A second process
+// gets an error saying the database is locked. Tables an unclean shutdown
+// left behind are repaired when o.AutoRecover is set; otherwise they answer
+// every call with MySQL error 1194 until Repair.
+func Open(dir string, o Options) (*DB, error) {
+	if o.FS == nil {
+		o.FS = vfs.Default
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.CheckpointBytes <= 0 {
+		o.CheckpointBytes = defaultCheckpointBytes
+	}
+	db := &DB{dir: dir, fs: o.FS, opts: o, log: o.Logger, tables: map[string]*table{}, broken: map[string]error{},
+		ckptReq: make(chan struct{}, 1), ckptDone: make(chan struct{})}
+	if err := o.FS.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("blitz/engine: create database directory %s: %w", dir, err)
+	}
+	lk, err := o.FS.Lock(filepath.Join(dir, lockName), true)
+	if err != nil {
+		if errors.Is(err, vfs.ErrLocked) {
+			return nil, sqlerr.Wrap(sqlerr.ErrCantLock, err, "database %s is locked by another process", dir)
+		}
+		return nil, fmt.Errorf("blitz/engine: lock %s: %w", dir, err)
+	}
+	db.lock = lk
+	if err := db.open(); err != nil {
+		db.closeFiles(false)
+		lk.Close()
+		return nil, err
+	}
+	go db.checkpointLoop()
+	return db, nil
+}
+
+func (db *DB) open() error {
+	start := time.Now()
+	names, err := db.fs.ReadDir(db.dir)
+	if err != nil {
+		return fmt.Errorf("blitz/engine: list %s: %w", db.dir, err)
+	}
+	for _, n := range names {
+		if !strings.HasSuffix(n, defSuffix) {
+			continue
+		}
+		path := filepath.Join(db.dir, n)
+		b, err := vfs.ReadFile(db.fs, path)
+		if err != nil {
+			return fmt.Errorf("blitz/engine: read %s: %w", path, err)
+		}
+		def, autoRes, rowRes, err := decodeDef(b, path)
+		if err != nil {
+			db.broken[strings.TrimSuffix(n, defSuffix)] = err
+			db.log.Error("table definition unreadable", "file", path, "err", err)
+			continue
+		}
+		t := newTable(db, def)
+		t.autoNext, t.autoReserved = autoRes, autoRes
+		t.rowNext, t.rowReserved = rowRes, rowRes
+		db.tables[strings.ToLower(def.Name)] = t
+	}
+	db.wal, err = txn.OpenWAL(filepath.Join(db.dir, walDir), txn.Options{FS: db.fs, Sync: txn.SyncMode(db.opts.Sync), Logger: db.log})
+	if err != nil {
+		return fmt.Errorf("blitz/engine: open WAL: %w", err)
+	}
+	info := db.wal.Recovery()
+	if info.CheckpointInterrupted {
+		db.log.Warn("a checkpoint was cut short: crash-safe data files will be verified", "through", info.InterruptedThrough)
+	}
+	var rebuild []*table
+	for _, t := range db.sortedTables() {
+		need, err := t.openFiles(info.CheckpointInterrupted)
+		if err != nil {
+			return err
+		}
+		if need {
+			rebuild = append(rebuild, t)
+		}
+	}
+	replayed := 0
+	err = db.wal.Replay(func(lsn txn.LSN, b txn.Batch) error {
+		for _, op := range b {
+			t := db.tables[strings.ToLower(op.Table)]
+			if t == nil {
+				continue // the table was dropped after a checkpoint covering it: never, but be safe
+			}
+			e := ovEntry{del: op.Kind == txn.OpDelete}
+			if !e.del {
+				e.val = append([]byte(nil), op.Value...)
+			}
+			if t.deferredReplay {
+				t.pendingReplay = append(t.pendingReplay, pendingOp{key: string(op.Key), e: e})
+			} else {
+				t.overlay[string(op.Key)] = e
+			}
+			replayed++
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("blitz/engine: replay WAL: %w", err)
+	}
+	if replayed > 0 {
+		db.log.Info("WAL replayed", "operations", replayed, "records", info.Records)
+	}
+	for _, t := range rebuild {
+		if err := t.rebuildIndexes(); err != nil {
+			t.setCrashed(fmt.Sprintf("index rebuild failed: %v", err))
+			db.log.Error("index rebuild failed", "table", t.name, "err", err)
+		}
+	}
+	if err := db.checkpoint(); err != nil {
+		return err
+	}
+	if len(rebuild) > 0 || replayed > 0 {
+		db.log.Info("recovery finished", "tables", len(rebuild), "seconds", time.Since(start).Seconds())
+	}
+	return nil
+}
+
+func (db *DB) sortedTables() []*table {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	ts := make([]*table, 0, len(db.tables))
+	for _, t := range db.tables {
+		ts = append(ts, t)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].name < ts[j].name })
+	return ts
+}
+
+// Dir returns the database directory.
+func (db *DB) Dir() string { return db.dir }
+
+// Close checkpoints and closes every file cleanly, so that the next Open
+// needs no recovery. Transactions still open are rolled back by the caller.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.closed = true
+	db.mu.Unlock()
+	close(db.ckptDone)
+	err := db.checkpoint()
+	if cerr := db.closeFiles(true); err == nil {
+		err = cerr
+	}
+	if cerr := db.lock.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (db *DB) closeFiles(clean bool) error {
+	var first error
+	for _, t := range db.sortedTables() {
+		if err := t.closeFiles(clean); err != nil && first == nil {
+			first = err
+		}
+	}
+	if db.wal != nil {
+		if err := db.wal.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// table returns the named table, or 1146.
+func (db *DB) table(name string) (*table, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return nil, errors.New("blitz/engine: database is closed")
+	}
+	t := db.tables[strings.ToLower(name)]
+	if t == nil {
+		if err := db.broken[strings.ToLower(name)]; err != nil {
+			return nil, sqlerr.Wrap(sqlerr.ErrCrashedTable, err, "Table '%s' is marked as crashed and should be repaired (its definition file is damaged: %v)", name, err)
+		}
+		return nil, sqlerr.New(sqlerr.ErrNoSuchTable, "Table '%s.%s' doesn't exist", filepath.Base(db.dir), name)
+	}
+	return t, nil
+}
+
+// Tables returns the table names, sorted.
+func (db *DB) Tables() []string {
+	var names []string
+	for _, t := range db.sortedTables() {
+		names = append(names, t.name)
+	}
+	return names
+}
+
+// Table returns a copy of the named table's definition.
+func (db *DB) Table(name string) (*TableDef, error) {
+	t, err := db.table(name)
+	if err != nil {
+		return nil, err
+	}
+	return t.definition().Clone(), nil
+}
+
+// checkpointLoop runs checkpoints asked for by commits.
+func (db *DB) checkpointLoop() {
+	for {
+		select {
+		case <-db.ckptDone:
+			return
+		case <-db.ckptReq:
+			if err := db.checkpoint(); err != nil {
+				db.log.Error("checkpoint failed", "err", err)
+			}
+		}
+	}
+}
+
+// maybeCheckpoint asks for a checkpoint when the WAL has grown enough.
+func (db *DB) maybeCheckpoint() {
+	if db.wal.Size() >= db.opts.CheckpointBytes {
+		select {
+		case db.ckptReq <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// checkpoint writes every crash-safe table's overlay into its data file,
+// syncs the data files and then marks the WAL covered.
+func (db *DB) checkpoint() error {
+	db.ckptMu.Lock()
+	defer db.ckptMu.Unlock()
+	return db.checkpointLocked()
+}
+
+func (db *DB) checkpointLocked() error {
+	db.mu.RLock()
+	deferred := db.deferred
+	db.mu.RUnlock()
+	if db.wal == nil || deferred > 0 {
+		return nil // crashed crash-safe tables still need the WAL: keep it all
+	}
+	var ts []*table
+	for _, t := range db.sortedTables() {
+		if t.isCrashSafe() && t.df != nil {
+			ts = append(ts, t)
+		}
+	}
+	db.commitMu.Lock()
+	dirty := false
+	for _, t := range ts {
+		t.mu.RLock()
+		dirty = dirty || len(t.overlay) > 0
+		t.mu.RUnlock()
+	}
+	if !dirty && db.wal.Size() == 0 {
+		db.commitMu.Unlock()
+		return nil
+	}
+	through, err := db.wal.BeginCheckpoint()
+	if err != nil {
+		db.commitMu.Unlock()
+		return fmt.Errorf("blitz/engine: begin checkpoint: %w", err)
+	}
+	for _, t := range ts {
+		t.mu.Lock()
+		t.frozen, t.overlay = t.overlay, map[string]ovEntry{}
+		t.mu.Unlock()
+	}
+	db.commitMu.Unlock()
+	for _, t := range ts {
+		if err := t.applyFrozen(); err != nil {
+			t.unfreeze()
+			return fmt.Errorf("blitz/engine: checkpoint of table %s: %w", t.name, err)
+		}
+	}
+	if err := db.wal.EndCheckpoint(through); err != nil {
+		for _, t := range ts {
+			t.unfreeze()
+		}
+		return fmt.Errorf("blitz/engine: end checkpoint: %w", err)
+	}
+	for _, t := range ts {
+		t.mu.Lock()
+		t.frozen = nil
+		t.mu.Unlock()
+	}
+	return nil
+}
+
+// acquire takes t's write lock for a transaction, waiting at most
+// lockTimeout (MySQL error 1205 then).
+func acquire(ctx context.Context, t *table) error {
+	timer := time.NewTimer(lockTimeout)
+	defer timer.Stop()
+	select {
+	case t.wlock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return sqlerr.Wrap(sqlerr.ErrQueryInterrupted, ctx.Err(), "Query execution was interrupted")
+	case <-timer.C:
+		return sqlerr.New(sqlerr.ErrLockWaitTimeout, "Lock wait timeout exceeded; try restarting transaction")
+	}
+}
+
+func release(t *table) { <-t.wlock }
+
+// Status returns what SHOW TABLE STATUS shows for the named table.
+func (db *DB) Status(name string) (TableStatus, error) {
+	t, err := db.table(name)
+	if err != nil {
+		return TableStatus{}, err
+	}
+	return t.status(), nil
+}
+
+func fileSize(fs vfs.FS, path string) int64 {
+	fi, err := fs.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+func isNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }
+
+var _ = index.ErrStale
+var _ = datafile.ErrNotFound

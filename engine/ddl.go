@@ -1,0 +1,340 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/blitzdb/blitz/datafile"
+	"github.com/blitzdb/blitz/index"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+)
+
+// lockForDDL takes the DDL lock and t's write lock (waiting for the
+// transaction that writes t), and checkpoints, so that no WAL record of t
+// outlives the change.
+func (db *DB) lockForDDL(ctx context.Context, t *table) (func(), error) {
+	if err := acquire(ctx, t); err != nil {
+		return nil, err
+	}
+	if err := db.checkpoint(); err != nil {
+		release(t)
+		return nil, err
+	}
+	return func() { release(t) }, nil
+}
+
+// CreateTable creates a table. An existing name is MySQL error 1050.
+func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
+	db.ddlMu.Lock()
+	defer db.ddlMu.Unlock()
+	def = def.Clone()
+	if err := def.validate(); err != nil {
+		return err
+	}
+	key := strings.ToLower(def.Name)
+	db.mu.RLock()
+	_, exists := db.tables[key]
+	_, broken := db.broken[key]
+	db.mu.RUnlock()
+	if exists || broken {
+		return sqlerr.New(sqlerr.ErrTableExists, "Table '%s' already exists", def.Name)
+	}
+	t := newTable(db, def)
+	if err := t.writeDef(def, t.autoReserved, t.rowReserved); err != nil {
+		return err
+	}
+	df, err := datafile.Open(t.dataPath(), t.dfOptions())
+	if err != nil {
+		db.fs.Remove(t.defPath())
+		return fmt.Errorf("blitz/engine: create %s: %w", t.dataPath(), err)
+	}
+	t.df = df
+	t.idx = make([]*index.Index, len(def.Indexes))
+	for i, ixd := range def.Indexes {
+		ix, err := index.Create(t.indexPath(ixd.Name), t.indexOptions(ixd))
+		if err != nil {
+			t.closeFiles(false)
+			return fmt.Errorf("blitz/engine: create index %s: %w", ixd.Name, err)
+		}
+		t.idx[i] = ix
+	}
+	db.mu.Lock()
+	db.tables[key] = t
+	db.mu.Unlock()
+	return nil
+}
+
+// DropTable removes a table and its files.
+func (db *DB) DropTable(ctx context.Context, name string) error {
+	db.ddlMu.Lock()
+	defer db.ddlMu.Unlock()
+	t, err := db.table(name)
+	if err != nil {
+		var se *sqlerr.Error
+		if errors.As(err, &se) && se.Code == sqlerr.ErrNoSuchTable {
+			return sqlerr.New(sqlerr.ErrUnknownTable, "Unknown table '%s.%s'", filepath.Base(db.dir), name)
+		}
+		return err
+	}
+	if t.isCrashSafe() && db.deferredCount() > 0 {
+		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before dropping %s (their WAL must be kept)", name)
+	}
+	unlock, err := db.lockForDDL(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	def := t.definition()
+	t.closeFiles(false)
+	if err := db.fs.Remove(t.defPath()); err != nil {
+		return fmt.Errorf("blitz/engine: drop %s: %w", name, err)
+	}
+	db.fs.Remove(t.dataPath())
+	for _, ixd := range def.Indexes {
+		db.fs.Remove(t.indexPath(ixd.Name))
+	}
+	db.fs.SyncDir(db.dir)
+	db.mu.Lock()
+	delete(db.tables, strings.ToLower(name))
+	if t.deferredReplay {
+		db.deferred--
+	}
+	db.mu.Unlock()
+	return nil
+}
+
+func (db *DB) deferredCount() int {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.deferred
+}
+
+// RenameTable renames a table and its files.
+func (db *DB) RenameTable(ctx context.Context, from, to string) error {
+	db.ddlMu.Lock()
+	defer db.ddlMu.Unlock()
+	t, err := db.table(from)
+	if err != nil {
+		return err
+	}
+	if _, err := db.table(to); err == nil {
+		return sqlerr.New(sqlerr.ErrTableExists, "Table '%s' already exists", to)
+	}
+	if err := t.usable(); err != nil {
+		return err
+	}
+	unlock, err := db.lockForDDL(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	old := t.definition()
+	nd := old.Clone()
+	nd.Name = to
+	if err := nd.validate(); err != nil {
+		return err
+	}
+	if err := t.closeFiles(true); err != nil {
+		return err
+	}
+	oldData, oldDef := t.dataPath(), t.defPath()
+	oldIx := make([]string, len(old.Indexes))
+	for i, ixd := range old.Indexes {
+		oldIx[i] = t.indexPath(ixd.Name)
+	}
+	// New definition first: a crash after it leaves the old name's data
+	// file, which the next open finds under the old definition.
+	t.mu.Lock()
+	t.setDefLocked(nd)
+	t.mu.Unlock()
+	t.ctrMu.Lock()
+	err = t.writeDef(nd, t.autoReserved, t.rowReserved)
+	t.ctrMu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := db.fs.Rename(oldData, t.dataPath()); err != nil {
+		return err
+	}
+	for i, ixd := range nd.Indexes {
+		db.fs.Rename(oldIx[i], t.indexPath(ixd.Name))
+	}
+	db.fs.Remove(oldDef)
+	db.fs.SyncDir(db.dir)
+	db.mu.Lock()
+	delete(db.tables, strings.ToLower(from))
+	db.tables[strings.ToLower(to)] = t
+	db.mu.Unlock()
+	df, err := datafile.Open(t.dataPath(), t.dfOptions())
+	if err != nil {
+		t.setCrashed(err.Error())
+		return err
+	}
+	t.mu.Lock()
+	t.df = df
+	t.mu.Unlock()
+	if rebuild, err := t.openIndexes(); err != nil {
+		return err
+	} else if rebuild {
+		return t.rebuildIndexes()
+	}
+	return nil
+}
+
+// CreateIndex adds a secondary index, built from the table's rows.
+func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error {
+	db.ddlMu.Lock()
+	defer db.ddlMu.Unlock()
+	t, err := db.table(table)
+	if err != nil {
+		return err
+	}
+	if err := t.usable(); err != nil {
+		return err
+	}
+	unlock, err := db.lockForDDL(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	nd := t.definition().Clone()
+	nd.Indexes = append(nd.Indexes, IndexDef{Name: ixd.Name, Unique: ixd.Unique, Columns: append([]string(nil), ixd.Columns...)})
+	if err := nd.validate(); err != nil {
+		return err
+	}
+	pos := colPositions(nd, ixd.Columns)
+	path := t.indexPath(ixd.Name)
+	t.mu.RLock()
+	df := t.df
+	t.mu.RUnlock()
+	_, err = index.Build(func(yield func(pk, row []byte) error) error { return t.scanMerged(yield) },
+		[]index.BuildSpec{{Path: path, Unique: ixd.Unique, Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
+			r, err := decodeRow(row, nd)
+			if err != nil {
+				return dst, err
+			}
+			return append(dst, encodeCols(nil, r, pos)), nil
+		}}}, index.BuildOptions{Stamp: df.Generation(), TempDir: db.dir})
+	if err != nil {
+		var dup *index.DuplicateError
+		if errors.As(err, &dup) {
+			vals, _ := decodeShow(dup.Cols)
+			return sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", vals, ixd.Name)
+		}
+		return err
+	}
+	ix, err := index.Open(path, df.Generation(), t.indexOptions(ixd))
+	if err != nil {
+		return err
+	}
+	t.ctrMu.Lock()
+	err = t.writeDef(nd, t.autoReserved, t.rowReserved)
+	t.ctrMu.Unlock()
+	if err != nil {
+		ix.Abandon()
+		db.fs.Remove(path)
+		return err
+	}
+	t.mu.Lock()
+	t.setDefLocked(nd)
+	t.idx = append(t.idx, ix)
+	t.mu.Unlock()
+	return nil
+}
+
+// DropIndex removes a secondary index.
+func (db *DB) DropIndex(ctx context.Context, table, name string) error {
+	db.ddlMu.Lock()
+	defer db.ddlMu.Unlock()
+	t, err := db.table(table)
+	if err != nil {
+		return err
+	}
+	unlock, err := db.lockForDDL(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	nd := t.definition().Clone()
+	i := nd.indexByName(name)
+	if i < 0 {
+		return sqlerr.New(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", name)
+	}
+	path := t.indexPath(nd.Indexes[i].Name)
+	nd.Indexes = append(nd.Indexes[:i], nd.Indexes[i+1:]...)
+	t.ctrMu.Lock()
+	err = t.writeDef(nd, t.autoReserved, t.rowReserved)
+	t.ctrMu.Unlock()
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	if i < len(t.idx) {
+		if t.idx[i] != nil {
+			t.idx[i].Abandon()
+		}
+		t.idx = append(t.idx[:i], t.idx[i+1:]...)
+	}
+	t.setDefLocked(nd)
+	t.mu.Unlock()
+	db.fs.Remove(path)
+	return nil
+}
+
+// AddColumn appends a column. Existing rows are not rewritten: they read
+// the column's default.
+func (db *DB) AddColumn(ctx context.Context, table string, col Column) error {
+	db.ddlMu.Lock()
+	defer db.ddlMu.Unlock()
+	t, err := db.table(table)
+	if err != nil {
+		return err
+	}
+	unlock, err := db.lockForDDL(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	nd := t.definition().Clone()
+	if col.AutoIncrement {
+		return sqlerr.New(sqlerr.ErrNotSupported, "This version of MySQL doesn't yet support 'ADD COLUMN ... AUTO_INCREMENT'")
+	}
+	if col.NotNull && (!col.HasDefault || col.Default == nil) {
+		// MySQL fills existing rows with the type's implicit default.
+		col.HasDefault, col.Default = true, implicitDefault(&col)
+	}
+	nd.Columns = append(nd.Columns, col)
+	if err := nd.validate(); err != nil {
+		return err
+	}
+	t.ctrMu.Lock()
+	err = t.writeDef(nd, t.autoReserved, t.rowReserved)
+	t.ctrMu.Unlock()
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	t.setDefLocked(nd)
+	t.mu.Unlock()
+	return nil
+}
+
+func implicitDefault(c *Column) any {
+	var v any
+	switch {
+	case c.Type.IsInteger() || c.Type == TypeFloat || c.Type == TypeDouble || c.Type == TypeDecimal:
+		v = "0"
+	case c.Type.IsTime():
+		v = "1970-01-01 00:00:00"
+	default:
+		v = ""
+	}
+	cv, err := Coerce(&Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length, Precision: c.Precision, Scale: c.Scale}, v, 1)
+	if err != nil {
+		return nil
+	}
+	return cv
+}

@@ -1,0 +1,399 @@
+// Package engine turns data files and index files into tables: schemas, a
+// row codec, transactions, the CRASH_SAFE mode on the txn redo WAL, and the
+// detection and repair of tables an unclean shutdown left behind.
+//
+// # A database on disk
+//
+//	DIR/LOCK             flock'ed by the one process that has DIR open
+//	DIR/T.def            table T's definition (JSON, format version 1), replaced atomically
+//	DIR/T.bdf            table T's rows: key = keyenc of the primary key, value = row codec
+//	DIR/T.<index>.bix    one bbolt file per secondary index (disposable)
+//	DIR/wal/             the redo WAL of the crash-safe tables
+//
+// # Isolation
+//
+// Read committed. A transaction that writes a table holds that table's write
+// lock from its first write until Commit or Rollback, so writers of one
+// table are serialised and a transaction's reads of rows it is about to
+// change cannot be invalidated under it. Readers take no table lock: a read
+// sees the last committed state of each row plus the reading transaction's
+// own writes. A commit becomes visible row by row while it is applied, so a
+// reader scanning a table while a multi-row commit is applied may see part
+// of it; a reader never waits for another transaction's fsync.
+//
+// # CRASH_SAFE
+//
+// A commit touching crash-safe tables is appended to the WAL and
+// acknowledged once durable (one fdatasync shared by every committer waiting
+// at that moment). Its rows then go to an in-memory overlay of each table;
+// the data file is written only by checkpoints (by WAL size, at DDL and at
+// Close), which apply the overlay, sync the data files and only then mark
+// the WAL covered. After a crash the WAL is replayed into the overlays; if a
+// checkpoint was cut short, the data files it was writing are verified and
+// salvaged first.
+//
+// A transaction that writes both crash-safe and plain tables is atomic for
+// its crash-safe part only: its plain rows are written after the WAL commit
+// and may be lost by a crash in between.
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/vfs"
+)
+
+// SyncMode says when a commit to a crash-safe table counts as durable.
+type SyncMode int
+
+const (
+	// SyncFull (the default) fdatasyncs the WAL for each commit group: a
+	// commit survives a power cut.
+	SyncFull SyncMode = iota
+	// SyncOff writes the WAL without syncing: a commit survives a process
+	// crash, not a power cut.
+	SyncOff
+)
+
+// Options configure a DB. The zero value is a sensible default.
+type Options struct {
+	FS               vfs.FS        // nil means vfs.Default
+	AutoRecover      bool          // repair tables an unclean shutdown left behind, at Open
+	Sync             SyncMode      // durability of crash-safe commits
+	Logger           *slog.Logger  // nil discards
+	CheckpointBytes  int64         // WAL bytes that trigger a checkpoint; 0 means 64 MiB
+	CheckpointEvery  time.Duration // reserved: checkpoints are by size, DDL and Close for now
+	IndexBufferBytes int           // write-buffer bound per index; 0 means the index default
+	// Progress, if set, is called during long recovery work.
+	Progress func(stage string, done, total int64)
+}
+
+// Type is a column type.
+type Type uint8
+
+// Column types. BOOLEAN is TypeTinyInt with Length 1, as in MySQL.
+const (
+	TypeTinyInt Type = iota + 1
+	TypeSmallInt
+	TypeMediumInt
+	TypeInt
+	TypeBigInt
+	TypeFloat
+	TypeDouble
+	TypeDecimal
+	TypeChar
+	TypeVarChar
+	TypeText
+	TypeBinary
+	TypeVarBinary
+	TypeBlob
+	TypeDate
+	TypeDateTime
+	TypeTimestamp
+	TypeJSON
+)
+
+var typeNames = [...]string{"", "TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT", "FLOAT", "DOUBLE", "DECIMAL",
+	"CHAR", "VARCHAR", "TEXT", "BINARY", "VARBINARY", "BLOB", "DATE", "DATETIME", "TIMESTAMP", "JSON"}
+
+func (t Type) String() string {
+	if int(t) < len(typeNames) && t != 0 {
+		return typeNames[t]
+	}
+	return fmt.Sprintf("TYPE(%d)", uint8(t))
+}
+
+// IsInteger reports whether t is one of the integer types.
+func (t Type) IsInteger() bool { return t >= TypeTinyInt && t <= TypeBigInt }
+
+// IsString reports whether t holds text (Go string values).
+func (t Type) IsString() bool {
+	return t == TypeChar || t == TypeVarChar || t == TypeText || t == TypeJSON
+}
+
+// IsBinary reports whether t holds bytes (Go []byte values).
+func (t Type) IsBinary() bool { return t == TypeBinary || t == TypeVarBinary || t == TypeBlob }
+
+// IsTime reports whether t holds a time.Time.
+func (t Type) IsTime() bool { return t == TypeDate || t == TypeDateTime || t == TypeTimestamp }
+
+// Column is one column of a table.
+type Column struct {
+	Name          string
+	Type          Type
+	Unsigned      bool
+	Length        int // CHAR/VARCHAR: characters; BINARY/VARBINARY/TEXT/BLOB: bytes (0: 65535 for TEXT/BLOB)
+	Precision     int // DECIMAL(P,S) P
+	Scale         int // DECIMAL S; fractional digits of DATETIME/TIMESTAMP
+	NotNull       bool
+	HasDefault    bool
+	Default       any // a value of the column's Go type; nil is DEFAULT NULL
+	AutoIncrement bool
+	Comment       string
+}
+
+// IndexDef is a secondary index. The primary key is not one.
+type IndexDef struct {
+	Name    string
+	Columns []string
+	Unique  bool
+}
+
+// TableDef is a table's definition.
+type TableDef struct {
+	Name       string
+	Columns    []Column
+	PrimaryKey []string // empty: the table gets a hidden row id
+	Indexes    []IndexDef
+	CrashSafe  bool
+}
+
+// Row is a table row: one value per column, in the order of
+// TableDef.Columns. Go types: nil for NULL; int64 for signed integers and
+// BOOLEAN; uint64 for unsigned integers; float64 for FLOAT and DOUBLE;
+// decimal.Decimal for DECIMAL; string for CHAR, VARCHAR, TEXT and JSON;
+// []byte for BINARY, VARBINARY and BLOB; time.Time in UTC for DATE,
+// DATETIME and TIMESTAMP.
+type Row []any
+
+// Handle identifies a stored row: its encoded primary key (or hidden row
+// id). It is opaque and comparable.
+type Handle string
+
+// Bound is one end of a scan: a prefix of the scanned index's columns.
+// Nil Values means unbounded.
+type Bound struct {
+	Values    []any
+	Inclusive bool
+}
+
+// Scan selects the rows a Tx.Scan visits.
+type Scan struct {
+	Index   string // "" full scan in file order; "PRIMARY" primary-key order; else a secondary index
+	Lo, Hi  Bound
+	Reverse bool
+}
+
+// TableStatus is what SHOW TABLE STATUS shows.
+type TableStatus struct {
+	Rows                    int64
+	DataLength, IndexLength int64
+	CrashSafe               bool
+	Crashed                 bool
+	AutoIncrement           uint64
+}
+
+// CheckReport is the result of Check: OK, or the problems found.
+type CheckReport struct {
+	OK       bool
+	Problems []string
+}
+
+// RepairReport says what Repair did.
+type RepairReport struct {
+	Actions []string
+}
+
+// Clone returns a deep copy of d.
+func (d *TableDef) Clone() *TableDef {
+	c := *d
+	c.Columns = append([]Column(nil), d.Columns...)
+	c.PrimaryKey = append([]string(nil), d.PrimaryKey...)
+	c.Indexes = make([]IndexDef, len(d.Indexes))
+	for i, ix := range d.Indexes {
+		c.Indexes[i] = IndexDef{Name: ix.Name, Unique: ix.Unique, Columns: append([]string(nil), ix.Columns...)}
+	}
+	return &c
+}
+
+// ColumnIndex returns the position of the named column (case-insensitive)
+// or -1.
+func (d *TableDef) ColumnIndex(name string) int {
+	for i := range d.Columns {
+		if strings.EqualFold(d.Columns[i].Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (d *TableDef) indexByName(name string) int {
+	for i := range d.Indexes {
+		if strings.EqualFold(d.Indexes[i].Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// validate checks a definition for CreateTable.
+func (d *TableDef) validate() error {
+	if d.Name == "" || strings.ContainsAny(d.Name, "/\\\x00") || strings.HasPrefix(d.Name, ".") {
+		return sqlerr.New(1103, "Incorrect table name '%s'", d.Name)
+	}
+	if len(d.Columns) == 0 {
+		return sqlerr.New(sqlerr.ErrTableMustHaveCols, "A table must have at least 1 column")
+	}
+	seen := map[string]bool{}
+	autos := 0
+	for _, c := range d.Columns {
+		k := strings.ToLower(c.Name)
+		if seen[k] {
+			return sqlerr.New(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", c.Name)
+		}
+		seen[k] = true
+		if c.Type < TypeTinyInt || c.Type > TypeJSON {
+			return fmt.Errorf("blitz/engine: column %q has unknown type %d", c.Name, c.Type)
+		}
+		if c.AutoIncrement {
+			autos++
+			if !c.Type.IsInteger() {
+				return sqlerr.New(1063, "Incorrect column specifier for column '%s'", c.Name)
+			}
+		}
+	}
+	for _, p := range d.PrimaryKey {
+		if d.ColumnIndex(p) < 0 {
+			return sqlerr.New(1072, "Key column '%s' doesn't exist in table", p)
+		}
+	}
+	names := map[string]bool{"primary": true}
+	for _, ix := range d.Indexes {
+		if names[strings.ToLower(ix.Name)] {
+			return sqlerr.New(sqlerr.ErrDupKeyName, "Duplicate key name '%s'", ix.Name)
+		}
+		names[strings.ToLower(ix.Name)] = true
+		if len(ix.Columns) == 0 {
+			return fmt.Errorf("blitz/engine: index %q has no columns", ix.Name)
+		}
+		for _, c := range ix.Columns {
+			if d.ColumnIndex(c) < 0 {
+				return sqlerr.New(1072, "Key column '%s' doesn't exist in table", c)
+			}
+		}
+		if strings.ContainsAny(ix.Name, "/\\\x00") {
+			return sqlerr.New(1280, "Incorrect index name '%s'", ix.Name)
+		}
+	}
+	if autos > 1 {
+		return sqlerr.New(sqlerr.ErrWrongAutoKey, "Incorrect table definition; there can be only one auto column and it must be defined as a key")
+	}
+	if autos == 1 {
+		keyed := false
+		for i := range d.Columns {
+			if !d.Columns[i].AutoIncrement {
+				continue
+			}
+			if len(d.PrimaryKey) > 0 && strings.EqualFold(d.PrimaryKey[0], d.Columns[i].Name) {
+				keyed = true
+			}
+			for _, ix := range d.Indexes {
+				if strings.EqualFold(ix.Columns[0], d.Columns[i].Name) {
+					keyed = true
+				}
+			}
+		}
+		if !keyed {
+			return sqlerr.New(sqlerr.ErrWrongAutoKey, "Incorrect table definition; there can be only one auto column and it must be defined as a key")
+		}
+	}
+	return nil
+}
+
+// # Definition file (format version 1)
+//
+// T.def is JSON: {"format":1, "table": {...}, "auto_reserved": N,
+// "rowid_reserved": N}. Column defaults are stored as text (with a null
+// flag) and converted back with Coerce, so every type round-trips exactly.
+// auto_reserved and rowid_reserved are high-water marks: no AUTO_INCREMENT
+// value or hidden row id at or above them has been handed out, so after a
+// crash counting resumes there and never repeats a value.
+const defFormat = 1
+
+type defFile struct {
+	Format        int       `json:"format"`
+	Table         defTable  `json:"table"`
+	AutoReserved  uint64    `json:"auto_reserved"`
+	RowIDReserved uint64    `json:"rowid_reserved"`
+	Written       time.Time `json:"written"`
+}
+
+type defTable struct {
+	Name       string      `json:"name"`
+	Columns    []defColumn `json:"columns"`
+	PrimaryKey []string    `json:"primary_key,omitempty"`
+	Indexes    []IndexDef  `json:"indexes,omitempty"`
+	CrashSafe  bool        `json:"crash_safe,omitempty"`
+}
+
+type defColumn struct {
+	Name          string  `json:"name"`
+	Type          string  `json:"type"`
+	Unsigned      bool    `json:"unsigned,omitempty"`
+	Length        int     `json:"length,omitempty"`
+	Precision     int     `json:"precision,omitempty"`
+	Scale         int     `json:"scale,omitempty"`
+	NotNull       bool    `json:"not_null,omitempty"`
+	HasDefault    bool    `json:"has_default,omitempty"`
+	Default       *string `json:"default,omitempty"` // nil with HasDefault: DEFAULT NULL
+	AutoIncrement bool    `json:"auto_increment,omitempty"`
+	Comment       string  `json:"comment,omitempty"`
+}
+
+func encodeDef(d *TableDef, autoRes, rowRes uint64) ([]byte, error) {
+	f := defFile{Format: defFormat, AutoReserved: autoRes, RowIDReserved: rowRes, Written: time.Now().UTC(),
+		Table: defTable{Name: d.Name, PrimaryKey: d.PrimaryKey, Indexes: d.Indexes, CrashSafe: d.CrashSafe}}
+	for _, c := range d.Columns {
+		dc := defColumn{Name: c.Name, Type: c.Type.String(), Unsigned: c.Unsigned, Length: c.Length,
+			Precision: c.Precision, Scale: c.Scale, NotNull: c.NotNull, HasDefault: c.HasDefault,
+			AutoIncrement: c.AutoIncrement, Comment: c.Comment}
+		if c.HasDefault && c.Default != nil {
+			s := valueText(c.Default)
+			dc.Default = &s
+		}
+		f.Table.Columns = append(f.Table.Columns, dc)
+	}
+	return json.MarshalIndent(&f, "", "  ")
+}
+
+func decodeDef(b []byte, path string) (*TableDef, uint64, uint64, error) {
+	var f defFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
+	}
+	if f.Format != defFormat {
+		return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s has unsupported format %d", path, f.Format)
+	}
+	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe}
+	for _, dc := range f.Table.Columns {
+		t := Type(0)
+		for i, n := range typeNames {
+			if n == dc.Type && i > 0 {
+				t = Type(i)
+			}
+		}
+		if t == 0 {
+			return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s: column %q has unknown type %q", path, dc.Name, dc.Type)
+		}
+		c := Column{Name: dc.Name, Type: t, Unsigned: dc.Unsigned, Length: dc.Length, Precision: dc.Precision,
+			Scale: dc.Scale, NotNull: dc.NotNull, HasDefault: dc.HasDefault, AutoIncrement: dc.AutoIncrement, Comment: dc.Comment}
+		if dc.Default != nil {
+			v, err := Coerce(&Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length,
+				Precision: c.Precision, Scale: c.Scale}, *dc.Default, 0)
+			if err != nil {
+				return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s: default of %q: %v", path, dc.Name, err)
+			}
+			c.Default = v
+		}
+		d.Columns = append(d.Columns, c)
+	}
+	if err := d.validate(); err != nil {
+		return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s: %v", path, err)
+	}
+	return d, f.AutoReserved, f.RowIDReserved, nil
+}

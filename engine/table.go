@@ -1,0 +1,666 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blitzdb/blitz/datafile"
+	"github.com/blitzdb/blitz/index"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/vfs"
+)
+
+// ovEntry is a committed change not yet in the data file: a value, or a
+// deletion.
+type ovEntry struct {
+	val []byte
+	del bool
+}
+
+type pendingOp struct {
+	key string
+	e   ovEntry
+}
+
+// table is one open table.
+type table struct {
+	db   *DB
+	name string
+
+	wlock chan struct{} // the write lock: one Tx holds it from its first write to its end
+
+	mu      sync.RWMutex // protects the fields below
+	def     *TableDef
+	pkPos   []int // positions of the primary-key columns; nil: hidden row id
+	ixPos   [][]int
+	df      *datafile.File
+	idx     []*index.Index
+	overlay map[string]ovEntry // crash-safe: committed, not yet checkpointed
+	frozen  map[string]ovEntry // crash-safe: being written by a checkpoint
+	crashed string             // why the table needs REPAIR; "" when it is fine
+	// deferredReplay: crash-safe table left crashed without auto-recovery; its
+	// WAL operations wait in pendingReplay for REPAIR.
+	deferredReplay bool
+	pendingReplay  []pendingOp
+
+	ctrMu        sync.Mutex // protects the counters
+	autoNext     uint64     // next AUTO_INCREMENT value
+	autoReserved uint64     // no value >= this has been handed out (persisted in the .def)
+	rowNext      uint64     // next hidden row id
+	rowReserved  uint64
+}
+
+func newTable(db *DB, def *TableDef) *table {
+	t := &table{db: db, name: def.Name, wlock: make(chan struct{}, 1), overlay: map[string]ovEntry{}}
+	t.setDefLocked(def)
+	if t.autoNext == 0 {
+		t.autoNext, t.autoReserved = 1, 1
+	}
+	return t
+}
+
+func (t *table) setDefLocked(def *TableDef) {
+	t.def = def
+	t.name = def.Name
+	t.pkPos = nil
+	if len(def.PrimaryKey) > 0 {
+		t.pkPos = colPositions(def, def.PrimaryKey)
+	}
+	t.ixPos = make([][]int, len(def.Indexes))
+	for i, ix := range def.Indexes {
+		t.ixPos[i] = colPositions(def, ix.Columns)
+	}
+}
+
+func (t *table) definition() *TableDef {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.def
+}
+
+func (t *table) isCrashSafe() bool { return t.definition().CrashSafe }
+
+func (t *table) dataPath() string { return filepath.Join(t.db.dir, t.name+dataSuffix) }
+func (t *table) defPath() string  { return filepath.Join(t.db.dir, t.name+defSuffix) }
+func (t *table) indexPath(name string) string {
+	return filepath.Join(t.db.dir, t.name+"."+name+indexSuffix)
+}
+
+func (t *table) setCrashed(reason string) {
+	t.mu.Lock()
+	t.crashed = reason
+	t.mu.Unlock()
+}
+
+// crashedErr is MySQL's 1194 for this table.
+func (t *table) crashedErr(reason string) error {
+	return sqlerr.New(sqlerr.ErrCrashedTable,
+		"Table '%s' is marked as crashed and should be repaired (%s; run REPAIR TABLE %s, or open the database with the auto-recover option)",
+		t.name, reason, t.name)
+}
+
+// usable returns 1194 if the table needs repair.
+func (t *table) usable() error {
+	t.mu.RLock()
+	reason := t.crashed
+	t.mu.RUnlock()
+	if reason != "" {
+		return t.crashedErr(reason)
+	}
+	return nil
+}
+
+func (t *table) dfOptions() datafile.Options { return datafile.Options{FS: t.db.fs} }
+
+// openFiles opens the data file and the index files at database open,
+// detecting an unclean shutdown. It reports whether the indexes must be
+// rebuilt.
+func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
+	fs, path := t.db.fs, t.dataPath()
+	if _, err := fs.Stat(path); isNotExist(err) {
+		// A crash between writing the definition and creating the data
+		// file: the table is new and empty.
+		df, err := datafile.Open(path, t.dfOptions())
+		if err != nil {
+			return false, fmt.Errorf("blitz/engine: create %s: %w", path, err)
+		}
+		t.df = df
+		return len(t.def.Indexes) > 0, nil
+	}
+	ro, err := datafile.Open(path, datafile.Options{FS: fs, ReadOnly: true})
+	var flags datafile.Flags
+	reason := ""
+	if err != nil {
+		reason = fmt.Sprintf("its data file cannot be opened: %v", err)
+		flags = datafile.FlagFatal
+	} else {
+		flags = ro.FoundFlags()
+		ro.Close()
+		switch {
+		case flags&datafile.FlagFatal != 0:
+			reason = "damage was seen in its data file"
+		case flags&datafile.FlagOpen != 0:
+			reason = "it was not closed cleanly"
+		}
+	}
+	if reason != "" && !t.db.opts.AutoRecover {
+		t.crashed = reason
+		if t.def.CrashSafe {
+			t.deferredReplay = true
+			t.db.deferred++
+		}
+		t.db.log.Warn("table needs repair", "table", t.name, "reason", reason)
+		return false, nil
+	}
+	if reason != "" {
+		damaged := flags&datafile.FlagFatal != 0 || !t.def.CrashSafe || ckptInterrupted
+		if damaged {
+			if _, err := t.verifyAndSalvage(); err != nil {
+				t.crashed = fmt.Sprintf("salvage failed: %v", err)
+				return false, nil
+			}
+		}
+	}
+	df, err := datafile.Open(path, t.dfOptions())
+	if err != nil {
+		if errors.Is(err, datafile.ErrLocked) {
+			return false, fmt.Errorf("blitz/engine: %w", err)
+		}
+		t.crashed = fmt.Sprintf("its data file cannot be opened: %v", err)
+		return false, nil
+	}
+	t.df = df
+	if reason != "" {
+		t.db.log.Info("table recovered from an unclean shutdown", "table", t.name, "reason", reason, "records", df.Stats().Records)
+		return len(t.def.Indexes) > 0, nil
+	}
+	return t.openIndexes()
+}
+
+// openIndexes opens every index file; a missing, stale or damaged one is
+// marked for rebuild.
+func (t *table) openIndexes() (rebuild bool, err error) {
+	t.idx = make([]*index.Index, len(t.def.Indexes))
+	for i, ixd := range t.def.Indexes {
+		ix, err := index.Open(t.indexPath(ixd.Name), t.df.FoundGeneration(), t.indexOptions(ixd))
+		if err != nil {
+			if errors.Is(err, index.ErrStale) {
+				t.db.log.Info("index file stale or missing: rebuilding", "table", t.name, "index", ixd.Name, "reason", err)
+				rebuild = true
+				continue
+			}
+			return false, fmt.Errorf("blitz/engine: open index %s of %s: %w", ixd.Name, t.name, err)
+		}
+		t.idx[i] = ix
+	}
+	return rebuild, nil
+}
+
+func (t *table) indexOptions(ixd IndexDef) index.Options {
+	return index.Options{Unique: ixd.Unique, BufferBytes: t.db.opts.IndexBufferBytes}
+}
+
+// verifyAndSalvage verifies the (closed) data file and, if damaged,
+// salvages it: the damaged original is kept as T.bdf.crashed-<UTC time>.
+func (t *table) verifyAndSalvage() (salvaged bool, err error) {
+	fs, path := t.db.fs, t.dataPath()
+	rep, err := datafile.Verify(path, datafile.Options{FS: fs, ReadOnly: true})
+	if err == nil && rep.OK() {
+		return false, nil
+	}
+	start := time.Now()
+	tmp := path + ".salvage"
+	srep, err := datafile.Salvage(path, tmp, datafile.Options{FS: fs})
+	if err != nil {
+		return false, err
+	}
+	keep := path + ".crashed-" + time.Now().UTC().Format("20060102T150405.000Z")
+	if err := copyFile(fs, path, keep); err != nil {
+		return false, fmt.Errorf("keep damaged original: %w", err)
+	}
+	if err := fs.Rename(tmp, path); err != nil {
+		return false, err
+	}
+	if err := fs.SyncDir(t.db.dir); err != nil {
+		return false, err
+	}
+	attrs := []any{"table", t.name, "kept", srep.Kept, "dropped_regions", srep.Damaged, "dropped_bytes", srep.DamagedSize,
+		"superseded", srep.Superseded, "original", keep, "seconds", time.Since(start).Seconds()}
+	for i, d := range srep.Drops {
+		if i == 10 {
+			break
+		}
+		attrs = append(attrs, fmt.Sprintf("drop%d", i), fmt.Sprintf("offset %d length %d: %s", d.Offset, d.Length, d.Reason))
+	}
+	t.db.log.Warn("data file salvaged", attrs...)
+	return true, nil
+}
+
+func copyFile(fs vfs.FS, src, dst string) error {
+	in, err := vfs.Open(fs, src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := vfs.Create(fs, dst)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 1<<20)
+	var off int64
+	for {
+		n, rerr := in.ReadAt(buf, off)
+		if n > 0 {
+			if _, err := out.WriteAt(buf[:n], off); err != nil {
+				out.Close()
+				return err
+			}
+			off += int64(n)
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			out.Close()
+			return rerr
+		}
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// closeFiles closes the table's files; clean closes stamp the indexes.
+func (t *table) closeFiles(clean bool) error {
+	err := t.closeFilesLocked(clean)
+	if clean {
+		if cerr := t.saveCounters(true); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+func (t *table) closeFilesLocked(clean bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var first error
+	for _, ix := range t.idx {
+		if ix == nil {
+			continue
+		}
+		var err error
+		if clean && t.df != nil {
+			err = ix.Close(t.df.Generation())
+		} else {
+			err = ix.Abandon()
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	t.idx = nil
+	if t.df != nil {
+		if clean && len(t.overlay) > 0 {
+			// Overlay rows live only in the WAL (the checkpoint was skipped
+			// for a crashed table): the file is fine, the next open replays.
+		}
+		if err := t.df.Close(); err != nil && first == nil {
+			first = err
+		}
+		t.df = nil
+	}
+	return first
+}
+
+// scanMerged calls fn with every committed (key, value): the data file
+// merged with the overlays. fn's arguments are valid only during the call.
+// The data file is read in one pass and copied first, so fn may read the
+// table.
+func (t *table) scanMerged(fn func(key, val []byte) error) error {
+	t.mu.RLock()
+	df := t.df
+	over := make(map[string]ovEntry, len(t.overlay)+len(t.frozen))
+	for k, e := range t.frozen {
+		over[k] = e
+	}
+	for k, e := range t.overlay {
+		over[k] = e
+	}
+	t.mu.RUnlock()
+	if df == nil {
+		return t.crashedErr("its data file is not open")
+	}
+	type kv struct{ k, v []byte }
+	var rows []kv
+	err := df.Iterate(func(k, v []byte) error {
+		if _, ok := over[string(k)]; ok {
+			return nil
+		}
+		rows = append(rows, kv{append([]byte(nil), k...), append([]byte(nil), v...)})
+		return nil
+	})
+	if err != nil {
+		return t.dataErr(err)
+	}
+	for _, r := range rows {
+		if err := fn(r.k, r.v); err != nil {
+			return err
+		}
+	}
+	keys := make([]string, 0, len(over))
+	for k, e := range over {
+		if !e.del {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := fn([]byte(k), over[k].val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dataErr turns a data-file error into what a client should see: damage
+// marks the file fatal and the table crashed.
+func (t *table) dataErr(err error) error {
+	if datafile.IsCorruption(err) {
+		t.mu.Lock()
+		if t.df != nil {
+			t.df.MarkFatal(err.Error())
+		}
+		t.crashed = fmt.Sprintf("damage found: %v", err)
+		t.mu.Unlock()
+		return t.crashedErr(fmt.Sprintf("damage found: %v", err))
+	}
+	return err
+}
+
+// getCommitted returns the committed value of key.
+func (t *table) getCommitted(key []byte) ([]byte, bool, error) {
+	t.mu.RLock()
+	if e, ok := t.overlay[string(key)]; ok {
+		t.mu.RUnlock()
+		return e.val, !e.del, nil
+	}
+	if e, ok := t.frozen[string(key)]; ok {
+		t.mu.RUnlock()
+		return e.val, !e.del, nil
+	}
+	df := t.df
+	t.mu.RUnlock()
+	if df == nil {
+		return nil, false, t.crashedErr("its data file is not open")
+	}
+	v, err := df.Get(key)
+	if errors.Is(err, datafile.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, t.dataErr(err)
+	}
+	return v, true, nil
+}
+
+// rebuildIndexes discards every index file of the table and builds them
+// again from the data, in parallel.
+func (t *table) rebuildIndexes() error {
+	t.mu.RLock()
+	def, df := t.def, t.df
+	old := t.idx
+	t.mu.RUnlock()
+	for _, ix := range old {
+		if ix != nil {
+			ix.Abandon()
+		}
+	}
+	if len(def.Indexes) == 0 {
+		t.mu.Lock()
+		t.idx = nil
+		t.mu.Unlock()
+		return nil
+	}
+	start := time.Now()
+	specs := make([]index.BuildSpec, len(def.Indexes))
+	for i, ixd := range def.Indexes {
+		pos := colPositions(def, ixd.Columns)
+		specs[i] = index.BuildSpec{Path: t.indexPath(ixd.Name), Unique: ixd.Unique,
+			Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
+				r, err := decodeRow(row, def)
+				if err != nil {
+					return dst, fmt.Errorf("row with key %x does not decode: %w", pk, err)
+				}
+				return append(dst, encodeCols(nil, r, pos)), nil
+			}}
+	}
+	var progress func(int64, int64)
+	if p := t.db.opts.Progress; p != nil {
+		total := df.Stats().Records
+		progress = func(rows, entries int64) { p("rebuild indexes of "+t.name, rows, total) }
+	}
+	st, err := index.Build(func(yield func(pk, row []byte) error) error {
+		return t.scanMerged(yield)
+	}, specs, index.BuildOptions{Stamp: df.Generation(), TempDir: t.db.dir, Progress: progress})
+	if err != nil {
+		var dup *index.DuplicateError
+		if errors.As(err, &dup) {
+			return sqlerr.Wrap(sqlerr.ErrDupEntry, err, "Duplicate entry found while building an index of %s: %v", t.name, err)
+		}
+		return err
+	}
+	idx := make([]*index.Index, len(def.Indexes))
+	for i, ixd := range def.Indexes {
+		ix, err := index.Open(specs[i].Path, df.Generation(), t.indexOptions(ixd))
+		if err != nil {
+			return fmt.Errorf("open rebuilt index %s: %w", ixd.Name, err)
+		}
+		idx[i] = ix
+	}
+	t.mu.Lock()
+	t.idx = idx
+	t.mu.Unlock()
+	var entries int64
+	for _, e := range st.Entries {
+		entries += e
+	}
+	t.db.log.Info("indexes rebuilt", "table", t.name, "indexes", len(idx), "rows", st.Rows, "entries", entries,
+		"seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// applyFrozen writes a checkpoint's frozen overlay into the data file and
+// syncs it.
+func (t *table) applyFrozen() error {
+	t.mu.RLock()
+	frozen, df := t.frozen, t.df
+	t.mu.RUnlock()
+	keys := make([]string, 0, len(frozen))
+	for k := range frozen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		e := frozen[k]
+		var err error
+		if e.del {
+			if err = df.Delete([]byte(k)); errors.Is(err, datafile.ErrNotFound) {
+				err = nil
+			}
+		} else {
+			err = df.Put([]byte(k), e.val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return df.Sync()
+}
+
+// unfreeze puts a failed checkpoint's frozen overlay back (newer overlay
+// entries win).
+func (t *table) unfreeze() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, e := range t.frozen {
+		if _, ok := t.overlay[k]; !ok {
+			t.overlay[k] = e
+		}
+	}
+	t.frozen = nil
+}
+
+// status is SHOW TABLE STATUS for the table.
+func (t *table) status() TableStatus {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	st := TableStatus{CrashSafe: t.def.CrashSafe, Crashed: t.crashed != ""}
+	t.ctrMu.Lock()
+	st.AutoIncrement = t.autoNext
+	t.ctrMu.Unlock()
+	if t.df != nil {
+		s := t.df.Stats()
+		st.Rows, st.DataLength = s.Records, s.FileSize
+		for _, m := range []map[string]ovEntry{t.frozen, t.overlay} {
+			for k, e := range m {
+				_, err := t.df.Get([]byte(k))
+				in := err == nil
+				switch {
+				case e.del && in:
+					st.Rows--
+				case !e.del && !in:
+					st.Rows++
+				}
+			}
+		}
+	}
+	for _, ixd := range t.def.Indexes {
+		st.IndexLength += fileSize(t.db.fs, t.indexPath(ixd.Name))
+	}
+	if st.Rows < 0 {
+		st.Rows = 0
+	}
+	return st
+}
+
+// nextAuto hands out the next AUTO_INCREMENT value, reserving a range in
+// the definition file first so that no value is ever handed out twice.
+func (t *table) nextAuto() (uint64, error) {
+	t.ctrMu.Lock()
+	defer t.ctrMu.Unlock()
+	v := t.autoNext
+	if err := t.reserveLocked(v+1, 0); err != nil {
+		return 0, err
+	}
+	t.autoNext = v + 1
+	return v, nil
+}
+
+// seenAuto records an explicit AUTO_INCREMENT value v.
+func (t *table) seenAuto(v uint64) error {
+	t.ctrMu.Lock()
+	defer t.ctrMu.Unlock()
+	if v < t.autoNext {
+		return nil
+	}
+	if err := t.reserveLocked(v+1, 0); err != nil {
+		return err
+	}
+	t.autoNext = v + 1
+	return nil
+}
+
+func (t *table) nextRowID() (uint64, error) {
+	t.ctrMu.Lock()
+	defer t.ctrMu.Unlock()
+	if t.rowNext == 0 {
+		t.rowNext = 1
+	}
+	v := t.rowNext
+	if err := t.reserveLocked(0, v+1); err != nil {
+		return 0, err
+	}
+	t.rowNext = v + 1
+	return v, nil
+}
+
+const reserveStep = 4096
+
+// reserveLocked makes sure the persisted reservations cover auto and row
+// (0 = no need). t.ctrMu must be held.
+func (t *table) reserveLocked(auto, row uint64) error {
+	if auto <= t.autoReserved && row <= t.rowReserved {
+		return nil
+	}
+	na, nr := t.autoReserved, t.rowReserved
+	if auto > na {
+		na = auto + reserveStep
+	}
+	if row > nr {
+		nr = row + reserveStep
+	}
+	if err := t.writeDef(t.definition(), na, nr); err != nil {
+		return err
+	}
+	t.autoReserved, t.rowReserved = na, nr
+	return nil
+}
+
+// saveCounters writes the exact counters at a clean close (no gap after a
+// clean restart).
+func (t *table) saveCounters(exact bool) error {
+	t.ctrMu.Lock()
+	defer t.ctrMu.Unlock()
+	a, r := t.autoReserved, t.rowReserved
+	if exact {
+		a, r = t.autoNext, t.rowNext
+	}
+	if a == t.autoReserved && r == t.rowReserved {
+		return nil
+	}
+	if err := t.writeDef(t.definition(), a, r); err != nil {
+		return err
+	}
+	t.autoReserved, t.rowReserved = a, r
+	return nil
+}
+
+// writeDef replaces the definition file atomically.
+func (t *table) writeDef(def *TableDef, autoRes, rowRes uint64) error {
+	b, err := encodeDef(def, autoRes, rowRes)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(t.db.dir, def.Name+defSuffix)
+	if err := vfs.WriteFileAtomic(t.db.fs, path, b); err != nil {
+		return fmt.Errorf("blitz/engine: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// encodeKey returns the data-file key of r (its primary key); tables
+// without one get a new hidden row id.
+func (t *table) encodeKey(def *TableDef, pkPos []int, r Row) ([]byte, error) {
+	if pkPos == nil {
+		id, err := t.nextRowID()
+		if err != nil {
+			return nil, err
+		}
+		return appendKeyValue(nil, id), nil
+	}
+	return encodeCols(nil, r, pkPos), nil
+}
+
+func eqFold(a, b string) bool { return strings.EqualFold(a, b) }
+
+var _ = bytes.Equal

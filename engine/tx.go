@@ -1,0 +1,744 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/blitzdb/blitz/index"
+	"github.com/blitzdb/blitz/internal/keyenc"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/txn"
+)
+
+// Tx is a transaction over any number of tables. It is not safe for
+// concurrent use.
+type Tx struct {
+	db   *DB
+	ctx  context.Context
+	done bool
+	ws   map[*table]*writeSet
+	wsl  []*writeSet // in first-write order
+	undo []undoRec
+}
+
+// writeSet is a transaction's changes to one table.
+type writeSet struct {
+	t     *table
+	def   *TableDef
+	pkPos []int
+	ixPos [][]int
+	m     map[string]*pending
+}
+
+// pending is a transaction's change to one row.
+type pending struct {
+	old    []byte // committed value before the transaction (nil if none)
+	hadOld bool
+	new    []byte // the transaction's value; nil with del
+	del    bool
+}
+
+type undoRec struct {
+	ws   *writeSet
+	key  string
+	prev *pending // nil: the key was not in the write set
+}
+
+// Begin starts a transaction.
+func (db *DB) Begin(ctx context.Context) (*Tx, error) {
+	db.mu.RLock()
+	closed := db.closed
+	db.mu.RUnlock()
+	if closed {
+		return nil, errors.New("blitz/engine: database is closed")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return &Tx{db: db, ctx: ctx, ws: map[*table]*writeSet{}}, nil
+}
+
+// Savepoint returns a mark RollbackTo can return to.
+func (tx *Tx) Savepoint() int { return len(tx.undo) }
+
+// RollbackTo undoes every change made since the savepoint sp.
+func (tx *Tx) RollbackTo(sp int) error {
+	if sp < 0 || sp > len(tx.undo) {
+		return fmt.Errorf("blitz/engine: no savepoint %d", sp)
+	}
+	for i := len(tx.undo) - 1; i >= sp; i-- {
+		u := tx.undo[i]
+		if u.prev == nil {
+			delete(u.ws.m, u.key)
+		} else {
+			u.ws.m[u.key] = u.prev
+		}
+	}
+	tx.undo = tx.undo[:sp]
+	return nil
+}
+
+// Rollback discards the transaction.
+func (tx *Tx) Rollback() error {
+	if tx.done {
+		return nil
+	}
+	tx.finish()
+	return nil
+}
+
+func (tx *Tx) finish() {
+	tx.done = true
+	for _, ws := range tx.wsl {
+		release(ws.t)
+	}
+	tx.ws, tx.wsl, tx.undo = nil, nil, nil
+}
+
+// readTable returns a usable table for reading.
+func (tx *Tx) readTable(name string) (*table, error) {
+	if tx.done {
+		return nil, errors.New("blitz/engine: transaction has ended")
+	}
+	t, err := tx.db.table(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.usable(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// writeSet returns the table's write set, taking its write lock on first use.
+func (tx *Tx) writeSet(name string) (*writeSet, error) {
+	t, err := tx.readTable(name)
+	if err != nil {
+		return nil, err
+	}
+	if ws := tx.ws[t]; ws != nil {
+		return ws, nil
+	}
+	if err := acquire(tx.ctx, t); err != nil {
+		return nil, err
+	}
+	if err := t.usable(); err != nil { // it may have been found damaged while we waited
+		release(t)
+		return nil, err
+	}
+	t.mu.RLock()
+	ws := &writeSet{t: t, def: t.def, pkPos: t.pkPos, ixPos: t.ixPos, m: map[string]*pending{}}
+	t.mu.RUnlock()
+	tx.ws[t] = ws
+	tx.wsl = append(tx.wsl, ws)
+	return ws, nil
+}
+
+// current returns the row stored under key as the transaction sees it.
+func (tx *Tx) current(t *table, key []byte) ([]byte, bool, error) {
+	if ws := tx.ws[t]; ws != nil {
+		if p := ws.m[string(key)]; p != nil {
+			return p.new, !p.del, nil
+		}
+	}
+	return t.getCommitted(key)
+}
+
+// set records the transaction's new state of key.
+func (tx *Tx) set(ws *writeSet, key string, val []byte, del bool) error {
+	p := ws.m[key]
+	var prev *pending
+	if p != nil {
+		c := *p
+		prev = &c
+	} else {
+		old, had, err := ws.t.getCommitted([]byte(key))
+		if err != nil {
+			return err
+		}
+		p = &pending{old: old, hadOld: had}
+	}
+	np := &pending{old: p.old, hadOld: p.hadOld, new: val, del: del}
+	ws.m[key] = np
+	tx.undo = append(tx.undo, undoRec{ws: ws, key: key, prev: prev})
+	return nil
+}
+
+// prepareRow coerces every value, fills AUTO_INCREMENT, and checks NOT NULL.
+func (tx *Tx) prepareRow(ws *writeSet, row Row) (Row, uint64, error) {
+	def := ws.def
+	if len(row) != len(def.Columns) {
+		return nil, 0, sqlerr.New(sqlerr.ErrWrongValueCount, "Column count doesn't match value count at row 1")
+	}
+	r := make(Row, len(row))
+	var auto uint64
+	for i := range def.Columns {
+		c := &def.Columns[i]
+		v := row[i]
+		if c.AutoIncrement {
+			if v == nil || isZero(v) {
+				n, err := ws.t.nextAuto()
+				if err != nil {
+					return nil, 0, err
+				}
+				if c.Unsigned {
+					v = n
+				} else {
+					v = int64(n)
+				}
+				auto = n
+			}
+		}
+		cv, err := Coerce(c, v, 1)
+		if err != nil {
+			return nil, 0, err
+		}
+		if c.AutoIncrement && cv != nil {
+			var u uint64
+			switch x := cv.(type) {
+			case int64:
+				if x > 0 {
+					u = uint64(x)
+				}
+			case uint64:
+				u = x
+			}
+			if u > 0 {
+				if err := ws.t.seenAuto(u); err != nil {
+					return nil, 0, err
+				}
+			}
+		}
+		r[i] = cv
+	}
+	return r, auto, nil
+}
+
+func isZero(v any) bool {
+	switch x := v.(type) {
+	case int64:
+		return x == 0
+	case uint64:
+		return x == 0
+	case int:
+		return x == 0
+	}
+	return false
+}
+
+// checkUnique returns 1062 if r collides on a unique index with a row other
+// than self.
+func (tx *Tx) checkUnique(ws *writeSet, self []byte, r Row) error {
+	t := ws.t
+	t.mu.RLock()
+	idx := t.idx
+	t.mu.RUnlock()
+	for i, ixd := range ws.def.Indexes {
+		if !ixd.Unique {
+			continue
+		}
+		cols := encodeCols(nil, r, ws.ixPos[i])
+		if keyenc.HasNull(cols) {
+			continue
+		}
+		dup := func() error {
+			return sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", showValues(r, ws.ixPos[i]), ixd.Name)
+		}
+		// Rows this transaction has written.
+		for k, p := range ws.m {
+			if p.del || k == string(self) {
+				continue
+			}
+			pr, err := decodeRow(p.new, ws.def)
+			if err == nil && bytes.Equal(encodeCols(nil, pr, ws.ixPos[i]), cols) {
+				return dup()
+			}
+		}
+		if i >= len(idx) || idx[i] == nil {
+			return t.crashedErr("an index is not open")
+		}
+		var pks [][]byte
+		if err := idx[i].Lookup(cols, func(pk []byte) bool {
+			pks = append(pks, append([]byte(nil), pk...))
+			return true
+		}); err != nil {
+			return err
+		}
+		for _, pk := range pks {
+			if bytes.Equal(pk, self) {
+				continue
+			}
+			if p := ws.m[string(pk)]; p != nil {
+				continue // changed by this transaction: checked above
+			}
+			return dup()
+		}
+	}
+	return nil
+}
+
+// Insert adds row to the table and returns its handle and the
+// AUTO_INCREMENT value it was given (0 if none). A duplicate primary or
+// unique key is MySQL error 1062.
+func (tx *Tx) Insert(table string, row Row) (Handle, uint64, error) {
+	ws, err := tx.writeSet(table)
+	if err != nil {
+		return "", 0, err
+	}
+	r, auto, err := tx.prepareRow(ws, row)
+	if err != nil {
+		return "", 0, err
+	}
+	key, err := ws.t.encodeKey(ws.def, ws.pkPos, r)
+	if err != nil {
+		return "", 0, err
+	}
+	if _, ok, err := tx.current(ws.t, key); err != nil {
+		return "", 0, err
+	} else if ok {
+		return "", 0, sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(r, ws.pkPos))
+	}
+	if err := tx.checkUnique(ws, key, r); err != nil {
+		return "", 0, err
+	}
+	val, err := encodeRow(nil, ws.def, r)
+	if err != nil {
+		return "", 0, err
+	}
+	if err := tx.set(ws, string(key), val, false); err != nil {
+		return "", 0, err
+	}
+	return Handle(key), auto, nil
+}
+
+// Get looks a row up by its whole primary key.
+func (tx *Tx) Get(table string, pk []any) (Handle, Row, bool, error) {
+	t, err := tx.readTable(table)
+	if err != nil {
+		return "", nil, false, err
+	}
+	t.mu.RLock()
+	def, pkPos := t.def, t.pkPos
+	t.mu.RUnlock()
+	if pkPos == nil || len(pk) != len(pkPos) {
+		return "", nil, false, fmt.Errorf("blitz/engine: Get on %s needs the %d primary-key values", table, len(pkPos))
+	}
+	var key []byte
+	for i, v := range pk {
+		cv, err := Coerce(&def.Columns[pkPos[i]], v, 1)
+		if err != nil {
+			return "", nil, false, nil // a value the column cannot hold matches no row
+		}
+		key = appendKeyValue(key, cv)
+	}
+	val, ok, err := tx.current(t, key)
+	if err != nil || !ok {
+		return "", nil, false, err
+	}
+	r, err := decodeRow(val, def)
+	if err != nil {
+		return "", nil, false, t.dataErr(fmt.Errorf("row %x of %s: %w", key, table, err))
+	}
+	return Handle(key), r, true, nil
+}
+
+// Update replaces the row h with row (whose primary key may differ) and
+// returns the row's handle afterwards.
+func (tx *Tx) Update(table string, h Handle, row Row) (Handle, error) {
+	ws, err := tx.writeSet(table)
+	if err != nil {
+		return "", err
+	}
+	if _, ok, err := tx.current(ws.t, []byte(h)); err != nil {
+		return "", err
+	} else if !ok {
+		return "", fmt.Errorf("blitz/engine: update of a row of %s that does not exist", table)
+	}
+	r, _, err := tx.prepareRow(ws, row)
+	if err != nil {
+		return "", err
+	}
+	key := []byte(h)
+	if ws.pkPos != nil {
+		key = encodeCols(nil, r, ws.pkPos)
+	}
+	if !bytes.Equal(key, []byte(h)) {
+		if _, ok, err := tx.current(ws.t, key); err != nil {
+			return "", err
+		} else if ok {
+			return "", sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(r, ws.pkPos))
+		}
+	}
+	if err := tx.checkUnique(ws, key, r); err != nil {
+		return "", err
+	}
+	val, err := encodeRow(nil, ws.def, r)
+	if err != nil {
+		return "", err
+	}
+	if !bytes.Equal(key, []byte(h)) {
+		if err := tx.set(ws, string(h), nil, true); err != nil {
+			return "", err
+		}
+	}
+	if err := tx.set(ws, string(key), val, false); err != nil {
+		return "", err
+	}
+	return Handle(key), nil
+}
+
+// Delete removes the row h.
+func (tx *Tx) Delete(table string, h Handle) error {
+	ws, err := tx.writeSet(table)
+	if err != nil {
+		return err
+	}
+	if _, ok, err := tx.current(ws.t, []byte(h)); err != nil || !ok {
+		return err
+	}
+	return tx.set(ws, string(h), nil, true)
+}
+
+// Count returns how many rows Scan would visit.
+func (tx *Tx) Count(table string, s Scan) (int64, error) {
+	var n int64
+	err := tx.Scan(table, s, func(Handle, Row) (bool, error) { n++; return true, nil })
+	return n, err
+}
+
+type scanRow struct {
+	sort []byte // sort key: index columns + pk, or pk
+	key  []byte
+	val  []byte
+}
+
+// Scan calls fn for the rows s selects, as this transaction sees them. fn
+// may read and write through tx.
+func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error)) error {
+	t, err := tx.readTable(table)
+	if err != nil {
+		return err
+	}
+	t.mu.RLock()
+	def, idx, ixPos := t.def, t.idx, t.ixPos
+	t.mu.RUnlock()
+	ws := tx.ws[t]
+	var rows []scanRow
+	var pos []int // columns of the ordering, nil for file order
+	switch {
+	case s.Index == "":
+		err = t.scanMerged(func(k, v []byte) error {
+			if ws != nil && ws.m[string(k)] != nil {
+				return nil
+			}
+			rows = append(rows, scanRow{key: append([]byte(nil), k...), val: append([]byte(nil), v...)})
+			return nil
+		})
+	case eqFold(s.Index, "PRIMARY"):
+		if def.PrimaryKey == nil {
+			return sqlerr.New(sqlerr.ErrKeyDoesNotExist, "Key 'PRIMARY' doesn't exist in table '%s'", table)
+		}
+		pos = colPositions(def, def.PrimaryKey)
+		lo, hi := tx.bounds(def, pos, s)
+		r := indexRangeOf(lo, hi)
+		err = t.scanMerged(func(k, v []byte) error {
+			if ws != nil && ws.m[string(k)] != nil {
+				return nil
+			}
+			if r.contains(k) {
+				rows = append(rows, scanRow{sort: append([]byte(nil), k...), key: append([]byte(nil), k...), val: append([]byte(nil), v...)})
+			}
+			return nil
+		})
+	default:
+		i := def.indexByName(s.Index)
+		if i < 0 {
+			return sqlerr.New(sqlerr.ErrKeyDoesNotExist, "Key '%s' doesn't exist in table '%s'", s.Index, table)
+		}
+		if i >= len(idx) || idx[i] == nil {
+			return t.crashedErr("an index is not open")
+		}
+		pos = ixPos[i]
+		lo, hi := tx.bounds(def, pos, s)
+		var pks [][]byte
+		var cols [][]byte
+		err = idx[i].Scan(lo, hi, false, func(c, pk []byte) bool {
+			cols = append(cols, append([]byte(nil), c...))
+			pks = append(pks, append([]byte(nil), pk...))
+			return true
+		})
+		if err == nil {
+			for j, pk := range pks {
+				if ws != nil && ws.m[string(pk)] != nil {
+					continue
+				}
+				v, ok, gerr := t.getCommitted(pk)
+				if gerr != nil {
+					return gerr
+				}
+				if !ok {
+					continue // deleted since the index was read
+				}
+				rows = append(rows, scanRow{sort: append(cols[j], pk...), key: pk, val: v})
+			}
+		}
+		if err == nil && ws != nil {
+			r := indexRangeOf(lo, hi)
+			for k, p := range ws.m {
+				if p.del {
+					continue
+				}
+				pr, derr := decodeRow(p.new, def)
+				if derr != nil {
+					continue
+				}
+				c := encodeCols(nil, pr, pos)
+				if r.contains(c) {
+					rows = append(rows, scanRow{sort: append(c, k...), key: []byte(k), val: p.new})
+				}
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if ws != nil && pos == nil {
+		for k, p := range ws.m {
+			if !p.del {
+				rows = append(rows, scanRow{key: []byte(k), val: p.new})
+			}
+		}
+	}
+	if ws != nil && eqFold(s.Index, "PRIMARY") {
+		lo, hi := tx.bounds(def, pos, s)
+		r := indexRangeOf(lo, hi)
+		for k, p := range ws.m {
+			if !p.del && r.contains([]byte(k)) {
+				rows = append(rows, scanRow{sort: []byte(k), key: []byte(k), val: p.new})
+			}
+		}
+	}
+	if pos != nil {
+		sort.Slice(rows, func(i, j int) bool { return bytes.Compare(rows[i].sort, rows[j].sort) < 0 })
+		if s.Reverse {
+			for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+				rows[i], rows[j] = rows[j], rows[i]
+			}
+		}
+	}
+	for _, r := range rows {
+		row, err := decodeRow(r.val, def)
+		if err != nil {
+			return t.dataErr(fmt.Errorf("row %x of %s: %w", r.key, table, err))
+		}
+		more, err := fn(Handle(r.key), row)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// bounds converts a Scan's bounds on the columns at pos to index bounds.
+// A value that does not convert exactly to the column type widens the
+// bound (the caller re-checks its conditions on every row).
+func (tx *Tx) bounds(def *TableDef, pos []int, s Scan) (lo, hi index.Bound) {
+	conv := func(b Bound) index.Bound {
+		if b.Values == nil {
+			return index.Bound{Unbounded: true}
+		}
+		var key []byte
+		incl := b.Inclusive
+		for i, v := range b.Values {
+			if i >= len(pos) {
+				break
+			}
+			c := def.Columns[pos[i]]
+			c.NotNull = false
+			cv, err := Coerce(&c, v, 1)
+			if err != nil {
+				if i == 0 {
+					return index.Bound{Unbounded: true}
+				}
+				incl = true
+				break
+			}
+			if valueText(cv) != valueText(v) && !(v == nil) {
+				incl = true // rounded or converted: keep the neighbours, the caller filters
+			}
+			key = appendKeyValue(key, cv)
+		}
+		return index.Bound{Key: key, Inclusive: incl}
+	}
+	return conv(s.Lo), conv(s.Hi)
+}
+
+// keyRange mirrors the index package's bound semantics for in-memory rows.
+type keyRange struct{ start, end []byte }
+
+func indexRangeOf(lo, hi index.Bound) keyRange {
+	var r keyRange
+	if !lo.Unbounded {
+		if lo.Inclusive {
+			r.start = lo.Key
+		} else if r.start = keyenc.PrefixEnd(lo.Key); r.start == nil {
+			r.start = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+		}
+	}
+	if !hi.Unbounded {
+		if hi.Inclusive {
+			r.end = keyenc.PrefixEnd(hi.Key)
+		} else {
+			r.end = hi.Key
+			if len(r.end) == 0 {
+				r.end = []byte{}
+			}
+		}
+	}
+	return r
+}
+
+func (r keyRange) contains(k []byte) bool {
+	if r.start != nil && bytes.Compare(k, r.start) < 0 {
+		return false
+	}
+	if r.end != nil && bytes.Compare(k, r.end) >= 0 {
+		return false
+	}
+	return true
+}
+
+// Commit makes the transaction's changes durable (crash-safe tables: the
+// WAL record is synced) and visible.
+func (tx *Tx) Commit() error {
+	if tx.done {
+		return errors.New("blitz/engine: transaction has ended")
+	}
+	defer tx.finish()
+	var batch txn.Batch
+	for _, ws := range tx.wsl {
+		if !ws.def.CrashSafe {
+			continue
+		}
+		for k, p := range ws.m {
+			if p.del && !p.hadOld {
+				continue
+			}
+			op := txn.Op{Table: ws.def.Name, Kind: txn.OpPut, Key: []byte(k), Value: p.new}
+			if p.del {
+				op.Kind, op.Value = txn.OpDelete, nil
+			}
+			batch = append(batch, op)
+		}
+	}
+	db := tx.db
+	if len(batch) > 0 {
+		db.commitMu.RLock()
+		if _, err := db.wal.Commit(tx.ctx, batch); err != nil {
+			db.commitMu.RUnlock()
+			return fmt.Errorf("blitz/engine: commit: %w", err)
+		}
+		var first error
+		for _, ws := range tx.wsl {
+			if ws.def.CrashSafe {
+				if err := tx.apply(ws); err != nil && first == nil {
+					first = err
+				}
+			}
+		}
+		db.commitMu.RUnlock()
+		if first != nil {
+			return first
+		}
+		db.maybeCheckpoint()
+	}
+	for _, ws := range tx.wsl {
+		if !ws.def.CrashSafe {
+			if err := tx.apply(ws); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// apply makes a write set's changes visible: the overlay (crash-safe) or
+// the data file, then the indexes (deletions first, so values may move
+// between rows within one transaction).
+func (tx *Tx) apply(ws *writeSet) error {
+	t := ws.t
+	keys := make([]string, 0, len(ws.m))
+	for k := range ws.m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	t.mu.Lock()
+	df, idx, crashSafe := t.df, t.idx, ws.def.CrashSafe
+	if crashSafe {
+		for _, k := range keys {
+			p := ws.m[k]
+			if p.del && !p.hadOld {
+				continue
+			}
+			t.overlay[k] = ovEntry{val: p.new, del: p.del}
+		}
+	}
+	t.mu.Unlock()
+	if !crashSafe {
+		for _, k := range keys {
+			p := ws.m[k]
+			var err error
+			switch {
+			case p.del && p.hadOld:
+				err = df.Delete([]byte(k))
+			case !p.del:
+				err = df.Put([]byte(k), p.new)
+			}
+			if err != nil {
+				return t.dataErr(fmt.Errorf("blitz/engine: write %s: %w", t.name, err))
+			}
+		}
+	}
+	for pass := 0; pass < 2; pass++ {
+		for _, k := range keys {
+			p := ws.m[k]
+			var oldR, newR Row
+			if p.hadOld {
+				oldR, _ = decodeRow(p.old, ws.def)
+			}
+			if !p.del {
+				newR, _ = decodeRow(p.new, ws.def)
+			}
+			for i := range ws.def.Indexes {
+				if i >= len(idx) || idx[i] == nil {
+					continue
+				}
+				var oc, nc []byte
+				if oldR != nil {
+					oc = encodeCols(nil, oldR, ws.ixPos[i])
+				}
+				if newR != nil {
+					nc = encodeCols(nil, newR, ws.ixPos[i])
+				}
+				if oldR != nil && newR != nil && bytes.Equal(oc, nc) {
+					continue
+				}
+				var err error
+				if pass == 0 && oldR != nil {
+					err = idx[i].Delete(oc, []byte(k))
+				}
+				if pass == 1 && newR != nil {
+					err = idx[i].Insert(nc, []byte(k))
+				}
+				if err != nil {
+					t.setCrashed(fmt.Sprintf("index %s could not be updated: %v", ws.def.Indexes[i].Name, err))
+					return fmt.Errorf("blitz/engine: update index %s of %s: %w", ws.def.Indexes[i].Name, t.name, err)
+				}
+			}
+		}
+	}
+	return nil
+}
