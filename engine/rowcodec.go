@@ -127,6 +127,11 @@ func decodeRow(b []byte, d *TableDef) (Row, error) {
 			if err != nil {
 				return nil, errRowCorrupt
 			}
+			if c.Scale > 0 && -dv.Exponent() < int32(c.Scale) {
+				// The text drops trailing zeros ("2" for 2.00): give the
+				// value back its column's scale, as MySQL prints it.
+				dv = decimal.RequireFromString(dv.StringFixed(int32(c.Scale)))
+			}
 			r[i] = dv
 		case t.IsString():
 			f, ok := field()
