@@ -1,9 +1,3 @@
-//go:build blitz_engine
-
-// This file needs package engine, which has not landed yet: remove the
-// build constraint above when engine/ is in the tree (go test -tags
-// blitz_engine runs it meanwhile against a tree that has it).
-
 package server
 
 import (
