@@ -137,6 +137,16 @@ func (tx *Tx) writeSet(name string) (*writeSet, error) {
 	return ws, nil
 }
 
+// LockForWrite takes the table's write lock now (it is otherwise taken at
+// the first write) and holds it until the transaction ends. A statement
+// that reads rows to compute their new values (UPDATE t SET n = n + 1)
+// must call it before reading: rows read before the lock may be changed by
+// another transaction's commit in between, and the write would lose it.
+func (tx *Tx) LockForWrite(table string) error {
+	_, err := tx.writeSet(table)
+	return err
+}
+
 // current returns the row stored under key as the transaction sees it.
 func (tx *Tx) current(t *table, key []byte) ([]byte, bool, error) {
 	if ws := tx.ws[t]; ws != nil {

@@ -329,6 +329,11 @@ func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// Lock before reading: the rows must not change between the read and
+	// the write (a lost update otherwise).
+	if err := x.tx.LockForWrite(ti.name); err != nil {
+		return Result{}, err
+	}
 	for _, a := range n.List {
 		if ti.column(a.Column.Name.O) < 0 {
 			return Result{}, errUnknownColumn(columnText(a.Column), "SET")
@@ -367,6 +372,11 @@ func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
 	}
 	count, _, err := x.limitValues(n.Limit)
 	if err != nil {
+		return Result{}, err
+	}
+	// Lock before reading: the rows must not change between the read and
+	// the write (a lost update otherwise).
+	if err := x.tx.LockForWrite(ti.name); err != nil {
 		return Result{}, err
 	}
 	rows, err := x.matchRows(ti, hints, n.Where, n.Order, count)
