@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/sqlshim"
@@ -25,6 +26,33 @@ func (b *SQLShim) NewSession(ctx context.Context) (Session, error) {
 // Close implements Backend: it closes the database cleanly (checkpoint,
 // clean-close flags), so the next open needs no recovery.
 func (b *SQLShim) Close() error { return b.db.Close() }
+
+// Status implements StatusReporter with what the engine can tell: its
+// tables, how many are crash-safe, and how many are marked as crashed
+// (awaiting REPAIR TABLE). The engine does not expose its WAL counters
+// (commits, group writes, fsyncs) or what recovery did at open, so SHOW
+// STATUS has no Blitz_ lines for them.
+func (b *SQLShim) Status() [][2]string {
+	var tables, crashSafe, crashed int
+	for _, name := range b.db.Tables() {
+		st, err := b.db.Status(name)
+		if err != nil {
+			continue // dropped meanwhile
+		}
+		tables++
+		if st.CrashSafe {
+			crashSafe++
+		}
+		if st.Crashed {
+			crashed++
+		}
+	}
+	return [][2]string{
+		{"Blitz_tables", strconv.Itoa(tables)},
+		{"Blitz_tables_crash_safe", strconv.Itoa(crashSafe)},
+		{"Blitz_tables_crashed", strconv.Itoa(crashed)},
+	}
+}
 
 // shimSession adapts *sqlshim.Session to Session.
 type shimSession struct {

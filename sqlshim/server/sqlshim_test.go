@@ -191,6 +191,28 @@ func TestSQLShimStatementClasses(t *testing.T) {
 	if err := db.QueryRow("SHOW WARNINGS").Scan(&level, &code, &msg); err != nil || code != 1365 {
 		t.Fatalf("SHOW WARNINGS: %s %d %q, %v", level, code, msg, err)
 	}
+	var op, msgType, msgText string
+	if err := db.QueryRow("CHECK TABLE c").Scan(&tbl, &op, &msgType, &msgText); err != nil || msgText != "OK" {
+		t.Fatalf("CHECK TABLE: %q %q %q %q, %v", tbl, op, msgType, msgText, err)
+	}
+	status := map[string]string{}
+	rows, err = db.Query("SHOW STATUS LIKE 'Blitz\\_tables%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		status[k] = v
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if status["Blitz_tables"] != "1" || status["Blitz_tables_crash_safe"] != "0" || status["Blitz_tables_crashed"] != "0" {
+		t.Fatalf("SHOW STATUS: %v", status)
+	}
 	mustExecS(t, db, "SET @@session.sql_mode = 'STRICT_TRANS_TABLES'")
 	for _, q := range []string{"CHECK TABLE c", "REPAIR TABLE c", "EXPLAIN SELECT * FROM c WHERE name = 'a'", "SHOW TABLE STATUS", "SHOW COLUMNS FROM c", "SHOW INDEX FROM c"} {
 		rows, err := db.Query(q)
