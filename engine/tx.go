@@ -292,7 +292,10 @@ func (tx *Tx) checkUnique(ws *writeSet, self []byte, r Row) error {
 
 // Insert adds row to the table and returns its handle and the
 // AUTO_INCREMENT value it was given (0 if none). A duplicate primary or
-// unique key is MySQL error 1062.
+// unique key is MySQL error 1062; the AUTO_INCREMENT value generated for
+// the row is returned with it too, so that the caller can give it to the
+// next row (as MySQL does for INSERT IGNORE and ON DUPLICATE KEY UPDATE)
+// or retry with it (REPLACE).
 func (tx *Tx) Insert(table string, row Row) (Handle, uint64, error) {
 	ws, err := tx.writeSet(table)
 	if err != nil {
@@ -309,9 +312,12 @@ func (tx *Tx) Insert(table string, row Row) (Handle, uint64, error) {
 	if _, ok, err := tx.current(ws.t, key); err != nil {
 		return "", 0, err
 	} else if ok {
-		return "", 0, sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(r, ws.pkPos))
+		return "", auto, sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(r, ws.pkPos))
 	}
 	if err := tx.checkUnique(ws, key, r); err != nil {
+		if sqlerr.Code(err) == sqlerr.ErrDupEntry {
+			return "", auto, err
+		}
 		return "", 0, err
 	}
 	val, err := encodeRow(nil, ws.def, r)

@@ -86,6 +86,17 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	}
 	var res Result
 	firstID := uint64(0)
+	autoCol := -1
+	for i := range ti.def.Columns {
+		if ti.def.Columns[i].AutoIncrement {
+			autoCol = i
+		}
+	}
+	// reuse is an AUTO_INCREMENT value generated for a row that was not
+	// inserted (ignored duplicate, ON DUPLICATE KEY UPDATE): as in MySQL
+	// (handler::restore_auto_increment), the next row needing a generated
+	// value takes it.
+	var reuse uint64
 	for i, exprs := range n.Lists {
 		if len(exprs) != len(cols) && !(len(exprs) == 0 && len(n.Columns) == 0) {
 			return Result{}, errf(sqlerr.ErrWrongValueCount, "Column count doesn't match value count at row %d", i+1)
@@ -136,12 +147,28 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 				row[j] = v
 			}
 		}
-		affected, id, err := x.insertRow(ti, n, row, rowNum)
+		var given uint64
+		if autoCol >= 0 && reuse != 0 && needsAuto(row[autoCol]) {
+			given = reuse
+			if ti.def.Columns[autoCol].Unsigned {
+				row[autoCol] = reuse
+			} else {
+				row[autoCol] = int64(reuse)
+			}
+			reuse = 0
+		}
+		affected, id, inserted, err := x.insertRow(ti, n, row, autoCol, rowNum)
 		if err != nil {
 			return Result{}, err
 		}
+		if id == 0 {
+			id = given
+		}
 		res.AffectedRows += affected
-		if id != 0 && firstID == 0 {
+		switch {
+		case !inserted:
+			reuse = max(reuse, id)
+		case id != 0 && firstID == 0:
 			firstID = id
 		}
 	}
@@ -155,56 +182,82 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 // defaultMarker is a value given as DEFAULT: already the column's type.
 type defaultMarker struct{ v any }
 
+// needsAuto reports whether v, given for an AUTO_INCREMENT column, asks for
+// a generated value (NULL or 0).
+func needsAuto(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case int64:
+		return x == 0
+	case uint64:
+		return x == 0
+	}
+	return false
+}
+
 // insertRow inserts one converted row, resolving a duplicate key as the
 // statement says (IGNORE, ON DUPLICATE KEY UPDATE, REPLACE). It returns
-// MySQL's affected-row count for the row and the AUTO_INCREMENT value
-// generated.
-func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, rowNum int) (uint64, uint64, error) {
-	var affected uint64
+// MySQL's affected-row count for the row, the AUTO_INCREMENT value
+// generated for it (also when the row ended up not inserted) and whether a
+// new row was inserted.
+func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, autoCol int, rowNum int) (uint64, uint64, bool, error) {
+	var affected, gen uint64
 	for attempt := 0; ; attempt++ {
 		_, id, err := x.tx.Insert(ti.name, row)
+		if id != 0 && gen == 0 {
+			// Retries (REPLACE) and VALUES() see the generated value.
+			gen = id
+			if autoCol >= 0 {
+				if ti.def.Columns[autoCol].Unsigned {
+					row[autoCol] = id
+				} else {
+					row[autoCol] = int64(id)
+				}
+			}
+		}
 		if err == nil {
-			return affected + 1, id, nil
+			return affected + 1, gen, true, nil
 		}
 		if sqlerr.Code(err) != sqlerr.ErrDupEntry || attempt > len(ti.def.Indexes)+1 {
-			return 0, 0, err
+			return 0, 0, false, err
 		}
 		switch {
 		case n.IsReplace:
 			h, _, found, ferr := x.findConflict(ti, row)
 			if ferr != nil {
-				return 0, 0, ferr
+				return 0, 0, false, ferr
 			}
 			if !found {
-				return 0, 0, err
+				return 0, 0, false, err
 			}
 			if derr := x.tx.Delete(ti.name, h); derr != nil {
-				return 0, 0, derr
+				return 0, 0, false, derr
 			}
 			affected++
 			continue
 		case len(n.OnDuplicate) > 0:
 			h, old, found, ferr := x.findConflict(ti, row)
 			if ferr != nil {
-				return 0, 0, ferr
+				return 0, 0, false, ferr
 			}
 			if !found {
-				return 0, 0, err
+				return 0, 0, false, err
 			}
 			changed, uerr := x.applyAssignments(ti, h, old, row, n.OnDuplicate, rowNum)
 			if uerr != nil {
-				return 0, 0, uerr
+				return 0, 0, false, uerr
 			}
 			if changed {
-				return 2, 0, nil
+				return 2, gen, false, nil
 			}
-			return 0, 0, nil
+			return 0, gen, false, nil
 		case n.IgnoreErr:
 			e := sqlerr.As(err)
 			x.s.addWarning(e.Code, "%s", e.Message)
-			return 0, 0, nil
+			return 0, gen, false, nil
 		}
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 }
 
