@@ -240,8 +240,9 @@ func isZero(v any) bool {
 }
 
 // checkUnique returns 1062 if r collides on a unique index with a row other
-// than self.
-func (tx *Tx) checkUnique(ws *writeSet, self []byte, r Row) error {
+// than self and old (the row an Update replaces: its primary key may
+// differ from self, and its index entries go away with it).
+func (tx *Tx) checkUnique(ws *writeSet, self, old []byte, r Row) error {
 	t := ws.t
 	t.mu.RLock()
 	idx := t.idx
@@ -259,7 +260,7 @@ func (tx *Tx) checkUnique(ws *writeSet, self []byte, r Row) error {
 		}
 		// Rows this transaction has written.
 		for k, p := range ws.m {
-			if p.del || k == string(self) {
+			if p.del || k == string(self) || (old != nil && k == string(old)) {
 				continue
 			}
 			pr, err := decodeRow(p.new, ws.def)
@@ -278,7 +279,7 @@ func (tx *Tx) checkUnique(ws *writeSet, self []byte, r Row) error {
 			return err
 		}
 		for _, pk := range pks {
-			if bytes.Equal(pk, self) {
+			if bytes.Equal(pk, self) || (old != nil && bytes.Equal(pk, old)) {
 				continue
 			}
 			if p := ws.m[string(pk)]; p != nil {
@@ -314,7 +315,7 @@ func (tx *Tx) Insert(table string, row Row) (Handle, uint64, error) {
 	} else if ok {
 		return "", auto, sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(r, ws.pkPos))
 	}
-	if err := tx.checkUnique(ws, key, r); err != nil {
+	if err := tx.checkUnique(ws, key, nil, r); err != nil {
 		if sqlerr.Code(err) == sqlerr.ErrDupEntry {
 			return "", auto, err
 		}
@@ -388,7 +389,7 @@ func (tx *Tx) Update(table string, h Handle, row Row) (Handle, error) {
 			return "", sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(r, ws.pkPos))
 		}
 	}
-	if err := tx.checkUnique(ws, key, r); err != nil {
+	if err := tx.checkUnique(ws, key, []byte(h), r); err != nil {
 		return "", err
 	}
 	val, err := encodeRow(nil, ws.def, r)

@@ -2,6 +2,8 @@ package sqlshim
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/blitzdb/blitz/engine"
@@ -28,16 +30,38 @@ func columnDefault(c *engine.Column) (any, error) {
 	return nil, errf(sqlerr.ErrNoDefault, "Field '%s' doesn't have a default value", c.Name)
 }
 
-// coerce converts v for column c (AUTO_INCREMENT columns take NULL as
-// "generate").
-func coerce(c *engine.Column, v any, rowNum int) (any, error) {
+// coerce converts v for column c of table ti (AUTO_INCREMENT columns take
+// NULL as "generate").
+func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (any, error) {
 	if v == nil && c.AutoIncrement {
 		return nil, nil
 	}
 	if b, ok := v.(bool); ok {
 		v = boolVal(b)
 	}
-	return engine.Coerce(c, v, rowNum)
+	cv, err := engine.Coerce(c, v, rowNum)
+	if err != nil {
+		return nil, qualifyColumn(err, x.s.DBName, ti.name, c.Name, rowNum)
+	}
+	return cv, nil
+}
+
+// qualifyColumn gives an "Incorrect ... value" error (1366, 1292) about a
+// column MariaDB's wording, which names the column with its database and
+// table: "for column `test`.`t1`.`c` at row 1".
+func qualifyColumn(err error, db, table, column string, rowNum int) error {
+	e := sqlerr.As(err)
+	if e.Code != sqlerr.ErrTruncatedWrong && e.Code != sqlerr.ErrTruncatedValue {
+		return err
+	}
+	plain := fmt.Sprintf(" for column '%s' at row %d", column, rowNum)
+	msg, ok := strings.CutSuffix(e.Message, plain)
+	if !ok {
+		return err
+	}
+	q := *e
+	q.Message = fmt.Sprintf("%s for column %s.%s.%s at row %d", msg, quoteIdent(db), quoteIdent(table), quoteIdent(column), rowNum)
+	return &q
 }
 
 func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
@@ -132,7 +156,7 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 				row[cols[j]], set[cols[j]] = d.v, true
 				continue
 			}
-			cv, err := coerce(&ti.def.Columns[cols[j]], v, rowNum)
+			cv, err := x.coerce(ti, &ti.def.Columns[cols[j]], v, rowNum)
 			if err != nil {
 				return Result{}, err
 			}
@@ -329,7 +353,7 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 			if v, err = ec.eval(a.Expr); err != nil {
 				return false, err
 			}
-			if v, err = coerce(&ti.def.Columns[i], v, rowNum); err != nil {
+			if v, err = x.coerce(ti, &ti.def.Columns[i], v, rowNum); err != nil {
 				return false, err
 			}
 		}
