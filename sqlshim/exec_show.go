@@ -344,13 +344,28 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		if st.Rows > 0 {
 			avg = st.DataLength / st.Rows
 		}
+		// Auto_increment is NULL for a table without an AUTO_INCREMENT column.
 		var auto any
-		if st.AutoIncrement > 0 {
+		if st.AutoIncrement > 0 && hasAutoColumn(x.s.db, t) {
 			auto = int64(st.AutoIncrement)
 		}
 		rows = append(rows, []any{t, "BLITZDB", int64(10), "Fixed", st.Rows, avg, st.DataLength, nil, st.IndexLength, int64(0), auto, nil, nil, nil, "utf8mb4_bin", nil, opts, "", crashSafe, state})
 	}
 	return Result{Columns: cols, Rows: rows}, nil
+}
+
+// hasAutoColumn reports whether table has an AUTO_INCREMENT column.
+func hasAutoColumn(db *engine.DB, table string) bool {
+	def, err := db.Table(table)
+	if err != nil || def == nil {
+		return false
+	}
+	for i := range def.Columns {
+		if def.Columns[i].AutoIncrement {
+			return true
+		}
+	}
+	return false
 }
 
 // explain shows the access path of a SELECT, UPDATE or DELETE in MySQL's
