@@ -338,3 +338,66 @@ func implicitDefault(c *Column) any {
 	}
 	return cv
 }
+
+// SetAutoIncrement is the AUTO_INCREMENT = next table option (CREATE TABLE,
+// ALTER TABLE): the next generated value becomes next, or one above the
+// largest value stored if that is larger, as in MySQL (the counter may go
+// down). next 0 counts as 1. A table without an AUTO_INCREMENT column
+// ignores it.
+func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) error {
+	db.ddlMu.Lock()
+	defer db.ddlMu.Unlock()
+	t, err := db.table(table)
+	if err != nil {
+		return err
+	}
+	if err := t.usable(); err != nil {
+		return err
+	}
+	unlock, err := db.lockForDDL(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	def := t.definition()
+	col := -1
+	for i := range def.Columns {
+		if def.Columns[i].AutoIncrement {
+			col = i
+		}
+	}
+	if col < 0 {
+		return nil
+	}
+	next = max(next, 1)
+	// No transaction writes t now: the data file and overlay hold every row.
+	err = t.scanMerged(func(k, v []byte) error {
+		r, err := decodeRow(v, def)
+		if err != nil {
+			return t.dataErr(fmt.Errorf("row %x of %s: %w", k, table, err))
+		}
+		var u uint64
+		switch x := r[col].(type) {
+		case int64:
+			if x > 0 {
+				u = uint64(x)
+			}
+		case uint64:
+			u = x
+		}
+		if u != 0 && u+1 > next {
+			next = u + 1
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	t.ctrMu.Lock()
+	defer t.ctrMu.Unlock()
+	if err := t.reserveLocked(next, 0); err != nil {
+		return err
+	}
+	t.autoNext = next
+	return nil
+}

@@ -3,8 +3,11 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -53,12 +56,114 @@ func encodeCols(b []byte, r Row, pos []int) []byte {
 	return b
 }
 
-// showValues renders values as MySQL's duplicate-entry message does: joined
-// with '-'.
-func showValues(r Row, pos []int) string {
+// showValues renders the values of the columns at pos as MariaDB's
+// duplicate-entry message does: each as its column shows it (DECIMAL with
+// its scale, DATETIME with its fractional digits, binary strings with
+// bytes outside printable ASCII as \xHH), joined with '-'; longer than
+// 64 bytes, cut to 61 (at a character boundary) followed by "...".
+func showValues(d *TableDef, r Row, pos []int) string {
 	parts := make([]string, len(pos))
 	for i, p := range pos {
-		parts[i] = valueText(r[p])
+		parts[i] = columnText(&d.Columns[p], r[p])
 	}
-	return strings.Join(parts, "-")
+	s := strings.Join(parts, "-")
+	if len(s) > 64 {
+		cut := 61
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return s
+}
+
+// columnText is the text of v, a value of column c, as MariaDB prints it.
+func columnText(c *Column, v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case []byte:
+		if !c.Type.IsBinary() {
+			return string(x)
+		}
+		var b strings.Builder
+		for _, ch := range x {
+			if ch >= 0x20 && ch < 0x7f {
+				b.WriteByte(ch)
+			} else {
+				fmt.Fprintf(&b, "\\x%02X", ch)
+			}
+		}
+		return b.String()
+	case string:
+		if c.Type.IsBinary() {
+			return columnText(c, []byte(x))
+		}
+		return x
+	case float64:
+		return FormatFloat(x, c.Type == TypeFloat)
+	case decimal.Decimal:
+		if e := x.Exponent(); e < 0 {
+			return x.StringFixed(-e)
+		}
+		return x.String()
+	case time.Time:
+		if c.Type == TypeDate {
+			return x.Format("2006-01-02")
+		}
+		s := x.Format("2006-01-02 15:04:05")
+		if c.Scale > 0 {
+			ns := fmt.Sprintf("%09d", x.Nanosecond())
+			s += "." + ns[:min(c.Scale, 9)]
+		}
+		return s
+	}
+	return valueText(v)
+}
+
+// FormatFloat prints a DOUBLE (or, single, a FLOAT) value as MariaDB does:
+// the shortest digits that read back to the same double (6 significant
+// digits for a FLOAT), in fixed notation from 1e-15 up to 1e15 and in
+// scientific notation without '+' or leading exponent zeros outside
+// ("1e20", "1.5e-16").
+func FormatFloat(f float64, single bool) string {
+	if f == 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		if f == 0 {
+			return "0"
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	var s string
+	if single {
+		s = strconv.FormatFloat(f, 'e', 5, 64)
+	} else {
+		s = strconv.FormatFloat(f, 'e', -1, 64)
+	}
+	mant, expText, _ := strings.Cut(s, "e")
+	exp, _ := strconv.Atoi(expText)
+	neg := strings.HasPrefix(mant, "-")
+	mant = strings.TrimPrefix(mant, "-")
+	digits := strings.TrimRight(strings.Replace(mant, ".", "", 1), "0")
+	if digits == "" {
+		digits = "0"
+	}
+	var out string
+	switch {
+	case exp < -15 || exp >= 15:
+		out = digits[:1]
+		if len(digits) > 1 {
+			out += "." + digits[1:]
+		}
+		out += "e" + strconv.Itoa(exp)
+	case exp < 0:
+		out = "0." + strings.Repeat("0", -exp-1) + digits
+	case len(digits) <= exp+1:
+		out = digits + strings.Repeat("0", exp+1-len(digits))
+	default:
+		out = digits[:exp+1] + "." + digits[exp+1:]
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
 }

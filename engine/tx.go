@@ -256,7 +256,7 @@ func (tx *Tx) checkUnique(ws *writeSet, self, old []byte, r Row) error {
 			continue
 		}
 		dup := func() error {
-			return sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", showValues(r, ws.ixPos[i]), ixd.Name)
+			return sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", showValues(ws.def, r, ws.ixPos[i]), ixd.Name)
 		}
 		// Rows this transaction has written.
 		for k, p := range ws.m {
@@ -313,7 +313,7 @@ func (tx *Tx) Insert(table string, row Row) (Handle, uint64, error) {
 	if _, ok, err := tx.current(ws.t, key); err != nil {
 		return "", 0, err
 	} else if ok {
-		return "", auto, sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(r, ws.pkPos))
+		return "", auto, sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(ws.def, r, ws.pkPos))
 	}
 	if err := tx.checkUnique(ws, key, nil, r); err != nil {
 		if sqlerr.Code(err) == sqlerr.ErrDupEntry {
@@ -386,7 +386,7 @@ func (tx *Tx) Update(table string, h Handle, row Row) (Handle, error) {
 		if _, ok, err := tx.current(ws.t, key); err != nil {
 			return "", err
 		} else if ok {
-			return "", sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(r, ws.pkPos))
+			return "", sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(ws.def, r, ws.pkPos))
 		}
 	}
 	if err := tx.checkUnique(ws, key, []byte(h), r); err != nil {

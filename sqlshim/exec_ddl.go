@@ -270,7 +270,23 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	if err := checkAutoIncrement(def); err != nil {
 		return Result{}, err
 	}
-	return Result{}, x.s.db.CreateTable(x.ctx, def)
+	if err := x.s.db.CreateTable(x.ctx, def); err != nil {
+		return Result{}, err
+	}
+	return Result{}, x.autoIncrementOption(name, n.Options)
+}
+
+// autoIncrementOption applies the table option AUTO_INCREMENT = N, if
+// given, to table.
+func (x *execCtx) autoIncrementOption(table string, opts []*ast.TableOption) error {
+	for _, o := range opts {
+		if o.Tp == ast.TableOptionAutoIncrement {
+			if err := x.s.db.SetAutoIncrement(x.ctx, table, o.UintValue); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // addConstraint adds a PRIMARY KEY, UNIQUE or INDEX clause to def.
@@ -497,6 +513,9 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				if o.Tp == ast.TableOptionEngine && o.StrValue != "" && !strings.EqualFold(o.StrValue, "blitzdb") {
 					return Result{}, errf(sqlerr.ErrUnknownStorage, "Unknown storage engine '%s'", o.StrValue)
 				}
+			}
+			if err := x.autoIncrementOption(ti.name, spec.Options); err != nil {
+				return Result{}, err
 			}
 		default:
 			return Result{}, errNotSupported("this ALTER TABLE operation")

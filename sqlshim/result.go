@@ -1,9 +1,6 @@
 package sqlshim
 
 import (
-	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/blitzdb/blitz/engine"
@@ -162,11 +159,6 @@ func FormatValue(c Column, v any) (string, bool) {
 	return toString(v), true
 }
 
-// formatFloat32 prints a FLOAT column's value with float32 precision.
-func formatFloat32(f float64) string {
-	abs := math.Abs(f)
-	if abs != 0 && (abs >= 1e15 || abs < 1e-4) {
-		return strings.Replace(strconv.FormatFloat(f, 'e', -1, 32), "e+", "e", 1)
-	}
-	return strconv.FormatFloat(f, 'f', -1, 32)
-}
+// formatFloat32 prints a FLOAT column's value as MariaDB does (6
+// significant digits).
+func formatFloat32(f float64) string { return engine.FormatFloat(f, true) }

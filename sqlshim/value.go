@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blitzdb/blitz/engine"
 	"github.com/shopspring/decimal"
 )
 
@@ -180,20 +181,8 @@ func formatDecimal(d decimal.Decimal) string {
 	return d.String()
 }
 
-// formatFloat prints a double the way MySQL does: the shortest text that
-// reads back to the same value, exponent without '+' ("1e20").
-func formatFloat(f float64) string {
-	if f == 0 {
-		return "0"
-	}
-	abs := math.Abs(f)
-	if abs >= 1e15 || abs < 1e-4 {
-		s := strconv.FormatFloat(f, 'e', -1, 64)
-		s = strings.Replace(s, "e+", "e", 1)
-		return s
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
-}
+// formatFloat prints a double the way MariaDB does ("1e20", "0.0000001").
+func formatFloat(f float64) string { return engine.FormatFloat(f, false) }
 
 // formatTime prints a DATE (dateOnly) or a DATETIME with frac fractional digits.
 func formatTime(t time.Time, dateOnly bool, frac int) string {
