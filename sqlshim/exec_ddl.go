@@ -389,12 +389,8 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 			missing = append(missing, x.s.DBName+"."+t.Name.O)
 		}
 	}
-	if len(missing) > 0 && !n.IfExists {
-		return Result{}, errf(sqlerr.ErrUnknownTable, "Unknown table '%s'", strings.Join(missing, ","))
-	}
-	for _, m := range missing {
-		x.s.warnings = append(x.s.warnings, Warning{Level: "Note", Code: sqlerr.ErrUnknownTable, Message: fmt.Sprintf("Unknown table '%s'", m)})
-	}
+	// As in MariaDB, the tables that exist are dropped even when others
+	// are missing (an error then, without IF EXISTS).
 	for _, t := range n.Tables {
 		if _, err := x.s.db.Table(t.Name.O); err != nil {
 			continue
@@ -402,6 +398,12 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 		if err := x.s.db.DropTable(x.ctx, t.Name.O); err != nil {
 			return Result{}, err
 		}
+	}
+	if len(missing) > 0 && !n.IfExists {
+		return Result{}, errf(sqlerr.ErrUnknownTable, "Unknown table '%s'", strings.Join(missing, ","))
+	}
+	for _, m := range missing {
+		x.s.warnings = append(x.s.warnings, Warning{Level: "Note", Code: sqlerr.ErrUnknownTable, Message: fmt.Sprintf("Unknown table '%s'", m)})
 	}
 	return Result{}, nil
 }
