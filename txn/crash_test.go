@@ -1,8 +1,4 @@
-//go:build crashfs
 
-// Power-cut tests on vfs.CrashFS. They are behind the crashfs build tag until
-// the crash-simulating filesystem lands in internal/vfs; then drop the tag.
-// Run: go test -tags crashfs -run PowerCut ./txn/
 
 package txn
 
