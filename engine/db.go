@@ -119,7 +119,7 @@ func (db *DB) open() error {
 		t.rowNext, t.rowReserved = rowRes, rowRes
 		db.tables[strings.ToLower(def.Name)] = t
 	}
-	db.wal, err = txn.OpenWAL(filepath.Join(db.dir, walDir), txn.Options{FS: db.fs, Sync: txn.SyncMode(db.opts.Sync), Logger: db.log})
+	db.wal, err = txn.OpenWAL(filepath.Join(db.dir, walDir), txn.Options{FS: db.fs, Sync: txn.SyncMode(db.opts.Sync), Logger: db.log, SegmentBytes: db.opts.WALSegmentBytes})
 	if err != nil {
 		return fmt.Errorf("blitz/engine: open WAL: %w", err)
 	}
@@ -261,6 +261,31 @@ func (db *DB) Table(name string) (*TableDef, error) {
 		return nil, err
 	}
 	return t.definition().Clone(), nil
+}
+
+// Sync makes every committed change durable now: crash-safe tables are
+// checkpointed (their data files written and synced, the WAL marked
+// covered) and the data files of the other tables are synced, so that after
+// a crash they hold at least everything committed before Sync returned.
+func (db *DB) Sync() error {
+	if err := db.checkpoint(); err != nil {
+		return err
+	}
+	for _, t := range db.sortedTables() {
+		if t.isCrashSafe() {
+			continue
+		}
+		t.mu.RLock() // keeps DDL from swapping the file while it syncs
+		var err error
+		if t.df != nil {
+			err = t.df.Sync()
+		}
+		t.mu.RUnlock()
+		if err != nil {
+			return fmt.Errorf("blitz/engine: sync table %s: %w", t.name, err)
+		}
+	}
+	return nil
 }
 
 // checkpointLoop runs checkpoints asked for by commits.

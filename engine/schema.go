@@ -69,6 +69,7 @@ type Options struct {
 	CheckpointBytes  int64         // WAL bytes that trigger a checkpoint; 0 means 64 MiB
 	CheckpointEvery  time.Duration // reserved: checkpoints are by size, DDL and Close for now
 	IndexBufferBytes int           // write-buffer bound per index; 0 means the index default
+	WALSegmentBytes  int64         // size of a WAL segment file; 0 means the txn default (64 MiB)
 	// Progress, if set, is called during long recovery work.
 	Progress func(stage string, done, total int64)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/bits"
 	"math/rand"
 	"os"
 	"path"
@@ -67,7 +68,7 @@ type nsOp struct {
 type memNode struct {
 	data   []byte // current content (len = current size)
 	synced []byte // durable content (len = durable size)
-	dirty  map[int64]struct{}
+	dirty  []uint64 // bitmap of sectors written since the last sync
 	mapped bool // a writable mapping exists: diff whole file at sync/cut
 }
 
@@ -228,12 +229,21 @@ func (n *memNode) changedSectors() []int64 {
 		}
 		return out
 	}
-	for s := range n.dirty {
-		out = append(out, s)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	n.eachDirty(func(s int64) { out = append(out, s) })
 	return out
 }
+
+// eachDirty calls fn for each dirty sector, in order.
+func (n *memNode) eachDirty(fn func(s int64)) {
+	for w, word := range n.dirty {
+		for word != 0 {
+			b := word & -word
+			fn(int64(w)*64 + int64(bits.TrailingZeros64(b)))
+			word &^= b
+		}
+	}
+}
+
 
 func sector(b []byte, lo int) []byte {
 	if lo >= len(b) {
@@ -243,11 +253,21 @@ func sector(b []byte, lo int) []byte {
 }
 
 func (n *memNode) markDirty(lo, hi int64) {
-	if n.dirty == nil {
-		n.dirty = map[int64]struct{}{}
+	if hi <= lo {
+		return
 	}
-	for s := lo / SectorSize; s*SectorSize < hi; s++ {
-		n.dirty[s] = struct{}{}
+	last := (hi - 1) / SectorSize
+	if need := int(last/64) + 1; need > len(n.dirty) {
+		n.dirty = append(n.dirty, make([]uint64, need-len(n.dirty))...)
+	}
+	for s := lo / SectorSize; s <= last; {
+		if s%64 == 0 && s+63 <= last {
+			n.dirty[s/64] = ^uint64(0)
+			s += 64
+			continue
+		}
+		n.dirty[s/64] |= 1 << (s % 64)
+		s++
 	}
 }
 
@@ -266,14 +286,14 @@ func (n *memNode) sync() {
 				clear(n.synced[old:])
 			}
 		}
-		for s := range n.dirty {
+		n.eachDirty(func(s int64) {
 			lo := s * SectorSize
 			if lo >= int64(len(n.data)) {
-				continue
+				return
 			}
 			hi := min(lo+SectorSize, int64(len(n.data)))
 			copy(n.synced[lo:hi], n.data[lo:hi])
-		}
+		})
 	}
 	n.dirty = nil
 }
