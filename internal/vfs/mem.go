@@ -66,10 +66,10 @@ type nsOp struct {
 }
 
 type memNode struct {
-	data   []byte // current content (len = current size)
-	synced []byte // durable content (len = durable size)
+	data   []byte   // current content (len = current size)
+	synced []byte   // durable content (len = durable size)
 	dirty  []uint64 // bitmap of sectors written since the last sync
-	mapped bool // a writable mapping exists: diff whole file at sync/cut
+	mapped bool     // a writable mapping exists: diff whole file at sync/cut
 }
 
 type memLock struct {
@@ -243,7 +243,6 @@ func (n *memNode) eachDirty(fn func(s int64)) {
 		}
 	}
 }
-
 
 func sector(b []byte, lo int) []byte {
 	if lo >= len(b) {
