@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -138,6 +139,7 @@ func (db *DB) open() error {
 		}
 	}
 	replayed := 0
+	replayedInto := map[*table]bool{}
 	err = db.wal.Replay(func(lsn txn.LSN, b txn.Batch) error {
 		for _, op := range b {
 			t := db.tables[strings.ToLower(op.Table)]
@@ -147,6 +149,16 @@ func (db *DB) open() error {
 			e := ovEntry{del: op.Kind == txn.OpDelete}
 			if !e.del {
 				e.val = append([]byte(nil), op.Value...)
+			}
+			if !replayedInto[t] {
+				// The indexes of a table the WAL still had records for
+				// cannot be trusted to hold them (a commit whose WAL write
+				// reached the disk but whose sync failed was never applied
+				// to them): rebuild them, stamp or no stamp.
+				replayedInto[t] = true
+				if !t.deferredReplay && !slices.Contains(rebuild, t) {
+					rebuild = append(rebuild, t)
+				}
 			}
 			if t.deferredReplay {
 				t.pendingReplay = append(t.pendingReplay, pendingOp{key: string(op.Key), e: e})

@@ -420,6 +420,9 @@ func (t *table) rebuildIndexes() error {
 	def, df := t.def, t.df
 	old := t.idx
 	t.mu.RUnlock()
+	if df == nil {
+		return fmt.Errorf("cannot rebuild the indexes of %s: its data file is not open", t.name)
+	}
 	for _, ix := range old {
 		if ix != nil {
 			ix.Abandon()

@@ -131,6 +131,34 @@ func (c *CrashFS) AfterCut() *CrashFS {
 	return c.after
 }
 
+// Clone returns a new CrashFS holding the current content of c (every file
+// as the running process sees it, all of it durable), for tests that start
+// many runs from one state. It is an error to clone after a cut: use
+// AfterCut.
+func (c *CrashFS) Clone() *CrashFS {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cut {
+		panic("vfs: Clone after a power cut; use AfterCut")
+	}
+	out := NewCrash()
+	out.noGarbage = c.noGarbage
+	for d := range c.dirs {
+		out.dirs[d] = true
+	}
+	copies := map[*memNode]*memNode{}
+	for name, n := range c.cur {
+		cp, ok := copies[n]
+		if !ok {
+			cp = &memNode{data: append([]byte(nil), n.data...)}
+			cp.synced = append([]byte(nil), n.data...)
+			copies[n] = cp
+		}
+		out.cur[name], out.dur[name] = cp, cp
+	}
+	return out
+}
+
 func (c *CrashFS) cutLocked() {
 	c.cut = true
 	r := rand.New(rand.NewSource(c.seed))
