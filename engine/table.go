@@ -150,7 +150,12 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 			reason = "it was not closed cleanly"
 		}
 	}
-	if reason != "" && !t.db.opts.AutoRecover {
+	// A crash-safe table whose data file is only flagged open, with no
+	// checkpoint cut short, lost nothing: the file holds every completed
+	// (synced) checkpoint and the WAL replays the rest. It recovers at
+	// every open, AutoRecover or not.
+	walOnly := reason != "" && t.def.CrashSafe && flags&datafile.FlagFatal == 0 && !ckptInterrupted
+	if reason != "" && !t.db.opts.AutoRecover && !walOnly {
 		t.crashed = reason
 		if t.def.CrashSafe {
 			t.deferredReplay = true

@@ -1,0 +1,3 @@
+// Package autorecover holds the crash and corruption tests of blitz's
+// recovery. (Documentation in progress.)
+package autorecover
