@@ -216,7 +216,10 @@ func (db *DB) Close() error {
 	db.mu.Unlock()
 	close(db.ckptDone)
 	err := db.checkpoint()
-	if cerr := db.closeFiles(true); err == nil {
+	// Without a final checkpoint (the WAL failed, say) the indexes of
+	// crash-safe tables may hold in-doubt commits the log never made
+	// durable: leave them unstamped, so the next open rebuilds them.
+	if cerr := db.closeFilesExcept(true, err != nil); err == nil {
 		err = cerr
 	}
 	if cerr := db.lock.Close(); err == nil {
@@ -225,10 +228,14 @@ func (db *DB) Close() error {
 	return err
 }
 
-func (db *DB) closeFiles(clean bool) error {
+func (db *DB) closeFiles(clean bool) error { return db.closeFilesExcept(clean, false) }
+
+// closeFilesExcept closes every table's files, cleanly if clean, except
+// that crash-safe tables are closed uncleanly if dirtyCrashSafe.
+func (db *DB) closeFilesExcept(clean, dirtyCrashSafe bool) error {
 	var first error
 	for _, t := range db.sortedTables() {
-		if err := t.closeFiles(clean); err != nil && first == nil {
+		if err := t.closeFiles(clean && !(dirtyCrashSafe && t.isCrashSafe())); err != nil && first == nil {
 			first = err
 		}
 	}

@@ -652,9 +652,11 @@ func (tx *Tx) Commit() error {
 		}
 	}
 	db := tx.db
+	var wait func() error
 	if len(batch) > 0 {
 		db.commitMu.RLock()
-		if _, err := db.wal.Commit(tx.ctx, batch); err != nil {
+		var err error
+		if _, wait, err = db.wal.CommitAsync(tx.ctx, batch); err != nil {
 			db.commitMu.RUnlock()
 			return fmt.Errorf("blitz/engine: commit: %w", err)
 		}
@@ -668,17 +670,33 @@ func (tx *Tx) Commit() error {
 		}
 		db.commitMu.RUnlock()
 		if first != nil {
+			wait()
 			return first
 		}
-		db.maybeCheckpoint()
 	}
 	for _, ws := range tx.wsl {
 		if !ws.def.CrashSafe {
 			if err := tx.apply(ws); err != nil {
+				if wait != nil {
+					wait()
+				}
 				return err
 			}
 		}
 	}
+	if wait == nil {
+		return nil
+	}
+	// Early lock release: the record has its place in the log, so any
+	// transaction that now takes these locks and reads these rows commits
+	// after it and can only be durable if this one is. Waiting for the
+	// fdatasync without the locks lets concurrent committers of one table
+	// share it.
+	tx.finish()
+	if err := wait(); err != nil {
+		return fmt.Errorf("blitz/engine: commit (in doubt: the WAL write failed; the database refuses commits until reopened): %w", err)
+	}
+	db.maybeCheckpoint()
 	return nil
 }
 

@@ -149,19 +149,52 @@ func (w *WAL) Commit(ctx context.Context, b Batch) (LSN, error) {
 	return w.append(frameCommit, size, func(dst []byte, _ LSN) []byte { return b.AppendEncoded(dst) })
 }
 
+// CommitAsync appends b as one record like Commit but returns as soon as the
+// record has its place in the log, with wait, which blocks until the record
+// is durable (or written, under SyncOff) and returns what Commit would have.
+// The caller must call wait exactly once, and soon: the group the record
+// joined may not be flushed before. Records are durable in LSN order, so a
+// record appended after this one can never be durable while this one is
+// not; an engine may therefore release its locks between CommitAsync and
+// wait (early lock release) without a later transaction's commit depending
+// on data that could be lost.
+func (w *WAL) CommitAsync(ctx context.Context, b Batch) (LSN, func() error, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	size := b.EncodedSize()
+	if size > MaxPayload {
+		return 0, nil, fmt.Errorf("%w: %d bytes", ErrTooLarge, size)
+	}
+	return w.appendStart(frameCommit, size, func(dst []byte, _ LSN) []byte { return b.AppendEncoded(dst) })
+}
+
 // append adds one frame of type t, whose payload (size bytes) encode appends,
 // to the current group and waits for the group to be flushed.
 func (w *WAL) append(t frameType, size int, encode func(dst []byte, lsn LSN) []byte) (LSN, error) {
+	lsn, wait, err := w.appendStart(t, size, encode)
+	if err != nil {
+		return 0, err
+	}
+	if err := wait(); err != nil {
+		return 0, err
+	}
+	return lsn, nil
+}
+
+// appendStart adds the frame to the current group and returns the function
+// that waits for (or leads) the group's flush.
+func (w *WAL) appendStart(t frameType, size int, encode func(dst []byte, lsn LSN) []byte) (LSN, func() error, error) {
 	frameSize := int64(FrameHeaderSize + size)
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
-		return 0, ErrClosed
+		return 0, nil, ErrClosed
 	}
 	if w.failed != nil {
 		err := w.failed
 		w.mu.Unlock()
-		return 0, err
+		return 0, nil, err
 	}
 	g := w.cur
 	lsn := w.nextLSN
@@ -178,7 +211,7 @@ func (w *WAL) append(t frameType, size int, encode func(dst []byte, lsn LSN) []b
 			g.cuts = g.cuts[:n-1] // cannot happen with size checked, but stay consistent
 		}
 		w.mu.Unlock()
-		return 0, err
+		return 0, nil, err
 	}
 	w.nextLSN++
 	w.appendOff += frameSize
@@ -199,25 +232,23 @@ func (w *WAL) append(t frameType, size int, encode func(dst []byte, lsn LSN) []b
 		close(g.full)
 		g.full = nil
 	}
-	if !w.flushing {
-		w.flushing = true
-		w.lead(g) // unlocks
-		if g.err != nil {
-			return 0, g.err
-		}
-		return lsn, nil
-	}
+	leader := !w.flushing
+	w.flushing = true
 	w.mu.Unlock()
-	select {
-	case <-g.done:
-	case <-g.lead:
-		w.mu.Lock()
-		w.lead(g) // unlocks
-	}
-	if g.err != nil {
-		return 0, g.err
-	}
-	return lsn, nil
+	return lsn, func() error {
+		if leader {
+			w.mu.Lock()
+			w.lead(g) // unlocks
+		} else {
+			select {
+			case <-g.done:
+			case <-g.lead:
+				w.mu.Lock()
+				w.lead(g) // unlocks
+			}
+		}
+		return g.err
+	}, nil
 }
 
 // lead flushes g, which the caller (a member of g) now owns the flush of.

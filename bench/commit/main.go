@@ -6,7 +6,10 @@
 // synchronous=FULL and one INSERT per transaction. The cases alternate within
 // each run; it prints every run, the medians and the target ratios.
 //
-// Usage: go run . [-dir DIR] [-d 3s] [-runs 5] [-cases physical,overwrite,wal1,wal16,tc,sqlite]
+// Usage: go run . [-dir DIR] [-d 3s] [-runs 5] [-cases physical,overwrite,wal1,wal16,eng1,eng16,tc,sqlite]
+//
+// eng1 and eng16 commit one row per transaction into a CRASH_SAFE table
+// through the engine API.
 //
 // overwrite is the append loop on a zero-filled file written in place (what
 // the WAL does on its preallocated segments); it gives the single-committer
@@ -165,7 +168,7 @@ func main() {
 	dirFlag := flag.String("dir", "", "directory on the filesystem to measure (default: a new temp dir)")
 	d := flag.Duration("d", 3*time.Second, "duration of each case")
 	runs := flag.Int("runs", 5, "runs (medians are reported)")
-	casesFlag := flag.String("cases", "physical,overwrite,wal1,wal16,tc,sqlite", "cases to run, in order")
+	casesFlag := flag.String("cases", "physical,overwrite,wal1,wal16,eng1,eng16,tc,sqlite", "cases to run, in order")
 	flag.Parse()
 
 	base := *dirFlag
@@ -196,6 +199,10 @@ func main() {
 				n, st, err = runWAL(dir, 1, *d)
 			case "wal16":
 				n, st, err = runWAL(dir, 16, *d)
+			case "eng1":
+				n, err = runEngine(dir, 1, *d)
+			case "eng16":
+				n, err = runEngine(dir, 16, *d)
 			case "tc":
 				n, err = runTC(dir, *d)
 			case "sqlite":
@@ -207,7 +214,7 @@ func main() {
 				fail(fmt.Errorf("%s: %w", c, err))
 			}
 			el := time.Since(start)
-			if c == "wal1" || c == "wal16" || c == "overwrite" {
+			if c == "wal1" || c == "wal16" || c == "overwrite" || c == "eng1" || c == "eng16" {
 				el = *d // OpenWAL's segment preparation is not commit time
 			}
 			rate := float64(n) / el.Seconds()
@@ -245,6 +252,10 @@ func main() {
 	ratio("wal 1 committer / physical limit", "wal1", "physical", 0.8)
 	ratio("wal 1 committer / Tokyo Cabinet", "wal1", "tc", 3)
 	ratio("wal 16 committers / wal 1", "wal16", "wal1", 8)
+	ratio("engine 1 committer / physical limit", "eng1", "physical", 0.8)
+	ratio("engine 1 committer / Tokyo Cabinet", "eng1", "tc", 3)
+	ratio("engine 16 committers / engine 1", "eng16", "eng1", 8)
+	ratio("engine 1 committer / SQLite", "eng1", "sqlite", 0)
 	ratio("wal 1 committer / SQLite", "wal1", "sqlite", 0)
 	ratio("wal 1 committer / overwrite loop", "wal1", "overwrite", 0)
 	if m("wal1") > 0 && m("overwrite") > 0 {
