@@ -16,7 +16,19 @@ import (
 
 // intRange gives the bounds of each integer type.
 func intRange(t Type, unsigned bool) (lo int64, hi uint64) {
-	bits := map[Type]uint{TypeTinyInt: 8, TypeSmallInt: 16, TypeMediumInt: 24, TypeInt: 32, TypeBigInt: 64}[t]
+	var bits uint
+	switch t {
+	case TypeTinyInt:
+		bits = 8
+	case TypeSmallInt:
+		bits = 16
+	case TypeMediumInt:
+		bits = 24
+	case TypeInt:
+		bits = 32
+	case TypeBigInt:
+		bits = 64
+	}
 	if unsigned {
 		if bits == 64 {
 			return 0, math.MaxUint64

@@ -121,6 +121,9 @@ func unquoteIdent(t token) string {
 // parenthesis of the column list counts: a string, a comment, a quoted
 // identifier or a column named crash_safe does not.
 func stripCrashSafe(sql string) (string, bool) {
+	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "CREATE") {
+		return sql, false
+	}
 	toks := tokenize(sql)
 	if len(toks) < 3 || !strings.EqualFold(toks[0].text, "CREATE") {
 		return sql, false
@@ -186,6 +189,9 @@ type adminStmt struct {
 // [USE_FRM]. ok is false when sql is not one of them; err is set when it
 // starts like one but is malformed.
 func parseAdmin(sql string) (st *adminStmt, ok bool, err error) {
+	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "CHECK") && !strings.EqualFold(w, "REPAIR") {
+		return nil, false, nil
+	}
 	toks := tokenize(sql)
 	if len(toks) > 0 && toks[len(toks)-1].text == ";" {
 		toks = toks[:len(toks)-1]
@@ -372,3 +378,40 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 
 // onlyComments reports whether s holds nothing but comments and blanks.
 func onlyComments(s string) bool { return len(tokenize(s)) == 0 }
+
+// leadingWord returns the statement's first word, skipping blanks and
+// comments, without tokenizing the rest: most statements are neither
+// CREATE TABLE nor CHECK/REPAIR, and need not be scanned twice for them. sure
+// is false when the start is anything unusual (a versioned /*! comment, an
+// unterminated comment): the caller then tokenizes as before.
+func leadingWord(sql string) (word string, sure bool) {
+	i := 0
+	for i < len(sql) {
+		c := sql[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			i++
+		case strings.HasPrefix(sql[i:], "/*!") || strings.HasPrefix(sql[i:], "/*+"):
+			return "", false
+		case strings.HasPrefix(sql[i:], "/*"):
+			end := strings.Index(sql[i+2:], "*/")
+			if end < 0 {
+				return "", false
+			}
+			i += 2 + end + 2
+		case c == '#' || (strings.HasPrefix(sql[i:], "--") && (i+2 == len(sql) || sql[i+2] == ' ' || sql[i+2] == '\t' || sql[i+2] == '\n' || sql[i+2] == '\r')):
+			end := strings.IndexByte(sql[i:], '\n')
+			if end < 0 {
+				return "", true
+			}
+			i += end + 1
+		default:
+			j := i
+			for j < len(sql) && (sql[j] == '_' || sql[j] >= 'a' && sql[j] <= 'z' || sql[j] >= 'A' && sql[j] <= 'Z') {
+				j++
+			}
+			return sql[i:j], true
+		}
+	}
+	return "", true
+}
