@@ -18,8 +18,13 @@ CONNS=${CONNS:-16}
 ROWS=${ROWS:-10000}
 
 command -v mariadbd >/dev/null || PATH=$PATH:/usr/sbin
+apt_install() { # Debian packages, as root or through sudo
+	if [ "$(id -u)" = 0 ]; then apt-get install -y "$@" >/dev/null; else sudo apt-get install -y "$@" >/dev/null; fi
+}
+command -v mariadbd >/dev/null || apt_install mariadb-server
+command -v mariadb >/dev/null || apt_install mariadb-client
 for p in mariadbd mariadb-install-db mariadb; do
-	command -v "$p" >/dev/null || { echo "bench/serve: $p not found (apt-get install mariadb-server mariadb-client)"; exit 1; }
+	command -v "$p" >/dev/null || { echo "bench/serve: $p not found after installing mariadb-server and mariadb-client"; exit 1; }
 done
 
 tmp=$(mktemp -d)
