@@ -28,6 +28,7 @@ const (
 	envSeed     = "BLITZ_TORTURE_CHILD_SEED"
 	envCkpt     = "BLITZ_TORTURE_CHILD_CKPT" // CheckpointBytes of the child
 	envDeadline = "BLITZ_TORTURE_CHILD_SECS" // the child stops writing after this many seconds
+	envSeg      = "BLITZ_TORTURE_CHILD_SEG"  // WALSegmentBytes of the child (0: default)
 )
 
 // Table names of the torture database.
@@ -129,12 +130,13 @@ func childMain(dir string) int {
 	seed, _ := strconv.ParseInt(os.Getenv(envSeed), 10, 64)
 	ckpt, _ := strconv.ParseInt(os.Getenv(envCkpt), 10, 64)
 	secs, _ := strconv.Atoi(os.Getenv(envDeadline))
+	seg, _ := strconv.ParseInt(os.Getenv(envSeg), 10, 64)
 	if secs <= 0 {
 		secs = 20
 	}
 	rng := rand.New(rand.NewSource(seed))
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	db, err := engine.Open(dir, engine.Options{AutoRecover: true, CheckpointBytes: ckpt, Logger: logger})
+	db, err := engine.Open(dir, engine.Options{AutoRecover: true, CheckpointBytes: ckpt, WALSegmentBytes: seg, Logger: logger})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child: open:", err)
 		return 2
@@ -353,11 +355,11 @@ type child struct {
 	done   chan struct{}
 }
 
-func startChild(t *testing.T, dir string, seed, ckpt int64, secs int) *child {
+func startChild(t *testing.T, dir string, seed, ckpt, seg int64, secs int) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envChild+"="+dir, envSeed+"="+strconv.FormatInt(seed, 10),
-		envCkpt+"="+strconv.FormatInt(ckpt, 10), envDeadline+"="+strconv.Itoa(secs))
+		envCkpt+"="+strconv.FormatInt(ckpt, 10), envSeg+"="+strconv.FormatInt(seg, 10), envDeadline+"="+strconv.Itoa(secs))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -550,7 +552,8 @@ func TestKill9Torture(t *testing.T) {
 		if round == noAutoRound {
 			ckpt = 1 << 40 // no checkpoint in the child: none can be cut short
 		}
-		c := startChild(t, dir, seed+int64(round)*7919, ckpt, 20)
+		seg := []int64{0, 32 << 10}[rng.Intn(2)] // default (64 MiB) or small WAL segments
+		c := startChild(t, dir, seed+int64(round)*7919, ckpt, seg, 20)
 		select {
 		case l, ok := <-c.lines:
 			if !ok || l != "READY" {
@@ -685,7 +688,7 @@ func TestKill9Torture(t *testing.T) {
 			t.Fatalf("round %d failed (seed %d); recovery log:\n%s", round, seed, logBuf.String())
 		}
 		model = got
-		t.Logf("round %d: ckpt %d, %d acks, in flight %v, crash-safe rows %d", round, ckpt, acks, inflight != nil, len(model))
+		t.Logf("round %d: ckpt %d seg %d, %d acks, in flight %v, crash-safe rows %d", round, ckpt, seg, acks, inflight != nil, len(model))
 	}
 	t.Logf("%d rounds, %d acknowledged commits, %v", rounds, totalAcks, time.Since(start).Round(time.Millisecond))
 }
