@@ -38,7 +38,7 @@ trap cleanup EXIT
 
 echo "== building"
 # -tags blitz_engine: the serve command is behind it until engine/ lands (harmless after).
-go build -tags blitz_engine -o "$tmp/blitz" ../../cmd/blitz
+(cd ../.. && go build -o "$tmp/blitz" ./cmd/blitz)
 go build -o "$tmp/load" .
 
 wait_sock() { # path
