@@ -95,6 +95,7 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 	db.fs.Remove(t.dataPath())
 	for _, ixd := range def.Indexes {
 		db.fs.Remove(t.indexPath(ixd.Name))
+		db.fs.Remove(index.SumPath(t.indexPath(ixd.Name)))
 	}
 	db.fs.SyncDir(db.dir)
 	db.mu.Lock()
@@ -161,6 +162,7 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	}
 	for i, ixd := range nd.Indexes {
 		db.fs.Rename(oldIx[i], t.indexPath(ixd.Name))
+		db.fs.Rename(index.SumPath(oldIx[i]), index.SumPath(t.indexPath(ixd.Name)))
 	}
 	db.fs.Remove(oldDef)
 	db.fs.SyncDir(db.dir)
@@ -281,6 +283,7 @@ func (db *DB) DropIndex(ctx context.Context, table, name string) error {
 	t.setDefLocked(nd)
 	t.mu.Unlock()
 	db.fs.Remove(path)
+	db.fs.Remove(index.SumPath(path))
 	return nil
 }
 

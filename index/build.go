@@ -167,6 +167,9 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 			return st, fmt.Errorf("blitz/index: build %s: %w", s.Path, err)
 		}
 		dirs[filepath.Dir(s.Path)] = true
+		if err := writeSum(s.Path); err != nil {
+			return st, fmt.Errorf("blitz/index: build %s: %w", s.Path, err)
+		}
 	}
 	for d := range dirs {
 		if err := syncDir(d); err != nil {

@@ -127,6 +127,9 @@ func Open(path string, stamp uint64, o Options) (*Index, error) {
 		}
 		return nil, fmt.Errorf("blitz/index: open %s: %w", path, err)
 	}
+	if err := verifySum(path); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrStale, path, err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("blitz/index: open %s: %w", path, err)
@@ -202,6 +205,9 @@ func checkStamp(db *bolt.DB, stamp uint64) (err error) {
 // Create creates a new, empty index file at path, replacing any file there.
 // The new file carries no stamp until Close.
 func Create(path string, o Options) (*Index, error) {
+	if err := os.Remove(SumPath(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("blitz/index: create %s: %w", path, err)
+	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("blitz/index: create %s: %w", path, err)
 	}
@@ -462,6 +468,9 @@ func (ix *Index) Close(stamp uint64) error {
 	ix.mu.Unlock()
 	if cerr := ix.db.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = writeSum(ix.path)
 	}
 	if err != nil {
 		return fmt.Errorf("blitz/index: close %s: %w", ix.path, err)
