@@ -26,6 +26,26 @@ func (db *DB) lockForDDL(ctx context.Context, t *table) (func(), error) {
 	return func() { release(t) }, nil
 }
 
+// alterTable takes the DDL mutex and the DDL locks of the named table (see
+// lockForDDL) for a change to it; unlock releases both. With usable, a
+// table that needs repair is refused (1194).
+func (db *DB) alterTable(ctx context.Context, name string, usable bool) (*table, func(), error) {
+	db.ddlMu.Lock()
+	t, err := db.table(name)
+	if err == nil && usable {
+		err = t.usable()
+	}
+	var unlock func()
+	if err == nil {
+		unlock, err = db.lockForDDL(ctx, t)
+	}
+	if err != nil {
+		db.ddlMu.Unlock()
+		return nil, nil, err
+	}
+	return t, func() { unlock(); db.ddlMu.Unlock() }, nil
+}
+
 // CreateTable creates a table. An existing name is MySQL error 1050.
 func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 	db.ddlMu.Lock()
@@ -188,16 +208,7 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 
 // CreateIndex adds a secondary index, built from the table's rows.
 func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error {
-	db.ddlMu.Lock()
-	defer db.ddlMu.Unlock()
-	t, err := db.table(table)
-	if err != nil {
-		return err
-	}
-	if err := t.usable(); err != nil {
-		return err
-	}
-	unlock, err := db.lockForDDL(ctx, t)
+	t, unlock, err := db.alterTable(ctx, table, true)
 	if err != nil {
 		return err
 	}
@@ -249,13 +260,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 
 // DropIndex removes a secondary index.
 func (db *DB) DropIndex(ctx context.Context, table, name string) error {
-	db.ddlMu.Lock()
-	defer db.ddlMu.Unlock()
-	t, err := db.table(table)
-	if err != nil {
-		return err
-	}
-	unlock, err := db.lockForDDL(ctx, t)
+	t, unlock, err := db.alterTable(ctx, table, false)
 	if err != nil {
 		return err
 	}
@@ -290,13 +295,7 @@ func (db *DB) DropIndex(ctx context.Context, table, name string) error {
 // AddColumn appends a column. Existing rows are not rewritten: they read
 // the column's default.
 func (db *DB) AddColumn(ctx context.Context, table string, col Column) error {
-	db.ddlMu.Lock()
-	defer db.ddlMu.Unlock()
-	t, err := db.table(table)
-	if err != nil {
-		return err
-	}
-	unlock, err := db.lockForDDL(ctx, t)
+	t, unlock, err := db.alterTable(ctx, table, false)
 	if err != nil {
 		return err
 	}
@@ -348,16 +347,7 @@ func implicitDefault(c *Column) any {
 // down). next 0 counts as 1. A table without an AUTO_INCREMENT column
 // ignores it.
 func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) error {
-	db.ddlMu.Lock()
-	defer db.ddlMu.Unlock()
-	t, err := db.table(table)
-	if err != nil {
-		return err
-	}
-	if err := t.usable(); err != nil {
-		return err
-	}
-	unlock, err := db.lockForDDL(ctx, t)
+	t, unlock, err := db.alterTable(ctx, table, true)
 	if err != nil {
 		return err
 	}
