@@ -43,6 +43,11 @@ type Options struct {
 	// clears the open flag, so after a power cut such a file may claim to be
 	// clean while missing data; reads then report corruption, never garbage.
 	NoSync bool
+
+	// rawCrashed, for a read-only open of a file whose open flag is set,
+	// skips the header's structural check (a dead writer's header is
+	// stale): the handle is then only good for scanning the mapping.
+	rawCrashed bool
 }
 
 // File is an open data file. It is safe for concurrent use: any number of
@@ -156,6 +161,9 @@ func (df *File) open() error {
 		return err
 	}
 	if o.ReadOnly {
+		if o.rawCrashed && h.flags&FlagOpen != 0 {
+			return nil
+		}
 		return df.checkHeaderLocked()
 	}
 	df.hdr.generation++

@@ -225,3 +225,62 @@ func TestUncleanOpenWithDamageSetsFatal(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyCrashed checks that recovery tells a file a crash merely left
+// open (stale header and count: reopen repairs it) from one with damaged
+// bytes before intact blocks (salvage), and a cut tail from damage.
+func TestVerifyCrashed(t *testing.T) {
+	crashed := func(t *testing.T) (string, int64) {
+		path := filepath.Join(t.TempDir(), "c.bdf")
+		df, err := Open(path, Options{Buckets: 64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 500; i++ {
+			if err := df.Put(key(i), value(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tail := int64(df.hdr.tail)
+		abandon(t, df)
+		return path, tail
+	}
+	t.Run("intact", func(t *testing.T) {
+		path, _ := crashed(t)
+		strict, err := Verify(path, Options{})
+		if err == nil && strict.OK() {
+			t.Fatalf("strict Verify of a crashed file: %v %q", err, strict.Problems)
+		}
+		r, err := VerifyCrashed(path, Options{})
+		if err != nil || !r.Unclean || r.Damaged || r.NeedsSalvage() || r.Records != 500 {
+			t.Fatalf("VerifyCrashed: %v %+v", err, r)
+		}
+	})
+	t.Run("damaged", func(t *testing.T) {
+		path, tail := crashed(t)
+		damage(t, path, tail/2, garbage(100, 3))
+		r, err := VerifyCrashed(path, Options{})
+		if err != nil || !r.Damaged || !r.NeedsSalvage() || r.Records >= 500 {
+			t.Fatalf("VerifyCrashed: %v %+v", err, r)
+		}
+	})
+	t.Run("cut tail", func(t *testing.T) {
+		path, tail := crashed(t)
+		damage(t, path, tail-8, garbage(8, 4)) // tears the last record
+		r, err := VerifyCrashed(path, Options{})
+		if err != nil || r.Damaged || r.NeedsSalvage() || r.LostTail == 0 || r.Records != 499 {
+			t.Fatalf("VerifyCrashed: %v %+v", err, r)
+		}
+	})
+	t.Run("clean", func(t *testing.T) {
+		path := makeFile(t, 100)
+		r, err := VerifyCrashed(path, Options{})
+		if err != nil || r.Unclean || r.NeedsSalvage() {
+			t.Fatalf("VerifyCrashed of a clean file: %v %+v", err, r)
+		}
+		damage(t, path, headerPage+recordSize(0, 8*1024)+40, garbage(16, 5))
+		if r, _ := VerifyCrashed(path, Options{}); !r.NeedsSalvage() {
+			t.Fatalf("damaged clean file needs no salvage? %+v", r)
+		}
+	})
+}

@@ -15,6 +15,31 @@ type VerifyReport struct {
 	Reachable int64 // records reachable from the bucket array
 	FreeBytes int64
 	Problems  []string // empty when the file is sound; at most maxProblems
+
+	// Unclean is set when the open flag was found: the file was checked
+	// as the last writer's crash left it (see verifyUnclean).
+	Unclean bool
+	// Damaged is set when bytes that do not verify lie before intact
+	// blocks: something a reopen cannot repair without dropping data, so
+	// the file should be salvaged (keeping the original as evidence).
+	Damaged bool
+	// LostTail counts the bytes after the last block that verifies that
+	// are neither zero nor a block: appends the crash cut short.
+	LostTail int64
+}
+
+// NeedsSalvage reports whether the file should be salvaged rather than
+// just reopened. A file closed cleanly needs it for any problem at all. A
+// file left open by a crash (Unclean) is repaired by the writer's reopen
+// (which rebuilds chains, the record count and the free pool from a
+// sequential scan) unless bytes before intact blocks fail to verify or the
+// fatal flag is set: a stale header, a short tail and broken chains are
+// the normal state of a file whose writer died.
+func (r *VerifyReport) NeedsSalvage() bool {
+	if !r.Unclean {
+		return !r.OK()
+	}
+	return r.Damaged || r.Flags&FlagFatal != 0
 }
 
 // OK reports whether Verify found no problem.
@@ -34,9 +59,19 @@ func (r *VerifyReport) problem(format string, args ...any) {
 // cleanly) or whose fatal flag is set is reported as a problem too. The
 // error is for a file that could not be opened at all; problems are in the
 // report (an unreadable header is both).
-func Verify(path string, o Options) (VerifyReport, error) {
+func Verify(path string, o Options) (VerifyReport, error) { return verify(path, o, false) }
+
+// VerifyCrashed is Verify for recovery: a file whose open flag is set (its
+// writer died) is checked the way the writer's reopen will read it, by a
+// scan of the whole file that tells damage (bytes that do not verify
+// before intact blocks) from what a crash normally leaves (a stale header,
+// chains and record count, a cut tail); see VerifyReport.NeedsSalvage. A
+// file closed cleanly gets the full Verify.
+func VerifyCrashed(path string, o Options) (VerifyReport, error) { return verify(path, o, true) }
+
+func verify(path string, o Options, crashed bool) (VerifyReport, error) {
 	var r VerifyReport
-	o.ReadOnly = true
+	o.ReadOnly, o.rawCrashed = true, crashed
 	df, err := Open(path, o)
 	if err != nil {
 		if IsCorruption(err) {
@@ -54,6 +89,10 @@ func Verify(path string, o Options) (VerifyReport, error) {
 	}
 	if r.Flags&FlagFatal != 0 {
 		r.problem("fatal flag set: damage was seen in this file")
+	}
+	if crashed && r.Flags&FlagOpen != 0 {
+		verifyUnclean(&r, df.m)
+		return r, nil
 	}
 	m := df.m[:df.hdr.tail]
 	bucketBlocks := 0
@@ -114,4 +153,54 @@ func Verify(path string, o Options) (VerifyReport, error) {
 		r.problem("%d records reachable from the bucket array, %d in the block area", r.Reachable, r.Records)
 	}
 	return r, nil
+}
+
+// verifyUnclean checks a file whose writer died, the way the writer's
+// reopen will read it (rebuildLocked): the header's tail, record count and
+// the bucket chains may all be stale, so the whole mapped file is scanned
+// in 16-byte steps. Zero runs are skipped (space reserved but never
+// written). A run of bytes that do not verify followed by a block that
+// does is damage; such a run after the last good block is a lost tail.
+func verifyUnclean(r *VerifyReport, m []byte) {
+	r.Unclean = true
+	size := int64(len(m))
+	badFrom := int64(-1)     // start of the current run that does not verify
+	buckets := 0
+	for off := int64(headerPage); off+blockHeader <= size; {
+		if isZero16(m[off : off+16]) {
+			off += 16
+			continue
+		}
+		h, sz, why := checkBlock(m[off:])
+		if why != "" {
+			if badFrom < 0 {
+				badFrom = off
+			}
+			off += 16
+			continue
+		}
+		if badFrom >= 0 {
+			r.Damaged = true
+			r.problem("offset %d: %d bytes that do not verify before an intact block at %d", badFrom, off-badFrom, off)
+			badFrom = -1
+		}
+		switch h.kind {
+		case kindRecord:
+			r.Records++
+		case kindFree:
+			r.FreeBytes += sz
+		case kindBuckets:
+			buckets++
+		}
+		off += sz
+	}
+	if badFrom >= 0 {
+		r.LostTail = size - badFrom
+	}
+	if buckets == 0 && r.Records > 0 {
+		// The reopen would make a new bucket array and relink every
+		// record, but a lost bucket block is damage, not a torn append.
+		r.Damaged = true
+		r.problem("no bucket array survives in the block area")
+	}
 }

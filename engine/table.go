@@ -216,8 +216,10 @@ func (t *table) indexOptions(ixd IndexDef) index.Options {
 // salvages it: the damaged original is kept as T.bdf.crashed-<UTC time>.
 func (t *table) verifyAndSalvage() (salvaged bool, err error) {
 	fs, path := t.db.fs, t.dataPath()
-	rep, err := datafile.Verify(path, datafile.Options{FS: fs, ReadOnly: true})
-	if err == nil && rep.OK() {
+	rep, err := datafile.VerifyCrashed(path, datafile.Options{FS: fs, ReadOnly: true})
+	if err == nil && !rep.NeedsSalvage() {
+		// A crashed file with nothing damaged: the writer's reopen
+		// rebuilds its chains, count and free pool in place.
 		return false, nil
 	}
 	start := time.Now()

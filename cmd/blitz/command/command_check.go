@@ -149,7 +149,7 @@ func openForAdmin(verb, dir string, autoRecover bool) (*engine.DB, *openLog, err
 		return nil, nil, failf("%s: %s is not a directory", verb, dir)
 	}
 	log := &openLog{}
-	db, err := engine.Open(dir, engine.Options{AutoRecover: autoRecover, Logger: slog.New(log)})
+	db, err := engine.Open(dir, engine.Options{AutoRecover: autoRecover, Logger: slog.New(log), Progress: recoveryProgress(os.Stderr)})
 	if err != nil {
 		return nil, nil, failf("%s: open %s: %v", verb, dir, err)
 	}

@@ -71,7 +71,7 @@ func runServe(env *Env, o *serveOptions) error {
 		return usagef("serve: --max-connections must be at least 1 and --max-allowed-packet at least 1024")
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log})
+	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, Progress: recoveryProgress(env.Stderr)})
 	if err != nil {
 		return failf("serve: open %s: %v", o.dir, err)
 	}

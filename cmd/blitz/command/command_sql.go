@@ -52,7 +52,7 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 				if batch && table {
 					return usagef("sql: --batch and --table exclude each other")
 				}
-				opts := engine.Options{AutoRecover: autoRecover}
+				opts := engine.Options{AutoRecover: autoRecover, Progress: recoveryProgress(env.Stderr)}
 				switch syncMode {
 				case "", "full":
 				case "off":
