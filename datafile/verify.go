@@ -164,7 +164,7 @@ func verify(path string, o Options, crashed bool) (VerifyReport, error) {
 func verifyUnclean(r *VerifyReport, m []byte) {
 	r.Unclean = true
 	size := int64(len(m))
-	badFrom := int64(-1)     // start of the current run that does not verify
+	badFrom := int64(-1) // start of the current run that does not verify
 	buckets := 0
 	for off := int64(headerPage); off+blockHeader <= size; {
 		if isZero16(m[off : off+16]) {
