@@ -56,6 +56,8 @@ type DB struct {
 
 	ckptReq  chan struct{}
 	ckptDone chan struct{}
+
+	cnt counters // see Stats
 }
 
 // Open opens the database in dir, creating it if missing. A second process
@@ -172,6 +174,7 @@ func (db *DB) open() error {
 	if err != nil {
 		return fmt.Errorf("blitz/engine: replay WAL: %w", err)
 	}
+	db.cnt.replayed.Add(int64(info.Records))
 	if replayed > 0 {
 		db.log.Info("WAL replayed", "operations", replayed, "records", info.Records)
 	}
@@ -386,6 +389,7 @@ func (db *DB) checkpointLocked() error {
 		}
 		return fmt.Errorf("blitz/engine: end checkpoint: %w", err)
 	}
+	db.cnt.checkpoints.Add(1)
 	for _, t := range ts {
 		t.mu.Lock()
 		t.frozen = nil

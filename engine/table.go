@@ -161,6 +161,7 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 			t.deferredReplay = true
 			t.db.deferred++
 		}
+		t.db.cnt.crashed.Add(1)
 		t.db.log.Warn("table needs repair", "table", t.name, "reason", reason)
 		return false, nil
 	}
@@ -183,6 +184,7 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 	}
 	t.df = df
 	if reason != "" {
+		t.db.cnt.recovered.Add(1)
 		t.db.log.Info("table recovered from an unclean shutdown", "table", t.name, "reason", reason, "records", df.Stats().Records)
 		return len(t.def.Indexes) > 0, nil
 	}
@@ -246,6 +248,7 @@ func (t *table) verifyAndSalvage() (salvaged bool, err error) {
 		}
 		attrs = append(attrs, fmt.Sprintf("drop%d", i), fmt.Sprintf("offset %d length %d: %s", d.Offset, d.Length, d.Reason))
 	}
+	t.db.cnt.salvaged.Add(1)
 	t.db.log.Warn("data file salvaged", attrs...)
 	return true, nil
 }
@@ -484,6 +487,7 @@ func (t *table) rebuildIndexes() error {
 	for _, e := range st.Entries {
 		entries += e
 	}
+	t.db.cnt.rebuilds.Add(1)
 	t.db.log.Info("indexes rebuilt", "table", t.name, "indexes", len(idx), "rows", st.Rows, "entries", entries,
 		"seconds", time.Since(start).Seconds())
 	return nil
