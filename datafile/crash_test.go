@@ -7,90 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/blitzdb/blitz/internal/vfs"
 )
-
-// powerFS is the OS filesystem with a memory of what was last synced, so a
-// test can cut the power: every 512-byte sector written since the last Sync
-// (through WriteAt or a mapping) is then kept, dropped (back to its synced
-// content) or, if garbage is set, filled with random bytes. It is local to
-// this package's tests until internal/vfs has its CrashFS.
-type powerFS struct {
-	vfs.FS
-	mu     sync.Mutex
-	synced map[string][]byte // name -> content at its last Sync
-}
-
-type powerFile struct {
-	vfs.File
-	fs *powerFS
-}
-
-func newPowerFS() *powerFS { return &powerFS{FS: vfs.Default, synced: map[string][]byte{}} }
-
-func (p *powerFS) OpenFile(name string, flag int, perm os.FileMode) (vfs.File, error) {
-	f, err := p.FS.OpenFile(name, flag, perm)
-	if err != nil {
-		return nil, err
-	}
-	return &powerFile{File: f, fs: p}, nil
-}
-
-func (p *powerFS) SyncDir(string) error { return nil }
-
-// Sync records the file's content as durable (no real fsync: the test
-// never loses real power, and this keeps it fast).
-func (f *powerFile) Sync() error {
-	b, err := vfs.ReadFile(vfs.Default, f.Name())
-	if err != nil {
-		return err
-	}
-	f.fs.mu.Lock()
-	f.fs.synced[f.Name()] = b
-	f.fs.mu.Unlock()
-	return nil
-}
-
-// cut writes to dst what name would hold after a power cut now.
-func (p *powerFS) cut(t *testing.T, name, dst string, r *rand.Rand, garbage bool) (garbled []int64) {
-	t.Helper()
-	cur, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.mu.Lock()
-	old := p.synced[name]
-	p.mu.Unlock()
-	out := append([]byte(nil), cur...)
-	for s := 0; s < len(out); s += sectorSize {
-		e := min(s+sectorSize, len(out))
-		var was []byte
-		if s < len(old) {
-			was = old[s:min(e, len(old))]
-		}
-		if bytes.Equal(cur[s:e], append(was, make([]byte, e-s-len(was))...)) {
-			continue
-		}
-		switch n := r.IntN(3); {
-		case n == 0: // kept
-		case n == 1 || !garbage: // dropped
-			copy(out[s:e], was)
-			clear(out[s+len(was) : e])
-		default:
-			for i := s; i < e; i++ {
-				out[i] = byte(r.Uint32())
-			}
-			garbled = append(garbled, int64(s))
-		}
-	}
-	if err := os.WriteFile(dst, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return garbled
-}
 
 // seedFromEnv returns the seed in env BLITZ_SEED, or def.
 func seedFromEnv(def uint64) uint64 {
@@ -101,13 +21,15 @@ func seedFromEnv(def uint64) uint64 {
 }
 
 // TestCrashPowerCut runs random workloads (puts of varying sizes, so
-// overwrites both rewrite in place and move; deletes; syncs; bucket growth),
-// cuts the power at a random point, and checks that the file opens with the
-// open flag set, that a writer's rebuild leaves a file that verifies, and
-// that Salvage recovers every record synced before the cut and not touched
-// since, and never a value that was not written. With garbage sectors, a
-// synced record sharing a garbled sector is excused: in-place storage cannot
-// keep bytes a disk destroys.
+// overwrites both rewrite in place and move; deletes; syncs; bucket growth)
+// on a vfs.CrashFS, cuts the power at a random point, and checks that the
+// file opens with the open flag set, that a writer's rebuild leaves a file
+// that verifies, and that Salvage recovers every record synced before the
+// cut and not touched since, and never a value that was not written. With
+// garbage, every sector written since the last sync may come back with
+// random bytes where its content changed (CrashFS's powersafe-overwrite
+// model): a synced record no write touched keeps every byte its checksum
+// covers, so no record is excused.
 func TestCrashPowerCut(t *testing.T) {
 	iters := 30
 	if os.Getenv("BLITZ_TORTURE") == "1" {
@@ -126,10 +48,16 @@ func TestCrashPowerCut(t *testing.T) {
 
 func crashOnce(t *testing.T, seed uint64, garbage bool) {
 	r := rand.New(rand.NewPCG(seed, 7))
-	dir := t.TempDir()
+	const dir = "/crash"
 	path := filepath.Join(dir, "c.bdf")
-	pfs := newPowerFS()
-	df, err := Open(path, Options{FS: pfs, Buckets: 16})
+	cfs := vfs.NewCrash()
+	if !garbage {
+		cfs.NoGarbage()
+	}
+	if err := cfs.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	df, err := Open(path, Options{FS: cfs, Buckets: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,46 +95,23 @@ func crashOnce(t *testing.T, seed uint64, garbage bool) {
 			touched = map[string][]string{}
 		}
 	}
-	// Cut the power with the file still open.
-	after := filepath.Join(dir, "after.bdf")
-	garbled := pfs.cut(t, path, after, r, garbage)
+	// Cut the power with the file still open; what the disk holds is in
+	// the CrashFS AfterCut returns.
+	cfs.CutPower(int64(seed))
 	df.mu.Lock()
 	df.closed = true
 	df.release()
 	df.mu.Unlock()
+	after := cfs.AfterCut()
 
-	// Which synced records sit in a garbled sector? Find them in the synced image.
-	excused := map[string]bool{}
-	if len(garbled) > 0 {
-		img := pfs.synced[path]
-		bad := map[int64]bool{}
-		for _, s := range garbled {
-			bad[s] = true
-		}
-		for off := int64(headerPage); off+blockHeader <= int64(len(img)); {
-			h, size, why := checkBlock(img[off:])
-			if why != "" {
-				break
-			}
-			if h.kind == kindRecord {
-				for s := off &^ (sectorSize - 1); s < off+size; s += sectorSize {
-					if bad[s] {
-						excused[string(img[off+blockHeader:off+blockHeader+int64(h.klen)])] = true
-					}
-				}
-			}
-			off += size
-		}
-	}
-
-	// Salvage recovers every synced, untouched, unexcused record.
+	// Salvage recovers every record synced and not touched since.
 	dst := filepath.Join(dir, "salvaged.bdf")
-	rep, err := Salvage(after, dst, Options{})
+	rep, err := Salvage(path, dst, Options{FS: after})
 	if err != nil {
 		t.Fatalf("Salvage: %v", err)
 	}
 	got := map[string]string{}
-	sdf, err := Open(dst, Options{ReadOnly: true})
+	sdf, err := Open(dst, Options{FS: after, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +120,7 @@ func crashOnce(t *testing.T, seed uint64, garbage bool) {
 	check := func(what string, got map[string]string) {
 		t.Helper()
 		for k, v := range synced {
-			if _, ok := touched[k]; ok || excused[k] {
+			if _, ok := touched[k]; ok {
 				continue
 			}
 			if got[k] != v {
@@ -227,22 +132,22 @@ func crashOnce(t *testing.T, seed uint64, garbage bool) {
 			for _, w := range touched[k] {
 				ok = ok || w == v
 			}
-			if !ok && !excused[k] {
+			if !ok {
 				t.Errorf("%s: key %s holds %.20q, a value never written", what, k, v)
 			}
 		}
 		for k := range synced {
-			if _, ok := got[k]; !ok && touched[k] == nil && !excused[k] {
+			if _, ok := got[k]; !ok && touched[k] == nil {
 				t.Errorf("%s: synced key %s lost", what, k)
 			}
 		}
 	}
 	check("salvage", got)
-	t.Logf("garbled sectors %d, excused %d, touched %d, synced %d, salvaged %d, damaged regions %d", len(garbled), len(excused), len(touched), len(synced), len(got), rep.Damaged)
+	t.Logf("touched %d, synced %d, salvaged %d, damaged regions %d", len(touched), len(synced), len(got), rep.Damaged)
 
 	// The file itself opens after the cut, says it was not closed, and a
 	// writer's rebuild leaves it consistent with the same records.
-	wdf, err := Open(after, Options{})
+	wdf, err := Open(path, Options{FS: after})
 	if err != nil {
 		t.Fatalf("open after power cut: %v", err)
 	}
@@ -263,7 +168,7 @@ func crashOnce(t *testing.T, seed uint64, garbage bool) {
 		t.Fatal(err)
 	}
 	check("rebuild", got2)
-	if v, err := Verify(after, Options{}); err != nil || !v.OK() && v.Flags&FlagFatal == 0 {
+	if v, err := Verify(path, Options{FS: after}); err != nil || !v.OK() && v.Flags&FlagFatal == 0 {
 		t.Fatalf("Verify after rebuild: %v %q", err, v.Problems)
 	}
 }

@@ -446,11 +446,23 @@ func (t *table) rebuildIndexes() error {
 	}
 	start := time.Now()
 	specs := make([]index.BuildSpec, len(def.Indexes))
+	// Build asks every spec for the entries of one row in turn: decode
+	// the row once for all of them.
+	var lastPK []byte
+	var lastRow Row
+	var lastErr error
+	decode := func(pk, row []byte) (Row, error) {
+		if lastPK == nil || !bytes.Equal(pk, lastPK) {
+			lastPK = append(lastPK[:0], pk...)
+			lastRow, lastErr = decodeRow(row, def)
+		}
+		return lastRow, lastErr
+	}
 	for i, ixd := range def.Indexes {
 		pos := colPositions(def, ixd.Columns)
 		specs[i] = index.BuildSpec{Path: t.indexPath(ixd.Name), Unique: ixd.Unique,
 			Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
-				r, err := decodeRow(row, def)
+				r, err := decode(pk, row)
 				if err != nil {
 					return dst, fmt.Errorf("row with key %x does not decode: %w", pk, err)
 				}
