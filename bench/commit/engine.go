@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/txn"
 )
 
 // runEngine commits one row per transaction into a CRASH_SAFE table (a
@@ -16,10 +17,10 @@ import (
 // workers concurrent committers, for d. This is the measure: the
 // WAL cases above isolate the log; this one adds the engine's row encoding,
 // locking, overlay and checkpoints.
-func runEngine(dir string, workers int, d time.Duration) (int, error) {
+func runEngine(dir string, workers int, d time.Duration) (int, txn.Stats, error) {
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {
-		return 0, err
+		return 0, txn.Stats{}, err
 	}
 	defer db.Close()
 	ctx := context.Background()
@@ -28,7 +29,7 @@ func runEngine(dir string, workers int, d time.Duration) (int, error) {
 		{Name: "v", Type: engine.TypeVarChar, Length: valueSize},
 	}, PrimaryKey: []string{"id"}, CrashSafe: true})
 	if err != nil {
-		return 0, err
+		return 0, txn.Stats{}, err
 	}
 	val := strings.Repeat("v", valueSize)
 	var n atomic.Int64
@@ -63,5 +64,6 @@ func runEngine(dir string, workers int, d time.Duration) (int, error) {
 		}(w)
 	}
 	wg.Wait()
-	return int(n.Load()), firstErr
+	es := db.Stats()
+	return int(n.Load()), txn.Stats{Commits: es.WALCommits, Syncs: es.WALSyncs, Groups: es.WALGroups}, firstErr
 }

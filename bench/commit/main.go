@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -169,7 +170,18 @@ func main() {
 	d := flag.Duration("d", 3*time.Second, "duration of each case")
 	runs := flag.Int("runs", 5, "runs (medians are reported)")
 	casesFlag := flag.String("cases", "physical,overwrite,wal1,wal16,eng1,eng16,tc,sqlite", "cases to run, in order")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	base := *dirFlag
 	if base == "" {
@@ -200,9 +212,9 @@ func main() {
 			case "wal16":
 				n, st, err = runWAL(dir, 16, *d)
 			case "eng1":
-				n, err = runEngine(dir, 1, *d)
+				n, st, err = runEngine(dir, 1, *d)
 			case "eng16":
-				n, err = runEngine(dir, 16, *d)
+				n, st, err = runEngine(dir, 16, *d)
 			case "tc":
 				n, err = runTC(dir, *d)
 			case "sqlite":
