@@ -51,8 +51,9 @@ type Session struct {
 	parser       *parser.Parser
 	tx           *engine.Tx // the explicit transaction (BEGIN ... COMMIT), nil in autocommit
 	lastInsertID uint64
-	warnings     []Warning // of the running (or last) statement
-	prevWarnings []Warning // of the statement before: what SHOW WARNINGS shows
+	warnings     []Warning             // of the running (or last) statement
+	prevWarnings []Warning             // of the statement before: what SHOW WARNINGS shows
+	shapes       map[string]*statement // parsed statement shapes (stmtcache.go)
 }
 
 // NewSession returns a session on db in autocommit mode.
@@ -111,6 +112,13 @@ func (s *Session) Exec(ctx context.Context, sql string) ([]Result, error) {
 func (s *Session) ExecOne(ctx context.Context, sql string, args []any) (Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if args == nil {
+		st, vals, err := s.parseCached(sql)
+		if err != nil {
+			return Result{}, err
+		}
+		return s.runLocked(ctx, st, vals)
+	}
 	st, err := parseOne(s.parser, sql)
 	if err != nil {
 		return Result{}, err

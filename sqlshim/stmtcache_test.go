@@ -1,0 +1,118 @@
+package sqlshim
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/blitzdb/blitz/engine"
+)
+
+func TestShapeOf(t *testing.T) {
+	cases := []struct {
+		sql, shape string
+		vals       []any
+	}{
+		{"SELECT v FROM t WHERE id = 42", "SELECT v FROM t WHERE id = ?", []any{int64(42)}},
+		{"select * from t x where a > 1.50 and b = 'x y' limit 3", "select * from t x where a > ? and b = ? limit 3", []any{"1.5", "x y"}},
+		{"SELECT 1 FROM db.t WHERE id IN (1, 2,3) ORDER BY 1", "SELECT 1 FROM db.t WHERE id IN (?, ?,?) ORDER BY 1", []any{int64(1), int64(2), int64(3)}},
+		{"SELECT a FROM t AS u WHERE id = -7 /* c */", "SELECT a FROM t AS u WHERE id = -? /* c */", []any{int64(7)}},
+		{"SELECT a FROM t WHERE id = 18446744073709551615", "SELECT a FROM t WHERE id = ?", []any{uint64(18446744073709551615)}},
+	}
+	for _, c := range cases {
+		shape, vals, ok := shapeOf(c.sql)
+		if !ok || shape != c.shape {
+			t.Errorf("shapeOf(%q) = %q, %v; want %q", c.sql, shape, ok, c.shape)
+			continue
+		}
+		got := fmt.Sprint(vals)
+		if want := fmt.Sprint(c.vals); got != want {
+			t.Errorf("shapeOf(%q) values %s, want %s", c.sql, got, want)
+		}
+	}
+	for _, sql := range []string{
+		"SELECT 1",
+		"SELECT v FROM t",
+		"UPDATE t SET v = 1 WHERE id = 2",
+		"SELECT v FROM t WHERE id = ?",
+		"SELECT v FROM a JOIN b ON a.x = b.y WHERE a.id = 1",
+		"SELECT v FROM a, b WHERE a.id = 1",
+		"SELECT v FROM t WHERE id IN (SELECT id FROM u WHERE k = 1)",
+		"SELECT v FROM t WHERE b = x'41'",
+		"SELECT v FROM t WHERE b = _utf8mb4'a'",
+		"SELECT v FROM t WHERE s = 'it''s'",
+		`SELECT v FROM t WHERE s = 'a\'b'`,
+		"SELECT v FROM t WHERE d > NOW() - INTERVAL 1 DAY",
+		"SELECT v FROM t WHERE CAST(a AS DECIMAL(5,2)) = 1",
+		"SELECT v FROM t WHERE a = 1e5",
+		"SELECT v FROM t WHERE a = 0x10",
+		"SELECT v FROM t WHERE a = .5",
+		"SELECT v FROM t WHERE d = DATE '2024-01-01'",
+		"SELECT v FROM t WHERE s LIKE 'a|%' ESCAPE '|'",
+		"SELECT v FROM t WHERE a = 99999999999999999999999",
+		"SELECT v FROM t WHERE s = \"dq\"",
+		"SELECT v FROM t USE INDEX (k) WHERE a = 1",
+	} {
+		if shape, _, ok := shapeOf(sql); ok {
+			t.Errorf("shapeOf(%q) = %q: want the ordinary path", sql, shape)
+		}
+	}
+}
+
+// TestStatementCacheSameResults runs queries through the session (which
+// uses the shape cache) and through a parse of the text itself, and
+// compares results, warnings and errors.
+func TestStatementCacheSameResults(t *testing.T) {
+	db, err := engine.Open(filepath.Join(t.TempDir(), "db"), engine.Options{Sync: engine.SyncOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	s := NewSession(db)
+	if _, err := s.Exec(ctx, `CREATE TABLE t (id BIGINT PRIMARY KEY, u BIGINT UNSIGNED, d DECIMAL(6,2), s VARCHAR(20), dt DATE, KEY ks (s), KEY kd (d));
+		INSERT INTO t VALUES (1, 1, 1.50, 'abc', '2024-01-01'), (2, 18446744073709551615, -2.25, 'b%c', '2024-02-29'),
+		(3, NULL, NULL, NULL, NULL), (-4, 4, 100.00, '', '1999-12-31')`); err != nil {
+		t.Fatal(err)
+	}
+	queries := []string{
+		"SELECT * FROM t WHERE id = 1", "SELECT * FROM t WHERE id = 2", "SELECT * FROM t WHERE id = -4",
+		"SELECT * FROM t WHERE id = 9", "SELECT id FROM t WHERE id = '2'", "SELECT id FROM t WHERE id = '2x'",
+		"SELECT id FROM t WHERE u = 18446744073709551615", "SELECT id FROM t WHERE d = 1.5", "SELECT id FROM t WHERE d = 1.50",
+		"SELECT id FROM t WHERE d > -3 ORDER BY id", "SELECT id FROM t WHERE d BETWEEN 1 AND 100.00 ORDER BY id",
+		"SELECT id FROM t WHERE s = 'abc'", "SELECT id FROM t WHERE s LIKE 'b%' ORDER BY id", "SELECT id FROM t WHERE s = ''",
+		"SELECT id FROM t WHERE dt = '2024-02-29'", "SELECT id FROM t WHERE dt < '2024-01-02' ORDER BY id",
+		"SELECT id FROM t WHERE id IN (1, 3, 7) ORDER BY id", "SELECT id FROM t WHERE id / 0 = 1",
+		"SELECT id FROM t WHERE s = 1", "SELECT COUNT(*) FROM t WHERE id > 0", "SELECT id FROM t WHERE id = 1 LIMIT 1",
+		"SELECT nosuch FROM t WHERE id = 1", "SELECT id FROM t WHERE nosuch = 1", "SELECT id FROM nosuch WHERE id = 1",
+	}
+	for round := 0; round < 2; round++ { // the second round runs from the cache
+		for _, q := range queries {
+			got, gerr := s.ExecOne(ctx, q, nil)
+			gw := s.Warnings()
+			st, perr := parseOne(s.parser, q)
+			var want Result
+			werr := perr
+			if perr == nil {
+				s.mu.Lock()
+				want, werr = s.runLocked(ctx, st, nil)
+				s.mu.Unlock()
+			}
+			ww := s.Warnings()
+			if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+				t.Fatalf("%s: error %v via the cache, %v parsed as written", q, gerr, werr)
+			}
+			if !reflect.DeepEqual(got.Rows, want.Rows) || !reflect.DeepEqual(got.Columns, want.Columns) {
+				t.Fatalf("%s: %v via the cache, %v parsed as written", q, got.Rows, want.Rows)
+			}
+			if fmt.Sprint(gw) != fmt.Sprint(ww) {
+				t.Fatalf("%s: warnings %v via the cache, %v parsed as written", q, gw, ww)
+			}
+		}
+	}
+	if len(s.shapes) == 0 {
+		t.Fatal("no statement shape was cached")
+	}
+}
