@@ -234,8 +234,11 @@ func (f *fetcher) download(w io.Writer, key string, size int64, sum string) erro
 	if err != nil {
 		return err
 	}
-	if n != size {
-		return fmt.Errorf("object holds %d bytes or more, the manifest says %d: the store is damaged", n, size)
+	if n < size {
+		return fmt.Errorf("object holds %d bytes, the manifest says %d: the store is damaged", n, size)
+	}
+	if n > size {
+		return fmt.Errorf("object holds more than the %d bytes the manifest says: the store is damaged", size)
 	}
 	if got := sumHex(h); got != sum {
 		return fmt.Errorf("checksum mismatch (SHA-256 %s, the manifest says %s): the store is damaged", got, sum)
