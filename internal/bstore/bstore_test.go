@@ -150,6 +150,9 @@ func TestPushFetchRoundTrip(t *testing.T) {
 	if rep.FilesSent != 5 || rep.FilesSkipped != 0 || rep.FileBytesSent != dirBytes(t, bdir) || rep.ULogBytesSent != dirBytes(t, udir) {
 		t.Fatalf("first push report %+v (backup %d bytes, ulog %d bytes)", rep, dirBytes(t, bdir), dirBytes(t, udir))
 	}
+	if m.BackupULogSeq != 40 || !m.BackupTime.Equal(t0) || m.ULogGap() {
+		t.Fatalf("manifest: backup at record %d, time %v, gap %v", m.BackupULogSeq, m.BackupTime, m.ULogGap())
+	}
 	if m.ID != "20261123T100000.000000000Z" || m.ULogFirstSeq != 1 || m.ULogLastSeq != last || len(m.ULog) < 3 {
 		t.Fatalf("manifest %s, ulog %d..%d over %d segments", m.ID, m.ULogFirstSeq, m.ULogLastSeq, len(m.ULog))
 	}
@@ -547,5 +550,32 @@ func TestReplacedULogRefused(t *testing.T) {
 	}
 	if l, _ := List(ctx, url); len(l) != 1 {
 		t.Fatalf("%d backups after a refused push", len(l))
+	}
+}
+
+func TestBackupMetaChecked(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	bdir, udir := filepath.Join(root, "backup"), filepath.Join(root, "ulog")
+	url := storeURL(filepath.Join(root, "store"))
+	writeBackup(t, bdir, 0, map[string][]byte{"t.bdf": []byte("12345")})
+	for _, c := range []struct{ files, want string }{
+		{`[{"name":"t.bdf","size":5},{"name":"t.def","size":3}]`, "t.def, which is missing"},
+		{`[{"name":"t.bdf","size":6}]`, "t.bdf holds 5 bytes"},
+	} {
+		meta := `{"format":1,"ulog_seq":0,"files":` + c.files + `}`
+		os.WriteFile(filepath.Join(bdir, "BACKUP.json"), []byte(meta), 0o644)
+		if _, _, err := Push(ctx, url, bdir, "", at(0)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Push with BACKUP.json files %s: %v (want %q)", c.files, err, c.want)
+		}
+	}
+	// A log whose first segment was removed before the first push cannot
+	// bring a backup at record 0 forward: the manifest says so.
+	os.WriteFile(filepath.Join(bdir, "BACKUP.json"), []byte(`{"format":1,"ulog_seq":0,"files":[{"name":"t.bdf","size":5}]}`), 0o644)
+	appendULog(t, udir, 20, 400)
+	os.Remove(filepath.Join(udir, "00000000000000000001.ulog"))
+	m, _, err := Push(ctx, url, bdir, udir, at(0))
+	if err != nil || !m.ULogGap() || m.ULogFirstSeq <= 1 {
+		t.Fatalf("Push: %v; update log %d..%d, gap %v", err, m.ULogFirstSeq, m.ULogLastSeq, m.ULogGap())
 	}
 }

@@ -47,6 +47,7 @@
 //	format          1
 //	id, created     the backup ID and time
 //	backup          the content of the backup's BACKUP.json, as it is
+//	backup_time, backup_ulog_seq   its "time" and "ulog_seq" (zero if absent)
 //	files           every file of the backup directory: path (relative,
 //	                slash-separated), size, sha256; its object is objects/<sha256>
 //	ulog            every update-log segment the store holds, oldest first:
@@ -76,6 +77,11 @@
 // error naming the segment and offset. Segments pruned locally stay in the
 // store.
 //
+// When BACKUP.json lists the backup's files ("files": [{"name", "size"}],
+// as engine.Backup writes it), Push checks that each is there with that
+// size before sending anything, so an incomplete backup directory is
+// refused. Other BACKUP.json content is kept as it is.
+//
 // # Fetch
 //
 // Fetch writes into directories that are missing or empty, downloads every
@@ -85,6 +91,9 @@
 // under a temporary name and renamed when verified; on any failure Fetch
 // removes what it wrote, so a failed fetch never leaves something that
 // looks like a backup.
+//
+// A push killed while writing an object can leave that object's temporary
+// file in a file:// store ("<key>.<hex>.tmp" beside it); nothing reads it.
 //
 // One pusher at a time per store: two concurrent pushes to one store are
 // not coordinated. Nothing is ever deleted from a store (there is no

@@ -48,8 +48,9 @@ type PushReport struct {
 // what the store does not hold yet, and returns the new backup's manifest.
 // The manifest is written last: until Push returns without error the
 // backup is not in the store, and the previous one stays the most recent.
-func Push(ctx context.Context, url string, backupDir, ulogDir string, o PushOptions) (Manifest, PushReport, error) {
-	var rep PushReport
+func Push(ctx context.Context, url string, backupDir, ulogDir string, o PushOptions) (_ Manifest, rep PushReport, _ error) {
+	// Even a failed push reports what it sent.
+	defer func() { rep.BytesSent = rep.FileBytesSent + rep.ULogBytesSent + rep.MetaBytesSent }()
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -70,6 +71,9 @@ func Push(ctx context.Context, url string, backupDir, ulogDir string, o PushOpti
 	}
 	m.Backup = json.RawMessage(bytes.TrimSpace(meta))
 	if m.Files, err = scanBackup(backupDir); err != nil {
+		return m, rep, err
+	}
+	if err := checkBackupMeta(&m, backupDir, meta); err != nil {
 		return m, rep, err
 	}
 	if ulogDir != "" {
@@ -159,8 +163,40 @@ func Push(ctx context.Context, url string, backupDir, ulogDir string, o PushOpti
 		return m, rep, err
 	}
 	rep.MetaBytesSent += int64(len(data))
-	rep.BytesSent = rep.FileBytesSent + rep.ULogBytesSent + rep.MetaBytesSent
 	return m, rep, nil
+}
+
+// checkBackupMeta takes the time and update-log position of the backup from
+// BACKUP.json and, when it lists the backup's files (as engine.Backup
+// writes it: "files": [{"name", "size"}]), checks that each is there with
+// that size, so an incomplete or damaged backup directory is refused.
+func checkBackupMeta(m *Manifest, dir string, meta []byte) error {
+	var bm struct {
+		Time    time.Time `json:"time"`
+		ULogSeq uint64    `json:"ulog_seq"`
+		Files   []struct {
+			Name string `json:"name"`
+			Size int64  `json:"size"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(meta, &bm); err != nil {
+		return nil // another layout: pushed as it is
+	}
+	m.BackupTime, m.BackupULogSeq = bm.Time.UTC(), bm.ULogSeq
+	have := map[string]int64{}
+	for _, f := range m.Files {
+		have[f.Path] = f.Size
+	}
+	for _, f := range bm.Files {
+		size, ok := have[f.Name]
+		switch {
+		case !ok:
+			return fmt.Errorf("bstore: backup %s is incomplete: %s lists %s, which is missing", dir, backupMetaFile, f.Name)
+		case size != f.Size:
+			return fmt.Errorf("bstore: backup %s is damaged: %s holds %d bytes, %s says %d", dir, f.Name, size, backupMetaFile, f.Size)
+		}
+	}
+	return nil
 }
 
 // scanBackup lists and checksums every regular file under dir.

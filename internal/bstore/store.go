@@ -43,7 +43,12 @@ type Manifest struct {
 	Created time.Time `json:"created"`
 	// Backup is the content of the backup directory's BACKUP.json.
 	Backup json.RawMessage `json:"backup"`
-	Files  []File          `json:"files"`
+	// BackupTime and BackupULogSeq are the "time" and "ulog_seq" of
+	// BACKUP.json (zero if it has none): the moment of the backup and the
+	// last update-log record it holds.
+	BackupTime    time.Time `json:"backup_time"`
+	BackupULogSeq uint64    `json:"backup_ulog_seq"`
+	Files         []File    `json:"files"`
 	// ULog is every update-log segment the store held when this backup was
 	// pushed, oldest first.
 	ULog         []Segment `json:"ulog"`
@@ -72,6 +77,13 @@ type Piece struct {
 	Offset int64  `json:"offset"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+}
+
+// ULogGap reports whether the update log in the store starts after the
+// record following the backup, so that it cannot bring a restore of this
+// backup forward (the log's older segments were gone before its first push).
+func (m *Manifest) ULogGap() bool {
+	return m.ULogLastSeq > m.BackupULogSeq && m.ULogFirstSeq > m.BackupULogSeq+1
 }
 
 // Bytes returns the total size of the backup's files.

@@ -47,6 +47,9 @@ for blitz restore.`,
 						rep.ULogBytesSent, rep.ULogPiecesSent, m.ULogFirstSeq, m.ULogLastSeq)
 				}
 				fmt.Fprintf(env.Stdout, "sent: %d bytes\n", rep.BytesSent)
+				if m.ULogGap() {
+					fmt.Fprintf(env.Stderr, "blitz: warning: the update log in the store starts at record %d, but the backup ends at record %d: it cannot bring a restore of this backup forward\n", m.ULogFirstSeq, m.BackupULogSeq)
+				}
 				return nil
 			},
 		}
@@ -72,6 +75,9 @@ for blitz restore.`,
 				fmt.Fprintf(env.Stdout, "backup %s fetched to %s: %d files, %d bytes\n", m.ID, dest, len(m.Files), m.Bytes())
 				if ulogTo != "" {
 					fmt.Fprintf(env.Stdout, "update log fetched to %s: %d segments, records %d..%d\n", ulogTo, len(m.ULog), m.ULogFirstSeq, m.ULogLastSeq)
+					if m.ULogGap() {
+						fmt.Fprintf(env.Stderr, "blitz: warning: the update log starts at record %d, but the backup ends at record %d: a restore cannot replay it\n", m.ULogFirstSeq, m.BackupULogSeq)
+					}
 				}
 				return nil
 			},
