@@ -487,6 +487,7 @@ func TestBadStoresAndArguments(t *testing.T) {
 		{"file://" + filepath.Join(root, "missing"), "does not exist"},
 		{"file://" + filepath.Join(bdir, "t.def"), "not a directory"},
 		{"file://" + empty, "is empty"},
+		{"file://relative/dir", "read as a host name"},
 	} {
 		_, err := Fetch(ctx, c.url, "", dest(), "")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -521,6 +522,11 @@ func TestBadStoresAndArguments(t *testing.T) {
 	}
 	if _, err := Fetch(ctx, url, "latest", dest(), ""); err == nil || !strings.Contains(err.Error(), "not a backup ID") {
 		t.Errorf("Fetch of a bad ID: %v", err)
+	}
+	if d := dest(); true {
+		if _, err := Fetch(ctx, url, "", d, d+"/"); err == nil || !strings.Contains(err.Error(), "two different directories") {
+			t.Errorf("Fetch of backup and update log into one directory: %v", err)
+		}
 	}
 	if _, err := Fetch(ctx, url, "", bdir, ""); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Errorf("Fetch into a non-empty directory: %v", err)
@@ -577,5 +583,21 @@ func TestBackupMetaChecked(t *testing.T) {
 	m, _, err := Push(ctx, url, bdir, udir, at(0))
 	if err != nil || !m.ULogGap() || m.ULogFirstSeq <= 1 {
 		t.Fatalf("Push: %v; update log %d..%d, gap %v", err, m.ULogFirstSeq, m.ULogLastSeq, m.ULogGap())
+	}
+}
+
+func TestRelativeFileURL(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	t.Chdir(root)
+	writeBackup(t, "backup", 1, tableFiles("row"))
+	if _, _, err := Push(ctx, "file://./stores/s1", "backup", "", at(0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "stores", "s1", "backups", newID(t0), "manifest.json")); err != nil {
+		t.Fatalf("relative store not where expected: %v", err)
+	}
+	if l, err := List(ctx, "file://./stores/s1"); err != nil || len(l) != 1 {
+		t.Fatalf("List: %v %v", l, err)
 	}
 }

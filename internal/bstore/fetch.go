@@ -27,6 +27,9 @@ func Fetch(ctx context.Context, url, id string, destBackupDir, destULogDir strin
 	if destBackupDir == "" {
 		return Manifest{}, errors.New("bstore: fetch: no destination directory given")
 	}
+	if destULogDir != "" && filepath.Clean(destULogDir) == filepath.Clean(destBackupDir) {
+		return Manifest{}, errors.New("bstore: fetch: the backup and the update log need two different directories")
+	}
 	if id != "" && !validID(id) {
 		return Manifest{}, fmt.Errorf("bstore: %q is not a backup ID (they look like 20261123T105408.000000000Z)", id)
 	}

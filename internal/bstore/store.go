@@ -142,8 +142,12 @@ func openStore(ctx context.Context, rawURL string, create bool) (*blob.Bucket, e
 	}
 	if u.Scheme == "file" {
 		dir := u.Path
-		if u.Host == "." {
+		switch u.Host {
+		case "", "localhost":
+		case ".":
 			dir = "." + dir
+		default:
+			return nil, fmt.Errorf("bstore: store URL %q: %q is read as a host name, not a directory (an absolute path is file:///path, a relative one file://./path)", rawURL, u.Host)
 		}
 		if dir == "" {
 			return nil, fmt.Errorf("bstore: store URL %q names no directory", rawURL)
