@@ -601,3 +601,79 @@ func TestRelativeFileURL(t *testing.T) {
 		t.Fatalf("List: %v %v", l, err)
 	}
 }
+
+// tmpFiles lists files in a store that are not objects of its layout.
+func strayFiles(t *testing.T, store string) []string {
+	var out []string
+	for name := range dirFiles(t, store) {
+		if strings.HasSuffix(name, ".tmp") || strings.Contains(name, tmpSuffix) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func TestAbandonedWritesLeaveNothing(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	bdir, store := filepath.Join(root, "backup"), filepath.Join(root, "store")
+	url := storeURL(store)
+	writeBackup(t, bdir, 1, tableFiles("row"))
+
+	// A file that changes between its checksum and its upload is refused
+	// (the bytes sent would not be the bytes named), and the abandoned write
+	// leaves neither the object nor a temporary file.
+	o := at(0)
+	o.BeforeWrite = func(key string) error {
+		if strings.HasPrefix(key, "objects/") {
+			os.WriteFile(filepath.Join(bdir, "t.def"), []byte("changed under the push"), 0o644)
+			os.WriteFile(filepath.Join(bdir, "t.byv.sum"), []byte("changed under the push"), 0o644)
+		}
+		return nil
+	}
+	_, rep, err := Push(ctx, url, bdir, "", o)
+	if err == nil || !strings.Contains(err.Error(), "during the push") {
+		t.Fatalf("Push of a changing file: %v", err)
+	}
+	if s := strayFiles(t, store); len(s) > 0 {
+		t.Fatalf("abandoned write left %v", s)
+	}
+	if n := len(dirFiles(t, filepath.Join(store, "objects"))); n != rep.FilesSent {
+		t.Fatalf("%d objects in the store, %d reported sent", n, rep.FilesSent)
+	}
+
+	// A push cancelled midway stops with the context's error, writes no
+	// manifest and leaves no temporary file.
+	writeBackup(t, bdir, 1, tableFiles("other rows"))
+	cctx, cancel := context.WithCancel(ctx)
+	n := 0
+	o.BeforeWrite = func(string) error {
+		if n++; n == 2 {
+			cancel()
+		}
+		return nil
+	}
+	if _, _, err := Push(cctx, url, bdir, "", o); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Push: %v", err)
+	}
+	if s := strayFiles(t, store); len(s) > 0 {
+		t.Fatalf("cancelled push left %v", s)
+	}
+	if l, err := List(ctx, url); err != nil || len(l) != 0 {
+		t.Fatalf("after failed pushes List = %v, %v", l, err)
+	}
+
+	// A failed fetch into an existing empty directory leaves it empty.
+	if _, _, err := Push(ctx, url, bdir, "", at(1)); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(`{"name":"t","columns":["id","v"]}`))
+	os.WriteFile(filepath.Join(store, "objects", fmt.Sprintf("%x", sum)), []byte("rot"), 0o644)
+	dest := t.TempDir()
+	if _, err := Fetch(ctx, url, "", dest, ""); err == nil || !strings.Contains(err.Error(), "t.def") {
+		t.Fatalf("Fetch of a damaged object: %v", err)
+	}
+	if left := dirFiles(t, dest); len(left) != 0 {
+		t.Fatalf("failed fetch left %v", keys(left))
+	}
+}
