@@ -74,8 +74,15 @@
 // pieces (SHA-256 of each), so a replaced or different update log is
 // refused instead of being spliced onto the stored one. Damage (bytes that
 // do not verify) in a segment other than the newest is refused with an
-// error naming the segment and offset. Segments pruned locally stay in the
+// error naming the segment and offset, and so is a record that does not
+// follow the one stored before it. Segments pruned locally stay in the
 // store.
+//
+// Push sends frames that are written, whether or not the log has synced
+// them. If a power cut then loses records that were already pushed, the
+// reopened log numbers new records as the lost ones and no longer matches
+// the store: Push refuses it (the stored records stay as they were) and
+// the update log must go to a new store, after a new backup.
 //
 // When BACKUP.json lists the backup's files ("files": [{"name", "size"}],
 // as engine.Backup writes it), Push checks that each is there with that

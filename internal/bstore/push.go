@@ -409,7 +409,7 @@ func (p *pusher) extendSegment(path string, s *Segment, newest bool) error {
 		n -= ulog.HeaderSize
 	}
 	if first != 0 && s.LastSeq != 0 && first != s.LastSeq+1 {
-		n, last = 0, s.LastSeq // the next frame does not continue the stored ones: damage
+		return fmt.Errorf("bstore: update log segment %s: record %d at offset %d does not follow record %d stored before it (see blitz ulog verify)", path, first, s.Size, s.LastSeq)
 	}
 	if n < int64(len(tail)) && !newest {
 		return fmt.Errorf("bstore: update log segment %s is damaged at offset %d (see blitz ulog verify)", path, s.Size+n)
