@@ -677,3 +677,28 @@ func TestAbandonedWritesLeaveNothing(t *testing.T) {
 		t.Fatalf("failed fetch left %v", keys(left))
 	}
 }
+
+func TestULogSequenceJumpRefused(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	bdir, udir := filepath.Join(root, "backup"), filepath.Join(root, "ulog")
+	url := storeURL(filepath.Join(root, "store"))
+	writeBackup(t, bdir, 5, tableFiles("row"))
+	appendULog(t, udir, 5, 0)
+	if _, _, err := Push(ctx, url, bdir, udir, at(0)); err != nil {
+		t.Fatal(err)
+	}
+	// A frame that verifies but skips records 6..9.
+	frame, err := ulog.AppendFrame(nil, &ulog.Record{Seq: 10, Time: t0.UnixNano(), Ops: []ulog.Op{{Kind: ulog.OpDelete, Table: "t", Key: []byte("k")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := filepath.Join(udir, "00000000000000000001.ulog")
+	f, _ := os.OpenFile(seg, os.O_WRONLY|os.O_APPEND, 0)
+	f.Write(frame)
+	f.Close()
+	_, rep, err := Push(ctx, url, bdir, udir, at(1))
+	if err == nil || !strings.Contains(err.Error(), "record 10") || rep.ULogBytesSent != 0 {
+		t.Fatalf("Push of a log skipping records: %v, %+v", err, rep)
+	}
+}
