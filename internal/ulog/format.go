@@ -245,3 +245,33 @@ func checkHeader(b []byte) error {
 	}
 	return nil
 }
+
+// CompleteLength returns the length of the longest prefix of a segment's
+// bytes that holds the header and whole frames that verify and number
+// consecutively, with the sequence numbers of its first and last frames (0
+// and 0 when it holds no frame). Bytes past that prefix are a frame still
+// being appended, a torn tail or damage; the prefix itself never changes
+// once written, so tools copying a live log (incremental backups) copy only
+// it. Fewer than HeaderSize bytes give 0 and no error (a segment being
+// created); a bad header is an error.
+func CompleteLength(data []byte) (n int64, first, last uint64, err error) {
+	if len(data) < HeaderSize {
+		return 0, 0, 0, nil
+	}
+	if err := checkHeader(data); err != nil {
+		return 0, 0, 0, err
+	}
+	off := HeaderSize
+	for off < len(data) {
+		rec, size, err := parseFrame(data[off:])
+		if err != nil || (last != 0 && rec.Seq != last+1) {
+			break
+		}
+		if first == 0 {
+			first = rec.Seq
+		}
+		last = rec.Seq
+		off += size
+	}
+	return int64(off), first, last, nil
+}

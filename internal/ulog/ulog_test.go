@@ -177,3 +177,32 @@ func FuzzParseFrame(f *testing.F) {
 		}
 	})
 }
+
+func TestCompleteLength(t *testing.T) {
+	dir := t.TempDir()
+	writeLog(t, dir, 3, 0)
+	data, err := os.ReadFile(filepath.Join(dir, segmentName(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, first, last, err := CompleteLength(data)
+	if err != nil || n != int64(len(data)) || first != 1 || last != 3 {
+		t.Fatalf("whole segment: %d %d %d %v (len %d)", n, first, last, err, len(data))
+	}
+	// A frame still being appended is not part of the complete prefix.
+	n2, _, last2, _ := CompleteLength(append(data[:len(data):len(data)], data[HeaderSize:HeaderSize+10]...))
+	if n2 != n || last2 != 3 {
+		t.Fatalf("with partial frame: %d %d", n2, last2)
+	}
+	cut := data[:len(data)-1]
+	n3, _, last3, _ := CompleteLength(cut)
+	if n3 >= n || last3 != 2 {
+		t.Fatalf("torn last frame: %d %d", n3, last3)
+	}
+	if n, _, _, err := CompleteLength(data[:HeaderSize-1]); n != 0 || err != nil {
+		t.Fatalf("short header: %d %v", n, err)
+	}
+	if _, _, _, err := CompleteLength([]byte("NOTAULOG00000000")); err == nil {
+		t.Fatal("bad magic accepted")
+	}
+}
