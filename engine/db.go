@@ -55,7 +55,8 @@ type DB struct {
 	closed   bool
 
 	ckptReq  chan struct{}
-	ckptDone chan struct{}
+	ckptDone chan struct{} // closed by Close: the checkpoint loop stops
+	loopDone chan struct{} // closed by the checkpoint loop when it has stopped
 
 	cnt counters // see Stats
 }
@@ -75,7 +76,7 @@ func Open(dir string, o Options) (*DB, error) {
 		o.CheckpointBytes = defaultCheckpointBytes
 	}
 	db := &DB{dir: dir, fs: o.FS, opts: o, log: o.Logger, tables: map[string]*table{}, broken: map[string]error{},
-		ckptReq: make(chan struct{}, 1), ckptDone: make(chan struct{})}
+		ckptReq: make(chan struct{}, 1), ckptDone: make(chan struct{}), loopDone: make(chan struct{})}
 	if err := o.FS.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("blitz/engine: create database directory %s: %w", dir, err)
 	}
@@ -218,6 +219,7 @@ func (db *DB) Close() error {
 	db.closed = true
 	db.mu.Unlock()
 	close(db.ckptDone)
+	<-db.loopDone // a checkpoint it started must not run while the files close
 	err := db.checkpoint()
 	// Without a final checkpoint (the WAL failed, say) the indexes of
 	// crash-safe tables may hold in-doubt commits the log never made
@@ -312,6 +314,7 @@ func (db *DB) Sync() error {
 
 // checkpointLoop runs checkpoints asked for by commits.
 func (db *DB) checkpointLoop() {
+	defer close(db.loopDone)
 	for {
 		select {
 		case <-db.ckptDone:
@@ -351,7 +354,10 @@ func (db *DB) checkpointLocked() error {
 	}
 	var ts []*table
 	for _, t := range db.sortedTables() {
-		if t.isCrashSafe() && t.df != nil {
+		t.mu.RLock()
+		open := t.df != nil
+		t.mu.RUnlock()
+		if open && t.isCrashSafe() {
 			ts = append(ts, t)
 		}
 	}

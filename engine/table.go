@@ -506,11 +506,19 @@ func (t *table) rebuildIndexes() error {
 }
 
 // applyFrozen writes a checkpoint's frozen overlay into the data file and
-// syncs it.
+// syncs it. A table with nothing frozen is not touched: DDL may be closing
+// its files (it holds the table's write lock, so no commit can have put
+// anything in its overlay since its own checkpoint).
 func (t *table) applyFrozen() error {
 	t.mu.RLock()
 	frozen, df := t.frozen, t.df
 	t.mu.RUnlock()
+	if len(frozen) == 0 {
+		return nil
+	}
+	if df == nil {
+		return fmt.Errorf("the data file of %s was closed with %d changes not yet written to it", t.name, len(frozen))
+	}
 	keys := make([]string, 0, len(frozen))
 	for k := range frozen {
 		keys = append(keys, k)

@@ -722,6 +722,9 @@ func (tx *Tx) apply(ws *writeSet) error {
 		}
 	}
 	t.mu.Unlock()
+	if !crashSafe && df == nil {
+		return fmt.Errorf("blitz/engine: write %s: the table was closed (database closed or table dropped meanwhile)", t.name)
+	}
 	if !crashSafe {
 		for _, k := range keys {
 			p := ws.m[k]
