@@ -43,28 +43,15 @@ func (df *File) rebuildLocked() error {
 	size := int64(len(m))
 	var recs, bucketBlocks []int64
 	var maxSeq uint64
-	end, prev := int64(headerPage), int64(0) // end of the last good block, and its offset
-	damaged, gapDamaged := false, false
-	for off := int64(headerPage); off+blockHeader <= size; {
-		if isZero16(m[off : off+16]) {
-			off += 16
-			continue
-		}
-		h, sz, why := checkBlock(m[off:])
-		if why != "" {
-			gapDamaged = true
-			off += 16
-			continue
-		}
-		if off > end {
-			if gapDamaged {
-				damaged = true
-			}
-			if err := df.fillGapLocked(prev, end, off); err != nil {
+	prev := int64(0) // offset of the last good block
+	damaged := false
+	end, _, err := scanBlocks(m[:size], func(off int64, h *blockHdr, sz, gapFrom, bad int64) error {
+		if off > gapFrom {
+			damaged = damaged || bad >= 0
+			if err := df.fillGapLocked(prev, gapFrom, off); err != nil {
 				return err
 			}
 		}
-		gapDamaged = false
 		switch h.kind {
 		case kindRecord:
 			recs = append(recs, off)
@@ -74,8 +61,11 @@ func (df *File) rebuildLocked() error {
 		case kindBuckets:
 			bucketBlocks = append(bucketBlocks, off)
 		}
-		prev, end = off, off+sz
-		off = end
+		prev = off
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	df.hdr.tail = uint64(end)
 	df.hdr.seq = max(df.hdr.seq, maxSeq)
@@ -151,6 +141,39 @@ func (df *File) rebuildLocked() error {
 		df.hdr.records++
 	}
 	return nil
+}
+
+// scanBlocks walks m the way a reopen after a crash reads a file: from the
+// first block, in 16-byte steps, skipping zero runs (space reserved but
+// never written) and bytes that do not verify. visit gets each block that
+// verifies, with gapFrom, the end of the previous good block (off when
+// nothing lies between), and bad, the first offset in that gap holding
+// bytes that are neither zero nor a block (-1 if none). scanBlocks returns
+// the end of the last good block and, likewise, the first such offset
+// after it (-1 if none). m must not change during the walk.
+func scanBlocks(m []byte, visit func(off int64, h *blockHdr, size, gapFrom, bad int64) error) (end, tailBad int64, err error) {
+	size := int64(len(m))
+	end, bad := int64(headerPage), int64(-1)
+	for off := int64(headerPage); off+blockHeader <= size; {
+		if isZero16(m[off : off+16]) {
+			off += 16
+			continue
+		}
+		h, sz, why := checkBlock(m[off:])
+		if why != "" {
+			if bad < 0 {
+				bad = off
+			}
+			off += 16
+			continue
+		}
+		if err := visit(off, &h, sz, end, bad); err != nil {
+			return end, bad, err
+		}
+		bad, end = -1, off+sz
+		off = end
+	}
+	return end, bad, nil
 }
 
 // fillGapLocked makes [from, to) a run of free blocks. A 16-byte gap cannot

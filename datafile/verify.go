@@ -163,26 +163,11 @@ func verify(path string, o Options, crashed bool) (VerifyReport, error) {
 // does is damage; such a run after the last good block is a lost tail.
 func verifyUnclean(r *VerifyReport, m []byte) {
 	r.Unclean = true
-	size := int64(len(m))
-	badFrom := int64(-1) // start of the current run that does not verify
 	buckets := 0
-	for off := int64(headerPage); off+blockHeader <= size; {
-		if isZero16(m[off : off+16]) {
-			off += 16
-			continue
-		}
-		h, sz, why := checkBlock(m[off:])
-		if why != "" {
-			if badFrom < 0 {
-				badFrom = off
-			}
-			off += 16
-			continue
-		}
-		if badFrom >= 0 {
+	_, tailBad, _ := scanBlocks(m, func(off int64, h *blockHdr, sz, _, bad int64) error {
+		if bad >= 0 {
 			r.Damaged = true
-			r.problem("offset %d: %d bytes that do not verify before an intact block at %d", badFrom, off-badFrom, off)
-			badFrom = -1
+			r.problem("offset %d: %d bytes that do not verify before an intact block at %d", bad, off-bad, off)
 		}
 		switch h.kind {
 		case kindRecord:
@@ -192,10 +177,10 @@ func verifyUnclean(r *VerifyReport, m []byte) {
 		case kindBuckets:
 			buckets++
 		}
-		off += sz
-	}
-	if badFrom >= 0 {
-		r.LostTail = size - badFrom
+		return nil
+	})
+	if tailBad >= 0 {
+		r.LostTail = int64(len(m)) - tailBad
 	}
 	if buckets == 0 && r.Records > 0 {
 		// The reopen would make a new bucket array and relink every
