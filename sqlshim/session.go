@@ -117,7 +117,24 @@ func (s *Session) ExecOne(ctx context.Context, sql string, args []any) (Result, 
 		if err != nil {
 			return Result{}, err
 		}
-		return s.runLocked(ctx, st, vals)
+		if vals == nil {
+			return s.runLocked(ctx, st, nil)
+		}
+		prev := s.warnings
+		r, err := s.runLocked(ctx, st, vals)
+		if err == nil || !strings.Contains(err.Error(), "?") {
+			return r, err
+		}
+		// A failed statement changed nothing (its savepoint or transaction
+		// was undone), but its message may quote an expression, which
+		// holds ? in the shape: run it again as written, for the message
+		// the user's text gives. Such errors are rare; this costs them a
+		// parse. (Others, a lock wait timeout say, are not run twice.)
+		s.warnings = prev
+		if st, err = parseOne(s.parser, sql); err != nil {
+			return Result{}, err
+		}
+		return s.runLocked(ctx, st, nil)
 	}
 	st, err := parseOne(s.parser, sql)
 	if err != nil {

@@ -11,20 +11,24 @@ import (
 // The statement cache spares the parser the statements a client sends
 // again and again with other constants, as SQL text rather than as
 // prepared statements: `SELECT ... FROM t WHERE id = 42`. Parsing is about
-// half the cost of such a point query. A SELECT from one table whose WHERE
-// clause holds only plain literals is rewritten, before parsing, into its
-// shape (each literal of the WHERE clause replaced by ?) and the literals'
-// values; the shape is parsed once per session and run like a prepared
-// statement with those values, which evaluate exactly as the literals
-// would (the same Go values the parser's literals convert to).
+// half the cost of such a point query, and most of a multi-row INSERT's. A
+// statement on one table whose WHERE clause (SELECT, DELETE), SET list
+// (UPDATE) or VALUES list (INSERT, REPLACE) holds only plain literals is
+// rewritten, before parsing, into its shape (each literal there replaced by
+// ?) and the literals' values; the shape is parsed once per session and
+// run like a prepared statement with those values, which evaluate exactly
+// as the literals would (the same Go values the parser's literals convert
+// to). See region for the statement forms.
 //
 // Anything unusual makes the statement take the ordinary path: literals
-// outside WHERE (they name result columns or positions), subqueries,
+// elsewhere (in a select list they name result columns), subqueries,
 // joins, a ? already in the text, hex/bit/charset-introduced literals,
 // exponents, strings with backslashes or doubled quotes, INTERVAL, CAST,
 // CONVERT, ESCAPE, COLLATE, and every statement that is not a SELECT. A
 // shape that fails to parse is never cached: the original text is parsed
-// instead, so errors quote what the user wrote.
+// instead, so errors quote what the user wrote; for the same reason a
+// statement run from its shape that fails is run again as written (see
+// Session.ExecOne).
 
 // stmtCacheSize bounds the shapes a session keeps; past it the cache is
 // emptied and refills with what is in use.
@@ -43,40 +47,25 @@ var noShape = map[string]bool{"SELECT": true, "INTERVAL": true, "CAST": true, "C
 // shapeOf returns the shape of sql and the values of the literals it
 // replaced, or ok false when sql must be parsed as it is.
 func shapeOf(sql string) (shape string, vals []any, ok bool) {
-	if w, sure := leadingWord(sql); !sure || !strings.EqualFold(w, "SELECT") {
+	w, sure := leadingWord(sql)
+	if !sure {
+		return "", nil, false
+	}
+	verb := strings.ToUpper(w)
+	switch verb {
+	case "SELECT", "DELETE", "UPDATE", "INSERT", "REPLACE":
+	default:
 		return "", nil, false
 	}
 	toks := tokenize(sql)
-	depth, from, where, end := 0, -1, -1, len(toks)
-	for i, t := range toks {
-		switch {
-		case t.kind == 'p' && t.text == "?":
-			return "", nil, false
-		case t.kind == 'p' && t.text == "(":
-			depth++
-		case t.kind == 'p' && t.text == ")":
-			depth--
-		case t.kind == 'w' && depth == 0:
-			u := strings.ToUpper(t.text)
-			switch {
-			case u == "FROM" && from < 0:
-				from = i
-			case u == "WHERE" && where < 0:
-				where = i
-			case where >= 0 && whereEnd[u]:
-				if end == len(toks) {
-					end = i
-				}
-			}
-		}
-	}
-	if from < 0 || where < 0 || !oneTable(toks[from+1:where]) {
+	start, end := region(verb, toks)
+	if start < 0 {
 		return "", nil, false
 	}
 	var b strings.Builder
 	b.Grow(len(sql))
 	last := 0
-	for i := where + 1; i < end; i++ {
+	for i := start; i < end; i++ {
 		t := toks[i]
 		switch t.kind {
 		case 'w':
@@ -136,6 +125,74 @@ func shapeOf(sql string) (shape string, vals []any, ok bool) {
 	}
 	b.WriteString(sql[last:])
 	return b.String(), vals, true
+}
+
+// region returns the tokens [start, end) whose literals a statement's
+// shape replaces, or start -1 when it has no shape:
+//
+//	SELECT ... FROM t WHERE <region> [GROUP|ORDER|LIMIT|...]
+//	DELETE FROM t WHERE <region> [ORDER|LIMIT]
+//	UPDATE t SET <region> [ORDER|LIMIT]
+//	INSERT|REPLACE [IGNORE] [INTO] t [(columns)] VALUES <region> [ON DUPLICATE KEY UPDATE ...]
+//
+// with t one table (see oneTable) and no ? anywhere.
+func region(verb string, toks []token) (start, end int) {
+	depth, from, start, end := 0, -1, -1, len(toks)
+	opener := map[string]string{"SELECT": "WHERE", "DELETE": "WHERE", "UPDATE": "SET", "INSERT": "VALUES", "REPLACE": "VALUES"}[verb]
+	for i, t := range toks {
+		switch {
+		case t.kind == 'p' && t.text == "?":
+			return -1, 0
+		case t.kind == 'p' && t.text == "(":
+			depth++
+		case t.kind == 'p' && t.text == ")":
+			depth--
+		case t.kind == 'w' && depth == 0:
+			u := strings.ToUpper(t.text)
+			switch {
+			case u == "FROM" && from < 0 && (verb == "SELECT" || verb == "DELETE"):
+				from = i
+			case (u == opener || u == "VALUE" && opener == "VALUES") && start < 0:
+				start = i + 1
+				if opener == "WHERE" && (from < 0 || !oneTable(toks[from+1:i])) {
+					return -1, 0
+				}
+				if opener == "SET" && !oneTable(toks[1:i]) {
+					return -1, 0
+				}
+				if opener == "VALUES" && !insertTarget(toks[1:i]) {
+					return -1, 0
+				}
+			case start >= 0 && end == len(toks) && (whereEnd[u] || opener == "VALUES" && u == "ON"):
+				end = i
+			}
+		}
+	}
+	return start, end
+}
+
+// insertTarget reports whether the tokens between INSERT and VALUES are
+// [IGNORE] [INTO] t [(c1, c2, ...)].
+func insertTarget(ts []token) bool {
+	for len(ts) > 0 && ts[0].kind == 'w' && (strings.EqualFold(ts[0].text, "IGNORE") || strings.EqualFold(ts[0].text, "INTO")) {
+		ts = ts[1:]
+	}
+	if len(ts) == 0 || ts[0].kind != 'w' && ts[0].kind != 'q' {
+		return false
+	}
+	ts = ts[1:]
+	if len(ts) == 0 {
+		return true
+	}
+	if ts[0].text != "(" || ts[len(ts)-1].text != ")" {
+		return false
+	}
+	for i, t := range ts[1 : len(ts)-1] {
+		if i%2 == 0 && t.kind != 'w' && t.kind != 'q' || i%2 == 1 && t.text != "," {
+			return false
+		}
+	}
+	return true
 }
 
 // oneTable reports whether the tokens between FROM and WHERE name one
