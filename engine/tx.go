@@ -636,6 +636,9 @@ func (tx *Tx) Commit() error {
 	}
 	defer tx.finish()
 	var batch txn.Batch
+	if len(tx.wsl) == 1 && tx.wsl[0].def.CrashSafe {
+		batch = make(txn.Batch, 0, len(tx.wsl[0].m))
+	}
 	for _, ws := range tx.wsl {
 		if !ws.def.CrashSafe {
 			continue

@@ -80,6 +80,7 @@ type WAL struct {
 	free      []string // recycled segment paths ready for reuse
 	durable   LSN      // every frame through it is written (and synced under SyncFull)
 	want      int      // committers seen active at the last flush: a leader waits for this many (see lead)
+	spare     []byte   // a flushed group's buffer, for the next group to fill
 	bytes     int64    // cumulative frame bytes appended since OpenWAL (plus those found after the checkpoint)
 	ckpt      struct {
 		active    bool  // BeginCheckpoint returned, EndCheckpoint not yet
@@ -125,6 +126,10 @@ type cut struct {
 	off   int
 	first LSN
 }
+
+// maxSpareBuf bounds the group buffer kept for reuse (a large transaction's
+// buffer is left to the collector).
+const maxSpareBuf = 1 << 20
 
 func newGroup() *group {
 	return &group{done: make(chan struct{}), lead: make(chan struct{}, 1)}
@@ -285,6 +290,7 @@ func (w *WAL) lead(g *group) {
 		g.full = nil
 	}
 	w.cur = newGroup()
+	w.cur.buf, w.spare = w.spare, nil
 	w.mu.Unlock()
 	w.flushAndHandOff(g)
 }
@@ -312,6 +318,11 @@ func (w *WAL) flushAndHandOff(g *group) {
 		w.durable = g.last
 	}
 	w.want = g.n + w.cur.n
+	if cap(g.buf) <= maxSpareBuf {
+		// Nothing reads g's frames once written: its buffer serves the
+		// group after next, so a steady load appends without growing one.
+		w.spare = g.buf[:0]
+	}
 	if next := w.cur; next.n > 0 {
 		next.lead <- struct{}{}
 	} else {
