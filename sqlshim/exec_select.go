@@ -89,6 +89,9 @@ func (f *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
 		f.err = errNotSupported("window functions")
 		return n, true
 	}
+	if _, ok := n.(*ast.SubqueryExpr); ok {
+		return n, true // a subquery's aggregates are its own
+	}
 	return n, false
 }
 
@@ -400,6 +403,9 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 			}
 		}
 		cols[i] = exprColumn(ti, f, sample)
+		if c, ok := x.subqueryColumn(f); ok {
+			cols[i] = c
+		}
 	}
 	if rows == nil {
 		rows = [][]any{}
@@ -434,7 +440,7 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			c.Type, c.Length = mysql.TypeDate, 10
 		}
 	case *ast.AggregateFuncExpr:
-		if (e.F == ast.AggFuncMin || e.F == ast.AggFuncMax) && len(e.Args) == 1 && isDateExpr(ti, e.Args[0]) {
+		if (strings.EqualFold(e.F, ast.AggFuncMin) || strings.EqualFold(e.F, ast.AggFuncMax)) && len(e.Args) == 1 && isDateExpr(ti, e.Args[0]) {
 			c.Type, c.Length = mysql.TypeDate, 10
 		}
 	}

@@ -93,11 +93,7 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	ec := x.newEval(ti, "INSERT INTO")
 	ec.strict = true
 	if n.Select != nil {
-		sel, ok := n.Select.(*ast.SelectStmt)
-		if !ok {
-			return Result{}, errNotSupported("INSERT ... SELECT with UNION")
-		}
-		r, err := x.selectStmt(sel)
+		r, err := x.query(n.Select)
 		if err != nil {
 			return Result{}, err
 		}

@@ -1,0 +1,446 @@
+package sqlshim
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/shopspring/decimal"
+)
+
+// This file runs subqueries inside expressions: scalar subqueries, IN and
+// NOT IN, EXISTS and NOT EXISTS, and comparisons with ANY/SOME/ALL.
+//
+// A subquery runs as a statement of its own (a child execCtx sharing the
+// transaction) whose evaluation contexts point at the evalCtx of the
+// enclosing query (evalCtx.outer): a column its own FROM does not have is
+// looked up there, then further out (evalCtx.column's fallback). Every such
+// outer reference is recorded in the subquery's frame, which is how a
+// correlated subquery is told from one that is not:
+//
+//   - a run that read no outer column is the answer for the whole
+//     statement: it is cached and never run again;
+//   - a correlated subquery is cached by the values of the outer columns
+//     its first run read (a later run reading the same columns with the
+//     same values takes the same path, so gets the same rows).
+//
+// Evaluation is synchronous: the outer evalCtx holds the outer row while
+// the subquery runs.
+
+// maxSubqueryDepth bounds the nesting of subqueries (MySQL's limit of 63
+// nested levels), so no statement can recurse without end.
+const maxSubqueryDepth = 63
+
+// maxCachedRuns bounds the results kept per correlated subquery.
+const maxCachedRuns = 4096
+
+// errTooHighNesting is MySQL's ER_TOO_HIGH_LEVEL_OF_NESTING_FOR_SELECT.
+const errTooHighNesting = 1473
+
+// subqState is shared by a statement and all its subqueries.
+type subqState struct {
+	cache map[*ast.SubqueryExpr]*subqCache
+}
+
+// subqFrame is one run of a subquery: its depth and the outer columns it
+// read, in the order of first use.
+type subqFrame struct {
+	depth int
+	refs  []*ast.ColumnName
+}
+
+func (f *subqFrame) use(n *ast.ColumnName) {
+	for _, r := range f.refs {
+		if r == n {
+			return
+		}
+	}
+	f.refs = append(f.refs, n)
+}
+
+// subqCache holds the results of one subquery of the statement.
+type subqCache struct {
+	cols  []Column
+	fixed *Result           // not correlated: the one answer
+	refs  []*ast.ColumnName // correlated: the outer columns of the first run
+	byKey map[string]*Result
+}
+
+// state returns the statement's subquery state, creating it.
+func (x *execCtx) state() *subqState {
+	if x.subq == nil {
+		x.subq = &subqState{cache: map[*ast.SubqueryExpr]*subqCache{}}
+	}
+	return x.subq
+}
+
+// query runs a SELECT or a set operation (UNION) and returns its rows.
+func (x *execCtx) query(n ast.Node) (Result, error) {
+	switch q := n.(type) {
+	case *ast.SelectStmt:
+		return x.selectStmt(q)
+	case *ast.SetOprStmt:
+		return x.union(q)
+	case *ast.SubqueryExpr:
+		return x.query(q.Query)
+	}
+	return Result{}, errNotSupported("this kind of query")
+}
+
+// outerColumn resolves n in the enclosing queries after this query failed
+// to (err). The original error stands if no enclosing query has it.
+func (c *evalCtx) outerColumn(n *ast.ColumnName, err error) (any, error) {
+	if c.outer == nil || sqlerr.Code(err) != sqlerr.ErrBadField {
+		return nil, err
+	}
+	v, oerr := c.outer.column(n)
+	if oerr != nil {
+		return nil, err
+	}
+	if c.x != nil && c.x.frame != nil {
+		c.x.frame.use(n)
+	}
+	return v, nil
+}
+
+// subquery returns the rows of sq for the current row of c.
+func (c *evalCtx) subquery(sq *ast.SubqueryExpr) (*Result, error) {
+	x := c.x
+	if x == nil {
+		return nil, errNotSupported("subqueries here")
+	}
+	if x.ctx != nil {
+		if err := x.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	st := x.state()
+	e := st.cache[sq]
+	if e != nil {
+		if e.fixed != nil {
+			return e.fixed, nil
+		}
+		if e.byKey != nil {
+			if key, ok := c.refsKey(e.refs); ok {
+				if r, ok := e.byKey[key]; ok {
+					return r, nil
+				}
+			}
+		}
+	}
+	depth := 1
+	if x.frame != nil {
+		depth = x.frame.depth + 1
+	}
+	if depth > maxSubqueryDepth {
+		return nil, errf(errTooHighNesting, "Too high level of nesting for select")
+	}
+	frame := &subqFrame{depth: depth}
+	child := &execCtx{s: x.s, ctx: x.ctx, tx: x.tx, params: x.params, now: x.now, subq: st, outer: c, frame: frame}
+	r, err := child.query(sq.Query)
+	if err != nil {
+		return nil, err
+	}
+	res := &r
+	if e == nil {
+		e = &subqCache{cols: r.Columns}
+		st.cache[sq] = e
+		if len(frame.refs) == 0 {
+			// Nothing outside was read: the same rows for every outer row.
+			e.fixed = res
+			return res, nil
+		}
+		e.refs, e.byKey = frame.refs, map[string]*Result{}
+	}
+	switch {
+	case e.byKey != nil && sameRefs(e.refs, frame.refs) && len(e.byKey) < maxCachedRuns:
+		if key, ok := c.refsKey(frame.refs); ok {
+			e.byKey[key] = res
+		}
+	}
+	return res, nil
+}
+
+func sameRefs(a, b []*ast.ColumnName) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// refsKey is the cache key of a correlated subquery for the current row of
+// c: the values of the outer columns it reads, types included.
+func (c *evalCtx) refsKey(refs []*ast.ColumnName) (string, bool) {
+	var b strings.Builder
+	for _, n := range refs {
+		v, err := c.column(n)
+		if err != nil {
+			return "", false
+		}
+		b.WriteString(exactKey(v))
+		b.WriteByte(0)
+	}
+	return b.String(), true
+}
+
+// exactKey renders a value with its type, so that equal keys mean values
+// no expression can tell apart (1 and 1.0 differ; so do 'a' and 'a ').
+func exactKey(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "N"
+	case int64:
+		return "i" + strconv.FormatInt(x, 10)
+	case uint64:
+		return "u" + strconv.FormatUint(x, 10)
+	case float64:
+		return "f" + strconv.FormatFloat(x, 'g', -1, 64)
+	case decimal.Decimal:
+		return "d" + x.String() + "e" + strconv.Itoa(int(x.Exponent()))
+	case string:
+		return "s" + strconv.Quote(x)
+	case []byte:
+		return "b" + strconv.Quote(string(x))
+	case time.Time:
+		return "t" + x.Format(time.RFC3339Nano)
+	}
+	return "?" + toString(v)
+}
+
+func errOperandColumns(n int) error {
+	return errf(sqlerr.ErrOperandColumns, "Operand should contain %d column(s)", n)
+}
+
+// scalarSubquery is (SELECT ...) as a value: NULL without rows, an error
+// with more than one.
+func (c *evalCtx) scalarSubquery(sq *ast.SubqueryExpr) (any, error) {
+	r, err := c.subquery(sq)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Columns) != 1 {
+		return nil, errOperandColumns(1)
+	}
+	switch len(r.Rows) {
+	case 0:
+		return nil, nil
+	case 1:
+		return r.Rows[0][0], nil
+	}
+	return nil, errf(sqlerr.ErrSubqueryNo1Row, "Subquery returns more than 1 row")
+}
+
+func (c *evalCtx) existsSubquery(x *ast.ExistsSubqueryExpr) (any, error) {
+	sq, ok := unparen(x.Sel).(*ast.SubqueryExpr)
+	if !ok {
+		return nil, errNotSupported("EXISTS without a subquery")
+	}
+	r, err := c.subquery(sq)
+	if err != nil {
+		return nil, err
+	}
+	return boolVal((len(r.Rows) > 0) != x.Not), nil
+}
+
+func unparen(e ast.ExprNode) ast.ExprNode {
+	for {
+		p, ok := e.(*ast.ParenthesesExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
+}
+
+// listSubquery returns the subquery of IN/ANY/ALL, which MariaDB does not
+// allow a LIMIT in.
+func listSubquery(e ast.ExprNode, what string) (*ast.SubqueryExpr, error) {
+	sq, ok := unparen(e).(*ast.SubqueryExpr)
+	if !ok {
+		return nil, errNotSupported(what + " without a subquery")
+	}
+	limited := false
+	switch q := sq.Query.(type) {
+	case *ast.SelectStmt:
+		limited = q.Limit != nil
+	case *ast.SetOprStmt:
+		limited = q.Limit != nil
+	}
+	if limited {
+		return nil, errNotSupported("LIMIT & IN/ALL/ANY/SOME subquery")
+	}
+	return sq, nil
+}
+
+// operand evaluates the left side of IN: a value, or a row (a, b).
+func (c *evalCtx) operand(e ast.ExprNode) ([]any, error) {
+	if r, ok := unparen(e).(*ast.RowExpr); ok {
+		vals := make([]any, len(r.Values))
+		for i, v := range r.Values {
+			if _, nested := unparen(v).(*ast.RowExpr); nested {
+				return nil, errOperandColumns(1)
+			}
+			w, err := c.eval(v)
+			if err != nil {
+				return nil, err
+			}
+			vals[i] = w
+		}
+		return vals, nil
+	}
+	v, err := c.eval(e)
+	if err != nil {
+		return nil, err
+	}
+	return []any{v}, nil
+}
+
+// rowsEqualSQL compares two rows as SQL's = does: 0 if some pair differs,
+// NULL if none differs but some pair is NULL, else 1.
+func rowsEqualSQL(a, b []any) any {
+	null := false
+	for i := range a {
+		if a[i] == nil || b[i] == nil {
+			null = true
+			continue
+		}
+		if compareValues(a[i], b[i]) != 0 {
+			return int64(0)
+		}
+	}
+	if null {
+		return nil
+	}
+	return int64(1)
+}
+
+// inSubquery is x [NOT] IN (SELECT ...) with SQL's three-valued logic:
+// TRUE if some row equals x; else NULL if x or some compared value was
+// NULL; else FALSE. An empty subquery gives FALSE (NOT IN: TRUE) even for
+// a NULL x.
+func (c *evalCtx) inSubquery(x *ast.PatternInExpr) (any, error) {
+	sq, err := listSubquery(x.Sel, "IN")
+	if err != nil {
+		return nil, err
+	}
+	left, err := c.operand(x.Expr)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.subquery(sq)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Columns) != len(left) {
+		return nil, errOperandColumns(len(left))
+	}
+	sawNull := false
+	for _, row := range r.Rows {
+		switch rowsEqualSQL(left, row) {
+		case int64(1):
+			return boolVal(!x.Not), nil
+		case nil:
+			sawNull = true
+		}
+	}
+	if sawNull {
+		return nil, nil
+	}
+	return boolVal(x.Not), nil
+}
+
+// compareSubquery is x op ANY|SOME|ALL (SELECT ...). ANY: TRUE if the
+// comparison holds for some row, else NULL if some comparison was NULL,
+// else FALSE (so FALSE without rows). ALL: FALSE if it fails for some row,
+// else NULL if some comparison was NULL, else TRUE (so TRUE without rows).
+func (c *evalCtx) compareSubquery(x *ast.CompareSubqueryExpr) (any, error) {
+	what := "ANY"
+	if x.All {
+		what = "ALL"
+	}
+	sq, err := listSubquery(x.R, what)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := unparen(x.L).(*ast.RowExpr); ok {
+		return nil, errOperandColumns(1)
+	}
+	l, err := c.eval(x.L)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.subquery(sq)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Columns) != 1 {
+		return nil, errOperandColumns(1)
+	}
+	sawNull := false
+	for _, row := range r.Rows {
+		v := row[0]
+		if l == nil || v == nil {
+			sawNull = true
+			continue
+		}
+		holds, err := compareOp(x.Op, compareValues(l, v))
+		if err != nil {
+			return nil, err
+		}
+		if x.All && !holds {
+			return int64(0), nil
+		}
+		if !x.All && holds {
+			return int64(1), nil
+		}
+	}
+	if sawNull {
+		return nil, nil
+	}
+	return boolVal(x.All), nil
+}
+
+// compareOp applies a comparison operator to the result of compareValues.
+func compareOp(op opcode.Op, cmp int) (bool, error) {
+	switch op {
+	case opcode.EQ:
+		return cmp == 0, nil
+	case opcode.NE:
+		return cmp != 0, nil
+	case opcode.LT:
+		return cmp < 0, nil
+	case opcode.LE:
+		return cmp <= 0, nil
+	case opcode.GT:
+		return cmp > 0, nil
+	case opcode.GE:
+		return cmp >= 0, nil
+	}
+	return false, errNotSupported("operator " + op.String() + " with ANY/ALL")
+}
+
+// subqueryColumn describes a select-list scalar subquery by the column it
+// returns (a DATE stays a DATE), named as the select list names it.
+func (x *execCtx) subqueryColumn(f outField) (Column, bool) {
+	sq, ok := unparen(f.expr).(*ast.SubqueryExpr)
+	if !ok || x.subq == nil {
+		return Column{}, false
+	}
+	e := x.subq.cache[sq]
+	if e == nil || len(e.cols) != 1 {
+		return Column{}, false
+	}
+	col := e.cols[0]
+	col.Name, col.Table = f.name, ""
+	col.Flags &^= mysql.NotNullFlag | mysql.PriKeyFlag | mysql.AutoIncrementFlag | mysql.UniqueKeyFlag | mysql.MultipleKeyFlag
+	return col, true
+}

@@ -1,0 +1,266 @@
+package sqlshim
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/shopspring/decimal"
+)
+
+// This file runs UNION [ALL | DISTINCT], as a statement, in INSERT ...
+// SELECT and in subqueries.
+//
+// MySQL's rules: the result's columns are named after the first SELECT's;
+// every SELECT must have as many columns (error 1222); the operators are
+// applied left to right, so a UNION DISTINCT removes the duplicates of
+// everything to its left, including rows an earlier UNION ALL kept; ORDER
+// BY and LIMIT after the last SELECT apply to the whole result, and refer
+// to its columns by name or position; a parenthesized SELECT may have its
+// own ORDER BY and LIMIT. Rows come out in the order of the SELECTs, a
+// duplicate where its first copy was.
+
+// errWrongColumnCount is MySQL's ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT.
+const errWrongColumnCount = 1222
+
+// unionPart is the result of one operand of a set operation.
+type unionPart struct {
+	cols []Column
+	rows [][]any
+}
+
+func (x *execCtx) union(n *ast.SetOprStmt) (Result, error) {
+	if n.With != nil {
+		return Result{}, errNotSupported("WITH")
+	}
+	if n.SelectList == nil {
+		return Result{}, internalf("UNION without SELECTs")
+	}
+	p, err := x.setOprList(n.SelectList)
+	if err != nil {
+		return Result{}, err
+	}
+	if p, err = x.orderLimit(p, n.OrderBy, n.Limit); err != nil {
+		return Result{}, err
+	}
+	if p.rows == nil {
+		p.rows = [][]any{}
+	}
+	return Result{Columns: p.cols, Rows: p.rows}, nil
+}
+
+// setOprList runs the operands of a set operation and combines them.
+func (x *execCtx) setOprList(l *ast.SetOprSelectList) (unionPart, error) {
+	if l.With != nil {
+		return unionPart{}, errNotSupported("WITH")
+	}
+	if len(l.Selects) == 0 {
+		return unionPart{}, internalf("UNION without SELECTs")
+	}
+	parts := make([]unionPart, 0, len(l.Selects))
+	lastDistinct := -1
+	for i, node := range l.Selects {
+		var op *ast.SetOprType
+		var p unionPart
+		switch s := node.(type) {
+		case *ast.SelectStmt:
+			op = s.AfterSetOperator
+			r, err := x.selectStmt(s)
+			if err != nil {
+				return unionPart{}, err
+			}
+			p = unionPart{r.Columns, r.Rows}
+		case *ast.SetOprSelectList:
+			op = s.AfterSetOperator
+			var err error
+			if p, err = x.setOprList(s); err != nil {
+				return unionPart{}, err
+			}
+			if p, err = x.orderLimit(p, s.OrderBy, s.Limit); err != nil {
+				return unionPart{}, err
+			}
+		case *ast.SetOprStmt:
+			r, err := x.union(s)
+			if err != nil {
+				return unionPart{}, err
+			}
+			p = unionPart{r.Columns, r.Rows}
+		default:
+			return unionPart{}, errNotSupported("this kind of query in UNION")
+		}
+		if i > 0 {
+			kind := ast.Union
+			if op != nil {
+				kind = *op
+			}
+			switch kind {
+			case ast.Union:
+				lastDistinct = i
+			case ast.UnionAll:
+			default:
+				return unionPart{}, errNotSupported(kind.String())
+			}
+			if len(p.cols) != len(parts[0].cols) {
+				e := newErr(errWrongColumnCount, "The used SELECT statements have a different number of columns")
+				e.State = "21000"
+				return unionPart{}, e
+			}
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	cols := unifyUnion(parts)
+	var rows [][]any
+	seen := map[string]bool{}
+	for i, p := range parts {
+		for _, r := range p.rows {
+			if i <= lastDistinct {
+				k := groupKey(r)
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+			rows = append(rows, r)
+		}
+		if i == lastDistinct {
+			seen = nil
+		}
+	}
+	return unionPart{cols, rows}, nil
+}
+
+// unifyUnion gives every column of a union one type, as MySQL does: numbers
+// of different kinds become the widest (DOUBLE, else DECIMAL with the
+// largest scale), numbers or dates mixed with strings become strings. It
+// converts the rows in place and returns the result's columns.
+func unifyUnion(parts []unionPart) []Column {
+	cols := append([]Column(nil), parts[0].cols...)
+	for i := range cols {
+		cols[i].Table = ""
+		sameType := true
+		kinds := map[byte]bool{}
+		scale := int32(0)
+		for _, p := range parts {
+			if p.cols[i].Type != cols[i].Type || p.cols[i].Decimals != cols[i].Decimals || p.cols[i].Flags != cols[i].Flags {
+				sameType = false
+			}
+			for _, r := range p.rows {
+				switch v := r[i].(type) {
+				case nil:
+				case int64:
+					kinds['i'] = true
+				case uint64:
+					kinds['u'] = true
+				case float64:
+					kinds['f'] = true
+				case decimal.Decimal:
+					kinds['d'] = true
+					if v.Exponent() < 0 && -v.Exponent() > scale {
+						scale = -v.Exponent()
+					}
+				case []byte:
+					kinds['b'] = true
+				case string:
+					kinds['s'] = true
+				default:
+					kinds['t'] = true
+				}
+			}
+		}
+		var conv func(c Column, v any) any
+		switch {
+		case len(kinds) <= 1 && !kinds['d']:
+		case kinds['s'] || kinds['b'] || kinds['t']:
+			if len(kinds) > 1 {
+				conv = func(c Column, v any) any {
+					s, _ := FormatValue(c, v)
+					return s
+				}
+			}
+		case kinds['f']:
+			conv = func(_ Column, v any) any { return toFloat(v) }
+		case kinds['d']:
+			conv = func(_ Column, v any) any { return toDecimal(v).Round(scale) }
+		}
+		if conv != nil {
+			for _, p := range parts {
+				for _, r := range p.rows {
+					if r[i] != nil {
+						r[i] = conv(p.cols[i], r[i])
+					}
+				}
+			}
+		}
+		if sameType && conv == nil {
+			continue
+		}
+		var sample any
+		for _, p := range parts {
+			for _, r := range p.rows {
+				if sample == nil && r[i] != nil {
+					sample = r[i]
+				}
+			}
+		}
+		if sample != nil {
+			cols[i] = columnFromValue(cols[i].Name, sample)
+		}
+	}
+	return cols
+}
+
+// orderLimit applies ORDER BY and LIMIT to a union's rows; ORDER BY names
+// the result's columns (or their positions).
+func (x *execCtx) orderLimit(p unionPart, order *ast.OrderByClause, limit *ast.Limit) (unionPart, error) {
+	count, offset, err := x.limitValues(limit)
+	if err != nil {
+		return unionPart{}, err
+	}
+	if order != nil {
+		ec := x.newEval(nil, "ORDER BY")
+		keys := make([][]any, len(p.rows))
+		for ri, r := range p.rows {
+			aliases := make(map[string]any, len(p.cols))
+			for i := len(p.cols) - 1; i >= 0; i-- {
+				aliases[strings.ToLower(p.cols[i].Name)] = r[i]
+			}
+			ec.aliases = aliases
+			for _, it := range order.Items {
+				var v any
+				if pos, ok := positionRef(it.Expr); ok {
+					if pos < 1 || pos > len(p.cols) {
+						return unionPart{}, errUnknownColumn(sprintf("%d", pos), "ORDER BY")
+					}
+					v = r[pos-1]
+				} else if v, err = ec.eval(it.Expr); err != nil {
+					return unionPart{}, err
+				}
+				keys[ri] = append(keys[ri], v)
+			}
+		}
+		idx := make([]int, len(p.rows))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return lessKeys(keys[idx[a]], keys[idx[b]], order.Items) })
+		sorted := make([][]any, len(idx))
+		for i, j := range idx {
+			sorted[i] = p.rows[j]
+		}
+		p.rows = sorted
+	}
+	if offset > 0 {
+		if offset >= int64(len(p.rows)) {
+			p.rows = nil
+		} else {
+			p.rows = p.rows[offset:]
+		}
+	}
+	if count >= 0 && int64(len(p.rows)) > count {
+		p.rows = p.rows[:count]
+	}
+	return p, nil
+}
