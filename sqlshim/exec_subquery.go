@@ -141,6 +141,11 @@ func (c *evalCtx) subquery(sq *ast.SubqueryExpr) (*Result, error) {
 	}
 	frame := &subqFrame{depth: depth}
 	child := &execCtx{s: x.s, ctx: x.ctx, tx: x.tx, params: x.params, now: x.now, subq: st, outer: c, frame: frame}
+	if e == nil {
+		if err := child.checkOuterAggregates(sq.Query); err != nil {
+			return nil, err
+		}
+	}
 	r, err := child.query(sq.Query)
 	if err != nil {
 		return nil, err
@@ -444,3 +449,129 @@ func (x *execCtx) subqueryColumn(f outField) (Column, bool) {
 	col.Flags &^= mysql.NotNullFlag | mysql.PriKeyFlag | mysql.AutoIncrementFlag | mysql.UniqueKeyFlag | mysql.MultipleKeyFlag
 	return col, true
 }
+
+// outerConstant reports whether e, in the WHERE of a subquery reading ti,
+// is a constant for one run of the subquery: it reads columns of the
+// enclosing queries only (no column of ti, no aggregate, no subquery), so
+// the planner may use its value as a key (u.id = t.tid finds u's row by
+// its primary key rather than scanning u for every row of t).
+func (x *execCtx) outerConstant(ti *tableInfo, e ast.ExprNode) bool {
+	if x.outer == nil {
+		return false
+	}
+	f := &outerRefFinder{ok: true, own: x.newEval(ti, "WHERE")}
+	f.own.outer = nil // this query's own columns only
+	e.Accept(f)
+	return f.ok && f.refs > 0
+}
+
+// outerRefFinder checks that every column of an expression belongs to an
+// enclosing query.
+type outerRefFinder struct {
+	own  *evalCtx
+	ok   bool
+	refs int
+}
+
+func (f *outerRefFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *ast.ColumnNameExpr:
+		if _, err := f.own.column(x.Name); err == nil || sqlerr.Code(err) != sqlerr.ErrBadField {
+			f.ok = false // a column of this query's table
+		}
+		f.refs++
+		return n, true
+	case *ast.AggregateFuncExpr, *ast.ValuesExpr, *ast.DefaultExpr, *ast.SubqueryExpr, *ast.WindowFuncExpr:
+		f.ok = false
+		return n, true
+	case *ast.FuncCallExpr:
+		if x.FnName.L == "rand" || x.FnName.L == "last_insert_id" {
+			f.ok = false
+			return n, true
+		}
+	}
+	return n, false
+}
+
+func (f *outerRefFinder) Leave(n ast.Node) (ast.Node, bool) { return n, f.ok }
+
+// checkOuterAggregates refuses an aggregate of a subquery that reads only
+// columns of an enclosing query (SELECT (SELECT SUM(t.a) FROM u) FROM t):
+// MySQL aggregates it in the enclosing query, which this version does not
+// do; running it as the subquery's own would give a wrong answer.
+func (x *execCtx) checkOuterAggregates(q ast.Node) error {
+	switch n := q.(type) {
+	case *ast.SetOprStmt:
+		if n.SelectList == nil {
+			return nil
+		}
+		for _, sel := range n.SelectList.Selects {
+			if err := x.checkOuterAggregates(sel); err != nil {
+				return err
+			}
+		}
+		return nil
+	case *ast.SelectStmt:
+		af := &aggFinder{}
+		if n.Fields != nil {
+			for _, f := range n.Fields.Fields {
+				if f.Expr != nil {
+					f.Expr.Accept(af)
+				}
+			}
+		}
+		if n.Where != nil {
+			n.Where.Accept(af)
+		}
+		if n.Having != nil && n.Having.Expr != nil {
+			n.Having.Expr.Accept(af)
+		}
+		if n.OrderBy != nil {
+			for _, it := range n.OrderBy.Items {
+				it.Expr.Accept(af)
+			}
+		}
+		if len(af.aggs) == 0 {
+			return nil
+		}
+		ti, _, err := x.singleTable(n.From)
+		if err != nil {
+			return nil // the run reports it
+		}
+		own := x.newEval(ti, "field list")
+		own.outer = nil
+		for _, a := range af.aggs {
+			f := &columnCollector{}
+			for _, arg := range a.Args {
+				arg.Accept(f)
+			}
+			local := len(f.cols) == 0
+			for _, cn := range f.cols {
+				if _, err := own.column(cn); err == nil {
+					local = true
+				}
+			}
+			if !local {
+				return errNotSupported("aggregates of an enclosing query in a subquery")
+			}
+		}
+	}
+	return nil
+}
+
+// columnCollector collects the column references of an expression outside
+// its subqueries.
+type columnCollector struct{ cols []*ast.ColumnName }
+
+func (f *columnCollector) Enter(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *ast.ColumnNameExpr:
+		f.cols = append(f.cols, x.Name)
+		return n, true
+	case *ast.SubqueryExpr:
+		return n, true
+	}
+	return n, false
+}
+
+func (f *columnCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }

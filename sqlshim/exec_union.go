@@ -23,6 +23,28 @@ import (
 // errWrongColumnCount is MySQL's ER_WRONG_NUMBER_OF_COLUMNS_IN_SELECT.
 const errWrongColumnCount = 1222
 
+// errTableInOrder is MySQL's ER_TABLENAME_NOT_ALLOWED_HERE: a union's ORDER
+// BY naming a column of one of its SELECTs' tables.
+const errTableInOrder = 1250
+
+// qualifiedFinder finds a table-qualified column outside subqueries.
+type qualifiedFinder struct{ table string }
+
+func (f *qualifiedFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *ast.ColumnNameExpr:
+		if f.table == "" && x.Name.Table.O != "" {
+			f.table = x.Name.Table.O
+		}
+		return n, true
+	case *ast.SubqueryExpr:
+		return n, true
+	}
+	return n, false
+}
+
+func (f *qualifiedFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
 // unionPart is the result of one operand of a set operation.
 type unionPart struct {
 	cols []Column
@@ -220,6 +242,15 @@ func (x *execCtx) orderLimit(p unionPart, order *ast.OrderByClause, limit *ast.L
 		return unionPart{}, err
 	}
 	if order != nil {
+		for _, it := range order.Items {
+			f := &qualifiedFinder{}
+			it.Expr.Accept(f)
+			if f.table != "" {
+				e := newErr(errTableInOrder, "Table '%s' from one of the SELECTs cannot be used in ORDER BY", f.table)
+				e.State = "42000"
+				return unionPart{}, e
+			}
+		}
 		ec := x.newEval(nil, "ORDER BY")
 		keys := make([][]any, len(p.rows))
 		for ri, r := range p.rows {

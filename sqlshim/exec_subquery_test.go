@@ -1,0 +1,290 @@
+package sqlshim
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+)
+
+func newTestSession(t *testing.T) *Session {
+	t.Helper()
+	db, err := engine.Open(filepath.Join(t.TempDir(), "test"), engine.Options{Sync: engine.SyncOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return NewSession(db)
+}
+
+func mustRun(t *testing.T, s *Session, sql string, args ...any) Result {
+	t.Helper()
+	r, err := s.ExecOne(context.Background(), sql, args)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return r
+}
+
+// ints reads a one-column result of integers (NULL as -1).
+func ints(t *testing.T, r Result) []int64 {
+	t.Helper()
+	out := make([]int64, len(r.Rows))
+	for i, row := range r.Rows {
+		if row[0] == nil {
+			out[i] = -1
+			continue
+		}
+		out[i] = toInt(row[0])
+	}
+	return out
+}
+
+// fillRandom creates t(id, a) and u(id, tid, a) with random values (NULLs
+// included) and returns them as Go maps for computing expected answers.
+func fillRandom(t *testing.T, s *Session, rng *rand.Rand, nt, nu int) (ta map[int64]*int64, ua [][3]*int64) {
+	mustRun(t, s, "CREATE TABLE t (id INT PRIMARY KEY, a INT)")
+	mustRun(t, s, "CREATE TABLE u (id INT PRIMARY KEY, tid INT, a INT, KEY (tid))")
+	val := func(n int) *int64 {
+		if rng.Intn(6) == 0 {
+			return nil
+		}
+		v := int64(rng.Intn(n))
+		return &v
+	}
+	sqlv := func(p *int64) string {
+		if p == nil {
+			return "NULL"
+		}
+		return fmt.Sprint(*p)
+	}
+	ta = map[int64]*int64{}
+	var b strings.Builder
+	for i := 1; i <= nt; i++ {
+		ta[int64(i)] = val(20)
+		fmt.Fprintf(&b, ",(%d,%s)", i, sqlv(ta[int64(i)]))
+	}
+	mustRun(t, s, "INSERT INTO t VALUES "+b.String()[1:])
+	b.Reset()
+	for i := 1; i <= nu; i++ {
+		id := int64(i)
+		row := [3]*int64{&id, val(nt + 3), val(20)}
+		ua = append(ua, row)
+		fmt.Fprintf(&b, ",(%d,%s,%s)", i, sqlv(row[1]), sqlv(row[2]))
+	}
+	mustRun(t, s, "INSERT INTO u VALUES "+b.String()[1:])
+	return ta, ua
+}
+
+// TestSubqueryRandom checks correlated and uncorrelated subqueries against
+// answers computed in Go from the same random data.
+func TestSubqueryRandom(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	s := newTestSession(t)
+	ta, ua := fillRandom(t, s, rng, 60, 150)
+
+	// Correlated COUNT and EXISTS per row of t.
+	r := mustRun(t, s, "SELECT id, (SELECT COUNT(*) FROM u WHERE u.tid = t.id), EXISTS (SELECT 1 FROM u WHERE u.tid = t.id AND u.a > t.a) FROM t ORDER BY id")
+	if len(r.Rows) != len(ta) {
+		t.Fatalf("%d rows, want %d", len(r.Rows), len(ta))
+	}
+	for _, row := range r.Rows {
+		id := toInt(row[0])
+		var n, ex int64
+		for _, u := range ua {
+			if u[1] != nil && *u[1] == id {
+				n++
+				if u[2] != nil && ta[id] != nil && *u[2] > *ta[id] {
+					ex = 1
+				}
+			}
+		}
+		if toInt(row[1]) != n || toInt(row[2]) != ex {
+			t.Fatalf("id %d: got count %v exists %v, want %d %d", id, row[1], row[2], n, ex)
+		}
+	}
+
+	// NOT IN with NULLs: three-valued, per row of t.
+	r = mustRun(t, s, "SELECT id, a NOT IN (SELECT a FROM u WHERE u.tid = t.id) FROM t ORDER BY id")
+	for _, row := range r.Rows {
+		id := toInt(row[0])
+		var want any = int64(1)
+		sawNull, found, any := false, false, false
+		for _, u := range ua {
+			if u[1] == nil || *u[1] != id {
+				continue
+			}
+			any = true
+			if u[2] == nil || ta[id] == nil {
+				sawNull = true
+			} else if *u[2] == *ta[id] {
+				found = true
+			}
+		}
+		switch {
+		case !any:
+			want = int64(1)
+		case found:
+			want = int64(0)
+		case sawNull:
+			want = nil
+		}
+		if row[1] != want {
+			t.Fatalf("id %d: NOT IN = %v, want %v", id, row[1], want)
+		}
+	}
+
+	// > ALL over a correlated set.
+	r = mustRun(t, s, "SELECT id FROM t WHERE a > ALL (SELECT a FROM u WHERE u.tid = t.id) ORDER BY id")
+	var want []int64
+	for id := int64(1); id <= int64(len(ta)); id++ {
+		ok := true
+		for _, u := range ua {
+			if u[1] == nil || *u[1] != id {
+				continue
+			}
+			if u[2] == nil || ta[id] == nil || *ta[id] <= *u[2] {
+				ok = false
+			}
+		}
+		if ok {
+			want = append(want, id)
+		}
+	}
+	if got := ints(t, r); fmt.Sprint(got) != fmt.Sprint(want) && !(len(got) == 0 && len(want) == 0) {
+		t.Fatalf("> ALL: got %v, want %v", got, want)
+	}
+}
+
+// TestSubqueryCacheByOuterValues runs a correlated subquery whose outer
+// values repeat and checks every row still gets its own answer.
+func TestSubqueryCacheByOuterValues(t *testing.T) {
+	s := newTestSession(t)
+	mustRun(t, s, "CREATE TABLE t (id INT PRIMARY KEY, k INT, m INT)")
+	mustRun(t, s, "CREATE TABLE u (id INT PRIMARY KEY, k INT)")
+	mustRun(t, s, "INSERT INTO t VALUES (1, 1, 0), (2, 2, 0), (3, 1, 1), (4, 2, 1), (5, NULL, 0), (6, 1, 0)")
+	mustRun(t, s, "INSERT INTO u VALUES (1, 1), (2, 1), (3, 2)")
+	// The answer depends on k, and (through CASE) on m only when k = 1.
+	r := mustRun(t, s, "SELECT id, (SELECT CASE WHEN t.k = 1 THEN COUNT(*) + t.m ELSE COUNT(*) END FROM u WHERE u.k = t.k) FROM t ORDER BY id")
+	want := []any{int64(2), int64(1), int64(3), int64(1), int64(0), int64(2)}
+	for i, row := range r.Rows {
+		if toString(row[1]) != toString(want[i]) {
+			t.Fatalf("row %d: got %v, want %v (all %v)", i+1, row[1], want[i], r.Rows)
+		}
+	}
+}
+
+// TestSubqueryErrors: bad subqueries fail with MySQL's errors, no panic.
+func TestSubqueryErrors(t *testing.T) {
+	s := newTestSession(t)
+	mustRun(t, s, "CREATE TABLE t (id INT PRIMARY KEY, a INT)")
+	mustRun(t, s, "INSERT INTO t VALUES (1, 1), (2, 2)")
+	cases := []struct {
+		sql  string
+		code int
+	}{
+		{"SELECT (SELECT a FROM t)", sqlerr.ErrSubqueryNo1Row},
+		{"SELECT (SELECT id, a FROM t WHERE id = 1)", sqlerr.ErrOperandColumns},
+		{"SELECT 1 IN (SELECT id, a FROM t)", sqlerr.ErrOperandColumns},
+		{"SELECT (1, 2) IN (SELECT id FROM t)", sqlerr.ErrOperandColumns},
+		{"SELECT 1 = ALL (SELECT id, a FROM t)", sqlerr.ErrOperandColumns},
+		{"SELECT 1 IN (SELECT id FROM t LIMIT 1)", sqlerr.ErrNotSupported},
+		{"SELECT id FROM t UNION SELECT id, a FROM t", errWrongColumnCount},
+		{"SELECT (SELECT nosuch FROM t WHERE id = 1)", sqlerr.ErrBadField},
+		{"SELECT id FROM t WHERE a = (SELECT t.nosuch)", sqlerr.ErrBadField},
+		{"SELECT id FROM t UNION SELECT 1 ORDER BY 7", sqlerr.ErrBadField},
+		{"SELECT 1 EXCEPT SELECT 2", sqlerr.ErrNotSupported},
+		{"SELECT a FROM t UNION SELECT a FROM t ORDER BY t.a", errTableInOrder},
+		{"SELECT (SELECT SUM(t.a)) FROM t", sqlerr.ErrNotSupported},
+		{"SELECT id FROM t WHERE a > (SELECT COUNT(*) FROM t AS t2 HAVING MAX(t.a) > 0)", sqlerr.ErrNotSupported},
+	}
+	for _, c := range cases {
+		_, err := s.ExecOne(context.Background(), c.sql, nil)
+		if sqlerr.Code(err) != c.code {
+			t.Errorf("%s: got %v, want error %d", c.sql, err, c.code)
+		}
+	}
+	// Nesting deeper than MySQL's 63 levels.
+	q := "1"
+	for i := 0; i < 70; i++ {
+		q = "SELECT (" + q + ")"
+	}
+	if _, err := s.ExecOne(context.Background(), q, nil); sqlerr.Code(err) != errTooHighNesting {
+		t.Errorf("70 nested subqueries: got %v, want error %d", err, errTooHighNesting)
+	}
+	q = "1"
+	for i := 0; i < 20; i++ {
+		q = "SELECT (" + q + ")"
+	}
+	if r := mustRun(t, s, q); toInt(r.Rows[0][0]) != 1 {
+		t.Errorf("20 nested subqueries: %v", r.Rows)
+	}
+}
+
+// TestSubqueryParams: placeholders inside subqueries of a prepared
+// statement, run twice with different values.
+func TestSubqueryParams(t *testing.T) {
+	s := newTestSession(t)
+	mustRun(t, s, "CREATE TABLE t (id INT PRIMARY KEY, a INT)")
+	mustRun(t, s, "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)")
+	p, err := s.Prepare("SELECT id FROM t WHERE a > (SELECT a FROM t WHERE id = ?) UNION SELECT ? ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id, extra int64
+		want      string
+	}{{1, 9, "[2 3 9]"}, {2, 1, "[1 3]"}} {
+		r, err := s.ExecPrepared(context.Background(), p, []any{c.id, c.extra})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(ints(t, r)); got != c.want {
+			t.Errorf("id=%d extra=%d: got %s, want %s", c.id, c.extra, got, c.want)
+		}
+	}
+}
+
+// TestCorrelatedUsesIndex: a correlated subquery on the inner table's key
+// reads that key, so a large correlated query finishes quickly; a
+// cancelled context stops a slow one.
+func TestCorrelatedUsesIndex(t *testing.T) {
+	s := newTestSession(t)
+	mustRun(t, s, "CREATE TABLE t (id INT PRIMARY KEY, a INT)")
+	mustRun(t, s, "CREATE TABLE u (id INT PRIMARY KEY, a INT)")
+	const n = 3000
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, ",(%d,%d)", i, i%7)
+	}
+	mustRun(t, s, "INSERT INTO t VALUES "+b.String()[1:])
+	mustRun(t, s, "INSERT INTO u VALUES "+b.String()[1:])
+	start := time.Now()
+	r := mustRun(t, s, "SELECT COUNT(*) FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.id = t.id + 1 AND u.a = 0)")
+	// u.id = t.id + 1 with u.a = 0: u.id a multiple of 7, u.id <= n.
+	if got, want := toInt(r.Rows[0][0]), int64(n/7); got != want {
+		t.Fatalf("count %d, want %d", got, want)
+	}
+	// A scan of u per row of t takes seconds (9M rows); the key, ms.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("%d correlated lookups took %v: the key of u was not used", n, d)
+	}
+
+	// Without a usable key (a is not indexed) every row scans u: stop it.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	_, err := s.ExecOne(ctx, "SELECT COUNT(*) FROM t WHERE a + id IN (SELECT a + id + t.id * 0 + 1 FROM u)", nil)
+	if err == nil || ctx.Err() == nil {
+		t.Fatalf("9M-row correlated query: got %v, want it interrupted", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("interrupted after %v", d)
+	}
+}
