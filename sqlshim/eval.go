@@ -255,6 +255,9 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 	case opcode.LogicAnd, opcode.LogicOr, opcode.LogicXor:
 		return c.logic(x)
 	}
+	if isRowOperand(x.L) || isRowOperand(x.R) {
+		return c.rowCompare(x)
+	}
 	l, err := c.eval(x.L)
 	if err != nil {
 		return nil, err

@@ -575,3 +575,77 @@ func (f *columnCollector) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (f *columnCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// isRowOperand reports a row constructor (a, b) as an operand.
+func isRowOperand(e ast.ExprNode) bool {
+	_, ok := unparen(e).(*ast.RowExpr)
+	return ok
+}
+
+// rowValue evaluates one side of a row comparison: a row constructor, a
+// subquery (one row: its values; none: NULLs) or a single value.
+func (c *evalCtx) rowValue(e ast.ExprNode) ([]any, error) {
+	if sq, ok := unparen(e).(*ast.SubqueryExpr); ok {
+		r, err := c.subquery(sq)
+		if err != nil {
+			return nil, err
+		}
+		switch len(r.Rows) {
+		case 0:
+			return make([]any, len(r.Columns)), nil
+		case 1:
+			return r.Rows[0], nil
+		}
+		return nil, errf(sqlerr.ErrSubqueryNo1Row, "Subquery returns more than 1 row")
+	}
+	return c.operand(e)
+}
+
+// rowCompare compares (a, b, ...) with a row of as many values: = and <>
+// pairwise, <=> NULL-safe, and < <= > >= in order, the first pair that
+// differs deciding. A NULL met before the answer is known makes it NULL.
+func (c *evalCtx) rowCompare(x *ast.BinaryOperationExpr) (any, error) {
+	l, err := c.rowValue(x.L)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.rowValue(x.R)
+	if err != nil {
+		return nil, err
+	}
+	if len(l) != len(r) {
+		return nil, errOperandColumns(len(l))
+	}
+	switch x.Op {
+	case opcode.EQ:
+		return rowsEqualSQL(l, r), nil
+	case opcode.NE:
+		switch rowsEqualSQL(l, r) {
+		case nil:
+			return nil, nil
+		case int64(1):
+			return int64(0), nil
+		}
+		return int64(1), nil
+	case opcode.NullEQ:
+		for i := range l {
+			if (l[i] == nil) != (r[i] == nil) || l[i] != nil && compareValues(l[i], r[i]) != 0 {
+				return int64(0), nil
+			}
+		}
+		return int64(1), nil
+	case opcode.LT, opcode.LE, opcode.GT, opcode.GE:
+		for i := range l {
+			if l[i] == nil || r[i] == nil {
+				return nil, nil
+			}
+			if cmp := compareValues(l[i], r[i]); cmp != 0 {
+				b, err := compareOp(x.Op, cmp)
+				return boolVal(b), err
+			}
+		}
+		b, err := compareOp(x.Op, 0)
+		return boolVal(b), err
+	}
+	return nil, errOperandColumns(1)
+}

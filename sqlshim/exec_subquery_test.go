@@ -288,3 +288,65 @@ func TestCorrelatedUsesIndex(t *testing.T) {
 		t.Fatalf("interrupted after %v", d)
 	}
 }
+
+// TestCreateTableSelectIgnore: IGNORE keeps the first row of each key
+// (MySQL's documented rule), REPLACE the last; a failed CREATE ... SELECT
+// leaves no table behind.
+func TestCreateTableSelectIgnore(t *testing.T) {
+	s := newTestSession(t)
+	mustRun(t, s, "CREATE TABLE u (id INT PRIMARY KEY, k INT, v INT)")
+	mustRun(t, s, "INSERT INTO u VALUES (1, 1, 10), (2, 1, 20), (3, 2, 30), (4, 2, NULL)")
+	for _, c := range []struct{ mode, want string }{{"IGNORE", "[[1 10] [2 30]]"}, {"REPLACE", "[[1 20] [2 <nil>]]"}} {
+		mustRun(t, s, "CREATE TABLE c_"+c.mode+" (k INT PRIMARY KEY) "+c.mode+" SELECT k, v FROM u ORDER BY id")
+		r := mustRun(t, s, "SELECT k, v FROM c_"+c.mode+" ORDER BY k")
+		if got := fmt.Sprint(r.Rows); got != c.want {
+			t.Errorf("%s: got %s, want %s", c.mode, got, c.want)
+		}
+	}
+	_, err := s.ExecOne(context.Background(), "CREATE TABLE bad (k INT PRIMARY KEY) SELECT k FROM u", nil)
+	if sqlerr.Code(err) != sqlerr.ErrDupEntry {
+		t.Fatalf("duplicate key: got %v", err)
+	}
+	if _, err := s.ExecOne(context.Background(), "SELECT * FROM bad", nil); sqlerr.Code(err) != sqlerr.ErrNoSuchTable {
+		t.Fatalf("table of a failed CREATE ... SELECT: %v", err)
+	}
+}
+
+// TestRowCompareOrder checks (a, b) < (SELECT ...) against the
+// lexicographic order computed in Go, NULLs included.
+func TestRowCompareOrder(t *testing.T) {
+	s := newTestSession(t)
+	vals := []string{"NULL", "1", "2"}
+	for _, a1 := range vals {
+		for _, a2 := range vals {
+			for _, b1 := range vals {
+				for _, b2 := range vals {
+					q := fmt.Sprintf("SELECT (%s, %s) < (SELECT %s, %s), (%s, %s) = (SELECT %s, %s)", a1, a2, b1, b2, a1, a2, b1, b2)
+					r := mustRun(t, s, q)
+					var lt, eq any
+					switch {
+					case a1 == "NULL" || b1 == "NULL":
+						lt = nil
+					case a1 != b1:
+						lt = boolVal(a1 < b1)
+					case a2 == "NULL" || b2 == "NULL":
+						lt = nil
+					default:
+						lt = boolVal(a2 < b2)
+					}
+					switch {
+					case a1 != "NULL" && b1 != "NULL" && a1 != b1, a2 != "NULL" && b2 != "NULL" && a2 != b2:
+						eq = int64(0)
+					case a1 == "NULL" || b1 == "NULL" || a2 == "NULL" || b2 == "NULL":
+						eq = nil
+					default:
+						eq = int64(1)
+					}
+					if r.Rows[0][0] != lt || r.Rows[0][1] != eq {
+						t.Errorf("%s: got %v, want [%v %v]", q, r.Rows[0], lt, eq)
+					}
+				}
+			}
+		}
+	}
+}
