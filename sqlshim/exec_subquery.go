@@ -43,7 +43,8 @@ const errTooHighNesting = 1473
 
 // subqState is shared by a statement and all its subqueries.
 type subqState struct {
-	cache map[*ast.SubqueryExpr]*subqCache
+	cache  map[*ast.SubqueryExpr]*subqCache
+	pinned map[*ast.SubqueryExpr]*Result // UPDATE: the current row's results, read before any write
 }
 
 // subqFrame is one run of a subquery: its depth and the outer columns it
@@ -118,7 +119,13 @@ func (c *evalCtx) subquery(sq *ast.SubqueryExpr) (*Result, error) {
 			return nil, err
 		}
 	}
+	if x.tx == nil {
+		return nil, errNotSupported("subqueries here")
+	}
 	st := x.state()
+	if r, ok := st.pinned[sq]; ok {
+		return r, nil
+	}
 	e := st.cache[sq]
 	if e != nil {
 		if e.fixed != nil {
@@ -649,3 +656,54 @@ func (c *evalCtx) rowCompare(x *ast.BinaryOperationExpr) (any, error) {
 	}
 	return nil, errOperandColumns(1)
 }
+
+// snapshotSubqueries runs the subqueries of UPDATE's SET list for every
+// matched row before any row changes, as MariaDB does (a subquery reading
+// the updated table sees it as it was). It returns, per row, the results
+// pinSubqueries makes the subqueries return; nil if SET has none.
+func (x *execCtx) snapshotSubqueries(ti *tableInfo, rows []matchedRow, list []*ast.Assignment) ([]map[*ast.SubqueryExpr]*Result, error) {
+	f := &subqueryCollector{}
+	for _, a := range list {
+		if a.Expr != nil {
+			a.Expr.Accept(f)
+		}
+	}
+	if len(f.subs) == 0 {
+		return nil, nil
+	}
+	out := make([]map[*ast.SubqueryExpr]*Result, len(rows))
+	ec := x.newEval(ti, "SET")
+	for i, r := range rows {
+		ec.row = r.row
+		out[i] = make(map[*ast.SubqueryExpr]*Result, len(f.subs))
+		for _, sq := range f.subs {
+			res, err := ec.subquery(sq)
+			if err != nil {
+				return nil, err
+			}
+			out[i][sq] = res
+		}
+	}
+	return out, nil
+}
+
+// pinSubqueries makes the subqueries of the statement return the results
+// snapshotSubqueries read for row i.
+func (x *execCtx) pinSubqueries(pinned []map[*ast.SubqueryExpr]*Result, i int) {
+	if pinned != nil {
+		x.state().pinned = pinned[i]
+	}
+}
+
+// subqueryCollector collects the outermost subqueries of an expression.
+type subqueryCollector struct{ subs []*ast.SubqueryExpr }
+
+func (f *subqueryCollector) Enter(n ast.Node) (ast.Node, bool) {
+	if sq, ok := n.(*ast.SubqueryExpr); ok {
+		f.subs = append(f.subs, sq)
+		return n, true
+	}
+	return n, false
+}
+
+func (f *subqueryCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }

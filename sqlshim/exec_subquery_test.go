@@ -200,6 +200,7 @@ func TestSubqueryErrors(t *testing.T) {
 		{"SELECT id FROM t WHERE a = (SELECT t.nosuch)", sqlerr.ErrBadField},
 		{"SELECT id FROM t UNION SELECT 1 ORDER BY 7", sqlerr.ErrBadField},
 		{"SELECT 1 EXCEPT SELECT 2", sqlerr.ErrNotSupported},
+		{"SET autocommit = (SELECT a FROM t WHERE id = 1)", sqlerr.ErrNotSupported},
 		{"SELECT a FROM t UNION SELECT a FROM t ORDER BY t.a", errTableInOrder},
 		{"SELECT (SELECT SUM(t.a)) FROM t", sqlerr.ErrNotSupported},
 		{"SELECT id FROM t WHERE a > (SELECT COUNT(*) FROM t AS t2 HAVING MAX(t.a) > 0)", sqlerr.ErrNotSupported},

@@ -416,9 +416,15 @@ func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// Subqueries in SET read the table as it was before the statement.
+	pinned, err := x.snapshotSubqueries(ti, rows, n.List)
+	if err != nil {
+		return Result{}, err
+	}
 	var res Result
 	res.Matched = uint64(len(rows))
 	for i, r := range rows {
+		x.pinSubqueries(pinned, i)
 		changed, err := x.applyAssignments(ti, r.h, r.row, nil, n.List, i+1)
 		if err != nil {
 			if n.IgnoreErr && sqlerr.Code(err) == sqlerr.ErrDupEntry {
