@@ -35,8 +35,12 @@ import (
 // nested levels), so no statement can recurse without end.
 const maxSubqueryDepth = 63
 
-// maxCachedRuns bounds the results kept per correlated subquery.
-const maxCachedRuns = 4096
+// maxCachedRuns bounds the results kept per correlated subquery, and
+// maxCachedRows the rows of all of them in one statement.
+const (
+	maxCachedRuns = 4096
+	maxCachedRows = 1 << 18
+)
 
 // errTooHighNesting is MySQL's ER_TOO_HIGH_LEVEL_OF_NESTING_FOR_SELECT.
 const errTooHighNesting = 1473
@@ -44,6 +48,7 @@ const errTooHighNesting = 1473
 // subqState is shared by a statement and all its subqueries.
 type subqState struct {
 	cache  map[*ast.SubqueryExpr]*subqCache
+	rows   int                           // rows held by the correlated results cached
 	pinned map[*ast.SubqueryExpr]*Result // UPDATE: the current row's results, read before any write
 }
 
@@ -67,6 +72,7 @@ func (f *subqFrame) use(n *ast.ColumnName) {
 type subqCache struct {
 	cols  []Column
 	fixed *Result           // not correlated: the one answer
+	index *inIndex          // a hash of fixed's values for IN, built on first use
 	refs  []*ast.ColumnName // correlated: the outer columns of the first run
 	byKey map[string]*Result
 }
@@ -169,9 +175,10 @@ func (c *evalCtx) subquery(sq *ast.SubqueryExpr) (*Result, error) {
 		e.refs, e.byKey = frame.refs, map[string]*Result{}
 	}
 	switch {
-	case e.byKey != nil && sameRefs(e.refs, frame.refs) && len(e.byKey) < maxCachedRuns:
+	case e.byKey != nil && sameRefs(e.refs, frame.refs) && len(e.byKey) < maxCachedRuns && st.rows+len(r.Rows) <= maxCachedRows:
 		if key, ok := c.refsKey(frame.refs); ok {
 			e.byKey[key] = res
+			st.rows += len(r.Rows)
 		}
 	}
 	return res, nil
@@ -354,6 +361,23 @@ func (c *evalCtx) inSubquery(x *ast.PatternInExpr) (any, error) {
 	}
 	if len(r.Columns) != len(left) {
 		return nil, errOperandColumns(len(left))
+	}
+	if len(r.Rows) == 0 {
+		return boolVal(x.Not), nil
+	}
+	if e := c.x.state().cache[sq]; len(left) == 1 && e != nil && e.fixed == r && len(r.Rows) >= minIndexRows {
+		if e.index == nil {
+			e.index = newInIndex(r)
+		}
+		if found, ok := e.index.lookup(left[0]); ok {
+			switch {
+			case found:
+				return boolVal(!x.Not), nil
+			case left[0] == nil || e.index.hasNull:
+				return nil, nil
+			}
+			return boolVal(x.Not), nil
+		}
 	}
 	sawNull := false
 	for _, row := range r.Rows {
@@ -707,3 +731,61 @@ func (f *subqueryCollector) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (f *subqueryCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// minIndexRows is the size from which an uncorrelated IN subquery's values
+// are hashed rather than compared one by one.
+const minIndexRows = 16
+
+// inIndex hashes the values of a one-column result when they are all
+// integers or all strings, the cases where equal under SQL's = means equal
+// keys (strings compare under utf8mb4_bin, trailing spaces ignored).
+type inIndex struct {
+	kind    byte // 'i' integers, 's' strings, 0: not indexable
+	keys    map[string]bool
+	hasNull bool
+}
+
+func newInIndex(r *Result) *inIndex {
+	ix := &inIndex{keys: make(map[string]bool, len(r.Rows))}
+	for _, row := range r.Rows {
+		k, kind := indexKey(row[0])
+		switch {
+		case row[0] == nil:
+			ix.hasNull = true
+			continue
+		case kind == 0 || (ix.kind != 0 && kind != ix.kind):
+			ix.kind = 0
+			ix.keys = nil
+			return ix
+		}
+		ix.kind = kind
+		ix.keys[k] = true
+	}
+	return ix
+}
+
+func indexKey(v any) (string, byte) {
+	switch x := v.(type) {
+	case int64:
+		return strconv.FormatInt(x, 10), 'i'
+	case uint64:
+		return strconv.FormatUint(x, 10), 'i'
+	case string:
+		return strings.TrimRight(x, " "), 's'
+	}
+	return "", 0
+}
+
+// lookup reports whether v is among the values; ok is false when the index
+// cannot answer (v of another kind, values not indexable) and the caller
+// must compare.
+func (ix *inIndex) lookup(v any) (found, ok bool) {
+	if v == nil {
+		return false, true // NULL IN (non-empty set) is NULL
+	}
+	k, kind := indexKey(v)
+	if ix.kind == 0 || kind != ix.kind {
+		return false, false
+	}
+	return ix.keys[k], true
+}

@@ -351,3 +351,45 @@ func TestRowCompareOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestInIndexMatchesScan compares IN over an uncorrelated subquery (whose
+// values are hashed) with the same IN made correlated (compared one by
+// one), for values of several types, NULLs and trailing spaces included.
+func TestInIndexMatchesScan(t *testing.T) {
+	s := newTestSession(t)
+	mustRun(t, s, "CREATE TABLE l (id INT PRIMARY KEY, i BIGINT, u BIGINT UNSIGNED, d DECIMAL(6,2), f DOUBLE, s VARCHAR(10))")
+	mustRun(t, s, "CREATE TABLE r (id INT PRIMARY KEY, i BIGINT, u BIGINT UNSIGNED, d DECIMAL(6,2), f DOUBLE, s VARCHAR(10))")
+	rng := rand.New(rand.NewSource(3))
+	row := func(id int) string {
+		n := func(f string) string {
+			if rng.Intn(8) == 0 {
+				return "NULL"
+			}
+			return f
+		}
+		k := rng.Intn(30) - 5
+		return fmt.Sprintf("(%d,%s,%s,%s,%s,%s)", id, n(fmt.Sprint(k)), n(fmt.Sprint(k+5)), n(fmt.Sprintf("%d.%d", k, rng.Intn(2)*5)),
+			n(fmt.Sprintf("%d.0", k)), n(fmt.Sprintf("'%d%s'", k, strings.Repeat(" ", rng.Intn(2)))))
+	}
+	for _, tbl := range []string{"l", "r"} {
+		var rows []string
+		for id := 1; id <= 40; id++ {
+			rows = append(rows, row(id))
+		}
+		mustRun(t, s, "INSERT INTO "+tbl+" VALUES "+strings.Join(rows, ","))
+	}
+	cols := []string{"i", "u", "d", "f", "s"}
+	for _, lc := range cols {
+		for _, rc := range cols {
+			for _, v := range []struct{ not, cond string }{{"", "TRUE"}, {"NOT ", "TRUE"}, {"", "%s IS NOT NULL"}, {"NOT ", "%s IS NOT NULL"}} {
+				not, cond := v.not, strings.ReplaceAll(v.cond, "%s", rc)
+				q := fmt.Sprintf("SELECT id, %s %sIN (SELECT %s FROM r WHERE %s) FROM l ORDER BY id", lc, not, rc, cond)
+				slow := fmt.Sprintf("SELECT id, %s %sIN (SELECT %s FROM r WHERE %s AND l.id = l.id) FROM l ORDER BY id", lc, not, rc, cond)
+				a, b := mustRun(t, s, q), mustRun(t, s, slow)
+				if fmt.Sprint(a.Rows) != fmt.Sprint(b.Rows) {
+					t.Fatalf("%s\n got %v\nscan %v", q, a.Rows, b.Rows)
+				}
+			}
+		}
+	}
+}
