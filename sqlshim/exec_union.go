@@ -8,13 +8,16 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// This file runs UNION [ALL | DISTINCT], as a statement, in INSERT ...
-// SELECT and in subqueries.
+// This file runs UNION, EXCEPT and INTERSECT ([ALL | DISTINCT]), as a
+// statement, in INSERT ... SELECT, CREATE TABLE ... SELECT and in
+// subqueries.
 //
 // MySQL's rules: the result's columns are named after the first SELECT's;
 // every SELECT must have as many columns (error 1222); the operators are
-// applied left to right, so a UNION DISTINCT removes the duplicates of
-// everything to its left, including rows an earlier UNION ALL kept; ORDER
+// applied left to right, INTERSECT first (it binds tighter), so a UNION
+// DISTINCT removes the duplicates of everything to its left, including
+// rows an earlier UNION ALL kept; EXCEPT [ALL] and INTERSECT [ALL] are set
+// (or, with ALL, multiset) difference and intersection; ORDER
 // BY and LIMIT after the last SELECT apply to the whole result, and refer
 // to its columns by name or position; a parenthesized SELECT may have its
 // own ORDER BY and LIMIT. Rows come out in the order of the SELECTs, a
@@ -80,7 +83,7 @@ func (x *execCtx) setOprList(l *ast.SetOprSelectList) (unionPart, error) {
 		return unionPart{}, internalf("UNION without SELECTs")
 	}
 	parts := make([]unionPart, 0, len(l.Selects))
-	lastDistinct := -1
+	ops := make([]ast.SetOprType, 0, len(l.Selects))
 	for i, node := range l.Selects {
 		var op *ast.SetOprType
 		var p unionPart
@@ -110,48 +113,98 @@ func (x *execCtx) setOprList(l *ast.SetOprSelectList) (unionPart, error) {
 		default:
 			return unionPart{}, errNotSupported("this kind of query in UNION")
 		}
-		if i > 0 {
-			kind := ast.Union
-			if op != nil {
-				kind = *op
-			}
-			switch kind {
-			case ast.Union:
-				lastDistinct = i
-			case ast.UnionAll:
-			default:
-				return unionPart{}, errNotSupported(kind.String())
-			}
-			if len(p.cols) != len(parts[0].cols) {
-				e := newErr(errWrongColumnCount, "The used SELECT statements have a different number of columns")
-				e.State = "21000"
-				return unionPart{}, e
-			}
+		kind := ast.Union
+		if op != nil {
+			kind = *op
+		}
+		if i > 0 && len(p.cols) != len(parts[0].cols) {
+			e := newErr(errWrongColumnCount, "The used SELECT statements have a different number of columns")
+			e.State = "21000"
+			return unionPart{}, e
 		}
 		parts = append(parts, p)
+		ops = append(ops, kind)
 	}
 	if len(parts) == 1 {
 		return parts[0], nil
 	}
 	cols := unifyUnion(parts)
-	var rows [][]any
-	seen := map[string]bool{}
-	for i, p := range parts {
-		for _, r := range p.rows {
-			if i <= lastDistinct {
-				k := groupKey(r)
-				if seen[k] {
-					continue
-				}
-				seen[k] = true
-			}
-			rows = append(rows, r)
+	// INTERSECT binds tighter than UNION and EXCEPT: each run of
+	// INTERSECTs is one term; the terms combine left to right.
+	type term struct {
+		op   ast.SetOprType
+		rows [][]any
+	}
+	terms := []term{{rows: parts[0].rows}}
+	for i := 1; i < len(parts); i++ {
+		if ops[i] == ast.Intersect || ops[i] == ast.IntersectAll {
+			last := &terms[len(terms)-1]
+			last.rows = setOperation(ops[i], last.rows, parts[i].rows)
+			continue
 		}
-		if i == lastDistinct {
-			seen = nil
-		}
+		terms = append(terms, term{ops[i], parts[i].rows})
+	}
+	rows := terms[0].rows
+	for _, t := range terms[1:] {
+		rows = setOperation(t.op, rows, t.rows)
 	}
 	return unionPart{cols, rows}, nil
+}
+
+// setOperation combines the rows of two operands (rows are equal when
+// every value is, NULLs equal to each other). The DISTINCT forms remove
+// duplicates from their whole result; rows keep the order of a, then b.
+func setOperation(op ast.SetOprType, a, b [][]any) [][]any {
+	out := make([][]any, 0, len(a))
+	seen := map[string]bool{}
+	distinct := func(r []any) bool {
+		k := groupKey(r)
+		if seen[k] {
+			return false
+		}
+		seen[k] = true
+		return true
+	}
+	counts := map[string]int{}
+	if op != ast.Union && op != ast.UnionAll {
+		for _, r := range b {
+			counts[groupKey(r)]++
+		}
+	}
+	switch op {
+	case ast.UnionAll:
+		out = append(append(out, a...), b...)
+	case ast.Union:
+		for _, rows := range [][][]any{a, b} {
+			for _, r := range rows {
+				if distinct(r) {
+					out = append(out, r)
+				}
+			}
+		}
+	case ast.Except, ast.Intersect:
+		for _, r := range a {
+			if (counts[groupKey(r)] > 0) == (op == ast.Intersect) && distinct(r) {
+				out = append(out, r)
+			}
+		}
+	case ast.ExceptAll:
+		for _, r := range a {
+			if k := groupKey(r); counts[k] > 0 {
+				counts[k]--
+			} else {
+				out = append(out, r)
+			}
+		}
+	case ast.IntersectAll:
+		for _, r := range a {
+			if k := groupKey(r); counts[k] > 0 {
+				counts[k]--
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // unifyUnion gives every column of a union one type, as MySQL does: numbers
