@@ -666,6 +666,9 @@ func (c *evalCtx) in(x *ast.PatternInExpr) (any, error) {
 	if x.Sel != nil {
 		return c.inSubquery(x)
 	}
+	if isRowOperand(x.Expr) {
+		return c.rowInList(x)
+	}
 	v, err := c.eval(x.Expr)
 	if err != nil {
 		return nil, err

@@ -116,6 +116,12 @@ func (c *evalCtx) outerColumn(n *ast.ColumnName, err error) (any, error) {
 
 // subquery returns the rows of sq for the current row of c.
 func (c *evalCtx) subquery(sq *ast.SubqueryExpr) (*Result, error) {
+	return c.runSubquery(sq, sq.Query)
+}
+
+// runSubquery returns the rows of sq, running q (sq's query, or a cheaper
+// equivalent) when they are not cached.
+func (c *evalCtx) runSubquery(sq *ast.SubqueryExpr, q ast.Node) (*Result, error) {
 	x := c.x
 	if x == nil {
 		return nil, errNotSupported("subqueries here")
@@ -159,7 +165,7 @@ func (c *evalCtx) subquery(sq *ast.SubqueryExpr) (*Result, error) {
 			return nil, err
 		}
 	}
-	r, err := child.query(sq.Query)
+	r, err := child.query(q)
 	if err != nil {
 		return nil, err
 	}
@@ -263,11 +269,24 @@ func (c *evalCtx) existsSubquery(x *ast.ExistsSubqueryExpr) (any, error) {
 	if !ok {
 		return nil, errNotSupported("EXISTS without a subquery")
 	}
-	r, err := c.subquery(sq)
+	r, err := c.runSubquery(sq, firstRowOnly(sq.Query))
 	if err != nil {
 		return nil, err
 	}
 	return boolVal((len(r.Rows) > 0) != x.Not), nil
+}
+
+// firstRowOnly returns a SELECT without LIMIT as the same SELECT with
+// LIMIT 1, which stops reading at the first row that qualifies: all EXISTS
+// needs. (A copy: the statement's tree is not changed.)
+func firstRowOnly(q ast.Node) ast.Node {
+	sel, ok := q.(*ast.SelectStmt)
+	if !ok || sel.Limit != nil {
+		return q
+	}
+	cp := *sel
+	cp.Limit = &ast.Limit{Count: ast.NewValueExpr(int64(1), "", "")}
+	return &cp
 }
 
 func unparen(e ast.ExprNode) ast.ExprNode {
@@ -788,4 +807,33 @@ func (ix *inIndex) lookup(v any) (found, ok bool) {
 		return false, false
 	}
 	return ix.keys[k], true
+}
+
+// rowInList is (a, b) [NOT] IN ((1, 2), (3, 4), ...), three-valued like
+// IN over a subquery.
+func (c *evalCtx) rowInList(x *ast.PatternInExpr) (any, error) {
+	left, err := c.operand(x.Expr)
+	if err != nil {
+		return nil, err
+	}
+	sawNull := false
+	for _, e := range x.List {
+		r, err := c.rowValue(e)
+		if err != nil {
+			return nil, err
+		}
+		if len(r) != len(left) {
+			return nil, errOperandColumns(len(left))
+		}
+		switch rowsEqualSQL(left, r) {
+		case int64(1):
+			return boolVal(!x.Not), nil
+		case nil:
+			sawNull = true
+		}
+	}
+	if sawNull {
+		return nil, nil
+	}
+	return boolVal(x.Not), nil
 }
