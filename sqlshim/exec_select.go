@@ -402,6 +402,13 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 				break
 			}
 		}
+		if sample == nil && len(rows) == 0 && isConstant(f.expr) {
+			// No row to show the type: a constant's own value does
+			// (SELECT 2.5 FROM t WHERE FALSE is still DECIMAL(2,1)).
+			ec := x.newEval(nil, "SELECT")
+			ec.warn = nil
+			sample, _ = ec.eval(f.expr)
+		}
 		cols[i] = exprColumn(ti, f, sample)
 		if c, ok := x.subqueryColumn(f); ok {
 			cols[i] = c

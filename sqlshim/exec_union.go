@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
-	"github.com/shopspring/decimal"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
 )
 
 // This file runs UNION, EXCEPT and INTERSECT ([ALL | DISTINCT]), as a
@@ -207,84 +207,141 @@ func setOperation(op ast.SetOprType, a, b [][]any) [][]any {
 	return out
 }
 
-// unifyUnion gives every column of a union one type, as MySQL does: numbers
-// of different kinds become the widest (DOUBLE, else DECIMAL with the
-// largest scale), numbers or dates mixed with strings become strings. It
-// converts the rows in place and returns the result's columns.
+// unifyUnion gives every column of a set operation one type, decided as
+// MySQL does from the declared types of all operands (an operand without
+// rows counts too): numbers of different kinds become the widest (DOUBLE,
+// else DECIMAL with the largest scale), DATE with DATETIME becomes
+// DATETIME, anything else mixed with strings becomes a string (a DATE as
+// '2024-01-31', a DECIMAL with its scale). A column only NULL (an
+// expression that produced no value) does not take part. It converts the
+// rows in place and returns the result's columns.
 func unifyUnion(parts []unionPart) []Column {
 	cols := append([]Column(nil), parts[0].cols...)
 	for i := range cols {
 		cols[i].Table = ""
 		sameType := true
 		kinds := map[byte]bool{}
-		scale := int32(0)
+		scale, frac := uint8(0), uint8(0)
+		allDate, allUnsigned := true, true
+		var first *Column
 		for _, p := range parts {
-			if p.cols[i].Type != cols[i].Type || p.cols[i].Decimals != cols[i].Decimals || p.cols[i].Flags != cols[i].Flags {
+			c := p.cols[i]
+			if c.Type != cols[i].Type || c.Decimals != cols[i].Decimals || c.Flags&mysql.UnsignedFlag != cols[i].Flags&mysql.UnsignedFlag {
 				sameType = false
 			}
-			for _, r := range p.rows {
-				switch v := r[i].(type) {
-				case nil:
-				case int64:
-					kinds['i'] = true
-				case uint64:
-					kinds['u'] = true
-				case float64:
-					kinds['f'] = true
-				case decimal.Decimal:
-					kinds['d'] = true
-					if v.Exponent() < 0 && -v.Exponent() > scale {
-						scale = -v.Exponent()
-					}
-				case []byte:
-					kinds['b'] = true
-				case string:
-					kinds['s'] = true
-				default:
-					kinds['t'] = true
+			k := columnKind(c)
+			if k == 'n' {
+				continue
+			}
+			if first == nil {
+				first = &p.cols[i]
+			}
+			kinds[k] = true
+			switch k {
+			case 'd':
+				scale = max(scale, c.Decimals)
+			case 't':
+				allDate = allDate && c.Type == mysql.TypeDate
+				if c.Type != mysql.TypeDate {
+					frac = max(frac, c.Decimals)
 				}
+			case 'i':
+				allUnsigned = allUnsigned && c.Flags&mysql.UnsignedFlag != 0
 			}
 		}
+		name := cols[i].Name
 		var conv func(c Column, v any) any
 		switch {
-		case len(kinds) <= 1 && !kinds['d']:
-		case kinds['s'] || kinds['b'] || kinds['t']:
-			if len(kinds) > 1 {
-				conv = func(c Column, v any) any {
-					s, _ := FormatValue(c, v)
-					return s
-				}
+		case len(kinds) == 0:
+			continue // NULLs only
+		case kinds['s'] || kinds['b'] || kinds['t'] && len(kinds) > 1:
+			if len(kinds) == 1 && sameType {
+				continue
 			}
-		case kinds['f']:
-			conv = func(_ Column, v any) any { return toFloat(v) }
-		case kinds['d']:
-			conv = func(_ Column, v any) any { return toDecimal(v).Round(scale) }
-		}
-		if conv != nil {
+			conv = func(c Column, v any) any {
+				s, _ := FormatValue(c, v)
+				if kinds['b'] {
+					return []byte(s)
+				}
+				return s
+			}
+			maxLen := 1
 			for _, p := range parts {
 				for _, r := range p.rows {
 					if r[i] != nil {
-						r[i] = conv(p.cols[i], r[i])
+						s, _ := FormatValue(p.cols[i], r[i])
+						maxLen = max(maxLen, len(s))
 					}
 				}
 			}
+			cols[i] = Column{Name: name, Type: mysql.TypeVarString, Length: uint32(maxLen * 4)}
+			if kinds['b'] {
+				cols[i].Flags, cols[i].Length = mysql.BinaryFlag, uint32(maxLen)
+			}
+		case kinds['t']:
+			if sameType {
+				continue
+			}
+			if allDate {
+				cols[i] = Column{Name: name, Type: mysql.TypeDate, Length: 10}
+			} else {
+				cols[i] = Column{Name: name, Type: mysql.TypeDatetime, Length: 19, Decimals: frac}
+			}
+		case kinds['f']:
+			conv = func(_ Column, v any) any { return toFloat(v) }
+			if !sameType {
+				cols[i] = Column{Name: name, Type: mysql.TypeDouble, Length: 23, Decimals: 31}
+			}
+		case kinds['d']:
+			conv = func(_ Column, v any) any { return toDecimal(v).Round(int32(scale)) }
+			cols[i] = Column{Name: name, Type: mysql.TypeNewDecimal, Length: 66, Decimals: scale}
+		default: // integers
+			if sameType {
+				continue
+			}
+			cols[i] = Column{Name: name, Type: mysql.TypeLonglong, Length: 21}
+			if allUnsigned {
+				cols[i].Flags, cols[i].Length = mysql.UnsignedFlag, 20
+			}
 		}
-		if sameType && conv == nil {
+		if first != nil && cols[i].Type == mysql.TypeNull {
+			cols[i] = *first
+			cols[i].Name, cols[i].Table = name, ""
+		}
+		if conv == nil {
 			continue
 		}
-		var sample any
 		for _, p := range parts {
 			for _, r := range p.rows {
-				if sample == nil && r[i] != nil {
-					sample = r[i]
+				if r[i] != nil {
+					r[i] = conv(p.cols[i], r[i])
 				}
 			}
 		}
-		if sample != nil {
-			cols[i] = columnFromValue(cols[i].Name, sample)
-		}
 	}
 	return cols
+}
+
+// columnKind classifies a result column by its declared type: 'i'
+// integer, 'd' DECIMAL, 'f' FLOAT/DOUBLE, 's' text, 'b' bytes, 't' date
+// and time, 'n' NULL (no type).
+func columnKind(c Column) byte {
+	switch c.Type {
+	case mysql.TypeNull:
+		return 'n'
+	case mysql.TypeTiny, mysql.TypeShort, mysql.TypeInt24, mysql.TypeLong, mysql.TypeLonglong, mysql.TypeYear, mysql.TypeBit:
+		return 'i'
+	case mysql.TypeNewDecimal:
+		return 'd'
+	case mysql.TypeFloat, mysql.TypeDouble:
+		return 'f'
+	case mysql.TypeDate, mysql.TypeDatetime, mysql.TypeTimestamp:
+		return 't'
+	}
+	if c.Flags&mysql.BinaryFlag != 0 {
+		return 'b'
+	}
+	return 's'
 }
 
 // orderLimit applies ORDER BY and LIMIT to a union's rows; ORDER BY names
