@@ -159,7 +159,9 @@ func (c *evalCtx) runSubquery(sq *ast.SubqueryExpr, q ast.Node) (*Result, error)
 		return nil, errf(errTooHighNesting, "Too high level of nesting for select")
 	}
 	frame := &subqFrame{depth: depth}
-	child := &execCtx{s: x.s, ctx: x.ctx, tx: x.tx, params: x.params, now: x.now, subq: st, outer: c, frame: frame}
+	child := new(execCtx)
+	*child = *x // the statement's session, transaction, parameters, NOW()
+	child.subq, child.outer, child.frame = st, c, frame
 	if e == nil {
 		if err := child.checkOuterAggregates(sq.Query); err != nil {
 			return nil, err
