@@ -101,17 +101,32 @@ func (x *execCtx) query(n ast.Node) (Result, error) {
 // outerColumn resolves n in the enclosing queries after this query failed
 // to (err). The original error stands if no enclosing query has it.
 func (c *evalCtx) outerColumn(n *ast.ColumnName, err error) (any, error) {
-	if c.outer == nil || sqlerr.Code(err) != sqlerr.ErrBadField {
+	if c.outer == nil || c.x == nil || sqlerr.Code(err) != sqlerr.ErrBadField {
 		return nil, err
 	}
-	v, oerr := c.outer.column(n)
-	if oerr != nil {
-		return nil, err
+	if v, ok := c.x.outerValue(n); ok { // c.outer is c.x.outer (newEval)
+		return v, nil
 	}
-	if c.x != nil && c.x.frame != nil {
-		c.x.frame.use(n)
+	return nil, err
+}
+
+// outerValue resolves n in the queries enclosing the subquery x runs (the
+// current row of each), and records it as an outer reference of the
+// subquery; false if x is no subquery or no enclosing query has n. Name
+// resolution of this query's own FROM (one table or several) calls it
+// when the name is none of its columns, before reporting error 1054.
+func (x *execCtx) outerValue(n *ast.ColumnName) (any, bool) {
+	if x.outer == nil {
+		return nil, false
 	}
-	return v, nil
+	v, err := x.outer.column(n)
+	if err != nil {
+		return nil, false
+	}
+	if x.frame != nil {
+		x.frame.use(n)
+	}
+	return v, true
 }
 
 // subquery returns the rows of sq for the current row of c.
