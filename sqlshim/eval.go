@@ -122,6 +122,9 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 	case *ast.FuncCastExpr:
 		return c.cast(x)
 	case *ast.AggregateFuncExpr:
+		if v, ok := c.enclosingAggregate(x); ok {
+			return v, nil
+		}
 		if c.aggs == nil {
 			return nil, errf(sqlerr.ErrInvalidGroupFunc, "Invalid use of group function")
 		}

@@ -78,19 +78,26 @@ func fieldName(e ast.ExprNode, text string) string {
 type aggFinder struct {
 	aggs []*ast.AggregateFuncExpr
 	err  error
+	// Subqueries: those met (their aggregates of this query are
+	// enclosedAggregates'), and aggregates an enclosing query computes.
+	subqueries []*ast.SubqueryExpr
+	enclosing  map[*ast.AggregateFuncExpr]bool
 }
 
 func (f *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
 	if a, ok := n.(*ast.AggregateFuncExpr); ok {
-		f.aggs = append(f.aggs, a)
+		if !f.enclosing[a] {
+			f.aggs = append(f.aggs, a)
+		}
 		return n, true
 	}
 	if _, ok := n.(*ast.WindowFuncExpr); ok {
 		f.err = errNotSupported("window functions")
 		return n, true
 	}
-	if _, ok := n.(*ast.SubqueryExpr); ok {
-		return n, true // a subquery's aggregates are its own
+	if sq, ok := n.(*ast.SubqueryExpr); ok {
+		f.subqueries = append(f.subqueries, sq)
+		return n, true // a subquery's aggregates are its own, but see enclosedAggregates
 	}
 	return n, false
 }
@@ -116,7 +123,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		return Result{}, err
 	}
 	// Aggregates anywhere in the select list, HAVING or ORDER BY.
-	af := &aggFinder{}
+	af := &aggFinder{enclosing: x.enclosingAggregates()}
 	for _, f := range fields {
 		f.expr.Accept(af)
 	}
@@ -131,8 +138,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if af.err != nil {
 		return Result{}, af.err
 	}
+	af.aggs = append(af.aggs, x.enclosedAggregates(ti, af.subqueries)...)
 	if n.Where != nil {
-		wf := &aggFinder{}
+		wf := &aggFinder{enclosing: x.enclosingAggregates()}
 		n.Where.Accept(wf)
 		if len(wf.aggs) > 0 {
 			return Result{}, errf(sqlerr.ErrInvalidGroupFunc, "Invalid use of group function")

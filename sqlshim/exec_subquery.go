@@ -50,16 +50,20 @@ type subqState struct {
 	cache  map[*ast.SubqueryExpr]*subqCache
 	rows   int                           // rows held by the correlated results cached
 	pinned map[*ast.SubqueryExpr]*Result // UPDATE: the current row's results, read before any write
+	// enclosing holds the aggregates inside subqueries that an enclosing
+	// query computes (they read only its columns): enclosedAggregates.
+	enclosing map[*ast.AggregateFuncExpr]bool
 }
 
-// subqFrame is one run of a subquery: its depth and the outer columns it
-// read, in the order of first use.
+// subqFrame is one run of a subquery: its depth and what it read of the
+// enclosing queries (*ast.ColumnName columns, *ast.AggregateFuncExpr
+// aggregates), in the order of first use.
 type subqFrame struct {
 	depth int
-	refs  []*ast.ColumnName
+	refs  []ast.Node
 }
 
-func (f *subqFrame) use(n *ast.ColumnName) {
+func (f *subqFrame) use(n ast.Node) {
 	for _, r := range f.refs {
 		if r == n {
 			return
@@ -73,7 +77,7 @@ type subqCache struct {
 	cols  []Column
 	fixed *Result           // not correlated: the one answer
 	index *inIndex          // a hash of fixed's values for IN, built on first use
-	refs  []*ast.ColumnName // correlated: the outer columns of the first run
+	refs  []ast.Node // correlated: what the first run read outside
 	byKey map[string]*Result
 }
 
@@ -207,7 +211,7 @@ func (c *evalCtx) runSubquery(sq *ast.SubqueryExpr, q ast.Node) (*Result, error)
 	return res, nil
 }
 
-func sameRefs(a, b []*ast.ColumnName) bool {
+func sameRefs(a, b []ast.Node) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -220,13 +224,23 @@ func sameRefs(a, b []*ast.ColumnName) bool {
 }
 
 // refsKey is the cache key of a correlated subquery for the current row of
-// c: the values of the outer columns it reads, types included.
-func (c *evalCtx) refsKey(refs []*ast.ColumnName) (string, bool) {
+// c: the values of the outer columns and aggregates it reads, types
+// included.
+func (c *evalCtx) refsKey(refs []ast.Node) (string, bool) {
 	var b strings.Builder
 	for _, n := range refs {
-		v, err := c.column(n)
-		if err != nil {
-			return "", false
+		var v any
+		switch r := n.(type) {
+		case *ast.ColumnName:
+			var err error
+			if v, err = c.column(r); err != nil {
+				return "", false
+			}
+		case *ast.AggregateFuncExpr:
+			var ok bool
+			if v, ok = c.enclosingAggregate(r); !ok {
+				return "", false
+			}
 		}
 		b.WriteString(exactKey(v))
 		b.WriteByte(0)
@@ -563,9 +577,10 @@ func (f *outerRefFinder) Enter(n ast.Node) (ast.Node, bool) {
 func (f *outerRefFinder) Leave(n ast.Node) (ast.Node, bool) { return n, f.ok }
 
 // checkOuterAggregates refuses an aggregate of a subquery that reads only
-// columns of an enclosing query (SELECT (SELECT SUM(t.a) FROM u) FROM t):
-// MySQL aggregates it in the enclosing query, which this version does not
-// do; running it as the subquery's own would give a wrong answer.
+// columns of an enclosing query which does not compute it (one in the
+// WHERE of the enclosing query, or of an UPDATE): running it as the
+// subquery's own would give a wrong answer. (Those in a SELECT's select
+// list, HAVING or ORDER BY are computed there: enclosedAggregates.)
 func (x *execCtx) checkOuterAggregates(q ast.Node) error {
 	switch n := q.(type) {
 	case *ast.SetOprStmt:
@@ -608,6 +623,9 @@ func (x *execCtx) checkOuterAggregates(q ast.Node) error {
 		own := x.newEval(ti, "field list")
 		own.outer = nil
 		for _, a := range af.aggs {
+			if x.state().enclosing[a] {
+				continue // computed by the enclosing query
+			}
 			f := &columnCollector{}
 			for _, arg := range a.Args {
 				arg.Accept(f)
@@ -853,4 +871,146 @@ func (c *evalCtx) rowInList(x *ast.PatternInExpr) (any, error) {
 		return nil, nil
 	}
 	return boolVal(x.Not), nil
+}
+
+// enclosingAggregates returns the aggregates of the statement's subqueries
+// that an enclosing query computes (nil if none).
+func (x *execCtx) enclosingAggregates() map[*ast.AggregateFuncExpr]bool {
+	if x.subq == nil {
+		return nil
+	}
+	return x.subq.enclosing
+}
+
+// enclosedAggregates returns the aggregates inside subs (subqueries of the
+// select list, HAVING or ORDER BY of a SELECT reading ti) that belong to
+// that SELECT, as MySQL decides: an aggregate is computed by the innermost
+// query one of its columns belongs to, so SUM(t.a) in (SELECT ... FROM u
+// WHERE u.x < SUM(t.a)) is an aggregate of the query reading t. The SELECT
+// adds them to its own; the subqueries read their values (eval,
+// enclosingAggregate).
+func (x *execCtx) enclosedAggregates(ti *tableInfo, subs []*ast.SubqueryExpr) []*ast.AggregateFuncExpr {
+	if len(subs) == 0 {
+		return nil
+	}
+	w := &enclosedWalker{x: x}
+	scope := []*evalCtx{x.probe(ti)}
+	for _, sq := range subs {
+		w.query(sq.Query, scope)
+	}
+	if len(w.found) > 0 {
+		st := x.state()
+		if st.enclosing == nil {
+			st.enclosing = map[*ast.AggregateFuncExpr]bool{}
+		}
+		for _, a := range w.found {
+			st.enclosing[a] = true
+		}
+	}
+	return w.found
+}
+
+// probe returns an evaluation context that tells whether a name is a
+// column of ti (and of nothing further out).
+func (x *execCtx) probe(ti *tableInfo) *evalCtx {
+	c := x.newEval(ti, "field list")
+	c.outer = nil
+	return c
+}
+
+// enclosedWalker finds the aggregates of subqueries whose columns all
+// belong to the outermost scope (scopes[0]).
+type enclosedWalker struct {
+	x      *execCtx
+	scopes []*evalCtx // the query of the aggregates, then each subquery inward
+	found  []*ast.AggregateFuncExpr
+}
+
+// query walks a subquery's SELECT (or each SELECT of its UNION) with its
+// FROM as the innermost scope.
+func (w *enclosedWalker) query(q ast.Node, outer []*evalCtx) {
+	switch n := q.(type) {
+	case *ast.SetOprStmt:
+		if n.SelectList != nil {
+			w.query(n.SelectList, outer)
+		}
+	case *ast.SetOprSelectList:
+		for _, s := range n.Selects {
+			w.query(s, outer)
+		}
+	case *ast.SelectStmt:
+		ti, _, err := w.x.singleTable(n.From)
+		if err != nil {
+			return // not resolvable here: its aggregates stay its own
+		}
+		saved := w.scopes
+		w.scopes = append(append([]*evalCtx(nil), outer...), w.x.probe(ti))
+		if n.Fields != nil {
+			n.Fields.Accept(w)
+		}
+		if n.Where != nil {
+			n.Where.Accept(w)
+		}
+		if n.GroupBy != nil {
+			n.GroupBy.Accept(w)
+		}
+		if n.Having != nil {
+			n.Having.Accept(w)
+		}
+		if n.OrderBy != nil {
+			n.OrderBy.Accept(w)
+		}
+		w.scopes = saved
+	}
+}
+
+func (w *enclosedWalker) Enter(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *ast.SubqueryExpr:
+		w.query(x.Query, w.scopes)
+		return n, true
+	case *ast.AggregateFuncExpr:
+		f := &columnCollector{}
+		for _, arg := range x.Args {
+			arg.Accept(f)
+		}
+		owner := -1 // the innermost scope any of its columns belongs to
+		for _, cn := range f.cols {
+			for i := len(w.scopes) - 1; i > owner; i-- {
+				if _, err := w.scopes[i].column(cn); err == nil {
+					owner = i
+					break
+				}
+			}
+		}
+		if owner == 0 && len(f.cols) > 0 {
+			w.found = append(w.found, x)
+		}
+		return n, true
+	}
+	return n, false
+}
+
+func (w *enclosedWalker) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// enclosingAggregate returns the value of an aggregate an enclosing query
+// computes for its current group (false if a is not one), and records it
+// as read from outside by every subquery in between.
+func (c *evalCtx) enclosingAggregate(a *ast.AggregateFuncExpr) (any, bool) {
+	if c.x == nil || !c.x.enclosingAggregates()[a] {
+		return nil, false
+	}
+	for e := c; e != nil; e = e.outer {
+		v, ok := e.aggs[a]
+		if !ok {
+			continue
+		}
+		for f := c; f != e; f = f.outer {
+			if f.x != nil && f.x.frame != nil {
+				f.x.frame.use(a)
+			}
+		}
+		return v, true
+	}
+	return nil, false
 }
