@@ -75,8 +75,8 @@ func (f *subqFrame) use(n ast.Node) {
 // subqCache holds the results of one subquery of the statement.
 type subqCache struct {
 	cols  []Column
-	fixed *Result           // not correlated: the one answer
-	index *inIndex          // a hash of fixed's values for IN, built on first use
+	fixed *Result    // not correlated: the one answer
+	index *inIndex   // a hash of fixed's values for IN, built on first use
 	refs  []ast.Node // correlated: what the first run read outside
 	byKey map[string]*Result
 }
