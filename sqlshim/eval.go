@@ -65,6 +65,8 @@ type evalCtx struct {
 	strict  bool                           // INSERT/UPDATE: division by zero is an error
 	now     time.Time                      // the statement's NOW()
 	warn    func(code int, format string, args ...any)
+	x       *execCtx // the statement (subqueries run in it)
+	outer   *evalCtx // the enclosing query's context, in a subquery
 }
 
 func (c *evalCtx) warning(code int, format string, args ...any) {
@@ -120,6 +122,9 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 	case *ast.FuncCastExpr:
 		return c.cast(x)
 	case *ast.AggregateFuncExpr:
+		if v, ok := c.enclosingAggregate(x); ok {
+			return v, nil
+		}
 		if c.aggs == nil {
 			return nil, errf(sqlerr.ErrInvalidGroupFunc, "Invalid use of group function")
 		}
@@ -144,8 +149,12 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 		return c.ti.def.Columns[i].Default, nil
 	case *ast.VariableExpr:
 		return c.variable(x)
-	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
-		return nil, errNotSupported("subqueries")
+	case *ast.SubqueryExpr:
+		return c.scalarSubquery(x)
+	case *ast.ExistsSubqueryExpr:
+		return c.existsSubquery(x)
+	case *ast.CompareSubqueryExpr:
+		return c.compareSubquery(x)
 	case *ast.RowExpr:
 		return nil, errf(sqlerr.ErrOperandColumns, "Operand should contain 1 column(s)")
 	}
@@ -177,7 +186,16 @@ func boolVal(b bool) any {
 	return int64(0)
 }
 
-func (c *evalCtx) column(n *ast.ColumnName) (any, error) {
+func (c *evalCtx) column(n *ast.ColumnName) (v any, err error) {
+	if c.outer != nil {
+		// Not a column of this query: the enclosing query's (correlated
+		// subquery).
+		defer func() {
+			if err != nil {
+				v, err = c.outerColumn(n, err)
+			}
+		}()
+	}
 	name := n.Name.O
 	if n.Table.L == "" && c.aliases != nil {
 		if v, ok := c.aliases[strings.ToLower(name)]; ok {
@@ -239,6 +257,9 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 	switch x.Op {
 	case opcode.LogicAnd, opcode.LogicOr, opcode.LogicXor:
 		return c.logic(x)
+	}
+	if isRowOperand(x.L) || isRowOperand(x.R) {
+		return c.rowCompare(x)
 	}
 	l, err := c.eval(x.L)
 	if err != nil {
@@ -646,7 +667,10 @@ func (c *evalCtx) between(x *ast.BetweenExpr) (any, error) {
 
 func (c *evalCtx) in(x *ast.PatternInExpr) (any, error) {
 	if x.Sel != nil {
-		return nil, errNotSupported("subqueries")
+		return c.inSubquery(x)
+	}
+	if isRowOperand(x.Expr) {
+		return c.rowInList(x)
 	}
 	v, err := c.eval(x.Expr)
 	if err != nil {

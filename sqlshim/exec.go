@@ -19,12 +19,18 @@ type execCtx struct {
 	tx     *engine.Tx // nil for DDL
 	params []any
 	now    time.Time
+
+	// Subqueries (exec_subquery.go): the statement's shared state, the
+	// enclosing query's evaluation context and this subquery's frame.
+	subq  *subqState
+	outer *evalCtx
+	frame *subqFrame
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func (x *execCtx) newEval(ti *tableInfo, clause string) *evalCtx {
-	return &evalCtx{s: x.s, ti: ti, params: x.params, clause: clause, now: x.now, warn: x.s.addWarning}
+	return &evalCtx{s: x.s, ti: ti, params: x.params, clause: clause, now: x.now, warn: x.s.addWarning, x: x, outer: x.outer}
 }
 
 // table returns the definition of the table n names.
@@ -86,7 +92,7 @@ func (x *execCtx) dml(n ast.StmtNode) (Result, error) {
 	case *ast.ExplainStmt:
 		return x.explain(st)
 	case *ast.SetOprStmt:
-		return Result{}, errNotSupported("UNION")
+		return x.union(st)
 	}
 	return Result{}, errNotSupported(strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast."), "Stmt") + " statements")
 }

@@ -210,8 +210,8 @@ func fieldType(col *engine.Column, tp *types.FieldType) error {
 }
 
 func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, error) {
-	if n.ReferTable != nil || n.Select != nil {
-		return Result{}, errNotSupported("CREATE TABLE ... LIKE/SELECT")
+	if n.ReferTable != nil {
+		return Result{}, errNotSupported("CREATE TABLE ... LIKE")
 	}
 	if n.TemporaryKeyword != ast.TemporaryNone {
 		return Result{}, errNotSupported("temporary tables")
@@ -231,6 +231,13 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 			return Result{}, nil
 		}
 		return Result{}, errf(sqlerr.ErrTableExists, "Table '%s' already exists", name)
+	}
+	var sel *Result // CREATE TABLE ... SELECT (exec_ctas.go)
+	if n.Select != nil {
+		var err error
+		if sel, err = x.ctasQuery(n); err != nil {
+			return Result{}, err
+		}
 	}
 	def := &engine.TableDef{Name: name, CrashSafe: crashSafe}
 	seen := map[string]bool{}
@@ -255,6 +262,13 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 		}
 		def.Columns = append(def.Columns, col)
 	}
+	if sel != nil {
+		cols, err := ctasColumns(sel, seen)
+		if err != nil {
+			return Result{}, err
+		}
+		def.Columns = append(def.Columns, cols...)
+	}
 	if len(def.Columns) == 0 {
 		return Result{}, errf(sqlerr.ErrTableMustHaveCols, "A table must have at least 1 column")
 	}
@@ -273,7 +287,10 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	if err := x.s.db.CreateTable(x.ctx, def); err != nil {
 		return Result{}, err
 	}
-	return Result{}, x.autoIncrementOption(name, n.Options)
+	if err := x.autoIncrementOption(name, n.Options); err != nil || sel == nil {
+		return Result{}, err
+	}
+	return x.ctasFill(n, sel)
 }
 
 // autoIncrementOption applies the table option AUTO_INCREMENT = N, if

@@ -78,16 +78,26 @@ func fieldName(e ast.ExprNode, text string) string {
 type aggFinder struct {
 	aggs []*ast.AggregateFuncExpr
 	err  error
+	// Subqueries: those met (their aggregates of this query are
+	// enclosedAggregates'), and aggregates an enclosing query computes.
+	subqueries []*ast.SubqueryExpr
+	enclosing  map[*ast.AggregateFuncExpr]bool
 }
 
 func (f *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
 	if a, ok := n.(*ast.AggregateFuncExpr); ok {
-		f.aggs = append(f.aggs, a)
+		if !f.enclosing[a] {
+			f.aggs = append(f.aggs, a)
+		}
 		return n, true
 	}
 	if _, ok := n.(*ast.WindowFuncExpr); ok {
 		f.err = errNotSupported("window functions")
 		return n, true
+	}
+	if sq, ok := n.(*ast.SubqueryExpr); ok {
+		f.subqueries = append(f.subqueries, sq)
+		return n, true // a subquery's aggregates are its own, but see enclosedAggregates
 	}
 	return n, false
 }
@@ -113,7 +123,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		return Result{}, err
 	}
 	// Aggregates anywhere in the select list, HAVING or ORDER BY.
-	af := &aggFinder{}
+	af := &aggFinder{enclosing: x.enclosingAggregates()}
 	for _, f := range fields {
 		f.expr.Accept(af)
 	}
@@ -128,8 +138,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if af.err != nil {
 		return Result{}, af.err
 	}
+	af.aggs = append(af.aggs, x.enclosedAggregates(ti, af.subqueries)...)
 	if n.Where != nil {
-		wf := &aggFinder{}
+		wf := &aggFinder{enclosing: x.enclosingAggregates()}
 		n.Where.Accept(wf)
 		if len(wf.aggs) > 0 {
 			return Result{}, errf(sqlerr.ErrInvalidGroupFunc, "Invalid use of group function")
@@ -399,7 +410,17 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 				break
 			}
 		}
+		if sample == nil && len(rows) == 0 && isConstant(f.expr) {
+			// No row to show the type: a constant's own value does
+			// (SELECT 2.5 FROM t WHERE FALSE is still DECIMAL(2,1)).
+			ec := x.newEval(nil, "SELECT")
+			ec.warn = nil
+			sample, _ = ec.eval(f.expr)
+		}
 		cols[i] = exprColumn(ti, f, sample)
+		if c, ok := x.subqueryColumn(f); ok {
+			cols[i] = c
+		}
 	}
 	if rows == nil {
 		rows = [][]any{}
@@ -434,7 +455,7 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			c.Type, c.Length = mysql.TypeDate, 10
 		}
 	case *ast.AggregateFuncExpr:
-		if (e.F == ast.AggFuncMin || e.F == ast.AggFuncMax) && len(e.Args) == 1 && isDateExpr(ti, e.Args[0]) {
+		if (strings.EqualFold(e.F, ast.AggFuncMin) || strings.EqualFold(e.F, ast.AggFuncMax)) && len(e.Args) == 1 && isDateExpr(ti, e.Args[0]) {
 			c.Type, c.Length = mysql.TypeDate, 10
 		}
 	}

@@ -93,11 +93,7 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	ec := x.newEval(ti, "INSERT INTO")
 	ec.strict = true
 	if n.Select != nil {
-		sel, ok := n.Select.(*ast.SelectStmt)
-		if !ok {
-			return Result{}, errNotSupported("INSERT ... SELECT with UNION")
-		}
-		r, err := x.selectStmt(sel)
+		r, err := x.query(n.Select)
 		if err != nil {
 			return Result{}, err
 		}
@@ -420,9 +416,15 @@ func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// Subqueries in SET read the table as it was before the statement.
+	pinned, err := x.snapshotSubqueries(ti, rows, n.List)
+	if err != nil {
+		return Result{}, err
+	}
 	var res Result
 	res.Matched = uint64(len(rows))
 	for i, r := range rows {
+		x.pinSubqueries(pinned, i)
 		changed, err := x.applyAssignments(ti, r.h, r.row, nil, n.List, i+1)
 		if err != nil {
 			if n.IgnoreErr && sqlerr.Code(err) == sqlerr.ErrDupEntry {

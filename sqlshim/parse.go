@@ -101,20 +101,12 @@ func countParams(n ast.Node) int {
 	return len(c.marks)
 }
 
-// hasSubquery reports whether n contains a subquery or a join, which this
-// version does not run.
+// subqueryFinder finds a join, which this version does not run.
+// (Subqueries run: exec_subquery.go.)
 type subqueryFinder struct{ found string }
 
 func (f *subqueryFinder) Enter(n ast.Node) (ast.Node, bool) {
 	switch x := n.(type) {
-	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
-		f.found = "subqueries"
-		return n, true
-	case *ast.PatternInExpr:
-		if x.Sel != nil {
-			f.found = "subqueries"
-			return n, true
-		}
 	case *ast.Join:
 		if x.Right != nil {
 			f.found = "joins"

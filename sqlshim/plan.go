@@ -309,7 +309,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 		return ti.column(c.Name.Name.O)
 	}
 	value := func(i int, n ast.ExprNode) (any, bool) {
-		if !isConstant(n) {
+		if !isConstant(n) && !x.outerConstant(ti, n) {
 			return nil, false
 		}
 		v, err := ec.eval(n)

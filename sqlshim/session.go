@@ -16,8 +16,8 @@
 // reference for every rule is MariaDB's behaviour: testdata/sql holds
 // scripts whose expected outputs come from a real MariaDB.
 //
-// Joins and subqueries are not supported yet: they fail with error 1235,
-// never with a wrong answer.
+// Joins are not supported yet: they fail with error 1235, never with a
+// wrong answer. Subqueries and UNION run (exec_subquery.go, exec_union.go).
 package sqlshim
 
 import (

@@ -1,0 +1,228 @@
+package sqlshim
+
+import (
+	"unicode/utf8"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/shopspring/decimal"
+)
+
+// This file runs CREATE TABLE ... [AS] SELECT. As in MySQL, the table has
+// the columns the statement defines, then every column of the SELECT whose
+// name is not among them, typed after the SELECT's result (a table
+// column's type as it is, NOT NULL kept; an expression's type wide enough
+// for the values it produced); the SELECT's rows are inserted by column
+// name. A duplicate key is an error (the table is dropped again), or with
+// IGNORE / REPLACE skips or replaces the row.
+//
+// DDL is not transactional: the SELECT runs in a transaction of its own,
+// then the table is created, then the rows are inserted in another.
+
+// ctasQuery runs the SELECT of CREATE TABLE ... SELECT.
+func (x *execCtx) ctasQuery(n *ast.CreateTableStmt) (*Result, error) {
+	var res Result
+	_, err := x.s.autocommit(x, func() (Result, error) {
+		var err error
+		res, err = x.query(n.Select)
+		return Result{}, err
+	})
+	x.tx = nil
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// ctasColumns returns the table columns for the SELECT's columns whose
+// names the statement does not define (seen holds those, lower case).
+func ctasColumns(r *Result, seen map[string]bool) ([]engine.Column, error) {
+	var cols []engine.Column
+	mine := map[string]bool{}
+	for i, c := range r.Columns {
+		if mine[lower(c.Name)] {
+			return nil, errf(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", c.Name)
+		}
+		mine[lower(c.Name)] = true
+		if seen[lower(c.Name)] {
+			continue
+		}
+		seen[lower(c.Name)] = true
+		vals := make([]any, len(r.Rows))
+		for j, row := range r.Rows {
+			vals[j] = row[i]
+		}
+		cols = append(cols, ctasColumn(c, vals))
+	}
+	return cols, nil
+}
+
+// ctasColumn derives a table column from a result column and its values.
+func ctasColumn(c Column, vals []any) engine.Column {
+	col := engine.Column{Name: c.Name, Unsigned: c.Flags&mysql.UnsignedFlag != 0, NotNull: c.Flags&mysql.NotNullFlag != 0}
+	fromTable := c.Table != ""
+	binary := c.Flags&mysql.BinaryFlag != 0
+	maxLen := 0 // characters (bytes for binary strings)
+	intDigits, scale := 1, int(c.Decimals)
+	for _, v := range vals {
+		switch x := v.(type) {
+		case string:
+			maxLen = max(maxLen, utf8.RuneCountInString(x))
+		case []byte:
+			maxLen = max(maxLen, len(x))
+		case decimal.Decimal:
+			d := len(x.Abs().Truncate(0).String())
+			intDigits = max(intDigits, d)
+			if e := int(-x.Exponent()); e > scale {
+				scale = e
+			}
+		}
+	}
+	switch c.Type {
+	case mysql.TypeTiny:
+		col.Type, col.Length = engine.TypeTinyInt, 4
+	case mysql.TypeShort:
+		col.Type, col.Length = engine.TypeSmallInt, 6
+	case mysql.TypeInt24:
+		col.Type, col.Length = engine.TypeMediumInt, 9
+	case mysql.TypeLong:
+		col.Type, col.Length = engine.TypeInt, 11
+	case mysql.TypeLonglong:
+		col.Type, col.Length = engine.TypeBigInt, 20
+	}
+	if col.Unsigned && col.Type.IsInteger() && col.Type != engine.TypeBigInt {
+		col.Length-- // display width without the sign, as a definition gives it
+	}
+	switch c.Type {
+	case mysql.TypeTiny, mysql.TypeShort, mysql.TypeInt24, mysql.TypeLong, mysql.TypeLonglong:
+		// above
+	case mysql.TypeFloat:
+		col.Type = engine.TypeFloat
+	case mysql.TypeDouble:
+		col.Type = engine.TypeDouble
+	case mysql.TypeNewDecimal:
+		col.Type = engine.TypeDecimal
+		scale = min(scale, 30)
+		if fromTable {
+			col.Precision, col.Scale = int(c.Length)-2, int(c.Decimals)
+		} else {
+			col.Precision, col.Scale = min(intDigits+scale, 65), scale
+		}
+	case mysql.TypeString, mysql.TypeVarString, mysql.TypeVarchar:
+		switch {
+		case fromTable && binary:
+			col.Length = int(c.Length)
+		case fromTable:
+			col.Length = int(c.Length) / 4
+		default:
+			col.Length = max(maxLen, 1)
+		}
+		switch {
+		case c.Type == mysql.TypeString && fromTable && binary:
+			col.Type = engine.TypeBinary
+		case c.Type == mysql.TypeString && fromTable:
+			col.Type = engine.TypeChar
+		case binary:
+			col.Type = engine.TypeVarBinary
+		default:
+			col.Type = engine.TypeVarChar
+		}
+		if col.Length > 16383 {
+			col.Type, col.Length = engine.TypeText, 0
+			if binary {
+				col.Type = engine.TypeBlob
+			}
+		}
+	case mysql.TypeBlob, mysql.TypeTinyBlob, mysql.TypeMediumBlob, mysql.TypeLongBlob:
+		col.Type = engine.TypeText
+		if binary {
+			col.Type = engine.TypeBlob
+		}
+		if fromTable && c.Length < 65535 {
+			col.Length = int(c.Length)
+		}
+	case mysql.TypeDate:
+		col.Type = engine.TypeDate
+	case mysql.TypeDatetime:
+		col.Type, col.Scale = engine.TypeDateTime, int(min(c.Decimals, 6))
+	case mysql.TypeTimestamp:
+		col.Type, col.Scale = engine.TypeTimestamp, int(min(c.Decimals, 6))
+	case mysql.TypeJSON:
+		col.Type = engine.TypeJSON
+	default: // NULL only: MariaDB makes it BINARY(0); a short string here
+		col.Type, col.Length = engine.TypeVarChar, 1
+	}
+	return col
+}
+
+// ctasFill inserts the SELECT's rows into the table just created, and
+// drops the table again if that fails, as MySQL does.
+func (x *execCtx) ctasFill(n *ast.CreateTableStmt, r *Result) (Result, error) {
+	res, err := x.ctasInsert(n, r)
+	if err != nil {
+		if derr := x.s.db.DropTable(x.ctx, n.Table.Name.O); derr != nil {
+			return Result{}, derr
+		}
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// ctasInsert inserts the SELECT's rows into the new table by column name.
+func (x *execCtx) ctasInsert(n *ast.CreateTableStmt, r *Result) (Result, error) {
+	def, err := x.s.db.Table(n.Table.Name.O)
+	if err != nil {
+		return Result{}, err
+	}
+	ti := newTableInfo(def, "")
+	target := make([]int, len(r.Columns))
+	for i, c := range r.Columns {
+		target[i] = ti.column(c.Name)
+	}
+	autoCol := -1
+	for i := range def.Columns {
+		if def.Columns[i].AutoIncrement {
+			autoCol = i
+		}
+	}
+	ins := &ast.InsertStmt{
+		IgnoreErr: n.OnDuplicate == ast.OnDuplicateKeyHandlingIgnore,
+		IsReplace: n.OnDuplicate == ast.OnDuplicateKeyHandlingReplace,
+	}
+	return x.s.autocommit(x, func() (Result, error) {
+		var res Result
+		for k, given := range r.Rows {
+			rowNum := k + 1
+			row := make(engine.Row, len(def.Columns))
+			set := make([]bool, len(row))
+			for i, v := range given {
+				j := target[i]
+				if j < 0 || set[j] {
+					continue // a duplicate name: the first one's value
+				}
+				cv, err := x.coerce(ti, &def.Columns[j], v, rowNum)
+				if err != nil {
+					return Result{}, err
+				}
+				row[j], set[j] = cv, true
+			}
+			for j := range row {
+				if !set[j] {
+					v, err := columnDefault(&def.Columns[j])
+					if err != nil {
+						return Result{}, err
+					}
+					row[j] = v
+				}
+			}
+			affected, _, _, err := x.insertRow(ti, ins, row, autoCol, rowNum)
+			if err != nil {
+				return Result{}, err
+			}
+			res.AffectedRows += affected
+		}
+		return res, nil
+	})
+}
