@@ -104,11 +104,24 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if n.Kind != ast.SelectStmtKindSelect {
 		return Result{}, errNotSupported("TABLE and VALUES statements")
 	}
-	ti, hints, err := x.singleTable(n.From)
+	var ti *tableInfo
+	var hints []*ast.IndexHint
+	var js *joinScope // joins and derived tables (exec_join.go)
+	var err error
+	if isMultiSource(n.From) {
+		ti, js, err = x.joinFrom(n)
+	} else {
+		ti, hints, err = x.singleTable(n.From)
+	}
 	if err != nil {
 		return Result{}, err
 	}
-	fields, err := selectFields(ti, n.Fields)
+	var fields []outField
+	if js != nil {
+		fields, err = x.joinFields(js, n.Fields)
+	} else {
+		fields, err = selectFields(ti, n.Fields)
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -227,20 +240,20 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			return Result{}, err
 		}
 	} else {
-		path, err := x.planAccess(ti, n.Where, hints)
-		if err != nil {
-			return Result{}, err
-		}
 		var groups map[string]*group
 		var order []string
 		if grouped {
 			groups = map[string]*group{}
 		}
+		where := n.Where
+		if js != nil {
+			where = nil // the join applies WHERE itself
+		}
 		wc := x.newEval(ti, "WHERE")
-		err = x.scanRows(ti, path, func(h engine.Handle, row engine.Row) (bool, error) {
-			if n.Where != nil {
+		each := func(row engine.Row) (bool, error) {
+			if where != nil {
 				wc.row = row
-				v, err := wc.eval(n.Where)
+				v, err := wc.eval(where)
 				if err != nil {
 					return false, err
 				}
@@ -284,13 +297,24 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			g := groups[k]
 			if g == nil {
 				g = newGroup(af.aggs)
-				g.first = row
+				g.first = append(engine.Row(nil), row...)
 				g.key = key
 				groups[k] = g
 				order = append(order, k)
 			}
 			return true, g.add(ec)
-		})
+		}
+		if js != nil {
+			var p *joinPlan
+			if p, err = x.planJoin(js, n.Where); err == nil {
+				err = x.runJoin(p, ti, each)
+			}
+		} else {
+			var path *accessPath
+			if path, err = x.planAccess(ti, n.Where, hints); err == nil {
+				err = x.scanRows(ti, path, func(_ engine.Handle, row engine.Row) (bool, error) { return each(row) })
+			}
+		}
 		if err != nil {
 			return Result{}, err
 		}
@@ -350,6 +374,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	}
 	if count >= 0 && int64(len(out)) > count {
 		out = out[:count]
+	}
+	if js != nil {
+		return js.finish(ti, fields, out)
 	}
 	return x.finishSelect(ti, fields, out)
 }

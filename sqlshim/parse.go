@@ -101,7 +101,7 @@ func countParams(n ast.Node) int {
 	return len(c.marks)
 }
 
-// hasSubquery reports whether n contains a subquery or a join, which this
+// hasSubquery reports whether n contains a subquery, which this
 // version does not run.
 type subqueryFinder struct{ found string }
 
@@ -113,11 +113,6 @@ func (f *subqueryFinder) Enter(n ast.Node) (ast.Node, bool) {
 	case *ast.PatternInExpr:
 		if x.Sel != nil {
 			f.found = "subqueries"
-			return n, true
-		}
-	case *ast.Join:
-		if x.Right != nil {
-			f.found = "joins"
 			return n, true
 		}
 	}

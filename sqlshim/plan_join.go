@@ -1,0 +1,910 @@
+package sqlshim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+)
+
+// Join planning and execution.
+//
+// The FROM tree is flattened into a left-deep list of units: base tables,
+// derived tables, and (for `a LEFT JOIN (b JOIN c ...)`) whole subtrees
+// planned on their own and materialised once. Inner-join conditions and
+// WHERE form one pool of conjuncts; each is evaluated at the first step
+// where every table it names is bound. An outer join's ON conditions
+// decide its matches instead, and the WHERE conditions on its tables are
+// applied after NULL-extension, so WHERE vs ON keep MySQL's meaning.
+//
+// Runs of inner-joined units are ordered by a small cost model: every
+// unit is tried as the driver, the others are added greedily by least
+// cost, and the cheapest whole order wins. For each unit after the first
+// the method is the cheapest of:
+//
+//   - eq_ref: primary-key lookups with the key taken from the outer row;
+//   - ref: a secondary-index scan on an equality prefix, likewise;
+//   - hash: the unit's rows (filtered by its own conditions) hashed once
+//     on the equi-join columns, probed per outer row;
+//   - loop: the unit's filtered rows buffered once and compared with
+//     every outer row (non-equi conditions only).
+//
+// Like plan.go, every method only narrows the candidates: the conditions
+// are evaluated in full on each joined row.
+
+const (
+	costRow    = 1.0  // reading one row in a scan
+	costBuild  = 1.5  // reading and hashing one build-side row
+	costProbe  = 0.2  // one hash probe
+	costLookup = 3.0  // one primary-key or index lookup
+	costPair   = 0.05 // comparing one pair of rows in a nested loop
+)
+
+type joinCond struct {
+	e    ast.ExprNode
+	mask uint64
+}
+
+// joinUnit is one step's input before ordering.
+type joinUnit struct {
+	src   *joinSource
+	sub   *joinPlan // an outer join's right side that is itself a join
+	mask  uint64
+	outer bool
+	on    []joinCond
+}
+
+type joinStep struct {
+	joinUnit
+	method  string // scan, eq_ref, ref, hash, loop
+	path    *accessPath
+	filters []ast.ExprNode
+	local   []ast.ExprNode // conditions on the unit alone: filter its rows before joining
+	// eq_ref / ref / hash
+	index     string
+	keyCols   []int          // eq_ref/ref: the unit's key columns (source column indexes)
+	probe     []ast.ExprNode // values from the outer row, one per key column
+	buildKeys []ast.ExprNode // hash: the unit's side of each equality
+	// estimates
+	rows    float64 // rows per outer row
+	outRows float64 // joined rows after this step
+	// run-time state
+	positions []int
+	built     bool
+	hashed    map[string][][]any
+	buffer    [][]any
+}
+
+// joinPlan is an ordered list of steps over one row buffer.
+type joinPlan struct {
+	js    *joinScope
+	steps []*joinStep
+	mask  uint64
+	est   float64
+}
+
+// planJoin plans the statement's FROM tree under where.
+func (x *execCtx) planJoin(js *joinScope, where ast.ExprNode) (*joinPlan, error) {
+	var pool []joinCond
+	if where != nil {
+		for _, c := range conjuncts(where) {
+			m, err := js.maskOf(c, js.all(), "WHERE")
+			if err != nil {
+				return nil, err
+			}
+			pool = append(pool, joinCond{c, m})
+		}
+	}
+	p, err := x.planTree(js, js.root, pool)
+	if err != nil {
+		return nil, err
+	}
+	js.plan = p
+	return p, nil
+}
+
+func (x *execCtx) planTree(js *joinScope, root *joinNode, pool []joinCond) (*joinPlan, error) {
+	var units []joinUnit
+	var flatten func(n *joinNode) error
+	flatten = func(n *joinNode) error {
+		if n.src != nil {
+			units = append(units, joinUnit{src: n.src, mask: n.mask})
+			return nil
+		}
+		if err := flatten(n.left); err != nil {
+			return err
+		}
+		var on []joinCond
+		for _, c := range n.on {
+			m, err := js.maskOf(c, n.mask, "ON")
+			if err != nil {
+				return err
+			}
+			on = append(on, joinCond{c, m})
+		}
+		if !n.outer {
+			if err := flatten(n.right); err != nil {
+				return err
+			}
+			pool = append(pool, on...)
+			return nil
+		}
+		u := joinUnit{mask: n.right.mask, outer: true, on: on}
+		if n.right.src != nil {
+			u.src = n.right.src
+		} else {
+			sub, err := x.planTree(js, n.right, nil)
+			if err != nil {
+				return err
+			}
+			u.sub = sub
+		}
+		units = append(units, u)
+		return nil
+	}
+	if err := flatten(root); err != nil {
+		return nil, err
+	}
+	p := &joinPlan{js: js, mask: root.mask}
+	var bound uint64
+	outRows := 1.0
+	for i := 0; i < len(units); {
+		if units[i].outer {
+			st := x.chooseAccess(js, units[i], bound, pool, outRows)
+			p.steps = append(p.steps, st)
+			bound |= st.mask
+			outRows = math.Max(1, st.outRows)
+			i++
+			continue
+		}
+		j := i
+		for j < len(units) && !units[j].outer {
+			j++
+		}
+		steps := x.orderRun(js, units[i:j], bound, pool, outRows)
+		for _, st := range steps {
+			bound |= st.mask
+			outRows = math.Max(1, st.outRows)
+		}
+		p.steps = append(p.steps, steps...)
+		i = j
+	}
+	p.est = outRows
+	// Each pool condition goes to the first step that binds all it names.
+	assigned := make([]bool, len(pool))
+	bound = 0
+	for _, st := range p.steps {
+		bound |= st.mask
+		for k, c := range pool {
+			if !assigned[k] && c.mask&^bound == 0 {
+				assigned[k] = true
+				st.filters = append(st.filters, c.e)
+			}
+		}
+		for _, s := range js.srcs {
+			if st.mask&(1<<uint(s.id)) != 0 {
+				for c := range s.cols {
+					st.positions = append(st.positions, s.off+c)
+				}
+			}
+		}
+	}
+	return p, nil
+}
+
+// orderRun orders a run of inner-joined units: each tried as the driver,
+// the rest added greedily; the cheapest order wins.
+func (x *execCtx) orderRun(js *joinScope, units []joinUnit, bound uint64, pool []joinCond, outRows float64) []*joinStep {
+	var best []*joinStep
+	bestCost := math.Inf(1)
+	for first := range units {
+		var steps []*joinStep
+		used := make([]bool, len(units))
+		b, rows, cost := bound, outRows, 0.0
+		next := first
+		for range units {
+			if next < 0 {
+				nc := math.Inf(1)
+				for k, u := range units {
+					if used[k] {
+						continue
+					}
+					st := x.chooseAccess(js, u, b, pool, rows)
+					if c := stepCost(st, rows); c < nc {
+						nc, next = c, k
+					}
+				}
+			}
+			st := x.chooseAccess(js, units[next], b, pool, rows)
+			cost += stepCost(st, rows)
+			used[next] = true
+			steps = append(steps, st)
+			b |= st.mask
+			rows = math.Max(1, st.outRows)
+			next = -1
+		}
+		if cost < bestCost {
+			best, bestCost = steps, cost
+		}
+		if len(units) > 12 {
+			break // many tables: the written order drives
+		}
+	}
+	return best
+}
+
+func stepCost(st *joinStep, outer float64) float64 {
+	switch st.method {
+	case "eq_ref":
+		return outer * costLookup
+	case "ref":
+		return outer * (costLookup + st.rows)
+	case "hash":
+		return st.rows*costBuild + outer*costProbe + st.outRows*costPair
+	case "loop":
+		return st.rows*costRow + outer*st.rows*costPair
+	}
+	return st.rows*costRow + st.outRows*costPair // scan: the driver
+}
+
+// chooseAccess decides how a unit is read after the sources in bound,
+// with outer rows arriving.
+func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []joinCond, outer float64) *joinStep {
+	st := &joinStep{joinUnit: u}
+	conds := u.on
+	if !u.outer {
+		for _, c := range pool {
+			if c.mask&u.mask != 0 && c.mask&^(bound|u.mask) == 0 {
+				conds = append(conds, c)
+			}
+		}
+	}
+	type equi struct {
+		col   int // source column (base/derived units)
+		inner ast.ExprNode
+		outer ast.ExprNode
+	}
+	var eqs []equi
+	nonEqui := false
+	for _, c := range conds {
+		if c.mask != 0 && c.mask&^u.mask == 0 {
+			st.local = append(st.local, c.e)
+			continue
+		}
+		if c.mask&u.mask == 0 {
+			continue
+		}
+		b, ok := c.e.(*ast.BinaryOperationExpr)
+		if !ok || b.Op != opcode.EQ {
+			nonEqui = true
+			continue
+		}
+		lm, _ := js.maskOf(b.L, js.all(), "ON")
+		rm, _ := js.maskOf(b.R, js.all(), "ON")
+		in, out := b.L, b.R
+		if lm&^u.mask != 0 || lm == 0 {
+			in, out, lm, rm = b.R, b.L, rm, lm
+		}
+		if lm == 0 || lm&^u.mask != 0 || rm == 0 || rm&^bound != 0 {
+			nonEqui = true
+			continue
+		}
+		col := -1
+		if cn, ok := unparen(in).(*ast.ColumnNameExpr); ok && u.src != nil {
+			if ref, err := js.resolve(cn.Name, js.all(), "ON"); err == nil && len(ref) == 1 {
+				col = ref[0] - u.src.off
+			}
+		}
+		eqs = append(eqs, equi{col, in, out})
+	}
+	// Rows of the unit after its own conditions.
+	total := 1.0
+	switch {
+	case u.src != nil:
+		total = math.Max(1, float64(u.src.count))
+	case u.sub != nil:
+		total = math.Max(1, u.sub.est)
+	}
+	local := total
+	if u.src != nil && u.src.ti != nil {
+		path, err := x.planAccess(u.src.ti, andAll(st.local), u.src.hints)
+		if err != nil {
+			path = &accessPath{kind: accessAll}
+		}
+		st.path = path
+		switch path.kind {
+		case accessConst:
+			local = 1
+		case accessRef:
+			local = math.Max(1, total/10)
+		case accessRange:
+			local = math.Max(1, total/3)
+		}
+		if path.kind == accessAll || path.kind == "index" {
+			for range st.local {
+				local = math.Max(1, local/2)
+			}
+		}
+	} else {
+		for range st.local {
+			local = math.Max(1, local/2)
+		}
+	}
+	if bound == 0 {
+		st.method, st.rows, st.outRows = "scan", local, local
+		return st
+	}
+	unique := func(cols []string) bool {
+		for _, cn := range cols {
+			found := false
+			for _, e := range eqs {
+				if e.col >= 0 && strings.EqualFold(u.src.cols[e.col].Name, cn) {
+					found = true
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return len(cols) > 0
+	}
+	type option struct {
+		st   joinStep
+		cost float64
+	}
+	var opts []option
+	// Index lookups on the base table.
+	if u.src != nil && u.src.ti != nil && len(eqs) > 0 {
+		ti := u.src.ti
+		allowed, _, _ := x.allowedIndexes(ti, u.src.hints)
+		try := func(name string, cols []string, uniq bool) {
+			if allowed != nil && !allowed[strings.ToLower(name)] {
+				return
+			}
+			var keyCols []int
+			var probe []ast.ExprNode
+			for _, cn := range cols {
+				ci := ti.column(cn)
+				k := -1
+				for i, e := range eqs {
+					if e.col == ci {
+						k = i
+						break
+					}
+				}
+				if k < 0 {
+					break
+				}
+				keyCols = append(keyCols, ci)
+				probe = append(probe, eqs[k].outer)
+			}
+			if len(keyCols) == 0 {
+				return
+			}
+			o := joinStep{joinUnit: u, index: name, keyCols: keyCols, probe: probe, local: st.local, path: st.path}
+			full := len(keyCols) == len(cols)
+			if name == "PRIMARY" && full {
+				o.method, o.rows = "eq_ref", 1
+			} else {
+				o.method = "ref"
+				o.rows = math.Max(1, math.Min(10, total))
+				if uniq && full {
+					o.rows = 1
+				} else if n := x.distinct(ti.name, cols[:len(keyCols)]); n > 0 {
+					o.rows = math.Max(1, total/float64(n))
+				}
+			}
+			o.outRows = outer * o.rows * (local / total)
+			opts = append(opts, option{o, stepCost(&o, outer)})
+		}
+		if len(ti.def.PrimaryKey) > 0 {
+			try("PRIMARY", ti.def.PrimaryKey, true)
+		}
+		for _, ix := range ti.def.Indexes {
+			try(ix.Name, ix.Columns, ix.Unique)
+		}
+	}
+	// Hash join on the equalities whose both sides have comparable types.
+	var hk []ast.ExprNode
+	var hp []ast.ExprNode
+	for _, e := range eqs {
+		if sameKeyClass(js, e.inner, e.outer) {
+			hk = append(hk, e.inner)
+			hp = append(hp, e.outer)
+		}
+	}
+	if len(hk) > 0 {
+		o := joinStep{joinUnit: u, method: "hash", buildKeys: hk, probe: hp, local: st.local, path: st.path, rows: local}
+		fan := math.Min(10, local)
+		if u.src != nil && u.src.ti != nil {
+			if len(u.src.ti.def.PrimaryKey) > 0 && unique(u.src.ti.def.PrimaryKey) {
+				fan = local / total
+			} else {
+				var cols []string
+				for _, e := range eqs {
+					if e.col >= 0 {
+						cols = append(cols, u.src.cols[e.col].Name)
+					}
+				}
+				if n := x.distinct(u.src.ti.name, cols); n > 0 {
+					fan = local / float64(n)
+				}
+			}
+		}
+		o.outRows = outer * math.Max(fan, 1/total)
+		opts = append(opts, option{o, stepCost(&o, outer)})
+	}
+	{
+		o := joinStep{joinUnit: u, method: "loop", local: st.local, path: st.path, rows: local}
+		o.outRows = outer * local
+		if len(eqs) > 0 {
+			o.outRows = outer * math.Min(local, 10)
+		} else if nonEqui {
+			o.outRows = outer * math.Max(1, local/2)
+		}
+		opts = append(opts, option{o, stepCost(&o, outer)})
+	}
+	bi := 0
+	for i := range opts {
+		if opts[i].cost < opts[bi].cost {
+			bi = i
+		}
+	}
+	out := opts[bi].st
+	if u.outer {
+		out.outRows = math.Max(out.outRows, outer)
+	}
+	return &out
+}
+
+func unparen(e ast.ExprNode) ast.ExprNode {
+	for {
+		p, ok := e.(*ast.ParenthesesExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
+}
+
+func andAll(es []ast.ExprNode) ast.ExprNode {
+	var out ast.ExprNode
+	for _, e := range es {
+		if out == nil {
+			out = e
+		} else {
+			out = &ast.BinaryOperationExpr{Op: opcode.LogicAnd, L: out, R: e}
+		}
+	}
+	return out
+}
+
+// keyClass groups column types whose equal values have the same hash key.
+func keyClass(js *joinScope, e ast.ExprNode) string {
+	cn, ok := unparen(e).(*ast.ColumnNameExpr)
+	if !ok {
+		return ""
+	}
+	ref, err := js.resolve(cn.Name, js.all(), "ON")
+	if err != nil || len(ref) != 1 {
+		return ""
+	}
+	s := js.sourceAt(ref[0])
+	switch s.cols[ref[0]-s.off].Type {
+	case engine.TypeTinyInt, engine.TypeSmallInt, engine.TypeMediumInt, engine.TypeInt, engine.TypeBigInt, engine.TypeDecimal:
+		return "exact"
+	case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+		if s.meta != nil {
+			return "" // a derived column's type is only a guess
+		}
+		return "string"
+	case engine.TypeDate:
+		return "date"
+	case engine.TypeDateTime, engine.TypeTimestamp:
+		return "datetime"
+	}
+	return ""
+}
+
+func sameKeyClass(js *joinScope, a, b ast.ExprNode) bool {
+	ca := keyClass(js, a)
+	return ca != "" && ca == keyClass(js, b)
+}
+
+// hashKey encodes values so that values equal under compareValues (for
+// one key class) get the same key.
+func hashKey(b []byte, vals []any) []byte {
+	for _, v := range vals {
+		switch n := v.(type) {
+		case int64:
+			b = append(b, 'D')
+			b = strconv.AppendInt(b, n, 10)
+		case uint64:
+			b = append(b, 'D')
+			b = strconv.AppendUint(b, n, 10)
+		default:
+			b = append(b, groupKey([]any{v})...)
+			continue
+		}
+		b = append(b, 0)
+	}
+	return b
+}
+
+// errStopJoin ends a join early when the consumer wants no more rows.
+var errStopJoin = errors.New("stop")
+
+// runJoin produces the joined rows, calling fn with each (the row buffer
+// is reused: fn copies what it keeps).
+func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (bool, error)) error {
+	row := make(engine.Row, p.js.width)
+	ec := x.newEval(ti, "WHERE")
+	ec.row = row
+	n := 0
+	var run func(i int) error
+	run = func(i int) error {
+		if i == len(p.steps) {
+			n++
+			if n&1023 == 0 {
+				if err := x.ctx.Err(); err != nil {
+					return err
+				}
+			}
+			more, err := fn(row)
+			if err != nil {
+				return err
+			}
+			if !more {
+				return errStopJoin
+			}
+			return nil
+		}
+		st := p.steps[i]
+		matched := false
+		try := func(vals []any) error {
+			if err := x.ctx.Err(); err != nil && n&1023 == 0 {
+				return err
+			}
+			for k, pos := range st.positions {
+				row[pos] = vals[k]
+			}
+			if st.outer {
+				ok, err := x.allTrue(ec, onExprs(st.on), "ON")
+				if err != nil || !ok {
+					return err
+				}
+				matched = true
+			}
+			ok, err := x.allTrue(ec, st.filters, "WHERE")
+			if err != nil || !ok {
+				return err
+			}
+			return run(i + 1)
+		}
+		if err := x.stepRows(p, st, ec, row, i == 0, try); err != nil {
+			return err
+		}
+		if st.outer && !matched {
+			for _, pos := range st.positions {
+				row[pos] = nil
+			}
+			ok, err := x.allTrue(ec, st.filters, "WHERE")
+			if err != nil || !ok {
+				return err
+			}
+			return run(i + 1)
+		}
+		return nil
+	}
+	err := run(0)
+	if err == errStopJoin {
+		return nil
+	}
+	return err
+}
+
+func onExprs(cs []joinCond) []ast.ExprNode {
+	out := make([]ast.ExprNode, len(cs))
+	for i, c := range cs {
+		out[i] = c.e
+	}
+	return out
+}
+
+func (x *execCtx) allTrue(ec *evalCtx, es []ast.ExprNode, clause string) (bool, error) {
+	for _, e := range es {
+		ec.clause = clause
+		v, err := ec.eval(e)
+		if err != nil {
+			return false, err
+		}
+		if b, _ := truthy(v); !b {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// stepRows calls try with each candidate row of a step (values for the
+// step's positions) given the outer row in row.
+func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Row, first bool, try func([]any) error) error {
+	switch st.method {
+	case "scan":
+		if first && st.src != nil && st.src.ti != nil {
+			return x.scanRows(st.src.ti, st.path, func(_ engine.Handle, r engine.Row) (bool, error) {
+				if err := try(r); err != nil {
+					if err == errStopJoin {
+						return false, err
+					}
+					return false, err
+				}
+				return true, nil
+			})
+		}
+	case "eq_ref", "ref":
+		vals := make([]any, len(st.probe))
+		for k, e := range st.probe {
+			ec.clause = "ON"
+			v, err := ec.eval(e)
+			if err != nil {
+				return err
+			}
+			if v == nil {
+				return nil
+			}
+			cv, ok := keyValue(&st.src.cols[st.keyCols[k]], v)
+			if !ok {
+				return x.loopRows(p, st, try) // not representable in the key: compare every row
+			}
+			vals[k] = cv
+		}
+		ti := st.src.ti
+		if st.method == "eq_ref" {
+			pk := make([]any, len(ti.def.PrimaryKey))
+			for k, c := range st.keyCols {
+				for j, cn := range ti.def.PrimaryKey {
+					if ti.column(cn) == c {
+						pk[j] = vals[k]
+					}
+				}
+			}
+			_, r, found, err := x.tx.Get(ti.name, pk)
+			if err != nil || !found {
+				return err
+			}
+			return try(r)
+		}
+		b := engine.Bound{Values: vals, Inclusive: true}
+		return x.tx.Scan(ti.name, engine.Scan{Index: st.index, Lo: b, Hi: b}, func(_ engine.Handle, r engine.Row) (bool, error) {
+			return true, try(r)
+		})
+	case "hash":
+		if !st.built {
+			if err := x.buildHash(p, st); err != nil {
+				return err
+			}
+		}
+		vals := make([]any, len(st.probe))
+		for k, e := range st.probe {
+			ec.clause = "ON"
+			v, err := ec.eval(e)
+			if err != nil {
+				return err
+			}
+			if v == nil {
+				return nil
+			}
+			vals[k] = v
+		}
+		for _, r := range st.hashed[string(hashKey(nil, vals))] {
+			if err := try(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return x.loopRows(p, st, try)
+}
+
+func (x *execCtx) loopRows(p *joinPlan, st *joinStep, try func([]any) error) error {
+	if !st.built {
+		if err := x.buildHash(p, st); err != nil {
+			return err
+		}
+	}
+	for _, r := range st.buffer {
+		if err := try(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildHash reads a step's unit once, keeps the rows that pass its own
+// conditions, and hashes them on the build keys (if any).
+func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
+	st.built = true
+	scratch := make(engine.Row, p.js.width)
+	ec := x.newEval(p.js.ti(), "ON")
+	ec.row = scratch
+	if st.method == "hash" {
+		st.hashed = map[string][][]any{}
+	}
+	var key []byte
+	add := func(vals []any) error {
+		for k, pos := range st.positions {
+			scratch[pos] = vals[k]
+		}
+		clause := "WHERE"
+		if st.outer {
+			clause = "ON"
+		}
+		ok, err := x.allTrue(ec, st.local, clause)
+		if err != nil || !ok {
+			return err
+		}
+		if st.method != "hash" {
+			st.buffer = append(st.buffer, vals)
+			return nil
+		}
+		kv := make([]any, len(st.buildKeys))
+		for k, e := range st.buildKeys {
+			v, err := ec.eval(e)
+			if err != nil {
+				return err
+			}
+			if v == nil {
+				return nil
+			}
+			kv[k] = v
+		}
+		key = hashKey(key[:0], kv)
+		st.hashed[string(key)] = append(st.hashed[string(key)], vals)
+		st.buffer = append(st.buffer, vals)
+		return nil
+	}
+	switch {
+	case st.sub != nil:
+		sub := st.sub
+		ti := p.js.ti()
+		return x.runJoin(sub, ti, func(row engine.Row) (bool, error) {
+			vals := make([]any, len(st.positions))
+			for k, pos := range st.positions {
+				vals[k] = row[pos]
+			}
+			return true, add(vals)
+		})
+	case st.src.ti == nil:
+		for _, r := range st.src.rows {
+			if err := add(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	default:
+		path := st.path
+		if path == nil {
+			path = &accessPath{kind: accessAll}
+		}
+		return x.scanRows(st.src.ti, path, func(_ engine.Handle, r engine.Row) (bool, error) {
+			return true, add(r)
+		})
+	}
+}
+
+// ti returns the combined tableInfo of the scope.
+func (js *joinScope) ti() *tableInfo {
+	if js.info == nil {
+		def := &engine.TableDef{}
+		for _, s := range js.srcs {
+			def.Columns = append(def.Columns, s.cols...)
+		}
+		js.info = newTableInfo(def, "")
+		js.info.alias = ""
+		js.info.join = js
+	}
+	return js.info
+}
+
+// distinct returns the distinct-value estimate ANALYZE TABLE stored for
+// cols of table, 0 if none.
+func (x *execCtx) distinct(table string, cols []string) int64 {
+	return 0
+}
+
+// explainJoin returns EXPLAIN's rows for a joined SELECT, one per table in
+// execution order.
+func (x *execCtx) explainJoin(n *ast.SelectStmt) ([][]any, error) {
+	ti, js, err := x.joinFrom(n)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := x.joinFields(js, n.Fields); err != nil {
+		return nil, err
+	}
+	_ = ti
+	p, err := x.planJoin(js, n.Where)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]any
+	derived := 2
+	var add func(p *joinPlan)
+	add = func(p *joinPlan) {
+		for _, st := range p.steps {
+			if st.sub != nil {
+				add(st.sub)
+				continue
+			}
+			table := any(st.src.alias)
+			if st.src.ti == nil {
+				table = fmt.Sprintf("<derived%d>", derived)
+				derived++
+			}
+			var possible, key, keyLen, ref, extra any
+			typ := "ALL"
+			var extras []string
+			if st.path != nil && len(st.path.possible) > 0 {
+				possible = strings.Join(st.path.possible, ",")
+			}
+			switch st.method {
+			case "scan":
+				if st.path != nil {
+					typ = st.path.kind
+					if st.path.index != "" {
+						key = st.path.index
+						if st.path.kind != "index" {
+							keyLen = fmt.Sprint(keyBytes(st.src.ti, indexColumns(st.src.ti, st.path.index)[:st.path.keyCols]))
+						}
+						if st.path.kind == accessRef || st.path.kind == accessConst {
+							ref = strings.TrimSuffix(strings.Repeat("const,", st.path.keyCols), ",")
+						}
+					}
+				}
+			case "eq_ref", "ref":
+				typ = st.method
+				key = st.index
+				if possible == nil {
+					possible = st.index
+				} else if !strings.Contains(","+possible.(string)+",", ","+st.index+",") {
+					possible = possible.(string) + "," + st.index
+				}
+				var cols []string
+				var refs []string
+				for k, c := range st.keyCols {
+					cols = append(cols, st.src.cols[c].Name)
+					refs = append(refs, refText(x, st.probe[k]))
+				}
+				keyLen = fmt.Sprint(keyBytes(st.src.ti, cols))
+				ref = strings.Join(refs, ",")
+			case "hash":
+				extras = append(extras, "Using join buffer (hash join)")
+			case "loop":
+				extras = append(extras, "Using join buffer (Block Nested Loop)")
+			}
+			if len(st.filters) > 0 || len(st.on) > 0 || len(st.local) > 0 {
+				if !(st.method == "eq_ref" && len(st.filters) <= len(st.keyCols) && len(st.on) == 0) {
+					extras = append([]string{"Using where"}, extras...)
+				}
+			}
+			if len(extras) > 0 {
+				extra = strings.Join(extras, "; ")
+			}
+			out = append(out, []any{int64(1), "SIMPLE", table, typ, possible, key, keyLen, ref, int64(math.Max(1, math.Round(st.rows))), extra})
+		}
+	}
+	add(p)
+	return out, nil
+}
+
+func refText(x *execCtx, e ast.ExprNode) string {
+	if cn, ok := unparen(e).(*ast.ColumnNameExpr); ok {
+		return x.s.DBName + "." + columnText(cn.Name)
+	}
+	return "func"
+}
