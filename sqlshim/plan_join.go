@@ -10,6 +10,7 @@ import (
 	"github.com/blitzdb/blitz/engine"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/shopspring/decimal"
 )
 
 // Join planning and execution.
@@ -71,13 +72,17 @@ type joinStep struct {
 	probe     []ast.ExprNode // values from the outer row, one per key column
 	buildKeys []ast.ExprNode // hash: the unit's side of each equality
 	// estimates
+	read    float64 // rows read from the unit to scan, build or buffer it
 	rows    float64 // rows per outer row
 	outRows float64 // joined rows after this step
 	// run-time state
 	positions []int
 	built     bool
 	hashed    map[string][][]any
+	intHashed map[int64][][]any // one-column keys with integral values
 	buffer    [][]any
+	probeBuf  []any
+	keyBuf    []byte
 }
 
 // joinPlan is an ordered list of steps over one row buffer.
@@ -245,11 +250,11 @@ func stepCost(st *joinStep, outer float64) float64 {
 	case "ref":
 		return outer * (costLookup + st.rows)
 	case "hash":
-		return st.rows*costBuild + outer*costProbe + st.outRows*costPair
+		return st.read*costBuild + outer*costProbe + st.outRows*costPair
 	case "loop":
-		return st.rows*costRow + outer*st.rows*costPair
+		return st.read*costRow + outer*st.rows*costPair
 	}
-	return st.rows*costRow + st.outRows*costPair // scan: the driver
+	return st.read*costRow + st.outRows*costPair // scan: the driver
 }
 
 // chooseAccess decides how a unit is read after the sources in bound,
@@ -311,6 +316,7 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 		total = math.Max(1, u.sub.est)
 	}
 	local := total
+	read := total
 	if u.src != nil && u.src.ti != nil {
 		path, err := x.planAccess(u.src.ti, andAll(st.local), u.src.hints)
 		if err != nil {
@@ -325,6 +331,7 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 		case accessRange:
 			local = math.Max(1, total/3)
 		}
+		read = local
 		if path.kind == accessAll || path.kind == "index" {
 			for range st.local {
 				local = math.Max(1, local/2)
@@ -336,7 +343,7 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 		}
 	}
 	if bound == 0 {
-		st.method, st.rows, st.outRows = "scan", local, local
+		st.method, st.rows, st.outRows, st.read = "scan", local, local, read
 		return st
 	}
 	unique := func(cols []string) bool {
@@ -419,28 +426,36 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 		}
 	}
 	if len(hk) > 0 {
-		o := joinStep{joinUnit: u, method: "hash", buildKeys: hk, probe: hp, local: st.local, path: st.path, rows: local}
-		fan := math.Min(10, local)
+		o := joinStep{joinUnit: u, method: "hash", buildKeys: hk, probe: hp, local: st.local, path: st.path, rows: local, read: read}
+		// Without statistics each side's key is taken as nearly unique:
+		// |outer join unit| = outer * local / max(rows of either table).
+		other := total
+		for _, e := range hp {
+			if cn, ok := unparen(e).(*ast.ColumnNameExpr); ok {
+				if ref, err := js.resolve(cn.Name, js.all(), "ON"); err == nil {
+					other = math.Max(other, float64(js.sourceAt(ref[0]).count))
+				}
+			}
+		}
+		fan := local / other
 		if u.src != nil && u.src.ti != nil {
+			var cols []string
+			for _, e := range eqs {
+				if e.col >= 0 {
+					cols = append(cols, u.src.cols[e.col].Name)
+				}
+			}
 			if len(u.src.ti.def.PrimaryKey) > 0 && unique(u.src.ti.def.PrimaryKey) {
 				fan = local / total
-			} else {
-				var cols []string
-				for _, e := range eqs {
-					if e.col >= 0 {
-						cols = append(cols, u.src.cols[e.col].Name)
-					}
-				}
-				if n := x.distinct(u.src.ti.name, cols); n > 0 {
-					fan = local / float64(n)
-				}
+			} else if n := x.distinct(u.src.ti.name, cols); n > 0 {
+				fan = local / float64(n)
 			}
 		}
 		o.outRows = outer * math.Max(fan, 1/total)
 		opts = append(opts, option{o, stepCost(&o, outer)})
 	}
 	{
-		o := joinStep{joinUnit: u, method: "loop", local: st.local, path: st.path, rows: local}
+		o := joinStep{joinUnit: u, method: "loop", local: st.local, path: st.path, rows: local, read: read}
 		o.outRows = outer * local
 		if len(eqs) > 0 {
 			o.outRows = outer * math.Min(local, 10)
@@ -534,6 +549,30 @@ func hashKey(b []byte, vals []any) []byte {
 		b = append(b, 0)
 	}
 	return b
+}
+
+// intKey returns a one-value key as an int64 when it is integral (an
+// integer, or a DECIMAL without a fraction), so that both sides of a hash
+// join put equal numbers in the same map.
+func intKey(vals []any) (int64, bool) {
+	if len(vals) != 1 {
+		return 0, false
+	}
+	switch n := vals[0].(type) {
+	case int64:
+		return n, true
+	case uint64:
+		if n <= math.MaxInt64 {
+			return int64(n), true
+		}
+	case decimal.Decimal:
+		if n.IsInteger() {
+			if i := n.IntPart(); decimal.NewFromInt(i).Equal(n) {
+				return i, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // errStopJoin ends a join early when the consumer wants no more rows.
@@ -689,7 +728,10 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 				return err
 			}
 		}
-		vals := make([]any, len(st.probe))
+		if st.probeBuf == nil {
+			st.probeBuf = make([]any, len(st.probe))
+		}
+		vals := st.probeBuf
 		for k, e := range st.probe {
 			ec.clause = "ON"
 			v, err := ec.eval(e)
@@ -701,7 +743,14 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 			}
 			vals[k] = v
 		}
-		for _, r := range st.hashed[string(hashKey(nil, vals))] {
+		var cands [][]any
+		if i, ok := intKey(vals); ok {
+			cands = st.intHashed[i]
+		} else {
+			st.keyBuf = hashKey(st.keyBuf[:0], vals)
+			cands = st.hashed[string(st.keyBuf)]
+		}
+		for _, r := range cands {
 			if err := try(r); err != nil {
 				return err
 			}
@@ -734,6 +783,7 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 	ec.row = scratch
 	if st.method == "hash" {
 		st.hashed = map[string][][]any{}
+		st.intHashed = map[int64][][]any{}
 	}
 	var key []byte
 	add := func(vals []any) error {
@@ -763,8 +813,12 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 			}
 			kv[k] = v
 		}
-		key = hashKey(key[:0], kv)
-		st.hashed[string(key)] = append(st.hashed[string(key)], vals)
+		if i, ok := intKey(kv); ok {
+			st.intHashed[i] = append(st.intHashed[i], vals)
+		} else {
+			key = hashKey(key[:0], kv)
+			st.hashed[string(key)] = append(st.hashed[string(key)], vals)
+		}
 		st.buffer = append(st.buffer, vals)
 		return nil
 	}
