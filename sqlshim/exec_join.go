@@ -61,6 +61,7 @@ type joinScope struct {
 	root   *joinNode
 	plan   *joinPlan
 	info   *tableInfo // the combined tableInfo (ti())
+	stmt   *ast.SelectStmt
 }
 
 // starColumn is one column of SELECT *.
@@ -103,7 +104,7 @@ func isMultiSource(refs *ast.TableRefsClause) bool {
 // joinFrom builds the sources and the tree of a FROM clause and returns
 // the combined tableInfo the statement evaluates against.
 func (x *execCtx) joinFrom(n *ast.SelectStmt) (*tableInfo, *joinScope, error) {
-	js := &joinScope{group: map[int]int{}, cache: map[*ast.ColumnName]colRef{}}
+	js := &joinScope{group: map[int]int{}, cache: map[*ast.ColumnName]colRef{}, stmt: n}
 	aliases := map[string]bool{}
 	root, err := x.joinTree(js, n.From.TableRefs, aliases)
 	if err != nil {
@@ -398,14 +399,11 @@ func (js *joinScope) all() uint64 {
 func (js *joinScope) value(n *ast.ColumnName, row engine.Row, clause string) (any, error) {
 	ref, err := js.resolve(n, js.all(), clause)
 	if err != nil {
-		// ORDER BY, GROUP BY and HAVING may name a select-list column that
-		// is ambiguous among the tables.
-		if clause != "WHERE" && clause != "SELECT" && clause != "ON" && n.Table.L == "" {
-			for _, f := range js.fields {
-				if cn, ok := f.expr.(*ast.ColumnNameExpr); ok && f.alias == "" && strings.EqualFold(cn.Name.Name.O, n.Name.O) && cn.Name != n {
-					return js.value(cn.Name, row, clause)
-				}
-			}
+		if f := js.selected(n, clause); f != nil {
+			return js.value(f, row, clause)
+		}
+		if clause == "HAVING" && sqlerrCode(err) == sqlerr.ErrNonUniq {
+			return nil, errUnknownColumn(columnText(n), clause)
 		}
 		return nil, err
 	}
@@ -422,6 +420,91 @@ func (js *joinScope) value(n *ast.ColumnName, row engine.Row, clause string) (an
 	}
 	return nil, nil
 }
+
+// selected returns the select-list column an unqualified name in ORDER
+// BY, GROUP BY or HAVING stands for when the tables alone cannot resolve
+// it (MySQL looks in the select list first there).
+func (js *joinScope) selected(n *ast.ColumnName, clause string) *ast.ColumnName {
+	if n.Table.L != "" || (clause != "ORDER BY" && clause != "GROUP BY" && clause != "HAVING") {
+		return nil
+	}
+	for _, f := range js.fields {
+		if cn, ok := f.expr.(*ast.ColumnNameExpr); ok && cn.Name != n && (strings.EqualFold(cn.Name.Name.O, n.Name.O) || f.alias == n.Name.L) {
+			return cn.Name
+		}
+	}
+	return nil
+}
+
+// checkClauses resolves the names of GROUP BY, HAVING and ORDER BY before
+// any row is read, so that a bad name is reported even on empty tables.
+func (js *joinScope) checkClauses() error {
+	n := js.stmt
+	if n == nil {
+		return nil
+	}
+	check := func(e ast.Node, clause string) error {
+		v := &nameChecker{js: js, clause: clause}
+		e.Accept(v)
+		return v.err
+	}
+	if n.GroupBy != nil {
+		for _, it := range n.GroupBy.Items {
+			if err := check(it.Expr, "GROUP BY"); err != nil {
+				return err
+			}
+		}
+	}
+	if n.Having != nil {
+		if err := check(n.Having.Expr, "HAVING"); err != nil {
+			return err
+		}
+	}
+	if n.OrderBy != nil {
+		for _, it := range n.OrderBy.Items {
+			if err := check(it.Expr, "ORDER BY"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+type nameChecker struct {
+	js     *joinScope
+	clause string
+	err    error
+}
+
+func (v *nameChecker) Enter(n ast.Node) (ast.Node, bool) {
+	if v.err != nil {
+		return n, true
+	}
+	switch c := n.(type) {
+	case *ast.ColumnNameExpr:
+		if c.Name.Table.L == "" {
+			for _, f := range v.js.fields {
+				if f.alias != "" && f.alias == c.Name.Name.L {
+					return n, true
+				}
+			}
+		}
+		if _, err := v.js.resolve(c.Name, v.js.all(), v.clause); err != nil && v.js.selected(c.Name, v.clause) == nil {
+			v.err = err
+			if v.clause == "HAVING" && sqlerrCode(err) == sqlerr.ErrNonUniq {
+				v.err = errUnknownColumn(columnText(c.Name), v.clause)
+			}
+		}
+		return n, true
+	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
+		return n, true
+	}
+	return n, false
+}
+
+func (v *nameChecker) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+func sqlerrCode(err error) int { return sqlerr.Code(err) }
 
 // maskOf resolves every column of e within mask and returns the sources
 // it refers to. A subquery counts as referring to every source.

@@ -105,6 +105,9 @@ func (x *execCtx) planJoin(js *joinScope, where ast.ExprNode) (*joinPlan, error)
 			pool = append(pool, joinCond{c, m})
 		}
 	}
+	if err := js.checkClauses(); err != nil {
+		return nil, err
+	}
 	p, err := x.planTree(js, js.root, pool)
 	if err != nil {
 		return nil, err
