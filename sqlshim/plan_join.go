@@ -83,6 +83,9 @@ type joinStep struct {
 	buffer    [][]any
 	probeBuf  []any
 	keyBuf    []byte
+	onFn      []condFn
+	filterFn  []condFn
+	localFn   []condFn
 }
 
 // joinPlan is an ordered list of steps over one row buffer.
@@ -587,6 +590,10 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 	row := make(engine.Row, p.js.width)
 	ec := x.newEval(ti, "WHERE")
 	ec.row = row
+	for _, st := range p.steps {
+		st.onFn = x.compileConds(p.js, ec, onExprs(st.on), "ON")
+		st.filterFn = x.compileConds(p.js, ec, st.filters, "WHERE")
+	}
 	n := 0
 	var run func(i int) error
 	run = func(i int) error {
@@ -616,13 +623,13 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 				row[pos] = vals[k]
 			}
 			if st.outer {
-				ok, err := x.allTrue(ec, onExprs(st.on), "ON")
+				ok, err := allConds(st.onFn)
 				if err != nil || !ok {
 					return err
 				}
 				matched = true
 			}
-			ok, err := x.allTrue(ec, st.filters, "WHERE")
+			ok, err := allConds(st.filterFn)
 			if err != nil || !ok {
 				return err
 			}
@@ -635,7 +642,7 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 			for _, pos := range st.positions {
 				row[pos] = nil
 			}
-			ok, err := x.allTrue(ec, st.filters, "WHERE")
+			ok, err := allConds(st.filterFn)
 			if err != nil || !ok {
 				return err
 			}
@@ -648,6 +655,142 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 		return nil
 	}
 	return err
+}
+
+// condFn is a compiled condition on the join's row buffer.
+type condFn func() (bool, error)
+
+func allConds(fs []condFn) (bool, error) {
+	for _, f := range fs {
+		ok, err := f()
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// compileConds prepares conditions for evaluation on every joined row. A
+// comparison or BETWEEN of a plain column with constants is compiled to a
+// direct comparison with the constants evaluated once (a date string
+// against a DATE column is parsed once, not per row); anything else is
+// evaluated by ec as written.
+func (x *execCtx) compileConds(js *joinScope, ec *evalCtx, es []ast.ExprNode, clause string) []condFn {
+	out := make([]condFn, len(es))
+	for i, e := range es {
+		out[i] = x.compileCond(js, ec, e, clause)
+	}
+	return out
+}
+
+func (x *execCtx) compileCond(js *joinScope, ec *evalCtx, e ast.ExprNode, clause string) condFn {
+	generic := func() (bool, error) {
+		ec.clause = clause
+		v, err := ec.eval(e)
+		if err != nil {
+			return false, err
+		}
+		b, _ := truthy(v)
+		return b, nil
+	}
+	column := func(n ast.ExprNode) int {
+		cn, ok := unparen(n).(*ast.ColumnNameExpr)
+		if !ok {
+			return -1
+		}
+		ref, err := js.resolve(cn.Name, js.all(), clause)
+		if err != nil || len(ref) != 1 {
+			return -1
+		}
+		return ref[0]
+	}
+	constant := func(pos int, n ast.ExprNode) (any, bool) {
+		if !isConstant(n) {
+			return nil, false
+		}
+		cc := x.newEval(nil, clause)
+		cc.warn = nil
+		v, err := cc.eval(n)
+		if err != nil || v == nil {
+			return nil, false
+		}
+		s := js.sourceAt(pos)
+		switch s.cols[pos-s.off].Type {
+		case engine.TypeDate, engine.TypeDateTime, engine.TypeTimestamp:
+			if str, ok := v.(string); ok {
+				if t, ok := parseTime(str); ok {
+					return t, true
+				}
+			}
+		}
+		return v, true
+	}
+	row := ec.row
+	switch c := unparen(e).(type) {
+	case *ast.BetweenExpr:
+		pos := column(c.Expr)
+		if pos < 0 || c.Not {
+			return generic
+		}
+		lo, ok1 := constant(pos, c.Left)
+		hi, ok2 := constant(pos, c.Right)
+		if !ok1 || !ok2 {
+			return generic
+		}
+		return func() (bool, error) {
+			v := row[pos]
+			return v != nil && compareValues(v, lo) >= 0 && compareValues(v, hi) <= 0, nil
+		}
+	case *ast.BinaryOperationExpr:
+		op := c.Op
+		pos, other := column(c.L), c.R
+		if pos < 0 {
+			pos, other = column(c.R), c.L
+			switch op {
+			case opcode.LT:
+				op = opcode.GT
+			case opcode.LE:
+				op = opcode.GE
+			case opcode.GT:
+				op = opcode.LT
+			case opcode.GE:
+				op = opcode.LE
+			}
+		}
+		if pos < 0 {
+			return generic
+		}
+		switch op {
+		case opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
+		default:
+			return generic
+		}
+		k, ok := constant(pos, other)
+		if !ok {
+			return generic
+		}
+		return func() (bool, error) {
+			v := row[pos]
+			if v == nil {
+				return false, nil
+			}
+			cmp := compareValues(v, k)
+			switch op {
+			case opcode.EQ:
+				return cmp == 0, nil
+			case opcode.NE:
+				return cmp != 0, nil
+			case opcode.LT:
+				return cmp < 0, nil
+			case opcode.LE:
+				return cmp <= 0, nil
+			case opcode.GT:
+				return cmp > 0, nil
+			}
+			return cmp >= 0, nil
+		}
+	}
+	return generic
 }
 
 func onExprs(cs []joinCond) []ast.ExprNode {
@@ -678,15 +821,7 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 	switch st.method {
 	case "scan":
 		if first && st.src != nil && st.src.ti != nil {
-			return x.scanRows(st.src.ti, st.path, func(_ engine.Handle, r engine.Row) (bool, error) {
-				if err := try(r); err != nil {
-					if err == errStopJoin {
-						return false, err
-					}
-					return false, err
-				}
-				return true, nil
-			})
+			return x.readRows(st.src.ti, st.path, func(r engine.Row) error { return try(r) })
 		}
 	case "eq_ref", "ref":
 		vals := make([]any, len(st.probe))
@@ -784,6 +919,11 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 	scratch := make(engine.Row, p.js.width)
 	ec := x.newEval(p.js.ti(), "ON")
 	ec.row = scratch
+	clause := "WHERE"
+	if st.outer {
+		clause = "ON"
+	}
+	st.localFn = x.compileConds(p.js, ec, st.local, clause)
 	if st.method == "hash" {
 		st.hashed = map[string][][]any{}
 		st.intHashed = map[int64][][]any{}
@@ -793,11 +933,7 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 		for k, pos := range st.positions {
 			scratch[pos] = vals[k]
 		}
-		clause := "WHERE"
-		if st.outer {
-			clause = "ON"
-		}
-		ok, err := x.allTrue(ec, st.local, clause)
+		ok, err := allConds(st.localFn)
 		if err != nil || !ok {
 			return err
 		}
@@ -848,10 +984,31 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 		if path == nil {
 			path = &accessPath{kind: accessAll}
 		}
-		return x.scanRows(st.src.ti, path, func(_ engine.Handle, r engine.Row) (bool, error) {
-			return true, add(r)
+		return x.readRows(st.src.ti, path, func(r engine.Row) error { return add(r) })
+	}
+}
+
+// readRows reads the rows of an access path for a join, which never
+// writes while it reads: full scans stream (engine.Tx.ScanRead).
+func (x *execCtx) readRows(ti *tableInfo, p *accessPath, fn func(engine.Row) error) error {
+	each := func(_ engine.Handle, r engine.Row) (bool, error) {
+		if err := fn(r); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	if p.kind == accessAll && p.scan.Index == "" {
+		n := 0
+		return x.tx.ScanRead(ti.name, p.scan, func(h engine.Handle, r engine.Row) (bool, error) {
+			if n++; n&4095 == 0 {
+				if err := x.ctx.Err(); err != nil {
+					return false, err
+				}
+			}
+			return each(h, r)
 		})
 	}
+	return x.scanRows(ti, p, each)
 }
 
 // ti returns the combined tableInfo of the scope.
