@@ -1025,12 +1025,6 @@ func (js *joinScope) ti() *tableInfo {
 	return js.info
 }
 
-// distinct returns the distinct-value estimate ANALYZE TABLE stored for
-// cols of table, 0 if none.
-func (x *execCtx) distinct(table string, cols []string) int64 {
-	return 0
-}
-
 // explainJoin returns EXPLAIN's rows for a joined SELECT, one per table in
 // execution order.
 func (x *execCtx) explainJoin(n *ast.SelectStmt) ([][]any, error) {
