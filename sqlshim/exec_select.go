@@ -159,6 +159,10 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		keys []any
 	}
 	var rows []outRow
+	var top *topN // ORDER BY ... LIMIT: keep only the first offset+count rows
+	if n.OrderBy != nil && count >= 0 && !n.Distinct {
+		top = newTopN(offset+count, n.OrderBy.Items)
+	}
 	ec := x.newEval(ti, "SELECT")
 	// emit computes the output row (and its ORDER BY keys) for the
 	// current row or group in ec.
@@ -208,6 +212,10 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				keys = append(keys, v)
 			}
 			ec.aliases = nil
+		}
+		if top != nil {
+			top.add(vals, keys)
+			return nil
 		}
 		rows = append(rows, outRow{vals, keys})
 		return nil
@@ -350,6 +358,11 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		}
 	}
 
+	if top != nil {
+		for _, r := range top.sorted() {
+			rows = append(rows, outRow{r.vals, r.keys})
+		}
+	}
 	if n.OrderBy != nil {
 		sort.SliceStable(rows, func(a, b int) bool { return lessKeys(rows[a].keys, rows[b].keys, n.OrderBy.Items) })
 	}

@@ -234,3 +234,39 @@ func TestJoinErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderByLimitTopN checks that ORDER BY ... LIMIT (kept in a top-n
+// heap) returns exactly the slice of the fully sorted result, ties in the
+// same order, for single tables, joins and groups.
+func TestOrderByLimitTopN(t *testing.T) {
+	s := joinSession(t)
+	mustExec(t, s, "CREATE TABLE t (id INT PRIMARY KEY, g INT, h VARCHAR(3))")
+	mustExec(t, s, "CREATE TABLE u (id INT PRIMARY KEY, g INT)")
+	rng := rand.New(rand.NewSource(3))
+	var vals []string
+	for i := 1; i <= 200; i++ {
+		h := "NULL"
+		if rng.Intn(5) > 0 {
+			h = fmt.Sprintf("'%c'", 'a'+rng.Intn(4))
+		}
+		vals = append(vals, fmt.Sprintf("(%d, %d, %s)", i, rng.Intn(10), h))
+	}
+	mustExec(t, s, "INSERT INTO t VALUES "+strings.Join(vals, ","))
+	mustExec(t, s, "INSERT INTO u VALUES (1, 1), (2, 2), (3, 3), (4, 1)")
+	for _, base := range []string{
+		"SELECT id, g, h FROM t ORDER BY g DESC",
+		"SELECT id, g, h FROM t ORDER BY h, g",
+		"SELECT t.id, u.id FROM t JOIN u ON t.g = u.g ORDER BY u.id DESC",
+		"SELECT g, COUNT(*) FROM t GROUP BY g ORDER BY COUNT(*), g DESC",
+	} {
+		full := mustExec(t, s, base).Rows
+		for _, lim := range [][2]int{{0, 0}, {1, 0}, {7, 3}, {50, 20}, {1000, 0}, {5, 1000}} {
+			got := mustExec(t, s, fmt.Sprintf("%s LIMIT %d OFFSET %d", base, lim[0], lim[1])).Rows
+			lo, hi := min(lim[1], len(full)), min(lim[1]+lim[0], len(full))
+			want := full[lo:hi]
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s LIMIT %d OFFSET %d:\n got %v\nwant %v", base, lim[0], lim[1], got, want)
+			}
+		}
+	}
+}
