@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/blitzdb/blitz/engine"
 )
@@ -269,4 +270,27 @@ func TestOrderByLimitTopN(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestJoinCancel checks that a huge cross join stops when its context
+// ends instead of running on.
+func TestJoinCancel(t *testing.T) {
+	s := joinSession(t)
+	mustExec(t, s, "CREATE TABLE t (id INT)")
+	var vals []string
+	for i := 0; i < 1000; i++ {
+		vals = append(vals, fmt.Sprintf("(%d)", i))
+	}
+	mustExec(t, s, "INSERT INTO t VALUES "+strings.Join(vals, ","))
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := s.Exec(ctx, "SELECT COUNT(*) FROM t a, t b, t c WHERE a.id + b.id < c.id")
+	if err == nil {
+		t.Fatal("a 10^9-row join finished within its timeout")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("cancelled join took %v to stop", d)
+	}
+	t.Log(err)
 }

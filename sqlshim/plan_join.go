@@ -594,7 +594,7 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 		st.onFn = x.compileConds(p.js, ec, onExprs(st.on), "ON")
 		st.filterFn = x.compileConds(p.js, ec, st.filters, "WHERE")
 	}
-	n := 0
+	n, tried := 0, 0
 	var run func(i int) error
 	run = func(i int) error {
 		if i == len(p.steps) {
@@ -616,8 +616,10 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 		st := p.steps[i]
 		matched := false
 		try := func(vals []any) error {
-			if err := x.ctx.Err(); err != nil && n&1023 == 0 {
-				return err
+			if tried++; tried&4095 == 0 {
+				if err := x.ctx.Err(); err != nil {
+					return err
+				}
 			}
 			for k, pos := range st.positions {
 				row[pos] = vals[k]

@@ -8,6 +8,7 @@
 # order count per customer country for three months of orders, joining
 # orders->customers and orders->items, GROUP BY + ORDER BY.
 #
+# Both systems ANALYZE their tables after loading and after indexing.
 # Two phases: first without any index (blitz: hash joins; sqlite3: its
 # automatic indexes), then after indexes.sql (unique indexes on
 # customers.id and items.id, indexes on orders.cust_id and orders.item_id).
@@ -55,6 +56,12 @@ t1=$(date +%s.%N)
 sqlite3 "$WORK/s.db" <"$WORK/load.sql"
 t2=$(date +%s.%N)
 echo "load: $ORDERS orders, $CUSTOMERS customers, $ITEMS items: blitz $(secs "$t0" "$t1") s, sqlite3 $(secs "$t1" "$t2") s" >&2
+# Statistics for both planners (blitz: distinct-value estimates in T.stats).
+analyze() {
+	echo "ANALYZE TABLE orders, customers, items;" | "$BLITZ" sql -d "$WORK/bdir" >/dev/null
+	echo "ANALYZE;" | sqlite3 "$WORK/s.db"
+}
+analyze
 
 RESULTS=$WORK/results.txt
 : >"$RESULTS"
@@ -97,6 +104,7 @@ phase() {
 phase noidx
 "$BLITZ" sql -d "$WORK/bdir" indexes.sql
 sqlite3 "$WORK/s.db" <indexes.sql
+analyze
 phase idx
 
 median() { # median of column $2 for label $1
