@@ -57,6 +57,7 @@ type joinScope struct {
 	group  map[int]int  // position -> index in groups
 	star   []starColumn // SELECT * columns in MySQL's order
 	cache  map[*ast.ColumnName]colRef
+	recent []cachedRef // the first few names resolved: searched before cache
 	fields []outField // the select list, for ORDER BY/GROUP BY/HAVING names
 	root   *joinNode
 	plan   *joinPlan
@@ -310,13 +311,41 @@ func (js *joinScope) using(node *joinNode, names []string) error {
 // pinned returns a column expression bound to a star column's positions.
 func (js *joinScope) pinned(c starColumn) ast.ExprNode {
 	cn := &ast.ColumnName{Name: ast.NewCIStr(c.name)}
-	js.cache[cn] = c.ref
+	js.remember(cn, c.ref)
 	return &ast.ColumnNameExpr{Name: cn}
+}
+
+type cachedRef struct {
+	n   *ast.ColumnName
+	ref colRef
+}
+
+// cached returns what a column name already resolved to: a statement's
+// names are resolved once, then looked up on every row.
+func (js *joinScope) cached(n *ast.ColumnName) (colRef, bool) {
+	for i := range js.recent {
+		if js.recent[i].n == n {
+			return js.recent[i].ref, true
+		}
+	}
+	ref, ok := js.cache[n]
+	return ref, ok
+}
+
+func (js *joinScope) remember(n *ast.ColumnName, ref colRef) {
+	if _, ok := js.cached(n); ok {
+		return
+	}
+	if len(js.recent) < 16 {
+		js.recent = append(js.recent, cachedRef{n, ref})
+		return
+	}
+	js.cache[n] = ref
 }
 
 // resolve finds a column among the sources in mask.
 func (js *joinScope) resolve(n *ast.ColumnName, mask uint64, clause string) (colRef, error) {
-	if ref, ok := js.cache[n]; ok {
+	if ref, ok := js.cached(n); ok {
 		return ref, nil
 	}
 	var found colRef
@@ -363,7 +392,7 @@ func (js *joinScope) resolve(n *ast.ColumnName, mask uint64, clause string) (col
 		return nil, errf(sqlerr.ErrNonUniq, "Column '%s' in %s is ambiguous", columnText(n), clause)
 	}
 	if mask == js.all() {
-		js.cache[n] = found
+		js.remember(n, found)
 	}
 	return found, nil
 }
@@ -597,7 +626,7 @@ func (x *execCtx) joinFields(js *joinScope, fields *ast.FieldList) ([]outField, 
 
 func (js *joinScope) starField(c starColumn) outField {
 	cn := &ast.ColumnName{Name: ast.NewCIStr(c.name)}
-	js.cache[cn] = c.ref
+	js.remember(cn, c.ref)
 	return outField{name: c.name, expr: &ast.ColumnNameExpr{Name: cn}, col: c.ref[0]}
 }
 

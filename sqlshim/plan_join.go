@@ -86,6 +86,7 @@ type joinStep struct {
 	onFn      []condFn
 	filterFn  []condFn
 	localFn   []condFn
+	probeFn   []valueFn
 }
 
 // joinPlan is an ordered list of steps over one row buffer.
@@ -593,6 +594,10 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 	for _, st := range p.steps {
 		st.onFn = x.compileConds(p.js, ec, onExprs(st.on), "ON")
 		st.filterFn = x.compileConds(p.js, ec, st.filters, "WHERE")
+		st.probeFn = st.probeFn[:0]
+		for _, e := range st.probe {
+			st.probeFn = append(st.probeFn, compileValue(p.js, ec, e, "ON"))
+		}
 	}
 	n, tried := 0, 0
 	var run func(i int) error
@@ -657,6 +662,25 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 		return nil
 	}
 	return err
+}
+
+// valueFn is a compiled expression on the join's row buffer.
+type valueFn func() (any, error)
+
+// compileValue reads a plain column straight from the row buffer; other
+// expressions are evaluated by ec.
+func compileValue(js *joinScope, ec *evalCtx, e ast.ExprNode, clause string) valueFn {
+	row := ec.row
+	if cn, ok := unparen(e).(*ast.ColumnNameExpr); ok {
+		if ref, err := js.resolve(cn.Name, js.all(), clause); err == nil && len(ref) == 1 {
+			pos := ref[0]
+			return func() (any, error) { return row[pos], nil }
+		}
+	}
+	return func() (any, error) {
+		ec.clause = clause
+		return ec.eval(e)
+	}
 }
 
 // condFn is a compiled condition on the join's row buffer.
@@ -803,20 +827,6 @@ func onExprs(cs []joinCond) []ast.ExprNode {
 	return out
 }
 
-func (x *execCtx) allTrue(ec *evalCtx, es []ast.ExprNode, clause string) (bool, error) {
-	for _, e := range es {
-		ec.clause = clause
-		v, err := ec.eval(e)
-		if err != nil {
-			return false, err
-		}
-		if b, _ := truthy(v); !b {
-			return false, nil
-		}
-	}
-	return true, nil
-}
-
 // stepRows calls try with each candidate row of a step (values for the
 // step's positions) given the outer row in row.
 func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Row, first bool, try func([]any) error) error {
@@ -826,10 +836,12 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 			return x.readRows(st.src.ti, st.path, func(r engine.Row) error { return try(r) })
 		}
 	case "eq_ref", "ref":
-		vals := make([]any, len(st.probe))
-		for k, e := range st.probe {
-			ec.clause = "ON"
-			v, err := ec.eval(e)
+		if st.probeBuf == nil {
+			st.probeBuf = make([]any, len(st.probe))
+		}
+		vals := st.probeBuf
+		for k, f := range st.probeFn {
+			v, err := f()
 			if err != nil {
 				return err
 			}
@@ -872,9 +884,8 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 			st.probeBuf = make([]any, len(st.probe))
 		}
 		vals := st.probeBuf
-		for k, e := range st.probe {
-			ec.clause = "ON"
-			v, err := ec.eval(e)
+		for k, f := range st.probeFn {
+			v, err := f()
 			if err != nil {
 				return err
 			}
@@ -926,6 +937,11 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 		clause = "ON"
 	}
 	st.localFn = x.compileConds(p.js, ec, st.local, clause)
+	var buildFn []valueFn
+	for _, e := range st.buildKeys {
+		buildFn = append(buildFn, compileValue(p.js, ec, e, clause))
+	}
+	kv := make([]any, len(st.buildKeys))
 	if st.method == "hash" {
 		st.hashed = map[string][][]any{}
 		st.intHashed = map[int64][][]any{}
@@ -943,9 +959,8 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 			st.buffer = append(st.buffer, vals)
 			return nil
 		}
-		kv := make([]any, len(st.buildKeys))
-		for k, e := range st.buildKeys {
-			v, err := ec.eval(e)
+		for k, f := range buildFn {
+			v, err := f()
 			if err != nil {
 				return err
 			}
