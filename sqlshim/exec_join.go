@@ -58,7 +58,7 @@ type joinScope struct {
 	star   []starColumn // SELECT * columns in MySQL's order
 	cache  map[*ast.ColumnName]colRef
 	recent []cachedRef // the first few names resolved: searched before cache
-	fields []outField // the select list, for ORDER BY/GROUP BY/HAVING names
+	fields []outField  // the select list, for ORDER BY/GROUP BY/HAVING names
 	root   *joinNode
 	plan   *joinPlan
 	info   *tableInfo // the combined tableInfo (ti())

@@ -196,11 +196,13 @@ func TestJoinPlanMethods(t *testing.T) {
 	for _, c := range []struct{ q, want string }{
 		{"SELECT * FROM big JOIN small ON big.c = small.id WHERE big.id = 7", "big:const small:eq_ref"},
 		{"SELECT * FROM big JOIN small ON big.c = small.id WHERE big.id < 1000", "big:range small:hash"},
-		{"SELECT * FROM big JOIN plain ON big.c = plain.id", "plain:ALL big:ref"},
+		{"SELECT * FROM big JOIN plain ON big.c = plain.id WHERE plain.name = 'n3'", "plain:ALL big:ref"},
+		{"SELECT * FROM big JOIN plain ON big.c = plain.id", "big:ALL plain:hash"},
 		{"SELECT * FROM big b1 JOIN big b2 ON b1.id = b2.c WHERE b2.id = 5", "b2:const b1:eq_ref"},
 		{"SELECT * FROM big IGNORE INDEX (c) JOIN plain ON big.c = plain.id", "big:ALL plain:hash"},
 		{"SELECT * FROM big JOIN small ON big.c < small.id", "small:ALL big:loop"},
-		{"SELECT * FROM small LEFT JOIN big ON big.c = small.id", "small:ALL big:ref"},
+		{"SELECT * FROM small LEFT JOIN big ON big.c = small.id WHERE small.id < 3", "small:range big:ref"},
+		{"SELECT * FROM small LEFT JOIN big ON big.c = small.id", "small:ALL big:hash"},
 	} {
 		if got := methods(c.q); got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.q, got, c.want)

@@ -44,6 +44,7 @@ const (
 	costProbe  = 0.2  // one hash probe
 	costLookup = 3.0  // one primary-key or index lookup
 	costPair   = 0.05 // comparing one pair of rows in a nested loop
+	costRefRow = 2.0  // each row an index lookup returns (a random read)
 )
 
 type joinCond struct {
@@ -255,7 +256,7 @@ func stepCost(st *joinStep, outer float64) float64 {
 	case "eq_ref":
 		return outer * costLookup
 	case "ref":
-		return outer * (costLookup + st.rows)
+		return outer * (costLookup + st.rows*costRefRow)
 	case "hash":
 		return st.read*costBuild + outer*costProbe + st.outRows*costPair
 	case "loop":
