@@ -163,21 +163,38 @@ func (x *execCtx) collectStats(ti *tableInfo) (*tableStats, error) {
 }
 
 // distinct returns ANALYZE TABLE's estimate of the distinct values of
-// cols in table, 0 if there is none (or it is stale).
-func (x *execCtx) distinct(table string, cols []string) int64 {
+// cols in table, 0 if there is none (or it is stale). js caches the
+// statistics for the statement.
+func (x *execCtx) distinct(js *joinScope, table string, cols []string) int64 {
 	if len(cols) == 0 {
 		return 0
 	}
-	b, err := os.ReadFile(filepath.Join(x.s.db.Dir(), table+statsSuffix))
-	if err != nil {
-		return 0
+	key := strings.ToLower(table)
+	st, ok := js.stats[key]
+	if !ok {
+		st = x.loadStats(table)
+		if js.stats == nil {
+			js.stats = map[string]*tableStats{}
+		}
+		js.stats[key] = st
 	}
-	var st tableStats
-	if json.Unmarshal(b, &st) != nil {
-		return 0
-	}
-	if cur, err := x.s.db.Status(table); err != nil || float64(cur.Rows) > 1.5*float64(st.Rows)+10 || float64(cur.Rows) < float64(st.Rows)/1.5-10 {
+	if st == nil {
 		return 0
 	}
 	return st.Distinct[strings.ToLower(strings.Join(cols, ","))]
+}
+
+func (x *execCtx) loadStats(table string) *tableStats {
+	b, err := os.ReadFile(filepath.Join(x.s.db.Dir(), table+statsSuffix))
+	if err != nil {
+		return nil
+	}
+	var st tableStats
+	if json.Unmarshal(b, &st) != nil {
+		return nil
+	}
+	if cur, err := x.s.db.Status(table); err != nil || float64(cur.Rows) > 1.5*float64(st.Rows)+10 || float64(cur.Rows) < float64(st.Rows)/1.5-10 {
+		return nil
+	}
+	return &st
 }

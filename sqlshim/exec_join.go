@@ -63,6 +63,7 @@ type joinScope struct {
 	plan   *joinPlan
 	info   *tableInfo // the combined tableInfo (ti())
 	stmt   *ast.SelectStmt
+	stats  map[string]*tableStats // ANALYZE TABLE's estimates, nil entry: none
 }
 
 // starColumn is one column of SELECT *.

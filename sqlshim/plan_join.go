@@ -410,7 +410,7 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 				o.rows = math.Max(1, math.Min(10, total))
 				if uniq && full {
 					o.rows = 1
-				} else if n := x.distinct(ti.name, cols[:len(keyCols)]); n > 0 {
+				} else if n := x.distinct(js, ti.name, cols[:len(keyCols)]); n > 0 {
 					o.rows = math.Max(1, total/float64(n))
 				}
 			}
@@ -455,7 +455,7 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 			}
 			if len(u.src.ti.def.PrimaryKey) > 0 && unique(u.src.ti.def.PrimaryKey) {
 				fan = local / total
-			} else if n := x.distinct(u.src.ti.name, cols); n > 0 {
+			} else if n := x.distinct(js, u.src.ti.name, cols); n > 0 {
 				fan = local / float64(n)
 			}
 		}
