@@ -524,6 +524,24 @@ type aggState struct {
 	seen     map[string]bool
 	parts    []string // GROUP_CONCAT
 	allFloat bool
+	isum     int64 // SUM/AVG: integers not yet folded into sum (hasInt)
+	hasInt   bool
+}
+
+// flushInt folds the integer part of a running SUM into sum.
+func (st *aggState) flushInt() {
+	if !st.hasInt {
+		return
+	}
+	switch {
+	case st.allFloat:
+		st.sum = toFloat(st.sum) + float64(st.isum)
+	case st.sum == nil:
+		st.sum = decimal.NewFromInt(st.isum)
+	default:
+		st.sum = st.sum.(decimal.Decimal).Add(decimal.NewFromInt(st.isum))
+	}
+	st.isum, st.hasInt = 0, false
 }
 
 func newGroup(aggs []*ast.AggregateFuncExpr) *group {
@@ -568,6 +586,14 @@ func (g *group) add(ec *evalCtx) error {
 		st.count++
 		switch fn {
 		case ast.AggFuncSum, ast.AggFuncAvg:
+			if n, ok := v.(int64); ok && !st.allFloat {
+				// Integers add up in an int64 until it would overflow.
+				if s := st.isum + n; (n >= 0) == (s >= st.isum) {
+					st.isum, st.hasInt = s, true
+					break
+				}
+			}
+			st.flushInt()
 			switch n := v.(type) {
 			case float64, string, []byte:
 				st.sum = toFloat(st.sum) + toFloat(n)
@@ -608,6 +634,7 @@ func (g *group) results() map[*ast.AggregateFuncExpr]any {
 	m := make(map[*ast.AggregateFuncExpr]any, len(g.aggs))
 	for i, a := range g.aggs {
 		st := &g.state[i]
+		st.flushInt()
 		switch strings.ToLower(a.F) {
 		case ast.AggFuncCount:
 			m[a] = st.count

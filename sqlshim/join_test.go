@@ -3,6 +3,8 @@ package sqlshim
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/big"
 	"math/rand"
 	"path/filepath"
 	"sort"
@@ -295,4 +297,32 @@ func TestJoinCancel(t *testing.T) {
 		t.Errorf("cancelled join took %v to stop", d)
 	}
 	t.Log(err)
+}
+
+// TestSumIntOverflow checks SUM/AVG's integer fast path against exact
+// big-integer arithmetic, across int64 overflow in both directions.
+func TestSumIntOverflow(t *testing.T) {
+	s := joinSession(t)
+	mustExec(t, s, "CREATE TABLE s (g INT, v BIGINT, d DECIMAL(10,2))")
+	vals := []int64{math.MaxInt64, math.MaxInt64, -5, math.MinInt64, math.MinInt64, math.MinInt64, 7, 1 << 40}
+	var rows []string
+	for i, v := range vals {
+		rows = append(rows, fmt.Sprintf("(%d, %d, %d.25)", i%2, v, i))
+	}
+	mustExec(t, s, "INSERT INTO s VALUES "+strings.Join(rows, ","))
+	for g := 0; g < 2; g++ {
+		sum := new(big.Int)
+		for i, v := range vals {
+			if i%2 == g {
+				sum.Add(sum, big.NewInt(v))
+			}
+		}
+		r := mustExec(t, s, fmt.Sprintf("SELECT SUM(v), SUM(v) + SUM(d) - SUM(d) FROM s WHERE g = %d", g))
+		if got := toString(r.Rows[0][0]); got != sum.String() {
+			t.Errorf("group %d: SUM = %s, want %s", g, got, sum)
+		}
+		if got := toString(r.Rows[0][1]); !strings.HasPrefix(got, sum.String()) {
+			t.Errorf("group %d: SUM mixed = %s, want %s", g, got, sum)
+		}
+	}
 }
