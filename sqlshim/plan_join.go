@@ -81,6 +81,8 @@ type joinStep struct {
 	built     bool
 	hashed    map[string][][]any
 	intHashed map[int64][][]any // one-column keys with integral values
+	dense     [][][]any         // intHashed as a slice when its keys are dense
+	denseMin  int64
 	buffer    [][]any
 	probeBuf  []any
 	keyBuf    []byte
@@ -897,7 +899,13 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 		}
 		var cands [][]any
 		if i, ok := intKey(vals); ok {
-			cands = st.intHashed[i]
+			if st.dense != nil {
+				if d := uint64(i - st.denseMin); i >= st.denseMin && d < uint64(len(st.dense)) {
+					cands = st.dense[d]
+				}
+			} else {
+				cands = st.intHashed[i]
+			}
 		} else {
 			st.keyBuf = hashKey(st.keyBuf[:0], vals)
 			cands = st.hashed[string(st.keyBuf)]
@@ -979,31 +987,61 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 		st.buffer = append(st.buffer, vals)
 		return nil
 	}
-	switch {
-	case st.sub != nil:
-		sub := st.sub
-		ti := p.js.ti()
-		return x.runJoin(sub, ti, func(row engine.Row) (bool, error) {
-			vals := make([]any, len(st.positions))
-			for k, pos := range st.positions {
-				vals[k] = row[pos]
+	fill := func() error {
+		switch {
+		case st.sub != nil:
+			sub := st.sub
+			ti := p.js.ti()
+			return x.runJoin(sub, ti, func(row engine.Row) (bool, error) {
+				vals := make([]any, len(st.positions))
+				for k, pos := range st.positions {
+					vals[k] = row[pos]
+				}
+				return true, add(vals)
+			})
+		case st.src.ti == nil:
+			for _, r := range st.src.rows {
+				if err := add(r); err != nil {
+					return err
+				}
 			}
-			return true, add(vals)
-		})
-	case st.src.ti == nil:
-		for _, r := range st.src.rows {
-			if err := add(r); err != nil {
-				return err
+			return nil
+		default:
+			path := st.path
+			if path == nil {
+				path = &accessPath{kind: accessAll}
 			}
+			return x.readRows(st.src.ti, path, func(r engine.Row) error { return add(r) })
 		}
-		return nil
-	default:
-		path := st.path
-		if path == nil {
-			path = &accessPath{kind: accessAll}
-		}
-		return x.readRows(st.src.ti, path, func(r engine.Row) error { return add(r) })
 	}
+	if err := fill(); err != nil {
+		return err
+	}
+	st.densify()
+	return nil
+}
+
+// densify turns an integer-keyed hash table whose keys fill most of
+// their range (ids, say) into a slice indexed by key - min: a probe is
+// then an index, not a hash lookup.
+func (st *joinStep) densify() {
+	if len(st.hashed) > 0 || len(st.intHashed) == 0 {
+		return
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for k := range st.intHashed {
+		lo, hi = min(lo, k), max(hi, k)
+	}
+	span := uint64(hi - lo)
+	if hi-lo < 0 || span >= uint64(4*len(st.intHashed)+1024) {
+		return
+	}
+	st.dense = make([][][]any, span+1)
+	for k, rows := range st.intHashed {
+		st.dense[k-lo] = rows
+	}
+	st.denseMin = lo
+	st.intHashed = nil
 }
 
 // readRows reads the rows of an access path for a join, which never
