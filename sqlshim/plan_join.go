@@ -409,7 +409,10 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 				o.method, o.rows = "eq_ref", 1
 			} else {
 				o.method = "ref"
-				o.rows = math.Max(1, math.Min(10, total))
+				// Without ANALYZE TABLE: a non-unique key is taken to have
+				// sqrt(rows) distinct values, erring towards reading the
+				// table once over many random lookups.
+				o.rows = math.Max(1, math.Sqrt(total))
 				if uniq && full {
 					o.rows = 1
 				} else if n := x.distinct(js, ti.name, cols[:len(keyCols)]); n > 0 {
@@ -1117,8 +1120,8 @@ func (x *execCtx) explainJoin(n *ast.SelectStmt) ([][]any, error) {
 				possible = strings.Join(st.path.possible, ",")
 			}
 			switch st.method {
-			case "scan":
-				if st.path != nil {
+			case "scan", "hash", "loop":
+				if st.path != nil && st.src.ti != nil {
 					typ = st.path.kind
 					if st.path.index != "" {
 						key = st.path.index
@@ -1146,6 +1149,8 @@ func (x *execCtx) explainJoin(n *ast.SelectStmt) ([][]any, error) {
 				}
 				keyLen = fmt.Sprint(keyBytes(st.src.ti, cols))
 				ref = strings.Join(refs, ",")
+			}
+			switch st.method {
 			case "hash":
 				extras = append(extras, "Using join buffer (hash join)")
 			case "loop":
