@@ -440,17 +440,19 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 	}
 	if len(hk) > 0 {
 		o := joinStep{joinUnit: u, method: "hash", buildKeys: hk, probe: hp, local: st.local, path: st.path, rows: local, read: read}
-		// Without statistics each side's key is taken as nearly unique:
-		// |outer join unit| = outer * local / max(rows of either table).
-		other := total
+		// Without statistics, a foreign-key join is assumed: the smaller
+		// table's key is unique, so each row of the other side matches
+		// about one row of the smaller, and a row of the smaller matches
+		// (larger / smaller) rows of the larger.
+		ndv := total
 		for _, e := range hp {
 			if cn, ok := unparen(e).(*ast.ColumnNameExpr); ok {
 				if ref, err := js.resolve(cn.Name, js.all(), "ON"); err == nil {
-					other = math.Max(other, float64(js.sourceAt(ref[0]).count))
+					ndv = math.Max(1, math.Min(ndv, float64(js.sourceAt(ref[0]).count)))
 				}
 			}
 		}
-		fan := local / other
+		fan := local / ndv
 		if u.src != nil && u.src.ti != nil {
 			var cols []string
 			for _, e := range eqs {

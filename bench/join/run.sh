@@ -8,7 +8,8 @@
 # order count per customer country for three months of orders, joining
 # orders->customers and orders->items, GROUP BY + ORDER BY.
 #
-# Both systems ANALYZE their tables after loading and after indexing.
+# With ANALYZE=1 both systems ANALYZE their tables after loading and
+# after indexing.
 # Two phases: first without any index (blitz: hash joins; sqlite3: its
 # automatic indexes), then after indexes.sql (unique indexes on
 # customers.id and items.id, indexes on orders.cust_id and orders.item_id).
@@ -16,7 +17,7 @@
 # runs each system RUNS times, alternating, and prints the median wall and
 # CPU (user+sys) seconds and the ratio sqlite3/blitz (above 1: blitz faster).
 #
-# Environment: RUNS (5), ORDERS (1000000), CUSTOMERS (100000), ITEMS
+# Environment: RUNS (5), ANALYZE (0), ORDERS (1000000), CUSTOMERS (100000), ITEMS
 # (10000), BLITZ_BIN (prebuilt blitz; default: go build ../../cmd/blitz),
 # WORKDIR (default: mktemp -d).
 set -euo pipefail
@@ -56,8 +57,11 @@ t1=$(date +%s.%N)
 sqlite3 "$WORK/s.db" <"$WORK/load.sql"
 t2=$(date +%s.%N)
 echo "load: $ORDERS orders, $CUSTOMERS customers, $ITEMS items: blitz $(secs "$t0" "$t1") s, sqlite3 $(secs "$t1" "$t2") s" >&2
-# Statistics for both planners (blitz: distinct-value estimates in T.stats).
+# ANALYZE=1: statistics for both planners (blitz: distinct-value
+# estimates in T.stats; sqlite3: sqlite_stat1). Off by default: both
+# systems as they come.
 analyze() {
+	[ "${ANALYZE:-0}" = 1 ] || return 0
 	echo "ANALYZE TABLE orders, customers, items;" | "$BLITZ" sql -d "$WORK/bdir" >/dev/null
 	echo "ANALYZE;" | sqlite3 "$WORK/s.db"
 }
@@ -114,7 +118,7 @@ median() { # median of column $2 for label $1
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo
-echo "sqlite3 $(sqlite3 --version | cut -d' ' -f1), $ORDERS orders x $CUSTOMERS customers x $ITEMS items, $RUNS runs, medians, cpus: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "sqlite3 $(sqlite3 --version | cut -d' ' -f1), ANALYZE=${ANALYZE:-0}, $ORDERS orders x $CUSTOMERS customers x $ITEMS items, $RUNS runs, medians, cpus: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %12s %12s %8s %12s %12s %8s\n' query "blitz wall" "sqlite wall" ratio "blitz cpu" "sqlite cpu" ratio
 for p in noidx idx; do
 	bw=$(median "blitz-$p" 2) sw=$(median "sqlite-$p" 2) bc=$(median "blitz-$p" 3) sc=$(median "sqlite-$p" 3)
