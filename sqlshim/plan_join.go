@@ -83,6 +83,10 @@ type joinStep struct {
 	intHashed map[int64][][]any // one-column keys with integral values
 	dense     [][][]any         // intHashed as a slice when its keys are dense
 	denseMin  int64
+	memBytes  int64      // estimated size of the build rows held
+	buildFn   []valueFn  // the build keys over scratch
+	scratch   engine.Row // the row buffer the build's conditions see
+	spill     *joinSpill // the build side went over joinMemoryBudget
 	buffer    [][]any
 	probeBuf  []any
 	keyBuf    []byte
@@ -609,6 +613,7 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 	}
 	n, tried := 0, 0
 	var run func(i int) error
+	var step func(i int, each func(try func([]any) error) error) error
 	run = func(i int) error {
 		if i == len(p.steps) {
 			n++
@@ -626,6 +631,23 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 			}
 			return nil
 		}
+		st := p.steps[i]
+		if st.method == "hash" && !st.built {
+			if err := x.buildHash(p, st); err != nil {
+				return err
+			}
+		}
+		if st.spill != nil {
+			return st.spill.deferRow(i, row, step)
+		}
+		return step(i, func(try func([]any) error) error {
+			return x.stepRows(p, st, ec, row, i == 0, try)
+		})
+	}
+	// step joins the current row with the candidates each yields: the
+	// step's conditions decide, an outer step NULL-extends when none
+	// matched, and each joined row goes on to the next step.
+	step = func(i int, each func(try func([]any) error) error) error {
 		st := p.steps[i]
 		matched := false
 		try := func(vals []any) error {
@@ -650,7 +672,7 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 			}
 			return run(i + 1)
 		}
-		if err := x.stepRows(p, st, ec, row, i == 0, try); err != nil {
+		if err := each(try); err != nil {
 			return err
 		}
 		if st.outer && !matched {
@@ -665,7 +687,22 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 		}
 		return nil
 	}
+	defer func() {
+		for _, st := range p.steps {
+			if st.spill != nil {
+				st.spill.close()
+				st.spill, st.built = nil, false
+			}
+		}
+	}()
 	err := run(0)
+	// Spilled hash joins: the rows deferred to their partitions now meet
+	// the build rows of the same partition, step by step.
+	for i := 0; err == nil && i < len(p.steps); i++ {
+		if sp := p.steps[i].spill; sp != nil {
+			err = sp.drain(i, row, step)
+		}
+	}
 	if err == errStopJoin {
 		return nil
 	}
@@ -955,6 +992,7 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 	for _, e := range st.buildKeys {
 		buildFn = append(buildFn, compileValue(p.js, ec, e, clause))
 	}
+	st.buildFn, st.scratch = buildFn, scratch
 	kv := make([]any, len(st.buildKeys))
 	if st.method == "hash" {
 		st.hashed = map[string][][]any{}
@@ -983,13 +1021,19 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 			}
 			kv[k] = v
 		}
+		if st.spill != nil {
+			key = hashKey(key[:0], kv)
+			return st.spill.addBuild(key, vals)
+		}
+		if st.memBytes += rowBytes(vals); st.memBytes > joinMemoryBudget {
+			return errSpillBuild
+		}
 		if i, ok := intKey(kv); ok {
 			st.intHashed[i] = append(st.intHashed[i], vals)
 		} else {
 			key = hashKey(key[:0], kv)
 			st.hashed[string(key)] = append(st.hashed[string(key)], vals)
 		}
-		st.buffer = append(st.buffer, vals)
 		return nil
 	}
 	fill := func() error {
@@ -1019,7 +1063,17 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 			return x.readRows(st.src.ti, path, func(r engine.Row) error { return add(r) })
 		}
 	}
-	if err := fill(); err != nil {
+	err := fill()
+	if err == errSpillBuild {
+		// Over budget: read the build side again into partition files.
+		st.hashed, st.intHashed, st.memBytes = nil, nil, 0
+		if st.spill, err = newJoinSpill(x, st); err == nil {
+			if err = fill(); err == nil {
+				err = st.spill.endBuild()
+			}
+		}
+	}
+	if err != nil {
 		return err
 	}
 	st.densify()
