@@ -399,9 +399,17 @@ func groupKey(vals []any) string {
 		case nil:
 			b.WriteString("N")
 		case string:
-			b.WriteString("S" + strconv.Quote(strings.TrimRight(x, " ")))
+			// Length-prefixed: injective without quoting every byte.
+			x = strings.TrimRight(x, " ")
+			b.WriteByte('S')
+			b.WriteString(strconv.Itoa(len(x)))
+			b.WriteByte(':')
+			b.WriteString(x)
 		case []byte:
-			b.WriteString("B" + strconv.Quote(string(x)))
+			b.WriteByte('B')
+			b.WriteString(strconv.Itoa(len(x)))
+			b.WriteByte(':')
+			b.Write(x)
 		case time.Time:
 			b.WriteString("T" + x.Format(time.RFC3339Nano))
 		case float64:
