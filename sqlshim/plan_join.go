@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -807,6 +808,17 @@ func (x *execCtx) compileCond(js *joinScope, ec *evalCtx, e ast.ExprNode, clause
 		hi, ok2 := constant(pos, c.Right)
 		if !ok1 || !ok2 {
 			return generic
+		}
+		tlo, ok1 := lo.(time.Time)
+		thi, ok2 := hi.(time.Time)
+		if ok1 && ok2 {
+			return func() (bool, error) { // DATE/DATETIME BETWEEN constants
+				if t, ok := row[pos].(time.Time); ok {
+					return !t.Before(tlo) && !t.After(thi), nil
+				}
+				v := row[pos]
+				return v != nil && compareValues(v, lo) >= 0 && compareValues(v, hi) <= 0, nil
+			}
 		}
 		return func() (bool, error) {
 			v := row[pos]
