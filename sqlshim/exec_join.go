@@ -25,17 +25,18 @@ const maxJoinTables = 61
 // joinSource is one table of a FROM clause: a base table or a derived
 // table materialised in memory.
 type joinSource struct {
-	id     int
-	alias  string // as the statement names it
-	ti     *tableInfo
-	hints  []*ast.IndexHint
-	cols   []engine.Column
-	meta   []Column // derived tables: the inner SELECT's column metadata
-	byName map[string]int
-	off    int
-	rows   [][]any // derived tables: the rows
-	count  int64   // row count (estimate for base tables)
-	outer  bool    // may be NULL-extended by an outer join
+	id      int
+	alias   string // as the statement names it
+	ti      *tableInfo
+	hints   []*ast.IndexHint
+	cols    []engine.Column
+	meta    []Column // derived tables: the inner SELECT's column metadata
+	classes []string // derived tables: each column's hash-key class (keyClass)
+	byName  map[string]int
+	off     int
+	rows    [][]any // derived tables: the rows
+	count   int64   // row count (estimate for base tables)
+	outer   bool    // may be NULL-extended by an outer join
 }
 
 func (s *joinSource) column(name string) int {
@@ -208,6 +209,7 @@ func (x *execCtx) joinTree(js *joinScope, n ast.ResultSetNode, aliases map[strin
 				s.cols = append(s.cols, engine.Column{Name: c.Name, Type: engineType(c.Type)})
 			}
 			s.meta, s.rows, s.count = res.Columns, res.Rows, int64(len(res.Rows))
+			s.classes = valueClasses(len(s.cols), s.rows)
 		default:
 			return nil, errNotSupported("this FROM clause")
 		}

@@ -530,20 +530,52 @@ func keyClass(js *joinScope, e ast.ExprNode) string {
 		return ""
 	}
 	s := js.sourceAt(ref[0])
+	if s.meta != nil {
+		return s.classes[ref[0]-s.off] // a derived column: what its values are
+	}
 	switch s.cols[ref[0]-s.off].Type {
 	case engine.TypeTinyInt, engine.TypeSmallInt, engine.TypeMediumInt, engine.TypeInt, engine.TypeBigInt, engine.TypeDecimal:
 		return "exact"
 	case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
-		if s.meta != nil {
-			return "" // a derived column's type is only a guess
-		}
 		return "string"
-	case engine.TypeDate:
-		return "date"
-	case engine.TypeDateTime, engine.TypeTimestamp:
-		return "datetime"
+	case engine.TypeDate, engine.TypeDateTime, engine.TypeTimestamp:
+		return "time"
 	}
 	return ""
+}
+
+// valueClasses returns the key class of each column of derived rows from
+// the values themselves ("" when they are mixed or of another kind).
+func valueClasses(width int, rows [][]any) []string {
+	out := make([]string, width)
+	for c := range out {
+		class := ""
+		for _, r := range rows {
+			var k string
+			switch r[c].(type) {
+			case nil:
+				continue
+			case int64, uint64, decimal.Decimal:
+				k = "exact"
+			case string:
+				k = "string"
+			case time.Time:
+				k = "time"
+			default:
+				k = "-"
+			}
+			if class == "" {
+				class = k
+			} else if class != k {
+				class = "-"
+			}
+		}
+		if class == "-" {
+			class = ""
+		}
+		out[c] = class
+	}
+	return out
 }
 
 func sameKeyClass(js *joinScope, a, b ast.ExprNode) bool {
