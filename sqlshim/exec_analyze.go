@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 )
 
@@ -25,6 +26,7 @@ const statsSuffix = ".stats"
 
 // tableStats is the content of T.stats.
 type tableStats struct {
+	Columns  string           `json:"columns"` // the table's columns when analysed, "," separated
 	Rows     int64            `json:"rows"`
 	Distinct map[string]int64 `json:"distinct"` // key: lower-case column names joined by ","
 }
@@ -71,7 +73,11 @@ func (x *execCtx) analyze(n *ast.AnalyzeTableStmt) (Result, error) {
 	for _, tn := range n.TableNames {
 		ti, err := x.table(tn, "")
 		if err != nil {
-			return Result{}, err
+			full := x.s.DBName + "." + tn.Name.O
+			rows = append(rows,
+				[]any{full, "analyze", "Error", sqlerr.As(err).Message},
+				[]any{full, "analyze", "status", "Operation failed"})
+			continue
 		}
 		st, err := x.collectStats(ti)
 		if err != nil {
@@ -126,7 +132,7 @@ func (x *execCtx) collectStats(ti *tableInfo) (*tableStats, error) {
 	seed := maphash.MakeSeed()
 	var h maphash.Hash
 	h.SetSeed(seed)
-	st := &tableStats{Distinct: map[string]int64{}}
+	st := &tableStats{Distinct: map[string]int64{}, Columns: columnList(ti.def)}
 	var buf []byte
 	err := x.tx.ScanRead(ti.name, engine.Scan{}, func(_ engine.Handle, r engine.Row) (bool, error) {
 		st.Rows++
@@ -193,8 +199,19 @@ func (x *execCtx) loadStats(table string) *tableStats {
 	if json.Unmarshal(b, &st) != nil {
 		return nil
 	}
+	if def, err := x.s.db.Table(table); err != nil || columnList(def) != st.Columns {
+		return nil // the table was dropped and created again, or altered
+	}
 	if cur, err := x.s.db.Status(table); err != nil || float64(cur.Rows) > 1.5*float64(st.Rows)+10 || float64(cur.Rows) < float64(st.Rows)/1.5-10 {
 		return nil
 	}
 	return &st
+}
+
+func columnList(def *engine.TableDef) string {
+	names := make([]string, len(def.Columns))
+	for i, c := range def.Columns {
+		names[i] = strings.ToLower(c.Name) + " " + c.Type.String()
+	}
+	return strings.Join(names, ",")
 }
