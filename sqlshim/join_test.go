@@ -371,3 +371,21 @@ func TestJoinSpill(t *testing.T) {
 		t.Errorf("spill files left behind: %v", left)
 	}
 }
+
+// TestJoinParams checks placeholders in ON, WHERE and a derived table.
+func TestJoinParams(t *testing.T) {
+	s := joinSession(t)
+	mustExec(t, s, "CREATE TABLE a (id INT PRIMARY KEY, v INT)")
+	mustExec(t, s, "CREATE TABLE b (id INT PRIMARY KEY, a INT)")
+	mustExec(t, s, "INSERT INTO a VALUES (1, 10), (2, 20), (3, 30)")
+	mustExec(t, s, "INSERT INTO b VALUES (7, 1), (8, 2), (9, 2)")
+	r, err := s.ExecOne(context.Background(),
+		"SELECT a.id, b.id FROM a JOIN b ON b.a = a.id AND b.id > ? JOIN (SELECT id FROM a WHERE v >= ?) d ON d.id = a.id WHERE a.v < ? ORDER BY b.id",
+		[]any{int64(7), int64(15), int64(25)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(r.Rows); got != "[[2 8] [2 9]]" {
+		t.Errorf("got %s", got)
+	}
+}
