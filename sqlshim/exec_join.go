@@ -65,6 +65,7 @@ type joinScope struct {
 	info   *tableInfo // the combined tableInfo (ti())
 	stmt   *ast.SelectStmt
 	stats  map[string]*tableStats // ANALYZE TABLE's estimates, nil entry: none
+	db     string                 // the current database, lower case (db.t.col)
 }
 
 // starColumn is one column of SELECT *.
@@ -107,7 +108,7 @@ func isMultiSource(refs *ast.TableRefsClause) bool {
 // joinFrom builds the sources and the tree of a FROM clause and returns
 // the combined tableInfo the statement evaluates against.
 func (x *execCtx) joinFrom(n *ast.SelectStmt) (*tableInfo, *joinScope, error) {
-	js := &joinScope{group: map[int]int{}, cache: map[*ast.ColumnName]colRef{}, stmt: n}
+	js := &joinScope{group: map[int]int{}, cache: map[*ast.ColumnName]colRef{}, stmt: n, db: strings.ToLower(x.s.DBName)}
 	aliases := map[string]bool{}
 	root, err := x.joinTree(js, n.From.TableRefs, aliases)
 	if err != nil {
@@ -358,7 +359,7 @@ func (js *joinScope) resolve(n *ast.ColumnName, mask uint64, clause string) (col
 			if mask&(1<<uint(s.id)) == 0 || strings.ToLower(s.alias) != n.Table.L {
 				continue
 			}
-			if n.Schema.L != "" && (s.ti == nil || n.Schema.L != strings.ToLower(js.dbName(s))) {
+			if n.Schema.L != "" && (s.ti == nil || n.Schema.L != js.db) {
 				continue
 			}
 			if i := s.column(n.Name.O); i >= 0 {
@@ -399,8 +400,6 @@ func (js *joinScope) resolve(n *ast.ColumnName, mask uint64, clause string) (col
 	}
 	return found, nil
 }
-
-func (js *joinScope) dbName(*joinSource) string { return "" }
 
 func groupWithin(ref colRef, js *joinScope, mask uint64) bool {
 	for _, p := range ref {
