@@ -351,12 +351,13 @@ func (t *table) scanMerged(fn func(key, val []byte) error) error {
 		return t.crashedErr("its data file is not open")
 	}
 	type kv struct{ k, v []byte }
-	var rows []kv
+	rows := make([]kv, 0, df.Stats().Records) // one allocation, not a doubling series
+	var mem byteArena
 	err := df.Iterate(func(k, v []byte) error {
 		if _, ok := over[string(k)]; ok {
 			return nil
 		}
-		rows = append(rows, kv{append([]byte(nil), k...), append([]byte(nil), v...)})
+		rows = append(rows, kv{mem.copy(k), mem.copy(v)})
 		return nil
 	})
 	if err != nil {

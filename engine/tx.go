@@ -447,11 +447,12 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 	var pos []int // columns of the ordering, nil for file order
 	switch {
 	case s.Index == "":
+		var mem byteArena
 		err = t.scanMerged(func(k, v []byte) error {
 			if ws != nil && ws.m[string(k)] != nil {
 				return nil
 			}
-			rows = append(rows, scanRow{key: append([]byte(nil), k...), val: append([]byte(nil), v...)})
+			rows = append(rows, scanRow{key: mem.copy(k), val: mem.copy(v)})
 			return nil
 		})
 	case eqFold(s.Index, "PRIMARY"):

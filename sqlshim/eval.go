@@ -29,6 +29,7 @@ type tableInfo struct {
 	alias string // the name the statement refers to it by
 	def   *engine.TableDef
 	cols  map[string]int
+	join  *joinScope // a joined row's sources (exec_join.go), nil for one table
 }
 
 func newTableInfo(def *engine.TableDef, alias string) *tableInfo {
@@ -204,6 +205,9 @@ func (c *evalCtx) column(n *ast.ColumnName) (v any, err error) {
 	}
 	if c.ti == nil {
 		return nil, errUnknownColumn(columnText(n), c.clause)
+	}
+	if c.ti.join != nil {
+		return c.ti.join.value(n, c.row, c.clause)
 	}
 	if n.Table.L != "" && n.Table.L != strings.ToLower(c.ti.alias) {
 		return nil, errUnknownColumn(columnText(n), c.clause)

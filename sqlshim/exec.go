@@ -93,6 +93,8 @@ func (x *execCtx) dml(n ast.StmtNode) (Result, error) {
 		return x.explain(st)
 	case *ast.SetOprStmt:
 		return x.union(st)
+	case *ast.AnalyzeTableStmt:
+		return x.analyze(st)
 	}
 	return Result{}, errNotSupported(strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast."), "Stmt") + " statements")
 }

@@ -114,11 +114,24 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if n.Kind != ast.SelectStmtKindSelect {
 		return Result{}, errNotSupported("TABLE and VALUES statements")
 	}
-	ti, hints, err := x.singleTable(n.From)
+	var ti *tableInfo
+	var hints []*ast.IndexHint
+	var js *joinScope // joins and derived tables (exec_join.go)
+	var err error
+	if isMultiSource(n.From) {
+		ti, js, err = x.joinFrom(n)
+	} else {
+		ti, hints, err = x.singleTable(n.From)
+	}
 	if err != nil {
 		return Result{}, err
 	}
-	fields, err := selectFields(ti, n.Fields)
+	var fields []outField
+	if js != nil {
+		fields, err = x.joinFields(js, n.Fields)
+	} else {
+		fields, err = selectFields(ti, n.Fields)
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -157,6 +170,10 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		keys []any
 	}
 	var rows []outRow
+	var top *topN // ORDER BY ... LIMIT: keep only the first offset+count rows
+	if n.OrderBy != nil && count >= 0 && !n.Distinct {
+		top = newTopN(offset+count, n.OrderBy.Items)
+	}
 	ec := x.newEval(ti, "SELECT")
 	// emit computes the output row (and its ORDER BY keys) for the
 	// current row or group in ec.
@@ -207,6 +224,10 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			}
 			ec.aliases = nil
 		}
+		if top != nil {
+			top.add(vals, keys)
+			return nil
+		}
 		rows = append(rows, outRow{vals, keys})
 		return nil
 	}
@@ -238,20 +259,20 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			return Result{}, err
 		}
 	} else {
-		path, err := x.planAccess(ti, n.Where, hints)
-		if err != nil {
-			return Result{}, err
-		}
 		var groups map[string]*group
 		var order []string
 		if grouped {
 			groups = map[string]*group{}
 		}
+		where := n.Where
+		if js != nil {
+			where = nil // the join applies WHERE itself
+		}
 		wc := x.newEval(ti, "WHERE")
-		err = x.scanRows(ti, path, func(h engine.Handle, row engine.Row) (bool, error) {
-			if n.Where != nil {
+		each := func(row engine.Row) (bool, error) {
+			if where != nil {
 				wc.row = row
-				v, err := wc.eval(n.Where)
+				v, err := wc.eval(where)
 				if err != nil {
 					return false, err
 				}
@@ -295,13 +316,24 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			g := groups[k]
 			if g == nil {
 				g = newGroup(af.aggs)
-				g.first = row
+				g.first = append(engine.Row(nil), row...)
 				g.key = key
 				groups[k] = g
 				order = append(order, k)
 			}
 			return true, g.add(ec)
-		})
+		}
+		if js != nil {
+			var p *joinPlan
+			if p, err = x.planJoin(js, n.Where); err == nil {
+				err = x.runJoin(p, ti, each)
+			}
+		} else {
+			var path *accessPath
+			if path, err = x.planAccess(ti, n.Where, hints); err == nil {
+				err = x.scanRows(ti, path, func(_ engine.Handle, row engine.Row) (bool, error) { return each(row) })
+			}
+		}
 		if err != nil {
 			return Result{}, err
 		}
@@ -337,6 +369,11 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		}
 	}
 
+	if top != nil {
+		for _, r := range top.sorted() {
+			rows = append(rows, outRow{r.vals, r.keys})
+		}
+	}
 	if n.OrderBy != nil {
 		sort.SliceStable(rows, func(a, b int) bool { return lessKeys(rows[a].keys, rows[b].keys, n.OrderBy.Items) })
 	}
@@ -361,6 +398,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	}
 	if count >= 0 && int64(len(out)) > count {
 		out = out[:count]
+	}
+	if js != nil {
+		return js.finish(ti, fields, out)
 	}
 	return x.finishSelect(ti, fields, out)
 }
@@ -505,6 +545,24 @@ type aggState struct {
 	seen     map[string]bool
 	parts    []string // GROUP_CONCAT
 	allFloat bool
+	isum     int64 // SUM/AVG: integers not yet folded into sum (hasInt)
+	hasInt   bool
+}
+
+// flushInt folds the integer part of a running SUM into sum.
+func (st *aggState) flushInt() {
+	if !st.hasInt {
+		return
+	}
+	switch {
+	case st.allFloat:
+		st.sum = toFloat(st.sum) + float64(st.isum)
+	case st.sum == nil:
+		st.sum = decimal.NewFromInt(st.isum)
+	default:
+		st.sum = st.sum.(decimal.Decimal).Add(decimal.NewFromInt(st.isum))
+	}
+	st.isum, st.hasInt = 0, false
 }
 
 func newGroup(aggs []*ast.AggregateFuncExpr) *group {
@@ -549,6 +607,14 @@ func (g *group) add(ec *evalCtx) error {
 		st.count++
 		switch fn {
 		case ast.AggFuncSum, ast.AggFuncAvg:
+			if n, ok := v.(int64); ok && !st.allFloat {
+				// Integers add up in an int64 until it would overflow.
+				if s := st.isum + n; (n >= 0) == (s >= st.isum) {
+					st.isum, st.hasInt = s, true
+					break
+				}
+			}
+			st.flushInt()
 			switch n := v.(type) {
 			case float64, string, []byte:
 				st.sum = toFloat(st.sum) + toFloat(n)
@@ -589,6 +655,7 @@ func (g *group) results() map[*ast.AggregateFuncExpr]any {
 	m := make(map[*ast.AggregateFuncExpr]any, len(g.aggs))
 	for i, a := range g.aggs {
 		st := &g.state[i]
+		st.flushInt()
 		switch strings.ToLower(a.F) {
 		case ast.AggFuncCount:
 			m[a] = st.count

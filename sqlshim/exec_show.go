@@ -401,6 +401,13 @@ func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
 	}
 	cols := textColumns("id", "select_type", "table", "type", "possible_keys", "key", "key_len", "ref", "rows", "Extra")
 	intColumn(cols, "id", "rows")
+	if st, ok := n.Stmt.(*ast.SelectStmt); ok && isMultiSource(refs) {
+		rows, err := x.explainJoin(st)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Columns: cols, Rows: rows}, nil
+	}
 	ti, hints, err := x.singleTable(refs)
 	if err != nil {
 		return Result{}, err

@@ -101,25 +101,3 @@ func countParams(n ast.Node) int {
 	return len(c.marks)
 }
 
-// subqueryFinder finds a join, which this version does not run.
-// (Subqueries run: exec_subquery.go.)
-type subqueryFinder struct{ found string }
-
-func (f *subqueryFinder) Enter(n ast.Node) (ast.Node, bool) {
-	switch x := n.(type) {
-	case *ast.Join:
-		if x.Right != nil {
-			f.found = "joins"
-			return n, true
-		}
-	}
-	return n, false
-}
-
-func (f *subqueryFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
-
-func unsupportedPart(n ast.Node) string {
-	f := &subqueryFinder{}
-	n.Accept(f)
-	return f.found
-}

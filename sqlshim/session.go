@@ -231,9 +231,6 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 	if st.admin != nil {
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
 	}
-	if what := unsupportedPart(st.node); what != "" {
-		return Result{}, errNotSupported(what)
-	}
 	switch n := st.node.(type) {
 	case *ast.BeginStmt:
 		if err := s.commitLocked(); err != nil {

@@ -201,12 +201,60 @@ func formatTime(t time.Time, dateOnly bool, frac int) string {
 // 10:00:00[.ffffff]'). ok is false if s is not one.
 func parseTime(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
+	if t, ok := parseDateFast(s); ok {
+		return t, true
+	}
 	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02", "20060102150405", "20060102"} {
 		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
 			return t, true
 		}
 	}
 	return time.Time{}, false
+}
+
+// parseDateFast reads the common YYYY-MM-DD and YYYY-MM-DD HH:MM:SS forms
+// without time.Parse's cost (WHERE d BETWEEN '...' AND '...' converts its
+// constants on every row); anything else, or an invalid date, is left to
+// the layouts of parseTime.
+func parseDateFast(s string) (time.Time, bool) {
+	if len(s) != 10 && len(s) != 19 {
+		return time.Time{}, false
+	}
+	num := func(a, b int) (int, bool) {
+		n := 0
+		for i := a; i < b; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	if s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 7)
+	d, ok3 := num(8, 10)
+	h, mi, sec := 0, 0, 0
+	ok4, ok5, ok6 := true, true, true
+	if len(s) == 19 {
+		if s[10] != ' ' || s[13] != ':' || s[16] != ':' {
+			return time.Time{}, false
+		}
+		h, ok4 = num(11, 13)
+		mi, ok5 = num(14, 16)
+		sec, ok6 = num(17, 19)
+	}
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
+	if t.Day() != d || int(t.Month()) != mo {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // truthy evaluates v as a condition: NULL is unknown (ok false), a number
@@ -351,9 +399,17 @@ func groupKey(vals []any) string {
 		case nil:
 			b.WriteString("N")
 		case string:
-			b.WriteString("S" + strconv.Quote(strings.TrimRight(x, " ")))
+			// Length-prefixed: injective without quoting every byte.
+			x = strings.TrimRight(x, " ")
+			b.WriteByte('S')
+			b.WriteString(strconv.Itoa(len(x)))
+			b.WriteByte(':')
+			b.WriteString(x)
 		case []byte:
-			b.WriteString("B" + strconv.Quote(string(x)))
+			b.WriteByte('B')
+			b.WriteString(strconv.Itoa(len(x)))
+			b.WriteByte(':')
+			b.Write(x)
 		case time.Time:
 			b.WriteString("T" + x.Format(time.RFC3339Nano))
 		case float64:

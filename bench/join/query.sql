@@ -1,0 +1,1 @@
+SELECT c.country, COUNT(*) AS orders, SUM(o.qty * i.price) AS revenue FROM orders o JOIN customers c ON o.cust_id = c.id JOIN items i ON o.item_id = i.id WHERE o.odate BETWEEN '2024-03-01' AND '2024-05-31' GROUP BY c.country ORDER BY c.country;
