@@ -100,4 +100,3 @@ func countParams(n ast.Node) int {
 	}
 	return len(c.marks)
 }
-
