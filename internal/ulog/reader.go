@@ -48,7 +48,7 @@ func Read(dir string, opts ReadOptions, fn func(*Record) error) (ReadReport, err
 	rep.Segments = len(segs)
 	var expect uint64 // next sequence number; 0 until the first frame
 	damage := func(path string, off int, reason string) error {
-		d := &DamageError{File: path, Offset: int64(off), Reason: reason}
+		d := &DamageError{File: path, Offset: int64(off), Reason: reason, LastGood: rep.LastSeq}
 		rep.Damage = append(rep.Damage, d)
 		if opts.SkipDamaged {
 			return nil

@@ -39,6 +39,14 @@ type Log struct {
 	failed  error
 	closed  bool
 	buf     []byte
+
+	// Group sync (SyncThrough): one fsync covers every record appended
+	// before it started; callers whose record it covered return without
+	// one of their own.
+	syncMu    sync.Mutex // one SyncThrough fsync at a time
+	syncedSeq uint64     // every record <= syncedSeq is durable (mu)
+	syncing   vfs.File   // the segment an unlocked fsync is running on (mu)
+	retired   vfs.File   // that segment, if a rotation retired it meanwhile: closed by the syncer (mu)
 }
 
 // Open opens (creating if needed) the update log in dir for appending. A
@@ -87,6 +95,7 @@ func Open(dir string, o Options) (*Log, error) {
 		l.lastSeq, l.lastT = rec.Seq, rec.Time
 		off += n
 	}
+	l.syncedSeq = l.lastSeq
 	f, err := o.FS.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return nil, fmt.Errorf("blitz/ulog: open %s: %w", path, err)
@@ -164,7 +173,10 @@ func (l *Log) rotateLocked(seq uint64) error {
 		if err := l.f.Sync(); err != nil {
 			return fmt.Errorf("blitz/ulog: sync %s: %w", l.name, err)
 		}
-		if err := l.f.Close(); err != nil {
+		l.syncedSeq = l.lastSeq
+		if l.f == l.syncing {
+			l.retired = l.f // SyncThrough is fsyncing it without l.mu: it closes it
+		} else if err := l.f.Close(); err != nil {
 			return err
 		}
 		l.f = nil
@@ -203,6 +215,49 @@ func (l *Log) Sync() error {
 		l.failed = err
 		return fmt.Errorf("blitz/ulog: sync %s: %w", l.name, err)
 	}
+	l.syncedSeq = l.lastSeq
+	return nil
+}
+
+// SyncThrough makes every record up to seq durable. Concurrent callers
+// share fsyncs: the fsync runs without blocking Append, and a caller whose
+// record an fsync started after its append already covered returns at once
+// (group commit).
+func (l *Log) SyncThrough(seq uint64) error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	l.mu.Lock()
+	switch {
+	case l.closed && l.syncedSeq < seq:
+		l.mu.Unlock()
+		return ErrClosed
+	case l.failed != nil:
+		err := l.failed
+		l.mu.Unlock()
+		return fmt.Errorf("%w: %v", ErrFailed, err)
+	case l.syncedSeq >= seq || l.f == nil:
+		l.mu.Unlock()
+		return nil
+	}
+	f, name, through := l.f, l.name, l.lastSeq
+	l.syncing = f
+	l.mu.Unlock()
+	err := f.Sync()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.syncing = nil
+	if l.retired == f {
+		// A rotation synced and retired this segment while we ran: it
+		// holds every record <= through, and they are durable.
+		l.retired = nil
+		f.Close()
+		err = nil
+	}
+	if err != nil {
+		l.failed = err
+		return fmt.Errorf("blitz/ulog: sync %s: %w", name, err)
+	}
+	l.syncedSeq = max(l.syncedSeq, through)
 	return nil
 }
 
@@ -216,6 +271,12 @@ func (l *Log) Close() error {
 	l.closed = true
 	if l.f == nil {
 		return nil
+	}
+	if l.f == l.syncing {
+		// A SyncThrough is fsyncing it: sync here too, and let it close.
+		err := l.f.Sync()
+		l.retired, l.f = l.f, nil
+		return err
 	}
 	err := l.f.Sync()
 	if cerr := l.f.Close(); err == nil {
