@@ -24,6 +24,8 @@ type serveOptions struct {
 	maxConnections                      int
 	maxPacket                           int64
 	idleTimeout, shutdownTimeout        time.Duration
+	ulogDir                             string
+	ulogLimit                           int64
 }
 
 func init() {
@@ -53,6 +55,8 @@ On start it prints "blitz serve: listening on ADDR" (and the socket) to stdout.`
 		f.Int64Var(&o.maxPacket, "max-allowed-packet", 64<<20, "largest packet a client may send, in bytes (error 1153 beyond)")
 		f.DurationVar(&o.idleTimeout, "idle-timeout", 8*time.Hour, "close connections idle this long")
 		f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for running statements")
+		f.StringVar(&o.ulogDir, "ulog", "", "append every commit to the update log in this directory (for point-in-time restore)")
+		f.Int64Var(&o.ulogLimit, "ulog-limit", 0, "update-log segment size in bytes (0 = 64 MiB)")
 		return c
 	})
 }
@@ -67,11 +71,14 @@ func runServe(env *Env, o *serveOptions) error {
 	if o.listen == "" && o.socket == "" {
 		return usagef("serve: --listen and --socket are both empty")
 	}
+	if o.ulogLimit < 0 || (o.ulogLimit > 0 && o.ulogDir == "") {
+		return usagef("serve: --ulog-limit needs --ulog and must not be negative")
+	}
 	if o.maxConnections < 1 || o.maxPacket < 1024 {
 		return usagef("serve: --max-connections must be at least 1 and --max-allowed-packet at least 1024")
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log})
+	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, ULogDir: o.ulogDir, ULogLimit: o.ulogLimit})
 	if err != nil {
 		return failf("serve: open %s: %v", o.dir, err)
 	}
@@ -109,6 +116,16 @@ func runServe(env *Env, o *serveOptions) error {
 	if o.socket != "" {
 		fmt.Fprintf(env.Stdout, "blitz serve: listening on socket %s\n", o.socket)
 	}
+	// DIR/SERVING tells blitz backup where to send BACKUP DATABASE while
+	// this server holds the database's lock.
+	sv := servingInfo{PID: os.Getpid(), Socket: o.socket}
+	if a := srv.Addr(); a != nil {
+		sv.TCP = a.String()
+	}
+	if err := writeServing(o.dir, sv); err != nil {
+		log.Warn("could not write the SERVING file: blitz backup will not find this server", "err", err)
+	}
+	defer os.Remove(filepath.Join(o.dir, servingFile))
 
 	select {
 	case sig := <-sigs:
