@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/blitzdb/blitz/internal/vfs"
 )
 
 var t0 = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
@@ -176,4 +178,51 @@ func FuzzParseFrame(f *testing.F) {
 			t.Fatalf("round trip differs")
 		}
 	})
+}
+
+// TestZeroFilledTail: the zeros the writer fills ahead of its records are
+// the clean end of the newest segment, for readers of a live log and for a
+// writer reopening the log after a crash; rotation trims them.
+func TestZeroFilledTail(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Open(dir, Options{SegmentBytes: 8 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		seq, err := l.Append([]Op{{Kind: OpPut, Table: "t", Key: []byte{byte(i)}, Value: make([]byte, 200)}}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.SyncThrough(seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Read(dir, ReadOptions{}, func(*Record) error { return nil })
+	if err != nil || rep.TornTail || rep.LastSeq != 100 || len(rep.Damage) != 0 {
+		t.Fatalf("live log: %+v %v", rep, err)
+	}
+	segs, _ := segments(vfs.Default, dir)
+	for _, sg := range segs[:len(segs)-1] {
+		data, _ := os.ReadFile(filepath.Join(dir, sg.name))
+		if data[len(data)-1] == 0 && len(data) > 8<<10+1<<10 {
+			t.Fatalf("rotated segment %s keeps a zero tail (%d bytes)", sg.name, len(data))
+		}
+	}
+	// A crash (no Close): the next writer continues after record 100.
+	l2, err := Open(dir, Options{SegmentBytes: 8 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l2.LastSeq() != 100 {
+		t.Fatalf("reopened at %d", l2.LastSeq())
+	}
+	if _, err := l2.Append([]Op{{Kind: OpDelete, Table: "t", Key: []byte{1}}}, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	l2.Close() // l is left open, as a crashed process would
+	rep, err = Verify(dir, nil)
+	if err != nil || rep.TornTail || rep.LastSeq != 101 || len(rep.Damage) != 0 {
+		t.Fatalf("after reopen: %+v %v", rep, err)
+	}
 }
