@@ -234,6 +234,40 @@ func TestBackupUnderLoadAndRestore(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	wg, commits := writeLoad(t, db, 4, stop, tables)
+	// DDL runs meanwhile too: it waits for the backup's copies, and its
+	// update-log frames fall on one side of the backup's moment.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			name := fmt.Sprintf("extra%d", i)
+			if err := db.CreateTable(bg, itemsDef(name, i%2 == 0)); err != nil {
+				t.Error(err)
+				return
+			}
+			tx, err := db.Begin(bg)
+			if err == nil {
+				if _, _, err = tx.Insert(name, Row{nil, int64(i), "x"}); err == nil {
+					err = tx.Commit()
+				} else {
+					tx.Rollback()
+				}
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := db.AddColumn(bg, name, Column{Name: "c", Type: TypeInt, HasDefault: true, Default: int64(i)}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
 	for commits.Load() < 300 {
 		time.Sleep(5 * time.Millisecond)
 	}
