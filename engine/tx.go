@@ -692,6 +692,7 @@ func (tx *Tx) Commit() error {
 		}
 	}
 	if wait == nil {
+		tx.finish()
 		return ulogSync()
 	}
 	// Early lock release: the record has its place in the log, so any

@@ -19,25 +19,34 @@ package engine
 //
 // # Durability
 //
-// A transaction that touches a CRASH_SAFE table returns from Commit only
-// after its frame is synced (after its WAL record is): concurrent
-// committers share one fsync of the log (ulog.Log.SyncThrough), and the
-// fsync runs after the early lock release, like the WAL's. A transaction
-// on plain tables only is written to the log but not synced, matching the
-// durability of a plain table (it survives a process crash, not
-// necessarily a power cut).
+// Appending only buffers the frame in memory (an append never waits for a
+// write or an fsync of the log, so the table locks are held no longer than
+// the encoding takes). A transaction that touches a CRASH_SAFE table
+// returns from Commit only after its frame is synced, after its WAL record
+// is: concurrent committers share one write+fsync of the log
+// (ulog.Log.SyncThrough), which runs after the early lock release, like
+// the WAL's. A transaction on plain tables only has its frame written to
+// the log file (not synced) after its locks are released and before Commit
+// returns, matching the durability of a plain table (it survives a process
+// crash, not necessarily a power cut).
 //
 // If the machine dies between the WAL sync and the ulog sync, the database
 // may hold a transaction the log lacks (the WAL replays it at the next
-// open; its ulog frame was written but may not have reached the disk). We
-// chose the database as the truth and the log as a follower: such a
-// transaction was never acknowledged (Commit had not returned), so losing
-// it from the log loses nothing a client was promised, and a restore from
-// backup plus log gives a state at most the unacknowledged commits behind.
-// The opposite order (ulog synced first) would instead let the log hold a
-// transaction the database lost, which a restore would then invent. A
-// process crash (not a power cut) loses neither: the written frame is in
-// the page cache.
+// open; its ulog frame may not have reached the disk). Such a transaction
+// was never acknowledged (Commit had not returned), so losing it from the
+// log loses nothing a client was promised: a restore from backup plus log
+// gives a state at most the unacknowledged commits behind the database.
+// We chose to sync the log after the WAL for each transaction; the reverse
+// can still happen for other in-flight transactions (one fsync of the log
+// covers every frame appended before it, including frames whose WAL
+// records are not yet synced), so after a power cut the log may also hold
+// an unacknowledged transaction the database lost. Either way only
+// transactions whose Commit had not returned can differ; every
+// acknowledged commit is in both. Closing that gap entirely would take a
+// two-phase commit between the WAL and the log (or the log in the WAL),
+// which we judged not worth a third fsync per commit. A process crash (not
+// a power cut) loses neither: written frames are in the page cache, and a
+// CRASH_SAFE commit is acknowledged only after both syncs.
 //
 // If an append or sync of the log fails, the log refuses every later
 // append (ulog.ErrFailed) and so the database refuses every later commit
@@ -110,9 +119,11 @@ func (db *DB) ULogSeq() uint64 {
 func noSync() error { return nil }
 
 // logCommit appends the transaction's changes to the update log as one
-// frame. It must run while tx holds its write locks. The returned function
-// makes the frame durable when the transaction touches a CRASH_SAFE table
-// (and does nothing otherwise).
+// frame (buffered: see ulog.Log). It must run while tx holds its write
+// locks. The returned function, called after the locks are released, makes
+// the frame durable when the transaction touches a CRASH_SAFE table, and
+// otherwise writes it to the segment file (so that it survives a crash of
+// the process, as the plain tables' rows do).
 func (tx *Tx) logCommit() (sync func() error, err error) {
 	l := tx.db.ulog
 	if l == nil {
@@ -150,7 +161,7 @@ func (tx *Tx) logCommit() (sync func() error, err error) {
 		return nil, fmt.Errorf("blitz/engine: commit (in doubt: the update log append failed; commits are refused until the database is reopened): %w", err)
 	}
 	if !crashSafe {
-		return noSync, nil
+		return l.Flush, nil
 	}
 	return func() error { return l.SyncThrough(seq) }, nil
 }
