@@ -207,8 +207,7 @@ type backupTable struct {
 // Backup writes a consistent copy of every table, as of one moment, into
 // dest (which must be missing or empty) while writes continue. See the
 // comment at the top of backup.go for the procedure and BACKUP.json.
-func (db *DB) Backup(ctx context.Context, dest string) (BackupInfo, error) {
-	var info BackupInfo
+func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -229,11 +228,11 @@ func (db *DB) Backup(ctx context.Context, dest string) (BackupInfo, error) {
 		}
 	}
 	ok, err := emptyOrMissing(fs, dest)
+	if err == nil && !ok {
+		return info, fmt.Errorf("blitz/engine: backup destination %s exists and is not empty", dest)
+	}
 	if err != nil {
 		return info, fmt.Errorf("blitz/engine: backup destination %s: %w", dest, err)
-	}
-	if !ok {
-		return info, fmt.Errorf("blitz/engine: backup destination %s exists and is not empty", dest)
 	}
 	if len(brokenNames) > 0 {
 		sort.Strings(brokenNames)
@@ -242,6 +241,16 @@ func (db *DB) Backup(ctx context.Context, dest string) (BackupInfo, error) {
 	if err := fs.MkdirAll(dest, 0o755); err != nil {
 		return info, fmt.Errorf("blitz/engine: create backup destination %s: %w", dest, err)
 	}
+	defer func() {
+		if err != nil {
+			// dest was missing or empty: leave it empty, so that the
+			// backup can be retried there.
+			names, _ := fs.ReadDir(dest)
+			for _, n := range names {
+				fs.Remove(filepath.Join(dest, n))
+			}
+		}
+	}()
 
 	db.ddlMu.Lock()
 	ddlHeld := true

@@ -589,4 +589,32 @@ func TestBackupRestoreBadInput(t *testing.T) {
 	if _, err := Restore(r4, good, RestoreOptions{ULogDir: filepath.Join(root, "nolog")}); err == nil {
 		t.Fatal("missing ulog dir accepted")
 	}
+	// A cancelled backup leaves its destination empty, ready for a retry.
+	cctx, cancel := context.WithCancel(bg)
+	cancel()
+	cdest := filepath.Join(root, "cancelled")
+	if _, err := db.Backup(cctx, cdest); err == nil {
+		t.Fatal("cancelled backup succeeded")
+	}
+	if names, _ := os.ReadDir(cdest); len(names) != 0 {
+		t.Fatalf("cancelled backup left %d files", len(names))
+	}
+	if _, err := db.Backup(bg, cdest); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	// Another database's (shorter) update log is refused.
+	ldb := mustOpen(t, filepath.Join(root, "logged"), Options{ULogDir: filepath.Join(root, "ulog1")})
+	for i := 0; i < 3; i++ {
+		if err := ldb.CreateTable(bg, itemsDef(fmt.Sprint("t", i), false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lbk := filepath.Join(root, "lbk")
+	if _, err := ldb.Backup(bg, lbk); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(root, "ulog2"), 0o755)
+	if _, err := Restore(filepath.Join(root, "r5"), lbk, RestoreOptions{ULogDir: filepath.Join(root, "ulog2")}); err == nil || !strings.Contains(err.Error(), "not this database's log") {
+		t.Fatalf("wrong log: %v", err)
+	}
 }

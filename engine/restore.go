@@ -205,6 +205,10 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 			}
 			return nil
 		})
+	if rerr == nil && rrep.LastSeq < m.ULogSeq && len(rrep.Damage) == 0 {
+		rerr = fmt.Errorf("blitz/engine: restore: the update log %s ends at record %d, before the backup's record %d: it is not this database's log, or it lost its newest segments",
+			o.ULogDir, rrep.LastSeq, m.ULogSeq)
+	}
 	for _, d := range rrep.Damage {
 		if o.SkipDamaged {
 			rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s at offset %d (after record %d): %s", d.File, d.Offset, d.LastGood, d.Reason))
@@ -219,9 +223,6 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 				d.File, d.Offset, d.LastGood, rep.LastSeq, d.Reason)
 		}
 		return rep, rerr
-	}
-	if first && rrep.LastSeq > 0 && rrep.LastSeq < st.AppliedSeq && o.Until.IsZero() {
-		log.Warn("the update log ends before the backup", "log_last", rrep.LastSeq, "backup_seq", st.AppliedSeq)
 	}
 	if serr != nil {
 		return rep, serr
