@@ -223,6 +223,17 @@ func writeLoad(t *testing.T, db *DB, n int, stop chan struct{}, tables []string)
 }
 
 func TestBackupUnderLoadAndRestore(t *testing.T) {
+	// Plain tables copied through memory, and written under their locks.
+	for _, mem := range []int64{backupMemBytes, 0} {
+		t.Run(fmt.Sprintf("mem=%d", mem), func(t *testing.T) {
+			defer func(old int64) { backupMemBytes = old }(backupMemBytes)
+			backupMemBytes = mem
+			testBackupUnderLoad(t)
+		})
+	}
+}
+
+func testBackupUnderLoad(t *testing.T) {
 	root := t.TempDir()
 	src, ulogDir, dest := filepath.Join(root, "db"), filepath.Join(root, "ulog"), filepath.Join(root, "backup")
 	db := mustOpen(t, src, Options{ULogDir: ulogDir, ULogLimit: 64 << 10, CheckpointBytes: 32 << 10})
