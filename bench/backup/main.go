@@ -143,7 +143,9 @@ func main() {
 	rows := *mb * 1000
 	src := filepath.Join(work, "db")
 	has := func(p string) bool { return contains(*parts, p) }
-	if has("throughput") || has("pause") {
+	if _, err := os.Stat(filepath.Join(src, "plain.def")); err == nil {
+		fmt.Printf("using the database already in %s (%.0f MB)\n", src, float64(dirSize(src))/1e6)
+	} else if has("throughput") || has("pause") {
 		start := time.Now()
 		load(src, rows)
 		fmt.Printf("loaded %d rows (%.0f MB in %s) in %.1fs\n", rows, float64(dirSize(src))/1e6, src, time.Since(start).Seconds())
@@ -192,7 +194,7 @@ func main() {
 	}
 	if has("pause") {
 		var without, with, pauses []float64
-		db, err := engine.Open(src, engine.Options{})
+		db, err := engine.Open(src, engine.Options{Logger: slog.New(slog.NewTextHandler(os.Stdout, nil))})
 		must(err)
 		for i := 0; i < *runs; i++ {
 			stop := make(chan struct{})
