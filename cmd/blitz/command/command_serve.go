@@ -40,7 +40,10 @@ database: SELECT DATABASE() reports its name. SIGTERM or SIGINT stop the
 server in order: no new connections, running statements finish (bounded by
 --shutdown-timeout), open transactions roll back, the database closes cleanly.
 
-On start it prints "blitz serve: listening on ADDR" (and the socket) to stdout.`,
+On start it prints "blitz serve: listening on ADDR" (and the socket) to stdout,
+and writes them to DIR/SERVING (removed at shutdown), where 'blitz backup -d
+DIR' finds the server to ask for a hot backup. With --ulog every commit is
+appended to the update log in that directory (see 'blitz restore').`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error { return runServe(env, &o) },
 		}
