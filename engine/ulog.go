@@ -53,6 +53,16 @@ package engine
 // until it is reopened. The failed commit is reported in doubt: its
 // CRASH_SAFE part is in the WAL, its plain part was not written.
 //
+// # What is not logged
+//
+// REPAIR TABLE and the recovery of a crashed table at open may drop rows
+// (salvage of a damaged data file) and are not logged, nor is anything
+// done while the database is open without Options.ULogDir: take a new
+// backup after either, since a restore replays the log over the backup and
+// cannot know about them. The update log belongs to one database; its
+// directory is not recorded in the database, so every opener (blitz serve,
+// blitz sql, blitz backup of a closed database) must be given it.
+//
 // # DDL op encoding (format version 1)
 //
 // A kind-3 op has Table = the table's name (before a rename), an empty Key,
