@@ -17,6 +17,7 @@ import (
 	"github.com/blitzdb/blitz/datafile"
 	"github.com/blitzdb/blitz/index"
 	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/ulog"
 	"github.com/blitzdb/blitz/internal/vfs"
 	"github.com/blitzdb/blitz/txn"
 )
@@ -43,10 +44,16 @@ type DB struct {
 	log  *slog.Logger
 	lock io.Closer
 	wal  *txn.WAL
+	ulog *ulog.Log // nil without Options.ULogDir
 
 	ddlMu    sync.Mutex   // serialises DDL
 	ckptMu   sync.Mutex   // one checkpoint (or check/repair) at a time
 	commitMu sync.RWMutex // crash-safe commits hold it shared; a checkpoint's cut holds it exclusively
+	// txGate: a transaction takes its first table write lock holding it
+	// shared; a backup holds it exclusively while it gathers every table's
+	// write lock, so that no new transaction starts meanwhile and those
+	// already holding locks drain.
+	txGate sync.RWMutex
 
 	mu       sync.RWMutex // protects the fields below
 	tables   map[string]*table
@@ -90,6 +97,11 @@ func Open(dir string, o Options) (*DB, error) {
 	db.lock = lk
 	if err := db.open(); err != nil {
 		db.closeFiles(false)
+		lk.Close()
+		return nil, err
+	}
+	if err := db.openULog(); err != nil {
+		db.closeFiles(true)
 		lk.Close()
 		return nil, err
 	}
@@ -247,6 +259,11 @@ func (db *DB) closeFilesExcept(clean, dirtyCrashSafe bool) error {
 	if db.wal != nil {
 		if err := db.wal.Close(); err != nil && first == nil {
 			first = err
+		}
+	}
+	if db.ulog != nil {
+		if err := db.ulog.Close(); err != nil && first == nil {
+			first = fmt.Errorf("blitz/engine: close update log: %w", err)
 		}
 	}
 	return first

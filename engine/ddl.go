@@ -84,7 +84,7 @@ func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 	db.mu.Lock()
 	db.tables[key] = t
 	db.mu.Unlock()
-	return nil
+	return db.logDDL(ddlRecord{Op: "create_table"}, def.Name, def)
 }
 
 // DropTable removes a table and its files.
@@ -124,7 +124,7 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 		db.deferred--
 	}
 	db.mu.Unlock()
-	return nil
+	return db.logDDL(ddlRecord{Op: "drop_table"}, def.Name, def)
 }
 
 func (db *DB) deferredCount() int {
@@ -190,6 +190,9 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	delete(db.tables, strings.ToLower(from))
 	db.tables[strings.ToLower(to)] = t
 	db.mu.Unlock()
+	if err := db.logDDL(ddlRecord{Op: "rename_table", To: nd.Name}, old.Name, nd); err != nil {
+		return err
+	}
 	df, err := datafile.Open(t.dataPath(), t.dfOptions())
 	if err != nil {
 		t.setCrashed(err.Error())
@@ -255,7 +258,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 	t.setDefLocked(nd)
 	t.idx = append(t.idx, ix)
 	t.mu.Unlock()
-	return nil
+	return db.logDDL(ddlRecord{Op: "create_index", Index: ixd.Name}, nd.Name, nd)
 }
 
 // DropIndex removes a secondary index.
@@ -289,7 +292,7 @@ func (db *DB) DropIndex(ctx context.Context, table, name string) error {
 	t.mu.Unlock()
 	db.fs.Remove(path)
 	db.fs.Remove(index.SumPath(path))
-	return nil
+	return db.logDDL(ddlRecord{Op: "drop_index", Index: name}, nd.Name, nd)
 }
 
 // AddColumn appends a column. Existing rows are not rewritten: they read
@@ -321,7 +324,7 @@ func (db *DB) AddColumn(ctx context.Context, table string, col Column) error {
 	t.mu.Lock()
 	t.setDefLocked(nd)
 	t.mu.Unlock()
-	return nil
+	return db.logDDL(ddlRecord{Op: "add_column", Column: col.Name}, nd.Name, nd)
 }
 
 func implicitDefault(c *Column) any {
@@ -387,10 +390,11 @@ func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) e
 		return err
 	}
 	t.ctrMu.Lock()
-	defer t.ctrMu.Unlock()
 	if err := t.reserveLocked(next, 0); err != nil {
+		t.ctrMu.Unlock()
 		return err
 	}
 	t.autoNext = next
-	return nil
+	t.ctrMu.Unlock()
+	return db.logDDL(ddlRecord{Op: "auto_increment", Next: next}, def.Name, def)
 }

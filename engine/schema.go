@@ -70,6 +70,12 @@ type Options struct {
 	CheckpointEvery  time.Duration // reserved: checkpoints are by size, DDL and Close for now
 	IndexBufferBytes int           // write-buffer bound per index; 0 means the index default
 	WALSegmentBytes  int64         // size of a WAL segment file; 0 means the txn default (64 MiB)
+	// ULogDir, if set, is the update log's directory (see internal/ulog and
+	// ulog.go): every committed transaction and every DDL is appended to it.
+	ULogDir string
+	// ULogLimit is the update log's segment rotation size; 0 means the ulog
+	// default (64 MiB).
+	ULogLimit int64
 	// Progress, if set, is called during long recovery work.
 	Progress func(stage string, done, total int64)
 }

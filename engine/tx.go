@@ -122,7 +122,7 @@ func (tx *Tx) writeSet(name string) (*writeSet, error) {
 	if ws := tx.ws[t]; ws != nil {
 		return ws, nil
 	}
-	if err := acquire(tx.ctx, t); err != nil {
+	if err := tx.acquireFor(t); err != nil {
 		return nil, err
 	}
 	if err := t.usable(); err != nil { // it may have been found damaged while we waited
@@ -678,6 +678,13 @@ func (tx *Tx) Commit() error {
 			return first
 		}
 	}
+	ulogSync, err := tx.logCommit() // update log: under the write locks (see ulog.go)
+	if err != nil {
+		if wait != nil {
+			wait()
+		}
+		return err
+	}
 	for _, ws := range tx.wsl {
 		if !ws.def.CrashSafe {
 			if err := tx.apply(ws); err != nil {
@@ -689,7 +696,8 @@ func (tx *Tx) Commit() error {
 		}
 	}
 	if wait == nil {
-		return nil
+		tx.finish()
+		return ulogSync()
 	}
 	// Early lock release: the record has its place in the log, so any
 	// transaction that now takes these locks and reads these rows commits
@@ -699,6 +707,9 @@ func (tx *Tx) Commit() error {
 	tx.finish()
 	if err := wait(); err != nil {
 		return fmt.Errorf("blitz/engine: commit (in doubt: the WAL write failed; the database refuses commits until reopened): %w", err)
+	}
+	if err := ulogSync(); err != nil {
+		return fmt.Errorf("blitz/engine: commit (in doubt: the update log sync failed; commits are refused until the database is reopened): %w", err)
 	}
 	db.maybeCheckpoint()
 	return nil

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,8 @@ import (
 //
 //	auto_recover  true|false  recover crashed tables when opening (default false)
 //	sync          full|off    commit durability of CRASH_SAFE tables (default full)
+//	ulog          DIR         append every commit to the update log in DIR
+//	ulog_limit    BYTES       update-log segment size (default 64 MiB)
 //
 // Every connection of a process to the same directory shares one
 // engine.DB (the directory is locked by one process at a time); it is
@@ -81,6 +84,14 @@ func (d *Driver) OpenConnector(dsn string) (driver.Connector, error) {
 			default:
 				return nil, fmt.Errorf("blitz/sqlshim: DSN option sync=%q: want full or off", v[0])
 			}
+		case "ulog":
+			opts.ULogDir = v[0]
+		case "ulog_limit":
+			n, err := strconv.ParseInt(v[0], 10, 64)
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("blitz/sqlshim: DSN option ulog_limit=%q: want a size in bytes", v[0])
+			}
+			opts.ULogLimit = n
 		default:
 			return nil, fmt.Errorf("blitz/sqlshim: unknown DSN option %q", k)
 		}

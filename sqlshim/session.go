@@ -267,6 +267,14 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		}
 		r, err := x.ddl(st)
 		return r, mapErr(err)
+	case *ast.BRIEStmt:
+		// A backup waits for every table's write lock: commit the open
+		// transaction first, as DDL does.
+		if err := s.commitLocked(); err != nil {
+			return Result{}, err
+		}
+		r, err := x.backup(n)
+		return r, mapErr(err)
 	}
 	return s.autocommit(x, func() (Result, error) { return x.dml(st.node) })
 }

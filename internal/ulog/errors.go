@@ -23,10 +23,13 @@ type DamageError struct {
 	File   string // segment path
 	Offset int64  // offset of the first bad byte (the start of the bad frame)
 	Reason string
+	// LastGood is the sequence number of the last record that verified
+	// before the damage (0 if none).
+	LastGood uint64
 }
 
 func (e *DamageError) Error() string {
-	return fmt.Sprintf("blitz/ulog: damaged update log: %s at offset %d: %s", e.File, e.Offset, e.Reason)
+	return fmt.Sprintf("blitz/ulog: damaged update log: %s at offset %d (after record %d): %s", e.File, e.Offset, e.LastGood, e.Reason)
 }
 
 // IsDamage reports whether err is (or wraps) a *DamageError.

@@ -45,8 +45,16 @@
 //
 // with an 11-byte payload: 1 op, kind 1, "t", "k", "v".
 //
-// A torn frame at the end of the newest segment (a crash while appending) is
-// the normal end of the log and is cut when the log is opened for writing.
+// The writer zero-fills the newest segment ahead of its last frame (so that
+// syncing an append need not commit a new file size); zeros after the last
+// frame of the newest segment are its end, and are trimmed at rotation,
+// Close and Open. A torn frame at the end of the newest segment (a crash
+// while appending) is the normal end of the log and is cut when the log is
+// opened for writing.
+//
+// The engine's use of the log (what a transaction's frame holds, when it
+// is synced, and the JSON encoding of kind-3 ddl ops) is described in
+// engine/ulog.go.
 // A frame that fails its checksum anywhere else is damage: readers stop at
 // the last good frame and say where, unless asked to skip damage, in which
 // case they resynchronise on the next frame that verifies.

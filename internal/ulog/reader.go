@@ -48,7 +48,7 @@ func Read(dir string, opts ReadOptions, fn func(*Record) error) (ReadReport, err
 	rep.Segments = len(segs)
 	var expect uint64 // next sequence number; 0 until the first frame
 	damage := func(path string, off int, reason string) error {
-		d := &DamageError{File: path, Offset: int64(off), Reason: reason}
+		d := &DamageError{File: path, Offset: int64(off), Reason: reason, LastGood: rep.LastSeq}
 		rep.Damage = append(rep.Damage, d)
 		if opts.SkipDamaged {
 			return nil
@@ -85,7 +85,10 @@ func Read(dir string, opts ReadOptions, fn func(*Record) error) (ReadReport, err
 			}
 			if perr != nil {
 				if newest && nextValid(data, off+1) < 0 {
-					rep.TornTail = true // damage with nothing after it in the newest segment: a crash while appending, the normal end
+					// Damage with nothing after it in the newest segment: a
+					// crash while appending, the normal end; or only the
+					// zeros the writer fills ahead of its records.
+					rep.TornTail = !allZero(data[off:])
 					break
 				}
 				if err := damage(path, off, perr.Error()); err != nil {
@@ -135,4 +138,13 @@ func nextValid(data []byte, off int) int {
 // without stopping at damage.
 func Verify(dir string, fs vfs.FS) (ReadReport, error) {
 	return Read(dir, ReadOptions{FS: fs, SkipDamaged: true}, func(*Record) error { return nil })
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }

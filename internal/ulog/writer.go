@@ -1,6 +1,7 @@
 package ulog
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,19 +27,37 @@ type Options struct {
 
 // Log appends to an update log. A Log is safe for concurrent use; appends
 // are numbered in the order they are made.
+//
+// Append only encodes the frame into an in-memory buffer; Flush writes the
+// buffer to the segment and SyncThrough writes and syncs it. One goroutine
+// at a time (the flusher, holding flushMu) touches the segment file, so
+// Append never waits for a write or an fsync in progress: a write into a
+// page the kernel is writing back waits for that writeback, and an Append
+// made under the engine's table locks must not wait for an fsync. While one
+// flusher syncs, later appends gather in the buffer, and the next flusher
+// writes and syncs them all at once (group commit).
 type Log struct {
 	dir  string
 	opts Options
 
-	mu      sync.Mutex // protects the fields below
+	mu         sync.Mutex // protects the fields below
+	lastSeq    uint64     // last record appended (buffered or written)
+	lastT      int64      // commit time of the last record: times never go backwards
+	writtenSeq uint64     // every record <= writtenSeq is in the segment files
+	syncedSeq  uint64     // every record <= syncedSeq is durable
+	failed     error
+	closed     bool
+	pend       []byte // frames appended but not yet written, back to back
+	pendLens   []int  // their sizes
+	pendFirst  uint64 // sequence number of the first of them
+	spare      []byte // a drained buffer, for reuse
+	spareLens  []int
+
+	flushMu sync.Mutex // the flusher: protects the fields below
 	f       vfs.File
 	name    string
 	size    int64 // bytes in the current segment
-	lastSeq uint64
-	lastT   int64 // commit time of the last record: times never go backwards
-	failed  error
-	closed  bool
-	buf     []byte
+	alloc   int64 // the segment's zero-filled length (>= size): see extendLocked
 }
 
 // Open opens (creating if needed) the update log in dir for appending. A
@@ -63,7 +82,7 @@ func Open(dir string, o Options) (*Log, error) {
 		return nil, err
 	}
 	if len(segs) == 0 {
-		return l, nil // the first Append creates segment 1
+		return l, nil // the first flush creates segment 1
 	}
 	last := segs[len(segs)-1]
 	path := filepath.Join(dir, last.name)
@@ -82,11 +101,12 @@ func Open(dir string, o Options) (*Log, error) {
 	for off < len(data) {
 		rec, n, err := parseFrame(data[off:])
 		if err != nil || rec.Seq != l.lastSeq+1 {
-			break // the torn tail of the newest segment: a normal end
+			break // the torn tail (or zero-filled space) of the newest segment: a normal end
 		}
 		l.lastSeq, l.lastT = rec.Seq, rec.Time
 		off += n
 	}
+	l.writtenSeq, l.syncedSeq = l.lastSeq, l.lastSeq
 	f, err := o.FS.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return nil, fmt.Errorf("blitz/ulog: open %s: %w", path, err)
@@ -105,11 +125,11 @@ func Open(dir string, o Options) (*Log, error) {
 			return nil, fmt.Errorf("blitz/ulog: %s: %w", path, err)
 		}
 	}
-	l.f, l.name, l.size = f, path, int64(off)
+	l.f, l.name, l.size, l.alloc = f, path, int64(off), int64(off)
 	return l, nil
 }
 
-// LastSeq returns the sequence number of the last record in the log (0 if
+// LastSeq returns the sequence number of the last record appended (0 if
 // the log is empty).
 func (l *Log) LastSeq() uint64 {
 	l.mu.Lock()
@@ -118,8 +138,9 @@ func (l *Log) LastSeq() uint64 {
 }
 
 // Append adds one committed transaction to the log and returns its sequence
-// number. It writes but does not sync: call Sync before acknowledging the
-// commit when it must survive a power cut. A zero t means now.
+// number. It only buffers the frame: call Flush before acknowledging the
+// commit when it must survive a crash of the process, SyncThrough when it
+// must survive a power cut. A zero t means now.
 func (l *Log) Append(ops []Op, t time.Time) (uint64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -137,30 +158,120 @@ func (l *Log) Append(ops []Op, t time.Time) (uint64, error) {
 		ts = l.lastT // a wall clock stepped back; commit order wins
 	}
 	rec := Record{Seq: l.lastSeq + 1, Time: ts, Ops: ops}
-	buf, err := AppendFrame(l.buf[:0], &rec)
+	n := len(l.pend)
+	buf, err := AppendFrame(l.pend, &rec)
 	if err != nil {
+		l.pend = buf[:n]
 		return 0, err
 	}
-	l.buf = buf
-	if l.f == nil || l.size+int64(len(buf)) > l.opts.SegmentBytes && l.size > HeaderSize {
-		if err := l.rotateLocked(rec.Seq); err != nil {
-			l.failed = err
-			return 0, err
-		}
+	if len(l.pendLens) == 0 {
+		l.pendFirst = rec.Seq
 	}
-	if _, err := l.f.WriteAt(buf, l.size); err != nil {
-		l.failed = err
-		return 0, fmt.Errorf("blitz/ulog: append to %s: %w", l.name, err)
-	}
-	l.size += int64(len(buf))
+	l.pend = buf
+	l.pendLens = append(l.pendLens, len(buf)-n)
 	l.lastSeq, l.lastT = rec.Seq, ts
 	return rec.Seq, nil
 }
 
-// rotateLocked syncs and closes the current segment and starts a new one
-// whose first frame will be seq. l.mu must be held.
+// Flush writes every appended record to the segment files (without
+// syncing): it survives a crash of the process, not a power cut.
+func (l *Log) Flush() error { return l.flush(0, false) }
+
+// SyncThrough makes every record up to seq durable. Concurrent callers
+// share fsyncs (group commit): a caller whose record an earlier fsync
+// covered returns at once, and one fsync covers every record appended
+// before it started. Appends go on meanwhile.
+func (l *Log) SyncThrough(seq uint64) error { return l.flush(seq, true) }
+
+// Sync makes every appended record durable.
+func (l *Log) Sync() error {
+	return l.flush(l.LastSeq(), true)
+}
+
+func (l *Log) flush(seq uint64, sync bool) error {
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
+	l.mu.Lock()
+	switch {
+	case sync && l.syncedSeq >= seq:
+		l.mu.Unlock()
+		return nil
+	case l.failed != nil:
+		err := l.failed
+		l.mu.Unlock()
+		return fmt.Errorf("%w: %v", ErrFailed, err)
+	case l.closed:
+		l.mu.Unlock()
+		return ErrClosed
+	case !sync && len(l.pendLens) == 0:
+		l.mu.Unlock()
+		return nil
+	}
+	pend, lens, first, through := l.pend, l.pendLens, l.pendFirst, l.lastSeq
+	l.pend, l.pendLens = l.spare[:0], l.spareLens[:0]
+	l.mu.Unlock()
+
+	err := l.writeLocked(pend, lens, first)
+	if err == nil && sync && l.f != nil {
+		if err = l.f.Sync(); err != nil {
+			err = fmt.Errorf("blitz/ulog: sync %s: %w", l.name, err)
+		}
+	}
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.spare, l.spareLens = pend[:0], lens[:0]
+	if err != nil {
+		l.failed = err
+		return err
+	}
+	l.writtenSeq = through
+	if sync {
+		l.syncedSeq = through
+	}
+	return nil
+}
+
+// writeLocked writes frames (their sizes in lens, the first numbered
+// first) to the segments, rotating as they fill. l.flushMu must be held.
+func (l *Log) writeLocked(frames []byte, lens []int, first uint64) error {
+	start, end := 0, 0 // the run of frames not yet written: frames[start:end]
+	writeRun := func() error {
+		if end == start {
+			return nil
+		}
+		if err := l.extendLocked(l.size + int64(end-start)); err != nil {
+			return err
+		}
+		if _, err := l.f.WriteAt(frames[start:end], l.size); err != nil {
+			return fmt.Errorf("blitz/ulog: append to %s: %w", l.name, err)
+		}
+		l.size += int64(end - start)
+		start = end
+		return nil
+	}
+	for i, n := range lens {
+		pending := int64(end - start)
+		if l.f == nil || l.size+pending+int64(n) > l.opts.SegmentBytes && l.size+pending > HeaderSize {
+			if err := writeRun(); err != nil {
+				return err
+			}
+			if err := l.rotateLocked(first + uint64(i)); err != nil {
+				return err
+			}
+		}
+		end += n
+	}
+	return writeRun()
+}
+
+// rotateLocked trims, syncs and closes the current segment and starts a new
+// one whose first frame will be seq. l.flushMu must be held.
 func (l *Log) rotateLocked(seq uint64) error {
 	if l.f != nil {
+		if err := l.f.Truncate(l.size); err != nil { // drop the zero-filled tail: only the newest segment has one
+			return fmt.Errorf("blitz/ulog: trim %s: %w", l.name, err)
+		}
 		if err := l.f.Sync(); err != nil {
 			return fmt.Errorf("blitz/ulog: sync %s: %w", l.name, err)
 		}
@@ -182,45 +293,65 @@ func (l *Log) rotateLocked(seq uint64) error {
 		f.Close()
 		return fmt.Errorf("blitz/ulog: sync directory %s: %w", l.dir, err)
 	}
-	l.f, l.name, l.size = f, path, HeaderSize
+	l.f, l.name, l.size, l.alloc = f, path, HeaderSize, HeaderSize
 	return nil
 }
 
-// Sync makes every appended record durable.
-func (l *Log) Sync() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return ErrClosed
-	}
-	if l.failed != nil {
-		return fmt.Errorf("%w: %v", ErrFailed, l.failed)
-	}
-	if l.f == nil {
+// zeroChunk is how far a segment is zero-filled ahead of its records.
+const zeroChunk = 1 << 20
+
+var zeros = make([]byte, zeroChunk)
+
+// extendLocked zero-fills the segment ahead of need, in large steps, so that
+// most writes land inside the file and the fdatasync of a commit does not
+// also have to commit a new file size (which costs a journal commit).
+// Readers and Open treat the zeros after the last frame of the newest
+// segment as its end; rotation and Close trim them. l.flushMu must be held.
+func (l *Log) extendLocked(need int64) error {
+	if need <= l.alloc {
 		return nil
 	}
-	if err := l.f.Sync(); err != nil {
-		l.failed = err
-		return fmt.Errorf("blitz/ulog: sync %s: %w", l.name, err)
+	target := max(need, l.alloc+min(zeroChunk, l.opts.SegmentBytes))
+	for off := l.alloc; off < target; {
+		n := min(int64(len(zeros)), target-off)
+		if _, err := l.f.WriteAt(zeros[:n], off); err != nil {
+			return fmt.Errorf("blitz/ulog: extend %s: %w", l.name, err)
+		}
+		off += n
 	}
+	l.alloc = target
 	return nil
 }
 
-// Close syncs and closes the log.
+// Close writes, syncs and closes the log.
 func (l *Log) Close() error {
+	err := l.Sync()
+	if errors.Is(err, ErrClosed) {
+		return nil
+	}
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.closed {
+		l.mu.Unlock()
 		return nil
 	}
 	l.closed = true
+	l.mu.Unlock()
 	if l.f == nil {
-		return nil
+		return err
 	}
-	err := l.f.Sync()
+	if terr := l.f.Truncate(l.size); err == nil && terr != nil {
+		err = terr
+	} else if terr == nil {
+		if serr := l.f.Sync(); err == nil {
+			err = serr
+		}
+	}
 	if cerr := l.f.Close(); err == nil {
 		err = cerr
 	}
+	l.f = nil
 	return err
 }
 

@@ -24,6 +24,8 @@ type serveOptions struct {
 	maxConnections                      int
 	maxPacket                           int64
 	idleTimeout, shutdownTimeout        time.Duration
+	ulogDir                             string
+	ulogLimit                           int64
 }
 
 func init() {
@@ -38,7 +40,10 @@ database: SELECT DATABASE() reports its name. SIGTERM or SIGINT stop the
 server in order: no new connections, running statements finish (bounded by
 --shutdown-timeout), open transactions roll back, the database closes cleanly.
 
-On start it prints "blitz serve: listening on ADDR" (and the socket) to stdout.`,
+On start it prints "blitz serve: listening on ADDR" (and the socket) to stdout,
+and writes them to DIR/SERVING (removed at shutdown), where 'blitz backup -d
+DIR' finds the server to ask for a hot backup. With --ulog every commit is
+appended to the update log in that directory (see 'blitz restore').`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error { return runServe(env, &o) },
 		}
@@ -53,6 +58,8 @@ On start it prints "blitz serve: listening on ADDR" (and the socket) to stdout.`
 		f.Int64Var(&o.maxPacket, "max-allowed-packet", 64<<20, "largest packet a client may send, in bytes (error 1153 beyond)")
 		f.DurationVar(&o.idleTimeout, "idle-timeout", 8*time.Hour, "close connections idle this long")
 		f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for running statements")
+		f.StringVar(&o.ulogDir, "ulog", "", "append every commit to the update log in this directory (for point-in-time restore)")
+		f.Int64Var(&o.ulogLimit, "ulog-limit", 0, "update-log segment size in bytes (0 = 64 MiB)")
 		return c
 	})
 }
@@ -67,11 +74,15 @@ func runServe(env *Env, o *serveOptions) error {
 	if o.listen == "" && o.socket == "" {
 		return usagef("serve: --listen and --socket are both empty")
 	}
+	if o.ulogLimit < 0 || (o.ulogLimit > 0 && o.ulogDir == "") {
+		return usagef("serve: --ulog-limit needs --ulog and must not be negative")
+	}
 	if o.maxConnections < 1 || o.maxPacket < 1024 {
 		return usagef("serve: --max-connections must be at least 1 and --max-allowed-packet at least 1024")
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, Progress: recoveryProgress(env.Stderr)})
+	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, ULogDir: o.ulogDir, ULogLimit: o.ulogLimit,
+		Progress: recoveryProgress(env.Stderr)})
 	if err != nil {
 		return failf("serve: open %s: %v", o.dir, err)
 	}
@@ -109,6 +120,16 @@ func runServe(env *Env, o *serveOptions) error {
 	if o.socket != "" {
 		fmt.Fprintf(env.Stdout, "blitz serve: listening on socket %s\n", o.socket)
 	}
+	// DIR/SERVING tells blitz backup where to send BACKUP DATABASE while
+	// this server holds the database's lock.
+	sv := servingInfo{PID: os.Getpid(), Socket: o.socket}
+	if a := srv.Addr(); a != nil {
+		sv.TCP = a.String()
+	}
+	if err := writeServing(o.dir, sv); err != nil {
+		log.Warn("could not write the SERVING file: blitz backup will not find this server", "err", err)
+	}
+	defer os.Remove(filepath.Join(o.dir, servingFile))
 
 	select {
 	case sig := <-sigs:

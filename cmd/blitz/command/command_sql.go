@@ -28,6 +28,8 @@ func init() {
 			batch       bool
 			table       bool
 			syncMode    string
+			ulogDir     string
+			ulogLimit   int64
 		)
 		cmd := &cobra.Command{
 			Use:   "sql -d DIR [--auto-recover] [-e SQL]... [--force] [FILE]",
@@ -52,7 +54,10 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 				if batch && table {
 					return usagef("sql: --batch and --table exclude each other")
 				}
-				opts := engine.Options{AutoRecover: autoRecover, Progress: recoveryProgress(env.Stderr)}
+				if ulogLimit < 0 || (ulogLimit > 0 && ulogDir == "") {
+					return usagef("sql: --ulog-limit needs --ulog and must not be negative")
+				}
+				opts := engine.Options{AutoRecover: autoRecover, ULogDir: ulogDir, ULogLimit: ulogLimit, Progress: recoveryProgress(env.Stderr)}
 				switch syncMode {
 				case "", "full":
 				case "off":
@@ -107,6 +112,8 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 		f.BoolVarP(&batch, "batch", "B", false, "tab-separated output even on a terminal")
 		f.BoolVarP(&table, "table", "t", false, "boxed-table output even when not on a terminal")
 		f.StringVar(&syncMode, "sync", "full", "commit durability of CRASH_SAFE tables: full or off")
+		f.StringVar(&ulogDir, "ulog", "", "append every commit to the update log in this directory (for point-in-time restore)")
+		f.Int64Var(&ulogLimit, "ulog-limit", 0, "update-log segment size in bytes (0 = 64 MiB)")
 		return cmd
 	})
 }

@@ -1,0 +1,201 @@
+package command
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/spf13/cobra"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+)
+
+// servingFile is written into the database directory by blitz serve while
+// it runs: JSON {"pid": N, "tcp": "host:port", "socket": "path"}.
+const servingFile = "SERVING"
+
+type servingInfo struct {
+	PID    int    `json:"pid"`
+	TCP    string `json:"tcp,omitempty"`
+	Socket string `json:"socket,omitempty"`
+}
+
+func writeServing(dir string, sv servingInfo) error {
+	b, err := json.Marshal(sv)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, servingFile+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, servingFile))
+}
+
+func readServing(dir string) (servingInfo, error) {
+	var sv servingInfo
+	b, err := os.ReadFile(filepath.Join(dir, servingFile))
+	if err != nil {
+		return sv, err
+	}
+	if err := json.Unmarshal(b, &sv); err != nil {
+		return sv, fmt.Errorf("%s is damaged: %v", filepath.Join(dir, servingFile), err)
+	}
+	return sv, nil
+}
+
+func init() {
+	register(func(env *Env) *cobra.Command {
+		var dir, to, user, password, ulogDir string
+		c := &cobra.Command{
+			Use:   "backup -d DIR --to DEST [--ulog ULOGDIR] [--user U --password P]",
+			Short: "Hot backup of a database into the empty directory DEST",
+			Long: `backup copies every table of the database in DIR, as of one moment, into
+DEST (missing or empty), as a database that opens without recovery plus
+BACKUP.json. A closed database is opened, backed up and closed: give the
+update log it is written with (--ulog), so the backup records its place in
+that log (a restore replays the log from there). A database
+served by a running 'blitz serve' (which writes DIR/SERVING) is backed up by
+that server: backup sends it BACKUP DATABASE * TO 'DEST' (DEST made
+absolute), logging in with --user/--password if the server wants them.`,
+			Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if dir == "" || to == "" {
+					return usagef("backup: -d DIR and --to DEST are required")
+				}
+				if _, err := os.Stat(filepath.Join(dir)); err != nil {
+					return failf("backup: %v", err)
+				}
+				dest, err := filepath.Abs(to)
+				if err != nil {
+					return failf("backup: %v", err)
+				}
+				db, err := engine.Open(dir, engine.Options{ULogDir: ulogDir})
+				if err != nil {
+					if sqlerr.Code(err) != sqlerr.ErrCantLock {
+						return failf("backup: open %s: %v", dir, err)
+					}
+					return backupViaServer(env, dir, dest, user, password)
+				}
+				if _, serr := os.Stat(filepath.Join(dir, servingFile)); serr == nil {
+					os.Remove(filepath.Join(dir, servingFile)) // left by a server that died
+				}
+				info, err := db.Backup(context.Background(), dest)
+				if cerr := db.Close(); err == nil && cerr != nil {
+					err = fmt.Errorf("close %s: %w", dir, cerr)
+				}
+				if err != nil {
+					return failf("backup: %v", err)
+				}
+				fmt.Fprintf(env.Stdout, "backup: %s\ntime: %s\nulog seq: %d\nfiles: %d\nbytes: %d\nmax pause: %s\n",
+					dest, info.Time.Format(time.RFC3339Nano), info.ULogSeq, info.Files, info.Bytes, info.MaxPause)
+				return nil
+			},
+		}
+		f := c.Flags()
+		f.StringVarP(&dir, "dir", "d", "", "database directory (required)")
+		f.StringVar(&to, "to", "", "backup directory, missing or empty (required)")
+		f.StringVar(&ulogDir, "ulog", "", "the update log of the (closed) database")
+		f.StringVar(&user, "user", "", "user for a running server")
+		f.StringVar(&password, "password", "", "password for a running server")
+		return c
+	})
+	register(func(env *Env) *cobra.Command {
+		var dir, from, ulogDir, until string
+		var skip bool
+		c := &cobra.Command{
+			Use:   "restore -d DIR --from BACKUP [--ulog ULOGDIR] [--until TS] [--skip-damaged]",
+			Short: "Restore a backup into DIR, then replay the update log after it",
+			Long: `restore copies the backup in BACKUP into DIR (missing or empty, or an earlier
+restore of the same backup, which is resumed) and, with --ulog, replays the
+update log's records committed after the backup, up to --until (RFC 3339 or
+Unix seconds) if given. Replay stops at damage in the log, naming the
+segment, offset and record; --skip-damaged goes on past it and lists what
+was skipped. Running it again changes nothing.`,
+			Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if dir == "" || from == "" {
+					return usagef("restore: -d DIR and --from BACKUP are required")
+				}
+				o := engine.RestoreOptions{ULogDir: ulogDir, SkipDamaged: skip}
+				if until != "" {
+					if ulogDir == "" {
+						return usagef("restore: --until needs --ulog")
+					}
+					t, err := parseTime(until)
+					if err != nil {
+						return usagef("restore: --until: %v", err)
+					}
+					o.Until = t
+				}
+				rep, err := engine.Restore(dir, from, o)
+				fmt.Fprintf(env.Stdout, "backup: %s (seq %d)\n", rep.BackupTime.Format(time.RFC3339Nano), rep.BackupSeq)
+				if rep.Resumed {
+					fmt.Fprintln(env.Stdout, "resumed an earlier restore")
+				} else {
+					fmt.Fprintf(env.Stdout, "copied: %d files, %d bytes\n", rep.Copied, rep.CopiedBytes)
+				}
+				if ulogDir != "" {
+					fmt.Fprintf(env.Stdout, "replayed: %d records (%d operations), seq %d..%d\n", rep.Applied, rep.Ops, rep.FromSeq+1, rep.LastSeq)
+					if !rep.LastTime.IsZero() {
+						fmt.Fprintf(env.Stdout, "restored to: %s\n", rep.LastTime.Format(time.RFC3339Nano))
+					}
+				}
+				for _, s := range rep.Skipped {
+					fmt.Fprintf(env.Stdout, "skipped damage: %s\n", s)
+				}
+				if err != nil {
+					return failf("restore: %v", err)
+				}
+				return nil
+			},
+		}
+		f := c.Flags()
+		f.StringVarP(&dir, "dir", "d", "", "database directory to restore into (required)")
+		f.StringVar(&from, "from", "", "backup directory (required)")
+		f.StringVar(&ulogDir, "ulog", "", "update log to replay after the backup")
+		f.StringVar(&until, "until", "", "replay only records committed at or before this time (RFC 3339, or Unix seconds)")
+		f.BoolVar(&skip, "skip-damaged", false, "skip damaged update-log frames instead of stopping")
+		return c
+	})
+}
+
+// backupViaServer asks the server that holds dir to back it up.
+func backupViaServer(env *Env, dir, dest, user, password string) error {
+	sv, err := readServing(dir)
+	if err != nil {
+		return failf("backup: %s is locked by another process, and no server address was found (%v): stop that process or back up through its server", dir, err)
+	}
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Passwd = user, password
+	if sv.TCP != "" {
+		cfg.Net, cfg.Addr = "tcp", sv.TCP
+	} else if sv.Socket != "" {
+		cfg.Net, cfg.Addr = "unix", sv.Socket
+	} else {
+		return failf("backup: %s names no address", filepath.Join(dir, servingFile))
+	}
+	cfg.Timeout = 10 * time.Second
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return failf("backup: %v", err)
+	}
+	sdb := sql.OpenDB(conn)
+	defer sdb.Close()
+	q := "BACKUP DATABASE * TO '" + strings.ReplaceAll(strings.ReplaceAll(dest, `\`, `\\`), "'", "''") + "'"
+	var d, ts string
+	var seq, files, bytes, pause int64
+	if err := sdb.QueryRow(q).Scan(&d, &ts, &seq, &files, &bytes, &pause); err != nil {
+		return failf("backup: through the server at %s%s (pid %d): %v", sv.TCP, sv.Socket, sv.PID, err)
+	}
+	fmt.Fprintf(env.Stdout, "backup: %s\ntime: %s\nulog seq: %d\nfiles: %d\nbytes: %d\nmax pause: %s\nvia server: %s%s\n",
+		d, ts, seq, files, bytes, time.Duration(pause)*time.Millisecond, sv.TCP, sv.Socket)
+	return nil
+}

@@ -1,0 +1,159 @@
+package command
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/blitzdb/blitz/internal/ulog"
+)
+
+// TestBackupRestoreClosed: blitz backup of a closed database, blitz restore
+// with and without the update log, point in time, and bad input.
+func TestBackupRestoreClosed(t *testing.T) {
+	root := t.TempDir()
+	dir, ulogDir, bk := filepath.Join(root, "db"), filepath.Join(root, "ulog"), filepath.Join(root, "bk")
+	sqlRun := func(dir string, extra []string, stmts ...string) string {
+		t.Helper()
+		args := append([]string{"sql", "-d", dir}, extra...)
+		for _, s := range stmts {
+			args = append(args, "-e", s)
+		}
+		code, out, errs := run(t, "", args...)
+		if code != ExitOK {
+			t.Fatalf("sql %v: exit %d: %s", stmts, code, errs)
+		}
+		return out
+	}
+	withLog := []string{"--ulog", ulogDir, "--ulog-limit", "4096"}
+	sqlRun(dir, withLog, "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE = BLITZDB, CRASH_SAFE",
+		"INSERT INTO t VALUES (1, 'one'), (2, 'two')")
+
+	code, out, errs := run(t, "", "backup", "-d", dir, "--to", bk, "--ulog", ulogDir)
+	if code != ExitOK || !strings.Contains(out, "ulog seq: 2") {
+		t.Fatalf("backup: exit %d\n%s%s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(bk, "BACKUP.json")); err != nil {
+		t.Fatal(err)
+	}
+	sqlRun(dir, withLog, "INSERT INTO t VALUES (3, 'three')")
+	time.Sleep(1100 * time.Millisecond)
+	cut := time.Now().UTC().Format(time.RFC3339Nano)
+	time.Sleep(10 * time.Millisecond)
+	sqlRun(dir, withLog, "DELETE FROM t WHERE id = 1")
+
+	// Without the log: the backup's rows.
+	r1 := filepath.Join(root, "r1")
+	if code, out, errs := run(t, "", "restore", "-d", r1, "--from", bk); code != ExitOK {
+		t.Fatalf("restore: exit %d\n%s%s", code, out, errs)
+	}
+	if got := sqlRun(r1, nil, "SELECT id FROM t ORDER BY id"); got != "id\n1\n2\n" {
+		t.Fatalf("restored rows %q", got)
+	}
+	// With the log, up to a time between the two later writes.
+	r2 := filepath.Join(root, "r2")
+	code, out, errs = run(t, "", "restore", "-d", r2, "--from", bk, "--ulog", ulogDir, "--until", cut)
+	if code != ExitOK || !strings.Contains(out, "replayed: 1 records") {
+		t.Fatalf("restore --until: exit %d\n%s%s", code, out, errs)
+	}
+	if got := sqlRun(r2, nil, "SELECT id FROM t ORDER BY id"); got != "id\n1\n2\n3\n" {
+		t.Fatalf("restored rows at %s: %q", cut, got)
+	}
+	// All of it; twice.
+	r3 := filepath.Join(root, "r3")
+	for i := 0; i < 2; i++ {
+		if code, out, errs := run(t, "", "restore", "-d", r3, "--from", bk, "--ulog", ulogDir); code != ExitOK {
+			t.Fatalf("restore %d: exit %d\n%s%s", i, code, out, errs)
+		}
+		if got := sqlRun(r3, nil, "SELECT id FROM t ORDER BY id", "CHECK TABLE t"); !strings.HasPrefix(got, "id\n2\n3\n") || !strings.Contains(got, "status\tOK") {
+			t.Fatalf("restore %d: %q", i, got)
+		}
+	}
+
+	// Bad input.
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"backup", "-d", dir}, ExitUsage, "required"},
+		{[]string{"backup", "-d", dir, "--to", bk}, ExitFailed, "not empty"},
+		{[]string{"backup", "-d", filepath.Join(root, "nodb"), "--to", filepath.Join(root, "x")}, ExitFailed, "no such file"},
+		{[]string{"restore", "-d", filepath.Join(root, "r4"), "--from", filepath.Join(root, "nobackup")}, ExitFailed, "no such file"},
+		{[]string{"restore", "-d", filepath.Join(root, "r4"), "--from", dir}, ExitFailed, "not a backup"},
+		{[]string{"restore", "-d", r1, "--from", bk, "--until", "yesterday", "--ulog", ulogDir}, ExitUsage, "--until"},
+		{[]string{"restore", "-d", dir, "--from", bk}, ExitFailed, "not empty"},
+	} {
+		code, out, errs := run(t, "", c.args...)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q (stdout %q); want %d and %q", c.args, code, errs, out, c.code, c.want)
+		}
+	}
+	garbage := filepath.Join(root, "garbage")
+	os.MkdirAll(garbage, 0o755)
+	os.WriteFile(filepath.Join(garbage, "BACKUP.json"), []byte("]]"), 0o644)
+	if code, _, errs := run(t, "", "restore", "-d", filepath.Join(root, "r5"), "--from", garbage); code != ExitFailed || !strings.Contains(errs, "damaged") {
+		t.Errorf("garbage BACKUP.json: exit %d, %q", code, errs)
+	}
+	// A damaged log stops the replay, naming the segment; --skip-damaged goes on.
+	segs, _ := filepath.Glob(filepath.Join(ulogDir, "*.ulog"))
+	data, _ := os.ReadFile(segs[0])
+	data[ulog.HeaderSize+ulog.FrameHeaderSize+2] ^= 0xff // the first frame
+	os.WriteFile(segs[0], data, 0o644)
+	code, _, errs = run(t, "", "restore", "-d", filepath.Join(root, "r6"), "--from", bk, "--ulog", ulogDir)
+	if code != ExitFailed || !strings.Contains(errs, filepath.Base(segs[0])) || !strings.Contains(errs, "offset") {
+		t.Errorf("damaged log: exit %d, %q", code, errs)
+	}
+	code, out, errs = run(t, "", "restore", "-d", filepath.Join(root, "r7"), "--from", bk, "--ulog", ulogDir, "--skip-damaged")
+	if code != ExitOK || !strings.Contains(out, "skipped damage") {
+		t.Errorf("--skip-damaged: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestBackupThroughServer: blitz backup of a database a running blitz serve
+// holds goes through the server (DIR/SERVING).
+func TestBackupThroughServer(t *testing.T) {
+	root := t.TempDir()
+	dir, ulogDir, bk := filepath.Join(root, "shop"), filepath.Join(root, "ulog"), filepath.Join(root, "bk")
+	p := startServe(t, dir, "--ulog", ulogDir)
+	db := p.open(t, "shop")
+	mustExec(t, db, "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE = BLITZDB, CRASH_SAFE")
+	mustExec(t, db, "CREATE TABLE p (id INT PRIMARY KEY, v VARCHAR(20))")
+	mustExec(t, db, "INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+	mustExec(t, db, "INSERT INTO p VALUES (1, 'a')")
+	if _, err := os.Stat(filepath.Join(dir, servingFile)); err != nil {
+		t.Fatalf("no SERVING file: %v", err)
+	}
+	code, out, errs := run(t, "", "backup", "-d", dir, "--to", bk)
+	if code != ExitOK || !strings.Contains(out, "via server") || !strings.Contains(out, "ulog seq: 4") {
+		t.Fatalf("backup through server: exit %d\n%s%s\n%s", code, out, errs, p.errText())
+	}
+	// The SQL statement itself, and its errors.
+	var d, ts string
+	var seq, files, bytes, pause int64
+	if err := db.QueryRow("BACKUP DATABASE * TO '"+filepath.Join(root, "bk2")+"'").Scan(&d, &ts, &seq, &files, &bytes, &pause); err != nil || seq != 4 || bytes == 0 {
+		t.Fatalf("BACKUP DATABASE: %v seq %d bytes %d", err, seq, bytes)
+	}
+	if _, err := db.Exec("BACKUP DATABASE * TO '" + bk + "'"); err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Fatalf("BACKUP into a non-empty dir: %v", err)
+	}
+	mustExec(t, db, "INSERT INTO t VALUES (3, 'c')")
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t, 30*time.Second); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, servingFile)); err == nil {
+		t.Fatal("SERVING left behind after a clean shutdown")
+	}
+	r := filepath.Join(root, "r")
+	if code, out, errs := run(t, "", "restore", "-d", r, "--from", bk, "--ulog", ulogDir); code != ExitOK || !strings.Contains(out, "replayed: 1 records") {
+		t.Fatalf("restore: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = run(t, "", "sql", "-d", r, "-e", "SELECT COUNT(*) FROM t", "-e", "SELECT COUNT(*) FROM p")
+	if code != ExitOK || out != "COUNT(*)\n3\nCOUNT(*)\n1\n" {
+		t.Fatalf("restored: exit %d %q %s", code, out, errs)
+	}
+}

@@ -1,0 +1,251 @@
+package engine
+
+// Restore.
+//
+// Restore(dir, from, o) copies the backup in from into dir, then, with
+// o.ULogDir, replays the update log's records after the backup's
+// (seq > BACKUP.json's ulog_seq), up to o.Until if set.
+//
+// Progress is kept in dir/RESTORE.json (format version 1):
+//
+//	{"format": 1, "backup_time": "...", "backup_seq": 42,
+//	 "copied": true,        // every file of the backup is in place
+//	 "applied_seq": 57}     // every record <= this is applied (and synced)
+//
+// written atomically before the copy (copied false), after it, and after
+// each batch of replayed records (after a Sync of the database). A second
+// Restore into the same dir from the same backup (same time and seq) copies
+// again if the copy had not finished and otherwise resumes after
+// applied_seq; any other non-empty dir is refused. Records are applied in
+// log order and each is idempotent given the ones before it (puts write the
+// row image, deletes of missing rows and DDL already in place are skipped),
+// so a replay that restarts from an earlier applied_seq ends in the same
+// state: running Restore twice yields the same database.
+//
+// A damaged frame stops the replay at the last good record (which is
+// applied and recorded) with an error naming the segment, offset and
+// sequence number; with o.SkipDamaged the replay resynchronises on the
+// next frame that verifies and the report lists what was skipped.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/blitzdb/blitz/internal/ulog"
+	"github.com/blitzdb/blitz/internal/vfs"
+)
+
+// RestoreStateFile is the name of the restore progress file in a restored
+// database directory.
+const RestoreStateFile = "RESTORE.json"
+
+const restoreFormat = 1
+
+// RestoreOptions configure Restore.
+type RestoreOptions struct {
+	ULogDir     string    // replay this update log after the backup ("": no replay)
+	Until       time.Time // replay only records committed at or before this (zero: all)
+	SkipDamaged bool      // skip damaged frames instead of stopping at the first
+	FS          vfs.FS    // nil means vfs.Default
+	Logger      *slog.Logger
+}
+
+// RestoreReport says what Restore did.
+type RestoreReport struct {
+	BackupTime  time.Time
+	BackupSeq   uint64    // the backup's ulog_seq
+	Copied      int       // files copied from the backup (0 when resuming)
+	CopiedBytes int64     // their bytes
+	Resumed     bool      // dir held an earlier restore of the same backup
+	FromSeq     uint64    // replay started after this record
+	Applied     int       // records replayed
+	Ops         int       // operations replayed
+	LastSeq     uint64    // last record applied (BackupSeq if none)
+	LastTime    time.Time // its commit time (zero if none replayed)
+	Skipped     []string  // damaged regions skipped (SkipDamaged)
+}
+
+type restoreState struct {
+	Format     int       `json:"format"`
+	BackupTime time.Time `json:"backup_time"`
+	BackupSeq  uint64    `json:"backup_seq"`
+	Copied     bool      `json:"copied"`
+	AppliedSeq uint64    `json:"applied_seq"`
+}
+
+func writeRestoreState(fs vfs.FS, dir string, st *restoreState) error {
+	st.Format = restoreFormat
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := vfs.WriteFileAtomic(fs, filepath.Join(dir, RestoreStateFile), append(b, '\n')); err != nil {
+		return fmt.Errorf("blitz/engine: restore: write %s: %w", filepath.Join(dir, RestoreStateFile), err)
+	}
+	return nil
+}
+
+// Restore restores the backup in from into dir and replays the update log
+// after it (see the comment at the top of restore.go).
+func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
+	var rep RestoreReport
+	fs := o.FS
+	if fs == nil {
+		fs = vfs.Default
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	m, err := ReadBackupManifest(fs, from)
+	if err != nil {
+		return rep, err
+	}
+	rep.BackupTime, rep.BackupSeq = m.Time, m.ULogSeq
+	if !o.Until.IsZero() && o.Until.Before(m.Time) {
+		return rep, fmt.Errorf("blitz/engine: restore: --until %s is before the backup's moment %s: restore an older backup",
+			o.Until.UTC().Format(time.RFC3339Nano), m.Time.Format(time.RFC3339Nano))
+	}
+	st := &restoreState{BackupTime: m.Time, BackupSeq: m.ULogSeq, AppliedSeq: m.ULogSeq}
+	empty, err := emptyOrMissing(fs, dir)
+	if err != nil {
+		return rep, fmt.Errorf("blitz/engine: restore into %s: %w", dir, err)
+	}
+	if !empty {
+		prev, err := readRestoreState(fs, dir)
+		if err != nil {
+			return rep, err
+		}
+		if prev == nil {
+			return rep, fmt.Errorf("blitz/engine: restore: %s is not empty and holds no earlier restore (%s missing); restore into an empty directory", dir, RestoreStateFile)
+		}
+		if !prev.BackupTime.Equal(m.Time) || prev.BackupSeq != m.ULogSeq {
+			return rep, fmt.Errorf("blitz/engine: restore: %s holds a restore of another backup (taken %s, seq %d); restore into an empty directory",
+				dir, prev.BackupTime.Format(time.RFC3339Nano), prev.BackupSeq)
+		}
+		if prev.Copied {
+			st = prev
+			rep.Resumed = true
+		}
+	}
+	if !st.Copied {
+		if err := fs.MkdirAll(dir, 0o755); err != nil {
+			return rep, fmt.Errorf("blitz/engine: restore: create %s: %w", dir, err)
+		}
+		if err := writeRestoreState(fs, dir, st); err != nil {
+			return rep, err
+		}
+		for _, f := range m.Files {
+			src := filepath.Join(from, f.Name)
+			fi, err := fs.Stat(src)
+			if err != nil {
+				return rep, fmt.Errorf("blitz/engine: restore: backup file %s: %w", src, err)
+			}
+			if fi.Size() != f.Size {
+				return rep, fmt.Errorf("blitz/engine: restore: backup file %s is %d bytes, %s says %d: the backup is damaged", src, fi.Size(), BackupManifest, f.Size)
+			}
+			if err := copyFile(fs, src, filepath.Join(dir, f.Name)); err != nil {
+				return rep, fmt.Errorf("blitz/engine: restore: copy %s: %w", src, err)
+			}
+			rep.Copied++
+			rep.CopiedBytes += f.Size
+		}
+		if err := fs.SyncDir(dir); err != nil {
+			return rep, err
+		}
+		st.Copied = true
+		if err := writeRestoreState(fs, dir, st); err != nil {
+			return rep, err
+		}
+	}
+	rep.FromSeq, rep.LastSeq = st.AppliedSeq, st.AppliedSeq
+	if o.ULogDir == "" {
+		return rep, nil
+	}
+	if _, err := fs.Stat(o.ULogDir); err != nil {
+		return rep, fmt.Errorf("blitz/engine: restore: update log %s: %w", o.ULogDir, err)
+	}
+	db, err := Open(dir, Options{FS: fs, Logger: log})
+	if err != nil {
+		return rep, fmt.Errorf("blitz/engine: restore: open %s: %w", dir, err)
+	}
+	ctx := context.Background()
+	pending := 0
+	save := func() error {
+		if err := db.Sync(); err != nil {
+			return err
+		}
+		st.AppliedSeq = rep.LastSeq
+		pending = 0
+		return writeRestoreState(fs, dir, st)
+	}
+	first := true
+	rrep, rerr := ulog.Read(o.ULogDir, ulog.ReadOptions{FS: fs, AfterSeq: st.AppliedSeq, Until: o.Until, SkipDamaged: o.SkipDamaged},
+		func(r *ulog.Record) error {
+			if first && r.Seq != st.AppliedSeq+1 && !o.SkipDamaged {
+				return fmt.Errorf("blitz/engine: restore: the update log %s continues at record %d, but record %d is needed (the backup holds up to %d): a segment is missing",
+					o.ULogDir, r.Seq, st.AppliedSeq+1, st.AppliedSeq)
+			}
+			first = false
+			if err := db.replayRecord(ctx, r); err != nil {
+				return fmt.Errorf("blitz/engine: restore: replay record %d of %s: %w", r.Seq, o.ULogDir, err)
+			}
+			rep.Applied++
+			rep.Ops += len(r.Ops)
+			rep.LastSeq, rep.LastTime = r.Seq, time.Unix(0, r.Time).UTC()
+			if pending++; pending >= 10000 {
+				return save()
+			}
+			return nil
+		})
+	if rerr == nil && rrep.LastSeq < m.ULogSeq && len(rrep.Damage) == 0 {
+		rerr = fmt.Errorf("blitz/engine: restore: the update log %s ends at record %d, before the backup's record %d: it is not this database's log, or it lost its newest segments",
+			o.ULogDir, rrep.LastSeq, m.ULogSeq)
+	}
+	for _, d := range rrep.Damage {
+		if o.SkipDamaged {
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s at offset %d (after record %d): %s", d.File, d.Offset, d.LastGood, d.Reason))
+		}
+	}
+	serr := save()
+	cerr := db.Close()
+	if rerr != nil {
+		var d *ulog.DamageError
+		if errors.As(rerr, &d) {
+			return rep, fmt.Errorf("blitz/engine: restore stopped at damage in the update log: segment %s, offset %d, after record %d (records up to %d are applied; --skip-damaged continues past it): %s",
+				d.File, d.Offset, d.LastGood, rep.LastSeq, d.Reason)
+		}
+		return rep, rerr
+	}
+	if serr != nil {
+		return rep, serr
+	}
+	if cerr != nil {
+		return rep, cerr
+	}
+	log.Info("restore finished", "dir", dir, "backup_seq", rep.BackupSeq, "applied", rep.Applied, "last_seq", rep.LastSeq)
+	return rep, nil
+}
+
+func readRestoreState(fs vfs.FS, dir string) (*restoreState, error) {
+	path := filepath.Join(dir, RestoreStateFile)
+	b, err := vfs.ReadFile(fs, path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blitz/engine: restore: read %s: %w", path, err)
+	}
+	var st restoreState
+	if err := json.Unmarshal(b, &st); err != nil || st.Format != restoreFormat {
+		return nil, fmt.Errorf("blitz/engine: restore: %s is damaged or of an unknown format", path)
+	}
+	return &st, nil
+}
