@@ -3,14 +3,20 @@ package datafile
 import (
 	"fmt"
 	"io"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // WriteSnapshot writes to w the image of the file that a clean Close would
 // leave at this moment: the header page with FlagOpen cleared (the same
 // header in both slots), then the block area up to the tail. Opening the
-// image needs no recovery scan; its generation is this writer's, so index
-// files stamped with Generation match it. Writes wait while it runs
-// (readers do not). It returns the bytes written.
+// image needs no recovery scan. Its generation is not this writer's but a
+// hash of the block area (see snapshotGeneration), and its header-slot
+// counter is 1: two snapshots of the same content are the same bytes,
+// whatever opens came between, so an incremental backup store holds an
+// unchanged table once. Index files for the image are built from it and
+// stamped when it is opened. Writes wait while it runs (readers do not).
+// It returns the bytes written.
 func (df *File) WriteSnapshot(w io.Writer) (int64, error) {
 	df.mu.RLock()
 	defer df.mu.RUnlock()
@@ -25,7 +31,8 @@ func (df *File) WriteSnapshot(w io.Writer) (int64, error) {
 	}
 	h := df.hdr
 	h.flags &^= FlagOpen
-	h.counter++
+	h.generation = snapshotGeneration(df.m[headerPage:h.tail])
+	h.counter = 1
 	if !df.opts.ReadOnly {
 		h.freeBytes = uint64(df.free.bytes)
 	}
@@ -47,4 +54,16 @@ func (df *File) WriteSnapshot(w io.Writer) (int64, error) {
 		}
 	}
 	return total, nil
+}
+
+// snapshotGeneration is the generation a snapshot image carries: a 64-bit
+// hash of its block area, never 0. A generation only has to tell apart the
+// contents an index stamp could be checked against; a content hash does,
+// and is the same for the same content.
+func snapshotGeneration(area []byte) uint64 {
+	g := xxhash.Sum64(area)
+	if g == 0 {
+		g = 1
+	}
+	return g
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/bstore"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 )
 
@@ -54,8 +56,9 @@ func readServing(dir string) (servingInfo, error) {
 func init() {
 	register(func(env *Env) *cobra.Command {
 		var dir, to, user, password, ulogDir string
+		var incremental bool
 		c := &cobra.Command{
-			Use:   "backup -d DIR --to DEST [--ulog ULOGDIR] [--user U --password P]",
+			Use:   "backup -d DIR --to DEST|URL [--incremental] [--ulog ULOGDIR] [--user U --password P]",
 			Short: "Hot backup of a database into the empty directory DEST",
 			Long: `backup copies every table of the database in DIR, as of one moment, into
 DEST (missing or empty), as a database that opens without recovery plus
@@ -64,11 +67,20 @@ update log it is written with (--ulog), so the backup records its place in
 that log (a restore replays the log from there). A database
 served by a running 'blitz serve' (which writes DIR/SERVING) is backed up by
 that server: backup sends it BACKUP DATABASE * TO 'DEST' (DEST made
-absolute), logging in with --user/--password if the server wants them.`,
+absolute), logging in with --user/--password if the server wants them.
+
+With --incremental, --to is a store URL (file:///dir, s3://..., see blitz
+store): the backup is made in a temporary directory and pushed to the
+store, which receives only the files it does not hold yet and, with
+--ulog, the part of the update log it has not seen. blitz recover brings
+the newest complete backup back.`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if dir == "" || to == "" {
 					return usagef("backup: -d DIR and --to DEST are required")
+				}
+				if incremental {
+					return incrementalBackup(env, dir, to, ulogDir, user, password)
 				}
 				if _, err := os.Stat(filepath.Join(dir)); err != nil {
 					return failf("backup: %v", err)
@@ -101,7 +113,8 @@ absolute), logging in with --user/--password if the server wants them.`,
 		}
 		f := c.Flags()
 		f.StringVarP(&dir, "dir", "d", "", "database directory (required)")
-		f.StringVar(&to, "to", "", "backup directory, missing or empty (required)")
+		f.StringVar(&to, "to", "", "backup directory, missing or empty; with --incremental a store URL (required)")
+		f.BoolVar(&incremental, "incremental", false, "push the backup to the store URL --to, sending only what changed")
 		f.StringVar(&ulogDir, "ulog", "", "the update log of the (closed) database")
 		f.StringVar(&user, "user", "", "user for a running server")
 		f.StringVar(&password, "password", "", "password for a running server")
@@ -167,6 +180,67 @@ was skipped. Running it again changes nothing.`,
 	})
 }
 
+func init() {
+	register(func(env *Env) *cobra.Command {
+		var dir, from, id, until string
+		c := &cobra.Command{
+			Use:   "recover --from URL -d DIR [--backup ID] [--until TS]",
+			Short: "Rebuild a database from a store: the newest complete backup plus the update log",
+			Long: `recover fetches from the store at URL (see blitz store and blitz backup
+--incremental) the most recent complete backup, or --backup ID, and every
+update-log record the store holds, verifies their checksums, and restores
+them into DIR (missing or empty) as blitz restore does: the backup, then the
+log's records committed after it, up to --until if given. A backup whose
+push was interrupted never counts as complete.`,
+			Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if dir == "" || from == "" {
+					return usagef("recover: -d DIR and --from URL are required")
+				}
+				var o engine.RestoreOptions
+				if until != "" {
+					t, err := parseTime(until)
+					if err != nil {
+						return usagef("recover: --until: %v", err)
+					}
+					o.Until = t
+				}
+				tmp, err := os.MkdirTemp("", "blitz-recover-")
+				if err != nil {
+					return failf("recover: %v", err)
+				}
+				defer os.RemoveAll(tmp)
+				ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+				defer stop()
+				bdir, ldir := filepath.Join(tmp, "backup"), filepath.Join(tmp, "ulog")
+				m, err := bstore.Fetch(ctx, from, id, bdir, ldir)
+				if err != nil {
+					return failf("recover: %v", err)
+				}
+				fmt.Fprintf(env.Stdout, "fetched backup %s (%d files)\n", m.ID, len(m.Files))
+				if len(m.ULog) > 0 {
+					o.ULogDir = ldir
+				} else if until != "" {
+					return failf("recover: --until: the store holds no update log to replay")
+				}
+				rep, err := engine.Restore(dir, bdir, o)
+				if err != nil {
+					return failf("recover: %v", err)
+				}
+				fmt.Fprintf(env.Stdout, "restored into %s: backup of %s (seq %d), %d update-log records replayed through seq %d\n",
+					dir, rep.BackupTime.Format(time.RFC3339Nano), rep.BackupSeq, rep.Applied, rep.LastSeq)
+				return nil
+			},
+		}
+		f := c.Flags()
+		f.StringVarP(&dir, "dir", "d", "", "database directory to create (required)")
+		f.StringVar(&from, "from", "", "store URL (required)")
+		f.StringVar(&id, "backup", "", "backup ID (default: the most recent complete one)")
+		f.StringVar(&until, "until", "", "replay only records committed at or before this time (RFC 3339, or Unix seconds)")
+		return c
+	})
+}
+
 // backupViaServer asks the server that holds dir to back it up.
 func backupViaServer(env *Env, dir, dest, user, password string) error {
 	sv, err := readServing(dir)
@@ -197,5 +271,55 @@ func backupViaServer(env *Env, dir, dest, user, password string) error {
 	}
 	fmt.Fprintf(env.Stdout, "backup: %s\ntime: %s\nulog seq: %d\nfiles: %d\nbytes: %d\nmax pause: %s\nvia server: %s%s\n",
 		d, ts, seq, files, bytes, time.Duration(pause)*time.Millisecond, sv.TCP, sv.Socket)
+	return nil
+}
+
+// localBackup backs the database in dir up into dest: directly when no
+// other process holds it, else through the server that does.
+func localBackup(env *Env, dir, dest, ulogDir, user, password string) error {
+	db, err := engine.Open(dir, engine.Options{ULogDir: ulogDir})
+	if err != nil {
+		if sqlerr.Code(err) != sqlerr.ErrCantLock {
+			return failf("backup: open %s: %v", dir, err)
+		}
+		return backupViaServer(env, dir, dest, user, password)
+	}
+	_, err = db.Backup(context.Background(), dest)
+	if cerr := db.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close %s: %w", dir, cerr)
+	}
+	if err != nil {
+		return failf("backup: %v", err)
+	}
+	return nil
+}
+
+// incrementalBackup makes a backup in a temporary directory and pushes it
+// (and the update log, if given) to the store at url.
+func incrementalBackup(env *Env, dir, url, ulogDir, user, password string) error {
+	if _, err := os.Stat(dir); err != nil {
+		return failf("backup: %v", err)
+	}
+	tmp, err := os.MkdirTemp("", "blitz-backup-")
+	if err != nil {
+		return failf("backup: %v", err)
+	}
+	defer os.RemoveAll(tmp)
+	dest := filepath.Join(tmp, "backup")
+	if err := localBackup(env, dir, dest, ulogDir, user, password); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	m, rep, err := bstore.Push(ctx, url, dest, ulogDir, bstore.PushOptions{})
+	if err != nil {
+		return failf("backup: push to %s: %v", url, err)
+	}
+	fmt.Fprintf(env.Stdout, "backup %s pushed to %s\n", m.ID, url)
+	fmt.Fprintf(env.Stdout, "files: %d sent (%d bytes), %d already in the store\n", rep.FilesSent, rep.FileBytesSent, rep.FilesSkipped)
+	if ulogDir != "" {
+		fmt.Fprintf(env.Stdout, "update log: %d bytes sent in %d pieces\n", rep.ULogBytesSent, rep.ULogPiecesSent)
+	}
+	fmt.Fprintf(env.Stdout, "sent: %d bytes\n", rep.BytesSent)
 	return nil
 }
