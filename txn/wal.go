@@ -346,7 +346,7 @@ func (w *WAL) flush(g *group) error {
 		}
 		start = c.off
 	}
-	if err := w.write(g.buf[start:]); err != nil {
+	if err := w.writeLast(g.buf[start:]); err != nil {
 		return err
 	}
 	w.mu.Lock()
@@ -365,6 +365,31 @@ func (w *WAL) flush(g *group) error {
 		w.stats.Syncs++
 		w.mu.Unlock()
 	}
+	return nil
+}
+
+// endMark is written after the last frame of every group write (and
+// overwritten by the next): a zeroed frame header, the clean end of the
+// log. Without it, the bytes after the last frame of a recycled segment
+// are an older life's frames at offsets that need not line up with the new
+// ones, and reading them looks like a torn frame.
+var endMark [FrameHeaderSize]byte
+
+// writeLast writes p, the last frames of a group, followed by endMark when
+// the segment has room for it (p is the tail of the group's buffer, so the
+// mark goes into its spare capacity, in the same write).
+func (w *WAL) writeLast(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	n := len(p)
+	if w.writeOff+int64(n)+FrameHeaderSize <= w.segBytes {
+		p = append(p, endMark[:]...)
+	}
+	if _, err := w.f.WriteAt(p, w.writeOff); err != nil {
+		return err
+	}
+	w.writeOff += int64(n)
 	return nil
 }
 
