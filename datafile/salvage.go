@@ -76,9 +76,8 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 	}
 	var h header
 	h, r.HeaderValid = bestHeader(m[:min(size, headerPage)])
-	// Size the destination for the records the header claims (or a guess
-	// from the file size), so that it neither regrows its bucket array nor
-	// remaps while it fills.
+	// Size the bucket array (and the key index) for the records the header
+	// claims, or a guess from the file size: about two buckets per record.
 	records := size / 64
 	if r.HeaderValid && h.records < uint64(size/blockHeader) {
 		records = max(records/4, int64(h.records))
@@ -87,28 +86,39 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 	if err := o.FS.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return r, err
 	}
-	out, err := Open(dst, Options{FS: o.FS, Buckets: min(max(2*records, 1024), maxBuckets), NoLock: o.NoLock})
-	if err != nil {
-		return r, err
+	if !o.NoLock {
+		// Two salvages into one destination would interleave their writes.
+		l, err := o.FS.Lock(dst, true)
+		if err != nil {
+			if errors.Is(err, vfs.ErrLocked) {
+				return r, fmt.Errorf("salvage into %s: %w", dst, ErrLocked)
+			}
+			return r, err
+		}
+		defer l.Close()
 	}
-	out.mu.Lock()
-	err = out.ensureLocked(int64(out.hdr.tail) + size)
-	out.mu.Unlock()
+	out, err := o.FS.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		out.Close()
-		return r, err
+		return r, fmt.Errorf("blitz/datafile: salvage: %w", err)
 	}
-	err = salvageInto(out, m, &r)
+	w := newCompactWriter(out, uint64(min(max(2*records, 1024), maxBuckets)))
+	err = salvageInto(w, f, m, records, &r)
 	if cerr := out.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		// dst is new: its directory entry must be durable too.
+		err = o.FS.SyncDir(vfs.Dir(dst))
 	}
 	return r, err
 }
 
-func salvageInto(out *File, m []byte, r *SalvageReport) error {
-	out.mu.Lock()
-	defer out.mu.Unlock()
+// salvageInto scans m, the mapping of the source file f, indexing every
+// record that verifies (keeping the newest version of each key), then
+// writes the records it kept to w and finishes it.
+func salvageInto(w *compactWriter, f vfs.File, m []byte, records int64, r *SalvageReport) error {
 	size := int64(len(m))
+	adviseSequential(f, m)
 	badStart, badWhy := int64(-1), ""
 	endBad := func(at int64) {
 		if badStart < 0 {
@@ -122,8 +132,11 @@ func salvageInto(out *File, m []byte, r *SalvageReport) error {
 		badStart = -1
 	}
 	var maxSeq uint64
-	var seen int64
-	bl := bulkLoader{df: out}
+	// records (the estimate the bucket count came from) is bounded by the
+	// file size, so no corrupt length field can inflate this allocation.
+	x := newKeyIndex(m, records)
+	var batch [batchSize]scanned
+	nb := 0
 	off := int64(headerPage)
 	for ; off+blockHeader <= size; r.Scanned = off - headerPage {
 		if badStart < 0 && isZero16(m[off:off+16]) {
@@ -141,12 +154,12 @@ func salvageInto(out *File, m []byte, r *SalvageReport) error {
 		endBad(off)
 		r.Blocks++
 		if h.kind == kindRecord {
-			key := m[off+blockHeader : off+blockHeader+int64(h.klen)]
-			val := m[off+blockHeader+int64(h.klen) : off+blockHeader+int64(h.klen)+int64(h.vlen)]
-			if err := bl.add(key, val, h.seq); err != nil {
-				return err
+			k := off + blockHeader
+			batch[nb] = scanned{off: off, n: blockHeader + int64(h.klen) + int64(h.vlen), hash: hashKey(m[k : k+int64(h.klen)])}
+			if nb++; nb == batchSize {
+				r.Superseded += x.addBatch(batch[:nb])
+				nb = 0
 			}
-			seen++
 			maxSeq = max(maxSeq, h.seq)
 		}
 		off += sz
@@ -154,13 +167,12 @@ func salvageInto(out *File, m []byte, r *SalvageReport) error {
 	if badStart < 0 && off < size && !isZero16(m[off:]) && off > headerPage {
 		badStart, badWhy = off, "truncated block header"
 	}
+	r.Superseded += x.addBatch(batch[:nb])
 	endBad(size)
 	r.Scanned = max(0, size-headerPage)
-	if err := bl.link(true); err != nil {
+	if err := x.writeTo(w); err != nil {
 		return err
 	}
-	r.Kept = int64(out.hdr.records)
-	r.Superseded = seen - r.Kept
-	out.hdr.seq = max(out.hdr.seq, maxSeq)
-	return nil
+	r.Kept = int64(w.records)
+	return w.finish(maxSeq, 0)
 }

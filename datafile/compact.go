@@ -1,0 +1,372 @@
+package datafile
+
+import (
+	"github.com/blitzdb/blitz/internal/vfs"
+	"golang.org/x/sys/unix"
+)
+
+// writeChunk is how many bytes of records compactWriter gathers before it
+// writes them: large enough that the system-call cost vanishes, small
+// enough to stay in the processor's cache while it is filled and copied.
+const writeChunk = 1 << 20
+
+// compactWriter writes a new, compact data file front to back, for Optimize
+// and Salvage: the header page, the bucket block right after it, then every
+// record appended in order, with no free space.
+//
+// It does not go through a mapping of the new file. Writing a fresh file
+// through a shared mapping costs a page fault (and, on most filesystems, a
+// page_mkwrite call) for every 4 KiB page, and the bucket array would be
+// written twice (cleared, then each chain head rewritten in random order).
+// Instead the records are gathered in a buffer and written with large
+// sequential WriteAt calls, and the bucket array lives in memory until the
+// end: since records are only appended, a record's chain link is known when
+// it is appended (the bucket's current head), so each record is written
+// once, complete, and the bucket array once, at the end.
+//
+// The file becomes a data file only at finish, which syncs the records and
+// the bucket block, then writes the header page and syncs again: until then
+// it has no valid header, so an interrupted rewrite can never be mistaken
+// for a sound file.
+type compactWriter struct {
+	f       vfs.File
+	nb      uint64
+	bucket  []byte // the bucket block: block header, then nb little-endian chain heads
+	buf     []byte // records not yet written; buf[0] goes at file offset bufOff
+	bufOff  int64
+	tail    int64 // end of the last record appended
+	records uint64
+	hinted  int64  // end of the range the last writeback hint covered
+	sink    uint64 // see addBatch
+}
+
+// scanned is a record a scan found and verified.
+type scanned struct {
+	off  int64  // its offset in the source
+	n    int64  // its length without padding: blockHeader+klen+vlen
+	hash uint64 // its key's hash
+}
+
+// batchSize is how many records addBatch and keyIndex.addBatch take at a
+// time. Each record costs a read of a random chain head (and the index an
+// entry it points to): in arrays of tens of megabytes these miss every cache,
+// and one at a time each would stall the processor for a full memory
+// latency. Touching the heads of a whole batch first, in a loop that does
+// nothing else, lets the processor have all those misses in flight at once;
+// the real work then finds them in cache. The batch is small enough that
+// the touching loop fits in the processor's reorder window.
+const batchSize = 32
+
+func newCompactWriter(f vfs.File, nb uint64) *compactWriter {
+	bsize := recordSize(0, int(8*nb))
+	return &compactWriter{
+		f:      f,
+		nb:     nb,
+		bucket: make([]byte, bsize),
+		buf:    make([]byte, 0, writeChunk),
+		bufOff: headerPage + bsize,
+		tail:   headerPage + bsize,
+		hinted: headerPage + bsize,
+	}
+}
+
+// heads returns the chain heads (the bucket block's payload).
+func (w *compactWriter) heads() []byte { return w.bucket[blockHeader:] }
+
+// addBatch appends the records of batch, blocks of the source m (see add
+// and batchSize).
+func (w *compactWriter) addBatch(m []byte, batch []scanned) error {
+	heads := w.heads()
+	var sink uint64
+	for i := range batch {
+		sink += le.Uint64(heads[8*bucketOf(batch[i].hash, w.nb):])
+	}
+	w.sink += sink // a load whose result is never used could be dropped
+	for i := range batch {
+		r := &batch[i]
+		if err := w.add(m[r.off:r.off+r.n], r.hash); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add appends the record block blk: exactly blockHeader+klen+vlen bytes of
+// a record whose checksum the caller has verified, with h the hash of its
+// key. The block is copied as it is (no second checksum pass: the CRC it
+// carries covers every byte copied but the chain link, which the CRC does
+// not cover); only a block that carries slack, or whose hash byte does not
+// match its key, is rewritten and resealed.
+func (w *compactWriter) add(blk []byte, h uint64) error {
+	size := align16(int64(len(blk)))
+	slot := 8 * bucketOf(h, w.nb)
+	heads := w.heads()
+	next := le.Uint64(heads[slot:])
+	le.PutUint64(heads[slot:], uint64(w.tail))
+	w.records++
+	if size > writeChunk {
+		return w.addLarge(blk, h, next)
+	}
+	if int64(len(w.buf))+size > int64(cap(w.buf)) {
+		if err := w.flush(); err != nil {
+			return err
+		}
+	}
+	n := len(w.buf)
+	w.buf = w.buf[:n+int(size)]
+	b := w.buf[n:]
+	copy(b, blk)
+	clear(b[len(blk):]) // padding
+	fixBlockHeader(b, h, next, int64(len(blk)-blockHeader))
+	w.tail += size
+	return nil
+}
+
+// fixBlockHeader sets the chain link of the record block in b to next, and
+// resets its slack and hash byte if they are not what a compact file holds
+// (resealing it then: both are under the CRC).
+func fixBlockHeader(b []byte, h, next uint64, payloadLen int64) {
+	le.PutUint64(b[8:], next)
+	if le.Uint16(b[6:]) != 0 || b[5] != byte(h) {
+		le.PutUint16(b[6:], 0)
+		b[5] = byte(h)
+		sealBlock(b, payloadLen)
+	}
+}
+
+// addLarge writes a record larger than the buffer straight from blk, so
+// that a large value is never copied into a buffer of its own size.
+func (w *compactWriter) addLarge(blk []byte, h, next uint64) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	var hdr [blockHeader]byte
+	copy(hdr[:], blk)
+	if le.Uint16(hdr[6:]) != 0 || hdr[5] != byte(h) {
+		// Resealing needs the whole block in one piece: a rare case
+		// (slack only comes from reused space), so copy it.
+		b := make([]byte, align16(int64(len(blk))))
+		copy(b, blk)
+		fixBlockHeader(b, h, next, int64(len(blk)-blockHeader))
+		return w.write(b)
+	}
+	le.PutUint64(hdr[8:], next)
+	if err := w.write(hdr[:]); err != nil {
+		return err
+	}
+	if err := w.write(blk[blockHeader:]); err != nil {
+		return err
+	}
+	var pad [blockAlign]byte
+	return w.write(pad[:align16(int64(len(blk)))-int64(len(blk))])
+}
+
+// write writes b at the current end of the file (the buffer must be empty).
+func (w *compactWriter) write(b []byte) error {
+	if _, err := w.f.WriteAt(b, w.bufOff); err != nil {
+		return err
+	}
+	w.bufOff += int64(len(b))
+	w.tail = w.bufOff
+	w.hintWriteback()
+	return nil
+}
+
+// flush writes the buffered records.
+func (w *compactWriter) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if _, err := w.f.WriteAt(w.buf, w.bufOff); err != nil {
+		return err
+	}
+	w.bufOff += int64(len(w.buf))
+	w.hintWriteback()
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// writebackStep is how many written bytes go by between two writeback
+// hints.
+const writebackStep = 8 << 20
+
+// hintWriteback asks the kernel to start writing out what was written so
+// far, without waiting: the disk then works while the scan goes on, and the
+// sync at finish waits for the last few megabytes only, instead of for the
+// whole file. It is a hint (errors are ignored; sync at finish is what makes
+// the file durable), and only for files of the real filesystem.
+func (w *compactWriter) hintWriteback() {
+	if w.bufOff-w.hinted < writebackStep {
+		return
+	}
+	if fd, ok := w.f.(interface{ Fd() uintptr }); ok {
+		unix.SyncFileRange(int(fd.Fd()), w.hinted, w.bufOff-w.hinted, unix.SYNC_FILE_RANGE_WRITE)
+	}
+	w.hinted = w.bufOff
+}
+
+// finish writes the bucket block and the header page, in that order with a
+// sync after each, making the file a cleanly closed data file with seq as
+// its sequence high-water mark and flags as its header flags.
+func (w *compactWriter) finish(seq uint64, flags Flags) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	putBlockHdr(w.bucket, &blockHdr{kind: kindBuckets, vlen: uint32(8 * w.nb)})
+	sealBlock(w.bucket, 0)
+	if _, err := w.f.WriteAt(w.bucket, headerPage); err != nil {
+		return err
+	}
+	if err := w.f.Sync(); err != nil {
+		return err
+	}
+	// Both slots get the header (counters 1 and 2), so that either sector
+	// alone still opens the file; a writer's next header goes to slot 0.
+	h := header{version: formatVersion, flags: flags &^ FlagOpen, counter: 1, generation: 1,
+		buckets: w.nb, bucketOff: headerPage, records: w.records, tail: uint64(w.tail), seq: seq}
+	page := make([]byte, headerPage)
+	h.encode(page)
+	h.counter = 2
+	h.encode(page[headerSlot1:])
+	if _, err := w.f.WriteAt(page, 0); err != nil {
+		return err
+	}
+	return w.f.Sync()
+}
+
+// keyIndex finds earlier records of the same key during a scan that must
+// keep only the newest version of each key (Salvage, and Optimize of a file
+// whose writer died). It indexes the records it has seen by key hash in
+// memory, pointing into the source mapping, so a lookup reads the source and
+// never the file being written; the records are written afterwards, in scan
+// order, once every key has its newest version.
+//
+// The index is an open-addressing table of 8-byte slots, each holding an
+// entry number and the top bits of the key's hash: a lookup usually costs
+// one cache miss, in the slot, and only a record whose tag matches (in
+// practice, the same key) is compared with the source.
+type keyIndex struct {
+	m     []byte   // the source
+	slots []uint64 // 0 = empty, else tag<<idxBits | (1 + index in ents); a power of two long
+	ents  []keyEnt // the records kept, in scan order
+	sink  uint64   // see addBatch
+}
+
+type keyEnt struct {
+	off  int64  // the record's offset in the source
+	hash uint64 // its key's hash
+}
+
+const (
+	idxBits = 40 // bits of a slot for the entry number: 2^40 records is far past any file
+	idxMask = 1<<idxBits - 1
+)
+
+// newKeyIndex returns an index of the records of m sized for about records
+// of them (it grows if there are more).
+func newKeyIndex(m []byte, records int64) *keyIndex {
+	n := 1024
+	for int64(n) < 2*records {
+		n *= 2
+	}
+	return &keyIndex{m: m, slots: make([]uint64, n), ents: make([]keyEnt, 0, records)}
+}
+
+// addBatch adds the records of batch (see add and batchSize) and returns
+// how many superseded an earlier version or were superseded by one.
+func (x *keyIndex) addBatch(batch []scanned) (dups int64) {
+	if 2*(len(x.ents)+len(batch)) > len(x.slots) {
+		x.grow()
+	}
+	mask := uint64(len(x.slots) - 1)
+	var sink uint64
+	for i := range batch {
+		sink += x.slots[batch[i].hash&mask]
+	}
+	x.sink += sink // a load whose result is never used could be dropped
+	for i := range batch {
+		if x.add(batch[i].off, batch[i].hash) {
+			dups++
+		}
+	}
+	return dups
+}
+
+// grow doubles the table (at most half full keeps the probes short).
+func (x *keyIndex) grow() {
+	x.slots = make([]uint64, 2*len(x.slots))
+	mask := uint64(len(x.slots) - 1)
+	for i, e := range x.ents {
+		j := e.hash & mask
+		for x.slots[j] != 0 {
+			j = (j + 1) & mask
+		}
+		x.slots[j] = e.hash>>idxBits<<idxBits | uint64(i+1)
+	}
+}
+
+// add records the verified record at off in the source, with key hash h
+// (the table has room). It reports whether the record superseded an
+// earlier version or was superseded by one: the version with the higher
+// sequence number stays, the earlier one in scan order on a tie.
+func (x *keyIndex) add(off int64, h uint64) (dup bool) {
+	m := x.m
+	klen := int64(le.Uint32(m[off+24:]))
+	key := m[off+blockHeader : off+blockHeader+klen]
+	mask := uint64(len(x.slots) - 1)
+	tag := h >> idxBits << idxBits
+	j := h & mask
+	for ; x.slots[j] != 0; j = (j + 1) & mask {
+		s := x.slots[j]
+		if s&^idxMask != tag {
+			continue
+		}
+		e := &x.ents[s&idxMask-1]
+		if e.hash != h || int64(le.Uint32(m[e.off+24:])) != klen ||
+			string(m[e.off+blockHeader:e.off+blockHeader+klen]) != string(key) {
+			continue
+		}
+		if le.Uint64(m[off+16:]) > le.Uint64(m[e.off+16:]) {
+			e.off = off
+		}
+		return true
+	}
+	x.ents = append(x.ents, keyEnt{off: off, hash: h})
+	x.slots[j] = tag | uint64(len(x.ents))
+	return false
+}
+
+// writeTo appends the indexed records to w in scan order (their checksums
+// were verified by the scan that indexed them).
+func (x *keyIndex) writeTo(w *compactWriter) error {
+	x.slots = nil // no longer needed: let the collector have it
+	m := x.m
+	var batch [batchSize]scanned
+	for i := 0; i < len(x.ents); i += batchSize {
+		ents := x.ents[i:min(i+batchSize, len(x.ents))]
+		for j, e := range ents {
+			n := blockHeader + int64(le.Uint32(m[e.off+24:])) + int64(le.Uint32(m[e.off+28:]))
+			if e.off+n > int64(len(m)) {
+				// Only if the source changed under the scan (a caller
+				// that took no lock): refuse rather than copy past its end.
+				return &CorruptionError{Offset: e.off, Reason: "record changed during the scan"}
+			}
+			batch[j] = scanned{off: e.off, n: n, hash: e.hash}
+		}
+		if err := w.addBatch(m, batch[:len(ents)]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// adviseSequential tells the kernel that m, a read-only mapping of f, is
+// about to be read front to back once: read ahead aggressively and drop
+// pages behind. Advice only: errors are ignored, and a file that is not a
+// real file (the in-memory filesystems of the tests) gets none.
+func adviseSequential(f vfs.File, m []byte) {
+	if _, ok := f.(interface{ Fd() uintptr }); !ok || len(m) == 0 {
+		return
+	}
+	unix.Madvise(m, unix.MADV_SEQUENTIAL)
+}
