@@ -1,6 +1,8 @@
 package datafile
 
 import (
+	"sync/atomic"
+
 	"github.com/blitzdb/blitz/internal/vfs"
 	"golang.org/x/sys/unix"
 )
@@ -27,7 +29,9 @@ const writeChunk = 1 << 20
 // The file becomes a data file only at finish, which syncs the records and
 // the bucket block, then writes the header page and syncs again: until then
 // it has no valid header, so an interrupted rewrite can never be mistaken
-// for a sound file.
+// for a sound file. A private file (Optimize's temporary, which nobody
+// opens and which becomes the data file only when renamed after finish)
+// gets one sync for everything.
 type compactWriter struct {
 	f       vfs.File
 	nb      uint64
@@ -36,8 +40,15 @@ type compactWriter struct {
 	bufOff  int64
 	tail    int64 // end of the last record appended
 	records uint64
-	hinted  int64  // end of the range the last writeback hint covered
+	hinted  int64  // end of the range the last writeback hint covered (writer goroutine only)
 	sink    uint64 // see addBatch
+	private bool   // see above
+
+	jobs   chan writeJob // to the writer goroutine (see start)
+	free   chan []byte   // buffers it has written
+	done   chan struct{} // closed when it exits
+	werr   error         // its first error (read after done)
+	failed atomic.Bool   // set with werr, to stop early
 }
 
 // scanned is a record a scan found and verified.
@@ -57,9 +68,11 @@ type scanned struct {
 // the touching loop fits in the processor's reorder window.
 const batchSize = 32
 
+// newCompactWriter returns a writer of a new file of nb buckets to f, which
+// must be empty. Its writer goroutine runs until stop (or finish).
 func newCompactWriter(f vfs.File, nb uint64) *compactWriter {
 	bsize := recordSize(0, int(8*nb))
-	return &compactWriter{
+	w := &compactWriter{
 		f:      f,
 		nb:     nb,
 		bucket: make([]byte, bsize),
@@ -68,6 +81,8 @@ func newCompactWriter(f vfs.File, nb uint64) *compactWriter {
 		tail:   headerPage + bsize,
 		hinted: headerPage + bsize,
 	}
+	w.start()
+	return w
 }
 
 // heads returns the chain heads (the bucket block's payload).
@@ -140,8 +155,8 @@ func (w *compactWriter) addLarge(blk []byte, h, next uint64) error {
 	if err := w.flush(); err != nil {
 		return err
 	}
-	var hdr [blockHeader]byte
-	copy(hdr[:], blk)
+	hdr := make([]byte, blockHeader) // written later, by the writer goroutine
+	copy(hdr, blk)
 	if le.Uint16(hdr[6:]) != 0 || hdr[5] != byte(h) {
 		// Resealing needs the whole block in one piece: a rare case
 		// (slack only comes from reused space), so copy it.
@@ -151,65 +166,114 @@ func (w *compactWriter) addLarge(blk []byte, h, next uint64) error {
 		return w.write(b)
 	}
 	le.PutUint64(hdr[8:], next)
-	if err := w.write(hdr[:]); err != nil {
+	if err := w.write(hdr); err != nil {
 		return err
 	}
 	if err := w.write(blk[blockHeader:]); err != nil {
 		return err
 	}
-	var pad [blockAlign]byte
-	return w.write(pad[:align16(int64(len(blk)))-int64(len(blk))])
+	return w.write(make([]byte, align16(int64(len(blk)))-int64(len(blk))))
 }
 
-// write writes b at the current end of the file (the buffer must be empty).
+// write queues b to be written at the current end of the file (the buffer
+// must be empty); b must stay unchanged until stop.
 func (w *compactWriter) write(b []byte) error {
-	if _, err := w.f.WriteAt(b, w.bufOff); err != nil {
-		return err
+	if w.failed.Load() {
+		return w.stop()
 	}
+	w.jobs <- writeJob{b: b, off: w.bufOff}
 	w.bufOff += int64(len(b))
 	w.tail = w.bufOff
-	w.hintWriteback()
 	return nil
 }
 
-// flush writes the buffered records.
+// flush queues the buffered records for writing and takes a free buffer.
 func (w *compactWriter) flush() error {
+	if w.failed.Load() {
+		return w.stop()
+	}
 	if len(w.buf) == 0 {
 		return nil
 	}
-	if _, err := w.f.WriteAt(w.buf, w.bufOff); err != nil {
-		return err
-	}
+	w.jobs <- writeJob{b: w.buf, off: w.bufOff, pooled: true}
 	w.bufOff += int64(len(w.buf))
-	w.hintWriteback()
-	w.buf = w.buf[:0]
+	w.buf = <-w.free
 	return nil
+}
+
+// writeJob is a write for the writer goroutine.
+type writeJob struct {
+	b      []byte
+	off    int64
+	pooled bool // b is a buffer to hand back once written
+}
+
+// start starts the writer goroutine. The records are written by a
+// goroutine of their own, from two buffers in turn, so that the system
+// calls (copying into the page cache, allocating blocks) run on another
+// core while the next buffer fills. stop must be called.
+func (w *compactWriter) start() {
+	w.jobs = make(chan writeJob, 2)
+	w.free = make(chan []byte, 2)
+	w.free <- make([]byte, 0, writeChunk)
+	w.done = make(chan struct{})
+	go func() {
+		defer close(w.done)
+		for j := range w.jobs {
+			if w.werr == nil {
+				if _, err := w.f.WriteAt(j.b, j.off); err != nil {
+					w.werr = err
+					w.failed.Store(true)
+				} else {
+					w.hintWriteback(j.off + int64(len(j.b)))
+				}
+			}
+			if j.pooled {
+				w.free <- j.b[:0]
+			}
+		}
+	}()
+}
+
+// stop waits for the queued writes and stops the writer goroutine. It
+// returns the first write error, and may be called more than once.
+func (w *compactWriter) stop() error {
+	if w.jobs != nil {
+		close(w.jobs)
+		<-w.done
+		w.jobs = nil
+	}
+	return w.werr
 }
 
 // writebackStep is how many written bytes go by between two writeback
 // hints.
 const writebackStep = 8 << 20
 
-// hintWriteback asks the kernel to start writing out what was written so
-// far, without waiting: the disk then works while the scan goes on, and the
-// sync at finish waits for the last few megabytes only, instead of for the
-// whole file. It is a hint (errors are ignored; sync at finish is what makes
-// the file durable), and only for files of the real filesystem.
-func (w *compactWriter) hintWriteback() {
-	if w.bufOff-w.hinted < writebackStep {
+// hintWriteback asks the kernel to start writing out what was written up
+// to end, without waiting: the disk then works while the scan goes on, and
+// the sync at finish waits for the last few megabytes only, instead of for
+// the whole file. It is a hint (errors are ignored; the sync at finish is
+// what makes the file durable), and only for files of the real filesystem.
+// Only the writer goroutine calls it.
+func (w *compactWriter) hintWriteback(end int64) {
+	if end-w.hinted < writebackStep {
 		return
 	}
 	if fd, ok := w.f.(interface{ Fd() uintptr }); ok {
-		unix.SyncFileRange(int(fd.Fd()), w.hinted, w.bufOff-w.hinted, unix.SYNC_FILE_RANGE_WRITE)
+		unix.SyncFileRange(int(fd.Fd()), w.hinted, end-w.hinted, unix.SYNC_FILE_RANGE_WRITE)
 	}
-	w.hinted = w.bufOff
+	w.hinted = end
 }
 
 // finish writes the bucket block and the header page, in that order with a
-// sync after each, making the file a cleanly closed data file with seq as
+// sync after each (one sync in all for a private file), making the file a cleanly closed data file with seq as
 // its sequence high-water mark and flags as its header flags.
 func (w *compactWriter) finish(seq uint64, flags Flags) error {
 	if err := w.flush(); err != nil {
+		return err
+	}
+	if err := w.stop(); err != nil {
 		return err
 	}
 	putBlockHdr(w.bucket, &blockHdr{kind: kindBuckets, vlen: uint32(8 * w.nb)})
@@ -217,8 +281,11 @@ func (w *compactWriter) finish(seq uint64, flags Flags) error {
 	if _, err := w.f.WriteAt(w.bucket, headerPage); err != nil {
 		return err
 	}
-	if err := w.f.Sync(); err != nil {
-		return err
+	if !w.private {
+		// The header must not reach the disk before what it describes.
+		if err := w.f.Sync(); err != nil {
+			return err
+		}
 	}
 	// Both slots get the header (counters 1 and 2), so that either sector
 	// alone still opens the file; a writer's next header goes to slot 0.

@@ -45,7 +45,13 @@ func Optimize(path string, buckets int64, o Options) error {
 	if err != nil {
 		return fmt.Errorf("blitz/datafile: optimize %s: %w", path, err)
 	}
-	err = optimizeInto(src, newCompactWriter(f, uint64(buckets)))
+	w := newCompactWriter(f, uint64(buckets))
+	w.private = true // only the rename below makes it the data file
+	err = optimizeInto(src, w)
+	// Before src is unmapped: queued writes may point into it.
+	if serr := w.stop(); err == nil {
+		err = serr
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -74,34 +80,30 @@ func optimizeInto(src *File, w *compactWriter) error {
 	if src.foundFlags&FlagOpen != 0 {
 		x = newKeyIndex(m, int64(min(src.hdr.records, uint64(len(m))/blockHeader)))
 	}
-	var batch [batchSize]scanned
-	nb := 0
-	flush := func() error {
-		if x != nil {
-			x.addBatch(batch[:nb])
-		} else if err := w.addBatch(m, batch[:nb]); err != nil {
-			return err
-		}
-		nb = 0
-		return nil
-	}
-	for off := int64(headerPage); off < int64(len(m)); {
-		h, size, why := checkBlock(m[off:])
-		if why != "" {
-			return src.corrupt(off, why)
-		}
-		if h.kind == kindRecord {
-			k := off + blockHeader
-			batch[nb] = scanned{off: off, n: blockHeader + int64(h.klen) + int64(h.vlen), hash: hashKey(m[k : k+int64(h.klen)])}
-			if nb++; nb == batchSize {
-				if err := flush(); err != nil {
-					return err
+	scan := func(emit func(scanned) bool) error {
+		for off := int64(headerPage); off < int64(len(m)); {
+			h, size, why := checkBlock(m[off:])
+			if why != "" {
+				return src.corrupt(off, why)
+			}
+			if h.kind == kindRecord {
+				k := off + blockHeader
+				if !emit(scanned{off: off, n: blockHeader + int64(h.klen) + int64(h.vlen), hash: hashKey(m[k : k+int64(h.klen)])}) {
+					return nil
 				}
 			}
+			off += size
 		}
-		off += size
+		return nil
 	}
-	if err := flush(); err != nil {
+	place := func(c []scanned) error {
+		if x != nil {
+			x.addBatch(c)
+			return nil
+		}
+		return w.addBatch(m, c)
+	}
+	if err := pipeline(scan, func(c []scanned) error { return inBatches(c, place) }); err != nil {
 		return err
 	}
 	if x != nil {

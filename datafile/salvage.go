@@ -103,6 +103,10 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 	}
 	w := newCompactWriter(out, uint64(min(max(2*records, 1024), maxBuckets)))
 	err = salvageInto(w, f, m, records, &r)
+	// Before m is unmapped: queued writes may point into it.
+	if serr := w.stop(); err == nil {
+		err = serr
+	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
@@ -135,39 +139,45 @@ func salvageInto(w *compactWriter, f vfs.File, m []byte, records int64, r *Salva
 	// records (the estimate the bucket count came from) is bounded by the
 	// file size, so no corrupt length field can inflate this allocation.
 	x := newKeyIndex(m, records)
-	var batch [batchSize]scanned
-	nb := 0
-	off := int64(headerPage)
-	for ; off+blockHeader <= size; r.Scanned = off - headerPage {
-		if badStart < 0 && isZero16(m[off:off+16]) {
-			off += 16
-			continue
-		}
-		h, sz, why := checkBlock(m[off:])
-		if why != "" {
-			if badStart < 0 {
-				badStart, badWhy = off, why
+	scan := func(emit func(scanned) bool) error {
+		off := int64(headerPage)
+		for ; off+blockHeader <= size; r.Scanned = off - headerPage {
+			if badStart < 0 && isZero16(m[off:off+16]) {
+				off += 16
+				continue
 			}
-			off += 16
-			continue
-		}
-		endBad(off)
-		r.Blocks++
-		if h.kind == kindRecord {
-			k := off + blockHeader
-			batch[nb] = scanned{off: off, n: blockHeader + int64(h.klen) + int64(h.vlen), hash: hashKey(m[k : k+int64(h.klen)])}
-			if nb++; nb == batchSize {
-				r.Superseded += x.addBatch(batch[:nb])
-				nb = 0
+			h, sz, why := checkBlock(m[off:])
+			if why != "" {
+				if badStart < 0 {
+					badStart, badWhy = off, why
+				}
+				off += 16
+				continue
 			}
-			maxSeq = max(maxSeq, h.seq)
+			endBad(off)
+			r.Blocks++
+			if h.kind == kindRecord {
+				k := off + blockHeader
+				if !emit(scanned{off: off, n: blockHeader + int64(h.klen) + int64(h.vlen), hash: hashKey(m[k : k+int64(h.klen)])}) {
+					return nil
+				}
+				maxSeq = max(maxSeq, h.seq)
+			}
+			off += sz
 		}
-		off += sz
+		if badStart < 0 && off < size && !isZero16(m[off:]) && off > headerPage {
+			badStart, badWhy = off, "truncated block header"
+		}
+		return nil
 	}
-	if badStart < 0 && off < size && !isZero16(m[off:]) && off > headerPage {
-		badStart, badWhy = off, "truncated block header"
+	// The scan's goroutine writes r's counts and maxSeq; this one reads
+	// them only after pipeline returns.
+	var dups int64
+	index := func(c []scanned) error { dups += x.addBatch(c); return nil }
+	if err := pipeline(scan, func(c []scanned) error { return inBatches(c, index) }); err != nil {
+		return err
 	}
-	r.Superseded += x.addBatch(batch[:nb])
+	r.Superseded = dups
 	endBad(size)
 	r.Scanned = max(0, size-headerPage)
 	if err := x.writeTo(w); err != nil {
