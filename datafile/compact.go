@@ -246,6 +246,22 @@ func (w *compactWriter) stop() error {
 	return w.werr
 }
 
+// reset empties the file and the writer, to start over.
+func (w *compactWriter) reset() error {
+	if err := w.stop(); err != nil {
+		return err
+	}
+	if err := w.f.Truncate(0); err != nil {
+		return err
+	}
+	clear(w.bucket)
+	start := headerPage + int64(len(w.bucket))
+	w.buf = w.buf[:0]
+	w.bufOff, w.tail, w.hinted, w.records = start, start, start, 0
+	w.start()
+	return nil
+}
+
 // writebackStep is how many written bytes go by between two writeback
 // hints.
 const writebackStep = 8 << 20
@@ -339,9 +355,12 @@ func newKeyIndex(m []byte, records int64) *keyIndex {
 	return &keyIndex{m: m, slots: make([]uint64, n), ents: make([]keyEnt, 0, records)}
 }
 
-// addBatch adds the records of batch (see add and batchSize) and returns
-// how many superseded an earlier version or were superseded by one.
-func (x *keyIndex) addBatch(batch []scanned) (dups int64) {
+// addBatch adds the records of batch (see add and batchSize). It returns
+// the records seen for the first time (batch compacted in place), how many
+// records superseded an earlier version or were superseded by one, and
+// whether a record superseded one seen earlier (which the caller may have
+// written already).
+func (x *keyIndex) addBatch(batch []scanned) (fresh []scanned, dups int64, replaced bool) {
 	if 2*(len(x.ents)+len(batch)) > len(x.slots) {
 		x.grow()
 	}
@@ -351,13 +370,27 @@ func (x *keyIndex) addBatch(batch []scanned) (dups int64) {
 		sink += x.slots[batch[i].hash&mask]
 	}
 	x.sink += sink // a load whose result is never used could be dropped
-	for i := range batch {
-		if x.add(batch[i].off, batch[i].hash) {
+	fresh = batch[:0]
+	for _, r := range batch {
+		switch x.add(r.off, r.hash) {
+		case addedNew:
+			fresh = append(fresh, r)
+		case addedNewer:
+			replaced = true
+			dups++
+		default:
 			dups++
 		}
 	}
-	return dups
+	return fresh, dups, replaced
 }
+
+// What keyIndex.add did.
+const (
+	addedNew   = iota // the key's first version
+	addedOlder        // a version older than the one indexed: dropped
+	addedNewer        // a version newer than the one indexed, which it replaced
+)
 
 // grow doubles the table (at most half full keeps the probes short).
 func (x *keyIndex) grow() {
@@ -373,10 +406,9 @@ func (x *keyIndex) grow() {
 }
 
 // add records the verified record at off in the source, with key hash h
-// (the table has room). It reports whether the record superseded an
-// earlier version or was superseded by one: the version with the higher
+// (the table has room). Of two versions of a key, the one with the higher
 // sequence number stays, the earlier one in scan order on a tie.
-func (x *keyIndex) add(off int64, h uint64) (dup bool) {
+func (x *keyIndex) add(off int64, h uint64) int {
 	m := x.m
 	klen := int64(le.Uint32(m[off+24:]))
 	key := m[off+blockHeader : off+blockHeader+klen]
@@ -395,12 +427,13 @@ func (x *keyIndex) add(off int64, h uint64) (dup bool) {
 		}
 		if le.Uint64(m[off+16:]) > le.Uint64(m[e.off+16:]) {
 			e.off = off
+			return addedNewer
 		}
-		return true
+		return addedOlder
 	}
 	x.ents = append(x.ents, keyEnt{off: off, hash: h})
 	x.slots[j] = tag | uint64(len(x.ents))
-	return false
+	return addedNew
 }
 
 // writeTo appends the indexed records to w in scan order (their checksums

@@ -128,3 +128,43 @@ func TestOptimizeUncleanKeepsNewest(t *testing.T) {
 	mustGet(t, r, key(4), "newer")
 	mustGet(t, r, key(5), string(value(5)))
 }
+
+// TestKeyIndexGrows indexes far more records than the index was sized for
+// (as when Salvage finds no header to size it by), with every key twice,
+// and checks that growing the table loses no record and no duplicate.
+func TestKeyIndexGrows(t *testing.T) {
+	const n = 5000
+	var m []byte
+	m = append(m, make([]byte, headerPage)...)
+	var offs []int64
+	for round := 0; round < 2; round++ {
+		for i := 0; i < n; i++ {
+			v := value(i)
+			if round == 1 {
+				v = []byte("second")
+			}
+			b := make([]byte, recordSize(len(key(i)), len(v)))
+			writeRecord(b, key(i), v, hashKey(key(i)), uint64(round*n+i+1), 0, 0)
+			offs = append(offs, int64(len(m)))
+			m = append(m, b...)
+		}
+	}
+	x := newKeyIndex(m, 1)
+	var dups int64
+	for i, off := range offs {
+		klen := int64(le.Uint32(m[off+24:]))
+		_, d, replaced := x.addBatch([]scanned{{off: off, hash: hashKey(m[off+blockHeader : off+blockHeader+klen])}})
+		dups += d
+		if replaced != (i >= n) {
+			t.Fatalf("record %d: replaced = %v", i, replaced)
+		}
+	}
+	if len(x.ents) != n || dups != n || len(x.slots) < 2*n {
+		t.Fatalf("%d entries, %d dups, %d slots; want %d, %d, at least %d", len(x.ents), dups, len(x.slots), n, n, 2*n)
+	}
+	for i, e := range x.ents {
+		if e.off != offs[n+i] {
+			t.Fatalf("entry %d is at %d, want the second version at %d", i, e.off, offs[n+i])
+		}
+	}
+}

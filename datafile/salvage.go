@@ -172,16 +172,39 @@ func salvageInto(w *compactWriter, f vfs.File, m []byte, records int64, r *Salva
 	}
 	// The scan's goroutine writes r's counts and maxSeq; this one reads
 	// them only after pipeline returns.
+	//
+	// Records are written as they are indexed, in the one pass: a key's
+	// first version goes straight to w, a version older than one already
+	// seen is dropped. Only a version newer than one already written (two
+	// versions of a key in the source, the newer later: a torn overwrite)
+	// spoils what was written; from then on the scan only indexes, and the
+	// file is rewritten from the index once it is complete.
 	var dups int64
-	index := func(c []scanned) error { dups += x.addBatch(c); return nil }
+	writing := true
+	index := func(c []scanned) error {
+		fresh, d, replaced := x.addBatch(c)
+		dups += d
+		if writing && replaced {
+			writing = false
+		}
+		if !writing {
+			return nil
+		}
+		return w.addBatch(m, fresh)
+	}
 	if err := pipeline(scan, func(c []scanned) error { return inBatches(c, index) }); err != nil {
 		return err
 	}
 	r.Superseded = dups
 	endBad(size)
 	r.Scanned = max(0, size-headerPage)
-	if err := x.writeTo(w); err != nil {
-		return err
+	if !writing {
+		if err := w.reset(); err != nil {
+			return err
+		}
+		if err := x.writeTo(w); err != nil {
+			return err
+		}
 	}
 	r.Kept = int64(w.records)
 	return w.finish(maxSeq, 0)
