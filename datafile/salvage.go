@@ -42,7 +42,9 @@ func (r *SalvageReport) Dropped() int64 { return r.Damaged + r.Superseded }
 // at any 16-byte boundary, so it never stops at the first bad record; zeroed
 // space is unused, not damage. It needs neither the header nor the bucket
 // array of src, and never modifies src. The error is about dst or about
-// reading src, never about damage, which is in the report.
+// reading src, never about damage, which is in the report. dst gets its
+// header last, once everything else is durable: a salvage cut short leaves
+// a dst that does not open as a data file.
 func Salvage(src, dst string, o Options) (SalvageReport, error) {
 	var r SalvageReport
 	if o.FS == nil {
@@ -117,9 +119,9 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 	return r, err
 }
 
-// salvageInto scans m, the mapping of the source file f, indexing every
-// record that verifies (keeping the newest version of each key), then
-// writes the records it kept to w and finishes it.
+// salvageInto scans m, the mapping of the source file f, and writes to w
+// every record that verifies, keeping the newest version of each key, then
+// finishes w.
 func salvageInto(w *compactWriter, f vfs.File, m []byte, records int64, r *SalvageReport) error {
 	size := int64(len(m))
 	adviseSequential(f, m)
