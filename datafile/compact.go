@@ -59,8 +59,8 @@ type scanned struct {
 }
 
 // batchSize is how many records addBatch and keyIndex.addBatch take at a
-// time. Each record costs a read of a random chain head (and the index an
-// entry it points to): in arrays of tens of megabytes these miss every cache,
+// time. Each record costs a read of a random chain head (or of a random
+// slot of the key index): in arrays of tens of megabytes these miss every cache,
 // and one at a time each would stall the processor for a full memory
 // latency. Touching the heads of a whole batch first, in a loop that does
 // nothing else, lets the processor have all those misses in flight at once;
@@ -321,8 +321,10 @@ func (w *compactWriter) finish(seq uint64, flags Flags) error {
 // keep only the newest version of each key (Salvage, and Optimize of a file
 // whose writer died). It indexes the records it has seen by key hash in
 // memory, pointing into the source mapping, so a lookup reads the source and
-// never the file being written; the records are written afterwards, in scan
-// order, once every key has its newest version.
+// never the file being written. Its entries list each key's newest version
+// in the order keys were first seen, for writeTo: Optimize of an unclean
+// file writes from it once the scan is over, and so does Salvage when a
+// record superseded one it had already written.
 //
 // The index is an open-addressing table of 8-byte slots, each holding an
 // entry number and the top bits of the key's hash: a lookup usually costs
