@@ -75,6 +75,19 @@
 // in-memory header at it and frees the old block. The on-disk header follows
 // at the next Sync or Close; after a crash in between, the scan at the next
 // open rebuilds the chains in whichever bucket block it keeps.
+//
+// # Rewrites (Optimize, Salvage)
+//
+// Optimize and Salvage write a new file in the layout above with nothing
+// but appends (compact.go): header page, bucket block, then the records in
+// scan order, each copied verbatim from the source once its CRC verified
+// (only its chain link, outside the CRC, changes). The bucket array is built
+// in memory (8 bytes a bucket) and written once at the end; Salvage also
+// keeps an in-memory index of the keys it has seen (about 32 bytes a
+// record) to keep only the newest version of each. The header page is
+// written last: Salvage syncs everything else first, so a salvage cut short
+// never leaves a file with a valid header; Optimize's temporary file gets
+// one sync for all, as only the rename after it makes it the data file.
 package datafile
 
 import (

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 
 	"github.com/blitzdb/blitz/internal/vfs"
 )
@@ -35,39 +36,23 @@ func Optimize(path string, buckets int64, o Options) error {
 	if buckets <= 0 {
 		buckets = max(2*int64(src.hdr.records), 1024)
 	}
+	buckets = min(buckets, maxBuckets)
 	tmp := path + ".optimize"
 	if err := o.FS.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	dst, err := Open(tmp, Options{FS: o.FS, Buckets: buckets, NoLock: true, NoGrow: o.NoGrow})
+	f, err := o.FS.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return err
+		return fmt.Errorf("blitz/datafile: optimize %s: %w", path, err)
 	}
-	// A file not closed cleanly may hold two versions of a key: look each
-	// key up then; a clean file holds each key once.
-	lookup := src.foundFlags&FlagOpen != 0
-	dst.mu.Lock()
-	src.mu.RLock()
-	dst.hdr.seq = src.hdr.seq
-	// Size the new file once: remapping while it grows would fault every
-	// page in again.
-	if err := dst.ensureLocked(int64(dst.hdr.tail) + int64(src.hdr.tail)); err != nil {
-		src.mu.RUnlock()
-		dst.mu.Unlock()
-		dst.Close()
-		return err
+	w := newCompactWriter(f, uint64(buckets))
+	w.private = true // only the rename below makes it the data file
+	err = optimizeInto(src, w)
+	// Before src is unmapped: queued writes may point into it.
+	if serr := w.stop(); err == nil {
+		err = serr
 	}
-	bl := bulkLoader{df: dst, offs: make([]int64, 0, src.hdr.records)}
-	err = src.iterateBlocksLocked(func(off int64, h *blockHdr, key, value []byte) error {
-		return bl.add(key, value, h.seq)
-	})
-	src.mu.RUnlock()
-	if err == nil {
-		err = bl.link(lookup)
-	}
-	dst.hdr.flags |= src.hdr.flags & FlagFatal
-	dst.mu.Unlock()
-	if cerr := dst.Close(); err == nil {
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
@@ -80,81 +65,51 @@ func Optimize(path string, buckets int64, o Options) error {
 	return o.FS.SyncDir(vfs.Dir(path))
 }
 
-// iterateBlocksLocked calls fn for every record of the block area, in file
-// order, verifying each block.
-func (df *File) iterateBlocksLocked(fn func(off int64, h *blockHdr, key, value []byte) error) error {
-	m := df.m[:df.hdr.tail]
-	for off := int64(headerPage); off < int64(len(m)); {
-		h, size, why := checkBlock(m[off:])
-		if why != "" {
-			return df.corrupt(off, why)
-		}
-		if h.kind == kindRecord {
-			k := off + blockHeader
-			v := k + int64(h.klen)
-			if err := fn(off, &h, m[k:v:v], m[v:v+int64(h.vlen):v+int64(h.vlen)]); err != nil {
-				return err
-			}
-		}
-		off += size
+// optimizeInto writes every record of src to w and finishes w. Records
+// keep their sequence numbers, and the new file keeps src's sequence
+// high-water mark and fatal flag.
+func optimizeInto(src *File, w *compactWriter) error {
+	src.mu.RLock()
+	defer src.mu.RUnlock()
+	m := src.m[:src.hdr.tail]
+	adviseSequential(src.f, m)
+	// A file not closed cleanly may hold two versions of a key: index the
+	// keys first then, keeping the newest version of each; a clean file
+	// holds each key once, so its records go straight to the new file.
+	var x *keyIndex
+	if src.foundFlags&FlagOpen != 0 {
+		x = newKeyIndex(m, int64(min(src.hdr.records, uint64(len(m))/blockHeader)))
 	}
-	return nil
-}
-
-// bulkLoader appends records to a new file without linking them, then links
-// them all in one tight pass: the chain heads are read and written in
-// random order, and a pass that does nothing else lets the processor overlap
-// those cache misses instead of waiting for each.
-type bulkLoader struct {
-	df   *File
-	offs []int64
-}
-
-// add appends a record (df.mu held).
-func (bl *bulkLoader) add(key, value []byte, seq uint64) error {
-	df := bl.df
-	need := recordSize(len(key), len(value))
-	off, err := df.allocLocked(need)
-	if err != nil {
+	scan := func(emit func(scanned) bool) error {
+		for off := int64(headerPage); off < int64(len(m)); {
+			h, size, why := checkBlock(m[off:])
+			if why != "" {
+				return src.corrupt(off, why)
+			}
+			if h.kind == kindRecord {
+				k := off + blockHeader
+				if !emit(scanned{off: off, n: blockHeader + int64(h.klen) + int64(h.vlen), hash: hashKey(m[k : k+int64(h.klen)])}) {
+					return nil
+				}
+			}
+			off += size
+		}
+		return nil
+	}
+	place := func(c []scanned) error {
+		if x != nil {
+			x.addBatch(c)
+			return nil
+		}
+		return w.addBatch(m, c)
+	}
+	if err := pipeline(scan, func(c []scanned) error { return inBatches(c, place) }); err != nil {
 		return err
 	}
-	writeRecord(df.m[off:off+df.allocSize], key, value, hashKey(key), seq, 0, uint16((df.allocSize-need)/16))
-	bl.offs = append(bl.offs, off)
-	return nil
-}
-
-// link links every added record into its chain. With dedupe, a key seen
-// twice keeps the record with the higher sequence number and frees the other.
-func (bl *bulkLoader) link(dedupe bool) error {
-	df := bl.df
-	m, nb, base := df.m, df.hdr.buckets, df.bucketBase
-	for _, off := range bl.offs {
-		b := m[off:]
-		klen := int64(le.Uint32(b[24:]))
-		key := b[blockHeader : blockHeader+klen]
-		h := hashKey(key)
-		if dedupe {
-			link, dup, err := df.findLocked(key, h)
-			if err != nil {
-				return err
-			}
-			if dup != 0 {
-				if le.Uint64(m[dup+16:]) >= le.Uint64(b[16:]) {
-					df.freeLocked(off, readBlockSize(b))
-					continue
-				}
-				le.PutUint64(m[link:], le.Uint64(m[dup+8:]))
-				df.freeLocked(dup, readBlockSize(m[dup:]))
-				df.hdr.records--
-			}
+	if x != nil {
+		if err := x.writeTo(w); err != nil {
+			return err
 		}
-		slot := base + 8*int64(bucketOf(h, nb))
-		le.PutUint64(b[8:], le.Uint64(m[slot:]))
-		le.PutUint64(m[slot:], uint64(off))
-		df.hdr.records++
 	}
-	bl.offs = bl.offs[:0]
-	return nil
+	return w.finish(src.hdr.seq, src.hdr.flags&FlagFatal)
 }
-
-func readBlockSize(b []byte) int64 { h := readBlockHdr(b); return h.size() }

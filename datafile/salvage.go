@@ -42,7 +42,9 @@ func (r *SalvageReport) Dropped() int64 { return r.Damaged + r.Superseded }
 // at any 16-byte boundary, so it never stops at the first bad record; zeroed
 // space is unused, not damage. It needs neither the header nor the bucket
 // array of src, and never modifies src. The error is about dst or about
-// reading src, never about damage, which is in the report.
+// reading src, never about damage, which is in the report. dst gets its
+// header last, once everything else is durable: a salvage cut short leaves
+// a dst that does not open as a data file.
 func Salvage(src, dst string, o Options) (SalvageReport, error) {
 	var r SalvageReport
 	if o.FS == nil {
@@ -76,9 +78,8 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 	}
 	var h header
 	h, r.HeaderValid = bestHeader(m[:min(size, headerPage)])
-	// Size the destination for the records the header claims (or a guess
-	// from the file size), so that it neither regrows its bucket array nor
-	// remaps while it fills.
+	// Size the bucket array (and the key index) for the records the header
+	// claims, or a guess from the file size: about two buckets per record.
 	records := size / 64
 	if r.HeaderValid && h.records < uint64(size/blockHeader) {
 		records = max(records/4, int64(h.records))
@@ -87,28 +88,43 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 	if err := o.FS.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return r, err
 	}
-	out, err := Open(dst, Options{FS: o.FS, Buckets: min(max(2*records, 1024), maxBuckets), NoLock: o.NoLock})
-	if err != nil {
-		return r, err
+	if !o.NoLock {
+		// Two salvages into one destination would interleave their writes.
+		l, err := o.FS.Lock(dst, true)
+		if err != nil {
+			if errors.Is(err, vfs.ErrLocked) {
+				return r, fmt.Errorf("salvage into %s: %w", dst, ErrLocked)
+			}
+			return r, err
+		}
+		defer l.Close()
 	}
-	out.mu.Lock()
-	err = out.ensureLocked(int64(out.hdr.tail) + size)
-	out.mu.Unlock()
+	out, err := o.FS.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		out.Close()
-		return r, err
+		return r, fmt.Errorf("blitz/datafile: salvage: %w", err)
 	}
-	err = salvageInto(out, m, &r)
+	w := newCompactWriter(out, uint64(min(max(2*records, 1024), maxBuckets)))
+	err = salvageInto(w, f, m, records, &r)
+	// Before m is unmapped: queued writes may point into it.
+	if serr := w.stop(); err == nil {
+		err = serr
+	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		// dst is new: its directory entry must be durable too.
+		err = o.FS.SyncDir(vfs.Dir(dst))
 	}
 	return r, err
 }
 
-func salvageInto(out *File, m []byte, r *SalvageReport) error {
-	out.mu.Lock()
-	defer out.mu.Unlock()
+// salvageInto scans m, the mapping of the source file f, and writes to w
+// every record that verifies, keeping the newest version of each key, then
+// finishes w.
+func salvageInto(w *compactWriter, f vfs.File, m []byte, records int64, r *SalvageReport) error {
 	size := int64(len(m))
+	adviseSequential(f, m)
 	badStart, badWhy := int64(-1), ""
 	endBad := func(at int64) {
 		if badStart < 0 {
@@ -122,45 +138,76 @@ func salvageInto(out *File, m []byte, r *SalvageReport) error {
 		badStart = -1
 	}
 	var maxSeq uint64
-	var seen int64
-	bl := bulkLoader{df: out}
-	off := int64(headerPage)
-	for ; off+blockHeader <= size; r.Scanned = off - headerPage {
-		if badStart < 0 && isZero16(m[off:off+16]) {
-			off += 16
-			continue
-		}
-		h, sz, why := checkBlock(m[off:])
-		if why != "" {
-			if badStart < 0 {
-				badStart, badWhy = off, why
+	// records (the estimate the bucket count came from) is bounded by the
+	// file size, so no corrupt length field can inflate this allocation.
+	x := newKeyIndex(m, records)
+	scan := func(emit func(scanned) bool) error {
+		off := int64(headerPage)
+		for ; off+blockHeader <= size; r.Scanned = off - headerPage {
+			if badStart < 0 && isZero16(m[off:off+16]) {
+				off += 16
+				continue
 			}
-			off += 16
-			continue
-		}
-		endBad(off)
-		r.Blocks++
-		if h.kind == kindRecord {
-			key := m[off+blockHeader : off+blockHeader+int64(h.klen)]
-			val := m[off+blockHeader+int64(h.klen) : off+blockHeader+int64(h.klen)+int64(h.vlen)]
-			if err := bl.add(key, val, h.seq); err != nil {
-				return err
+			h, sz, why := checkBlock(m[off:])
+			if why != "" {
+				if badStart < 0 {
+					badStart, badWhy = off, why
+				}
+				off += 16
+				continue
 			}
-			seen++
-			maxSeq = max(maxSeq, h.seq)
+			endBad(off)
+			r.Blocks++
+			if h.kind == kindRecord {
+				k := off + blockHeader
+				if !emit(scanned{off: off, n: blockHeader + int64(h.klen) + int64(h.vlen), hash: hashKey(m[k : k+int64(h.klen)])}) {
+					return nil
+				}
+				maxSeq = max(maxSeq, h.seq)
+			}
+			off += sz
 		}
-		off += sz
+		if badStart < 0 && off < size && !isZero16(m[off:]) && off > headerPage {
+			badStart, badWhy = off, "truncated block header"
+		}
+		return nil
 	}
-	if badStart < 0 && off < size && !isZero16(m[off:]) && off > headerPage {
-		badStart, badWhy = off, "truncated block header"
+	// The scan's goroutine writes r's counts and maxSeq; this one reads
+	// them only after pipeline returns.
+	//
+	// Records are written as they are indexed, in the one pass: a key's
+	// first version goes straight to w, a version older than one already
+	// seen is dropped. Only a version newer than one already written (two
+	// versions of a key in the source, the newer later: a torn overwrite)
+	// spoils what was written; from then on the scan only indexes, and the
+	// file is rewritten from the index once it is complete.
+	var dups int64
+	writing := true
+	index := func(c []scanned) error {
+		fresh, d, replaced := x.addBatch(c)
+		dups += d
+		if writing && replaced {
+			writing = false
+		}
+		if !writing {
+			return nil
+		}
+		return w.addBatch(m, fresh)
 	}
-	endBad(size)
-	r.Scanned = max(0, size-headerPage)
-	if err := bl.link(true); err != nil {
+	if err := pipeline(scan, func(c []scanned) error { return inBatches(c, index) }); err != nil {
 		return err
 	}
-	r.Kept = int64(out.hdr.records)
-	r.Superseded = seen - r.Kept
-	out.hdr.seq = max(out.hdr.seq, maxSeq)
-	return nil
+	r.Superseded = dups
+	endBad(size)
+	r.Scanned = max(0, size-headerPage)
+	if !writing {
+		if err := w.reset(); err != nil {
+			return err
+		}
+		if err := x.writeTo(w); err != nil {
+			return err
+		}
+	}
+	r.Kept = int64(w.records)
+	return w.finish(maxSeq, 0)
 }

@@ -14,12 +14,16 @@
 # medians, same-run ratios and peak RSS (from /usr/bin/time -v).
 #
 # Environment: RUNS, RNUM (1000000), BNUM (2000000), BLITZ_BIN (a prebuilt
-# blitz; default: go build ../../cmd/blitz), WORKDIR (default: mktemp -d).
+# blitz; default: go build ../../cmd/blitz), WORKDIR (default: mktemp -d),
+# OPS (default "write read optimize": the pairs to run; optimize includes
+# salvage), e.g. OPS=optimize RUNS=9 ./run.sh.
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS=${RUNS:-5}
 RNUM=${RNUM:-1000000}
 BNUM=${BNUM:-2000000}
+OPS=${OPS:-write read optimize}
+has() { case " $OPS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 install() { # install Debian package $2 if command $1 is missing
 	command -v "$1" >/dev/null 2>&1 && return
@@ -70,20 +74,26 @@ tchtest write "$WORK/src.tch" "$RNUM" "$BNUM" >/dev/null
 
 for i in $(seq 1 "$RUNS"); do
 	echo "run $i/$RUNS" >&2
-	measure tc-write tchtest write -rnd "$WORK/t.tch" "$RNUM" "$BNUM"
-	measure blitz-write "$BLITZ" bench write -rnd "$WORK/b.bdf" "$RNUM" "$BNUM"
-	measure tcny-write $NOYIELD tchtest write -rnd "$WORK/n.tch" "$RNUM" "$BNUM"
-	measure tc-read tchtest read -rnd "$WORK/t.tch"
-	measure blitz-read "$BLITZ" bench read -rnd "$WORK/b.bdf"
-	measure tcny-read $NOYIELD tchtest read -rnd "$WORK/n.tch"
+	if has write || has read; then # read needs the files write makes
+		measure tc-write tchtest write -rnd "$WORK/t.tch" "$RNUM" "$BNUM"
+		measure blitz-write "$BLITZ" bench write -rnd "$WORK/b.bdf" "$RNUM" "$BNUM"
+		measure tcny-write $NOYIELD tchtest write -rnd "$WORK/n.tch" "$RNUM" "$BNUM"
+	fi
+	if has read; then
+		measure tc-read tchtest read -rnd "$WORK/t.tch"
+		measure blitz-read "$BLITZ" bench read -rnd "$WORK/b.bdf"
+		measure tcny-read $NOYIELD tchtest read -rnd "$WORK/n.tch"
+	fi
 
-	cp "$WORK/src.tch" "$WORK/o.tch"
-	measure tc-optimize tchmgr optimize "$WORK/o.tch"
-	cp "$WORK/src.bdf" "$WORK/o.bdf"
-	measure blitz-optimize "$BLITZ" file optimize "$WORK/o.bdf"
-	cp "$WORK/src.tch" "$WORK/o.tch"
-	measure tcny-optimize $NOYIELD tchmgr optimize "$WORK/o.tch"
-	measure blitz-salvage "$BLITZ" file salvage "$WORK/src.bdf" "$WORK/s.bdf"
+	if has optimize; then
+		cp "$WORK/src.tch" "$WORK/o.tch"
+		measure tc-optimize tchmgr optimize "$WORK/o.tch"
+		cp "$WORK/src.bdf" "$WORK/o.bdf"
+		measure blitz-optimize "$BLITZ" file optimize "$WORK/o.bdf"
+		cp "$WORK/src.tch" "$WORK/o.tch"
+		measure tcny-optimize $NOYIELD tchmgr optimize "$WORK/o.tch"
+		measure blitz-salvage "$BLITZ" file salvage "$WORK/src.bdf" "$WORK/s.bdf"
+	fi
 done
 
 median() { # median of column $2 for label $1
@@ -96,12 +106,14 @@ echo
 echo "blitz $("$BLITZ" version 2>/dev/null || true), $(dpkg-query -W -f '${Package} ${Version}' tokyocabinet-bin 2>/dev/null), $RUNS runs, medians"
 printf '%-10s %10s %10s %10s %9s %9s %9s %9s %9s\n' op "tc s" "tc-ny s" "blitz s" "tc/blitz" "ny/blitz" "tc RSS" "ny RSS" "blitz RSS"
 for op in write read optimize; do
+	has $op || { [ $op = write ] && has read; } || continue
 	tc=$(median tc-$op 2)
 	ny=$(median tcny-$op 2)
 	bl=$(median blitz-$op 2)
 	printf '%-10s %10.3f %10.3f %10.3f %9s %9s %8dK %8dK %8dK\n' "$op" "$tc" "$ny" "$bl" "$(ratio "$tc" "$bl")" "$(ratio "$ny" "$bl")" \
 		"$(median tc-$op 3)" "$(median tcny-$op 3)" "$(median blitz-$op 3)"
 done
+has optimize || exit 0
 sl=$(median blitz-salvage 2)
 printf '%-10s %10.3f %10.3f %10.3f %9s %9s %8dK %8dK %8dK\n' salvage "$(median tc-optimize 2)" "$(median tcny-optimize 2)" "$sl" \
 	"$(ratio "$(median tc-optimize 2)" "$sl")" "$(ratio "$(median tcny-optimize 2)" "$sl")" \
