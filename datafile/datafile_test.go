@@ -259,8 +259,26 @@ func TestFlagsAndGeneration(t *testing.T) {
 	df.Put([]byte("a"), []byte("1"))
 	df.Close()
 	df = mustOpenPath(t, path, Options{})
-	if df.FoundFlags() != 0 || df.FoundGeneration() != 1 || df.Generation() != 2 {
+	if df.FoundFlags() != 0 || df.FoundGeneration() != 1 || df.Generation() != 1 {
 		t.Fatalf("after clean close: found %v gen %d/%d", df.FoundFlags(), df.FoundGeneration(), df.Generation())
+	}
+	// A session that changes nothing keeps the generation; the first change
+	// moves it on, once.
+	df.Get([]byte("a"))
+	df.Close()
+	df = mustOpenPath(t, path, Options{})
+	if df.FoundGeneration() != 1 {
+		t.Fatalf("a session without writes moved the generation to %d", df.FoundGeneration())
+	}
+	df.Put([]byte("b"), []byte("2"))
+	df.Delete([]byte("b"))
+	if df.Generation() != 2 {
+		t.Fatalf("after writes: generation %d, want 2", df.Generation())
+	}
+	df.Close()
+	df = mustOpenPath(t, path, Options{})
+	if df.FoundGeneration() != 2 {
+		t.Fatalf("found generation %d after a session with writes, want 2", df.FoundGeneration())
 	}
 	abandon(t, df)
 	df = mustOpenPath(t, path, Options{})

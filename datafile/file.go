@@ -73,6 +73,7 @@ type File struct {
 	closed     bool
 	failed     error // set when a write or sync failed; writes are refused after
 	dirty      bool  // written since the last sync
+	changed    bool  // this writer changed the file: the generation moved on (changedLocked)
 	allocSize  int64 // the true size of the block the last allocLocked returned
 }
 
@@ -166,9 +167,9 @@ func (df *File) open() error {
 		}
 		return df.checkHeaderLocked()
 	}
-	df.hdr.generation++
 	df.hdr.flags |= FlagOpen
 	if h.flags&FlagOpen != 0 {
+		df.changedLocked() // the rebuild rewrites chains, gaps and counts
 		if err := df.rebuildLocked(); err != nil {
 			return err
 		}
@@ -193,6 +194,7 @@ func (df *File) initLocked() error {
 	}
 	nb = min(nb, maxBuckets)
 	df.hdr = header{version: formatVersion, flags: FlagOpen, generation: 1, tail: headerPage}
+	df.changed = true // a new file: generation 1 is its own
 	if err := df.ensureLocked(headerPage + recordSize(0, int(8*nb)) + 1<<20); err != nil {
 		return err
 	}
@@ -301,12 +303,25 @@ func (df *File) FoundFlags() Flags { return df.foundFlags }
 // (the one the last clean close left).
 func (df *File) FoundGeneration() uint64 { return df.foundGen }
 
-// Generation returns the current generation: FoundGeneration+1 for a
-// writer, FoundGeneration for a reader.
+// Generation returns the current generation: FoundGeneration until this
+// writer changes the file (or found it not closed cleanly), then
+// FoundGeneration+1, which Close records. A session that changes nothing
+// leaves the generation as it was, so index files stamped with it stay
+// valid without being rewritten.
 func (df *File) Generation() uint64 {
 	df.mu.RLock()
 	defer df.mu.RUnlock()
 	return df.hdr.generation
+}
+
+// changedLocked notes that this writer changes the file: the first change
+// moves the generation on (see Generation). Every mutation calls it.
+func (df *File) changedLocked() {
+	df.dirty = true
+	if !df.changed {
+		df.changed = true
+		df.hdr.generation++
+	}
 }
 
 // Path returns the path the file was opened with.
