@@ -99,6 +99,14 @@ type Index struct {
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
+
+	// stamped is set while the file on disk still carries the valid stamp
+	// it was opened with (stamp): Open leaves it there and the first flush
+	// removes it, in the same bbolt transaction as the first change. A
+	// session that changes nothing then closes without rewriting the file
+	// or its checksum. Guarded by flushMu.
+	stamped bool
+	stamp   uint64
 }
 
 func boltOptions() *bolt.Options {
@@ -150,15 +158,12 @@ func Open(path string, stamp uint64, o Options) (*Index, error) {
 		db.Close()
 		return nil, fmt.Errorf("%w: %s: %v", ErrStale, path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyStamp) })
-	if err == nil {
-		err = db.Sync()
-	}
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("blitz/index: open %s: clear stamp: %w", path, err)
-	}
-	return newIndex(path, db, o), nil
+	// The stamp stays until the first change (see Index.stamped): the
+	// engine never trusts an index file of a data file that was not closed
+	// cleanly, stamp or no stamp, so it need not be cleared at open.
+	ix := newIndex(path, db, o)
+	ix.stamped, ix.stamp = true, stamp
+	return ix, nil
 }
 
 // openBolt opens a bbolt file that checkFile accepted, turning a panic or a
@@ -411,6 +416,12 @@ func (ix *Index) freeze() (*btree.BTreeG[item], error) {
 // commit writes a frozen buffer to the file. ix.flushMu must be held.
 func (ix *Index) commit(frozen *btree.BTreeG[item]) error {
 	err := ix.db.Update(func(tx *bolt.Tx) error {
+		if ix.stamped {
+			// The first change: the stamp goes with it.
+			if err := tx.Bucket(bucketMeta).Delete(keyStamp); err != nil {
+				return err
+			}
+		}
 		b := tx.Bucket(bucketIdx)
 		var err error
 		frozen.Ascend(func(it item) bool {
@@ -430,6 +441,7 @@ func (ix *Index) commit(frozen *btree.BTreeG[item]) error {
 		return fmt.Errorf("%w: %s: flush: %v", ErrBroken, ix.path, err)
 	}
 	ix.mu.frozen = nil
+	ix.stamped = false
 	return nil
 }
 
@@ -449,6 +461,18 @@ func (ix *Index) Close(stamp uint64) error {
 	}
 	if err == nil && frozen != nil {
 		err = ix.commit(frozen)
+	}
+	if err == nil && ix.stamped && ix.stamp == stamp {
+		// Nothing changed since Open and the data file kept its
+		// generation: the file, its stamp and its checksum stand as they
+		// are.
+		ix.mu.Lock()
+		ix.mu.closed = true
+		ix.mu.Unlock()
+		if err := ix.db.Close(); err != nil {
+			return fmt.Errorf("blitz/index: close %s: %w", ix.path, err)
+		}
+		return nil
 	}
 	if err == nil {
 		err = ix.db.Sync()
@@ -493,5 +517,19 @@ func (ix *Index) Abandon() error {
 	}
 	ix.mu.closed = true
 	ix.mu.Unlock()
+	if ix.stamped {
+		// Still stamped (nothing was flushed): take the stamp away, so
+		// that the file is rebuilt before it is used again as promised,
+		// even if the data file keeps its generation.
+		err := ix.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyStamp) })
+		if err == nil {
+			err = ix.db.Sync()
+		}
+		ix.stamped = false
+		if err != nil {
+			ix.db.Close()
+			return fmt.Errorf("blitz/index: abandon %s: clear stamp: %w", ix.path, err)
+		}
+	}
 	return ix.db.Close()
 }

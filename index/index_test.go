@@ -472,3 +472,70 @@ func TestBuildDuplicateNamesIndex(t *testing.T) {
 		t.Fatalf("build files left: %v", left)
 	}
 }
+
+// TestCloseUnchangedKeepsFile: an index opened and closed with the same
+// stamp and no change in between is left byte for byte as it was (no
+// stamp rewrite, no checksum pass); a change moves the stamp.
+func TestCloseUnchangedKeepsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "u.bix")
+	ix, err := Create(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Insert([]byte("a"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(7); err != nil {
+		t.Fatal(err)
+	}
+	read := func() string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := os.ReadFile(SumPath(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := os.Stat(path)
+		return string(b) + string(s) + fi.ModTime().String()
+	}
+	before := read()
+	ix, err = Open(path, 7, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	ix.Lookup([]byte("a"), func(pk []byte) bool { n++; return true })
+	if err := ix.Close(7); err != nil || n != 1 {
+		t.Fatalf("close: %v, %d entries found", err, n)
+	}
+	if read() != before {
+		t.Fatal("closing an unchanged index rewrote it")
+	}
+	// A change: the old stamp no longer opens it, the new one does.
+	ix, err = Open(path, 7, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Insert([]byte("b"), []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(8); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, 7, Options{}); !errors.Is(err, ErrStale) {
+		t.Fatalf("old stamp after a change: %v", err)
+	}
+	ix, err = Open(path, 8, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Abandoned without a change: stale all the same.
+	if err := ix.Abandon(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, 8, Options{}); !errors.Is(err, ErrStale) {
+		t.Fatalf("abandoned index opened: %v", err)
+	}
+}
