@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -167,7 +168,11 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 			return st, fmt.Errorf("blitz/index: build %s: %w", s.Path, err)
 		}
 		dirs[filepath.Dir(s.Path)] = true
-		if err := writeSum(s.Path); err != nil {
+		// The sidecar describes the renamed file; one fsync of the
+		// directory below makes both renames durable. A crash before it
+		// leaves a file and a sidecar that may not match, which Open
+		// refuses (ErrStale): the index is rebuilt, never trusted wrongly.
+		if err := writeSumOf(s.Path, sorters[i].sumSize, sorters[i].sumCRC); err != nil {
 			return st, fmt.Errorf("blitz/index: build %s: %w", s.Path, err)
 		}
 	}
@@ -201,6 +206,10 @@ type sorter struct {
 	bytes  int64    // bytes in chunks
 	ents   []ent
 	runs   []string
+
+	// size and CRC32C of the file write built, for its checksum sidecar
+	sumSize int64
+	sumCRC  uint32
 }
 
 // ent is one entry in the arena. pfx holds the key's first 8 bytes (zero
@@ -472,8 +481,7 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 	if _, err := f.Seek(int64(2*pageSize), io.SeekStart); err != nil {
 		return tmp, 0, fmt.Errorf("blitz/index: build %s: %w", path, err)
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	l := newLoader(w, pageSize)
+	l := newLoader(f, pageSize)
 
 	h := make(mergeHeap, 0, len(srcs))
 	for _, src := range srcs {
@@ -517,11 +525,9 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 	}
 	progress(n % every)
 	m := l.finish(stamp)
+	meta := metaPages(m)
 	if l.err == nil {
-		l.err = w.Flush()
-	}
-	if l.err == nil {
-		_, l.err = f.WriteAt(metaPages(m), 0)
+		_, l.err = f.WriteAt(meta, 0)
 	}
 	if l.err == nil {
 		l.err = f.Sync()
@@ -529,5 +535,8 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 	if l.err != nil {
 		return tmp, n, fmt.Errorf("blitz/index: build %s: write: %w", path, l.err)
 	}
+	// The file is the meta pages followed by what the loader wrote.
+	s.sumSize = int64(len(meta)) + l.n
+	s.sumCRC = crcJoin(crc32.Checksum(meta, castagnoli), l.crc, l.n)
 	return tmp, n, nil
 }

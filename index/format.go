@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"hash/fnv"
 	"io"
+	"slices"
 
 	"github.com/blitzdb/blitz/internal/keyenc"
 )
@@ -177,6 +179,14 @@ type loader struct {
 	pageSize int
 	next     uint64 // next free page id
 
+	// Pages are built in place in buf and written in large writes, so each
+	// byte is copied once on its way to the file; crc and n are the CRC32C
+	// and length of everything written to w, taken while buf is in cache,
+	// so that Build never reads the file back to checksum it.
+	buf []byte
+	crc uint32
+	n   int64
+
 	// the leaf page being filled
 	elems []byte // element headers, elemSize each, pos fixed up on flush
 	data  []byte // keys and values
@@ -184,9 +194,11 @@ type loader struct {
 	first []byte // first key of the current page
 
 	children []child // pages of the level being built
-	page     []byte  // scratch page
 	err      error
 }
+
+// loaderBuf is how many bytes of pages loader gathers before writing them.
+const loaderBuf = 1 << 20
 
 type child struct {
 	key  []byte
@@ -194,7 +206,7 @@ type child struct {
 }
 
 func newLoader(w io.Writer, pageSize int) *loader {
-	return &loader{w: w, pageSize: pageSize, next: 2, page: make([]byte, pageSize)}
+	return &loader{w: w, pageSize: pageSize, next: 2, buf: make([]byte, 0, loaderBuf+pageSize)}
 }
 
 // add appends one entry; keys must increase strictly.
@@ -224,13 +236,10 @@ func (l *loader) flushLeaf(flags uint16) {
 	if npages == 0 {
 		npages = 1
 	}
-	p := l.page
-	if npages*l.pageSize > len(p) {
-		p = make([]byte, npages*l.pageSize)
-	} else {
-		p = p[:npages*l.pageSize]
-		clear(p)
-	}
+	at := len(l.buf)
+	l.buf = slices.Grow(l.buf, npages*l.pageSize)[:at+npages*l.pageSize]
+	p := l.buf[at:]
+	clear(p)
 	id := l.next
 	ne.PutUint64(p[0:], id)
 	ne.PutUint16(p[8:], flags)
@@ -248,12 +257,22 @@ func (l *loader) flushLeaf(flags uint16) {
 		dataOff := ne.Uint32(e[off:])
 		ne.PutUint32(e[off:], uint32((l.count-i)*elemSize)+dataOff)
 	}
-	if l.err == nil {
-		_, l.err = l.w.Write(p)
+	if len(l.buf) >= loaderBuf {
+		l.flush()
 	}
 	l.next += uint64(npages)
 	l.children = append(l.children, child{key: append([]byte(nil), l.first...), pgid: id})
 	l.elems, l.data, l.count = l.elems[:0], l.data[:0], 0
+}
+
+// flush writes the pages gathered in buf.
+func (l *loader) flush() {
+	if l.err == nil && len(l.buf) > 0 {
+		l.crc = crc32.Update(l.crc, castagnoli, l.buf)
+		l.n += int64(len(l.buf))
+		_, l.err = l.w.Write(l.buf)
+	}
+	l.buf = l.buf[:0]
 }
 
 // finishTree writes the pending leaf and the branch levels above the leaves
@@ -305,6 +324,7 @@ func (l *loader) finish(stamp uint64) boltMeta {
 	l.add(bucketIdx, b1[:], bucketLeafFlag)
 	l.add(bucketMeta, b2[:], bucketLeafFlag)
 	root := l.finishTree()
+	l.flush()
 	return boltMeta{pageSize: uint32(l.pageSize), root: root, pgid: l.next, txid: 3}
 }
 
