@@ -94,10 +94,32 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 		}
 	}()
 
+	// The scan is pipelined: this goroutine runs scan and the specs'
+	// Entries (one at a time, in spec order: callers may share state
+	// between them, e.g. a row decoded once for all specs) and copies each
+	// spec's entries into batches; one feeder goroutine per spec appends
+	// them to its sorter's arena (and spills when it is full), which is
+	// most of the scan phase's work (page faults of a fresh arena, copies).
+	feeds := make([]*feeder, len(sorters))
+	for i, s := range sorters {
+		feeds[i] = startFeeder(s)
+	}
+	stopped := false
+	stopFeeds := func() {
+		if !stopped {
+			stopped = true
+			for _, f := range feeds {
+				f.stop()
+			}
+		}
+	}
+	defer stopFeeds() // also on a panic out of scan: no feeder is left behind
+
 	var dst [][]byte
 	var kv []byte
 	err := scan(func(pk, row []byte) error {
-		for _, s := range sorters {
+		for _, f := range feeds {
+			s := f.s
 			var err error
 			dst, err = s.spec.Entries(pk, row, dst[:0])
 			if err != nil {
@@ -109,7 +131,7 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 				if len(k) > maxKeySize {
 					return fmt.Errorf("blitz/index: build %s: %w: %d bytes", s.spec.Path, ErrKeyTooLarge, len(k))
 				}
-				if err := s.add(k, v); err != nil {
+				if err := f.add(kv, len(k), len(v)); err != nil {
 					return err
 				}
 			}
@@ -119,6 +141,21 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 		}
 		return nil
 	})
+	if err == nil {
+		for _, f := range feeds {
+			if err = f.flush(); err != nil {
+				break
+			}
+		}
+	}
+	stopFeeds()
+	if err == nil {
+		for _, f := range feeds {
+			if err = f.err; err != nil {
+				break
+			}
+		}
+	}
 	st.Rows = rows.Load()
 	progress()
 	if err != nil {
@@ -194,6 +231,99 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
+}
+
+// feeder carries one spec's entries from the scanning goroutine to a
+// goroutine that adds them to the spec's sorter, in batches so that the
+// hand-over costs little per entry.
+type feeder struct {
+	s    *sorter
+	cur  *batch
+	in   chan *batch // full batches, to the adder
+	free chan *batch // emptied batches, back to the scanner
+	done chan struct{}
+	// failed is set (after err) when the sorter fails; from then on the
+	// adder drops what it receives and the scanner stops at its next batch.
+	failed atomic.Bool
+	err    error // read only after done is closed or failed is set
+}
+
+// batch holds entries as their key and value bytes back to back, with the
+// length of each key and value in lens.
+type batch struct {
+	buf  []byte
+	lens []uint32
+}
+
+const (
+	batchBytes = 256 << 10 // a batch is handed over once it holds this much
+	batchQueue = 4         // full batches queued per spec before the scanner waits
+)
+
+func startFeeder(s *sorter) *feeder {
+	f := &feeder{s: s, in: make(chan *batch, batchQueue), free: make(chan *batch, batchQueue+2), done: make(chan struct{})}
+	go f.run()
+	return f
+}
+
+func (f *feeder) run() {
+	defer close(f.done)
+	for b := range f.in {
+		if !f.failed.Load() {
+			off := 0
+			for i := 0; i < len(b.lens); i += 2 {
+				kl, vl := int(b.lens[i]), int(b.lens[i+1])
+				if err := f.s.add(b.buf[off:off+kl], b.buf[off+kl:off+kl+vl]); err != nil {
+					f.err = err
+					f.failed.Store(true)
+					break
+				}
+				off += kl + vl
+			}
+		}
+		b.buf, b.lens = b.buf[:0], b.lens[:0]
+		select {
+		case f.free <- b:
+		default:
+		}
+	}
+}
+
+// add queues one entry: kv is its key (klen bytes) then its value (vlen
+// bytes).
+func (f *feeder) add(kv []byte, klen, vlen int) error {
+	if f.cur == nil {
+		select {
+		case f.cur = <-f.free:
+		default:
+			f.cur = &batch{buf: make([]byte, 0, batchBytes+256), lens: make([]uint32, 0, 1024)}
+		}
+	}
+	b := f.cur
+	b.buf = append(b.buf, kv[:klen+vlen]...)
+	b.lens = append(b.lens, uint32(klen), uint32(vlen))
+	if len(b.buf) >= batchBytes {
+		return f.flush()
+	}
+	return nil
+}
+
+// flush hands the current batch to the adder.
+func (f *feeder) flush() error {
+	if f.failed.Load() {
+		return f.err
+	}
+	if f.cur != nil && len(f.cur.lens) > 0 {
+		f.in <- f.cur
+		f.cur = nil
+	}
+	return nil
+}
+
+// stop waits for the adder to finish what it was given.
+func (f *feeder) stop() {
+	close(f.in)
+	<-f.done
 }
 
 // sorter collects one spec's entries in an arena and sorts them, spilling
