@@ -335,7 +335,12 @@ type sorter struct {
 	chunks [][]byte // the arena: keys and values of ents
 	spare  [][]byte // chunks emptied by a spill, for reuse
 	bytes  int64    // bytes in chunks
-	ents   []ent
+	// Entries are added to fixed-size blocks, so that collecting them
+	// never copies (append's growth copied each entry about four times);
+	// sort scatters them from the blocks into ents, the sorted entries.
+	blocks [][]ent
+	nents  int   // entries in blocks
+	ents   []ent // sorted by sort, until the next add
 	tmp    []ent // the radix sort's second buffer, kept across spills
 	runs   []string
 
@@ -361,11 +366,12 @@ const (
 	chunkBits = 22
 	chunkSize = 1 << chunkBits
 	maxChunks = 1 << (32 - chunkBits)
+	entBlock  = 1 << 16 // entries per block (1 MiB)
 )
 
 func (s *sorter) add(k, v []byte) error {
 	n := len(k) + uvarintLen(uint64(len(v))) + len(v)
-	if s.bytes+int64(n)+int64(len(s.ents)+1)*entSize > s.budget {
+	if s.bytes+int64(n)+int64(s.nents+1)*entSize > s.budget {
 		if err := s.spill(); err != nil {
 			return err
 		}
@@ -392,7 +398,17 @@ func (s *sorter) add(k, v []byte) error {
 	c := s.chunks[last]
 	var p [8]byte
 	copy(p[:], k)
-	s.ents = append(s.ents, ent{pfx: binary.BigEndian.Uint64(p[:]), loc: uint32(last)<<chunkBits | uint32(len(c)), klen: uint32(len(k))})
+	b := len(s.blocks) - 1
+	if b < 0 || len(s.blocks[b]) == cap(s.blocks[b]) {
+		if b+1 < cap(s.blocks) && cap(s.blocks[:b+2][b+1]) == entBlock {
+			s.blocks = s.blocks[:b+2] // a block emptied by a spill
+		} else {
+			s.blocks = append(s.blocks, make([]ent, 0, entBlock))
+		}
+		b++
+	}
+	s.blocks[b] = append(s.blocks[b], ent{pfx: binary.BigEndian.Uint64(p[:]), loc: uint32(last)<<chunkBits | uint32(len(c)), klen: uint32(len(k))})
+	s.nents++
 	c = append(c, k...)
 	c = binary.AppendUvarint(c, uint64(len(v)))
 	s.chunks[last] = append(c, v...)
@@ -429,28 +445,44 @@ func (s *sorter) kv(e ent) (k, v []byte, n int) {
 // 16 bits; one pass over ents counts all four, and a digit every entry
 // shares (a key's type tag, a common prefix) costs no pass.
 func (s *sorter) sort() {
-	ents := s.ents
-	if len(ents) < 256 {
-		slices.SortFunc(ents, s.cmp)
+	n := s.nents
+	// The two buffers: the sorted entries end up in one of them.
+	if cap(s.ents) < n {
+		s.ents = nil // let the GC have it before the larger one is made
+		s.ents = make([]ent, n)
+	}
+	if cap(s.tmp) < n {
+		s.tmp = nil
+		s.tmp = make([]ent, n)
+	}
+	a, tmp := s.ents[:n], s.tmp[:n]
+	defer func() {
+		for i := range s.blocks {
+			s.blocks[i] = s.blocks[i][:0]
+		}
+		s.blocks, s.nents = s.blocks[:0], 0
+	}()
+	if n < 256 {
+		s.gather(a)
+		s.ents, s.tmp = a, tmp
+		slices.SortFunc(a, s.cmp)
 		return
 	}
-	if cap(s.tmp) < len(ents) {
-		s.tmp = nil // let the GC have it before the larger one is made
-		s.tmp = make([]ent, len(ents))
-	}
-	tmp := s.tmp[:len(ents)]
 	counts := make([]uint32, 4<<16)
 	c0, c1, c2, c3 := counts[0:1<<16], counts[1<<16:2<<16], counts[2<<16:3<<16], counts[3<<16:]
-	for _, e := range ents {
-		c0[uint16(e.pfx)]++
-		c1[uint16(e.pfx>>16)]++
-		c2[uint16(e.pfx>>32)]++
-		c3[uint16(e.pfx>>48)]++
+	for _, blk := range s.blocks {
+		for _, e := range blk {
+			c0[uint16(e.pfx)]++
+			c1[uint16(e.pfx>>16)]++
+			c2[uint16(e.pfx>>32)]++
+			c3[uint16(e.pfx>>48)]++
+		}
 	}
+	first := true // the first pass reads the blocks
 	for d := uint(0); d < 4; d++ {
 		c := counts[d<<16 : (d+1)<<16]
 		shift := 16 * d
-		if int(c[uint16(ents[0].pfx>>shift)]) == len(ents) {
+		if int(c[uint16(s.blocks[0][0].pfx>>shift)]) == n {
 			continue // one digit for all: nothing to do
 		}
 		sum := uint32(0)
@@ -458,26 +490,45 @@ func (s *sorter) sort() {
 			c[i] = sum
 			sum += x
 		}
-		for _, e := range ents {
+		if first {
+			for _, blk := range s.blocks {
+				for _, e := range blk {
+					dg := uint16(e.pfx >> shift)
+					a[c[dg]] = e
+					c[dg]++
+				}
+			}
+			first = false
+			continue
+		}
+		for _, e := range a {
 			dg := uint16(e.pfx >> shift)
 			tmp[c[dg]] = e
 			c[dg]++
 		}
-		ents, tmp = tmp, ents
+		a, tmp = tmp, a
 	}
-	if &ents[0] != &s.ents[0] {
-		copy(s.ents, ents)
+	if first {
+		s.gather(a)
 	}
-	ents = s.ents
-	for i := 0; i < len(ents); {
+	s.ents, s.tmp = a, tmp
+	for i := 0; i < n; {
 		j := i + 1
-		for j < len(ents) && ents[j].pfx == ents[i].pfx {
+		for j < n && a[j].pfx == a[i].pfx {
 			j++
 		}
 		if j-i > 1 {
-			slices.SortFunc(ents[i:j], s.cmp)
+			slices.SortFunc(a[i:j], s.cmp)
 		}
 		i = j
+	}
+}
+
+// gather copies the entries of the blocks to dst, in order.
+func (s *sorter) gather(dst []ent) {
+	i := 0
+	for _, blk := range s.blocks {
+		i += copy(dst[i:], blk)
 	}
 }
 
@@ -495,7 +546,7 @@ func (s *sorter) cmp(a, b ent) int {
 // uvarint(len k) k uvarint(len v) v, repeated (the arena's layout with the
 // key's length in front).
 func (s *sorter) spill() error {
-	if len(s.ents) == 0 {
+	if s.nents == 0 {
 		return nil
 	}
 	s.sort()
@@ -523,7 +574,7 @@ func (s *sorter) spill() error {
 			s.spare = append(s.spare, c[:0])
 		}
 	}
-	s.chunks, s.bytes, s.ents = s.chunks[:0], 0, s.ents[:0]
+	s.chunks, s.bytes = s.chunks[:0], 0
 	return nil
 }
 
@@ -635,13 +686,13 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 	var srcs []source
 	if len(s.runs) == 0 {
 		s.sort()
-		s.tmp = nil // the GC may reuse it while the file is written
+		s.blocks, s.tmp = nil, nil // the GC may reuse them while the file is written
 		srcs = []source{&memSource{s: s}}
 	} else {
 		if err := s.spill(); err != nil {
 			return "", 0, err
 		}
-		s.chunks, s.spare, s.ents, s.tmp = nil, nil, nil, nil
+		s.chunks, s.spare, s.blocks, s.ents, s.tmp = nil, nil, nil, nil, nil
 		for _, name := range s.runs {
 			f, err := os.Open(name)
 			if err != nil {
