@@ -66,6 +66,7 @@ const defaultBuildMemory = 256 << 20
 // fails with a *DuplicateError naming the index and both primary keys.
 func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec, o BuildOptions) (BuildStats, error) {
 	st := BuildStats{Entries: make([]int64, len(specs))}
+
 	mem := o.MemoryBytes
 	if mem <= 0 {
 		mem = defaultBuildMemory
@@ -721,7 +722,9 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 	if _, err := f.Seek(int64(2*pageSize), io.SeekStart); err != nil {
 		return tmp, 0, fmt.Errorf("blitz/index: build %s: %w", path, err)
 	}
-	l := newLoader(f, pageSize)
+	pw := newPageWriter(f)
+	defer pw.close() // on the error returns: no write is left in flight
+	l := newLoader(pw, pageSize)
 
 	h := make(mergeHeap, 0, len(srcs))
 	for _, src := range srcs {
@@ -734,6 +737,7 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 		}
 	}
 	heap.Init(&h)
+	inMemory := len(s.runs) == 0
 	var prevK, prevV []byte
 	const every = 1 << 16
 	for len(h) > 0 {
@@ -747,7 +751,11 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 			}
 		} else {
 			l.add(k, v, 0)
-			prevK, prevV = append(prevK[:0], k...), append(prevV[:0], v...)
+			if inMemory {
+				prevK, prevV = k, v // the arena's bytes stay put
+			} else {
+				prevK, prevV = append(prevK[:0], k...), append(prevV[:0], v...)
+			}
 			if n++; n%every == 0 {
 				progress(every)
 			}
@@ -758,7 +766,9 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 		}
 		if ok {
 			top.k, top.v = nk, nv
-			heap.Fix(&h, 0)
+			if len(h) > 1 {
+				heap.Fix(&h, 0)
+			}
 		} else {
 			heap.Pop(&h)
 		}
@@ -766,17 +776,18 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 	progress(n % every)
 	m := l.finish(stamp)
 	meta := metaPages(m)
-	if l.err == nil {
-		_, l.err = f.WriteAt(meta, 0)
+	crc, size, werr := pw.close()
+	if werr == nil {
+		_, werr = f.WriteAt(meta, 0)
 	}
-	if l.err == nil {
-		l.err = f.Sync()
+	if werr == nil {
+		werr = f.Sync()
 	}
-	if l.err != nil {
-		return tmp, n, fmt.Errorf("blitz/index: build %s: write: %w", path, l.err)
+	if werr != nil {
+		return tmp, n, fmt.Errorf("blitz/index: build %s: write: %w", path, werr)
 	}
 	// The file is the meta pages followed by what the loader wrote.
-	s.sumSize = int64(len(meta)) + l.n
-	s.sumCRC = crcJoin(crc32.Checksum(meta, castagnoli), l.crc, l.n)
+	s.sumSize = int64(len(meta)) + size
+	s.sumCRC = crcJoin(crc32.Checksum(meta, castagnoli), crc, size)
 	return tmp, n, nil
 }

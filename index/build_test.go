@@ -268,3 +268,29 @@ func TestBuildScanPanics(t *testing.T) {
 		return append(dst, row), nil
 	}}}, BuildOptions{TempDir: dir})
 }
+
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, errors.New("disk full")
+	}
+	f.n--
+	return len(p), nil
+}
+
+// TestPageWriterError checks that a write error of the page writer reaches
+// close, and that the loader can go on handing it buffers meanwhile.
+func TestPageWriterError(t *testing.T) {
+	pw := newPageWriter(&failAfter{n: 2})
+	b := pw.put(make([]byte, 100))
+	for i := 0; i < 5; i++ {
+		b = pw.put(append(b[:0], make([]byte, 100)...))
+	}
+	if _, _, err := pw.close(); err == nil || err.Error() != "disk full" {
+		t.Fatalf("close = %v", err)
+	}
+	if _, _, err := pw.close(); err == nil {
+		t.Fatal("second close lost the error")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"hash/fnv"
 	"io"
+	"os"
 	"slices"
 
 	"github.com/blitzdb/blitz/internal/keyenc"
@@ -175,17 +176,13 @@ func checkFile(r io.ReaderAt, size int64) error {
 // meta bucket, the root bucket and the two meta pages. It is the bulk-load
 // path of Build; bbolt itself takes over for later writes.
 type loader struct {
-	w        io.Writer // sequential writes from page 2 on
+	out      *pageWriter // sequential writes from page 2 on
 	pageSize int
 	next     uint64 // next free page id
 
-	// Pages are built in place in buf and written in large writes, so each
-	// byte is copied once on its way to the file; crc and n are the CRC32C
-	// and length of everything written to w, taken while buf is in cache,
-	// so that Build never reads the file back to checksum it.
+	// Pages are built in place in buf and handed to out in large writes,
+	// so each byte is copied once on its way to the file.
 	buf []byte
-	crc uint32
-	n   int64
 
 	// the leaf page being filled
 	elems []byte // element headers, elemSize each, pos fixed up on flush
@@ -194,7 +191,6 @@ type loader struct {
 	first []byte // first key of the current page
 
 	children []child // pages of the level being built
-	err      error
 }
 
 // loaderBuf is how many bytes of pages loader gathers before writing them.
@@ -205,8 +201,58 @@ type child struct {
 	pgid uint64
 }
 
-func newLoader(w io.Writer, pageSize int) *loader {
-	return &loader{w: w, pageSize: pageSize, next: 2, buf: make([]byte, 0, loaderBuf+pageSize)}
+func newLoader(out *pageWriter, pageSize int) *loader {
+	return &loader{out: out, pageSize: pageSize, next: 2, buf: make([]byte, 0, loaderBuf+pageSize)}
+}
+
+// pageWriter writes the loader's buffers to a file on a goroutine of its
+// own, so that the file system's copy of one buffer overlaps the building
+// of the next (two buffers circulate). It takes the CRC32C of all it
+// writes, while the buffer is still in cache, so that Build never reads
+// the file back to checksum it.
+type pageWriter struct {
+	w    io.Writer
+	in   chan []byte
+	free chan []byte
+	done chan struct{}
+	crc  uint32
+	n    int64
+	err  error // the first write error; read after close
+}
+
+func newPageWriter(w io.Writer) *pageWriter {
+	pw := &pageWriter{w: w, in: make(chan []byte, 1), free: make(chan []byte, 2), done: make(chan struct{})}
+	pw.free <- make([]byte, 0, loaderBuf+os.Getpagesize())
+	go func() {
+		defer close(pw.done)
+		for b := range pw.in {
+			if pw.err == nil {
+				pw.crc = crc32.Update(pw.crc, castagnoli, b)
+				pw.n += int64(len(b))
+				_, pw.err = pw.w.Write(b)
+			}
+			pw.free <- b[:0]
+		}
+	}()
+	return pw
+}
+
+// put queues b for writing and returns an empty buffer to fill next.
+func (pw *pageWriter) put(b []byte) []byte {
+	pw.in <- b
+	return <-pw.free
+}
+
+// close waits for the queued writes and returns the CRC32C and length of
+// what was written, or the first error. It may be called more than once.
+func (pw *pageWriter) close() (crc uint32, n int64, err error) {
+	select {
+	case <-pw.done:
+	default:
+		close(pw.in)
+		<-pw.done
+	}
+	return pw.crc, pw.n, pw.err
 }
 
 // add appends one entry; keys must increase strictly.
@@ -267,12 +313,9 @@ func (l *loader) flushLeaf(flags uint16) {
 
 // flush writes the pages gathered in buf.
 func (l *loader) flush() {
-	if l.err == nil && len(l.buf) > 0 {
-		l.crc = crc32.Update(l.crc, castagnoli, l.buf)
-		l.n += int64(len(l.buf))
-		_, l.err = l.w.Write(l.buf)
+	if len(l.buf) > 0 {
+		l.buf = l.out.put(l.buf)
 	}
-	l.buf = l.buf[:0]
 }
 
 // finishTree writes the pending leaf and the branch levels above the leaves
