@@ -338,11 +338,11 @@ type sorter struct {
 	bytes  int64    // bytes in chunks
 	// Entries are added to fixed-size blocks, so that collecting them
 	// never copies (append's growth copied each entry about four times);
-	// sort scatters them from the blocks into ents, the sorted entries.
+	// each block is sorted when full, and sort merges them into ents.
 	blocks [][]ent
 	nents  int   // entries in blocks
 	ents   []ent // sorted by sort, until the next add
-	tmp    []ent // the radix sort's second buffer, kept across spills
+	btmp   []ent // sortBlock's second buffer
 	runs   []string
 
 	// size and CRC32C of the file write built, for its checksum sidecar
@@ -414,6 +414,9 @@ func (s *sorter) add(k, v []byte) error {
 	c = binary.AppendUvarint(c, uint64(len(v)))
 	s.chunks[last] = append(c, v...)
 	s.bytes += int64(n)
+	if len(s.blocks[b]) == entBlock {
+		s.sortBlock(s.blocks[b]) // after the key is in the arena
+	}
 	return nil
 }
 
@@ -441,49 +444,99 @@ func (s *sorter) kv(e ent) (k, v []byte, n int) {
 	return b[:e.klen], b[int(e.klen)+w : n], n
 }
 
-// sort orders ents by key: an LSD radix sort on pfx, then a comparison sort
-// of each run of equal pfx, which is rare for random keys. The digits are
-// 16 bits; one pass over ents counts all four, and a digit every entry
-// shares (a key's type tag, a common prefix) costs no pass.
+// sort orders the entries by key into ents. Each full block was sorted as
+// it filled (by the goroutine feeding the sorter, which has time to spare
+// while the scan runs, and in cache: a block is 1 MiB); sort sorts the last
+// one and merges the blocks, one sequential pass over them.
 func (s *sorter) sort() {
 	n := s.nents
-	// The two buffers: the sorted entries end up in one of them.
 	if cap(s.ents) < n {
 		s.ents = nil // let the GC have it before the larger one is made
 		s.ents = make([]ent, n)
 	}
-	if cap(s.tmp) < n {
-		s.tmp = nil
-		s.tmp = make([]ent, n)
-	}
-	a, tmp := s.ents[:n], s.tmp[:n]
+	out := s.ents[:n]
+	s.ents = out
 	defer func() {
 		for i := range s.blocks {
 			s.blocks[i] = s.blocks[i][:0]
 		}
 		s.blocks, s.nents = s.blocks[:0], 0
 	}()
-	if n < 256 {
-		s.gather(a)
-		s.ents, s.tmp = a, tmp
+	if n == 0 {
+		return
+	}
+	if last := s.blocks[len(s.blocks)-1]; len(last) < entBlock {
+		s.sortBlock(last)
+	}
+	if len(s.blocks) == 1 {
+		copy(out, s.blocks[0])
+		return
+	}
+	// A k-way merge with a binary heap of the blocks' unread parts.
+	h := make([][]ent, len(s.blocks))
+	copy(h, s.blocks)
+	less := func(i, j int) bool {
+		a, b := h[i][0], h[j][0]
+		if a.pfx != b.pfx {
+			return a.pfx < b.pfx
+		}
+		return s.cmp(a, b) < 0
+	}
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(h) {
+				return
+			}
+			if c+1 < len(h) && less(c+1, c) {
+				c++
+			}
+			if !less(c, i) {
+				return
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for k := range out {
+		out[k] = h[0][0]
+		if h[0] = h[0][1:]; len(h[0]) == 0 {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+			if len(h) == 0 {
+				break
+			}
+		}
+		down(0)
+	}
+}
+
+// sortBlock sorts one block by key: an LSD radix sort on pfx, a byte a
+// pass (a block and its counts stay in cache), skipping the bytes every
+// entry shares (a key's type tag, a common prefix), then a comparison sort
+// of each run of equal pfx, which is rare for random keys.
+func (s *sorter) sortBlock(a []ent) {
+	if len(a) < 256 {
 		slices.SortFunc(a, s.cmp)
 		return
 	}
-	counts := make([]uint32, 4<<16)
-	c0, c1, c2, c3 := counts[0:1<<16], counts[1<<16:2<<16], counts[2<<16:3<<16], counts[3<<16:]
-	for _, blk := range s.blocks {
-		for _, e := range blk {
-			c0[uint16(e.pfx)]++
-			c1[uint16(e.pfx>>16)]++
-			c2[uint16(e.pfx>>32)]++
-			c3[uint16(e.pfx>>48)]++
+	if cap(s.btmp) < len(a) {
+		s.btmp = make([]ent, entBlock)
+	}
+	orig, tmp := a, s.btmp[:len(a)]
+	var counts [8][256]uint32
+	for _, e := range a {
+		for d := range 8 {
+			counts[d][byte(e.pfx>>(8*d))]++
 		}
 	}
-	first := true // the first pass reads the blocks
-	for d := uint(0); d < 4; d++ {
-		c := counts[d<<16 : (d+1)<<16]
-		shift := 16 * d
-		if int(c[uint16(s.blocks[0][0].pfx>>shift)]) == n {
+	for d := range 8 {
+		c := &counts[d]
+		shift := 8 * uint(d)
+		if int(c[byte(a[0].pfx>>shift)]) == len(a) {
 			continue // one digit for all: nothing to do
 		}
 		sum := uint32(0)
@@ -491,45 +544,25 @@ func (s *sorter) sort() {
 			c[i] = sum
 			sum += x
 		}
-		if first {
-			for _, blk := range s.blocks {
-				for _, e := range blk {
-					dg := uint16(e.pfx >> shift)
-					a[c[dg]] = e
-					c[dg]++
-				}
-			}
-			first = false
-			continue
-		}
 		for _, e := range a {
-			dg := uint16(e.pfx >> shift)
+			dg := byte(e.pfx >> shift)
 			tmp[c[dg]] = e
 			c[dg]++
 		}
 		a, tmp = tmp, a
 	}
-	if first {
-		s.gather(a)
+	if &a[0] != &orig[0] {
+		copy(orig, a)
 	}
-	s.ents, s.tmp = a, tmp
-	for i := 0; i < n; {
+	for i := 0; i < len(orig); {
 		j := i + 1
-		for j < n && a[j].pfx == a[i].pfx {
+		for j < len(orig) && orig[j].pfx == orig[i].pfx {
 			j++
 		}
 		if j-i > 1 {
-			slices.SortFunc(a[i:j], s.cmp)
+			slices.SortFunc(orig[i:j], s.cmp)
 		}
 		i = j
-	}
-}
-
-// gather copies the entries of the blocks to dst, in order.
-func (s *sorter) gather(dst []ent) {
-	i := 0
-	for _, blk := range s.blocks {
-		i += copy(dst[i:], blk)
 	}
 }
 
@@ -687,13 +720,13 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 	var srcs []source
 	if len(s.runs) == 0 {
 		s.sort()
-		s.blocks, s.tmp = nil, nil // the GC may reuse them while the file is written
+		s.blocks, s.btmp = nil, nil // the GC may reuse them while the file is written
 		srcs = []source{&memSource{s: s}}
 	} else {
 		if err := s.spill(); err != nil {
 			return "", 0, err
 		}
-		s.chunks, s.spare, s.blocks, s.ents, s.tmp = nil, nil, nil, nil, nil
+		s.chunks, s.spare, s.blocks, s.ents, s.btmp = nil, nil, nil, nil, nil
 		for _, name := range s.runs {
 			f, err := os.Open(name)
 			if err != nil {

@@ -294,3 +294,82 @@ func TestPageWriterError(t *testing.T) {
 		t.Fatal("second close lost the error")
 	}
 }
+
+// TestBuildManyBlocks builds indexes of more entries than a sort block
+// holds (each block is sorted on its own, then the blocks are merged), with
+// keys whose 8-byte prefixes often tie, and a unique index whose duplicate
+// rows land in different blocks.
+func TestBuildManyBlocks(t *testing.T) {
+	r := rand.New(rand.NewSource(seed(t)))
+	n := 3*entBlock + 1234
+	rows := &buildRows{}
+	for i := 0; i < n; i++ {
+		// Prefix ties: "same-pfx" fills the 8-byte prefix after the tag.
+		s := fmt.Sprintf("same-pfx%06d", r.Intn(n))
+		if r.Intn(3) == 0 {
+			s = fmt.Sprintf("%016x", r.Uint64())
+		}
+		rows.cols = append(rows.cols, colsOf(0, s+fmt.Sprint("/", i)))
+	}
+	dir := t.TempDir()
+	id := func(pk, row []byte, dst [][]byte) ([][]byte, error) { return append(dst, row), nil }
+	specs := []BuildSpec{
+		{Path: filepath.Join(dir, "u.bix"), Unique: true, Entries: id},
+		{Path: filepath.Join(dir, "n.bix"), Entries: id},
+	}
+	if _, err := Build(rows.scan, specs, BuildOptions{Stamp: 2, TempDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	checkBuilt(t, specs[0].Path, 2, rows.model(true))
+	checkBuilt(t, specs[1].Path, 2, rows.model(false))
+
+	// Rows 10 and n-10 (blocks 0 and 3) share their columns.
+	rows.cols[n-10] = rows.cols[10]
+	dir = t.TempDir()
+	specs[0].Path = filepath.Join(dir, "u.bix")
+	specs[1].Path = filepath.Join(dir, "n.bix")
+	_, err := Build(rows.scan, specs, BuildOptions{Stamp: 2, TempDir: dir})
+	var de *DuplicateError
+	if !errors.As(err, &de) || !bytes.Equal(de.Cols, rows.cols[10]) {
+		t.Fatalf("Build = %v", err)
+	}
+	checkNoFiles(t, dir)
+}
+
+// TestSorterOrder checks that sort returns every entry added, in key
+// order, for sizes around the block size and keys whose prefixes tie.
+func TestSorterOrder(t *testing.T) {
+	r := rand.New(rand.NewSource(seed(t)))
+	for _, n := range []int{0, 1, 255, 256, 1000, entBlock - 1, entBlock, entBlock + 1, 2*entBlock + 77} {
+		s := &sorter{budget: 1 << 40}
+		want := map[string]bool{}
+		for i := 0; i < n; i++ {
+			var k string
+			switch r.Intn(3) {
+			case 0:
+				k = fmt.Sprintf("same-pfx%06d/%d", r.Intn(n), i) // ties on pfx
+			case 1:
+				k = fmt.Sprintf("%x/%d", r.Uint64(), i)
+			default:
+				k = fmt.Sprint("s", i%7, "/", i) // shorter than a prefix
+			}
+			want[k] = true
+			if err := s.add([]byte(k), []byte{byte(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.sort()
+		if len(s.ents) != n {
+			t.Fatalf("n=%d: sort gave %d entries", n, len(s.ents))
+		}
+		for i, e := range s.ents {
+			if !want[string(s.key(e))] {
+				t.Fatalf("n=%d: entry %d %q repeated or unknown", n, i, s.key(e))
+			}
+			delete(want, string(s.key(e)))
+			if i > 0 && bytes.Compare(s.key(s.ents[i-1]), s.key(e)) >= 0 {
+				t.Fatalf("n=%d: entries %d and %d out of order", n, i-1, i)
+			}
+		}
+	}
+}
