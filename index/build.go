@@ -367,8 +367,13 @@ const (
 	chunkBits = 22
 	chunkSize = 1 << chunkBits
 	maxChunks = 1 << (32 - chunkBits)
-	entBlock  = 1 << 16 // entries per block (1 MiB)
 )
+
+// entBlock is the number of entries in a block (4 MiB): large enough that
+// sort merges few blocks (4 for 1M entries), small enough that sorting the
+// last, partial one after the scan is quick. A variable so that tests can
+// exercise many blocks with few entries.
+var entBlock = 1 << 18
 
 func (s *sorter) add(k, v []byte) error {
 	n := len(k) + uvarintLen(uint64(len(v))) + len(v)
@@ -446,8 +451,8 @@ func (s *sorter) kv(e ent) (k, v []byte, n int) {
 
 // sort orders the entries by key into ents. Each full block was sorted as
 // it filled (by the goroutine feeding the sorter, which has time to spare
-// while the scan runs, and in cache: a block is 1 MiB); sort sorts the last
-// one and merges the blocks, one sequential pass over them.
+// while the scan runs); sort sorts the last one and merges the blocks, one
+// sequential pass over them.
 func (s *sorter) sort() {
 	n := s.nents
 	if cap(s.ents) < n {
@@ -472,15 +477,28 @@ func (s *sorter) sort() {
 		copy(out, s.blocks[0])
 		return
 	}
-	// A k-way merge with a binary heap of the blocks' unread parts.
-	h := make([][]ent, len(s.blocks))
-	copy(h, s.blocks)
-	less := func(i, j int) bool {
-		a, b := h[i][0], h[j][0]
+	s.merge(out)
+}
+
+// mergeHead is a block's unread part in sorter.merge's heap, with the
+// prefix of its first entry at hand.
+type mergeHead struct {
+	pfx  uint64
+	ents []ent
+}
+
+// merge merges the sorted blocks into out, with a binary heap of the
+// blocks' unread parts.
+func (s *sorter) merge(out []ent) {
+	h := make([]mergeHead, len(s.blocks))
+	for i, b := range s.blocks {
+		h[i] = mergeHead{b[0].pfx, b}
+	}
+	less := func(a, b *mergeHead) bool {
 		if a.pfx != b.pfx {
 			return a.pfx < b.pfx
 		}
-		return s.cmp(a, b) < 0
+		return s.cmp(a.ents[0], b.ents[0]) < 0
 	}
 	down := func(i int) {
 		for {
@@ -488,10 +506,10 @@ func (s *sorter) sort() {
 			if c >= len(h) {
 				return
 			}
-			if c+1 < len(h) && less(c+1, c) {
+			if c+1 < len(h) && less(&h[c+1], &h[c]) {
 				c++
 			}
-			if !less(c, i) {
+			if !less(&h[c], &h[i]) {
 				return
 			}
 			h[i], h[c] = h[c], h[i]
@@ -501,21 +519,42 @@ func (s *sorter) sort() {
 	for i := len(h)/2 - 1; i >= 0; i-- {
 		down(i)
 	}
-	for k := range out {
-		out[k] = h[0][0]
-		if h[0] = h[0][1:]; len(h[0]) == 0 {
+	for k := 0; k < len(out); {
+		top := &h[0]
+		// Take entries from the top block while they stay below the next
+		// smallest head (most often several in a row).
+		second := uint64(1<<64 - 1)
+		if len(h) > 1 {
+			second = h[1].pfx
+			if len(h) > 2 && h[2].pfx < second {
+				second = h[2].pfx
+			}
+		}
+		e := top.ents
+		i := 0
+		for i < len(e) && e[i].pfx < second {
+			i++
+		}
+		if i == 0 {
+			i = 1 // a tie on pfx: let the heap's comparison decide
+		}
+		k += copy(out[k:], e[:i])
+		top.ents = e[i:]
+		if len(top.ents) == 0 {
 			h[0] = h[len(h)-1]
 			h = h[:len(h)-1]
 			if len(h) == 0 {
 				break
 			}
+		} else {
+			top.pfx = top.ents[0].pfx
 		}
 		down(0)
 	}
 }
 
 // sortBlock sorts one block by key: an LSD radix sort on pfx, a byte a
-// pass (a block and its counts stay in cache), skipping the bytes every
+// pass (256 counters: the scatter's destinations stay in cache), skipping the bytes every
 // entry shares (a key's type tag, a common prefix), then a comparison sort
 // of each run of equal pfx, which is rare for random keys.
 func (s *sorter) sortBlock(a []ent) {
@@ -524,7 +563,7 @@ func (s *sorter) sortBlock(a []ent) {
 		return
 	}
 	if cap(s.btmp) < len(a) {
-		s.btmp = make([]ent, entBlock)
+		s.btmp = make([]ent, len(a))
 	}
 	orig, tmp := a, s.btmp[:len(a)]
 	var counts [8][256]uint32

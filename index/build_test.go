@@ -300,6 +300,8 @@ func TestPageWriterError(t *testing.T) {
 // keys whose 8-byte prefixes often tie, and a unique index whose duplicate
 // rows land in different blocks.
 func TestBuildManyBlocks(t *testing.T) {
+	defer func(n int) { entBlock = n }(entBlock)
+	entBlock = 4096
 	r := rand.New(rand.NewSource(seed(t)))
 	n := 3*entBlock + 1234
 	rows := &buildRows{}
@@ -340,7 +342,9 @@ func TestBuildManyBlocks(t *testing.T) {
 // order, for sizes around the block size and keys whose prefixes tie.
 func TestSorterOrder(t *testing.T) {
 	r := rand.New(rand.NewSource(seed(t)))
-	for _, n := range []int{0, 1, 255, 256, 1000, entBlock - 1, entBlock, entBlock + 1, 2*entBlock + 77} {
+	defer func(n int) { entBlock = n }(entBlock)
+	entBlock = 4096
+	for _, n := range []int{0, 1, 255, 256, 1000, entBlock - 1, entBlock, entBlock + 1, 2*entBlock + 77, 20*entBlock + 1} {
 		s := &sorter{budget: 1 << 40}
 		want := map[string]bool{}
 		for i := 0; i < n; i++ {
