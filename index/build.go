@@ -800,7 +800,7 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 	if _, err := f.Seek(int64(2*pageSize), io.SeekStart); err != nil {
 		return tmp, 0, fmt.Errorf("blitz/index: build %s: %w", path, err)
 	}
-	pw := newPageWriter(f)
+	pw := newPageWriter(f, int64(2*pageSize))
 	defer pw.close() // on the error returns: no write is left in flight
 	l := newLoader(pw, pageSize)
 

@@ -282,7 +282,7 @@ func (f *failAfter) Write(p []byte) (int, error) {
 // TestPageWriterError checks that a write error of the page writer reaches
 // close, and that the loader can go on handing it buffers meanwhile.
 func TestPageWriterError(t *testing.T) {
-	pw := newPageWriter(&failAfter{n: 2})
+	pw := newPageWriter(&failAfter{n: 2}, 0)
 	b := pw.put(make([]byte, 100))
 	for i := 0; i < 5; i++ {
 		b = pw.put(append(b[:0], make([]byte, 100)...))
