@@ -169,6 +169,16 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 	}
 	errs := make([]error, len(specs))
 	tmps := make([]string, len(specs))
+	sumTmps := make([]string, len(specs))
+	removeTmps := func() {
+		for i := range tmps {
+			for _, t := range []string{tmps[i], sumTmps[i]} {
+				if t != "" {
+					os.Remove(t)
+				}
+			}
+		}
+	}
 	sem := make(chan struct{}, max(par, 1))
 	var wg sync.WaitGroup
 	for i, s := range sorters {
@@ -182,6 +192,13 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 					progress()
 				}
 			})
+			if errs[i] == nil {
+				// The sidecar too is written and synced here, in parallel
+				// with the other specs, and only renamed below.
+				if sumTmps[i], errs[i] = writeSumTmp(s.spec.Path, s.sumSize, s.sumCRC); errs[i] != nil {
+					errs[i] = fmt.Errorf("blitz/index: build %s: %w", s.spec.Path, errs[i])
+				}
+			}
 		}()
 	}
 	wg.Wait()
@@ -190,29 +207,27 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 	}
 	progress()
 	if err := errors.Join(errs...); err != nil {
-		for _, t := range tmps {
-			if t != "" {
-				os.Remove(t)
-			}
-		}
+		removeTmps()
 		return st, err
 	}
 	dirs := map[string]bool{}
 	for i, s := range specs {
-		if err := os.Rename(tmps[i], s.Path); err != nil {
-			for _, t := range tmps[i:] {
-				os.Remove(t)
-			}
-			return st, fmt.Errorf("blitz/index: build %s: %w", s.Path, err)
-		}
-		dirs[filepath.Dir(s.Path)] = true
 		// The sidecar describes the renamed file; one fsync of the
 		// directory below makes both renames durable. A crash before it
 		// leaves a file and a sidecar that may not match, which Open
 		// refuses (ErrStale): the index is rebuilt, never trusted wrongly.
-		if err := writeSumOf(s.Path, sorters[i].sumSize, sorters[i].sumCRC); err != nil {
+		err := os.Rename(tmps[i], s.Path)
+		if err == nil {
+			tmps[i] = ""
+			if err = os.Rename(sumTmps[i], SumPath(s.Path)); err == nil {
+				sumTmps[i] = ""
+			}
+		}
+		if err != nil {
+			removeTmps()
 			return st, fmt.Errorf("blitz/index: build %s: %w", s.Path, err)
 		}
+		dirs[filepath.Dir(s.Path)] = true
 	}
 	for d := range dirs {
 		if err := syncDir(d); err != nil {

@@ -117,6 +117,17 @@ func writeSum(path string) error {
 // (temp file, fsync, rename), leaving the fsync of the directory to the
 // caller: Build syncs the directory once for all the files it renamed.
 func writeSumOf(path string, size int64, crc uint32) error {
+	tmp, err := writeSumTmp(path, size, crc)
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp, SumPath(path))
+}
+
+// writeSumTmp writes, durably, the sidecar that path will need once it is
+// a file of size bytes with CRC32C crc, beside it under a temporary name
+// that it returns, for the caller to rename over SumPath(path).
+func writeSumTmp(path string, size int64, crc uint32) (string, error) {
 	var b [sumSize]byte
 	copy(b[:8], sumMagic)
 	binary.LittleEndian.PutUint64(b[8:], uint64(size))
@@ -125,20 +136,20 @@ func writeSumOf(path string, size int64, crc uint32) error {
 	tmp := SumPath(path) + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if _, err := f.Write(b[:]); err != nil {
-		f.Close()
-		return err
+	_, err = f.Write(b[:])
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		return err
+	if err != nil {
+		os.Remove(tmp)
+		return "", err
 	}
-	return os.Rename(tmp, SumPath(path))
+	return tmp, nil
 }
 
 // verifySum reports why path does not match its sidecar, or nil if it does.
