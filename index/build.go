@@ -420,9 +420,14 @@ func (s *sorter) add(k, v []byte) error {
 	var p [8]byte
 	copy(p[:], k)
 	b := len(s.blocks) - 1
-	if b < 0 || len(s.blocks[b]) == cap(s.blocks[b]) {
-		if b+1 < cap(s.blocks) && cap(s.blocks[:b+2][b+1]) == entBlock {
+	if b < 0 || len(s.blocks[b]) >= entBlock {
+		// A block grows by append up to entBlock entries; the first one
+		// starts small, so that a small build does not pay for a whole
+		// block.
+		if b+1 < cap(s.blocks) && cap(s.blocks[:b+2][b+1]) > 0 {
 			s.blocks = s.blocks[:b+2] // a block emptied by a spill
+		} else if b < 0 {
+			s.blocks = append(s.blocks, make([]ent, 0, 256))
 		} else {
 			s.blocks = append(s.blocks, make([]ent, 0, entBlock))
 		}
