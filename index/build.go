@@ -136,7 +136,6 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 	defer stopFeeds() // also on a panic out of scan: no feeder is left behind
 
 	var dst [][]byte
-	var kv []byte
 	err := scan(func(pk, row []byte) error {
 		for _, f := range feeds {
 			s := f.s
@@ -146,13 +145,10 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 				return fmt.Errorf("blitz/index: build %s: entries of primary key %s: %w", s.spec.Path, fmtKey(pk), err)
 			}
 			for _, cols := range dst {
-				var k, v []byte
-				kv, k, v = entryKV(kv, s.spec.Unique, cols, pk)
-				if len(k) > maxKeySize {
-					return fmt.Errorf("blitz/index: build %s: %w: %d bytes", s.spec.Path, ErrKeyTooLarge, len(k))
-				}
-				if err := f.add(kv, len(k), len(v)); err != nil {
+				if klen, err := f.add(cols, pk); err != nil {
 					return err
+				} else if klen > maxKeySize {
+					return fmt.Errorf("blitz/index: build %s: %w: %d bytes", s.spec.Path, ErrKeyTooLarge, klen)
 				}
 			}
 		}
@@ -324,9 +320,10 @@ func (f *feeder) run() {
 	}
 }
 
-// add queues one entry: kv is its key (klen bytes) then its value (vlen
-// bytes).
-func (f *feeder) add(kv []byte, klen, vlen int) error {
+// add queues the entry (cols, pk), encoded straight into the batch, and
+// returns the length of its key. A key longer than maxKeySize is not
+// queued: the caller fails the build.
+func (f *feeder) add(cols, pk []byte) (klen int, err error) {
 	if f.cur == nil {
 		select {
 		case f.cur = <-f.free:
@@ -335,12 +332,18 @@ func (f *feeder) add(kv []byte, klen, vlen int) error {
 		}
 	}
 	b := f.cur
-	b.buf = append(b.buf, kv[:klen+vlen]...)
+	n := len(b.buf)
+	var vlen int
+	b.buf, klen, vlen = appendEntryKV(b.buf, f.s.spec.Unique, cols, pk)
+	if klen > maxKeySize {
+		b.buf = b.buf[:n]
+		return klen, nil
+	}
 	b.lens = append(b.lens, uint32(klen), uint32(vlen))
 	if len(b.buf) >= batchBytes {
-		return f.flush()
+		return klen, f.flush()
 	}
-	return nil
+	return klen, nil
 }
 
 // flush hands the current batch to the adder.

@@ -50,15 +50,21 @@ const maxKeySize = 32768
 // entryKV returns the bbolt key and value of the entry (cols, pk), appended
 // to buf (which it may grow), as two subslices of the result.
 func entryKV(buf []byte, unique bool, cols, pk []byte) (all, k, v []byte) {
-	buf = buf[:0]
-	if unique && !keyenc.HasNull(cols) {
-		buf = append(append(buf, cols...), pk...)
-		return buf, buf[:len(cols)], buf[len(cols):]
-	}
-	buf = append(append(buf, cols...), pk...)
+	buf, klen, _ := appendEntryKV(buf[:0], unique, cols, pk)
+	return buf, buf[:klen], buf[klen:]
+}
+
+// appendEntryKV appends the bbolt key and then the value of the entry
+// (cols, pk) to buf and returns it and their lengths.
+func appendEntryKV(buf []byte, unique bool, cols, pk []byte) (_ []byte, klen, vlen int) {
 	n := len(buf)
+	buf = append(append(buf, cols...), pk...)
+	if unique && !keyenc.HasNull(cols) {
+		return buf, len(cols), len(pk)
+	}
+	klen = len(buf) - n
 	buf = binary.AppendUvarint(buf, uint64(len(pk)))
-	return buf, buf[:n], buf[n:]
+	return buf, klen, len(buf) - n - klen
 }
 
 // splitEntry returns the columns and primary key of a stored entry. It
