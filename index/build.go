@@ -389,7 +389,7 @@ type sorter struct {
 
 // ent is one entry in the arena: 16 bytes, so that the radix sort moves
 // two thirds of what a wider one would and 1M entries cost 16 MiB (plus as
-// much for the sort's second buffer). pfx holds the key's first 8 bytes
+// much for the merged, sorted copy in ents). pfx holds the key's first 8 bytes
 // (zero padded, big-endian) so most comparisons never touch the arena; loc
 // is the chunk (high bits) and offset (low chunkBits bits) of the entry's
 // arena bytes: the key (klen bytes), uvarint(len(value)), the value.
@@ -733,8 +733,8 @@ func (m *memSource) next() ([]byte, []byte, bool, error) {
 	return k, v, true, nil
 }
 
-// touch loads the first and last byte of the arena bytes of touchAhead
-// entries from ents[from]. Sorted entries point all over the arena, so
+// touch loads the first byte of the key and the byte after it (the
+// value's length) of touchAhead entries from ents[from]. Sorted entries point all over the arena, so
 // reading them in order costs a cache (and TLB) miss each; the writer does
 // so much work between two entries that the CPU never has more than one of
 // those misses outstanding. This tight loop of independent loads lets it
@@ -745,9 +745,8 @@ func (m *memSource) touch(from int) {
 	ents := m.s.ents[min(from, len(m.s.ents)):min(from+touchAhead, len(m.s.ents))]
 	var x byte
 	for _, e := range ents {
-		// The key's first byte and the value's length after it: the
-		// value (a primary key or its length) is short and mostly shares
-		// their cache lines.
+		// The value (a primary key or its length) is short and mostly
+		// shares these bytes' cache lines.
 		b := m.s.at(e)
 		x ^= b[0] ^ b[e.klen]
 	}
