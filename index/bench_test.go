@@ -142,5 +142,11 @@ func BenchmarkSorter(b *testing.B) {
 			s.add(k, []byte{1})
 		}
 		s.sort()
+		for buf := make([]ent, 0, 32); ; {
+			if buf = s.take(buf[:0]); len(buf) == 0 {
+				break
+			}
+		}
+		s.reset()
 	}
 }

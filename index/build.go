@@ -375,11 +375,11 @@ type sorter struct {
 	bytes  int64    // bytes in chunks
 	// Entries are added to fixed-size blocks, so that collecting them
 	// never copies (append's growth copied each entry about four times);
-	// each block is sorted when full, and sort merges them into ents.
+	// each block is sorted when full, and take merges them.
 	blocks [][]ent
-	nents  int   // entries in blocks
-	ents   []ent // sorted by sort, until the next add
-	btmp   []ent // sortBlock's second buffer
+	nents  int         // entries in blocks
+	heap   []mergeHead // the blocks' unread parts, once sorted
+	btmp   []ent       // sortBlock's second buffer
 	runs   []string
 
 	// size and CRC32C of the file write built, for its checksum sidecar
@@ -388,8 +388,7 @@ type sorter struct {
 }
 
 // ent is one entry in the arena: 16 bytes, so that the radix sort moves
-// two thirds of what a wider one would and 1M entries cost 16 MiB (plus as
-// much for the merged, sorted copy in ents). pfx holds the key's first 8 bytes
+// two thirds of what a wider one would and 1M entries cost 16 MiB. pfx holds the key's first 8 bytes
 // (zero padded, big-endian) so most comparisons never touch the arena; loc
 // is the chunk (high bits) and offset (low chunkBits bits) of the entry's
 // arena bytes: the key (klen bytes), uvarint(len(value)), the value.
@@ -491,80 +490,77 @@ func (s *sorter) kv(e ent) (k, v []byte, n int) {
 	return b[:e.klen], b[int(e.klen)+w : n], n
 }
 
-// sort orders the entries by key into ents. Each full block was sorted as
-// it filled (by the goroutine feeding the sorter, which has time to spare
-// while the scan runs); sort sorts the last one and merges the blocks, one
-// sequential pass over them.
+// sort prepares to hand out the entries in key order (take). Each full
+// block was sorted as it filled (by the goroutine feeding the sorter, which
+// has time to spare while the scan runs); sort sorts the last one, and take
+// merges the blocks as the writer asks for entries, so no sorted copy of
+// them all is ever made. The blocks stay in use until take has handed out
+// everything; reset makes them ready for new entries.
 func (s *sorter) sort() {
-	n := s.nents
-	if cap(s.ents) < n {
-		s.ents = nil // let the GC have it before the larger one is made
-		s.ents = make([]ent, n)
-	}
-	out := s.ents[:n]
-	s.ents = out
-	defer func() {
-		for i := range s.blocks {
-			s.blocks[i] = s.blocks[i][:0]
-		}
-		s.blocks, s.nents = s.blocks[:0], 0
-	}()
-	if n == 0 {
+	s.heap = s.heap[:0]
+	if s.nents == 0 {
 		return
 	}
 	if last := s.blocks[len(s.blocks)-1]; len(last) < entBlock {
 		s.sortBlock(last)
 	}
-	if len(s.blocks) == 1 {
-		copy(out, s.blocks[0])
-		return
+	for _, b := range s.blocks {
+		s.heap = append(s.heap, mergeHead{b[0].pfx, b})
 	}
-	s.merge(out)
+	for i := len(s.heap)/2 - 1; i >= 0; i-- {
+		s.down(i)
+	}
 }
 
-// mergeHead is a block's unread part in sorter.merge's heap, with the
-// prefix of its first entry at hand.
+// reset empties the blocks (keeping their memory) once take is done.
+func (s *sorter) reset() {
+	for i := range s.blocks {
+		s.blocks[i] = s.blocks[i][:0]
+	}
+	s.blocks, s.nents, s.heap = s.blocks[:0], 0, s.heap[:0]
+}
+
+// mergeHead is a block's unread part in the merge heap, with the prefix of
+// its first entry at hand.
 type mergeHead struct {
 	pfx  uint64
 	ents []ent
 }
 
-// merge merges the sorted blocks into out, with a binary heap of the
-// blocks' unread parts.
-func (s *sorter) merge(out []ent) {
-	h := make([]mergeHead, len(s.blocks))
-	for i, b := range s.blocks {
-		h[i] = mergeHead{b[0].pfx, b}
+func (s *sorter) less(a, b *mergeHead) bool {
+	if a.pfx != b.pfx {
+		return a.pfx < b.pfx
 	}
-	less := func(a, b *mergeHead) bool {
-		if a.pfx != b.pfx {
-			return a.pfx < b.pfx
+	return s.cmp(a.ents[0], b.ents[0]) < 0
+}
+
+func (s *sorter) down(i int) {
+	h := s.heap
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
 		}
-		return s.cmp(a.ents[0], b.ents[0]) < 0
-	}
-	down := func(i int) {
-		for {
-			c := 2*i + 1
-			if c >= len(h) {
-				return
-			}
-			if c+1 < len(h) && less(&h[c+1], &h[c]) {
-				c++
-			}
-			if !less(&h[c], &h[i]) {
-				return
-			}
-			h[i], h[c] = h[c], h[i]
-			i = c
+		if c+1 < len(h) && s.less(&h[c+1], &h[c]) {
+			c++
 		}
+		if !s.less(&h[c], &h[i]) {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
 	}
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		down(i)
-	}
-	for k := 0; k < len(out); {
+}
+
+// take appends to dst, up to its capacity, the next entries in key order,
+// and returns it; it returns dst empty when all were handed out.
+func (s *sorter) take(dst []ent) []ent {
+	for len(dst) < cap(dst) && len(s.heap) > 0 {
+		h := s.heap
 		top := &h[0]
 		// Take entries from the top block while they stay below the next
-		// smallest head (most often several in a row).
+		// smallest head (several in a row, or all that is left when one
+		// block remains).
 		second := uint64(1<<64 - 1)
 		if len(h) > 1 {
 			second = h[1].pfx
@@ -572,27 +568,25 @@ func (s *sorter) merge(out []ent) {
 				second = h[2].pfx
 			}
 		}
-		e := top.ents
+		e := top.ents[:min(len(top.ents), cap(dst)-len(dst))]
 		i := 0
 		for i < len(e) && e[i].pfx < second {
 			i++
 		}
 		if i == 0 {
-			i = 1 // a tie on pfx: let the heap's comparison decide
+			i = 1 // a tie on pfx: the heap's comparison made this one the least
 		}
-		k += copy(out[k:], e[:i])
-		top.ents = e[i:]
+		dst = append(dst, e[:i]...)
+		top.ents = top.ents[i:]
 		if len(top.ents) == 0 {
 			h[0] = h[len(h)-1]
-			h = h[:len(h)-1]
-			if len(h) == 0 {
-				break
-			}
+			s.heap = h[:len(h)-1]
 		} else {
 			top.pfx = top.ents[0].pfx
 		}
-		down(0)
+		s.down(0)
 	}
+	return dst
 }
 
 // sortBlock sorts one block by key: an LSD radix sort on pfx, 11 bits a
@@ -678,11 +672,18 @@ func (s *sorter) spill() error {
 	s.runs = append(s.runs, f.Name())
 	w := bufio.NewWriterSize(f, 1<<20)
 	var hdr [binary.MaxVarintLen32]byte
-	for _, e := range s.ents {
-		_, _, n := s.kv(e)
-		w.Write(hdr[:binary.PutUvarint(hdr[:], uint64(e.klen))])
-		w.Write(s.at(e)[:n])
+	ents := make([]ent, 0, 1024)
+	for {
+		if ents = s.take(ents[:0]); len(ents) == 0 {
+			break
+		}
+		for _, e := range ents {
+			_, _, n := s.kv(e)
+			w.Write(hdr[:binary.PutUvarint(hdr[:], uint64(e.klen))])
+			w.Write(s.at(e)[:n])
+		}
 	}
+	s.reset()
 	err = w.Flush()
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -711,38 +712,55 @@ type source interface {
 	next() (k, v []byte, ok bool, err error)
 }
 
+// memSource hands out the sorter's entries in order, taking them from the
+// merge touchAhead at a time: the batch being handed out, and the next one,
+// already touched.
 type memSource struct {
 	s    *sorter
-	i    int
+	bufs [2][]ent
+	cur  int  // the batch being handed out: bufs[cur]
+	i    int  // the next entry of bufs[cur]
 	sink byte // keeps touch's loads from being optimised away
 }
 
 // touchAhead is how many entries memSource.touch loads ahead of the writer.
 const touchAhead = 32
 
+func newMemSource(s *sorter) *memSource {
+	m := &memSource{s: s}
+	for i := range m.bufs {
+		m.bufs[i] = s.take(make([]ent, 0, touchAhead))
+		m.touch(m.bufs[i])
+	}
+	return m
+}
+
 func (m *memSource) next() ([]byte, []byte, bool, error) {
-	if m.i >= len(m.s.ents) {
-		return nil, nil, false, nil
+	if m.i == len(m.bufs[m.cur]) {
+		// Hand out the next batch; refill this one behind it.
+		nb := 1 - m.cur
+		if len(m.bufs[nb]) == 0 {
+			return nil, nil, false, nil
+		}
+		m.bufs[m.cur] = m.s.take(m.bufs[m.cur][:0])
+		m.touch(m.bufs[m.cur])
+		m.cur, m.i = nb, 0
 	}
-	if m.i%touchAhead == 0 {
-		m.touch(m.i + touchAhead)
-	}
-	e := m.s.ents[m.i]
+	e := m.bufs[m.cur][m.i]
 	m.i++
 	k, v, _ := m.s.kv(e)
 	return k, v, true, nil
 }
 
 // touch loads the first byte of the key and the byte after it (the
-// value's length) of touchAhead entries from ents[from]. Sorted entries point all over the arena, so
+// value's length) of each of ents. Sorted entries point all over the arena, so
 // reading them in order costs a cache (and TLB) miss each; the writer does
 // so much work between two entries that the CPU never has more than one of
 // those misses outstanding. This tight loop of independent loads lets it
 // overlap them, so that by the time the writer reaches these entries their
 // bytes are in cache. It cut the CPU time of the write phase by more than
 // half on the bench (1M entries, 32-byte strings).
-func (m *memSource) touch(from int) {
-	ents := m.s.ents[min(from, len(m.s.ents)):min(from+touchAhead, len(m.s.ents))]
+func (m *memSource) touch(ents []ent) {
 	var x byte
 	for _, e := range ents {
 		// The value (a primary key or its length) is short and mostly
@@ -806,13 +824,13 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 	var srcs []source
 	if len(s.runs) == 0 {
 		s.sort()
-		s.blocks, s.btmp = nil, nil // the GC may reuse them while the file is written
-		srcs = []source{&memSource{s: s}}
+		s.btmp = nil // the GC may reuse it while the file is written
+		srcs = []source{newMemSource(s)}
 	} else {
 		if err := s.spill(); err != nil {
 			return "", 0, err
 		}
-		s.chunks, s.spare, s.blocks, s.ents, s.btmp = nil, nil, nil, nil, nil
+		s.chunks, s.spare, s.blocks, s.heap, s.btmp = nil, nil, nil, nil, nil
 		for _, name := range s.runs {
 			f, err := os.Open(name)
 			if err != nil {

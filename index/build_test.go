@@ -363,15 +363,22 @@ func TestSorterOrder(t *testing.T) {
 			}
 		}
 		s.sort()
-		if len(s.ents) != n {
-			t.Fatalf("n=%d: sort gave %d entries", n, len(s.ents))
+		var ents []ent
+		for buf := make([]ent, 0, 100); ; {
+			if buf = s.take(buf[:0]); len(buf) == 0 {
+				break
+			}
+			ents = append(ents, buf...)
 		}
-		for i, e := range s.ents {
+		if len(ents) != n {
+			t.Fatalf("n=%d: sort gave %d entries", n, len(ents))
+		}
+		for i, e := range ents {
 			if !want[string(s.key(e))] {
 				t.Fatalf("n=%d: entry %d %q repeated or unknown", n, i, s.key(e))
 			}
 			delete(want, string(s.key(e)))
-			if i > 0 && bytes.Compare(s.key(s.ents[i-1]), s.key(e)) >= 0 {
+			if i > 0 && bytes.Compare(s.key(ents[i-1]), s.key(e)) >= 0 {
 				t.Fatalf("n=%d: entries %d and %d out of order", n, i-1, i)
 			}
 		}
