@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -537,5 +538,21 @@ func TestCloseUnchangedKeepsFile(t *testing.T) {
 	}
 	if _, err := Open(path, 8, Options{}); !errors.Is(err, ErrStale) {
 		t.Fatalf("abandoned index opened: %v", err)
+	}
+}
+
+// TestCRCJoin checks crcJoin against the checksum of the concatenation.
+func TestCRCJoin(t *testing.T) {
+	r := rand.New(rand.NewSource(seed(t)))
+	for _, n := range []int{0, 1, 2, 7, 8, 100, 4096, 8192, 70000} {
+		for _, m := range []int{0, 1, 3, 8192} {
+			a, b := make([]byte, m), make([]byte, n)
+			r.Read(a)
+			r.Read(b)
+			want := crc32.Checksum(append(bytes.Clone(a), b...), castagnoli)
+			if got := crcJoin(crc32.Checksum(a, castagnoli), crc32.Checksum(b, castagnoli), int64(n)); got != want {
+				t.Fatalf("crcJoin(%d bytes, %d bytes) = %08x, want %08x", m, n, got, want)
+			}
+		}
 	}
 }
