@@ -71,14 +71,8 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 			}
 			cols := encodeCols(nil, r, t.ixPos[i])
 			expected[i]++
-			found := false
-			if err := idx[i].Lookup(cols, func(pk []byte) bool {
-				if string(pk) == string(k) {
-					found = true
-					return false
-				}
-				return true
-			}); err != nil {
+			found, err := idx[i].Has(cols, k)
+			if err != nil {
 				return err
 			}
 			if !found {

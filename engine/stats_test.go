@@ -67,3 +67,60 @@ func TestRecoveryStats(t *testing.T) {
 		}
 	}
 }
+
+// TestUniqueWithinTransaction checks unique keys against the rows one
+// transaction wrote: after updates, deletes and a rollback to a savepoint,
+// and over many rows (the check indexes them once instead of rescanning).
+func TestUniqueWithinTransaction(t *testing.T) {
+	db := mustOpen(t, t.TempDir(), Options{})
+	if err := db.CreateTable(bg, accountsDef("u", false)); err != nil { // by_owner is unique
+		t.Fatal(err)
+	}
+	tx := mustTx(t, db)
+	ins := func(id int64, owner string) error {
+		_, _, err := tx.Insert("u", Row{id, owner, int64(0), nil})
+		return err
+	}
+	if err := ins(1, "x"); err != nil {
+		t.Fatal(err)
+	}
+	h, r, _, _ := tx.Get("u", []any{int64(1)})
+	r[1] = "y"
+	if _, err := tx.Update("u", h, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := ins(2, "x"); err != nil {
+		t.Fatalf("x is free again after the update: %v", err)
+	}
+	if err := ins(3, "y"); err == nil || !contains(err.Error(), "Duplicate entry 'y'") {
+		t.Fatalf("duplicate y: %v", err)
+	}
+	h2, _, _, _ := tx.Get("u", []any{int64(2)})
+	if err := tx.Delete("u", h2); err != nil {
+		t.Fatal(err)
+	}
+	if err := ins(4, "x"); err != nil {
+		t.Fatalf("x is free after the delete: %v", err)
+	}
+	sp := tx.Savepoint()
+	if err := ins(5, "z"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.RollbackTo(sp); err != nil {
+		t.Fatal(err)
+	}
+	if err := ins(6, "z"); err != nil {
+		t.Fatalf("z is free after the rollback: %v", err)
+	}
+	for i := int64(100); i < 20100; i++ {
+		if err := ins(i, fmt.Sprint("o", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ins(30000, "o20000"); err == nil {
+		t.Fatal("a duplicate among 20,000 rows written by the transaction was accepted")
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -556,3 +556,54 @@ func TestCRCJoin(t *testing.T) {
 		}
 	}
 }
+
+// TestHas checks Has against Lookup for unique and non-unique indexes,
+// buffered and flushed entries, and NULL columns.
+func TestHas(t *testing.T) {
+	for _, unique := range []bool{false, true} {
+		ix, err := Create(filepath.Join(t.TempDir(), "h.bix"), Options{Unique: unique})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 50; i++ {
+			cols := keyenc.AppendInt(nil, int64(i%10))
+			if unique {
+				cols = keyenc.AppendInt(nil, int64(i))
+			}
+			if err := ix.Insert(cols, []byte(fmt.Sprint("pk", i))); err != nil {
+				t.Fatal(err)
+			}
+			if i == 25 {
+				if err := ix.Flush(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		null := keyenc.AppendNull(nil)
+		ix.Insert(null, []byte("n1"))
+		ix.Insert(null, []byte("n2"))
+		for i := 0; i < 50; i++ {
+			cols := keyenc.AppendInt(nil, int64(i%10))
+			if unique {
+				cols = keyenc.AppendInt(nil, int64(i))
+			}
+			if ok, err := ix.Has(cols, []byte(fmt.Sprint("pk", i))); err != nil || !ok {
+				t.Fatalf("unique=%v: entry %d not found: %v", unique, i, err)
+			}
+			if ok, _ := ix.Has(cols, []byte(fmt.Sprint("pk", i+1))); ok && unique {
+				t.Fatalf("unique=%v: entry %d found with the wrong primary key", unique, i)
+			}
+		}
+		if ok, _ := ix.Has(null, []byte("n2")); !ok {
+			t.Fatal("NULL entry not found")
+		}
+		if ok, _ := ix.Has(keyenc.AppendInt(nil, 99), []byte("pk1")); ok {
+			t.Fatal("absent entry found")
+		}
+		ix.Delete(keyenc.AppendInt(nil, 3), []byte("pk3"))
+		if ok, _ := ix.Has(keyenc.AppendInt(nil, 3), []byte("pk3")); ok {
+			t.Fatal("deleted entry found")
+		}
+		ix.Abandon()
+	}
+}

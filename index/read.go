@@ -237,3 +237,18 @@ func bufferRange(buf, frozen *btree.BTreeG[item], r keyRange) []item {
 	}
 	return append(append(out, a...), b...)
 }
+
+// Has reports whether the index holds the entry (cols, pk), reading only
+// that entry: Lookup visits every entry with cols, which for a non-unique
+// index with many equal values is a long walk per row (CHECK TABLE asks
+// for each row's entry).
+func (ix *Index) Has(cols, pk []byte) (bool, error) {
+	_, k, v := entryKV(nil, ix.unique, cols, pk)
+	r := keyRange{start: k, end: append(append([]byte(nil), k...), 0)}
+	found := false
+	err := ix.merged(r, false, func(ek, ev []byte) (bool, error) {
+		found = bytes.Equal(ek, k) && bytes.Equal(ev, v)
+		return false, nil
+	})
+	return found, err
+}
