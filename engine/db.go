@@ -197,8 +197,16 @@ func (db *DB) open() error {
 			db.log.Error("index rebuild failed", "table", t.name, "err", err)
 		}
 	}
-	if err := db.checkpoint(); err != nil {
-		return err
+	if db.wal.Size() > 0 {
+		// What the WAL replayed is in the overlays and stays in the WAL
+		// until a checkpoint writes it into the data files: the checkpoint
+		// loop does that right after Open returns, so the database is
+		// usable without waiting for those writes and their fsync (a
+		// crash meanwhile replays the same WAL again).
+		select {
+		case db.ckptReq <- struct{}{}:
+		default:
+		}
 	}
 	if len(rebuild) > 0 || replayed > 0 {
 		db.log.Info("recovery finished", "tables", len(rebuild), "seconds", time.Since(start).Seconds())
