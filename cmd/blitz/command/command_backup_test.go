@@ -19,18 +19,7 @@ import (
 func TestBackupRestoreClosed(t *testing.T) {
 	root := t.TempDir()
 	dir, ulogDir, bk := filepath.Join(root, "db"), filepath.Join(root, "ulog"), filepath.Join(root, "bk")
-	sqlRun := func(dir string, extra []string, stmts ...string) string {
-		t.Helper()
-		args := append([]string{"sql", "-d", dir}, extra...)
-		for _, s := range stmts {
-			args = append(args, "-e", s)
-		}
-		code, out, errs := run(t, "", args...)
-		if code != ExitOK {
-			t.Fatalf("sql %v: exit %d: %s", stmts, code, errs)
-		}
-		return out
-	}
+	sqlRun := sqlRunner(t)
 	withLog := []string{"--ulog", ulogDir, "--ulog-limit", "4096"}
 	sqlRun(dir, withLog, "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE = BLITZDB, CRASH_SAFE",
 		"INSERT INTO t VALUES (1, 'one'), (2, 'two')")
@@ -170,18 +159,7 @@ func TestIncrementalBackupRecover(t *testing.T) {
 	dir, ulogDir := filepath.Join(root, "db"), filepath.Join(root, "ulog")
 	store := "file://" + filepath.Join(root, "store")
 	withLog := []string{"--ulog", ulogDir}
-	sqlRun := func(dir string, extra []string, stmts ...string) string {
-		t.Helper()
-		args := append([]string{"sql", "-d", dir}, extra...)
-		for _, s := range stmts {
-			args = append(args, "-e", s)
-		}
-		code, out, errs := run(t, "", args...)
-		if code != ExitOK {
-			t.Fatalf("sql %v: exit %d: %s", stmts, code, errs)
-		}
-		return out
-	}
+	sqlRun := sqlRunner(t)
 	sqlRun(dir, withLog, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(200), KEY kv (v))",
 		"CREATE TABLE small (id INT PRIMARY KEY, v INT) ENGINE = BLITZDB, CRASH_SAFE")
 	var ins []string
@@ -276,4 +254,22 @@ func TestBackupSeedScenario(t *testing.T) {
 		t.Fatalf("scenario.sh: %v\n%s", err, out)
 	}
 	t.Log(strings.TrimSpace(string(out)))
+}
+
+// sqlRunner returns a function that runs statements with blitz sql -d DIR
+// (extra flags before them) and returns what it printed, failing the test
+// on a non-zero exit.
+func sqlRunner(t *testing.T) func(dir string, extra []string, stmts ...string) string {
+	return func(dir string, extra []string, stmts ...string) string {
+		t.Helper()
+		args := append([]string{"sql", "-d", dir}, extra...)
+		for _, s := range stmts {
+			args = append(args, "-e", s)
+		}
+		code, out, errs := run(t, "", args...)
+		if code != ExitOK {
+			t.Fatalf("sql %v: exit %d: %s", stmts, code, errs)
+		}
+		return out
+	}
 }
