@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -350,21 +351,34 @@ func (t *table) scanMerged(fn func(key, val []byte) error) error {
 	if df == nil {
 		return t.crashedErr("its data file is not open")
 	}
-	type kv struct{ k, v []byte }
-	rows := make([]kv, 0, df.Stats().Records) // one allocation, not a doubling series
-	var mem byteArena
+	// The records are copied under the file's lock into one buffer of
+	// length-prefixed (key, value) pairs, then handed to fn without the
+	// lock. One pointer-free buffer instead of a slice of slice pairs: a
+	// million rows used to cost a 48-byte pointer-holding header each,
+	// which the garbage collector had to scan on every cycle of the scan.
+	st := df.Stats()
+	buf := make([]byte, 0, max(st.FileSize-st.FreeBytes, 0))
 	err := df.Iterate(func(k, v []byte) error {
 		if _, ok := over[string(k)]; ok {
 			return nil
 		}
-		rows = append(rows, kv{mem.copy(k), mem.copy(v)})
+		buf = binary.AppendUvarint(buf, uint64(len(k)))
+		buf = append(buf, k...)
+		buf = binary.AppendUvarint(buf, uint64(len(v)))
+		buf = append(buf, v...)
 		return nil
 	})
 	if err != nil {
 		return t.dataErr(err)
 	}
-	for _, r := range rows {
-		if err := fn(r.k, r.v); err != nil {
+	for p := buf; len(p) > 0; {
+		kl, n := binary.Uvarint(p)
+		k := p[n : n+int(kl) : n+int(kl)]
+		p = p[n+int(kl):]
+		vl, n := binary.Uvarint(p)
+		v := p[n : n+int(vl) : n+int(vl)]
+		p = p[n+int(vl):]
+		if err := fn(k, v); err != nil {
 			return err
 		}
 	}

@@ -269,14 +269,25 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			where = nil // the join applies WHERE itself
 		}
 		wc := x.newEval(ti, "WHERE")
+		// The WHERE conjuncts of a one-table SELECT, compiled once against
+		// a row buffer the scan's rows are copied into (compileCond reads
+		// positions of it): a column compared with a constant costs a
+		// comparison per row, not an expression walk.
+		var wh *whereConds
+		var wrow engine.Row
+		if where != nil {
+			wrow = make(engine.Row, len(ti.def.Columns))
+			wc.row = wrow
+			wh = x.compileWhere(tableScope{ti}, wc, where)
+		}
 		each := func(row engine.Row) (bool, error) {
 			if where != nil {
-				wc.row = row
-				v, err := wc.eval(where)
+				copy(wrow, row)
+				ok, err := wh.pass()
 				if err != nil {
 					return false, err
 				}
-				if b, _ := truthy(v); !b {
+				if !ok {
 					return true, nil
 				}
 			}
@@ -331,7 +342,31 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		} else {
 			var path *accessPath
 			if path, err = x.planAccess(ti, n.Where, hints); err == nil {
-				err = x.scanRows(ti, path, func(_ engine.Handle, row engine.Row) (bool, error) { return each(row) })
+				// SELECT only reads, so a full scan streams its rows
+				// (readRows) instead of collecting the table first, decodes
+				// only the columns the statement names into one reused row
+				// (each copies what it keeps: a group's first row), and
+				// lets the engine drop rows that a simple WHERE conjunct
+				// rejects before they are decoded.
+				var conds []ast.ExprNode
+				if n.Where != nil {
+					conds = conjuncts(n.Where)
+				}
+				o := engine.ReadOptions{
+					Columns: neededColumns(n, ti.def.Columns),
+					Ranges:  x.scanRanges(tableScope{ti}, conds, 0, len(ti.def.Columns), "WHERE", false),
+					Reuse:   true,
+				}
+				err = x.readRows(ti, path, o, func(row engine.Row) error {
+					more, err := each(row)
+					if err == nil && !more {
+						err = errStopJoin
+					}
+					return err
+				})
+				if err == errStopJoin {
+					err = nil
+				}
 			}
 		}
 		if err != nil {

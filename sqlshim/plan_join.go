@@ -747,11 +747,10 @@ type valueFn func() (any, error)
 
 // compileValue reads a plain column straight from the row buffer; other
 // expressions are evaluated by ec.
-func compileValue(js *joinScope, ec *evalCtx, e ast.ExprNode, clause string) valueFn {
+func compileValue(sc condScope, ec *evalCtx, e ast.ExprNode, clause string) valueFn {
 	row := ec.row
 	if cn, ok := unparen(e).(*ast.ColumnNameExpr); ok {
-		if ref, err := js.resolve(cn.Name, js.all(), clause); err == nil && len(ref) == 1 {
-			pos := ref[0]
+		if pos := sc.position(cn.Name, clause); pos >= 0 {
 			return func() (any, error) { return row[pos], nil }
 		}
 	}
@@ -779,16 +778,19 @@ func allConds(fs []condFn) (bool, error) {
 // direct comparison with the constants evaluated once (a date string
 // against a DATE column is parsed once, not per row); anything else is
 // evaluated by ec as written.
-func (x *execCtx) compileConds(js *joinScope, ec *evalCtx, es []ast.ExprNode, clause string) []condFn {
+func (x *execCtx) compileConds(sc condScope, ec *evalCtx, es []ast.ExprNode, clause string) []condFn {
 	out := make([]condFn, len(es))
 	for i, e := range es {
-		out[i] = x.compileCond(js, ec, e, clause)
+		out[i] = x.compileCond(sc, ec, e, clause)
 	}
 	return out
 }
 
-func (x *execCtx) compileCond(js *joinScope, ec *evalCtx, e ast.ExprNode, clause string) condFn {
-	generic := func() (bool, error) {
+func (x *execCtx) compileCond(sc condScope, ec *evalCtx, e ast.ExprNode, clause string) condFn {
+	if f := x.fastCond(sc, ec, e, clause); f != nil {
+		return f
+	}
+	return func() (bool, error) {
 		ec.clause = clause
 		v, err := ec.eval(e)
 		if err != nil {
@@ -797,37 +799,22 @@ func (x *execCtx) compileCond(js *joinScope, ec *evalCtx, e ast.ExprNode, clause
 		b, _ := truthy(v)
 		return b, nil
 	}
+}
+
+// fastCond compiles e to a direct comparison if it is one of the shapes
+// compileConds knows, else returns nil. A compiled condition never warns
+// or fails: it is true exactly when eval would say true.
+func (x *execCtx) fastCond(sc condScope, ec *evalCtx, e ast.ExprNode, clause string) condFn {
+	var generic condFn // nil: "no fast path"
 	column := func(n ast.ExprNode) int {
 		cn, ok := unparen(n).(*ast.ColumnNameExpr)
 		if !ok {
 			return -1
 		}
-		ref, err := js.resolve(cn.Name, js.all(), clause)
-		if err != nil || len(ref) != 1 {
-			return -1
-		}
-		return ref[0]
+		return sc.position(cn.Name, clause)
 	}
 	constant := func(pos int, n ast.ExprNode) (any, bool) {
-		if !isConstant(n) {
-			return nil, false
-		}
-		cc := x.newEval(nil, clause)
-		cc.warn = nil
-		v, err := cc.eval(n)
-		if err != nil || v == nil {
-			return nil, false
-		}
-		s := js.sourceAt(pos)
-		switch s.cols[pos-s.off].Type {
-		case engine.TypeDate, engine.TypeDateTime, engine.TypeTimestamp:
-			if str, ok := v.(string); ok {
-				if t, ok := parseTime(str); ok {
-					return t, true
-				}
-			}
-		}
-		return v, true
+		return x.columnConstant(sc.columnAt(pos), n, clause)
 	}
 	row := ec.row
 	switch c := unparen(e).(type) {
@@ -880,6 +867,19 @@ func (x *execCtx) compileCond(js *joinScope, ec *evalCtx, e ast.ExprNode, clause
 		default:
 			return generic
 		}
+		if q := column(other); q >= 0 {
+			// Column against column (a join's ON a.x = b.y, evaluated on
+			// every joined row): what eval does, without walking the
+			// expression and resolving both names per row.
+			p := column(c.L)
+			return func() (bool, error) {
+				a, b := row[p], row[q]
+				if a == nil || b == nil {
+					return false, nil
+				}
+				return compareOp(c.Op, compareValues(a, b))
+			}
+		}
 		k, ok := constant(pos, other)
 		if !ok {
 			return generic
@@ -889,20 +889,7 @@ func (x *execCtx) compileCond(js *joinScope, ec *evalCtx, e ast.ExprNode, clause
 			if v == nil {
 				return false, nil
 			}
-			cmp := compareValues(v, k)
-			switch op {
-			case opcode.EQ:
-				return cmp == 0, nil
-			case opcode.NE:
-				return cmp != 0, nil
-			case opcode.LT:
-				return cmp < 0, nil
-			case opcode.LE:
-				return cmp <= 0, nil
-			case opcode.GT:
-				return cmp > 0, nil
-			}
-			return cmp >= 0, nil
+			return compareOp(op, compareValues(v, k))
 		}
 	}
 	return generic
@@ -922,7 +909,15 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 	switch st.method {
 	case "scan":
 		if first && st.src != nil && st.src.ti != nil {
-			return x.readRows(st.src.ti, st.path, func(r engine.Row) error { return try(r) })
+			// try copies the values into the joined row, so the scan may
+			// reuse its row. The step's WHERE conjuncts decide each row
+			// of the first step (no outer join NULL-extends it), so those
+			// on this table alone may skip rows in the engine.
+			var conds []ast.ExprNode
+			if !st.outer {
+				conds = st.filters
+			}
+			return x.readRows(st.src.ti, st.path, x.readOptions(p, st, conds, "WHERE", true), func(r engine.Row) error { return try(r) })
 		}
 	case "eq_ref", "ref":
 		if st.probeBuf == nil {
@@ -1104,7 +1099,9 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 			if path == nil {
 				path = &accessPath{kind: accessAll}
 			}
-			return x.readRows(st.src.ti, path, func(r engine.Row) error { return add(r) })
+			// The build keeps its rows (no reuse); its local conditions
+			// drop a row before it is kept, so they may drop it earlier.
+			return x.readRows(st.src.ti, path, x.readOptions(p, st, st.local, clause, false), func(r engine.Row) error { return add(r) })
 		}
 	}
 	err := fill()
@@ -1147,9 +1144,10 @@ func (st *joinStep) densify() {
 	st.intHashed = nil
 }
 
-// readRows reads the rows of an access path for a join, which never
-// writes while it reads: full scans stream (engine.Tx.ScanRead).
-func (x *execCtx) readRows(ti *tableInfo, p *accessPath, fn func(engine.Row) error) error {
+// readRows reads the rows of an access path for a join or a SELECT, which
+// never write while they read: full scans stream (engine.Tx.ScanReadWith,
+// narrowed by o); other paths ignore o.
+func (x *execCtx) readRows(ti *tableInfo, p *accessPath, o engine.ReadOptions, fn func(engine.Row) error) error {
 	each := func(_ engine.Handle, r engine.Row) (bool, error) {
 		if err := fn(r); err != nil {
 			return false, err
@@ -1158,7 +1156,7 @@ func (x *execCtx) readRows(ti *tableInfo, p *accessPath, fn func(engine.Row) err
 	}
 	if p.kind == accessAll && p.scan.Index == "" {
 		n := 0
-		return x.tx.ScanRead(ti.name, p.scan, func(h engine.Handle, r engine.Row) (bool, error) {
+		return x.tx.ScanReadWith(ti.name, p.scan, o, func(h engine.Handle, r engine.Row) (bool, error) {
 			if n++; n&4095 == 0 {
 				if err := x.ctx.Err(); err != nil {
 					return false, err
@@ -1168,6 +1166,21 @@ func (x *execCtx) readRows(ti *tableInfo, p *accessPath, fn func(engine.Row) err
 		})
 	}
 	return x.scanRows(ti, p, each)
+}
+
+// readOptions narrows a full scan of step st's table: only the columns
+// the statement names are decoded, and conds (conditions on that table
+// alone, each of which a row must pass, in the order allConds evaluates
+// them) pre-filter rows in the engine.
+// reuse: the caller copies what it keeps of a row.
+func (x *execCtx) readOptions(p *joinPlan, st *joinStep, conds []ast.ExprNode, clause string, reuse bool) engine.ReadOptions {
+	o := engine.ReadOptions{Reuse: reuse}
+	if p.js.stmt != nil {
+		o.Columns = neededColumns(p.js.stmt, st.src.cols)
+	}
+	// allConds stops at the first conjunct that is not true, NULL included.
+	o.Ranges = x.scanRanges(p.js, conds, st.src.off, len(st.src.cols), clause, true)
+	return o
 }
 
 // ti returns the combined tableInfo of the scope.
