@@ -71,11 +71,15 @@ func (tx *Tx) ScanReadWith(table string, s Scan, o ReadOptions, fn func(h Handle
 		}
 		return r, nil
 	}
-	err = t.scanMerged(func(k, v []byte) error {
+	var keep func([]byte) bool
+	if len(ranges) > 0 {
+		keep = func(v []byte) bool { return rowInRanges(v, def, ranges) }
+	}
+	err = t.scanMergedKeep(keep, func(k, v []byte) error {
 		if ws != nil && ws.m[string(k)] != nil {
 			return nil
 		}
-		if len(ranges) > 0 && !rowInRanges(v, def, ranges) {
+		if keep != nil && !keep(v) { // overlay rows: scanMergedKeep filters only the file's
 			return nil
 		}
 		row, err := decode(v)

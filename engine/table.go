@@ -338,6 +338,14 @@ func (t *table) closeFilesLocked(clean bool) error {
 // The data file is read in one pass and copied first, so fn may read the
 // table.
 func (t *table) scanMerged(fn func(key, val []byte) error) error {
+	return t.scanMergedKeep(nil, fn)
+}
+
+// scanMergedKeep is scanMerged that leaves out the data file's records
+// whose value keep rejects before copying them (keep runs under the
+// file's read lock: it must only look at its argument). A selective
+// pre-filter then spares the copy of most of the table.
+func (t *table) scanMergedKeep(keep func(val []byte) bool, fn func(key, val []byte) error) error {
 	t.mu.RLock()
 	df := t.df
 	over := make(map[string]ovEntry, len(t.overlay)+len(t.frozen))
@@ -357,9 +365,16 @@ func (t *table) scanMerged(fn func(key, val []byte) error) error {
 	// million rows used to cost a 48-byte pointer-holding header each,
 	// which the garbage collector had to scan on every cycle of the scan.
 	st := df.Stats()
-	buf := make([]byte, 0, max(st.FileSize-st.FreeBytes, 0))
+	size := max(st.FileSize-st.FreeBytes, 0)
+	if keep != nil {
+		size /= 4 // a guess: append grows it if the filter keeps more
+	}
+	buf := make([]byte, 0, size)
 	err := df.Iterate(func(k, v []byte) error {
 		if _, ok := over[string(k)]; ok {
+			return nil
+		}
+		if keep != nil && !keep(v) {
 			return nil
 		}
 		buf = binary.AppendUvarint(buf, uint64(len(k)))

@@ -268,6 +268,8 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		if js != nil {
 			where = nil // the join applies WHERE itself
 		}
+		var keyBuf []any // the current row's GROUP BY values (copied into a new group)
+		var kb []byte    // their groupKey
 		wc := x.newEval(ti, "WHERE")
 		// The WHERE conjuncts of a one-table SELECT, compiled once against
 		// a row buffer the scan's rows are copied into (compileCond reads
@@ -298,7 +300,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				}
 				return stopAt < 0 || int64(len(rows)) < stopAt, nil
 			}
-			var key []any
+			key := keyBuf[:0]
 			if n.GroupBy != nil {
 				ec.clause = "GROUP BY"
 				for _, it := range n.GroupBy.Items {
@@ -323,12 +325,14 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 					key = append(key, v)
 				}
 			}
-			k := groupKey(key)
-			g := groups[k]
+			keyBuf = key
+			kb = appendGroupKey(kb[:0], key)
+			g := groups[string(kb)] // no string allocated for the lookup
 			if g == nil {
+				k := string(kb)
 				g = newGroup(af.aggs)
 				g.first = append(engine.Row(nil), row...)
-				g.key = key
+				g.key = append([]any(nil), key...)
 				groups[k] = g
 				order = append(order, k)
 			}
@@ -606,6 +610,7 @@ func newGroup(aggs []*ast.AggregateFuncExpr) *group {
 
 // add folds the row in ec into every aggregate.
 func (g *group) add(ec *evalCtx) error {
+	var scratch [4]any // the arguments of one aggregate: not kept past the loop body
 	for i, a := range g.aggs {
 		st := &g.state[i]
 		fn := strings.ToLower(a.F)
@@ -615,7 +620,12 @@ func (g *group) add(ec *evalCtx) error {
 				continue
 			}
 		}
-		vals := make([]any, len(a.Args))
+		var vals []any
+		if len(a.Args) <= len(scratch) {
+			vals = scratch[:len(a.Args)]
+		} else {
+			vals = make([]any, len(a.Args))
+		}
 		null := false
 		for j, arg := range a.Args {
 			v, err := ec.eval(arg)
