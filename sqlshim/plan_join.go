@@ -84,6 +84,13 @@ type joinStep struct {
 	intHashed map[int64][][]any // one-column keys with integral values
 	dense     [][][]any         // intHashed as a slice when its keys are dense
 	denseMin  int64
+	// denseOne replaces dense when no key has two rows (a join on a
+	// unique id): the rows side by side, width len(positions) each, with
+	// denseHas saying which keys have one. A probe then reads one
+	// contiguous row instead of chasing three slice headers through the
+	// heap, each a likely cache miss on a large build side.
+	denseOne  []any
+	denseHas  []bool
 	memBytes  int64      // estimated size of the build rows held
 	buildFn   []valueFn  // the build keys over scratch
 	scratch   engine.Row // the row buffer the build's conditions see
@@ -980,7 +987,13 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 		}
 		var cands [][]any
 		if i, ok := intKey(vals); ok {
-			if st.dense != nil {
+			if st.denseHas != nil {
+				if d := uint64(i - st.denseMin); i >= st.denseMin && d < uint64(len(st.denseHas)) && st.denseHas[d] {
+					w := uint64(len(st.positions))
+					return try(st.denseOne[d*w : (d+1)*w : (d+1)*w])
+				}
+				return nil
+			} else if st.dense != nil {
 				if d := uint64(i - st.denseMin); i >= st.denseMin && d < uint64(len(st.dense)) {
 					cands = st.dense[d]
 				}
@@ -1019,6 +1032,7 @@ func (x *execCtx) loopRows(p *joinPlan, st *joinStep, try func([]any) error) err
 // conditions, and hashes them on the build keys (if any).
 func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 	st.built = true
+	st.dense, st.denseOne, st.denseHas = nil, nil, nil // a rebuild starts afresh
 	scratch := make(engine.Row, p.js.width)
 	ec := x.newEval(p.js.ti(), "ON")
 	ec.row = scratch
@@ -1136,11 +1150,29 @@ func (st *joinStep) densify() {
 	if hi-lo < 0 || span >= uint64(4*len(st.intHashed)+1024) {
 		return
 	}
+	st.denseMin = lo
+	w := len(st.positions)
+	unique := true
+	for _, rows := range st.intHashed {
+		if len(rows) != 1 || len(rows[0]) != w {
+			unique = false
+			break
+		}
+	}
+	if unique {
+		st.denseOne = make([]any, (span+1)*uint64(w))
+		st.denseHas = make([]bool, span+1)
+		for k, rows := range st.intHashed {
+			copy(st.denseOne[uint64(k-lo)*uint64(w):], rows[0])
+			st.denseHas[k-lo] = true
+		}
+		st.intHashed = nil
+		return
+	}
 	st.dense = make([][][]any, span+1)
 	for k, rows := range st.intHashed {
 		st.dense[k-lo] = rows
 	}
-	st.denseMin = lo
 	st.intHashed = nil
 }
 

@@ -278,6 +278,14 @@ func truthy(v any) (b, ok bool) {
 // compareValues compares two non-NULL values with MySQL's rules and
 // returns -1, 0 or 1.
 func compareValues(a, b any) int {
+	// Two integers (join keys, integer columns against integer constants)
+	// first: the answer the general path below gives, without its type
+	// switches.
+	if x, ok := a.(int64); ok {
+		if y, ok := b.(int64); ok {
+			return cmpInt(x, y)
+		}
+	}
 	switch x := a.(type) {
 	case string:
 		switch y := b.(type) {
