@@ -73,6 +73,11 @@ type joinStep struct {
 	keyCols   []int          // eq_ref/ref: the unit's key columns (source column indexes)
 	probe     []ast.ExprNode // values from the outer row, one per key column
 	buildKeys []ast.ExprNode // hash: the unit's side of each equality
+	keyConds  []ast.ExprNode // hash: the equalities themselves
+	// intProbe: the current probe found its candidates by integer key
+	// (intKey): a one-column equality between plain columns is then known
+	// true for them and is not evaluated again (see runJoin).
+	intProbe bool
 	// estimates
 	read    float64 // rows read from the unit to scan, build or buffer it
 	rows    float64 // rows per outer row
@@ -89,19 +94,19 @@ type joinStep struct {
 	// denseHas saying which keys have one. A probe then reads one
 	// contiguous row instead of chasing three slice headers through the
 	// heap, each a likely cache miss on a large build side.
-	denseOne  []any
-	denseHas  []bool
-	memBytes  int64      // estimated size of the build rows held
-	buildFn   []valueFn  // the build keys over scratch
-	scratch   engine.Row // the row buffer the build's conditions see
-	spill     *joinSpill // the build side went over joinMemoryBudget
-	buffer    [][]any
-	probeBuf  []any
-	keyBuf    []byte
-	onFn      []condFn
-	filterFn  []condFn
-	localFn   []condFn
-	probeFn   []valueFn
+	denseOne []any
+	denseHas []bool
+	memBytes int64      // estimated size of the build rows held
+	buildFn  []valueFn  // the build keys over scratch
+	scratch  engine.Row // the row buffer the build's conditions see
+	spill    *joinSpill // the build side went over joinMemoryBudget
+	buffer   [][]any
+	probeBuf []any
+	keyBuf   []byte
+	onFn     []condFn
+	filterFn []condFn
+	localFn  []condFn
+	probeFn  []valueFn
 }
 
 // joinPlan is an ordered list of steps over one row buffer.
@@ -295,6 +300,7 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 		col   int // source column (base/derived units)
 		inner ast.ExprNode
 		outer ast.ExprNode
+		cond  ast.ExprNode // the equality itself
 	}
 	var eqs []equi
 	nonEqui := false
@@ -327,7 +333,7 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 				col = ref[0] - u.src.off
 			}
 		}
-		eqs = append(eqs, equi{col, in, out})
+		eqs = append(eqs, equi{col, in, out, c.e})
 	}
 	// Rows of the unit after its own conditions.
 	total := 1.0
@@ -442,16 +448,16 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 		}
 	}
 	// Hash join on the equalities whose both sides have comparable types.
-	var hk []ast.ExprNode
-	var hp []ast.ExprNode
+	var hk, hp, hc []ast.ExprNode
 	for _, e := range eqs {
 		if sameKeyClass(js, e.inner, e.outer) {
 			hk = append(hk, e.inner)
 			hp = append(hp, e.outer)
+			hc = append(hc, e.cond)
 		}
 	}
 	if len(hk) > 0 {
-		o := joinStep{joinUnit: u, method: "hash", buildKeys: hk, probe: hp, local: st.local, path: st.path, rows: local, read: read}
+		o := joinStep{joinUnit: u, method: "hash", buildKeys: hk, probe: hp, keyConds: hc, local: st.local, path: st.path, rows: local, read: read}
 		// Without statistics, a foreign-key join is assumed: the smaller
 		// table's key is unique, so each row of the other side matches
 		// about one row of the smaller, and a row of the smaller matches
@@ -646,6 +652,24 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 	for _, st := range p.steps {
 		st.onFn = x.compileConds(p.js, ec, onExprs(st.on), "ON")
 		st.filterFn = x.compileConds(p.js, ec, st.filters, "WHERE")
+		st.intProbe = false
+		if st.method == "hash" && !st.outer && len(st.keyConds) == 1 && plainEquality(p.js, st.keyConds[0]) {
+			// Candidates found by integer key have an integer key equal
+			// to the probe's, so the equality they were found by holds
+			// (compareValues says 0 for equal integral numbers of any
+			// numeric type): skip re-reading both columns per joined row.
+			for k, e := range st.filters {
+				if e == st.keyConds[0] {
+					f, st := st.filterFn[k], st
+					st.filterFn[k] = func() (bool, error) {
+						if st.intProbe {
+							return true, nil
+						}
+						return f()
+					}
+				}
+			}
+		}
 		st.probeFn = st.probeFn[:0]
 		for _, e := range st.probe {
 			st.probeFn = append(st.probeFn, compileValue(p.js, ec, e, "ON"))
@@ -678,6 +702,7 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 			}
 		}
 		if st.spill != nil {
+			st.intProbe = false // candidates come from the spill files
 			return st.spill.deferRow(i, row, step)
 		}
 		return step(i, func(try func([]any) error) error {
@@ -902,6 +927,22 @@ func (x *execCtx) fastCond(sc condScope, ec *evalCtx, e ast.ExprNode, clause str
 	return generic
 }
 
+// plainEquality reports whether e is column = column (both plain columns
+// of the join's row): evaluating it can neither warn nor fail.
+func plainEquality(js *joinScope, e ast.ExprNode) bool {
+	b, ok := unparen(e).(*ast.BinaryOperationExpr)
+	if !ok || b.Op != opcode.EQ {
+		return false
+	}
+	for _, side := range []ast.ExprNode{b.L, b.R} {
+		cn, ok := unparen(side).(*ast.ColumnNameExpr)
+		if !ok || js.position(cn.Name, "ON") < 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func onExprs(cs []joinCond) []ast.ExprNode {
 	out := make([]ast.ExprNode, len(cs))
 	for i, c := range cs {
@@ -986,7 +1027,9 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 			vals[k] = v
 		}
 		var cands [][]any
-		if i, ok := intKey(vals); ok {
+		i, ok := intKey(vals)
+		st.intProbe = ok
+		if ok {
 			if st.denseHas != nil {
 				if d := uint64(i - st.denseMin); i >= st.denseMin && d < uint64(len(st.denseHas)) && st.denseHas[d] {
 					w := uint64(len(st.positions))
