@@ -72,7 +72,7 @@ func encodeRow(b []byte, d *TableDef, r Row) ([]byte, error) {
 
 func decodeRow(b []byte, d *TableDef) (Row, error) {
 	r := make(Row, len(d.Columns))
-	if err := decodeRowInto(r, b, d, nil); err != nil {
+	if err := decodeRowInto(r, b, d, nil, nil); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -83,7 +83,7 @@ func decodeRow(b []byte, d *TableDef) (Row, error) {
 // stepped over without building a value (no allocation, no boxing) and
 // left nil in r. The whole row is still walked, so a corrupt row is
 // reported whatever need says.
-func decodeRowInto(r Row, b []byte, d *TableDef, need []bool) error {
+func decodeRowInto(r Row, b []byte, d *TableDef, need []bool, in *interner) error {
 	if len(b) < 2 || b[0] != rowFormat {
 		return errRowCorrupt
 	}
@@ -159,7 +159,11 @@ func decodeRowInto(r Row, b []byte, d *TableDef, need []bool) error {
 			if !ok {
 				return errRowCorrupt
 			}
-			r[i] = string(f)
+			if in != nil {
+				r[i] = in.str(f)
+			} else {
+				r[i] = string(f)
+			}
 		case t.IsBinary():
 			f, ok := field()
 			if !ok {
@@ -183,6 +187,35 @@ func decodeRowInto(r Row, b []byte, d *TableDef, need []bool) error {
 		r[i] = d.Columns[i].Default
 	}
 	return nil
+}
+
+// interner hands out one boxed string per distinct short value during a
+// scan: a column with few distinct values (a country, a status) then
+// costs no allocation per row, and its rows share the same bytes, which
+// stay in cache for whoever compares or hashes them next. Bounded: past
+// maxInterned values, new ones are allocated as usual.
+type interner struct{ m map[string]any }
+
+const (
+	maxInterned    = 4096
+	maxInternedLen = 32
+)
+
+func (in *interner) str(f []byte) any {
+	if len(f) > maxInternedLen {
+		return string(f)
+	}
+	if v, ok := in.m[string(f)]; ok { // no allocation for the lookup
+		return v
+	}
+	var v any = string(f)
+	if len(in.m) < maxInterned {
+		if in.m == nil {
+			in.m = make(map[string]any)
+		}
+		in.m[string(f)] = v
+	}
+	return v
 }
 
 // skipField steps over one non-NULL value of type t at the start of p.

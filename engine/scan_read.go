@@ -58,6 +58,7 @@ func (tx *Tx) ScanReadWith(table string, s Scan, o ReadOptions, fn func(h Handle
 		}
 	}
 	var buf Row
+	var in interner
 	decode := func(v []byte) (Row, error) {
 		r := buf
 		if r == nil || !o.Reuse {
@@ -66,7 +67,7 @@ func (tx *Tx) ScanReadWith(table string, s Scan, o ReadOptions, fn func(h Handle
 				buf = r
 			}
 		}
-		if err := decodeRowInto(r, v, def, need); err != nil {
+		if err := decodeRowInto(r, v, def, need, &in); err != nil {
 			return nil, err
 		}
 		return r, nil

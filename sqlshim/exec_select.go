@@ -572,6 +572,7 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 // group accumulates the aggregates of one GROUP BY group.
 type group struct {
 	aggs  []*ast.AggregateFuncExpr
+	fns   []string // each aggregate's function name, lower case
 	state []aggState
 	first engine.Row
 	key   []any
@@ -605,7 +606,11 @@ func (st *aggState) flushInt() {
 }
 
 func newGroup(aggs []*ast.AggregateFuncExpr) *group {
-	return &group{aggs: aggs, state: make([]aggState, len(aggs))}
+	g := &group{aggs: aggs, state: make([]aggState, len(aggs)), fns: make([]string, len(aggs))}
+	for i, a := range aggs {
+		g.fns[i] = strings.ToLower(a.F) // once per group, not per row
+	}
+	return g
 }
 
 // add folds the row in ec into every aggregate.
@@ -613,7 +618,7 @@ func (g *group) add(ec *evalCtx) error {
 	var scratch [4]any // the arguments of one aggregate: not kept past the loop body
 	for i, a := range g.aggs {
 		st := &g.state[i]
-		fn := strings.ToLower(a.F)
+		fn := g.fns[i]
 		if fn == ast.AggFuncCount && len(a.Args) == 1 {
 			if v, ok := a.Args[0].(*test_driver.ValueExpr); ok && v.Datum.GetValue() != nil && !a.Distinct {
 				st.count++ // COUNT(*) and COUNT(1)
