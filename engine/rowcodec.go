@@ -175,7 +175,11 @@ func decodeRowInto(r Row, b []byte, d *TableDef, need []bool, in *interner) erro
 			if k <= 0 {
 				return errRowCorrupt
 			}
-			r[i], p = time.UnixMicro(x).UTC(), p[k:]
+			if in != nil && t == TypeDate {
+				r[i], p = in.date(x), p[k:]
+			} else {
+				r[i], p = time.UnixMicro(x).UTC(), p[k:]
+			}
 		default:
 			return errRowCorrupt
 		}
@@ -194,7 +198,26 @@ func decodeRowInto(r Row, b []byte, d *TableDef, need []bool, in *interner) erro
 // costs no allocation per row, and its rows share the same bytes, which
 // stay in cache for whoever compares or hashes them next. Bounded: past
 // maxInterned values, new ones are allocated as usual.
-type interner struct{ m map[string]any }
+// DATE values are interned too (by their stored microseconds): a year of
+// dates is 365 values, and a boxed time.Time is a 24-byte allocation.
+type interner struct {
+	m     map[string]any
+	dates map[int64]any
+}
+
+func (in *interner) date(us int64) any {
+	if v, ok := in.dates[us]; ok {
+		return v
+	}
+	var v any = time.UnixMicro(us).UTC()
+	if len(in.dates) < maxInterned {
+		if in.dates == nil {
+			in.dates = make(map[int64]any)
+		}
+		in.dates[us] = v
+	}
+	return v
+}
 
 const (
 	maxInterned    = 4096
