@@ -268,6 +268,24 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		if js != nil {
 			where = nil // the join applies WHERE itself
 		}
+		// gbPos: the row position of each GROUP BY item that is a plain
+		// column of the table(s), resolved once (eval would resolve its
+		// name on every row); -1 for the others.
+		var gbPos []int
+		if n.GroupBy != nil {
+			var sc condScope = tableScope{ti}
+			if ti.join != nil {
+				sc = ti.join
+			}
+			for _, it := range n.GroupBy.Items {
+				p := -1
+				cn, isCol := it.Expr.(*ast.ColumnNameExpr)
+				if a := aliasRef(it.Expr, fields); isCol && (a == nil || ti.column(a.Name.Name.O) >= 0) {
+					p = sc.position(cn.Name, "GROUP BY")
+				}
+				gbPos = append(gbPos, p)
+			}
+		}
 		var keyBuf []any // the current row's GROUP BY values (copied into a new group)
 		var kb []byte    // their groupKey
 		wc := x.newEval(ti, "WHERE")
@@ -303,7 +321,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			key := keyBuf[:0]
 			if n.GroupBy != nil {
 				ec.clause = "GROUP BY"
-				for _, it := range n.GroupBy.Items {
+				for k, it := range n.GroupBy.Items {
 					var v any
 					if pos, ok := positionRef(it.Expr); ok && pos >= 1 && pos <= len(fields) {
 						var err error
@@ -316,6 +334,8 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 						if v, err = ec.eval(fields[idx].expr); err != nil {
 							return false, err
 						}
+					} else if p := gbPos[k]; p >= 0 {
+						v = ec.row[p]
 					} else {
 						var err error
 						if v, err = ec.eval(it.Expr); err != nil {
