@@ -71,21 +71,33 @@ func encodeRow(b []byte, d *TableDef, r Row) ([]byte, error) {
 }
 
 func decodeRow(b []byte, d *TableDef) (Row, error) {
+	r := make(Row, len(d.Columns))
+	if err := decodeRowInto(r, b, d, nil, nil); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// decodeRowInto decodes b into r (len(r) == len(d.Columns)). With need
+// not nil, only the columns need marks are decoded: the others are
+// stepped over without building a value (no allocation, no boxing) and
+// left nil in r. The whole row is still walked, so a corrupt row is
+// reported whatever need says.
+func decodeRowInto(r Row, b []byte, d *TableDef, need []bool, in *interner) error {
 	if len(b) < 2 || b[0] != rowFormat {
-		return nil, errRowCorrupt
+		return errRowCorrupt
 	}
 	n64, k := binary.Uvarint(b[1:])
 	if k <= 0 || n64 > uint64(len(d.Columns)) {
-		return nil, errRowCorrupt
+		return errRowCorrupt
 	}
 	n := int(n64)
 	p := b[1+k:]
 	if len(p) < (n+7)/8 {
-		return nil, errRowCorrupt
+		return errRowCorrupt
 	}
 	bm := p[:(n+7)/8]
 	p = p[(n+7)/8:]
-	r := make(Row, len(d.Columns))
 	field := func() ([]byte, bool) {
 		l, k := binary.Uvarint(p)
 		if k <= 0 || l > uint64(len(p)-k) {
@@ -97,35 +109,44 @@ func decodeRow(b []byte, d *TableDef) (Row, error) {
 	}
 	for i := 0; i < n; i++ {
 		if bm[i/8]&(1<<(i%8)) != 0 {
+			r[i] = nil
 			continue
 		}
 		c := &d.Columns[i]
+		if need != nil && !need[i] {
+			var ok bool
+			if p, ok = skipField(p, c.Type); !ok {
+				return errRowCorrupt
+			}
+			r[i] = nil
+			continue
+		}
 		switch t := c.Type; {
 		case t.IsInteger() && c.Unsigned:
 			x, k := binary.Uvarint(p)
 			if k <= 0 {
-				return nil, errRowCorrupt
+				return errRowCorrupt
 			}
 			r[i], p = x, p[k:]
 		case t.IsInteger():
 			x, k := binary.Varint(p)
 			if k <= 0 {
-				return nil, errRowCorrupt
+				return errRowCorrupt
 			}
 			r[i], p = x, p[k:]
 		case t == TypeFloat || t == TypeDouble:
 			if len(p) < 8 {
-				return nil, errRowCorrupt
+				return errRowCorrupt
 			}
 			r[i], p = math.Float64frombits(binary.LittleEndian.Uint64(p)), p[8:]
 		case t == TypeDecimal:
 			f, ok := field()
 			if !ok {
-				return nil, errRowCorrupt
+				return errRowCorrupt
 			}
 			dv, err := decimal.NewFromString(string(f))
 			if err != nil {
-				return nil, errRowCorrupt
+				return errRowCorrupt
 			}
 			if c.Scale > 0 && -dv.Exponent() < int32(c.Scale) {
 				// The text drops trailing zeros ("2" for 2.00): give the
@@ -136,30 +157,181 @@ func decodeRow(b []byte, d *TableDef) (Row, error) {
 		case t.IsString():
 			f, ok := field()
 			if !ok {
-				return nil, errRowCorrupt
+				return errRowCorrupt
 			}
-			r[i] = string(f)
+			if in != nil {
+				r[i] = in.str(f)
+			} else {
+				r[i] = string(f)
+			}
 		case t.IsBinary():
 			f, ok := field()
 			if !ok {
-				return nil, errRowCorrupt
+				return errRowCorrupt
 			}
 			r[i] = append([]byte(nil), f...)
 		case t.IsTime():
 			x, k := binary.Varint(p)
 			if k <= 0 {
-				return nil, errRowCorrupt
+				return errRowCorrupt
 			}
-			r[i], p = time.UnixMicro(x).UTC(), p[k:]
+			if in != nil && t == TypeDate {
+				r[i], p = in.date(x), p[k:]
+			} else {
+				r[i], p = time.UnixMicro(x).UTC(), p[k:]
+			}
 		default:
-			return nil, errRowCorrupt
+			return errRowCorrupt
 		}
 	}
 	if len(p) != 0 {
-		return nil, errRowCorrupt
+		return errRowCorrupt
 	}
 	for i := n; i < len(d.Columns); i++ { // columns added after the row was written
 		r[i] = d.Columns[i].Default
 	}
-	return r, nil
+	return nil
+}
+
+// interner hands out one boxed string per distinct short value during a
+// scan: a column with few distinct values (a country, a status) then
+// costs no allocation per row, and its rows share the same bytes, which
+// stay in cache for whoever compares or hashes them next. Bounded: past
+// maxInterned values, new ones are allocated as usual.
+// DATE values are interned too (by their stored microseconds): a year of
+// dates is 365 values, and a boxed time.Time is a 24-byte allocation.
+type interner struct {
+	m     map[string]any
+	dates map[int64]any
+}
+
+func (in *interner) date(us int64) any {
+	if v, ok := in.dates[us]; ok {
+		return v
+	}
+	var v any = time.UnixMicro(us).UTC()
+	if len(in.dates) < maxInterned {
+		if in.dates == nil {
+			in.dates = make(map[int64]any)
+		}
+		in.dates[us] = v
+	}
+	return v
+}
+
+const (
+	maxInterned    = 4096
+	maxInternedLen = 32
+)
+
+func (in *interner) str(f []byte) any {
+	if len(f) > maxInternedLen {
+		return string(f)
+	}
+	if v, ok := in.m[string(f)]; ok { // no allocation for the lookup
+		return v
+	}
+	var v any = string(f)
+	if len(in.m) < maxInterned {
+		if in.m == nil {
+			in.m = make(map[string]any)
+		}
+		in.m[string(f)] = v
+	}
+	return v
+}
+
+// skipField steps over one non-NULL value of type t at the start of p.
+func skipField(p []byte, t Type) ([]byte, bool) {
+	switch {
+	case t.IsInteger(), t.IsTime():
+		// Signed (zig-zag) and unsigned varints end at the same byte.
+		_, k := binary.Uvarint(p)
+		if k <= 0 {
+			return nil, false
+		}
+		return p[k:], true
+	case t == TypeFloat || t == TypeDouble:
+		if len(p) < 8 {
+			return nil, false
+		}
+		return p[8:], true
+	case t == TypeDecimal, t.IsString(), t.IsBinary():
+		l, k := binary.Uvarint(p)
+		if k <= 0 || l > uint64(len(p)-k) {
+			return nil, false
+		}
+		return p[k+int(l):], true
+	}
+	return nil, false
+}
+
+// ColumnRange is a pre-filter a read-only scan applies to the encoded row
+// before decoding it: a row whose column Col is NULL or outside [Lo, Hi]
+// is skipped. Col must be a signed integer column (Lo, Hi are its
+// values) or a DATE/DATETIME/TIMESTAMP column (microseconds since the
+// Unix epoch, UTC, as the row codec stores them).
+type ColumnRange struct {
+	Col    int
+	Lo, Hi int64
+}
+
+// rowInRanges reports whether an encoded row may pass every range. It
+// answers false only when it is sure: a row it cannot read (corrupt, or
+// written before the column was added) passes, for decodeRowInto to
+// report or for the caller's own condition to decide.
+func rowInRanges(b []byte, d *TableDef, ranges []ColumnRange) bool {
+	if len(b) < 2 || b[0] != rowFormat {
+		return true
+	}
+	n64, k := binary.Uvarint(b[1:])
+	if k <= 0 || n64 > uint64(len(d.Columns)) {
+		return true
+	}
+	n := int(n64)
+	p := b[1+k:]
+	if len(p) < (n+7)/8 {
+		return true
+	}
+	bm := p[:(n+7)/8]
+	p = p[(n+7)/8:]
+	last := -1
+	for _, rg := range ranges {
+		if rg.Col >= n {
+			return true // the column's default applies: let the caller decide
+		}
+		last = max(last, rg.Col)
+	}
+	for i := 0; i <= last; i++ {
+		null := bm[i/8]&(1<<(i%8)) != 0
+		t := d.Columns[i].Type
+		var v int64
+		check := false
+		for _, rg := range ranges {
+			if rg.Col == i {
+				check = true
+			}
+		}
+		if check && !null {
+			var k int
+			if v, k = binary.Varint(p); k <= 0 {
+				return true
+			}
+		}
+		if check {
+			for _, rg := range ranges {
+				if rg.Col == i && (null || v < rg.Lo || v > rg.Hi) {
+					return false
+				}
+			}
+		}
+		if null {
+			continue
+		}
+		var ok bool
+		if p, ok = skipField(p, t); !ok {
+			return true
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -337,6 +338,14 @@ func (t *table) closeFilesLocked(clean bool) error {
 // The data file is read in one pass and copied first, so fn may read the
 // table.
 func (t *table) scanMerged(fn func(key, val []byte) error) error {
+	return t.scanMergedKeep(nil, fn)
+}
+
+// scanMergedKeep is scanMerged that leaves out the data file's records
+// whose value keep rejects before copying them (keep runs under the
+// file's read lock: it must only look at its argument). A selective
+// pre-filter then spares the copy of most of the table.
+func (t *table) scanMergedKeep(keep func(val []byte) bool, fn func(key, val []byte) error) error {
 	t.mu.RLock()
 	df := t.df
 	over := make(map[string]ovEntry, len(t.overlay)+len(t.frozen))
@@ -350,21 +359,41 @@ func (t *table) scanMerged(fn func(key, val []byte) error) error {
 	if df == nil {
 		return t.crashedErr("its data file is not open")
 	}
-	type kv struct{ k, v []byte }
-	rows := make([]kv, 0, df.Stats().Records) // one allocation, not a doubling series
-	var mem byteArena
+	// The records are copied under the file's lock into one buffer of
+	// length-prefixed (key, value) pairs, then handed to fn without the
+	// lock. One pointer-free buffer instead of a slice of slice pairs: a
+	// million rows used to cost a 48-byte pointer-holding header each,
+	// which the garbage collector had to scan on every cycle of the scan.
+	st := df.Stats()
+	size := max(st.FileSize-st.FreeBytes, 0)
+	if keep != nil {
+		size /= 4 // a guess: append grows it if the filter keeps more
+	}
+	buf := make([]byte, 0, size)
 	err := df.Iterate(func(k, v []byte) error {
 		if _, ok := over[string(k)]; ok {
 			return nil
 		}
-		rows = append(rows, kv{mem.copy(k), mem.copy(v)})
+		if keep != nil && !keep(v) {
+			return nil
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(k)))
+		buf = append(buf, k...)
+		buf = binary.AppendUvarint(buf, uint64(len(v)))
+		buf = append(buf, v...)
 		return nil
 	})
 	if err != nil {
 		return t.dataErr(err)
 	}
-	for _, r := range rows {
-		if err := fn(r.k, r.v); err != nil {
+	for p := buf; len(p) > 0; {
+		kl, n := binary.Uvarint(p)
+		k := p[n : n+int(kl) : n+int(kl)]
+		p = p[n+int(kl):]
+		vl, n := binary.Uvarint(p)
+		v := p[n : n+int(vl) : n+int(vl)]
+		p = p[n+int(vl):]
+		if err := fn(k, v); err != nil {
 			return err
 		}
 	}

@@ -268,15 +268,46 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		if js != nil {
 			where = nil // the join applies WHERE itself
 		}
+		// gbPos: the row position of each GROUP BY item that is a plain
+		// column of the table(s), resolved once (eval would resolve its
+		// name on every row); -1 for the others.
+		var gbPos []int
+		if n.GroupBy != nil {
+			var sc condScope = tableScope{ti}
+			if ti.join != nil {
+				sc = ti.join
+			}
+			for _, it := range n.GroupBy.Items {
+				p := -1
+				cn, isCol := it.Expr.(*ast.ColumnNameExpr)
+				if a := aliasRef(it.Expr, fields); isCol && (a == nil || ti.column(a.Name.Name.O) >= 0) {
+					p = sc.position(cn.Name, "GROUP BY")
+				}
+				gbPos = append(gbPos, p)
+			}
+		}
+		var keyBuf []any // the current row's GROUP BY values (copied into a new group)
+		var kb []byte    // their groupKey
 		wc := x.newEval(ti, "WHERE")
+		// The WHERE conjuncts of a one-table SELECT, compiled once against
+		// a row buffer the scan's rows are copied into (compileCond reads
+		// positions of it): a column compared with a constant costs a
+		// comparison per row, not an expression walk.
+		var wh *whereConds
+		var wrow engine.Row
+		if where != nil {
+			wrow = make(engine.Row, len(ti.def.Columns))
+			wc.row = wrow
+			wh = x.compileWhere(tableScope{ti}, wc, where)
+		}
 		each := func(row engine.Row) (bool, error) {
 			if where != nil {
-				wc.row = row
-				v, err := wc.eval(where)
+				copy(wrow, row)
+				ok, err := wh.pass()
 				if err != nil {
 					return false, err
 				}
-				if b, _ := truthy(v); !b {
+				if !ok {
 					return true, nil
 				}
 			}
@@ -287,10 +318,10 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				}
 				return stopAt < 0 || int64(len(rows)) < stopAt, nil
 			}
-			var key []any
+			key := keyBuf[:0]
 			if n.GroupBy != nil {
 				ec.clause = "GROUP BY"
-				for _, it := range n.GroupBy.Items {
+				for k, it := range n.GroupBy.Items {
 					var v any
 					if pos, ok := positionRef(it.Expr); ok && pos >= 1 && pos <= len(fields) {
 						var err error
@@ -303,6 +334,8 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 						if v, err = ec.eval(fields[idx].expr); err != nil {
 							return false, err
 						}
+					} else if p := gbPos[k]; p >= 0 {
+						v = ec.row[p]
 					} else {
 						var err error
 						if v, err = ec.eval(it.Expr); err != nil {
@@ -312,12 +345,14 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 					key = append(key, v)
 				}
 			}
-			k := groupKey(key)
-			g := groups[k]
+			keyBuf = key
+			kb = appendGroupKey(kb[:0], key)
+			g := groups[string(kb)] // no string allocated for the lookup
 			if g == nil {
+				k := string(kb)
 				g = newGroup(af.aggs)
 				g.first = append(engine.Row(nil), row...)
-				g.key = key
+				g.key = append([]any(nil), key...)
 				groups[k] = g
 				order = append(order, k)
 			}
@@ -331,7 +366,31 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		} else {
 			var path *accessPath
 			if path, err = x.planAccess(ti, n.Where, hints); err == nil {
-				err = x.scanRows(ti, path, func(_ engine.Handle, row engine.Row) (bool, error) { return each(row) })
+				// SELECT only reads, so a full scan streams its rows
+				// (readRows) instead of collecting the table first, decodes
+				// only the columns the statement names into one reused row
+				// (each copies what it keeps: a group's first row), and
+				// lets the engine drop rows that a simple WHERE conjunct
+				// rejects before they are decoded.
+				var conds []ast.ExprNode
+				if n.Where != nil {
+					conds = conjuncts(n.Where)
+				}
+				o := engine.ReadOptions{
+					Columns: neededColumns(n, ti.def.Columns),
+					Ranges:  x.scanRanges(tableScope{ti}, conds, 0, len(ti.def.Columns), "WHERE", false),
+					Reuse:   true,
+				}
+				err = x.readRows(ti, path, o, func(row engine.Row) error {
+					more, err := each(row)
+					if err == nil && !more {
+						err = errStopJoin
+					}
+					return err
+				})
+				if err == errStopJoin {
+					err = nil
+				}
 			}
 		}
 		if err != nil {
@@ -533,6 +592,7 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 // group accumulates the aggregates of one GROUP BY group.
 type group struct {
 	aggs  []*ast.AggregateFuncExpr
+	fns   []string // each aggregate's function name, lower case
 	state []aggState
 	first engine.Row
 	key   []any
@@ -566,21 +626,31 @@ func (st *aggState) flushInt() {
 }
 
 func newGroup(aggs []*ast.AggregateFuncExpr) *group {
-	return &group{aggs: aggs, state: make([]aggState, len(aggs))}
+	g := &group{aggs: aggs, state: make([]aggState, len(aggs)), fns: make([]string, len(aggs))}
+	for i, a := range aggs {
+		g.fns[i] = strings.ToLower(a.F) // once per group, not per row
+	}
+	return g
 }
 
 // add folds the row in ec into every aggregate.
 func (g *group) add(ec *evalCtx) error {
+	var scratch [4]any // the arguments of one aggregate: not kept past the loop body
 	for i, a := range g.aggs {
 		st := &g.state[i]
-		fn := strings.ToLower(a.F)
+		fn := g.fns[i]
 		if fn == ast.AggFuncCount && len(a.Args) == 1 {
 			if v, ok := a.Args[0].(*test_driver.ValueExpr); ok && v.Datum.GetValue() != nil && !a.Distinct {
 				st.count++ // COUNT(*) and COUNT(1)
 				continue
 			}
 		}
-		vals := make([]any, len(a.Args))
+		var vals []any
+		if len(a.Args) <= len(scratch) {
+			vals = scratch[:len(a.Args)]
+		} else {
+			vals = make([]any, len(a.Args))
+		}
 		null := false
 		for j, arg := range a.Args {
 			v, err := ec.eval(arg)

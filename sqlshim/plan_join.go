@@ -73,6 +73,11 @@ type joinStep struct {
 	keyCols   []int          // eq_ref/ref: the unit's key columns (source column indexes)
 	probe     []ast.ExprNode // values from the outer row, one per key column
 	buildKeys []ast.ExprNode // hash: the unit's side of each equality
+	keyConds  []ast.ExprNode // hash: the equalities themselves
+	// intProbe: the current probe found its candidates by integer key
+	// (intKey): a one-column equality between plain columns is then known
+	// true for them and is not evaluated again (see runJoin).
+	intProbe bool
 	// estimates
 	read    float64 // rows read from the unit to scan, build or buffer it
 	rows    float64 // rows per outer row
@@ -84,17 +89,24 @@ type joinStep struct {
 	intHashed map[int64][][]any // one-column keys with integral values
 	dense     [][][]any         // intHashed as a slice when its keys are dense
 	denseMin  int64
-	memBytes  int64      // estimated size of the build rows held
-	buildFn   []valueFn  // the build keys over scratch
-	scratch   engine.Row // the row buffer the build's conditions see
-	spill     *joinSpill // the build side went over joinMemoryBudget
-	buffer    [][]any
-	probeBuf  []any
-	keyBuf    []byte
-	onFn      []condFn
-	filterFn  []condFn
-	localFn   []condFn
-	probeFn   []valueFn
+	// denseOne replaces dense when no key has two rows (a join on a
+	// unique id): the rows side by side, width len(positions) each, with
+	// denseHas saying which keys have one. A probe then reads one
+	// contiguous row instead of chasing three slice headers through the
+	// heap, each a likely cache miss on a large build side.
+	denseOne []any
+	denseHas []bool
+	memBytes int64      // estimated size of the build rows held
+	buildFn  []valueFn  // the build keys over scratch
+	scratch  engine.Row // the row buffer the build's conditions see
+	spill    *joinSpill // the build side went over joinMemoryBudget
+	buffer   [][]any
+	probeBuf []any
+	keyBuf   []byte
+	onFn     []condFn
+	filterFn []condFn
+	localFn  []condFn
+	probeFn  []valueFn
 }
 
 // joinPlan is an ordered list of steps over one row buffer.
@@ -288,6 +300,7 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 		col   int // source column (base/derived units)
 		inner ast.ExprNode
 		outer ast.ExprNode
+		cond  ast.ExprNode // the equality itself
 	}
 	var eqs []equi
 	nonEqui := false
@@ -320,7 +333,7 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 				col = ref[0] - u.src.off
 			}
 		}
-		eqs = append(eqs, equi{col, in, out})
+		eqs = append(eqs, equi{col, in, out, c.e})
 	}
 	// Rows of the unit after its own conditions.
 	total := 1.0
@@ -435,16 +448,16 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 		}
 	}
 	// Hash join on the equalities whose both sides have comparable types.
-	var hk []ast.ExprNode
-	var hp []ast.ExprNode
+	var hk, hp, hc []ast.ExprNode
 	for _, e := range eqs {
 		if sameKeyClass(js, e.inner, e.outer) {
 			hk = append(hk, e.inner)
 			hp = append(hp, e.outer)
+			hc = append(hc, e.cond)
 		}
 	}
 	if len(hk) > 0 {
-		o := joinStep{joinUnit: u, method: "hash", buildKeys: hk, probe: hp, local: st.local, path: st.path, rows: local, read: read}
+		o := joinStep{joinUnit: u, method: "hash", buildKeys: hk, probe: hp, keyConds: hc, local: st.local, path: st.path, rows: local, read: read}
 		// Without statistics, a foreign-key join is assumed: the smaller
 		// table's key is unique, so each row of the other side matches
 		// about one row of the smaller, and a row of the smaller matches
@@ -639,6 +652,24 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 	for _, st := range p.steps {
 		st.onFn = x.compileConds(p.js, ec, onExprs(st.on), "ON")
 		st.filterFn = x.compileConds(p.js, ec, st.filters, "WHERE")
+		st.intProbe = false
+		if st.method == "hash" && !st.outer && len(st.keyConds) == 1 && plainEquality(p.js, st.keyConds[0]) {
+			// Candidates found by integer key have an integer key equal
+			// to the probe's, so the equality they were found by holds
+			// (compareValues says 0 for equal integral numbers of any
+			// numeric type): skip re-reading both columns per joined row.
+			for k, e := range st.filters {
+				if e == st.keyConds[0] {
+					f, st := st.filterFn[k], st
+					st.filterFn[k] = func() (bool, error) {
+						if st.intProbe {
+							return true, nil
+						}
+						return f()
+					}
+				}
+			}
+		}
 		st.probeFn = st.probeFn[:0]
 		for _, e := range st.probe {
 			st.probeFn = append(st.probeFn, compileValue(p.js, ec, e, "ON"))
@@ -671,6 +702,7 @@ func (x *execCtx) runJoin(p *joinPlan, ti *tableInfo, fn func(row engine.Row) (b
 			}
 		}
 		if st.spill != nil {
+			st.intProbe = false // candidates come from the spill files
 			return st.spill.deferRow(i, row, step)
 		}
 		return step(i, func(try func([]any) error) error {
@@ -747,11 +779,10 @@ type valueFn func() (any, error)
 
 // compileValue reads a plain column straight from the row buffer; other
 // expressions are evaluated by ec.
-func compileValue(js *joinScope, ec *evalCtx, e ast.ExprNode, clause string) valueFn {
+func compileValue(sc condScope, ec *evalCtx, e ast.ExprNode, clause string) valueFn {
 	row := ec.row
 	if cn, ok := unparen(e).(*ast.ColumnNameExpr); ok {
-		if ref, err := js.resolve(cn.Name, js.all(), clause); err == nil && len(ref) == 1 {
-			pos := ref[0]
+		if pos := sc.position(cn.Name, clause); pos >= 0 {
 			return func() (any, error) { return row[pos], nil }
 		}
 	}
@@ -779,16 +810,19 @@ func allConds(fs []condFn) (bool, error) {
 // direct comparison with the constants evaluated once (a date string
 // against a DATE column is parsed once, not per row); anything else is
 // evaluated by ec as written.
-func (x *execCtx) compileConds(js *joinScope, ec *evalCtx, es []ast.ExprNode, clause string) []condFn {
+func (x *execCtx) compileConds(sc condScope, ec *evalCtx, es []ast.ExprNode, clause string) []condFn {
 	out := make([]condFn, len(es))
 	for i, e := range es {
-		out[i] = x.compileCond(js, ec, e, clause)
+		out[i] = x.compileCond(sc, ec, e, clause)
 	}
 	return out
 }
 
-func (x *execCtx) compileCond(js *joinScope, ec *evalCtx, e ast.ExprNode, clause string) condFn {
-	generic := func() (bool, error) {
+func (x *execCtx) compileCond(sc condScope, ec *evalCtx, e ast.ExprNode, clause string) condFn {
+	if f := x.fastCond(sc, ec, e, clause); f != nil {
+		return f
+	}
+	return func() (bool, error) {
 		ec.clause = clause
 		v, err := ec.eval(e)
 		if err != nil {
@@ -797,37 +831,22 @@ func (x *execCtx) compileCond(js *joinScope, ec *evalCtx, e ast.ExprNode, clause
 		b, _ := truthy(v)
 		return b, nil
 	}
+}
+
+// fastCond compiles e to a direct comparison if it is one of the shapes
+// compileConds knows, else returns nil. A compiled condition never warns
+// or fails: it is true exactly when eval would say true.
+func (x *execCtx) fastCond(sc condScope, ec *evalCtx, e ast.ExprNode, clause string) condFn {
+	var generic condFn // nil: "no fast path"
 	column := func(n ast.ExprNode) int {
 		cn, ok := unparen(n).(*ast.ColumnNameExpr)
 		if !ok {
 			return -1
 		}
-		ref, err := js.resolve(cn.Name, js.all(), clause)
-		if err != nil || len(ref) != 1 {
-			return -1
-		}
-		return ref[0]
+		return sc.position(cn.Name, clause)
 	}
 	constant := func(pos int, n ast.ExprNode) (any, bool) {
-		if !isConstant(n) {
-			return nil, false
-		}
-		cc := x.newEval(nil, clause)
-		cc.warn = nil
-		v, err := cc.eval(n)
-		if err != nil || v == nil {
-			return nil, false
-		}
-		s := js.sourceAt(pos)
-		switch s.cols[pos-s.off].Type {
-		case engine.TypeDate, engine.TypeDateTime, engine.TypeTimestamp:
-			if str, ok := v.(string); ok {
-				if t, ok := parseTime(str); ok {
-					return t, true
-				}
-			}
-		}
-		return v, true
+		return x.columnConstant(sc.columnAt(pos), n, clause)
 	}
 	row := ec.row
 	switch c := unparen(e).(type) {
@@ -880,6 +899,19 @@ func (x *execCtx) compileCond(js *joinScope, ec *evalCtx, e ast.ExprNode, clause
 		default:
 			return generic
 		}
+		if q := column(other); q >= 0 {
+			// Column against column (a join's ON a.x = b.y, evaluated on
+			// every joined row): what eval does, without walking the
+			// expression and resolving both names per row.
+			p := column(c.L)
+			return func() (bool, error) {
+				a, b := row[p], row[q]
+				if a == nil || b == nil {
+					return false, nil
+				}
+				return compareOp(c.Op, compareValues(a, b))
+			}
+		}
 		k, ok := constant(pos, other)
 		if !ok {
 			return generic
@@ -889,23 +921,26 @@ func (x *execCtx) compileCond(js *joinScope, ec *evalCtx, e ast.ExprNode, clause
 			if v == nil {
 				return false, nil
 			}
-			cmp := compareValues(v, k)
-			switch op {
-			case opcode.EQ:
-				return cmp == 0, nil
-			case opcode.NE:
-				return cmp != 0, nil
-			case opcode.LT:
-				return cmp < 0, nil
-			case opcode.LE:
-				return cmp <= 0, nil
-			case opcode.GT:
-				return cmp > 0, nil
-			}
-			return cmp >= 0, nil
+			return compareOp(op, compareValues(v, k))
 		}
 	}
 	return generic
+}
+
+// plainEquality reports whether e is column = column (both plain columns
+// of the join's row): evaluating it can neither warn nor fail.
+func plainEquality(js *joinScope, e ast.ExprNode) bool {
+	b, ok := unparen(e).(*ast.BinaryOperationExpr)
+	if !ok || b.Op != opcode.EQ {
+		return false
+	}
+	for _, side := range []ast.ExprNode{b.L, b.R} {
+		cn, ok := unparen(side).(*ast.ColumnNameExpr)
+		if !ok || js.position(cn.Name, "ON") < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func onExprs(cs []joinCond) []ast.ExprNode {
@@ -922,7 +957,15 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 	switch st.method {
 	case "scan":
 		if first && st.src != nil && st.src.ti != nil {
-			return x.readRows(st.src.ti, st.path, func(r engine.Row) error { return try(r) })
+			// try copies the values into the joined row, so the scan may
+			// reuse its row. The step's WHERE conjuncts decide each row
+			// of the first step (no outer join NULL-extends it), so those
+			// on this table alone may skip rows in the engine.
+			var conds []ast.ExprNode
+			if !st.outer {
+				conds = st.filters
+			}
+			return x.readRows(st.src.ti, st.path, x.readOptions(p, st, conds, "WHERE", true), func(r engine.Row) error { return try(r) })
 		}
 	case "eq_ref", "ref":
 		if st.probeBuf == nil {
@@ -984,8 +1027,16 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 			vals[k] = v
 		}
 		var cands [][]any
-		if i, ok := intKey(vals); ok {
-			if st.dense != nil {
+		i, ok := intKey(vals)
+		st.intProbe = ok
+		if ok {
+			if st.denseHas != nil {
+				if d := uint64(i - st.denseMin); i >= st.denseMin && d < uint64(len(st.denseHas)) && st.denseHas[d] {
+					w := uint64(len(st.positions))
+					return try(st.denseOne[d*w : (d+1)*w : (d+1)*w])
+				}
+				return nil
+			} else if st.dense != nil {
 				if d := uint64(i - st.denseMin); i >= st.denseMin && d < uint64(len(st.dense)) {
 					cands = st.dense[d]
 				}
@@ -1024,6 +1075,7 @@ func (x *execCtx) loopRows(p *joinPlan, st *joinStep, try func([]any) error) err
 // conditions, and hashes them on the build keys (if any).
 func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 	st.built = true
+	st.dense, st.denseOne, st.denseHas = nil, nil, nil // a rebuild starts afresh
 	scratch := make(engine.Row, p.js.width)
 	ec := x.newEval(p.js.ti(), "ON")
 	ec.row = scratch
@@ -1104,7 +1156,9 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 			if path == nil {
 				path = &accessPath{kind: accessAll}
 			}
-			return x.readRows(st.src.ti, path, func(r engine.Row) error { return add(r) })
+			// The build keeps its rows (no reuse); its local conditions
+			// drop a row before it is kept, so they may drop it earlier.
+			return x.readRows(st.src.ti, path, x.readOptions(p, st, st.local, clause, false), func(r engine.Row) error { return add(r) })
 		}
 	}
 	err := fill()
@@ -1139,17 +1193,36 @@ func (st *joinStep) densify() {
 	if hi-lo < 0 || span >= uint64(4*len(st.intHashed)+1024) {
 		return
 	}
+	st.denseMin = lo
+	w := len(st.positions)
+	unique := true
+	for _, rows := range st.intHashed {
+		if len(rows) != 1 || len(rows[0]) != w {
+			unique = false
+			break
+		}
+	}
+	if unique {
+		st.denseOne = make([]any, (span+1)*uint64(w))
+		st.denseHas = make([]bool, span+1)
+		for k, rows := range st.intHashed {
+			copy(st.denseOne[uint64(k-lo)*uint64(w):], rows[0])
+			st.denseHas[k-lo] = true
+		}
+		st.intHashed = nil
+		return
+	}
 	st.dense = make([][][]any, span+1)
 	for k, rows := range st.intHashed {
 		st.dense[k-lo] = rows
 	}
-	st.denseMin = lo
 	st.intHashed = nil
 }
 
-// readRows reads the rows of an access path for a join, which never
-// writes while it reads: full scans stream (engine.Tx.ScanRead).
-func (x *execCtx) readRows(ti *tableInfo, p *accessPath, fn func(engine.Row) error) error {
+// readRows reads the rows of an access path for a join or a SELECT, which
+// never write while they read: full scans stream (engine.Tx.ScanReadWith,
+// narrowed by o); other paths ignore o.
+func (x *execCtx) readRows(ti *tableInfo, p *accessPath, o engine.ReadOptions, fn func(engine.Row) error) error {
 	each := func(_ engine.Handle, r engine.Row) (bool, error) {
 		if err := fn(r); err != nil {
 			return false, err
@@ -1158,7 +1231,7 @@ func (x *execCtx) readRows(ti *tableInfo, p *accessPath, fn func(engine.Row) err
 	}
 	if p.kind == accessAll && p.scan.Index == "" {
 		n := 0
-		return x.tx.ScanRead(ti.name, p.scan, func(h engine.Handle, r engine.Row) (bool, error) {
+		return x.tx.ScanReadWith(ti.name, p.scan, o, func(h engine.Handle, r engine.Row) (bool, error) {
 			if n++; n&4095 == 0 {
 				if err := x.ctx.Err(); err != nil {
 					return false, err
@@ -1168,6 +1241,21 @@ func (x *execCtx) readRows(ti *tableInfo, p *accessPath, fn func(engine.Row) err
 		})
 	}
 	return x.scanRows(ti, p, each)
+}
+
+// readOptions narrows a full scan of step st's table: only the columns
+// the statement names are decoded, and conds (conditions on that table
+// alone, each of which a row must pass, in the order allConds evaluates
+// them) pre-filter rows in the engine.
+// reuse: the caller copies what it keeps of a row.
+func (x *execCtx) readOptions(p *joinPlan, st *joinStep, conds []ast.ExprNode, clause string, reuse bool) engine.ReadOptions {
+	o := engine.ReadOptions{Reuse: reuse}
+	if p.js.stmt != nil {
+		o.Columns = neededColumns(p.js.stmt, st.src.cols)
+	}
+	// allConds stops at the first conjunct that is not true, NULL included.
+	o.Ranges = x.scanRanges(p.js, conds, st.src.off, len(st.src.cols), clause, true)
+	return o
 }
 
 // ti returns the combined tableInfo of the scope.

@@ -278,6 +278,14 @@ func truthy(v any) (b, ok bool) {
 // compareValues compares two non-NULL values with MySQL's rules and
 // returns -1, 0 or 1.
 func compareValues(a, b any) int {
+	// Two integers (join keys, integer columns against integer constants)
+	// first: the answer the general path below gives, without its type
+	// switches.
+	if x, ok := a.(int64); ok {
+		if y, ok := b.(int64); ok {
+			return cmpInt(x, y)
+		}
+	}
 	switch x := a.(type) {
 	case string:
 		switch y := b.(type) {
@@ -392,32 +400,43 @@ func compareForSort(a, b any) int {
 
 // groupKey returns a string that is equal for values MySQL groups
 // together (numbers by value, strings under the collation).
-func groupKey(vals []any) string {
-	var b strings.Builder
+func groupKey(vals []any) string { return string(appendGroupKey(nil, vals)) }
+
+// appendGroupKey appends groupKey(vals) to b: a caller with a buffer can
+// look a key up in a map (m[string(b)]) without allocating a string per
+// row.
+func appendGroupKey(b []byte, vals []any) []byte {
 	for _, v := range vals {
 		switch x := v.(type) {
 		case nil:
-			b.WriteString("N")
+			b = append(b, 'N')
 		case string:
 			// Length-prefixed: injective without quoting every byte.
 			x = strings.TrimRight(x, " ")
-			b.WriteByte('S')
-			b.WriteString(strconv.Itoa(len(x)))
-			b.WriteByte(':')
-			b.WriteString(x)
+			b = append(b, 'S')
+			b = strconv.AppendInt(b, int64(len(x)), 10)
+			b = append(b, ':')
+			b = append(b, x...)
 		case []byte:
-			b.WriteByte('B')
-			b.WriteString(strconv.Itoa(len(x)))
-			b.WriteByte(':')
-			b.Write(x)
+			b = append(b, 'B')
+			b = strconv.AppendInt(b, int64(len(x)), 10)
+			b = append(b, ':')
+			b = append(b, x...)
 		case time.Time:
-			b.WriteString("T" + x.Format(time.RFC3339Nano))
+			b = append(b, 'T')
+			b = x.AppendFormat(b, time.RFC3339Nano)
 		case float64:
-			b.WriteString("F" + strconv.FormatFloat(x, 'g', -1, 64))
+			b = append(b, 'F')
+			b = strconv.AppendFloat(b, x, 'g', -1, 64)
+		case int64:
+			// What toDecimal(x).String() prints, without the decimal.
+			b = append(b, 'D')
+			b = strconv.AppendInt(b, x, 10)
 		default:
-			b.WriteString("D" + toDecimal(x).String())
+			b = append(b, 'D')
+			b = append(b, toDecimal(x).String()...)
 		}
-		b.WriteByte(0)
+		b = append(b, 0)
 	}
-	return b.String()
+	return b
 }

@@ -217,6 +217,7 @@ func (w *WAL) open() error {
 	w.replaySegs = segs
 	w.replayLast = rec.LastLSN
 
+	var reuse string // the newest segment, empty and whole: appended to as it is
 	if len(segs) == 0 {
 		w.nextLSN = 1
 	} else {
@@ -234,21 +235,46 @@ func (w *WAL) open() error {
 		}
 		// Never append after what was found: bytes of an unsynced write may
 		// lie beyond the end. Cut the newest segment there and start anew.
-		if newest.last >= n.first {
+		switch {
+		case newest.last >= n.first:
 			if err := w.truncate(n.path, newest.end.Offset); err != nil {
 				return err
 			}
-		} else {
+		case newest.hdrErr == nil && newest.end.Kind == endClean && newest.end.Offset == SegmentHeaderSize && newest.size >= w.segBytes:
+			// No frame since its header, which names the next LSN, and
+			// full size: the state createSegment would recreate (by
+			// zero-filling the whole segment, tens of milliseconds on
+			// every open, a read-only `blitz sql` included), or that of
+			// a recycled segment (stale bytes after the header end at
+			// the first frame the scan rejects; appends overwrite them
+			// and end each group with a zeroed frame header). Append to
+			// it as it is.
+			reuse = n.path
+		default:
 			segs = segs[:len(segs)-1] // recreated below under the same name
 		}
 	}
 	w.segs = append([]segment(nil), segs...)
-	f, path, err := w.createSegment(w.nextLSN)
-	if err != nil {
-		return err
+	if reuse != "" {
+		f, err := w.fs.OpenFile(reuse, os.O_RDWR, 0)
+		if err != nil {
+			return fmt.Errorf("reopen segment: %w", err)
+		}
+		// The directory entry may not be durable if the process that
+		// created the file died before syncing it.
+		if err := w.syncDir(); err != nil {
+			f.Close()
+			return err
+		}
+		w.f, w.writeOff, w.appendOff = f, SegmentHeaderSize, SegmentHeaderSize
+	} else {
+		f, path, err := w.createSegment(w.nextLSN)
+		if err != nil {
+			return err
+		}
+		w.f, w.writeOff, w.appendOff = f, SegmentHeaderSize, SegmentHeaderSize
+		w.segs = append(w.segs, segment{first: w.nextLSN, path: path})
 	}
-	w.f, w.writeOff, w.appendOff = f, SegmentHeaderSize, SegmentHeaderSize
-	w.segs = append(w.segs, segment{first: w.nextLSN, path: path})
 	w.durable = w.nextLSN - 1
 	if rec.Segments > 0 {
 		w.log.Info("blitz/txn: WAL recovered", "dir", w.dir, "segments", rec.Segments,

@@ -435,3 +435,30 @@ func TestPreparedSegments(t *testing.T) {
 		t.Fatalf("replayed %d", len(got))
 	}
 }
+
+// TestReopenEmptyNewestSegment: a WAL whose newest segment holds no frame
+// is reopened by appending to that segment as it is (no re-zeroing), and
+// what is committed then replays, also after a segment that once held
+// frames was emptied by a checkpoint.
+func TestReopenEmptyNewestSegment(t *testing.T) {
+	w := mustOpen(t, nil, "", Options{})
+	w = reopen(t, w) // empty: the segment is reused
+	w = reopen(t, w)
+	mustCommit(t, w, put("a", "1"))
+	w = reopen(t, w)
+	if got := replayAll(t, w); len(got) != 1 || got[0].lsn != 1 {
+		t.Fatalf("replayed %+v, want LSN 1", got)
+	}
+	w = reopen(t, w) // the newest segment is now an empty one again
+	w = reopen(t, w)
+	mustCommit(t, w, put("b", "2"))
+	mustCommit(t, w, put("c", "3"))
+	w = reopen(t, w)
+	got := replayAll(t, w)
+	if len(got) != 3 || got[2].lsn != 3 || !sameBatch(got[2].b, put("c", "3")) {
+		t.Fatalf("replayed %+v, want LSNs 1-3", got)
+	}
+	if rec := w.Recovery(); rec.TornTail {
+		t.Fatalf("recovery %+v", rec)
+	}
+}
