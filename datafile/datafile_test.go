@@ -280,9 +280,17 @@ func TestFlagsAndGeneration(t *testing.T) {
 	if df.FoundGeneration() != 2 {
 		t.Fatalf("found generation %d after a session with writes, want 2", df.FoundGeneration())
 	}
+	// A writer that dies without having changed anything leaves the file
+	// clean: nothing was written, not even the open flag.
 	abandon(t, df)
 	df = mustOpenPath(t, path, Options{})
-	if df.FoundFlags() != FlagOpen || df.Generation() != 3 {
+	if df.FoundFlags() != 0 {
+		t.Fatalf("found %v after a writer died without a change", df.FoundFlags())
+	}
+	df.Put([]byte("c"), []byte("3"))
+	abandon(t, df)
+	df = mustOpenPath(t, path, Options{})
+	if df.FoundFlags() != FlagOpen || df.FoundGeneration() != 3 || df.Generation() != 4 {
 		t.Fatalf("after crash: found %v gen %d", df.FoundFlags(), df.Generation())
 	}
 	mustGet(t, df, []byte("a"), "1")

@@ -74,6 +74,7 @@ type File struct {
 	failed     error // set when a write or sync failed; writes are refused after
 	dirty      bool  // written since the last sync
 	changed    bool  // this writer changed the file: the generation moved on (changedLocked)
+	marked     bool  // a header with FlagOpen is on disk (written at the first change, not at Open)
 	allocSize  int64 // the true size of the block the last allocLocked returned
 }
 
@@ -169,7 +170,9 @@ func (df *File) open() error {
 	}
 	df.hdr.flags |= FlagOpen
 	if h.flags&FlagOpen != 0 {
-		df.changedLocked() // the rebuild rewrites chains, gaps and counts
+		if err := df.changedLocked(); err != nil { // the rebuild rewrites chains, gaps and counts
+			return err
+		}
 		if err := df.rebuildLocked(); err != nil {
 			return err
 		}
@@ -183,7 +186,14 @@ func (df *File) open() error {
 			}
 		}
 	}
-	return df.writeHeaderLocked()
+	if df.changed {
+		return df.writeHeaderLocked()
+	}
+	// A file closed cleanly is left untouched until this writer first
+	// changes it (changedLocked marks it open then, before the change):
+	// a session that only reads neither syncs a header at open nor at
+	// close, and if it dies the file is still the clean one it found.
+	return nil
 }
 
 // initLocked lays out a new, empty file.
@@ -248,6 +258,9 @@ func (df *File) writeHeaderLocked() error {
 		off = headerSlot1
 	}
 	df.hdr.encode(df.m[off : off+headerSize])
+	if df.hdr.flags&FlagOpen != 0 {
+		df.marked = true
+	}
 	return df.syncLocked()
 }
 
@@ -314,14 +327,22 @@ func (df *File) Generation() uint64 {
 	return df.hdr.generation
 }
 
-// changedLocked notes that this writer changes the file: the first change
-// moves the generation on (see Generation). Every mutation calls it.
-func (df *File) changedLocked() {
-	df.dirty = true
+// changedLocked notes that this writer is about to change the file: the
+// first change moves the generation on (see Generation) and, if the header
+// on disk does not say so yet, writes and syncs it with FlagOpen before any
+// changed byte can reach the disk. Every mutation calls it first.
+func (df *File) changedLocked() error {
 	if !df.changed {
 		df.changed = true
 		df.hdr.generation++
 	}
+	if !df.marked {
+		if err := df.writeHeaderLocked(); err != nil {
+			return err
+		}
+	}
+	df.dirty = true
+	return nil
 }
 
 // Path returns the path the file was opened with.
@@ -367,7 +388,7 @@ func (df *File) Close() error {
 	}
 	df.closed = true
 	var err error
-	if !df.opts.ReadOnly && df.failed == nil {
+	if !df.opts.ReadOnly && df.failed == nil && df.marked {
 		err = df.closeCleanLocked()
 	}
 	if rerr := df.release(); err == nil {

@@ -104,7 +104,9 @@ func (df *File) put(key, value []byte, ifAbsent bool) error {
 // putLocked stores a record with sequence number seq. With lookup false the
 // caller guarantees the key is absent (bulk loads into a new file).
 func (df *File) putLocked(key, value []byte, h, seq uint64, ifAbsent, lookup bool) error {
-	df.changedLocked()
+	if err := df.changedLocked(); err != nil {
+		return err
+	}
 	need := recordSize(len(key), len(value))
 	var link, off int64
 	if lookup {
@@ -168,7 +170,9 @@ func (df *File) Delete(key []byte) error {
 	if off == 0 {
 		return ErrNotFound
 	}
-	df.changedLocked()
+	if err := df.changedLocked(); err != nil {
+		return err
+	}
 	b := df.m[off:]
 	size := recordSize(int(le.Uint32(b[24:])), int(le.Uint32(b[28:]))) + 16*int64(le.Uint16(b[6:]))
 	le.PutUint64(df.m[link:], le.Uint64(b[8:]))
