@@ -587,7 +587,7 @@ func (v *colVisitor) Enter(n ast.Node) (ast.Node, bool) {
 		v.mask |= v.js.all()
 		return n, true
 	case *ast.FuncCallExpr:
-		if c.FnName.L == "rand" || c.FnName.L == "last_insert_id" {
+		if volatileCall(c) {
 			v.mask |= v.js.all()
 		}
 	}

@@ -566,7 +566,7 @@ func (f *outerRefFinder) Enter(n ast.Node) (ast.Node, bool) {
 		f.ok = false
 		return n, true
 	case *ast.FuncCallExpr:
-		if x.FnName.L == "rand" || x.FnName.L == "last_insert_id" {
+		if volatileCall(x) {
 			f.ok = false
 			return n, true
 		}

@@ -237,6 +237,28 @@ func conjuncts(e ast.ExprNode) []ast.ExprNode {
 }
 
 // isConstant reports whether e refers to no column and no aggregate.
+// mirrorOp returns the comparison that holds with its operands swapped:
+// k < col is col > k.
+func mirrorOp(op opcode.Op) opcode.Op {
+	switch op {
+	case opcode.LT:
+		return opcode.GT
+	case opcode.LE:
+		return opcode.GE
+	case opcode.GT:
+		return opcode.LT
+	case opcode.GE:
+		return opcode.LE
+	}
+	return op
+}
+
+// volatileCall reports whether a function call gives a different value at
+// each evaluation (so an expression holding it is never a constant).
+func volatileCall(x *ast.FuncCallExpr) bool {
+	return x.FnName.L == "rand" || x.FnName.L == "last_insert_id"
+}
+
 func isConstant(e ast.ExprNode) bool {
 	f := &constFinder{ok: true}
 	e.Accept(f)
@@ -251,7 +273,7 @@ func (f *constFinder) Enter(n ast.Node) (ast.Node, bool) {
 		f.ok = false
 		return n, true
 	case *ast.FuncCallExpr:
-		if x.FnName.L == "rand" || x.FnName.L == "last_insert_id" {
+		if volatileCall(x) {
 			f.ok = false
 			return n, true
 		}
@@ -332,16 +354,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 		i, other := colOf(n.L), n.R
 		if i < 0 {
 			i, other = colOf(n.R), n.L
-			switch op {
-			case opcode.LT:
-				op = opcode.GT
-			case opcode.LE:
-				op = opcode.GE
-			case opcode.GT:
-				op = opcode.LT
-			case opcode.GE:
-				op = opcode.LE
-			}
+			op = mirrorOp(op) // k op col is col op' k
 		}
 		if i < 0 {
 			return

@@ -880,16 +880,7 @@ func (x *execCtx) fastCond(sc condScope, ec *evalCtx, e ast.ExprNode, clause str
 		pos, other := column(c.L), c.R
 		if pos < 0 {
 			pos, other = column(c.R), c.L
-			switch op {
-			case opcode.LT:
-				op = opcode.GT
-			case opcode.LE:
-				op = opcode.GE
-			case opcode.GT:
-				op = opcode.LT
-			case opcode.GE:
-				op = opcode.LE
-			}
+			op = mirrorOp(op) // k op col is col op' k
 		}
 		if pos < 0 {
 			return generic

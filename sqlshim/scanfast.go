@@ -230,16 +230,7 @@ func (x *execCtx) scanRanges(sc condScope, conds []ast.ExprNode, off, width int,
 			if col < 0 {
 				col, def = column(c.R)
 				other = c.L
-				switch op { // k op col is col op' k
-				case opcode.LT:
-					op = opcode.GT
-				case opcode.LE:
-					op = opcode.GE
-				case opcode.GT:
-					op = opcode.LT
-				case opcode.GE:
-					op = opcode.LE
-				}
+				op = mirrorOp(op) // k op col is col op' k
 			}
 			if col < 0 {
 				continue
