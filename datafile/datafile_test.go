@@ -435,3 +435,32 @@ func TestConcurrentReadersAndWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReadsAfterFailedGrow: when growing the file fails after the old
+// mapping is gone, reads report the failure instead of touching a nil
+// mapping (a panic found by the engine's I/O-error tests).
+func TestReadsAfterFailedGrow(t *testing.T) {
+	efs := vfs.NewErrorFS(vfs.NewMem())
+	if err := efs.MkdirAll("/d", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	df, err := Open("/d/g.bdf", Options{FS: efs, Buckets: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := df.Put([]byte("k"), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	efs.FailAfter(1, vfs.OpMap, true) // the new mapping, after the old one is gone
+	big := make([]byte, 4<<20) // forces a remap
+	if err := df.Put([]byte("big"), big); err == nil {
+		t.Fatal("a put that needed to grow the file succeeded with every call failing")
+	}
+	if _, err := df.Get([]byte("k")); !errors.Is(err, ErrFailed) {
+		t.Fatalf("Get after a failed grow: %v", err)
+	}
+	if err := df.Iterate(func(k, v []byte) error { return nil }); !errors.Is(err, ErrFailed) {
+		t.Fatalf("Iterate after a failed grow: %v", err)
+	}
+	df.Close()
+}

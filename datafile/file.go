@@ -445,6 +445,19 @@ func (df *File) release() error {
 	return err
 }
 
+// readableLocked reports why the file cannot be read: closed, or its
+// mapping lost (a failed remap while growing leaves none: the writer has
+// failed, and readers get its error instead of touching a nil mapping).
+func (df *File) readableLocked() error {
+	switch {
+	case df.closed:
+		return ErrClosed
+	case df.m == nil:
+		return fmt.Errorf("%w: %v", ErrFailed, df.failed)
+	}
+	return nil
+}
+
 func (df *File) writableLocked() error {
 	switch {
 	case df.closed:

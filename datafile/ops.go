@@ -16,8 +16,8 @@ var le = binary.LittleEndian
 func (df *File) Get(key []byte) ([]byte, error) {
 	df.mu.RLock()
 	defer df.mu.RUnlock()
-	if df.closed {
-		return nil, ErrClosed
+	if err := df.readableLocked(); err != nil {
+		return nil, err
 	}
 	h := xxhash.Sum64(key)
 	_, off, err := df.findLocked(key, h)
@@ -188,8 +188,8 @@ func (df *File) Delete(key []byte) error {
 func (df *File) Iterate(fn func(key, value []byte) error) error {
 	df.mu.RLock()
 	defer df.mu.RUnlock()
-	if df.closed {
-		return ErrClosed
+	if err := df.readableLocked(); err != nil {
+		return err
 	}
 	m := df.m[:df.hdr.tail]
 	for off := int64(headerPage); off < int64(len(m)); {
