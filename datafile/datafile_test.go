@@ -452,7 +452,7 @@ func TestReadsAfterFailedGrow(t *testing.T) {
 		t.Fatal(err)
 	}
 	efs.FailAfter(1, vfs.OpMap, true) // the new mapping, after the old one is gone
-	big := make([]byte, 4<<20) // forces a remap
+	big := make([]byte, 4<<20)        // forces a remap
 	if err := df.Put([]byte("big"), big); err == nil {
 		t.Fatal("a put that needed to grow the file succeeded with every call failing")
 	}
