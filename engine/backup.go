@@ -333,13 +333,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 		t.mu.RLock()
 		bt.def, bt.df = t.def, t.df
 		if t.def.CrashSafe {
-			bt.overlay = make(map[string]ovEntry, len(t.overlay)+len(t.frozen))
-			for k, e := range t.frozen {
-				bt.overlay[k] = e
-			}
-			for k, e := range t.overlay {
-				bt.overlay[k] = e
-			}
+			bt.overlay = t.overlayCopyLocked()
 		}
 		t.mu.RUnlock()
 		t.ctrMu.Lock()

@@ -3,7 +3,6 @@ package engine
 import (
 	"encoding/binary"
 	"fmt"
-	"sort"
 	"sync"
 	"sync/atomic"
 )
@@ -148,18 +147,9 @@ const scanStreamChunk = 256 << 10
 // is released when the walk ends, whatever fn does. A corrupt record ends
 // the scan with its error after fn has seen the rows before it.
 func (t *table) scanMergedStream(keep func(val []byte) bool, fn func(key, val []byte) error) error {
-	t.mu.RLock()
-	df := t.df
-	over := make(map[string]ovEntry, len(t.overlay)+len(t.frozen))
-	for k, e := range t.frozen {
-		over[k] = e
-	}
-	for k, e := range t.overlay {
-		over[k] = e
-	}
-	t.mu.RUnlock()
-	if df == nil {
-		return t.crashedErr("its data file is not open")
+	df, over, err := t.mergeSources()
+	if err != nil {
+		return err
 	}
 	var (
 		mu      sync.Mutex
@@ -194,10 +184,7 @@ func (t *table) scanMergedStream(keep func(val []byte) bool, fn func(key, val []
 				}
 				buf = make([]byte, 0, max(n, scanStreamChunk))
 			}
-			buf = binary.AppendUvarint(buf, uint64(len(k)))
-			buf = append(buf, k...)
-			buf = binary.AppendUvarint(buf, uint64(len(v)))
-			buf = append(buf, v...)
+			buf = appendKV(buf, k, v)
 			return nil
 		})
 		if len(buf) > 0 && err == nil {
@@ -235,33 +222,13 @@ func (t *table) scanMergedStream(keep func(val []byte) bool, fn func(key, val []
 		p := chunks[i]
 		chunks[i] = nil // consumed: let it go once fn no longer refers to it
 		mu.Unlock()
-		for len(p) > 0 {
-			kl, n := binary.Uvarint(p)
-			k := p[n : n+int(kl) : n+int(kl)]
-			p = p[n+int(kl):]
-			vl, n := binary.Uvarint(p)
-			v := p[n : n+int(vl) : n+int(vl)]
-			p = p[n+int(vl):]
-			if err := fn(k, v); err != nil {
-				finish()
-				return err
-			}
+		if err := eachKV(p, fn); err != nil {
+			finish()
+			return err
 		}
 	}
 	if err := finish(); err != nil {
 		return t.dataErr(err)
 	}
-	keys := make([]string, 0, len(over))
-	for k, e := range over {
-		if !e.del {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if err := fn([]byte(k), over[k].val); err != nil {
-			return err
-		}
-	}
-	return nil
+	return overlayRows(over, fn)
 }

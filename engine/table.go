@@ -346,18 +346,9 @@ func (t *table) scanMerged(fn func(key, val []byte) error) error {
 // file's read lock: it must only look at its argument). A selective
 // pre-filter then spares the copy of most of the table.
 func (t *table) scanMergedKeep(keep func(val []byte) bool, fn func(key, val []byte) error) error {
-	t.mu.RLock()
-	df := t.df
-	over := make(map[string]ovEntry, len(t.overlay)+len(t.frozen))
-	for k, e := range t.frozen {
-		over[k] = e
-	}
-	for k, e := range t.overlay {
-		over[k] = e
-	}
-	t.mu.RUnlock()
-	if df == nil {
-		return t.crashedErr("its data file is not open")
+	df, over, err := t.mergeSources()
+	if err != nil {
+		return err
 	}
 	// The records are copied under the file's lock into one buffer of
 	// length-prefixed (key, value) pairs, then handed to fn without the
@@ -370,33 +361,54 @@ func (t *table) scanMergedKeep(keep func(val []byte) bool, fn func(key, val []by
 		size /= 4 // a guess: append grows it if the filter keeps more
 	}
 	buf := make([]byte, 0, size)
-	err := df.Iterate(func(k, v []byte) error {
+	err = df.Iterate(func(k, v []byte) error {
 		if _, ok := over[string(k)]; ok {
 			return nil
 		}
 		if keep != nil && !keep(v) {
 			return nil
 		}
-		buf = binary.AppendUvarint(buf, uint64(len(k)))
-		buf = append(buf, k...)
-		buf = binary.AppendUvarint(buf, uint64(len(v)))
-		buf = append(buf, v...)
+		buf = appendKV(buf, k, v)
 		return nil
 	})
 	if err != nil {
 		return t.dataErr(err)
 	}
-	for p := buf; len(p) > 0; {
-		kl, n := binary.Uvarint(p)
-		k := p[n : n+int(kl) : n+int(kl)]
-		p = p[n+int(kl):]
-		vl, n := binary.Uvarint(p)
-		v := p[n : n+int(vl) : n+int(vl)]
-		p = p[n+int(vl):]
-		if err := fn(k, v); err != nil {
-			return err
-		}
+	if err := eachKV(buf, fn); err != nil {
+		return err
 	}
+	return overlayRows(over, fn)
+}
+
+// mergeSources returns what a merged scan reads: the data file and a copy
+// of the overlays (frozen first, the live overlay winning).
+func (t *table) mergeSources() (*datafile.File, map[string]ovEntry, error) {
+	t.mu.RLock()
+	df, over := t.df, t.overlayCopyLocked()
+	t.mu.RUnlock()
+	if df == nil {
+		return nil, nil, t.crashedErr("its data file is not open")
+	}
+	return df, over, nil
+}
+
+// overlayCopyLocked returns a copy of the committed rows not yet in the
+// data file: the frozen overlay of a running checkpoint, then the live
+// overlay over it. The caller holds t.mu.
+func (t *table) overlayCopyLocked() map[string]ovEntry {
+	over := make(map[string]ovEntry, len(t.overlay)+len(t.frozen))
+	for k, e := range t.frozen {
+		over[k] = e
+	}
+	for k, e := range t.overlay {
+		over[k] = e
+	}
+	return over
+}
+
+// overlayRows calls fn with the overlay's live rows in key order: the rows
+// a merged scan adds after the data file's.
+func overlayRows(over map[string]ovEntry, fn func(key, val []byte) error) error {
 	keys := make([]string, 0, len(over))
 	for k, e := range over {
 		if !e.del {
@@ -406,6 +418,31 @@ func (t *table) scanMergedKeep(keep func(val []byte) bool, fn func(key, val []by
 	sort.Strings(keys)
 	for _, k := range keys {
 		if err := fn([]byte(k), over[k].val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendKV appends one (key, value) pair, each length-prefixed, to the
+// copy buffers of merged scans; eachKV reads them back.
+func appendKV(buf, k, v []byte) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(k)))
+	buf = append(buf, k...)
+	buf = binary.AppendUvarint(buf, uint64(len(v)))
+	return append(buf, v...)
+}
+
+// eachKV calls fn with every pair appendKV wrote to p, until fn fails.
+func eachKV(p []byte, fn func(key, val []byte) error) error {
+	for len(p) > 0 {
+		kl, n := binary.Uvarint(p)
+		k := p[n : n+int(kl) : n+int(kl)]
+		p = p[n+int(kl):]
+		vl, n := binary.Uvarint(p)
+		v := p[n : n+int(vl) : n+int(vl)]
+		p = p[n+int(vl):]
+		if err := fn(k, v); err != nil {
 			return err
 		}
 	}

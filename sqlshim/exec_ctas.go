@@ -80,17 +80,10 @@ func ctasColumn(c Column, vals []any) engine.Column {
 			}
 		}
 	}
-	switch c.Type {
-	case mysql.TypeTiny:
-		col.Type, col.Length = engine.TypeTinyInt, 4
-	case mysql.TypeShort:
-		col.Type, col.Length = engine.TypeSmallInt, 6
-	case mysql.TypeInt24:
-		col.Type, col.Length = engine.TypeMediumInt, 9
-	case mysql.TypeLong:
-		col.Type, col.Length = engine.TypeInt, 11
-	case mysql.TypeLonglong:
-		col.Type, col.Length = engine.TypeBigInt, 20
+	for _, it := range intTypes {
+		if it.wire == c.Type {
+			col.Type, col.Length = it.eng, it.width
+		}
 	}
 	if col.Unsigned && col.Type.IsInteger() && col.Type != engine.TypeBigInt {
 		col.Length-- // display width without the sign, as a definition gives it

@@ -11,19 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/blitzdb/blitz/engine"
 )
-
-func joinSession(t *testing.T) *Session {
-	t.Helper()
-	db, err := engine.Open(filepath.Join(t.TempDir(), "test"), engine.Options{Sync: engine.SyncOff})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return NewSession(db)
-}
 
 func mustExec(t *testing.T, s *Session, sql string) Result {
 	t.Helper()
@@ -60,7 +48,7 @@ type jrow struct{ id, k, v *int64 }
 // non-equi condition (nested loop), and checks each against a nested-loop
 // join computed here from the same rows.
 func TestJoinMethodsAgree(t *testing.T) {
-	s := joinSession(t)
+	s := newTestSession(t)
 	rng := rand.New(rand.NewSource(7))
 	gen := func(n int) []jrow {
 		var rows []jrow
@@ -166,7 +154,7 @@ func TestJoinMethodsAgree(t *testing.T) {
 // should pick: an index lookup when the inner table has one on the join
 // key, a hash join when it has none, a nested loop for a non-equi join.
 func TestJoinPlanMethods(t *testing.T) {
-	s := joinSession(t)
+	s := newTestSession(t)
 	mustExec(t, s, "CREATE TABLE big (id INT PRIMARY KEY, c INT, KEY (c))")
 	mustExec(t, s, "CREATE TABLE small (id INT PRIMARY KEY, name VARCHAR(10))")
 	mustExec(t, s, "CREATE TABLE plain (id INT, name VARCHAR(10))")
@@ -214,7 +202,7 @@ func TestJoinPlanMethods(t *testing.T) {
 
 // TestJoinErrors checks the MySQL errors of bad multi-table queries.
 func TestJoinErrors(t *testing.T) {
-	s := joinSession(t)
+	s := newTestSession(t)
 	mustExec(t, s, "CREATE TABLE a (id INT, x INT)")
 	mustExec(t, s, "CREATE TABLE b (id INT, y INT)")
 	for _, c := range []struct {
@@ -244,7 +232,7 @@ func TestJoinErrors(t *testing.T) {
 // heap) returns exactly the slice of the fully sorted result, ties in the
 // same order, for single tables, joins and groups.
 func TestOrderByLimitTopN(t *testing.T) {
-	s := joinSession(t)
+	s := newTestSession(t)
 	mustExec(t, s, "CREATE TABLE t (id INT PRIMARY KEY, g INT, h VARCHAR(3))")
 	mustExec(t, s, "CREATE TABLE u (id INT PRIMARY KEY, g INT)")
 	rng := rand.New(rand.NewSource(3))
@@ -279,7 +267,7 @@ func TestOrderByLimitTopN(t *testing.T) {
 // TestJoinCancel checks that a huge cross join stops when its context
 // ends instead of running on.
 func TestJoinCancel(t *testing.T) {
-	s := joinSession(t)
+	s := newTestSession(t)
 	mustExec(t, s, "CREATE TABLE t (id INT)")
 	var vals []string
 	for i := 0; i < 1000; i++ {
@@ -302,7 +290,7 @@ func TestJoinCancel(t *testing.T) {
 // TestSumIntOverflow checks SUM/AVG's integer fast path against exact
 // big-integer arithmetic, across int64 overflow in both directions.
 func TestSumIntOverflow(t *testing.T) {
-	s := joinSession(t)
+	s := newTestSession(t)
 	mustExec(t, s, "CREATE TABLE s (g INT, v BIGINT, d DECIMAL(10,2))")
 	vals := []int64{math.MaxInt64, math.MaxInt64, -5, math.MinInt64, math.MinInt64, math.MinInt64, 7, 1 << 40}
 	var rows []string
@@ -343,7 +331,7 @@ func TestJoinSpill(t *testing.T) {
 		t.Fatal("no hash join spilled")
 	}
 
-	s := joinSession(t)
+	s := newTestSession(t)
 	mustExec(t, s, "CREATE TABLE a (k INT, d DECIMAL(8,2), f DOUBLE, s VARCHAR(10), b VARBINARY(4), t DATETIME, u BIGINT UNSIGNED)")
 	mustExec(t, s, "CREATE TABLE b (k INT, w INT)")
 	var av, bv []string
@@ -374,7 +362,7 @@ func TestJoinSpill(t *testing.T) {
 
 // TestJoinParams checks placeholders in ON, WHERE and a derived table.
 func TestJoinParams(t *testing.T) {
-	s := joinSession(t)
+	s := newTestSession(t)
 	mustExec(t, s, "CREATE TABLE a (id INT PRIMARY KEY, v INT)")
 	mustExec(t, s, "CREATE TABLE b (id INT PRIMARY KEY, a INT)")
 	mustExec(t, s, "INSERT INTO a VALUES (1, 10), (2, 20), (3, 30)")

@@ -959,18 +959,11 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 			return x.readRows(st.src.ti, st.path, x.readOptions(p, st, conds, "WHERE", true), func(r engine.Row) error { return try(r) })
 		}
 	case "eq_ref", "ref":
-		if st.probeBuf == nil {
-			st.probeBuf = make([]any, len(st.probe))
+		vals, null, err := st.probeValues()
+		if err != nil || null {
+			return err
 		}
-		vals := st.probeBuf
-		for k, f := range st.probeFn {
-			v, err := f()
-			if err != nil {
-				return err
-			}
-			if v == nil {
-				return nil
-			}
+		for k, v := range vals {
 			cv, ok := keyValue(&st.src.cols[st.keyCols[k]], v)
 			if !ok {
 				return x.loopRows(p, st, try) // not representable in the key: compare every row
@@ -1003,19 +996,9 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 				return err
 			}
 		}
-		if st.probeBuf == nil {
-			st.probeBuf = make([]any, len(st.probe))
-		}
-		vals := st.probeBuf
-		for k, f := range st.probeFn {
-			v, err := f()
-			if err != nil {
-				return err
-			}
-			if v == nil {
-				return nil
-			}
-			vals[k] = v
+		vals, null, err := st.probeValues()
+		if err != nil || null {
+			return err
 		}
 		var cands [][]any
 		i, ok := intKey(vals)
@@ -1046,6 +1029,27 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 		return nil
 	}
 	return x.loopRows(p, st, try)
+}
+
+// probeValues evaluates the step's probe expressions for the current outer
+// row into its reused buffer; null is set when one is NULL (which no
+// equality matches).
+func (st *joinStep) probeValues() (vals []any, null bool, err error) {
+	if st.probeBuf == nil {
+		st.probeBuf = make([]any, len(st.probe))
+	}
+	vals = st.probeBuf
+	for k, f := range st.probeFn {
+		v, err := f()
+		if err != nil {
+			return nil, false, err
+		}
+		if v == nil {
+			return nil, true, nil
+		}
+		vals[k] = v
+	}
+	return vals, false, nil
 }
 
 func (x *execCtx) loopRows(p *joinPlan, st *joinStep, try func([]any) error) error {

@@ -22,6 +22,20 @@ type Result struct {
 
 // HasResultSet reports whether the statement returned a result set (even
 // an empty one).
+// intTypes pairs each integer column type with its wire type and MySQL's
+// display width, for result metadata and for CREATE TABLE ... SELECT.
+var intTypes = []struct {
+	eng   engine.Type
+	wire  byte
+	width int
+}{
+	{engine.TypeTinyInt, mysql.TypeTiny, 4},
+	{engine.TypeSmallInt, mysql.TypeShort, 6},
+	{engine.TypeMediumInt, mysql.TypeInt24, 9},
+	{engine.TypeInt, mysql.TypeLong, 11},
+	{engine.TypeBigInt, mysql.TypeLonglong, 20},
+}
+
 func (r *Result) HasResultSet() bool { return r.Columns != nil }
 
 // Column describes one column of a result set with what the MySQL
@@ -54,17 +68,12 @@ func columnFromDef(table string, c *engine.Column) Column {
 	if c.AutoIncrement {
 		col.Flags |= mysql.AutoIncrementFlag
 	}
+	for _, it := range intTypes {
+		if it.eng == c.Type {
+			col.Type, col.Length = it.wire, uint32(it.width)
+		}
+	}
 	switch c.Type {
-	case engine.TypeTinyInt:
-		col.Type, col.Length = mysql.TypeTiny, 4
-	case engine.TypeSmallInt:
-		col.Type, col.Length = mysql.TypeShort, 6
-	case engine.TypeMediumInt:
-		col.Type, col.Length = mysql.TypeInt24, 9
-	case engine.TypeInt:
-		col.Type, col.Length = mysql.TypeLong, 11
-	case engine.TypeBigInt:
-		col.Type, col.Length = mysql.TypeLonglong, 20
 	case engine.TypeFloat:
 		col.Type, col.Length, col.Decimals = mysql.TypeFloat, 12, 31
 	case engine.TypeDouble:

@@ -3,12 +3,9 @@ package sqlshim
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/blitzdb/blitz/engine"
 )
 
 func TestShapeOf(t *testing.T) {
@@ -76,15 +73,7 @@ func TestShapeOf(t *testing.T) {
 // warning and error, then the tables.
 func TestStatementCacheSameResults(t *testing.T) {
 	ctx := context.Background()
-	open := func() *Session {
-		db, err := engine.Open(filepath.Join(t.TempDir(), "db"), engine.Options{Sync: engine.SyncOff})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return NewSession(db)
-	}
-	cached, plain := open(), open()
+	cached, plain := newTestSession(t), newTestSession(t)
 	asWritten := func(q string) (Result, error) {
 		st, err := parseOne(plain.parser, q)
 		if err != nil {
