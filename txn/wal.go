@@ -97,6 +97,10 @@ type WAL struct {
 	f         vfs.File
 	writeOff  int64
 	syncNanos int64       // moving average of a group sync's duration
+	fillNanos int64       // moving average of the time from a group's release until the next group was full
+	released  time.Time   // when the last flushed group was released
+	grow      bool        // the group being flushed filled: let the next one try for one more
+	holdGrow  int         // groups to go before trying to grow again (after a group did not fill)
 	timer     *time.Timer // for lead's wait
 }
 
@@ -256,23 +260,51 @@ func (w *WAL) appendStart(t frameType, size int, encode func(dst []byte, lsn LSN
 	}, nil
 }
 
+// maxGroupWait bounds how long a leader waits for its group to fill (see
+// lead).
+const maxGroupWait = 2 * time.Millisecond
+
 // lead flushes g, which the caller (a member of g) now owns the flush of.
 // It is called with mu held and unlocks it.
 //
 // Before flushing, the leader lets g fill: if more committers were active at
-// the last flush (want) than g holds, it waits until that many have joined or
-// half a sync time has passed. Without this wait, closed-loop committers
-// split into two alternating half-size groups (one syncing while the other
-// gathers), halving the commits per fdatasync. A lone committer never waits
-// (want is 1), so it pays only the raw write and fdatasync.
+// the last flush (want) than g holds, it waits until that many have joined
+// or a deadline passes. Without this wait, closed-loop committers split into
+// two alternating part-size groups (one syncing while the other gathers),
+// cutting the commits per fdatasync. A lone committer never waits (want is
+// 1), so it pays only the raw write and fdatasync.
+//
+// The deadline adapts to how the committers come back. In-process they are
+// back within microseconds of their group's release; the clients of a
+// server come back a network round trip and a statement later, which can
+// be longer than the sync itself. So the leader waits, counted from the
+// previous group's release, for the longer of half a sync time and 5/4 of
+// fillNanos, the moving average of how long groups took to fill (a group
+// that did not fill counts as 3/2 of the time it was given, so the estimate
+// grows until groups fill). The wait is capped at maxGroupWait, and want
+// shrinks as soon as fewer committers show up, so committers that go quiet
+// cost at most one capped wait. A leader arriving more than maxGroupWait
+// after the last release (the committers were idle) waits half a sync time
+// and leaves the estimate alone.
 func (w *WAL) lead(g *group) {
 	if w.cur != g {
 		// Cannot happen: cur only changes hands with the flush.
 		panic("blitz/txn: flush handed to a member of another group")
 	}
-	if w.opts.Sync == SyncFull && g.n < w.want {
+	w.grow = false
+	if w.opts.Sync == SyncFull && g.n >= w.want {
+		w.grow = w.holdGrow == 0
+		w.holdGrow = max(w.holdGrow-1, 0)
+	} else if w.opts.Sync == SyncFull {
+		// A group released more than maxGroupWait ago is not the one these
+		// committers came back from: wait half a sync time, learn nothing.
+		since := time.Since(w.released)
+		fresh := since > maxGroupWait
 		d := time.Duration(w.syncNanos / 2)
-		d = max(min(d, 2*time.Millisecond), 10*time.Microsecond)
+		if !fresh {
+			d = max(d, time.Duration(w.fillNanos*5/4)) - since
+		}
+		d = max(min(d, maxGroupWait), 10*time.Microsecond)
 		g.target, g.full = w.want, make(chan struct{})
 		full := g.full
 		w.mu.Unlock()
@@ -281,10 +313,25 @@ func (w *WAL) lead(g *group) {
 		} else {
 			w.timer.Reset(d)
 		}
+		filled := false
 		select {
 		case <-full:
 			w.timer.Stop()
+			filled = true
 		case <-w.timer.C:
+		}
+		if filled {
+			w.grow = w.holdGrow == 0
+			w.holdGrow = max(w.holdGrow-1, 0)
+		} else {
+			w.holdGrow = 8
+		}
+		if !fresh {
+			sample := min(int64(time.Since(w.released)), int64(maxGroupWait))
+			if !filled {
+				sample = sample * 3 / 2
+			}
+			w.fillNanos += (sample - w.fillNanos) / 8
 		}
 		w.mu.Lock()
 		g.full = nil
@@ -318,6 +365,9 @@ func (w *WAL) flushAndHandOff(g *group) {
 		w.durable = g.last
 	}
 	w.want = g.n + w.cur.n
+	if w.grow {
+		w.want = max(w.want, g.n+1)
+	}
 	if cap(g.buf) <= maxSpareBuf {
 		// Nothing reads g's frames once written: its buffer serves the
 		// group after next, so a steady load appends without growing one.
@@ -329,6 +379,7 @@ func (w *WAL) flushAndHandOff(g *group) {
 		w.flushing = false
 		w.idle.Broadcast()
 	}
+	w.released = time.Now()
 	w.mu.Unlock()
 	close(g.done)
 }

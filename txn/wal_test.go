@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/blitzdb/blitz/internal/vfs"
 )
@@ -360,6 +361,66 @@ func TestGroupCommit(t *testing.T) {
 	if got := replayAll(t, w); len(got) != goroutines*each {
 		t.Fatalf("replayed %d", len(got))
 	}
+}
+
+// TestGroupCommitRoundTrips: committers that come back a while after each
+// acknowledgement (a server's clients, a round trip and a statement later)
+// still share syncs. Here a sync takes 100µs and each committer pauses about
+// a millisecond (time.Sleep's resolution): a leader that flushed after half
+// a sync time with whoever had arrived grouped 3 to 4 commits per sync; one
+// that learns how long its groups take to fill, and keeps trying for bigger
+// groups, groups 6 to 8.
+func TestGroupCommitRoundTrips(t *testing.T) {
+	fs := slowSyncFS{FS: vfs.NewMem(), d: 100 * time.Microsecond}
+	w := mustOpen(t, fs, "/wal", Options{})
+	const committers, each = 8, 60
+	var wg sync.WaitGroup
+	for g := 0; g < committers; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if _, err := w.Commit(context.Background(), put(fmt.Sprintf("%d/%d", g, i), "v")); err != nil {
+					t.Error(err)
+					return
+				}
+				time.Sleep(500 * time.Microsecond)
+			}
+		}()
+	}
+	wg.Wait()
+	s := w.Stats()
+	per := float64(s.Commits) / float64(s.Syncs)
+	t.Logf("%d commits in %d syncs: %.1f per sync", s.Commits, s.Syncs, per)
+	if per < 5 {
+		t.Fatalf("%.1f commits per sync with %d committers pausing between commits; want >= 5", per, committers)
+	}
+}
+
+// slowSyncFS is an FS whose files take d to sync, like a disk.
+type slowSyncFS struct {
+	vfs.FS
+	d time.Duration
+}
+
+func (fs slowSyncFS) OpenFile(name string, flag int, perm os.FileMode) (vfs.File, error) {
+	f, err := fs.FS.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return slowSyncFile{File: f, d: fs.d}, nil
+}
+
+type slowSyncFile struct {
+	vfs.File
+	d time.Duration
+}
+
+func (f slowSyncFile) Sync() error {
+	// Spin: time.Sleep rounds short waits up to about a millisecond here.
+	for t0 := time.Now(); time.Since(t0) < f.d; {
+	}
+	return f.File.Sync()
 }
 
 func TestSyncOff(t *testing.T) {

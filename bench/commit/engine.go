@@ -17,7 +17,11 @@ import (
 // workers concurrent committers, for d. This is the issue's measure: the
 // WAL cases above isolate the log; this one adds the engine's row encoding,
 // locking, overlay and checkpoints.
-func runEngine(dir string, workers int, d time.Duration) (int, txn.Stats, error) {
+// runEngine runs workers closed-loop committers for d. think is a pause
+// after each commit, standing in for a network client's round trip (what
+// `blitz serve` sees: the next statement of a session arrives a while after
+// its previous commit was acknowledged).
+func runEngine(dir string, workers int, d, think time.Duration) (int, txn.Stats, error) {
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {
 		return 0, txn.Stats{}, err
@@ -60,6 +64,9 @@ func runEngine(dir string, workers int, d time.Duration) (int, txn.Stats, error)
 					return
 				}
 				n.Add(1)
+				if think > 0 {
+					time.Sleep(think)
+				}
 			}
 		}(w)
 	}

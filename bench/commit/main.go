@@ -170,6 +170,7 @@ func main() {
 	d := flag.Duration("d", 3*time.Second, "duration of each case")
 	runs := flag.Int("runs", 5, "runs (medians are reported)")
 	casesFlag := flag.String("cases", "physical,overwrite,wal1,wal16,eng1,eng16,tc,sqlite", "cases to run, in order")
+	think := flag.Duration("think", 300*time.Microsecond, "eng16think: pause after each commit (a client's round trip)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -212,9 +213,11 @@ func main() {
 			case "wal16":
 				n, st, err = runWAL(dir, 16, *d)
 			case "eng1":
-				n, st, err = runEngine(dir, 1, *d)
+				n, st, err = runEngine(dir, 1, *d, 0)
 			case "eng16":
-				n, st, err = runEngine(dir, 16, *d)
+				n, st, err = runEngine(dir, 16, *d, 0)
+			case "eng16think":
+				n, st, err = runEngine(dir, 16, *d, *think)
 			case "tc":
 				n, err = runTC(dir, *d)
 			case "sqlite":
@@ -226,7 +229,7 @@ func main() {
 				fail(fmt.Errorf("%s: %w", c, err))
 			}
 			el := time.Since(start)
-			if c == "wal1" || c == "wal16" || c == "overwrite" || c == "eng1" || c == "eng16" {
+			if c == "wal1" || c == "wal16" || c == "overwrite" || c == "eng1" || c == "eng16" || c == "eng16think" {
 				el = *d // OpenWAL's segment preparation is not commit time
 			}
 			rate := float64(n) / el.Seconds()

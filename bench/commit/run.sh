@@ -5,7 +5,9 @@
 # physical limit for one committer), Tokyo Cabinet's hash database with
 # HDBOTSYNC and one transaction per put (cgo, libtokyocabinet-dev), and SQLite
 # in WAL mode with synchronous=FULL, one INSERT per transaction (cgo,
-# libsqlite3-dev). Cases alternate within each run; medians and the target
+# libsqlite3-dev). eng16think is eng16 with a pause (-think, 300µs) after
+# each commit, the way the next statement of a `blitz serve` client arrives a
+# round trip after its acknowledgement. Cases alternate within each run; medians and the target
 # ratios are printed at the end.
 #
 # Environment: RUNS (5), DURATION per case (3s), DIR (a directory on the

@@ -10,12 +10,13 @@
 #
 # Both servers run privately in a temporary directory and are reached on a
 # Unix socket; MariaDB is started with --no-defaults. Usage:
-#   bench/serve/run.sh [DURATION]     (default 10s per phase)
+#   [RUNS=N] bench/serve/run.sh [DURATION]     (default 10s per phase, 1 round)
 set -euo pipefail
 cd "$(dirname "$0")"
 DUR=${1:-10s}
 CONNS=${CONNS:-16}
 ROWS=${ROWS:-10000}
+RUNS=${RUNS:-1}
 
 command -v mariadbd >/dev/null || PATH=$PATH:/usr/sbin
 apt_install() { # Debian packages, as root or through sudo
@@ -68,16 +69,30 @@ maria_dsn="root@unix($tmp/maria.sock)/bench"
 "$tmp/load" -dsn "$maria_dsn" -mode setup -rows "$ROWS" -engine "ENGINE = InnoDB"
 
 rate() { awk -F'\t' '{print $3}' <<<"$1" | awk '{print $1}'; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-echo "== inserts ($CONNS connections, autocommit, $DUR)"
-bi=$("$tmp/load" -dsn "$blitz_dsn" -mode insert -conns "$CONNS" -duration "$DUR"); echo "blitz    $bi"
-mi=$("$tmp/load" -dsn "$maria_dsn" -mode insert -conns "$CONNS" -duration "$DUR"); echo "mariadb  $mi"
-echo "== point selects ($CONNS connections, $ROWS rows, $DUR)"
-bs=$("$tmp/load" -dsn "$blitz_dsn" -mode select -conns "$CONNS" -duration "$DUR" -rows "$ROWS"); echo "blitz    $bs"
-ms=$("$tmp/load" -dsn "$maria_dsn" -mode select -conns "$CONNS" -duration "$DUR" -rows "$ROWS"); echo "mariadb  $ms"
+# RUNS rounds, each measuring blitz then MariaDB back to back, so that the
+# two servers see the same machine; the summary is the median of each.
+bis=() mis=() bss=() mss=() ratios_i=() ratios_s=()
+for r in $(seq 1 "$RUNS"); do
+	echo "== round $r/$RUNS: inserts ($CONNS connections, autocommit, $DUR)"
+	bi=$("$tmp/load" -dsn "$blitz_dsn" -mode insert -conns "$CONNS" -duration "$DUR"); echo "blitz    $bi"
+	mi=$("$tmp/load" -dsn "$maria_dsn" -mode insert -conns "$CONNS" -duration "$DUR"); echo "mariadb  $mi"
+	echo "== round $r/$RUNS: point selects ($CONNS connections, $ROWS rows, $DUR)"
+	bs=$("$tmp/load" -dsn "$blitz_dsn" -mode select -conns "$CONNS" -duration "$DUR" -rows "$ROWS"); echo "blitz    $bs"
+	ms=$("$tmp/load" -dsn "$maria_dsn" -mode select -conns "$CONNS" -duration "$DUR" -rows "$ROWS"); echo "mariadb  $ms"
+	bis+=("$(rate "$bi")") mis+=("$(rate "$mi")") bss+=("$(rate "$bs")") mss+=("$(rate "$ms")")
+	ratios_i+=("$(awk -v a="$(rate "$bi")" -v b="$(rate "$mi")" 'BEGIN {printf "%.2f", a/b}')")
+	ratios_s+=("$(awk -v a="$(rate "$bs")" -v b="$(rate "$ms")" 'BEGIN {printf "%.2f", a/b}')")
+done
 
-echo "== summary"
-awk -v bi="$(rate "$bi")" -v mi="$(rate "$mi")" -v bs="$(rate "$bs")" -v ms="$(rate "$ms")" 'BEGIN {
-	printf "commits/s  blitz %8.0f  mariadb %8.0f  ratio %.2fx (target >= 2x)\n", bi, mi, bi/mi
-	printf "selects/s  blitz %8.0f  mariadb %8.0f  ratio %.2fx (target >= 1x)\n", bs, ms, bs/ms
+echo "== blitz WAL counters (all rounds)"
+mariadb --no-defaults -S "$tmp/blitz.sock" -uroot -N -e "SHOW STATUS" 2>/dev/null | grep -E "Blitz_wal_(commits|syncs)" || true
+echo "== summary (medians of $RUNS rounds; per-round ratios: commits ${ratios_i[*]}, selects ${ratios_s[*]})"
+bi=$(printf '%s\n' "${bis[@]}" | median) mi=$(printf '%s\n' "${mis[@]}" | median)
+bs=$(printf '%s\n' "${bss[@]}" | median) ms=$(printf '%s\n' "${mss[@]}" | median)
+ri=$(printf '%s\n' "${ratios_i[@]}" | median) rs=$(printf '%s\n' "${ratios_s[@]}" | median)
+awk -v bi="$bi" -v mi="$mi" -v bs="$bs" -v ms="$ms" -v ri="$ri" -v rs="$rs" 'BEGIN {
+	printf "commits/s  blitz %8.0f  mariadb %8.0f  median ratio %.2fx (target >= 2x)\n", bi, mi, ri
+	printf "selects/s  blitz %8.0f  mariadb %8.0f  median ratio %.2fx (target >= 1x)\n", bs, ms, rs
 }'
