@@ -24,6 +24,9 @@ func main() {
 	conns := flag.Int("conns", 16, "client connections")
 	dur := flag.Duration("duration", 10*time.Second, "how long to run")
 	rows := flag.Int("rows", 10000, "setup: rows to load for the select mix")
+	round := flag.Int64("round", 0, "insert: keys of round r do not collide with other rounds")
+	table := flag.String("table", "ins", "insert: the table to insert into")
+	plainEngine := flag.String("plain-engine", "", "setup: also create table insplain with these options (the no-fsync ceiling)")
 	engine := flag.String("engine", "", "setup: table options, e.g. \"ENGINE = BLITZDB, CRASH_SAFE\"")
 	flag.Parse()
 
@@ -37,10 +40,14 @@ func main() {
 
 	switch *mode {
 	case "setup":
-		for _, q := range []string{
+		qs := []string{
 			"CREATE TABLE ins (id BIGINT PRIMARY KEY, v VARCHAR(64) NOT NULL) " + *engine,
 			"CREATE TABLE sel (id BIGINT PRIMARY KEY, v VARCHAR(64) NOT NULL) " + *engine,
-		} {
+		}
+		if *plainEngine != "" {
+			qs = append(qs, "CREATE TABLE insplain (id BIGINT PRIMARY KEY, v VARCHAR(64) NOT NULL) "+*plainEngine)
+		}
+		for _, q := range qs {
 			if _, err := db.Exec(q); err != nil {
 				fail(fmt.Errorf("%s: %w", q, err))
 			}
@@ -64,7 +71,7 @@ func main() {
 		fail(fmt.Errorf("unknown -mode %q", *mode))
 	}
 
-	query := "INSERT INTO ins VALUES (?, ?)"
+	query := "INSERT INTO " + *table + " VALUES (?, ?)"
 	if *mode == "select" {
 		query = "SELECT v FROM sel WHERE id = ?"
 	}
@@ -77,6 +84,7 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), *dur)
 	defer cancel()
 	var ops, errs atomic.Int64
+	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	start := time.Now()
 	for c := 0; c < *conns; c++ {
@@ -87,7 +95,7 @@ func main() {
 			for i := 0; ctx.Err() == nil; i++ {
 				var err error
 				if *mode == "insert" {
-					_, err = stmt.Exec(int64(c)<<40|int64(i), "payload")
+					_, err = stmt.Exec(*round<<52|int64(c)<<40|int64(i), "payload")
 				} else {
 					var v string
 					err = stmt.QueryRow(r.IntN(*rows)).Scan(&v)
@@ -95,6 +103,7 @@ func main() {
 				if err != nil {
 					if ctx.Err() == nil {
 						errs.Add(1)
+						firstErr.CompareAndSwap(nil, err)
 					}
 					continue
 				}
@@ -105,6 +114,9 @@ func main() {
 	wg.Wait()
 	el := time.Since(start).Seconds()
 	fmt.Printf("%s\t%d conns\t%.0f ops/s\t(%d ops, %d errors, %.1fs)\n", *mode, *conns, float64(ops.Load())/el, ops.Load(), errs.Load(), el)
+	if e := firstErr.Load(); e != nil {
+		fail(fmt.Errorf("%d statements failed, the first with: %v", errs.Load(), e))
+	}
 }
 
 func fail(err error) {

@@ -9,8 +9,11 @@
 #      table: selects per second.
 #
 # Both servers run privately in a temporary directory and are reached on a
-# Unix socket; MariaDB is started with --no-defaults. Usage:
-#   [RUNS=N] bench/serve/run.sh [DURATION]     (default 10s per phase, 1 round)
+# Unix socket; MariaDB is started with --no-defaults. With CEILING=1 the
+# script also measures inserts that wait for no sync (a plain blitz table,
+# MariaDB with innodb_flush_log_at_trx_commit=0): what this client and
+# machine allow at all. Usage:
+#   [RUNS=N] [CEILING=1] bench/serve/run.sh [DURATION]     (default 10s per phase, 1 round)
 set -euo pipefail
 cd "$(dirname "$0")"
 DUR=${1:-10s}
@@ -65,8 +68,8 @@ mariadb --no-defaults -S "$tmp/maria.sock" -uroot -e "CREATE DATABASE bench"
 blitz_dsn="root@unix($tmp/blitz.sock)/bench"
 maria_dsn="root@unix($tmp/maria.sock)/bench"
 
-"$tmp/load" -dsn "$blitz_dsn" -mode setup -rows "$ROWS" -engine "ENGINE = BLITZDB, CRASH_SAFE"
-"$tmp/load" -dsn "$maria_dsn" -mode setup -rows "$ROWS" -engine "ENGINE = InnoDB"
+"$tmp/load" -dsn "$blitz_dsn" -mode setup -rows "$ROWS" -engine "ENGINE = BLITZDB, CRASH_SAFE" -plain-engine "ENGINE = BLITZDB"
+"$tmp/load" -dsn "$maria_dsn" -mode setup -rows "$ROWS" -engine "ENGINE = InnoDB" -plain-engine "ENGINE = InnoDB"
 
 rate() { awk -F'\t' '{print $3}' <<<"$1" | awk '{print $1}'; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -76,8 +79,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 bis=() mis=() bss=() mss=() ratios_i=() ratios_s=()
 for r in $(seq 1 "$RUNS"); do
 	echo "== round $r/$RUNS: inserts ($CONNS connections, autocommit, $DUR)"
-	bi=$("$tmp/load" -dsn "$blitz_dsn" -mode insert -conns "$CONNS" -duration "$DUR"); echo "blitz    $bi"
-	mi=$("$tmp/load" -dsn "$maria_dsn" -mode insert -conns "$CONNS" -duration "$DUR"); echo "mariadb  $mi"
+	bi=$("$tmp/load" -dsn "$blitz_dsn" -mode insert -conns "$CONNS" -duration "$DUR" -round "$r"); echo "blitz    $bi"
+	mi=$("$tmp/load" -dsn "$maria_dsn" -mode insert -conns "$CONNS" -duration "$DUR" -round "$r"); echo "mariadb  $mi"
 	echo "== round $r/$RUNS: point selects ($CONNS connections, $ROWS rows, $DUR)"
 	bs=$("$tmp/load" -dsn "$blitz_dsn" -mode select -conns "$CONNS" -duration "$DUR" -rows "$ROWS"); echo "blitz    $bs"
 	ms=$("$tmp/load" -dsn "$maria_dsn" -mode select -conns "$CONNS" -duration "$DUR" -rows "$ROWS"); echo "mariadb  $ms"
@@ -85,6 +88,20 @@ for r in $(seq 1 "$RUNS"); do
 	ratios_i+=("$(awk -v a="$(rate "$bi")" -v b="$(rate "$mi")" 'BEGIN {printf "%.2f", a/b}')")
 	ratios_s+=("$(awk -v a="$(rate "$bs")" -v b="$(rate "$ms")" 'BEGIN {printf "%.2f", a/b}')")
 done
+
+if [ -n "${CEILING:-}" ]; then
+	# What the same client gets when no commit waits for a sync: blitz into a
+	# plain table (no WAL), MariaDB with innodb_flush_log_at_trx_commit=0.
+	mariadb --no-defaults -S "$tmp/maria.sock" -uroot -e "SET GLOBAL innodb_flush_log_at_trx_commit = 0"
+	cbs=() cms=()
+	for r in $(seq 1 "$RUNS"); do
+		echo "== ceiling round $r/$RUNS: inserts with no sync per commit"
+		cb=$("$tmp/load" -dsn "$blitz_dsn" -mode insert -table insplain -conns "$CONNS" -duration "$DUR" -round "$r"); echo "blitz    $cb"
+		cm=$("$tmp/load" -dsn "$maria_dsn" -mode insert -table insplain -conns "$CONNS" -duration "$DUR" -round "$r"); echo "mariadb  $cm"
+		cbs+=("$(rate "$cb")") cms+=("$(rate "$cm")")
+	done
+	mariadb --no-defaults -S "$tmp/maria.sock" -uroot -e "SET GLOBAL innodb_flush_log_at_trx_commit = 1"
+fi
 
 echo "== blitz WAL counters (all rounds)"
 mariadb --no-defaults -S "$tmp/blitz.sock" -uroot -N -e "SHOW STATUS" 2>/dev/null | grep -E "Blitz_wal_(commits|syncs)" || true
@@ -96,3 +113,10 @@ awk -v bi="$bi" -v mi="$mi" -v bs="$bs" -v ms="$ms" -v ri="$ri" -v rs="$rs" 'BEG
 	printf "commits/s  blitz %8.0f  mariadb %8.0f  median ratio %.2fx (target >= 2x)\n", bi, mi, ri
 	printf "selects/s  blitz %8.0f  mariadb %8.0f  median ratio %.2fx (target >= 1x)\n", bs, ms, rs
 }'
+if [ -n "${CEILING:-}" ]; then
+	cb=$(printf '%s\n' "${cbs[@]}" | median) cm=$(printf '%s\n' "${cms[@]}" | median)
+	awk -v cb="$cb" -v cm="$cm" -v mi="$mi" 'BEGIN {
+	printf "no-sync inserts/s  blitz plain table %8.0f  mariadb flush_log_at_trx_commit=0 %8.0f\n", cb, cm
+	printf "blitz no-sync ceiling / mariadb durable commits: %.2fx\n", cb/mi
+}'
+fi
