@@ -95,6 +95,10 @@ func (x *execCtx) show(n *ast.ShowStmt) (Result, error) {
 			rows = append(rows, []any{w.Level, int64(w.Code), w.Message})
 		}
 		return Result{Columns: cols, Rows: rows}, nil
+	case ast.ShowVariables:
+		return x.showVariables(n)
+	case ast.ShowStatus:
+		return x.showStatus(n)
 	case ast.ShowEngines:
 		return Result{Columns: textColumns("Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"),
 			Rows: [][]any{{"BLITZDB", "DEFAULT", "hash data files, disposable indexes, CRASH_SAFE tables", "YES", "NO", "YES"}}}, nil

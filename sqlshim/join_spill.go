@@ -17,7 +17,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// A hash join whose build side outgrows joinMemoryBudget spills (a grace
+// A hash join whose build side outgrows the session's memory budget
+// (blitz_memory_budget, membudget.go) spills (a grace
 // hash join): the build rows are written to spillParts partition files by
 // the hash of their key, and each outer row arriving at the step is
 // written, whole, to the probe file of its key's partition instead of
@@ -27,10 +28,6 @@ import (
 // are drained after). Outer rows with a NULL key never match and are
 // joined (or NULL-extended) at once. The files live in a temporary
 // directory removed when the join ends, however it ends.
-
-// joinMemoryBudget is the estimated bytes one hash join may hold in
-// memory before it spills.
-var joinMemoryBudget int64 = 256 << 20
 
 const spillParts = 16
 

@@ -99,7 +99,7 @@ type joinStep struct {
 	memBytes int64      // estimated size of the build rows held
 	buildFn  []valueFn  // the build keys over scratch
 	scratch  engine.Row // the row buffer the build's conditions see
-	spill    *joinSpill // the build side went over joinMemoryBudget
+	spill    *joinSpill // the build side went over the session's memory budget
 	buffer   [][]any
 	probeBuf []any
 	keyBuf   []byte
@@ -1116,7 +1116,7 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 			key = hashKey(key[:0], kv)
 			return st.spill.addBuild(key, vals)
 		}
-		if st.memBytes += rowBytes(vals); st.memBytes > joinMemoryBudget {
+		if st.memBytes += rowBytes(vals); st.memBytes > x.s.memBudget {
 			return errSpillBuild
 		}
 		if i, ok := intKey(kv); ok {
