@@ -119,7 +119,7 @@ func encodeSpillRow(b []byte, row []any) ([]byte, error) {
 			b = binary.AppendUvarint(append(b, tagTime), uint64(len(t)))
 			b = append(b, t...)
 		default:
-			return nil, internalf("hash join spill: cannot store a %T", v)
+			return nil, internalf("spill: cannot store a %T", v)
 		}
 	}
 	return b, nil
@@ -341,12 +341,13 @@ func (sp *joinSpill) drain(i int, row engine.Row, step func(int, func(func([]any
 	return nil
 }
 
-// spillErr reports a failure of the spill files as MySQL's unknown error.
+// spillErr reports a failure of the spill files (a hash join's or a
+// sort's) as MySQL's unknown error.
 func spillErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	return internalf("hash join spill file: %v", err)
+	return internalf("spill file: %v", err)
 }
 
 func (sp *joinSpill) close() {
