@@ -118,6 +118,22 @@ func TestSortSpill(t *testing.T) {
 		}
 		noSpillFiles(t, tmp)
 	}
+	// The hash join keeps to the session's budget too.
+	q := "SELECT COUNT(*), SUM(x.id * 2 - y.id) FROM t x JOIN t y ON x.b = y.b"
+	mustExec(t, s, "SET blitz_memory_budget = DEFAULT")
+	before := joinSpills.Load()
+	want := orderedStrings(mustExec(t, s, q).Rows)
+	if joinSpills.Load() != before {
+		t.Errorf("%s: spilled with the default budget", q)
+	}
+	mustExec(t, s, "SET blitz_memory_budget = 65536")
+	if got := orderedStrings(mustExec(t, s, q).Rows); got != want {
+		t.Errorf("%s: %s, want %s", q, got, want)
+	}
+	if joinSpills.Load() == before {
+		t.Errorf("%s: the hash join did not spill", q)
+	}
+	noSpillFiles(t, tmp)
 	r := mustExec(t, s, "SHOW STATUS LIKE 'Blitz_%_spills'")
 	if len(r.Rows) != 2 || r.Rows[1][0] != "Blitz_sort_spills" || r.Rows[1][1] == "0" {
 		t.Errorf("SHOW STATUS: %v", r.Rows)
