@@ -29,6 +29,8 @@ import (
 //	sync          full|off    commit durability of CRASH_SAFE tables (default full)
 //	ulog          DIR         append every commit to the update log in DIR
 //	ulog_limit    BYTES       update-log segment size (default 64 MiB)
+//	memory_budget SIZE        each connection's blitz_memory_budget: bytes, or
+//	                          with a K, M or G suffix (default 256M, at least 64K)
 //
 // Every connection of a process to the same directory shares one
 // engine.DB (the directory is locked by one process at a time); it is
@@ -65,6 +67,7 @@ func (d *Driver) OpenConnector(dsn string) (driver.Connector, error) {
 		return nil, fmt.Errorf("blitz/sqlshim: DSN options: %w", err)
 	}
 	var opts engine.Options
+	budget := int64(-1)
 	for k, v := range vals {
 		switch k {
 		case "auto_recover":
@@ -92,6 +95,12 @@ func (d *Driver) OpenConnector(dsn string) (driver.Connector, error) {
 				return nil, fmt.Errorf("blitz/sqlshim: DSN option ulog_limit=%q: want a size in bytes", v[0])
 			}
 			opts.ULogLimit = n
+		case "memory_budget":
+			n, err := ParseSize(v[0])
+			if err != nil {
+				return nil, fmt.Errorf("blitz/sqlshim: DSN option memory_budget=%q: %v", v[0], err)
+			}
+			budget = n
 		default:
 			return nil, fmt.Errorf("blitz/sqlshim: unknown DSN option %q", k)
 		}
@@ -100,7 +109,7 @@ func (d *Driver) OpenConnector(dsn string) (driver.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Connector{dir: abs, opts: opts, drv: d}, nil
+	return &Connector{dir: abs, opts: opts, drv: d, budget: budget}, nil
 }
 
 // shared is the process-wide table of open databases, so that every
@@ -151,9 +160,10 @@ func releaseDB(dir string) error {
 // Connector opens connections to one database. It is safe for concurrent
 // use.
 type Connector struct {
-	dir  string
-	opts engine.Options
-	drv  *Driver
+	dir    string
+	opts   engine.Options
+	drv    *Driver
+	budget int64 // memory_budget, -1 if not given
 }
 
 // Connect returns a new connection (a new Session).
@@ -165,7 +175,14 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{s: NewSession(db), dir: c.dir}, nil
+	s := NewSession(db)
+	if c.budget >= 0 {
+		if err := s.SetMemoryBudget(c.budget); err != nil {
+			releaseDB(c.dir)
+			return nil, err
+		}
+	}
+	return &conn{s: s, dir: c.dir}, nil
 }
 
 // Driver returns the driver.

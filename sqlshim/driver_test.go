@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,5 +186,57 @@ func TestDriverErrorsAndContext(t *testing.T) {
 	}
 	if _, err := sql.Open("blitz", "/tmp/x?nosuch=1"); err == nil {
 		t.Fatal("unknown DSN option accepted")
+	}
+}
+
+// TestDriverMemoryBudget opens connections with the DSN option
+// memory_budget, sorts past it, closes the rows half read, and checks the
+// sort spilled and left no file.
+func TestDriverMemoryBudget(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	for _, bad := range []string{"abc", "-1", "12Q", "1.5M"} {
+		if _, err := sql.Open("blitz", filepath.Join(tmp, "x")+"?memory_budget="+bad); err == nil {
+			t.Errorf("memory_budget=%s accepted", bad)
+		}
+	}
+	db, err := sql.Open("blitz", filepath.Join(t.TempDir(), "db")+"?sync=off&memory_budget=64K")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	var budget int64
+	if err := db.QueryRow("SELECT @@blitz_memory_budget").Scan(&budget); err != nil || budget != 64<<10 {
+		t.Fatalf("@@blitz_memory_budget = %d, %v", budget, err)
+	}
+	mustExec(t, db, "CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(40))")
+	var vals []string
+	for i := 0; i < 3000; i++ {
+		vals = append(vals, fmt.Sprintf("(%d, 'row %d of the table')", i, (i*7919)%3000))
+	}
+	mustExec(t, db, "INSERT INTO t VALUES "+strings.Join(vals, ","))
+	spills := func() (n int64) {
+		var name string
+		if err := db.QueryRow("SHOW STATUS LIKE 'Blitz_sort_spills'").Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := spills()
+	rows, err := db.Query("SELECT id, s FROM t ORDER BY s DESC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3 && rows.Next(); i++ {
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if spills() == before {
+		t.Error("the sort did not spill with memory_budget=64K")
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
+		t.Errorf("left in TMPDIR: %v", ents)
 	}
 }

@@ -853,6 +853,8 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		return "blitz", nil
 	case "lower_case_table_names":
 		return int64(0), nil
+	case memoryBudgetVar:
+		return c.s.memBudget, nil
 	}
 	return nil, errf(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", x.Name)
 }

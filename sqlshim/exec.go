@@ -207,8 +207,15 @@ func (x *execCtx) limitValues(l *ast.Limit) (count, offset int64, err error) {
 
 // set accepts the SET statements clients send on connect (names,
 // autocommit=1, sql_mode) and ignores them; SET autocommit=0 is refused.
+// SET blitz_memory_budget sets the session's memory budget (membudget.go).
 func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 	for _, v := range n.Variables {
+		if v.IsSystem && strings.EqualFold(v.Name, memoryBudgetVar) {
+			if err := x.setMemoryBudget(v); err != nil {
+				return Result{}, err
+			}
+			continue
+		}
 		if strings.EqualFold(v.Name, "autocommit") && v.Value != nil {
 			val, err := x.newEval(nil, "field list").eval(v.Value)
 			if err != nil {

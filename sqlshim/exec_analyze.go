@@ -190,6 +190,22 @@ func (x *execCtx) distinct(js *joinScope, table string, cols []string) int64 {
 	return st.Distinct[strings.ToLower(strings.Join(cols, ","))]
 }
 
+// dropStats deletes the statistics of table (dropped). They are advisory:
+// a failure only leaves a file loadStats may then ignore.
+func (x *execCtx) dropStats(table string) {
+	os.Remove(filepath.Join(x.s.db.Dir(), table+statsSuffix))
+}
+
+// renameStats moves the statistics of a table renamed from to to, or,
+// without any, deletes a stale file under the new name.
+func (x *execCtx) renameStats(from, to string) {
+	dir := x.s.db.Dir()
+	if err := os.Rename(filepath.Join(dir, from+statsSuffix), filepath.Join(dir, to+statsSuffix)); err != nil {
+		x.dropStats(from)
+		x.dropStats(to)
+	}
+}
+
 func (x *execCtx) loadStats(table string) *tableStats {
 	b, err := os.ReadFile(filepath.Join(x.s.db.Dir(), table+statsSuffix))
 	if err != nil {

@@ -35,12 +35,14 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 		return x.alterTable(n)
 	case *ast.RenameTableStmt:
 		for _, t := range n.TableToTables {
-			if _, err := x.table(t.OldTable, ""); err != nil {
+			ti, err := x.table(t.OldTable, "")
+			if err != nil {
 				return Result{}, err
 			}
 			if err := x.s.db.RenameTable(x.ctx, t.OldTable.Name.O, t.NewTable.Name.O); err != nil {
 				return Result{}, err
 			}
+			x.renameStats(ti.name, t.NewTable.Name.O)
 		}
 		return Result{}, nil
 	case *ast.TruncateTableStmt:
@@ -409,12 +411,14 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 	// As in MariaDB, the tables that exist are dropped even when others
 	// are missing (an error then, without IF EXISTS).
 	for _, t := range n.Tables {
-		if _, err := x.s.db.Table(t.Name.O); err != nil {
+		def, err := x.s.db.Table(t.Name.O)
+		if err != nil {
 			continue
 		}
 		if err := x.s.db.DropTable(x.ctx, t.Name.O); err != nil {
 			return Result{}, err
 		}
+		x.dropStats(def.Name)
 	}
 	if len(missing) > 0 && !n.IfExists {
 		return Result{}, errf(sqlerr.ErrUnknownTable, "Unknown table '%s'", strings.Join(missing, ","))
@@ -526,6 +530,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			if err := x.s.db.RenameTable(x.ctx, ti.name, spec.NewTable.Name.O); err != nil {
 				return Result{}, err
 			}
+			x.renameStats(ti.name, spec.NewTable.Name.O)
 			n.Table = spec.NewTable
 		case ast.AlterTableOption:
 			for _, o := range spec.Options {

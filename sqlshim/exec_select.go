@@ -170,10 +170,18 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		keys []any
 	}
 	var rows []outRow
-	var top *topN // ORDER BY ... LIMIT: keep only the first offset+count rows
+	var top *topN   // ORDER BY ... LIMIT: keep only the first offset+count rows
+	var es *extSort // ORDER BY otherwise: a sort that spills past the memory budget
 	if n.OrderBy != nil && count >= 0 && !n.Distinct {
 		top = newTopN(offset+count, n.OrderBy.Items)
+	} else if n.OrderBy != nil {
+		es = newExtSort(n.OrderBy.Items, x.s.memBudget)
 	}
+	defer func() {
+		if es != nil {
+			es.close() // its temporary files, however the statement ends
+		}
+	}()
 	ec := x.newEval(ti, "SELECT")
 	// emit computes the output row (and its ORDER BY keys) for the
 	// current row or group in ec.
@@ -226,7 +234,24 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		}
 		if top != nil {
 			top.add(vals, keys)
+			if top.mem <= x.s.memBudget {
+				return nil
+			}
+			// A LIMIT too large for the budget: the rows kept so far
+			// go, in order, to a sort that can spill; OFFSET and LIMIT
+			// then apply as the sort's rows are read back.
+			es = newExtSort(n.OrderBy.Items, x.s.memBudget)
+			kept := top.sorted()
+			top = nil
+			for _, r := range kept {
+				if err := es.add(r.vals, r.keys); err != nil {
+					return err
+				}
+			}
 			return nil
+		}
+		if es != nil {
+			return es.add(vals, keys)
 		}
 		rows = append(rows, outRow{vals, keys})
 		return nil
@@ -433,30 +458,38 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			rows = append(rows, outRow{r.vals, r.keys})
 		}
 	}
-	if n.OrderBy != nil {
-		sort.SliceStable(rows, func(a, b int) bool { return lessKeys(rows[a].keys, rows[b].keys, n.OrderBy.Items) })
-	}
+	// DISTINCT, then OFFSET, then LIMIT; take reports whether more rows
+	// are wanted.
 	out := make([][]any, 0, len(rows))
 	seen := map[string]bool{}
-	for _, r := range rows {
+	skip := offset
+	take := func(vals []any) (bool, error) {
+		if count >= 0 && int64(len(out)) >= count {
+			return false, nil
+		}
 		if n.Distinct {
-			k := groupKey(r.vals)
+			k := groupKey(vals)
 			if seen[k] {
-				continue
+				return true, nil
 			}
 			seen[k] = true
 		}
-		out = append(out, r.vals)
+		if skip > 0 {
+			skip--
+			return true, nil
+		}
+		out = append(out, vals)
+		return count < 0 || int64(len(out)) < count, nil
 	}
-	if offset > 0 {
-		if offset >= int64(len(out)) {
-			out = nil
-		} else {
-			out = out[offset:]
+	if es != nil {
+		if err := es.each(take); err != nil {
+			return Result{}, err
 		}
 	}
-	if count >= 0 && int64(len(out)) > count {
-		out = out[:count]
+	for _, r := range rows {
+		if more, _ := take(r.vals); !more {
+			break
+		}
 	}
 	if js != nil {
 		return js.finish(ti, fields, out)

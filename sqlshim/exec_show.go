@@ -95,6 +95,10 @@ func (x *execCtx) show(n *ast.ShowStmt) (Result, error) {
 			rows = append(rows, []any{w.Level, int64(w.Code), w.Message})
 		}
 		return Result{Columns: cols, Rows: rows}, nil
+	case ast.ShowVariables:
+		return x.showVariables(n)
+	case ast.ShowStatus:
+		return x.showStatus(n)
 	case ast.ShowEngines:
 		return Result{Columns: textColumns("Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"),
 			Rows: [][]any{{"BLITZDB", "DEFAULT", "hash data files, disposable indexes, CRASH_SAFE tables", "YES", "NO", "YES"}}}, nil
@@ -401,26 +405,87 @@ func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
 	}
 	cols := textColumns("id", "select_type", "table", "type", "possible_keys", "key", "key_len", "ref", "rows", "Extra")
 	intColumn(cols, "id", "rows")
-	if st, ok := n.Stmt.(*ast.SelectStmt); ok && isMultiSource(refs) {
-		rows, err := x.explainJoin(st)
-		if err != nil {
-			return Result{}, err
-		}
-		return Result{Columns: cols, Rows: rows}, nil
+	var rows [][]any
+	var err error
+	if st, ok := n.Stmt.(*ast.SelectStmt); ok {
+		next := 2
+		rows, err = x.explainSelect(st, 1, selectType, &next)
+	} else {
+		rows, err = x.explainTable(refs, where, 1, selectType)
 	}
-	ti, hints, err := x.singleTable(refs)
 	if err != nil {
 		return Result{}, err
 	}
+	return Result{Columns: cols, Rows: rows}, nil
+}
+
+// explainSelect returns EXPLAIN's rows for a SELECT numbered id, then
+// those of its derived tables, numbered from *next on in the order they
+// are written (MySQL's select numbers).
+func (x *execCtx) explainSelect(st *ast.SelectStmt, id int64, selectType string, next *int) ([][]any, error) {
+	if isMultiSource(st.From) {
+		return x.explainJoin(st, id, selectType, next)
+	}
+	return x.explainTable(st.From, st.Where, id, selectType)
+}
+
+// explainDerived returns EXPLAIN's rows for the query of a derived table
+// numbered id: DERIVED, and for a UNION of plain SELECTs each further
+// SELECT as UNION (numbered on from *next) and a UNION RESULT row.
+func (x *execCtx) explainDerived(n ast.StmtNode, id int, next *int) ([][]any, error) {
+	switch q := n.(type) {
+	case *ast.SelectStmt:
+		return x.explainSelect(q, int64(id), "DERIVED", next)
+	case *ast.SetOprStmt:
+		if q.SelectList == nil || q.With != nil {
+			return nil, nil
+		}
+		var out, later [][]any
+		ids := []string{fmt.Sprint(id)}
+		for i, sel := range q.SelectList.Selects {
+			ss, ok := sel.(*ast.SelectStmt)
+			if !ok {
+				return out, nil // a nested set operation: not described
+			}
+			if i == 0 {
+				rows, err := x.explainSelect(ss, int64(id), "DERIVED", next)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, rows...)
+				continue
+			}
+			uid := *next
+			*next++
+			ids = append(ids, fmt.Sprint(uid))
+			rows, err := x.explainSelect(ss, int64(uid), "UNION", next)
+			if err != nil {
+				return nil, err
+			}
+			later = append(later, rows...)
+		}
+		out = append(out, later...)
+		return append(out, []any{nil, "UNION RESULT", "<union" + strings.Join(ids, ",") + ">", "ALL", nil, nil, nil, nil, nil, nil}), nil
+	}
+	return nil, nil
+}
+
+// explainTable returns EXPLAIN's row for a statement on one table (or
+// none) numbered id.
+func (x *execCtx) explainTable(refs *ast.TableRefsClause, where ast.ExprNode, id int64, selectType string) ([][]any, error) {
+	ti, hints, err := x.singleTable(refs)
+	if err != nil {
+		return nil, err
+	}
 	if ti == nil {
-		return Result{Columns: cols, Rows: [][]any{{int64(1), selectType, nil, nil, nil, nil, nil, nil, nil, "No tables used"}}}, nil
+		return [][]any{{id, selectType, nil, nil, nil, nil, nil, nil, nil, "No tables used"}}, nil
 	}
 	if selectType == "INSERT" {
-		return Result{Columns: cols, Rows: [][]any{{int64(1), selectType, ti.alias, "ALL", nil, nil, nil, nil, nil, nil}}}, nil
+		return [][]any{{id, selectType, ti.alias, "ALL", nil, nil, nil, nil, nil, nil}}, nil
 	}
 	p, err := x.planAccess(ti, where, hints)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	var possible, key, keyLen, ref, extra any
 	if len(p.possible) > 0 {
@@ -432,7 +497,7 @@ func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
 		key, ref = "PRIMARY", strings.TrimSuffix(strings.Repeat("const,", len(p.pk)), ",")
 		keyLen = fmt.Sprint(keyBytes(ti, ti.def.PrimaryKey))
 		if _, _, found, err := x.tx.Get(ti.name, p.pk); err != nil {
-			return Result{}, err
+			return nil, err
 		} else if found {
 			rows = 1
 		}
@@ -447,13 +512,13 @@ func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
 			}
 		}
 		if rows, err = x.tx.Count(ti.name, p.scan); err != nil {
-			return Result{}, err
+			return nil, err
 		}
 	}
 	if where != nil && p.kind != accessConst {
 		extra = "Using where"
 	}
-	return Result{Columns: cols, Rows: [][]any{{int64(1), selectType, ti.alias, p.kind, possible, key, keyLen, ref, rows, extra}}}, nil
+	return [][]any{{id, selectType, ti.alias, p.kind, possible, key, keyLen, ref, rows, extra}}, nil
 }
 
 func indexColumns(ti *tableInfo, name string) []string {

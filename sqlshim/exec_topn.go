@@ -16,6 +16,7 @@ type topN struct {
 	items []*ast.ByItem
 	rows  []topRow
 	seq   int
+	mem   int64 // estimated bytes of the rows kept (rowBytes)
 }
 
 type topRow struct {
@@ -56,14 +57,18 @@ func (t *topN) add(vals, keys []any) {
 	}
 	if len(t.rows) < t.n {
 		heap.Push(t, r)
+		t.mem += topRowBytes(r)
 		return
 	}
 	if t.after(r, t.rows[0]) {
 		return
 	}
+	t.mem += topRowBytes(r) - topRowBytes(t.rows[0])
 	t.rows[0] = r
 	heap.Fix(t, 0)
 }
+
+func topRowBytes(r topRow) int64 { return rowBytes(r.vals) + rowBytes(r.keys) + 56 }
 
 // sorted returns the kept rows in output order.
 func (t *topN) sorted() []topRow {

@@ -1,7 +1,6 @@
 package sqlshim
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -361,14 +360,17 @@ func (x *execCtx) orderLimit(p unionPart, order *ast.OrderByClause, limit *ast.L
 				return unionPart{}, e
 			}
 		}
+		// The sort spills past the session's memory budget (sort_spill.go).
+		es := newExtSort(order.Items, x.s.memBudget)
+		defer es.close()
 		ec := x.newEval(nil, "ORDER BY")
-		keys := make([][]any, len(p.rows))
 		for ri, r := range p.rows {
 			aliases := make(map[string]any, len(p.cols))
 			for i := len(p.cols) - 1; i >= 0; i-- {
 				aliases[strings.ToLower(p.cols[i].Name)] = r[i]
 			}
 			ec.aliases = aliases
+			keys := make([]any, 0, len(order.Items))
 			for _, it := range order.Items {
 				var v any
 				if pos, ok := positionRef(it.Expr); ok {
@@ -379,19 +381,32 @@ func (x *execCtx) orderLimit(p unionPart, order *ast.OrderByClause, limit *ast.L
 				} else if v, err = ec.eval(it.Expr); err != nil {
 					return unionPart{}, err
 				}
-				keys[ri] = append(keys[ri], v)
+				keys = append(keys, v)
 			}
+			if err := es.add(r, keys); err != nil {
+				return unionPart{}, err
+			}
+			p.rows[ri] = nil // es holds it now (or has written it out)
 		}
-		idx := make([]int, len(p.rows))
-		for i := range idx {
-			idx[i] = i
-		}
-		sort.SliceStable(idx, func(a, b int) bool { return lessKeys(keys[idx[a]], keys[idx[b]], order.Items) })
-		sorted := make([][]any, len(idx))
-		for i, j := range idx {
-			sorted[i] = p.rows[j]
+		// Only the rows LIMIT keeps are merged back.
+		sorted := make([][]any, 0, len(p.rows))
+		skip := offset
+		err := es.each(func(vals []any) (bool, error) {
+			if count >= 0 && int64(len(sorted)) >= count {
+				return false, nil
+			}
+			if skip > 0 {
+				skip--
+				return true, nil
+			}
+			sorted = append(sorted, vals)
+			return true, nil
+		})
+		if err != nil {
+			return unionPart{}, err
 		}
 		p.rows = sorted
+		offset = 0
 	}
 	if offset > 0 {
 		if offset >= int64(len(p.rows)) {

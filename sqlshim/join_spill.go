@@ -17,7 +17,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// A hash join whose build side outgrows joinMemoryBudget spills (a grace
+// A hash join whose build side outgrows the session's memory budget
+// (blitz_memory_budget, membudget.go) spills (a grace
 // hash join): the build rows are written to spillParts partition files by
 // the hash of their key, and each outer row arriving at the step is
 // written, whole, to the probe file of its key's partition instead of
@@ -27,10 +28,6 @@ import (
 // are drained after). Outer rows with a NULL key never match and are
 // joined (or NULL-extended) at once. The files live in a temporary
 // directory removed when the join ends, however it ends.
-
-// joinMemoryBudget is the estimated bytes one hash join may hold in
-// memory before it spills.
-var joinMemoryBudget int64 = 256 << 20
 
 const spillParts = 16
 
@@ -122,7 +119,7 @@ func encodeSpillRow(b []byte, row []any) ([]byte, error) {
 			b = binary.AppendUvarint(append(b, tagTime), uint64(len(t)))
 			b = append(b, t...)
 		default:
-			return nil, internalf("hash join spill: cannot store a %T", v)
+			return nil, internalf("spill: cannot store a %T", v)
 		}
 	}
 	return b, nil
@@ -344,12 +341,13 @@ func (sp *joinSpill) drain(i int, row engine.Row, step func(int, func(func([]any
 	return nil
 }
 
-// spillErr reports a failure of the spill files as MySQL's unknown error.
+// spillErr reports a failure of the spill files (a hash join's or a
+// sort's) as MySQL's unknown error.
 func spillErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	return internalf("hash join spill file: %v", err)
+	return internalf("spill file: %v", err)
 }
 
 func (sp *joinSpill) close() {

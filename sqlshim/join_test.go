@@ -322,9 +322,9 @@ func TestSumIntOverflow(t *testing.T) {
 func TestJoinSpill(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	old := joinMemoryBudget
-	joinMemoryBudget = 300
-	defer func() { joinMemoryBudget = old }()
+	old := defaultMemoryBudget
+	defaultMemoryBudget = 300
+	defer func() { defaultMemoryBudget = old }()
 	before := joinSpills.Load()
 	TestJoinMethodsAgree(t)
 	if joinSpills.Load() == before {
@@ -345,9 +345,9 @@ func TestJoinSpill(t *testing.T) {
 	mustExec(t, s, "INSERT INTO b VALUES "+strings.Join(bv, ","))
 	q := "SELECT a.k, a.d, a.f, a.s, a.b, a.t, a.u, b.w FROM b LEFT JOIN a ON a.k = b.k ORDER BY b.w, a.s"
 	spilled := rowStrings(mustExec(t, s, q).Rows)
-	joinMemoryBudget = old
+	s.memBudget = old
 	inMemory := rowStrings(mustExec(t, s, q).Rows)
-	joinMemoryBudget = 300
+	s.memBudget = 300
 	if strings.Join(spilled, ";") != strings.Join(inMemory, ";") {
 		t.Errorf("spilled join differs from the in-memory one:\n%v\n%v", spilled, inMemory)
 	}

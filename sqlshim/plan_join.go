@@ -99,7 +99,7 @@ type joinStep struct {
 	memBytes int64      // estimated size of the build rows held
 	buildFn  []valueFn  // the build keys over scratch
 	scratch  engine.Row // the row buffer the build's conditions see
-	spill    *joinSpill // the build side went over joinMemoryBudget
+	spill    *joinSpill // the build side went over the session's memory budget
 	buffer   [][]any
 	probeBuf []any
 	keyBuf   []byte
@@ -1116,7 +1116,7 @@ func (x *execCtx) buildHash(p *joinPlan, st *joinStep) error {
 			key = hashKey(key[:0], kv)
 			return st.spill.addBuild(key, vals)
 		}
-		if st.memBytes += rowBytes(vals); st.memBytes > joinMemoryBudget {
+		if st.memBytes += rowBytes(vals); st.memBytes > x.s.memBudget {
 			return errSpillBuild
 		}
 		if i, ok := intKey(kv); ok {
@@ -1269,21 +1269,37 @@ func (js *joinScope) ti() *tableInfo {
 
 // explainJoin returns EXPLAIN's rows for a joined SELECT, one per table in
 // execution order.
-func (x *execCtx) explainJoin(n *ast.SelectStmt) ([][]any, error) {
-	ti, js, err := x.joinFrom(n)
+func (x *execCtx) explainJoin(n *ast.SelectStmt, id int64, selectType string, next *int) ([][]any, error) {
+	_, js, err := x.joinFrom(n)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := x.joinFields(js, n.Fields); err != nil {
 		return nil, err
 	}
-	_ = ti
 	p, err := x.planJoin(js, n.Where)
 	if err != nil {
 		return nil, err
 	}
+	// The derived tables, numbered as written, each followed by its own
+	// (nested) ones; their rows come after this SELECT's, which is then
+	// the PRIMARY one.
+	derivedNum := map[string]int{}
+	var derivedRows [][]any
+	for _, ts := range derivedSources(n.From.TableRefs, nil) {
+		num := *next
+		*next++
+		derivedNum[strings.ToLower(ts.AsName.O)] = num
+		rows, err := x.explainDerived(ts.Source.(ast.StmtNode), num, next)
+		if err != nil {
+			return nil, err
+		}
+		derivedRows = append(derivedRows, rows...)
+	}
+	if len(derivedNum) > 0 && selectType == "SIMPLE" {
+		selectType = "PRIMARY"
+	}
 	var out [][]any
-	derived := 2
 	var add func(p *joinPlan)
 	add = func(p *joinPlan) {
 		for _, st := range p.steps {
@@ -1293,8 +1309,7 @@ func (x *execCtx) explainJoin(n *ast.SelectStmt) ([][]any, error) {
 			}
 			table := any(st.src.alias)
 			if st.src.ti == nil {
-				table = fmt.Sprintf("<derived%d>", derived)
-				derived++
+				table = fmt.Sprintf("<derived%d>", derivedNum[strings.ToLower(st.src.alias)])
 			}
 			var possible, key, keyLen, ref, extra any
 			typ := "ALL"
@@ -1347,11 +1362,31 @@ func (x *execCtx) explainJoin(n *ast.SelectStmt) ([][]any, error) {
 			if len(extras) > 0 {
 				extra = strings.Join(extras, "; ")
 			}
-			out = append(out, []any{int64(1), "SIMPLE", table, typ, possible, key, keyLen, ref, int64(math.Max(1, math.Round(st.rows))), extra})
+			out = append(out, []any{id, selectType, table, typ, possible, key, keyLen, ref, int64(math.Max(1, math.Round(st.rows))), extra})
 		}
 	}
 	add(p)
-	return out, nil
+	return append(out, derivedRows...), nil
+}
+
+// derivedSources appends the derived tables of a FROM clause to out in
+// the order they are written.
+func derivedSources(n ast.ResultSetNode, out []*ast.TableSource) []*ast.TableSource {
+	switch t := n.(type) {
+	case *ast.Join:
+		out = derivedSources(t.Left, out)
+		if t.Right != nil {
+			out = derivedSources(t.Right, out)
+		}
+	case *ast.TableSource:
+		switch t.Source.(type) {
+		case *ast.Join:
+			out = derivedSources(t.Source, out)
+		case *ast.SelectStmt, *ast.SetOprStmt:
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func refText(x *execCtx, e ast.ExprNode) string {

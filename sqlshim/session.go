@@ -54,6 +54,7 @@ type Session struct {
 	warnings     []Warning             // of the running (or last) statement
 	prevWarnings []Warning             // of the statement before: what SHOW WARNINGS shows
 	shapes       map[string]*statement // parsed statement shapes (stmtcache.go)
+	memBudget    int64                 // blitz_memory_budget (membudget.go)
 }
 
 // NewSession returns a session on db in autocommit mode.
@@ -62,7 +63,7 @@ func NewSession(db *engine.DB) *Session {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
-	return &Session{db: db, DBName: name, parser: parser.New()}
+	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget}
 }
 
 // DB returns the database the session runs on.

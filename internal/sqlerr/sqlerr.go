@@ -59,6 +59,9 @@ const (
 	ErrQueryInterrupted   = 1317 // Query execution was interrupted
 	ErrTooManyConnections = 1040 // Too many connections
 	ErrNetPacketTooLarge  = 1153 // Got a packet bigger than 'max_allowed_packet' bytes
+	ErrWrongValueForVar   = 1231 // Variable '%s' can't be set to the value of '%s'
+	ErrWrongTypeForVar    = 1232 // Incorrect argument type to variable '%s'
+	ErrLocalVariable      = 1228 // Variable '%s' is a SESSION variable and can't be used with SET GLOBAL
 )
 
 // states maps error numbers to SQLSTATE; numbers not listed use "HY000".
@@ -77,6 +80,7 @@ var states = map[int]string{
 	ErrUnknownSystemVar: "HY000", ErrUnknownTable: "42S02", ErrSubqueryNo1Row: "21000",
 	ErrOperandColumns: "21000", ErrQueryInterrupted: "70100", ErrTooManyConnections: "08004",
 	ErrNetPacketTooLarge: "08S01", ErrNoDefault: "HY000", ErrWrongArguments: "HY000",
+	ErrWrongValueForVar: "42000", ErrWrongTypeForVar: "42000", ErrLocalVariable: "HY000",
 }
 
 // Error is an error with a MySQL error number and SQLSTATE.

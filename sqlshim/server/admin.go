@@ -35,11 +35,11 @@ func (h *handler) admin(ctx context.Context, c *mysql.Conn, st *conn, query stri
 	}
 	switch {
 	case toks[0].is("select"):
-		return h.selectVars(st, toks[1:])
+		return h.selectVars(ctx, st, toks[1:])
 	case toks[0].is("set"):
 		return h.set(ctx, st, toks[1:])
 	case toks[0].is("show"):
-		return h.show(st, toks[1:])
+		return h.show(ctx, st, toks[1:])
 	case toks[0].is("use") && len(toks) == 2 && toks[1].kind == tokWord:
 		if err := h.ComInitDB(c, toks[1].text); err != nil {
 			return nil, true, err
@@ -177,7 +177,7 @@ func varName(s string) string {
 // only, e.g. "select @@version_comment limit 1",
 // "SELECT @@session.auto_increment_increment AS auto_increment_increment,
 // @@character_set_client ...", "SELECT DATABASE()".
-func (h *handler) selectVars(st *conn, toks []token) (*Result, bool, error) {
+func (h *handler) selectVars(ctx context.Context, st *conn, toks []token) (*Result, bool, error) {
 	var cols []Column
 	var row []any
 	i := 0
@@ -190,6 +190,9 @@ func (h *handler) selectVars(st *conn, toks []token) (*Result, bool, error) {
 		switch t := toks[i]; {
 		case t.kind == tokSysVar:
 			n := varName(t.text)
+			if h.sessionVar(ctx, st, n) {
+				return nil, false, nil // the session's own: it answers the SELECT
+			}
 			v, ok := h.serverVar(st, n)
 			if !ok {
 				return nil, true, sqlerr.New(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", n)
@@ -354,6 +357,9 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 				return nil, false, nil
 			}
 			i += n
+			if h.sessionVar(ctx, st, name) {
+				return nil, false, nil // the session's own: it runs the SET
+			}
 			if _, known := h.serverVar(st, name); !known {
 				return nil, true, sqlerr.New(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", name)
 			}
@@ -456,7 +462,7 @@ func boolValue(v any) (bool, bool) {
 
 // show answers SHOW VARIABLES, SHOW STATUS, SHOW PROCESSLIST and SHOW
 // DATABASES.
-func (h *handler) show(st *conn, toks []token) (*Result, bool, error) {
+func (h *handler) show(ctx context.Context, st *conn, toks []token) (*Result, bool, error) {
 	if len(toks) > 0 && (toks[0].is("global") || toks[0].is("session") || toks[0].is("local")) {
 		toks = toks[1:]
 	}
@@ -478,7 +484,13 @@ func (h *handler) show(st *conn, toks []token) (*Result, bool, error) {
 	}
 	switch {
 	case what == "variables" && !full:
-		return nameValues(h.variables(st), pattern), true, nil
+		vars := h.variables(st)
+		if sess, err := h.session(ctx, st); err == nil {
+			if sv, ok := sess.(SessionVariables); ok {
+				vars = append(vars, sv.Variables()...)
+			}
+		}
+		return nameValues(vars, pattern), true, nil
 	case what == "status" && !full:
 		return nameValues(h.status(), pattern), true, nil
 	case what == "processlist" && pattern == "":
@@ -507,6 +519,25 @@ func nameValues(pairs [][2]string, pattern string) *Result {
 		}
 	}
 	return r
+}
+
+// sessionVar reports whether name is a variable the session keeps itself
+// (see SessionVariables).
+func (h *handler) sessionVar(ctx context.Context, st *conn, name string) bool {
+	sess, err := h.session(ctx, st)
+	if err != nil {
+		return false
+	}
+	sv, ok := sess.(SessionVariables)
+	if !ok {
+		return false
+	}
+	for _, p := range sv.Variables() {
+		if p[0] == name {
+			return true
+		}
+	}
+	return false
 }
 
 // variables lists every variable @@name can read.

@@ -34,6 +34,15 @@ type Session interface {
 	Close() error
 }
 
+// SessionVariables is implemented by a Session that keeps system
+// variables of its own (sqlshim: blitz_memory_budget). SET and SELECT @@
+// of them go to the session as statements; SHOW VARIABLES lists them.
+type SessionVariables interface {
+	// Variables returns the session's own variables and their values as
+	// SHOW VARIABLES prints them.
+	Variables() [][2]string
+}
+
 // Stmt is a prepared statement of one Session, used by that session's
 // goroutine only.
 type Stmt interface {

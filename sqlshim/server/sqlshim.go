@@ -13,6 +13,9 @@ import (
 // no SQL logic of its own.
 type SQLShim struct {
 	db *engine.DB
+	// MemoryBudget, if positive, is the blitz_memory_budget each new
+	// session starts with (see sqlshim.Session.SetMemoryBudget).
+	MemoryBudget int64
 }
 
 // NewSQLShimBackend returns a Backend over db; its Close closes db.
@@ -20,7 +23,13 @@ func NewSQLShimBackend(db *engine.DB) *SQLShim { return &SQLShim{db: db} }
 
 // NewSession implements Backend.
 func (b *SQLShim) NewSession(ctx context.Context) (Session, error) {
-	return &shimSession{s: sqlshim.NewSession(b.db)}, nil
+	s := sqlshim.NewSession(b.db)
+	if b.MemoryBudget > 0 {
+		if err := s.SetMemoryBudget(b.MemoryBudget); err != nil {
+			return nil, err
+		}
+	}
+	return &shimSession{s: s}, nil
 }
 
 // Close implements Backend: it closes the database cleanly (checkpoint,
@@ -49,7 +58,7 @@ func (b *SQLShim) Status() [][2]string {
 	}
 	es := b.db.Stats()
 	n := func(v int64) string { return strconv.FormatInt(v, 10) }
-	return [][2]string{
+	out := [][2]string{
 		{"Blitz_checkpoints", n(es.Checkpoints)},
 		{"Blitz_recovery_index_rebuilds", n(es.IndexRebuilds)},
 		{"Blitz_recovery_tables_crashed", n(es.TablesCrashed)},
@@ -65,6 +74,7 @@ func (b *SQLShim) Status() [][2]string {
 		{"Blitz_wal_rotations", n(es.WALRotations)},
 		{"Blitz_wal_syncs", n(es.WALSyncs)},
 	}
+	return append(out, sqlshim.StatusCounters()...)
 }
 
 // shimSession adapts *sqlshim.Session to Session.
@@ -94,6 +104,11 @@ func (s *shimSession) InTransaction() bool { return s.s.InTransaction() }
 // Autocommit implements Session: sqlshim sessions always autocommit
 // outside BEGIN ... COMMIT (it refuses SET autocommit = 0).
 func (s *shimSession) Autocommit() bool { return true }
+
+// Variables implements SessionVariables: blitz_memory_budget.
+func (s *shimSession) Variables() [][2]string {
+	return [][2]string{{"blitz_memory_budget", strconv.FormatInt(s.s.MemoryBudget(), 10)}}
+}
 
 // Close implements Session: rolls back the open transaction.
 func (s *shimSession) Close() error { return s.s.Close() }

@@ -26,6 +26,7 @@ type serveOptions struct {
 	idleTimeout, shutdownTimeout        time.Duration
 	ulogDir                             string
 	ulogLimit                           int64
+	memBudget                           string
 }
 
 func init() {
@@ -60,6 +61,7 @@ appended to the update log in that directory (see 'blitz restore').`,
 		f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for running statements")
 		f.StringVar(&o.ulogDir, "ulog", "", "append every commit to the update log in this directory (for point-in-time restore)")
 		f.Int64Var(&o.ulogLimit, "ulog-limit", 0, "update-log segment size in bytes (0 = 64 MiB)")
+		f.StringVar(&o.memBudget, "memory-budget", "", memoryBudgetUsage+", for each session")
 		return c
 	})
 }
@@ -80,6 +82,10 @@ func runServe(env *Env, o *serveOptions) error {
 	if o.maxConnections < 1 || o.maxPacket < 1024 {
 		return usagef("serve: --max-connections must be at least 1 and --max-allowed-packet at least 1024")
 	}
+	budget, err := memoryBudgetFlag("serve", o.memBudget)
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, ULogDir: o.ulogDir, ULogLimit: o.ulogLimit,
 		Progress: recoveryProgress(env.Stderr)})
@@ -90,7 +96,9 @@ func runServe(env *Env, o *serveOptions) error {
 	if err != nil {
 		abs = o.dir
 	}
-	srv, err := server.New(server.NewSQLShimBackend(db), server.Options{
+	backend := server.NewSQLShimBackend(db)
+	backend.MemoryBudget = budget
+	srv, err := server.New(backend, server.Options{
 		Listen:          o.listen,
 		Socket:          o.socket,
 		User:            o.user,

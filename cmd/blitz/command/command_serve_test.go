@@ -201,6 +201,47 @@ func TestServeSIGTERM(t *testing.T) {
 	}
 }
 
+// TestServeMemoryBudget: --memory-budget is each session's initial
+// blitz_memory_budget; SET, SELECT @@ and SHOW VARIABLES reach the
+// session's own variable, and SHOW STATUS reports the spills.
+func TestServeMemoryBudget(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shop")
+	p := startServe(t, dir, "--memory-budget", "64K")
+	db := p.open(t, "shop")
+	db.SetMaxOpenConns(1)
+	var budget int64
+	if err := db.QueryRow("SELECT @@blitz_memory_budget").Scan(&budget); err != nil || budget != 64<<10 {
+		t.Fatalf("@@blitz_memory_budget = %d, %v\n%s", budget, err, p.errText())
+	}
+	mustExec(t, db, "SET SESSION blitz_memory_budget = 1048576")
+	var name, val string
+	if err := db.QueryRow("SHOW VARIABLES LIKE 'blitz_memory_budget'").Scan(&name, &val); err != nil || val != "1048576" {
+		t.Fatalf("SHOW VARIABLES: %q %q, %v", name, val, err)
+	}
+	if _, err := db.Exec("SET blitz_memory_budget = -1"); err == nil || !strings.Contains(err.Error(), "1231") {
+		t.Errorf("SET to -1: %v", err)
+	}
+	mustExec(t, db, "SET @@blitz_memory_budget = 65536")
+	mustExec(t, db, "CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(40))")
+	var vals []string
+	for i := 0; i < 3000; i++ {
+		vals = append(vals, fmt.Sprintf("(%d, 'row %d of the table')", i, (i*7919)%3000))
+	}
+	mustExec(t, db, "INSERT INTO t VALUES "+strings.Join(vals, ","))
+	var first string
+	if err := db.QueryRow("SELECT s FROM t ORDER BY s DESC").Scan(&first); err != nil || first != "row 999 of the table" {
+		t.Fatalf("ORDER BY: %q, %v", first, err)
+	}
+	if err := db.QueryRow("SHOW STATUS LIKE 'Blitz_sort_spills'").Scan(&name, &val); err != nil || val == "0" {
+		t.Errorf("SHOW STATUS: %q %q, %v", name, val, err)
+	}
+	// Another connection starts from --memory-budget.
+	db2 := p.open(t, "shop")
+	if err := db2.QueryRow("SELECT @@blitz_memory_budget").Scan(&budget); err != nil || budget != 64<<10 {
+		t.Errorf("new session: @@blitz_memory_budget = %d, %v", budget, err)
+	}
+}
+
 // TestServeKill9AutoRecover: kill -9 under a load of autocommit INSERTs
 // into a crash-safe table, restart with --auto-recover: every
 // acknowledged commit is there.

@@ -30,6 +30,7 @@ func init() {
 			syncMode    string
 			ulogDir     string
 			ulogLimit   int64
+			memBudget   string
 		)
 		cmd := &cobra.Command{
 			Use:   "sql -d DIR [--auto-recover] [-e SQL]... [--force] [FILE]",
@@ -57,6 +58,10 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 				if ulogLimit < 0 || (ulogLimit > 0 && ulogDir == "") {
 					return usagef("sql: --ulog-limit needs --ulog and must not be negative")
 				}
+				budget, err := memoryBudgetFlag("sql", memBudget)
+				if err != nil {
+					return err
+				}
 				opts := engine.Options{AutoRecover: autoRecover, ULogDir: ulogDir, ULogLimit: ulogLimit, Progress: recoveryProgress(env.Stderr)}
 				switch syncMode {
 				case "", "full":
@@ -81,6 +86,13 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 					return failf("sql: open %s: %v", dir, err)
 				}
 				sess := sqlshim.NewSession(db)
+				if budget > 0 {
+					if err := sess.SetMemoryBudget(budget); err != nil {
+						sess.Close()
+						db.Close()
+						return failf("sql: %v", err)
+					}
+				}
 				sh := &sqlshim.Shell{
 					Session: sess,
 					Out:     env.Stdout,
@@ -114,6 +126,21 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 		f.StringVar(&syncMode, "sync", "full", "commit durability of CRASH_SAFE tables: full or off")
 		f.StringVar(&ulogDir, "ulog", "", "append every commit to the update log in this directory (for point-in-time restore)")
 		f.Int64Var(&ulogLimit, "ulog-limit", 0, "update-log segment size in bytes (0 = 64 MiB)")
+		f.StringVar(&memBudget, "memory-budget", "", memoryBudgetUsage)
 		return cmd
 	})
+}
+
+const memoryBudgetUsage = "the session variable blitz_memory_budget: bytes a hash join or sort holds in memory before spilling to temporary files (K, M, G suffixes; default 256M, at least 64K)"
+
+// memoryBudgetFlag reads --memory-budget: 0 when not given.
+func memoryBudgetFlag(cmd, v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := sqlshim.ParseSize(v)
+	if err != nil || n == 0 {
+		return 0, usagef("%s: --memory-budget %q: want a size in bytes with an optional K, M or G suffix (at least 64K)", cmd, v)
+	}
+	return n, nil
 }

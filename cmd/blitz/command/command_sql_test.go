@@ -97,3 +97,18 @@ func TestSQLStreamingStdin(t *testing.T) {
 		t.Fatalf("exit code %d", code)
 	}
 }
+
+// TestSQLMemoryBudget: --memory-budget sets the session's
+// blitz_memory_budget; a bad size is a usage error.
+func TestSQLMemoryBudget(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	code, out, errs := run(t, "", "sql", "-d", dir, "--memory-budget", "128K", "-e", "SELECT @@blitz_memory_budget", "-e", "SET blitz_memory_budget = 2097152", "-e", "SELECT @@blitz_memory_budget")
+	if code != ExitOK || out != "@@blitz_memory_budget\n131072\n@@blitz_memory_budget\n2097152\n" {
+		t.Fatalf("code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	for _, bad := range []string{"lots", "-5", "0"} {
+		if code, _, errs := run(t, "", "sql", "-d", dir, "--memory-budget", bad, "-e", "SELECT 1"); code != ExitUsage || !strings.Contains(errs, "--memory-budget") {
+			t.Errorf("--memory-budget %s: code %d, stderr %q", bad, code, errs)
+		}
+	}
+}

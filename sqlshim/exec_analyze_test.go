@@ -1,0 +1,94 @@
+package sqlshim
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestStatsFollowTable: DROP TABLE deletes T.stats; RENAME TABLE and
+// ALTER TABLE ... RENAME move it; a table created again under an old name
+// finds no statistics.
+func TestStatsFollowTable(t *testing.T) {
+	s := newTestSession(t)
+	dir := s.db.Dir()
+	exists := func(name string) bool {
+		_, err := os.Stat(filepath.Join(dir, name+statsSuffix))
+		return err == nil
+	}
+	mustExec(t, s, "CREATE TABLE a (id INT PRIMARY KEY, v INT)")
+	mustExec(t, s, "INSERT INTO a VALUES (1, 1), (2, 2), (3, 2)")
+	mustExec(t, s, "ANALYZE TABLE a")
+	if !exists("a") {
+		t.Fatal("ANALYZE TABLE wrote no a.stats")
+	}
+	mustExec(t, s, "RENAME TABLE a TO b")
+	if exists("a") || !exists("b") {
+		t.Errorf("RENAME TABLE: a.stats %v, b.stats %v", exists("a"), exists("b"))
+	}
+	mustExec(t, s, "ALTER TABLE b RENAME TO c")
+	if exists("b") || !exists("c") {
+		t.Errorf("ALTER TABLE RENAME: b.stats %v, c.stats %v", exists("b"), exists("c"))
+	}
+	mustExec(t, s, "CREATE TABLE b (id INT PRIMARY KEY, v INT)")
+	x := &execCtx{s: s}
+	if x.loadStats("b") != nil {
+		t.Error("a new table b found statistics")
+	}
+	if x.loadStats("c") == nil {
+		t.Error("the renamed table c lost its statistics")
+	}
+	// A stale file under the new name (left by an older version) goes.
+	os.WriteFile(filepath.Join(dir, "d"+statsSuffix), []byte("{}"), 0o644)
+	mustExec(t, s, "RENAME TABLE b TO d")
+	if exists("d") {
+		t.Error("RENAME TABLE kept a stale d.stats")
+	}
+	mustExec(t, s, "DROP TABLE c, d")
+	if exists("c") {
+		t.Error("DROP TABLE left c.stats")
+	}
+}
+
+// TestExplainDerived: EXPLAIN of a query with derived tables shows the
+// outer SELECT as PRIMARY with <derivedN> rows, then each derived query's
+// rows as DERIVED with id N (numbered as written, nested ones after their
+// parent), and a UNION in a derived table as DERIVED, UNION, UNION RESULT.
+func TestExplainDerived(t *testing.T) {
+	s := newTestSession(t)
+	mustExec(t, s, "CREATE TABLE t (id INT PRIMARY KEY, a INT, KEY ka (a))")
+	mustExec(t, s, "CREATE TABLE u (k INT, w VARCHAR(10))")
+	mustExec(t, s, "INSERT INTO t VALUES (1, 1), (2, 2), (3, 3)")
+	mustExec(t, s, "INSERT INTO u VALUES (1, 'x'), (2, 'y')")
+	cols := func(r Result, n int) string {
+		var b strings.Builder
+		for _, row := range r.Rows {
+			for j := 0; j < n; j++ {
+				if row[j] == nil {
+					b.WriteString("NULL")
+				} else {
+					b.WriteString(toString(row[j]))
+				}
+				b.WriteByte(' ')
+			}
+			b.WriteByte('|')
+		}
+		return b.String()
+	}
+	for _, c := range []struct{ q, want string }{
+		{"EXPLAIN SELECT * FROM (SELECT id, a FROM t WHERE a > 1) AS d",
+			"1 PRIMARY <derived2> |2 DERIVED t |"},
+		{"EXPLAIN SELECT * FROM u JOIN (SELECT id, a FROM t WHERE id = 2) AS d ON d.a = u.k " +
+			"JOIN (SELECT x.k FROM (SELECT k FROM u) x JOIN t ON t.a = x.k) e ON e.k = u.k",
+			"1 PRIMARY <derived2> |1 PRIMARY u |1 PRIMARY <derived3> |2 DERIVED t |3 DERIVED <derived4> |3 DERIVED t |4 DERIVED u |"},
+		{"EXPLAIN SELECT * FROM (SELECT a FROM t UNION SELECT k FROM u) d",
+			"1 PRIMARY <derived2> |2 DERIVED t |3 UNION u |NULL UNION RESULT <union2,3> |"},
+		{"EXPLAIN SELECT * FROM t JOIN u ON u.k = t.a", "1 SIMPLE u |1 SIMPLE t |"},
+		{"EXPLAIN SELECT * FROM t WHERE a = 2", "1 SIMPLE t |"},
+	} {
+		if got := cols(mustExec(t, s, c.q), 3); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.q, got, c.want)
+		}
+	}
+}
