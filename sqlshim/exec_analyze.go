@@ -18,9 +18,17 @@ import (
 // estimate of the distinct values of every column and of every prefix of
 // every index (T.stats, JSON). The join planner divides row counts by
 // them to estimate how many rows an index lookup or a hash probe returns.
-// The file is advisory and disposable: it is ignored when the table's row
-// count has since moved by more than half, and deleting it only makes the
-// planner guess again.
+// The file is advisory and disposable: deleting it only makes the planner
+// guess again.
+//
+// The estimates are kept up to date for free, from the table's live row
+// count (the data file keeps it): a column set that was at least half
+// distinct when analysed is taken to be key-like and to grow and shrink
+// with the table; any other keeps its number of values (a status, a
+// category, a foreign key into a table that does not grow with this one).
+// Either way an estimate stays between 1 and the current row count. A new
+// ANALYZE TABLE measures afresh, which matters only when a column changes
+// its nature (a key-like column filling up with repeats).
 
 const statsSuffix = ".stats"
 
@@ -29,6 +37,21 @@ type tableStats struct {
 	Columns  string           `json:"columns"` // the table's columns when analysed, "," separated
 	Rows     int64            `json:"rows"`
 	Distinct map[string]int64 `json:"distinct"` // key: lower-case column names joined by ","
+
+	now int64 // the table's row count when the file was loaded (not stored)
+}
+
+// estimate is the distinct values of the column set key, scaled to the
+// table's current row count (see the top of the file); 0 if unknown.
+func (st *tableStats) estimate(key string) int64 {
+	d := st.Distinct[key]
+	if d <= 0 {
+		return 0
+	}
+	if st.Rows > 0 && st.now != st.Rows && 2*d >= st.Rows {
+		d = int64(math.Round(float64(d) * float64(st.now) / float64(st.Rows)))
+	}
+	return max(1, min(d, max(st.now, 1)))
 }
 
 // kmv estimates a number of distinct values from the k smallest hashes
@@ -187,7 +210,7 @@ func (x *execCtx) distinct(js *joinScope, table string, cols []string) int64 {
 	if st == nil {
 		return 0
 	}
-	return st.Distinct[strings.ToLower(strings.Join(cols, ","))]
+	return st.estimate(strings.ToLower(strings.Join(cols, ",")))
 }
 
 // dropStats deletes the statistics of table (dropped). They are advisory:
@@ -218,9 +241,11 @@ func (x *execCtx) loadStats(table string) *tableStats {
 	if def, err := x.s.db.Table(table); err != nil || columnList(def) != st.Columns {
 		return nil // the table was dropped and created again, or altered
 	}
-	if cur, err := x.s.db.Status(table); err != nil || float64(cur.Rows) > 1.5*float64(st.Rows)+10 || float64(cur.Rows) < float64(st.Rows)/1.5-10 {
+	cur, err := x.s.db.Status(table)
+	if err != nil {
 		return nil
 	}
+	st.now = cur.Rows
 	return &st
 }
 
