@@ -116,7 +116,7 @@ func OpenWAL(dir string, o Options) (*WAL, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	w := &WAL{dir: dir, fs: o.FS, opts: o, log: o.Logger, segBytes: o.SegmentBytes}
+	w := &WAL{dir: dir, fs: o.FS, opts: o, log: o.Logger, segBytes: o.SegmentBytes, backoff: minBackoff}
 	w.idle.L = &w.mu
 	w.cur = newGroup()
 	if err := w.open(); err != nil {

@@ -365,15 +365,15 @@ func TestGroupCommit(t *testing.T) {
 
 // TestGroupCommitRoundTrips: committers that come back a while after each
 // acknowledgement (a server's clients, a round trip and a statement later)
-// still share syncs. Here a sync takes 100µs and each committer pauses about
+// still share syncs. Here a sync takes 50µs and each committer pauses about
 // a millisecond (time.Sleep's resolution): a leader that flushed after half
-// a sync time with whoever had arrived grouped 3 to 4 commits per sync; one
+// a sync time with whoever had arrived grouped 1 to 3 commits per sync; one
 // that learns how long its groups take to fill, and keeps trying for bigger
-// groups, groups 6 to 8.
+// groups, groups 4.3 to 7.4 (with -race too).
 func TestGroupCommitRoundTrips(t *testing.T) {
-	fs := slowSyncFS{FS: vfs.NewMem(), d: 100 * time.Microsecond}
+	fs := slowSyncFS{FS: vfs.NewMem(), d: 50 * time.Microsecond}
 	w := mustOpen(t, fs, "/wal", Options{})
-	const committers, each = 8, 60
+	const committers, each = 8, 100
 	var wg sync.WaitGroup
 	for g := 0; g < committers; g++ {
 		wg.Add(1)
@@ -392,8 +392,8 @@ func TestGroupCommitRoundTrips(t *testing.T) {
 	s := w.Stats()
 	per := float64(s.Commits) / float64(s.Syncs)
 	t.Logf("%d commits in %d syncs: %.1f per sync", s.Commits, s.Syncs, per)
-	if per < 5 {
-		t.Fatalf("%.1f commits per sync with %d committers pausing between commits; want >= 5", per, committers)
+	if per < 3.5 {
+		t.Fatalf("%.1f commits per sync with %d committers pausing between commits; want >= 3.5", per, committers)
 	}
 }
 
