@@ -312,6 +312,20 @@ func (db *DB) Table(name string) (*TableDef, error) {
 	return t.definition().Clone(), nil
 }
 
+// TableShared is Table without the copy, for the statements that run many
+// times a second (a point SELECT through the server): it returns the
+// table's current definition itself, which the caller must not modify.
+// DDL replaces a table's definition and never changes one in place, so a
+// definition seen once stays as it was, and a different pointer from a
+// later call means the table changed.
+func (db *DB) TableShared(name string) (*TableDef, error) {
+	t, err := db.table(name)
+	if err != nil {
+		return nil, err
+	}
+	return t.definition(), nil
+}
+
 // Sync makes every committed change durable now: crash-safe tables are
 // checkpointed (their data files written and synced, the WAL marked
 // covered) and the data files of the other tables are synced, so that after

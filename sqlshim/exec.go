@@ -48,6 +48,37 @@ func (x *execCtx) table(n *ast.TableName, alias string) (*tableInfo, error) {
 	return newTableInfo(def, alias), nil
 }
 
+// tableRead is table for statements that only read the definition (the
+// SELECT and DML of one table, the tables of a join): it takes the
+// engine's shared definition instead of a copy and reuses the column
+// lookup built for it, so a point query pays for neither. The caller must
+// not modify ti.def.
+func (x *execCtx) tableRead(n *ast.TableName, alias string) (*tableInfo, error) {
+	if n.Schema.L != "" && n.Schema.L != strings.ToLower(x.s.DBName) {
+		return nil, errNoTable(n.Schema.O, n.Name.O)
+	}
+	def, err := x.s.db.TableShared(n.Name.O)
+	if err != nil {
+		if sqlerr.Code(err) == sqlerr.ErrNoSuchTable {
+			return nil, errNoTable(x.s.DBName, n.Name.O)
+		}
+		return nil, err
+	}
+	cols, ok := x.s.colMaps[def]
+	if !ok {
+		if x.s.colMaps == nil || len(x.s.colMaps) >= 256 {
+			x.s.colMaps = map[*engine.TableDef]map[string]int{}
+		}
+		cols = newTableInfo(def, "").cols
+		x.s.colMaps[def] = cols
+	}
+	ti := &tableInfo{name: def.Name, alias: alias, def: def, cols: cols}
+	if ti.alias == "" {
+		ti.alias = def.Name
+	}
+	return ti, nil
+}
+
 // singleTable returns the one table of a FROM clause with its index
 // hints. Joins and derived tables are not supported.
 func (x *execCtx) singleTable(refs *ast.TableRefsClause) (*tableInfo, []*ast.IndexHint, error) {
@@ -69,7 +100,7 @@ func (x *execCtx) singleTable(refs *ast.TableRefsClause) (*tableInfo, []*ast.Ind
 	if !ok {
 		return nil, nil, errNotSupported("subqueries")
 	}
-	ti, err := x.table(tn, ts.AsName.O)
+	ti, err := x.tableRead(tn, ts.AsName.O)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,7 @@
 package sqlshim
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -131,4 +132,39 @@ func TestStatsFollowRowCount(t *testing.T) {
 	check("after the table grew fourfold", 4000, 10)
 	mustExec(t, s, "DELETE FROM o WHERE id >= 5")
 	check("after deleting all but 5 rows", 5, 5)
+}
+
+// TestTableReadSeesDDL: the column lookups a session keeps per table
+// definition (tableRead) follow ALTER, RENAME, and DROP + CREATE.
+func TestTableReadSeesDDL(t *testing.T) {
+	s := newTestSession(t)
+	cols := func(q string) int {
+		t.Helper()
+		return len(mustRun(t, s, q).Columns)
+	}
+	mustExec(t, s, "CREATE TABLE t (a INT PRIMARY KEY)")
+	mustExec(t, s, "INSERT INTO t VALUES (1)")
+	if n := cols("SELECT * FROM t"); n != 1 {
+		t.Fatalf("%d columns, want 1", n)
+	}
+	mustExec(t, s, "ALTER TABLE t ADD COLUMN b INT")
+	if n := cols("SELECT * FROM t"); n != 2 {
+		t.Fatalf("after ALTER: %d columns, want 2", n)
+	}
+	mustExec(t, s, "UPDATE t SET b = 7 WHERE a = 1")
+	if r := mustRun(t, s, "SELECT b FROM t WHERE a = 1"); len(r.Rows) != 1 || fmt.Sprint(r.Rows[0][0]) != "7" {
+		t.Fatalf("after ALTER: %v", r.Rows)
+	}
+	mustExec(t, s, "RENAME TABLE t TO u")
+	mustExec(t, s, "CREATE TABLE t (x INT PRIMARY KEY, y INT, z INT)")
+	mustExec(t, s, "INSERT INTO t VALUES (1, 2, 3)")
+	if n := cols("SELECT * FROM t"); n != 3 {
+		t.Fatalf("new t: %d columns, want 3", n)
+	}
+	if _, err := s.ExecOne(context.Background(), "SELECT b FROM t", nil); err == nil {
+		t.Fatal("SELECT b from the new t found the old column")
+	}
+	if n := cols("SELECT * FROM u JOIN t ON u.a = t.x"); n != 5 {
+		t.Fatalf("join: %d columns, want 5", n)
+	}
 }

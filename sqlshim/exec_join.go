@@ -195,7 +195,7 @@ func (x *execCtx) joinTree(js *joinScope, n ast.ResultSetNode, aliases map[strin
 		s := &joinSource{id: len(js.srcs), off: js.width, alias: t.AsName.O}
 		switch src := t.Source.(type) {
 		case *ast.TableName:
-			ti, err := x.table(src, t.AsName.O)
+			ti, err := x.tableRead(src, t.AsName.O)
 			if err != nil {
 				return nil, err
 			}

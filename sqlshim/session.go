@@ -42,6 +42,10 @@ const serverVersion = "8.0.11-blitz"
 // serialised.
 type Session struct {
 	db *engine.DB
+	// colMaps holds the column lookup of each table definition this
+	// session has read through tableRead (definitions are never changed in
+	// place, so the pointer is the key).
+	colMaps map[*engine.TableDef]map[string]int
 	// DBName is the database name the session reports in messages and in
 	// SHOW TABLES ("Tables_in_<name>"). NewSession sets it to the base name
 	// of the database directory.
