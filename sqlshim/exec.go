@@ -30,7 +30,10 @@ type execCtx struct {
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func (x *execCtx) newEval(ti *tableInfo, clause string) *evalCtx {
-	return &evalCtx{s: x.s, ti: ti, params: x.params, clause: clause, now: x.now, warn: x.s.addWarning, x: x, outer: x.outer}
+	if x.s.warnFn == nil {
+		x.s.warnFn = x.s.addWarning // one method value per session, not per evaluation
+	}
+	return &evalCtx{s: x.s, ti: ti, params: x.params, clause: clause, now: x.now, warn: x.s.warnFn, x: x, outer: x.outer}
 }
 
 // table returns the definition of the table n names.

@@ -46,6 +46,7 @@ type Session struct {
 	// session has read through tableRead (definitions are never changed in
 	// place, so the pointer is the key).
 	colMaps map[*engine.TableDef]map[string]int
+	warnFn  func(code int, format string, args ...any) // addWarning, for evalCtx.warn
 	// DBName is the database name the session reports in messages and in
 	// SHOW TABLES ("Tables_in_<name>"). NewSession sets it to the base name
 	// of the database directory.

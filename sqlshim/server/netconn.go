@@ -71,6 +71,8 @@ type serverConn struct {
 	closeOnce sync.Once
 
 	// The frame parser's state, used by Read only (one reader at a time).
+	deadline time.Time // the read deadline last set (see Read)
+
 	hdr     [4]byte
 	hdrGot  int   // header bytes seen of the current frame
 	remain  int   // payload bytes still to come in the current frame
@@ -84,7 +86,14 @@ func (c *serverConn) Read(b []byte) (int, error) {
 		return 0, io.EOF
 	}
 	if d := c.s.opts.IdleTimeout; d > 0 {
-		c.Conn.SetReadDeadline(time.Now().Add(d))
+		// Moving the deadline is a timer update in the runtime; a busy
+		// connection reads thousands of times a second, so it moves only
+		// once it is a second (or 1% of the timeout, if less) out of date.
+		now := time.Now()
+		if dl := now.Add(d); dl.Sub(c.deadline) >= min(time.Second, d/100) {
+			c.Conn.SetReadDeadline(dl)
+			c.deadline = dl
+		}
 	}
 	if c.draining.Load() { // see drain for why the second look
 		return 0, io.EOF
