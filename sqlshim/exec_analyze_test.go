@@ -168,3 +168,41 @@ func TestTableReadSeesDDL(t *testing.T) {
 		t.Fatalf("join: %d columns, want 5", n)
 	}
 }
+
+// TestUnknownColumnEmptyTable: a column the table does not have is an
+// error (1054) even when the table has no rows to evaluate; aliases,
+// qualified names and a subquery's columns are still accepted. (A
+// subquery's own unknown column is still found only when the subquery
+// runs.)
+func TestUnknownColumnEmptyTable(t *testing.T) {
+	s := newTestSession(t)
+	mustExec(t, s, "CREATE TABLE t (x INT PRIMARY KEY, y INT)")
+	mustExec(t, s, "CREATE TABLE u (k INT PRIMARY KEY)")
+	for _, q := range []string{
+		"SELECT b FROM t",
+		"SELECT x FROM t WHERE b = 1",
+		"SELECT x FROM t ORDER BY b",
+		"SELECT x FROM t GROUP BY b",
+		"SELECT x FROM t HAVING b > 0",
+		"SELECT t.b FROM t",
+		"SELECT x AS z FROM t WHERE z = 1",
+	} {
+		_, err := s.ExecOne(context.Background(), q, nil)
+		if err == nil || !strings.Contains(err.Error(), "Unknown column") {
+			t.Errorf("%s: %v, want Unknown column", q, err)
+		}
+	}
+	for _, q := range []string{
+		"SELECT x AS z FROM t ORDER BY z",
+		"SELECT y, COUNT(*) AS c FROM t GROUP BY y HAVING c > 1 ORDER BY c",
+		"SELECT a.x FROM t AS a WHERE a.y = 1",
+		"SELECT x FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.k = t.x)",
+		"SELECT x, (SELECT MAX(k) FROM u WHERE k > y) FROM t",
+		"SELECT * FROM t ORDER BY 1",
+		"SELECT d.x FROM (SELECT x FROM t) AS d",
+	} {
+		if _, err := s.ExecOne(context.Background(), q, nil); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+}

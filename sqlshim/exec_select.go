@@ -131,6 +131,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		fields, err = x.joinFields(js, n.Fields)
 	} else {
 		fields, err = selectFields(ti, n.Fields)
+		if err == nil {
+			err = x.checkColumns(ti, fields, n)
+		}
 	}
 	if err != nil {
 		return Result{}, err

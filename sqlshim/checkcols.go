@@ -1,0 +1,100 @@
+package sqlshim
+
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// checkColumns reports a column that a single-table SELECT names but its
+// table does not have, before any row is read. Evaluation finds such a
+// column too, but only when there is a row to evaluate: without this,
+// SELECT nosuch FROM an_empty_table returned an empty result instead of
+// error 1054. Only names the statement itself resolves are checked:
+// subqueries (which may name the enclosing query's columns) are skipped,
+// and so is a statement that is itself a subquery. A name qualified by
+// something other than the table is left to evaluation, which knows the
+// qualifiers. GROUP BY, HAVING and ORDER BY may also name select-list
+// aliases. The clause names are those evaluation reports.
+func (x *execCtx) checkColumns(ti *tableInfo, fields []outField, n *ast.SelectStmt) error {
+	if ti == nil || ti.join != nil || x.outer != nil {
+		return nil
+	}
+	aliases := map[string]bool{}
+	for _, f := range fields {
+		aliases[strings.ToLower(f.name)] = true
+	}
+	check := func(e ast.Node, clause string, aliasOK bool) error {
+		if e == nil {
+			return nil
+		}
+		v := &columnChecker{ti: ti, aliases: aliases, aliasOK: aliasOK}
+		e.Accept(v)
+		if v.bad != nil {
+			return errUnknownColumn(columnText(v.bad), clause)
+		}
+		return nil
+	}
+	for _, f := range fields {
+		if err := check(f.expr, "SELECT", false); err != nil {
+			return err
+		}
+	}
+	if n.Where != nil {
+		if err := check(n.Where, "WHERE", false); err != nil {
+			return err
+		}
+	}
+	if n.GroupBy != nil {
+		for _, it := range n.GroupBy.Items {
+			if err := check(it.Expr, "GROUP BY", true); err != nil {
+				return err
+			}
+		}
+	}
+	if n.Having != nil {
+		if err := check(n.Having.Expr, "HAVING", true); err != nil {
+			return err
+		}
+	}
+	if n.OrderBy != nil {
+		for _, it := range n.OrderBy.Items {
+			if err := check(it.Expr, "ORDER BY", true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// columnChecker finds the first column reference that names neither a
+// column of ti nor (where allowed) a select-list alias.
+type columnChecker struct {
+	ti      *tableInfo
+	aliases map[string]bool
+	aliasOK bool
+	bad     *ast.ColumnName
+}
+
+func (v *columnChecker) Enter(n ast.Node) (ast.Node, bool) {
+	if v.bad != nil {
+		return n, true
+	}
+	switch e := n.(type) {
+	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr:
+		return n, true
+	case *ast.ColumnNameExpr:
+		c := e.Name
+		if c.Schema.L != "" || (c.Table.L != "" && c.Table.L != strings.ToLower(v.ti.alias)) {
+			return n, true
+		}
+		if v.ti.column(c.Name.O) >= 0 || (c.Table.L == "" && v.aliasOK && v.aliases[c.Name.L]) {
+			return n, true
+		}
+		v.bad = c
+		return n, true
+	}
+	return n, false
+}
+
+func (v *columnChecker) Leave(n ast.Node) (ast.Node, bool) { return n, true }
