@@ -844,7 +844,7 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 	case "character_set_client", "character_set_connection", "character_set_results", "character_set_server", "character_set_database":
 		return "utf8mb4", nil
 	case "max_allowed_packet":
-		return int64(64 << 20), nil
+		return int64(maxStringResult), nil
 	case "div_precision_increment":
 		return int64(divPrecisionIncrement), nil
 	case "tx_isolation", "transaction_isolation":

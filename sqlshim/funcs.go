@@ -16,6 +16,22 @@ import (
 // call evaluates a built-in function. Functions whose result is NULL when
 // any argument is NULL say so with nullIn; the others (COALESCE, IFNULL,
 // IF, CONCAT_WS, ...) look at their arguments themselves.
+// maxStringResult is the longest string a function builds: the
+// max_allowed_packet that SELECT @@max_allowed_packet reports. A longer
+// result is NULL with warning 1301, as in MariaDB, rather than an
+// allocation the size of whatever number the query named.
+const maxStringResult = 64 << 20
+
+// tooLong reports whether a result of size bytes from function name is
+// over maxStringResult, and if so adds the warning.
+func (c *evalCtx) tooLong(name string, size int64) bool {
+	if size <= maxStringResult {
+		return false
+	}
+	c.warning(sqlerr.ErrPacketOverflowed, "Result of %s() was larger than max_allowed_packet (%d) - truncated", name, maxStringResult)
+	return true
+}
+
 func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	name := x.FnName.L
 	// Functions that must not evaluate every argument first.
@@ -110,12 +126,18 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, nil
 		}
 		var parts []string
+		sep := toString(args[0])
+		size := int64(0)
 		for _, a := range args[1:] {
 			if a != nil {
 				parts = append(parts, toString(a))
+				size += int64(len(parts[len(parts)-1]) + len(sep))
 			}
 		}
-		return strings.Join(parts, toString(args[0])), nil
+		if c.tooLong(name, size) {
+			return nil, nil
+		}
+		return strings.Join(parts, sep), nil
 	case "greatest", "least":
 		if err := want(2, -1); err != nil {
 			return nil, err
@@ -137,11 +159,16 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	}
 	switch name {
 	case "concat":
-		var b strings.Builder
-		for _, a := range args {
-			b.WriteString(toString(a))
+		parts := make([]string, len(args))
+		size := int64(0)
+		for i, a := range args {
+			parts[i] = toString(a)
+			size += int64(len(parts[i]))
 		}
-		return b.String(), nil
+		if c.tooLong(name, size) {
+			return nil, nil
+		}
+		return strings.Join(parts, ""), nil
 	case "length", "octet_length":
 		if err := want(1, 1); err != nil {
 			return nil, err
@@ -193,11 +220,14 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err := want(3, 3); err != nil {
 			return nil, err
 		}
-		from := toString(args[1])
+		s, from, to := toString(args[0]), toString(args[1]), toString(args[2])
 		if from == "" {
-			return toString(args[0]), nil
+			return s, nil
 		}
-		return strings.ReplaceAll(toString(args[0]), from, toString(args[2])), nil
+		if len(to) > len(from) && c.tooLong(name, int64(len(s))+int64(strings.Count(s, from))*int64(len(to)-len(from))) {
+			return nil, nil
+		}
+		return strings.ReplaceAll(s, from, to), nil
 	case "reverse":
 		r := []rune(toString(args[0]))
 		for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
@@ -205,20 +235,24 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return string(r), nil
 	case "repeat":
-		n := toInt(args[1])
-		if n <= 0 {
+		s, n := toString(args[0]), toInt(args[1])
+		if n <= 0 || s == "" {
 			return "", nil
 		}
-		if n*int64(len(toString(args[0]))) > 64<<20 {
+		if n > maxStringResult/int64(len(s)) {
+			c.tooLong(name, maxStringResult+1)
 			return nil, nil
 		}
-		return strings.Repeat(toString(args[0]), int(n)), nil
+		return strings.Repeat(s, int(n)), nil
 	case "space":
 		n := toInt(args[0])
 		if n <= 0 {
 			return "", nil
 		}
-		return strings.Repeat(" ", int(min(n, 64<<20))), nil
+		if c.tooLong(name, n) {
+			return nil, nil
+		}
+		return strings.Repeat(" ", int(n)), nil
 	case "lpad", "rpad":
 		if err := want(3, 3); err != nil {
 			return nil, err
@@ -234,14 +268,17 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if len(pad) == 0 {
 			return nil, nil
 		}
-		var fill []rune
-		for int64(len(fill)+len(s)) < n {
-			fill = append(fill, pad[len(fill)%len(pad)])
+		if c.tooLong(name, n) { // n characters are at least n bytes
+			return nil, nil
+		}
+		var fill strings.Builder
+		for i := int64(len(s)); i < n; i++ {
+			fill.WriteRune(pad[(i-int64(len(s)))%int64(len(pad))])
 		}
 		if name == "lpad" {
-			return string(fill) + string(s), nil
+			return fill.String() + string(s), nil
 		}
-		return string(s) + string(fill), nil
+		return string(s) + fill.String(), nil
 	case "instr":
 		return int64(runeIndex(toString(args[0]), toString(args[1])) + 1), nil
 	case "locate", "position":

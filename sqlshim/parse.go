@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/test_driver" // literal values for the parser
@@ -32,6 +33,11 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		return &statement{text: sql, admin: adm}, nil
 	}
 	text, crashSafe := stripCrashSafe(sql)
+	if parenDepth(text) > maxNesting {
+		// Refused before parsing: the parser's memory grows with the
+		// depth (gigabytes for a few million parentheses).
+		return nil, errTooDeep()
+	}
 	nodes, _, err := p.Parse(text, "", "")
 	if err != nil {
 		return nil, mapParseError(err, text)
@@ -48,7 +54,11 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 			return nil, errParse("CRASH_SAFE", 1)
 		}
 	}
-	st.nparams = countParams(st.node)
+	n, tooDeep := countParams(st.node)
+	if tooDeep {
+		return nil, errTooDeep()
+	}
+	st.nparams = n
 	return st, nil
 }
 
@@ -75,28 +85,96 @@ func mapParseError(err error, sql string) error {
 	return errParse(near, line)
 }
 
-// paramCounter collects the ? placeholders.
+// maxNesting bounds how deeply a statement's syntax tree may nest
+// (parentheses, operator chains, subqueries). Everything that walks the
+// tree (evaluation, planning) recurses once per level, and a Go stack
+// overflow ends the process, whatever recover is in place: a 10 MB
+// statement of parentheses, well under max_allowed_packet, did. 10,000
+// levels use a few MB of stack.
+const maxNesting = 10000
+
+func errTooDeep() error {
+	return errf(sqlerr.ErrStackOverrun, "Statement nested too deeply: more than %d levels of expressions or subqueries", maxNesting)
+}
+
+// parenDepth returns the deepest nesting of parentheses in sql outside
+// strings, quoted identifiers and comments.
+func parenDepth(sql string) int {
+	depth, deepest := 0, 0
+	for i := 0; i < len(sql); i++ {
+		switch c := sql[i]; c {
+		case '(':
+			depth++
+			deepest = max(deepest, depth)
+		case ')':
+			depth--
+		case '\'', '"', '`':
+			for i++; i < len(sql) && sql[i] != c; i++ {
+				if sql[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		case '#':
+			for i < len(sql) && sql[i] != '\n' {
+				i++
+			}
+		case '-':
+			if strings.HasPrefix(sql[i:], "-- ") || strings.HasPrefix(sql[i:], "--\t") || sql[i:] == "--" {
+				for i < len(sql) && sql[i] != '\n' {
+					i++
+				}
+			}
+		case '/':
+			if strings.HasPrefix(sql[i:], "/*") && !strings.HasPrefix(sql[i:], "/*!") {
+				if end := strings.Index(sql[i+2:], "*/"); end >= 0 {
+					i += end + 3
+				} else {
+					i = len(sql)
+				}
+			}
+		}
+	}
+	return deepest
+}
+
+// paramCounter collects the ? placeholders and measures the tree's depth,
+// descending no further than maxNesting (so the walk itself stays within
+// the bound).
 type paramCounter struct {
-	marks []*test_driver.ParamMarkerExpr
+	marks   []*test_driver.ParamMarkerExpr
+	depth   int
+	tooDeep bool
 }
 
 func (c *paramCounter) Enter(n ast.Node) (ast.Node, bool) {
 	if p, ok := n.(*test_driver.ParamMarkerExpr); ok {
 		c.marks = append(c.marks, p)
 	}
+	c.depth++
+	if c.depth > maxNesting {
+		c.tooDeep = true
+		return n, true
+	}
 	return n, false
 }
 
-func (c *paramCounter) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+func (c *paramCounter) Leave(n ast.Node) (ast.Node, bool) {
+	c.depth--
+	return n, true
+}
 
 // countParams numbers the placeholders of n in text order (the parser
-// leaves that to its caller) and returns how many there are.
-func countParams(n ast.Node) int {
+// leaves that to its caller) and returns how many there are, or reports
+// that n nests deeper than maxNesting.
+func countParams(n ast.Node) (count int, tooDeep bool) {
 	c := &paramCounter{}
 	n.Accept(c)
+	if c.tooDeep {
+		return 0, true
+	}
 	sort.Slice(c.marks, func(i, j int) bool { return c.marks[i].Offset < c.marks[j].Offset })
 	for i, m := range c.marks {
 		m.SetOrder(i)
 	}
-	return len(c.marks)
+	return len(c.marks), false
 }

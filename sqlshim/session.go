@@ -22,6 +22,8 @@ package sqlshim
 
 import (
 	"context"
+	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -271,7 +273,7 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		if err := s.commitLocked(); err != nil {
 			return Result{}, err
 		}
-		r, err := x.ddl(st)
+		r, err := guard(func() (Result, error) { return x.ddl(st) })
 		return r, mapErr(err)
 	case *ast.BRIEStmt:
 		// A backup waits for every table's write lock: commit the open
@@ -279,7 +281,7 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		if err := s.commitLocked(); err != nil {
 			return Result{}, err
 		}
-		r, err := x.backup(n)
+		r, err := guard(func() (Result, error) { return x.backup(n) })
 		return r, mapErr(err)
 	}
 	return s.autocommit(x, func() (Result, error) { return x.dml(st.node) })
@@ -292,7 +294,7 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 	if s.tx != nil {
 		sp := s.tx.Savepoint()
 		x.tx = s.tx
-		r, err := fn()
+		r, err := guard(fn)
 		if err != nil {
 			if rerr := s.tx.RollbackTo(sp); rerr != nil {
 				return Result{}, sqlerr.As(rerr)
@@ -307,7 +309,7 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 		return Result{}, mapErr(err)
 	}
 	x.tx = tx
-	r, err := fn()
+	r, err := guard(fn)
 	if err != nil {
 		_ = tx.Rollback()
 		return Result{}, mapErr(err)
@@ -317,6 +319,19 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 	}
 	r.Warnings = s.warnings
 	return r, nil
+}
+
+// guard runs fn, turning a panic (a bug in blitz) into error 1105, so that
+// the statement is undone like any failed one and the session, and the
+// server around it, go on; the stack goes to the log for the bug report.
+func guard(fn func() (Result, error)) (r Result, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			slog.Error("blitz/sqlshim: internal error in a statement", "panic", v, "stack", string(debug.Stack()))
+			r, err = Result{}, errf(sqlerr.ErrUnknown, "blitz internal error (the statement was undone; please report it): %v", v)
+		}
+	}()
+	return fn()
 }
 
 // commitLocked commits the open transaction, if any.

@@ -44,9 +44,17 @@ var noShape = map[string]bool{"SELECT": true, "INTERVAL": true, "CAST": true, "C
 	"COLLATE": true, "AS": true, "BINARY": true, "DATE": true, "TIME": true, "TIMESTAMP": true, "MATCH": true,
 	"AGAINST": true, "CHAR": true, "USING": true}
 
+// maxShapeText is the longest statement shapeOf looks at: the cache is for
+// the short statements an application repeats, and tokenizing a long one
+// (a bulk INSERT, megabytes) costs more than parsing it once.
+const maxShapeText = 16 << 10
+
 // shapeOf returns the shape of sql and the values of the literals it
 // replaced, or ok false when sql must be parsed as it is.
 func shapeOf(sql string) (shape string, vals []any, ok bool) {
+	if len(sql) > maxShapeText {
+		return "", nil, false
+	}
 	w, sure := leadingWord(sql)
 	if !sure {
 		return "", nil, false

@@ -25,6 +25,8 @@ const (
 	ErrTruncatedWrong     = 1366 // Incorrect %s value: '%s' for column '%s' at row %d
 	ErrTruncatedValue     = 1292 // Truncated incorrect %s value: '%s'
 	ErrDivByZero          = 1365 // Division by 0
+	ErrStackOverrun       = 1436 // Thread stack overrun (here: a statement nested too deeply)
+	ErrPacketOverflowed   = 1301 // Result of %s() was larger than max_allowed_packet (%d) - truncated
 	ErrNotSupported       = 1235 // This version of MySQL doesn't yet support '%s'
 	ErrDupKeyName         = 1061 // Duplicate key name '%s'
 	ErrCantDropKey        = 1091 // Can't DROP '%s'; check that column/key exists
