@@ -142,6 +142,15 @@ type Column struct {
 	Default       any // a value of the column's Go type; nil is DEFAULT NULL
 	AutoIncrement bool
 	Comment       string
+	// DefaultNow is DEFAULT CURRENT_TIMESTAMP (DATETIME and TIMESTAMP):
+	// a row inserted without the column gets the statement's time. Default
+	// then holds the value of rows older than the column (ALTER TABLE ADD
+	// COLUMN fills them with the time of the ALTER, as MySQL does), and
+	// HasDefault is set.
+	DefaultNow bool
+	// OnUpdateNow is ON UPDATE CURRENT_TIMESTAMP: an UPDATE that changes
+	// a row and does not assign the column sets it to the statement's time.
+	OnUpdateNow bool
 }
 
 // IndexDef is a secondary index. The primary key is not one.
@@ -263,6 +272,12 @@ func (d *TableDef) validate() error {
 				return sqlerr.New(1063, "Incorrect column specifier for column '%s'", c.Name)
 			}
 		}
+		if c.DefaultNow && (c.Type != TypeDateTime && c.Type != TypeTimestamp || !c.HasDefault) {
+			return sqlerr.New(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
+		}
+		if c.OnUpdateNow && c.Type != TypeDateTime && c.Type != TypeTimestamp {
+			return sqlerr.New(sqlerr.ErrInvalidOnUpdate, "Invalid ON UPDATE clause for '%s' column", c.Name)
+		}
 	}
 	for _, p := range d.PrimaryKey {
 		if d.ColumnIndex(p) < 0 {
@@ -312,15 +327,22 @@ func (d *TableDef) validate() error {
 	return nil
 }
 
-// # Definition file (format version 1)
+// # Definition file (format versions 1 and 2)
 //
 // T.def is JSON: {"format":1, "table": {...}, "auto_reserved": N,
 // "rowid_reserved": N}. Column defaults are stored as text (with a null
 // flag) and converted back with Coerce, so every type round-trips exactly.
+// Format 2 adds the column flags "default_now" and "on_update_now"
+// (DEFAULT / ON UPDATE CURRENT_TIMESTAMP); a table is written as format 2
+// only when a column has one of them, so that a reader that knows only
+// format 1 refuses it with an error rather than dropping the flags.
 // auto_reserved and rowid_reserved are high-water marks: no AUTO_INCREMENT
 // value or hidden row id at or above them has been handed out, so after a
 // crash counting resumes there and never repeats a value.
-const defFormat = 1
+const (
+	defFormat    = 1
+	defFormatNow = 2 // a column has default_now or on_update_now
+)
 
 type defFile struct {
 	Format        int       `json:"format"`
@@ -350,6 +372,8 @@ type defColumn struct {
 	Default       *string `json:"default,omitempty"` // nil with HasDefault: DEFAULT NULL
 	AutoIncrement bool    `json:"auto_increment,omitempty"`
 	Comment       string  `json:"comment,omitempty"`
+	DefaultNow    bool    `json:"default_now,omitempty"`
+	OnUpdateNow   bool    `json:"on_update_now,omitempty"`
 }
 
 func encodeDef(d *TableDef, autoRes, rowRes uint64) ([]byte, error) {
@@ -358,7 +382,10 @@ func encodeDef(d *TableDef, autoRes, rowRes uint64) ([]byte, error) {
 	for _, c := range d.Columns {
 		dc := defColumn{Name: c.Name, Type: c.Type.String(), Unsigned: c.Unsigned, Length: c.Length,
 			Precision: c.Precision, Scale: c.Scale, NotNull: c.NotNull, HasDefault: c.HasDefault,
-			AutoIncrement: c.AutoIncrement, Comment: c.Comment}
+			AutoIncrement: c.AutoIncrement, Comment: c.Comment, DefaultNow: c.DefaultNow, OnUpdateNow: c.OnUpdateNow}
+		if c.DefaultNow || c.OnUpdateNow {
+			f.Format = defFormatNow
+		}
 		if c.HasDefault && c.Default != nil {
 			s := valueText(c.Default)
 			dc.Default = &s
@@ -373,7 +400,7 @@ func decodeDef(b []byte, path string) (*TableDef, uint64, uint64, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
 	}
-	if f.Format != defFormat {
+	if f.Format != defFormat && f.Format != defFormatNow {
 		return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s has unsupported format %d", path, f.Format)
 	}
 	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe}
@@ -388,7 +415,8 @@ func decodeDef(b []byte, path string) (*TableDef, uint64, uint64, error) {
 			return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s: column %q has unknown type %q", path, dc.Name, dc.Type)
 		}
 		c := Column{Name: dc.Name, Type: t, Unsigned: dc.Unsigned, Length: dc.Length, Precision: dc.Precision,
-			Scale: dc.Scale, NotNull: dc.NotNull, HasDefault: dc.HasDefault, AutoIncrement: dc.AutoIncrement, Comment: dc.Comment}
+			Scale: dc.Scale, NotNull: dc.NotNull, HasDefault: dc.HasDefault, AutoIncrement: dc.AutoIncrement, Comment: dc.Comment,
+			DefaultNow: dc.DefaultNow, OnUpdateNow: dc.OnUpdateNow}
 		if dc.Default != nil {
 			v, err := Coerce(&Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length,
 				Precision: c.Precision, Scale: c.Scale}, *dc.Default, 0)

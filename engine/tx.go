@@ -69,6 +69,17 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 	return &Tx{db: db, ctx: ctx, ws: map[*table]*writeSet{}}, nil
 }
 
+// SetContext replaces the context the transaction's lock waits and its
+// commit observe (Begin's, until then). A SQL session sets each
+// statement's own, so that interrupting one statement (KILL QUERY) does
+// not outlive it, and a transaction spanning statements is not bound to
+// the one that began it.
+func (tx *Tx) SetContext(ctx context.Context) {
+	if ctx != nil {
+		tx.ctx = ctx
+	}
+}
+
 // Savepoint returns a mark RollbackTo can return to.
 func (tx *Tx) Savepoint() int { return len(tx.undo) }
 

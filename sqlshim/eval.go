@@ -147,6 +147,9 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 		if i < 0 {
 			return nil, errUnknownColumn(x.Name.Name.O, "field list")
 		}
+		if col := &c.ti.def.Columns[i]; col.DefaultNow {
+			return c.now.Truncate(time.Second), nil
+		}
 		return c.ti.def.Columns[i].Default, nil
 	case *ast.VariableExpr:
 		return c.variable(x)

@@ -203,7 +203,7 @@ func (x *execCtx) ctasInsert(n *ast.CreateTableStmt, r *Result) (Result, error) 
 			}
 			for j := range row {
 				if !set[j] {
-					v, err := columnDefault(&def.Columns[j])
+					v, err := x.columnDefault(&def.Columns[j])
 					if err != nil {
 						return Result{}, err
 					}

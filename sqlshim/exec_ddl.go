@@ -100,7 +100,10 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef) (col engine.Column, pk, unique bo
 			col.Comment = toString(v)
 		case ast.ColumnOptionCollate, ast.ColumnOptionColumnFormat, ast.ColumnOptionStorage:
 		case ast.ColumnOptionOnUpdate:
-			return col, false, false, errNotSupported("ON UPDATE")
+			if !isNowCall(o.Expr) {
+				return col, false, false, errf(sqlerr.ErrInvalidOnUpdate, "Invalid ON UPDATE clause for '%s' column", col.Name)
+			}
+			col.OnUpdateNow = true
 		case ast.ColumnOptionGenerated:
 			return col, false, false, errNotSupported("generated columns")
 		case ast.ColumnOptionReference:
@@ -109,8 +112,12 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef) (col engine.Column, pk, unique bo
 		}
 	}
 	if defExpr != nil {
-		if f, ok := defExpr.(*ast.FuncCallExpr); ok && (f.FnName.L == "current_timestamp" || f.FnName.L == "now") {
-			return col, false, false, errNotSupported("DEFAULT CURRENT_TIMESTAMP")
+		if isNowCall(defExpr) {
+			if col.Type != engine.TypeDateTime && col.Type != engine.TypeTimestamp {
+				return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
+			}
+			col.HasDefault, col.DefaultNow = true, true
+			return col, pk, unique, nil
 		}
 		v, err := x.newEval(nil, "field list").eval(defExpr)
 		if err != nil {
@@ -129,6 +136,20 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef) (col engine.Column, pk, unique bo
 		col.HasDefault, col.Default = true, v
 	}
 	return col, pk, unique, nil
+}
+
+// isNowCall reports whether e is CURRENT_TIMESTAMP, NOW() or one of their
+// synonyms, the only expressions DEFAULT and ON UPDATE take for the time.
+func isNowCall(e ast.ExprNode) bool {
+	f, ok := e.(*ast.FuncCallExpr)
+	if !ok {
+		return false
+	}
+	switch f.FnName.L {
+	case "current_timestamp", "now", "localtime", "localtimestamp":
+		return true
+	}
+	return false
 }
 
 // fieldType fills the type of col from the parser's field type.
@@ -510,6 +531,10 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 					// Existing rows read the default: MySQL uses the type's
 					// zero value; we need an explicit one.
 					return Result{}, errNotSupported("ADD COLUMN NOT NULL without DEFAULT")
+				}
+				if col.DefaultNow {
+					// Existing rows get the time of the ALTER, as in MySQL.
+					col.Default = x.nowFor(&col)
 				}
 				if err := x.s.db.AddColumn(x.ctx, ti.name, col); err != nil {
 					return Result{}, err

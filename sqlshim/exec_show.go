@@ -186,6 +186,15 @@ func defaultText(c *engine.Column) string {
 	return quoteString(s)
 }
 
+// nowText is CURRENT_TIMESTAMP as MariaDB's SHOW CREATE TABLE and
+// DESCRIBE print it for column c.
+func nowText(c *engine.Column) string {
+	if c.Scale > 0 {
+		return fmt.Sprintf("current_timestamp(%d)", c.Scale)
+	}
+	return "current_timestamp()"
+}
+
 func quoteString(s string) string {
 	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
 }
@@ -215,10 +224,15 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		switch {
 		case c.AutoIncrement:
 			l += " AUTO_INCREMENT"
+		case c.DefaultNow:
+			l += " DEFAULT " + nowText(c)
 		case c.HasDefault:
 			l += " DEFAULT " + defaultText(c)
 		case !c.NotNull:
 			l += " DEFAULT NULL"
+		}
+		if c.OnUpdateNow {
+			l += " ON UPDATE " + nowText(c)
 		}
 		if c.Comment != "" {
 			l += " COMMENT " + quoteString(c.Comment)
@@ -276,12 +290,17 @@ func describe(ti *tableInfo) Result {
 			null = "NO"
 		}
 		var def any
-		if c.HasDefault && c.Default != nil {
+		if c.DefaultNow {
+			def = nowText(c)
+		} else if c.HasDefault && c.Default != nil {
 			def, _ = FormatValue(columnFromDef("", c), c.Default)
 		}
 		extra := ""
 		if c.AutoIncrement {
 			extra = "auto_increment"
+		}
+		if c.OnUpdateNow {
+			extra = "on update " + nowText(c)
 		}
 		rows = append(rows, []any{c.Name, typeText(c), null, keyFlag(ti.def, c.Name), def, extra})
 	}

@@ -18,16 +18,29 @@ import (
 
 // columnDefault is the value a column takes when an INSERT does not give
 // one; in strict mode a NOT NULL column without a default is an error.
-func columnDefault(c *engine.Column) (any, error) {
+func (x *execCtx) columnDefault(c *engine.Column) (any, error) {
 	switch {
 	case c.AutoIncrement:
 		return nil, nil
+	case c.DefaultNow:
+		return x.nowFor(c), nil
 	case c.HasDefault:
 		return c.Default, nil
 	case !c.NotNull:
 		return nil, nil
 	}
 	return nil, errf(sqlerr.ErrNoDefault, "Field '%s' doesn't have a default value", c.Name)
+}
+
+// nowFor is the statement's time as a value of the DATETIME or TIMESTAMP
+// column c (for DEFAULT and ON UPDATE CURRENT_TIMESTAMP): cut to the
+// column's fractional digits, as CURRENT_TIMESTAMP(n) is.
+func (x *execCtx) nowFor(c *engine.Column) any {
+	unit := time.Second
+	for i := 0; i < c.Scale && i < 6; i++ {
+		unit /= 10
+	}
+	return x.now.Truncate(unit)
 }
 
 // coerce converts v for column c of table ti (AUTO_INCREMENT columns take
@@ -128,7 +141,7 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 		row := make([]any, len(exprs))
 		for j, e := range exprs {
 			if d, ok := e.(*ast.DefaultExpr); ok && d.Name == nil {
-				v, err := columnDefault(&ti.def.Columns[cols[j]])
+				v, err := x.columnDefault(&ti.def.Columns[cols[j]])
 				if err != nil {
 					return Result{}, err
 				}
@@ -160,7 +173,7 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 		}
 		for j := range row {
 			if !set[j] {
-				v, err := columnDefault(&ti.def.Columns[j])
+				v, err := x.columnDefault(&ti.def.Columns[j])
 				if err != nil {
 					return Result{}, err
 				}
@@ -341,7 +354,7 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 		var v any
 		if d, ok := a.Expr.(*ast.DefaultExpr); ok && d.Name == nil {
 			var err error
-			if v, err = columnDefault(&ti.def.Columns[i]); err != nil {
+			if v, err = x.columnDefault(&ti.def.Columns[i]); err != nil {
 				return false, err
 			}
 		} else {
@@ -358,8 +371,24 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 	if rowsEqual(old, row) {
 		return false, nil
 	}
+	for i := range ti.def.Columns {
+		c := &ti.def.Columns[i]
+		if c.OnUpdateNow && !assigned(list, c.Name) {
+			row[i] = x.nowFor(c)
+		}
+	}
 	_, err := x.tx.Update(ti.name, h, row)
 	return err == nil, err
+}
+
+// assigned reports whether list sets the column named col.
+func assigned(list []*ast.Assignment, col string) bool {
+	for _, a := range list {
+		if strings.EqualFold(a.Column.Name.O, col) {
+			return true
+		}
+	}
+	return false
 }
 
 // rowsEqual reports whether two rows hold the same values (same types).

@@ -16,6 +16,36 @@ import (
 // call evaluates a built-in function. Functions whose result is NULL when
 // any argument is NULL say so with nullIn; the others (COALESCE, IFNULL,
 // IF, CONCAT_WS, ...) look at their arguments themselves.
+// sleep is SLEEP(seconds): it returns 0 after the time, or 1 at once if
+// the statement is interrupted (KILL QUERY, a closed connection, shutdown),
+// as MariaDB does. It holds the statement's locks while it sleeps, as any
+// statement does.
+func (c *evalCtx) sleep(args []any) (any, error) {
+	if len(args) != 1 {
+		return nil, errf(sqlerr.ErrWrongParamCount, "Incorrect parameter count in the call to native function 'SLEEP'")
+	}
+	secs := 0.0
+	if args[0] != nil {
+		secs = toFloat(args[0])
+	}
+	if secs <= 0 || secs != secs {
+		return int64(0), nil
+	}
+	d := time.Duration(min(secs, 365*24*3600) * float64(time.Second))
+	if c.x == nil || c.x.ctx == nil {
+		time.Sleep(d)
+		return int64(0), nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return int64(0), nil
+	case <-c.x.ctx.Done():
+		return int64(1), nil
+	}
+}
+
 // maxStringResult is the longest string a function builds: the
 // max_allowed_packet that SELECT @@max_allowed_packet reports. A longer
 // result is NULL with warning 1301, as in MariaDB, rather than an
@@ -97,6 +127,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return c.s.DBName, nil
 	case "connection_id":
 		return uint64(1), nil
+	case "sleep":
+		return c.sleep(args)
 	case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp":
 		return c.now.Truncate(time.Second), nil
 	case "curdate", "current_date", "utc_date":

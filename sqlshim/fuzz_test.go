@@ -87,7 +87,7 @@ func fuzzExec(t *testing.T, sql string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second) // bounds SLEEP() too
 	defer cancel()
 	var setupErr strings.Builder
 	setup := &Shell{Session: NewSession(db), Out: io.Discard, Err: &setupErr}

@@ -148,7 +148,11 @@ func (s *Session) ExecOne(ctx context.Context, sql string, args []any) (Result, 
 	if err != nil {
 		return Result{}, err
 	}
-	return s.runLocked(ctx, st, args)
+	norm := make([]any, len(args))
+	for i, a := range args {
+		norm[i] = normalizeArg(a)
+	}
+	return s.runLocked(ctx, st, norm)
 }
 
 // Prepared is a statement parsed once and executed many times with
@@ -235,6 +239,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		return Result{}, errf(sqlerr.ErrQueryInterrupted, "Query execution was interrupted")
 	}
 	s.prevWarnings, s.warnings = s.warnings, nil
+	if s.tx != nil {
+		s.tx.SetContext(ctx) // the open transaction waits and commits under this statement
+	}
 	x := &execCtx{s: s, ctx: ctx, params: args, now: time.Now().UTC()}
 	if st.admin != nil {
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })

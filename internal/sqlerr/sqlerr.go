@@ -53,6 +53,7 @@ const (
 	ErrBlobKeyWithoutLen  = 1170 // BLOB/TEXT column '%s' used in key specification without a key length
 	ErrTooLongKey         = 1071 // Specified key was too long; max key length is %d bytes
 	ErrInvalidDefault     = 1067 // Invalid default value for '%s'
+	ErrInvalidOnUpdate    = 1294 // Invalid ON UPDATE clause for '%s' column
 	ErrNoDB               = 1046 // No database selected
 	ErrUnknownSystemVar   = 1193 // Unknown system variable '%s'
 	ErrUnknownTable       = 1051 // Unknown table '%s'

@@ -25,7 +25,7 @@ func (h *handler) admin(ctx context.Context, c *mysql.Conn, st *conn, query stri
 		if !strings.Contains(query, "@@") && !strings.Contains(query, "(") {
 			return nil, false, nil
 		}
-	case "set", "show", "use":
+	case "set", "show", "use", "kill":
 	default:
 		return nil, false, nil
 	}
@@ -40,6 +40,8 @@ func (h *handler) admin(ctx context.Context, c *mysql.Conn, st *conn, query stri
 		return h.set(ctx, st, toks[1:])
 	case toks[0].is("show"):
 		return h.show(ctx, st, toks[1:])
+	case toks[0].is("kill"):
+		return h.kill(toks[1:])
 	case toks[0].is("use") && len(toks) == 2 && toks[1].kind == tokWord:
 		if err := h.ComInitDB(c, toks[1].text); err != nil {
 			return nil, true, err
@@ -589,6 +591,32 @@ func (h *handler) status() [][2]string {
 		out = append(out, r.Status()...)
 	}
 	return out
+}
+
+// kill answers KILL [QUERY | CONNECTION] id (the id of SHOW PROCESSLIST
+// and CONNECTION_ID(); the mariadb client sends KILL QUERY on Ctrl-C).
+// QUERY interrupts the connection's running statement, which fails with
+// error 1317 (SLEEP returns 1), and leaves the connection open; CONNECTION,
+// the default, also closes the connection, rolling back its transaction.
+// Killing one's own connection closes it after the reply.
+func (h *handler) kill(toks []token) (*Result, bool, error) {
+	conn := true
+	if len(toks) > 0 && (toks[0].is("query") || toks[0].is("connection")) {
+		conn = toks[0].is("connection")
+		toks = toks[1:]
+	}
+	if len(toks) != 1 || toks[0].kind != tokNumber {
+		return nil, false, nil // let the SQL layer report the syntax
+	}
+	id, err := strconv.ParseUint(toks[0].text, 10, 32)
+	h.s.mu.Lock()
+	target := h.s.mu.conns[uint32(id)]
+	h.s.mu.Unlock()
+	if err != nil || target == nil {
+		return nil, true, newError(errNoSuchThread, "Unknown thread id: %s", toks[0].text)
+	}
+	target.kill(conn)
+	return &Result{}, true, nil
 }
 
 // processlist answers SHOW [FULL] PROCESSLIST: one row per connection.

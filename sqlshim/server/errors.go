@@ -26,6 +26,7 @@ const (
 	errBadDB          = 1049 // Unknown database '%s'
 	errServerShutdown = 1053 // Server shutdown in progress
 	errUnknownStmt    = 1243 // Unknown prepared statement handler (%d) given to %s
+	errNoSuchThread   = 1094 // Unknown thread id: %lu
 )
 
 // toSQLError converts any error to the vitess error the protocol writer

@@ -34,6 +34,21 @@ type conn struct {
 		command    string // "Sleep", "Query", "Execute", "Prepare"
 		info       string // the statement running
 		since      time.Time
+		cancel     context.CancelFunc // interrupts the running statement (KILL); nil between statements
+	}
+}
+
+// kill interrupts the connection's running statement, if any (KILL QUERY),
+// and with conn also ends the connection once that statement has returned
+// (KILL [CONNECTION]); its open transaction is then rolled back.
+func (c *conn) kill(conn bool) {
+	c.mu.Lock()
+	if c.mu.cancel != nil {
+		c.mu.cancel()
+	}
+	c.mu.Unlock()
+	if conn {
+		c.drain()
 	}
 }
 
@@ -188,7 +203,15 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 	h.s.stats.running.Add(1)
 	defer h.s.stats.running.Add(-1)
 
-	r, err := fn(h.s.baseCtx)
+	ctx, cancel := context.WithCancel(h.s.baseCtx)
+	st.mu.Lock()
+	st.mu.cancel = cancel
+	st.mu.Unlock()
+	r, err := fn(ctx)
+	st.mu.Lock()
+	st.mu.cancel = nil
+	st.mu.Unlock()
+	cancel()
 	h.syncStatus(c, st)
 	if err != nil {
 		st.warnings = 0

@@ -434,3 +434,91 @@ func TestSQLShimWALStatus(t *testing.T) {
 		t.Fatalf("table counts: %v", after)
 	}
 }
+
+// TestSQLShimKill: KILL QUERY interrupts another connection's statement
+// (SLEEP returns 1 at once) and leaves that connection usable; KILL ends
+// the connection and rolls back its open transaction; an unknown id is
+// error 1094; and a statement that blows a size limit (REPEAT past
+// max_allowed_packet) is NULL, not the end of the server.
+func TestSQLShimKill(t *testing.T) {
+	s := startSQLShim(t, Options{})
+	db := sqlshimDB(t, s, "")
+	db.SetMaxIdleConns(10)
+	mustExecS(t, db, "CREATE TABLE k (id INT PRIMARY KEY) ENGINE = BLITZDB, CRASH_SAFE")
+	victim, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := victim.QueryRowContext(t.Context(), "SELECT CONNECTION_ID()").Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	slept := make(chan int64, 1)
+	go func() {
+		var r int64 = -1
+		victim.QueryRowContext(t.Context(), "SELECT SLEEP(60)").Scan(&r)
+		slept <- r
+	}()
+	waitRunning := func() {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			rows, err := db.Query("SHOW PROCESSLIST")
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for rows.Next() {
+				var rid uint64
+				var user, host, command string
+				var dbn, state, info sql.NullString
+				var secs int64
+				if err := rows.Scan(&rid, &user, &host, &dbn, &command, &secs, &state, &info); err != nil {
+					t.Fatal(err)
+				}
+				found = found || int64(rid) == id && strings.Contains(info.String, "SLEEP")
+			}
+			rows.Close()
+			if found {
+				return
+			}
+		}
+		t.Fatal("the SLEEP never showed in SHOW PROCESSLIST")
+	}
+	waitRunning()
+	start := time.Now()
+	mustExecS(t, db, "KILL QUERY "+strconv.FormatInt(id, 10))
+	select {
+	case r := <-slept:
+		if r != 1 {
+			t.Errorf("killed SLEEP returned %d, want 1", r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("KILL QUERY did not interrupt SLEEP(60)")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("KILL QUERY took %v", d)
+	}
+	// The connection survives KILL QUERY; then KILL ends it and rolls back.
+	if _, err := victim.ExecContext(t.Context(), "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := victim.ExecContext(t.Context(), "INSERT INTO k VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	mustExecS(t, db, "KILL "+strconv.FormatInt(id, 10))
+	if _, err := victim.ExecContext(t.Context(), "COMMIT"); err == nil {
+		t.Error("COMMIT on a killed connection succeeded")
+	}
+	victim.Close()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM k").Scan(&n); err != nil || n != 0 {
+		t.Errorf("after KILL of a connection with an open transaction: %d rows (%v), want 0", n, err)
+	}
+	if _, err := db.Exec("KILL 424242"); errNumber(err) != 1094 {
+		t.Errorf("KILL of an unknown id: %v, want error 1094", err)
+	}
+	var r sql.NullString
+	if err := db.QueryRow("SELECT REPEAT('ab', 4611686018427387904)").Scan(&r); err != nil || r.Valid {
+		t.Errorf("REPEAT past max_allowed_packet: %v %v, want NULL", r, err)
+	}
+}
