@@ -142,8 +142,8 @@ type Column struct {
 	Default       any // a value of the column's Go type; nil is DEFAULT NULL
 	AutoIncrement bool
 	Comment       string
-	// DefaultNow is DEFAULT CURRENT_TIMESTAMP (DATETIME and TIMESTAMP):
-	// a row inserted without the column gets the statement's time. Default
+	// DefaultNow is DEFAULT CURRENT_TIMESTAMP (DATETIME, TIMESTAMP, DATE):
+	// a row inserted without the column gets the statement's time (date). Default
 	// then holds the value of rows older than the column (ALTER TABLE ADD
 	// COLUMN fills them with the time of the ALTER, as MySQL does), and
 	// HasDefault is set.
@@ -272,7 +272,7 @@ func (d *TableDef) validate() error {
 				return sqlerr.New(1063, "Incorrect column specifier for column '%s'", c.Name)
 			}
 		}
-		if c.DefaultNow && (c.Type != TypeDateTime && c.Type != TypeTimestamp || !c.HasDefault) {
+		if c.DefaultNow && (!c.Type.IsTime() || !c.HasDefault) {
 			return sqlerr.New(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
 		}
 		if c.OnUpdateNow && c.Type != TypeDateTime && c.Type != TypeTimestamp {

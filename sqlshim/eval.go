@@ -148,7 +148,7 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 			return nil, errUnknownColumn(x.Name.Name.O, "field list")
 		}
 		if col := &c.ti.def.Columns[i]; col.DefaultNow {
-			return c.now.Truncate(time.Second), nil
+			return nowFor(c.now, col), nil
 		}
 		return c.ti.def.Columns[i].Default, nil
 	case *ast.VariableExpr:

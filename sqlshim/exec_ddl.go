@@ -113,7 +113,7 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef) (col engine.Column, pk, unique bo
 	}
 	if defExpr != nil {
 		if isNowCall(defExpr) {
-			if col.Type != engine.TypeDateTime && col.Type != engine.TypeTimestamp {
+			if !col.Type.IsTime() {
 				return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
 			}
 			col.HasDefault, col.DefaultNow = true, true

@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/sqlerr"
@@ -281,7 +282,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			if err := g.add(ec); err != nil {
 				return Result{}, err
 			}
-			ec.aggs = g.results()
+			ec.aggs = g.results(ec)
 		}
 		if err := emit(); err != nil {
 			return Result{}, err
@@ -448,7 +449,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			for _, k := range order {
 				g := groups[k]
 				ec.row = g.first
-				ec.aggs = g.results()
+				ec.aggs = g.results(ec)
 				if err := emit(); err != nil {
 					return Result{}, err
 				}
@@ -577,6 +578,15 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 		switch e.FnName.L {
 		case "date", "curdate", "current_date", "utc_date":
 			c.Type, c.Length = mysql.TypeDate, 10
+		case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp":
+			// NOW(n) shows n fractional digits.
+			if len(e.Args) == 1 {
+				if v, ok := e.Args[0].(*test_driver.ValueExpr); ok {
+					if n := toInt(v.Datum.GetValue()); n > 0 && n <= 6 {
+						c.Decimals, c.Length = uint8(n), uint32(20+n)
+					}
+				}
+			}
 		}
 		if e.FnName.L == "date_add" || e.FnName.L == "date_sub" || e.FnName.L == "adddate" || e.FnName.L == "subdate" {
 			if len(e.Args) == 3 {
@@ -634,12 +644,20 @@ type group struct {
 	key   []any
 }
 
+// groupConcatMaxLen is group_concat_max_len: MariaDB's default, 1 MiB.
+// Longer GROUP_CONCAT results are cut with warning 1260, which also bounds
+// the memory one group's concatenation takes.
+const groupConcatMaxLen = 1 << 20
+
 type aggState struct {
 	count    int64
 	sum      any // int64/decimal/float64 running sum
 	best     any // MIN/MAX
 	seen     map[string]bool
 	parts    []string // GROUP_CONCAT
+	keys     [][]any  // GROUP_CONCAT ... ORDER BY: each part's sort key
+	size     int      // GROUP_CONCAT: bytes in parts
+	cutAt    int64    // GROUP_CONCAT: the row that took it past groupConcatMaxLen
 	allFloat bool
 	isum     int64 // SUM/AVG: integers not yet folded into sum (hasInt)
 	hasInt   bool
@@ -743,11 +761,29 @@ func (g *group) add(ec *evalCtx) error {
 				st.best = v
 			}
 		case ast.AggFuncGroupConcat:
+			if st.size > groupConcatMaxLen {
+				break // already cut (see results)
+			}
 			var b strings.Builder
 			for _, p := range vals[:len(vals)-1] { // the last argument is the separator
 				b.WriteString(toString(p))
 			}
 			st.parts = append(st.parts, b.String())
+			st.size += b.Len() + 1
+			if st.size > groupConcatMaxLen {
+				st.cutAt = st.count
+			}
+			if a.Order != nil {
+				key := make([]any, len(a.Order.Items))
+				for j, it := range a.Order.Items {
+					k, err := ec.eval(it.Expr)
+					if err != nil {
+						return err
+					}
+					key[j] = k
+				}
+				st.keys = append(st.keys, key)
+			}
 		case ast.AggFuncCount:
 		default:
 			return errNotSupported("aggregate " + a.F)
@@ -757,7 +793,7 @@ func (g *group) add(ec *evalCtx) error {
 }
 
 // results returns every aggregate's value for the group.
-func (g *group) results() map[*ast.AggregateFuncExpr]any {
+func (g *group) results(ec *evalCtx) map[*ast.AggregateFuncExpr]any {
 	m := make(map[*ast.AggregateFuncExpr]any, len(g.aggs))
 	for i, a := range g.aggs {
 		st := &g.state[i]
@@ -792,7 +828,38 @@ func (g *group) results() map[*ast.AggregateFuncExpr]any {
 						sep = toString(v.Datum.GetValue())
 					}
 				}
-				m[a] = strings.Join(st.parts, sep)
+				if a.Order != nil && len(st.keys) == len(st.parts) {
+					idx := make([]int, len(st.parts))
+					for j := range idx {
+						idx[j] = j
+					}
+					sort.SliceStable(idx, func(x, y int) bool {
+						for k, it := range a.Order.Items {
+							if c := compareForSort(st.keys[idx[x]][k], st.keys[idx[y]][k]); c != 0 {
+								return c < 0 != it.Desc
+							}
+						}
+						return false
+					})
+					sorted := make([]string, len(idx))
+					for j, k := range idx {
+						sorted[j] = st.parts[k]
+					}
+					st.parts = sorted
+				}
+				out := strings.Join(st.parts, sep)
+				if len(out) > groupConcatMaxLen {
+					// MariaDB cuts the result at group_concat_max_len
+					// with warning 1260; here the result is cut at a
+					// character boundary.
+					cut := groupConcatMaxLen
+					for cut > 0 && !utf8.RuneStart(out[cut]) {
+						cut--
+					}
+					out = out[:cut]
+					ec.warning(sqlerr.ErrCutByGroupConcat, "Row %d was cut by GROUP_CONCAT()", max(st.cutAt, 1))
+				}
+				m[a] = out
 			}
 		}
 	}

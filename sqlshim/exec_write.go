@@ -36,11 +36,18 @@ func (x *execCtx) columnDefault(c *engine.Column) (any, error) {
 // column c (for DEFAULT and ON UPDATE CURRENT_TIMESTAMP): cut to the
 // column's fractional digits, as CURRENT_TIMESTAMP(n) is.
 func (x *execCtx) nowFor(c *engine.Column) any {
+	return nowFor(x.now, c)
+}
+
+func nowFor(now time.Time, c *engine.Column) any {
+	if c.Type == engine.TypeDate {
+		return now.Truncate(24 * time.Hour)
+	}
 	unit := time.Second
 	for i := 0; i < c.Scale && i < 6; i++ {
 		unit /= 10
 	}
-	return x.now.Truncate(unit)
+	return now.Truncate(unit)
 }
 
 // coerce converts v for column c of table ti (AUTO_INCREMENT columns take

@@ -130,6 +130,14 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	case "sleep":
 		return c.sleep(args)
 	case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp":
+		if len(args) == 1 && args[0] != nil {
+			// NOW(n): n fractional digits (0 to 6).
+			unit := time.Second
+			for i := int64(0); i < toInt(args[0]) && i < 6; i++ {
+				unit /= 10
+			}
+			return c.now.Truncate(unit), nil
+		}
 		return c.now.Truncate(time.Second), nil
 	case "curdate", "current_date", "utc_date":
 		return c.now.Truncate(24 * time.Hour), nil

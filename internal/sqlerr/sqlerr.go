@@ -26,6 +26,7 @@ const (
 	ErrTruncatedValue     = 1292 // Truncated incorrect %s value: '%s'
 	ErrDivByZero          = 1365 // Division by 0
 	ErrStackOverrun       = 1436 // Thread stack overrun (here: a statement nested too deeply)
+	ErrCutByGroupConcat   = 1260 // Row %u was cut by GROUP_CONCAT()
 	ErrPacketOverflowed   = 1301 // Result of %s() was larger than max_allowed_packet (%d) - truncated
 	ErrNotSupported       = 1235 // This version of MySQL doesn't yet support '%s'
 	ErrDupKeyName         = 1061 // Duplicate key name '%s'
