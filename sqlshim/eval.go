@@ -839,6 +839,9 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 	case "version":
 		return serverVersion, nil
 	case "autocommit":
+		if c.s != nil && c.s.noAutocommit {
+			return int64(0), nil
+		}
 		return int64(1), nil
 	case "sql_mode":
 		return "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION", nil

@@ -240,7 +240,9 @@ func (x *execCtx) limitValues(l *ast.Limit) (count, offset int64, err error) {
 }
 
 // set accepts the SET statements clients send on connect (names,
-// autocommit=1, sql_mode) and ignores them; SET autocommit=0 is refused.
+// sql_mode) and ignores them. SET autocommit = 0 turns on implicit
+// transactions (Session.noAutocommit); = 1 commits the open one and turns
+// them off.
 // SET blitz_memory_budget sets the session's memory budget (membudget.go).
 func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 	for _, v := range n.Variables {
@@ -255,11 +257,20 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			if err != nil {
 				return Result{}, err
 			}
-			if b, ok := truthy(val); ok && !b {
-				if s, isStr := val.(string); !isStr || strings.EqualFold(s, "off") {
-					return Result{}, errNotSupported("autocommit=0 (use BEGIN)")
+			on, ok := truthy(val)
+			if str, isStr := val.(string); isStr {
+				on, ok = strings.EqualFold(str, "on"), strings.EqualFold(str, "on") || strings.EqualFold(str, "off")
+			}
+			if !ok || val == nil {
+				return Result{}, errf(sqlerr.ErrWrongValueForVar, "Variable 'autocommit' can't be set to the value of '%s'", toString(val))
+			}
+			if on && x.s.noAutocommit {
+				// Turning autocommit on commits the open transaction.
+				if err := x.s.commitLocked(); err != nil {
+					return Result{}, err
 				}
 			}
+			x.s.noAutocommit = !on
 		}
 	}
 	return Result{}, nil

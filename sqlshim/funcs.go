@@ -209,6 +209,32 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, nil
 		}
 		return strings.Join(parts, ""), nil
+	case "format":
+		// FORMAT(x, d): x rounded to d decimals (0 to 30), with a comma
+		// between each three digits of the integer part ('en_US').
+		if err := want(2, 3); err != nil {
+			return nil, err
+		}
+		d := int32(min(max(toInt(args[1]), 0), 30))
+		txt := toDecimal(args[0]).Round(d).StringFixed(d)
+		sign := ""
+		if strings.HasPrefix(txt, "-") {
+			sign, txt = "-", txt[1:]
+		}
+		intPart, frac, _ := strings.Cut(txt, ".")
+		var b strings.Builder
+		b.WriteString(sign)
+		for i, c := range intPart {
+			if i > 0 && (len(intPart)-i)%3 == 0 {
+				b.WriteByte(',')
+			}
+			b.WriteRune(c)
+		}
+		if frac != "" {
+			b.WriteByte('.')
+			b.WriteString(frac)
+		}
+		return b.String(), nil
 	case "length", "octet_length":
 		if err := want(1, 1); err != nil {
 			return nil, err

@@ -62,6 +62,20 @@ type Session struct {
 	prevWarnings []Warning             // of the statement before: what SHOW WARNINGS shows
 	shapes       map[string]*statement // parsed statement shapes (stmtcache.go)
 	memBudget    int64                 // blitz_memory_budget (membudget.go)
+	// noAutocommit is SET autocommit = 0: the first statement after a
+	// COMMIT or ROLLBACK opens a transaction that stays open until the
+	// next one.
+	noAutocommit bool
+	// savepoints are the SAVEPOINTs of the transaction spTx (oldest
+	// first); they are void once s.tx is another transaction or none.
+	savepoints []savepoint
+	spTx       *engine.Tx
+}
+
+// savepoint is one SAVEPOINT name and the undo mark it returns to.
+type savepoint struct {
+	name string
+	mark int
 }
 
 // NewSession returns a session on db in autocommit mode.
@@ -77,6 +91,14 @@ func NewSession(db *engine.DB) *Session {
 func (s *Session) DB() *engine.DB { return s.db }
 
 // InTransaction reports whether an explicit transaction is open.
+func (s *Session) Autocommit() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.noAutocommit
+}
+
+// InTransaction reports whether a transaction is open (BEGIN, or
+// autocommit off and a statement has run since the last COMMIT).
 func (s *Session) InTransaction() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -261,7 +283,7 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		return Result{}, s.commitLocked()
 	case *ast.RollbackStmt:
 		if n.SavepointName != "" {
-			return Result{}, errNotSupported("SAVEPOINT")
+			return Result{}, s.rollbackTo(n.SavepointName)
 		}
 		if s.tx != nil {
 			err := s.tx.Rollback()
@@ -271,6 +293,10 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 			}
 		}
 		return Result{}, nil
+	case *ast.SavepointStmt:
+		return Result{}, s.savepoint(ctx, n.Name)
+	case *ast.ReleaseSavepointStmt:
+		return Result{}, s.release(n.Name)
 	case *ast.SetStmt:
 		return x.set(n)
 	case *ast.UseStmt:
@@ -311,6 +337,16 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 		r.Warnings = s.warnings
 		return r, nil
 	}
+	if s.noAutocommit {
+		// autocommit off: this statement opens the transaction, which
+		// stays open after it.
+		tx, err := s.db.Begin(x.ctx)
+		if err != nil {
+			return Result{}, mapErr(err)
+		}
+		s.tx = tx
+		return s.autocommit(x, fn)
+	}
 	tx, err := s.db.Begin(x.ctx)
 	if err != nil {
 		return Result{}, mapErr(err)
@@ -339,6 +375,73 @@ func guard(fn func() (Result, error)) (r Result, err error) {
 		}
 	}()
 	return fn()
+}
+
+// savepoint runs SAVEPOINT name: it marks the open transaction's present
+// state (a savepoint of the same name moves). Without a transaction it
+// does nothing, as in MySQL (autocommit off opens one first).
+func (s *Session) savepoint(ctx context.Context, name string) error {
+	if s.tx == nil && s.noAutocommit {
+		tx, err := s.db.Begin(ctx)
+		if err != nil {
+			return mapErr(err)
+		}
+		s.tx = tx
+	}
+	if s.tx == nil {
+		return nil
+	}
+	s.pruneSavepoints()
+	if i := s.findSavepoint(name); i >= 0 {
+		s.savepoints = append(s.savepoints[:i], s.savepoints[i+1:]...)
+	}
+	s.savepoints = append(s.savepoints, savepoint{name: name, mark: s.tx.Savepoint()})
+	s.spTx = s.tx
+	return nil
+}
+
+// rollbackTo runs ROLLBACK TO [SAVEPOINT] name: the changes made since
+// the savepoint are undone, later savepoints dropped, and the
+// transaction stays open.
+func (s *Session) rollbackTo(name string) error {
+	s.pruneSavepoints()
+	i := s.findSavepoint(name)
+	if i < 0 {
+		return errf(sqlerr.ErrSpDoesNotExist, "SAVEPOINT %s does not exist", name)
+	}
+	if err := s.tx.RollbackTo(s.savepoints[i].mark); err != nil {
+		return mapErr(err)
+	}
+	s.savepoints = s.savepoints[:i+1]
+	return nil
+}
+
+// release runs RELEASE SAVEPOINT name: the savepoint and later ones are
+// dropped; the changes stay.
+func (s *Session) release(name string) error {
+	s.pruneSavepoints()
+	i := s.findSavepoint(name)
+	if i < 0 {
+		return errf(sqlerr.ErrSpDoesNotExist, "SAVEPOINT %s does not exist", name)
+	}
+	s.savepoints = s.savepoints[:i]
+	return nil
+}
+
+// pruneSavepoints forgets the savepoints of a transaction that has ended.
+func (s *Session) pruneSavepoints() {
+	if s.tx == nil || s.spTx != s.tx {
+		s.savepoints, s.spTx = nil, nil
+	}
+}
+
+func (s *Session) findSavepoint(name string) int {
+	for i, sp := range s.savepoints {
+		if strings.EqualFold(sp.name, name) {
+			return i
+		}
+	}
+	return -1
 }
 
 // commitLocked commits the open transaction, if any.

@@ -101,9 +101,8 @@ func (s *shimSession) Prepare(ctx context.Context, query string) (Stmt, error) {
 // InTransaction implements Session.
 func (s *shimSession) InTransaction() bool { return s.s.InTransaction() }
 
-// Autocommit implements Session: sqlshim sessions always autocommit
-// outside BEGIN ... COMMIT (it refuses SET autocommit = 0).
-func (s *shimSession) Autocommit() bool { return true }
+// Autocommit implements Session.
+func (s *shimSession) Autocommit() bool { return s.s.Autocommit() }
 
 // Variables implements SessionVariables: blitz_memory_budget.
 func (s *shimSession) Variables() [][2]string {

@@ -522,3 +522,56 @@ func TestSQLShimKill(t *testing.T) {
 		t.Errorf("REPEAT past max_allowed_packet: %v %v, want NULL", r, err)
 	}
 }
+
+// TestSQLShimAutocommitOff: a driver that turns autocommit off at connect
+// (as Python's MySQLdb and PyMySQL do) gets implicit transactions: its
+// writes are invisible to others until COMMIT, ROLLBACK and SAVEPOINTs
+// work, and closing the connection rolls back what was not committed.
+func TestSQLShimAutocommitOff(t *testing.T) {
+	s := startSQLShim(t, Options{})
+	db := sqlshimDB(t, s, "")
+	mustExecS(t, db, "CREATE TABLE ac (id INT PRIMARY KEY) ENGINE = BLITZDB, CRASH_SAFE")
+	off := sqlshimDB(t, s, "autocommit=0")
+	c, err := off.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		t.Helper()
+		var n int
+		if err := db.QueryRow("SELECT COUNT(*) FROM ac").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	exec := func(q string) {
+		t.Helper()
+		if _, err := c.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var ac int
+	if err := c.QueryRowContext(t.Context(), "SELECT @@autocommit").Scan(&ac); err != nil || ac != 0 {
+		t.Fatalf("@@autocommit = %d (%v), want 0", ac, err)
+	}
+	exec("INSERT INTO ac VALUES (1)")
+	if n := count(); n != 0 {
+		t.Errorf("an uncommitted row is visible to another connection (%d rows)", n)
+	}
+	exec("SAVEPOINT p")
+	exec("INSERT INTO ac VALUES (2)")
+	exec("ROLLBACK TO SAVEPOINT p")
+	exec("COMMIT")
+	if n := count(); n != 1 {
+		t.Errorf("after COMMIT: %d rows, want 1", n)
+	}
+	exec("INSERT INTO ac VALUES (3)")
+	c.Close()
+	off.Close()
+	if n := count(); n != 1 {
+		t.Errorf("after closing with an uncommitted row: %d rows, want 1", n)
+	}
+	// Row 3 was rolled back, not committed: inserting it again works (once
+	// the closed connection's rollback released the table).
+	mustExecS(t, db, "INSERT INTO ac VALUES (3)")
+}
