@@ -312,7 +312,7 @@ func TestPowerCutPlainTable(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		fs.CutPower(base + s)
+		cutPower(db, fs, base+s)
 		db.Close()
 		after := fs.AfterCut()
 

@@ -143,7 +143,7 @@ func TestIOErrorsDuringRecovery(t *testing.T) {
 	if _, err := ioWork(db, 200, 3); err != nil {
 		t.Fatal(err)
 	}
-	crash.CutPower(1)
+	cutPower(db, crash, 1)
 	db.Close()
 	base := crash.AfterCut()
 	for _, persistent := range []bool{false, true} {

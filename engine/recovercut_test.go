@@ -62,7 +62,7 @@ func TestPowerCutDuringRecovery(t *testing.T) {
 				}
 			}
 		}
-		fs.CutPower(seed)
+		cutPower(db, fs, seed)
 		db.Close()
 		crashed := fs.AfterCut()
 		if s%2 == 1 {
