@@ -833,7 +833,19 @@ func (c *evalCtx) caseExpr(x *ast.CaseExpr) (any, error) {
 
 func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 	if !x.IsSystem {
-		return nil, errNotSupported("user variables")
+		// A user variable (@name): NULL until set; @name := expr sets it.
+		if c.s == nil {
+			return nil, errNotSupported("user variables here")
+		}
+		if x.Value != nil {
+			v, err := c.eval(x.Value)
+			if err != nil {
+				return nil, err
+			}
+			c.s.setUserVar(x.Name, v)
+			return v, nil
+		}
+		return c.s.userVars[strings.ToLower(x.Name)], nil
 	}
 	switch strings.ToLower(x.Name) {
 	case "version":
@@ -844,7 +856,10 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		}
 		return int64(1), nil
 	case "sql_mode":
-		return "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION", nil
+		if c.s == nil {
+			return defaultSQLMode, nil
+		}
+		return c.s.sqlModeValue(), nil
 	case "collation_connection", "collation_database", "collation_server":
 		return "utf8mb4_bin", nil
 	case "character_set_client", "character_set_connection", "character_set_results", "character_set_server", "character_set_database":
@@ -859,6 +874,13 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		return "blitz", nil
 	case "lower_case_table_names":
 		return int64(0), nil
+	case "unique_checks", "foreign_key_checks", "sql_notes", "sql_quote_show_create":
+		// Reported for scripts that save and restore them (mysqldump);
+		// SET accepts them and changes nothing: unique keys are always
+		// checked and there are no foreign keys.
+		return int64(1), nil
+	case "time_zone", "system_time_zone":
+		return "+00:00", nil
 	case memoryBudgetVar:
 		return c.s.memBudget, nil
 	}

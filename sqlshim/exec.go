@@ -239,6 +239,47 @@ func (x *execCtx) limitValues(l *ast.Limit) (count, offset int64, err error) {
 	return count, offset, nil
 }
 
+// defaultSQLMode is @@sql_mode until a session sets it.
+const defaultSQLMode = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION"
+
+// normalizeSQLMode upper-cases a sql_mode value and drops blanks and empty
+// items.
+func normalizeSQLMode(m string) string {
+	var out []string
+	for _, p := range strings.Split(m, ",") {
+		if p = strings.ToUpper(strings.TrimSpace(p)); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// sqlModeValue is the session's @@sql_mode.
+func (s *Session) sqlModeValue() string {
+	if !s.sqlModeSet {
+		return defaultSQLMode
+	}
+	return s.sqlMode
+}
+
+// engineOption checks the ENGINE = name of a CREATE or ALTER TABLE of
+// table: BLITZDB (or nothing) is the only engine. Another name is error
+// 1286 while sql_mode has NO_ENGINE_SUBSTITUTION (the default); without
+// it, as MariaDB does, the table gets BLITZDB and warning 1266 says so.
+// mysqldump files set a sql_mode without it, so they load unchanged.
+func (x *execCtx) engineOption(opts []*ast.TableOption, table string) error {
+	for _, o := range opts {
+		if o.Tp != ast.TableOptionEngine || o.StrValue == "" || strings.EqualFold(o.StrValue, "blitzdb") {
+			continue
+		}
+		if strings.Contains(","+x.s.sqlModeValue()+",", ",NO_ENGINE_SUBSTITUTION,") {
+			return errf(sqlerr.ErrUnknownStorage, "Unknown storage engine '%s'", o.StrValue)
+		}
+		x.s.addWarning(sqlerr.ErrUsingOtherHandler, "Using storage engine BLITZDB for table '%s'", table)
+	}
+	return nil
+}
+
 // set accepts the SET statements clients send on connect (names,
 // sql_mode) and ignores them. SET autocommit = 0 turns on implicit
 // transactions (Session.noAutocommit); = 1 commits the open one and turns
@@ -246,6 +287,29 @@ func (x *execCtx) limitValues(l *ast.Limit) (count, offset int64, err error) {
 // SET blitz_memory_budget sets the session's memory budget (membudget.go).
 func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 	for _, v := range n.Variables {
+		if !v.IsSystem {
+			val, err := x.newEval(nil, "field list").eval(v.Value)
+			if err != nil {
+				return Result{}, err
+			}
+			x.s.setUserVar(v.Name, val)
+			continue
+		}
+		if strings.EqualFold(v.Name, "sql_mode") && !v.IsGlobal {
+			if _, ok := v.Value.(*ast.DefaultExpr); ok || v.Value == nil {
+				x.s.sqlMode, x.s.sqlModeSet = "", false
+				continue
+			}
+			val, err := x.newEval(nil, "field list").eval(v.Value)
+			if err != nil {
+				return Result{}, err
+			}
+			if val == nil {
+				return Result{}, errf(sqlerr.ErrWrongValueForVar, "Variable 'sql_mode' can't be set to the value of 'NULL'")
+			}
+			x.s.sqlMode, x.s.sqlModeSet = normalizeSQLMode(toString(val)), true
+			continue
+		}
 		if v.IsSystem && strings.EqualFold(v.Name, memoryBudgetVar) {
 			if err := x.setMemoryBudget(v); err != nil {
 				return Result{}, err

@@ -243,10 +243,8 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	if n.Table.Schema.L != "" && n.Table.Schema.L != lower(x.s.DBName) {
 		return Result{}, errf(1049, "Unknown database '%s'", n.Table.Schema.O)
 	}
-	for _, o := range n.Options {
-		if o.Tp == ast.TableOptionEngine && o.StrValue != "" && !strings.EqualFold(o.StrValue, "blitzdb") {
-			return Result{}, errf(sqlerr.ErrUnknownStorage, "Unknown storage engine '%s'", o.StrValue)
-		}
+	if err := x.engineOption(n.Options, name); err != nil {
+		return Result{}, err
 	}
 	if _, err := x.s.db.Table(name); err == nil {
 		if n.IfNotExists {
@@ -557,11 +555,17 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			}
 			x.renameStats(ti.name, spec.NewTable.Name.O)
 			n.Table = spec.NewTable
+		case ast.AlterTableEnableKeys, ast.AlterTableDisableKeys:
+			// mysqldump wraps each table's rows in these; indexes here
+			// are always maintained, so they change nothing (MariaDB
+			// answers InnoDB tables the same way, with this note).
+			if len(x.s.warnings) < 64 {
+				x.s.warnings = append(x.s.warnings, Warning{Level: "Note", Code: sqlerr.ErrIllegalHaForCreate,
+					Message: fmt.Sprintf("Table storage engine for '%s' doesn't have this option", ti.name)})
+			}
 		case ast.AlterTableOption:
-			for _, o := range spec.Options {
-				if o.Tp == ast.TableOptionEngine && o.StrValue != "" && !strings.EqualFold(o.StrValue, "blitzdb") {
-					return Result{}, errf(sqlerr.ErrUnknownStorage, "Unknown storage engine '%s'", o.StrValue)
-				}
+			if err := x.engineOption(spec.Options, ti.name); err != nil {
+				return Result{}, err
 			}
 			if err := x.autoIncrementOption(ti.name, spec.Options); err != nil {
 				return Result{}, err

@@ -357,7 +357,9 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 				}
 			}
 		case '*':
-			if strings.HasSuffix(b.String(), "/") {
+			if p, err := s.r.Peek(1); strings.HasSuffix(b.String(), "/") && (err != nil || p[0] != '!') {
+				// A /*! ... */ comment is code: MySQL runs what is in it
+				// (mysqldump's SET statements are written that way).
 				comment = '*'
 				if strings.TrimSpace(strings.TrimSuffix(b.String(), "/")) == "" || onlyComments(strings.TrimSuffix(b.String(), "/")) {
 					hasCode = false

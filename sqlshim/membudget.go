@@ -190,6 +190,7 @@ var systemVarNames = []string{
 	"autocommit", memoryBudgetVar, "character_set_client", "character_set_connection",
 	"character_set_database", "character_set_results", "character_set_server",
 	"collation_connection", "collation_database", "collation_server",
-	"div_precision_increment", "lower_case_table_names", "max_allowed_packet",
-	"sql_mode", "transaction_isolation", "tx_isolation", "version", "version_comment",
+	"div_precision_increment", "foreign_key_checks", "lower_case_table_names", "max_allowed_packet",
+	"sql_mode", "sql_notes", "sql_quote_show_create", "system_time_zone", "time_zone",
+	"transaction_isolation", "tx_isolation", "unique_checks", "version", "version_comment",
 }

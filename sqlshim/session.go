@@ -70,6 +70,42 @@ type Session struct {
 	// first); they are void once s.tx is another transaction or none.
 	savepoints []savepoint
 	spTx       *engine.Tx
+	userVars   map[string]any // @name, by lower-case name
+	sqlMode    string         // SET sql_mode (normalized), if sqlModeSet
+	sqlModeSet bool           // else @@sql_mode is defaultSQLMode
+}
+
+// onlyUserVars reports whether n sets user variables (@v) and nothing else.
+func onlyUserVars(n *ast.SetStmt) bool {
+	for _, v := range n.Variables {
+		if v.IsSystem {
+			return false
+		}
+	}
+	return len(n.Variables) > 0
+}
+
+// maxUserVars bounds how many user variables a session may hold.
+const maxUserVars = 10000
+
+// setUserVar sets the user variable @name (names are case-insensitive).
+// Setting one to NULL forgets it, as reading it gives NULL anyway.
+func (s *Session) setUserVar(name string, v any) {
+	k := strings.ToLower(name)
+	if v == nil {
+		delete(s.userVars, k)
+		return
+	}
+	if b, ok := v.(bool); ok {
+		v = boolVal(b)
+	}
+	if s.userVars == nil {
+		s.userVars = map[string]any{}
+	}
+	if _, ok := s.userVars[k]; !ok && len(s.userVars) >= maxUserVars {
+		return
+	}
+	s.userVars[k] = v
 }
 
 // savepoint is one SAVEPOINT name and the undo mark it returns to.
@@ -298,6 +334,11 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 	case *ast.ReleaseSavepointStmt:
 		return Result{}, s.release(n.Name)
 	case *ast.SetStmt:
+		if onlyUserVars(n) {
+			// SET @v = (SELECT ...) reads tables: in a transaction, as a
+			// SELECT would.
+			return s.autocommit(x, func() (Result, error) { return x.set(n) })
+		}
 		return x.set(n)
 	case *ast.UseStmt:
 		return Result{}, nil
@@ -307,6 +348,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 			return Result{}, err
 		}
 		r, err := guard(func() (Result, error) { return x.ddl(st) })
+		if err == nil {
+			r.Warnings = s.warnings // notes and warnings of DDL reach the client's count too
+		}
 		return r, mapErr(err)
 	case *ast.BRIEStmt:
 		// A backup waits for every table's write lock: commit the open

@@ -34,6 +34,8 @@ const (
 	ErrDupFieldName       = 1060 // Duplicate column name '%s'
 	ErrMultiplePriKey     = 1068 // Multiple primary key defined
 	ErrUnknownStorage     = 1286 // Unknown storage engine '%s'
+	ErrUsingOtherHandler  = 1266 // Using storage engine %s for table '%s'
+	ErrIllegalHaForCreate = 1031 // Storage engine %s of the table %s doesn't have this option
 	ErrWrongValueCount    = 1136 // Column count doesn't match value count at row %d
 	ErrNonUniq            = 1052 // Column '%s' in %s is ambiguous
 	ErrKeyDoesNotExist    = 1176 // Key '%s' doesn't exist in table '%s'

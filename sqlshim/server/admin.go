@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"runtime"
 	"sort"
@@ -396,6 +397,20 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 				return nil, true, err
 			}
 			continue
+		}
+		if k == "sql_mode" {
+			// The session decides engine substitution by it: tell it too.
+			sess, err := h.session(ctx, st)
+			if err != nil {
+				return nil, true, err
+			}
+			stmt := "SET sql_mode = DEFAULT"
+			if str, ok := v.(string); !ok || !strings.EqualFold(str, "default") {
+				stmt = "SET sql_mode = '" + strings.ReplaceAll(strings.ReplaceAll(fmt.Sprint(v), `\`, `\\`), "'", "''") + "'"
+			}
+			if _, err := sess.Exec(ctx, stmt, nil); err != nil {
+				return nil, true, err
+			}
 		}
 		if s, ok := v.(string); ok && strings.EqualFold(s, "default") {
 			delete(st.vars, k)
