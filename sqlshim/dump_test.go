@@ -64,3 +64,22 @@ func TestLoadMariaDBDump(t *testing.T) {
 		t.Errorf("ENGINE=MyISAM with an empty sql_mode: warnings %v, want 1266", r.Warnings)
 	}
 }
+
+// TestUserVariableLimits: one session's user variables hold at most 64
+// MiB; a SET past it fails with a message and leaves the variable as it
+// was, and freeing one (SET @v = NULL) makes room again.
+func TestUserVariableLimits(t *testing.T) {
+	s := newTestSession(t)
+	mustRun(t, s, "SET @a = REPEAT('x', 40000000), @b = 'small'")
+	if _, err := s.ExecOne(context.Background(), "SET @b = REPEAT('y', 40000000)", nil); err == nil {
+		t.Fatal("user variables past 64 MiB were accepted")
+	}
+	if got := toString(mustRun(t, s, "SELECT @b").Rows[0][0]); got != "small" {
+		t.Errorf("@b after the refused SET: %q", got)
+	}
+	mustRun(t, s, "SET @a = NULL")
+	mustRun(t, s, "SET @b = REPEAT('y', 40000000)")
+	if n := toInt(mustRun(t, s, "SELECT LENGTH(@b)").Rows[0][0]); n != 40000000 {
+		t.Errorf("LENGTH(@b) = %d", n)
+	}
+}

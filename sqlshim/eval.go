@@ -842,7 +842,9 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			c.s.setUserVar(x.Name, v)
+			if err := c.s.setUserVar(x.Name, v); err != nil {
+				return nil, err
+			}
 			return v, nil
 		}
 		return c.s.userVars[strings.ToLower(x.Name)], nil

@@ -292,7 +292,9 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			if err != nil {
 				return Result{}, err
 			}
-			x.s.setUserVar(v.Name, val)
+			if err := x.s.setUserVar(v.Name, val); err != nil {
+				return Result{}, err
+			}
 			continue
 		}
 		if strings.EqualFold(v.Name, "sql_mode") && !v.IsGlobal {

@@ -68,11 +68,12 @@ type Session struct {
 	noAutocommit bool
 	// savepoints are the SAVEPOINTs of the transaction spTx (oldest
 	// first); they are void once s.tx is another transaction or none.
-	savepoints []savepoint
-	spTx       *engine.Tx
-	userVars   map[string]any // @name, by lower-case name
-	sqlMode    string         // SET sql_mode (normalized), if sqlModeSet
-	sqlModeSet bool           // else @@sql_mode is defaultSQLMode
+	savepoints   []savepoint
+	spTx         *engine.Tx
+	userVars     map[string]any // @name, by lower-case name
+	userVarBytes int64          // what userVars hold (userVarSize)
+	sqlMode      string         // SET sql_mode (normalized), if sqlModeSet
+	sqlModeSet   bool           // else @@sql_mode is defaultSQLMode
 }
 
 // onlyUserVars reports whether n sets user variables (@v) and nothing else.
@@ -85,27 +86,50 @@ func onlyUserVars(n *ast.SetStmt) bool {
 	return len(n.Variables) > 0
 }
 
-// maxUserVars bounds how many user variables a session may hold.
-const maxUserVars = 10000
+// maxUserVars and maxUserVarBytes bound what one session's user variables
+// hold (MySQL bounds only each value, by max_allowed_packet).
+const (
+	maxUserVars     = 10000
+	maxUserVarBytes = 64 << 20
+)
 
 // setUserVar sets the user variable @name (names are case-insensitive).
 // Setting one to NULL forgets it, as reading it gives NULL anyway.
-func (s *Session) setUserVar(name string, v any) {
+func (s *Session) setUserVar(name string, v any) error {
 	k := strings.ToLower(name)
-	if v == nil {
-		delete(s.userVars, k)
-		return
-	}
 	if b, ok := v.(bool); ok {
 		v = boolVal(b)
+	}
+	old, had := s.userVars[k]
+	size := s.userVarBytes - userVarSize(k, old, had) + userVarSize(k, v, v != nil)
+	if v != nil && (size > maxUserVarBytes || !had && len(s.userVars) >= maxUserVars) {
+		return errf(sqlerr.ErrUnknown, "User variable '%s' not set: this session's user variables would exceed %d variables or %d bytes", name, maxUserVars, maxUserVarBytes)
+	}
+	s.userVarBytes = size
+	if v == nil {
+		delete(s.userVars, k)
+		return nil
 	}
 	if s.userVars == nil {
 		s.userVars = map[string]any{}
 	}
-	if _, ok := s.userVars[k]; !ok && len(s.userVars) >= maxUserVars {
-		return
-	}
 	s.userVars[k] = v
+	return nil
+}
+
+// userVarSize is what a user variable is charged: its name and value.
+func userVarSize(name string, v any, present bool) int64 {
+	if !present {
+		return 0
+	}
+	n := int64(len(name)) + 16
+	switch x := v.(type) {
+	case string:
+		n += int64(len(x))
+	case []byte:
+		n += int64(len(x))
+	}
+	return n
 }
 
 // savepoint is one SAVEPOINT name and the undo mark it returns to.
