@@ -122,6 +122,10 @@ const (
 	maxBlockSize = blockHeader + MaxKeySize + MaxValueSize + 16*65535 + blockAlign
 )
 
+// HeaderBytes is the size of the header page every data file starts with
+// (for estimates of the bytes that records take).
+const HeaderBytes = headerPage
+
 // Flags are the header flags.
 type Flags uint32
 

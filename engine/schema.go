@@ -199,6 +199,8 @@ type Scan struct {
 type TableStatus struct {
 	Rows                    int64
 	DataLength, IndexLength int64
+	DataFree                int64 // free blocks in the data file, reused by later writes
+	AvgRowLength            int64 // record bytes (without the header page and bucket array) per row
 	CrashSafe               bool
 	Crashed                 bool
 	AutoIncrement           uint64

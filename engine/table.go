@@ -631,7 +631,14 @@ func (t *table) status() TableStatus {
 	t.ctrMu.Unlock()
 	if t.df != nil {
 		s := t.df.Stats()
-		st.Rows, st.DataLength = s.Records, s.FileSize
+		st.Rows, st.DataLength, st.DataFree = s.Records, s.FileSize, s.FreeBytes
+		// Record bytes: the file's blocks less header, bucket array and
+		// free space, plus the rows a crash-safe table holds in its
+		// overlay until the next checkpoint.
+		bytes := max(s.FileSize-s.FreeBytes-s.Buckets*8-datafile.HeaderBytes, 0)
+		if s.Records == 0 {
+			bytes = 0
+		}
 		for _, m := range []map[string]ovEntry{t.frozen, t.overlay} {
 			for k, e := range m {
 				_, err := t.df.Get([]byte(k))
@@ -641,8 +648,12 @@ func (t *table) status() TableStatus {
 					st.Rows--
 				case !e.del && !in:
 					st.Rows++
+					bytes += int64(len(k) + len(e.val))
 				}
 			}
+		}
+		if st.Rows > 0 {
+			st.AvgRowLength = bytes / st.Rows
 		}
 	}
 	for _, ixd := range t.def.Indexes {

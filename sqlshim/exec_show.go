@@ -363,16 +363,13 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		if st.CrashSafe {
 			crashSafe, opts = "YES", "CRASH_SAFE"
 		}
-		var avg int64
-		if st.Rows > 0 {
-			avg = st.DataLength / st.Rows
-		}
+		avg := st.AvgRowLength
 		// Auto_increment is NULL for a table without an AUTO_INCREMENT column.
 		var auto any
 		if st.AutoIncrement > 0 && hasAutoColumn(x.s.db, t) {
 			auto = int64(st.AutoIncrement)
 		}
-		rows = append(rows, []any{t, "BLITZDB", int64(10), "Fixed", st.Rows, avg, st.DataLength, nil, st.IndexLength, int64(0), auto, nil, nil, nil, "utf8mb4_bin", nil, opts, "", crashSafe, state})
+		rows = append(rows, []any{t, "BLITZDB", int64(10), "Dynamic", st.Rows, avg, st.DataLength, nil, st.IndexLength, st.DataFree, auto, nil, nil, nil, "utf8mb4_bin", nil, opts, "", crashSafe, state})
 	}
 	return Result{Columns: cols, Rows: rows}, nil
 }
