@@ -16,21 +16,23 @@ import (
 // Tx is a transaction over any number of tables. It is not safe for
 // concurrent use.
 type Tx struct {
-	db   *DB
-	ctx  context.Context
-	done bool
-	ws   map[*table]*writeSet
-	wsl  []*writeSet // in first-write order
-	undo []undoRec
+	db    *DB
+	ctx   context.Context
+	done  bool
+	ws    map[*table]*writeSet
+	wsl   []*writeSet // in first-write order
+	locks *TableLocks // LOCK TABLES locks this transaction borrows (UseLocks)
+	undo  []undoRec
 }
 
 // writeSet is a transaction's changes to one table.
 type writeSet struct {
-	t     *table
-	def   *TableDef
-	pkPos []int
-	ixPos [][]int
-	m     map[string]*pending
+	t        *table
+	borrowed bool // the lock is the session's (TableLocks): not released at the end
+	def      *TableDef
+	pkPos    []int
+	ixPos    [][]int
+	m        map[string]*pending
 
 	// For unique checks against the rows this transaction wrote (see
 	// checkUnique): uniq[i] maps index i's encoded columns to the keys of
@@ -112,7 +114,9 @@ func (tx *Tx) Rollback() error {
 func (tx *Tx) finish() {
 	tx.done = true
 	for _, ws := range tx.wsl {
-		release(ws.t)
+		if !ws.borrowed {
+			release(ws.t)
+		}
 	}
 	tx.ws, tx.wsl, tx.undo = nil, nil, nil
 }
@@ -141,15 +145,20 @@ func (tx *Tx) writeSet(name string) (*writeSet, error) {
 	if ws := tx.ws[t]; ws != nil {
 		return ws, nil
 	}
-	if err := tx.acquireFor(t); err != nil {
-		return nil, err
+	borrowed := tx.locks != nil && tx.locks.held[t]
+	if !borrowed {
+		if err := tx.acquireFor(t); err != nil {
+			return nil, err
+		}
 	}
 	if err := t.usable(); err != nil { // it may have been found damaged while we waited
-		release(t)
+		if !borrowed {
+			release(t)
+		}
 		return nil, err
 	}
 	t.mu.RLock()
-	ws := &writeSet{t: t, def: t.def, pkPos: t.pkPos, ixPos: t.ixPos, m: map[string]*pending{}}
+	ws := &writeSet{t: t, borrowed: borrowed, def: t.def, pkPos: t.pkPos, ixPos: t.ixPos, m: map[string]*pending{}}
 	t.mu.RUnlock()
 	tx.ws[t] = ws
 	tx.wsl = append(tx.wsl, ws)

@@ -70,10 +70,11 @@ type Session struct {
 	// first); they are void once s.tx is another transaction or none.
 	savepoints   []savepoint
 	spTx         *engine.Tx
-	userVars     map[string]any // @name, by lower-case name
-	userVarBytes int64          // what userVars hold (userVarSize)
-	sqlMode      string         // SET sql_mode (normalized), if sqlModeSet
-	sqlModeSet   bool           // else @@sql_mode is defaultSQLMode
+	userVars     map[string]any     // @name, by lower-case name
+	userVarBytes int64              // what userVars hold (userVarSize)
+	locks        *engine.TableLocks // LOCK TABLES, until UNLOCK TABLES
+	sqlMode      string             // SET sql_mode (normalized), if sqlModeSet
+	sqlModeSet   bool               // else @@sql_mode is defaultSQLMode
 }
 
 // onlyUserVars reports whether n sets user variables (@v) and nothing else.
@@ -307,11 +308,45 @@ func normalizeArg(a any) any {
 func (s *Session) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var err error
 	if s.tx != nil {
-		err := s.tx.Rollback()
+		err = s.tx.Rollback()
 		s.tx = nil
+	}
+	s.unlockTables()
+	return err
+}
+
+// unlockTables gives back the LOCK TABLES locks, if any.
+func (s *Session) unlockTables() {
+	s.locks.Unlock()
+	s.locks = nil
+}
+
+// lockTables runs LOCK TABLES: the open transaction commits and earlier
+// table locks are given back (as in MySQL), then each named table's write
+// lock is taken and held across statements until UNLOCK TABLES, BEGIN,
+// DDL or the end of the session. The session's statements commit one by
+// one meanwhile, and no other session writes those tables. READ locks are
+// taken as write locks (other sessions may still read, as with READ).
+// Unlike MySQL, tables not named stay usable.
+func (s *Session) lockTables(ctx context.Context, n *ast.LockTablesStmt) error {
+	if err := s.commitLocked(); err != nil {
 		return err
 	}
+	s.unlockTables()
+	names := make([]string, 0, len(n.TableLocks))
+	for _, tl := range n.TableLocks {
+		if tl.Table.Schema.L != "" && tl.Table.Schema.L != lower(s.DBName) {
+			return errf(1049, "Unknown database '%s'", tl.Table.Schema.O)
+		}
+		names = append(names, tl.Table.Name.O)
+	}
+	l, err := s.db.LockTables(ctx, names)
+	if err != nil {
+		return mapErr(err)
+	}
+	s.locks = l
 	return nil
 }
 
@@ -329,10 +364,21 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
 	}
 	switch n := st.node.(type) {
+	case *ast.LockTablesStmt:
+		return Result{}, s.lockTables(ctx, n)
+	case *ast.UnlockTablesStmt:
+		if s.locks != nil {
+			if err := s.commitLocked(); err != nil {
+				return Result{}, err
+			}
+			s.unlockTables()
+		}
+		return Result{}, nil
 	case *ast.BeginStmt:
 		if err := s.commitLocked(); err != nil {
 			return Result{}, err
 		}
+		s.unlockTables() // BEGIN releases table locks, as in MySQL
 		tx, err := s.db.Begin(ctx)
 		if err != nil {
 			return Result{}, sqlerr.As(err)
@@ -367,10 +413,13 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 	case *ast.UseStmt:
 		return Result{}, nil
 	case *ast.CreateTableStmt, *ast.DropTableStmt, *ast.CreateIndexStmt, *ast.DropIndexStmt, *ast.AlterTableStmt, *ast.RenameTableStmt, *ast.TruncateTableStmt:
-		// DDL commits the open transaction first, as MySQL does.
+		// DDL commits the open transaction first, as MySQL does, and
+		// gives back LOCK TABLES locks (MySQL keeps them; here DDL takes
+		// the table's lock itself).
 		if err := s.commitLocked(); err != nil {
 			return Result{}, err
 		}
+		s.unlockTables()
 		r, err := guard(func() (Result, error) { return x.ddl(st) })
 		if err == nil {
 			r.Warnings = s.warnings // notes and warnings of DDL reach the client's count too
@@ -412,6 +461,7 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 		if err != nil {
 			return Result{}, mapErr(err)
 		}
+		tx.UseLocks(s.locks)
 		s.tx = tx
 		return s.autocommit(x, fn)
 	}
@@ -419,6 +469,7 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 	if err != nil {
 		return Result{}, mapErr(err)
 	}
+	tx.UseLocks(s.locks)
 	x.tx = tx
 	r, err := guard(fn)
 	if err != nil {
@@ -454,6 +505,7 @@ func (s *Session) savepoint(ctx context.Context, name string) error {
 		if err != nil {
 			return mapErr(err)
 		}
+		tx.UseLocks(s.locks)
 		s.tx = tx
 	}
 	if s.tx == nil {
