@@ -120,10 +120,19 @@ func TestLockTables(t *testing.T) {
 	mustRun(t, a, "BEGIN")
 	mustRun(t, b, "INSERT INTO lt VALUES (4)")
 	mustRun(t, a, "COMMIT")
+	// CHECK TABLE under LOCK TABLES gives the locks back first instead of
+	// waiting for its own session until the lock wait timeout.
+	mustRun(t, a, "LOCK TABLES lt WRITE")
+	start := time.Now()
+	r := mustRun(t, a, "CHECK TABLE lt")
+	if v := r.Rows[len(r.Rows)-1]; toString(v[3]) != "OK" || time.Since(start) > 5*time.Second {
+		t.Errorf("CHECK TABLE under LOCK TABLES: %v after %v", v, time.Since(start))
+	}
+	mustRun(t, b, "INSERT INTO lt VALUES (6)")
 	mustRun(t, a, "LOCK TABLES lt READ")
 	a.Close()
 	mustRun(t, b, "INSERT INTO lt VALUES (5)")
-	if n := toInt(mustRun(t, b, "SELECT COUNT(*) FROM lt").Rows[0][0]); n != 5 {
-		t.Errorf("%d rows, want 5", n)
+	if n := toInt(mustRun(t, b, "SELECT COUNT(*) FROM lt").Rows[0][0]); n != 6 {
+		t.Errorf("%d rows, want 6", n)
 	}
 }

@@ -23,9 +23,12 @@ func (x *execCtx) admin(st *adminStmt) (Result, error) {
 		if st.op == "check" {
 			rep, err := x.s.db.Check(x.ctx, t)
 			if err != nil {
-				rows = append(rows,
-					[]any{full, st.op, "error", sqlerr.As(err).Message},
-					[]any{full, st.op, "error", "Corrupt"})
+				verdict := []any{full, st.op, "error", "Corrupt"}
+				if c := sqlerr.Code(err); c == sqlerr.ErrLockWaitTimeout || c == sqlerr.ErrQueryInterrupted {
+					// The check did not run: that says nothing of the table.
+					verdict = []any{full, st.op, "status", "Operation failed"}
+				}
+				rows = append(rows, []any{full, st.op, "error", sqlerr.As(err).Message}, verdict)
 				continue
 			}
 			for _, p := range rep.Problems {

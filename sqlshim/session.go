@@ -361,6 +361,10 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 	}
 	x := &execCtx{s: s, ctx: ctx, params: args, now: time.Now().UTC()}
 	if st.admin != nil {
+		// CHECK and REPAIR take the tables' locks themselves: give back
+		// LOCK TABLES locks first, as DDL does (else they would wait for
+		// this very session until the lock wait timeout).
+		s.unlockTables()
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
 	}
 	switch n := st.node.(type) {
@@ -427,10 +431,11 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		return r, mapErr(err)
 	case *ast.BRIEStmt:
 		// A backup waits for every table's write lock: commit the open
-		// transaction first, as DDL does.
+		// transaction first and give back LOCK TABLES locks, as DDL does.
 		if err := s.commitLocked(); err != nil {
 			return Result{}, err
 		}
+		s.unlockTables()
 		r, err := guard(func() (Result, error) { return x.backup(n) })
 		return r, mapErr(err)
 	}
