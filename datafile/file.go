@@ -251,13 +251,20 @@ func (df *File) checkHeaderLocked() error {
 	return nil
 }
 
+// freeBytesLocked is the size of the free pool: the header's count while
+// the pool is not loaded (a reader, or a writer before its first change).
+func (df *File) freeBytesLocked() uint64 {
+	if df.opts.ReadOnly || df.freeUnloaded {
+		return df.hdr.freeBytes
+	}
+	return uint64(df.free.bytes)
+}
+
 // writeHeaderLocked writes the in-memory header to the slot not written
 // last and syncs the file, so that the other slot stays durable meanwhile.
 func (df *File) writeHeaderLocked() error {
 	df.hdr.counter++
-	if !df.freeUnloaded {
-		df.hdr.freeBytes = uint64(df.free.bytes)
-	}
+	df.hdr.freeBytes = df.freeBytesLocked()
 	off := 0
 	if df.hdr.counter%2 == 0 {
 		off = headerSlot1
@@ -421,9 +428,7 @@ func (df *File) closeCleanLocked() error {
 	}
 	df.hdr.flags &^= FlagOpen
 	df.hdr.counter++
-	if !df.freeUnloaded {
-		df.hdr.freeBytes = uint64(df.free.bytes)
-	}
+	df.hdr.freeBytes = df.freeBytesLocked()
 	off := int64(0)
 	if df.hdr.counter%2 == 0 {
 		off = headerSlot1
@@ -505,14 +510,11 @@ func (df *File) Stats() Stats {
 		Buckets:       int64(df.hdr.buckets),
 		Records:       int64(df.hdr.records),
 		FileSize:      int64(df.hdr.tail),
-		FreeBytes:     int64(df.hdr.freeBytes),
+		FreeBytes:     int64(df.freeBytesLocked()),
 		FormatVersion: int(df.hdr.version),
 		Flags:         df.hdr.flags,
 		FoundFlags:    df.foundFlags,
 		Generation:    df.hdr.generation,
-	}
-	if !df.opts.ReadOnly && !df.freeUnloaded {
-		s.FreeBytes = df.free.bytes
 	}
 	if df.closed || df.m == nil || df.bucketBase == 0 {
 		return s

@@ -33,9 +33,7 @@ func (df *File) WriteSnapshot(w io.Writer) (int64, error) {
 	h.flags &^= FlagOpen
 	h.generation = snapshotGeneration(df.m[headerPage:h.tail])
 	h.counter = 1
-	if !df.opts.ReadOnly && !df.freeUnloaded {
-		h.freeBytes = uint64(df.free.bytes)
-	}
+	h.freeBytes = df.freeBytesLocked()
 	page := make([]byte, headerPage)
 	h.encode(page[:headerSize])
 	h.encode(page[headerSlot1 : headerSlot1+headerSize])

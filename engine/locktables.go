@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -12,10 +13,11 @@ import (
 // Tx.UseLocks) write them without taking the locks again and commit one by
 // one, each leaving the locks held. Unlock gives them back.
 type TableLocks struct {
-	db   *DB
-	held map[*table]bool
-	list []*table
+	list []*table // in locking order
 }
+
+// has reports whether l holds t's lock (l may be nil).
+func (l *TableLocks) has(t *table) bool { return l != nil && slices.Contains(l.list, t) }
 
 // LockTables takes the write lock of each named table (in name order, so
 // that two sessions locking overlapping sets cannot deadlock), waiting as
@@ -30,7 +32,10 @@ func (db *DB) LockTables(ctx context.Context, names []string) (*TableLocks, erro
 		}
 	}
 	sort.Slice(sorted, func(i, j int) bool { return strings.ToLower(sorted[i]) < strings.ToLower(sorted[j]) })
-	l := &TableLocks{db: db, held: map[*table]bool{}}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	l := &TableLocks{}
 	db.txGate.RLock() // as a transaction's first lock: a backup waits for these
 	defer db.txGate.RUnlock()
 	for _, n := range sorted {
@@ -39,28 +44,15 @@ func (db *DB) LockTables(ctx context.Context, names []string) (*TableLocks, erro
 			err = t.usable()
 		}
 		if err == nil {
-			if ctx == nil {
-				ctx = context.Background()
-			}
 			err = acquire(ctx, t)
 		}
 		if err != nil {
 			l.Unlock()
 			return nil, err
 		}
-		l.held[t] = true
 		l.list = append(l.list, t)
 	}
 	return l, nil
-}
-
-// Holds reports whether l holds the named table's lock.
-func (l *TableLocks) Holds(name string) bool {
-	if l == nil {
-		return false
-	}
-	t, err := l.db.table(name)
-	return err == nil && l.held[t]
 }
 
 // Unlock releases the locks. It must not be called while a transaction
@@ -72,7 +64,7 @@ func (l *TableLocks) Unlock() {
 	for _, t := range l.list {
 		release(t)
 	}
-	l.held, l.list = nil, nil
+	l.list = nil
 }
 
 // UseLocks lets tx write the tables l holds without taking their locks

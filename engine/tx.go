@@ -145,7 +145,7 @@ func (tx *Tx) writeSet(name string) (*writeSet, error) {
 	if ws := tx.ws[t]; ws != nil {
 		return ws, nil
 	}
-	borrowed := tx.locks != nil && tx.locks.held[t]
+	borrowed := tx.locks.has(t)
 	if !borrowed {
 		if err := tx.acquireFor(t); err != nil {
 			return nil, err

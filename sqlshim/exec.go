@@ -38,17 +38,31 @@ func (x *execCtx) newEval(ti *tableInfo, clause string) *evalCtx {
 
 // table returns the definition of the table n names.
 func (x *execCtx) table(n *ast.TableName, alias string) (*tableInfo, error) {
+	def, err := x.tableDef(n, false)
+	if err != nil {
+		return nil, err
+	}
+	return newTableInfo(def, alias), nil
+}
+
+// tableDef looks up the table n names in the session's database: the
+// engine's shared definition (read-only) if shared, else a copy.
+func (x *execCtx) tableDef(n *ast.TableName, shared bool) (*engine.TableDef, error) {
 	if n.Schema.L != "" && n.Schema.L != strings.ToLower(x.s.DBName) {
 		return nil, errNoTable(n.Schema.O, n.Name.O)
 	}
-	def, err := x.s.db.Table(n.Name.O)
+	get := x.s.db.Table
+	if shared {
+		get = x.s.db.TableShared
+	}
+	def, err := get(n.Name.O)
 	if err != nil {
 		if sqlerr.Code(err) == sqlerr.ErrNoSuchTable {
 			return nil, errNoTable(x.s.DBName, n.Name.O)
 		}
 		return nil, err
 	}
-	return newTableInfo(def, alias), nil
+	return def, nil
 }
 
 // tableRead is table for statements that only read the definition (the
@@ -57,14 +71,8 @@ func (x *execCtx) table(n *ast.TableName, alias string) (*tableInfo, error) {
 // lookup built for it, so a point query pays for neither. The caller must
 // not modify ti.def.
 func (x *execCtx) tableRead(n *ast.TableName, alias string) (*tableInfo, error) {
-	if n.Schema.L != "" && n.Schema.L != strings.ToLower(x.s.DBName) {
-		return nil, errNoTable(n.Schema.O, n.Name.O)
-	}
-	def, err := x.s.db.TableShared(n.Name.O)
+	def, err := x.tableDef(n, true)
 	if err != nil {
-		if sqlerr.Code(err) == sqlerr.ErrNoSuchTable {
-			return nil, errNoTable(x.s.DBName, n.Name.O)
-		}
 		return nil, err
 	}
 	cols, ok := x.s.colMaps[def]
@@ -254,7 +262,14 @@ func normalizeSQLMode(m string) string {
 	return strings.Join(out, ",")
 }
 
-// sqlModeValue is the session's @@sql_mode.
+// SQLMode returns the session's @@sql_mode.
+func (s *Session) SQLMode() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sqlModeValue()
+}
+
+// sqlModeValue is the session's @@sql_mode (s.mu held).
 func (s *Session) sqlModeValue() string {
 	if !s.sqlModeSet {
 		return defaultSQLMode

@@ -532,7 +532,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				}
 				if col.DefaultNow {
 					// Existing rows get the time of the ALTER, as in MySQL.
-					col.Default = x.nowFor(&col)
+					col.Default = nowFor(x.now, &col)
 				}
 				if err := x.s.db.AddColumn(x.ctx, ti.name, col); err != nil {
 					return Result{}, err

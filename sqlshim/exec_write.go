@@ -23,7 +23,7 @@ func (x *execCtx) columnDefault(c *engine.Column) (any, error) {
 	case c.AutoIncrement:
 		return nil, nil
 	case c.DefaultNow:
-		return x.nowFor(c), nil
+		return nowFor(x.now, c), nil
 	case c.HasDefault:
 		return c.Default, nil
 	case !c.NotNull:
@@ -32,22 +32,24 @@ func (x *execCtx) columnDefault(c *engine.Column) (any, error) {
 	return nil, errf(sqlerr.ErrNoDefault, "Field '%s' doesn't have a default value", c.Name)
 }
 
-// nowFor is the statement's time as a value of the DATETIME or TIMESTAMP
-// column c (for DEFAULT and ON UPDATE CURRENT_TIMESTAMP): cut to the
-// column's fractional digits, as CURRENT_TIMESTAMP(n) is.
-func (x *execCtx) nowFor(c *engine.Column) any {
-	return nowFor(x.now, c)
-}
-
+// nowFor is the statement's time now as a value of the DATETIME,
+// TIMESTAMP or DATE column c (for DEFAULT and ON UPDATE
+// CURRENT_TIMESTAMP): cut to the column's fractional digits, as
+// CURRENT_TIMESTAMP(n) is, or to the day.
 func nowFor(now time.Time, c *engine.Column) any {
 	if c.Type == engine.TypeDate {
 		return now.Truncate(24 * time.Hour)
 	}
+	return truncFrac(now, int64(c.Scale))
+}
+
+// truncFrac cuts t to digits fractional digits of a second (0 to 6).
+func truncFrac(t time.Time, digits int64) time.Time {
 	unit := time.Second
-	for i := 0; i < c.Scale && i < 6; i++ {
+	for i := int64(0); i < digits && i < 6; i++ {
 		unit /= 10
 	}
-	return now.Truncate(unit)
+	return t.Truncate(unit)
 }
 
 // coerce converts v for column c of table ti (AUTO_INCREMENT columns take
@@ -381,7 +383,7 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 	for i := range ti.def.Columns {
 		c := &ti.def.Columns[i]
 		if c.OnUpdateNow && !assigned(list, c.Name) {
-			row[i] = x.nowFor(c)
+			row[i] = nowFor(x.now, c)
 		}
 	}
 	_, err := x.tx.Update(ti.name, h, row)

@@ -21,9 +21,6 @@ import (
 // as MariaDB does. It holds the statement's locks while it sleeps, as any
 // statement does.
 func (c *evalCtx) sleep(args []any) (any, error) {
-	if len(args) != 1 {
-		return nil, errf(sqlerr.ErrWrongParamCount, "Incorrect parameter count in the call to native function 'SLEEP'")
-	}
 	secs := 0.0
 	if args[0] != nil {
 		secs = toFloat(args[0])
@@ -128,15 +125,13 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	case "connection_id":
 		return uint64(1), nil
 	case "sleep":
+		if err := want(1, 1); err != nil {
+			return nil, err
+		}
 		return c.sleep(args)
 	case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp":
 		if len(args) == 1 && args[0] != nil {
-			// NOW(n): n fractional digits (0 to 6).
-			unit := time.Second
-			for i := int64(0); i < toInt(args[0]) && i < 6; i++ {
-				unit /= 10
-			}
-			return c.now.Truncate(unit), nil
+			return truncFrac(c.now, toInt(args[0])), nil // NOW(n): n fractional digits
 		}
 		return c.now.Truncate(time.Second), nil
 	case "curdate", "current_date", "utc_date":

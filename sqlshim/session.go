@@ -323,6 +323,27 @@ func (s *Session) unlockTables() {
 	s.locks = nil
 }
 
+// commitAndUnlock commits the open transaction and gives back LOCK TABLES
+// locks: what BEGIN, LOCK TABLES, DDL and BACKUP do first.
+func (s *Session) commitAndUnlock() error {
+	if err := s.commitLocked(); err != nil {
+		return err
+	}
+	s.unlockTables()
+	return nil
+}
+
+// begin starts a transaction that writes the LOCK TABLES tables under the
+// session's locks.
+func (s *Session) begin(ctx context.Context) (*engine.Tx, error) {
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	tx.UseLocks(s.locks)
+	return tx, nil
+}
+
 // lockTables runs LOCK TABLES: the open transaction commits and earlier
 // table locks are given back (as in MySQL), then each named table's write
 // lock is taken and held across statements until UNLOCK TABLES, BEGIN,
@@ -331,10 +352,9 @@ func (s *Session) unlockTables() {
 // taken as write locks (other sessions may still read, as with READ).
 // Unlike MySQL, tables not named stay usable.
 func (s *Session) lockTables(ctx context.Context, n *ast.LockTablesStmt) error {
-	if err := s.commitLocked(); err != nil {
+	if err := s.commitAndUnlock(); err != nil {
 		return err
 	}
-	s.unlockTables()
 	names := make([]string, 0, len(n.TableLocks))
 	for _, tl := range n.TableLocks {
 		if tl.Table.Schema.L != "" && tl.Table.Schema.L != lower(s.DBName) {
@@ -372,20 +392,16 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		return Result{}, s.lockTables(ctx, n)
 	case *ast.UnlockTablesStmt:
 		if s.locks != nil {
-			if err := s.commitLocked(); err != nil {
-				return Result{}, err
-			}
-			s.unlockTables()
+			return Result{}, s.commitAndUnlock()
 		}
 		return Result{}, nil
 	case *ast.BeginStmt:
-		if err := s.commitLocked(); err != nil {
+		if err := s.commitAndUnlock(); err != nil { // BEGIN releases table locks, as in MySQL
 			return Result{}, err
 		}
-		s.unlockTables() // BEGIN releases table locks, as in MySQL
-		tx, err := s.db.Begin(ctx)
+		tx, err := s.begin(ctx)
 		if err != nil {
-			return Result{}, sqlerr.As(err)
+			return Result{}, err
 		}
 		s.tx = tx
 		return Result{}, nil
@@ -420,10 +436,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		// DDL commits the open transaction first, as MySQL does, and
 		// gives back LOCK TABLES locks (MySQL keeps them; here DDL takes
 		// the table's lock itself).
-		if err := s.commitLocked(); err != nil {
+		if err := s.commitAndUnlock(); err != nil {
 			return Result{}, err
 		}
-		s.unlockTables()
 		r, err := guard(func() (Result, error) { return x.ddl(st) })
 		if err == nil {
 			r.Warnings = s.warnings // notes and warnings of DDL reach the client's count too
@@ -432,10 +447,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 	case *ast.BRIEStmt:
 		// A backup waits for every table's write lock: commit the open
 		// transaction first and give back LOCK TABLES locks, as DDL does.
-		if err := s.commitLocked(); err != nil {
+		if err := s.commitAndUnlock(); err != nil {
 			return Result{}, err
 		}
-		s.unlockTables()
 		r, err := guard(func() (Result, error) { return x.backup(n) })
 		return r, mapErr(err)
 	}
@@ -462,19 +476,17 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 	if s.noAutocommit {
 		// autocommit off: this statement opens the transaction, which
 		// stays open after it.
-		tx, err := s.db.Begin(x.ctx)
+		tx, err := s.begin(x.ctx)
 		if err != nil {
-			return Result{}, mapErr(err)
+			return Result{}, err
 		}
-		tx.UseLocks(s.locks)
 		s.tx = tx
 		return s.autocommit(x, fn)
 	}
-	tx, err := s.db.Begin(x.ctx)
+	tx, err := s.begin(x.ctx)
 	if err != nil {
-		return Result{}, mapErr(err)
+		return Result{}, err
 	}
-	tx.UseLocks(s.locks)
 	x.tx = tx
 	r, err := guard(fn)
 	if err != nil {
@@ -506,11 +518,10 @@ func guard(fn func() (Result, error)) (r Result, err error) {
 // does nothing, as in MySQL (autocommit off opens one first).
 func (s *Session) savepoint(ctx context.Context, name string) error {
 	if s.tx == nil && s.noAutocommit {
-		tx, err := s.db.Begin(ctx)
+		tx, err := s.begin(ctx)
 		if err != nil {
-			return mapErr(err)
+			return err
 		}
-		tx.UseLocks(s.locks)
 		s.tx = tx
 	}
 	if s.tx == nil {
@@ -529,10 +540,9 @@ func (s *Session) savepoint(ctx context.Context, name string) error {
 // the savepoint are undone, later savepoints dropped, and the
 // transaction stays open.
 func (s *Session) rollbackTo(name string) error {
-	s.pruneSavepoints()
-	i := s.findSavepoint(name)
-	if i < 0 {
-		return errf(sqlerr.ErrSpDoesNotExist, "SAVEPOINT %s does not exist", name)
+	i, err := s.existingSavepoint(name)
+	if err != nil {
+		return err
 	}
 	if err := s.tx.RollbackTo(s.savepoints[i].mark); err != nil {
 		return mapErr(err)
@@ -544,10 +554,9 @@ func (s *Session) rollbackTo(name string) error {
 // release runs RELEASE SAVEPOINT name: the savepoint and later ones are
 // dropped; the changes stay.
 func (s *Session) release(name string) error {
-	s.pruneSavepoints()
-	i := s.findSavepoint(name)
-	if i < 0 {
-		return errf(sqlerr.ErrSpDoesNotExist, "SAVEPOINT %s does not exist", name)
+	i, err := s.existingSavepoint(name)
+	if err != nil {
+		return err
 	}
 	s.savepoints = s.savepoints[:i]
 	return nil
@@ -558,6 +567,16 @@ func (s *Session) pruneSavepoints() {
 	if s.tx == nil || s.spTx != s.tx {
 		s.savepoints, s.spTx = nil, nil
 	}
+}
+
+// existingSavepoint returns the position of the open transaction's
+// savepoint name, or error 1305.
+func (s *Session) existingSavepoint(name string) (int, error) {
+	s.pruneSavepoints()
+	if i := s.findSavepoint(name); i >= 0 {
+		return i, nil
+	}
+	return -1, errf(sqlerr.ErrSpDoesNotExist, "SAVEPOINT %s does not exist", name)
 }
 
 func (s *Session) findSavepoint(name string) int {

@@ -2,9 +2,9 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -398,20 +398,6 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 			}
 			continue
 		}
-		if k == "sql_mode" {
-			// The session decides engine substitution by it: tell it too.
-			sess, err := h.session(ctx, st)
-			if err != nil {
-				return nil, true, err
-			}
-			stmt := "SET sql_mode = DEFAULT"
-			if str, ok := v.(string); !ok || !strings.EqualFold(str, "default") {
-				stmt = "SET sql_mode = '" + strings.ReplaceAll(strings.ReplaceAll(fmt.Sprint(v), `\`, `\\`), "'", "''") + "'"
-			}
-			if _, err := sess.Exec(ctx, stmt, nil); err != nil {
-				return nil, true, err
-			}
-		}
 		if s, ok := v.(string); ok && strings.EqualFold(s, "default") {
 			delete(st.vars, k)
 			continue
@@ -504,7 +490,12 @@ func (h *handler) show(ctx context.Context, st *conn, toks []token) (*Result, bo
 		vars := h.variables(st)
 		if sess, err := h.session(ctx, st); err == nil {
 			if sv, ok := sess.(SessionVariables); ok {
-				vars = append(vars, sv.Variables()...)
+				// The session's own replace the server's of the same name.
+				own := sv.Variables()
+				vars = slices.DeleteFunc(vars, func(p [2]string) bool {
+					return slices.ContainsFunc(own, func(o [2]string) bool { return o[0] == p[0] })
+				})
+				vars = append(vars, own...)
 			}
 		}
 		return nameValues(vars, pattern), true, nil

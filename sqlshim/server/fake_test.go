@@ -117,8 +117,6 @@ func (s *fakeSession) Exec(ctx context.Context, query string, args []any) (*Resu
 	case q == "rollback":
 		s.inTx, s.pending = false, nil
 		return &Result{}, nil
-	case strings.HasPrefix(q, "set sql_mode = "): // forwarded by the server (admin.go)
-		return &Result{}, nil
 	case q == "set autocommit = 0" || q == "set autocommit = 1":
 		s.autocommit = q == "set autocommit = 1"
 		return &Result{}, nil

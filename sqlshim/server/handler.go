@@ -194,24 +194,26 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 			st.vars["collation_connection"] = coll
 		}
 	}
+	// The statement shows in SHOW PROCESSLIST from the moment KILL can
+	// interrupt it: state and cancel change together.
+	ctx, cancel := context.WithCancel(h.s.baseCtx)
 	st.mu.Lock()
 	st.mu.user = c.User
+	st.mu.command, st.mu.info, st.mu.since = command, info, time.Now()
+	st.mu.cancel = cancel
 	st.mu.Unlock()
-	st.setState(command, info)
-	defer st.setState("Sleep", "")
+	defer func() {
+		st.mu.Lock()
+		st.mu.command, st.mu.info, st.mu.since = "Sleep", "", time.Now()
+		st.mu.cancel = nil
+		st.mu.Unlock()
+		cancel()
+	}()
 	h.s.stats.queries.Add(1)
 	h.s.stats.running.Add(1)
 	defer h.s.stats.running.Add(-1)
 
-	ctx, cancel := context.WithCancel(h.s.baseCtx)
-	st.mu.Lock()
-	st.mu.cancel = cancel
-	st.mu.Unlock()
 	r, err := fn(ctx)
-	st.mu.Lock()
-	st.mu.cancel = nil
-	st.mu.Unlock()
-	cancel()
 	h.syncStatus(c, st)
 	if err != nil {
 		st.warnings = 0
