@@ -256,6 +256,18 @@ func readBlockHdr(b []byte) blockHdr {
 	}
 }
 
+// walkHdr reads the block header at m[off:] for a walk that steps from
+// block to block over m (the file up to its tail): ok is false when the
+// header is cut short by the end of m, is not plausible, or claims a block
+// running past the end of m.
+func walkHdr(m []byte, off int64) (h blockHdr, ok bool) {
+	if off+blockHeader > int64(len(m)) {
+		return h, false
+	}
+	h = readBlockHdr(m[off:])
+	return h, h.plausible() && off+h.size() <= int64(len(m))
+}
+
 // size returns the block size the header claims.
 func (h *blockHdr) size() int64 {
 	return align16(blockHeader+int64(h.klen)+int64(h.vlen)) + 16*int64(h.slack)

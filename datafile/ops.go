@@ -222,13 +222,13 @@ func (df *File) growBucketsLocked(nb uint64) error {
 	base := off + blockHeader
 	m := df.m[:df.hdr.tail]
 	for p := int64(headerPage); p < int64(len(m)); {
-		b := m[p:]
-		h := readBlockHdr(b)
-		if !h.plausible() || p+h.size() > int64(len(m)) {
+		h, ok := walkHdr(m, p)
+		if !ok {
 			df.failed = df.corrupt(p, "bad block header while growing the bucket array")
 			return df.failed
 		}
 		if h.kind == kindRecord {
+			b := m[p:]
 			hash := xxhash.Sum64(b[blockHeader : blockHeader+h.klen])
 			slot := base + 8*int64(bucketOf(hash, nb))
 			le.PutUint64(b[8:], le.Uint64(m[slot:]))

@@ -15,8 +15,8 @@ const maxGapBlock = 128 << 20
 func (df *File) loadFreeLocked() error {
 	m := df.m[:df.hdr.tail]
 	for off := int64(headerPage); off < int64(len(m)); {
-		h := readBlockHdr(m[off:])
-		if !h.plausible() || off+h.size() > int64(len(m)) {
+		h, ok := walkHdr(m, off)
+		if !ok {
 			return df.corrupt(off, "bad block header")
 		}
 		if h.kind == kindFree {
