@@ -6,9 +6,9 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/like"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
@@ -725,62 +725,7 @@ func (c *evalCtx) like(x *ast.PatternLikeOrIlikeExpr) (any, error) {
 	if esc == 0 {
 		esc = '\\'
 	}
-	return boolVal(likeMatch(s, pat, esc) != x.Not), nil
-}
-
-// likeMatch matches s against a LIKE pattern (% any run, _ one character,
-// esc quotes the next character), character by character.
-func likeMatch(s, p string, esc rune) bool {
-	for len(p) > 0 {
-		r, n := utf8.DecodeRuneInString(p)
-		switch {
-		case r == esc && len(p) > n:
-			q, m := utf8.DecodeRuneInString(p[n:])
-			if len(s) == 0 {
-				return false
-			}
-			sr, sn := utf8.DecodeRuneInString(s)
-			if sr != q {
-				return false
-			}
-			s, p = s[sn:], p[n+m:]
-		case r == '%':
-			p = p[n:]
-			for len(p) > 0 && p[0] == '%' {
-				p = p[1:]
-			}
-			if p == "" {
-				return true
-			}
-			for i := 0; i <= len(s); {
-				if likeMatch(s[i:], p, esc) {
-					return true
-				}
-				if i == len(s) {
-					break
-				}
-				_, sn := utf8.DecodeRuneInString(s[i:])
-				i += sn
-			}
-			return false
-		case r == '_':
-			if len(s) == 0 {
-				return false
-			}
-			_, sn := utf8.DecodeRuneInString(s)
-			s, p = s[sn:], p[n:]
-		default:
-			if len(s) == 0 {
-				return false
-			}
-			sr, sn := utf8.DecodeRuneInString(s)
-			if sr != r {
-				return false
-			}
-			s, p = s[sn:], p[n:]
-		}
-	}
-	return len(s) == 0
+	return boolVal(like.Match(s, pat, esc) != x.Not), nil
 }
 
 func (c *evalCtx) regexp(x *ast.PatternRegexpExpr) (any, error) {

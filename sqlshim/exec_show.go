@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/like"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
@@ -51,7 +52,7 @@ func (x *execCtx) show(n *ast.ShowStmt) (Result, error) {
 		}
 		rows := [][]any{}
 		for _, t := range x.s.db.Tables() {
-			if n.Pattern != nil && !likeMatch(t, pat, '\\') {
+			if n.Pattern != nil && !like.Match(t, pat, '\\') {
 				continue
 			}
 			if full {
@@ -349,7 +350,7 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 	}
 	rows := [][]any{}
 	for _, t := range x.s.db.Tables() {
-		if n.Pattern != nil && !likeMatch(t, pat, '\\') {
+		if n.Pattern != nil && !like.Match(t, pat, '\\') {
 			continue
 		}
 		st, err := x.s.db.Status(t)

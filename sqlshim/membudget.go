@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/blitzdb/blitz/internal/like"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 )
@@ -130,7 +131,7 @@ func (x *execCtx) showVariables(n *ast.ShowStmt) (Result, error) {
 	ec := x.newEval(nil, "field list")
 	var rows [][]any
 	for _, name := range systemVarNames {
-		if pat != nil && !likeMatch(name, *pat, '\\') {
+		if pat != nil && !like.Match(name, *pat, '\\') {
 			continue
 		}
 		v, err := ec.variable(&ast.VariableExpr{Name: name, IsSystem: true})
@@ -154,7 +155,7 @@ func (x *execCtx) showStatus(n *ast.ShowStmt) (Result, error) {
 	}
 	rows := [][]any{}
 	for _, p := range StatusCounters() {
-		if pat == nil || likeMatch(p[0], *pat, '\\') {
+		if pat == nil || like.Match(p[0], *pat, '\\') {
 			rows = append(rows, []any{p[0], p[1]})
 		}
 	}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"strings"
+
+	likematch "github.com/blitzdb/blitz/internal/like"
 )
 
 // The server reads a few statement shapes itself (admin.go): the
@@ -146,38 +148,7 @@ func lexString(s string) (string, int, bool) {
 // like reports whether s matches the SQL LIKE pattern (case-insensitive,
 // as for MySQL's default collations; % any run, _ one character, \ escapes).
 func like(s, pattern string) bool {
-	s, pattern = strings.ToLower(s), strings.ToLower(pattern)
-	var match func(si, pi int) bool
-	match = func(si, pi int) bool {
-		for pi < len(pattern) {
-			switch p := pattern[pi]; p {
-			case '%':
-				for k := si; k <= len(s); k++ {
-					if match(k, pi+1) {
-						return true
-					}
-				}
-				return false
-			case '_':
-				if si >= len(s) {
-					return false
-				}
-			case '\\':
-				if pi+1 < len(pattern) {
-					pi++
-				}
-				fallthrough
-			default:
-				if si >= len(s) || s[si] != pattern[pi] {
-					return false
-				}
-			}
-			si++
-			pi++
-		}
-		return si == len(s)
-	}
-	return match(0, 0)
+	return likematch.Match(strings.ToLower(s), strings.ToLower(pattern), '\\')
 }
 
 // firstWord returns the first word of q, lower-cased, skipping blanks and
