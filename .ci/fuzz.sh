@@ -22,15 +22,32 @@ targets=(
   "./sqlshim/server FuzzLex"
   "./sqlshim FuzzExec"
 )
+# A run that fails with "context deadline exceeded" and writes no failing
+# input is Go's own fuzz coordinator racing the -fuzztime deadline
+# (go.dev/issue/75804, fixed in Go 1.27, present in the 1.26 we build with),
+# not a finding: that run is repeated, up to twice. Any other failure, and
+# any failure that wrote an input under testdata/fuzz/, fails the script.
 for tg in "${targets[@]}"; do
   set -- $tg
-  echo "== fuzz $1 $2 ($t)"
-  log=$(mktemp)
-  if ! go test "$1" -run '^$' -fuzz "^$2\$" -fuzztime "$t" -fuzzminimizetime 5s -parallel 2 >"$log" 2>&1; then
-    cat "$log"; rm -f "$log"
+  dir="$1/testdata/fuzz/$2"
+  for attempt in 1 2 3; do
+    echo "== fuzz $1 $2 ($t), attempt $attempt"
+    before=$(ls "$dir" 2>/dev/null | sort || true)
+    log=$(mktemp)
+    if go test "$1" -run '^$' -fuzz "^$2\$" -fuzztime "$t" -fuzzminimizetime 5s -parallel 2 >"$log" 2>&1; then
+      grep -v '^fuzz: elapsed' "$log" || true
+      tail -n 3 "$log" | grep '^fuzz: elapsed' | tail -n 1 || true
+      rm -f "$log"
+      break
+    fi
+    after=$(ls "$dir" 2>/dev/null | sort || true)
+    cat "$log"
+    if [ "$before" = "$after" ] && grep -q '^    context deadline exceeded$' "$log" && [ "$attempt" -lt 3 ]; then
+      rm -f "$log"
+      echo "fuzz target $2: deadline race in Go's fuzz coordinator, no failing input written; running it again"
+      continue
+    fi
+    rm -f "$log"
     echo "fuzz target $2 in $1 failed"; exit 1
-  fi
-  grep -v '^fuzz: elapsed' "$log" || true
-  tail -n 3 "$log" | grep '^fuzz: elapsed' | tail -n 1 || true
-  rm -f "$log"
+  done
 done
