@@ -829,6 +829,9 @@ func (tx *Tx) apply(ws *writeSet) error {
 			}
 		}
 	}
+	if len(ws.def.Indexes) == 0 {
+		return nil // no index to maintain: spare decoding every row twice
+	}
 	for pass := 0; pass < 2; pass++ {
 		for _, k := range keys {
 			p := ws.m[k]
