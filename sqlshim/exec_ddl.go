@@ -107,7 +107,8 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef) (col engine.Column, pk, unique bo
 		case ast.ColumnOptionGenerated:
 			return col, false, false, errNotSupported("generated columns")
 		case ast.ColumnOptionReference:
-			return col, false, false, errNotSupported("foreign keys")
+			// Parsed, not enforced (see foreignKeyIndex); createTable
+			// adds the index.
 		case ast.ColumnOptionCheck:
 		}
 	}
@@ -302,6 +303,13 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 			return Result{}, err
 		}
 	}
+	for _, cd := range n.Cols {
+		for _, o := range cd.Options {
+			if o.Tp == ast.ColumnOptionReference {
+				foreignKeyIndex(def, "", []string{def.Columns[ti.column(cd.Name.Name.O)].Name})
+			}
+		}
+	}
 	if err := checkAutoIncrement(def); err != nil {
 		return Result{}, err
 	}
@@ -325,6 +333,45 @@ func (x *execCtx) autoIncrementOption(table string, opts []*ast.TableOption) err
 		}
 	}
 	return nil
+}
+
+// foreignKeyIndex is what a FOREIGN KEY or REFERENCES clause does to a
+// BLITZDB table: blitz does not enforce foreign keys, so, as MariaDB does
+// for its engines without them (MyISAM, Aria), the clause is accepted
+// without a warning and leaves only an ordinary index over its columns,
+// named after the constraint (or its first column), unless an index
+// already starts with those columns. Dumps of InnoDB tables load as they
+// would into MyISAM.
+func foreignKeyIndex(def *engine.TableDef, name string, cols []string) {
+	covers := func(have []string) bool {
+		if len(have) < len(cols) {
+			return false
+		}
+		for i, c := range cols {
+			if !strings.EqualFold(have[i], c) {
+				return false
+			}
+		}
+		return true
+	}
+	if covers(def.PrimaryKey) {
+		return
+	}
+	for _, ix := range def.Indexes {
+		if covers(ix.Columns) {
+			return
+		}
+	}
+	if name == "" || strings.EqualFold(name, "PRIMARY") {
+		name = uniqueIndexName(def, cols[0])
+	}
+	for _, ix := range def.Indexes {
+		if strings.EqualFold(ix.Name, name) {
+			name = uniqueIndexName(def, cols[0])
+			break
+		}
+	}
+	def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: cols})
 }
 
 // addConstraint adds a PRIMARY KEY, UNIQUE or INDEX clause to def.
@@ -366,7 +413,7 @@ func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error
 		def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: cols, Unique: unique})
 	case ast.ConstraintCheck:
 	case ast.ConstraintForeignKey:
-		return errNotSupported("foreign keys")
+		foreignKeyIndex(def, c.Name, cols)
 	default:
 		return errNotSupported("this kind of index")
 	}
@@ -545,6 +592,10 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			if _, err := x.addIndex(ti, spec.Constraint, spec.IfNotExists); err != nil {
 				return Result{}, err
 			}
+		case ast.AlterTableDropForeignKey:
+			// No foreign key is kept (see foreignKeyIndex), so none can
+			// be dropped: MariaDB answers its MyISAM tables the same.
+			return Result{}, errf(sqlerr.ErrCantDropKey, "Can't DROP FOREIGN KEY `%s`; check that it exists", spec.Name)
 		case ast.AlterTableDropIndex:
 			if _, err := x.dropIndex(n.Table, spec.Name, spec.IfExists); err != nil {
 				return Result{}, err

@@ -629,8 +629,19 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 		if s, ok := x.Datum.GetValue().(string); ok {
 			return len(strings.TrimSpace(s)) == 10
 		}
+	case *ast.FuncCastExpr:
+		return x.Tp.GetType() == mysql.TypeDate
 	case *ast.FuncCallExpr:
-		return x.FnName.L == "curdate" || x.FnName.L == "current_date" || x.FnName.L == "date"
+		switch x.FnName.L {
+		case "curdate", "current_date", "date", "utc_date":
+			return true
+		case "date_add", "date_sub", "adddate", "subdate":
+			// A DATE plus whole days (or weeks, months...) stays a DATE.
+			if len(x.Args) == 3 {
+				u, ok := x.Args[2].(*ast.TimeUnitExpr)
+				return ok && dateOnlyUnit(u.Unit) && isDateExpr(ti, x.Args[0])
+			}
+		}
 	}
 	return false
 }

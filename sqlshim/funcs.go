@@ -1,10 +1,12 @@
 package sqlshim
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -138,6 +140,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return c.now.Truncate(24 * time.Hour), nil
 	case "rand":
 		return rand.Float64(), nil
+	case "uuid":
+		if err := want(0, 0); err != nil {
+			return nil, err
+		}
+		return newUUID(c.now), nil
 	case "pi":
 		return math.Pi, nil
 	case "nullif":
@@ -743,3 +750,44 @@ func dateFormat(t time.Time, f string) string {
 }
 
 var _ = sqlerr.ErrUnknown
+
+// uuidState keeps UUID() values unique within the process: the clock
+// sequence and node are chosen once at random, and the timestamp never
+// repeats or goes back.
+var uuidState struct {
+	sync.Mutex
+	last uint64 // last timestamp used, 100 ns units since 1582-10-15
+	seq  uint16
+	node [6]byte
+	init bool
+}
+
+// newUUID returns a version 1 (time-based) UUID as MySQL's UUID() does,
+// with a random node (multicast bit set, as RFC 9562 asks of a node that
+// is not a MAC address) instead of the host's MAC address.
+func newUUID(now time.Time) string {
+	const gregorianOffset = 0x01B21DD213814000 // 100 ns units from 1582-10-15 to 1970-01-01
+	ts := uint64(now.UnixNano()/100) + gregorianOffset
+	uuidState.Lock()
+	if !uuidState.init {
+		uuidState.init = true
+		uuidState.seq = uint16(rand.Uint32())
+		binary.BigEndian.PutUint16(uuidState.node[:2], uint16(rand.Uint32()))
+		binary.BigEndian.PutUint32(uuidState.node[2:], rand.Uint32())
+		uuidState.node[0] |= 1
+	}
+	if ts <= uuidState.last {
+		ts = uuidState.last + 1
+	}
+	uuidState.last = ts
+	seq, node := uuidState.seq, uuidState.node
+	uuidState.Unlock()
+	var u [16]byte
+	binary.BigEndian.PutUint32(u[0:], uint32(ts))
+	binary.BigEndian.PutUint16(u[4:], uint16(ts>>32))
+	binary.BigEndian.PutUint16(u[6:], uint16(ts>>48)&0x0fff|0x1000)
+	binary.BigEndian.PutUint16(u[8:], seq&0x3fff|0x8000)
+	copy(u[10:], node[:])
+	h := hex.EncodeToString(u[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -256,7 +256,7 @@ func mirrorOp(op opcode.Op) opcode.Op {
 // volatileCall reports whether a function call gives a different value at
 // each evaluation (so an expression holding it is never a constant).
 func volatileCall(x *ast.FuncCallExpr) bool {
-	return x.FnName.L == "rand" || x.FnName.L == "last_insert_id"
+	return x.FnName.L == "rand" || x.FnName.L == "uuid" || x.FnName.L == "last_insert_id"
 }
 
 func isConstant(e ast.ExprNode) bool {

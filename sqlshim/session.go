@@ -22,6 +22,7 @@ package sqlshim
 
 import (
 	"context"
+	"github.com/blitzdb/blitz/internal/buildinfo"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -35,7 +36,7 @@ import (
 )
 
 // serverVersion is what VERSION() and @@version answer.
-const serverVersion = "8.0.11-blitz"
+const serverVersion = buildinfo.ServerVersion
 
 // Session is one SQL session over a database: its transaction, its
 // LAST_INSERT_ID() and the warnings of its last statement. The

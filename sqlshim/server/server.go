@@ -37,6 +37,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/blitzdb/blitz/internal/buildinfo"
 	"log/slog"
 	"net"
 	"os"
@@ -77,7 +78,7 @@ type Options struct {
 	// before it cancels them (0 = 10 s).
 	ShutdownTimeout time.Duration
 	// ServerVersion is the version in the handshake and @@version
-	// ("" = "8.0.33-blitz").
+	// ("" = buildinfo.ServerVersion).
 	ServerVersion string
 	// Logger receives connection-level events (nil = discard).
 	Logger *slog.Logger
@@ -97,7 +98,7 @@ func (o *Options) setDefaults() {
 		o.ShutdownTimeout = 10 * time.Second
 	}
 	if o.ServerVersion == "" {
-		o.ServerVersion = "8.0.33-blitz"
+		o.ServerVersion = buildinfo.ServerVersion
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

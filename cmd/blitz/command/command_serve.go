@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/blitzdb/blitz/internal/buildinfo"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -108,7 +109,7 @@ func runServe(env *Env, o *serveOptions) error {
 		MaxPacket:       o.maxPacket,
 		IdleTimeout:     o.idleTimeout,
 		ShutdownTimeout: o.shutdownTimeout,
-		ServerVersion:   "8.0.33-blitz-" + Version,
+		ServerVersion:   buildinfo.ServerVersion,
 		Logger:          log,
 	})
 	if err != nil {

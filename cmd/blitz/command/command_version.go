@@ -2,12 +2,13 @@ package command
 
 import (
 	"fmt"
+	"github.com/blitzdb/blitz/internal/buildinfo"
 
 	"github.com/spf13/cobra"
 )
 
 // Version is the blitz release this binary was built from.
-const Version = "0.1.0-dev"
+const Version = buildinfo.Version
 
 func init() {
 	register(func(env *Env) *cobra.Command {
