@@ -59,6 +59,9 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		return nil, errTooDeep()
 	}
 	st.nparams = n
+	if err := expandCTEs(st.node); err != nil { // after the numbering: see cte.go
+		return nil, err
+	}
 	return st, nil
 }
 
