@@ -113,8 +113,8 @@ func isMultiSource(refs *ast.TableRefsClause) bool {
 		_, isJoin := j.Left.(*ast.Join)
 		return isJoin
 	}
-	_, isTable := ts.Source.(*ast.TableName)
-	return !isTable
+	tn, isTable := ts.Source.(*ast.TableName)
+	return !isTable || isInfoSchema(tn) // information_schema views run as derived tables
 }
 
 // joinFrom builds the sources and the tree of a FROM clause and returns
@@ -193,8 +193,20 @@ func (x *execCtx) joinTree(js *joinScope, n ast.ResultSetNode, aliases map[strin
 			return nil, errf(1116, "Too many tables; MariaDB can only use %d tables in a join", maxJoinTables)
 		}
 		s := &joinSource{id: len(js.srcs), off: js.width, alias: t.AsName.O}
+		var derived *Result // a derived table's rows, or an information_schema view's
 		switch src := t.Source.(type) {
 		case *ast.TableName:
+			if isInfoSchema(src) {
+				res, err := x.infoSchemaTable(src.Name.O)
+				if err != nil {
+					return nil, err
+				}
+				if s.alias == "" {
+					s.alias = src.Name.O
+				}
+				derived = &res
+				break
+			}
 			ti, err := x.tableRead(src, t.AsName.O)
 			if err != nil {
 				return nil, err
@@ -213,6 +225,11 @@ func (x *execCtx) joinTree(js *joinScope, n ast.ResultSetNode, aliases map[strin
 			if err != nil {
 				return nil, err
 			}
+			derived = &res
+		default:
+			return nil, errNotSupported("this FROM clause")
+		}
+		if res := derived; res != nil {
 			seen := map[string]bool{}
 			for _, c := range res.Columns {
 				if seen[strings.ToLower(c.Name)] {
@@ -223,8 +240,6 @@ func (x *execCtx) joinTree(js *joinScope, n ast.ResultSetNode, aliases map[strin
 			}
 			s.meta, s.rows, s.count = res.Columns, res.Rows, int64(len(res.Rows))
 			s.classes = valueClasses(len(s.cols), s.rows)
-		default:
-			return nil, errNotSupported("this FROM clause")
 		}
 		key := strings.ToLower(s.alias)
 		if aliases[key] {
