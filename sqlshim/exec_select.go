@@ -69,10 +69,57 @@ func fieldName(e ast.ExprNode, text string) string {
 			return "NULL"
 		}
 	}
-	if t := strings.TrimSpace(text); t != "" {
+	if t := trimTrailingComments(text); t != "" {
 		return t
 	}
 	return exprText(e)
+}
+
+// trimTrailingComments drops the comments and spaces the parser leaves at
+// the end of a select-list item's text (`SELECT 1 /* c */` is headed 1, as
+// in MariaDB, whose item names end with the expression's last token).
+func trimTrailingComments(text string) string {
+	t := strings.TrimSpace(text)
+	for {
+		switch {
+		case strings.HasSuffix(t, "*/"):
+			i := strings.LastIndex(t[:len(t)-2], "/*")
+			if i < 0 || inQuotes(t[:i]) {
+				return t
+			}
+			t = strings.TrimSpace(t[:i])
+		default:
+			// A -- or # comment runs to the end of its line.
+			nl := strings.LastIndexByte(t, '\n')
+			line := t[nl+1:]
+			j := strings.Index(line, "-- ")
+			if k := strings.IndexByte(line, '#'); k >= 0 && (j < 0 || k < j) {
+				j = k
+			}
+			if j < 0 || inQuotes(t[:nl+1+j]) {
+				return t
+			}
+			t = strings.TrimSpace(t[:nl+1+j])
+		}
+	}
+}
+
+// inQuotes reports whether the end of s lies inside a quoted string or
+// identifier (so a comment marker after it is text, not a comment).
+func inQuotes(s string) bool {
+	var q byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q != 0 && c == '\\' && q != '`':
+			i++
+		case q != 0 && c == q:
+			q = 0
+		case q == 0 && (c == '\'' || c == '"' || c == '`'):
+			q = c
+		}
+	}
+	return q != 0
 }
 
 // aggFinder collects the aggregate calls of an expression.
