@@ -111,6 +111,9 @@ func Open(dir string, o Options) (*DB, error) {
 
 func (db *DB) open() error {
 	start := time.Now()
+	if err := db.finishRebuilds(); err != nil {
+		return err
+	}
 	names, err := db.fs.ReadDir(db.dir)
 	if err != nil {
 		return fmt.Errorf("blitz/engine: list %s: %w", db.dir, err)

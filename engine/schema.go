@@ -9,6 +9,8 @@
 //	DIR/T.bdf            table T's rows: key = keyenc of the primary key, value = row codec
 //	DIR/T.<index>.bix    one bbolt file per secondary index (disposable)
 //	DIR/wal/             the redo WAL of the crash-safe tables
+//	DIR/T.*.rebuild      the new files of an ALTER TABLE rebuilding T, while it runs
+//	                     (see alter.go: settled at the next open if a crash cut it short)
 //
 // # Isolation
 //
@@ -379,22 +381,39 @@ type defColumn struct {
 }
 
 func encodeDef(d *TableDef, autoRes, rowRes uint64) ([]byte, error) {
-	f := defFile{Format: defFormat, AutoReserved: autoRes, RowIDReserved: rowRes, Written: time.Now().UTC(),
-		Table: defTable{Name: d.Name, PrimaryKey: d.PrimaryKey, Indexes: d.Indexes, CrashSafe: d.CrashSafe}}
+	f := defFile{AutoReserved: autoRes, RowIDReserved: rowRes, Written: time.Now().UTC()}
+	f.Table, f.Format = toDefTable(d)
+	return json.MarshalIndent(&f, "", "  ")
+}
+
+// sameDef reports whether a and b encode to the same definition.
+func sameDef(a, b *TableDef) bool {
+	ta, _ := toDefTable(a)
+	tb, _ := toDefTable(b)
+	ja, err1 := json.Marshal(ta)
+	jb, err2 := json.Marshal(tb)
+	return err1 == nil && err2 == nil && string(ja) == string(jb)
+}
+
+// toDefTable returns d in the definition file's encoding and the format
+// version it needs.
+func toDefTable(d *TableDef) (defTable, int) {
+	format := defFormat
+	t := defTable{Name: d.Name, PrimaryKey: d.PrimaryKey, Indexes: d.Indexes, CrashSafe: d.CrashSafe}
 	for _, c := range d.Columns {
 		dc := defColumn{Name: c.Name, Type: c.Type.String(), Unsigned: c.Unsigned, Length: c.Length,
 			Precision: c.Precision, Scale: c.Scale, NotNull: c.NotNull, HasDefault: c.HasDefault,
 			AutoIncrement: c.AutoIncrement, Comment: c.Comment, DefaultNow: c.DefaultNow, OnUpdateNow: c.OnUpdateNow}
 		if c.DefaultNow || c.OnUpdateNow {
-			f.Format = defFormatNow
+			format = defFormatNow
 		}
 		if c.HasDefault && c.Default != nil {
 			s := valueText(c.Default)
 			dc.Default = &s
 		}
-		f.Table.Columns = append(f.Table.Columns, dc)
+		t.Columns = append(t.Columns, dc)
 	}
-	return json.MarshalIndent(&f, "", "  ")
+	return t, format
 }
 
 func decodeDef(b []byte, path string) (*TableDef, uint64, uint64, error) {

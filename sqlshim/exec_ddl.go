@@ -555,12 +555,35 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// Column changes (alter_cols.go) gather into one engine call, made
+	// before any other kind of change and at the end.
+	cc := newColChange(ti.def)
+	flush := func() error {
+		if !cc.dirty {
+			return nil
+		}
+		if err := x.applyColChange(ti, cc); err != nil {
+			return err
+		}
+		var err error
+		if ti, err = x.table(n.Table, ""); err != nil {
+			return err
+		}
+		cc = newColChange(ti.def)
+		return nil
+	}
 	for _, spec := range n.Specs {
+		if isColumnSpec(spec) {
+			if err := x.colSpec(ti, cc, spec); err != nil {
+				return Result{}, err
+			}
+			continue
+		}
+		if err := flush(); err != nil {
+			return Result{}, err
+		}
 		switch spec.Tp {
 		case ast.AlterTableAddColumns:
-			if spec.Position != nil && spec.Position.Tp != ast.ColumnPositionNone {
-				return Result{}, errNotSupported("ADD COLUMN FIRST/AFTER")
-			}
 			for _, cd := range spec.NewColumns {
 				col, pk, uniq, err := x.columnDef(cd)
 				if err != nil {
@@ -627,6 +650,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 		if ti, err = x.table(n.Table, ""); err != nil {
 			return Result{}, err
 		}
+		cc = newColChange(ti.def)
 	}
-	return Result{}, nil
+	return Result{}, flush()
 }

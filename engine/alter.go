@@ -1,0 +1,494 @@
+package engine
+
+// ALTER TABLE on columns: AlterColumns, and the table rebuild it uses
+// when the rows must be rewritten.
+//
+// # Rebuild files and their recovery
+//
+// A rebuild writes the converted rows to T.bdf.rebuild and the new
+// indexes to T.<index>.bix.rebuild, then, with the old files closed and
+// the old index files removed, the new definition to T.def.rebuild
+// (atomically). The rename of T.bdf.rebuild over T.bdf is the commit
+// point; T.def.rebuild is then renamed over T.def and the new index files
+// into place. At open (finishRebuilds), before any definition is read:
+//
+//   - T.def.rebuild with T.bdf.rebuild still there: the commit point was
+//     not reached; both are removed and the old table stays (its indexes,
+//     removed before the commit point, are rebuilt from its rows);
+//   - T.def.rebuild alone: the commit point was passed; it is renamed over
+//     T.def (its indexes are rebuilt from the new rows);
+//   - T.bdf.rebuild or T.<index>.bix.rebuild alone: leftovers of a rebuild
+//     that never wrote its definition; removed.
+//
+// The old index files go before the commit point because a new data file
+// starts its generation count afresh: an old index file stamped with the
+// same generation could otherwise pass for the new table's.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/blitzdb/blitz/datafile"
+	"github.com/blitzdb/blitz/index"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/vfs"
+)
+
+// rebuildSuffix marks the files of a table rebuild in progress.
+const rebuildSuffix = ".rebuild"
+
+// ErrDataTruncated is MySQL's 1265, Data truncated for column '%s' at row
+// %d: what MariaDB reports (strict mode) when ALTER TABLE makes a column
+// NOT NULL over a row holding NULL.
+const ErrDataTruncated = 1265
+
+// AlterColumns gives a table a new definition newDef (same name; whether
+// it is CRASH_SAFE does not change) whose columns may be dropped,
+// reordered, added anywhere, renamed, retyped or have new defaults or
+// NULL-ability. from[i] is the position, in the current definition, of
+// the column newDef.Columns[i] comes from, or -1 for a new column, which
+// existing rows get with its Default (the type's implicit default for a
+// NOT NULL column without one). Values are converted with Coerce (strict
+// mode): a value that does not fit fails the change with an error naming
+// the row (1265 for a NULL in a column becoming NOT NULL), and the table
+// is left as it was.
+//
+// A change that leaves every stored row valid as it is (column renames,
+// defaults, comments, relaxing NOT NULL, renamed index columns) rewrites
+// only the definition; any other rebuilds the table: rows, primary keys
+// and indexes (see the top of this file for its crash safety).
+func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, from []int) error {
+	t, unlock, err := db.alterTable(ctx, name, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	old := t.definition()
+	nd := newDef.Clone()
+	if !strings.EqualFold(nd.Name, old.Name) {
+		return fmt.Errorf("blitz/engine: alter columns of %s: the new definition is of table %s", old.Name, nd.Name)
+	}
+	nd.Name, nd.CrashSafe = old.Name, old.CrashSafe
+	if len(from) != len(nd.Columns) {
+		return fmt.Errorf("blitz/engine: alter columns of %s: %d source positions for %d columns", old.Name, len(from), len(nd.Columns))
+	}
+	used := make([]bool, len(old.Columns))
+	for i, f := range from {
+		if f < -1 || f >= len(old.Columns) || f >= 0 && used[f] {
+			return fmt.Errorf("blitz/engine: alter columns of %s: column %s has a bad source position %d", old.Name, nd.Columns[i].Name, f)
+		}
+		if f >= 0 {
+			used[f] = true
+		}
+	}
+	if err := nd.validate(); err != nil {
+		return err
+	}
+	if (len(old.PrimaryKey) == 0) != (len(nd.PrimaryKey) == 0) {
+		return sqlerr.New(sqlerr.ErrNotSupported, "This version of MySQL doesn't yet support 'adding or dropping the primary key of %s'", old.Name)
+	}
+	rewrite, err := t.needsRewrite(old, nd, from)
+	if err != nil {
+		return err
+	}
+	if rewrite {
+		err = db.rebuildTable(t, old, nd, from)
+	} else {
+		t.ctrMu.Lock()
+		err = t.writeDef(nd, t.autoReserved, t.rowReserved)
+		t.ctrMu.Unlock()
+		if err == nil {
+			t.mu.Lock()
+			t.setDefLocked(nd)
+			t.mu.Unlock()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return db.logDDL(ddlRecord{Op: "alter_columns", From: from}, nd.Name, nd)
+}
+
+// needsRewrite reports whether the rows of t must be rewritten to go from
+// old to nd.
+func (t *table) needsRewrite(old, nd *TableDef, from []int) (bool, error) {
+	if len(old.Columns) != len(nd.Columns) {
+		return true, nil
+	}
+	firstDefault := -1 // first column whose default changes
+	for i, f := range from {
+		if f != i {
+			return true, nil
+		}
+		o, n := &old.Columns[i], &nd.Columns[i]
+		if o.Type != n.Type || o.Unsigned != n.Unsigned || o.Length != n.Length || o.Precision != n.Precision ||
+			o.Scale != n.Scale || o.AutoIncrement != n.AutoIncrement || n.NotNull && !o.NotNull {
+			return true, nil
+		}
+		if firstDefault < 0 && (o.HasDefault != n.HasDefault || (o.Default == nil) != (n.Default == nil) ||
+			o.Default != nil && valueText(o.Default) != valueText(n.Default)) {
+			firstDefault = i
+		}
+	}
+	samePos := func(a, b []int) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
+	if !samePos(colPositions(old, old.PrimaryKey), colPositions(nd, nd.PrimaryKey)) || len(old.Indexes) != len(nd.Indexes) {
+		return true, nil
+	}
+	for i := range old.Indexes {
+		o, n := old.Indexes[i], nd.Indexes[i]
+		if o.Name != n.Name || o.Unique != n.Unique || !samePos(colPositions(old, o.Columns), colPositions(nd, n.Columns)) {
+			return true, nil
+		}
+	}
+	if firstDefault < 0 {
+		return false, nil
+	}
+	// A row written before a column was added reads the column's default:
+	// if some row is that short, a new default would change it.
+	short := false
+	err := t.scanMerged(func(k, v []byte) error {
+		n, err := rowColumns(v)
+		if err != nil {
+			return t.dataErr(fmt.Errorf("row %x of %s: %w", k, t.name, err))
+		}
+		if n <= firstDefault {
+			short = true
+			return errStopScan
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopScan) {
+		return false, err
+	}
+	return short, nil
+}
+
+// rowColumns returns the number of columns a stored row was written with.
+func rowColumns(b []byte) (int, error) {
+	if len(b) < 2 || b[0] != rowFormat {
+		return 0, errRowCorrupt
+	}
+	n := 0
+	for i, c := range b[1:] {
+		if i == 9 {
+			return 0, errRowCorrupt
+		}
+		n |= int(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			return n, nil
+		}
+	}
+	return 0, errRowCorrupt
+}
+
+// convertRow builds the row of nd from r, a row of the old definition
+// (see AlterColumns). rowNum counts from 1 in scan order.
+func convertRow(r Row, nd *TableDef, from []int, rowNum int) (Row, error) {
+	nr := make(Row, len(nd.Columns))
+	for i, f := range from {
+		c := &nd.Columns[i]
+		var v any
+		if f < 0 {
+			v = c.Default
+			if v == nil && c.NotNull {
+				v = implicitDefault(c)
+			}
+		} else {
+			v = r[f]
+		}
+		if v == nil && c.NotNull {
+			return nil, sqlerr.New(ErrDataTruncated, "Data truncated for column '%s' at row %d", c.Name, rowNum)
+		}
+		cv, err := Coerce(c, v, rowNum)
+		if err != nil {
+			return nil, err
+		}
+		nr[i] = cv
+	}
+	return nr, nil
+}
+
+// rebuildTable rewrites t's rows from old to nd (t is locked for DDL).
+func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
+	if old.CrashSafe && db.deferredCount() > 0 {
+		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before rebuilding %s (their WAL must be kept)", old.Name)
+	}
+	t.mu.RLock()
+	pending := len(t.overlay) + len(t.frozen)
+	t.mu.RUnlock()
+	if pending > 0 {
+		return fmt.Errorf("blitz/engine: rebuild %s: %d committed changes are not yet in its data file", old.Name, pending)
+	}
+	fs := db.fs
+	dataTmp, defTmp := t.dataPath()+rebuildSuffix, t.defPath()+rebuildSuffix
+	ixTmp := func(ixd IndexDef) string { return t.indexPath(ixd.Name) + rebuildSuffix }
+	removeTmp := func() {
+		fs.Remove(dataTmp)
+		fs.Remove(defTmp)
+		fs.Remove(defTmp + ".tmp")
+		for _, ixd := range nd.Indexes {
+			removeIndexFiles(ixTmp(ixd))
+		}
+	}
+	removeTmp()
+	ndf, err := datafile.Open(dataTmp, t.dfOptions())
+	if err != nil {
+		return fmt.Errorf("blitz/engine: rebuild %s: create %s: %w", old.Name, dataTmp, err)
+	}
+	fail := func(err error) error {
+		ndf.Close()
+		removeTmp()
+		return err
+	}
+	var pkPos []int
+	if len(nd.PrimaryKey) > 0 {
+		pkPos = colPositions(nd, nd.PrimaryKey)
+	}
+	autoCol := -1
+	for i := range nd.Columns {
+		if nd.Columns[i].AutoIncrement {
+			autoCol = i
+		}
+	}
+	var maxAuto uint64
+	rowNum := 0
+	err = t.scanMerged(func(k, v []byte) error {
+		rowNum++
+		r, err := decodeRow(v, old)
+		if err != nil {
+			return t.dataErr(fmt.Errorf("row %x of %s: %w", k, old.Name, err))
+		}
+		nr, err := convertRow(r, nd, from, rowNum)
+		if err != nil {
+			return err
+		}
+		key := k
+		if pkPos != nil {
+			key = encodeCols(nil, nr, pkPos)
+			if _, err := ndf.Get(key); err == nil {
+				vals, _ := decodeShow(key)
+				return sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", vals)
+			} else if !errors.Is(err, datafile.ErrNotFound) {
+				return err
+			}
+		}
+		if autoCol >= 0 {
+			switch x := nr[autoCol].(type) {
+			case int64:
+				if x > 0 {
+					maxAuto = max(maxAuto, uint64(x))
+				}
+			case uint64:
+				maxAuto = max(maxAuto, x)
+			}
+		}
+		enc, err := encodeRow(nil, nd, nr)
+		if err != nil {
+			return err
+		}
+		return ndf.Put(key, enc)
+	})
+	if err != nil {
+		return fail(err)
+	}
+	if err := ndf.Sync(); err != nil {
+		return fail(err)
+	}
+	if len(nd.Indexes) > 0 {
+		specs := make([]index.BuildSpec, len(nd.Indexes))
+		for i, ixd := range nd.Indexes {
+			pos := colPositions(nd, ixd.Columns)
+			specs[i] = index.BuildSpec{Path: ixTmp(ixd), Unique: ixd.Unique,
+				Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
+					r, err := decodeRow(row, nd)
+					if err != nil {
+						return dst, err
+					}
+					return append(dst, encodeCols(nil, r, pos)), nil
+				}}
+		}
+		_, err := index.Build(func(yield func(pk, row []byte) error) error { return ndf.Iterate(yield) },
+			specs, index.BuildOptions{Stamp: ndf.Generation(), TempDir: db.dir})
+		if err != nil {
+			var dup *index.DuplicateError
+			if errors.As(err, &dup) {
+				vals, _ := decodeShow(dup.Cols)
+				name := ""
+				for _, s := range specs {
+					if s.Path == dup.Index {
+						name = strings.TrimSuffix(strings.TrimPrefix(filepath.Base(s.Path), t.name+"."), indexSuffix+rebuildSuffix)
+					}
+				}
+				err = sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", vals, name)
+			}
+			return fail(err)
+		}
+	}
+	if err := ndf.Close(); err != nil {
+		removeTmp()
+		return err
+	}
+	// Past the old table's last use: close it, drop its index files (see
+	// the top of the file) and stage the new definition.
+	if err := t.closeFiles(true); err != nil {
+		removeTmp()
+		t.reopenAfterFailedRebuild()
+		return err
+	}
+	for _, ixd := range old.Indexes {
+		removeIndexFiles(t.indexPath(ixd.Name))
+	}
+	t.ctrMu.Lock()
+	autoRes, rowRes := t.autoReserved, t.rowReserved
+	if autoCol >= 0 && maxAuto+1 > autoRes {
+		autoRes = maxAuto + 1 + reserveStep
+	}
+	t.ctrMu.Unlock()
+	b, err := encodeDef(nd, autoRes, rowRes)
+	if err == nil {
+		err = vfs.WriteFileAtomic(fs, defTmp, b)
+	}
+	if err == nil {
+		err = fs.SyncDir(db.dir)
+	}
+	if err == nil {
+		err = fs.Rename(dataTmp, t.dataPath()) // the commit point
+	}
+	if err != nil {
+		removeTmp()
+		t.reopenAfterFailedRebuild()
+		return fmt.Errorf("blitz/engine: rebuild %s (the table is unchanged): %w", old.Name, err)
+	}
+	t.mu.Lock()
+	t.setDefLocked(nd)
+	t.mu.Unlock()
+	t.ctrMu.Lock()
+	t.autoReserved, t.rowReserved = autoRes, rowRes
+	if autoCol >= 0 && maxAuto+1 > t.autoNext {
+		t.autoNext = maxAuto + 1
+	}
+	t.ctrMu.Unlock()
+	err = fs.SyncDir(db.dir)
+	if err == nil {
+		err = fs.Rename(defTmp, t.defPath())
+	}
+	if err == nil {
+		err = fs.SyncDir(db.dir)
+	}
+	if err != nil {
+		// The new table is in place on disk; the next open finishes it.
+		t.setCrashed(fmt.Sprintf("its rebuild was cut short: %v; reopen the database to finish it", err))
+		for _, ixd := range nd.Indexes {
+			removeIndexFiles(ixTmp(ixd))
+		}
+		return fmt.Errorf("blitz/engine: rebuild %s: %w", old.Name, err)
+	}
+	for _, ixd := range nd.Indexes {
+		p := t.indexPath(ixd.Name)
+		os.Rename(ixTmp(ixd), p)
+		os.Rename(index.SumPath(ixTmp(ixd)), index.SumPath(p))
+	}
+	df, err := datafile.Open(t.dataPath(), t.dfOptions())
+	if err != nil {
+		t.setCrashed(fmt.Sprintf("its rebuilt data file cannot be opened: %v", err))
+		return err
+	}
+	t.mu.Lock()
+	t.df = df
+	t.mu.Unlock()
+	if rebuild, err := t.openIndexes(); err != nil {
+		return err
+	} else if rebuild {
+		return t.rebuildIndexes()
+	}
+	return nil
+}
+
+// reopenAfterFailedRebuild reopens the old table's files after a rebuild
+// that closed them failed before its commit point.
+func (t *table) reopenAfterFailedRebuild() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.df != nil {
+		return
+	}
+	df, err := datafile.Open(t.dataPath(), t.dfOptions())
+	if err != nil {
+		t.crashed = fmt.Sprintf("its data file cannot be reopened after a failed rebuild: %v", err)
+		return
+	}
+	t.df = df
+	rebuild, err := t.openIndexes()
+	if err != nil {
+		t.crashed = err.Error()
+		return
+	}
+	if rebuild {
+		t.mu.Unlock()
+		if err := t.rebuildIndexes(); err != nil {
+			t.setCrashed(fmt.Sprintf("index rebuild failed: %v", err))
+		}
+		t.mu.Lock()
+	}
+}
+
+// removeIndexFiles removes an index file and its checksum. Index files
+// are always on the operating system's filesystem (package index uses os).
+func removeIndexFiles(path string) {
+	os.Remove(path)
+	os.Remove(index.SumPath(path))
+}
+
+// finishRebuilds settles the rebuilds a crash cut short (see the top of
+// the file), before the definitions are read.
+func (db *DB) finishRebuilds() error {
+	names, err := db.fs.ReadDir(db.dir)
+	if err != nil {
+		return fmt.Errorf("blitz/engine: list %s: %w", db.dir, err)
+	}
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	changed := false
+	for _, n := range names {
+		if !strings.HasSuffix(n, defSuffix+rebuildSuffix) {
+			continue
+		}
+		base := strings.TrimSuffix(n, defSuffix+rebuildSuffix)
+		p := filepath.Join(db.dir, n)
+		if have[base+dataSuffix+rebuildSuffix] {
+			db.log.Warn("table rebuild cut short before it took effect: the old table stays", "table", base)
+			if err := db.fs.Remove(p); err != nil {
+				return fmt.Errorf("blitz/engine: remove %s: %w", p, err)
+			}
+		} else {
+			db.log.Warn("table rebuild cut short after it took effect: finishing it", "table", base)
+			if err := db.fs.Rename(p, filepath.Join(db.dir, base+defSuffix)); err != nil {
+				return fmt.Errorf("blitz/engine: finish the rebuild of %s: %w", base, err)
+			}
+		}
+		changed = true
+	}
+	for _, n := range names {
+		if strings.HasSuffix(n, dataSuffix+rebuildSuffix) || strings.HasSuffix(n, defSuffix+rebuildSuffix+".tmp") {
+			db.fs.Remove(filepath.Join(db.dir, n))
+			changed = true
+		}
+	}
+	if ents, err := os.ReadDir(db.dir); err == nil {
+		for _, e := range ents {
+			if n := e.Name(); strings.HasSuffix(n, indexSuffix+rebuildSuffix) || strings.HasSuffix(n, index.SumPath(indexSuffix+rebuildSuffix)) {
+				os.Remove(filepath.Join(db.dir, n))
+			}
+		}
+	}
+	if changed {
+		return db.fs.SyncDir(db.dir)
+	}
+	return nil
+}

@@ -1,0 +1,294 @@
+package sqlshim
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// Local MySQL error numbers of column changes.
+const (
+	errCantRemoveAllFields = 1090 // You can't delete all columns with ALTER TABLE; use DROP TABLE instead
+	errCantDropColumn      = 1091 // Can't DROP COLUMN `%s`; check that it exists
+)
+
+// colChange gathers the column operations of one ALTER TABLE (DROP,
+// MODIFY, CHANGE, RENAME COLUMN, ALTER COLUMN ... DEFAULT, ADD COLUMN
+// FIRST/AFTER) into one new definition for engine.DB.AlterColumns, which
+// rewrites the rows only when the change needs it.
+type colChange struct {
+	def   *engine.TableDef
+	from  []int // for each column of def, its position in the table now, -1 for a new one
+	dirty bool
+}
+
+func newColChange(def *engine.TableDef) *colChange {
+	cc := &colChange{def: def.Clone(), from: make([]int, len(def.Columns))}
+	for i := range cc.from {
+		cc.from[i] = i
+	}
+	return cc
+}
+
+// isColumnSpec reports whether spec is a column change colSpec handles.
+func isColumnSpec(spec *ast.AlterTableSpec) bool {
+	switch spec.Tp {
+	case ast.AlterTableDropColumn, ast.AlterTableModifyColumn, ast.AlterTableChangeColumn,
+		ast.AlterTableRenameColumn, ast.AlterTableAlterColumn:
+		return true
+	case ast.AlterTableAddColumns:
+		if spec.Position != nil && spec.Position.Tp != ast.ColumnPositionNone {
+			return true
+		}
+		// A NOT NULL column without a default: existing rows get the
+		// type's implicit default, written into them.
+		for _, cd := range spec.NewColumns {
+			notNull, def := false, false
+			for _, o := range cd.Options {
+				notNull = notNull || o.Tp == ast.ColumnOptionNotNull
+				def = def || o.Tp == ast.ColumnOptionDefaultValue
+			}
+			if notNull && !def {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// column returns the position of the named column in cc's definition, or
+// the error MySQL gives for an unknown one.
+func (cc *colChange) column(name string) (int, error) {
+	if i := cc.def.ColumnIndex(name); i >= 0 {
+		return i, nil
+	}
+	return -1, errf(sqlerr.ErrBadField, "Unknown column '%s' in '%s'", name, cc.def.Name)
+}
+
+// remove takes column i out, returning it and its source position.
+func (cc *colChange) remove(i int) (engine.Column, int) {
+	c, f := cc.def.Columns[i], cc.from[i]
+	cc.def.Columns = append(cc.def.Columns[:i:i], cc.def.Columns[i+1:]...)
+	cc.from = append(cc.from[:i:i], cc.from[i+1:]...)
+	return c, f
+}
+
+// insert puts c at pos (nil: where it was, at old, or last when old < 0).
+func (cc *colChange) insert(c engine.Column, f, old int, pos *ast.ColumnPosition) error {
+	at := old
+	if at < 0 {
+		at = len(cc.def.Columns)
+	}
+	if pos != nil {
+		switch pos.Tp {
+		case ast.ColumnPositionFirst:
+			at = 0
+		case ast.ColumnPositionAfter:
+			i, err := cc.column(pos.RelativeColumn.Name.O)
+			if err != nil {
+				return err
+			}
+			at = i + 1
+		}
+	}
+	cc.def.Columns = append(cc.def.Columns[:at], append([]engine.Column{c}, cc.def.Columns[at:]...)...)
+	cc.from = append(cc.from[:at], append([]int{f}, cc.from[at:]...)...)
+	return nil
+}
+
+// renameRefs makes the primary key and the indexes follow a column rename.
+func (cc *colChange) renameRefs(from, to string) {
+	for i, p := range cc.def.PrimaryKey {
+		if strings.EqualFold(p, from) {
+			cc.def.PrimaryKey[i] = to
+		}
+	}
+	for _, ix := range cc.def.Indexes {
+		for i, c := range ix.Columns {
+			if strings.EqualFold(c, from) {
+				ix.Columns[i] = to
+			}
+		}
+	}
+}
+
+func (cc *colChange) isPrimaryKey(name string) bool {
+	for _, p := range cc.def.PrimaryKey {
+		if strings.EqualFold(p, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// colSpec adds one column operation to cc.
+func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec) error {
+	cc.dirty = true
+	switch spec.Tp {
+	case ast.AlterTableDropColumn:
+		name := spec.OldColumnName.Name.O
+		i := cc.def.ColumnIndex(name)
+		if i < 0 {
+			if spec.IfExists {
+				x.note(errCantDropColumn, fmt.Sprintf("Can't DROP COLUMN `%s`; check that it exists", name))
+				return nil
+			}
+			return errf(errCantDropColumn, "Can't DROP COLUMN `%s`; check that it exists", name)
+		}
+		if cc.isPrimaryKey(name) {
+			return errNotSupported(fmt.Sprintf("dropping column `%s` of the primary key", cc.def.Columns[i].Name))
+		}
+		if len(cc.def.Columns) == 1 {
+			return errf(errCantRemoveAllFields, "You can't delete all columns with ALTER TABLE; use DROP TABLE instead")
+		}
+		cc.remove(i)
+		// As in MariaDB, an index loses the column, and goes with its last one.
+		var keep []engine.IndexDef
+		for _, ix := range cc.def.Indexes {
+			var cols []string
+			for _, c := range ix.Columns {
+				if !strings.EqualFold(c, name) {
+					cols = append(cols, c)
+				}
+			}
+			if len(cols) > 0 {
+				ix.Columns = cols
+				keep = append(keep, ix)
+			}
+		}
+		cc.def.Indexes = keep
+	case ast.AlterTableModifyColumn, ast.AlterTableChangeColumn:
+		cd := spec.NewColumns[0]
+		old := cd.Name.Name.O
+		if spec.Tp == ast.AlterTableChangeColumn {
+			old = spec.OldColumnName.Name.O
+		}
+		i, err := cc.column(old)
+		if err != nil {
+			return err
+		}
+		col, pk, uniq, err := x.columnDef(cd)
+		if err != nil {
+			return err
+		}
+		wasPK := cc.isPrimaryKey(old)
+		if pk && !(wasPK && len(cc.def.PrimaryKey) == 1) {
+			return errf(sqlerr.ErrMultiplePriKey, "Multiple primary key defined")
+		}
+		if wasPK {
+			col.NotNull = true // a key column is NOT NULL, as in MySQL
+		}
+		if col.DefaultNow {
+			col.Default = nowFor(x.now, &col)
+		}
+		oldName := cc.def.Columns[i].Name
+		if !strings.EqualFold(oldName, col.Name) && cc.def.ColumnIndex(col.Name) >= 0 {
+			return errf(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", col.Name)
+		}
+		_, f := cc.remove(i)
+		if err := cc.insert(col, f, i, spec.Position); err != nil {
+			return err
+		}
+		cc.renameRefs(oldName, col.Name)
+		if uniq {
+			cc.def.Indexes = append(cc.def.Indexes, engine.IndexDef{Name: uniqueIndexName(cc.def, col.Name), Columns: []string{col.Name}, Unique: true})
+		}
+	case ast.AlterTableRenameColumn:
+		from, to := spec.OldColumnName.Name.O, spec.NewColumnName.Name.O
+		i, err := cc.column(from)
+		if err != nil {
+			return err
+		}
+		if j := cc.def.ColumnIndex(to); j >= 0 && j != i {
+			return errf(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", to)
+		}
+		oldName := cc.def.Columns[i].Name
+		cc.def.Columns[i].Name = to
+		cc.renameRefs(oldName, to)
+	case ast.AlterTableAlterColumn:
+		cd := spec.NewColumns[0]
+		i, err := cc.column(cd.Name.Name.O)
+		if err != nil {
+			return err
+		}
+		c := &cc.def.Columns[i]
+		if len(cd.Options) == 0 {
+			c.HasDefault, c.Default, c.DefaultNow = false, nil, false
+			return nil
+		}
+		e := cd.Options[0].Expr
+		if isNowCall(e) {
+			if !c.Type.IsTime() {
+				return errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
+			}
+			c.HasDefault, c.DefaultNow, c.Default = true, true, nowFor(x.now, c)
+			return nil
+		}
+		v, err := x.newEval(nil, "field list").eval(e)
+		if err != nil {
+			return err
+		}
+		if v == nil && c.NotNull {
+			return errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
+		}
+		if v != nil {
+			cv, err := engine.Coerce(&engine.Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length,
+				Precision: c.Precision, Scale: c.Scale}, v, 1)
+			if err != nil {
+				return errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
+			}
+			v = cv
+		}
+		c.HasDefault, c.Default, c.DefaultNow = true, v, false
+	case ast.AlterTableAddColumns:
+		pos := spec.Position
+		for _, cd := range spec.NewColumns {
+			col, pk, uniq, err := x.columnDef(cd)
+			if err != nil {
+				return err
+			}
+			if pk || col.AutoIncrement {
+				return errNotSupported("ADD COLUMN with a primary key or AUTO_INCREMENT")
+			}
+			if cc.def.ColumnIndex(col.Name) >= 0 {
+				return errf(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", col.Name)
+			}
+			if col.DefaultNow {
+				// Existing rows get the time of the ALTER, as in MySQL.
+				col.Default = nowFor(x.now, &col)
+			}
+			if err := cc.insert(col, -1, -1, pos); err != nil {
+				return err
+			}
+			if uniq {
+				cc.def.Indexes = append(cc.def.Indexes, engine.IndexDef{Name: uniqueIndexName(cc.def, col.Name), Columns: []string{col.Name}, Unique: true})
+			}
+			// The next column of the list goes after this one.
+			pos = &ast.ColumnPosition{Tp: ast.ColumnPositionAfter, RelativeColumn: &ast.ColumnName{Name: cd.Name.Name}}
+		}
+	}
+	return nil
+}
+
+// applyColChange makes the gathered column changes in one engine call.
+func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
+	if err := checkAutoIncrement(cc.def); err != nil {
+		return err
+	}
+	if err := x.s.db.AlterColumns(x.ctx, ti.name, cc.def, cc.from); err != nil {
+		return err
+	}
+	// Column statistics are by position and name: gather them again.
+	x.dropStats(ti.name)
+	return nil
+}
+
+// note adds a Note-level warning.
+func (x *execCtx) note(code int, msg string) {
+	if len(x.s.warnings) < 64 {
+		x.s.warnings = append(x.s.warnings, Warning{Level: "Note", Code: code, Message: msg})
+	}
+}
