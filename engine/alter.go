@@ -41,11 +41,6 @@ import (
 // rebuildSuffix marks the files of a table rebuild in progress.
 const rebuildSuffix = ".rebuild"
 
-// ErrDataTruncated is MySQL's 1265, Data truncated for column '%s' at row
-// %d: what MariaDB reports (strict mode) when ALTER TABLE makes a column
-// NOT NULL over a row holding NULL.
-const ErrDataTruncated = 1265
-
 // AlterColumns gives a table a new definition newDef (same name; whether
 // it is CRASH_SAFE does not change) whose columns may be dropped,
 // reordered, added anywhere, renamed, retyped or have new defaults or
@@ -200,12 +195,18 @@ func convertRow(r Row, nd *TableDef, from []int, rowNum int) (Row, error) {
 		} else {
 			v = r[f]
 		}
+		if s, ok := v.(string); ok && isIntegerType(c.Type) && !integerText(s) {
+			if _, err := Coerce(c, v, rowNum); err == nil {
+				// Coerce rounds '1.5' to 2, as INSERT does; ALTER refuses it.
+				return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s)
+			}
+		}
 		if v == nil && c.NotNull {
-			return nil, sqlerr.New(ErrDataTruncated, "Data truncated for column '%s' at row %d", c.Name, rowNum)
+			return nil, sqlerr.New(sqlerr.ErrDataTruncated, "Data truncated for column '%s' at row %d", c.Name, rowNum)
 		}
 		cv, err := Coerce(c, v, rowNum)
 		if err != nil {
-			return nil, err
+			return nil, alterConvError(c, v, rowNum, err)
 		}
 		nr[i] = cv
 	}
@@ -491,4 +492,56 @@ func (db *DB) finishRebuilds() error {
 		return db.fs.SyncDir(db.dir)
 	}
 	return nil
+}
+
+// alterConvError words a failed conversion of an existing value the way
+// MariaDB's ALTER TABLE does, which differs from INSERT's: a value too
+// long is 1265 (data truncated), and a string that is not a number of the
+// new numeric type is 1292 naming the value, as is one with a fraction
+// going into an integer column (INSERT would round it).
+func alterConvError(c *Column, v any, rowNum int, err error) error {
+	word := ""
+	switch {
+	case isIntegerType(c.Type):
+		word = "INTEGER"
+	case c.Type == TypeDecimal:
+		word = "DECIMAL"
+	case c.Type == TypeFloat || c.Type == TypeDouble:
+		word = "DOUBLE"
+	}
+	switch sqlerr.Code(err) {
+	case sqlerr.ErrDataTooLong:
+		return sqlerr.New(sqlerr.ErrDataTruncated, "Data truncated for column '%s' at row %d", c.Name, rowNum)
+	case sqlerr.ErrTruncatedWrong:
+		if s, ok := v.(string); ok && word != "" {
+			return sqlerr.New(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%s'", word, s)
+		}
+	}
+	return err
+}
+
+// integerText reports whether s (spaces around it aside) is an integer
+// literal: what ALTER TABLE converts to an integer column without error.
+func integerText(s string) bool {
+	s = strings.TrimSpace(s)
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isIntegerType(t Type) bool {
+	switch t {
+	case TypeTinyInt, TypeSmallInt, TypeMediumInt, TypeInt, TypeBigInt:
+		return true
+	}
+	return false
 }

@@ -88,7 +88,7 @@ func TestAlterColumns(t *testing.T) {
 			insert(t, db, "a", Row{nil, int64(4), "dan", nil})
 			nn := nd.Clone()
 			nn.Columns[3].NotNull = true
-			if err := db.AlterColumns(bg, "a", nn, []int{0, 1, 2, 3}); sqlerr.Code(err) != ErrDataTruncated {
+			if err := db.AlterColumns(bg, "a", nn, []int{0, 1, 2, 3}); sqlerr.Code(err) != sqlerr.ErrDataTruncated {
 				t.Fatalf("NOT NULL over NULL: %v", err)
 			}
 

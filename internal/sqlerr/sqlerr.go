@@ -19,6 +19,7 @@ const (
 	ErrParse              = 1064 // You have an error in your SQL syntax; ... near '%s' at line %d
 	ErrCrashedTable       = 1194 // Table '%s' is marked as crashed and should be repaired
 	ErrDataTooLong        = 1406 // Data too long for column '%s' at row %d
+	ErrDataTruncated      = 1265 // Data truncated for column '%s' at row %d
 	ErrBadNull            = 1048 // Column '%s' cannot be null
 	ErrNoDefault          = 1364 // Field '%s' doesn't have a default value
 	ErrOutOfRange         = 1264 // Out of range value for column '%s' at row %d
@@ -73,7 +74,7 @@ const (
 // states maps error numbers to SQLSTATE; numbers not listed use "HY000".
 var states = map[int]string{
 	ErrDupEntry: "23000", ErrNoSuchTable: "42S02", ErrTableExists: "42S01",
-	ErrBadField: "42S22", ErrParse: "42000", ErrDataTooLong: "22001",
+	ErrBadField: "42S22", ErrParse: "42000", ErrDataTooLong: "22001", ErrDataTruncated: "01000",
 	ErrBadNull: "23000", ErrOutOfRange: "22003", ErrTruncatedWrong: "HY000",
 	ErrTruncatedValue: "22007", ErrDivByZero: "22012", ErrNotSupported: "42000",
 	ErrDupKeyName: "42000", ErrCantDropKey: "42000", ErrDupFieldName: "42S21",
