@@ -26,10 +26,12 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/blitzdb/blitz/datafile"
@@ -129,13 +131,12 @@ func (t *table) needsRewrite(old, nd *TableDef, from []int) (bool, error) {
 			firstDefault = i
 		}
 	}
-	samePos := func(a, b []int) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
-	if !samePos(colPositions(old, old.PrimaryKey), colPositions(nd, nd.PrimaryKey)) || len(old.Indexes) != len(nd.Indexes) {
+	if !slices.Equal(colPositions(old, old.PrimaryKey), colPositions(nd, nd.PrimaryKey)) || len(old.Indexes) != len(nd.Indexes) {
 		return true, nil
 	}
 	for i := range old.Indexes {
 		o, n := old.Indexes[i], nd.Indexes[i]
-		if o.Name != n.Name || o.Unique != n.Unique || !samePos(colPositions(old, o.Columns), colPositions(nd, n.Columns)) {
+		if o.Name != n.Name || o.Unique != n.Unique || !slices.Equal(colPositions(old, o.Columns), colPositions(nd, n.Columns)) {
 			return true, nil
 		}
 	}
@@ -167,17 +168,11 @@ func rowColumns(b []byte) (int, error) {
 	if len(b) < 2 || b[0] != rowFormat {
 		return 0, errRowCorrupt
 	}
-	n := 0
-	for i, c := range b[1:] {
-		if i == 9 {
-			return 0, errRowCorrupt
-		}
-		n |= int(c&0x7f) << (7 * i)
-		if c < 0x80 {
-			return n, nil
-		}
+	n, k := binary.Uvarint(b[1:])
+	if k <= 0 {
+		return 0, errRowCorrupt
 	}
-	return 0, errRowCorrupt
+	return int(n), nil
 }
 
 // convertRow builds the row of nd from r, a row of the old definition
@@ -393,47 +388,20 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 		os.Rename(ixTmp(ixd), p)
 		os.Rename(index.SumPath(ixTmp(ixd)), index.SumPath(p))
 	}
-	df, err := datafile.Open(t.dataPath(), t.dfOptions())
-	if err != nil {
-		t.setCrashed(fmt.Sprintf("its rebuilt data file cannot be opened: %v", err))
-		return err
-	}
-	t.mu.Lock()
-	t.df = df
-	t.mu.Unlock()
-	if rebuild, err := t.openIndexes(); err != nil {
-		return err
-	} else if rebuild {
-		return t.rebuildIndexes()
-	}
-	return nil
+	return t.reopenFiles("its rebuilt data file cannot be opened: ")
 }
 
 // reopenAfterFailedRebuild reopens the old table's files after a rebuild
 // that closed them failed before its commit point.
 func (t *table) reopenAfterFailedRebuild() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.df != nil {
+	t.mu.RLock()
+	open := t.df != nil
+	t.mu.RUnlock()
+	if open {
 		return
 	}
-	df, err := datafile.Open(t.dataPath(), t.dfOptions())
-	if err != nil {
-		t.crashed = fmt.Sprintf("its data file cannot be reopened after a failed rebuild: %v", err)
-		return
-	}
-	t.df = df
-	rebuild, err := t.openIndexes()
-	if err != nil {
-		t.crashed = err.Error()
-		return
-	}
-	if rebuild {
-		t.mu.Unlock()
-		if err := t.rebuildIndexes(); err != nil {
-			t.setCrashed(fmt.Sprintf("index rebuild failed: %v", err))
-		}
-		t.mu.Lock()
+	if err := t.reopenFiles("its data file cannot be reopened after a failed rebuild: "); err != nil && t.usable() == nil {
+		t.setCrashed(err.Error())
 	}
 }
 

@@ -193,9 +193,17 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	if err := db.logDDL(ddlRecord{Op: "rename_table", To: nd.Name}, old.Name, nd); err != nil {
 		return err
 	}
+	return t.reopenFiles("")
+}
+
+// reopenFiles opens t's data file and indexes again after a change that
+// closed them (RENAME TABLE, a rebuild), rebuilding the indexes that
+// cannot be trusted. A data file that does not open marks the table
+// crashed, the reason prefixed by why.
+func (t *table) reopenFiles(why string) error {
 	df, err := datafile.Open(t.dataPath(), t.dfOptions())
 	if err != nil {
-		t.setCrashed(err.Error())
+		t.setCrashed(why + err.Error())
 		return err
 	}
 	t.mu.Lock()

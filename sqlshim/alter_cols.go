@@ -9,11 +9,10 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 )
 
-// Local MySQL error numbers of column changes.
-const (
-	errCantRemoveAllFields = 1090 // You can't delete all columns with ALTER TABLE; use DROP TABLE instead
-	errCantDropColumn      = 1091 // Can't DROP COLUMN `%s`; check that it exists
-)
+// errCantRemoveAllFields is MySQL's 1090, You can't delete all columns
+// with ALTER TABLE; use DROP TABLE instead. (1091, a column that is not
+// there, shares its number with a key that is not: sqlerr.ErrCantDropKey.)
+const errCantRemoveAllFields = 1090
 
 // colChange gathers the column operations of one ALTER TABLE (DROP,
 // MODIFY, CHANGE, RENAME COLUMN, ALTER COLUMN ... DEFAULT, ADD COLUMN
@@ -133,10 +132,10 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 		i := cc.def.ColumnIndex(name)
 		if i < 0 {
 			if spec.IfExists {
-				x.note(errCantDropColumn, fmt.Sprintf("Can't DROP COLUMN `%s`; check that it exists", name))
+				x.s.addNote(sqlerr.ErrCantDropKey, "Can't DROP COLUMN `%s`; check that it exists", name)
 				return nil
 			}
-			return errf(errCantDropColumn, "Can't DROP COLUMN `%s`; check that it exists", name)
+			return errf(sqlerr.ErrCantDropKey, "Can't DROP COLUMN `%s`; check that it exists", name)
 		}
 		if cc.isPrimaryKey(name) {
 			return errNotSupported(fmt.Sprintf("dropping column `%s` of the primary key", cc.def.Columns[i].Name))
@@ -284,11 +283,4 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	// Column statistics are by position and name: gather them again.
 	x.dropStats(ti.name)
 	return nil
-}
-
-// note adds a Note-level warning.
-func (x *execCtx) note(code int, msg string) {
-	if len(x.s.warnings) < 64 {
-		x.s.warnings = append(x.s.warnings, Warning{Level: "Note", Code: code, Message: msg})
-	}
 }

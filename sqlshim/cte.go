@@ -28,11 +28,9 @@ import (
 // WITH RECURSIVE is accepted when no CTE of the clause refers to itself;
 // a CTE that does is refused (1235).
 
-// expandCTEs rewrites the WITH clauses of n away.
+// expandCTEs rewrites the WITH clauses of n away (parseOne calls it only
+// for a statement that has one, as its placeholder walk finds).
 func expandCTEs(n ast.StmtNode) error {
-	if !hasWith(n) {
-		return nil
-	}
 	e := &cteExpander{}
 	n.Accept(e)
 	if e.err != nil {
@@ -86,18 +84,6 @@ func derivedWeight(n ast.Node, memo map[ast.Node]int) int {
 	return total
 }
 
-// hasWith reports whether any statement in n has a WITH clause.
-func hasWith(n ast.Node) bool {
-	found := false
-	n.Accept(visitFunc(func(n ast.Node) bool {
-		if withOf(n) != nil {
-			found = true
-		}
-		return !found
-	}))
-	return found
-}
-
 // visitFunc is an ast.Visitor that calls f on entering each node and
 // stops descending where f returns false.
 type visitFunc func(ast.Node) bool
@@ -105,31 +91,27 @@ type visitFunc func(ast.Node) bool
 func (f visitFunc) Enter(n ast.Node) (ast.Node, bool) { return n, !f(n) }
 func (f visitFunc) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
-func withOf(n ast.Node) *ast.WithClause {
+// withField points at the WITH clause field of the statements that have
+// one, or is nil.
+func withField(n ast.Node) **ast.WithClause {
 	switch s := n.(type) {
 	case *ast.SelectStmt:
-		return s.With
+		return &s.With
 	case *ast.SetOprStmt:
-		return s.With
+		return &s.With
 	case *ast.UpdateStmt:
-		return s.With
+		return &s.With
 	case *ast.DeleteStmt:
-		return s.With
+		return &s.With
 	}
 	return nil
 }
 
-func clearWith(n ast.Node) {
-	switch s := n.(type) {
-	case *ast.SelectStmt:
-		s.With = nil
-	case *ast.SetOprStmt:
-		s.With = nil
-	case *ast.UpdateStmt:
-		s.With = nil
-	case *ast.DeleteStmt:
-		s.With = nil
+func withOf(n ast.Node) *ast.WithClause {
+	if p := withField(n); p != nil {
+		return *p
 	}
+	return nil
 }
 
 type cteExpander struct {
@@ -143,7 +125,7 @@ func (e *cteExpander) Enter(n ast.Node) (ast.Node, bool) {
 		return n, true
 	}
 	if w := withOf(n); w != nil {
-		clearWith(n)
+		*withField(n) = nil
 		e.err = expandWith(n, w)
 	}
 	return n, e.err != nil

@@ -633,10 +633,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			// mysqldump wraps each table's rows in these; indexes here
 			// are always maintained, so they change nothing (MariaDB
 			// answers InnoDB tables the same way, with this note).
-			if len(x.s.warnings) < 64 {
-				x.s.warnings = append(x.s.warnings, Warning{Level: "Note", Code: sqlerr.ErrIllegalHaForCreate,
-					Message: fmt.Sprintf("Table storage engine for '%s' doesn't have this option", ti.name)})
-			}
+			x.s.addNote(sqlerr.ErrIllegalHaForCreate, "Table storage engine for '%s' doesn't have this option", ti.name)
 		case ast.AlterTableOption:
 			if err := x.engineOption(spec.Options, ti.name); err != nil {
 				return Result{}, err

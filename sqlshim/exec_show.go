@@ -282,26 +282,32 @@ func keyFlag(def *engine.TableDef, c string) string {
 	return ""
 }
 
+// nullExtra is what DESCRIBE (Null, Extra) and information_schema.COLUMNS
+// (IS_NULLABLE, EXTRA) say of column c.
+func nullExtra(c *engine.Column) (null, extra string) {
+	null = "YES"
+	if c.NotNull {
+		null = "NO"
+	}
+	if c.AutoIncrement {
+		extra = "auto_increment"
+	}
+	if c.OnUpdateNow {
+		extra = "on update " + nowText(c)
+	}
+	return null, extra
+}
+
 func describe(ti *tableInfo) Result {
 	rows := [][]any{}
 	for i := range ti.def.Columns {
 		c := &ti.def.Columns[i]
-		null := "YES"
-		if c.NotNull {
-			null = "NO"
-		}
+		null, extra := nullExtra(c)
 		var def any
 		if c.DefaultNow {
 			def = nowText(c)
 		} else if c.HasDefault && c.Default != nil {
 			def, _ = FormatValue(columnFromDef("", c), c.Default)
-		}
-		extra := ""
-		if c.AutoIncrement {
-			extra = "auto_increment"
-		}
-		if c.OnUpdateNow {
-			extra = "on update " + nowText(c)
 		}
 		rows = append(rows, []any{c.Name, typeText(c), null, keyFlag(ti.def, c.Name), def, extra})
 	}

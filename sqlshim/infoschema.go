@@ -81,23 +81,13 @@ func (x *execCtx) isColumns() (Result, error) {
 	for _, ti := range x.infoTables() {
 		for i := range ti.def.Columns {
 			c := &ti.def.Columns[i]
-			null := "YES"
-			if c.NotNull {
-				null = "NO"
-			}
+			null, extra := nullExtra(c)
 			var def any
 			switch {
 			case c.DefaultNow:
 				def = nowText(c)
 			case c.HasDefault && c.Default != nil:
-				def = defaultText(c)
-			}
-			extra := ""
-			if c.AutoIncrement {
-				extra = "auto_increment"
-			}
-			if c.OnUpdateNow {
-				extra = "on update " + nowText(c)
+				def = defaultText(c) // SQL text, where DESCRIBE shows the value
 			}
 			ct := typeText(c)
 			dataType := ct

@@ -54,13 +54,15 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 			return nil, errParse("CRASH_SAFE", 1)
 		}
 	}
-	n, tooDeep := countParams(st.node)
+	n, with, tooDeep := countParams(st.node)
 	if tooDeep {
 		return nil, errTooDeep()
 	}
 	st.nparams = n
-	if err := expandCTEs(st.node); err != nil { // after the numbering: see cte.go
-		return nil, err
+	if with {
+		if err := expandCTEs(st.node); err != nil { // after the numbering: see cte.go
+			return nil, err
+		}
 	}
 	return st, nil
 }
@@ -145,6 +147,7 @@ func parenDepth(sql string) int {
 // the bound).
 type paramCounter struct {
 	marks   []*test_driver.ParamMarkerExpr
+	with    bool // a statement in the tree has a WITH clause
 	depth   int
 	tooDeep bool
 }
@@ -152,6 +155,8 @@ type paramCounter struct {
 func (c *paramCounter) Enter(n ast.Node) (ast.Node, bool) {
 	if p, ok := n.(*test_driver.ParamMarkerExpr); ok {
 		c.marks = append(c.marks, p)
+	} else if withOf(n) != nil {
+		c.with = true
 	}
 	c.depth++
 	if c.depth > maxNesting {
@@ -167,17 +172,18 @@ func (c *paramCounter) Leave(n ast.Node) (ast.Node, bool) {
 }
 
 // countParams numbers the placeholders of n in text order (the parser
-// leaves that to its caller) and returns how many there are, or reports
-// that n nests deeper than maxNesting.
-func countParams(n ast.Node) (count int, tooDeep bool) {
+// leaves that to its caller) and returns how many there are and whether a
+// WITH clause was seen on the way, or reports that n nests deeper than
+// maxNesting.
+func countParams(n ast.Node) (count int, with, tooDeep bool) {
 	c := &paramCounter{}
 	n.Accept(c)
 	if c.tooDeep {
-		return 0, true
+		return 0, false, true
 	}
 	sort.Slice(c.marks, func(i, j int) bool { return c.marks[i].Offset < c.marks[j].Offset })
 	for i, m := range c.marks {
 		m.SetOrder(i)
 	}
-	return len(c.marks), false
+	return len(c.marks), c.with, false
 }

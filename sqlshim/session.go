@@ -619,7 +619,16 @@ func mapErr(err error) error {
 
 // addWarning records a warning of the running statement.
 func (s *Session) addWarning(code int, format string, args ...any) {
+	s.addCondition("Warning", code, format, args...)
+}
+
+// addNote records a Note-level condition of the running statement.
+func (s *Session) addNote(code int, format string, args ...any) {
+	s.addCondition("Note", code, format, args...)
+}
+
+func (s *Session) addCondition(level string, code int, format string, args ...any) {
 	if len(s.warnings) < 64 {
-		s.warnings = append(s.warnings, Warning{Level: "Warning", Code: code, Message: sprintf(format, args...)})
+		s.warnings = append(s.warnings, Warning{Level: level, Code: code, Message: sprintf(format, args...)})
 	}
 }
