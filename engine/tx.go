@@ -23,7 +23,17 @@ type Tx struct {
 	wsl   []*writeSet // in first-write order
 	locks *TableLocks // LOCK TABLES locks this transaction borrows (UseLocks)
 	undo  []undoRec
+	// keepZero is SetNoAutoValueOnZero: Insert stores a 0 given for an
+	// AUTO_INCREMENT column instead of generating a value.
+	keepZero bool
 }
+
+// SetNoAutoValueOnZero sets whether Insert takes a 0 given for an
+// AUTO_INCREMENT column as the value to store (on: sql_mode
+// NO_AUTO_VALUE_ON_ZERO, which dumps set so that a row with id 0 loads
+// as itself) or as "generate one" (off, the default). NULL always
+// generates.
+func (tx *Tx) SetNoAutoValueOnZero(on bool) { tx.keepZero = on }
 
 // writeSet is a transaction's changes to one table.
 type writeSet struct {
@@ -208,8 +218,9 @@ func (tx *Tx) set(ws *writeSet, key string, val []byte, del bool) error {
 	return nil
 }
 
-// prepareRow coerces every value, fills AUTO_INCREMENT, and checks NOT NULL.
-func (tx *Tx) prepareRow(ws *writeSet, row Row) (Row, uint64, error) {
+// prepareRow coerces every value, fills AUTO_INCREMENT (on insert: for
+// NULL, and for 0 unless keepZero), and checks NOT NULL.
+func (tx *Tx) prepareRow(ws *writeSet, row Row, insert bool) (Row, uint64, error) {
 	def := ws.def
 	if len(row) != len(def.Columns) {
 		return nil, 0, sqlerr.New(sqlerr.ErrWrongValueCount, "Column count doesn't match value count at row 1")
@@ -220,7 +231,7 @@ func (tx *Tx) prepareRow(ws *writeSet, row Row) (Row, uint64, error) {
 		c := &def.Columns[i]
 		v := row[i]
 		if c.AutoIncrement {
-			if v == nil || isZero(v) {
+			if insert && (v == nil || (!tx.keepZero && isZero(v))) {
 				n, err := ws.t.nextAuto()
 				if err != nil {
 					return nil, 0, err
@@ -376,7 +387,7 @@ func (tx *Tx) Insert(table string, row Row) (Handle, uint64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	r, auto, err := tx.prepareRow(ws, row)
+	r, auto, err := tx.prepareRow(ws, row, true)
 	if err != nil {
 		return "", 0, err
 	}
@@ -448,7 +459,7 @@ func (tx *Tx) Update(table string, h Handle, row Row) (Handle, error) {
 	} else if !ok {
 		return "", fmt.Errorf("blitz/engine: update of a row of %s that does not exist", table)
 	}
-	r, _, err := tx.prepareRow(ws, row)
+	r, _, err := tx.prepareRow(ws, row, false)
 	if err != nil {
 		return "", err
 	}

@@ -242,7 +242,7 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	}
 	name := n.Table.Name.O
 	if n.Table.Schema.L != "" && n.Table.Schema.L != lower(x.s.DBName) {
-		return Result{}, errf(1049, "Unknown database '%s'", n.Table.Schema.O)
+		return Result{}, errf(sqlerr.ErrBadDB, "Unknown database '%s'", n.Table.Schema.O)
 	}
 	if err := x.engineOption(n.Options, name); err != nil {
 		return Result{}, err

@@ -32,7 +32,20 @@ func intColumn(cols []Column, names ...string) {
 	}
 }
 
+// show answers a SHOW statement, its WHERE clause included.
 func (x *execCtx) show(n *ast.ShowStmt) (Result, error) {
+	res, err := x.showRows(n)
+	if err != nil || n.Where == nil {
+		return res, err
+	}
+	return x.filterShow(res, n.Where)
+}
+
+// showRows answers a SHOW statement but for its WHERE clause.
+func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
+	if res, ok, err := x.catalogShow(n); ok {
+		return res, err
+	}
 	switch n.Tp {
 	case ast.ShowTables:
 		col := "Tables_in_" + x.s.DBName
@@ -63,7 +76,18 @@ func (x *execCtx) show(n *ast.ShowStmt) (Result, error) {
 		}
 		return Result{Columns: cols, Rows: rows}, nil
 	case ast.ShowDatabases:
-		return Result{Columns: textColumns("Database"), Rows: [][]any{{x.s.DBName}}}, nil
+		pat, err := x.showPattern(n)
+		if err != nil {
+			return Result{}, err
+		}
+		cols := textColumns("Database")
+		if pat != nil {
+			cols[0].Name += " (" + *pat + ")"
+			if !likeMatch(x.s.DBName, *pat) {
+				return Result{Columns: cols, Rows: [][]any{}}, nil
+			}
+		}
+		return Result{Columns: cols, Rows: [][]any{{x.s.DBName}}}, nil
 	case ast.ShowCreateTable:
 		ti, err := x.table(n.Table, "")
 		if err != nil {

@@ -139,6 +139,9 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	// (handler::restore_auto_increment), the next row needing a generated
 	// value takes it.
 	var reuse uint64
+	keepZero := x.s.hasSQLMode("NO_AUTO_VALUE_ON_ZERO")
+	x.tx.SetNoAutoValueOnZero(keepZero)
+	defer x.tx.SetNoAutoValueOnZero(false)
 	for i, exprs := range n.Lists {
 		if len(exprs) != len(cols) && !(len(exprs) == 0 && len(n.Columns) == 0) {
 			return Result{}, errf(sqlerr.ErrWrongValueCount, "Column count doesn't match value count at row %d", i+1)
@@ -190,7 +193,7 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 			}
 		}
 		var given uint64
-		if autoCol >= 0 && reuse != 0 && needsAuto(row[autoCol]) {
+		if autoCol >= 0 && reuse != 0 && needsAuto(row[autoCol], keepZero) {
 			given = reuse
 			if ti.def.Columns[autoCol].Unsigned {
 				row[autoCol] = reuse
@@ -225,15 +228,15 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 type defaultMarker struct{ v any }
 
 // needsAuto reports whether v, given for an AUTO_INCREMENT column, asks for
-// a generated value (NULL or 0).
-func needsAuto(v any) bool {
+// a generated value: NULL, or 0 unless keepZero (NO_AUTO_VALUE_ON_ZERO).
+func needsAuto(v any, keepZero bool) bool {
 	switch x := v.(type) {
 	case nil:
 		return true
 	case int64:
-		return x == 0
+		return x == 0 && !keepZero
 	case uint64:
-		return x == 0
+		return x == 0 && !keepZero
 	}
 	return false
 }

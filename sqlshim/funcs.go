@@ -125,7 +125,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	case "database", "schema":
 		return c.s.DBName, nil
 	case "connection_id":
-		return uint64(1), nil
+		return c.s.client.ID, nil
+	case "user", "session_user", "system_user":
+		return c.s.client.User + "@" + c.s.client.Host, nil
+	case "current_user":
+		return c.s.client.User + "@" + c.s.client.AccountHost, nil
 	case "sleep":
 		if err := want(1, 1); err != nil {
 			return nil, err

@@ -22,6 +22,9 @@ func isInfoSchema(t *ast.TableName) bool { return t.Schema.L == infoSchemaName }
 // infoSchemaTable builds the named view (1109 for a name it does not
 // have).
 func (x *execCtx) infoSchemaTable(name string) (Result, error) {
+	if name == showTableName && x.showRes != nil {
+		return *x.showRes, nil
+	}
 	switch strings.ToLower(name) {
 	case "schemata":
 		return x.isSchemata(), nil
@@ -31,6 +34,30 @@ func (x *execCtx) infoSchemaTable(name string) (Result, error) {
 		return x.isColumns()
 	case "statistics":
 		return x.isStatistics()
+	case "table_constraints":
+		return x.isTableConstraints(), nil
+	case "key_column_usage":
+		return x.isKeyColumnUsage(), nil
+	case "engines":
+		r, _, err := x.catalogShowOf(ast.ShowEngines)
+		return renameColumns(r, "ENGINE", "SUPPORT", "COMMENT", "TRANSACTIONS", "XA", "SAVEPOINTS"), err
+	case "character_sets":
+		r, _, err := x.catalogShowOf(ast.ShowCharset)
+		// SHOW prints the description before the collation; the view after.
+		r = renameColumns(r, "CHARACTER_SET_NAME", "DESCRIPTION", "DEFAULT_COLLATE_NAME", "MAXLEN")
+		r.Columns[1], r.Columns[2] = r.Columns[2], r.Columns[1]
+		for _, row := range r.Rows {
+			row[1], row[2] = row[2], row[1]
+		}
+		return r, err
+	case "collations":
+		r, _, err := x.catalogShowOf(ast.ShowCollation)
+		return renameColumns(r, "COLLATION_NAME", "CHARACTER_SET_NAME", "ID", "IS_DEFAULT", "IS_COMPILED", "SORTLEN"), err
+	}
+	if cols, ok := emptyInfoViews[strings.ToLower(name)]; ok {
+		// What blitz has none of: triggers, routines, views, events,
+		// foreign keys (accepted, not kept).
+		return Result{Columns: textColumns(strings.Split(cols, ",")...), Rows: [][]any{}}, nil
 	}
 	e := newErr(1109, "Unknown table '%s' in %s", name, infoSchemaName)
 	e.State = "42S02"
@@ -163,4 +190,77 @@ func (x *execCtx) isStatistics() (Result, error) {
 		}
 	}
 	return Result{Columns: cols, Rows: rows}, nil
+}
+
+// emptyInfoViews are the information_schema views of things blitz has
+// none of, with MariaDB 10.11's columns.
+var emptyInfoViews = map[string]string{
+	"triggers":                "TRIGGER_CATALOG,TRIGGER_SCHEMA,TRIGGER_NAME,EVENT_MANIPULATION,EVENT_OBJECT_CATALOG,EVENT_OBJECT_SCHEMA,EVENT_OBJECT_TABLE,ACTION_ORDER,ACTION_CONDITION,ACTION_STATEMENT,ACTION_ORIENTATION,ACTION_TIMING,ACTION_REFERENCE_OLD_TABLE,ACTION_REFERENCE_NEW_TABLE,ACTION_REFERENCE_OLD_ROW,ACTION_REFERENCE_NEW_ROW,CREATED,SQL_MODE,DEFINER,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,DATABASE_COLLATION",
+	"routines":                "SPECIFIC_NAME,ROUTINE_CATALOG,ROUTINE_SCHEMA,ROUTINE_NAME,ROUTINE_TYPE,DATA_TYPE,CHARACTER_MAXIMUM_LENGTH,CHARACTER_OCTET_LENGTH,NUMERIC_PRECISION,NUMERIC_SCALE,DATETIME_PRECISION,CHARACTER_SET_NAME,COLLATION_NAME,DTD_IDENTIFIER,ROUTINE_BODY,ROUTINE_DEFINITION,EXTERNAL_NAME,EXTERNAL_LANGUAGE,PARAMETER_STYLE,IS_DETERMINISTIC,SQL_DATA_ACCESS,SQL_PATH,SECURITY_TYPE,CREATED,LAST_ALTERED,SQL_MODE,ROUTINE_COMMENT,DEFINER,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,DATABASE_COLLATION",
+	"parameters":              "SPECIFIC_CATALOG,SPECIFIC_SCHEMA,SPECIFIC_NAME,ORDINAL_POSITION,PARAMETER_MODE,PARAMETER_NAME,DATA_TYPE,CHARACTER_MAXIMUM_LENGTH,CHARACTER_OCTET_LENGTH,NUMERIC_PRECISION,NUMERIC_SCALE,DATETIME_PRECISION,CHARACTER_SET_NAME,COLLATION_NAME,DTD_IDENTIFIER,ROUTINE_TYPE",
+	"views":                   "TABLE_CATALOG,TABLE_SCHEMA,TABLE_NAME,VIEW_DEFINITION,CHECK_OPTION,IS_UPDATABLE,DEFINER,SECURITY_TYPE,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,ALGORITHM",
+	"events":                  "EVENT_CATALOG,EVENT_SCHEMA,EVENT_NAME,DEFINER,TIME_ZONE,EVENT_BODY,EVENT_DEFINITION,EVENT_TYPE,EXECUTE_AT,INTERVAL_VALUE,INTERVAL_FIELD,SQL_MODE,STARTS,ENDS,STATUS,ON_COMPLETION,CREATED,LAST_ALTERED,LAST_EXECUTED,EVENT_COMMENT,ORIGINATOR,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,DATABASE_COLLATION",
+	"referential_constraints": "CONSTRAINT_CATALOG,CONSTRAINT_SCHEMA,CONSTRAINT_NAME,UNIQUE_CONSTRAINT_CATALOG,UNIQUE_CONSTRAINT_SCHEMA,UNIQUE_CONSTRAINT_NAME,MATCH_OPTION,UPDATE_RULE,DELETE_RULE,TABLE_NAME,REFERENCED_TABLE_NAME",
+}
+
+// catalogShowOf answers a SHOW of kind tp with no pattern.
+func (x *execCtx) catalogShowOf(tp ast.ShowStmtType) (Result, bool, error) {
+	if tp == ast.ShowEngines {
+		r, err := x.showRows(&ast.ShowStmt{Tp: tp})
+		return r, true, err
+	}
+	return x.catalogShow(&ast.ShowStmt{Tp: tp})
+}
+
+// renameColumns gives r's columns the names an information_schema view
+// has for what a SHOW prints.
+func renameColumns(r Result, names ...string) Result {
+	cols := append([]Column(nil), r.Columns...)
+	for i := range cols {
+		cols[i].Name = names[i]
+	}
+	r.Columns = cols
+	return r
+}
+
+// tableKeys calls fn for each PRIMARY and UNIQUE key of ti, in SHOW INDEX
+// order.
+func tableKeys(ti *tableInfo, fn func(name string, cols []string)) {
+	if len(ti.def.PrimaryKey) > 0 {
+		fn("PRIMARY", ti.def.PrimaryKey)
+	}
+	for _, ix := range ti.def.Indexes {
+		if ix.Unique {
+			fn(ix.Name, ix.Columns)
+		}
+	}
+}
+
+func (x *execCtx) isTableConstraints() Result {
+	cols := textColumns("CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME", "TABLE_SCHEMA", "TABLE_NAME", "CONSTRAINT_TYPE")
+	rows := [][]any{}
+	for _, ti := range x.infoTables() {
+		tableKeys(ti, func(name string, _ []string) {
+			typ := "UNIQUE"
+			if name == "PRIMARY" {
+				typ = "PRIMARY KEY"
+			}
+			rows = append(rows, []any{"def", x.s.DBName, name, x.s.DBName, ti.name, typ})
+		})
+	}
+	return Result{Columns: cols, Rows: rows}
+}
+
+func (x *execCtx) isKeyColumnUsage() Result {
+	cols := textColumns("CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME", "TABLE_CATALOG", "TABLE_SCHEMA", "TABLE_NAME", "COLUMN_NAME", "ORDINAL_POSITION", "POSITION_IN_UNIQUE_CONSTRAINT", "REFERENCED_TABLE_SCHEMA", "REFERENCED_TABLE_NAME", "REFERENCED_COLUMN_NAME")
+	intColumn(cols, "ORDINAL_POSITION", "POSITION_IN_UNIQUE_CONSTRAINT")
+	rows := [][]any{}
+	for _, ti := range x.infoTables() {
+		tableKeys(ti, func(name string, kc []string) {
+			for i, c := range kc {
+				rows = append(rows, []any{"def", x.s.DBName, name, "def", x.s.DBName, ti.name, c, int64(i + 1), nil, nil, nil, nil})
+			}
+		})
+	}
+	return Result{Columns: cols, Rows: rows}
 }

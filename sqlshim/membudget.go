@@ -172,9 +172,6 @@ func StatusCounters() [][2]string {
 }
 
 func (x *execCtx) showPattern(n *ast.ShowStmt) (*string, error) {
-	if n.Where != nil {
-		return nil, errNotSupported("SHOW ... WHERE")
-	}
 	if n.Pattern == nil {
 		return nil, nil
 	}

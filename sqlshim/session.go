@@ -76,6 +76,32 @@ type Session struct {
 	locks        *engine.TableLocks // LOCK TABLES, until UNLOCK TABLES
 	sqlMode      string             // SET sql_mode (normalized), if sqlModeSet
 	sqlModeSet   bool               // else @@sql_mode is defaultSQLMode
+	// lexMode is set while sql_mode has ANSI_QUOTES or
+	// NO_BACKSLASH_ESCAPES: quotes then do not mean what shapeOf
+	// assumes, so statements bypass the shape cache.
+	lexMode bool
+	client  Client // who is connected (SetClient)
+}
+
+// Client is who a session serves, as USER(), CURRENT_USER(),
+// CONNECTION_ID() and SHOW GRANTS report it.
+type Client struct {
+	ID          uint64 // the connection id (1 for an embedded session)
+	User        string // the user name the client logged in as
+	Host        string // where the client connects from
+	AccountHost string // the host part of the account it was let in as
+}
+
+// embeddedClient is the Client of a session until SetClient: a program
+// that opened the database itself.
+var embeddedClient = Client{ID: 1, User: "root", Host: "localhost", AccountHost: "localhost"}
+
+// SetClient says who the session serves (a server calls it once the client
+// has logged in).
+func (s *Session) SetClient(c Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.client = c
 }
 
 // onlyUserVars reports whether n sets user variables (@v) and nothing else.
@@ -146,7 +172,7 @@ func NewSession(db *engine.DB) *Session {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
-	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget}
+	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, client: embeddedClient}
 }
 
 // DB returns the database the session runs on.
@@ -359,7 +385,7 @@ func (s *Session) lockTables(ctx context.Context, n *ast.LockTablesStmt) error {
 	names := make([]string, 0, len(n.TableLocks))
 	for _, tl := range n.TableLocks {
 		if tl.Table.Schema.L != "" && tl.Table.Schema.L != lower(s.DBName) {
-			return errf(1049, "Unknown database '%s'", tl.Table.Schema.O)
+			return errf(sqlerr.ErrBadDB, "Unknown database '%s'", tl.Table.Schema.O)
 		}
 		names = append(names, tl.Table.Name.O)
 	}

@@ -248,7 +248,7 @@ func numberValue(text string) (any, error) {
 // placeholders: from the session's cache of shapes when sql has one.
 func (s *Session) parseCached(sql string) (*statement, []any, error) {
 	shape, vals, ok := shapeOf(sql)
-	if !ok {
+	if !ok || s.lexMode {
 		st, err := parseOne(s.parser, sql)
 		return st, nil, err
 	}

@@ -69,6 +69,8 @@ const (
 	ErrWrongValueForVar   = 1231 // Variable '%s' can't be set to the value of '%s'
 	ErrWrongTypeForVar    = 1232 // Incorrect argument type to variable '%s'
 	ErrLocalVariable      = 1228 // Variable '%s' is a SESSION variable and can't be used with SET GLOBAL
+	ErrBadDB              = 1049 // Unknown database '%s'
+	ErrNonexistingGrant   = 1141 // There is no such grant defined for user '%s' on host '%s'
 )
 
 // states maps error numbers to SQLSTATE; numbers not listed use "HY000".
@@ -88,6 +90,7 @@ var states = map[int]string{
 	ErrOperandColumns: "21000", ErrQueryInterrupted: "70100", ErrTooManyConnections: "08004",
 	ErrNetPacketTooLarge: "08S01", ErrNoDefault: "HY000", ErrWrongArguments: "HY000",
 	ErrWrongValueForVar: "42000", ErrWrongTypeForVar: "42000", ErrLocalVariable: "HY000",
+	ErrBadDB: "42000", ErrNonexistingGrant: "42000",
 }
 
 // Error is an error with a MySQL error number and SQLSTATE.

@@ -34,6 +34,13 @@ type Session interface {
 	Close() error
 }
 
+// ClientAware is implemented by a Session that reports who it serves
+// (USER(), CURRENT_USER(), CONNECTION_ID(), SHOW GRANTS); the server calls
+// SetClient once, when it creates the session for a logged-in client.
+type ClientAware interface {
+	SetClient(id uint64, user, host string)
+}
+
 // SessionVariables is implemented by a Session that keeps system
 // variables of its own (sqlshim: blitz_memory_budget). SET and SELECT @@
 // of them go to the session as statements; SHOW VARIABLES lists them.

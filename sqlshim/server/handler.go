@@ -257,6 +257,12 @@ func (h *handler) session(ctx context.Context, st *conn) (Session, error) {
 		if err != nil {
 			return nil, err
 		}
+		if ca, ok := sess.(ClientAware); ok {
+			st.mu.Lock()
+			user := st.mu.user
+			st.mu.Unlock()
+			ca.SetClient(uint64(st.id), user, st.host)
+		}
 		st.sess = sess
 	}
 	return st.sess, nil

@@ -82,6 +82,12 @@ type shimSession struct {
 	s *sqlshim.Session
 }
 
+// SetClient implements ClientAware. Every account is user@'%': the
+// server has one user, whatever host it connects from.
+func (s *shimSession) SetClient(id uint64, user, host string) {
+	s.s.SetClient(sqlshim.Client{ID: id, User: user, Host: host, AccountHost: "%"})
+}
+
 func (s *shimSession) Exec(ctx context.Context, query string, args []any) (*Result, error) {
 	r, err := s.s.ExecOne(ctx, query, args)
 	if err != nil {

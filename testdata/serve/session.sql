@@ -37,3 +37,7 @@ ROLLBACK;
 SELECT COUNT(*) FROM items;
 SELECT * FROM no_such_table;
 SHOW TABLES;
+-- Who the session is, as the server reports it.
+SHOW GRANTS;
+SELECT CURRENT_USER(), USER() LIKE 'root@127.0.0.1', CONNECTION_ID() > 0 FROM items LIMIT 1;
+SHOW CREATE DATABASE e2e;

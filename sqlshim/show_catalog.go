@@ -1,0 +1,131 @@
+package sqlshim
+
+import (
+	"strings"
+
+	"github.com/blitzdb/blitz/internal/like"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// The SHOW statements about what a MariaDB server has and blitz does not
+// (triggers, stored routines, events) or has only one of (a character set
+// and its collation, one database, one account). Dump tools, GUI clients
+// and ORMs send them and expect an answer in MariaDB's shape: an empty one
+// where blitz has none of the thing.
+
+// Character sets and collations blitz stores text in: UTF-8 compared
+// byte by byte, and bytes.
+const (
+	charsetName   = "utf8mb4"
+	collationName = "utf8mb4_bin"
+)
+
+// catalogShow answers the SHOW statements of this file; ok is false for
+// any other kind.
+func (x *execCtx) catalogShow(n *ast.ShowStmt) (res Result, ok bool, err error) {
+	// like keeps the rows whose column col matches the LIKE pattern.
+	like := func(r Result, col int) (Result, bool, error) {
+		pat, err := x.showPattern(n)
+		if err != nil || pat == nil {
+			return r, true, err
+		}
+		rows := [][]any{}
+		for _, row := range r.Rows {
+			if s, _ := row[col].(string); likeMatch(s, *pat) {
+				rows = append(rows, row)
+			}
+		}
+		r.Rows = rows
+		return r, true, nil
+	}
+	switch n.Tp {
+	case ast.ShowTriggers:
+		return like(Result{Columns: textColumns("Trigger", "Event", "Table", "Statement", "Timing", "Created", "sql_mode", "Definer", "character_set_client", "collation_connection", "Database Collation"), Rows: [][]any{}}, 2)
+	case ast.ShowProcedureStatus, ast.ShowFunctionStatus:
+		return like(Result{Columns: textColumns("Db", "Name", "Type", "Definer", "Modified", "Created", "Security_type", "Comment", "character_set_client", "collation_connection", "Database Collation"), Rows: [][]any{}}, 1)
+	case ast.ShowEvents:
+		return like(Result{Columns: textColumns("Db", "Name", "Definer", "Time zone", "Type", "Execute at", "Interval value", "Interval field", "Starts", "Ends", "Status", "Originator", "character_set_client", "collation_connection", "Database Collation"), Rows: [][]any{}}, 1)
+	case ast.ShowCreateDatabase:
+		if !strings.EqualFold(n.DBName, x.s.DBName) {
+			return Result{}, true, errf(sqlerr.ErrBadDB, "Unknown database '%s'", n.DBName)
+		}
+		ifNot := ""
+		if n.IfNotExists {
+			ifNot = "/*!32312 IF NOT EXISTS*/ "
+		}
+		text := "CREATE DATABASE " + ifNot + quoteIdent(x.s.DBName) + " /*!40100 DEFAULT CHARACTER SET " + charsetName + " COLLATE " + collationName + " */"
+		return Result{Columns: textColumns("Database", "Create Database"), Rows: [][]any{{x.s.DBName, text}}}, true, nil
+	case ast.ShowCharset:
+		cols := textColumns("Charset", "Description", "Default collation", "Maxlen")
+		intColumn(cols, "Maxlen")
+		return like(Result{Columns: cols, Rows: [][]any{
+			{"binary", "Binary pseudo charset", "binary", int64(1)},
+			{charsetName, "UTF-8 Unicode", collationName, int64(4)},
+		}}, 0)
+	case ast.ShowCollation:
+		cols := textColumns("Collation", "Charset", "Id", "Default", "Compiled", "Sortlen")
+		intColumn(cols, "Id", "Sortlen")
+		return like(Result{Columns: cols, Rows: [][]any{
+			{"binary", "binary", int64(63), "Yes", "Yes", int64(1)},
+			{collationName, charsetName, int64(46), "Yes", "Yes", int64(1)},
+		}}, 0)
+	case ast.ShowGrants:
+		c := x.s.client
+		if u := n.User; u != nil && !u.CurrentUser && (u.Username != c.User || (u.Hostname != c.AccountHost && u.Hostname != "")) {
+			return Result{}, true, errf(sqlerr.ErrNonexistingGrant, "There is no such grant defined for user '%s' on host '%s'", u.Username, u.Hostname)
+		}
+		account := quoteIdent(c.User) + "@" + quoteIdent(c.AccountHost)
+		return Result{Columns: textColumns("Grants for " + c.User + "@" + c.AccountHost),
+			Rows: [][]any{{"GRANT ALL PRIVILEGES ON *.* TO " + account + " WITH GRANT OPTION"}}}, true, nil
+	}
+	if what, ok := unsupportedShows[n.Tp]; ok {
+		return Result{}, true, errNotSupported(what)
+	}
+	return Result{}, false, nil
+}
+
+// unsupportedShows names the SHOW statements blitz has no answer to, for
+// error 1235.
+var unsupportedShows = map[ast.ShowStmtType]string{
+	ast.ShowPlugins: "SHOW PLUGINS", ast.ShowPrivileges: "SHOW PRIVILEGES",
+	ast.ShowOpenTables: "SHOW OPEN TABLES", ast.ShowMasterStatus: "SHOW MASTER STATUS (blitz has no binary log; see `blitz ulog`)",
+	ast.ShowBinlogStatus: "SHOW BINLOG STATUS", ast.ShowReplicaStatus: "SHOW REPLICA STATUS",
+	ast.ShowProfile: "SHOW PROFILE", ast.ShowProfiles: "SHOW PROFILES",
+	ast.ShowCreateView: "views", ast.ShowCreateUser: "SHOW CREATE USER",
+	ast.ShowCreateSequence: "sequences", ast.ShowCreateProcedure: "stored procedures",
+}
+
+// likeMatch matches s against a LIKE pattern with the default escape.
+func likeMatch(s, pattern string) bool { return like.Match(s, pattern, '\\') }
+
+// showTableName is the name under which filterShow offers a SHOW's rows to
+// the SELECT that applies its WHERE.
+const showTableName = "\x00show"
+
+// filterShow applies SHOW ... WHERE cond to the rows res holds: the
+// columns are named as SHOW prints them (SHOW TABLES WHERE Tables_in_db =
+// 'x', SHOW VARIABLES WHERE Variable_name LIKE 'x%'). It runs as SELECT *
+// FROM the rows WHERE cond, so the condition may be any expression a
+// WHERE clause takes.
+func (x *execCtx) filterShow(res Result, cond ast.ExprNode) (Result, error) {
+	prev := x.showRes
+	x.showRes = &res
+	defer func() { x.showRes = prev }()
+	sel := &ast.SelectStmt{
+		SelectStmtOpts: &ast.SelectStmtOpts{SQLCache: true},
+		Kind:           ast.SelectStmtKindSelect,
+		Fields:         &ast.FieldList{Fields: []*ast.SelectField{{WildCard: &ast.WildCardField{}}}},
+		From: &ast.TableRefsClause{TableRefs: &ast.Join{Left: &ast.TableSource{
+			Source: &ast.TableName{Schema: ast.NewCIStr(infoSchemaName), Name: ast.NewCIStr(showTableName)},
+			AsName: ast.NewCIStr("show"),
+		}}},
+		Where: cond,
+	}
+	out, err := x.dml(sel)
+	if err != nil {
+		return Result{}, err
+	}
+	out.Columns = res.Columns // the SHOW's own metadata, not the derived table's
+	return out, nil
+}
