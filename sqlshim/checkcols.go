@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"strings"
 
+	"github.com/blitzdb/blitz/engine"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 )
 
@@ -20,6 +21,31 @@ func (x *execCtx) checkColumns(ti *tableInfo, fields []outField, n *ast.SelectSt
 	if ti == nil || ti.join != nil || x.outer != nil {
 		return nil
 	}
+	// A statement run again (prepared, or a cached shape) over the same
+	// definition passes again: the check depends on nothing else.
+	key := checkedKey{n, ti.def, ti.alias}
+	if x.s.checked[key] {
+		return nil
+	}
+	if err := x.checkColumnsOnce(ti, fields, n); err != nil {
+		return err
+	}
+	if x.s.checked == nil || len(x.s.checked) >= stmtCacheSize {
+		x.s.checked = map[checkedKey]bool{}
+	}
+	x.s.checked[key] = true
+	return nil
+}
+
+// checkedKey is a SELECT that passed checkColumns over a definition
+// (DDL replaces a definition, never changes one).
+type checkedKey struct {
+	n     *ast.SelectStmt
+	def   *engine.TableDef
+	alias string
+}
+
+func (x *execCtx) checkColumnsOnce(ti *tableInfo, fields []outField, n *ast.SelectStmt) error {
 	aliases := map[string]bool{}
 	for _, f := range fields {
 		aliases[strings.ToLower(f.name)] = true

@@ -448,14 +448,17 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				// (each copies what it keeps: a group's first row), and
 				// lets the engine drop rows that a simple WHERE conjunct
 				// rejects before they are decoded.
-				var conds []ast.ExprNode
-				if n.Where != nil {
-					conds = conjuncts(n.Where)
-				}
-				o := engine.ReadOptions{
-					Columns: neededColumns(n, ti.def.Columns),
-					Ranges:  x.scanRanges(tableScope{ti}, conds, 0, len(ti.def.Columns), "WHERE", false),
-					Reuse:   true,
+				// The options serve only a full scan: a lookup by key
+				// reads a row or a few (most statements a second are
+				// those, so the work is not done for them).
+				o := engine.ReadOptions{Reuse: true}
+				if path.kind == accessAll && path.scan.Index == "" {
+					var conds []ast.ExprNode
+					if n.Where != nil {
+						conds = conjuncts(n.Where)
+					}
+					o.Columns = neededColumns(n, ti.def.Columns)
+					o.Ranges = x.scanRanges(tableScope{ti}, conds, 0, len(ti.def.Columns), "WHERE", false)
 				}
 				err = x.readRows(ti, path, o, func(row engine.Row) error {
 					more, err := each(row)

@@ -62,6 +62,7 @@ type Session struct {
 	warnings     []Warning             // of the running (or last) statement
 	prevWarnings []Warning             // of the statement before: what SHOW WARNINGS shows
 	shapes       map[string]*statement // parsed statement shapes (stmtcache.go)
+	checked      map[checkedKey]bool   // SELECTs whose columns checkColumns found (checkcols.go)
 	memBudget    int64                 // blitz_memory_budget (membudget.go)
 	// noAutocommit is SET autocommit = 0: the first statement after a
 	// COMMIT or ROLLBACK opens a transaction that stays open until the
