@@ -804,9 +804,9 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		return int64(1), nil
 	case "sql_mode":
 		if c.s == nil {
-			return defaultSQLMode, nil
+			return defaultSQLMode.String(), nil
 		}
-		return c.s.sqlModeValue(), nil
+		return c.s.sqlMode.String(), nil
 	case "collation_connection", "collation_database", "collation_server":
 		return "utf8mb4_bin", nil
 	case "character_set_client", "character_set_connection", "character_set_results", "character_set_server", "character_set_database":

@@ -10,7 +10,6 @@ import (
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
-	"github.com/pingcap/tidb/pkg/parser/mysql"
 )
 
 // execCtx is the state of one statement's execution.
@@ -259,142 +258,6 @@ func (x *execCtx) limitValues(l *ast.Limit) (count, offset int64, err error) {
 	return count, offset, nil
 }
 
-// defaultSQLMode is @@sql_mode until a session sets it.
-const defaultSQLMode = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION"
-
-// sqlModeFlags are MariaDB's sql_mode flags in the order of their bits,
-// the order @@sql_mode lists them in.
-var sqlModeFlags = []string{
-	"REAL_AS_FLOAT", "PIPES_AS_CONCAT", "ANSI_QUOTES", "IGNORE_SPACE", "IGNORE_BAD_TABLE_OPTIONS",
-	"ONLY_FULL_GROUP_BY", "NO_UNSIGNED_SUBTRACTION", "NO_DIR_IN_CREATE", "POSTGRESQL", "ORACLE",
-	"MSSQL", "DB2", "MAXDB", "NO_KEY_OPTIONS", "NO_TABLE_OPTIONS", "NO_FIELD_OPTIONS", "MYSQL323",
-	"MYSQL40", "ANSI", "NO_AUTO_VALUE_ON_ZERO", "NO_BACKSLASH_ESCAPES", "STRICT_TRANS_TABLES",
-	"STRICT_ALL_TABLES", "NO_ZERO_IN_DATE", "NO_ZERO_DATE", "ALLOW_INVALID_DATES",
-	"ERROR_FOR_DIVISION_BY_ZERO", "TRADITIONAL", "NO_AUTO_CREATE_USER", "HIGH_NOT_PRECEDENCE",
-	"NO_ENGINE_SUBSTITUTION", "PAD_CHAR_TO_FULL_LENGTH", "EMPTY_STRING_IS_NULL",
-	"SIMULTANEOUS_ASSIGNMENT", "TIME_ROUND_FRACTIONAL",
-}
-
-// sqlModeCombos are the flags a combination mode sets besides its own.
-var sqlModeCombos = map[string]string{
-	"ANSI":        "REAL_AS_FLOAT,PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE",
-	"TRADITIONAL": "STRICT_TRANS_TABLES,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION",
-	"ORACLE":      "PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,NO_KEY_OPTIONS,NO_TABLE_OPTIONS,NO_FIELD_OPTIONS,NO_AUTO_CREATE_USER,SIMULTANEOUS_ASSIGNMENT",
-	"POSTGRESQL":  "PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,NO_KEY_OPTIONS,NO_TABLE_OPTIONS,NO_FIELD_OPTIONS",
-	"MSSQL":       "PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,NO_KEY_OPTIONS,NO_TABLE_OPTIONS,NO_FIELD_OPTIONS",
-	"DB2":         "PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,NO_KEY_OPTIONS,NO_TABLE_OPTIONS,NO_FIELD_OPTIONS",
-	"MAXDB":       "PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,NO_KEY_OPTIONS,NO_TABLE_OPTIONS,NO_FIELD_OPTIONS,NO_AUTO_CREATE_USER",
-	"MYSQL323":    "HIGH_NOT_PRECEDENCE",
-	"MYSQL40":     "HIGH_NOT_PRECEDENCE",
-}
-
-// canonicalSQLMode is the value @@sql_mode shows after SET sql_mode = v
-// (a comma-separated list of flags in any case, or the number of their
-// bits): the flags, combination modes expanded, in bit order. An unknown
-// flag is error 1231, as in MariaDB.
-func canonicalSQLMode(v any) (string, error) {
-	bad := func(what string) error {
-		return errf(sqlerr.ErrWrongValueForVar, "Variable 'sql_mode' can't be set to the value of '%s'", what)
-	}
-	var bits uint64
-	switch n := v.(type) {
-	case int64, uint64:
-		bits = uint64(toInt(n))
-		if n, ok := n.(int64); ok && n < 0 || bits >= 1<<len(sqlModeFlags) {
-			return "", bad(toString(v))
-		}
-	default:
-		index := func(name string) int {
-			for i, f := range sqlModeFlags {
-				if f == name {
-					return i
-				}
-			}
-			return -1
-		}
-		for _, p := range strings.Split(toString(v), ",") {
-			p = strings.ToUpper(strings.TrimSpace(p))
-			if p == "" {
-				continue
-			}
-			i := index(p)
-			if i < 0 {
-				return "", bad(p)
-			}
-			bits |= 1 << i
-		}
-	}
-	var out []string
-	for i, f := range sqlModeFlags {
-		if bits&(1<<i) == 0 {
-			continue
-		}
-		for _, c := range strings.Split(sqlModeCombos[f], ",") {
-			if c != "" {
-				for j, g := range sqlModeFlags {
-					if g == c {
-						bits |= 1 << j
-					}
-				}
-			}
-		}
-	}
-	for i, f := range sqlModeFlags {
-		if bits&(1<<i) != 0 {
-			out = append(out, f)
-		}
-	}
-	return strings.Join(out, ","), nil
-}
-
-// setParserMode gives the session's parser the parts of sql_mode that
-// change how statements parse: ANSI_QUOTES ("x" is an identifier),
-// PIPES_AS_CONCAT (|| concatenates), NO_BACKSLASH_ESCAPES, IGNORE_SPACE
-// and HIGH_NOT_PRECEDENCE (the combination modes are expanded by
-// canonicalSQLMode). The rest of sql_mode is reported, not
-// applied: blitz is always strict. The cached statement shapes were
-// parsed under the old mode, so they go.
-func (s *Session) setParserMode() {
-	var m mysql.SQLMode
-	for _, p := range strings.Split(s.sqlModeValue(), ",") {
-		switch p {
-		case "ANSI_QUOTES":
-			m |= mysql.ModeANSIQuotes
-		case "PIPES_AS_CONCAT":
-			m |= mysql.ModePipesAsConcat
-		case "NO_BACKSLASH_ESCAPES":
-			m |= mysql.ModeNoBackslashEscapes
-		case "IGNORE_SPACE":
-			m |= mysql.ModeIgnoreSpace
-		case "HIGH_NOT_PRECEDENCE":
-			m |= mysql.ModeHighNotPrecedence
-		}
-	}
-	s.parser.SetSQLMode(m)
-	s.lexMode = m&(mysql.ModeANSIQuotes|mysql.ModeNoBackslashEscapes) != 0
-	s.shapes = nil
-}
-
-// hasSQLMode reports whether the session's sql_mode has flag (s.mu held).
-func (s *Session) hasSQLMode(flag string) bool {
-	return strings.Contains(","+s.sqlModeValue()+",", ","+flag+",")
-}
-
-// SQLMode returns the session's @@sql_mode.
-func (s *Session) SQLMode() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sqlModeValue()
-}
-
-// sqlModeValue is the session's @@sql_mode (s.mu held).
-func (s *Session) sqlModeValue() string {
-	if !s.sqlModeSet {
-		return defaultSQLMode
-	}
-	return s.sqlMode
-}
-
 // engineOption checks the ENGINE = name of a CREATE or ALTER TABLE of
 // table: BLITZDB (or nothing) is the only engine. Another name is error
 // 1286 while sql_mode has NO_ENGINE_SUBSTITUTION (the default); without
@@ -405,7 +268,7 @@ func (x *execCtx) engineOption(opts []*ast.TableOption, table string) error {
 		if o.Tp != ast.TableOptionEngine || o.StrValue == "" || strings.EqualFold(o.StrValue, "blitzdb") {
 			continue
 		}
-		if x.s.hasSQLMode("NO_ENGINE_SUBSTITUTION") {
+		if x.s.sqlMode.has(modeNoEngineSubstitution) {
 			return errf(sqlerr.ErrUnknownStorage, "Unknown storage engine '%s'", o.StrValue)
 		}
 		x.s.addWarning(sqlerr.ErrUsingOtherHandler, "Using storage engine BLITZDB for table '%s'", table)
@@ -432,8 +295,7 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 		}
 		if strings.EqualFold(v.Name, "sql_mode") && !v.IsGlobal {
 			if _, ok := v.Value.(*ast.DefaultExpr); ok || v.Value == nil {
-				x.s.sqlMode, x.s.sqlModeSet = "", false
-				x.s.setParserMode()
+				x.s.setSQLMode(defaultSQLMode)
 				continue
 			}
 			val, err := x.newEval(nil, "field list").eval(v.Value)
@@ -443,12 +305,11 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			if val == nil {
 				return Result{}, errf(sqlerr.ErrWrongValueForVar, "Variable 'sql_mode' can't be set to the value of 'NULL'")
 			}
-			mode, err := canonicalSQLMode(val)
+			mode, err := parseSQLMode(val)
 			if err != nil {
 				return Result{}, err
 			}
-			x.s.sqlMode, x.s.sqlModeSet = mode, true
-			x.s.setParserMode()
+			x.s.setSQLMode(mode)
 			continue
 		}
 		if v.IsSystem && strings.EqualFold(v.Name, memoryBudgetVar) {

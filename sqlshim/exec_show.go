@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
-	"github.com/blitzdb/blitz/internal/like"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
@@ -54,18 +53,16 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 		if full {
 			cols = textColumns(col, "Table_type")
 		}
-		var pat string
-		if n.Pattern != nil {
-			v, err := x.newEval(nil, "field list").eval(n.Pattern.Pattern)
-			if err != nil {
-				return Result{}, err
-			}
-			pat = toString(v)
-			cols[0].Name += " (" + pat + ")"
+		pat, err := x.showPattern(n)
+		if err != nil {
+			return Result{}, err
+		}
+		if pat != nil {
+			cols[0].Name += " (" + *pat + ")"
 		}
 		rows := [][]any{}
 		for _, t := range x.s.db.Tables() {
-			if n.Pattern != nil && !like.Match(t, pat, '\\') {
+			if pat != nil && !likeMatch(t, *pat) {
 				continue
 			}
 			if full {
@@ -370,17 +367,13 @@ func showIndex(ti *tableInfo) Result {
 func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 	cols := textColumns("Name", "Engine", "Version", "Row_format", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Create_time", "Update_time", "Check_time", "Collation", "Checksum", "Create_options", "Comment", "Crash_safe", "State")
 	intColumn(cols, "Version", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Checksum")
-	var pat string
-	if n.Pattern != nil {
-		v, err := x.newEval(nil, "field list").eval(n.Pattern.Pattern)
-		if err != nil {
-			return Result{}, err
-		}
-		pat = toString(v)
+	pat, err := x.showPattern(n)
+	if err != nil {
+		return Result{}, err
 	}
 	rows := [][]any{}
 	for _, t := range x.s.db.Tables() {
-		if n.Pattern != nil && !like.Match(t, pat, '\\') {
+		if pat != nil && !likeMatch(t, *pat) {
 			continue
 		}
 		st, err := x.s.db.Status(t)

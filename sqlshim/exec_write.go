@@ -139,7 +139,7 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	// (handler::restore_auto_increment), the next row needing a generated
 	// value takes it.
 	var reuse uint64
-	keepZero := x.s.hasSQLMode("NO_AUTO_VALUE_ON_ZERO")
+	keepZero := x.s.sqlMode.has(modeNoAutoValueOnZero)
 	x.tx.SetNoAutoValueOnZero(keepZero)
 	defer x.tx.SetNoAutoValueOnZero(false)
 	for i, exprs := range n.Lists {

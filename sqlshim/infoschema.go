@@ -39,19 +39,18 @@ func (x *execCtx) infoSchemaTable(name string) (Result, error) {
 	case "key_column_usage":
 		return x.isKeyColumnUsage(), nil
 	case "engines":
-		r, _, err := x.catalogShowOf(ast.ShowEngines)
+		r, err := x.showRows(&ast.ShowStmt{Tp: ast.ShowEngines})
 		return renameColumns(r, "ENGINE", "SUPPORT", "COMMENT", "TRANSACTIONS", "XA", "SAVEPOINTS"), err
 	case "character_sets":
-		r, _, err := x.catalogShowOf(ast.ShowCharset)
-		// SHOW prints the description before the collation; the view after.
-		r = renameColumns(r, "CHARACTER_SET_NAME", "DESCRIPTION", "DEFAULT_COLLATE_NAME", "MAXLEN")
-		r.Columns[1], r.Columns[2] = r.Columns[2], r.Columns[1]
-		for _, row := range r.Rows {
-			row[1], row[2] = row[2], row[1]
+		cols := textColumns("CHARACTER_SET_NAME", "DEFAULT_COLLATE_NAME", "DESCRIPTION", "MAXLEN")
+		intColumn(cols, "MAXLEN")
+		rows := [][]any{}
+		for _, c := range charsets {
+			rows = append(rows, []any{c.name, c.collation, c.description, c.maxLen})
 		}
-		return r, err
+		return Result{Columns: cols, Rows: rows}, nil
 	case "collations":
-		r, _, err := x.catalogShowOf(ast.ShowCollation)
+		r, err := x.showRows(&ast.ShowStmt{Tp: ast.ShowCollation})
 		return renameColumns(r, "COLLATION_NAME", "CHARACTER_SET_NAME", "ID", "IS_DEFAULT", "IS_COMPILED", "SORTLEN"), err
 	}
 	if cols, ok := emptyInfoViews[strings.ToLower(name)]; ok {
@@ -201,15 +200,6 @@ var emptyInfoViews = map[string]string{
 	"views":                   "TABLE_CATALOG,TABLE_SCHEMA,TABLE_NAME,VIEW_DEFINITION,CHECK_OPTION,IS_UPDATABLE,DEFINER,SECURITY_TYPE,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,ALGORITHM",
 	"events":                  "EVENT_CATALOG,EVENT_SCHEMA,EVENT_NAME,DEFINER,TIME_ZONE,EVENT_BODY,EVENT_DEFINITION,EVENT_TYPE,EXECUTE_AT,INTERVAL_VALUE,INTERVAL_FIELD,SQL_MODE,STARTS,ENDS,STATUS,ON_COMPLETION,CREATED,LAST_ALTERED,LAST_EXECUTED,EVENT_COMMENT,ORIGINATOR,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,DATABASE_COLLATION",
 	"referential_constraints": "CONSTRAINT_CATALOG,CONSTRAINT_SCHEMA,CONSTRAINT_NAME,UNIQUE_CONSTRAINT_CATALOG,UNIQUE_CONSTRAINT_SCHEMA,UNIQUE_CONSTRAINT_NAME,MATCH_OPTION,UPDATE_RULE,DELETE_RULE,TABLE_NAME,REFERENCED_TABLE_NAME",
-}
-
-// catalogShowOf answers a SHOW of kind tp with no pattern.
-func (x *execCtx) catalogShowOf(tp ast.ShowStmtType) (Result, bool, error) {
-	if tp == ast.ShowEngines {
-		r, err := x.showRows(&ast.ShowStmt{Tp: tp})
-		return r, true, err
-	}
-	return x.catalogShow(&ast.ShowStmt{Tp: tp})
 }
 
 // renameColumns gives r's columns the names an information_schema view

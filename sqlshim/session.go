@@ -75,8 +75,7 @@ type Session struct {
 	userVars     map[string]any     // @name, by lower-case name
 	userVarBytes int64              // what userVars hold (userVarSize)
 	locks        *engine.TableLocks // LOCK TABLES, until UNLOCK TABLES
-	sqlMode      string             // SET sql_mode (normalized), if sqlModeSet
-	sqlModeSet   bool               // else @@sql_mode is defaultSQLMode
+	sqlMode      sqlMode            // @@sql_mode (sqlmode.go)
 	// lexMode is set while sql_mode has ANSI_QUOTES or
 	// NO_BACKSLASH_ESCAPES: quotes then do not mean what shapeOf
 	// assumes, so statements bypass the shape cache.
@@ -173,7 +172,7 @@ func NewSession(db *engine.DB) *Session {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
-	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, client: embeddedClient}
+	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, client: embeddedClient, sqlMode: defaultSQLMode}
 }
 
 // DB returns the database the session runs on.

@@ -21,6 +21,16 @@ const (
 	collationName = "utf8mb4_bin"
 )
 
+// charsets are the character sets blitz has, each with its one collation,
+// in name order.
+var charsets = []struct {
+	name, description, collation string
+	collationID, maxLen          int64
+}{
+	{"binary", "Binary pseudo charset", "binary", 63, 1},
+	{charsetName, "UTF-8 Unicode", collationName, 46, 4},
+}
+
 // catalogShow answers the SHOW statements of this file; ok is false for
 // any other kind.
 func (x *execCtx) catalogShow(n *ast.ShowStmt) (res Result, ok bool, err error) {
@@ -59,17 +69,19 @@ func (x *execCtx) catalogShow(n *ast.ShowStmt) (res Result, ok bool, err error) 
 	case ast.ShowCharset:
 		cols := textColumns("Charset", "Description", "Default collation", "Maxlen")
 		intColumn(cols, "Maxlen")
-		return like(Result{Columns: cols, Rows: [][]any{
-			{"binary", "Binary pseudo charset", "binary", int64(1)},
-			{charsetName, "UTF-8 Unicode", collationName, int64(4)},
-		}}, 0)
+		rows := [][]any{}
+		for _, c := range charsets {
+			rows = append(rows, []any{c.name, c.description, c.collation, c.maxLen})
+		}
+		return like(Result{Columns: cols, Rows: rows}, 0)
 	case ast.ShowCollation:
 		cols := textColumns("Collation", "Charset", "Id", "Default", "Compiled", "Sortlen")
 		intColumn(cols, "Id", "Sortlen")
-		return like(Result{Columns: cols, Rows: [][]any{
-			{"binary", "binary", int64(63), "Yes", "Yes", int64(1)},
-			{collationName, charsetName, int64(46), "Yes", "Yes", int64(1)},
-		}}, 0)
+		rows := [][]any{}
+		for _, c := range charsets {
+			rows = append(rows, []any{c.collation, c.name, c.collationID, "Yes", "Yes", int64(1)})
+		}
+		return like(Result{Columns: cols, Rows: rows}, 0)
 	case ast.ShowGrants:
 		c := x.s.client
 		if u := n.User; u != nil && !u.CurrentUser && (u.Username != c.User || (u.Hostname != c.AccountHost && u.Hostname != "")) {

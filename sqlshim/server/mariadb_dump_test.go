@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -192,11 +193,4 @@ func tableContents(t *testing.T, db *sql.DB) map[string]tableContent {
 	return out
 }
 
-func sortedKeys(m map[string]tableContent) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
-}
+func sortedKeys(m map[string]tableContent) []string { return slices.Sorted(maps.Keys(m)) }
