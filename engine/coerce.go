@@ -88,6 +88,14 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 	bad := func(s string) error {
 		return sqlerr.New(sqlerr.ErrTruncatedWrong, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(col.Type), s, col.Name, rowNum)
 	}
+	// badNumber is the error for text that is not a number: "Data
+	// truncated" (1265) when it starts with one, as MySQL says.
+	badNumber := func(s string) error {
+		if numberPrefix(s) != "" {
+			return sqlerr.New(sqlerr.ErrDataTruncated, "Data truncated for column '%s' at row %d", col.Name, rowNum)
+		}
+		return bad(s)
+	}
 	outOfRange := func() error {
 		return sqlerr.New(sqlerr.ErrOutOfRange, "Out of range value for column '%s' at row %d", col.Name, rowNum)
 	}
@@ -120,7 +128,7 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 			s := strings.TrimSpace(x)
 			var err error
 			if d, err = decimal.NewFromString(s); err != nil {
-				return nil, bad(x)
+				return nil, badNumber(x)
 			}
 		case []byte:
 			return Coerce(col, string(x), rowNum)
@@ -156,7 +164,7 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		case string:
 			p, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
 			if err != nil {
-				return nil, bad(x)
+				return nil, badNumber(x)
 			}
 			f = p
 		case []byte:
@@ -194,7 +202,7 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		case string:
 			p, err := decimal.NewFromString(strings.TrimSpace(x))
 			if err != nil {
-				return nil, bad(x)
+				return nil, badNumber(x)
 			}
 			d = p
 		case []byte:
@@ -229,7 +237,7 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 			return s, nil
 		}
 		if !utf8.ValidString(s) {
-			return nil, bad(fmt.Sprintf("%q", s))
+			return nil, bad(BadBytes(s))
 		}
 		max := col.Length
 		if t == TypeText {

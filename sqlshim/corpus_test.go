@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,7 +67,13 @@ func runScript(t *testing.T, script string) string {
 	}
 	defer db.Close()
 	var out bytes.Buffer
-	sh := &Shell{Session: NewSession(db), Out: &out, Err: &out, Force: true}
+	sess := NewSession(db)
+	// LOAD DATA LOCAL INFILE paths in the scripts are relative to
+	// testdata/sql, where regen.sh runs the mariadb client.
+	sess.SetInfile(func(name string) (io.ReadCloser, error) {
+		return openFile(filepath.Join("../testdata/sql", name))
+	}, false)
+	sh := &Shell{Session: sess, Out: &out, Err: &out, Force: true}
 	if _, err := sh.Run(context.Background(), strings.NewReader(script)); err != nil {
 		t.Fatal(err)
 	}

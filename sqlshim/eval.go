@@ -496,8 +496,11 @@ func abs64(a int64) int64 {
 }
 
 // divByZero returns NULL with warning 1365, or the error in strict
-// INSERT/UPDATE.
+// INSERT/UPDATE; with neither when sql_mode lacks ERROR_FOR_DIVISION_BY_ZERO.
 func (c *evalCtx) divByZero() (any, error) {
+	if !c.s.sqlMode.has(modeErrorForDivByZero) {
+		return nil, nil // MySQL is silent about it without ERROR_FOR_DIVISION_BY_ZERO
+	}
 	if c.strict {
 		return nil, errf(sqlerr.ErrDivByZero, "Division by 0")
 	}

@@ -29,6 +29,13 @@ type execCtx struct {
 	// showRes is the rows of a SHOW whose WHERE is being applied (see
 	// filterShow).
 	showRes *Result
+
+	// How a writing statement converts values (see coerce). loose: MySQL's
+	// non-strict rules (engine.CoerceLoose: clip, cut, warn), for INSERT and
+	// UPDATE IGNORE, LOAD DATA LOCAL or IGNORE, and a sql_mode without
+	// STRICT_*. nullDefault: NULL into a NOT NULL column stores the type's
+	// implicit default with warning 1048 instead of failing.
+	loose, nullDefault bool
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
@@ -140,6 +147,8 @@ func (x *execCtx) dml(n ast.StmtNode) (Result, error) {
 		return x.update(st)
 	case *ast.DeleteStmt:
 		return x.delete(st)
+	case *ast.LoadDataStmt:
+		return x.loadData(st)
 	case *ast.ShowStmt:
 		return x.show(st)
 	case *ast.ExplainStmt:

@@ -61,11 +61,54 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 	if b, ok := v.(bool); ok {
 		v = boolVal(b)
 	}
-	cv, err := engine.Coerce(c, v, rowNum)
+	if v == nil && c.NotNull && x.nullDefault {
+		if d, ok := engine.ImplicitDefault(c); ok {
+			x.s.addWarning(sqlerr.ErrBadNull, "Column '%s' cannot be null", c.Name)
+			return d, nil
+		}
+	}
+	var cv any
+	var err error
+	var warned bool
+	if x.loose {
+		var warn error
+		cv, warn, err = engine.CoerceLoose(c, v, rowNum)
+		if err == nil && warn != nil {
+			warned = true
+			e := sqlerr.As(qualifyColumn(warn, x.s.DBName, ti.name, c.Name, rowNum))
+			x.s.addWarning(e.Code, "%s", e.Message)
+		}
+	} else {
+		cv, err = engine.Coerce(c, v, rowNum)
+	}
 	if err != nil {
 		return nil, qualifyColumn(err, x.s.DBName, ti.name, c.Name, rowNum)
 	}
+	if !warned && trailingBlank(c, v) {
+		// MySQL notes the blanks it drops after a number.
+		x.s.addNote(sqlerr.ErrDataTruncated, "Data truncated for column '%s' at row %d", c.Name, rowNum)
+	}
 	return cv, nil
+}
+
+// trailingBlank reports whether v is text for a numeric column c that
+// ends in blanks after something else.
+func trailingBlank(c *engine.Column, v any) bool {
+	t := c.Type
+	if !t.IsInteger() && t != engine.TypeFloat && t != engine.TypeDouble && t != engine.TypeDecimal {
+		return false
+	}
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	default:
+		return false
+	}
+	trimmed := strings.TrimRight(s, " \t\n\r\f\v")
+	return len(trimmed) < len(s) && strings.TrimSpace(trimmed) != ""
 }
 
 // qualifyColumn gives an "Incorrect ... value" error (1366, 1292) about a
@@ -73,7 +116,7 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 // table: "for column `test`.`t1`.`c` at row 1".
 func qualifyColumn(err error, db, table, column string, rowNum int) error {
 	e := sqlerr.As(err)
-	if e.Code != sqlerr.ErrTruncatedWrong && e.Code != sqlerr.ErrTruncatedValue {
+	if e == nil || e.Code != sqlerr.ErrTruncatedWrong && e.Code != sqlerr.ErrTruncatedValue {
 		return err
 	}
 	plain := fmt.Sprintf(" for column '%s' at row %d", column, rowNum)
@@ -112,8 +155,10 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	}
 	// The rows to insert, as values before conversion.
 	var lists [][]any
+	strict := x.s.sqlMode.strict()
+	x.loose = n.IgnoreErr || !strict
 	ec := x.newEval(ti, "INSERT INTO")
-	ec.strict = true
+	ec.strict = !x.loose
 	if n.Select != nil {
 		r, err := x.query(n.Select)
 		if err != nil {
@@ -168,29 +213,59 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 		}
 		lists = append(lists, row)
 	}
+	// Outside strict mode NULL into NOT NULL is an error only for a
+	// single-row INSERT (as in MySQL); IGNORE makes it a warning always.
+	x.nullDefault = n.IgnoreErr || !strict && len(lists) > 1
+	noDefaultWarned := map[int]bool{} // columns warned about once (1364), as MySQL does
+rows:
 	for i, given := range lists {
 		rowNum := i + 1
 		row := make(engine.Row, len(ti.def.Columns))
 		set := make([]bool, len(row))
+		for j := range given {
+			set[cols[j]] = true
+		}
+		// Defaults first: MySQL checks the columns a row leaves out before
+		// it converts the values given, and its warnings come in that order.
+		for j := range row {
+			if set[j] {
+				continue
+			}
+			v, err := x.columnDefault(&ti.def.Columns[j])
+			if err != nil && x.loose && sqlerr.Code(err) == sqlerr.ErrNoDefault {
+				// Outside strict mode (and under IGNORE) MySQL takes the
+				// type's implicit default, with the warning.
+				if d, ok := engine.ImplicitDefault(&ti.def.Columns[j]); ok {
+					if !noDefaultWarned[j] {
+						noDefaultWarned[j] = true
+						e := sqlerr.As(err)
+						x.s.addWarning(e.Code, "%s", e.Message)
+					}
+					v, err = d, nil
+				}
+			}
+			if err != nil {
+				return Result{}, err
+			}
+			row[j] = v
+		}
 		for j, v := range given {
 			if d, ok := v.(defaultMarker); ok {
-				row[cols[j]], set[cols[j]] = d.v, true
+				row[cols[j]] = d.v
 				continue
 			}
 			cv, err := x.coerce(ti, &ti.def.Columns[cols[j]], v, rowNum)
 			if err != nil {
+				if n.IgnoreErr && ignorable(err) {
+					// A value with no non-strict form (a date that is
+					// not one): IGNORE skips the row with the warning.
+					e := sqlerr.As(err)
+					x.s.addWarning(e.Code, "%s", e.Message)
+					continue rows
+				}
 				return Result{}, err
 			}
-			row[cols[j]], set[cols[j]] = cv, true
-		}
-		for j := range row {
-			if !set[j] {
-				v, err := x.columnDefault(&ti.def.Columns[j])
-				if err != nil {
-					return Result{}, err
-				}
-				row[j] = v
-			}
+			row[cols[j]] = cv
 		}
 		var given uint64
 		if autoCol >= 0 && reuse != 0 && needsAuto(row[autoCol], keepZero) {
@@ -222,6 +297,18 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 		res.LastInsertID = firstID
 	}
 	return res, nil
+}
+
+// ignorable reports whether IGNORE turns err, met while writing a row, into
+// a warning and skips the row: a duplicate key, or a value the column
+// cannot take even outside strict mode.
+func ignorable(err error) bool {
+	switch sqlerr.Code(err) {
+	case sqlerr.ErrDupEntry, sqlerr.ErrTruncatedValue, sqlerr.ErrTruncatedWrong, sqlerr.ErrBadNull,
+		sqlerr.ErrInvalidJSONText, sqlerr.ErrDataTooLong, sqlerr.ErrOutOfRange:
+		return true
+	}
+	return false
 }
 
 // defaultMarker is a value given as DEFAULT: already the column's type.
@@ -355,7 +442,7 @@ func (x *execCtx) findConflict(ti *tableInfo, row engine.Row) (engine.Handle, en
 func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Row, inserted engine.Row, list []*ast.Assignment, rowNum int) (bool, error) {
 	row := append(engine.Row(nil), old...)
 	ec := x.newEval(ti, "SET")
-	ec.strict = true
+	ec.strict = !x.loose
 	ec.row = row
 	ec.values = inserted
 	for _, a := range list {
@@ -448,6 +535,8 @@ func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 	if err := x.tx.LockForWrite(ti.name); err != nil {
 		return Result{}, err
 	}
+	x.loose = n.IgnoreErr || !x.s.sqlMode.strict()
+	x.nullDefault = x.loose
 	for _, a := range n.List {
 		if ti.column(a.Column.Name.O) < 0 {
 			return Result{}, errUnknownColumn(columnText(a.Column), "SET")
@@ -468,7 +557,7 @@ func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 		x.pinSubqueries(pinned, i)
 		changed, err := x.applyAssignments(ti, r.h, r.row, nil, n.List, i+1)
 		if err != nil {
-			if n.IgnoreErr && sqlerr.Code(err) == sqlerr.ErrDupEntry {
+			if n.IgnoreErr && ignorable(err) {
 				e := sqlerr.As(err)
 				x.s.addWarning(e.Code, "%s", e.Message)
 				continue

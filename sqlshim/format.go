@@ -94,7 +94,9 @@ func WriteTable(w io.Writer, r *Result, elapsed time.Duration) error {
 			plural = "row"
 		}
 		fmt.Fprintf(bw, "Query OK, %d %s affected %s\n", r.AffectedRows, plural, secs)
-		if r.Matched > 0 || r.AffectedRows > 0 && len(r.Warnings) > 0 {
+		if r.Info != "" {
+			fmt.Fprintf(bw, "%s\n", r.Info)
+		} else if r.Matched > 0 || r.AffectedRows > 0 && len(r.Warnings) > 0 {
 			fmt.Fprintf(bw, "Rows matched: %d  Changed: %d  Warnings: %d\n", r.Matched, r.AffectedRows, len(r.Warnings))
 		}
 		bw.WriteString("\n")

@@ -18,6 +18,7 @@ type Result struct {
 	LastInsertID uint64   // the first AUTO_INCREMENT value this statement generated, 0 if none
 	Matched      uint64   // UPDATE: rows matched by WHERE (MySQL's "Rows matched")
 	Warnings     []Warning
+	Info         string // the OK packet's info text, e.g. LOAD DATA's "Records: 3  Deleted: 0  Skipped: 0  Warnings: 0"
 }
 
 // HasResultSet reports whether the statement returned a result set (even
@@ -51,7 +52,7 @@ type Column struct {
 
 // Warning is one entry of SHOW WARNINGS.
 type Warning struct {
-	Level   string // "Warning" or "Note"
+	Level   string // "Warning", "Note", or "Error" (a failed statement's error, for SHOW WARNINGS)
 	Code    int
 	Message string
 }

@@ -80,7 +80,9 @@ type Session struct {
 	// NO_BACKSLASH_ESCAPES: quotes then do not mean what shapeOf
 	// assumes, so statements bypass the shape cache.
 	lexMode bool
-	client  Client // who is connected (SetClient)
+	client  Client       // who is connected (SetClient)
+	infile  infileAccess // how LOAD DATA opens files (SetInfile)
+	runs    uint64       // statements runLocked has started
 }
 
 // Client is who a session serves, as USER(), CURRENT_USER(),
@@ -227,9 +229,18 @@ func (s *Session) Exec(ctx context.Context, sql string) ([]Result, error) {
 }
 
 // ExecOne runs one statement with the values of its ? placeholders.
-func (s *Session) ExecOne(ctx context.Context, sql string, args []any) (Result, error) {
+func (s *Session) ExecOne(ctx context.Context, sql string, args []any) (r Result, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	runs := s.runs
+	defer func() {
+		if err != nil {
+			if s.runs == runs {
+				s.warnings = nil // it failed before it ran: the last statement's warnings go
+			}
+			s.noteError(err)
+		}
+	}()
 	if args == nil {
 		st, vals, err := s.parseCached(sql)
 		if err != nil {
@@ -283,6 +294,11 @@ func (s *Session) Prepare(sql string) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := st.node.(*ast.LoadDataStmt); ok {
+		// As in MySQL: the client's file can only be asked for in the
+		// text protocol.
+		return nil, errf(sqlerr.ErrUnsupportedPS, "This command is not supported in the prepared statement protocol yet")
+	}
 	return &Prepared{st: st}, nil
 }
 
@@ -299,7 +315,23 @@ func (s *Session) ExecPrepared(ctx context.Context, p *Prepared, args []any) (Re
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.runLocked(ctx, p.st, norm)
+	r, err := s.runLocked(ctx, p.st, norm)
+	if err != nil {
+		s.noteError(err)
+	}
+	return r, err
+}
+
+// noteError records the error a statement ended with among its warnings,
+// where the next SHOW WARNINGS (or SHOW ERRORS) lists it, as MySQL does.
+// A statement that failed before it ran (a parse error) leaves only that.
+func (s *Session) noteError(err error) {
+	e := sqlerr.As(err)
+	w := Warning{Level: "Error", Code: e.Code, Message: e.Message}
+	if n := len(s.warnings); n > 0 && s.warnings[n-1] == w {
+		return
+	}
+	s.warnings = append(s.warnings, w)
 }
 
 // normalizeArg converts a Go value to one of the value types.
@@ -403,6 +435,11 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		return Result{}, errf(sqlerr.ErrQueryInterrupted, "Query execution was interrupted")
 	}
 	s.prevWarnings, s.warnings = s.warnings, nil
+	s.runs++
+	if sh, ok := st.node.(*ast.ShowStmt); ok && (sh.Tp == ast.ShowWarnings || sh.Tp == ast.ShowErrors) {
+		// As in MySQL, SHOW WARNINGS leaves the list for the next one.
+		defer func() { s.warnings = s.prevWarnings }()
+	}
 	if s.tx != nil {
 		s.tx.SetContext(ctx) // the open transaction waits and commits under this statement
 	}

@@ -33,7 +33,14 @@ var (
 	modeNoBackslashEscapes   = mustMode("NO_BACKSLASH_ESCAPES")
 	modeHighNotPrecedence    = mustMode("HIGH_NOT_PRECEDENCE")
 	modeNoEngineSubstitution = mustMode("NO_ENGINE_SUBSTITUTION")
+	modeStrictTrans          = mustMode("STRICT_TRANS_TABLES")
+	modeStrictAll            = mustMode("STRICT_ALL_TABLES")
+	modeErrorForDivByZero    = mustMode("ERROR_FOR_DIVISION_BY_ZERO")
 )
+
+// strict reports whether the mode is strict for blitz tables (all of them
+// transactional): STRICT_TRANS_TABLES or STRICT_ALL_TABLES.
+func (m sqlMode) strict() bool { return m.has(modeStrictTrans) || m.has(modeStrictAll) }
 
 // defaultSQLMode is @@sql_mode until a session sets it.
 var defaultSQLMode = mustMode("STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION")

@@ -81,7 +81,11 @@ func TestStatementCacheSameResults(t *testing.T) {
 		}
 		plain.mu.Lock()
 		defer plain.mu.Unlock()
-		return plain.runLocked(ctx, st, nil)
+		r, err := plain.runLocked(ctx, st, nil)
+		if err != nil {
+			plain.noteError(err) // as ExecOne does
+		}
+		return r, err
 	}
 	script := []string{
 		"CREATE TABLE t (id BIGINT PRIMARY KEY, u BIGINT UNSIGNED, d DECIMAL(6,2), s VARCHAR(20), dt DATE, n INT NOT NULL DEFAULT 7, KEY ks (s), KEY kd (d))",

@@ -71,6 +71,15 @@ const (
 	ErrLocalVariable      = 1228 // Variable '%s' is a SESSION variable and can't be used with SET GLOBAL
 	ErrBadDB              = 1049 // Unknown database '%s'
 	ErrNonexistingGrant   = 1141 // There is no such grant defined for user '%s' on host '%s'
+	ErrWarnTooFewRecords  = 1261 // Row %ld doesn't contain data for all columns
+	ErrWarnTooManyRecords = 1262 // Row %ld was truncated; it contained more data than there were input columns
+	ErrWarnNullToNotNull  = 1263 // Column set to default value; NULL supplied to NOT NULL column '%s' at row %ld
+	ErrNotAllowedCommand  = 1148 // The used command is not allowed with this MariaDB version
+	ErrSpecificAccess     = 1227 // Access denied; you need (at least one of) the %s privilege(s) for this operation
+	ErrUnknownCharset     = 1115 // Unknown character set: '%s'
+	ErrUnsupportedPS      = 1295 // This command is not supported in the prepared statement protocol yet
+	ErrFileNotFound       = 29   // File '%s' not found (Errcode: %d "%s")
+	ErrFileRead           = 23   // Error reading file '%s' (Errcode: %d "%s")
 )
 
 // states maps error numbers to SQLSTATE; numbers not listed use "HY000".
@@ -90,7 +99,9 @@ var states = map[int]string{
 	ErrOperandColumns: "21000", ErrQueryInterrupted: "70100", ErrTooManyConnections: "08004",
 	ErrNetPacketTooLarge: "08S01", ErrNoDefault: "HY000", ErrWrongArguments: "HY000",
 	ErrWrongValueForVar: "42000", ErrWrongTypeForVar: "42000", ErrLocalVariable: "HY000",
-	ErrBadDB: "42000", ErrNonexistingGrant: "42000",
+	ErrBadDB: "42000", ErrNonexistingGrant: "42000", ErrWarnTooFewRecords: "01000",
+	ErrWarnTooManyRecords: "01000", ErrWarnNullToNotNull: "22004", ErrNotAllowedCommand: "42000",
+	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000",
 }
 
 // Error is an error with a MySQL error number and SQLSTATE.

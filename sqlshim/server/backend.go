@@ -1,6 +1,9 @@
 package server
 
-import "context"
+import (
+	"context"
+	"io"
+)
 
 // Backend is the SQL layer the server drives: one Session per client
 // connection. sqlshim provides the real one (see NewSQLShimBackend); tests
@@ -39,6 +42,15 @@ type Session interface {
 // SetClient once, when it creates the session for a logged-in client.
 type ClientAware interface {
 	SetClient(id uint64, user, host string)
+}
+
+// InfileAware is implemented by a Session that runs LOAD DATA. The server
+// calls SetInfile once, when it creates the session: open asks the client
+// for the file a LOAD DATA LOCAL INFILE names and streams its contents.
+// It may only be called while a text-protocol query (COM_QUERY) runs. A
+// LOAD DATA without LOCAL must not read the server's own files.
+type InfileAware interface {
+	SetInfile(open func(name string) (io.ReadCloser, error))
 }
 
 // SessionVariables is implemented by a Session that keeps system

@@ -27,6 +27,9 @@ const (
 	errServerShutdown = 1053 // Server shutdown in progress
 	errUnknownStmt    = 1243 // Unknown prepared statement handler (%d) given to %s
 	errNoSuchThread   = 1094 // Unknown thread id: %lu
+	// errLocalInfileDisabled: LOAD DATA LOCAL from a client that did not
+	// offer CLIENT_LOCAL_FILES (MariaDB's ER_LOAD_INFILE_CAPABILITY_DISABLED).
+	errLocalInfileDisabled = 4166
 )
 
 // toSQLError converts any error to the vitess error the protocol writer

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -262,6 +264,15 @@ func (h *handler) session(ctx context.Context, st *conn) (Session, error) {
 			user := st.mu.user
 			st.mu.Unlock()
 			ca.SetClient(uint64(st.id), user, st.host)
+		}
+		if ia, ok := sess.(InfileAware); ok {
+			c, sc := st.vc, st.sc
+			ia.SetInfile(func(name string) (io.ReadCloser, error) {
+				if sc != nil && !sc.localFiles() {
+					return nil, sqlerr.New(errLocalInfileDisabled, "The used command is not allowed because the MariaDB server or client has disabled the local infile capability")
+				}
+				return c.LoadInfile(name)
+			})
 		}
 		st.sess = sess
 	}

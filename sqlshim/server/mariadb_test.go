@@ -43,7 +43,8 @@ func TestMariaDBClientScripts(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, mariadbClient, "--no-defaults", "--protocol=tcp", "-h", host, "-P", port,
-				"-u", "root", "--table", "--force", "--unbuffered", "e2e")
+				"-u", "root", "--table", "--force", "--unbuffered", "--local-infile=1", "e2e")
+			cmd.Dir = filepath.Dir(script) // LOAD DATA LOCAL paths are relative to it
 			var out bytes.Buffer
 			cmd.Stdin, cmd.Stdout, cmd.Stderr = in, &out, &out
 			err = cmd.Run()

@@ -78,6 +78,22 @@ type serverConn struct {
 	remain  int   // payload bytes still to come in the current frame
 	total   int64 // payload bytes of the current packet so far
 	lastOne bool  // the current frame ends its packet
+
+	// The capability flags of the client's first packet (its handshake
+	// response), which vitess keeps only in part: LOAD DATA LOCAL needs
+	// CLIENT_LOCAL_FILES.
+	clientFlags uint32
+	flagsGot    int
+	packets     int // packets read whole
+}
+
+// clientLocalFiles is the CLIENT_LOCAL_FILES capability flag.
+const clientLocalFiles = 1 << 7
+
+// localFiles reports whether the client said it will send files for LOAD
+// DATA LOCAL INFILE.
+func (c *serverConn) localFiles() bool {
+	return c.flagsGot == 4 && c.clientFlags&clientLocalFiles != 0
 }
 
 // Read reads from the client, ending with io.EOF once the server drains.
@@ -145,6 +161,10 @@ func (c *serverConn) scan(p []byte) error {
 			}
 		} else {
 			k := min(c.remain, len(p)-i)
+			for j := 0; c.packets == 0 && j < k && c.flagsGot < 4; j++ {
+				c.clientFlags |= uint32(p[i+j]) << (8 * c.flagsGot)
+				c.flagsGot++
+			}
 			i += k
 			c.remain -= k
 		}
@@ -152,6 +172,7 @@ func (c *serverConn) scan(p []byte) error {
 			c.hdrGot = 0
 			if c.lastOne {
 				c.total = 0
+				c.packets++
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"strconv"
 
 	"github.com/blitzdb/blitz/engine"
@@ -88,6 +89,12 @@ func (s *shimSession) SetClient(id uint64, user, host string) {
 	s.s.SetClient(sqlshim.Client{ID: id, User: user, Host: host, AccountHost: "%"})
 }
 
+// SetInfile implements InfileAware: LOAD DATA LOCAL reads the client's
+// file through open; LOAD DATA without LOCAL is refused (1227).
+func (s *shimSession) SetInfile(open func(name string) (io.ReadCloser, error)) {
+	s.s.SetInfile(open, false)
+}
+
 func (s *shimSession) Exec(ctx context.Context, query string, args []any) (*Result, error) {
 	r, err := s.s.ExecOne(ctx, query, args)
 	if err != nil {
@@ -151,6 +158,7 @@ func fromShim(r *sqlshim.Result, update bool) *Result {
 		Matched:      r.Matched,
 		IsUpdate:     update,
 		Warnings:     len(r.Warnings),
+		Info:         r.Info,
 	}
 	if !r.HasResultSet() {
 		return out

@@ -2,6 +2,8 @@ package server
 
 import (
 	"database/sql"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -581,4 +583,68 @@ func TestSQLShimAutocommitOff(t *testing.T) {
 	// Row 3 was rolled back, not committed: inserting it again works (once
 	// the closed connection's rollback released the table).
 	mustExecS(t, db, "INSERT INTO ac VALUES (3)")
+}
+
+// TestSQLShimLoadDataLocal loads a client file through go-sql-driver (which
+// sends it only for allowAllFiles or a registered path), checks what a
+// client without permission and LOAD DATA without LOCAL get, and that the
+// connection goes on working after each.
+func TestSQLShimLoadDataLocal(t *testing.T) {
+	s := startSQLShim(t, Options{})
+	csv := filepath.Join(t.TempDir(), "items.csv")
+	var b strings.Builder
+	b.WriteString("id,name,qty\n")
+	for i := 1; i <= 500; i++ {
+		fmt.Fprintf(&b, "%d,\"item %d, \"\"quoted\"\"\",%d\n", i, i, i%7)
+	}
+	if err := os.WriteFile(csv, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := sqlshimDB(t, s, "allowAllFiles=true")
+	db.SetMaxOpenConns(1)
+	mustExecS(t, db, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40), qty INT NOT NULL) ENGINE = BLITZDB, CRASH_SAFE")
+	load := "LOAD DATA LOCAL INFILE '" + csv + "' INTO TABLE items FIELDS TERMINATED BY ',' ENCLOSED BY '\"' IGNORE 1 LINES"
+	res, err := db.Exec(load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 500 {
+		t.Fatalf("rows affected %d, want 500", n)
+	}
+	var count, sum int
+	var name string
+	if err := db.QueryRow("SELECT COUNT(*), SUM(qty) FROM items").Scan(&count, &sum); err != nil || count != 500 || sum != 1497 {
+		t.Fatalf("after LOAD DATA: count %d sum %d (%v), want 500 1497", count, sum, err)
+	}
+	if err := db.QueryRow("SELECT name FROM items WHERE id = 42").Scan(&name); err != nil || name != `item 42, "quoted"` {
+		t.Fatalf("row 42: %q (%v)", name, err)
+	}
+	// Loading again: LOCAL skips the duplicates with a warning each.
+	if res, err = db.Exec(load); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 0 {
+		t.Fatalf("second load: rows affected %d, want 0", n)
+	}
+	// Without LOCAL the server reads no file of its own.
+	if _, err := db.Exec("LOAD DATA INFILE '" + csv + "' INTO TABLE items"); errNumber(err) != 1227 {
+		t.Fatalf("LOAD DATA without LOCAL: %v, want error 1227", err)
+	}
+	// LOAD DATA is not preparable (MySQL: 1295).
+	if _, err := db.Prepare(load); errNumber(err) != 1295 {
+		t.Fatalf("preparing LOAD DATA: %v, want error 1295", err)
+	}
+	// A driver that may not send the file refuses on its side; the
+	// connection stays usable and nothing was loaded.
+	plain := sqlshimDB(t, s, "")
+	plain.SetMaxOpenConns(1)
+	if _, err := plain.Exec("DELETE FROM items WHERE id > 10"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.Exec(load); err == nil {
+		t.Fatal("LOAD DATA LOCAL without allowAllFiles: no error")
+	}
+	if err := plain.QueryRow("SELECT COUNT(*) FROM items").Scan(&count); err != nil || count != 10 {
+		t.Fatalf("after the refused load: count %d (%v), want 10", count, err)
+	}
 }

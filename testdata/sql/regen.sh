@@ -40,8 +40,10 @@ for f in "$@"; do
 	case $f in /*) ;; *) f="$here/$(basename "$f")" ;; esac
 	out="${f%.test}.result"
 	mariadb --no-defaults -S "$tmp/sock" -uroot -e 'DROP DATABASE IF EXISTS test; CREATE DATABASE test'
-	mariadb --no-defaults -S "$tmp/sock" -uroot --batch --force --unbuffered \
-		--init-command="SET collation_connection = utf8mb4_bin" \
-		--skip-print-query-on-error test <"$f" >"$out" 2>&1 || true
+	# From this directory, with --local-infile: LOAD DATA LOCAL INFILE
+	# paths in the scripts are relative to it.
+	(cd "$here" && mariadb --no-defaults -S "$tmp/sock" -uroot --batch --force --unbuffered \
+		--local-infile=1 --init-command="SET collation_connection = utf8mb4_bin" \
+		--skip-print-query-on-error test <"$f" >"$out" 2>&1) || true
 	echo "wrote $out"
 done

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -87,6 +89,9 @@ func benchWriteCmd(env *Env) *cobra.Command {
 				}
 			}
 			path := args[0]
+			if err := benchTarget(path); err != nil {
+				return err
+			}
 			start := time.Now()
 			if err := vfs.Default.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return failf("%v", err)
@@ -120,6 +125,29 @@ func benchWriteCmd(env *Env) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// benchTarget refuses a PATH that bench write must not replace: a table's
+// data file (a .def of the same name beside it), or a file another process
+// holds open.
+func benchTarget(path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return nil // nothing to replace (or nothing we can see; Open will say)
+	}
+	stem := strings.TrimSuffix(path, filepath.Ext(path))
+	if _, err := os.Stat(stem + ".def"); err == nil {
+		return failf("%s is the data file of table %s of the database in %s: bench write would replace it; give it a path of its own",
+			path, filepath.Base(stem), filepath.Dir(path))
+	}
+	l, err := vfs.Default.Lock(path, true)
+	if err != nil {
+		if errors.Is(err, vfs.ErrLocked) {
+			return failf("%s is locked by another process: bench write would replace it", path)
+		}
+		return failf("%v", err)
+	}
+	l.Close()
+	return nil
 }
 
 func benchReadCmd(env *Env) *cobra.Command {

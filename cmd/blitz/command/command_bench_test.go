@@ -1,6 +1,9 @@
 package command
 
 import (
+	"bytes"
+
+	"github.com/blitzdb/blitz/internal/vfs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,5 +27,33 @@ func TestBenchWriteRead(t *testing.T) {
 	}
 	if out := fileRun(t, ExitOK, "file", "get", p+"", "00000001"); out == "" {
 		t.Fatal("no output")
+	}
+}
+
+// TestBenchWriteRefusesTable checks that bench write, which replaces PATH,
+// refuses a table's data file (with or without a server holding it) and a
+// file another process has locked, and leaves it as it was.
+func TestBenchWriteRefusesTable(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	fileRun(t, ExitOK, "sql", "-d", dir, "-e", "CREATE TABLE pl (id INT PRIMARY KEY)", "-e", "INSERT INTO pl VALUES (1), (2)")
+	p := filepath.Join(dir, "pl.bdf")
+	var out, errb bytes.Buffer
+	if code := Main([]string{"bench", "write", p, "10"}, strings.NewReader(""), &out, &errb); code == ExitOK || !strings.Contains(errb.String(), "data file of table pl") {
+		t.Fatalf("bench write on a table's file: exit %d, %q", code, errb.String())
+	}
+	if got := fileRun(t, ExitOK, "sql", "-d", dir, "-e", "SELECT COUNT(*) FROM pl"); got != "COUNT(*)\n2\n" {
+		t.Fatalf("table after the refused bench write: %q", got)
+	}
+
+	q := filepath.Join(t.TempDir(), "b.bdf")
+	fileRun(t, ExitOK, "bench", "write", q, "10")
+	l, err := vfs.Default.Lock(q, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	errb.Reset()
+	if code := Main([]string{"bench", "write", q, "10"}, strings.NewReader(""), &out, &errb); code == ExitOK || !strings.Contains(errb.String(), "locked by another process") {
+		t.Fatalf("bench write on a locked file: exit %d, %q", code, errb.String())
 	}
 }
