@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -247,19 +248,28 @@ func (x *execCtx) limitValues(l *ast.Limit) (count, offset int64, err error) {
 		return -1, 0, nil
 	}
 	ec := x.newEval(nil, "LIMIT")
+	// LIMIT takes unsigned 64-bit counts; 18446744073709551615 is the
+	// documented "to the end", and anything past an int64 is as good.
+	limitInt := func(v any) int64 {
+		const most = math.MaxInt64 / 4 // offset + count must not overflow
+		if u, ok := v.(uint64); ok && u > most {
+			return most
+		}
+		return min(toInt(v), most)
+	}
 	if l.Count != nil {
 		v, err := ec.eval(l.Count)
 		if err != nil {
 			return 0, 0, err
 		}
-		count = toInt(v)
+		count = limitInt(v)
 	}
 	if l.Offset != nil {
 		v, err := ec.eval(l.Offset)
 		if err != nil {
 			return 0, 0, err
 		}
-		offset = toInt(v)
+		offset = limitInt(v)
 	}
 	if count < 0 || offset < 0 {
 		return 0, 0, errf(sqlerr.ErrWrongArguments, "Incorrect arguments to LIMIT")

@@ -152,6 +152,55 @@ func (f *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
 
 func (f *aggFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
+// maxTopN is the most rows ORDER BY ... LIMIT keeps in its in-memory
+// heap; a larger offset plus count sorts like ORDER BY without LIMIT, which
+// spills past the memory budget.
+const maxTopN = 1 << 20
+
+// lockSelected takes, for SELECT ... FOR UPDATE or LOCK IN SHARE MODE,
+// the write lock of each table the SELECT reads (those of FOR UPDATE OF
+// when it names them) before reading: until the transaction ends no other
+// transaction writes them, and the rows read are the newest committed
+// ones, so a value read to compute an update is not lost. The lock is the
+// table's, coarser than InnoDB's row locks, and NOWAIT / SKIP LOCKED wait
+// like a plain FOR UPDATE (up to the lock wait timeout, then 1205).
+func (x *execCtx) lockSelected(n *ast.SelectStmt) error {
+	if x.tx == nil {
+		return nil
+	}
+	names := n.LockInfo.Tables
+	if len(names) == 0 && n.From != nil {
+		var walk func(r ast.ResultSetNode)
+		walk = func(r ast.ResultSetNode) {
+			switch v := r.(type) {
+			case *ast.Join:
+				walk(v.Left)
+				if v.Right != nil {
+					walk(v.Right)
+				}
+			case *ast.TableSource:
+				if tn, ok := v.Source.(*ast.TableName); ok {
+					names = append(names, tn)
+				}
+			}
+		}
+		walk(n.From.TableRefs)
+	}
+	for _, tn := range names {
+		if isInfoSchema(tn) {
+			continue
+		}
+		def, err := x.tableDef(tn, true)
+		if err != nil {
+			return err
+		}
+		if err := x.tx.LockForWrite(def.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if n.SelectIntoOpt != nil {
 		return Result{}, errNotSupported("SELECT INTO")
@@ -161,6 +210,14 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	}
 	if n.Kind != ast.SelectStmtKindSelect {
 		return Result{}, errNotSupported("TABLE and VALUES statements")
+	}
+	if n.GroupBy != nil && n.GroupBy.Rollup {
+		return Result{}, errNotSupported("GROUP BY ... WITH ROLLUP")
+	}
+	if n.LockInfo != nil && n.LockInfo.LockType != ast.SelectLockNone {
+		if err := x.lockSelected(n); err != nil {
+			return Result{}, err
+		}
 	}
 	var ti *tableInfo
 	var hints []*ast.IndexHint
@@ -223,7 +280,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	var rows []outRow
 	var top *topN   // ORDER BY ... LIMIT: keep only the first offset+count rows
 	var es *extSort // ORDER BY otherwise: a sort that spills past the memory budget
-	if n.OrderBy != nil && count >= 0 && !n.Distinct {
+	if n.OrderBy != nil && count >= 0 && offset+count <= maxTopN && !n.Distinct {
 		top = newTopN(offset+count, n.OrderBy.Items)
 	} else if n.OrderBy != nil {
 		es = newExtSort(n.OrderBy.Items, x.s.memBudget)
