@@ -3,8 +3,10 @@ package sqlshim
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -489,7 +491,12 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return int64(a.Truncate(24*time.Hour).Sub(b.Truncate(24*time.Hour)) / (24 * time.Hour)), nil
 	case "from_unixtime":
-		return time.Unix(toInt(args[0]), 0).UTC(), nil
+		// MariaDB's range is that of a 32-bit TIMESTAMP: NULL outside it.
+		n := toInt(args[0])
+		if n < 0 || n > math.MaxInt32 {
+			return nil, nil
+		}
+		return time.Unix(n, 0).UTC(), nil
 	case "date_format":
 		t, ok := toTime(args[0])
 		if !ok {
@@ -613,6 +620,19 @@ func (c *evalCtx) trim(name string, x *ast.FuncCallExpr, args []any) (any, error
 func timePart(name string, v any) (any, error) {
 	t, ok := toTime(v)
 	if !ok {
+		if name == "hour" || name == "minute" || name == "second" {
+			if str, isText := v.(string); isText {
+				if h, m, sec, ok := parseClock(str); ok {
+					switch name {
+					case "hour":
+						return int64(h), nil
+					case "minute":
+						return int64(m), nil
+					}
+					return int64(sec), nil
+				}
+			}
+		}
 		return nil, nil
 	}
 	switch name {
@@ -746,6 +766,23 @@ func dateFormat(t time.Time, f string) string {
 			b.WriteString(t.Format("002"))
 		case 'T':
 			b.WriteString(t.Format("15:04:05"))
+		case 'r':
+			b.WriteString(t.Format("03:04:05 PM"))
+		case 'k':
+			b.WriteString(strconv.Itoa(t.Hour()))
+		case 'l':
+			b.WriteString(t.Format("3"))
+		case 'w':
+			b.WriteString(strconv.Itoa(int(t.Weekday())))
+		case 'D':
+			b.WriteString(strconv.Itoa(t.Day()) + ordinalSuffix(t.Day()))
+		case 'U', 'u', 'V', 'v', 'X', 'x':
+			wk, yr := mysqlWeek(t, f[i])
+			if f[i] == 'X' || f[i] == 'x' {
+				fmt.Fprintf(&b, "%04d", yr)
+			} else {
+				fmt.Fprintf(&b, "%02d", wk)
+			}
 		default:
 			b.WriteByte(f[i])
 		}
@@ -754,6 +791,68 @@ func dateFormat(t time.Time, f string) string {
 }
 
 var _ = sqlerr.ErrUnknown
+
+// ordinalSuffix is English's suffix for day d: 1st, 2nd, 3rd, 4th, 11th.
+func ordinalSuffix(d int) string {
+	if d%100 >= 11 && d%100 <= 13 {
+		return "th"
+	}
+	switch d % 10 {
+	case 1:
+		return "st"
+	case 2:
+		return "nd"
+	case 3:
+		return "rd"
+	}
+	return "th"
+}
+
+// mysqlWeek is the week of DATE_FORMAT's %U %u %V %v (and the year of %X
+// %x). %U: weeks start on Sunday, week 1 holds the year's first Sunday,
+// days before it are week 0; %u: the same from Monday, week 1 being the
+// first with four or more days of the year. %V/%X and %v/%x are those
+// weeks numbered 1-53, days before week 1 counting in the previous year's
+// last week (%v/%x is ISO 8601's week).
+func mysqlWeek(t time.Time, spec byte) (week, year int) {
+	if spec == 'v' || spec == 'x' {
+		y, w := t.ISOWeek()
+		return w, y
+	}
+	sunday := spec == 'U' || spec == 'V' || spec == 'X'
+	wk := func(t time.Time) int {
+		jan1 := time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+		wd := int(jan1.Weekday()) // 0 = Sunday
+		if !sunday {
+			wd = (wd + 6) % 7 // 0 = Monday
+		}
+		yday := t.YearDay() - 1
+		if sunday {
+			// Week 1 starts on the first Sunday.
+			first := (7 - wd) % 7
+			if yday < first {
+				return 0
+			}
+			return (yday-first)/7 + 1
+		}
+		// Week 1 is the first with four or more days (starts Monday).
+		first := (7 - wd) % 7 // day index of the first Monday
+		if first >= 4 {
+			first -= 7 // the days before it are four or more: week 1
+		}
+		if yday < first {
+			return 0
+		}
+		return (yday-first)/7 + 1
+	}
+	w := wk(t)
+	if spec == 'U' || spec == 'u' || w > 0 {
+		return w, t.Year()
+	}
+	// %V/%X: a day before week 1 belongs to the last week of the year before.
+	dec31 := time.Date(t.Year()-1, 12, 31, 0, 0, 0, 0, time.UTC)
+	return wk(dec31), t.Year() - 1
+}
 
 // uuidState keeps UUID() values unique within the process: the clock
 // sequence and node are chosen once at random, and the timestamp never

@@ -209,7 +209,96 @@ func parseTime(s string) (time.Time, bool) {
 			return t, true
 		}
 	}
-	return time.Time{}, false
+	return parseDelimited(s)
+}
+
+// parseDelimited reads the delimited forms MySQL also takes for a date or
+// datetime: any punctuation between the parts, one-digit months, days and
+// times, a two-digit year (70-99: 19xx, else 20xx), seconds or minutes
+// left out ('2024/1/2', '2024-01-01 23:00', '24-1-4 7:5:3.25').
+func parseDelimited(s string) (time.Time, bool) {
+	var parts [7]int
+	var digits [7]int
+	n := 0
+	i := 0
+	for n < 7 {
+		start := i
+		v := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' && i-start < 9 {
+			v = v*10 + int(s[i]-'0')
+			i++
+		}
+		if i == start {
+			return time.Time{}, false
+		}
+		parts[n], digits[n] = v, i-start
+		n++
+		if i == len(s) {
+			break
+		}
+		sep := s[i]
+		switch {
+		case n == 3 && (sep == ' ' || sep == 'T'):
+		case n == 6 && sep == '.':
+		case n < 3 && (sep == '-' || sep == '/' || sep == '.' || sep == ':' || sep == '_'):
+		case n > 3 && n < 6 && sep == ':':
+		default:
+			return time.Time{}, false
+		}
+		i++
+	}
+	if i != len(s) || (n != 3 && n != 5 && n != 6 && n != 7) {
+		return time.Time{}, false
+	}
+	y := parts[0]
+	if digits[0] <= 2 {
+		if y < 70 {
+			y += 2000
+		} else {
+			y += 1900
+		}
+	}
+	mo, d, h, mi, sec := parts[1], parts[2], parts[3], parts[4], parts[5]
+	if mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59 || y > 9999 {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if n == 7 {
+		nsec = parts[6]
+		for k := digits[6]; k < 9; k++ {
+			nsec *= 10
+		}
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, nsec, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// parseClock reads a time of day, 'H:M[:S]', for HOUR(), MINUTE() and
+// SECOND() of a value that is not a date.
+func parseClock(s string) (h, m, sec int, ok bool) {
+	var p [3]int
+	n := 0
+	for _, f := range strings.Split(strings.TrimSpace(s), ":") {
+		if n == 3 || f == "" {
+			return 0, 0, 0, false
+		}
+		if dot := strings.IndexByte(f, '.'); dot >= 0 && n == 2 {
+			f = f[:dot]
+		}
+		v, err := strconv.Atoi(f)
+		if err != nil || v < 0 {
+			return 0, 0, 0, false
+		}
+		p[n] = v
+		n++
+	}
+	if n < 2 || p[1] > 59 || p[2] > 59 {
+		return 0, 0, 0, false
+	}
+	return p[0], p[1], p[2], true
 }
 
 // parseDateFast reads the common YYYY-MM-DD and YYYY-MM-DD HH:MM:SS forms
