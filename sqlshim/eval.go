@@ -2,6 +2,7 @@ package sqlshim
 
 import (
 	"math"
+	"math/big"
 	"math/bits"
 	"regexp"
 	"strings"
@@ -837,6 +838,57 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 	return nil, errf(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", x.Name)
 }
 
+// castTextInt is CAST(text AS SIGNED | UNSIGNED) as MySQL does it: the
+// leading integer of the text (a fraction is cut, not rounded), warning
+// 1292 for what follows it or for a value past the type's range (clipped;
+// a negative value AS UNSIGNED wraps, as in MySQL).
+func (c *evalCtx) castTextInt(s string, unsigned bool) any {
+	t := strings.TrimLeft(s, " \t\n\r")
+	i := 0
+	if i < len(t) && (t[i] == '-' || t[i] == '+') {
+		i++
+	}
+	j := i
+	for j < len(t) && t[j] >= '0' && t[j] <= '9' {
+		j++
+	}
+	n, ok := new(big.Int).SetString(strings.TrimPrefix(t[:j], "+"), 10)
+	if !ok {
+		n = new(big.Int)
+	}
+	if j == i || strings.TrimRight(t[j:], " \t\n\r") != "" {
+		c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s)
+	}
+	maxU := new(big.Int).SetUint64(math.MaxUint64)
+	if unsigned {
+		switch {
+		case n.Cmp(maxU) > 0:
+			c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s)
+			return uint64(math.MaxUint64)
+		case n.Sign() < 0:
+			if !n.IsInt64() {
+				c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s)
+				return uint64(1) << 63
+			}
+			return uint64(n.Int64())
+		}
+		return n.Uint64()
+	}
+	switch {
+	case n.Sign() < 0 && !n.IsInt64():
+		c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s)
+		return int64(math.MinInt64)
+	case n.Cmp(maxU) > 0:
+		// MySQL reads it as the largest unsigned value, which as a
+		// signed one is -1.
+		c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s)
+		return int64(-1)
+	case !n.IsInt64():
+		return int64(n.Uint64()) // wraps, as MySQL's unsigned-to-signed does
+	}
+	return n.Int64()
+}
+
 func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 	v, err := c.eval(x.Expr)
 	if err != nil || v == nil {
@@ -845,6 +897,12 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 	tp := x.Tp
 	switch tp.GetType() {
 	case mysql.TypeLonglong:
+		switch t := v.(type) {
+		case string:
+			return c.castTextInt(t, mysql.HasUnsignedFlag(tp.GetFlag())), nil
+		case []byte:
+			return c.castTextInt(string(t), mysql.HasUnsignedFlag(tp.GetFlag())), nil
+		}
 		if mysql.HasUnsignedFlag(tp.GetFlag()) {
 			if u, ok := v.(uint64); ok {
 				return u, nil

@@ -146,6 +146,34 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return c.now.Truncate(24 * time.Hour), nil
 	case "rand":
 		return rand.Float64(), nil
+	case "char_func":
+		// CHAR(n, ... [USING charset]): the parser passes the charset (or
+		// NULL) last. Each n gives its bytes, most significant first.
+		if len(args) == 0 {
+			return nil, nil
+		}
+		var b []byte
+		for _, a := range args[:len(args)-1] {
+			if a == nil {
+				continue
+			}
+			n := uint32(toInt(a))
+			var one []byte
+			for ; n > 0; n >>= 8 {
+				one = append([]byte{byte(n)}, one...)
+			}
+			if len(one) == 0 {
+				one = []byte{0}
+			}
+			b = append(b, one...)
+		}
+		if cs, _ := args[len(args)-1].(string); cs != "" && !strings.EqualFold(cs, "binary") {
+			if !utf8.Valid(b) {
+				return nil, nil
+			}
+			return string(b), nil
+		}
+		return b, nil
 	case "uuid":
 		if err := want(0, 0); err != nil {
 			return nil, err
