@@ -91,7 +91,7 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 	// badNumber is the error for text that is not a number: "Data
 	// truncated" (1265) when it starts with one, as MySQL says.
 	badNumber := func(s string) error {
-		if numberPrefix(s) != "" {
+		if NumberPrefix(s) != "" {
 			return sqlerr.New(sqlerr.ErrDataTruncated, "Data truncated for column '%s' at row %d", col.Name, rowNum)
 		}
 		return bad(s)
@@ -221,15 +221,7 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		}
 		return d, nil
 	case t.IsString():
-		var s string
-		switch x := v.(type) {
-		case string:
-			s = x
-		case []byte:
-			s = string(x)
-		default:
-			s = valueText(x)
-		}
+		s := textValue(v)
 		if t == TypeJSON {
 			if !jsonValid(s) {
 				return nil, sqlerr.New(sqlerr.ErrInvalidJSONText, "Invalid JSON text: \"Invalid value.\" at position 0 in value for column '%s'.", col.Name)
@@ -257,15 +249,7 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		}
 		return s, nil
 	case t.IsBinary():
-		var b []byte
-		switch x := v.(type) {
-		case []byte:
-			b = x
-		case string:
-			b = []byte(x)
-		default:
-			b = []byte(valueText(x))
-		}
+		b := bytesValue(v)
 		max := col.Length
 		if t == TypeBlob && max <= 0 {
 			max = 65535
@@ -347,6 +331,29 @@ func parseTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// textValue is v as text: a string as it is, anything else as valueText
+// renders it.
+func textValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return valueText(v)
+}
+
+// bytesValue is v as bytes: []byte as it is, anything else as its text.
+func bytesValue(v any) []byte {
+	switch x := v.(type) {
+	case []byte:
+		return x
+	case string:
+		return []byte(x)
+	}
+	return []byte(valueText(v))
 }
 
 // valueText renders a value as MySQL shows it as text.

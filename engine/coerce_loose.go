@@ -35,7 +35,7 @@ func CoerceLoose(col *Column, v any, rowNum int) (val any, warn, err error) {
 		rowNum = 1
 	}
 	t := col.Type
-	numeric := t.IsInteger() || t == TypeFloat || t == TypeDouble || t == TypeDecimal
+	numeric := t.IsNumeric()
 	truncated := sqlerr.New(sqlerr.ErrDataTruncated, "Data truncated for column '%s' at row %d", col.Name, rowNum)
 	switch code := sqlerr.Code(err); {
 	case numeric && code == sqlerr.ErrOutOfRange:
@@ -47,7 +47,7 @@ func CoerceLoose(col *Column, v any, rowNum int) (val any, warn, err error) {
 		if !ok {
 			break
 		}
-		p := numberPrefix(s)
+		p := NumberPrefix(s)
 		if p == "" {
 			cv, zerr := Coerce(col, int64(0), rowNum)
 			if zerr != nil {
@@ -240,7 +240,7 @@ func numberOf(v any) (decimal.Decimal, bool) {
 		return x, true
 	case string, []byte:
 		s, _ := textOf(x)
-		d, err := decimal.NewFromString(numberPrefix(s))
+		d, err := decimal.NewFromString(NumberPrefix(s))
 		return d, err == nil
 	}
 	return decimal.Decimal{}, false
@@ -256,10 +256,10 @@ func textOf(v any) (string, bool) {
 	return "", false
 }
 
-// numberPrefix is the number a string starts with, as MySQL reads one:
-// blanks, a sign, digits with at most one point, an exponent when digits
-// follow its e. "" when there is no digit.
-func numberPrefix(s string) string {
+// NumberPrefix is the number a string starts with, as MySQL reads one when
+// it converts text to a number: blanks, a sign, digits with at most one
+// point, an exponent when digits follow its e. "" when there is no digit.
+func NumberPrefix(s string) string {
 	s = strings.TrimLeft(s, " \t\n\r\f\v")
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
@@ -313,24 +313,13 @@ func cutToFit(col *Column, v any) (any, bool) {
 		return nil, false
 	}
 	if t.IsBinary() {
-		var b []byte
-		switch x := v.(type) {
-		case []byte:
-			b = x
-		case string:
-			b = []byte(x)
-		default:
-			b = []byte(valueText(x))
-		}
+		b := bytesValue(v)
 		if len(b) > max {
 			b = b[:max]
 		}
 		return b, true
 	}
-	s, ok := textOf(v)
-	if !ok {
-		s = valueText(v)
-	}
+	s := textValue(v)
 	if t == TypeText {
 		if len(s) <= max {
 			return s, true

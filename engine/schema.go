@@ -120,6 +120,11 @@ func (t Type) String() string {
 // IsInteger reports whether t is one of the integer types.
 func (t Type) IsInteger() bool { return t >= TypeTinyInt && t <= TypeBigInt }
 
+// IsNumeric reports whether t is an integer, floating-point or decimal type.
+func (t Type) IsNumeric() bool {
+	return t.IsInteger() || t == TypeFloat || t == TypeDouble || t == TypeDecimal
+}
+
 // IsString reports whether t holds text (Go string values).
 func (t Type) IsString() bool {
 	return t == TypeChar || t == TypeVarChar || t == TypeText || t == TypeJSON

@@ -37,6 +37,8 @@ type execCtx struct {
 	// STRICT_*. nullDefault: NULL into a NOT NULL column stores the type's
 	// implicit default with warning 1048 instead of failing.
 	loose, nullDefault bool
+	// noDefaultWarned: the columns defaultFor has warned about (1364).
+	noDefaultWarned map[string]bool
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -94,8 +94,7 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 // trailingBlank reports whether v is text for a numeric column c that
 // ends in blanks after something else.
 func trailingBlank(c *engine.Column, v any) bool {
-	t := c.Type
-	if !t.IsInteger() && t != engine.TypeFloat && t != engine.TypeDouble && t != engine.TypeDecimal {
+	if !c.Type.IsNumeric() {
 		return false
 	}
 	var s string
@@ -216,7 +215,6 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	// Outside strict mode NULL into NOT NULL is an error only for a
 	// single-row INSERT (as in MySQL); IGNORE makes it a warning always.
 	x.nullDefault = n.IgnoreErr || !strict && len(lists) > 1
-	noDefaultWarned := map[int]bool{} // columns warned about once (1364), as MySQL does
 rows:
 	for i, given := range lists {
 		rowNum := i + 1
@@ -231,19 +229,7 @@ rows:
 			if set[j] {
 				continue
 			}
-			v, err := x.columnDefault(&ti.def.Columns[j])
-			if err != nil && x.loose && sqlerr.Code(err) == sqlerr.ErrNoDefault {
-				// Outside strict mode (and under IGNORE) MySQL takes the
-				// type's implicit default, with the warning.
-				if d, ok := engine.ImplicitDefault(&ti.def.Columns[j]); ok {
-					if !noDefaultWarned[j] {
-						noDefaultWarned[j] = true
-						e := sqlerr.As(err)
-						x.s.addWarning(e.Code, "%s", e.Message)
-					}
-					v, err = d, nil
-				}
-			}
+			v, err := x.defaultFor(&ti.def.Columns[j])
 			if err != nil {
 				return Result{}, err
 			}
@@ -255,14 +241,12 @@ rows:
 				continue
 			}
 			cv, err := x.coerce(ti, &ti.def.Columns[cols[j]], v, rowNum)
+			if x.skipIgnored(n.IgnoreErr, err) {
+				// A value with no non-strict form (a date that is not
+				// one): IGNORE skips the row with the warning.
+				continue rows
+			}
 			if err != nil {
-				if n.IgnoreErr && ignorable(err) {
-					// A value with no non-strict form (a date that is
-					// not one): IGNORE skips the row with the warning.
-					e := sqlerr.As(err)
-					x.s.addWarning(e.Code, "%s", e.Message)
-					continue rows
-				}
 				return Result{}, err
 			}
 			row[cols[j]] = cv
@@ -309,6 +293,66 @@ func ignorable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// defaultFor is the value a written row gets for column c, which it
+// leaves out: c's default. A NOT NULL column without one is error 1364,
+// or outside strict mode (x.loose) the type's implicit default with that
+// warning, given once per column and statement as MySQL does.
+func (x *execCtx) defaultFor(c *engine.Column) (any, error) {
+	v, err := x.columnDefault(c)
+	if err == nil || !x.loose || sqlerr.Code(err) != sqlerr.ErrNoDefault {
+		return v, err
+	}
+	d, ok := engine.ImplicitDefault(c)
+	if !ok {
+		return nil, err
+	}
+	if !x.noDefaultWarned[c.Name] {
+		if x.noDefaultWarned == nil {
+			x.noDefaultWarned = map[string]bool{}
+		}
+		x.noDefaultWarned[c.Name] = true
+		e := sqlerr.As(err)
+		x.s.addWarning(e.Code, "%s", e.Message)
+	}
+	return d, nil
+}
+
+// skipIgnored reports whether IGNORE (ignore) turns err, met while
+// writing a row, into a warning that skips the row (see ignorable), and
+// if so adds the warning.
+func (x *execCtx) skipIgnored(ignore bool, err error) bool {
+	if !ignore || !ignorable(err) {
+		return false
+	}
+	e := sqlerr.As(err)
+	x.s.addWarning(e.Code, "%s", e.Message)
+	return true
+}
+
+// strictOr reports a condition of a row that is an error in strict mode
+// and a warning outside it (x.loose): it returns the error, or adds the
+// warning and returns nil.
+func (x *execCtx) strictOr(code int, format string, args ...any) error {
+	if !x.loose {
+		return errf(code, format, args...)
+	}
+	x.s.addWarning(code, format, args...)
+	return nil
+}
+
+// assignedValue is the value SET col = expr gives column i of ti: DEFAULT,
+// or expr evaluated by ec and converted for the column.
+func (x *execCtx) assignedValue(ti *tableInfo, ec *evalCtx, i int, expr ast.ExprNode, rowNum int) (any, error) {
+	if d, ok := expr.(*ast.DefaultExpr); ok && d.Name == nil {
+		return x.columnDefault(&ti.def.Columns[i])
+	}
+	v, err := ec.eval(expr)
+	if err != nil {
+		return nil, err
+	}
+	return x.coerce(ti, &ti.def.Columns[i], v, rowNum)
 }
 
 // defaultMarker is a value given as DEFAULT: already the column's type.
@@ -450,20 +494,9 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 		if i < 0 || (a.Column.Table.L != "" && a.Column.Table.L != lower(ti.alias)) {
 			return false, errUnknownColumn(columnText(a.Column), "SET")
 		}
-		var v any
-		if d, ok := a.Expr.(*ast.DefaultExpr); ok && d.Name == nil {
-			var err error
-			if v, err = x.columnDefault(&ti.def.Columns[i]); err != nil {
-				return false, err
-			}
-		} else {
-			var err error
-			if v, err = ec.eval(a.Expr); err != nil {
-				return false, err
-			}
-			if v, err = x.coerce(ti, &ti.def.Columns[i], v, rowNum); err != nil {
-				return false, err
-			}
+		v, err := x.assignedValue(ti, ec, i, a.Expr, rowNum)
+		if err != nil {
+			return false, err
 		}
 		row[i] = v
 	}
@@ -557,9 +590,7 @@ func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 		x.pinSubqueries(pinned, i)
 		changed, err := x.applyAssignments(ti, r.h, r.row, nil, n.List, i+1)
 		if err != nil {
-			if n.IgnoreErr && ignorable(err) {
-				e := sqlerr.As(err)
-				x.s.addWarning(e.Code, "%s", e.Message)
+			if x.skipIgnored(n.IgnoreErr, err) {
 				continue
 			}
 			return Result{}, err

@@ -108,19 +108,16 @@ func fileErr(code int, name string, err error) error {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return errf(code, "%s '%s' (%v)", fileErrVerb(code), name, err)
+		verb := "Error reading file"
+		if code == sqlerr.ErrFileNotFound {
+			verb = "Cannot open file"
+		}
+		return errf(code, "%s '%s' (%v)", verb, name, err)
 	}
 	if code == sqlerr.ErrFileNotFound {
 		return errf(code, "File '%s' not found (Errcode: %d \"%s\")", name, int(errno), errnoText(errno))
 	}
 	return errf(code, "Error reading file '%s' (Errcode: %d \"%s\")", name, int(errno), errnoText(errno))
-}
-
-func fileErrVerb(code int) string {
-	if code == sqlerr.ErrFileNotFound {
-		return "Cannot open file"
-	}
-	return "Error reading file"
 }
 
 // errnoText is the C library's text of an errno ("No such file or
@@ -209,15 +206,7 @@ func (x *execCtx) loadData(n *ast.LoadDataStmt) (Result, error) {
 		if listed[i] {
 			continue
 		}
-		c := &ti.def.Columns[i]
-		v, err := x.columnDefault(c)
-		if err != nil && x.loose && sqlerr.Code(err) == sqlerr.ErrNoDefault {
-			if d, ok := engine.ImplicitDefault(c); ok {
-				e := sqlerr.As(err)
-				x.s.addWarning(e.Code, "%s", e.Message)
-				v, err = d, nil
-			}
-		}
+		v, err := x.defaultFor(&ti.def.Columns[i])
 		if err != nil {
 			return Result{}, err
 		}
@@ -261,34 +250,10 @@ rows:
 		row := make(engine.Row, len(ti.def.Columns))
 		copy(row, defaults)
 		for k, tg := range targets {
-			if k >= len(fields) {
-				if tg.col < 0 {
-					if err := x.s.setUserVar(tg.userVar, nil); err != nil {
-						return Result{}, err
-					}
-					continue
-				}
-				if !x.loose {
-					return Result{}, errf(sqlerr.ErrWarnTooFewRecords, "Row %d doesn't contain data for all columns", rowNum)
-				}
-				x.s.addWarning(sqlerr.ErrWarnTooFewRecords, "Row %d doesn't contain data for all columns", rowNum)
-				c := &ti.def.Columns[tg.col]
-				row[tg.col] = nil
-				if c.NotNull && !c.AutoIncrement {
-					d, ok := engine.ImplicitDefault(c)
-					if !ok {
-						x.s.addWarning(sqlerr.ErrBadNull, "Column '%s' cannot be null", c.Name)
-						skipped++
-						continue rows
-					}
-					row[tg.col] = d
-				}
-				continue
-			}
-			f := fields[k]
+			missing := k >= len(fields)
 			var v any
-			if !f.null {
-				v = spec.text(f.val)
+			if !missing && !fields[k].null {
+				v = spec.text(fields[k].val)
 			}
 			if tg.col < 0 {
 				if err := x.s.setUserVar(tg.userVar, v); err != nil {
@@ -297,8 +262,16 @@ rows:
 				continue
 			}
 			c := &ti.def.Columns[tg.col]
+			if missing {
+				if err := x.strictOr(sqlerr.ErrWarnTooFewRecords, "Row %d doesn't contain data for all columns", rowNum); err != nil {
+					return Result{}, err
+				}
+			}
 			if v == nil && c.NotNull && !c.AutoIncrement {
-				if !x.loose {
+				// A missing field or \N: the type's implicit default
+				// (1263 for \N), as MySQL does, or error 1263 in strict
+				// mode; a type without one (a date) skips the row.
+				if !missing && !x.loose {
 					return Result{}, errf(sqlerr.ErrWarnNullToNotNull, "Column set to default value; NULL supplied to NOT NULL column '%s' at row %d", c.Name, rowNum)
 				}
 				d, ok := engine.ImplicitDefault(c)
@@ -307,53 +280,39 @@ rows:
 					skipped++
 					continue rows
 				}
-				x.s.addWarning(sqlerr.ErrWarnNullToNotNull, "Column set to default value; NULL supplied to NOT NULL column '%s' at row %d", c.Name, rowNum)
+				if !missing {
+					x.s.addWarning(sqlerr.ErrWarnNullToNotNull, "Column set to default value; NULL supplied to NOT NULL column '%s' at row %d", c.Name, rowNum)
+				}
 				row[tg.col] = d
 				continue
 			}
 			cv, err := x.coerce(ti, c, v, rowNum)
+			if x.skipIgnored(ignore, err) {
+				skipped++
+				continue rows
+			}
 			if err != nil {
-				if ignore && ignorable(err) {
-					e := sqlerr.As(err)
-					x.s.addWarning(e.Code, "%s", e.Message)
-					skipped++
-					continue rows
-				}
 				return Result{}, err
 			}
 			row[tg.col] = cv
 		}
 		if len(fields) > len(targets) {
-			if !x.loose {
-				return Result{}, errf(sqlerr.ErrWarnTooManyRecords, "Row %d was truncated; it contained more data than there were input columns", rowNum)
+			if err := x.strictOr(sqlerr.ErrWarnTooManyRecords, "Row %d was truncated; it contained more data than there were input columns", rowNum); err != nil {
+				return Result{}, err
 			}
-			x.s.addWarning(sqlerr.ErrWarnTooManyRecords, "Row %d was truncated; it contained more data than there were input columns", rowNum)
 		}
-		if len(n.ColumnAssignments) > 0 {
-			ec.row = row
-			for _, a := range n.ColumnAssignments {
-				i := ti.column(a.Column.Name.O)
-				var v any
-				if d, ok := a.Expr.(*ast.DefaultExpr); ok && d.Name == nil {
-					if v, err = x.columnDefault(&ti.def.Columns[i]); err != nil {
-						return Result{}, err
-					}
-				} else {
-					if v, err = ec.eval(a.Expr); err != nil {
-						return Result{}, err
-					}
-					if v, err = x.coerce(ti, &ti.def.Columns[i], v, rowNum); err != nil {
-						if ignore && ignorable(err) {
-							e := sqlerr.As(err)
-							x.s.addWarning(e.Code, "%s", e.Message)
-							skipped++
-							continue rows
-						}
-						return Result{}, err
-					}
-				}
-				row[i] = v
+		ec.row = row
+		for _, a := range n.ColumnAssignments {
+			i := ti.column(a.Column.Name.O)
+			v, err := x.assignedValue(ti, ec, i, a.Expr, rowNum)
+			if x.skipIgnored(ignore, err) {
+				skipped++
+				continue rows
 			}
+			if err != nil {
+				return Result{}, err
+			}
+			row[i] = v
 		}
 		affected, id, inserted, err := x.insertRow(ti, ins, row, autoCol, rowNum)
 		if err != nil {
@@ -477,6 +436,20 @@ func (lr *loadReader) at(s string) bool {
 	return string(p) == s
 }
 
+// terminator consumes a field or line terminator if the unread input
+// starts with one; end tells which (a line's).
+func (lr *loadReader) terminator() (found, end bool) {
+	if lr.at(lr.sp.fieldTerm) {
+		lr.r.Discard(len(lr.sp.fieldTerm))
+		return true, false
+	}
+	if lr.at(lr.sp.lineTerm) {
+		lr.r.Discard(len(lr.sp.lineTerm))
+		return true, true
+	}
+	return false, false
+}
+
 // skipLine discards input through the next line terminator; false at the
 // end of the file.
 func (lr *loadReader) skipLine() (bool, error) {
@@ -553,13 +526,8 @@ func (lr *loadReader) field() (f loadField, end bool, err error) {
 			return loadField{}, false, errf(sqlerr.ErrNetPacketTooLarge, "Got a packet bigger than 'max_allowed_packet' bytes: a field of the LOAD DATA file is over %d bytes (are its FIELDS and LINES TERMINATED BY right?)", maxLoadField)
 		}
 		if !quoted {
-			if lr.at(sp.fieldTerm) {
-				lr.r.Discard(len(sp.fieldTerm))
-				return ret(false)
-			}
-			if lr.at(sp.lineTerm) {
-				lr.r.Discard(len(sp.lineTerm))
-				return ret(true)
+			if found, end := lr.terminator(); found {
+				return ret(end)
 			}
 		}
 		c, err := lr.r.ReadByte()
@@ -596,13 +564,8 @@ func (lr *loadReader) field() (f loadField, end bool, err error) {
 				val = append(val, c)
 				continue
 			}
-			if lr.at(sp.fieldTerm) {
-				lr.r.Discard(len(sp.fieldTerm))
-				return ret(false)
-			}
-			if lr.at(sp.lineTerm) {
-				lr.r.Discard(len(sp.lineTerm))
-				return ret(true)
+			if found, end := lr.terminator(); found {
+				return ret(end)
 			}
 			if _, err := lr.r.Peek(1); err == io.EOF {
 				return ret(true)

@@ -327,11 +327,7 @@ func (s *Session) ExecPrepared(ctx context.Context, p *Prepared, args []any) (Re
 // A statement that failed before it ran (a parse error) leaves only that.
 func (s *Session) noteError(err error) {
 	e := sqlerr.As(err)
-	w := Warning{Level: "Error", Code: e.Code, Message: e.Message}
-	if n := len(s.warnings); n > 0 && s.warnings[n-1] == w {
-		return
-	}
-	s.warnings = append(s.warnings, w)
+	s.warnings = append(s.warnings, Warning{Level: "Error", Code: e.Code, Message: e.Message})
 }
 
 // normalizeArg converts a Go value to one of the value types.

@@ -46,11 +46,9 @@ func toFloat(v any) float64 {
 		f, _ := x.Float64()
 		return f
 	case string:
-		f, _ := parseNumberPrefix(x)
-		return f
+		return parseNumberPrefix(x)
 	case []byte:
-		f, _ := parseNumberPrefix(string(x))
-		return f
+		return parseNumberPrefix(string(x))
 	case time.Time:
 		f, _ := strconv.ParseFloat(x.Format("20060102150405"), 64)
 		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 {
@@ -65,50 +63,22 @@ func toFloat(v any) float64 {
 	return 0
 }
 
-// parseNumberPrefix reads the longest prefix of s that is a number, as
-// MySQL does when it converts a string to a number. ok is false when s is
-// not a number as a whole.
-func parseNumberPrefix(s string) (float64, bool) {
-	t := strings.TrimLeft(s, " \t\n\r")
-	i := 0
-	if i < len(t) && (t[i] == '+' || t[i] == '-') {
-		i++
+// parseNumberPrefix is the number s starts with (engine.NumberPrefix), as
+// MySQL reads text in a numeric context: 0 when it starts with none,
+// ±Inf past a float64's range.
+func parseNumberPrefix(s string) float64 {
+	p := engine.NumberPrefix(s)
+	if p == "" {
+		return 0
 	}
-	digits := 0
-	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(t) && t[i] == '.' {
-		i++
-		for i < len(t) && t[i] >= '0' && t[i] <= '9' {
-			i++
-			digits++
-		}
-	}
-	if digits > 0 && i < len(t) && (t[i] == 'e' || t[i] == 'E') {
-		j := i + 1
-		if j < len(t) && (t[j] == '+' || t[j] == '-') {
-			j++
-		}
-		if j < len(t) && t[j] >= '0' && t[j] <= '9' {
-			for j < len(t) && t[j] >= '0' && t[j] <= '9' {
-				j++
-			}
-			i = j
-		}
-	}
-	if digits == 0 {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(t[:i], 64)
+	f, err := strconv.ParseFloat(p, 64)
 	if err != nil {
 		f = math.Inf(1)
-		if t[0] == '-' {
+		if p[0] == '-' {
 			f = math.Inf(-1)
 		}
 	}
-	return f, strings.TrimRight(t[i:], " \t\n\r") == ""
+	return f
 }
 
 // toInt converts v to a signed integer, rounding as MySQL does.

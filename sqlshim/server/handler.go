@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"github.com/blitzdb/blitz/internal/sqlerr"
 	"io"
 	"strings"
 	"sync"
@@ -13,6 +12,8 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
 )
 
 // conn is the server's state for one client connection. Its session,

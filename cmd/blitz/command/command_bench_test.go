@@ -2,11 +2,11 @@ package command
 
 import (
 	"bytes"
-
-	"github.com/blitzdb/blitz/internal/vfs"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/blitzdb/blitz/internal/vfs"
 )
 
 func TestBenchWriteRead(t *testing.T) {
