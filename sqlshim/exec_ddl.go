@@ -234,9 +234,6 @@ func fieldType(col *engine.Column, tp *types.FieldType) error {
 }
 
 func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, error) {
-	if n.ReferTable != nil {
-		return Result{}, errNotSupported("CREATE TABLE ... LIKE")
-	}
 	if n.TemporaryKeyword != ast.TemporaryNone {
 		return Result{}, errNotSupported("temporary tables")
 	}
@@ -253,6 +250,9 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 			return Result{}, nil
 		}
 		return Result{}, errf(sqlerr.ErrTableExists, "Table '%s' already exists", name)
+	}
+	if n.ReferTable != nil {
+		return x.createTableLike(name, n.ReferTable)
 	}
 	var sel *Result // CREATE TABLE ... SELECT (exec_ctas.go)
 	if n.Select != nil {
@@ -320,6 +320,23 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 		return Result{}, err
 	}
 	return x.ctasFill(n, sel)
+}
+
+// createTableLike creates table name with the columns, keys and
+// CRASH_SAFE flag of table src (CREATE TABLE name LIKE src), empty and with
+// its AUTO_INCREMENT counter at the start, as MariaDB does.
+func (x *execCtx) createTableLike(name string, src *ast.TableName) (Result, error) {
+	ti, err := x.table(src, "")
+	if err != nil {
+		return Result{}, err
+	}
+	def, err := x.s.db.Table(ti.name)
+	if err != nil {
+		return Result{}, err
+	}
+	def = def.Clone()
+	def.Name = name
+	return Result{}, x.s.db.CreateTable(x.ctx, def)
 }
 
 // autoIncrementOption applies the table option AUTO_INCREMENT = N, if

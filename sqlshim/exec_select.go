@@ -211,8 +211,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if n.Kind != ast.SelectStmtKindSelect {
 		return Result{}, errNotSupported("TABLE and VALUES statements")
 	}
-	if n.GroupBy != nil && n.GroupBy.Rollup {
-		return Result{}, errNotSupported("GROUP BY ... WITH ROLLUP")
+	withRollup := n.GroupBy != nil && n.GroupBy.Rollup
+	if withRollup && n.OrderBy != nil {
+		return Result{}, errf(errWrongUsage, "Incorrect usage of CUBE/ROLLUP and ORDER BY")
 	}
 	if n.LockInfo != nil && n.LockInfo.LockType != ast.SelectLockNone {
 		if err := x.lockSelected(n); err != nil {
@@ -230,6 +231,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	}
 	if err != nil {
 		return Result{}, err
+	}
+	if withRollup && ti == nil {
+		return Result{}, errNotSupported("GROUP BY ... WITH ROLLUP without a table")
 	}
 	var fields []outField
 	if js != nil {
@@ -293,6 +297,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	ec := x.newEval(ti, "SELECT")
 	// emit computes the output row (and its ORDER BY keys) for the
 	// current row or group in ec.
+	var nullFields []bool // the output fields a WITH ROLLUP super-aggregate row has NULL
 	emit := func() error {
 		vals := make([]any, len(fields))
 		aliases := map[string]any{}
@@ -301,6 +306,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			v, err := ec.eval(f.expr)
 			if err != nil {
 				return err
+			}
+			if nullFields != nil && nullFields[i] {
+				v = nil
 			}
 			vals[i] = v
 			if f.alias != "" {
@@ -419,6 +427,10 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				gbPos = append(gbPos, p)
 			}
 		}
+		var ru *rollup
+		if withRollup {
+			ru = newRollup(n.GroupBy.Items, gbPos, fields, af.aggs)
+		}
 		var keyBuf []any // the current row's GROUP BY values (copied into a new group)
 		var kb []byte    // their groupKey
 		wc := x.newEval(ti, "WHERE")
@@ -489,6 +501,11 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				groups[k] = g
 				order = append(order, k)
 			}
+			if ru != nil {
+				if err := ru.add(ec, key, row); err != nil {
+					return false, err
+				}
+			}
 			return true, g.add(ec)
 		}
 		if js != nil {
@@ -553,12 +570,29 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 					return false
 				})
 			}
-			for _, k := range order {
+			for i, k := range order {
 				g := groups[k]
 				ec.row = g.first
 				ec.aggs = g.results(ec)
 				if err := emit(); err != nil {
 					return Result{}, err
+				}
+				if ru == nil {
+					continue
+				}
+				var next []any
+				if i+1 < len(order) {
+					next = groups[order[i+1]].key
+				}
+				for _, L := range ru.after(g.key, next) {
+					rg, row := ru.group(L, g.key)
+					ec.row, nullFields = row, ru.nulls[L]
+					ec.aggs = rg.results(ec)
+					err := emit()
+					nullFields = nil
+					if err != nil {
+						return Result{}, err
+					}
 				}
 			}
 		}
