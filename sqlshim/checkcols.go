@@ -82,6 +82,24 @@ func (x *execCtx) checkColumnsOnce(ti *tableInfo, fields []outField, n *ast.Sele
 		if err := check(n.Having.Expr, "HAVING", true); err != nil {
 			return err
 		}
+		// Outside aggregate functions HAVING sees only the select list
+		// and the GROUP BY columns, as in MariaDB.
+		visible := map[string]bool{}
+		for k := range aliases {
+			visible[k] = true
+		}
+		if n.GroupBy != nil {
+			for _, it := range n.GroupBy.Items {
+				if c, ok := it.Expr.(*ast.ColumnNameExpr); ok {
+					visible[c.Name.Name.L] = true
+				}
+			}
+		}
+		v := &havingChecker{visible: visible}
+		n.Having.Expr.Accept(v)
+		if v.bad != nil {
+			return errUnknownColumn(columnText(v.bad), "HAVING")
+		}
 	}
 	if n.OrderBy != nil {
 		for _, it := range n.OrderBy.Items {
@@ -124,3 +142,28 @@ func (v *columnChecker) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *columnChecker) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// havingChecker finds the first column reference of a HAVING clause,
+// outside aggregate functions and subqueries, that is not visible there.
+type havingChecker struct {
+	visible map[string]bool
+	bad     *ast.ColumnName
+}
+
+func (v *havingChecker) Enter(n ast.Node) (ast.Node, bool) {
+	if v.bad != nil {
+		return n, true
+	}
+	switch e := n.(type) {
+	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.AggregateFuncExpr:
+		return n, true
+	case *ast.ColumnNameExpr:
+		if !v.visible[e.Name.Name.L] {
+			v.bad = e.Name
+		}
+		return n, true
+	}
+	return n, false
+}
+
+func (v *havingChecker) Leave(n ast.Node) (ast.Node, bool) { return n, true }

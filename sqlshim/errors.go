@@ -20,12 +20,15 @@ const (
 	errWrongArgCount    = 1582 // Incorrect parameter count in the call to native function '%s'
 	errFuncNotExists    = 1305 // FUNCTION %s does not exist
 	errParamCount       = 1210 // Incorrect arguments to EXECUTE
+	errNoData           = 1329 // No data - zero rows fetched, selected, or processed
+	errDeprecated       = 1287 // %s is deprecated and will be removed in a future release
 )
 
 // localStates holds the SQLSTATEs of the local numbers above.
 var localStates = map[int]string{
 	errDataOutOfRange: "22003", errTooManyRows: "42000", errWrongUsage: "HY000",
 	errCantDoThisInTx: "25000", errWrongValue: "HY000", errIllegalReference: "42S22",
+	errWrongColumnCount: "21000", errNoData: "02000", errTooBigFieldLength: "42000",
 }
 
 // newErr returns an *sqlerr.Error for code, with the SQLSTATE of a local

@@ -15,6 +15,8 @@ import (
 const (
 	errKeyColumnDoesNotExist = 1072 // Key column '%s' doesn't exist in table
 	errTooBigDisplayWidth    = 1439
+	errTooBigFieldLength     = 1074 // Column length too big for column '%s' (max = %d); use BLOB or TEXT instead
+	errConvertingColumn      = 1246 // Converting column '%s' from %s to %s
 )
 
 func lower(s string) string { return strings.ToLower(s) }
@@ -74,6 +76,9 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 func (x *execCtx) columnDef(cd *ast.ColumnDef) (col engine.Column, pk, unique bool, err error) {
 	col.Name = cd.Name.Name.O
 	if err := fieldType(&col, cd.Tp); err != nil {
+		return col, false, false, err
+	}
+	if err := x.checkLength(&col); err != nil {
 		return col, false, false, err
 	}
 	var defExpr ast.ExprNode
@@ -229,6 +234,42 @@ func fieldType(col *engine.Column, tp *types.FieldType) error {
 		col.Type = engine.TypeJSON
 	default:
 		return errNotSupported("column type " + strings.ToUpper(types.TypeToStr(tp.GetType(), tp.GetCharset())))
+	}
+	return nil
+}
+
+// checkLength applies MariaDB's length limits: CHAR and BINARY at most 255,
+// VARCHAR at most 16383 characters (65535 bytes of utf8mb4) and VARBINARY
+// 65532 bytes. A longer VARCHAR or VARBINARY is error 1074 in strict mode
+// and otherwise becomes the TEXT or BLOB type that holds it, with note
+// 1246.
+func (x *execCtx) checkLength(col *engine.Column) error {
+	limit, bytesPer, to := 0, 1, engine.TypeBlob
+	switch col.Type {
+	case engine.TypeChar, engine.TypeBinary:
+		limit = 255
+	case engine.TypeVarChar:
+		limit, bytesPer, to = 16383, 4, engine.TypeText
+	case engine.TypeVarBinary:
+		limit = 65532
+	default:
+		return nil
+	}
+	if col.Length <= limit {
+		return nil
+	}
+	tooBig := errf(errTooBigFieldLength, "Column length too big for column '%s' (max = %d); use BLOB or TEXT instead", col.Name, limit)
+	if limit == 255 || x.s.sqlMode.strict() {
+		return tooBig
+	}
+	x.s.addNote(errConvertingColumn, "Converting column '%s' from %s to %s", col.Name, col.Type, map[engine.Type]string{engine.TypeText: "TEXT", engine.TypeBlob: "BLOB"}[to])
+	n := int64(col.Length) * int64(bytesPer)
+	col.Type, col.Length = to, 65535
+	if n > 65535 {
+		col.Length = 16777215
+	}
+	if n > 16777215 {
+		col.Length = 4294967295
 	}
 	return nil
 }

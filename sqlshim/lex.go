@@ -175,6 +175,58 @@ func stripCrashSafe(sql string) (string, bool) {
 	return sql, false
 }
 
+// stripIntoVars finds the INTO @a, @b, ... clause of a SELECT (MariaDB
+// assigns a one-row result to user variables; TiDB's parser takes only
+// INTO OUTFILE) outside parentheses, and returns the statement without it
+// and the variables' names. A statement without one comes back unchanged,
+// with nil. trailing reports the clause after FROM, a form MariaDB
+// deprecates.
+func stripIntoVars(sql string) (_ string, names []string, trailing bool) {
+	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "SELECT") && !strings.EqualFold(w, "WITH") && w != "(" {
+		return sql, nil, false
+	}
+	toks := tokenize(sql)
+	depth, from := 0, false
+	for i, t := range toks {
+		switch t.text {
+		case "(":
+			depth++
+		case ")":
+			depth--
+		}
+		if depth == 0 && t.kind == 'w' && strings.EqualFold(t.text, "FROM") {
+			from = true
+		}
+		if depth != 0 || t.kind != 'w' || !strings.EqualFold(t.text, "INTO") {
+			continue
+		}
+		j := i + 1
+		for {
+			if j+1 >= len(toks) || toks[j].text != "@" || toks[j+1].start != toks[j].end || toks[j+1].kind == 'p' || toks[j+1].kind == 'n' {
+				return sql, nil, false // INTO OUTFILE, INTO DUMPFILE, or not SQL: the parser says
+			}
+			name := toks[j+1].text
+			if toks[j+1].kind != 'w' {
+				q := name[:1]
+				name = strings.ReplaceAll(name[1:len(name)-1], q+q, q)
+			}
+			names = append(names, name)
+			j += 2
+			if j < len(toks) && toks[j].text == "," {
+				j++
+				continue
+			}
+			break
+		}
+		end := len(sql)
+		if j < len(toks) {
+			end = toks[j].start
+		}
+		return sql[:t.start] + " " + sql[end:], names, from
+	}
+	return sql, nil, false
+}
+
 // adminStmt is a CHECK TABLE or REPAIR TABLE statement, recognised before
 // TiDB's parser sees the text.
 type adminStmt struct {

@@ -19,8 +19,10 @@ type statement struct {
 	text      string
 	node      ast.StmtNode // nil for admin
 	admin     *adminStmt
-	crashSafe bool // CREATE TABLE ... CRASH_SAFE
-	nparams   int  // number of ? placeholders
+	crashSafe bool     // CREATE TABLE ... CRASH_SAFE
+	nparams   int      // number of ? placeholders
+	intoVars  []string // SELECT ... INTO @a, @b: the variables (stripped from the text parsed)
+	intoLate  bool     // ... and the INTO came after FROM (deprecated: warning 1287)
 }
 
 // parseOne parses the text of one statement (no trailing semicolon
@@ -33,6 +35,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		return &statement{text: sql, admin: adm}, nil
 	}
 	text, crashSafe := stripCrashSafe(sql)
+	text, intoVars, intoLate := stripIntoVars(text)
 	if parenDepth(text) > maxNesting {
 		// Refused before parsing: the parser's memory grows with the
 		// depth (gigabytes for a few million parentheses).
@@ -48,7 +51,14 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	if len(nodes) > 1 {
 		return nil, errNotSupported("multiple statements in one call")
 	}
-	st := &statement{text: sql, node: nodes[0], crashSafe: crashSafe}
+	st := &statement{text: sql, node: nodes[0], crashSafe: crashSafe, intoVars: intoVars, intoLate: intoLate}
+	if intoVars != nil {
+		switch st.node.(type) {
+		case *ast.SelectStmt, *ast.SetOprStmt:
+		default:
+			return nil, errParse("INTO", 1)
+		}
+	}
 	if crashSafe {
 		if _, ok := st.node.(*ast.CreateTableStmt); !ok {
 			return nil, errParse("CRASH_SAFE", 1)

@@ -513,7 +513,41 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		r, err := guard(func() (Result, error) { return x.backup(n) })
 		return r, mapErr(err)
 	}
+	if st.intoVars != nil {
+		return s.autocommit(x, func() (Result, error) { return x.selectInto(st) })
+	}
 	return s.autocommit(x, func() (Result, error) { return x.dml(st.node) })
+}
+
+// selectInto runs SELECT ... INTO @a, @b: the one row the query returns
+// goes into the variables (none: they keep their values, warning 1329;
+// more: error 1172), and the client gets no result set.
+func (x *execCtx) selectInto(st *statement) (Result, error) {
+	if st.intoLate {
+		x.s.addWarning(errDeprecated, "'<select expression> INTO <destination>;' is deprecated and will be removed in a future release. Please use 'SELECT <select list> INTO <destination> FROM...' instead")
+	}
+	r, err := x.dml(st.node)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(r.Columns) != len(st.intoVars) {
+		return Result{}, errf(errWrongColumnCount, "The used SELECT statements have a different number of columns")
+	}
+	if len(r.Rows) == 0 {
+		x.s.addWarning(errNoData, "No data - zero rows fetched, selected, or processed")
+		return Result{}, nil
+	}
+	// The first row is assigned even when a second follows: MariaDB
+	// assigns each row as it comes and fails at the second.
+	for i, name := range st.intoVars {
+		if err := x.s.setUserVar(name, r.Rows[0][i]); err != nil {
+			return Result{}, err
+		}
+	}
+	if len(r.Rows) > 1 {
+		return Result{}, errf(errTooManyRows, "Result consisted of more than one row")
+	}
+	return Result{AffectedRows: 1}, nil
 }
 
 // autocommit runs fn in the open transaction under a savepoint (undone on
