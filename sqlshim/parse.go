@@ -36,6 +36,9 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	}
 	text, crashSafe := stripCrashSafe(sql)
 	text, intoVars, intoLate := stripIntoVars(text)
+	if st, ok, err := parseExecute(p, text); ok {
+		return st, err
+	}
 	if parenDepth(text) > maxNesting {
 		// Refused before parsing: the parser's memory grows with the
 		// depth (gigabytes for a few million parentheses).

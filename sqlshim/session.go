@@ -72,10 +72,11 @@ type Session struct {
 	// first); they are void once s.tx is another transaction or none.
 	savepoints   []savepoint
 	spTx         *engine.Tx
-	userVars     map[string]any     // @name, by lower-case name
-	userVarBytes int64              // what userVars hold (userVarSize)
-	locks        *engine.TableLocks // LOCK TABLES, until UNLOCK TABLES
-	sqlMode      sqlMode            // @@sql_mode (sqlmode.go)
+	userVars     map[string]any        // @name, by lower-case name
+	sqlStmts     map[string]*statement // PREPARE name FROM ...: by lower-case name (prepare.go)
+	userVarBytes int64                 // what userVars hold (userVarSize)
+	locks        *engine.TableLocks    // LOCK TABLES, until UNLOCK TABLES
+	sqlMode      sqlMode               // @@sql_mode (sqlmode.go)
 	// lexMode is set while sql_mode has ANSI_QUOTES or
 	// NO_BACKSLASH_ESCAPES: quotes then do not mean what shapeOf
 	// assumes, so statements bypass the shape cache.
@@ -448,6 +449,12 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
 	}
 	switch n := st.node.(type) {
+	case *ast.PrepareStmt:
+		return x.sqlPrepare(n)
+	case *ast.ExecuteStmt:
+		return x.sqlExecute(n)
+	case *ast.DeallocateStmt:
+		return x.sqlDeallocate(n)
 	case *ast.LockTablesStmt:
 		return Result{}, s.lockTables(ctx, n)
 	case *ast.UnlockTablesStmt:
