@@ -20,12 +20,16 @@ const (
 	errWrongArgCount    = 1582 // Incorrect parameter count in the call to native function '%s'
 	errFuncNotExists    = 1305 // FUNCTION %s does not exist
 	errParamCount       = 1210 // Incorrect arguments to EXECUTE
+	errWrongParamsToFn  = 1583 // Incorrect parameters in the call to native function '%s'
+	errWrongValueForFn  = 1411 // Incorrect %s value: '%s' for function %s
+	errDatetimeOverflow = 1441 // Datetime function: %s field overflow
 )
 
 // localStates holds the SQLSTATEs of the local numbers above.
 var localStates = map[int]string{
 	errDataOutOfRange: "22003", errTooManyRows: "42000", errWrongUsage: "HY000",
 	errCantDoThisInTx: "25000", errWrongValue: "HY000", errIllegalReference: "42S22",
+	errWrongParamsToFn: "42000", errDatetimeOverflow: "22008",
 }
 
 // newErr returns an *sqlerr.Error for code, with the SQLSTATE of a local

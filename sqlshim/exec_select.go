@@ -276,9 +276,13 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		keys []any
 	}
 	var rows []outRow
+	// SQL_CALC_FOUND_ROWS: every row is read and counted (found), past
+	// the LIMIT too.
+	calc := n.SelectStmtOpts != nil && n.SelectStmtOpts.CalcFoundRows
+	found := int64(0)
 	var top *topN   // ORDER BY ... LIMIT: keep only the first offset+count rows
 	var es *extSort // ORDER BY otherwise: a sort that spills past the memory budget
-	if n.OrderBy != nil && count >= 0 && offset+count <= maxTopN && !n.Distinct {
+	if n.OrderBy != nil && count >= 0 && offset+count <= maxTopN && !n.Distinct && !calc {
 		top = newTopN(offset+count, n.OrderBy.Items)
 	} else if n.OrderBy != nil {
 		es = newExtSort(n.OrderBy.Items, x.s.memBudget)
@@ -364,7 +368,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	}
 	// Without ORDER BY, DISTINCT or grouping, reading stops at the limit.
 	stopAt := int64(-1)
-	if count >= 0 && n.OrderBy == nil && !n.Distinct && !grouped {
+	if count >= 0 && n.OrderBy == nil && !n.Distinct && !grouped && !calc {
 		stopAt = offset + count
 	}
 
@@ -573,7 +577,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	seen := map[string]bool{}
 	skip := offset
 	take := func(vals []any) (bool, error) {
-		if count >= 0 && int64(len(out)) >= count {
+		if count >= 0 && int64(len(out)) >= count && !calc {
 			return false, nil
 		}
 		if n.Distinct {
@@ -583,12 +587,15 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			}
 			seen[k] = true
 		}
+		found++
 		if skip > 0 {
 			skip--
 			return true, nil
 		}
-		out = append(out, vals)
-		return count < 0 || int64(len(out)) < count, nil
+		if count < 0 || int64(len(out)) < count {
+			out = append(out, vals)
+		}
+		return calc || count < 0 || int64(len(out)) < count, nil
 	}
 	if es != nil {
 		if err := es.each(take); err != nil {
@@ -599,6 +606,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		if more, _ := take(r.vals); !more {
 			break
 		}
+	}
+	if calc {
+		x.calcFound = found
 	}
 	if js != nil {
 		return js.finish(ti, fields, out)
@@ -681,8 +691,12 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 	switch e := f.expr.(type) {
 	case *ast.FuncCallExpr:
 		switch e.FnName.L {
-		case "date", "curdate", "current_date", "utc_date":
+		case "date", "curdate", "current_date", "utc_date", "last_day":
 			c.Type, c.Length = mysql.TypeDate, 10
+		case "str_to_date":
+			if len(e.Args) == 2 {
+				strToDateColumn(&c, e.Args[1])
+			}
 		case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp":
 			// NOW(n) shows n fractional digits.
 			if len(e.Args) == 1 {
@@ -738,8 +752,14 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 		return x.Tp.GetType() == mysql.TypeDate
 	case *ast.FuncCallExpr:
 		switch x.FnName.L {
-		case "curdate", "current_date", "date", "utc_date":
+		case "curdate", "current_date", "date", "utc_date", "last_day":
 			return true
+		case "str_to_date":
+			if len(x.Args) == 2 {
+				var c Column
+				strToDateColumn(&c, x.Args[1])
+				return c.Type == mysql.TypeDate
+			}
 		case "date_add", "date_sub", "adddate", "subdate":
 			// A DATE plus whole days (or weeks, months...) stays a DATE.
 			if len(x.Args) == 3 {

@@ -1,6 +1,10 @@
 package sqlshim
 
 import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/binary"
 	"encoding/hex"
 	"math"
@@ -212,6 +216,56 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, nil
 		}
 		return strings.Join(parts, sep), nil
+	case "field":
+		// FIELD(s, s1, s2, ...): the position of the first si equal to
+		// s, 0 if none (or s is NULL); NULLs never match.
+		if err := want(2, -1); err != nil {
+			return nil, err
+		}
+		if args[0] == nil {
+			return int64(0), nil
+		}
+		for i, a := range args[1:] {
+			if a != nil && compareValues(args[0], a) == 0 {
+				return int64(i + 1), nil
+			}
+		}
+		return int64(0), nil
+	case "row_count":
+		if err := want(0, 0); err != nil {
+			return nil, err
+		}
+		return c.s.rowCount, nil
+	case "found_rows":
+		if err := want(0, 0); err != nil {
+			return nil, err
+		}
+		return c.s.foundRows, nil
+	case "sha2":
+		// SHA2(s, bits): a NULL bits is 0 (SHA-256), as in MariaDB.
+		if err := want(2, 2); err != nil {
+			return nil, err
+		}
+		if args[0] == nil {
+			return nil, nil
+		}
+		b := []byte(toString(args[0]))
+		switch toInt(args[1]) {
+		case 0, 256:
+			sum := sha256.Sum256(b)
+			return hex.EncodeToString(sum[:]), nil
+		case 224:
+			sum := sha256.Sum224(b)
+			return hex.EncodeToString(sum[:]), nil
+		case 384:
+			sum := sha512.Sum384(b)
+			return hex.EncodeToString(sum[:]), nil
+		case 512:
+			sum := sha512.Sum512(b)
+			return hex.EncodeToString(sum[:]), nil
+		}
+		c.warning(errWrongParamsToFn, "Incorrect parameters in the call to native function 'sha2'")
+		return nil, nil
 	case "greatest", "least":
 		if err := want(2, -1); err != nil {
 			return nil, err
@@ -328,6 +382,22 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, nil
 		}
 		return strings.ReplaceAll(s, from, to), nil
+	case "substring_index":
+		if err := want(3, 3); err != nil {
+			return nil, err
+		}
+		return substringIndex(toString(args[0]), toString(args[1]), toInt(args[2])), nil
+	case "md5", "sha1", "sha":
+		if err := want(1, 1); err != nil {
+			return nil, err
+		}
+		b := []byte(toString(args[0]))
+		if name == "md5" {
+			sum := md5.Sum(b)
+			return hex.EncodeToString(sum[:]), nil
+		}
+		sum := sha1.Sum(b)
+		return hex.EncodeToString(sum[:]), nil
 	case "reverse":
 		r := []rune(toString(args[0]))
 		for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
@@ -523,6 +593,16 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, nil
 		}
 		return time.Unix(n, 0).UTC(), nil
+	case "last_day":
+		if err := want(1, 1); err != nil {
+			return nil, err
+		}
+		return c.lastDay(args[0]), nil
+	case "str_to_date":
+		if err := want(2, 2); err != nil {
+			return nil, err
+		}
+		return c.strToDate(toString(args[0]), toString(args[1])), nil
 	case "date_format":
 		t, ok := toTime(args[0])
 		if !ok {
@@ -540,6 +620,41 @@ func argCount(name string, args []ast.ExprNode, lo, hi int) error {
 		return errf(errWrongArgCount, "Incorrect parameter count in the call to native function '%s'", name)
 	}
 	return nil
+}
+
+// substringIndex is SUBSTRING_INDEX(s, delim, n): s up to the n-th delim
+// counted from the left (n > 0), or after the n-th counted from the right
+// (n < 0); all of s when it holds fewer, "" for n = 0 or an empty delim.
+// Occurrences are those a left-to-right search finds ('aaa' holds one
+// 'aa'), as in MariaDB.
+func substringIndex(s, delim string, n int64) string {
+	if n == 0 || delim == "" {
+		return ""
+	}
+	if n > 0 {
+		at := 0
+		for ; n > 0; n-- {
+			i := strings.Index(s[at:], delim)
+			if i < 0 {
+				return s
+			}
+			at += i + len(delim)
+		}
+		return s[:at-len(delim)]
+	}
+	var ends []int // where each occurrence ends
+	for at := 0; ; {
+		i := strings.Index(s[at:], delim)
+		if i < 0 {
+			break
+		}
+		at += i + len(delim)
+		ends = append(ends, at)
+	}
+	if n < -int64(len(ends)) {
+		return s
+	}
+	return s[ends[int64(len(ends))+n]:]
 }
 
 func runeIndex(s, sub string) int {
