@@ -1,6 +1,7 @@
 package sqlshim
 
 import (
+	"math"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -42,6 +43,12 @@ type aggState struct {
 	allFloat bool
 	isum     int64 // SUM/AVG: integers not yet folded into sum (hasInt)
 	hasInt   bool
+	// The variances and standard deviations: the running mean and sum of
+	// squared differences from it (Welford's recurrence, MariaDB's), and
+	// the largest scale of a DECIMAL argument (allFloat: a DOUBLE or
+	// string argument makes the result a DOUBLE).
+	mean, m2 float64
+	scale    int32
 }
 
 // flushInt folds the integer part of a running SUM into sum.
@@ -58,6 +65,55 @@ func (st *aggState) flushInt() {
 		st.sum = st.sum.(decimal.Decimal).Add(decimal.NewFromInt(st.isum))
 	}
 	st.isum, st.hasInt = 0, false
+}
+
+// addVariance folds v, the st.count-th value, into the running mean and
+// sum of squares of VARIANCE and STDDEV, by the recurrence MariaDB uses (so
+// that DOUBLE results agree to the last bit).
+func (st *aggState) addVariance(v any) {
+	switch x := v.(type) {
+	case int64, uint64:
+	case decimal.Decimal:
+		if e := -x.Exponent(); e > st.scale {
+			st.scale = e
+		}
+	default:
+		st.allFloat = true
+	}
+	f := toFloat(v)
+	if st.count == 1 {
+		st.mean, st.m2 = f, 0
+		return
+	}
+	prev := st.mean
+	st.mean = prev + (f-prev)/float64(st.count)
+	st.m2 += (f - prev) * (f - st.mean)
+}
+
+// variance is the result of VAR_POP, VAR_SAMP (fn), STDDEV_POP or
+// STDDEV_SAMP: NULL without rows (a sample needs two), a DOUBLE for DOUBLE
+// or string arguments, else a DECIMAL with four digits more than the
+// argument's scale, as MariaDB shows it.
+func (st *aggState) variance(fn string) any {
+	sample := fn == ast.AggFuncVarSamp || fn == ast.AggFuncStddevSamp
+	if st.count == 0 || sample && st.count == 1 {
+		return nil
+	}
+	v := 0.0
+	switch {
+	case st.count == 1:
+	case sample:
+		v = st.m2 / float64(st.count-1)
+	default:
+		v = st.m2 / float64(st.count)
+	}
+	if fn == ast.AggFuncStddevPop || fn == ast.AggFuncStddevSamp {
+		v = math.Sqrt(v)
+	}
+	if st.allFloat {
+		return v
+	}
+	return decimal.NewFromFloat(v).Round(min(st.scale+divPrecisionIncrement, 31))
 }
 
 func newGroup(aggs []*ast.AggregateFuncExpr) *group {
@@ -165,6 +221,8 @@ func (g *group) add(ec *evalCtx) error {
 				}
 				st.keys = append(st.keys, key)
 			}
+		case ast.AggFuncVarPop, ast.AggFuncVarSamp, ast.AggFuncStddevPop, ast.AggFuncStddevSamp:
+			st.addVariance(v)
 		case ast.AggFuncCount:
 		default:
 			return errNotSupported("aggregate " + a.F)
@@ -199,6 +257,8 @@ func (g *group) results(ec *evalCtx) map[*ast.AggregateFuncExpr]any {
 			}
 		case ast.AggFuncMin, ast.AggFuncMax:
 			m[a] = st.best
+		case ast.AggFuncVarPop, ast.AggFuncVarSamp, ast.AggFuncStddevPop, ast.AggFuncStddevSamp:
+			m[a] = st.variance(strings.ToLower(a.F))
 		case ast.AggFuncGroupConcat:
 			if st.parts == nil {
 				m[a] = nil
