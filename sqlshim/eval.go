@@ -929,11 +929,13 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		}
 		return t.Truncate(24 * time.Hour), nil
 	case mysql.TypeDatetime:
+		// DATETIME(n) keeps n fractional digits, cut (not rounded) as
+		// MariaDB does; DATETIME none.
 		t, ok := toTime(v)
 		if !ok {
 			return nil, nil
 		}
-		return t, nil
+		return truncFrac(t, int64(tp.GetDecimal())), nil
 	default:
 		if mysql.HasBinaryFlag(tp.GetFlag()) || tp.GetCharset() == "binary" {
 			return []byte(toString(v)), nil

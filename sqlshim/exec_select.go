@@ -711,12 +711,18 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			if len(e.Args) == 3 {
 				if u, ok := e.Args[2].(*ast.TimeUnitExpr); ok && dateOnlyUnit(u.Unit) && isDateExpr(ti, e.Args[0]) {
 					c.Type, c.Length = mysql.TypeDate, 10
+				} else if ok && u.Unit == ast.TimeUnitMicrosecond {
+					c.Type, c.Length, c.Decimals = mysql.TypeDatetime, 26, 6
 				}
 			}
 		}
 	case *ast.FuncCastExpr:
-		if e.Tp.GetType() == mysql.TypeDate {
+		switch e.Tp.GetType() {
+		case mysql.TypeDate:
 			c.Type, c.Length = mysql.TypeDate, 10
+		case mysql.TypeDatetime:
+			fsp := min(max(e.Tp.GetDecimal(), 0), 6)
+			c.Type, c.Length, c.Decimals = mysql.TypeDatetime, uint32(19+fracLen(fsp)), uint8(fsp)
 		}
 	case *ast.AggregateFuncExpr:
 		if (strings.EqualFold(e.F, ast.AggFuncMin) || strings.EqualFold(e.F, ast.AggFuncMax)) && len(e.Args) == 1 && isDateExpr(ti, e.Args[0]) {

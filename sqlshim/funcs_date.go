@@ -86,27 +86,45 @@ func (c *evalCtx) dateAdd(x *ast.FuncCallExpr, sub bool) (any, error) {
 	if sub {
 		k = -k
 	}
-	switch unit.Unit {
-	case ast.TimeUnitMicrosecond:
-		return t.Add(time.Duration(k) * time.Microsecond), nil
-	case ast.TimeUnitSecond:
-		return t.Add(time.Duration(k) * time.Second), nil
-	case ast.TimeUnitMinute:
-		return t.Add(time.Duration(k) * time.Minute), nil
-	case ast.TimeUnitHour:
-		return t.Add(time.Duration(k) * time.Hour), nil
-	case ast.TimeUnitDay:
-		return t.AddDate(0, 0, int(k)), nil
-	case ast.TimeUnitWeek:
-		return t.AddDate(0, 0, 7*int(k)), nil
-	case ast.TimeUnitMonth:
-		return addMonths(t, int(k)), nil
-	case ast.TimeUnitQuarter:
-		return addMonths(t, 3*int(k)), nil
-	case ast.TimeUnitYear:
-		return addMonths(t, 12*int(k)), nil
+	// maxSpan bounds an interval in each unit: more than the 10000 years
+	// of the DATETIME range, so that the arithmetic below cannot wrap.
+	const maxSpan = 10000 * 366
+	overflow := func() (any, error) {
+		c.warning(errDatetimeOverflow, "Datetime function: datetime field overflow")
+		return nil, nil
 	}
-	return nil, errNotSupported("INTERVAL " + unit.Unit.String())
+	var r time.Time
+	switch unit.Unit {
+	case ast.TimeUnitMicrosecond, ast.TimeUnitSecond, ast.TimeUnitMinute, ast.TimeUnitHour:
+		per := map[ast.TimeUnitType]int64{ast.TimeUnitMicrosecond: 1, ast.TimeUnitSecond: 1e6,
+			ast.TimeUnitMinute: 60e6, ast.TimeUnitHour: 3600e6}[unit.Unit]
+		if k > maxSpan*86400e6/per || k < -maxSpan*86400e6/per {
+			return overflow()
+		}
+		us := k * per // microseconds: whole days first, so no Duration wraps
+		r = t.AddDate(0, 0, int(us/86400e6)).Add(time.Duration(us%86400e6) * time.Microsecond)
+	case ast.TimeUnitDay, ast.TimeUnitWeek:
+		if unit.Unit == ast.TimeUnitWeek {
+			k = max(min(k, maxSpan), -maxSpan) * 7
+		}
+		if k > maxSpan || k < -maxSpan {
+			return overflow()
+		}
+		r = t.AddDate(0, 0, int(k))
+	case ast.TimeUnitMonth, ast.TimeUnitQuarter, ast.TimeUnitYear:
+		per := map[ast.TimeUnitType]int64{ast.TimeUnitMonth: 1, ast.TimeUnitQuarter: 3, ast.TimeUnitYear: 12}[unit.Unit]
+		if k > 12*10000/per || k < -12*10000/per {
+			return overflow()
+		}
+		r = addMonths(t, int(k*per))
+	default:
+		return nil, errNotSupported("INTERVAL " + unit.Unit.String())
+	}
+	if r.Year() < 0 || r.Year() > 9999 {
+		// Past DATETIME's range: NULL with warning 1441, as in MariaDB.
+		return overflow()
+	}
+	return r, nil
 }
 
 // addMonths adds months, clamping the day to the end of the month as
