@@ -22,6 +22,9 @@ const (
 	errParamCount       = 1210 // Incorrect arguments to EXECUTE
 	errNoData           = 1329 // No data - zero rows fetched, selected, or processed
 	errDeprecated       = 1287 // %s is deprecated and will be removed in a future release
+	errWrongParamsToFn  = 1583 // Incorrect parameters in the call to native function '%s'
+	errWrongValueForFn  = 1411 // Incorrect %s value: '%s' for function %s
+	errDatetimeOverflow = 1441 // Datetime function: %s field overflow
 )
 
 // localStates holds the SQLSTATEs of the local numbers above.
@@ -29,6 +32,7 @@ var localStates = map[int]string{
 	errDataOutOfRange: "22003", errTooManyRows: "42000", errWrongUsage: "HY000",
 	errCantDoThisInTx: "25000", errWrongValue: "HY000", errIllegalReference: "42S22",
 	errWrongColumnCount: "21000", errNoData: "02000", errTooBigFieldLength: "42000",
+	errWrongParamsToFn: "42000", errDatetimeOverflow: "22008",
 }
 
 // newErr returns an *sqlerr.Error for code, with the SQLSTATE of a local

@@ -166,6 +166,63 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 	return nil, errNotSupported("expression " + exprText(e))
 }
 
+// MariaDB has three literals of bytes: X'41' is a string; 0x41 and b'101'
+// are numbers in a numeric context (arithmetic, bit operations, comparison
+// with a number) and strings elsewhere. The parser makes X'41' and 0x41
+// the same HexLiteral; this hook, which the parser calls with the literal's
+// text, makes X'41' a plain BinaryLiteral (KindBinaryLiteral of type BIT),
+// so that numericLiteral can tell them apart. Values are unchanged: all
+// three evaluate to their bytes.
+func init() {
+	hex := ast.NewHexLiteral
+	ast.NewHexLiteral = func(s string) (any, error) {
+		v, err := hex(s)
+		if h, ok := v.(test_driver.HexLiteral); ok && err == nil && s != "" && (s[0] == 'x' || s[0] == 'X') {
+			return test_driver.BinaryLiteral(h), nil
+		}
+		return v, err
+	}
+}
+
+// numericLiteral returns the number a 0x... or b'...' literal e stands
+// for in a numeric context, with its last eight bytes as MariaDB reads a
+// longer one; ok is false for anything else, X'...' included.
+func numericLiteral(e ast.ExprNode, v any) (n uint64, ok bool) {
+	lit, isLit := e.(*test_driver.ValueExpr)
+	b, isBytes := v.([]byte)
+	if !isLit || !isBytes || lit.Datum.Kind() != test_driver.KindBinaryLiteral || lit.Type.GetType() == mysql.TypeBit {
+		return 0, false
+	}
+	for _, c := range b[max(len(b)-8, 0):] {
+		n = n<<8 | uint64(c)
+	}
+	return n, true
+}
+
+// warnNumericText adds warning 1292 for text that arithmetic reads as a
+// number (as typ, "DOUBLE" or "DECIMAL") when the text is not all number:
+// a Note when only blanks follow it, as MariaDB does.
+func (c *evalCtx) warnNumericText(v any, typ string) {
+	var s string
+	switch t := v.(type) {
+	case string:
+		s = t
+	case []byte:
+		s = string(t)
+	default:
+		return
+	}
+	p := engine.NumberPrefix(s)
+	rest := strings.TrimLeft(s, " \t\n\r\f\v")[len(p):]
+	switch {
+	case p != "" && rest == "":
+	case p != "" && strings.TrimRight(rest, " \t\n\r\f\v") == "":
+		c.s.addNote(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%s'", typ, s)
+	default:
+		c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%s'", typ, s)
+	}
+}
+
 // literal converts a parser literal to a value.
 func literal(x *test_driver.ValueExpr) any {
 	switch v := x.Datum.GetValue().(type) {
@@ -276,6 +333,33 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 	r, err := c.eval(x.R)
 	if err != nil {
 		return nil, err
+	}
+	switch x.Op {
+	case opcode.NullEQ, opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
+		// 0x41 = 65 compares numbers, 0x41 = 'A' strings.
+		if n, ok := numericLiteral(x.L, l); ok && isNumeric(r) {
+			l = n
+		}
+		if n, ok := numericLiteral(x.R, r); ok && isNumeric(l) {
+			r = n
+		}
+	case opcode.Plus, opcode.Minus, opcode.Mul, opcode.Div, opcode.IntDiv, opcode.Mod,
+		opcode.And, opcode.Or, opcode.Xor, opcode.LeftShift, opcode.RightShift:
+		if n, ok := numericLiteral(x.L, l); ok {
+			l = n
+		}
+		if n, ok := numericLiteral(x.R, r); ok {
+			r = n
+		}
+		if l != nil && r != nil && x.Op != opcode.And && x.Op != opcode.Or && x.Op != opcode.Xor &&
+			x.Op != opcode.LeftShift && x.Op != opcode.RightShift {
+			typ := "DOUBLE"
+			if x.Op == opcode.IntDiv {
+				typ = "DECIMAL"
+			}
+			c.warnNumericText(l, typ)
+			c.warnNumericText(r, typ)
+		}
 	}
 	switch x.Op {
 	case opcode.NullEQ:
@@ -606,6 +690,13 @@ func (c *evalCtx) unary(x *ast.UnaryOperationExpr) (any, error) {
 	if err != nil || v == nil {
 		return nil, err
 	}
+	if x.Op == opcode.Minus || x.Op == opcode.BitNeg {
+		if n, ok := numericLiteral(x.V, v); ok {
+			v = n
+		} else if x.Op == opcode.Minus {
+			c.warnNumericText(v, "DOUBLE")
+		}
+	}
 	switch x.Op {
 	case opcode.Not, opcode.Not2:
 		b, _ := truthy(v)
@@ -929,11 +1020,13 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		}
 		return t.Truncate(24 * time.Hour), nil
 	case mysql.TypeDatetime:
+		// DATETIME(n) keeps n fractional digits, cut (not rounded) as
+		// MariaDB does; DATETIME none.
 		t, ok := toTime(v)
 		if !ok {
 			return nil, nil
 		}
-		return t, nil
+		return truncFrac(t, int64(tp.GetDecimal())), nil
 	default:
 		if mysql.HasBinaryFlag(tp.GetFlag()) || tp.GetCharset() == "binary" {
 			return []byte(toString(v)), nil

@@ -39,6 +39,9 @@ type execCtx struct {
 	loose, nullDefault bool
 	// noDefaultWarned: the columns defaultFor has warned about (1364).
 	noDefaultWarned map[string]bool
+	// calcFound is what SELECT SQL_CALC_FOUND_ROWS counted without its
+	// LIMIT (for FOUND_ROWS()), -1 when the statement did not ask.
+	calcFound int64
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

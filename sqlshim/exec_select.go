@@ -3,14 +3,12 @@ package sqlshim
 import (
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/test_driver"
-	"github.com/shopspring/decimal"
 )
 
 // outField is one column of a SELECT's result.
@@ -282,9 +280,13 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		keys []any
 	}
 	var rows []outRow
+	// SQL_CALC_FOUND_ROWS: every row is read and counted (found), past
+	// the LIMIT too.
+	calc := n.SelectStmtOpts != nil && n.SelectStmtOpts.CalcFoundRows
+	found := int64(0)
 	var top *topN   // ORDER BY ... LIMIT: keep only the first offset+count rows
 	var es *extSort // ORDER BY otherwise: a sort that spills past the memory budget
-	if n.OrderBy != nil && count >= 0 && offset+count <= maxTopN && !n.Distinct {
+	if n.OrderBy != nil && count >= 0 && offset+count <= maxTopN && !n.Distinct && !calc {
 		top = newTopN(offset+count, n.OrderBy.Items)
 	} else if n.OrderBy != nil {
 		es = newExtSort(n.OrderBy.Items, x.s.memBudget)
@@ -374,7 +376,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	}
 	// Without ORDER BY, DISTINCT or grouping, reading stops at the limit.
 	stopAt := int64(-1)
-	if count >= 0 && n.OrderBy == nil && !n.Distinct && !grouped {
+	if count >= 0 && n.OrderBy == nil && !n.Distinct && !grouped && !calc {
 		stopAt = offset + count
 	}
 
@@ -609,7 +611,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	seen := map[string]bool{}
 	skip := offset
 	take := func(vals []any) (bool, error) {
-		if count >= 0 && int64(len(out)) >= count {
+		if count >= 0 && int64(len(out)) >= count && !calc {
 			return false, nil
 		}
 		if n.Distinct {
@@ -619,12 +621,15 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			}
 			seen[k] = true
 		}
+		found++
 		if skip > 0 {
 			skip--
 			return true, nil
 		}
-		out = append(out, vals)
-		return count < 0 || int64(len(out)) < count, nil
+		if count < 0 || int64(len(out)) < count {
+			out = append(out, vals)
+		}
+		return calc || count < 0 || int64(len(out)) < count, nil
 	}
 	if es != nil {
 		if err := es.each(take); err != nil {
@@ -635,6 +640,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		if more, _ := take(r.vals); !more {
 			break
 		}
+	}
+	if calc {
+		x.calcFound = found
 	}
 	if js != nil {
 		return js.finish(ti, fields, out)
@@ -717,8 +725,12 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 	switch e := f.expr.(type) {
 	case *ast.FuncCallExpr:
 		switch e.FnName.L {
-		case "date", "curdate", "current_date", "utc_date":
+		case "date", "curdate", "current_date", "utc_date", "last_day":
 			c.Type, c.Length = mysql.TypeDate, 10
+		case "str_to_date":
+			if len(e.Args) == 2 {
+				strToDateColumn(&c, e.Args[1])
+			}
 		case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp":
 			// NOW(n) shows n fractional digits.
 			if len(e.Args) == 1 {
@@ -733,12 +745,18 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			if len(e.Args) == 3 {
 				if u, ok := e.Args[2].(*ast.TimeUnitExpr); ok && dateOnlyUnit(u.Unit) && isDateExpr(ti, e.Args[0]) {
 					c.Type, c.Length = mysql.TypeDate, 10
+				} else if ok && u.Unit == ast.TimeUnitMicrosecond {
+					c.Type, c.Length, c.Decimals = mysql.TypeDatetime, 26, 6
 				}
 			}
 		}
 	case *ast.FuncCastExpr:
-		if e.Tp.GetType() == mysql.TypeDate {
+		switch e.Tp.GetType() {
+		case mysql.TypeDate:
 			c.Type, c.Length = mysql.TypeDate, 10
+		case mysql.TypeDatetime:
+			fsp := min(max(e.Tp.GetDecimal(), 0), 6)
+			c.Type, c.Length, c.Decimals = mysql.TypeDatetime, uint32(19+fracLen(fsp)), uint8(fsp)
 		}
 	case *ast.AggregateFuncExpr:
 		if (strings.EqualFold(e.F, ast.AggFuncMin) || strings.EqualFold(e.F, ast.AggFuncMax)) && len(e.Args) == 1 && isDateExpr(ti, e.Args[0]) {
@@ -774,8 +792,14 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 		return x.Tp.GetType() == mysql.TypeDate
 	case *ast.FuncCallExpr:
 		switch x.FnName.L {
-		case "curdate", "current_date", "date", "utc_date":
+		case "curdate", "current_date", "date", "utc_date", "last_day":
 			return true
+		case "str_to_date":
+			if len(x.Args) == 2 {
+				var c Column
+				strToDateColumn(&c, x.Args[1])
+				return c.Type == mysql.TypeDate
+			}
 		case "date_add", "date_sub", "adddate", "subdate":
 			// A DATE plus whole days (or weeks, months...) stays a DATE.
 			if len(x.Args) == 3 {
@@ -785,235 +809,4 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 		}
 	}
 	return false
-}
-
-// group accumulates the aggregates of one GROUP BY group.
-type group struct {
-	aggs  []*ast.AggregateFuncExpr
-	fns   []string // each aggregate's function name, lower case
-	state []aggState
-	first engine.Row
-	key   []any
-}
-
-// groupConcatMaxLen is group_concat_max_len: MariaDB's default, 1 MiB.
-// Longer GROUP_CONCAT results are cut with warning 1260, which also bounds
-// the memory one group's concatenation takes.
-const groupConcatMaxLen = 1 << 20
-
-type aggState struct {
-	count    int64
-	sum      any // int64/decimal/float64 running sum
-	best     any // MIN/MAX
-	seen     map[string]bool
-	parts    []string // GROUP_CONCAT
-	keys     [][]any  // GROUP_CONCAT ... ORDER BY: each part's sort key
-	size     int      // GROUP_CONCAT: bytes in parts
-	cutAt    int64    // GROUP_CONCAT: the row that took it past groupConcatMaxLen
-	allFloat bool
-	isum     int64 // SUM/AVG: integers not yet folded into sum (hasInt)
-	hasInt   bool
-}
-
-// flushInt folds the integer part of a running SUM into sum.
-func (st *aggState) flushInt() {
-	if !st.hasInt {
-		return
-	}
-	switch {
-	case st.allFloat:
-		st.sum = toFloat(st.sum) + float64(st.isum)
-	case st.sum == nil:
-		st.sum = decimal.NewFromInt(st.isum)
-	default:
-		st.sum = st.sum.(decimal.Decimal).Add(decimal.NewFromInt(st.isum))
-	}
-	st.isum, st.hasInt = 0, false
-}
-
-func newGroup(aggs []*ast.AggregateFuncExpr) *group {
-	g := &group{aggs: aggs, state: make([]aggState, len(aggs)), fns: make([]string, len(aggs))}
-	for i, a := range aggs {
-		g.fns[i] = strings.ToLower(a.F) // once per group, not per row
-	}
-	return g
-}
-
-// add folds the row in ec into every aggregate.
-func (g *group) add(ec *evalCtx) error {
-	var scratch [4]any // the arguments of one aggregate: not kept past the loop body
-	for i, a := range g.aggs {
-		st := &g.state[i]
-		fn := g.fns[i]
-		if fn == ast.AggFuncCount && len(a.Args) == 1 {
-			if v, ok := a.Args[0].(*test_driver.ValueExpr); ok && v.Datum.GetValue() != nil && !a.Distinct {
-				st.count++ // COUNT(*) and COUNT(1)
-				continue
-			}
-		}
-		var vals []any
-		if len(a.Args) <= len(scratch) {
-			vals = scratch[:len(a.Args)]
-		} else {
-			vals = make([]any, len(a.Args))
-		}
-		null := false
-		for j, arg := range a.Args {
-			v, err := ec.eval(arg)
-			if err != nil {
-				return err
-			}
-			vals[j] = v
-			null = null || v == nil
-		}
-		if null {
-			continue
-		}
-		if a.Distinct {
-			if st.seen == nil {
-				st.seen = map[string]bool{}
-			}
-			k := groupKey(vals)
-			if st.seen[k] {
-				continue
-			}
-			st.seen[k] = true
-		}
-		v := vals[0]
-		st.count++
-		switch fn {
-		case ast.AggFuncSum, ast.AggFuncAvg:
-			if n, ok := v.(int64); ok && !st.allFloat {
-				// Integers add up in an int64 until it would overflow.
-				if s := st.isum + n; (n >= 0) == (s >= st.isum) {
-					st.isum, st.hasInt = s, true
-					break
-				}
-			}
-			st.flushInt()
-			switch n := v.(type) {
-			case float64, string, []byte:
-				st.sum = toFloat(st.sum) + toFloat(n)
-				st.allFloat = true
-			default:
-				if st.allFloat {
-					st.sum = toFloat(st.sum) + toFloat(n)
-				} else if st.sum == nil {
-					st.sum = toDecimal(n)
-				} else {
-					st.sum = st.sum.(decimal.Decimal).Add(toDecimal(n))
-				}
-			}
-		case ast.AggFuncMin:
-			if st.best == nil || compareValues(v, st.best) < 0 {
-				st.best = v
-			}
-		case ast.AggFuncMax:
-			if st.best == nil || compareValues(v, st.best) > 0 {
-				st.best = v
-			}
-		case ast.AggFuncGroupConcat:
-			if st.size > groupConcatMaxLen {
-				break // already cut (see results)
-			}
-			var b strings.Builder
-			for _, p := range vals[:len(vals)-1] { // the last argument is the separator
-				b.WriteString(toString(p))
-			}
-			st.parts = append(st.parts, b.String())
-			st.size += b.Len() + 1
-			if st.size > groupConcatMaxLen {
-				st.cutAt = st.count
-			}
-			if a.Order != nil {
-				key := make([]any, len(a.Order.Items))
-				for j, it := range a.Order.Items {
-					k, err := ec.eval(it.Expr)
-					if err != nil {
-						return err
-					}
-					key[j] = k
-				}
-				st.keys = append(st.keys, key)
-			}
-		case ast.AggFuncCount:
-		default:
-			return errNotSupported("aggregate " + a.F)
-		}
-	}
-	return nil
-}
-
-// results returns every aggregate's value for the group.
-func (g *group) results(ec *evalCtx) map[*ast.AggregateFuncExpr]any {
-	m := make(map[*ast.AggregateFuncExpr]any, len(g.aggs))
-	for i, a := range g.aggs {
-		st := &g.state[i]
-		st.flushInt()
-		switch strings.ToLower(a.F) {
-		case ast.AggFuncCount:
-			m[a] = st.count
-		case ast.AggFuncSum:
-			m[a] = st.sum
-		case ast.AggFuncAvg:
-			if st.count == 0 {
-				m[a] = nil
-			} else if f, ok := st.sum.(float64); ok {
-				m[a] = f / float64(st.count)
-			} else {
-				d := st.sum.(decimal.Decimal)
-				scale := int32(0)
-				if d.Exponent() < 0 {
-					scale = -d.Exponent()
-				}
-				m[a] = d.DivRound(decimal.NewFromInt(st.count), scale+divPrecisionIncrement)
-			}
-		case ast.AggFuncMin, ast.AggFuncMax:
-			m[a] = st.best
-		case ast.AggFuncGroupConcat:
-			if st.parts == nil {
-				m[a] = nil
-			} else {
-				sep := ","
-				if len(a.Args) > 1 {
-					if v, ok := a.Args[len(a.Args)-1].(*test_driver.ValueExpr); ok {
-						sep = toString(v.Datum.GetValue())
-					}
-				}
-				if a.Order != nil && len(st.keys) == len(st.parts) {
-					idx := make([]int, len(st.parts))
-					for j := range idx {
-						idx[j] = j
-					}
-					sort.SliceStable(idx, func(x, y int) bool {
-						for k, it := range a.Order.Items {
-							if c := compareForSort(st.keys[idx[x]][k], st.keys[idx[y]][k]); c != 0 {
-								return c < 0 != it.Desc
-							}
-						}
-						return false
-					})
-					sorted := make([]string, len(idx))
-					for j, k := range idx {
-						sorted[j] = st.parts[k]
-					}
-					st.parts = sorted
-				}
-				out := strings.Join(st.parts, sep)
-				if len(out) > groupConcatMaxLen {
-					// MariaDB cuts the result at group_concat_max_len
-					// with warning 1260; here the result is cut at a
-					// character boundary.
-					cut := groupConcatMaxLen
-					for cut > 0 && !utf8.RuneStart(out[cut]) {
-						cut--
-					}
-					out = out[:cut]
-					ec.warning(sqlerr.ErrCutByGroupConcat, "Row %d was cut by GROUP_CONCAT()", max(st.cutAt, 1))
-				}
-				m[a] = out
-			}
-		}
-	}
-	return m
 }

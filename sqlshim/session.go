@@ -59,6 +59,12 @@ type Session struct {
 	parser       *parser.Parser
 	tx           *engine.Tx // the explicit transaction (BEGIN ... COMMIT), nil in autocommit
 	lastInsertID uint64
+	// rowCount and foundRows are ROW_COUNT() and FOUND_ROWS(): the rows
+	// the last statement changed (-1 after one with a result set or an
+	// error, 0 after DDL and SET), and the rows the last SELECT found
+	// (noteCounts).
+	rowCount     int64
+	foundRows    int64
 	warnings     []Warning             // of the running (or last) statement
 	prevWarnings []Warning             // of the statement before: what SHOW WARNINGS shows
 	shapes       map[string]*statement // parsed statement shapes (stmtcache.go)
@@ -327,6 +333,7 @@ func (s *Session) ExecPrepared(ctx context.Context, p *Prepared, args []any) (Re
 // where the next SHOW WARNINGS (or SHOW ERRORS) lists it, as MySQL does.
 // A statement that failed before it ran (a parse error) leaves only that.
 func (s *Session) noteError(err error) {
+	s.rowCount = -1
 	e := sqlerr.As(err)
 	s.warnings = append(s.warnings, Warning{Level: "Error", Code: e.Code, Message: e.Message})
 }
@@ -427,7 +434,7 @@ func (s *Session) lockTables(ctx context.Context, n *ast.LockTablesStmt) error {
 }
 
 // runLocked runs one parsed statement.
-func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Result, error) {
+func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r Result, err error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, errf(sqlerr.ErrQueryInterrupted, "Query execution was interrupted")
 	}
@@ -440,7 +447,12 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (Res
 	if s.tx != nil {
 		s.tx.SetContext(ctx) // the open transaction waits and commits under this statement
 	}
-	x := &execCtx{s: s, ctx: ctx, params: args, now: time.Now().UTC()}
+	x := &execCtx{s: s, ctx: ctx, params: args, now: time.Now().UTC(), calcFound: -1}
+	defer func() {
+		if err == nil {
+			s.noteCounts(st.node, &r, x.calcFound)
+		}
+	}()
 	if st.admin != nil {
 		// CHECK and REPAIR take the tables' locks themselves: give back
 		// LOCK TABLES locks first, as DDL does (else they would wait for
@@ -555,6 +567,26 @@ func (x *execCtx) selectInto(st *statement) (Result, error) {
 		return Result{}, errf(errTooManyRows, "Result consisted of more than one row")
 	}
 	return Result{AffectedRows: 1}, nil
+}
+
+// noteCounts records what ROW_COUNT() and FOUND_ROWS() report after a
+// statement that succeeded with r: the rows it changed, or -1 for a result
+// set; a SELECT's rows for FOUND_ROWS() (calc, when not negative: those
+// SQL_CALC_FOUND_ROWS counted without the LIMIT). Other statements leave
+// FOUND_ROWS() as it was, as in MariaDB.
+func (s *Session) noteCounts(node ast.StmtNode, r *Result, calc int64) {
+	if !r.HasResultSet() {
+		s.rowCount = int64(r.AffectedRows)
+		return
+	}
+	s.rowCount = -1
+	switch node.(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt:
+		s.foundRows = int64(len(r.Rows))
+		if calc >= 0 {
+			s.foundRows = calc
+		}
+	}
 }
 
 // autocommit runs fn in the open transaction under a savepoint (undone on

@@ -222,11 +222,7 @@ func parseDelimited(s string) (time.Time, bool) {
 	}
 	y := parts[0]
 	if digits[0] <= 2 {
-		if y < 70 {
-			y += 2000
-		} else {
-			y += 1900
-		}
+		y = twoDigitYear(y)
 	}
 	mo, d, h, mi, sec := parts[1], parts[2], parts[3], parts[4], parts[5]
 	if mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59 || y > 9999 {

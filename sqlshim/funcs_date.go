@@ -1,0 +1,542 @@
+package sqlshim
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
+)
+
+// This file holds the date and time functions: the parts of a date, date
+// arithmetic (DATE_ADD), and formatting and parsing (DATE_FORMAT).
+
+func timePart(name string, v any) (any, error) {
+	t, ok := toTime(v)
+	if !ok {
+		if name == "hour" || name == "minute" || name == "second" {
+			if str, isText := v.(string); isText {
+				if h, m, sec, ok := parseClock(str); ok {
+					switch name {
+					case "hour":
+						return int64(h), nil
+					case "minute":
+						return int64(m), nil
+					}
+					return int64(sec), nil
+				}
+			}
+		}
+		return nil, nil
+	}
+	switch name {
+	case "date":
+		return t.Truncate(24 * time.Hour), nil
+	case "year":
+		return int64(t.Year()), nil
+	case "month":
+		return int64(t.Month()), nil
+	case "day", "dayofmonth":
+		return int64(t.Day()), nil
+	case "hour":
+		return int64(t.Hour()), nil
+	case "minute":
+		return int64(t.Minute()), nil
+	case "second":
+		return int64(t.Second()), nil
+	case "dayofweek":
+		return int64(t.Weekday()) + 1, nil
+	case "weekday":
+		return int64((t.Weekday() + 6) % 7), nil
+	case "dayofyear":
+		return int64(t.YearDay()), nil
+	case "unix_timestamp":
+		return t.Unix(), nil
+	case "to_days":
+		return int64(t.Sub(time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC))/(24*time.Hour)) + 1, nil
+	}
+	return nil, nil
+}
+
+func (c *evalCtx) dateAdd(x *ast.FuncCallExpr, sub bool) (any, error) {
+	if len(x.Args) != 3 {
+		return nil, errf(errWrongArgCount, "Incorrect parameter count in the call to native function '%s'", x.FnName.O)
+	}
+	base, err := c.eval(x.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.eval(x.Args[1])
+	if err != nil {
+		return nil, err
+	}
+	unit, ok := x.Args[2].(*ast.TimeUnitExpr)
+	if base == nil || n == nil || !ok {
+		return nil, nil
+	}
+	t, ok := toTime(base)
+	if !ok {
+		return nil, nil
+	}
+	k := toInt(n)
+	if sub {
+		k = -k
+	}
+	// maxSpan bounds an interval in each unit: more than the 10000 years
+	// of the DATETIME range, so that the arithmetic below cannot wrap.
+	const maxSpan = 10000 * 366
+	overflow := func() (any, error) {
+		c.warning(errDatetimeOverflow, "Datetime function: datetime field overflow")
+		return nil, nil
+	}
+	var r time.Time
+	switch unit.Unit {
+	case ast.TimeUnitMicrosecond, ast.TimeUnitSecond, ast.TimeUnitMinute, ast.TimeUnitHour:
+		per := map[ast.TimeUnitType]int64{ast.TimeUnitMicrosecond: 1, ast.TimeUnitSecond: 1e6,
+			ast.TimeUnitMinute: 60e6, ast.TimeUnitHour: 3600e6}[unit.Unit]
+		if k > maxSpan*86400e6/per || k < -maxSpan*86400e6/per {
+			return overflow()
+		}
+		us := k * per // microseconds: whole days first, so no Duration wraps
+		r = t.AddDate(0, 0, int(us/86400e6)).Add(time.Duration(us%86400e6) * time.Microsecond)
+	case ast.TimeUnitDay, ast.TimeUnitWeek:
+		if unit.Unit == ast.TimeUnitWeek {
+			k = max(min(k, maxSpan), -maxSpan) * 7
+		}
+		if k > maxSpan || k < -maxSpan {
+			return overflow()
+		}
+		r = t.AddDate(0, 0, int(k))
+	case ast.TimeUnitMonth, ast.TimeUnitQuarter, ast.TimeUnitYear:
+		per := map[ast.TimeUnitType]int64{ast.TimeUnitMonth: 1, ast.TimeUnitQuarter: 3, ast.TimeUnitYear: 12}[unit.Unit]
+		if k > 12*10000/per || k < -12*10000/per {
+			return overflow()
+		}
+		r = addMonths(t, int(k*per))
+	default:
+		return nil, errNotSupported("INTERVAL " + unit.Unit.String())
+	}
+	if r.Year() < 0 || r.Year() > 9999 {
+		// Past DATETIME's range: NULL with warning 1441, as in MariaDB.
+		return overflow()
+	}
+	return r, nil
+}
+
+// addMonths adds months, clamping the day to the end of the month as
+// MySQL does ('2024-01-31' + 1 month = '2024-02-29').
+func addMonths(t time.Time, m int) time.Time {
+	y, mo, d := t.Date()
+	first := time.Date(y, mo+time.Month(m), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d, last)-1)
+}
+
+// dateFormat implements DATE_FORMAT's common specifiers.
+func dateFormat(t time.Time, f string) string {
+	var b strings.Builder
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' || i+1 == len(f) {
+			b.WriteByte(f[i])
+			continue
+		}
+		i++
+		switch f[i] {
+		case 'Y':
+			b.WriteString(t.Format("2006"))
+		case 'y':
+			b.WriteString(t.Format("06"))
+		case 'm':
+			b.WriteString(t.Format("01"))
+		case 'c':
+			b.WriteString(t.Format("1"))
+		case 'd':
+			b.WriteString(t.Format("02"))
+		case 'e':
+			b.WriteString(t.Format("2"))
+		case 'H':
+			b.WriteString(t.Format("15"))
+		case 'h', 'I':
+			b.WriteString(t.Format("03"))
+		case 'i':
+			b.WriteString(t.Format("04"))
+		case 's', 'S':
+			b.WriteString(t.Format("05"))
+		case 'f':
+			b.WriteString(t.Format(".000000")[1:])
+		case 'p':
+			b.WriteString(t.Format("PM"))
+		case 'M':
+			b.WriteString(t.Format("January"))
+		case 'b':
+			b.WriteString(t.Format("Jan"))
+		case 'W':
+			b.WriteString(t.Format("Monday"))
+		case 'a':
+			b.WriteString(t.Format("Mon"))
+		case 'j':
+			b.WriteString(t.Format("002"))
+		case 'T':
+			b.WriteString(t.Format("15:04:05"))
+		case 'r':
+			b.WriteString(t.Format("03:04:05 PM"))
+		case 'k':
+			b.WriteString(strconv.Itoa(t.Hour()))
+		case 'l':
+			b.WriteString(t.Format("3"))
+		case 'w':
+			b.WriteString(strconv.Itoa(int(t.Weekday())))
+		case 'D':
+			b.WriteString(strconv.Itoa(t.Day()) + ordinalSuffix(t.Day()))
+		case 'U', 'u', 'V', 'v', 'X', 'x':
+			wk, yr := mysqlWeek(t, f[i])
+			if f[i] == 'X' || f[i] == 'x' {
+				fmt.Fprintf(&b, "%04d", yr)
+			} else {
+				fmt.Fprintf(&b, "%02d", wk)
+			}
+		default:
+			b.WriteByte(f[i])
+		}
+	}
+	return b.String()
+}
+
+// ordinalSuffix is English's suffix for day d: 1st, 2nd, 3rd, 4th, 11th.
+func ordinalSuffix(d int) string {
+	if d%100 >= 11 && d%100 <= 13 {
+		return "th"
+	}
+	switch d % 10 {
+	case 1:
+		return "st"
+	case 2:
+		return "nd"
+	case 3:
+		return "rd"
+	}
+	return "th"
+}
+
+// mysqlWeek is the week of DATE_FORMAT's %U %u %V %v (and the year of %X
+// %x). %U: weeks start on Sunday, week 1 holds the year's first Sunday,
+// days before it are week 0; %u: the same from Monday, week 1 being the
+// first with four or more days of the year. %V/%X and %v/%x are those
+// weeks numbered 1-53, days before week 1 counting in the previous year's
+// last week (%v/%x is ISO 8601's week).
+func mysqlWeek(t time.Time, spec byte) (week, year int) {
+	if spec == 'v' || spec == 'x' {
+		y, w := t.ISOWeek()
+		return w, y
+	}
+	sunday := spec == 'U' || spec == 'V' || spec == 'X'
+	wk := func(t time.Time) int {
+		jan1 := time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+		wd := int(jan1.Weekday()) // 0 = Sunday
+		if !sunday {
+			wd = (wd + 6) % 7 // 0 = Monday
+		}
+		yday := t.YearDay() - 1
+		if sunday {
+			// Week 1 starts on the first Sunday.
+			first := (7 - wd) % 7
+			if yday < first {
+				return 0
+			}
+			return (yday-first)/7 + 1
+		}
+		// Week 1 is the first with four or more days (starts Monday).
+		first := (7 - wd) % 7 // day index of the first Monday
+		if first >= 4 {
+			first -= 7 // the days before it are four or more: week 1
+		}
+		if yday < first {
+			return 0
+		}
+		return (yday-first)/7 + 1
+	}
+	w := wk(t)
+	if spec == 'U' || spec == 'u' || w > 0 {
+		return w, t.Year()
+	}
+	// %V/%X: a day before week 1 belongs to the last week of the year before.
+	dec31 := time.Date(t.Year()-1, 12, 31, 0, 0, 0, 0, time.UTC)
+	return wk(dec31), t.Year() - 1
+}
+
+// lastDay is LAST_DAY(d): the last day of d's month, as a DATE. A value
+// that is not a date is NULL with warning 1292, as in MariaDB.
+func (c *evalCtx) lastDay(v any) any {
+	t, ok := toTime(v)
+	if !ok {
+		c.warning(sqlerr.ErrTruncatedValue, "Incorrect datetime value: '%s'", toString(v))
+		return nil
+	}
+	y, m, _ := t.Date()
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC)
+}
+
+// Kinds of STR_TO_DATE result, decided by the specifiers of its format as
+// MariaDB decides them (strToDateKind).
+const (
+	strToDate     byte = 'd' // DATE: date specifiers only (or none)
+	strToDatetime byte = 't' // DATETIME: date and time specifiers
+	strToTime     byte = 'c' // TIME: time specifiers only
+)
+
+// strToDateKind is the type STR_TO_DATE gives its result for format f,
+// and whether the result shows microseconds (%f).
+func strToDateKind(f string) (kind byte, frac bool) {
+	var date, clock bool
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		i++
+		switch f[i] {
+		case 'a', 'b', 'c', 'd', 'D', 'e', 'j', 'm', 'M', 'u', 'U', 'v', 'V', 'w', 'W', 'x', 'X', 'y', 'Y':
+			date = true
+		case 'f':
+			clock, frac = true, true
+		case 'H', 'h', 'I', 'i', 'k', 'l', 'p', 'r', 's', 'S', 'T':
+			clock = true
+		}
+	}
+	switch {
+	case date && clock:
+		return strToDatetime, frac
+	case clock:
+		return strToTime, frac
+	}
+	return strToDate, false
+}
+
+// strToDateColumn is the result-set type of STR_TO_DATE(s, format): that
+// of a constant format's specifiers, else DATETIME(6) as in MariaDB.
+func strToDateColumn(c *Column, format ast.ExprNode) {
+	kind, frac := strToDatetime, true
+	if v, ok := format.(*test_driver.ValueExpr); ok {
+		if s, ok := v.Datum.GetValue().(string); ok {
+			kind, frac = strToDateKind(s)
+		}
+	}
+	switch kind {
+	case strToDate:
+		c.Type, c.Length, c.Decimals = mysql.TypeDate, 10, 0
+	case strToDatetime:
+		c.Type, c.Length, c.Decimals = mysql.TypeDatetime, 19, 0
+	case strToTime:
+		c.Type, c.Length, c.Decimals = mysql.TypeDuration, 10, 0
+	}
+	if frac {
+		c.Length, c.Decimals = c.Length+7, 6
+	}
+}
+
+// monthNames are the month names STR_TO_DATE reads (%M, or %b for their
+// first three letters), in either case.
+var monthNames = [...]string{"january", "february", "march", "april", "may", "june", "july",
+	"august", "september", "october", "november", "december"}
+
+// dayNames are the weekday names of %W and %a, Monday first.
+var dayNames = [...]string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+// strToDate is STR_TO_DATE(s, format): s read by format's specifiers (the
+// inverse of DATE_FORMAT). Spaces in s are skipped before each element of
+// the format; parts the format does not give are zero. The result is a
+// DATE, DATETIME or TIME by the format's specifiers (strToDateKind). A
+// value that does not fit the format, or a field out of range, is NULL
+// with warning 1411; text left over after the format is warning 1292 on an
+// otherwise good result. A date MariaDB gives with zero or impossible parts
+// ('2024-00-00', '2024-02-30': it checks only each field's range) is
+// returned as its text, which is what MariaDB shows.
+func (c *evalCtx) strToDate(s, format string) any {
+	var y, mo, d, h, mi, sec, usec, yday int
+	pm := -1 // %p: 0 AM, 1 PM
+	usa := false
+	bad := func() any {
+		c.warning(errWrongValueForFn, "Incorrect datetime value: '%s' for function str_to_date", s)
+		return nil
+	}
+	v := s
+	// num reads up to n digits; ok is false without one.
+	num := func(n int) (int, int, bool) {
+		i := 0
+		for i < n && i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i++
+		}
+		if i == 0 {
+			return 0, 0, false
+		}
+		x, _ := strconv.Atoi(v[:i])
+		w := i
+		v = v[i:]
+		return x, w, true
+	}
+	// name reads one of names (or its first three letters, short).
+	name := func(names []string, short bool) (int, bool) {
+		for k, nm := range names {
+			if short {
+				nm = nm[:3]
+			}
+			if len(v) >= len(nm) && strings.EqualFold(v[:len(nm)], nm) {
+				v = v[len(nm):]
+				return k, true
+			}
+		}
+		return 0, false
+	}
+	f := format
+	for i := 0; i < len(f) && v != ""; i++ {
+		v = strings.TrimLeft(v, " \t\n\r")
+		if v == "" {
+			break
+		}
+		ch := f[i]
+		if ch != '%' || i+1 == len(f) {
+			if ch == ' ' {
+				continue
+			}
+			if v[0] != ch {
+				return bad()
+			}
+			v = v[1:]
+			continue
+		}
+		i++
+		var ok bool
+		var w int
+		switch f[i] {
+		case 'Y':
+			if y, w, ok = num(4); ok && w <= 2 {
+				y = twoDigitYear(y)
+			}
+		case 'y':
+			if y, _, ok = num(2); ok {
+				y = twoDigitYear(y)
+			}
+		case 'm', 'c':
+			mo, _, ok = num(2)
+		case 'd', 'e':
+			d, _, ok = num(2)
+		case 'D':
+			if d, _, ok = num(2); ok && len(v) >= 2 {
+				v = v[2:]
+			}
+		case 'j':
+			yday, _, ok = num(3)
+		case 'H', 'k':
+			h, _, ok = num(2)
+		case 'h', 'I', 'l':
+			h, _, ok = num(2)
+			usa = true
+		case 'i':
+			mi, _, ok = num(2)
+		case 's', 'S':
+			sec, _, ok = num(2)
+		case 'f':
+			if usec, w, ok = num(6); ok {
+				for ; w < 6; w++ {
+					usec *= 10
+				}
+			}
+		case 'p':
+			switch {
+			case len(v) >= 2 && strings.EqualFold(v[:2], "AM"):
+				pm, ok = 0, true
+			case len(v) >= 2 && strings.EqualFold(v[:2], "PM"):
+				pm, ok = 1, true
+			}
+			if ok {
+				v = v[2:]
+			}
+		case 'M', 'b':
+			var k int
+			if k, ok = name(monthNames[:], f[i] == 'b'); ok {
+				mo = k + 1
+			}
+		case 'W', 'a':
+			_, ok = name(dayNames[:], f[i] == 'a')
+		case 'T', 'r':
+			// %T is %H:%i:%S, %r is %I:%i:%S %p: read as a nested format.
+			sub := "%H:%i:%S"
+			if f[i] == 'r' {
+				sub = "%I:%i:%S %p"
+			}
+			f = f[:i-1] + sub + f[i+1:]
+			i -= 2
+			ok = true
+		default:
+			ok = false // %U %u %V %v %X %x %w and unknown specifiers: not read here
+		}
+		if !ok {
+			return bad()
+		}
+	}
+	if usa {
+		if h < 1 || h > 12 {
+			return bad()
+		}
+		h %= 12
+		if pm == 1 {
+			h += 12
+		}
+	}
+	if mo > 12 || d > 31 || h > 23 || mi > 59 || sec > 59 {
+		return bad()
+	}
+	if yday > 0 {
+		if yday > 366 {
+			return bad()
+		}
+		t := time.Date(y, 1, yday, 0, 0, 0, 0, time.UTC)
+		if t.Year() != y {
+			return bad()
+		}
+		mo, d = int(t.Month()), t.Day()
+	}
+	kind, frac := strToDateKind(format)
+	if rest := strings.TrimLeft(v, " \t\n\r"); rest != "" {
+		typ := map[byte]string{strToDate: "date", strToDatetime: "datetime", strToTime: "time"}[kind]
+		c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%s'", typ, s)
+	}
+	if kind == strToTime {
+		out := fmt.Sprintf("%02d:%02d:%02d", h, mi, sec)
+		if frac {
+			out += fmt.Sprintf(".%06d", usec)
+		}
+		return out
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, usec*1000, time.UTC)
+	if mo == 0 || d == 0 || t.Day() != d {
+		// Zero or impossible parts: MariaDB's text of them.
+		out := fmt.Sprintf("%04d-%02d-%02d", y, mo, d)
+		if kind == strToDatetime {
+			out += fmt.Sprintf(" %02d:%02d:%02d", h, mi, sec)
+			if frac {
+				out += fmt.Sprintf(".%06d", usec)
+			}
+		}
+		return out
+	}
+	if kind == strToDate {
+		return t.Truncate(24 * time.Hour)
+	}
+	return t
+}
+
+// twoDigitYear is MySQL's reading of a two-digit year: 70-99 are 19xx,
+// 00-69 20xx.
+func twoDigitYear(y int) int {
+	if y < 70 {
+		return y + 2000
+	}
+	if y < 100 {
+		return y + 1900
+	}
+	return y
+}
