@@ -187,6 +187,9 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 		return false, nil
 	}
 	t.df = df
+	if off := df.DamagedHeaderSlot(); off >= 0 {
+		t.db.log.Warn("data file header slot rewritten (it did not verify; the other copy did)", "table", t.name, "offset", off)
+	}
 	if reason != "" {
 		t.db.cnt.recovered.Add(1)
 		t.db.log.Info("table recovered from an unclean shutdown", "table", t.name, "reason", reason, "records", df.Stats().Records)

@@ -248,3 +248,19 @@ func TestCheckStrayFiles(t *testing.T) {
 		t.Fatalf("check of a table without its data file: exit %d\n%s", code, out)
 	}
 }
+
+// TestCheckDamagedHeaderSlot: a table's data file with a header slot that
+// does not verify fails check, which says the open rewrote it; the next
+// check is clean.
+func TestCheckDamagedHeaderSlot(t *testing.T) {
+	dir := checkDB(t)
+	off := damageOlderHeaderSlot(t, filepath.Join(dir, "items.bdf"))
+	code, out, _ := run(t, "", "check", "-d", dir)
+	if code != ExitFailed || !strings.Contains(out, "items: FAILED\n  when opened: data file header slot rewritten") ||
+		!strings.Contains(out, "offset="+itoa(int(off))) || !strings.Contains(out, "log: OK") {
+		t.Fatalf("check: exit %d\n%s", code, out)
+	}
+	if code, out, _ := run(t, "", "check", "-d", dir); code != ExitOK || out != "items: OK\nlog: OK\n" {
+		t.Fatalf("second check: exit %d\n%s", code, out)
+	}
+}
