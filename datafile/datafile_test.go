@@ -475,3 +475,110 @@ func TestReadsAfterFailedGrow(t *testing.T) {
 	}
 	df.Close()
 }
+
+// TestDamagedHeaderSlot: a header slot that does not verify while the
+// other does is reported by Verify (a problem that needs no salvage) and
+// left alone by readers; a writer's Open rewrites it from the other slot,
+// leaving the file as it was (clean, same generation). Damage to the newer
+// slot opens the file as of the older one, whose open flag the reopen
+// handles as after a crash. The slot a new file's creator never wrote is
+// not damage.
+func TestDamagedHeaderSlot(t *testing.T) {
+	dir := t.TempDir()
+	orig := filepath.Join(dir, "orig.bdf")
+	df := mustOpenPath(t, orig, Options{Buckets: 64})
+	for i := 0; i < 100; i++ {
+		df.Put(key(i), []byte("v"))
+	}
+	if err := df.Close(); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := decodeHeader(good[:headerSize])
+	b, _ := decodeHeader(good[headerSlot1 : headerSlot1+headerSize])
+	newer, older := int64(0), int64(headerSlot1)
+	if b.counter > a.counter {
+		newer, older = older, newer
+	}
+	damage := func(name string, off int64) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		d := bytes.Clone(good)
+		d[off+20] ^= 0x5a // the counter
+		if err := os.WriteFile(p, d, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	t.Run("older", func(t *testing.T) {
+		p := damage("older.bdf", older)
+		r, err := Verify(p, Options{})
+		if err != nil || !r.DamagedSlot || r.DamagedSlotOffset != older || r.NeedsSalvage() || r.Records != 100 ||
+			len(r.Problems) != 1 || !strings.Contains(r.Problems[0], fmt.Sprintf("header slot at offset %d does not verify", older)) {
+			t.Fatalf("Verify: %v %+v", err, r)
+		}
+		before, _ := os.ReadFile(p)
+		ro := mustOpenPath(t, p, Options{ReadOnly: true})
+		if ro.DamagedHeaderSlot() != older {
+			t.Fatalf("reader: DamagedHeaderSlot %d, want %d", ro.DamagedHeaderSlot(), older)
+		}
+		ro.Close()
+		if after, _ := os.ReadFile(p); !bytes.Equal(before, after) {
+			t.Fatal("a reader changed the file")
+		}
+		w := mustOpenPath(t, p, Options{})
+		if w.DamagedHeaderSlot() != older || w.FoundFlags() != 0 {
+			t.Fatalf("writer: DamagedHeaderSlot %d, found flags %v", w.DamagedHeaderSlot(), w.FoundFlags())
+		}
+		gen := w.FoundGeneration()
+		// Rewritten at Open, before any write: a writer that dies now
+		// leaves a clean file with both slots.
+		abandon(t, w)
+		r, err = Verify(p, Options{})
+		if err != nil || !r.OK() || r.Records != 100 {
+			t.Fatalf("Verify after a writer's open: %v %+v", err, r)
+		}
+		w = mustOpenPath(t, p, Options{})
+		if w.DamagedHeaderSlot() != -1 || w.FoundFlags() != 0 || w.FoundGeneration() != gen {
+			t.Fatalf("reopen: slot %d flags %v generation %d (was %d)", w.DamagedHeaderSlot(), w.FoundFlags(), w.FoundGeneration(), gen)
+		}
+		w.Put([]byte("x"), []byte("y")) // header writes alternate as before
+		w.Close()
+		if r, err := Verify(p, Options{}); err != nil || !r.OK() || r.Records != 101 {
+			t.Fatalf("Verify after a write: %v %+v", err, r)
+		}
+	})
+
+	t.Run("newer", func(t *testing.T) {
+		p := damage("newer.bdf", newer)
+		r, err := Verify(p, Options{})
+		if err != nil || !r.DamagedSlot || r.DamagedSlotOffset != newer {
+			t.Fatalf("Verify: %v %+v", err, r)
+		}
+		w := mustOpenPath(t, p, Options{})
+		if w.DamagedHeaderSlot() != newer || w.FoundFlags()&FlagOpen == 0 {
+			t.Fatalf("writer: DamagedHeaderSlot %d, found flags %v", w.DamagedHeaderSlot(), w.FoundFlags())
+		}
+		w.Close()
+		if r, err := Verify(p, Options{}); err != nil || !r.OK() || r.Records != 100 {
+			t.Fatalf("Verify after reopen: %v %+v", err, r)
+		}
+	})
+
+	t.Run("never written", func(t *testing.T) {
+		p := filepath.Join(dir, "new.bdf")
+		w, err := Open(p, Options{Buckets: 64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		abandon(t, w)
+		r, err := Verify(p, Options{})
+		if err != nil || r.DamagedSlot {
+			t.Fatalf("Verify of a file whose creator died: %v %+v", err, r)
+		}
+	})
+}

@@ -62,6 +62,9 @@ type File struct {
 
 	foundFlags Flags
 	foundGen   uint64
+	// badSlot is the offset of the header slot that did not verify at Open
+	// while the other did, -1 if none; a writer's Open rewrote it.
+	badSlot int64
 
 	// mu protects the fields below. Readers take it shared, writers
 	// exclusive; growing the mapping happens under the exclusive lock.
@@ -91,7 +94,7 @@ func Open(path string, o Options) (*File, error) {
 	if o.FS == nil {
 		o.FS = vfs.Default
 	}
-	df := &File{path: path, fs: o.FS, opts: o}
+	df := &File{path: path, fs: o.FS, opts: o, badSlot: -1}
 	if err := df.open(); err != nil {
 		df.release()
 		return nil, err
@@ -150,7 +153,8 @@ func (df *File) open() error {
 	if _, err := f.ReadAt(page, 0); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
-	h, ok := bestHeader(page)
+	h, ok, bad := bestHeader(page)
+	df.badSlot = bad
 	if !ok {
 		return &CorruptionError{File: path, Offset: 0, Reason: "no valid header (not a blitz data file, or its header is destroyed)"}
 	}
@@ -184,6 +188,11 @@ func (df *File) open() error {
 		if err := df.checkHeaderLocked(); err != nil {
 			return err
 		}
+		if df.badSlot >= 0 {
+			if err := df.rewriteBadSlotLocked(); err != nil {
+				return err
+			}
+		}
 		// The free pool is read from the block headers at the first
 		// change (changedLocked), not here: a session that only reads
 		// does not pay a pass over every block (26 ms for 1M rows).
@@ -196,6 +205,27 @@ func (df *File) open() error {
 	// changes it (changedLocked marks it open then, before the change):
 	// a session that only reads neither syncs a header at open nor at
 	// close, and if it dies the file is still the clean one it found.
+	return nil
+}
+
+// rewriteBadSlotLocked copies the header of a file closed cleanly into
+// the slot that did not verify, with the next counter, and syncs it: the
+// file is as it was (still closed cleanly, same generation, so index
+// files stamped with it stay valid), with both copies of its header
+// again. A crash during the write leaves the good slot as it was. (A file
+// found open gets both slots rewritten by its reopen's header writes.)
+func (df *File) rewriteBadSlotLocked() error {
+	h := df.hdr
+	h.flags = df.foundFlags
+	h.counter++
+	if slotFor(h.counter) != df.badSlot {
+		h.counter++ // keep the alternation: the next write goes to the other slot
+	}
+	h.encode(df.m[df.badSlot : df.badSlot+headerSize])
+	if err := df.syncLocked(); err != nil {
+		return fmt.Errorf("blitz/datafile: rewrite header slot at offset %d of %s: %w", df.badSlot, df.path, err)
+	}
+	df.hdr.counter = h.counter
 	return nil
 }
 
@@ -323,6 +353,12 @@ func (df *File) ensureLocked(size int64) error {
 // FoundFlags returns the header flags as found at Open, before this open
 // set FlagOpen: FlagOpen here means the last writer died.
 func (df *File) FoundFlags() Flags { return df.foundFlags }
+
+// DamagedHeaderSlot returns the offset of the header slot (0 or 512) that
+// did not verify at Open while the other did, and -1 if both did (or the
+// file was new). The file opened from the other slot; a writer's Open
+// rewrote the damaged one from it.
+func (df *File) DamagedHeaderSlot() int64 { return df.badSlot }
 
 // FoundGeneration returns the generation in the header as found at Open
 // (the one the last clean close left).

@@ -14,7 +14,11 @@
 // 0 and 512, so that they never share a 512-byte sector. Each header write
 // goes to the slot not written last and is followed by a sync, so at every
 // moment at least one slot is durable and valid; Open uses the valid slot
-// with the higher counter. The rest of the page is zero.
+// with the higher counter. A slot that does not verify while the other does
+// is damage (Verify reports it; a writer's Open rewrites it from the other,
+// with the next counter), except the zeros of slot 512 beside a header with
+// counter 1: a new file whose creator died before its second header write.
+// The rest of the page is zero.
 //
 //	off size field
 //	  0    8 magic "BLITZDF\x00"
@@ -206,8 +210,11 @@ func decodeHeader(b []byte) (h header, ok bool) {
 }
 
 // bestHeader returns the valid slot with the higher counter of a header page
-// (which may be short or damaged).
-func bestHeader(page []byte) (h header, ok bool) {
+// (which may be short or damaged). bad is the offset of the other slot if
+// it does not verify, -1 if it does; a slot of zeros beside a header with
+// counter 1 is not damage but the slot a new file's creator had not
+// written yet when it died.
+func bestHeader(page []byte) (h header, ok bool, bad int64) {
 	var a, b header
 	var aok, bok bool
 	if len(page) >= headerSize {
@@ -216,18 +223,45 @@ func bestHeader(page []byte) (h header, ok bool) {
 	if len(page) >= headerSlot1+headerSize {
 		b, bok = decodeHeader(page[headerSlot1 : headerSlot1+headerSize])
 	}
+	unwritten := func(off int) bool {
+		return len(page) < off+headerSize || allZero(page[off:off+headerSize])
+	}
 	switch {
 	case aok && bok:
 		if b.counter > a.counter {
-			return b, true
+			return b, true, -1
 		}
-		return a, true
+		return a, true, -1
 	case aok:
-		return a, true
+		if a.counter == 1 && unwritten(headerSlot1) {
+			return a, true, -1
+		}
+		return a, true, headerSlot1
 	case bok:
-		return b, true
+		if b.counter == 1 && unwritten(0) {
+			return b, true, -1
+		}
+		return b, true, 0
 	}
-	return h, false
+	return h, false, -1
+}
+
+// slotFor returns the offset of the slot that the header write with this
+// counter goes to: they alternate, odd counters in slot 0.
+func slotFor(counter uint64) int64 {
+	if counter%2 == 0 {
+		return headerSlot1
+	}
+	return 0
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // blockHdr is a decoded block header.

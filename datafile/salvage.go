@@ -77,7 +77,7 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 		defer f.Unmap(m)
 	}
 	var h header
-	h, r.HeaderValid = bestHeader(m[:min(size, headerPage)])
+	h, r.HeaderValid, _ = bestHeader(m[:min(size, headerPage)])
 	// Size the bucket array (and the key index) for the records the header
 	// claims, or a guess from the file size: about two buckets per record.
 	records := size / 64

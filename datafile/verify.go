@@ -26,6 +26,13 @@ type VerifyReport struct {
 	// LostTail counts the bytes after the last block that verifies that
 	// are neither zero nor a block: appends the crash cut short.
 	LostTail int64
+	// DamagedSlot is set when one header slot does not verify while the
+	// other does, so the file opens from the other (and, if this was the
+	// newer one, as of the header write before). It is a problem, but not
+	// one that needs a salvage: a writer's Open rewrites the slot.
+	DamagedSlot bool
+	// DamagedSlotOffset is the offset of that slot (0 or 512).
+	DamagedSlotOffset int64
 }
 
 // NeedsSalvage reports whether the file should be salvaged rather than
@@ -37,7 +44,11 @@ type VerifyReport struct {
 // the normal state of a file whose writer died.
 func (r *VerifyReport) NeedsSalvage() bool {
 	if !r.Unclean {
-		return !r.OK()
+		n := len(r.Problems)
+		if r.DamagedSlot {
+			n-- // its problem: rewritten by the writer's Open, no salvage
+		}
+		return n > 0
 	}
 	return r.Damaged || r.Flags&FlagFatal != 0
 }
@@ -54,11 +65,11 @@ func (r *VerifyReport) problem(format string, args ...any) {
 // Verify checks the file at path without changing it (it opens it
 // read-only, with a shared lock unless o.NoLock): every block's checksum,
 // the block structure up to the tail, that every chain link is valid and
-// each record sits in its key's chain exactly once, and that the record
-// count in the header matches. A file whose open flag is set (not closed
-// cleanly) or whose fatal flag is set is reported as a problem too. The
-// error is for a file that could not be opened at all; problems are in the
-// report (an unreadable header is both).
+// each record sits in its key's chain exactly once, that the record count
+// in the header matches, and that both header slots verify. A file whose
+// open flag is set (not closed cleanly) or whose fatal flag is set is
+// reported as a problem too. The error is for a file that could not be
+// opened at all; problems are in the report (an unreadable header is both).
 func Verify(path string, o Options) (VerifyReport, error) { return verify(path, o, false) }
 
 // VerifyCrashed is Verify for recovery: a file whose open flag is set (its
@@ -84,6 +95,11 @@ func verify(path string, o Options, crashed bool) (VerifyReport, error) {
 	defer df.mu.RUnlock()
 	r.Flags = df.foundFlags
 	r.Buckets = int64(df.hdr.buckets)
+	if df.badSlot >= 0 {
+		r.DamagedSlot, r.DamagedSlotOffset = true, df.badSlot
+		r.problem("header slot at offset %d does not verify (its copy at offset %d does, and the file opens from it): a writer's open rewrites it",
+			df.badSlot, headerSlot1-df.badSlot)
+	}
 	if r.Flags&FlagOpen != 0 {
 		r.problem("open flag set: the last writer did not close the file cleanly")
 	}

@@ -161,6 +161,9 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 		db.ckptMu.Unlock()
 		return rep, fmt.Errorf("blitz/engine: open %s: %w", t.dataPath(), err)
 	}
+	if off := ndf.DamagedHeaderSlot(); off >= 0 {
+		rep.Actions = append(rep.Actions, fmt.Sprintf("data file header slot at offset %d rewritten", off))
+	}
 	t.mu.Lock()
 	t.df = ndf
 	replayed := len(t.pendingReplay)

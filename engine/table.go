@@ -127,12 +127,15 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 	fs, path := t.db.fs, t.dataPath()
 	if _, err := fs.Stat(path); isNotExist(err) {
 		// A crash between writing the definition and creating the data
-		// file: the table is new and empty.
+		// file: the table is new and empty. The same sight is a data file
+		// lost to something else, so say so.
 		df, err := datafile.Open(path, t.dfOptions())
 		if err != nil {
 			return false, fmt.Errorf("blitz/engine: create %s: %w", path, err)
 		}
 		t.df = df
+		t.db.log.Warn("data file missing: created an empty one (a crash during CREATE TABLE leaves this; if the table had rows, its data file was lost: restore it from a backup)",
+			"table", t.name, "file", path)
 		return len(t.def.Indexes) > 0, nil
 	}
 	ro, err := datafile.Open(path, datafile.Options{FS: fs, ReadOnly: true})
@@ -184,6 +187,9 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 		return false, nil
 	}
 	t.df = df
+	if off := df.DamagedHeaderSlot(); off >= 0 {
+		t.db.log.Warn("data file header slot rewritten (it did not verify; the other copy did)", "table", t.name, "offset", off)
+	}
 	if reason != "" {
 		t.db.cnt.recovered.Add(1)
 		t.db.log.Info("table recovered from an unclean shutdown", "table", t.name, "reason", reason, "records", df.Stats().Records)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -148,7 +150,16 @@ was skipped. Running it again changes nothing.`,
 					}
 					o.Until = t
 				}
+				if err := checkBackupDir(from); err != nil {
+					return failf("restore: %v", err)
+				}
 				rep, err := engine.Restore(dir, from, o)
+				if err != nil && rep.Copied == 0 && !rep.Resumed {
+					// Refused before anything was copied (not a backup, a
+					// directory in the way, --until before the backup): no
+					// summary, which would claim a restore took place.
+					return failf("restore: %v", err)
+				}
 				fmt.Fprintf(env.Stdout, "backup: %s (seq %d)\n", rep.BackupTime.Format(time.RFC3339Nano), rep.BackupSeq)
 				if rep.Resumed {
 					fmt.Fprintln(env.Stdout, "resumed an earlier restore")
@@ -321,5 +332,21 @@ func incrementalBackup(env *Env, dir, url, ulogDir, user, password string) error
 		fmt.Fprintf(env.Stdout, "update log: %d bytes sent in %d pieces\n", rep.ULogBytesSent, rep.ULogPiecesSent)
 	}
 	fmt.Fprintf(env.Stdout, "sent: %d bytes\n", rep.BytesSent)
+	return nil
+}
+
+// checkBackupDir reports, naming it, why from cannot be a backup to
+// restore: missing, not a directory, or unreadable. What it holds is
+// Restore's business (BACKUP.json).
+func checkBackupDir(from string) error {
+	fi, err := os.Stat(from)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("backup %s does not exist", from)
+	case err != nil:
+		return fmt.Errorf("backup %s: %v", from, err)
+	case !fi.IsDir():
+		return fmt.Errorf("backup %s is a file, not a directory (a backup is the directory blitz backup --to made)", from)
+	}
 	return nil
 }

@@ -74,7 +74,7 @@ func TestBackupRestoreClosed(t *testing.T) {
 		{[]string{"backup", "-d", dir}, ExitUsage, "required"},
 		{[]string{"backup", "-d", dir, "--to", bk}, ExitFailed, "not empty"},
 		{[]string{"backup", "-d", filepath.Join(root, "nodb"), "--to", filepath.Join(root, "x")}, ExitFailed, "no such file"},
-		{[]string{"restore", "-d", filepath.Join(root, "r4"), "--from", filepath.Join(root, "nobackup")}, ExitFailed, "no such file"},
+		{[]string{"restore", "-d", filepath.Join(root, "r4"), "--from", filepath.Join(root, "nobackup")}, ExitFailed, "does not exist"},
 		{[]string{"restore", "-d", filepath.Join(root, "r4"), "--from", dir}, ExitFailed, "not a backup"},
 		{[]string{"restore", "-d", r1, "--from", bk, "--until", "yesterday", "--ulog", ulogDir}, ExitUsage, "--until"},
 		{[]string{"restore", "-d", dir, "--from", bk}, ExitFailed, "not empty"},
@@ -271,5 +271,30 @@ func sqlRunner(t *testing.T) func(dir string, extra []string, stmts ...string) s
 			t.Fatalf("sql %v: exit %d: %s", stmts, code, errs)
 		}
 		return out
+	}
+}
+
+// TestRestoreRefusedPrintsNoSummary: a restore refused before it copies
+// anything (no such backup, a file, a directory that is not a backup)
+// prints only the error, naming the path, exits 1 and creates nothing.
+func TestRestoreRefusedPrintsNoSummary(t *testing.T) {
+	root := t.TempDir()
+	file := filepath.Join(root, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	notBackup := filepath.Join(root, "empty")
+	os.Mkdir(notBackup, 0o755)
+	for _, c := range []struct{ from, want string }{
+		{filepath.Join(root, "nonexistent"), filepath.Join(root, "nonexistent") + " does not exist"},
+		{file, file + " is a file, not a directory"},
+		{notBackup, notBackup + " is not a backup"},
+	} {
+		dest := filepath.Join(root, "dest")
+		code, out, errs := run(t, "", "restore", "-d", dest, "--from", c.from)
+		if code != ExitFailed || out != "" || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("restore --from %s: exit %d, stdout %q, stderr %q; want exit 1, no output, one line with %q", c.from, code, out, errs, c.want)
+		}
+		if _, err := os.Stat(dest); !os.IsNotExist(err) {
+			t.Errorf("restore --from %s created %s (%v)", c.from, dest, err)
+		}
 	}
 }

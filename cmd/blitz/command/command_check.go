@@ -29,6 +29,16 @@ each index holds exactly the entries the rows imply. It prints "TABLE: OK"
 or "TABLE: FAILED" followed by the problems, one per indented line, and
 exits 1 if any table has a problem.
 
+Files in DIR that belong to no table are listed after the tables, each on
+a line starting "warning:" that says what to do, and left as they are: a
+data file (T.bdf) without its definition (T.def), which no command opens
+(a DROP TABLE cut short leaves one; if T is a table you need, restore its
+definition from a backup, else move the file away), an index file (.bix,
+.bix.sum) of no table or index, and temporary files a crash left; a
+damaged original a salvage kept is a "note:". They do not change the exit
+status. A definition without its data file is a
+problem of its table (the open creates an empty data file in its place).
+
 Opening a database already fixes some damage (a missing or stale index file
 is rebuilt; with --auto-recover, tables an unclean shutdown left behind are
 recovered): check reports what the open did as problems of the table, so
@@ -58,6 +68,13 @@ damage present when check started is never reported as OK.`,
 				}
 				for _, p := range log.general() {
 					fmt.Fprintf(env.Stdout, "database: %s\n", p)
+				}
+				strays, err := strayFiles(db, dir)
+				if err != nil {
+					fmt.Fprintf(env.Stdout, "database: cannot list %s for stray files: %v\n", dir, err)
+				}
+				for _, w := range strays {
+					fmt.Fprintf(env.Stdout, "%s\n", w)
 				}
 				if err := db.Close(); err != nil {
 					return failf("check: close %s: %v", dir, err)
@@ -264,4 +281,71 @@ func (l *openLog) general() []string {
 		}
 	}
 	return out
+}
+
+// strayFiles lists, as "warning: ..." lines, the files of the database
+// directory dir that no table of db uses, saying for each what to do. It
+// changes nothing. Files it does not know (not named like a blitz file)
+// are none of its business and are not listed.
+func strayFiles(db *engine.DB, dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, e := range ents {
+		have[e.Name()] = true
+	}
+	// used: the files the tables own; defs: the tables whose definition
+	// file is there, readable or not (a damaged one is its table's
+	// problem, reported above).
+	used := map[string]bool{}
+	defs := map[string]bool{}
+	for _, e := range ents {
+		if t, ok := strings.CutSuffix(e.Name(), ".def"); ok {
+			defs[t] = true
+		}
+	}
+	for _, t := range db.Tables() {
+		used[t+".bdf"], used[t+".def"] = true, true
+		def, err := db.Table(t)
+		if err != nil {
+			continue
+		}
+		for _, ix := range def.Indexes {
+			used[t+"."+ix.Name+".bix"] = true
+			used[t+"."+ix.Name+".bix.sum"] = true
+		}
+	}
+	var out []string
+	warn := func(format string, args ...any) { out = append(out, "warning: "+fmt.Sprintf(format, args...)) }
+	for _, e := range ents {
+		n := e.Name()
+		if used[n] || e.IsDir() {
+			continue
+		}
+		switch {
+		case strings.HasSuffix(n, ".bdf"):
+			t := strings.TrimSuffix(n, ".bdf")
+			if defs[t] {
+				continue // a table whose definition cannot be read: reported above
+			}
+			warn("%s is a data file without a table definition (%s.def): no command opens it. A DROP TABLE a crash cut short leaves this; if %s is a table you need, restore %s.def from a backup, else move %s out of the directory", n, t, t, t, n)
+		case strings.HasSuffix(n, ".bix") || strings.HasSuffix(n, ".bix.sum"):
+			t, _, _ := strings.Cut(n, ".")
+			why := "of no index of table " + t
+			if !defs[t] {
+				why = "of no table"
+			}
+			warn("%s is an index file %s: nothing reads it (index files are rebuilt from the data when needed): delete it", n, why)
+		case strings.Contains(n, ".bdf.crashed-"):
+			out = append(out, fmt.Sprintf("note: %s is the damaged original of %s that a salvage kept as evidence: delete it when you no longer need it",
+				n, n[:strings.Index(n, ".bdf.crashed-")+len(".bdf")]))
+		case strings.HasSuffix(n, ".bdf.salvage"):
+			warn("%s is what a salvage cut short was writing: delete it", n)
+		case strings.HasSuffix(n, ".tmp") && n != servingFile+".tmp":
+			warn("%s is a temporary file a write cut short left: delete it", n)
+		}
+	}
+	return out, nil
 }

@@ -130,7 +130,9 @@ func TestCheckCorruptDataFile(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "items: data file salvaged") || !strings.HasSuffix(out, "items: OK\n") {
 		t.Fatalf("repair: exit %d, stdout %q", code, out)
 	}
-	if code, out, _ = run(t, "", "check", "-d", dir); code != ExitOK || out != "items: OK\nlog: OK\n" {
+	// The kept original is noted (not a warning), with what to do.
+	if code, out, _ = run(t, "", "check", "-d", dir); code != ExitOK || !strings.HasPrefix(out, "items: OK\nlog: OK\nnote: items.bdf.crashed-") ||
+		!strings.HasSuffix(out, "is the damaged original of items.bdf that a salvage kept as evidence: delete it when you no longer need it\n") {
 		t.Fatalf("after repair: exit %d, stdout %q", code, out)
 	}
 	if kept, _ := filepath.Glob(path + ".crashed-*"); len(kept) != 1 {
@@ -189,5 +191,76 @@ func TestCheckAfterKill9(t *testing.T) {
 	code, out, _ = run(t, "", "sql", "-d", dir, "-e", "SELECT COUNT(*) FROM plain")
 	if code != ExitOK || out != "COUNT(*)\n300\n" {
 		t.Fatalf("plain rows: exit %d, stdout %q", code, out)
+	}
+}
+
+// TestCheckStrayFiles: files of no table (a data file without its
+// definition, index files of no table or index, a temporary file) are
+// listed as warnings that say what to do, and left untouched; a
+// definition without its data file fails its table.
+func TestCheckStrayFiles(t *testing.T) {
+	dir := checkDB(t)
+	copyTo := func(src, dst string) {
+		b, err := os.ReadFile(filepath.Join(dir, src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyTo("items.bdf", "dropped.bdf")
+	copyTo("items.by_name.bix", "gone.by_name.bix")
+	copyTo("items.by_name.bix", "items.old_key.bix")
+	copyTo("items.by_name.bix.sum", "items.old_key.bix.sum")
+	copyTo("items.def", "items.def.tmp")
+	stray := []string{"dropped.bdf", "gone.by_name.bix", "items.old_key.bix", "items.old_key.bix.sum", "items.def.tmp"}
+	before := map[string][]byte{}
+	for _, n := range stray {
+		before[n], _ = os.ReadFile(filepath.Join(dir, n))
+	}
+	code, out, errs := run(t, "", "check", "-d", dir)
+	if code != ExitOK || !strings.HasPrefix(out, "items: OK\nlog: OK\n") {
+		t.Fatalf("check: exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"warning: dropped.bdf is a data file without a table definition (dropped.def)",
+		"restore dropped.def from a backup, else move dropped.bdf out of the directory",
+		"warning: gone.by_name.bix is an index file of no table",
+		"warning: items.old_key.bix is an index file of no index of table items",
+		"warning: items.old_key.bix.sum is an index file of no index of table items",
+		"warning: items.def.tmp is a temporary file",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, n := range stray {
+		if b, err := os.ReadFile(filepath.Join(dir, n)); err != nil || !bytes.Equal(b, before[n]) {
+			t.Errorf("check changed %s (%v)", n, err)
+		}
+	}
+
+	// A definition without its data file: the table fails, saying so.
+	os.Remove(filepath.Join(dir, "log.bdf"))
+	code, out, _ = run(t, "", "check", "-d", dir, "log")
+	if code != ExitFailed || !strings.Contains(out, "log: FAILED\n  when opened: data file missing") || !strings.Contains(out, "restore it from a backup") {
+		t.Fatalf("check of a table without its data file: exit %d\n%s", code, out)
+	}
+}
+
+// TestCheckDamagedHeaderSlot: a table's data file with a header slot that
+// does not verify fails check, which says the open rewrote it; the next
+// check is clean.
+func TestCheckDamagedHeaderSlot(t *testing.T) {
+	dir := checkDB(t)
+	off := damageOlderHeaderSlot(t, filepath.Join(dir, "items.bdf"))
+	code, out, _ := run(t, "", "check", "-d", dir)
+	if code != ExitFailed || !strings.Contains(out, "items: FAILED\n  when opened: data file header slot rewritten") ||
+		!strings.Contains(out, "offset="+itoa(int(off))) || !strings.Contains(out, "log: OK") {
+		t.Fatalf("check: exit %d\n%s", code, out)
+	}
+	if code, out, _ := run(t, "", "check", "-d", dir); code != ExitOK || out != "items: OK\nlog: OK\n" {
+		t.Fatalf("second check: exit %d\n%s", code, out)
 	}
 }

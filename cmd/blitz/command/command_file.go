@@ -3,6 +3,7 @@ package command
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -15,10 +16,10 @@ func init() {
 	register(func(env *Env) *cobra.Command {
 		c := &cobra.Command{
 			Use:   "file",
-			Short: "Inspect and edit a hash data file (inform, check, get, put, delete, list, optimize, salvage)",
+			Short: "Inspect and edit a hash data file (inform, check, repair, get, put, delete, list, optimize, salvage)",
 		}
 		c.AddCommand(
-			fileInformCmd(env), fileCheckCmd(env), fileGetCmd(env), filePutCmd(env),
+			fileInformCmd(env), fileCheckCmd(env), fileRepairCmd(env), fileGetCmd(env), filePutCmd(env),
 			fileDeleteCmd(env), fileListCmd(env), fileOptimizeCmd(env), fileSalvageCmd(env),
 		)
 		return c
@@ -78,6 +79,70 @@ func fileCheckCmd(env *Env) *cobra.Command {
 			}
 			fmt.Fprintf(env.Stdout, "records: %d\nbuckets: %d\nfree space: %d\n", r.Records, r.Buckets, r.FreeBytes)
 			if !r.OK() {
+				switch {
+				case !r.NeedsSalvage():
+					fmt.Fprintf(env.Stdout, "to repair: blitz file repair %s\n", args[0])
+				case r.Flags&datafile.FlagOpen != 0:
+					fmt.Fprintf(env.Stdout, "to repair: blitz file repair %s rebuilds what the writer's death left stale; if damage remains, blitz file salvage %s NEWPATH\n", args[0], args[0])
+				default:
+					fmt.Fprintf(env.Stdout, "to repair: blitz file salvage %s NEWPATH copies every record that verifies into a new file\n", args[0])
+				}
+				return silentExit(ExitFailed)
+			}
+			fmt.Fprintln(env.Stdout, "ok")
+			return nil
+		},
+	}
+}
+
+func fileRepairCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "repair PATH",
+		Short: "Rewrite a damaged header slot and rebuild what an unclean shutdown left stale; exit 1 if damage remains",
+		Long: `repair opens the data file for writing and closes it cleanly, which is
+what a writer does to a file it finds: a header slot that does not verify
+is rewritten from the other one, and a file left open by a writer that died
+gets its bucket chains, record count and free space rebuilt by a scan.
+Records that do not verify are left as they are: it then checks the file
+as 'blitz file check' does and, if damage remains, says so and exits 1
+('blitz file salvage' copies every record that verifies into a new file).
+A table's data file is repaired with 'blitz repair -d DIR TABLE' instead.`,
+		Args: argsRange(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			if fi, err := os.Stat(path); err != nil {
+				return failf("%v", err)
+			} else if fi.IsDir() {
+				return failf("%s is a directory, not a data file", path)
+			}
+			df, err := datafile.Open(path, datafile.Options{})
+			if err != nil {
+				return dataErr(path, err)
+			}
+			did := false
+			if off := df.DamagedHeaderSlot(); off >= 0 {
+				fmt.Fprintf(env.Stdout, "rewrote the damaged header slot at offset %d\n", off)
+				did = true
+			}
+			if df.FoundFlags()&datafile.FlagOpen != 0 {
+				fmt.Fprintf(env.Stdout, "rebuilt after an unclean shutdown: %d records\n", df.Stats().Records)
+				did = true
+			}
+			if err := df.Close(); err != nil {
+				return dataErr(path, err)
+			}
+			if !did {
+				fmt.Fprintln(env.Stdout, "nothing to rewrite")
+			}
+			r, err := datafile.Verify(path, datafile.Options{})
+			for _, p := range r.Problems {
+				fmt.Fprintf(env.Stdout, "problem: %s\n", p)
+			}
+			if err != nil {
+				return dataErr(path, err)
+			}
+			if !r.OK() {
+				fmt.Fprintf(env.Stdout, "damage remains: blitz file salvage %s NEWPATH copies every record that verifies into a new file\n", path)
 				return silentExit(ExitFailed)
 			}
 			fmt.Fprintln(env.Stdout, "ok")

@@ -1,8 +1,13 @@
 package command
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +20,11 @@ func init() {
 		c := &cobra.Command{
 			Use:   "ulog",
 			Short: "Inspect an update log (dump, verify)",
+			Long: `ulog reads the update log a database is written with (blitz sql or blitz
+serve --ulog ULOGDIR): the directory of its segments (NNN.ulog). Given a
+database directory that holds its log in DIR/ulog, it reads that log; given
+any other directory without segments (another database, a backup), it
+says so and exits 1.`,
 		}
 		var since string
 		dump := &cobra.Command{
@@ -30,7 +40,14 @@ func init() {
 					}
 					o.Since = t
 				}
-				_, err := ulog.Read(args[0], o, func(r *ulog.Record) error {
+				dir, inDB, err := ulogDirArg(args[0])
+				if err != nil {
+					return failf("ulog dump: %v", err)
+				}
+				if inDB {
+					fmt.Fprintf(env.Stderr, "blitz: %s is a database directory: dumping its update log %s\n", args[0], dir)
+				}
+				_, err = ulog.Read(dir, o, func(r *ulog.Record) error {
 					ts := time.Unix(0, r.Time).UTC().Format(time.RFC3339Nano)
 					for _, op := range r.Ops {
 						if _, err := fmt.Fprintf(env.Stdout, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Seq, ts, op.Kind,
@@ -52,7 +69,14 @@ func init() {
 			Short: "Check every frame of the update log in DIR; exit 1 if any is damaged",
 			Args:  exactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				rep, err := ulog.Verify(args[0], nil)
+				dir, inDB, err := ulogDirArg(args[0])
+				if err != nil {
+					return failf("ulog verify: %v", err)
+				}
+				if inDB {
+					fmt.Fprintf(env.Stdout, "update log: %s (in the database directory %s)\n", dir, args[0])
+				}
+				rep, err := ulog.Verify(dir, nil)
 				if err != nil {
 					return failf("%v", err)
 				}
@@ -66,6 +90,10 @@ func init() {
 				if len(rep.Damage) > 0 {
 					return silentExit(ExitFailed)
 				}
+				if rep.Segments == 0 {
+					fmt.Fprintln(env.Stdout, "ok (empty: nothing has been logged yet)")
+					return nil
+				}
 				fmt.Fprintln(env.Stdout, "ok")
 				return nil
 			},
@@ -73,6 +101,55 @@ func init() {
 		c.AddCommand(dump, verify)
 		return c
 	})
+}
+
+// dbULogSubdir is where a database directory keeps its update log when it
+// keeps it inside (ARCHITECTURE.md: DIR/ulog).
+const dbULogSubdir = "ulog"
+
+// ulogDirArg resolves the DIR argument of blitz ulog to the directory of an
+// update log: DIR itself if it holds segments or is empty (a log nothing
+// has been written to yet), or DIR/ulog if DIR is a database directory
+// with its log inside (inDB). Anything else is an error that says what
+// path is instead: missing, a file (a segment names its directory), a
+// database directory without a log, or a directory of something else.
+func ulogDirArg(path string) (dir string, inDB bool, err error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", false, fmt.Errorf("%s does not exist", path)
+	case err != nil:
+		return "", false, err
+	case !fi.IsDir() && strings.HasSuffix(path, ulog.SegmentSuffix):
+		return "", false, fmt.Errorf("%s is one segment of an update log: give its directory, %s", path, filepath.Dir(path))
+	case !fi.IsDir():
+		return "", false, fmt.Errorf("%s is a file, not an update-log directory", path)
+	}
+	ents, err := os.ReadDir(path)
+	if err != nil {
+		return "", false, err
+	}
+	if len(ents) == 0 {
+		return path, false, nil
+	}
+	isDB := false
+	for _, e := range ents {
+		n := e.Name()
+		switch {
+		case strings.HasSuffix(n, ulog.SegmentSuffix) && !e.IsDir():
+			return path, false, nil
+		case n == "LOCK" || n == "wal" || strings.HasSuffix(n, ".def") || strings.HasSuffix(n, ".bdf"):
+			isDB = true
+		}
+	}
+	if !isDB {
+		return "", false, fmt.Errorf("%s holds no update-log segments (*%s): it is not an update log", path, ulog.SegmentSuffix)
+	}
+	sub := filepath.Join(path, dbULogSubdir)
+	if fi, err := os.Stat(sub); err == nil && fi.IsDir() {
+		return sub, true, nil
+	}
+	return "", false, fmt.Errorf("%s is a database directory, not an update log, and keeps none inside (no %s/): give the directory the database is written with (--ulog ULOGDIR)", path, dbULogSubdir)
 }
 
 // exactArgs is cobra.ExactArgs with our usage exit code.

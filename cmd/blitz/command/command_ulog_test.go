@@ -53,3 +53,47 @@ func TestUlogDumpAndVerify(t *testing.T) {
 		t.Fatalf("dump without DIR: code %d", code)
 	}
 }
+
+// TestUlogArgIsNotALog: blitz ulog verify and dump given something other
+// than an update-log directory say what it is and exit 1, instead of
+// reporting an empty log as ok; a database directory that keeps its log
+// inside (DIR/ulog) is read through it.
+func TestUlogArgIsNotALog(t *testing.T) {
+	root := t.TempDir()
+	sqlRun := sqlRunner(t)
+	plain := filepath.Join(root, "plain")
+	sqlRun(plain, nil, "CREATE TABLE t (id INT PRIMARY KEY)")
+	withLog := filepath.Join(root, "withlog")
+	sqlRun(withLog, []string{"--ulog", filepath.Join(withLog, "ulog")}, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1), (2)")
+	file := filepath.Join(root, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	other := filepath.Join(root, "other")
+	os.Mkdir(other, 0o755)
+	os.WriteFile(filepath.Join(other, "notes.txt"), []byte("x"), 0o644)
+	for _, c := range []struct{ path, want string }{
+		{plain, plain + " is a database directory, not an update log"},
+		{file, file + " is a file"},
+		{filepath.Join(root, "nonexistent"), filepath.Join(root, "nonexistent") + " does not exist"},
+		{other, other + " holds no update-log segments"},
+	} {
+		for _, verb := range []string{"verify", "dump"} {
+			code, out, errs := run(t, "", "ulog", verb, c.path)
+			if code != ExitFailed || out != "" || !strings.Contains(errs, c.want) {
+				t.Errorf("ulog %s %s: exit %d, stdout %q, stderr %q; want exit 1 and %q", verb, c.path, code, out, errs, c.want)
+			}
+		}
+	}
+	code, out, errs := run(t, "", "ulog", "verify", withLog)
+	if code != ExitOK || !strings.HasPrefix(out, "update log: "+filepath.Join(withLog, "ulog")) || !strings.Contains(out, "records: 2\n") {
+		t.Errorf("ulog verify of a database keeping its log inside: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = run(t, "", "ulog", "dump", withLog)
+	if code != ExitOK || strings.Count(out, "\n") != 3 || !strings.Contains(errs, "is a database directory") {
+		t.Errorf("ulog dump of a database keeping its log inside: exit %d\n%s%s", code, out, errs)
+	}
+	empty := filepath.Join(root, "empty")
+	os.Mkdir(empty, 0o755)
+	if code, out, _ := run(t, "", "ulog", "verify", empty); code != ExitOK || !strings.Contains(out, "empty") {
+		t.Errorf("ulog verify of an empty directory: exit %d\n%s", code, out)
+	}
+}
