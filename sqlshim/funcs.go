@@ -102,7 +102,13 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if _, ok := a.(*ast.TrimDirectionExpr); ok {
 			continue
 		}
-		v, err := c.eval(a)
+		var v any
+		var err error
+		if i == 0 && exactArgument[name] {
+			v, _, err = c.exactOperand(a)
+		} else {
+			v, err = c.eval(a)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -612,6 +618,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	}
 	return nil, errf(errFuncNotExists, "FUNCTION %s.%s does not exist", c.s.DBName, x.FnName.O)
 }
+
+// exactArgument are the functions whose first argument, a quotient, they
+// see with its inner digits (exactOperand) as MariaDB does: FLOOR(1/3*3) is
+// 0, ROUND(1/3, 10) 0.3333333330. Their results have a scale of their own.
+var exactArgument = map[string]bool{"round": true, "truncate": true, "floor": true, "ceil": true, "ceiling": true, "sign": true}
 
 // argCount checks the number of arguments of a native function (hi < 0:
 // no upper limit).
