@@ -19,9 +19,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// call evaluates a built-in function. Functions whose result is NULL when
-// any argument is NULL say so with nullIn; the others (COALESCE, IFNULL,
-// IF, CONCAT_WS, ...) look at their arguments themselves.
 // sleep is SLEEP(seconds): it returns 0 after the time, or 1 at once if
 // the statement is interrupted (KILL QUERY, a closed connection, shutdown),
 // as MariaDB does. It holds the statement's locks while it sleeps, as any
@@ -65,12 +62,15 @@ func (c *evalCtx) tooLong(name string, size int64) bool {
 	return true
 }
 
+// call evaluates a built-in function. Functions whose result is NULL when
+// any argument is NULL say so with nullIn; the others (COALESCE, IFNULL,
+// IF, CONCAT_WS, ...) look at their arguments themselves.
 func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	name := x.FnName.L
 	// Functions that must not evaluate every argument first.
 	switch name {
 	case "if":
-		if err := argCount(name, x.Args, 3, 3); err != nil {
+		if err := argCount(x.FnName.O, x.Args, 3, 3); err != nil {
 			return nil, err
 		}
 		cond, err := c.eval(x.Args[0])
@@ -83,7 +83,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return c.eval(x.Args[2])
 	case "ifnull", "coalesce":
 		if name == "ifnull" {
-			if err := argCount(name, x.Args, 2, 2); err != nil {
+			if err := argCount(x.FnName.O, x.Args, 2, 2); err != nil {
 				return nil, err
 			}
 		}
@@ -122,7 +122,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return false
 	}
-	want := func(lo, hi int) error { return argCount(name, x.Args, lo, hi) }
+	want := func(lo, hi int) error { return argCount(x.FnName.O, x.Args, lo, hi) }
 	switch name {
 	case "last_insert_id":
 		if len(args) == 1 {
@@ -538,7 +538,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, err
 		}
 		if name == "truncate" && len(args) != 2 {
-			return nil, errf(errWrongArgCount, "Incorrect parameter count in the call to native function 'truncate'")
+			return nil, argCount(x.FnName.O, x.Args, 2, 2)
 		}
 		d := int64(0)
 		if len(args) == 2 {
