@@ -217,6 +217,9 @@ func (c *evalCtx) warnNumericText(v any, typ string) {
 	switch {
 	case p != "" && rest == "":
 	case p != "" && strings.TrimRight(rest, " \t\n\r\f\v") == "":
+		if c.warn == nil || c.s == nil {
+			return // warnings are off here (a constant evaluated for its type)
+		}
 		c.s.addNote(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%s'", typ, s)
 	default:
 		c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%s'", typ, s)
