@@ -217,6 +217,9 @@ func (c *evalCtx) warnNumericText(v any, typ string) {
 	switch {
 	case p != "" && rest == "":
 	case p != "" && strings.TrimRight(rest, " \t\n\r\f\v") == "":
+		if c.warn == nil || c.s == nil {
+			return // warnings are off here (a constant evaluated for its type)
+		}
 		c.s.addNote(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%s'", typ, s)
 	default:
 		c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%s'", typ, s)
@@ -326,6 +329,16 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 	if isRowOperand(x.L) || isRowOperand(x.R) {
 		return c.rowCompare(x)
 	}
+	switch x.Op {
+	case opcode.Plus, opcode.Minus, opcode.Mul, opcode.Div, opcode.IntDiv, opcode.Mod:
+		// The result shows its declared scale; inside, a quotient keeps
+		// more digits (arithExact).
+		v, scale, err := c.arithExact(x)
+		if d, ok := v.(decimal.Decimal); ok && scale >= 0 {
+			v = d.Round(scale)
+		}
+		return v, err
+	}
 	l, err := c.eval(x.L)
 	if err != nil {
 		return nil, err
@@ -334,33 +347,7 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch x.Op {
-	case opcode.NullEQ, opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
-		// 0x41 = 65 compares numbers, 0x41 = 'A' strings.
-		if n, ok := numericLiteral(x.L, l); ok && isNumeric(r) {
-			l = n
-		}
-		if n, ok := numericLiteral(x.R, r); ok && isNumeric(l) {
-			r = n
-		}
-	case opcode.Plus, opcode.Minus, opcode.Mul, opcode.Div, opcode.IntDiv, opcode.Mod,
-		opcode.And, opcode.Or, opcode.Xor, opcode.LeftShift, opcode.RightShift:
-		if n, ok := numericLiteral(x.L, l); ok {
-			l = n
-		}
-		if n, ok := numericLiteral(x.R, r); ok {
-			r = n
-		}
-		if l != nil && r != nil && x.Op != opcode.And && x.Op != opcode.Or && x.Op != opcode.Xor &&
-			x.Op != opcode.LeftShift && x.Op != opcode.RightShift {
-			typ := "DOUBLE"
-			if x.Op == opcode.IntDiv {
-				typ = "DECIMAL"
-			}
-			c.warnNumericText(l, typ)
-			c.warnNumericText(r, typ)
-		}
-	}
+	l, r = c.numericOperands(x, l, r)
 	switch x.Op {
 	case opcode.NullEQ:
 		if l == nil || r == nil {
@@ -393,14 +380,6 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 		return nil, nil
 	}
 	switch x.Op {
-	case opcode.Plus, opcode.Minus, opcode.Mul:
-		return c.arith(x, l, r)
-	case opcode.Div:
-		return c.divide(x, l, r)
-	case opcode.IntDiv:
-		return c.intDiv(x, l, r)
-	case opcode.Mod:
-		return c.mod(l, r)
 	case opcode.And, opcode.Or, opcode.Xor, opcode.LeftShift, opcode.RightShift:
 		a, b := uint64(toInt(l)), uint64(toInt(r))
 		if u, ok := l.(uint64); ok {
@@ -472,6 +451,148 @@ func (c *evalCtx) logic(x *ast.BinaryOperationExpr) (any, error) {
 		}
 		return boolVal(lb != rb), nil
 	}
+}
+
+// numericOperands converts the operands of a binary operator for a
+// numeric context: 0x... and b'...' literals are numbers in arithmetic, bit
+// operations and comparison with a number (0x41 = 65 compares numbers,
+// 0x41 = 'A' strings); text in arithmetic that is not all number warns.
+func (c *evalCtx) numericOperands(x *ast.BinaryOperationExpr, l, r any) (any, any) {
+	switch x.Op {
+	case opcode.NullEQ, opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
+		// 0x41 = 65 compares numbers, 0x41 = 'A' strings.
+		if n, ok := numericLiteral(x.L, l); ok && isNumeric(r) {
+			l = n
+		}
+		if n, ok := numericLiteral(x.R, r); ok && isNumeric(l) {
+			r = n
+		}
+	case opcode.Plus, opcode.Minus, opcode.Mul, opcode.Div, opcode.IntDiv, opcode.Mod,
+		opcode.And, opcode.Or, opcode.Xor, opcode.LeftShift, opcode.RightShift:
+		if n, ok := numericLiteral(x.L, l); ok {
+			l = n
+		}
+		if n, ok := numericLiteral(x.R, r); ok {
+			r = n
+		}
+		if l != nil && r != nil && x.Op != opcode.And && x.Op != opcode.Or && x.Op != opcode.Xor &&
+			x.Op != opcode.LeftShift && x.Op != opcode.RightShift {
+			typ := "DOUBLE"
+			if x.Op == opcode.IntDiv {
+				typ = "DECIMAL"
+			}
+			c.warnNumericText(l, typ)
+			c.warnNumericText(r, typ)
+		}
+	}
+	return l, r
+}
+
+// exactOperand evaluates an operand of + - * /: a division, or arithmetic
+// over one, gives its quotient with the digits MariaDB keeps inside
+// (decimalQuotient), unrounded, and scale the result's declared scale; any
+// other expression its value, and scale -1. So 1/3*3 is 0.333333333*3,
+// shown as 1.0000, where the rounded 0.3333*3 would be 0.9999.
+func (c *evalCtx) exactOperand(e ast.ExprNode) (v any, scale int32, err error) {
+	switch x := e.(type) {
+	case *ast.ParenthesesExpr:
+		return c.exactOperand(x.Expr)
+	case *ast.BinaryOperationExpr:
+		switch x.Op {
+		case opcode.Plus, opcode.Minus, opcode.Mul, opcode.Div, opcode.IntDiv, opcode.Mod:
+			if !isRowOperand(x.L) && !isRowOperand(x.R) {
+				return c.arithExact(x)
+			}
+		}
+	case *ast.UnaryOperationExpr:
+		if x.Op == opcode.Minus {
+			v, scale, err := c.exactOperand(x.V)
+			if err != nil || v == nil {
+				return nil, -1, err
+			}
+			if d, ok := v.(decimal.Decimal); ok && scale >= 0 {
+				return d.Neg(), scale, nil
+			}
+			v, err = c.unaryValue(x, v)
+			return v, -1, err
+		}
+	}
+	v, err = c.eval(e)
+	return v, -1, err
+}
+
+// arithExact evaluates + - * / with exactOperand's operands. A DECIMAL
+// result that involves a division comes back unrounded with its declared
+// scale (MariaDB's: the larger operand scale for + and -, their sum for *,
+// the dividend's plus div_precision_increment for /); other results with
+// scale -1, to be used as they are.
+func (c *evalCtx) arithExact(x *ast.BinaryOperationExpr) (v any, scale int32, err error) {
+	l, ls, err := c.exactOperand(x.L)
+	if err != nil {
+		return nil, -1, err
+	}
+	r, rs, err := c.exactOperand(x.R)
+	if err != nil {
+		return nil, -1, err
+	}
+	l, r = c.numericOperands(x, l, r)
+	if l == nil || r == nil {
+		return nil, -1, nil
+	}
+	switch x.Op {
+	case opcode.Div:
+		v, err = c.divide(x, l, r)
+	case opcode.IntDiv:
+		v, err = c.intDiv(x, l, r)
+	case opcode.Mod:
+		v, err = c.mod(l, r)
+	default:
+		v, err = c.arith(x, l, r)
+	}
+	if _, isDec := v.(decimal.Decimal); err != nil || !isDec || ls < 0 && rs < 0 && x.Op != opcode.Div {
+		return v, -1, err
+	}
+	lsd, rsd := declaredScale(l, ls), declaredScale(r, rs)
+	switch x.Op {
+	case opcode.Plus, opcode.Minus, opcode.Mod:
+		scale = max(lsd, rsd)
+	case opcode.Mul:
+		scale = lsd + rsd
+	default:
+		scale = lsd + divPrecisionIncrement
+	}
+	return v, min(scale, maxDecimalScale), nil
+}
+
+// maxDecimalScale is the most digits after the point a DECIMAL result
+// shows (MariaDB's DECIMAL_MAX_SCALE).
+const maxDecimalScale = 38
+
+// declaredScale is the scale an operand shows: scale when exactOperand
+// gave one, else a decimal's own (an integer's is 0).
+func declaredScale(v any, scale int32) int32 {
+	if scale >= 0 {
+		return scale
+	}
+	if d, ok := v.(decimal.Decimal); ok && d.Exponent() < 0 {
+		return -d.Exponent()
+	}
+	return 0
+}
+
+// decimalQuotient is a/b as MariaDB computes a DECIMAL division: in whole
+// words of nine digits, the operands' fractions rounded up to words, and
+// at least div_precision_increment digits more than the dividend's, cut
+// (not rounded) after the last word. 1/3 is 0.333333333 inside, shown
+// rounded to its declared scale (0.3333).
+func decimalQuotient(a, b decimal.Decimal) decimal.Decimal {
+	frac := func(d decimal.Decimal) int32 { return max(-d.Exponent(), 0) }
+	words := func(n int32) int32 { return (n + 8) / 9 * 9 }
+	f1, f2 := frac(a), frac(b)
+	w1, w2 := words(f1), words(f2)
+	incr := max(divPrecisionIncrement-(w1-f1)-(w2-f2), 0)
+	q, _ := a.QuoRem(b, min(words(w1+w2+incr), 81))
+	return q
 }
 
 // numKind classifies the operands of arithmetic: 'f' double, 'd' decimal,
@@ -609,12 +730,7 @@ func (c *evalCtx) divide(x *ast.BinaryOperationExpr, l, r any) (any, error) {
 	if b.IsZero() {
 		return c.divByZero()
 	}
-	scale := int32(0)
-	if a.Exponent() < 0 {
-		scale = -a.Exponent()
-	}
-	scale += divPrecisionIncrement
-	return a.DivRound(b, scale), nil
+	return decimalQuotient(a, b), nil
 }
 
 func (c *evalCtx) intDiv(x *ast.BinaryOperationExpr, l, r any) (any, error) {
@@ -686,10 +802,22 @@ func (c *evalCtx) mod(l, r any) (any, error) {
 }
 
 func (c *evalCtx) unary(x *ast.UnaryOperationExpr) (any, error) {
+	if x.Op == opcode.Minus {
+		v, scale, err := c.exactOperand(x)
+		if d, ok := v.(decimal.Decimal); ok && scale >= 0 {
+			v = d.Round(scale)
+		}
+		return v, err
+	}
 	v, err := c.eval(x.V)
 	if err != nil || v == nil {
 		return nil, err
 	}
+	return c.unaryValue(x, v)
+}
+
+// unaryValue applies the unary operator x to v, its operand's value.
+func (c *evalCtx) unaryValue(x *ast.UnaryOperationExpr, v any) (any, error) {
 	if x.Op == opcode.Minus || x.Op == opcode.BitNeg {
 		if n, ok := numericLiteral(x.V, v); ok {
 			v = n
@@ -1005,6 +1133,12 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		}
 		return toInt(v), nil
 	case mysql.TypeNewDecimal:
+		if _, exact := x.Expr.(*ast.BinaryOperationExpr); exact {
+			// A quotient's inner digits, not its shown ones.
+			if v, _, err = c.exactOperand(x.Expr); err != nil || v == nil {
+				return nil, err
+			}
+		}
 		d := toDecimal(v)
 		sc := tp.GetDecimal()
 		if sc < 0 {

@@ -19,9 +19,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// call evaluates a built-in function. Functions whose result is NULL when
-// any argument is NULL say so with nullIn; the others (COALESCE, IFNULL,
-// IF, CONCAT_WS, ...) look at their arguments themselves.
 // sleep is SLEEP(seconds): it returns 0 after the time, or 1 at once if
 // the statement is interrupted (KILL QUERY, a closed connection, shutdown),
 // as MariaDB does. It holds the statement's locks while it sleeps, as any
@@ -65,12 +62,15 @@ func (c *evalCtx) tooLong(name string, size int64) bool {
 	return true
 }
 
+// call evaluates a built-in function. Functions whose result is NULL when
+// any argument is NULL say so with nullIn; the others (COALESCE, IFNULL,
+// IF, CONCAT_WS, ...) look at their arguments themselves.
 func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	name := x.FnName.L
 	// Functions that must not evaluate every argument first.
 	switch name {
 	case "if":
-		if err := argCount(name, x.Args, 3, 3); err != nil {
+		if err := argCount(x.FnName.O, x.Args, 3, 3); err != nil {
 			return nil, err
 		}
 		cond, err := c.eval(x.Args[0])
@@ -83,7 +83,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return c.eval(x.Args[2])
 	case "ifnull", "coalesce":
 		if name == "ifnull" {
-			if err := argCount(name, x.Args, 2, 2); err != nil {
+			if err := argCount(x.FnName.O, x.Args, 2, 2); err != nil {
 				return nil, err
 			}
 		}
@@ -102,7 +102,13 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if _, ok := a.(*ast.TrimDirectionExpr); ok {
 			continue
 		}
-		v, err := c.eval(a)
+		var v any
+		var err error
+		if i == 0 && exactArgument[name] {
+			v, _, err = c.exactOperand(a)
+		} else {
+			v, err = c.eval(a)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -116,7 +122,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return false
 	}
-	want := func(lo, hi int) error { return argCount(name, x.Args, lo, hi) }
+	want := func(lo, hi int) error { return argCount(x.FnName.O, x.Args, lo, hi) }
 	switch name {
 	case "last_insert_id":
 		if len(args) == 1 {
@@ -532,7 +538,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, err
 		}
 		if name == "truncate" && len(args) != 2 {
-			return nil, errf(errWrongArgCount, "Incorrect parameter count in the call to native function 'truncate'")
+			return nil, argCount(x.FnName.O, x.Args, 2, 2)
 		}
 		d := int64(0)
 		if len(args) == 2 {
@@ -612,6 +618,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	}
 	return nil, errf(errFuncNotExists, "FUNCTION %s.%s does not exist", c.s.DBName, x.FnName.O)
 }
+
+// exactArgument are the functions whose first argument, a quotient, they
+// see with its inner digits (exactOperand) as MariaDB does: FLOOR(1/3*3) is
+// 0, ROUND(1/3, 10) 0.3333333330. Their results have a scale of their own.
+var exactArgument = map[string]bool{"round": true, "truncate": true, "floor": true, "ceil": true, "ceiling": true, "sign": true}
 
 // argCount checks the number of arguments of a native function (hi < 0:
 // no upper limit).
