@@ -308,6 +308,7 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 	if l == nil || r == nil {
 		return nil, nil
 	}
+	l, r = c.numberOperand(x.L, l), c.numberOperand(x.R, r)
 	switch x.Op {
 	case opcode.Plus, opcode.Minus, opcode.Mul:
 		return c.arith(x, l, r)
@@ -415,6 +416,28 @@ func numKind(l, r any) byte {
 }
 
 func isDec(v any) bool { _, ok := v.(decimal.Decimal); return ok }
+
+// numberOperand is v, the value of e, as an operand of arithmetic: a TIME
+// is its HHMMSS number (with the fractional digits of its column when e
+// is a TIME column), an ENUM its member index, a SET its bit mask; other
+// values are themselves.
+func (c *evalCtx) numberOperand(e ast.ExprNode, v any) any {
+	switch x := v.(type) {
+	case time.Duration:
+		scale := timeScale(x)
+		if cn, ok := e.(*ast.ColumnNameExpr); ok && c.ti != nil {
+			if i := c.ti.column(cn.Name.Name.O); i >= 0 && c.ti.def.Columns[i].Type == engine.TypeTime {
+				scale = c.ti.def.Columns[i].Scale
+			}
+		}
+		return engine.TimeNumber(x, scale)
+	case engine.Enum:
+		return int64(x.Index)
+	case engine.Set:
+		return x.Bits
+	}
+	return v
+}
 
 func (c *evalCtx) outOfRange(typ string, x ast.Node) error {
 	return errf(errDataOutOfRange, "%s value is out of range in '%s'", typ, exprText(x))

@@ -532,6 +532,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return dateFormat(t, toString(args[1])), nil
 	}
+	if v, ok, err := c.typeFunc(name, x, args); ok { // funcs_types.go
+		return v, err
+	}
 	return nil, errf(errFuncNotExists, "FUNCTION %s.%s does not exist", c.s.DBName, x.FnName.O)
 }
 
@@ -646,6 +649,9 @@ func (c *evalCtx) trim(name string, x *ast.FuncCallExpr, args []any) (any, error
 }
 
 func timePart(name string, v any) (any, error) {
+	if d, ok := v.(time.Duration); ok && (name == "hour" || name == "minute" || name == "second") {
+		return durationPart(name, d), nil // funcs_types.go
+	}
 	t, ok := toTime(v)
 	if !ok {
 		if name == "hour" || name == "minute" || name == "second" {
