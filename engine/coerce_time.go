@@ -70,12 +70,12 @@ type timeParse int
 const (
 	timeOK        timeParse = iota
 	timeTruncated           // a time followed by text that is not part of it
-	timeRange               // a time outside -838:59:59..838:59:59 (clipped)
+	timeRange               // a time outside ±MaxTime (clipped)
 	timeBad                 // no time at all: 00:00:00
 )
 
 // ParseTime reads s as a TIME (see parseTimeText); ok is false unless all
-// of s is a time within -838:59:59..838:59:59.
+// of s is a time within ±MaxTime.
 func ParseTime(s string) (d time.Duration, ok bool) {
 	d, how := parseTimeText(s)
 	return d, how == timeOK

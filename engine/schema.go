@@ -106,7 +106,7 @@ const (
 	TypeTimestamp
 	TypeJSON
 	// The types of definition format 3 (see toDefTable).
-	TypeTime // a signed duration, -838:59:59 to 838:59:59, fractional digits in Scale
+	TypeTime // a signed duration within ±MaxTime, fractional digits in Scale
 	TypeYear // 0 (shown 0000) or 1901 to 2155
 	TypeEnum // one of Column.Elems, or the error value ''
 	TypeSet  // a subset of Column.Elems (at most 64)
@@ -142,8 +142,9 @@ func (t Type) IsBinary() bool { return t == TypeBinary || t == TypeVarBinary || 
 // IsTime reports whether t holds a time.Time.
 func (t Type) IsTime() bool { return t == TypeDate || t == TypeDateTime || t == TypeTimestamp }
 
-// MaxTime is the largest TIME value (838:59:59); -MaxTime is the smallest.
-const MaxTime = 838*time.Hour + 59*time.Minute + 59*time.Second
+// MaxTime is the largest TIME value (838:59:59.999999); -MaxTime is the
+// smallest. A column with fewer fractional digits holds it cut to them.
+const MaxTime = 838*time.Hour + 59*time.Minute + 59*time.Second + 999999*time.Microsecond
 
 // Enum is a value of an ENUM column: Index is the 1-based position of
 // the member in Column.Elems and Name its text, or Index 0 and Name ""

@@ -211,13 +211,19 @@ func FormatValue(c Column, v any) (string, bool) {
 	return toString(v), true
 }
 
-// timeScale is the number of fractional digits a TIME value needs (0 or
-// 6), for an expression's result metadata.
+// timeScale is the number of fractional digits a TIME value needs (0 to
+// 6), for an expression's result metadata: 08:59:59.5 shows one.
 func timeScale(d time.Duration) int {
-	if d%time.Second != 0 {
-		return 6
+	us := int64(d/time.Microsecond) % 1e6
+	if us == 0 {
+		return 0
 	}
-	return 0
+	n := 6
+	for us%10 == 0 {
+		us /= 10
+		n--
+	}
+	return n
 }
 
 // formatFloat32 prints a FLOAT column's value as MariaDB does (6
