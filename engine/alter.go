@@ -177,7 +177,7 @@ func rowColumns(b []byte) (int, error) {
 
 // convertRow builds the row of nd from r, a row of the old definition
 // (see AlterColumns). rowNum counts from 1 in scan order.
-func convertRow(r Row, nd *TableDef, from []int, rowNum int) (Row, error) {
+func convertRow(r Row, od, nd *TableDef, from []int, rowNum int) (Row, error) {
 	nr := make(Row, len(nd.Columns))
 	for i, f := range from {
 		c := &nd.Columns[i]
@@ -189,6 +189,9 @@ func convertRow(r Row, nd *TableDef, from []int, rowNum int) (Row, error) {
 			}
 		} else {
 			v = r[f]
+			if v != nil && od.Columns[f].Type >= TypeTime && (c.Type.IsString() || c.Type.IsBinary()) {
+				v = columnText(&od.Columns[f], v) // TIME(2) as text keeps its two digits, YEAR 0 is 0000
+			}
 		}
 		if s, ok := v.(string); ok && isIntegerType(c.Type) && !integerText(s) {
 			if _, err := Coerce(c, v, rowNum); err == nil {
@@ -258,7 +261,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 		if err != nil {
 			return t.dataErr(fmt.Errorf("row %x of %s: %w", k, old.Name, err))
 		}
-		nr, err := convertRow(r, nd, from, rowNum)
+		nr, err := convertRow(r, old, nd, from, rowNum)
 		if err != nil {
 			return err
 		}

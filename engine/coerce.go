@@ -50,6 +50,10 @@ func typeWord(t Type) string {
 		return "date"
 	case t.IsTime():
 		return "datetime"
+	case t == TypeTime:
+		return "time"
+	case t == TypeYear:
+		return "integer"
 	}
 	return "string"
 }
@@ -100,6 +104,14 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		return sqlerr.New(sqlerr.ErrOutOfRange, "Out of range value for column '%s' at row %d", col.Name, rowNum)
 	}
 	switch t := col.Type; {
+	case t == TypeTime:
+		return coerceTime(col, v, rowNum)
+	case t == TypeYear:
+		return coerceYear(col, v, rowNum)
+	case t == TypeEnum:
+		return coerceEnum(col, v, rowNum)
+	case t == TypeSet:
+		return coerceSet(col, v, rowNum)
 	case t.IsInteger():
 		var d decimal.Decimal
 		switch x := v.(type) {
@@ -381,6 +393,12 @@ func valueText(v any) string {
 			return strings.TrimRight(x.Format("2006-01-02 15:04:05.000000"), "0")
 		}
 		return x.Format("2006-01-02 15:04:05")
+	case time.Duration:
+		return strings.TrimSuffix(strings.TrimRight(FormatTime(x, 6), "0"), ".")
+	case Enum:
+		return x.Name
+	case Set:
+		return x.Text
 	}
 	return fmt.Sprint(v)
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -35,6 +36,19 @@ func CoerceLoose(col *Column, v any, rowNum int) (val any, warn, err error) {
 		rowNum = 1
 	}
 	t := col.Type
+	switch t {
+	case TypeTime:
+		v, w := looseTime(col, v, rowNum)
+		return v, w, nil
+	case TypeYear:
+		v, w := looseYear(col, v, rowNum, err)
+		return v, w, nil
+	case TypeEnum, TypeSet:
+		if sqlerr.Code(err) == sqlerr.ErrDataTruncated {
+			v, w := looseEnumSet(col, v, rowNum)
+			return v, w, nil
+		}
+	}
 	numeric := t.IsNumeric()
 	truncated := sqlerr.New(sqlerr.ErrDataTruncated, "Data truncated for column '%s' at row %d", col.Name, rowNum)
 	switch code := sqlerr.Code(err); {
@@ -140,7 +154,8 @@ func replaceBadBytes(s string) string {
 
 // ImplicitDefault is the value MySQL stores for NULL given to a NOT NULL
 // column outside strict mode: 0, the empty string, empty bytes (BINARY(n):
-// n zero bytes). ok is false for types without one (dates and times: blitz
+// n zero bytes), 00:00:00, the year 0000, an ENUM's first member, the
+// empty SET. ok is false for types without one (dates and times: blitz
 // stores no zero date).
 func ImplicitDefault(col *Column) (v any, ok bool) {
 	t := col.Type
@@ -162,6 +177,15 @@ func ImplicitDefault(col *Column) (v any, ok bool) {
 		return make([]byte, col.Length), true
 	case t.IsBinary():
 		return []byte{}, true
+	case t == TypeTime:
+		return time.Duration(0), true
+	case t == TypeYear:
+		return int64(0), true
+	case t == TypeEnum:
+		e, _ := EnumOf(col.Elems, 1)
+		return e, true
+	case t == TypeSet:
+		return Set{}, true
 	}
 	return nil, false
 }

@@ -336,6 +336,10 @@ func (db *DB) AddColumn(ctx context.Context, table string, col Column) error {
 }
 
 func implicitDefault(c *Column) any {
+	if c.Type >= TypeTime {
+		v, _ := ImplicitDefault(c)
+		return v
+	}
 	var v any
 	switch {
 	case c.Type.IsInteger() || c.Type == TypeFloat || c.Type == TypeDouble || c.Type == TypeDecimal:

@@ -35,6 +35,12 @@ func appendKeyValue(b []byte, v any) []byte {
 		return keyenc.AppendBytes(b, x)
 	case time.Time:
 		return keyenc.AppendInt(b, x.UnixMicro())
+	case time.Duration: // TIME: by signed duration
+		return keyenc.AppendInt(b, int64(x/time.Microsecond))
+	case Enum: // by member index, as MariaDB sorts an ENUM
+		return keyenc.AppendUint(b, uint64(x.Index))
+	case Set: // by bit mask
+		return keyenc.AppendUint(b, x.Bits)
 	}
 	return keyenc.AppendBytes(b, []byte(fmt.Sprint(v)))
 }
@@ -102,6 +108,12 @@ func columnText(c *Column, v any) string {
 		return x
 	case float64:
 		return FormatFloat(x, c.Type == TypeFloat)
+	case int64:
+		if c.Type == TypeYear {
+			return fmt.Sprintf("%04d", x)
+		}
+	case time.Duration:
+		return FormatTime(x, c.Scale)
 	case decimal.Decimal:
 		if e := x.Exponent(); e < 0 {
 			return x.StringFixed(-e)

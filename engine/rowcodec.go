@@ -20,7 +20,12 @@ import (
 // signed integers: zig-zag varint; unsigned: uvarint; FLOAT/DOUBLE: 8 bytes
 // IEEE-754 little-endian; DECIMAL: uvarint length + its decimal text;
 // strings and bytes: uvarint length + bytes; DATE/DATETIME/TIMESTAMP:
-// varint microseconds since the Unix epoch, UTC.
+// varint microseconds since the Unix epoch, UTC; TIME: varint signed
+// microseconds; YEAR: varint (0 or 1901..2155); ENUM: uvarint 1-based
+// member index (0: the error value ”); SET: uvarint bit mask of members
+// (bit 0: the first). TIME, YEAR, ENUM and SET appear only in tables of
+// definition format 3 (schema.go), so a reader that knows only the
+// earlier types never sees them.
 //
 // ncols is the number of columns the row was written with. A row written
 // before ALTER TABLE ADD COLUMN has fewer: the missing trailing columns read
@@ -63,6 +68,12 @@ func encodeRow(b []byte, d *TableDef, r Row) ([]byte, error) {
 			b = append(b, x...)
 		case time.Time:
 			b = binary.AppendVarint(b, x.UnixMicro())
+		case time.Duration:
+			b = binary.AppendVarint(b, int64(x/time.Microsecond))
+		case Enum:
+			b = binary.AppendUvarint(b, uint64(x.Index))
+		case Set:
+			b = binary.AppendUvarint(b, x.Bits)
 		default:
 			return nil, fmt.Errorf("blitz/engine: column %q: cannot store a %T", c.Name, v)
 		}
@@ -122,6 +133,35 @@ func decodeRowInto(r Row, b []byte, d *TableDef, need []bool, in *interner) erro
 			continue
 		}
 		switch t := c.Type; {
+		case t == TypeTime:
+			x, k := binary.Varint(p)
+			if k <= 0 || x > int64(MaxTime/time.Microsecond) || x < -int64(MaxTime/time.Microsecond) {
+				return errRowCorrupt
+			}
+			r[i], p = time.Duration(x)*time.Microsecond, p[k:]
+		case t == TypeYear:
+			x, k := binary.Varint(p)
+			if k <= 0 {
+				return errRowCorrupt
+			}
+			r[i], p = x, p[k:]
+		case t == TypeEnum:
+			x, k := binary.Uvarint(p)
+			if k <= 0 || x > uint64(len(c.Elems)) {
+				return errRowCorrupt
+			}
+			r[i], _ = EnumOf(c.Elems, int(x))
+			p = p[k:]
+		case t == TypeSet:
+			x, k := binary.Uvarint(p)
+			if k <= 0 {
+				return errRowCorrupt
+			}
+			s, ok := SetOf(c.Elems, x)
+			if !ok {
+				return errRowCorrupt
+			}
+			r[i], p = s, p[k:]
 		case t.IsInteger() && c.Unsigned:
 			x, k := binary.Uvarint(p)
 			if k <= 0 {
@@ -244,7 +284,7 @@ func (in *interner) str(f []byte) any {
 // skipField steps over one non-NULL value of type t at the start of p.
 func skipField(p []byte, t Type) ([]byte, bool) {
 	switch {
-	case t.IsInteger(), t.IsTime():
+	case t.IsInteger(), t.IsTime(), t == TypeTime, t == TypeYear, t == TypeEnum, t == TypeSet:
 		// Signed (zig-zag) and unsigned varints end at the same byte.
 		_, k := binary.Uvarint(p)
 		if k <= 0 {

@@ -5,7 +5,7 @@
 // # A database on disk
 //
 //	DIR/LOCK             flock'ed by the one process that has DIR open
-//	DIR/T.def            table T's definition (JSON, format version 1), replaced atomically
+//	DIR/T.def            table T's definition (JSON, format version 1 to 3), replaced atomically
 //	DIR/T.bdf            table T's rows: key = keyenc of the primary key, value = row codec
 //	DIR/T.<index>.bix    one bbolt file per secondary index (disposable)
 //	DIR/wal/             the redo WAL of the crash-safe tables
@@ -105,10 +105,16 @@ const (
 	TypeDateTime
 	TypeTimestamp
 	TypeJSON
+	// The types of definition format 3 (see toDefTable).
+	TypeTime // a signed duration within ±MaxTime, fractional digits in Scale
+	TypeYear // 0 (shown 0000) or 1901 to 2155
+	TypeEnum // one of Column.Elems, or the error value ''
+	TypeSet  // a subset of Column.Elems (at most 64)
 )
 
 var typeNames = [...]string{"", "TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT", "FLOAT", "DOUBLE", "DECIMAL",
-	"CHAR", "VARCHAR", "TEXT", "BINARY", "VARBINARY", "BLOB", "DATE", "DATETIME", "TIMESTAMP", "JSON"}
+	"CHAR", "VARCHAR", "TEXT", "BINARY", "VARBINARY", "BLOB", "DATE", "DATETIME", "TIMESTAMP", "JSON",
+	"TIME", "YEAR", "ENUM", "SET"}
 
 func (t Type) String() string {
 	if int(t) < len(typeNames) && t != 0 {
@@ -136,6 +142,33 @@ func (t Type) IsBinary() bool { return t == TypeBinary || t == TypeVarBinary || 
 // IsTime reports whether t holds a time.Time.
 func (t Type) IsTime() bool { return t == TypeDate || t == TypeDateTime || t == TypeTimestamp }
 
+// MaxTime is the largest TIME value (838:59:59.999999); -MaxTime is the
+// smallest. A column with fewer fractional digits holds it cut to them.
+const MaxTime = 838*time.Hour + 59*time.Minute + 59*time.Second + 999999*time.Microsecond
+
+// Enum is a value of an ENUM column: Index is the 1-based position of
+// the member in Column.Elems and Name its text, or Index 0 and Name ""
+// for the error value ” that a non-strict INSERT stores for text that is
+// no member. ENUM values sort by Index and compare with text by Name.
+type Enum struct {
+	Index uint16
+	Name  string
+}
+
+// String returns e's member text.
+func (e Enum) String() string { return e.Name }
+
+// Set is a value of a SET column: bit i of Bits is set when member i+1 of
+// Column.Elems is in the set, and Text lists those members in definition
+// order, separated by commas. SET values sort by Bits.
+type Set struct {
+	Bits uint64
+	Text string
+}
+
+// String returns s's member list.
+func (s Set) String() string { return s.Text }
+
 // Column is one column of a table.
 type Column struct {
 	Name          string
@@ -158,6 +191,9 @@ type Column struct {
 	// OnUpdateNow is ON UPDATE CURRENT_TIMESTAMP: an UPDATE that changes
 	// a row and does not assign the column sets it to the statement's time.
 	OnUpdateNow bool
+	// Elems are the members of an ENUM or SET column, as the definition
+	// spells them. Shared between clones: never modified in place.
+	Elems []string
 }
 
 // IndexDef is a secondary index. The primary key is not one.
@@ -181,7 +217,8 @@ type TableDef struct {
 // BOOLEAN; uint64 for unsigned integers; float64 for FLOAT and DOUBLE;
 // decimal.Decimal for DECIMAL; string for CHAR, VARCHAR, TEXT and JSON;
 // []byte for BINARY, VARBINARY and BLOB; time.Time in UTC for DATE,
-// DATETIME and TIMESTAMP.
+// DATETIME and TIMESTAMP; time.Duration (whole microseconds) for TIME;
+// int64 for YEAR (0 or 1901..2155); Enum for ENUM; Set for SET.
 type Row []any
 
 // Handle identifies a stored row: its encoded primary key (or hidden row
@@ -272,8 +309,11 @@ func (d *TableDef) validate() error {
 			return sqlerr.New(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", c.Name)
 		}
 		seen[k] = true
-		if c.Type < TypeTinyInt || c.Type > TypeJSON {
+		if c.Type < TypeTinyInt || c.Type > TypeSet {
 			return fmt.Errorf("blitz/engine: column %q has unknown type %d", c.Name, c.Type)
+		}
+		if err := validateElems(&c); err != nil {
+			return err
 		}
 		if c.AutoIncrement {
 			autos++
@@ -336,7 +376,41 @@ func (d *TableDef) validate() error {
 	return nil
 }
 
-// # Definition file (format versions 1 and 2)
+// validateElems checks the members of an ENUM or SET column: at least
+// one, at most 65535 (ENUM) or 64 (SET), no member twice, no comma in a
+// SET member.
+func validateElems(c *Column) error {
+	if c.Type != TypeEnum && c.Type != TypeSet {
+		if len(c.Elems) > 0 {
+			return fmt.Errorf("blitz/engine: column %q: only ENUM and SET have members", c.Name)
+		}
+		return nil
+	}
+	if len(c.Elems) == 0 || (c.Type == TypeEnum && len(c.Elems) > 65535) {
+		return fmt.Errorf("blitz/engine: column %q has %d members", c.Name, len(c.Elems))
+	}
+	if c.Type == TypeSet && len(c.Elems) > 64 {
+		return sqlerr.New(1097, "Too many strings for column %s and SET", c.Name)
+	}
+	seen := make(map[string]bool, len(c.Elems))
+	for _, e := range c.Elems {
+		k := strings.TrimRight(e, " ")
+		if seen[k] {
+			word := "ENUM"
+			if c.Type == TypeSet {
+				word = "SET"
+			}
+			return sqlerr.New(1291, "Column '%s' has duplicated value '%s' in %s", c.Name, e, word)
+		}
+		seen[k] = true
+		if c.Type == TypeSet && strings.Contains(e, ",") {
+			return sqlerr.New(1367, "Illegal set '%s' value found during parsing", e)
+		}
+	}
+	return nil
+}
+
+// # Definition file (format versions 1 to 3)
 //
 // T.def is JSON: {"format":1, "table": {...}, "auto_reserved": N,
 // "rowid_reserved": N}. Column defaults are stored as text (with a null
@@ -345,12 +419,18 @@ func (d *TableDef) validate() error {
 // (DEFAULT / ON UPDATE CURRENT_TIMESTAMP); a table is written as format 2
 // only when a column has one of them, so that a reader that knows only
 // format 1 refuses it with an error rather than dropping the flags.
+// Format 3 adds the column types TIME, YEAR, ENUM and SET and the member
+// list "elems" of ENUM and SET; a table is written as format 3 only when
+// a column has one of these types (format 3 may also carry the flags of
+// format 2), so that an older reader refuses it rather than misreading
+// rows it cannot decode.
 // auto_reserved and rowid_reserved are high-water marks: no AUTO_INCREMENT
 // value or hidden row id at or above them has been handed out, so after a
 // crash counting resumes there and never repeats a value.
 const (
-	defFormat    = 1
-	defFormatNow = 2 // a column has default_now or on_update_now
+	defFormat      = 1
+	defFormatNow   = 2 // a column has default_now or on_update_now
+	defFormatTypes = 3 // a column is TIME, YEAR, ENUM or SET
 )
 
 type defFile struct {
@@ -370,19 +450,20 @@ type defTable struct {
 }
 
 type defColumn struct {
-	Name          string  `json:"name"`
-	Type          string  `json:"type"`
-	Unsigned      bool    `json:"unsigned,omitempty"`
-	Length        int     `json:"length,omitempty"`
-	Precision     int     `json:"precision,omitempty"`
-	Scale         int     `json:"scale,omitempty"`
-	NotNull       bool    `json:"not_null,omitempty"`
-	HasDefault    bool    `json:"has_default,omitempty"`
-	Default       *string `json:"default,omitempty"` // nil with HasDefault: DEFAULT NULL
-	AutoIncrement bool    `json:"auto_increment,omitempty"`
-	Comment       string  `json:"comment,omitempty"`
-	DefaultNow    bool    `json:"default_now,omitempty"`
-	OnUpdateNow   bool    `json:"on_update_now,omitempty"`
+	Name          string   `json:"name"`
+	Type          string   `json:"type"`
+	Unsigned      bool     `json:"unsigned,omitempty"`
+	Length        int      `json:"length,omitempty"`
+	Precision     int      `json:"precision,omitempty"`
+	Scale         int      `json:"scale,omitempty"`
+	NotNull       bool     `json:"not_null,omitempty"`
+	HasDefault    bool     `json:"has_default,omitempty"`
+	Default       *string  `json:"default,omitempty"` // nil with HasDefault: DEFAULT NULL
+	AutoIncrement bool     `json:"auto_increment,omitempty"`
+	Comment       string   `json:"comment,omitempty"`
+	DefaultNow    bool     `json:"default_now,omitempty"`
+	OnUpdateNow   bool     `json:"on_update_now,omitempty"`
+	Elems         []string `json:"elems,omitempty"`
 }
 
 func encodeDef(d *TableDef, autoRes, rowRes uint64) ([]byte, error) {
@@ -408,12 +489,19 @@ func toDefTable(d *TableDef) (defTable, int) {
 	for _, c := range d.Columns {
 		dc := defColumn{Name: c.Name, Type: c.Type.String(), Unsigned: c.Unsigned, Length: c.Length,
 			Precision: c.Precision, Scale: c.Scale, NotNull: c.NotNull, HasDefault: c.HasDefault,
-			AutoIncrement: c.AutoIncrement, Comment: c.Comment, DefaultNow: c.DefaultNow, OnUpdateNow: c.OnUpdateNow}
-		if c.DefaultNow || c.OnUpdateNow {
+			AutoIncrement: c.AutoIncrement, Comment: c.Comment, DefaultNow: c.DefaultNow, OnUpdateNow: c.OnUpdateNow,
+			Elems: c.Elems}
+		if (c.DefaultNow || c.OnUpdateNow) && format < defFormatNow {
 			format = defFormatNow
+		}
+		if c.Type >= TypeTime {
+			format = defFormatTypes
 		}
 		if c.HasDefault && c.Default != nil {
 			s := valueText(c.Default)
+			if c.Type >= TypeTime {
+				s = columnText(&c, c.Default)
+			}
 			dc.Default = &s
 		}
 		t.Columns = append(t.Columns, dc)
@@ -426,7 +514,7 @@ func decodeDef(b []byte, path string) (*TableDef, uint64, uint64, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
 	}
-	if f.Format != defFormat && f.Format != defFormatNow {
+	if f.Format < defFormat || f.Format > defFormatTypes {
 		return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s has unsupported format %d", path, f.Format)
 	}
 	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe}
@@ -437,15 +525,18 @@ func decodeDef(b []byte, path string) (*TableDef, uint64, uint64, error) {
 				t = Type(i)
 			}
 		}
-		if t == 0 {
+		if t == 0 || (t >= TypeTime && f.Format < defFormatTypes) {
 			return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s: column %q has unknown type %q", path, dc.Name, dc.Type)
 		}
 		c := Column{Name: dc.Name, Type: t, Unsigned: dc.Unsigned, Length: dc.Length, Precision: dc.Precision,
 			Scale: dc.Scale, NotNull: dc.NotNull, HasDefault: dc.HasDefault, AutoIncrement: dc.AutoIncrement, Comment: dc.Comment,
-			DefaultNow: dc.DefaultNow, OnUpdateNow: dc.OnUpdateNow}
+			DefaultNow: dc.DefaultNow, OnUpdateNow: dc.OnUpdateNow, Elems: dc.Elems}
+		if err := validateElems(&c); err != nil {
+			return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s: %v", path, err)
+		}
 		if dc.Default != nil {
 			v, err := Coerce(&Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length,
-				Precision: c.Precision, Scale: c.Scale}, *dc.Default, 0)
+				Precision: c.Precision, Scale: c.Scale, Elems: c.Elems}, *dc.Default, 0)
 			if err != nil {
 				return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s: default of %q: %v", path, dc.Name, err)
 			}

@@ -189,12 +189,12 @@ func (g *group) add(ec *evalCtx) error {
 					st.sum = st.sum.(decimal.Decimal).Add(toDecimal(n))
 				}
 			}
-		case ast.AggFuncMin:
-			if st.best == nil || compareValues(v, st.best) < 0 {
+		case ast.AggFuncMin: // compareForSort: an ENUM by its index, as MariaDB does
+			if st.best == nil || compareForSort(v, st.best) < 0 {
 				st.best = v
 			}
 		case ast.AggFuncMax:
-			if st.best == nil || compareValues(v, st.best) > 0 {
+			if st.best == nil || compareForSort(v, st.best) > 0 {
 				st.best = v
 			}
 		case ast.AggFuncGroupConcat:

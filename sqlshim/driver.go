@@ -422,6 +422,9 @@ func driverValue(c Column, v any) driver.Value {
 		return x
 	case time.Time:
 		return x
+	case time.Duration, engine.Enum, engine.Set:
+		s, _ := FormatValue(c, v) // TIME as [-]HH:MM:SS, ENUM and SET as text
+		return s
 	}
 	return v
 }
@@ -468,6 +471,10 @@ func typeName(t byte) string {
 		return "timestamp"
 	case mysql.TypeJSON:
 		return "json"
+	case mysql.TypeDuration:
+		return "time"
+	case mysql.TypeYear:
+		return "year"
 	case mysql.TypeNull:
 		return "null"
 	}

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"math/bits"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -349,6 +350,10 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 	}
 	l, r = c.numericOperands(x, l, r)
 	switch x.Op {
+	case opcode.NullEQ, opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
+		l, r = c.yearConstant(x.L, x.R, l, r)
+	}
+	switch x.Op {
 	case opcode.NullEQ:
 		if l == nil || r == nil {
 			return boolVal(l == nil && r == nil), nil
@@ -379,6 +384,7 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 	if l == nil || r == nil {
 		return nil, nil
 	}
+	l, r = c.numberOperand(x.L, l), c.numberOperand(x.R, r)
 	switch x.Op {
 	case opcode.And, opcode.Or, opcode.Xor, opcode.LeftShift, opcode.RightShift:
 		a, b := uint64(toInt(l)), uint64(toInt(r))
@@ -535,6 +541,7 @@ func (c *evalCtx) arithExact(x *ast.BinaryOperationExpr) (v any, scale int32, er
 	if err != nil {
 		return nil, -1, err
 	}
+	l, r = c.numberOperand(x.L, l), c.numberOperand(x.R, r)
 	l, r = c.numericOperands(x, l, r)
 	if l == nil || r == nil {
 		return nil, -1, nil
@@ -620,6 +627,69 @@ func numKind(l, r any) byte {
 }
 
 func isDec(v any) bool { _, ok := v.(decimal.Decimal); return ok }
+
+// yearConstant converts the constant side of a comparison with a YEAR
+// column to a year, as MariaDB does: y = 99 and y = '99' mean 1999. A
+// constant that is no year is left as it is.
+func (c *evalCtx) yearConstant(le, re ast.ExprNode, l, r any) (any, any) {
+	if c.ti == nil || l == nil || r == nil {
+		return l, r
+	}
+	yearCol := func(e ast.ExprNode) *engine.Column {
+		if cn, ok := e.(*ast.ColumnNameExpr); ok {
+			if i := c.ti.column(cn.Name.Name.O); i >= 0 && c.ti.def.Columns[i].Type == engine.TypeYear {
+				return &c.ti.def.Columns[i]
+			}
+		}
+		return nil
+	}
+	if col := yearCol(le); col != nil && isConstant(re) {
+		r = asYear(col, r)
+	} else if col := yearCol(re); col != nil && isConstant(le) {
+		l = asYear(col, l)
+	}
+	return l, r
+}
+
+// asYear is v, an integer or the text of one, as a value of the YEAR
+// column col (99 is 1999, 0 is 0000, '0' is 2000); anything else is v.
+func asYear(col *engine.Column, v any) any {
+	switch x := v.(type) {
+	case string:
+		if _, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err != nil {
+			return v
+		}
+	case int64, uint64:
+	default:
+		return v
+	}
+	if y, err := engine.Coerce(col, v, 1); err == nil {
+		return y
+	}
+	return v
+}
+
+// numberOperand is v, the value of e, as an operand of arithmetic: a TIME
+// is its HHMMSS number (with the fractional digits of its column when e
+// is a TIME column), an ENUM its member index, a SET its bit mask; other
+// values are themselves.
+func (c *evalCtx) numberOperand(e ast.ExprNode, v any) any {
+	switch x := v.(type) {
+	case time.Duration:
+		scale := timeScale(x)
+		if cn, ok := e.(*ast.ColumnNameExpr); ok && c.ti != nil {
+			if i := c.ti.column(cn.Name.Name.O); i >= 0 && c.ti.def.Columns[i].Type == engine.TypeTime {
+				scale = c.ti.def.Columns[i].Scale
+			}
+		}
+		return engine.TimeNumber(x, scale)
+	case engine.Enum:
+		return int64(x.Index)
+	case engine.Set:
+		return x.Bits
+	}
+	return v
+}
 
 func (c *evalCtx) outOfRange(typ string, x ast.Node) error {
 	return errf(errDataOutOfRange, "%s value is out of range in '%s'", typ, exprText(x))

@@ -144,6 +144,10 @@ func ctasColumn(c Column, vals []any) engine.Column {
 		col.Type, col.Scale = engine.TypeTimestamp, int(min(c.Decimals, 6))
 	case mysql.TypeJSON:
 		col.Type = engine.TypeJSON
+	case mysql.TypeDuration:
+		col.Type, col.Scale = engine.TypeTime, int(min(c.Decimals, 6))
+	case mysql.TypeYear:
+		col.Type, col.Length, col.Unsigned = engine.TypeYear, 4, false
 	default: // NULL only: MariaDB makes it BINARY(0); a short string here
 		col.Type, col.Length = engine.TypeVarChar, 1
 	}

@@ -232,6 +232,19 @@ func fieldType(col *engine.Column, tp *types.FieldType) error {
 		col.Type, col.Scale = engine.TypeTimestamp, max(dec, 0)
 	case mysql.TypeJSON:
 		col.Type = engine.TypeJSON
+	case mysql.TypeDuration:
+		col.Type, col.Scale = engine.TypeTime, max(dec, 0)
+		if col.Scale > 6 {
+			return errf(1426, "Too big precision %d specified for '%s'. Maximum is 6.", col.Scale, col.Name)
+		}
+	case mysql.TypeYear:
+		col.Type, col.Length = engine.TypeYear, 4
+	case mysql.TypeEnum, mysql.TypeSet:
+		col.Type = engine.TypeEnum
+		if tp.GetType() == mysql.TypeSet {
+			col.Type = engine.TypeSet
+		}
+		col.Elems = append([]string(nil), tp.GetElems()...)
 	default:
 		return errNotSupported("column type " + strings.ToUpper(types.TypeToStr(tp.GetType(), tp.GetCharset())))
 	}

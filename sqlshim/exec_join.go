@@ -714,6 +714,10 @@ func engineType(t byte) engine.Type {
 		return engine.TypeDecimal
 	case mysql.TypeFloat, mysql.TypeDouble:
 		return engine.TypeDouble
+	case mysql.TypeDuration:
+		return engine.TypeTime
+	case mysql.TypeYear:
+		return engine.TypeYear
 	}
 	return engine.TypeVarChar
 }

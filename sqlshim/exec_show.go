@@ -185,6 +185,25 @@ func typeText(c *engine.Column) string {
 		}
 	case engine.TypeJSON:
 		s = "longtext"
+	case engine.TypeTime:
+		s = "time"
+		if c.Scale > 0 {
+			s += fmt.Sprintf("(%d)", c.Scale)
+		}
+	case engine.TypeYear:
+		s = "year(4)"
+	case engine.TypeEnum, engine.TypeSet:
+		s = "enum("
+		if c.Type == engine.TypeSet {
+			s = "set("
+		}
+		for i, e := range c.Elems {
+			if i > 0 {
+				s += ","
+			}
+			s += quoteString(e)
+		}
+		s += ")"
 	default:
 		s = fmt.Sprintf("type%d", c.Type)
 	}
@@ -199,11 +218,15 @@ func defaultText(c *engine.Column) string {
 	if c.Default == nil {
 		return "NULL"
 	}
+	col := columnFromDef("", c)
 	switch c.Default.(type) {
 	case int64, uint64, float64, decimal.Decimal:
+		if c.Type == engine.TypeYear {
+			s, _ := FormatValue(col, c.Default) // 0 is 0000
+			return s
+		}
 		return toString(c.Default)
 	}
-	col := columnFromDef("", c)
 	s, _ := FormatValue(col, c.Default)
 	return quoteString(s)
 }

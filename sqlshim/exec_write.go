@@ -28,6 +28,10 @@ func (x *execCtx) columnDefault(c *engine.Column) (any, error) {
 		return c.Default, nil
 	case !c.NotNull:
 		return nil, nil
+	case c.Type == engine.TypeEnum:
+		// An ENUM NOT NULL without a default takes its first member.
+		v, _ := engine.ImplicitDefault(c)
+		return v, nil
 	}
 	return nil, errf(sqlerr.ErrNoDefault, "Field '%s' doesn't have a default value", c.Name)
 }

@@ -616,6 +616,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return dateFormat(t, toString(args[1])), nil
 	}
+	if v, ok, err := c.typeFunc(name, x, args); ok { // funcs_types.go
+		return v, err
+	}
 	return nil, errf(errFuncNotExists, "FUNCTION %s.%s does not exist", c.s.DBName, x.FnName.O)
 }
 

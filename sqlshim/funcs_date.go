@@ -16,6 +16,9 @@ import (
 // arithmetic (DATE_ADD), and formatting and parsing (DATE_FORMAT).
 
 func timePart(name string, v any) (any, error) {
+	if d, ok := v.(time.Duration); ok && (name == "hour" || name == "minute" || name == "second") {
+		return durationPart(name, d), nil // funcs_types.go
+	}
 	t, ok := toTime(v)
 	if !ok {
 		if name == "hour" || name == "minute" || name == "second" {

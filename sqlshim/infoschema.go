@@ -170,8 +170,10 @@ func columnSizes(c *engine.Column) (charLen, octetLen, numPrec, numScale, dtPrec
 		bytes(int64(c.Length))
 	case engine.TypeBlob:
 		bytes(lob)
-	case engine.TypeDateTime, engine.TypeTimestamp:
+	case engine.TypeDateTime, engine.TypeTimestamp, engine.TypeTime:
 		dtPrec = int64(c.Scale)
+	case engine.TypeEnum, engine.TypeSet:
+		text(int64(elemsLen(c)))
 	}
 	return
 }

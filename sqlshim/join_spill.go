@@ -49,7 +49,11 @@ func rowBytes(vals []any) int64 {
 			n += 40
 		case time.Time:
 			n += 24
-		case int64, uint64, float64:
+		case engine.Enum:
+			n += int64(len(x.Name)) + 8
+		case engine.Set:
+			n += int64(len(x.Text)) + 8
+		case int64, uint64, float64, time.Duration:
 			n += 8
 		}
 	}
@@ -84,6 +88,9 @@ const (
 	tagBytes
 	tagDecimal
 	tagTime
+	tagDuration // TIME: varint nanoseconds
+	tagEnum     // ENUM: uvarint index, then the member's text as tagString's
+	tagSet      // SET: uvarint bit mask, then the members' text
 )
 
 func encodeSpillRow(b []byte, row []any) ([]byte, error) {
@@ -118,6 +125,16 @@ func encodeSpillRow(b []byte, row []any) ([]byte, error) {
 			}
 			b = binary.AppendUvarint(append(b, tagTime), uint64(len(t)))
 			b = append(b, t...)
+		case time.Duration:
+			b = binary.AppendVarint(append(b, tagDuration), int64(x))
+		case engine.Enum:
+			b = binary.AppendUvarint(append(b, tagEnum), uint64(x.Index))
+			b = binary.AppendUvarint(b, uint64(len(x.Name)))
+			b = append(b, x.Name...)
+		case engine.Set:
+			b = binary.AppendUvarint(append(b, tagSet), x.Bits)
+			b = binary.AppendUvarint(b, uint64(len(x.Text)))
+			b = append(b, x.Text...)
 		default:
 			return nil, internalf("spill: cannot store a %T", v)
 		}
@@ -176,6 +193,22 @@ func decodeSpillRow(r *bufio.Reader) ([]any, error) {
 				var t time.Time
 				err = t.UnmarshalBinary(p)
 				row[i] = t
+			}
+		case tagDuration:
+			var d int64
+			d, err = binary.ReadVarint(r)
+			row[i] = time.Duration(d)
+		case tagEnum, tagSet:
+			var n uint64
+			var p []byte
+			if n, err = binary.ReadUvarint(r); err == nil {
+				if p, err = bytesOf(); err == nil {
+					if tag == tagEnum {
+						row[i] = engine.Enum{Index: uint16(n), Name: string(p)}
+					} else {
+						row[i] = engine.Set{Bits: n, Text: string(p)}
+					}
+				}
 			}
 		default:
 			err = errors.New("bad value tag")

@@ -311,6 +311,13 @@ func keyValue(col *engine.Column, v any) (any, bool) {
 	return cv, true
 }
 
+// textOrdered reports whether c is an ENUM or SET column: its index keys
+// are in member order, while < and > compare its values as text, so only
+// equality can use them.
+func textOrdered(c *engine.Column) bool {
+	return c.Type == engine.TypeEnum || c.Type == engine.TypeSet
+}
+
 // collectBounds records what the condition e says about single columns.
 func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, bounds map[int]*colBounds) {
 	colOf := func(n ast.ExprNode) int {
@@ -363,6 +370,9 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 		if !ok {
 			return
 		}
+		if op != opcode.EQ && op != opcode.NullEQ && textOrdered(&ti.def.Columns[i]) {
+			return
+		}
 		cb := b(i)
 		switch op {
 		case opcode.EQ, opcode.NullEQ:
@@ -381,7 +391,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 			return
 		}
 		i := colOf(n.Expr)
-		if i < 0 {
+		if i < 0 || textOrdered(&ti.def.Columns[i]) {
 			return
 		}
 		lo, ok1 := value(i, n.Left)

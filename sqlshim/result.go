@@ -1,7 +1,9 @@
 package sqlshim
 
 import (
+	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
@@ -104,8 +106,33 @@ func columnFromDef(table string, c *engine.Column) Column {
 		col.Type, col.Length, col.Decimals = mysql.TypeTimestamp, uint32(19+fracLen(c.Scale)), uint8(c.Scale)
 	case engine.TypeJSON:
 		col.Type, col.Length = mysql.TypeJSON, 1<<32-1
+	case engine.TypeTime:
+		col.Type, col.Length, col.Decimals = mysql.TypeDuration, uint32(10+fracLen(c.Scale)), uint8(c.Scale)
+	case engine.TypeYear:
+		col.Type, col.Length = mysql.TypeYear, 4
+		col.Flags |= mysql.UnsignedFlag | mysql.ZerofillFlag
+	case engine.TypeEnum:
+		col.Type, col.Length = mysql.TypeString, uint32(elemsLen(c)*4)
+		col.Flags |= mysql.EnumFlag
+	case engine.TypeSet:
+		col.Type, col.Length = mysql.TypeString, uint32(elemsLen(c)*4)
+		col.Flags |= mysql.SetFlag
 	}
 	return col
+}
+
+// elemsLen is the display length in characters of an ENUM column (its
+// longest member) or a SET column (all members with commas between).
+func elemsLen(c *engine.Column) int {
+	n, sum := 0, 0
+	for _, e := range c.Elems {
+		l := utf8.RuneCountInString(e)
+		n, sum = max(n, l), sum+l
+	}
+	if c.Type == engine.TypeSet {
+		return sum + max(len(c.Elems)-1, 0)
+	}
+	return n
 }
 
 func textLen(c *engine.Column) int {
@@ -147,6 +174,13 @@ func columnFromValue(name string, v any) Column {
 		col.Type, col.Length, col.Flags = mysql.TypeVarString, uint32(len(x)), mysql.BinaryFlag
 	case time.Time:
 		col.Type, col.Length = mysql.TypeDatetime, 19
+	case time.Duration:
+		sc := timeScale(x)
+		col.Type, col.Length, col.Decimals = mysql.TypeDuration, uint32(10+fracLen(sc)), uint8(sc)
+	case engine.Enum:
+		col.Type, col.Length = mysql.TypeString, uint32(max(len(x.Name), 1)*4)
+	case engine.Set:
+		col.Type, col.Length = mysql.TypeString, uint32(max(len(x.Text), 1)*4)
 	}
 	return col
 }
@@ -166,7 +200,30 @@ func FormatValue(c Column, v any) (string, bool) {
 	if f, ok := v.(float64); ok && c.Type == mysql.TypeFloat {
 		return formatFloat32(f), true
 	}
+	if d, ok := v.(time.Duration); ok {
+		return engine.FormatTime(d, int(c.Decimals)), true
+	}
+	if c.Type == mysql.TypeYear {
+		if y, ok := v.(int64); ok {
+			return fmt.Sprintf("%04d", y), true
+		}
+	}
 	return toString(v), true
+}
+
+// timeScale is the number of fractional digits a TIME value needs (0 to
+// 6), for an expression's result metadata: 08:59:59.5 shows one.
+func timeScale(d time.Duration) int {
+	us := int64(d/time.Microsecond) % 1e6
+	if us == 0 {
+		return 0
+	}
+	n := 6
+	for us%10 == 0 {
+		us /= 10
+		n--
+	}
+	return n
 }
 
 // formatFloat32 prints a FLOAT column's value as MariaDB does (6

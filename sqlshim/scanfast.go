@@ -79,6 +79,16 @@ func (x *execCtx) columnConstant(c *engine.Column, n ast.ExprNode, clause string
 			}
 		}
 	}
+	switch c.Type {
+	case engine.TypeYear:
+		return asYear(c, v), true // y = 99 is y = 1999, as in eval
+	case engine.TypeTime:
+		if str, ok := v.(string); ok {
+			if d, ok := engine.ParseTime(str); ok {
+				return d, true
+			}
+		}
+	}
 	return v, true
 }
 

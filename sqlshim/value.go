@@ -59,6 +59,12 @@ func toFloat(v any) float64 {
 		if x {
 			return 1
 		}
+	case time.Duration:
+		return toFloat(engine.TimeNumber(x, 6))
+	case engine.Enum:
+		return float64(x.Index)
+	case engine.Set:
+		return float64(x.Bits)
 	}
 	return 0
 }
@@ -139,6 +145,12 @@ func toString(v any) string {
 		return formatDecimal(x)
 	case time.Time:
 		return formatTime(x, false, 0)
+	case time.Duration:
+		return engine.FormatTime(x, timeScale(x))
+	case engine.Enum:
+		return x.Name
+	case engine.Set:
+		return x.Text
 	}
 	return fmt.Sprint(v)
 }
@@ -326,6 +338,12 @@ func truthy(v any) (b, ok bool) {
 		return !x.IsZero(), true
 	case time.Time:
 		return !x.IsZero(), true
+	case time.Duration:
+		return x != 0, true
+	case engine.Enum:
+		return x.Index != 0, true
+	case engine.Set:
+		return x.Bits != 0, true
 	}
 	return toFloat(v) != 0, true
 }
@@ -340,6 +358,9 @@ func compareValues(a, b any) int {
 		if y, ok := b.(int64); ok {
 			return cmpInt(x, y)
 		}
+	}
+	if c, ok := compareNewTypes(a, b); ok {
+		return c
 	}
 	switch x := a.(type) {
 	case string:
@@ -405,6 +426,57 @@ func compareValues(a, b any) int {
 	return cmpFloat(toFloat(a), toFloat(b))
 }
 
+// compareNewTypes compares when a or b is a TIME, ENUM or SET value, as
+// MariaDB does: a TIME with a TIME by duration, with text by the time the
+// text reads as, with a number as HHMMSS; an ENUM or a SET with a number
+// by its index or bit mask, with anything else by its text. ok is false
+// when neither is one of these.
+func compareNewTypes(a, b any) (int, bool) {
+	switch x := a.(type) {
+	case time.Duration:
+		switch y := b.(type) {
+		case time.Duration:
+			return cmpInt(int64(x), int64(y)), true
+		case string:
+			if d, ok := engine.ParseTime(y); ok {
+				return cmpInt(int64(x), int64(d)), true
+			}
+			return compareValues(toString(x), y), true
+		case engine.Enum, engine.Set:
+			return compareValues(toString(x), toString(y)), true
+		case time.Time:
+			return compareValues(x, toString(y)), true
+		}
+		return compareValues(engine.TimeNumber(x, 6), b), true
+	case engine.Enum, engine.Set:
+		if _, ok := b.(time.Duration); ok {
+			c, _ := compareNewTypes(b, a)
+			return -c, true
+		}
+		if isNumeric(b) {
+			return compareValues(enumSetNumber(x), b), true
+		}
+		return compareValues(toString(x), b), true
+	}
+	switch b.(type) {
+	case time.Duration, engine.Enum, engine.Set:
+		c, _ := compareNewTypes(b, a)
+		return -c, true
+	}
+	return 0, false
+}
+
+// enumSetNumber is an ENUM's index or a SET's bit mask.
+func enumSetNumber(v any) any {
+	switch x := v.(type) {
+	case engine.Enum:
+		return int64(x.Index)
+	case engine.Set:
+		return x.Bits
+	}
+	return v
+}
+
 // compareStrings compares under utf8mb4_bin with PAD SPACE.
 func compareStrings(a, b string) int {
 	return strings.Compare(strings.TrimRight(a, " "), strings.TrimRight(b, " "))
@@ -450,6 +522,17 @@ func compareForSort(a, b any) int {
 	case b == nil:
 		return 1
 	}
+	// ENUM and SET sort by index and bit mask, not by their text.
+	switch x := a.(type) {
+	case engine.Enum:
+		if y, ok := b.(engine.Enum); ok {
+			return cmpInt(int64(x.Index), int64(y.Index))
+		}
+	case engine.Set:
+		if y, ok := b.(engine.Set); ok {
+			return cmpUint(x.Bits, y.Bits)
+		}
+	}
 	return compareValues(a, b)
 }
 
@@ -480,6 +563,17 @@ func appendGroupKey(b []byte, vals []any) []byte {
 		case time.Time:
 			b = append(b, 'T')
 			b = x.AppendFormat(b, time.RFC3339Nano)
+		case time.Duration:
+			b = append(b, 'U')
+			b = strconv.AppendInt(b, int64(x), 10)
+		case engine.Enum, engine.Set:
+			// By text, as MariaDB groups them; an ENUM and a string of the
+			// same text are one group.
+			s := strings.TrimRight(toString(x), " ")
+			b = append(b, 'S')
+			b = strconv.AppendInt(b, int64(len(s)), 10)
+			b = append(b, ':')
+			b = append(b, s...)
 		case float64:
 			b = append(b, 'F')
 			b = strconv.AppendFloat(b, x, 'g', -1, 64)

@@ -21,9 +21,11 @@ const (
 	typeDatetime = 12  // MYSQL_TYPE_DATETIME
 	typeVarStr   = 253 // MYSQL_TYPE_VAR_STRING
 
-	flagNotNull  = 1   // NOT_NULL_FLAG
-	flagUnsigned = 32  // UNSIGNED_FLAG
-	flagBinary   = 128 // BINARY_FLAG
+	flagNotNull  = 1    // NOT_NULL_FLAG
+	flagUnsigned = 32   // UNSIGNED_FLAG
+	flagBinary   = 128  // BINARY_FLAG
+	flagEnum     = 256  // ENUM_FLAG
+	flagSet      = 2048 // SET_FLAG
 
 	charsetBinary  = 63 // binary: numbers, dates, BINARY/VARBINARY/BLOB
 	charsetUTF8MB4 = 45 // utf8mb4_general_ci: text (MariaDB's default)
@@ -52,8 +54,8 @@ func field(c Column) *querypb.Field {
 	if sqltypes.IsText(typ) && f.Flags&flagBinary == 0 {
 		f.Charset = charsetUTF8MB4
 	}
-	if typ == sqltypes.TypeJSON {
-		f.Charset = charsetUTF8MB4
+	if typ == sqltypes.TypeJSON || c.Flags&(flagEnum|flagSet) != 0 {
+		f.Charset = charsetUTF8MB4 // ENUM and SET values are text
 	}
 	return f
 }

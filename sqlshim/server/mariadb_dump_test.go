@@ -43,6 +43,11 @@ var dumpFixture = []string{
 	`CREATE TABLE nokey (v VARCHAR(10))`,
 	`INSERT INTO nokey VALUES ('dup'), ('dup'), (NULL)`,
 	`CREATE TABLE empty (id INT PRIMARY KEY)`,
+	`CREATE TABLE newtypes (t TIME PRIMARY KEY, t3 TIME(3) NOT NULL DEFAULT '-01:02:03.500', y YEAR DEFAULT 0,
+		e ENUM('a', 'it''s', 'C') NOT NULL, s SET('x', 'y', 'z') DEFAULT 'x,z', KEY k_e (e), KEY k_y_s (y, s))`,
+	`INSERT INTO newtypes VALUES ('-838:59:59', '838:59:59.999', 2155, 'it''s', 'z,x'), ('00:00:00', 0, 0, 'C', ''),
+		('12:34:56', '-00:00:00.001', 1901, 3, NULL)`,
+	`INSERT INTO newtypes (t, e) VALUES ('-00:00:01', 'a')`,
 }
 
 // TestMariaDBDumpRoundTrip dumps a database served by blitz with the stock

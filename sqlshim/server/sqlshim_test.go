@@ -89,6 +89,46 @@ func TestSQLShimStatementsAndTypes(t *testing.T) {
 	}
 }
 
+// TestSQLShimTimeYearEnumSet: TIME, YEAR, ENUM and SET values go both
+// ways over the text and the binary protocol (the Go driver reads a YEAR
+// as an integer: 0000 scans as "0").
+func TestSQLShimTimeYearEnumSet(t *testing.T) {
+	s := startSQLShim(t, Options{})
+	for _, proto := range []string{"text", "binary"} {
+		t.Run(proto, func(t *testing.T) {
+			params := ""
+			if proto == "text" {
+				params = "interpolateParams=true"
+			}
+			db := sqlshimDB(t, s, params)
+			tbl := "n_" + proto
+			mustExecS(t, db, "CREATE TABLE "+tbl+" (id INT PRIMARY KEY, t TIME(2), y YEAR, e ENUM('a', 'b'), s SET('x', 'y'))")
+			mustExecS(t, db, "INSERT INTO "+tbl+" VALUES (1, '-01:02:03.5', 0, 'b', 'y,x'), (2, '838:59:59', 2024, 'a', '')")
+			if _, err := db.Exec("INSERT INTO "+tbl+" VALUES (?, ?, ?, ?, ?)", 3, "12:00:00", 69, "b", "y"); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := db.Query("SELECT id, t, y, e, s FROM "+tbl+" WHERE t > ? ORDER BY t", "-02:00:00")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var id int
+				var tm, y, e, st string
+				if err := rows.Scan(&id, &tm, &y, &e, &st); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, fmt.Sprintf("%d %s %s %s %q", id, tm, y, e, st))
+			}
+			want := []string{`1 -01:02:03.50 0 b "x,y"`, `3 12:00:00.00 2069 b "y"`, `2 838:59:59.00 2024 a ""`}
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Fatalf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
 // TestSQLShimNewestVersionWins: many connections write versions of one row
 // with the documented upsert; the newest version is what remains.
 func TestSQLShimNewestVersionWins(t *testing.T) {

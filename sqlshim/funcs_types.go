@@ -1,0 +1,148 @@
+package sqlshim
+
+import (
+	"strings"
+	"time"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/shopspring/decimal"
+)
+
+// This file holds the functions of TIME values: TIME_TO_SEC,
+// SEC_TO_TIME, TIMEDIFF, ADDTIME and SUBTIME, and HOUR, MINUTE and
+// SECOND of a TIME; and FIND_IN_SET, for SET values.
+
+// timeArgColumn converts function arguments to TIME values.
+var timeArgColumn = engine.Column{Name: "time", Type: engine.TypeTime, Scale: 6}
+
+// toDuration reads v as a TIME (a TIME, text or a number in HHMMSS
+// form, the time of day of a DATETIME); ok is false when it is none.
+func toDuration(v any) (time.Duration, bool) {
+	cv, err := engine.Coerce(&timeArgColumn, v, 1)
+	if err != nil {
+		return 0, false
+	}
+	d, ok := cv.(time.Duration)
+	return d, ok
+}
+
+// clipTime limits d to the TIME range.
+func clipTime(d time.Duration) time.Duration {
+	return max(min(d, engine.MaxTime), -engine.MaxTime)
+}
+
+// typeFunc runs the TIME or SET function name on args; handled is false
+// when name is not one of them.
+func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any, handled bool, err error) {
+	switch name {
+	case "find_in_set":
+		if err := argCount(name, x.Args, 2, 2); err != nil {
+			return nil, true, err
+		}
+		if args[0] == nil || args[1] == nil {
+			return nil, true, nil
+		}
+		return findInSet(toString(args[0]), toString(args[1])), true, nil
+	case "time_to_sec", "sec_to_time":
+		if err := argCount(name, x.Args, 1, 1); err != nil {
+			return nil, true, err
+		}
+	case "timediff", "addtime", "subtime":
+		if err := argCount(name, x.Args, 2, 2); err != nil {
+			return nil, true, err
+		}
+	default:
+		return nil, false, nil
+	}
+	for _, a := range args {
+		if a == nil {
+			return nil, true, nil
+		}
+	}
+	switch name {
+	case "time_to_sec":
+		d, ok := toDuration(args[0])
+		if !ok {
+			return nil, true, nil
+		}
+		if d%time.Second != 0 {
+			return decimal.New(int64(d/time.Microsecond), -6), true, nil
+		}
+		return int64(d / time.Second), true, nil
+	case "sec_to_time":
+		s := toDecimal(args[0])
+		us := s.Shift(6).Truncate(0)
+		if !us.BigInt().IsInt64() {
+			if s.Sign() < 0 {
+				return -engine.MaxTime, true, nil
+			}
+			return engine.MaxTime, true, nil
+		}
+		return clipTime(time.Duration(us.IntPart()) * time.Microsecond), true, nil
+	case "timediff":
+		if a, ok := args[0].(time.Time); ok {
+			if b, ok := toTime(args[1]); ok {
+				return clipTime(a.Sub(b)), true, nil
+			}
+			return nil, true, nil
+		}
+		a, ok1 := toDuration(args[0])
+		b, ok2 := toDuration(args[1])
+		if !ok1 || !ok2 {
+			return nil, true, nil
+		}
+		return clipTime(a - b), true, nil
+	}
+	// ADDTIME, SUBTIME
+	b, ok := toDuration(args[1])
+	if !ok {
+		return nil, true, nil
+	}
+	if name == "subtime" {
+		b = -b
+	}
+	if t, ok := args[0].(time.Time); ok {
+		return t.Add(b), true, nil
+	}
+	if s, ok := args[0].(string); ok && len(s) > 10 {
+		if t, ok := parseTime(s); ok {
+			return t.Add(b), true, nil
+		}
+	}
+	a, ok := toDuration(args[0])
+	if !ok {
+		return nil, true, nil
+	}
+	return clipTime(a + b), true, nil
+}
+
+// durationPart is HOUR, MINUTE or SECOND of a TIME value (the hours can
+// pass 23; the sign is dropped, as MariaDB does).
+func durationPart(name string, d time.Duration) any {
+	if d < 0 {
+		d = -d
+	}
+	sec := int64(d / time.Second)
+	switch name {
+	case "hour":
+		return sec / 3600
+	case "minute":
+		return sec / 60 % 60
+	}
+	return sec % 60
+}
+
+// findInSet is FIND_IN_SET(s, list): the 1-based position of s among the
+// comma-separated items of list, 0 when it is not one (or holds a comma).
+func findInSet(s, list string) int64 {
+	if strings.Contains(s, ",") || list == "" {
+		return 0
+	}
+	for i, item := range strings.Split(list, ",") {
+		if compareStrings(item, s) == 0 {
+			return int64(i + 1)
+		}
+	}
+	return 0
+}
