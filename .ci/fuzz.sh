@@ -22,6 +22,7 @@ targets=(
   "./sqlshim/server FuzzLex"
   "./sqlshim FuzzExec"
   "./sqlshim FuzzLoadReader"
+  "./engine FuzzDecodeRow"
 )
 # A run that fails with "context deadline exceeded" and writes no failing
 # input is Go's own fuzz coordinator racing the -fuzztime deadline
