@@ -84,7 +84,7 @@ the newest complete backup back.`,
 				if incremental {
 					return incrementalBackup(env, dir, to, ulogDir, user, password)
 				}
-				if _, err := os.Stat(filepath.Join(dir)); err != nil {
+				if err := requireDatabase(dir); err != nil {
 					return failf("backup: %v", err)
 				}
 				dest, err := filepath.Abs(to)
@@ -308,7 +308,7 @@ func localBackup(env *Env, dir, dest, ulogDir, user, password string) error {
 // incrementalBackup makes a backup in a temporary directory and pushes it
 // (and the update log, if given) to the store at url.
 func incrementalBackup(env *Env, dir, url, ulogDir, user, password string) error {
-	if _, err := os.Stat(dir); err != nil {
+	if err := requireDatabase(dir); err != nil {
 		return failf("backup: %v", err)
 	}
 	tmp, err := os.MkdirTemp("", "blitz-backup-")

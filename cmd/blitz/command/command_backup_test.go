@@ -73,7 +73,7 @@ func TestBackupRestoreClosed(t *testing.T) {
 	}{
 		{[]string{"backup", "-d", dir}, ExitUsage, "required"},
 		{[]string{"backup", "-d", dir, "--to", bk}, ExitFailed, "not empty"},
-		{[]string{"backup", "-d", filepath.Join(root, "nodb"), "--to", filepath.Join(root, "x")}, ExitFailed, "no such file"},
+		{[]string{"backup", "-d", filepath.Join(root, "nodb"), "--to", filepath.Join(root, "x")}, ExitFailed, "nodb does not exist"},
 		{[]string{"restore", "-d", filepath.Join(root, "r4"), "--from", filepath.Join(root, "nobackup")}, ExitFailed, "does not exist"},
 		{[]string{"restore", "-d", filepath.Join(root, "r4"), "--from", dir}, ExitFailed, "not a backup"},
 		{[]string{"restore", "-d", r1, "--from", bk, "--until", "yesterday", "--ulog", ulogDir}, ExitUsage, "--until"},
