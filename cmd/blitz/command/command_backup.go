@@ -153,6 +153,19 @@ was skipped. Running it again changes nothing.`,
 				if err := checkBackupDir(from); err != nil {
 					return failf("restore: %v", err)
 				}
+				if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+					return failf("restore: %s is a file, not a directory to restore into", dir)
+				}
+				if ulogDir != "" {
+					// Checked before anything is copied, so that a wrong
+					// --ulog leaves nothing behind (found by the replay,
+					// it stopped a restore that had copied the backup).
+					d, _, err := ulogDirArg(ulogDir)
+					if err != nil {
+						return failf("restore: --ulog: %v", err)
+					}
+					o.ULogDir = d
+				}
 				rep, err := engine.Restore(dir, from, o)
 				if err != nil && rep.Copied == 0 && !rep.Resumed {
 					// Refused before anything was copied (not a backup, a
