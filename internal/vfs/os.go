@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 
@@ -62,7 +63,17 @@ type osLock struct{ f *os.File }
 func (l osLock) Close() error { return l.f.Close() } // closing the fd drops the flock
 
 func (osFS) Lock(name string, exclusive bool) (io.Closer, error) {
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	// A shared lock is taken on a read-only descriptor when the file is
+	// there, so that a reader can lock (and so read) a file it may not
+	// write: a data file on read-only media or of another user.
+	var f *os.File
+	err := fs.ErrNotExist
+	if !exclusive {
+		f, err = os.OpenFile(name, os.O_RDONLY, 0)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	}
 	if err != nil {
 		return nil, err
 	}

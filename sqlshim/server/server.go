@@ -201,9 +201,13 @@ func New(backend Backend, opts Options) (*Server, error) {
 }
 
 // listenUnix listens on a Unix socket at path, replacing a stale socket
-// file that nobody answers on.
+// file that nobody answers on. Anything else at path (a file, a directory)
+// is refused, never removed.
 func listenUnix(path string) (net.Listener, error) {
-	if _, err := os.Lstat(path); err == nil {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("blitz/server: socket %s: a %s is in the way (only a stale socket is replaced)", path, fileKind(fi))
+		}
 		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 			c.Close()
 			return nil, fmt.Errorf("blitz/server: socket %s: another server is listening on it", path)
@@ -221,6 +225,19 @@ func listenUnix(path string) (net.Listener, error) {
 	}
 	os.Chmod(path, 0o777) // as mysqld: access is by password, not by file mode
 	return l, nil
+}
+
+// fileKind names what fi is, for an error message.
+func fileKind(fi os.FileInfo) string {
+	switch {
+	case fi.IsDir():
+		return "directory"
+	case fi.Mode()&os.ModeSymlink != 0:
+		return "symbolic link"
+	case fi.Mode().IsRegular():
+		return "regular file"
+	}
+	return "file that is not a socket"
 }
 
 // Addr returns the TCP address the server listens on (nil without

@@ -84,7 +84,7 @@ the newest complete backup back.`,
 				if incremental {
 					return incrementalBackup(env, dir, to, ulogDir, user, password)
 				}
-				if _, err := os.Stat(filepath.Join(dir)); err != nil {
+				if err := requireDatabase(dir); err != nil {
 					return failf("backup: %v", err)
 				}
 				dest, err := filepath.Abs(to)
@@ -152,6 +152,19 @@ was skipped. Running it again changes nothing.`,
 				}
 				if err := checkBackupDir(from); err != nil {
 					return failf("restore: %v", err)
+				}
+				if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+					return failf("restore: %s is a file, not a directory to restore into", dir)
+				}
+				if ulogDir != "" {
+					// Checked before anything is copied, so that a wrong
+					// --ulog leaves nothing behind (found by the replay,
+					// it stopped a restore that had copied the backup).
+					d, _, err := ulogDirArg(ulogDir)
+					if err != nil {
+						return failf("restore: --ulog: %v", err)
+					}
+					o.ULogDir = d
 				}
 				rep, err := engine.Restore(dir, from, o)
 				if err != nil && rep.Copied == 0 && !rep.Resumed {
@@ -308,7 +321,7 @@ func localBackup(env *Env, dir, dest, ulogDir, user, password string) error {
 // incrementalBackup makes a backup in a temporary directory and pushes it
 // (and the update log, if given) to the store at url.
 func incrementalBackup(env *Env, dir, url, ulogDir, user, password string) error {
-	if _, err := os.Stat(dir); err != nil {
+	if err := requireDatabase(dir); err != nil {
 		return failf("backup: %v", err)
 	}
 	tmp, err := os.MkdirTemp("", "blitz-backup-")

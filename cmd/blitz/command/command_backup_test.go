@@ -73,7 +73,7 @@ func TestBackupRestoreClosed(t *testing.T) {
 	}{
 		{[]string{"backup", "-d", dir}, ExitUsage, "required"},
 		{[]string{"backup", "-d", dir, "--to", bk}, ExitFailed, "not empty"},
-		{[]string{"backup", "-d", filepath.Join(root, "nodb"), "--to", filepath.Join(root, "x")}, ExitFailed, "no such file"},
+		{[]string{"backup", "-d", filepath.Join(root, "nodb"), "--to", filepath.Join(root, "x")}, ExitFailed, "nodb does not exist"},
 		{[]string{"restore", "-d", filepath.Join(root, "r4"), "--from", filepath.Join(root, "nobackup")}, ExitFailed, "does not exist"},
 		{[]string{"restore", "-d", filepath.Join(root, "r4"), "--from", dir}, ExitFailed, "not a backup"},
 		{[]string{"restore", "-d", r1, "--from", bk, "--until", "yesterday", "--ulog", ulogDir}, ExitUsage, "--until"},
@@ -283,18 +283,42 @@ func TestRestoreRefusedPrintsNoSummary(t *testing.T) {
 	os.WriteFile(file, []byte("x"), 0o644)
 	notBackup := filepath.Join(root, "empty")
 	os.Mkdir(notBackup, 0o755)
-	for _, c := range []struct{ from, want string }{
-		{filepath.Join(root, "nonexistent"), filepath.Join(root, "nonexistent") + " does not exist"},
-		{file, file + " is a file, not a directory"},
-		{notBackup, notBackup + " is not a backup"},
+	for _, c := range []struct {
+		from  string
+		extra []string
+		want  string
+	}{
+		{filepath.Join(root, "nonexistent"), nil, filepath.Join(root, "nonexistent") + " does not exist"},
+		{file, nil, file + " is a file, not a directory"},
+		{notBackup, nil, notBackup + " is not a backup"},
+		{notBackup, []string{"--ulog", filepath.Join(root, "nolog")}, "--ulog: " + filepath.Join(root, "nolog") + " does not exist"},
+		{notBackup, []string{"--ulog", file}, "--ulog: " + file + " is a file"},
 	} {
 		dest := filepath.Join(root, "dest")
-		code, out, errs := run(t, "", "restore", "-d", dest, "--from", c.from)
+		code, out, errs := run(t, "", append([]string{"restore", "-d", dest, "--from", c.from}, c.extra...)...)
 		if code != ExitFailed || out != "" || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("restore --from %s: exit %d, stdout %q, stderr %q; want exit 1, no output, one line with %q", c.from, code, out, errs, c.want)
 		}
 		if _, err := os.Stat(dest); !os.IsNotExist(err) {
 			t.Errorf("restore --from %s created %s (%v)", c.from, dest, err)
 		}
+	}
+	// A real backup with a wrong --ulog: nothing is copied.
+	db, bk := filepath.Join(root, "db"), filepath.Join(root, "bk")
+	sqlRunner(t)(db, nil, "CREATE TABLE t (id INT PRIMARY KEY)")
+	if code, _, errs := run(t, "", "backup", "-d", db, "--to", bk); code != ExitOK {
+		t.Fatalf("backup: %s", errs)
+	}
+	dest := filepath.Join(root, "dest")
+	code, out, errs := run(t, "", "restore", "-d", dest, "--from", bk, "--ulog", filepath.Join(root, "nolog"))
+	if code != ExitFailed || out != "" || !strings.Contains(errs, "nolog does not exist") {
+		t.Errorf("restore --ulog NONEXISTENT: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if _, err := os.Stat(dest); !os.IsNotExist(err) {
+		t.Errorf("restore with a wrong --ulog created %s (%v)", dest, err)
+	}
+	code, out, errs = run(t, "", "restore", "-d", file, "--from", notBackup)
+	if code != ExitFailed || out != "" || !strings.Contains(errs, file+" is a file, not a directory to restore into") {
+		t.Errorf("restore -d FILE: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }

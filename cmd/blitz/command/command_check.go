@@ -2,7 +2,9 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -50,7 +52,11 @@ damage present when check started is never reported as OK.`,
 					return err
 				}
 				bad := false
-				for _, name := range adminTables(db, dir, args) {
+				tables := adminTables(db, dir, args)
+				if len(tables) == 0 {
+					fmt.Fprintf(env.Stdout, "no tables in %s\n", dir)
+				}
+				for _, name := range tables {
 					rep, err := db.Check(context.Background(), name)
 					problems := append(log.forTable(name), rep.Problems...)
 					if err != nil {
@@ -160,10 +166,8 @@ func openForAdmin(verb, dir string, autoRecover bool) (*engine.DB, *openLog, err
 	if dir == "" {
 		return nil, nil, usagef("%s: -d DIR is required", verb)
 	}
-	if fi, err := os.Stat(dir); err != nil {
+	if err := requireDatabase(dir); err != nil {
 		return nil, nil, failf("%s: %v", verb, err)
-	} else if !fi.IsDir() {
-		return nil, nil, failf("%s: %s is not a directory", verb, dir)
 	}
 	log := &openLog{}
 	db, err := engine.Open(dir, engine.Options{AutoRecover: autoRecover, Logger: slog.New(log), Progress: recoveryProgress(os.Stderr)})
@@ -172,6 +176,38 @@ func openForAdmin(verb, dir string, autoRecover bool) (*engine.DB, *openLog, err
 	}
 	log.stop()
 	return db, log, nil
+}
+
+// requireDatabase returns an error, naming dir, unless dir is an existing
+// database directory: one holding a LOCK file, a wal/ directory or a table
+// definition (a backup has only the last). Commands that work on an
+// existing database call it so that a mistyped or wrong directory is
+// reported instead of opened, which would make it a new, empty database
+// (LOCK, wal/) and report nothing wrong.
+func requireDatabase(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s does not exist", dir)
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s is a file, not a database directory", dir)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if n == "LOCK" || n == "wal" && e.IsDir() || strings.HasSuffix(n, ".def") {
+			return nil
+		}
+	}
+	if len(ents) == 0 {
+		return fmt.Errorf("%s is empty: not a blitz database", dir)
+	}
+	return fmt.Errorf("%s is not a blitz database (no LOCK, wal/ or table definition in it)", dir)
 }
 
 // adminTables returns the tables named in args, or every table of the

@@ -264,3 +264,47 @@ func TestCheckDamagedHeaderSlot(t *testing.T) {
 		t.Fatalf("second check: exit %d\n%s", code, out)
 	}
 }
+
+// TestAdminRefusesNonDatabase: check, repair and backup given a directory
+// that is not a database (empty, or holding other files) or a file refuse
+// it, naming it, and create nothing in it (opening it would have made it
+// a new, empty database and reported nothing wrong); an empty database
+// says it has no tables.
+func TestAdminRefusesNonDatabase(t *testing.T) {
+	root := t.TempDir()
+	empty, other, file := filepath.Join(root, "empty"), filepath.Join(root, "other"), filepath.Join(root, "file")
+	os.Mkdir(empty, 0o755)
+	os.Mkdir(other, 0o755)
+	os.WriteFile(filepath.Join(other, "notes.txt"), []byte("x"), 0o644)
+	os.WriteFile(file, []byte("x"), 0o644)
+	for _, c := range []struct{ dir, want string }{
+		{empty, empty + " is empty: not a blitz database"},
+		{other, other + " is not a blitz database"},
+		{file, file + " is a file, not a database directory"},
+	} {
+		for _, args := range [][]string{
+			{"check", "-d", c.dir},
+			{"repair", "-d", c.dir, "t"},
+			{"backup", "-d", c.dir, "--to", filepath.Join(root, "bk")},
+			{"backup", "-d", c.dir, "--to", "file://" + filepath.Join(root, "store"), "--incremental"},
+		} {
+			code, out, errs := run(t, "", args...)
+			if code != ExitFailed || out != "" || !strings.Contains(errs, c.want) {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", args, code, out, errs, c.want)
+			}
+		}
+	}
+	for _, d := range []string{empty, other} {
+		ents, _ := os.ReadDir(d)
+		for _, e := range ents {
+			if e.Name() != "notes.txt" {
+				t.Errorf("%s: %s created", d, e.Name())
+			}
+		}
+	}
+	db := filepath.Join(root, "db")
+	run(t, "", "sql", "-d", db, "-e", "SELECT 1")
+	if code, out, _ := run(t, "", "check", "-d", db); code != ExitOK || out != "no tables in "+db+"\n" {
+		t.Errorf("check of an empty database: exit %d, stdout %q", code, out)
+	}
+}

@@ -3,6 +3,7 @@ package command
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 
@@ -36,6 +37,24 @@ func argsRange(lo, hi int) cobra.PositionalArgs {
 	}
 }
 
+// dataFileArg returns an error naming path unless it can be a data file:
+// not a directory and, if mustExist, there.
+func dataFileArg(path string, mustExist bool) error {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if mustExist {
+			return failf("%s does not exist", path)
+		}
+		return nil
+	case err != nil:
+		return failf("%v", err)
+	case fi.IsDir():
+		return failf("%s is a directory, not a data file", path)
+	}
+	return nil
+}
+
 // dataErr turns a datafile error into a command error: a missing key or a
 // damaged file exits 1, like any failure.
 func dataErr(path string, err error) error {
@@ -51,6 +70,9 @@ func fileInformCmd(env *Env) *cobra.Command {
 		Short: "Print the flags, bucket count, used buckets, record count, file size, free space and format version",
 		Args:  argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := dataFileArg(args[0], true); err != nil {
+				return err
+			}
 			df, err := datafile.Open(args[0], datafile.Options{ReadOnly: true})
 			if err != nil {
 				return dataErr(args[0], err)
@@ -70,6 +92,9 @@ func fileCheckCmd(env *Env) *cobra.Command {
 		Short: "Verify every record checksum and chain without changing the file; exit 1 on any problem",
 		Args:  argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := dataFileArg(args[0], true); err != nil {
+				return err
+			}
 			r, err := datafile.Verify(args[0], datafile.Options{})
 			for _, p := range r.Problems {
 				fmt.Fprintf(env.Stdout, "problem: %s\n", p)
@@ -110,10 +135,8 @@ A table's data file is repaired with 'blitz repair -d DIR TABLE' instead.`,
 		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
-			if fi, err := os.Stat(path); err != nil {
-				return failf("%v", err)
-			} else if fi.IsDir() {
-				return failf("%s is a directory, not a data file", path)
+			if err := dataFileArg(path, true); err != nil {
+				return err
 			}
 			df, err := datafile.Open(path, datafile.Options{})
 			if err != nil {
@@ -157,6 +180,9 @@ func fileGetCmd(env *Env) *cobra.Command {
 		Short: "Print the value stored under KEY (exit 1 if absent)",
 		Args:  argsRange(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := dataFileArg(args[0], true); err != nil {
+				return err
+			}
 			df, err := datafile.Open(args[0], datafile.Options{ReadOnly: true})
 			if err != nil {
 				return dataErr(args[0], err)
@@ -192,6 +218,9 @@ func filePutCmd(env *Env) *cobra.Command {
 		Short: "Store VALUE under KEY, creating the file if needed",
 		Args:  argsRange(3, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := dataFileArg(args[0], false); err != nil {
+				return err
+			}
 			return withWriter(args[0], func(df *datafile.File) error {
 				put := df.Put
 				if keep {
@@ -214,6 +243,9 @@ func fileDeleteCmd(env *Env) *cobra.Command {
 		Short: "Remove KEY (exit 1 if absent)",
 		Args:  argsRange(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := dataFileArg(args[0], true); err != nil {
+				return err
+			}
 			return withWriter(args[0], func(df *datafile.File) error {
 				if err := df.Delete([]byte(args[1])); err != nil {
 					return dataErr(args[0], err)
@@ -231,6 +263,9 @@ func fileListCmd(env *Env) *cobra.Command {
 		Short: "Print every key (with --values, key TAB value) in file order",
 		Args:  argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := dataFileArg(args[0], true); err != nil {
+				return err
+			}
 			df, err := datafile.Open(args[0], datafile.Options{ReadOnly: true})
 			if err != nil {
 				return dataErr(args[0], err)
@@ -269,6 +304,9 @@ func fileOptimizeCmd(env *Env) *cobra.Command {
 				}
 				nb = n
 			}
+			if err := dataFileArg(args[0], true); err != nil {
+				return err
+			}
 			if err := datafile.Optimize(args[0], nb, datafile.Options{}); err != nil {
 				return dataErr(args[0], err)
 			}
@@ -283,6 +321,12 @@ func fileSalvageCmd(env *Env) *cobra.Command {
 		Short: "Copy every record of SRC that verifies into a new file DST (SRC is never modified)",
 		Args:  argsRange(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := dataFileArg(args[0], true); err != nil {
+				return err
+			}
+			if _, err := os.Lstat(args[1]); err == nil {
+				return failf("%s exists: salvage writes a new file, never over another (remove it or name another DST)", args[1])
+			}
 			r, err := datafile.Salvage(args[0], args[1], datafile.Options{})
 			if err != nil {
 				return failf("%v", err)

@@ -140,3 +140,44 @@ func TestFileCheckDamagedHeaderSlot(t *testing.T) {
 		t.Fatal("file repair created a missing file")
 	}
 }
+
+// TestFileArgs: a directory or a missing path given as a data file is
+// refused, naming it, and nothing is created (delete used to create an
+// empty data file to find the key absent in); salvage never writes over
+// an existing file (it used to replace it: the destination may be another
+// data file).
+func TestFileArgs(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.bdf")
+	for _, args := range [][]string{
+		{"inform", dir}, {"check", dir}, {"repair", dir}, {"get", dir, "k"}, {"put", dir, "k", "v"},
+		{"delete", dir, "k"}, {"list", dir}, {"optimize", dir}, {"salvage", dir, missing},
+	} {
+		code, out, errs := run(t, "", append([]string{"file"}, args...)...)
+		if code != ExitFailed || out != "" || errs != "blitz: "+dir+" is a directory, not a data file\n" {
+			t.Errorf("file %v: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+	}
+	for _, args := range [][]string{
+		{"inform", missing}, {"check", missing}, {"repair", missing}, {"get", missing, "k"},
+		{"delete", missing, "k"}, {"list", missing}, {"optimize", missing}, {"salvage", missing, missing + ".new"},
+	} {
+		code, out, errs := run(t, "", append([]string{"file"}, args...)...)
+		if code != ExitFailed || out != "" || errs != "blitz: "+missing+" does not exist\n" {
+			t.Errorf("file %v: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("files created: %v", ents)
+	}
+	src, dst := filepath.Join(dir, "src.bdf"), filepath.Join(dir, "other.bdf")
+	fileRun(t, ExitOK, "file", "put", src, "k", "v")
+	fileRun(t, ExitOK, "file", "put", dst, "mine", "keep")
+	code, _, errs := run(t, "", "file", "salvage", src, dst)
+	if code != ExitFailed || !strings.Contains(errs, dst+" exists: salvage writes a new file") {
+		t.Fatalf("salvage onto an existing file: exit %d, stderr %q", code, errs)
+	}
+	if out := fileRun(t, ExitOK, "file", "get", dst, "mine"); out != "keep\n" {
+		t.Fatalf("the existing destination was changed: %q", out)
+	}
+}

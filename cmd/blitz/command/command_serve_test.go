@@ -32,6 +32,26 @@ func TestServeUsage(t *testing.T) {
 	}
 }
 
+// TestServeSocketPathInTheWay: --socket naming a file or a directory is
+// refused, naming it, and the file is left alone (only a stale socket is
+// replaced).
+func TestServeSocketPathInTheWay(t *testing.T) {
+	root := t.TempDir()
+	file := filepath.Join(root, "notes.txt")
+	if err := os.WriteFile(file, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, kind string }{{file, "regular file"}, {root, "directory"}} {
+		code, out, errs := run(t, "", "serve", "-d", filepath.Join(root, "db"), "--listen", "", "--socket", c.path)
+		if code != ExitFailed || !strings.Contains(errs, "socket "+c.path+": a "+c.kind+" is in the way") {
+			t.Errorf("--socket %s: exit %d\n%s%s", c.path, code, out, errs)
+		}
+	}
+	if b, err := os.ReadFile(file); err != nil || string(b) != "keep me" {
+		t.Fatalf("serve --socket removed or changed a regular file: %q %v", b, err)
+	}
+}
+
 // TestServeHelperProcess is not a test: it is the blitz CLI, run by the
 // serve tests as a child process (so they can signal and kill it).
 func TestServeHelperProcess(t *testing.T) {

@@ -27,3 +27,30 @@ func TestUnknownCommandIsUsageError(t *testing.T) {
 		t.Fatalf("unknown command: code %d, stderr %q", code, errs)
 	}
 }
+
+// TestGroupWithoutSubcommand: blitz file, store, ulog and bench without a
+// subcommand, or with one they lack, and blitz help of no command, are
+// usage errors naming what there is, not a help page and exit 0.
+func TestGroupWithoutSubcommand(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"file"}, "file: name a subcommand: check, delete, get, inform, list, optimize, put, repair, salvage"},
+		{[]string{"store", "bogus"}, `store: unknown subcommand "bogus": want one of fetch, list, push`},
+		{[]string{"ulog"}, "ulog: name a subcommand: dump, verify"},
+		{[]string{"bench", "run"}, `bench: unknown subcommand "run"`},
+		{[]string{"help", "nosuch"}, `help: no command "nosuch"`},
+		{[]string{"help", "file", "nosuch"}, `help: no command "file nosuch"`},
+	} {
+		code, out, errs := run(t, "", c.args...)
+		if code != ExitUsage || out != "" || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("blitz %v: exit %d, stdout %q, stderr %q; want exit %d and one line with %q", c.args, code, out, errs, ExitUsage, c.want)
+		}
+	}
+	for _, args := range [][]string{{"help"}, {"help", "file"}, {"file", "--help"}} {
+		if code, out, _ := run(t, "", args...); code != ExitOK || !strings.Contains(out, "Usage:") {
+			t.Errorf("blitz %v: exit %d, stdout %q", args, code, out)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -72,7 +73,40 @@ func NewRoot(env *Env) *cobra.Command {
 	for _, b := range builders {
 		root.AddCommand(b(env))
 	}
+	for _, c := range root.Commands() {
+		if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+			c.RunE = groupRun
+		}
+	}
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := root.Find(args)
+			if err != nil || cmd == nil || len(rest) > 0 {
+				return usagef("help: no command %q (see blitz help)", strings.Join(args, " "))
+			}
+			return cmd.Help()
+		},
+	})
 	return root
+}
+
+// groupRun runs a command that only holds subcommands (blitz file, store,
+// ulog, bench): without a subcommand, or with one it does not have, it is
+// a usage error naming the subcommands (cobra would print the help and
+// exit 0, as if something had been done).
+func groupRun(cmd *cobra.Command, args []string) error {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	if len(args) == 0 {
+		return usagef("%s: name a subcommand: %s (see %s --help)", cmd.Name(), strings.Join(names, ", "), cmd.CommandPath())
+	}
+	return usagef("%s: unknown subcommand %q: want one of %s (see %s --help)", cmd.Name(), args[0], strings.Join(names, ", "), cmd.CommandPath())
 }
 
 // Main runs the CLI with args and returns the process exit code.
