@@ -559,9 +559,9 @@ func buildIndexesOf(dir string, def *TableDef, df *datafile.File) error {
 // taken through db.txGate (see Backup).
 func (tx *Tx) acquireFor(t *table) error {
 	if len(tx.wsl) > 0 {
-		return acquire(tx.ctx, t)
+		return acquire(tx.ctx, t, tx.locker())
 	}
 	tx.db.txGate.RLock()
 	defer tx.db.txGate.RUnlock()
-	return acquire(tx.ctx, t)
+	return acquire(tx.ctx, t, tx.locker())
 }

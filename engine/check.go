@@ -19,7 +19,7 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 	if err != nil {
 		return CheckReport{}, err
 	}
-	if err := acquire(ctx, t); err != nil {
+	if err := acquire(ctx, t, nil); err != nil {
 		return CheckReport{}, err
 	}
 	defer release(t)
@@ -128,7 +128,7 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 	if err != nil {
 		return RepairReport{}, err
 	}
-	if err := acquire(ctx, t); err != nil {
+	if err := acquire(ctx, t, nil); err != nil {
 		return RepairReport{}, err
 	}
 	defer release(t)

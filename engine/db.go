@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -54,6 +53,11 @@ type DB struct {
 	// write lock, so that no new transaction starts meanwhile and those
 	// already holding locks drain.
 	txGate sync.RWMutex
+	// waitMu serialises lock waits' deadlock checks (lock.go); it
+	// protects every locker's waitsFor and waiters, the number of lockers
+	// waiting. It is taken with no other lock held.
+	waitMu  sync.Mutex
+	waiters int
 
 	mu       sync.RWMutex // protects the fields below
 	tables   map[string]*table
@@ -445,28 +449,6 @@ func (db *DB) checkpointLocked() error {
 	}
 	return nil
 }
-
-// acquire takes t's write lock for a transaction, waiting at most
-// lockTimeout (MySQL error 1205 then).
-func acquire(ctx context.Context, t *table) error {
-	select {
-	case t.wlock <- struct{}{}: // free: no timer needed (they cost a few percent of a commit)
-		return nil
-	default:
-	}
-	timer := time.NewTimer(lockTimeout)
-	defer timer.Stop()
-	select {
-	case t.wlock <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return sqlerr.Wrap(sqlerr.ErrQueryInterrupted, ctx.Err(), "Query execution was interrupted")
-	case <-timer.C:
-		return sqlerr.New(sqlerr.ErrLockWaitTimeout, "Lock wait timeout exceeded; try restarting transaction")
-	}
-}
-
-func release(t *table) { <-t.wlock }
 
 // Status returns what SHOW TABLE STATUS shows for the named table.
 func (db *DB) Status(name string) (TableStatus, error) {

@@ -16,7 +16,7 @@ import (
 // transaction that writes t), and checkpoints, so that no WAL record of t
 // outlives the change.
 func (db *DB) lockForDDL(ctx context.Context, t *table) (func(), error) {
-	if err := acquire(ctx, t); err != nil {
+	if err := acquire(ctx, t, nil); err != nil {
 		return nil, err
 	}
 	if err := db.checkpoint(); err != nil {

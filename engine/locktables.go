@@ -14,6 +14,9 @@ import (
 // one, each leaving the locks held. Unlock gives them back.
 type TableLocks struct {
 	list []*table // in locking order
+	// lk is the holder of these locks for deadlock detection, shared
+	// with the transactions that borrow them (Tx.locker).
+	lk locker
 }
 
 // has reports whether l holds t's lock (l may be nil).
@@ -44,7 +47,7 @@ func (db *DB) LockTables(ctx context.Context, names []string) (*TableLocks, erro
 			err = t.usable()
 		}
 		if err == nil {
-			err = acquire(ctx, t)
+			err = acquire(ctx, t, &l.lk)
 		}
 		if err != nil {
 			l.Unlock()
@@ -70,3 +73,13 @@ func (l *TableLocks) Unlock() {
 // UseLocks lets tx write the tables l holds without taking their locks
 // (and leaves them held when tx ends).
 func (tx *Tx) UseLocks(l *TableLocks) { tx.locks = l }
+
+// locker returns who tx's locks belong to for deadlock detection: the
+// session's LOCK TABLES when tx borrows its locks (the session waits as
+// one), else tx itself.
+func (tx *Tx) locker() *locker {
+	if tx.locks != nil {
+		return &tx.locks.lk
+	}
+	return &tx.lk
+}

@@ -12,6 +12,7 @@ type Stats struct {
 	WALBytes     int64 // bytes appended to the WAL
 	WALRotations int64 // WAL segments started
 	Checkpoints  int64 // checkpoints completed
+	Deadlocks    int64 // lock waits refused with error 1213 because they would have closed a cycle
 
 	// What Open did to recover from an unclean shutdown.
 	TablesRecovered int64 // tables found not closed cleanly and put back in order
@@ -23,13 +24,14 @@ type Stats struct {
 
 // counters are the engine's own Stats fields, updated atomically.
 type counters struct {
-	checkpoints, recovered, salvaged, rebuilds, replayed, crashed atomic.Int64
+	checkpoints, recovered, salvaged, rebuilds, replayed, crashed, deadlocks atomic.Int64
 }
 
 // Stats returns the database's counters.
 func (db *DB) Stats() Stats {
 	s := Stats{
 		Checkpoints:     db.cnt.checkpoints.Load(),
+		Deadlocks:       db.cnt.deadlocks.Load(),
 		TablesRecovered: db.cnt.recovered.Load(),
 		TablesSalvaged:  db.cnt.salvaged.Load(),
 		IndexRebuilds:   db.cnt.rebuilds.Load(),

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blitzdb/blitz/datafile"
@@ -35,7 +36,8 @@ type table struct {
 	db   *DB
 	name string
 
-	wlock chan struct{} // the write lock: one Tx holds it from its first write to its end
+	wlock  chan struct{}          // the write lock: one Tx holds it from its first write to its end (lock.go)
+	holder atomic.Pointer[locker] // who holds wlock, if a locker (deadlock detection, lock.go)
 
 	mu      sync.RWMutex // protects the fields below
 	def     *TableDef

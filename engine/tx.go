@@ -22,6 +22,7 @@ type Tx struct {
 	ws    map[*table]*writeSet
 	wsl   []*writeSet // in first-write order
 	locks *TableLocks // LOCK TABLES locks this transaction borrows (UseLocks)
+	lk    locker      // the holder of its locks for deadlock detection (lock.go), unless it borrows
 	undo  []undoRec
 	// keepZero is SetNoAutoValueOnZero: Insert stores a 0 given for an
 	// AUTO_INCREMENT column instead of generating a value.
@@ -112,6 +113,12 @@ func (tx *Tx) RollbackTo(sp int) error {
 	return nil
 }
 
+// Ended reports whether the transaction has ended: committed, rolled
+// back, or rolled back by the engine because a lock wait of it would have
+// closed a deadlock (MySQL error 1213, after which every call but Rollback
+// fails and Rollback does nothing).
+func (tx *Tx) Ended() bool { return tx.done }
+
 // Rollback discards the transaction.
 func (tx *Tx) Rollback() error {
 	if tx.done {
@@ -158,6 +165,11 @@ func (tx *Tx) writeSet(name string) (*writeSet, error) {
 	borrowed := tx.locks.has(t)
 	if !borrowed {
 		if err := tx.acquireFor(t); err != nil {
+			if sqlerr.Code(err) == sqlerr.ErrLockDeadlock {
+				// A deadlock victim loses its whole transaction, as in
+				// InnoDB: its locks go now, so the others go on.
+				tx.finish()
+			}
 			return nil, err
 		}
 	}

@@ -187,7 +187,8 @@ func NewSession(db *engine.DB) *Session {
 // DB returns the database the session runs on.
 func (s *Session) DB() *engine.DB { return s.db }
 
-// InTransaction reports whether an explicit transaction is open.
+// Autocommit reports whether autocommit is on (SET autocommit = 1, the
+// default).
 func (s *Session) Autocommit() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -598,6 +599,13 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 		x.tx = s.tx
 		r, err := guard(fn)
 		if err != nil {
+			if s.tx.Ended() {
+				// The engine rolled the whole transaction back: a
+				// deadlock victim (1213), as InnoDB does. The session is
+				// left with no transaction, its savepoints gone.
+				s.tx, s.savepoints, s.spTx = nil, nil, nil
+				return Result{}, mapErr(err)
+			}
 			if rerr := s.tx.RollbackTo(sp); rerr != nil {
 				return Result{}, sqlerr.As(rerr)
 			}

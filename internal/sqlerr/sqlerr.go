@@ -41,6 +41,7 @@ const (
 	ErrNonUniq            = 1052 // Column '%s' in %s is ambiguous
 	ErrKeyDoesNotExist    = 1176 // Key '%s' doesn't exist in table '%s'
 	ErrLockWaitTimeout    = 1205 // Lock wait timeout exceeded; try restarting transaction
+	ErrLockDeadlock       = 1213 // Deadlock found when trying to get lock; try restarting transaction
 	ErrAccessDenied       = 1045 // Access denied for user '%s'@'%s' (using password: %s)
 	ErrUnknown            = 1105 // Unknown error
 	ErrWrongArguments     = 1210 // Incorrect arguments to %s
@@ -101,7 +102,7 @@ var states = map[int]string{
 	ErrWrongValueForVar: "42000", ErrWrongTypeForVar: "42000", ErrLocalVariable: "HY000",
 	ErrBadDB: "42000", ErrNonexistingGrant: "42000", ErrWarnTooFewRecords: "01000",
 	ErrWarnTooManyRecords: "01000", ErrWarnNullToNotNull: "22004", ErrNotAllowedCommand: "42000",
-	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000",
+	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000", ErrLockDeadlock: "40001",
 }
 
 // Error is an error with a MySQL error number and SQLSTATE.

@@ -41,7 +41,8 @@ func (b *SQLShim) Close() error { return b.db.Close() }
 // tables, how many are crash-safe, how many are marked as crashed
 // (awaiting REPAIR TABLE), its WAL counters (commits, group writes,
 // fsyncs: Blitz_wal_commits / Blitz_wal_syncs is the group-commit factor),
-// checkpoints, and what recovery did at open.
+// checkpoints, lock waits refused as deadlocks (error 1213), and what
+// recovery did at open.
 func (b *SQLShim) Status() [][2]string {
 	var tables, crashSafe, crashed int
 	for _, name := range b.db.Tables() {
@@ -61,6 +62,7 @@ func (b *SQLShim) Status() [][2]string {
 	n := func(v int64) string { return strconv.FormatInt(v, 10) }
 	out := [][2]string{
 		{"Blitz_checkpoints", n(es.Checkpoints)},
+		{"Blitz_deadlocks", n(es.Deadlocks)},
 		{"Blitz_recovery_index_rebuilds", n(es.IndexRebuilds)},
 		{"Blitz_recovery_tables_crashed", n(es.TablesCrashed)},
 		{"Blitz_recovery_tables_recovered", n(es.TablesRecovered)},

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/go-sql-driver/mysql"
 )
 
 // startSQLShim starts a server over sqlshim on a fresh database named "e2e".
@@ -686,5 +689,77 @@ func TestSQLShimLoadDataLocal(t *testing.T) {
 	}
 	if err := plain.QueryRow("SELECT COUNT(*) FROM items").Scan(&count); err != nil || count != 10 {
 		t.Fatalf("after the refused load: count %d (%v), want 10", count, err)
+	}
+}
+
+// TestSQLShimDeadlock: two connections that each hold a table and want
+// the other's. The one that closes the cycle gets error 1213 (SQLSTATE
+// 40001) at once instead of waiting for the lock wait timeout, its
+// transaction is rolled back, and the other's UPDATE completes and
+// commits. SHOW STATUS counts it in Blitz_deadlocks.
+func TestSQLShimDeadlock(t *testing.T) {
+	s := startSQLShim(t, Options{})
+	db := sqlshimDB(t, s, "")
+	mustExecS(t, db, "CREATE TABLE a (id INT PRIMARY KEY, n INT) ENGINE = BLITZDB, CRASH_SAFE")
+	mustExecS(t, db, "CREATE TABLE b (id INT PRIMARY KEY, n INT) ENGINE = BLITZDB, CRASH_SAFE")
+	mustExecS(t, db, "INSERT INTO a VALUES (1, 0)")
+	mustExecS(t, db, "INSERT INTO b VALUES (1, 0)")
+	ctx := context.Background()
+	c1, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	c2, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	for _, st := range []struct {
+		c *sql.Conn
+		q string
+	}{{c1, "BEGIN"}, {c2, "BEGIN"}, {c1, "UPDATE a SET n = 1"}, {c2, "UPDATE b SET n = 2"}} {
+		if _, err := st.c.ExecContext(ctx, st.q); err != nil {
+			t.Fatalf("%s: %v", st.q, err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c1.ExecContext(ctx, "UPDATE b SET n = 1")
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // c1 waits for b
+	start := time.Now()
+	_, err = c2.ExecContext(ctx, "UPDATE a SET n = 2")
+	took := time.Since(start)
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) || me.Number != 1213 || string(me.SQLState[:]) != "40001" ||
+		me.Message != "Deadlock found when trying to get lock; try restarting transaction" {
+		t.Fatalf("second lock of the cycle: %v (after %v), want error 1213 (40001)", err, took)
+	}
+	if took > time.Second {
+		t.Errorf("1213 came after %v", took)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("c1's UPDATE b: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("c1's UPDATE b still waits after c2's deadlock")
+	}
+	if _, err := c1.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	var an, bn int
+	if err := db.QueryRow("SELECT (SELECT n FROM a), (SELECT n FROM b)").Scan(&an, &bn); err != nil {
+		t.Fatal(err)
+	}
+	if an != 1 || bn != 1 {
+		t.Errorf("a.n, b.n = %d, %d; want 1, 1 (c2's UPDATE b rolled back)", an, bn)
+	}
+	var k, v string
+	if err := db.QueryRow("SHOW STATUS LIKE 'Blitz_deadlocks'").Scan(&k, &v); err != nil || v != "1" {
+		t.Errorf("SHOW STATUS LIKE 'Blitz_deadlocks': %s = %q, %v; want 1", k, v, err)
 	}
 }
