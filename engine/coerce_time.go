@@ -117,35 +117,34 @@ func parseTimeText(s string) (d time.Duration, how timeParse) {
 		return 0, timeBad
 	}
 	var days, h, m, sec int64
+	// minSec reads ":MM[:SS]" if p starts with a colon; false: digits missing.
+	minSec := func() bool {
+		if len(p) == 0 || p[0] != ':' {
+			return true
+		}
+		p = p[1:]
+		if m, _, ok = num(); !ok {
+			return false
+		}
+		if len(p) > 0 && p[0] == ':' {
+			p = p[1:]
+			sec, _, ok = num()
+		}
+		return ok
+	}
 	switch {
 	case len(p) > 0 && p[0] == ' ' && len(p) > 1 && p[1] >= '0' && p[1] <= '9':
 		// D HH[:MM[:SS]]
 		days = first
 		p = p[1:]
 		h, _, _ = num()
-		if len(p) > 0 && p[0] == ':' {
-			p = p[1:]
-			if m, _, ok = num(); !ok {
-				return 0, timeBad
-			}
-			if len(p) > 0 && p[0] == ':' {
-				p = p[1:]
-				if sec, _, ok = num(); !ok {
-					return 0, timeBad
-				}
-			}
+		if !minSec() {
+			return 0, timeBad
 		}
 	case len(p) > 0 && p[0] == ':':
 		h = first
-		p = p[1:]
-		if m, _, ok = num(); !ok {
+		if !minSec() {
 			return 0, timeBad
-		}
-		if len(p) > 0 && p[0] == ':' {
-			p = p[1:]
-			if sec, _, ok = num(); !ok {
-				return 0, timeBad
-			}
 		}
 	default: // [H..]HHMMSS
 		if digits > 7 {
