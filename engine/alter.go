@@ -96,7 +96,7 @@ func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, f
 		err = db.rebuildTable(t, old, nd, from)
 	} else {
 		t.ctrMu.Lock()
-		err = t.writeDef(nd, t.autoReserved, t.rowReserved)
+		err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
 		t.ctrMu.Unlock()
 		if err == nil {
 			t.mu.Lock()
@@ -342,12 +342,15 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 		removeIndexFiles(t.indexPath(ixd.Name))
 	}
 	t.ctrMu.Lock()
-	autoRes, rowRes := t.autoReserved, t.rowReserved
+	autoNext, autoRes, rowRes := t.autoNext, t.autoReserved, t.rowReserved
 	if autoCol >= 0 && maxAuto+1 > autoRes {
 		autoRes = maxAuto + 1 + reserveStep
 	}
+	if autoCol >= 0 && maxAuto+1 > autoNext {
+		autoNext = maxAuto + 1
+	}
 	t.ctrMu.Unlock()
-	b, err := encodeDef(nd, autoRes, rowRes)
+	b, err := encodeDef(nd, autoNext, autoRes, rowRes)
 	if err == nil {
 		err = vfs.WriteFileAtomic(fs, defTmp, b)
 	}
@@ -366,7 +369,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 	t.setDefLocked(nd)
 	t.mu.Unlock()
 	t.ctrMu.Lock()
-	t.autoReserved, t.rowReserved = autoRes, rowRes
+	t.autoReserved, t.rowReserved, t.autoSaved = autoRes, rowRes, autoNext
 	if autoCol >= 0 && maxAuto+1 > t.autoNext {
 		t.autoNext = maxAuto + 1
 	}

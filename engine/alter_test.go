@@ -260,7 +260,7 @@ func decodeDefFile(t *testing.T, fs vfs.FS, dir, name string) (*TableDef, error)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _, _, err := decodeDef(b, name)
+	d, _, err := decodeDef(b, name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -445,7 +445,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 		return info, err
 	}
 	for _, bt := range bts {
-		b, err := encodeDef(bt.def, bt.autoNext, bt.rowNext)
+		b, err := encodeDef(bt.def, bt.autoNext, bt.autoNext, bt.rowNext)
 		if err != nil {
 			return info, err
 		}

@@ -54,7 +54,7 @@ func dumpDB(t *testing.T, db *DB) map[string]string {
 		}
 		sort.Strings(lines)
 		def := tb.definition()
-		b, _ := encodeDef(def, 0, 0)
+		b, _ := encodeDef(def, 0, 0, 0)
 		b = bytes.ReplaceAll(b, []byte(`"written"`), []byte(`"x"`))
 		var defText []string
 		for _, l := range strings.Split(string(b), "\n") {

@@ -154,6 +154,9 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 		return rep, fmt.Errorf("blitz/engine: salvage %s: %w", name, err)
 	}
 	if salvaged {
+		t.autoRecover = false // rows may be gone: keep the reservation
+	}
+	if salvaged {
 		rep.Actions = append(rep.Actions, "data file salvaged (damaged original kept beside it)")
 	}
 	ndf, err := datafile.Open(t.dataPath(), t.dfOptions())
@@ -188,6 +191,12 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 		return rep, err
 	}
 	rep.Actions = append(rep.Actions, "indexes rebuilt")
+	if t.autoRecover {
+		if err := t.recoverAuto(); err != nil {
+			t.setCrashed(fmt.Sprintf("AUTO_INCREMENT recovery failed: %v", err))
+			return rep, err
+		}
+	}
 	t.setCrashed("")
 	if crashed != "" {
 		db.log.Info("table repaired", "table", name, "was", crashed, "actions", strings.Join(rep.Actions, "; "))

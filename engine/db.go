@@ -131,15 +131,15 @@ func (db *DB) open() error {
 		if err != nil {
 			return fmt.Errorf("blitz/engine: read %s: %w", path, err)
 		}
-		def, autoRes, rowRes, err := decodeDef(b, path)
+		def, ctr, err := decodeDef(b, path)
 		if err != nil {
 			db.broken[strings.TrimSuffix(n, defSuffix)] = err
 			db.log.Error("table definition unreadable", "file", path, "err", err)
 			continue
 		}
 		t := newTable(db, def)
-		t.autoNext, t.autoReserved = autoRes, autoRes
-		t.rowNext, t.rowReserved = rowRes, rowRes
+		t.autoNext, t.autoReserved, t.autoSaved = ctr.autoRes, ctr.autoRes, ctr.autoNext
+		t.rowNext, t.rowReserved = ctr.rowRes, ctr.rowRes
 		db.tables[strings.ToLower(def.Name)] = t
 	}
 	db.wal, err = txn.OpenWAL(filepath.Join(db.dir, walDir), txn.Options{FS: db.fs, Sync: txn.SyncMode(db.opts.Sync), Logger: db.log, SegmentBytes: db.opts.WALSegmentBytes})
@@ -171,6 +171,7 @@ func (db *DB) open() error {
 			e := ovEntry{del: op.Kind == txn.OpDelete}
 			if !e.del {
 				e.val = append([]byte(nil), op.Value...)
+				t.noteReplayedAuto(e.val)
 			}
 			if !replayedInto[t] {
 				// The indexes of a table the WAL still had records for
@@ -202,6 +203,14 @@ func (db *DB) open() error {
 		if err := t.rebuildIndexes(); err != nil {
 			t.setCrashed(fmt.Sprintf("index rebuild failed: %v", err))
 			db.log.Error("index rebuild failed", "table", t.name, "err", err)
+		}
+	}
+	for _, t := range db.sortedTables() {
+		if t.autoRecover && !t.deferredReplay && t.crashed == "" {
+			if err := t.recoverAuto(); err != nil {
+				t.setCrashed(fmt.Sprintf("AUTO_INCREMENT recovery failed: %v", err))
+				db.log.Error("AUTO_INCREMENT recovery failed", "table", t.name, "err", err)
+			}
 		}
 	}
 	if db.wal.Size() > 0 {
@@ -434,6 +443,9 @@ func (db *DB) checkpointLocked() error {
 			t.unfreeze()
 			return fmt.Errorf("blitz/engine: checkpoint of table %s: %w", t.name, err)
 		}
+	}
+	for _, t := range ts {
+		t.saveAutoAtCheckpoint() // before the WAL that holds the values goes
 	}
 	if err := db.wal.EndCheckpoint(through); err != nil {
 		for _, t := range ts {

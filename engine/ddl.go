@@ -63,7 +63,7 @@ func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 		return sqlerr.New(sqlerr.ErrTableExists, "Table '%s' already exists", def.Name)
 	}
 	t := newTable(db, def)
-	if err := t.writeDef(def, t.autoReserved, t.rowReserved); err != nil {
+	if err := t.writeDef(def, t.autoNext, t.autoReserved, t.rowReserved); err != nil {
 		return err
 	}
 	df, err := datafile.Open(t.dataPath(), t.dfOptions())
@@ -172,7 +172,7 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	t.setDefLocked(nd)
 	t.mu.Unlock()
 	t.ctrMu.Lock()
-	err = t.writeDef(nd, t.autoReserved, t.rowReserved)
+	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
 	t.ctrMu.Unlock()
 	if err != nil {
 		return err
@@ -255,7 +255,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 		return err
 	}
 	t.ctrMu.Lock()
-	err = t.writeDef(nd, t.autoReserved, t.rowReserved)
+	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
 	t.ctrMu.Unlock()
 	if err != nil {
 		ix.Abandon()
@@ -284,7 +284,7 @@ func (db *DB) DropIndex(ctx context.Context, table, name string) error {
 	path := t.indexPath(nd.Indexes[i].Name)
 	nd.Indexes = append(nd.Indexes[:i], nd.Indexes[i+1:]...)
 	t.ctrMu.Lock()
-	err = t.writeDef(nd, t.autoReserved, t.rowReserved)
+	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
 	t.ctrMu.Unlock()
 	if err != nil {
 		return err
@@ -324,7 +324,7 @@ func (db *DB) AddColumn(ctx context.Context, table string, col Column) error {
 		return err
 	}
 	t.ctrMu.Lock()
-	err = t.writeDef(nd, t.autoReserved, t.rowReserved)
+	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
 	t.ctrMu.Unlock()
 	if err != nil {
 		return err
@@ -401,12 +401,19 @@ func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) e
 	if err != nil {
 		return err
 	}
+	// The .def gets next as auto_next even when the reservation covers
+	// it (or next is lower): after a crash the counter resumes from there
+	// (counters.go), as InnoDB keeps AUTO_INCREMENT = N.
 	t.ctrMu.Lock()
-	if err := t.reserveLocked(next, 0); err != nil {
+	res := t.autoReserved
+	if next > res {
+		res = next + reserveStep
+	}
+	if err := t.writeDef(def, next, res, t.rowReserved); err != nil {
 		t.ctrMu.Unlock()
 		return err
 	}
-	t.autoNext = next
+	t.autoNext, t.autoReserved = next, res
 	t.ctrMu.Unlock()
 	return db.logDDL(ddlRecord{Op: "auto_increment", Next: next}, def.Name, def)
 }

@@ -426,7 +426,13 @@ func validateElems(c *Column) error {
 // rows it cannot decode.
 // auto_reserved and rowid_reserved are high-water marks: no AUTO_INCREMENT
 // value or hidden row id at or above them has been handed out, so after a
-// crash counting resumes there and never repeats a value.
+// crash counting can resume there and never repeat a value. auto_next
+// (optional; absent or 0 in files written before it existed) is the
+// AUTO_INCREMENT counter itself when the file was written: at a clean
+// close, at AUTO_INCREMENT = N and other DDL, when a reservation is
+// extended, and at checkpoints. After a crash a CRASH_SAFE table resumes
+// from it and the WAL rather than from auto_reserved (see
+// table.recoverAuto); readers that do not know it ignore it.
 const (
 	defFormat      = 1
 	defFormatNow   = 2 // a column has default_now or on_update_now
@@ -437,6 +443,7 @@ type defFile struct {
 	Format        int       `json:"format"`
 	Table         defTable  `json:"table"`
 	AutoReserved  uint64    `json:"auto_reserved"`
+	AutoNext      uint64    `json:"auto_next,omitempty"`
 	RowIDReserved uint64    `json:"rowid_reserved"`
 	Written       time.Time `json:"written"`
 }
@@ -466,8 +473,8 @@ type defColumn struct {
 	Elems         []string `json:"elems,omitempty"`
 }
 
-func encodeDef(d *TableDef, autoRes, rowRes uint64) ([]byte, error) {
-	f := defFile{AutoReserved: autoRes, RowIDReserved: rowRes, Written: time.Now().UTC()}
+func encodeDef(d *TableDef, autoNext, autoRes, rowRes uint64) ([]byte, error) {
+	f := defFile{AutoReserved: autoRes, AutoNext: autoNext, RowIDReserved: rowRes, Written: time.Now().UTC()}
 	f.Table, f.Format = toDefTable(d)
 	return json.MarshalIndent(&f, "", "  ")
 }
@@ -509,13 +516,19 @@ func toDefTable(d *TableDef) (defTable, int) {
 	return t, format
 }
 
-func decodeDef(b []byte, path string) (*TableDef, uint64, uint64, error) {
+// defCounters are the counters a definition file holds (see "Definition
+// file" above); autoNext is 0 in files written before it existed.
+type defCounters struct {
+	autoNext, autoRes, rowRes uint64
+}
+
+func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 	var f defFile
 	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
+		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
 	}
 	if f.Format < defFormat || f.Format > defFormatTypes {
-		return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s has unsupported format %d", path, f.Format)
+		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s has unsupported format %d", path, f.Format)
 	}
 	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe}
 	for _, dc := range f.Table.Columns {
@@ -526,26 +539,26 @@ func decodeDef(b []byte, path string) (*TableDef, uint64, uint64, error) {
 			}
 		}
 		if t == 0 || (t >= TypeTime && f.Format < defFormatTypes) {
-			return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s: column %q has unknown type %q", path, dc.Name, dc.Type)
+			return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: column %q has unknown type %q", path, dc.Name, dc.Type)
 		}
 		c := Column{Name: dc.Name, Type: t, Unsigned: dc.Unsigned, Length: dc.Length, Precision: dc.Precision,
 			Scale: dc.Scale, NotNull: dc.NotNull, HasDefault: dc.HasDefault, AutoIncrement: dc.AutoIncrement, Comment: dc.Comment,
 			DefaultNow: dc.DefaultNow, OnUpdateNow: dc.OnUpdateNow, Elems: dc.Elems}
 		if err := validateElems(&c); err != nil {
-			return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s: %v", path, err)
+			return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: %v", path, err)
 		}
 		if dc.Default != nil {
 			v, err := Coerce(&Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length,
 				Precision: c.Precision, Scale: c.Scale, Elems: c.Elems}, *dc.Default, 0)
 			if err != nil {
-				return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s: default of %q: %v", path, dc.Name, err)
+				return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: default of %q: %v", path, dc.Name, err)
 			}
 			c.Default = v
 		}
 		d.Columns = append(d.Columns, c)
 	}
 	if err := d.validate(); err != nil {
-		return nil, 0, 0, fmt.Errorf("blitz/engine: table definition %s: %v", path, err)
+		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: %v", path, err)
 	}
-	return d, f.AutoReserved, f.RowIDReserved, nil
+	return d, defCounters{autoNext: f.AutoNext, autoRes: f.AutoReserved, rowRes: f.RowIDReserved}, nil
 }

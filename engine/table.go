@@ -53,11 +53,23 @@ type table struct {
 	deferredReplay bool
 	pendingReplay  []pendingOp
 
-	ctrMu        sync.Mutex // protects the counters
+	ctrMu        sync.Mutex // protects the counters (counters.go)
 	autoNext     uint64     // next AUTO_INCREMENT value
 	autoReserved uint64     // no value >= this has been handed out (persisted in the .def)
 	rowNext      uint64     // next hidden row id
 	rowReserved  uint64
+	// autoSaved is the auto_next the .def holds (0: none; see writeDef).
+	// Only holders of the table's write lock write the .def, so besides
+	// ctrMu it changes under that lock (or at open and close, when nothing
+	// else runs).
+	autoSaved uint64
+	// autoRecover is set at open for a crash-safe table an unclean
+	// shutdown left behind, whose counter recoverAuto sets once the WAL is
+	// replayed (at open, or by REPAIR for a table left crashed); walAuto is
+	// one past the largest AUTO_INCREMENT value the replayed WAL puts carry
+	// (0: none). Both belong to open and Repair.
+	autoRecover bool
+	walAuto     uint64
 }
 
 func newTable(db *DB, def *TableDef) *table {
@@ -165,6 +177,7 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 		t.crashed = reason
 		if t.def.CrashSafe {
 			t.deferredReplay = true
+			t.autoRecover = true // by REPAIR
 			t.db.deferred++
 		}
 		t.db.cnt.crashed.Add(1)
@@ -173,12 +186,14 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 	}
 	if reason != "" {
 		damaged := flags&datafile.FlagFatal != 0 || !t.def.CrashSafe || ckptInterrupted
+		salvaged := false
 		if damaged {
-			if _, err := t.verifyAndSalvage(); err != nil {
+			if salvaged, err = t.verifyAndSalvage(); err != nil {
 				t.crashed = fmt.Sprintf("salvage failed: %v", err)
 				return false, nil
 			}
 		}
+		t.autoRecover = t.def.CrashSafe && !salvaged
 	}
 	df, err := datafile.Open(path, t.dfOptions())
 	if err != nil {
@@ -673,91 +688,19 @@ func (t *table) status() TableStatus {
 	return st
 }
 
-// nextAuto hands out the next AUTO_INCREMENT value, reserving a range in
-// the definition file first so that no value is ever handed out twice.
-func (t *table) nextAuto() (uint64, error) {
-	t.ctrMu.Lock()
-	defer t.ctrMu.Unlock()
-	v := t.autoNext
-	if err := t.reserveLocked(v+1, 0); err != nil {
-		return 0, err
-	}
-	t.autoNext = v + 1
-	return v, nil
-}
-
-// seenAuto records an explicit AUTO_INCREMENT value v.
-func (t *table) seenAuto(v uint64) error {
-	t.ctrMu.Lock()
-	defer t.ctrMu.Unlock()
-	if v < t.autoNext {
-		return nil
-	}
-	if err := t.reserveLocked(v+1, 0); err != nil {
+// writeDef replaces the definition file atomically, with the counters
+// autoNext (the AUTO_INCREMENT counter now), autoRes and rowRes (the
+// reservations): see "Definition file" in schema.go.
+func (t *table) writeDef(def *TableDef, autoNext, autoRes, rowRes uint64) error {
+	if err := t.writeDefFile(def, autoNext, autoRes, rowRes); err != nil {
 		return err
 	}
-	t.autoNext = v + 1
+	t.autoSaved = autoNext
 	return nil
 }
 
-func (t *table) nextRowID() (uint64, error) {
-	t.ctrMu.Lock()
-	defer t.ctrMu.Unlock()
-	if t.rowNext == 0 {
-		t.rowNext = 1
-	}
-	v := t.rowNext
-	if err := t.reserveLocked(0, v+1); err != nil {
-		return 0, err
-	}
-	t.rowNext = v + 1
-	return v, nil
-}
-
-const reserveStep = 4096
-
-// reserveLocked makes sure the persisted reservations cover auto and row
-// (0 = no need). t.ctrMu must be held.
-func (t *table) reserveLocked(auto, row uint64) error {
-	if auto <= t.autoReserved && row <= t.rowReserved {
-		return nil
-	}
-	na, nr := t.autoReserved, t.rowReserved
-	if auto > na {
-		na = auto + reserveStep
-	}
-	if row > nr {
-		nr = row + reserveStep
-	}
-	if err := t.writeDef(t.definition(), na, nr); err != nil {
-		return err
-	}
-	t.autoReserved, t.rowReserved = na, nr
-	return nil
-}
-
-// saveCounters writes the exact counters at a clean close (no gap after a
-// clean restart).
-func (t *table) saveCounters(exact bool) error {
-	t.ctrMu.Lock()
-	defer t.ctrMu.Unlock()
-	a, r := t.autoReserved, t.rowReserved
-	if exact {
-		a, r = t.autoNext, t.rowNext
-	}
-	if a == t.autoReserved && r == t.rowReserved {
-		return nil
-	}
-	if err := t.writeDef(t.definition(), a, r); err != nil {
-		return err
-	}
-	t.autoReserved, t.rowReserved = a, r
-	return nil
-}
-
-// writeDef replaces the definition file atomically.
-func (t *table) writeDef(def *TableDef, autoRes, rowRes uint64) error {
-	b, err := encodeDef(def, autoRes, rowRes)
+func (t *table) writeDefFile(def *TableDef, autoNext, autoRes, rowRes uint64) error {
+	b, err := encodeDef(def, autoNext, autoRes, rowRes)
 	if err != nil {
 		return err
 	}

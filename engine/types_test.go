@@ -103,7 +103,7 @@ func TestNewTypesDefFormat(t *testing.T) {
 	d.Columns[2].HasDefault, d.Columns[2].Default = true, int64(0) // 0000, not 2000
 	d.Columns[3].HasDefault, d.Columns[3].Default = true, Enum{Index: 2, Name: "a"}
 	d.Columns[4].HasDefault, d.Columns[4].Default = true, Set{Bits: 6, Text: "g,b"}
-	b, err := encodeDef(d, 0, 0)
+	b, err := encodeDef(d, 0, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestNewTypesDefFormat(t *testing.T) {
 	if err := json.Unmarshal(b, &f); err != nil || f.Format != defFormatTypes {
 		t.Fatalf("format %d (%v), want %d", f.Format, err, defFormatTypes)
 	}
-	got, _, _, err := decodeDef(b, "n.def")
+	got, _, err := decodeDef(b, "n.def")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,17 +121,17 @@ func TestNewTypesDefFormat(t *testing.T) {
 	// A table without the new types keeps format 1, readable by older
 	// versions; a format 1 or 2 file naming a new type is refused.
 	old := &TableDef{Name: "o", Columns: []Column{{Name: "a", Type: TypeInt}}}
-	ob, _ := encodeDef(old, 0, 0)
+	ob, _ := encodeDef(old, 0, 0, 0)
 	if !bytes.Contains(ob, []byte(`"format": 1`)) {
 		t.Errorf("plain table not written as format 1:\n%s", ob)
 	}
 	for _, format := range []string{`"format": 1`, `"format": 2`} {
 		forged := bytes.Replace(b, []byte(`"format": 3`), []byte(format), 1)
-		if _, _, _, err := decodeDef(forged, "n.def"); err == nil || !strings.Contains(err.Error(), "unknown type") {
+		if _, _, err := decodeDef(forged, "n.def"); err == nil || !strings.Contains(err.Error(), "unknown type") {
 			t.Errorf("%s with a TIME column: %v", format, err)
 		}
 	}
-	if _, _, _, err := decodeDef(bytes.Replace(b, []byte(`"format": 3`), []byte(`"format": 4`), 1), "n.def"); err == nil {
+	if _, _, err := decodeDef(bytes.Replace(b, []byte(`"format": 3`), []byte(`"format": 4`), 1), "n.def"); err == nil {
 		t.Error("format 4 accepted")
 	}
 	// Bad member lists are refused.

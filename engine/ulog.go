@@ -190,7 +190,7 @@ func (db *DB) logDDL(rec ddlRecord, table string, def *TableDef) error {
 	if db.ulog == nil {
 		return nil
 	}
-	b, err := encodeDef(def, 0, 0)
+	b, err := encodeDef(def, 0, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -325,7 +325,7 @@ func (db *DB) replayDDL(ctx context.Context, table string, value []byte) error {
 	if rec.V != ddlFormat {
 		return fmt.Errorf("ddl op has unsupported format %d", rec.V)
 	}
-	def, _, _, err := decodeDef(rec.Def, "ddl op of "+table)
+	def, _, err := decodeDef(rec.Def, "ddl op of "+table)
 	if err != nil {
 		return err
 	}
