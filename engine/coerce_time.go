@@ -211,20 +211,10 @@ func timeValue(col *Column, v any) (d time.Duration, how timeParse, text string)
 			time.Duration(x.Second())*time.Second + time.Duration(x.Nanosecond()/1000)*time.Microsecond
 		text = valueText(x)
 	case int64, uint64, float64, decimal.Decimal:
-		var n decimal.Decimal
-		switch x := x.(type) {
-		case int64:
-			n = decimal.NewFromInt(x)
-		case uint64:
-			n = decimal.NewFromUint64(x)
-		case float64:
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return 0, timeBad, valueText(x)
-			}
-			n = decimal.NewFromFloat(x)
-		case decimal.Decimal:
-			n = x
+		if f, ok := x.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			return 0, timeBad, valueText(x)
 		}
+		n, _ := numberOf(x)
 		text = valueText(v)
 		neg := n.Sign() < 0
 		n = n.Abs()
@@ -295,17 +285,11 @@ func coerceYear(col *Column, v any, rowNum int) (any, error) {
 	outOfRange := sqlerr.New(sqlerr.ErrOutOfRange, "Out of range value for column '%s' at row %d", col.Name, rowNum)
 	var n decimal.Decimal
 	switch x := v.(type) {
-	case int64:
-		n = decimal.NewFromInt(x)
-	case uint64:
-		n = decimal.NewFromUint64(x)
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
+	case int64, uint64, float64, decimal.Decimal:
+		if f, ok := x.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
 			return nil, outOfRange
 		}
-		n = decimal.NewFromFloat(x)
-	case decimal.Decimal:
-		n = x
+		n, _ = numberOf(x)
 	case time.Time:
 		n = decimal.NewFromInt(int64(x.Year()))
 	default:

@@ -35,6 +35,24 @@ func autoDef(crashSafe bool) *TableDef {
 	}, PrimaryKey: []string{"id"}, CrashSafe: crashSafe}
 }
 
+// newAutoTable opens a database in a new directory on o.FS and creates
+// autoDef(crashSafe) in it.
+func newAutoTable(t *testing.T, o Options, crashSafe bool) (string, *DB) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := o.FS.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateTable(bg, autoDef(crashSafe)); err != nil {
+		t.Fatal(err)
+	}
+	return dir, db
+}
+
 // insertAuto inserts n rows with generated ids and returns the ids.
 func insertAuto(t *testing.T, db *DB, n int) []uint64 {
 	t.Helper()
@@ -125,17 +143,7 @@ func TestAutoIncrementAfterCrash(t *testing.T) {
 		for _, c := range cases {
 			t.Run(ck.name+"/"+c.name, func(t *testing.T) {
 				fs := vfs.NewCrash()
-				dir := t.TempDir()
-				if err := fs.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				db, err := Open(dir, Options{FS: fs})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := db.CreateTable(bg, autoDef(true)); err != nil {
-					t.Fatal(err)
-				}
+				dir, db := newAutoTable(t, Options{FS: fs}, true)
 				if got := insertAuto(t, db, 10); got[9] != 10 {
 					t.Fatalf("ids %v", got)
 				}
@@ -166,21 +174,11 @@ func TestAutoIncrementAfterCrash(t *testing.T) {
 // gone) still does not hand out a value committed before the first.
 func TestAutoIncrementAfterCrashTwice(t *testing.T) {
 	fs := vfs.NewCrash()
-	dir := t.TempDir()
-	if err := fs.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(dir, Options{FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateTable(bg, autoDef(true)); err != nil {
-		t.Fatal(err)
-	}
+	dir, db := newAutoTable(t, Options{FS: fs}, true)
 	insertAuto(t, db, 10)
 	deleteIDs(t, db, 10)
 	fs = crashKinds[0].crash(db, fs)
-	db, err = Open(dir, Options{FS: fs})
+	db, err := Open(dir, Options{FS: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,22 +200,12 @@ func TestAutoIncrementRepair(t *testing.T) {
 	for k := 1; k <= 12; k++ {
 		fs := vfs.NewCrash()
 		fs.NoGarbage()
-		dir := t.TempDir()
-		if err := fs.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		db, err := Open(dir, Options{FS: fs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.CreateTable(bg, autoDef(true)); err != nil {
-			t.Fatal(err)
-		}
+		dir, db := newAutoTable(t, Options{FS: fs}, true)
 		insertAuto(t, db, 10)
 		deleteIDs(t, db, 10)
 		db.ckptMu.Lock()
 		fs.CutPowerAtSync(k, int64(k))
-		err = db.checkpointLocked()
+		err := db.checkpointLocked()
 		db.ckptMu.Unlock()
 		db.closeAfterCut()
 		if err == nil {
@@ -253,17 +241,7 @@ func TestAutoIncrementRepair(t *testing.T) {
 // it resumes at the end of the reserved range and repeats no value.
 func TestAutoIncrementPlainTableAfterCrash(t *testing.T) {
 	fs := vfs.NewCrash()
-	dir := t.TempDir()
-	if err := fs.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(dir, Options{FS: fs, AutoRecover: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateTable(bg, autoDef(false)); err != nil {
-		t.Fatal(err)
-	}
+	dir, db := newAutoTable(t, Options{FS: fs, AutoRecover: true}, false)
 	insertAuto(t, db, 10)
 	deleteIDs(t, db, 10)
 	fs = crashKinds[0].crash(db, fs)

@@ -275,7 +275,7 @@ func (x *execCtx) checkLength(col *engine.Column) error {
 	if limit == 255 || x.s.sqlMode.strict() {
 		return tooBig
 	}
-	x.s.addNote(errConvertingColumn, "Converting column '%s' from %s to %s", col.Name, col.Type, map[engine.Type]string{engine.TypeText: "TEXT", engine.TypeBlob: "BLOB"}[to])
+	x.s.addNote(errConvertingColumn, "Converting column '%s' from %s to %s", col.Name, col.Type, to)
 	n := int64(col.Length) * int64(bytesPer)
 	col.Type, col.Length = to, 65535
 	if n > 65535 {

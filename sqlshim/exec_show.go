@@ -173,23 +173,13 @@ func typeText(c *engine.Column) string {
 		}
 	case engine.TypeDate:
 		s = "date"
-	case engine.TypeDateTime:
-		s = "datetime"
-		if c.Scale > 0 {
-			s += fmt.Sprintf("(%d)", c.Scale)
-		}
-	case engine.TypeTimestamp:
-		s = "timestamp"
+	case engine.TypeDateTime, engine.TypeTimestamp, engine.TypeTime:
+		s = strings.ToLower(c.Type.String())
 		if c.Scale > 0 {
 			s += fmt.Sprintf("(%d)", c.Scale)
 		}
 	case engine.TypeJSON:
 		s = "longtext"
-	case engine.TypeTime:
-		s = "time"
-		if c.Scale > 0 {
-			s += fmt.Sprintf("(%d)", c.Scale)
-		}
 	case engine.TypeYear:
 		s = "year(4)"
 	case engine.TypeEnum, engine.TypeSet:

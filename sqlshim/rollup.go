@@ -15,7 +15,6 @@ import (
 // positional or alias reference, or a select expression written as the
 // GROUP BY item, through the output value.
 type rollup struct {
-	items  []ast.ByItem
 	gbPos  []int               // row position of a plain-column item, else -1
 	levels []map[string]*group // levels[L]: the groups of the L-item prefixes
 	aggs   []*ast.AggregateFuncExpr
@@ -29,7 +28,6 @@ func newRollup(items []*ast.ByItem, gbPos []int, fields []outField, aggs []*ast.
 	// rolled[k]: the output fields that are GROUP BY item k.
 	rolled := make([][]int, n)
 	for k, it := range items {
-		r.items = append(r.items, *it)
 		if pos, ok := positionRef(it.Expr); ok && pos >= 1 && pos <= len(fields) {
 			rolled[k] = append(rolled[k], pos-1)
 			continue
