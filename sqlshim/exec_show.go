@@ -272,6 +272,9 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		if c.Comment != "" {
 			l += " COMMENT " + quoteString(c.Comment)
 		}
+		if c.Type == engine.TypeJSON {
+			l += " CHECK (json_valid(" + quoteIdent(c.Name) + "))" // MariaDB's JSON: LONGTEXT with this check
+		}
 		lines = append(lines, l)
 	}
 	if len(def.PrimaryKey) > 0 {

@@ -288,6 +288,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return best, nil
 	}
+	if v, ok, err := c.jsonCall(name, x, args); ok { // funcs_json.go: they handle NULL arguments
+		return v, err
+	}
 	if nullIn() {
 		return nil, nil
 	}
