@@ -278,7 +278,7 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 		return err
 	}
 	if err := x.s.db.AlterColumns(x.ctx, ti.name, cc.def, cc.from); err != nil {
-		return err
+		return qualifyConstraint(err, x.s.DBName, ti.name)
 	}
 	// Column statistics are by position and name: gather them again.
 	x.dropStats(ti.name)

@@ -123,10 +123,7 @@ func trailingBlank(c *engine.Column, v any) bool {
 func qualifyColumn(err error, db, table, column string, rowNum int) error {
 	e := sqlerr.As(err)
 	if e != nil && e.Code == sqlerr.ErrConstraintFailed {
-		// A JSON column's check: MariaDB names it table.column.
-		q := *e
-		q.Message = fmt.Sprintf("CONSTRAINT `%s.%s` failed for %s.%s", table, column, quoteIdent(db), quoteIdent(table))
-		return &q
+		return qualifyConstraint(err, db, table) // funcs_json.go
 	}
 	if e == nil || e.Code != sqlerr.ErrTruncatedWrong && e.Code != sqlerr.ErrTruncatedValue {
 		return err

@@ -7,6 +7,7 @@ import (
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/jsondoc"
 	"github.com/blitzdb/blitz/internal/like"
+	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
@@ -726,4 +727,22 @@ func (x *execCtx) jsonCheckNote(v any) {
 	if _, err := jsondoc.Parse(toString(v)); err != nil {
 		x.s.addNote(err.Code, "%s", err.Message(1, "json_valid"))
 	}
+}
+
+// qualifyConstraint completes the engine's error 4025 for a JSON column
+// c of table ("CONSTRAINT `c` failed") as MariaDB words it: "CONSTRAINT
+// `table.c` failed for `db`.`table`". Other errors are returned as they
+// are.
+func qualifyConstraint(err error, db, table string) error {
+	e := sqlerr.As(err)
+	if e == nil || e.Code != sqlerr.ErrConstraintFailed {
+		return err
+	}
+	col, ok := strings.CutPrefix(e.Message, "CONSTRAINT `")
+	if col, ok = strings.CutSuffix(col, "` failed"); !ok {
+		return err
+	}
+	q := *e
+	q.Message = "CONSTRAINT `" + table + "." + col + "` failed for " + quoteIdent(db) + "." + quoteIdent(table)
+	return &q
 }

@@ -20,7 +20,7 @@ const (
 // The path has no wildcards.
 func (p *Path) parent(doc *Value) *Value {
 	var found *Value
-	p.find(doc, p.Steps[:len(p.Steps)-1], func(v *Value) {
+	(&Path{Steps: p.Steps[:len(p.Steps)-1]}).find(doc, 0, func(v *Value) {
 		if found == nil {
 			found = v
 		}
@@ -113,7 +113,7 @@ func Remove(doc *Value, p *Path) {
 // whether p selected anything.
 func ArrayAppend(doc *Value, p *Path, val *Value) bool {
 	var target *Value
-	p.find(doc, p.Steps, func(v *Value) {
+	p.find(doc, 0, func(v *Value) {
 		if target == nil {
 			target = v
 		}

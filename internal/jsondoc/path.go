@@ -255,7 +255,7 @@ func resolve(k int, fromEnd bool, n int) int {
 func (p *Path) Find(doc *Value) []*Value {
 	var out []*Value
 	seen := map[*Value]bool{}
-	p.find(doc, p.Steps, func(v *Value) {
+	p.find(doc, 0, func(v *Value) {
 		if !seen[v] {
 			seen[v] = true
 			out = append(out, v)
@@ -286,55 +286,79 @@ func (v *Value) walk(fn func(*Value)) {
 	}
 }
 
-func (p *Path) find(v *Value, steps []Step, fn func(*Value)) {
-	if len(steps) == 0 {
-		fn(v)
-		return
-	}
-	st, rest := steps[0], steps[1:]
-	switch st.Kind {
-	case StepKey:
-		if v.Kind == Object {
-			if m := v.Member(st.Key); m != nil {
-				p.find(m, rest, fn)
-			}
+// find calls fn on every value that p.Steps[k:] select from v. Under a
+// ** step the same value can be reached again and again (through each of
+// its ancestors): a value is taken on from each step once, so that
+// several ** in a path cost no more than one walk each.
+func (p *Path) find(v *Value, k int, fn func(*Value)) {
+	var done map[stepVisit]bool
+	var rec func(v *Value, k int)
+	rec = func(v *Value, k int) {
+		if k == len(p.Steps) {
+			fn(v)
+			return
 		}
-	case StepAnyKey:
-		if v.Kind == Object {
-			for _, it := range v.Items {
-				p.find(it, rest, fn)
+		st := p.Steps[k]
+		if k > 0 && p.Steps[k-1].Kind == StepAnyDepth || st.Kind == StepAnyDepth {
+			if done == nil {
+				done = map[stepVisit]bool{}
 			}
-		}
-	case StepAnyIndex:
-		if v.Kind == Array {
-			for _, it := range v.Items {
-				p.find(it, rest, fn)
-			}
-		}
-	case StepIndex:
-		items := v.Items
-		if v.Kind != Array {
-			// [0] (or a range from 0) of a value that is not an array
-			// is the value itself.
-			if st.Lo != 0 || st.LoFromEnd {
+			if done[stepVisit{v, k}] {
 				return
 			}
-			items = []*Value{v}
+			done[stepVisit{v, k}] = true
 		}
-		lo := max(resolve(st.Lo, st.LoFromEnd, len(items)), 0)
-		hi := min(resolve(st.Hi, st.HiFromEnd, len(items)), len(items)-1)
-		for k := lo; k <= hi; k++ {
-			p.find(items[k], rest, fn)
+		switch st.Kind {
+		case StepKey:
+			if v.Kind == Object {
+				if m := v.Member(st.Key); m != nil {
+					rec(m, k+1)
+				}
+			}
+		case StepAnyKey:
+			if v.Kind == Object {
+				for _, it := range v.Items {
+					rec(it, k+1)
+				}
+			}
+		case StepAnyIndex:
+			if v.Kind == Array {
+				for _, it := range v.Items {
+					rec(it, k+1)
+				}
+			}
+		case StepIndex:
+			items := v.Items
+			if v.Kind != Array {
+				// [0] (or a range from 0) of a value that is not an
+				// array is the value itself.
+				if st.Lo != 0 || st.LoFromEnd {
+					return
+				}
+				items = []*Value{v}
+			}
+			lo := max(resolve(st.Lo, st.LoFromEnd, len(items)), 0)
+			hi := min(resolve(st.Hi, st.HiFromEnd, len(items)), len(items)-1)
+			for i := lo; i <= hi; i++ {
+				rec(items[i], k+1)
+			}
+		case StepAnyDepth:
+			v.walk(func(w *Value) { rec(w, k+1) })
 		}
-	case StepAnyDepth:
-		v.walk(func(w *Value) { p.find(w, rest, fn) })
 	}
+	rec(v, k)
+}
+
+// stepVisit is a value reached at a step of a path.
+type stepVisit struct {
+	v *Value
+	k int
 }
 
 // Exists reports whether p selects anything in doc.
 func (p *Path) Exists(doc *Value) bool {
 	found := false
-	p.find(doc, p.Steps, func(*Value) { found = true })
+	p.find(doc, 0, func(*Value) { found = true })
 	return found
 }
 
