@@ -338,10 +338,15 @@ func (c *evalCtx) jsonResult(f jsonFunc, x *ast.FuncCallExpr, args []any) any {
 	case "json_keys":
 		if t, ok := f.target(args, 1); ok && t.Kind == jsondoc.Object {
 			b := []byte{'['}
-			for i, k := range t.Keys {
-				if i > 0 {
+			seen := make(map[string]bool, len(t.Keys))
+			for _, k := range t.Keys {
+				if seen[k] {
+					continue // a name given twice is listed once
+				}
+				if len(seen) > 0 {
 					b = append(b, ", "...)
 				}
+				seen[k] = true
 				b = append(b, '"')
 				b = append(b, k...)
 				b = append(b, '"')

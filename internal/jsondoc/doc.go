@@ -450,6 +450,9 @@ func (v *Value) AppendTo(b []byte, style Style, level int) []byte {
 	}
 	b = append(b, open)
 	if len(v.Items) == 0 {
+		if style == Detailed && v.Kind == Object {
+			b = indent(b, level) // MariaDB's detailed {} spans two lines; [] does not
+		}
 		return append(b, close)
 	}
 	for i, it := range v.Items {

@@ -50,7 +50,7 @@ func TestPrint(t *testing.T) {
 	if got, want := string(v.AppendTo(nil, Compact, 0)), `{"b":[1,2.50e0,{"x":"\u00e9"}],"a":{},"b":null}`; got != want {
 		t.Errorf("compact: %s, want %s", got, want)
 	}
-	want := "{\n    \"b\": \n    [\n        1,\n        2.50e0,\n        {\n            \"x\": \"\\u00e9\"\n        }\n    ],\n    \"a\": \n    {},\n    \"b\": null\n}"
+	want := "{\n    \"b\": \n    [\n        1,\n        2.50e0,\n        {\n            \"x\": \"\\u00e9\"\n        }\n    ],\n    \"a\": \n    {\n    },\n    \"b\": null\n}"
 	if got := string(v.AppendTo(nil, Detailed, 0)); got != want {
 		t.Errorf("detailed:\n%s\nwant\n%s", got, want)
 	}

@@ -210,7 +210,7 @@ func MergePatch(target, patch *Value) *Value {
 // the candidate's; an array contains an array whose every element it
 // contains, and any other value that one of its elements contains;
 // scalars contain equal scalars of the same type (numbers by value,
-// strings by their decoded text).
+// strings by their text as written).
 func Contains(doc, c *Value) bool {
 	switch doc.Kind {
 	case Object:
@@ -249,7 +249,7 @@ func Contains(doc, c *Value) bool {
 		b, _ := strconv.ParseFloat(c.Text, 64)
 		return a == b
 	case String:
-		return doc.Text == c.Text || Unescape(doc.Text) == Unescape(c.Text)
+		return doc.Text == c.Text // as written: MariaDB compares the escapes too
 	}
 	return true
 }

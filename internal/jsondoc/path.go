@@ -388,21 +388,8 @@ func walkPaths(v *Value, path []byte, inside bool, fn func(string, *Value, bool)
 	return false
 }
 
-// appendPathKey appends .key to a path, quoting a key that is not a
-// plain identifier.
+// appendPathKey appends .key to a path: the key as the document writes
+// it, never quoted (MariaDB's JSON_SEARCH prints $.a b).
 func appendPathKey(p []byte, key string) []byte {
-	p = append(p, '.')
-	plain := key != ""
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' && i > 0 || c >= 0x80) {
-			plain = false
-		}
-	}
-	if plain {
-		return append(p, key...)
-	}
-	p = append(p, '"')
-	p = append(p, key...)
-	return append(p, '"')
+	return append(append(p, '.'), key...)
 }
