@@ -115,6 +115,10 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef) (col engine.Column, pk, unique bo
 			// Parsed, not enforced (see foreignKeyIndex); createTable
 			// adds the index.
 		case ast.ColumnOptionCheck:
+			// Other CHECK constraints are parsed and not enforced.
+			if isJSONCheck(&col, o.Expr) { // funcs_json.go
+				col.Type = engine.TypeJSON
+			}
 		}
 	}
 	if defExpr != nil {

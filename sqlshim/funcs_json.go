@@ -751,3 +751,18 @@ func qualifyConstraint(err error, db, table string) error {
 	q.Message = "CONSTRAINT `" + table + "." + col + "` failed for " + quoteIdent(db) + "." + quoteIdent(table)
 	return &q
 }
+
+// isJSONCheck reports whether check, a CHECK constraint of column col,
+// makes it a JSON column: LONGTEXT CHECK (json_valid(col)) is how MariaDB
+// prints (and mariadb-dump writes) a JSON column.
+func isJSONCheck(col *engine.Column, check ast.ExprNode) bool {
+	if col.Type != engine.TypeText || col.Length != 4294967295 {
+		return false
+	}
+	f, ok := check.(*ast.FuncCallExpr)
+	if !ok || f.FnName.L != "json_valid" || len(f.Args) != 1 {
+		return false
+	}
+	cn, ok := f.Args[0].(*ast.ColumnNameExpr)
+	return ok && cn.Name.Table.L == "" && strings.EqualFold(cn.Name.Name.O, col.Name)
+}
