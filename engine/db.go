@@ -115,6 +115,9 @@ func Open(dir string, o Options) (*DB, error) {
 
 func (db *DB) open() error {
 	start := time.Now()
+	if err := db.finishRename(); err != nil {
+		return err
+	}
 	if err := db.finishRebuilds(); err != nil {
 		return err
 	}

@@ -182,13 +182,22 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	if err := t.closeFiles(true); err != nil {
 		return err
 	}
+	// A data file of the target name that no definition names is a CREATE
+	// TABLE cut short: removed before the intent (see rename.go).
+	if err := db.fs.Remove(filepath.Join(db.dir, to+dataSuffix)); err == nil {
+		db.fs.SyncDir(db.dir)
+	}
+	if err := db.writeRenameIntent(old.Name, to); err != nil {
+		t.reopenFiles("")
+		return err
+	}
 	oldData, oldDef := t.dataPath(), t.defPath()
 	oldIx := make([]string, len(old.Indexes))
 	for i, ixd := range old.Indexes {
 		oldIx[i] = t.indexPath(ixd.Name)
 	}
-	// New definition first: a crash after it leaves the old name's data
-	// file, which the next open finds under the old definition.
+	// The new definition is the commit point: a crash after it is
+	// completed at the next open, one before it undone (rename.go).
 	t.mu.Lock()
 	t.setDefLocked(nd)
 	t.mu.Unlock()
@@ -207,6 +216,9 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	}
 	db.fs.Remove(oldDef)
 	db.fs.SyncDir(db.dir)
+	if err := db.removeRenameIntent(); err != nil {
+		db.log.Warn("RENAME TABLE done, its intent file stays (the next open removes it)", "err", err)
+	}
 	db.mu.Lock()
 	delete(db.tables, strings.ToLower(from))
 	db.tables[strings.ToLower(to)] = t

@@ -61,13 +61,13 @@ func TestMissingDataFile(t *testing.T) {
 // usable empty one (after auto-recovery), never one without its data file.
 func TestCreateTableCrashOrder(t *testing.T) {
 	cuts := 0
-	for k := 1; k <= 40; k++ {
+	for k := 1; k <= 200; k++ {
 		fs := vfs.NewCrash()
 		dir := t.TempDir()
 		if err := fs.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		db, err := Open(dir, Options{FS: fs})
+		db, err := Open(dir, Options{FS: fs, WALSegmentBytes: walSeg})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestCreateTableCrashOrder(t *testing.T) {
 			break // CREATE TABLE has fewer than k sync points
 		}
 		cuts++
-		db, err = Open(dir, Options{FS: fs.AfterCut(), AutoRecover: true})
+		db, err = Open(dir, Options{FS: fs.AfterCut(), AutoRecover: true, WALSegmentBytes: walSeg})
 		if err != nil {
 			t.Fatalf("k=%d: Open after the cut: %v", k, err)
 		}
@@ -94,6 +94,9 @@ func TestCreateTableCrashOrder(t *testing.T) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if cuts == 200 {
+		t.Fatal("every one of 200 sync points cut: raise the bound")
 	}
 	if cuts == 0 {
 		t.Fatal("no cut happened: the test checks nothing")
@@ -130,5 +133,83 @@ func TestMissingDataFileDrop(t *testing.T) {
 			t.Fatalf("crashSafe=%v: CREATE TABLE after the drop: %v", crashSafe, err)
 		}
 		insertAuto(t, db, 1)
+	}
+}
+
+// TestRenameTableCrash: a power cut at any sync point of RENAME TABLE
+// leaves the table under exactly one of its names, with all its rows and
+// its indexes answering, and the name it does not have free.
+func TestRenameTableCrash(t *testing.T) {
+	base := vfs.NewCrash()
+	dir := t.TempDir()
+	if err := base.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(dir, Options{FS: base, WALSegmentBytes: walSeg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "c"} {
+		if err := db.CreateTable(bg, accountsDef(name, name == "c")); err != nil {
+			t.Fatal(err)
+		}
+		insert(t, db, name, Row{int64(1), "ann", int64(5), nil}, Row{int64(2), "bob", int64(7), nil})
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cuts, renamed := 0, 0
+	for k := 1; k <= 200; k++ {
+		fs := base.Clone()
+		db, err = Open(dir, Options{FS: fs, WALSegmentBytes: walSeg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs.CutPowerAtSync(k, int64(k))
+		db.RenameTable(bg, "a", "b")
+		db.RenameTable(bg, "c", "d")
+		db.closeAfterCut()
+		if !fs.IsCut() {
+			break
+		}
+		cuts++
+		db, err = Open(dir, Options{FS: fs.AfterCut(), AutoRecover: true, WALSegmentBytes: walSeg})
+		if err != nil {
+			t.Fatalf("k=%d: Open after the cut: %v", k, err)
+		}
+		for _, pair := range [][2]string{{"a", "b"}, {"c", "d"}} {
+			_, errFrom := db.Status(pair[0])
+			_, errTo := db.Status(pair[1])
+			if (errFrom == nil) == (errTo == nil) {
+				t.Fatalf("k=%d: after the cut %s exists: %v, %s exists: %v; want exactly one", k, pair[0], errFrom == nil, pair[1], errTo == nil)
+			}
+			name := pair[0]
+			if errTo == nil {
+				name = pair[1]
+				renamed++
+			}
+			tx := mustTx(t, db)
+			_, row, found, err := tx.Get(name, []any{int64(2)})
+			tx.Rollback()
+			if err != nil || !found || row[1] != "bob" {
+				t.Errorf("k=%d: row 2 of %s = %v, %v, %v", k, name, row, found, err)
+			}
+			if rep, err := db.Check(bg, name); err != nil || !rep.OK {
+				t.Errorf("k=%d: Check %s: %v %v", k, name, rep.Problems, err)
+			}
+		}
+		if _, err := fs.Stat(filepath.Join(dir, renameIntentName)); err == nil {
+			t.Errorf("k=%d: %s left after open", k, renameIntentName)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cuts == 200 {
+		t.Fatal("every one of 200 sync points cut: raise the bound")
+	}
+	t.Logf("%d cuts, %d renames found done", cuts, renamed)
+	if cuts == 0 || renamed == 0 {
+		t.Fatalf("cuts %d, renames seen done %d: the test checks too little", cuts, renamed)
 	}
 }
