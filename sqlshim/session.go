@@ -54,6 +54,9 @@ type Session struct {
 	// SHOW TABLES ("Tables_in_<name>"). NewSession sets it to the base name
 	// of the database directory.
 	DBName string
+	// statusSource, when set (SetStatusSource), lists SHOW STATUS instead
+	// of the SQL layer's own counters.
+	statusSource func() [][2]string
 
 	mu           sync.Mutex // protects following fields
 	parser       *parser.Parser
@@ -112,6 +115,12 @@ func (s *Session) SetClient(c Client) {
 	defer s.mu.Unlock()
 	s.client = c
 }
+
+// SetStatusSource makes SHOW STATUS list what status returns (a server's
+// connection counters and the engine's), so that SHOW STATUS WHERE, which
+// the SQL layer evaluates, sees them. status must not call back into the
+// session. Call it before the session runs statements.
+func (s *Session) SetStatusSource(status func() [][2]string) { s.statusSource = status }
 
 // onlyUserVars reports whether n sets user variables (@v) and nothing else.
 func onlyUserVars(n *ast.SetStmt) bool {
