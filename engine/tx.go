@@ -44,10 +44,10 @@ type writeSet struct {
 	// wal: the changes go through the WAL (a CRASH_SAFE base table); temp:
 	// t is a temporary table (temp.go), left out of the update log.
 	wal, temp bool
-	def      *TableDef
-	pkPos    []int
-	ixPos    [][]int
-	m        map[string]*pending
+	def       *TableDef
+	pkPos     []int
+	ixPos     [][]int
+	m         map[string]*pending
 
 	// For unique checks against the rows this transaction wrote (see
 	// checkUnique): uniq[i] maps index i's encoded columns to the keys of
