@@ -62,14 +62,17 @@ type DB struct {
 	// parent is the database a temporary database (OpenTemp, temp.go)
 	// belongs to; nil for a database opened with Open.
 	parent *DB
+	// tempMu protects temps, tempSeq and the existence of DIR/#temp. It
+	// is taken before mu.
+	tempMu  sync.Mutex
+	temps   map[*DB]struct{} // the temporary databases open on this one
+	tempSeq uint64           // temporary databases opened so far: names their directories
 
 	mu       sync.RWMutex // protects the fields below
 	tables   map[string]*table
 	broken   map[string]error // definitions that could not be read
 	deferred int              // crash-safe tables awaiting REPAIR: no checkpoint may drop WAL they need
 	closed   bool
-	temps    map[*DB]struct{} // the temporary databases open on this one
-	tempSeq  uint64           // temporary databases opened so far: names their directories
 
 	ckptReq  chan struct{}
 	ckptDone chan struct{} // closed by Close: the checkpoint loop stops

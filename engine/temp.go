@@ -63,9 +63,12 @@ func (db *DB) OpenTemp() (*DB, error) {
 	if db.parent != nil {
 		return nil, errors.New("blitz/engine: a temporary database has no temporary databases of its own")
 	}
-	db.mu.Lock() // held while the directory is made: see closeTemp
-	defer db.mu.Unlock()
-	if db.closed {
+	db.tempMu.Lock() // held while the directory is made: see closeTemp
+	defer db.tempMu.Unlock()
+	db.mu.RLock()
+	closed := db.closed
+	db.mu.RUnlock()
+	if closed { // Close sets closed before it closes the temporary databases
 		return nil, errors.New("blitz/engine: database is closed")
 	}
 	db.tempSeq++
@@ -126,10 +129,10 @@ func (db *DB) closeTemp() error {
 	if err := removeTree(db.fs, db.dir); err != nil && first == nil {
 		first = fmt.Errorf("blitz/engine: remove the temporary tables in %s: %w", db.dir, err)
 	}
-	// The last one out removes DIR/#temp too, under the parent's mu, so
-	// that no OpenTemp is making a directory in it meanwhile.
+	// The last one out removes DIR/#temp too, under the parent's tempMu,
+	// so that no OpenTemp is making a directory in it meanwhile.
 	p := db.parent
-	p.mu.Lock()
+	p.tempMu.Lock()
 	delete(p.temps, db)
 	if len(p.temps) == 0 && first == nil {
 		top := filepath.Dir(db.dir)
@@ -138,18 +141,18 @@ func (db *DB) closeTemp() error {
 		}
 		os.Remove(top)
 	}
-	p.mu.Unlock()
+	p.tempMu.Unlock()
 	return first
 }
 
 // closeTemps closes the temporary databases still open on db (its Close).
 func (db *DB) closeTemps() error {
-	db.mu.Lock()
+	db.tempMu.Lock()
 	ts := make([]*DB, 0, len(db.temps))
 	for td := range db.temps {
 		ts = append(ts, td)
 	}
-	db.mu.Unlock()
+	db.tempMu.Unlock()
 	var first error
 	for _, td := range ts {
 		if err := td.closeTemp(); err != nil && first == nil {

@@ -388,9 +388,6 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	return x.ctasFill(db, n, sel)
 }
 
-// createTableLike creates table name with the columns, keys and
-// CRASH_SAFE flag of table src (CREATE TABLE name LIKE src), empty and with
-// its AUTO_INCREMENT counter at the start, as MariaDB does.
 // createTableLike creates table name in db (the base database or the
 // session's temporary one) with the columns, keys and CRASH_SAFE flag of
 // table src (CREATE [TEMPORARY] TABLE name LIKE src), empty and with its
