@@ -127,6 +127,9 @@ func (db *DB) open() error {
 	if err := db.removeTempLeftovers(); err != nil {
 		return err
 	}
+	if err := db.finishRename(); err != nil {
+		return err
+	}
 	if err := db.finishRebuilds(); err != nil {
 		return err
 	}
