@@ -282,3 +282,45 @@ func copyTree(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// A backup taken while a session holds temporary tables (one of them with
+// a write lock held by an open transaction) copies the base tables only.
+func TestTempTablesNotInBackup(t *testing.T) {
+	dir := t.TempDir()
+	db := mustOpen(t, dir, Options{})
+	if err := db.CreateTable(bg, accountsDef("a", false)); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, "a", Row{int64(1), "base", int64(1), nil})
+	td := mustOpenTemp(t, db)
+	defer td.Close()
+	for _, name := range []string{"a", "scratch"} {
+		if err := td.CreateTable(bg, accountsDef(name, true)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx := tempTx(t, db, td)
+	defer tx.Rollback()
+	if _, _, err := tx.Insert("scratch", Row{int64(5), "t", int64(5), nil}); err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(t.TempDir(), "backup")
+	if _, err := db.Backup(bg, dest); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadBackupManifest(vfs.Default, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Tables) != 1 || m.Tables[0].Name != "a" || m.Tables[0].Rows != 1 {
+		t.Errorf("backup tables %+v, want the base table a with its 1 row", m.Tables)
+	}
+	for _, f := range m.Files {
+		if filepath.Base(f.Name) != f.Name || f.Name == tempDir {
+			t.Errorf("backup file %q", f.Name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dest, tempDir)); !os.IsNotExist(err) {
+		t.Errorf("backup has %s: %v", tempDir, err)
+	}
+}
