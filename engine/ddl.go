@@ -116,7 +116,7 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 	if err != nil {
 		var se *sqlerr.Error
 		if errors.As(err, &se) && se.Code == sqlerr.ErrNoSuchTable {
-			return sqlerr.New(sqlerr.ErrUnknownTable, "Unknown table '%s.%s'", filepath.Base(db.dir), name)
+			return sqlerr.New(sqlerr.ErrUnknownTable, "Unknown table '%s.%s'", db.name(), name)
 		}
 		return err
 	}

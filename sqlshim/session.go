@@ -85,6 +85,7 @@ type Session struct {
 	sqlStmts     map[string]*statement // PREPARE name FROM ...: by lower-case name (prepare.go)
 	userVarBytes int64                 // what userVars hold (userVarSize)
 	locks        *engine.TableLocks    // LOCK TABLES, until UNLOCK TABLES
+	temp         *engine.DB            // the temporary tables (temptable.go), nil before the first
 	sqlMode      sqlMode               // @@sql_mode (sqlmode.go)
 	// lexMode is set while sql_mode has ANSI_QUOTES or
 	// NO_BACKSLASH_ESCAPES: quotes then do not mean what shapeOf
@@ -377,7 +378,8 @@ func normalizeArg(a any) any {
 	return a
 }
 
-// Close rolls back an open transaction.
+// Close rolls back an open transaction and drops the session's temporary
+// tables.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -387,6 +389,9 @@ func (s *Session) Close() error {
 		s.tx = nil
 	}
 	s.unlockTables()
+	if terr := s.closeTemp(); err == nil {
+		err = terr
+	}
 	return err
 }
 
@@ -414,6 +419,9 @@ func (s *Session) begin(ctx context.Context) (*engine.Tx, error) {
 		return nil, mapErr(err)
 	}
 	tx.UseLocks(s.locks)
+	if s.temp != nil {
+		tx.UseTemp(s.temp)
+	}
 	return tx, nil
 }
 
@@ -433,7 +441,13 @@ func (s *Session) lockTables(ctx context.Context, n *ast.LockTablesStmt) error {
 		if tl.Table.Schema.L != "" && tl.Table.Schema.L != lower(s.DBName) {
 			return errf(sqlerr.ErrBadDB, "Unknown database '%s'", tl.Table.Schema.O)
 		}
+		if s.isTemp(tl.Table.Name.O) {
+			continue // only the session uses it: nothing to lock, as in MariaDB
+		}
 		names = append(names, tl.Table.Name.O)
+	}
+	if len(names) == 0 {
+		return nil
 	}
 	l, err := s.db.LockTables(ctx, names)
 	if err != nil {
@@ -524,9 +538,12 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	case *ast.CreateTableStmt, *ast.DropTableStmt, *ast.CreateIndexStmt, *ast.DropIndexStmt, *ast.AlterTableStmt, *ast.RenameTableStmt, *ast.TruncateTableStmt:
 		// DDL commits the open transaction first, as MySQL does, and
 		// gives back LOCK TABLES locks (MySQL keeps them; here DDL takes
-		// the table's lock itself).
-		if err := s.commitAndUnlock(); err != nil {
-			return Result{}, err
+		// the table's lock itself). CREATE and DROP TEMPORARY TABLE do
+		// neither (temptable.go).
+		if !tempOnlyDDL(n) {
+			if err := s.commitAndUnlock(); err != nil {
+				return Result{}, err
+			}
 		}
 		r, err := guard(func() (Result, error) { return x.ddl(st) })
 		if err == nil {
@@ -637,6 +654,12 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	return s.inOwnTx(x, tx, fn)
+}
+
+// inOwnTx runs fn in tx, a transaction of its own: committed if fn
+// succeeds, rolled back if not.
+func (s *Session) inOwnTx(x *execCtx, tx *engine.Tx, fn func() (Result, error)) (Result, error) {
 	x.tx = tx
 	r, err := guard(fn)
 	if err != nil {
