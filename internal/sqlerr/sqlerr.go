@@ -78,6 +78,8 @@ const (
 	ErrNotAllowedCommand  = 1148 // The used command is not allowed with this MariaDB version
 	ErrSpecificAccess     = 1227 // Access denied; you need (at least one of) the %s privilege(s) for this operation
 	ErrUnknownCharset     = 1115 // Unknown character set: '%s'
+	ErrUnknownCollation   = 1273 // Unknown collation: '%s'
+	ErrCollationCharset   = 1253 // COLLATION '%s' is not valid for CHARACTER SET '%s'
 	ErrUnsupportedPS      = 1295 // This command is not supported in the prepared statement protocol yet
 	ErrFileNotFound       = 29   // File '%s' not found (Errcode: %d "%s")
 	ErrFileRead           = 23   // Error reading file '%s' (Errcode: %d "%s")
@@ -102,7 +104,7 @@ var states = map[int]string{
 	ErrWrongValueForVar: "42000", ErrWrongTypeForVar: "42000", ErrLocalVariable: "HY000",
 	ErrBadDB: "42000", ErrNonexistingGrant: "42000", ErrWarnTooFewRecords: "01000",
 	ErrWarnTooManyRecords: "01000", ErrWarnNullToNotNull: "22004", ErrNotAllowedCommand: "42000",
-	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000", ErrLockDeadlock: "40001",
+	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000", ErrCollationCharset: "42000", ErrLockDeadlock: "40001",
 }
 
 // Error is an error with a MySQL error number and SQLSTATE.
