@@ -226,6 +226,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		ti, js, err = x.joinFrom(n)
 	} else {
 		ti, hints, err = x.singleTable(n.From)
+		if err != nil && x.singleView(n.From) {
+			ti, js, err = x.joinFrom(n) // a view runs as a derived table
+		}
 	}
 	if err != nil {
 		return Result{}, err
