@@ -430,7 +430,7 @@ func (s *Session) lockTables(ctx context.Context, n *ast.LockTablesStmt) error {
 		}
 		names = append(names, tl.Table.Name.O)
 	}
-	l, err := s.db.LockTables(ctx, names)
+	l, err := s.db.LockTables(ctx, s.viewBaseTables(names))
 	if err != nil {
 		return mapErr(err)
 	}

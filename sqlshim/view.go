@@ -307,3 +307,37 @@ func (x *execCtx) dropViews(n *ast.DropTableStmt) (Result, error) {
 	}
 	return Result{}, nil
 }
+
+// viewBaseTables returns names with each view replaced by the tables its
+// query reads, through views on views (LOCK TABLES v locks them, as in
+// MariaDB), each name once. A view that does not parse is left out.
+func (s *Session) viewBaseTables(names []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	var add func(name string, depth int)
+	add = func(name string, depth int) {
+		if seen[strings.ToLower(name)] {
+			return
+		}
+		seen[strings.ToLower(name)] = true
+		v, err := s.db.View(name)
+		if err != nil {
+			out = append(out, name)
+			return
+		}
+		q, err := s.viewQuery(v)
+		if err != nil || depth >= maxViewNesting {
+			return
+		}
+		q.Accept(visitFunc(func(n ast.Node) bool {
+			if tn, ok := n.(*ast.TableName); ok && !isInfoSchema(tn) && (tn.Schema.L == "" || tn.Schema.L == strings.ToLower(s.DBName)) {
+				add(tn.Name.O, depth+1)
+			}
+			return true
+		}))
+	}
+	for _, n := range names {
+		add(n, 0)
+	}
+	return out
+}
