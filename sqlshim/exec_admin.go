@@ -14,6 +14,10 @@ func (x *execCtx) admin(st *adminStmt) (Result, error) {
 	rows := [][]any{}
 	for _, t := range st.tables {
 		full := x.s.DBName + "." + t
+		if x.s.db.IsView(t) {
+			rows = append(rows, x.adminView(st.op, t)...)
+			continue
+		}
 		if _, err := x.s.db.Table(t); err != nil && sqlerr.Code(err) != sqlerr.ErrCrashedTable {
 			rows = append(rows,
 				[]any{full, st.op, "Error", sqlerr.As(errNoTable(x.s.DBName, t)).Message},

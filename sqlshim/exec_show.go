@@ -490,7 +490,7 @@ func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
 // those of its derived tables, numbered from *next on in the order they
 // are written (MySQL's select numbers).
 func (x *execCtx) explainSelect(st *ast.SelectStmt, id int64, selectType string, next *int) ([][]any, error) {
-	if isMultiSource(st.From) {
+	if isMultiSource(st.From) || x.singleView(st.From) {
 		return x.explainJoin(st, id, selectType, next)
 	}
 	return x.explainTable(st.From, st.Where, id, selectType)

@@ -1,6 +1,7 @@
 package sqlshim
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -57,10 +58,10 @@ func (x *execCtx) viewSource(tn *ast.TableName) (res Result, ok bool, err error)
 }
 
 // runView returns the rows of view v, its columns named as the view's.
-func (x *execCtx) runView(v *engine.ViewDef) (Result, error) { return x.runViewLimit(v, false) }
+func (x *execCtx) runView(v *engine.ViewDef) (Result, error) { return x.runViewLimit(v, -1) }
 
-// runViewLimit is runView, without rows if noRows.
-func (x *execCtx) runViewLimit(v *engine.ViewDef, noRows bool) (Result, error) {
+// runViewLimit is runView, with at most limit rows if limit >= 0.
+func (x *execCtx) runViewLimit(v *engine.ViewDef, limit int64) (Result, error) {
 	if x.view == nil {
 		x.view = &viewRun{}
 	}
@@ -77,8 +78,8 @@ func (x *execCtx) runViewLimit(v *engine.ViewDef, noRows bool) (Result, error) {
 	if err != nil {
 		return Result{}, x.viewError(v, err)
 	}
-	if noRows {
-		q = withLimitZero(q)
+	if limit >= 0 {
+		q = withLimit(q, limit)
 	}
 	vr.chain = append(vr.chain, v.Name)
 	res, err := x.dml(q)
@@ -168,7 +169,12 @@ func (x *execCtx) createView(n *ast.CreateViewStmt, vd *viewDDL) (Result, error)
 		return Result{}, errf(sqlerr.ErrBadDB, "Unknown database '%s'", name.Schema.O)
 	}
 	if vd == nil {
-		vd = &viewDDL{check: "CASCADED"}
+		// Text rewriteViewDDL did not recognise: the parser only tells
+		// LOCAL apart (it reports no option as CASCADED).
+		vd = &viewDDL{}
+		if n.CheckOption == ast.CheckOptionLocal {
+			vd.check = "LOCAL"
+		}
 	}
 	if vd.alter && !x.s.db.IsView(name.Name.O) {
 		if _, err := x.s.db.TableShared(name.Name.O); err == nil {
@@ -187,7 +193,7 @@ func (x *execCtx) createView(n *ast.CreateViewStmt, vd *viewDDL) (Result, error)
 	_, err := x.s.autocommit(x, func() (Result, error) {
 		x.view = &viewRun{creating: name.Name.L}
 		defer func() { x.view = nil }()
-		res, err := x.dml(withLimitZero(n.Select))
+		res, err := x.dml(withLimit(n.Select, 0))
 		cols = res.Columns
 		return Result{}, err
 	})
@@ -240,9 +246,9 @@ func (x *execCtx) createView(n *ast.CreateViewStmt, vd *viewDDL) (Result, error)
 	return Result{}, err
 }
 
-// withLimitZero returns q limited to no rows (a copy of its top node).
-func withLimitZero(q ast.StmtNode) ast.StmtNode {
-	zero := &ast.Limit{Count: ast.NewValueExpr(int64(0), "", "")}
+// withLimit returns q limited to n rows (a copy of its top node).
+func withLimit(q ast.StmtNode, n int64) ast.StmtNode {
+	zero := &ast.Limit{Count: ast.NewValueExpr(n, "", "")}
 	switch s := q.(type) {
 	case *ast.SelectStmt:
 		c := *s
@@ -340,4 +346,31 @@ func (s *Session) viewBaseTables(names []string) []string {
 		add(n, 0)
 	}
 	return out
+}
+
+// adminView is CHECK TABLE (the view's query runs: OK, or what it
+// references that is missing and Corrupt) and REPAIR TABLE (error 1347) of
+// view name, as MariaDB answers them.
+func (x *execCtx) adminView(op, name string) [][]any {
+	full := x.s.DBName + "." + name
+	if op != "check" {
+		return [][]any{{full, op, "Error", fmt.Sprintf("'%s' is not of type 'BASE TABLE'", full)}, {full, op, "status", "Operation failed"}}
+	}
+	v, err := x.s.db.View(name)
+	if err == nil {
+		_, err = x.runViewLimit(v, 0)
+	}
+	if err == nil {
+		return [][]any{{full, op, "status", "OK"}}
+	}
+	var rows [][]any
+	top := sqlerr.As(err)
+	for e := error(top); e != nil; e = errors.Unwrap(e) {
+		var se *sqlerr.Error
+		if errors.As(e, &se) && se != top && se.Code != sqlerr.ErrViewInvalid {
+			rows = append(rows, []any{full, op, "Error", se.Message}) // the deepest cause, named first
+			break
+		}
+	}
+	return append(rows, []any{full, op, "Error", top.Message}, []any{full, op, "error", "Corrupt"})
 }

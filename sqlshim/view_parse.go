@@ -33,7 +33,7 @@ func rewriteViewDDL(sql string) (string, *viewDDL) {
 	if sure && !strings.EqualFold(w, "CREATE") && !strings.EqualFold(w, "ALTER") {
 		return sql, nil
 	}
-	if !viewHeadRE.MatchString(sql) {
+	if !viewHeadRE.MatchString(sql[codeStart(sql):]) {
 		return sql, nil
 	}
 	toks := tokenize(sql)
@@ -69,6 +69,31 @@ func rewriteViewDDL(sql string) (string, *viewDDL) {
 		}
 	}
 	return sql, vd
+}
+
+// codeStart returns the offset of sql's first token, past blanks and
+// comments (a versioned /*! comment is code).
+func codeStart(sql string) int {
+	i := 0
+	for i < len(sql) {
+		switch c := sql[i]; {
+		case isSpace(c) || c == '\v':
+			i++
+		case strings.HasPrefix(sql[i:], "/*!"):
+			return i
+		case strings.HasPrefix(sql[i:], "/*"):
+			end := strings.Index(sql[i+2:], "*/")
+			if end < 0 {
+				return len(sql)
+			}
+			i += end + 4
+		case c == '#' || strings.HasPrefix(sql[i:], "--") && (i+2 == len(sql) || isSpace(sql[i+2])):
+			i = skipLine(sql, i)
+		default:
+			return i
+		}
+	}
+	return i
 }
 
 // viewParsed checks that a statement rewriteViewDDL took for a view's is

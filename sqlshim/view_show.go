@@ -53,28 +53,37 @@ func (x *execCtx) viewShow(n *ast.ShowStmt) (Result, bool, error) {
 		Rows: [][]any{{v.Name, createViewText(v), v.Charset, v.Collation}}}, true, nil
 }
 
-// viewColumns returns the result columns of view v's query, which it runs
-// without rows.
-func (x *execCtx) viewColumns(v *engine.ViewDef) ([]Column, error) {
-	var cols []Column
+// viewSample returns the result columns of view v's query and its first
+// row (nil if none): the types of expression columns come from their
+// values, as for CREATE TABLE ... SELECT.
+func (x *execCtx) viewSample(v *engine.ViewDef) ([]Column, []any, error) {
+	var res Result
 	_, err := x.s.autocommit(x, func() (Result, error) {
-		res, err := x.runViewLimit(v, true)
-		cols = res.Columns
+		var err error
+		res, err = x.runViewLimit(v, 1)
 		return Result{}, err
 	})
-	return cols, err
+	var row []any
+	if len(res.Rows) > 0 {
+		row = res.Rows[0]
+	}
+	return res.Columns, row, err
 }
 
 // viewTableInfo describes view v as a table without keys: its columns as
 // its query yields them (types, NOT NULL), without defaults.
 func (x *execCtx) viewTableInfo(v *engine.ViewDef) (*tableInfo, error) {
-	cols, err := x.viewColumns(v)
+	cols, row, err := x.viewSample(v)
 	if err != nil {
 		return nil, err
 	}
 	def := &engine.TableDef{Name: v.Name}
-	for _, c := range cols {
-		ec := ctasColumn(c, nil)
+	for i, c := range cols {
+		var vals []any
+		if row != nil {
+			vals = row[i : i+1]
+		}
+		ec := ctasColumn(c, vals)
 		ec.Name = c.Name
 		def.Columns = append(def.Columns, ec)
 	}
