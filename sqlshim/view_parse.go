@@ -41,6 +41,14 @@ func rewriteViewDDL(sql string) (string, *viewDDL) {
 	if len(toks) > 0 && strings.EqualFold(toks[0].text, "ALTER") {
 		// ALTER [ALGORITHM = x] [DEFINER = u] [SQL SECURITY x] VIEW: only
 		// those words (and a user name) may come before VIEW.
+		if len(toks) < 2 || toks[1].kind != 'w' {
+			return sql, nil
+		}
+		switch strings.ToUpper(toks[1].text) {
+		case "ALGORITHM", "DEFINER", "SQL", "VIEW":
+		default:
+			return sql, nil
+		}
 		i := 1
 		for ; i < len(toks); i++ {
 			t := toks[i]
