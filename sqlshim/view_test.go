@@ -67,3 +67,35 @@ func TestViewReopen(t *testing.T) {
 		t.Fatalf("total with the table back: %v", r.Rows)
 	}
 }
+
+// TestRewriteViewDDL: ALTER VIEW becomes CREATE OR REPLACE, a bare WITH
+// CHECK OPTION gets its CASCADED, the option is noted however it is
+// written (in a dump's versioned comment too), and other statements pass
+// untouched.
+func TestRewriteViewDDL(t *testing.T) {
+	for _, c := range []struct {
+		in, out string
+		alter   bool
+		check   string
+	}{
+		{"ALTER VIEW v AS SELECT 1", "CREATE OR REPLACE VIEW v AS SELECT 1", true, ""},
+		{"alter algorithm=merge definer=`a`@`b` sql security invoker view v as select 1 with check option",
+			"CREATE OR REPLACE algorithm=merge definer=`a`@`b` sql security invoker view v as select 1 with CASCADED check option", true, "CASCADED"},
+		{"-- note\nCREATE VIEW v AS SELECT 1 WITH LOCAL CHECK OPTION;", "-- note\nCREATE VIEW v AS SELECT 1 WITH LOCAL CHECK OPTION;", false, "LOCAL"},
+		{"/*!50001 CREATE ALGORITHM=UNDEFINED */\n/*!50001 VIEW `v` AS select 1 AS `a` WITH CASCADED CHECK OPTION */", "", false, "CASCADED"},
+		{"CREATE VIEW v AS SELECT 'with check option'", "", false, ""},
+	} {
+		out, vd := rewriteViewDDL(c.in)
+		if c.out == "" {
+			c.out = c.in
+		}
+		if out != c.out || vd == nil || vd.alter != c.alter || vd.check != c.check {
+			t.Errorf("%q: got %q %+v, want %q alter=%v check=%q", c.in, out, vd, c.out, c.alter, c.check)
+		}
+	}
+	for _, in := range []string{"ALTER TABLE t ADD COLUMN view INT", "ALTER DATABASE d CHARACTER SET utf8mb4", "SELECT 1 WITH CHECK OPTION", "CREATE TABLE view_log (a INT)"} {
+		if out, vd := rewriteViewDDL(in); out != in || vd != nil && vd.alter {
+			t.Errorf("%q: rewritten to %q %+v", in, out, vd)
+		}
+	}
+}
