@@ -379,3 +379,78 @@ func substOrder(s *viewSubst, o *ast.OrderByClause) {
 		it.Expr = s.expr(it.Expr)
 	}
 }
+
+// mergeViewSelect runs a SELECT whose FROM is one mergeable view (what
+// viewTargetOf accepts) as a SELECT from the view's table, its WHERE
+// added to the statement's, as MariaDB's MERGE algorithm does: the
+// table's indexes then serve the statement's conditions, where a derived
+// table would compute every row of the view first. ok is false for any
+// other shape (the caller runs the view as a derived table).
+func (x *execCtx) mergeViewSelect(n *ast.SelectStmt) (res Result, ok bool, err error) {
+	ts, v := x.writeTarget(n.From)
+	if v == nil || ts == nil || n.Having != nil || n.GroupBy != nil || n.WindowSpecs != nil || n.LockInfo != nil && n.LockInfo.LockType != ast.SelectLockNone {
+		return Result{}, false, nil
+	}
+	if x.view != nil && len(x.view.chain) > 0 {
+		return Result{}, false, nil // inside another view: keep its error naming
+	}
+	hasSub := false
+	n.Accept(visitFunc(func(c ast.Node) bool {
+		switch c.(type) {
+		case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.WindowFuncExpr, *ast.ValuesExpr, *ast.DefaultExpr:
+			hasSub = true
+		}
+		return !hasSub
+	}))
+	if hasSub {
+		return Result{}, false, nil
+	}
+	t, err := x.viewTargetOf(v, "SELECT")
+	if err != nil {
+		return Result{}, false, nil
+	}
+	c, err := x.reparse(n)
+	if err != nil {
+		return Result{}, false, nil
+	}
+	sel, isSel := c.(*ast.SelectStmt)
+	if !isSel || len(sel.Fields.Fields) != len(n.Fields.Fields) {
+		return Result{}, false, nil
+	}
+	s := x.retarget(sel.From, v, t)
+	var fields []*ast.SelectField
+	for i, f := range sel.Fields.Fields {
+		if f.WildCard != nil {
+			if f.WildCard.Table.L != "" && !s.names[f.WildCard.Table.L] {
+				return Result{}, false, nil
+			}
+			for _, name := range t.names {
+				fields = append(fields, &ast.SelectField{Expr: t.cols[strings.ToLower(name)], AsName: ast.NewCIStr(name)})
+			}
+			continue
+		}
+		if f.AsName.O == "" {
+			// The header the statement as written gives it.
+			orig := n.Fields.Fields[i]
+			f.AsName = ast.NewCIStr(fieldName(orig.Expr, orig.Text()))
+		}
+		f.Expr = s.expr(f.Expr)
+		if p, ok := f.Expr.(*ast.ParenthesesExpr); ok {
+			f.Expr = p.Expr // a whole item needs no parentheses (and its type reads through none)
+		}
+		fields = append(fields, f)
+	}
+	sel.Fields.Fields = fields
+	sel.Where = andWhere(t.where, s.expr(sel.Where))
+	substOrder(s, sel.OrderBy)
+	if x.view == nil {
+		x.view = &viewRun{}
+	}
+	x.view.chain = append(x.view.chain, v.Name) // views beneath run as derived tables, recursion caught there
+	res, err = x.selectStmt(sel)
+	x.view.chain = x.view.chain[:len(x.view.chain)-1]
+	if err != nil {
+		return Result{}, true, x.viewError(v, err)
+	}
+	return res, true, nil
+}
