@@ -29,7 +29,8 @@ package engine
 //     applied, and every table's indexes are rebuilt from the copied rows,
 //     stamped and with their checksum sidecars, so that Open(dest) needs no
 //     recovery and CHECK TABLE says OK. Definitions are written with the
-//     counters of the moment.
+//     counters of the moment. Views' .view files are written from the
+//     definitions of the moment (the DDL mutex keeps them from changing).
 //  6. BACKUP.json is written last and synced (with the directory): a
 //     directory without it is not a backup.
 //
@@ -40,6 +41,7 @@ package engine
 //	  "time": "2026-11-23T11:00:00.123456789Z",  // the moment (UTC)
 //	  "ulog_seq": 42,        // last update-log record in the backup (0: no log)
 //	  "tables": [{"name": "t", "crash_safe": true, "rows": 10}],
+//	  "views": ["v"],        // the views (V.view files; absent when none)
 //	  "files": [{"name": "t.bdf", "size": 8192}, ...],  // every file but BACKUP.json
 //	  "bytes": 123456        // sum of the file sizes
 //	}
@@ -82,6 +84,7 @@ type BackupManifestFile struct {
 	Time    time.Time     `json:"time"`
 	ULogSeq uint64        `json:"ulog_seq"`
 	Tables  []BackupTable `json:"tables"`
+	Views   []string      `json:"views,omitempty"`
 	Files   []BackupFile  `json:"files"`
 	Bytes   int64         `json:"bytes"`
 }
@@ -227,6 +230,9 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 	for n := range db.broken {
 		brokenNames = append(brokenNames, n)
 	}
+	for n := range db.brokenViews {
+		brokenNames = append(brokenNames, n)
+	}
 	db.mu.RUnlock()
 	if closed {
 		return info, errors.New("blitz/engine: backup: database is closed")
@@ -245,7 +251,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 	}
 	if len(brokenNames) > 0 {
 		sort.Strings(brokenNames)
-		return info, fmt.Errorf("blitz/engine: backup: the definition of table %s is damaged; repair it first", brokenNames[0])
+		return info, fmt.Errorf("blitz/engine: backup: the definition of table or view %s is damaged; repair it first", brokenNames[0])
 	}
 	if err := fs.MkdirAll(dest, 0o755); err != nil {
 		return info, fmt.Errorf("blitz/engine: create backup destination %s: %w", dest, err)
@@ -415,6 +421,10 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 	}
 	db.ckptMu.Unlock()
 	ckptHeld = false
+	views, err := db.backupViews(dest)
+	if err != nil {
+		return info, err
+	}
 	// The copies are done: DDL may go on (its update-log frames come after
 	// info.ULogSeq); dest is finished from the copies and bt's snapshots.
 	db.ddlMu.Unlock()
@@ -468,7 +478,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 		}
 		addFile(n, fi.Size())
 	}
-	m := BackupManifestFile{Format: BackupFormat, Time: info.Time, ULogSeq: info.ULogSeq, Tables: tables, Files: files, Bytes: info.Bytes}
+	m := BackupManifestFile{Format: BackupFormat, Time: info.Time, ULogSeq: info.ULogSeq, Tables: tables, Views: views, Files: files, Bytes: info.Bytes}
 	if m.Tables == nil {
 		m.Tables = []BackupTable{}
 	}

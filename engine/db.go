@@ -68,11 +68,14 @@ type DB struct {
 	temps   map[*DB]struct{} // the temporary databases open on this one
 	tempSeq uint64           // temporary databases opened so far: names their directories
 
-	mu       sync.RWMutex // protects the fields below
-	tables   map[string]*table
-	broken   map[string]error // definitions that could not be read
-	deferred int              // crash-safe tables awaiting REPAIR: no checkpoint may drop WAL they need
-	closed   bool
+	mu     sync.RWMutex // protects the fields below
+	tables map[string]*table
+	broken map[string]error    // definitions that could not be read
+	views  map[string]*ViewDef // by lower-case name (view.go)
+	// brokenViews: view files that could not be read, by lower-case name
+	brokenViews map[string]error
+	deferred    int // crash-safe tables awaiting REPAIR: no checkpoint may drop WAL they need
+	closed      bool
 
 	ckptReq  chan struct{}
 	ckptDone chan struct{} // closed by Close: the checkpoint loop stops
@@ -95,7 +98,7 @@ func Open(dir string, o Options) (*DB, error) {
 	if o.CheckpointBytes <= 0 {
 		o.CheckpointBytes = defaultCheckpointBytes
 	}
-	db := &DB{dir: dir, fs: o.FS, opts: o, log: o.Logger, tables: map[string]*table{}, broken: map[string]error{},
+	db := &DB{dir: dir, fs: o.FS, opts: o, log: o.Logger, tables: map[string]*table{}, broken: map[string]error{}, views: map[string]*ViewDef{}, brokenViews: map[string]error{},
 		ckptReq: make(chan struct{}, 1), ckptDone: make(chan struct{}), loopDone: make(chan struct{})}
 	if err := o.FS.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("blitz/engine: create database directory %s: %w", dir, err)
@@ -137,6 +140,7 @@ func (db *DB) open() error {
 	if err != nil {
 		return fmt.Errorf("blitz/engine: list %s: %w", db.dir, err)
 	}
+	db.loadViews(names)
 	for _, n := range names {
 		if !strings.HasSuffix(n, defSuffix) {
 			continue

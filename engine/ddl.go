@@ -56,11 +56,10 @@ func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 	}
 	key := strings.ToLower(def.Name)
 	db.mu.RLock()
-	_, exists := db.tables[key]
-	_, broken := db.broken[key]
+	err := db.nameTakenLocked(def.Name)
 	db.mu.RUnlock()
-	if exists || broken {
-		return sqlerr.New(sqlerr.ErrTableExists, "Table '%s' already exists", def.Name)
+	if err != nil {
+		return err
 	}
 	t := newTable(db, def)
 	// The data file first, synced, then the definition, the commit point:
@@ -158,12 +157,22 @@ func (db *DB) deferredCount() int {
 func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	db.ddlMu.Lock()
 	defer db.ddlMu.Unlock()
+	db.mu.RLock()
+	taken := db.nameTakenLocked(to)
+	v := db.views[strings.ToLower(from)]
+	db.mu.RUnlock()
+	if v != nil {
+		if taken != nil {
+			return taken
+		}
+		return db.renameViewLocked(v, to)
+	}
 	t, err := db.table(from)
 	if err != nil {
 		return err
 	}
-	if _, err := db.table(to); err == nil {
-		return sqlerr.New(sqlerr.ErrTableExists, "Table '%s' already exists", to)
+	if taken != nil {
+		return taken
 	}
 	if err := t.usable(); err != nil {
 		return err

@@ -81,10 +81,19 @@ package engine
 //	          calls again; a table already of "def" is left alone),
 //	 "next":  next AUTO_INCREMENT value (auto_increment)}
 //
-// so that a replay can recreate the schema from the log alone. The op
+// so that a replay can recreate the schema from the log alone. The view
+// ops (view.go) have Table = the view's name (before a rename) and
+//
+//	{"v":1, "op":"create_view"|"drop_view"|"rename_view",
+//	 "view": <the view's definition after the change, in the "view"
+//	          encoding of the .view file; for drop_view only its name>,
+//	 "to":   new name (rename_view)}
+//
+// create_view is logged by CREATE VIEW, CREATE OR REPLACE VIEW and ALTER
+// VIEW alike: its replay creates or replaces the view. The op
 // alter_columns (and its "from") came later without a version bump: it
 // only adds to the format, and a replayer that does not know it stops at
-// it with "unknown ddl op" rather than skipping it.
+// it with "unknown ddl op" rather than skipping it; so did the view ops.
 
 import (
 	"context"
@@ -111,6 +120,7 @@ type ddlRecord struct {
 	Column string          `json:"column,omitempty"`
 	From   []int           `json:"from,omitempty"`
 	Next   uint64          `json:"next,omitempty"`
+	View   json.RawMessage `json:"view,omitempty"`
 }
 
 func (db *DB) openULog() error {
@@ -197,7 +207,14 @@ func (db *DB) logDDL(rec ddlRecord, table string, def *TableDef) error {
 	if err != nil {
 		return err
 	}
-	rec.V, rec.Def = ddlFormat, b
+	rec.Def = b
+	return db.appendDDL(rec, table)
+}
+
+// appendDDL appends and syncs the DDL frame of rec, about table (or view)
+// name.
+func (db *DB) appendDDL(rec ddlRecord, table string) error {
+	rec.V = ddlFormat
 	v, err := json.Marshal(&rec)
 	if err != nil {
 		return err
@@ -327,6 +344,9 @@ func (db *DB) replayDDL(ctx context.Context, table string, value []byte) error {
 	}
 	if rec.V != ddlFormat {
 		return fmt.Errorf("ddl op has unsupported format %d", rec.V)
+	}
+	if strings.HasSuffix(rec.Op, "_view") {
+		return db.replayViewDDL(ctx, table, &rec)
 	}
 	def, _, err := decodeDef(rec.Def, "ddl op of "+table)
 	if err != nil {

@@ -15,6 +15,10 @@ func (x *execCtx) admin(st *adminStmt) (Result, error) {
 	for _, t := range st.tables {
 		full := x.s.DBName + "." + t
 		db := x.s.owner(t)
+		if db == x.s.db && x.s.db.IsView(t) { // a temporary table shadows a view
+			rows = append(rows, x.adminView(st.op, t)...)
+			continue
+		}
 		if _, err := db.Table(t); err != nil && sqlerr.Code(err) != sqlerr.ErrCrashedTable {
 			rows = append(rows,
 				[]any{full, st.op, "Error", sqlerr.As(errNoTable(x.s.DBName, t)).Message},

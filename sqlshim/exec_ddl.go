@@ -29,6 +29,8 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 		return x.createTable(n, st.crashSafe)
 	case *ast.DropTableStmt:
 		return x.dropTable(n)
+	case *ast.CreateViewStmt:
+		return x.createView(n, st.view)
 	case *ast.CreateIndexStmt:
 		return x.createIndex(n)
 	case *ast.DropIndexStmt:
@@ -37,6 +39,12 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 		return x.alterTable(n)
 	case *ast.RenameTableStmt:
 		for _, t := range n.TableToTables {
+			if x.isViewName(t.OldTable) {
+				if err := x.s.db.RenameTable(x.ctx, t.OldTable.Name.O, t.NewTable.Name.O); err != nil {
+					return Result{}, err
+				}
+				continue
+			}
 			ti, err := x.table(t.OldTable, "")
 			if err != nil {
 				return Result{}, err
@@ -553,14 +561,19 @@ func checkAutoIncrement(def *engine.TableDef) error {
 // the base table (temptable.go).
 func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 	if n.IsView {
-		return Result{}, errNotSupported("views")
+		return x.dropViews(n)
 	}
 	if n.TemporaryKeyword == ast.TemporaryLocal {
 		return x.dropTemporary(n)
 	}
-	var missing []string
+	var missing, views []string
 	for _, t := range n.Tables {
-		if _, err := x.s.owner(t.Name.O).Table(t.Name.O); err != nil {
+		db := x.s.owner(t.Name.O)
+		if db == x.s.db && x.isViewName(t) { // a temporary table shadows a view
+			views = append(views, x.s.DBName+"."+t.Name.O)
+			continue
+		}
+		if _, err := db.Table(t.Name.O); err != nil {
 			missing = append(missing, x.s.DBName+"."+t.Name.O)
 		}
 	}
@@ -576,6 +589,14 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 			return Result{}, err
 		}
 		x.dropStats(db, def.Name)
+	}
+	// A view named in DROP TABLE is left alone: 1965, a note with IF
+	// EXISTS, as in MariaDB.
+	if len(views) > 0 && !n.IfExists {
+		return Result{}, errf(sqlerr.ErrIsView, "'%s' is a view", views[0])
+	}
+	for _, v := range views {
+		x.s.addNote(sqlerr.ErrIsView, "'%s' is a view", v)
 	}
 	return Result{}, x.unknownTables(missing, n.IfExists)
 }
@@ -648,6 +669,9 @@ func (x *execCtx) dropIndex(t *ast.TableName, name string, ifExists bool) (Resul
 }
 
 func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
+	if x.isViewName(n.Table) {
+		return Result{}, errf(sqlerr.ErrWrongObject, "'%s.%s' is not of type 'BASE TABLE'", x.s.DBName, n.Table.Name.O)
+	}
 	ti, err := x.table(n.Table, "")
 	if err != nil {
 		return Result{}, err

@@ -226,6 +226,12 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		ti, js, err = x.joinFrom(n)
 	} else {
 		ti, hints, err = x.singleTable(n.From)
+		if err != nil && x.singleView(n.From) {
+			if res, ok, merr := x.mergeViewSelect(n); ok {
+				return res, merr
+			}
+			ti, js, err = x.joinFrom(n) // a view runs as a derived table
+		}
 	}
 	if err != nil {
 		return Result{}, err

@@ -42,6 +42,9 @@ func (x *execCtx) show(n *ast.ShowStmt) (Result, error) {
 
 // showRows answers a SHOW statement but for its WHERE clause.
 func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
+	if res, ok, err := x.viewShow(n); ok {
+		return res, err
+	}
 	if res, ok, err := x.catalogShow(n); ok {
 		return res, err
 	}
@@ -61,14 +64,17 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 			cols[0].Name += " (" + *pat + ")"
 		}
 		rows := [][]any{}
-		for _, t := range x.s.db.Tables() {
-			if pat != nil && !likeMatch(t, *pat) {
+		for _, r := range x.relations() {
+			if pat != nil && !likeMatch(r.name, *pat) {
 				continue
 			}
-			if full {
-				rows = append(rows, []any{t, "BASE TABLE"})
-			} else {
-				rows = append(rows, []any{t})
+			switch {
+			case !full:
+				rows = append(rows, []any{r.name})
+			case r.view:
+				rows = append(rows, []any{r.name, "VIEW"})
+			default:
+				rows = append(rows, []any{r.name, "BASE TABLE"})
 			}
 		}
 		return Result{Columns: cols, Rows: rows}, nil
@@ -393,8 +399,16 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		return Result{}, err
 	}
 	rows := [][]any{}
-	for _, t := range x.s.db.Tables() {
+	for _, r := range x.relations() {
+		t := r.name
 		if pat != nil && !likeMatch(t, *pat) {
+			continue
+		}
+		if r.view {
+			// As MariaDB: every column NULL but the comment.
+			row := make([]any, len(cols))
+			row[0], row[17] = t, "VIEW"
+			rows = append(rows, row)
 			continue
 		}
 		st, err := x.s.db.Status(t)
@@ -484,7 +498,7 @@ func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
 // those of its derived tables, numbered from *next on in the order they
 // are written (MySQL's select numbers).
 func (x *execCtx) explainSelect(st *ast.SelectStmt, id int64, selectType string, next *int) ([][]any, error) {
-	if isMultiSource(st.From) {
+	if isMultiSource(st.From) || x.singleView(st.From) {
 		return x.explainJoin(st, id, selectType, next)
 	}
 	return x.explainTable(st.From, st.Where, id, selectType)

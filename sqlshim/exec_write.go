@@ -139,6 +139,9 @@ func qualifyColumn(err error, db, table, column string, rowNum int) error {
 }
 
 func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
+	if _, v := x.writeTarget(n.Table); v != nil {
+		return x.insertView(n, v)
+	}
 	ti, _, err := x.singleTable(n.Table)
 	if err != nil {
 		return Result{}, err
@@ -389,6 +392,9 @@ func needsAuto(v any, keepZero bool) bool {
 // new row was inserted.
 func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, autoCol int, rowNum int) (uint64, uint64, bool, error) {
 	var affected, gen uint64
+	if err := x.checkViewRow(ti, row); err != nil {
+		return 0, 0, false, err
+	}
 	for attempt := 0; ; attempt++ {
 		_, id, err := x.tx.Insert(ti.name, row)
 		if id != 0 && gen == 0 {
@@ -519,6 +525,9 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 			row[i] = nowFor(x.now, c)
 		}
 	}
+	if err := x.checkViewRow(ti, row); err != nil {
+		return false, err
+	}
 	_, err := x.tx.Update(ti.name, h, row)
 	return err == nil, err
 }
@@ -564,6 +573,9 @@ func sameValue(a, b any) bool {
 func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 	if n.MultipleTable {
 		return Result{}, errNotSupported("joins")
+	}
+	if _, v := x.writeTarget(n.TableRefs); v != nil {
+		return x.updateView(n, v)
 	}
 	ti, hints, err := x.singleTable(n.TableRefs)
 	if err != nil {
@@ -615,6 +627,9 @@ func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
 	if n.IsMultiTable {
 		return Result{}, errNotSupported("joins")
+	}
+	if _, v := x.writeTarget(n.TableRefs); v != nil {
+		return x.deleteView(n, v)
 	}
 	ti, hints, err := x.singleTable(n.TableRefs)
 	if err != nil {

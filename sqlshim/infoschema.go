@@ -46,6 +46,8 @@ func (x *execCtx) infoSchemaTable(name string) (Result, error) {
 		return x.isTableConstraints(), nil
 	case "key_column_usage":
 		return x.isKeyColumnUsage(), nil
+	case "views":
+		return x.isViews(), nil
 	case "engines":
 		r, err := x.showRows(&ast.ShowStmt{Tp: ast.ShowEngines})
 		return renameColumns(r, "ENGINE", "SUPPORT", "COMMENT", "TRANSACTIONS", "XA", "SAVEPOINTS"), err
@@ -85,6 +87,10 @@ func (x *execCtx) isTables() (Result, error) {
 	intColumn(cols, "VERSION", "TABLE_ROWS", "AVG_ROW_LENGTH", "DATA_LENGTH", "MAX_DATA_LENGTH", "INDEX_LENGTH", "DATA_FREE", "AUTO_INCREMENT", "CHECKSUM", "MAX_INDEX_LENGTH")
 	rows := make([][]any, 0, len(st.Rows))
 	for _, r := range st.Rows {
+		if r[17] == "VIEW" && r[1] == nil {
+			rows = append(rows, []any{"def", x.s.DBName, r[0], "VIEW", nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, "VIEW", nil, nil})
+			continue
+		}
 		// SHOW TABLE STATUS: Name Engine Version Row_format Rows
 		// Avg_row_length Data_length Max_data_length Index_length Data_free
 		// Auto_increment Create_time Update_time Check_time Collation
@@ -112,7 +118,7 @@ func (x *execCtx) isColumns() (Result, error) {
 	cols := textColumns("TABLE_CATALOG", "TABLE_SCHEMA", "TABLE_NAME", "COLUMN_NAME", "ORDINAL_POSITION", "COLUMN_DEFAULT", "IS_NULLABLE", "DATA_TYPE", "CHARACTER_MAXIMUM_LENGTH", "CHARACTER_OCTET_LENGTH", "NUMERIC_PRECISION", "NUMERIC_SCALE", "DATETIME_PRECISION", "CHARACTER_SET_NAME", "COLLATION_NAME", "COLUMN_TYPE", "COLUMN_KEY", "EXTRA", "PRIVILEGES", "COLUMN_COMMENT", "IS_GENERATED", "GENERATION_EXPRESSION")
 	intColumn(cols, "ORDINAL_POSITION", "CHARACTER_MAXIMUM_LENGTH", "CHARACTER_OCTET_LENGTH", "NUMERIC_PRECISION", "NUMERIC_SCALE", "DATETIME_PRECISION")
 	rows := [][]any{}
-	for _, ti := range x.infoTables() {
+	for _, ti := range append(x.infoTables(), x.viewTableInfos()...) {
 		for i := range ti.def.Columns {
 			c := &ti.def.Columns[i]
 			null, extra := nullExtra(c)

@@ -23,6 +23,7 @@ type statement struct {
 	nparams   int      // number of ? placeholders
 	intoVars  []string // SELECT ... INTO @a, @b: the variables (stripped from the text parsed)
 	intoLate  bool     // ... and the INTO came after FROM (deprecated: warning 1287)
+	view      *viewDDL // CREATE or ALTER VIEW: what the text said (view_parse.go)
 }
 
 // parseOne parses the text of one statement (no trailing semicolon
@@ -36,6 +37,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	}
 	text, crashSafe := stripCrashSafe(loadIgnoreRows(sql))
 	text, intoVars, intoLate := stripIntoVars(text)
+	text, vd := rewriteViewDDL(text)
 	if st, ok, err := parseExecute(p, text); ok {
 		return st, err
 	}
@@ -55,6 +57,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		return nil, errNotSupported("multiple statements in one call")
 	}
 	st := &statement{text: sql, node: nodes[0], crashSafe: crashSafe, intoVars: intoVars, intoLate: intoLate}
+	st.view = viewParsed(st.node, vd)
 	if intoVars != nil {
 		switch st.node.(type) {
 		case *ast.SelectStmt, *ast.SetOprStmt:

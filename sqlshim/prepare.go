@@ -64,7 +64,7 @@ func (x *execCtx) sqlPrepare(n *ast.PrepareStmt) (Result, error) {
 // column of a one-table SELECT; the rest is found when the statement runs.
 func (x *execCtx) checkPrepared(st *statement) error {
 	n, ok := st.node.(*ast.SelectStmt)
-	if !ok || isMultiSource(n.From) {
+	if !ok || isMultiSource(n.From) || x.singleView(n.From) {
 		return nil
 	}
 	err := func() error {

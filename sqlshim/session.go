@@ -94,6 +94,10 @@ type Session struct {
 	client  Client       // who is connected (SetClient)
 	infile  infileAccess // how LOAD DATA opens files (SetInfile)
 	runs    uint64       // statements runLocked has started
+	// viewTrees: the parsed queries of the views used (view.go), by
+	// definition; viewParser reads them in the default sql_mode.
+	viewTrees  map[*engine.ViewDef]ast.StmtNode
+	viewParser *parser.Parser
 }
 
 // Client is who a session serves, as USER(), CURRENT_USER(),
@@ -449,7 +453,7 @@ func (s *Session) lockTables(ctx context.Context, n *ast.LockTablesStmt) error {
 	if len(names) == 0 {
 		return nil
 	}
-	l, err := s.db.LockTables(ctx, names)
+	l, err := s.db.LockTables(ctx, s.viewBaseTables(names))
 	if err != nil {
 		return mapErr(err)
 	}
@@ -535,7 +539,7 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 		return x.set(n)
 	case *ast.UseStmt:
 		return Result{}, nil
-	case *ast.CreateTableStmt, *ast.DropTableStmt, *ast.CreateIndexStmt, *ast.DropIndexStmt, *ast.AlterTableStmt, *ast.RenameTableStmt, *ast.TruncateTableStmt:
+	case *ast.CreateTableStmt, *ast.DropTableStmt, *ast.CreateIndexStmt, *ast.DropIndexStmt, *ast.AlterTableStmt, *ast.RenameTableStmt, *ast.TruncateTableStmt, *ast.CreateViewStmt:
 		// DDL commits the open transaction first, as MySQL does, and
 		// gives back LOCK TABLES locks (MySQL keeps them; here DDL takes
 		// the table's lock itself). CREATE and DROP TEMPORARY TABLE do

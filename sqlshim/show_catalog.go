@@ -104,7 +104,7 @@ var unsupportedShows = map[ast.ShowStmtType]string{
 	ast.ShowOpenTables: "SHOW OPEN TABLES", ast.ShowMasterStatus: "SHOW MASTER STATUS (blitz has no binary log; see `blitz ulog`)",
 	ast.ShowBinlogStatus: "SHOW BINLOG STATUS", ast.ShowReplicaStatus: "SHOW REPLICA STATUS",
 	ast.ShowProfile: "SHOW PROFILE", ast.ShowProfiles: "SHOW PROFILES",
-	ast.ShowCreateView: "views", ast.ShowCreateUser: "SHOW CREATE USER",
+	ast.ShowCreateUser:     "SHOW CREATE USER",
 	ast.ShowCreateSequence: "sequences", ast.ShowCreateProcedure: "stored procedures",
 }
 

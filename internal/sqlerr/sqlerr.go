@@ -83,6 +83,16 @@ const (
 	ErrUnsupportedPS      = 1295 // This command is not supported in the prepared statement protocol yet
 	ErrFileNotFound       = 29   // File '%s' not found (Errcode: %d "%s")
 	ErrFileRead           = 23   // Error reading file '%s' (Errcode: %d "%s")
+	ErrWrongObject        = 1347 // '%s.%s' is not of type '%s'
+	ErrNonUpdatable       = 1288 // The target table %s of the %s is not updatable
+	ErrNonInsertable      = 1471 // The target table %s of the %s is not insertable-into
+	ErrNonUpdatableColumn = 1348 // Column '%s' is not updatable
+	ErrViewWrongList      = 1353 // View's SELECT and view's field list have different column counts
+	ErrViewInvalid        = 1356 // View '%s.%s' references invalid table(s) or column(s) or function(s) or definer/invoker of view lack rights to use them
+	ErrViewCheckFailed    = 1369 // CHECK OPTION failed %s
+	ErrViewRecursive      = 1462 // %s contains view recursion
+	ErrIsView             = 1965 // '%s.%s' is a view
+	ErrUnknownView        = 4092 // Unknown VIEW: '%s'
 )
 
 // states maps error numbers to SQLSTATE; numbers not listed use "HY000".
@@ -105,6 +115,7 @@ var states = map[int]string{
 	ErrBadDB: "42000", ErrNonexistingGrant: "42000", ErrWarnTooFewRecords: "01000",
 	ErrWarnTooManyRecords: "01000", ErrWarnNullToNotNull: "22004", ErrNotAllowedCommand: "42000",
 	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000", ErrCollationCharset: "42000", ErrLockDeadlock: "40001",
+	ErrViewCheckFailed: "44000", ErrIsView: "42S02", ErrUnknownView: "42S02",
 }
 
 // Error is an error with a MySQL error number and SQLSTATE.

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -29,7 +31,10 @@ func init() {
 every record checksum and the chain structure of the data file, and that
 each index holds exactly the entries the rows imply. It prints "TABLE: OK"
 or "TABLE: FAILED" followed by the problems, one per indented line, and
-exits 1 if any table has a problem.
+exits 1 if any table has a problem. Without TABLE arguments it also lists
+the views ("VIEW: view OK"; a view definition file, V.view, that does not
+decode is "VIEW: FAILED"). check does not run the views' queries: a view
+whose base table was dropped fails only when used (error 1356).
 
 Files in DIR that belong to no table are listed after the tables, each on
 a line starting "warning:" that says what to do, and left as they are: a
@@ -57,6 +62,15 @@ damage present when check started is never reported as OK.`,
 					fmt.Fprintf(env.Stdout, "no tables in %s\n", dir)
 				}
 				for _, name := range tables {
+					if db.IsView(name) && len(args) > 0 {
+						if _, err := db.View(name); err != nil {
+							bad = true
+							fmt.Fprintf(env.Stdout, "%s: FAILED\n  view definition: %v\n", name, err)
+						} else {
+							fmt.Fprintf(env.Stdout, "%s: view OK\n", name)
+						}
+						continue
+					}
 					rep, err := db.Check(context.Background(), name)
 					problems := append(log.forTable(name), rep.Problems...)
 					if err != nil {
@@ -70,6 +84,16 @@ damage present when check started is never reported as OK.`,
 					fmt.Fprintf(env.Stdout, "%s: FAILED\n", name)
 					for _, p := range problems {
 						fmt.Fprintf(env.Stdout, "  %s\n", p)
+					}
+				}
+				if len(args) == 0 {
+					for _, name := range db.Views() {
+						fmt.Fprintf(env.Stdout, "%s: view OK\n", name)
+					}
+					broken := db.BrokenViews()
+					for _, name := range slices.Sorted(maps.Keys(broken)) {
+						bad = true
+						fmt.Fprintf(env.Stdout, "%s: FAILED\n  view definition: %v\n", name, broken[name])
 					}
 				}
 				for _, p := range log.general() {
@@ -200,7 +224,7 @@ func requireDatabase(dir string) error {
 	}
 	for _, e := range ents {
 		n := e.Name()
-		if n == "LOCK" || n == "wal" && e.IsDir() || strings.HasSuffix(n, ".def") {
+		if n == "LOCK" || n == "wal" && e.IsDir() || strings.HasSuffix(n, ".def") || strings.HasSuffix(n, ".view") {
 			return nil
 		}
 	}
@@ -352,6 +376,9 @@ func strayFiles(db *engine.DB, dir string) ([]string, error) {
 			used[t+"."+ix.Name+".bix"] = true
 			used[t+"."+ix.Name+".bix.sum"] = true
 		}
+	}
+	for _, v := range db.Views() {
+		used[v+".view"] = true
 	}
 	var out []string
 	warn := func(format string, args ...any) { out = append(out, "warning: "+fmt.Sprintf(format, args...)) }

@@ -2,6 +2,8 @@ package command
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -307,4 +309,58 @@ func TestAdminRefusesNonDatabase(t *testing.T) {
 	if code, out, _ := run(t, "", "check", "-d", db); code != ExitOK || out != "no tables in "+db+"\n" {
 		t.Errorf("check of an empty database: exit %d, stdout %q", code, out)
 	}
+}
+
+// TestCheckViews: check lists the views after the tables, names a view
+// given as an argument, fails on a damaged view file, and leaves the view
+// files as they were.
+func TestCheckViews(t *testing.T) {
+	dir := checkDB(t)
+	code, _, errs := run(t, "", "sql", "-d", dir,
+		"-e", "CREATE VIEW cheap AS SELECT id, name FROM items WHERE id < 3",
+		"-e", "CREATE VIEW names AS SELECT name FROM cheap")
+	if code != ExitOK {
+		t.Fatalf("creating views: exit %d: %s", code, errs)
+	}
+	before := dirState(t, dir)
+	code, out, errs := run(t, "", "check", "-d", dir)
+	if code != ExitOK || out != "items: OK\nlog: OK\ncheap: view OK\nnames: view OK\n" || errs != "" {
+		t.Fatalf("database with views: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if after := dirState(t, dir); after != before {
+		t.Fatalf("check changed the files:\n%s\nwas\n%s", after, before)
+	}
+	code, out, _ = run(t, "", "check", "-d", dir, "names")
+	if code != ExitOK || out != "names: view OK\n" {
+		t.Fatalf("check names: exit %d, stdout %q", code, out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "names.view"), []byte(`{"format": 1, "vi`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = run(t, "", "check", "-d", dir)
+	if code != ExitFailed || !strings.Contains(out, "names: FAILED\n  view definition: ") || !strings.Contains(out, "does not decode") {
+		t.Fatalf("damaged view file: exit %d, stdout %q", code, out)
+	}
+}
+
+// dirState lists dir's view files with a hash of their contents (the
+// data files' headers change at every open and clean close).
+func dirState(t *testing.T, dir string) string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".view") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s %x\n", e.Name(), sha256.Sum256(data))
+	}
+	return b.String()
 }
