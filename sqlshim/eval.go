@@ -125,13 +125,8 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 	case *ast.FuncCastExpr:
 		return c.cast(x)
 	case *ast.AggregateFuncExpr:
-		if v, ok := c.enclosingAggregate(x); ok {
-			return v, nil
-		}
-		if c.aggs == nil {
-			return nil, errf(sqlerr.ErrInvalidGroupFunc, "Invalid use of group function")
-		}
-		return c.aggs[x], nil
+		v, err := c.aggregate(x)
+		return shown(v), err
 	case *ast.ValuesExpr:
 		if c.values == nil || c.ti == nil {
 			return nil, nil
@@ -521,6 +516,10 @@ func (c *evalCtx) exactOperand(e ast.ExprNode) (v any, scale int32, err error) {
 			}
 			v, err = c.unaryValue(x, v)
 			return v, -1, err
+		}
+	default:
+		if v, scale, ok, err := c.exactPassThrough(e); ok {
+			return v, scale, err
 		}
 	}
 	v, err = c.eval(e)
@@ -1041,6 +1040,16 @@ func (c *evalCtx) regexp(x *ast.PatternRegexpExpr) (any, error) {
 }
 
 func (c *evalCtx) caseExpr(x *ast.CaseExpr) (any, error) {
+	branch, err := c.caseBranch(x)
+	if err != nil || branch == nil {
+		return nil, err
+	}
+	return c.eval(branch)
+}
+
+// caseBranch evaluates the conditions of CASE x and returns the result
+// expression they choose: nil when none matches and there is no ELSE.
+func (c *evalCtx) caseBranch(x *ast.CaseExpr) (ast.ExprNode, error) {
 	var v any
 	var err error
 	if x.Value != nil {
@@ -1060,13 +1069,10 @@ func (c *evalCtx) caseExpr(x *ast.CaseExpr) (any, error) {
 			hit, _ = truthy(cond)
 		}
 		if hit {
-			return c.eval(w.Result)
+			return w.Result, nil
 		}
 	}
-	if x.ElseClause != nil {
-		return c.eval(x.ElseClause)
-	}
-	return nil, nil
+	return x.ElseClause, nil
 }
 
 func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
@@ -1076,7 +1082,8 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 			return nil, errNotSupported("user variables here")
 		}
 		if x.Value != nil {
-			v, err := c.eval(x.Value)
+			// The variable keeps a quotient's inner digits (exact.go).
+			v, _, err := c.exactOperand(x.Value)
 			if err != nil {
 				return nil, err
 			}

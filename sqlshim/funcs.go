@@ -70,17 +70,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	// Functions that must not evaluate every argument first.
 	switch name {
 	case "if":
-		if err := argCount(x.FnName.O, x.Args, 3, 3); err != nil {
-			return nil, err
-		}
-		cond, err := c.eval(x.Args[0])
+		branch, err := c.ifBranch(x)
 		if err != nil {
 			return nil, err
 		}
-		if b, _ := truthy(cond); b {
-			return c.eval(x.Args[1])
-		}
-		return c.eval(x.Args[2])
+		return c.eval(branch)
 	case "ifnull", "coalesce":
 		if name == "ifnull" {
 			if err := argCount(x.FnName.O, x.Args, 2, 2); err != nil {
@@ -279,14 +273,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if nullIn() {
 			return nil, nil
 		}
-		best := args[0]
-		for _, a := range args[1:] {
-			cmp := compareValues(a, best)
-			if (name == "greatest" && cmp > 0) || (name == "least" && cmp < 0) {
-				best = a
-			}
-		}
-		return best, nil
+		return args[extremeOf(name, args)], nil
 	}
 	if nullIn() {
 		return nil, nil
@@ -494,18 +481,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return b, nil
 	case "abs":
-		switch v := args[0].(type) {
-		case int64:
-			if v == math.MinInt64 {
-				return nil, c.outOfRange("BIGINT", x)
-			}
-			return abs64(v), nil
-		case uint64:
-			return v, nil
-		case decimal.Decimal:
-			return v.Abs(), nil
-		}
-		return math.Abs(toFloat(args[0])), nil
+		return c.absValue(x, args[0])
 	case "sign":
 		switch v := args[0].(type) {
 		case decimal.Decimal:
