@@ -230,8 +230,8 @@ func (g *group) add(ec *evalCtx) error {
 				break // already cut (see results)
 			}
 			var b strings.Builder
-			for _, p := range vals[:len(vals)-1] { // the last argument is the separator
-				b.WriteString(toString(p))
+			for j, p := range vals[:len(vals)-1] { // the last argument is the separator
+				b.WriteString(toString(ec.yearText(a.Args[j], p)))
 			}
 			st.parts = append(st.parts, b.String())
 			st.size += b.Len() + 1

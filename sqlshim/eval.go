@@ -942,6 +942,8 @@ func (c *evalCtx) between(x *ast.BetweenExpr) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
+	_, lo = c.yearConstant(x.Expr, x.Left, v, lo)
+	_, hi = c.yearConstant(x.Expr, x.Right, v, hi)
 	var ge, le any
 	if lo != nil {
 		ge = boolVal(compareValues(v, lo) >= 0)
@@ -986,6 +988,7 @@ func (c *evalCtx) in(x *ast.PatternInExpr) (any, error) {
 			sawNull = true
 			continue
 		}
+		_, w = c.yearConstant(x.Expr, e, v, w)
 		if v != nil && compareValues(v, w) == 0 {
 			found = true
 			break
@@ -1009,7 +1012,7 @@ func (c *evalCtx) like(x *ast.PatternLikeOrIlikeExpr) (any, error) {
 	if v == nil || p == nil {
 		return nil, nil
 	}
-	s, pat := toString(v), toString(p)
+	s, pat := toString(c.yearText(x.Expr, v)), toString(p)
 	if !x.IsLike {
 		s, pat = strings.ToLower(s), strings.ToLower(pat)
 	}
@@ -1239,6 +1242,7 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		}
 		return truncFrac(t, int64(tp.GetDecimal())), nil
 	default:
+		v = c.yearText(x.Expr, v)
 		if mysql.HasBinaryFlag(tp.GetFlag()) || tp.GetCharset() == "binary" {
 			return []byte(toString(v)), nil
 		}

@@ -106,6 +106,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if textArgument[name] {
+			v = c.yearText(a, v)
+		}
 		args[i] = v
 	}
 	nullIn := func() bool {
@@ -183,6 +186,14 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return newUUID(c.now), nil
 	case "pi":
 		return math.Pi, nil
+	case "quote":
+		if err := want(1, 1); err != nil {
+			return nil, err
+		}
+		if args[0] == nil {
+			return "NULL", nil
+		}
+		return quoteFunc(toString(args[0])), nil
 	case "nullif":
 		if err := want(2, 2); err != nil {
 			return nil, err
@@ -602,6 +613,30 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 // see with its inner digits (exactOperand) as MariaDB does: FLOOR(1/3*3) is
 // 0, ROUND(1/3, 10) 0.3333333330. Their results have a scale of their own.
 var exactArgument = map[string]bool{"round": true, "truncate": true, "floor": true, "ceil": true, "ceiling": true, "sign": true}
+
+// quoteFunc is QUOTE(s): s in single quotes, with a backslash before
+// each backslash and quote, NUL as \0 and Ctrl-Z as \Z, so that it reads
+// back as the same string in a statement.
+func quoteFunc(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('\'')
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; ch {
+		case '\\', '\'':
+			b.WriteByte('\\')
+			b.WriteByte(ch)
+		case 0:
+			b.WriteString(`\0`)
+		case 26:
+			b.WriteString(`\Z`)
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
 
 // argCount checks the number of arguments of a native function (hi < 0:
 // no upper limit).
