@@ -90,6 +90,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return nil, nil
 	case "date_add", "adddate", "date_sub", "subdate":
 		return c.dateAdd(x, name == "date_sub" || name == "subdate")
+	case "extract", "timestampadd", "timestampdiff":
+		return c.unitFunc(x) // funcs_more.go
 	}
 	args := make([]any, len(x.Args))
 	for i, a := range x.Args {
@@ -285,6 +287,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, nil
 		}
 		return args[extremeOf(name, args)], nil
+	}
+	if v, ok, err := c.moreFunc(name, x, args); ok { // funcs_more.go
+		return v, err
 	}
 	if nullIn() {
 		return nil, nil
@@ -578,7 +583,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if !ok1 || !ok2 {
 			return nil, nil
 		}
-		return int64(a.Truncate(24*time.Hour).Sub(b.Truncate(24*time.Hour)) / (24 * time.Hour)), nil
+		return dayNumber(a) - dayNumber(b), nil // no Duration: it would overflow past 292 years
 	case "from_unixtime":
 		// MariaDB's range is that of a 32-bit TIMESTAMP: NULL outside it.
 		n := toInt(args[0])

@@ -60,7 +60,7 @@ func timePart(name string, v any) (any, error) {
 	case "unix_timestamp":
 		return t.Unix(), nil
 	case "to_days":
-		return int64(t.Sub(time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC))/(24*time.Hour)) + 1, nil
+		return dayNumber(t), nil // funcs_more.go
 	}
 	return nil, nil
 }
@@ -81,6 +81,12 @@ func (c *evalCtx) dateAdd(x *ast.FuncCallExpr, sub bool) (any, error) {
 	if base == nil || n == nil || !ok {
 		return nil, nil
 	}
+	return c.addInterval(base, n, unit.Unit, sub)
+}
+
+// addInterval is base + INTERVAL n unit (minus, for sub), base and n not
+// NULL: DATE_ADD, DATE_SUB and TIMESTAMPADD.
+func (c *evalCtx) addInterval(base, n any, u ast.TimeUnitType, sub bool) (any, error) {
 	t, ok := toTime(base)
 	if !ok {
 		return nil, nil
@@ -97,17 +103,17 @@ func (c *evalCtx) dateAdd(x *ast.FuncCallExpr, sub bool) (any, error) {
 		return nil, nil
 	}
 	var r time.Time
-	switch unit.Unit {
+	switch u {
 	case ast.TimeUnitMicrosecond, ast.TimeUnitSecond, ast.TimeUnitMinute, ast.TimeUnitHour:
 		per := map[ast.TimeUnitType]int64{ast.TimeUnitMicrosecond: 1, ast.TimeUnitSecond: 1e6,
-			ast.TimeUnitMinute: 60e6, ast.TimeUnitHour: 3600e6}[unit.Unit]
+			ast.TimeUnitMinute: 60e6, ast.TimeUnitHour: 3600e6}[u]
 		if k > maxSpan*86400e6/per || k < -maxSpan*86400e6/per {
 			return overflow()
 		}
 		us := k * per // microseconds: whole days first, so no Duration wraps
 		r = t.AddDate(0, 0, int(us/86400e6)).Add(time.Duration(us%86400e6) * time.Microsecond)
 	case ast.TimeUnitDay, ast.TimeUnitWeek:
-		if unit.Unit == ast.TimeUnitWeek {
+		if u == ast.TimeUnitWeek {
 			k = max(min(k, maxSpan), -maxSpan) * 7
 		}
 		if k > maxSpan || k < -maxSpan {
@@ -115,13 +121,13 @@ func (c *evalCtx) dateAdd(x *ast.FuncCallExpr, sub bool) (any, error) {
 		}
 		r = t.AddDate(0, 0, int(k))
 	case ast.TimeUnitMonth, ast.TimeUnitQuarter, ast.TimeUnitYear:
-		per := map[ast.TimeUnitType]int64{ast.TimeUnitMonth: 1, ast.TimeUnitQuarter: 3, ast.TimeUnitYear: 12}[unit.Unit]
+		per := map[ast.TimeUnitType]int64{ast.TimeUnitMonth: 1, ast.TimeUnitQuarter: 3, ast.TimeUnitYear: 12}[u]
 		if k > 12*10000/per || k < -12*10000/per {
 			return overflow()
 		}
 		r = addMonths(t, int(k*per))
 	default:
-		return nil, errNotSupported("INTERVAL " + unit.Unit.String())
+		return nil, errNotSupported("INTERVAL " + u.String())
 	}
 	if r.Year() < 0 || r.Year() > 9999 {
 		// Past DATETIME's range: NULL with warning 1441, as in MariaDB.
