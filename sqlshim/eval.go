@@ -1141,6 +1141,48 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 // leading integer of the text (a fraction is cut, not rounded), warning
 // 1292 for what follows it or for a value past the type's range (clipped;
 // a negative value AS UNSIGNED wraps, as in MySQL).
+// castNumberInt is CAST(v AS SIGNED | UNSIGNED) of a DECIMAL or DOUBLE
+// v: rounded to an integer, and past the type's range (a negative value
+// for UNSIGNED) the nearest end of it, with warning 1916, as MariaDB does.
+func (c *evalCtx) castNumberInt(v any, unsigned bool) any {
+	var d decimal.Decimal
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return int64(0)
+		}
+		d = decimal.NewFromFloat(math.RoundToEven(x)) // a DOUBLE rounds half to even (rint)
+	case decimal.Decimal:
+		d = x.Round(0) // a DECIMAL half away from zero
+	}
+	typ := "INT"
+	if unsigned {
+		typ = "UNSIGNED INT"
+	}
+	overflow := func(to any) any {
+		c.warning(errCastOverflow, "Got overflow when converting '%s' to %s. Value truncated", toString(v), typ)
+		return to
+	}
+	n := d.BigInt()
+	switch {
+	case unsigned && n.Sign() < 0:
+		return overflow(uint64(0))
+	case unsigned && !n.IsUint64():
+		return overflow(uint64(math.MaxUint64))
+	case unsigned:
+		return n.Uint64()
+	case !n.IsInt64() && n.Sign() < 0:
+		return overflow(int64(math.MinInt64))
+	case !n.IsInt64():
+		return overflow(int64(math.MaxInt64))
+	}
+	return n.Int64()
+}
+
+// errCastOverflow is MariaDB's ER_DATA_OVERFLOW: a number past the range
+// of the integer type a CAST asks for.
+const errCastOverflow = 1916
+
 func (c *evalCtx) castTextInt(s string, unsigned bool) any {
 	t := strings.TrimLeft(s, " \t\n\r")
 	i := 0
@@ -1201,6 +1243,8 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 			return c.castTextInt(t, mysql.HasUnsignedFlag(tp.GetFlag())), nil
 		case []byte:
 			return c.castTextInt(string(t), mysql.HasUnsignedFlag(tp.GetFlag())), nil
+		case decimal.Decimal, float64:
+			return c.castNumberInt(t, mysql.HasUnsignedFlag(tp.GetFlag())), nil
 		}
 		if mysql.HasUnsignedFlag(tp.GetFlag()) {
 			if u, ok := v.(uint64); ok {

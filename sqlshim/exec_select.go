@@ -725,11 +725,18 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 	switch e := f.expr.(type) {
 	case *ast.FuncCallExpr:
 		switch e.FnName.L {
-		case "date", "curdate", "current_date", "utc_date", "last_day", "makedate", "from_days":
+		case "date", "curdate", "current_date", "utc_date", "last_day", "makedate", "from_days", ast.DateLiteral:
 			c.Type, c.Length = mysql.TypeDate, 10
 		case "str_to_date":
 			if len(e.Args) == 2 {
 				strToDateColumn(&c, e.Args[1])
+			}
+		case ast.TimestampLiteral:
+			// TIMESTAMP '... 10:00:00.123' shows the digits it was given.
+			if v, ok := e.Args[0].(*test_driver.ValueExpr); ok && len(e.Args) == 1 {
+				if _, frac, ok := strings.Cut(toString(v.Datum.GetValue()), "."); ok && len(frac) <= 6 {
+					c.Decimals, c.Length = uint8(len(frac)), uint32(20+len(frac))
+				}
 			}
 		case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp":
 			// NOW(n) shows n fractional digits.
@@ -797,7 +804,7 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 		return x.Tp.GetType() == mysql.TypeDate
 	case *ast.FuncCallExpr:
 		switch x.FnName.L {
-		case "curdate", "current_date", "date", "utc_date", "last_day", "makedate", "from_days":
+		case "curdate", "current_date", "date", "utc_date", "last_day", "makedate", "from_days", ast.DateLiteral:
 			return true
 		case "str_to_date":
 			if len(x.Args) == 2 {

@@ -92,6 +92,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return c.dateAdd(x, name == "date_sub" || name == "subdate")
 	case "extract", "timestampadd", "timestampdiff":
 		return c.unitFunc(x) // funcs_more.go
+	case ast.DateLiteral, ast.TimeLiteral, ast.TimestampLiteral:
+		return c.typedLiteral(x) // funcs_more.go
 	}
 	args := make([]any, len(x.Args))
 	for i, a := range x.Args {

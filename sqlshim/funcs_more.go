@@ -612,3 +612,35 @@ func dayNumber(t time.Time) int64 {
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	return 366 + (day.Unix()-first.Unix())/86400
 }
+
+// typedLiteral is the value of DATE 'text', TIME 'text' or TIMESTAMP
+// 'text': the text read as that type, or error 1525 naming the type when
+// it is not one (DATE '2024-02-30'), as in MariaDB.
+func (c *evalCtx) typedLiteral(x *ast.FuncCallExpr) (any, error) {
+	typ := map[string]string{ast.DateLiteral: "DATE", ast.TimeLiteral: "TIME", ast.TimestampLiteral: "DATETIME"}[x.FnName.L]
+	if len(x.Args) != 1 {
+		return nil, errNotSupported(typ + " literal")
+	}
+	v, err := c.eval(x.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	s := strings.TrimSpace(toString(v))
+	bad := errf(errWrongValue, "Incorrect %s value: '%s'", typ, toString(v))
+	if typ == "TIME" {
+		d, ok := engine.ParseTime(s)
+		if !ok {
+			return nil, bad
+		}
+		return d, nil
+	}
+	t, ok := parseTime(s)
+	// A DATE literal has no time of day, a TIMESTAMP literal has one.
+	if !ok || (typ == "DATE") == strings.ContainsAny(s, ": ") {
+		return nil, bad
+	}
+	if typ == "DATE" {
+		return t.Truncate(24 * time.Hour), nil
+	}
+	return t, nil
+}
