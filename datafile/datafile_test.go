@@ -319,7 +319,7 @@ func TestLocking(t *testing.T) {
 	df, path := mustOpen(t, Options{})
 	_, err := Open(path, Options{})
 	if !errors.Is(err, ErrLocked) || !errors.Is(err, vfs.ErrLocked) ||
-		!strings.Contains(err.Error(), "database is locked by another process") {
+		err.Error() != "open "+path+": blitz/datafile: data file is locked by another process" {
 		t.Fatalf("second writer: %v", err)
 	}
 	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrLocked) {

@@ -10,8 +10,15 @@ import (
 // Errors of Open.
 
 // ErrLocked is returned by Open when another process holds a conflicting
-// lock on the file. It wraps vfs.ErrLocked.
-var ErrLocked = fmt.Errorf("blitz/datafile: database is locked by another process: %w", vfs.ErrLocked)
+// lock on the file. It wraps vfs.ErrLocked (errors.Is matches either).
+var ErrLocked error = lockedError{}
+
+// lockedError is ErrLocked: its own text (not vfs.ErrLocked's after it,
+// which would say the same thing twice), unwrapping to vfs.ErrLocked.
+type lockedError struct{}
+
+func (lockedError) Error() string { return "blitz/datafile: data file is locked by another process" }
+func (lockedError) Unwrap() error { return vfs.ErrLocked }
 
 // ErrNotDataFile is returned by Open when the file has no valid header.
 var ErrNotDataFile = errors.New("blitz/datafile: not a blitz data file (no valid header)")

@@ -107,7 +107,7 @@ func (df *File) open() error {
 	created := false
 	if o.ReadOnly {
 		if _, err := fsys.Stat(path); err != nil {
-			return fmt.Errorf("blitz/datafile: open %s: %w", path, err)
+			return fmt.Errorf("blitz/datafile: %w", err) // "stat PATH: ..."
 		}
 	} else if _, err := fsys.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		created = true
@@ -128,7 +128,7 @@ func (df *File) open() error {
 	}
 	f, err := fsys.OpenFile(path, flag, 0o644)
 	if err != nil {
-		return fmt.Errorf("blitz/datafile: open %s: %w", path, err)
+		return fmt.Errorf("blitz/datafile: %w", err) // "open PATH: ..."
 	}
 	df.f = f
 	size, err := f.Size()

@@ -1,6 +1,7 @@
 package datafile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -76,7 +77,17 @@ func fuzzOpenSalvage(t *testing.T, data []byte) {
 		}
 		Verify(path, o)
 		VerifyCrashed(path, o)
-		if _, err := Salvage(path, filepath.Join(dir, "s.bdf"), o); err != nil {
+		r, err := Salvage(path, filepath.Join(dir, "s.bdf"), o)
+		switch {
+		case errors.Is(err, ErrNotDataFile):
+			// Nothing of ours in it: refused, and no destination left.
+			if r.HeaderValid || r.Blocks > 0 {
+				t.Fatalf("Salvage: %v with a valid header or %d good blocks", err, r.Blocks)
+			}
+			if _, serr := mem.Stat(filepath.Join(dir, "s.bdf")); serr == nil {
+				t.Fatal("Salvage refused the source but left a destination")
+			}
+		case err != nil:
 			t.Fatalf("Salvage: %v", err)
 		}
 		if len(data) == 0 {

@@ -42,7 +42,10 @@ func (r *SalvageReport) Dropped() int64 { return r.Damaged + r.Superseded }
 // at any 16-byte boundary, so it never stops at the first bad record; zeroed
 // space is unused, not damage. It needs neither the header nor the bucket
 // array of src, and never modifies src. The error is about dst or about
-// reading src, never about damage, which is in the report. dst gets its
+// reading src, never about damage, which is in the report; but a src with
+// neither a valid header nor any block that verifies is no data file at
+// all: Salvage then removes dst and returns an error wrapping
+// ErrNotDataFile. dst gets its
 // header last, once everything else is durable: a salvage cut short leaves
 // a dst that does not open as a data file.
 func Salvage(src, dst string, o Options) (SalvageReport, error) {
@@ -111,6 +114,14 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && !r.HeaderValid && r.Blocks == 0 {
+		// Nothing in src is ours: not a data file (or one whose every
+		// byte is gone). An empty dst would only look like a result.
+		if rerr := o.FS.Remove(dst); rerr != nil {
+			return r, rerr
+		}
+		return r, fmt.Errorf("salvage %s: %w, and no record in it verifies: nothing to salvage", src, ErrNotDataFile)
 	}
 	if err == nil {
 		// dst is new: its directory entry must be durable too.

@@ -101,7 +101,7 @@ func Open(dir string, o Options) (*DB, error) {
 	db := &DB{dir: dir, fs: o.FS, opts: o, log: o.Logger, tables: map[string]*table{}, broken: map[string]error{}, views: map[string]*ViewDef{}, brokenViews: map[string]error{},
 		ckptReq: make(chan struct{}, 1), ckptDone: make(chan struct{}), loopDone: make(chan struct{})}
 	if err := o.FS.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("blitz/engine: create database directory %s: %w", dir, err)
+		return nil, fmt.Errorf("blitz/engine: create database directory: %w", err) // err names it
 	}
 	lk, err := o.FS.Lock(filepath.Join(dir, lockName), true)
 	if err != nil {
@@ -148,7 +148,7 @@ func (db *DB) open() error {
 		path := filepath.Join(db.dir, n)
 		b, err := vfs.ReadFile(db.fs, path)
 		if err != nil {
-			return fmt.Errorf("blitz/engine: read %s: %w", path, err)
+			return fmt.Errorf("blitz/engine: read table definition: %w", err) // err names the file
 		}
 		def, ctr, err := decodeDef(b, path)
 		if err != nil {

@@ -44,11 +44,31 @@ type aggState struct {
 	isum     int64 // SUM/AVG: integers not yet folded into sum (hasInt)
 	hasInt   bool
 	// The variances and standard deviations: the running mean and sum of
-	// squared differences from it (Welford's recurrence, MariaDB's), and
-	// the largest scale of a DECIMAL argument (allFloat: a DOUBLE or
-	// string argument makes the result a DOUBLE).
+	// squared differences from it (Welford's recurrence, MariaDB's)
+	// (allFloat: a DOUBLE or string argument makes the result a DOUBLE).
 	mean, m2 float64
-	scale    int32
+	// The largest declared scale of a DECIMAL argument (declaredScale),
+	// and whether one involved a quotient: then SUM, MIN and MAX keep its
+	// inner digits (exactDec), as AVG always does.
+	scale int32
+	exact bool
+}
+
+// keepsQuotient are the aggregates that see a quotient argument with its
+// inner digits, as MariaDB does: SUM(1/3) over two rows is 0.666666666
+// inside, so SUM(1/3)*3 is 2.0000.
+var keepsQuotient = map[string]bool{
+	ast.AggFuncSum: true, ast.AggFuncAvg: true, ast.AggFuncMin: true, ast.AggFuncMax: true,
+	ast.AggFuncVarPop: true, ast.AggFuncVarSamp: true, ast.AggFuncStddevPop: true, ast.AggFuncStddevSamp: true,
+}
+
+// exactResult is v, a SUM, MIN or MAX, as the group's result: an exactDec
+// when a quotient was involved.
+func (st *aggState) exactResult(v any) any {
+	if d, ok := v.(decimal.Decimal); ok && st.exact {
+		return exactDec{d, st.scale}
+	}
+	return v
 }
 
 // flushInt folds the integer part of a running SUM into sum.
@@ -71,12 +91,8 @@ func (st *aggState) flushInt() {
 // sum of squares of VARIANCE and STDDEV, by the recurrence MariaDB uses (so
 // that DOUBLE results agree to the last bit).
 func (st *aggState) addVariance(v any) {
-	switch x := v.(type) {
-	case int64, uint64:
-	case decimal.Decimal:
-		if e := -x.Exponent(); e > st.scale {
-			st.scale = e
-		}
+	switch v.(type) {
+	case int64, uint64, decimal.Decimal:
 	default:
 		st.allFloat = true
 	}
@@ -144,9 +160,21 @@ func (g *group) add(ec *evalCtx) error {
 		}
 		null := false
 		for j, arg := range a.Args {
-			v, err := ec.eval(arg)
+			var v any
+			var err error
+			scale := int32(-1)
+			if j == 0 && keepsQuotient[fn] {
+				// The value with a quotient's inner digits (exact.go).
+				v, scale, err = ec.exactOperand(arg)
+			} else {
+				v, err = ec.eval(arg)
+			}
 			if err != nil {
 				return err
+			}
+			if d, isDec := v.(decimal.Decimal); isDec && j == 0 {
+				st.scale = max(st.scale, declaredScale(d, scale))
+				st.exact = st.exact || scale >= 0
 			}
 			vals[j] = v
 			null = null || v == nil
@@ -202,8 +230,8 @@ func (g *group) add(ec *evalCtx) error {
 				break // already cut (see results)
 			}
 			var b strings.Builder
-			for _, p := range vals[:len(vals)-1] { // the last argument is the separator
-				b.WriteString(toString(p))
+			for j, p := range vals[:len(vals)-1] { // the last argument is the separator
+				b.WriteString(toString(ec.yearText(a.Args[j], p)))
 			}
 			st.parts = append(st.parts, b.String())
 			st.size += b.Len() + 1
@@ -243,22 +271,19 @@ func (g *group) results(ec *evalCtx) map[*ast.AggregateFuncExpr]any {
 		case ast.AggFuncCount:
 			m[a] = st.count
 		case ast.AggFuncSum:
-			m[a] = st.sum
+			m[a] = st.exactResult(st.sum)
 		case ast.AggFuncAvg:
 			if st.count == 0 {
 				m[a] = nil
 			} else if f, ok := st.sum.(float64); ok {
 				m[a] = f / float64(st.count)
 			} else {
-				d := st.sum.(decimal.Decimal)
-				scale := int32(0)
-				if d.Exponent() < 0 {
-					scale = -d.Exponent()
-				}
-				m[a] = d.DivRound(decimal.NewFromInt(st.count), scale+divPrecisionIncrement)
+				// A quotient: AVG(a)*3 over 1, 1, 2 is 4.0000.
+				q := decimalQuotient(st.sum.(decimal.Decimal), decimal.NewFromInt(st.count))
+				m[a] = exactDec{q, min(st.scale+divPrecisionIncrement, maxDecimalScale)}
 			}
 		case ast.AggFuncMin, ast.AggFuncMax:
-			m[a] = st.best
+			m[a] = st.exactResult(st.best)
 		case ast.AggFuncVarPop, ast.AggFuncVarSamp, ast.AggFuncStddevPop, ast.AggFuncStddevSamp:
 			m[a] = st.variance(strings.ToLower(a.F))
 		case ast.AggFuncJsonArrayagg, ast.AggFuncJsonObjectAgg:

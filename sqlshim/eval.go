@@ -125,13 +125,8 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 	case *ast.FuncCastExpr:
 		return c.cast(x)
 	case *ast.AggregateFuncExpr:
-		if v, ok := c.enclosingAggregate(x); ok {
-			return v, nil
-		}
-		if c.aggs == nil {
-			return nil, errf(sqlerr.ErrInvalidGroupFunc, "Invalid use of group function")
-		}
-		return c.aggs[x], nil
+		v, err := c.aggregate(x)
+		return shown(v), err
 	case *ast.ValuesExpr:
 		if c.values == nil || c.ti == nil {
 			return nil, nil
@@ -522,6 +517,10 @@ func (c *evalCtx) exactOperand(e ast.ExprNode) (v any, scale int32, err error) {
 			}
 			v, err = c.unaryValue(x, v)
 			return v, -1, err
+		}
+	default:
+		if v, scale, ok, err := c.exactPassThrough(e); ok {
+			return v, scale, err
 		}
 	}
 	v, err = c.eval(e)
@@ -944,6 +943,8 @@ func (c *evalCtx) between(x *ast.BetweenExpr) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
+	_, lo = c.yearConstant(x.Expr, x.Left, v, lo)
+	_, hi = c.yearConstant(x.Expr, x.Right, v, hi)
 	var ge, le any
 	if lo != nil {
 		ge = boolVal(compareValues(v, lo) >= 0)
@@ -988,6 +989,7 @@ func (c *evalCtx) in(x *ast.PatternInExpr) (any, error) {
 			sawNull = true
 			continue
 		}
+		_, w = c.yearConstant(x.Expr, e, v, w)
 		if v != nil && compareValues(v, w) == 0 {
 			found = true
 			break
@@ -1011,7 +1013,7 @@ func (c *evalCtx) like(x *ast.PatternLikeOrIlikeExpr) (any, error) {
 	if v == nil || p == nil {
 		return nil, nil
 	}
-	s, pat := toString(v), toString(p)
+	s, pat := toString(c.yearText(x.Expr, v)), toString(p)
 	if !x.IsLike {
 		s, pat = strings.ToLower(s), strings.ToLower(pat)
 	}
@@ -1042,6 +1044,16 @@ func (c *evalCtx) regexp(x *ast.PatternRegexpExpr) (any, error) {
 }
 
 func (c *evalCtx) caseExpr(x *ast.CaseExpr) (any, error) {
+	branch, err := c.caseBranch(x)
+	if err != nil || branch == nil {
+		return nil, err
+	}
+	return c.eval(branch)
+}
+
+// caseBranch evaluates the conditions of CASE x and returns the result
+// expression they choose: nil when none matches and there is no ELSE.
+func (c *evalCtx) caseBranch(x *ast.CaseExpr) (ast.ExprNode, error) {
 	var v any
 	var err error
 	if x.Value != nil {
@@ -1061,13 +1073,10 @@ func (c *evalCtx) caseExpr(x *ast.CaseExpr) (any, error) {
 			hit, _ = truthy(cond)
 		}
 		if hit {
-			return c.eval(w.Result)
+			return w.Result, nil
 		}
 	}
-	if x.ElseClause != nil {
-		return c.eval(x.ElseClause)
-	}
-	return nil, nil
+	return x.ElseClause, nil
 }
 
 func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
@@ -1077,7 +1086,8 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 			return nil, errNotSupported("user variables here")
 		}
 		if x.Value != nil {
-			v, err := c.eval(x.Value)
+			// The variable keeps a quotient's inner digits (exact.go).
+			v, _, err := c.exactOperand(x.Value)
 			if err != nil {
 				return nil, err
 			}
@@ -1132,6 +1142,48 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 // leading integer of the text (a fraction is cut, not rounded), warning
 // 1292 for what follows it or for a value past the type's range (clipped;
 // a negative value AS UNSIGNED wraps, as in MySQL).
+// castNumberInt is CAST(v AS SIGNED | UNSIGNED) of a DECIMAL or DOUBLE
+// v: rounded to an integer, and past the type's range (a negative value
+// for UNSIGNED) the nearest end of it, with warning 1916, as MariaDB does.
+func (c *evalCtx) castNumberInt(v any, unsigned bool) any {
+	var d decimal.Decimal
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return int64(0)
+		}
+		d = decimal.NewFromFloat(math.RoundToEven(x)) // a DOUBLE rounds half to even (rint)
+	case decimal.Decimal:
+		d = x.Round(0) // a DECIMAL half away from zero
+	}
+	typ := "INT"
+	if unsigned {
+		typ = "UNSIGNED INT"
+	}
+	overflow := func(to any) any {
+		c.warning(errCastOverflow, "Got overflow when converting '%s' to %s. Value truncated", toString(v), typ)
+		return to
+	}
+	n := d.BigInt()
+	switch {
+	case unsigned && n.Sign() < 0:
+		return overflow(uint64(0))
+	case unsigned && !n.IsUint64():
+		return overflow(uint64(math.MaxUint64))
+	case unsigned:
+		return n.Uint64()
+	case !n.IsInt64() && n.Sign() < 0:
+		return overflow(int64(math.MinInt64))
+	case !n.IsInt64():
+		return overflow(int64(math.MaxInt64))
+	}
+	return n.Int64()
+}
+
+// errCastOverflow is MariaDB's ER_DATA_OVERFLOW: a number past the range
+// of the integer type a CAST asks for.
+const errCastOverflow = 1916
+
 func (c *evalCtx) castTextInt(s string, unsigned bool) any {
 	t := strings.TrimLeft(s, " \t\n\r")
 	i := 0
@@ -1192,6 +1244,8 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 			return c.castTextInt(t, mysql.HasUnsignedFlag(tp.GetFlag())), nil
 		case []byte:
 			return c.castTextInt(string(t), mysql.HasUnsignedFlag(tp.GetFlag())), nil
+		case decimal.Decimal, float64:
+			return c.castNumberInt(t, mysql.HasUnsignedFlag(tp.GetFlag())), nil
 		}
 		if mysql.HasUnsignedFlag(tp.GetFlag()) {
 			if u, ok := v.(uint64); ok {
@@ -1233,6 +1287,7 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		}
 		return truncFrac(t, int64(tp.GetDecimal())), nil
 	default:
+		v = c.yearText(x.Expr, v)
 		if mysql.HasBinaryFlag(tp.GetFlag()) || tp.GetCharset() == "binary" {
 			return []byte(toString(v)), nil
 		}

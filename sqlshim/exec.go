@@ -309,7 +309,8 @@ func (x *execCtx) engineOption(opts []*ast.TableOption, table string) error {
 func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 	for _, v := range n.Variables {
 		if !v.IsSystem {
-			val, err := x.newEval(nil, "field list").eval(v.Value)
+			// The variable keeps a quotient's inner digits (exact.go).
+			val, _, err := x.newEval(nil, "field list").exactOperand(v.Value)
 			if err != nil {
 				return Result{}, err
 			}

@@ -13,8 +13,8 @@ import (
 // This file runs CREATE TABLE ... [AS] SELECT. As in MySQL, the table has
 // the columns the statement defines, then every column of the SELECT whose
 // name is not among them, typed after the SELECT's result (a table
-// column's type as it is, NOT NULL kept; an expression's type wide enough
-// for the values it produced); the SELECT's rows are inserted by column
+// column's definition as it is, default included; an expression's type
+// wide enough for the values it produced); the SELECT's rows are inserted by column
 // name. A duplicate key is an error (the table is dropped again), or with
 // IGNORE / REPLACE skips or replaces the row.
 //
@@ -61,7 +61,24 @@ func ctasColumns(r *Result, seen map[string]bool) ([]engine.Column, error) {
 }
 
 // ctasColumn derives a table column from a result column and its values.
+// A table column shown as it is keeps its definition, as in MariaDB:
+// type (ENUM and SET members too), NOT NULL (unless an outer join may
+// NULL-extend it), default, ON UPDATE and comment; not AUTO_INCREMENT
+// (such a column gets DEFAULT 0).
 func ctasColumn(c Column, vals []any) engine.Column {
+	if c.def != nil {
+		col := *c.def
+		col.Name = c.Name
+		col.NotNull = c.Flags&mysql.NotNullFlag != 0 // not after an outer join
+		if col.AutoIncrement && !col.HasDefault && col.Type.IsInteger() {
+			col.HasDefault, col.Default = true, int64(0)
+			if col.Unsigned {
+				col.Default = uint64(0)
+			}
+		}
+		col.AutoIncrement = false
+		return col
+	}
 	col := engine.Column{Name: c.Name, Unsigned: c.Flags&mysql.UnsignedFlag != 0, NotNull: c.Flags&mysql.NotNullFlag != 0}
 	fromTable := c.Table != ""
 	binary := c.Flags&mysql.BinaryFlag != 0
@@ -238,4 +255,23 @@ func (x *execCtx) ctasInsert(db *engine.DB, n *ast.CreateTableStmt, r *Result) (
 		}
 		return res, nil
 	})
+}
+
+// derivedColumns is the metadata of a derived table's columns: its
+// SELECT's, a table column's definition without its default (a derived
+// table is a temporary table whose columns have none, as in MariaDB:
+// CREATE TABLE ... SELECT from it gets no DEFAULT clauses). cols is not
+// changed.
+func derivedColumns(cols []Column) []Column {
+	out := make([]Column, len(cols))
+	for i, c := range cols {
+		if c.def != nil {
+			def := *c.def
+			def.HasDefault, def.Default, def.DefaultNow, def.OnUpdateNow = false, nil, false, false
+			def.AutoIncrement = false
+			c.def = &def
+		}
+		out[i] = c
+	}
+	return out
 }

@@ -248,7 +248,7 @@ func (x *execCtx) joinTree(js *joinScope, n ast.ResultSetNode, aliases map[strin
 				seen[strings.ToLower(c.Name)] = true
 				s.cols = append(s.cols, engine.Column{Name: c.Name, Type: engineType(c.Type)})
 			}
-			s.meta, s.rows, s.count = res.Columns, res.Rows, int64(len(res.Rows))
+			s.meta, s.rows, s.count = derivedColumns(res.Columns), res.Rows, int64(len(res.Rows))
 			s.classes = valueClasses(len(s.cols), s.rows)
 		}
 		key := strings.ToLower(s.alias)

@@ -731,7 +731,7 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 	switch e := f.expr.(type) {
 	case *ast.FuncCallExpr:
 		switch e.FnName.L {
-		case "date", "curdate", "current_date", "utc_date", "last_day", dateLiteralFn:
+		case "date", "curdate", "current_date", "utc_date", "last_day", "makedate", "from_days", dateLiteralFn:
 			c.Type, c.Length = mysql.TypeDate, 10
 		case timestampLiteralFn:
 			// TIMESTAMP '... .ffffff' shows the digits it was written with.
@@ -753,6 +753,11 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 						c.Decimals, c.Length = uint8(n), uint32(20+n)
 					}
 				}
+			}
+		}
+		if e.FnName.L == "timestampadd" && len(e.Args) == 3 {
+			if u, ok := e.Args[0].(*ast.TimeUnitExpr); ok && dateOnlyUnit(u.Unit) && isDateExpr(ti, e.Args[2]) {
+				c.Type, c.Length = mysql.TypeDate, 10
 			}
 		}
 		if e.FnName.L == "date_add" || e.FnName.L == "date_sub" || e.FnName.L == "adddate" || e.FnName.L == "subdate" {
@@ -806,7 +811,7 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 		return x.Tp.GetType() == mysql.TypeDate
 	case *ast.FuncCallExpr:
 		switch x.FnName.L {
-		case "curdate", "current_date", "date", "utc_date", "last_day", dateLiteralFn:
+		case "curdate", "current_date", "date", "utc_date", "last_day", "makedate", "from_days", dateLiteralFn:
 			return true
 		case "str_to_date":
 			if len(x.Args) == 2 {

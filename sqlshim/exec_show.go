@@ -640,6 +640,18 @@ func keyBytes(ti *tableInfo, cols []string) int {
 			n += 4*c.Length + 2
 		case engine.TypeVarBinary:
 			n += c.Length + 2
+		case engine.TypeYear:
+			n++
+		case engine.TypeTime:
+			n += 3 + (c.Scale+1)/2
+		case engine.TypeEnum:
+			n += 1 + len(c.Elems)/256
+		case engine.TypeSet:
+			if b := (len(c.Elems) + 7) / 8; b <= 4 {
+				n += b
+			} else {
+				n += 8
+			}
 		default:
 			n += 257
 		}

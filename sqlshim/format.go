@@ -72,6 +72,33 @@ func WriteBatch(w io.Writer, r *Result) error {
 	return bw.Flush()
 }
 
+// WriteVertical writes r as the mysql client does for a statement ended
+// with \G: each row under a line of stars and its number, one "name:
+// value" line per column, the names right-aligned. A statement without
+// rows prints nothing.
+func WriteVertical(w io.Writer, r *Result) error {
+	if !r.HasResultSet() || len(r.Rows) == 0 {
+		return nil
+	}
+	width := 0
+	for _, c := range r.Columns {
+		width = max(width, utf8.RuneCountInString(c.Name))
+	}
+	bw := bufio.NewWriter(w)
+	for n, row := range r.Rows {
+		fmt.Fprintf(bw, "*************************** %d. row ***************************\n", n+1)
+		for i, v := range row {
+			s, ok := FormatValue(r.Columns[i], v)
+			if !ok {
+				s = "NULL"
+			}
+			name := r.Columns[i].Name
+			fmt.Fprintf(bw, "%s%s: %s\n", strings.Repeat(" ", width-utf8.RuneCountInString(name)), name, s)
+		}
+	}
+	return bw.Flush()
+}
+
 // rightAligned reports whether a column's values are numbers, which the
 // boxed table aligns to the right.
 func rightAligned(c Column) bool {

@@ -70,17 +70,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	// Functions that must not evaluate every argument first.
 	switch name {
 	case "if":
-		if err := argCount(x.FnName.O, x.Args, 3, 3); err != nil {
-			return nil, err
-		}
-		cond, err := c.eval(x.Args[0])
+		branch, err := c.ifBranch(x)
 		if err != nil {
 			return nil, err
 		}
-		if b, _ := truthy(cond); b {
-			return c.eval(x.Args[1])
-		}
-		return c.eval(x.Args[2])
+		return c.eval(branch)
 	case "ifnull", "coalesce":
 		if name == "ifnull" {
 			if err := argCount(x.FnName.O, x.Args, 2, 2); err != nil {
@@ -96,6 +90,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return nil, nil
 	case "date_add", "adddate", "date_sub", "subdate":
 		return c.dateAdd(x, name == "date_sub" || name == "subdate")
+	case "extract", "timestampadd", "timestampdiff":
+		return c.unitFunc(x) // funcs_more.go
 	case dateLiteralFn, timeLiteralFn, timestampLiteralFn:
 		return c.temporalLiteral(x) // funcs_date.go
 	}
@@ -113,6 +109,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if textArgument[name] {
+			v = c.yearText(a, v)
 		}
 		args[i] = v
 	}
@@ -191,6 +190,14 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return newUUID(c.now), nil
 	case "pi":
 		return math.Pi, nil
+	case "quote":
+		if err := want(1, 1); err != nil {
+			return nil, err
+		}
+		if args[0] == nil {
+			return "NULL", nil
+		}
+		return quoteFunc(toString(args[0])), nil
 	case "nullif":
 		if err := want(2, 2); err != nil {
 			return nil, err
@@ -281,14 +288,10 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if nullIn() {
 			return nil, nil
 		}
-		best := args[0]
-		for _, a := range args[1:] {
-			cmp := compareValues(a, best)
-			if (name == "greatest" && cmp > 0) || (name == "least" && cmp < 0) {
-				best = a
-			}
-		}
-		return best, nil
+		return args[extremeOf(name, args)], nil
+	}
+	if v, ok, err := c.moreFunc(name, x, args); ok { // funcs_more.go
+		return v, err
 	}
 	if v, ok, err := c.jsonCall(name, x, args); ok { // funcs_json.go: they handle NULL arguments
 		return v, err
@@ -499,18 +502,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return b, nil
 	case "abs":
-		switch v := args[0].(type) {
-		case int64:
-			if v == math.MinInt64 {
-				return nil, c.outOfRange("BIGINT", x)
-			}
-			return abs64(v), nil
-		case uint64:
-			return v, nil
-		case decimal.Decimal:
-			return v.Abs(), nil
-		}
-		return math.Abs(toFloat(args[0])), nil
+		return c.absValue(x, args[0])
 	case "sign":
 		switch v := args[0].(type) {
 		case decimal.Decimal:
@@ -596,7 +588,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if !ok1 || !ok2 {
 			return nil, nil
 		}
-		return int64(a.Truncate(24*time.Hour).Sub(b.Truncate(24*time.Hour)) / (24 * time.Hour)), nil
+		return dayNumber(a) - dayNumber(b), nil // no Duration: it would overflow past 292 years
 	case "from_unixtime":
 		// MariaDB's range is that of a 32-bit TIMESTAMP: NULL outside it.
 		n := toInt(args[0])
@@ -631,6 +623,30 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 // see with its inner digits (exactOperand) as MariaDB does: FLOOR(1/3*3) is
 // 0, ROUND(1/3, 10) 0.3333333330. Their results have a scale of their own.
 var exactArgument = map[string]bool{"round": true, "truncate": true, "floor": true, "ceil": true, "ceiling": true, "sign": true}
+
+// quoteFunc is QUOTE(s): s in single quotes, with a backslash before
+// each backslash and quote, NUL as \0 and Ctrl-Z as \Z, so that it reads
+// back as the same string in a statement.
+func quoteFunc(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('\'')
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; ch {
+		case '\\', '\'':
+			b.WriteByte('\\')
+			b.WriteByte(ch)
+		case 0:
+			b.WriteString(`\0`)
+		case 26:
+			b.WriteString(`\Z`)
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
 
 // argCount checks the number of arguments of a native function (hi < 0:
 // no upper limit).

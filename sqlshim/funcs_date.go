@@ -60,7 +60,7 @@ func timePart(name string, v any) (any, error) {
 	case "unix_timestamp":
 		return t.Unix(), nil
 	case "to_days":
-		return int64(t.Sub(time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC))/(24*time.Hour)) + 1, nil
+		return dayNumber(t), nil // funcs_more.go
 	}
 	return nil, nil
 }
@@ -81,6 +81,12 @@ func (c *evalCtx) dateAdd(x *ast.FuncCallExpr, sub bool) (any, error) {
 	if base == nil || n == nil || !ok {
 		return nil, nil
 	}
+	return c.addInterval(base, n, unit.Unit, sub)
+}
+
+// addInterval is base + INTERVAL n unit (minus, for sub), base and n not
+// NULL: DATE_ADD, DATE_SUB and TIMESTAMPADD.
+func (c *evalCtx) addInterval(base, n any, u ast.TimeUnitType, sub bool) (any, error) {
 	t, ok := toTime(base)
 	if !ok {
 		return nil, nil
@@ -97,17 +103,17 @@ func (c *evalCtx) dateAdd(x *ast.FuncCallExpr, sub bool) (any, error) {
 		return nil, nil
 	}
 	var r time.Time
-	switch unit.Unit {
+	switch u {
 	case ast.TimeUnitMicrosecond, ast.TimeUnitSecond, ast.TimeUnitMinute, ast.TimeUnitHour:
 		per := map[ast.TimeUnitType]int64{ast.TimeUnitMicrosecond: 1, ast.TimeUnitSecond: 1e6,
-			ast.TimeUnitMinute: 60e6, ast.TimeUnitHour: 3600e6}[unit.Unit]
+			ast.TimeUnitMinute: 60e6, ast.TimeUnitHour: 3600e6}[u]
 		if k > maxSpan*86400e6/per || k < -maxSpan*86400e6/per {
 			return overflow()
 		}
 		us := k * per // microseconds: whole days first, so no Duration wraps
 		r = t.AddDate(0, 0, int(us/86400e6)).Add(time.Duration(us%86400e6) * time.Microsecond)
 	case ast.TimeUnitDay, ast.TimeUnitWeek:
-		if unit.Unit == ast.TimeUnitWeek {
+		if u == ast.TimeUnitWeek {
 			k = max(min(k, maxSpan), -maxSpan) * 7
 		}
 		if k > maxSpan || k < -maxSpan {
@@ -115,13 +121,13 @@ func (c *evalCtx) dateAdd(x *ast.FuncCallExpr, sub bool) (any, error) {
 		}
 		r = t.AddDate(0, 0, int(k))
 	case ast.TimeUnitMonth, ast.TimeUnitQuarter, ast.TimeUnitYear:
-		per := map[ast.TimeUnitType]int64{ast.TimeUnitMonth: 1, ast.TimeUnitQuarter: 3, ast.TimeUnitYear: 12}[unit.Unit]
+		per := map[ast.TimeUnitType]int64{ast.TimeUnitMonth: 1, ast.TimeUnitQuarter: 3, ast.TimeUnitYear: 12}[u]
 		if k > 12*10000/per || k < -12*10000/per {
 			return overflow()
 		}
 		r = addMonths(t, int(k*per))
 	default:
-		return nil, errNotSupported("INTERVAL " + unit.Unit.String())
+		return nil, errNotSupported("INTERVAL " + u.String())
 	}
 	if r.Year() < 0 || r.Year() > 9999 {
 		// Past DATETIME's range: NULL with warning 1441, as in MariaDB.
@@ -360,6 +366,7 @@ var dayNames = [...]string{"monday", "tuesday", "wednesday", "thursday", "friday
 func (c *evalCtx) strToDate(s, format string) any {
 	var y, mo, d, h, mi, sec, usec, yday int
 	pm := -1 // %p: 0 AM, 1 PM
+	wk := weekSpec{week: -1, year: -1}
 	usa := false
 	bad := func() any {
 		c.warning(errWrongValueForFn, "Incorrect datetime value: '%s' for function str_to_date", s)
@@ -463,7 +470,26 @@ func (c *evalCtx) strToDate(s, format string) any {
 				mo = k + 1
 			}
 		case 'W', 'a':
-			_, ok = name(dayNames[:], f[i] == 'a')
+			var k int
+			if k, ok = name(dayNames[:], f[i] == 'a'); ok {
+				wk.weekday = k + 1
+			}
+		case 'w':
+			if wk.weekday, _, ok = num(1); ok {
+				ok = wk.weekday < 7
+				if wk.weekday == 0 {
+					wk.weekday = 7 // Sunday, as %W counts it
+				}
+			}
+		case 'U', 'u', 'V', 'v':
+			wk.sundayFirst = f[i] == 'U' || f[i] == 'V'
+			wk.strict = f[i] == 'V' || f[i] == 'v'
+			if wk.week, _, ok = num(2); ok {
+				ok = wk.week <= 53 && (wk.week > 0 || !wk.strict)
+			}
+		case 'X', 'x':
+			wk.yearSundayFirst = f[i] == 'X'
+			wk.year, _, ok = num(4)
 		case 'T', 'r':
 			// %T is %H:%i:%S, %r is %I:%i:%S %p: read as a nested format.
 			sub := "%H:%i:%S"
@@ -474,7 +500,7 @@ func (c *evalCtx) strToDate(s, format string) any {
 			i -= 2
 			ok = true
 		default:
-			ok = false // %U %u %V %v %X %x %w and unknown specifiers: not read here
+			ok = false // unknown specifiers
 		}
 		if !ok {
 			return bad()
@@ -501,6 +527,13 @@ func (c *evalCtx) strToDate(s, format string) any {
 			return bad()
 		}
 		mo, d = int(t.Month()), t.Day()
+	}
+	if wk.week >= 0 && wk.weekday > 0 {
+		t, ok := wk.date(y)
+		if !ok {
+			return bad()
+		}
+		y, mo, d = t.Year(), int(t.Month()), t.Day()
 	}
 	kind, frac := strToDateKind(format)
 	if rest := strings.TrimLeft(v, " \t\n\r"); rest != "" {
@@ -530,6 +563,49 @@ func (c *evalCtx) strToDate(s, format string) any {
 		return t.Truncate(24 * time.Hour)
 	}
 	return t
+}
+
+// weekSpec is what STR_TO_DATE read of a date given by week: the week
+// (%U %u %V %v, -1 if none), the weekday (%W %a %w: 1 Monday to 7
+// Sunday, 0 if none), the year of the week (%X %x, -1 if none), and
+// which week numbering they use.
+type weekSpec struct {
+	week, weekday, year int
+	sundayFirst         bool // %U %V: weeks start on Sunday; %u %v: on Monday
+	strict              bool // %V %v: weeks 1-53 of the %X/%x year
+	yearSundayFirst     bool // %X (else %x)
+}
+
+// date is the day w names, in year y (the %Y year) unless w has its own
+// (%X %x), as MariaDB computes it: a Sunday-first week 1 starts on the
+// year's first Sunday (week 0 holds the days before it); a Monday-first
+// one on the Monday of the week that holds at least four days of the year.
+// ok is false for a combination MariaDB refuses (%V/%v without the %X/%x
+// of the same numbering, %U/%u with one) or a day outside 0000-9999.
+func (w weekSpec) date(y int) (time.Time, bool) {
+	if w.strict && (w.year < 0 || w.yearSundayFirst != w.sundayFirst) || !w.strict && w.year >= 0 {
+		return time.Time{}, false
+	}
+	if w.strict {
+		y = w.year
+	}
+	jan1 := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	var off int
+	if w.sundayFirst {
+		first := int(jan1.Weekday()) // 0 Sunday
+		if first > 0 {
+			off = 7 - first
+		}
+		off += (w.week-1)*7 + w.weekday%7
+	} else {
+		first := (int(jan1.Weekday()) + 6) % 7 // 0 Monday
+		if first > 3 {
+			off = 7
+		}
+		off += -first + (w.week-1)*7 + w.weekday - 1
+	}
+	t := jan1.AddDate(0, 0, off)
+	return t, t.Year() >= 0 && t.Year() <= 9999
 }
 
 // twoDigitYear is MySQL's reading of a two-digit year: 70-99 are 19xx,

@@ -341,6 +341,33 @@ func syntaxError(sql string, toks []token, i int) error {
 type Splitter struct {
 	r    *bufio.Reader
 	line int // the current line, 1-based
+
+	// ClientCommands makes Next read the mariadb client's own commands
+	// as that client does (a shell's input, not a server's): \g ends a
+	// statement as ';' does, \G ends one that is to be shown vertically
+	// (Vertical), and \q, or quit or exit alone at the start of a
+	// statement, end the input.
+	ClientCommands bool
+	// Vertical reports that the statement Next returned last ended with \G.
+	Vertical bool
+	quit     bool // \q was read: the input ends after the statement before it
+}
+
+// quitWord reports whether c, the first character of a statement, starts
+// the client command quit or exit: the word alone on its line, or with a
+// ';' after it. It then consumes the line.
+func (s *Splitter) quitWord(c byte) bool {
+	if c != 'q' && c != 'Q' && c != 'e' && c != 'E' {
+		return false
+	}
+	p, _ := s.r.Peek(64)
+	rest, _, _ := strings.Cut(string(p), "\n")
+	word := strings.ToLower(strings.TrimRight(strings.TrimSpace(string(c)+rest), ";"))
+	if strings.TrimSpace(word) != "quit" && strings.TrimSpace(word) != "exit" {
+		return false
+	}
+	s.r.Discard(len(rest))
+	return true
 }
 
 // NewSplitter returns a Splitter reading r.
@@ -353,6 +380,10 @@ func NewSplitter(r io.Reader) *Splitter {
 // the last semicolon that is not only white space and comments is returned
 // as a last statement first. Empty statements (";;") are skipped.
 func (s *Splitter) Next() (stmt string, line int, err error) {
+	s.Vertical = false
+	if s.quit {
+		return "", s.line, io.EOF
+	}
 	var b strings.Builder
 	startLine := 0
 	var quote byte     // the open quote, or 0
@@ -406,6 +437,25 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 				quote = 0
 			}
 			continue
+		}
+		if s.ClientCommands {
+			if !hasCode && s.quitWord(c) {
+				return "", s.line, io.EOF
+			}
+			if c == '\\' {
+				if p, err := s.r.Peek(1); err == nil && (p[0] == 'g' || p[0] == 'G' || p[0] == 'q') {
+					s.r.ReadByte()
+					s.Vertical, s.quit = p[0] == 'G', p[0] == 'q'
+					if hasCode {
+						return strings.TrimSpace(b.String()), startLine, nil
+					}
+					if s.quit {
+						return "", s.line, io.EOF
+					}
+					b.Reset()
+					continue
+				}
+			}
 		}
 		switch c {
 		case ';':

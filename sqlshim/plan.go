@@ -345,6 +345,9 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 		if err != nil {
 			return nil, false
 		}
+		if col := &ti.def.Columns[i]; col.Type == engine.TypeYear && isConstant(n) {
+			v = asYear(col, v) // y = 99 is y = 1999, as in eval
+		}
 		return keyValue(&ti.def.Columns[i], v)
 	}
 	b := func(i int) *colBounds {

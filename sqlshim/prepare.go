@@ -57,7 +57,7 @@ func (x *execCtx) sqlPrepare(n *ast.PrepareStmt) (Result, error) {
 		s.sqlStmts = map[string]*statement{}
 	}
 	s.sqlStmts[key] = st
-	return Result{}, nil
+	return Result{Info: "Statement prepared"}, nil // MariaDB's OK info text
 }
 
 // checkPrepared reports, as MariaDB does at PREPARE, a missing table or

@@ -50,6 +50,10 @@ type Column struct {
 	Flags    uint   // mysql.NotNullFlag, mysql.PriKeyFlag, mysql.UnsignedFlag, mysql.BinaryFlag, ...
 	Length   uint32 // display length
 	Decimals uint8  // digits after the point (DECIMAL, DATETIME fractions), 31 for "not fixed" floats
+
+	// def is the table column this column shows as it is, nil for an
+	// expression: CREATE TABLE ... SELECT copies its definition.
+	def *engine.Column
 }
 
 // Warning is one entry of SHOW WARNINGS.
@@ -61,7 +65,7 @@ type Warning struct {
 
 // columnFromDef returns the result-set column for a table column.
 func columnFromDef(table string, c *engine.Column) Column {
-	col := Column{Name: c.Name, Table: table}
+	col := Column{Name: c.Name, Table: table, def: c}
 	if c.NotNull {
 		col.Flags |= mysql.NotNullFlag
 	}

@@ -405,6 +405,19 @@ func (s *Session) unlockTables() {
 	s.locks = nil
 }
 
+// unlockVictim gives back the LOCK TABLES locks of a session whose
+// statement failed with err, when err is a deadlock (1213). Rolling the
+// victim's transaction back frees none of them, so the sessions waiting
+// for them would go on waiting for this one (until it unlocks, or their
+// lock wait timeout) and each of its retries would close the same cycle
+// again. MariaDB never gets here: it refuses a table LOCK TABLES did not
+// name (error 1100), where blitz lets the session use it.
+func (s *Session) unlockVictim(err error) {
+	if s.locks != nil && sqlerr.Code(err) == sqlerr.ErrLockDeadlock {
+		s.unlockTables()
+	}
+}
+
 // commitAndUnlock commits the open transaction and gives back LOCK TABLES
 // locks: what BEGIN, LOCK TABLES, DDL and BACKUP do first.
 func (s *Session) commitAndUnlock() error {
@@ -634,6 +647,7 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 				// deadlock victim (1213), as InnoDB does. The session is
 				// left with no transaction, its savepoints gone.
 				s.tx, s.savepoints, s.spTx = nil, nil, nil
+				s.unlockVictim(err)
 				return Result{}, mapErr(err)
 			}
 			if rerr := s.tx.RollbackTo(sp); rerr != nil {
@@ -668,6 +682,7 @@ func (s *Session) inOwnTx(x *execCtx, tx *engine.Tx, fn func() (Result, error)) 
 	r, err := guard(fn)
 	if err != nil {
 		_ = tx.Rollback()
+		s.unlockVictim(err)
 		return Result{}, mapErr(err)
 	}
 	if err := tx.Commit(); err != nil {

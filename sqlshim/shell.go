@@ -30,6 +30,7 @@ type Shell struct {
 // fails.
 func (sh *Shell) Run(ctx context.Context, r io.Reader) (failed int, err error) {
 	sp := NewSplitter(r)
+	sp.ClientCommands = true
 	for {
 		text, line, rerr := sp.Next()
 		if rerr == io.EOF {
@@ -51,9 +52,12 @@ func (sh *Shell) Run(ctx context.Context, r io.Reader) (failed int, err error) {
 			}
 			continue
 		}
-		if sh.Table {
+		switch {
+		case sp.Vertical:
+			err = WriteVertical(sh.Out, &res)
+		case sh.Table:
 			err = WriteTable(sh.Out, &res, time.Since(start))
-		} else {
+		default:
 			err = WriteBatch(sh.Out, &res)
 		}
 		if err != nil {

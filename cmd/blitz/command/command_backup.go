@@ -94,7 +94,7 @@ the newest complete backup back.`,
 				db, err := engine.Open(dir, engine.Options{ULogDir: ulogDir})
 				if err != nil {
 					if sqlerr.Code(err) != sqlerr.ErrCantLock {
-						return failf("backup: open %s: %v", dir, err)
+						return openFailed("backup", dir, err)
 					}
 					return backupViaServer(env, dir, dest, user, password)
 				}
@@ -304,7 +304,7 @@ func localBackup(env *Env, dir, dest, ulogDir, user, password string) error {
 	db, err := engine.Open(dir, engine.Options{ULogDir: ulogDir})
 	if err != nil {
 		if sqlerr.Code(err) != sqlerr.ErrCantLock {
-			return failf("backup: open %s: %v", dir, err)
+			return openFailed("backup", dir, err)
 		}
 		return backupViaServer(env, dir, dest, user, password)
 	}

@@ -196,7 +196,7 @@ func openForAdmin(verb, dir string, autoRecover bool) (*engine.DB, *openLog, err
 	log := &openLog{}
 	db, err := engine.Open(dir, engine.Options{AutoRecover: autoRecover, Logger: slog.New(log), Progress: recoveryProgress(os.Stderr)})
 	if err != nil {
-		return nil, nil, failf("%s: open %s: %v", verb, dir, err)
+		return nil, nil, openFailed(verb, dir, err)
 	}
 	log.stop()
 	return db, log, nil

@@ -91,7 +91,7 @@ func runServe(env *Env, o *serveOptions) error {
 	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, ULogDir: o.ulogDir, ULogLimit: o.ulogLimit,
 		Progress: recoveryProgress(env.Stderr)})
 	if err != nil {
-		return failf("serve: open %s: %v", o.dir, err)
+		return openFailed("serve", o.dir, err)
 	}
 	abs, err := filepath.Abs(o.dir)
 	if err != nil {

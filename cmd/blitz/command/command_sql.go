@@ -83,7 +83,7 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 				}
 				db, err := engine.Open(dir, opts)
 				if err != nil {
-					return failf("sql: open %s: %v", dir, err)
+					return openFailed("sql", dir, err)
 				}
 				sess := sqlshim.NewSession(db)
 				if budget > 0 {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -67,6 +68,12 @@ func NewRoot(env *Env) *cobra.Command {
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
+	// Bare "blitz" does nothing: the usage, on stderr, and exit 2 (cobra
+	// would print the help and exit 0, as if something had been done).
+	root.RunE = func(c *cobra.Command, args []string) error {
+		fmt.Fprint(env.Stderr, c.UsageString())
+		return silentExit(ExitUsage)
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: ExitUsage, err: err}
 	})
@@ -126,6 +133,27 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	fmt.Fprintf(stderr, "blitz: %v\n", err)
+	fmt.Fprintf(stderr, "blitz: %s\n", message(err))
 	return code
+}
+
+// pkgPrefix matches the package prefixes of the library's messages
+// ("blitz/engine: "), which tell a Go caller where an error comes from and
+// only repeat "blitz" on the command line.
+var pkgPrefix = regexp.MustCompile(`\b(blitz/[a-z]+|bstore): `)
+
+// message is err's text as the CLI prints it after "blitz: ": without the
+// library's package prefixes.
+func message(err error) string {
+	return pkgPrefix.ReplaceAllString(err.Error(), "")
+}
+
+// openFailed is the error of a command (verb) that could not open the
+// database in dir: the engine's error, which names dir itself as a rule,
+// or with "open DIR" before it when it does not.
+func openFailed(verb, dir string, err error) error {
+	if strings.Contains(err.Error(), dir) {
+		return failf("%s: %v", verb, err)
+	}
+	return failf("%s: open %s: %v", verb, dir, err)
 }

@@ -1,0 +1,53 @@
+package sqlshim
+
+import (
+	"fmt"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// A YEAR value is an int64 in a row: a number in arithmetic (y + 0 is 0
+// for the year 0000), four digits as a string, as MariaDB shows it
+// (CONCAT(y) is '0000').
+
+// yearColumn is the YEAR column e names in the current table, or nil.
+func (c *evalCtx) yearColumn(e ast.ExprNode) *engine.Column {
+	for {
+		p, ok := e.(*ast.ParenthesesExpr)
+		if !ok {
+			break
+		}
+		e = p.Expr
+	}
+	cn, ok := e.(*ast.ColumnNameExpr)
+	if !ok || c.ti == nil {
+		return nil
+	}
+	if i := c.ti.column(cn.Name.Name.O); i >= 0 && c.ti.def.Columns[i].Type == engine.TypeYear {
+		return &c.ti.def.Columns[i]
+	}
+	return nil
+}
+
+// yearText is v, the value of e, as a string function sees it: the four
+// digits of a YEAR column's value, any other value itself.
+func (c *evalCtx) yearText(e ast.ExprNode, v any) any {
+	if y, ok := v.(int64); ok && c.yearColumn(e) != nil {
+		return fmt.Sprintf("%04d", y)
+	}
+	return v
+}
+
+// textArgument are the functions that read their arguments as strings:
+// a YEAR argument is its four digits there (LENGTH(y) is 4 for 0000).
+// Functions that pass a value on (COALESCE, IF) keep the number, as in
+// MariaDB.
+var textArgument = map[string]bool{
+	"concat": true, "concat_ws": true, "length": true, "octet_length": true, "char_length": true,
+	"character_length": true, "bit_length": true, "lpad": true, "rpad": true, "left": true,
+	"right": true, "substring": true, "substr": true, "mid": true, "upper": true, "lower": true,
+	"ucase": true, "lcase": true, "reverse": true, "replace": true, "insert": true, "instr": true,
+	"locate": true, "position": true, "repeat": true, "trim": true, "ltrim": true, "rtrim": true,
+	"quote": true, "md5": true, "sha1": true, "sha": true, "sha2": true, "substring_index": true,
+}
