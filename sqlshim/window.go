@@ -1,0 +1,1117 @@
+package sqlshim
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
+	"github.com/shopspring/decimal"
+)
+
+// This file holds the window functions: ROW_NUMBER, RANK, DENSE_RANK,
+// PERCENT_RANK, CUME_DIST, NTILE, LAG, LEAD, FIRST_VALUE, LAST_VALUE,
+// NTH_VALUE and the aggregates (COUNT, SUM, AVG, MIN, MAX, the variances)
+// OVER (PARTITION BY ... ORDER BY ... [frame]) or OVER a named window of
+// the WINDOW clause, as MariaDB 10.11 computes them.
+//
+// A SELECT with window functions (selectStmt) reads, joins, groups and
+// filters (WHERE, GROUP BY, HAVING) its rows as any other, but instead of
+// turning each row or group into an output row it captures it as a
+// record: every window function's argument values, every window's sort
+// keys, the group's aggregate values and the row itself. The records go
+// through one sort per distinct window (PARTITION BY then ORDER BY: the
+// ORDER BY sort of sort_spill.go, which spills past the memory budget);
+// read back in that order, each partition is held in memory, the
+// functions of that window are computed for its rows, and the records
+// move on to the next window's sort. After the last one each record is
+// turned into its output row with the window values in place, and only
+// then do the query's ORDER BY, DISTINCT and LIMIT apply. Without ORDER
+// BY the rows come out in the last window's order.
+//
+// A partition is the one thing held whole: one larger than the memory
+// budget (blitz_memory_budget) fails the statement with error 1038
+// rather than growing without bound.
+
+// MariaDB's error numbers for window functions; part of the protocol.
+const (
+	errWindowUndefined     = 4009 // Window specification with name '%s' is not defined
+	errWindowDuplicate     = 4010 // Multiple window specifications with the same name '%s'
+	errWindowRefPartition  = 4011 // Window specification referencing another one '%s' cannot contain partition list
+	errWindowRefOrder      = 4012 // Referenced window specification '%s' already contains order list
+	errWindowRefFrame      = 4013 // Referenced window specification '%s' cannot contain window frame
+	errWindowBounds        = 4014 // Unacceptable combination of window frame bound specifications
+	errWindowPlace         = 4015 // Window function is allowed only in SELECT list and ORDER BY clause
+	errWindowFrameNotAllow = 4017 // Window frame is not allowed with '%s'
+	errWindowNoOrder       = 4018 // No order list in window specification for '%s'
+	errWindowRangeKeys     = 4019 // RANGE-type frame requires ORDER BY clause with single sort key
+	errWindowRowsInteger   = 4020 // Integer is required for ROWS-type frame
+	errWindowRangeNumeric  = 4021 // Numeric datatype is required for RANGE-type frame
+	errWindowNtile         = 4024 // Argument of NTILE must be greater than 0
+	errWindowInAggregate   = 4074 // Window functions can not be used as arguments to group functions.
+	errOutOfSortMemory     = 1038 // Out of sort memory (SQLSTATE HY001)
+)
+
+func errWindowNotYet(what string) error {
+	return newErr(sqlerr.ErrNotSupported, "This version of MariaDB doesn't yet support '%s'", what)
+}
+
+func errWindowMisplaced() error {
+	return errf(errWindowPlace, "Window function is allowed only in SELECT list and ORDER BY clause")
+}
+
+// windowFinder collects the window function calls of expressions (not
+// those of subqueries, which are theirs) and refuses the nestings MariaDB
+// refuses: a window function among the arguments of an aggregate or of
+// another window function (4074), or in a window's PARTITION BY or ORDER
+// BY (4015).
+type windowFinder struct {
+	calls []*ast.WindowFuncExpr
+	inArg int // depth inside aggregate or window function arguments
+	inWin int // depth inside window specifications
+	err   error
+}
+
+func (f *windowFinder) Enter(n ast.Node) (ast.Node, bool) {
+	if f.err != nil {
+		return n, true
+	}
+	switch x := n.(type) {
+	case *ast.SubqueryExpr:
+		return n, true
+	case *ast.WindowFuncExpr:
+		switch {
+		case f.inArg > 0:
+			f.err = errf(errWindowInAggregate, "Window functions can not be used as arguments to group functions.")
+			return n, true
+		case f.inWin > 0:
+			f.err = errWindowMisplaced()
+			return n, true
+		}
+		f.calls = append(f.calls, x)
+		f.inArg++
+		for _, a := range x.Args {
+			a.Accept(f)
+		}
+		f.inArg--
+		f.inWin++
+		x.Spec.Accept(f)
+		f.inWin--
+		return n, true
+	case *ast.AggregateFuncExpr:
+		f.inArg++
+		for _, a := range x.Args {
+			a.Accept(f)
+		}
+		f.inArg--
+		return n, true
+	}
+	return n, false
+}
+
+func (f *windowFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// findWindows returns the window function calls of e.
+func findWindows(e ast.Node) ([]*ast.WindowFuncExpr, error) {
+	if e == nil {
+		return nil, nil
+	}
+	f := &windowFinder{}
+	e.Accept(f)
+	return f.calls, f.err
+}
+
+// windowPlan is how one SELECT computes its window functions. A record
+// is laid out as: the functions' results (one each, in funcs order), the
+// functions' argument values, each window's sort keys, the values of the
+// query's aggregates, then the row.
+type windowPlan struct {
+	funcs   []*winFunc
+	index   map[*ast.WindowFuncExpr]int
+	specs   []*winSpec
+	aggs    []*ast.AggregateFuncExpr // the query's aggregates, saved with each group
+	grouped bool
+	aggOff  int
+	fixed   int // where the row starts
+}
+
+// winSpec is one window after names are resolved: the functions sharing
+// its PARTITION BY and ORDER BY share its sort.
+type winSpec struct {
+	partition []ast.ExprNode
+	order     []*ast.ByItem
+	items     []*ast.ByItem // the sort: partition (ascending), then order
+	keyOff    int           // the record offset of its sort keys
+	funcs     []*winFunc
+}
+
+// winFunc is one window function call.
+type winFunc struct {
+	call   *ast.WindowFuncExpr
+	name   string // lower case
+	slot   int    // its result's record offset
+	argOff int    // its arguments' record offset
+	nargs  int
+	frame  winFrame
+	agg    *ast.AggregateFuncExpr // an aggregate: the same call reading its arguments from the record
+}
+
+// winFrame is a function's frame: ROWS (positions) or RANGE (values of
+// the one ORDER BY key; CURRENT ROW: the row's peers).
+type winFrame struct {
+	rows       bool
+	start, end winBound
+}
+
+type winBound struct {
+	typ       ast.BoundType // ast.Preceding, ast.Following or ast.CurrentRow
+	unbounded bool
+	off       any // the offset: an int64 for ROWS, a number for RANGE
+}
+
+// Which functions take what (MariaDB's rules).
+var (
+	windowRanking = map[string]bool{"row_number": true, "rank": true, "dense_rank": true,
+		"percent_rank": true, "cume_dist": true, "ntile": true} // no frame (4017)
+	windowNeedsOrder = map[string]bool{"rank": true, "dense_rank": true, "percent_rank": true,
+		"cume_dist": true, "lag": true, "lead": true} // ORDER BY required (4018)
+	windowAggregates = map[string]bool{ast.AggFuncCount: true, ast.AggFuncSum: true, ast.AggFuncAvg: true,
+		ast.AggFuncMin: true, ast.AggFuncMax: true, ast.AggFuncVarPop: true, ast.AggFuncVarSamp: true,
+		ast.AggFuncStddevPop: true, ast.AggFuncStddevSamp: true}
+)
+
+// planWindows resolves the window function calls of SELECT n (in the
+// order found) against its WINDOW clause and checks them as MariaDB does.
+// aliasExpr maps a window key naming a select-list alias (and no column)
+// to the alias's expression.
+func planWindows(x *execCtx, n *ast.SelectStmt, calls []*ast.WindowFuncExpr, aggs []*ast.AggregateFuncExpr, grouped bool, aliasExpr func(ast.ExprNode) ast.ExprNode) (*windowPlan, error) {
+	named, err := namedWindows(n.WindowSpecs)
+	if err != nil {
+		return nil, err
+	}
+	p := &windowPlan{index: map[*ast.WindowFuncExpr]int{}, aggs: aggs, grouped: grouped}
+	bySort := map[string]*winSpec{}
+	nargs := 0
+	for _, c := range calls {
+		if _, dup := p.index[c]; dup {
+			continue
+		}
+		w, err := resolveWindow(named, &c.Spec)
+		if err != nil {
+			return nil, err
+		}
+		f := &winFunc{call: c, name: strings.ToLower(c.Name), slot: len(p.funcs), nargs: len(c.Args)}
+		if err := f.check(w); err != nil {
+			return nil, err
+		}
+		if f.frame, err = windowFrame(x, w); err != nil {
+			return nil, err
+		}
+		var part []ast.ExprNode
+		var order []*ast.ByItem
+		if w.PartitionBy != nil {
+			for _, it := range w.PartitionBy.Items {
+				part = append(part, aliasExpr(it.Expr))
+			}
+		}
+		if w.OrderBy != nil {
+			for _, it := range w.OrderBy.Items {
+				order = append(order, &ast.ByItem{Expr: aliasExpr(it.Expr), Desc: it.Desc, NullOrder: it.NullOrder})
+			}
+		}
+		key := sortText(part, order)
+		sp := bySort[key]
+		if sp == nil {
+			sp = &winSpec{partition: part, order: order}
+			for _, e := range part {
+				sp.items = append(sp.items, &ast.ByItem{Expr: e})
+			}
+			sp.items = append(sp.items, order...)
+			bySort[key] = sp
+			p.specs = append(p.specs, sp)
+		}
+		sp.funcs = append(sp.funcs, f)
+		p.index[c] = f.slot
+		p.funcs = append(p.funcs, f)
+		f.argOff = nargs // made absolute below
+		nargs += f.nargs
+	}
+	off := len(p.funcs)
+	for _, f := range p.funcs {
+		f.argOff += off
+		if windowAggregates[f.name] {
+			// The aggregate of aggregate.go, reading each argument from
+			// the record (a parameter of the evaluation) unless constant.
+			f.agg = &ast.AggregateFuncExpr{F: f.name, Args: make([]ast.ExprNode, f.nargs)}
+			for j, a := range f.call.Args {
+				if _, lit := a.(*test_driver.ValueExpr); lit {
+					f.agg.Args[j] = a
+				} else {
+					f.agg.Args[j] = &test_driver.ParamMarkerExpr{Order: j}
+				}
+			}
+		}
+	}
+	off += nargs
+	for _, sp := range p.specs {
+		sp.keyOff = off
+		off += len(sp.items)
+	}
+	p.aggOff = off
+	p.fixed = off + len(aggs)
+	return p, nil
+}
+
+// sortText identifies a window's sort, so that windows differing only in
+// their frames share it.
+func sortText(part []ast.ExprNode, order []*ast.ByItem) string {
+	var b strings.Builder
+	for _, e := range part {
+		b.WriteString(exprText(e))
+		b.WriteByte(',')
+	}
+	b.WriteByte('|')
+	for _, it := range order {
+		b.WriteString(exprText(it.Expr))
+		if it.Desc {
+			b.WriteString(" DESC")
+		}
+		b.WriteByte(',')
+	}
+	return b.String()
+}
+
+// namedWindows resolves the WINDOW clause: each definition may build on
+// one defined before it.
+func namedWindows(defs []ast.WindowSpec) (map[string]*ast.WindowSpec, error) {
+	named := map[string]*ast.WindowSpec{}
+	for i := range defs {
+		d := &defs[i]
+		if _, dup := named[d.Name.L]; dup {
+			return nil, errf(errWindowDuplicate, "Multiple window specifications with the same name '%s'", d.Name.O)
+		}
+		r, err := resolveWindow(named, &ast.WindowSpec{Ref: d.Ref, PartitionBy: d.PartitionBy, OrderBy: d.OrderBy, Frame: d.Frame})
+		if err != nil {
+			return nil, err
+		}
+		named[d.Name.L] = r
+	}
+	return named, nil
+}
+
+// resolveWindow returns the window s stands for: a named one (OVER w),
+// one building on a named one (OVER (w ORDER BY ...)), or s itself.
+func resolveWindow(named map[string]*ast.WindowSpec, s *ast.WindowSpec) (*ast.WindowSpec, error) {
+	if s.OnlyAlias {
+		w := named[s.Name.L]
+		if w == nil {
+			return nil, errf(errWindowUndefined, "Window specification with name '%s' is not defined", s.Name.O)
+		}
+		return w, nil
+	}
+	if s.Ref.L == "" {
+		return s, nil
+	}
+	base := named[s.Ref.L]
+	switch {
+	case base == nil:
+		return nil, errf(errWindowUndefined, "Window specification with name '%s' is not defined", s.Ref.O)
+	case s.PartitionBy != nil:
+		return nil, errf(errWindowRefPartition, "Window specification referencing another one '%s' cannot contain partition list", s.Ref.O)
+	case s.OrderBy != nil && base.OrderBy != nil:
+		return nil, errf(errWindowRefOrder, "Referenced window specification '%s' already contains order list", s.Ref.O)
+	case base.Frame != nil:
+		return nil, errf(errWindowRefFrame, "Referenced window specification '%s' cannot contain window frame", s.Ref.O)
+	}
+	r := &ast.WindowSpec{PartitionBy: base.PartitionBy, OrderBy: base.OrderBy, Frame: s.Frame}
+	if s.OrderBy != nil {
+		r.OrderBy = s.OrderBy
+	}
+	return r, nil
+}
+
+// check refuses a call MariaDB refuses over window w.
+func (f *winFunc) check(w *ast.WindowSpec) error {
+	switch {
+	case f.call.IgnoreNull:
+		return errWindowNotYet("IGNORE NULLS")
+	case f.call.FromLast:
+		return errWindowNotYet("NTH_VALUE ... FROM LAST")
+	case windowRanking[f.name] && w.Frame != nil:
+		return errf(errWindowFrameNotAllow, "Window frame is not allowed with '%s'", f.name)
+	case windowNeedsOrder[f.name] && (w.OrderBy == nil || len(w.OrderBy.Items) == 0):
+		return errf(errWindowNoOrder, "No order list in window specification for '%s'", f.name)
+	case windowAggregates[f.name]:
+		if f.call.Distinct && f.name != ast.AggFuncMin && f.name != ast.AggFuncMax {
+			return errWindowNotYet(strings.ToUpper(f.name) + "(DISTINCT) aggregate as window function")
+		}
+	case windowRanking[f.name], windowNeedsOrder[f.name], f.name == "first_value", f.name == "last_value", f.name == "nth_value":
+	default:
+		return errWindowNotYet(strings.ToUpper(f.name) + "() aggregate as window function")
+	}
+	return nil
+}
+
+// windowFrame returns the frame of window w (the default one if it has
+// none: RANGE UNBOUNDED PRECEDING to CURRENT ROW with ORDER BY, the whole
+// partition without), checked as MariaDB checks it.
+func windowFrame(x *execCtx, w *ast.WindowSpec) (winFrame, error) {
+	ordered := w.OrderBy != nil && len(w.OrderBy.Items) > 0
+	fc := w.Frame
+	if fc == nil {
+		if ordered {
+			return winFrame{start: winBound{typ: ast.Preceding, unbounded: true}, end: winBound{typ: ast.CurrentRow}}, nil
+		}
+		return winFrame{rows: true, start: winBound{typ: ast.Preceding, unbounded: true}, end: winBound{typ: ast.Following, unbounded: true}}, nil
+	}
+	if fc.Type == ast.Groups {
+		return winFrame{}, errWindowNotYet("GROUPS frames")
+	}
+	s, e := fc.Extent.Start, fc.Extent.End
+	if s.UnBounded && s.Type == ast.Following || e.UnBounded && e.Type == ast.Preceding ||
+		s.Type == ast.CurrentRow && e.Type == ast.Preceding || e.Type == ast.CurrentRow && s.Type == ast.Following {
+		return winFrame{}, errf(errWindowBounds, "Unacceptable combination of window frame bound specifications")
+	}
+	fr := winFrame{rows: fc.Type == ast.Rows}
+	for i, b := range []ast.FrameBound{s, e} {
+		wb := winBound{typ: b.Type, unbounded: b.UnBounded}
+		if b.Type != ast.CurrentRow && !b.UnBounded {
+			if b.Unit != ast.TimeUnitInvalid {
+				return winFrame{}, errWindowNotYet("INTERVAL in a window frame")
+			}
+			v, err := x.newEval(nil, "field list").eval(b.Expr)
+			if err != nil {
+				return winFrame{}, err
+			}
+			if fr.rows {
+				n, ok := v.(int64)
+				if u, isU := v.(uint64); isU {
+					n, ok = int64(min(u, 1<<62)), true
+				}
+				if !ok || n < 0 {
+					return winFrame{}, errf(errWindowRowsInteger, "Integer is required for ROWS-type frame")
+				}
+				wb.off = n
+			} else {
+				if !ordered || len(w.OrderBy.Items) != 1 {
+					return winFrame{}, errf(errWindowRangeKeys, "RANGE-type frame requires ORDER BY clause with single sort key")
+				}
+				if !isNumber(v) {
+					return winFrame{}, errf(errWindowRangeNumeric, "Numeric datatype is required for RANGE-type frame")
+				}
+				wb.off = v
+			}
+		}
+		if i == 0 {
+			fr.start = wb
+		} else {
+			fr.end = wb
+		}
+	}
+	return fr, nil
+}
+
+// isNumber reports whether v is a numeric value (what RANGE frames
+// offset).
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int64, uint64, float64, decimal.Decimal:
+		return true
+	}
+	return false
+}
+
+// rangeOffsets reports whether the plan has a RANGE frame with an offset
+// (whose ORDER BY key must be numeric).
+func (f *winFunc) rangeOffsets() bool {
+	return !f.frame.rows && (f.frame.start.off != nil || f.frame.end.off != nil)
+}
+
+// windowRecord is what evaluation reads window function values from: the
+// current output row's record.
+type windowRecord struct {
+	index map[*ast.WindowFuncExpr]int
+	rec   []any
+}
+
+// windowValue is a window function call's value for the row being
+// output; outside the select list and ORDER BY there is none (4015).
+func (c *evalCtx) windowValue(x *ast.WindowFuncExpr) (any, error) {
+	if c.win != nil {
+		if i, ok := c.win.index[x]; ok {
+			return c.win.rec[i], nil
+		}
+	}
+	return nil, errWindowMisplaced()
+}
+
+// windowRun runs a windowPlan over one execution of its SELECT.
+type windowRun struct {
+	*windowPlan
+	x      *execCtx
+	budget int64
+	sorts  []*extSort // one per window, in specs order
+	aggEC  *evalCtx   // evaluates the aggregates over the records' arguments
+}
+
+func newWindowRun(x *execCtx, p *windowPlan) *windowRun {
+	w := &windowRun{windowPlan: p, x: x, budget: x.s.memBudget, sorts: make([]*extSort, len(p.specs))}
+	for i, sp := range p.specs {
+		w.sorts[i] = newExtSort(sp.items, w.budget)
+	}
+	w.aggEC = x.newEval(nil, "field list")
+	return w
+}
+
+// close removes the sorts' temporary files.
+func (w *windowRun) close() {
+	for _, s := range w.sorts {
+		if s != nil {
+			s.close()
+		}
+	}
+}
+
+// keys returns the sort keys of window i in rec.
+func (w *windowRun) keys(i int, rec []any) []any {
+	sp := w.specs[i]
+	return rec[sp.keyOff : sp.keyOff+len(sp.items)]
+}
+
+// add captures the current row or group of ec.
+func (w *windowRun) add(ec *evalCtx) error {
+	rec := make([]any, w.fixed, w.fixed+len(ec.row))
+	ec.clause = "field list"
+	for _, f := range w.funcs {
+		for j, a := range f.call.Args {
+			v, err := ec.eval(a)
+			if err != nil {
+				return err
+			}
+			rec[f.argOff+j] = v
+		}
+	}
+	for _, sp := range w.specs {
+		for k, it := range sp.items {
+			ec.clause = "ORDER BY"
+			if k < len(sp.partition) {
+				ec.clause = "GROUP BY"
+			}
+			v, err := ec.eval(it.Expr)
+			if err != nil {
+				return err
+			}
+			if k >= len(sp.partition) && !isNumber(v) && v != nil {
+				for _, f := range sp.funcs {
+					if f.rangeOffsets() {
+						return errf(errWindowRangeNumeric, "Numeric datatype is required for RANGE-type frame")
+					}
+				}
+			}
+			rec[sp.keyOff+k] = v
+		}
+	}
+	if w.grouped {
+		for i, a := range w.aggs {
+			rec[w.aggOff+i] = ec.aggs[a]
+		}
+	}
+	rec = append(rec, ec.row...)
+	return w.sorts[0].add(rec, w.keys(0, rec))
+}
+
+// finish computes the window functions over every captured record and
+// calls out with each, restored into ec (its row, aggregates and window
+// values), in the last window's order.
+func (w *windowRun) finish(ec *evalCtx, out func() error) error {
+	wr := &windowRecord{index: w.index}
+	final := func(rec []any) error {
+		ec.row = rec[w.fixed:]
+		if w.grouped {
+			m := make(map[*ast.AggregateFuncExpr]any, len(w.aggs))
+			for i, a := range w.aggs {
+				m[a] = rec[w.aggOff+i]
+			}
+			ec.aggs = m
+		}
+		wr.rec = rec
+		ec.win = wr
+		err := out()
+		ec.win = nil
+		return err
+	}
+	for i, sp := range w.specs {
+		next := final
+		if i+1 < len(w.specs) {
+			ns, k := w.sorts[i+1], i+1
+			next = func(rec []any) error { return ns.add(rec, w.keys(k, rec)) }
+		}
+		if err := w.partitions(sp, w.sorts[i], next); err != nil {
+			return err
+		}
+		w.sorts[i].close()
+		w.sorts[i] = nil
+	}
+	return nil
+}
+
+// partitions reads sort s back, computes window sp's functions one
+// partition at a time and passes each record on to next.
+func (w *windowRun) partitions(sp *winSpec, s *extSort, next func([]any) error) error {
+	var part [][]any
+	var mem int64
+	np := len(sp.partition)
+	flush := func() error {
+		if len(part) == 0 {
+			return nil
+		}
+		if err := w.compute(sp, part); err != nil {
+			return err
+		}
+		for _, r := range part {
+			if err := next(r); err != nil {
+				return err
+			}
+		}
+		clear(part)
+		part, mem = part[:0], 0
+		return nil
+	}
+	err := s.each(func(rec []any) (bool, error) {
+		if len(part) > 0 {
+			a, b := part[0][sp.keyOff:sp.keyOff+np], rec[sp.keyOff:sp.keyOff+np]
+			for k := range a {
+				if compareForSort(a[k], b[k]) != 0 {
+					if err := flush(); err != nil {
+						return false, err
+					}
+					break
+				}
+			}
+		}
+		part = append(part, rec)
+		mem += rowBytes(rec) + 48
+		if mem > w.budget {
+			e := errf(errOutOfSortMemory, "Out of sort memory: a window partition holds more than blitz_memory_budget (%d bytes); raise it with SET blitz_memory_budget", w.budget)
+			e.(*sqlerr.Error).State = "HY001"
+			return false, e
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// peers returns, for each row of a sorted partition, the first and last
+// position of its peers (the rows with equal ORDER BY keys; all rows are
+// peers without ORDER BY).
+func (sp *winSpec) peers(part [][]any) (first, last []int) {
+	n := len(part)
+	first, last = make([]int, n), make([]int, n)
+	lo, hi := sp.keyOff+len(sp.partition), sp.keyOff+len(sp.items)
+	start := 0
+	for i := 1; i <= n; i++ {
+		if i < n && equalKeys(part[i][lo:hi], part[start][lo:hi]) {
+			continue
+		}
+		for j := start; j < i; j++ {
+			first[j], last[j] = start, i-1
+		}
+		start = i
+	}
+	return first, last
+}
+
+func equalKeys(a, b []any) bool {
+	for i := range a {
+		if compareForSort(a[i], b[i]) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// compute sets the results of window sp's functions in the records of
+// one partition, sorted.
+func (w *windowRun) compute(sp *winSpec, part [][]any) error {
+	n := len(part)
+	first, last := sp.peers(part)
+	for _, f := range sp.funcs {
+		arg := func(row, j int) any { return part[row][f.argOff+j] }
+		set := func(row int, v any) { part[row][f.slot] = v }
+		switch f.name {
+		case "row_number":
+			for i := range part {
+				set(i, int64(i+1))
+			}
+		case "rank":
+			for i := range part {
+				set(i, int64(first[i]+1))
+			}
+		case "dense_rank":
+			r := int64(0)
+			for i := range part {
+				if first[i] == i {
+					r++
+				}
+				set(i, r)
+			}
+		case "percent_rank":
+			for i := range part {
+				v := 0.0
+				if n > 1 {
+					v = float64(first[i]) / float64(n-1)
+				}
+				set(i, v)
+			}
+		case "cume_dist":
+			for i := range part {
+				set(i, float64(last[i]+1)/float64(n))
+			}
+		case "ntile":
+			for i := range part {
+				v := arg(i, 0)
+				k := toInt(v)
+				if v == nil || k <= 0 {
+					return errf(errWindowNtile, "Argument of NTILE must be greater than 0")
+				}
+				set(i, ntile(i, n, k))
+			}
+		case "lag", "lead":
+			for i := range part {
+				off := int64(1)
+				if f.nargs > 1 {
+					off = toInt(arg(i, 1)) // NULL: 0, the row itself, as MariaDB
+				}
+				if f.name == "lag" {
+					off = -off
+				}
+				var v any
+				if j := int64(i) + off; j >= 0 && j < int64(n) {
+					v = arg(int(j), 0)
+				} else if f.nargs > 2 {
+					v = arg(i, 2)
+				}
+				set(i, v)
+			}
+		default:
+			starts, ends, err := w.bounds(f, sp, part, first, last)
+			if err != nil {
+				return err
+			}
+			if f.agg != nil {
+				if err := w.aggregate(f, part, starts, ends); err != nil {
+					return err
+				}
+				continue
+			}
+			for i := range part {
+				s, e := starts[i], ends[i]
+				var v any
+				switch f.name {
+				case "first_value":
+					if s <= e {
+						v = arg(s, 0)
+					}
+				case "last_value":
+					if s <= e {
+						v = arg(e, 0)
+					}
+				case "nth_value":
+					nth := arg(i, 1)
+					if k := toInt(nth); nth != nil && k > 0 && int64(s)+k-1 <= int64(e) {
+						v = arg(s+int(k)-1, 0)
+					}
+				}
+				set(i, v)
+			}
+		}
+	}
+	return nil
+}
+
+// ntile is NTILE(k)'s bucket of row i (from 0) of n: the first n%k
+// buckets have one row more than the others.
+func ntile(i, n int, k int64) int64 {
+	if k >= int64(n) {
+		return int64(i + 1)
+	}
+	size, extra := int64(n)/k, int64(n)%k
+	r := int64(i)
+	if r < extra*(size+1) {
+		return r/(size+1) + 1
+	}
+	return (r-extra*(size+1))/size + extra + 1
+}
+
+// bounds returns, for each row of a sorted partition, the first and last
+// position of its frame under f (start > end: an empty frame).
+func (w *windowRun) bounds(f *winFunc, sp *winSpec, part [][]any, first, last []int) (starts, ends []int, err error) {
+	n := len(part)
+	starts, ends = make([]int, n), make([]int, n)
+	keyAt := sp.keyOff + len(sp.partition) // the one ORDER BY key of a RANGE frame with offsets
+	var desc bool
+	if len(sp.order) > 0 {
+		desc = sp.order[0].Desc
+	}
+	for i := range part {
+		for side, b := range []winBound{f.frame.start, f.frame.end} {
+			var p int
+			switch {
+			case b.unbounded && b.typ == ast.Preceding:
+				p = 0
+			case b.unbounded:
+				p = n - 1
+			case b.typ == ast.CurrentRow && f.frame.rows:
+				p = i
+			case b.typ == ast.CurrentRow && side == 0:
+				p = first[i]
+			case b.typ == ast.CurrentRow:
+				p = last[i]
+			case f.frame.rows:
+				off := int(min(b.off.(int64), int64(n)))
+				if b.typ == ast.Preceding {
+					p = i - off
+				} else {
+					p = i + off
+				}
+			default:
+				if p, err = rangeBound(part, keyAt, i, b, side == 0, desc, first[i], last[i]); err != nil {
+					return nil, nil, err
+				}
+			}
+			if side == 0 {
+				starts[i] = max(p, 0)
+			} else {
+				ends[i] = min(p, n-1)
+			}
+		}
+	}
+	return starts, ends, nil
+}
+
+// rangeBound is the position a RANGE frame bound with an offset reaches
+// from row i: the first row (start) or last row (end) whose key lies
+// within the offset of row i's key. A row whose key is NULL has its NULL
+// peers (from peerFirst to peerLast) as its frame; NULL keys are never
+// within an offset of a number.
+func rangeBound(part [][]any, keyAt, i int, b winBound, start, desc bool, peerFirst, peerLast int) (int, error) {
+	key := part[i][keyAt]
+	if key == nil {
+		if start {
+			return peerFirst, nil
+		}
+		return peerLast, nil
+	}
+	if !isNumber(key) {
+		return 0, errf(errWindowRangeNumeric, "Numeric datatype is required for RANGE-type frame")
+	}
+	// The value the bound reaches: PRECEDING is toward the start of the
+	// sort order (smaller keys ascending, larger descending).
+	var v any
+	up := (b.typ == ast.Following) != desc
+	_, kf := key.(float64)
+	_, of := b.off.(float64)
+	if kf || of {
+		if up {
+			v = toFloat(key) + toFloat(b.off)
+		} else {
+			v = toFloat(key) - toFloat(b.off)
+		}
+	} else {
+		d := toDecimal(key).Add(toDecimal(b.off))
+		if !up {
+			d = toDecimal(key).Sub(toDecimal(b.off))
+		}
+		// MariaDB computes the bound in the key's type: rounded (half
+		// away from zero) to the key's scale, an integer key's to a
+		// whole number (k RANGE 1.5 PRECEDING from 2 reaches 1).
+		scale := int32(0)
+		if kd, ok := key.(decimal.Decimal); ok && kd.Exponent() < 0 {
+			scale = -kd.Exponent()
+		}
+		v = d.Round(scale)
+	}
+	// NULL keys sort first ascending, last descending: the numbers lie in
+	// between lo and hi.
+	lo, hi := 0, len(part)
+	for lo < hi && part[lo][keyAt] == nil {
+		lo++
+	}
+	for hi > lo && part[hi-1][keyAt] == nil {
+		hi--
+	}
+	// before(j): row j's key sorts before v.
+	before := func(j int) bool {
+		c := compareForSort(part[j][keyAt], v)
+		return c < 0 && !desc || c > 0 && desc
+	}
+	if start {
+		return lo + sort.Search(hi-lo, func(k int) bool { return !before(lo + k) }), nil
+	}
+	// The last row not after v: one before the first row after v.
+	after := func(j int) bool {
+		c := compareForSort(part[j][keyAt], v)
+		return c > 0 && !desc || c < 0 && desc
+	}
+	return lo + sort.Search(hi-lo, func(k int) bool { return after(lo + k) }) - 1, nil
+}
+
+// aggregate computes aggregate f over each row's frame: with frames that
+// start at the partition's start (the default) or end at its end as one
+// running aggregate, others afresh for each row (a row whose frame is its
+// predecessor's reuses the result, as peers do).
+func (w *windowRun) aggregate(f *winFunc, part [][]any, starts, ends []int) error {
+	ec := w.aggEC
+	aggs := []*ast.AggregateFuncExpr{f.agg}
+	add := func(g *group, j int) error {
+		ec.params = part[j][f.argOff : f.argOff+f.nargs]
+		return g.add(ec)
+	}
+	result := func(g *group) any { return g.results(ec)[f.agg] }
+	n := len(part)
+	switch {
+	case f.frame.start.unbounded:
+		g, next := newGroup(aggs), 0
+		for i := range part {
+			for ; next <= ends[i]; next++ {
+				if err := add(g, next); err != nil {
+					return err
+				}
+			}
+			part[i][f.slot] = result(g)
+		}
+	case f.frame.end.unbounded:
+		g, next := newGroup(aggs), n-1
+		for i := n - 1; i >= 0; i-- {
+			for ; next >= starts[i]; next-- {
+				if err := add(g, next); err != nil {
+					return err
+				}
+			}
+			part[i][f.slot] = result(g)
+		}
+	default:
+		ps, pe := -1, -1
+		var prev any
+		for i := range part {
+			s, e := starts[i], ends[i]
+			if i == 0 || s != ps || e != pe {
+				g := newGroup(aggs)
+				for j := s; j <= e; j++ {
+					if err := add(g, j); err != nil {
+						return err
+					}
+				}
+				prev, ps, pe = result(g), s, e
+			}
+			part[i][f.slot] = prev
+		}
+	}
+	return nil
+}
+
+// selectWindows finds the window function calls of SELECT n (in its
+// select list and ORDER BY; anywhere else they are error 4015), checks
+// the names its windows use, and plans them; nil without any. winField
+// reports which select-list fields hold one.
+func (x *execCtx) selectWindows(n *ast.SelectStmt, ti *tableInfo, js *joinScope, fields []outField, aggs []*ast.AggregateFuncExpr, grouped bool) (w *windowRun, winField []bool, err error) {
+	misplaced := []ast.Node{}
+	if n.Where != nil {
+		misplaced = append(misplaced, n.Where)
+	}
+	if n.GroupBy != nil {
+		misplaced = append(misplaced, n.GroupBy)
+	}
+	if n.Having != nil {
+		misplaced = append(misplaced, n.Having)
+	}
+	for _, e := range misplaced {
+		c, err := findWindows(e)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(c) > 0 {
+			return nil, nil, errWindowMisplaced()
+		}
+	}
+	var calls []*ast.WindowFuncExpr
+	winField = make([]bool, len(fields))
+	for i, f := range fields {
+		c, err := findWindows(f.expr)
+		if err != nil {
+			return nil, nil, err
+		}
+		winField[i] = len(c) > 0
+		calls = append(calls, c...)
+	}
+	if n.OrderBy != nil {
+		for _, it := range n.OrderBy.Items {
+			c, err := findWindows(it.Expr)
+			if err != nil {
+				return nil, nil, err
+			}
+			calls = append(calls, c...)
+		}
+	}
+	if len(calls) == 0 && len(n.WindowSpecs) == 0 {
+		return nil, winField, nil
+	}
+	if n.Having != nil {
+		// HAVING runs before the window functions: an alias of one is
+		// out of its reach, as in MariaDB.
+		v := &aliasUse{fields: fields, bad: winField}
+		n.Having.Expr.Accept(v)
+		if v.found {
+			return nil, nil, errWindowMisplaced()
+		}
+	}
+	if err := x.checkWindowNames(n, ti, js, fields, calls); err != nil {
+		return nil, nil, err
+	}
+	if len(calls) == 0 {
+		return nil, winField, nil
+	}
+	if n.GroupBy != nil && n.GroupBy.Rollup {
+		return nil, nil, errWindowNotYet("window functions with ROLLUP")
+	}
+	// A window's key naming a select-list alias (and no column) is the
+	// alias's expression, as MariaDB resolves it.
+	aliasExpr := func(e ast.ExprNode) ast.ExprNode {
+		cn, ok := e.(*ast.ColumnNameExpr)
+		if !ok || cn.Name.Table.L != "" {
+			return e
+		}
+		i := aliasIndex(cn, fields)
+		if i < 0 || winField[i] {
+			return e
+		}
+		if js != nil {
+			if _, err := js.resolve(cn.Name, js.all(), "ORDER BY"); err == nil {
+				return e
+			}
+		} else if ti != nil && ti.column(cn.Name.Name.O) >= 0 {
+			return e
+		}
+		return fields[i].expr
+	}
+	p, err := planWindows(x, n, calls, aggs, grouped, aliasExpr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return newWindowRun(x, p), winField, nil
+}
+
+// aliasUse finds a column reference naming the alias of a select-list
+// field marked bad.
+type aliasUse struct {
+	fields []outField
+	bad    []bool
+	found  bool
+}
+
+func (v *aliasUse) Enter(n ast.Node) (ast.Node, bool) {
+	switch c := n.(type) {
+	case *ast.SubqueryExpr:
+		return n, true
+	case *ast.ColumnNameExpr:
+		if c.Name.Table.L == "" {
+			if i := aliasIndex(c, v.fields); i >= 0 && v.bad[i] {
+				v.found = true
+			}
+		}
+		return n, true
+	}
+	return n, false
+}
+
+func (v *aliasUse) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// checkWindowNames reports a column that a window's PARTITION BY or
+// ORDER BY names but the query does not have, before any row is read
+// (with MariaDB's clause names: 'GROUP BY' for PARTITION BY, 'ORDER BY'),
+// for the windows of the calls and of the WINDOW clause.
+func (x *execCtx) checkWindowNames(n *ast.SelectStmt, ti *tableInfo, js *joinScope, fields []outField, calls []*ast.WindowFuncExpr) error {
+	specs := make([]*ast.WindowSpec, 0, len(calls)+len(n.WindowSpecs))
+	for i := range n.WindowSpecs {
+		specs = append(specs, &n.WindowSpecs[i])
+	}
+	for _, c := range calls {
+		specs = append(specs, &c.Spec)
+	}
+	var check func(e ast.Node, clause string) error
+	switch {
+	case js != nil:
+		check = func(e ast.Node, clause string) error {
+			v := &nameChecker{js: js, clause: clause}
+			e.Accept(v)
+			return v.err
+		}
+	case ti != nil && x.outer == nil:
+		aliases := map[string]bool{}
+		for _, f := range fields {
+			aliases[strings.ToLower(f.name)] = true
+		}
+		check = func(e ast.Node, clause string) error {
+			v := &columnChecker{ti: ti, aliases: aliases, aliasOK: true}
+			e.Accept(v)
+			if v.bad != nil {
+				return errUnknownColumn(columnText(v.bad), clause)
+			}
+			return nil
+		}
+	default:
+		return nil // evaluation reports them
+	}
+	for _, s := range specs {
+		if s.PartitionBy != nil {
+			for _, it := range s.PartitionBy.Items {
+				if err := check(it.Expr, "GROUP BY"); err != nil {
+					return err
+				}
+			}
+		}
+		if s.OrderBy != nil {
+			for _, it := range s.OrderBy.Items {
+				if err := check(it.Expr, "ORDER BY"); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// windowColumn describes a window function's result column as MariaDB
+// does: BIGINT NOT NULL for the numbering functions and COUNT, DOUBLE
+// with 10 decimals for PERCENT_RANK and CUME_DIST, the argument column's
+// type (nullable) for the functions returning one of its values; SUM and
+// AVG as their values say (DECIMAL or DOUBLE), DECIMAL without a value.
+func windowColumn(ti *tableInfo, e *ast.WindowFuncExpr, c Column) Column {
+	switch strings.ToLower(e.Name) {
+	case "row_number", "rank", "dense_rank", "ntile", ast.AggFuncCount:
+		c.Type, c.Length, c.Decimals, c.Flags = mysql.TypeLonglong, 21, 0, mysql.NotNullFlag
+	case "percent_rank", "cume_dist":
+		c.Type, c.Length, c.Decimals, c.Flags = mysql.TypeDouble, 17, 10, 0
+	case "lag", "lead", "first_value", "last_value", "nth_value", ast.AggFuncMin, ast.AggFuncMax:
+		cn, ok := e.Args[0].(*ast.ColumnNameExpr)
+		if !ok || ti == nil || ti.join != nil {
+			break
+		}
+		if i := ti.column(cn.Name.Name.O); i >= 0 {
+			name := c.Name
+			c = columnFromDef("", &ti.def.Columns[i])
+			c.Name = name
+			c.Flags &^= mysql.NotNullFlag | mysql.AutoIncrementFlag
+		}
+	case ast.AggFuncSum, ast.AggFuncAvg:
+		if c.Type == mysql.TypeNull {
+			c.Type, c.Length = mysql.TypeNewDecimal, 66
+		}
+	}
+	return c
+}
