@@ -684,10 +684,16 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if calc {
 		x.calcFound = found
 	}
+	var res Result
 	if js != nil {
-		return js.finish(ti, fields, out)
+		res, err = js.finish(ti, fields, out)
+	} else {
+		res, err = x.finishSelect(ti, fields, out)
 	}
-	return x.finishSelect(ti, fields, out)
+	if wr != nil && !grouped && err == nil {
+		windowNullable(res.Columns, fields)
+	}
+	return res, err
 }
 
 // positionRef recognises ORDER BY 2 / GROUP BY 2.

@@ -1115,3 +1115,16 @@ func windowColumn(ti *tableInfo, e *ast.WindowFuncExpr, c Column) Column {
 	}
 	return c
 }
+
+// windowNullable marks the columns of a SELECT with window functions and
+// without grouping nullable, but for those of the window functions that
+// never return NULL, as MariaDB describes them (its rows pass through a
+// temporary table whose columns allow NULL; a grouped query's keep their
+// flags).
+func windowNullable(cols []Column, fields []outField) {
+	for i, f := range fields {
+		if _, ok := f.expr.(*ast.WindowFuncExpr); !ok && i < len(cols) {
+			cols[i].Flags &^= mysql.NotNullFlag
+		}
+	}
+}
