@@ -723,7 +723,7 @@ func (w *windowRun) compute(sp *winSpec, part [][]any) error {
 					}
 				case "nth_value":
 					nth := arg(i, 1)
-					if k := toInt(nth); nth != nil && k > 0 && int64(s)+k-1 <= int64(e) {
+					if k := toInt(nth); nth != nil && k > 0 && k-1 <= int64(e-s) {
 						v = arg(s+int(k)-1, 0)
 					}
 				}
@@ -974,7 +974,8 @@ func (x *execCtx) selectWindows(n *ast.SelectStmt, ti *tableInfo, js *joinScope,
 		return nil, nil, err
 	}
 	if len(calls) == 0 {
-		return nil, winField, nil
+		_, err := namedWindows(n.WindowSpecs) // checked even when unused, as in MariaDB
+		return nil, winField, err
 	}
 	if n.GroupBy != nil && n.GroupBy.Rollup {
 		return nil, nil, errWindowNotYet("window functions with ROLLUP")
