@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
@@ -145,6 +146,7 @@ type winSpec struct {
 	items     []*ast.ByItem // the sort: partition (ascending), then order
 	keyOff    int           // the record offset of its sort keys
 	funcs     []*winFunc
+	numeric   bool // a function has a RANGE frame with an offset: the ORDER BY key must be a number
 }
 
 // winFunc is one window function call.
@@ -185,8 +187,10 @@ var (
 // planWindows resolves the window function calls of SELECT n (in the
 // order found) against its WINDOW clause and checks them as MariaDB does.
 // aliasExpr maps a window key naming a select-list alias (and no column)
-// to the alias's expression.
-func planWindows(x *execCtx, n *ast.SelectStmt, calls []*ast.WindowFuncExpr, aggs []*ast.AggregateFuncExpr, grouped bool, aliasExpr func(ast.ExprNode) ast.ExprNode) (*windowPlan, error) {
+// to the alias's expression; colType gives the type of a key that is a
+// plain column (ok false for others).
+func planWindows(x *execCtx, n *ast.SelectStmt, calls []*ast.WindowFuncExpr, aggs []*ast.AggregateFuncExpr, grouped bool,
+	aliasExpr func(ast.ExprNode) ast.ExprNode, colType func(ast.ExprNode) (engine.Type, bool)) (*windowPlan, error) {
 	named, err := namedWindows(n.WindowSpecs)
 	if err != nil {
 		return nil, err
@@ -231,6 +235,14 @@ func planWindows(x *execCtx, n *ast.SelectStmt, calls []*ast.WindowFuncExpr, agg
 			sp.items = append(sp.items, order...)
 			bySort[key] = sp
 			p.specs = append(p.specs, sp)
+		}
+		if f.rangeOffsets() {
+			// Checked before any row is read when the key is a column;
+			// an expression's values are checked as they come (add).
+			if t, ok := colType(order[0].Expr); ok && !t.IsNumeric() {
+				return nil, errf(errWindowRangeNumeric, "Numeric datatype is required for RANGE-type frame")
+			}
+			sp.numeric = true
 		}
 		sp.funcs = append(sp.funcs, f)
 		p.index[c] = f.slot
@@ -423,8 +435,8 @@ func isNumber(v any) bool {
 	return false
 }
 
-// rangeOffsets reports whether the plan has a RANGE frame with an offset
-// (whose ORDER BY key must be numeric).
+// rangeOffsets reports whether f's frame is RANGE with an offset (whose
+// ORDER BY key must be numeric).
 func (f *winFunc) rangeOffsets() bool {
 	return !f.frame.rows && (f.frame.start.off != nil || f.frame.end.off != nil)
 }
@@ -503,12 +515,8 @@ func (w *windowRun) add(ec *evalCtx) error {
 			if err != nil {
 				return err
 			}
-			if k >= len(sp.partition) && !isNumber(v) && v != nil {
-				for _, f := range sp.funcs {
-					if f.rangeOffsets() {
-						return errf(errWindowRangeNumeric, "Numeric datatype is required for RANGE-type frame")
-					}
-				}
+			if sp.numeric && k >= len(sp.partition) && v != nil && !isNumber(v) {
+				return errf(errWindowRangeNumeric, "Numeric datatype is required for RANGE-type frame")
 			}
 			rec[sp.keyOff+k] = v
 		}
@@ -1000,7 +1008,23 @@ func (x *execCtx) selectWindows(n *ast.SelectStmt, ti *tableInfo, js *joinScope,
 		}
 		return fields[i].expr
 	}
-	p, err := planWindows(x, n, calls, aggs, grouped, aliasExpr)
+	colType := func(e ast.ExprNode) (engine.Type, bool) {
+		cn, ok := e.(*ast.ColumnNameExpr)
+		switch {
+		case !ok:
+		case js != nil:
+			if ref, err := js.resolve(cn.Name, js.all(), "ORDER BY"); err == nil && len(ref) == 1 {
+				src := js.sourceAt(ref[0])
+				return src.cols[ref[0]-src.off].Type, true
+			}
+		case ti != nil:
+			if i := ti.column(cn.Name.Name.O); i >= 0 {
+				return ti.def.Columns[i].Type, true
+			}
+		}
+		return 0, false
+	}
+	p, err := planWindows(x, n, calls, aggs, grouped, aliasExpr, colType)
 	if err != nil {
 		return nil, nil, err
 	}
