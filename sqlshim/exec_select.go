@@ -302,6 +302,18 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	// emit computes the output row (and its ORDER BY keys) for the
 	// current row or group in ec.
 	var nullFields []bool // the output fields a WITH ROLLUP super-aggregate row has NULL
+	// having reports whether the current row or group passes HAVING,
+	// which sees the select list's values by alias.
+	having := func(aliases map[string]any) (bool, error) {
+		ec.clause, ec.aliases = "HAVING", aliases
+		v, err := ec.eval(n.Having.Expr)
+		ec.aliases = nil
+		if err != nil {
+			return false, err
+		}
+		b, _ := truthy(v)
+		return b, nil
+	}
 	emit := func() error {
 		vals := make([]any, len(fields))
 		aliases := map[string]any{}
@@ -320,14 +332,8 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			}
 		}
 		if n.Having != nil && wr == nil { // with window functions HAVING ran before them (produce)
-			ec.clause, ec.aliases = "HAVING", aliases
-			v, err := ec.eval(n.Having.Expr)
-			ec.aliases = nil
-			if err != nil {
+			if ok, err := having(aliases); !ok {
 				return err
-			}
-			if b, _ := truthy(v); !b {
-				return nil
 			}
 		}
 		var keys []any
@@ -395,14 +401,8 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 					}
 					aliases[f.alias] = v
 				}
-				ec.clause, ec.aliases = "HAVING", aliases
-				v, err := ec.eval(n.Having.Expr)
-				ec.aliases = nil
-				if err != nil {
+				if ok, err := having(aliases); !ok {
 					return err
-				}
-				if b, _ := truthy(v); !b {
-					return nil
 				}
 			}
 			return wr.add(ec)
