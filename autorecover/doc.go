@@ -22,8 +22,12 @@
 //   - Data file (T.bdf). Its header is read without writing: flag "open"
 //     (set while a writer has the file, cleared by a clean Close: found set,
 //     the last writer died) and flag "fatal" (damage was seen); a file whose
-//     header does not verify counts as fatal. A missing data file (crash
-//     between writing T.def and creating T.bdf) is created empty.
+//     header does not verify counts as fatal. A missing data file is not
+//     something a crash leaves (CREATE TABLE syncs T.bdf before it writes
+//     T.def, the commit point): the table is refused (1194, naming the
+//     file), AutoRecover or not, until the file is restored or REPAIR
+//     TABLE starts the table empty. A T.bdf without T.def (a CREATE TABLE
+//     cut short) names no table; the next CREATE of the name replaces it.
 //   - Index files (T.<index>.bix, bbolt, never synced in normal operation).
 //     A clean Close stamps each with the data file's generation; Open
 //     clears the stamp first thing. A file missing, damaged (no valid meta

@@ -148,8 +148,11 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 	if err := t.closeFiles(false); err != nil {
 		db.log.Warn("closing before repair", "table", name, "err", err)
 	}
-	salvaged, err := t.verifyAndSalvage()
-	if err != nil {
+	var salvaged bool
+	if _, err := db.fs.Stat(t.dataPath()); isNotExist(err) {
+		t.autoRecover = false // the rows are gone: keep the reservation
+		rep.Actions = append(rep.Actions, "data file was missing: the table starts empty")
+	} else if salvaged, err = t.verifyAndSalvage(); err != nil {
 		db.ckptMu.Unlock()
 		return rep, fmt.Errorf("blitz/engine: salvage %s: %w", name, err)
 	}

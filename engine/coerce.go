@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/blitzdb/blitz/internal/jsondoc"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 )
 
@@ -235,8 +236,11 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 	case t.IsString():
 		s := textValue(v)
 		if t == TypeJSON {
-			if !jsonValid(s) {
-				return nil, sqlerr.New(sqlerr.ErrInvalidJSONText, "Invalid JSON text: \"Invalid value.\" at position 0 in value for column '%s'.", col.Name)
+			// MariaDB's JSON is LONGTEXT CHECK (json_valid(col)): its
+			// message names the constraint (the column); the SQL layer
+			// adds the table (sqlshim's qualifyColumn).
+			if !jsondoc.Valid(s) {
+				return nil, sqlerr.New(sqlerr.ErrConstraintFailed, "CONSTRAINT `%s` failed", col.Name)
 			}
 			return s, nil
 		}
@@ -401,9 +405,4 @@ func valueText(v any) string {
 		return x.Text
 	}
 	return fmt.Sprint(v)
-}
-
-func jsonValid(s string) bool {
-	var v any
-	return jsonUnmarshal([]byte(s), &v) == nil
 }

@@ -59,6 +59,15 @@ type DB struct {
 	waitMu  sync.Mutex
 	waiters int
 
+	// parent is the database a temporary database (OpenTemp, temp.go)
+	// belongs to; nil for a database opened with Open.
+	parent *DB
+	// tempMu protects temps, tempSeq and the existence of DIR/#temp. It
+	// is taken before mu.
+	tempMu  sync.Mutex
+	temps   map[*DB]struct{} // the temporary databases open on this one
+	tempSeq uint64           // temporary databases opened so far: names their directories
+
 	mu       sync.RWMutex // protects the fields below
 	tables   map[string]*table
 	broken   map[string]error // definitions that could not be read
@@ -115,6 +124,12 @@ func Open(dir string, o Options) (*DB, error) {
 
 func (db *DB) open() error {
 	start := time.Now()
+	if err := db.removeTempLeftovers(); err != nil {
+		return err
+	}
+	if err := db.finishRename(); err != nil {
+		return err
+	}
 	if err := db.finishRebuilds(); err != nil {
 		return err
 	}
@@ -244,9 +259,21 @@ func (db *DB) sortedTables() []*table {
 // Dir returns the database directory.
 func (db *DB) Dir() string { return db.dir }
 
+// name is the database's name in messages: its directory's base name (a
+// temporary database's is its parent's).
+func (db *DB) name() string {
+	if db.parent != nil {
+		return db.parent.name()
+	}
+	return filepath.Base(db.dir)
+}
+
 // Close checkpoints and closes every file cleanly, so that the next Open
 // needs no recovery. Transactions still open are rolled back by the caller.
 func (db *DB) Close() error {
+	if db.parent != nil {
+		return db.closeTemp()
+	}
 	db.mu.Lock()
 	if db.closed {
 		db.mu.Unlock()
@@ -254,6 +281,7 @@ func (db *DB) Close() error {
 	}
 	db.closed = true
 	db.mu.Unlock()
+	terr := db.closeTemps() // no more can open: db is closed
 	close(db.ckptDone)
 	<-db.loopDone // a checkpoint it started must not run while the files close
 	err := db.checkpoint()
@@ -265,6 +293,9 @@ func (db *DB) Close() error {
 	}
 	if cerr := db.lock.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = terr
 	}
 	return err
 }
@@ -305,7 +336,7 @@ func (db *DB) table(name string) (*table, error) {
 		if err := db.broken[strings.ToLower(name)]; err != nil {
 			return nil, sqlerr.Wrap(sqlerr.ErrCrashedTable, err, "Table '%s' is marked as crashed and should be repaired (its definition file is damaged: %v)", name, err)
 		}
-		return nil, sqlerr.New(sqlerr.ErrNoSuchTable, "Table '%s.%s' doesn't exist", filepath.Base(db.dir), name)
+		return nil, sqlerr.New(sqlerr.ErrNoSuchTable, "Table '%s.%s' doesn't exist", db.name(), name)
 	}
 	return t, nil
 }

@@ -63,20 +63,41 @@ func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 		return sqlerr.New(sqlerr.ErrTableExists, "Table '%s' already exists", def.Name)
 	}
 	t := newTable(db, def)
-	if err := t.writeDef(def, t.autoNext, t.autoReserved, t.rowReserved); err != nil {
-		return err
-	}
+	// The data file first, synced, then the definition, the commit point:
+	// a crash in between leaves a data file no definition names (removed
+	// here by the next CREATE of the name, reported by blitz check), never
+	// a table without its data file (see openFiles).
+	db.fs.Remove(t.dataPath())
 	df, err := datafile.Open(t.dataPath(), t.dfOptions())
+	if err == nil {
+		if err = df.Sync(); err != nil {
+			df.Close()
+		}
+	}
 	if err != nil {
-		db.fs.Remove(t.defPath())
+		db.fs.Remove(t.dataPath())
 		return fmt.Errorf("blitz/engine: create %s: %w", t.dataPath(), err)
 	}
 	t.df = df
+	if err := t.writeDef(def, t.autoNext, t.autoReserved, t.rowReserved); err != nil {
+		t.df = nil
+		df.Close()
+		db.fs.Remove(t.dataPath())
+		return err
+	}
 	t.idx = make([]*index.Index, len(def.Indexes))
 	for i, ixd := range def.Indexes {
 		ix, err := index.Create(t.indexPath(ixd.Name), t.indexOptions(ixd))
 		if err != nil {
 			t.closeFiles(false)
+			// Undone from the commit point down: nothing of the table stays.
+			db.fs.Remove(t.defPath())
+			db.fs.Remove(t.dataPath())
+			for _, done := range def.Indexes[:i+1] {
+				db.fs.Remove(t.indexPath(done.Name))
+				db.fs.Remove(index.SumPath(t.indexPath(done.Name)))
+			}
+			db.fs.SyncDir(db.dir)
 			return fmt.Errorf("blitz/engine: create index %s: %w", ixd.Name, err)
 		}
 		t.idx[i] = ix
@@ -95,7 +116,7 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 	if err != nil {
 		var se *sqlerr.Error
 		if errors.As(err, &se) && se.Code == sqlerr.ErrNoSuchTable {
-			return sqlerr.New(sqlerr.ErrUnknownTable, "Unknown table '%s.%s'", filepath.Base(db.dir), name)
+			return sqlerr.New(sqlerr.ErrUnknownTable, "Unknown table '%s.%s'", db.name(), name)
 		}
 		return err
 	}
@@ -161,13 +182,22 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	if err := t.closeFiles(true); err != nil {
 		return err
 	}
+	// A data file of the target name that no definition names is a CREATE
+	// TABLE cut short: removed before the intent (see rename.go).
+	if err := db.fs.Remove(filepath.Join(db.dir, to+dataSuffix)); err == nil {
+		db.fs.SyncDir(db.dir)
+	}
+	if err := db.writeRenameIntent(old.Name, to); err != nil {
+		t.reopenFiles("")
+		return err
+	}
 	oldData, oldDef := t.dataPath(), t.defPath()
 	oldIx := make([]string, len(old.Indexes))
 	for i, ixd := range old.Indexes {
 		oldIx[i] = t.indexPath(ixd.Name)
 	}
-	// New definition first: a crash after it leaves the old name's data
-	// file, which the next open finds under the old definition.
+	// The new definition is the commit point: a crash after it is
+	// completed at the next open, one before it undone (rename.go).
 	t.mu.Lock()
 	t.setDefLocked(nd)
 	t.mu.Unlock()
@@ -186,6 +216,9 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	}
 	db.fs.Remove(oldDef)
 	db.fs.SyncDir(db.dir)
+	if err := db.removeRenameIntent(); err != nil {
+		db.log.Warn("RENAME TABLE done, its intent file stays (the next open removes it)", "err", err)
+	}
 	db.mu.Lock()
 	delete(db.tables, strings.ToLower(from))
 	db.tables[strings.ToLower(to)] = t

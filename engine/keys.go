@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -13,8 +12,6 @@ import (
 
 	"github.com/blitzdb/blitz/internal/keyenc"
 )
-
-var jsonUnmarshal = json.Unmarshal
 
 // appendKeyValue appends the memcomparable encoding of one value.
 func appendKeyValue(b []byte, v any) []byte {

@@ -11,6 +11,8 @@
 //	DIR/wal/             the redo WAL of the crash-safe tables
 //	DIR/T.*.rebuild      the new files of an ALTER TABLE rebuilding T, while it runs
 //	                     (see alter.go: settled at the next open if a crash cut it short)
+//	DIR/RENAME.pending   the intent of a RENAME TABLE while it runs (see rename.go:
+//	                     finished at the next open if a crash cut it short)
 //
 // # Isolation
 //

@@ -140,17 +140,16 @@ func (t *table) dfOptions() datafile.Options { return datafile.Options{FS: t.db.
 func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 	fs, path := t.db.fs, t.dataPath()
 	if _, err := fs.Stat(path); isNotExist(err) {
-		// A crash between writing the definition and creating the data
-		// file: the table is new and empty. The same sight is a data file
-		// lost to something else, so say so.
-		df, err := datafile.Open(path, t.dfOptions())
-		if err != nil {
-			return false, fmt.Errorf("blitz/engine: create %s: %w", path, err)
-		}
-		t.df = df
-		t.db.log.Warn("data file missing: created an empty one (a crash during CREATE TABLE leaves this; if the table had rows, its data file was lost: restore it from a backup)",
+		// CREATE TABLE makes the data file durable before the definition
+		// (its commit point), so a definition without its data file is a
+		// file lost to something else, not a crash: the table says so
+		// until the file is restored or REPAIR TABLE starts it empty.
+		// (Databases of builds before that order could also show this
+		// after a crash during CREATE TABLE; REPAIR serves them too.)
+		t.db.log.Warn("data file missing: restore it from a backup, or REPAIR TABLE to start the table empty (its rows are lost)",
 			"table", t.name, "file", path)
-		return len(t.def.Indexes) > 0, nil
+		t.markCrashed(fmt.Sprintf("its data file %s is missing: restore it from a backup, or REPAIR TABLE to start the table empty (its rows are lost)", filepath.Base(path)))
+		return false, nil
 	}
 	ro, err := datafile.Open(path, datafile.Options{FS: fs, ReadOnly: true})
 	var flags datafile.Flags
@@ -174,13 +173,7 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 	// every open, AutoRecover or not.
 	walOnly := reason != "" && t.def.CrashSafe && flags&datafile.FlagFatal == 0 && !ckptInterrupted
 	if reason != "" && !t.db.opts.AutoRecover && !walOnly {
-		t.crashed = reason
-		if t.def.CrashSafe {
-			t.deferredReplay = true
-			t.autoRecover = true // by REPAIR
-			t.db.deferred++
-		}
-		t.db.cnt.crashed.Add(1)
+		t.markCrashed(reason)
 		t.db.log.Warn("table needs repair", "table", t.name, "reason", reason)
 		return false, nil
 	}
@@ -236,6 +229,18 @@ func (t *table) openIndexes() (rebuild bool, err error) {
 
 func (t *table) indexOptions(ixd IndexDef) index.Options {
 	return index.Options{Unique: ixd.Unique, BufferBytes: t.db.opts.IndexBufferBytes}
+}
+
+// markCrashed leaves the table, at open, refusing use (1194) until REPAIR:
+// a crash-safe one keeps the WAL it still needs for the repair to replay.
+func (t *table) markCrashed(reason string) {
+	t.crashed = reason
+	if t.def.CrashSafe {
+		t.deferredReplay = true
+		t.autoRecover = true // by REPAIR
+		t.db.deferred++
+	}
+	t.db.cnt.crashed.Add(1)
 }
 
 // verifyAndSalvage verifies the (closed) data file and, if damaged,

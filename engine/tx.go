@@ -24,6 +24,7 @@ type Tx struct {
 	locks *TableLocks // LOCK TABLES locks this transaction borrows (UseLocks)
 	lk    locker      // the holder of its locks for deadlock detection (lock.go), unless it borrows
 	undo  []undoRec
+	temp  *DB // the session's temporary tables (UseTemp, temp.go), nil if none
 	// keepZero is SetNoAutoValueOnZero: Insert stores a 0 given for an
 	// AUTO_INCREMENT column instead of generating a value.
 	keepZero bool
@@ -40,10 +41,13 @@ func (tx *Tx) SetNoAutoValueOnZero(on bool) { tx.keepZero = on }
 type writeSet struct {
 	t        *table
 	borrowed bool // the lock is the session's (TableLocks): not released at the end
-	def      *TableDef
-	pkPos    []int
-	ixPos    [][]int
-	m        map[string]*pending
+	// wal: the changes go through the WAL (a CRASH_SAFE base table); temp:
+	// t is a temporary table (temp.go), left out of the update log.
+	wal, temp bool
+	def       *TableDef
+	pkPos     []int
+	ixPos     [][]int
+	m         map[string]*pending
 
 	// For unique checks against the rows this transaction wrote (see
 	// checkUnique): uniq[i] maps index i's encoded columns to the keys of
@@ -143,9 +147,15 @@ func (tx *Tx) readTable(name string) (*table, error) {
 	if tx.done {
 		return nil, errors.New("blitz/engine: transaction has ended")
 	}
-	t, err := tx.db.table(name)
-	if err != nil {
-		return nil, err
+	var t *table
+	if tx.temp != nil {
+		t = tx.temp.lookup(name) // a temporary table shadows a base table
+	}
+	if t == nil {
+		var err error
+		if t, err = tx.db.table(name); err != nil {
+			return nil, err
+		}
 	}
 	if err := t.usable(); err != nil {
 		return nil, err
@@ -180,7 +190,8 @@ func (tx *Tx) writeSet(name string) (*writeSet, error) {
 		return nil, err
 	}
 	t.mu.RLock()
-	ws := &writeSet{t: t, borrowed: borrowed, def: t.def, pkPos: t.pkPos, ixPos: t.ixPos, m: map[string]*pending{}}
+	temp := t.db != tx.db
+	ws := &writeSet{t: t, borrowed: borrowed, wal: t.def.CrashSafe && !temp, temp: temp, def: t.def, pkPos: t.pkPos, ixPos: t.ixPos, m: map[string]*pending{}}
 	t.mu.RUnlock()
 	tx.ws[t] = ws
 	tx.wsl = append(tx.wsl, ws)
@@ -734,11 +745,11 @@ func (tx *Tx) Commit() error {
 	}
 	defer tx.finish()
 	var batch txn.Batch
-	if len(tx.wsl) == 1 && tx.wsl[0].def.CrashSafe {
+	if len(tx.wsl) == 1 && tx.wsl[0].wal {
 		batch = make(txn.Batch, 0, len(tx.wsl[0].m))
 	}
 	for _, ws := range tx.wsl {
-		if !ws.def.CrashSafe {
+		if !ws.wal {
 			continue
 		}
 		for k, p := range ws.m {
@@ -763,7 +774,7 @@ func (tx *Tx) Commit() error {
 		}
 		var first error
 		for _, ws := range tx.wsl {
-			if ws.def.CrashSafe {
+			if ws.wal {
 				if err := tx.apply(ws); err != nil && first == nil {
 					first = err
 				}
@@ -783,7 +794,7 @@ func (tx *Tx) Commit() error {
 		return err
 	}
 	for _, ws := range tx.wsl {
-		if !ws.def.CrashSafe {
+		if !ws.wal {
 			if err := tx.apply(ws); err != nil {
 				if wait != nil {
 					wait()
@@ -823,7 +834,7 @@ func (tx *Tx) apply(ws *writeSet) error {
 	}
 	sort.Strings(keys)
 	t.mu.Lock()
-	df, idx, crashSafe := t.df, t.idx, ws.def.CrashSafe
+	df, idx, crashSafe := t.df, t.idx, ws.wal
 	if crashSafe {
 		for _, k := range keys {
 			p := ws.m[k]

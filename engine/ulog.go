@@ -150,6 +150,9 @@ func (tx *Tx) logCommit() (sync func() error, err error) {
 	var ops []ulog.Op
 	crashSafe := false
 	for _, ws := range tx.wsl {
+		if ws.temp {
+			continue // temporary tables are never logged (temp.go)
+		}
 		keys := make([]string, 0, len(ws.m))
 		for k, p := range ws.m {
 			if p.del && !p.hadOld {

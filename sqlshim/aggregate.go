@@ -151,7 +151,7 @@ func (g *group) add(ec *evalCtx) error {
 			vals[j] = v
 			null = null || v == nil
 		}
-		if null {
+		if null && !jsonAggregate[fn] { // JSON_ARRAYAGG keeps NULLs (funcs_json.go)
 			continue
 		}
 		if a.Distinct {
@@ -223,6 +223,8 @@ func (g *group) add(ec *evalCtx) error {
 			}
 		case ast.AggFuncVarPop, ast.AggFuncVarSamp, ast.AggFuncStddevPop, ast.AggFuncStddevSamp:
 			st.addVariance(v)
+		case ast.AggFuncJsonArrayagg, ast.AggFuncJsonObjectAgg:
+			ec.addJSONAgg(st, a, fn, vals)
 		case ast.AggFuncCount:
 		default:
 			return errNotSupported("aggregate " + a.F)
@@ -259,6 +261,8 @@ func (g *group) results(ec *evalCtx) map[*ast.AggregateFuncExpr]any {
 			m[a] = st.best
 		case ast.AggFuncVarPop, ast.AggFuncVarSamp, ast.AggFuncStddevPop, ast.AggFuncStddevSamp:
 			m[a] = st.variance(strings.ToLower(a.F))
+		case ast.AggFuncJsonArrayagg, ast.AggFuncJsonObjectAgg:
+			m[a] = jsonAggResult(st, strings.ToLower(a.F))
 		case ast.AggFuncGroupConcat:
 			if st.parts == nil {
 				m[a] = nil

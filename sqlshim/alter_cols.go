@@ -277,10 +277,11 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	if err := checkAutoIncrement(cc.def); err != nil {
 		return err
 	}
-	if err := x.s.db.AlterColumns(x.ctx, ti.name, cc.def, cc.from); err != nil {
-		return err
+	db := x.s.owner(ti.name)
+	if err := db.AlterColumns(x.ctx, ti.name, cc.def, cc.from); err != nil {
+		return qualifyConstraint(err, x.s.DBName, ti.name)
 	}
 	// Column statistics are by position and name: gather them again.
-	x.dropStats(ti.name)
+	x.dropStats(db, ti.name)
 	return nil
 }

@@ -355,6 +355,7 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 	switch x.Op {
 	case opcode.NullEQ, opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
 		l, r = c.yearConstant(x.L, x.R, l, r)
+		l, r = c.jsonOperands(x.L, x.R, l, r) // funcs_json.go
 	}
 	switch x.Op {
 	case opcode.NullEQ:

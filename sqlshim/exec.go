@@ -68,16 +68,15 @@ func (x *execCtx) tableDef(n *ast.TableName, shared bool) (*engine.TableDef, err
 	if isInfoSchema(n) {
 		// Reads of its views go through the FROM clause (infoschema.go):
 		// what arrives here is a write, DDL or a table-only statement.
-		e := newErr(1044, "Access denied for user 'root'@'localhost' to database '%s'", infoSchemaName)
-		e.State = "42000"
-		return nil, e
+		return nil, errInfoSchemaDenied()
 	}
 	if n.Schema.L != "" && n.Schema.L != strings.ToLower(x.s.DBName) {
 		return nil, errNoTable(n.Schema.O, n.Name.O)
 	}
-	get := x.s.db.Table
+	db := x.s.owner(n.Name.O)
+	get := db.Table
 	if shared {
-		get = x.s.db.TableShared
+		get = db.TableShared
 	}
 	def, err := get(n.Name.O)
 	if err != nil {

@@ -14,14 +14,15 @@ func (x *execCtx) admin(st *adminStmt) (Result, error) {
 	rows := [][]any{}
 	for _, t := range st.tables {
 		full := x.s.DBName + "." + t
-		if _, err := x.s.db.Table(t); err != nil && sqlerr.Code(err) != sqlerr.ErrCrashedTable {
+		db := x.s.owner(t)
+		if _, err := db.Table(t); err != nil && sqlerr.Code(err) != sqlerr.ErrCrashedTable {
 			rows = append(rows,
 				[]any{full, st.op, "Error", sqlerr.As(errNoTable(x.s.DBName, t)).Message},
 				[]any{full, st.op, "status", "Operation failed"})
 			continue
 		}
 		if st.op == "check" {
-			rep, err := x.s.db.Check(x.ctx, t)
+			rep, err := db.Check(x.ctx, t)
 			if err != nil {
 				verdict := []any{full, st.op, "error", "Corrupt"}
 				if c := sqlerr.Code(err); c == sqlerr.ErrLockWaitTimeout || c == sqlerr.ErrQueryInterrupted {
@@ -41,7 +42,7 @@ func (x *execCtx) admin(st *adminStmt) (Result, error) {
 			}
 			continue
 		}
-		if _, err := x.s.db.Repair(x.ctx, t, st.quick); err != nil {
+		if _, err := db.Repair(x.ctx, t, st.quick); err != nil {
 			rows = append(rows,
 				[]any{full, st.op, "error", sqlerr.As(err).Message},
 				[]any{full, st.op, "status", "Operation failed"})

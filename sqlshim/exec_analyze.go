@@ -107,7 +107,7 @@ func (x *execCtx) analyze(n *ast.AnalyzeTableStmt) (Result, error) {
 			return Result{}, err
 		}
 		b, _ := json.Marshal(st)
-		path := filepath.Join(x.s.db.Dir(), ti.name+statsSuffix)
+		path := filepath.Join(x.s.owner(ti.name).Dir(), ti.name+statsSuffix)
 		tmp := path + ".tmp"
 		if err := os.WriteFile(tmp, b, 0o644); err != nil {
 			return Result{}, internalf("writing %s: %v", path, err)
@@ -213,24 +213,28 @@ func (x *execCtx) distinct(js *joinScope, table string, cols []string) int64 {
 	return st.estimate(strings.ToLower(strings.Join(cols, ",")))
 }
 
-// dropStats deletes the statistics of table (dropped). They are advisory:
-// a failure only leaves a file loadStats may then ignore.
-func (x *execCtx) dropStats(table string) {
-	os.Remove(filepath.Join(x.s.db.Dir(), table+statsSuffix))
+// dropStats deletes the statistics of table (dropped) of db. They are
+// advisory: a failure only leaves a file loadStats may then ignore.
+func (x *execCtx) dropStats(db *engine.DB, table string) {
+	os.Remove(filepath.Join(db.Dir(), table+statsSuffix))
 }
 
-// renameStats moves the statistics of a table renamed from to to, or,
-// without any, deletes a stale file under the new name.
-func (x *execCtx) renameStats(from, to string) {
-	dir := x.s.db.Dir()
+// renameStats moves the statistics of a table of db renamed from to to,
+// or, without any, deletes a stale file under the new name.
+func (x *execCtx) renameStats(db *engine.DB, from, to string) {
+	dir := db.Dir()
 	if err := os.Rename(filepath.Join(dir, from+statsSuffix), filepath.Join(dir, to+statsSuffix)); err != nil {
-		x.dropStats(from)
-		x.dropStats(to)
+		x.dropStats(db, from)
+		x.dropStats(db, to)
 	}
 }
 
+// loadStats returns the statistics ANALYZE TABLE kept for table (in the
+// directory of the database holding it: a temporary table's go with it),
+// or nil if there are none that fit it.
 func (x *execCtx) loadStats(table string) *tableStats {
-	b, err := os.ReadFile(filepath.Join(x.s.db.Dir(), table+statsSuffix))
+	db := x.s.owner(table)
+	b, err := os.ReadFile(filepath.Join(db.Dir(), table+statsSuffix))
 	if err != nil {
 		return nil
 	}
@@ -238,10 +242,10 @@ func (x *execCtx) loadStats(table string) *tableStats {
 	if json.Unmarshal(b, &st) != nil {
 		return nil
 	}
-	if def, err := x.s.db.Table(table); err != nil || columnList(def) != st.Columns {
+	if def, err := db.Table(table); err != nil || columnList(def) != st.Columns {
 		return nil // the table was dropped and created again, or altered
 	}
-	cur, err := x.s.db.Status(table)
+	cur, err := db.Status(table)
 	if err != nil {
 		return nil
 	}

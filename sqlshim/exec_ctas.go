@@ -18,8 +18,9 @@ import (
 // name. A duplicate key is an error (the table is dropped again), or with
 // IGNORE / REPLACE skips or replaces the row.
 //
-// DDL is not transactional: the SELECT runs in a transaction of its own,
-// then the table is created, then the rows are inserted in another.
+// DDL is not transactional: the SELECT runs in a transaction of its own
+// (CREATE TEMPORARY TABLE ... SELECT: in the session's open transaction, if
+// any), then the table is created, then the rows are inserted in another.
 
 // ctasQuery runs the SELECT of CREATE TABLE ... SELECT.
 func (x *execCtx) ctasQuery(n *ast.CreateTableStmt) (*Result, error) {
@@ -154,12 +155,13 @@ func ctasColumn(c Column, vals []any) engine.Column {
 	return col
 }
 
-// ctasFill inserts the SELECT's rows into the table just created, and
-// drops the table again if that fails, as MySQL does.
-func (x *execCtx) ctasFill(n *ast.CreateTableStmt, r *Result) (Result, error) {
-	res, err := x.ctasInsert(n, r)
+// ctasFill inserts the SELECT's rows into the table just created in db
+// (the base database or the session's temporary one), and drops the table
+// again if that fails, as MySQL does.
+func (x *execCtx) ctasFill(db *engine.DB, n *ast.CreateTableStmt, r *Result) (Result, error) {
+	res, err := x.ctasInsert(db, n, r)
 	if err != nil {
-		if derr := x.s.db.DropTable(x.ctx, n.Table.Name.O); derr != nil {
+		if derr := db.DropTable(x.ctx, n.Table.Name.O); derr != nil {
 			return Result{}, derr
 		}
 		return Result{}, err
@@ -167,9 +169,10 @@ func (x *execCtx) ctasFill(n *ast.CreateTableStmt, r *Result) (Result, error) {
 	return res, nil
 }
 
-// ctasInsert inserts the SELECT's rows into the new table by column name.
-func (x *execCtx) ctasInsert(n *ast.CreateTableStmt, r *Result) (Result, error) {
-	def, err := x.s.db.Table(n.Table.Name.O)
+// ctasInsert inserts the SELECT's rows into the new table of db by column
+// name.
+func (x *execCtx) ctasInsert(db *engine.DB, n *ast.CreateTableStmt, r *Result) (Result, error) {
+	def, err := db.Table(n.Table.Name.O)
 	if err != nil {
 		return Result{}, err
 	}
@@ -188,7 +191,20 @@ func (x *execCtx) ctasInsert(n *ast.CreateTableStmt, r *Result) (Result, error) 
 		IgnoreErr: n.OnDuplicate == ast.OnDuplicateKeyHandlingIgnore,
 		IsReplace: n.OnDuplicate == ast.OnDuplicateKeyHandlingReplace,
 	}
-	return x.s.autocommit(x, func() (Result, error) {
+	// The rows commit at once, in a transaction of their own: a base
+	// table's DDL committed the session's transaction already, and a
+	// temporary table keeps them even if that transaction (open across
+	// CREATE TEMPORARY TABLE) rolls back, as in MariaDB. The transaction
+	// sees the temporary tables only when the new table is one: a new base
+	// table is written even where a temporary table shadows its name.
+	tx, err := x.s.db.Begin(x.ctx)
+	if err != nil {
+		return Result{}, mapErr(err)
+	}
+	if db.IsTemp() {
+		tx.UseTemp(db)
+	}
+	return x.s.inOwnTx(x, tx, func() (Result, error) {
 		var res Result
 		for k, given := range r.Rows {
 			rowNum := k + 1

@@ -41,10 +41,9 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 			if err != nil {
 				return Result{}, err
 			}
-			if err := x.s.db.RenameTable(x.ctx, t.OldTable.Name.O, t.NewTable.Name.O); err != nil {
+			if err := x.renameTable(ti.name, t.NewTable.Name.O); err != nil {
 				return Result{}, err
 			}
-			x.renameStats(ti.name, t.NewTable.Name.O)
 		}
 		return Result{}, nil
 	case *ast.TruncateTableStmt:
@@ -69,6 +68,18 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 		})
 	}
 	return Result{}, errNotSupported("this statement")
+}
+
+// renameTable renames table from to to in the database holding it (a
+// temporary table stays one, and may take a base table's name), with its
+// statistics.
+func (x *execCtx) renameTable(from, to string) error {
+	db := x.s.owner(from)
+	if err := db.RenameTable(x.ctx, from, to); err != nil {
+		return err
+	}
+	x.renameStats(db, from, to)
+	return nil
 }
 
 // columnDef translates a column definition. It reports whether the column
@@ -115,6 +126,10 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef) (col engine.Column, pk, unique bo
 			// Parsed, not enforced (see foreignKeyIndex); createTable
 			// adds the index.
 		case ast.ColumnOptionCheck:
+			// Other CHECK constraints are parsed and not enforced.
+			if isJSONCheck(&col, o.Expr) { // funcs_json.go
+				col.Type = engine.TypeJSON
+			}
 		}
 	}
 	if defExpr != nil {
@@ -287,26 +302,27 @@ func (x *execCtx) checkLength(col *engine.Column) error {
 	return nil
 }
 
+// createTable runs CREATE [TEMPORARY] TABLE, with LIKE or SELECT too.
 func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, error) {
-	if n.TemporaryKeyword != ast.TemporaryNone {
-		return Result{}, errNotSupported("temporary tables")
+	if n.TemporaryKeyword == ast.TemporaryGlobal {
+		return Result{}, errNotSupported("global temporary tables")
 	}
 	name := n.Table.Name.O
+	if isInfoSchema(n.Table) {
+		return Result{}, errInfoSchemaDenied()
+	}
 	if n.Table.Schema.L != "" && n.Table.Schema.L != lower(x.s.DBName) {
 		return Result{}, errf(sqlerr.ErrBadDB, "Unknown database '%s'", n.Table.Schema.O)
 	}
 	if err := x.engineOption(n.Options, name); err != nil {
 		return Result{}, err
 	}
-	if _, err := x.s.db.Table(name); err == nil {
-		if n.IfNotExists {
-			x.s.warnings = append(x.s.warnings, Warning{Level: "Note", Code: sqlerr.ErrTableExists, Message: fmt.Sprintf("Table '%s' already exists", name)})
-			return Result{}, nil
-		}
-		return Result{}, errf(sqlerr.ErrTableExists, "Table '%s' already exists", name)
+	db, err := x.createTarget(n)
+	if db == nil || err != nil {
+		return Result{}, err // or IF NOT EXISTS found it
 	}
 	if n.ReferTable != nil {
-		return x.createTableLike(name, n.ReferTable)
+		return x.createTableLike(db, name, n.ReferTable)
 	}
 	var sel *Result // CREATE TABLE ... SELECT (exec_ctas.go)
 	if n.Select != nil {
@@ -367,38 +383,35 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	if err := checkAutoIncrement(def); err != nil {
 		return Result{}, err
 	}
-	if err := x.s.db.CreateTable(x.ctx, def); err != nil {
+	if err := db.CreateTable(x.ctx, def); err != nil {
 		return Result{}, err
 	}
-	if err := x.autoIncrementOption(name, n.Options); err != nil || sel == nil {
+	if err := x.autoIncrementOption(db, name, n.Options); err != nil || sel == nil {
 		return Result{}, err
 	}
-	return x.ctasFill(n, sel)
+	return x.ctasFill(db, n, sel)
 }
 
-// createTableLike creates table name with the columns, keys and
-// CRASH_SAFE flag of table src (CREATE TABLE name LIKE src), empty and with
-// its AUTO_INCREMENT counter at the start, as MariaDB does.
-func (x *execCtx) createTableLike(name string, src *ast.TableName) (Result, error) {
+// createTableLike creates table name in db (the base database or the
+// session's temporary one) with the columns, keys and CRASH_SAFE flag of
+// table src (CREATE [TEMPORARY] TABLE name LIKE src), empty and with its
+// AUTO_INCREMENT counter at the start, as MariaDB does.
+func (x *execCtx) createTableLike(db *engine.DB, name string, src *ast.TableName) (Result, error) {
 	ti, err := x.table(src, "")
 	if err != nil {
 		return Result{}, err
 	}
-	def, err := x.s.db.Table(ti.name)
-	if err != nil {
-		return Result{}, err
-	}
-	def = def.Clone()
+	def := ti.def.Clone()
 	def.Name = name
-	return Result{}, x.s.db.CreateTable(x.ctx, def)
+	return Result{}, db.CreateTable(x.ctx, def)
 }
 
 // autoIncrementOption applies the table option AUTO_INCREMENT = N, if
-// given, to table.
-func (x *execCtx) autoIncrementOption(table string, opts []*ast.TableOption) error {
+// given, to table of db.
+func (x *execCtx) autoIncrementOption(db *engine.DB, table string, opts []*ast.TableOption) error {
 	for _, o := range opts {
 		if o.Tp == ast.TableOptionAutoIncrement {
-			if err := x.s.db.SetAutoIncrement(x.ctx, table, o.UintValue); err != nil {
+			if err := db.SetAutoIncrement(x.ctx, table, o.UintValue); err != nil {
 				return err
 			}
 		}
@@ -535,35 +548,48 @@ func checkAutoIncrement(def *engine.TableDef) error {
 	return nil
 }
 
+// dropTable runs DROP [TEMPORARY] TABLE. Without TEMPORARY each name
+// drops the session's temporary table of that name if it has one, else
+// the base table (temptable.go).
 func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 	if n.IsView {
 		return Result{}, errNotSupported("views")
 	}
+	if n.TemporaryKeyword == ast.TemporaryLocal {
+		return x.dropTemporary(n)
+	}
 	var missing []string
 	for _, t := range n.Tables {
-		if _, err := x.s.db.Table(t.Name.O); err != nil {
+		if _, err := x.s.owner(t.Name.O).Table(t.Name.O); err != nil {
 			missing = append(missing, x.s.DBName+"."+t.Name.O)
 		}
 	}
 	// As in MariaDB, the tables that exist are dropped even when others
 	// are missing (an error then, without IF EXISTS).
 	for _, t := range n.Tables {
-		def, err := x.s.db.Table(t.Name.O)
+		db := x.s.owner(t.Name.O)
+		def, err := db.Table(t.Name.O)
 		if err != nil {
 			continue
 		}
-		if err := x.s.db.DropTable(x.ctx, t.Name.O); err != nil {
+		if err := db.DropTable(x.ctx, t.Name.O); err != nil {
 			return Result{}, err
 		}
-		x.dropStats(def.Name)
+		x.dropStats(db, def.Name)
 	}
-	if len(missing) > 0 && !n.IfExists {
-		return Result{}, errf(sqlerr.ErrUnknownTable, "Unknown table '%s'", strings.Join(missing, ","))
+	return Result{}, x.unknownTables(missing, n.IfExists)
+}
+
+// unknownTables answers the names a DROP TABLE did not find (db.table):
+// error 1051 naming them all, or with IF EXISTS a note for each.
+func (x *execCtx) unknownTables(missing []string, ifExists bool) error {
+	if len(missing) > 0 && !ifExists {
+		return errf(sqlerr.ErrUnknownTable, "Unknown table '%s'", strings.Join(missing, ","))
 	}
 	for _, m := range missing {
-		x.s.warnings = append(x.s.warnings, Warning{Level: "Note", Code: sqlerr.ErrUnknownTable, Message: fmt.Sprintf("Unknown table '%s'", m)})
+		x.s.addNote(sqlerr.ErrUnknownTable, "Unknown table '%s'", m)
 	}
-	return Result{}, nil
+	return nil
 }
 
 func (x *execCtx) createIndex(n *ast.CreateIndexStmt) (Result, error) {
@@ -599,7 +625,7 @@ func (x *execCtx) addIndex(ti *tableInfo, c *ast.Constraint, ifNotExists bool) (
 	if len(def.Indexes) == before {
 		return Result{}, nil
 	}
-	return Result{}, x.s.db.CreateIndex(x.ctx, ti.name, def.Indexes[before])
+	return Result{}, x.s.owner(ti.name).CreateIndex(x.ctx, ti.name, def.Indexes[before])
 }
 
 func (x *execCtx) dropIndex(t *ast.TableName, name string, ifExists bool) (Result, error) {
@@ -609,7 +635,7 @@ func (x *execCtx) dropIndex(t *ast.TableName, name string, ifExists bool) (Resul
 	}
 	for _, ix := range ti.def.Indexes {
 		if strings.EqualFold(ix.Name, name) {
-			return Result{}, x.s.db.DropIndex(x.ctx, ti.name, ix.Name)
+			return Result{}, x.s.owner(ti.name).DropIndex(x.ctx, ti.name, ix.Name)
 		}
 	}
 	if strings.EqualFold(name, "PRIMARY") && len(ti.def.PrimaryKey) > 0 {
@@ -675,7 +701,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 					// Existing rows get the time of the ALTER, as in MySQL.
 					col.Default = nowFor(x.now, &col)
 				}
-				if err := x.s.db.AddColumn(x.ctx, ti.name, col); err != nil {
+				if err := x.s.owner(ti.name).AddColumn(x.ctx, ti.name, col); err != nil {
 					return Result{}, err
 				}
 				if ti, err = x.table(n.Table, ""); err != nil {
@@ -695,10 +721,9 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				return Result{}, err
 			}
 		case ast.AlterTableRenameTable:
-			if err := x.s.db.RenameTable(x.ctx, ti.name, spec.NewTable.Name.O); err != nil {
+			if err := x.renameTable(ti.name, spec.NewTable.Name.O); err != nil {
 				return Result{}, err
 			}
-			x.renameStats(ti.name, spec.NewTable.Name.O)
 			n.Table = spec.NewTable
 		case ast.AlterTableEnableKeys, ast.AlterTableDisableKeys:
 			// mysqldump wraps each table's rows in these; indexes here
@@ -709,7 +734,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			if err := x.engineOption(spec.Options, ti.name); err != nil {
 				return Result{}, err
 			}
-			if err := x.autoIncrementOption(ti.name, spec.Options); err != nil {
+			if err := x.autoIncrementOption(x.s.owner(ti.name), ti.name, spec.Options); err != nil {
 				return Result{}, err
 			}
 		default:

@@ -212,7 +212,7 @@ func (x *execCtx) joinTree(js *joinScope, n ast.ResultSetNode, aliases map[strin
 				return nil, err
 			}
 			s.ti, s.hints, s.alias, s.cols = ti, src.IndexHints, ti.alias, ti.def.Columns
-			if st, err := x.s.db.Status(ti.name); err == nil {
+			if st, err := x.s.owner(ti.name).Status(ti.name); err == nil {
 				s.count = st.Rows
 			}
 		case *ast.SelectStmt, *ast.SetOprStmt:

@@ -771,8 +771,16 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 	switch e := f.expr.(type) {
 	case *ast.FuncCallExpr:
 		switch e.FnName.L {
-		case "date", "curdate", "current_date", "utc_date", "last_day":
+		case "date", "curdate", "current_date", "utc_date", "last_day", dateLiteralFn:
 			c.Type, c.Length = mysql.TypeDate, 10
+		case timestampLiteralFn:
+			// TIMESTAMP '... .ffffff' shows the digits it was written with.
+			if v, ok := e.Args[0].(*test_driver.ValueExpr); ok && len(e.Args) == 1 {
+				if _, frac, ok := strings.Cut(toString(v.Datum.GetValue()), "."); ok {
+					n := min(len(strings.TrimSpace(frac)), 6)
+					c.Decimals, c.Length = uint8(n), uint32(20+n)
+				}
+			}
 		case "str_to_date":
 			if len(e.Args) == 2 {
 				strToDateColumn(&c, e.Args[1])
@@ -840,7 +848,7 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 		return x.Tp.GetType() == mysql.TypeDate
 	case *ast.FuncCallExpr:
 		switch x.FnName.L {
-		case "curdate", "current_date", "date", "utc_date", "last_day":
+		case "curdate", "current_date", "date", "utc_date", "last_day", dateLiteralFn:
 			return true
 		case "str_to_date":
 			if len(x.Args) == 2 {

@@ -90,8 +90,13 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		st, _ := x.s.db.Status(ti.name)
-		return Result{Columns: textColumns("Table", "Create Table"), Rows: [][]any{{ti.name, createTableText(ti.def, st)}}}, nil
+		db := x.s.owner(ti.name)
+		st, _ := db.Status(ti.name)
+		text := createTableText(ti.def, st)
+		if db.IsTemp() {
+			text = "CREATE TEMPORARY TABLE" + strings.TrimPrefix(text, "CREATE TABLE")
+		}
+		return Result{Columns: textColumns("Table", "Create Table"), Rows: [][]any{{ti.name, text}}}, nil
 	case ast.ShowColumns:
 		ti, err := x.table(n.Table, "")
 		if err != nil {
@@ -271,6 +276,9 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		}
 		if c.Comment != "" {
 			l += " COMMENT " + quoteString(c.Comment)
+		}
+		if c.Type == engine.TypeJSON {
+			l += " CHECK (json_valid(" + quoteIdent(c.Name) + "))" // MariaDB's JSON: LONGTEXT with this check
 		}
 		lines = append(lines, l)
 	}

@@ -86,6 +86,9 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 		cv, err = engine.Coerce(c, v, rowNum)
 	}
 	if err != nil {
+		if sqlerr.Code(err) == sqlerr.ErrConstraintFailed {
+			x.jsonCheckNote(v) // funcs_json.go
+		}
 		return nil, qualifyColumn(err, x.s.DBName, ti.name, c.Name, rowNum)
 	}
 	if !warned && trailingBlank(c, v) {
@@ -119,6 +122,9 @@ func trailingBlank(c *engine.Column, v any) bool {
 // table: "for column `test`.`t1`.`c` at row 1".
 func qualifyColumn(err error, db, table, column string, rowNum int) error {
 	e := sqlerr.As(err)
+	if e != nil && e.Code == sqlerr.ErrConstraintFailed {
+		return qualifyConstraint(err, db, table) // funcs_json.go
+	}
 	if e == nil || e.Code != sqlerr.ErrTruncatedWrong && e.Code != sqlerr.ErrTruncatedValue {
 		return err
 	}
@@ -293,7 +299,7 @@ rows:
 func ignorable(err error) bool {
 	switch sqlerr.Code(err) {
 	case sqlerr.ErrDupEntry, sqlerr.ErrTruncatedValue, sqlerr.ErrTruncatedWrong, sqlerr.ErrBadNull,
-		sqlerr.ErrInvalidJSONText, sqlerr.ErrDataTooLong, sqlerr.ErrOutOfRange:
+		sqlerr.ErrDataTooLong, sqlerr.ErrOutOfRange:
 		return true
 	}
 	return false

@@ -96,6 +96,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return nil, nil
 	case "date_add", "adddate", "date_sub", "subdate":
 		return c.dateAdd(x, name == "date_sub" || name == "subdate")
+	case dateLiteralFn, timeLiteralFn, timestampLiteralFn:
+		return c.temporalLiteral(x) // funcs_date.go
 	}
 	args := make([]any, len(x.Args))
 	for i, a := range x.Args {
@@ -287,6 +289,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			}
 		}
 		return best, nil
+	}
+	if v, ok, err := c.jsonCall(name, x, args); ok { // funcs_json.go: they handle NULL arguments
+		return v, err
 	}
 	if nullIn() {
 		return nil, nil

@@ -543,3 +543,64 @@ func twoDigitYear(y int) int {
 	}
 	return y
 }
+
+// The names under which TiDB's parser hands over DATE 'text', TIME 'text'
+// and TIMESTAMP 'text' (and the ODBC {d 'text'}, {t 'text'}, {ts 'text'}).
+var (
+	dateLiteralFn      = strings.ToLower(ast.DateLiteral)
+	timeLiteralFn      = strings.ToLower(ast.TimeLiteral)
+	timestampLiteralFn = strings.ToLower(ast.TimestampLiteral)
+)
+
+// temporalLiteral evaluates a DATE, TIME or TIMESTAMP literal. Unlike a
+// string compared with a date, a literal that does not read as its type is
+// an error (1525), as in MariaDB: a DATE with a time of day, a TIMESTAMP
+// without one.
+func (c *evalCtx) temporalLiteral(x *ast.FuncCallExpr) (any, error) {
+	kind := "DATE"
+	switch x.FnName.L {
+	case timeLiteralFn:
+		kind = "TIME"
+	case timestampLiteralFn:
+		kind = "DATETIME"
+	}
+	if len(x.Args) != 1 {
+		return nil, errParse(kind, 1)
+	}
+	v, err := c.eval(x.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	text := toString(v)
+	bad := errf(errWrongValue, "Incorrect %s value: '%s'", kind, text)
+	if kind == "TIME" {
+		d, ok := toDuration(text)
+		if !ok {
+			return nil, bad
+		}
+		return d, nil
+	}
+	t, ok := parseTime(text)
+	if !ok || hasClock(text) != (kind == "DATETIME") {
+		return nil, bad
+	}
+	return t, nil
+}
+
+// hasClock reports whether date text has a time of day: more than three
+// groups of digits, or 12 digits and more written together.
+func hasClock(s string) bool {
+	groups, run, longest := 0, 0, 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			run++
+			continue
+		}
+		if run > 0 {
+			groups++
+			longest = max(longest, run)
+		}
+		run = 0
+	}
+	return groups > 3 || longest >= 12
+}

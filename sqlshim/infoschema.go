@@ -19,6 +19,14 @@ const infoSchemaName = "information_schema"
 // isInfoSchema reports whether t names a table of information_schema.
 func isInfoSchema(t *ast.TableName) bool { return t.Schema.L == infoSchemaName }
 
+// errInfoSchemaDenied is MariaDB's answer to a write or DDL on
+// information_schema.
+func errInfoSchemaDenied() error {
+	e := newErr(1044, "Access denied for user 'root'@'localhost' to database '%s'", infoSchemaName)
+	e.State = "42000"
+	return e
+}
+
 // infoSchemaTable builds the named view (1109 for a name it does not
 // have).
 func (x *execCtx) infoSchemaTable(name string) (Result, error) {

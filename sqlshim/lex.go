@@ -175,6 +175,27 @@ func stripCrashSafe(sql string) (string, bool) {
 	return sql, false
 }
 
+// loadIgnoreRows rewrites the IGNORE n ROWS clause of LOAD DATA to IGNORE n
+// LINES: MariaDB takes both words, TiDB's parser only LINES. Any other
+// statement comes back unchanged.
+func loadIgnoreRows(sql string) string {
+	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "LOAD") {
+		return sql
+	}
+	toks := tokenize(sql)
+	if len(toks) < 4 || !strings.EqualFold(toks[0].text, "LOAD") {
+		return sql
+	}
+	for j := 2; j < len(toks); j++ {
+		t := toks[j]
+		if t.kind == 'w' && strings.EqualFold(t.text, "ROWS") && toks[j-1].kind == 'n' &&
+			toks[j-2].kind == 'w' && strings.EqualFold(toks[j-2].text, "IGNORE") {
+			return sql[:t.start] + "LINES" + sql[t.end:]
+		}
+	}
+	return sql
+}
+
 // stripIntoVars finds the INTO @a, @b, ... clause of a SELECT (MariaDB
 // assigns a one-row result to user variables; TiDB's parser takes only
 // INTO OUTFILE) outside parentheses, and returns the statement without it

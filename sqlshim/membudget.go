@@ -2,6 +2,7 @@ package sqlshim
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -147,14 +148,20 @@ func (x *execCtx) showVariables(n *ast.ShowStmt) (Result, error) {
 }
 
 // showStatus answers SHOW [SESSION|GLOBAL] STATUS [LIKE 'pattern'] with the
-// SQL layer's counters (since the process started).
+// SQL layer's counters (since the process started), or with the status
+// source's list (SetStatusSource).
 func (x *execCtx) showStatus(n *ast.ShowStmt) (Result, error) {
 	pat, err := x.showPattern(n)
 	if err != nil {
 		return Result{}, err
 	}
+	pairs := StatusCounters()
+	if x.s.statusSource != nil {
+		pairs = x.s.statusSource()
+		slices.SortFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	}
 	rows := [][]any{}
-	for _, p := range StatusCounters() {
+	for _, p := range pairs {
 		if pat == nil || like.Match(p[0], *pat, '\\') {
 			rows = append(rows, []any{p[0], p[1]})
 		}

@@ -34,7 +34,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		}
 		return &statement{text: sql, admin: adm}, nil
 	}
-	text, crashSafe := stripCrashSafe(sql)
+	text, crashSafe := stripCrashSafe(loadIgnoreRows(sql))
 	text, intoVars, intoLate := stripIntoVars(text)
 	if st, ok, err := parseExecute(p, text); ok {
 		return st, err
@@ -80,11 +80,24 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	return st, nil
 }
 
-var parseErrRE = regexp.MustCompile(`(?s)line (\d+) column \d+ near "(.*)"`)
+var (
+	parseErrRE  = regexp.MustCompile(`(?s)line (\d+) column \d+ near "(.*)"`)
+	parserErrRE = regexp.MustCompile(`^\[(?:parser|ddl):(\d+)\](.+)$`)
+)
+
+// parserErrCodes are the errors TiDB's parser reports with MariaDB's own
+// number and text, passed on as they are (an unknown character set or
+// collation is not a syntax error).
+var parserErrCodes = map[int]bool{sqlerr.ErrUnknownCharset: true, sqlerr.ErrUnknownCollation: true, sqlerr.ErrCollationCharset: true}
 
 // mapParseError turns the parser's error into MySQL's 1064 with the text
 // near the error, cut to 80 characters as MySQL does.
 func mapParseError(err error, sql string) error {
+	if m := parserErrRE.FindStringSubmatch(err.Error()); m != nil {
+		if code, _ := strconv.Atoi(m[1]); parserErrCodes[code] {
+			return errf(code, "%s", m[2])
+		}
+	}
 	m := parseErrRE.FindStringSubmatch(err.Error())
 	if m == nil {
 		return errParse(strings.TrimSpace(sql), 1)

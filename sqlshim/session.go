@@ -54,6 +54,9 @@ type Session struct {
 	// SHOW TABLES ("Tables_in_<name>"). NewSession sets it to the base name
 	// of the database directory.
 	DBName string
+	// statusSource, when set (SetStatusSource), lists SHOW STATUS instead
+	// of the SQL layer's own counters.
+	statusSource func() [][2]string
 
 	mu           sync.Mutex // protects following fields
 	parser       *parser.Parser
@@ -82,6 +85,7 @@ type Session struct {
 	sqlStmts     map[string]*statement // PREPARE name FROM ...: by lower-case name (prepare.go)
 	userVarBytes int64                 // what userVars hold (userVarSize)
 	locks        *engine.TableLocks    // LOCK TABLES, until UNLOCK TABLES
+	temp         *engine.DB            // the temporary tables (temptable.go), nil before the first
 	sqlMode      sqlMode               // @@sql_mode (sqlmode.go)
 	// lexMode is set while sql_mode has ANSI_QUOTES or
 	// NO_BACKSLASH_ESCAPES: quotes then do not mean what shapeOf
@@ -112,6 +116,12 @@ func (s *Session) SetClient(c Client) {
 	defer s.mu.Unlock()
 	s.client = c
 }
+
+// SetStatusSource makes SHOW STATUS list what status returns (a server's
+// connection counters and the engine's), so that SHOW STATUS WHERE, which
+// the SQL layer evaluates, sees them. status must not call back into the
+// session. Call it before the session runs statements.
+func (s *Session) SetStatusSource(status func() [][2]string) { s.statusSource = status }
 
 // onlyUserVars reports whether n sets user variables (@v) and nothing else.
 func onlyUserVars(n *ast.SetStmt) bool {
@@ -368,7 +378,8 @@ func normalizeArg(a any) any {
 	return a
 }
 
-// Close rolls back an open transaction.
+// Close rolls back an open transaction and drops the session's temporary
+// tables.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -378,6 +389,9 @@ func (s *Session) Close() error {
 		s.tx = nil
 	}
 	s.unlockTables()
+	if terr := s.closeTemp(); err == nil {
+		err = terr
+	}
 	return err
 }
 
@@ -405,6 +419,9 @@ func (s *Session) begin(ctx context.Context) (*engine.Tx, error) {
 		return nil, mapErr(err)
 	}
 	tx.UseLocks(s.locks)
+	if s.temp != nil {
+		tx.UseTemp(s.temp)
+	}
 	return tx, nil
 }
 
@@ -424,7 +441,13 @@ func (s *Session) lockTables(ctx context.Context, n *ast.LockTablesStmt) error {
 		if tl.Table.Schema.L != "" && tl.Table.Schema.L != lower(s.DBName) {
 			return errf(sqlerr.ErrBadDB, "Unknown database '%s'", tl.Table.Schema.O)
 		}
+		if s.isTemp(tl.Table.Name.O) {
+			continue // only the session uses it: nothing to lock, as in MariaDB
+		}
 		names = append(names, tl.Table.Name.O)
+	}
+	if len(names) == 0 {
+		return nil
 	}
 	l, err := s.db.LockTables(ctx, names)
 	if err != nil {
@@ -515,9 +538,12 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	case *ast.CreateTableStmt, *ast.DropTableStmt, *ast.CreateIndexStmt, *ast.DropIndexStmt, *ast.AlterTableStmt, *ast.RenameTableStmt, *ast.TruncateTableStmt:
 		// DDL commits the open transaction first, as MySQL does, and
 		// gives back LOCK TABLES locks (MySQL keeps them; here DDL takes
-		// the table's lock itself).
-		if err := s.commitAndUnlock(); err != nil {
-			return Result{}, err
+		// the table's lock itself). CREATE and DROP TEMPORARY TABLE do
+		// neither (temptable.go).
+		if !tempOnlyDDL(n) {
+			if err := s.commitAndUnlock(); err != nil {
+				return Result{}, err
+			}
 		}
 		r, err := guard(func() (Result, error) { return x.ddl(st) })
 		if err == nil {
@@ -628,6 +654,12 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	return s.inOwnTx(x, tx, fn)
+}
+
+// inOwnTx runs fn in tx, a transaction of its own: committed if fn
+// succeeds, rolled back if not.
+func (s *Session) inOwnTx(x *execCtx, tx *engine.Tx, fn func() (Result, error)) (Result, error) {
 	x.tx = tx
 	r, err := guard(fn)
 	if err != nil {

@@ -52,7 +52,7 @@ const (
 	ErrCantLock           = 1015 // Can't lock file (errno: %d)
 	ErrSpDoesNotExist     = 1305 // FUNCTION %s does not exist
 	ErrWrongParamCount    = 1582 // Incorrect parameter count in the call to native function '%s'
-	ErrInvalidJSONText    = 3140 // Invalid JSON text
+	ErrConstraintFailed   = 4025 // CONSTRAINT %s failed for %s (a JSON column's value that is not JSON)
 	ErrTableMustHaveCols  = 1113 // A table must have at least 1 column
 	ErrWrongAutoKey       = 1075 // there can be only one auto column and it must be defined as a key
 	ErrBlobKeyWithoutLen  = 1170 // BLOB/TEXT column '%s' used in key specification without a key length
@@ -78,6 +78,8 @@ const (
 	ErrNotAllowedCommand  = 1148 // The used command is not allowed with this MariaDB version
 	ErrSpecificAccess     = 1227 // Access denied; you need (at least one of) the %s privilege(s) for this operation
 	ErrUnknownCharset     = 1115 // Unknown character set: '%s'
+	ErrUnknownCollation   = 1273 // Unknown collation: '%s'
+	ErrCollationCharset   = 1253 // COLLATION '%s' is not valid for CHARACTER SET '%s'
 	ErrUnsupportedPS      = 1295 // This command is not supported in the prepared statement protocol yet
 	ErrFileNotFound       = 29   // File '%s' not found (Errcode: %d "%s")
 	ErrFileRead           = 23   // Error reading file '%s' (Errcode: %d "%s")
@@ -93,7 +95,7 @@ var states = map[int]string{
 	ErrMultiplePriKey: "42000", ErrUnknownStorage: "42000", ErrWrongValueCount: "21S01",
 	ErrNonUniq: "23000", ErrKeyDoesNotExist: "42000", ErrAccessDenied: "28000",
 	ErrInvalidGroupFunc: "HY000", ErrWrongFieldWithGrp: "42000", ErrTooBigRowSize: "42000",
-	ErrSpDoesNotExist: "42000", ErrWrongParamCount: "42000", ErrInvalidJSONText: "22032",
+	ErrSpDoesNotExist: "42000", ErrWrongParamCount: "42000", ErrConstraintFailed: "23000",
 	ErrTableMustHaveCols: "42000", ErrWrongAutoKey: "42000", ErrBlobKeyWithoutLen: "42000",
 	ErrTooLongKey: "42000", ErrInvalidDefault: "42000", ErrNoDB: "3D000",
 	ErrUnknownSystemVar: "HY000", ErrUnknownTable: "42S02", ErrSubqueryNo1Row: "21000",
@@ -102,7 +104,7 @@ var states = map[int]string{
 	ErrWrongValueForVar: "42000", ErrWrongTypeForVar: "42000", ErrLocalVariable: "HY000",
 	ErrBadDB: "42000", ErrNonexistingGrant: "42000", ErrWarnTooFewRecords: "01000",
 	ErrWarnTooManyRecords: "01000", ErrWarnNullToNotNull: "22004", ErrNotAllowedCommand: "42000",
-	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000", ErrLockDeadlock: "40001",
+	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000", ErrCollationCharset: "42000", ErrLockDeadlock: "40001",
 }
 
 // Error is an error with a MySQL error number and SQLSTATE.

@@ -44,6 +44,13 @@ type ClientAware interface {
 	SetClient(id uint64, user, host string)
 }
 
+// StatusAware is implemented by a Session that evaluates SHOW STATUS
+// itself (its WHERE form): the server calls SetStatus once, when it creates
+// the session, with the list the server's own SHOW STATUS prints.
+type StatusAware interface {
+	SetStatus(status func() [][2]string)
+}
+
 // InfileAware is implemented by a Session that runs LOAD DATA. The server
 // calls SetInfile once, when it creates the session: open asks the client
 // for the file a LOAD DATA LOCAL INFILE names and streams its contents.

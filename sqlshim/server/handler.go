@@ -266,6 +266,9 @@ func (h *handler) session(ctx context.Context, st *conn) (Session, error) {
 			st.mu.Unlock()
 			ca.SetClient(uint64(st.id), user, st.host)
 		}
+		if sa, ok := sess.(StatusAware); ok {
+			sa.SetStatus(h.status)
+		}
 		if ia, ok := sess.(InfileAware); ok {
 			c, sc := st.vc, st.sc
 			ia.SetInfile(func(name string) (io.ReadCloser, error) {

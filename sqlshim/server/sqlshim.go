@@ -91,6 +91,9 @@ func (s *shimSession) SetClient(id uint64, user, host string) {
 	s.s.SetClient(sqlshim.Client{ID: id, User: user, Host: host, AccountHost: "%"})
 }
 
+// SetStatus implements StatusAware.
+func (s *shimSession) SetStatus(status func() [][2]string) { s.s.SetStatusSource(status) }
+
 // SetInfile implements InfileAware: LOAD DATA LOCAL reads the client's
 // file through open; LOAD DATA without LOCAL is refused (1227).
 func (s *shimSession) SetInfile(open func(name string) (io.ReadCloser, error)) {

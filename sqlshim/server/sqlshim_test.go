@@ -258,6 +258,15 @@ func TestSQLShimStatementClasses(t *testing.T) {
 	if status["Blitz_tables"] != "1" || status["Blitz_tables_crash_safe"] != "0" || status["Blitz_tables_crashed"] != "0" {
 		t.Fatalf("SHOW STATUS: %v", status)
 	}
+	// SHOW STATUS WHERE (evaluated by the SQL layer) sees the server's
+	// counters and the engine's, not only the SQL layer's.
+	var k, v string
+	if err := db.QueryRow("SHOW GLOBAL STATUS WHERE Variable_name = 'Threads_connected' AND Value > 0").Scan(&k, &v); err != nil || v == "0" {
+		t.Fatalf("SHOW STATUS WHERE on a server counter: %q %q, %v", k, v, err)
+	}
+	if err := db.QueryRow("SHOW STATUS WHERE Variable_name IN ('Blitz_tables', 'nosuch')").Scan(&k, &v); err != nil || v != "1" {
+		t.Fatalf("SHOW STATUS WHERE on an engine counter: %q %q, %v", k, v, err)
+	}
 	mustExecS(t, db, "SET @@session.sql_mode = 'STRICT_TRANS_TABLES'")
 	for _, q := range []string{"CHECK TABLE c", "REPAIR TABLE c", "EXPLAIN SELECT * FROM c WHERE name = 'a'", "SHOW TABLE STATUS", "SHOW COLUMNS FROM c", "SHOW INDEX FROM c"} {
 		rows, err := db.Query(q)

@@ -366,7 +366,7 @@ func strayFiles(db *engine.DB, dir string) ([]string, error) {
 			if defs[t] {
 				continue // a table whose definition cannot be read: reported above
 			}
-			warn("%s is a data file without a table definition (%s.def): no command opens it. A DROP TABLE a crash cut short leaves this; if %s is a table you need, restore %s.def from a backup, else move %s out of the directory", n, t, t, t, n)
+			warn("%s is a data file without a table definition (%s.def): no command opens it. A DROP TABLE or CREATE TABLE a crash cut short leaves this; if %s is a table you need, restore %s.def from a backup, else move %s out of the directory", n, t, t, t, n)
 		case strings.HasSuffix(n, ".bix") || strings.HasSuffix(n, ".bix.sum"):
 			t, _, _ := strings.Cut(n, ".")
 			why := "of no index of table " + t
