@@ -125,7 +125,7 @@ func (v *columnChecker) Enter(n ast.Node) (ast.Node, bool) {
 		return n, true
 	}
 	switch e := n.(type) {
-	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr:
+	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.WindowSpec: // windows: checkWindowNames
 		return n, true
 	case *ast.ColumnNameExpr:
 		c := e.Name

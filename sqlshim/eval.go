@@ -68,8 +68,9 @@ type evalCtx struct {
 	strict  bool                           // INSERT/UPDATE: division by zero is an error
 	now     time.Time                      // the statement's NOW()
 	warn    func(code int, format string, args ...any)
-	x       *execCtx // the statement (subqueries run in it)
-	outer   *evalCtx // the enclosing query's context, in a subquery
+	x       *execCtx      // the statement (subqueries run in it)
+	outer   *evalCtx      // the enclosing query's context, in a subquery
+	win     *windowRecord // window function values of the row being output (window.go)
 }
 
 func (c *evalCtx) warning(code int, format string, args ...any) {
@@ -127,6 +128,8 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 	case *ast.AggregateFuncExpr:
 		v, err := c.aggregate(x)
 		return shown(v), err
+	case *ast.WindowFuncExpr:
+		return c.windowValue(x)
 	case *ast.ValuesExpr:
 		if c.values == nil || c.ti == nil {
 			return nil, nil

@@ -611,6 +611,8 @@ func (v *colVisitor) Enter(n ast.Node) (ast.Node, bool) {
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
 		v.mask |= v.js.all()
 		return n, true
+	case *ast.WindowSpec: // checkWindowNames, with the window's clause names
+		return n, true
 	case *ast.FuncCallExpr:
 		if volatileCall(c) {
 			v.mask |= v.js.all()

@@ -123,7 +123,6 @@ func inQuotes(s string) bool {
 // aggFinder collects the aggregate calls of an expression.
 type aggFinder struct {
 	aggs []*ast.AggregateFuncExpr
-	err  error
 	// Subqueries: those met (their aggregates of this query are
 	// enclosedAggregates'), and aggregates an enclosing query computes.
 	subqueries []*ast.SubqueryExpr
@@ -135,10 +134,6 @@ func (f *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
 		if !f.enclosing[a] {
 			f.aggs = append(f.aggs, a)
 		}
-		return n, true
-	}
-	if _, ok := n.(*ast.WindowFuncExpr); ok {
-		f.err = errNotSupported("window functions")
 		return n, true
 	}
 	if sq, ok := n.(*ast.SubqueryExpr); ok {
@@ -264,9 +259,6 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			it.Expr.Accept(af)
 		}
 	}
-	if af.err != nil {
-		return Result{}, af.err
-	}
 	af.aggs = append(af.aggs, x.enclosedAggregates(ti, af.subqueries)...)
 	if n.Where != nil {
 		wf := &aggFinder{enclosing: x.enclosingAggregates()}
@@ -279,6 +271,16 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	count, offset, err := x.limitValues(n.Limit)
 	if err != nil {
 		return Result{}, err
+	}
+	// Window functions (window.go): computed over the rows or groups
+	// that pass WHERE, GROUP BY and HAVING, before ORDER BY, DISTINCT
+	// and LIMIT.
+	wr, winField, err := x.selectWindows(n, ti, js, fields, af.aggs, grouped)
+	if err != nil {
+		return Result{}, err
+	}
+	if wr != nil {
+		defer wr.close()
 	}
 
 	type outRow struct {
@@ -306,6 +308,18 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	// emit computes the output row (and its ORDER BY keys) for the
 	// current row or group in ec.
 	var nullFields []bool // the output fields a WITH ROLLUP super-aggregate row has NULL
+	// having reports whether the current row or group passes HAVING,
+	// which sees the select list's values by alias.
+	having := func(aliases map[string]any) (bool, error) {
+		ec.clause, ec.aliases = "HAVING", aliases
+		v, err := ec.eval(n.Having.Expr)
+		ec.aliases = nil
+		if err != nil {
+			return false, err
+		}
+		b, _ := truthy(v)
+		return b, nil
+	}
 	emit := func() error {
 		vals := make([]any, len(fields))
 		aliases := map[string]any{}
@@ -323,15 +337,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				aliases[f.alias] = v
 			}
 		}
-		if n.Having != nil {
-			ec.clause, ec.aliases = "HAVING", aliases
-			v, err := ec.eval(n.Having.Expr)
-			ec.aliases = nil
-			if err != nil {
+		if n.Having != nil && wr == nil { // with window functions HAVING ran before them (produce)
+			if ok, err := having(aliases); !ok {
 				return err
-			}
-			if b, _ := truthy(v); !b {
-				return nil
 			}
 		}
 		var keys []any
@@ -380,9 +388,36 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		rows = append(rows, outRow{vals, keys})
 		return nil
 	}
-	// Without ORDER BY, DISTINCT or grouping, reading stops at the limit.
+	// produce is emit, or with window functions the capture of the row
+	// or group for them, after HAVING (which sees the select list's
+	// aliases, none of a window function).
+	produce := emit
+	if wr != nil {
+		produce = func() error {
+			if n.Having != nil {
+				aliases := map[string]any{}
+				for i, f := range fields {
+					if f.alias == "" || winField[i] {
+						continue
+					}
+					ec.clause = "SELECT"
+					v, err := ec.eval(f.expr)
+					if err != nil {
+						return err
+					}
+					aliases[f.alias] = v
+				}
+				if ok, err := having(aliases); !ok {
+					return err
+				}
+			}
+			return wr.add(ec)
+		}
+	}
+	// Without ORDER BY, DISTINCT, grouping or window functions, reading
+	// stops at the limit.
 	stopAt := int64(-1)
-	if count >= 0 && n.OrderBy == nil && !n.Distinct && !grouped && !calc {
+	if count >= 0 && n.OrderBy == nil && !n.Distinct && !grouped && !calc && wr == nil {
 		stopAt = offset + count
 	}
 
@@ -404,7 +439,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			}
 			ec.aggs = g.results(ec)
 		}
-		if err := emit(); err != nil {
+		if err := produce(); err != nil {
 			return Result{}, err
 		}
 	} else {
@@ -466,7 +501,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			}
 			ec.row = row
 			if !grouped {
-				if err := emit(); err != nil {
+				if err := produce(); err != nil {
 					return false, err
 				}
 				return stopAt < 0 || int64(len(rows)) < stopAt, nil
@@ -582,7 +617,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				g := groups[k]
 				ec.row = g.first
 				ec.aggs = g.results(ec)
-				if err := emit(); err != nil {
+				if err := produce(); err != nil {
 					return Result{}, err
 				}
 				if ru == nil {
@@ -606,6 +641,11 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		}
 	}
 
+	if wr != nil {
+		if err := wr.finish(ec, emit); err != nil {
+			return Result{}, err
+		}
+	}
 	if top != nil {
 		for _, r := range top.sorted() {
 			rows = append(rows, outRow{r.vals, r.keys})
@@ -650,10 +690,16 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if calc {
 		x.calcFound = found
 	}
+	var res Result
 	if js != nil {
-		return js.finish(ti, fields, out)
+		res, err = js.finish(ti, fields, out)
+	} else {
+		res, err = x.finishSelect(ti, fields, out)
 	}
-	return x.finishSelect(ti, fields, out)
+	if wr != nil && !grouped && err == nil {
+		windowNullable(res.Columns, fields)
+	}
+	return res, err
 }
 
 // positionRef recognises ORDER BY 2 / GROUP BY 2.
@@ -777,6 +823,8 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			fsp := min(max(e.Tp.GetDecimal(), 0), 6)
 			c.Type, c.Length, c.Decimals = mysql.TypeDatetime, uint32(19+fracLen(fsp)), uint8(fsp)
 		}
+	case *ast.WindowFuncExpr:
+		c = windowColumn(ti, e, c)
 	case *ast.AggregateFuncExpr:
 		if (strings.EqualFold(e.F, ast.AggFuncMin) || strings.EqualFold(e.F, ast.AggFuncMax)) && len(e.Args) == 1 && isDateExpr(ti, e.Args[0]) {
 			c.Type, c.Length = mysql.TypeDate, 10

@@ -269,7 +269,7 @@ type constFinder struct{ ok bool }
 
 func (f *constFinder) Enter(n ast.Node) (ast.Node, bool) {
 	switch x := n.(type) {
-	case *ast.ColumnNameExpr, *ast.AggregateFuncExpr, *ast.ValuesExpr, *ast.DefaultExpr, *ast.SubqueryExpr:
+	case *ast.ColumnNameExpr, *ast.AggregateFuncExpr, *ast.ValuesExpr, *ast.DefaultExpr, *ast.SubqueryExpr, *ast.WindowFuncExpr:
 		f.ok = false
 		return n, true
 	case *ast.FuncCallExpr:

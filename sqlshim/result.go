@@ -2,6 +2,7 @@ package sqlshim
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -203,6 +204,11 @@ func FormatValue(c Column, v any) (string, bool) {
 	}
 	if f, ok := v.(float64); ok && c.Type == mysql.TypeFloat {
 		return formatFloat32(f), true
+	}
+	if f, ok := v.(float64); ok && c.Type == mysql.TypeDouble && c.Decimals < 31 {
+		// A DOUBLE of fixed decimals (PERCENT_RANK, CUME_DIST: 10)
+		// shows them all, as MariaDB does.
+		return strconv.FormatFloat(f, 'f', int(c.Decimals), 64), true
 	}
 	if d, ok := v.(time.Duration); ok {
 		return engine.FormatTime(d, int(c.Decimals)), true

@@ -15,6 +15,7 @@ import (
 // change.
 const (
 	typeFloat    = 4   // MYSQL_TYPE_FLOAT
+	typeDouble   = 5   // MYSQL_TYPE_DOUBLE
 	typeNull     = 6   // MYSQL_TYPE_NULL
 	typeLonglong = 8   // MYSQL_TYPE_LONGLONG
 	typeDate     = 10  // MYSQL_TYPE_DATE
@@ -117,6 +118,10 @@ func formatValue(c Column, v any) string {
 	case float64:
 		if c.Type == typeFloat {
 			return formatFloat(x, 32)
+		}
+		if c.Type == typeDouble && c.Decimals < 31 {
+			// fixed decimals (PERCENT_RANK, CUME_DIST: 10), as MariaDB sends them
+			return strconv.FormatFloat(x, 'f', int(c.Decimals), 64)
 		}
 		return formatFloat(x, 64)
 	case float32:
