@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/like"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -89,6 +90,11 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 	case *test_driver.ValueExpr:
 		return literal(x), nil
 	case *ast.ParenthesesExpr:
+		return c.eval(x.Expr)
+	case *ast.SetCollationExpr:
+		if _, ok := collate.ByName(x.Collate); !ok {
+			return nil, errf(sqlerr.ErrUnknownCollation, "Unknown collation: '%s'", x.Collate)
+		}
 		return c.eval(x.Expr)
 	case *ast.ColumnNameExpr:
 		return c.column(x.Name)
@@ -353,17 +359,23 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 	case opcode.NullEQ, opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
 		l, r = c.yearConstant(x.L, x.R, l, r)
 	}
+	var coll *collate.Collation
+	if bothStrings(l, r) {
+		if coll, err = c.compareColl(opText(x.Op), x.L, x.R); err != nil {
+			return nil, err
+		}
+	}
 	switch x.Op {
 	case opcode.NullEQ:
 		if l == nil || r == nil {
 			return boolVal(l == nil && r == nil), nil
 		}
-		return boolVal(compareValues(l, r) == 0), nil
+		return boolVal(cmpColl(l, r, coll) == 0), nil
 	case opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
 		if l == nil || r == nil {
 			return nil, nil
 		}
-		cmp := compareValues(l, r)
+		cmp := cmpColl(l, r, coll)
 		var b bool
 		switch x.Op {
 		case opcode.EQ:
@@ -943,12 +955,18 @@ func (c *evalCtx) between(x *ast.BetweenExpr) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
+	var coll *collate.Collation
+	if _, ok := v.(string); ok {
+		if coll, err = c.compareColl("between", x.Expr, x.Left, x.Right); err != nil {
+			return nil, err
+		}
+	}
 	var ge, le any
 	if lo != nil {
-		ge = boolVal(compareValues(v, lo) >= 0)
+		ge = boolVal(cmpColl(v, lo, coll) >= 0)
 	}
 	if hi != nil {
-		le = boolVal(compareValues(v, hi) <= 0)
+		le = boolVal(cmpColl(v, hi, coll) <= 0)
 	}
 	var res any
 	switch {
@@ -978,6 +996,12 @@ func (c *evalCtx) in(x *ast.PatternInExpr) (any, error) {
 	}
 	sawNull := false
 	found := false
+	var coll *collate.Collation
+	if _, ok := v.(string); ok {
+		if coll, err = c.compareColl("in", append([]ast.ExprNode{x.Expr}, x.List...)...); err != nil {
+			return nil, err
+		}
+	}
 	for _, e := range x.List {
 		w, err := c.eval(e)
 		if err != nil {
@@ -987,7 +1011,7 @@ func (c *evalCtx) in(x *ast.PatternInExpr) (any, error) {
 			sawNull = true
 			continue
 		}
-		if v != nil && compareValues(v, w) == 0 {
+		if v != nil && cmpColl(v, w, coll) == 0 {
 			found = true
 			break
 		}
@@ -1017,6 +1041,15 @@ func (c *evalCtx) like(x *ast.PatternLikeOrIlikeExpr) (any, error) {
 	esc := rune(x.Escape)
 	if esc == 0 {
 		esc = '\\'
+	}
+	if bothStrings(v, p) {
+		coll, err := c.compareColl("like", x.Expr, x.Pattern)
+		if err != nil {
+			return nil, err
+		}
+		if coll != nil && !coll.IsBinary() {
+			return boolVal(like.MatchFunc(s, pat, esc, coll.EqualRune) != x.Not), nil
+		}
 	}
 	return boolVal(like.Match(s, pat, esc) != x.Not), nil
 }
@@ -1054,7 +1087,13 @@ func (c *evalCtx) caseExpr(x *ast.CaseExpr) (any, error) {
 			return nil, err
 		}
 		var hit bool
-		if x.Value != nil {
+		if x.Value != nil && bothStrings(v, cond) {
+			coll, err := c.compareColl("case", x.Value, w.Expr)
+			if err != nil {
+				return nil, err
+			}
+			hit = cmpColl(v, cond, coll) == 0
+		} else if x.Value != nil {
 			hit = v != nil && cond != nil && compareValues(v, cond) == 0
 		} else {
 			hit, _ = truthy(cond)

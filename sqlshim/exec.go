@@ -42,6 +42,8 @@ type execCtx struct {
 	// calcFound is what SELECT SQL_CALC_FOUND_ROWS counted without its
 	// LIMIT (for FOUND_ROWS()), -1 when the statement did not ask.
 	calcFound int64
+	// colls caches the collation of expressions (collation_expr.go).
+	colls map[ast.ExprNode]exprColl
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
