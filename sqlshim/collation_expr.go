@@ -319,3 +319,130 @@ func opText(op opcode.Op) string {
 	}
 	return op.String()
 }
+
+// byColls returns the collation of each ORDER BY or GROUP BY item (a
+// position or an alias standing for its select-list expression), nil when
+// all are utf8mb4_bin.
+func byColls(ec *evalCtx, items []*ast.ByItem, fields []outField, ti *tableInfo) []*collate.Collation {
+	es := make([]ast.ExprNode, len(items))
+	for i, it := range items {
+		e := it.Expr
+		if pos, ok := positionRef(e); ok && pos >= 1 && pos <= len(fields) {
+			e = fields[pos-1].expr
+		} else if a := aliasRef(e, fields); a != nil && (ti == nil || ti.column(a.Name.Name.O) < 0) {
+			e = fields[aliasIndex(a, fields)].expr
+		}
+		es[i] = e
+	}
+	return ec.sortColls(es)
+}
+
+// fieldExprs returns the expressions of a select list.
+func fieldExprs(fields []outField) []ast.ExprNode {
+	es := make([]ast.ExprNode, len(fields))
+	for i, f := range fields {
+		es[i] = f.expr
+	}
+	return es
+}
+
+// compareArg orders two values of aggregate a's argument as MIN and MAX
+// do: text under the argument's collation, anything else by
+// compareForSort.
+func (c *evalCtx) compareArg(a *ast.AggregateFuncExpr, v, w any) int {
+	if bothStrings(v, w) && len(a.Args) == 1 {
+		if coll := c.collOf(a.Args[0]).coll; !coll.IsBin() {
+			return coll.Compare(v.(string), w.(string))
+		}
+	}
+	return compareForSort(v, w)
+}
+
+// colColls returns the collations of result columns, nil when all are
+// utf8mb4_bin.
+func colColls(cols []Column) []*collate.Collation {
+	var out []*collate.Collation
+	for i, c := range cols {
+		if c.Collation == nil || c.Collation.IsBin() {
+			continue
+		}
+		if out == nil {
+			out = make([]*collate.Collation, len(cols))
+		}
+		out[i] = c.Collation
+	}
+	return out
+}
+
+// unionOrderColls returns the collation of each ORDER BY item of a set
+// operation, whose items name result columns by position or name; nil
+// when all are utf8mb4_bin.
+func unionOrderColls(items []*ast.ByItem, cols []Column) []*collate.Collation {
+	var out []*collate.Collation
+	for i, it := range items {
+		col := -1
+		if pos, ok := positionRef(it.Expr); ok && pos >= 1 && pos <= len(cols) {
+			col = pos - 1
+		} else if cn, ok := it.Expr.(*ast.ColumnNameExpr); ok {
+			for j := range cols {
+				if strings.EqualFold(cols[j].Name, cn.Name.Name.O) {
+					col = j
+					break
+				}
+			}
+		}
+		if col < 0 || cols[col].Collation == nil || cols[col].Collation.IsBin() {
+			continue
+		}
+		if out == nil {
+			out = make([]*collate.Collation, len(items))
+		}
+		out[i] = cols[col].Collation
+	}
+	return out
+}
+
+// derivedCollation is the collation a derived table's column keeps from
+// the result column c it is made of.
+func derivedCollation(c Column) *collate.Collation {
+	if c.Collation == nil || c.Collation.IsBin() || engineType(c.Type) != engine.TypeVarChar {
+		return nil
+	}
+	return c.Collation
+}
+
+// argsColl returns the collation function call x compares its arguments
+// under when they are all text (args are their values), else nil.
+func (c *evalCtx) argsColl(x *ast.FuncCallExpr, args []any) (*collate.Collation, error) {
+	for _, a := range args {
+		if _, ok := a.(string); !ok && a != nil {
+			return nil, nil
+		}
+	}
+	return c.compareColl(x.FnName.L, x.Args...)
+}
+
+// unionCollation is the collation of column i of a set operation: the
+// operands' combined as comparisons combine them. Where MariaDB finds two
+// implicit collations that do not combine (error 1271), blitz takes
+// utf8mb4_bin.
+func unionCollation(parts []unionPart, i int) *collate.Collation {
+	out := exprColl{collate.Bin, derivIgnorable}
+	for _, p := range parts {
+		c := p.cols[i]
+		ec := exprColl{c.Collation, derivImplicit}
+		if ec.coll == nil {
+			ec.coll = collate.Bin
+		}
+		if c.collWeak {
+			ec.deriv = derivCoercible
+		}
+		if out = combine(out, ec); out.deriv == derivNone {
+			return nil
+		}
+	}
+	if out.coll.IsBin() {
+		return nil
+	}
+	return out.coll
+}

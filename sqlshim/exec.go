@@ -204,13 +204,17 @@ func (x *execCtx) matchRows(ti *tableInfo, hints []*ast.IndexHint, where ast.Exp
 	}
 	if order != nil {
 		oc := x.newEval(ti, "ORDER BY")
+		colls := byColls(oc, order.Items, nil, ti)
 		keys := make([][]any, len(rows))
 		for i, r := range rows {
 			oc.row = r.row
-			for _, it := range order.Items {
+			for k, it := range order.Items {
 				v, err := oc.eval(it.Expr)
 				if err != nil {
 					return nil, err
+				}
+				if colls != nil {
+					v = collKey(v, colls[k])
 				}
 				keys[i] = append(keys[i], v)
 			}

@@ -193,7 +193,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err := want(2, 2); err != nil {
 			return nil, err
 		}
-		if args[0] != nil && args[1] != nil && compareValues(args[0], args[1]) == 0 {
+		coll, err := c.argsColl(x, args)
+		if err != nil {
+			return nil, err
+		}
+		if args[0] != nil && args[1] != nil && cmpColl(args[0], args[1], coll) == 0 {
 			return nil, nil
 		}
 		return args[0], nil
@@ -231,8 +235,12 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if args[0] == nil {
 			return int64(0), nil
 		}
+		coll, err := c.argsColl(x, args)
+		if err != nil {
+			return nil, err
+		}
 		for i, a := range args[1:] {
-			if a != nil && compareValues(args[0], a) == 0 {
+			if a != nil && cmpColl(args[0], a, coll) == 0 {
 				return int64(i + 1), nil
 			}
 		}
@@ -279,9 +287,13 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if nullIn() {
 			return nil, nil
 		}
+		coll, err := c.argsColl(x, args)
+		if err != nil {
+			return nil, err
+		}
 		best := args[0]
 		for _, a := range args[1:] {
-			cmp := compareValues(a, best)
+			cmp := cmpColl(a, best, coll)
 			if (name == "greatest" && cmp > 0) || (name == "least" && cmp < 0) {
 				best = a
 			}
@@ -481,6 +493,13 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return int64(s[0]), nil
 	case "strcmp":
+		coll, err := c.compareColl("strcmp", x.Args...)
+		if err != nil {
+			return nil, err
+		}
+		if coll != nil {
+			return int64(coll.Compare(toString(args[0]), toString(args[1]))), nil
+		}
 		return int64(compareStrings(toString(args[0]), toString(args[1]))), nil
 	case "hex":
 		if isNumeric(args[0]) {

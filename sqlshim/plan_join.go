@@ -543,6 +543,9 @@ func keyClass(js *joinScope, e ast.ExprNode) string {
 		return ""
 	}
 	s := js.sourceAt(ref[0])
+	if c := s.cols[ref[0]-s.off].Collation; c != nil && !c.IsBin() {
+		return "" // hashKey keys text by its bytes: no hash join on collated text
+	}
 	if s.meta != nil {
 		return s.classes[ref[0]-s.off] // a derived column: what its values are
 	}

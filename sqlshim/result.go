@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/shopspring/decimal"
 )
@@ -50,6 +51,11 @@ type Column struct {
 	Flags    uint   // mysql.NotNullFlag, mysql.PriKeyFlag, mysql.UnsignedFlag, mysql.BinaryFlag, ...
 	Length   uint32 // display length
 	Decimals uint8  // digits after the point (DECIMAL, DATETIME fractions), 31 for "not fixed" floats
+	// Collation of a text column; nil is utf8mb4_bin (the connection's).
+	Collation *collate.Collation
+	// collWeak: the collation is only a literal's (coercible), which a
+	// set operation's other operands override.
+	collWeak bool
 }
 
 // Warning is one entry of SHOW WARNINGS.
@@ -61,7 +67,7 @@ type Warning struct {
 
 // columnFromDef returns the result-set column for a table column.
 func columnFromDef(table string, c *engine.Column) Column {
-	col := Column{Name: c.Name, Table: table}
+	col := Column{Name: c.Name, Table: table, Collation: c.Collation}
 	if c.NotNull {
 		col.Flags |= mysql.NotNullFlag
 	}
