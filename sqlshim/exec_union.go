@@ -222,7 +222,6 @@ func unifyUnion(parts []unionPart) []Column {
 	cols := append([]Column(nil), parts[0].cols...)
 	for i := range cols {
 		cols[i].Table = ""
-		cols[i].Collation = unionCollation(parts, i)
 		sameType := true
 		kinds := map[byte]bool{}
 		scale, frac := uint8(0), uint8(0)
@@ -321,6 +320,12 @@ func unifyUnion(parts []unionPart) []Column {
 					r[i] = conv(p.cols[i], r[i])
 				}
 			}
+		}
+	}
+	for i := range cols {
+		cols[i].Collation = nil
+		if cols[i].Flags&mysql.BinaryFlag == 0 && columnKind(cols[i]) == 's' {
+			cols[i].Collation = unionCollation(parts, i)
 		}
 	}
 	return cols
