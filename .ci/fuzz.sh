@@ -19,6 +19,7 @@ targets=(
   "./internal/ulog FuzzParseFrame"
   "./internal/keyenc FuzzDecode"
   "./internal/keyenc FuzzOrder"
+  "./internal/collate FuzzKeyOrder"
   "./sqlshim/server FuzzLex"
   "./sqlshim FuzzExec"
   "./sqlshim FuzzLoadReader"

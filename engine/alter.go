@@ -123,7 +123,7 @@ func (t *table) needsRewrite(old, nd *TableDef, from []int) (bool, error) {
 		}
 		o, n := &old.Columns[i], &nd.Columns[i]
 		if o.Type != n.Type || o.Unsigned != n.Unsigned || o.Length != n.Length || o.Precision != n.Precision ||
-			o.Scale != n.Scale || o.AutoIncrement != n.AutoIncrement || n.NotNull && !o.NotNull {
+			o.Scale != n.Scale || o.AutoIncrement != n.AutoIncrement || n.NotNull && !o.NotNull || o.Coll() != n.Coll() {
 			return true, nil
 		}
 		if firstDefault < 0 && (o.HasDefault != n.HasDefault || (o.Default == nil) != (n.Default == nil) ||
@@ -267,10 +267,9 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 		}
 		key := k
 		if pkPos != nil {
-			key = encodeCols(nil, nr, pkPos)
+			key = encodeCols(nil, nd, nr, pkPos)
 			if _, err := ndf.Get(key); err == nil {
-				vals, _ := decodeShow(key)
-				return sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", vals)
+				return sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(nd, nr, pkPos))
 			} else if !errors.Is(err, datafile.ErrNotFound) {
 				return err
 			}
@@ -307,7 +306,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 					if err != nil {
 						return dst, err
 					}
-					return append(dst, encodeCols(nil, r, pos)), nil
+					return append(dst, encodeCols(nil, nd, r, pos)), nil
 				}}
 		}
 		_, err := index.Build(func(yield func(pk, row []byte) error) error { return ndf.Iterate(yield) },
@@ -315,11 +314,14 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 		if err != nil {
 			var dup *index.DuplicateError
 			if errors.As(err, &dup) {
-				vals, _ := decodeShow(dup.Cols)
-				name := ""
-				for _, s := range specs {
+				name, vals := "", ""
+				for i, s := range specs {
 					if s.Path == dup.Index {
 						name = strings.TrimSuffix(strings.TrimPrefix(filepath.Base(s.Path), t.name+"."), indexSuffix+rebuildSuffix)
+						vals = dupText(nd, colPositions(nd, nd.Indexes[i].Columns), dup.Cols, dup.PK, func(pk []byte) ([]byte, bool) {
+							v, err := ndf.Get(pk)
+							return v, err == nil
+						})
 					}
 				}
 				err = sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", vals, name)

@@ -554,7 +554,7 @@ func buildIndexesOf(dir string, def *TableDef, df *datafile.File) error {
 				if err != nil {
 					return dst, fmt.Errorf("row with key %x does not decode: %w", pk, err)
 				}
-				return append(dst, encodeCols(nil, r, pos)), nil
+				return append(dst, encodeCols(nil, def, r, pos)), nil
 			}}
 	}
 	_, err := index.Build(func(yield func(pk, row []byte) error) error { return df.Iterate(yield) },

@@ -85,7 +85,7 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 			if i >= len(idx) || idx[i] == nil {
 				continue
 			}
-			cols := encodeCols(nil, r, t.ixPos[i])
+			cols := encodeCols(nil, def, r, t.ixPos[i])
 			expected[i]++
 			found, err := idx[i].Has(cols, k)
 			if err != nil {

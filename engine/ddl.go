@@ -282,12 +282,15 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 			if err != nil {
 				return dst, err
 			}
-			return append(dst, encodeCols(nil, r, pos)), nil
+			return append(dst, encodeCols(nil, nd, r, pos)), nil
 		}}}, index.BuildOptions{Stamp: df.Generation(), TempDir: db.dir})
 	if err != nil {
 		var dup *index.DuplicateError
 		if errors.As(err, &dup) {
-			vals, _ := decodeShow(dup.Cols)
+			vals := dupText(nd, pos, dup.Cols, dup.PK, func(pk []byte) ([]byte, bool) {
+				v, ok, err := t.getCommitted(pk)
+				return v, ok && err == nil
+			})
 			return sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", vals, ixd.Name)
 		}
 		return err

@@ -51,10 +51,23 @@ func colPositions(d *TableDef, names []string) []int {
 	return p
 }
 
-// encodeCols encodes the values of the columns at pos.
-func encodeCols(b []byte, r Row, pos []int) []byte {
+// appendColumnKey appends the memcomparable encoding of v, a value of
+// column c: appendKeyValue's, except that the text of a column with a
+// collation other than utf8mb4_bin is keyed by its weight string, so that
+// keys sort and collide as the collation compares.
+func appendColumnKey(b []byte, c *Column, v any) []byte {
+	if c.collated() {
+		if s, ok := v.(string); ok {
+			return keyenc.AppendBytes(b, c.Collation.AppendKey(nil, s))
+		}
+	}
+	return appendKeyValue(b, v)
+}
+
+// encodeCols encodes the values of the columns of d at pos.
+func encodeCols(b []byte, d *TableDef, r Row, pos []int) []byte {
 	for _, p := range pos {
-		b = appendKeyValue(b, r[p])
+		b = appendColumnKey(b, &d.Columns[p], r[p])
 	}
 	return b
 }
@@ -175,4 +188,25 @@ func FormatFloat(f float64, single bool) string {
 		out = "-" + out
 	}
 	return out
+}
+
+// dupText renders the columns at pos of a duplicate that an index build
+// found, as a duplicate-entry message shows them: decoded from the key
+// cols, or, when a column is keyed by its weight string (which does not
+// decode to text), taken from the row whose primary key is pk, read with
+// get.
+func dupText(d *TableDef, pos []int, cols, pk []byte, get func(pk []byte) ([]byte, bool)) string {
+	for _, p := range pos {
+		if !d.Columns[p].collated() {
+			continue
+		}
+		if v, ok := get(pk); ok {
+			if r, err := decodeRow(v, d); err == nil {
+				return showValues(d, r, pos)
+			}
+		}
+		break
+	}
+	s, _ := decodeShow(cols)
+	return s
 }

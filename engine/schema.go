@@ -49,6 +49,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/blitzdb/blitz/internal/vfs"
 )
@@ -197,7 +198,25 @@ type Column struct {
 	// Elems are the members of an ENUM or SET column, as the definition
 	// spells them. Shared between clones: never modified in place.
 	Elems []string
+	// Collation is how a CHAR, VARCHAR or TEXT column compares, sorts and
+	// keys its values; nil is utf8mb4_bin (collate.Bin), the default.
+	// Index keys and the primary key of a column with another collation
+	// are its weight strings (collate.AppendKey), so that values equal
+	// under the collation collide in unique keys; the row keeps the text.
+	Collation *collate.Collation
 }
+
+// Coll returns c's collation: collate.Bin when none is set.
+func (c *Column) Coll() *collate.Collation {
+	if c.Collation == nil {
+		return collate.Bin
+	}
+	return c.Collation
+}
+
+// collated reports whether c's keys are weight strings rather than its
+// values (a text column with a collation other than utf8mb4_bin).
+func (c *Column) collated() bool { return c.Collation != nil && !c.Collation.IsBin() }
 
 // IndexDef is a secondary index. The primary key is not one.
 type IndexDef struct {
@@ -213,6 +232,9 @@ type TableDef struct {
 	PrimaryKey []string // empty: the table gets a hidden row id
 	Indexes    []IndexDef
 	CrashSafe  bool
+	// Collation is the table's default collation, the one a text column
+	// added without its own gets (nil: utf8mb4_bin). It changes no row.
+	Collation *collate.Collation
 }
 
 // Row is a table row: one value per column, in the order of
@@ -318,6 +340,9 @@ func (d *TableDef) validate() error {
 		if err := validateElems(&c); err != nil {
 			return err
 		}
+		if c.collated() && c.Type != TypeChar && c.Type != TypeVarChar && c.Type != TypeText {
+			return fmt.Errorf("blitz/engine: column %q: a %s column has no collation", c.Name, c.Type)
+		}
 		if c.AutoIncrement {
 			autos++
 			if !c.Type.IsInteger() {
@@ -413,7 +438,7 @@ func validateElems(c *Column) error {
 	return nil
 }
 
-// # Definition file (format versions 1 to 3)
+// # Definition file (format versions 1 to 4)
 //
 // T.def is JSON: {"format":1, "table": {...}, "auto_reserved": N,
 // "rowid_reserved": N}. Column defaults are stored as text (with a null
@@ -427,6 +452,15 @@ func validateElems(c *Column) error {
 // a column has one of these types (format 3 may also carry the flags of
 // format 2), so that an older reader refuses it rather than misreading
 // rows it cannot decode.
+// Format 4 adds the column field "collation", the name of a collation
+// other than utf8mb4_bin (see internal/collate), and the same field on the
+// table, its default collation for new columns: the keys of such a column
+// are its weight strings, so a reader that does not know the collation
+// could neither find nor order its rows. A table is written as format 4
+// only when a column has such a collation (older tables, and tables of
+// utf8mb4_bin columns only, keep their format and their bytes); a reader
+// that finds a collation name it does not know refuses the table, naming
+// the collation.
 // auto_reserved and rowid_reserved are high-water marks: no AUTO_INCREMENT
 // value or hidden row id at or above them has been handed out, so after a
 // crash counting can resume there and never repeat a value. auto_next
@@ -440,6 +474,7 @@ const (
 	defFormat      = 1
 	defFormatNow   = 2 // a column has default_now or on_update_now
 	defFormatTypes = 3 // a column is TIME, YEAR, ENUM or SET
+	defFormatColl  = 4 // a column has a collation other than utf8mb4_bin
 )
 
 type defFile struct {
@@ -457,6 +492,7 @@ type defTable struct {
 	PrimaryKey []string    `json:"primary_key,omitempty"`
 	Indexes    []IndexDef  `json:"indexes,omitempty"`
 	CrashSafe  bool        `json:"crash_safe,omitempty"`
+	Collation  string      `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
 }
 
 type defColumn struct {
@@ -474,6 +510,7 @@ type defColumn struct {
 	DefaultNow    bool     `json:"default_now,omitempty"`
 	OnUpdateNow   bool     `json:"on_update_now,omitempty"`
 	Elems         []string `json:"elems,omitempty"`
+	Collation     string   `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
 }
 
 func encodeDef(d *TableDef, autoNext, autoRes, rowRes uint64) ([]byte, error) {
@@ -496,6 +533,9 @@ func sameDef(a, b *TableDef) bool {
 func toDefTable(d *TableDef) (defTable, int) {
 	format := defFormat
 	t := defTable{Name: d.Name, PrimaryKey: d.PrimaryKey, Indexes: d.Indexes, CrashSafe: d.CrashSafe}
+	if d.Collation != nil && !d.Collation.IsBin() {
+		t.Collation, format = d.Collation.Name, defFormatColl
+	}
 	for _, c := range d.Columns {
 		dc := defColumn{Name: c.Name, Type: c.Type.String(), Unsigned: c.Unsigned, Length: c.Length,
 			Precision: c.Precision, Scale: c.Scale, NotNull: c.NotNull, HasDefault: c.HasDefault,
@@ -504,8 +544,11 @@ func toDefTable(d *TableDef) (defTable, int) {
 		if (c.DefaultNow || c.OnUpdateNow) && format < defFormatNow {
 			format = defFormatNow
 		}
-		if c.Type >= TypeTime {
+		if c.Type >= TypeTime && format < defFormatTypes {
 			format = defFormatTypes
+		}
+		if c.collated() {
+			dc.Collation, format = c.Collation.Name, defFormatColl
 		}
 		if c.HasDefault && c.Default != nil {
 			s := valueText(c.Default)
@@ -530,10 +573,24 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
 	}
-	if f.Format < defFormat || f.Format > defFormatTypes {
+	if f.Format < defFormat || f.Format > defFormatColl {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s has unsupported format %d", path, f.Format)
 	}
 	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe}
+	knownColl := func(name string) (*collate.Collation, error) {
+		if name == "" {
+			return nil, nil
+		}
+		c, ok := collate.ByName(name)
+		if !ok || f.Format < defFormatColl || c.Name != name {
+			return nil, fmt.Errorf("blitz/engine: table definition %s: collation %q is not one this build of blitz knows", path, name)
+		}
+		return c, nil
+	}
+	var err error
+	if d.Collation, err = knownColl(f.Table.Collation); err != nil {
+		return nil, defCounters{}, err
+	}
 	for _, dc := range f.Table.Columns {
 		t := Type(0)
 		for i, n := range typeNames {
@@ -549,6 +606,9 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 			DefaultNow: dc.DefaultNow, OnUpdateNow: dc.OnUpdateNow, Elems: dc.Elems}
 		if err := validateElems(&c); err != nil {
 			return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: %v", path, err)
+		}
+		if c.Collation, err = knownColl(dc.Collation); err != nil {
+			return nil, defCounters{}, fmt.Errorf("%w (column %q)", err, dc.Name)
 		}
 		if dc.Default != nil {
 			v, err := Coerce(&Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length,

@@ -561,7 +561,7 @@ func (t *table) rebuildIndexes() error {
 				if err != nil {
 					return dst, fmt.Errorf("row with key %x does not decode: %w", pk, err)
 				}
-				return append(dst, encodeCols(nil, r, pos)), nil
+				return append(dst, encodeCols(nil, def, r, pos)), nil
 			}}
 	}
 	var progress func(int64, int64)
@@ -726,7 +726,7 @@ func (t *table) encodeKey(def *TableDef, pkPos []int, r Row) ([]byte, error) {
 		}
 		return appendKeyValue(nil, id), nil
 	}
-	return encodeCols(nil, r, pkPos), nil
+	return encodeCols(nil, def, r, pkPos), nil
 }
 
 func eqFold(a, b string) bool { return strings.EqualFold(a, b) }

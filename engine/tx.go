@@ -337,7 +337,7 @@ func (ws *writeSet) uniqueCandidates(i int, cols []byte) []string {
 		}
 		for j, m := range ws.uniq {
 			if m != nil {
-				c := string(encodeCols(nil, pr, ws.ixPos[j]))
+				c := string(encodeCols(nil, ws.def, pr, ws.ixPos[j]))
 				m[c] = append(m[c], k)
 			}
 		}
@@ -355,7 +355,7 @@ func (tx *Tx) checkUnique(ws *writeSet, self, old []byte, r Row) error {
 		if !ixd.Unique {
 			continue
 		}
-		cols := encodeCols(nil, r, ws.ixPos[i])
+		cols := encodeCols(nil, ws.def, r, ws.ixPos[i])
 		if keyenc.HasNull(cols) {
 			continue
 		}
@@ -372,7 +372,7 @@ func (tx *Tx) checkUnique(ws *writeSet, self, old []byte, r Row) error {
 				continue
 			}
 			pr, err := decodeRow(p.new, ws.def)
-			if err == nil && bytes.Equal(encodeCols(nil, pr, ws.ixPos[i]), cols) {
+			if err == nil && bytes.Equal(encodeCols(nil, ws.def, pr, ws.ixPos[i]), cols) {
 				return dup()
 			}
 		}
@@ -457,7 +457,7 @@ func (tx *Tx) Get(table string, pk []any) (Handle, Row, bool, error) {
 		if err != nil {
 			return "", nil, false, nil // a value the column cannot hold matches no row
 		}
-		key = appendKeyValue(key, cv)
+		key = appendColumnKey(key, &def.Columns[pkPos[i]], cv)
 	}
 	val, ok, err := tx.current(t, key)
 	if err != nil || !ok {
@@ -488,7 +488,7 @@ func (tx *Tx) Update(table string, h Handle, row Row) (Handle, error) {
 	}
 	key := []byte(h)
 	if ws.pkPos != nil {
-		key = encodeCols(nil, r, ws.pkPos)
+		key = encodeCols(nil, ws.def, r, ws.pkPos)
 	}
 	if !bytes.Equal(key, []byte(h)) {
 		if _, ok, err := tx.current(ws.t, key); err != nil {
@@ -621,7 +621,7 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 				if derr != nil {
 					continue
 				}
-				c := encodeCols(nil, pr, pos)
+				c := encodeCols(nil, def, pr, pos)
 				if r.contains(c) {
 					rows = append(rows, scanRow{sort: append(c, k...), key: []byte(k), val: p.new})
 				}
@@ -695,7 +695,7 @@ func (tx *Tx) bounds(def *TableDef, pos []int, s Scan) (lo, hi index.Bound) {
 			if valueText(cv) != valueText(v) && !(v == nil) {
 				incl = true // rounded or converted: keep the neighbours, the caller filters
 			}
-			key = appendKeyValue(key, cv)
+			key = appendColumnKey(key, &c, cv)
 		}
 		return index.Bound{Key: key, Inclusive: incl}
 	}
@@ -882,10 +882,10 @@ func (tx *Tx) apply(ws *writeSet) error {
 				}
 				var oc, nc []byte
 				if oldR != nil {
-					oc = encodeCols(nil, oldR, ws.ixPos[i])
+					oc = encodeCols(nil, ws.def, oldR, ws.ixPos[i])
 				}
 				if newR != nil {
-					nc = encodeCols(nil, newR, ws.ixPos[i])
+					nc = encodeCols(nil, ws.def, newR, ws.ixPos[i])
 				}
 				if oldR != nil && newR != nil && bytes.Equal(oc, nc) {
 					continue

@@ -186,7 +186,7 @@ func (g *group) add(ec *evalCtx) error {
 			if st.seen == nil {
 				st.seen = map[string]bool{}
 			}
-			k := groupKey(vals)
+			k := groupKey(collKeys(vals, ec.sortColls(a.Args)))
 			if st.seen[k] {
 				continue
 			}
@@ -218,11 +218,11 @@ func (g *group) add(ec *evalCtx) error {
 				}
 			}
 		case ast.AggFuncMin: // compareForSort: an ENUM by its index, as MariaDB does
-			if st.best == nil || compareForSort(v, st.best) < 0 {
+			if st.best == nil || ec.compareArg(a, v, st.best) < 0 {
 				st.best = v
 			}
 		case ast.AggFuncMax:
-			if st.best == nil || compareForSort(v, st.best) > 0 {
+			if st.best == nil || ec.compareArg(a, v, st.best) > 0 {
 				st.best = v
 			}
 		case ast.AggFuncGroupConcat:

@@ -169,7 +169,7 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 		if err != nil {
 			return err
 		}
-		col, pk, uniq, err := x.columnDef(cd)
+		col, pk, uniq, err := x.columnDef(cd, cc.def.Collation)
 		if err != nil {
 			return err
 		}
@@ -245,7 +245,7 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 	case ast.AlterTableAddColumns:
 		pos := spec.Position
 		for _, cd := range spec.NewColumns {
-			col, pk, uniq, err := x.columnDef(cd)
+			col, pk, uniq, err := x.columnDef(cd, cc.def.Collation)
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/like"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -90,6 +91,11 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 	case *test_driver.ValueExpr:
 		return literal(x), nil
 	case *ast.ParenthesesExpr:
+		return c.eval(x.Expr)
+	case *ast.SetCollationExpr:
+		if _, ok := collate.ByName(x.Collate); !ok {
+			return nil, errf(sqlerr.ErrUnknownCollation, "Unknown collation: '%s'", x.Collate)
+		}
 		return c.eval(x.Expr)
 	case *ast.ColumnNameExpr:
 		return c.column(x.Name)
@@ -352,17 +358,23 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 		l, r = c.yearConstant(x.L, x.R, l, r)
 		l, r = c.jsonOperands(x.L, x.R, l, r) // funcs_json.go
 	}
+	var coll *collate.Collation
+	if bothStrings(l, r) {
+		if coll, err = c.compareColl(opText(x.Op), x.L, x.R); err != nil {
+			return nil, err
+		}
+	}
 	switch x.Op {
 	case opcode.NullEQ:
 		if l == nil || r == nil {
 			return boolVal(l == nil && r == nil), nil
 		}
-		return boolVal(compareValues(l, r) == 0), nil
+		return boolVal(cmpColl(l, r, coll) == 0), nil
 	case opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
 		if l == nil || r == nil {
 			return nil, nil
 		}
-		cmp := compareValues(l, r)
+		cmp := cmpColl(l, r, coll)
 		var b bool
 		switch x.Op {
 		case opcode.EQ:
@@ -948,12 +960,18 @@ func (c *evalCtx) between(x *ast.BetweenExpr) (any, error) {
 	}
 	_, lo = c.yearConstant(x.Expr, x.Left, v, lo)
 	_, hi = c.yearConstant(x.Expr, x.Right, v, hi)
+	var coll *collate.Collation
+	if _, ok := v.(string); ok {
+		if coll, err = c.compareColl("between", x.Expr, x.Left, x.Right); err != nil {
+			return nil, err
+		}
+	}
 	var ge, le any
 	if lo != nil {
-		ge = boolVal(compareValues(v, lo) >= 0)
+		ge = boolVal(cmpColl(v, lo, coll) >= 0)
 	}
 	if hi != nil {
-		le = boolVal(compareValues(v, hi) <= 0)
+		le = boolVal(cmpColl(v, hi, coll) <= 0)
 	}
 	var res any
 	switch {
@@ -983,6 +1001,12 @@ func (c *evalCtx) in(x *ast.PatternInExpr) (any, error) {
 	}
 	sawNull := false
 	found := false
+	var coll *collate.Collation
+	if _, ok := v.(string); ok {
+		if coll, err = c.compareColl("in", append([]ast.ExprNode{x.Expr}, x.List...)...); err != nil {
+			return nil, err
+		}
+	}
 	for _, e := range x.List {
 		w, err := c.eval(e)
 		if err != nil {
@@ -993,7 +1017,7 @@ func (c *evalCtx) in(x *ast.PatternInExpr) (any, error) {
 			continue
 		}
 		_, w = c.yearConstant(x.Expr, e, v, w)
-		if v != nil && compareValues(v, w) == 0 {
+		if v != nil && cmpColl(v, w, coll) == 0 {
 			found = true
 			break
 		}
@@ -1023,6 +1047,15 @@ func (c *evalCtx) like(x *ast.PatternLikeOrIlikeExpr) (any, error) {
 	esc := rune(x.Escape)
 	if esc == 0 {
 		esc = '\\'
+	}
+	if bothStrings(v, p) {
+		coll, err := c.compareColl("like", x.Expr, x.Pattern)
+		if err != nil {
+			return nil, err
+		}
+		if coll != nil && !coll.IsBinary() {
+			return boolVal(like.MatchFunc(s, pat, esc, coll.EqualRune) != x.Not), nil
+		}
 	}
 	return boolVal(like.Match(s, pat, esc) != x.Not), nil
 }
@@ -1070,7 +1103,13 @@ func (c *evalCtx) caseBranch(x *ast.CaseExpr) (ast.ExprNode, error) {
 			return nil, err
 		}
 		var hit bool
-		if x.Value != nil {
+		if x.Value != nil && bothStrings(v, cond) {
+			coll, err := c.compareColl("case", x.Value, w.Expr)
+			if err != nil {
+				return nil, err
+			}
+			hit = cmpColl(v, cond, coll) == 0
+		} else if x.Value != nil {
 			hit = v != nil && cond != nil && compareValues(v, cond) == 0
 		} else {
 			hit, _ = truthy(cond)

@@ -1,6 +1,7 @@
 package sqlshim
 
 import (
+	"github.com/blitzdb/blitz/internal/collate"
 	"math"
 	"strings"
 
@@ -116,7 +117,7 @@ func (c *evalCtx) exactCall(x *ast.FuncCallExpr) (v any, scale int32, ok bool, e
 			}
 			exact = exact || scales[i] >= 0
 		}
-		i := extremeOf(name, vals)
+		i := extremeOf(name, vals, nil)
 		if _, isDec := vals[i].(decimal.Decimal); !isDec || !exact {
 			return vals[i], -1, true, nil
 		}
@@ -146,10 +147,10 @@ func (c *evalCtx) ifBranch(x *ast.FuncCallExpr) (ast.ExprNode, error) {
 
 // extremeOf is the index of the largest (GREATEST) or smallest (LEAST)
 // of args, none NULL; the first of equals.
-func extremeOf(name string, args []any) int {
+func extremeOf(name string, args []any, coll *collate.Collation) int {
 	best := 0
 	for i, a := range args[1:] {
-		cmp := compareValues(a, args[best])
+		cmp := cmpColl(a, args[best], coll)
 		if (name == "greatest" && cmp > 0) || (name == "least" && cmp < 0) {
 			best = i + 1
 		}

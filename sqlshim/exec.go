@@ -44,6 +44,8 @@ type execCtx struct {
 	calcFound int64
 	// view: the views the statement is expanding (view.go); nil if none.
 	view *viewRun
+	// colls caches the collation of expressions (collation_expr.go).
+	colls map[ast.ExprNode]exprColl
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
@@ -203,13 +205,17 @@ func (x *execCtx) matchRows(ti *tableInfo, hints []*ast.IndexHint, where ast.Exp
 	}
 	if order != nil {
 		oc := x.newEval(ti, "ORDER BY")
+		colls := byColls(oc, order.Items, nil, ti)
 		keys := make([][]any, len(rows))
 		for i, r := range rows {
 			oc.row = r.row
-			for _, it := range order.Items {
+			for k, it := range order.Items {
 				v, err := oc.eval(it.Expr)
 				if err != nil {
 					return nil, err
+				}
+				if colls != nil {
+					v = collKey(v, colls[k])
 				}
 				keys[i] = append(keys[i], v)
 			}

@@ -55,7 +55,11 @@ func ctasColumns(r *Result, seen map[string]bool) ([]engine.Column, error) {
 		for j, row := range r.Rows {
 			vals[j] = row[i]
 		}
-		cols = append(cols, ctasColumn(c, vals))
+		col := ctasColumn(c, vals)
+		if t := col.Type; t == engine.TypeChar || t == engine.TypeVarChar || t == engine.TypeText {
+			col.Collation = derivedCollation(c) // the selected text's collation, as MariaDB keeps it
+		}
+		cols = append(cols, col)
 	}
 	return cols, nil
 }

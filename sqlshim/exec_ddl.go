@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
@@ -92,9 +93,13 @@ func (x *execCtx) renameTable(from, to string) error {
 
 // columnDef translates a column definition. It reports whether the column
 // was declared PRIMARY KEY or UNIQUE inline.
-func (x *execCtx) columnDef(cd *ast.ColumnDef) (col engine.Column, pk, unique bool, err error) {
+// A text column without a collation of its own gets tableColl.
+func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (col engine.Column, pk, unique bool, err error) {
 	col.Name = cd.Name.Name.O
 	if err := fieldType(&col, cd.Tp); err != nil {
+		return col, false, false, err
+	}
+	if err := x.columnCollation(&col, cd, tableColl); err != nil {
 		return col, false, false, err
 	}
 	if err := x.checkLength(&col); err != nil {
@@ -339,11 +344,18 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 			return Result{}, err
 		}
 	}
+	tableColl, _, _, err := x.tableCollation(n.Options)
+	if err != nil {
+		return Result{}, err
+	}
 	def := &engine.TableDef{Name: name, CrashSafe: crashSafe}
+	if tableColl != nil && !tableColl.IsBin() {
+		def.Collation = tableColl
+	}
 	seen := map[string]bool{}
 	var inlineUnique []string
 	for _, cd := range n.Cols {
-		col, pk, uniq, err := x.columnDef(cd)
+		col, pk, uniq, err := x.columnDef(cd, tableColl)
 		if err != nil {
 			return Result{}, err
 		}
@@ -706,7 +718,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 		switch spec.Tp {
 		case ast.AlterTableAddColumns:
 			for _, cd := range spec.NewColumns {
-				col, pk, uniq, err := x.columnDef(cd)
+				col, pk, uniq, err := x.columnDef(cd, ti.def.Collation)
 				if err != nil {
 					return Result{}, err
 				}
@@ -756,6 +768,9 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			x.s.addNote(sqlerr.ErrIllegalHaForCreate, "Table storage engine for '%s' doesn't have this option", ti.name)
 		case ast.AlterTableOption:
 			if err := x.engineOption(spec.Options, ti.name); err != nil {
+				return Result{}, err
+			}
+			if err := x.alterCollation(ti, spec.Options); err != nil {
 				return Result{}, err
 			}
 			if err := x.autoIncrementOption(x.s.owner(ti.name), ti.name, spec.Options); err != nil {

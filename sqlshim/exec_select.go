@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
@@ -305,6 +306,17 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		}
 	}()
 	ec := x.newEval(ti, "SELECT")
+	// Collated text sorts, groups and dedups by its weight strings.
+	var orderColls, groupColls, fieldColls []*collate.Collation
+	if n.OrderBy != nil {
+		orderColls = byColls(ec, n.OrderBy.Items, fields, ti)
+	}
+	if n.GroupBy != nil {
+		groupColls = byColls(ec, n.GroupBy.Items, fields, ti)
+	}
+	if n.Distinct {
+		fieldColls = ec.sortColls(fieldExprs(fields))
+	}
 	// emit computes the output row (and its ORDER BY keys) for the
 	// current row or group in ec.
 	var nullFields []bool // the output fields a WITH ROLLUP super-aggregate row has NULL
@@ -359,6 +371,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 						ec.aliases = nil
 						return err
 					}
+				}
+				if orderColls != nil {
+					v = collKey(v, orderColls[len(keys)])
 				}
 				keys = append(keys, v)
 			}
@@ -530,6 +545,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 							return false, err
 						}
 					}
+					if groupColls != nil {
+						v = collKey(v, groupColls[k])
+					}
 					key = append(key, v)
 				}
 			}
@@ -661,7 +679,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			return false, nil
 		}
 		if n.Distinct {
-			k := groupKey(vals)
+			k := groupKey(collKeys(vals, fieldColls))
 			if seen[k] {
 				return true, nil
 			}
@@ -757,6 +775,13 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 		cols[i] = exprColumn(ti, f, sample)
 		if c, ok := x.subqueryColumn(f); ok {
 			cols[i] = c
+		}
+		if _, text := sample.(string); text && cols[i].Collation == nil && f.col < 0 {
+			ec := x.newEval(ti, "SELECT").collOf(f.expr)
+			if !ec.coll.IsBin() {
+				cols[i].Collation = ec.coll
+			}
+			cols[i].collWeak = ec.deriv >= derivCoercible
 		}
 	}
 	if rows == nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
@@ -263,7 +264,7 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 	var lines []string
 	for i := range def.Columns {
 		c := &def.Columns[i]
-		l := "  " + quoteIdent(c.Name) + " " + typeText(c)
+		l := "  " + quoteIdent(c.Name) + " " + typeText(c) + collationText(c, def.Collation)
 		if c.NotNull {
 			l += " NOT NULL"
 		}
@@ -303,7 +304,7 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 	if st.AutoIncrement > 1 {
 		fmt.Fprintf(&b, " AUTO_INCREMENT=%d", st.AutoIncrement)
 	}
-	b.WriteString(" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+	b.WriteString(" DEFAULT CHARSET=utf8mb4 COLLATE=" + tableCollationName(def))
 	if def.CrashSafe {
 		b.WriteString(" CRASH_SAFE")
 	}
@@ -415,6 +416,10 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		if err != nil && sqlerr.Code(err) != sqlerr.ErrCrashedTable {
 			return Result{}, err
 		}
+		tableColl := collate.Bin.Name
+		if def, err := x.s.db.Table(t); err == nil {
+			tableColl = tableCollationName(def)
+		}
 		state, crashSafe, opts := "ok", "NO", ""
 		if st.Crashed || sqlerr.Code(err) == sqlerr.ErrCrashedTable {
 			state = "crashed"
@@ -428,7 +433,7 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		if st.AutoIncrement > 0 && hasAutoColumn(x.s.db, t) {
 			auto = int64(st.AutoIncrement)
 		}
-		rows = append(rows, []any{t, "BLITZDB", int64(10), "Dynamic", st.Rows, avg, st.DataLength, nil, st.IndexLength, st.DataFree, auto, nil, nil, nil, "utf8mb4_bin", nil, opts, "", crashSafe, state})
+		rows = append(rows, []any{t, "BLITZDB", int64(10), "Dynamic", st.Rows, avg, st.DataLength, nil, st.IndexLength, st.DataFree, auto, nil, nil, nil, tableColl, nil, opts, "", crashSafe, state})
 	}
 	return Result{Columns: cols, Rows: rows}, nil
 }

@@ -3,6 +3,8 @@ package sqlshim
 import (
 	"strings"
 
+	"github.com/blitzdb/blitz/internal/collate"
+
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
 )
@@ -138,22 +140,24 @@ func (x *execCtx) setOprList(l *ast.SetOprSelectList) (unionPart, error) {
 	for i := 1; i < len(parts); i++ {
 		if ops[i] == ast.Intersect || ops[i] == ast.IntersectAll {
 			last := &terms[len(terms)-1]
-			last.rows = setOperation(ops[i], last.rows, parts[i].rows)
+			last.rows = setOperation(ops[i], last.rows, parts[i].rows, colColls(cols))
 			continue
 		}
 		terms = append(terms, term{ops[i], parts[i].rows})
 	}
 	rows := terms[0].rows
 	for _, t := range terms[1:] {
-		rows = setOperation(t.op, rows, t.rows)
+		rows = setOperation(t.op, rows, t.rows, colColls(cols))
 	}
 	return unionPart{cols, rows}, nil
 }
 
 // setOperation combines the rows of two operands (rows are equal when
-// every value is, NULLs equal to each other). The DISTINCT forms remove
-// duplicates from their whole result; rows keep the order of a, then b.
-func setOperation(op ast.SetOprType, a, b [][]any) [][]any {
+// every value is, NULLs equal to each other, text under the columns'
+// collations colls). The DISTINCT forms remove duplicates from their
+// whole result; rows keep the order of a, then b.
+func setOperation(op ast.SetOprType, a, b [][]any, colls []*collate.Collation) [][]any {
+	groupKey := func(r []any) string { return groupKey(collKeys(r, colls)) }
 	out := make([][]any, 0, len(a))
 	seen := map[string]bool{}
 	distinct := func(r []any) bool {
@@ -318,6 +322,12 @@ func unifyUnion(parts []unionPart) []Column {
 			}
 		}
 	}
+	for i := range cols {
+		cols[i].Collation = nil
+		if cols[i].Flags&mysql.BinaryFlag == 0 && columnKind(cols[i]) == 's' {
+			cols[i].Collation = unionCollation(parts, i)
+		}
+	}
 	return cols
 }
 
@@ -364,6 +374,7 @@ func (x *execCtx) orderLimit(p unionPart, order *ast.OrderByClause, limit *ast.L
 		es := newExtSort(order.Items, x.s.memBudget)
 		defer es.close()
 		ec := x.newEval(nil, "ORDER BY")
+		colls := unionOrderColls(order.Items, p.cols)
 		for ri, r := range p.rows {
 			aliases := make(map[string]any, len(p.cols))
 			for i := len(p.cols) - 1; i >= 0; i-- {
@@ -380,6 +391,9 @@ func (x *execCtx) orderLimit(p unionPart, order *ast.OrderByClause, limit *ast.L
 					v = r[pos-1]
 				} else if v, err = ec.eval(it.Expr); err != nil {
 					return unionPart{}, err
+				}
+				if colls != nil {
+					v = collKey(v, colls[len(keys)])
 				}
 				keys = append(keys, v)
 			}

@@ -202,7 +202,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err := want(2, 2); err != nil {
 			return nil, err
 		}
-		if args[0] != nil && args[1] != nil && compareValues(args[0], args[1]) == 0 {
+		coll, err := c.argsColl(x, args)
+		if err != nil {
+			return nil, err
+		}
+		if args[0] != nil && args[1] != nil && cmpColl(args[0], args[1], coll) == 0 {
 			return nil, nil
 		}
 		return args[0], nil
@@ -240,8 +244,12 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if args[0] == nil {
 			return int64(0), nil
 		}
+		coll, err := c.argsColl(x, args)
+		if err != nil {
+			return nil, err
+		}
 		for i, a := range args[1:] {
-			if a != nil && compareValues(args[0], a) == 0 {
+			if a != nil && cmpColl(args[0], a, coll) == 0 {
 				return int64(i + 1), nil
 			}
 		}
@@ -288,7 +296,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if nullIn() {
 			return nil, nil
 		}
-		return args[extremeOf(name, args)], nil
+		coll, err := c.argsColl(x, args)
+		if err != nil {
+			return nil, err
+		}
+		return args[extremeOf(name, args, coll)], nil
 	}
 	if v, ok, err := c.moreFunc(name, x, args); ok { // funcs_more.go
 		return v, err
@@ -489,6 +501,13 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return int64(s[0]), nil
 	case "strcmp":
+		coll, err := c.compareColl("strcmp", x.Args...)
+		if err != nil {
+			return nil, err
+		}
+		if coll != nil {
+			return int64(coll.Compare(toString(args[0]), toString(args[1]))), nil
+		}
 		return int64(compareStrings(toString(args[0]), toString(args[1]))), nil
 	case "hex":
 		if isNumeric(args[0]) {

@@ -297,9 +297,11 @@ func keyValue(col *engine.Column, v any) (any, bool) {
 		return nil, false
 	}
 	// A string key must match byte for byte: PAD SPACE equality ('a' =
-	// 'a ') is not what the index stores.
+	// 'a ') is not what the index stores, except for a collated column,
+	// whose keys are weight strings without the trailing spaces.
 	if cs, ok := cv.(string); ok {
-		if s, ok := v.(string); !ok || cs != s || strings.HasSuffix(s, " ") {
+		padKeys := col.Collation != nil && !col.Collation.IsBin() && !col.Collation.NoPad
+		if s, ok := v.(string); !ok || cs != s || strings.HasSuffix(s, " ") && !padKeys {
 			return nil, false
 		}
 	}
@@ -366,7 +368,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 			i, other = colOf(n.R), n.L
 			op = mirrorOp(op) // k op col is col op' k
 		}
-		if i < 0 {
+		if i < 0 || !sameColl(ec, &ti.def.Columns[i], opText(n.Op), n.L, n.R) {
 			return
 		}
 		v, ok := value(i, other)
@@ -377,15 +379,16 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 			return
 		}
 		cb := b(i)
+		coll := ti.def.Columns[i].Collation
 		switch op {
 		case opcode.EQ, opcode.NullEQ:
 			cb.eq, cb.hasEq = v, true
 		case opcode.GT, opcode.GE:
-			if !cb.hasLo || compareValues(v, cb.lo) > 0 {
+			if !cb.hasLo || cmpColl(v, cb.lo, coll) > 0 {
 				cb.lo, cb.loIncl, cb.hasLo = v, op == opcode.GE, true
 			}
 		case opcode.LT, opcode.LE:
-			if !cb.hasHi || compareValues(v, cb.hi) < 0 {
+			if !cb.hasHi || cmpColl(v, cb.hi, coll) < 0 {
 				cb.hi, cb.hiIncl, cb.hasHi = v, op == opcode.LE, true
 			}
 		}
@@ -394,7 +397,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 			return
 		}
 		i := colOf(n.Expr)
-		if i < 0 || textOrdered(&ti.def.Columns[i]) {
+		if i < 0 || textOrdered(&ti.def.Columns[i]) || !sameColl(ec, &ti.def.Columns[i], "between", n.Expr, n.Left, n.Right) {
 			return
 		}
 		lo, ok1 := value(i, n.Left)
@@ -410,7 +413,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 			return
 		}
 		i := colOf(n.Expr)
-		if i < 0 {
+		if i < 0 || !sameColl(ec, &ti.def.Columns[i], "in", n.Expr, n.List[0]) {
 			return
 		}
 		if v, ok := value(i, n.List[0]); ok {

@@ -543,6 +543,9 @@ func keyClass(js *joinScope, e ast.ExprNode) string {
 		return ""
 	}
 	s := js.sourceAt(ref[0])
+	if c := s.cols[ref[0]-s.off].Collation; c != nil && !c.IsBin() {
+		return "" // hashKey keys text by its bytes: no hash join on collated text
+	}
 	if s.meta != nil {
 		return s.classes[ref[0]-s.off] // a derived column: what its values are
 	}
@@ -852,7 +855,7 @@ func (x *execCtx) fastCond(sc condScope, ec *evalCtx, e ast.ExprNode, clause str
 	switch c := unparen(e).(type) {
 	case *ast.BetweenExpr:
 		pos := column(c.Expr)
-		if pos < 0 || c.Not {
+		if pos < 0 || c.Not || ec.collated("between", c.Expr, c.Left, c.Right) {
 			return generic
 		}
 		lo, ok1 := constant(pos, c.Left)
@@ -889,6 +892,9 @@ func (x *execCtx) fastCond(sc condScope, ec *evalCtx, e ast.ExprNode, clause str
 		case opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
 		default:
 			return generic
+		}
+		if ec.collated(opText(c.Op), c.L, c.R) {
+			return generic // eval compares under the collation (or reports the mix)
 		}
 		if q := column(other); q >= 0 {
 			// Column against column (a join's ON a.x = b.y, evaluated on

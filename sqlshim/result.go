@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/shopspring/decimal"
 )
@@ -55,6 +56,11 @@ type Column struct {
 	// def is the table column this column shows as it is, nil for an
 	// expression: CREATE TABLE ... SELECT copies its definition.
 	def *engine.Column
+	// Collation of a text column; nil is utf8mb4_bin (the connection's).
+	Collation *collate.Collation
+	// collWeak: the collation is only a literal's (coercible), which a
+	// set operation's other operands override.
+	collWeak bool
 }
 
 // Warning is one entry of SHOW WARNINGS.
@@ -66,7 +72,7 @@ type Warning struct {
 
 // columnFromDef returns the result-set column for a table column.
 func columnFromDef(table string, c *engine.Column) Column {
-	col := Column{Name: c.Name, Table: table, def: c}
+	col := Column{Name: c.Name, Table: table, def: c, Collation: c.Collation}
 	if c.NotNull {
 		col.Flags |= mysql.NotNullFlag
 	}

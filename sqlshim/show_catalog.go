@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"strings"
 
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/like"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -21,14 +22,17 @@ const (
 	collationName = "utf8mb4_bin"
 )
 
-// charsets are the character sets blitz has, each with its one collation,
-// in name order.
+// charsets are the character sets blitz has, each with its default
+// collation (MariaDB's: a column that names utf8mb4 and no collation gets
+// utf8mb4_general_ci, while the server's default, collationName, is
+// utf8mb4_bin), in name order. utf8mb4 has the collations of
+// internal/collate.
 var charsets = []struct {
 	name, description, collation string
 	collationID, maxLen          int64
 }{
 	{"binary", "Binary pseudo charset", "binary", 63, 1},
-	{charsetName, "UTF-8 Unicode", collationName, 46, 4},
+	{charsetName, "UTF-8 Unicode", collate.Default.Name, int64(collate.Default.ID), 4},
 }
 
 // catalogShow answers the SHOW statements of this file; ok is false for
@@ -78,8 +82,16 @@ func (x *execCtx) catalogShow(n *ast.ShowStmt) (res Result, ok bool, err error) 
 		cols := textColumns("Collation", "Charset", "Id", "Default", "Compiled", "Sortlen")
 		intColumn(cols, "Id", "Sortlen")
 		rows := [][]any{}
-		for _, c := range charsets {
-			rows = append(rows, []any{c.collation, c.name, c.collationID, "Yes", "Yes", int64(1)})
+		rows = append(rows, []any{"binary", "binary", int64(63), "Yes", "Yes", int64(1)})
+		for _, c := range collate.All() {
+			def, sortlen := "", int64(1)
+			if c == collate.Default {
+				def = "Yes"
+			}
+			if strings.Contains(c.Name, "unicode") {
+				sortlen = 8
+			}
+			rows = append(rows, []any{c.Name, charsetName, int64(c.ID), def, "Yes", sortlen})
 		}
 		return like(Result{Columns: cols, Rows: rows}, 0)
 	case ast.ShowGrants:

@@ -38,7 +38,11 @@ func next(p string, i int, esc rune) (kind int, r rune, width int) {
 
 // Match reports whether s matches pattern, with esc as the escape
 // character.
-func Match(s, pattern string, esc rune) bool {
+func Match(s, pattern string, esc rune) bool { return MatchFunc(s, pattern, esc, nil) }
+
+// MatchFunc is Match with the characters of s and of the pattern compared
+// by eq, as a collation compares them (nil: byte for byte).
+func MatchFunc(s, pattern string, esc rune, eq func(a, b rune) bool) bool {
 	si, pi := 0, 0
 	star, starS := -1, 0 // pattern position after the last %, and where in s it is tried from
 	for si < len(s) {
@@ -50,7 +54,7 @@ func Match(s, pattern string, esc rune) bool {
 				continue
 			}
 			sr, sn := utf8.DecodeRuneInString(s[si:])
-			if kind == anyOne || sr == r {
+			if kind == anyOne || sr == r || eq != nil && eq(sr, r) {
 				si += sn
 				pi += w
 				continue

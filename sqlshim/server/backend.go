@@ -113,4 +113,7 @@ type Column struct {
 	Flags    uint16
 	Length   uint32 // display length
 	Decimals uint8
+	// Collation is the MariaDB id of a text column's collation (0:
+	// utf8mb4_bin, blitz's default).
+	Collation uint16
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+
+	"github.com/blitzdb/blitz/internal/collate"
 )
 
 // MySQL wire values the encoder needs. They are the protocol's and must not
@@ -30,12 +32,46 @@ const (
 
 	charsetBinary  = 63 // binary: numbers, dates, BINARY/VARBINARY/BLOB
 	charsetUTF8MB4 = 45 // utf8mb4_general_ci: text (MariaDB's default)
+	charsetBin     = 46 // utf8mb4_bin: text without a collation of its own
 )
+
+// resultsCollation is the collation id text columns are sent with under
+// the session variables vars: character_set_results's (the collation of
+// SET NAMES ... COLLATE when it names that set, else the set's default),
+// or 0 when character_set_results is NULL (each column's own).
+func resultsCollation(vars map[string]any) uint16 {
+	v, ok := vars["character_set_results"]
+	if !ok {
+		return charsetUTF8MB4
+	}
+	cs, _ := v.(string)
+	cs = strings.ToLower(cs)
+	if v == nil || cs == "" || cs == "null" {
+		return 0
+	}
+	if coll, ok := vars["collation_connection"].(string); ok && strings.HasPrefix(strings.ToLower(coll), cs+"_") {
+		if c, ok := collate.ByName(coll); ok && cs == "utf8mb4" {
+			return c.ID
+		}
+	}
+	switch cs {
+	case "utf8mb3", "utf8":
+		return 33
+	case "latin1":
+		return 8
+	case "binary":
+		return charsetBinary
+	}
+	return charsetUTF8MB4
+}
 
 // field returns the vitess field for c. The type goes through vitess's own
 // MySQL-to-vitess mapping, so what the client receives is c.Type and
-// c.Flags (plus the flags the type implies).
-func field(c Column) *querypb.Field {
+// c.Flags (plus the flags the type implies). A text column's character set
+// number is results, the collation of the session's
+// character_set_results, as MariaDB sends it, or, when that is NULL
+// (results 0), the column's own collation.
+func field(c Column, results uint16) *querypb.Field {
 	typ, err := sqltypes.MySQLToType(int64(c.Type), int64(c.Flags))
 	if err != nil {
 		typ = sqltypes.VarBinary
@@ -53,7 +89,14 @@ func field(c Column) *querypb.Field {
 		Charset:      charsetBinary,
 	}
 	if sqltypes.IsText(typ) && f.Flags&flagBinary == 0 {
-		f.Charset = charsetUTF8MB4
+		switch {
+		case results != 0:
+			f.Charset = uint32(results)
+		case c.Collation != 0:
+			f.Charset = uint32(c.Collation)
+		default:
+			f.Charset = charsetBin
+		}
 	}
 	if typ == sqltypes.TypeJSON || c.Flags&(flagEnum|flagSet) != 0 {
 		f.Charset = charsetUTF8MB4 // ENUM and SET values are text
@@ -62,10 +105,10 @@ func field(c Column) *querypb.Field {
 }
 
 // fields returns the vitess fields of cols.
-func fields(cols []Column) []*querypb.Field {
+func fields(cols []Column, results uint16) []*querypb.Field {
 	out := make([]*querypb.Field, len(cols))
 	for i, c := range cols {
-		out[i] = field(c)
+		out[i] = field(c, results)
 	}
 	return out
 }
@@ -73,12 +116,12 @@ func fields(cols []Column) []*querypb.Field {
 // toSQLResult converts r to the vitess result the protocol writer sends.
 // The text of each value is MySQL's for the column's type: the binary
 // protocol (prepared statements) re-parses it by type.
-func toSQLResult(r *Result) (*sqltypes.Result, error) {
+func toSQLResult(r *Result, results uint16) (*sqltypes.Result, error) {
 	out := &sqltypes.Result{RowsAffected: r.AffectedRows, InsertID: r.LastInsertID, Info: wireInfo(r.Info)}
 	if r.Columns == nil {
 		return out, nil
 	}
-	out.Fields = fields(r.Columns)
+	out.Fields = fields(r.Columns, results)
 	out.Rows = make([][]sqltypes.Value, len(r.Rows))
 	for i, row := range r.Rows {
 		if len(row) != len(r.Columns) {

@@ -231,7 +231,7 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 			r.AffectedRows = r.Matched
 		}
 	}
-	out, err := toSQLResult(r)
+	out, err := toSQLResult(r, resultsCollation(st.vars))
 	if err != nil {
 		return nil, toSQLError(err)
 	}
@@ -315,7 +315,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	prepare.BindVars = make(map[string]*querypb.BindVariable, n)
 	st.stmts[prepare.StatementID] = stmt
 	if cols := stmt.Columns(); len(cols) > 0 {
-		return fields(cols), nil
+		return fields(cols, resultsCollation(st.vars)), nil
 	}
 	return nil, nil
 }

@@ -171,6 +171,9 @@ func fromShim(r *sqlshim.Result, update bool) *Result {
 	out.Columns = make([]Column, len(r.Columns))
 	for i, c := range r.Columns {
 		out.Columns[i] = Column{Name: c.Name, Table: c.Table, Type: c.Type, Flags: uint16(c.Flags), Length: c.Length, Decimals: c.Decimals}
+		if c.Collation != nil {
+			out.Columns[i].Collation = c.Collation.ID
+		}
 	}
 	out.Rows = make([][]any, len(r.Rows))
 	for i, row := range r.Rows {

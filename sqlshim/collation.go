@@ -1,0 +1,221 @@
+package sqlshim
+
+import (
+	"strings"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/charset"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+)
+
+// Collations in definitions. A text column has the collation its
+// definition names (COLLATE, or CHARACTER SET for that set's default:
+// utf8mb4_general_ci for utf8mb4, as in MariaDB), else the table's
+// (DEFAULT CHARSET / COLLATE of CREATE TABLE), else utf8mb4_bin, blitz's
+// default. blitz stores utf8mb4 only: the utf8mb3, ascii and latin1 names
+// of a collation blitz has stand for its utf8mb4 one (SHOW CREATE TABLE
+// then says utf8mb4, as it always did for the character set), latin1's
+// case-insensitive defaults become utf8mb4_general_ci with warning 1273,
+// and any other collation is error 1273.
+
+// init teaches TiDB's parser MariaDB's NO PAD collations, which MySQL
+// (and so the parser's table) does not have: without them COLLATE
+// utf8mb4_nopad_bin is a parse error. The ids are MariaDB's.
+func init() {
+	for _, c := range []struct {
+		id       int
+		cs, name string
+	}{
+		{1069, "utf8mb4", "utf8mb4_general_nopad_ci"},
+		{1070, "utf8mb4", "utf8mb4_nopad_bin"},
+		{1248, "utf8mb4", "utf8mb4_unicode_nopad_ci"},
+		{1270, "utf8mb4", "utf8mb4_unicode_520_nopad_ci"},
+		{1057, "utf8", "utf8mb3_general_nopad_ci"},
+		{1107, "utf8", "utf8mb3_nopad_bin"},
+		{1216, "utf8", "utf8mb3_unicode_nopad_ci"},
+		{1238, "utf8", "utf8mb3_unicode_520_nopad_ci"},
+	} {
+		if _, err := charset.GetCollationByName(c.name); err == nil {
+			continue
+		}
+		charset.AddCollation(&charset.Collation{ID: c.id, CharsetName: c.cs, Name: c.name, Sortlen: 1, PadAttribute: charset.PadNone})
+	}
+}
+
+// resolveCollation returns the collation named name, or its stand-in with
+// warning 1273, or error 1273 for a collation blitz does not have.
+func (x *execCtx) resolveCollation(name string) (*collate.Collation, error) {
+	if c, ok := collate.ByName(name); ok {
+		return c, nil
+	}
+	if c, ok := collate.Approximations[strings.ToLower(name)]; ok {
+		x.s.addWarning(sqlerr.ErrUnknownCollation, "Unknown collation: '%s'; blitz uses %s instead", name, c.Name)
+		return c, nil
+	}
+	return nil, errf(sqlerr.ErrUnknownCollation, "Unknown collation: '%s'", name)
+}
+
+// charsetCollation returns the default collation of character set cs, as
+// a table or column that names the set and no collation gets it; nil for
+// a set blitz keeps as before (utf8mb4_bin): binary and the sets it does
+// not convert.
+func (x *execCtx) charsetCollation(cs string) (*collate.Collation, error) {
+	c, approx, ok := collate.ForCharset(cs)
+	if !ok {
+		return nil, nil
+	}
+	if approx != "" {
+		return x.resolveCollation(approx)
+	}
+	return c, nil
+}
+
+// checkCharsetCollation is error 1253 when collation coll does not belong
+// to character set cs (both as written).
+func checkCharsetCollation(cs, coll string) error {
+	if cs == "" || coll == "" || strings.EqualFold(coll, "binary") {
+		return nil
+	}
+	norm := func(s string) string {
+		s = strings.ToLower(s)
+		if s == "utf8" {
+			return "utf8mb3"
+		}
+		return s
+	}
+	prefix, _, _ := strings.Cut(strings.ToLower(coll), "_")
+	if norm(prefix) != norm(cs) {
+		return errf(sqlerr.ErrCollationCharset, "COLLATION '%s' is not valid for CHARACTER SET '%s'", coll, cs)
+	}
+	return nil
+}
+
+// tableCollation returns the default collation a CREATE or ALTER TABLE's
+// options give (DEFAULT CHARSET, COLLATE), and whether they name one;
+// convert reports CONVERT TO CHARACTER SET, which also gives it to every
+// text column.
+func (x *execCtx) tableCollation(opts []*ast.TableOption) (coll *collate.Collation, named, convert bool, err error) {
+	var cs, name string
+	for _, o := range opts {
+		switch o.Tp {
+		case ast.TableOptionCharset:
+			cs = o.StrValue
+			if o.Default && cs == "" {
+				cs = "utf8mb4"
+			}
+			convert = convert || o.UintValue == ast.TableOptionCharsetWithConvertTo
+		case ast.TableOptionCollate:
+			name = o.StrValue
+		}
+	}
+	if err := checkCharsetCollation(cs, name); err != nil {
+		return nil, false, false, err
+	}
+	switch {
+	case name != "":
+		coll, err = x.resolveCollation(name)
+		return coll, err == nil, convert, err
+	case cs != "":
+		coll, err = x.charsetCollation(cs)
+		return coll, err == nil, convert, err
+	}
+	return nil, false, false, nil
+}
+
+// columnCollation sets col's collation from its definition (CHARACTER
+// SET, COLLATE, BINARY), or, when it names none, to the table default
+// tableColl. Columns other than CHAR, VARCHAR and TEXT keep none.
+func (x *execCtx) columnCollation(col *engine.Column, cd *ast.ColumnDef, tableColl *collate.Collation) error {
+	tp := cd.Tp
+	cs, name := tp.GetCharset(), tp.GetCollate()
+	for _, o := range cd.Options {
+		if o.Tp == ast.ColumnOptionCollate {
+			name = o.StrValue
+		}
+	}
+	if strings.EqualFold(cs, "binary") {
+		return nil
+	}
+	if err := checkCharsetCollation(cs, name); err != nil {
+		return err
+	}
+	var coll *collate.Collation
+	var err error
+	switch {
+	case name != "" && !strings.EqualFold(name, "binary"):
+		coll, err = x.resolveCollation(name)
+	case mysql.HasBinaryFlag(tp.GetFlag()) || strings.EqualFold(name, "binary"):
+		coll = collate.Bin // VARCHAR(n) BINARY: the set's binary collation
+		if tableColl != nil && tableColl.NoPad {
+			coll = collate.NoPadBin
+		}
+	case cs != "":
+		coll, err = x.charsetCollation(cs)
+	default:
+		coll = tableColl
+	}
+	if err != nil {
+		return err
+	}
+	switch col.Type {
+	case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+		if coll != nil && !coll.IsBin() {
+			col.Collation = coll
+		}
+	}
+	return nil
+}
+
+// collationText is what SHOW CREATE TABLE adds to column c of a table
+// whose default collation is tableColl: the column's character set and
+// collation when they differ from the table's, as MariaDB shows them.
+func collationText(c *engine.Column, tableColl *collate.Collation) string {
+	if c.Type != engine.TypeChar && c.Type != engine.TypeVarChar && c.Type != engine.TypeText {
+		return ""
+	}
+	if tableColl == nil {
+		tableColl = collate.Bin
+	}
+	if c.Coll() == tableColl {
+		return ""
+	}
+	return " CHARACTER SET utf8mb4 COLLATE " + c.Coll().Name
+}
+
+// tableCollationName is a table's default collation's name.
+func tableCollationName(def *engine.TableDef) string {
+	if def.Collation == nil {
+		return collate.Bin.Name
+	}
+	return def.Collation.Name
+}
+
+// alterCollation applies the DEFAULT CHARSET / COLLATE options of an
+// ALTER TABLE, if any: the table's default collation changes (its
+// definition only), and with CONVERT TO every text column gets it too,
+// which rebuilds the keys of the columns whose collation changes (a
+// collation under which two keys become equal fails with 1062 and leaves
+// the table as it was).
+func (x *execCtx) alterCollation(ti *tableInfo, opts []*ast.TableOption) error {
+	coll, named, convert, err := x.tableCollation(opts)
+	if err != nil || !named {
+		return err
+	}
+	if coll != nil && coll.IsBin() {
+		coll = nil
+	}
+	cc := newColChange(ti.def)
+	cc.def.Collation, cc.dirty = coll, true
+	if convert {
+		for i := range cc.def.Columns {
+			switch c := &cc.def.Columns[i]; c.Type {
+			case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+				c.Collation = coll
+			}
+		}
+	}
+	return x.applyColChange(ti, cc)
+}

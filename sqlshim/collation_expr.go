@@ -1,0 +1,448 @@
+package sqlshim
+
+import (
+	"strings"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
+)
+
+// Collations in expressions, as MariaDB derives them. Every string
+// expression has a collation and a derivation (how strongly it holds it):
+// COLLATE is explicit, a column implicit, a literal coercible (the
+// connection's collation, utf8mb4_bin), NULL ignorable. An operation on
+// two strings uses the collation of the stronger; two different
+// collations of equal strength are error 1267 "Illegal mix of
+// collations", except that utf8mb4_bin wins over another implicit one.
+// String functions (CONCAT, UPPER, COALESCE, ...) pass the combination of
+// their arguments on. User variables, subqueries and CAST results are
+// utf8mb4_bin here (MariaDB keeps a variable's collation: a difference).
+//
+// A statement compares strings under utf8mb4_bin, as before collations
+// existed, until a string comparison finds a collated operand: the
+// derivation is worked out once per expression node and statement
+// (execCtx.colls), so a table of utf8mb4_bin columns pays one map look-up
+// per string comparison.
+
+// errCantAggregate2Collations is MariaDB's 1267, Illegal mix of
+// collations (SQLSTATE HY000).
+const errCantAggregate2Collations = 1267
+
+// derivation is MariaDB's coercibility: lower is stronger.
+type derivation uint8
+
+const (
+	derivExplicit  derivation = 0
+	derivNone      derivation = 1 // a conflict: comparing is error 1267
+	derivImplicit  derivation = 2
+	derivCoercible derivation = 4
+	derivNumeric   derivation = 5
+	derivIgnorable derivation = 6
+)
+
+var derivNames = [...]string{"EXPLICIT", "NONE", "IMPLICIT", "SYSCONST", "COERCIBLE", "NUMERIC", "IGNORABLE"}
+
+// exprColl is a collation with its derivation.
+type exprColl struct {
+	coll  *collate.Collation
+	deriv derivation
+}
+
+var binColl = exprColl{collate.Bin, derivCoercible}
+
+// combine is MariaDB's aggregation of two collations.
+func combine(a, b exprColl) exprColl {
+	switch {
+	case a.deriv == derivNone || b.deriv == derivNone:
+		return exprColl{a.coll, derivNone}
+	case a.deriv < b.deriv:
+		return a
+	case b.deriv < a.deriv || a.coll == b.coll:
+		return b
+	case a.deriv == derivExplicit:
+		return exprColl{a.coll, derivNone}
+	case a.coll.IsBinary() && !b.coll.IsBinary():
+		return a
+	case b.coll.IsBinary() && !a.coll.IsBinary():
+		return b
+	}
+	return exprColl{a.coll, derivNone}
+}
+
+// mixError is 1267 for combining a and b in operation op.
+func mixError(a, b exprColl, op string) error {
+	e := newErr(errCantAggregate2Collations, "Illegal mix of collations (%s,%s) and (%s,%s) for operation '%s'",
+		a.coll.Name, derivNames[a.deriv], b.coll.Name, derivNames[b.deriv], op)
+	return e
+}
+
+// collOf returns e's collation and derivation.
+func (c *evalCtx) collOf(e ast.ExprNode) exprColl {
+	if c.x != nil {
+		if ec, ok := c.x.colls[e]; ok {
+			return ec
+		}
+	}
+	ec := c.deriveColl(e)
+	if c.x != nil {
+		if c.x.colls == nil {
+			c.x.colls = map[ast.ExprNode]exprColl{}
+		}
+		c.x.colls[e] = ec
+	}
+	return ec
+}
+
+// deriveColl works collOf out.
+func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
+	switch x := e.(type) {
+	case *ast.SetCollationExpr:
+		if coll, ok := collate.ByName(x.Collate); ok {
+			return exprColl{coll, derivExplicit}
+		}
+		return exprColl{collate.Bin, derivExplicit}
+	case *ast.ParenthesesExpr:
+		return c.collOf(x.Expr)
+	case *test_driver.ValueExpr:
+		switch x.Datum.GetValue().(type) {
+		case nil:
+			return exprColl{collate.Bin, derivIgnorable}
+		case string:
+			return binColl
+		}
+		return exprColl{collate.Bin, derivNumeric}
+	case *ast.ColumnNameExpr:
+		if col := c.columnDef(x.Name); col != nil {
+			if col.Type.IsString() || col.Type == engine.TypeEnum || col.Type == engine.TypeSet {
+				return exprColl{col.Coll(), derivImplicit}
+			}
+			return exprColl{collate.Bin, derivNumeric}
+		}
+		return exprColl{collate.Bin, derivImplicit}
+	case *ast.FuncCallExpr:
+		switch x.FnName.L {
+		case "concat", "concat_ws", "upper", "lower", "ucase", "lcase", "substring", "substr", "mid", "left", "right",
+			"trim", "ltrim", "rtrim", "replace", "lpad", "rpad", "reverse", "repeat", "insert", "ifnull", "coalesce",
+			"nullif", "greatest", "least", "elt", "substring_index":
+			args := x.Args
+			if x.FnName.L == "elt" && len(args) > 0 {
+				args = args[1:]
+			}
+			return c.collOfList(args)
+		case "if":
+			if len(x.Args) == 3 {
+				return c.collOfList(x.Args[1:])
+			}
+		}
+		return binColl
+	case *ast.CaseExpr:
+		var list []ast.ExprNode
+		for _, w := range x.WhenClauses {
+			list = append(list, w.Result)
+		}
+		if x.ElseClause != nil {
+			list = append(list, x.ElseClause)
+		}
+		return c.collOfList(list)
+	case *ast.AggregateFuncExpr:
+		switch strings.ToLower(x.F) {
+		case ast.AggFuncMin, ast.AggFuncMax, ast.AggFuncGroupConcat:
+			return c.collOfList(x.Args)
+		}
+		return exprColl{collate.Bin, derivNumeric}
+	case *ast.FuncCastExpr, *ast.VariableExpr, *ast.SubqueryExpr:
+		return exprColl{collate.Bin, derivImplicit}
+	}
+	return exprColl{collate.Bin, derivNumeric}
+}
+
+// collOfList combines the collations of es, skipping numbers and NULLs
+// (which convert to the others' collation).
+func (c *evalCtx) collOfList(es []ast.ExprNode) exprColl {
+	out := exprColl{collate.Bin, derivIgnorable}
+	for _, e := range es {
+		out = combine(out, c.collOf(e))
+	}
+	if out.deriv == derivIgnorable || out.deriv == derivNumeric {
+		out = binColl
+	}
+	return out
+}
+
+// columnDef returns the definition of the column n names in c, or nil.
+func (c *evalCtx) columnDef(n *ast.ColumnName) *engine.Column {
+	for ec := c; ec != nil; ec = ec.outer {
+		ti := ec.ti
+		if ti == nil {
+			continue
+		}
+		if ti.join != nil {
+			if p := ti.join.position(n, ec.clause); p >= 0 {
+				return ti.join.columnAt(p)
+			}
+			continue
+		}
+		if n.Table.L != "" && n.Table.L != strings.ToLower(ti.alias) {
+			continue
+		}
+		if i := ti.column(n.Name.O); i >= 0 {
+			return &ti.def.Columns[i]
+		}
+	}
+	return nil
+}
+
+// compareColl returns the collation two or more operands compare under
+// in operation op (nil for utf8mb4_bin, whose comparisons compareValues
+// makes), or error 1267.
+func (c *evalCtx) compareColl(op string, es ...ast.ExprNode) (*collate.Collation, error) {
+	out := exprColl{collate.Bin, derivIgnorable}
+	for _, e := range es {
+		next := combine(out, c.collOf(e))
+		if next.deriv == derivNone {
+			return nil, mixError(out, c.collOf(e), op)
+		}
+		out = next
+	}
+	if out.coll.IsBin() {
+		return nil, nil
+	}
+	return out.coll, nil
+}
+
+// collated reports whether strings compared in operation op between es
+// compare under a collation other than utf8mb4_bin, or cannot be compared
+// (1267): then only eval may compare them.
+func (c *evalCtx) collated(op string, es ...ast.ExprNode) bool {
+	coll, err := c.compareColl(op, es...)
+	return coll != nil || err != nil
+}
+
+// sameColl reports whether a comparison (op, es) of column col compares
+// under the column's own collation, the one its index keys are in, so
+// that an index over it can answer the comparison.
+func sameColl(c *evalCtx, col *engine.Column, op string, es ...ast.ExprNode) bool {
+	coll, err := c.compareColl(op, es...)
+	if err != nil {
+		return false
+	}
+	if coll == nil {
+		coll = collate.Bin
+	}
+	return !col.Type.IsString() || coll == col.Coll()
+}
+
+// cmpColl compares two non-NULL values under coll: strings by the
+// collation, anything else (and everything under nil) by compareValues.
+func cmpColl(a, b any, coll *collate.Collation) int {
+	if coll != nil {
+		if x, ok := a.(string); ok {
+			if y, ok := b.(string); ok {
+				return coll.Compare(x, y)
+			}
+		}
+	}
+	return compareValues(a, b)
+}
+
+// bothStrings reports whether a and b are both text, the only values a
+// collation decides between.
+func bothStrings(a, b any) bool {
+	_, ok1 := a.(string)
+	_, ok2 := b.(string)
+	return ok1 && ok2
+}
+
+// collKey returns v as it sorts and groups under coll: a string's weight
+// string (as []byte, which compareValues and groupKey take bytewise)
+// under a collation other than utf8mb4_bin, v itself otherwise.
+func collKey(v any, coll *collate.Collation) any {
+	if s, ok := v.(string); ok && coll != nil && !coll.IsBin() {
+		return coll.AppendKey(nil, s)
+	}
+	return v
+}
+
+// collKeys returns vals with collKey applied under colls (by position):
+// vals itself when colls is nil, else a new slice.
+func collKeys(vals []any, colls []*collate.Collation) []any {
+	if colls == nil {
+		return vals
+	}
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		if i < len(colls) {
+			v = collKey(v, colls[i])
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// sortColls returns the collation of each expression (nil for
+// utf8mb4_bin), or nil when all are utf8mb4_bin.
+func (c *evalCtx) sortColls(es []ast.ExprNode) []*collate.Collation {
+	var out []*collate.Collation
+	for i, e := range es {
+		ec := c.collOf(e)
+		if ec.coll.IsBin() {
+			continue
+		}
+		if out == nil {
+			out = make([]*collate.Collation, len(es))
+		}
+		out[i] = ec.coll
+	}
+	return out
+}
+
+// opText is a comparison operator as MariaDB names it in message 1267.
+func opText(op opcode.Op) string {
+	switch op {
+	case opcode.EQ:
+		return "="
+	case opcode.NE:
+		return "<>"
+	case opcode.LT:
+		return "<"
+	case opcode.LE:
+		return "<="
+	case opcode.GT:
+		return ">"
+	case opcode.GE:
+		return ">="
+	case opcode.NullEQ:
+		return "<=>"
+	}
+	return op.String()
+}
+
+// byColls returns the collation of each ORDER BY or GROUP BY item (a
+// position or an alias standing for its select-list expression), nil when
+// all are utf8mb4_bin.
+func byColls(ec *evalCtx, items []*ast.ByItem, fields []outField, ti *tableInfo) []*collate.Collation {
+	es := make([]ast.ExprNode, len(items))
+	for i, it := range items {
+		e := it.Expr
+		if pos, ok := positionRef(e); ok && pos >= 1 && pos <= len(fields) {
+			e = fields[pos-1].expr
+		} else if a := aliasRef(e, fields); a != nil && (ti == nil || ti.column(a.Name.Name.O) < 0) {
+			e = fields[aliasIndex(a, fields)].expr
+		}
+		es[i] = e
+	}
+	return ec.sortColls(es)
+}
+
+// fieldExprs returns the expressions of a select list.
+func fieldExprs(fields []outField) []ast.ExprNode {
+	es := make([]ast.ExprNode, len(fields))
+	for i, f := range fields {
+		es[i] = f.expr
+	}
+	return es
+}
+
+// compareArg orders two values of aggregate a's argument as MIN and MAX
+// do: text under the argument's collation, anything else by
+// compareForSort.
+func (c *evalCtx) compareArg(a *ast.AggregateFuncExpr, v, w any) int {
+	if bothStrings(v, w) && len(a.Args) == 1 {
+		if coll := c.collOf(a.Args[0]).coll; !coll.IsBin() {
+			return coll.Compare(v.(string), w.(string))
+		}
+	}
+	return compareForSort(v, w)
+}
+
+// colColls returns the collations of result columns, nil when all are
+// utf8mb4_bin.
+func colColls(cols []Column) []*collate.Collation {
+	var out []*collate.Collation
+	for i, c := range cols {
+		if c.Collation == nil || c.Collation.IsBin() {
+			continue
+		}
+		if out == nil {
+			out = make([]*collate.Collation, len(cols))
+		}
+		out[i] = c.Collation
+	}
+	return out
+}
+
+// unionOrderColls returns the collation of each ORDER BY item of a set
+// operation, whose items name result columns by position or name; nil
+// when all are utf8mb4_bin.
+func unionOrderColls(items []*ast.ByItem, cols []Column) []*collate.Collation {
+	var out []*collate.Collation
+	for i, it := range items {
+		col := -1
+		if pos, ok := positionRef(it.Expr); ok && pos >= 1 && pos <= len(cols) {
+			col = pos - 1
+		} else if cn, ok := it.Expr.(*ast.ColumnNameExpr); ok {
+			for j := range cols {
+				if strings.EqualFold(cols[j].Name, cn.Name.Name.O) {
+					col = j
+					break
+				}
+			}
+		}
+		if col < 0 || cols[col].Collation == nil || cols[col].Collation.IsBin() {
+			continue
+		}
+		if out == nil {
+			out = make([]*collate.Collation, len(items))
+		}
+		out[i] = cols[col].Collation
+	}
+	return out
+}
+
+// derivedCollation is the collation a derived table's column keeps from
+// the result column c it is made of.
+func derivedCollation(c Column) *collate.Collation {
+	if c.Collation == nil || c.Collation.IsBin() || engineType(c.Type) != engine.TypeVarChar {
+		return nil
+	}
+	return c.Collation
+}
+
+// argsColl returns the collation function call x compares its arguments
+// under when they are all text (args are their values), else nil.
+func (c *evalCtx) argsColl(x *ast.FuncCallExpr, args []any) (*collate.Collation, error) {
+	for _, a := range args {
+		if _, ok := a.(string); !ok && a != nil {
+			return nil, nil
+		}
+	}
+	return c.compareColl(x.FnName.L, x.Args...)
+}
+
+// unionCollation is the collation of column i of a set operation: the
+// operands' combined as comparisons combine them. Where MariaDB finds two
+// implicit collations that do not combine (error 1271), blitz takes
+// utf8mb4_bin.
+func unionCollation(parts []unionPart, i int) *collate.Collation {
+	out := exprColl{collate.Bin, derivIgnorable}
+	for _, p := range parts {
+		c := p.cols[i]
+		ec := exprColl{c.Collation, derivImplicit}
+		if ec.coll == nil {
+			ec.coll = collate.Bin
+		}
+		if c.collWeak {
+			ec.deriv = derivCoercible
+		}
+		if out = combine(out, ec); out.deriv == derivNone {
+			return nil
+		}
+	}
+	if out.coll.IsBin() {
+		return nil
+	}
+	return out.coll
+}
