@@ -272,19 +272,27 @@ func (db *DB) name() string {
 	return filepath.Base(db.dir)
 }
 
+// markClosed marks db closed, reporting whether this call did (a second
+// Close does nothing).
+func (db *DB) markClosed() bool {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return false
+	}
+	db.closed = true
+	return true
+}
+
 // Close checkpoints and closes every file cleanly, so that the next Open
 // needs no recovery. Transactions still open are rolled back by the caller.
 func (db *DB) Close() error {
 	if db.parent != nil {
 		return db.closeTemp()
 	}
-	db.mu.Lock()
-	if db.closed {
-		db.mu.Unlock()
+	if !db.markClosed() {
 		return nil
 	}
-	db.closed = true
-	db.mu.Unlock()
 	terr := db.closeTemps() // no more can open: db is closed
 	close(db.ckptDone)
 	<-db.loopDone // a checkpoint it started must not run while the files close

@@ -113,13 +113,9 @@ func (db *DB) lookup(name string) *table {
 // closed and its directory removed, with everything in it. A second call
 // does nothing.
 func (db *DB) closeTemp() error {
-	db.mu.Lock()
-	if db.closed {
-		db.mu.Unlock()
+	if !db.markClosed() {
 		return nil
 	}
-	db.closed = true
-	db.mu.Unlock()
 	var first error
 	for _, t := range db.sortedTables() {
 		if err := t.closeFiles(false); err != nil && first == nil {

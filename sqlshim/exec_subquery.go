@@ -296,7 +296,7 @@ func (c *evalCtx) scalarSubquery(sq *ast.SubqueryExpr) (any, error) {
 }
 
 func (c *evalCtx) existsSubquery(x *ast.ExistsSubqueryExpr) (any, error) {
-	sq, ok := withoutParens(x.Sel).(*ast.SubqueryExpr)
+	sq, ok := unparen(x.Sel).(*ast.SubqueryExpr)
 	if !ok {
 		return nil, errNotSupported("EXISTS without a subquery")
 	}
@@ -320,20 +320,10 @@ func firstRowOnly(q ast.Node) ast.Node {
 	return &cp
 }
 
-func withoutParens(e ast.ExprNode) ast.ExprNode {
-	for {
-		p, ok := e.(*ast.ParenthesesExpr)
-		if !ok {
-			return e
-		}
-		e = p.Expr
-	}
-}
-
 // listSubquery returns the subquery of IN/ANY/ALL, which MariaDB does not
 // allow a LIMIT in.
 func listSubquery(e ast.ExprNode, what string) (*ast.SubqueryExpr, error) {
-	sq, ok := withoutParens(e).(*ast.SubqueryExpr)
+	sq, ok := unparen(e).(*ast.SubqueryExpr)
 	if !ok {
 		return nil, errNotSupported(what + " without a subquery")
 	}
@@ -352,10 +342,10 @@ func listSubquery(e ast.ExprNode, what string) (*ast.SubqueryExpr, error) {
 
 // operand evaluates the left side of IN: a value, or a row (a, b).
 func (c *evalCtx) operand(e ast.ExprNode) ([]any, error) {
-	if r, ok := withoutParens(e).(*ast.RowExpr); ok {
+	if r, ok := unparen(e).(*ast.RowExpr); ok {
 		vals := make([]any, len(r.Values))
 		for i, v := range r.Values {
-			if _, nested := withoutParens(v).(*ast.RowExpr); nested {
+			if _, nested := unparen(v).(*ast.RowExpr); nested {
 				return nil, errOperandColumns(1)
 			}
 			w, err := c.eval(v)
@@ -457,7 +447,7 @@ func (c *evalCtx) compareSubquery(x *ast.CompareSubqueryExpr) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := withoutParens(x.L).(*ast.RowExpr); ok {
+	if _, ok := unparen(x.L).(*ast.RowExpr); ok {
 		return nil, errOperandColumns(1)
 	}
 	l, err := c.eval(x.L)
@@ -517,7 +507,7 @@ func compareOp(op opcode.Op, cmp int) (bool, error) {
 // subqueryColumn describes a select-list scalar subquery by the column it
 // returns (a DATE stays a DATE), named as the select list names it.
 func (x *execCtx) subqueryColumn(f outField) (Column, bool) {
-	sq, ok := withoutParens(f.expr).(*ast.SubqueryExpr)
+	sq, ok := unparen(f.expr).(*ast.SubqueryExpr)
 	if !ok || x.subq == nil {
 		return Column{}, false
 	}
@@ -663,14 +653,14 @@ func (f *columnCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 // isRowOperand reports a row constructor (a, b) as an operand.
 func isRowOperand(e ast.ExprNode) bool {
-	_, ok := withoutParens(e).(*ast.RowExpr)
+	_, ok := unparen(e).(*ast.RowExpr)
 	return ok
 }
 
 // rowValue evaluates one side of a row comparison: a row constructor, a
 // subquery (one row: its values; none: NULLs) or a single value.
 func (c *evalCtx) rowValue(e ast.ExprNode) ([]any, error) {
-	if sq, ok := withoutParens(e).(*ast.SubqueryExpr); ok {
+	if sq, ok := unparen(e).(*ast.SubqueryExpr); ok {
 		r, err := c.subquery(sq)
 		if err != nil {
 			return nil, err

@@ -472,17 +472,25 @@ func (f jsonFunc) contains(args []any) any {
 	return boolVal(jsondoc.Contains(t, cand))
 }
 
+// oneOrAll reads the "one" or "all" argument (2) of JSON_CONTAINS_PATH
+// and JSON_SEARCH; ok is false, with warning 4046, for anything else.
+func (f jsonFunc) oneOrAll(v any) (all, ok bool) {
+	switch strings.ToLower(toString(v)) {
+	case "all":
+		return true, true
+	case "one":
+		return false, true
+	}
+	f.c.warning(errJSONOneOrAll, "Argument 2 to function '%s' must be \"one\" or \"all\".", f.name)
+	return false, false
+}
+
 func (f jsonFunc) containsPath(args []any) any {
 	if args[1] == nil {
 		return nil
 	}
-	all := false
-	switch strings.ToLower(toString(args[1])) {
-	case "all":
-		all = true
-	case "one":
-	default:
-		f.c.warning(errJSONOneOrAll, "Argument 2 to function '%s' must be \"one\" or \"all\".", f.name)
+	all, ok := f.oneOrAll(args[1])
+	if !ok {
 		return nil
 	}
 	ps, ok := f.paths(args, 2, true)
@@ -508,13 +516,8 @@ func (f jsonFunc) search(args []any) any {
 	if args[0] == nil || args[1] == nil || args[2] == nil {
 		return nil
 	}
-	all := false
-	switch strings.ToLower(toString(args[1])) {
-	case "all":
-		all = true
-	case "one":
-	default:
-		f.c.warning(errJSONOneOrAll, "Argument 2 to function '%s' must be \"one\" or \"all\".", f.name)
+	all, ok := f.oneOrAll(args[1])
+	if !ok {
 		return nil
 	}
 	escape := '\\'

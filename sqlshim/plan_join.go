@@ -510,6 +510,7 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 	return &out
 }
 
+// unparen returns e without the parentheses around it.
 func unparen(e ast.ExprNode) ast.ExprNode {
 	for {
 		p, ok := e.(*ast.ParenthesesExpr)

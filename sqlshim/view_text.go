@@ -49,6 +49,19 @@ func (x *execCtx) canonicalViewQuery(q ast.Node, names []string) (string, error)
 
 func (p *viewPrinter) w(s string) { p.b.WriteString(s) }
 
+// exprList prints expressions separated by commas.
+func (p *viewPrinter) exprList(list []ast.ExprNode) error {
+	for i, a := range list {
+		if i > 0 {
+			p.w(",")
+		}
+		if err := p.expr(a, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // query prints a SELECT or a set operation; names (nil: each item's own
 // name) become the AS names of the first SELECT; aliased says whether
 // items get AS names at all (not in a subquery expression).
@@ -537,13 +550,8 @@ func (p *viewPrinter) expr(e ast.ExprNode, outer int) error {
 					return err
 				}
 			}
-			for i, a := range x.List {
-				if i > 0 {
-					p.w(",")
-				}
-				if err := p.expr(a, 0); err != nil {
-					return err
-				}
+			if err := p.exprList(x.List); err != nil {
+				return err
 			}
 			p.w(")")
 			return nil
@@ -597,13 +605,8 @@ func (p *viewPrinter) expr(e ast.ExprNode, outer int) error {
 			name = n
 		}
 		p.w(name + "(")
-		for i, a := range x.Args {
-			if i > 0 {
-				p.w(",")
-			}
-			if err := p.expr(a, 0); err != nil {
-				return err
-			}
+		if err := p.exprList(x.Args); err != nil {
+			return err
 		}
 		p.w(")")
 		return nil
@@ -663,13 +666,8 @@ func (p *viewPrinter) expr(e ast.ExprNode, outer int) error {
 		return nil
 	case *ast.RowExpr:
 		p.w("(")
-		for i, a := range x.Values {
-			if i > 0 {
-				p.w(",")
-			}
-			if err := p.expr(a, 0); err != nil {
-				return err
-			}
+		if err := p.exprList(x.Values); err != nil {
+			return err
 		}
 		p.w(")")
 		return nil
@@ -680,13 +678,7 @@ func (p *viewPrinter) expr(e ast.ExprNode, outer int) error {
 // negated returns the predicate e with its NOT flag flipped, for the
 // predicates that have one (nil for others).
 func negated(e ast.ExprNode) ast.ExprNode {
-	for {
-		p, ok := e.(*ast.ParenthesesExpr)
-		if !ok {
-			break
-		}
-		e = p.Expr
-	}
+	e = unparen(e)
 	switch x := e.(type) {
 	case *ast.BetweenExpr:
 		c := *x
@@ -734,13 +726,8 @@ func (p *viewPrinter) groupConcat(x *ast.AggregateFuncExpr) error {
 	if x.Distinct {
 		p.w("distinct ")
 	}
-	for i, a := range x.Args[:len(x.Args)-1] {
-		if i > 0 {
-			p.w(",")
-		}
-		if err := p.expr(a, 0); err != nil {
-			return err
-		}
+	if err := p.exprList(x.Args[:len(x.Args)-1]); err != nil {
+		return err
 	}
 	if x.Order != nil {
 		p.w(" order by ")

@@ -127,13 +127,7 @@ func (t *viewTarget) baseColumn(c string) (*ast.ColumnName, error) {
 	if !ok {
 		return nil, errUnknownColumn(c, "field list")
 	}
-	for {
-		p, ok := e.(*ast.ParenthesesExpr)
-		if !ok {
-			break
-		}
-		e = p.Expr
-	}
+	e = unparen(e)
 	cn, ok := e.(*ast.ColumnNameExpr)
 	if !ok {
 		return nil, errf(sqlerr.ErrNonUpdatableColumn, "Column '%s' is not updatable", c)

@@ -13,13 +13,7 @@ import (
 
 // yearColumn is the YEAR column e names in the current table, or nil.
 func (c *evalCtx) yearColumn(e ast.ExprNode) *engine.Column {
-	for {
-		p, ok := e.(*ast.ParenthesesExpr)
-		if !ok {
-			break
-		}
-		e = p.Expr
-	}
+	e = unparen(e)
 	cn, ok := e.(*ast.ColumnNameExpr)
 	if !ok || c.ti == nil {
 		return nil
