@@ -81,6 +81,10 @@ func mixError(a, b exprColl, op string) error {
 
 // collOf returns e's collation and derivation.
 func (c *evalCtx) collOf(e ast.ExprNode) exprColl {
+	switch e.(type) {
+	case *test_driver.ValueExpr, *test_driver.ParamMarkerExpr, *ast.ColumnNameExpr:
+		return c.deriveColl(e) // cheap: not worth a cache entry (a point query's `id = ?`)
+	}
 	if c.x != nil {
 		if ec, ok := c.x.colls[e]; ok {
 			return ec

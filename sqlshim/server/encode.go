@@ -39,6 +39,36 @@ const (
 // the session variables vars: character_set_results's (the collation of
 // SET NAMES ... COLLATE when it names that set, else the set's default),
 // or 0 when character_set_results is NULL (each column's own).
+func (st *conn) resultsCollation() uint16 {
+	cs, coll := st.vars["character_set_results"], st.vars["collation_connection"]
+	if r := st.results; !r.ok || !sameText(r.cs, cs) || !sameText(r.coll, coll) {
+		st.results = resultsCache{cs: cs, coll: coll, id: resultsCollation(st.vars), ok: true}
+	}
+	return st.results.id
+}
+
+// sameText reports whether a and b are the same string, or both nil (any
+// other value, which SET may store, counts as a change).
+func sameText(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	}
+	return false
+}
+
+// resultsCache is what (*conn).resultsCollation last worked out, and from
+// which values.
+type resultsCache struct {
+	cs, coll any
+	id       uint16
+	ok       bool
+}
+
+// resultsCollation works out (*conn).resultsCollation from vars.
 func resultsCollation(vars map[string]any) uint16 {
 	v, ok := vars["character_set_results"]
 	if !ok {

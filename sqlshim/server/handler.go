@@ -30,6 +30,9 @@ type conn struct {
 	vars     map[string]any // session variables set with SET
 	charset  bool           // vars holds the handshake's character set
 	warnings uint16
+	// results caches resultsCollation for the character_set_results and
+	// collation_connection values it was worked out from.
+	results resultsCache
 
 	mu struct {
 		sync.Mutex // protects following fields
@@ -231,7 +234,7 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 			r.AffectedRows = r.Matched
 		}
 	}
-	out, err := toSQLResult(r, resultsCollation(st.vars))
+	out, err := toSQLResult(r, st.resultsCollation())
 	if err != nil {
 		return nil, toSQLError(err)
 	}
@@ -315,7 +318,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	prepare.BindVars = make(map[string]*querypb.BindVariable, n)
 	st.stmts[prepare.StatementID] = stmt
 	if cols := stmt.Columns(); len(cols) > 0 {
-		return fields(cols, resultsCollation(st.vars)), nil
+		return fields(cols, st.resultsCollation()), nil
 	}
 	return nil, nil
 }
