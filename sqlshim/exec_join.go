@@ -196,18 +196,13 @@ func (x *execCtx) joinTree(js *joinScope, n ast.ResultSetNode, aliases map[strin
 		var derived *Result // a derived table's rows, or an information_schema view's
 		switch src := t.Source.(type) {
 		case *ast.TableName:
-			if res, ok, err := x.viewSource(src); ok {
-				if err != nil {
-					return nil, err
-				}
-				if s.alias == "" {
-					s.alias = src.Name.O
-				}
-				derived = &res
-				break
+			// A view's rows or an information_schema table's, else a table.
+			res, ok, err := x.viewSource(src)
+			if !ok && isInfoSchema(src) {
+				res, err = x.infoSchemaTable(src.Name.O)
+				ok = true
 			}
-			if isInfoSchema(src) {
-				res, err := x.infoSchemaTable(src.Name.O)
+			if ok {
 				if err != nil {
 					return nil, err
 				}
