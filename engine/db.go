@@ -252,11 +252,17 @@ func (db *DB) open() error {
 func (db *DB) sortedTables() []*table {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
-	ts := make([]*table, 0, len(db.tables))
-	for _, t := range db.tables {
-		ts = append(ts, t)
+	// Sorted by the map's key, not t.name: RENAME TABLE changes t.name
+	// under t.mu, which this does not hold.
+	keys := make([]string, 0, len(db.tables))
+	for k := range db.tables {
+		keys = append(keys, k)
 	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].name < ts[j].name })
+	sort.Strings(keys)
+	ts := make([]*table, len(keys))
+	for i, k := range keys {
+		ts[i] = db.tables[k]
+	}
 	return ts
 }
 
@@ -357,7 +363,7 @@ func (db *DB) table(name string) (*table, error) {
 func (db *DB) Tables() []string {
 	var names []string
 	for _, t := range db.sortedTables() {
-		names = append(names, t.name)
+		names = append(names, t.definition().Name)
 	}
 	return names
 }
@@ -404,7 +410,7 @@ func (db *DB) Sync() error {
 		}
 		t.mu.RUnlock()
 		if err != nil {
-			return fmt.Errorf("blitz/engine: sync table %s: %w", t.name, err)
+			return fmt.Errorf("blitz/engine: sync table %s: %w", t.definition().Name, err)
 		}
 	}
 	return nil
@@ -484,7 +490,7 @@ func (db *DB) checkpointLocked() error {
 	for _, t := range ts {
 		if err := t.applyFrozen(); err != nil {
 			t.unfreeze()
-			return fmt.Errorf("blitz/engine: checkpoint of table %s: %w", t.name, err)
+			return fmt.Errorf("blitz/engine: checkpoint of table %s: %w", t.definition().Name, err)
 		}
 	}
 	for _, t := range ts {
