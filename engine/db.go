@@ -75,7 +75,10 @@ type DB struct {
 	// brokenViews: view files that could not be read, by lower-case name
 	brokenViews map[string]error
 	deferred    int // crash-safe tables awaiting REPAIR: no checkpoint may drop WAL they need
-	closed      bool
+	// walOrphans: lower-case names of dropped tables whose records the WAL
+	// may still hold (walorphans.go)
+	walOrphans map[string]bool
+	closed     bool
 
 	ckptReq  chan struct{}
 	ckptDone chan struct{} // closed by Close: the checkpoint loop stops
@@ -185,7 +188,10 @@ func (db *DB) open() error {
 		for _, op := range b {
 			t := db.tables[strings.ToLower(op.Table)]
 			if t == nil {
-				continue // the table was dropped after a checkpoint covering it: never, but be safe
+				// A table dropped while a crashed crash-safe table kept
+				// the WAL: its name waits for a checkpoint (walorphans.go).
+				db.noteWALOrphan(op.Table)
+				continue
 			}
 			e := ovEntry{del: op.Kind == txn.OpDelete}
 			if !e.del {
@@ -456,6 +462,7 @@ func (db *DB) checkpointLocked() error {
 	if db.wal == nil || deferred > 0 {
 		return nil // crashed crash-safe tables still need the WAL: keep it all
 	}
+	orphans := db.walOrphanSnapshot() // covered by this checkpoint if it ends
 	var ts []*table
 	for _, t := range db.sortedTables() {
 		t.mu.RLock()
@@ -474,6 +481,7 @@ func (db *DB) checkpointLocked() error {
 	}
 	if !dirty && db.wal.Size() == 0 {
 		db.commitMu.Unlock()
+		db.forgetWALOrphans(orphans)
 		return nil
 	}
 	through, err := db.wal.BeginCheckpoint()
@@ -503,6 +511,7 @@ func (db *DB) checkpointLocked() error {
 		return fmt.Errorf("blitz/engine: end checkpoint: %w", err)
 	}
 	db.cnt.checkpoints.Add(1)
+	db.forgetWALOrphans(orphans)
 	for _, t := range ts {
 		t.mu.Lock()
 		t.frozen = nil

@@ -58,6 +58,9 @@ func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 	db.mu.RLock()
 	err := db.nameTakenLocked(def.Name)
 	db.mu.RUnlock()
+	if err == nil {
+		err = db.claimName(def.Name)
+	}
 	if err != nil {
 		return err
 	}
@@ -119,9 +122,10 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 		}
 		return err
 	}
-	if t.isCrashSafe() && db.deferredCount() > 0 {
-		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before dropping %s (their WAL must be kept)", name)
-	}
+	// A crashed table (1194) is dropped too, as in MariaDB. A crash-safe
+	// one's records stay in the WAL while a crashed crash-safe table keeps
+	// it (this one or another): its name waits for a checkpoint before a
+	// new table may take it (walorphans.go).
 	unlock, err := db.lockForDDL(ctx, t)
 	if err != nil {
 		return err
@@ -143,7 +147,18 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 	if t.deferredReplay {
 		db.deferred--
 	}
+	if def.CrashSafe {
+		db.noteWALOrphanLocked(def.Name)
+	}
+	left := db.deferred
 	db.mu.Unlock()
+	if def.CrashSafe && left == 0 {
+		// The WAL can be checkpointed again (this was the last crashed
+		// crash-safe table, or none kept it): clear the records now.
+		if err := db.checkpoint(); err != nil {
+			db.log.Warn("checkpoint after DROP TABLE failed (the next one clears the dropped table's WAL records)", "table", def.Name, "err", err)
+		}
+	}
 	return db.logDDL(ddlRecord{Op: "drop_table"}, def.Name, def)
 }
 
@@ -177,12 +192,18 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	if err := t.usable(); err != nil {
 		return err
 	}
+	if err := db.claimName(to); err != nil {
+		return err
+	}
 	unlock, err := db.lockForDDL(ctx, t)
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	old := t.definition()
+	if err := db.walHoldsRows(t, "rename"); err != nil {
+		return err
+	}
 	nd := old.Clone()
 	nd.Name = to
 	if err := nd.validate(); err != nil {
