@@ -366,8 +366,19 @@ func (db *DB) replayDDL(ctx context.Context, table string, value []byte) error {
 		}
 		return db.DropTable(ctx, table)
 	case "rename_table":
-		if _, err := db.table(rec.To); err == nil || !exists {
-			return nil
+		if !exists {
+			return nil // renamed already (or dropped by a later record)
+		}
+		if _, err := db.table(rec.To); err == nil {
+			// When this record was logged, the target name was free.
+			// Both names taken means the replay restarted before this
+			// record after having applied it: table is a copy that an
+			// earlier CREATE TABLE record, replayed again, brought
+			// back; right after this record it does not exist, and
+			// the records after it recreate and fill it if they need
+			// it. Keeping it would leave a table the log renamed away.
+			db.log.Info("update log replay: dropping a table it renamed away already", "table", table, "renamed_to", rec.To)
+			return db.DropTable(ctx, table)
 		}
 		return db.RenameTable(ctx, table, rec.To)
 	case "create_index":
