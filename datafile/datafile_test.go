@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/blitzdb/blitz/internal/vfs"
@@ -581,4 +582,34 @@ func TestDamagedHeaderSlot(t *testing.T) {
 			t.Fatalf("Verify of a file whose creator died: %v %+v", err, r)
 		}
 	})
+}
+
+// TestPutFullDiskKeepsOldRecord: an overwrite that needs the file to grow
+// on a full disk fails, and the key keeps its old value (the old record
+// was freed before the new one had space, and so was lost).
+func TestPutFullDiskKeepsOldRecord(t *testing.T) {
+	e := vfs.NewErrorFS(vfs.Default)
+	df, _ := mustOpen(t, Options{FS: e})
+	for i := 0; i < 10; i++ {
+		if err := df.Put(key(i), []byte("small")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.SetError(syscall.ENOSPC)
+	e.FailAfter(1, vfs.OpPreallocate|vfs.OpTruncate|vfs.OpWrite, true)
+	big := bytes.Repeat([]byte("b"), len(df.m)) // cannot fit without growing
+	err := df.Put(key(3), big)
+	e.Disarm()
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("Put on a full disk = %v, want ENOSPC", err)
+	}
+	mustGet(t, df, key(3), "small")
+	if n := df.Stats().Records; n != 10 {
+		t.Fatalf("Records = %d after the failed Put, want 10", n)
+	}
+	// Space is back: the same Put works.
+	if err := df.Put(key(3), big); err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, df, key(3), string(big))
 }

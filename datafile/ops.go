@@ -115,26 +115,32 @@ func (df *File) putLocked(key, value []byte, h, seq uint64, ifAbsent, lookup boo
 			return err
 		}
 	}
+	var old int64
 	if off != 0 {
 		if ifAbsent {
 			return ErrExists
 		}
 		b := df.m[off:]
-		old := recordSize(int(le.Uint32(b[24:])), int(le.Uint32(b[28:]))) + 16*int64(le.Uint16(b[6:]))
+		old = recordSize(int(le.Uint32(b[24:])), int(le.Uint32(b[28:]))) + 16*int64(le.Uint16(b[6:]))
 		if need <= old && old-need < blockHeader {
 			// Same size class: rewrite in place, keeping the chain link.
 			writeRecord(df.m[off:off+old], key, value, h, seq, le.Uint64(b[8:]), uint16((old-need)/16))
 			return nil
 		}
-		le.PutUint64(df.m[link:], le.Uint64(b[8:]))
-		df.freeLocked(off, old)
-		df.hdr.records--
 	}
+	// The new block first, then the old record goes: a full disk (the
+	// file cannot grow) fails the Put with the old record in place.
 	noff, err := df.allocLocked(need)
 	if err != nil {
 		return err
 	}
 	size := df.allocSize
+	if off != 0 {
+		// allocLocked may have remapped the file: read it again.
+		le.PutUint64(df.m[link:], le.Uint64(df.m[off+8:]))
+		df.freeLocked(off, old)
+		df.hdr.records--
+	}
 	slot := df.bucketBase + 8*int64(bucketOf(h, df.hdr.buckets))
 	writeRecord(df.m[noff:noff+size], key, value, h, seq, le.Uint64(df.m[slot:]), uint16((size-need)/16))
 	le.PutUint64(df.m[slot:], uint64(noff))

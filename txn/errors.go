@@ -12,7 +12,7 @@ var (
 	// disk, so it acknowledges nothing more until it is reopened (and
 	// recovery has read back what is really there). The error that caused it
 	// is wrapped alongside.
-	ErrWALFailed = errors.New("blitz/txn: an earlier WAL write or sync failed; reopen the WAL")
+	ErrWALFailed = errors.New("blitz/txn: an earlier WAL write or sync failed; the WAL accepts nothing more until the database is reopened")
 	// ErrClosed is returned by calls made after Close.
 	ErrClosed = errors.New("blitz/txn: WAL is closed")
 	// ErrTooLarge is returned by Commit when a transaction's encoding exceeds

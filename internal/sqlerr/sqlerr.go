@@ -7,6 +7,8 @@ package sqlerr
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"syscall"
 )
 
 // MySQL error numbers blitz returns. The numbers and SQLSTATEs are MySQL's
@@ -165,7 +167,23 @@ func As(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return diskFull(err)
+	}
 	return &Error{Code: ErrUnknown, State: "HY000", Message: err.Error(), cause: err}
+}
+
+// diskFull is MySQL's 1021 for an error caused by a full disk, naming the
+// file that could not grow. Unlike MariaDB, blitz does not wait for space:
+// the statement fails, and the message (err's text follows) says what it
+// left done.
+func diskFull(err error) *Error {
+	file := "?"
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		file = pe.Path
+	}
+	return Wrap(ErrDiskFull, err, "Disk full (%s); free some space: %v", file, err)
 }
 
 // Code returns the MySQL error number of err, or 0 if err is nil.

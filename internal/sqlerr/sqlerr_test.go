@@ -3,6 +3,8 @@ package sqlerr
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"syscall"
 	"testing"
 )
 
@@ -24,5 +26,20 @@ func TestErrorShape(t *testing.T) {
 	}
 	if Code(nil) != 0 || As(nil) != nil {
 		t.Fatal("nil handling")
+	}
+}
+
+// TestDiskFull: an error caused by ENOSPC reaches a client as 1021 naming
+// the file that could not grow, with the whole story after it.
+func TestDiskFull(t *testing.T) {
+	cause := &fs.PathError{Op: "write", Path: "/db/wal/0001.wal", Err: syscall.ENOSPC}
+	err := fmt.Errorf("blitz/engine: commit: %w", cause)
+	got := As(err)
+	want := "ERROR 1021 (HY000): Disk full (/db/wal/0001.wal); free some space: blitz/engine: commit: write /db/wal/0001.wal: no space left on device"
+	if got.Error() != want || !errors.Is(got, syscall.ENOSPC) {
+		t.Fatalf("As = %q, want %q", got.Error(), want)
+	}
+	if Code(fmt.Errorf("x: %w", syscall.ENOSPC)) != ErrDiskFull {
+		t.Fatal("ENOSPC without a path is not 1021")
 	}
 }

@@ -15,7 +15,7 @@ var ErrClosed = errors.New("blitz/ulog: update log is closed")
 // ErrFailed is returned by Append after an earlier write or sync failed: the
 // log no longer knows what reached the disk, so it takes nothing more until
 // it is reopened.
-var ErrFailed = errors.New("blitz/ulog: an earlier write to the update log failed; reopen it")
+var ErrFailed = errors.New("blitz/ulog: an earlier write to the update log failed; it accepts nothing more until the database is reopened")
 
 // DamageError says where a log is damaged. IsDamage reports whether an error
 // is one.

@@ -51,6 +51,7 @@ type ErrorFS struct {
 	persistent bool
 	hits       int
 	err        error
+	only       func(name string) bool // nil: every file
 }
 
 // NewErrorFS wraps inner; it fails nothing until FailAfter is called.
@@ -67,6 +68,12 @@ func (e *ErrorFS) FailAfter(n int, ops Op, persistent bool) {
 // syscall.ENOSPC to play a full disk).
 func (e *ErrorFS) SetError(err error) { e.mu.Lock(); e.err = err; e.mu.Unlock() }
 
+// Only limits the calls counted and failed to those on files (or
+// directories) whose name only accepts, as a full disk fails the writes of
+// some files before others; nil counts every file. It stays in force across
+// FailAfter calls.
+func (e *ErrorFS) Only(only func(name string) bool) { e.mu.Lock(); e.only = only; e.mu.Unlock() }
+
 // Disarm stops failing calls.
 func (e *ErrorFS) Disarm() { e.FailAfter(0, 0, false) }
 
@@ -76,10 +83,10 @@ func (e *ErrorFS) Calls() int { e.mu.Lock(); defer e.mu.Unlock(); return e.calls
 // Hits returns how many calls were failed since FailAfter.
 func (e *ErrorFS) Hits() int { e.mu.Lock(); defer e.mu.Unlock(); return e.hits }
 
-func (e *ErrorFS) fail(op Op) error {
+func (e *ErrorFS) fail(op Op, name string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.n <= 0 || e.ops&op == 0 {
+	if e.n <= 0 || e.ops&op == 0 || (e.only != nil && !e.only(name)) {
 		return nil
 	}
 	e.calls++
@@ -92,7 +99,7 @@ func (e *ErrorFS) fail(op Op) error {
 
 // OpenFile implements FS.
 func (e *ErrorFS) OpenFile(name string, flag int, perm os.FileMode) (File, error) {
-	if err := e.fail(OpOpen); err != nil {
+	if err := e.fail(OpOpen, name); err != nil {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
 	f, err := e.FS.OpenFile(name, flag, perm)
@@ -104,7 +111,7 @@ func (e *ErrorFS) OpenFile(name string, flag int, perm os.FileMode) (File, error
 
 // Remove implements FS.
 func (e *ErrorFS) Remove(name string) error {
-	if err := e.fail(OpRemove); err != nil {
+	if err := e.fail(OpRemove, name); err != nil {
 		return &os.PathError{Op: "remove", Path: name, Err: err}
 	}
 	return e.FS.Remove(name)
@@ -112,7 +119,7 @@ func (e *ErrorFS) Remove(name string) error {
 
 // Rename implements FS.
 func (e *ErrorFS) Rename(oldname, newname string) error {
-	if err := e.fail(OpRename); err != nil {
+	if err := e.fail(OpRename, oldname); err != nil {
 		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err}
 	}
 	return e.FS.Rename(oldname, newname)
@@ -120,7 +127,7 @@ func (e *ErrorFS) Rename(oldname, newname string) error {
 
 // MkdirAll implements FS.
 func (e *ErrorFS) MkdirAll(dir string, perm os.FileMode) error {
-	if err := e.fail(OpMkdir); err != nil {
+	if err := e.fail(OpMkdir, dir); err != nil {
 		return &os.PathError{Op: "mkdir", Path: dir, Err: err}
 	}
 	return e.FS.MkdirAll(dir, perm)
@@ -128,7 +135,7 @@ func (e *ErrorFS) MkdirAll(dir string, perm os.FileMode) error {
 
 // ReadDir implements FS.
 func (e *ErrorFS) ReadDir(dir string) ([]string, error) {
-	if err := e.fail(OpReadDir); err != nil {
+	if err := e.fail(OpReadDir, dir); err != nil {
 		return nil, &os.PathError{Op: "readdir", Path: dir, Err: err}
 	}
 	return e.FS.ReadDir(dir)
@@ -136,7 +143,7 @@ func (e *ErrorFS) ReadDir(dir string) ([]string, error) {
 
 // Stat implements FS.
 func (e *ErrorFS) Stat(name string) (os.FileInfo, error) {
-	if err := e.fail(OpStat); err != nil {
+	if err := e.fail(OpStat, name); err != nil {
 		return nil, &os.PathError{Op: "stat", Path: name, Err: err}
 	}
 	return e.FS.Stat(name)
@@ -144,7 +151,7 @@ func (e *ErrorFS) Stat(name string) (os.FileInfo, error) {
 
 // SyncDir implements FS.
 func (e *ErrorFS) SyncDir(dir string) error {
-	if err := e.fail(OpSyncDir); err != nil {
+	if err := e.fail(OpSyncDir, dir); err != nil {
 		return &os.PathError{Op: "syncdir", Path: dir, Err: err}
 	}
 	return e.FS.SyncDir(dir)
@@ -152,7 +159,7 @@ func (e *ErrorFS) SyncDir(dir string) error {
 
 // Lock implements FS.
 func (e *ErrorFS) Lock(name string, exclusive bool) (io.Closer, error) {
-	if err := e.fail(OpLock); err != nil {
+	if err := e.fail(OpLock, name); err != nil {
 		return nil, &os.PathError{Op: "lock", Path: name, Err: err}
 	}
 	return e.FS.Lock(name, exclusive)
@@ -168,42 +175,42 @@ func (f *errFile) wrap(op string, err error) error {
 }
 
 func (f *errFile) ReadAt(p []byte, off int64) (int, error) {
-	if err := f.e.fail(OpRead); err != nil {
+	if err := f.e.fail(OpRead, f.Name()); err != nil {
 		return 0, f.wrap("read", err)
 	}
 	return f.File.ReadAt(p, off)
 }
 
 func (f *errFile) WriteAt(p []byte, off int64) (int, error) {
-	if err := f.e.fail(OpWrite); err != nil {
+	if err := f.e.fail(OpWrite, f.Name()); err != nil {
 		return 0, f.wrap("write", err)
 	}
 	return f.File.WriteAt(p, off)
 }
 
 func (f *errFile) Sync() error {
-	if err := f.e.fail(OpSync); err != nil {
+	if err := f.e.fail(OpSync, f.Name()); err != nil {
 		return f.wrap("sync", err)
 	}
 	return f.File.Sync()
 }
 
 func (f *errFile) Truncate(size int64) error {
-	if err := f.e.fail(OpTruncate); err != nil {
+	if err := f.e.fail(OpTruncate, f.Name()); err != nil {
 		return f.wrap("truncate", err)
 	}
 	return f.File.Truncate(size)
 }
 
 func (f *errFile) Preallocate(size int64) error {
-	if err := f.e.fail(OpPreallocate); err != nil {
+	if err := f.e.fail(OpPreallocate, f.Name()); err != nil {
 		return f.wrap("fallocate", err)
 	}
 	return f.File.Preallocate(size)
 }
 
 func (f *errFile) Map(size int, writable bool) ([]byte, error) {
-	if err := f.e.fail(OpMap); err != nil {
+	if err := f.e.fail(OpMap, f.Name()); err != nil {
 		return nil, f.wrap("mmap", err)
 	}
 	return f.File.Map(size, writable)
@@ -213,7 +220,7 @@ func (f *errFile) Map(size int, writable bool) ([]byte, error) {
 // Linux) but may report an error.
 func (f *errFile) Close() error {
 	err := f.File.Close()
-	if ferr := f.e.fail(OpClose); ferr != nil && err == nil {
+	if ferr := f.e.fail(OpClose, f.Name()); ferr != nil && err == nil {
 		return f.wrap("close", ferr)
 	}
 	return err

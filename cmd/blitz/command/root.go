@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
 )
 
 // Exit codes shared by every subcommand.
@@ -152,8 +154,28 @@ func message(err error) string {
 // database in dir: the engine's error, which names dir itself as a rule,
 // or with "open DIR" before it when it does not.
 func openFailed(verb, dir string, err error) error {
+	if sqlerr.Code(err) == sqlerr.ErrCantLock {
+		return failf("%s: %v: %s", verb, err, lockHolder(dir))
+	}
 	if strings.Contains(err.Error(), dir) {
 		return failf("%s: %v", verb, err)
 	}
 	return failf("%s: open %s: %v", verb, dir, err)
+}
+
+// lockHolder says who holds the database in dir, for the error of a
+// command that found it locked: the blitz serve that announced itself in
+// dir/SERVING, with where to connect, or another blitz process.
+func lockHolder(dir string) string {
+	sv, err := readServing(dir)
+	if err != nil || (sv.TCP == "" && sv.Socket == "") {
+		return "another blitz process (blitz serve, sql, check or repair) has it open; stop it first"
+	}
+	at := sv.TCP
+	if at == "" {
+		at = "socket " + sv.Socket
+	} else if sv.Socket != "" {
+		at += " and socket " + sv.Socket
+	}
+	return fmt.Sprintf("blitz serve (pid %d) serves it on %s: connect to that server (blitz backup goes through it by itself), or stop it first", sv.PID, at)
 }
