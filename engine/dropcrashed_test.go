@@ -207,3 +207,62 @@ func TestRenameCrashSafeWhileWALKept(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDropCrashedTableULog: the DROP of a crashed crash-safe table goes
+// into the update log like any other, so a restore from a backup taken
+// before it replays the drop, and a backup taken after it holds no trace
+// of the table.
+func TestDropCrashedTableULog(t *testing.T) {
+	root := t.TempDir()
+	src, ulogDir := filepath.Join(root, "db"), filepath.Join(root, "ulog")
+	db := mustOpen(t, src, Options{ULogDir: ulogDir})
+	for _, name := range []string{"t", "u"} {
+		if err := db.CreateTable(bg, accountsDef(name, true)); err != nil {
+			t.Fatal(err)
+		}
+		insert(t, db, name, Row{int64(1), name + "1", int64(1), nil})
+	}
+	before := filepath.Join(root, "before")
+	if _, err := db.Backup(bg, before); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, "t", Row{int64(2), "t2", int64(2), nil})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := vfs.Default.Remove(filepath.Join(src, "t"+dataSuffix)); err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpen(t, src, Options{ULogDir: ulogDir})
+	if err := readOne(db, "t"); sqlerr.Code(err) != sqlerr.ErrCrashedTable {
+		t.Fatalf("t: %v, want 1194", err)
+	}
+	if err := db.DropTable(bg, "t"); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, "u", Row{int64(2), "u2", int64(2), nil})
+	after := filepath.Join(root, "after")
+	if _, err := db.Backup(bg, after); err != nil {
+		t.Fatal(err)
+	}
+	want := dumpDB(t, db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r1 := filepath.Join(root, "r1")
+	if _, err := Restore(r1, before, RestoreOptions{ULogDir: ulogDir}); err != nil {
+		t.Fatal(err)
+	}
+	rdb := mustOpen(t, r1, Options{})
+	compareDumps(t, "backup before the drop + update log", dumpDB(t, rdb), want)
+	rdb.Close()
+	r2 := filepath.Join(root, "r2")
+	if _, err := Restore(r2, after, RestoreOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if files := tableFiles(t, vfs.Default, r2, "t"); len(files) > 0 {
+		t.Fatalf("backup after the drop holds %v", files)
+	}
+	rdb = mustOpen(t, r2, Options{})
+	compareDumps(t, "backup after the drop", dumpDB(t, rdb), want)
+}
