@@ -144,17 +144,20 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 	db.fs.SyncDir(db.dir)
 	db.mu.Lock()
 	delete(db.tables, strings.ToLower(name))
+	// With a crashed crash-safe table (this one or another), the
+	// checkpoint of lockForDDL did not run: the WAL may hold t's records.
+	walKept := def.CrashSafe && db.deferred > 0
 	if t.deferredReplay {
 		db.deferred--
 	}
-	if def.CrashSafe {
+	if walKept {
 		db.noteWALOrphanLocked(def.Name)
 	}
 	left := db.deferred
 	db.mu.Unlock()
-	if def.CrashSafe && left == 0 {
-		// The WAL can be checkpointed again (this was the last crashed
-		// crash-safe table, or none kept it): clear the records now.
+	if walKept && left == 0 {
+		// That was the last crashed crash-safe table: the WAL can be
+		// checkpointed again, which clears the records now.
 		if err := db.checkpoint(); err != nil {
 			db.log.Warn("checkpoint after DROP TABLE failed (the next one clears the dropped table's WAL records)", "table", def.Name, "err", err)
 		}
