@@ -156,6 +156,9 @@ func TestDiskFull(t *testing.T) {
 					if se.Code != sqlerr.ErrDiskFull || !strings.HasPrefix(se.Message, "Disk full (") {
 						t.Errorf("error = %v (code %d), want 1021 Disk full", err, se.Code)
 					}
+					if file.name == "update log" && !strings.Contains(se.Message, "update log") {
+						t.Errorf("error does not say the update log failed (what of the statement is done): %v", err)
+					}
 					var pe *os.PathError
 					if !errors.As(err, &pe) || !file.match(pe.Path) || !strings.Contains(se.Message, filepath.Base(pe.Path)) {
 						t.Errorf("error does not name the full file: %v", err)

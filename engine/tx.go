@@ -805,7 +805,10 @@ func (tx *Tx) Commit() error {
 	}
 	if wait == nil {
 		tx.finish()
-		return ulogSync()
+		if err := ulogSync(); err != nil {
+			return fmt.Errorf("blitz/engine: commit (in doubt: its rows are in the tables, but the update log could not write them, so a restore would miss them; commits are refused until the database is reopened): %w", err)
+		}
+		return nil
 	}
 	// Early lock release: the record has its place in the log, so any
 	// transaction that now takes these locks and reads these rows commits

@@ -51,7 +51,10 @@ package engine
 // If an append or sync of the log fails, the log refuses every later
 // append (ulog.ErrFailed) and so the database refuses every later commit
 // until it is reopened. The failed commit is reported in doubt: its
-// CRASH_SAFE part is in the WAL, its plain part was not written.
+// CRASH_SAFE part is in the WAL, its plain part was not written (or, when
+// the frame was appended but writing it to the segment failed, as on a
+// full disk, its plain part is in the tables and not in the log: take a
+// new backup after such an error).
 //
 // # What is not logged
 //
