@@ -50,11 +50,12 @@ func runProc(t *testing.T, stdin string, args ...string) (code int, stdout, stde
 // command that needs the database to itself (a second serve, the SQL
 // shell, check, repair, restore into it) fails at once with exit 1 and a
 // message naming the directory and the server to connect to instead; a
-// backup goes through the server and works. The server keeps serving.
+// backup goes through the server and works, and so does reading its update
+// log. The server keeps serving.
 func TestSecondProcess(t *testing.T) {
 	root := t.TempDir()
-	dir := filepath.Join(root, "shop")
-	p := startServe(t, dir)
+	dir, ulogDir := filepath.Join(root, "shop"), filepath.Join(root, "ulog")
+	p := startServe(t, dir, "--ulog", ulogDir)
 	db := p.open(t, "shop")
 	mustExec(t, db, "CREATE TABLE t (id INT PRIMARY KEY) ENGINE = BLITZDB, CRASH_SAFE")
 	mustExec(t, db, "INSERT INTO t VALUES (1), (2)")
@@ -82,6 +83,10 @@ func TestSecondProcess(t *testing.T) {
 	}
 	if code, out, errs := runProc(t, "", "restore", "-d", dir, "--from", backup); code != ExitFailed || !strings.Contains(errs, dir) {
 		t.Errorf("restore into the served directory: exit %d\n%s%s", code, out, errs)
+	}
+	// Reading the update log (read-only, no lock) works beside a server.
+	if code, out, errs := runProc(t, "", "ulog", "dump", ulogDir); code != ExitOK || !strings.Contains(out, "create_table") {
+		t.Errorf("ulog dump while serve runs: exit %d\n%s%s", code, out, errs)
 	}
 	// The server was not disturbed.
 	var n int
