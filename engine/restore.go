@@ -12,15 +12,20 @@ package engine
 //	 "copied": true,        // every file of the backup is in place
 //	 "applied_seq": 57}     // every record <= this is applied (and synced)
 //
-// written atomically before the copy (copied false), after it, and after
-// each batch of replayed records (after a Sync of the database). A second
+// written atomically before the copy (copied false), after it, after
+// each batch of replayed records, and before and after each record with a
+// DDL op (after a Sync of the database each time). A second
 // Restore into the same dir from the same backup (same time and seq) copies
 // again if the copy had not finished and otherwise resumes after
 // applied_seq; any other non-empty dir is refused. Records are applied in
 // log order and each is idempotent given the ones before it (puts write the
 // row image, deletes of missing rows and DDL already in place are skipped),
-// so a replay that restarts from an earlier applied_seq ends in the same
-// state: running Restore twice yields the same database.
+// so a replay that restarts from the last applied_seq written (saved right
+// before and after every DDL record, so that the records replayed again
+// never span one: see hasDDL) ends in the same
+// state: running Restore twice, or again after a crash, yields the same
+// database. The resumed replay opens dir with AutoRecover, since a crash
+// leaves the tables it was writing not closed cleanly.
 //
 // A damaged frame stops the replay at the last good record (which is
 // applied and recorded) with an error naming the segment, offset and
@@ -114,6 +119,10 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 			o.Until.UTC().Format(time.RFC3339Nano), m.Time.Format(time.RFC3339Nano))
 	}
 	st := &restoreState{BackupTime: m.Time, BackupSeq: m.ULogSeq, AppliedSeq: m.ULogSeq}
+	// A restore cut short before its first progress file was in place
+	// left at most that file's temporary copy (vfs.WriteFileAtomic): the
+	// directory counts as empty without it.
+	fs.Remove(filepath.Join(dir, RestoreStateFile+".tmp"))
 	empty, err := emptyOrMissing(fs, dir)
 	if err != nil {
 		return rep, fmt.Errorf("blitz/engine: restore into %s: %w", dir, err)
@@ -172,7 +181,10 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 	if _, err := fs.Stat(o.ULogDir); err != nil {
 		return rep, fmt.Errorf("blitz/engine: restore: update log %s: %w", o.ULogDir, err)
 	}
-	db, err := Open(dir, Options{FS: fs, Logger: log})
+	// AutoRecover: a restore resumed after a crash finds the tables it was
+	// writing not closed cleanly. Their rows up to applied_seq were synced
+	// (intact through a salvage); the replay writes the rest again.
+	db, err := Open(dir, Options{FS: fs, Logger: log, AutoRecover: true})
 	if err != nil {
 		return rep, fmt.Errorf("blitz/engine: restore: open %s: %w", dir, err)
 	}
@@ -194,13 +206,19 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 					o.ULogDir, r.Seq, st.AppliedSeq+1, st.AppliedSeq)
 			}
 			first = false
+			ddl := hasDDL(r)
+			if ddl && pending > 0 {
+				if err := save(); err != nil {
+					return err
+				}
+			}
 			if err := db.replayRecord(ctx, r); err != nil {
 				return fmt.Errorf("blitz/engine: restore: replay record %d of %s: %w", r.Seq, o.ULogDir, err)
 			}
 			rep.Applied++
 			rep.Ops += len(r.Ops)
 			rep.LastSeq, rep.LastTime = r.Seq, time.Unix(0, r.Time).UTC()
-			if pending++; pending >= 10000 {
+			if pending++; pending >= 10000 || ddl {
 				return save()
 			}
 			return nil
@@ -232,6 +250,21 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 	}
 	log.Info("restore finished", "dir", dir, "backup_seq", rep.BackupSeq, "applied", rep.Applied, "last_seq", rep.LastSeq)
 	return rep, nil
+}
+
+// hasDDL reports whether r holds a DDL op. Restore saves its progress
+// before and after such a record, so that a restart never replays a
+// stretch of records across one: each record is idempotent given the
+// state right before it, but a stretch that a later DDL record already
+// changed need not be (a DROP TABLE replayed after the RENAME TABLE that
+// gave its name to another table would drop that one).
+func hasDDL(r *ulog.Record) bool {
+	for _, op := range r.Ops {
+		if op.Kind == ulog.OpDDL {
+			return true
+		}
+	}
+	return false
 }
 
 func readRestoreState(fs vfs.FS, dir string) (*restoreState, error) {
