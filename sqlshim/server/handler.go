@@ -234,7 +234,7 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 			r.AffectedRows = r.Matched
 		}
 	}
-	out, err := toSQLResult(r, st.resultsCollation())
+	out, err := toSQLResult(r, st.resultsCollation(), h.s.opts.Database)
 	if err != nil {
 		return nil, toSQLError(err)
 	}
@@ -318,7 +318,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	prepare.BindVars = make(map[string]*querypb.BindVariable, n)
 	st.stmts[prepare.StatementID] = stmt
 	if cols := stmt.Columns(); len(cols) > 0 {
-		return fields(cols, st.resultsCollation()), nil
+		return fields(cols, st.resultsCollation(), h.s.opts.Database), nil
 	}
 	return nil, nil
 }

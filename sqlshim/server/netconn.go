@@ -115,6 +115,12 @@ func (c *serverConn) Read(b []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n, err := c.Conn.Read(b)
+	if n > 0 {
+		n = len(c.takeStatistics(b[:n]))
+		if n == 0 && err == nil {
+			return c.Read(b) // the read held only COM_STATISTICS
+		}
+	}
 	if err != nil && c.draining.Load() {
 		return n, io.EOF
 	}
