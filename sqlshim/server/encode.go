@@ -127,6 +127,11 @@ func field(c Column, results uint16, db string) *querypb.Field {
 	}
 	text := sqltypes.IsText(typ) || typ == sqltypes.TypeJSON || c.Flags&(flagEnum|flagSet) != 0
 	if text && f.Flags&flagBinary == 0 {
+		if typ != sqltypes.TypeJSON {
+			// Lengths come in utf8mb4 bytes (4 a character); MariaDB
+			// counts them in the character set results are sent in.
+			f.ColumnLength = c.Length / 4 * mbMaxLen(results)
+		}
 		switch {
 		case results != 0:
 			f.Charset = uint32(results)
@@ -141,6 +146,9 @@ func field(c Column, results uint16, db string) *querypb.Field {
 	if c.Table == "" && f.Charset == charsetBinary && !sqltypes.IsText(typ) && !sqltypes.IsBinary(typ) {
 		f.Flags |= flagBinary
 	}
+	if text && c.Table != "" && f.Flags&flagBinary == 0 && binCollation(c.Collation) {
+		f.Flags |= flagBinary // as MariaDB flags a _bin text column of a table
+	}
 	switch typ {
 	case sqltypes.Timestamp:
 		f.Flags |= flagUnsigned | flagBinary // as MariaDB flags TIMESTAMP
@@ -148,6 +156,28 @@ func field(c Column, results uint16, db string) *querypb.Field {
 		f.Flags |= flagBlob
 	}
 	return f
+}
+
+// binCollation reports whether the collation id (0: utf8mb4_bin) of a
+// text column compares by code point (a _bin collation).
+func binCollation(id uint16) bool {
+	if id == 0 {
+		return true
+	}
+	c, ok := collate.ByID(id)
+	return ok && c.IsBinary()
+}
+
+// mbMaxLen is the most bytes a character takes in the character set of
+// the results collation id (0, none: utf8mb4).
+func mbMaxLen(results uint16) uint32 {
+	switch results {
+	case 33, 83, 192: // utf8mb3
+		return 3
+	case 8: // latin1
+		return 1
+	}
+	return 4
 }
 
 // fields returns the vitess fields of cols (see field).
