@@ -218,6 +218,12 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 	h.s.stats.queries.Add(1)
 	h.s.stats.running.Add(1)
 	defer h.s.stats.running.Add(-1)
+	if st.sc != nil {
+		// What the client sends now is the statement's (LOAD DATA
+		// LOCAL's file), never a command (see takeStatistics).
+		st.sc.busy.Store(true)
+		defer st.sc.busy.Store(false)
+	}
 
 	r, err := fn(ctx)
 	h.syncStatus(c, st)

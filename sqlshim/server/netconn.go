@@ -69,6 +69,9 @@ type serverConn struct {
 
 	draining  atomic.Bool
 	closeOnce sync.Once
+	// busy is set while a statement runs: the client's packets then belong
+	// to it (LOAD DATA LOCAL's file), and none is taken for a command.
+	busy atomic.Bool
 
 	// The frame parser's state, used by Read only (one reader at a time).
 	deadline time.Time // the read deadline last set (see Read)

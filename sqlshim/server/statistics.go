@@ -49,11 +49,14 @@ func (s *Server) statistics() string {
 }
 
 // takeStatistics answers the COM_STATISTICS packets that p, the bytes
-// just read at a packet boundary, starts with, and returns the rest of p
-// (p's own memory). A packet split across reads is left to vitess (error
-// 1047): clients send the five bytes in one write.
+// just read at a packet boundary between statements, starts with, and
+// returns the rest of p (p's own memory). A packet split across reads is
+// left to vitess (error 1047, the connection stays open): clients send
+// the five bytes in one write. While a statement runs (busy) the bytes
+// are its own: a LOAD DATA LOCAL file whose packet numbers wrap to 0 may
+// hold a one-byte packet that looks the same.
 func (c *serverConn) takeStatistics(p []byte) []byte {
-	for c.packets > 0 && c.hdrGot == 0 && c.remain == 0 && c.total == 0 &&
+	for c.packets > 0 && !c.busy.Load() && c.hdrGot == 0 && c.remain == 0 && c.total == 0 &&
 		len(p) >= len(statisticsPacket) && [5]byte(p[:5]) == statisticsPacket {
 		c.s.stats.queries.Add(1)
 		text := c.s.statistics()
