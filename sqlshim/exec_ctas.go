@@ -227,6 +227,7 @@ func (x *execCtx) ctasInsert(db *engine.DB, n *ast.CreateTableStmt, r *Result) (
 	}
 	return x.s.inOwnTx(x, tx, func() (Result, error) {
 		var res Result
+		var counts insertCounts
 		for k, given := range r.Rows {
 			rowNum := k + 1
 			row := make(engine.Row, len(def.Columns))
@@ -251,12 +252,14 @@ func (x *execCtx) ctasInsert(db *engine.DB, n *ast.CreateTableStmt, r *Result) (
 					row[j] = v
 				}
 			}
-			affected, _, _, err := x.insertRow(ti, ins, row, autoCol, rowNum)
+			affected, _, inserted, err := x.insertRow(ti, ins, row, autoCol, rowNum)
 			if err != nil {
 				return Result{}, err
 			}
 			res.AffectedRows += affected
+			counts.add(affected, inserted)
 		}
+		res.Info = counts.info(x, ins.IgnoreErr)
 		return res, nil
 	})
 }

@@ -33,11 +33,14 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 	case *ast.CreateViewStmt:
 		return x.createView(n, st.view)
 	case *ast.CreateIndexStmt:
-		return x.createIndex(n)
+		return x.alterInfo(x.createIndex(n))
 	case *ast.DropIndexStmt:
-		return x.dropIndex(n.Table, n.IndexName, n.IfExists)
+		return x.alterInfo(x.dropIndex(n.Table, n.IndexName, n.IfExists))
 	case *ast.AlterTableStmt:
-		return x.alterTable(n)
+		if renameOnly(n) {
+			return x.alterTable(n)
+		}
+		return x.alterInfo(x.alterTable(n))
 	case *ast.RenameTableStmt:
 		for _, t := range n.TableToTables {
 			if x.isViewName(t.OldTable) {
@@ -678,6 +681,29 @@ func (x *execCtx) dropIndex(t *ast.TableName, name string, ifExists bool) (Resul
 		return Result{}, nil
 	}
 	return Result{}, errf(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", name)
+}
+
+// alterInfo gives the result of a statement that changes a table's
+// definition the info text MariaDB sends for it: "Records: 0  Duplicates:
+// 0  Warnings: N" (records are the rows a copying ALTER copied: blitz
+// changes a definition without copying rows through the statement).
+func (x *execCtx) alterInfo(r Result, err error) (Result, error) {
+	if err != nil {
+		return r, err
+	}
+	r.Info = x.recordsInfo(r.AffectedRows, 0)
+	return r, nil
+}
+
+// renameOnly reports whether n only renames the table: MariaDB sends no
+// info text for that.
+func renameOnly(n *ast.AlterTableStmt) bool {
+	for _, spec := range n.Specs {
+		if spec.Tp != ast.AlterTableRenameTable {
+			return false
+		}
+	}
+	return len(n.Specs) > 0
 }
 
 func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {

@@ -776,6 +776,10 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 		if c, ok := x.subqueryColumn(f); ok {
 			cols[i] = c
 		}
+		if f.col < 0 && neverNull(ti, f.expr) && !hasNull(rows, i) {
+			// (a NULL shows anyway: a WITH ROLLUP row's)
+			cols[i].Flags |= mysql.NotNullFlag
+		}
 		if _, text := sample.(string); text && cols[i].Collation == nil && f.col < 0 {
 			ec := x.newEval(ti, "SELECT").collOf(f.expr)
 			if !ec.coll.IsBin() {
@@ -851,6 +855,9 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 	case *ast.WindowFuncExpr:
 		c = windowColumn(ti, e, c)
 	case *ast.AggregateFuncExpr:
+		if mc, ok := minMaxColumn(ti, e, f.name); ok {
+			return mc
+		}
 		if (strings.EqualFold(e.F, ast.AggFuncMin) || strings.EqualFold(e.F, ast.AggFuncMax)) && len(e.Args) == 1 && isDateExpr(ti, e.Args[0]) {
 			c.Type, c.Length = mysql.TypeDate, 10
 		}

@@ -228,6 +228,7 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	// Outside strict mode NULL into NOT NULL is an error only for a
 	// single-row INSERT (as in MySQL); IGNORE makes it a warning always.
 	x.nullDefault = n.IgnoreErr || !strict && len(lists) > 1
+	var counts insertCounts
 rows:
 	for i, given := range lists {
 		rowNum := i + 1
@@ -257,6 +258,7 @@ rows:
 			if x.skipIgnored(n.IgnoreErr, err) {
 				// A value with no non-strict form (a date that is not
 				// one): IGNORE skips the row with the warning.
+				counts.add(0, false)
 				continue rows
 			}
 			if err != nil {
@@ -282,6 +284,7 @@ rows:
 			id = given
 		}
 		res.AffectedRows += affected
+		counts.add(affected, inserted)
 		switch {
 		case !inserted:
 			reuse = max(reuse, id)
@@ -292,6 +295,9 @@ rows:
 	if firstID != 0 {
 		x.s.lastInsertID = firstID
 		res.LastInsertID = firstID
+	}
+	if n.Select != nil || len(n.Lists) > 1 {
+		res.Info = counts.info(x, n.IgnoreErr)
 	}
 	return res, nil
 }
@@ -416,12 +422,20 @@ func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, au
 		}
 		switch {
 		case n.IsReplace:
-			h, _, found, ferr := x.findConflict(ti, row)
+			h, old, found, ferr := x.findConflict(ti, row)
 			if ferr != nil {
 				return 0, 0, false, ferr
 			}
 			if !found {
 				return 0, 0, false, err
+			}
+			if onlyUniqueKey(ti.def) && rowsEqual(old, row) {
+				// MariaDB replaces a row that collides on the table's
+				// only unique key by updating it in place, and an update
+				// to the same values changes nothing: the row counts once
+				// (affected rows, LOAD DATA's Deleted, the info text's
+				// Duplicates).
+				return affected + 1, gen, true, nil
 			}
 			if derr := x.tx.Delete(ti.name, h); derr != nil {
 				return 0, 0, false, derr
@@ -451,6 +465,21 @@ func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, au
 		}
 		return 0, 0, false, err
 	}
+}
+
+// onlyUniqueKey reports whether def has exactly one unique key (its
+// primary key or one unique index).
+func onlyUniqueKey(def *engine.TableDef) bool {
+	n := 0
+	if len(def.PrimaryKey) > 0 {
+		n++
+	}
+	for _, ix := range def.Indexes {
+		if ix.Unique {
+			n++
+		}
+	}
+	return n == 1
 }
 
 // findConflict finds the stored row that row collides with on the primary

@@ -600,6 +600,12 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return math.Log10(f), nil
 	case "date", "year", "month", "day", "dayofmonth", "hour", "minute", "second", "dayofweek", "dayofyear", "weekday", "unix_timestamp", "to_days":
+		if len(args) == 0 && name == "unix_timestamp" { // UNIX_TIMESTAMP(): the statement's time
+			return c.now.Unix(), nil
+		}
+		if err := want(1, 1); err != nil {
+			return nil, err
+		}
 		return timePart(name, args[0])
 	case "datediff":
 		a, ok1 := toTime(args[0])

@@ -85,6 +85,9 @@ func columnFromDef(table string, c *engine.Column) Column {
 	for _, it := range intTypes {
 		if it.eng == c.Type {
 			col.Type, col.Length = it.wire, uint32(it.width)
+			if c.Unsigned && c.Type != engine.TypeBigInt {
+				col.Length-- // no sign
+			}
 		}
 	}
 	switch c.Type {
@@ -99,7 +102,7 @@ func columnFromDef(table string, c *engine.Column) Column {
 	case engine.TypeVarChar:
 		col.Type, col.Length = mysql.TypeVarString, uint32(c.Length*4)
 	case engine.TypeText:
-		col.Type, col.Length = mysql.TypeBlob, uint32(textLen(c))
+		col.Type, col.Length = mysql.TypeBlob, uint32(min(textLen(c)*4, 1<<32-1)) // in utf8mb4 bytes, as CHAR's
 	case engine.TypeBinary:
 		col.Type, col.Length = mysql.TypeString, uint32(c.Length)
 		col.Flags |= mysql.BinaryFlag

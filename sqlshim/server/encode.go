@@ -26,6 +26,7 @@ const (
 
 	flagNotNull  = 1    // NOT_NULL_FLAG
 	flagUnsigned = 32   // UNSIGNED_FLAG
+	flagBlob     = 16   // BLOB_FLAG
 	flagBinary   = 128  // BINARY_FLAG
 	flagEnum     = 256  // ENUM_FLAG
 	flagSet      = 2048 // SET_FLAG
@@ -100,8 +101,10 @@ func resultsCollation(vars map[string]any) uint16 {
 // c.Flags (plus the flags the type implies). A text column's character set
 // number is results, the collation of the session's
 // character_set_results, as MariaDB sends it, or, when that is NULL
-// (results 0), the column's own collation.
-func field(c Column, results uint16) *querypb.Field {
+// (results 0), the column's own collation. A table's column names db, the
+// database, as its schema; an expression has no original name, and a
+// number, date or NULL it yields is flagged BINARY, as in MariaDB.
+func field(c Column, results uint16, db string) *querypb.Field {
 	typ, err := sqltypes.MySQLToType(int64(c.Type), int64(c.Flags))
 	if err != nil {
 		typ = sqltypes.VarBinary
@@ -112,33 +115,76 @@ func field(c Column, results uint16) *querypb.Field {
 		OrgName:      c.Name,
 		Table:        c.Table,
 		OrgTable:     c.Table,
+		Database:     db,
 		Type:         typ,
 		Flags:        uint32(c.Flags) | uint32(typeFlags),
 		ColumnLength: c.Length,
 		Decimals:     uint32(c.Decimals),
 		Charset:      charsetBinary,
 	}
-	if sqltypes.IsText(typ) && f.Flags&flagBinary == 0 {
+	if c.Table == "" {
+		f.OrgName, f.Database = "", ""
+	}
+	text := sqltypes.IsText(typ) || typ == sqltypes.TypeJSON || c.Flags&(flagEnum|flagSet) != 0
+	if text && f.Flags&flagBinary == 0 {
+		if typ != sqltypes.TypeJSON {
+			// Lengths come in utf8mb4 bytes (4 a character); MariaDB
+			// counts them in the character set results are sent in.
+			f.ColumnLength = c.Length / 4 * mbMaxLen(results)
+		}
 		switch {
 		case results != 0:
 			f.Charset = uint32(results)
 		case c.Collation != 0:
 			f.Charset = uint32(c.Collation)
+		case typ == sqltypes.TypeJSON || c.Flags&(flagEnum|flagSet) != 0:
+			f.Charset = charsetUTF8MB4
 		default:
 			f.Charset = charsetBin
 		}
 	}
-	if typ == sqltypes.TypeJSON || c.Flags&(flagEnum|flagSet) != 0 {
-		f.Charset = charsetUTF8MB4 // ENUM and SET values are text
+	if c.Table == "" && f.Charset == charsetBinary && !sqltypes.IsText(typ) && !sqltypes.IsBinary(typ) {
+		f.Flags |= flagBinary
+	}
+	if text && c.Table != "" && f.Flags&flagBinary == 0 && binCollation(c.Collation) {
+		f.Flags |= flagBinary // as MariaDB flags a _bin text column of a table
+	}
+	switch typ {
+	case sqltypes.Timestamp:
+		f.Flags |= flagUnsigned | flagBinary // as MariaDB flags TIMESTAMP
+	case sqltypes.Text, sqltypes.Blob:
+		f.Flags |= flagBlob
 	}
 	return f
 }
 
-// fields returns the vitess fields of cols.
-func fields(cols []Column, results uint16) []*querypb.Field {
+// binCollation reports whether the collation id (0: utf8mb4_bin) of a
+// text column compares by code point (a _bin collation).
+func binCollation(id uint16) bool {
+	if id == 0 {
+		return true
+	}
+	c, ok := collate.ByID(id)
+	return ok && c.IsBinary()
+}
+
+// mbMaxLen is the most bytes a character takes in the character set of
+// the results collation id (0, none: utf8mb4).
+func mbMaxLen(results uint16) uint32 {
+	switch results {
+	case 33, 83, 192: // utf8mb3
+		return 3
+	case 8: // latin1
+		return 1
+	}
+	return 4
+}
+
+// fields returns the vitess fields of cols (see field).
+func fields(cols []Column, results uint16, db string) []*querypb.Field {
 	out := make([]*querypb.Field, len(cols))
 	for i, c := range cols {
-		out[i] = field(c, results)
+		out[i] = field(c, results, db)
 	}
 	return out
 }
@@ -146,12 +192,12 @@ func fields(cols []Column, results uint16) []*querypb.Field {
 // toSQLResult converts r to the vitess result the protocol writer sends.
 // The text of each value is MySQL's for the column's type: the binary
 // protocol (prepared statements) re-parses it by type.
-func toSQLResult(r *Result, results uint16) (*sqltypes.Result, error) {
+func toSQLResult(r *Result, results uint16, db string) (*sqltypes.Result, error) {
 	out := &sqltypes.Result{RowsAffected: r.AffectedRows, InsertID: r.LastInsertID, Info: wireInfo(r.Info)}
 	if r.Columns == nil {
 		return out, nil
 	}
-	out.Fields = fields(r.Columns, results)
+	out.Fields = fields(r.Columns, results, db)
 	out.Rows = make([][]sqltypes.Value, len(r.Rows))
 	for i, row := range r.Rows {
 		if len(row) != len(r.Columns) {

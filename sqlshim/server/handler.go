@@ -218,6 +218,12 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 	h.s.stats.queries.Add(1)
 	h.s.stats.running.Add(1)
 	defer h.s.stats.running.Add(-1)
+	if st.sc != nil {
+		// What the client sends now is the statement's (LOAD DATA
+		// LOCAL's file), never a command (see takeStatistics).
+		st.sc.busy.Store(true)
+		defer st.sc.busy.Store(false)
+	}
 
 	r, err := fn(ctx)
 	h.syncStatus(c, st)
@@ -234,7 +240,7 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 			r.AffectedRows = r.Matched
 		}
 	}
-	out, err := toSQLResult(r, st.resultsCollation())
+	out, err := toSQLResult(r, st.resultsCollation(), h.s.opts.Database)
 	if err != nil {
 		return nil, toSQLError(err)
 	}
@@ -318,7 +324,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	prepare.BindVars = make(map[string]*querypb.BindVariable, n)
 	st.stmts[prepare.StatementID] = stmt
 	if cols := stmt.Columns(); len(cols) > 0 {
-		return fields(cols, st.resultsCollation()), nil
+		return fields(cols, st.resultsCollation(), h.s.opts.Database), nil
 	}
 	return nil, nil
 }

@@ -69,6 +69,9 @@ type serverConn struct {
 
 	draining  atomic.Bool
 	closeOnce sync.Once
+	// busy is set while a statement runs: the client's packets then belong
+	// to it (LOAD DATA LOCAL's file), and none is taken for a command.
+	busy atomic.Bool
 
 	// The frame parser's state, used by Read only (one reader at a time).
 	deadline time.Time // the read deadline last set (see Read)
@@ -115,6 +118,12 @@ func (c *serverConn) Read(b []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n, err := c.Conn.Read(b)
+	if n > 0 {
+		n = len(c.takeStatistics(b[:n]))
+		if n == 0 && err == nil {
+			return c.Read(b) // the read held only COM_STATISTICS
+		}
+	}
 	if err != nil && c.draining.Load() {
 		return n, io.EOF
 	}

@@ -1,0 +1,111 @@
+package sqlshim
+
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
+)
+
+// Result-set metadata of expressions that MariaDB derives from the
+// expression rather than from a value it produced, where a client sees
+// the difference: the NOT NULL flag (drivers' nullability; the mariadb
+// client keeps four characters for "NULL" in a nullable column) and the
+// type of MIN/MAX over a column (drivers pick a Go or Java type by it).
+
+// neverNull reports whether expression e, evaluated over ti (nil: no
+// table), can never be NULL as MariaDB works it out, for the cases it
+// flags NOT NULL that clients meet most: literals, COUNT, the clock and
+// session functions, IS [NOT] NULL, <=>, arithmetic (not division) and
+// comparisons of such operands, COALESCE/IFNULL with such an argument,
+// LENGTH and integer CASTs of one. A column counts when the query reads
+// one table only (an outer join can make any column NULL). Anything else
+// is reported as possibly NULL, which is never wrong.
+func neverNull(ti *tableInfo, e ast.ExprNode) bool {
+	switch x := e.(type) {
+	case *ast.ParenthesesExpr:
+		return neverNull(ti, x.Expr)
+	case *test_driver.ValueExpr:
+		return x.Datum.GetValue() != nil
+	case *ast.ColumnNameExpr:
+		if ti == nil || ti.join != nil || x.Name.Table.L != "" && x.Name.Table.L != lower(ti.alias) {
+			return false
+		}
+		i := ti.column(x.Name.Name.O)
+		return i >= 0 && ti.def.Columns[i].NotNull
+	case *ast.IsNullExpr, *ast.IsTruthExpr:
+		return true
+	case *ast.UnaryOperationExpr:
+		return neverNull(ti, x.V)
+	case *ast.BinaryOperationExpr:
+		switch x.Op {
+		case opcode.NullEQ:
+			return true
+		case opcode.Div, opcode.IntDiv, opcode.Mod:
+			return false // NULL when dividing by zero
+		}
+		return neverNull(ti, x.L) && neverNull(ti, x.R)
+	case *ast.AggregateFuncExpr:
+		return strings.EqualFold(x.F, ast.AggFuncCount)
+	case *ast.FuncCastExpr:
+		switch x.Tp.GetType() {
+		case mysql.TypeLonglong, mysql.TypeLong:
+			return neverNull(ti, x.Expr)
+		}
+	case *ast.FuncCallExpr:
+		switch x.FnName.L {
+		case "now", "current_timestamp", "localtime", "localtimestamp", "sysdate", "curdate", "current_date",
+			"curtime", "current_time", "utc_date", "utc_time", "utc_timestamp",
+			"connection_id", "row_count", "found_rows", "version":
+			return true
+		case "last_insert_id":
+			return len(x.Args) == 0
+		case "coalesce", "ifnull":
+			for _, a := range x.Args {
+				if neverNull(ti, a) {
+					return true
+				}
+			}
+		case "length", "char_length", "character_length", "octet_length":
+			return len(x.Args) == 1 && neverNull(ti, x.Args[0])
+		}
+	}
+	return false
+}
+
+// minMaxColumn is the metadata of MIN(col) or MAX(col) over a column of
+// ti: the column's type, length and decimals, as MariaDB sends them,
+// without the column's NOT NULL, key and AUTO_INCREMENT flags (no row, no
+// value) or its table.
+func minMaxColumn(ti *tableInfo, e *ast.AggregateFuncExpr, name string) (Column, bool) {
+	if ti == nil || ti.join != nil || len(e.Args) != 1 || e.Distinct {
+		return Column{}, false
+	}
+	if !strings.EqualFold(e.F, ast.AggFuncMin) && !strings.EqualFold(e.F, ast.AggFuncMax) {
+		return Column{}, false
+	}
+	cn, ok := unparen(e.Args[0]).(*ast.ColumnNameExpr)
+	if !ok || cn.Name.Table.L != "" && cn.Name.Table.L != lower(ti.alias) {
+		return Column{}, false
+	}
+	i := ti.column(cn.Name.Name.O)
+	if i < 0 {
+		return Column{}, false
+	}
+	c := columnFromDef("", &ti.def.Columns[i])
+	c.Name, c.def = name, nil
+	c.Flags &^= mysql.NotNullFlag | mysql.PriKeyFlag | mysql.AutoIncrementFlag | mysql.UniqueKeyFlag | mysql.MultipleKeyFlag
+	return c, true
+}
+
+// hasNull reports whether column i of rows holds a NULL.
+func hasNull(rows [][]any, i int) bool {
+	for _, r := range rows {
+		if r[i] == nil {
+			return true
+		}
+	}
+	return false
+}
