@@ -46,6 +46,9 @@ type execCtx struct {
 	view *viewRun
 	// colls caches the collation of expressions (collation_expr.go).
 	colls map[ast.ExprNode]exprColl
+	// keepInner: this SELECT is a subquery, whose one value may be used as
+	// a scalar: a quotient keeps its inner digits in Result.inner.
+	keepInner bool
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
