@@ -335,7 +335,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	// A scalar subquery's value keeps a quotient's inner digits (exact.go):
 	// (SELECT 1/3)*3 is 1.0000.
 	keepInner := x.keepInner && len(fields) == 1 && wr == nil
-	var inner any     // the current row's, when keepInner
+	var inner any    // the current row's, when keepInner
 	var inners []any // those of rows, when keepInner
 	emit := func() error {
 		vals := make([]any, len(fields))
