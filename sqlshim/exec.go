@@ -49,6 +49,9 @@ type execCtx struct {
 	// keepInner: this SELECT is a subquery, whose one value may be used as
 	// a scalar: a quotient keeps its inner digits in Result.inner.
 	keepInner bool
+	// rands: the sequences of the statement's RAND(N) calls with a
+	// constant seed (funcs_rand.go).
+	rands map[*ast.FuncCallExpr]*seededRand
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

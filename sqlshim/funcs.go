@@ -154,7 +154,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	case "curdate", "current_date", "utc_date":
 		return c.now.Truncate(24 * time.Hour), nil
 	case "rand":
-		return rand.Float64(), nil
+		return c.randValue(x, args) // funcs_rand.go
 	case "char_func":
 		// CHAR(n, ... [USING charset]): the parser passes the charset (or
 		// NULL) last. Each n gives its bytes, most significant first.
@@ -296,6 +296,16 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if nullIn() {
 			return nil, nil
 		}
+		if mixesTextAndNumbers(args) {
+			// Text beside a number compares as a number, and the result
+			// is a DOUBLE: LEAST(1, 'a') is 0.
+			nums := make([]any, len(args))
+			for i, a := range args {
+				c.warnNumericText(a, "DOUBLE")
+				nums[i] = toFloat(a)
+			}
+			return nums[extremeOf(name, nums, nil)], nil
+		}
 		coll, err := c.argsColl(x, args)
 		if err != nil {
 			return nil, err
@@ -313,6 +323,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	}
 	switch name {
 	case "concat":
+		if err := want(1, -1); err != nil {
+			return nil, err
+		}
 		parts := make([]string, len(args))
 		size := int64(0)
 		for i, a := range args {
@@ -851,4 +864,19 @@ func newUUID(now time.Time) string {
 	copy(u[10:], node[:])
 	h := hex.EncodeToString(u[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// mixesTextAndNumbers reports whether args (none NULL) hold both text and
+// numbers: GREATEST and LEAST then compare them all as DOUBLEs.
+func mixesTextAndNumbers(args []any) bool {
+	text, num := false, false
+	for _, a := range args {
+		switch a.(type) {
+		case string, []byte:
+			text = true
+		case int64, uint64, float64, decimal.Decimal:
+			num = true
+		}
+	}
+	return text && num
 }
