@@ -625,7 +625,7 @@ const soundexCodes = "01230120022455012623010202"
 // upper case, then the digit of each later letter that has one and differs
 // from the last digit written (letters without one do not separate equal
 // digits), padded with '0' to four characters but not cut to them; other
-// characters are skipped. Text without a letter gives ”.
+// characters are skipped. Text without a letter gives the empty string.
 func soundex(s string) string {
 	var b []byte
 	last := byte(0)
