@@ -858,7 +858,7 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			if len(e.Args) == 3 {
 				if u, ok := e.Args[2].(*ast.TimeUnitExpr); ok && dateOnlyUnit(u.Unit) && isDateExpr(ti, e.Args[0]) {
 					c.Type, c.Length = mysql.TypeDate, 10
-				} else if ok && u.Unit == ast.TimeUnitMicrosecond {
+				} else if ok && microUnit(u.Unit) {
 					c.Type, c.Length, c.Decimals = mysql.TypeDatetime, 26, 6
 				}
 			}
@@ -883,7 +883,18 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 
 func dateOnlyUnit(u ast.TimeUnitType) bool {
 	switch u {
-	case ast.TimeUnitDay, ast.TimeUnitWeek, ast.TimeUnitMonth, ast.TimeUnitQuarter, ast.TimeUnitYear:
+	case ast.TimeUnitDay, ast.TimeUnitWeek, ast.TimeUnitMonth, ast.TimeUnitQuarter, ast.TimeUnitYear, ast.TimeUnitYearMonth:
+		return true
+	}
+	return false
+}
+
+// microUnit reports whether an INTERVAL in unit u has microseconds: the
+// result of DATE_ADD then shows six fractional digits.
+func microUnit(u ast.TimeUnitType) bool {
+	switch u {
+	case ast.TimeUnitMicrosecond, ast.TimeUnitSecondMicrosecond, ast.TimeUnitMinuteMicrosecond,
+		ast.TimeUnitHourMicrosecond, ast.TimeUnitDayMicrosecond:
 		return true
 	}
 	return false

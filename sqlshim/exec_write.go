@@ -71,6 +71,9 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 			return d, nil
 		}
 	}
+	if c.Type.IsTime() {
+		v = dateText(v)
+	}
 	var cv any
 	var err error
 	var warned bool
@@ -654,4 +657,27 @@ func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
 		}
 	}
 	return Result{AffectedRows: uint64(len(rows))}, nil
+}
+
+// dateText is v, text for a DATE, DATETIME or TIMESTAMP column, as the
+// time it names when it is in one of the looser forms MariaDB also reads
+// ('2024-3-5', '24/1/2 3:4', '2024.03.05 10.11.12'; parseDelimited), which
+// the engine's conversion does not; v itself otherwise.
+func dateText(v any) any {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	default:
+		return v
+	}
+	if _, ok := engine.ParseDateTime(s); ok {
+		return v
+	}
+	if t, ok := parseDelimited(strings.TrimSpace(s)); ok {
+		return t
+	}
+	return v
 }

@@ -622,12 +622,19 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return dayNumber(a) - dayNumber(b), nil // no Duration: it would overflow past 292 years
 	case "from_unixtime":
+		if err := want(1, 2); err != nil {
+			return nil, err
+		}
 		// MariaDB's range is that of a 32-bit TIMESTAMP: NULL outside it.
 		n := toInt(args[0])
 		if n < 0 || n > math.MaxInt32 {
 			return nil, nil
 		}
-		return time.Unix(n, 0).UTC(), nil
+		t := time.Unix(n, 0).UTC()
+		if len(args) == 2 { // FROM_UNIXTIME(n, format)
+			return dateFormat(t, toString(args[1])), nil
+		}
+		return t, nil
 	case "last_day":
 		if err := want(1, 1); err != nil {
 			return nil, err

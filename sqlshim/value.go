@@ -223,7 +223,7 @@ func parseDelimited(s string) (time.Time, bool) {
 		case n == 3 && (sep == ' ' || sep == 'T'):
 		case n == 6 && sep == '.':
 		case n < 3 && (sep == '-' || sep == '/' || sep == '.' || sep == ':' || sep == '_'):
-		case n > 3 && n < 6 && sep == ':':
+		case n > 3 && n < 6 && (sep == ':' || sep == '.'):
 		default:
 			return time.Time{}, false
 		}
