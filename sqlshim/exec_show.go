@@ -109,7 +109,15 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		return describe(ti), nil
+		pat, err := x.showPattern(n)
+		if err != nil {
+			return Result{}, err
+		}
+		if n.Column != nil { // DESCRIBE t col: col is a LIKE pattern too
+			p := n.Column.Name.O
+			pat = &p
+		}
+		return describeColumns(ti, n.Full, pat), nil
 	case ast.ShowIndex:
 		ti, err := x.table(n.Table, "")
 		if err != nil {
@@ -347,10 +355,19 @@ func nullExtra(c *engine.Column) (null, extra string) {
 	return null, extra
 }
 
-func describe(ti *tableInfo) Result {
+func describe(ti *tableInfo) Result { return describeColumns(ti, false, nil) }
+
+// describeColumns is SHOW [FULL] COLUMNS: with full, each column's
+// collation (NULL for a column without text), privileges and comment too;
+// with a pattern, only the columns whose names match it (LIKE, case
+// insensitive as MariaDB's column names are).
+func describeColumns(ti *tableInfo, full bool, pattern *string) Result {
 	rows := [][]any{}
 	for i := range ti.def.Columns {
 		c := &ti.def.Columns[i]
+		if pattern != nil && !likeMatch(strings.ToLower(c.Name), strings.ToLower(*pattern)) {
+			continue
+		}
 		null, extra := nullExtra(c)
 		var def any
 		if c.DefaultNow {
@@ -358,7 +375,16 @@ func describe(ti *tableInfo) Result {
 		} else if c.HasDefault && c.Default != nil {
 			def, _ = FormatValue(columnFromDef("", c), c.Default)
 		}
-		rows = append(rows, []any{c.Name, typeText(c), null, keyFlag(ti.def, c.Name), def, extra})
+		if !full {
+			rows = append(rows, []any{c.Name, typeText(c), null, keyFlag(ti.def, c.Name), def, extra})
+			continue
+		}
+		_, _, _, _, _, _, coll := columnSizes(c) // infoschema.go
+		rows = append(rows, []any{c.Name, typeText(c), coll, null, keyFlag(ti.def, c.Name), def, extra,
+			"select,insert,update,references", c.Comment})
+	}
+	if full {
+		return Result{Columns: textColumns("Field", "Type", "Collation", "Null", "Key", "Default", "Extra", "Privileges", "Comment"), Rows: rows}
 	}
 	return Result{Columns: textColumns("Field", "Type", "Null", "Key", "Default", "Extra"), Rows: rows}
 }
