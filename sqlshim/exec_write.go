@@ -175,6 +175,9 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	ec := x.newEval(ti, "INSERT INTO")
 	ec.strict = !x.loose
 	if n.Select != nil {
+		if err := odkuAmbiguous(ti, n); err != nil {
+			return Result{}, err
+		}
 		r, err := x.query(n.Select)
 		if err != nil {
 			return Result{}, err
@@ -574,8 +577,8 @@ func sameValue(a, b any) bool {
 }
 
 func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
-	if n.MultipleTable {
-		return Result{}, errNotSupported("joins")
+	if n.MultipleTable || isJoin(n.TableRefs) {
+		return x.multiUpdate(n) // exec_multiwrite.go
 	}
 	if _, v := x.writeTarget(n.TableRefs); v != nil {
 		return x.updateView(n, v)
@@ -628,8 +631,8 @@ func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 }
 
 func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
-	if n.IsMultiTable {
-		return Result{}, errNotSupported("joins")
+	if n.IsMultiTable || isJoin(n.TableRefs) {
+		return x.multiDelete(n) // exec_multiwrite.go
 	}
 	if _, v := x.writeTarget(n.TableRefs); v != nil {
 		return x.deleteView(n, v)
