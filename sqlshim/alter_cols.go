@@ -285,3 +285,31 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	x.dropStats(db, ti.name)
 	return nil
 }
+
+// renameIndex is ALTER TABLE ... RENAME INDEX|KEY from TO to.
+func (x *execCtx) renameIndex(ti *tableInfo, from, to string) error {
+	cc := newColChange(ti.def)
+	at := -1
+	for i, ix := range cc.def.Indexes {
+		if strings.EqualFold(ix.Name, from) {
+			at = i
+		}
+	}
+	if at < 0 {
+		return errf(errNoSuchIndex, "Key '%s' doesn't exist in table '%s'", from, ti.name)
+	}
+	if strings.EqualFold(to, "PRIMARY") {
+		return errf(1280, "Incorrect index name '%s'", to)
+	}
+	for i, ix := range cc.def.Indexes {
+		if i != at && strings.EqualFold(ix.Name, to) {
+			return errf(sqlerr.ErrDupKeyName, "Duplicate key name '%s'", to)
+		}
+	}
+	if cc.def.Indexes[at].Name == to {
+		return nil
+	}
+	cc.def.Indexes[at].Name = to
+	cc.dirty = true
+	return x.applyColChange(ti, cc)
+}

@@ -33,6 +33,7 @@ var localStates = map[int]string{
 	errCantDoThisInTx: "25000", errWrongValue: "HY000", errIllegalReference: "42S22",
 	errWrongColumnCount: "21000", errNoData: "02000", errTooBigFieldLength: "42000",
 	errWrongParamsToFn: "42000", errDatetimeOverflow: "22008",
+	errKeyColumnDoesNotExist: "42000", errCantRemoveAllFields: "42000",
 }
 
 // newErr returns an *sqlerr.Error for code, with the SQLSTATE of a local

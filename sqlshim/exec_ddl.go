@@ -400,6 +400,9 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 			}
 		}
 	}
+	// MariaDB keeps keys sorted (exec_show.go, shownIndexes) from the
+	// start: later changes sort them again, ties in this order.
+	def.Indexes = shownIndexes(def)
 	if err := checkAutoIncrement(def); err != nil {
 		return Result{}, err
 	}
@@ -644,7 +647,14 @@ func (x *execCtx) createIndex(n *ast.CreateIndexStmt) (Result, error) {
 // addIndex builds a new secondary index from the table's rows.
 func (x *execCtx) addIndex(ti *tableInfo, c *ast.Constraint, ifNotExists bool) (Result, error) {
 	if c.Tp == ast.ConstraintPrimaryKey {
-		return Result{}, errNotSupported("adding a primary key")
+		// The rows are rewritten under their new keys (its columns become
+		// NOT NULL: a NULL there is 1265, a repeated key 1062).
+		cc := newColChange(ti.def)
+		if err := addConstraint(ti, cc.def, c); err != nil {
+			return Result{}, err
+		}
+		cc.dirty = true
+		return Result{}, x.applyColChange(ti, cc)
 	}
 	def := *ti.def
 	def.Indexes = append([]engine.IndexDef(nil), ti.def.Indexes...)
@@ -675,6 +685,7 @@ func (x *execCtx) dropIndex(t *ast.TableName, name string, ifExists bool) (Resul
 		return Result{}, errNotSupported("dropping the primary key")
 	}
 	if ifExists {
+		x.s.addNote(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", name)
 		return Result{}, nil
 	}
 	return Result{}, errf(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", name)
@@ -754,6 +765,10 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			return Result{}, errf(sqlerr.ErrCantDropKey, "Can't DROP FOREIGN KEY `%s`; check that it exists", spec.Name)
 		case ast.AlterTableDropIndex:
 			if _, err := x.dropIndex(n.Table, spec.Name, spec.IfExists); err != nil {
+				return Result{}, err
+			}
+		case ast.AlterTableRenameIndex:
+			if err := x.renameIndex(ti, spec.FromKey.O, spec.ToKey.O); err != nil {
 				return Result{}, err
 			}
 		case ast.AlterTableRenameTable:

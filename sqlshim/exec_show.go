@@ -2,6 +2,7 @@ package sqlshim
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
@@ -300,7 +301,7 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 	if len(def.PrimaryKey) > 0 {
 		lines = append(lines, "  PRIMARY KEY ("+identList(def.PrimaryKey)+")")
 	}
-	for _, ix := range def.Indexes {
+	for _, ix := range shownIndexes(def) {
 		kind := "KEY"
 		if ix.Unique {
 			kind = "UNIQUE KEY"
@@ -317,6 +318,27 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		b.WriteString(" CRASH_SAFE")
 	}
 	return b.String()
+}
+
+// shownIndexes are def's secondary indexes in the order MariaDB keeps and
+// shows keys in (SHOW CREATE TABLE, SHOW INDEX): unique ones first, those
+// of NOT NULL columns only before the others, then the rest; each group in
+// the order the indexes were made.
+func shownIndexes(def *engine.TableDef) []engine.IndexDef {
+	rank := func(ix engine.IndexDef) int {
+		if !ix.Unique {
+			return 2
+		}
+		for _, c := range ix.Columns {
+			if i := def.ColumnIndex(c); i >= 0 && !def.Columns[i].NotNull {
+				return 1
+			}
+		}
+		return 0
+	}
+	out := append([]engine.IndexDef(nil), def.Indexes...)
+	sort.SliceStable(out, func(a, b int) bool { return rank(out[a]) < rank(out[b]) })
+	return out
 }
 
 // keyFlag is DESCRIBE's Key for column c: PRI, UNI, MUL or "".
@@ -409,7 +431,7 @@ func showIndex(ti *tableInfo) Result {
 	if len(ti.def.PrimaryKey) > 0 {
 		add("PRIMARY", true, ti.def.PrimaryKey, "HASH")
 	}
-	for _, ix := range ti.def.Indexes {
+	for _, ix := range shownIndexes(ti.def) {
 		add(ix.Name, ix.Unique, ix.Columns, "BTREE")
 	}
 	return Result{Columns: cols, Rows: rows}
