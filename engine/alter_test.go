@@ -151,8 +151,28 @@ func TestAlterColumnsHiddenRowID(t *testing.T) {
 	if got := rowsText(t, db, "h", Scan{Index: "by_a"}); got != "[x 1];[y 1]" {
 		t.Fatalf("rows: %s", got)
 	}
-	if err := db.AlterColumns(bg, "h", &TableDef{Name: "h", Columns: nd.Columns, PrimaryKey: []string{"a"}}, []int{0, 1}); sqlerr.Code(err) != sqlerr.ErrNotSupported {
-		t.Fatalf("adding a primary key: %v", err)
+	// Adding a primary key rewrites the rows under their keys: a repeated
+	// key is 1062 and leaves the table as it was.
+	withPK := &TableDef{Name: "h", Columns: nd.Columns, PrimaryKey: []string{"a"}, Indexes: nd.Indexes}
+	if err := db.AlterColumns(bg, "h", withPK, []int{0, 1}); sqlerr.Code(err) != sqlerr.ErrDupEntry {
+		t.Fatalf("adding a primary key over a repeated value: %v", err)
+	}
+	withPK.PrimaryKey = []string{"b"}
+	mustAlter(t, db, "h", withPK, 0, 1)
+	if got := rowsText(t, db, "h", Scan{Index: "PRIMARY"}); got != "[x 1];[y 1]" {
+		t.Fatalf("rows by the new primary key: %s", got)
+	}
+	tx, err := db.Begin(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, r, ok, err := tx.Get("h", []any{"y"}); err != nil || !ok || r[1] != float64(1) {
+		t.Fatalf("Get by the new key: %v %v %v", r, ok, err)
+	}
+	tx.Rollback()
+	// Dropping it again would need new hidden row ids: refused.
+	if err := db.AlterColumns(bg, "h", nd, []int{0, 1}); sqlerr.Code(err) != sqlerr.ErrNotSupported {
+		t.Fatalf("dropping the primary key: %v", err)
 	}
 }
 
