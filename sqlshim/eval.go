@@ -1084,7 +1084,8 @@ func (c *evalCtx) caseExpr(x *ast.CaseExpr) (any, error) {
 	if err != nil || branch == nil {
 		return nil, err
 	}
-	return c.eval(branch)
+	v, err := c.eval(branch)
+	return c.inBranchType(v, caseResults(x)), err // branchtype.go
 }
 
 // caseBranch evaluates the conditions of CASE x and returns the result

@@ -74,7 +74,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return c.eval(branch)
+		v, err := c.eval(branch)
+		return c.inBranchType(v, x.Args[1:]), err // branchtype.go
 	case "ifnull", "coalesce":
 		if name == "ifnull" {
 			if err := argCount(x.FnName.O, x.Args, 2, 2); err != nil {
@@ -84,7 +85,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		for _, a := range x.Args {
 			v, err := c.eval(a)
 			if err != nil || v != nil {
-				return v, err
+				return c.inBranchType(v, x.Args), err
 			}
 		}
 		return nil, nil
