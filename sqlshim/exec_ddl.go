@@ -60,7 +60,7 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		return x.s.autocommit(x, func() (Result, error) {
+		res, err := x.s.autocommit(x, func() (Result, error) {
 			var hs []engine.Handle
 			if err := x.tx.Scan(ti.name, engine.Scan{}, func(h engine.Handle, _ engine.Row) (bool, error) {
 				hs = append(hs, h)
@@ -75,6 +75,12 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 			}
 			return Result{}, nil
 		})
+		if err != nil {
+			return res, err
+		}
+		// As in MariaDB, the emptied table counts AUTO_INCREMENT from 1
+		// again (whatever AUTO_INCREMENT = N it was made with).
+		return res, x.s.owner(ti.name).SetAutoIncrement(x.ctx, ti.name, 1)
 	}
 	return Result{}, errNotSupported("this statement")
 }
@@ -617,14 +623,16 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 }
 
 // unknownTables answers the names a DROP TABLE did not find (db.table):
-// error 1051 naming them all, or with IF EXISTS a note for each.
+// error 1051 naming them all, or with IF EXISTS a note naming them all.
 func (x *execCtx) unknownTables(missing []string, ifExists bool) error {
 	if len(missing) > 0 && !ifExists {
 		return errf(sqlerr.ErrUnknownTable, "Unknown table '%s'", strings.Join(missing, ","))
 	}
-	for _, m := range missing {
-		x.s.addNote(sqlerr.ErrUnknownTable, "Unknown table '%s'", m)
+	if len(missing) == 0 {
+		return nil
 	}
+	// One note naming them all, as MariaDB writes it.
+	x.s.addNote(sqlerr.ErrUnknownTable, "Unknown table '%s'", strings.Join(missing, ","))
 	return nil
 }
 

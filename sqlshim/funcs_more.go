@@ -35,6 +35,14 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		return nil, true, err
 	}
 	switch name {
+	case "regexp_replace", "regexp_substr", "regexp_instr":
+		for _, a := range args {
+			if a == nil {
+				return nil, true, nil
+			}
+		}
+		v, err := regexpFunc(name, args) // funcs_regexp.go
+		return v, true, err
 	case "soundex":
 		if args[0] == nil {
 			return nil, true, nil
@@ -239,6 +247,7 @@ var moreArity = map[string][2]int{
 	"bin": {1, 1}, "oct": {1, 1}, "conv": {3, 3}, "bit_length": {1, 1}, "crc32": {1, 1},
 	"to_base64": {1, 1}, "from_base64": {1, 1}, "inet_aton": {1, 1}, "inet_ntoa": {1, 1},
 	"insert_func": {4, 4}, "bit_count": {1, 1}, "soundex": {1, 1},
+	"regexp_replace": {3, 3}, "regexp_substr": {2, 2}, "regexp_instr": {2, 2},
 	"sin": {1, 1}, "cos": {1, 1}, "tan": {1, 1}, "asin": {1, 1}, "acos": {1, 1}, "atan": {1, 2},
 	"atan2": {2, 2}, "cot": {1, 1}, "degrees": {1, 1}, "radians": {1, 1},
 	"dayname": {1, 1}, "monthname": {1, 1}, "quarter": {1, 1}, "microsecond": {1, 1}, "weekofyear": {1, 1},
