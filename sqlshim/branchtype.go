@@ -2,6 +2,7 @@ package sqlshim
 
 import (
 	"math"
+	"strings"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -187,4 +188,113 @@ func (c *evalCtx) inBranchType(v any, es []ast.ExprNode) any {
 		return toDecimal(v).Round(t.scale)
 	}
 	return v
+}
+
+// notFixed is MariaDB's "decimals" of a DOUBLE shown with as many digits
+// as it needs.
+const notFixed = 31
+
+// doubleDecimals is the number of digits after the point MariaDB shows a
+// DOUBLE expression with: PI() has 6, ROUND(x, 2) 2, and arithmetic keeps
+// the most of its operands' (a division adds div_precision_increment), so
+// PI()*2 shows 6.283185; a DOUBLE literal or column has notFixed, which
+// wins. ok is false when e is not one of these forms.
+func doubleDecimals(ti *tableInfo, e ast.ExprNode) (dec int, ok bool) {
+	switch x := e.(type) {
+	case *test_driver.ValueExpr:
+		switch t := valueType(x.Datum.GetValue(), nil); t.kind {
+		case 'i':
+			return 0, true
+		case 'd':
+			return int(t.scale), true
+		case 'f', 's':
+			return notFixed, true
+		}
+	case *ast.ParenthesesExpr:
+		return doubleDecimals(ti, x.Expr)
+	case *ast.UnaryOperationExpr:
+		if x.Op == opcode.Minus {
+			return doubleDecimals(ti, x.V)
+		}
+	case *ast.ColumnNameExpr:
+		c := &evalCtx{ti: ti}
+		switch t := c.staticType(x); t.kind {
+		case 'i':
+			return 0, true
+		case 'd':
+			return int(t.scale), true
+		case 'f':
+			return notFixed, true
+		}
+	case *ast.BinaryOperationExpr:
+		l, ok1 := doubleDecimals(ti, x.L)
+		r, ok2 := doubleDecimals(ti, x.R)
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		switch x.Op {
+		case opcode.Plus, opcode.Minus, opcode.Mul:
+			return max(l, r), true
+		case opcode.Div:
+			if l >= notFixed || r >= notFixed {
+				return notFixed, true
+			}
+			return min(l+divPrecisionIncrement, notFixed), true
+		}
+	case *ast.AggregateFuncExpr:
+		switch strings.ToLower(x.F) {
+		case ast.AggFuncSum, ast.AggFuncMin, ast.AggFuncMax:
+			if len(x.Args) == 1 {
+				return doubleDecimals(ti, x.Args[0])
+			}
+		}
+	case *ast.FuncCallExpr:
+		return callDecimals(ti, x)
+	}
+	return 0, false
+}
+
+// callDecimals is doubleDecimals of a function call.
+func callDecimals(ti *tableInfo, x *ast.FuncCallExpr) (int, bool) {
+	most := func(es []ast.ExprNode) (int, bool) {
+		d := 0
+		for _, a := range es {
+			if v, ok := a.(*test_driver.ValueExpr); ok && v.Datum.GetValue() == nil {
+				continue
+			}
+			n, ok := doubleDecimals(ti, a)
+			if !ok {
+				return 0, false
+			}
+			d = max(d, n)
+		}
+		return d, true
+	}
+	switch x.FnName.L {
+	case "pi":
+		return 6, true
+	case "abs":
+		if len(x.Args) == 1 {
+			return doubleDecimals(ti, x.Args[0])
+		}
+	case "round", "truncate":
+		if len(x.Args) == 1 {
+			return 0, true
+		}
+		if v, ok := x.Args[1].(*test_driver.ValueExpr); ok && len(x.Args) == 2 {
+			switch n := v.Datum.GetValue().(type) {
+			case int64:
+				return int(min(max(n, 0), notFixed)), true
+			case uint64:
+				return int(min(n, notFixed)), true
+			}
+		}
+	case "if":
+		if len(x.Args) == 3 {
+			return most(x.Args[1:])
+		}
+	case "ifnull", "coalesce", "greatest", "least":
+		return most(x.Args)
+	}
+	return 0, false
 }
