@@ -45,14 +45,7 @@ type multiTarget struct {
 // joinedRows runs the FROM clause and WHERE of a multi-table statement and
 // returns its scope and every joined row (copies).
 func (x *execCtx) joinedRows(refs *ast.TableRefsClause, where ast.ExprNode) (*tableInfo, *joinScope, []engine.Row, error) {
-	sel := &ast.SelectStmt{
-		SelectStmtOpts: &ast.SelectStmtOpts{SQLCache: true},
-		Kind:           ast.SelectStmtKindSelect,
-		Fields:         &ast.FieldList{Fields: []*ast.SelectField{{WildCard: &ast.WildCardField{}}}},
-		From:           refs,
-		Where:          where,
-	}
-	ti, js, err := x.joinFrom(sel)
+	ti, js, err := x.joinFrom(joinSelect(refs, where))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -75,6 +68,18 @@ func (x *execCtx) joinedRows(refs *ast.TableRefsClause, where ast.ExprNode) (*ta
 		return true, nil
 	})
 	return ti, js, rows, err
+}
+
+// joinSelect is SELECT * FROM refs WHERE where: the rows a multi-table
+// UPDATE or DELETE writes (and what EXPLAIN of one describes).
+func joinSelect(refs *ast.TableRefsClause, where ast.ExprNode) *ast.SelectStmt {
+	return &ast.SelectStmt{
+		SelectStmtOpts: &ast.SelectStmtOpts{SQLCache: true},
+		Kind:           ast.SelectStmtKindSelect,
+		Fields:         &ast.FieldList{Fields: []*ast.SelectField{{WildCard: &ast.WildCardField{}}}},
+		From:           refs,
+		Where:          where,
+	}
 }
 
 // newMultiTarget prepares src as a table the statement writes (what, for

@@ -511,20 +511,17 @@ func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
 	}
 	var refs *ast.TableRefsClause
 	var where ast.ExprNode
+	multi := false
 	selectType := "SIMPLE"
 	switch st := n.Stmt.(type) {
 	case *ast.SelectStmt:
 		refs, where = st.From, st.Where
 	case *ast.UpdateStmt:
-		if st.MultipleTable {
-			return Result{}, errNotSupported("joins")
-		}
 		refs, where = st.TableRefs, st.Where
+		multi = st.MultipleTable || isJoin(refs)
 	case *ast.DeleteStmt:
-		if st.IsMultiTable {
-			return Result{}, errNotSupported("joins")
-		}
 		refs, where = st.TableRefs, st.Where
+		multi = st.IsMultiTable || isJoin(refs)
 	case *ast.InsertStmt:
 		refs = st.Table
 		selectType = "INSERT"
@@ -538,6 +535,9 @@ func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
 	if st, ok := n.Stmt.(*ast.SelectStmt); ok {
 		next := 2
 		rows, err = x.explainSelect(st, 1, selectType, &next)
+	} else if multi { // a multi-table UPDATE or DELETE: its join (exec_multiwrite.go)
+		next := 2
+		rows, err = x.explainJoin(joinSelect(refs, where), 1, selectType, &next)
 	} else {
 		rows, err = x.explainTable(refs, where, 1, selectType)
 	}
