@@ -170,9 +170,29 @@ func TestAlterColumnsHiddenRowID(t *testing.T) {
 		t.Fatalf("Get by the new key: %v %v %v", r, ok, err)
 	}
 	tx.Rollback()
-	// Dropping it again would need new hidden row ids: refused.
-	if err := db.AlterColumns(bg, "h", nd, []int{0, 1}); sqlerr.Code(err) != sqlerr.ErrNotSupported {
-		t.Fatalf("dropping the primary key: %v", err)
+	// Dropping it again gives the rows hidden row ids 1, 2, ... in the
+	// order of their keys (so that the update log replays it alike), and
+	// new rows the ids after them.
+	insert(t, db, "h", Row{"a", float64(3)})
+	mustAlter(t, db, "h", nd, 0, 1)
+	insert(t, db, "h", Row{"a", float64(4)})
+	tx, err = db.Begin(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	want := map[string]string{"a 3": "1", "x 1": "2", "y 1": "3", "a 4": "4"}
+	n := 0
+	err = tx.Scan("h", Scan{}, func(h Handle, r Row) (bool, error) {
+		n++
+		id, ok := want[fmt.Sprint(r[0], " ", r[1])]
+		if !ok || string(h) != string(appendKeyValue(nil, uint64(id[0]-'0'))) {
+			t.Errorf("row %v has handle %x, want row id %s", r, h, id)
+		}
+		return true, nil
+	})
+	if err != nil || n != len(want) {
+		t.Fatalf("scan: %d rows, %v", n, err)
 	}
 }
 

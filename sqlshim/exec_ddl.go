@@ -690,7 +690,7 @@ func (x *execCtx) dropIndex(t *ast.TableName, name string, ifExists bool) (Resul
 		}
 	}
 	if strings.EqualFold(name, "PRIMARY") && len(ti.def.PrimaryKey) > 0 {
-		return Result{}, errNotSupported("dropping the primary key")
+		return Result{}, x.dropPrimaryKey(ti) // alter_cols.go
 	}
 	if ifExists {
 		x.s.addNote(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", name)
@@ -773,6 +773,10 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			return Result{}, errf(sqlerr.ErrCantDropKey, "Can't DROP FOREIGN KEY `%s`; check that it exists", spec.Name)
 		case ast.AlterTableDropIndex:
 			if _, err := x.dropIndex(n.Table, spec.Name, spec.IfExists); err != nil {
+				return Result{}, err
+			}
+		case ast.AlterTableDropPrimaryKey:
+			if err := x.dropPrimaryKey(ti); err != nil {
 				return Result{}, err
 			}
 		case ast.AlterTableRenameIndex:
