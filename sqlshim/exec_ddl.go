@@ -354,7 +354,7 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	if err != nil {
 		return Result{}, err
 	}
-	def := &engine.TableDef{Name: name, CrashSafe: crashSafe}
+	def := &engine.TableDef{Name: name, CrashSafe: crashSafe, Comment: tableComment(n.Options)}
 	if tableColl != nil && !tableColl.IsBin() {
 		def.Collation = tableColl
 	}
@@ -803,6 +803,9 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			if err := x.autoIncrementOption(x.s.owner(ti.name), ti.name, spec.Options); err != nil {
 				return Result{}, err
 			}
+			if err := x.commentOption(n.Table, spec.Options); err != nil {
+				return Result{}, err
+			}
 		default:
 			return Result{}, errNotSupported("this ALTER TABLE operation")
 		}
@@ -812,4 +815,36 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 		cc = newColChange(ti.def)
 	}
 	return Result{}, flush()
+}
+
+// tableComment is the COMMENT option among a CREATE or ALTER TABLE's
+// options ("" without one).
+func tableComment(opts []*ast.TableOption) string {
+	c := ""
+	for _, o := range opts {
+		if o.Tp == ast.TableOptionComment {
+			c = o.StrValue
+		}
+	}
+	return c
+}
+
+// commentOption is ALTER TABLE ... COMMENT = 'text': a change of the
+// definition alone.
+func (x *execCtx) commentOption(t *ast.TableName, opts []*ast.TableOption) error {
+	has := false
+	for _, o := range opts {
+		has = has || o.Tp == ast.TableOptionComment
+	}
+	if !has {
+		return nil
+	}
+	ti, err := x.table(t, "")
+	if err != nil {
+		return err
+	}
+	cc := newColChange(ti.def)
+	cc.def.Comment = tableComment(opts)
+	cc.dirty = true
+	return x.applyColChange(ti, cc)
 }

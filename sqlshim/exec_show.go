@@ -314,6 +314,9 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		fmt.Fprintf(&b, " AUTO_INCREMENT=%d", st.AutoIncrement)
 	}
 	b.WriteString(" DEFAULT CHARSET=utf8mb4 COLLATE=" + tableCollationName(def))
+	if def.Comment != "" {
+		b.WriteString(" COMMENT=" + quoteString(def.Comment))
+	}
 	if def.CrashSafe {
 		b.WriteString(" CRASH_SAFE")
 	}
@@ -464,9 +467,9 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		if err != nil && sqlerr.Code(err) != sqlerr.ErrCrashedTable {
 			return Result{}, err
 		}
-		tableColl := collate.Bin.Name
+		tableColl, comment := collate.Bin.Name, ""
 		if def, err := x.s.db.Table(t); err == nil {
-			tableColl = tableCollationName(def)
+			tableColl, comment = tableCollationName(def), def.Comment
 		}
 		state, crashSafe, opts := "ok", "NO", ""
 		if st.Crashed || sqlerr.Code(err) == sqlerr.ErrCrashedTable {
@@ -481,7 +484,7 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		if st.AutoIncrement > 0 && hasAutoColumn(x.s.db, t) {
 			auto = int64(st.AutoIncrement)
 		}
-		rows = append(rows, []any{t, "BLITZDB", int64(10), "Dynamic", st.Rows, avg, st.DataLength, nil, st.IndexLength, st.DataFree, auto, nil, nil, nil, tableColl, nil, opts, "", crashSafe, state})
+		rows = append(rows, []any{t, "BLITZDB", int64(10), "Dynamic", st.Rows, avg, st.DataLength, nil, st.IndexLength, st.DataFree, auto, nil, nil, nil, tableColl, nil, opts, comment, crashSafe, state})
 	}
 	return Result{Columns: cols, Rows: rows}, nil
 }
