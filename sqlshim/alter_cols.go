@@ -330,6 +330,9 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 
 // renameIndex is ALTER TABLE ... RENAME INDEX|KEY from TO to.
 func (x *execCtx) renameIndex(ti *tableInfo, from, to string) error {
+	if strings.EqualFold(from, "PRIMARY") {
+		return errf(errWrongIndexName, "Incorrect index name '%s'", from)
+	}
 	cc := newColChange(ti.def)
 	at := -1
 	for i, ix := range cc.def.Indexes {
@@ -341,7 +344,7 @@ func (x *execCtx) renameIndex(ti *tableInfo, from, to string) error {
 		return errf(errNoSuchIndex, "Key '%s' doesn't exist in table '%s'", from, ti.name)
 	}
 	if strings.EqualFold(to, "PRIMARY") {
-		return errf(1280, "Incorrect index name '%s'", to)
+		return errf(errWrongIndexName, "Incorrect index name '%s'", to)
 	}
 	for i, ix := range cc.def.Indexes {
 		if i != at && strings.EqualFold(ix.Name, to) {

@@ -515,7 +515,7 @@ func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error
 			name = uniqueIndexName(def, cols[0])
 		}
 		if strings.EqualFold(name, "PRIMARY") {
-			return errf(1280, "Incorrect index name '%s'", name)
+			return errf(errWrongIndexName, "Incorrect index name '%s'", name)
 		}
 		for _, ix := range def.Indexes {
 			if strings.EqualFold(ix.Name, name) {

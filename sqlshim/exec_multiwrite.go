@@ -209,8 +209,9 @@ func (x *execCtx) multiUpdate(n *ast.UpdateStmt) (Result, error) {
 }
 
 // updateTarget applies t's SET items, evaluated on the joined row in ec,
-// to the stored row old of handle h; the joined row sees each new value,
-// for the items after it. It reports whether the row changed.
+// to the stored row old of handle h. Every item sees the joined row as it
+// was read, as in MariaDB: SET a.v = 5, a.w = a.v gives w the old v. It
+// reports whether the row changed.
 func (x *execCtx) updateTarget(t *multiTarget, ec *evalCtx, h engine.Handle, old engine.Row, rowNum int) (bool, error) {
 	ti := t.src.ti
 	row := append(engine.Row(nil), old...)
@@ -221,7 +222,6 @@ func (x *execCtx) updateTarget(t *multiTarget, ec *evalCtx, h engine.Handle, old
 			return false, err
 		}
 		row[i] = v
-		ec.row[t.src.off+i] = v
 	}
 	if rowsEqual(old, row) {
 		return false, nil
@@ -269,6 +269,9 @@ func (x *execCtx) multiDelete(n *ast.DeleteStmt) (Result, error) {
 			}
 			targets = append(targets, t)
 		}
+	}
+	if err := subqueryReads(n.Where, targets); err != nil {
+		return Result{}, err
 	}
 	var res Result
 	for _, row := range joined {
@@ -357,3 +360,44 @@ func (v *qualifiedRefs) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *qualifiedRefs) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// subqueryReads is MariaDB's 1093 for a multi-table DELETE whose WHERE has
+// a subquery reading a table it deletes from.
+func subqueryReads(where ast.ExprNode, targets []*multiTarget) error {
+	if where == nil {
+		return nil
+	}
+	v := &subqueryTables{names: map[string]bool{}}
+	where.Accept(v)
+	for _, t := range targets {
+		if v.names[strings.ToLower(t.src.ti.name)] {
+			return errf(errUpdateTableUsed, "Table '%s' is specified twice, both as a target for 'DELETE' and as a separate source for data", t.src.ti.name)
+		}
+	}
+	return nil
+}
+
+// subqueryTables collects the names of the tables read inside subqueries.
+type subqueryTables struct {
+	depth int
+	names map[string]bool
+}
+
+func (v *subqueryTables) Enter(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *ast.SubqueryExpr:
+		v.depth++
+	case *ast.TableName:
+		if v.depth > 0 {
+			v.names[x.Name.L] = true
+		}
+	}
+	return n, false
+}
+
+func (v *subqueryTables) Leave(n ast.Node) (ast.Node, bool) {
+	if _, ok := n.(*ast.SubqueryExpr); ok {
+		v.depth--
+	}
+	return n, true
+}

@@ -303,7 +303,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			nums := make([]any, len(args))
 			for i, a := range args {
 				c.warnNumericText(a, "DOUBLE")
-				nums[i] = toFloat(a)
+				f := toFloat(a) // '1e999' is the largest DOUBLE
+				nums[i] = max(min(f, math.MaxFloat64), -math.MaxFloat64)
 			}
 			return nums[extremeOf(name, nums, nil)], nil
 		}

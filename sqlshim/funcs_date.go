@@ -186,10 +186,11 @@ func compoundInterval(s string, fields []int64) (int64, ast.TimeUnitType) {
 		}
 		vals, widths = append(vals, v), append(widths, w)
 	}
+	months := fields[len(fields)-1] < 0
 	if len(vals) > len(fields) {
 		vals, widths = vals[:len(fields)], widths[:len(fields)]
 	}
-	// Fewer values than fields: they are the last fields.
+	// Fewer values than fields: they are the last fields (none: 0).
 	fields = fields[len(fields)-len(vals):]
 	var total int64
 	for i, v := range vals {
@@ -207,7 +208,7 @@ func compoundInterval(s string, fields []int64) (int64, ast.TimeUnitType) {
 	if neg {
 		total = -total
 	}
-	if fields[len(fields)-1] < 0 {
+	if months {
 		return total, ast.TimeUnitMonth
 	}
 	return total, ast.TimeUnitMicrosecond

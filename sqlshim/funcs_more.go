@@ -634,11 +634,18 @@ const soundexCodes = "01230120022455012623010202"
 // upper case, then the digit of each later letter that has one and differs
 // from the last digit written (letters without one do not separate equal
 // digits), padded with '0' to four characters but not cut to them; other
-// characters are skipped. Text without a letter gives the empty string.
+// characters are skipped, but a first letter beyond ASCII is kept as it is. Text without a letter gives the empty string.
 func soundex(s string) string {
 	var b []byte
 	last := byte(0)
 	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf && b == nil {
+			// Text that starts with a letter beyond ASCII keeps it first.
+			_, n := utf8.DecodeRuneInString(s[i:])
+			b, last = []byte(s[i:i+n]), '0'
+			i += n - 1
+			continue
+		}
 		ch := s[i] &^ 0x20 // upper case, for letters
 		if ch < 'A' || ch > 'Z' || s[i] < 'A' {
 			continue
@@ -653,7 +660,7 @@ func soundex(s string) string {
 			last = code
 		}
 	}
-	for b != nil && len(b) < 4 {
+	for b != nil && utf8.RuneCount(b) < 4 {
 		b = append(b, '0')
 	}
 	return string(b)

@@ -11,6 +11,9 @@ import (
 // %p take them modulo 24 then 12). A date specifier makes the result NULL
 // (ok false), as in MariaDB; a negative TIME gets a leading '-'.
 func timeFormat(d time.Duration, f string) (s string, ok bool) {
+	if f == "" {
+		return "", false // NULL, as in MariaDB
+	}
 	var b strings.Builder
 	if d < 0 {
 		b.WriteByte('-')
@@ -88,7 +91,8 @@ func zoneOffset(z string) (off time.Duration, ok bool) {
 }
 
 // convertTZ is CONVERT_TZ(t, from, to); NULL (ok false) when a zone is not
-// one zoneOffset reads or the result leaves the DATETIME range.
+// one zoneOffset reads. A result past the DATETIME range leaves t as it
+// is, as in MariaDB.
 func convertTZ(t time.Time, from, to string) (time.Time, bool) {
 	f, ok1 := zoneOffset(from)
 	o, ok2 := zoneOffset(to)
@@ -97,7 +101,7 @@ func convertTZ(t time.Time, from, to string) (time.Time, bool) {
 	}
 	r := t.Add(o - f)
 	if r.Year() < 1 || r.Year() > 9999 {
-		return time.Time{}, false
+		return t, true
 	}
 	return r, true
 }
