@@ -356,10 +356,6 @@ func fitInt(x int64, t Type, unsigned bool, outOfRange func() error) (any, error
 	return x, nil
 }
 
-// ParseDateTime reports whether s (trimmed) is in one of the date and
-// datetime forms the engine reads itself, and the time it names.
-func ParseDateTime(s string) (time.Time, bool) { return parseTime(strings.TrimSpace(s)) }
-
 // parseTime reads the date and datetime forms MySQL accepts most often.
 func parseTime(s string) (time.Time, bool) {
 	for _, l := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02",

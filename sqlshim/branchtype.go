@@ -164,18 +164,37 @@ func caseResults(x *ast.CaseExpr) []ast.ExprNode {
 	return es
 }
 
-// inBranchType is v, the value of the branch taken among es, in the type
-// of all of them.
-func (c *evalCtx) inBranchType(v any, es []ast.ExprNode) any {
-	if v == nil || len(es) < 2 {
-		return v
-	}
+// inBranchType is v, the value of the branch taken among es (those of
+// node, an IF, IFNULL, COALESCE or CASE; nil for a CASE: its results), in
+// the type of all of them. The type is worked out once per node and
+// statement.
+func (c *evalCtx) inBranchType(node ast.ExprNode, v any, es []ast.ExprNode) any {
 	switch v.(type) {
 	case int64, uint64, decimal.Decimal, float64:
 	default:
-		return v // text, times: as they are
+		return v // NULL, text, times: as they are
 	}
-	t := c.branchesType(es)
+	typeOf := func() numType {
+		if ce, ok := node.(*ast.CaseExpr); ok && es == nil {
+			es = caseResults(ce)
+		}
+		if len(es) < 2 {
+			return numType{}
+		}
+		return c.branchesType(es)
+	}
+	var t numType
+	if c.x == nil {
+		t = typeOf()
+	} else if known, ok := c.x.branchTypes[node]; ok {
+		t = known
+	} else {
+		t = typeOf()
+		if c.x.branchTypes == nil {
+			c.x.branchTypes = map[ast.ExprNode]numType{}
+		}
+		c.x.branchTypes[node] = t
+	}
 	switch t.kind {
 	case 'f':
 		if f := toFloat(v); !math.IsInf(f, 0) {

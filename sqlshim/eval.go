@@ -1085,7 +1085,7 @@ func (c *evalCtx) caseExpr(x *ast.CaseExpr) (any, error) {
 		return nil, err
 	}
 	v, err := c.eval(branch)
-	return c.inBranchType(v, caseResults(x)), err // branchtype.go
+	return c.inBranchType(x, v, nil), err // branchtype.go
 }
 
 // caseBranch evaluates the conditions of CASE x and returns the result

@@ -52,6 +52,9 @@ type execCtx struct {
 	// rands: the sequences of the statement's RAND(N) calls with a
 	// constant seed (funcs_rand.go).
 	rands map[*ast.FuncCallExpr]*seededRand
+	// branchTypes: the one type of the branches of each IF, IFNULL,
+	// COALESCE and CASE the statement evaluated (branchtype.go).
+	branchTypes map[ast.ExprNode]numType
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

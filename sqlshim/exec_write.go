@@ -71,9 +71,6 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 			return d, nil
 		}
 	}
-	if c.Type.IsTime() {
-		v = dateText(v)
-	}
 	var cv any
 	var err error
 	var warned bool
@@ -89,6 +86,11 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 		cv, err = engine.Coerce(c, v, rowNum)
 	}
 	if err != nil {
+		if t, ok := looseDate(c, v); ok {
+			if cv, lerr := x.coerce(ti, c, t, rowNum); lerr == nil {
+				return cv, nil
+			} // else the first error, which quotes the text as given
+		}
 		if sqlerr.Code(err) == sqlerr.ErrConstraintFailed {
 			x.jsonCheckNote(v) // funcs_json.go
 		}
@@ -662,11 +664,14 @@ func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
 	return Result{AffectedRows: uint64(len(rows))}, nil
 }
 
-// dateText is v, text for a DATE, DATETIME or TIMESTAMP column, as the
-// time it names when it is in one of the looser forms MariaDB also reads
-// ('2024-3-5', '24/1/2 3:4', '2024.03.05 10.11.12'; parseDelimited), which
-// the engine's conversion does not; v itself otherwise.
-func dateText(v any) any {
+// looseDate is the time v names when v is text for a DATE, DATETIME or
+// TIMESTAMP column c in one of the looser forms MariaDB also reads
+// ('2024-3-5', '24/1/2 3:4', '2024.03.05 10.11.12'; parseDelimited) that
+// the engine's conversion refused.
+func looseDate(c *engine.Column, v any) (time.Time, bool) {
+	if !c.Type.IsTime() {
+		return time.Time{}, false
+	}
 	var s string
 	switch x := v.(type) {
 	case string:
@@ -674,13 +679,7 @@ func dateText(v any) any {
 	case []byte:
 		s = string(x)
 	default:
-		return v
+		return time.Time{}, false
 	}
-	if _, ok := engine.ParseDateTime(s); ok {
-		return v
-	}
-	if t, ok := parseDelimited(strings.TrimSpace(s)); ok {
-		return t
-	}
-	return v
+	return parseDelimited(strings.TrimSpace(s))
 }

@@ -75,7 +75,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, err
 		}
 		v, err := c.eval(branch)
-		return c.inBranchType(v, x.Args[1:]), err // branchtype.go
+		return c.inBranchType(x, v, x.Args[1:]), err // branchtype.go
 	case "ifnull", "coalesce":
 		if name == "ifnull" {
 			if err := argCount(x.FnName.O, x.Args, 2, 2); err != nil {
@@ -85,7 +85,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		for _, a := range x.Args {
 			v, err := c.eval(a)
 			if err != nil || v != nil {
-				return c.inBranchType(v, x.Args), err
+				return c.inBranchType(x, v, x.Args), err
 			}
 		}
 		return nil, nil
