@@ -85,9 +85,6 @@ func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, f
 	if err := nd.validate(); err != nil {
 		return err
 	}
-	if (len(old.PrimaryKey) == 0) != (len(nd.PrimaryKey) == 0) {
-		return sqlerr.New(sqlerr.ErrNotSupported, "This version of MySQL doesn't yet support 'adding or dropping the primary key of %s'", old.Name)
-	}
 	rewrite, err := t.needsRewrite(old, nd, from)
 	if err != nil {
 		return err
@@ -247,6 +244,25 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 	if len(nd.PrimaryKey) > 0 {
 		pkPos = colPositions(nd, nd.PrimaryKey)
 	}
+	// Dropping the primary key: the rows get hidden row ids 1, 2, ... in
+	// the order of their old keys, and the counter goes on from there, so
+	// that the update log, whose later changes name rows by these ids,
+	// replays the change to the same ids.
+	var rowIDs map[string]uint64
+	if pkPos == nil && len(old.PrimaryKey) > 0 {
+		var keys []string
+		if err := t.scanMerged(func(k, _ []byte) error {
+			keys = append(keys, string(k))
+			return nil
+		}); err != nil {
+			return fail(err)
+		}
+		slices.Sort(keys)
+		rowIDs = make(map[string]uint64, len(keys))
+		for i, k := range keys {
+			rowIDs[k] = uint64(i + 1)
+		}
+	}
 	autoCol := -1
 	for i := range nd.Columns {
 		if nd.Columns[i].AutoIncrement {
@@ -266,6 +282,9 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 			return err
 		}
 		key := k
+		if rowIDs != nil {
+			key = appendKeyValue(nil, rowIDs[string(k)])
+		}
 		if pkPos != nil {
 			key = encodeCols(nil, nd, nr, pkPos)
 			if _, err := ndf.Get(key); err == nil {
@@ -345,6 +364,9 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 	}
 	t.ctrMu.Lock()
 	autoNext, autoRes, rowRes := t.autoNext, t.autoReserved, t.rowReserved
+	if rowIDs != nil {
+		rowRes = uint64(len(rowIDs)) + 1 // exact: the next open resumes at the next id
+	}
 	if autoCol >= 0 && maxAuto+1 > autoRes {
 		autoRes = maxAuto + 1 + reserveStep
 	}
@@ -372,6 +394,9 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 	t.mu.Unlock()
 	t.ctrMu.Lock()
 	t.autoReserved, t.rowReserved, t.autoSaved = autoRes, rowRes, autoNext
+	if rowIDs != nil {
+		t.rowNext = rowRes
+	}
 	if autoCol >= 0 && maxAuto+1 > t.autoNext {
 		t.autoNext = maxAuto + 1
 	}

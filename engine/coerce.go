@@ -308,11 +308,29 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		if tm.Year() < 1000 || tm.Year() > 9999 {
 			return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(t), tm.Format("2006-01-02 15:04:05"), col.Name, rowNum)
 		}
+		// Digits beyond the column's are cut, not rounded, as MariaDB
+		// does unless sql_mode has TIME_ROUND_FRACTIONAL: '23:59:59.999'
+		// stays on its day.
 		unit := time.Duration(math.Pow10(9 - clamp(col.Scale, 0, 6)))
-		return tm.Round(unit), nil
+		tm = tm.Truncate(unit)
+		if t == TypeTimestamp && (tm.Before(timestampMin) || !tm.Before(timestampEnd)) {
+			text, ok := v.(string)
+			if !ok {
+				text = tm.Format("2006-01-02 15:04:05")
+			}
+			return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(t), text, col.Name, rowNum)
+		}
+		return tm, nil
 	}
 	return nil, fmt.Errorf("blitz/engine: column %q has unknown type %d", col.Name, col.Type)
 }
+
+// A TIMESTAMP holds 1970-01-01 00:00:01 to 2038-01-19 03:14:07.999999 UTC
+// (the zero second means "zero timestamp" in MySQL).
+var (
+	timestampMin = time.Unix(1, 0).UTC()
+	timestampEnd = time.Unix(1<<31, 0).UTC()
+)
 
 func clamp(v, lo, hi int) int {
 	if v < lo {

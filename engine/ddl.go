@@ -413,6 +413,8 @@ func implicitDefault(c *Column) any {
 	switch {
 	case c.Type.IsInteger() || c.Type == TypeFloat || c.Type == TypeDouble || c.Type == TypeDecimal:
 		v = "0"
+	case c.Type == TypeTimestamp:
+		v = "1970-01-01 00:00:01" // the first second a TIMESTAMP holds
 	case c.Type.IsTime():
 		v = "1970-01-01 00:00:00"
 	default:

@@ -235,6 +235,8 @@ type TableDef struct {
 	// Collation is the table's default collation, the one a text column
 	// added without its own gets (nil: utf8mb4_bin). It changes no row.
 	Collation *collate.Collation
+	// Comment is the table's COMMENT. It changes no row.
+	Comment string
 }
 
 // Row is a table row: one value per column, in the order of
@@ -461,6 +463,9 @@ func validateElems(c *Column) error {
 // utf8mb4_bin columns only, keep their format and their bytes); a reader
 // that finds a collation name it does not know refuses the table, naming
 // the collation.
+// The table field "comment" (its COMMENT) may appear in any format: it
+// changes no row, so a reader that does not know it loses nothing but the
+// text, and it needs no new format number.
 // auto_reserved and rowid_reserved are high-water marks: no AUTO_INCREMENT
 // value or hidden row id at or above them has been handed out, so after a
 // crash counting can resume there and never repeat a value. auto_next
@@ -493,6 +498,7 @@ type defTable struct {
 	Indexes    []IndexDef  `json:"indexes,omitempty"`
 	CrashSafe  bool        `json:"crash_safe,omitempty"`
 	Collation  string      `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
+	Comment    string      `json:"comment,omitempty"`   // any format: a reader that ignores it misreads no row
 }
 
 type defColumn struct {
@@ -532,7 +538,7 @@ func sameDef(a, b *TableDef) bool {
 // version it needs.
 func toDefTable(d *TableDef) (defTable, int) {
 	format := defFormat
-	t := defTable{Name: d.Name, PrimaryKey: d.PrimaryKey, Indexes: d.Indexes, CrashSafe: d.CrashSafe}
+	t := defTable{Name: d.Name, PrimaryKey: d.PrimaryKey, Indexes: d.Indexes, CrashSafe: d.CrashSafe, Comment: d.Comment}
 	if d.Collation != nil && !d.Collation.IsBin() {
 		t.Collation, format = d.Collation.Name, defFormatColl
 	}
@@ -576,7 +582,7 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 	if f.Format < defFormat || f.Format > defFormatColl {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s has unsupported format %d", path, f.Format)
 	}
-	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe}
+	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe, Comment: f.Table.Comment}
 	knownColl := func(name string) (*collate.Collation, error) {
 		if name == "" {
 			return nil, nil

@@ -52,6 +52,7 @@ type aggState struct {
 	// inner digits (exactDec), as AVG always does.
 	scale int32
 	exact bool
+	bits  uint64 // BIT_AND, BIT_OR, BIT_XOR
 }
 
 // keepsQuotient are the aggregates that see a quotient argument with its
@@ -130,6 +131,30 @@ func (st *aggState) variance(fn string) any {
 		return v
 	}
 	return decimal.NewFromFloat(v).Round(min(st.scale+divPrecisionIncrement, 31))
+}
+
+// addBits folds v, the st.count-th value, into BIT_AND, BIT_OR or
+// BIT_XOR (fn), as a 64-bit unsigned integer (MariaDB's type for them).
+func (st *aggState) addBits(fn string, v any) {
+	var u uint64
+	switch n := v.(type) {
+	case uint64:
+		u = n
+	case float64:
+		u = uint64(int64(math.Round(n)))
+	default:
+		u = uint64(toInt(v))
+	}
+	switch {
+	case fn == ast.AggFuncBitAnd && st.count == 1:
+		st.bits = u
+	case fn == ast.AggFuncBitAnd:
+		st.bits &= u
+	case fn == ast.AggFuncBitOr:
+		st.bits |= u
+	default:
+		st.bits ^= u
+	}
 }
 
 func newGroup(aggs []*ast.AggregateFuncExpr) *group {
@@ -253,6 +278,8 @@ func (g *group) add(ec *evalCtx) error {
 			st.addVariance(v)
 		case ast.AggFuncJsonArrayagg, ast.AggFuncJsonObjectAgg:
 			ec.addJSONAgg(st, a, fn, vals)
+		case ast.AggFuncBitAnd, ast.AggFuncBitOr, ast.AggFuncBitXor:
+			st.addBits(fn, v)
 		case ast.AggFuncCount:
 		default:
 			return errNotSupported("aggregate " + a.F)
@@ -288,6 +315,14 @@ func (g *group) results(ec *evalCtx) map[*ast.AggregateFuncExpr]any {
 			m[a] = st.variance(strings.ToLower(a.F))
 		case ast.AggFuncJsonArrayagg, ast.AggFuncJsonObjectAgg:
 			m[a] = jsonAggResult(st, strings.ToLower(a.F))
+		case ast.AggFuncBitAnd:
+			if st.count == 0 {
+				m[a] = uint64(math.MaxUint64) // every bit, as MariaDB answers no rows
+			} else {
+				m[a] = st.bits
+			}
+		case ast.AggFuncBitOr, ast.AggFuncBitXor:
+			m[a] = st.bits
 		case ast.AggFuncGroupConcat:
 			if st.parts == nil {
 				m[a] = nil

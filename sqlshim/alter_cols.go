@@ -1,7 +1,6 @@
 package sqlshim
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
@@ -19,9 +18,10 @@ const errCantRemoveAllFields = 1090
 // FIRST/AFTER) into one new definition for engine.DB.AlterColumns, which
 // rewrites the rows only when the change needs it.
 type colChange struct {
-	def   *engine.TableDef
-	from  []int // for each column of def, its position in the table now, -1 for a new one
-	dirty bool
+	def     *engine.TableDef
+	from    []int // for each column of def, its position in the table now, -1 for a new one
+	dirty   bool
+	dropped map[string]bool // the columns DROP COLUMN removed, lower case
 }
 
 func newColChange(def *engine.TableDef) *colChange {
@@ -137,14 +137,24 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 			}
 			return errf(sqlerr.ErrCantDropKey, "Can't DROP COLUMN `%s`; check that it exists", name)
 		}
-		if cc.isPrimaryKey(name) {
-			return errNotSupported(fmt.Sprintf("dropping column `%s` of the primary key", cc.def.Columns[i].Name))
-		}
 		if len(cc.def.Columns) == 1 {
 			return errf(errCantRemoveAllFields, "You can't delete all columns with ALTER TABLE; use DROP TABLE instead")
 		}
 		cc.remove(i)
-		// As in MariaDB, an index loses the column, and goes with its last one.
+		if cc.dropped == nil {
+			cc.dropped = map[string]bool{}
+		}
+		cc.dropped[strings.ToLower(name)] = true
+		// As in MariaDB, the primary key and an index lose the column, and
+		// go with their last one (keptKeys refuses a unique key that would
+		// lose only some of its columns).
+		var pk []string
+		for _, c := range cc.def.PrimaryKey {
+			if !strings.EqualFold(c, name) {
+				pk = append(pk, c)
+			}
+		}
+		cc.def.PrimaryKey = pk
 		var keep []engine.IndexDef
 		for _, ix := range cc.def.Indexes {
 			var cols []string
@@ -272,8 +282,40 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 	return nil
 }
 
+// keptKeys is MariaDB's 1072 for an ALTER that drops some but not all
+// of the columns of the primary key or a UNIQUE key of ti (it would no
+// longer mean what it did); dropping all of them drops the key.
+func (cc *colChange) keptKeys(ti *tableInfo) error {
+	check := func(cols []string) error {
+		var gone []string
+		for _, c := range cols {
+			if cc.dropped[strings.ToLower(c)] {
+				gone = append(gone, c)
+			}
+		}
+		if len(gone) > 0 && len(gone) < len(cols) {
+			return errf(errKeyColumnDoesNotExist, "Key column '%s' doesn't exist in table", gone[0])
+		}
+		return nil
+	}
+	if err := check(ti.def.PrimaryKey); err != nil {
+		return err
+	}
+	for _, ix := range ti.def.Indexes {
+		if ix.Unique {
+			if err := check(ix.Columns); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // applyColChange makes the gathered column changes in one engine call.
 func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
+	if err := cc.keptKeys(ti); err != nil {
+		return err
+	}
 	if err := checkAutoIncrement(cc.def); err != nil {
 		return err
 	}
@@ -284,4 +326,48 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	// Column statistics are by position and name: gather them again.
 	x.dropStats(db, ti.name)
 	return nil
+}
+
+// renameIndex is ALTER TABLE ... RENAME INDEX|KEY from TO to.
+func (x *execCtx) renameIndex(ti *tableInfo, from, to string) error {
+	if strings.EqualFold(from, "PRIMARY") {
+		return errf(errWrongIndexName, "Incorrect index name '%s'", from)
+	}
+	cc := newColChange(ti.def)
+	at := -1
+	for i, ix := range cc.def.Indexes {
+		if strings.EqualFold(ix.Name, from) {
+			at = i
+		}
+	}
+	if at < 0 {
+		return errf(errNoSuchIndex, "Key '%s' doesn't exist in table '%s'", from, ti.name)
+	}
+	if strings.EqualFold(to, "PRIMARY") {
+		return errf(errWrongIndexName, "Incorrect index name '%s'", to)
+	}
+	for i, ix := range cc.def.Indexes {
+		if i != at && strings.EqualFold(ix.Name, to) {
+			return errf(sqlerr.ErrDupKeyName, "Duplicate key name '%s'", to)
+		}
+	}
+	if cc.def.Indexes[at].Name == to {
+		return nil
+	}
+	cc.def.Indexes[at].Name = to
+	cc.dirty = true
+	return x.applyColChange(ti, cc)
+}
+
+// dropPrimaryKey is ALTER TABLE ... DROP PRIMARY KEY (and DROP INDEX
+// `PRIMARY`): the rows get hidden row ids (engine.DB.AlterColumns); the
+// key's columns stay NOT NULL, as in MariaDB.
+func (x *execCtx) dropPrimaryKey(ti *tableInfo) error {
+	if len(ti.def.PrimaryKey) == 0 {
+		return errf(sqlerr.ErrCantDropKey, "Can't DROP INDEX `PRIMARY`; check that it exists")
+	}
+	cc := newColChange(ti.def)
+	cc.def.PrimaryKey = nil
+	cc.dirty = true
+	return x.applyColChange(ti, cc)
 }

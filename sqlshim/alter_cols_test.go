@@ -77,7 +77,6 @@ func TestAlterColumnsSQL(t *testing.T) {
 			if sc := showCreate(); !strings.Contains(sc, "KEY `ab` (`b`)") || strings.Contains(sc, "`kc`") || strings.Contains(sc, "`a`") {
 				t.Fatalf("after DROP COLUMN:\n%s", sc)
 			}
-			wantErr("ALTER TABLE t DROP COLUMN id", sqlerr.ErrNotSupported, "primary key")
 			wantErr("ALTER TABLE t DROP COLUMN nosuch", 1091, "Can't DROP COLUMN `nosuch`; check that it exists")
 
 			// ADD COLUMN FIRST / AFTER, NOT NULL without a default.

@@ -25,6 +25,9 @@ const (
 	errWrongParamsToFn  = 1583 // Incorrect parameters in the call to native function '%s'
 	errWrongValueForFn  = 1411 // Incorrect %s value: '%s' for function %s
 	errDatetimeOverflow = 1441 // Datetime function: %s field overflow
+	errDBCreateExists   = 1007 // Can't create database '%s'; database exists
+	errWrongIndexName   = 1280 // Incorrect index name '%s'
+	errUpdateTableUsed  = 1093 // Table '%s' is specified twice, both as a target for '%s' and as a separate source for data
 )
 
 // localStates holds the SQLSTATEs of the local numbers above.
@@ -33,6 +36,8 @@ var localStates = map[int]string{
 	errCantDoThisInTx: "25000", errWrongValue: "HY000", errIllegalReference: "42S22",
 	errWrongColumnCount: "21000", errNoData: "02000", errTooBigFieldLength: "42000",
 	errWrongParamsToFn: "42000", errDatetimeOverflow: "22008",
+	errKeyColumnDoesNotExist: "42000", errCantRemoveAllFields: "42000", errRegexp: "42000",
+	errWrongIndexName: "42000",
 }
 
 // newErr returns an *sqlerr.Error for code, with the SQLSTATE of a local

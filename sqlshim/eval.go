@@ -1084,7 +1084,8 @@ func (c *evalCtx) caseExpr(x *ast.CaseExpr) (any, error) {
 	if err != nil || branch == nil {
 		return nil, err
 	}
-	return c.eval(branch)
+	v, err := c.eval(branch)
+	return c.inBranchType(x, v, nil), err // branchtype.go
 }
 
 // caseBranch evaluates the conditions of CASE x and returns the result
@@ -1176,6 +1177,18 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		return "+00:00", nil
 	case memoryBudgetVar:
 		return c.s.memBudget, nil
+	case "warning_count", "error_count":
+		// Of the statement before this one, as SHOW COUNT(*) WARNINGS.
+		if c.s == nil {
+			return int64(0), nil
+		}
+		n := int64(0)
+		for _, w := range c.s.prevWarnings {
+			if strings.EqualFold(x.Name, "warning_count") || w.Level == "Error" {
+				n++
+			}
+		}
+		return n, nil
 	}
 	return nil, errf(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", x.Name)
 }
@@ -1306,12 +1319,7 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 				return nil, err
 			}
 		}
-		d := toDecimal(v)
-		sc := tp.GetDecimal()
-		if sc < 0 {
-			sc = 0
-		}
-		return d.Round(int32(sc)), nil
+		return c.castDecimal(x, toDecimal(v), tp.GetFlen(), tp.GetDecimal()), nil
 	case mysql.TypeDouble, mysql.TypeFloat:
 		return toFloat(v), nil
 	case mysql.TypeDate:
@@ -1350,4 +1358,30 @@ func toTime(v any) (time.Time, bool) {
 		return parseTime(toString(x))
 	}
 	return time.Time{}, false
+}
+
+// castDecimal is CAST(... AS DECIMAL(prec, scale)) of d: rounded to scale
+// digits and, beyond what prec digits hold, clipped to the largest value
+// of that sign with warning 1264, as MariaDB does (DECIMAL alone is
+// DECIMAL(10,0)).
+func (c *evalCtx) castDecimal(x *ast.FuncCastExpr, d decimal.Decimal, prec, scale int) decimal.Decimal {
+	if scale < 0 {
+		scale = 0
+	}
+	if prec <= 0 {
+		prec = 10
+	}
+	d = d.Round(int32(scale))
+	if prec < scale || prec-scale > 65 {
+		return d
+	}
+	limit := decimal.New(1, int32(prec-scale)).Sub(decimal.New(1, -int32(scale)))
+	if d.Abs().Cmp(limit) <= 0 {
+		return d
+	}
+	c.warning(sqlerr.ErrOutOfRange, "Out of range value for column '%s' at row 1", exprText(x))
+	if d.Sign() < 0 {
+		return limit.Neg()
+	}
+	return limit
 }

@@ -66,8 +66,28 @@ func (c *evalCtx) exactPassThrough(e ast.ExprNode) (v any, scale int32, ok bool,
 		return v, -1, true, err
 	case *ast.FuncCallExpr:
 		return c.exactCall(x)
+	case *ast.SubqueryExpr:
+		v, inner, err := c.scalarSubqueryInner(x)
+		if e, isExact := inner.(exactDec); isExact {
+			return e.d, e.scale, true, err
+		}
+		return v, -1, true, err
 	}
 	return nil, -1, false, nil
+}
+
+// innerValue is the value of a subquery's select-list expression e and,
+// when it involved a quotient, the value with its inner digits (an
+// exactDec) for Result.inner; inner is nil otherwise.
+func (c *evalCtx) innerValue(e ast.ExprNode) (v, inner any, err error) {
+	v, scale, err := c.exactOperand(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d, ok := v.(decimal.Decimal); ok && scale >= 0 {
+		return d.Round(scale), exactDec{d, scale}, nil
+	}
+	return shown(v), nil, nil
 }
 
 // exactCall is exactPassThrough for a function call.

@@ -46,6 +46,15 @@ type execCtx struct {
 	view *viewRun
 	// colls caches the collation of expressions (collation_expr.go).
 	colls map[ast.ExprNode]exprColl
+	// keepInner: this SELECT is a subquery, whose one value may be used as
+	// a scalar: a quotient keeps its inner digits in Result.inner.
+	keepInner bool
+	// rands: the sequences of the statement's RAND(N) calls with a
+	// constant seed (funcs_rand.go).
+	rands map[*ast.FuncCallExpr]*seededRand
+	// branchTypes: the one type of the branches of each IF, IFNULL,
+	// COALESCE and CASE the statement evaluated (branchtype.go).
+	branchTypes map[ast.ExprNode]numType
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

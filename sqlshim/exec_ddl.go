@@ -63,7 +63,7 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		return x.s.autocommit(x, func() (Result, error) {
+		res, err := x.s.autocommit(x, func() (Result, error) {
 			var hs []engine.Handle
 			if err := x.tx.Scan(ti.name, engine.Scan{}, func(h engine.Handle, _ engine.Row) (bool, error) {
 				hs = append(hs, h)
@@ -78,6 +78,12 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 			}
 			return Result{}, nil
 		})
+		if err != nil {
+			return res, err
+		}
+		// As in MariaDB, the emptied table counts AUTO_INCREMENT from 1
+		// again (whatever AUTO_INCREMENT = N it was made with).
+		return res, x.s.owner(ti.name).SetAutoIncrement(x.ctx, ti.name, 1)
 	}
 	return Result{}, errNotSupported("this statement")
 }
@@ -351,7 +357,7 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	if err != nil {
 		return Result{}, err
 	}
-	def := &engine.TableDef{Name: name, CrashSafe: crashSafe}
+	def := &engine.TableDef{Name: name, CrashSafe: crashSafe, Comment: tableComment(n.Options)}
 	if tableColl != nil && !tableColl.IsBin() {
 		def.Collation = tableColl
 	}
@@ -403,6 +409,9 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 			}
 		}
 	}
+	// MariaDB keeps keys sorted (exec_show.go, shownIndexes) from the
+	// start: later changes sort them again, ties in this order.
+	def.Indexes = shownIndexes(def)
 	if err := checkAutoIncrement(def); err != nil {
 		return Result{}, err
 	}
@@ -509,7 +518,7 @@ func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error
 			name = uniqueIndexName(def, cols[0])
 		}
 		if strings.EqualFold(name, "PRIMARY") {
-			return errf(1280, "Incorrect index name '%s'", name)
+			return errf(errWrongIndexName, "Incorrect index name '%s'", name)
 		}
 		for _, ix := range def.Indexes {
 			if strings.EqualFold(ix.Name, name) {
@@ -617,14 +626,16 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 }
 
 // unknownTables answers the names a DROP TABLE did not find (db.table):
-// error 1051 naming them all, or with IF EXISTS a note for each.
+// error 1051 naming them all, or with IF EXISTS a note naming them all.
 func (x *execCtx) unknownTables(missing []string, ifExists bool) error {
 	if len(missing) > 0 && !ifExists {
 		return errf(sqlerr.ErrUnknownTable, "Unknown table '%s'", strings.Join(missing, ","))
 	}
-	for _, m := range missing {
-		x.s.addNote(sqlerr.ErrUnknownTable, "Unknown table '%s'", m)
+	if len(missing) == 0 {
+		return nil
 	}
+	// One note naming them all, as MariaDB writes it.
+	x.s.addNote(sqlerr.ErrUnknownTable, "Unknown table '%s'", strings.Join(missing, ","))
 	return nil
 }
 
@@ -647,7 +658,14 @@ func (x *execCtx) createIndex(n *ast.CreateIndexStmt) (Result, error) {
 // addIndex builds a new secondary index from the table's rows.
 func (x *execCtx) addIndex(ti *tableInfo, c *ast.Constraint, ifNotExists bool) (Result, error) {
 	if c.Tp == ast.ConstraintPrimaryKey {
-		return Result{}, errNotSupported("adding a primary key")
+		// The rows are rewritten under their new keys (its columns become
+		// NOT NULL: a NULL there is 1265, a repeated key 1062).
+		cc := newColChange(ti.def)
+		if err := addConstraint(ti, cc.def, c); err != nil {
+			return Result{}, err
+		}
+		cc.dirty = true
+		return Result{}, x.applyColChange(ti, cc)
 	}
 	def := *ti.def
 	def.Indexes = append([]engine.IndexDef(nil), ti.def.Indexes...)
@@ -675,9 +693,10 @@ func (x *execCtx) dropIndex(t *ast.TableName, name string, ifExists bool) (Resul
 		}
 	}
 	if strings.EqualFold(name, "PRIMARY") && len(ti.def.PrimaryKey) > 0 {
-		return Result{}, errNotSupported("dropping the primary key")
+		return Result{}, x.dropPrimaryKey(ti) // alter_cols.go
 	}
 	if ifExists {
+		x.s.addNote(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", name)
 		return Result{}, nil
 	}
 	return Result{}, errf(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", name)
@@ -782,6 +801,14 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			if _, err := x.dropIndex(n.Table, spec.Name, spec.IfExists); err != nil {
 				return Result{}, err
 			}
+		case ast.AlterTableDropPrimaryKey:
+			if err := x.dropPrimaryKey(ti); err != nil {
+				return Result{}, err
+			}
+		case ast.AlterTableRenameIndex:
+			if err := x.renameIndex(ti, spec.FromKey.O, spec.ToKey.O); err != nil {
+				return Result{}, err
+			}
 		case ast.AlterTableRenameTable:
 			if err := x.renameTable(ti.name, spec.NewTable.Name.O); err != nil {
 				return Result{}, err
@@ -802,6 +829,9 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			if err := x.autoIncrementOption(x.s.owner(ti.name), ti.name, spec.Options); err != nil {
 				return Result{}, err
 			}
+			if err := x.commentOption(n.Table, spec.Options); err != nil {
+				return Result{}, err
+			}
 		default:
 			return Result{}, errNotSupported("this ALTER TABLE operation")
 		}
@@ -811,4 +841,36 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 		cc = newColChange(ti.def)
 	}
 	return Result{}, flush()
+}
+
+// tableComment is the COMMENT option among a CREATE or ALTER TABLE's
+// options ("" without one).
+func tableComment(opts []*ast.TableOption) string {
+	c := ""
+	for _, o := range opts {
+		if o.Tp == ast.TableOptionComment {
+			c = o.StrValue
+		}
+	}
+	return c
+}
+
+// commentOption is ALTER TABLE ... COMMENT = 'text': a change of the
+// definition alone.
+func (x *execCtx) commentOption(t *ast.TableName, opts []*ast.TableOption) error {
+	has := false
+	for _, o := range opts {
+		has = has || o.Tp == ast.TableOptionComment
+	}
+	if !has {
+		return nil
+	}
+	ti, err := x.table(t, "")
+	if err != nil {
+		return err
+	}
+	cc := newColChange(ti.def)
+	cc.def.Comment = tableComment(opts)
+	cc.dirty = true
+	return x.applyColChange(ti, cc)
 }

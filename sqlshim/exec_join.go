@@ -200,6 +200,7 @@ func (x *execCtx) joinTree(js *joinScope, n ast.ResultSetNode, aliases map[strin
 			res, ok, err := x.viewSource(src)
 			if !ok && isInfoSchema(src) {
 				res, err = x.infoSchemaTable(src.Name.O)
+				infoCollation(&res)
 				ok = true
 			}
 			if ok {

@@ -332,17 +332,28 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		b, _ := truthy(v)
 		return b, nil
 	}
+	// A scalar subquery's value keeps a quotient's inner digits (exact.go):
+	// (SELECT 1/3)*3 is 1.0000.
+	keepInner := x.keepInner && len(fields) == 1 && wr == nil
+	var inner any    // the current row's, when keepInner
+	var inners []any // those of rows, when keepInner
 	emit := func() error {
 		vals := make([]any, len(fields))
 		aliases := map[string]any{}
 		for i, f := range fields {
 			ec.clause = "SELECT"
-			v, err := ec.eval(f.expr)
+			var v any
+			var err error
+			if keepInner {
+				v, inner, err = ec.innerValue(f.expr)
+			} else {
+				v, err = ec.eval(f.expr)
+			}
 			if err != nil {
 				return err
 			}
 			if nullFields != nil && nullFields[i] {
-				v = nil
+				v, inner = nil, nil
 			}
 			vals[i] = v
 			if f.alias != "" {
@@ -401,6 +412,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			return es.add(vals, keys)
 		}
 		rows = append(rows, outRow{vals, keys})
+		if keepInner {
+			inners = append(inners, inner)
+		}
 		return nil
 	}
 	// produce is emit, or with window functions the capture of the row
@@ -700,8 +714,14 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			return Result{}, err
 		}
 	}
-	for _, r := range rows {
-		if more, _ := take(r.vals); !more {
+	var innerOut any // inner of the one row of out, when it came from rows
+	for i, r := range rows {
+		before := len(out)
+		more, _ := take(r.vals)
+		if len(out) > before && inners != nil {
+			innerOut = inners[i]
+		}
+		if !more {
 			break
 		}
 	}
@@ -716,6 +736,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	}
 	if wr != nil && !grouped && err == nil {
 		windowNullable(res.Columns, fields)
+	}
+	if len(out) == 1 {
+		res.inner = innerOut
 	}
 	return res, err
 }
@@ -839,7 +862,7 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			if len(e.Args) == 3 {
 				if u, ok := e.Args[2].(*ast.TimeUnitExpr); ok && dateOnlyUnit(u.Unit) && isDateExpr(ti, e.Args[0]) {
 					c.Type, c.Length = mysql.TypeDate, 10
-				} else if ok && u.Unit == ast.TimeUnitMicrosecond {
+				} else if ok && microUnit(u.Unit) {
 					c.Type, c.Length, c.Decimals = mysql.TypeDatetime, 26, 6
 				}
 			}
@@ -862,12 +885,29 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			c.Type, c.Length = mysql.TypeDate, 10
 		}
 	}
+	if c.Type == mysql.TypeDouble && c.Decimals == notFixed {
+		// PI() shows 3.141593, ROUND(x, 2) two digits (branchtype.go).
+		if d, ok := doubleDecimals(ti, f.expr); ok && d < notFixed {
+			c.Decimals = uint8(d)
+		}
+	}
 	return c
 }
 
 func dateOnlyUnit(u ast.TimeUnitType) bool {
 	switch u {
-	case ast.TimeUnitDay, ast.TimeUnitWeek, ast.TimeUnitMonth, ast.TimeUnitQuarter, ast.TimeUnitYear:
+	case ast.TimeUnitDay, ast.TimeUnitWeek, ast.TimeUnitMonth, ast.TimeUnitQuarter, ast.TimeUnitYear, ast.TimeUnitYearMonth:
+		return true
+	}
+	return false
+}
+
+// microUnit reports whether an INTERVAL in unit u has microseconds: the
+// result of DATE_ADD then shows six fractional digits.
+func microUnit(u ast.TimeUnitType) bool {
+	switch u {
+	case ast.TimeUnitMicrosecond, ast.TimeUnitSecondMicrosecond, ast.TimeUnitMinuteMicrosecond,
+		ast.TimeUnitHourMicrosecond, ast.TimeUnitDayMicrosecond:
 		return true
 	}
 	return false

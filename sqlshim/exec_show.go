@@ -2,6 +2,7 @@ package sqlshim
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
@@ -109,7 +110,15 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		return describe(ti), nil
+		pat, err := x.showPattern(n)
+		if err != nil {
+			return Result{}, err
+		}
+		if n.Column != nil { // DESCRIBE t col: col is a LIKE pattern too
+			p := n.Column.Name.O
+			pat = &p
+		}
+		return describeColumns(ti, n.Full, pat), nil
 	case ast.ShowIndex:
 		ti, err := x.table(n.Table, "")
 		if err != nil {
@@ -292,7 +301,7 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 	if len(def.PrimaryKey) > 0 {
 		lines = append(lines, "  PRIMARY KEY ("+identList(def.PrimaryKey)+")")
 	}
-	for _, ix := range def.Indexes {
+	for _, ix := range shownIndexes(def) {
 		kind := "KEY"
 		if ix.Unique {
 			kind = "UNIQUE KEY"
@@ -305,10 +314,34 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		fmt.Fprintf(&b, " AUTO_INCREMENT=%d", st.AutoIncrement)
 	}
 	b.WriteString(" DEFAULT CHARSET=utf8mb4 COLLATE=" + tableCollationName(def))
+	if def.Comment != "" {
+		b.WriteString(" COMMENT=" + quoteString(def.Comment))
+	}
 	if def.CrashSafe {
 		b.WriteString(" CRASH_SAFE")
 	}
 	return b.String()
+}
+
+// shownIndexes are def's secondary indexes in the order MariaDB keeps and
+// shows keys in (SHOW CREATE TABLE, SHOW INDEX): unique ones first, those
+// of NOT NULL columns only before the others, then the rest; each group in
+// the order the indexes were made.
+func shownIndexes(def *engine.TableDef) []engine.IndexDef {
+	rank := func(ix engine.IndexDef) int {
+		if !ix.Unique {
+			return 2
+		}
+		for _, c := range ix.Columns {
+			if i := def.ColumnIndex(c); i >= 0 && !def.Columns[i].NotNull {
+				return 1
+			}
+		}
+		return 0
+	}
+	out := append([]engine.IndexDef(nil), def.Indexes...)
+	sort.SliceStable(out, func(a, b int) bool { return rank(out[a]) < rank(out[b]) })
+	return out
 }
 
 // keyFlag is DESCRIBE's Key for column c: PRI, UNI, MUL or "".
@@ -347,10 +380,19 @@ func nullExtra(c *engine.Column) (null, extra string) {
 	return null, extra
 }
 
-func describe(ti *tableInfo) Result {
+func describe(ti *tableInfo) Result { return describeColumns(ti, false, nil) }
+
+// describeColumns is SHOW [FULL] COLUMNS: with full, each column's
+// collation (NULL for a column without text), privileges and comment too;
+// with a pattern, only the columns whose names match it (LIKE, case
+// insensitive as MariaDB's column names are).
+func describeColumns(ti *tableInfo, full bool, pattern *string) Result {
 	rows := [][]any{}
 	for i := range ti.def.Columns {
 		c := &ti.def.Columns[i]
+		if pattern != nil && !likeMatch(strings.ToLower(c.Name), strings.ToLower(*pattern)) {
+			continue
+		}
 		null, extra := nullExtra(c)
 		var def any
 		if c.DefaultNow {
@@ -358,7 +400,16 @@ func describe(ti *tableInfo) Result {
 		} else if c.HasDefault && c.Default != nil {
 			def, _ = FormatValue(columnFromDef("", c), c.Default)
 		}
-		rows = append(rows, []any{c.Name, typeText(c), null, keyFlag(ti.def, c.Name), def, extra})
+		if !full {
+			rows = append(rows, []any{c.Name, typeText(c), null, keyFlag(ti.def, c.Name), def, extra})
+			continue
+		}
+		_, _, _, _, _, _, coll := columnSizes(c) // infoschema.go
+		rows = append(rows, []any{c.Name, typeText(c), coll, null, keyFlag(ti.def, c.Name), def, extra,
+			"select,insert,update,references", c.Comment})
+	}
+	if full {
+		return Result{Columns: textColumns("Field", "Type", "Collation", "Null", "Key", "Default", "Extra", "Privileges", "Comment"), Rows: rows}
 	}
 	return Result{Columns: textColumns("Field", "Type", "Null", "Key", "Default", "Extra"), Rows: rows}
 }
@@ -383,7 +434,7 @@ func showIndex(ti *tableInfo) Result {
 	if len(ti.def.PrimaryKey) > 0 {
 		add("PRIMARY", true, ti.def.PrimaryKey, "HASH")
 	}
-	for _, ix := range ti.def.Indexes {
+	for _, ix := range shownIndexes(ti.def) {
 		add(ix.Name, ix.Unique, ix.Columns, "BTREE")
 	}
 	return Result{Columns: cols, Rows: rows}
@@ -416,9 +467,9 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		if err != nil && sqlerr.Code(err) != sqlerr.ErrCrashedTable {
 			return Result{}, err
 		}
-		tableColl := collate.Bin.Name
+		tableColl, comment := collate.Bin.Name, ""
 		if def, err := x.s.db.Table(t); err == nil {
-			tableColl = tableCollationName(def)
+			tableColl, comment = tableCollationName(def), def.Comment
 		}
 		state, crashSafe, opts := "ok", "NO", ""
 		if st.Crashed || sqlerr.Code(err) == sqlerr.ErrCrashedTable {
@@ -433,7 +484,7 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		if st.AutoIncrement > 0 && hasAutoColumn(x.s.db, t) {
 			auto = int64(st.AutoIncrement)
 		}
-		rows = append(rows, []any{t, "BLITZDB", int64(10), "Dynamic", st.Rows, avg, st.DataLength, nil, st.IndexLength, st.DataFree, auto, nil, nil, nil, tableColl, nil, opts, "", crashSafe, state})
+		rows = append(rows, []any{t, "BLITZDB", int64(10), "Dynamic", st.Rows, avg, st.DataLength, nil, st.IndexLength, st.DataFree, auto, nil, nil, nil, tableColl, nil, opts, comment, crashSafe, state})
 	}
 	return Result{Columns: cols, Rows: rows}, nil
 }
@@ -463,20 +514,17 @@ func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
 	}
 	var refs *ast.TableRefsClause
 	var where ast.ExprNode
+	multi := false
 	selectType := "SIMPLE"
 	switch st := n.Stmt.(type) {
 	case *ast.SelectStmt:
 		refs, where = st.From, st.Where
 	case *ast.UpdateStmt:
-		if st.MultipleTable {
-			return Result{}, errNotSupported("joins")
-		}
 		refs, where = st.TableRefs, st.Where
+		multi = st.MultipleTable || isJoin(refs)
 	case *ast.DeleteStmt:
-		if st.IsMultiTable {
-			return Result{}, errNotSupported("joins")
-		}
 		refs, where = st.TableRefs, st.Where
+		multi = st.IsMultiTable || isJoin(refs)
 	case *ast.InsertStmt:
 		refs = st.Table
 		selectType = "INSERT"
@@ -490,6 +538,9 @@ func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
 	if st, ok := n.Stmt.(*ast.SelectStmt); ok {
 		next := 2
 		rows, err = x.explainSelect(st, 1, selectType, &next)
+	} else if multi { // a multi-table UPDATE or DELETE: its join (exec_multiwrite.go)
+		next := 2
+		rows, err = x.explainJoin(joinSelect(refs, where), 1, selectType, &next)
 	} else {
 		rows, err = x.explainTable(refs, where, 1, selectType)
 	}

@@ -181,6 +181,7 @@ func (c *evalCtx) runSubquery(sq *ast.SubqueryExpr, q ast.Node) (*Result, error)
 	child := new(execCtx)
 	*child = *x // the statement's session, transaction, parameters, NOW()
 	child.subq, child.outer, child.frame = st, c, frame
+	child.keepInner = true
 	if e == nil {
 		if err := child.checkOuterAggregates(sq.Query); err != nil {
 			return nil, err
@@ -279,20 +280,28 @@ func errOperandColumns(n int) error {
 // scalarSubquery is (SELECT ...) as a value: NULL without rows, an error
 // with more than one.
 func (c *evalCtx) scalarSubquery(sq *ast.SubqueryExpr) (any, error) {
+	v, _, err := c.scalarSubqueryInner(sq)
+	return v, err
+}
+
+// scalarSubqueryInner is scalarSubquery with, when its value involved a
+// quotient, the inner digits (exact.go) of the value: inner is an exactDec,
+// or nil.
+func (c *evalCtx) scalarSubqueryInner(sq *ast.SubqueryExpr) (v, inner any, err error) {
 	r, err := c.subquery(sq)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(r.Columns) != 1 {
-		return nil, errOperandColumns(1)
+		return nil, nil, errOperandColumns(1)
 	}
 	switch len(r.Rows) {
 	case 0:
-		return nil, nil
+		return nil, nil, nil
 	case 1:
-		return r.Rows[0][0], nil
+		return r.Rows[0][0], r.inner, nil
 	}
-	return nil, errf(sqlerr.ErrSubqueryNo1Row, "Subquery returns more than 1 row")
+	return nil, nil, errf(sqlerr.ErrSubqueryNo1Row, "Subquery returns more than 1 row")
 }
 
 func (c *evalCtx) existsSubquery(x *ast.ExistsSubqueryExpr) (any, error) {

@@ -293,7 +293,16 @@ func unifyUnion(parts []unionPart) []Column {
 		case kinds['f']:
 			conv = func(_ Column, v any) any { return toFloat(v) }
 			if !sameType {
-				cols[i] = Column{Name: name, Type: mysql.TypeDouble, Length: 23, Decimals: 31}
+				// The most digits of the parts: a DOUBLE of fixed
+				// decimals (PI(), ROUND(x, 2)) keeps them beside integers
+				// and DECIMALs; any other DOUBLE is not fixed (31).
+				dec := uint8(0)
+				for _, p := range parts {
+					if columnKind(p.cols[i]) != 'n' {
+						dec = max(dec, min(p.cols[i].Decimals, notFixed))
+					}
+				}
+				cols[i] = Column{Name: name, Type: mysql.TypeDouble, Length: 23, Decimals: dec}
 			}
 		case kinds['d']:
 			conv = func(_ Column, v any) any { return toDecimal(v).Round(int32(scale)) }

@@ -86,6 +86,11 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 		cv, err = engine.Coerce(c, v, rowNum)
 	}
 	if err != nil {
+		if t, ok := looseDate(c, v); ok {
+			if cv, lerr := x.coerce(ti, c, t, rowNum); lerr == nil {
+				return cv, nil
+			} // else the first error, which quotes the text as given
+		}
 		if sqlerr.Code(err) == sqlerr.ErrConstraintFailed {
 			x.jsonCheckNote(v) // funcs_json.go
 		}
@@ -172,6 +177,9 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	ec := x.newEval(ti, "INSERT INTO")
 	ec.strict = !x.loose
 	if n.Select != nil {
+		if err := odkuAmbiguous(ti, n); err != nil {
+			return Result{}, err
+		}
 		r, err := x.query(n.Select)
 		if err != nil {
 			return Result{}, err
@@ -600,8 +608,8 @@ func sameValue(a, b any) bool {
 }
 
 func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
-	if n.MultipleTable {
-		return Result{}, errNotSupported("joins")
+	if n.MultipleTable || isJoin(n.TableRefs) {
+		return x.multiUpdate(n) // exec_multiwrite.go
 	}
 	if _, v := x.writeTarget(n.TableRefs); v != nil {
 		return x.updateView(n, v)
@@ -654,8 +662,8 @@ func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 }
 
 func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
-	if n.IsMultiTable {
-		return Result{}, errNotSupported("joins")
+	if n.IsMultiTable || isJoin(n.TableRefs) {
+		return x.multiDelete(n) // exec_multiwrite.go
 	}
 	if _, v := x.writeTarget(n.TableRefs); v != nil {
 		return x.deleteView(n, v)
@@ -683,4 +691,24 @@ func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
 		}
 	}
 	return Result{AffectedRows: uint64(len(rows))}, nil
+}
+
+// looseDate is the time v names when v is text for a DATE, DATETIME or
+// TIMESTAMP column c in one of the looser forms MariaDB also reads
+// ('2024-3-5', '24/1/2 3:4', '2024.03.05 10.11.12'; parseDelimited) that
+// the engine's conversion refused.
+func looseDate(c *engine.Column, v any) (time.Time, bool) {
+	if !c.Type.IsTime() {
+		return time.Time{}, false
+	}
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	default:
+		return time.Time{}, false
+	}
+	return parseDelimited(strings.TrimSpace(s))
 }

@@ -74,7 +74,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return c.eval(branch)
+		v, err := c.eval(branch)
+		return c.inBranchType(x, v, x.Args[1:]), err // branchtype.go
 	case "ifnull", "coalesce":
 		if name == "ifnull" {
 			if err := argCount(x.FnName.O, x.Args, 2, 2); err != nil {
@@ -84,7 +85,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		for _, a := range x.Args {
 			v, err := c.eval(a)
 			if err != nil || v != nil {
-				return v, err
+				return c.inBranchType(x, v, x.Args), err
 			}
 		}
 		return nil, nil
@@ -154,7 +155,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	case "curdate", "current_date", "utc_date":
 		return c.now.Truncate(24 * time.Hour), nil
 	case "rand":
-		return rand.Float64(), nil
+		return c.randValue(x, args) // funcs_rand.go
 	case "char_func":
 		// CHAR(n, ... [USING charset]): the parser passes the charset (or
 		// NULL) last. Each n gives its bytes, most significant first.
@@ -296,6 +297,17 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if nullIn() {
 			return nil, nil
 		}
+		if mixesTextAndNumbers(args) {
+			// Text beside a number compares as a number, and the result
+			// is a DOUBLE: LEAST(1, 'a') is 0.
+			nums := make([]any, len(args))
+			for i, a := range args {
+				c.warnNumericText(a, "DOUBLE")
+				f := toFloat(a) // '1e999' is the largest DOUBLE
+				nums[i] = max(min(f, math.MaxFloat64), -math.MaxFloat64)
+			}
+			return nums[extremeOf(name, nums, nil)], nil
+		}
 		coll, err := c.argsColl(x, args)
 		if err != nil {
 			return nil, err
@@ -313,6 +325,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	}
 	switch name {
 	case "concat":
+		if err := want(1, -1); err != nil {
+			return nil, err
+		}
 		parts := make([]string, len(args))
 		size := int64(0)
 		for i, a := range args {
@@ -615,12 +630,19 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return dayNumber(a) - dayNumber(b), nil // no Duration: it would overflow past 292 years
 	case "from_unixtime":
+		if err := want(1, 2); err != nil {
+			return nil, err
+		}
 		// MariaDB's range is that of a 32-bit TIMESTAMP: NULL outside it.
 		n := toInt(args[0])
 		if n < 0 || n > math.MaxInt32 {
 			return nil, nil
 		}
-		return time.Unix(n, 0).UTC(), nil
+		t := time.Unix(n, 0).UTC()
+		if len(args) == 2 { // FROM_UNIXTIME(n, format)
+			return dateFormat(t, toString(args[1])), nil
+		}
+		return t, nil
 	case "last_day":
 		if err := want(1, 1); err != nil {
 			return nil, err
@@ -857,4 +879,19 @@ func newUUID(now time.Time) string {
 	copy(u[10:], node[:])
 	h := hex.EncodeToString(u[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// mixesTextAndNumbers reports whether args (none NULL) hold both text and
+// numbers: GREATEST and LEAST then compare them all as DOUBLEs.
+func mixesTextAndNumbers(args []any) bool {
+	text, num := false, false
+	for _, a := range args {
+		switch a.(type) {
+		case string, []byte:
+			text = true
+		case int64, uint64, float64, decimal.Decimal:
+			num = true
+		}
+	}
+	return text && num
 }

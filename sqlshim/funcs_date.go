@@ -91,7 +91,13 @@ func (c *evalCtx) addInterval(base, n any, u ast.TimeUnitType, sub bool) (any, e
 	if !ok {
 		return nil, nil
 	}
-	k := toInt(n)
+	var k int64
+	if fields, ok := compoundUnits[u]; ok {
+		// INTERVAL '1 2' DAY_HOUR and the like: microseconds or months.
+		k, u = compoundInterval(toString(n), fields)
+	} else {
+		k = toInt(n)
+	}
 	if sub {
 		k = -k
 	}
@@ -129,11 +135,83 @@ func (c *evalCtx) addInterval(base, n any, u ast.TimeUnitType, sub bool) (any, e
 	default:
 		return nil, errNotSupported("INTERVAL " + u.String())
 	}
-	if r.Year() < 0 || r.Year() > 9999 {
-		// Past DATETIME's range: NULL with warning 1441, as in MariaDB.
+	if r.Year() < 0 || r.Year() > 9999 || r.Year() == 0 && u != ast.TimeUnitMonth && u != ast.TimeUnitQuarter && u != ast.TimeUnitYear {
+		// Past DATETIME's range: NULL with warning 1441, as in MariaDB
+		// (which counts days from year 1: only months and years reach
+		// year 0).
 		return overflow()
 	}
 	return r, nil
+}
+
+// compoundUnits are the fields, most significant first, of each INTERVAL
+// unit made of several: each field's size in microseconds, or 0 for
+// months (YEAR_MONTH's: 12 then 1, counted in months).
+var compoundUnits = map[ast.TimeUnitType][]int64{
+	ast.TimeUnitYearMonth:         {-12, -1},
+	ast.TimeUnitDayHour:           {86400e6, 3600e6},
+	ast.TimeUnitDayMinute:         {86400e6, 3600e6, 60e6},
+	ast.TimeUnitDaySecond:         {86400e6, 3600e6, 60e6, 1e6},
+	ast.TimeUnitDayMicrosecond:    {86400e6, 3600e6, 60e6, 1e6, 1},
+	ast.TimeUnitHourMinute:        {3600e6, 60e6},
+	ast.TimeUnitHourSecond:        {3600e6, 60e6, 1e6},
+	ast.TimeUnitHourMicrosecond:   {3600e6, 60e6, 1e6, 1},
+	ast.TimeUnitMinuteSecond:      {60e6, 1e6},
+	ast.TimeUnitMinuteMicrosecond: {60e6, 1e6, 1},
+	ast.TimeUnitSecondMicrosecond: {1e6, 1},
+}
+
+// compoundInterval reads the text of a compound INTERVAL ('1 2:30',
+// '-1-6', '1.5') as MariaDB does: the runs of digits are its fields, any
+// other characters separate them, a leading '-' negates it all, and fewer
+// runs than fields are the least significant ones. A microsecond field
+// is a fraction: '.5' is 500000. It returns the interval in microseconds
+// (unit MICROSECOND) or, for YEAR_MONTH (negative sizes), in months (unit
+// MONTH).
+func compoundInterval(s string, fields []int64) (int64, ast.TimeUnitType) {
+	s = strings.TrimSpace(s)
+	neg := strings.HasPrefix(s, "-")
+	var vals, widths []int64
+	for i := 0; i < len(s); {
+		if s[i] < '0' || s[i] > '9' {
+			i++
+			continue
+		}
+		v, w := int64(0), int64(0)
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			if v < 1e12 {
+				v = v*10 + int64(s[i]-'0')
+			}
+			w++
+		}
+		vals, widths = append(vals, v), append(widths, w)
+	}
+	months := fields[len(fields)-1] < 0
+	if len(vals) > len(fields) {
+		vals, widths = vals[:len(fields)], widths[:len(fields)]
+	}
+	// Fewer values than fields: they are the last fields (none: 0).
+	fields = fields[len(fields)-len(vals):]
+	var total int64
+	for i, v := range vals {
+		if fields[i] == 1 && len(fields) > 1 {
+			for w := widths[i]; w < 6; w++ {
+				v *= 10 // a fraction of a second: '.5' is 500000
+			}
+		}
+		if fields[i] < 0 {
+			total += v * -fields[i]
+		} else {
+			total += v * fields[i]
+		}
+	}
+	if neg {
+		total = -total
+	}
+	if months {
+		return total, ast.TimeUnitMonth
+	}
+	return total, ast.TimeUnitMicrosecond
 }
 
 // addMonths adds months, clamping the day to the end of the month as

@@ -35,6 +35,19 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		return nil, true, err
 	}
 	switch name {
+	case "regexp_replace", "regexp_substr", "regexp_instr":
+		for _, a := range args {
+			if a == nil {
+				return nil, true, nil
+			}
+		}
+		v, err := regexpFunc(name, args) // funcs_regexp.go
+		return v, true, err
+	case "soundex":
+		if args[0] == nil {
+			return nil, true, nil
+		}
+		return soundex(toString(args[0])), true, nil
 	case "elt":
 		if args[0] == nil {
 			return nil, true, nil
@@ -233,7 +246,8 @@ var moreArity = map[string][2]int{
 	"elt": {2, 1 << 16}, "make_set": {2, 1 << 16}, "ord": {1, 1}, "chr": {1, 1}, "export_set": {3, 5},
 	"bin": {1, 1}, "oct": {1, 1}, "conv": {3, 3}, "bit_length": {1, 1}, "crc32": {1, 1},
 	"to_base64": {1, 1}, "from_base64": {1, 1}, "inet_aton": {1, 1}, "inet_ntoa": {1, 1},
-	"insert_func": {4, 4}, "bit_count": {1, 1},
+	"insert_func": {4, 4}, "bit_count": {1, 1}, "soundex": {1, 1},
+	"regexp_replace": {3, 3}, "regexp_substr": {2, 2}, "regexp_instr": {2, 2},
 	"sin": {1, 1}, "cos": {1, 1}, "tan": {1, 1}, "asin": {1, 1}, "acos": {1, 1}, "atan": {1, 2},
 	"atan2": {2, 2}, "cot": {1, 1}, "degrees": {1, 1}, "radians": {1, 1},
 	"dayname": {1, 1}, "monthname": {1, 1}, "quarter": {1, 1}, "microsecond": {1, 1}, "weekofyear": {1, 1},
@@ -611,4 +625,43 @@ func dayNumber(t time.Time) int64 {
 	first := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	return 366 + (day.Unix()-first.Unix())/86400
+}
+
+// soundexCodes is the Soundex digit of each letter A to Z ('0': none).
+const soundexCodes = "01230120022455012623010202"
+
+// soundex is SOUNDEX(s) as MariaDB computes it: the first ASCII letter,
+// upper case, then the digit of each later letter that has one and differs
+// from the last digit written (letters without one do not separate equal
+// digits), padded with '0' to four characters but not cut to them; other
+// characters are skipped, but a first letter beyond ASCII is kept as it is. Text without a letter gives the empty string.
+func soundex(s string) string {
+	var b []byte
+	last := byte(0)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf && b == nil {
+			// Text that starts with a letter beyond ASCII keeps it first.
+			_, n := utf8.DecodeRuneInString(s[i:])
+			b, last = []byte(s[i:i+n]), '0'
+			i += n - 1
+			continue
+		}
+		ch := s[i] &^ 0x20 // upper case, for letters
+		if ch < 'A' || ch > 'Z' || s[i] < 'A' {
+			continue
+		}
+		code := soundexCodes[ch-'A']
+		if b == nil {
+			b, last = []byte{ch}, code
+			continue
+		}
+		if code != '0' && code != last {
+			b = append(b, code)
+			last = code
+		}
+	}
+	for b != nil && utf8.RuneCount(b) < 4 {
+		b = append(b, '0')
+	}
+	return string(b)
 }

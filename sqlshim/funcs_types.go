@@ -48,8 +48,12 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		if err := argCount(name, x.Args, 1, 1); err != nil {
 			return nil, true, err
 		}
-	case "timediff", "addtime", "subtime":
+	case "timediff", "addtime", "subtime", "time_format":
 		if err := argCount(name, x.Args, 2, 2); err != nil {
+			return nil, true, err
+		}
+	case "convert_tz":
+		if err := argCount(name, x.Args, 3, 3); err != nil {
 			return nil, true, err
 		}
 	default:
@@ -61,6 +65,24 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		}
 	}
 	switch name {
+	case "time_format": // funcs_timefmt.go
+		d, ok := toDuration(args[0])
+		if !ok {
+			return nil, true, nil
+		}
+		if s, ok := timeFormat(d, toString(args[1])); ok {
+			return s, true, nil
+		}
+		return nil, true, nil
+	case "convert_tz":
+		t, ok := toTime(args[0])
+		if !ok {
+			return nil, true, nil
+		}
+		if r, ok := convertTZ(t, toString(args[1]), toString(args[2])); ok {
+			return r, true, nil
+		}
+		return nil, true, nil
 	case "time_to_sec":
 		d, ok := toDuration(args[0])
 		if !ok {
@@ -81,18 +103,22 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		}
 		return clipTime(time.Duration(us.IntPart()) * time.Microsecond), true, nil
 	case "timediff":
-		if a, ok := args[0].(time.Time); ok {
-			if b, ok := toTime(args[1]); ok {
+		// Two DATETIMEs (or their text) differ by their distance; a
+		// DATETIME and a TIME give NULL, as in MariaDB.
+		a, aDT := asDateTime(args[0])
+		b, bDT := asDateTime(args[1])
+		if aDT || bDT {
+			if aDT && bDT {
 				return clipTime(a.Sub(b)), true, nil
 			}
 			return nil, true, nil
 		}
-		a, ok1 := toDuration(args[0])
-		b, ok2 := toDuration(args[1])
+		da, ok1 := toDuration(args[0])
+		db, ok2 := toDuration(args[1])
 		if !ok1 || !ok2 {
 			return nil, true, nil
 		}
-		return clipTime(a - b), true, nil
+		return clipTime(da - db), true, nil
 	}
 	// ADDTIME, SUBTIME
 	b, ok := toDuration(args[1])
@@ -145,4 +171,20 @@ func findInSet(s, list string) int64 {
 		}
 	}
 	return 0
+}
+
+// asDateTime reads v as a DATETIME when it is one, or text with a date
+// part ('2024-01-02 10:00:00', not '10:00:00' nor '-01:00').
+func asDateTime(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x, true
+	case string, []byte:
+		s := strings.TrimSpace(toString(x))
+		if s == "" || s[0] == '-' || !strings.ContainsAny(s, "-/") {
+			return time.Time{}, false
+		}
+		return parseTime(s)
+	}
+	return time.Time{}, false
 }

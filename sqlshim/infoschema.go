@@ -4,7 +4,9 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
 )
 
 // information_schema: the views of the database's tables, columns and
@@ -25,6 +27,19 @@ func errInfoSchemaDenied() error {
 	e := newErr(1044, "Access denied for user 'root'@'localhost' to database '%s'", infoSchemaName)
 	e.State = "42000"
 	return e
+}
+
+// infoCollation gives the text columns of an information_schema view the
+// case-insensitive collation MariaDB's have (utf8mb3_general_ci; ASCII
+// names compare alike under utf8mb4_general_ci): they sort 'PRIMARY'
+// between 'kn' and 'uq', and TABLE_NAME = 'T' finds table t.
+func infoCollation(res *Result) {
+	for i := range res.Columns {
+		c := &res.Columns[i]
+		if c.Type == mysql.TypeVarString && c.Collation == nil {
+			c.Collation = collate.GeneralCI
+		}
+	}
 }
 
 // infoSchemaTable builds the named view (1109 for a name it does not

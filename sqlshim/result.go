@@ -23,6 +23,11 @@ type Result struct {
 	Matched      uint64   // UPDATE: rows matched by WHERE (MySQL's "Rows matched")
 	Warnings     []Warning
 	Info         string // the OK packet's info text, e.g. LOAD DATA's "Records: 3  Deleted: 0  Skipped: 0  Warnings: 0"
+
+	// inner is, for a subquery's one-column, one-row result whose value
+	// involved a quotient, that value with its inner digits (an exactDec,
+	// exact.go); nil otherwise.
+	inner any
 }
 
 // HasResultSet reports whether the statement returned a result set (even

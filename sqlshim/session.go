@@ -552,6 +552,8 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 		return x.set(n)
 	case *ast.UseStmt:
 		return Result{}, nil
+	case *ast.CreateDatabaseStmt:
+		return x.createDatabase(n) // show_catalog.go
 	case *ast.CreateTableStmt, *ast.DropTableStmt, *ast.CreateIndexStmt, *ast.DropIndexStmt, *ast.AlterTableStmt, *ast.RenameTableStmt, *ast.TruncateTableStmt, *ast.CreateViewStmt:
 		// DDL commits the open transaction first, as MySQL does, and
 		// gives back LOCK TABLES locks (MySQL keeps them; here DDL takes

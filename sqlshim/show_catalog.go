@@ -153,3 +153,18 @@ func (x *execCtx) filterShow(res Result, cond ast.ExprNode) (Result, error) {
 	out.Columns = res.Columns // the SHOW's own metadata, not the derived table's
 	return out, nil
 }
+
+// createDatabase is CREATE DATABASE, which scripts and dumps send before
+// USE: blitz serves the one database its directory holds, so the name of
+// that one is 1007 (a note with IF NOT EXISTS, as in MariaDB) and any
+// other 1235.
+func (x *execCtx) createDatabase(n *ast.CreateDatabaseStmt) (Result, error) {
+	if n.Name.O != x.s.DBName {
+		return Result{}, errNotSupported("CREATE DATABASE of a database other than the open one")
+	}
+	if n.IfNotExists {
+		x.s.addNote(errDBCreateExists, "Can't create database '%s'; database exists", n.Name.O)
+		return Result{}, nil
+	}
+	return Result{}, errf(errDBCreateExists, "Can't create database '%s'; database exists", n.Name.O)
+}

@@ -223,7 +223,7 @@ func parseDelimited(s string) (time.Time, bool) {
 		case n == 3 && (sep == ' ' || sep == 'T'):
 		case n == 6 && sep == '.':
 		case n < 3 && (sep == '-' || sep == '/' || sep == '.' || sep == ':' || sep == '_'):
-		case n > 3 && n < 6 && sep == ':':
+		case n > 3 && n < 6 && (sep == ':' || sep == '.'):
 		default:
 			return time.Time{}, false
 		}
@@ -233,7 +233,7 @@ func parseDelimited(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	y := parts[0]
-	if digits[0] <= 2 {
+	if digits[0] == 2 { // a one-digit year is that year, as in MariaDB
 		y = twoDigitYear(y)
 	}
 	mo, d, h, mi, sec := parts[1], parts[2], parts[3], parts[4], parts[5]

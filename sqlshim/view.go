@@ -308,8 +308,8 @@ func (x *execCtx) dropViews(n *ast.DropTableStmt) (Result, error) {
 	if len(missing) > 0 && !n.IfExists {
 		return Result{}, errf(sqlerr.ErrUnknownView, "Unknown VIEW: '%s'", strings.Join(missing, ","))
 	}
-	for _, m := range missing {
-		x.s.addNote(sqlerr.ErrUnknownView, "Unknown VIEW: '%s'", m)
+	if len(missing) > 0 { // one note naming them all, as MariaDB writes it
+		x.s.addNote(sqlerr.ErrUnknownView, "Unknown VIEW: '%s'", strings.Join(missing, ","))
 	}
 	return Result{}, nil
 }
