@@ -109,13 +109,8 @@ func trailingBlank(c *engine.Column, v any) bool {
 	if !c.Type.IsNumeric() {
 		return false
 	}
-	var s string
-	switch x := v.(type) {
-	case string:
-		s = x
-	case []byte:
-		s = string(x)
-	default:
+	s, ok := textValue(v)
+	if !ok {
 		return false
 	}
 	trimmed := strings.TrimRight(s, " \t\n\r\f\v")
@@ -701,14 +696,20 @@ func looseDate(c *engine.Column, v any) (time.Time, bool) {
 	if !c.Type.IsTime() {
 		return time.Time{}, false
 	}
-	var s string
-	switch x := v.(type) {
-	case string:
-		s = x
-	case []byte:
-		s = string(x)
-	default:
+	s, ok := textValue(v)
+	if !ok {
 		return time.Time{}, false
 	}
 	return parseDelimited(strings.TrimSpace(s))
+}
+
+// textValue is v's text when v is a string or bytes.
+func textValue(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case []byte:
+		return string(x), true
+	}
+	return "", false
 }
