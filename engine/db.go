@@ -155,7 +155,7 @@ func (db *DB) open() error {
 		}
 		def, ctr, err := decodeDef(b, path)
 		if err != nil {
-			db.broken[strings.TrimSuffix(n, defSuffix)] = err
+			db.broken[strings.ToLower(strings.TrimSuffix(n, defSuffix))] = err
 			db.log.Error("table definition unreadable", "file", path, "err", err)
 			continue
 		}

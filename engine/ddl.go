@@ -120,6 +120,9 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 		if errors.As(err, &se) && se.Code == sqlerr.ErrNoSuchTable {
 			return sqlerr.New(sqlerr.ErrUnknownTable, "Unknown table '%s.%s'", db.name(), name)
 		}
+		if errors.As(err, &se) && se.Code == sqlerr.ErrCrashedTable {
+			return db.dropBrokenTable(name)
+		}
 		return err
 	}
 	// A crashed table (1194) is dropped too, as in MariaDB. A crash-safe
@@ -163,6 +166,57 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 		}
 	}
 	return db.logDDL(ddlRecord{Op: "drop_table"}, def.Name, def)
+}
+
+// dropBrokenTable drops a table whose definition file is damaged (REPAIR
+// cannot rebuild a definition): its files go by name, its index files by
+// the pattern name.*.bix since their names are in the lost definition. Its
+// WAL records, if it was crash-safe, were skipped at open and noted as
+// orphans there (walorphans.go), so the name waits for a checkpoint like
+// any dropped crash-safe table's.
+func (db *DB) dropBrokenTable(name string) error {
+	key := strings.ToLower(name)
+	names, err := db.fs.ReadDir(db.dir)
+	if err != nil {
+		return fmt.Errorf("blitz/engine: drop %s: %w", name, err)
+	}
+	var defFile string
+	var others []string
+	for _, n := range names {
+		base, rest, _ := strings.Cut(n, ".")
+		if !strings.EqualFold(base, name) {
+			continue
+		}
+		switch {
+		case "."+rest == defSuffix:
+			defFile = n
+		case "."+rest == dataSuffix,
+			strings.HasSuffix(n, indexSuffix),
+			strings.HasSuffix(n, index.SumPath(indexSuffix)):
+			others = append(others, n)
+		}
+	}
+	if defFile == "" {
+		return sqlerr.New(sqlerr.ErrUnknownTable, "Unknown table '%s.%s'", db.name(), name)
+	}
+	// The definition goes first: a crash after it leaves files that no
+	// definition names, which the next CREATE TABLE of the name removes.
+	if err := db.fs.Remove(filepath.Join(db.dir, defFile)); err != nil {
+		return fmt.Errorf("blitz/engine: drop %s: %w", name, err)
+	}
+	for _, n := range others {
+		db.fs.Remove(filepath.Join(db.dir, n))
+	}
+	db.fs.SyncDir(db.dir)
+	db.mu.Lock()
+	delete(db.broken, key)
+	db.mu.Unlock()
+	name = strings.TrimSuffix(defFile, defSuffix) // as stored, not as typed
+	db.log.Info("dropped a table whose definition file was damaged", "table", name, "files", len(others)+1)
+	if db.ulog == nil {
+		return nil
+	}
+	return db.appendDDL(ddlRecord{Op: "drop_table"}, name)
 }
 
 func (db *DB) deferredCount() int {

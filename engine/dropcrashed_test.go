@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -265,4 +266,67 @@ func TestDropCrashedTableULog(t *testing.T) {
 	}
 	rdb = mustOpen(t, r2, Options{})
 	compareDumps(t, "backup after the drop", dumpDB(t, rdb), want)
+}
+
+// TestDropDamagedDefinition: a table whose definition file is damaged
+// (1194, and REPAIR cannot rebuild a definition) is dropped by DROP TABLE:
+// all its files go, the name is free for a new table, a second DROP is
+// 1051, and the update log records the drop so that a restore from a
+// backup taken before it ends with the same tables.
+func TestDropDamagedDefinition(t *testing.T) {
+	for _, crashSafe := range []bool{false, true} {
+		root := t.TempDir()
+		src, ulogDir := filepath.Join(root, "db"), filepath.Join(root, "ulog")
+		db := mustOpen(t, src, Options{ULogDir: ulogDir})
+		for _, name := range []string{"t", "u"} {
+			if err := db.CreateTable(bg, accountsDef(name, crashSafe)); err != nil {
+				t.Fatal(err)
+			}
+			insert(t, db, name, Row{int64(1), name + "1", int64(1), nil})
+		}
+		before := filepath.Join(root, "before")
+		if _, err := db.Backup(bg, before); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if len(tableFiles(t, vfs.Default, src, "t")) < 3 {
+			t.Fatalf("t has files %v, want its definition, data and index files", tableFiles(t, vfs.Default, src, "t"))
+		}
+		if err := os.WriteFile(filepath.Join(src, "t"+defSuffix), []byte("garbage"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		db = mustOpen(t, src, Options{ULogDir: ulogDir})
+		if err := readOne(db, "t"); sqlerr.Code(err) != sqlerr.ErrCrashedTable {
+			t.Fatalf("crashSafe=%v: t: %v, want 1194", crashSafe, err)
+		}
+		if err := db.DropTable(bg, "T"); err != nil {
+			t.Fatalf("crashSafe=%v: DROP TABLE of a damaged definition: %v", crashSafe, err)
+		}
+		if files := tableFiles(t, vfs.Default, src, "t"); len(files) > 0 {
+			t.Fatalf("crashSafe=%v: after the drop t has files %v", crashSafe, files)
+		}
+		if err := db.DropTable(bg, "t"); sqlerr.Code(err) != sqlerr.ErrUnknownTable {
+			t.Fatalf("crashSafe=%v: second drop: %v, want 1051", crashSafe, err)
+		}
+		if err := db.CreateTable(bg, accountsDef("t", crashSafe)); err != nil {
+			t.Fatalf("crashSafe=%v: CREATE TABLE after the drop: %v", crashSafe, err)
+		}
+		insert(t, db, "t", Row{int64(7), "new", int64(7), nil})
+		want := dumpDB(t, db)
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		db = mustOpen(t, src, Options{})
+		compareDumps(t, "reopened after the drop", dumpDB(t, db), want)
+		db.Close()
+		r := filepath.Join(root, "r")
+		if _, err := Restore(r, before, RestoreOptions{ULogDir: ulogDir}); err != nil {
+			t.Fatalf("crashSafe=%v: restore: %v", crashSafe, err)
+		}
+		rdb := mustOpen(t, r, Options{})
+		compareDumps(t, "backup before the drop + update log", dumpDB(t, rdb), want)
+		rdb.Close()
+	}
 }

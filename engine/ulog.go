@@ -74,7 +74,8 @@ package engine
 //	{"v":1, "op":"create_table"|"drop_table"|"rename_table"|"create_index"|
 //	        "drop_index"|"add_column"|"alter_columns"|"auto_increment",
 //	 "def":   <the table's definition after the change (before it for
-//	           drop_table), in the .def file encoding>,
+//	           drop_table; absent in the drop of a table whose
+//	           definition file was damaged), in the .def file encoding>,
 //	 "to":    new name (rename_table),
 //	 "index": index name (create_index, drop_index),
 //	 "column": column name (add_column),
@@ -351,12 +352,19 @@ func (db *DB) replayDDL(ctx context.Context, table string, value []byte) error {
 	if strings.HasSuffix(rec.Op, "_view") {
 		return db.replayViewDDL(ctx, table, &rec)
 	}
+	_, terr := db.table(table)
+	exists := terr == nil
+	if rec.Op == "drop_table" && (len(rec.Def) == 0 || string(rec.Def) == "null") {
+		// The drop of a table whose definition was damaged.
+		if !exists {
+			return nil
+		}
+		return db.DropTable(ctx, table)
+	}
 	def, _, err := decodeDef(rec.Def, "ddl op of "+table)
 	if err != nil {
 		return err
 	}
-	_, terr := db.table(table)
-	exists := terr == nil
 	switch rec.Op {
 	case "create_table":
 		if exists {

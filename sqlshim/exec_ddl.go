@@ -597,22 +597,26 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 			views = append(views, x.s.DBName+"."+t.Name.O)
 			continue
 		}
-		if _, err := db.Table(t.Name.O); err != nil {
+		if _, err := db.Table(t.Name.O); isNoSuchTable(err) {
 			missing = append(missing, x.s.DBName+"."+t.Name.O)
 		}
 	}
 	// As in MariaDB, the tables that exist are dropped even when others
-	// are missing (an error then, without IF EXISTS).
+	// are missing (an error then, without IF EXISTS). A table marked
+	// crashed (1194), its definition file damaged too, is dropped.
 	for _, t := range n.Tables {
 		db := x.s.owner(t.Name.O)
-		def, err := db.Table(t.Name.O)
-		if err != nil {
+		name := t.Name.O
+		def, err := db.Table(name)
+		if isNoSuchTable(err) {
 			continue
+		} else if err == nil {
+			name = def.Name
 		}
 		if err := db.DropTable(x.ctx, t.Name.O); err != nil {
 			return Result{}, err
 		}
-		x.dropStats(db, def.Name)
+		x.dropStats(db, name)
 	}
 	// A view named in DROP TABLE is left alone: 1965, a note with IF
 	// EXISTS, as in MariaDB.
@@ -623,6 +627,12 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 		x.s.addNote(sqlerr.ErrIsView, "'%s' is a view", v)
 	}
 	return Result{}, x.unknownTables(missing, n.IfExists)
+}
+
+// isNoSuchTable reports whether err is the engine's 1146 (no such table).
+func isNoSuchTable(err error) bool {
+	e := sqlerr.As(err)
+	return e != nil && e.Code == sqlerr.ErrNoSuchTable
 }
 
 // unknownTables answers the names a DROP TABLE did not find (db.table):
