@@ -319,6 +319,9 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	if err := checkAutoIncrement(cc.def); err != nil {
 		return err
 	}
+	if err := keptChecks(cc.def); err != nil { // check.go
+		return err
+	}
 	db := x.s.owner(ti.name)
 	if err := db.AlterColumns(x.ctx, ti.name, cc.def, cc.from); err != nil {
 		return qualifyConstraint(err, x.s.DBName, ti.name)
