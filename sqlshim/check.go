@@ -424,3 +424,57 @@ func isOwnJSONCheck(c *engine.Column, e ast.ExprNode) bool {
 	text.Type, text.Length = engine.TypeText, 4294967295
 	return isJSONCheck(&text, e)
 }
+
+// validColumnChecks reports what is wrong with the column-level checks of
+// cd, the definition of col, before ALTER TABLE ... ADD COLUMN adds it to
+// a table of definition def.
+func (x *execCtx) validColumnChecks(def *engine.TableDef, col engine.Column, cd *ast.ColumnDef) error {
+	scratch := def.Clone()
+	scratch.Columns = append(scratch.Columns, col)
+	return x.addColumnChecks(scratch, []*ast.ColumnDef{cd})
+}
+
+// replaceColumnCheck gives column name of def the checks of cd, its new
+// definition (MODIFY, CHANGE): the column's old check goes, with or
+// without a new one, as in MariaDB, which does not check the rows there
+// against the new one.
+func (x *execCtx) replaceColumnCheck(def *engine.TableDef, name string, cd *ast.ColumnDef) error {
+	kept := def.Checks[:0:0]
+	for _, ck := range def.Checks {
+		if ck.Column == "" || !strings.EqualFold(ck.Column, name) {
+			kept = append(kept, ck)
+		}
+	}
+	def.Checks = kept
+	return x.addColumnChecks(def, []*ast.ColumnDef{cd})
+}
+
+// renameCheckRefs renames column from to to in def's checks (CHANGE,
+// RENAME COLUMN), as MariaDB does: the conditions name the new column, a
+// column-level check goes with its column.
+func renameCheckRefs(def *engine.TableDef, from, to string) {
+	for i := range def.Checks {
+		ck := &def.Checks[i]
+		if strings.EqualFold(ck.Column, from) {
+			ck.Column, ck.Name = to, to
+		}
+		e, err := parser.New().ParseOneStmt("SELECT "+ck.Expr, "", "")
+		if err != nil {
+			continue // cannot happen for a stored condition; keptChecks reports it
+		}
+		sel := e.(*ast.SelectStmt)
+		renamed := false
+		sel.Accept(&columnVisitor{fn: func(c *ast.ColumnName) {
+			if c.Name.L == strings.ToLower(from) {
+				c.Name, renamed = ast.NewCIStr(to), true
+			}
+		}})
+		if !renamed {
+			continue
+		}
+		p := &viewPrinter{check: true}
+		if p.expr(sel.Fields.Fields[0].Expr, 0) == nil {
+			ck.Expr = p.b.String()
+		}
+	}
+}

@@ -791,6 +791,9 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 					// Existing rows get the time of the ALTER, as in MySQL.
 					col.Default = nowFor(x.now, &col)
 				}
+				if err := x.validColumnChecks(ti.def, col, cd); err != nil { // check.go
+					return Result{}, err
+				}
 				if err := x.s.owner(ti.name).AddColumn(x.ctx, ti.name, col); err != nil {
 					return Result{}, err
 				}
