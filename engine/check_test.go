@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -66,5 +67,47 @@ func TestChecksDefFormat(t *testing.T) {
 	bad := bytes.Replace(b, []byte("\"expr\": \"`id` = 1\""), []byte(`"expr": ""`), 1)
 	if _, _, err := decodeDef(bad, "f.def"); err == nil || !strings.Contains(err.Error(), "f.def") {
 		t.Fatalf("check without a condition: err %v", err)
+	}
+}
+
+// TestChecksThroughBackupAndLog: the checks of a backed-up table, and
+// those an ALTER adds after the backup, come back from Restore with the
+// update log.
+func TestChecksThroughBackupAndLog(t *testing.T) {
+	root := t.TempDir()
+	src, ulogDir, dest := filepath.Join(root, "db"), filepath.Join(root, "ulog"), filepath.Join(root, "backup")
+	db := mustOpen(t, src, Options{ULogDir: ulogDir})
+	def := itemsDef("items", false)
+	def.Checks = []CheckDef{{Name: "CONSTRAINT_1", Expr: "`v` > 0"}}
+	if err := db.CreateTable(bg, def); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Backup(bg, dest); err != nil {
+		t.Fatal(err)
+	}
+	nd, err := db.Table("items")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nd.Checks = append(nd.Checks, CheckDef{Name: "note", Column: "note", Expr: "`note` <> ''"})
+	from := make([]int, len(nd.Columns))
+	for i := range from {
+		from[i] = i
+	}
+	if err := db.AlterColumns(bg, "items", nd, from); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	r := filepath.Join(root, "r")
+	if _, err := Restore(r, dest, RestoreOptions{ULogDir: ulogDir}); err != nil {
+		t.Fatal(err)
+	}
+	rdb := mustOpen(t, r, Options{})
+	got, err := rdb.Table("items")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Checks, nd.Checks) {
+		t.Fatalf("restored checks = %+v, want %+v", got.Checks, nd.Checks)
 	}
 }
