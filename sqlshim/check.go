@@ -288,11 +288,18 @@ func (x *execCtx) alterAddCheck(ti *tableInfo, c *ast.Constraint) error {
 	return x.applyColChange(ti, cc)
 }
 
-// alterDropCheck is ALTER TABLE ... DROP CONSTRAINT name: only a
-// table-level check can be dropped by name (1091 otherwise).
-func (x *execCtx) alterDropCheck(ti *tableInfo, name string) error {
+// alterDropConstraint is ALTER TABLE t ... DROP CONSTRAINT name: a
+// table-level check or, as in MariaDB, a unique key of that name (a
+// column's check cannot be dropped by name: 1091).
+func (x *execCtx) alterDropConstraint(ti *tableInfo, t *ast.TableName, name string) error {
 	i := checkIndex(ti.def, name, true)
 	if i < 0 {
+		for _, ix := range ti.def.Indexes {
+			if ix.Unique && strings.EqualFold(ix.Name, name) {
+				_, err := x.dropIndex(t, name, false)
+				return err
+			}
+		}
 		return errf(sqlerr.ErrCantDropKey, "Can't DROP CONSTRAINT `%s`; check that it exists", name)
 	}
 	cc := newColChange(ti.def)

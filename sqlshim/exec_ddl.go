@@ -818,7 +818,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				return Result{}, err
 			}
 		case ast.AlterTableDropCheck:
-			if err := x.alterDropCheck(ti, spec.Constraint.Name); err != nil { // check.go
+			if err := x.alterDropConstraint(ti, n.Table, spec.Constraint.Name); err != nil { // check.go
 				return Result{}, err
 			}
 		case ast.AlterTableDropForeignKey:
