@@ -31,13 +31,17 @@ const (
 	errDupConstraintName  = 1826 // Duplicate CHECK constraint name '%s'
 	errBadCheckFunction   = 1901 // Function or expression '%s' cannot be used in the CHECK clause of %s
 	errCheckSubquery      = 1970 // CHECK does not support subqueries or stored functions (42000)
-	checkConstraintPrefix = "CONSTRAINT_"
-	checkClause           = "CHECK"
+)
+
+const (
+	checkConstraintPrefix = "CONSTRAINT_" // of the names of unnamed table-level checks
+	checkClause           = "CHECK"       // the clause errors name (1054: Unknown column 'x' in 'CHECK')
+	checkExprsMax         = 4096          // parsed conditions kept before checkExprs starts again
 )
 
 // uncheckable are the functions MariaDB refuses in a CHECK condition:
 // their result depends on something other than the row (the time, the
-// session, chance).
+// session, chance). UNIX_TIMESTAMP(x) of a value is allowed.
 var uncheckable = map[string]bool{
 	"rand": true, "uuid": true, "uuid_short": true, "sys_guid": true,
 	"now": true, "current_timestamp": true, "localtime": true, "localtimestamp": true, "sysdate": true,
@@ -64,7 +68,7 @@ func checkExpr(text string) (ast.ExprNode, error) {
 	if e, ok := checkExprs.m[text]; ok {
 		return e, nil
 	}
-	if checkExprs.p == nil {
+	if checkExprs.p == nil || len(checkExprs.m) >= checkExprsMax {
 		checkExprs.p, checkExprs.m = parser.New(), map[string]ast.ExprNode{}
 	}
 	st, err := checkExprs.p.ParseOneStmt("SELECT "+text, "", "")
@@ -141,11 +145,7 @@ func (x *execCtx) newCheck(def *engine.TableDef, name, column string, e ast.Expr
 		return ck, v.err
 	}
 	if v.badFunc != nil {
-		p := &viewPrinter{x: x, check: true}
-		if err := p.expr(v.badFunc, 0); err != nil {
-			return ck, err
-		}
-		return ck, errf(errBadCheckFunction, "Function or expression '%s' cannot be used in the CHECK clause of %s", p.b.String(), quoteIdent(name))
+		return ck, errf(errBadCheckFunction, "Function or expression '%s' cannot be used in the CHECK clause of %s", refusedText(v.badFunc), quoteIdent(name))
 	}
 	p := &viewPrinter{x: x, check: true}
 	if err := p.expr(e, 0); err != nil {
@@ -184,7 +184,7 @@ func (v *checkValidator) Enter(n ast.Node) (ast.Node, bool) {
 		}
 		return n, true
 	case *ast.FuncCallExpr:
-		if uncheckable[e.FnName.L] {
+		if uncheckable[e.FnName.L] && !(e.FnName.L == "unix_timestamp" && len(e.Args) > 0) {
 			v.badFunc = e
 			return n, true
 		}
@@ -196,6 +196,29 @@ func (v *checkValidator) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *checkValidator) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// refusedText names e, a function or variable a CHECK may not use, as
+// MariaDB's error 1901 does: name() without the arguments, @var, @@var.
+func refusedText(e ast.ExprNode) string {
+	switch f := e.(type) {
+	case *ast.FuncCallExpr:
+		name := f.FnName.L
+		if n, ok := functionNames[name]; ok {
+			name = n
+		}
+		return name + "()"
+	case *ast.VariableExpr:
+		if f.IsSystem {
+			return "@@" + f.Name
+		}
+		return "@" + f.Name
+	case *ast.AggregateFuncExpr:
+		return strings.ToLower(f.F) + "()"
+	case *ast.WindowFuncExpr:
+		return strings.ToLower(f.Name) + "()"
+	}
+	return "?"
+}
 
 // checkName is the name a table-level CHECK without one gets: the first
 // CONSTRAINT_<n> no constraint of def has.
