@@ -28,9 +28,9 @@ import (
 
 // Error codes of CHECK definitions.
 const (
-	errDupConstraintName  = 1826 // Duplicate CHECK constraint name '%s'
-	errBadCheckFunction   = 1901 // Function or expression '%s' cannot be used in the CHECK clause of %s
-	errCheckSubquery      = 1970 // CHECK does not support subqueries or stored functions (42000)
+	errDupConstraintName = 1826 // Duplicate CHECK constraint name '%s'
+	errBadCheckFunction  = 1901 // Function or expression '%s' cannot be used in the CHECK clause of %s
+	errCheckSubquery     = 1970 // CHECK does not support subqueries or stored functions (42000)
 )
 
 const (
