@@ -237,6 +237,23 @@ type TableDef struct {
 	Collation *collate.Collation
 	// Comment is the table's COMMENT. It changes no row.
 	Comment string
+	// Checks are the table's CHECK constraints, in the order they were
+	// defined. The engine stores them and does not evaluate them: the SQL
+	// layer does, before each write.
+	Checks []CheckDef
+}
+
+// CheckDef is a CHECK constraint: a condition every written row must not
+// make false (NULL passes).
+type CheckDef struct {
+	// Name is the constraint's name: the column's for a column-level
+	// check, else as given or CONSTRAINT_<n>.
+	Name string
+	// Column is set for a column-level check (c INT CHECK (...)): the
+	// column it was declared with; "" for a table-level one.
+	Column string
+	// Expr is the condition as SQL text, in MariaDB's printed form.
+	Expr string
 }
 
 // Row is a table row: one value per column, in the order of
@@ -297,6 +314,7 @@ func (d *TableDef) Clone() *TableDef {
 	for i, ix := range d.Indexes {
 		c.Indexes[i] = IndexDef{Name: ix.Name, Unique: ix.Unique, Columns: append([]string(nil), ix.Columns...)}
 	}
+	c.Checks = append([]CheckDef(nil), d.Checks...)
 	return &c
 }
 
@@ -466,6 +484,13 @@ func validateElems(c *Column) error {
 // The table field "comment" (its COMMENT) may appear in any format: it
 // changes no row, so a reader that does not know it loses nothing but the
 // text, and it needs no new format number.
+// The table field "checks" (optional, any format) lists the CHECK
+// constraints: [{"name": "CONSTRAINT_1", "expr": "`a` > 0"}, {"name": "b",
+// "column": "b", "expr": "`b` < 10"}]; "column" is set for a column-level
+// check. The rows stored are the same with or without them (they only
+// refuse writes), so a reader that ignores the field misreads no row and
+// it needs no new format number; files written before it read as tables
+// without checks.
 // auto_reserved and rowid_reserved are high-water marks: no AUTO_INCREMENT
 // value or hidden row id at or above them has been handed out, so after a
 // crash counting can resume there and never repeat a value. auto_next
@@ -499,6 +524,13 @@ type defTable struct {
 	CrashSafe  bool        `json:"crash_safe,omitempty"`
 	Collation  string      `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
 	Comment    string      `json:"comment,omitempty"`   // any format: a reader that ignores it misreads no row
+	Checks     []defCheck  `json:"checks,omitempty"`    // any format: a reader that ignores it misreads no row
+}
+
+type defCheck struct {
+	Name   string `json:"name"`
+	Column string `json:"column,omitempty"`
+	Expr   string `json:"expr"`
 }
 
 type defColumn struct {
@@ -541,6 +573,9 @@ func toDefTable(d *TableDef) (defTable, int) {
 	t := defTable{Name: d.Name, PrimaryKey: d.PrimaryKey, Indexes: d.Indexes, CrashSafe: d.CrashSafe, Comment: d.Comment}
 	if d.Collation != nil && !d.Collation.IsBin() {
 		t.Collation, format = d.Collation.Name, defFormatColl
+	}
+	for _, ck := range d.Checks {
+		t.Checks = append(t.Checks, defCheck(ck))
 	}
 	for _, c := range d.Columns {
 		dc := defColumn{Name: c.Name, Type: c.Type.String(), Unsigned: c.Unsigned, Length: c.Length,
@@ -592,6 +627,12 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 			return nil, fmt.Errorf("blitz/engine: table definition %s: collation %q is not one this build of blitz knows", path, name)
 		}
 		return c, nil
+	}
+	for _, ck := range f.Table.Checks {
+		if ck.Name == "" || ck.Expr == "" {
+			return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: a CHECK constraint without a name or a condition", path)
+		}
+		d.Checks = append(d.Checks, CheckDef(ck))
 	}
 	var err error
 	if d.Collation, err = knownColl(f.Table.Collation); err != nil {

@@ -112,6 +112,7 @@ func (cc *colChange) renameRefs(from, to string) {
 			}
 		}
 	}
+	renameCheckRefs(cc.def, from, to) // check.go
 }
 
 func (cc *colChange) isPrimaryKey(name string) bool {
@@ -202,6 +203,9 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 			return err
 		}
 		cc.renameRefs(oldName, col.Name)
+		if err := x.replaceColumnCheck(cc.def, col.Name, cd); err != nil { // check.go
+			return err
+		}
 		if uniq {
 			cc.def.Indexes = append(cc.def.Indexes, engine.IndexDef{Name: uniqueIndexName(cc.def, col.Name), Columns: []string{col.Name}, Unique: true})
 		}
@@ -272,6 +276,9 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 			if err := cc.insert(col, -1, -1, pos); err != nil {
 				return err
 			}
+			if err := x.addColumnChecks(cc.def, []*ast.ColumnDef{cd}); err != nil { // check.go
+				return err
+			}
 			if uniq {
 				cc.def.Indexes = append(cc.def.Indexes, engine.IndexDef{Name: uniqueIndexName(cc.def, col.Name), Columns: []string{col.Name}, Unique: true})
 			}
@@ -317,6 +324,9 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 		return err
 	}
 	if err := checkAutoIncrement(cc.def); err != nil {
+		return err
+	}
+	if err := keptChecks(cc.def); err != nil { // check.go
 		return err
 	}
 	db := x.s.owner(ti.name)

@@ -397,7 +397,16 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	for _, c := range inlineUnique {
 		def.Indexes = append(def.Indexes, engine.IndexDef{Name: uniqueIndexName(def, c), Columns: []string{c}, Unique: true})
 	}
+	if err := x.addColumnChecks(def, n.Cols); err != nil { // check.go
+		return Result{}, err
+	}
 	for _, c := range n.Constraints {
+		if c.Tp == ast.ConstraintCheck {
+			if err := x.addCheck(def, c); err != nil {
+				return Result{}, err
+			}
+			continue
+		}
 		if err := addConstraint(ti, def, c); err != nil {
 			return Result{}, err
 		}
@@ -792,7 +801,16 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 					// Existing rows get the time of the ALTER, as in MySQL.
 					col.Default = nowFor(x.now, &col)
 				}
+				if err := x.validColumnChecks(ti.def, col, cd); err != nil { // check.go
+					return Result{}, err
+				}
 				if err := x.s.owner(ti.name).AddColumn(x.ctx, ti.name, col); err != nil {
+					return Result{}, err
+				}
+				if ti, err = x.table(n.Table, ""); err != nil {
+					return Result{}, err
+				}
+				if err := x.alterColumnChecks(ti, cd); err != nil { // check.go
 					return Result{}, err
 				}
 				if ti, err = x.table(n.Table, ""); err != nil {
@@ -800,7 +818,17 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				}
 			}
 		case ast.AlterTableAddConstraint:
+			if spec.Constraint.Tp == ast.ConstraintCheck {
+				if err := x.alterAddCheck(ti, spec.Constraint); err != nil { // check.go
+					return Result{}, err
+				}
+				break
+			}
 			if _, err := x.addIndex(ti, spec.Constraint, spec.IfNotExists); err != nil {
+				return Result{}, err
+			}
+		case ast.AlterTableDropCheck:
+			if err := x.alterDropConstraint(ti, n.Table, spec.Constraint.Name); err != nil { // check.go
 				return Result{}, err
 			}
 		case ast.AlterTableDropForeignKey:

@@ -232,6 +232,9 @@ func (x *execCtx) updateTarget(t *multiTarget, ec *evalCtx, h engine.Handle, old
 			row[i] = nowFor(x.now, c)
 		}
 	}
+	if err := x.checkRow(ti, row); err != nil { // check.go
+		return false, err
+	}
 	_, err := x.tx.Update(ti.name, h, row)
 	return err == nil, err
 }

@@ -296,6 +296,7 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		if c.Type == engine.TypeJSON {
 			l += " CHECK (json_valid(" + quoteIdent(c.Name) + "))" // MariaDB's JSON: LONGTEXT with this check
 		}
+		l += columnCheckText(def, c) // check.go
 		lines = append(lines, l)
 	}
 	if len(def.PrimaryKey) > 0 {
@@ -308,6 +309,7 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		}
 		lines = append(lines, fmt.Sprintf("  %s %s (%s)", kind, quoteIdent(ix.Name), identList(ix.Columns)))
 	}
+	lines = append(lines, tableCheckLines(def)...) // check.go
 	b.WriteString(strings.Join(lines, ",\n"))
 	b.WriteString("\n) ENGINE=BLITZDB")
 	if st.AutoIncrement > 1 {

@@ -314,7 +314,7 @@ func ignorable(err error) bool {
 		sqlerr.ErrDataTooLong, sqlerr.ErrOutOfRange:
 		return true
 	}
-	return false
+	return isCheckFailure(err) // check.go
 }
 
 // defaultFor is the value a written row gets for column c, which it
@@ -402,6 +402,12 @@ func needsAuto(v any, keepZero bool) bool {
 func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, autoCol int, rowNum int) (uint64, uint64, bool, error) {
 	var affected, gen uint64
 	if err := x.checkViewRow(ti, row); err != nil {
+		return 0, 0, false, err
+	}
+	if err := x.checkRow(ti, row); err != nil { // check.go
+		if x.skipIgnored(n.IgnoreErr, err) {
+			return 0, 0, false, nil
+		}
 		return 0, 0, false, err
 	}
 	for attempt := 0; ; attempt++ {
@@ -558,6 +564,9 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 		}
 	}
 	if err := x.checkViewRow(ti, row); err != nil {
+		return false, err
+	}
+	if err := x.checkRow(ti, row); err != nil { // check.go
 		return false, err
 	}
 	_, err := x.tx.Update(ti.name, h, row)

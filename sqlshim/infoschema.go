@@ -61,6 +61,8 @@ func (x *execCtx) infoSchemaTable(name string) (Result, error) {
 		return x.isTableConstraints(), nil
 	case "key_column_usage":
 		return x.isKeyColumnUsage(), nil
+	case "check_constraints":
+		return x.isCheckConstraints(), nil // check.go
 	case "views":
 		return x.isViews(), nil
 	case "engines":
@@ -268,6 +270,9 @@ func (x *execCtx) isTableConstraints() Result {
 			}
 			rows = append(rows, []any{"def", x.s.DBName, name, x.s.DBName, ti.name, typ})
 		})
+		for _, r := range checkConstraintRows(x.s.DBName, ti.def) { // check.go
+			rows = append(rows, []any{"def", x.s.DBName, r[3], x.s.DBName, ti.name, "CHECK"})
+		}
 	}
 	return Result{Columns: cols, Rows: rows}
 }

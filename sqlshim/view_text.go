@@ -36,6 +36,7 @@ type viewPrinter struct {
 	x      *execCtx
 	b      strings.Builder
 	scopes [][]printSource // innermost last
+	check  bool            // a CHECK condition: MariaDB's names for LENGTH and % there (check.go)
 }
 
 // canonicalViewQuery prints q with names as its column names (the view's).
@@ -498,7 +499,11 @@ func (p *viewPrinter) expr(e ast.ExprNode, outer int) error {
 			if err := p.expr(x.L, op.prec); err != nil {
 				return err
 			}
-			p.w(" " + op.text + " ")
+			text := op.text
+			if p.check && x.Op == opcode.Mod {
+				text = "MOD"
+			}
+			p.w(" " + text + " ")
 			return p.expr(x.R, op.prec+1)
 		})
 	case *ast.UnaryOperationExpr:
@@ -603,6 +608,9 @@ func (p *viewPrinter) expr(e ast.ExprNode, outer int) error {
 		name := x.FnName.L
 		if n, ok := functionNames[name]; ok {
 			name = n
+		}
+		if name == "length" && p.check {
+			name = "octet_length"
 		}
 		p.w(name + "(")
 		if err := p.exprList(x.Args); err != nil {
