@@ -5,7 +5,7 @@
 // # A database on disk
 //
 //	DIR/LOCK             flock'ed by the one process that has DIR open
-//	DIR/T.def            table T's definition (JSON, format version 1 to 3), replaced atomically
+//	DIR/T.def            table T's definition (JSON, format versions 1 to 4), replaced atomically
 //	DIR/V.view           view V's definition (JSON, format version 1, view.go), replaced atomically
 //	DIR/T.bdf            table T's rows: key = keyenc of the primary key, value = row codec
 //	DIR/T.<index>.bix    one bbolt file per secondary index (disposable)
