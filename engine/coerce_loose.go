@@ -57,7 +57,7 @@ func CoerceLoose(col *Column, v any, rowNum int) (val any, warn, err error) {
 			return clipNumber(col, d.Sign()), err, nil
 		}
 	case numeric && (code == sqlerr.ErrTruncatedWrong || code == sqlerr.ErrDataTruncated):
-		s, ok := textOf(v)
+		s, ok := TextOf(v)
 		if !ok {
 			break
 		}
@@ -88,7 +88,7 @@ func CoerceLoose(col *Column, v any, rowNum int) (val any, warn, err error) {
 		}
 		return cv, truncated, nil
 	case code == sqlerr.ErrTruncatedWrong && t.IsString() && t != TypeJSON:
-		s, ok := textOf(v)
+		s, ok := TextOf(v)
 		if !ok || utf8.ValidString(s) {
 			break
 		}
@@ -263,14 +263,15 @@ func numberOf(v any) (decimal.Decimal, bool) {
 	case decimal.Decimal:
 		return x, true
 	case string, []byte:
-		s, _ := textOf(x)
+		s, _ := TextOf(x)
 		d, err := decimal.NewFromString(NumberPrefix(s))
 		return d, err == nil
 	}
 	return decimal.Decimal{}, false
 }
 
-func textOf(v any) (string, bool) {
+// TextOf is v's text when v is a string or bytes.
+func TextOf(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
 		return x, true

@@ -109,7 +109,7 @@ func trailingBlank(c *engine.Column, v any) bool {
 	if !c.Type.IsNumeric() {
 		return false
 	}
-	s, ok := textValue(v)
+	s, ok := engine.TextOf(v)
 	if !ok {
 		return false
 	}
@@ -705,20 +705,9 @@ func looseDate(c *engine.Column, v any) (time.Time, bool) {
 	if !c.Type.IsTime() {
 		return time.Time{}, false
 	}
-	s, ok := textValue(v)
+	s, ok := engine.TextOf(v)
 	if !ok {
 		return time.Time{}, false
 	}
 	return parseDelimited(strings.TrimSpace(s))
-}
-
-// textValue is v's text when v is a string or bytes.
-func textValue(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case []byte:
-		return string(x), true
-	}
-	return "", false
 }
