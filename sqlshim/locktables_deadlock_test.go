@@ -14,16 +14,7 @@ import (
 // once (not after it unlocks, or a lock wait timeout) and its own next
 // statements do not close the same cycle again.
 func TestLockTablesDeadlockVictim(t *testing.T) {
-	a := newTestSession(t)
-	b := NewSession(a.db)
-	defer b.Close()
-	mustRun(t, a, "CREATE TABLE ta (id INT PRIMARY KEY, n INT)")
-	mustRun(t, a, "CREATE TABLE tb (id INT PRIMARY KEY, n INT)")
-	mustRun(t, a, "INSERT INTO ta VALUES (1, 0)")
-	mustRun(t, a, "INSERT INTO tb VALUES (1, 0)")
-	mustRun(t, a, "LOCK TABLES ta WRITE")
-	mustRun(t, b, "BEGIN")
-	mustRun(t, b, "UPDATE tb SET n = 1")
+	a, b := lockTablesCycle(t)
 	bdone := make(chan error, 1)
 	go func() {
 		_, err := b.ExecOne(context.Background(), "UPDATE ta SET n = 2", nil) // waits for a's LOCK TABLES
@@ -56,16 +47,7 @@ func TestLockTablesDeadlockVictim(t *testing.T) {
 // TestLockTablesDeadlockOther: when the other session closes the cycle,
 // it is the victim and the LOCK TABLES session keeps its locks and goes on.
 func TestLockTablesDeadlockOther(t *testing.T) {
-	a := newTestSession(t)
-	b := NewSession(a.db)
-	defer b.Close()
-	mustRun(t, a, "CREATE TABLE ta (id INT PRIMARY KEY, n INT)")
-	mustRun(t, a, "CREATE TABLE tb (id INT PRIMARY KEY, n INT)")
-	mustRun(t, a, "INSERT INTO ta VALUES (1, 0)")
-	mustRun(t, a, "INSERT INTO tb VALUES (1, 0)")
-	mustRun(t, a, "LOCK TABLES ta WRITE")
-	mustRun(t, b, "BEGIN")
-	mustRun(t, b, "UPDATE tb SET n = 1")
+	a, b := lockTablesCycle(t)
 	adone := make(chan error, 1)
 	go func() {
 		_, err := a.ExecOne(context.Background(), "UPDATE tb SET n = 3", nil) // waits for b
@@ -101,4 +83,22 @@ func TestLockTablesDeadlockOther(t *testing.T) {
 	if got := mustRun(t, a, "SELECT (SELECT n FROM ta), (SELECT n FROM tb)").Rows[0]; toInt(got[0]) != 10 || toInt(got[1]) != 3 {
 		t.Errorf("ta.n, tb.n = %v, want 10, 3", got)
 	}
+}
+
+// lockTablesCycle sets up half a deadlock: tables ta and tb of one row,
+// session a holding LOCK TABLES ta WRITE, and session b (closed with the
+// test) in a transaction that has written tb.
+func lockTablesCycle(t *testing.T) (a, b *Session) {
+	t.Helper()
+	a = newTestSession(t)
+	b = NewSession(a.db)
+	t.Cleanup(func() { b.Close() })
+	mustRun(t, a, "CREATE TABLE ta (id INT PRIMARY KEY, n INT)")
+	mustRun(t, a, "CREATE TABLE tb (id INT PRIMARY KEY, n INT)")
+	mustRun(t, a, "INSERT INTO ta VALUES (1, 0)")
+	mustRun(t, a, "INSERT INTO tb VALUES (1, 0)")
+	mustRun(t, a, "LOCK TABLES ta WRITE")
+	mustRun(t, b, "BEGIN")
+	mustRun(t, b, "UPDATE tb SET n = 1")
+	return a, b
 }

@@ -98,26 +98,7 @@ func TestSortSpill(t *testing.T) {
 		"SELECT a AS x, b FROM t WHERE id < 1500 UNION ALL SELECT k, w FROM u ORDER BY x DESC, b LIMIT 1000000 OFFSET 2",
 		"SELECT b FROM t UNION SELECT w FROM u ORDER BY 1",
 	}
-	for _, q := range queries {
-		s.memBudget = DefaultMemoryBudget
-		before := sortSpills.Load()
-		want := orderedStrings(mustExec(t, s, q).Rows)
-		if sortSpills.Load() != before {
-			t.Errorf("%s: spilled with the default budget", q)
-		}
-		mustExec(t, s, "SET blitz_memory_budget = 65536")
-		got := orderedStrings(mustExec(t, s, q).Rows)
-		if sortSpills.Load() == before {
-			t.Errorf("%s: no sort spilled", q)
-		}
-		if got != want {
-			t.Errorf("%s: spilled sort differs:\n%.300s\nwant\n%.300s", q, got, want)
-		}
-		if strings.Count(want, "\n") < 5 {
-			t.Errorf("%s: only %d rows", q, strings.Count(want, "\n"))
-		}
-		noSpillFiles(t, tmp)
-	}
+	checkSpills(t, s, tmp, queries, 5)
 	// The hash join keeps to the session's budget too.
 	q := "SELECT COUNT(*), SUM(x.id * 2 - y.id) FROM t x JOIN t y ON x.b = y.b"
 	mustExec(t, s, "SET blitz_memory_budget = DEFAULT")
@@ -282,5 +263,33 @@ func TestMemoryBudgetVariable(t *testing.T) {
 		if _, err := ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) accepted", in)
 		}
+	}
+}
+
+// checkSpills runs each query with the default memory budget (it must not
+// spill) and with a 64 KiB one (it must), and checks both give the same
+// rows in the same order, at least minRows of them, and leave no file in
+// tmp.
+func checkSpills(t *testing.T, s *Session, tmp string, queries []string, minRows int) {
+	t.Helper()
+	for _, q := range queries {
+		s.memBudget = DefaultMemoryBudget
+		before := sortSpills.Load()
+		want := orderedStrings(mustExec(t, s, q).Rows)
+		if sortSpills.Load() != before {
+			t.Errorf("%s: spilled with the default budget", q)
+		}
+		mustExec(t, s, "SET blitz_memory_budget = 65536")
+		got := orderedStrings(mustExec(t, s, q).Rows)
+		if sortSpills.Load() == before {
+			t.Errorf("%s: no sort spilled", q)
+		}
+		if got != want {
+			t.Errorf("%s: spilled result differs:\n%.300s\nwant\n%.300s", q, got, want)
+		}
+		if strings.Count(want, "\n") < minRows {
+			t.Errorf("%s: only %d rows", q, strings.Count(want, "\n"))
+		}
+		noSpillFiles(t, tmp)
 	}
 }

@@ -31,26 +31,7 @@ func TestWindowSpill(t *testing.T) {
 		"SELECT DISTINCT a, COUNT(*) OVER (PARTITION BY a, b) FROM t ORDER BY 2, 1",
 		"SELECT t.id, u.w, ROW_NUMBER() OVER (PARTITION BY t.id % 400 ORDER BY t.id DESC) FROM t JOIN u ON u.k = t.a ORDER BY 1, 2",
 	}
-	for _, q := range queries {
-		s.memBudget = DefaultMemoryBudget
-		before := sortSpills.Load()
-		want := orderedStrings(mustExec(t, s, q).Rows)
-		if sortSpills.Load() != before {
-			t.Errorf("%s: spilled with the default budget", q)
-		}
-		mustExec(t, s, "SET blitz_memory_budget = 65536")
-		got := orderedStrings(mustExec(t, s, q).Rows)
-		if sortSpills.Load() == before {
-			t.Errorf("%s: no sort spilled", q)
-		}
-		if got != want {
-			t.Errorf("%s: spilled windows differ:\n%.300s\nwant\n%.300s", q, got, want)
-		}
-		if strings.Count(want, "\n") < 40 {
-			t.Errorf("%s: only %d rows", q, strings.Count(want, "\n"))
-		}
-		noSpillFiles(t, tmp)
-	}
+	checkSpills(t, s, tmp, queries, 40)
 }
 
 // TestWindowPartitionBudget checks that a partition larger than the

@@ -32,64 +32,72 @@ func sqlshimDB(t *testing.T, s *Server, params string) *sql.DB {
 	return openDB(t, strings.Replace(dsn(s, "", params), "/testdb?", "/e2e?", 1))
 }
 
+// bothProtocols runs f as a subtest over the text protocol (the driver
+// interpolates parameters) and over the binary one (prepared statements),
+// each on its own connection pool with the driver parameters params.
+func bothProtocols(t *testing.T, s *Server, params string, f func(t *testing.T, db *sql.DB, proto string)) {
+	for _, proto := range []string{"text", "binary"} {
+		t.Run(proto, func(t *testing.T) {
+			p := params
+			if proto == "text" {
+				p = strings.TrimPrefix(p+"&interpolateParams=true", "&")
+			}
+			f(t, sqlshimDB(t, s, p), proto)
+		})
+	}
+}
+
 // TestSQLShimStatementsAndTypes drives sqlshim through the server with
 // go-sql-driver: DDL, DML in both protocols, the types drivers scan into,
 // and the error numbers.
 func TestSQLShimStatementsAndTypes(t *testing.T) {
 	s := startSQLShim(t, Options{})
-	for _, proto := range []string{"text", "binary"} {
-		t.Run(proto, func(t *testing.T) {
-			params := "parseTime=true"
-			if proto == "text" {
-				params += "&interpolateParams=true"
-			}
-			db := sqlshimDB(t, s, params)
-			tbl := "t_" + proto
-			mustExecS(t, db, "CREATE TABLE "+tbl+" (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20) NOT NULL, "+
-				"price DECIMAL(8,2), n BIGINT UNSIGNED, r DOUBLE, d DATE, ts DATETIME, b VARBINARY(8)) ENGINE = BLITZDB, CRASH_SAFE")
-			res, err := db.Exec("INSERT INTO "+tbl+" (name, price, n, r, d, ts, b) VALUES (?, ?, ?, ?, ?, ?, ?)",
-				"apple", "1.25", uint64(1<<63), 0.5, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), time.Date(2024, 2, 29, 1, 2, 3, 0, time.UTC), []byte{1, 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if id, _ := res.LastInsertId(); id != 1 {
-				t.Fatalf("LastInsertId = %d", id)
-			}
-			var (
-				id    int64
-				name  string
-				price string
-				n     uint64
-				r     float64
-				d, ts time.Time
-				b     []byte
-			)
-			err = db.QueryRow("SELECT id, name, price, n, r, d, ts, b FROM "+tbl+" WHERE id = ?", 1).Scan(&id, &name, &price, &n, &r, &d, &ts, &b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if id != 1 || name != "apple" || price != "1.25" || n != 1<<63 || r != 0.5 ||
-				!d.Equal(time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)) || !ts.Equal(time.Date(2024, 2, 29, 1, 2, 3, 0, time.UTC)) || string(b) != "\x01\x02" {
-				t.Fatalf("got %v %q %q %v %v %v %v %v", id, name, price, n, r, d, ts, b)
-			}
-			res, err = db.Exec("UPDATE "+tbl+" SET price = price + 1 WHERE id = ?", 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if k, _ := res.RowsAffected(); k != 1 {
-				t.Fatalf("UPDATE affected %d", k)
-			}
-			if _, err := db.Exec("INSERT INTO "+tbl+" (id, name) VALUES (?, ?)", 1, "dup"); errNumber(err) != 1062 {
-				t.Fatalf("duplicate: %v", err)
-			}
-			if _, err := db.Exec("INSERT INTO "+tbl+" (name) VALUES (?)", "this name is far too long for the column"); errNumber(err) != 1406 {
-				t.Fatalf("too long: %v", err)
-			}
-			if _, err := db.Exec("SELECT * FROM no_such_table WHERE id = ?", 1); errNumber(err) != 1146 {
-				t.Fatalf("no table: %v", err)
-			}
-		})
-	}
+	bothProtocols(t, s, "parseTime=true", func(t *testing.T, db *sql.DB, proto string) {
+		tbl := "t_" + proto
+		mustExecS(t, db, "CREATE TABLE "+tbl+" (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20) NOT NULL, "+
+			"price DECIMAL(8,2), n BIGINT UNSIGNED, r DOUBLE, d DATE, ts DATETIME, b VARBINARY(8)) ENGINE = BLITZDB, CRASH_SAFE")
+		res, err := db.Exec("INSERT INTO "+tbl+" (name, price, n, r, d, ts, b) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			"apple", "1.25", uint64(1<<63), 0.5, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), time.Date(2024, 2, 29, 1, 2, 3, 0, time.UTC), []byte{1, 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id, _ := res.LastInsertId(); id != 1 {
+			t.Fatalf("LastInsertId = %d", id)
+		}
+		var (
+			id    int64
+			name  string
+			price string
+			n     uint64
+			r     float64
+			d, ts time.Time
+			b     []byte
+		)
+		err = db.QueryRow("SELECT id, name, price, n, r, d, ts, b FROM "+tbl+" WHERE id = ?", 1).Scan(&id, &name, &price, &n, &r, &d, &ts, &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id != 1 || name != "apple" || price != "1.25" || n != 1<<63 || r != 0.5 ||
+			!d.Equal(time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)) || !ts.Equal(time.Date(2024, 2, 29, 1, 2, 3, 0, time.UTC)) || string(b) != "\x01\x02" {
+			t.Fatalf("got %v %q %q %v %v %v %v %v", id, name, price, n, r, d, ts, b)
+		}
+		res, err = db.Exec("UPDATE "+tbl+" SET price = price + 1 WHERE id = ?", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			t.Fatalf("UPDATE affected %d", k)
+		}
+		if _, err := db.Exec("INSERT INTO "+tbl+" (id, name) VALUES (?, ?)", 1, "dup"); errNumber(err) != 1062 {
+			t.Fatalf("duplicate: %v", err)
+		}
+		if _, err := db.Exec("INSERT INTO "+tbl+" (name) VALUES (?)", "this name is far too long for the column"); errNumber(err) != 1406 {
+			t.Fatalf("too long: %v", err)
+		}
+		if _, err := db.Exec("SELECT * FROM no_such_table WHERE id = ?", 1); errNumber(err) != 1146 {
+			t.Fatalf("no table: %v", err)
+		}
+	})
 }
 
 // TestSQLShimTimeYearEnumSet: TIME, YEAR, ENUM and SET values go both
@@ -97,39 +105,32 @@ func TestSQLShimStatementsAndTypes(t *testing.T) {
 // as an integer: 0000 scans as "0").
 func TestSQLShimTimeYearEnumSet(t *testing.T) {
 	s := startSQLShim(t, Options{})
-	for _, proto := range []string{"text", "binary"} {
-		t.Run(proto, func(t *testing.T) {
-			params := ""
-			if proto == "text" {
-				params = "interpolateParams=true"
-			}
-			db := sqlshimDB(t, s, params)
-			tbl := "n_" + proto
-			mustExecS(t, db, "CREATE TABLE "+tbl+" (id INT PRIMARY KEY, t TIME(2), y YEAR, e ENUM('a', 'b'), s SET('x', 'y'))")
-			mustExecS(t, db, "INSERT INTO "+tbl+" VALUES (1, '-01:02:03.5', 0, 'b', 'y,x'), (2, '838:59:59', 2024, 'a', '')")
-			if _, err := db.Exec("INSERT INTO "+tbl+" VALUES (?, ?, ?, ?, ?)", 3, "12:00:00", 69, "b", "y"); err != nil {
+	bothProtocols(t, s, "", func(t *testing.T, db *sql.DB, proto string) {
+		tbl := "n_" + proto
+		mustExecS(t, db, "CREATE TABLE "+tbl+" (id INT PRIMARY KEY, t TIME(2), y YEAR, e ENUM('a', 'b'), s SET('x', 'y'))")
+		mustExecS(t, db, "INSERT INTO "+tbl+" VALUES (1, '-01:02:03.5', 0, 'b', 'y,x'), (2, '838:59:59', 2024, 'a', '')")
+		if _, err := db.Exec("INSERT INTO "+tbl+" VALUES (?, ?, ?, ?, ?)", 3, "12:00:00", 69, "b", "y"); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.Query("SELECT id, t, y, e, s FROM "+tbl+" WHERE t > ? ORDER BY t", "-02:00:00")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var id int
+			var tm, y, e, st string
+			if err := rows.Scan(&id, &tm, &y, &e, &st); err != nil {
 				t.Fatal(err)
 			}
-			rows, err := db.Query("SELECT id, t, y, e, s FROM "+tbl+" WHERE t > ? ORDER BY t", "-02:00:00")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var got []string
-			for rows.Next() {
-				var id int
-				var tm, y, e, st string
-				if err := rows.Scan(&id, &tm, &y, &e, &st); err != nil {
-					t.Fatal(err)
-				}
-				got = append(got, fmt.Sprintf("%d %s %s %s %q", id, tm, y, e, st))
-			}
-			want := []string{`1 -01:02:03.50 0 b "x,y"`, `3 12:00:00.00 2069 b "y"`, `2 838:59:59.00 2024 a ""`}
-			if strings.Join(got, "|") != strings.Join(want, "|") {
-				t.Fatalf("got %q, want %q", got, want)
-			}
-		})
-	}
+			got = append(got, fmt.Sprintf("%d %s %s %s %q", id, tm, y, e, st))
+		}
+		want := []string{`1 -01:02:03.50 0 b "x,y"`, `3 12:00:00.00 2069 b "y"`, `2 838:59:59.00 2024 a ""`}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	})
 }
 
 // TestSQLShimNewestVersionWins: many connections write versions of one row
