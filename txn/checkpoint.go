@@ -1,6 +1,9 @@
 package txn
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // BeginCheckpoint starts a checkpoint: it appends a checkpoint-begin frame
 // and returns, once that frame is durable, the LSN through which the
@@ -46,8 +49,10 @@ func (w *WAL) BeginCheckpoint() (LSN, error) {
 // reuse). If retiring a segment fails the checkpoint still counts (the error
 // is returned wrapped; the segment is simply kept). It returns
 // ErrNoCheckpoint if no checkpoint through that LSN is in progress; if the
-// end frame cannot be made durable it returns the append error and the
-// checkpoint stays in progress (after reopen it is reported interrupted).
+// end frame cannot be made durable it returns the append error: after
+// ErrWriteFailed the checkpoint is abandoned (a later one may begin after
+// Resume), after ErrWALFailed it stays in progress; either way, if no
+// later checkpoint completes, reopening reports it interrupted.
 func (w *WAL) EndCheckpoint(through LSN) error {
 	w.mu.Lock()
 	if !w.ckpt.active || w.ckpt.through != through {
@@ -58,6 +63,15 @@ func (w *WAL) EndCheckpoint(through LSN) error {
 	if _, err := w.append(frameCheckpointEnd, 8, func(dst []byte, _ LSN) []byte {
 		return append(dst, checkpointPayload(through)...)
 	}); err != nil {
+		if errors.Is(err, ErrWriteFailed) {
+			// The end frame was cut from the log: the checkpoint is
+			// abandoned (its begin frame without an end reads as
+			// interrupted until a later one completes), so that the
+			// next one can begin after Resume.
+			w.mu.Lock()
+			w.ckpt.active = false
+			w.mu.Unlock()
+		}
 		return fmt.Errorf("end checkpoint: %w", err)
 	}
 	w.mu.Lock()

@@ -7,12 +7,21 @@ import (
 
 // Errors of Commit, BeginCheckpoint and EndCheckpoint.
 var (
-	// ErrWALFailed is returned by every call that appends to the WAL after a
-	// write or sync of it failed: the WAL no longer knows what reached the
-	// disk, so it acknowledges nothing more until it is reopened (and
-	// recovery has read back what is really there). The error that caused it
-	// is wrapped alongside.
-	ErrWALFailed = errors.New("blitz/txn: an earlier WAL write or sync failed; the WAL accepts nothing more until the database is reopened")
+	// ErrWALFailed is returned by every call that appends to the WAL after
+	// an fsync of it failed (or a failed write could not be cut from the
+	// log): the WAL no longer knows what reached the disk, so it
+	// acknowledges nothing more until the database is reopened (and
+	// recovery has read back what is really there). The error that caused
+	// it, naming the file, is wrapped alongside. See writefail.go.
+	ErrWALFailed = errors.New("blitz/txn: a WAL fsync failed, so what reached the disk is unknown; the WAL accepts nothing more until the database is reopened (recovery reads back what is there)")
+	// ErrWriteFailed is returned by the commits of a group whose write
+	// failed (a full disk, say), of the groups formed meanwhile, and by
+	// appends made before Resume: the commit failed. Normally the failed
+	// group was cut from the log, so it is never replayed; if even that
+	// failed, the error says the commit is in doubt until Resume cuts it.
+	// The error that caused it, naming the file, is wrapped alongside. See
+	// writefail.go.
+	ErrWriteFailed = errors.New("blitz/txn: a WAL write failed; the commit failed")
 	// ErrClosed is returned by calls made after Close.
 	ErrClosed = errors.New("blitz/txn: WAL is closed")
 	// ErrTooLarge is returned by Commit when a transaction's encoding exceeds

@@ -266,13 +266,13 @@ func (w *WAL) open() error {
 			f.Close()
 			return err
 		}
-		w.f, w.writeOff, w.appendOff = f, SegmentHeaderSize, SegmentHeaderSize
+		w.f, w.fpath, w.writeOff, w.appendOff = f, reuse, SegmentHeaderSize, SegmentHeaderSize
 	} else {
 		f, path, err := w.createSegment(w.nextLSN)
 		if err != nil {
 			return err
 		}
-		w.f, w.writeOff, w.appendOff = f, SegmentHeaderSize, SegmentHeaderSize
+		w.f, w.fpath, w.writeOff, w.appendOff = f, path, SegmentHeaderSize, SegmentHeaderSize
 		w.segs = append(w.segs, segment{first: w.nextLSN, path: path})
 	}
 	w.durable = w.nextLSN - 1

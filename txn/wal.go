@@ -68,9 +68,12 @@ type WAL struct {
 	replayLast LSN       // last valid LSN found by OpenWAL
 
 	// Lock order: mu is the only lock; no I/O is done while holding it.
-	mu        sync.Mutex // protects the fields below
-	idle      sync.Cond  // signalled (with mu) when flushing becomes false
-	failed    error      // set after a failed write or sync; every append fails from then on
+	mu        sync.Mutex  // protects the fields below
+	idle      sync.Cond   // signalled (with mu) when flushing becomes false
+	failed    error       // set after a failed sync (or cut-back); every append fails from then on (writefail.go)
+	stalled   error       // set after a failed write; appends fail until Resume (writefail.go)
+	cutDue    *flushStart // the failed flush not yet cut from the log (Resume retries)
+	lostBytes int64       // frame bytes of the groups failed since the stall (Resume takes them off bytes)
 	closed    bool
 	nextLSN   LSN    // LSN of the next frame appended
 	cur       *group // the group new frames join
@@ -94,7 +97,8 @@ type WAL struct {
 	prepWG    sync.WaitGroup // that goroutine
 
 	// Owned by the goroutine that set flushing (handed over with it).
-	f         vfs.File
+	f         vfs.File // the newest segment (nil after a failed rotation)
+	fpath     string   // its path
 	writeOff  int64
 	syncNanos int64       // moving average of a group sync's duration
 	fillNanos int64       // moving average of the time from a group's release until the next group was full
@@ -146,9 +150,11 @@ func newGroup() *group {
 // and one fdatasync. ctx is only checked before the record is appended: once
 // appended, Commit waits for the outcome, so that an error always means the
 // write or sync failed. If that write or sync fails, every commit of the group
-// gets an error wrapping ErrWALFailed and the cause, and the WAL refuses
-// further appends until reopened; such a commit is in doubt (it may or may not
-// be replayed after reopen, never partly). An empty batch is logged too.
+// gets an error wrapping the cause and either ErrWriteFailed (a write failed:
+// the commit is cut from the log, and appends fail until Resume) or
+// ErrWALFailed (an fsync failed: the commit is in doubt, replayed after a
+// reopen or not, never partly, and the WAL refuses appends until reopened);
+// see writefail.go. An empty batch is logged too.
 func (w *WAL) Commit(ctx context.Context, b Batch) (LSN, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -202,8 +208,7 @@ func (w *WAL) appendStart(t frameType, size int, encode func(dst []byte, lsn LSN
 		w.mu.Unlock()
 		return 0, nil, ErrClosed
 	}
-	if w.failed != nil {
-		err := w.failed
+	if err := w.refusalLocked(); err != nil {
 		w.mu.Unlock()
 		return 0, nil, err
 	}
@@ -260,6 +265,15 @@ func (w *WAL) appendStart(t frameType, size int, encode func(dst []byte, lsn LSN
 		}
 		return g.err
 	}, nil
+}
+
+// refusalLocked returns why appends are refused now, or nil. Called with mu
+// held.
+func (w *WAL) refusalLocked() error {
+	if w.failed != nil {
+		return w.failed
+	}
+	return w.stalled
 }
 
 // maxGroupWait bounds how long a leader waits for its group to fill (see
@@ -383,21 +397,18 @@ func (w *WAL) lead(g *group) {
 // to a member of the next group if it has any, and releases g's members.
 func (w *WAL) flushAndHandOff(g *group) {
 	w.mu.Lock()
-	failed := w.failed
+	err := w.refusalLocked()
+	start := flushStart{seg: w.segs[len(w.segs)-1].first, off: w.writeOff}
 	w.mu.Unlock()
-	var err error
-	if failed != nil {
-		err = failed
-	} else if err = w.flush(g); err != nil {
-		err = fmt.Errorf("%w: %w", ErrWALFailed, err)
+	if err == nil {
+		if err = w.flush(g); err != nil {
+			err = w.failFlush(g, start, err)
+		}
 	}
 	w.mu.Lock()
 	if err != nil {
-		if w.failed == nil {
-			w.failed = err
-			w.log.Error("blitz/txn: WAL write failed; refusing further commits until reopened", "dir", w.dir, "err", err)
-		}
 		g.err = err
+		w.lostBytes += int64(len(g.buf))
 	} else {
 		w.durable = g.last
 	}
@@ -443,11 +454,11 @@ func (w *WAL) flush(g *group) error {
 	w.mu.Unlock()
 	if w.opts.Sync == SyncFull {
 		if err := failpoint("beforeGroupSync"); err != nil {
-			return err
+			return &syncError{path: w.fpath, err: err}
 		}
 		t0 := time.Now()
 		if err := w.f.Sync(); err != nil {
-			return err
+			return &syncError{path: w.fpath, err: err}
 		}
 		w.syncNanos += (int64(time.Since(t0)) - w.syncNanos) / 8
 		w.mu.Lock()
@@ -497,20 +508,21 @@ func (w *WAL) write(p []byte) error {
 // first frame is first. The caller owns the flush.
 func (w *WAL) rotate(first LSN) error {
 	if err := failpoint("beforeSegmentSync"); err != nil {
-		return err
+		return &syncError{path: w.fpath, err: err}
 	}
 	if err := w.f.Sync(); err != nil {
-		return err
+		return &syncError{path: w.fpath, err: err}
 	}
-	if err := w.f.Close(); err != nil {
-		return err
-	}
+	err := w.f.Close()
 	w.f = nil
+	if err != nil {
+		return err
+	}
 	f, path, err := w.createSegment(first)
 	if err != nil {
 		return err
 	}
-	w.f, w.writeOff = f, SegmentHeaderSize
+	w.f, w.fpath, w.writeOff = f, path, SegmentHeaderSize
 	w.mu.Lock()
 	w.segs = append(w.segs, segment{first: first, path: path})
 	w.stats.Syncs++
