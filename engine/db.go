@@ -85,6 +85,11 @@ type DB struct {
 	loopDone chan struct{} // closed by the checkpoint loop when it has stopped
 
 	cnt counters // see Stats
+
+	// inflightMu protects inflight: the CRASH_SAFE commits applied and not
+	// yet durable, by LSN (walfail.go). Taken after commitMu.
+	inflightMu sync.Mutex
+	inflight   map[txn.LSN]*inflightCommit
 }
 
 // Open opens the database in dir, creating it if missing. A second process
@@ -485,7 +490,13 @@ func (db *DB) checkpointLocked() error {
 		return nil
 	}
 	through, err := db.wal.BeginCheckpoint()
+	if errors.Is(err, txn.ErrWriteFailed) && db.undoFailedWriteLocked() == nil {
+		through, err = db.wal.BeginCheckpoint() // rolled back: space may be back
+	}
 	if err != nil {
+		if errors.Is(err, txn.ErrWriteFailed) {
+			db.undoFailedWriteLocked()
+		}
 		db.commitMu.Unlock()
 		return fmt.Errorf("blitz/engine: begin checkpoint: %w", err)
 	}
@@ -508,6 +519,7 @@ func (db *DB) checkpointLocked() error {
 		for _, t := range ts {
 			t.unfreeze()
 		}
+		db.settleWAL(err)
 		return fmt.Errorf("blitz/engine: end checkpoint: %w", err)
 	}
 	db.cnt.checkpoints.Add(1)

@@ -53,6 +53,10 @@ type table struct {
 	deferredReplay bool
 	pendingReplay  []pendingOp
 
+	// undone counts the rollbacks of failed commits' rows in this table
+	// (walfail.go); a write set records it when it takes the write lock.
+	undone atomic.Uint64
+
 	ctrMu        sync.Mutex // protects the counters (counters.go)
 	autoNext     uint64     // next AUTO_INCREMENT value
 	autoReserved uint64     // no value >= this has been handed out (persisted in the .def)

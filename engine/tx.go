@@ -48,6 +48,7 @@ type writeSet struct {
 	pkPos     []int
 	ixPos     [][]int
 	m         map[string]*pending
+	gen       uint64 // t.undone when the write lock was taken (walfail.go)
 
 	// For unique checks against the rows this transaction wrote (see
 	// checkUnique): uniq[i] maps index i's encoded columns to the keys of
@@ -191,7 +192,7 @@ func (tx *Tx) writeSet(name string) (*writeSet, error) {
 	}
 	t.mu.RLock()
 	temp := t.db != tx.db
-	ws := &writeSet{t: t, borrowed: borrowed, wal: t.def.CrashSafe && !temp, temp: temp, def: t.def, pkPos: t.pkPos, ixPos: t.ixPos, m: map[string]*pending{}}
+	ws := &writeSet{t: t, borrowed: borrowed, wal: t.def.CrashSafe && !temp, temp: temp, def: t.def, pkPos: t.pkPos, ixPos: t.ixPos, m: map[string]*pending{}, gen: t.undone.Load()}
 	t.mu.RUnlock()
 	tx.ws[t] = ws
 	tx.wsl = append(tx.wsl, ws)
@@ -738,7 +739,11 @@ func (r keyRange) contains(k []byte) bool {
 }
 
 // Commit makes the transaction's changes durable (crash-safe tables: the
-// WAL record is synced) and visible.
+// WAL record is synced) and visible. If the WAL write fails (a full disk),
+// the commit fails and nothing of it stays, and commits go through again
+// once the WAL can be written; if the WAL's fsync fails, the commit is in
+// doubt and CRASH_SAFE commits are refused until the database is reopened
+// (walfail.go).
 func (tx *Tx) Commit() error {
 	if tx.done {
 		return errors.New("blitz/engine: transaction has ended")
@@ -748,10 +753,12 @@ func (tx *Tx) Commit() error {
 	if len(tx.wsl) == 1 && tx.wsl[0].wal {
 		batch = make(txn.Batch, 0, len(tx.wsl[0].m))
 	}
+	var walSets []*writeSet
 	for _, ws := range tx.wsl {
 		if !ws.wal {
 			continue
 		}
+		walSets = append(walSets, ws)
 		for k, p := range ws.m {
 			if p.del && !p.hadOld {
 				continue
@@ -763,52 +770,26 @@ func (tx *Tx) Commit() error {
 			batch = append(batch, op)
 		}
 	}
-	db := tx.db
-	var wait func() error
-	if len(batch) > 0 {
-		db.commitMu.RLock()
-		var err error
-		if _, wait, err = db.wal.CommitAsync(tx.ctx, batch); err != nil {
-			db.commitMu.RUnlock()
-			return fmt.Errorf("blitz/engine: commit: %w", err)
-		}
-		var first error
-		for _, ws := range tx.wsl {
-			if ws.wal {
-				if err := tx.apply(ws); err != nil && first == nil {
-					first = err
-				}
-			}
-		}
-		db.commitMu.RUnlock()
-		if first != nil {
-			wait()
-			return first
-		}
+	if len(batch) == 0 {
+		return tx.commitPlain()
 	}
-	ulogSync, err := tx.logCommit() // update log: under the write locks (see ulog.go)
+	db := tx.db
+	mixed := len(walSets) < len(tx.wsl)
+	lsn, wait, ulogSync, err := tx.appendWAL(batch, walSets, !mixed)
 	if err != nil {
-		if wait != nil {
-			wait()
-		}
 		return err
 	}
-	for _, ws := range tx.wsl {
-		if !ws.wal {
-			if err := tx.apply(ws); err != nil {
-				if wait != nil {
-					wait()
-				}
-				return err
-			}
+	if mixed {
+		// The plain rows (and the update-log frame) only once the WAL
+		// record is durable, so that a failed write leaves none of
+		// them: the locks stay held meanwhile (walfail.go).
+		if err := wait(); err != nil {
+			return db.walError(err)
 		}
-	}
-	if wait == nil {
-		tx.finish()
-		if err := ulogSync(); err != nil {
-			return fmt.Errorf("blitz/engine: commit (in doubt: its rows are in the tables, but the update log could not write them, so a restore would miss them; commits are refused until the database is reopened): %w", err)
-		}
-		return nil
+		db.commitDone(lsn)
+		err := tx.commitPlain()
+		db.maybeCheckpoint()
+		return err
 	}
 	// Early lock release: the record has its place in the log, so any
 	// transaction that now takes these locks and reads these rows commits
@@ -817,12 +798,92 @@ func (tx *Tx) Commit() error {
 	// share it.
 	tx.finish()
 	if err := wait(); err != nil {
-		return fmt.Errorf("blitz/engine: commit (in doubt: the WAL write failed; the database refuses commits until reopened): %w", err)
+		return db.walError(err)
 	}
+	db.commitDone(lsn)
 	if err := ulogSync(); err != nil {
 		return fmt.Errorf("blitz/engine: commit (in doubt: the update log sync failed; commits are refused until the database is reopened): %w", err)
 	}
 	db.maybeCheckpoint()
+	return nil
+}
+
+// appendWAL appends batch to the WAL and applies walSets to the overlays
+// and indexes, holding commitMu shared; with logged it appends the
+// update-log frame there too (under the write locks: see ulog.go). The
+// commit stays registered as in flight until the caller's commitDone
+// (walfail.go). A commit refused because an earlier write failed and was
+// not yet rolled back rolls it back and tries once more (space may be
+// back).
+func (tx *Tx) appendWAL(batch txn.Batch, walSets []*writeSet, logged bool) (txn.LSN, func() error, func() error, error) {
+	db := tx.db
+	var lsn txn.LSN
+	var wait func() error
+	for retried := false; ; retried = true {
+		db.commitMu.RLock()
+		if err := tx.staleRead(); err != nil {
+			db.commitMu.RUnlock()
+			return 0, nil, nil, err
+		}
+		var err error
+		lsn, wait, err = db.wal.CommitAsync(tx.ctx, batch)
+		if err == nil {
+			break
+		}
+		db.commitMu.RUnlock()
+		if errors.Is(err, txn.ErrWriteFailed) && !retried && db.undoFailedWrite() == nil {
+			continue
+		}
+		if errors.Is(err, txn.ErrWriteFailed) || errors.Is(err, txn.ErrWALFailed) {
+			return 0, nil, nil, db.walError(err)
+		}
+		return 0, nil, nil, fmt.Errorf("blitz/engine: commit: %w", err)
+	}
+	var first error
+	for _, ws := range walSets {
+		if err := tx.apply(ws); err != nil && first == nil {
+			first = err
+		}
+	}
+	c := &inflightCommit{lsn: lsn, wsl: walSets}
+	ulogSync := noSync
+	if first == nil && logged {
+		ulogSync, first = tx.logCommit()
+		c.ulog = first == nil && db.ulog != nil
+	}
+	db.register(c)
+	db.commitMu.RUnlock()
+	if first != nil {
+		if err := wait(); err != nil {
+			db.walError(err)
+		} else {
+			db.commitDone(lsn)
+		}
+		return 0, nil, nil, first
+	}
+	return lsn, wait, ulogSync, nil
+}
+
+// commitPlain writes the update-log frame and the rows of the tables that
+// do not go through the WAL (all of them when the transaction has no
+// CRASH_SAFE change, or the rest once its WAL record is durable), releases
+// the locks and makes the frame durable.
+func (tx *Tx) commitPlain() error {
+	ulogSync, err := tx.logCommit() // update log: under the write locks (see ulog.go)
+	if err != nil {
+		return err
+	}
+	for _, ws := range tx.wsl {
+		if !ws.wal {
+			if err := tx.apply(ws); err != nil {
+				return err
+			}
+		}
+	}
+	tx.finish()
+	if err := ulogSync(); err != nil {
+		return fmt.Errorf("blitz/engine: commit (in doubt: its rows are in the tables, but the update log could not write them, so a restore would miss them; commits are refused until the database is reopened): %w", err)
+	}
 	return nil
 }
 
@@ -831,11 +892,7 @@ func (tx *Tx) Commit() error {
 // between rows within one transaction).
 func (tx *Tx) apply(ws *writeSet) error {
 	t := ws.t
-	keys := make([]string, 0, len(ws.m))
-	for k := range ws.m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := ws.sortedKeys()
 	t.mu.Lock()
 	df, idx, crashSafe := t.df, t.idx, ws.wal
 	if crashSafe {
@@ -866,6 +923,25 @@ func (tx *Tx) apply(ws *writeSet) error {
 			}
 		}
 	}
+	return updateIndexes(ws, idx, keys, false)
+}
+
+// sortedKeys returns the keys of ws's changes in order.
+func (ws *writeSet) sortedKeys() []string {
+	keys := make([]string, 0, len(ws.m))
+	for k := range ws.m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// updateIndexes moves the index entries of ws's rows at keys from the rows
+// ws replaced to its new rows (deletions first, so values may move between
+// rows within one transaction), or back when undo (walfail.go). A failed
+// index update marks the table crashed.
+func updateIndexes(ws *writeSet, idx []*index.Index, keys []string, undo bool) error {
+	t := ws.t
 	if len(ws.def.Indexes) == 0 {
 		return nil // no index to maintain: spare decoding every row twice
 	}
@@ -878,6 +954,9 @@ func (tx *Tx) apply(ws *writeSet) error {
 			}
 			if !p.del {
 				newR, _ = decodeRow(p.new, ws.def)
+			}
+			if undo {
+				oldR, newR = newR, oldR
 			}
 			for i := range ws.def.Indexes {
 				if i >= len(idx) || idx[i] == nil {

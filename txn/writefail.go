@@ -222,6 +222,14 @@ func (w *WAL) Resume() error {
 	return nil
 }
 
+// Durable returns the LSN through which every frame is durable (written,
+// under SyncOff).
+func (w *WAL) Durable() LSN {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.durable
+}
+
 // Stalled returns the error of the failed write that the WAL waits for
 // Resume after, or nil.
 func (w *WAL) Stalled() error {
