@@ -749,6 +749,9 @@ func (tx *Tx) Commit() error {
 		return errors.New("blitz/engine: transaction has ended")
 	}
 	defer tx.finish()
+	if err := tx.ulogReady(); err != nil {
+		return err
+	}
 	var batch txn.Batch
 	if len(tx.wsl) == 1 && tx.wsl[0].wal {
 		batch = make(txn.Batch, 0, len(tx.wsl[0].m))
@@ -802,7 +805,7 @@ func (tx *Tx) Commit() error {
 	}
 	db.commitDone(lsn)
 	if err := ulogSync(); err != nil {
-		return fmt.Errorf("blitz/engine: commit (in doubt: the update log sync failed; commits are refused until the database is reopened): %w", err)
+		return db.ulogErr(err)
 	}
 	db.maybeCheckpoint()
 	return nil
@@ -882,7 +885,7 @@ func (tx *Tx) commitPlain() error {
 	}
 	tx.finish()
 	if err := ulogSync(); err != nil {
-		return fmt.Errorf("blitz/engine: commit (in doubt: its rows are in the tables, but the update log could not write them, so a restore would miss them; commits are refused until the database is reopened): %w", err)
+		return tx.db.ulogErr(err)
 	}
 	return nil
 }

@@ -48,13 +48,19 @@ package engine
 // a power cut) loses neither: written frames are in the page cache, and a
 // CRASH_SAFE commit is acknowledged only after both syncs.
 //
-// If an append or sync of the log fails, the log refuses every later
-// append (ulog.ErrFailed) and so the database refuses every later commit
-// until it is reopened. The failed commit is reported in doubt: its
-// CRASH_SAFE part is in the WAL, its plain part was not written (or, when
-// the frame was appended but writing it to the segment failed, as on a
-// full disk, its plain part is in the tables and not in the log: take a
-// new backup after such an error).
+// If writing the log fails (a full disk), the commit whose write or sync
+// it was gets an error saying its rows are committed but not yet in the
+// log: the log keeps the frames in memory and writes them again with the
+// next flush, and until one succeeds every commit that would be logged
+// first tries that flush and is refused, with nothing of it done, if it
+// fails (ulogReady), so the frames waiting in memory stay few. If an
+// fsync of the log fails, the page cache no longer tells what reached the
+// disk (a retried fsync may succeed without writing what the failed one
+// dropped), so the log refuses every later append (ulog.ErrFailed) and
+// the database every later logged commit, until it is reopened. A commit
+// whose WAL write fails is rolled back (walfail.go) and its frame, which
+// may already be in the log, is followed by a frame with the inverse
+// changes.
 //
 // # What is not logged
 //
@@ -149,6 +155,39 @@ func (db *DB) ULogSeq() uint64 {
 }
 
 func noSync() error { return nil }
+
+// ulogReady refuses a commit that would be logged while the update log
+// holds frames a failed write left in memory and still cannot write them
+// (the disk is full): nothing of the transaction is done then.
+func (tx *Tx) ulogReady() error {
+	l := tx.db.ulog
+	if l == nil || l.WriteFailed() == nil || !tx.logsRows() {
+		return nil
+	}
+	if err := l.Flush(); err != nil {
+		return fmt.Errorf("blitz/engine: commit refused, nothing of it done: the update log cannot be written (it holds earlier commits in memory until it can): %w", err)
+	}
+	return nil
+}
+
+// logsRows reports whether the transaction changed a row logCommit logs.
+func (tx *Tx) logsRows() bool {
+	for _, ws := range tx.wsl {
+		if !ws.temp && len(ws.m) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// ulogErr words the failure err of writing the update-log frame of a
+// commit whose rows are already committed.
+func (db *DB) ulogErr(err error) error {
+	if ulog.IsFinal(err) {
+		return fmt.Errorf("blitz/engine: commit done, but the update log's fsync failed, so a restore may miss it; logged commits are refused until the database is reopened: %w", err)
+	}
+	return fmt.Errorf("blitz/engine: commit done, but the update log could not write it yet; it keeps it in memory and writes it before the next commit: %w", err)
+}
 
 // logCommit appends the transaction's changes to the update log as one
 // frame (buffered: see ulog.Log). It must run while tx holds its write

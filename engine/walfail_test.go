@@ -405,3 +405,71 @@ func TestWALWriteFailureMixed(t *testing.T) {
 	insert(t, db, "p", Row{int64(50), "o50", int64(50), "n"})
 	insert(t, db, "a", Row{int64(50), "o50", int64(50), "n"})
 }
+
+// TestULogWriteFailure fills the disk under the update log, for a
+// CRASH_SAFE and a plain table: the commit whose frame cannot be written
+// is done (its row is there) and says the log will write it later; while
+// the log still cannot write, a logged commit is refused with nothing of
+// it done; once space is back commits go through without a reopen, and
+// the log, after a power cut, replays to exactly the rows the table holds.
+func TestULogWriteFailure(t *testing.T) {
+	for _, crashSafe := range []bool{true, false} {
+		t.Run(fmt.Sprintf("crash_safe=%v", crashSafe), func(t *testing.T) {
+			dir, ulogDir := t.TempDir(), filepath.Join(t.TempDir(), "ulog")
+			mem := vfs.NewCrash()
+			e := vfs.NewErrorFS(mem)
+			e.SetError(syscall.ENOSPC)
+			e.Only(func(p string) bool { return strings.HasPrefix(p, ulogDir) })
+			db, err := Open(dir, Options{FS: e, WALSegmentBytes: walSeg, ULogDir: ulogDir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CreateTable(bg, accountsDef("a", crashSafe)); err != nil {
+				t.Fatal(err)
+			}
+			row := func(id int64) Row { return Row{id, fmt.Sprintf("o%d", id), id, strings.Repeat("n", 900)} }
+			ins := func(id int64) error {
+				tx, err := db.Begin(bg)
+				if err != nil {
+					return err
+				}
+				if _, _, err := tx.Insert("a", row(id)); err != nil {
+					tx.Rollback()
+					return err
+				}
+				return tx.Commit()
+			}
+			m := wfModel{}
+			for id := int64(1); id <= 3; id++ {
+				if err := ins(id); err != nil {
+					t.Fatal(err)
+				}
+				m[id] = id
+			}
+			e.FailAfter(1, diskFullOps, true)
+			err = ins(10)
+			if sqlerr.Code(err) != sqlerr.ErrDiskFull || !strings.Contains(err.Error(), "commit done") || !strings.Contains(err.Error(), "update log") {
+				t.Fatalf("commit with the update log full = %v, want 1021 saying the commit is done", err)
+			}
+			m[10] = 10
+			err = ins(11)
+			if sqlerr.Code(err) != sqlerr.ErrDiskFull || !strings.Contains(err.Error(), "nothing of it done") {
+				t.Fatalf("commit while the update log still cannot write = %v, want a refusal", err)
+			}
+			e.Disarm()
+			for id := int64(12); id <= 40; id++ {
+				if err := ins(id); err != nil {
+					t.Fatalf("commit %d with space back: %v", id, err)
+				}
+				m[id] = id
+			}
+			checkModel(t, db, m, "with space back")
+			if err := db.ulog.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			mem.CutPower(1)
+			db.Close()
+			checkULog(t, mem.AfterCut(), ulogDir, m, 0)
+		})
+	}
+}

@@ -12,10 +12,19 @@ var ErrTooLarge = errors.New("blitz/ulog: transaction too large for one update-l
 // ErrClosed is returned by Append and Sync after Close.
 var ErrClosed = errors.New("blitz/ulog: update log is closed")
 
-// ErrFailed is returned by Append after an earlier write or sync failed: the
-// log no longer knows what reached the disk, so it takes nothing more until
-// it is reopened.
-var ErrFailed = errors.New("blitz/ulog: an earlier write to the update log failed; it accepts nothing more until the database is reopened")
+// ErrFailed is returned by Append and the flushes after an fsync of the log
+// failed: the log no longer knows what reached the disk, so it takes
+// nothing more until it is reopened. (A failed write is not final: its
+// records stay in memory and the next flush writes them again.)
+var ErrFailed = errors.New("blitz/ulog: an fsync of the update log failed, so what reached the disk is unknown; it accepts nothing more until the database is reopened")
+
+// IsFinal reports whether err, from a flush of the log, means the log takes
+// nothing more until it is reopened (an fsync failed), rather than a
+// failed write whose records wait in memory for the next flush.
+func IsFinal(err error) bool {
+	var se *syncError
+	return errors.Is(err, ErrFailed) || errors.As(err, &se)
+}
 
 // DamageError says where a log is damaged. IsDamage reports whether an error
 // is one.

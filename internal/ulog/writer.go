@@ -45,7 +45,8 @@ type Log struct {
 	lastT      int64      // commit time of the last record: times never go backwards
 	writtenSeq uint64     // every record <= writtenSeq is in the segment files
 	syncedSeq  uint64     // every record <= syncedSeq is durable
-	failed     error
+	failed     error // a failed fsync: nothing more is taken (see flush)
+	writeErr   error // the last write failed: its frames wait in pend for the next flush
 	closed     bool
 	pend       []byte // frames appended but not yet written, back to back
 	pendLens   []int  // their sizes
@@ -177,6 +178,14 @@ func (l *Log) Append(ops []Op, t time.Time) (uint64, error) {
 // syncing): it survives a crash of the process, not a power cut.
 func (l *Log) Flush() error { return l.flush(0, false) }
 
+// WriteFailed returns the error of the last write of the log if it failed
+// (its records wait in memory for the next Flush or SyncThrough), or nil.
+func (l *Log) WriteFailed() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.writeErr
+}
+
 // SyncThrough makes every record up to seq durable. Concurrent callers
 // share fsyncs (group commit): a caller whose record an earlier fsync
 // covered returns at once, and one fsync covers every record appended
@@ -211,20 +220,44 @@ func (l *Log) flush(seq uint64, sync bool) error {
 	l.pend, l.pendLens = l.spare[:0], l.spareLens[:0]
 	l.mu.Unlock()
 
-	err := l.writeLocked(pend, lens, first)
+	done, err := l.writeLocked(pend, lens, first)
 	if err == nil && sync && l.f != nil {
-		if err = l.f.Sync(); err != nil {
-			err = fmt.Errorf("blitz/ulog: sync %s: %w", l.name, err)
+		if serr := l.f.Sync(); serr != nil {
+			err = &syncError{path: l.name, err: serr}
 		}
 	}
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.spare, l.spareLens = pend[:0], lens[:0]
-	if err != nil {
+	var se *syncError
+	switch {
+	case errors.As(err, &se):
+		// After a failed fsync the page cache no longer tells what is on
+		// disk (a retried fsync may succeed without writing the pages the
+		// failed one dropped): take nothing more until a reopen reads
+		// back what is there.
 		l.failed = err
 		return err
+	case err != nil:
+		// A write failed (a full disk): the kernel took none of the
+		// pages it refused, so keep the records not written, in order,
+		// ahead of those appended meanwhile; the next flush writes them
+		// again at the same place (the same bytes, so whatever part of
+		// them did land is a prefix of what follows).
+		skip := 0
+		for _, n := range lens[:done] {
+			skip += n
+		}
+		rest := make([]byte, 0, len(pend)-skip+len(l.pend))
+		rest = append(append(rest, pend[skip:]...), l.pend...)
+		restLens := append(append(make([]int, 0, len(lens)-done+len(l.pendLens)), lens[done:]...), l.pendLens...)
+		l.pend, l.pendLens, l.pendFirst = rest, restLens, first+uint64(done)
+		l.writtenSeq = first + uint64(done) - 1
+		l.writeErr = err
+		return err
 	}
+	l.spare, l.spareLens = pend[:0], lens[:0]
+	l.writeErr = nil
 	l.writtenSeq = through
 	if sync {
 		l.syncedSeq = through
@@ -233,10 +266,12 @@ func (l *Log) flush(seq uint64, sync bool) error {
 }
 
 // writeLocked writes frames (their sizes in lens, the first numbered
-// first) to the segments, rotating as they fill. l.flushMu must be held.
-func (l *Log) writeLocked(frames []byte, lens []int, first uint64) error {
+// first) to the segments, rotating as they fill, and returns how many of
+// them it wrote (all but on error). l.flushMu must be held.
+func (l *Log) writeLocked(frames []byte, lens []int, first uint64) (int, error) {
 	start, end := 0, 0 // the run of frames not yet written: frames[start:end]
-	writeRun := func() error {
+	done := 0          // frames written
+	writeRun := func(to int) error {
 		if end == start {
 			return nil
 		}
@@ -247,23 +282,35 @@ func (l *Log) writeLocked(frames []byte, lens []int, first uint64) error {
 			return fmt.Errorf("blitz/ulog: append to %s: %w", l.name, err)
 		}
 		l.size += int64(end - start)
-		start = end
+		start, done = end, to
 		return nil
 	}
 	for i, n := range lens {
 		pending := int64(end - start)
 		if l.f == nil || l.size+pending+int64(n) > l.opts.SegmentBytes && l.size+pending > HeaderSize {
-			if err := writeRun(); err != nil {
-				return err
+			if err := writeRun(i); err != nil {
+				return done, err
 			}
 			if err := l.rotateLocked(first + uint64(i)); err != nil {
-				return err
+				return done, err
 			}
 		}
 		end += n
 	}
-	return writeRun()
+	if err := writeRun(len(lens)); err != nil {
+		return done, err
+	}
+	return done, nil
 }
+
+// syncError marks a failed fsync of a segment.
+type syncError struct {
+	path string
+	err  error
+}
+
+func (e *syncError) Error() string { return fmt.Sprintf("blitz/ulog: fsync of %s: %v", e.path, e.err) }
+func (e *syncError) Unwrap() error { return e.err }
 
 // rotateLocked trims, syncs and closes the current segment and starts a new
 // one whose first frame will be seq. l.flushMu must be held.
@@ -273,12 +320,13 @@ func (l *Log) rotateLocked(seq uint64) error {
 			return fmt.Errorf("blitz/ulog: trim %s: %w", l.name, err)
 		}
 		if err := l.f.Sync(); err != nil {
-			return fmt.Errorf("blitz/ulog: sync %s: %w", l.name, err)
+			return &syncError{path: l.name, err: err}
 		}
-		if err := l.f.Close(); err != nil {
+		err := l.f.Close()
+		l.f = nil
+		if err != nil {
 			return err
 		}
-		l.f = nil
 	}
 	path := filepath.Join(l.dir, segmentName(seq))
 	f, err := vfs.Create(l.opts.FS, path)
