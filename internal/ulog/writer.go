@@ -45,8 +45,8 @@ type Log struct {
 	lastT      int64      // commit time of the last record: times never go backwards
 	writtenSeq uint64     // every record <= writtenSeq is in the segment files
 	syncedSeq  uint64     // every record <= syncedSeq is durable
-	failed     error // a failed fsync: nothing more is taken (see flush)
-	writeErr   error // the last write failed: its frames wait in pend for the next flush
+	failed     error      // a failed fsync: nothing more is taken (see flush)
+	writeErr   error      // the last write failed: its frames wait in pend for the next flush
 	closed     bool
 	pend       []byte // frames appended but not yet written, back to back
 	pendLens   []int  // their sizes
