@@ -879,6 +879,7 @@ func (tx *Tx) commitPlain() error {
 	for _, ws := range tx.wsl {
 		if !ws.wal {
 			if err := tx.apply(ws); err != nil {
+				tx.db.logTakenBack(ws)
 				return err
 			}
 		}
@@ -912,17 +913,10 @@ func (tx *Tx) apply(ws *writeSet) error {
 		return fmt.Errorf("blitz/engine: write %s: the table was closed (database closed or table dropped meanwhile)", t.name)
 	}
 	if !crashSafe {
-		for _, k := range keys {
-			p := ws.m[k]
-			var err error
-			switch {
-			case p.del && p.hadOld:
-				err = df.Delete([]byte(k))
-			case !p.del:
-				err = df.Put([]byte(k), p.new)
-			}
-			if err != nil {
-				return t.dataErr(fmt.Errorf("blitz/engine: write %s: %w", t.name, err))
+		for i, k := range keys {
+			if err := writeRow(df, k, ws.m[k], false); err != nil {
+				err = t.dataErr(fmt.Errorf("blitz/engine: write %s: %w", t.name, err))
+				return t.takeBack(df, ws, keys[:i], err)
 			}
 		}
 	}

@@ -44,6 +44,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/blitzdb/blitz/datafile"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/blitzdb/blitz/internal/ulog"
 	"github.com/blitzdb/blitz/txn"
@@ -196,4 +197,59 @@ func (tx *Tx) staleRead() error {
 		}
 	}
 	return nil
+}
+
+// A failed data-file write of a table without CRASH_SAFE (a full disk:
+// the data file could not grow) leaves the rows the transaction wrote
+// before it in the file, with no index entry yet (apply writes the rows,
+// then the indexes). They are taken back, newest first (takeBack): a
+// deleted row's block is free and an updated row's old block was freed by
+// its new one, so putting the old rows back needs no new space as a rule.
+// The statement then fails with nothing of that table changed (tables of
+// the transaction written before it keep their rows, as MyISAM would),
+// and the update log, whose frame already holds the whole transaction,
+// gets the inverse of that table's changes (logTakenBack). If taking back
+// fails too, the table is marked crashed: REPAIR TABLE rebuilds its
+// indexes from the rows.
+
+// writeRow writes p's change of key to df (p's old row when back).
+func writeRow(df *datafile.File, k string, p *pending, back bool) error {
+	val, del, had := p.new, p.del, p.hadOld
+	if back {
+		val, del, had = p.old, !p.hadOld, !p.del
+	}
+	switch {
+	case del && had:
+		return df.Delete([]byte(k))
+	case !del:
+		return df.Put([]byte(k), val)
+	}
+	return nil
+}
+
+// takeBack restores the rows at keys (written by apply before the write
+// that failed with cause) to what ws replaced, and returns cause.
+func (t *table) takeBack(df *datafile.File, ws *writeSet, keys []string, cause error) error {
+	for i := len(keys) - 1; i >= 0; i-- {
+		if err := writeRow(df, keys[i], ws.m[keys[i]], true); err != nil {
+			t.setCrashed(fmt.Sprintf("a failed write (%v) could not be taken back (%v): rows of it are in the data file without index entries", cause, err))
+			return fmt.Errorf("%w (and taking back its first %d rows failed: the table needs REPAIR TABLE: %v)", cause, len(keys), err)
+		}
+	}
+	return fmt.Errorf("%w (nothing of table %s changed)", cause, t.name)
+}
+
+// logTakenBack appends to the update log the inverse of ws's changes,
+// whose apply failed and was taken back (logCommit logged them).
+func (db *DB) logTakenBack(ws *writeSet) {
+	if db.ulog == nil || ws.temp {
+		return
+	}
+	ops := appendInverse(nil, ws)
+	if len(ops) == 0 {
+		return
+	}
+	if _, err := db.ulog.Append(ops, time.Time{}); err != nil {
+		db.log.Error("the update log could not record that a failed commit was taken back; take a new backup", "table", ws.t.name, "err", err)
+	}
 }

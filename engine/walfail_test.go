@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -308,6 +309,25 @@ func (b *blockingFS) OpenFile(name string, flag int, perm os.FileMode) (vfs.File
 	return &blockingFile{File: f, b: b}, nil
 }
 
+// holdsCommit reports whether the WAL frames in p include a commit (see
+// the frame layout in txn/format.go: CRC, length, type, LSN, payload).
+func holdsCommit(p []byte) bool {
+	for len(p) >= txn.FrameHeaderSize {
+		n := int(binary.LittleEndian.Uint32(p[4:8]))
+		if n == 0 || p[8] == 0 {
+			return false // the end mark
+		}
+		if p[8] == 1 {
+			return true
+		}
+		if txn.FrameHeaderSize+n > len(p) {
+			return false
+		}
+		p = p[txn.FrameHeaderSize+n:]
+	}
+	return false
+}
+
 type blockingFile struct {
 	vfs.File
 	b *blockingFS
@@ -315,9 +335,9 @@ type blockingFile struct {
 
 func (f *blockingFile) WriteAt(p []byte, off int64) (int, error) {
 	f.b.mu.Lock()
-	// Only a group starting with a commit frame (type byte 1 after CRC
-	// and length): the checkpoint loop's frames go through.
-	armed := f.b.armed && len(p) > 8 && p[8] == 1
+	// Only a group holding a commit frame: the checkpoint loop's frames
+	// go through.
+	armed := f.b.armed && holdsCommit(p)
 	if armed {
 		f.b.armed = false
 	}
@@ -344,7 +364,11 @@ func TestWALWriteFailureStaleReader(t *testing.T) {
 	bfs.arm()
 	failed := make(chan error, 1)
 	go func() { failed <- wfTxn(db, 0, wfModel{}) }()
-	<-bfs.reached // T1 applied row 1's new balance and released its lock
+	select {
+	case <-bfs.reached: // T1 applied row 1's new balance and released its lock
+	case err := <-failed:
+		t.Fatalf("T1 ended without its WAL write: %v", err)
+	}
 	t2 := mustTx(t, db)
 	h, r, ok, err := t2.Get("a", []any{int64(1)})
 	if err != nil || !ok {
@@ -472,4 +496,91 @@ func TestULogWriteFailure(t *testing.T) {
 			checkULog(t, mem.AfterCut(), ulogDir, m, 0)
 		})
 	}
+}
+
+// noise returns n pseudo-random letters (rows that do not compress).
+func noise(seed int64, n int) string {
+	b := make([]byte, n)
+	x := uint64(seed)*0x9e3779b97f4a7c15 + 1
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b[i] = 'a' + byte(x%26)
+	}
+	return string(b)
+}
+
+// TestPlainWriteFailureTakenBack: the data file of a table without
+// CRASH_SAFE cannot grow in the middle of a transaction's rows (the rows
+// before were written, their index entries not yet): the rows are taken
+// back, so the commit fails with 1021 and nothing of it is visible, CHECK
+// TABLE passes, the update log replays to the same rows, and once space
+// is back the same transaction commits.
+func TestPlainWriteFailureTakenBack(t *testing.T) {
+	dir, ulogDir := t.TempDir(), filepath.Join(t.TempDir(), "ulog")
+	mem := vfs.NewCrash()
+	e := vfs.NewErrorFS(mem)
+	e.SetError(syscall.ENOSPC)
+	e.Only(func(p string) bool { return strings.HasSuffix(p, dataSuffix) })
+	db := mustOpen(t, dir, Options{FS: e, ULogDir: ulogDir})
+	def := accountsDef("a", false) // named "a" for checkModel and checkULog
+	if err := db.CreateTable(bg, def); err != nil {
+		t.Fatal(err)
+	}
+	m := wfModel{}
+	insert(t, db, "a", Row{int64(1), "o1", int64(1), "n"}, Row{int64(2), "o2", int64(2), "n"})
+	m[1], m[2] = 1, 2
+	bigTx := func() error {
+		tx := mustTx(t, db)
+		h, r, _, err := tx.Get("a", []any{int64(1)})
+		if err != nil {
+			return err
+		}
+		r[2], r[3] = int64(-1), noise(1, 60000)
+		if _, err := tx.Update("a", h, r); err != nil {
+			return err
+		}
+		dh, _, _, err := tx.Get("a", []any{int64(2)})
+		if err != nil {
+			return err
+		}
+		if err := tx.Delete("a", dh); err != nil {
+			return err
+		}
+		for id := int64(10); id < 90; id++ {
+			if _, _, err := tx.Insert("a", Row{id, fmt.Sprintf("o%d", id), id, noise(id, 60000)}); err != nil {
+				return err
+			}
+		}
+		return tx.Commit()
+	}
+	e.FailAfter(1, diskFullOps, true)
+	err := bigTx()
+	hits := e.Hits()
+	e.Disarm()
+	if hits == 0 {
+		t.Fatal("the data file never had to grow: the test tests nothing")
+	}
+	if sqlerr.Code(err) != sqlerr.ErrDiskFull || !strings.Contains(err.Error(), "nothing of table a changed") {
+		t.Fatalf("commit = %v, want 1021 saying nothing changed", err)
+	}
+	checkModel(t, db, m, "after the failed commit")
+	if err := db.ulog.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	checkULog(t, mem, ulogDir, m, 0)
+	if err := bigTx(); err != nil {
+		t.Fatalf("with space back: %v", err)
+	}
+	m[1] = -1
+	delete(m, 2)
+	for id := int64(10); id < 90; id++ {
+		m[id] = id
+	}
+	checkModel(t, db, m, "with space back")
+	if err := db.ulog.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	checkULog(t, mem, ulogDir, m, 0)
 }
