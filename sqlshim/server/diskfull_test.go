@@ -20,7 +20,9 @@ import (
 func TestServeDiskFullWAL(t *testing.T) {
 	e := vfs.NewErrorFS(vfs.NewMem())
 	e.SetError(syscall.ENOSPC)
-	e.Only(func(p string) bool { return strings.Contains(p, string(filepath.Separator)+"wal"+string(filepath.Separator)) })
+	e.Only(func(p string) bool {
+		return strings.Contains(p, string(filepath.Separator)+"wal"+string(filepath.Separator))
+	})
 	dir := filepath.Join(t.TempDir(), "e2e")
 	if err := os.Mkdir(dir, 0o755); err != nil { // the index files live outside the vfs
 		t.Fatal(err)
