@@ -181,6 +181,9 @@ func (w *WAL) cutBack(start flushStart) error {
 func (w *WAL) Resume() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.stalled == nil && w.failed == nil {
+		return nil // (a steady load may keep a flush going: do not wait for it)
+	}
 	for w.flushing {
 		w.idle.Wait()
 	}
