@@ -837,8 +837,11 @@ func (tx *Tx) appendWAL(batch txn.Batch, walSets []*writeSet, logged bool) (txn.
 		if errors.Is(err, txn.ErrWriteFailed) && !retried && db.undoFailedWrite() == nil {
 			continue
 		}
-		if errors.Is(err, txn.ErrWriteFailed) || errors.Is(err, txn.ErrWALFailed) {
+		if errors.Is(err, txn.ErrWriteFailed) {
 			return 0, nil, nil, db.walError(err)
+		}
+		if errors.Is(err, txn.ErrWALFailed) {
+			return 0, nil, nil, fmt.Errorf("blitz/engine: commit refused, nothing of it done: %w", err)
 		}
 		return 0, nil, nil, fmt.Errorf("blitz/engine: commit: %w", err)
 	}

@@ -257,8 +257,8 @@ func TestWALSyncFailureNeedsReopen(t *testing.T) {
 		!strings.Contains(err.Error(), "reopened") || !strings.Contains(err.Error(), filepath.Join(dir, walDir)) {
 		t.Fatalf("commit error = %v, want ErrWALFailed, in doubt, naming the segment, asking for a reopen", err)
 	}
-	if err := wfTxn(db, 2, m); !errors.Is(err, txn.ErrWALFailed) {
-		t.Fatalf("commit after the failed fsync = %v, want ErrWALFailed", err)
+	if err := wfTxn(db, 2, m); !errors.Is(err, txn.ErrWALFailed) || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("commit after the failed fsync = %v, want a refusal wrapping ErrWALFailed", err)
 	}
 	tx := mustTx(t, db)
 	if _, _, ok, err := tx.Get("a", []any{int64(1)}); err != nil || !ok {
