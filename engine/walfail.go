@@ -106,11 +106,13 @@ func (db *DB) undoFailedWrite() error {
 
 // undoFailedWriteLocked is undoFailedWrite for a caller holding commitMu.
 func (db *DB) undoFailedWriteLocked() error {
-	rerr := db.wal.Resume()
-	if errors.Is(rerr, txn.ErrWALFailed) || errors.Is(rerr, txn.ErrClosed) {
-		return rerr // in doubt, or closing: nothing to undo
+	durable, stalled, rerr := db.wal.Resume()
+	if !stalled {
+		// No write failed, or another caller rolled back already (commits
+		// appended since may be in flight: durable means nothing), or the
+		// WAL failed for good (the commits are in doubt) or is closing.
+		return rerr
 	}
-	durable := db.wal.Durable()
 	db.inflightMu.Lock()
 	var failed []*inflightCommit
 	for lsn, c := range db.inflight {

@@ -170,30 +170,33 @@ func (w *WAL) cutBack(start flushStart) error {
 	return nil
 }
 
-// Resume lets the WAL take commits again after a failed write: once the
-// caller has undone, in memory, every commit that got ErrWriteFailed, it
-// waits for the groups still in flight (they fail with ErrWriteFailed too),
-// cuts the failed write from the log if that failed before (an error then
-// means it failed again: call Resume later), and reopens the log to
-// appends at the LSN after the last durable one. It returns nil at once
-// when no write failed, and the permanent failure (ErrWALFailed) or
-// ErrClosed when the WAL cannot take commits anymore.
-func (w *WAL) Resume() error {
+// Resume lets the WAL take commits again after a failed write. The caller
+// must then undo, in memory, every commit with an LSN above durable: those
+// all failed (with ErrWriteFailed). Resume waits for the groups still in
+// flight (they fail too), cuts the failed write from the log if that failed
+// before, and reopens the log to appends at durable+1. stalled is false
+// when no write had failed (or another caller resumed already): there is
+// nothing to undo then, and durable means nothing (later commits may be in
+// flight). With stalled true and an error wrapping ErrWriteFailed, cutting
+// back failed again: undo all the same, and call Resume later. An error
+// wrapping ErrWALFailed (or ErrClosed) means the WAL takes no commits
+// anymore.
+func (w *WAL) Resume() (durable LSN, stalled bool, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.stalled == nil && w.failed == nil {
-		return nil // (a steady load may keep a flush going: do not wait for it)
+		return 0, false, nil // (a steady load may keep a flush going: do not wait for it)
 	}
 	for w.flushing {
 		w.idle.Wait()
 	}
 	switch {
 	case w.failed != nil:
-		return w.failed
+		return 0, false, w.failed
 	case w.closed:
-		return ErrClosed
+		return 0, false, ErrClosed
 	case w.stalled == nil:
-		return nil
+		return 0, false, nil
 	}
 	// Not flushing, and appends are refused while stalled: take the flush
 	// (its fields are ours) to cut back.
@@ -210,9 +213,9 @@ func (w *WAL) Resume() error {
 			w.mu.Unlock()
 			err = w.setFailed(fmt.Errorf("%w: %w", ErrWALFailed, err))
 			w.mu.Lock()
-			return err
+			return 0, false, err
 		case err != nil:
-			return fmt.Errorf("%w: cutting the failed write from the log failed again: %w", ErrWriteFailed, err)
+			return w.durable, true, fmt.Errorf("%w: cutting the failed write from the log failed again: %w", ErrWriteFailed, err)
 		}
 		w.cutDue = nil
 	}
@@ -222,15 +225,7 @@ func (w *WAL) Resume() error {
 	w.bytes -= w.lostBytes
 	w.lostBytes = 0
 	w.log.Info("blitz/txn: WAL takes commits again after a failed write", "dir", w.dir, "next_lsn", w.nextLSN)
-	return nil
-}
-
-// Durable returns the LSN through which every frame is durable (written,
-// under SyncOff).
-func (w *WAL) Durable() LSN {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.durable
+	return w.durable, true, nil
 }
 
 // Stalled returns the error of the failed write that the WAL waits for

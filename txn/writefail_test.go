@@ -159,8 +159,10 @@ func TestWriteFailureResume(t *testing.T) {
 			if err := writeFailRun(w, "early", 0, 1, acked); !errors.Is(err, ErrWriteFailed) {
 				t.Fatalf("n=%d: commit before Resume: %v, want ErrWriteFailed", n, err)
 			}
-			if err := w.Resume(); err != nil {
-				t.Fatalf("n=%d: Resume: %v", n, err)
+			// Every commit so far is one frame, so the last acknowledged
+			// LSN is their number.
+			if durable, stalled, err := w.Resume(); err != nil || !stalled || durable != LSN(len(acked)) {
+				t.Fatalf("n=%d: Resume = %d %v %v, want %d (the last acknowledged LSN), stalled", n, durable, stalled, err, len(acked))
 			}
 			if err := writeFailRun(w, "after", 0, 12, acked); err != nil {
 				t.Fatalf("n=%d: commit after Resume: %v", n, err)
@@ -225,7 +227,7 @@ func TestWriteFailureConcurrent(t *testing.T) {
 					acked[key] = true
 					mu.Unlock()
 				case errors.Is(err, ErrWriteFailed):
-					w.Resume() // stands for the engine's undo
+					w.Resume() // (the engine undoes the failed commits here)
 				default:
 					t.Errorf("commit %s: %v", key, err)
 					return
@@ -241,7 +243,7 @@ func TestWriteFailureConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	efs.Disarm()
-	if err := w.Resume(); err != nil {
+	if _, _, err := w.Resume(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.Commit(context.Background(), Batch{{Table: "t", Kind: OpPut, Key: []byte("final"), Value: []byte("x")}}); err != nil {
@@ -290,7 +292,7 @@ func TestSyncFailureIsFinal(t *testing.T) {
 	if err := writeFailRun(w, "later", 0, 1, acked); !errors.Is(err, ErrWALFailed) {
 		t.Fatalf("commit after the failed fsync: %v, want ErrWALFailed", err)
 	}
-	if err := w.Resume(); !errors.Is(err, ErrWALFailed) {
+	if _, _, err := w.Resume(); !errors.Is(err, ErrWALFailed) {
 		t.Fatalf("Resume after a failed fsync: %v, want ErrWALFailed", err)
 	}
 	w.Close()
@@ -335,7 +337,7 @@ func TestEndCheckpointWriteFailure(t *testing.T) {
 		t.Fatalf("EndCheckpoint = %v, want ErrWriteFailed", err)
 	}
 	efs.Disarm()
-	if err := w.Resume(); err != nil {
+	if _, _, err := w.Resume(); err != nil {
 		t.Fatal(err)
 	}
 	through, err = w.BeginCheckpoint()
