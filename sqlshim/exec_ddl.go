@@ -857,6 +857,12 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			// are always maintained, so they change nothing (MariaDB
 			// answers InnoDB tables the same way, with this note).
 			x.s.addNote(sqlerr.ErrIllegalHaForCreate, "Table storage engine for '%s' doesn't have this option", ti.name)
+		case ast.AlterTableForce:
+			// A rebuild with nothing changed, as MariaDB's: the same as
+			// OPTIMIZE TABLE.
+			if err := x.s.owner(ti.name).Optimize(x.ctx, ti.name); err != nil {
+				return Result{}, err
+			}
 		case ast.AlterTableOption:
 			if err := x.engineOption(spec.Options, ti.name); err != nil {
 				return Result{}, err
