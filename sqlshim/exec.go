@@ -44,6 +44,9 @@ type execCtx struct {
 	calcFound int64
 	// view: the views the statement is expanding (view.go); nil if none.
 	view *viewRun
+	// ret collects the rows written under RETURNING (returning.go); nil
+	// otherwise.
+	ret *returnCapture
 	// colls caches the collation of expressions (collation_expr.go).
 	colls map[ast.ExprNode]exprColl
 	// keepInner: this SELECT is a subquery, whose one value may be used as

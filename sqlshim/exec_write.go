@@ -424,6 +424,7 @@ func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, au
 			}
 		}
 		if err == nil {
+			x.returned(row)
 			return affected + 1, gen, true, nil
 		}
 		if sqlerr.Code(err) != sqlerr.ErrDupEntry || attempt > len(ti.def.Indexes)+1 {
@@ -444,6 +445,7 @@ func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, au
 				// to the same values changes nothing: the row counts once
 				// (affected rows, LOAD DATA's Deleted, the info text's
 				// Duplicates).
+				x.returned(row)
 				return affected + 1, gen, true, nil
 			}
 			if derr := x.tx.Delete(ti.name, h); derr != nil {
@@ -555,6 +557,7 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 		row[i] = v
 	}
 	if rowsEqual(old, row) {
+		x.returned(row)
 		return false, nil
 	}
 	for i := range ti.def.Columns {
@@ -569,8 +572,11 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 	if err := x.checkRow(ti, row); err != nil { // check.go
 		return false, err
 	}
-	_, err := x.tx.Update(ti.name, h, row)
-	return err == nil, err
+	if _, err := x.tx.Update(ti.name, h, row); err != nil {
+		return false, err
+	}
+	x.returned(row)
+	return true, nil
 }
 
 // assigned reports whether list sets the column named col.
@@ -693,6 +699,7 @@ func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
 		if err := x.tx.Delete(ti.name, r.h); err != nil {
 			return Result{}, err
 		}
+		x.returned(r.row)
 	}
 	return Result{AffectedRows: uint64(len(rows))}, nil
 }

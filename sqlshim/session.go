@@ -581,6 +581,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	if st.intoVars != nil {
 		return s.autocommit(x, func() (Result, error) { return x.selectInto(st) })
 	}
+	if st.returning != nil {
+		return s.autocommit(x, func() (Result, error) { return x.returningDML(st) })
+	}
 	return s.autocommit(x, func() (Result, error) { return x.dml(st.node) })
 }
 

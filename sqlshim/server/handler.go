@@ -306,6 +306,8 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 			delete(st.stmts, id)
 		}
 	}
+	query = st.sc.preparedText(query) // prepare.go
+	prepare.PrepareStmt = query
 	var stmt Stmt
 	_, err := h.run(c, st, "Prepare", query, func(ctx context.Context) (*Result, error) {
 		sess, err := h.session(ctx, st)
