@@ -35,7 +35,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		}
 		return &statement{text: sql, admin: adm}, nil
 	}
-	text, crashSafe := stripCrashSafe(loadIgnoreRows(sql))
+	text, crashSafe := stripCrashSafe(rewriteColumnExprs(loadIgnoreRows(sql)))
 	text, intoVars, intoLate := stripIntoVars(text)
 	text, vd := rewriteViewDDL(text)
 	if st, ok, err := parseExecute(p, text); ok {
