@@ -566,9 +566,11 @@ type defColumn struct {
 	OnUpdateNow   bool     `json:"on_update_now,omitempty"`
 	Elems         []string `json:"elems,omitempty"`
 	Collation     string   `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
-	Generated     string   `json:"generated,omitempty"`    // format 5
-	Stored        bool     `json:"stored,omitempty"`       // format 5
-	DefaultExpr   string   `json:"default_expr,omitempty"` // format 5
+
+	// Format 5: generated columns and default expressions.
+	Generated   string `json:"generated,omitempty"`
+	Stored      bool   `json:"stored,omitempty"`
+	DefaultExpr string `json:"default_expr,omitempty"`
 }
 
 func encodeDef(d *TableDef, autoNext, autoRes, rowRes uint64) ([]byte, error) {
