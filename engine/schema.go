@@ -204,6 +204,15 @@ type Column struct {
 	// are its weight strings (collate.AppendKey), so that values equal
 	// under the collation collide in unique keys; the row keeps the text.
 	Collation *collate.Collation
+	// Generated is the expression of a generated column (AS (expr)) and
+	// DefaultExpr that of a DEFAULT (expr), as SQL text in MariaDB's printed
+	// form; "" for none. Stored is STORED (PERSISTENT), else VIRTUAL. The
+	// engine keeps every column's value in the row, VIRTUAL ones too, and
+	// evaluates neither: the SQL layer computes them before each write
+	// (sqlshim/gencol.go), so that an index rebuild reads their keys from
+	// the data file like any other column's.
+	Generated, DefaultExpr string
+	Stored                 bool
 }
 
 // Coll returns c's collation: collate.Bin when none is set.
@@ -458,7 +467,7 @@ func validateElems(c *Column) error {
 	return nil
 }
 
-// # Definition file (format versions 1 to 4)
+// # Definition file (format versions 1 to 5)
 //
 // T.def is JSON: {"format":1, "table": {...}, "auto_reserved": N,
 // "rowid_reserved": N}. Column defaults are stored as text (with a null
@@ -481,6 +490,12 @@ func validateElems(c *Column) error {
 // utf8mb4_bin columns only, keep their format and their bytes); a reader
 // that finds a collation name it does not know refuses the table, naming
 // the collation.
+// Format 5 adds the column fields "generated" (the expression of a
+// generated column), "stored" (STORED rather than VIRTUAL) and
+// "default_expr" (DEFAULT (expression)): SQL text the SQL layer evaluates
+// for each written row. A table is written as format 5 only when a column
+// has one of them, so that an older reader, which would let a write give a
+// generated column any value or drop the default, refuses the table.
 // The table field "comment" (its COMMENT) may appear in any format: it
 // changes no row, so a reader that does not know it loses nothing but the
 // text, and it needs no new format number.
@@ -505,6 +520,8 @@ const (
 	defFormatNow   = 2 // a column has default_now or on_update_now
 	defFormatTypes = 3 // a column is TIME, YEAR, ENUM or SET
 	defFormatColl  = 4 // a column has a collation other than utf8mb4_bin
+	defFormatExpr  = 5 // a column has generated or default_expr
+	defFormatMax   = defFormatExpr
 )
 
 type defFile struct {
@@ -549,6 +566,11 @@ type defColumn struct {
 	OnUpdateNow   bool     `json:"on_update_now,omitempty"`
 	Elems         []string `json:"elems,omitempty"`
 	Collation     string   `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
+
+	// Format 5: generated columns and default expressions.
+	Generated   string `json:"generated,omitempty"`
+	Stored      bool   `json:"stored,omitempty"`
+	DefaultExpr string `json:"default_expr,omitempty"`
 }
 
 func encodeDef(d *TableDef, autoNext, autoRes, rowRes uint64) ([]byte, error) {
@@ -581,7 +603,10 @@ func toDefTable(d *TableDef) (defTable, int) {
 		dc := defColumn{Name: c.Name, Type: c.Type.String(), Unsigned: c.Unsigned, Length: c.Length,
 			Precision: c.Precision, Scale: c.Scale, NotNull: c.NotNull, HasDefault: c.HasDefault,
 			AutoIncrement: c.AutoIncrement, Comment: c.Comment, DefaultNow: c.DefaultNow, OnUpdateNow: c.OnUpdateNow,
-			Elems: c.Elems}
+			Elems: c.Elems, Generated: c.Generated, Stored: c.Stored, DefaultExpr: c.DefaultExpr}
+		if c.Generated != "" || c.DefaultExpr != "" {
+			format = max(format, defFormatExpr)
+		}
 		if (c.DefaultNow || c.OnUpdateNow) && format < defFormatNow {
 			format = defFormatNow
 		}
@@ -589,7 +614,7 @@ func toDefTable(d *TableDef) (defTable, int) {
 			format = defFormatTypes
 		}
 		if c.collated() {
-			dc.Collation, format = c.Collation.Name, defFormatColl
+			dc.Collation, format = c.Collation.Name, max(format, defFormatColl)
 		}
 		if c.HasDefault && c.Default != nil {
 			s := valueText(c.Default)
@@ -614,7 +639,7 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
 	}
-	if f.Format < defFormat || f.Format > defFormatColl {
+	if f.Format < defFormat || f.Format > defFormatMax {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s has unsupported format %d", path, f.Format)
 	}
 	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe, Comment: f.Table.Comment}
@@ -651,6 +676,9 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 		c := Column{Name: dc.Name, Type: t, Unsigned: dc.Unsigned, Length: dc.Length, Precision: dc.Precision,
 			Scale: dc.Scale, NotNull: dc.NotNull, HasDefault: dc.HasDefault, AutoIncrement: dc.AutoIncrement, Comment: dc.Comment,
 			DefaultNow: dc.DefaultNow, OnUpdateNow: dc.OnUpdateNow, Elems: dc.Elems}
+		if f.Format >= defFormatExpr {
+			c.Generated, c.Stored, c.DefaultExpr = dc.Generated, dc.Stored, dc.DefaultExpr
+		}
 		if err := validateElems(&c); err != nil {
 			return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: %v", path, err)
 		}

@@ -42,6 +42,9 @@ func isColumnSpec(spec *ast.AlterTableSpec) bool {
 		if spec.Position != nil && spec.Position.Tp != ast.ColumnPositionNone {
 			return true
 		}
+		if addsComputed(spec.NewColumns) { // gencol.go: the rows there get their values
+			return true
+		}
 		// A NOT NULL column without a default: existing rows get the
 		// type's implicit default, written into them.
 		for _, cd := range spec.NewColumns {
@@ -113,6 +116,7 @@ func (cc *colChange) renameRefs(from, to string) {
 		}
 	}
 	renameCheckRefs(cc.def, from, to) // check.go
+	renameExprRefs(cc.def, from, to)  // gencol.go
 }
 
 func (cc *colChange) isPrimaryKey(name string) bool {
@@ -228,11 +232,17 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 			return err
 		}
 		c := &cc.def.Columns[i]
+		c.DefaultExpr = ""
 		if len(cd.Options) == 0 {
 			c.HasDefault, c.Default, c.DefaultNow = false, nil, false
 			return nil
 		}
-		e := cd.Options[0].Expr
+		e := unwrapDefault(cd.Options[0].Expr)
+		if !isNowCall(e) && !isLiteralDefault(e) {
+			c.HasDefault, c.Default, c.DefaultNow = false, nil, false
+			c.DefaultExpr, err = x.defaultExpr(c, cc.isPrimaryKey(c.Name), e) // gencol.go
+			return err
+		}
 		if isNowCall(e) {
 			if !c.Type.IsTime() {
 				return errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
@@ -329,8 +339,14 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	if err := keptChecks(cc.def); err != nil { // check.go
 		return err
 	}
+	if err := checkColumnExprs(cc.def); err != nil { // gencol.go
+		return err
+	}
 	db := x.s.owner(ti.name)
 	if err := db.AlterColumns(x.ctx, ti.name, cc.def, cc.from); err != nil {
+		return qualifyConstraint(err, x.s.DBName, ti.name)
+	}
+	if err := x.recomputeAltered(db, ti, cc); err != nil { // gencol.go
 		return qualifyConstraint(err, x.s.DBName, ti.name)
 	}
 	// Column statistics are by position and name: gather them again.

@@ -155,6 +155,12 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 		}
 		if col := &c.ti.def.Columns[i]; col.DefaultNow {
 			return nowFor(c.now, col), nil
+		} else if col.DefaultExpr != "" && c.row != nil {
+			e, err := checkExpr(col.DefaultExpr) // gencol.go
+			if err != nil {
+				return nil, err
+			}
+			return c.eval(e)
 		}
 		return c.ti.def.Columns[i].Default, nil
 	case *ast.VariableExpr:

@@ -114,7 +114,7 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 	if err := x.checkLength(&col); err != nil {
 		return col, false, false, err
 	}
-	var defExpr ast.ExprNode
+	var defExpr, genExpr ast.ExprNode
 	for _, o := range cd.Options {
 		switch o.Tp {
 		case ast.ColumnOptionPrimaryKey:
@@ -143,7 +143,7 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 			}
 			col.OnUpdateNow = true
 		case ast.ColumnOptionGenerated:
-			return col, false, false, errNotSupported("generated columns")
+			genExpr, col.Stored = o.Expr, o.Stored // gencol.go
 		case ast.ColumnOptionReference:
 			// Parsed, not enforced (see foreignKeyIndex); createTable
 			// adds the index.
@@ -154,7 +154,19 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 			}
 		}
 	}
+	if genExpr != nil {
+		if err := validGeneratedDef(&col, pk, defExpr != nil); err != nil {
+			return col, false, false, err
+		}
+		col.Generated, err = x.columnExprText(&col, genExpr, true)
+		return col, pk, unique, err
+	}
 	if defExpr != nil {
+		defExpr = unwrapDefault(defExpr) // gencol.go
+		if !isNowCall(defExpr) && !isLiteralDefault(defExpr) {
+			col.DefaultExpr, err = x.defaultExpr(&col, pk, defExpr)
+			return col, pk, unique, err
+		}
 		if isNowCall(defExpr) {
 			if !col.Type.IsTime() {
 				return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
@@ -421,6 +433,9 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	// MariaDB keeps keys sorted (exec_show.go, shownIndexes) from the
 	// start: later changes sort them again, ties in this order.
 	def.Indexes = shownIndexes(def)
+	if err := checkColumnExprs(def); err != nil { // gencol.go
+		return Result{}, err
+	}
 	if err := checkAutoIncrement(def); err != nil {
 		return Result{}, err
 	}

@@ -278,6 +278,10 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 			l += " NOT NULL"
 		}
 		switch {
+		case c.Generated != "":
+			l += columnExprSQL(c) // gencol.go
+		case c.DefaultExpr != "":
+			l += " DEFAULT " + c.DefaultExpr
 		case c.AutoIncrement:
 			l += " AUTO_INCREMENT"
 		case c.DefaultNow:
@@ -379,6 +383,9 @@ func nullExtra(c *engine.Column) (null, extra string) {
 	if c.OnUpdateNow {
 		extra = "on update " + nowText(c)
 	}
+	if c.Generated != "" {
+		extra = generatedExtra(c) // gencol.go
+	}
 	return null, extra
 }
 
@@ -397,7 +404,9 @@ func describeColumns(ti *tableInfo, full bool, pattern *string) Result {
 		}
 		null, extra := nullExtra(c)
 		var def any
-		if c.DefaultNow {
+		if c.DefaultExpr != "" {
+			def = c.DefaultExpr
+		} else if c.DefaultNow {
 			def = nowText(c)
 		} else if c.HasDefault && c.Default != nil {
 			def, _ = FormatValue(columnFromDef("", c), c.Default)

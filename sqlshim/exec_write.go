@@ -22,6 +22,8 @@ func (x *execCtx) columnDefault(c *engine.Column) (any, error) {
 	switch {
 	case c.AutoIncrement:
 		return nil, nil
+	case c.DefaultExpr != "":
+		return pendingDefault{}, nil // computed with the row: gencol.go
 	case c.DefaultNow:
 		return nowFor(x.now, c), nil
 	case c.HasDefault:
@@ -212,6 +214,10 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 		}
 		row := make([]any, len(exprs))
 		for j, e := range exprs {
+			if ti.def.Columns[cols[j]].Generated != "" && acceptedForGenerated(e) { // gencol.go
+				row[j] = defaultMarker{nil}
+				continue
+			}
 			if d, ok := e.(*ast.DefaultExpr); ok && d.Name == nil {
 				v, err := x.columnDefault(&ti.def.Columns[cols[j]])
 				if err != nil {
@@ -253,6 +259,14 @@ rows:
 			row[j] = v
 		}
 		for j, v := range given {
+			if c := &ti.def.Columns[cols[j]]; c.Generated != "" {
+				if _, ok := v.(defaultMarker); !ok {
+					if err := x.generatedGiven(ti, c); err != nil { // gencol.go
+						return Result{}, err
+					}
+				}
+				continue
+			}
 			if d, ok := v.(defaultMarker); ok {
 				row[cols[j]] = d.v
 				continue
@@ -401,6 +415,12 @@ func needsAuto(v any, keepZero bool) bool {
 // new row was inserted.
 func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, autoCol int, rowNum int) (uint64, uint64, bool, error) {
 	var affected, gen uint64
+	if err := x.computeColumns(ti, row, rowNum); err != nil { // gencol.go
+		if x.skipIgnored(n.IgnoreErr, err) {
+			return 0, 0, false, nil
+		}
+		return 0, 0, false, err
+	}
 	if err := x.checkViewRow(ti, row); err != nil {
 		return 0, 0, false, err
 	}
@@ -550,21 +570,23 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 		if i < 0 || (a.Column.Table.L != "" && a.Column.Table.L != lower(ti.alias)) {
 			return false, errUnknownColumn(columnText(a.Column), "SET")
 		}
+		if skip, err := x.generatedAssigned(ti, i, a.Expr); skip || err != nil { // gencol.go
+			if err != nil {
+				return false, err
+			}
+			continue
+		}
 		v, err := x.assignedValue(ti, ec, i, a.Expr, rowNum)
 		if err != nil {
 			return false, err
 		}
 		row[i] = v
 	}
-	if rowsEqual(old, row) {
-		x.returned(row)
-		return false, nil
-	}
-	for i := range ti.def.Columns {
-		c := &ti.def.Columns[i]
-		if c.OnUpdateNow && !assigned(list, c.Name) {
-			row[i] = nowFor(x.now, c)
+	if changed, err := x.updatedRow(ti, old, row, list, rowNum); !changed || err != nil {
+		if err == nil {
+			x.returned(row)
 		}
+		return false, err
 	}
 	if err := x.checkViewRow(ti, row); err != nil {
 		return false, err

@@ -36,7 +36,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		}
 		return &statement{text: sql, admin: adm}, nil
 	}
-	text, crashSafe := stripCrashSafe(loadIgnoreRows(sql))
+	text, crashSafe := stripCrashSafe(rewriteColumnExprs(loadIgnoreRows(sql)))
 	text, intoVars, intoLate := stripIntoVars(text)
 	text, vd := rewriteViewDDL(text)
 	text, retList, hasRet := stripReturning(text)
