@@ -396,6 +396,7 @@ func (s *Session) Close() error {
 		s.tx = nil
 	}
 	s.unlockTables()
+	s.releaseUserLocks()
 	if terr := s.closeTemp(); err == nil {
 		err = terr
 	}
