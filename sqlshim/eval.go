@@ -1147,6 +1147,9 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		}
 		return c.s.userVars[strings.ToLower(x.Name)], nil
 	}
+	if v, ok := c.externalVar(strings.ToLower(x.Name)); ok {
+		return v, nil // a server's variable (sysvars.go)
+	}
 	switch strings.ToLower(x.Name) {
 	case "version":
 		return serverVersion, nil

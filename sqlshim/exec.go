@@ -326,6 +326,12 @@ func (x *execCtx) engineOption(opts []*ast.TableOption, table string) error {
 // SET blitz_memory_budget sets the session's memory budget (membudget.go).
 func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 	for _, v := range n.Variables {
+		if v.Name == ast.SetNames || v.Name == ast.SetCharset {
+			if _, err := x.setExternalVar(v); err != nil {
+				return Result{}, err // SET NAMES, SET CHARACTER SET (sysvars.go)
+			}
+			continue
+		}
 		if !v.IsSystem {
 			// The variable keeps a quotient's inner digits (exact.go).
 			val, _, err := x.newEval(nil, "field list").exactOperand(v.Value)
@@ -381,6 +387,10 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 				}
 			}
 			x.s.noAutocommit = !on
+			continue
+		}
+		if _, err := x.setExternalVar(v); err != nil {
+			return Result{}, err // a server's variable (sysvars.go)
 		}
 	}
 	return Result{}, nil

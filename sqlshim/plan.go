@@ -71,9 +71,13 @@ func (x *execCtx) planAccess(ti *tableInfo, where ast.ExprNode, hints []*ast.Ind
 		return full, nil
 	}
 	bounds := map[int]*colBounds{}
-	ec := x.newEval(nil, "WHERE")
+	// ec evaluates the constants, which name no column of ti; cc works
+	// out the collation a comparison is made under, which depends on
+	// ti's column (without ti, every text column looked utf8mb4_bin and
+	// no index over a collated column was ever used).
+	ec, cc := x.newEval(nil, "WHERE"), x.newEval(ti, "WHERE")
 	for _, c := range conjuncts(where) {
-		x.collectBounds(ti, ec, c, bounds)
+		x.collectBounds(ti, ec, cc, c, bounds)
 	}
 	get := func(i int) *colBounds { return bounds[i] }
 
@@ -320,8 +324,10 @@ func textOrdered(c *engine.Column) bool {
 	return c.Type == engine.TypeEnum || c.Type == engine.TypeSet
 }
 
-// collectBounds records what the condition e says about single columns.
-func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, bounds map[int]*colBounds) {
+// collectBounds records what the condition e says about single columns:
+// ec evaluates its constants, cc (an evaluator over ti) tells the
+// collation a comparison is made under.
+func (x *execCtx) collectBounds(ti *tableInfo, ec, cc *evalCtx, e ast.ExprNode, bounds map[int]*colBounds) {
 	colOf := func(n ast.ExprNode) int {
 		for {
 			p, ok := n.(*ast.ParenthesesExpr)
@@ -360,7 +366,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 	}
 	switch n := e.(type) {
 	case *ast.ParenthesesExpr:
-		x.collectBounds(ti, ec, n.Expr, bounds)
+		x.collectBounds(ti, ec, cc, n.Expr, bounds)
 	case *ast.BinaryOperationExpr:
 		op := n.Op
 		i, other := colOf(n.L), n.R
@@ -368,7 +374,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 			i, other = colOf(n.R), n.L
 			op = mirrorOp(op) // k op col is col op' k
 		}
-		if i < 0 || !sameColl(ec, &ti.def.Columns[i], opText(n.Op), n.L, n.R) {
+		if i < 0 || !sameColl(cc, &ti.def.Columns[i], opText(n.Op), n.L, n.R) {
 			return
 		}
 		v, ok := value(i, other)
@@ -397,7 +403,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 			return
 		}
 		i := colOf(n.Expr)
-		if i < 0 || textOrdered(&ti.def.Columns[i]) || !sameColl(ec, &ti.def.Columns[i], "between", n.Expr, n.Left, n.Right) {
+		if i < 0 || textOrdered(&ti.def.Columns[i]) || !sameColl(cc, &ti.def.Columns[i], "between", n.Expr, n.Left, n.Right) {
 			return
 		}
 		lo, ok1 := value(i, n.Left)
@@ -413,7 +419,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 			return
 		}
 		i := colOf(n.Expr)
-		if i < 0 || !sameColl(ec, &ti.def.Columns[i], "in", n.Expr, n.List[0]) {
+		if i < 0 || !sameColl(cc, &ti.def.Columns[i], "in", n.Expr, n.List[0]) {
 			return
 		}
 		if v, ok := value(i, n.List[0]); ok {

@@ -57,6 +57,9 @@ type Session struct {
 	// statusSource, when set (SetStatusSource), lists SHOW STATUS instead
 	// of the SQL layer's own counters.
 	statusSource func() [][2]string
+	// sysVars, when set (SetSystemVars), keeps the system variables the
+	// session does not keep itself.
+	sysVars SystemVars
 
 	mu           sync.Mutex // protects following fields
 	parser       *parser.Parser
@@ -393,6 +396,7 @@ func (s *Session) Close() error {
 		s.tx = nil
 	}
 	s.unlockTables()
+	s.releaseUserLocks()
 	if terr := s.closeTemp(); err == nil {
 		err = terr
 	}

@@ -278,6 +278,9 @@ func (h *handler) session(ctx context.Context, st *conn) (Session, error) {
 		if sa, ok := sess.(StatusAware); ok {
 			sa.SetStatus(h.status)
 		}
+		if va, ok := sess.(SystemVarsAware); ok {
+			va.SetSystemVars(&ConnVars{h: h, st: st})
+		}
 		if ia, ok := sess.(InfileAware); ok {
 			c, sc := st.vc, st.sc
 			ia.SetInfile(func(name string) (io.ReadCloser, error) {

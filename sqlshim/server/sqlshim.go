@@ -94,6 +94,9 @@ func (s *shimSession) SetClient(id uint64, user, host string) {
 // SetStatus implements StatusAware.
 func (s *shimSession) SetStatus(status func() [][2]string) { s.s.SetStatusSource(status) }
 
+// SetSystemVars implements SystemVarsAware.
+func (s *shimSession) SetSystemVars(v *ConnVars) { s.s.SetSystemVars(v) }
+
 // SetInfile implements InfileAware: LOAD DATA LOCAL reads the client's
 // file through open; LOAD DATA without LOCAL is refused (1227).
 func (s *shimSession) SetInfile(open func(name string) (io.ReadCloser, error)) {
