@@ -305,7 +305,9 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 			}
 			tm = p
 		case ZeroDate:
-			if z, ok := coerceZeroDate(col, x, false); ok {
+			// Already a date value: a day past its month's end was let in
+			// by ALLOW_INVALID_DATES where it was made, and is kept.
+			if z, ok := coerceZeroDate(col, x, true); ok {
 				return z, nil
 			}
 			return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(t), x, col.Name, rowNum)
