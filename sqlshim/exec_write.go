@@ -99,6 +99,9 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 				return cv, nil
 			} // else the first error, which quotes the text as given
 		}
+		if zv, ok := x.looseZeroDate(c, v, err, rowNum); ok { // zerodate.go
+			return zv, nil
+		}
 		if sqlerr.Code(err) == sqlerr.ErrConstraintFailed {
 			x.jsonCheckNote(v) // funcs_json.go
 		}

@@ -236,3 +236,22 @@ func (c *evalCtx) castZeroDate(v any, dateOnly bool, scale int) (any, bool) {
 	}
 	return z, true
 }
+
+// looseZeroDate is what a non-strict assignment (INSERT IGNORE, sql_mode
+// without STRICT_*, LOAD DATA LOCAL) stores for v, which column c of a
+// date type refused with err: the zero date, with warning 1265 (1264 for
+// a real date outside a TIMESTAMP's range), as MariaDB does. ok is false
+// in strict mode or for any other error.
+func (x *execCtx) looseZeroDate(c *engine.Column, v any, err error, rowNum int) (any, bool) {
+	if !x.loose || !c.Type.IsTime() || sqlerrCode(err) != sqlerr.ErrTruncatedValue {
+		return nil, false
+	}
+	if c.Type == engine.TypeTimestamp {
+		if _, ok := toTime(v); ok {
+			x.s.addWarning(sqlerr.ErrOutOfRange, "Out of range value for column '%s' at row %d", c.Name, rowNum)
+			return engine.ZeroDate{}, true
+		}
+	}
+	x.s.addWarning(sqlerr.ErrDataTruncated, "Data truncated for column '%s' at row %d", c.Name, rowNum)
+	return engine.ZeroDate{DateOnly: c.Type == engine.TypeDate}, true
+}
