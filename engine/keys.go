@@ -32,6 +32,8 @@ func appendKeyValue(b []byte, v any) []byte {
 		return keyenc.AppendBytes(b, x)
 	case time.Time:
 		return keyenc.AppendInt(b, x.UnixMicro())
+	case ZeroDate: // between the real instants around it (zerodate.go)
+		return appendZeroDateKey(b, x)
 	case time.Duration: // TIME: by signed duration
 		return keyenc.AppendInt(b, int64(x/time.Microsecond))
 	case Enum: // by member index, as MariaDB sorts an ENUM
@@ -129,6 +131,8 @@ func columnText(c *Column, v any) string {
 			return x.StringFixed(-e)
 		}
 		return x.String()
+	case ZeroDate:
+		return x.Format(c.Type == TypeDate, c.Scale)
 	case time.Time:
 		if c.Type == TypeDate {
 			return x.Format("2006-01-02")

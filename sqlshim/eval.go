@@ -108,7 +108,7 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return boolVal((v == nil) != x.Not), nil
+		return boolVal((v == nil || c.zeroDateIsNull(x, v)) != x.Not), nil
 	case *ast.IsTruthExpr:
 		v, err := c.eval(x.Expr)
 		if err != nil {
@@ -708,6 +708,8 @@ func (c *evalCtx) numberOperand(e ast.ExprNode, v any) any {
 		return int64(x.Index)
 	case engine.Set:
 		return x.Bits
+	case engine.ZeroDate:
+		return x.Number()
 	}
 	return v
 }
@@ -1334,7 +1336,8 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 	case mysql.TypeDate:
 		t, ok := toTime(v)
 		if !ok {
-			return nil, nil
+			z, _ := c.castZeroDate(v, true, 0)
+			return z, nil
 		}
 		return t.Truncate(24 * time.Hour), nil
 	case mysql.TypeDatetime:
@@ -1342,7 +1345,8 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		// MariaDB does; DATETIME none.
 		t, ok := toTime(v)
 		if !ok {
-			return nil, nil
+			z, _ := c.castZeroDate(v, false, tp.GetDecimal())
+			return z, nil
 		}
 		return truncFrac(t, int64(tp.GetDecimal())), nil
 	default:

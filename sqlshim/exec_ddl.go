@@ -183,7 +183,7 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 		}
 		if v != nil {
 			cv, err := engine.Coerce(&col, v, 1)
-			if err != nil {
+			if err != nil || !x.s.sqlMode.zeroDefaultAllowed(cv) {
 				return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
 			}
 			v = cv

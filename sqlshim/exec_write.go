@@ -87,11 +87,22 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 	} else {
 		cv, err = engine.Coerce(c, v, rowNum)
 	}
+	if err != nil && c.Type.IsTime() && x.s.sqlMode.has(modeAllowInvalidDates) {
+		if iv, ierr := engine.CoerceInvalidDate(c, v, rowNum); ierr == nil {
+			cv, err = iv, nil
+		}
+	}
+	if err == nil {
+		cv, err = x.zeroDateMode(ti, c, v, cv, rowNum) // zerodate.go
+	}
 	if err != nil {
 		if t, ok := looseDate(c, v); ok {
 			if cv, lerr := x.coerce(ti, c, t, rowNum); lerr == nil {
 				return cv, nil
 			} // else the first error, which quotes the text as given
+		}
+		if zv, ok := x.looseZeroDate(c, v, err, rowNum); ok { // zerodate.go
+			return zv, nil
 		}
 		if sqlerr.Code(err) == sqlerr.ErrConstraintFailed {
 			x.jsonCheckNote(v) // funcs_json.go

@@ -125,6 +125,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return false
 	}
 	want := func(lo, hi int) error { return argCount(x.FnName.O, x.Args, lo, hi) }
+	if c.zeroDateArg(name, args) { // zerodate.go
+		return nil, nil
+	}
 	switch name {
 	case "last_insert_id":
 		if len(args) == 1 {

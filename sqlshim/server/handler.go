@@ -358,6 +358,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	if err != nil {
 		return err
 	}
+	binaryZeroDates(res) // zerodate.go
 	return callback(res)
 }
 

@@ -48,6 +48,10 @@ var dumpFixture = []string{
 	`INSERT INTO newtypes VALUES ('-838:59:59', '838:59:59.999', 2155, 'it''s', 'z,x'), ('00:00:00', 0, 0, 'C', ''),
 		('12:34:56', '-00:00:00.001', 1901, 3, NULL)`,
 	`INSERT INTO newtypes (t, e) VALUES ('-00:00:01', 'a')`,
+	// Zero dates, as old MySQL schemas have them (zerodate.go).
+	`CREATE TABLE zerodates (id INT PRIMARY KEY, d DATE NOT NULL DEFAULT '0000-00-00',
+		dt DATETIME(3) NOT NULL DEFAULT '0000-00-00 00:00:00', KEY k_d (d))`,
+	`INSERT INTO zerodates VALUES (1, DEFAULT, DEFAULT), (2, '2024-00-10', '2024-05-00 10:11:12.5'), (3, '2024-01-01', '0000-00-00')`,
 	// Views: mariadb-dump writes a stand-in for each, then the real
 	// definitions once every table and view exists.
 	`CREATE VIEW balances AS SELECT acct, SUM(amount) AS total, COUNT(*) n FROM ledger GROUP BY acct`,
