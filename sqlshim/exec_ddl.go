@@ -852,6 +852,13 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				return Result{}, err
 			}
 			n.Table = spec.NewTable
+		case ast.AlterTableForce:
+			// MariaDB rebuilds the table. blitz rebuilds only a table of
+			// key format 1 (engine.TableDef.LegacyKeys), into key format
+			// 2: its other files are as a rebuild would write them.
+			if ti.def.LegacyKeys {
+				cc.def.LegacyKeys, cc.dirty = false, true
+			}
 		case ast.AlterTableEnableKeys, ast.AlterTableDisableKeys:
 			// mysqldump wraps each table's rows in these; indexes here
 			// are always maintained, so they change nothing (MariaDB
