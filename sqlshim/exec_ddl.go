@@ -855,9 +855,12 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 		case ast.AlterTableForce:
 			// MariaDB rebuilds the table. blitz rebuilds only a table of
 			// key format 1 (engine.TableDef.LegacyKeys), into key format
-			// 2: its other files are as a rebuild would write them.
+			// 2; any other is left as it is.
 			if ti.def.LegacyKeys {
 				cc.def.LegacyKeys, cc.dirty = false, true
+				if err := flush(); err != nil {
+					return Result{}, err
+				}
 			}
 		case ast.AlterTableEnableKeys, ast.AlterTableDisableKeys:
 			// mysqldump wraps each table's rows in these; indexes here
