@@ -138,6 +138,10 @@ func TestKeyFormat1TableStillWorks(t *testing.T) {
 	if got := oldRows(t, db, ix); got != "[a ]/[x ]/2" {
 		t.Errorf("index ub = 'x ': %s", got)
 	}
+	rep, err := db.Check(bg, "old")
+	if err != nil || !rep.OK || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "ALTER TABLE `old` FORCE") {
+		t.Errorf("Check of a key format 1 table: %+v, %v", rep, err)
+	}
 	if _, err := db.Repair(bg, "old", false); err != nil {
 		t.Fatal(err)
 	}
@@ -210,6 +214,9 @@ func TestKeyFormat1Conversion(t *testing.T) {
 		}
 	}
 	check("after the conversion")
+	if rep, err := db.Check(bg, "old"); err != nil || !rep.OK || len(rep.Notes) != 0 {
+		t.Errorf("Check after the conversion: %+v, %v", rep, err)
+	}
 	tx, err := db.Begin(bg)
 	if err != nil {
 		t.Fatal(err)

@@ -306,6 +306,7 @@ type TableStatus struct {
 type CheckReport struct {
 	OK       bool
 	Problems []string
+	Notes    []string // advice that is no problem (a table of an older key format)
 }
 
 // RepairReport says what Repair did.

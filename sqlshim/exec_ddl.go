@@ -444,6 +444,7 @@ func (x *execCtx) createTableLike(db *engine.DB, name string, src *ast.TableName
 	}
 	def := ti.def.Clone()
 	def.Name = name
+	def.LegacyKeys = false // a new table has the keys of now, whatever src's
 	return Result{}, db.CreateTable(x.ctx, def)
 }
 

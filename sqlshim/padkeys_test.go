@@ -69,6 +69,9 @@ func TestAlterForceKeyFormat(t *testing.T) {
 	if got := rows("SELECT n FROM old WHERE a = 'a ' ORDER BY n"); got != "1 2" {
 		t.Errorf("a = 'a ': %s", got)
 	}
+	if got := rows("CHECK TABLE old"); !strings.Contains(got, "checknotekeys of key format 1") || !strings.HasSuffix(got, "checkstatusOK") {
+		t.Errorf("CHECK TABLE: %s", got)
+	}
 	_, err = s.ExecOne(context.Background(), "ALTER TABLE old FORCE", nil)
 	if sqlerr.Code(err) != sqlerr.ErrDupEntry || !strings.Contains(err.Error(), "for key 'PRIMARY'") {
 		t.Fatalf("ALTER TABLE FORCE with 'a' and 'a ': %v", err)
@@ -88,5 +91,26 @@ func TestAlterForceKeyFormat(t *testing.T) {
 	}
 	if got := rows("SELECT CONCAT('[', b, ']'), n FROM old WHERE a = 'a   '"); got != "[x  ]1" {
 		t.Errorf("a = 'a   ' after the conversion: %s", got)
+	}
+}
+
+// TestCreateLikeKeyFormat: CREATE TABLE ... LIKE a key-format-1 table
+// makes a table of key format 2.
+func TestCreateLikeKeyFormat(t *testing.T) {
+	s := newTestSession(t)
+	mustRun(t, s, "CREATE TABLE a1 (a VARCHAR(10) PRIMARY KEY)")
+	def, err := s.db.Table("a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def.Name, def.LegacyKeys = "old1", true
+	if err := s.db.CreateTable(context.Background(), def); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, s, "INSERT INTO old1 VALUES ('a'), ('a ')")
+	mustRun(t, s, "CREATE TABLE new1 LIKE old1")
+	mustRun(t, s, "INSERT INTO new1 VALUES ('a')")
+	if _, err := s.ExecOne(context.Background(), "INSERT INTO new1 VALUES ('a ')", nil); sqlerr.Code(err) != sqlerr.ErrDupEntry {
+		t.Errorf("insert of 'a ' next to 'a' in the copy: %v", err)
 	}
 }
