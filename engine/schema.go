@@ -203,6 +203,8 @@ type Column struct {
 	// Index keys and the primary key of a column with another collation
 	// are its weight strings (collate.AppendKey), so that values equal
 	// under the collation collide in unique keys; the row keeps the text.
+	// So are those of utf8mb4_bin (the text without trailing spaces) in
+	// a table of key format 2 (see TableDef.LegacyKeys).
 	Collation *collate.Collation
 }
 
@@ -547,10 +549,13 @@ type defTable struct {
 	PrimaryKey []string    `json:"primary_key,omitempty"`
 	Indexes    []IndexDef  `json:"indexes,omitempty"`
 	CrashSafe  bool        `json:"crash_safe,omitempty"`
-	Collation  string      `json:"collation,omitempty"`  // format 4; absent: utf8mb4_bin
-	Comment    string      `json:"comment,omitempty"`    // any format: a reader that ignores it misreads no row
-	Checks     []defCheck  `json:"checks,omitempty"`     // any format: a reader that ignores it misreads no row
-	KeyFormat  int         `json:"key_format,omitempty"` // 2 (format 5, or any format without text keys); absent: 1
+	Collation  string      `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
+	Comment    string      `json:"comment,omitempty"`   // any format: a reader that ignores it misreads no row
+	Checks     []defCheck  `json:"checks,omitempty"`    // any format: a reader that ignores it misreads no row
+
+	// KeyFormat is 2 (format 5, or any format when no key has
+	// utf8mb4_bin text); absent, 1.
+	KeyFormat int `json:"key_format,omitempty"`
 }
 
 type defCheck struct {
