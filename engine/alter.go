@@ -57,7 +57,11 @@ const rebuildSuffix = ".rebuild"
 // A change that leaves every stored row valid as it is (column renames,
 // defaults, comments, relaxing NOT NULL, renamed index columns) rewrites
 // only the definition; any other rebuilds the table: rows, primary keys
-// and indexes (see the top of this file for its crash safety).
+// and indexes (see the top of this file for its crash safety). So does a
+// change of newDef.LegacyKeys when a key has utf8mb4_bin text: the keys
+// are rebuilt in the new key format, and values that become duplicates
+// there ('a' and 'a ' under key format 2) fail the change with error 1062,
+// the table left as it was.
 func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, from []int) error {
 	t, unlock, err := db.alterTable(ctx, name, true)
 	if err != nil {
@@ -110,6 +114,9 @@ func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, f
 // needsRewrite reports whether the rows of t must be rewritten to go from
 // old to nd.
 func (t *table) needsRewrite(old, nd *TableDef, from []int) (bool, error) {
+	if old.LegacyKeys != nd.LegacyKeys && (old.hasPaddedTextKey() || nd.hasPaddedTextKey()) {
+		return true, nil // the keys change format (see TableDef.LegacyKeys)
+	}
 	if len(old.Columns) != len(nd.Columns) {
 		return true, nil
 	}

@@ -46,7 +46,9 @@ func (db *DB) alterTable(ctx context.Context, name string, usable bool) (*table,
 	return t, func() { unlock(); db.ddlMu.Unlock() }, nil
 }
 
-// CreateTable creates a table. An existing name is MySQL error 1050.
+// CreateTable creates a table. An existing name is MySQL error 1050. The
+// table has def's key format: key format 2 unless def.LegacyKeys (which
+// only the replay of an update log written before key format 2 asks for).
 func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 	db.ddlMu.Lock()
 	defer db.ddlMu.Unlock()

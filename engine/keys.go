@@ -54,22 +54,60 @@ func colPositions(d *TableDef, names []string) []int {
 }
 
 // appendColumnKey appends the memcomparable encoding of v, a value of
-// column c: appendKeyValue's, except that the text of a column with a
-// collation other than utf8mb4_bin is keyed by its weight string, so that
-// keys sort and collide as the collation compares.
-func appendColumnKey(b []byte, c *Column, v any) []byte {
-	if c.collated() {
-		if s, ok := v.(string); ok {
-			return keyenc.AppendBytes(b, c.Collation.AppendKey(nil, s))
-		}
+// column c of table d: appendKeyValue's, except that text is keyed by its
+// weight string under the column's collation (collate.AppendKey), so that
+// keys sort and collide as the collation compares. For utf8mb4_bin that
+// is the text without its trailing spaces, except in a table of key
+// format 1 (d.LegacyKeys), whose utf8mb4_bin keys are the text as stored.
+func appendColumnKey(b []byte, d *TableDef, c *Column, v any) []byte {
+	if s, ok := v.(string); ok && (c.collated() || !d.LegacyKeys) {
+		return keyenc.AppendBytes(b, c.Coll().AppendKey(nil, s))
 	}
 	return appendKeyValue(b, v)
+}
+
+// keyedByWeight reports whether the keys of column c of d are weight
+// strings, which do not decode back to the column's text (see
+// appendColumnKey).
+func (d *TableDef) keyedByWeight(c *Column) bool {
+	return c.collated() || !d.LegacyKeys && c.Type.IsString()
+}
+
+// KeyIgnoresTrailingSpaces reports whether the keys of column c of d are
+// the same for text with and without trailing spaces, so that a lookup of
+// 'a ' by key finds 'a' (a PAD SPACE collation, and for utf8mb4_bin a
+// table of key format 2).
+func (d *TableDef) KeyIgnoresTrailingSpaces(c *Column) bool {
+	return c.Type.IsString() && !c.Coll().NoPad && d.keyedByWeight(c)
+}
+
+// hasPaddedTextKey reports whether a column of d's primary key or of one
+// of its indexes is utf8mb4_bin text: the one kind of key whose bytes
+// the key format decides (see "Definition file").
+func (d *TableDef) hasPaddedTextKey() bool {
+	binText := func(names []string) bool {
+		for _, p := range colPositions(d, names) {
+			if p >= 0 && d.Columns[p].Type.IsString() && !d.Columns[p].collated() {
+				return true
+			}
+		}
+		return false
+	}
+	if binText(d.PrimaryKey) {
+		return true
+	}
+	for _, ix := range d.Indexes {
+		if binText(ix.Columns) {
+			return true
+		}
+	}
+	return false
 }
 
 // encodeCols encodes the values of the columns of d at pos.
 func encodeCols(b []byte, d *TableDef, r Row, pos []int) []byte {
 	for _, p := range pos {
-		b = appendColumnKey(b, &d.Columns[p], r[p])
+		b = appendColumnKey(b, d, &d.Columns[p], r[p])
 	}
 	return b
 }
@@ -201,7 +239,7 @@ func FormatFloat(f float64, single bool) string {
 // get.
 func dupText(d *TableDef, pos []int, cols, pk []byte, get func(pk []byte) ([]byte, bool)) string {
 	for _, p := range pos {
-		if !d.Columns[p].collated() {
+		if !d.keyedByWeight(&d.Columns[p]) {
 			continue
 		}
 		if v, ok := get(pk); ok {

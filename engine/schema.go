@@ -5,7 +5,7 @@
 // # A database on disk
 //
 //	DIR/LOCK             flock'ed by the one process that has DIR open
-//	DIR/T.def            table T's definition (JSON, format versions 1 to 4), replaced atomically
+//	DIR/T.def            table T's definition (JSON, format versions 1 to 5), replaced atomically
 //	DIR/V.view           view V's definition (JSON, format version 1, view.go), replaced atomically
 //	DIR/T.bdf            table T's rows: key = keyenc of the primary key, value = row codec
 //	DIR/T.<index>.bix    one bbolt file per secondary index (disposable)
@@ -203,6 +203,8 @@ type Column struct {
 	// Index keys and the primary key of a column with another collation
 	// are its weight strings (collate.AppendKey), so that values equal
 	// under the collation collide in unique keys; the row keeps the text.
+	// So are those of utf8mb4_bin (the text without trailing spaces) in
+	// a table of key format 2 (see TableDef.LegacyKeys).
 	Collation *collate.Collation
 	// Generated is the expression of a generated column (AS (expr)) and
 	// DefaultExpr that of a DEFAULT (expr), as SQL text in MariaDB's printed
@@ -246,6 +248,14 @@ type TableDef struct {
 	Collation *collate.Collation
 	// Comment is the table's COMMENT. It changes no row.
 	Comment string
+	// LegacyKeys is set for a table created before key format 2 (see
+	// "Definition file"): the keys of its utf8mb4_bin text columns keep
+	// their trailing spaces, so 'a' and 'a ' are distinct keys. The zero
+	// value, key format 2, is what every new table gets. A definition
+	// given to AlterColumns that differs here rebuilds the table in its
+	// key format (which fails, changing nothing, on values that the new
+	// keys make duplicates).
+	LegacyKeys bool
 	// Checks are the table's CHECK constraints, in the order they were
 	// defined. The engine stores them and does not evaluate them: the SQL
 	// layer does, before each write.
@@ -307,6 +317,7 @@ type TableStatus struct {
 type CheckReport struct {
 	OK       bool
 	Problems []string
+	Notes    []string // advice that is no problem (a table of an older key format)
 }
 
 // RepairReport says what Repair did.
@@ -496,6 +507,19 @@ func validateElems(c *Column) error {
 // for each written row. A table is written as format 5 only when a column
 // has one of them, so that an older reader, which would let a write give a
 // generated column any value or drop the default, refuses the table.
+// Format 6 adds the table field "key_format": 2 (key format 2, below): the
+// keys of its utf8mb4_bin text columns (CHAR, VARCHAR, TEXT) ignore
+// trailing spaces, as the column compares (PAD SPACE), so that 'a' and
+// 'a ' collide in a unique key; absent, the table is of key format 1,
+// whose keys of such columns are the text as stored, trailing spaces and
+// all (every table written before format 6). The field is written for
+// every table of key format 2, but the format is 6 only when a primary
+// key or index has such a column: only then do the key bytes of the two
+// key formats differ, so only then must a reader that knows only format
+// 5 or less refuse the table (a reader that ignores the field and rewrites the
+// definition drops it, and its keys are then of key format 1, as the
+// definition says). A table keeps its key format until ALTER TABLE ...
+// FORCE rebuilds it, in key format 2 (see TableDef.LegacyKeys).
 // The table field "comment" (its COMMENT) may appear in any format: it
 // changes no row, so a reader that does not know it loses nothing but the
 // text, and it needs no new format number.
@@ -521,7 +545,10 @@ const (
 	defFormatTypes = 3 // a column is TIME, YEAR, ENUM or SET
 	defFormatColl  = 4 // a column has a collation other than utf8mb4_bin
 	defFormatExpr  = 5 // a column has generated or default_expr
-	defFormatMax   = defFormatExpr
+	defFormatKeys  = 6 // key_format 2 and a key has a utf8mb4_bin text column
+	defFormatMax   = defFormatKeys
+
+	keyFormatPad = 2 // "key_format": utf8mb4_bin text keys without trailing spaces
 )
 
 type defFile struct {
@@ -542,6 +569,10 @@ type defTable struct {
 	Collation  string      `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
 	Comment    string      `json:"comment,omitempty"`   // any format: a reader that ignores it misreads no row
 	Checks     []defCheck  `json:"checks,omitempty"`    // any format: a reader that ignores it misreads no row
+
+	// KeyFormat is 2 (format 6, or any format when no key has
+	// utf8mb4_bin text); absent, 1.
+	KeyFormat int `json:"key_format,omitempty"`
 }
 
 type defCheck struct {
@@ -625,6 +656,12 @@ func toDefTable(d *TableDef) (defTable, int) {
 		}
 		t.Columns = append(t.Columns, dc)
 	}
+	if !d.LegacyKeys {
+		t.KeyFormat = keyFormatPad
+		if d.hasPaddedTextKey() {
+			format = defFormatKeys
+		}
+	}
 	return t, format
 }
 
@@ -642,7 +679,11 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 	if f.Format < defFormat || f.Format > defFormatMax {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s has unsupported format %d", path, f.Format)
 	}
-	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe, Comment: f.Table.Comment}
+	if f.Table.KeyFormat > keyFormatPad {
+		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s has unsupported key format %d", path, f.Table.KeyFormat)
+	}
+	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe, Comment: f.Table.Comment,
+		LegacyKeys: f.Table.KeyFormat != keyFormatPad}
 	knownColl := func(name string) (*collate.Collation, error) {
 		if name == "" {
 			return nil, nil

@@ -457,7 +457,7 @@ func (tx *Tx) Get(table string, pk []any) (Handle, Row, bool, error) {
 		if err != nil {
 			return "", nil, false, nil // a value the column cannot hold matches no row
 		}
-		key = appendColumnKey(key, &def.Columns[pkPos[i]], cv)
+		key = appendColumnKey(key, def, &def.Columns[pkPos[i]], cv)
 	}
 	val, ok, err := tx.current(t, key)
 	if err != nil || !ok {
@@ -695,7 +695,7 @@ func (tx *Tx) bounds(def *TableDef, pos []int, s Scan) (lo, hi index.Bound) {
 			if valueText(cv) != valueText(v) && !(v == nil) {
 				incl = true // rounded or converted: keep the neighbours, the caller filters
 			}
-			key = appendColumnKey(key, &c, cv)
+			key = appendColumnKey(key, def, &c, cv)
 		}
 		return index.Bound{Key: key, Inclusive: incl}
 	}

@@ -39,6 +39,9 @@ func (x *execCtx) admin(st *adminStmt) (Result, error) {
 			for _, p := range rep.Problems {
 				rows = append(rows, []any{full, st.op, "error", p})
 			}
+			for _, n := range rep.Notes {
+				rows = append(rows, []any{full, st.op, "note", n})
+			}
 			if rep.OK {
 				rows = append(rows, []any{full, st.op, "status", "OK"})
 			} else {

@@ -459,6 +459,7 @@ func (x *execCtx) createTableLike(db *engine.DB, name string, src *ast.TableName
 	}
 	def := ti.def.Clone()
 	def.Name = name
+	def.LegacyKeys = false // a new table has the keys of now, whatever src's
 	return Result{}, db.CreateTable(x.ctx, def)
 }
 
@@ -867,17 +868,24 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				return Result{}, err
 			}
 			n.Table = spec.NewTable
+		case ast.AlterTableForce:
+			// MariaDB rebuilds the table. A table of key format 1
+			// (engine.TableDef.LegacyKeys) is rebuilt into key format 2,
+			// a change the update log records; any other is rebuilt as
+			// OPTIMIZE TABLE does, its keys unchanged.
+			if ti.def.LegacyKeys {
+				cc.def.LegacyKeys, cc.dirty = false, true
+				if err := flush(); err != nil {
+					return Result{}, err
+				}
+			} else if err := x.s.owner(ti.name).Optimize(x.ctx, ti.name); err != nil {
+				return Result{}, err
+			}
 		case ast.AlterTableEnableKeys, ast.AlterTableDisableKeys:
 			// mysqldump wraps each table's rows in these; indexes here
 			// are always maintained, so they change nothing (MariaDB
 			// answers InnoDB tables the same way, with this note).
 			x.s.addNote(sqlerr.ErrIllegalHaForCreate, "Table storage engine for '%s' doesn't have this option", ti.name)
-		case ast.AlterTableForce:
-			// A rebuild with nothing changed, as MariaDB's: the same as
-			// OPTIMIZE TABLE.
-			if err := x.s.owner(ti.name).Optimize(x.ctx, ti.name); err != nil {
-				return Result{}, err
-			}
 		case ast.AlterTableOption:
 			if err := x.engineOption(spec.Options, ti.name); err != nil {
 				return Result{}, err

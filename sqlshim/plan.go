@@ -289,7 +289,7 @@ func (f *constFinder) Leave(n ast.Node) (ast.Node, bool) { return n, f.ok }
 
 // keyValue converts a constant to column col's stored type, and reports
 // false when that would change its value (so the key cannot be used).
-func keyValue(col *engine.Column, v any) (any, bool) {
+func keyValue(def *engine.TableDef, col *engine.Column, v any) (any, bool) {
 	if v == nil {
 		return nil, false
 	}
@@ -300,12 +300,11 @@ func keyValue(col *engine.Column, v any) (any, bool) {
 	if compareValues(cv, v) != 0 {
 		return nil, false
 	}
-	// A string key must match byte for byte: PAD SPACE equality ('a' =
-	// 'a ') is not what the index stores, except for a collated column,
-	// whose keys are weight strings without the trailing spaces.
+	// A string key must match byte for byte, except for the trailing
+	// spaces that PAD SPACE equality ('a' = 'a ') ignores where the keys
+	// do (every table but those of key format 1: engine.TableDef.LegacyKeys).
 	if cs, ok := cv.(string); ok {
-		padKeys := col.Collation != nil && !col.Collation.IsBin() && !col.Collation.NoPad
-		if s, ok := v.(string); !ok || cs != s || strings.HasSuffix(s, " ") && !padKeys {
+		if s, ok := v.(string); !ok || cs != s || strings.HasSuffix(s, " ") && !def.KeyIgnoresTrailingSpaces(col) {
 			return nil, false
 		}
 	}
@@ -356,7 +355,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec, cc *evalCtx, e ast.ExprNode, 
 		if col := &ti.def.Columns[i]; col.Type == engine.TypeYear && isConstant(n) {
 			v = asYear(col, v) // y = 99 is y = 1999, as in eval
 		}
-		return keyValue(&ti.def.Columns[i], v)
+		return keyValue(ti.def, &ti.def.Columns[i], v)
 	}
 	b := func(i int) *colBounds {
 		if bounds[i] == nil {

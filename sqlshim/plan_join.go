@@ -971,7 +971,7 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 			return err
 		}
 		for k, v := range vals {
-			cv, ok := keyValue(&st.src.cols[st.keyCols[k]], v)
+			cv, ok := keyValue(st.src.ti.def, &st.src.cols[st.keyCols[k]], v)
 			if !ok {
 				return x.loopRows(p, st, try) // not representable in the key: compare every row
 			}
