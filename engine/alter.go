@@ -135,12 +135,12 @@ func (t *table) needsRewrite(old, nd *TableDef, from []int) (bool, error) {
 			firstDefault = i
 		}
 	}
-	if !slices.Equal(colPositions(old, old.PrimaryKey), colPositions(nd, nd.PrimaryKey)) || len(old.Indexes) != len(nd.Indexes) {
+	if !slices.Equal(old.primaryParts(), nd.primaryParts()) || len(old.Indexes) != len(nd.Indexes) {
 		return true, nil
 	}
 	for i := range old.Indexes {
 		o, n := old.Indexes[i], nd.Indexes[i]
-		if o.Name != n.Name || o.Unique != n.Unique || !slices.Equal(colPositions(old, o.Columns), colPositions(nd, n.Columns)) {
+		if o.Name != n.Name || o.Unique != n.Unique || !slices.Equal(old.indexParts(&o), nd.indexParts(&n)) {
 			return true, nil
 		}
 	}
@@ -247,10 +247,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 		removeTmp()
 		return err
 	}
-	var pkPos []int
-	if len(nd.PrimaryKey) > 0 {
-		pkPos = colPositions(nd, nd.PrimaryKey)
-	}
+	pkPos := nd.primaryParts()
 	// Dropping the primary key: the rows get hidden row ids 1, 2, ... in
 	// the order of their old keys, and the counter goes on from there, so
 	// that the update log, whose later changes name rows by these ids,
@@ -325,7 +322,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 	if len(nd.Indexes) > 0 {
 		specs := make([]index.BuildSpec, len(nd.Indexes))
 		for i, ixd := range nd.Indexes {
-			pos := colPositions(nd, ixd.Columns)
+			pos := nd.indexParts(&ixd)
 			specs[i] = index.BuildSpec{Path: ixTmp(ixd), Unique: ixd.Unique,
 				Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 					r, err := decodeRow(row, nd)
@@ -344,7 +341,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 				for i, s := range specs {
 					if s.Path == dup.Index {
 						name = strings.TrimSuffix(strings.TrimPrefix(filepath.Base(s.Path), t.name+"."), indexSuffix+rebuildSuffix)
-						vals = dupText(nd, colPositions(nd, nd.Indexes[i].Columns), dup.Cols, dup.PK, func(pk []byte) ([]byte, bool) {
+						vals = dupText(nd, nd.indexParts(&nd.Indexes[i]), dup.Cols, dup.PK, func(pk []byte) ([]byte, bool) {
 							v, err := ndf.Get(pk)
 							return v, err == nil
 						})

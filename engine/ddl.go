@@ -347,11 +347,11 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 	}
 	defer unlock()
 	nd := t.definition().Clone()
-	nd.Indexes = append(nd.Indexes, IndexDef{Name: ixd.Name, Unique: ixd.Unique, Columns: append([]string(nil), ixd.Columns...)})
+	nd.Indexes = append(nd.Indexes, ixd.clone())
 	if err := nd.validate(); err != nil {
 		return err
 	}
-	pos := colPositions(nd, ixd.Columns)
+	pos := nd.indexParts(&ixd)
 	path := t.indexPath(ixd.Name)
 	t.mu.RLock()
 	df := t.df

@@ -46,6 +46,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -234,6 +235,19 @@ type IndexDef struct {
 	Name    string
 	Columns []string
 	Unique  bool
+	// Prefix, if not nil, has one length per column: a column with a
+	// length > 0 is a prefix part (KEY (name(5))), keyed by its first
+	// Prefix[i] characters (text) or bytes (binary strings); 0 keys the
+	// whole value. A unique index with a prefix part refuses two rows
+	// with the same prefix. Definition format 5.
+	Prefix []int `json:"prefix,omitempty"`
+}
+
+// clone returns a copy of ix that shares no slice with it.
+func (ix IndexDef) clone() IndexDef {
+	ix.Columns = append([]string(nil), ix.Columns...)
+	ix.Prefix = append([]int(nil), ix.Prefix...)
+	return ix
 }
 
 // TableDef is a table's definition.
@@ -241,8 +255,11 @@ type TableDef struct {
 	Name       string
 	Columns    []Column
 	PrimaryKey []string // empty: the table gets a hidden row id
-	Indexes    []IndexDef
-	CrashSafe  bool
+	// PrimaryPrefix is IndexDef.Prefix for the primary key: the data
+	// file's keys hold those prefixes. Definition format 5.
+	PrimaryPrefix []int
+	Indexes       []IndexDef
+	CrashSafe     bool
 	// Collation is the table's default collation, the one a text column
 	// added without its own gets (nil: utf8mb4_bin). It changes no row.
 	Collation *collate.Collation
@@ -330,9 +347,10 @@ func (d *TableDef) Clone() *TableDef {
 	c := *d
 	c.Columns = append([]Column(nil), d.Columns...)
 	c.PrimaryKey = append([]string(nil), d.PrimaryKey...)
+	c.PrimaryPrefix = append([]int(nil), d.PrimaryPrefix...)
 	c.Indexes = make([]IndexDef, len(d.Indexes))
 	for i, ix := range d.Indexes {
-		c.Indexes[i] = IndexDef{Name: ix.Name, Unique: ix.Unique, Columns: append([]string(nil), ix.Columns...)}
+		c.Indexes[i] = ix.clone()
 	}
 	c.Checks = append([]CheckDef(nil), d.Checks...)
 	return &c
@@ -401,6 +419,9 @@ func (d *TableDef) validate() error {
 			return sqlerr.New(1072, "Key column '%s' doesn't exist in table", p)
 		}
 	}
+	if err := d.validatePrefix("PRIMARY", d.PrimaryKey, d.PrimaryPrefix); err != nil {
+		return err
+	}
 	names := map[string]bool{"primary": true}
 	for _, ix := range d.Indexes {
 		if names[strings.ToLower(ix.Name)] {
@@ -414,6 +435,9 @@ func (d *TableDef) validate() error {
 			if d.ColumnIndex(c) < 0 {
 				return sqlerr.New(1072, "Key column '%s' doesn't exist in table", c)
 			}
+		}
+		if err := d.validatePrefix(ix.Name, ix.Columns, ix.Prefix); err != nil {
+			return err
 		}
 		if strings.ContainsAny(ix.Name, "/\\\x00") {
 			return sqlerr.New(1280, "Incorrect index name '%s'", ix.Name)
@@ -442,6 +466,42 @@ func (d *TableDef) validate() error {
 		}
 	}
 	return nil
+}
+
+// validatePrefix checks the prefix lengths of the key named name on cols
+// (IndexDef.Prefix): one per column, and a length > 0 only on a string
+// column (1089), not beyond a CHAR, VARCHAR, BINARY or VARBINARY
+// column's length (1089, as MariaDB). TEXT and BLOB take any length.
+func (d *TableDef) validatePrefix(name string, cols []string, prefix []int) error {
+	if prefix == nil {
+		return nil
+	}
+	if len(prefix) != len(cols) {
+		return fmt.Errorf("blitz/engine: key %q has %d prefix lengths for %d columns", name, len(prefix), len(cols))
+	}
+	for i, n := range prefix {
+		if n == 0 {
+			continue
+		}
+		c := &d.Columns[d.ColumnIndex(cols[i])]
+		if n < 0 || !PrefixFits(c, n) {
+			return sqlerr.New(sqlerr.ErrWrongSubKey, "Incorrect prefix key; the used key part isn't a string, the used length is longer than the key part, or the storage engine doesn't support unique prefix keys")
+		}
+	}
+	return nil
+}
+
+// PrefixFits reports whether a key on column c may hold a prefix of n
+// characters (text) or bytes (binary strings) of its values: c is a
+// string column and, unless TEXT, BLOB or JSON, at least n long.
+func PrefixFits(c *Column, n int) bool {
+	switch c.Type {
+	case TypeChar, TypeVarChar, TypeBinary, TypeVarBinary:
+		return n <= c.Length
+	case TypeText, TypeBlob, TypeJSON:
+		return true
+	}
+	return false
 }
 
 // validateElems checks the members of an ENUM or SET column: at least
@@ -520,6 +580,15 @@ func validateElems(c *Column) error {
 // definition drops it, and its keys are then of key format 1, as the
 // definition says). A table keeps its key format until ALTER TABLE ...
 // FORCE rebuilds it, in key format 2 (see TableDef.LegacyKeys).
+// Format 7 adds prefix key parts (KEY (name(5))): the index field
+// "prefix" and the table field "primary_prefix", each a list with one
+// length per key column ([0, 191]: the second column keyed by its first
+// 191 characters, or bytes for a binary string; 0 the whole value). The
+// keys of such an index, and for primary_prefix the data file's keys,
+// hold the cut values, so a reader that ignored the field would find and
+// rebuild the wrong keys. A table is written as format 7 only when a key
+// has a prefix part (whatever other format it needs otherwise: format 7
+// may carry everything of formats 2 to 6).
 // The table field "comment" (its COMMENT) may appear in any format: it
 // changes no row, so a reader that does not know it loses nothing but the
 // text, and it needs no new format number.
@@ -540,13 +609,14 @@ func validateElems(c *Column) error {
 // from it and the WAL rather than from auto_reserved (see
 // table.recoverAuto); readers that do not know it ignore it.
 const (
-	defFormat      = 1
-	defFormatNow   = 2 // a column has default_now or on_update_now
-	defFormatTypes = 3 // a column is TIME, YEAR, ENUM or SET
-	defFormatColl  = 4 // a column has a collation other than utf8mb4_bin
-	defFormatExpr  = 5 // a column has generated or default_expr
-	defFormatKeys  = 6 // key_format 2 and a key has a utf8mb4_bin text column
-	defFormatMax   = defFormatKeys
+	defFormat       = 1
+	defFormatNow    = 2 // a column has default_now or on_update_now
+	defFormatTypes  = 3 // a column is TIME, YEAR, ENUM or SET
+	defFormatColl   = 4 // a column has a collation other than utf8mb4_bin
+	defFormatExpr   = 5 // a column has generated or default_expr
+	defFormatKeys   = 6 // key_format 2 and a key has a utf8mb4_bin text column
+	defFormatPrefix = 7 // a key has a prefix part
+	defFormatMax    = defFormatPrefix
 
 	keyFormatPad = 2 // "key_format": utf8mb4_bin text keys without trailing spaces
 )
@@ -561,14 +631,15 @@ type defFile struct {
 }
 
 type defTable struct {
-	Name       string      `json:"name"`
-	Columns    []defColumn `json:"columns"`
-	PrimaryKey []string    `json:"primary_key,omitempty"`
-	Indexes    []IndexDef  `json:"indexes,omitempty"`
-	CrashSafe  bool        `json:"crash_safe,omitempty"`
-	Collation  string      `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
-	Comment    string      `json:"comment,omitempty"`   // any format: a reader that ignores it misreads no row
-	Checks     []defCheck  `json:"checks,omitempty"`    // any format: a reader that ignores it misreads no row
+	Name          string      `json:"name"`
+	Columns       []defColumn `json:"columns"`
+	PrimaryKey    []string    `json:"primary_key,omitempty"`
+	PrimaryPrefix []int       `json:"primary_prefix,omitempty"` // format 7
+	Indexes       []IndexDef  `json:"indexes,omitempty"`
+	CrashSafe     bool        `json:"crash_safe,omitempty"`
+	Collation     string      `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
+	Comment       string      `json:"comment,omitempty"`   // any format: a reader that ignores it misreads no row
+	Checks        []defCheck  `json:"checks,omitempty"`    // any format: a reader that ignores it misreads no row
 
 	// KeyFormat is 2 (format 6, or any format when no key has
 	// utf8mb4_bin text); absent, 1.
@@ -630,6 +701,9 @@ func toDefTable(d *TableDef) (defTable, int) {
 	for _, ck := range d.Checks {
 		t.Checks = append(t.Checks, defCheck(ck))
 	}
+	if d.hasPrefix() {
+		t.PrimaryPrefix = d.PrimaryPrefix
+	}
 	for _, c := range d.Columns {
 		dc := defColumn{Name: c.Name, Type: c.Type.String(), Unsigned: c.Unsigned, Length: c.Length,
 			Precision: c.Precision, Scale: c.Scale, NotNull: c.NotNull, HasDefault: c.HasDefault,
@@ -659,10 +733,22 @@ func toDefTable(d *TableDef) (defTable, int) {
 	if !d.LegacyKeys {
 		t.KeyFormat = keyFormatPad
 		if d.hasPaddedTextKey() {
-			format = defFormatKeys
+			format = max(format, defFormatKeys)
 		}
 	}
+	if d.hasPrefix() {
+		format = defFormatPrefix
+	}
 	return t, format
+}
+
+// hasPrefix reports whether a key of d has a prefix part.
+func (d *TableDef) hasPrefix() bool {
+	some := func(prefix []int) bool { return slices.ContainsFunc(prefix, func(n int) bool { return n != 0 }) }
+	if some(d.PrimaryPrefix) {
+		return true
+	}
+	return slices.ContainsFunc(d.Indexes, func(ix IndexDef) bool { return some(ix.Prefix) })
 }
 
 // defCounters are the counters a definition file holds (see "Definition
@@ -683,7 +769,10 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s has unsupported key format %d", path, f.Table.KeyFormat)
 	}
 	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe, Comment: f.Table.Comment,
-		LegacyKeys: f.Table.KeyFormat != keyFormatPad}
+		LegacyKeys: f.Table.KeyFormat != keyFormatPad, PrimaryPrefix: f.Table.PrimaryPrefix}
+	if f.Format < defFormatPrefix && d.hasPrefix() {
+		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: format %d has no prefix keys", path, f.Format)
+	}
 	knownColl := func(name string) (*collate.Collation, error) {
 		if name == "" {
 			return nil, nil

@@ -153,23 +153,10 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 		// As in MariaDB, the primary key and an index lose the column, and
 		// go with their last one (keptKeys refuses a unique key that would
 		// lose only some of its columns).
-		var pk []string
-		for _, c := range cc.def.PrimaryKey {
-			if !strings.EqualFold(c, name) {
-				pk = append(pk, c)
-			}
-		}
-		cc.def.PrimaryKey = pk
+		cc.def.PrimaryKey, cc.def.PrimaryPrefix = dropKeyColumn(cc.def.PrimaryKey, cc.def.PrimaryPrefix, name) // prefixkey.go
 		var keep []engine.IndexDef
 		for _, ix := range cc.def.Indexes {
-			var cols []string
-			for _, c := range ix.Columns {
-				if !strings.EqualFold(c, name) {
-					cols = append(cols, c)
-				}
-			}
-			if len(cols) > 0 {
-				ix.Columns = cols
+			if ix.Columns, ix.Prefix = dropKeyColumn(ix.Columns, ix.Prefix, name); len(ix.Columns) > 0 {
 				keep = append(keep, ix)
 			}
 		}
@@ -342,6 +329,7 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	if err := checkColumnExprs(cc.def); err != nil { // gencol.go
 		return err
 	}
+	fitPrefixes(cc.def) // prefixkey.go
 	db := x.s.owner(ti.name)
 	if err := db.AlterColumns(x.ctx, ti.name, cc.def, cc.from); err != nil {
 		return qualifyConstraint(err, x.s.DBName, ti.name)

@@ -518,6 +518,7 @@ func foreignKeyIndex(def *engine.TableDef, name string, cols []string) {
 // addConstraint adds a PRIMARY KEY, UNIQUE or INDEX clause to def.
 func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error {
 	var cols []string
+	var prefix []int
 	for _, k := range c.Keys {
 		if k.Expr != nil || k.Column == nil {
 			return errNotSupported("functional indexes")
@@ -527,13 +528,19 @@ func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error
 			return errf(errKeyColumnDoesNotExist, "Key column '%s' doesn't exist in table", k.Column.Name.O)
 		}
 		cols = append(cols, def.Columns[i].Name)
+		n, err := keyPartPrefix(&def.Columns[i], k.Length) // prefixkey.go
+		if err != nil {
+			return err
+		}
+		prefix = append(prefix, n)
 	}
+	prefix = noPrefix(prefix)
 	switch c.Tp {
 	case ast.ConstraintPrimaryKey:
 		if def.PrimaryKey != nil {
 			return errf(sqlerr.ErrMultiplePriKey, "Multiple primary key defined")
 		}
-		def.PrimaryKey = cols
+		def.PrimaryKey, def.PrimaryPrefix = cols, prefix
 		for _, cn := range cols {
 			def.Columns[ti.column(cn)].NotNull = true
 		}
@@ -551,7 +558,7 @@ func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error
 			}
 		}
 		unique := c.Tp == ast.ConstraintUniq || c.Tp == ast.ConstraintUniqKey || c.Tp == ast.ConstraintUniqIndex
-		def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: cols, Unique: unique})
+		def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: cols, Unique: unique, Prefix: prefix})
 	case ast.ConstraintCheck:
 	case ast.ConstraintForeignKey:
 		foreignKeyIndex(def, c.Name, cols)
