@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -70,14 +71,7 @@ func (z ZeroDate) Number() int64 {
 // time.Time) by year, month, day and time of day, as MariaDB compares
 // dates: -1, 0 or +1.
 func (z ZeroDate) Compare(t any) int {
-	a, b := z.packed(), packedDate(t)
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(z.packed(), packedDate(t))
 }
 
 // packed is z as one number that orders dates as MariaDB does: the

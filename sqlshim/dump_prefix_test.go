@@ -1,9 +1,7 @@
 package sqlshim
 
 import (
-	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 )
@@ -16,20 +14,7 @@ import (
 // declared, and lookups through them find exactly the matching rows, also
 // for two keys that differ only past the 191st character.
 func TestLoadWordPressDump(t *testing.T) {
-	dump, err := os.ReadFile("../testdata/dump/wordpress-10.11.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newTestSession(t)
-	var out, errs bytes.Buffer
-	sh := &Shell{Session: s, Out: &out, Err: &errs, Force: true}
-	failed, err := sh.Run(context.Background(), bytes.NewReader(dump))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if failed != 0 {
-		t.Fatalf("%d statements failed:\n%s", failed, errs.String())
-	}
+	s := loadDump(t, "../testdata/dump/wordpress-10.11.sql")
 	create := toString(mustRun(t, s, "SHOW CREATE TABLE wp_postmeta").Rows[0][1])
 	if !strings.Contains(create, "KEY `meta_key` (`meta_key`(191))") {
 		t.Errorf("SHOW CREATE TABLE wp_postmeta:\n%s", create)
