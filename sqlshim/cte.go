@@ -22,15 +22,16 @@ import (
 // in the nodes it runs (its caches live in the execution), so one query
 // tree can be run at two places of a statement, as a self-join of a CTE
 // does. The tree stays acyclic: a CTE's query can only refer to CTEs
-// before it. The rewrite runs after the ? placeholders are numbered, and
+// before it (in a WITH RECURSIVE clause, to those it depends on), and a
+// recursive CTE's references to itself stay table names. The rewrite runs after the ? placeholders are numbered, and
 // keeps the text the column headers are taken from.
 //
 // A recursive CTE (WITH RECURSIVE, a CTE whose query names itself) is
 // substituted the same way, as its query: a set operation that the
 // executor recognises by its WITH field, set to recursiveMark, and runs
 // by iteration (cte_recursive.go). Its references to itself stay table
-// names, marked (IsAlias, which the parser sets only in a multi-table
-// DELETE's target list, never in a FROM clause) by markRecursiveRefs
+// names, marked (IsAlias, a field TiDB's planner sets and its parser
+// never does; blitz reads it nowhere else) by markRecursiveRefs
 // before any substitution, so that a table of the same name that another
 // CTE's query substitutes into it is still the table. In a WITH RECURSIVE
 // clause a CTE may also use the ones after it, unless they use it back
