@@ -105,7 +105,7 @@ func recursiveSpec(n *ast.SetOprStmt) (*recSpec, error) {
 		return nil, internalf("recursive CTE without SELECTs")
 	}
 	sp := &recSpec{anchors: &ast.SetOprSelectList{}}
-	var all, distinct bool
+	var all, distinct, other bool
 	for i, part := range n.SelectList.Selects {
 		var op *ast.SetOprType
 		switch s := part.(type) {
@@ -121,7 +121,7 @@ func recursiveSpec(n *ast.SetOprStmt) (*recSpec, error) {
 			case ast.Union:
 				distinct = true
 			default:
-				return nil, errNotSupported("INTERSECT and EXCEPT in a recursive common table expression")
+				other = true
 			}
 		}
 		refs := markedRefs(part)
@@ -148,8 +148,11 @@ func recursiveSpec(n *ast.SetOprStmt) (*recSpec, error) {
 		}
 		sp.steps = append(sp.steps, part)
 	}
-	if all && distinct {
+	if all && (distinct || other) {
 		return nil, errWindowNotYet("mix of ALL and DISTINCT UNION operations in recursive CTE spec")
+	}
+	if other {
+		return nil, errNotSupported("INTERSECT and EXCEPT in a recursive common table expression")
 	}
 	sp.distinct = distinct
 	if len(sp.anchors.Selects) == 0 {
@@ -177,10 +180,6 @@ func checkStep(s *ast.SelectStmt, name string, refs int) error {
 		case *ast.Join:
 			if t.Right != nil && (t.Tp == ast.LeftJoin && hasAnyMarkedRef(t.Right) || t.Tp == ast.RightJoin && hasAnyMarkedRef(t.Left)) {
 				bad = true
-			}
-		case *ast.TableSource:
-			if _, derived := t.Source.(*ast.TableName); !derived {
-				return true // a derived table's own aggregates are its business
 			}
 		}
 		return !bad
@@ -274,23 +273,10 @@ func (x *execCtx) recursiveCTE(n *ast.SetOprStmt) (Result, error) {
 		if err := x.interrupted(); err != nil {
 			return Result{}, err
 		}
-		x.recFrames = append(x.recFrames, &recFrame{name: lower(sp.name), res: Result{Columns: cols, Rows: work}})
-		var next [][]any
-		for _, s := range sp.steps {
-			r, err := x.runStep(s)
-			if err != nil {
-				x.recFrames = x.recFrames[:len(x.recFrames)-1]
-				return Result{}, err
-			}
-			if len(r.cols) != len(cols) {
-				x.recFrames = x.recFrames[:len(x.recFrames)-1]
-				e := newErr(errWrongColumnCount, "The used SELECT statements have a different number of columns")
-				e.State = "21000"
-				return Result{}, e
-			}
-			next = append(next, r.rows...)
+		next, err := x.runSteps(sp, cols, work)
+		if err != nil {
+			return Result{}, err
 		}
-		x.recFrames = x.recFrames[:len(x.recFrames)-1]
 		if work, err = st.add(next, true); err != nil {
 			return Result{}, err
 		}
@@ -345,6 +331,27 @@ func (st *recState) describe() {
 		}
 		c.Length = max(c.Length, uint32(longest))
 	}
+}
+
+// runSteps runs the recursive parts of sp once, its name bound to work,
+// and returns their rows.
+func (x *execCtx) runSteps(sp *recSpec, cols []Column, work [][]any) ([][]any, error) {
+	x.recFrames = append(x.recFrames, &recFrame{name: lower(sp.name), res: Result{Columns: cols, Rows: work}})
+	defer func() { x.recFrames = x.recFrames[:len(x.recFrames)-1] }()
+	var next [][]any
+	for _, s := range sp.steps {
+		r, err := x.runStep(s)
+		if err != nil {
+			return nil, err
+		}
+		if len(r.cols) != len(cols) {
+			e := newErr(errWrongColumnCount, "The used SELECT statements have a different number of columns")
+			e.State = "21000"
+			return nil, e
+		}
+		next = append(next, r.rows...)
+	}
+	return next, nil
 }
 
 // runStep runs one recursive part of a CTE.
