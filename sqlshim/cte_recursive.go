@@ -608,3 +608,10 @@ func (x *execCtx) setMaxRecursiveIterations(v *ast.VariableAssignment) error {
 	x.s.maxRecursiveIterations = n
 	return nil
 }
+
+// MaxRecursiveIterations returns the session's @@max_recursive_iterations.
+func (s *Session) MaxRecursiveIterations() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxRecursiveIterations
+}
