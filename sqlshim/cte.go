@@ -23,8 +23,9 @@ import (
 // tree can be run at two places of a statement, as a self-join of a CTE
 // does. The tree stays acyclic: a CTE's query can only refer to CTEs
 // before it (in a WITH RECURSIVE clause, to those it depends on), and a
-// recursive CTE's references to itself stay table names. The rewrite runs after the ? placeholders are numbered, and
-// keeps the text the column headers are taken from.
+// recursive CTE's references to itself stay table names. The rewrite
+// runs after the ? placeholders are numbered, and keeps the text the
+// column headers are taken from.
 //
 // A recursive CTE (WITH RECURSIVE, a CTE whose query names itself) is
 // substituted the same way, as its query: a set operation that the
@@ -156,6 +157,13 @@ func expandWith(body ast.Node, w *ast.WithClause) error {
 			q, ok := c.Query.Query.(*ast.SetOprStmt)
 			if !ok {
 				return errf(errNoAnchors, "No anchors for recursive WITH element '%s'", c.Name.O)
+			}
+			if own := q.With; own != nil && own != recursiveMark {
+				// The query's own WITH clause gives way to the mark.
+				q.With = nil
+				if err := expandWith(q, own); err != nil {
+					return err
+				}
 			}
 			q.With = recursiveMark
 		}
