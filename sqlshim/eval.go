@@ -1188,6 +1188,11 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		return "+00:00", nil
 	case memoryBudgetVar:
 		return c.s.memBudget, nil
+	case maxRecursiveIterationsVar:
+		if c.s == nil {
+			return int64(DefaultMaxRecursiveIterations), nil
+		}
+		return int64(c.s.maxRecursiveIterations), nil
 	case "warning_count", "error_count":
 		// Of the statement before this one, as SHOW COUNT(*) WARNINGS.
 		if c.s == nil {

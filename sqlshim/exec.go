@@ -58,6 +58,9 @@ type execCtx struct {
 	// branchTypes: the one type of the branches of each IF, IFNULL,
 	// COALESCE and CASE the statement evaluated (branchtype.go).
 	branchTypes map[ast.ExprNode]numType
+	// recFrames: the working tables of the recursive CTEs whose
+	// iterations are running, innermost last (cte_recursive.go).
+	recFrames []*recFrame
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
@@ -360,6 +363,12 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 				return Result{}, err
 			}
 			x.s.setSQLMode(mode)
+			continue
+		}
+		if v.IsSystem && strings.EqualFold(v.Name, maxRecursiveIterationsVar) {
+			if err := x.setMaxRecursiveIterations(v); err != nil {
+				return Result{}, err
+			}
 			continue
 		}
 		if v.IsSystem && strings.EqualFold(v.Name, memoryBudgetVar) {

@@ -76,6 +76,8 @@ type Session struct {
 	shapes       map[string]*statement // parsed statement shapes (stmtcache.go)
 	checked      map[checkedKey]bool   // SELECTs whose columns checkColumns found (checkcols.go)
 	memBudget    int64                 // blitz_memory_budget (membudget.go)
+	// maxRecursiveIterations is @@max_recursive_iterations (cte_recursive.go).
+	maxRecursiveIterations uint64
 	// noAutocommit is SET autocommit = 0: the first statement after a
 	// COMMIT or ROLLBACK opens a transaction that stays open until the
 	// next one.
@@ -198,7 +200,7 @@ func NewSession(db *engine.DB) *Session {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
-	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, client: embeddedClient, sqlMode: defaultSQLMode}
+	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, maxRecursiveIterations: DefaultMaxRecursiveIterations, client: embeddedClient, sqlMode: defaultSQLMode}
 }
 
 // DB returns the database the session runs on.
