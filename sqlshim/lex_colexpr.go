@@ -73,8 +73,16 @@ func rewriteColumnExprs(sql string) string {
 	return b.String()
 }
 
+// containsFold reports whether s contains word (ASCII letters) in any
+// letter case, without copying s: a cheap first look before tokenizing.
 func containsFold(s, word string) bool {
-	return strings.Contains(strings.ToUpper(s), word)
+	first := word[0] | 0x20
+	for i := 0; i+len(word) <= len(s); i++ {
+		if s[i]|0x20 == first && strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
 }
 
 // columnListSpan returns the tokens rewriteColumnExprs looks at: inside

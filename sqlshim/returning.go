@@ -30,6 +30,9 @@ func stripReturning(sql string) (rest, list string, ok bool) {
 	if sure && !strings.EqualFold(w, "INSERT") && !strings.EqualFold(w, "REPLACE") && !strings.EqualFold(w, "DELETE") {
 		return sql, "", false
 	}
+	if !containsFold(sql, "RETURNING") {
+		return sql, "", false // spares a bulk INSERT's text a tokenizing
+	}
 	toks := tokenize(sql)
 	if len(toks) == 0 || toks[0].kind != 'w' {
 		return sql, "", false
