@@ -267,6 +267,10 @@ func elemLen(b []byte) (int, byte, error) {
 			return 0, tag, corrupt(1, "negative integer without its sign bit")
 		}
 		if tag != tagFloat && len(b) > 9 && b[9] == markAfter {
+			if tag == tagIntNonNeg && b[1]&0x80 != 0 {
+				// AppendIntAfter takes an int64: never written.
+				return 0, tag, corrupt(9, "int after an unsigned value past the int64 range")
+			}
 			if len(b) < 18 {
 				return 0, tag, corrupt(10, "int after needs 8 bytes, have %d", len(b)-10)
 			}
