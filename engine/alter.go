@@ -57,7 +57,11 @@ const rebuildSuffix = ".rebuild"
 // A change that leaves every stored row valid as it is (column renames,
 // defaults, comments, relaxing NOT NULL, renamed index columns) rewrites
 // only the definition; any other rebuilds the table: rows, primary keys
-// and indexes (see the top of this file for its crash safety).
+// and indexes (see the top of this file for its crash safety). So does a
+// change of newDef.LegacyKeys when a key has utf8mb4_bin text: the keys
+// are rebuilt in the new key format, and values that become duplicates
+// there ('a' and 'a ' under key format 2) fail the change with error 1062,
+// the table left as it was.
 func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, from []int) error {
 	t, unlock, err := db.alterTable(ctx, name, true)
 	if err != nil {
@@ -110,6 +114,9 @@ func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, f
 // needsRewrite reports whether the rows of t must be rewritten to go from
 // old to nd.
 func (t *table) needsRewrite(old, nd *TableDef, from []int) (bool, error) {
+	if old.LegacyKeys != nd.LegacyKeys && (old.hasPaddedTextKey() || nd.hasPaddedTextKey()) {
+		return true, nil // the keys change format (see TableDef.LegacyKeys)
+	}
 	if len(old.Columns) != len(nd.Columns) {
 		return true, nil
 	}
@@ -128,12 +135,12 @@ func (t *table) needsRewrite(old, nd *TableDef, from []int) (bool, error) {
 			firstDefault = i
 		}
 	}
-	if !slices.Equal(colPositions(old, old.PrimaryKey), colPositions(nd, nd.PrimaryKey)) || len(old.Indexes) != len(nd.Indexes) {
+	if !slices.Equal(old.primaryParts(), nd.primaryParts()) || len(old.Indexes) != len(nd.Indexes) {
 		return true, nil
 	}
 	for i := range old.Indexes {
 		o, n := old.Indexes[i], nd.Indexes[i]
-		if o.Name != n.Name || o.Unique != n.Unique || !slices.Equal(colPositions(old, o.Columns), colPositions(nd, n.Columns)) {
+		if o.Name != n.Name || o.Unique != n.Unique || !slices.Equal(old.indexParts(&o), nd.indexParts(&n)) {
 			return true, nil
 		}
 	}
@@ -240,10 +247,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 		removeTmp()
 		return err
 	}
-	var pkPos []int
-	if len(nd.PrimaryKey) > 0 {
-		pkPos = colPositions(nd, nd.PrimaryKey)
-	}
+	pkPos := nd.primaryParts()
 	// Dropping the primary key: the rows get hidden row ids 1, 2, ... in
 	// the order of their old keys, and the counter goes on from there, so
 	// that the update log, whose later changes name rows by these ids,
@@ -318,7 +322,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 	if len(nd.Indexes) > 0 {
 		specs := make([]index.BuildSpec, len(nd.Indexes))
 		for i, ixd := range nd.Indexes {
-			pos := colPositions(nd, ixd.Columns)
+			pos := nd.indexParts(&ixd)
 			specs[i] = index.BuildSpec{Path: ixTmp(ixd), Unique: ixd.Unique,
 				Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 					r, err := decodeRow(row, nd)
@@ -337,7 +341,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 				for i, s := range specs {
 					if s.Path == dup.Index {
 						name = strings.TrimSuffix(strings.TrimPrefix(filepath.Base(s.Path), t.name+"."), indexSuffix+rebuildSuffix)
-						vals = dupText(nd, colPositions(nd, nd.Indexes[i].Columns), dup.Cols, dup.PK, func(pk []byte) ([]byte, bool) {
+						vals = dupText(nd, nd.indexParts(&nd.Indexes[i]), dup.Cols, dup.PK, func(pk []byte) ([]byte, bool) {
 							v, err := ndf.Get(pk)
 							return v, err == nil
 						})

@@ -547,7 +547,7 @@ func buildIndexesOf(dir string, def *TableDef, df *datafile.File) error {
 	}
 	specs := make([]index.BuildSpec, len(def.Indexes))
 	for i, ixd := range def.Indexes {
-		pos := colPositions(def, ixd.Columns)
+		pos := def.indexParts(&ixd)
 		specs[i] = index.BuildSpec{Path: filepath.Join(dir, def.Name+"."+ixd.Name+indexSuffix), Unique: ixd.Unique,
 			Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 				r, err := decodeRow(row, def)

@@ -116,6 +116,10 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 		}
 	}
 	rep.OK = len(rep.Problems) == 0
+	if def.LegacyKeys && def.hasPaddedTextKey() {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("keys of key format 1: 'a' and 'a ' are distinct keys of its utf8mb4_bin text columns; "+
+			"ALTER TABLE `%s` FORCE rebuilds them as MariaDB compares ('a' = 'a ')", def.Name))
+	}
 	return rep, nil
 }
 

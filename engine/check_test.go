@@ -45,6 +45,7 @@ func TestChecksSurviveReopen(t *testing.T) {
 // and a check without a condition is refused, naming the file.
 func TestChecksDefFormat(t *testing.T) {
 	def := accountsDef("f", false)
+	def.LegacyKeys = true // key format 1, so that the checks alone decide the format
 	plain, err := encodeDef(def, 0, 0, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -287,6 +287,9 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		case string:
 			p, ok := parseTime(strings.TrimSpace(x))
 			if !ok {
+				if z, ok := coerceZeroDate(col, x, false); ok {
+					return z, nil
+				}
 				return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(t), x, col.Name, rowNum)
 			}
 			tm = p
@@ -295,9 +298,19 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		case int64:
 			p, ok := parseTime(strconv.FormatInt(x, 10))
 			if !ok {
+				if z, ok := coerceZeroDate(col, x, false); ok {
+					return z, nil
+				}
 				return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%d' for column '%s' at row %d", typeWord(t), x, col.Name, rowNum)
 			}
 			tm = p
+		case ZeroDate:
+			// Already a date value: a day past its month's end was let in
+			// by ALLOW_INVALID_DATES where it was made, and is kept.
+			if z, ok := coerceZeroDate(col, x, true); ok {
+				return z, nil
+			}
+			return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(t), x, col.Name, rowNum)
 		default:
 			return nil, bad(fmt.Sprint(v))
 		}

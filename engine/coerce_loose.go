@@ -26,7 +26,8 @@ import (
 //
 // What has no adjusted value is returned as err, as Coerce returns it: NULL
 // into NOT NULL (see ImplicitDefault), dates and times that are not valid
-// (blitz stores no zero date), JSON that does not parse.
+// (sqlshim stores the zero date for them, as MariaDB does), JSON that
+// does not parse.
 func CoerceLoose(col *Column, v any, rowNum int) (val any, warn, err error) {
 	cv, err := Coerce(col, v, rowNum)
 	if err == nil {

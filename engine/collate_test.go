@@ -232,7 +232,7 @@ func TestCollationDefFormat(t *testing.T) {
 	for _, c := range []struct{ from, to, want string }{
 		{`"utf8mb4_unicode_ci"`, `"utf8mb4_klingon_ci"`, `collation "utf8mb4_klingon_ci" is not one this build of blitz knows`},
 		{`"format": 4`, `"format": 3`, `collation "utf8mb4_general_ci" is not one this build`},
-		{`"format": 4`, `"format": 5`, "unsupported format 5"},
+		{`"format": 4`, `"format": 99`, "unsupported format 99"},
 	} {
 		_, _, err := decodeDef(bytes.Replace(b, []byte(c.from), []byte(c.to), 1), "w.def")
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -70,7 +70,7 @@ type DB struct {
 
 	mu     sync.RWMutex // protects the fields below
 	tables map[string]*table
-	broken map[string]error    // definitions that could not be read
+	broken map[string]error    // definitions that could not be read, by lower-case name (a *damagedDef)
 	views  map[string]*ViewDef // by lower-case name (view.go)
 	// brokenViews: view files that could not be read, by lower-case name
 	brokenViews map[string]error
@@ -160,7 +160,8 @@ func (db *DB) open() error {
 		}
 		def, ctr, err := decodeDef(b, path)
 		if err != nil {
-			db.broken[strings.ToLower(strings.TrimSuffix(n, defSuffix))] = err
+			base := strings.TrimSuffix(n, defSuffix)
+			db.broken[strings.ToLower(base)] = &damagedDef{name: base, err: err}
 			db.log.Error("table definition unreadable", "file", path, "err", err)
 			continue
 		}
@@ -369,6 +370,41 @@ func (db *DB) table(name string) (*table, error) {
 	}
 	return t, nil
 }
+
+// damagedDef is why a table's or view's definition file could not be read
+// at Open, with the name as its file spells it (the maps that hold it are
+// keyed by the lower-case name).
+type damagedDef struct {
+	name string
+	err  error
+}
+
+func (d *damagedDef) Error() string { return d.err.Error() }
+func (d *damagedDef) Unwrap() error { return d.err }
+
+// damagedNames returns the names, as their files spell them, of the
+// definitions in m (db.broken or db.brokenViews), sorted.
+func (db *DB) damagedNames(m map[string]error) []string {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	names := make([]string, 0, len(m))
+	for k, err := range m {
+		if d, ok := err.(*damagedDef); ok {
+			k = d.name
+		}
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// DamagedTables returns the tables whose definition file could not be read
+// at Open, sorted: they answer error 1194 and can only be dropped, and are
+// not in Tables.
+func (db *DB) DamagedTables() []string { return db.damagedNames(db.broken) }
+
+// DamagedViews is DamagedTables for views (BrokenViews says why).
+func (db *DB) DamagedViews() []string { return db.damagedNames(db.brokenViews) }
 
 // Tables returns the table names, sorted.
 func (db *DB) Tables() []string {

@@ -46,7 +46,9 @@ func (db *DB) alterTable(ctx context.Context, name string, usable bool) (*table,
 	return t, func() { unlock(); db.ddlMu.Unlock() }, nil
 }
 
-// CreateTable creates a table. An existing name is MySQL error 1050.
+// CreateTable creates a table. An existing name is MySQL error 1050. The
+// table has def's key format: key format 2 unless def.LegacyKeys (which
+// only the replay of an update log written before key format 2 asks for).
 func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 	db.ddlMu.Lock()
 	defer db.ddlMu.Unlock()
@@ -345,11 +347,11 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 	}
 	defer unlock()
 	nd := t.definition().Clone()
-	nd.Indexes = append(nd.Indexes, IndexDef{Name: ixd.Name, Unique: ixd.Unique, Columns: append([]string(nil), ixd.Columns...)})
+	nd.Indexes = append(nd.Indexes, ixd.clone())
 	if err := nd.validate(); err != nil {
 		return err
 	}
-	pos := colPositions(nd, ixd.Columns)
+	pos := nd.indexParts(&ixd)
 	path := t.indexPath(ixd.Name)
 	t.mu.RLock()
 	df := t.df

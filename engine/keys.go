@@ -32,6 +32,8 @@ func appendKeyValue(b []byte, v any) []byte {
 		return keyenc.AppendBytes(b, x)
 	case time.Time:
 		return keyenc.AppendInt(b, x.UnixMicro())
+	case ZeroDate: // between the real instants around it (zerodate.go)
+		return appendZeroDateKey(b, x)
 	case time.Duration: // TIME: by signed duration
 		return keyenc.AppendInt(b, int64(x/time.Microsecond))
 	case Enum: // by member index, as MariaDB sorts an ENUM
@@ -42,32 +44,132 @@ func appendKeyValue(b []byte, v any) []byte {
 	return keyenc.AppendBytes(b, []byte(fmt.Sprint(v)))
 }
 
-// colPositions maps column names to positions in d.
-func colPositions(d *TableDef, names []string) []int {
-	p := make([]int, len(names))
+// keyPart is one column of a key: its position in the row and, for a
+// prefix part (KEY (name(5))), how much of the value the key holds:
+// characters of text, bytes of a binary string. prefix 0 keys the whole
+// value.
+type keyPart struct {
+	col    int
+	prefix int
+}
+
+// keyParts returns the parts of a key on the named columns of d, with the
+// prefix lengths prefix (nil: whole values; see IndexDef.Prefix).
+func keyParts(d *TableDef, names []string, prefix []int) []keyPart {
+	p := make([]keyPart, len(names))
 	for i, n := range names {
-		p[i] = d.ColumnIndex(n)
+		p[i].col = d.ColumnIndex(n)
+		if i < len(prefix) {
+			p[i].prefix = prefix[i]
+		}
 	}
 	return p
 }
 
-// appendColumnKey appends the memcomparable encoding of v, a value of
-// column c: appendKeyValue's, except that the text of a column with a
-// collation other than utf8mb4_bin is keyed by its weight string, so that
-// keys sort and collide as the collation compares.
-func appendColumnKey(b []byte, c *Column, v any) []byte {
-	if c.collated() {
-		if s, ok := v.(string); ok {
-			return keyenc.AppendBytes(b, c.Collation.AppendKey(nil, s))
+// indexParts returns the parts of d's secondary index ix.
+func (d *TableDef) indexParts(ix *IndexDef) []keyPart { return keyParts(d, ix.Columns, ix.Prefix) }
+
+// primaryParts returns the parts of d's primary key, nil when d has none
+// (its rows are keyed by a hidden row id).
+func (d *TableDef) primaryParts() []keyPart {
+	if len(d.PrimaryKey) == 0 {
+		return nil
+	}
+	return keyParts(d, d.PrimaryKey, d.PrimaryPrefix)
+}
+
+// cut returns v, a value of column c, as the key part holds it: for a
+// prefix part, at most p.prefix characters of text or bytes of a binary
+// string. full reports whether v reached the prefix length, so that the
+// key cannot tell v from a longer value that starts with it (always false
+// for a whole-value part).
+func (p keyPart) cut(c *Column, v any) (cv any, full bool) {
+	if p.prefix <= 0 {
+		return v, false
+	}
+	switch x := v.(type) {
+	case string:
+		if c.Type.IsBinary() {
+			if len(x) >= p.prefix {
+				return x[:p.prefix], true
+			}
+			return x, false
 		}
+		n := 0
+		for i := range x {
+			if n == p.prefix {
+				return x[:i], true
+			}
+			n++
+		}
+		return x, n == p.prefix
+	case []byte:
+		if len(x) >= p.prefix {
+			return x[:p.prefix], true
+		}
+	}
+	return v, false
+}
+
+// appendColumnKey appends the memcomparable encoding of v, a value of
+// column c of table d: appendKeyValue's, except that text is keyed by its
+// weight string under the column's collation (collate.AppendKey), so that
+// keys sort and collide as the collation compares. For utf8mb4_bin that
+// is the text without its trailing spaces, except in a table of key
+// format 1 (d.LegacyKeys), whose utf8mb4_bin keys are the text as stored.
+func appendColumnKey(b []byte, d *TableDef, c *Column, v any) []byte {
+	if s, ok := v.(string); ok && (c.collated() || !d.LegacyKeys) {
+		return keyenc.AppendBytes(b, c.Coll().AppendKey(nil, s))
 	}
 	return appendKeyValue(b, v)
 }
 
-// encodeCols encodes the values of the columns of d at pos.
-func encodeCols(b []byte, d *TableDef, r Row, pos []int) []byte {
-	for _, p := range pos {
-		b = appendColumnKey(b, &d.Columns[p], r[p])
+// keyedByWeight reports whether the keys of column c of d are weight
+// strings, which do not decode back to the column's text (see
+// appendColumnKey).
+func (d *TableDef) keyedByWeight(c *Column) bool {
+	return c.collated() || !d.LegacyKeys && c.Type.IsString()
+}
+
+// KeyIgnoresTrailingSpaces reports whether the keys of column c of d are
+// the same for text with and without trailing spaces, so that a lookup of
+// 'a ' by key finds 'a' (a PAD SPACE collation, and for utf8mb4_bin a
+// table of key format 2).
+func (d *TableDef) KeyIgnoresTrailingSpaces(c *Column) bool {
+	return c.Type.IsString() && !c.Coll().NoPad && d.keyedByWeight(c)
+}
+
+// hasPaddedTextKey reports whether a column of d's primary key or of one
+// of its indexes is utf8mb4_bin text: the one kind of key whose bytes
+// the key format decides (see "Definition file").
+func (d *TableDef) hasPaddedTextKey() bool {
+	binText := func(names []string) bool {
+		for _, p := range keyParts(d, names, nil) {
+			if p.col >= 0 && d.Columns[p.col].Type.IsString() && !d.Columns[p.col].collated() {
+				return true
+			}
+		}
+		return false
+	}
+	if binText(d.PrimaryKey) {
+		return true
+	}
+	for _, ix := range d.Indexes {
+		if binText(ix.Columns) {
+			return true
+		}
+	}
+	return false
+}
+
+// encodeCols encodes the values of r for the key parts parts: a prefix
+// part's value is cut first (keyPart.cut), then keyed as its column keys
+// a whole value.
+func encodeCols(b []byte, d *TableDef, r Row, parts []keyPart) []byte {
+	for _, p := range parts {
+		c := &d.Columns[p.col]
+		v, _ := p.cut(c, r[p.col])
+		b = appendColumnKey(b, d, c, v)
 	}
 	return b
 }
@@ -77,10 +179,13 @@ func encodeCols(b []byte, d *TableDef, r Row, pos []int) []byte {
 // its scale, DATETIME with its fractional digits, binary strings with
 // bytes outside printable ASCII as \xHH), joined with '-'; longer than
 // 64 bytes, cut to 61 (at a character boundary) followed by "...".
-func showValues(d *TableDef, r Row, pos []int) string {
-	parts := make([]string, len(pos))
-	for i, p := range pos {
-		parts[i] = columnText(&d.Columns[p], r[p])
+// A prefix part shows its prefix, as the key holds it.
+func showValues(d *TableDef, r Row, key []keyPart) string {
+	parts := make([]string, len(key))
+	for i, p := range key {
+		c := &d.Columns[p.col]
+		v, _ := p.cut(c, r[p.col])
+		parts[i] = columnText(c, v)
 	}
 	s := strings.Join(parts, "-")
 	if len(s) > 64 {
@@ -129,6 +234,8 @@ func columnText(c *Column, v any) string {
 			return x.StringFixed(-e)
 		}
 		return x.String()
+	case ZeroDate:
+		return x.Format(c.Type == TypeDate, c.Scale)
 	case time.Time:
 		if c.Type == TypeDate {
 			return x.Format("2006-01-02")
@@ -195,9 +302,9 @@ func FormatFloat(f float64, single bool) string {
 // cols, or, when a column is keyed by its weight string (which does not
 // decode to text), taken from the row whose primary key is pk, read with
 // get.
-func dupText(d *TableDef, pos []int, cols, pk []byte, get func(pk []byte) ([]byte, bool)) string {
+func dupText(d *TableDef, pos []keyPart, cols, pk []byte, get func(pk []byte) ([]byte, bool)) string {
 	for _, p := range pos {
-		if !d.Columns[p].collated() {
+		if !d.keyedByWeight(&d.Columns[p.col]) {
 			continue
 		}
 		if v, ok := get(pk); ok {

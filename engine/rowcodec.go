@@ -10,7 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// # Row codec (format version 1)
+// # Row codec (format versions 1 and 2)
 //
 //	+---------+------------------+-------------------------+-----------------+
 //	| ver 1B  | uvarint ncols    | null bitmap (ncols+7)/8 | non-NULL values |
@@ -32,12 +32,27 @@ import (
 // as their defaults, so adding a column rewrites nothing.
 //
 // Example: (INT 7, VARCHAR NULL, VARCHAR "hi") is 01 03 02 0e 02 68 69.
-const rowFormat = 1
+//
+// Version 2 is version 1 plus dates that time.Time cannot hold (ZeroDate:
+// '0000-00-00', '2024-00-10'): a DATE/DATETIME/TIMESTAMP varint at or
+// above zeroDateBase is zeroDateBase + ZeroDate.packed(), which no real
+// date reaches (year 9999 is below 2^58 microseconds). Only a row holding
+// such a value is written as version 2, so every other row stays byte for
+// byte what version 1 wrote, and a reader that knows only version 1
+// reports a version 2 row as damaged rather than misreading its dates.
+// Example: (DATE '0000-00-00') is 02 01 00 80 80 80 80 80 80 80 80 80 01.
+const (
+	rowFormat       = 1
+	rowFormatZeroDt = 2
+
+	zeroDateBase = int64(1) << 62
+)
 
 var errRowCorrupt = errors.New("blitz/engine: row does not decode")
 
 func encodeRow(b []byte, d *TableDef, r Row) ([]byte, error) {
 	n := len(d.Columns)
+	ver := len(b)
 	b = append(b, rowFormat)
 	b = binary.AppendUvarint(b, uint64(n))
 	bm := len(b)
@@ -67,7 +82,14 @@ func encodeRow(b []byte, d *TableDef, r Row) ([]byte, error) {
 			b = binary.AppendUvarint(b, uint64(len(x)))
 			b = append(b, x...)
 		case time.Time:
-			b = binary.AppendVarint(b, x.UnixMicro())
+			us := x.UnixMicro()
+			if us >= zeroDateBase {
+				return nil, fmt.Errorf("blitz/engine: column %q: date %v is out of range", c.Name, x)
+			}
+			b = binary.AppendVarint(b, us)
+		case ZeroDate:
+			b[ver] = rowFormatZeroDt
+			b = binary.AppendVarint(b, zeroDateBase+int64(x.packed()))
 		case time.Duration:
 			b = binary.AppendVarint(b, int64(x/time.Microsecond))
 		case Enum:
@@ -95,9 +117,10 @@ func decodeRow(b []byte, d *TableDef) (Row, error) {
 // left nil in r. The whole row is still walked, so a corrupt row is
 // reported whatever need says.
 func decodeRowInto(r Row, b []byte, d *TableDef, need []bool, in *interner) error {
-	if len(b) < 2 || b[0] != rowFormat {
+	if len(b) < 2 || b[0] != rowFormat && b[0] != rowFormatZeroDt {
 		return errRowCorrupt
 	}
+	zeroDates := b[0] == rowFormatZeroDt
 	n64, k := binary.Uvarint(b[1:])
 	if k <= 0 || n64 > uint64(len(d.Columns)) {
 		return errRowCorrupt
@@ -215,7 +238,14 @@ func decodeRowInto(r Row, b []byte, d *TableDef, need []bool, in *interner) erro
 			if k <= 0 {
 				return errRowCorrupt
 			}
-			if in != nil && t == TypeDate {
+			if zeroDates && x >= zeroDateBase {
+				z, ok := unpackZeroDate(uint64(x - zeroDateBase))
+				if !ok {
+					return errRowCorrupt
+				}
+				z.DateOnly = t == TypeDate
+				r[i], p = z, p[k:]
+			} else if in != nil && t == TypeDate {
 				r[i], p = in.date(x), p[k:]
 			} else {
 				r[i], p = time.UnixMicro(x).UTC(), p[k:]

@@ -5,7 +5,7 @@
 // # A database on disk
 //
 //	DIR/LOCK             flock'ed by the one process that has DIR open
-//	DIR/T.def            table T's definition (JSON, format versions 1 to 4), replaced atomically
+//	DIR/T.def            table T's definition (JSON, format versions 1 to 5), replaced atomically
 //	DIR/V.view           view V's definition (JSON, format version 1, view.go), replaced atomically
 //	DIR/T.bdf            table T's rows: key = keyenc of the primary key, value = row codec
 //	DIR/T.<index>.bix    one bbolt file per secondary index (disposable)
@@ -46,6 +46,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -203,7 +204,18 @@ type Column struct {
 	// Index keys and the primary key of a column with another collation
 	// are its weight strings (collate.AppendKey), so that values equal
 	// under the collation collide in unique keys; the row keeps the text.
+	// So are those of utf8mb4_bin (the text without trailing spaces) in
+	// a table of key format 2 (see TableDef.LegacyKeys).
 	Collation *collate.Collation
+	// Generated is the expression of a generated column (AS (expr)) and
+	// DefaultExpr that of a DEFAULT (expr), as SQL text in MariaDB's printed
+	// form; "" for none. Stored is STORED (PERSISTENT), else VIRTUAL. The
+	// engine keeps every column's value in the row, VIRTUAL ones too, and
+	// evaluates neither: the SQL layer computes them before each write
+	// (sqlshim/gencol.go), so that an index rebuild reads their keys from
+	// the data file like any other column's.
+	Generated, DefaultExpr string
+	Stored                 bool
 }
 
 // Coll returns c's collation: collate.Bin when none is set.
@@ -223,6 +235,19 @@ type IndexDef struct {
 	Name    string
 	Columns []string
 	Unique  bool
+	// Prefix, if not nil, has one length per column: a column with a
+	// length > 0 is a prefix part (KEY (name(5))), keyed by its first
+	// Prefix[i] characters (text) or bytes (binary strings); 0 keys the
+	// whole value. A unique index with a prefix part refuses two rows
+	// with the same prefix. Definition format 5.
+	Prefix []int `json:"prefix,omitempty"`
+}
+
+// clone returns a copy of ix that shares no slice with it.
+func (ix IndexDef) clone() IndexDef {
+	ix.Columns = append([]string(nil), ix.Columns...)
+	ix.Prefix = append([]int(nil), ix.Prefix...)
+	return ix
 }
 
 // TableDef is a table's definition.
@@ -230,13 +255,24 @@ type TableDef struct {
 	Name       string
 	Columns    []Column
 	PrimaryKey []string // empty: the table gets a hidden row id
-	Indexes    []IndexDef
-	CrashSafe  bool
+	// PrimaryPrefix is IndexDef.Prefix for the primary key: the data
+	// file's keys hold those prefixes. Definition format 5.
+	PrimaryPrefix []int
+	Indexes       []IndexDef
+	CrashSafe     bool
 	// Collation is the table's default collation, the one a text column
 	// added without its own gets (nil: utf8mb4_bin). It changes no row.
 	Collation *collate.Collation
 	// Comment is the table's COMMENT. It changes no row.
 	Comment string
+	// LegacyKeys is set for a table created before key format 2 (see
+	// "Definition file"): the keys of its utf8mb4_bin text columns keep
+	// their trailing spaces, so 'a' and 'a ' are distinct keys. The zero
+	// value, key format 2, is what every new table gets. A definition
+	// given to AlterColumns that differs here rebuilds the table in its
+	// key format (which fails, changing nothing, on values that the new
+	// keys make duplicates).
+	LegacyKeys bool
 	// Checks are the table's CHECK constraints, in the order they were
 	// defined. The engine stores them and does not evaluate them: the SQL
 	// layer does, before each write.
@@ -298,6 +334,7 @@ type TableStatus struct {
 type CheckReport struct {
 	OK       bool
 	Problems []string
+	Notes    []string // advice that is no problem (a table of an older key format)
 }
 
 // RepairReport says what Repair did.
@@ -310,9 +347,10 @@ func (d *TableDef) Clone() *TableDef {
 	c := *d
 	c.Columns = append([]Column(nil), d.Columns...)
 	c.PrimaryKey = append([]string(nil), d.PrimaryKey...)
+	c.PrimaryPrefix = append([]int(nil), d.PrimaryPrefix...)
 	c.Indexes = make([]IndexDef, len(d.Indexes))
 	for i, ix := range d.Indexes {
-		c.Indexes[i] = IndexDef{Name: ix.Name, Unique: ix.Unique, Columns: append([]string(nil), ix.Columns...)}
+		c.Indexes[i] = ix.clone()
 	}
 	c.Checks = append([]CheckDef(nil), d.Checks...)
 	return &c
@@ -381,6 +419,9 @@ func (d *TableDef) validate() error {
 			return sqlerr.New(1072, "Key column '%s' doesn't exist in table", p)
 		}
 	}
+	if err := d.validatePrefix("PRIMARY", d.PrimaryKey, d.PrimaryPrefix); err != nil {
+		return err
+	}
 	names := map[string]bool{"primary": true}
 	for _, ix := range d.Indexes {
 		if names[strings.ToLower(ix.Name)] {
@@ -394,6 +435,9 @@ func (d *TableDef) validate() error {
 			if d.ColumnIndex(c) < 0 {
 				return sqlerr.New(1072, "Key column '%s' doesn't exist in table", c)
 			}
+		}
+		if err := d.validatePrefix(ix.Name, ix.Columns, ix.Prefix); err != nil {
+			return err
 		}
 		if strings.ContainsAny(ix.Name, "/\\\x00") {
 			return sqlerr.New(1280, "Incorrect index name '%s'", ix.Name)
@@ -422,6 +466,42 @@ func (d *TableDef) validate() error {
 		}
 	}
 	return nil
+}
+
+// validatePrefix checks the prefix lengths of the key named name on cols
+// (IndexDef.Prefix): one per column, and a length > 0 only on a string
+// column (1089), not beyond a CHAR, VARCHAR, BINARY or VARBINARY
+// column's length (1089, as MariaDB). TEXT and BLOB take any length.
+func (d *TableDef) validatePrefix(name string, cols []string, prefix []int) error {
+	if prefix == nil {
+		return nil
+	}
+	if len(prefix) != len(cols) {
+		return fmt.Errorf("blitz/engine: key %q has %d prefix lengths for %d columns", name, len(prefix), len(cols))
+	}
+	for i, n := range prefix {
+		if n == 0 {
+			continue
+		}
+		c := &d.Columns[d.ColumnIndex(cols[i])]
+		if n < 0 || !PrefixFits(c, n) {
+			return sqlerr.New(sqlerr.ErrWrongSubKey, "Incorrect prefix key; the used key part isn't a string, the used length is longer than the key part, or the storage engine doesn't support unique prefix keys")
+		}
+	}
+	return nil
+}
+
+// PrefixFits reports whether a key on column c may hold a prefix of n
+// characters (text) or bytes (binary strings) of its values: c is a
+// string column and, unless TEXT, BLOB or JSON, at least n long.
+func PrefixFits(c *Column, n int) bool {
+	switch c.Type {
+	case TypeChar, TypeVarChar, TypeBinary, TypeVarBinary:
+		return n <= c.Length
+	case TypeText, TypeBlob, TypeJSON:
+		return true
+	}
+	return false
 }
 
 // validateElems checks the members of an ENUM or SET column: at least
@@ -458,7 +538,7 @@ func validateElems(c *Column) error {
 	return nil
 }
 
-// # Definition file (format versions 1 to 4)
+// # Definition file (format versions 1 to 5)
 //
 // T.def is JSON: {"format":1, "table": {...}, "auto_reserved": N,
 // "rowid_reserved": N}. Column defaults are stored as text (with a null
@@ -481,6 +561,34 @@ func validateElems(c *Column) error {
 // utf8mb4_bin columns only, keep their format and their bytes); a reader
 // that finds a collation name it does not know refuses the table, naming
 // the collation.
+// Format 5 adds the column fields "generated" (the expression of a
+// generated column), "stored" (STORED rather than VIRTUAL) and
+// "default_expr" (DEFAULT (expression)): SQL text the SQL layer evaluates
+// for each written row. A table is written as format 5 only when a column
+// has one of them, so that an older reader, which would let a write give a
+// generated column any value or drop the default, refuses the table.
+// Format 6 adds the table field "key_format": 2 (key format 2, below): the
+// keys of its utf8mb4_bin text columns (CHAR, VARCHAR, TEXT) ignore
+// trailing spaces, as the column compares (PAD SPACE), so that 'a' and
+// 'a ' collide in a unique key; absent, the table is of key format 1,
+// whose keys of such columns are the text as stored, trailing spaces and
+// all (every table written before format 6). The field is written for
+// every table of key format 2, but the format is 6 only when a primary
+// key or index has such a column: only then do the key bytes of the two
+// key formats differ, so only then must a reader that knows only format
+// 5 or less refuse the table (a reader that ignores the field and rewrites the
+// definition drops it, and its keys are then of key format 1, as the
+// definition says). A table keeps its key format until ALTER TABLE ...
+// FORCE rebuilds it, in key format 2 (see TableDef.LegacyKeys).
+// Format 7 adds prefix key parts (KEY (name(5))): the index field
+// "prefix" and the table field "primary_prefix", each a list with one
+// length per key column ([0, 191]: the second column keyed by its first
+// 191 characters, or bytes for a binary string; 0 the whole value). The
+// keys of such an index, and for primary_prefix the data file's keys,
+// hold the cut values, so a reader that ignored the field would find and
+// rebuild the wrong keys. A table is written as format 7 only when a key
+// has a prefix part (whatever other format it needs otherwise: format 7
+// may carry everything of formats 2 to 6).
 // The table field "comment" (its COMMENT) may appear in any format: it
 // changes no row, so a reader that does not know it loses nothing but the
 // text, and it needs no new format number.
@@ -501,10 +609,16 @@ func validateElems(c *Column) error {
 // from it and the WAL rather than from auto_reserved (see
 // table.recoverAuto); readers that do not know it ignore it.
 const (
-	defFormat      = 1
-	defFormatNow   = 2 // a column has default_now or on_update_now
-	defFormatTypes = 3 // a column is TIME, YEAR, ENUM or SET
-	defFormatColl  = 4 // a column has a collation other than utf8mb4_bin
+	defFormat       = 1
+	defFormatNow    = 2 // a column has default_now or on_update_now
+	defFormatTypes  = 3 // a column is TIME, YEAR, ENUM or SET
+	defFormatColl   = 4 // a column has a collation other than utf8mb4_bin
+	defFormatExpr   = 5 // a column has generated or default_expr
+	defFormatKeys   = 6 // key_format 2 and a key has a utf8mb4_bin text column
+	defFormatPrefix = 7 // a key has a prefix part
+	defFormatMax    = defFormatPrefix
+
+	keyFormatPad = 2 // "key_format": utf8mb4_bin text keys without trailing spaces
 )
 
 type defFile struct {
@@ -517,14 +631,19 @@ type defFile struct {
 }
 
 type defTable struct {
-	Name       string      `json:"name"`
-	Columns    []defColumn `json:"columns"`
-	PrimaryKey []string    `json:"primary_key,omitempty"`
-	Indexes    []IndexDef  `json:"indexes,omitempty"`
-	CrashSafe  bool        `json:"crash_safe,omitempty"`
-	Collation  string      `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
-	Comment    string      `json:"comment,omitempty"`   // any format: a reader that ignores it misreads no row
-	Checks     []defCheck  `json:"checks,omitempty"`    // any format: a reader that ignores it misreads no row
+	Name          string      `json:"name"`
+	Columns       []defColumn `json:"columns"`
+	PrimaryKey    []string    `json:"primary_key,omitempty"`
+	PrimaryPrefix []int       `json:"primary_prefix,omitempty"` // format 7
+	Indexes       []IndexDef  `json:"indexes,omitempty"`
+	CrashSafe     bool        `json:"crash_safe,omitempty"`
+	Collation     string      `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
+	Comment       string      `json:"comment,omitempty"`   // any format: a reader that ignores it misreads no row
+	Checks        []defCheck  `json:"checks,omitempty"`    // any format: a reader that ignores it misreads no row
+
+	// KeyFormat is 2 (format 6, or any format when no key has
+	// utf8mb4_bin text); absent, 1.
+	KeyFormat int `json:"key_format,omitempty"`
 }
 
 type defCheck struct {
@@ -549,6 +668,11 @@ type defColumn struct {
 	OnUpdateNow   bool     `json:"on_update_now,omitempty"`
 	Elems         []string `json:"elems,omitempty"`
 	Collation     string   `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
+
+	// Format 5: generated columns and default expressions.
+	Generated   string `json:"generated,omitempty"`
+	Stored      bool   `json:"stored,omitempty"`
+	DefaultExpr string `json:"default_expr,omitempty"`
 }
 
 func encodeDef(d *TableDef, autoNext, autoRes, rowRes uint64) ([]byte, error) {
@@ -577,11 +701,17 @@ func toDefTable(d *TableDef) (defTable, int) {
 	for _, ck := range d.Checks {
 		t.Checks = append(t.Checks, defCheck(ck))
 	}
+	if d.hasPrefix() {
+		t.PrimaryPrefix = d.PrimaryPrefix
+	}
 	for _, c := range d.Columns {
 		dc := defColumn{Name: c.Name, Type: c.Type.String(), Unsigned: c.Unsigned, Length: c.Length,
 			Precision: c.Precision, Scale: c.Scale, NotNull: c.NotNull, HasDefault: c.HasDefault,
 			AutoIncrement: c.AutoIncrement, Comment: c.Comment, DefaultNow: c.DefaultNow, OnUpdateNow: c.OnUpdateNow,
-			Elems: c.Elems}
+			Elems: c.Elems, Generated: c.Generated, Stored: c.Stored, DefaultExpr: c.DefaultExpr}
+		if c.Generated != "" || c.DefaultExpr != "" {
+			format = max(format, defFormatExpr)
+		}
 		if (c.DefaultNow || c.OnUpdateNow) && format < defFormatNow {
 			format = defFormatNow
 		}
@@ -589,7 +719,7 @@ func toDefTable(d *TableDef) (defTable, int) {
 			format = defFormatTypes
 		}
 		if c.collated() {
-			dc.Collation, format = c.Collation.Name, defFormatColl
+			dc.Collation, format = c.Collation.Name, max(format, defFormatColl)
 		}
 		if c.HasDefault && c.Default != nil {
 			s := valueText(c.Default)
@@ -600,7 +730,25 @@ func toDefTable(d *TableDef) (defTable, int) {
 		}
 		t.Columns = append(t.Columns, dc)
 	}
+	if !d.LegacyKeys {
+		t.KeyFormat = keyFormatPad
+		if d.hasPaddedTextKey() {
+			format = max(format, defFormatKeys)
+		}
+	}
+	if d.hasPrefix() {
+		format = defFormatPrefix
+	}
 	return t, format
+}
+
+// hasPrefix reports whether a key of d has a prefix part.
+func (d *TableDef) hasPrefix() bool {
+	some := func(prefix []int) bool { return slices.ContainsFunc(prefix, func(n int) bool { return n != 0 }) }
+	if some(d.PrimaryPrefix) {
+		return true
+	}
+	return slices.ContainsFunc(d.Indexes, func(ix IndexDef) bool { return some(ix.Prefix) })
 }
 
 // defCounters are the counters a definition file holds (see "Definition
@@ -614,10 +762,17 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
 	}
-	if f.Format < defFormat || f.Format > defFormatColl {
+	if f.Format < defFormat || f.Format > defFormatMax {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s has unsupported format %d", path, f.Format)
 	}
-	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe, Comment: f.Table.Comment}
+	if f.Table.KeyFormat > keyFormatPad {
+		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s has unsupported key format %d", path, f.Table.KeyFormat)
+	}
+	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe, Comment: f.Table.Comment,
+		LegacyKeys: f.Table.KeyFormat != keyFormatPad, PrimaryPrefix: f.Table.PrimaryPrefix}
+	if f.Format < defFormatPrefix && d.hasPrefix() {
+		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: format %d has no prefix keys", path, f.Format)
+	}
 	knownColl := func(name string) (*collate.Collation, error) {
 		if name == "" {
 			return nil, nil
@@ -651,6 +806,9 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 		c := Column{Name: dc.Name, Type: t, Unsigned: dc.Unsigned, Length: dc.Length, Precision: dc.Precision,
 			Scale: dc.Scale, NotNull: dc.NotNull, HasDefault: dc.HasDefault, AutoIncrement: dc.AutoIncrement, Comment: dc.Comment,
 			DefaultNow: dc.DefaultNow, OnUpdateNow: dc.OnUpdateNow, Elems: dc.Elems}
+		if f.Format >= defFormatExpr {
+			c.Generated, c.Stored, c.DefaultExpr = dc.Generated, dc.Stored, dc.DefaultExpr
+		}
 		if err := validateElems(&c); err != nil {
 			return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: %v", path, err)
 		}

@@ -41,8 +41,8 @@ type table struct {
 
 	mu      sync.RWMutex // protects the fields below
 	def     *TableDef
-	pkPos   []int // positions of the primary-key columns; nil: hidden row id
-	ixPos   [][]int
+	pkPos   []keyPart // parts of the primary key; nil: hidden row id
+	ixPos   [][]keyPart
 	df      *datafile.File
 	idx     []*index.Index
 	overlay map[string]ovEntry // crash-safe: committed, not yet checkpointed
@@ -88,13 +88,10 @@ func newTable(db *DB, def *TableDef) *table {
 func (t *table) setDefLocked(def *TableDef) {
 	t.def = def
 	t.name = def.Name
-	t.pkPos = nil
-	if len(def.PrimaryKey) > 0 {
-		t.pkPos = colPositions(def, def.PrimaryKey)
-	}
-	t.ixPos = make([][]int, len(def.Indexes))
-	for i, ix := range def.Indexes {
-		t.ixPos[i] = colPositions(def, ix.Columns)
+	t.pkPos = def.primaryParts()
+	t.ixPos = make([][]keyPart, len(def.Indexes))
+	for i := range def.Indexes {
+		t.ixPos[i] = def.indexParts(&def.Indexes[i])
 	}
 }
 
@@ -558,7 +555,7 @@ func (t *table) rebuildIndexes() error {
 		return lastRow, lastErr
 	}
 	for i, ixd := range def.Indexes {
-		pos := colPositions(def, ixd.Columns)
+		pos := def.indexParts(&ixd)
 		specs[i] = index.BuildSpec{Path: t.indexPath(ixd.Name), Unique: ixd.Unique,
 			Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 				r, err := decode(pk, row)
@@ -722,7 +719,7 @@ func (t *table) writeDefFile(def *TableDef, autoNext, autoRes, rowRes uint64) er
 
 // encodeKey returns the data-file key of r (its primary key); tables
 // without one get a new hidden row id.
-func (t *table) encodeKey(def *TableDef, pkPos []int, r Row) ([]byte, error) {
+func (t *table) encodeKey(def *TableDef, pkPos []keyPart, r Row) ([]byte, error) {
 	if pkPos == nil {
 		id, err := t.nextRowID()
 		if err != nil {

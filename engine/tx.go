@@ -45,8 +45,8 @@ type writeSet struct {
 	// t is a temporary table (temp.go), left out of the update log.
 	wal, temp bool
 	def       *TableDef
-	pkPos     []int
-	ixPos     [][]int
+	pkPos     []keyPart
+	ixPos     [][]keyPart
 	m         map[string]*pending
 	gen       uint64 // t.undone when the write lock was taken (walfail.go)
 
@@ -440,7 +440,10 @@ func (tx *Tx) Insert(table string, row Row) (Handle, uint64, error) {
 	return Handle(key), auto, nil
 }
 
-// Get looks a row up by its whole primary key.
+// Get looks a row up by its whole primary key. With a prefix part in the
+// primary key (TableDef.PrimaryPrefix) it finds the row whose key holds
+// the same prefix, the one a row with pk would collide with: its full
+// value may differ from pk's, and a caller that needs equality compares.
 func (tx *Tx) Get(table string, pk []any) (Handle, Row, bool, error) {
 	t, err := tx.readTable(table)
 	if err != nil {
@@ -454,11 +457,13 @@ func (tx *Tx) Get(table string, pk []any) (Handle, Row, bool, error) {
 	}
 	var key []byte
 	for i, v := range pk {
-		cv, err := Coerce(&def.Columns[pkPos[i]], v, 1)
+		c := &def.Columns[pkPos[i].col]
+		cv, err := Coerce(c, v, 1)
 		if err != nil {
 			return "", nil, false, nil // a value the column cannot hold matches no row
 		}
-		key = appendColumnKey(key, &def.Columns[pkPos[i]], cv)
+		cv, _ = pkPos[i].cut(c, cv) // a prefix key: the row found holds a value that starts so
+		key = appendColumnKey(key, def, c, cv)
 	}
 	val, ok, err := tx.current(t, key)
 	if err != nil || !ok {
@@ -553,7 +558,7 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 	t.mu.RUnlock()
 	ws := tx.ws[t]
 	var rows []scanRow
-	var pos []int // columns of the ordering, nil for file order
+	var pos []keyPart // key of the ordering, nil for file order
 	switch {
 	case s.Index == "":
 		var mem byteArena
@@ -568,7 +573,7 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 		if def.PrimaryKey == nil {
 			return sqlerr.New(sqlerr.ErrKeyDoesNotExist, "Key 'PRIMARY' doesn't exist in table '%s'", table)
 		}
-		pos = colPositions(def, def.PrimaryKey)
+		pos = def.primaryParts()
 		lo, hi := tx.bounds(def, pos, s)
 		r := indexRangeOf(lo, hi)
 		err = t.scanMerged(func(k, v []byte) error {
@@ -672,7 +677,7 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 // bounds converts a Scan's bounds on the columns at pos to index bounds.
 // A value that does not convert exactly to the column type widens the
 // bound (the caller re-checks its conditions on every row).
-func (tx *Tx) bounds(def *TableDef, pos []int, s Scan) (lo, hi index.Bound) {
+func (tx *Tx) bounds(def *TableDef, pos []keyPart, s Scan) (lo, hi index.Bound) {
 	conv := func(b Bound) index.Bound {
 		if b.Values == nil {
 			return index.Bound{Unbounded: true}
@@ -683,7 +688,7 @@ func (tx *Tx) bounds(def *TableDef, pos []int, s Scan) (lo, hi index.Bound) {
 			if i >= len(pos) {
 				break
 			}
-			c := def.Columns[pos[i]]
+			c := def.Columns[pos[i].col]
 			c.NotNull = false
 			cv, err := Coerce(&c, v, 1)
 			if err != nil {
@@ -696,7 +701,14 @@ func (tx *Tx) bounds(def *TableDef, pos []int, s Scan) (lo, hi index.Bound) {
 			if valueText(cv) != valueText(v) && !(v == nil) {
 				incl = true // rounded or converted: keep the neighbours, the caller filters
 			}
-			key = appendColumnKey(key, &c, cv)
+			cv, full := pos[i].cut(&c, cv)
+			key = appendColumnKey(key, def, &c, cv)
+			if full {
+				// A prefix part that holds all its length: longer values
+				// share this key, whatever the parts after it say.
+				incl = true
+				break
+			}
 		}
 		return index.Bound{Key: key, Inclusive: incl}
 	}

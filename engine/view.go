@@ -156,7 +156,7 @@ func (db *DB) loadViews(names []string) {
 			v, err = decodeView(b, path)
 		}
 		if err != nil {
-			db.brokenViews[strings.ToLower(base)] = err
+			db.brokenViews[strings.ToLower(base)] = &damagedDef{name: base, err: err}
 			db.log.Error("view definition unreadable", "file", path, "err", err)
 			continue
 		}

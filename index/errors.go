@@ -34,10 +34,10 @@ var (
 	// Abandon.
 	ErrClosed = errors.New("blitz/index: index is closed")
 
-	// ErrBroken is returned (wrapped, with the cause) by every method of an
-	// Index after a flush to its file failed: the file no longer matches what
-	// was written. Abandon it and rebuild.
-	ErrBroken = errors.New("blitz/index: index is broken")
+	// ErrBacklog is returned (wrapped, with the flush's error) by Insert and
+	// Delete when flushes keep failing (a full disk) and the buffer holds
+	// backlogFactor times its size: the write was not made.
+	ErrBacklog = errors.New("blitz/index: too many writes wait for a failed flush")
 )
 
 // DuplicateError describes a unique-index violation. errors.Is(err,

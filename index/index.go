@@ -66,6 +66,9 @@ const (
 	initialMmapSize      = 256 << 20
 	minAllocSize         = 1 << 20  // see openBoltFile
 	maxAllocSize         = 64 << 20 // see openBoltFile
+	// backlogFactor: while flushes fail (a full disk), the buffer takes
+	// writes up to this many times BufferBytes before refusing them.
+	backlogFactor = 4
 )
 
 // item is one buffered write: an entry to put, or a tombstone.
@@ -95,7 +98,10 @@ type Index struct {
 		frozen     *btree.BTreeG[item] // writes being flushed; read-only
 		bufBytes   int
 		closed     bool
-		broken     error
+		// flushErr is why the last flush failed (nil after one that
+		// worked): its writes went back into buf, and a full buffer
+		// takes writes up to backlogFactor times its size meanwhile.
+		flushErr error
 	}
 
 	stopOnce sync.Once
@@ -275,7 +281,7 @@ func newIndex(path string, db *bolt.DB, o Options) *Index {
 }
 
 // flusher flushes the buffer every interval until stop is closed. A failed
-// flush marks the index broken, which every later call reports.
+// flush is retried at the next tick.
 func (ix *Index) flusher(interval time.Duration) {
 	defer close(ix.done)
 	t := time.NewTicker(interval)
@@ -298,37 +304,41 @@ func (ix *Index) stopFlusher() {
 // Path returns the file of the index.
 func (ix *Index) Path() string { return ix.path }
 
-// usableLocked returns ErrClosed or the broken error. ix.mu must be held.
+// usableLocked returns ErrClosed after Close or Abandon. ix.mu must be held.
 func (ix *Index) usableLocked() error {
 	if ix.mu.closed {
 		return ErrClosed
-	}
-	if ix.mu.broken != nil {
-		return fmt.Errorf("%w: %s: %v", ErrBroken, ix.path, ix.mu.broken)
 	}
 	return nil
 }
 
 // Insert adds the entry (cols, pk). Adding an entry that is already there
-// does nothing. On a unique index it returns a *DuplicateError (errors.Is
+// does nothing. A write that fills the buffer flushes it; if that flush
+// fails the write stays buffered and Insert still succeeds, but once the
+// buffer holds backlogFactor times its size it refuses writes with the
+// flush's error (ErrBacklog). On a unique index it returns a *DuplicateError (errors.Is
 // ErrDuplicate) if another primary key has cols, whether that entry is
 // buffered or in the file; entries whose cols hold a NULL are exempt. The
 // index keeps its own copies of cols and pk.
 func (ix *Index) Insert(cols, pk []byte) error {
-	full, err := ix.write(cols, pk, false)
-	if err == nil && full {
-		err = ix.Flush()
-	}
-	return err
+	return ix.writeFlush(cols, pk, false)
 }
 
 // Delete removes the entry (cols, pk). Deleting an entry that is not there
 // does nothing; on a unique index, the entry under cols is removed only if
 // it belongs to pk.
 func (ix *Index) Delete(cols, pk []byte) error {
-	full, err := ix.write(cols, pk, true)
+	return ix.writeFlush(cols, pk, true)
+}
+
+// writeFlush is Insert (del false) and Delete.
+func (ix *Index) writeFlush(cols, pk []byte, del bool) error {
+	full, err := ix.write(cols, pk, del)
+	if errors.Is(err, ErrBacklog) && ix.Flush() == nil {
+		full, err = ix.write(cols, pk, del) // space came back
+	}
 	if err == nil && full {
-		err = ix.Flush()
+		ix.Flush() // on failure the write is still buffered; see write
 	}
 	return err
 }
@@ -363,6 +373,9 @@ func (ix *Index) write(cols, pk []byte, del bool) (bool, error) {
 	defer ix.mu.Unlock()
 	if err := ix.usableLocked(); err != nil {
 		return false, err
+	}
+	if ix.mu.flushErr != nil && ix.mu.bufBytes >= backlogFactor*ix.limit {
+		return false, fmt.Errorf("%w: %s: %d bytes of writes wait for a flush, which failed: %w", ErrBacklog, ix.path, ix.mu.bufBytes, ix.mu.flushErr)
 	}
 	if old, ok := ix.mu.buf.ReplaceOrInsert(it); ok {
 		ix.mu.bufBytes -= len(old.key) + len(old.val) + itemOverhead
@@ -404,8 +417,10 @@ func (ix *Index) get(key []byte) (val []byte, found bool, err error) {
 
 // Flush writes every buffered insert and delete to the file in one bbolt
 // transaction (not synced: index files are synced only at Close). Reads go on
-// meanwhile, and so do writes, into a fresh buffer. A failed flush leaves
-// the index broken (ErrBroken).
+// meanwhile, and so do writes, into a fresh buffer. A failed flush (a full
+// disk) changes nothing in the file, since its bbolt transaction rolls back,
+// and puts its writes back into the buffer, so that the next flush retries
+// them: reads and writes go on as before.
 func (ix *Index) Flush() error {
 	ix.flushMu.Lock()
 	defer ix.flushMu.Unlock()
@@ -457,9 +472,19 @@ func (ix *Index) commit(frozen *btree.BTreeG[item]) error {
 	})
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.mu.flushErr = err
 	if err != nil {
-		ix.mu.broken = err
-		return fmt.Errorf("%w: %s: flush: %v", ErrBroken, ix.path, err)
+		// Writes made since the freeze are newer than the frozen ones
+		// for the same key and keep their place.
+		frozen.Ascend(func(it item) bool {
+			if !ix.mu.buf.Has(it) {
+				ix.mu.buf.ReplaceOrInsert(it)
+				ix.mu.bufBytes += len(it.key) + len(it.val) + itemOverhead
+			}
+			return true
+		})
+		ix.mu.frozen, ix.mu.snap = nil, nil
+		return fmt.Errorf("blitz/index: flush %s: %w", ix.path, err)
 	}
 	ix.mu.frozen = nil
 	ix.stamped = false

@@ -42,6 +42,9 @@ func isColumnSpec(spec *ast.AlterTableSpec) bool {
 		if spec.Position != nil && spec.Position.Tp != ast.ColumnPositionNone {
 			return true
 		}
+		if addsComputed(spec.NewColumns) { // gencol.go: the rows there get their values
+			return true
+		}
 		// A NOT NULL column without a default: existing rows get the
 		// type's implicit default, written into them.
 		for _, cd := range spec.NewColumns {
@@ -113,6 +116,7 @@ func (cc *colChange) renameRefs(from, to string) {
 		}
 	}
 	renameCheckRefs(cc.def, from, to) // check.go
+	renameExprRefs(cc.def, from, to)  // gencol.go
 }
 
 func (cc *colChange) isPrimaryKey(name string) bool {
@@ -149,23 +153,10 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 		// As in MariaDB, the primary key and an index lose the column, and
 		// go with their last one (keptKeys refuses a unique key that would
 		// lose only some of its columns).
-		var pk []string
-		for _, c := range cc.def.PrimaryKey {
-			if !strings.EqualFold(c, name) {
-				pk = append(pk, c)
-			}
-		}
-		cc.def.PrimaryKey = pk
+		cc.def.PrimaryKey, cc.def.PrimaryPrefix = dropKeyColumn(cc.def.PrimaryKey, cc.def.PrimaryPrefix, name) // prefixkey.go
 		var keep []engine.IndexDef
 		for _, ix := range cc.def.Indexes {
-			var cols []string
-			for _, c := range ix.Columns {
-				if !strings.EqualFold(c, name) {
-					cols = append(cols, c)
-				}
-			}
-			if len(cols) > 0 {
-				ix.Columns = cols
+			if ix.Columns, ix.Prefix = dropKeyColumn(ix.Columns, ix.Prefix, name); len(ix.Columns) > 0 {
 				keep = append(keep, ix)
 			}
 		}
@@ -228,11 +219,17 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 			return err
 		}
 		c := &cc.def.Columns[i]
+		c.DefaultExpr = ""
 		if len(cd.Options) == 0 {
 			c.HasDefault, c.Default, c.DefaultNow = false, nil, false
 			return nil
 		}
-		e := cd.Options[0].Expr
+		e := unwrapDefault(cd.Options[0].Expr)
+		if !isNowCall(e) && !isLiteralDefault(e) {
+			c.HasDefault, c.Default, c.DefaultNow = false, nil, false
+			c.DefaultExpr, err = x.defaultExpr(c, cc.isPrimaryKey(c.Name), e) // gencol.go
+			return err
+		}
 		if isNowCall(e) {
 			if !c.Type.IsTime() {
 				return errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
@@ -329,8 +326,15 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	if err := keptChecks(cc.def); err != nil { // check.go
 		return err
 	}
+	if err := checkColumnExprs(cc.def); err != nil { // gencol.go
+		return err
+	}
+	fitPrefixes(cc.def) // prefixkey.go
 	db := x.s.owner(ti.name)
 	if err := db.AlterColumns(x.ctx, ti.name, cc.def, cc.from); err != nil {
+		return qualifyConstraint(err, x.s.DBName, ti.name)
+	}
+	if err := x.recomputeAltered(db, ti, cc); err != nil { // gencol.go
 		return qualifyConstraint(err, x.s.DBName, ti.name)
 	}
 	// Column statistics are by position and name: gather them again.

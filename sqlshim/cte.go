@@ -22,15 +22,26 @@ import (
 // in the nodes it runs (its caches live in the execution), so one query
 // tree can be run at two places of a statement, as a self-join of a CTE
 // does. The tree stays acyclic: a CTE's query can only refer to CTEs
-// before it. The rewrite runs after the ? placeholders are numbered, and
-// keeps the text the column headers are taken from.
+// before it (in a WITH RECURSIVE clause, to those it depends on), and a
+// recursive CTE's references to itself stay table names. The rewrite
+// runs after the ? placeholders are numbered, and keeps the text the
+// column headers are taken from.
 //
-// WITH RECURSIVE is accepted when no CTE of the clause refers to itself;
-// a CTE that does is refused (1235).
+// A recursive CTE (WITH RECURSIVE, a CTE whose query names itself) is
+// substituted the same way, as its query: a set operation that the
+// executor recognises by its WITH field, set to recursiveMark, and runs
+// by iteration (cte_recursive.go). Its references to itself stay table
+// names, marked (IsAlias, a field TiDB's planner sets and its parser
+// never does; blitz reads it nowhere else) by markRecursiveRefs
+// before any substitution, so that a table of the same name that another
+// CTE's query substitutes into it is still the table. In a WITH RECURSIVE
+// clause a CTE may also use the ones after it, unless they use it back
+// (mutual recursion, refused with 1235).
 
 // expandCTEs rewrites the WITH clauses of n away (parseOne calls it only
 // for a statement that has one, as its placeholder walk finds).
 func expandCTEs(n ast.StmtNode) error {
+	markRecursiveRefs(n)
 	e := &cteExpander{}
 	n.Accept(e)
 	if e.err != nil {
@@ -124,7 +135,7 @@ func (e *cteExpander) Enter(n ast.Node) (ast.Node, bool) {
 	if e.err != nil {
 		return n, true
 	}
-	if w := withOf(n); w != nil {
+	if w := withOf(n); w != nil && w != recursiveMark {
 		*withField(n) = nil
 		e.err = expandWith(n, w)
 	}
@@ -142,8 +153,19 @@ func expandWith(body ast.Node, w *ast.WithClause) error {
 			return errf(4004, "Duplicate query name `%s` in WITH clause", c.Name.O)
 		}
 		seen[c.Name.L] = true
-		if w.IsRecursive && refersTo(c.Query, c.Name.L) {
-			return errNotSupported("recursive common table expressions")
+		if w.IsRecursive && hasRecursiveRef(c.Query, c.Name.L) {
+			q, ok := c.Query.Query.(*ast.SetOprStmt)
+			if !ok {
+				return errf(errNoAnchors, "No anchors for recursive WITH element '%s'", c.Name.O)
+			}
+			if own := q.With; own != nil && own != recursiveMark {
+				// The query's own WITH clause gives way to the mark.
+				q.With = nil
+				if err := expandWith(q, own); err != nil {
+					return err
+				}
+			}
+			q.With = recursiveMark
 		}
 		if len(c.ColNameList) > 0 {
 			if err := applyColumnList(c.Query.Query, c); err != nil {
@@ -151,15 +173,139 @@ func expandWith(body ast.Node, w *ast.WithClause) error {
 			}
 		}
 	}
+	order := w.CTEs
+	if w.IsRecursive {
+		var err error
+		if order, err = dependencyOrder(w.CTEs); err != nil {
+			return err
+		}
+	}
 	// Each CTE sees the ones before it: substitute them into its query
 	// first, then all of them into the body.
-	for i, c := range w.CTEs {
-		substitute(c.Query, w.CTEs[:i])
+	for i, c := range order {
+		substitute(c.Query, order[:i])
 	}
 	substitute(body, w.CTEs)
 	// Checked before the expander walks into what was substituted (the
 	// walk follows every reference).
 	return checkExpansion(body)
+}
+
+// dependencyOrder returns the CTEs of a WITH RECURSIVE clause ordered so
+// that each comes after those it uses (its own name aside), as written
+// where the order allows. CTEs that use each other are refused (1235).
+func dependencyOrder(ctes []*ast.CommonTableExpression) ([]*ast.CommonTableExpression, error) {
+	uses := make([][]int, len(ctes))
+	for i, c := range ctes {
+		for j, d := range ctes {
+			if i != j && refersTo(c.Query, d.Name.L) {
+				uses[i] = append(uses[i], j)
+			}
+		}
+	}
+	const (
+		unseen = iota
+		visiting
+		done
+	)
+	state := make([]int, len(ctes))
+	order := make([]*ast.CommonTableExpression, 0, len(ctes))
+	var visit func(i int) error
+	visit = func(i int) error {
+		switch state[i] {
+		case done:
+			return nil
+		case visiting:
+			return errNotSupported("mutually recursive common table expressions")
+		}
+		state[i] = visiting
+		for _, j := range uses[i] {
+			if err := visit(j); err != nil {
+				return err
+			}
+		}
+		state[i] = done
+		order = append(order, ctes[i])
+		return nil
+	}
+	for i := range ctes {
+		if err := visit(i); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+// recursiveMark is the WITH field of a recursive CTE's query once its
+// clause is expanded (a clause without CTEs, which the parser never
+// makes): the executor runs such a set operation by iteration.
+var recursiveMark = &ast.WithClause{IsRecursive: true}
+
+// errNoAnchors is MariaDB's ER_RECURSIVE_WITHOUT_ANCHORS.
+const errNoAnchors = 4005
+
+// markRecursiveRefs marks, in every WITH RECURSIVE clause of n, each
+// CTE's references to itself (see the top of this file). It runs on the
+// statement as parsed: no query is shared yet.
+func markRecursiveRefs(n ast.Node) {
+	n.Accept(visitFunc(func(c ast.Node) bool {
+		if w := withOf(c); w != nil && w.IsRecursive {
+			for _, cte := range w.CTEs {
+				markSelfRefs(cte.Query, cte.Name.L)
+			}
+		}
+		return true
+	}))
+}
+
+// markSelfRefs marks the FROM references to name in n (selfRefs).
+func markSelfRefs(n ast.Node, name string) {
+	selfRefs(n, name, func(tn *ast.TableName) bool {
+		tn.IsAlias = true
+		return true
+	})
+}
+
+// selfRefs calls f on each FROM reference to name in n, except below a
+// nested WITH clause that defines name again and inside the query of
+// another recursive CTE, until f returns false.
+func selfRefs(n ast.Node, name string, f func(*ast.TableName) bool) {
+	stop := false
+	n.Accept(visitFunc(func(c ast.Node) bool {
+		if stop {
+			return false
+		}
+		if w := withOf(c); w != nil && c != n {
+			if w == recursiveMark {
+				return false
+			}
+			for _, cte := range w.CTEs {
+				if cte.Name.L == name {
+					return false
+				}
+			}
+		}
+		if ts, ok := c.(*ast.TableSource); ok {
+			if tn, ok := ts.Source.(*ast.TableName); ok && tn.Schema.L == "" && tn.Name.L == name {
+				stop = !f(tn)
+			}
+		}
+		return !stop
+	}))
+}
+
+// isRecursiveRef reports whether tn is a recursive CTE's reference to
+// itself (markRecursiveRefs).
+func isRecursiveRef(tn *ast.TableName) bool { return tn.IsAlias && tn.Schema.L == "" }
+
+// hasRecursiveRef reports whether n holds a marked reference to name.
+func hasRecursiveRef(n ast.Node, name string) bool {
+	found := false
+	selfRefs(n, name, func(tn *ast.TableName) bool {
+		found = isRecursiveRef(tn)
+		return !found
+	})
+	return found
 }
 
 // refersTo reports whether a table reference without a schema named name
@@ -217,7 +363,7 @@ func (s *cteSubst) Enter(n ast.Node) (ast.Node, bool) {
 		return n, false
 	}
 	tn, ok := ts.Source.(*ast.TableName)
-	if !ok || tn.Schema.L != "" {
+	if !ok || tn.Schema.L != "" || isRecursiveRef(tn) {
 		return n, false
 	}
 	c := s.byName[tn.Name.L]
@@ -258,6 +404,20 @@ func applyColumnList(q ast.ResultSetNode, c *ast.CommonTableExpression) error {
 	}
 	for i, f := range sel.Fields.Fields {
 		f.AsName = c.ColNameList[i]
+	}
+	// A recursive CTE's anchors may follow a recursive part: they name
+	// the working table's columns, so each SELECT of the same width
+	// takes the names (another width is error 1222 when it runs).
+	if u, ok := q.(*ast.SetOprStmt); ok && u.With == recursiveMark {
+		for _, part := range u.SelectList.Selects {
+			if s, ok := part.(*ast.SelectStmt); ok && s.Fields != nil && len(s.Fields.Fields) == len(c.ColNameList) {
+				for i, f := range s.Fields.Fields {
+					if f.WildCard == nil {
+						f.AsName = c.ColNameList[i]
+					}
+				}
+			}
+		}
 	}
 	return nil
 }

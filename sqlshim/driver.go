@@ -422,8 +422,10 @@ func driverValue(c Column, v any) driver.Value {
 		return x
 	case time.Time:
 		return x
-	case time.Duration, engine.Enum, engine.Set:
-		s, _ := FormatValue(c, v) // TIME as [-]HH:MM:SS, ENUM and SET as text
+	case time.Duration, engine.Enum, engine.Set, engine.ZeroDate:
+		// TIME as [-]HH:MM:SS, ENUM and SET as text, a zero date as
+		// MariaDB prints it ('0000-00-00'): time.Time cannot hold it.
+		s, _ := FormatValue(c, v)
 		return s
 	}
 	return v

@@ -18,20 +18,7 @@ import (
 // LOCK TABLES ... UNLOCK TABLES hold the table while its rows go in; no
 // statement fails and every row arrives.
 func TestLoadMariaDBDump(t *testing.T) {
-	dump, err := os.ReadFile("../testdata/dump/mariadb-10.11.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newTestSession(t)
-	var out, errs bytes.Buffer
-	sh := &Shell{Session: s, Out: &out, Err: &errs, Force: true}
-	failed, err := sh.Run(context.Background(), bytes.NewReader(dump))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if failed != 0 {
-		t.Errorf("%d statements failed:\n%s", failed, errs.String())
-	}
+	s := loadDump(t, "../testdata/dump/mariadb-10.11.sql")
 	r := mustRun(t, s, "SELECT id, email, name, score, born IS NULL, created FROM users ORDER BY id")
 	if len(r.Rows) != 3 || toString(r.Rows[1][2]) != "Bo'b" || toString(r.Rows[2][2]) != `Cy\n` || r.Rows[1][3] != nil ||
 		toString(r.Rows[0][5]) != "2026-11-23 17:27:12" {
@@ -135,4 +122,25 @@ func TestLockTables(t *testing.T) {
 	if n := toInt(mustRun(t, b, "SELECT COUNT(*) FROM lt").Rows[0][0]); n != 6 {
 		t.Errorf("%d rows, want 6", n)
 	}
+}
+
+// loadDump runs the dump file at path in a new session as `blitz sql
+// --force` does and fails the test unless every statement succeeds.
+func loadDump(t *testing.T, path string) *Session {
+	t.Helper()
+	dump, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestSession(t)
+	var out, errs bytes.Buffer
+	sh := &Shell{Session: s, Out: &out, Err: &errs, Force: true}
+	failed, err := sh.Run(context.Background(), bytes.NewReader(dump))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed != 0 {
+		t.Fatalf("%d statements failed:\n%s", failed, errs.String())
+	}
+	return s
 }

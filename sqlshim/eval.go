@@ -108,7 +108,7 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return boolVal((v == nil) != x.Not), nil
+		return boolVal((v == nil || c.zeroDateIsNull(x, v)) != x.Not), nil
 	case *ast.IsTruthExpr:
 		v, err := c.eval(x.Expr)
 		if err != nil {
@@ -155,6 +155,12 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 		}
 		if col := &c.ti.def.Columns[i]; col.DefaultNow {
 			return nowFor(c.now, col), nil
+		} else if col.DefaultExpr != "" && c.row != nil {
+			e, err := checkExpr(col.DefaultExpr) // gencol.go
+			if err != nil {
+				return nil, err
+			}
+			return c.eval(e)
 		}
 		return c.ti.def.Columns[i].Default, nil
 	case *ast.VariableExpr:
@@ -702,6 +708,8 @@ func (c *evalCtx) numberOperand(e ast.ExprNode, v any) any {
 		return int64(x.Index)
 	case engine.Set:
 		return x.Bits
+	case engine.ZeroDate:
+		return x.Number()
 	}
 	return v
 }
@@ -1141,6 +1149,9 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		}
 		return c.s.userVars[strings.ToLower(x.Name)], nil
 	}
+	if v, ok := c.externalVar(strings.ToLower(x.Name)); ok {
+		return v, nil // a server's variable (sysvars.go)
+	}
 	switch strings.ToLower(x.Name) {
 	case "version":
 		return serverVersion, nil
@@ -1177,6 +1188,11 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		return "+00:00", nil
 	case memoryBudgetVar:
 		return c.s.memBudget, nil
+	case maxRecursiveIterationsVar:
+		if c.s == nil {
+			return int64(DefaultMaxRecursiveIterations), nil
+		}
+		return int64(c.s.maxRecursiveIterations), nil
 	case "warning_count", "error_count":
 		// Of the statement before this one, as SHOW COUNT(*) WARNINGS.
 		if c.s == nil {
@@ -1325,7 +1341,8 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 	case mysql.TypeDate:
 		t, ok := toTime(v)
 		if !ok {
-			return nil, nil
+			z, _ := c.castZeroDate(v, true, 0)
+			return z, nil
 		}
 		return t.Truncate(24 * time.Hour), nil
 	case mysql.TypeDatetime:
@@ -1333,7 +1350,8 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		// MariaDB does; DATETIME none.
 		t, ok := toTime(v)
 		if !ok {
-			return nil, nil
+			z, _ := c.castZeroDate(v, false, tp.GetDecimal())
+			return z, nil
 		}
 		return truncFrac(t, int64(tp.GetDecimal())), nil
 	default:

@@ -44,6 +44,9 @@ type execCtx struct {
 	calcFound int64
 	// view: the views the statement is expanding (view.go); nil if none.
 	view *viewRun
+	// ret collects the rows written under RETURNING (returning.go); nil
+	// otherwise.
+	ret *returnCapture
 	// colls caches the collation of expressions (collation_expr.go).
 	colls map[ast.ExprNode]exprColl
 	// keepInner: this SELECT is a subquery, whose one value may be used as
@@ -55,6 +58,9 @@ type execCtx struct {
 	// branchTypes: the one type of the branches of each IF, IFNULL,
 	// COALESCE and CASE the statement evaluated (branchtype.go).
 	branchTypes map[ast.ExprNode]numType
+	// recFrames: the working tables of the recursive CTEs whose
+	// iterations are running, innermost last (cte_recursive.go).
+	recFrames []*recFrame
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
@@ -323,6 +329,12 @@ func (x *execCtx) engineOption(opts []*ast.TableOption, table string) error {
 // SET blitz_memory_budget sets the session's memory budget (membudget.go).
 func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 	for _, v := range n.Variables {
+		if v.Name == ast.SetNames || v.Name == ast.SetCharset {
+			if _, err := x.setExternalVar(v); err != nil {
+				return Result{}, err // SET NAMES, SET CHARACTER SET (sysvars.go)
+			}
+			continue
+		}
 		if !v.IsSystem {
 			// The variable keeps a quotient's inner digits (exact.go).
 			val, _, err := x.newEval(nil, "field list").exactOperand(v.Value)
@@ -353,6 +365,12 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			x.s.setSQLMode(mode)
 			continue
 		}
+		if v.IsSystem && strings.EqualFold(v.Name, maxRecursiveIterationsVar) {
+			if err := x.setMaxRecursiveIterations(v); err != nil {
+				return Result{}, err
+			}
+			continue
+		}
 		if v.IsSystem && strings.EqualFold(v.Name, memoryBudgetVar) {
 			if err := x.setMemoryBudget(v); err != nil {
 				return Result{}, err
@@ -378,6 +396,10 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 				}
 			}
 			x.s.noAutocommit = !on
+			continue
+		}
+		if _, err := x.setExternalVar(v); err != nil {
+			return Result{}, err // a server's variable (sysvars.go)
 		}
 	}
 	return Result{}, nil

@@ -4,7 +4,7 @@ import (
 	"github.com/blitzdb/blitz/internal/sqlerr"
 )
 
-// admin runs CHECK TABLE and REPAIR TABLE, answering with MySQL's result
+// admin runs CHECK TABLE, REPAIR TABLE and OPTIMIZE TABLE, answering with MySQL's result
 // set: one or more rows of (Table, Op, Msg_type, Msg_text) per table, the
 // last of which is the verdict ("status", "OK") or ("error", "Corrupt").
 // A table that cannot be opened gets an Error row and "Operation failed",
@@ -39,6 +39,9 @@ func (x *execCtx) admin(st *adminStmt) (Result, error) {
 			for _, p := range rep.Problems {
 				rows = append(rows, []any{full, st.op, "error", p})
 			}
+			for _, n := range rep.Notes {
+				rows = append(rows, []any{full, st.op, "note", n})
+			}
 			if rep.OK {
 				rows = append(rows, []any{full, st.op, "status", "OK"})
 			} else {
@@ -46,7 +49,13 @@ func (x *execCtx) admin(st *adminStmt) (Result, error) {
 			}
 			continue
 		}
-		if _, err := db.Repair(x.ctx, t, st.quick); err != nil {
+		var err error
+		if st.op == "optimize" {
+			err = db.Optimize(x.ctx, t)
+		} else {
+			_, err = db.Repair(x.ctx, t, st.quick)
+		}
+		if err != nil {
 			rows = append(rows,
 				[]any{full, st.op, "error", sqlerr.As(err).Message},
 				[]any{full, st.op, "status", "Operation failed"})

@@ -114,7 +114,7 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 	if err := x.checkLength(&col); err != nil {
 		return col, false, false, err
 	}
-	var defExpr ast.ExprNode
+	var defExpr, genExpr ast.ExprNode
 	for _, o := range cd.Options {
 		switch o.Tp {
 		case ast.ColumnOptionPrimaryKey:
@@ -143,7 +143,7 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 			}
 			col.OnUpdateNow = true
 		case ast.ColumnOptionGenerated:
-			return col, false, false, errNotSupported("generated columns")
+			genExpr, col.Stored = o.Expr, o.Stored // gencol.go
 		case ast.ColumnOptionReference:
 			// Parsed, not enforced (see foreignKeyIndex); createTable
 			// adds the index.
@@ -154,7 +154,19 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 			}
 		}
 	}
+	if genExpr != nil {
+		if err := validGeneratedDef(&col, pk, defExpr != nil); err != nil {
+			return col, false, false, err
+		}
+		col.Generated, err = x.columnExprText(&col, genExpr, true)
+		return col, pk, unique, err
+	}
 	if defExpr != nil {
+		defExpr = unwrapDefault(defExpr) // gencol.go
+		if !isNowCall(defExpr) && !isLiteralDefault(defExpr) {
+			col.DefaultExpr, err = x.defaultExpr(&col, pk, defExpr)
+			return col, pk, unique, err
+		}
 		if isNowCall(defExpr) {
 			if !col.Type.IsTime() {
 				return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
@@ -171,7 +183,7 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 		}
 		if v != nil {
 			cv, err := engine.Coerce(&col, v, 1)
-			if err != nil {
+			if err != nil || !x.s.sqlMode.zeroDefaultAllowed(cv) {
 				return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
 			}
 			v = cv
@@ -421,6 +433,9 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	// MariaDB keeps keys sorted (exec_show.go, shownIndexes) from the
 	// start: later changes sort them again, ties in this order.
 	def.Indexes = shownIndexes(def)
+	if err := checkColumnExprs(def); err != nil { // gencol.go
+		return Result{}, err
+	}
 	if err := checkAutoIncrement(def); err != nil {
 		return Result{}, err
 	}
@@ -444,6 +459,7 @@ func (x *execCtx) createTableLike(db *engine.DB, name string, src *ast.TableName
 	}
 	def := ti.def.Clone()
 	def.Name = name
+	def.LegacyKeys = false // a new table has the keys of now, whatever src's
 	return Result{}, db.CreateTable(x.ctx, def)
 }
 
@@ -502,6 +518,7 @@ func foreignKeyIndex(def *engine.TableDef, name string, cols []string) {
 // addConstraint adds a PRIMARY KEY, UNIQUE or INDEX clause to def.
 func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error {
 	var cols []string
+	var prefix []int
 	for _, k := range c.Keys {
 		if k.Expr != nil || k.Column == nil {
 			return errNotSupported("functional indexes")
@@ -511,13 +528,19 @@ func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error
 			return errf(errKeyColumnDoesNotExist, "Key column '%s' doesn't exist in table", k.Column.Name.O)
 		}
 		cols = append(cols, def.Columns[i].Name)
+		n, err := keyPartPrefix(&def.Columns[i], k.Length) // prefixkey.go
+		if err != nil {
+			return err
+		}
+		prefix = append(prefix, n)
 	}
+	prefix = noPrefix(prefix)
 	switch c.Tp {
 	case ast.ConstraintPrimaryKey:
 		if def.PrimaryKey != nil {
 			return errf(sqlerr.ErrMultiplePriKey, "Multiple primary key defined")
 		}
-		def.PrimaryKey = cols
+		def.PrimaryKey, def.PrimaryPrefix = cols, prefix
 		for _, cn := range cols {
 			def.Columns[ti.column(cn)].NotNull = true
 		}
@@ -535,7 +558,7 @@ func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error
 			}
 		}
 		unique := c.Tp == ast.ConstraintUniq || c.Tp == ast.ConstraintUniqKey || c.Tp == ast.ConstraintUniqIndex
-		def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: cols, Unique: unique})
+		def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: cols, Unique: unique, Prefix: prefix})
 	case ast.ConstraintCheck:
 	case ast.ConstraintForeignKey:
 		foreignKeyIndex(def, c.Name, cols)
@@ -852,6 +875,19 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				return Result{}, err
 			}
 			n.Table = spec.NewTable
+		case ast.AlterTableForce:
+			// MariaDB rebuilds the table. A table of key format 1
+			// (engine.TableDef.LegacyKeys) is rebuilt into key format 2,
+			// a change the update log records; any other is rebuilt as
+			// OPTIMIZE TABLE does, its keys unchanged.
+			if ti.def.LegacyKeys {
+				cc.def.LegacyKeys, cc.dirty = false, true
+				if err := flush(); err != nil {
+					return Result{}, err
+				}
+			} else if err := x.s.owner(ti.name).Optimize(x.ctx, ti.name); err != nil {
+				return Result{}, err
+			}
 		case ast.AlterTableEnableKeys, ast.AlterTableDisableKeys:
 			// mysqldump wraps each table's rows in these; indexes here
 			// are always maintained, so they change nothing (MariaDB

@@ -114,7 +114,9 @@ func isMultiSource(refs *ast.TableRefsClause) bool {
 		return isJoin
 	}
 	tn, isTable := ts.Source.(*ast.TableName)
-	return !isTable || isInfoSchema(tn) // information_schema views run as derived tables
+	// information_schema views and a recursive CTE's working table run as
+	// derived tables
+	return !isTable || isInfoSchema(tn) || isRecursiveRef(tn)
 }
 
 // joinFrom builds the sources and the tree of a FROM clause and returns
@@ -196,6 +198,17 @@ func (x *execCtx) joinTree(js *joinScope, n ast.ResultSetNode, aliases map[strin
 		var derived *Result // a derived table's rows, or an information_schema view's
 		switch src := t.Source.(type) {
 		case *ast.TableName:
+			if isRecursiveRef(src) {
+				res, err := x.recursiveFrame(src)
+				if err != nil {
+					return nil, err
+				}
+				if s.alias == "" {
+					s.alias = src.Name.O
+				}
+				derived = res
+				break
+			}
 			// A view's rows or an information_schema table's, else a table.
 			res, ok, err := x.viewSource(src)
 			if !ok && isInfoSchema(src) {

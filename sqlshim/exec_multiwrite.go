@@ -217,20 +217,20 @@ func (x *execCtx) updateTarget(t *multiTarget, ec *evalCtx, h engine.Handle, old
 	row := append(engine.Row(nil), old...)
 	for k, a := range t.assigns {
 		i := t.cols[k]
+		if skip, err := x.generatedAssigned(ti, i, a.Expr); skip || err != nil { // gencol.go
+			if err != nil {
+				return false, err
+			}
+			continue
+		}
 		v, err := x.assignedValue(ti, ec, i, a.Expr, rowNum)
 		if err != nil {
 			return false, err
 		}
 		row[i] = v
 	}
-	if rowsEqual(old, row) {
-		return false, nil
-	}
-	for i := range ti.def.Columns {
-		c := &ti.def.Columns[i]
-		if c.OnUpdateNow && !assigned(t.assigns, c.Name) {
-			row[i] = nowFor(x.now, c)
-		}
+	if changed, err := x.updatedRow(ti, old, row, t.assigns, rowNum); !changed || err != nil {
+		return false, err
 	}
 	if err := x.checkRow(ti, row); err != nil { // check.go
 		return false, err

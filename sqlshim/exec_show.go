@@ -278,6 +278,10 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 			l += " NOT NULL"
 		}
 		switch {
+		case c.Generated != "":
+			l += columnExprSQL(c) // gencol.go
+		case c.DefaultExpr != "":
+			l += " DEFAULT " + c.DefaultExpr
 		case c.AutoIncrement:
 			l += " AUTO_INCREMENT"
 		case c.DefaultNow:
@@ -300,14 +304,14 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		lines = append(lines, l)
 	}
 	if len(def.PrimaryKey) > 0 {
-		lines = append(lines, "  PRIMARY KEY ("+identList(def.PrimaryKey)+")")
+		lines = append(lines, "  PRIMARY KEY ("+keyPartsText(def.PrimaryKey, def.PrimaryPrefix)+")")
 	}
 	for _, ix := range shownIndexes(def) {
 		kind := "KEY"
 		if ix.Unique {
 			kind = "UNIQUE KEY"
 		}
-		lines = append(lines, fmt.Sprintf("  %s %s (%s)", kind, quoteIdent(ix.Name), identList(ix.Columns)))
+		lines = append(lines, fmt.Sprintf("  %s %s (%s)", kind, quoteIdent(ix.Name), keyPartsText(ix.Columns, ix.Prefix)))
 	}
 	lines = append(lines, tableCheckLines(def)...) // check.go
 	b.WriteString(strings.Join(lines, ",\n"))
@@ -379,6 +383,9 @@ func nullExtra(c *engine.Column) (null, extra string) {
 	if c.OnUpdateNow {
 		extra = "on update " + nowText(c)
 	}
+	if c.Generated != "" {
+		extra = generatedExtra(c) // gencol.go
+	}
 	return null, extra
 }
 
@@ -397,7 +404,9 @@ func describeColumns(ti *tableInfo, full bool, pattern *string) Result {
 		}
 		null, extra := nullExtra(c)
 		var def any
-		if c.DefaultNow {
+		if c.DefaultExpr != "" {
+			def = c.DefaultExpr
+		} else if c.DefaultNow {
 			def = nowText(c)
 		} else if c.HasDefault && c.Default != nil {
 			def, _ = FormatValue(columnFromDef("", c), c.Default)
@@ -420,7 +429,7 @@ func showIndex(ti *tableInfo) Result {
 	cols := textColumns("Table", "Non_unique", "Key_name", "Seq_in_index", "Column_name", "Collation", "Cardinality", "Sub_part", "Packed", "Null", "Index_type", "Comment", "Index_comment", "Ignored")
 	intColumn(cols, "Non_unique", "Seq_in_index", "Cardinality", "Sub_part")
 	rows := [][]any{}
-	add := func(name string, unique bool, columns []string, typ string) {
+	add := func(name string, unique bool, columns []string, prefix []int, typ string) {
 		nu := int64(1)
 		if unique {
 			nu = 0
@@ -430,14 +439,14 @@ func showIndex(ti *tableInfo) Result {
 			if j := ti.column(c); j >= 0 && !ti.def.Columns[j].NotNull {
 				null = "YES"
 			}
-			rows = append(rows, []any{ti.name, nu, name, int64(i + 1), c, "A", nil, nil, nil, null, typ, "", "", "NO"})
+			rows = append(rows, []any{ti.name, nu, name, int64(i + 1), c, "A", nil, subPart(prefix, i), nil, null, typ, "", "", "NO"})
 		}
 	}
 	if len(ti.def.PrimaryKey) > 0 {
-		add("PRIMARY", true, ti.def.PrimaryKey, "HASH")
+		add("PRIMARY", true, ti.def.PrimaryKey, ti.def.PrimaryPrefix, "HASH")
 	}
 	for _, ix := range shownIndexes(ti.def) {
-		add(ix.Name, ix.Unique, ix.Columns, "BTREE")
+		add(ix.Name, ix.Unique, ix.Columns, ix.Prefix, "BTREE")
 	}
 	return Result{Columns: cols, Rows: rows}
 }
@@ -628,7 +637,7 @@ func (x *execCtx) explainTable(refs *ast.TableRefsClause, where ast.ExprNode, id
 	switch p.kind {
 	case accessConst:
 		key, ref = "PRIMARY", strings.TrimSuffix(strings.Repeat("const,", len(p.pk)), ",")
-		keyLen = fmt.Sprint(keyBytes(ti, ti.def.PrimaryKey))
+		keyLen = fmt.Sprint(keyBytes(ti, "PRIMARY", len(p.pk)))
 		if _, _, found, err := x.tx.Get(ti.name, p.pk); err != nil {
 			return nil, err
 		} else if found {
@@ -638,7 +647,7 @@ func (x *execCtx) explainTable(refs *ast.TableRefsClause, where ast.ExprNode, id
 		if p.index != "" {
 			key = p.index
 			if p.kind != "index" {
-				keyLen = fmt.Sprint(keyBytes(ti, indexColumns(ti, p.index)[:p.keyCols]))
+				keyLen = fmt.Sprint(keyBytes(ti, p.index, p.keyCols))
 			}
 			if p.kind == accessRef {
 				ref = strings.TrimSuffix(strings.Repeat("const,", p.keyCols), ",")
@@ -666,17 +675,22 @@ func indexColumns(ti *tableInfo, name string) []string {
 	return nil
 }
 
-// keyBytes is EXPLAIN's key_len: the bytes of the key columns used, as
-// MySQL counts them (4 bytes a character, 2 more for a length, 1 more
-// for a nullable column).
-func keyBytes(ti *tableInfo, cols []string) int {
+// keyBytes is EXPLAIN's key_len: the bytes of the first n columns of the
+// key named name, as MySQL counts them (4 bytes a character, 2 more for a
+// length, 1 more for a nullable column; a prefix part counts its prefix).
+func keyBytes(ti *tableInfo, name string, used int) int {
 	n := 0
-	for _, cn := range cols {
+	prefix := keyPrefix(ti.def, name)
+	for k, cn := range indexColumns(ti, name)[:used] {
 		i := ti.column(cn)
 		if i < 0 {
 			continue
 		}
 		c := &ti.def.Columns[i]
+		if k < len(prefix) && prefix[k] > 0 {
+			n += prefixBytes(c, prefix[k])
+			continue
+		}
 		switch c.Type {
 		case engine.TypeTinyInt:
 			n++

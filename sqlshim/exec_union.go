@@ -56,6 +56,9 @@ type unionPart struct {
 }
 
 func (x *execCtx) union(n *ast.SetOprStmt) (Result, error) {
+	if n.With == recursiveMark {
+		return x.recursiveCTE(n)
+	}
 	if n.With != nil {
 		return Result{}, errNotSupported("WITH")
 	}

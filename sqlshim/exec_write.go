@@ -22,6 +22,8 @@ func (x *execCtx) columnDefault(c *engine.Column) (any, error) {
 	switch {
 	case c.AutoIncrement:
 		return nil, nil
+	case c.DefaultExpr != "":
+		return pendingDefault{}, nil // computed with the row: gencol.go
 	case c.DefaultNow:
 		return nowFor(x.now, c), nil
 	case c.HasDefault:
@@ -85,11 +87,22 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 	} else {
 		cv, err = engine.Coerce(c, v, rowNum)
 	}
+	if err != nil && c.Type.IsTime() && x.s.sqlMode.has(modeAllowInvalidDates) {
+		if iv, ierr := engine.CoerceInvalidDate(c, v, rowNum); ierr == nil {
+			cv, err = iv, nil
+		}
+	}
+	if err == nil {
+		cv, err = x.zeroDateMode(ti, c, v, cv, rowNum) // zerodate.go
+	}
 	if err != nil {
 		if t, ok := looseDate(c, v); ok {
 			if cv, lerr := x.coerce(ti, c, t, rowNum); lerr == nil {
 				return cv, nil
 			} // else the first error, which quotes the text as given
+		}
+		if zv, ok := x.looseZeroDate(c, v, err, rowNum); ok { // zerodate.go
+			return zv, nil
 		}
 		if sqlerr.Code(err) == sqlerr.ErrConstraintFailed {
 			x.jsonCheckNote(v) // funcs_json.go
@@ -212,6 +225,10 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 		}
 		row := make([]any, len(exprs))
 		for j, e := range exprs {
+			if ti.def.Columns[cols[j]].Generated != "" && acceptedForGenerated(e) { // gencol.go
+				row[j] = defaultMarker{nil}
+				continue
+			}
 			if d, ok := e.(*ast.DefaultExpr); ok && d.Name == nil {
 				v, err := x.columnDefault(&ti.def.Columns[cols[j]])
 				if err != nil {
@@ -253,6 +270,14 @@ rows:
 			row[j] = v
 		}
 		for j, v := range given {
+			if c := &ti.def.Columns[cols[j]]; c.Generated != "" {
+				if _, ok := v.(defaultMarker); !ok {
+					if err := x.generatedGiven(ti, c); err != nil { // gencol.go
+						return Result{}, err
+					}
+				}
+				continue
+			}
 			if d, ok := v.(defaultMarker); ok {
 				row[cols[j]] = d.v
 				continue
@@ -401,6 +426,12 @@ func needsAuto(v any, keepZero bool) bool {
 // new row was inserted.
 func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, autoCol int, rowNum int) (uint64, uint64, bool, error) {
 	var affected, gen uint64
+	if err := x.computeColumns(ti, row, rowNum); err != nil { // gencol.go
+		if x.skipIgnored(n.IgnoreErr, err) {
+			return 0, 0, false, nil
+		}
+		return 0, 0, false, err
+	}
 	if err := x.checkViewRow(ti, row); err != nil {
 		return 0, 0, false, err
 	}
@@ -424,6 +455,7 @@ func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, au
 			}
 		}
 		if err == nil {
+			x.returned(row)
 			return affected + 1, gen, true, nil
 		}
 		if sqlerr.Code(err) != sqlerr.ErrDupEntry || attempt > len(ti.def.Indexes)+1 {
@@ -444,6 +476,7 @@ func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, au
 				// to the same values changes nothing: the row counts once
 				// (affected rows, LOAD DATA's Deleted, the info text's
 				// Duplicates).
+				x.returned(row)
 				return affected + 1, gen, true, nil
 			}
 			if derr := x.tx.Delete(ti.name, h); derr != nil {
@@ -548,20 +581,23 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 		if i < 0 || (a.Column.Table.L != "" && a.Column.Table.L != lower(ti.alias)) {
 			return false, errUnknownColumn(columnText(a.Column), "SET")
 		}
+		if skip, err := x.generatedAssigned(ti, i, a.Expr); skip || err != nil { // gencol.go
+			if err != nil {
+				return false, err
+			}
+			continue
+		}
 		v, err := x.assignedValue(ti, ec, i, a.Expr, rowNum)
 		if err != nil {
 			return false, err
 		}
 		row[i] = v
 	}
-	if rowsEqual(old, row) {
-		return false, nil
-	}
-	for i := range ti.def.Columns {
-		c := &ti.def.Columns[i]
-		if c.OnUpdateNow && !assigned(list, c.Name) {
-			row[i] = nowFor(x.now, c)
+	if changed, err := x.updatedRow(ti, old, row, list, rowNum); !changed || err != nil {
+		if err == nil {
+			x.returned(row)
 		}
+		return false, err
 	}
 	if err := x.checkViewRow(ti, row); err != nil {
 		return false, err
@@ -569,8 +605,11 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 	if err := x.checkRow(ti, row); err != nil { // check.go
 		return false, err
 	}
-	_, err := x.tx.Update(ti.name, h, row)
-	return err == nil, err
+	if _, err := x.tx.Update(ti.name, h, row); err != nil {
+		return false, err
+	}
+	x.returned(row)
+	return true, nil
 }
 
 // assigned reports whether list sets the column named col.
@@ -693,6 +732,7 @@ func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
 		if err := x.tx.Delete(ti.name, r.h); err != nil {
 			return Result{}, err
 		}
+		x.returned(r.row)
 	}
 	return Result{AffectedRows: uint64(len(rows))}, nil
 }

@@ -125,6 +125,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return false
 	}
 	want := func(lo, hi int) error { return argCount(x.FnName.O, x.Args, lo, hi) }
+	if c.zeroDateArg(name, args) { // zerodate.go
+		return nil, nil
+	}
 	switch name {
 	case "last_insert_id":
 		if len(args) == 1 {
@@ -147,6 +150,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, err
 		}
 		return c.sleep(args)
+	case "get_lock", "release_lock", "is_free_lock", "is_used_lock", "release_all_locks":
+		return c.userLockFunc(name, x, args) // userlock.go
 	case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp":
 		if len(args) == 1 && args[0] != nil {
 			return truncFrac(c.now, toInt(args[0])), nil // NOW(n): n fractional digits

@@ -19,6 +19,9 @@ func timePart(name string, v any) (any, error) {
 	if d, ok := v.(time.Duration); ok && (name == "hour" || name == "minute" || name == "second") {
 		return durationPart(name, d), nil // funcs_types.go
 	}
+	if p, ok := zeroDateParts(name, v); ok {
+		return p, nil
+	}
 	t, ok := toTime(v)
 	if !ok {
 		if name == "hour" || name == "minute" || name == "second" {
@@ -87,6 +90,10 @@ func (c *evalCtx) dateAdd(x *ast.FuncCallExpr, sub bool) (any, error) {
 // addInterval is base + INTERVAL n unit (minus, for sub), base and n not
 // NULL: DATE_ADD, DATE_SUB and TIMESTAMPADD.
 func (c *evalCtx) addInterval(base, n any, u ast.TimeUnitType, sub bool) (any, error) {
+	if z, ok := asZeroDate(base); ok {
+		c.zeroDateWarning(base, z)
+		return nil, nil
+	}
 	t, ok := toTime(base)
 	if !ok {
 		return nil, nil

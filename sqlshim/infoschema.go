@@ -141,6 +141,8 @@ func (x *execCtx) isColumns() (Result, error) {
 			null, extra := nullExtra(c)
 			var def any
 			switch {
+			case c.DefaultExpr != "":
+				def = c.DefaultExpr
 			case c.DefaultNow:
 				def = nowText(c)
 			case c.HasDefault && c.Default != nil:
@@ -152,9 +154,10 @@ func (x *execCtx) isColumns() (Result, error) {
 				dataType = dataType[:j]
 			}
 			charLen, octetLen, numPrec, numScale, dtPrec, charset, collation := columnSizes(c)
+			isGen, genExpr := isGenerated(c) // gencol.go
 			rows = append(rows, []any{"def", x.s.DBName, ti.name, c.Name, int64(i + 1), def, null, dataType,
 				charLen, octetLen, numPrec, numScale, dtPrec, charset, collation, ct, keyFlag(ti.def, c.Name), extra,
-				"select,insert,update,references", c.Comment, "NEVER", nil})
+				"select,insert,update,references", c.Comment, isGen, genExpr})
 		}
 	}
 	return Result{Columns: cols, Rows: rows}, nil

@@ -47,7 +47,7 @@ func rowBytes(vals []any) int64 {
 			n += int64(len(x)) + 24
 		case decimal.Decimal:
 			n += 40
-		case time.Time:
+		case time.Time, engine.ZeroDate:
 			n += 24
 		case engine.Enum:
 			n += int64(len(x.Name)) + 8
@@ -91,6 +91,7 @@ const (
 	tagDuration // TIME: varint nanoseconds
 	tagEnum     // ENUM: uvarint index, then the member's text as tagString's
 	tagSet      // SET: uvarint bit mask, then the members' text
+	tagZeroDate // engine.ZeroDate: 1 for a DATE's (else 0), then its DATETIME text as tagString's
 )
 
 func encodeSpillRow(b []byte, row []any) ([]byte, error) {
@@ -135,6 +136,14 @@ func encodeSpillRow(b []byte, row []any) ([]byte, error) {
 			b = binary.AppendUvarint(append(b, tagSet), x.Bits)
 			b = binary.AppendUvarint(b, uint64(len(x.Text)))
 			b = append(b, x.Text...)
+		case engine.ZeroDate:
+			var dateOnly byte
+			if x.DateOnly {
+				dateOnly = 1
+			}
+			t := x.Format(false, 6)
+			b = binary.AppendUvarint(append(b, tagZeroDate, dateOnly), uint64(len(t)))
+			b = append(b, t...)
 		default:
 			return nil, internalf("spill: cannot store a %T", v)
 		}
@@ -208,6 +217,19 @@ func decodeSpillRow(r *bufio.Reader) ([]any, error) {
 					} else {
 						row[i] = engine.Set{Bits: n, Text: string(p)}
 					}
+				}
+			}
+		case tagZeroDate:
+			var dateOnly byte
+			var p []byte
+			if dateOnly, err = r.ReadByte(); err == nil {
+				if p, err = bytesOf(); err == nil {
+					z, _, ok := engine.ParseZeroDate(string(p))
+					if !ok {
+						err = errors.New("bad zero date")
+					}
+					z.DateOnly = dateOnly == 1
+					row[i] = z
 				}
 			}
 		default:

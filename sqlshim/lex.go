@@ -248,21 +248,22 @@ func stripIntoVars(sql string) (_ string, names []string, trailing bool) {
 	return sql, nil, false
 }
 
-// adminStmt is a CHECK TABLE or REPAIR TABLE statement, recognised before
-// TiDB's parser sees the text.
+// adminStmt is a CHECK TABLE, REPAIR TABLE or OPTIMIZE TABLE statement,
+// recognised before TiDB's parser sees the text.
 type adminStmt struct {
-	op      string   // "check" or "repair"
+	op      string   // "check", "repair" or "optimize"
 	tables  []string // table names as written (unquoted)
 	quick   bool     // REPAIR ... QUICK: indexes only
 	options []string // other trailing options, upper case
 }
 
-// parseAdmin recognises CHECK TABLE t [, t2...] [options] and
+// parseAdmin recognises CHECK TABLE t [, t2...] [options],
 // REPAIR [NO_WRITE_TO_BINLOG|LOCAL] TABLE t [, t2...] [QUICK] [EXTENDED]
-// [USE_FRM]. ok is false when sql is not one of them; err is set when it
+// [USE_FRM] and OPTIMIZE [NO_WRITE_TO_BINLOG|LOCAL] TABLE t [, t2...]
+// [NOWAIT]. ok is false when sql is not one of them; err is set when it
 // starts like one but is malformed.
 func parseAdmin(sql string) (st *adminStmt, ok bool, err error) {
-	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "CHECK") && !strings.EqualFold(w, "REPAIR") {
+	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "CHECK") && !strings.EqualFold(w, "REPAIR") && !strings.EqualFold(w, "OPTIMIZE") {
 		return nil, false, nil
 	}
 	toks := tokenize(sql)
@@ -273,11 +274,11 @@ func parseAdmin(sql string) (st *adminStmt, ok bool, err error) {
 		return nil, false, nil
 	}
 	first := strings.ToUpper(toks[0].text)
-	if toks[0].kind != 'w' || (first != "CHECK" && first != "REPAIR") {
+	if toks[0].kind != 'w' || (first != "CHECK" && first != "REPAIR" && first != "OPTIMIZE") {
 		return nil, false, nil
 	}
 	i := 1
-	if first == "REPAIR" && toks[i].kind == 'w' && (strings.EqualFold(toks[i].text, "NO_WRITE_TO_BINLOG") || strings.EqualFold(toks[i].text, "LOCAL")) {
+	if first != "CHECK" && toks[i].kind == 'w' && (strings.EqualFold(toks[i].text, "NO_WRITE_TO_BINLOG") || strings.EqualFold(toks[i].text, "LOCAL")) {
 		i++
 	}
 	if i >= len(toks) || toks[i].kind != 'w' || !(strings.EqualFold(toks[i].text, "TABLE") || strings.EqualFold(toks[i].text, "TABLES")) {
@@ -312,6 +313,7 @@ func parseAdmin(sql string) (st *adminStmt, ok bool, err error) {
 		switch {
 		case st.op == "repair" && (o == "QUICK" || o == "EXTENDED" || o == "USE_FRM"):
 		case st.op == "check" && (o == "QUICK" || o == "FAST" || o == "MEDIUM" || o == "EXTENDED" || o == "CHANGED" || o == "FOR" || o == "UPGRADE"):
+		case st.op == "optimize" && o == "NOWAIT":
 		default:
 			return nil, true, syntaxError(sql, toks, i)
 		}

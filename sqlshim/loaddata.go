@@ -267,6 +267,9 @@ rows:
 					return Result{}, err
 				}
 			}
+			if c.Generated != "" {
+				continue // computed by insertRow; MariaDB ignores the field silently
+			}
 			if v == nil && c.NotNull && !c.AutoIncrement {
 				// A missing field or \N: the type's implicit default
 				// (1263 for \N), as MySQL does, or error 1263 in strict

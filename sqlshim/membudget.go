@@ -196,6 +196,7 @@ var systemVarNames = []string{
 	"character_set_database", "character_set_results", "character_set_server",
 	"collation_connection", "collation_database", "collation_server",
 	"div_precision_increment", "foreign_key_checks", "lower_case_table_names", "max_allowed_packet",
+	maxRecursiveIterationsVar,
 	"sql_mode", "sql_notes", "sql_quote_show_create", "system_time_zone", "time_zone",
 	"transaction_isolation", "tx_isolation", "unique_checks", "version", "version_comment",
 }

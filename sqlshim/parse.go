@@ -19,11 +19,12 @@ type statement struct {
 	text      string
 	node      ast.StmtNode // nil for admin
 	admin     *adminStmt
-	crashSafe bool     // CREATE TABLE ... CRASH_SAFE
-	nparams   int      // number of ? placeholders
-	intoVars  []string // SELECT ... INTO @a, @b: the variables (stripped from the text parsed)
-	intoLate  bool     // ... and the INTO came after FROM (deprecated: warning 1287)
-	view      *viewDDL // CREATE or ALTER VIEW: what the text said (view_parse.go)
+	crashSafe bool           // CREATE TABLE ... CRASH_SAFE
+	nparams   int            // number of ? placeholders
+	intoVars  []string       // SELECT ... INTO @a, @b: the variables (stripped from the text parsed)
+	intoLate  bool           // ... and the INTO came after FROM (deprecated: warning 1287)
+	view      *viewDDL       // CREATE or ALTER VIEW: what the text said (view_parse.go)
+	returning *ast.FieldList // INSERT/REPLACE/DELETE ... RETURNING: the list (returning.go)
 }
 
 // parseOne parses the text of one statement (no trailing semicolon
@@ -35,9 +36,10 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		}
 		return &statement{text: sql, admin: adm}, nil
 	}
-	text, crashSafe := stripCrashSafe(loadIgnoreRows(sql))
+	text, crashSafe := stripCrashSafe(rewriteColumnExprs(loadIgnoreRows(sql)))
 	text, intoVars, intoLate := stripIntoVars(text)
 	text, vd := rewriteViewDDL(text)
+	text, retList, hasRet := stripReturning(text)
 	if st, ok, err := parseExecute(p, text); ok {
 		return st, err
 	}
@@ -75,6 +77,11 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		return nil, errTooDeep()
 	}
 	st.nparams = n
+	if hasRet {
+		if err := parseReturning(p, st, retList); err != nil {
+			return nil, err
+		}
+	}
 	if with {
 		if err := expandCTEs(st.node); err != nil { // after the numbering: see cte.go
 			return nil, err

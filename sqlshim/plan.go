@@ -71,9 +71,13 @@ func (x *execCtx) planAccess(ti *tableInfo, where ast.ExprNode, hints []*ast.Ind
 		return full, nil
 	}
 	bounds := map[int]*colBounds{}
-	ec := x.newEval(nil, "WHERE")
+	// ec evaluates the constants, which name no column of ti; cc works
+	// out the collation a comparison is made under, which depends on
+	// ti's column (without ti, every text column looked utf8mb4_bin and
+	// no index over a collated column was ever used).
+	ec, cc := x.newEval(nil, "WHERE"), x.newEval(ti, "WHERE")
 	for _, c := range conjuncts(where) {
-		x.collectBounds(ti, ec, c, bounds)
+		x.collectBounds(ti, ec, cc, c, bounds)
 	}
 	get := func(i int) *colBounds { return bounds[i] }
 
@@ -285,7 +289,7 @@ func (f *constFinder) Leave(n ast.Node) (ast.Node, bool) { return n, f.ok }
 
 // keyValue converts a constant to column col's stored type, and reports
 // false when that would change its value (so the key cannot be used).
-func keyValue(col *engine.Column, v any) (any, bool) {
+func keyValue(def *engine.TableDef, col *engine.Column, v any) (any, bool) {
 	if v == nil {
 		return nil, false
 	}
@@ -296,12 +300,11 @@ func keyValue(col *engine.Column, v any) (any, bool) {
 	if compareValues(cv, v) != 0 {
 		return nil, false
 	}
-	// A string key must match byte for byte: PAD SPACE equality ('a' =
-	// 'a ') is not what the index stores, except for a collated column,
-	// whose keys are weight strings without the trailing spaces.
+	// A string key must match byte for byte, except for the trailing
+	// spaces that PAD SPACE equality ('a' = 'a ') ignores where the keys
+	// do (every table but those of key format 1: engine.TableDef.LegacyKeys).
 	if cs, ok := cv.(string); ok {
-		padKeys := col.Collation != nil && !col.Collation.IsBin() && !col.Collation.NoPad
-		if s, ok := v.(string); !ok || cs != s || strings.HasSuffix(s, " ") && !padKeys {
+		if s, ok := v.(string); !ok || cs != s || strings.HasSuffix(s, " ") && !def.KeyIgnoresTrailingSpaces(col) {
 			return nil, false
 		}
 	}
@@ -320,8 +323,10 @@ func textOrdered(c *engine.Column) bool {
 	return c.Type == engine.TypeEnum || c.Type == engine.TypeSet
 }
 
-// collectBounds records what the condition e says about single columns.
-func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, bounds map[int]*colBounds) {
+// collectBounds records what the condition e says about single columns:
+// ec evaluates its constants, cc (an evaluator over ti) tells the
+// collation a comparison is made under.
+func (x *execCtx) collectBounds(ti *tableInfo, ec, cc *evalCtx, e ast.ExprNode, bounds map[int]*colBounds) {
 	colOf := func(n ast.ExprNode) int {
 		for {
 			p, ok := n.(*ast.ParenthesesExpr)
@@ -350,7 +355,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 		if col := &ti.def.Columns[i]; col.Type == engine.TypeYear && isConstant(n) {
 			v = asYear(col, v) // y = 99 is y = 1999, as in eval
 		}
-		return keyValue(&ti.def.Columns[i], v)
+		return keyValue(ti.def, &ti.def.Columns[i], v)
 	}
 	b := func(i int) *colBounds {
 		if bounds[i] == nil {
@@ -360,7 +365,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 	}
 	switch n := e.(type) {
 	case *ast.ParenthesesExpr:
-		x.collectBounds(ti, ec, n.Expr, bounds)
+		x.collectBounds(ti, ec, cc, n.Expr, bounds)
 	case *ast.BinaryOperationExpr:
 		op := n.Op
 		i, other := colOf(n.L), n.R
@@ -368,7 +373,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 			i, other = colOf(n.R), n.L
 			op = mirrorOp(op) // k op col is col op' k
 		}
-		if i < 0 || !sameColl(ec, &ti.def.Columns[i], opText(n.Op), n.L, n.R) {
+		if i < 0 || !sameColl(cc, &ti.def.Columns[i], opText(n.Op), n.L, n.R) {
 			return
 		}
 		v, ok := value(i, other)
@@ -397,7 +402,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 			return
 		}
 		i := colOf(n.Expr)
-		if i < 0 || textOrdered(&ti.def.Columns[i]) || !sameColl(ec, &ti.def.Columns[i], "between", n.Expr, n.Left, n.Right) {
+		if i < 0 || textOrdered(&ti.def.Columns[i]) || !sameColl(cc, &ti.def.Columns[i], "between", n.Expr, n.Left, n.Right) {
 			return
 		}
 		lo, ok1 := value(i, n.Left)
@@ -413,7 +418,7 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec *evalCtx, e ast.ExprNode, boun
 			return
 		}
 		i := colOf(n.Expr)
-		if i < 0 || !sameColl(ec, &ti.def.Columns[i], "in", n.Expr, n.List[0]) {
+		if i < 0 || !sameColl(cc, &ti.def.Columns[i], "in", n.Expr, n.List[0]) {
 			return
 		}
 		if v, ok := value(i, n.List[0]); ok {

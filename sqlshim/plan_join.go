@@ -971,7 +971,7 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 			return err
 		}
 		for k, v := range vals {
-			cv, ok := keyValue(&st.src.cols[st.keyCols[k]], v)
+			cv, ok := keyValue(st.src.ti.def, &st.src.cols[st.keyCols[k]], v)
 			if !ok {
 				return x.loopRows(p, st, try) // not representable in the key: compare every row
 			}
@@ -1331,7 +1331,7 @@ func (x *execCtx) explainJoin(n *ast.SelectStmt, id int64, selectType string, ne
 					if st.path.index != "" {
 						key = st.path.index
 						if st.path.kind != "index" {
-							keyLen = fmt.Sprint(keyBytes(st.src.ti, indexColumns(st.src.ti, st.path.index)[:st.path.keyCols]))
+							keyLen = fmt.Sprint(keyBytes(st.src.ti, st.path.index, st.path.keyCols))
 						}
 						if st.path.kind == accessRef || st.path.kind == accessConst {
 							ref = strings.TrimSuffix(strings.Repeat("const,", st.path.keyCols), ",")
@@ -1346,13 +1346,11 @@ func (x *execCtx) explainJoin(n *ast.SelectStmt, id int64, selectType string, ne
 				} else if !strings.Contains(","+possible.(string)+",", ","+st.index+",") {
 					possible = possible.(string) + "," + st.index
 				}
-				var cols []string
 				var refs []string
-				for k, c := range st.keyCols {
-					cols = append(cols, st.src.cols[c].Name)
+				for k := range st.keyCols {
 					refs = append(refs, refText(x, st.probe[k]))
 				}
-				keyLen = fmt.Sprint(keyBytes(st.src.ti, cols))
+				keyLen = fmt.Sprint(keyBytes(st.src.ti, st.index, len(st.keyCols)))
 				ref = strings.Join(refs, ",")
 			}
 			switch st.method {

@@ -193,6 +193,11 @@ func columnFromValue(name string, v any) Column {
 		col.Type, col.Length, col.Flags = mysql.TypeVarString, uint32(len(x)), mysql.BinaryFlag
 	case time.Time:
 		col.Type, col.Length = mysql.TypeDatetime, 19
+	case engine.ZeroDate:
+		col.Type, col.Length = mysql.TypeDatetime, 19
+		if x.DateOnly {
+			col.Type, col.Length = mysql.TypeDate, 10
+		}
 	case time.Duration:
 		sc := timeScale(x)
 		col.Type, col.Length, col.Decimals = mysql.TypeDuration, uint32(10+fracLen(sc)), uint8(sc)
@@ -215,6 +220,9 @@ func FormatValue(c Column, v any) (string, bool) {
 	}
 	if t, ok := v.(time.Time); ok {
 		return formatTime(t, c.isDate(), int(c.Decimals)), true
+	}
+	if z, ok := v.(engine.ZeroDate); ok {
+		return z.Format(c.isDate(), int(c.Decimals)), true
 	}
 	if f, ok := v.(float64); ok && c.Type == mysql.TypeFloat {
 		return formatFloat32(f), true

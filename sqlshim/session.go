@@ -57,6 +57,9 @@ type Session struct {
 	// statusSource, when set (SetStatusSource), lists SHOW STATUS instead
 	// of the SQL layer's own counters.
 	statusSource func() [][2]string
+	// sysVars, when set (SetSystemVars), keeps the system variables the
+	// session does not keep itself.
+	sysVars SystemVars
 
 	mu           sync.Mutex // protects following fields
 	parser       *parser.Parser
@@ -73,6 +76,8 @@ type Session struct {
 	shapes       map[string]*statement // parsed statement shapes (stmtcache.go)
 	checked      map[checkedKey]bool   // SELECTs whose columns checkColumns found (checkcols.go)
 	memBudget    int64                 // blitz_memory_budget (membudget.go)
+	// maxRecursiveIterations is @@max_recursive_iterations (cte_recursive.go).
+	maxRecursiveIterations uint64
 	// noAutocommit is SET autocommit = 0: the first statement after a
 	// COMMIT or ROLLBACK opens a transaction that stays open until the
 	// next one.
@@ -195,7 +200,7 @@ func NewSession(db *engine.DB) *Session {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
-	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, client: embeddedClient, sqlMode: defaultSQLMode}
+	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, maxRecursiveIterations: DefaultMaxRecursiveIterations, client: embeddedClient, sqlMode: defaultSQLMode}
 }
 
 // DB returns the database the session runs on.
@@ -393,6 +398,7 @@ func (s *Session) Close() error {
 		s.tx = nil
 	}
 	s.unlockTables()
+	s.releaseUserLocks()
 	if terr := s.closeTemp(); err == nil {
 		err = terr
 	}
@@ -580,6 +586,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	}
 	if st.intoVars != nil {
 		return s.autocommit(x, func() (Result, error) { return x.selectInto(st) })
+	}
+	if st.returning != nil {
+		return s.autocommit(x, func() (Result, error) { return x.returningDML(st) })
 	}
 	return s.autocommit(x, func() (Result, error) { return x.dml(st.node) })
 }

@@ -42,7 +42,7 @@ var whereEnd = map[string]bool{"GROUP": true, "ORDER": true, "LIMIT": true, "HAV
 // off the cache (their arguments are not all expressions).
 var noShape = map[string]bool{"SELECT": true, "INTERVAL": true, "CAST": true, "CONVERT": true, "ESCAPE": true,
 	"COLLATE": true, "AS": true, "BINARY": true, "DATE": true, "TIME": true, "TIMESTAMP": true, "MATCH": true,
-	"AGAINST": true, "CHAR": true, "USING": true}
+	"AGAINST": true, "CHAR": true, "USING": true, "RETURNING": true}
 
 // maxShapeText is the longest statement shapeOf looks at: the cache is for
 // the short statements an application repeats, and tokenizing a long one

@@ -49,6 +49,8 @@ func toFloat(v any) float64 {
 		return parseNumberPrefix(x)
 	case []byte:
 		return parseNumberPrefix(string(x))
+	case engine.ZeroDate:
+		return float64(x.Number())
 	case time.Time:
 		f, _ := strconv.ParseFloat(x.Format("20060102150405"), 64)
 		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 {
@@ -145,6 +147,8 @@ func toString(v any) string {
 		return formatDecimal(x)
 	case time.Time:
 		return formatTime(x, false, 0)
+	case engine.ZeroDate:
+		return x.String()
 	case time.Duration:
 		return engine.FormatTime(x, timeScale(x))
 	case engine.Enum:
@@ -338,6 +342,8 @@ func truthy(v any) (b, ok bool) {
 		return !x.IsZero(), true
 	case time.Time:
 		return !x.IsZero(), true
+	case engine.ZeroDate:
+		return !x.IsZero(), true
 	case time.Duration:
 		return x != 0, true
 	case engine.Enum:
@@ -373,6 +379,9 @@ func compareValues(a, b any) int {
 			if t, ok := parseTime(x); ok {
 				return t.Compare(y)
 			}
+			if c, ok := compareZeroDate(x, y); ok {
+				return c
+			}
 		}
 	case []byte:
 		switch y := b.(type) {
@@ -388,6 +397,9 @@ func compareValues(a, b any) int {
 		case string:
 			if t, ok := parseTime(y); ok {
 				return x.Compare(t)
+			}
+			if c, ok := compareZeroDate(x, y); ok {
+				return c
 			}
 		}
 	}
@@ -433,6 +445,8 @@ func compareValues(a, b any) int {
 // when neither is one of these.
 func compareNewTypes(a, b any) (int, bool) {
 	switch x := a.(type) {
+	case engine.ZeroDate:
+		return compareZeroDate(x, b)
 	case time.Duration:
 		switch y := b.(type) {
 		case time.Duration:
@@ -462,6 +476,8 @@ func compareNewTypes(a, b any) (int, bool) {
 	case time.Duration, engine.Enum, engine.Set:
 		c, _ := compareNewTypes(b, a)
 		return -c, true
+	case engine.ZeroDate:
+		return compareZeroDate(a, b)
 	}
 	return 0, false
 }
@@ -563,6 +579,9 @@ func appendGroupKey(b []byte, vals []any) []byte {
 		case time.Time:
 			b = append(b, 'T')
 			b = x.AppendFormat(b, time.RFC3339Nano)
+		case engine.ZeroDate:
+			b = append(b, 'Z')
+			b = append(b, x.Format(false, 6)...)
 		case time.Duration:
 			b = append(b, 'U')
 			b = strconv.AppendInt(b, int64(x), 10)

@@ -114,13 +114,15 @@ type relation struct {
 	view bool
 }
 
-// relations returns the tables and views, sorted by name.
+// relations returns the tables and views, sorted by name. Those whose
+// definition file is damaged are listed too, as MariaDB lists a table whose
+// .frm it cannot read: the user sees them, and drops them.
 func (x *execCtx) relations() []relation {
 	var out []relation
-	for _, t := range x.s.db.Tables() {
+	for _, t := range append(x.s.db.Tables(), x.s.db.DamagedTables()...) {
 		out = append(out, relation{name: t})
 	}
-	for _, v := range x.s.db.Views() {
+	for _, v := range append(x.s.db.Views(), x.s.db.DamagedViews()...) {
 		out = append(out, relation{name: v, view: true})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })

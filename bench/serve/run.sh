@@ -41,7 +41,6 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== building"
-# -tags blitz_engine: the serve command is behind it until engine/ lands (harmless after).
 (cd ../.. && go build -o "$tmp/blitz" ./cmd/blitz)
 go build -o "$tmp/load" .
 

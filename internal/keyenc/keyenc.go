@@ -15,6 +15,7 @@
 //	int < 0     | 0x10 | uint64(v) (8B BE) |
 //	int >= 0    | 0x11 | v (8B BE) |          Int and Uint share this form
 //	uint        | 0x11 | v (8B BE) |
+//	int after   | int's 9 bytes | 0xFE | x (8B BE) |  (new with zero dates: older keys never hold one)
 //	float NaN   | 0x1F |
 //	float       | 0x20 | bits' (8B BE) |      -0 is written as +0
 //	decimal < 0 | 0x30 | ^E' (8B BE) | ^digits... | 0xFF |
@@ -30,6 +31,14 @@
 // makes mixed comparisons sensible). Decode reports such an element as
 // KindInt when it fits in an int64 and KindUint otherwise, and sets both I
 // and U when both can hold it.
+//
+// int after: an element that sorts after the int v and after every tuple
+// that starts with v, and before v+1; x orders the elements between v and
+// v+1 among themselves. 0xFE is no tag, so it cannot be mistaken for the
+// next element of a tuple, and it is above every tag, so v followed by any
+// other element sorts first. blitz keys a DATE or DATETIME that time.Time
+// cannot hold ('2024-00-10', engine.ZeroDate) this way: v is the
+// microsecond before the first real instant after it.
 //
 // float: bits' is the IEEE 754 bit pattern with the sign bit flipped for
 // positive numbers and every bit flipped for negative ones. Every NaN has the
@@ -84,6 +93,10 @@ const (
 	tagDecPos    = 0x32
 	tagBytes     = 0x40
 	tagBytesDesc = 0x41
+
+	// markAfter follows an int's 8 bytes in an "int after" element. It
+	// is above every tag.
+	markAfter = 0xFE
 )
 
 // Kind is the kind of a decoded element.
@@ -119,6 +132,11 @@ type Value struct {
 	F    float64
 	D    decimal.Decimal
 	B    []byte // KindBytes and KindBytesDesc: a fresh copy, owned by the caller
+
+	// After is set for an "int after" element (AppendIntAfter): it lies
+	// between I and I+1, and X orders it among the others there.
+	After bool
+	X     uint64
 }
 
 // ErrCorrupt is returned (wrapped) by Decode and DecodeAll when the input is
@@ -139,6 +157,14 @@ func AppendInt(b []byte, v int64) []byte {
 		return binary.BigEndian.AppendUint64(append(b, tagIntNeg), uint64(v))
 	}
 	return binary.BigEndian.AppendUint64(append(b, tagIntNonNeg), uint64(v))
+}
+
+// AppendIntAfter appends an element that sorts after the int v (and
+// after any tuple that starts with it) and before v+1; between v and v+1,
+// such elements sort by x.
+func AppendIntAfter(b []byte, v int64, x uint64) []byte {
+	b = AppendInt(b, v)
+	return binary.BigEndian.AppendUint64(append(b, markAfter), x)
 }
 
 // AppendUint appends the encoding of an unsigned integer. It equals
@@ -240,6 +266,16 @@ func elemLen(b []byte) (int, byte, error) {
 		if tag == tagIntNeg && b[1]&0x80 == 0 {
 			return 0, tag, corrupt(1, "negative integer without its sign bit")
 		}
+		if tag != tagFloat && len(b) > 9 && b[9] == markAfter {
+			if tag == tagIntNonNeg && b[1]&0x80 != 0 {
+				// AppendIntAfter takes an int64: never written.
+				return 0, tag, corrupt(9, "int after an unsigned value past the int64 range")
+			}
+			if len(b) < 18 {
+				return 0, tag, corrupt(10, "int after needs 8 bytes, have %d", len(b)-10)
+			}
+			return 18, tag, nil
+		}
 		return 9, tag, nil
 	case tagDecPos, tagDecNeg:
 		term := byte(0x00)
@@ -336,6 +372,9 @@ func Decode(b []byte) (v Value, rest []byte, err error) {
 				i++ // skip the escape byte
 			}
 		}
+	}
+	if n == 18 {
+		v.After, v.X = true, binary.BigEndian.Uint64(e[10:])
 	}
 	return v, rest, nil
 }

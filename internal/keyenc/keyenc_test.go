@@ -69,6 +69,9 @@ func encode(v Value) []byte {
 	case KindNull:
 		return AppendNull(nil)
 	case KindInt:
+		if v.After {
+			return AppendIntAfter(nil, v.I, v.X)
+		}
 		return AppendInt(nil, v.I)
 	case KindUint:
 		return AppendUint(nil, v.U)
@@ -287,6 +290,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(AppendBytes(AppendInt(AppendNull(nil), -2), []byte("a\x00")))
 	f.Add(AppendDecimal(AppendFloat(nil, -1.5), decimal.RequireFromString("-12.5")))
 	f.Add(AppendBytesDesc(AppendUint(nil, 9), []byte("\x00z")))
+	f.Add(AppendIntAfter(AppendIntAfter(nil, -3, 7), 5, 1<<63))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		vs, err := DecodeAll(b)
 		if err != nil {

@@ -59,6 +59,8 @@ const (
 	ErrWrongAutoKey       = 1075 // there can be only one auto column and it must be defined as a key
 	ErrBlobKeyWithoutLen  = 1170 // BLOB/TEXT column '%s' used in key specification without a key length
 	ErrTooLongKey         = 1071 // Specified key was too long; max key length is %d bytes
+	ErrWrongSubKey        = 1089 // Incorrect prefix key; the used key part isn't a string, ...
+	ErrKeyPartZero        = 1391 // Key part '%s' length cannot be 0
 	ErrInvalidDefault     = 1067 // Invalid default value for '%s'
 	ErrInvalidOnUpdate    = 1294 // Invalid ON UPDATE clause for '%s' column
 	ErrNoDB               = 1046 // No database selected

@@ -113,10 +113,24 @@ func ReadFile(fs FS, name string) ([]byte, error) {
 
 // WriteFileAtomic replaces name with data so that after a crash name holds
 // either its old content or data, never a mix: it writes name+".tmp", syncs
-// it, renames it over name and syncs the directory.
+// it, renames it over name and syncs the directory. If it fails before the
+// rename (a full disk), name is untouched and the temporary file removed.
 func WriteFileAtomic(fs FS, name string, data []byte) error {
 	tmp := name + ".tmp"
-	f, err := Create(fs, tmp)
+	if err := writeSynced(fs, tmp, data); err != nil {
+		fs.Remove(tmp)
+		return err
+	}
+	if err := fs.Rename(tmp, name); err != nil {
+		fs.Remove(tmp)
+		return err
+	}
+	return fs.SyncDir(Dir(name))
+}
+
+// writeSynced creates name holding data, synced.
+func writeSynced(fs FS, name string, data []byte) error {
+	f, err := Create(fs, name)
 	if err != nil {
 		return err
 	}
@@ -128,13 +142,7 @@ func WriteFileAtomic(fs FS, name string, data []byte) error {
 		f.Close()
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := fs.Rename(tmp, name); err != nil {
-		return err
-	}
-	return fs.SyncDir(Dir(name))
+	return f.Close()
 }
 
 // Dir returns the directory part of a slash-separated path ("." if none).

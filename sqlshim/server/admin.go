@@ -87,6 +87,9 @@ var sessionVarDefaults = map[string]any{
 // serverVar returns a variable that depends on the server's configuration
 // or the connection, and false for an unknown name.
 func (h *handler) serverVar(st *conn, name string) (any, bool) {
+	if v, ok := st.vars[name]; ok {
+		return v, true // SET by the session (read-only names are refused)
+	}
 	o := &h.s.opts
 	switch name {
 	case "version":
@@ -160,10 +163,10 @@ func (h *handler) serverVar(st *conn, name string) (any, bool) {
 	case "license":
 		return "Apache-2.0", true
 	}
-	if v, ok := st.vars[name]; ok {
+	if v, ok := sessionVarDefaults[name]; ok {
 		return v, true
 	}
-	v, ok := sessionVarDefaults[name]
+	v, ok := moreVarDefaults[name] // sysvars.go
 	return v, ok
 }
 
@@ -363,6 +366,9 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 			if h.sessionVar(ctx, st, name) {
 				return nil, false, nil // the session's own: it runs the SET
 			}
+			if err := checkSettable(name); err != nil {
+				return nil, true, err
+			}
 			if _, known := h.serverVar(st, name); !known {
 				return nil, true, sqlerr.New(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", name)
 			}
@@ -561,6 +567,9 @@ func (h *handler) variables(st *conn) [][2]string {
 		if n != "names" {
 			names = append(names, n)
 		}
+	}
+	for n := range moreVarDefaults {
+		names = append(names, n)
 	}
 	out := make([][2]string, 0, len(names))
 	for _, n := range names {

@@ -255,6 +255,8 @@ func formatValue(c Column, v any) string {
 			s += "." + frac[:c.Decimals]
 		}
 		return s
+	case zeroDateFormatter: // zerodate.go
+		return x.Format(c.Type == typeDate, int(min(c.Decimals, 6)))
 	case fmt.Stringer:
 		return x.String()
 	}

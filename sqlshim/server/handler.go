@@ -278,6 +278,9 @@ func (h *handler) session(ctx context.Context, st *conn) (Session, error) {
 		if sa, ok := sess.(StatusAware); ok {
 			sa.SetStatus(h.status)
 		}
+		if va, ok := sess.(SystemVarsAware); ok {
+			va.SetSystemVars(&ConnVars{h: h, st: st})
+		}
 		if ia, ok := sess.(InfileAware); ok {
 			c, sc := st.vc, st.sc
 			ia.SetInfile(func(name string) (io.ReadCloser, error) {
@@ -306,6 +309,8 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 			delete(st.stmts, id)
 		}
 	}
+	query = st.sc.preparedText(query) // prepare.go
+	prepare.PrepareStmt = query
 	var stmt Stmt
 	_, err := h.run(c, st, "Prepare", query, func(ctx context.Context) (*Result, error) {
 		sess, err := h.session(ctx, st)
@@ -353,6 +358,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	if err != nil {
 		return err
 	}
+	binaryZeroDates(res) // zerodate.go
 	return callback(res)
 }
 

@@ -22,7 +22,7 @@ const mariadbDump = "/usr/bin/mariadb-dump"
 // dumpFixture is the database TestMariaDBDumpRoundTrip dumps: every column
 // type, the characters a dump must escape, NULLs, a row whose
 // AUTO_INCREMENT id is 0 (it loads as 0 only because the dump sets
-// NO_AUTO_VALUE_ON_ZERO), unique and secondary indexes, a CRASH_SAFE
+// NO_AUTO_VALUE_ON_ZERO), unique and secondary indexes (prefix keys too), a CRASH_SAFE
 // table and an empty one.
 var dumpFixture = []string{
 	`CREATE TABLE kinds (id INT AUTO_INCREMENT PRIMARY KEY, ti TINYINT, si SMALLINT, mi MEDIUMINT,
@@ -48,6 +48,16 @@ var dumpFixture = []string{
 	`INSERT INTO newtypes VALUES ('-838:59:59', '838:59:59.999', 2155, 'it''s', 'z,x'), ('00:00:00', 0, 0, 'C', ''),
 		('12:34:56', '-00:00:00.001', 1901, 3, NULL)`,
 	`INSERT INTO newtypes (t, e) VALUES ('-00:00:01', 'a')`,
+	// Zero dates, as old MySQL schemas have them (zerodate.go).
+	`CREATE TABLE zerodates (id INT PRIMARY KEY, d DATE NOT NULL DEFAULT '0000-00-00',
+		dt DATETIME(3) NOT NULL DEFAULT '0000-00-00 00:00:00', KEY k_d (d))`,
+	`INSERT INTO zerodates VALUES (1, DEFAULT, DEFAULT), (2, '2024-00-10', '2024-05-00 10:11:12.5'), (3, '2024-01-01', '0000-00-00')`,
+	// Prefix keys, as WordPress declares them.
+	`CREATE TABLE wp_postmeta (meta_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, post_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
+		meta_key VARCHAR(255) DEFAULT NULL, meta_value LONGTEXT, PRIMARY KEY (meta_id), KEY post_id (post_id),
+		KEY meta_key (meta_key(191)), UNIQUE KEY post_value (post_id, meta_value(8)))`,
+	`INSERT INTO wp_postmeta (post_id, meta_key, meta_value) VALUES (1, '_edit_lock', '1700000000:1'), (1, '_edit_last', '1'),
+		(2, CONCAT(REPEAT('k', 191), 'x'), 'long key'), (2, CONCAT(REPEAT('k', 191), 'y'), 'second')`,
 	// Views: mariadb-dump writes a stand-in for each, then the real
 	// definitions once every table and view exists.
 	`CREATE VIEW balances AS SELECT acct, SUM(amount) AS total, COUNT(*) n FROM ledger GROUP BY acct`,

@@ -88,6 +88,17 @@ type serverConn struct {
 	clientFlags uint32
 	flagsGot    int
 	packets     int // packets read whole
+
+	// pending: bytes for vitess that Read has not handed over yet (a
+	// COM_STMT_PREPARE stand-in and what followed it; prepare.go).
+	pending []byte
+	prepSeq uint64
+	// standIns: the client's text of each stand-in, by its text. Read
+	// writes it and ComPrepare reads it, both on the connection's
+	// goroutine; the lock is for the race detector's sake and any later
+	// caller.
+	prepMu   sync.Mutex
+	standIns map[string]string
 }
 
 // clientLocalFiles is the CLIENT_LOCAL_FILES capability flag.
@@ -103,6 +114,14 @@ func (c *serverConn) localFiles() bool {
 func (c *serverConn) Read(b []byte) (int, error) {
 	if c.draining.Load() {
 		return 0, io.EOF
+	}
+	if len(c.pending) > 0 {
+		n := copy(b, c.pending)
+		c.pending = c.pending[n:]
+		if perr := c.scan(b[:n]); perr != nil {
+			return 0, perr
+		}
+		return n, nil
 	}
 	if d := c.s.opts.IdleTimeout; d > 0 {
 		// Moving the deadline is a timer update in the runtime; a busy
@@ -122,6 +141,15 @@ func (c *serverConn) Read(b []byte) (int, error) {
 		n = len(c.takeStatistics(b[:n]))
 		if n == 0 && err == nil {
 			return c.Read(b) // the read held only COM_STATISTICS
+		}
+		out, perr := c.takePrepare(b[:n])
+		if perr != nil {
+			return 0, perr
+		}
+		if len(out) != n || &out[0] != &b[0] {
+			c.pending = out
+			n = copy(b, c.pending)
+			c.pending = c.pending[n:]
 		}
 	}
 	if err != nil && c.draining.Load() {

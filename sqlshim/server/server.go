@@ -24,11 +24,9 @@
 //   - Session variables other than autocommit (sql_mode, time_zone,
 //     character_set_*, ...) are stored and read back for clients' sake but
 //     change nothing: blitz is always strict, UTF-8 and UTC.
-//   - COM_STMT_PREPARE goes through vitess's own SQL parser first (it
-//     counts the placeholders there); a statement that parser cannot read
-//     fails to prepare with 1105 even if sqlshim could run it. Such
-//     statements still work unprepared (COM_QUERY, or go-sql-driver's
-//     interpolateParams=true).
+//   - COM_STMT_PREPARE reaches vitess as a stand-in statement (prepare.go):
+//     vitess's own SQL parser, which it runs on every prepare, cannot read
+//     all that sqlshim runs.
 //   - Shutdown drains rather than cuts: reads end, writes still go out, so a
 //     statement that is running delivers its result (commit included)
 //     before its connection closes.

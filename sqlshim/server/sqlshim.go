@@ -94,6 +94,9 @@ func (s *shimSession) SetClient(id uint64, user, host string) {
 // SetStatus implements StatusAware.
 func (s *shimSession) SetStatus(status func() [][2]string) { s.s.SetStatusSource(status) }
 
+// SetSystemVars implements SystemVarsAware.
+func (s *shimSession) SetSystemVars(v *ConnVars) { s.s.SetSystemVars(v) }
+
 // SetInfile implements InfileAware: LOAD DATA LOCAL reads the client's
 // file through open; LOAD DATA without LOCAL is refused (1227).
 func (s *shimSession) SetInfile(open func(name string) (io.ReadCloser, error)) {
@@ -122,11 +125,13 @@ func (s *shimSession) InTransaction() bool { return s.s.InTransaction() }
 // Autocommit implements Session.
 func (s *shimSession) Autocommit() bool { return s.s.Autocommit() }
 
-// Variables implements SessionVariables: blitz_memory_budget, and sql_mode
-// (the session decides engine substitution by it).
+// Variables implements SessionVariables: blitz_memory_budget,
+// max_recursive_iterations, and sql_mode (the session decides engine
+// substitution by it).
 func (s *shimSession) Variables() [][2]string {
 	return [][2]string{
 		{"blitz_memory_budget", strconv.FormatInt(s.s.MemoryBudget(), 10)},
+		{"max_recursive_iterations", strconv.FormatUint(s.s.MaxRecursiveIterations(), 10)},
 		{"sql_mode", s.s.SQLMode()},
 	}
 }

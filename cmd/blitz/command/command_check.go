@@ -78,6 +78,9 @@ damage present when check started is never reported as OK.`,
 					}
 					if len(problems) == 0 {
 						fmt.Fprintf(env.Stdout, "%s: OK\n", name)
+						for _, n := range rep.Notes {
+							fmt.Fprintf(env.Stdout, "  note: %s\n", n)
+						}
 						continue
 					}
 					bad = true

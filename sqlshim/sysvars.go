@@ -1,0 +1,99 @@
+package sqlshim
+
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// SystemVars is where a session finds the system variables it does not
+// keep itself: under blitz serve, the server's (wait_timeout,
+// auto_increment_increment, character_set_results, ...). Without it a
+// statement mixing such a variable with anything else (SELECT 1,
+// @@wait_timeout; SET NAMES utf8mb4, @@SESSION.wait_timeout = 600, ...,
+// as Rails sends at connect) answered 1193 or dropped the assignment.
+// Its methods are called from the goroutine running the session's
+// statement.
+type SystemVars interface {
+	// SystemVar returns the session value of @@name (name lower-case,
+	// without a SESSION./GLOBAL. prefix), false if there is no such
+	// variable.
+	SystemVar(name string) (any, bool)
+	// SetSystemVar sets the session value of name (toDefault: back to its
+	// default, v is nil). An unknown name is error 1193, a read-only one
+	// 1238.
+	SetSystemVar(name string, v any, toDefault bool) error
+}
+
+// SetSystemVars makes the session read and set, through v, the system
+// variables it does not keep itself; a session without one reads its own
+// fixed values and accepts any SET of them without effect.
+func (s *Session) SetSystemVars(v SystemVars) { s.sysVars = v }
+
+// ownSystemVar reports whether the session itself keeps the system
+// variable name: those change what its statements do.
+func ownSystemVar(name string) bool {
+	switch name {
+	case "sql_mode", "autocommit", memoryBudgetVar, maxRecursiveIterationsVar, "warning_count", "error_count":
+		return true
+	}
+	return false
+}
+
+// externalVar returns @@name from the session's SystemVars, if it has one
+// and that knows the variable.
+func (c *evalCtx) externalVar(name string) (any, bool) {
+	if c.s == nil || c.s.sysVars == nil || ownSystemVar(name) {
+		return nil, false
+	}
+	return c.s.sysVars.SystemVar(name)
+}
+
+// setExternalVars runs the assignments of SET to variables that the
+// session's SystemVars keeps, and reports false when the session has none
+// (the SET is then accepted and changes nothing, as before). SET NAMES
+// and SET CHARACTER SET become their variables, as in MariaDB.
+func (x *execCtx) setExternalVar(v *ast.VariableAssignment) (bool, error) {
+	sv := x.s.sysVars
+	if sv == nil {
+		return false, nil
+	}
+	switch v.Name {
+	case ast.SetNames, ast.SetCharset:
+		cs := "utf8mb4"
+		if val, ok := v.Value.(ast.ValueExpr); ok && val.GetValue() != nil {
+			cs = strings.ToLower(toString(val.GetValue()))
+		}
+		names := []string{"character_set_client", "character_set_results"}
+		if v.Name == ast.SetNames {
+			names = append(names, "character_set_connection")
+		}
+		for _, n := range names {
+			if err := sv.SetSystemVar(n, cs, false); err != nil {
+				return true, err
+			}
+		}
+		if v.Name == ast.SetNames {
+			coll := cs + "_general_ci"
+			if v.ExtendValue != nil && v.ExtendValue.GetValue() != nil {
+				coll = strings.ToLower(toString(v.ExtendValue.GetValue()))
+			}
+			return true, sv.SetSystemVar("collation_connection", coll, false)
+		}
+		return true, nil
+	}
+	name := strings.ToLower(v.Name)
+	if _, ok := v.Value.(*ast.DefaultExpr); ok || v.Value == nil {
+		return true, sv.SetSystemVar(name, nil, true)
+	}
+	// A bare name is the value's text, as MariaDB reads SET
+	// character_set_client = utf8mb4 (dumps) or tx_isolation = ON.
+	if c, ok := v.Value.(*ast.ColumnNameExpr); ok && c.Name.Table.L == "" {
+		return true, sv.SetSystemVar(name, c.Name.Name.O, false)
+	}
+	val, err := x.newEval(nil, "field list").eval(v.Value)
+	if err != nil {
+		return true, err
+	}
+	return true, sv.SetSystemVar(name, val, false)
+}
