@@ -521,32 +521,7 @@ func TestSQLShimKill(t *testing.T) {
 		}
 		slept <- r
 	}()
-	waitRunning := func() {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			rows, err := db.Query("SHOW PROCESSLIST")
-			if err != nil {
-				t.Fatal(err)
-			}
-			found := false
-			for rows.Next() {
-				var rid uint64
-				var user, host, command string
-				var dbn, state, info sql.NullString
-				var secs int64
-				if err := rows.Scan(&rid, &user, &host, &dbn, &command, &secs, &state, &info); err != nil {
-					t.Fatal(err)
-				}
-				found = found || int64(rid) == id && strings.Contains(info.String, "SLEEP")
-			}
-			rows.Close()
-			if found {
-				return
-			}
-		}
-		t.Fatal("the SLEEP never showed in SHOW PROCESSLIST")
-	}
-	waitRunning()
+	waitQuery(t, db, id, "SLEEP") // recursive_cte_test.go
 	start := time.Now()
 	mustExecS(t, db, "KILL QUERY "+strconv.FormatInt(id, 10))
 	select {
