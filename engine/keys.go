@@ -119,7 +119,8 @@ func (p keyPart) cut(c *Column, v any) (cv any, full bool) {
 // format 1 (d.LegacyKeys), whose utf8mb4_bin keys are the text as stored.
 func appendColumnKey(b []byte, d *TableDef, c *Column, v any) []byte {
 	if s, ok := v.(string); ok && (c.collated() || !d.LegacyKeys) {
-		return keyenc.AppendBytes(b, c.Coll().AppendKey(nil, s))
+		var buf [128]byte // the weight string of a short key, off the heap
+		return keyenc.AppendBytes(b, c.Coll().AppendKey(buf[:0], s))
 	}
 	return appendKeyValue(b, v)
 }
