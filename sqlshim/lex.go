@@ -391,11 +391,12 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 	var quote byte     // the open quote, or 0
 	comment := byte(0) // '-' line comment, '*' block comment
 	hasCode := false   // b holds something beyond blanks and comments
+	codeAt := 0        // where in b the code starts, once hasCode
 	for {
 		c, rerr := s.r.ReadByte()
 		if rerr != nil {
 			if hasCode {
-				return strings.TrimSpace(b.String()), startLine, nil
+				return strings.TrimSpace(b.String()[codeAt:]), startLine, nil
 			}
 			if rerr == io.EOF {
 				return "", s.line, io.EOF
@@ -449,7 +450,7 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 					s.r.ReadByte()
 					s.Vertical, s.quit = p[0] == 'G', p[0] == 'q'
 					if hasCode {
-						return strings.TrimSpace(b.String()), startLine, nil
+						return strings.TrimSpace(b.String()[codeAt:]), startLine, nil
 					}
 					if s.quit {
 						return "", s.line, io.EOF
@@ -462,7 +463,7 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 		switch c {
 		case ';':
 			if hasCode {
-				return strings.TrimSpace(b.String()), startLine, nil
+				return strings.TrimSpace(b.String()[codeAt:]), startLine, nil
 			}
 			b.Reset()
 			continue
@@ -472,10 +473,14 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 			comment = '-'
 		case '-':
 			if strings.HasSuffix(b.String(), "-") {
-				if p, err := s.r.Peek(1); err != nil || isSpace(p[0]) {
+				// The first '-' was taken for code: is it a comment's?
+				first := hasCode && codeAt == b.Len()-1
+				// The mariadb client also takes "--" for a comment, space
+				// after it or not, when no code comes before it.
+				clientComment := first && s.ClientCommands
+				if p, err := s.r.Peek(1); err != nil || isSpace(p[0]) || clientComment {
 					comment = '-'
-					// The first '-' was taken for code: undo that guess.
-					if strings.TrimSpace(strings.TrimSuffix(b.String(), "-")) == "" {
+					if first { // undo the guess
 						hasCode = false
 						startLine = 0
 					}
@@ -486,7 +491,7 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 				// A /*! ... */ comment is code: MySQL runs what is in it
 				// (mysqldump's SET statements are written that way).
 				comment = '*'
-				if strings.TrimSpace(strings.TrimSuffix(b.String(), "/")) == "" || onlyComments(strings.TrimSuffix(b.String(), "/")) {
+				if hasCode && codeAt == b.Len()-1 { // the '/' was taken for code
 					hasCode = false
 					startLine = 0
 				}
@@ -494,7 +499,7 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 		}
 		b.WriteByte(c)
 		if comment == 0 && !isSpace(c) && !hasCode {
-			hasCode = true
+			hasCode, codeAt = true, b.Len()-1
 			startLine = s.line
 			if c == '\n' {
 				startLine--
@@ -502,9 +507,6 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 		}
 	}
 }
-
-// onlyComments reports whether s holds nothing but comments and blanks.
-func onlyComments(s string) bool { return len(tokenize(s)) == 0 }
 
 // leadingWord returns the statement's first word, skipping blanks and
 // comments, without tokenizing the rest: most statements are neither
