@@ -488,7 +488,10 @@ func (db *DB) finishRebuilds() error {
 	}
 	if ents, err := os.ReadDir(db.dir); err == nil {
 		for _, e := range ents {
-			if n := e.Name(); strings.HasSuffix(n, indexSuffix+rebuildSuffix) || strings.HasSuffix(n, index.SumPath(indexSuffix+rebuildSuffix)) {
+			n := e.Name()
+			// A rebuilt index's leftovers, or an index build's temporary
+			// file (a build cut short by a crash).
+			if strings.HasSuffix(n, indexSuffix+rebuildSuffix) || strings.HasSuffix(n, index.SumPath(indexSuffix+rebuildSuffix)) || strings.Contains(n, indexSuffix+index.BuildTempInfix) {
 				os.Remove(filepath.Join(db.dir, n))
 			}
 		}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -841,7 +843,7 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 		}
 	}
 
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".build-*")
+	f, err := createBuildFile(path)
 	if err != nil {
 		return "", 0, fmt.Errorf("blitz/index: build %s: %w", path, err)
 	}
@@ -927,4 +929,24 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 	s.sumSize = int64(len(meta)) + size
 	s.sumCRC = crcJoin(crc32.Checksum(meta, castagnoli), crc, size)
 	return tmp, n, nil
+}
+
+// BuildTempInfix is in the name of the file an index is built in before it
+// is renamed over path: path + BuildTempInfix + a random number. A process
+// killed during a build leaves one behind; the engine removes them when it
+// opens the directory.
+const BuildTempInfix = ".build-"
+
+// createBuildFile creates a new file to build path's index in, with the
+// mode the index file itself gets (0644 less the umask; os.CreateTemp
+// would make it 0600, and the index would keep that after the rename).
+func createBuildFile(path string) (*os.File, error) {
+	for try := 0; ; try++ {
+		name := fmt.Sprintf("%s%s%d", path, BuildTempInfix, rand.Uint32())
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) && try < 100 {
+			continue
+		}
+		return f, err
+	}
 }
