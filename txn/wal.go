@@ -118,10 +118,11 @@ type segment struct {
 
 // group is the frames that one write (and one sync) makes durable.
 type group struct {
-	buf  []byte
-	cuts []cut // where in buf a new segment starts
-	n    int   // frames in buf
-	last LSN
+	buf     []byte
+	cuts    []cut // where in buf a new segment starts
+	n       int   // frames in buf
+	commits int   // commit frames among them (Stats.Commits takes them back if the write fails)
+	last    LSN
 	// target and full let a leader wait for the group to fill (see lead):
 	// the append that brings n to target closes full.
 	target int
@@ -238,6 +239,7 @@ func (w *WAL) appendStart(t frameType, size int, encode func(dst []byte, lsn LSN
 	w.stats.Bytes += frameSize
 	if t == frameCommit {
 		w.stats.Commits++
+		g.commits++
 	}
 	if t == frameCheckpointBegin {
 		w.ckpt.beginByte = w.bytes - frameSize
@@ -409,6 +411,9 @@ func (w *WAL) flushAndHandOff(g *group) {
 	if err != nil {
 		g.err = err
 		w.lostBytes += int64(len(g.buf))
+		// The stats count what reached the log: not this group.
+		w.stats.Commits -= int64(g.commits)
+		w.stats.Bytes -= int64(len(g.buf))
 	} else {
 		w.durable = g.last
 	}

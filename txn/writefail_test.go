@@ -167,6 +167,11 @@ func TestWriteFailureResume(t *testing.T) {
 			if err := writeFailRun(w, "after", 0, 12, acked); err != nil {
 				t.Fatalf("n=%d: commit after Resume: %v", n, err)
 			}
+			// The counters count what reached the log, not the failed
+			// commits.
+			if s := w.Stats(); s.Commits != int64(len(acked)) {
+				t.Errorf("n=%d: Stats().Commits = %d, want %d (the acknowledged commits)", n, s.Commits, len(acked))
+			}
 			// A checkpoint still works and covers the new commits.
 			through, err := w.BeginCheckpoint()
 			if err != nil {
