@@ -37,6 +37,10 @@ type execCtx struct {
 	// STRICT_*. nullDefault: NULL into a NOT NULL column stores the type's
 	// implicit default with warning 1048 instead of failing.
 	loose, nullDefault bool
+	// lastRow is the row the last written or ON DUPLICATE KEY UPDATE
+	// found row ended as (set by returned, returning.go): INSERT reads
+	// its AUTO_INCREMENT value for the OK packet.
+	lastRow engine.Row
 	// noDefaultWarned: the columns defaultFor has warned about (1364).
 	noDefaultWarned map[string]bool
 	// calcFound is what SELECT SQL_CALC_FOUND_ROWS counted without its

@@ -54,3 +54,75 @@ func TestORMSetTransactionIsolation(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestORMUpsertInsertID: after INSERT ... ON DUPLICATE KEY UPDATE changed
+// an existing row, the OK packet's insert id is that row's AUTO_INCREMENT
+// value, and after an INSERT of explicit ids the last one, as MariaDB
+// answers (knex's onConflict().merge() and TypeORM read it as the row's
+// id); blitz sent 0. LAST_INSERT_ID() is not changed by either. With
+// CLIENT_FOUND_ROWS (mysql2's default), a row found and left unchanged
+// counts 1 affected row, as in MariaDB; blitz said 0.
+func TestORMUpsertInsertID(t *testing.T) {
+	s := startSQLShim(t, Options{})
+	bothProtocols(t, s, "", func(t *testing.T, db *sql.DB, proto string) {
+		tbl := "u_" + proto
+		mustExecS(t, db, "CREATE TABLE "+tbl+" (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(20) UNIQUE, n VARCHAR(10)) ENGINE=InnoDB")
+		conn, err := db.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		exec := func(q string, args ...any) (affected, id int64) {
+			t.Helper()
+			res, err := conn.ExecContext(context.Background(), q, args...)
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			affected, _ = res.RowsAffected()
+			id, _ = res.LastInsertId()
+			return affected, id
+		}
+		if _, id := exec("INSERT INTO "+tbl+" (email, n) VALUES ('a', 'x'), ('b', 'x'), ('c', 'x')"); id != 1 {
+			t.Errorf("first generated id = %d, want 1", id)
+		}
+		upsert := "INSERT INTO " + tbl + " (email, n) VALUES (?, ?) ON DUPLICATE KEY UPDATE n = VALUES(n)"
+		if aff, id := exec(upsert, "b", "y"); aff != 2 || id != 2 {
+			t.Errorf("upsert changing row 2: affected %d, id %d; want 2, 2", aff, id)
+		}
+		if aff, id := exec(upsert, "b", "y"); aff != 0 || id != 0 {
+			t.Errorf("upsert leaving row 2 as it was: affected %d, id %d; want 0, 0", aff, id)
+		}
+		if aff, id := exec(upsert, "d", "y"); aff != 1 || id != 6 {
+			t.Errorf("upsert inserting: affected %d, id %d; want 1, 6 (4 and 5 went to the duplicates, as in MariaDB)", aff, id)
+		}
+		if aff, id := exec("INSERT INTO "+tbl+" (email, n) VALUES ('a', 'z'), ('c', 'z') ON DUPLICATE KEY UPDATE n = VALUES(n)"); aff != 4 || id != 3 {
+			t.Errorf("upsert changing rows 1 and 3: affected %d, id %d; want 4, 3 (the last row)", aff, id)
+		}
+		if _, id := exec("INSERT INTO "+tbl+" (id, email) VALUES (50, 'e'), (40, 'f')"); id != 40 {
+			t.Errorf("explicit ids: insert id %d, want 40 (the last row's)", id)
+		}
+		if _, id := exec("INSERT IGNORE INTO " + tbl + " (email) VALUES ('a')"); id != 0 {
+			t.Errorf("ignored duplicate: insert id %d, want 0", id)
+		}
+		var last int64
+		if err := conn.QueryRowContext(context.Background(), "SELECT LAST_INSERT_ID()").Scan(&last); err != nil || last != 6 {
+			t.Errorf("LAST_INSERT_ID() = %d, %v; want 6 (the last generated value)", last, err)
+		}
+	})
+	// A client with CLIENT_FOUND_ROWS counts the row found unchanged.
+	db := sqlshimDB(t, s, "clientFoundRows=true")
+	res, err := db.Exec("INSERT INTO u_text (email, n) VALUES ('b', 'y') ON DUPLICATE KEY UPDATE n = VALUES(n)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aff, _ := res.RowsAffected(); aff != 1 {
+		t.Errorf("CLIENT_FOUND_ROWS, upsert finding row 2 unchanged: affected %d, want 1", aff)
+	}
+	res, err = db.Exec("INSERT INTO u_text (email, n) VALUES ('b', 'w'), ('g', 'w'), ('a', 'z') ON DUPLICATE KEY UPDATE n = VALUES(n)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aff, _ := res.RowsAffected(); aff != 4 {
+		t.Errorf("CLIENT_FOUND_ROWS, upsert changing, inserting, finding unchanged: affected %d, want 2+1+1", aff)
+	}
+}
