@@ -126,3 +126,38 @@ func TestORMUpsertInsertID(t *testing.T) {
 		t.Errorf("CLIENT_FOUND_ROWS, upsert changing, inserting, finding unchanged: affected %d, want 2+1+1", aff)
 	}
 }
+
+// TestORMIntExpressionTypes: integer literals, comparisons, predicates
+// and INT functions are INT columns, as MariaDB types them; blitz sent
+// every integer expression as BIGINT, which mysql2 with bigNumberStrings
+// (TypeORM's default) hands to JavaScript as a string: SELECT EXISTS(...)
+// AS e read "1" instead of 1.
+func TestORMIntExpressionTypes(t *testing.T) {
+	s := startSQLShim(t, Options{})
+	bothProtocols(t, s, "", func(t *testing.T, db *sql.DB, proto string) {
+		tbl := "x_" + proto
+		mustExecS(t, db, "CREATE TABLE "+tbl+" (id INT PRIMARY KEY, name VARCHAR(10))")
+		mustExecS(t, db, "INSERT INTO "+tbl+" VALUES (1, 'ab')")
+		rows, err := db.Query("SELECT 1 AS one, id = ? AS eq, EXISTS (SELECT 1 FROM "+tbl+" WHERE id = ?) AS ex, name LIKE 'a%' AS l, "+
+			"LENGTH(name) AS len, 1234567890 AS ten, COUNT(*) AS n, id AS id FROM "+tbl, 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		cts, err := rows.ColumnTypes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"INT", "INT", "INT", "INT", "INT", "BIGINT", "BIGINT", "INT"}
+		for i, ct := range cts {
+			if got := ct.DatabaseTypeName(); got != want[i] {
+				t.Errorf("column %s: type %s, want %s", ct.Name(), got, want[i])
+			}
+		}
+		for rows.Next() {
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
