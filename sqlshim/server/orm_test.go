@@ -82,7 +82,7 @@ func TestORMUpsertInsertID(t *testing.T) {
 			id, _ = res.LastInsertId()
 			return affected, id
 		}
-		if _, id := exec("INSERT INTO "+tbl+" (email, n) VALUES ('a', 'x'), ('b', 'x'), ('c', 'x')"); id != 1 {
+		if _, id := exec("INSERT INTO " + tbl + " (email, n) VALUES ('a', 'x'), ('b', 'x'), ('c', 'x')"); id != 1 {
 			t.Errorf("first generated id = %d, want 1", id)
 		}
 		upsert := "INSERT INTO " + tbl + " (email, n) VALUES (?, ?) ON DUPLICATE KEY UPDATE n = VALUES(n)"
@@ -95,10 +95,10 @@ func TestORMUpsertInsertID(t *testing.T) {
 		if aff, id := exec(upsert, "d", "y"); aff != 1 || id != 6 {
 			t.Errorf("upsert inserting: affected %d, id %d; want 1, 6 (4 and 5 went to the duplicates, as in MariaDB)", aff, id)
 		}
-		if aff, id := exec("INSERT INTO "+tbl+" (email, n) VALUES ('a', 'z'), ('c', 'z') ON DUPLICATE KEY UPDATE n = VALUES(n)"); aff != 4 || id != 3 {
+		if aff, id := exec("INSERT INTO " + tbl + " (email, n) VALUES ('a', 'z'), ('c', 'z') ON DUPLICATE KEY UPDATE n = VALUES(n)"); aff != 4 || id != 3 {
 			t.Errorf("upsert changing rows 1 and 3: affected %d, id %d; want 4, 3 (the last row)", aff, id)
 		}
-		if _, id := exec("INSERT INTO "+tbl+" (id, email) VALUES (50, 'e'), (40, 'f')"); id != 40 {
+		if _, id := exec("INSERT INTO " + tbl + " (id, email) VALUES (50, 'e'), (40, 'f')"); id != 40 {
 			t.Errorf("explicit ids: insert id %d, want 40 (the last row's)", id)
 		}
 		if _, id := exec("INSERT IGNORE INTO " + tbl + " (email) VALUES ('a')"); id != 0 {
