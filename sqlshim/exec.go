@@ -41,6 +41,11 @@ type execCtx struct {
 	// found row ended as (set by returned, returning.go): INSERT reads
 	// its AUTO_INCREMENT value for the OK packet.
 	lastRow engine.Row
+	// lastIDArg: LAST_INSERT_ID(expr) ran in the statement. As in
+	// MariaDB, an INSERT that generated no value and an UPDATE then report
+	// that value as the OK packet's insert id (the idiom ON DUPLICATE KEY
+	// UPDATE id = LAST_INSERT_ID(id) reads the upserted row's id so).
+	lastIDArg bool
 	// noDefaultWarned: the columns defaultFor has warned about (1364).
 	noDefaultWarned map[string]bool
 	// calcFound is what SELECT SQL_CALC_FOUND_ROWS counted without its

@@ -337,6 +337,8 @@ rows:
 	if firstID != 0 {
 		x.s.lastInsertID = firstID
 		res.LastInsertID = firstID
+	} else if x.lastIDArg {
+		res.LastInsertID = x.s.lastInsertID
 	} else if n.Select == nil {
 		// As MariaDB's INSERT ... VALUES does, the OK packet's insert id
 		// is, when no value was generated, the AUTO_INCREMENT value of
@@ -738,6 +740,9 @@ func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 		if changed {
 			res.AffectedRows++
 		}
+	}
+	if x.lastIDArg {
+		res.LastInsertID = x.s.lastInsertID // SET n = LAST_INSERT_ID(n + 1)
 	}
 	return res, nil
 }

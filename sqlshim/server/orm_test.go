@@ -161,3 +161,39 @@ func TestORMIntExpressionTypes(t *testing.T) {
 		}
 	})
 }
+
+// TestORMLastInsertIDExpr: a statement that calls LAST_INSERT_ID(expr)
+// reports that value as its insert id when it generated none, as MariaDB
+// does: the idiom INSERT ... ON DUPLICATE KEY UPDATE id =
+// LAST_INSERT_ID(id) (the upserted row's id, changed or not) and the
+// sequence table's UPDATE seq SET n = LAST_INSERT_ID(n + 1).
+func TestORMLastInsertIDExpr(t *testing.T) {
+	s := startSQLShim(t, Options{})
+	bothProtocols(t, s, "", func(t *testing.T, db *sql.DB, proto string) {
+		tbl := "l_" + proto
+		mustExecS(t, db, "CREATE TABLE "+tbl+" (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(9) UNIQUE, n INT)")
+		mustExecS(t, db, "INSERT INTO "+tbl+" (email, n) VALUES ('a', 1), ('b', 1)")
+		cases := []struct {
+			q    string
+			args []any
+			id   int64
+		}{
+			{"UPDATE " + tbl + " SET n = LAST_INSERT_ID(n + 10) WHERE id = ?", []any{1}, 11},
+			{"UPDATE " + tbl + " SET n = n + 1 WHERE id = ?", []any{2}, 0},
+			{"INSERT INTO " + tbl + " (email, n) VALUES (?, 5) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)", []any{"a"}, 1},
+			{"INSERT INTO " + tbl + " (email, n) VALUES (?, 5) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), n = 7", []any{"b"}, 2},
+			// A generated value wins, as in MariaDB.
+			{"INSERT INTO " + tbl + " (email, n) VALUES (?, LAST_INSERT_ID(42))", []any{"c"}, 5},
+			{"INSERT INTO " + tbl + " (id, email, n) VALUES (100, ?, LAST_INSERT_ID(43))", []any{"d"}, 43},
+		}
+		for _, c := range cases {
+			res, err := db.Exec(c.q, c.args...)
+			if err != nil {
+				t.Fatalf("%s: %v", c.q, err)
+			}
+			if id, _ := res.LastInsertId(); id != c.id {
+				t.Errorf("%s: insert id %d, want %d", c.q, id, c.id)
+			}
+		}
+	})
+}
