@@ -41,7 +41,7 @@ until grep -q 'listening on' "$tmp/serve.log"; do
 done
 port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/serve.log" | head -1)
 
-if [ $# -eq 0 ]; then set -- m1.js m2.js k1.js s1.js t1.js md1.js odku.js types2.js; fi
+if [ $# -eq 0 ]; then set -- m1.js m2.js k1.js s1.js s3.js t1.js md1.js odku.js types2.js; fi
 for s in "$@"; do
 	echo "== $s (blitz serve on port $port)"
 	(cd "$tmp" && PORT=$port DROP=1 timeout 120 node "$s" >"$tmp/$s.blitz" 2>&1) || echo "(exit status $?)"
