@@ -46,10 +46,15 @@ func isColumnSpec(spec *ast.AlterTableSpec) bool {
 			return true
 		}
 		// A NOT NULL column without a default: existing rows get the
-		// type's implicit default, written into them.
+		// type's implicit default, written into them. A UNIQUE column
+		// (ALTER TABLE t ADD sku VARCHAR(30) UNIQUE, as Sequelize's
+		// sync({alter: true}) adds one) gets its index built with them.
 		for _, cd := range spec.NewColumns {
 			notNull, def := false, false
 			for _, o := range cd.Options {
+				if o.Tp == ast.ColumnOptionUniqKey {
+					return true
+				}
 				notNull = notNull || o.Tp == ast.ColumnOptionNotNull
 				def = def || o.Tp == ast.ColumnOptionDefaultValue
 			}

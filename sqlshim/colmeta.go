@@ -1,6 +1,7 @@
 package sqlshim
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -35,7 +36,23 @@ func neverNull(ti *tableInfo, e ast.ExprNode) bool {
 		}
 		i := ti.column(x.Name.Name.O)
 		return i >= 0 && ti.def.Columns[i].NotNull
-	case *ast.IsNullExpr, *ast.IsTruthExpr:
+	case *ast.IsNullExpr, *ast.IsTruthExpr, *ast.ExistsSubqueryExpr:
+		return true
+	case *ast.PatternLikeOrIlikeExpr:
+		return neverNull(ti, x.Expr) && neverNull(ti, x.Pattern)
+	case *ast.PatternRegexpExpr:
+		return neverNull(ti, x.Expr) && neverNull(ti, x.Pattern)
+	case *ast.BetweenExpr:
+		return neverNull(ti, x.Expr) && neverNull(ti, x.Left) && neverNull(ti, x.Right)
+	case *ast.PatternInExpr:
+		if x.Sel != nil || !neverNull(ti, x.Expr) {
+			return false
+		}
+		for _, v := range x.List {
+			if !neverNull(ti, v) {
+				return false
+			}
+		}
 		return true
 	case *ast.UnaryOperationExpr:
 		return neverNull(ti, x.V)
@@ -68,11 +85,77 @@ func neverNull(ti *tableInfo, e ast.ExprNode) bool {
 					return true
 				}
 			}
-		case "length", "char_length", "character_length", "octet_length":
+		case "length", "char_length", "character_length", "octet_length", "ascii":
 			return len(x.Args) == 1 && neverNull(ti, x.Args[0])
+		case "isnull":
+			return true
 		}
 	}
 	return false
+}
+
+// intExprType is the wire type and display length MariaDB gives an
+// integer-valued expression whose type it derives from the expression
+// alone: integer literals (INT up to 9 characters, BIGINT past them),
+// the boolean operators and predicates (INT(1): comparisons, AND/OR/NOT,
+// IS [NOT] NULL, LIKE, REGEXP, IN, BETWEEN, EXISTS) and integer functions
+// of a fixed width. Clients pick a host type by it: mysql2 with
+// bigNumberStrings (TypeORM's default) hands a BIGINT over as a string,
+// so SELECT EXISTS(...) AS e or SELECT 1 AS ok read "1" where MariaDB
+// gives 1. ok is false for any other expression.
+func intExprType(e ast.ExprNode) (typ byte, length uint32, ok bool) {
+	switch x := e.(type) {
+	case *ast.ParenthesesExpr:
+		return intExprType(x.Expr)
+	case *test_driver.ValueExpr:
+		if v, isInt := x.Datum.GetValue().(int64); isInt {
+			return intLiteralType(len(strconv.FormatInt(v, 10)))
+		}
+	case *ast.UnaryOperationExpr:
+		switch x.Op {
+		case opcode.Not, opcode.Not2:
+			return mysql.TypeLong, 1, true
+		case opcode.Minus:
+			if v, isLit := unparen(x.V).(*test_driver.ValueExpr); isLit {
+				if n, isInt := v.Datum.GetValue().(int64); isInt && n >= 0 {
+					return intLiteralType(len(strconv.FormatInt(n, 10)) + 1)
+				}
+			}
+		}
+	case *ast.BinaryOperationExpr:
+		switch x.Op {
+		case opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE, opcode.NullEQ,
+			opcode.LogicAnd, opcode.LogicOr, opcode.LogicXor:
+			return mysql.TypeLong, 1, true
+		}
+	case *ast.IsNullExpr, *ast.IsTruthExpr, *ast.PatternLikeOrIlikeExpr, *ast.PatternRegexpExpr,
+		*ast.PatternInExpr, *ast.BetweenExpr, *ast.ExistsSubqueryExpr:
+		return mysql.TypeLong, 1, true
+	case *ast.FuncCallExpr:
+		if n, known := intFuncWidth[x.FnName.L]; known {
+			return mysql.TypeLong, n, true
+		}
+	}
+	return 0, 0, false
+}
+
+// intLiteralType is the type of an integer literal of n characters.
+func intLiteralType(n int) (byte, uint32, bool) {
+	if n <= 9 {
+		return mysql.TypeLong, uint32(n), true
+	}
+	return mysql.TypeLonglong, uint32(n), true
+}
+
+// intFuncWidth is the display width of MariaDB's INT-typed functions.
+var intFuncWidth = map[string]uint32{
+	"length": 10, "char_length": 10, "character_length": 10, "octet_length": 10, "json_length": 10,
+	"locate": 11, "instr": 11, "position": 11,
+	"year": 4, "ascii": 3, "find_in_set": 3,
+	"month": 2, "day": 2, "dayofmonth": 2, "hour": 2, "minute": 2, "second": 2,
+	"strcmp": 2, "sign": 2, "bit_count": 2,
+	"dayofweek": 1, "weekday": 1, "quarter": 1, "isnull": 1, "json_valid": 1, "json_contains": 1,
+	"is_free_lock": 1,
 }
 
 // minMaxColumn is the metadata of MIN(col) or MAX(col) over a column of

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -13,8 +14,8 @@ import (
 // escaped strings; regenerate with any MariaDB and keep the tables) the
 // way `blitz sql --force` does. Its /*!40101 SET ... */ lines run (user
 // variables, sql_mode, the variables it saves and restores), ENGINE=InnoDB
-// becomes BLITZDB with warning 1266 because the dump's sql_mode lacks
-// NO_ENGINE_SUBSTITUTION, ALTER TABLE ... DISABLE KEYS is a note, its
+// becomes a BLITZDB CRASH_SAFE table with note 1266 (InnoDB is durable:
+// so are the loaded tables), ALTER TABLE ... DISABLE KEYS is a note, its
 // LOCK TABLES ... UNLOCK TABLES hold the table while its rows go in; no
 // statement fails and every row arrives.
 func TestLoadMariaDBDump(t *testing.T) {
@@ -36,14 +37,29 @@ func TestLoadMariaDBDump(t *testing.T) {
 	if _, err := s.ExecOne(context.Background(), "INSERT INTO users (email) VALUES ('a@x.io')", nil); err == nil {
 		t.Error("the dump's unique key on email was not enforced")
 	}
-	// The dump restored sql_mode at its end: engine substitution is off again.
-	if _, err := s.ExecOne(context.Background(), "CREATE TABLE x (a INT) ENGINE=InnoDB", nil); err == nil {
-		t.Error("ENGINE=InnoDB accepted after the dump restored sql_mode")
+	// The dump's InnoDB tables are crash-safe tables.
+	for _, tbl := range []string{"users", "orders"} {
+		r := mustRun(t, s, "SHOW CREATE TABLE "+tbl)
+		if ddl := toString(r.Rows[0][1]); !strings.HasSuffix(ddl, " CRASH_SAFE") {
+			t.Errorf("SHOW CREATE TABLE %s after loading an InnoDB dump:\n%s\nwant a CRASH_SAFE table", tbl, ddl)
+		}
+	}
+	// The dump restored sql_mode at its end: substituting another engine
+	// is refused again; InnoDB is a crash-safe table under any sql_mode.
+	if _, err := s.ExecOne(context.Background(), "CREATE TABLE x (a INT) ENGINE=MyISAM", nil); err == nil {
+		t.Error("ENGINE=MyISAM accepted after the dump restored sql_mode")
+	}
+	r = mustRun(t, s, "CREATE TABLE y (a INT) ENGINE=InnoDB")
+	if len(r.Warnings) != 1 || r.Warnings[0].Code != 1266 || r.Warnings[0].Level != "Note" {
+		t.Errorf("ENGINE=InnoDB under the default sql_mode: warnings %v, want note 1266", r.Warnings)
 	}
 	mustRun(t, s, "SET sql_mode = ''")
 	r = mustRun(t, s, "CREATE TABLE x (a INT) ENGINE=MyISAM")
-	if len(r.Warnings) != 1 || r.Warnings[0].Code != 1266 {
-		t.Errorf("ENGINE=MyISAM with an empty sql_mode: warnings %v, want 1266", r.Warnings)
+	if len(r.Warnings) != 1 || r.Warnings[0].Code != 1266 || r.Warnings[0].Level != "Warning" {
+		t.Errorf("ENGINE=MyISAM with an empty sql_mode: warnings %v, want warning 1266", r.Warnings)
+	}
+	if ddl := toString(mustRun(t, s, "SHOW CREATE TABLE x").Rows[0][1]); strings.Contains(ddl, "CRASH_SAFE") {
+		t.Errorf("ENGINE=MyISAM made a crash-safe table: %s", ddl)
 	}
 }
 

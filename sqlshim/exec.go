@@ -37,6 +37,15 @@ type execCtx struct {
 	// STRICT_*. nullDefault: NULL into a NOT NULL column stores the type's
 	// implicit default with warning 1048 instead of failing.
 	loose, nullDefault bool
+	// lastRow is the row the last written or ON DUPLICATE KEY UPDATE
+	// found row ended as (set by returned, returning.go): INSERT reads
+	// its AUTO_INCREMENT value for the OK packet.
+	lastRow engine.Row
+	// lastIDArg: LAST_INSERT_ID(expr) ran in the statement. As in
+	// MariaDB, an INSERT that generated no value and an UPDATE then report
+	// that value as the OK packet's insert id (the idiom ON DUPLICATE KEY
+	// UPDATE id = LAST_INSERT_ID(id) reads the upserted row's id so).
+	lastIDArg bool
 	// noDefaultWarned: the columns defaultFor has warned about (1364).
 	noDefaultWarned map[string]bool
 	// calcFound is what SELECT SQL_CALC_FOUND_ROWS counted without its
@@ -305,21 +314,39 @@ func (x *execCtx) limitValues(l *ast.Limit) (count, offset int64, err error) {
 }
 
 // engineOption checks the ENGINE = name of a CREATE or ALTER TABLE of
-// table: BLITZDB (or nothing) is the only engine. Another name is error
-// 1286 while sql_mode has NO_ENGINE_SUBSTITUTION (the default); without
-// it, as MariaDB does, the table gets BLITZDB and warning 1266 says so.
-// mysqldump files set a sql_mode without it, so they load unchanged.
-func (x *execCtx) engineOption(opts []*ast.TableOption, table string) error {
+// table: BLITZDB (or nothing) is blitz's only engine, and it reports
+// whether the name asks for a CRASH_SAFE table.
+//
+// InnoDB (and its old name XtraDB), which ORMs and dumps write, is taken
+// under any sql_mode as a BLITZDB CRASH_SAFE table, with Note 1266 saying
+// so: InnoDB is durable and transactional, and its users expect committed
+// rows to survive a crash. Another name is error 1286 while sql_mode has
+// NO_ENGINE_SUBSTITUTION (the default); without it, as MariaDB does, the
+// table gets plain BLITZDB and warning 1266 says so.
+//
+// For an ALTER TABLE, current is the table's definition: blitz cannot
+// switch crash-safety on an existing table, so ENGINE=InnoDB leaves it as
+// it is and the note names what the table stays.
+func (x *execCtx) engineOption(opts []*ast.TableOption, table string, current *engine.TableDef) (crashSafe bool, err error) {
 	for _, o := range opts {
 		if o.Tp != ast.TableOptionEngine || o.StrValue == "" || strings.EqualFold(o.StrValue, "blitzdb") {
 			continue
 		}
+		if strings.EqualFold(o.StrValue, "innodb") || strings.EqualFold(o.StrValue, "xtradb") {
+			crashSafe = current == nil || current.CrashSafe
+			if crashSafe {
+				x.s.addNote(sqlerr.ErrUsingOtherHandler, "Using storage engine BLITZDB, CRASH_SAFE for table '%s'", table)
+			} else {
+				x.s.addNote(sqlerr.ErrUsingOtherHandler, "Using storage engine BLITZDB for table '%s'", table)
+			}
+			continue
+		}
 		if x.s.sqlMode.has(modeNoEngineSubstitution) {
-			return errf(sqlerr.ErrUnknownStorage, "Unknown storage engine '%s'", o.StrValue)
+			return false, errf(sqlerr.ErrUnknownStorage, "Unknown storage engine '%s'", o.StrValue)
 		}
 		x.s.addWarning(sqlerr.ErrUsingOtherHandler, "Using storage engine BLITZDB for table '%s'", table)
 	}
-	return nil
+	return crashSafe, nil
 }
 
 // set accepts the SET statements clients send on connect (names,
@@ -343,6 +370,17 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			}
 			if err := x.s.setUserVar(v.Name, val); err != nil {
 				return Result{}, err
+			}
+			continue
+		}
+		if v.IsSystem && v.Name == txIsolationOneShot {
+			// SET TRANSACTION ISOLATION LEVEL: the next transaction's
+			// level. Blitz's transactions are all read-committed (the
+			// session-wide SET of the level is kept and shown, and
+			// changes nothing either); MariaDB refuses it in an open
+			// transaction.
+			if x.s.tx != nil {
+				return Result{}, errf(sqlerr.ErrCantChangeTxChar, "Transaction characteristics can't be changed while a transaction is in progress")
 			}
 			continue
 		}

@@ -348,9 +348,11 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	if n.Table.Schema.L != "" && n.Table.Schema.L != lower(x.s.DBName) {
 		return Result{}, errf(sqlerr.ErrBadDB, "Unknown database '%s'", n.Table.Schema.O)
 	}
-	if err := x.engineOption(n.Options, name); err != nil {
+	innodb, err := x.engineOption(n.Options, name, nil)
+	if err != nil {
 		return Result{}, err
 	}
+	crashSafe = crashSafe || innodb
 	db, err := x.createTarget(n)
 	if db == nil || err != nil {
 		return Result{}, err // or IF NOT EXISTS found it
@@ -894,7 +896,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			// answers InnoDB tables the same way, with this note).
 			x.s.addNote(sqlerr.ErrIllegalHaForCreate, "Table storage engine for '%s' doesn't have this option", ti.name)
 		case ast.AlterTableOption:
-			if err := x.engineOption(spec.Options, ti.name); err != nil {
+			if _, err := x.engineOption(spec.Options, ti.name, ti.def); err != nil {
 				return Result{}, err
 			}
 			if err := x.alterCollation(ti, spec.Options); err != nil {

@@ -826,6 +826,9 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 		return c
 	}
 	c := columnFromValue(f.name, sample)
+	if t, n, ok := intExprType(f.expr); ok && (c.Type == mysql.TypeLonglong && c.Flags&mysql.UnsignedFlag == 0 || c.Type == mysql.TypeNull) {
+		c.Type, c.Length = t, n
+	}
 	switch e := f.expr.(type) {
 	case *ast.FuncCallExpr:
 		switch e.FnName.L {

@@ -249,6 +249,10 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	// single-row INSERT (as in MySQL); IGNORE makes it a warning always.
 	x.nullDefault = n.IgnoreErr || !strict && len(lists) > 1
 	var counts insertCounts
+	// lastAuto is the AUTO_INCREMENT column's value of the last row
+	// inserted or changed; found counts the rows ON DUPLICATE KEY UPDATE
+	// found and left as they were (for CLIENT_FOUND_ROWS).
+	var lastAuto, found uint64
 rows:
 	for i, given := range lists {
 		rowNum := i + 1
@@ -304,12 +308,22 @@ rows:
 			}
 			reuse = 0
 		}
+		x.lastRow = nil
 		affected, id, inserted, err := x.insertRow(ti, n, row, autoCol, rowNum)
 		if err != nil {
 			return Result{}, err
 		}
 		if id == 0 {
 			id = given
+		}
+		switch {
+		case x.lastRow == nil: // skipped (IGNORE)
+		case inserted || affected == 2:
+			if autoCol >= 0 {
+				lastAuto = autoValue(x.lastRow[autoCol])
+			}
+		case len(n.OnDuplicate) > 0:
+			found++
 		}
 		res.AffectedRows += affected
 		counts.add(affected, inserted)
@@ -323,6 +337,18 @@ rows:
 	if firstID != 0 {
 		x.s.lastInsertID = firstID
 		res.LastInsertID = firstID
+	} else if x.lastIDArg {
+		res.LastInsertID = x.s.lastInsertID
+	} else if n.Select == nil {
+		// As MariaDB's INSERT ... VALUES does, the OK packet's insert id
+		// is, when no value was generated, the AUTO_INCREMENT value of
+		// the last row written: one given explicitly, or the row ON
+		// DUPLICATE KEY UPDATE changed (what knex and TypeORM read as
+		// the upserted row's id). LAST_INSERT_ID() keeps its value.
+		res.LastInsertID = lastAuto
+	}
+	if len(n.OnDuplicate) > 0 {
+		res.AffectedFound = res.AffectedRows + found
 	}
 	if n.Select != nil || len(n.Lists) > 1 {
 		res.Info = counts.info(x, n.IgnoreErr)
@@ -417,6 +443,20 @@ func needsAuto(v any, keepZero bool) bool {
 		return x == 0 && !keepZero
 	}
 	return false
+}
+
+// autoValue is an AUTO_INCREMENT column's value as an insert id (0 for
+// NULL or a value not above zero).
+func autoValue(v any) uint64 {
+	switch v := v.(type) {
+	case int64:
+		if v > 0 {
+			return uint64(v)
+		}
+	case uint64:
+		return v
+	}
+	return 0
 }
 
 // insertRow inserts one converted row, resolving a duplicate key as the
@@ -700,6 +740,9 @@ func (x *execCtx) update(n *ast.UpdateStmt) (Result, error) {
 		if changed {
 			res.AffectedRows++
 		}
+	}
+	if x.lastIDArg {
+		res.LastInsertID = x.s.lastInsertID // SET n = LAST_INSERT_ID(n + 1)
 	}
 	return res, nil
 }

@@ -132,6 +132,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	case "last_insert_id":
 		if len(args) == 1 {
 			c.s.lastInsertID = uint64(toInt(args[0]))
+			if c.x != nil {
+				c.x.lastIDArg = true // the OK packet's insert id (exec_write.go)
+			}
 			return args[0], nil
 		}
 		return c.s.lastInsertID, nil

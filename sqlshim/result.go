@@ -21,8 +21,13 @@ type Result struct {
 	AffectedRows uint64   // rows inserted, changed or deleted
 	LastInsertID uint64   // the first AUTO_INCREMENT value this statement generated, 0 if none
 	Matched      uint64   // UPDATE: rows matched by WHERE (MySQL's "Rows matched")
-	Warnings     []Warning
-	Info         string // the OK packet's info text, e.g. LOAD DATA's "Records: 3  Deleted: 0  Skipped: 0  Warnings: 0"
+	// AffectedFound is, for INSERT ... ON DUPLICATE KEY UPDATE, the
+	// affected-rows count a client that asked for CLIENT_FOUND_ROWS is
+	// told: a row found and left unchanged counts 1 there (0 in
+	// AffectedRows). Zero for other statements.
+	AffectedFound uint64
+	Warnings      []Warning
+	Info          string // the OK packet's info text, e.g. LOAD DATA's "Records: 3  Deleted: 0  Skipped: 0  Warnings: 0"
 
 	// inner is, for a subquery's one-column, one-row result whose value
 	// involved a quotient, that value with its inner digits (an exactDec,

@@ -108,6 +108,7 @@ type returnCapture struct {
 // returned records row as one of the statement's results when it runs
 // under RETURNING.
 func (x *execCtx) returned(row engine.Row) {
+	x.lastRow = row
 	if x.ret != nil {
 		x.ret.rows = append(x.ret.rows, append(engine.Row(nil), row...))
 	}

@@ -6,7 +6,10 @@
 //
 // Dialect: MySQL's as TiDB's parser reads it, plus two pieces recognised
 // before the parser sees the text (lex.go): the table option CRASH_SAFE of
-// CREATE TABLE and the statements CHECK TABLE and REPAIR TABLE.
+// CREATE TABLE and the statements CHECK TABLE and REPAIR TABLE. The table
+// option ENGINE = InnoDB (or XtraDB), as ORMs and dumps write it, makes a
+// BLITZDB CRASH_SAFE table with note 1266; other engine names follow
+// NO_ENGINE_SUBSTITUTION (engineOption in exec.go).
 //
 // Semantics are MySQL's in strict mode (STRICT_TRANS_TABLES,
 // ERROR_FOR_DIVISION_BY_ZERO): a value that does not fit its column is an

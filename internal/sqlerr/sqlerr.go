@@ -96,6 +96,7 @@ const (
 	ErrViewCheckFailed    = 1369 // CHECK OPTION failed %s
 	ErrViewRecursive      = 1462 // %s contains view recursion
 	ErrIsView             = 1965 // '%s.%s' is a view
+	ErrCantChangeTxChar   = 1568 // Transaction characteristics can't be changed while a transaction is in progress
 	ErrUnknownView        = 4092 // Unknown VIEW: '%s'
 )
 
@@ -120,6 +121,7 @@ var states = map[int]string{
 	ErrWarnTooManyRecords: "01000", ErrWarnNullToNotNull: "22004", ErrNotAllowedCommand: "42000",
 	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000", ErrCollationCharset: "42000", ErrLockDeadlock: "40001",
 	ErrViewCheckFailed: "44000", ErrIsView: "42S02", ErrUnknownView: "42S02",
+	ErrCantChangeTxChar: "25001",
 }
 
 // Error is an error with a MySQL error number and SQLSTATE.

@@ -99,8 +99,12 @@ type Result struct {
 	// IsUpdate says the statement was an UPDATE.
 	Matched  uint64
 	IsUpdate bool
-	Info     string // the OK packet's info text; for an UPDATE the server fills in "Rows matched: ..."
-	Warnings int    // number of warnings the statement left for SHOW WARNINGS
+	// AffectedFound is, when not zero, the affected-rows count of a
+	// client that asked for CLIENT_FOUND_ROWS (INSERT ... ON DUPLICATE
+	// KEY UPDATE counts a row found unchanged there).
+	AffectedFound uint64
+	Info          string // the OK packet's info text; for an UPDATE the server fills in "Rows matched: ..."
+	Warnings      int    // number of warnings the statement left for SHOW WARNINGS
 }
 
 // Column is what the protocol sends about one result-set column. Type and

@@ -240,6 +240,9 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 			r.AffectedRows = r.Matched
 		}
 	}
+	if r.AffectedFound != 0 && c.Capabilities&mysql.CapabilityClientFoundRows != 0 {
+		r.AffectedRows = r.AffectedFound
+	}
 	out, err := toSQLResult(r, st.resultsCollation(), h.s.opts.Database)
 	if err != nil {
 		return nil, toSQLError(err)

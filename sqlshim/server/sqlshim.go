@@ -163,12 +163,13 @@ func (st *shimStmt) Exec(ctx context.Context, args []any) (*Result, error) {
 // `blitz sql` shows.
 func fromShim(r *sqlshim.Result, update bool) *Result {
 	out := &Result{
-		AffectedRows: r.AffectedRows,
-		LastInsertID: r.LastInsertID,
-		Matched:      r.Matched,
-		IsUpdate:     update,
-		Warnings:     len(r.Warnings),
-		Info:         r.Info,
+		AffectedRows:  r.AffectedRows,
+		LastInsertID:  r.LastInsertID,
+		Matched:       r.Matched,
+		IsUpdate:      update,
+		AffectedFound: r.AffectedFound,
+		Warnings:      len(r.Warnings),
+		Info:          r.Info,
 	}
 	if !r.HasResultSet() {
 		return out

@@ -1,0 +1,24 @@
+const mysql = require('mysql2/promise');
+(async () => {
+  const pool = mysql.createPool({host:'127.0.0.1', port:+process.env.PORT, user:'root', database: process.env.DB || 'db', connectionLimit:3});
+  const step = async (name, f) => { try { const r = await f(); console.log('OK', name, JSON.stringify(r, (k,v)=> typeof v==='bigint'? v.toString()+'n': v)); } catch (e) { console.log('FAIL', name, e.code, e.errno, e.message); } };
+  await step('drop', () => pool.query('DROP TABLE IF EXISTS m1'));
+  await step('create', () => pool.query('CREATE TABLE m1 (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50) NOT NULL, score DECIMAL(10,2), big BIGINT, f FLOAT, d DOUBLE, flag TINYINT(1), dt DATETIME, ts TIMESTAMP NULL, day DATE, t TIME, j JSON, b BLOB, txt TEXT, y YEAR, e ENUM("a","b")) ENGINE=InnoDB'));
+  await step('insert', async () => (await pool.query('INSERT INTO m1 (name, score, big, f, d, flag, dt, ts, day, t, j, b, txt, y, e) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)', ['a', 1.5, 9007199254740993n, 1.25, 2.5, true, new Date('2024-01-02T03:04:05Z'), new Date(), '2024-05-06', '12:34:56', JSON.stringify({x:1}), Buffer.from([1,2,3]), 'hello', 2024, 'b']))[0]);
+  await step('query select', async () => (await pool.query('SELECT * FROM m1'))[0]);
+  await step('execute select', async () => (await pool.execute('SELECT * FROM m1 WHERE id = ?', [1]))[0]);
+  await step('execute insert', async () => (await pool.execute('INSERT INTO m1 (name, score, big, dt, j) VALUES (?,?,?,?,?)', ['b', '2.25', 42, new Date('2024-01-02T03:04:05Z'), JSON.stringify([1,2])]))[0]);
+  await step('execute select all', async () => (await pool.execute('SELECT id, name, score, big, dt, j, flag, day FROM m1 ORDER BY id LIMIT ?', ['10']))[0]);
+  await step('execute count', async () => (await pool.execute('SELECT COUNT(*) AS n, SUM(score) s, AVG(big) a, MAX(dt) m FROM m1'))[0]);
+  await step('fields', async () => (await pool.query('SELECT id, name, score, dt FROM m1 LIMIT 1'))[1].map(f => [f.name, f.columnType, f.flags, f.columnLength, f.characterSet, f.decimals, f.table, f.orgTable, f.db, f.orgName]));
+  await step('execute fields', async () => (await pool.execute('SELECT id, name, score, dt FROM m1 LIMIT 1'))[1].map(f => [f.name, f.columnType, f.flags, f.columnLength, f.characterSet, f.decimals, f.table, f.orgTable, f.db, f.orgName]));
+  await step('tx', async () => { const c = await pool.getConnection(); await c.beginTransaction(); await c.execute('UPDATE m1 SET name=? WHERE id=?', ['z', 1]); await c.rollback(); const [r] = await c.query('SELECT name FROM m1 WHERE id=1'); c.release(); return r; });
+  await step('upsert', async () => (await pool.execute('INSERT INTO m1 (id, name) VALUES (?, ?) ON DUPLICATE KEY UPDATE name = VALUES(name)', [1, 'up']))[0]);
+  await step('bulk', async () => (await pool.query('INSERT INTO m1 (name) VALUES ?', [[['x'],['y'],['z']]]))[0]);
+  await step('multi', async () => { const c = await mysql.createConnection({host:'127.0.0.1', port:+process.env.PORT, user:'root', database: process.env.DB || 'db', multipleStatements:true}); const [r] = await c.query('SELECT 1 a; SELECT 2 b'); await c.end(); return r; });
+  await step('error', async () => (await pool.execute('SELECT * FROM nope'))[0]);
+  await step('after error', async () => (await pool.execute('SELECT 1+1 AS two'))[0]);
+  await step('execute null params', async () => (await pool.execute('SELECT ? AS a, ? AS b, ? AS c', [null, 1.5, 'x']))[0]);
+  await step('version', async () => (await pool.query('SELECT VERSION() v, @@version_comment c, DATABASE() d, CONNECTION_ID() id'))[0]);
+  await pool.end();
+})();

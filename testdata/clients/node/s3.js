@@ -1,0 +1,21 @@
+const { Sequelize, DataTypes } = require('sequelize');
+const mk = (v) => { const seq = new Sequelize(process.env.DB || 'db', 'root', '', { host: '127.0.0.1', port: +process.env.PORT, dialect: 'mysql', logging: process.env.LOGSQL ? (s) => console.log('  SQL', s.slice(0, 250)) : false });
+  const attrs = v === 1 ? { title: DataTypes.STRING(50), qty: DataTypes.INTEGER, old: DataTypes.STRING } : { title: { type: DataTypes.STRING(120), allowNull: false, defaultValue: '' }, qty: DataTypes.BIGINT, price: { type: DataTypes.DECIMAL(8, 2), defaultValue: 0 }, sku: { type: DataTypes.STRING(30), unique: true } };
+  const Shop = seq.define('Shop', { name: DataTypes.STRING }, { tableName: 'shops' });
+  const Item = seq.define('Item', attrs, { tableName: 'items', indexes: v === 2 ? [{ fields: ['title'] }] : [] });
+  Shop.hasMany(Item); Item.belongsTo(Shop); return [seq, Item]; };
+const step = async (n, f) => { try { const r = await f(); console.log('OK', n, JSON.stringify(r === undefined || (r && r.constructor && r.constructor.name === 'Sequelize') ? 'ok' : r).slice(0, 500)); } catch (e) { console.log('FAIL', n, e.name, e.parent ? e.parent.errno + ' ' + e.parent.sqlMessage : e.message, e.sql ? '\n   SQL: ' + e.sql.slice(0, 300) : ''); } };
+(async () => {
+  let [seq, Item] = mk(1);
+  await step('v1 sync force', () => seq.sync({ force: true }));
+  await step('v1 insert', async () => (await Item.create({ title: 'a', qty: 1, old: 'x' })).id);
+  await seq.close();
+  [seq, Item] = mk(2);
+  await step('v2 sync alter', () => seq.sync({ alter: true }));
+  await step('v2 describe', async () => Object.entries(await seq.getQueryInterface().describeTable('items')).map(([k, v]) => k + ':' + v.type + (v.allowNull ? '' : ' NN') + (v.defaultValue !== null ? ' d=' + v.defaultValue : '')));
+  await step('v2 indexes', async () => (await seq.getQueryInterface().showIndex('items')).map(i => i.name + (i.unique ? '!' : '') + '(' + i.fields.map(f => f.attribute) + ')'));
+  await step('v2 rows', async () => (await Item.findAll({ raw: true })).map(r => [r.title, r.qty, r.price, r.sku]));
+  await step('v2 sync alter again', () => seq.sync({ alter: true }));
+  await step('v2 indexes again', async () => (await seq.getQueryInterface().showIndex('items')).map(i => i.name + (i.unique ? '!' : '') + '(' + i.fields.map(f => f.attribute) + ')'));
+  await seq.close();
+})();
