@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -56,6 +57,41 @@ type BuildStats struct {
 }
 
 const defaultBuildMemory = 256 << 20
+
+// The temporary files of Build: the file being written beside the index
+// (PATH.build-<random>) and the sorted runs spilled to TempDir
+// (blitz-index-run-<random>). Build removes them, unless the process dies
+// first: RemoveBuildLeftovers clears what a crash left.
+const (
+	buildInfix = ".build-"
+	runPrefix  = "blitz-index-run-"
+)
+
+// BuildTemp reports whether name (a file name, without directory) is one
+// of Build's temporary files (see buildInfix): for the file written beside
+// an index it returns that index file's name, for a spilled run "". What a
+// crash left of them is garbage once no Build runs in their directory.
+func BuildTemp(name string) (index string, ok bool) {
+	if r, ok := strings.CutPrefix(name, runPrefix); ok && allDigits(r) {
+		return "", true
+	}
+	i := strings.LastIndex(name, buildInfix)
+	if i <= 0 || !allDigits(name[i+len(buildInfix):]) {
+		return "", false
+	}
+	return name[:i], true
+}
+
+// allDigits reports whether s is a non-empty run of decimal digits: the
+// random part os.CreateTemp puts in a name.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // Build computes every spec's entries from one scan of the rows (scan calls
 // yield once per row; yield's arguments are valid only during the call),
@@ -665,7 +701,7 @@ func (s *sorter) spill() error {
 		return nil
 	}
 	s.sort()
-	f, err := os.CreateTemp(s.tmpDir, "blitz-index-run-*")
+	f, err := os.CreateTemp(s.tmpDir, runPrefix+"*")
 	if err != nil {
 		return fmt.Errorf("blitz/index: build %s: spill: %w", s.spec.Path, err)
 	}
@@ -841,7 +877,7 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 		}
 	}
 
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".build-*")
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+buildInfix+"*")
 	if err != nil {
 		return "", 0, fmt.Errorf("blitz/index: build %s: %w", path, err)
 	}

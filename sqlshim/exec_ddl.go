@@ -439,7 +439,13 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	if err := checkAutoIncrement(def); err != nil {
 		return Result{}, err
 	}
-	if err := db.CreateTable(x.ctx, def); err != nil {
+	create := db.CreateTable
+	if sel != nil {
+		// Dropped at the next open if a crash cuts the fill short: the
+		// statement takes effect wholly or not at all (ctasFill).
+		create = db.CreateTableProvisional
+	}
+	if err := create(x.ctx, def); err != nil {
 		return Result{}, err
 	}
 	if err := x.autoIncrementOption(db, name, n.Options); err != nil || sel == nil {
