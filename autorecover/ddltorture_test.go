@@ -167,6 +167,7 @@ type dop struct {
 	Idx   *didx    `json:"idx,omitempty"`
 	To    string   `json:"to,omitempty"` // rename target, CTAS table
 	CS    bool     `json:"cs,omitempty"` // CTAS: crash-safe
+	Subs  []*dop   `json:"subs,omitempty"` // "multi": the changes of one ALTER TABLE, in order
 }
 
 // apply returns the state after op (s is not changed).
@@ -221,6 +222,10 @@ func (s *dstate) apply(op *dop) *dstate {
 		out.Tables[op.To] = c
 	case "drop":
 		delete(out.Tables, op.Table)
+	case "multi":
+		for _, sub := range op.Subs {
+			out = out.apply(sub)
+		}
 	default:
 		panic("unknown DDL " + op.DDL)
 	}
@@ -490,7 +495,7 @@ func genDDL(rng *rand.Rand, st *dstate, names []string) *dop {
 		xcols = append(xcols, c.Name)
 	}
 	base := t.Name == "cs" || t.Name == "pl" || strings.HasSuffix(t.Name, "_r")
-	switch k := rng.Intn(13); k {
+	switch k := rng.Intn(15); k {
 	case 0: // ADD COLUMN, at the end (definition only) or in the middle (rebuild)
 		if len(xcols) >= 3 {
 			return nil
@@ -624,7 +629,66 @@ func genDDL(rng *rand.Rand, st *dstate, names []string) *dop {
 			return nil
 		}
 		op.DDL, op.SQL = "drop", []string{"DROP TABLE " + t.Name}
+	case 13, 14: // one ALTER TABLE of several changes, which must apply as one
+		return genMultiAlter(rng, t, xcols)
 	}
+	return op
+}
+
+// genMultiAlter picks an ALTER TABLE of two or three changes of t, or
+// returns nil.
+func genMultiAlter(rng *rand.Rand, t *dtable, xcols []string) *dop {
+	op := &dop{Table: t.Name, DDL: "multi"}
+	var specs []string
+	switch rng.Intn(3) {
+	case 0: // a new column and its index, maybe the UNIQUE (g, id) too
+		if len(xcols) >= 3 {
+			return nil
+		}
+		name := ""
+		for i := 1; ; i++ {
+			if name = fmt.Sprintf("x%d", i); t.col(name) < 0 && t.index("ix_"+name) < 0 {
+				break
+			}
+		}
+		d := strconv.Itoa(rng.Intn(100))
+		op.Subs = append(op.Subs, &dop{Table: t.Name, DDL: "add_col", Col: &dcol{Name: name, Type: "INT"}, Def: d},
+			&dop{Table: t.Name, DDL: "add_idx", Idx: &didx{Name: "ix_" + name, Cols: []string{name}}})
+		specs = append(specs, fmt.Sprintf("ADD COLUMN %s INT DEFAULT %s", name, d), fmt.Sprintf("ADD INDEX ix_%s (%s)", name, name))
+		if t.index("ug") < 0 && rng.Intn(2) == 0 {
+			op.Subs = append(op.Subs, &dop{Table: t.Name, DDL: "add_idx", Idx: &didx{Name: "ug", Unique: true, Cols: []string{"g", "id"}}})
+			specs = append(specs, "ADD UNIQUE INDEX ug (g, id)")
+		}
+	case 1: // an added column with its indexes
+		if len(xcols) == 0 {
+			return nil
+		}
+		c := xcols[rng.Intn(len(xcols))]
+		for _, ix := range t.Idx {
+			if slices.Contains(ix.Cols, c) {
+				if len(ix.Cols) > 1 {
+					return nil
+				}
+				op.Subs = append(op.Subs, &dop{Table: t.Name, DDL: "drop_idx", Idx: &didx{Name: ix.Name}})
+				specs = append(specs, "DROP INDEX "+ix.Name)
+			}
+		}
+		op.Subs = append(op.Subs, &dop{Table: t.Name, DDL: "drop_col", Col: &dcol{Name: c}})
+		specs = append(specs, "DROP COLUMN "+c)
+	default: // v's length, and the UNIQUE (g, id) added or dropped
+		c := t.Cols[3]
+		c.Len = 900 - c.Len
+		op.Subs = append(op.Subs, &dop{Table: t.Name, DDL: "modify", Col: &c})
+		specs = append(specs, fmt.Sprintf("MODIFY v VARCHAR(%d) NOT NULL", c.Len))
+		if t.index("ug") < 0 {
+			op.Subs = append(op.Subs, &dop{Table: t.Name, DDL: "add_idx", Idx: &didx{Name: "ug", Unique: true, Cols: []string{"g", "id"}}})
+			specs = append(specs, "ADD UNIQUE INDEX ug (g, id)")
+		} else {
+			op.Subs = append(op.Subs, &dop{Table: t.Name, DDL: "drop_idx", Idx: &didx{Name: "ug"}})
+			specs = append(specs, "DROP INDEX ug")
+		}
+	}
+	op.SQL = []string{fmt.Sprintf("ALTER TABLE %s %s", t.Name, strings.Join(specs, ", "))}
 	return op
 }
 

@@ -781,6 +781,11 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// Several changes of columns and indexes: one engine call
+	// (alter_cols.go).
+	if folded, err := x.alterFolded(ti, n); folded {
+		return Result{}, err
+	}
 	// Column changes (alter_cols.go) gather into one engine call, made
 	// before any other kind of change and at the end.
 	cc := newColChange(ti.def)
