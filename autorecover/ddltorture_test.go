@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/blitzdb/blitz/sqlshim"
 )
 
@@ -51,7 +53,25 @@ const (
 	envDDLSeed     = "BLITZ_DDL_TORTURE_CHILD_SEED"
 	envDDLModel    = "BLITZ_DDL_TORTURE_CHILD_MODEL" // the model file the parent wrote
 	envDDLDeadline = "BLITZ_DDL_TORTURE_CHILD_SECS"
+	// set: this process opens the database in that directory with
+	// AutoRecover and closes it (the parent kills it meanwhile)
+	envDDLRecoverChild = "BLITZ_DDL_TORTURE_RECOVER_DIR"
 )
+
+// ddlRecoverChildMain opens dir with AutoRecover and closes it.
+func ddlRecoverChildMain(dir string) int {
+	db, err := engine.Open(dir, engine.Options{AutoRecover: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child: recovery open:", err)
+		return 3
+	}
+	if err := db.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "child: close after recovery:", err)
+		return 3
+	}
+	fmt.Println("DONE")
+	return 0
+}
 
 // dcol is a column of the model: only what the torture varies.
 type dcol struct {
@@ -165,8 +185,8 @@ type dop struct {
 	After string   `json:"after,omitempty"` // add_col: after this column ("" appends)
 	Def   string   `json:"def,omitempty"`   // add_col: the default's text
 	Idx   *didx    `json:"idx,omitempty"`
-	To    string   `json:"to,omitempty"` // rename target, CTAS table
-	CS    bool     `json:"cs,omitempty"` // CTAS: crash-safe
+	To    string   `json:"to,omitempty"`   // rename target, CTAS table
+	CS    bool     `json:"cs,omitempty"`   // CTAS: crash-safe
 	Subs  []*dop   `json:"subs,omitempty"` // "multi": the changes of one ALTER TABLE, in order
 }
 
@@ -814,6 +834,34 @@ func rowsDiff(want, got map[int64]drow) string {
 	return b.String()
 }
 
+// effectOf says which of the models before and after the operation in
+// flight got equals exactly: "before", "after", "either" (the operation
+// changed nothing), or "partial" (a plain table holds part of it).
+func effectOf(before *dstate, op *dop, got *dstate) string {
+	same := func(s *dstate) bool {
+		if len(s.Tables) != len(got.Tables) {
+			return false
+		}
+		for n, t := range s.Tables {
+			g := got.Tables[n]
+			if g == nil || g.defString() != t.defString() || rowsDiff(t.Rows, g.Rows) != "" {
+				return false
+			}
+		}
+		return true
+	}
+	b, a := same(before), op != nil && same(before.apply(op))
+	switch {
+	case b && a:
+		return "either"
+	case b:
+		return "before"
+	case a:
+		return "after"
+	}
+	return "partial"
+}
+
 // checkDState compares the recovered database got with the model before
 // the operation in flight (op, nil if none) and the model after it, and
 // returns the model the next round starts from.
@@ -998,7 +1046,9 @@ func TestKill9DDLTorture(t *testing.T) {
 	model := createDDLTorture(t, dir, modelPath)
 	start := time.Now()
 	budget := time.Duration(rounds) * 4 * time.Second
-	var acks, ddlAcks, inflightDDL int
+	var acks, ddlAcks, inflightDDL, recoverKills int
+	kinds := map[string]int{}            // DDL kind and effect of the statements in flight at the kill
+	ddlDur := map[string]time.Duration{} // how long DDL statements take, by kind (a moving average)
 	for round := 0; round < rounds; round++ {
 		if time.Since(start) > 3*budget {
 			t.Fatalf("round %d: over three times the time budget (%v)", round, budget)
@@ -1014,15 +1064,16 @@ func TestKill9DDLTorture(t *testing.T) {
 			c.kill(t)
 			t.Fatalf("round %d: child not ready after 30 s\n%s", round, c.stderr)
 		}
-		// Kill either a random time after the k-th DDL statement was
-		// announced (most rounds: it is then often in flight), or after a
-		// random time.
+		// Kill either at a random moment of the k-th DDL statement (most
+		// rounds), or after a random time. The moment is drawn from 0 to
+		// 1.5 times how long statements of its kind took so far (as seen
+		// from here), so that kills land before, inside and after the
+		// statement's commit point.
 		var lines []string
 		ddlWanted := -1
 		var delay time.Duration
 		if rng.Intn(4) != 0 {
 			ddlWanted = rng.Intn(6)
-			delay = time.Duration(rng.Intn(15000)) * time.Microsecond
 		} else {
 			delay = time.Duration(rng.Intn(1500)) * time.Millisecond
 		}
@@ -1031,6 +1082,8 @@ func TestKill9DDLTorture(t *testing.T) {
 			timer.Reset(10 * time.Second)
 		}
 		ddlSeen := 0
+		var pendKind string // the DDL statement announced and not yet acknowledged
+		var pendAt time.Time
 	collect:
 		for {
 			select {
@@ -1039,9 +1092,30 @@ func TestKill9DDLTorture(t *testing.T) {
 					break collect
 				}
 				lines = append(lines, l)
-				if ddlWanted >= 0 && strings.HasPrefix(l, "B ") && strings.Contains(l, `"ddl":`) {
+				if strings.HasPrefix(l, "A ") && pendKind != "" {
+					d := time.Since(pendAt)
+					if old, ok := ddlDur[pendKind]; ok {
+						d = (old*3 + d) / 4
+					}
+					ddlDur[pendKind] = d
+					pendKind = ""
+				}
+				if strings.HasPrefix(l, "B ") && strings.Contains(l, `"ddl":`) {
+					var op dop
+					json.Unmarshal([]byte(l[2:]), &op)
+					pendKind, pendAt = op.DDL, time.Now()
 					if ddlSeen == ddlWanted {
-						timer.Reset(delay)
+						base, ok := ddlDur[op.DDL]
+						if !ok {
+							base = 40 * time.Millisecond
+						}
+						// Half the kills anywhere in the statement, half
+						// near its end, where the commit points are.
+						d := rng.Int63n(int64(base)*3/2 + 1)
+						if rng.Intn(2) == 0 {
+							d = int64(base)*6/10 + rng.Int63n(int64(base)/2+1)
+						}
+						timer.Reset(time.Duration(d))
 						ddlWanted = -1
 					}
 					ddlSeen++
@@ -1095,13 +1169,63 @@ func TestKill9DDLTorture(t *testing.T) {
 			}
 		}
 
+		if rng.Intn(3) == 0 {
+			// A recovery killed too: a child opens the database with
+			// AutoRecover and is killed at a random moment of it.
+			rc := startChildEnv(t, envDDLRecoverChild+"="+dir)
+			select {
+			case <-rc.done:
+			case <-time.After(time.Duration(rng.Intn(200)) * time.Millisecond):
+			}
+			rest := rc.kill(t)
+			recovered := "killed during recovery"
+			if len(rest) > 0 {
+				recovered = "recovery finished before the kill"
+			}
+			what += "; then " + recovered
+			if ev := os.Getenv("BLITZ_DDL_EVIDENCE"); ev != "" { // the directory as the killed recovery left it
+				os.RemoveAll(ev)
+				exec.Command("cp", "-a", dir, ev).Run()
+			}
+			if strings.Contains(rc.stderr.String(), "child:") {
+				t.Fatalf("round %d: recovery child failed:\n%s", round, rc.stderr)
+			}
+			recoverKills++
+		}
+		if round == rounds/2 {
+			// Once without AutoRecover: every definition reads, and each
+			// table works or answers 1194 (never another error).
+			db, err := engine.Open(dir, engine.Options{})
+			if err != nil {
+				t.Fatalf("round %d (in flight: %s): Open without AutoRecover: %v", round, what, err)
+			}
+			if d := db.DamagedTables(); len(d) > 0 {
+				t.Errorf("round %d (in flight: %s): damaged definitions without AutoRecover: %v", round, what, d)
+			}
+			for _, name := range db.Tables() {
+				tx, _ := db.Begin(bg)
+				err := tx.Scan(name, engine.Scan{}, func(engine.Handle, engine.Row) (bool, error) { return true, nil })
+				tx.Rollback()
+				if err != nil && sqlerr.Code(err) != sqlerr.ErrCrashedTable {
+					t.Errorf("round %d (in flight: %s): %s without AutoRecover: %v, want rows or error 1194", round, what, name, err)
+				}
+			}
+			if err := db.Close(); err != nil {
+				t.Fatalf("round %d: Close: %v", round, err)
+			}
+			if t.Failed() {
+				t.FailNow()
+			}
+		}
 		var logBuf strings.Builder
 		db, err := engine.Open(dir, engine.Options{AutoRecover: true, Logger: slogTo(&logBuf)})
 		if err != nil {
 			t.Fatalf("round %d (seed %d, in flight: %s): Open with AutoRecover: %v", round, seed, what, err)
 		}
 		got, err := readDState(db)
+		effect := ""
 		if err == nil {
+			effect = effectOf(model, inflight, got)
 			got, err = checkDState(model, inflight, got)
 		}
 		if err == nil {
@@ -1121,10 +1245,24 @@ func TestKill9DDLTorture(t *testing.T) {
 		if err := os.WriteFile(modelPath, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("round %d: in flight %.120s; tables %v", round, what, model.names())
+		if inflight != nil && inflight.DDL != "" {
+			kinds[inflight.DDL+" "+effect]++
+		}
+		t.Logf("round %d: in flight %.120s (%s); tables %v", round, what, effect, model.names())
 	}
-	t.Logf("%d rounds, %d acknowledged operations (%d DDL), %d kills with DDL in flight, %v",
-		rounds, acks, ddlAcks, inflightDDL, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d rounds, %d acknowledged operations (%d DDL), %d kills with DDL in flight, %d recoveries killed too, %v",
+		rounds, acks, ddlAcks, inflightDDL, recoverKills, time.Since(start).Round(time.Millisecond))
+	ks := make([]string, 0, len(kinds))
+	for k := range kinds {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	var b strings.Builder
+	for _, k := range ks {
+		fmt.Fprintf(&b, " %s:%d", k, kinds[k])
+	}
+	t.Logf("DDL in flight at the kill, by kind and effect:%s", b.String())
+	t.Logf("DDL durations seen (moving average): %v", ddlDur)
 }
 
 func startDDLChild(t *testing.T, dir, modelPath string, seed int64, secs int) *child {

@@ -46,6 +46,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(envDDLChild); dir != "" {
 		os.Exit(ddlChildMain(dir))
 	}
+	if dir := os.Getenv(envDDLRecoverChild); dir != "" {
+		os.Exit(ddlRecoverChildMain(dir))
+	}
 	os.Exit(m.Run())
 }
 
