@@ -159,3 +159,25 @@ func TestProvisionalTablePowerCut(t *testing.T) {
 		t.Fatal("no cut happened: the test checks nothing")
 	}
 }
+
+// A backup taken while a CREATE TABLE ... SELECT fills its table leaves
+// the table out: the statement has not taken effect.
+func TestProvisionalTableNotBackedUp(t *testing.T) {
+	dir := t.TempDir()
+	db := mustOpen(t, dir, Options{})
+	if err := db.CreateTable(bg, accountsDef("a", true)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateTableProvisional(bg, accountsDef("p", false)); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, "p", Row{int64(1), "ann", int64(5), nil})
+	dest := filepath.Join(t.TempDir(), "backup")
+	if _, err := db.Backup(bg, dest); err != nil {
+		t.Fatal(err)
+	}
+	b := mustOpen(t, dest, Options{})
+	if got := fmt.Sprint(b.Tables()); got != "[a]" {
+		t.Fatalf("tables of a backup taken while p was provisional: %s, want [a]", got)
+	}
+}
