@@ -1018,7 +1018,7 @@ func checkDTables(db *engine.DB, st *dstate, rng *rand.Rand) error {
 	return nil
 }
 
-// ddlTortureRounds is 6, or BLITZ_DDL_TORTURE.
+// ddlTortureRounds is 10, or BLITZ_DDL_TORTURE.
 func ddlTortureRounds(t *testing.T) int {
 	if v := os.Getenv("BLITZ_DDL_TORTURE"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -1030,7 +1030,7 @@ func ddlTortureRounds(t *testing.T) int {
 	if testing.Short() {
 		return 3
 	}
-	return 6
+	return 10
 }
 
 // TestKill9DDLTorture: see the top of the file. Each round starts a child

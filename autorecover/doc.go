@@ -114,7 +114,7 @@
 // those blitz check reports as strays. In a third of the rounds the
 // recovery is killed too (a child opens the database with AutoRecover and
 // is killed at a random moment) before the checked open; one round first
-// opens without AutoRecover (every table works or answers 1194). 6 rounds
+// opens without AutoRecover (every table works or answers 1194). 10 rounds
 // (BLITZ_DDL_TORTURE=N for N; BLITZ_SEED replays the choices, not the
 // kill timing; BLITZ_DDL_LOG=FILE appends every child line to FILE).
 //
