@@ -97,6 +97,27 @@
 // replays). One round reopens without AutoRecover first: the plain table
 // answers 1194, the crash-safe one works.
 //
+// TestKill9DDLTorture does the same through SQL (the database/sql
+// driver): the child interleaves transactions on a crash-safe and a plain
+// table (each with a unique and a non-unique index) with DDL that rewrites
+// tables (ALTER TABLE ADD/DROP/MODIFY COLUMN, ADD/DROP INDEX, FORCE,
+// OPTIMIZE TABLE, CREATE/DROP INDEX, TRUNCATE, RENAME TABLE and back,
+// CREATE TABLE ... AS SELECT, DROP TABLE), announcing each statement
+// before it runs; the parent kills it mostly within 15 ms of a DDL
+// statement's announcement. After AutoRecover it requires every table to
+// open, the tables and their definitions to be those the acknowledged
+// statements made (the one in flight wholly in effect or not at all),
+// crash-safe rows exact (the transaction in flight all or nothing), plain
+// rows holding every acknowledged write (the statement in flight row by
+// row), CHECK TABLE OK, index scans equal to a full scan, SQL lookups by
+// index agreeing with the model, and no leftover of a cut-short DDL but
+// those blitz check reports as strays. In a third of the rounds the
+// recovery is killed too (a child opens the database with AutoRecover and
+// is killed at a random moment) before the checked open; one round first
+// opens without AutoRecover (every table works or answers 1194). 10 rounds
+// (BLITZ_DDL_TORTURE=N for N; BLITZ_SEED replays the choices, not the
+// kill timing; BLITZ_DDL_LOG=FILE appends every child line to FILE).
+//
 // TestCorrupt* flip, zero or truncate random regions of a data file, an
 // index file, a WAL segment or a definition file of a cleanly closed
 // database (and, for the WAL, of a killed one), then open with and without

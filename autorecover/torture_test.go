@@ -43,6 +43,12 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(envChild); dir != "" {
 		os.Exit(childMain(dir))
 	}
+	if dir := os.Getenv(envDDLChild); dir != "" {
+		os.Exit(ddlChildMain(dir))
+	}
+	if dir := os.Getenv(envDDLRecoverChild); dir != "" {
+		os.Exit(ddlRecoverChildMain(dir))
+	}
 	os.Exit(m.Run())
 }
 
@@ -357,9 +363,16 @@ type child struct {
 
 func startChild(t *testing.T, dir string, seed, ckpt, seg int64, secs int) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envChild+"="+dir, envSeed+"="+strconv.FormatInt(seed, 10),
+	return startChildEnv(t, envChild+"="+dir, envSeed+"="+strconv.FormatInt(seed, 10),
 		envCkpt+"="+strconv.FormatInt(ckpt, 10), envSeg+"="+strconv.FormatInt(seg, 10), envDeadline+"="+strconv.Itoa(secs))
+}
+
+// startChildEnv re-executes the test binary with env added to its
+// environment (which says what child it is) and collects its output lines.
+func startChildEnv(t *testing.T, env ...string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

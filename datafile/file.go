@@ -252,11 +252,23 @@ func (df *File) initLocked() error {
 }
 
 // writeBucketBlockLocked writes an empty bucket block of nb chain heads at off.
+//
+// The block header is built aside and copied in one piece, then the
+// chain heads are cleared: the header is never zero on the way. A
+// rebuild (rebuildLocked) rewrites in place the block the header on disk
+// names; zeroing it first, as this did, left a window in which a kill
+// -9 made the file's bucket array "not verify", so that the next open
+// took the file for damaged and salvaged it instead of rebuilding it
+// (found by autorecover's TestKill9DDLTorture). Chain heads a crash
+// leaves half cleared are rebuilt by the next open, the open flag being
+// set whenever this runs on an existing file.
 func (df *File) writeBucketBlockLocked(off int64, nb uint64, slack uint16) {
 	b := df.m[off : off+recordSize(0, int(8*nb))]
-	clear(b)
-	putBlockHdr(b, &blockHdr{kind: kindBuckets, slack: slack, vlen: uint32(8 * nb)})
-	sealBlock(b, 0)
+	var hdr [blockHeader]byte
+	putBlockHdr(hdr[:], &blockHdr{kind: kindBuckets, slack: slack, vlen: uint32(8 * nb)})
+	sealBlock(hdr[:], 0)
+	copy(b, hdr[:])
+	clear(b[blockHeader:])
 }
 
 // checkHeaderLocked checks that the header's pointers fit the file.

@@ -487,13 +487,23 @@ func (db *DB) finishRebuilds() error {
 		}
 	}
 	if ents, err := os.ReadDir(db.dir); err == nil {
+		builds := 0
 		for _, e := range ents {
 			n := e.Name()
-			// A rebuilt index's leftovers, or an index build's temporary
-			// file (a build cut short by a crash).
-			if strings.HasSuffix(n, indexSuffix+rebuildSuffix) || strings.HasSuffix(n, index.SumPath(indexSuffix+rebuildSuffix)) || strings.Contains(n, indexSuffix+index.BuildTempInfix) {
+			if strings.HasSuffix(n, indexSuffix+rebuildSuffix) || strings.HasSuffix(n, index.SumPath(indexSuffix+rebuildSuffix)) {
 				os.Remove(filepath.Join(db.dir, n))
 			}
+			// An index build cut short (a rebuild's, CREATE INDEX's, a
+			// recovery's) leaves its temporary files, each as large as
+			// its index: no build runs yet.
+			if ix, ok := index.BuildTemp(n); ok && e.Type().IsRegular() &&
+				(ix == "" || strings.HasSuffix(ix, indexSuffix) || strings.HasSuffix(ix, indexSuffix+rebuildSuffix)) {
+				os.Remove(filepath.Join(db.dir, n))
+				builds++
+			}
+		}
+		if builds > 0 {
+			db.log.Info("removed the temporary files of index builds a crash cut short", "files", builds)
 		}
 	}
 	if changed {

@@ -274,13 +274,22 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 			db.ddlMu.Unlock()
 		}
 	}()
-	ts := db.sortedTables()
-	bts := make([]*backupTable, len(ts))
-	for i, t := range ts {
+	var bts []*backupTable
+	var ts []*table
+	for _, t := range db.sortedTables() {
+		db.mu.RLock()
+		prov := t.provisional
+		db.mu.RUnlock()
+		if prov {
+			// A CREATE TABLE ... SELECT still filling it: the statement
+			// has not taken effect (provisional.go).
+			continue
+		}
 		if err := t.usable(); err != nil {
 			return info, fmt.Errorf("blitz/engine: backup: %w", err)
 		}
-		bts[i] = &backupTable{t: t}
+		bts = append(bts, &backupTable{t: t})
+		ts = append(ts, t)
 	}
 	releaseAll := func() {
 		for _, bt := range bts {

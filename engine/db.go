@@ -79,6 +79,9 @@ type DB struct {
 	// may still hold (walorphans.go)
 	walOrphans map[string]bool
 	closed     bool
+	// provDropped: the provisional tables open dropped (provisional.go),
+	// for the update log; used only during Open.
+	provDropped []string
 
 	ckptReq  chan struct{}
 	ckptDone chan struct{} // closed by Close: the checkpoint loop stops
@@ -129,11 +132,15 @@ func Open(dir string, o Options) (*DB, error) {
 		lk.Close()
 		return nil, err
 	}
+	if err := db.logProvisionalDrops(db.provDropped); err != nil {
+		db.log.Warn("the update log could not record the drop of tables a CREATE TABLE ... SELECT cut short by a crash left", "tables", db.provDropped, "err", err)
+	}
+	db.provDropped = nil
 	go db.checkpointLoop()
 	return db, nil
 }
 
-func (db *DB) open() error {
+func (db *DB) open() (err error) {
 	start := time.Now()
 	if err := db.removeTempLeftovers(); err != nil {
 		return err
@@ -142,6 +149,9 @@ func (db *DB) open() error {
 		return err
 	}
 	if err := db.finishRebuilds(); err != nil {
+		return err
+	}
+	if db.provDropped, err = db.finishCreates(); err != nil {
 		return err
 	}
 	names, err := db.fs.ReadDir(db.dir)

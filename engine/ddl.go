@@ -50,6 +50,12 @@ func (db *DB) alterTable(ctx context.Context, name string, usable bool) (*table,
 // table has def's key format: key format 2 unless def.LegacyKeys (which
 // only the replay of an update log written before key format 2 asks for).
 func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
+	return db.createTable(ctx, def, false)
+}
+
+// createTable is CreateTable, of a provisional table if provisional
+// (provisional.go).
+func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) error {
 	db.ddlMu.Lock()
 	defer db.ddlMu.Unlock()
 	def = def.Clone()
@@ -67,6 +73,18 @@ func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 		return err
 	}
 	t := newTable(db, def)
+	t.provisional = provisional
+	if provisional {
+		// The marker before any file of the table (provisional.go).
+		if err := db.writeCreatingMarker(t.name); err != nil {
+			return err
+		}
+	}
+	removeMarker := func() {
+		if provisional {
+			db.fs.Remove(db.creatingPath(t.name))
+		}
+	}
 	// The data file first, synced, then the definition, the commit point:
 	// a crash in between leaves a data file no definition names (removed
 	// here by the next CREATE of the name, reported by blitz check), never
@@ -80,6 +98,7 @@ func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 	}
 	if err != nil {
 		db.fs.Remove(t.dataPath())
+		removeMarker()
 		return fmt.Errorf("blitz/engine: create %s: %w", t.dataPath(), err)
 	}
 	t.df = df
@@ -87,6 +106,7 @@ func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 		t.df = nil
 		df.Close()
 		db.fs.Remove(t.dataPath())
+		removeMarker()
 		return err
 	}
 	t.idx = make([]*index.Index, len(def.Indexes))
@@ -101,6 +121,7 @@ func (db *DB) CreateTable(ctx context.Context, def *TableDef) error {
 				db.fs.Remove(t.indexPath(done.Name))
 				db.fs.Remove(index.SumPath(t.indexPath(done.Name)))
 			}
+			removeMarker()
 			db.fs.SyncDir(db.dir)
 			return fmt.Errorf("blitz/engine: create index %s: %w", ixd.Name, err)
 		}
@@ -146,6 +167,7 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 		db.fs.Remove(t.indexPath(ixd.Name))
 		db.fs.Remove(index.SumPath(t.indexPath(ixd.Name)))
 	}
+	db.fs.Remove(db.creatingPath(t.name)) // a provisional table's (provisional.go)
 	db.fs.SyncDir(db.dir)
 	db.mu.Lock()
 	delete(db.tables, strings.ToLower(name))
@@ -249,6 +271,9 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 		return taken
 	}
 	if err := t.usable(); err != nil {
+		return err
+	}
+	if err := db.refuseProvisional(t); err != nil {
 		return err
 	}
 	if err := db.claimName(to); err != nil {

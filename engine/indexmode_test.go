@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
-
-	"github.com/blitzdb/blitz/index"
 )
 
 // TestRebuiltIndexFileMode checks that an index file built by REPAIR gets
@@ -42,7 +40,7 @@ func TestRebuiltIndexFileMode(t *testing.T) {
 		}
 	}
 
-	leftover := idx[0] + index.BuildTempInfix + "12345"
+	leftover := idx[0] + ".build-12345"
 	if err := os.WriteFile(leftover, make([]byte, 8192), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,11 @@
 //	                     (see alter.go: settled at the next open if a crash cut it short)
 //	DIR/RENAME.pending   the intent of a RENAME TABLE while it runs (see rename.go:
 //	                     finished at the next open if a crash cut it short)
+//	DIR/T.creating       T is provisional: created by CREATE TABLE ... SELECT, not yet
+//	                     filled (see provisional.go: dropped at the next open if a
+//	                     crash cut the statement short)
+//	DIR/*.build-N        an index build's temporary file while it runs (package
+//	                     index; removed at the next open if a crash cut it short)
 //
 // # Isolation
 //

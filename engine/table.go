@@ -53,6 +53,10 @@ type table struct {
 	deferredReplay bool
 	pendingReplay  []pendingOp
 
+	// provisional: created by CreateTableProvisional and not yet
+	// confirmed (provisional.go). Protected by db.mu.
+	provisional bool
+
 	// undone counts the rollbacks of failed commits' rows in this table
 	// (walfail.go); a write set records it when it takes the write lock.
 	undone atomic.Uint64

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -58,6 +59,41 @@ type BuildStats struct {
 }
 
 const defaultBuildMemory = 256 << 20
+
+// The temporary files of Build: the file being written beside the index
+// (PATH.build-<random>) and the sorted runs spilled to TempDir
+// (blitz-index-run-<random>). Build removes them, unless the process dies
+// first: RemoveBuildLeftovers clears what a crash left.
+const (
+	buildInfix = ".build-"
+	runPrefix  = "blitz-index-run-"
+)
+
+// BuildTemp reports whether name (a file name, without directory) is one
+// of Build's temporary files (see buildInfix): for the file written beside
+// an index it returns that index file's name, for a spilled run "". What a
+// crash left of them is garbage once no Build runs in their directory.
+func BuildTemp(name string) (index string, ok bool) {
+	if r, ok := strings.CutPrefix(name, runPrefix); ok && allDigits(r) {
+		return "", true
+	}
+	i := strings.LastIndex(name, buildInfix)
+	if i <= 0 || !allDigits(name[i+len(buildInfix):]) {
+		return "", false
+	}
+	return name[:i], true
+}
+
+// allDigits reports whether s is a non-empty run of decimal digits: the
+// random part createBuildFile and os.CreateTemp put in a name.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // Build computes every spec's entries from one scan of the rows (scan calls
 // yield once per row; yield's arguments are valid only during the call),
@@ -667,7 +703,7 @@ func (s *sorter) spill() error {
 		return nil
 	}
 	s.sort()
-	f, err := os.CreateTemp(s.tmpDir, "blitz-index-run-*")
+	f, err := os.CreateTemp(s.tmpDir, runPrefix+"*")
 	if err != nil {
 		return fmt.Errorf("blitz/index: build %s: spill: %w", s.spec.Path, err)
 	}
@@ -931,18 +967,12 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 	return tmp, n, nil
 }
 
-// BuildTempInfix is in the name of the file an index is built in before it
-// is renamed over path: path + BuildTempInfix + a random number. A process
-// killed during a build leaves one behind; the engine removes them when it
-// opens the directory.
-const BuildTempInfix = ".build-"
-
 // createBuildFile creates a new file to build path's index in, with the
 // mode the index file itself gets (0644 less the umask; os.CreateTemp
 // would make it 0600, and the index would keep that after the rename).
 func createBuildFile(path string) (*os.File, error) {
 	for try := 0; ; try++ {
-		name := fmt.Sprintf("%s%s%d", path, BuildTempInfix, rand.Uint32())
+		name := fmt.Sprintf("%s%s%d", path, buildInfix, rand.Uint32())
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, fs.ErrExist) && try < 100 {
 			continue

@@ -390,3 +390,85 @@ func (x *execCtx) dropPrimaryKey(ti *tableInfo) error {
 	cc.dirty = true
 	return x.applyColChange(ti, cc)
 }
+
+// alterFolded runs an ALTER TABLE of several changes to columns and
+// secondary indexes (ADD/DROP/MODIFY/CHANGE/RENAME/ALTER COLUMN, ADD
+// INDEX/KEY/UNIQUE/PRIMARY KEY, DROP INDEX) as one engine call
+// (AlterColumns, a rebuild when an index changes), so that a crash leaves
+// the table with all of them or none, as MariaDB's ALTER TABLE does. The
+// changes apply in order, each to the definition the ones before it
+// made. It returns false, having done nothing, for a statement of one
+// change or with a change of another kind (a CHECK constraint, a table
+// option, FORCE, RENAME, ...): those run one engine call per change
+// (alterTable).
+func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error) {
+	if len(n.Specs) < 2 {
+		return false, nil
+	}
+	indexes := false
+	for _, spec := range n.Specs {
+		switch {
+		case spec.Tp == ast.AlterTableAddColumns:
+			for _, cd := range spec.NewColumns {
+				for _, o := range cd.Options {
+					if o.Tp == ast.ColumnOptionCheck {
+						return false, nil // checked against the rows by alterColumnChecks
+					}
+				}
+			}
+		case isColumnSpec(spec):
+		case spec.Tp == ast.AlterTableAddConstraint:
+			switch spec.Constraint.Tp {
+			case ast.ConstraintPrimaryKey, ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex,
+				ast.ConstraintKey, ast.ConstraintIndex:
+				indexes = true
+			default:
+				return false, nil
+			}
+		case spec.Tp == ast.AlterTableDropIndex && !strings.EqualFold(spec.Name, "PRIMARY"):
+			indexes = true
+		default:
+			return false, nil
+		}
+	}
+	if !indexes {
+		return false, nil // the column changes gather into one call anyway
+	}
+	cc := newColChange(ti.def)
+	for _, spec := range n.Specs {
+		switch spec.Tp {
+		case ast.AlterTableAddConstraint:
+			if err := addConstraint(newTableInfo(cc.def, ""), cc.def, spec.Constraint); err != nil {
+				if spec.IfNotExists && sqlerr.Code(err) == sqlerr.ErrDupKeyName {
+					continue
+				}
+				return true, err
+			}
+			cc.dirty = true
+		case ast.AlterTableDropIndex:
+			at := -1
+			for i, ix := range cc.def.Indexes {
+				if strings.EqualFold(ix.Name, spec.Name) {
+					at = i
+				}
+			}
+			if at < 0 {
+				if spec.IfExists {
+					x.s.addNote(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", spec.Name)
+					continue
+				}
+				return true, errf(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", spec.Name)
+			}
+			cc.def.Indexes = append(cc.def.Indexes[:at:at], cc.def.Indexes[at+1:]...)
+			cc.dirty = true
+		default:
+			if err := x.colSpec(ti, cc, spec); err != nil {
+				return true, err
+			}
+		}
+	}
+	if !cc.dirty {
+		return true, nil
+	}
+	return true, x.applyColChange(ti, cc)
+}

@@ -21,6 +21,9 @@ import (
 // DDL is not transactional: the SELECT runs in a transaction of its own
 // (CREATE TEMPORARY TABLE ... SELECT: in the session's open transaction, if
 // any), then the table is created, then the rows are inserted in another.
+// The statement is still atomic across a crash: the table is created
+// provisional (engine.DB.CreateTableProvisional) and confirmed once its
+// rows are committed; a crash before that drops it at the next open.
 
 // ctasQuery runs the SELECT of CREATE TABLE ... SELECT.
 func (x *execCtx) ctasQuery(n *ast.CreateTableStmt) (*Result, error) {
@@ -182,10 +185,14 @@ func ctasColumn(c Column, vals []any) engine.Column {
 }
 
 // ctasFill inserts the SELECT's rows into the table just created in db
-// (the base database or the session's temporary one), and drops the table
-// again if that fails, as MySQL does.
+// (the base database or the session's temporary one), provisional, and
+// confirms it; it drops the table again if that fails, as MySQL does. A
+// crash before the confirmation drops the table at the next open.
 func (x *execCtx) ctasFill(db *engine.DB, n *ast.CreateTableStmt, r *Result) (Result, error) {
 	res, err := x.ctasInsert(db, n, r)
+	if err == nil {
+		err = db.ConfirmTable(n.Table.Name.O)
+	}
 	if err != nil {
 		if derr := db.DropTable(x.ctx, n.Table.Name.O); derr != nil {
 			return Result{}, derr

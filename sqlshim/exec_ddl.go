@@ -441,7 +441,13 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	if err := checkAutoIncrement(def); err != nil {
 		return Result{}, err
 	}
-	if err := db.CreateTable(x.ctx, def); err != nil {
+	create := db.CreateTable
+	if sel != nil {
+		// Dropped at the next open if a crash cuts the fill short: the
+		// statement takes effect wholly or not at all (ctasFill).
+		create = db.CreateTableProvisional
+	}
+	if err := create(x.ctx, def); err != nil {
 		return Result{}, err
 	}
 	if err := x.autoIncrementOption(db, name, n.Options); err != nil || sel == nil {
@@ -775,6 +781,11 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 	}
 	ti, err := x.table(n.Table, "")
 	if err != nil {
+		return Result{}, err
+	}
+	// Several changes of columns and indexes: one engine call
+	// (alter_cols.go).
+	if folded, err := x.alterFolded(ti, n); folded {
 		return Result{}, err
 	}
 	// Column changes (alter_cols.go) gather into one engine call, made
