@@ -356,6 +356,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 	t.mu.RLock()
 	df := t.df
 	t.mu.RUnlock()
+	gen := df.Generation() // read once: see rebuildIndexes
 	_, err = index.Build(func(yield func(pk, row []byte) error) error { return t.scanMerged(yield) },
 		[]index.BuildSpec{{Path: path, Unique: ixd.Unique, Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 			r, err := decodeRow(row, nd)
@@ -363,7 +364,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 				return dst, err
 			}
 			return append(dst, encodeCols(nil, nd, r, pos)), nil
-		}}}, index.BuildOptions{Stamp: df.Generation(), TempDir: db.dir})
+		}}}, index.BuildOptions{Stamp: gen, TempDir: db.dir})
 	if err != nil {
 		var dup *index.DuplicateError
 		if errors.As(err, &dup) {
@@ -375,7 +376,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 		}
 		return err
 	}
-	ix, err := index.Open(path, df.Generation(), t.indexOptions(ixd))
+	ix, err := index.Open(path, gen, t.indexOptions(ixd))
 	if err != nil {
 		return err
 	}
