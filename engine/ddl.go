@@ -381,6 +381,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 	t.mu.RLock()
 	df := t.df
 	t.mu.RUnlock()
+	gen := df.Generation() // read once: see rebuildIndexes
 	_, err = index.Build(func(yield func(pk, row []byte) error) error { return t.scanMerged(yield) },
 		[]index.BuildSpec{{Path: path, Unique: ixd.Unique, Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 			r, err := decodeRow(row, nd)
@@ -388,7 +389,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 				return dst, err
 			}
 			return append(dst, encodeCols(nil, nd, r, pos)), nil
-		}}}, index.BuildOptions{Stamp: df.Generation(), TempDir: db.dir})
+		}}}, index.BuildOptions{Stamp: gen, TempDir: db.dir})
 	if err != nil {
 		var dup *index.DuplicateError
 		if errors.As(err, &dup) {
@@ -400,7 +401,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 		}
 		return err
 	}
-	ix, err := index.Open(path, df.Generation(), t.indexOptions(ixd))
+	ix, err := index.Open(path, gen, t.indexOptions(ixd))
 	if err != nil {
 		return err
 	}

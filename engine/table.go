@@ -523,6 +523,12 @@ func (t *table) getCommitted(key []byte) ([]byte, bool, error) {
 	return v, true, nil
 }
 
+// indexesBuiltHook, when set by a test, is called by rebuildIndexes between
+// building the new index files and opening them: a test runs there what
+// may run beside a rebuild (a checkpoint). Tests that set it do not run in
+// parallel.
+var indexesBuiltHook func(t *table)
+
 // rebuildIndexes discards every index file of the table and builds them
 // again from the data, in parallel.
 func (t *table) rebuildIndexes() error {
@@ -574,9 +580,21 @@ func (t *table) rebuildIndexes() error {
 		total := df.Stats().Records
 		progress = func(rows, entries int64) { p("rebuild indexes of "+t.name, rows, total) }
 	}
+	// The files are stamped with, and opened at, one reading of the
+	// generation. It may move on meanwhile: a checkpoint running beside
+	// the rebuild (the one an auto-recovering Open asks for, while REPAIR
+	// holds the table but not ckptMu) writes the overlay the WAL replay
+	// left into the data file, and that first write of the session bumps
+	// the generation. Reading it again for Open made Open refuse the
+	// files just built ("stamped 2, want 3"). The rows do not change (the
+	// caller holds the table, or Open runs alone), and a file stamped with
+	// the generation before is never trusted wrongly: the data file is
+	// flagged open from its first write until a clean close, which
+	// restamps every index with the generation it closes at.
+	gen := df.Generation()
 	st, err := index.Build(func(yield func(pk, row []byte) error) error {
 		return t.scanMerged(yield)
-	}, specs, index.BuildOptions{Stamp: df.Generation(), TempDir: t.db.dir, Progress: progress})
+	}, specs, index.BuildOptions{Stamp: gen, TempDir: t.db.dir, Progress: progress})
 	if err != nil {
 		var dup *index.DuplicateError
 		if errors.As(err, &dup) {
@@ -584,9 +602,12 @@ func (t *table) rebuildIndexes() error {
 		}
 		return err
 	}
+	if h := indexesBuiltHook; h != nil {
+		h(t)
+	}
 	idx := make([]*index.Index, len(def.Indexes))
 	for i, ixd := range def.Indexes {
-		ix, err := index.Open(specs[i].Path, df.Generation(), t.indexOptions(ixd))
+		ix, err := index.Open(specs[i].Path, gen, t.indexOptions(ixd))
 		if err != nil {
 			return fmt.Errorf("open rebuilt index %s: %w", ixd.Name, err)
 		}
