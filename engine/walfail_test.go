@@ -654,15 +654,34 @@ func TestWALWriteFailureConcurrent(t *testing.T) {
 			}
 		}()
 	}
+	// Each round waits for commits to go through, then fills the disk
+	// until a WAL write has failed: events, not sleeps, so a slow machine
+	// (-race, a loaded CI) cannot make a round miss (each wait is bounded).
+	ackedNow := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked)
+	}
+	waitFor := func(what string, cond func() bool) {
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				close(stop)
+				wg.Wait()
+				t.Fatalf("no %s within 10 s", what)
+			}
+		}
+	}
 	hits := 0
 	for round := 0; round < 5; round++ {
-		time.Sleep(20 * time.Millisecond)
+		n := ackedNow()
+		waitFor("acknowledged commit", func() bool { return ackedNow() >= n+3 })
 		e.FailAfter(3, diskFullOps, true)
-		time.Sleep(5 * time.Millisecond)
+		waitFor("failed WAL write", func() bool { return e.Hits() > 0 })
 		hits += e.Hits()
 		e.Disarm()
 	}
-	time.Sleep(20 * time.Millisecond)
+	n := ackedNow()
+	waitFor("acknowledged commit after the last failure", func() bool { return ackedNow() >= n+3 })
 	close(stop)
 	wg.Wait()
 	check := func(db *DB, when string) {
