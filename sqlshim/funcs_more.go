@@ -149,6 +149,9 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	case "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "cot", "degrees", "radians":
 		return c.trig(name, x, args)
 	case "dayname", "monthname", "quarter", "microsecond", "weekofyear":
+		if p, ok := c.zeroDateParts(name, args[0]); ok {
+			return p, true, nil
+		}
 		t, ok := toTime(args[0])
 		if !ok {
 			if d, isTime := toDuration(args[0]); isTime && name == "microsecond" {
@@ -216,6 +219,9 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	case "time":
 		d, ok := toDuration(args[0])
 		if !ok {
+			if p, ok := c.zeroDateParts(name, args[0]); ok {
+				return p, true, nil
+			}
 			return nil, true, nil
 		}
 		return d, true, nil
