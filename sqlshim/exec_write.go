@@ -749,5 +749,6 @@ func looseDate(c *engine.Column, v any) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	return parseDelimited(strings.TrimSpace(s))
+	t, ok := parseDelimited(strings.TrimSpace(s))
+	return t, ok && engine.InCalendar(t)
 }

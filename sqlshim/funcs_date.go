@@ -56,12 +56,15 @@ func (c *evalCtx) timePart(name string, v any) (any, error) {
 	case "second":
 		return int64(t.Second()), nil
 	case "dayofweek":
-		return int64(t.Weekday()) + 1, nil
+		return int64(weekdayOf(t)) + 1, nil
 	case "weekday":
-		return int64((t.Weekday() + 6) % 7), nil
+		return int64((weekdayOf(t) + 6) % 7), nil
 	case "dayofyear":
 		return int64(t.YearDay()), nil
 	case "unix_timestamp":
+		if t.Unix() < 0 {
+			return nil, nil // before the epoch: no TIMESTAMP, NULL as in MariaDB
+		}
 		return t.Unix(), nil
 	case "to_days":
 		return dayNumber(t), nil // funcs_more.go
@@ -331,7 +334,7 @@ func dateFormat(d dateFields, f string) (string, bool) {
 			if d.year == 0 && d.month == 0 {
 				return "", false
 			}
-			wd := d.dayTime().Weekday()
+			wd := weekdayOf(d.dayTime())
 			switch f[i] {
 			case 'W':
 				b.WriteString(wd.String())

@@ -161,7 +161,7 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		}
 		switch name {
 		case "dayname":
-			return t.Weekday().String(), true, nil
+			return weekdayOf(t).String(), true, nil
 		case "monthname":
 			return t.Month().String(), true, nil
 		case "quarter":
@@ -626,11 +626,22 @@ func clock(t time.Time) time.Duration {
 // a time.Duration (which would overflow past 292 years).
 func dayNumber(t time.Time) int64 {
 	if t.Year() < 1 {
-		return int64(t.YearDay())
+		// Year 0 has no 29 February in MariaDB's calendar (Go's has).
+		n := int64(t.YearDay())
+		if t.Month() > 2 {
+			n--
+		}
+		return n
 	}
 	first := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	return 366 + (day.Unix()-first.Unix())/86400
+}
+
+// weekdayOf is t's day of the week as MariaDB counts it from its day
+// number (dayNumber): Go's but in year 0, which has no leap day there.
+func weekdayOf(t time.Time) time.Weekday {
+	return time.Weekday((dayNumber(t) + 6) % 7)
 }
 
 // soundexCodes is the Soundex digit of each letter A to Z ('0': none).
