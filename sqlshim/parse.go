@@ -40,6 +40,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	text, intoVars, intoLate := stripIntoVars(text)
 	text, vd := rewriteViewDDL(text)
 	text, retList, hasRet := stripReturning(text)
+	text, showLim := stripShowLimit(text) // show_diag.go
 	if st, ok, err := parseExecute(p, text); ok {
 		return st, err
 	}
@@ -59,6 +60,9 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		return nil, errNotSupported("multiple statements in one call")
 	}
 	st := &statement{text: sql, node: nodes[0], crashSafe: crashSafe, intoVars: intoVars, intoLate: intoLate}
+	if sh, ok := st.node.(*ast.ShowStmt); ok && showLim != nil {
+		sh.Limit = showLim
+	}
 	st.view = viewParsed(st.node, vd)
 	if intoVars != nil {
 		switch st.node.(type) {
