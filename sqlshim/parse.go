@@ -40,7 +40,11 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	text, intoVars, intoLate := stripIntoVars(text)
 	text, vd := rewriteViewDDL(text)
 	text, retList, hasRet := stripReturning(text)
-	text, showLim := stripShowLimit(text) // show_diag.go
+	text, showLim := stripShowLimit(text)               // show_diag.go
+	text, gcFixes, err := rewriteGroupConcatLimit(text) // groupconcat_limit.go
+	if err != nil {
+		return nil, err
+	}
 	if st, ok, err := parseExecute(p, text); ok {
 		return st, err
 	}
@@ -63,6 +67,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	if sh, ok := st.node.(*ast.ShowStmt); ok && showLim != nil {
 		sh.Limit = showLim
 	}
+	restoreFieldTexts(st.node, gcFixes)
 	st.view = viewParsed(st.node, vd)
 	if intoVars != nil {
 		switch st.node.(type) {
