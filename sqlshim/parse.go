@@ -45,6 +45,10 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	if err != nil {
 		return nil, err
 	}
+	text, conIfs, err := rewriteConstraintDDL(text) // lex_constraint.go
+	if err != nil {
+		return nil, err
+	}
 	if st, ok, err := parseExecute(p, text); ok {
 		return st, err
 	}
@@ -68,6 +72,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		sh.Limit = showLim
 	}
 	restoreFieldTexts(st.node, gcFixes)
+	applyConstraintIfs(st.node, conIfs)
 	st.view = viewParsed(st.node, vd)
 	if intoVars != nil {
 		switch st.node.(type) {
