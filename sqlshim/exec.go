@@ -181,6 +181,8 @@ func (x *execCtx) dml(n ast.StmtNode) (Result, error) {
 		return x.union(st)
 	case *ast.AnalyzeTableStmt:
 		return x.analyze(st)
+	case *ast.DoStmt:
+		return x.doStmt(st) // exec_flush.go
 	}
 	return Result{}, errNotSupported(strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast."), "Stmt") + " statements")
 }

@@ -575,6 +575,13 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 			r.Warnings = s.warnings // notes and warnings of DDL reach the client's count too
 		}
 		return r, mapErr(err)
+	case *ast.FlushStmt:
+		// FLUSH commits the open transaction first, as in MariaDB.
+		if err := s.commitAndUnlock(); err != nil {
+			return Result{}, err
+		}
+		r, err := x.flush(n) // exec_flush.go
+		return r, mapErr(err)
 	case *ast.BRIEStmt:
 		// A backup waits for every table's write lock: commit the open
 		// transaction first and give back LOCK TABLES locks, as DDL does.
