@@ -400,6 +400,12 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			x.s.noAutocommit = !on
 			continue
 		}
+		if name := strings.ToLower(v.Name); txCharVar(name) || name == txReadOnlyOneShot {
+			if err := x.setTxChar(v); err != nil { // txchars.go
+				return Result{}, err
+			}
+			continue
+		}
 		if _, err := x.setExternalVar(v); err != nil {
 			return Result{}, err // a server's variable (sysvars.go)
 		}

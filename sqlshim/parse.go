@@ -73,6 +73,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	}
 	restoreFieldTexts(st.node, gcFixes)
 	applyConstraintIfs(st.node, conIfs)
+	markOneShot(text, st.node) // txchars.go
 	st.view = viewParsed(st.node, vd)
 	if intoVars != nil {
 		switch st.node.(type) {

@@ -78,6 +78,12 @@ type Session struct {
 	memBudget    int64                 // blitz_memory_budget (membudget.go)
 	// maxRecursiveIterations is @@max_recursive_iterations (cte_recursive.go).
 	maxRecursiveIterations uint64
+	// Transaction characteristics (txchars.go): @@tx_isolation as set
+	// ("" until then), @@tx_read_only, and SET TRANSACTION READ ONLY |
+	// WRITE's value for the next transaction (nil: none).
+	txIsolation    string
+	txReadOnly     bool
+	nextTxReadOnly *bool
 	// noAutocommit is SET autocommit = 0: the first statement after a
 	// COMMIT or ROLLBACK opens a transaction that stays open until the
 	// next one.
@@ -493,6 +499,21 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	}
 	if s.tx != nil {
 		s.tx.SetContext(ctx) // the open transaction waits and commits under this statement
+	}
+	if s.nextTxReadOnly != nil || s.txReadOnly {
+		if s.readOnlyNow() && writes(st.node) {
+			return Result{}, errf(errReadOnlyTx, "Cannot execute statement in a READ ONLY transaction")
+		}
+		if s.nextTxReadOnly != nil {
+			// SET TRANSACTION's value lasts until a transaction ends:
+			// a statement that succeeds outside BEGIN ... COMMIT, or
+			// the end of the explicit one.
+			defer func() {
+				if err == nil && s.tx == nil && endsTx(st.node) { // txchars.go
+					s.nextTxReadOnly = nil
+				}
+			}()
+		}
 	}
 	x := &execCtx{s: s, ctx: ctx, params: args, now: time.Now().UTC(), calcFound: -1}
 	defer func() {
