@@ -237,7 +237,7 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 				row[j] = defaultMarker{v}
 				continue
 			}
-			v, err := ec.eval(e)
+			v, err := ec.storedValue(e)
 			if err != nil {
 				return Result{}, err
 			}
@@ -395,7 +395,7 @@ func (x *execCtx) assignedValue(ti *tableInfo, ec *evalCtx, i int, expr ast.Expr
 	if d, ok := expr.(*ast.DefaultExpr); ok && d.Name == nil {
 		return x.columnDefault(&ti.def.Columns[i])
 	}
-	v, err := ec.eval(expr)
+	v, err := ec.storedValue(expr)
 	if err != nil {
 		return nil, err
 	}
