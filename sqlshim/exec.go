@@ -42,6 +42,8 @@ type execCtx struct {
 	// calcFound is what SELECT SQL_CALC_FOUND_ROWS counted without its
 	// LIMIT (for FOUND_ROWS()), -1 when the statement did not ask.
 	calcFound int64
+	// text is the statement's text, as SHOW PROCESSLIST shows it.
+	text string
 	// view: the views the statement is expanding (view.go); nil if none.
 	view *viewRun
 	// ret collects the rows written under RETURNING (returning.go); nil

@@ -127,6 +127,8 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 		return showIndex(ti), nil
 	case ast.ShowTableStatus:
 		return x.tableStatus(n)
+	case ast.ShowProcessList:
+		return x.showProcessList(n.Full), nil // processlist.go
 	case ast.ShowWarnings, ast.ShowErrors:
 		return x.showDiagnostics(n)
 	case ast.ShowVariables:

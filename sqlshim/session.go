@@ -57,6 +57,9 @@ type Session struct {
 	// statusSource, when set (SetStatusSource), lists SHOW STATUS instead
 	// of the SQL layer's own counters.
 	statusSource func() [][2]string
+	// processList, when set (SetProcessList), lists the server's sessions
+	// for SHOW PROCESSLIST (processlist.go).
+	processList func() []Process
 	// sysVars, when set (SetSystemVars), keeps the system variables the
 	// session does not keep itself.
 	sysVars SystemVars
@@ -515,7 +518,7 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 			}()
 		}
 	}
-	x := &execCtx{s: s, ctx: ctx, params: args, now: time.Now().UTC(), calcFound: -1}
+	x := &execCtx{s: s, ctx: ctx, params: args, now: time.Now().UTC(), calcFound: -1, text: st.text}
 	defer func() {
 		if err == nil {
 			s.noteCounts(st.node, &r, x.calcFound)

@@ -94,6 +94,19 @@ func (s *shimSession) SetClient(id uint64, user, host string) {
 // SetStatus implements StatusAware.
 func (s *shimSession) SetStatus(status func() [][2]string) { s.s.SetStatusSource(status) }
 
+// SetProcessList implements ProcessListAware.
+func (s *shimSession) SetProcessList(list func() []ProcessRow) {
+	s.s.SetProcessList(func() []sqlshim.Process {
+		rows := list()
+		out := make([]sqlshim.Process, len(rows))
+		for i, p := range rows {
+			out[i] = sqlshim.Process{ID: uint64(p.ID), User: p.User, Host: p.Host, DB: p.DB, Command: p.Command,
+				Time: p.Time, State: p.State, Info: p.Info}
+		}
+		return out
+	})
+}
+
 // SetSystemVars implements SystemVarsAware.
 func (s *shimSession) SetSystemVars(v *ConnVars) { s.s.SetSystemVars(v) }
 
