@@ -54,6 +54,11 @@ type execCtx struct {
 	// keepInner: this SELECT is a subquery, whose one value may be used as
 	// a scalar: a quotient keeps its inner digits in Result.inner.
 	keepInner bool
+	// storeInner: this SELECT feeds INSERT ... SELECT, whose select list
+	// gives a quotient with its inner digits, as MariaDB stores it
+	// (exact.go storedValue). Only the top SELECT: selectStmt clears it
+	// before running anything nested.
+	storeInner bool
 	// rands: the sequences of the statement's RAND(N) calls with a
 	// constant seed (funcs_rand.go).
 	rands map[*ast.FuncCallExpr]*seededRand

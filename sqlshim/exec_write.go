@@ -188,7 +188,9 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 		if err := odkuAmbiguous(ti, n); err != nil {
 			return Result{}, err
 		}
+		x.storeInner = true // quotients with their inner digits, as MariaDB stores them
 		r, err := x.query(n.Select)
+		x.storeInner = false
 		if err != nil {
 			return Result{}, err
 		}
