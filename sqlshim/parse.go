@@ -25,6 +25,7 @@ type statement struct {
 	intoLate  bool           // ... and the INTO came after FROM (deprecated: warning 1287)
 	view      *viewDDL       // CREATE or ALTER VIEW: what the text said (view_parse.go)
 	returning *ast.FieldList // INSERT/REPLACE/DELETE ... RETURNING: the list (returning.go)
+	readWrite bool           // START TRANSACTION READ WRITE (txchars.go), which the parser does not mark
 }
 
 // parseOne parses the text of one statement (no trailing semicolon
@@ -74,6 +75,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	restoreFieldTexts(st.node, gcFixes)
 	applyConstraintIfs(st.node, conIfs)
 	markOneShot(text, st.node) // txchars.go
+	st.readWrite = startReadWrite(text, st.node)
 	st.view = viewParsed(st.node, vd)
 	if intoVars != nil {
 		switch st.node.(type) {

@@ -554,6 +554,10 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 			return Result{}, err
 		}
 		s.tx = tx
+		if n.ReadOnly || st.readWrite { // START TRANSACTION READ ONLY | READ WRITE (txchars.go)
+			ro := n.ReadOnly
+			s.nextTxReadOnly = &ro
+		}
 		return Result{}, nil
 	case *ast.CommitStmt:
 		return Result{}, s.commitLocked()

@@ -21,7 +21,9 @@ import (
 // a read-only transaction is error 1792, as in MariaDB. SET SESSION
 // TRANSACTION READ ONLY makes every later transaction read-only; SET
 // TRANSACTION READ ONLY only the next (until a statement outside an
-// explicit transaction succeeds, or the explicit one ends).
+// explicit transaction succeeds, or the explicit one ends); START
+// TRANSACTION READ ONLY | READ WRITE the one it starts, whatever the
+// session's.
 
 // isolationLevels are the values of @@tx_isolation, in the order of their
 // numbers (SET tx_isolation = 1 is READ-COMMITTED).
@@ -248,4 +250,20 @@ func endsTx(n ast.StmtNode) bool {
 		return x.From != nil
 	}
 	return true
+}
+
+// startReadWrite reports whether node, parsed from sql, is START
+// TRANSACTION ... READ WRITE, which TiDB's parser reads without a trace
+// (READ ONLY sets BeginStmt.ReadOnly).
+func startReadWrite(sql string, node ast.StmtNode) bool {
+	if _, ok := node.(*ast.BeginStmt); !ok || !containsFold(sql, "WRITE") {
+		return false
+	}
+	toks := tokenize(sql)
+	for i := 0; i+1 < len(toks); i++ {
+		if strings.EqualFold(toks[i].text, "READ") && strings.EqualFold(toks[i+1].text, "WRITE") {
+			return true
+		}
+	}
+	return false
 }
