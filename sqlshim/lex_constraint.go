@@ -9,7 +9,8 @@ import (
 // Constraint clauses TiDB's parser does not read as MariaDB does, handled
 // before it sees a CREATE TABLE or ALTER TABLE statement:
 //
-//   - ALTER TABLE ... ADD CONSTRAINT IF NOT EXISTS name and DROP
+//   - ALTER TABLE ... ADD CONSTRAINT IF NOT EXISTS name, ADD [CONSTRAINT
+//     [name]] UNIQUE [KEY | INDEX] IF NOT EXISTS name and DROP
 //     CONSTRAINT IF EXISTS name: MariaDB's, which the parser refuses. The
 //     IF [NOT] EXISTS is cut from the text and set on the parsed
 //     specification again (applyConstraintIfs).
@@ -38,7 +39,7 @@ func rewriteConstraintDDL(sql string) (string, []constraintIf, error) {
 	if sure && !strings.EqualFold(w, "CREATE") && !strings.EqualFold(w, "ALTER") {
 		return sql, nil, nil
 	}
-	if !containsFold(sql, "CONSTRAINT") {
+	if !containsFold(sql, "CONSTRAINT") && !containsFold(sql, "EXISTS") {
 		return sql, nil, nil
 	}
 	toks := tokenize(sql)
@@ -80,6 +81,27 @@ func rewriteConstraintDDL(sql string) (string, []constraintIf, error) {
 				if word(i, "CONSTRAINT") && word(i+1, "IF") && word(i+2, "NOT") && word(i+3, "EXISTS") && i+4 < end {
 					ifs = append(ifs, constraintIf{name: unquoteIdent(toks[i+4])})
 					cuts = append(cuts, [2]int{toks[i+1].start, toks[i+4].start})
+					break
+				}
+				// ADD [CONSTRAINT [name]] UNIQUE [KEY | INDEX] IF NOT
+				// EXISTS name: the parser reads IF NOT EXISTS after KEY
+				// and INDEX only.
+				j := i
+				if word(j, "CONSTRAINT") {
+					j++
+					if !word(j, "UNIQUE") {
+						j++ // the constraint's name
+					}
+				}
+				if word(j, "UNIQUE") {
+					j++
+					if word(j, "KEY") || word(j, "INDEX") {
+						j++
+					}
+					if word(j, "IF") && word(j+1, "NOT") && word(j+2, "EXISTS") && j+3 < end {
+						ifs = append(ifs, constraintIf{name: unquoteIdent(toks[j+3])})
+						cuts = append(cuts, [2]int{toks[j].start, toks[j+3].start})
+					}
 				}
 			case word(i, "DROP"):
 				if word(i+1, "CONSTRAINT") && word(i+2, "IF") && word(i+3, "EXISTS") && i+4 < end {
