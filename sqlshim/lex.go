@@ -106,10 +106,16 @@ func skipQuoted(s string, i int) int {
 	return len(s)
 }
 
-// unquoteIdent returns a word or `quoted` identifier token's name.
+// unquoteIdent returns a word or `quoted` identifier token's name (an
+// unterminated one, which runs to the end of the text, without its
+// opening quote).
 func unquoteIdent(t token) string {
 	if t.kind == 'q' {
-		return strings.ReplaceAll(t.text[1:len(t.text)-1], "``", "`")
+		s := t.text[1:]
+		if len(t.text) >= 2 && strings.HasSuffix(t.text, "`") {
+			s = t.text[1 : len(t.text)-1]
+		}
+		return strings.ReplaceAll(s, "``", "`")
 	}
 	return t.text
 }
