@@ -318,7 +318,7 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 			y, m, d := tm.Date()
 			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 		}
-		if tm.Year() < 1000 || tm.Year() > 9999 {
+		if tm.Year() < 0 || tm.Year() > 9999 {
 			return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(t), tm.Format("2006-01-02 15:04:05"), col.Name, rowNum)
 		}
 		// Digits beyond the column's are cut, not rounded, as MariaDB
@@ -374,7 +374,7 @@ func parseTime(s string) (time.Time, bool) {
 	for _, l := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02",
 		"20060102150405", "20060102", "2006/01/02 15:04:05", "2006/01/02", time.RFC3339Nano} {
 		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), true
+			return t.UTC(), InCalendar(t.UTC())
 		}
 	}
 	return time.Time{}, false

@@ -135,9 +135,10 @@ func appendZeroDateKey(b []byte, z ZeroDate) []byte {
 	return keyenc.AppendIntAfter(b, z.keyAnchor(), z.packed())
 }
 
-// fitsTime reports whether year-month-day is a real date.
+// fitsTime reports whether year-month-day is a real date of MariaDB's
+// calendar.
 func fitsTime(y, m, d int) bool {
-	if m < 1 || m > 12 || d < 1 {
+	if m < 1 || m > 12 || d < 1 || y == 0 && m == 2 && d == 29 {
 		return false
 	}
 	return d <= time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
@@ -264,4 +265,11 @@ func CoerceInvalidDate(col *Column, v any, rowNum int) (any, error) {
 		}
 	}
 	return Coerce(col, v, rowNum)
+}
+
+// InCalendar reports whether t's day is one of MariaDB's calendar, which
+// is Go's proleptic Gregorian one but for year 0: MariaDB gives it 365
+// days, so '0000-02-29' is no date there (a day past its month's end).
+func InCalendar(t time.Time) bool {
+	return t.Year() != 0 || t.Month() != 2 || t.Day() != 29
 }

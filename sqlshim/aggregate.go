@@ -263,9 +263,9 @@ func (g *group) add(ec *evalCtx) error {
 			if st.size > groupConcatMaxLen {
 				st.cutAt = st.count
 			}
-			if a.Order != nil {
-				key := make([]any, len(a.Order.Items))
-				for j, it := range a.Order.Items {
+			if items, _ := groupConcatOrder(a); len(items) > 0 {
+				key := make([]any, len(items))
+				for j, it := range items {
 					k, err := ec.eval(it.Expr)
 					if err != nil {
 						return err
@@ -333,13 +333,14 @@ func (g *group) results(ec *evalCtx) map[*ast.AggregateFuncExpr]any {
 						sep = toString(v.Datum.GetValue())
 					}
 				}
-				if a.Order != nil && len(st.keys) == len(st.parts) {
+				items, limit := groupConcatOrder(a)
+				if len(items) > 0 && len(st.keys) == len(st.parts) {
 					idx := make([]int, len(st.parts))
 					for j := range idx {
 						idx[j] = j
 					}
 					sort.SliceStable(idx, func(x, y int) bool {
-						for k, it := range a.Order.Items {
+						for k, it := range items {
 							if c := compareForSort(st.keys[idx[x]][k], st.keys[idx[y]][k]); c != 0 {
 								return c < 0 != it.Desc
 							}
@@ -351,6 +352,13 @@ func (g *group) results(ec *evalCtx) map[*ast.AggregateFuncExpr]any {
 						sorted[j] = st.parts[k]
 					}
 					st.parts = sorted
+				}
+				if limit != nil {
+					// GROUP_CONCAT(... LIMIT offset, count): those parts
+					// of the sorted list (none: '', not NULL).
+					offset, count := ec.groupConcatLimit(limit)
+					st.parts = st.parts[min(offset, int64(len(st.parts))):]
+					st.parts = st.parts[:min(count, int64(len(st.parts)))]
 				}
 				out := strings.Join(st.parts, sep)
 				if len(out) > groupConcatMaxLen {

@@ -439,7 +439,8 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 		switch spec.Tp {
 		case ast.AlterTableAddConstraint:
 			if err := addConstraint(newTableInfo(cc.def, ""), cc.def, spec.Constraint); err != nil {
-				if spec.IfNotExists && sqlerr.Code(err) == sqlerr.ErrDupKeyName {
+				if (spec.IfNotExists || spec.Constraint.IfNotExists) && sqlerr.Code(err) == sqlerr.ErrDupKeyName {
+					x.s.addNote(sqlerr.ErrDupKeyName, "%s", sqlerr.As(err).Message)
 					continue
 				}
 				return true, err

@@ -243,12 +243,13 @@ func checkIndex(def *engine.TableDef, name string, tableOnly bool) int {
 }
 
 // addCheck adds to def the table-level CHECK constraint c (named as
-// given, or CONSTRAINT_<n>): 1826 if def has a constraint of that name.
+// given, or CONSTRAINT_<n>): 1826 if def has a constraint of that name,
+// a column's check (named after its column) included, as in MariaDB.
 func (x *execCtx) addCheck(def *engine.TableDef, c *ast.Constraint) error {
 	name := c.Name
 	if name == "" {
 		name = checkName(def)
-	} else if checkIndex(def, name, true) >= 0 {
+	} else if checkIndex(def, name, false) >= 0 { // a column's check has its column's name
 		return errf(errDupConstraintName, "Duplicate CHECK constraint name '%s'", name)
 	}
 	ck, err := x.newCheck(def, name, "", c.Expr)

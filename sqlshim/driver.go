@@ -242,7 +242,11 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	default:
 		return nil, fmt.Errorf("blitz/sqlshim: isolation level %v not supported (transactions are read-committed)", sql.IsolationLevel(opts.Isolation))
 	}
-	if _, err := c.s.ExecOne(ctx, "BEGIN", nil); err != nil {
+	begin := "BEGIN"
+	if opts.ReadOnly {
+		begin = "START TRANSACTION READ ONLY" // writes in it fail with 1792
+	}
+	if _, err := c.s.ExecOne(ctx, begin, nil); err != nil {
 		return nil, err
 	}
 	return &tx{c: c}, nil

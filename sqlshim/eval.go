@@ -1174,7 +1174,15 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 	case "div_precision_increment":
 		return int64(divPrecisionIncrement), nil
 	case "tx_isolation", "transaction_isolation":
-		return "READ-COMMITTED", nil
+		if c.s == nil {
+			return defaultIsolation, nil
+		}
+		return c.s.isolation(), nil // txchars.go
+	case "tx_read_only", "transaction_read_only":
+		if c.s != nil && c.s.txReadOnly {
+			return int64(1), nil
+		}
+		return int64(0), nil
 	case "version_comment":
 		return "blitz", nil
 	case "lower_case_table_names":

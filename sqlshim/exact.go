@@ -7,6 +7,7 @@ import (
 
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
 	"github.com/shopspring/decimal"
 )
 
@@ -17,6 +18,19 @@ import (
 // SUM(1/3)*3 are 1.0000 where the shown digits would give 0.9999.
 // exactOperand (eval.go) is the entry point; a value shows its declared
 // scale only when it leaves an expression.
+
+// storedValue is the value of e as INSERT and UPDATE store it: a quotient
+// with its inner digits, as MariaDB stores them (1/3 into a DOUBLE is
+// 0.333333333, not the 0.3333 a SELECT shows). A literal, placeholder or
+// column, the common cases, is evaluated directly.
+func (c *evalCtx) storedValue(e ast.ExprNode) (any, error) {
+	switch e.(type) {
+	case *test_driver.ValueExpr, *test_driver.ParamMarkerExpr, *ast.ColumnNameExpr:
+		return c.eval(e)
+	}
+	v, _, err := c.exactOperand(e)
+	return v, err
+}
 
 // exactDec is an aggregate result that involved a quotient: d unrounded,
 // shown with scale digits after the point.

@@ -51,6 +51,8 @@ type execCtx struct {
 	// calcFound is what SELECT SQL_CALC_FOUND_ROWS counted without its
 	// LIMIT (for FOUND_ROWS()), -1 when the statement did not ask.
 	calcFound int64
+	// text is the statement's text, as SHOW PROCESSLIST shows it.
+	text string
 	// view: the views the statement is expanding (view.go); nil if none.
 	view *viewRun
 	// ret collects the rows written under RETURNING (returning.go); nil
@@ -61,6 +63,11 @@ type execCtx struct {
 	// keepInner: this SELECT is a subquery, whose one value may be used as
 	// a scalar: a quotient keeps its inner digits in Result.inner.
 	keepInner bool
+	// storeInner: this SELECT feeds INSERT ... SELECT, whose select list
+	// gives a quotient with its inner digits, as MariaDB stores it
+	// (exact.go storedValue). Only the top SELECT: selectStmt clears it
+	// before running anything nested.
+	storeInner bool
 	// rands: the sequences of the statement's RAND(N) calls with a
 	// constant seed (funcs_rand.go).
 	rands map[*ast.FuncCallExpr]*seededRand
@@ -190,6 +197,8 @@ func (x *execCtx) dml(n ast.StmtNode) (Result, error) {
 		return x.union(st)
 	case *ast.AnalyzeTableStmt:
 		return x.analyze(st)
+	case *ast.DoStmt:
+		return x.doStmt(st) // exec_flush.go
 	}
 	return Result{}, errNotSupported(strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast."), "Stmt") + " statements")
 }
@@ -434,6 +443,12 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 				}
 			}
 			x.s.noAutocommit = !on
+			continue
+		}
+		if name := strings.ToLower(v.Name); txCharVar(name) || name == txReadOnlyOneShot {
+			if err := x.setTxChar(v); err != nil { // txchars.go
+				return Result{}, err
+			}
 			continue
 		}
 		if _, err := x.setExternalVar(v); err != nil {

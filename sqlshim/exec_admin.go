@@ -10,6 +10,9 @@ import (
 // A table that cannot be opened gets an Error row and "Operation failed",
 // as MySQL does, rather than failing the statement.
 func (x *execCtx) admin(st *adminStmt) (Result, error) {
+	if st.op == "checksum" {
+		return x.checksumTables(st) // checksum.go
+	}
 	cols := textColumns("Table", "Op", "Msg_type", "Msg_text")
 	rows := [][]any{}
 	for _, t := range st.tables {

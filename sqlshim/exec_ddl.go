@@ -722,6 +722,7 @@ func (x *execCtx) addIndex(ti *tableInfo, c *ast.Constraint, ifNotExists bool) (
 	before := len(def.Indexes)
 	if err := addConstraint(ti, &def, c); err != nil {
 		if ifNotExists && sqlerr.Code(err) == sqlerr.ErrDupKeyName {
+			x.s.addNote(sqlerr.ErrDupKeyName, "%s", sqlerr.As(err).Message)
 			return Result{}, nil
 		}
 		return Result{}, err
@@ -775,12 +776,34 @@ func renameOnly(n *ast.AlterTableStmt) bool {
 	return len(n.Specs) > 0
 }
 
+// dupAddedChecks is 1826 for an ALTER TABLE that adds two CHECK
+// constraints of one name, found before anything changes (MariaDB refuses
+// the whole statement).
+func dupAddedChecks(n *ast.AlterTableStmt) error {
+	seen := map[string]bool{}
+	for _, spec := range n.Specs {
+		if spec.Tp != ast.AlterTableAddConstraint || spec.Constraint.Tp != ast.ConstraintCheck || spec.Constraint.Name == "" {
+			continue
+		}
+		k := strings.ToLower(spec.Constraint.Name)
+		if seen[k] {
+			return errf(errDupConstraintName, "Duplicate CHECK constraint name '%s'", spec.Constraint.Name)
+		}
+		seen[k] = true
+	}
+	return nil
+}
+
 func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 	if x.isViewName(n.Table) {
 		return Result{}, errf(sqlerr.ErrWrongObject, "'%s.%s' is not of type 'BASE TABLE'", x.s.DBName, n.Table.Name.O)
 	}
 	ti, err := x.table(n.Table, "")
 	if err != nil {
+		return Result{}, err
+	}
+	before := ti.def // the table as the statement found it
+	if err := dupAddedChecks(n); err != nil {
 		return Result{}, err
 	}
 	// Several changes of columns and indexes: one engine call
@@ -855,16 +878,26 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 			}
 		case ast.AlterTableAddConstraint:
 			if spec.Constraint.Tp == ast.ConstraintCheck {
+				if spec.IfNotExists && checkIndex(before, spec.Constraint.Name, true) >= 0 {
+					// IF NOT EXISTS looks at the table as it was: a name
+					// an earlier specification added is still 1826.
+					x.s.addNote(errDupConstraintName, "Duplicate CHECK constraint name '%s'", spec.Constraint.Name)
+					break
+				}
 				if err := x.alterAddCheck(ti, spec.Constraint); err != nil { // check.go
 					return Result{}, err
 				}
 				break
 			}
-			if _, err := x.addIndex(ti, spec.Constraint, spec.IfNotExists); err != nil {
+			if _, err := x.addIndex(ti, spec.Constraint, spec.IfNotExists || spec.Constraint.IfNotExists); err != nil {
 				return Result{}, err
 			}
 		case ast.AlterTableDropCheck:
 			if err := x.alterDropConstraint(ti, n.Table, spec.Constraint.Name); err != nil { // check.go
+				if spec.IfExists && sqlerr.Code(err) == sqlerr.ErrCantDropKey {
+					x.s.addNote(sqlerr.ErrCantDropKey, "%s", sqlerr.As(err).Message)
+					break
+				}
 				return Result{}, err
 			}
 		case ast.AlterTableDropForeignKey:

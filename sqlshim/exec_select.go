@@ -196,6 +196,8 @@ func (x *execCtx) lockSelected(n *ast.SelectStmt) error {
 }
 
 func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
+	storeInner := x.storeInner
+	x.storeInner = false // derived tables and subqueries show their digits
 	if n.SelectIntoOpt != nil {
 		return Result{}, errNotSupported("SELECT INTO")
 	}
@@ -344,9 +346,12 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			ec.clause = "SELECT"
 			var v any
 			var err error
-			if keepInner {
+			switch {
+			case keepInner:
 				v, inner, err = ec.innerValue(f.expr)
-			} else {
+			case storeInner && wr == nil:
+				v, err = ec.storedValue(f.expr)
+			default:
 				v, err = ec.eval(f.expr)
 			}
 			if err != nil {

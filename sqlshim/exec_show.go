@@ -127,17 +127,10 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 		return showIndex(ti), nil
 	case ast.ShowTableStatus:
 		return x.tableStatus(n)
+	case ast.ShowProcessList:
+		return x.showProcessList(n.Full), nil // processlist.go
 	case ast.ShowWarnings, ast.ShowErrors:
-		cols := textColumns("Level", "Code", "Message")
-		intColumn(cols, "Code")
-		rows := [][]any{}
-		for _, w := range x.s.prevWarnings {
-			if n.Tp == ast.ShowErrors && w.Level != "Error" {
-				continue
-			}
-			rows = append(rows, []any{w.Level, int64(w.Code), w.Message})
-		}
-		return Result{Columns: cols, Rows: rows}, nil
+		return x.showDiagnostics(n)
 	case ast.ShowVariables:
 		return x.showVariables(n)
 	case ast.ShowStatus:

@@ -188,7 +188,9 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 		if err := odkuAmbiguous(ti, n); err != nil {
 			return Result{}, err
 		}
+		x.storeInner = true // quotients with their inner digits, as MariaDB stores them
 		r, err := x.query(n.Select)
+		x.storeInner = false
 		if err != nil {
 			return Result{}, err
 		}
@@ -237,7 +239,7 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 				row[j] = defaultMarker{v}
 				continue
 			}
-			v, err := ec.eval(e)
+			v, err := ec.storedValue(e)
 			if err != nil {
 				return Result{}, err
 			}
@@ -421,7 +423,7 @@ func (x *execCtx) assignedValue(ti *tableInfo, ec *evalCtx, i int, expr ast.Expr
 	if d, ok := expr.(*ast.DefaultExpr); ok && d.Name == nil {
 		return x.columnDefault(&ti.def.Columns[i])
 	}
-	v, err := ec.eval(expr)
+	v, err := ec.storedValue(expr)
 	if err != nil {
 		return nil, err
 	}
@@ -792,5 +794,6 @@ func looseDate(c *engine.Column, v any) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	return parseDelimited(strings.TrimSpace(s))
+	t, ok := parseDelimited(strings.TrimSpace(s))
+	return t, ok && engine.InCalendar(t)
 }

@@ -629,7 +629,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err := want(1, 1); err != nil {
 			return nil, err
 		}
-		return timePart(name, args[0])
+		return c.timePart(name, args[0])
 	case "datediff":
 		a, ok1 := toTime(args[0])
 		b, ok2 := toTime(args[1])
@@ -648,12 +648,16 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		t := time.Unix(n, 0).UTC()
 		if len(args) == 2 { // FROM_UNIXTIME(n, format)
-			return dateFormat(t, toString(args[1])), nil
+			r, _ := dateFormat(fieldsOfTime(t), toString(args[1]))
+			return r, nil
 		}
 		return t, nil
 	case "last_day":
 		if err := want(1, 1); err != nil {
 			return nil, err
+		}
+		if p, ok := c.zeroDateParts(name, args[0]); ok {
+			return p, nil
 		}
 		return c.lastDay(args[0]), nil
 	case "str_to_date":
@@ -662,11 +666,14 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return c.strToDate(toString(args[0]), toString(args[1])), nil
 	case "date_format":
-		t, ok := toTime(args[0])
+		d, ok := c.dateFieldsOf(args[0])
 		if !ok {
 			return nil, nil
 		}
-		return dateFormat(t, toString(args[1])), nil
+		if r, ok := dateFormat(d, toString(args[1])); ok {
+			return r, nil
+		}
+		return nil, nil
 	}
 	if v, ok, err := c.typeFunc(name, x, args); ok { // funcs_types.go
 		return v, err

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
@@ -15,11 +16,11 @@ import (
 // This file holds the date and time functions: the parts of a date, date
 // arithmetic (DATE_ADD), and formatting and parsing (DATE_FORMAT).
 
-func timePart(name string, v any) (any, error) {
+func (c *evalCtx) timePart(name string, v any) (any, error) {
 	if d, ok := v.(time.Duration); ok && (name == "hour" || name == "minute" || name == "second") {
 		return durationPart(name, d), nil // funcs_types.go
 	}
-	if p, ok := zeroDateParts(name, v); ok {
+	if p, ok := c.zeroDateParts(name, v); ok {
 		return p, nil
 	}
 	t, ok := toTime(v)
@@ -55,12 +56,15 @@ func timePart(name string, v any) (any, error) {
 	case "second":
 		return int64(t.Second()), nil
 	case "dayofweek":
-		return int64(t.Weekday()) + 1, nil
+		return int64(weekdayOf(t)) + 1, nil
 	case "weekday":
-		return int64((t.Weekday() + 6) % 7), nil
+		return int64((weekdayOf(t) + 6) % 7), nil
 	case "dayofyear":
 		return int64(t.YearDay()), nil
 	case "unix_timestamp":
+		if t.Unix() < 0 {
+			return nil, nil // before the epoch: no TIMESTAMP, NULL as in MariaDB
+		}
 		return t.Unix(), nil
 	case "to_days":
 		return dayNumber(t), nil // funcs_more.go
@@ -230,9 +234,62 @@ func addMonths(t time.Time, m int) time.Time {
 	return first.AddDate(0, 0, min(d, last)-1)
 }
 
-// dateFormat implements DATE_FORMAT's common specifiers.
-func dateFormat(t time.Time, f string) string {
+// dateFields is a date as DATE_FORMAT reads it: its fields as written.
+// A zero date ('0000-00-00', '2024-05-00') has them too, though no
+// time.Time holds it.
+type dateFields struct {
+	year, month, day int
+	clock            time.Duration // time of day
+}
+
+// fieldsOfTime is t's fields.
+func fieldsOfTime(t time.Time) dateFields {
+	return dateFields{t.Year(), int(t.Month()), t.Day(),
+		time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
+			time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond())}
+}
+
+// dateFieldsOf reads v as DATE_FORMAT's first argument: a date, or a zero
+// date; ok is false for anything else (NULL, with warning 1292 for
+// text naming a day past its month's end).
+func (c *evalCtx) dateFieldsOf(v any) (dateFields, bool) {
+	if t, ok := toTime(v); ok {
+		return fieldsOfTime(t), true
+	}
+	if z, ok := asZeroDate(v); ok {
+		if _, stored := v.(engine.ZeroDate); !stored && !c.s.sqlMode.has(modeAllowInvalidDates) {
+			if _, invalidDay, _ := engine.ParseZeroDate(v); invalidDay {
+				c.zeroDateWarning(v, z) // '2024-02-30' is no date
+				return dateFields{}, false
+			}
+		}
+		return dateFields{z.Year, z.Month, z.Day, z.Clock}, true
+	}
+	return dateFields{}, false
+}
+
+// dayTime is the calendar day d names, counting a zero month or day as the
+// one before the first (2024-05-00 is 2024-04-30, 2024-00-00 2023-11-30),
+// as MariaDB's day numbers do.
+func (d dateFields) dayTime() time.Time {
+	return time.Date(d.year, time.Month(d.month), d.day, 0, 0, 0, 0, time.UTC)
+}
+
+// dateFormat is DATE_FORMAT(d, f); ok is false when the result is NULL:
+// as in MariaDB, a name of the month (%M %b) needs a month, a weekday
+// (%W %a %w) a year or a month, a day of the year (%j) both; the other
+// specifiers print the fields as written, so '0000-00-00' formats. The
+// week specifiers (%U %u %V %v %X %x) of a date without a month are NULL
+// here (MariaDB prints a meaningless number).
+func dateFormat(d dateFields, f string) (string, bool) {
 	var b strings.Builder
+	sec := int(d.clock / time.Second)
+	h, mi, s := sec/3600, sec/60%60, sec%60
+	h12 := (h+11)%12 + 1
+	ampm := "AM"
+	if h >= 12 {
+		ampm = "PM"
+	}
 	for i := 0; i < len(f); i++ {
 		if f[i] != '%' || i+1 == len(f) {
 			b.WriteByte(f[i])
@@ -241,53 +298,72 @@ func dateFormat(t time.Time, f string) string {
 		i++
 		switch f[i] {
 		case 'Y':
-			b.WriteString(t.Format("2006"))
+			fmt.Fprintf(&b, "%04d", d.year)
 		case 'y':
-			b.WriteString(t.Format("06"))
+			fmt.Fprintf(&b, "%02d", d.year%100)
 		case 'm':
-			b.WriteString(t.Format("01"))
+			fmt.Fprintf(&b, "%02d", d.month)
 		case 'c':
-			b.WriteString(t.Format("1"))
+			b.WriteString(strconv.Itoa(d.month))
 		case 'd':
-			b.WriteString(t.Format("02"))
+			fmt.Fprintf(&b, "%02d", d.day)
 		case 'e':
-			b.WriteString(t.Format("2"))
+			b.WriteString(strconv.Itoa(d.day))
 		case 'H':
-			b.WriteString(t.Format("15"))
+			fmt.Fprintf(&b, "%02d", h)
 		case 'h', 'I':
-			b.WriteString(t.Format("03"))
+			fmt.Fprintf(&b, "%02d", h12)
 		case 'i':
-			b.WriteString(t.Format("04"))
+			fmt.Fprintf(&b, "%02d", mi)
 		case 's', 'S':
-			b.WriteString(t.Format("05"))
+			fmt.Fprintf(&b, "%02d", s)
 		case 'f':
-			b.WriteString(t.Format(".000000")[1:])
+			fmt.Fprintf(&b, "%06d", d.clock%time.Second/time.Microsecond)
 		case 'p':
-			b.WriteString(t.Format("PM"))
-		case 'M':
-			b.WriteString(t.Format("January"))
-		case 'b':
-			b.WriteString(t.Format("Jan"))
-		case 'W':
-			b.WriteString(t.Format("Monday"))
-		case 'a':
-			b.WriteString(t.Format("Mon"))
+			b.WriteString(ampm)
+		case 'M', 'b':
+			if d.month == 0 {
+				return "", false
+			}
+			name := time.Month(d.month).String()
+			if f[i] == 'b' {
+				name = name[:3]
+			}
+			b.WriteString(name)
+		case 'W', 'a', 'w':
+			if d.year == 0 && d.month == 0 {
+				return "", false
+			}
+			wd := weekdayOf(d.dayTime())
+			switch f[i] {
+			case 'W':
+				b.WriteString(wd.String())
+			case 'a':
+				b.WriteString(wd.String()[:3])
+			default:
+				b.WriteString(strconv.Itoa(int(wd)))
+			}
 		case 'j':
-			b.WriteString(t.Format("002"))
+			if d.year == 0 || d.month == 0 {
+				return "", false
+			}
+			jan1 := time.Date(d.year, 1, 1, 0, 0, 0, 0, time.UTC)
+			fmt.Fprintf(&b, "%03d", int(d.dayTime().Sub(jan1)/(24*time.Hour))+1)
 		case 'T':
-			b.WriteString(t.Format("15:04:05"))
+			fmt.Fprintf(&b, "%02d:%02d:%02d", h, mi, s)
 		case 'r':
-			b.WriteString(t.Format("03:04:05 PM"))
+			fmt.Fprintf(&b, "%02d:%02d:%02d %s", h12, mi, s, ampm)
 		case 'k':
-			b.WriteString(strconv.Itoa(t.Hour()))
+			b.WriteString(strconv.Itoa(h))
 		case 'l':
-			b.WriteString(t.Format("3"))
-		case 'w':
-			b.WriteString(strconv.Itoa(int(t.Weekday())))
+			b.WriteString(strconv.Itoa(h12))
 		case 'D':
-			b.WriteString(strconv.Itoa(t.Day()) + ordinalSuffix(t.Day()))
+			b.WriteString(strconv.Itoa(d.day) + ordinalSuffix(d.day))
 		case 'U', 'u', 'V', 'v', 'X', 'x':
-			wk, yr := mysqlWeek(t, f[i])
+			if d.month == 0 {
+				return "", false
+			}
+			wk, yr := mysqlWeek(d.dayTime(), f[i])
 			if f[i] == 'X' || f[i] == 'x' {
 				fmt.Fprintf(&b, "%04d", yr)
 			} else {
@@ -297,7 +373,7 @@ func dateFormat(t time.Time, f string) string {
 			b.WriteByte(f[i])
 		}
 	}
-	return b.String()
+	return b.String(), true
 }
 
 // ordinalSuffix is English's suffix for day d: 1st, 2nd, 3rd, 4th, 11th.

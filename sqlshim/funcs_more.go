@@ -149,6 +149,9 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	case "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "cot", "degrees", "radians":
 		return c.trig(name, x, args)
 	case "dayname", "monthname", "quarter", "microsecond", "weekofyear":
+		if p, ok := c.zeroDateParts(name, args[0]); ok {
+			return p, true, nil
+		}
 		t, ok := toTime(args[0])
 		if !ok {
 			if d, isTime := toDuration(args[0]); isTime && name == "microsecond" {
@@ -158,7 +161,7 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		}
 		switch name {
 		case "dayname":
-			return t.Weekday().String(), true, nil
+			return weekdayOf(t).String(), true, nil
 		case "monthname":
 			return t.Month().String(), true, nil
 		case "quarter":
@@ -216,6 +219,9 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	case "time":
 		d, ok := toDuration(args[0])
 		if !ok {
+			if p, ok := c.zeroDateParts(name, args[0]); ok {
+				return p, true, nil
+			}
 			return nil, true, nil
 		}
 		return d, true, nil
@@ -620,11 +626,22 @@ func clock(t time.Time) time.Duration {
 // a time.Duration (which would overflow past 292 years).
 func dayNumber(t time.Time) int64 {
 	if t.Year() < 1 {
-		return int64(t.YearDay())
+		// Year 0 has no 29 February in MariaDB's calendar (Go's has).
+		n := int64(t.YearDay())
+		if t.Month() > 2 {
+			n--
+		}
+		return n
 	}
 	first := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	return 366 + (day.Unix()-first.Unix())/86400
+}
+
+// weekdayOf is t's day of the week as MariaDB counts it from its day
+// number (dayNumber): Go's but in year 0, which has no leap day there.
+func weekdayOf(t time.Time) time.Weekday {
+	return time.Weekday((dayNumber(t) + 6) % 7)
 }
 
 // soundexCodes is the Soundex digit of each letter A to Z ('0': none).

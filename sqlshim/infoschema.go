@@ -65,6 +65,8 @@ func (x *execCtx) infoSchemaTable(name string) (Result, error) {
 		return x.isCheckConstraints(), nil // check.go
 	case "views":
 		return x.isViews(), nil
+	case "processlist":
+		return x.isProcessList(), nil // processlist.go
 	case "engines":
 		r, err := x.showRows(&ast.ShowStmt{Tp: ast.ShowEngines})
 		return renameColumns(r, "ENGINE", "SUPPORT", "COMMENT", "TRANSACTIONS", "XA", "SAVEPOINTS"), err

@@ -106,10 +106,16 @@ func skipQuoted(s string, i int) int {
 	return len(s)
 }
 
-// unquoteIdent returns a word or `quoted` identifier token's name.
+// unquoteIdent returns a word or `quoted` identifier token's name (an
+// unterminated one, which runs to the end of the text, without its
+// opening quote).
 func unquoteIdent(t token) string {
 	if t.kind == 'q' {
-		return strings.ReplaceAll(t.text[1:len(t.text)-1], "``", "`")
+		s := t.text[1:]
+		if len(t.text) >= 2 && strings.HasSuffix(t.text, "`") {
+			s = t.text[1 : len(t.text)-1]
+		}
+		return strings.ReplaceAll(s, "``", "`")
 	}
 	return t.text
 }
@@ -251,7 +257,7 @@ func stripIntoVars(sql string) (_ string, names []string, trailing bool) {
 // adminStmt is a CHECK TABLE, REPAIR TABLE or OPTIMIZE TABLE statement,
 // recognised before TiDB's parser sees the text.
 type adminStmt struct {
-	op      string   // "check", "repair" or "optimize"
+	op      string   // "check", "repair", "optimize" or "checksum"
 	tables  []string // table names as written (unquoted)
 	quick   bool     // REPAIR ... QUICK: indexes only
 	options []string // other trailing options, upper case
@@ -259,11 +265,11 @@ type adminStmt struct {
 
 // parseAdmin recognises CHECK TABLE t [, t2...] [options],
 // REPAIR [NO_WRITE_TO_BINLOG|LOCAL] TABLE t [, t2...] [QUICK] [EXTENDED]
-// [USE_FRM] and OPTIMIZE [NO_WRITE_TO_BINLOG|LOCAL] TABLE t [, t2...]
-// [NOWAIT]. ok is false when sql is not one of them; err is set when it
+// [USE_FRM], OPTIMIZE [NO_WRITE_TO_BINLOG|LOCAL] TABLE t [, t2...]
+// [NOWAIT] and CHECKSUM TABLE t [, t2...] [QUICK | EXTENDED]. ok is false when sql is not one of them; err is set when it
 // starts like one but is malformed.
 func parseAdmin(sql string) (st *adminStmt, ok bool, err error) {
-	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "CHECK") && !strings.EqualFold(w, "REPAIR") && !strings.EqualFold(w, "OPTIMIZE") {
+	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "CHECK") && !strings.EqualFold(w, "REPAIR") && !strings.EqualFold(w, "OPTIMIZE") && !strings.EqualFold(w, "CHECKSUM") {
 		return nil, false, nil
 	}
 	toks := tokenize(sql)
@@ -274,11 +280,11 @@ func parseAdmin(sql string) (st *adminStmt, ok bool, err error) {
 		return nil, false, nil
 	}
 	first := strings.ToUpper(toks[0].text)
-	if toks[0].kind != 'w' || (first != "CHECK" && first != "REPAIR" && first != "OPTIMIZE") {
+	if toks[0].kind != 'w' || (first != "CHECK" && first != "REPAIR" && first != "OPTIMIZE" && first != "CHECKSUM") {
 		return nil, false, nil
 	}
 	i := 1
-	if first != "CHECK" && toks[i].kind == 'w' && (strings.EqualFold(toks[i].text, "NO_WRITE_TO_BINLOG") || strings.EqualFold(toks[i].text, "LOCAL")) {
+	if first != "CHECK" && first != "CHECKSUM" && toks[i].kind == 'w' && (strings.EqualFold(toks[i].text, "NO_WRITE_TO_BINLOG") || strings.EqualFold(toks[i].text, "LOCAL")) {
 		i++
 	}
 	if i >= len(toks) || toks[i].kind != 'w' || !(strings.EqualFold(toks[i].text, "TABLE") || strings.EqualFold(toks[i].text, "TABLES")) {
@@ -314,6 +320,7 @@ func parseAdmin(sql string) (st *adminStmt, ok bool, err error) {
 		case st.op == "repair" && (o == "QUICK" || o == "EXTENDED" || o == "USE_FRM"):
 		case st.op == "check" && (o == "QUICK" || o == "FAST" || o == "MEDIUM" || o == "EXTENDED" || o == "CHANGED" || o == "FOR" || o == "UPGRADE"):
 		case st.op == "optimize" && o == "NOWAIT":
+		case st.op == "checksum" && (o == "QUICK" || o == "EXTENDED"):
 		default:
 			return nil, true, syntaxError(sql, toks, i)
 		}

@@ -198,5 +198,5 @@ var systemVarNames = []string{
 	"div_precision_increment", "foreign_key_checks", "lower_case_table_names", "max_allowed_packet",
 	maxRecursiveIterationsVar,
 	"sql_mode", "sql_notes", "sql_quote_show_create", "system_time_zone", "time_zone",
-	"transaction_isolation", "tx_isolation", "unique_checks", "version", "version_comment",
+	"transaction_isolation", "transaction_read_only", "tx_isolation", "tx_read_only", "unique_checks", "version", "version_comment",
 }

@@ -25,6 +25,7 @@ type statement struct {
 	intoLate  bool           // ... and the INTO came after FROM (deprecated: warning 1287)
 	view      *viewDDL       // CREATE or ALTER VIEW: what the text said (view_parse.go)
 	returning *ast.FieldList // INSERT/REPLACE/DELETE ... RETURNING: the list (returning.go)
+	readWrite bool           // START TRANSACTION READ WRITE (txchars.go), which the parser does not mark
 }
 
 // parseOne parses the text of one statement (no trailing semicolon
@@ -40,6 +41,15 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	text, intoVars, intoLate := stripIntoVars(text)
 	text, vd := rewriteViewDDL(text)
 	text, retList, hasRet := stripReturning(text)
+	text, showLim := stripShowLimit(text)               // show_diag.go
+	text, gcFixes, err := rewriteGroupConcatLimit(text) // groupconcat_limit.go
+	if err != nil {
+		return nil, err
+	}
+	text, conIfs, err := rewriteConstraintDDL(text) // lex_constraint.go
+	if err != nil {
+		return nil, err
+	}
 	if st, ok, err := parseExecute(p, text); ok {
 		return st, err
 	}
@@ -59,6 +69,13 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		return nil, errNotSupported("multiple statements in one call")
 	}
 	st := &statement{text: sql, node: nodes[0], crashSafe: crashSafe, intoVars: intoVars, intoLate: intoLate}
+	if sh, ok := st.node.(*ast.ShowStmt); ok && showLim != nil {
+		sh.Limit = showLim
+	}
+	restoreFieldTexts(st.node, gcFixes)
+	applyConstraintIfs(st.node, conIfs)
+	markOneShot(text, st.node) // txchars.go
+	st.readWrite = startReadWrite(text, st.node)
 	st.view = viewParsed(st.node, vd)
 	if intoVars != nil {
 		switch st.node.(type) {

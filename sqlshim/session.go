@@ -60,6 +60,9 @@ type Session struct {
 	// statusSource, when set (SetStatusSource), lists SHOW STATUS instead
 	// of the SQL layer's own counters.
 	statusSource func() [][2]string
+	// processList, when set (SetProcessList), lists the server's sessions
+	// for SHOW PROCESSLIST (processlist.go).
+	processList func() []Process
 	// sysVars, when set (SetSystemVars), keeps the system variables the
 	// session does not keep itself.
 	sysVars SystemVars
@@ -81,6 +84,12 @@ type Session struct {
 	memBudget    int64                 // blitz_memory_budget (membudget.go)
 	// maxRecursiveIterations is @@max_recursive_iterations (cte_recursive.go).
 	maxRecursiveIterations uint64
+	// Transaction characteristics (txchars.go): @@tx_isolation as set
+	// ("" until then), @@tx_read_only, and SET TRANSACTION READ ONLY |
+	// WRITE's value for the next transaction (nil: none).
+	txIsolation    string
+	txReadOnly     bool
+	nextTxReadOnly *bool
 	// noAutocommit is SET autocommit = 0: the first statement after a
 	// COMMIT or ROLLBACK opens a transaction that stays open until the
 	// next one.
@@ -497,7 +506,22 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	if s.tx != nil {
 		s.tx.SetContext(ctx) // the open transaction waits and commits under this statement
 	}
-	x := &execCtx{s: s, ctx: ctx, params: args, now: time.Now().UTC(), calcFound: -1}
+	if s.nextTxReadOnly != nil || s.txReadOnly {
+		if s.readOnlyNow() && writes(st.node) {
+			return Result{}, errf(errReadOnlyTx, "Cannot execute statement in a READ ONLY transaction")
+		}
+		if s.nextTxReadOnly != nil {
+			// SET TRANSACTION's value lasts until a transaction ends:
+			// a statement that succeeds outside BEGIN ... COMMIT, or
+			// the end of the explicit one.
+			defer func() {
+				if err == nil && s.tx == nil && endsTx(st.node) { // txchars.go
+					s.nextTxReadOnly = nil
+				}
+			}()
+		}
+	}
+	x := &execCtx{s: s, ctx: ctx, params: args, now: time.Now().UTC(), calcFound: -1, text: st.text}
 	defer func() {
 		if err == nil {
 			s.noteCounts(st.node, &r, x.calcFound)
@@ -533,6 +557,10 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 			return Result{}, err
 		}
 		s.tx = tx
+		if n.ReadOnly || st.readWrite { // START TRANSACTION READ ONLY | READ WRITE (txchars.go)
+			ro := n.ReadOnly
+			s.nextTxReadOnly = &ro
+		}
 		return Result{}, nil
 	case *ast.CommitStmt:
 		return Result{}, s.commitLocked()
@@ -577,6 +605,13 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 		if err == nil {
 			r.Warnings = s.warnings // notes and warnings of DDL reach the client's count too
 		}
+		return r, mapErr(err)
+	case *ast.FlushStmt:
+		// FLUSH commits the open transaction first, as in MariaDB.
+		if err := s.commitAndUnlock(); err != nil {
+			return Result{}, err
+		}
+		r, err := x.flush(n) // exec_flush.go
 		return r, mapErr(err)
 	case *ast.BRIEStmt:
 		// A backup waits for every table's write lock: commit the open

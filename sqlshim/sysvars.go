@@ -42,6 +42,9 @@ func ownSystemVar(name string) bool {
 	case "sql_mode", "autocommit", memoryBudgetVar, maxRecursiveIterationsVar, "warning_count", "error_count":
 		return true
 	}
+	if txCharVar(name) {
+		return true
+	}
 	return false
 }
 

@@ -186,7 +186,12 @@ func formatTime(t time.Time, dateOnly bool, frac int) string {
 // parseTime reads a DATE or DATETIME literal ('2024-01-31', '2024-01-31
 // 10:00:00[.ffffff]'). ok is false if s is not one.
 func parseTime(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
+	t, ok := parseTimeText(strings.TrimSpace(s))
+	return t, ok && engine.InCalendar(t)
+}
+
+// parseTimeText is parseTime of trimmed text, before the calendar check.
+func parseTimeText(s string) (time.Time, bool) {
 	if t, ok := parseDateFast(s); ok {
 		return t, true
 	}

@@ -226,8 +226,8 @@ func (x *execCtx) createView(n *ast.CreateViewStmt, vd *viewDDL) (Result, error)
 	q, err := x.canonicalViewQuery(n.Select, names)
 	if err == nil {
 		// The canonical text must read back (it is what runs from now on).
-		if _, perr := parser.New().ParseOneStmt(q, "", ""); perr != nil {
-			err = perr
+		if _, perr := parseOne(parser.New(), q); perr != nil {
+			err = errNotCanonical
 		}
 	}
 	switch {

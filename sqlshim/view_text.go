@@ -2,6 +2,7 @@ package sqlshim
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -241,9 +242,12 @@ func (p *viewPrinter) byItem(it *ast.ByItem, asc bool) error {
 	if err := p.expr(it.Expr, 0); err != nil {
 		return err
 	}
-	if it.Desc {
+	switch {
+	case it.Desc && asc: // GROUP_CONCAT's order, which MariaDB prints in capitals
+		p.w(" DESC")
+	case it.Desc:
 		p.w(" desc")
-	} else if asc {
+	case asc:
 		p.w(" ASC")
 	}
 	return nil
@@ -737,9 +741,10 @@ func (p *viewPrinter) groupConcat(x *ast.AggregateFuncExpr) error {
 	if err := p.exprList(x.Args[:len(x.Args)-1]); err != nil {
 		return err
 	}
-	if x.Order != nil {
+	items, limit := groupConcatOrder(x)
+	if len(items) > 0 {
 		p.w(" order by ")
-		for i, it := range x.Order.Items {
+		for i, it := range items {
 			if i > 0 {
 				p.w(",")
 			}
@@ -749,7 +754,19 @@ func (p *viewPrinter) groupConcat(x *ast.AggregateFuncExpr) error {
 		}
 	}
 	p.w(" separator ")
-	return p.expr(x.Args[len(x.Args)-1], 0)
+	if err := p.expr(x.Args[len(x.Args)-1], 0); err != nil {
+		return err
+	}
+	if limit != nil { // MariaDB's form: limit count, or limit offset,count
+		offset, count := (&evalCtx{}).groupConcatLimit(limit)
+		p.w(" limit ")
+		if offset > 0 {
+			p.w(strconv.FormatInt(offset, 10) + ",")
+		}
+		p.w(strconv.FormatInt(count, 10))
+	}
+	p.w(")")
+	return nil
 }
 
 // subquery prints a subquery's query without AS names on its items.

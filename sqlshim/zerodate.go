@@ -142,13 +142,23 @@ func (m sqlMode) zeroDefaultAllowed(v any) bool {
 	return z.Month != 0 && z.Day != 0 || !m.has(modeNoZeroInDate)
 }
 
-// zeroDateParts gives YEAR(), MONTH(), DAY() and the clock functions of
+// zeroDateParts gives YEAR(), MONTH(), DAY(), QUARTER(), TIME() and the clock functions of
 // a zero date their MariaDB answers (the parts as written); ok is false
-// when v is no zero date or fn is not one of these.
-func zeroDateParts(fn string, v any) (any, bool) {
+// when v is no zero date or fn is not one of these. Text with a day past
+// its month's end is NULL with warning 1292 (unless sql_mode has
+// ALLOW_INVALID_DATES).
+func (c *evalCtx) zeroDateParts(fn string, v any) (any, bool) {
 	z, ok := asZeroDate(v)
 	if !ok {
 		return nil, false
+	}
+	if _, stored := v.(engine.ZeroDate); !stored && fn != "time" && !c.s.sqlMode.has(modeAllowInvalidDates) {
+		// Text naming a day past its month's end ('2024-02-30') is no
+		// date: NULL with warning 1292.
+		if _, invalidDay, _ := engine.ParseZeroDate(v); invalidDay {
+			c.zeroDateWarning(v, z)
+			return nil, true
+		}
 	}
 	sec := int64(z.Clock / time.Second)
 	switch fn {
@@ -169,17 +179,30 @@ func zeroDateParts(fn string, v any) (any, bool) {
 		return sec % 60, true
 	case "microsecond":
 		return int64(z.Clock % time.Second / time.Microsecond), true
+	case "quarter":
+		return int64(z.Month+2) / 3, true
+	case "time":
+		return z.Clock, true
+	case "monthname", "last_day":
+		// A month's name and last day need its month only; NULL without
+		// a warning when it is zero.
+		if z.Month == 0 {
+			return nil, true
+		}
+		if fn == "monthname" {
+			return time.Month(z.Month).String(), true
+		}
+		return time.Date(z.Year, time.Month(z.Month)+1, 0, 0, 0, 0, 0, time.UTC), true
 	}
 	return nil, false
 }
 
 // zeroDateNull lists the date functions that are NULL for a zero date
 // argument, with warning 1292, as in MariaDB (YEAR(), MONTH() and the like
-// read its parts instead: zeroDateParts).
+// read its parts instead, MONTHNAME() and LAST_DAY() its month: zeroDateParts).
 var zeroDateNull = map[string]bool{
 	"dayname": true, "dayofweek": true, "dayofyear": true, "weekday": true, "to_days": true,
-	"datediff": true, "monthname": true, "week": true, "yearweek": true, "weekofyear": true,
-	"last_day": true,
+	"datediff": true, "week": true, "yearweek": true, "weekofyear": true,
 }
 
 // zeroDateArg reports whether an argument of the date function fn is a

@@ -646,6 +646,24 @@ func (h *handler) processlist(full bool) *Result {
 		{Name: "State", Type: typeVarStr, Length: 120},
 		{Name: "Info", Type: typeVarStr, Length: 400},
 	}, Rows: [][]any{}}
+	for _, p := range h.processRows() {
+		var infoV, state any
+		if info := p.Info; info != "" {
+			if !full && len(info) > 100 {
+				info = info[:100]
+			}
+			infoV, state = info, p.State
+		}
+		r.Rows = append(r.Rows, []any{uint64(p.ID), p.User, p.Host, p.DB, p.Command,
+			int64(p.Time / time.Second), state, infoV})
+	}
+	return r
+}
+
+// processRows lists the connections by id: what SHOW PROCESSLIST shows,
+// and what a session's information_schema.PROCESSLIST reads
+// (ProcessListAware).
+func (h *handler) processRows() []ProcessRow {
 	h.s.mu.Lock()
 	conns := make([]*conn, 0, len(h.s.mu.conns))
 	for _, c := range h.s.mu.conns {
@@ -653,20 +671,16 @@ func (h *handler) processlist(full bool) *Result {
 	}
 	h.s.mu.Unlock()
 	sort.Slice(conns, func(i, j int) bool { return conns[i].id < conns[j].id })
+	rows := make([]ProcessRow, 0, len(conns))
 	for _, c := range conns {
 		c.mu.Lock()
-		user, command, info, since := c.mu.user, c.mu.command, c.mu.info, c.mu.since
+		p := ProcessRow{ID: c.id, User: c.mu.user, Host: c.host, DB: h.s.opts.Database, Command: c.mu.command,
+			Time: time.Since(c.mu.since), Info: c.mu.info}
 		c.mu.Unlock()
-		var infoV, state any
-		if info != "" {
-			if !full && len(info) > 100 {
-				info = info[:100]
-			}
-			infoV = info
-			state = "executing"
+		if p.Info != "" {
+			p.State = "executing"
 		}
-		r.Rows = append(r.Rows, []any{uint64(c.id), user, c.host, h.s.opts.Database, command,
-			int64(time.Since(since) / time.Second), state, infoV})
+		rows = append(rows, p)
 	}
-	return r
+	return rows
 }

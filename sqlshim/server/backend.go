@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // Backend is the SQL layer the server drives: one Session per client
@@ -49,6 +50,27 @@ type ClientAware interface {
 // the session, with the list the server's own SHOW STATUS prints.
 type StatusAware interface {
 	SetStatus(status func() [][2]string)
+}
+
+// ProcessListAware is implemented by a Session that answers SHOW
+// PROCESSLIST and information_schema.PROCESSLIST itself (a prepared SHOW
+// PROCESSLIST, a SELECT from the view): the server calls SetProcessList
+// once, when it creates the session, with a function that lists its
+// connections as its own SHOW PROCESSLIST does.
+type ProcessListAware interface {
+	SetProcessList(list func() []ProcessRow)
+}
+
+// ProcessRow is one connection in SHOW PROCESSLIST.
+type ProcessRow struct {
+	ID      uint32
+	User    string
+	Host    string
+	DB      string
+	Command string
+	Time    time.Duration // since the connection entered its state
+	State   string        // "" when idle
+	Info    string        // the running statement, "" when idle
 }
 
 // InfileAware is implemented by a Session that runs LOAD DATA. The server

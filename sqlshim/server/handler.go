@@ -281,6 +281,9 @@ func (h *handler) session(ctx context.Context, st *conn) (Session, error) {
 		if sa, ok := sess.(StatusAware); ok {
 			sa.SetStatus(h.status)
 		}
+		if pa, ok := sess.(ProcessListAware); ok {
+			pa.SetProcessList(h.processRows)
+		}
 		if va, ok := sess.(SystemVarsAware); ok {
 			va.SetSystemVars(&ConnVars{h: h, st: st})
 		}

@@ -94,6 +94,19 @@ func (s *shimSession) SetClient(id uint64, user, host string) {
 // SetStatus implements StatusAware.
 func (s *shimSession) SetStatus(status func() [][2]string) { s.s.SetStatusSource(status) }
 
+// SetProcessList implements ProcessListAware.
+func (s *shimSession) SetProcessList(list func() []ProcessRow) {
+	s.s.SetProcessList(func() []sqlshim.Process {
+		rows := list()
+		out := make([]sqlshim.Process, len(rows))
+		for i, p := range rows {
+			out[i] = sqlshim.Process{ID: uint64(p.ID), User: p.User, Host: p.Host, DB: p.DB, Command: p.Command,
+				Time: p.Time, State: p.State, Info: p.Info}
+		}
+		return out
+	})
+}
+
 // SetSystemVars implements SystemVarsAware.
 func (s *shimSession) SetSystemVars(v *ConnVars) { s.s.SetSystemVars(v) }
 
@@ -126,14 +139,27 @@ func (s *shimSession) InTransaction() bool { return s.s.InTransaction() }
 func (s *shimSession) Autocommit() bool { return s.s.Autocommit() }
 
 // Variables implements SessionVariables: blitz_memory_budget,
-// max_recursive_iterations, and sql_mode (the session decides engine
-// substitution by it).
+// max_recursive_iterations, sql_mode (the session decides engine
+// substitution by it) and the transaction characteristics (the session
+// obeys READ ONLY).
 func (s *shimSession) Variables() [][2]string {
 	return [][2]string{
 		{"blitz_memory_budget", strconv.FormatInt(s.s.MemoryBudget(), 10)},
 		{"max_recursive_iterations", strconv.FormatUint(s.s.MaxRecursiveIterations(), 10)},
 		{"sql_mode", s.s.SQLMode()},
+		{"tx_isolation", s.s.TransactionIsolation()},
+		{"transaction_isolation", s.s.TransactionIsolation()},
+		{"tx_read_only", readOnlyText(s.s.TransactionReadOnly())},
+		{"transaction_read_only", readOnlyText(s.s.TransactionReadOnly())},
 	}
+}
+
+// readOnlyText is @@tx_read_only as text.
+func readOnlyText(on bool) string {
+	if on {
+		return "1"
+	}
+	return "0"
 }
 
 // Close implements Session: rolls back the open transaction.
