@@ -37,7 +37,7 @@ var localStates = map[int]string{
 	errWrongColumnCount: "21000", errNoData: "02000", errTooBigFieldLength: "42000",
 	errWrongParamsToFn: "42000", errDatetimeOverflow: "22008",
 	errKeyColumnDoesNotExist: "42000", errCantRemoveAllFields: "42000", errRegexp: "42000",
-	errWrongIndexName: "42000", errTxCharsInTx: "25001", errReadOnlyTx: "25006",
+	errWrongIndexName: "42000", errReadOnlyTx: "25006",
 }
 
 // newErr returns an *sqlerr.Error for code, with the SQLSTATE of a local

@@ -382,17 +382,6 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			}
 			continue
 		}
-		if v.IsSystem && v.Name == txIsolationOneShot {
-			// SET TRANSACTION ISOLATION LEVEL: the next transaction's
-			// level. Blitz's transactions are all read-committed (the
-			// session-wide SET of the level is kept and shown, and
-			// changes nothing either); MariaDB refuses it in an open
-			// transaction.
-			if x.s.tx != nil {
-				return Result{}, errf(sqlerr.ErrCantChangeTxChar, "Transaction characteristics can't be changed while a transaction is in progress")
-			}
-			continue
-		}
 		if strings.EqualFold(v.Name, "sql_mode") && !v.IsGlobal {
 			if _, ok := v.Value.(*ast.DefaultExpr); ok || v.Value == nil {
 				x.s.setSQLMode(defaultSQLMode)

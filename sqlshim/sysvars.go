@@ -25,11 +25,6 @@ type SystemVars interface {
 	SetSystemVar(name string, v any, toDefault bool) error
 }
 
-// txIsolationOneShot is the variable TiDB's parser makes of SET
-// TRANSACTION ISOLATION LEVEL (without SESSION or GLOBAL): the level of
-// the next transaction only.
-const txIsolationOneShot = "tx_isolation_one_shot"
-
 // SetSystemVars makes the session read and set, through v, the system
 // variables it does not keep itself; a session without one reads its own
 // fixed values and accepts any SET of them without effect.

@@ -34,8 +34,7 @@ var isolationLevels = []string{"READ-UNCOMMITTED", "READ-COMMITTED", "REPEATABLE
 const defaultIsolation = "READ-COMMITTED"
 
 const (
-	errTxCharsInTx = 1568 // Transaction characteristics can't be changed while a transaction is in progress
-	errReadOnlyTx  = 1792 // Cannot execute statement in a READ ONLY transaction
+	errReadOnlyTx = 1792 // Cannot execute statement in a READ ONLY transaction
 )
 
 // TransactionIsolation is @@tx_isolation: the level the session set
@@ -110,7 +109,7 @@ func (x *execCtx) setTxChar(v *ast.VariableAssignment) error {
 			// SET TRANSACTION ISOLATION LEVEL: for the next transaction
 			// only, which reads committed data anyway; not shown.
 			if x.s.tx != nil {
-				return errf(errTxCharsInTx, "Transaction characteristics can't be changed while a transaction is in progress")
+				return errf(sqlerr.ErrCantChangeTxChar, "Transaction characteristics can't be changed while a transaction is in progress")
 			}
 			return nil
 		}
@@ -132,7 +131,7 @@ func (x *execCtx) setTxChar(v *ast.VariableAssignment) error {
 	}
 	if name == txReadOnlyOneShot {
 		if x.s.tx != nil {
-			return errf(errTxCharsInTx, "Transaction characteristics can't be changed while a transaction is in progress")
+			return errf(sqlerr.ErrCantChangeTxChar, "Transaction characteristics can't be changed while a transaction is in progress")
 		}
 		x.s.nextTxReadOnly = &on
 		return nil
