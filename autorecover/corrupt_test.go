@@ -293,19 +293,7 @@ func applyDamage(t *testing.T, rng *rand.Rand, path, kind string) damage {
 
 // corruptionSeeds is 4 per target and damage kind (BLITZ_CORRUPT=N for
 // more; each case opens, checks, repairs and reopens the database twice).
-func corruptionSeeds(t *testing.T) int {
-	if v := os.Getenv("BLITZ_CORRUPT"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("BLITZ_CORRUPT=%q: want a seed count", v)
-		}
-		return n
-	}
-	if testing.Short() {
-		return 1
-	}
-	return 4
-}
+func corruptionSeeds(t *testing.T) int { return envCount(t, "BLITZ_CORRUPT", 4, 1) }
 
 // openDB opens dir (bounded, panics caught). The log goes to buf.
 func openDB(t *testing.T, dir string, auto bool, buf *bytes.Buffer) (db *engine.DB, err error) {

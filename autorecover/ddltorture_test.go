@@ -154,26 +154,11 @@ func ddlChildMain(dir string) int {
 	return 0
 }
 
-// ddlTortureRounds is 10, or BLITZ_DDL_TORTURE.
-func ddlTortureRounds(t *testing.T) int {
-	if v := os.Getenv("BLITZ_DDL_TORTURE"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("BLITZ_DDL_TORTURE=%q: want a round count", v)
-		}
-		return n
-	}
-	if testing.Short() {
-		return 3
-	}
-	return 10
-}
-
 // TestKill9DDLTorture: see the top of the file. Each round starts a child
 // on the same directory, kills it, reopens with AutoRecover, checks, and
 // hands the recovered state to the next round as its model.
 func TestKill9DDLTorture(t *testing.T) {
-	rounds := ddlTortureRounds(t)
+	rounds := envCount(t, "BLITZ_DDL_TORTURE", 10, 3)
 	seed := tortureSeed(t)
 	rng := rand.New(rand.NewSource(seed))
 	root := t.TempDir()
@@ -190,16 +175,7 @@ func TestKill9DDLTorture(t *testing.T) {
 			t.Fatalf("round %d: over three times the time budget (%v)", round, budget)
 		}
 		c := startDDLChild(t, dir, modelPath, seed+int64(round)*7919, 20)
-		select {
-		case l, ok := <-c.lines:
-			if !ok || l != "READY" {
-				c.kill(t)
-				t.Fatalf("round %d: child did not start: %q\n%s", round, l, c.stderr)
-			}
-		case <-time.After(30 * time.Second):
-			c.kill(t)
-			t.Fatalf("round %d: child not ready after 30 s\n%s", round, c.stderr)
-		}
+		c.waitReady(t, round)
 		// Kill either at a random moment of the k-th DDL statement (most
 		// rounds), or after a random time. The moment is drawn from 0 to
 		// 1.5 times how long statements of its kind took so far (as seen

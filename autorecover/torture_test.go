@@ -407,6 +407,21 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 // kill SIGKILLs the child, then collects every line it printed before
 // dying, and waits for it (bounded).
+// waitReady waits (30 s at most) for the child's READY line.
+func (c *child) waitReady(t *testing.T, round int) {
+	t.Helper()
+	select {
+	case l, ok := <-c.lines:
+		if !ok || l != "READY" {
+			c.kill(t)
+			t.Fatalf("round %d: child did not start: %q\n%s", round, l, c.stderr)
+		}
+	case <-time.After(30 * time.Second):
+		c.kill(t)
+		t.Fatalf("round %d: child not ready after 30 s\n%s", round, c.stderr)
+	}
+}
+
 func (c *child) kill(t *testing.T) (rest []string) {
 	t.Helper()
 	c.cmd.Process.Kill()
@@ -511,19 +526,20 @@ func checkConsistent(t *testing.T, db *engine.DB, name string) map[int64]rowv {
 	return full
 }
 
-// tortureRounds is 20, or BLITZ_TORTURE.
-func tortureRounds(t *testing.T) int {
-	if v := os.Getenv("BLITZ_TORTURE"); v != "" {
+// envCount is the count the environment variable name sets, or def (short
+// under -short): the torture rounds and corruption seeds of this package.
+func envCount(t *testing.T, name string, def, short int) int {
+	if v := os.Getenv(name); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			t.Fatalf("BLITZ_TORTURE=%q: want a round count", v)
+			t.Fatalf("%s=%q: want a count", name, v)
 		}
 		return n
 	}
 	if testing.Short() {
-		return 4
+		return short
 	}
-	return 20
+	return def
 }
 
 func tortureSeed(t *testing.T) int64 {
@@ -545,7 +561,7 @@ func tortureSeed(t *testing.T) int64 {
 // AutoRecover: the plain table must answer 1194, the crash-safe one must
 // work and hold every acknowledged commit.
 func TestKill9Torture(t *testing.T) {
-	rounds := tortureRounds(t)
+	rounds := envCount(t, "BLITZ_TORTURE", 20, 4)
 	seed := tortureSeed(t)
 	rng := rand.New(rand.NewSource(seed))
 	dir := t.TempDir()
@@ -567,16 +583,7 @@ func TestKill9Torture(t *testing.T) {
 		}
 		seg := []int64{0, 32 << 10}[rng.Intn(2)] // default (64 MiB) or small WAL segments
 		c := startChild(t, dir, seed+int64(round)*7919, ckpt, seg, 20)
-		select {
-		case l, ok := <-c.lines:
-			if !ok || l != "READY" {
-				c.kill(t)
-				t.Fatalf("round %d: child did not start: %q\n%s", round, l, c.stderr)
-			}
-		case <-time.After(30 * time.Second):
-			c.kill(t)
-			t.Fatalf("round %d: child not ready after 30 s\n%s", round, c.stderr)
-		}
+		c.waitReady(t, round)
 		// Kill after a random number of acknowledgements, or after a random
 		// time, whichever the round picked (bounded either way).
 		var lines []string
