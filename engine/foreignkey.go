@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync/atomic"
 
@@ -219,6 +220,9 @@ func (db *DB) referencing(name string) []fkRef {
 				k := strings.ToLower(fk.RefTable)
 				r.by[k] = append(r.by[k], fkRef{child: d.Name, fk: fk.Name})
 			}
+		}
+		for _, l := range r.by { // by constraint name, as InnoDB keeps them
+			sort.Slice(l, func(i, j int) bool { return strings.ToLower(l[i].fk) < strings.ToLower(l[j].fk) })
 		}
 		db.fk.refs.Store(r)
 	}

@@ -362,7 +362,7 @@ rows:
 func ignorable(err error) bool {
 	switch sqlerr.Code(err) {
 	case sqlerr.ErrDupEntry, sqlerr.ErrTruncatedValue, sqlerr.ErrTruncatedWrong, sqlerr.ErrBadNull,
-		sqlerr.ErrDataTooLong, sqlerr.ErrOutOfRange:
+		sqlerr.ErrDataTooLong, sqlerr.ErrOutOfRange, sqlerr.ErrNoReferencedRow, sqlerr.ErrRowIsReferenced:
 		return true
 	}
 	return isCheckFailure(err) // check.go
@@ -399,7 +399,7 @@ func (x *execCtx) skipIgnored(ignore bool, err error) bool {
 	if !ignore || !ignorable(err) {
 		return false
 	}
-	e := sqlerr.As(err)
+	e := sqlerr.As(x.s.qualifyFK(err)) // foreignkey.go
 	x.s.addWarning(e.Code, "%s", e.Message)
 	return true
 }
@@ -497,6 +497,9 @@ func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, au
 		if err == nil {
 			x.returned(row)
 			return affected + 1, gen, true, nil
+		}
+		if sqlerr.Code(err) == sqlerr.ErrNoReferencedRow && x.skipIgnored(n.IgnoreErr, err) {
+			return 0, gen, false, nil // INSERT IGNORE: a row without its parent is skipped
 		}
 		if sqlerr.Code(err) != sqlerr.ErrDupEntry || attempt > len(ti.def.Indexes)+1 {
 			return 0, 0, false, err

@@ -275,16 +275,19 @@ func (x *execCtx) validateFK(verb string, def *engine.TableDef, fk *engine.Forei
 			return x.fkFormedError(verb, def.Name, fk, given, fmt.Sprintf("Column %s was not found.", rc))
 		}
 		fk.RefColumns[i] = parent.Columns[j].Name
+	}
+	if supportingIndex(parent, fk.RefColumns, "") == "" {
+		return x.fkFormedError(verb, def.Name, fk, given, "There is no index in the referenced table where the referenced columns appear as the first columns.")
+	}
+	for i, rc := range fk.RefColumns {
+		pc := &parent.Columns[parent.ColumnIndex(rc)]
 		c := &def.Columns[def.ColumnIndex(fk.Columns[i])]
-		if !sameKeyType(c, &parent.Columns[j]) || c.Generated != "" && !c.Stored {
-			return x.fkFormedError(verb, def.Name, fk, given, fmt.Sprintf("Field type or character set for column '%s' does not match referenced column '%s'.", c.Name, parent.Columns[j].Name))
+		if !sameKeyType(c, pc) || c.Generated != "" && !c.Stored {
+			return x.fkFormedError(verb, def.Name, fk, given, fmt.Sprintf("Field type or character set for column '%s' does not match referenced column '%s'.", c.Name, pc.Name))
 		}
 		if c.NotNull && (fk.OnDelete == engine.RefSetNull || fk.OnUpdate == engine.RefSetNull) {
 			return x.fkFormedError(verb, def.Name, fk, given, fmt.Sprintf("You have defined a SET NULL condition but column '%s' is defined as NOT NULL.", c.Name))
 		}
-	}
-	if supportingIndex(parent, fk.RefColumns, "") == "" {
-		return x.fkFormedError(verb, def.Name, fk, given, "There is no index in the referenced table where the referenced columns appear as the first columns.")
 	}
 	return nil
 }
@@ -475,9 +478,11 @@ func (x *execCtx) referencedError(name string, truncate bool) error {
 	tables, fks := x.s.db.ReferencedBy(name)
 	for i, t := range tables {
 		if truncate {
+			// MariaDB names the referenced table with its database here,
+			// and leaves the actions out.
 			fk := fks[i]
-			fk.RefTable = x.s.DBName + "`.`" + fk.RefTable // REFERENCES `db`.`p`, as MariaDB prints it here
-			return errf(sqlerr.ErrTruncateReferenced, "Cannot truncate a table referenced in a foreign key constraint (%s.%s, %s)", quoteIdent(x.s.DBName), quoteIdent(t), fk.Clause())
+			return errf(sqlerr.ErrTruncateReferenced, "Cannot truncate a table referenced in a foreign key constraint (%s.%s, CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s.%s (%s))",
+				quoteIdent(x.s.DBName), quoteIdent(t), quoteIdent(fk.Name), quoteIdents(fk.Columns), quoteIdent(x.s.DBName), quoteIdent(fk.RefTable), quoteIdents(fk.RefColumns))
 		}
 		return errf(sqlerr.ErrRowIsReferenced, "Cannot delete or update a parent row: a foreign key constraint fails")
 	}
@@ -652,6 +657,15 @@ func (x *execCtx) followRefColumns(ti *tableInfo, cc *colChange) error {
 		}
 	}
 	return nil
+}
+
+// quoteIdents quotes each name, joined with ", ".
+func quoteIdents(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = quoteIdent(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // foreignKeyLines are the CONSTRAINT ... FOREIGN KEY lines SHOW CREATE
