@@ -206,9 +206,13 @@ func (s *Session) fkChecks() bool { return !s.noFKChecks }
 // fkFormedError is MariaDB's 1005 errno 150 for a key that cannot be
 // made, with the warnings it gives beside it: 150 saying why, then 1215.
 func (x *execCtx) fkFormedError(verb, table string, fk *engine.ForeignKeyDef, given bool, why string) error {
-	what := "with foreign key (" + strings.Join(fk.Columns, ", ") + ")"
-	if given {
-		what = "with foreign key " + quoteIdent(fk.Name)
+	what := "with foreign key"
+	switch {
+	case fk == nil:
+	case given:
+		what += " " + quoteIdent(fk.Name)
+	default:
+		what += " (" + strings.Join(fk.Columns, ", ") + ")"
 	}
 	if strings.HasPrefix(why, "Column ") {
 		what = strings.TrimPrefix(what, "with ")
@@ -333,7 +337,7 @@ func (x *execCtx) createForeignKeys(def *engine.TableDef, n *ast.CreateTableStmt
 	}
 	if n.TemporaryKeyword != ast.TemporaryNone {
 		// InnoDB refuses them on a temporary table.
-		return errf(sqlerr.ErrCantCreateTable, "Can't create table %s.%s (errno: 150 \"Foreign key constraint is incorrectly formed\")", quoteIdent(x.s.DBName), quoteIdent(def.Name))
+		return x.fkFormedError("Create", def.Name, nil, false, "Temporary tables can't have foreign key constraints.")
 	}
 	gen := fkIndexes{}
 	given := map[string]bool{}
@@ -373,7 +377,7 @@ func (x *execCtx) createForeignKeys(def *engine.TableDef, n *ast.CreateTableStmt
 // first; then the definition gets the key.
 func (x *execCtx) alterAddForeignKey(ti *tableInfo, c *ast.Constraint) error {
 	if x.s.owner(ti.name) != x.s.db {
-		return errf(sqlerr.ErrCantCreateTable, "Can't create table %s.%s (errno: 150 \"Foreign key constraint is incorrectly formed\")", quoteIdent(x.s.DBName), quoteIdent(ti.name))
+		return x.fkFormedError("Alter", ti.name, nil, false, "Temporary tables can't have foreign key constraints.")
 	}
 	def := ti.def.Clone()
 	fk, err := x.foreignKeyOf(def, fkClause{name: c.Name, keys: c.Keys, ref: c.Refer})

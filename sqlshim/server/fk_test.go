@@ -45,9 +45,9 @@ func TestORMForeignKeys(t *testing.T) {
 
 	// TypeORM's loadTables: the keys with their rules.
 	var name, col, refTable, refCol, onDelete, onUpdate string
-	err = db.QueryRow("SELECT `kcu`.`CONSTRAINT_NAME`, `kcu`.`COLUMN_NAME`, `kcu`.`REFERENCED_TABLE_NAME`, `kcu`.`REFERENCED_COLUMN_NAME`, " +
-		"`rc`.`DELETE_RULE` `ON_DELETE`, `rc`.`UPDATE_RULE` `ON_UPDATE` FROM `INFORMATION_SCHEMA`.`KEY_COLUMN_USAGE` `kcu` " +
-		"INNER JOIN `INFORMATION_SCHEMA`.`REFERENTIAL_CONSTRAINTS` `rc` ON `rc`.`constraint_name` = `kcu`.`constraint_name` " +
+	err = db.QueryRow("SELECT `kcu`.`CONSTRAINT_NAME`, `kcu`.`COLUMN_NAME`, `kcu`.`REFERENCED_TABLE_NAME`, `kcu`.`REFERENCED_COLUMN_NAME`, "+
+		"`rc`.`DELETE_RULE` `ON_DELETE`, `rc`.`UPDATE_RULE` `ON_UPDATE` FROM `INFORMATION_SCHEMA`.`KEY_COLUMN_USAGE` `kcu` "+
+		"INNER JOIN `INFORMATION_SCHEMA`.`REFERENTIAL_CONSTRAINTS` `rc` ON `rc`.`constraint_name` = `kcu`.`constraint_name` "+
 		"WHERE `kcu`.`TABLE_SCHEMA` = 'e2e' AND `kcu`.`TABLE_NAME` = 'posts'").Scan(&name, &col, &refTable, &refCol, &onDelete, &onUpdate)
 	if err != nil {
 		t.Fatal(err)
