@@ -61,6 +61,12 @@ type writeSet struct {
 	// bookkeeping; unindexed lists the keys set since the last check.
 	uniq      []map[string][]string
 	unindexed []string
+	// puts is set by the first change that writes a row (not a deletion)
+	// and never cleared: while it is false every pending change is a
+	// deletion, which Scan's filter of the committed rows already applies,
+	// so Scan need not walk m (a cascade deleting many child rows looks
+	// children up once per parent row).
+	puts bool
 }
 
 // pending is a transaction's change to one row.
@@ -239,6 +245,7 @@ func (tx *Tx) set(ws *writeSet, key string, val []byte, del bool) error {
 	}
 	np := &pending{old: p.old, hadOld: p.hadOld, new: val, del: del}
 	ws.m[key] = np
+	ws.puts = ws.puts || !del
 	if !del && ws.uniq != nil {
 		ws.unindexed = append(ws.unindexed, key)
 	}
@@ -685,7 +692,7 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 				rows = append(rows, scanRow{sort: append(cols[j], pk...), key: pk, val: v})
 			}
 		}
-		if err == nil && ws != nil {
+		if err == nil && ws != nil && ws.puts {
 			r := indexRangeOf(lo, hi)
 			for k, p := range ws.m {
 				if p.del {
@@ -705,14 +712,14 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 	if err != nil {
 		return err
 	}
-	if ws != nil && pos == nil {
+	if ws != nil && ws.puts && pos == nil {
 		for k, p := range ws.m {
 			if !p.del {
 				rows = append(rows, scanRow{key: []byte(k), val: p.new})
 			}
 		}
 	}
-	if ws != nil && eqFold(s.Index, "PRIMARY") {
+	if ws != nil && ws.puts && eqFold(s.Index, "PRIMARY") {
 		lo, hi := tx.bounds(def, pos, s)
 		r := indexRangeOf(lo, hi)
 		for k, p := range ws.m {
