@@ -774,13 +774,18 @@ func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	var n64 uint64
 	for _, r := range rows {
 		if err := x.tx.Delete(ti.name, r.h); err != nil {
+			if x.skipIgnored(n.IgnoreErr, err) { // DELETE IGNORE: a row a foreign key keeps stays
+				continue
+			}
 			return Result{}, err
 		}
+		n64++
 		x.returned(r.row)
 	}
-	return Result{AffectedRows: uint64(len(rows))}, nil
+	return Result{AffectedRows: n64}, nil
 }
 
 // looseDate is the time v names when v is text for a DATE, DATETIME or
