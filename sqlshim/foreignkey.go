@@ -402,13 +402,16 @@ func (x *execCtx) alterAddForeignKey(ti *tableInfo, c *ast.Constraint) error {
 	if err := x.validateFK("Alter", def, &fk, given); err != nil {
 		return err
 	}
-	if x.s.fkChecks() {
-		if err := x.checkChildRows(ti, def, &fk); err != nil {
-			return err
-		}
-	}
+	// The key goes into the definition first, and the rows there are
+	// checked after, under both tables' locks: a write that commits
+	// after the definition changed is checked by the key itself, and one
+	// still open when the check starts holds a lock the check waits for,
+	// so the check sees it committed. A failed check takes the key (and
+	// the index made for it) away again.
 	db := x.s.owner(ti.name)
+	made := ""
 	if len(def.Indexes) > before {
+		made = def.Indexes[len(def.Indexes)-1].Name
 		if err := db.CreateIndex(x.ctx, ti.name, def.Indexes[len(def.Indexes)-1]); err != nil {
 			return err
 		}
@@ -416,15 +419,42 @@ func (x *execCtx) alterAddForeignKey(ti *tableInfo, c *ast.Constraint) error {
 			return err
 		}
 	}
+	undo := func(err error) error {
+		if made != "" {
+			if derr := db.DropIndex(x.ctx, ti.name, made); derr != nil {
+				return fmt.Errorf("%w (and the index %s made for the key stays: %v)", err, made, derr)
+			}
+		}
+		return err
+	}
 	cc := newColChange(ti.def)
 	cc.def.ForeignKeys = append(cc.def.ForeignKeys, fk)
 	cc.dirty = true
-	return x.applyColChange(ti, cc)
+	if err := x.applyColChange(ti, cc); err != nil {
+		return undo(err)
+	}
+	if !x.s.fkChecks() {
+		return nil
+	}
+	if err := x.checkChildRows(ti, def, &fk); err != nil {
+		if ti2, terr := x.table(&ast.TableName{Name: ast.NewCIStr(ti.name)}, ""); terr == nil {
+			if derr := x.alterDropForeignKey(ti2, fk.Name, false); derr != nil {
+				return fmt.Errorf("%w (and the key %s stays: %v)", err, fk.Name, derr)
+			}
+		}
+		return undo(err)
+	}
+	return nil
 }
 
-// checkChildRows is 1452 when a row of ti has no parent row for fk.
+// checkChildRows is 1452 when a row of ti has no parent row for fk. It
+// holds ti's write lock while it reads, and each check takes the
+// referenced table's (engine.Tx.CheckReference).
 func (x *execCtx) checkChildRows(ti *tableInfo, def *engine.TableDef, fk *engine.ForeignKeyDef) error {
 	_, err := x.s.autocommit(x, func() (Result, error) {
+		if err := x.tx.LockForWrite(ti.name); err != nil {
+			return Result{}, err
+		}
 		return Result{}, x.tx.Scan(ti.name, engine.Scan{}, func(_ engine.Handle, row engine.Row) (bool, error) {
 			return true, x.tx.CheckReference(def, fk, row)
 		})
