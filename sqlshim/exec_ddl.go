@@ -755,6 +755,9 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if n.Specs, err = alterColumnRefs(n.Specs); err != nil { // foreignkey.go
+		return Result{}, err
+	}
 	// Column changes (alter_cols.go) gather into one engine call, made
 	// before any other kind of change and at the end.
 	cc := newColChange(ti.def)

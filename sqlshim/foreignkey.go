@@ -9,6 +9,7 @@ import (
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
 )
 
 // FOREIGN KEY constraints, as MariaDB 10.11 with InnoDB has them. The
@@ -691,6 +692,33 @@ func (x *execCtx) followRefColumns(ti *tableInfo, cc *colChange) error {
 		}
 	}
 	return nil
+}
+
+// alterColumnRefs rewrites the specs of an ALTER TABLE for the
+// REFERENCES clauses of its column definitions: ADD COLUMN c ...
+// REFERENCES t (k) adds the foreign key after the column, as MariaDB
+// does; MariaDB refuses one in MODIFY or CHANGE (1064), and so does blitz
+// rather than drop it.
+func alterColumnRefs(specs []*ast.AlterTableSpec) ([]*ast.AlterTableSpec, error) {
+	var out []*ast.AlterTableSpec
+	for _, spec := range specs {
+		out = append(out, spec)
+		for _, cd := range spec.NewColumns {
+			for _, o := range cd.Options {
+				if o.Tp != ast.ColumnOptionReference || o.Refer == nil {
+					continue
+				}
+				if spec.Tp != ast.AlterTableAddColumns {
+					var b strings.Builder
+					_ = o.Refer.Restore(format.NewRestoreCtx(format.RestoreNameBackQuotes, &b))
+					return nil, errf(sqlerr.ErrParse, "You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near '%s' at line 1", b.String())
+				}
+				out = append(out, &ast.AlterTableSpec{Tp: ast.AlterTableAddConstraint, Constraint: &ast.Constraint{
+					Tp: ast.ConstraintForeignKey, Keys: []*ast.IndexPartSpecification{{Column: cd.Name}}, Refer: o.Refer}})
+			}
+		}
+	}
+	return out, nil
 }
 
 // quoteIdents quotes each name, joined with ", ".
