@@ -137,7 +137,7 @@ func (fk *ForeignKeyDef) Clause() string {
 // engine knows (its directory's name); a SQL layer that reports another
 // database name rewrites it with Qualified.
 type ForeignKeyError struct {
-	Code  int    // sqlerr.ErrRowIsReferenced or sqlerr.ErrNoReferencedRow
+	Code  int    // sqlerr.ErrRowIsReferenced, sqlerr.ErrNoReferencedRow or ErrFKDepth
 	Table string // the child table
 	FK    ForeignKeyDef
 	err   *sqlerr.Error
@@ -155,6 +155,9 @@ func (e *ForeignKeyError) Qualified(db string) *sqlerr.Error {
 }
 
 func fkSQLErr(code int, db, table string, fk *ForeignKeyDef) *sqlerr.Error {
+	if code == ErrFKDepth {
+		return sqlerr.New(code, "Got error 193 '%s.%s, %s' from InnoDB", quoteName(db), quoteName(table), fk.Clause())
+	}
 	what := "Cannot add or update a child row"
 	if code == sqlerr.ErrRowIsReferenced {
 		what = "Cannot delete or update a parent row"
@@ -170,8 +173,10 @@ func (db *DB) fkError(code int, table string, fk *ForeignKeyDef) error {
 // than InnoDB's limit fails as it does there.
 const fkMaxDepth = 15
 
-// errFKDepth is returned by a cascade deeper than fkMaxDepth.
-var errFKDepth = sqlerr.New(sqlerr.ErrRowIsReferenced, "Foreign key cascade delete/update exceeds max depth of %d.", fkMaxDepth)
+// ErrFKDepth is the error number of a cascade deeper than InnoDB allows
+// (MariaDB's "Got error 193 '...' from InnoDB"); its ForeignKeyError names
+// the key that would have cascaded further.
+const ErrFKDepth = 1296
 
 // SetForeignKeyChecks sets whether the transaction's writes check and
 // apply foreign keys (on, the default) or ignore them (foreign_key_checks
@@ -444,9 +449,6 @@ func (tx *Tx) parentChanged(ws *writeSet, old, r Row) error {
 	if len(refs) == 0 {
 		return nil
 	}
-	if tx.fkDepth >= fkMaxDepth {
-		return errFKDepth
-	}
 	tx.fkDepth++
 	defer func() { tx.fkDepth-- }()
 	d := ws.def
@@ -511,6 +513,9 @@ func (tx *Tx) applyRef(d *TableDef, old, r Row, cd *TableDef, fk *ForeignKeyDef)
 	}
 	switch action {
 	case RefCascade, RefSetNull:
+		if tx.fkDepth >= fkMaxDepth {
+			return tx.db.fkError(ErrFKDepth, cd.Name, fk)
+		}
 	default:
 		return tx.db.fkError(sqlerr.ErrRowIsReferenced, cd.Name, fk)
 	}

@@ -744,10 +744,13 @@ func foreignKeyLines(def *engine.TableDef) []string {
 // name.
 func (s *Session) qualifyFK(err error) error {
 	var fe *engine.ForeignKeyError
-	if errors.As(err, &fe) {
-		return fe.Qualified(s.DBName)
+	if !errors.As(err, &fe) {
+		return err
 	}
-	return err
+	if fe.Code == engine.ErrFKDepth {
+		s.addWarning(152, "InnoDB: Cannot delete/update rows with cascading foreign key constraints that exceed max depth of 15. Please drop extra constraints and try again")
+	}
+	return fe.Qualified(s.DBName)
 }
 
 // setFKChecks is SET foreign_key_checks = v.
