@@ -301,23 +301,23 @@ func leading(have []string, prefix []int, cols []string) bool {
 }
 
 // keyScan returns how to find the rows of d whose cols equal vals through
-// a key: the primary key whole (get), an index or the primary key led by
-// cols (scan), or a full scan when no key is led by them (full; the caller
-// compares).
-func keyScan(d *TableDef, cols []string, vals []any) (s Scan, get, full bool) {
+// a key: by the whole primary key (get), else a scan of an index or of
+// the primary key led by cols, else (no key led by them) a full scan;
+// the caller compares the rows a scan returns.
+func keyScan(d *TableDef, cols []string, vals []any) (s Scan, get bool) {
 	if len(d.PrimaryKey) == len(cols) && leading(d.PrimaryKey, d.PrimaryPrefix, cols) {
-		return Scan{}, true, false
+		return Scan{}, true
 	}
 	b := Bound{Values: vals, Inclusive: true}
 	for _, ix := range d.Indexes {
 		if leading(ix.Columns, ix.Prefix, cols) {
-			return Scan{Index: ix.Name, Lo: b, Hi: b}, false, false
+			return Scan{Index: ix.Name, Lo: b, Hi: b}, false
 		}
 	}
 	if leading(d.PrimaryKey, d.PrimaryPrefix, cols) {
-		return Scan{Index: "PRIMARY", Lo: b, Hi: b}, false, false
+		return Scan{Index: "PRIMARY", Lo: b, Hi: b}, false
 	}
-	return Scan{}, false, true
+	return Scan{}, false
 }
 
 // errStopFK stops a scan that found what it looked for.
@@ -327,7 +327,7 @@ var errStopFK = errors.New("found")
 // vals (converted to those columns' types), as the transaction sees them,
 // until fn returns false.
 func (tx *Tx) findRows(table string, d *TableDef, cols []string, vals []any, fn func(Handle, Row) bool) error {
-	s, get, full := keyScan(d, cols, vals)
+	s, get := keyScan(d, cols, vals)
 	if get {
 		pk := make([]any, len(d.PrimaryKey))
 		for i, c := range d.PrimaryKey {
@@ -359,7 +359,6 @@ func (tx *Tx) findRows(table string, d *TableDef, cols []string, vals []any, fn 
 		want[kp.col] = cv
 	}
 	wantKey := encodeCols(nil, d, want, parts)
-	_ = full
 	err := tx.Scan(table, s, func(h Handle, r Row) (bool, error) {
 		for _, kp := range parts {
 			if r[kp.col] == nil {
