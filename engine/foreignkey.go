@@ -227,7 +227,7 @@ func (db *DB) referencing(name string) []fkRef {
 			}
 		}
 		for _, l := range r.by { // by constraint name, as InnoDB keeps them
-			sort.Slice(l, func(i, j int) bool { return strings.ToLower(l[i].fk) < strings.ToLower(l[j].fk) })
+			sort.Slice(l, func(i, j int) bool { return l[i].fk < l[j].fk })
 		}
 		db.fk.refs.Store(r)
 	}

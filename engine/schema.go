@@ -241,6 +241,11 @@ type IndexDef struct {
 	// whole value. A unique index with a prefix part refuses two rows
 	// with the same prefix. Definition format 5.
 	Prefix []int `json:"prefix,omitempty"`
+	// ForForeignKey marks an index made for a foreign key rather than
+	// asked for (MariaDB's "generated" key): a key added later on the same
+	// or more columns replaces it, as in MariaDB. It changes no row (any
+	// definition format may carry it).
+	ForForeignKey bool `json:"for_foreign_key,omitempty"`
 }
 
 // clone returns a copy of ix that shares no slice with it.

@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -150,35 +151,25 @@ func supportingIndex(def *engine.TableDef, cols []string, skip string) string {
 	return ""
 }
 
-// fkIndexes tracks the indexes a CREATE TABLE makes for its foreign keys,
-// so that, as in MariaDB, a later key's index replaces an earlier one's
-// that it covers.
-type fkIndexes map[string]bool // lower-case names of the indexes made for keys
-
 // addFKIndex gives fk an index in def, unless one is led by its columns
-// (see the top). gen, for CREATE TABLE, records the indexes made.
-func addFKIndex(def *engine.TableDef, fk *engine.ForeignKeyDef, given string, gen fkIndexes) {
+// (see the top). As in MariaDB, an index made for an earlier key
+// (engine.IndexDef.ForForeignKey) does not count when it is no longer
+// than the new key's: it goes, and the new key gets its own. It returns
+// the name of the index it made ("" for none) and of those it removed.
+func addFKIndex(def *engine.TableDef, fk *engine.ForeignKeyDef, given string) (string, []string) {
 	if ledBy(def.PrimaryKey, def.PrimaryPrefix, fk.Columns) {
-		return
+		return "", nil
 	}
-	for i, ix := range def.Indexes {
-		if !ledBy(ix.Columns, ix.Prefix, fk.Columns) {
-			continue
+	for _, ix := range def.Indexes {
+		if ledBy(ix.Columns, ix.Prefix, fk.Columns) && (!ix.ForForeignKey || len(ix.Columns) > len(fk.Columns)) {
+			return "", nil
 		}
-		if !gen[lower(ix.Name)] || len(ix.Columns) > len(fk.Columns) {
-			return
-		}
-		// An earlier key's index on the same columns: MariaDB keeps the
-		// later one.
-		delete(gen, lower(ix.Name))
-		def.Indexes = append(def.Indexes[:i:i], def.Indexes[i+1:]...)
-		break
 	}
-	// An earlier key's index on a prefix of these columns goes too.
+	var removed []string
 	kept := def.Indexes[:0:0]
 	for _, ix := range def.Indexes {
-		if gen[lower(ix.Name)] && ledBy(fk.Columns, nil, ix.Columns) {
-			delete(gen, lower(ix.Name))
+		if ix.ForForeignKey && ledBy(fk.Columns, nil, ix.Columns) {
+			removed = append(removed, ix.Name)
 			continue
 		}
 		kept = append(kept, ix)
@@ -195,10 +186,8 @@ func addFKIndex(def *engine.TableDef, fk *engine.ForeignKeyDef, given string, ge
 			}
 		}
 	}
-	def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: append([]string(nil), fk.Columns...)})
-	if gen != nil {
-		gen[lower(name)] = true
-	}
+	def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: append([]string(nil), fk.Columns...), ForForeignKey: true})
+	return name, removed
 }
 
 // fkChecks reports whether the session checks foreign keys.
@@ -340,7 +329,6 @@ func (x *execCtx) createForeignKeys(def *engine.TableDef, n *ast.CreateTableStmt
 		// InnoDB refuses them on a temporary table.
 		return x.fkFormedError("Create", def.Name, nil, false, "Temporary tables can't have foreign key constraints.")
 	}
-	gen := fkIndexes{}
 	given := map[string]bool{}
 	for _, c := range clauses {
 		fk, err := x.foreignKeyOf(def, c)
@@ -357,7 +345,7 @@ func (x *execCtx) createForeignKeys(def *engine.TableDef, n *ast.CreateTableStmt
 				}
 			}
 		}
-		addFKIndex(def, &fk, c.name, gen)
+		addFKIndex(def, &fk, c.name)
 		def.ForeignKeys = append(def.ForeignKeys, fk)
 	}
 	for i := range def.ForeignKeys {
@@ -398,22 +386,43 @@ func (x *execCtx) alterAddForeignKey(ti *tableInfo, c *ast.Constraint) error {
 	if err := x.fkNameTaken(def, fk.Name, ""); err != nil {
 		return err
 	}
-	before := len(def.Indexes)
-	addFKIndex(def, &fk, c.Name, nil)
+	made, replaced := addFKIndex(def, &fk, c.Name)
 	if err := x.validateFK("Alter", def, &fk, given); err != nil {
 		return err
+	}
+	for i, name := range replaced {
+		if made == "" || !strings.EqualFold(name, made) {
+			continue
+		}
+		// The new index takes the name of one it replaces: the same
+		// index again stays as it is; a different one gets another name
+		// (MariaDB rebuilds the table and reuses the name).
+		old := ti.def.Indexes[slices.IndexFunc(ti.def.Indexes, func(ix engine.IndexDef) bool { return ix.Name == name })]
+		if slices.EqualFunc(old.Columns, fk.Columns, strings.EqualFold) && noPrefix(old.Prefix) == nil {
+			made, replaced = "", append(replaced[:i:i], replaced[i+1:]...)
+		} else {
+			j := slices.IndexFunc(def.Indexes, func(ix engine.IndexDef) bool { return ix.Name == made })
+			made = uniqueIndexName(ti.def, fk.Columns[0])
+			def.Indexes[j].Name = made
+		}
+		break
 	}
 	// The key goes into the definition first, and the rows there are
 	// checked after, under both tables' locks: a write that commits
 	// after the definition changed is checked by the key itself, and one
 	// still open when the check starts holds a lock the check waits for,
 	// so the check sees it committed. A failed check takes the key (and
-	// the index made for it) away again.
+	// the index made for it) away again. The indexes of earlier keys
+	// that the new one replaces go last.
 	db := x.s.owner(ti.name)
-	made := ""
-	if len(def.Indexes) > before {
-		made = def.Indexes[len(def.Indexes)-1].Name
-		if err := db.CreateIndex(x.ctx, ti.name, def.Indexes[len(def.Indexes)-1]); err != nil {
+	if made != "" {
+		var ix engine.IndexDef
+		for _, d := range def.Indexes {
+			if d.Name == made {
+				ix = d
+			}
+		}
+		if err := db.CreateIndex(x.ctx, ti.name, ix); err != nil {
 			return err
 		}
 		if ti, err = x.table(&ast.TableName{Name: ast.NewCIStr(ti.name)}, ""); err != nil {
@@ -434,16 +443,21 @@ func (x *execCtx) alterAddForeignKey(ti *tableInfo, c *ast.Constraint) error {
 	if err := x.applyColChange(ti, cc); err != nil {
 		return undo(err)
 	}
-	if !x.s.fkChecks() {
-		return nil
+	if x.s.fkChecks() {
+		err = x.checkChildRows(ti, def, &fk)
 	}
-	if err := x.checkChildRows(ti, def, &fk); err != nil {
+	if err != nil {
 		if ti2, terr := x.table(&ast.TableName{Name: ast.NewCIStr(ti.name)}, ""); terr == nil {
 			if derr := x.alterDropForeignKey(ti2, fk.Name, false); derr != nil {
 				return fmt.Errorf("%w (and the key %s stays: %v)", err, fk.Name, derr)
 			}
 		}
 		return undo(err)
+	}
+	for _, name := range replaced {
+		if err := db.DropIndex(x.ctx, ti.name, name); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -732,10 +746,14 @@ func quoteIdents(names []string) string {
 
 // foreignKeyLines are the CONSTRAINT ... FOREIGN KEY lines SHOW CREATE
 // TABLE prints after the keys, before the checks.
+// They are in the order of their names (byte order), as InnoDB keeps
+// them.
 func foreignKeyLines(def *engine.TableDef) []string {
+	fks := slices.Clone(def.ForeignKeys)
+	slices.SortStableFunc(fks, func(a, b engine.ForeignKeyDef) int { return strings.Compare(a.Name, b.Name) })
 	var lines []string
-	for i := range def.ForeignKeys {
-		lines = append(lines, "  "+def.ForeignKeys[i].Clause())
+	for i := range fks {
+		lines = append(lines, "  "+fks[i].Clause())
 	}
 	return lines
 }
