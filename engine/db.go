@@ -89,6 +89,8 @@ type DB struct {
 
 	cnt counters // see Stats
 
+	fk fkState // the reverse map of foreign keys (foreignkey.go)
+
 	// inflightMu protects inflight: the CRASH_SAFE commits applied and not
 	// yet durable, by LSN (walfail.go). Taken after commitMu.
 	inflightMu sync.Mutex
@@ -179,6 +181,7 @@ func (db *DB) open() (err error) {
 		t.autoNext, t.autoReserved, t.autoSaved = ctr.autoRes, ctr.autoRes, ctr.autoNext
 		t.rowNext, t.rowReserved = ctr.rowRes, ctr.rowRes
 		db.tables[strings.ToLower(def.Name)] = t
+		db.defChanged()
 	}
 	db.wal, err = txn.OpenWAL(filepath.Join(db.dir, walDir), txn.Options{FS: db.fs, Sync: txn.SyncMode(db.opts.Sync), Logger: db.log, SegmentBytes: db.opts.WALSegmentBytes})
 	if err != nil {

@@ -129,6 +129,7 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 	}
 	db.mu.Lock()
 	db.tables[key] = t
+	db.defChanged()
 	db.mu.Unlock()
 	return db.logDDL(ddlRecord{Op: "create_table"}, def.Name, def)
 }
@@ -171,6 +172,7 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 	db.fs.SyncDir(db.dir)
 	db.mu.Lock()
 	delete(db.tables, strings.ToLower(name))
+	db.defChanged()
 	// With a crashed crash-safe table (this one or another), the
 	// checkpoint of lockForDDL did not run: the WAL may hold t's records.
 	walKept := def.CrashSafe && db.deferred > 0
@@ -336,6 +338,7 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	db.mu.Lock()
 	delete(db.tables, strings.ToLower(from))
 	db.tables[strings.ToLower(to)] = t
+	db.defChanged()
 	db.mu.Unlock()
 	if err := db.logDDL(ddlRecord{Op: "rename_table", To: nd.Name}, old.Name, nd); err != nil {
 		return err

@@ -246,6 +246,11 @@ type IndexDef struct {
 	// whole value. A unique index with a prefix part refuses two rows
 	// with the same prefix. Definition format 5.
 	Prefix []int `json:"prefix,omitempty"`
+	// ForForeignKey marks an index made for a foreign key rather than
+	// asked for (MariaDB's "generated" key): a key added later on the same
+	// or more columns replaces it, as in MariaDB. It changes no row (any
+	// definition format may carry it).
+	ForForeignKey bool `json:"for_foreign_key,omitempty"`
 }
 
 // clone returns a copy of ix that shares no slice with it.
@@ -282,6 +287,11 @@ type TableDef struct {
 	// defined. The engine stores them and does not evaluate them: the SQL
 	// layer does, before each write.
 	Checks []CheckDef
+	// ForeignKeys are the table's FOREIGN KEY constraints, in the order
+	// they were defined. The engine enforces them on every write unless
+	// the transaction turns them off (foreignkey.go); the SQL layer
+	// validates them when they are defined.
+	ForeignKeys []ForeignKeyDef
 }
 
 // CheckDef is a CHECK constraint: a condition every written row must not
@@ -358,6 +368,10 @@ func (d *TableDef) Clone() *TableDef {
 		c.Indexes[i] = ix.clone()
 	}
 	c.Checks = append([]CheckDef(nil), d.Checks...)
+	c.ForeignKeys = nil
+	for _, fk := range d.ForeignKeys {
+		c.ForeignKeys = append(c.ForeignKeys, fk.clone())
+	}
 	return &c
 }
 
@@ -446,6 +460,21 @@ func (d *TableDef) validate() error {
 		}
 		if strings.ContainsAny(ix.Name, "/\\\x00") {
 			return sqlerr.New(1280, "Incorrect index name '%s'", ix.Name)
+		}
+	}
+	fks := map[string]bool{}
+	for _, fk := range d.ForeignKeys {
+		if fk.Name == "" || fk.RefTable == "" || len(fk.Columns) == 0 || len(fk.Columns) != len(fk.RefColumns) {
+			return fmt.Errorf("blitz/engine: foreign key %q is malformed", fk.Name)
+		}
+		if fks[strings.ToLower(fk.Name)] {
+			return sqlerr.New(sqlerr.ErrDupKeyName, "Duplicate key name '%s'", fk.Name)
+		}
+		fks[strings.ToLower(fk.Name)] = true
+		for _, c := range fk.Columns {
+			if d.ColumnIndex(c) < 0 {
+				return sqlerr.New(1072, "Key column '%s' doesn't exist in table", c)
+			}
 		}
 	}
 	if autos > 1 {
@@ -604,6 +633,16 @@ func validateElems(c *Column) error {
 // refuse writes), so a reader that ignores the field misreads no row and
 // it needs no new format number; files written before it read as tables
 // without checks.
+// The table field "foreign_keys" (optional, any format) lists the FOREIGN
+// KEY constraints: [{"name": "c_ibfk_1", "columns": ["pid"], "ref_table":
+// "p", "ref_columns": ["id"], "on_delete": "CASCADE"}]; "on_delete" and
+// "on_update" are absent for RESTRICT, else "CASCADE", "SET NULL" or "NO
+// ACTION". Like "checks", they change no stored row (they refuse writes
+// and add writes to other tables), so a reader that ignores the field
+// misreads no row and the field needs no new format number; such a
+// reader does not enforce them, and one that rewrites the definition
+// drops them. Files written before it read as tables without foreign
+// keys.
 // auto_reserved and rowid_reserved are high-water marks: no AUTO_INCREMENT
 // value or hidden row id at or above them has been handed out, so after a
 // crash counting can resume there and never repeat a value. auto_next
@@ -642,9 +681,10 @@ type defTable struct {
 	PrimaryPrefix []int       `json:"primary_prefix,omitempty"` // format 7
 	Indexes       []IndexDef  `json:"indexes,omitempty"`
 	CrashSafe     bool        `json:"crash_safe,omitempty"`
-	Collation     string      `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
-	Comment       string      `json:"comment,omitempty"`   // any format: a reader that ignores it misreads no row
-	Checks        []defCheck  `json:"checks,omitempty"`    // any format: a reader that ignores it misreads no row
+	Collation     string      `json:"collation,omitempty"`    // format 4; absent: utf8mb4_bin
+	Comment       string      `json:"comment,omitempty"`      // any format: a reader that ignores it misreads no row
+	Checks        []defCheck  `json:"checks,omitempty"`       // any format: a reader that ignores it misreads no row
+	ForeignKeys   []defFK     `json:"foreign_keys,omitempty"` // any format: as checks
 
 	// KeyFormat is 2 (format 6, or any format when no key has
 	// utf8mb4_bin text); absent, 1.
@@ -655,6 +695,37 @@ type defCheck struct {
 	Name   string `json:"name"`
 	Column string `json:"column,omitempty"`
 	Expr   string `json:"expr"`
+}
+
+type defFK struct {
+	Name       string   `json:"name"`
+	Columns    []string `json:"columns"`
+	RefTable   string   `json:"ref_table"`
+	RefColumns []string `json:"ref_columns"`
+	OnDelete   string   `json:"on_delete,omitempty"` // absent: RESTRICT
+	OnUpdate   string   `json:"on_update,omitempty"`
+}
+
+func toDefFK(fk ForeignKeyDef) defFK {
+	f := defFK{Name: fk.Name, Columns: fk.Columns, RefTable: fk.RefTable, RefColumns: fk.RefColumns}
+	if fk.OnDelete != RefRestrict {
+		f.OnDelete = fk.OnDelete.String()
+	}
+	if fk.OnUpdate != RefRestrict {
+		f.OnUpdate = fk.OnUpdate.String()
+	}
+	return f
+}
+
+func fromDefFK(f defFK, path string) (ForeignKeyDef, error) {
+	fk := ForeignKeyDef{Name: f.Name, Columns: f.Columns, RefTable: f.RefTable, RefColumns: f.RefColumns}
+	var ok1, ok2 bool
+	fk.OnDelete, ok1 = ParseRefAction(f.OnDelete)
+	fk.OnUpdate, ok2 = ParseRefAction(f.OnUpdate)
+	if f.Name == "" || f.RefTable == "" || len(f.Columns) == 0 || len(f.Columns) != len(f.RefColumns) || !ok1 || !ok2 {
+		return fk, fmt.Errorf("blitz/engine: table definition %s: foreign key %q is malformed", path, f.Name)
+	}
+	return fk, nil
 }
 
 type defColumn struct {
@@ -705,6 +776,9 @@ func toDefTable(d *TableDef) (defTable, int) {
 	}
 	for _, ck := range d.Checks {
 		t.Checks = append(t.Checks, defCheck(ck))
+	}
+	for _, fk := range d.ForeignKeys {
+		t.ForeignKeys = append(t.ForeignKeys, toDefFK(fk))
 	}
 	if d.hasPrefix() {
 		t.PrimaryPrefix = d.PrimaryPrefix
@@ -793,6 +867,13 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 			return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: a CHECK constraint without a name or a condition", path)
 		}
 		d.Checks = append(d.Checks, CheckDef(ck))
+	}
+	for _, f := range f.Table.ForeignKeys {
+		fk, err := fromDefFK(f, path)
+		if err != nil {
+			return nil, defCounters{}, err
+		}
+		d.ForeignKeys = append(d.ForeignKeys, fk)
 	}
 	var err error
 	if d.Collation, err = knownColl(f.Table.Collation); err != nil {

@@ -92,6 +92,9 @@ func newTable(db *DB, def *TableDef) *table {
 func (t *table) setDefLocked(def *TableDef) {
 	t.def = def
 	t.name = def.Name
+	if t.db != nil {
+		t.db.defChanged()
+	}
 	t.pkPos = def.primaryParts()
 	t.ixPos = make([][]keyPart, len(def.Indexes))
 	for i := range def.Indexes {

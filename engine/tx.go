@@ -28,6 +28,10 @@ type Tx struct {
 	// keepZero is SetNoAutoValueOnZero: Insert stores a 0 given for an
 	// AUTO_INCREMENT column instead of generating a value.
 	keepZero bool
+	// fkOff is SetForeignKeyChecks(false); fkDepth counts the cascades
+	// under way (foreignkey.go).
+	fkOff   bool
+	fkDepth int
 }
 
 // SetNoAutoValueOnZero sets whether Insert takes a 0 given for an
@@ -57,6 +61,12 @@ type writeSet struct {
 	// bookkeeping; unindexed lists the keys set since the last check.
 	uniq      []map[string][]string
 	unindexed []string
+	// puts is set by the first change that writes a row (not a deletion)
+	// and never cleared: while it is false every pending change is a
+	// deletion, which Scan's filter of the committed rows already applies,
+	// so Scan need not walk m (a cascade deleting many child rows looks
+	// children up once per parent row).
+	puts bool
 }
 
 // pending is a transaction's change to one row.
@@ -235,6 +245,7 @@ func (tx *Tx) set(ws *writeSet, key string, val []byte, del bool) error {
 	}
 	np := &pending{old: p.old, hadOld: p.hadOld, new: val, del: del}
 	ws.m[key] = np
+	ws.puts = ws.puts || !del
 	if !del && ws.uniq != nil {
 		ws.unindexed = append(ws.unindexed, key)
 	}
@@ -430,6 +441,11 @@ func (tx *Tx) Insert(table string, row Row) (Handle, uint64, error) {
 		}
 		return "", 0, err
 	}
+	if !tx.fkOff && len(ws.def.ForeignKeys) > 0 {
+		if err := tx.checkParents(ws, nil, r); err != nil {
+			return "", 0, err
+		}
+	}
 	val, err := encodeRow(nil, ws.def, r)
 	if err != nil {
 		return "", 0, err
@@ -483,7 +499,8 @@ func (tx *Tx) Update(table string, h Handle, row Row) (Handle, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, ok, err := tx.current(ws.t, []byte(h)); err != nil {
+	oldVal, ok, err := tx.current(ws.t, []byte(h))
+	if err != nil {
 		return "", err
 	} else if !ok {
 		return "", fmt.Errorf("blitz/engine: update of a row of %s that does not exist", table)
@@ -506,10 +523,22 @@ func (tx *Tx) Update(table string, h Handle, row Row) (Handle, error) {
 	if err := tx.checkUnique(ws, key, []byte(h), r); err != nil {
 		return "", err
 	}
+	var old Row
+	if !tx.fkOff {
+		if old, err = tx.fkOld(ws, h, oldVal); err != nil {
+			return "", err
+		}
+		if old != nil && len(ws.def.ForeignKeys) > 0 {
+			if err := tx.checkParents(ws, old, r); err != nil {
+				return "", err
+			}
+		}
+	}
 	val, err := encodeRow(nil, ws.def, r)
 	if err != nil {
 		return "", err
 	}
+	sp := tx.Savepoint()
 	if !bytes.Equal(key, []byte(h)) {
 		if err := tx.set(ws, string(h), nil, true); err != nil {
 			return "", err
@@ -518,7 +547,37 @@ func (tx *Tx) Update(table string, h Handle, row Row) (Handle, error) {
 	if err := tx.set(ws, string(key), val, false); err != nil {
 		return "", err
 	}
+	if old != nil {
+		if err := tx.parentChanged(ws, old, r); err != nil {
+			return "", tx.undoTo(sp, err)
+		}
+	}
 	return Handle(key), nil
+}
+
+// fkOld returns the row h (stored as val) for the foreign keys that
+// reference its table, nil when none does.
+func (tx *Tx) fkOld(ws *writeSet, h Handle, val []byte) (Row, error) {
+	if len(ws.def.ForeignKeys) == 0 && (ws.temp || len(tx.db.referencing(ws.def.Name)) == 0) {
+		return nil, nil
+	}
+	r, err := decodeRow(val, ws.def)
+	if err != nil {
+		return nil, ws.t.dataErr(fmt.Errorf("row %x of %s: %w", []byte(h), ws.def.Name, err))
+	}
+	return r, nil
+}
+
+// undoTo rolls the transaction back to sp after err, a failed cascade, so
+// that the write that started it changes nothing; it returns err.
+func (tx *Tx) undoTo(sp int, err error) error {
+	if tx.done {
+		return err // a deadlock victim: rolled back already
+	}
+	if rerr := tx.RollbackTo(sp); rerr != nil {
+		return rerr
+	}
+	return err
 }
 
 // Delete removes the row h.
@@ -527,10 +586,26 @@ func (tx *Tx) Delete(table string, h Handle) error {
 	if err != nil {
 		return err
 	}
-	if _, ok, err := tx.current(ws.t, []byte(h)); err != nil || !ok {
+	val, ok, err := tx.current(ws.t, []byte(h))
+	if err != nil || !ok {
 		return err
 	}
-	return tx.set(ws, string(h), nil, true)
+	var old Row
+	if !tx.fkOff {
+		if old, err = tx.fkOld(ws, h, val); err != nil {
+			return err
+		}
+	}
+	sp := tx.Savepoint()
+	if err := tx.set(ws, string(h), nil, true); err != nil {
+		return err
+	}
+	if old != nil {
+		if err := tx.parentChanged(ws, old, nil); err != nil {
+			return tx.undoTo(sp, err)
+		}
+	}
+	return nil
 }
 
 // Count returns how many rows Scan would visit.
@@ -617,7 +692,7 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 				rows = append(rows, scanRow{sort: append(cols[j], pk...), key: pk, val: v})
 			}
 		}
-		if err == nil && ws != nil {
+		if err == nil && ws != nil && ws.puts {
 			r := indexRangeOf(lo, hi)
 			for k, p := range ws.m {
 				if p.del {
@@ -637,14 +712,14 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 	if err != nil {
 		return err
 	}
-	if ws != nil && pos == nil {
+	if ws != nil && ws.puts && pos == nil {
 		for k, p := range ws.m {
 			if !p.del {
 				rows = append(rows, scanRow{key: []byte(k), val: p.new})
 			}
 		}
 	}
-	if ws != nil && eqFold(s.Index, "PRIMARY") {
+	if ws != nil && ws.puts && eqFold(s.Index, "PRIMARY") {
 		lo, hi := tx.bounds(def, pos, s)
 		r := indexRangeOf(lo, hi)
 		for k, p := range ws.m {

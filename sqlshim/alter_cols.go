@@ -331,6 +331,9 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	if err := keptChecks(cc.def); err != nil { // check.go
 		return err
 	}
+	if err := x.keptForeignKeys(ti, cc); err != nil { // foreignkey.go
+		return err
+	}
 	if err := checkColumnExprs(cc.def); err != nil { // gencol.go
 		return err
 	}
@@ -341,6 +344,9 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	}
 	if err := x.recomputeAltered(db, ti, cc); err != nil { // gencol.go
 		return qualifyConstraint(err, x.s.DBName, ti.name)
+	}
+	if err := x.followRefColumns(ti, cc); err != nil { // foreignkey.go
+		return err
 	}
 	// Column statistics are by position and name: gather them again.
 	x.dropStats(db, ti.name)
@@ -470,6 +476,9 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 	}
 	if !cc.dirty {
 		return true, nil
+	}
+	if err := x.fkIndexesKept(ti.def, cc.def); err != nil { // foreignkey.go
+		return true, err
 	}
 	return true, x.applyColChange(ti, cc)
 }

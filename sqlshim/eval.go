@@ -1187,10 +1187,15 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		return "blitz", nil
 	case "lower_case_table_names":
 		return int64(0), nil
-	case "unique_checks", "foreign_key_checks", "sql_notes", "sql_quote_show_create":
+	case fkCheckVar:
+		if c.s != nil && c.s.noFKChecks {
+			return int64(0), nil
+		}
+		return int64(1), nil
+	case "unique_checks", "sql_notes", "sql_quote_show_create":
 		// Reported for scripts that save and restore them (mysqldump);
 		// SET accepts them and changes nothing: unique keys are always
-		// checked and there are no foreign keys.
+		// checked.
 		return int64(1), nil
 	case "time_zone", "system_time_zone":
 		return "+00:00", nil

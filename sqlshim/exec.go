@@ -413,6 +413,12 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			}
 			continue
 		}
+		if strings.EqualFold(v.Name, fkCheckVar) && !v.IsGlobal {
+			if err := x.setFKChecks(v); err != nil { // foreignkey.go
+				return Result{}, err
+			}
+			continue
+		}
 		if strings.EqualFold(v.Name, "autocommit") && v.Value != nil {
 			val, err := x.newEval(nil, "field list").eval(v.Value)
 			if err != nil {

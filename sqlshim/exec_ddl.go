@@ -63,6 +63,9 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
+		if err := x.referencedError(ti.name, true); err != nil { // foreignkey.go
+			return Result{}, err
+		}
 		res, err := x.s.autocommit(x, func() (Result, error) {
 			var hs []engine.Handle
 			if err := x.tx.Scan(ti.name, engine.Scan{}, func(h engine.Handle, _ engine.Row) (bool, error) {
@@ -97,7 +100,7 @@ func (x *execCtx) renameTable(from, to string) error {
 		return err
 	}
 	x.renameStats(db, from, to)
-	return nil
+	return x.renameForeignKeys(from, to) // foreignkey.go
 }
 
 // columnDef translates a column definition. It reports whether the column
@@ -421,16 +424,15 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 			}
 			continue
 		}
+		if c.Tp == ast.ConstraintForeignKey {
+			continue // below, once every other key is there
+		}
 		if err := addConstraint(ti, def, c); err != nil {
 			return Result{}, err
 		}
 	}
-	for _, cd := range n.Cols {
-		for _, o := range cd.Options {
-			if o.Tp == ast.ColumnOptionReference {
-				foreignKeyIndex(def, "", []string{def.Columns[ti.column(cd.Name.Name.O)].Name})
-			}
-		}
+	if err := x.createForeignKeys(def, n); err != nil { // foreignkey.go
+		return Result{}, err
 	}
 	// MariaDB keeps keys sorted (exec_show.go, shownIndexes) from the
 	// start: later changes sort them again, ties in this order.
@@ -468,6 +470,7 @@ func (x *execCtx) createTableLike(db *engine.DB, name string, src *ast.TableName
 	def := ti.def.Clone()
 	def.Name = name
 	def.LegacyKeys = false // a new table has the keys of now, whatever src's
+	def.ForeignKeys = nil  // as in MariaDB: LIKE copies no foreign key
 	return Result{}, db.CreateTable(x.ctx, def)
 }
 
@@ -482,45 +485,6 @@ func (x *execCtx) autoIncrementOption(db *engine.DB, table string, opts []*ast.T
 		}
 	}
 	return nil
-}
-
-// foreignKeyIndex is what a FOREIGN KEY or REFERENCES clause does to a
-// BLITZDB table: blitz does not enforce foreign keys, so, as MariaDB does
-// for its engines without them (MyISAM, Aria), the clause is accepted
-// without a warning and leaves only an ordinary index over its columns,
-// named after the constraint (or its first column), unless an index
-// already starts with those columns. Dumps of InnoDB tables load as they
-// would into MyISAM.
-func foreignKeyIndex(def *engine.TableDef, name string, cols []string) {
-	covers := func(have []string) bool {
-		if len(have) < len(cols) {
-			return false
-		}
-		for i, c := range cols {
-			if !strings.EqualFold(have[i], c) {
-				return false
-			}
-		}
-		return true
-	}
-	if covers(def.PrimaryKey) {
-		return
-	}
-	for _, ix := range def.Indexes {
-		if covers(ix.Columns) {
-			return
-		}
-	}
-	if name == "" || strings.EqualFold(name, "PRIMARY") {
-		name = uniqueIndexName(def, cols[0])
-	}
-	for _, ix := range def.Indexes {
-		if strings.EqualFold(ix.Name, name) {
-			name = uniqueIndexName(def, cols[0])
-			break
-		}
-	}
-	def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: cols})
 }
 
 // addConstraint adds a PRIMARY KEY, UNIQUE or INDEX clause to def.
@@ -567,9 +531,8 @@ func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error
 		}
 		unique := c.Tp == ast.ConstraintUniq || c.Tp == ast.ConstraintUniqKey || c.Tp == ast.ConstraintUniqIndex
 		def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: cols, Unique: unique, Prefix: prefix})
-	case ast.ConstraintCheck:
-	case ast.ConstraintForeignKey:
-		foreignKeyIndex(def, c.Name, cols)
+	case ast.ConstraintCheck, ast.ConstraintForeignKey:
+		// Checks: check.go; foreign keys: foreignkey.go.
 	default:
 		return errNotSupported("this kind of index")
 	}
@@ -644,6 +607,7 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 	// As in MariaDB, the tables that exist are dropped even when others
 	// are missing (an error then, without IF EXISTS). A table marked
 	// crashed (1194), its definition file damaged too, is dropped.
+	var refErr error
 	for _, t := range n.Tables {
 		db := x.s.owner(t.Name.O)
 		name := t.Name.O
@@ -652,6 +616,14 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 			continue
 		} else if err == nil {
 			name = def.Name
+		}
+		// A table other tables' keys reference stays (1451), the others
+		// go, as in MariaDB (foreignkey.go).
+		if err := x.referencedError(name, false); err != nil {
+			if refErr == nil {
+				refErr = err
+			}
+			continue
 		}
 		if err := db.DropTable(x.ctx, t.Name.O); err != nil {
 			return Result{}, err
@@ -665,6 +637,9 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 	}
 	for _, v := range views {
 		x.s.addNote(sqlerr.ErrIsView, "'%s' is a view", v)
+	}
+	if refErr != nil {
+		return Result{}, refErr
 	}
 	return Result{}, x.unknownTables(missing, n.IfExists)
 }
@@ -740,6 +715,9 @@ func (x *execCtx) dropIndex(t *ast.TableName, name string, ifExists bool) (Resul
 	}
 	for _, ix := range ti.def.Indexes {
 		if strings.EqualFold(ix.Name, name) {
+			if err := x.fkNeedsIndex(ti.def, ix.Name); err != nil { // foreignkey.go
+				return Result{}, err
+			}
 			return Result{}, x.s.owner(ti.name).DropIndex(x.ctx, ti.name, ix.Name)
 		}
 	}
@@ -800,6 +778,9 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 	}
 	ti, err := x.table(n.Table, "")
 	if err != nil {
+		return Result{}, err
+	}
+	if n.Specs, err = alterColumnRefs(n.Specs); err != nil { // foreignkey.go
 		return Result{}, err
 	}
 	before := ti.def // the table as the statement found it
@@ -877,6 +858,12 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				}
 			}
 		case ast.AlterTableAddConstraint:
+			if spec.Constraint.Tp == ast.ConstraintForeignKey {
+				if err := x.alterAddForeignKey(ti, spec.Constraint); err != nil { // foreignkey.go
+					return Result{}, err
+				}
+				break
+			}
 			if spec.Constraint.Tp == ast.ConstraintCheck {
 				if spec.IfNotExists && checkIndex(before, spec.Constraint.Name, true) >= 0 {
 					// IF NOT EXISTS looks at the table as it was: a name
@@ -901,9 +888,9 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				return Result{}, err
 			}
 		case ast.AlterTableDropForeignKey:
-			// No foreign key is kept (see foreignKeyIndex), so none can
-			// be dropped: MariaDB answers its MyISAM tables the same.
-			return Result{}, errf(sqlerr.ErrCantDropKey, "Can't DROP FOREIGN KEY `%s`; check that it exists", spec.Name)
+			if err := x.alterDropForeignKey(ti, spec.Name, spec.IfExists); err != nil { // foreignkey.go
+				return Result{}, err
+			}
 		case ast.AlterTableDropIndex:
 			if _, err := x.dropIndex(n.Table, spec.Name, spec.IfExists); err != nil {
 				return Result{}, err

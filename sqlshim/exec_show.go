@@ -306,6 +306,7 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		}
 		lines = append(lines, fmt.Sprintf("  %s %s (%s)", kind, quoteIdent(ix.Name), keyPartsText(ix.Columns, ix.Prefix)))
 	}
+	lines = append(lines, foreignKeyLines(def)...) // foreignkey.go
 	lines = append(lines, tableCheckLines(def)...) // check.go
 	b.WriteString(strings.Join(lines, ",\n"))
 	b.WriteString("\n) ENGINE=BLITZDB")

@@ -364,7 +364,7 @@ rows:
 func ignorable(err error) bool {
 	switch sqlerr.Code(err) {
 	case sqlerr.ErrDupEntry, sqlerr.ErrTruncatedValue, sqlerr.ErrTruncatedWrong, sqlerr.ErrBadNull,
-		sqlerr.ErrDataTooLong, sqlerr.ErrOutOfRange:
+		sqlerr.ErrDataTooLong, sqlerr.ErrOutOfRange, sqlerr.ErrNoReferencedRow, sqlerr.ErrRowIsReferenced:
 		return true
 	}
 	return isCheckFailure(err) // check.go
@@ -401,7 +401,7 @@ func (x *execCtx) skipIgnored(ignore bool, err error) bool {
 	if !ignore || !ignorable(err) {
 		return false
 	}
-	e := sqlerr.As(err)
+	e := sqlerr.As(x.s.qualifyFK(err)) // foreignkey.go
 	x.s.addWarning(e.Code, "%s", e.Message)
 	return true
 }
@@ -499,6 +499,9 @@ func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, au
 		if err == nil {
 			x.returned(row)
 			return affected + 1, gen, true, nil
+		}
+		if sqlerr.Code(err) == sqlerr.ErrNoReferencedRow && x.skipIgnored(n.IgnoreErr, err) {
+			return 0, gen, false, nil // INSERT IGNORE: a row without its parent is skipped
 		}
 		if sqlerr.Code(err) != sqlerr.ErrDupEntry || attempt > len(ti.def.Indexes)+1 {
 			return 0, 0, false, err
@@ -773,13 +776,18 @@ func (x *execCtx) delete(n *ast.DeleteStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	var n64 uint64
 	for _, r := range rows {
 		if err := x.tx.Delete(ti.name, r.h); err != nil {
+			if x.skipIgnored(n.IgnoreErr, err) { // DELETE IGNORE: a row a foreign key keeps stays
+				continue
+			}
 			return Result{}, err
 		}
+		n64++
 		x.returned(r.row)
 	}
-	return Result{AffectedRows: uint64(len(rows))}, nil
+	return Result{AffectedRows: n64}, nil
 }
 
 // looseDate is the time v names when v is text for a DATE, DATETIME or

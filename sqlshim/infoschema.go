@@ -61,6 +61,8 @@ func (x *execCtx) infoSchemaTable(name string) (Result, error) {
 		return x.isTableConstraints(), nil
 	case "key_column_usage":
 		return x.isKeyColumnUsage(), nil
+	case "referential_constraints":
+		return x.isReferentialConstraints(), nil
 	case "check_constraints":
 		return x.isCheckConstraints(), nil // check.go
 	case "views":
@@ -83,8 +85,7 @@ func (x *execCtx) infoSchemaTable(name string) (Result, error) {
 		return renameColumns(r, "COLLATION_NAME", "CHARACTER_SET_NAME", "ID", "IS_DEFAULT", "IS_COMPILED", "SORTLEN"), err
 	}
 	if cols, ok := emptyInfoViews[strings.ToLower(name)]; ok {
-		// What blitz has none of: triggers, routines, views, events,
-		// foreign keys (accepted, not kept).
+		// What blitz has none of: triggers, routines, events.
 		return Result{Columns: textColumns(strings.Split(cols, ",")...), Rows: [][]any{}}, nil
 	}
 	e := newErr(1109, "Unknown table '%s' in %s", name, infoSchemaName)
@@ -232,12 +233,11 @@ func (x *execCtx) isStatistics() (Result, error) {
 // emptyInfoViews are the information_schema views of things blitz has
 // none of, with MariaDB 10.11's columns.
 var emptyInfoViews = map[string]string{
-	"triggers":                "TRIGGER_CATALOG,TRIGGER_SCHEMA,TRIGGER_NAME,EVENT_MANIPULATION,EVENT_OBJECT_CATALOG,EVENT_OBJECT_SCHEMA,EVENT_OBJECT_TABLE,ACTION_ORDER,ACTION_CONDITION,ACTION_STATEMENT,ACTION_ORIENTATION,ACTION_TIMING,ACTION_REFERENCE_OLD_TABLE,ACTION_REFERENCE_NEW_TABLE,ACTION_REFERENCE_OLD_ROW,ACTION_REFERENCE_NEW_ROW,CREATED,SQL_MODE,DEFINER,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,DATABASE_COLLATION",
-	"routines":                "SPECIFIC_NAME,ROUTINE_CATALOG,ROUTINE_SCHEMA,ROUTINE_NAME,ROUTINE_TYPE,DATA_TYPE,CHARACTER_MAXIMUM_LENGTH,CHARACTER_OCTET_LENGTH,NUMERIC_PRECISION,NUMERIC_SCALE,DATETIME_PRECISION,CHARACTER_SET_NAME,COLLATION_NAME,DTD_IDENTIFIER,ROUTINE_BODY,ROUTINE_DEFINITION,EXTERNAL_NAME,EXTERNAL_LANGUAGE,PARAMETER_STYLE,IS_DETERMINISTIC,SQL_DATA_ACCESS,SQL_PATH,SECURITY_TYPE,CREATED,LAST_ALTERED,SQL_MODE,ROUTINE_COMMENT,DEFINER,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,DATABASE_COLLATION",
-	"parameters":              "SPECIFIC_CATALOG,SPECIFIC_SCHEMA,SPECIFIC_NAME,ORDINAL_POSITION,PARAMETER_MODE,PARAMETER_NAME,DATA_TYPE,CHARACTER_MAXIMUM_LENGTH,CHARACTER_OCTET_LENGTH,NUMERIC_PRECISION,NUMERIC_SCALE,DATETIME_PRECISION,CHARACTER_SET_NAME,COLLATION_NAME,DTD_IDENTIFIER,ROUTINE_TYPE",
-	"views":                   "TABLE_CATALOG,TABLE_SCHEMA,TABLE_NAME,VIEW_DEFINITION,CHECK_OPTION,IS_UPDATABLE,DEFINER,SECURITY_TYPE,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,ALGORITHM",
-	"events":                  "EVENT_CATALOG,EVENT_SCHEMA,EVENT_NAME,DEFINER,TIME_ZONE,EVENT_BODY,EVENT_DEFINITION,EVENT_TYPE,EXECUTE_AT,INTERVAL_VALUE,INTERVAL_FIELD,SQL_MODE,STARTS,ENDS,STATUS,ON_COMPLETION,CREATED,LAST_ALTERED,LAST_EXECUTED,EVENT_COMMENT,ORIGINATOR,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,DATABASE_COLLATION",
-	"referential_constraints": "CONSTRAINT_CATALOG,CONSTRAINT_SCHEMA,CONSTRAINT_NAME,UNIQUE_CONSTRAINT_CATALOG,UNIQUE_CONSTRAINT_SCHEMA,UNIQUE_CONSTRAINT_NAME,MATCH_OPTION,UPDATE_RULE,DELETE_RULE,TABLE_NAME,REFERENCED_TABLE_NAME",
+	"triggers":   "TRIGGER_CATALOG,TRIGGER_SCHEMA,TRIGGER_NAME,EVENT_MANIPULATION,EVENT_OBJECT_CATALOG,EVENT_OBJECT_SCHEMA,EVENT_OBJECT_TABLE,ACTION_ORDER,ACTION_CONDITION,ACTION_STATEMENT,ACTION_ORIENTATION,ACTION_TIMING,ACTION_REFERENCE_OLD_TABLE,ACTION_REFERENCE_NEW_TABLE,ACTION_REFERENCE_OLD_ROW,ACTION_REFERENCE_NEW_ROW,CREATED,SQL_MODE,DEFINER,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,DATABASE_COLLATION",
+	"routines":   "SPECIFIC_NAME,ROUTINE_CATALOG,ROUTINE_SCHEMA,ROUTINE_NAME,ROUTINE_TYPE,DATA_TYPE,CHARACTER_MAXIMUM_LENGTH,CHARACTER_OCTET_LENGTH,NUMERIC_PRECISION,NUMERIC_SCALE,DATETIME_PRECISION,CHARACTER_SET_NAME,COLLATION_NAME,DTD_IDENTIFIER,ROUTINE_BODY,ROUTINE_DEFINITION,EXTERNAL_NAME,EXTERNAL_LANGUAGE,PARAMETER_STYLE,IS_DETERMINISTIC,SQL_DATA_ACCESS,SQL_PATH,SECURITY_TYPE,CREATED,LAST_ALTERED,SQL_MODE,ROUTINE_COMMENT,DEFINER,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,DATABASE_COLLATION",
+	"parameters": "SPECIFIC_CATALOG,SPECIFIC_SCHEMA,SPECIFIC_NAME,ORDINAL_POSITION,PARAMETER_MODE,PARAMETER_NAME,DATA_TYPE,CHARACTER_MAXIMUM_LENGTH,CHARACTER_OCTET_LENGTH,NUMERIC_PRECISION,NUMERIC_SCALE,DATETIME_PRECISION,CHARACTER_SET_NAME,COLLATION_NAME,DTD_IDENTIFIER,ROUTINE_TYPE",
+	"views":      "TABLE_CATALOG,TABLE_SCHEMA,TABLE_NAME,VIEW_DEFINITION,CHECK_OPTION,IS_UPDATABLE,DEFINER,SECURITY_TYPE,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,ALGORITHM",
+	"events":     "EVENT_CATALOG,EVENT_SCHEMA,EVENT_NAME,DEFINER,TIME_ZONE,EVENT_BODY,EVENT_DEFINITION,EVENT_TYPE,EXECUTE_AT,INTERVAL_VALUE,INTERVAL_FIELD,SQL_MODE,STARTS,ENDS,STATUS,ON_COMPLETION,CREATED,LAST_ALTERED,LAST_EXECUTED,EVENT_COMMENT,ORIGINATOR,CHARACTER_SET_CLIENT,COLLATION_CONNECTION,DATABASE_COLLATION",
 }
 
 // renameColumns gives r's columns the names an information_schema view
@@ -275,6 +275,9 @@ func (x *execCtx) isTableConstraints() Result {
 			}
 			rows = append(rows, []any{"def", x.s.DBName, name, x.s.DBName, ti.name, typ})
 		})
+		for _, fk := range ti.def.ForeignKeys {
+			rows = append(rows, []any{"def", x.s.DBName, fk.Name, x.s.DBName, ti.name, "FOREIGN KEY"})
+		}
 		for _, r := range checkConstraintRows(x.s.DBName, ti.def) { // check.go
 			rows = append(rows, []any{"def", x.s.DBName, r[3], x.s.DBName, ti.name, "CHECK"})
 		}
@@ -292,6 +295,33 @@ func (x *execCtx) isKeyColumnUsage() Result {
 				rows = append(rows, []any{"def", x.s.DBName, name, "def", x.s.DBName, ti.name, c, int64(i + 1), nil, nil, nil, nil})
 			}
 		})
+		for _, fk := range ti.def.ForeignKeys {
+			for i, c := range fk.Columns {
+				rows = append(rows, []any{"def", x.s.DBName, fk.Name, "def", x.s.DBName, ti.name, c, int64(i + 1), int64(i + 1), x.s.DBName, fk.RefTable, fk.RefColumns[i]})
+			}
+		}
+	}
+	return Result{Columns: cols, Rows: rows}
+}
+
+// isReferentialConstraints is information_schema.REFERENTIAL_CONSTRAINTS:
+// one row per foreign key, naming the referenced table's key that it uses
+// (NULL while that table is missing: foreign_key_checks = 0).
+func (x *execCtx) isReferentialConstraints() Result {
+	cols := textColumns("CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME", "UNIQUE_CONSTRAINT_CATALOG", "UNIQUE_CONSTRAINT_SCHEMA",
+		"UNIQUE_CONSTRAINT_NAME", "MATCH_OPTION", "UPDATE_RULE", "DELETE_RULE", "TABLE_NAME", "REFERENCED_TABLE_NAME")
+	rows := [][]any{}
+	for _, ti := range x.infoTables() {
+		for _, fk := range ti.def.ForeignKeys {
+			var key any
+			if pd, err := x.s.db.TableShared(fk.RefTable); err == nil {
+				if k := supportingIndex(pd, fk.RefColumns, ""); k != "" { // foreignkey.go
+					key = k
+				}
+			}
+			rows = append(rows, []any{"def", x.s.DBName, fk.Name, "def", x.s.DBName, key, "NONE",
+				fk.OnUpdate.String(), fk.OnDelete.String(), ti.name, fk.RefTable})
+		}
 	}
 	return Result{Columns: cols, Rows: rows}
 }

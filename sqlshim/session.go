@@ -94,6 +94,10 @@ type Session struct {
 	// COMMIT or ROLLBACK opens a transaction that stays open until the
 	// next one.
 	noAutocommit bool
+	// noFKChecks is SET foreign_key_checks = 0 (foreignkey.go): writes
+	// neither check nor apply foreign keys, and DDL accepts keys that
+	// reference missing tables.
+	noFKChecks bool
 	// savepoints are the SAVEPOINTs of the transaction spTx (oldest
 	// first); they are void once s.tx is another transaction or none.
 	savepoints   []savepoint
@@ -367,6 +371,11 @@ func (s *Session) ExecPrepared(ctx context.Context, p *Prepared, args []any) (Re
 func (s *Session) noteError(err error) {
 	s.rowCount = -1
 	e := sqlerr.As(err)
+	for _, w := range s.warnings {
+		if w.Level == "Error" && w.Code == e.Code && w.Message == e.Message {
+			return // recorded in its place among the statement's conditions (foreignkey.go)
+		}
+	}
 	s.warnings = append(s.warnings, Warning{Level: "Error", Code: e.Code, Message: e.Message})
 }
 
@@ -454,6 +463,7 @@ func (s *Session) begin(ctx context.Context) (*engine.Tx, error) {
 		return nil, mapErr(err)
 	}
 	tx.UseLocks(s.locks)
+	tx.SetForeignKeyChecks(!s.noFKChecks)
 	if s.temp != nil {
 		tx.UseTemp(s.temp)
 	}
@@ -697,12 +707,12 @@ func (s *Session) autocommit(x *execCtx, fn func() (Result, error)) (Result, err
 				// left with no transaction, its savepoints gone.
 				s.tx, s.savepoints, s.spTx = nil, nil, nil
 				s.unlockVictim(err)
-				return Result{}, mapErr(err)
+				return Result{}, mapErr(s.qualifyFK(err))
 			}
 			if rerr := s.tx.RollbackTo(sp); rerr != nil {
 				return Result{}, sqlerr.As(rerr)
 			}
-			return Result{}, mapErr(err)
+			return Result{}, mapErr(s.qualifyFK(err))
 		}
 		r.Warnings = s.warnings
 		return r, nil
@@ -732,7 +742,7 @@ func (s *Session) inOwnTx(x *execCtx, tx *engine.Tx, fn func() (Result, error)) 
 	if err != nil {
 		_ = tx.Rollback()
 		s.unlockVictim(err)
-		return Result{}, mapErr(err)
+		return Result{}, mapErr(s.qualifyFK(err))
 	}
 	if err := tx.Commit(); err != nil {
 		return Result{}, mapErr(err)

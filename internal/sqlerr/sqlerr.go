@@ -98,6 +98,14 @@ const (
 	ErrIsView             = 1965 // '%s.%s' is a view
 	ErrCantChangeTxChar   = 1568 // Transaction characteristics can't be changed while a transaction is in progress
 	ErrUnknownView        = 4092 // Unknown VIEW: '%s'
+	ErrCantCreateTable    = 1005 // Can't create table %s (errno: %d "%s")
+	ErrCannotAddForeign   = 1215 // Cannot add foreign key constraint for `%s`
+	ErrRowIsReferenced    = 1451 // Cannot delete or update a parent row: a foreign key constraint fails (%s)
+	ErrNoReferencedRow    = 1452 // Cannot add or update a child row: a foreign key constraint fails (%s)
+	ErrDropIndexFK        = 1553 // Cannot drop index '%s': needed in a foreign key constraint
+	ErrTruncateReferenced = 1701 // Cannot truncate a table referenced in a foreign key constraint (%s)
+	ErrFKColumnChange     = 1832 // Cannot change column '%s': used in a foreign key constraint '%s'
+	ErrFKRefColumnChange  = 1833 // Cannot change column '%s': used in a foreign key constraint '%s' of table '%s'
 )
 
 // states maps error numbers to SQLSTATE; numbers not listed use "HY000".
@@ -121,7 +129,8 @@ var states = map[int]string{
 	ErrWarnTooManyRecords: "01000", ErrWarnNullToNotNull: "22004", ErrNotAllowedCommand: "42000",
 	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000", ErrCollationCharset: "42000", ErrLockDeadlock: "40001",
 	ErrViewCheckFailed: "44000", ErrIsView: "42S02", ErrUnknownView: "42S02",
-	ErrCantChangeTxChar: "25001",
+	ErrCantChangeTxChar: "25001", ErrRowIsReferenced: "23000", ErrNoReferencedRow: "23000",
+	ErrTruncateReferenced: "42000", 1239: "42000",
 }
 
 // Error is an error with a MySQL error number and SQLSTATE.
