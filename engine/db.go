@@ -132,6 +132,14 @@ func Open(dir string, o Options) (*DB, error) {
 		lk.Close()
 		return nil, err
 	}
+	if err := db.resolveDDLIntent(); err != nil {
+		if db.ulog != nil {
+			db.ulog.Close()
+		}
+		db.closeFiles(true)
+		lk.Close()
+		return nil, err
+	}
 	if err := db.logProvisionalDrops(db.provDropped); err != nil {
 		db.log.Warn("the update log could not record the drop of tables a CREATE TABLE ... SELECT cut short by a crash left", "tables", db.provDropped, "err", err)
 	}

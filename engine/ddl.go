@@ -102,7 +102,12 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 		return fmt.Errorf("blitz/engine: create %s: %w", t.dataPath(), err)
 	}
 	t.df = df
-	if err := t.writeDef(def, t.autoNext, t.autoReserved, t.rowReserved); err != nil {
+	intent, err := db.intendRecord(ddlRecord{Op: "create_table"}, def.Name, def)
+	if err == nil {
+		err = t.writeDef(def, t.autoNext, t.autoReserved, t.rowReserved)
+	}
+	if err != nil {
+		intent.abandon(db)
 		t.df = nil
 		df.Close()
 		db.fs.Remove(t.dataPath())
@@ -123,6 +128,7 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 			}
 			removeMarker()
 			db.fs.SyncDir(db.dir)
+			intent.abandon(db)
 			return fmt.Errorf("blitz/engine: create index %s: %w", ixd.Name, err)
 		}
 		t.idx[i] = ix
@@ -130,7 +136,7 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 	db.mu.Lock()
 	db.tables[key] = t
 	db.mu.Unlock()
-	return db.logDDL(ddlRecord{Op: "create_table"}, def.Name, def)
+	return intent.commit(db)
 }
 
 // DropTable removes a table and its files.
@@ -158,8 +164,13 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 	}
 	defer unlock()
 	def := t.definition()
+	intent, err := db.intendRecord(ddlRecord{Op: "drop_table"}, def.Name, def)
+	if err != nil {
+		return err
+	}
 	t.closeFiles(false)
 	if err := db.fs.Remove(t.defPath()); err != nil {
+		intent.abandon(db)
 		return fmt.Errorf("blitz/engine: drop %s: %w", name, err)
 	}
 	db.fs.Remove(t.dataPath())
@@ -189,7 +200,7 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 			db.log.Warn("checkpoint after DROP TABLE failed (the next one clears the dropped table's WAL records)", "table", def.Name, "err", err)
 		}
 	}
-	return db.logDDL(ddlRecord{Op: "drop_table"}, def.Name, def)
+	return intent.commit(db)
 }
 
 // dropBrokenTable drops a table whose definition file is damaged (REPAIR
@@ -223,9 +234,14 @@ func (db *DB) dropBrokenTable(name string) error {
 	if defFile == "" {
 		return sqlerr.New(sqlerr.ErrUnknownTable, "Unknown table '%s.%s'", db.name(), name)
 	}
+	intent, err := db.intendRecord(ddlRecord{Op: "drop_table"}, strings.TrimSuffix(defFile, defSuffix), nil)
+	if err != nil {
+		return err
+	}
 	// The definition goes first: a crash after it leaves files that no
 	// definition names, which the next CREATE TABLE of the name removes.
 	if err := db.fs.Remove(filepath.Join(db.dir, defFile)); err != nil {
+		intent.abandon(db)
 		return fmt.Errorf("blitz/engine: drop %s: %w", name, err)
 	}
 	for _, n := range others {
@@ -237,10 +253,7 @@ func (db *DB) dropBrokenTable(name string) error {
 	db.mu.Unlock()
 	name = strings.TrimSuffix(defFile, defSuffix) // as stored, not as typed
 	db.log.Info("dropped a table whose definition file was damaged", "table", name, "files", len(others)+1)
-	if db.ulog == nil {
-		return nil
-	}
-	return db.appendDDL(ddlRecord{Op: "drop_table"}, name)
+	return intent.commit(db)
 }
 
 func (db *DB) deferredCount() int {
@@ -310,6 +323,12 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	for i, ixd := range old.Indexes {
 		oldIx[i] = t.indexPath(ixd.Name)
 	}
+	intent, err := db.intendRecord(ddlRecord{Op: "rename_table", To: nd.Name}, old.Name, nd)
+	if err != nil {
+		db.removeRenameIntent()
+		t.reopenFiles("")
+		return err
+	}
 	// The new definition is the commit point: a crash after it is
 	// completed at the next open, one before it undone (rename.go).
 	t.mu.Lock()
@@ -337,7 +356,7 @@ func (db *DB) RenameTable(ctx context.Context, from, to string) error {
 	delete(db.tables, strings.ToLower(from))
 	db.tables[strings.ToLower(to)] = t
 	db.mu.Unlock()
-	if err := db.logDDL(ddlRecord{Op: "rename_table", To: nd.Name}, old.Name, nd); err != nil {
+	if err := intent.commit(db); err != nil {
 		return err
 	}
 	return t.reopenFiles("")
@@ -404,10 +423,14 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 	if err != nil {
 		return err
 	}
-	t.ctrMu.Lock()
-	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
-	t.ctrMu.Unlock()
+	intent, err := db.intendRecord(ddlRecord{Op: "create_index", Index: ixd.Name}, nd.Name, nd)
+	if err == nil {
+		t.ctrMu.Lock()
+		err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
+		t.ctrMu.Unlock()
+	}
 	if err != nil {
+		intent.abandon(db)
 		ix.Abandon()
 		db.fs.Remove(path)
 		return err
@@ -416,7 +439,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 	t.setDefLocked(nd)
 	t.idx = append(t.idx, ix)
 	t.mu.Unlock()
-	return db.logDDL(ddlRecord{Op: "create_index", Index: ixd.Name}, nd.Name, nd)
+	return intent.commit(db)
 }
 
 // DropIndex removes a secondary index.
@@ -433,10 +456,15 @@ func (db *DB) DropIndex(ctx context.Context, table, name string) error {
 	}
 	path := t.indexPath(nd.Indexes[i].Name)
 	nd.Indexes = append(nd.Indexes[:i], nd.Indexes[i+1:]...)
+	intent, err := db.intendRecord(ddlRecord{Op: "drop_index", Index: name}, nd.Name, nd)
+	if err != nil {
+		return err
+	}
 	t.ctrMu.Lock()
 	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
 	t.ctrMu.Unlock()
 	if err != nil {
+		intent.abandon(db)
 		return err
 	}
 	t.mu.Lock()
@@ -450,7 +478,7 @@ func (db *DB) DropIndex(ctx context.Context, table, name string) error {
 	t.mu.Unlock()
 	db.fs.Remove(path)
 	db.fs.Remove(index.SumPath(path))
-	return db.logDDL(ddlRecord{Op: "drop_index", Index: name}, nd.Name, nd)
+	return intent.commit(db)
 }
 
 // AddColumn appends a column. Existing rows are not rewritten: they read
@@ -473,16 +501,21 @@ func (db *DB) AddColumn(ctx context.Context, table string, col Column) error {
 	if err := nd.validate(); err != nil {
 		return err
 	}
+	intent, err := db.intendRecord(ddlRecord{Op: "add_column", Column: col.Name}, nd.Name, nd)
+	if err != nil {
+		return err
+	}
 	t.ctrMu.Lock()
 	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
 	t.ctrMu.Unlock()
 	if err != nil {
+		intent.abandon(db)
 		return err
 	}
 	t.mu.Lock()
 	t.setDefLocked(nd)
 	t.mu.Unlock()
-	return db.logDDL(ddlRecord{Op: "add_column", Column: col.Name}, nd.Name, nd)
+	return intent.commit(db)
 }
 
 func implicitDefault(c *Column) any {
@@ -556,6 +589,10 @@ func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) e
 	// The .def gets next as auto_next even when the reservation covers
 	// it (or next is lower): after a crash the counter resumes from there
 	// (counters.go), as InnoDB keeps AUTO_INCREMENT = N.
+	intent, err := db.intendRecord(ddlRecord{Op: "auto_increment", Next: next}, def.Name, def)
+	if err != nil {
+		return err
+	}
 	t.ctrMu.Lock()
 	res := t.autoReserved
 	if next > res {
@@ -563,9 +600,10 @@ func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) e
 	}
 	if err := t.writeDef(def, next, res, t.rowReserved); err != nil {
 		t.ctrMu.Unlock()
+		intent.abandon(db)
 		return err
 	}
 	t.autoNext, t.autoReserved = next, res
 	t.ctrMu.Unlock()
-	return db.logDDL(ddlRecord{Op: "auto_increment", Next: next}, def.Name, def)
+	return intent.commit(db)
 }

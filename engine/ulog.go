@@ -15,7 +15,11 @@ package engine
 //
 // Every DDL is one frame holding one kind-3 (ddl) op, appended and synced
 // while the DDL still holds the DDL mutex (so it cannot interleave with a
-// backup's copy). Its value is the JSON ddlRecord below.
+// backup's copy). Its value is the JSON ddlRecord below. The frame is
+// written to ULOG.pending in the database directory before the DDL's
+// commit point and appended to the log after it, so that a crash between
+// the two cannot leave the log without a change the database holds: the
+// next open appends it (ulogintent.go).
 //
 // # Durability
 //
@@ -238,38 +242,6 @@ func (tx *Tx) logCommit() (sync func() error, err error) {
 		return l.Flush, nil
 	}
 	return func() error { return l.SyncThrough(seq) }, nil
-}
-
-// logDDL appends (and syncs) one DDL frame. def is the definition after
-// the change (before it for drop_table).
-func (db *DB) logDDL(rec ddlRecord, table string, def *TableDef) error {
-	if db.ulog == nil {
-		return nil
-	}
-	b, err := encodeDef(def, 0, 0, 0)
-	if err != nil {
-		return err
-	}
-	rec.Def = b
-	return db.appendDDL(rec, table)
-}
-
-// appendDDL appends and syncs the DDL frame of rec, about table (or view)
-// name.
-func (db *DB) appendDDL(rec ddlRecord, table string) error {
-	rec.V = ddlFormat
-	v, err := json.Marshal(&rec)
-	if err != nil {
-		return err
-	}
-	seq, err := db.ulog.Append([]ulog.Op{{Kind: ulog.OpDDL, Table: table, Value: v}}, time.Time{})
-	if err == nil {
-		err = db.ulog.SyncThrough(seq)
-	}
-	if err != nil {
-		return fmt.Errorf("blitz/engine: %s %s done, but the update log could not record it: %w", rec.Op, table, err)
-	}
-	return nil
 }
 
 // replayRecord applies one update-log record to db (Restore). Puts and
