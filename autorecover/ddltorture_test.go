@@ -28,7 +28,8 @@ import (
 // one, each with a unique and a non-unique secondary index, interleaving
 // DML with DDL that rewrites tables (ALTER TABLE ADD/DROP/MODIFY COLUMN,
 // ADD/DROP INDEX, FORCE, OPTIMIZE, CREATE/DROP INDEX, TRUNCATE, RENAME
-// TABLE, CREATE TABLE ... AS SELECT, DROP TABLE). Before each statement
+// TABLE of one pair and the three-pair swap of two tables, CREATE TABLE
+// ... AS SELECT, DROP TABLE). Before each statement
 // (or transaction) it prints what it is about to do, and after it an
 // acknowledgement. The parent SIGKILLs it at a random moment (often just
 // after it announced a DDL statement), reopens with AutoRecover and checks

@@ -262,104 +262,10 @@ func (db *DB) deferredCount() int {
 	return db.deferred
 }
 
-// RenameTable renames a table and its files.
+// RenameTable renames a table (or a view) and its files: RenameTables of
+// one pair.
 func (db *DB) RenameTable(ctx context.Context, from, to string) error {
-	db.ddlMu.Lock()
-	defer db.ddlMu.Unlock()
-	db.mu.RLock()
-	taken := db.nameTakenLocked(to)
-	v := db.views[strings.ToLower(from)]
-	db.mu.RUnlock()
-	if v != nil {
-		if taken != nil {
-			return taken
-		}
-		return db.renameViewLocked(v, to)
-	}
-	t, err := db.table(from)
-	if err != nil {
-		return err
-	}
-	if taken != nil {
-		return taken
-	}
-	if err := t.usable(); err != nil {
-		return err
-	}
-	if err := db.refuseProvisional(t); err != nil {
-		return err
-	}
-	if err := db.claimName(to); err != nil {
-		return err
-	}
-	unlock, err := db.lockForDDL(ctx, t)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	old := t.definition()
-	if err := db.walHoldsRows(t, "rename"); err != nil {
-		return err
-	}
-	nd := old.Clone()
-	nd.Name = to
-	if err := nd.validate(); err != nil {
-		return err
-	}
-	if err := t.closeFiles(true); err != nil {
-		return err
-	}
-	// A data file of the target name that no definition names is a CREATE
-	// TABLE cut short: removed before the intent (see rename.go).
-	if err := db.fs.Remove(filepath.Join(db.dir, to+dataSuffix)); err == nil {
-		db.fs.SyncDir(db.dir)
-	}
-	if err := db.writeRenameIntent(old.Name, to); err != nil {
-		t.reopenFiles("")
-		return err
-	}
-	oldData, oldDef := t.dataPath(), t.defPath()
-	oldIx := make([]string, len(old.Indexes))
-	for i, ixd := range old.Indexes {
-		oldIx[i] = t.indexPath(ixd.Name)
-	}
-	intent, err := db.intendRecord(ddlRecord{Op: "rename_table", To: nd.Name}, old.Name, nd)
-	if err != nil {
-		db.removeRenameIntent()
-		t.reopenFiles("")
-		return err
-	}
-	// The new definition is the commit point: a crash after it is
-	// completed at the next open, one before it undone (rename.go).
-	t.mu.Lock()
-	t.setDefLocked(nd)
-	t.mu.Unlock()
-	t.ctrMu.Lock()
-	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
-	t.ctrMu.Unlock()
-	if err != nil {
-		return err
-	}
-	if err := db.fs.Rename(oldData, t.dataPath()); err != nil {
-		return err
-	}
-	for i, ixd := range nd.Indexes {
-		db.fs.Rename(oldIx[i], t.indexPath(ixd.Name))
-		db.fs.Rename(index.SumPath(oldIx[i]), index.SumPath(t.indexPath(ixd.Name)))
-	}
-	db.fs.Remove(oldDef)
-	db.fs.SyncDir(db.dir)
-	if err := db.removeRenameIntent(); err != nil {
-		db.log.Warn("RENAME TABLE done, its intent file stays (the next open removes it)", "err", err)
-	}
-	db.mu.Lock()
-	delete(db.tables, strings.ToLower(from))
-	db.tables[strings.ToLower(to)] = t
-	db.mu.Unlock()
-	if err := intent.commit(db); err != nil {
-		return err
-	}
-	return t.reopenFiles("")
+	return db.RenameTables(ctx, []RenamePair{{From: from, To: to}})
 }
 
 // reopenFiles opens t's data file and indexes again after a change that

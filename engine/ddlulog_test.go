@@ -86,6 +86,9 @@ var ddlLogCases = []struct {
 		}
 		return db.ConfirmTable("c")
 	}},
+	{"rename swap", func(db *DB) error {
+		return db.RenameTables(bg, []RenamePair{{From: "a", To: "tmp"}, {From: "b", To: "a"}, {From: "tmp", To: "b"}})
+	}},
 	{"create view", func(db *DB) error { return db.CreateView(bg, viewDef("v2", "select 2 AS `b`", "b"), false) }},
 	{"drop view", func(db *DB) error { return db.DropView(bg, "v1") }},
 }

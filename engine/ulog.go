@@ -13,7 +13,10 @@ package engine
 // order. It is appended after the WAL accepted the transaction's record
 // (CRASH_SAFE tables) and before the rows of plain tables are written.
 //
-// Every DDL is one frame holding one kind-3 (ddl) op, appended and synced
+// Every DDL is one frame holding one kind-3 (ddl) op (a RENAME TABLE of
+// several pairs: one rename_table op per pair, in the statement's order,
+// each with the definition as that pair leaves it; replayed one after the
+// other they give the statement's result), appended and synced
 // while the DDL still holds the DDL mutex (so it cannot interleave with a
 // backup's copy). Its value is the JSON ddlRecord below. The frame is
 // written to ULOG.pending in the database directory before the DDL's
@@ -250,6 +253,16 @@ func (tx *Tx) logCommit() (sync func() error, err error) {
 // later ones) was applied leaves the same state, so a replay may restart
 // from any earlier record.
 func (db *DB) replayRecord(ctx context.Context, rec *ulog.Record) error {
+	return db.replayRecordFrom(ctx, rec, 0, nil)
+}
+
+// replayRecordFrom is replayRecord from op skip on (the ops before it
+// were applied). afterDDL, if not nil, is called after each DDL op with
+// the number of ops applied so far: a record of several DDL ops (the
+// renames of one RENAME TABLE) is not idempotent as a whole once some of
+// them ran (a swap run again swaps back), so Restore notes its progress
+// inside such a record and resumes there.
+func (db *DB) replayRecordFrom(ctx context.Context, rec *ulog.Record, skip int, afterDDL func(done int) error) error {
 	var tx *Tx
 	commit := func() error {
 		if tx == nil {
@@ -265,12 +278,20 @@ func (db *DB) replayRecord(ctx context.Context, rec *ulog.Record) error {
 		}
 	}()
 	for i, op := range rec.Ops {
+		if i < skip {
+			continue
+		}
 		if op.Kind == ulog.OpDDL {
 			if err := commit(); err != nil {
 				return err
 			}
 			if err := db.replayDDL(ctx, op.Table, op.Value); err != nil {
 				return fmt.Errorf("op %d (ddl on %s): %w", i, op.Table, err)
+			}
+			if afterDDL != nil {
+				if err := afterDDL(i + 1); err != nil {
+					return err
+				}
 			}
 			continue
 		}

@@ -258,6 +258,20 @@ func (db *DB) intentDone(ops []ulog.Op) (bool, string) {
 		_, broken := db.broken[k]
 		return ok || broken
 	}
+	if db.renamed != nil {
+		// The open finished a RENAME TABLE: its intent, the commit point,
+		// says it took effect (rename.go); the intent of the update log is
+		// that statement's if it holds its pairs.
+		same := len(ops) == len(db.renamed)
+		for i := 0; same && i < len(ops); i++ {
+			var rec ddlRecord
+			same = json.Unmarshal(ops[i].Value, &rec) == nil && rec.Op == "rename_table" &&
+				ops[i].Table == db.renamed[i].From && rec.To == db.renamed[i].To
+		}
+		if same {
+			return true, ""
+		}
+	}
 	for _, op := range ops {
 		var rec ddlRecord
 		if err := json.Unmarshal(op.Value, &rec); err != nil {
@@ -277,6 +291,12 @@ func (db *DB) intentDone(ops []ulog.Op) (bool, string) {
 			}
 			continue
 		case "rename_table":
+			if len(ops) > 1 {
+				// Several renames are one statement: the names alone
+				// cannot tell (a swap leaves the same names); only its
+				// intent can, above.
+				return false, "the RENAME TABLE's intent is gone"
+			}
 			if exists(name) || !exists(rec.To) {
 				return false, name + " is not renamed to " + rec.To
 			}

@@ -42,6 +42,9 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 		}
 		return x.alterInfo(x.alterTable(n))
 	case *ast.RenameTableStmt:
+		if done, err := x.renameBaseTables(n); done || err != nil {
+			return Result{}, err
+		}
 		for _, t := range n.TableToTables {
 			if x.isViewName(t.OldTable) {
 				if err := x.s.db.RenameTable(x.ctx, t.OldTable.Name.O, t.NewTable.Name.O); err != nil {
@@ -86,6 +89,41 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 		return res, x.s.owner(ti.name).SetAutoIncrement(x.ctx, ti.name, 1)
 	}
 	return Result{}, errNotSupported("this statement")
+}
+
+// renameBaseTables runs a RENAME TABLE of several base tables of the
+// session's database as one engine operation (engine.DB.RenameTables):
+// all of it or, across a crash, none. It reports false, doing nothing,
+// for a statement of one pair or one that names a view, a temporary
+// table or another schema: those run pair by pair.
+func (x *execCtx) renameBaseTables(n *ast.RenameTableStmt) (bool, error) {
+	if len(n.TableToTables) < 2 {
+		return false, nil
+	}
+	var pairs []engine.RenamePair
+	for _, t := range n.TableToTables {
+		for _, tn := range []*ast.TableName{t.OldTable, t.NewTable} {
+			if isInfoSchema(tn) || tn.Schema.L != "" && tn.Schema.L != strings.ToLower(x.s.DBName) ||
+				x.s.isTemp(tn.Name.O) || x.s.db.IsView(tn.Name.O) {
+				return false, nil
+			}
+		}
+		pairs = append(pairs, engine.RenamePair{From: t.OldTable.Name.O, To: t.NewTable.Name.O})
+	}
+	if err := x.s.db.RenameTables(x.ctx, pairs); err != nil {
+		if sqlerr.Code(err) == sqlerr.ErrNoSuchTable {
+			for _, p := range pairs {
+				if !x.s.db.HasTable(p.From) {
+					return true, errNoTable(x.s.DBName, p.From)
+				}
+			}
+		}
+		return true, err
+	}
+	for _, p := range pairs {
+		x.renameStats(x.s.db, p.From, p.To)
+	}
+	return true, nil
 }
 
 // renameTable renames table from to to in the database holding it (a
