@@ -234,32 +234,38 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 			return err
 		}
 	}
-	// The update-log frame: one rename_table op per pair, each with the
-	// definition of the table it renames as that pair leaves it.
+	// The update-log frame: one rename_table op per pair, each naming
+	// the table as spelled at that point and with its definition as the
+	// pair leaves it. The intent keeps the pairs so spelled.
 	var ops []ulog.Op
-	if db.ulog != nil {
-		cur := map[string]*TableDef{}
-		for _, m := range moves {
-			cur[strings.ToLower(m.old.Name)] = m.old
-		}
-		for _, p := range pairs {
-			d := cur[strings.ToLower(p.From)]
-			if d == nil { // a table of the statement that does not move
-				t, _ := db.table(p.From)
-				d = t.definition()
+	var spelled []RenamePair
+	cur := map[string]*TableDef{}
+	for _, m := range moves {
+		cur[strings.ToLower(m.old.Name)] = m.old
+	}
+	for _, p := range pairs {
+		d := cur[strings.ToLower(p.From)]
+		if d == nil { // a table of the statement that does not move
+			t, err := db.table(p.From)
+			if err != nil {
+				return err
 			}
-			d = d.Clone()
-			d.Name = p.To
-			delete(cur, strings.ToLower(p.From))
-			cur[strings.ToLower(p.To)] = d
-			op, err := ddlOp(ddlRecord{Op: "rename_table", To: p.To}, p.From, d)
+			d = t.definition()
+		}
+		spelled = append(spelled, RenamePair{From: d.Name, To: p.To})
+		d = d.Clone()
+		d.Name = p.To
+		delete(cur, strings.ToLower(spelled[len(spelled)-1].From))
+		cur[strings.ToLower(p.To)] = d
+		if db.ulog != nil {
+			op, err := ddlOp(ddlRecord{Op: "rename_table", To: p.To}, spelled[len(spelled)-1].From, d)
 			if err != nil {
 				return err
 			}
 			ops = append(ops, op)
 		}
 	}
-	in := &renameIntent{Pairs: pairs, Phase: 1}
+	in := &renameIntent{Pairs: spelled, Phase: 1}
 	for _, m := range moves {
 		in.Moves = append(in.Moves, RenamePair{From: m.old.Name, To: m.nd.Name})
 	}
