@@ -40,6 +40,15 @@ func insertShaped(db *DB, table string, n int64) error {
 	return tx.Commit()
 }
 
+// cutStep is the step between the sync points the long power-cut loops
+// cut at: every one, or every third with -short.
+func cutStep() int {
+	if testing.Short() {
+		return 3
+	}
+	return 1
+}
+
 // ddlLogCases are DDL statements whose update-log record must never be
 // missing from the log of a database that holds their effect.
 var ddlLogCases = []struct {
@@ -150,7 +159,7 @@ func TestDDLULogPowerCut(t *testing.T) {
 				t.Fatal(err)
 			}
 			cuts := 0
-			for k := 1; ; k++ {
+			for k := 1; ; k += cutStep() {
 				if k > 300 {
 					t.Fatal("the DDL never ran to its end without a cut")
 				}

@@ -220,7 +220,7 @@ func TestRestoreSwapPowerCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	frames := 0
-	for k := 1; ; k++ {
+	for k := 1; ; k += cutStep() {
 		if k > 500 {
 			t.Fatal("the restore never completed")
 		}
