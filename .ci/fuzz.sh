@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for FUZZTIME each (default 20s), one after another:
 # the file readers and decoders (data file, WAL frames and batches, update
-# log frames, index keys, LOAD DATA files, JSON documents), the server's statement lexer, and whole SQL
+# log frames, index keys, LOAD DATA files, JSON documents, the RENAME.pending
+# and ULOG.pending intents), the server's statement lexer, and whole SQL
 # statements against a fixture database. A target that finds a failing input
 # writes it under its package's testdata/fuzz/ and this script fails; commit
 # that file with the fix, and `go test` replays it from then on.
@@ -24,6 +25,7 @@ targets=(
   "./sqlshim FuzzExec"
   "./sqlshim FuzzLoadReader"
   "./engine FuzzDecodeRow"
+  "./engine FuzzIntentFiles"
   "./internal/jsondoc FuzzJSON"
 )
 # A run that fails with "context deadline exceeded" and writes no failing

@@ -175,6 +175,10 @@ func (s *dstate) apply(op *dop) *dstate {
 		delete(out.Tables, op.Table)
 		t.Name = op.To
 		out.Tables[op.To] = t
+	case "swap": // RENAME TABLE t TO tmp, u TO t, tmp TO u: one statement
+		u := out.Tables[op.To]
+		t.Name, u.Name = op.To, op.Table
+		out.Tables[op.Table], out.Tables[op.To] = u, t
 	case "ctas":
 		c := t.clone()
 		c.Name, c.CS = op.To, op.CS
@@ -475,9 +479,18 @@ func genDDL(rng *rand.Rand, st *dstate, names []string) *dop {
 			return nil // rows are slow to come back: not too often
 		}
 		op.DDL, op.SQL = "truncate", []string{"TRUNCATE TABLE " + t.Name}
-	case 9: // RENAME TABLE t TO t_r, and back
+	case 9: // RENAME TABLE t TO t_r, and back; or a swap of two base tables
 		if !base {
 			return nil
+		}
+		if rng.Intn(2) == 0 {
+			for _, n := range names {
+				if n != t.Name && (n == "cs" || n == "pl" || strings.HasSuffix(n, "_r")) {
+					op.DDL, op.To = "swap", n
+					op.SQL = []string{fmt.Sprintf("RENAME TABLE %s TO swap_tmp, %s TO %s, swap_tmp TO %s", t.Name, n, t.Name, n)}
+					return op
+				}
+			}
 		}
 		op.DDL = "rename"
 		if to, ok := strings.CutSuffix(t.Name, "_r"); ok {

@@ -93,9 +93,16 @@ func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, f
 	if err != nil {
 		return err
 	}
+	// The update-log intent goes right before the commit point (the
+	// definition's rename, or the rebuilt data file's: ulogintent.go).
+	var intent *ddlIntent
+	intend := func() (err error) {
+		intent, err = db.intendRecord(ddlRecord{Op: "alter_columns", From: from}, nd.Name, nd)
+		return err
+	}
 	if rewrite {
-		err = db.rebuildTable(t, old, nd, from)
-	} else {
+		err = db.rebuildTable(t, old, nd, from, intend)
+	} else if err = intend(); err == nil {
 		t.ctrMu.Lock()
 		err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
 		t.ctrMu.Unlock()
@@ -103,12 +110,14 @@ func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, f
 			t.mu.Lock()
 			t.setDefLocked(nd)
 			t.mu.Unlock()
+		} else {
+			intent.abandon(db)
 		}
 	}
 	if err != nil {
 		return err
 	}
-	return db.logDDL(ddlRecord{Op: "alter_columns", From: from}, nd.Name, nd)
+	return intent.commit(db)
 }
 
 // needsRewrite reports whether the rows of t must be rewritten to go from
@@ -216,7 +225,9 @@ func convertRow(r Row, od, nd *TableDef, from []int, rowNum int) (Row, error) {
 }
 
 // rebuildTable rewrites t's rows from old to nd (t is locked for DDL).
-func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
+// beforeCommit, if not nil, runs right before the commit point; its error
+// fails the rebuild, the table unchanged.
+func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, beforeCommit func() error) error {
 	if old.CrashSafe && db.deferredCount() > 0 {
 		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before rebuilding %s (their WAL must be kept)", old.Name)
 	}
@@ -384,6 +395,11 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int) error {
 	}
 	if err == nil {
 		err = fs.SyncDir(db.dir)
+	}
+	if err == nil && beforeCommit != nil {
+		if err = beforeCommit(); err != nil {
+			err = fmt.Errorf("blitz/engine: rebuild %s (the table is unchanged): %w", old.Name, err)
+		}
 	}
 	if err == nil {
 		err = fs.Rename(dataTmp, t.dataPath()) // the commit point

@@ -82,6 +82,10 @@ type DB struct {
 	// provDropped: the provisional tables open dropped (provisional.go),
 	// for the update log; used only during Open.
 	provDropped []string
+	// renamed: the pairs of the RENAME TABLE open finished, whose intent
+	// stays until the update log is settled (rename.go); used only during
+	// Open.
+	renamed []RenamePair
 
 	ckptReq  chan struct{}
 	ckptDone chan struct{} // closed by Close: the checkpoint loop stops
@@ -133,6 +137,20 @@ func Open(dir string, o Options) (*DB, error) {
 		db.closeFiles(true)
 		lk.Close()
 		return nil, err
+	}
+	if err := db.resolveDDLIntent(); err != nil {
+		if db.ulog != nil {
+			db.ulog.Close()
+		}
+		db.closeFiles(true)
+		lk.Close()
+		return nil, err
+	}
+	if db.renamed != nil {
+		if err := db.removeRenameIntent(); err != nil {
+			db.log.Warn("a finished RENAME TABLE's intent file stays (the next open removes it)", "err", err)
+		}
+		db.renamed = nil
 	}
 	if err := db.logProvisionalDrops(db.provDropped); err != nil {
 		db.log.Warn("the update log could not record the drop of tables a CREATE TABLE ... SELECT cut short by a crash left", "tables", db.provDropped, "err", err)

@@ -102,7 +102,12 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 		return fmt.Errorf("blitz/engine: create %s: %w", t.dataPath(), err)
 	}
 	t.df = df
-	if err := t.writeDef(def, t.autoNext, t.autoReserved, t.rowReserved); err != nil {
+	intent, err := db.intendRecord(ddlRecord{Op: "create_table"}, def.Name, def)
+	if err == nil {
+		err = t.writeDef(def, t.autoNext, t.autoReserved, t.rowReserved)
+	}
+	if err != nil {
+		intent.abandon(db)
 		t.df = nil
 		df.Close()
 		db.fs.Remove(t.dataPath())
@@ -123,6 +128,7 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 			}
 			removeMarker()
 			db.fs.SyncDir(db.dir)
+			intent.abandon(db)
 			return fmt.Errorf("blitz/engine: create index %s: %w", ixd.Name, err)
 		}
 		t.idx[i] = ix
@@ -131,7 +137,7 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 	db.tables[key] = t
 	db.defChanged()
 	db.mu.Unlock()
-	return db.logDDL(ddlRecord{Op: "create_table"}, def.Name, def)
+	return intent.commit(db)
 }
 
 // DropTable removes a table and its files.
@@ -159,8 +165,13 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 	}
 	defer unlock()
 	def := t.definition()
+	intent, err := db.intendRecord(ddlRecord{Op: "drop_table"}, def.Name, def)
+	if err != nil {
+		return err
+	}
 	t.closeFiles(false)
 	if err := db.fs.Remove(t.defPath()); err != nil {
+		intent.abandon(db)
 		return fmt.Errorf("blitz/engine: drop %s: %w", name, err)
 	}
 	db.fs.Remove(t.dataPath())
@@ -191,7 +202,7 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 			db.log.Warn("checkpoint after DROP TABLE failed (the next one clears the dropped table's WAL records)", "table", def.Name, "err", err)
 		}
 	}
-	return db.logDDL(ddlRecord{Op: "drop_table"}, def.Name, def)
+	return intent.commit(db)
 }
 
 // dropBrokenTable drops a table whose definition file is damaged (REPAIR
@@ -225,9 +236,14 @@ func (db *DB) dropBrokenTable(name string) error {
 	if defFile == "" {
 		return sqlerr.New(sqlerr.ErrUnknownTable, "Unknown table '%s.%s'", db.name(), name)
 	}
+	intent, err := db.intendRecord(ddlRecord{Op: "drop_table"}, strings.TrimSuffix(defFile, defSuffix), nil)
+	if err != nil {
+		return err
+	}
 	// The definition goes first: a crash after it leaves files that no
 	// definition names, which the next CREATE TABLE of the name removes.
 	if err := db.fs.Remove(filepath.Join(db.dir, defFile)); err != nil {
+		intent.abandon(db)
 		return fmt.Errorf("blitz/engine: drop %s: %w", name, err)
 	}
 	for _, n := range others {
@@ -239,10 +255,7 @@ func (db *DB) dropBrokenTable(name string) error {
 	db.mu.Unlock()
 	name = strings.TrimSuffix(defFile, defSuffix) // as stored, not as typed
 	db.log.Info("dropped a table whose definition file was damaged", "table", name, "files", len(others)+1)
-	if db.ulog == nil {
-		return nil
-	}
-	return db.appendDDL(ddlRecord{Op: "drop_table"}, name)
+	return intent.commit(db)
 }
 
 func (db *DB) deferredCount() int {
@@ -251,99 +264,10 @@ func (db *DB) deferredCount() int {
 	return db.deferred
 }
 
-// RenameTable renames a table and its files.
+// RenameTable renames a table (or a view) and its files: RenameTables of
+// one pair.
 func (db *DB) RenameTable(ctx context.Context, from, to string) error {
-	db.ddlMu.Lock()
-	defer db.ddlMu.Unlock()
-	db.mu.RLock()
-	taken := db.nameTakenLocked(to)
-	v := db.views[strings.ToLower(from)]
-	db.mu.RUnlock()
-	if v != nil {
-		if taken != nil {
-			return taken
-		}
-		return db.renameViewLocked(v, to)
-	}
-	t, err := db.table(from)
-	if err != nil {
-		return err
-	}
-	if taken != nil {
-		return taken
-	}
-	if err := t.usable(); err != nil {
-		return err
-	}
-	if err := db.refuseProvisional(t); err != nil {
-		return err
-	}
-	if err := db.claimName(to); err != nil {
-		return err
-	}
-	unlock, err := db.lockForDDL(ctx, t)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	old := t.definition()
-	if err := db.walHoldsRows(t, "rename"); err != nil {
-		return err
-	}
-	nd := old.Clone()
-	nd.Name = to
-	if err := nd.validate(); err != nil {
-		return err
-	}
-	if err := t.closeFiles(true); err != nil {
-		return err
-	}
-	// A data file of the target name that no definition names is a CREATE
-	// TABLE cut short: removed before the intent (see rename.go).
-	if err := db.fs.Remove(filepath.Join(db.dir, to+dataSuffix)); err == nil {
-		db.fs.SyncDir(db.dir)
-	}
-	if err := db.writeRenameIntent(old.Name, to); err != nil {
-		t.reopenFiles("")
-		return err
-	}
-	oldData, oldDef := t.dataPath(), t.defPath()
-	oldIx := make([]string, len(old.Indexes))
-	for i, ixd := range old.Indexes {
-		oldIx[i] = t.indexPath(ixd.Name)
-	}
-	// The new definition is the commit point: a crash after it is
-	// completed at the next open, one before it undone (rename.go).
-	t.mu.Lock()
-	t.setDefLocked(nd)
-	t.mu.Unlock()
-	t.ctrMu.Lock()
-	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
-	t.ctrMu.Unlock()
-	if err != nil {
-		return err
-	}
-	if err := db.fs.Rename(oldData, t.dataPath()); err != nil {
-		return err
-	}
-	for i, ixd := range nd.Indexes {
-		db.fs.Rename(oldIx[i], t.indexPath(ixd.Name))
-		db.fs.Rename(index.SumPath(oldIx[i]), index.SumPath(t.indexPath(ixd.Name)))
-	}
-	db.fs.Remove(oldDef)
-	db.fs.SyncDir(db.dir)
-	if err := db.removeRenameIntent(); err != nil {
-		db.log.Warn("RENAME TABLE done, its intent file stays (the next open removes it)", "err", err)
-	}
-	db.mu.Lock()
-	delete(db.tables, strings.ToLower(from))
-	db.tables[strings.ToLower(to)] = t
-	db.defChanged()
-	db.mu.Unlock()
-	if err := db.logDDL(ddlRecord{Op: "rename_table", To: nd.Name}, old.Name, nd); err != nil {
-		return err
-	}
-	return t.reopenFiles("")
+	return db.RenameTables(ctx, []RenamePair{{From: from, To: to}})
 }
 
 // reopenFiles opens t's data file and indexes again after a change that
@@ -384,7 +308,6 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 	t.mu.RLock()
 	df := t.df
 	t.mu.RUnlock()
-	gen := df.Generation() // read once: see rebuildIndexes
 	_, err = index.Build(func(yield func(pk, row []byte) error) error { return t.scanMerged(yield) },
 		[]index.BuildSpec{{Path: path, Unique: ixd.Unique, Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 			r, err := decodeRow(row, nd)
@@ -392,7 +315,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 				return dst, err
 			}
 			return append(dst, encodeCols(nil, nd, r, pos)), nil
-		}}}, index.BuildOptions{Stamp: gen, TempDir: db.dir})
+		}}}, index.BuildOptions{Stamp: df.Generation(), TempDir: db.dir})
 	if err != nil {
 		var dup *index.DuplicateError
 		if errors.As(err, &dup) {
@@ -404,14 +327,18 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 		}
 		return err
 	}
-	ix, err := index.Open(path, gen, t.indexOptions(ixd))
+	ix, err := index.Open(path, df.Generation(), t.indexOptions(ixd))
 	if err != nil {
 		return err
 	}
-	t.ctrMu.Lock()
-	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
-	t.ctrMu.Unlock()
+	intent, err := db.intendRecord(ddlRecord{Op: "create_index", Index: ixd.Name}, nd.Name, nd)
+	if err == nil {
+		t.ctrMu.Lock()
+		err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
+		t.ctrMu.Unlock()
+	}
 	if err != nil {
+		intent.abandon(db)
 		ix.Abandon()
 		db.fs.Remove(path)
 		return err
@@ -420,7 +347,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 	t.setDefLocked(nd)
 	t.idx = append(t.idx, ix)
 	t.mu.Unlock()
-	return db.logDDL(ddlRecord{Op: "create_index", Index: ixd.Name}, nd.Name, nd)
+	return intent.commit(db)
 }
 
 // DropIndex removes a secondary index.
@@ -437,10 +364,15 @@ func (db *DB) DropIndex(ctx context.Context, table, name string) error {
 	}
 	path := t.indexPath(nd.Indexes[i].Name)
 	nd.Indexes = append(nd.Indexes[:i], nd.Indexes[i+1:]...)
+	intent, err := db.intendRecord(ddlRecord{Op: "drop_index", Index: name}, nd.Name, nd)
+	if err != nil {
+		return err
+	}
 	t.ctrMu.Lock()
 	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
 	t.ctrMu.Unlock()
 	if err != nil {
+		intent.abandon(db)
 		return err
 	}
 	t.mu.Lock()
@@ -454,7 +386,7 @@ func (db *DB) DropIndex(ctx context.Context, table, name string) error {
 	t.mu.Unlock()
 	db.fs.Remove(path)
 	db.fs.Remove(index.SumPath(path))
-	return db.logDDL(ddlRecord{Op: "drop_index", Index: name}, nd.Name, nd)
+	return intent.commit(db)
 }
 
 // AddColumn appends a column. Existing rows are not rewritten: they read
@@ -477,16 +409,21 @@ func (db *DB) AddColumn(ctx context.Context, table string, col Column) error {
 	if err := nd.validate(); err != nil {
 		return err
 	}
+	intent, err := db.intendRecord(ddlRecord{Op: "add_column", Column: col.Name}, nd.Name, nd)
+	if err != nil {
+		return err
+	}
 	t.ctrMu.Lock()
 	err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
 	t.ctrMu.Unlock()
 	if err != nil {
+		intent.abandon(db)
 		return err
 	}
 	t.mu.Lock()
 	t.setDefLocked(nd)
 	t.mu.Unlock()
-	return db.logDDL(ddlRecord{Op: "add_column", Column: col.Name}, nd.Name, nd)
+	return intent.commit(db)
 }
 
 func implicitDefault(c *Column) any {
@@ -560,6 +497,10 @@ func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) e
 	// The .def gets next as auto_next even when the reservation covers
 	// it (or next is lower): after a crash the counter resumes from there
 	// (counters.go), as InnoDB keeps AUTO_INCREMENT = N.
+	intent, err := db.intendRecord(ddlRecord{Op: "auto_increment", Next: next}, def.Name, def)
+	if err != nil {
+		return err
+	}
 	t.ctrMu.Lock()
 	res := t.autoReserved
 	if next > res {
@@ -567,9 +508,10 @@ func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) e
 	}
 	if err := t.writeDef(def, next, res, t.rowReserved); err != nil {
 		t.ctrMu.Unlock()
+		intent.abandon(db)
 		return err
 	}
 	t.autoNext, t.autoReserved = next, res
 	t.ctrMu.Unlock()
-	return db.logDDL(ddlRecord{Op: "auto_increment", Next: next}, def.Name, def)
+	return intent.commit(db)
 }

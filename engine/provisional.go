@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/blitzdb/blitz/index"
 	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/ulog"
 	"github.com/blitzdb/blitz/internal/vfs"
 )
 
@@ -29,7 +31,10 @@ import (
 // table that is gone: the replay skips them and the name waits for a
 // checkpoint as a dropped table's does (walorphans.go). With an update
 // log, the drop is appended to it once it is open, since the log has the
-// CREATE and the rows.
+// CREATE and the rows; until then the marker stays (the table's other
+// files gone), so that a crash before the drop is logged drops it again
+// at the next open, which logs it then (a drop logged twice is harmless:
+// the replay skips the drop of a missing table).
 
 // creatingSuffix names the marker of a provisional table.
 const creatingSuffix = ".creating"
@@ -124,7 +129,7 @@ func (db *DB) finishCreates() ([]string, error) {
 		def := filepath.Join(db.dir, base+defSuffix)
 		if err := db.fs.Remove(def); err != nil && !isNotExist(err) {
 			return nil, fmt.Errorf("blitz/engine: drop %s, whose CREATE TABLE ... SELECT a crash cut short: %w", base, err)
-		} else if err == nil {
+		} else if err == nil || db.opts.ULogDir != "" {
 			dropped = append(dropped, base)
 		}
 		if err := db.fs.SyncDir(db.dir); err != nil {
@@ -136,8 +141,12 @@ func (db *DB) finishCreates() ([]string, error) {
 				db.fs.Remove(filepath.Join(db.dir, m))
 			}
 		}
-		if err := db.fs.Remove(filepath.Join(db.dir, n)); err != nil && !isNotExist(err) {
-			return nil, fmt.Errorf("blitz/engine: remove %s: %w", n, err)
+		if db.opts.ULogDir == "" {
+			// Nothing to log: the marker goes now (else once the drop is
+			// logged: logProvisionalDrops).
+			if err := db.fs.Remove(filepath.Join(db.dir, n)); err != nil && !isNotExist(err) {
+				return nil, fmt.Errorf("blitz/engine: remove %s: %w", n, err)
+			}
 		}
 		if err := db.fs.SyncDir(db.dir); err != nil {
 			return nil, err
@@ -147,16 +156,40 @@ func (db *DB) finishCreates() ([]string, error) {
 	return dropped, nil
 }
 
-// logProvisionalDrops appends to the update log the drops finishCreates
-// did (the log holds the tables' CREATE and maybe their rows).
+// logProvisionalDrops appends to the update log, as one frame, the drops
+// finishCreates did (the log holds the tables' CREATE and maybe their
+// rows), then removes their markers, whether or not the log took the
+// frame: a marker left would drop a new table of its name at the next
+// open.
 func (db *DB) logProvisionalDrops(names []string) error {
-	if db.ulog == nil {
+	if len(names) == 0 {
 		return nil
 	}
-	for _, n := range names {
-		if err := db.appendDDL(ddlRecord{Op: "drop_table"}, n); err != nil {
-			return err
+	var err error
+	if db.ulog != nil {
+		ops := make([]ulog.Op, 0, len(names))
+		for _, n := range names {
+			op, oerr := ddlOp(ddlRecord{Op: "drop_table"}, n, nil)
+			if oerr != nil {
+				err = oerr
+				break
+			}
+			ops = append(ops, op)
+		}
+		if err == nil {
+			var seq uint64
+			if seq, err = db.ulog.Append(ops, time.Time{}); err == nil {
+				err = db.ulog.SyncThrough(seq)
+			}
 		}
 	}
-	return nil
+	for _, n := range names {
+		if rerr := db.fs.Remove(db.creatingPath(n)); rerr != nil && !isNotExist(rerr) && err == nil {
+			err = rerr
+		}
+	}
+	if serr := db.fs.SyncDir(db.dir); err == nil {
+		err = serr
+	}
+	return err
 }

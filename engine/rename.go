@@ -1,42 +1,95 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/blitzdb/blitz/index"
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/ulog"
 	"github.com/blitzdb/blitz/internal/vfs"
 )
 
 // RENAME TABLE moves three kinds of file (the definition, the data file,
-// the index files) that no single rename covers, so it first writes its
-// intent, and the next open finishes a rename a crash cut short:
+// the index files) of one or more tables, which no single rename covers,
+// so it writes its intent first, and the next open finishes a rename a
+// crash cut short:
 //
-//	DIR/RENAME.pending   {"version": 1, "from": "a", "to": "b"}, written
-//	                     atomically before anything moves, removed after
+//	DIR/RENAME.pending   the statement's intent, written atomically (temp
+//	                     file, fsync, rename, fsync of the directory),
+//	                     removed when every file is in place
 //
-// The new definition (b.def) is the commit point. At open, with the intent
-// there: without b.def nothing moved and the intent is dropped (the table
-// keeps its old name); with b.def the rename is completed, whatever part of
-// it was done: a.bdf becomes b.bdf, a's index files become b's, a.def goes.
-// Every step is idempotent, so a crash during the completion is finished by
-// the open after. Before writing the intent, RENAME removes a data file
-// named for the target that no definition names (a CREATE TABLE cut
-// short), so that at completion a b.bdf is always the renamed one.
+// # Format version 2 (written now)
+//
+//	{"version": 2,
+//	 "pairs": [{"from": "a", "to": "tmp"}, {"from": "b", "to": "a"},
+//	           {"from": "tmp", "to": "b"}],
+//	 "moves": [{"from": "a", "to": "b"}, {"from": "b", "to": "a"}],
+//	 "phase": 1}
+//
+// "pairs" is the statement as written (RENAME TABLE a TO tmp, b TO a, tmp
+// TO b); "moves" is what it does to the tables that exist before it: each
+// table's name before and after the whole statement (a name used only in
+// between, tmp here, appears in no move; a table renamed back to its own
+// name is no move). The intent is the commit point: once it is on disk
+// the statement takes effect, wholly, whatever happens next; before it,
+// nothing was moved. The files then move in two phases, so that a swap
+// never finds a name taken: in phase 1 the files of move i go from its
+// "from" name to the staging name ".rename-<i>" (no table name starts with
+// a dot); the intent is then rewritten with "phase": 2 (atomically); in
+// phase 2 they go from the staging name to the "to" name, the definition
+// last, written anew under its new name (its content names the table).
+// Every step moves a file only if its source exists, so a crash anywhere
+// is finished by running the current phase again from the start (the
+// open after the crash does it, before any definition is read). Before
+// writing the intent, RENAME removes the data files named for a new name
+// that no definition names (a CREATE TABLE cut short), so that at
+// completion a data file of a "to" name is always the renamed one.
+//
+// With an update log, the intent is also what tells the open that the
+// statement took effect (its frame, in ULOG.pending, is then appended:
+// ulogintent.go), so the open removes it only after the update log is
+// settled, and the live statement only after its frame is synced.
+//
+// # Format version 1 (read only)
+//
+//	{"version": 1, "from": "a", "to": "b"}
+//
+// one pair, written before anything moved; the new definition (b.def) was
+// the commit point. At open: without b.def nothing moved and the intent is
+// dropped; with b.def the rename is completed (a.bdf becomes b.bdf, a's
+// index files become b's, a.def goes).
 const renameIntentName = "RENAME.pending"
 
-// renameIntentVersion is the version of the RENAME.pending format.
-const renameIntentVersion = 1
+// renameIntentVersion is the version of the RENAME.pending format written.
+const renameIntentVersion = 2
 
-type renameIntent struct {
-	Version int    `json:"version"`
-	From    string `json:"from"`
-	To      string `json:"to"`
+// renameStagePrefix starts the staging name of a table in phase 1 of a
+// rename: no table name starts with a dot (TableDef.validate).
+const renameStagePrefix = ".rename-"
+
+// RenamePair is one "From TO To" of a RENAME TABLE statement.
+type RenamePair struct {
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
-func (db *DB) writeRenameIntent(from, to string) error {
-	b, err := json.Marshal(renameIntent{Version: renameIntentVersion, From: from, To: to})
+type renameIntent struct {
+	Version int          `json:"version"`
+	Pairs   []RenamePair `json:"pairs,omitempty"` // version 2
+	Moves   []RenamePair `json:"moves,omitempty"` // version 2
+	Phase   int          `json:"phase,omitempty"` // version 2
+	From    string       `json:"from,omitempty"`  // version 1
+	To      string       `json:"to,omitempty"`    // version 1
+}
+
+func (db *DB) writeRenameIntent(in *renameIntent) error {
+	in.Version = renameIntentVersion
+	b, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
@@ -54,8 +107,331 @@ func (db *DB) removeRenameIntent() error {
 	return db.fs.SyncDir(db.dir)
 }
 
+// RenameTables runs one RENAME TABLE statement: the pairs in order, each
+// renaming a table (From) to a name (To) that is free at that point of
+// the statement (so RENAME TABLE a TO tmp, b TO a, tmp TO b swaps a and
+// b). It is one operation: it takes effect wholly or, if it fails or a
+// crash cuts it short before its commit point, not at all (see the top of
+// the file). A missing table is error 1146, a name taken 1050; nothing is
+// renamed then. A single pair may rename a view; a view in a list of
+// several pairs is refused (rename it on its own).
+func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
+	db.ddlMu.Lock()
+	defer db.ddlMu.Unlock()
+	if len(pairs) == 0 {
+		return nil
+	}
+	db.mu.RLock()
+	for _, p := range pairs {
+		if v := db.views[strings.ToLower(p.From)]; v != nil {
+			taken := db.nameTakenLocked(p.To)
+			db.mu.RUnlock()
+			if len(pairs) > 1 {
+				return sqlerr.New(sqlerr.ErrNotSupported, "This version of MySQL doesn't yet support 'RENAME TABLE of a view together with other tables'")
+			}
+			if taken != nil {
+				return taken
+			}
+			return db.renameViewLocked(v, p.To)
+		}
+	}
+	db.mu.RUnlock()
+
+	// Run the statement on the names alone: which table each name holds
+	// after each pair (nil: free), starting from the database's.
+	names := map[string]*table{}
+	lookup := func(name string) (*table, bool, error) {
+		k := strings.ToLower(name)
+		if t, ok := names[k]; ok {
+			return t, true, nil
+		}
+		db.mu.RLock()
+		err := db.nameTakenLocked(name)
+		db.mu.RUnlock()
+		if err == nil {
+			return nil, false, nil
+		}
+		t, err := db.table(name)
+		if err != nil {
+			return nil, false, err // crashed (1194) or a view
+		}
+		return t, false, nil
+	}
+	var order []*table
+	final := map[*table]string{}
+	for _, p := range pairs {
+		src, _, err := lookup(p.From)
+		if err != nil {
+			return err
+		}
+		if src == nil {
+			return sqlerr.New(sqlerr.ErrNoSuchTable, "Table '%s.%s' doesn't exist", db.name(), p.From)
+		}
+		if dst, _, err := lookup(p.To); dst != nil || err != nil {
+			return sqlerr.New(sqlerr.ErrTableExists, "Table '%s' already exists", p.To)
+		}
+		names[strings.ToLower(p.From)] = nil
+		names[strings.ToLower(p.To)] = src
+		if _, ok := final[src]; !ok {
+			order = append(order, src)
+		}
+		final[src] = p.To
+	}
+	type move struct {
+		t       *table
+		old, nd *TableDef
+	}
+	var moves []move
+	for _, t := range order {
+		old := t.definition()
+		if final[t] == old.Name {
+			continue // renamed back to its own name
+		}
+		nd := old.Clone()
+		nd.Name = final[t]
+		if err := nd.validate(); err != nil {
+			return err
+		}
+		if err := t.usable(); err != nil {
+			return err
+		}
+		if err := db.refuseProvisional(t); err != nil {
+			return err
+		}
+		moves = append(moves, move{t: t, old: old, nd: nd})
+	}
+	if len(moves) == 0 {
+		return nil
+	}
+	// held reports whether a table holds name now (one of the statement's
+	// tables, in a swap).
+	held := func(name string) bool {
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+		_, ok := db.tables[strings.ToLower(name)]
+		return ok
+	}
+	for _, m := range moves {
+		if !held(m.nd.Name) {
+			if err := db.claimName(m.nd.Name); err != nil {
+				return err
+			}
+		}
+	}
+	var unlocks []func()
+	defer func() {
+		for _, u := range unlocks {
+			u()
+		}
+	}()
+	for _, m := range moves {
+		unlock, err := db.lockForDDL(ctx, m.t)
+		if err != nil {
+			return err
+		}
+		unlocks = append(unlocks, unlock)
+		if err := db.walHoldsRows(m.t, "rename"); err != nil {
+			return err
+		}
+	}
+	// The update-log frame: one rename_table op per pair, each naming
+	// the table as spelled at that point and with its definition as the
+	// pair leaves it. The intent keeps the pairs so spelled.
+	var ops []ulog.Op
+	var spelled []RenamePair
+	cur := map[string]*TableDef{}
+	for _, m := range moves {
+		cur[strings.ToLower(m.old.Name)] = m.old
+	}
+	for _, p := range pairs {
+		d := cur[strings.ToLower(p.From)]
+		if d == nil { // a table of the statement that does not move
+			t, err := db.table(p.From)
+			if err != nil {
+				return err
+			}
+			d = t.definition()
+		}
+		spelled = append(spelled, RenamePair{From: d.Name, To: p.To})
+		d = d.Clone()
+		d.Name = p.To
+		delete(cur, strings.ToLower(spelled[len(spelled)-1].From))
+		cur[strings.ToLower(p.To)] = d
+		if db.ulog != nil {
+			op, err := ddlOp(ddlRecord{Op: "rename_table", To: p.To}, spelled[len(spelled)-1].From, d)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, op)
+		}
+	}
+	in := &renameIntent{Pairs: spelled, Phase: 1}
+	for _, m := range moves {
+		in.Moves = append(in.Moves, RenamePair{From: m.old.Name, To: m.nd.Name})
+	}
+	reopen := func() {
+		for _, m := range moves {
+			m.t.reopenAfterFailedRebuild()
+		}
+	}
+	for _, m := range moves {
+		if err := m.t.closeFiles(true); err != nil {
+			reopen()
+			return err
+		}
+	}
+	// Data files of new names that no definition names: CREATE TABLE
+	// cut short (see the top of the file).
+	for _, m := range moves {
+		if !held(m.nd.Name) {
+			if err := db.fs.Remove(filepath.Join(db.dir, m.nd.Name+dataSuffix)); err == nil {
+				db.fs.SyncDir(db.dir)
+			}
+		}
+	}
+	intent, err := db.intendDDL(ops...)
+	if err == nil {
+		err = db.writeRenameIntent(in) // the commit point
+		if err != nil {
+			intent.abandon(db)
+		}
+	}
+	if err != nil {
+		reopen()
+		return err
+	}
+	if err := db.moveRenamed(in); err != nil {
+		for _, m := range moves {
+			m.t.setCrashed(fmt.Sprintf("its RENAME TABLE was cut short: %v; reopen the database to finish it", err))
+		}
+		return fmt.Errorf("blitz/engine: RENAME TABLE (it takes effect when the database is reopened): %w", err)
+	}
+	db.mu.Lock()
+	for _, m := range moves {
+		delete(db.tables, strings.ToLower(m.old.Name))
+	}
+	db.defChanged()
+	for _, m := range moves {
+		db.tables[strings.ToLower(m.nd.Name)] = m.t
+		m.t.mu.Lock()
+		m.t.setDefLocked(m.nd)
+		m.t.mu.Unlock()
+	}
+	db.mu.Unlock()
+	lerr := intent.commit(db)
+	if lerr == nil {
+		if err := db.removeRenameIntent(); err != nil {
+			db.log.Warn("RENAME TABLE done, its intent file stays (the next open removes it)", "err", err)
+		}
+	}
+	for _, m := range moves {
+		if err := m.t.reopenFiles(""); err != nil && lerr == nil {
+			lerr = err
+		}
+	}
+	return lerr
+}
+
+// moveRenamed moves the files of a committed rename (version 2) into
+// place, from its current phase on (see the top of the file).
+func (db *DB) moveRenamed(in *renameIntent) error {
+	file := func(name string) string { return filepath.Join(db.dir, name) }
+	exists := func(name string) bool { _, err := db.fs.Stat(file(name)); return err == nil }
+	stage := func(i int) string { return fmt.Sprintf("%s%d", renameStagePrefix, i) }
+	// indexNames reads the index names of the definition in file name.
+	indexNames := func(name string) []string {
+		b, err := vfs.ReadFile(db.fs, file(name))
+		if err != nil {
+			return nil
+		}
+		def, _, err := decodeDef(b, file(name))
+		if err != nil {
+			return nil
+		}
+		var out []string
+		for _, ixd := range def.Indexes {
+			out = append(out, ixd.Name)
+		}
+		return out
+	}
+	mv := func(from, to string) error {
+		if !exists(from) {
+			return nil
+		}
+		if err := db.fs.Rename(file(from), file(to)); err != nil {
+			return fmt.Errorf("move %s to %s: %w", from, to, err)
+		}
+		return nil
+	}
+	// Index files are on the operating system's filesystem (package index
+	// uses os); they are disposable, so a move that fails is no error:
+	// the index is rebuilt.
+	mvIndexes := func(defName, from, to string) {
+		for _, ix := range indexNames(defName) {
+			p, q := file(from+"."+ix+indexSuffix), file(to+"."+ix+indexSuffix)
+			os.Rename(p, q)
+			os.Rename(index.SumPath(p), index.SumPath(q))
+		}
+	}
+	if in.Phase <= 1 {
+		for i, m := range in.Moves {
+			s := stage(i)
+			def := m.From + defSuffix
+			if !exists(def) {
+				def = s + defSuffix
+			}
+			mvIndexes(def, m.From, s)
+			if err := mv(m.From+dataSuffix, s+dataSuffix); err != nil {
+				return err
+			}
+			if err := mv(m.From+defSuffix, s+defSuffix); err != nil {
+				return err
+			}
+		}
+		if err := db.fs.SyncDir(db.dir); err != nil {
+			return err
+		}
+		in.Phase = 2
+		if err := db.writeRenameIntent(in); err != nil {
+			return err
+		}
+	}
+	for i, m := range in.Moves {
+		s := stage(i)
+		if !exists(s + defSuffix) {
+			continue // done
+		}
+		mvIndexes(s+defSuffix, s, m.To)
+		if err := mv(s+dataSuffix, m.To+dataSuffix); err != nil {
+			return err
+		}
+		b, err := vfs.ReadFile(db.fs, file(s+defSuffix))
+		if err != nil {
+			return err
+		}
+		def, ctr, err := decodeDef(b, file(s+defSuffix))
+		if err != nil {
+			return err
+		}
+		def.Name = m.To
+		nb, err := encodeDef(def, ctr.autoNext, ctr.autoRes, ctr.rowRes)
+		if err != nil {
+			return err
+		}
+		if err := vfs.WriteFileAtomic(db.fs, file(m.To+defSuffix), nb); err != nil {
+			return err
+		}
+		if err := db.fs.Remove(file(s + defSuffix)); err != nil && !isNotExist(err) {
+			return err
+		}
+	}
+	return db.fs.SyncDir(db.dir)
+}
+
 // finishRename completes or drops a RENAME TABLE a crash cut short (see
 // renameIntentName). Called at open, before the definitions are read.
+// A version-2 intent is completed and, with an update log, left in place
+// for resolveDDLIntent (db.renamed), which the open removes after it.
 func (db *DB) finishRename() error {
 	path := filepath.Join(db.dir, renameIntentName)
 	b, err := vfs.ReadFile(db.fs, path)
@@ -66,12 +442,32 @@ func (db *DB) finishRename() error {
 		return fmt.Errorf("blitz/engine: read %s: %w", path, err)
 	}
 	var in renameIntent
-	if err := json.Unmarshal(b, &in); err != nil || in.From == "" || in.To == "" ||
-		strings.ContainsAny(in.From+in.To, `/\`) {
+	jerr := json.Unmarshal(b, &in)
+	if jerr == nil && in.Version == 2 {
+		ok := len(in.Pairs) > 0 && in.Phase >= 1 && in.Phase <= 2
+		for _, m := range append(append([]RenamePair(nil), in.Pairs...), in.Moves...) {
+			if m.From == "" || m.To == "" || strings.ContainsAny(m.From+m.To, `/\`) {
+				ok = false
+			}
+		}
+		if !ok {
+			return fmt.Errorf("blitz/engine: %s is damaged (%q): a RENAME TABLE was cut short after it took effect; for each of its moves, the files of the table (or of %s<N> for the N-th move) are to take the new name (the definition's \"name\" too); then delete %s", path, b, renameStagePrefix, renameIntentName)
+		}
+		if err := db.moveRenamed(&in); err != nil {
+			return fmt.Errorf("blitz/engine: finish a RENAME TABLE a crash cut short: %w", err)
+		}
+		db.log.Info("finished a RENAME TABLE a crash cut short", "pairs", in.Pairs)
+		if db.opts.ULogDir != "" {
+			db.renamed = in.Pairs
+			return nil
+		}
+		return db.removeRenameIntent()
+	}
+	if jerr != nil || in.Version == 1 && (in.From == "" || in.To == "" || strings.ContainsAny(in.From+in.To, `/\`)) {
 		return fmt.Errorf("blitz/engine: %s is damaged (%q): a RENAME TABLE was cut short; if the new name's .def exists, rename the old name's .bdf to the new name and delete the old name's .def, else delete nothing; then delete %s", path, b, renameIntentName)
 	}
-	if in.Version != renameIntentVersion {
-		return fmt.Errorf("blitz/engine: %s has format version %d; this build reads version %d", path, in.Version, renameIntentVersion)
+	if in.Version != 1 {
+		return fmt.Errorf("blitz/engine: %s has format version %d; this build reads versions 1 and %d", path, in.Version, renameIntentVersion)
 	}
 	file := func(name string) string { return filepath.Join(db.dir, name) }
 	exists := func(name string) bool { _, err := db.fs.Stat(file(name)); return err == nil }

@@ -12,6 +12,12 @@ package engine
 //	 "copied": true,        // every file of the backup is in place
 //	 "applied_seq": 57}     // every record <= this is applied (and synced)
 //
+// Format version 2 adds "applied_ops": N, the ops of record applied_seq+1
+// already applied (and synced); it is written, as format 2, only inside a
+// record of several DDL ops (a RENAME TABLE of several pairs: see
+// replayRecordFrom), and the file is format 1 again after that record, so
+// that an older build refuses only a restore stopped inside one.
+//
 // written atomically before the copy (copied false), after it, after
 // each batch of replayed records, and before and after each record with a
 // DDL op (after a Sync of the database each time). A second
@@ -53,6 +59,9 @@ const RestoreStateFile = "RESTORE.json"
 
 const restoreFormat = 1
 
+// restoreFormatOps is the RESTORE.json format with "applied_ops".
+const restoreFormatOps = 2
+
 // RestoreOptions configure Restore.
 type RestoreOptions struct {
 	ULogDir     string    // replay this update log after the backup ("": no replay)
@@ -83,10 +92,14 @@ type restoreState struct {
 	BackupSeq  uint64    `json:"backup_seq"`
 	Copied     bool      `json:"copied"`
 	AppliedSeq uint64    `json:"applied_seq"`
+	AppliedOps int       `json:"applied_ops,omitempty"` // format 2
 }
 
 func writeRestoreState(fs vfs.FS, dir string, st *restoreState) error {
 	st.Format = restoreFormat
+	if st.AppliedOps > 0 {
+		st.Format = restoreFormatOps
+	}
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
@@ -194,7 +207,7 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 		if err := db.Sync(); err != nil {
 			return err
 		}
-		st.AppliedSeq = rep.LastSeq
+		st.AppliedSeq, st.AppliedOps = rep.LastSeq, 0
 		pending = 0
 		return writeRestoreState(fs, dir, st)
 	}
@@ -212,7 +225,21 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 					return err
 				}
 			}
-			if err := db.replayRecord(ctx, r); err != nil {
+			skip := 0
+			if r.Seq == st.AppliedSeq+1 {
+				skip = st.AppliedOps
+			}
+			var afterDDL func(int) error
+			if ddlOps(r) > 1 {
+				afterDDL = func(done int) error {
+					if err := db.Sync(); err != nil {
+						return err
+					}
+					st.AppliedSeq, st.AppliedOps = r.Seq-1, done
+					return writeRestoreState(fs, dir, st)
+				}
+			}
+			if err := db.replayRecordFrom(ctx, r, skip, afterDDL); err != nil {
 				return fmt.Errorf("blitz/engine: restore: replay record %d of %s: %w", r.Seq, o.ULogDir, err)
 			}
 			rep.Applied++
@@ -258,13 +285,17 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 // state right before it, but a stretch that a later DDL record already
 // changed need not be (a DROP TABLE replayed after the RENAME TABLE that
 // gave its name to another table would drop that one).
-func hasDDL(r *ulog.Record) bool {
+func hasDDL(r *ulog.Record) bool { return ddlOps(r) > 0 }
+
+// ddlOps returns the number of DDL ops of r.
+func ddlOps(r *ulog.Record) int {
+	n := 0
 	for _, op := range r.Ops {
 		if op.Kind == ulog.OpDDL {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 func readRestoreState(fs vfs.FS, dir string) (*restoreState, error) {
@@ -277,7 +308,7 @@ func readRestoreState(fs vfs.FS, dir string) (*restoreState, error) {
 		return nil, fmt.Errorf("blitz/engine: restore: read %s: %w", path, err)
 	}
 	var st restoreState
-	if err := json.Unmarshal(b, &st); err != nil || st.Format != restoreFormat {
+	if err := json.Unmarshal(b, &st); err != nil || st.Format != restoreFormat && st.Format != restoreFormatOps {
 		return nil, fmt.Errorf("blitz/engine: restore: %s is damaged or of an unknown format", path)
 	}
 	return &st, nil

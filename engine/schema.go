@@ -17,6 +17,9 @@
 //	DIR/T.creating       T is provisional: created by CREATE TABLE ... SELECT, not yet
 //	                     filled (see provisional.go: dropped at the next open if a
 //	                     crash cut the statement short)
+//	DIR/ULOG.pending     with an update log, the log record of a DDL statement
+//	                     while it runs (see ulogintent.go: appended at the next
+//	                     open if a crash cut it short after it took effect)
 //	DIR/*.build-N        an index build's temporary file while it runs (package
 //	                     index; removed at the next open if a crash cut it short)
 //

@@ -13,9 +13,16 @@ package engine
 // order. It is appended after the WAL accepted the transaction's record
 // (CRASH_SAFE tables) and before the rows of plain tables are written.
 //
-// Every DDL is one frame holding one kind-3 (ddl) op, appended and synced
+// Every DDL is one frame holding one kind-3 (ddl) op (a RENAME TABLE of
+// several pairs: one rename_table op per pair, in the statement's order,
+// each with the definition as that pair leaves it; replayed one after the
+// other they give the statement's result), appended and synced
 // while the DDL still holds the DDL mutex (so it cannot interleave with a
-// backup's copy). Its value is the JSON ddlRecord below.
+// backup's copy). Its value is the JSON ddlRecord below. The frame is
+// written to ULOG.pending in the database directory before the DDL's
+// commit point and appended to the log after it, so that a crash between
+// the two cannot leave the log without a change the database holds: the
+// next open appends it (ulogintent.go).
 //
 // # Durability
 //
@@ -240,44 +247,22 @@ func (tx *Tx) logCommit() (sync func() error, err error) {
 	return func() error { return l.SyncThrough(seq) }, nil
 }
 
-// logDDL appends (and syncs) one DDL frame. def is the definition after
-// the change (before it for drop_table).
-func (db *DB) logDDL(rec ddlRecord, table string, def *TableDef) error {
-	if db.ulog == nil {
-		return nil
-	}
-	b, err := encodeDef(def, 0, 0, 0)
-	if err != nil {
-		return err
-	}
-	rec.Def = b
-	return db.appendDDL(rec, table)
-}
-
-// appendDDL appends and syncs the DDL frame of rec, about table (or view)
-// name.
-func (db *DB) appendDDL(rec ddlRecord, table string) error {
-	rec.V = ddlFormat
-	v, err := json.Marshal(&rec)
-	if err != nil {
-		return err
-	}
-	seq, err := db.ulog.Append([]ulog.Op{{Kind: ulog.OpDDL, Table: table, Value: v}}, time.Time{})
-	if err == nil {
-		err = db.ulog.SyncThrough(seq)
-	}
-	if err != nil {
-		return fmt.Errorf("blitz/engine: %s %s done, but the update log could not record it: %w", rec.Op, table, err)
-	}
-	return nil
-}
-
 // replayRecord applies one update-log record to db (Restore). Puts and
 // deletes of one record commit as one transaction; a DDL op commits what
 // came before it and runs on its own. Applying a record again after it (or
 // later ones) was applied leaves the same state, so a replay may restart
 // from any earlier record.
 func (db *DB) replayRecord(ctx context.Context, rec *ulog.Record) error {
+	return db.replayRecordFrom(ctx, rec, 0, nil)
+}
+
+// replayRecordFrom is replayRecord from op skip on (the ops before it
+// were applied). afterDDL, if not nil, is called after each DDL op with
+// the number of ops applied so far: a record of several DDL ops (the
+// renames of one RENAME TABLE) is not idempotent as a whole once some of
+// them ran (a swap run again swaps back), so Restore notes its progress
+// inside such a record and resumes there.
+func (db *DB) replayRecordFrom(ctx context.Context, rec *ulog.Record, skip int, afterDDL func(done int) error) error {
 	var tx *Tx
 	commit := func() error {
 		if tx == nil {
@@ -293,12 +278,20 @@ func (db *DB) replayRecord(ctx context.Context, rec *ulog.Record) error {
 		}
 	}()
 	for i, op := range rec.Ops {
+		if i < skip {
+			continue
+		}
 		if op.Kind == ulog.OpDDL {
 			if err := commit(); err != nil {
 				return err
 			}
 			if err := db.replayDDL(ctx, op.Table, op.Value); err != nil {
 				return fmt.Errorf("op %d (ddl on %s): %w", i, op.Table, err)
+			}
+			if afterDDL != nil {
+				if err := afterDDL(i + 1); err != nil {
+					return err
+				}
 			}
 			continue
 		}

@@ -296,19 +296,24 @@ func (db *DB) putView(def *ViewDef, allow func(exists, isTable bool) error) erro
 	if err := allow(old != nil || broken, isTable || brokenTable); err != nil {
 		return err
 	}
+	intent, err := db.intendView(ddlRecord{Op: "create_view"}, def.Name, def)
+	if err != nil {
+		return err
+	}
 	if old != nil && old.Name != def.Name {
 		// Another spelling of the name: keep one file (a case-sensitive
 		// file system would hold both).
 		db.fs.Remove(db.viewPath(old.Name))
 	}
 	if err := writeView(db.fs, db.dir, def); err != nil {
+		intent.abandon(db)
 		return err
 	}
 	db.mu.Lock()
 	db.views[k] = def
 	delete(db.brokenViews, k)
 	db.mu.Unlock()
-	return db.logViewDDL(ddlRecord{Op: "create_view"}, def.Name, def)
+	return intent.commit(db)
 }
 
 // DropView removes a view. A name that is no view is error 4092.
@@ -327,7 +332,12 @@ func (db *DB) DropView(ctx context.Context, name string) error {
 	if v != nil {
 		file = v.Name
 	}
+	intent, err := db.intendView(ddlRecord{Op: "drop_view"}, file, &ViewDef{Name: file})
+	if err != nil {
+		return err
+	}
 	if err := db.fs.Remove(db.viewPath(file)); err != nil && !isNotExist(err) {
+		intent.abandon(db)
 		return fmt.Errorf("blitz/engine: drop view %s: %w", name, err)
 	}
 	if err := db.fs.SyncDir(db.dir); err != nil {
@@ -337,7 +347,7 @@ func (db *DB) DropView(ctx context.Context, name string) error {
 	delete(db.views, k)
 	delete(db.brokenViews, k)
 	db.mu.Unlock()
-	return db.logViewDDL(ddlRecord{Op: "drop_view"}, file, &ViewDef{Name: file})
+	return intent.commit(db)
 }
 
 // renameViewLocked renames view v to to (RenameTable, holding the DDL
@@ -348,7 +358,12 @@ func (db *DB) renameViewLocked(v *ViewDef, to string) error {
 	if err := nv.validate(); err != nil {
 		return err
 	}
+	intent, err := db.intendView(ddlRecord{Op: "rename_view", To: to}, v.Name, nv)
+	if err != nil {
+		return err
+	}
 	if err := writeView(db.fs, db.dir, nv); err != nil {
+		intent.abandon(db)
 		return err
 	}
 	if err := db.fs.Remove(db.viewPath(v.Name)); err != nil && !isNotExist(err) {
@@ -361,21 +376,21 @@ func (db *DB) renameViewLocked(v *ViewDef, to string) error {
 	delete(db.views, strings.ToLower(v.Name))
 	db.views[strings.ToLower(to)] = nv
 	db.mu.Unlock()
-	return db.logViewDDL(ddlRecord{Op: "rename_view", To: to}, v.Name, nv)
+	return intent.commit(db)
 }
 
-// logViewDDL appends (and syncs) one view DDL frame to the update log: rec
-// with "view" set to def (see ulog.go).
-func (db *DB) logViewDDL(rec ddlRecord, name string, def *ViewDef) error {
+// intendView writes the update-log intent (ulogintent.go) of one view
+// DDL: rec with "view" set to def (see ulog.go).
+func (db *DB) intendView(rec ddlRecord, name string, def *ViewDef) (*ddlIntent, error) {
 	if db.ulog == nil {
-		return nil
+		return nil, nil
 	}
 	b, err := json.Marshal(def)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rec.View = b
-	return db.appendDDL(rec, name)
+	return db.intendRecord(rec, name, nil)
 }
 
 // replayViewDDL applies one view op of the update log. Like the table

@@ -42,6 +42,9 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 		}
 		return x.alterInfo(x.alterTable(n))
 	case *ast.RenameTableStmt:
+		if done, err := x.renameBaseTables(n); done || err != nil {
+			return Result{}, err
+		}
 		for _, t := range n.TableToTables {
 			if x.isViewName(t.OldTable) {
 				if err := x.s.db.RenameTable(x.ctx, t.OldTable.Name.O, t.NewTable.Name.O); err != nil {
@@ -91,6 +94,53 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 	return Result{}, errNotSupported("this statement")
 }
 
+// renameBaseTables runs a RENAME TABLE of several base tables of the
+// session's database as one engine operation (engine.DB.RenameTables):
+// all of it or, across a crash, none. It reports false, doing nothing,
+// for a statement of one pair or one that names a view, a temporary
+// table or another schema: those run pair by pair.
+func (x *execCtx) renameBaseTables(n *ast.RenameTableStmt) (bool, error) {
+	if len(n.TableToTables) < 2 {
+		return false, nil
+	}
+	var pairs []engine.RenamePair
+	for _, t := range n.TableToTables {
+		for _, tn := range []*ast.TableName{t.OldTable, t.NewTable} {
+			if isInfoSchema(tn) || tn.Schema.L != "" && tn.Schema.L != strings.ToLower(x.s.DBName) ||
+				x.s.isTemp(tn.Name.O) || x.s.db.IsView(tn.Name.O) {
+				return false, nil
+			}
+		}
+		pairs = append(pairs, engine.RenamePair{From: t.OldTable.Name.O, To: t.NewTable.Name.O})
+	}
+	if err := x.s.db.RenameTables(x.ctx, pairs); err != nil {
+		if sqlerr.Code(err) == sqlerr.ErrNoSuchTable {
+			for _, p := range pairs {
+				if !x.s.db.HasTable(p.From) {
+					return true, errNoTable(x.s.DBName, p.From)
+				}
+			}
+		}
+		return true, err
+	}
+	for i, p := range pairs {
+		x.renameStats(x.s.db, p.From, p.To)
+		// The references follow each pair in turn, as MariaDB's
+		// pair-by-pair rename does; the table this pair moved is now
+		// named where the later pairs took it.
+		now := p.To
+		for _, q := range pairs[i+1:] {
+			if strings.EqualFold(q.From, now) {
+				now = q.To
+			}
+		}
+		if err := x.renameForeignKeys(p.From, p.To, now); err != nil { // foreignkey.go
+			return true, err
+		}
+	}
+	return true, nil
+}
+
 // renameTable renames table from to to in the database holding it (a
 // temporary table stays one, and may take a base table's name), with its
 // statistics.
@@ -100,7 +150,7 @@ func (x *execCtx) renameTable(from, to string) error {
 		return err
 	}
 	x.renameStats(db, from, to)
-	return x.renameForeignKeys(from, to) // foreignkey.go
+	return x.renameForeignKeys(from, to, to) // foreignkey.go
 }
 
 // columnDef translates a column definition. It reports whether the column

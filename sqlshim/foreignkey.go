@@ -574,8 +574,10 @@ func (x *execCtx) referencedError(name string, truncate bool) error {
 
 // renameForeignKeys follows RENAME TABLE from TO to: the keys of other
 // tables that reference it name the new table, and its own generated
-// names (from_ibfk_<n>) become to_ibfk_<n>, as in MariaDB.
-func (x *execCtx) renameForeignKeys(from, to string) error {
+// names (from_ibfk_<n>) become to_ibfk_<n>, as in MariaDB. now is the
+// table's name by then: to, unless a later pair of the same RENAME TABLE
+// moved it on.
+func (x *execCtx) renameForeignKeys(from, to, now string) error {
 	if x.s.owner(to) != x.s.db {
 		return nil
 	}
@@ -584,7 +586,7 @@ func (x *execCtx) renameForeignKeys(from, to string) error {
 		if err != nil {
 			continue
 		}
-		own := strings.EqualFold(t, to)
+		own := strings.EqualFold(t, now)
 		changed := false
 		nd := d.Clone()
 		for i := range nd.ForeignKeys {
