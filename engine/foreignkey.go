@@ -286,9 +286,10 @@ func sameKey(d *TableDef, a, b Row, cols []string) bool {
 	return bytes.Equal(encodeCols(nil, d, a, p), encodeCols(nil, d, b, p))
 }
 
-// leading reports whether cols are the leading columns of have (whole
-// values, case-insensitive).
-func leading(have []string, prefix []int, cols []string) bool {
+// LedBy reports whether key columns have (with prefix lengths prefix)
+// start with cols, whole values, names compared case-insensitively: an
+// index on have can look up keys on cols.
+func LedBy(have []string, prefix []int, cols []string) bool {
 	if len(have) < len(cols) {
 		return false
 	}
@@ -305,16 +306,16 @@ func leading(have []string, prefix []int, cols []string) bool {
 // the primary key led by cols, else (no key led by them) a full scan;
 // the caller compares the rows a scan returns.
 func keyScan(d *TableDef, cols []string, vals []any) (s Scan, get bool) {
-	if len(d.PrimaryKey) == len(cols) && leading(d.PrimaryKey, d.PrimaryPrefix, cols) {
+	if len(d.PrimaryKey) == len(cols) && LedBy(d.PrimaryKey, d.PrimaryPrefix, cols) {
 		return Scan{}, true
 	}
 	b := Bound{Values: vals, Inclusive: true}
 	for _, ix := range d.Indexes {
-		if leading(ix.Columns, ix.Prefix, cols) {
+		if LedBy(ix.Columns, ix.Prefix, cols) {
 			return Scan{Index: ix.Name, Lo: b, Hi: b}, false
 		}
 	}
-	if leading(d.PrimaryKey, d.PrimaryPrefix, cols) {
+	if LedBy(d.PrimaryKey, d.PrimaryPrefix, cols) {
 		return Scan{Index: "PRIMARY", Lo: b, Hi: b}, false
 	}
 	return Scan{}, false

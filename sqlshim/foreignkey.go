@@ -123,28 +123,14 @@ func nextFKName(def *engine.TableDef) string {
 	return prefix + strconv.Itoa(n+1)
 }
 
-// ledBy reports whether key columns have (with prefix lengths prefix)
-// start with cols, whole values.
-func ledBy(have []string, prefix []int, cols []string) bool {
-	if len(have) < len(cols) {
-		return false
-	}
-	for i, c := range cols {
-		if !strings.EqualFold(have[i], c) || i < len(prefix) && prefix[i] != 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // supportingIndex is the index of def that supports a key on cols:
 // "PRIMARY" for the primary key, "" when there is none.
 func supportingIndex(def *engine.TableDef, cols []string, skip string) string {
-	if ledBy(def.PrimaryKey, def.PrimaryPrefix, cols) {
+	if engine.LedBy(def.PrimaryKey, def.PrimaryPrefix, cols) {
 		return "PRIMARY"
 	}
 	for _, ix := range def.Indexes {
-		if !strings.EqualFold(ix.Name, skip) && ledBy(ix.Columns, ix.Prefix, cols) {
+		if !strings.EqualFold(ix.Name, skip) && engine.LedBy(ix.Columns, ix.Prefix, cols) {
 			return ix.Name
 		}
 	}
@@ -157,18 +143,18 @@ func supportingIndex(def *engine.TableDef, cols []string, skip string) string {
 // than the new key's: it goes, and the new key gets its own. It returns
 // the name of the index it made ("" for none) and of those it removed.
 func addFKIndex(def *engine.TableDef, fk *engine.ForeignKeyDef, given string) (string, []string) {
-	if ledBy(def.PrimaryKey, def.PrimaryPrefix, fk.Columns) {
+	if engine.LedBy(def.PrimaryKey, def.PrimaryPrefix, fk.Columns) {
 		return "", nil
 	}
 	for _, ix := range def.Indexes {
-		if ledBy(ix.Columns, ix.Prefix, fk.Columns) && (!ix.ForForeignKey || len(ix.Columns) > len(fk.Columns)) {
+		if engine.LedBy(ix.Columns, ix.Prefix, fk.Columns) && (!ix.ForForeignKey || len(ix.Columns) > len(fk.Columns)) {
 			return "", nil
 		}
 	}
 	var removed []string
 	kept := def.Indexes[:0:0]
 	for _, ix := range def.Indexes {
-		if ix.ForForeignKey && ledBy(fk.Columns, nil, ix.Columns) {
+		if ix.ForForeignKey && engine.LedBy(fk.Columns, nil, ix.Columns) {
 			removed = append(removed, ix.Name)
 			continue
 		}
