@@ -156,7 +156,11 @@ func Open(dir string, o Options) (*DB, error) {
 		db.log.Warn("the update log could not record the drop of tables a CREATE TABLE ... SELECT cut short by a crash left", "tables", db.provDropped, "err", err)
 	}
 	db.provDropped = nil
-	go db.checkpointLoop()
+	if o.noCheckpointLoop {
+		close(db.loopDone)
+	} else {
+		go db.checkpointLoop()
+	}
 	return db, nil
 }
 

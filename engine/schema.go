@@ -93,6 +93,12 @@ type Options struct {
 	ULogLimit int64
 	// Progress, if set, is called during long recovery work.
 	Progress func(stage string, done, total int64)
+
+	// noCheckpointLoop (tests) starts no background checkpoint loop:
+	// checkpoints then run only in DDL, Sync and Close, on the caller's
+	// goroutine, so that a CrashFS power cut never snapshots the files
+	// while another goroutine writes them.
+	noCheckpointLoop bool
 }
 
 // Type is a column type.
