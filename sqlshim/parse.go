@@ -26,6 +26,7 @@ type statement struct {
 	view      *viewDDL       // CREATE or ALTER VIEW: what the text said (view_parse.go)
 	returning *ast.FieldList // INSERT/REPLACE/DELETE ... RETURNING: the list (returning.go)
 	readWrite bool           // START TRANSACTION READ WRITE (txchars.go), which the parser does not mark
+	point     *pointShape    // a SELECT that may run as a point lookup (pointselect.go)
 }
 
 // parseOne parses the text of one statement (no trailing semicolon
@@ -77,6 +78,9 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	markOneShot(text, st.node) // txchars.go
 	st.readWrite = startReadWrite(text, st.node)
 	st.view = viewParsed(st.node, vd)
+	if sel, ok := st.node.(*ast.SelectStmt); ok && intoVars == nil && !hasRet {
+		st.point = pointShapeOf(sel)
+	}
 	if intoVars != nil {
 		switch st.node.(type) {
 		case *ast.SelectStmt, *ast.SetOprStmt:

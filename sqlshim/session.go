@@ -117,8 +117,9 @@ type Session struct {
 	runs    uint64       // statements runLocked has started
 	// viewTrees: the parsed queries of the views used (view.go), by
 	// definition; viewParser reads them in the default sql_mode.
-	viewTrees  map[*engine.ViewDef]ast.StmtNode
-	viewParser *parser.Parser
+	viewTrees    map[*engine.ViewDef]ast.StmtNode
+	viewParser   *parser.Parser
+	pointLookups int64 // SELECTs run as point lookups (pointselect.go)
 }
 
 // Client is who a session serves, as USER(), CURRENT_USER(),
@@ -637,6 +638,14 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	}
 	if st.returning != nil {
 		return s.autocommit(x, func() (Result, error) { return x.returningDML(st) })
+	}
+	if st.point != nil && pointSelects {
+		return s.autocommit(x, func() (Result, error) {
+			if r, ok, err := x.pointSelect(st.node.(*ast.SelectStmt), st.point); ok {
+				return r, err
+			}
+			return x.dml(st.node)
+		})
 	}
 	return s.autocommit(x, func() (Result, error) { return x.dml(st.node) })
 }
