@@ -41,9 +41,10 @@ func insertShaped(db *DB, table string, n int64) error {
 }
 
 // cutStep is the step between the sync points the long power-cut loops
-// cut at: every one, or every third with -short.
+// cut at: every one, or every third with -short and under the race
+// detector.
 func cutStep() int {
-	if testing.Short() {
+	if testing.Short() || vfs.RaceEnabled {
 		return 3
 	}
 	return 1

@@ -58,7 +58,7 @@ func TestReplayRenameTwice(t *testing.T) {
 	}
 }
 
-// TestRestoreCrashAroundDDL cuts the power at every sync point of a
+// TestRestoreCrashAroundDDL cuts the power at every sync point (cutStep) of a
 // restore whose update log drops a table and renames another to its name,
 // then runs the restore again: it always ends in the source's state. (A
 // restart from a progress point before the DROP re-ran it after the RENAME
@@ -96,7 +96,7 @@ func TestRestoreCrashAroundDDL(t *testing.T) {
 		t.Fatal(err)
 	}
 	restored := dir // index files (bbolt, outside the vfs) go to the real directory
-	for k := 1; ; k++ {
+	for k := 1; ; k += cutStep() {
 		if k > 500 {
 			t.Fatal("the restore never completed")
 		}

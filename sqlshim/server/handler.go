@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -352,7 +353,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	}
 	args := make([]any, prepare.ParamsCount)
 	for i := range args {
-		v, err := bindValue(prepare.BindVars[fmt.Sprintf("v%d", i+1)])
+		v, err := bindValue(prepare.BindVars[bindVarName(i)])
 		if err != nil {
 			return newError(1210, "Incorrect arguments to mysqld_stmt_execute")
 		}
@@ -366,6 +367,24 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	}
 	binaryZeroDates(res) // zerodate.go
 	return callback(res)
+}
+
+// bindVarNames are the names vitess gives the first parameters of a
+// prepared statement ("v1", "v2", ...), made once instead of at each
+// execution.
+var bindVarNames = func() (names [64]string) {
+	for i := range names {
+		names[i] = "v" + strconv.Itoa(i+1)
+	}
+	return
+}()
+
+// bindVarName returns the name of parameter i (from 0).
+func bindVarName(i int) string {
+	if i < len(bindVarNames) {
+		return bindVarNames[i]
+	}
+	return "v" + strconv.Itoa(i+1)
 }
 
 // WarningCount implements mysql.Handler: the warnings of the last
