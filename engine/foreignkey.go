@@ -411,6 +411,10 @@ func (tx *Tx) checkParent(d *TableDef, fk *ForeignKeyDef, r Row) error {
 	if !ok {
 		return nil
 	}
+	// The referenced table is the base table of that name, even when the
+	// session has a temporary table shadowing it, as in MariaDB.
+	tx.fkBase++
+	defer func() { tx.fkBase-- }()
 	// The parent's lock first, so that no other transaction can delete
 	// the row found before this one commits (see the top).
 	pws, err := tx.writeSet(fk.RefTable)
@@ -449,8 +453,11 @@ func (tx *Tx) parentChanged(ws *writeSet, old, r Row) error {
 	if len(refs) == 0 {
 		return nil
 	}
+	// Child tables are base tables, whatever temporary tables the
+	// session has (see checkParent).
 	tx.fkDepth++
-	defer func() { tx.fkDepth-- }()
+	tx.fkBase++
+	defer func() { tx.fkDepth--; tx.fkBase-- }()
 	d := ws.def
 	for _, ref := range refs {
 		// Lock the child table before reading it (see the top); its
