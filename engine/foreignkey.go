@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -299,6 +301,58 @@ func LedBy(have []string, prefix []int, cols []string) bool {
 		}
 	}
 	return true
+}
+
+// hiddenIndexPrefix starts the name of a hidden index (IndexDef.Hidden).
+const hiddenIndexPrefix = "#pk"
+
+// syncKeyIndexes gives d the hidden indexes its foreign keys need and
+// takes away those none needs: one on the first n primary-key columns
+// for each key on exactly those columns (n shorter than the primary key)
+// that no other index is led by. One still needed stays where it is (a
+// rename of its columns follows the primary key's), so that a change
+// that needs none rewrites no index; a new one comes last. CreateTable
+// and AlterColumns call it, so the indexes follow every change of the
+// keys, the primary key and the other indexes, and DropIndex makes the
+// one a dropped index leaves needed; CreateIndex leaves one it makes
+// redundant until the next change (it costs writes, not answers).
+func (d *TableDef) syncKeyIndexes() {
+	var want []int
+	for i := range d.ForeignKeys {
+		cols := d.ForeignKeys[i].Columns
+		n := len(cols)
+		if n == 0 || n >= len(d.PrimaryKey) || slices.Contains(want, n) || !LedBy(d.PrimaryKey, d.PrimaryPrefix, cols) {
+			continue
+		}
+		if !slices.ContainsFunc(d.Indexes, func(ix IndexDef) bool { return !ix.Hidden && LedBy(ix.Columns, ix.Prefix, cols) }) {
+			want = append(want, n)
+		}
+	}
+	if len(want) == 0 && !slices.ContainsFunc(d.Indexes, func(ix IndexDef) bool { return ix.Hidden }) {
+		return
+	}
+	slices.Sort(want)
+	ixs := make([]IndexDef, 0, len(d.Indexes)+len(want))
+	for _, ix := range d.Indexes {
+		if ix.Hidden {
+			k := slices.Index(want, len(ix.Columns))
+			if k < 0 {
+				continue
+			}
+			want = slices.Delete(want, k, k+1)
+			ix.Columns = append([]string(nil), d.PrimaryKey[:len(ix.Columns)]...)
+			ix.Prefix = nil
+		}
+		ixs = append(ixs, ix)
+	}
+	for _, n := range want {
+		name := hiddenIndexPrefix + strconv.Itoa(n)
+		for slices.ContainsFunc(ixs, func(ix IndexDef) bool { return strings.EqualFold(ix.Name, name) }) {
+			name += "_" // a visible index took the name
+		}
+		ixs = append(ixs, IndexDef{Name: name, Columns: append([]string(nil), d.PrimaryKey[:n]...), Hidden: true})
+	}
+	d.Indexes = ixs
 }
 
 // keyScan returns how to find the rows of d whose cols equal vals through

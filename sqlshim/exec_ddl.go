@@ -764,7 +764,7 @@ func (x *execCtx) dropIndex(t *ast.TableName, name string, ifExists bool) (Resul
 		return Result{}, err
 	}
 	for _, ix := range ti.def.Indexes {
-		if strings.EqualFold(ix.Name, name) {
+		if !ix.Hidden && strings.EqualFold(ix.Name, name) {
 			if err := x.fkNeedsIndex(ti.def, ix.Name); err != nil { // foreignkey.go
 				return Result{}, err
 			}

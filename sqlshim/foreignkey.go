@@ -134,7 +134,9 @@ func supportingIndex(def *engine.TableDef, cols []string, skip string) string {
 		return "PRIMARY"
 	}
 	for _, ix := range def.Indexes {
-		if !strings.EqualFold(ix.Name, skip) && engine.LedBy(ix.Columns, ix.Prefix, cols) {
+		// A hidden index follows the primary key (engine.IndexDef.Hidden):
+		// never a support of its own.
+		if !ix.Hidden && !strings.EqualFold(ix.Name, skip) && engine.LedBy(ix.Columns, ix.Prefix, cols) {
 			return ix.Name
 		}
 	}
@@ -151,7 +153,7 @@ func addFKIndex(def *engine.TableDef, fk *engine.ForeignKeyDef, given string) (s
 		return "", nil
 	}
 	for _, ix := range def.Indexes {
-		if engine.LedBy(ix.Columns, ix.Prefix, fk.Columns) && (!ix.ForForeignKey || len(ix.Columns) > len(fk.Columns)) {
+		if !ix.Hidden && engine.LedBy(ix.Columns, ix.Prefix, fk.Columns) && (!ix.ForForeignKey || len(ix.Columns) > len(fk.Columns)) {
 			return "", nil
 		}
 	}
@@ -515,7 +517,7 @@ func (x *execCtx) fkNeedsIndex(def *engine.TableDef, ix string) error {
 func (x *execCtx) fkIndexesKept(def, next *engine.TableDef) error {
 	gone := ""
 	for _, ix := range def.Indexes {
-		if !slices.ContainsFunc(next.Indexes, func(nx engine.IndexDef) bool { return strings.EqualFold(nx.Name, ix.Name) }) {
+		if !ix.Hidden && !slices.ContainsFunc(next.Indexes, func(nx engine.IndexDef) bool { return strings.EqualFold(nx.Name, ix.Name) }) {
 			gone = ix.Name
 			break
 		}
