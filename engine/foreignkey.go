@@ -171,6 +171,10 @@ func (db *DB) fkError(code int, table string, fk *ForeignKeyDef) error {
 	return &ForeignKeyError{Code: code, Table: table, FK: fk.clone(), err: fkSQLErr(code, db.name(), table, fk)}
 }
 
+// generatedFKInfix is in the name InnoDB gives a key without one:
+// <table>_ibfk_<n>. RENAME TABLE renames such keys with their table.
+const generatedFKInfix = "_ibfk_"
+
 // fkMaxDepth bounds cascades: a delete or update that cascades deeper
 // than InnoDB's limit fails as it does there.
 const fkMaxDepth = 15

@@ -20,7 +20,8 @@ import (
 // Here: defining them (CREATE TABLE, ALTER TABLE ADD/DROP FOREIGN KEY),
 // the errors MariaDB gives for a bad one, the index that supports one,
 // and what other DDL does to them (DROP INDEX, DROP TABLE, TRUNCATE,
-// RENAME TABLE, column changes).
+// column changes; RENAME TABLE makes the references follow in the engine,
+// engine.DB.RenameTables).
 //
 // A constraint without a name is named <table>_ibfk_<n>. Its child
 // columns need an index led by them: an existing one (the primary key
@@ -560,53 +561,6 @@ func (x *execCtx) referencedError(name string, truncate bool) error {
 				quoteIdent(x.s.DBName), quoteIdent(t), quoteIdent(fk.Name), quoteIdents(fk.Columns), quoteIdent(x.s.DBName), quoteIdent(fk.RefTable), quoteIdents(fk.RefColumns))
 		}
 		return errf(sqlerr.ErrRowIsReferenced, "Cannot delete or update a parent row: a foreign key constraint fails")
-	}
-	return nil
-}
-
-// renameForeignKeys follows RENAME TABLE from TO to: the keys of other
-// tables that reference it name the new table, and its own generated
-// names (from_ibfk_<n>) become to_ibfk_<n>, as in MariaDB. now is the
-// table's name by then: to, unless a later pair of the same RENAME TABLE
-// moved it on.
-func (x *execCtx) renameForeignKeys(from, to, now string) error {
-	if x.s.owner(to) != x.s.db {
-		return nil
-	}
-	for _, t := range x.s.db.Tables() {
-		d, err := x.s.db.TableShared(t)
-		if err != nil {
-			continue
-		}
-		own := strings.EqualFold(t, now)
-		changed := false
-		nd := d.Clone()
-		for i := range nd.ForeignKeys {
-			fk := &nd.ForeignKeys[i]
-			if strings.EqualFold(fk.RefTable, from) {
-				fk.RefTable, changed = to, true
-			}
-			if own {
-				if rest, ok := strings.CutPrefix(strings.ToLower(fk.Name), strings.ToLower(from)+fkGeneratedInfix); ok {
-					if _, err := strconv.Atoi(rest); err == nil {
-						fk.Name, changed = to+fkGeneratedInfix+rest, true
-					}
-				}
-			}
-		}
-		if !changed {
-			continue
-		}
-		ti, err := x.table(&ast.TableName{Name: ast.NewCIStr(t)}, "")
-		if err != nil {
-			return err
-		}
-		cc := newColChange(ti.def)
-		cc.def.ForeignKeys = nd.ForeignKeys
-		cc.dirty = true
-		if err := x.applyColChange(ti, cc); err != nil {
-			return err
-		}
 	}
 	return nil
 }
