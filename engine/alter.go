@@ -86,6 +86,7 @@ func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, f
 			used[f] = true
 		}
 	}
+	nd.syncKeyIndexes()
 	if err := nd.validate(); err != nil {
 		return err
 	}

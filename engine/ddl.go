@@ -59,6 +59,7 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 	db.ddlMu.Lock()
 	defer db.ddlMu.Unlock()
 	def = def.Clone()
+	def.syncKeyIndexes()
 	if err := def.validate(); err != nil {
 		return err
 	}
@@ -298,6 +299,11 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 		return err
 	}
 	defer unlock()
+	return db.createIndexLocked(t, ixd)
+}
+
+// createIndexLocked is CreateIndex of t, locked for DDL.
+func (db *DB) createIndexLocked(t *table, ixd IndexDef) error {
 	nd := t.definition().Clone()
 	nd.Indexes = append(nd.Indexes, ixd.clone())
 	if err := nd.validate(); err != nil {
@@ -308,7 +314,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 	t.mu.RLock()
 	df := t.df
 	t.mu.RUnlock()
-	_, err = index.Build(func(yield func(pk, row []byte) error) error { return t.scanMerged(yield) },
+	_, err := index.Build(func(yield func(pk, row []byte) error) error { return t.scanMerged(yield) },
 		[]index.BuildSpec{{Path: path, Unique: ixd.Unique, Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 			r, err := decodeRow(row, nd)
 			if err != nil {
@@ -386,7 +392,25 @@ func (db *DB) DropIndex(ctx context.Context, table, name string) error {
 	t.mu.Unlock()
 	db.fs.Remove(path)
 	db.fs.Remove(index.SumPath(path))
-	return intent.commit(db)
+	if err := intent.commit(db); err != nil {
+		return err
+	}
+	// An index that served a foreign key led by the primary key leaves
+	// the key needing a hidden one (TableDef.syncKeyIndexes). Without it
+	// the key still works, by scans: a failure to build it fails nothing.
+	if t.usable() != nil {
+		return nil // REPAIR rebuilds the indexes the definition lists
+	}
+	sd := nd.Clone()
+	sd.syncKeyIndexes()
+	for _, ix := range sd.Indexes {
+		if ix.Hidden && nd.indexByName(ix.Name) < 0 {
+			if err := db.createIndexLocked(t, ix); err != nil {
+				db.log.Warn("blitz/engine: index for a foreign key not made", "table", nd.Name, "index", ix.Name, "err", err)
+			}
+		}
+	}
+	return nil
 }
 
 // AddColumn appends a column. Existing rows are not rewritten: they read

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -169,6 +171,10 @@ func (db *DB) fkError(code int, table string, fk *ForeignKeyDef) error {
 	return &ForeignKeyError{Code: code, Table: table, FK: fk.clone(), err: fkSQLErr(code, db.name(), table, fk)}
 }
 
+// generatedFKInfix is in the name InnoDB gives a key without one:
+// <table>_ibfk_<n>. RENAME TABLE renames such keys with their table.
+const generatedFKInfix = "_ibfk_"
+
 // fkMaxDepth bounds cascades: a delete or update that cascades deeper
 // than InnoDB's limit fails as it does there.
 const fkMaxDepth = 15
@@ -301,6 +307,58 @@ func LedBy(have []string, prefix []int, cols []string) bool {
 	return true
 }
 
+// hiddenIndexPrefix starts the name of a hidden index (IndexDef.Hidden).
+const hiddenIndexPrefix = "#pk"
+
+// syncKeyIndexes gives d the hidden indexes its foreign keys need and
+// takes away those none needs: one on the first n primary-key columns
+// for each key on exactly those columns (n shorter than the primary key)
+// that no other index is led by. One still needed stays where it is (a
+// rename of its columns follows the primary key's), so that a change
+// that needs none rewrites no index; a new one comes last. CreateTable
+// and AlterColumns call it, so the indexes follow every change of the
+// keys, the primary key and the other indexes, and DropIndex makes the
+// one a dropped index leaves needed; CreateIndex leaves one it makes
+// redundant until the next change (it costs writes, not answers).
+func (d *TableDef) syncKeyIndexes() {
+	var want []int
+	for i := range d.ForeignKeys {
+		cols := d.ForeignKeys[i].Columns
+		n := len(cols)
+		if n == 0 || n >= len(d.PrimaryKey) || slices.Contains(want, n) || !LedBy(d.PrimaryKey, d.PrimaryPrefix, cols) {
+			continue
+		}
+		if !slices.ContainsFunc(d.Indexes, func(ix IndexDef) bool { return !ix.Hidden && LedBy(ix.Columns, ix.Prefix, cols) }) {
+			want = append(want, n)
+		}
+	}
+	if len(want) == 0 && !slices.ContainsFunc(d.Indexes, func(ix IndexDef) bool { return ix.Hidden }) {
+		return
+	}
+	slices.Sort(want)
+	ixs := make([]IndexDef, 0, len(d.Indexes)+len(want))
+	for _, ix := range d.Indexes {
+		if ix.Hidden {
+			k := slices.Index(want, len(ix.Columns))
+			if k < 0 {
+				continue
+			}
+			want = slices.Delete(want, k, k+1)
+			ix.Columns = append([]string(nil), d.PrimaryKey[:len(ix.Columns)]...)
+			ix.Prefix = nil
+		}
+		ixs = append(ixs, ix)
+	}
+	for _, n := range want {
+		name := hiddenIndexPrefix + strconv.Itoa(n)
+		for slices.ContainsFunc(ixs, func(ix IndexDef) bool { return strings.EqualFold(ix.Name, name) }) {
+			name += "_" // a visible index took the name
+		}
+		ixs = append(ixs, IndexDef{Name: name, Columns: append([]string(nil), d.PrimaryKey[:n]...), Hidden: true})
+	}
+	d.Indexes = ixs
+}
+
 // keyScan returns how to find the rows of d whose cols equal vals through
 // a key: by the whole primary key (get), else a scan of an index or of
 // the primary key led by cols, else (no key led by them) a full scan;
@@ -411,6 +469,10 @@ func (tx *Tx) checkParent(d *TableDef, fk *ForeignKeyDef, r Row) error {
 	if !ok {
 		return nil
 	}
+	// The referenced table is the base table of that name, even when the
+	// session has a temporary table shadowing it, as in MariaDB.
+	tx.fkBase++
+	defer func() { tx.fkBase-- }()
 	// The parent's lock first, so that no other transaction can delete
 	// the row found before this one commits (see the top).
 	pws, err := tx.writeSet(fk.RefTable)
@@ -449,8 +511,11 @@ func (tx *Tx) parentChanged(ws *writeSet, old, r Row) error {
 	if len(refs) == 0 {
 		return nil
 	}
+	// Child tables are base tables, whatever temporary tables the
+	// session has (see checkParent).
 	tx.fkDepth++
-	defer func() { tx.fkDepth-- }()
+	tx.fkBase++
+	defer func() { tx.fkDepth--; tx.fkBase-- }()
 	d := ws.def
 	for _, ref := range refs {
 		// Lock the child table before reading it (see the top); its

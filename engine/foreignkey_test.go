@@ -181,3 +181,208 @@ func BenchmarkUpdateNoKeys(b *testing.B) {
 	b.StopTimer()
 	tx.Rollback()
 }
+
+// pkPrefixTables creates parent p (id) and child c (pid, n) whose primary
+// key (pid, n) is led by its key's column pid: no secondary index serves
+// the key, as in MariaDB, which uses the clustered primary key. The child
+// gets perParent rows for each of parents parent rows.
+func pkPrefixTables(t testing.TB, db *DB, onDelete RefAction, parents, perParent int) {
+	t.Helper()
+	p := &TableDef{Name: "p", Columns: []Column{{Name: "id", Type: TypeInt, NotNull: true}}, PrimaryKey: []string{"id"}}
+	c := &TableDef{Name: "c", Columns: []Column{{Name: "pid", Type: TypeInt, NotNull: true}, {Name: "n", Type: TypeInt, NotNull: true}, {Name: "v", Type: TypeInt}},
+		PrimaryKey:  []string{"pid", "n"},
+		ForeignKeys: []ForeignKeyDef{{Name: "fk", Columns: []string{"pid"}, RefTable: "p", RefColumns: []string{"id"}, OnDelete: onDelete}}}
+	for _, d := range []*TableDef{p, c} {
+		if err := db.CreateTable(bg, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx, err := db.Begin(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < parents; i++ {
+		if _, _, err := tx.Insert("p", Row{int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < perParent; j++ {
+			if _, _, err := tx.Insert("c", Row{int64(i), int64(j), int64(j)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkDeleteParentPKPrefix deletes a parent row whose child table
+// (100k rows) finds its rows through a key led by the child's composite
+// primary key: with an index, the cost of a few child rows, not of the
+// child table. Each iteration deletes one parent (RESTRICT: one with no
+// children; CASCADE: one with 2 children) and rolls back.
+func BenchmarkDeleteParentPKPrefix(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		action RefAction
+	}{{"restrict", RefRestrict}, {"cascade", RefCascade}} {
+		b.Run(tc.name+"/children=100k", func(b *testing.B) {
+			db, err := Open(b.TempDir(), Options{Sync: SyncOff})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			const parents, per = 50000, 2
+			pkPrefixTables(b, db, tc.action, parents, per)
+			tx, err := db.Begin(bg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, _, err := tx.Insert("p", Row{int64(parents)}); err != nil { // no children
+				b.Fatal(err)
+			}
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			victim := int64(parents) // RESTRICT: childless, so the delete succeeds
+			if tc.action == RefCascade {
+				victim = parents / 2
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				tx, err := db.Begin(bg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				h, _, ok, err := tx.Get("p", []any{victim})
+				if err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+				if err := tx.Delete("p", h); err != nil {
+					b.Fatal(err)
+				}
+				if tc.action == RefCascade {
+					if _, _, ok, _ := tx.Get("c", []any{victim, int64(1)}); ok {
+						b.Fatal("child row not deleted by the cascade")
+					}
+				}
+				tx.Rollback()
+			}
+			b.StopTimer()
+		})
+	}
+}
+
+// hiddenIndexes returns the names of table's hidden indexes.
+func hiddenIndexes(t *testing.T, db *DB, table string) []string {
+	t.Helper()
+	d, err := db.Table(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, ix := range d.Indexes {
+		if ix.Hidden {
+			names = append(names, ix.Name+"("+strings.Join(ix.Columns, ",")+")")
+		}
+	}
+	return names
+}
+
+// TestForeignKeyPKPrefixIndex: a key whose columns lead a composite
+// primary key gets a hidden index, which the checks from the parent side
+// use; it is kept across a reopen, goes when another index serves the
+// key and comes back when that index is dropped.
+func TestForeignKeyPKPrefixIndex(t *testing.T) {
+	dir := t.TempDir()
+	db := mustOpen(t, dir, Options{})
+	pkPrefixTables(t, db, RefCascade, 3, 2)
+	if got := hiddenIndexes(t, db, "c"); len(got) != 1 || got[0] != "#pk1(pid)" {
+		t.Fatalf("hidden indexes of c: %v, want [#pk1(pid)]", got)
+	}
+	d, _ := db.Table("c")
+	if s, get := keyScan(d, []string{"pid"}, []any{int64(1)}); get || s.Index != "#pk1" {
+		t.Fatalf("children are found by %+v (get %v), want a scan of #pk1", s, get)
+	}
+	if err := fkExec(t, db, func(tx *Tx) error {
+		h, _, _, err := tx.Get("p", []any{int64(1)})
+		if err != nil {
+			return err
+		}
+		return tx.Delete("p", h)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := fkCount(t, db, "c"); n != 4 {
+		t.Fatalf("c has %d rows after the cascade, want 4", n)
+	}
+	db.Close()
+
+	db = mustOpen(t, dir, Options{})
+	defer db.Close()
+	if got := hiddenIndexes(t, db, "c"); len(got) != 1 {
+		t.Fatalf("hidden indexes of c after reopen: %v", got)
+	}
+	// RESTRICT through the hidden index, after the reopen.
+	nd := d.Clone()
+	nd.ForeignKeys[0].OnDelete = RefRestrict
+	if err := db.AlterColumns(bg, "c", nd, []int{0, 1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	var fe *ForeignKeyError
+	if err := fkExec(t, db, func(tx *Tx) error {
+		h, _, _, err := tx.Get("p", []any{int64(2)})
+		if err != nil {
+			return err
+		}
+		return tx.Delete("p", h)
+	}); !asFK(err, &fe) || fe.Code != sqlerr.ErrRowIsReferenced {
+		t.Fatalf("delete of a referenced parent: %v, want 1451", err)
+	}
+	// A visible index led by the key's columns makes the hidden one go
+	// (at the next change of the definition); dropping it brings the
+	// hidden one back.
+	if err := db.CreateIndex(bg, "c", IndexDef{Name: "k", Columns: []string{"pid", "v"}}); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = db.Table("c")
+	if err := db.AlterColumns(bg, "c", d, []int{0, 1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if got := hiddenIndexes(t, db, "c"); len(got) != 0 {
+		t.Fatalf("hidden indexes of c beside index k: %v", got)
+	}
+	if err := db.DropIndex(bg, "c", "k"); err != nil {
+		t.Fatal(err)
+	}
+	if got := hiddenIndexes(t, db, "c"); len(got) != 1 || got[0] != "#pk1(pid)" {
+		t.Fatalf("hidden indexes of c after DROP INDEX k: %v", got)
+	}
+	if rep, err := db.Check(bg, "c"); err != nil || !rep.OK {
+		t.Fatalf("check c with its hidden index: %+v %v", rep, err)
+	}
+	// The index built by DropIndex holds the rows: the check finds them.
+	if err := fkExec(t, db, func(tx *Tx) error {
+		h, _, _, err := tx.Get("p", []any{int64(2)})
+		if err != nil {
+			return err
+		}
+		return tx.Delete("p", h)
+	}); !asFK(err, &fe) || fe.Code != sqlerr.ErrRowIsReferenced {
+		t.Fatalf("delete of a referenced parent after DROP INDEX: %v, want 1451", err)
+	}
+	// Without the key, no hidden index.
+	d, _ = db.Table("c")
+	nd = d.Clone()
+	nd.ForeignKeys = nil
+	if err := db.AlterColumns(bg, "c", nd, []int{0, 1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if got := hiddenIndexes(t, db, "c"); len(got) != 0 {
+		t.Fatalf("hidden indexes of c without its key: %v", got)
+	}
+	if rep, err := db.Check(bg, "c"); err != nil || !rep.OK {
+		t.Fatalf("check c: %+v %v", rep, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/blitzdb/blitz/index"
@@ -23,12 +24,13 @@ import (
 //	                     file, fsync, rename, fsync of the directory),
 //	                     removed when every file is in place
 //
-// # Format version 2 (written now)
+// # Format version 3 (written now)
 //
-//	{"version": 2,
+//	{"version": 3,
 //	 "pairs": [{"from": "a", "to": "tmp"}, {"from": "b", "to": "a"},
 //	           {"from": "tmp", "to": "b"}],
 //	 "moves": [{"from": "a", "to": "b"}, {"from": "b", "to": "a"}],
+//	 "keys":  [{"table": "c", "foreign_keys": [<.def "foreign_keys" entries>]}],
 //	 "phase": 1}
 //
 // "pairs" is the statement as written (RENAME TABLE a TO tmp, b TO a, tmp
@@ -50,6 +52,22 @@ import (
 // that no definition names (a CREATE TABLE cut short), so that at
 // completion a data file of a "to" name is always the renamed one.
 //
+// "keys" (version 3; absent when nothing changes) carries the foreign keys
+// the statement changes (renameKeys): for each table whose keys reference
+// a renamed table or carry a generated name (a_ibfk_<n>) of one, by its
+// name after the statement, its whole list of keys as the statement
+// leaves it. Phase 2 writes a moved table's list into its new definition
+// with its new name, and then, for the tables that do not move, puts the
+// list into the definition file (read, keys replaced, written atomically;
+// a definition that already has them is left alone). So the references
+// follow the rename in the same all-or-nothing step, and running phase 2
+// again changes nothing twice.
+//
+// # Format version 2 (read only)
+//
+// Version 3 without "keys": a statement whose references the SQL layer
+// followed afterwards, one table at a time.
+//
 // With an update log, the intent is also what tells the open that the
 // statement took effect (its frame, in ULOG.pending, is then appended:
 // ulogintent.go), so the open removes it only after the update log is
@@ -66,7 +84,7 @@ import (
 const renameIntentName = "RENAME.pending"
 
 // renameIntentVersion is the version of the RENAME.pending format written.
-const renameIntentVersion = 2
+const renameIntentVersion = 3
 
 // renameStagePrefix starts the staging name of a table in phase 1 of a
 // rename: no table name starts with a dot (TableDef.validate).
@@ -82,9 +100,103 @@ type renameIntent struct {
 	Version int          `json:"version"`
 	Pairs   []RenamePair `json:"pairs,omitempty"` // version 2
 	Moves   []RenamePair `json:"moves,omitempty"` // version 2
+	Keys    []renameKeys `json:"keys,omitempty"`  // version 3
 	Phase   int          `json:"phase,omitempty"` // version 2
 	From    string       `json:"from,omitempty"`  // version 1
 	To      string       `json:"to,omitempty"`    // version 1
+}
+
+// renameKeys is one table's foreign keys as a RENAME TABLE leaves them:
+// Table is its name after the statement.
+type renameKeys struct {
+	Table       string  `json:"table"`
+	ForeignKeys []defFK `json:"foreign_keys"`
+}
+
+// keysFor returns the keys in.Keys holds for table name.
+func (in *renameIntent) keysFor(name string) ([]ForeignKeyDef, bool, error) {
+	for _, k := range in.Keys {
+		if k.Table != name {
+			continue
+		}
+		fks := make([]ForeignKeyDef, 0, len(k.ForeignKeys))
+		for _, f := range k.ForeignKeys {
+			fk, err := fromDefFK(f, renameIntentName)
+			if err != nil {
+				return nil, false, err
+			}
+			fks = append(fks, fk)
+		}
+		return fks, true, nil
+	}
+	return nil, false, nil
+}
+
+// followRename returns the foreign keys of each table of ts (keyed by
+// table; only those that change) as RENAME TABLE pairs leave them,
+// following the pairs in order as MariaDB does: a key referencing a
+// pair's From references its To, and a key of the table the pair moves
+// (srcs[i]) named From_ibfk_<n> is named To_ibfk_<n>. It also returns,
+// for each pair, the keys of the table it moves right after it.
+func followRename(ts []*table, pairs []RenamePair, srcs []*table) (map[*table][]ForeignKeyDef, [][]ForeignKeyDef) {
+	cur := make(map[*table][]ForeignKeyDef, len(ts))
+	for _, t := range ts {
+		cur[t] = t.definition().ForeignKeys
+	}
+	changed := map[*table][]ForeignKeyDef{}
+	edit := func(t *table) []ForeignKeyDef {
+		if fks, ok := changed[t]; ok {
+			return fks
+		}
+		fks := make([]ForeignKeyDef, len(cur[t]))
+		for i, fk := range cur[t] {
+			fks[i] = fk.clone()
+		}
+		changed[t], cur[t] = fks, fks
+		return fks
+	}
+	after := make([][]ForeignKeyDef, len(pairs))
+	for i, p := range pairs {
+		gen := strings.ToLower(p.From) + generatedFKInfix
+		for _, t := range ts {
+			for j, fk := range cur[t] {
+				if strings.EqualFold(fk.RefTable, p.From) {
+					edit(t)[j].RefTable = p.To
+				}
+				if t != srcs[i] {
+					continue
+				}
+				if rest, ok := strings.CutPrefix(strings.ToLower(fk.Name), gen); ok && allDigits(rest) {
+					edit(t)[j].Name = p.To + generatedFKInfix + rest
+				}
+			}
+		}
+		after[i] = cur[srcs[i]]
+	}
+	for t, fks := range changed {
+		if sameKeys(t.definition().ForeignKeys, fks) {
+			delete(changed, t)
+		}
+	}
+	return changed, after
+}
+
+// sameKeys reports whether a and b are the same keys, names and all.
+func sameKeys(a, b []ForeignKeyDef) bool {
+	return slices.EqualFunc(a, b, func(x, y ForeignKeyDef) bool {
+		return x.Name == y.Name && x.RefTable == y.RefTable && x.OnDelete == y.OnDelete && x.OnUpdate == y.OnUpdate &&
+			slices.Equal(x.Columns, y.Columns) && slices.Equal(x.RefColumns, y.RefColumns)
+	})
+}
+
+// allDigits reports whether s is a non-empty run of decimal digits.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (db *DB) writeRenameIntent(in *renameIntent) error {
@@ -159,6 +271,7 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 	}
 	var order []*table
 	final := map[*table]string{}
+	srcs := make([]*table, 0, len(pairs)) // the table each pair moves
 	for _, p := range pairs {
 		src, _, err := lookup(p.From)
 		if err != nil {
@@ -172,6 +285,7 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 		}
 		names[strings.ToLower(p.From)] = nil
 		names[strings.ToLower(p.To)] = src
+		srcs = append(srcs, src)
 		if _, ok := final[src]; !ok {
 			order = append(order, src)
 		}
@@ -203,6 +317,34 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 	if len(moves) == 0 {
 		return nil
 	}
+	// The foreign keys follow the pairs (followRename): the moved
+	// tables' new definitions carry theirs, and the other tables whose
+	// keys change are rewritten in the same step (the intent's "keys").
+	// A temporary database has no keys.
+	var keyed map[*table][]ForeignKeyDef
+	var pairKeys [][]ForeignKeyDef
+	if db.parent == nil {
+		keyed, pairKeys = followRename(db.sortedTables(), pairs, srcs)
+	}
+	type child struct {
+		t  *table
+		nd *TableDef
+	}
+	var children []child
+	for t, fks := range keyed {
+		if final[t] != "" && final[t] != t.definition().Name {
+			for i := range moves {
+				if moves[i].t == t {
+					moves[i].nd.ForeignKeys = fks
+				}
+			}
+			continue
+		}
+		nd := t.definition().Clone()
+		nd.ForeignKeys = fks
+		children = append(children, child{t: t, nd: nd})
+	}
+	slices.SortFunc(children, func(a, b child) int { return strings.Compare(a.nd.Name, b.nd.Name) })
 	// held reports whether a table holds name now (one of the statement's
 	// tables, in a swap).
 	held := func(name string) bool {
@@ -234,6 +376,13 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 			return err
 		}
 	}
+	for _, c := range children {
+		unlock, err := db.lockForDDL(ctx, c.t)
+		if err != nil {
+			return err
+		}
+		unlocks = append(unlocks, unlock)
+	}
 	// The update-log frame: one rename_table op per pair, each naming
 	// the table as spelled at that point and with its definition as the
 	// pair leaves it. The intent keeps the pairs so spelled.
@@ -243,7 +392,7 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 	for _, m := range moves {
 		cur[strings.ToLower(m.old.Name)] = m.old
 	}
-	for _, p := range pairs {
+	for i, p := range pairs {
 		d := cur[strings.ToLower(p.From)]
 		if d == nil { // a table of the statement that does not move
 			t, err := db.table(p.From)
@@ -255,6 +404,9 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 		spelled = append(spelled, RenamePair{From: d.Name, To: p.To})
 		d = d.Clone()
 		d.Name = p.To
+		if pairKeys != nil {
+			d.ForeignKeys = pairKeys[i]
+		}
 		delete(cur, strings.ToLower(spelled[len(spelled)-1].From))
 		cur[strings.ToLower(p.To)] = d
 		if db.ulog != nil {
@@ -268,6 +420,14 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 	in := &renameIntent{Pairs: spelled, Phase: 1}
 	for _, m := range moves {
 		in.Moves = append(in.Moves, RenamePair{From: m.old.Name, To: m.nd.Name})
+	}
+	for _, m := range moves {
+		if _, ok := keyed[m.t]; ok {
+			in.Keys = append(in.Keys, renameKeysOf(m.nd))
+		}
+	}
+	for _, c := range children {
+		in.Keys = append(in.Keys, renameKeysOf(c.nd))
 	}
 	reopen := func() {
 		for _, m := range moves {
@@ -304,6 +464,9 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 		for _, m := range moves {
 			m.t.setCrashed(fmt.Sprintf("its RENAME TABLE was cut short: %v; reopen the database to finish it", err))
 		}
+		for _, c := range children {
+			c.t.setCrashed(fmt.Sprintf("the RENAME TABLE of a table it references was cut short: %v; reopen the database to finish it", err))
+		}
 		return fmt.Errorf("blitz/engine: RENAME TABLE (it takes effect when the database is reopened): %w", err)
 	}
 	db.mu.Lock()
@@ -316,6 +479,11 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 		m.t.mu.Lock()
 		m.t.setDefLocked(m.nd)
 		m.t.mu.Unlock()
+	}
+	for _, c := range children {
+		c.t.mu.Lock()
+		c.t.setDefLocked(c.nd)
+		c.t.mu.Unlock()
 	}
 	db.mu.Unlock()
 	lerr := intent.commit(db)
@@ -414,6 +582,11 @@ func (db *DB) moveRenamed(in *renameIntent) error {
 			return err
 		}
 		def.Name = m.To
+		if fks, ok, err := in.keysFor(m.To); err != nil {
+			return err
+		} else if ok {
+			def.ForeignKeys = fks
+		}
 		nb, err := encodeDef(def, ctr.autoNext, ctr.autoRes, ctr.rowRes)
 		if err != nil {
 			return err
@@ -425,7 +598,49 @@ func (db *DB) moveRenamed(in *renameIntent) error {
 			return err
 		}
 	}
+	// The keys of the tables that do not move (version 3).
+	for _, k := range in.Keys {
+		if slices.ContainsFunc(in.Moves, func(m RenamePair) bool { return m.To == k.Table }) {
+			continue // written with its new name above
+		}
+		path := file(k.Table + defSuffix)
+		b, err := vfs.ReadFile(db.fs, path)
+		if isNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		def, ctr, err := decodeDef(b, path)
+		if err != nil {
+			return err
+		}
+		fks, _, err := in.keysFor(k.Table)
+		if err != nil {
+			return err
+		}
+		if sameKeys(def.ForeignKeys, fks) {
+			continue // done
+		}
+		def.ForeignKeys = fks
+		nb, err := encodeDef(def, ctr.autoNext, ctr.autoRes, ctr.rowRes)
+		if err != nil {
+			return err
+		}
+		if err := vfs.WriteFileAtomic(db.fs, path, nb); err != nil {
+			return err
+		}
+	}
 	return db.fs.SyncDir(db.dir)
+}
+
+// renameKeysOf returns the "keys" entry of the intent for d.
+func renameKeysOf(d *TableDef) renameKeys {
+	k := renameKeys{Table: d.Name, ForeignKeys: []defFK{}}
+	for _, fk := range d.ForeignKeys {
+		k.ForeignKeys = append(k.ForeignKeys, toDefFK(fk))
+	}
+	return k
 }
 
 // finishRename completes or drops a RENAME TABLE a crash cut short (see
@@ -443,10 +658,15 @@ func (db *DB) finishRename() error {
 	}
 	var in renameIntent
 	jerr := json.Unmarshal(b, &in)
-	if jerr == nil && in.Version == 2 {
+	if jerr == nil && (in.Version == 2 || in.Version == 3) {
 		ok := len(in.Pairs) > 0 && in.Phase >= 1 && in.Phase <= 2
 		for _, m := range append(append([]RenamePair(nil), in.Pairs...), in.Moves...) {
 			if m.From == "" || m.To == "" || strings.ContainsAny(m.From+m.To, `/\`) {
+				ok = false
+			}
+		}
+		for _, k := range in.Keys {
+			if _, _, err := in.keysFor(k.Table); err != nil || k.Table == "" || strings.ContainsAny(k.Table, `/\`) || strings.HasPrefix(k.Table, ".") {
 				ok = false
 			}
 		}
@@ -467,7 +687,7 @@ func (db *DB) finishRename() error {
 		return fmt.Errorf("blitz/engine: %s is damaged (%q): a RENAME TABLE was cut short; if the new name's .def exists, rename the old name's .bdf to the new name and delete the old name's .def, else delete nothing; then delete %s", path, b, renameIntentName)
 	}
 	if in.Version != 1 {
-		return fmt.Errorf("blitz/engine: %s has format version %d; this build reads versions 1 and %d", path, in.Version, renameIntentVersion)
+		return fmt.Errorf("blitz/engine: %s has format version %d; this build reads versions 1 to %d", path, in.Version, renameIntentVersion)
 	}
 	file := func(name string) string { return filepath.Join(db.dir, name) }
 	exists := func(name string) bool { _, err := db.fs.Stat(file(name)); return err == nil }

@@ -260,6 +260,16 @@ type IndexDef struct {
 	// or more columns replaces it, as in MariaDB. It changes no row (any
 	// definition format may carry it).
 	ForForeignKey bool `json:"for_foreign_key,omitempty"`
+	// Hidden marks an index the engine keeps for a foreign key whose
+	// columns are a proper prefix of a composite primary key (see
+	// TableDef.syncKeyIndexes): MariaDB finds such children through its
+	// clustered primary key, blitz's data file is hashed on the whole key
+	// and cannot. It is named "#pk<n>" (n: the prefix's length), shown
+	// nowhere (SHOW CREATE TABLE, SHOW INDEX, information_schema), used
+	// by no query plan, and made and dropped by the engine alone. Like
+	// ForForeignKey it changes no row; a reader that predates it sees an
+	// ordinary index.
+	Hidden bool `json:"hidden,omitempty"`
 }
 
 // clone returns a copy of ix that shares no slice with it.

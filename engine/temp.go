@@ -24,7 +24,8 @@ package engine
 //     tables.
 //   - Transactions: a transaction of the base database sees the tables of
 //     the temporary database given to UseTemp before the base tables (a
-//     temporary table shadows a base table of the same name). Its writes to
+//     temporary table shadows a base table of the same name, except in the
+//     checks and actions of foreign keys, which name base tables only). Its writes to
 //     them are buffered like any others, so ROLLBACK and ROLLBACK TO
 //     SAVEPOINT undo them, as InnoDB does for its temporary tables; COMMIT
 //     writes them into the data files after the base tables' WAL record.

@@ -29,9 +29,12 @@ type Tx struct {
 	// AUTO_INCREMENT column instead of generating a value.
 	keepZero bool
 	// fkOff is SetForeignKeyChecks(false); fkDepth counts the cascades
-	// under way (foreignkey.go).
+	// under way (foreignkey.go); fkBase is > 0 while a foreign key is
+	// checked or applied, when names resolve to base tables only (a
+	// temporary table never takes part in a foreign key).
 	fkOff   bool
 	fkDepth int
+	fkBase  int
 }
 
 // SetNoAutoValueOnZero sets whether Insert takes a 0 given for an
@@ -159,7 +162,7 @@ func (tx *Tx) readTable(name string) (*table, error) {
 		return nil, errors.New("blitz/engine: transaction has ended")
 	}
 	var t *table
-	if tx.temp != nil {
+	if tx.temp != nil && tx.fkBase == 0 {
 		t = tx.temp.lookup(name) // a temporary table shadows a base table
 	}
 	if t == nil {

@@ -361,7 +361,7 @@ func (x *execCtx) renameIndex(ti *tableInfo, from, to string) error {
 	cc := newColChange(ti.def)
 	at := -1
 	for i, ix := range cc.def.Indexes {
-		if strings.EqualFold(ix.Name, from) {
+		if !ix.Hidden && strings.EqualFold(ix.Name, from) {
 			at = i
 		}
 	}
@@ -455,7 +455,7 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 		case ast.AlterTableDropIndex:
 			at := -1
 			for i, ix := range cc.def.Indexes {
-				if strings.EqualFold(ix.Name, spec.Name) {
+				if !ix.Hidden && strings.EqualFold(ix.Name, spec.Name) {
 					at = i
 				}
 			}

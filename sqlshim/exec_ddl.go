@@ -123,20 +123,9 @@ func (x *execCtx) renameBaseTables(n *ast.RenameTableStmt) (bool, error) {
 		}
 		return true, err
 	}
-	for i, p := range pairs {
+	// The engine made the foreign keys follow, in the same step.
+	for _, p := range pairs {
 		x.renameStats(x.s.db, p.From, p.To)
-		// The references follow each pair in turn, as MariaDB's
-		// pair-by-pair rename does; the table this pair moved is now
-		// named where the later pairs took it.
-		now := p.To
-		for _, q := range pairs[i+1:] {
-			if strings.EqualFold(q.From, now) {
-				now = q.To
-			}
-		}
-		if err := x.renameForeignKeys(p.From, p.To, now); err != nil { // foreignkey.go
-			return true, err
-		}
 	}
 	return true, nil
 }
@@ -150,7 +139,7 @@ func (x *execCtx) renameTable(from, to string) error {
 		return err
 	}
 	x.renameStats(db, from, to)
-	return x.renameForeignKeys(from, to, to) // foreignkey.go
+	return nil
 }
 
 // columnDef translates a column definition. It reports whether the column
@@ -764,7 +753,7 @@ func (x *execCtx) dropIndex(t *ast.TableName, name string, ifExists bool) (Resul
 		return Result{}, err
 	}
 	for _, ix := range ti.def.Indexes {
-		if strings.EqualFold(ix.Name, name) {
+		if !ix.Hidden && strings.EqualFold(ix.Name, name) {
 			if err := x.fkNeedsIndex(ti.def, ix.Name); err != nil { // foreignkey.go
 				return Result{}, err
 			}

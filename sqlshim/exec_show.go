@@ -326,7 +326,8 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 // shownIndexes are def's secondary indexes in the order MariaDB keeps and
 // shows keys in (SHOW CREATE TABLE, SHOW INDEX): unique ones first, those
 // of NOT NULL columns only before the others, then the rest; each group in
-// the order the indexes were made.
+// the order the indexes were made. The engine's hidden indexes
+// (engine.IndexDef.Hidden) are left out.
 func shownIndexes(def *engine.TableDef) []engine.IndexDef {
 	rank := func(ix engine.IndexDef) int {
 		if !ix.Unique {
@@ -339,7 +340,12 @@ func shownIndexes(def *engine.TableDef) []engine.IndexDef {
 		}
 		return 0
 	}
-	out := append([]engine.IndexDef(nil), def.Indexes...)
+	out := make([]engine.IndexDef, 0, len(def.Indexes))
+	for _, ix := range def.Indexes {
+		if !ix.Hidden {
+			out = append(out, ix)
+		}
+	}
 	sort.SliceStable(out, func(a, b int) bool { return rank(out[a]) < rank(out[b]) })
 	return out
 }

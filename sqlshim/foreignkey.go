@@ -20,7 +20,8 @@ import (
 // Here: defining them (CREATE TABLE, ALTER TABLE ADD/DROP FOREIGN KEY),
 // the errors MariaDB gives for a bad one, the index that supports one,
 // and what other DDL does to them (DROP INDEX, DROP TABLE, TRUNCATE,
-// RENAME TABLE, column changes).
+// column changes; RENAME TABLE makes the references follow in the engine,
+// engine.DB.RenameTables).
 //
 // A constraint without a name is named <table>_ibfk_<n>. Its child
 // columns need an index led by them: an existing one (the primary key
@@ -38,10 +39,14 @@ const (
 	fkGeneratedInfix = "_ibfk_"
 )
 
-// refAction converts the parser's ON DELETE / ON UPDATE option.
+// refAction converts the parser's ON DELETE / ON UPDATE option. SET
+// DEFAULT is accepted and kept as RESTRICT, as MariaDB 10.11 with InnoDB
+// does: no error, no warning, and SHOW CREATE TABLE and
+// information_schema show the key as RESTRICT (InnoDB has no SET DEFAULT
+// action; checked against MariaDB 10.11.19).
 func refAction(o ast.ReferOptionType) (engine.RefAction, error) {
 	switch o {
-	case ast.ReferOptionNoOption, ast.ReferOptionRestrict:
+	case ast.ReferOptionNoOption, ast.ReferOptionRestrict, ast.ReferOptionSetDefault:
 		return engine.RefRestrict, nil
 	case ast.ReferOptionCascade:
 		return engine.RefCascade, nil
@@ -50,7 +55,7 @@ func refAction(o ast.ReferOptionType) (engine.RefAction, error) {
 	case ast.ReferOptionNoAction:
 		return engine.RefNoAction, nil
 	}
-	return 0, errNotSupported("ON DELETE/ON UPDATE SET DEFAULT")
+	return 0, errNotSupported(fmt.Sprintf("ON DELETE/ON UPDATE option %d", o))
 }
 
 // fkClause is one FOREIGN KEY clause of a CREATE or ALTER TABLE.
@@ -130,7 +135,9 @@ func supportingIndex(def *engine.TableDef, cols []string, skip string) string {
 		return "PRIMARY"
 	}
 	for _, ix := range def.Indexes {
-		if !strings.EqualFold(ix.Name, skip) && engine.LedBy(ix.Columns, ix.Prefix, cols) {
+		// A hidden index follows the primary key (engine.IndexDef.Hidden):
+		// never a support of its own.
+		if !ix.Hidden && !strings.EqualFold(ix.Name, skip) && engine.LedBy(ix.Columns, ix.Prefix, cols) {
 			return ix.Name
 		}
 	}
@@ -147,7 +154,7 @@ func addFKIndex(def *engine.TableDef, fk *engine.ForeignKeyDef, given string) (s
 		return "", nil
 	}
 	for _, ix := range def.Indexes {
-		if engine.LedBy(ix.Columns, ix.Prefix, fk.Columns) && (!ix.ForForeignKey || len(ix.Columns) > len(fk.Columns)) {
+		if !ix.Hidden && engine.LedBy(ix.Columns, ix.Prefix, fk.Columns) && (!ix.ForForeignKey || len(ix.Columns) > len(fk.Columns)) {
 			return "", nil
 		}
 	}
@@ -511,7 +518,7 @@ func (x *execCtx) fkNeedsIndex(def *engine.TableDef, ix string) error {
 func (x *execCtx) fkIndexesKept(def, next *engine.TableDef) error {
 	gone := ""
 	for _, ix := range def.Indexes {
-		if !slices.ContainsFunc(next.Indexes, func(nx engine.IndexDef) bool { return strings.EqualFold(nx.Name, ix.Name) }) {
+		if !ix.Hidden && !slices.ContainsFunc(next.Indexes, func(nx engine.IndexDef) bool { return strings.EqualFold(nx.Name, ix.Name) }) {
 			gone = ix.Name
 			break
 		}
@@ -554,53 +561,6 @@ func (x *execCtx) referencedError(name string, truncate bool) error {
 				quoteIdent(x.s.DBName), quoteIdent(t), quoteIdent(fk.Name), quoteIdents(fk.Columns), quoteIdent(x.s.DBName), quoteIdent(fk.RefTable), quoteIdents(fk.RefColumns))
 		}
 		return errf(sqlerr.ErrRowIsReferenced, "Cannot delete or update a parent row: a foreign key constraint fails")
-	}
-	return nil
-}
-
-// renameForeignKeys follows RENAME TABLE from TO to: the keys of other
-// tables that reference it name the new table, and its own generated
-// names (from_ibfk_<n>) become to_ibfk_<n>, as in MariaDB. now is the
-// table's name by then: to, unless a later pair of the same RENAME TABLE
-// moved it on.
-func (x *execCtx) renameForeignKeys(from, to, now string) error {
-	if x.s.owner(to) != x.s.db {
-		return nil
-	}
-	for _, t := range x.s.db.Tables() {
-		d, err := x.s.db.TableShared(t)
-		if err != nil {
-			continue
-		}
-		own := strings.EqualFold(t, now)
-		changed := false
-		nd := d.Clone()
-		for i := range nd.ForeignKeys {
-			fk := &nd.ForeignKeys[i]
-			if strings.EqualFold(fk.RefTable, from) {
-				fk.RefTable, changed = to, true
-			}
-			if own {
-				if rest, ok := strings.CutPrefix(strings.ToLower(fk.Name), strings.ToLower(from)+fkGeneratedInfix); ok {
-					if _, err := strconv.Atoi(rest); err == nil {
-						fk.Name, changed = to+fkGeneratedInfix+rest, true
-					}
-				}
-			}
-		}
-		if !changed {
-			continue
-		}
-		ti, err := x.table(&ast.TableName{Name: ast.NewCIStr(t)}, "")
-		if err != nil {
-			return err
-		}
-		cc := newColChange(ti.def)
-		cc.def.ForeignKeys = nd.ForeignKeys
-		cc.dirty = true
-		if err := x.applyColChange(ti, cc); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -92,7 +92,9 @@ func (x *execCtx) planAccess(ti *tableInfo, where ast.ExprNode, hints []*ast.Ind
 		cands = append(cands, cand{"PRIMARY", ti.def.PrimaryKey, true})
 	}
 	for _, ix := range ti.def.Indexes {
-		cands = append(cands, cand{ix.Name, ix.Columns, ix.Unique})
+		if !ix.Hidden { // MariaDB has none: EXPLAIN would name it
+			cands = append(cands, cand{ix.Name, ix.Columns, ix.Unique})
+		}
 	}
 	var best *accessPath
 	bestScore := 0
@@ -187,7 +189,9 @@ func (x *execCtx) allowedIndexes(ti *tableInfo, hints []*ast.IndexHint) (map[str
 		all["primary"] = true
 	}
 	for _, ix := range ti.def.Indexes {
-		all[strings.ToLower(ix.Name)] = true
+		if !ix.Hidden {
+			all[strings.ToLower(ix.Name)] = true
+		}
 	}
 	var allowed map[string]bool
 	force := false

@@ -444,7 +444,9 @@ func (x *execCtx) chooseAccess(js *joinScope, u joinUnit, bound uint64, pool []j
 			try("PRIMARY", ti.def.PrimaryKey, true)
 		}
 		for _, ix := range ti.def.Indexes {
-			try(ix.Name, ix.Columns, ix.Unique)
+			if !ix.Hidden {
+				try(ix.Name, ix.Columns, ix.Unique)
+			}
 		}
 	}
 	// Hash join on the equalities whose both sides have comparable types.
