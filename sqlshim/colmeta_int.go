@@ -42,6 +42,7 @@ type intExpr struct {
 	unsigned bool  // the result is unsigned
 	lit      bool  // an integer literal, possibly negated: val holds it
 	val      int64 // the literal's value
+	temporal bool  // a DATE, DATETIME or TIME column read as a number
 }
 
 // prec is e's precision: its length without a sign position.
@@ -184,6 +185,11 @@ func intColumnExpr(ti *tableInfo, x *ast.ColumnNameExpr) (intExpr, bool) {
 		return intExpr{}, false
 	}
 	c := &ti.def.Columns[i]
+	if p := temporalDigits(c); p > 0 {
+		e := computed(p+1, false)
+		e.temporal = true
+		return e, true
+	}
 	for _, it := range intTypes {
 		if it.eng == c.Type {
 			n := it.width
@@ -194,6 +200,22 @@ func intColumnExpr(ti *tableInfo, x *ast.ColumnNameExpr) (intExpr, bool) {
 		}
 	}
 	return intExpr{}, false
+}
+
+// temporalDigits is the number of digits of a DATE (8), DATETIME or
+// TIMESTAMP (14) or TIME (7) column of no fractional digits read as a
+// number (arithmetic on one is integer arithmetic); 0 for other columns.
+func temporalDigits(c *engine.Column) int {
+	switch {
+	case c.Type == engine.TypeDate:
+		return 8
+	case c.Scale > 0:
+	case c.Type == engine.TypeDateTime, c.Type == engine.TypeTimestamp:
+		return 14
+	case c.Type == engine.TypeTime:
+		return 7
+	}
+	return 0
 }
 
 // stringColumn is column x of ti's one table if it holds strings.
@@ -246,7 +268,7 @@ func intDigits(ti *tableInfo, e ast.ExprNode) (int, bool) {
 
 // castArgLen is the length MariaDB gives the argument of an integer CAST
 // (an integer expression, a decimal or string literal, a CHAR or
-// VARCHAR column), and whether it
+// VARCHAR column, a DATE, DATETIME or TIME column), and whether it
 // can be negative.
 func castArgLen(ti *tableInfo, e ast.ExprNode) (n int, neg, ok bool) {
 	if v, isLit := unparen(e).(*test_driver.ValueExpr); isLit {
@@ -261,6 +283,12 @@ func castArgLen(ti *tableInfo, e ast.ExprNode) (n int, neg, ok bool) {
 	if cn, isCol := unparen(e).(*ast.ColumnNameExpr); isCol {
 		if c := stringColumn(ti, cn); c != nil && (c.Type == engine.TypeChar || c.Type == engine.TypeVarChar) {
 			return c.Length, true, true
+		}
+		if a, ok := intColumnExpr(ti, cn); ok && a.temporal {
+			if a.n-1 == 14 {
+				return 19, true, true // a DATETIME's display length
+			}
+			return 10, true, true // a DATE's or TIME's
 		}
 	}
 	a, ok := intInfo(ti, e)
@@ -293,6 +321,9 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 			return intExpr{}, false
 		}
 		a, ok := intInfo(ti, x.Args[0])
+		if a.temporal {
+			return intExpr{}, false // FLOOR(dt) is a DATETIME
+		}
 		a.lit = false
 		if ok && x.FnName.L == "round" && len(x.Args) == 2 {
 			// Rounding to tens or more (or to a number of places known
@@ -326,7 +357,7 @@ func intBranches(ti *tableInfo, branches []ast.ExprNode) (intExpr, bool) {
 			continue
 		}
 		a, ok := intInfo(ti, b)
-		if !ok {
+		if !ok || a.temporal {
 			return intExpr{}, false
 		}
 		if !any || intTypeRank(a.typ) > intTypeRank(r.typ) {
