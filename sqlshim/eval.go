@@ -1256,7 +1256,7 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 	case "version_comment":
 		return "blitz", nil
 	case "lower_case_table_names":
-		return int64(0), nil
+		return int64(LowerCaseTableNames), nil
 	case fkCheckVar:
 		if c.s != nil && c.s.noFKChecks {
 			return int64(0), nil
