@@ -89,7 +89,8 @@ func neverNull(ti *tableInfo, e ast.ExprNode) bool {
 			return len(x.Args) == 1 && neverNull(ti, x.Args[0])
 		case "isnull":
 			return true
-		case "abs", "floor", "ceil", "ceiling", "round", "truncate", "sign", "greatest", "least":
+		case "abs", "floor", "ceil", "ceiling", "round", "truncate", "sign", "greatest", "least",
+			"locate", "instr", "strcmp", "find_in_set", "bit_count", "crc32":
 			for _, a := range x.Args {
 				if !neverNull(ti, a) {
 					return false
@@ -104,7 +105,7 @@ func neverNull(ti *tableInfo, e ast.ExprNode) bool {
 // intFuncWidth is the display width of MariaDB's INT-typed functions.
 var intFuncWidth = map[string]uint32{
 	"length": 10, "char_length": 10, "character_length": 10, "octet_length": 10, "json_length": 10,
-	"locate": 11, "instr": 11, "position": 11,
+	"locate": 11, "instr": 11, "position": 11, "crc32": 10, "datediff": 8,
 	"year": 4, "ascii": 3, "find_in_set": 3,
 	"month": 2, "day": 2, "dayofmonth": 2, "hour": 2, "minute": 2, "second": 2,
 	"strcmp": 2, "sign": 2, "bit_count": 2,

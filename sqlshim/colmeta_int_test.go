@@ -85,6 +85,8 @@ func TestIntExprColumnTypes(t *testing.T) {
 		{"TRUNCATE(s, -1)", mysql.TypeShort, 6, false},
 		{"5 DIV 0", L, 1, false},
 		{"COUNT(*)", LL, 21, false},
+		{"CRC32('a')", L, 10, true},
+		{"DATEDIFF(NOW(), NOW())", L, 8, false},
 	} {
 		r := mustRun(t, s, "SELECT "+tc.expr+" FROM t")
 		c := r.Columns[0]
