@@ -1,7 +1,6 @@
 package sqlshim
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -21,7 +20,8 @@ import (
 // flags NOT NULL that clients meet most: literals, COUNT, the clock and
 // session functions, IS [NOT] NULL, <=>, arithmetic (not division) and
 // comparisons of such operands, COALESCE/IFNULL with such an argument,
-// LENGTH and integer CASTs of one. A column counts when the query reads
+// LENGTH, integer CASTs, ABS, FLOOR, ROUND, GREATEST and the like of
+// such operands. A column counts when the query reads
 // one table only (an outer join can make any column NULL). Anything else
 // is reported as possibly NULL, which is never wrong.
 func neverNull(ti *tableInfo, e ast.ExprNode) bool {
@@ -89,68 +89,23 @@ func neverNull(ti *tableInfo, e ast.ExprNode) bool {
 			return len(x.Args) == 1 && neverNull(ti, x.Args[0])
 		case "isnull":
 			return true
+		case "abs", "floor", "ceil", "ceiling", "round", "truncate", "sign", "greatest", "least",
+			"locate", "instr", "strcmp", "find_in_set", "bit_count", "crc32":
+			for _, a := range x.Args {
+				if !neverNull(ti, a) {
+					return false
+				}
+			}
+			return len(x.Args) > 0
 		}
 	}
 	return false
 }
 
-// intExprType is the wire type and display length MariaDB gives an
-// integer-valued expression whose type it derives from the expression
-// alone: integer literals (INT up to 9 characters, BIGINT past them),
-// the boolean operators and predicates (INT(1): comparisons, AND/OR/NOT,
-// IS [NOT] NULL, LIKE, REGEXP, IN, BETWEEN, EXISTS) and integer functions
-// of a fixed width. Clients pick a host type by it: mysql2 with
-// bigNumberStrings (TypeORM's default) hands a BIGINT over as a string,
-// so SELECT EXISTS(...) AS e or SELECT 1 AS ok read "1" where MariaDB
-// gives 1. ok is false for any other expression.
-func intExprType(e ast.ExprNode) (typ byte, length uint32, ok bool) {
-	switch x := e.(type) {
-	case *ast.ParenthesesExpr:
-		return intExprType(x.Expr)
-	case *test_driver.ValueExpr:
-		if v, isInt := x.Datum.GetValue().(int64); isInt {
-			return intLiteralType(len(strconv.FormatInt(v, 10)))
-		}
-	case *ast.UnaryOperationExpr:
-		switch x.Op {
-		case opcode.Not, opcode.Not2:
-			return mysql.TypeLong, 1, true
-		case opcode.Minus:
-			if v, isLit := unparen(x.V).(*test_driver.ValueExpr); isLit {
-				if n, isInt := v.Datum.GetValue().(int64); isInt && n >= 0 {
-					return intLiteralType(len(strconv.FormatInt(n, 10)) + 1)
-				}
-			}
-		}
-	case *ast.BinaryOperationExpr:
-		switch x.Op {
-		case opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE, opcode.NullEQ,
-			opcode.LogicAnd, opcode.LogicOr, opcode.LogicXor:
-			return mysql.TypeLong, 1, true
-		}
-	case *ast.IsNullExpr, *ast.IsTruthExpr, *ast.PatternLikeOrIlikeExpr, *ast.PatternRegexpExpr,
-		*ast.PatternInExpr, *ast.BetweenExpr, *ast.ExistsSubqueryExpr:
-		return mysql.TypeLong, 1, true
-	case *ast.FuncCallExpr:
-		if n, known := intFuncWidth[x.FnName.L]; known {
-			return mysql.TypeLong, n, true
-		}
-	}
-	return 0, 0, false
-}
-
-// intLiteralType is the type of an integer literal of n characters.
-func intLiteralType(n int) (byte, uint32, bool) {
-	if n <= 9 {
-		return mysql.TypeLong, uint32(n), true
-	}
-	return mysql.TypeLonglong, uint32(n), true
-}
-
 // intFuncWidth is the display width of MariaDB's INT-typed functions.
 var intFuncWidth = map[string]uint32{
 	"length": 10, "char_length": 10, "character_length": 10, "octet_length": 10, "json_length": 10,
-	"locate": 11, "instr": 11, "position": 11,
+	"locate": 11, "instr": 11, "position": 11, "crc32": 10, "datediff": 8,
 	"year": 4, "ascii": 3, "find_in_set": 3,
 	"month": 2, "day": 2, "dayofmonth": 2, "hour": 2, "minute": 2, "second": 2,
 	"strcmp": 2, "sign": 2, "bit_count": 2,

@@ -692,10 +692,12 @@ func asYear(col *engine.Column, v any) any {
 
 // numberOperand is v, the value of e, as an operand of arithmetic: a TIME
 // is its HHMMSS number (with the fractional digits of its column when e
-// is a TIME column), an ENUM its member index, a SET its bit mask; other
-// values are themselves.
+// is a TIME column), a DATE or DATETIME its temporalNumber, an ENUM its
+// member index, a SET its bit mask; other values are themselves.
 func (c *evalCtx) numberOperand(e ast.ExprNode, v any) any {
 	switch x := v.(type) {
+	case time.Time:
+		return c.temporalNumber(e, x, true)
 	case time.Duration:
 		scale := timeScale(x)
 		if cn, ok := e.(*ast.ColumnNameExpr); ok && c.ti != nil {
@@ -712,6 +714,71 @@ func (c *evalCtx) numberOperand(e ast.ExprNode, v any) any {
 		return x.Number()
 	}
 	return v
+}
+
+// temporalNumber is t, the value of e, as MariaDB reads a DATE or a
+// DATETIME in a numeric context: YYYYMMDD for a DATE, YYYYMMDDhhmmss for
+// a DATETIME or TIMESTAMP (an int64), and, with frac, a DECIMAL with the
+// type's fractional digits after the point when it has any
+// ('2020-01-01 01:02:03.456' of a DATETIME(3) is 20200101010203.456).
+// Whether e is a DATE comes from e (isDateExpr, a DATETIME column, a
+// CAST, NOW()); for an expression this cannot tell, a value at midnight
+// counts as a DATE.
+func (c *evalCtx) temporalNumber(e ast.ExprNode, t time.Time, frac bool) any {
+	date, scale := c.temporalShape(e, t)
+	ymd := int64(t.Year())*10000 + int64(t.Month())*100 + int64(t.Day())
+	if date {
+		return ymd
+	}
+	n := ymd*1000000 + int64(t.Hour())*10000 + int64(t.Minute())*100 + int64(t.Second())
+	if scale <= 0 || !frac {
+		return n
+	}
+	f := int64(t.Nanosecond())
+	for i := scale; i < 9; i++ {
+		f /= 10
+	}
+	return decimal.New(n, 0).Add(decimal.New(f, int32(-scale)))
+}
+
+// temporalShape tells whether e, of value t, is a DATE, and else how
+// many fractional digits its type has.
+func (c *evalCtx) temporalShape(e ast.ExprNode, t time.Time) (date bool, scale int) {
+	e = unparen(e)
+	if isDateExpr(c.ti, e) {
+		return true, 0
+	}
+	switch x := e.(type) {
+	case *ast.ColumnNameExpr:
+		if c.ti != nil {
+			if i := c.ti.column(x.Name.Name.O); i >= 0 {
+				switch col := &c.ti.def.Columns[i]; col.Type {
+				case engine.TypeDateTime, engine.TypeTimestamp:
+					return false, col.Scale
+				}
+			}
+		}
+	case *ast.FuncCastExpr:
+		if x.Tp.GetType() == mysql.TypeDatetime {
+			return false, min(max(x.Tp.GetDecimal(), 0), 6)
+		}
+	case *ast.FuncCallExpr:
+		switch x.FnName.L {
+		case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp", "utc_timestamp":
+			if len(x.Args) == 1 {
+				if v, ok := x.Args[0].(*test_driver.ValueExpr); ok {
+					return false, min(max(int(toInt(v.Datum.GetValue())), 0), 6)
+				}
+			}
+			return false, 0
+		case timestampLiteralFn:
+			return false, timeScale(time.Duration(t.Nanosecond()))
+		}
+	}
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		return true, 0
+	}
+	return false, timeScale(time.Duration(t.Nanosecond()))
 }
 
 func (c *evalCtx) outOfRange(typ string, x ast.Node) error {
@@ -930,6 +997,9 @@ func (c *evalCtx) unaryValue(x *ast.UnaryOperationExpr, v any) (any, error) {
 		}
 		return ^uint64(toInt(v)), nil
 	case opcode.Minus:
+		if t, ok := v.(time.Time); ok {
+			v = c.temporalNumber(x.V, t, true)
+		}
 		switch n := v.(type) {
 		case int64:
 			if n == math.MinInt64 {
@@ -1186,7 +1256,7 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 	case "version_comment":
 		return "blitz", nil
 	case "lower_case_table_names":
-		return int64(0), nil
+		return int64(LowerCaseTableNames), nil
 	case fkCheckVar:
 		if c.s != nil && c.s.noFKChecks {
 			return int64(0), nil
@@ -1323,6 +1393,9 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 	tp := x.Tp
 	switch tp.GetType() {
 	case mysql.TypeLonglong:
+		if t, ok := v.(time.Time); ok {
+			v = c.temporalNumber(x.Expr, t, false) // the fraction is cut
+		}
 		switch t := v.(type) {
 		case string:
 			return c.castTextInt(t, mysql.HasUnsignedFlag(tp.GetFlag())), nil

@@ -831,7 +831,12 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 		return c
 	}
 	c := columnFromValue(f.name, sample)
-	if t, n, ok := intExprType(f.expr); ok && (c.Type == mysql.TypeLonglong && c.Flags&mysql.UnsignedFlag == 0 || c.Type == mysql.TypeNull) {
+	if t, n, uns, ok := intExprType(ti, f.expr); ok && (c.Type == mysql.TypeLonglong || c.Type == mysql.TypeNull) {
+		// (an integer value, or none: a value of another type means the
+		// expression is not what intExprType took it for)
+		if c.Type == mysql.TypeNull && uns {
+			c.Flags |= mysql.UnsignedFlag
+		}
 		c.Type, c.Length = t, n
 	}
 	switch e := f.expr.(type) {

@@ -605,14 +605,28 @@ func timestampDiff(u ast.TimeUnitType, a, b time.Time) (any, error) {
 		per := map[ast.TimeUnitType]int64{ast.TimeUnitMonth: 1, ast.TimeUnitQuarter: 3, ast.TimeUnitYear: 12}[u]
 		return sign * (months / per), nil
 	}
-	per := map[ast.TimeUnitType]time.Duration{ast.TimeUnitMicrosecond: time.Microsecond, ast.TimeUnitSecond: time.Second,
-		ast.TimeUnitMinute: time.Minute, ast.TimeUnitHour: time.Hour, ast.TimeUnitDay: 24 * time.Hour, ast.TimeUnitWeek: 7 * 24 * time.Hour}[u]
-	if per == 0 {
+	var per int64 // the unit in microseconds
+	switch u {
+	case ast.TimeUnitMicrosecond:
+		per = 1
+	case ast.TimeUnitSecond:
+		per = 1e6
+	case ast.TimeUnitMinute:
+		per = 60e6
+	case ast.TimeUnitHour:
+		per = 3600e6
+	case ast.TimeUnitDay:
+		per = 86400e6
+	case ast.TimeUnitWeek:
+		per = 7 * 86400e6
+	default:
 		return nil, errNotSupported("TIMESTAMPDIFF(" + u.String() + ")")
 	}
-	// In microseconds, so that ten thousand years do not overflow a Duration.
-	us := b.UnixMicro() - a.UnixMicro()
-	return us / int64(per/time.Microsecond), nil
+	// Days by MariaDB's day numbers (its year 0 has no 29 February: Go's
+	// has, and counted one day too many across it), then the times of
+	// day, in microseconds, so that ten thousand years do not overflow.
+	us := (dayNumber(b)-dayNumber(a))*86400e6 + int64((clock(b)-clock(a))/time.Microsecond)
+	return us / per, nil
 }
 
 // clock is t's time of day.

@@ -25,6 +25,18 @@ type SystemVars interface {
 	SetSystemVar(name string, v any, toDefault bool) error
 }
 
+// LowerCaseTableNames is the value blitz reports for
+// @@lower_case_table_names, in MariaDB's meaning: 2, table (and view)
+// names are stored as given (CREATE TABLE MyTab writes MyTab.def and
+// MyTab.bdf; SHOW TABLES and information_schema say MyTab) and compared
+// without regard to case (mytab, MYTAB and the alias M of MyTab AS m all
+// name it; CREATE TABLE mytab beside it is 1050). MariaDB's 0 would mean
+// that names differing in case are different tables, which blitz never
+// allows; its 1 that names are stored in lower case, which blitz does
+// not do. Drivers read it to decide how to match names (Connector/J's
+// storesLowerCaseIdentifiers).
+const LowerCaseTableNames = 2
+
 // SetSystemVars makes the session read and set, through v, the system
 // variables it does not keep itself; a session without one reads its own
 // fixed values and accepts any SET of them without effect.

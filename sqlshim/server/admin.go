@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/sqlshim"
 	"github.com/dolthub/vitess/go/mysql"
 )
 
@@ -135,7 +136,7 @@ func (h *handler) serverVar(st *conn, name string) (any, bool) {
 	case "system_time_zone":
 		return "UTC", true
 	case "lower_case_table_names":
-		return int64(0), true
+		return int64(sqlshim.LowerCaseTableNames), true
 	case "default_storage_engine", "storage_engine":
 		return "BLITZDB", true
 	case "hostname":

@@ -193,7 +193,7 @@ func fields(cols []Column, results uint16, db string) []*querypb.Field {
 // The text of each value is MySQL's for the column's type: the binary
 // protocol (prepared statements) re-parses it by type.
 func toSQLResult(r *Result, results uint16, db string) (*sqltypes.Result, error) {
-	out := &sqltypes.Result{RowsAffected: r.AffectedRows, InsertID: r.LastInsertID, Info: wireInfo(r.Info)}
+	out := &sqltypes.Result{RowsAffected: r.AffectedRows, InsertID: r.LastInsertID, Info: r.Info}
 	if r.Columns == nil {
 		return out, nil
 	}

@@ -185,7 +185,18 @@ func (h *handler) query(c *mysql.Conn, query string, more bool, callback mysql.R
 	if err != nil {
 		return err
 	}
-	return callback(res, more)
+	if res.Info == "" || st.sc == nil {
+		return callback(res, more)
+	}
+	// The OK packet's info as MariaDB writes it (okinfo.go).
+	if err := st.sc.startOKInfo(c, res.Info, false, 0); err != nil {
+		return err
+	}
+	err = callback(res, more)
+	if ferr := st.sc.finishOKInfo(c); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // run runs fn as the connection's current statement: counted, shown in
@@ -366,7 +377,19 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		return err
 	}
 	binaryZeroDates(res) // zerodate.go
-	return callback(res)
+	if len(res.Fields) > 0 || res.Info == "" && st.warnings == 0 || st.sc == nil {
+		return callback(res)
+	}
+	// vitess writes this OK packet without the info and with no
+	// warnings: okinfo.go puts them in.
+	if err := st.sc.startOKInfo(c, res.Info, true, st.warnings); err != nil {
+		return err
+	}
+	err = callback(res)
+	if ferr := st.sc.finishOKInfo(c); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // bindVarNames are the names vitess gives the first parameters of a

@@ -54,7 +54,9 @@ func (l *limitListener) Accept() (net.Conn, error) {
 				break
 			}
 		}
-		return &serverConn{Conn: c, s: l.s}, nil
+		sc := &serverConn{Conn: c, s: l.s}
+		sc.patch.kind = patchHandshake // okinfo.go
+		return sc, nil
 	}
 }
 
@@ -99,6 +101,11 @@ type serverConn struct {
 	// caller.
 	prepMu   sync.Mutex
 	standIns map[string]string
+
+	// patch: the rewrite of a packet on its way out (okinfo.go). Armed
+	// and used on the connection's goroutine only (the handshake's
+	// before the connection is handed over).
+	patch packetPatch
 }
 
 // clientLocalFiles is the CLIENT_LOCAL_FILES capability flag.
@@ -162,6 +169,15 @@ func (c *serverConn) Read(b []byte) (int, error) {
 		return 0, perr
 	}
 	return n, err
+}
+
+// Write writes to the client; the packets okinfo.go rewrites go through
+// writePatched.
+func (c *serverConn) Write(p []byte) (int, error) {
+	if c.patch.kind == patchNone {
+		return c.Conn.Write(p)
+	}
+	return c.writePatched(p)
 }
 
 // errPacketTooLarge ends a connection whose client sent a packet over the

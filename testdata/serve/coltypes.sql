@@ -4,10 +4,11 @@
 -- ROLLUP. Compared with MariaDB 10.11 on a utf8mb4_bin database, field by
 -- field: flags (NOT_NULL, BINARY, BLOB, UNSIGNED), character sets, schema
 -- and original names, and table columns' lengths agree, and so do the
--- type and length of integer literals, comparisons, predicates and INT
--- functions (LENGTH). blitz still differs in other integer expressions'
--- type (LONGLONG where MariaDB sends LONG for a value that fits:
--- arithmetic, COALESCE, CAST), in numeric and string expressions' lengths, in
+-- type and length of integer literals, comparisons, predicates, INT
+-- functions (LENGTH), integer arithmetic, COALESCE and integer CASTs
+-- (LONG up to 9 characters, as MariaDB: colmeta_int.go). blitz still
+-- differs in TRUE's length (MariaDB: 5), in decimal and string
+-- expressions' lengths, in
 -- the key flags (PRI_KEY, UNIQUE_KEY, MULTIPLE_KEY, PART_KEY), in string
 -- expressions' decimals (MariaDB: 39) and in LAST_INSERT_ID()'s type over
 -- no row (NULL).

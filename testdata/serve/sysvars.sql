@@ -26,3 +26,6 @@ SELECT 1, @@no_such_variable;
 SET version = 'x';
 SET @a = 1, version_comment = 'x';
 SELECT @a;
+-- Table names are kept as written and compared without regard to case.
+SELECT @@lower_case_table_names;
+SHOW VARIABLES LIKE 'lower_case_table_names';
