@@ -13,7 +13,7 @@ import (
 	"github.com/blitzdb/blitz/internal/sqlerr"
 )
 
-func newTestSession(t *testing.T) *Session {
+func newTestSession(t testing.TB) *Session {
 	t.Helper()
 	db, err := engine.Open(filepath.Join(t.TempDir(), "test"), engine.Options{Sync: engine.SyncOff})
 	if err != nil {

@@ -2,22 +2,14 @@ package sqlshim
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
-
-	"github.com/blitzdb/blitz/engine"
 )
 
 // BenchmarkPreparedPointSelect is what blitz serve does for each point
 // SELECT of bench/serve: a prepared SELECT v FROM sel WHERE id = ?
 // executed with a new key each time, in autocommit.
 func BenchmarkPreparedPointSelect(b *testing.B) {
-	db, err := engine.Open(filepath.Join(b.TempDir(), "db"), engine.Options{Sync: engine.SyncOff})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	s := NewSession(db)
+	s := newTestSession(b)
 	defer s.Close()
 	ctx := context.Background()
 	if _, err := s.Exec(ctx, "CREATE TABLE sel (id BIGINT PRIMARY KEY, v VARCHAR(64) NOT NULL)"); err != nil {

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 )
 
@@ -18,12 +16,7 @@ import (
 // statements with each of a set of arguments and as text, and requires the
 // same result: rows, column metadata, warnings and errors.
 func TestPointSelectSameAsSelect(t *testing.T) {
-	db, err := engine.Open(filepath.Join(t.TempDir(), "db"), engine.Options{Sync: engine.SyncOff})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s := NewSession(db)
+	s := newTestSession(t)
 	defer s.Close()
 	ctx := context.Background()
 	setup := []string{
@@ -157,12 +150,7 @@ func TestPointSelectSameAsSelect(t *testing.T) {
 // under it (a column dropped, the key changed, the table replaced by a
 // view) answers from the table as it is now.
 func TestPointSelectAfterDDL(t *testing.T) {
-	db, err := engine.Open(filepath.Join(t.TempDir(), "db"), engine.Options{Sync: engine.SyncOff})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s := NewSession(db)
+	s := newTestSession(t)
 	defer s.Close()
 	ctx := context.Background()
 	if _, err := s.Exec(ctx, "CREATE TABLE t (id INT PRIMARY KEY, v INT, w INT); INSERT INTO t VALUES (1, 10, 100), (2, 20, 200)"); err != nil {
