@@ -364,6 +364,10 @@ type CheckReport struct {
 // RepairReport says what Repair did.
 type RepairReport struct {
 	Actions []string
+	// Warnings are the actions that may have cost rows (a salvage that
+	// dropped damaged regions, a missing data file): REPAIR TABLE shows
+	// them, so that its "OK" never hides a loss.
+	Warnings []string
 }
 
 // Clone returns a deep copy of d.
