@@ -53,6 +53,8 @@ const (
 	ErrDiskFull           = 1021 // Disk full (%s); waiting for someone to free some space...
 	ErrCantLock           = 1015 // Can't lock file (errno: %d)
 	ErrSpDoesNotExist     = 1305 // FUNCTION %s does not exist
+	ErrTrgDoesNotExist    = 1360 // Trigger does not exist
+	ErrEventDoesNotExist  = 1539 // Unknown event '%s'
 	ErrWrongParamCount    = 1582 // Incorrect parameter count in the call to native function '%s'
 	ErrConstraintFailed   = 4025 // CONSTRAINT %s failed for %s (a JSON column's value that is not JSON)
 	ErrTableMustHaveCols  = 1113 // A table must have at least 1 column
