@@ -152,19 +152,19 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 	if err := t.closeFiles(false); err != nil {
 		db.log.Warn("closing before repair", "table", name, "err", err)
 	}
-	var salvaged bool
+	var salvaged string
 	if _, err := db.fs.Stat(t.dataPath()); isNotExist(err) {
 		t.autoRecover = false // the rows are gone: keep the reservation
 		rep.Actions = append(rep.Actions, "data file was missing: the table starts empty")
+		rep.Warnings = append(rep.Warnings, "data file was missing: the table starts empty")
 	} else if salvaged, err = t.verifyAndSalvage(); err != nil {
 		db.ckptMu.Unlock()
 		return rep, fmt.Errorf("blitz/engine: salvage %s: %w", name, err)
 	}
-	if salvaged {
+	if salvaged != "" {
 		t.autoRecover = false // rows may be gone: keep the reservation
-	}
-	if salvaged {
-		rep.Actions = append(rep.Actions, "data file salvaged (damaged original kept beside it)")
+		rep.Actions = append(rep.Actions, salvaged)
+		rep.Warnings = append(rep.Warnings, salvaged)
 	}
 	ndf, err := datafile.Open(t.dataPath(), t.dfOptions())
 	if err != nil {

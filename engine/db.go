@@ -579,7 +579,16 @@ func (db *DB) checkpointLocked() error {
 	db.commitMu.Unlock()
 	for _, t := range ts {
 		if err := t.applyFrozen(); err != nil {
-			t.unfreeze()
+			// Every table gets its frozen changes back (those written
+			// already are written again by the next checkpoint), and
+			// the WAL forgets this checkpoint, so that the next one may
+			// begin once space is back.
+			for _, u := range ts {
+				u.unfreeze()
+			}
+			if aerr := db.wal.AbandonCheckpoint(through); aerr != nil {
+				db.log.Warn("abandoning a failed checkpoint", "err", aerr)
+			}
 			return fmt.Errorf("blitz/engine: checkpoint of table %s: %w", t.definition().Name, err)
 		}
 	}

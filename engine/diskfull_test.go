@@ -200,3 +200,71 @@ func TestDiskFull(t *testing.T) {
 		}
 	}
 }
+
+// TestDiskFullCheckpoint fills the disk while a checkpoint writes a
+// crash-safe table's rows into its data file (FLUSH TABLES, the background
+// checkpoint, Close). The checkpoint fails with 1021 naming the data file;
+// once space is back the next checkpoint goes through without a reopen (the
+// failed one must not stay "in progress", which kept every later checkpoint
+// and a clean close from happening), and after a clean close the database
+// opens with no table to recover and every acknowledged row there.
+func TestDiskFullCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	mem := vfs.NewMem()
+	e := vfs.NewErrorFS(mem)
+	e.SetError(syscall.ENOSPC)
+	e.Only(func(p string) bool { return strings.HasSuffix(p, dataSuffix) })
+	opts := Options{FS: e, WALSegmentBytes: 8 << 20, noCheckpointLoop: true} // no checkpoint before Sync
+	db, err := Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acked := map[string][]int64{}
+	for _, name := range []string{"a", "b"} {
+		if err := db.CreateTable(bg, accountsDef(name, true)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := int64(1); i <= 1500; i++ {
+		for _, name := range []string{"a", "b"} {
+			if err := diskFullInsert(db, name, i, acked); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	e.FailAfter(1, diskFullOps, true)
+	err = db.Sync()
+	hits := e.Hits()
+	e.Disarm()
+	if hits == 0 {
+		t.Fatalf("the checkpoint wrote no data file (err %v): the test no longer plays a full disk", err)
+	}
+	if se := sqlerr.As(err); err == nil || se.Code != sqlerr.ErrDiskFull || !strings.Contains(se.Message, dataSuffix) {
+		t.Fatalf("checkpoint on a full disk: %v, want 1021 naming the data file", err)
+	}
+	for i := int64(1501); i <= 1510; i++ { // commits go on meanwhile
+		if err := diskFullInsert(db, "a", i, acked); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Sync(); err != nil {
+		t.Fatalf("checkpoint after space is back: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("close after space is back: %v", err)
+	}
+	rdb, err := Open(dir, Options{FS: mem, WALSegmentBytes: 8 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	for name, ids := range acked {
+		tx := mustTx(t, rdb)
+		for _, id := range ids {
+			if _, _, ok, err := tx.Get(name, []any{id}); err != nil || !ok {
+				t.Fatalf("%s: acknowledged row %d after a clean close: %v %v", name, id, ok, err)
+			}
+		}
+		tx.Rollback()
+	}
+}

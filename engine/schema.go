@@ -57,6 +57,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/sqlerr"
@@ -374,6 +375,10 @@ type CheckReport struct {
 // RepairReport says what Repair did.
 type RepairReport struct {
 	Actions []string
+	// Warnings are the actions that may have cost rows (a salvage that
+	// dropped damaged regions, a missing data file): REPAIR TABLE shows
+	// them, so that its "OK" never hides a loss.
+	Warnings []string
 }
 
 // Clone returns a deep copy of d.
@@ -414,8 +419,51 @@ func (d *TableDef) indexByName(name string) int {
 	return -1
 }
 
-// validate checks a definition for CreateTable.
+// maxIdentLen is MariaDB's NAME_CHAR_LEN: the most characters a table,
+// view, column, index or constraint name may have.
+const maxIdentLen = 64
+
+// validate checks a definition for DDL (CreateTable, ALTER, RENAME):
+// validateStored, and names no longer than MariaDB takes.
 func (d *TableDef) validate() error {
+	if err := d.validateNames(); err != nil {
+		return err
+	}
+	return d.validateStored()
+}
+
+// validateNames refuses a name longer than maxIdentLen characters: 1103
+// for the table's, 1059 for a column's, an index's or a constraint's, as
+// MariaDB does. A definition read from disk is not checked: tables
+// created before the check still open.
+func (d *TableDef) validateNames() error {
+	if utf8.RuneCountInString(d.Name) > maxIdentLen {
+		return sqlerr.New(1103, "Incorrect table name '%s'", d.Name)
+	}
+	names := make([]string, 0, len(d.Columns)+len(d.Indexes)+len(d.Checks)+len(d.ForeignKeys))
+	for _, c := range d.Columns {
+		names = append(names, c.Name)
+	}
+	for _, ix := range d.Indexes {
+		names = append(names, ix.Name)
+	}
+	for _, ck := range d.Checks {
+		names = append(names, ck.Name)
+	}
+	for _, fk := range d.ForeignKeys {
+		names = append(names, fk.Name)
+	}
+	for _, n := range names {
+		if utf8.RuneCountInString(n) > maxIdentLen {
+			return sqlerr.New(1059, "Identifier name '%s' is too long", n)
+		}
+	}
+	return nil
+}
+
+// validateStored checks what every definition must satisfy, one read
+// from disk included.
+func (d *TableDef) validateStored() error {
 	if d.Name == "" || strings.ContainsAny(d.Name, "/\\\x00") || strings.HasPrefix(d.Name, ".") {
 		return sqlerr.New(1103, "Incorrect table name '%s'", d.Name)
 	}
@@ -930,7 +978,7 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 		}
 		d.Columns = append(d.Columns, c)
 	}
-	if err := d.validate(); err != nil {
+	if err := d.validateStored(); err != nil {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: %v", path, err)
 	}
 	return d, defCounters{autoNext: f.AutoNext, autoRes: f.AutoReserved, rowRes: f.RowIDReserved}, nil

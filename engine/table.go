@@ -189,10 +189,12 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 		damaged := flags&datafile.FlagFatal != 0 || !t.def.CrashSafe || ckptInterrupted
 		salvaged := false
 		if damaged {
-			if salvaged, err = t.verifyAndSalvage(); err != nil {
+			var what string
+			if what, err = t.verifyAndSalvage(); err != nil {
 				t.crashed = fmt.Sprintf("salvage failed: %v", err)
 				return false, nil
 			}
+			salvaged = what != ""
 		}
 		t.autoRecover = t.def.CrashSafe && !salvaged
 	}
@@ -253,29 +255,29 @@ func (t *table) markCrashed(reason string) {
 
 // verifyAndSalvage verifies the (closed) data file and, if damaged,
 // salvages it: the damaged original is kept as T.bdf.crashed-<UTC time>.
-func (t *table) verifyAndSalvage() (salvaged bool, err error) {
+func (t *table) verifyAndSalvage() (salvaged string, err error) {
 	fs, path := t.db.fs, t.dataPath()
 	rep, err := datafile.VerifyCrashed(path, datafile.Options{FS: fs, ReadOnly: true})
 	if err == nil && !rep.NeedsSalvage() {
 		// A crashed file with nothing damaged: the writer's reopen
 		// rebuilds its chains, count and free pool in place.
-		return false, nil
+		return "", nil
 	}
 	start := time.Now()
 	tmp := path + ".salvage"
 	srep, err := datafile.Salvage(path, tmp, datafile.Options{FS: fs})
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	keep := path + ".crashed-" + time.Now().UTC().Format("20060102T150405.000Z")
 	if err := copyFile(fs, path, keep); err != nil {
-		return false, fmt.Errorf("keep damaged original: %w", err)
+		return "", fmt.Errorf("keep damaged original: %w", err)
 	}
 	if err := fs.Rename(tmp, path); err != nil {
-		return false, err
+		return "", err
 	}
 	if err := fs.SyncDir(t.db.dir); err != nil {
-		return false, err
+		return "", err
 	}
 	attrs := []any{"table", t.name, "kept", srep.Kept, "dropped_regions", srep.Damaged, "dropped_bytes", srep.DamagedSize,
 		"superseded", srep.Superseded, "original", keep, "seconds", time.Since(start).Seconds()}
@@ -287,7 +289,11 @@ func (t *table) verifyAndSalvage() (salvaged bool, err error) {
 	}
 	t.db.cnt.salvaged.Add(1)
 	t.db.log.Warn("data file salvaged", attrs...)
-	return true, nil
+	what := fmt.Sprintf("data file salvaged: %d rows kept", srep.Kept)
+	if srep.Damaged > 0 {
+		what += fmt.Sprintf(", %d damaged regions (%d bytes) dropped: rows in them are lost", srep.Damaged, srep.DamagedSize)
+	}
+	return what + "; the damaged original is kept as " + filepath.Base(keep), nil
 }
 
 func copyFile(fs vfs.FS, src, dst string) error {

@@ -49,6 +49,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/blitzdb/blitz/internal/vfs"
@@ -279,6 +280,9 @@ func (db *DB) putView(def *ViewDef, allow func(exists, isTable bool) error) erro
 	db.ddlMu.Lock()
 	defer db.ddlMu.Unlock()
 	def = def.Clone()
+	if utf8.RuneCountInString(def.Name) > maxIdentLen {
+		return sqlerr.New(1103, "Incorrect table name '%s'", def.Name)
+	}
 	if err := def.validate(); err != nil {
 		return err
 	}
@@ -355,6 +359,9 @@ func (db *DB) DropView(ctx context.Context, name string) error {
 func (db *DB) renameViewLocked(v *ViewDef, to string) error {
 	nv := v.Clone()
 	nv.Name = to
+	if utf8.RuneCountInString(to) > maxIdentLen {
+		return sqlerr.New(1103, "Incorrect table name '%s'", to)
+	}
 	if err := nv.validate(); err != nil {
 		return err
 	}

@@ -9,25 +9,28 @@ import (
 // MySQL error numbers the SQL layer needs that internal/sqlerr does not
 // list. They are MySQL's and part of the protocol: never change them.
 const (
-	errDataOutOfRange   = 1690 // %s value is out of range in '%s'
-	errCantDropField    = 1091 // Can't DROP '%s'; check that column/key exists (same number as sqlerr.ErrCantDropKey)
-	errTooManyRows      = 1172 // Result consisted of more than one row
-	errWrongUsage       = 1221 // Incorrect usage of %s and %s
-	errNoSuchIndex      = 1176 // Key '%s' doesn't exist in table '%s' (sqlerr.ErrKeyDoesNotExist)
-	errCantDoThisInTx   = 1179 // You are not allowed to execute this command in a transaction
-	errWrongValue       = 1525 // Incorrect %s value: '%s'
-	errIllegalReference = 1247 // Reference '%s' not supported (%s)
-	errWrongArgCount    = 1582 // Incorrect parameter count in the call to native function '%s'
-	errFuncNotExists    = 1305 // FUNCTION %s does not exist
-	errParamCount       = 1210 // Incorrect arguments to EXECUTE
-	errNoData           = 1329 // No data - zero rows fetched, selected, or processed
-	errDeprecated       = 1287 // %s is deprecated and will be removed in a future release
-	errWrongParamsToFn  = 1583 // Incorrect parameters in the call to native function '%s'
-	errWrongValueForFn  = 1411 // Incorrect %s value: '%s' for function %s
-	errDatetimeOverflow = 1441 // Datetime function: %s field overflow
-	errDBCreateExists   = 1007 // Can't create database '%s'; database exists
-	errWrongIndexName   = 1280 // Incorrect index name '%s'
-	errUpdateTableUsed  = 1093 // Table '%s' is specified twice, both as a target for '%s' and as a separate source for data
+	errDataOutOfRange     = 1690 // %s value is out of range in '%s'
+	errCantDropField      = 1091 // Can't DROP '%s'; check that column/key exists (same number as sqlerr.ErrCantDropKey)
+	errTooManyRows        = 1172 // Result consisted of more than one row
+	errWrongUsage         = 1221 // Incorrect usage of %s and %s
+	errNoSuchIndex        = 1176 // Key '%s' doesn't exist in table '%s' (sqlerr.ErrKeyDoesNotExist)
+	errCantDoThisInTx     = 1179 // You are not allowed to execute this command in a transaction
+	errWrongValue         = 1525 // Incorrect %s value: '%s'
+	errIllegalReference   = 1247 // Reference '%s' not supported (%s)
+	errWrongArgCount      = 1582 // Incorrect parameter count in the call to native function '%s'
+	errFuncNotExists      = 1305 // FUNCTION %s does not exist
+	errParamCount         = 1210 // Incorrect arguments to EXECUTE
+	errNoData             = 1329 // No data - zero rows fetched, selected, or processed
+	errDeprecated         = 1287 // %s is deprecated and will be removed in a future release
+	errWrongParamsToFn    = 1583 // Incorrect parameters in the call to native function '%s'
+	errWrongValueForFn    = 1411 // Incorrect %s value: '%s' for function %s
+	errDatetimeOverflow   = 1441 // Datetime function: %s field overflow
+	errDBCreateExists     = 1007 // Can't create database '%s'; database exists
+	errWrongIndexName     = 1280 // Incorrect index name '%s'
+	errUpdateTableUsed    = 1093 // Table '%s' is specified twice, both as a target for '%s' and as a separate source for data
+	errTooBigScale        = 1425 // Too big scale %d specified for '%s'. Maximum is %d
+	errTooBigPrecision    = 1426 // Too big precision specified for '%s'. Maximum is %d
+	errScaleOverPrecision = 1427 // For float(M,D), double(M,D) or decimal(M,D), M must be >= D (column '%s')
 )
 
 // localStates holds the SQLSTATEs of the local numbers above.
@@ -38,6 +41,7 @@ var localStates = map[int]string{
 	errWrongParamsToFn: "42000", errDatetimeOverflow: "22008",
 	errKeyColumnDoesNotExist: "42000", errCantRemoveAllFields: "42000", errRegexp: "42000",
 	errWrongIndexName: "42000", errReadOnlyTx: "25006",
+	errTooBigScale: "42000", errTooBigPrecision: "42000", errScaleOverPrecision: "42000",
 }
 
 // newErr returns an *sqlerr.Error for code, with the SQLSTATE of a local

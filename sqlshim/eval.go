@@ -1077,6 +1077,9 @@ func (c *evalCtx) in(x *ast.PatternInExpr) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if l := c.constInList(x); l != nil { // inlist.go
+		return l.test(c, x, v)
+	}
 	sawNull := false
 	found := false
 	var coll *collate.Collation

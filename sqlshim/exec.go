@@ -53,6 +53,9 @@ type execCtx struct {
 	calcFound int64
 	// text is the statement's text, as SHOW PROCESSLIST shows it.
 	text string
+	// inLists: long constant IN lists evaluated for the statement
+	// (inlist.go); nil entries are lists that are not constant.
+	inLists map[*ast.PatternInExpr]*inList
 	// view: the views the statement is expanding (view.go); nil if none.
 	view *viewRun
 	// ret collects the rows written under RETURNING (returning.go); nil

@@ -1,6 +1,7 @@
 package sqlshim
 
 import (
+	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 )
 
@@ -53,10 +54,14 @@ func (x *execCtx) admin(st *adminStmt) (Result, error) {
 			continue
 		}
 		var err error
+		var rep engine.RepairReport
 		if st.op == "optimize" {
 			err = db.Optimize(x.ctx, t)
 		} else {
-			_, err = db.Repair(x.ctx, t, st.quick)
+			rep, err = db.Repair(x.ctx, t, st.quick)
+		}
+		for _, w := range rep.Warnings {
+			rows = append(rows, []any{full, st.op, "warning", w})
 		}
 		if err != nil {
 			rows = append(rows,

@@ -287,8 +287,13 @@ func fieldType(col *engine.Column, tp *types.FieldType) error {
 		if dec > 0 {
 			col.Scale = dec
 		}
-		if col.Precision > 65 || col.Scale > 30 || col.Scale > col.Precision {
-			return errf(1426, "Too big precision %d specified for '%s'. Maximum is 65.", col.Precision, col.Name)
+		switch {
+		case col.Precision > 65:
+			return errf(errTooBigPrecision, "Too big precision specified for '%s'. Maximum is 65", col.Name)
+		case col.Scale > col.Precision:
+			return errf(errScaleOverPrecision, "For float(M,D), double(M,D) or decimal(M,D), M must be >= D (column '%s')", col.Name)
+		case col.Scale > 30:
+			return errf(errTooBigScale, "Too big scale %d specified for '%s'. Maximum is 30", col.Scale, col.Name)
 		}
 	case mysql.TypeString:
 		col.Type, col.Length = engine.TypeChar, max(flen, 1)
@@ -319,14 +324,20 @@ func fieldType(col *engine.Column, tp *types.FieldType) error {
 		col.Type = engine.TypeDate
 	case mysql.TypeDatetime:
 		col.Type, col.Scale = engine.TypeDateTime, max(dec, 0)
+		if col.Scale > 6 {
+			return errf(errTooBigPrecision, "Too big precision specified for '%s'. Maximum is 6", col.Name)
+		}
 	case mysql.TypeTimestamp:
 		col.Type, col.Scale = engine.TypeTimestamp, max(dec, 0)
+		if col.Scale > 6 {
+			return errf(errTooBigPrecision, "Too big precision specified for '%s'. Maximum is 6", col.Name)
+		}
 	case mysql.TypeJSON:
 		col.Type = engine.TypeJSON
 	case mysql.TypeDuration:
 		col.Type, col.Scale = engine.TypeTime, max(dec, 0)
 		if col.Scale > 6 {
-			return errf(1426, "Too big precision %d specified for '%s'. Maximum is 6.", col.Scale, col.Name)
+			return errf(errTooBigPrecision, "Too big precision specified for '%s'. Maximum is 6", col.Name)
 		}
 	case mysql.TypeYear:
 		col.Type, col.Length = engine.TypeYear, 4

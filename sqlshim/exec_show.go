@@ -653,8 +653,22 @@ func (x *execCtx) explainTable(refs *ast.TableRefsClause, where ast.ExprNode, id
 				ref = strings.TrimSuffix(strings.Repeat("const,", p.keyCols), ",")
 			}
 		}
-		if rows, err = x.tx.Count(ti.name, p.scan); err != nil {
-			return nil, err
+		switch {
+		case p.pkPoints:
+			rows = int64(len(p.points)) // a lookup a value, as MariaDB counts them
+		case p.points != nil:
+			for _, pt := range p.points {
+				b := engine.Bound{Values: pt, Inclusive: true}
+				n, err := x.tx.Count(ti.name, engine.Scan{Index: p.index, Lo: b, Hi: b})
+				if err != nil {
+					return nil, err
+				}
+				rows += n
+			}
+		default:
+			if rows, err = x.tx.Count(ti.name, p.scan); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if where != nil && p.kind != accessConst {

@@ -53,13 +53,19 @@ func (c *evalCtx) sleep(args []any) (any, error) {
 const maxStringResult = 64 << 20
 
 // tooLong reports whether a result of size bytes from function name is
-// over maxStringResult, and if so adds the warning.
-func (c *evalCtx) tooLong(name string, size int64) bool {
+// over maxStringResult, and if so adds the warning; in a strict INSERT or
+// UPDATE it is error 1301 instead, as in MariaDB, so that a row never
+// silently stores NULL for the value it was given.
+func (c *evalCtx) tooLong(name string, size int64) (bool, error) {
 	if size <= maxStringResult {
-		return false
+		return false, nil
 	}
-	c.warning(sqlerr.ErrPacketOverflowed, "Result of %s() was larger than max_allowed_packet (%d) - truncated", name, maxStringResult)
-	return true
+	const msg = "Result of %s() was larger than max_allowed_packet (%d) - truncated"
+	if c.strict {
+		return true, errf(sqlerr.ErrPacketOverflowed, msg, name, maxStringResult)
+	}
+	c.warning(sqlerr.ErrPacketOverflowed, msg, name, maxStringResult)
+	return true, nil
 }
 
 // call evaluates a built-in function. Functions whose result is NULL when
@@ -240,8 +246,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 				size += int64(len(parts[len(parts)-1]) + len(sep))
 			}
 		}
-		if c.tooLong(name, size) {
-			return nil, nil
+		if long, err := c.tooLong(name, size); long {
+			return nil, err
 		}
 		return strings.Join(parts, sep), nil
 	case "field":
@@ -342,8 +348,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			parts[i] = toString(a)
 			size += int64(len(parts[i]))
 		}
-		if c.tooLong(name, size) {
-			return nil, nil
+		if long, err := c.tooLong(name, size); long {
+			return nil, err
 		}
 		return strings.Join(parts, ""), nil
 	case "format":
@@ -427,8 +433,10 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if from == "" {
 			return s, nil
 		}
-		if len(to) > len(from) && c.tooLong(name, int64(len(s))+int64(strings.Count(s, from))*int64(len(to)-len(from))) {
-			return nil, nil
+		if len(to) > len(from) {
+			if long, err := c.tooLong(name, int64(len(s))+int64(strings.Count(s, from))*int64(len(to)-len(from))); long {
+				return nil, err
+			}
 		}
 		return strings.ReplaceAll(s, from, to), nil
 	case "substring_index":
@@ -459,8 +467,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return "", nil
 		}
 		if n > maxStringResult/int64(len(s)) {
-			c.tooLong(name, maxStringResult+1)
-			return nil, nil
+			_, err := c.tooLong(name, maxStringResult+1)
+			return nil, err
 		}
 		return strings.Repeat(s, int(n)), nil
 	case "space":
@@ -468,8 +476,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if n <= 0 {
 			return "", nil
 		}
-		if c.tooLong(name, n) {
-			return nil, nil
+		if long, err := c.tooLong(name, n); long {
+			return nil, err
 		}
 		return strings.Repeat(" ", int(n)), nil
 	case "lpad", "rpad":
@@ -487,8 +495,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if len(pad) == 0 {
 			return nil, nil
 		}
-		if c.tooLong(name, n) { // n characters are at least n bytes
-			return nil, nil
+		if long, err := c.tooLong(name, n); long { // n characters are at least n bytes
+			return nil, err
 		}
 		var fill strings.Builder
 		for i := int64(len(s)); i < n; i++ {

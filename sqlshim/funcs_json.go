@@ -257,8 +257,10 @@ func (c *evalCtx) jsonCall(name string, x *ast.FuncCallExpr, args []any) (v any,
 		return nil, true, errf(errWrongArgCount, "Incorrect parameter count in the call to native function '%s'", x.FnName.O)
 	}
 	v = c.jsonResult(jsonFunc{c: c, name: name}, x, args)
-	if s, ok := v.(string); ok && c.tooLong(name, int64(len(s))) {
-		return nil, true, nil
+	if s, ok := v.(string); ok {
+		if long, err := c.tooLong(name, int64(len(s))); long {
+			return nil, true, err
+		}
 	}
 	return v, true, nil
 }

@@ -19,6 +19,7 @@ type statement struct {
 	text      string
 	node      ast.StmtNode // nil for admin
 	admin     *adminStmt
+	routine   *routineStmt   // DROP PROCEDURE, CALL, ... (routines.go)
 	crashSafe bool           // CREATE TABLE ... CRASH_SAFE
 	nparams   int            // number of ? placeholders
 	intoVars  []string       // SELECT ... INTO @a, @b: the variables (stripped from the text parsed)
@@ -37,6 +38,12 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 			return nil, err
 		}
 		return &statement{text: sql, admin: adm}, nil
+	}
+	if rt, ok, err := parseRoutine(sql); ok { // routines.go
+		if err != nil {
+			return nil, err
+		}
+		return &statement{text: sql, routine: rt}, nil
 	}
 	text, crashSafe := stripCrashSafe(rewriteColumnExprs(loadIgnoreRows(sql)))
 	text, intoVars, intoLate := stripIntoVars(text)

@@ -1,11 +1,14 @@
 package sqlshim
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
 )
 
 // Planning is deliberately simple, and always safe: the access path only
@@ -38,6 +41,12 @@ type accessPath struct {
 	scan     engine.Scan // accessRef, accessRange, accessAll
 	possible []string    // indexes the WHERE clause could use
 	keyCols  int         // columns of the key used
+	// points: col IN (...) on a column of the key's equality prefix reads
+	// one key prefix a value (accessRange; scan is then a full scan, the
+	// safe reading of a caller that does not know points). pkPoints: each
+	// is a whole primary key, read by a lookup.
+	points   [][]any
+	pkPoints bool
 }
 
 // colBounds collects what WHERE says about one column.
@@ -50,6 +59,7 @@ type colBounds struct {
 	hasLo    bool
 	hasHi    bool
 	eqSource bool
+	in       []any // col IN (constants, ...): each converted as eq is
 }
 
 // planAccess chooses the access path for ti under where and the table's
@@ -105,6 +115,8 @@ func (x *execCtx) planAccess(ti *tableInfo, where ast.ExprNode, hints []*ast.Ind
 		}
 		var eqVals []any
 		var rangeB *colBounds
+		inAt := -1 // the key column read by an IN list, if any
+		var inVals []any
 		for _, cn := range cd.cols {
 			b := get(ti.column(cn))
 			if b == nil {
@@ -114,7 +126,12 @@ func (x *execCtx) planAccess(ti *tableInfo, where ast.ExprNode, hints []*ast.Ind
 				eqVals = append(eqVals, b.eq)
 				continue
 			}
-			if b.hasLo || b.hasHi {
+			if b.in != nil && inAt < 0 {
+				inAt, inVals = len(eqVals), b.in
+				eqVals = append(eqVals, nil) // each value in turn
+				continue
+			}
+			if (b.hasLo || b.hasHi) && inAt < 0 {
 				rangeB = b
 			}
 			break
@@ -129,12 +146,25 @@ func (x *execCtx) planAccess(ti *tableInfo, where ast.ExprNode, hints []*ast.Ind
 		}
 		if cd.unique && len(eqVals) == len(cd.cols) {
 			score += 100
+			if inAt >= 0 {
+				score -= 50 // a lookup a value: after a single one
+			}
 		}
 		if score <= bestScore {
 			continue
 		}
 		bestScore = score
 		p := &accessPath{index: cd.name, keyCols: len(eqVals)}
+		if inAt >= 0 {
+			p.kind, p.pkPoints = accessRange, cd.name == "PRIMARY" && len(eqVals) == len(cd.cols)
+			for _, v := range inVals {
+				pt := append([]any(nil), eqVals...)
+				pt[inAt] = v
+				p.points = append(p.points, pt)
+			}
+			best = p
+			continue
+		}
 		if cd.name == "PRIMARY" && len(eqVals) == len(cd.cols) {
 			p.kind, p.pk = accessConst, eqVals
 		} else if rangeB == nil {
@@ -418,16 +448,41 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec, cc *evalCtx, e ast.ExprNode, 
 		cb.lo, cb.loIncl, cb.hasLo = lo, true, true
 		cb.hi, cb.hiIncl, cb.hasHi = hi, true, true
 	case *ast.PatternInExpr:
-		if n.Not || n.Sel != nil || len(n.List) != 1 {
+		if n.Not || n.Sel != nil || len(n.List) == 0 {
 			return
 		}
 		i := colOf(n.Expr)
-		if i < 0 || !sameColl(cc, &ti.def.Columns[i], "in", n.Expr, n.List[0]) {
+		if i < 0 {
 			return
 		}
-		if v, ok := value(i, n.List[0]); ok {
-			cb := b(i)
-			cb.eq, cb.hasEq = v, true
+		if len(n.List) == 1 {
+			if !sameColl(cc, &ti.def.Columns[i], "in", n.Expr, n.List[0]) {
+				return
+			}
+			if v, ok := value(i, n.List[0]); ok {
+				cb := b(i)
+				cb.eq, cb.hasEq = v, true
+			}
+			return
+		}
+		// col IN (a, b, ...): each value must make a key as col = a
+		// would (NULLs match nothing); one that cannot keeps the scan.
+		vals := make([]any, 0, len(n.List))
+		for _, e := range n.List {
+			if !sameColl(cc, &ti.def.Columns[i], "in", n.Expr, e) {
+				return
+			}
+			if ve, ok := e.(*test_driver.ValueExpr); ok && ve.Datum.GetValue() == nil {
+				continue
+			}
+			v, ok := value(i, e)
+			if !ok {
+				return
+			}
+			vals = append(vals, v)
+		}
+		if cb := b(i); cb.in == nil {
+			cb.in = sortedKeys(vals, ti.def.Columns[i].Coll())
 		}
 	}
 }
@@ -435,6 +490,9 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec, cc *evalCtx, e ast.ExprNode, 
 // scanRows reads the rows of the access path, calling fn for each until
 // it returns false or an error.
 func (x *execCtx) scanRows(ti *tableInfo, p *accessPath, fn func(h engine.Handle, row engine.Row) (bool, error)) error {
+	if p.points != nil {
+		return x.scanPoints(ti, p, fn)
+	}
 	if p.kind == accessConst {
 		h, row, ok, err := x.tx.Get(ti.name, p.pk)
 		if err != nil || !ok {
@@ -449,4 +507,60 @@ func (x *execCtx) scanRows(ti *tableInfo, p *accessPath, fn func(h engine.Handle
 		}
 		return fn(h, row)
 	})
+}
+
+// scanPoints reads the key prefixes of an IN list (p.points) in key
+// order, each row once (two values equal under a _ci collation find the
+// same rows).
+func (x *execCtx) scanPoints(ti *tableInfo, p *accessPath, fn func(h engine.Handle, row engine.Row) (bool, error)) error {
+	seen := make(map[engine.Handle]struct{}, len(p.points))
+	more := true
+	each := func(h engine.Handle, row engine.Row) (bool, error) {
+		if _, dup := seen[h]; dup {
+			return true, nil
+		}
+		seen[h] = struct{}{}
+		var err error
+		more, err = fn(h, row)
+		return more, err
+	}
+	for _, pt := range p.points {
+		if err := x.ctx.Err(); err != nil {
+			return err
+		}
+		if p.pkPoints {
+			h, row, ok, err := x.tx.Get(ti.name, pt)
+			if err != nil {
+				return err
+			}
+			if ok {
+				if _, err := each(h, row); err != nil {
+					return err
+				}
+			}
+		} else {
+			b := engine.Bound{Values: pt, Inclusive: true}
+			if err := x.tx.Scan(ti.name, engine.Scan{Index: p.index, Lo: b, Hi: b}, each); err != nil {
+				return err
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
+	return nil
+}
+
+// sortedKeys returns the distinct values of vals (key values of one
+// column) in the column's order under coll.
+func sortedKeys(vals []any, c *collate.Collation) []any {
+	sort.SliceStable(vals, func(i, j int) bool { return cmpColl(vals[i], vals[j], c) < 0 })
+	out := vals[:0]
+	for i, v := range vals {
+		if i > 0 && cmpColl(v, out[len(out)-1], c) == 0 {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
 }

@@ -538,6 +538,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 			s.noteCounts(st.node, &r, x.calcFound)
 		}
 	}()
+	if st.routine != nil {
+		return Result{}, st.routine.run(s)
+	}
 	if st.admin != nil {
 		// CHECK and REPAIR take the tables' locks themselves: give back
 		// LOCK TABLES locks first, as DDL does (else they would wait for

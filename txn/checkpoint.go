@@ -42,6 +42,23 @@ func (w *WAL) BeginCheckpoint() (LSN, error) {
 	return through, nil
 }
 
+// AbandonCheckpoint gives up the checkpoint BeginCheckpoint returned
+// through for, when the engine could not write or sync its data files (a
+// full disk): nothing is appended, so its begin frame without an end reads
+// as interrupted (recovery replays from the last completed checkpoint, as
+// after a crash in the middle of one) until a later checkpoint completes,
+// and the next BeginCheckpoint may start one. It returns ErrNoCheckpoint if
+// no checkpoint through that LSN is in progress.
+func (w *WAL) AbandonCheckpoint(through LSN) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.ckpt.active || w.ckpt.through != through {
+		return fmt.Errorf("abandon checkpoint through %d: %w", through, ErrNoCheckpoint)
+	}
+	w.ckpt.active = false
+	return nil
+}
+
 // EndCheckpoint completes the checkpoint BeginCheckpoint returned through
 // for, once the engine has synced its data files: it appends a
 // checkpoint-end frame, waits until it is durable, and then retires the

@@ -158,6 +158,48 @@ func TestRotationAndHugeRecord(t *testing.T) {
 	}
 }
 
+// TestAbandonCheckpoint: a checkpoint the engine could not finish (its
+// data files did not fit on the disk) is given up; the next one begins and
+// completes, and until then recovery replays from the last completed one.
+func TestAbandonCheckpoint(t *testing.T) {
+	w := mustOpen(t, nil, "", Options{SegmentBytes: 1024})
+	for i := 0; i < 10; i++ {
+		mustCommit(t, w, put(fmt.Sprint(i), "v"))
+	}
+	through, err := w.BeginCheckpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AbandonCheckpoint(through + 1); !errors.Is(err, ErrNoCheckpoint) {
+		t.Fatalf("AbandonCheckpoint(wrong): %v", err)
+	}
+	if err := w.AbandonCheckpoint(through); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AbandonCheckpoint(through); !errors.Is(err, ErrNoCheckpoint) {
+		t.Fatalf("AbandonCheckpoint twice: %v", err)
+	}
+	mustCommit(t, w, put("after", "v"))
+	w = reopen(t, w)
+	if rec := w.Recovery(); !rec.CheckpointInterrupted || rec.LastCheckpoint != 0 {
+		t.Fatalf("recovery after an abandoned checkpoint %+v", rec)
+	}
+	if got := replayAll(t, w); len(got) != 11 {
+		t.Fatalf("replayed %d records, want all 11", len(got))
+	}
+	through, err = w.BeginCheckpoint()
+	if err != nil {
+		t.Fatalf("BeginCheckpoint after an abandoned one: %v", err)
+	}
+	if err := w.EndCheckpoint(through); err != nil {
+		t.Fatal(err)
+	}
+	w = reopen(t, w)
+	if rec := w.Recovery(); rec.CheckpointInterrupted || rec.LastCheckpoint != through || rec.Records != 0 {
+		t.Fatalf("recovery after a completed checkpoint %+v", rec)
+	}
+}
+
 func TestCheckpoint(t *testing.T) {
 	w := mustOpen(t, nil, "", Options{SegmentBytes: 1024})
 	for i := 0; i < 100; i++ {

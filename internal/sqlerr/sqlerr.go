@@ -53,6 +53,8 @@ const (
 	ErrDiskFull           = 1021 // Disk full (%s); waiting for someone to free some space...
 	ErrCantLock           = 1015 // Can't lock file (errno: %d)
 	ErrSpDoesNotExist     = 1305 // FUNCTION %s does not exist
+	ErrTrgDoesNotExist    = 1360 // Trigger does not exist
+	ErrEventDoesNotExist  = 1539 // Unknown event '%s'
 	ErrWrongParamCount    = 1582 // Incorrect parameter count in the call to native function '%s'
 	ErrConstraintFailed   = 4025 // CONSTRAINT %s failed for %s (a JSON column's value that is not JSON)
 	ErrTableMustHaveCols  = 1113 // A table must have at least 1 column
@@ -130,7 +132,7 @@ var states = map[int]string{
 	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000", ErrCollationCharset: "42000", ErrLockDeadlock: "40001",
 	ErrViewCheckFailed: "44000", ErrIsView: "42S02", ErrUnknownView: "42S02",
 	ErrCantChangeTxChar: "25001", ErrRowIsReferenced: "23000", ErrNoReferencedRow: "23000",
-	ErrTruncateReferenced: "42000", 1239: "42000",
+	ErrTruncateReferenced: "42000", 1239: "42000", 1103: "42000", 1059: "42000",
 }
 
 // Error is an error with a MySQL error number and SQLSTATE.

@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -62,7 +63,12 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 				if err != nil {
 					return err
 				}
-				opts := engine.Options{AutoRecover: autoRecover, ULogDir: ulogDir, ULogLimit: ulogLimit, Progress: recoveryProgress(env.Stderr)}
+				// Warnings (a table left crashed, a salvage that dropped
+				// damaged records, a torn WAL tail cut) go to standard
+				// error as blitz serve logs them; a clean open prints
+				// nothing.
+				log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+				opts := engine.Options{AutoRecover: autoRecover, ULogDir: ulogDir, ULogLimit: ulogLimit, Progress: recoveryProgress(env.Stderr), Logger: log}
 				switch syncMode {
 				case "", "full":
 				case "off":
