@@ -110,6 +110,11 @@ func intInfo(ti *tableInfo, e ast.ExprNode) (intExpr, bool) {
 	case *test_driver.ValueExpr:
 		switch v := x.Datum.GetValue().(type) {
 		case int64:
+			if mysql.HasIsBooleanFlag(x.Type.GetFlag()) {
+				r := intLiteral(v)
+				r.n = 5 // TRUE and FALSE are INT(5) in MariaDB
+				return r, true
+			}
 			return intLiteral(v), true
 		case uint64:
 			return intExpr{typ: mysql.TypeLonglong, n: len(strconv.FormatUint(v, 10)), unsigned: true}, true
@@ -122,8 +127,8 @@ func intInfo(ti *tableInfo, e ast.ExprNode) (intExpr, bool) {
 			return intExpr{typ: mysql.TypeLong, n: 1}, true
 		case opcode.Minus:
 			a, ok := intInfo(ti, x.V)
-			if !ok {
-				return intExpr{}, false
+			if !ok || a.temporal {
+				return intExpr{}, false // -dt is a DECIMAL (decInfo)
 			}
 			if a.lit && a.val != -1<<63 {
 				return intLiteral(-a.val), true // MariaDB folds -literal
@@ -171,6 +176,30 @@ func intInfo(ti *tableInfo, e ast.ExprNode) (intExpr, bool) {
 		return intFunc(ti, x)
 	case *ast.CaseExpr:
 		return intBranches(ti, caseResults(x))
+	case *ast.AggregateFuncExpr:
+		return intAggregate(ti, x)
+	}
+	return intExpr{}, false
+}
+
+// intAggregate is the intExpr of an integer-valued aggregate: COUNT
+// (BIGINT(21)), BIT_AND, BIT_OR, BIT_XOR (BIGINT(21) UNSIGNED), MIN and
+// MAX of an integer expression (its type).
+func intAggregate(ti *tableInfo, x *ast.AggregateFuncExpr) (intExpr, bool) {
+	switch strings.ToLower(x.F) {
+	case ast.AggFuncCount:
+		return intExpr{typ: mysql.TypeLonglong, n: 21}, true
+	case ast.AggFuncBitAnd, ast.AggFuncBitOr, ast.AggFuncBitXor:
+		return intExpr{typ: mysql.TypeLonglong, n: 21, unsigned: true}, true
+	case ast.AggFuncMin, ast.AggFuncMax:
+		if len(x.Args) == 1 {
+			a, ok := intInfo(ti, x.Args[0])
+			if a.temporal {
+				return intExpr{}, false // MIN(dt) is a DATETIME
+			}
+			a.lit = false
+			return a, ok
+		}
 	}
 	return intExpr{}, false
 }
@@ -262,6 +291,9 @@ func intDigits(ti *tableInfo, e ast.ExprNode) (int, bool) {
 			return max(len(strings.TrimLeft(ip, "0")), 1), true
 		}
 	}
+	if d, ok := decInfo(ti, e); ok && d.dec {
+		return max(d.intPart(), 1), true
+	}
 	a, ok := intInfo(ti, e)
 	return a.prec(), ok
 }
@@ -304,6 +336,20 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 		return intExpr{typ: mysql.TypeLong, n: int(n)}, true
 	}
 	switch x.FnName.L {
+	case "last_insert_id":
+		return intExpr{typ: mysql.TypeLonglong, n: 21, unsigned: true}, true
+	case "extract":
+		if len(x.Args) == 2 {
+			if u, ok := x.Args[0].(*ast.TimeUnitExpr); ok {
+				if n, known := extractWidth[u.Unit]; known {
+					return intExpr{typ: mysql.TypeLong, n: n}, true
+				}
+			}
+		}
+	case "unix_timestamp":
+		if len(x.Args) == 0 {
+			return intExpr{typ: mysql.TypeLonglong, n: 17}, true
+		}
 	case "mod":
 		if len(x.Args) == 2 {
 			return intArith(ti, opcode.Mod, x.Args[0], x.Args[1])
@@ -323,6 +369,9 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 		a, ok := intInfo(ti, x.Args[0])
 		if a.temporal {
 			return intExpr{}, false // FLOOR(dt) is a DATETIME
+		}
+		if !ok && len(x.Args) == 1 && x.FnName.L != "round" && x.FnName.L != "truncate" {
+			return intFloorDec(ti, x)
 		}
 		a.lit = false
 		if ok && x.FnName.L == "round" && len(x.Args) == 2 {
@@ -347,6 +396,31 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 	return intExpr{}, false
 }
 
+// extractWidth is MariaDB's display width of EXTRACT(unit FROM ...).
+var extractWidth = map[ast.TimeUnitType]int{
+	ast.TimeUnitYear: 4, ast.TimeUnitQuarter: 1, ast.TimeUnitMonth: 2, ast.TimeUnitWeek: 2,
+	ast.TimeUnitDay: 2, ast.TimeUnitHour: 2, ast.TimeUnitMinute: 2, ast.TimeUnitSecond: 2,
+}
+
+// intFloorDec is the intExpr of FLOOR(a) or CEIL(a) of a DECIMAL a: an
+// INT up to 9 digits, a BIGINT up to 18, with one more digit than a's
+// integer part when rounding can carry into it (FLOOR(-9.5) is -10),
+// signed as a. ok is false past 18 digits (a DECIMAL then, decFunc).
+func intFloorDec(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
+	a, ok := decInfo(ti, x.Args[0])
+	if !ok || !a.dec {
+		return intExpr{}, false
+	}
+	p := max(a.intPart()+b2i(a.scale > 0 && (x.FnName.L != "floor" || !a.unsigned)), 1)
+	switch {
+	case p <= 9:
+		return intExpr{typ: mysql.TypeLong, n: p + b2i(!a.unsigned), unsigned: a.unsigned}, true
+	case p <= 18:
+		return intExpr{typ: mysql.TypeLonglong, n: p + b2i(!a.unsigned), unsigned: a.unsigned}, true
+	}
+	return intExpr{}, false
+}
+
 // intBranches is the intExpr of a function that returns one of
 // branches, all integers or NULL.
 func intBranches(ti *tableInfo, branches []ast.ExprNode) (intExpr, bool) {
@@ -366,8 +440,8 @@ func intBranches(ti *tableInfo, branches []ast.ExprNode) (intExpr, bool) {
 		any = true
 		p, uns = max(p, a.prec()), uns && a.unsigned
 	}
-	if !any {
-		return intExpr{}, false
+	if !any || !uns && mixedSign(ti, branches) {
+		return intExpr{}, false // a DECIMAL (decBranches)
 	}
 	r.n, r.unsigned = p+b2i(!uns), uns
 	return r, true

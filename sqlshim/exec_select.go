@@ -831,13 +831,20 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 		return c
 	}
 	c := columnFromValue(f.name, sample)
-	if t, n, uns, ok := intExprType(ti, f.expr); ok && (c.Type == mysql.TypeLonglong || c.Type == mysql.TypeNull) {
-		// (an integer value, or none: a value of another type means the
-		// expression is not what intExprType took it for)
-		if c.Type == mysql.TypeNull && uns {
-			c.Flags |= mysql.UnsignedFlag
+	switch c.Type {
+	case mysql.TypeLonglong, mysql.TypeNull, mysql.TypeNewDecimal:
+		// (an integer or decimal value, or none: a value of another type
+		// means the expression is not what these took it for)
+		if t, n, uns, ok := intExprType(ti, f.expr); ok && c.Type != mysql.TypeNewDecimal {
+			c.Type, c.Length = t, n
+			c.Flags &^= mysql.UnsignedFlag
+			if uns {
+				c.Flags |= mysql.UnsignedFlag
+			}
+		} else if n, scale, uns, ok := decExprType(ti, f.expr); ok {
+			// (-dt and COALESCE(u, c) are DECIMALs of integer values)
+			decColumnType(&c, n, scale, uns)
 		}
-		c.Type, c.Length = t, n
 	}
 	switch e := f.expr.(type) {
 	case *ast.FuncCallExpr:

@@ -1,0 +1,318 @@
+package sqlshim
+
+import (
+	"strings"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
+)
+
+// The precision, scale and display length of DECIMAL-valued expressions,
+// worked out from the expression as MariaDB does, instead of the 66
+// characters (the longest DECIMAL) a value alone allows: clients size
+// their buffers and columns by them, and CREATE TABLE ... SELECT takes
+// the column's precision from the length.
+//
+// MariaDB's rules, as measured on 10.11 (--column-type-info):
+//   - length = precision + 1 for the point if the scale is not 0 + 1 for
+//     the sign unless the result is unsigned, precision at most 65 and
+//     scale at most 38; a result's precision is length - point - sign;
+//   - a decimal literal has its digits as precision (0.5: 2, 10.25: 4);
+//     an integer operand its precision (intExpr.prec), scale 0; a
+//     DECIMAL(p,s) column p and s; a temporal operand its digits
+//     (DATE 8, DATETIME(n) 14+n, TIME(n) 7+n) and n as scale;
+//   - a + b, a - b: the larger integer part + 1, the larger scale;
+//     a * b: the sum of precisions and of scales; a / b: a's precision +
+//     b's scale + 4 (div_precision_increment), a's scale + 4; a % b: the
+//     larger precision and scale, signed as a; unsigned when both are;
+//   - -a: a's length + 1 (a temporal's display length: -dt is 20);
+//     ABS(a): a's; ROUND(a, n) and TRUNCATE(a, n), n a literal: scale n,
+//     precision a's - (a's scale - n), + 1 for rounding when digits go;
+//     ROUND(a, x) with x not a literal: a's;
+//   - IF, IFNULL, COALESCE, CASE, GREATEST, LEAST, NULLIF of decimal and
+//     integer branches (or integers of mixed signedness): the largest
+//     integer part + the largest scale, signed unless all are unsigned;
+//   - SUM(a): a's precision + 22, a's scale, signed; AVG(a): a's
+//     precision + 4 and scale + 4, signed; MIN(a), MAX(a): a's.
+// An integer expression (both operands integers, or a DATETIME without
+// fractions + 0) is not a DECIMAL: intInfo describes it.
+
+// decExpr describes a numeric operand or DECIMAL-valued expression.
+type decExpr struct {
+	prec, scale int
+	n           int  // display length
+	unsigned    bool // the result is unsigned
+	dec         bool // a DECIMAL (else an integer operand)
+	lit         bool // a decimal literal, possibly negated
+}
+
+// Bounds of MariaDB's DECIMAL.
+const (
+	decMaxPrec  = 65
+	decMaxScale = 38
+)
+
+// decOf is the decExpr of a DECIMAL of prec digits, scale of them after
+// the point.
+func decOf(prec, scale int, unsigned bool) decExpr {
+	scale = min(scale, decMaxScale)
+	prec = min(max(prec, scale, 1), decMaxPrec)
+	return decExpr{prec: prec, scale: scale, n: prec + b2i(scale > 0) + b2i(!unsigned), unsigned: unsigned, dec: true}
+}
+
+// intPart is the number of d's digits before the point.
+func (d decExpr) intPart() int { return d.prec - d.scale }
+
+// decExprType is the display length, scale and signedness MariaDB gives
+// DECIMAL-valued expression e over ti (nil: no table); ok is false for
+// an expression that is not a DECIMAL or whose type this does not work
+// out.
+func decExprType(ti *tableInfo, e ast.ExprNode) (length uint32, scale uint8, unsigned, ok bool) {
+	d, ok := decInfo(ti, e)
+	if !ok || !d.dec {
+		return 0, 0, false, false
+	}
+	return uint32(d.n), uint8(d.scale), d.unsigned, true
+}
+
+// decInfo works out e's decExpr (see the rules above); ok is false when
+// e is neither a DECIMAL nor an integer, or not worked out here.
+func decInfo(ti *tableInfo, e ast.ExprNode) (decExpr, bool) {
+	switch x := e.(type) {
+	case *ast.ParenthesesExpr:
+		return decInfo(ti, x.Expr)
+	case *test_driver.ValueExpr:
+		if d, ok := x.Datum.GetValue().(*test_driver.MyDecimal); ok {
+			ip, frac, _ := strings.Cut(strings.TrimPrefix(d.String(), "-"), ".")
+			r := decOf(max(len(strings.TrimLeft(ip, "0")), 1)+len(frac), len(frac), false)
+			r.lit = true
+			return r, true
+		}
+	case *ast.ColumnNameExpr:
+		if c := numColumn(ti, x); c != nil {
+			switch {
+			case c.Type == engine.TypeDecimal:
+				return decOf(c.Precision, c.Scale, c.Unsigned), true
+			case c.Type == engine.TypeDate:
+				r := decOf(8, 0, false)
+				r.n, r.dec = 10, c.Scale > 0
+				return r, true
+			case c.Type == engine.TypeDateTime || c.Type == engine.TypeTimestamp:
+				r := decOf(14+c.Scale, c.Scale, false)
+				r.n, r.dec = 19+fracLen(c.Scale), c.Scale > 0
+				return r, true
+			case c.Type == engine.TypeTime:
+				r := decOf(7+c.Scale, c.Scale, false)
+				r.n, r.dec = 10+fracLen(c.Scale), c.Scale > 0
+				return r, true
+			}
+		}
+	case *ast.UnaryOperationExpr:
+		if x.Op == opcode.Minus {
+			a, ok := decInfo(ti, x.V)
+			switch {
+			case !ok:
+				return decExpr{}, false
+			case a.lit:
+				return a, true // MariaDB folds -literal
+			case !a.dec && !isTemporalColumn(ti, x.V):
+				break // an integer
+			default:
+				// -dt is a DECIMAL as long as dt's text and a sign.
+				r := decOf(a.prec, a.scale, false)
+				r.n = a.n + 1
+				return r, true
+			}
+		}
+	case *ast.BinaryOperationExpr:
+		switch x.Op {
+		case opcode.Plus, opcode.Minus, opcode.Mul, opcode.Div, opcode.Mod:
+			return decArith(ti, x.Op, x.L, x.R)
+		}
+	case *ast.FuncCallExpr:
+		if r, ok := decFunc(ti, x); ok {
+			return r, true
+		}
+	case *ast.CaseExpr:
+		return decBranches(ti, caseResults(x))
+	case *ast.AggregateFuncExpr:
+		if len(x.Args) != 1 {
+			break
+		}
+		switch strings.ToLower(x.F) {
+		case ast.AggFuncSum:
+			if a, ok := decInfo(ti, x.Args[0]); ok {
+				return decOf(a.prec+22, a.scale, false), true
+			}
+		case ast.AggFuncAvg:
+			if a, ok := decInfo(ti, x.Args[0]); ok {
+				return decOf(a.prec+divPrecisionIncrement, a.scale+divPrecisionIncrement, false), true
+			}
+		case ast.AggFuncMin, ast.AggFuncMax:
+			if a, ok := decInfo(ti, x.Args[0]); ok && a.dec {
+				a.lit = false
+				return a, true
+			}
+		}
+	}
+	if a, ok := intInfo(ti, e); ok {
+		return decExpr{prec: a.prec(), n: a.n, unsigned: a.unsigned}, true
+	}
+	return decExpr{}, false
+}
+
+// numColumn is column x of ti's one table.
+func numColumn(ti *tableInfo, x *ast.ColumnNameExpr) *engine.Column {
+	if ti == nil || ti.join != nil || x.Name.Table.L != "" && x.Name.Table.L != lower(ti.alias) {
+		return nil
+	}
+	if i := ti.column(x.Name.Name.O); i >= 0 {
+		return &ti.def.Columns[i]
+	}
+	return nil
+}
+
+// isTemporalColumn reports whether e is a DATE, DATETIME, TIMESTAMP or
+// TIME column of ti.
+func isTemporalColumn(ti *tableInfo, e ast.ExprNode) bool {
+	x, ok := unparen(e).(*ast.ColumnNameExpr)
+	if !ok {
+		return false
+	}
+	c := numColumn(ti, x)
+	if c == nil {
+		return false
+	}
+	switch c.Type {
+	case engine.TypeDate, engine.TypeDateTime, engine.TypeTimestamp, engine.TypeTime:
+		return true
+	}
+	return false
+}
+
+// decArith is the decExpr of a + b, a - b, a * b, a / b or a % b when it
+// is a DECIMAL (a / b always is).
+func decArith(ti *tableInfo, op opcode.Op, l, r ast.ExprNode) (decExpr, bool) {
+	a, ok := decInfo(ti, l)
+	if !ok {
+		return decExpr{}, false
+	}
+	b, ok := decInfo(ti, r)
+	if !ok || !a.dec && !b.dec && op != opcode.Div {
+		return decExpr{}, false
+	}
+	uns := a.unsigned && b.unsigned
+	switch op {
+	case opcode.Plus, opcode.Minus:
+		s := max(a.scale, b.scale)
+		return decOf(max(a.intPart(), b.intPart())+1+s, s, uns), true
+	case opcode.Mul:
+		return decOf(a.prec+b.prec, a.scale+b.scale, uns), true
+	case opcode.Div:
+		return decOf(a.prec+b.scale+divPrecisionIncrement, a.scale+divPrecisionIncrement, uns), true
+	}
+	return decOf(max(a.prec, b.prec), max(a.scale, b.scale), a.unsigned), true // %
+}
+
+// decFunc is the decExpr of a DECIMAL-valued function call.
+func decFunc(ti *tableInfo, x *ast.FuncCallExpr) (decExpr, bool) {
+	switch x.FnName.L {
+	case "mod":
+		if len(x.Args) == 2 {
+			return decArith(ti, opcode.Mod, x.Args[0], x.Args[1])
+		}
+	case "abs":
+		if len(x.Args) == 1 {
+			if a, ok := decInfo(ti, x.Args[0]); ok && a.dec {
+				a.lit = false
+				return a, true
+			}
+		}
+	case "floor", "ceil", "ceiling":
+		// (up to 18 digits an integer: intFloorDec)
+		if a, ok := decInfo(ti, x.Args[0]); ok && a.dec && len(x.Args) == 1 {
+			return decOf(a.intPart()+b2i(a.scale > 0 && (x.FnName.L != "floor" || !a.unsigned)), 0, a.unsigned), true
+		}
+	case "round", "truncate":
+		if len(x.Args) == 0 || len(x.Args) > 2 {
+			break
+		}
+		a, ok := decInfo(ti, x.Args[0])
+		if !ok || !a.dec {
+			break
+		}
+		if len(x.Args) == 1 {
+			return decRound(a, 0, x.FnName.L == "truncate"), true
+		}
+		n, ok := intInfo(ti, x.Args[1])
+		if !ok || !n.lit {
+			a.lit = false
+			return a, true // places known only at run time: a's type
+		}
+		return decRound(a, int(max(min(n.val, decMaxScale), 0)), x.FnName.L == "truncate"), true
+	case "if":
+		if len(x.Args) == 3 {
+			return decBranches(ti, x.Args[1:])
+		}
+	case "ifnull", "coalesce", "greatest", "least":
+		return decBranches(ti, x.Args)
+	case "nullif":
+		if len(x.Args) == 2 {
+			return decBranches(ti, x.Args[:1])
+		}
+	}
+	return decExpr{}, false
+}
+
+// decRound is the decExpr of ROUND(a, places) or TRUNCATE(a, places).
+func decRound(a decExpr, places int, truncate bool) decExpr {
+	delta := a.scale - places
+	return decOf(a.prec-delta+b2i(delta > 0 && !truncate), places, a.unsigned)
+}
+
+// decBranches is the decExpr of a function that returns one of branches
+// when it is a DECIMAL: some branch is, the others are integers or NULL,
+// or all are integers, some signed and some unsigned.
+func decBranches(ti *tableInfo, branches []ast.ExprNode) (decExpr, bool) {
+	ip, scale, uns, dec, any := 0, 0, true, false, false
+	for _, b := range branches {
+		if v, ok := unparen(b).(*test_driver.ValueExpr); ok && v.Datum.GetValue() == nil {
+			continue
+		}
+		a, ok := decInfo(ti, b)
+		if !ok || !a.dec && isTemporalColumn(ti, b) {
+			return decExpr{}, false
+		}
+		any, dec = true, dec || a.dec
+		ip, scale = max(ip, a.intPart()), max(scale, a.scale)
+		uns = uns && a.unsigned
+	}
+	if !any || !dec && (uns || !mixedSign(ti, branches)) {
+		return decExpr{}, false
+	}
+	return decOf(ip+scale, scale, uns), true
+}
+
+// mixedSign reports whether integer branches mix signed and unsigned.
+func mixedSign(ti *tableInfo, branches []ast.ExprNode) bool {
+	var s, u bool
+	for _, b := range branches {
+		if a, ok := intInfo(ti, b); ok {
+			s, u = s || !a.unsigned, u || a.unsigned
+		}
+	}
+	return s && u
+}
+
+// decColumnType sets c's type, length, decimals and UNSIGNED flag to a
+// DECIMAL's.
+func decColumnType(c *Column, length uint32, scale uint8, unsigned bool) {
+	c.Type, c.Length, c.Decimals = mysql.TypeNewDecimal, length, scale
+	c.Flags &^= mysql.UnsignedFlag
+	if unsigned {
+		c.Flags |= mysql.UnsignedFlag
+	}
+}
