@@ -316,3 +316,20 @@ func decColumnType(c *Column, length uint32, scale uint8, unsigned bool) {
 		c.Flags |= mysql.UnsignedFlag
 	}
 }
+
+// varianceColumn sets c to the type of STD, VARIANCE and their kin over
+// arg: a DOUBLE, of arg's scale + 4 fixed decimals when arg is an
+// integer or a DECIMAL (26 characters), else not fixed, as MariaDB's.
+// Blitz computes them exactly; the value is sent as its text either way.
+func varianceColumn(ti *tableInfo, c *Column, arg ast.ExprNode) {
+	c.Type, c.Length, c.Decimals = mysql.TypeDouble, 23, notFixed
+	if a, ok := decInfo(ti, arg); ok {
+		c.Length, c.Decimals = 26, uint8(min(a.scale+4, notFixed-1))
+	}
+}
+
+// varianceFuncs are the aggregates varianceColumn types.
+var varianceFuncs = map[string]bool{
+	"std": true, "stddev": true, "stddev_pop": true, "stddev_samp": true,
+	"variance": true, "var_pop": true, "var_samp": true,
+}

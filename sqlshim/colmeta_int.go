@@ -333,7 +333,7 @@ func castArgLen(ti *tableInfo, e ast.ExprNode) (n int, neg, ok bool) {
 // intFunc is the intExpr of an integer-valued function call.
 func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 	if n, known := intFuncWidth[x.FnName.L]; known {
-		return intExpr{typ: mysql.TypeLong, n: int(n)}, true
+		return intExpr{typ: mysql.TypeLong, n: int(n), unsigned: x.FnName.L == "crc32"}, true
 	}
 	switch x.FnName.L {
 	case "last_insert_id":
@@ -347,7 +347,8 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 			}
 		}
 	case "unix_timestamp":
-		if len(x.Args) == 0 {
+		// (of a DATETIME(n) a DECIMAL of n places in MariaDB)
+		if len(x.Args) == 0 || len(x.Args) == 1 && isTemporalColumn(ti, x.Args[0]) && !hasFraction(ti, x.Args[0]) {
 			return intExpr{typ: mysql.TypeLonglong, n: 17}, true
 		}
 	case "mod":
@@ -394,6 +395,16 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 		}
 	}
 	return intExpr{}, false
+}
+
+// hasFraction reports whether e is a column with fractional seconds.
+func hasFraction(ti *tableInfo, e ast.ExprNode) bool {
+	x, ok := unparen(e).(*ast.ColumnNameExpr)
+	if !ok {
+		return false
+	}
+	c := numColumn(ti, x)
+	return c != nil && c.Scale > 0
 }
 
 // extractWidth is MariaDB's display width of EXTRACT(unit FROM ...).

@@ -884,6 +884,11 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 					c.Type, c.Length = mysql.TypeDate, 10
 				} else if ok && microUnit(u.Unit) {
 					c.Type, c.Length, c.Decimals = mysql.TypeDatetime, 26, 6
+				} else if cn, isCol := e.Args[0].(*ast.ColumnNameExpr); ok && isCol && c.Type == mysql.TypeDatetime {
+					// DATE_ADD(dt3, INTERVAL 1 DAY) keeps dt3's fraction.
+					if col := numColumn(ti, cn); col != nil && col.Scale > 0 {
+						c.Length, c.Decimals = uint32(19+fracLen(col.Scale)), uint8(col.Scale)
+					}
 				}
 			}
 		}
@@ -900,6 +905,9 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 	case *ast.AggregateFuncExpr:
 		if mc, ok := minMaxColumn(ti, e, f.name); ok {
 			return mc
+		}
+		if len(e.Args) == 1 && varianceFuncs[strings.ToLower(e.F)] {
+			varianceColumn(ti, &c, e.Args[0])
 		}
 		if (strings.EqualFold(e.F, ast.AggFuncMin) || strings.EqualFold(e.F, ast.AggFuncMax)) && len(e.Args) == 1 && isDateExpr(ti, e.Args[0]) {
 			c.Type, c.Length = mysql.TypeDate, 10
