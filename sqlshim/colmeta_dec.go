@@ -19,7 +19,8 @@ import (
 // MariaDB's rules, as measured on 10.11 (--column-type-info):
 //   - length = precision + 1 for the point if the scale is not 0 + 1 for
 //     the sign unless the result is unsigned, precision at most 65 and
-//     scale at most 38; a result's precision is length - point - sign;
+//     scale at most 38; CREATE TABLE ... SELECT takes the precision
+//     (-a has a's, as a's length + 1 does not say);
 //   - a decimal literal has its digits as precision (0.5: 2, 10.25: 4);
 //     an integer operand its precision (intExpr.prec), scale 0; a
 //     DECIMAL(p,s) column p and s; a temporal operand its digits
@@ -66,16 +67,13 @@ func decOf(prec, scale int, unsigned bool) decExpr {
 // intPart is the number of d's digits before the point.
 func (d decExpr) intPart() int { return d.prec - d.scale }
 
-// decExprType is the display length, scale and signedness MariaDB gives
-// DECIMAL-valued expression e over ti (nil: no table); ok is false for
-// an expression that is not a DECIMAL or whose type this does not work
-// out.
-func decExprType(ti *tableInfo, e ast.ExprNode) (length uint32, scale uint8, unsigned, ok bool) {
-	d, ok := decInfo(ti, e)
-	if !ok || !d.dec {
-		return 0, 0, false, false
-	}
-	return uint32(d.n), uint8(d.scale), d.unsigned, true
+// decExprType is the decExpr (precision, scale, display length and
+// signedness) MariaDB gives DECIMAL-valued expression e over ti (nil: no
+// table); ok is false for an expression that is not a DECIMAL or whose
+// type this does not work out.
+func decExprType(ti *tableInfo, e ast.ExprNode) (d decExpr, ok bool) {
+	d, ok = decInfo(ti, e)
+	return d, ok && d.dec
 }
 
 // decInfo works out e's decExpr (see the rules above); ok is false when
@@ -121,9 +119,15 @@ func decInfo(ti *tableInfo, e ast.ExprNode) (decExpr, bool) {
 			case !a.dec && !isTemporalColumn(ti, x.V):
 				break // an integer
 			default:
-				// -dt is a DECIMAL as long as dt's text and a sign.
+				// -dt is a DECIMAL as long as dt's text and a sign; its
+				// precision (for CREATE TABLE ... SELECT) is a DECIMAL
+				// operand's, or for a temporal one of no fraction, as
+				// for an integer, the length without the sign.
 				r := decOf(a.prec, a.scale, false)
 				r.n = a.n + 1
+				if !a.dec {
+					r.prec = r.n - 1
+				}
 				return r, true
 			}
 		}
@@ -307,12 +311,12 @@ func mixedSign(ti *tableInfo, branches []ast.ExprNode) bool {
 	return s && u
 }
 
-// decColumnType sets c's type, length, decimals and UNSIGNED flag to a
-// DECIMAL's.
-func decColumnType(c *Column, length uint32, scale uint8, unsigned bool) {
-	c.Type, c.Length, c.Decimals = mysql.TypeNewDecimal, length, scale
+// decColumnType sets c's type, length, decimals, precision and UNSIGNED
+// flag to d's.
+func decColumnType(c *Column, d decExpr) {
+	c.Type, c.Length, c.Decimals, c.decPrec = mysql.TypeNewDecimal, uint32(d.n), uint8(d.scale), uint8(d.prec)
 	c.Flags &^= mysql.UnsignedFlag
-	if unsigned {
+	if d.unsigned {
 		c.Flags |= mysql.UnsignedFlag
 	}
 }

@@ -132,13 +132,12 @@ func ctasColumn(c Column, vals []any) engine.Column {
 		switch {
 		case fromTable:
 			col.Precision, col.Scale = int(c.Length)-2, int(c.Decimals)
-		case c.Length < 66:
-			// The expression's own length (decExprType): precision =
-			// length - point - sign, as MariaDB's (dt3 + 0 is
-			// decimal(18,3)); never fewer digits than the values have.
+		case c.decPrec > 0:
+			// The expression's own precision (decExprType), as
+			// MariaDB's (dt3 + 0 is decimal(18,3)); never fewer digits
+			// than the values have.
 			scale = int(c.Decimals)
-			p := int(c.Length) - b2i(scale > 0) - b2i(!col.Unsigned)
-			col.Precision, col.Scale = min(max(p, intDigits+scale), 65), scale
+			col.Precision, col.Scale = min(max(int(c.decPrec), intDigits+scale), 65), scale
 		default:
 			col.Precision, col.Scale = min(intDigits+scale, 65), scale
 		}

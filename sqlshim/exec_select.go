@@ -841,9 +841,9 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			if uns {
 				c.Flags |= mysql.UnsignedFlag
 			}
-		} else if n, scale, uns, ok := decExprType(ti, f.expr); ok {
+		} else if d, ok := decExprType(ti, f.expr); ok {
 			// (-dt and COALESCE(u, c) are DECIMALs of integer values)
-			decColumnType(&c, n, scale, uns)
+			decColumnType(&c, d)
 		}
 	}
 	switch e := f.expr.(type) {

@@ -66,6 +66,10 @@ type Column struct {
 	// def is the table column this column shows as it is, nil for an
 	// expression: CREATE TABLE ... SELECT copies its definition.
 	def *engine.Column
+	// decPrec is a DECIMAL expression's precision as MariaDB works it
+	// out (decExprType), which CREATE TABLE ... SELECT gives its column;
+	// 0 when not worked out.
+	decPrec uint8
 	// Collation of a text column; nil is utf8mb4_bin (the connection's).
 	Collation *collate.Collation
 	// collWeak: the collation is only a literal's (coercible), which a
