@@ -76,14 +76,14 @@ func neverNull(ti *tableInfo, e ast.ExprNode) bool {
 			len(sel.Fields.Fields) == 1 && sel.Fields.Fields[0].Expr != nil && neverNull(nil, sel.Fields.Fields[0].Expr)
 	case *ast.FuncCastExpr:
 		switch x.Tp.GetType() {
-		case mysql.TypeLonglong, mysql.TypeLong:
+		case mysql.TypeLonglong, mysql.TypeLong, mysql.TypeNewDecimal:
 			return neverNull(ti, x.Expr)
 		}
 	case *ast.FuncCallExpr:
 		switch x.FnName.L {
 		case "now", "current_timestamp", "localtime", "localtimestamp", "sysdate", "curdate", "current_date",
 			"curtime", "current_time", "utc_date", "utc_time", "utc_timestamp",
-			"connection_id", "row_count", "found_rows", "version":
+			"connection_id", "row_count", "found_rows", "version", "pi":
 			return true
 		case "last_insert_id":
 			return len(x.Args) == 0

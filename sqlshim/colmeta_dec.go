@@ -36,6 +36,7 @@ import (
 //   - IF, IFNULL, COALESCE, CASE, GREATEST, LEAST, NULLIF of decimal and
 //     integer branches (or integers of mixed signedness): the largest
 //     integer part + the largest scale, signed unless all are unsigned;
+//   - CAST(a AS DECIMAL(p,s)): p and s (DECIMAL alone: 10 and 0);
 //   - SUM(a): a's precision + 22, a's scale, signed; AVG(a): a's
 //     precision + 4 and scale + 4, signed; MIN(a), MAX(a): a's.
 // An integer expression (both operands integers, or a DATETIME without
@@ -134,14 +135,27 @@ func decInfo(ti *tableInfo, e ast.ExprNode) (decExpr, bool) {
 	case *ast.BinaryOperationExpr:
 		switch x.Op {
 		case opcode.Plus, opcode.Minus, opcode.Mul, opcode.Div, opcode.Mod:
-			return decArith(ti, x.Op, x.L, x.R)
+			if r, ok := decArith(ti, x.Op, x.L, x.R); ok {
+				return r, true
+			}
 		}
 	case *ast.FuncCallExpr:
 		if r, ok := decFunc(ti, x); ok {
 			return r, true
 		}
 	case *ast.CaseExpr:
-		return decBranches(ti, caseResults(x))
+		if r, ok := decBranches(ti, caseResults(x)); ok {
+			return r, true
+		}
+	case *ast.FuncCastExpr:
+		if x.Tp.GetType() == mysql.TypeNewDecimal {
+			// CAST(a AS DECIMAL) is DECIMAL(10,0).
+			p, sc := x.Tp.GetFlen(), x.Tp.GetDecimal()
+			if p <= 0 {
+				p = 10
+			}
+			return decOf(p, max(sc, 0), false), true
+		}
 	case *ast.AggregateFuncExpr:
 		if len(x.Args) != 1 {
 			break

@@ -99,7 +99,7 @@ func intTypeRank(t byte) int {
 // for any other expression or one whose type this does not work out.
 func intExprType(ti *tableInfo, e ast.ExprNode) (typ byte, length uint32, unsigned, ok bool) {
 	ie, ok := intInfo(ti, e)
-	return ie.typ, uint32(ie.n), ie.unsigned, ok
+	return ie.typ, uint32(ie.n), ie.unsigned, ok && !ie.temporal
 }
 
 // intInfo works out e's intExpr (see the rules above).
@@ -158,7 +158,7 @@ func intInfo(ti *tableInfo, e ast.ExprNode) (intExpr, bool) {
 		*ast.PatternInExpr, *ast.BetweenExpr, *ast.ExistsSubqueryExpr:
 		return intExpr{typ: mysql.TypeLong, n: 1}, true
 	case *ast.FuncCastExpr:
-		if x.Tp.GetType() != mysql.TypeLonglong || x.FunctionType != ast.CastFunction {
+		if x.Tp.GetType() != mysql.TypeLonglong || x.FunctionType != ast.CastFunction && x.FunctionType != ast.CastConvertFunction {
 			return intExpr{}, false
 		}
 		n, neg, ok := castArgLen(ti, x.Expr)
@@ -194,11 +194,8 @@ func intAggregate(ti *tableInfo, x *ast.AggregateFuncExpr) (intExpr, bool) {
 	case ast.AggFuncMin, ast.AggFuncMax:
 		if len(x.Args) == 1 {
 			a, ok := intInfo(ti, x.Args[0])
-			if a.temporal {
-				return intExpr{}, false // MIN(dt) is a DATETIME
-			}
 			a.lit = false
-			return a, ok
+			return a, ok // (MIN(dt) temporal: a DATETIME, a number in MAX(dt) + 0)
 		}
 	}
 	return intExpr{}, false
@@ -336,6 +333,17 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 		return intExpr{typ: mysql.TypeLong, n: int(n), unsigned: x.FnName.L == "crc32"}, true
 	}
 	switch x.FnName.L {
+	case "now", "current_timestamp", "localtime", "localtimestamp", "sysdate", "utc_timestamp":
+		if len(x.Args) == 0 {
+			// (a DATETIME; NOW() + 0 is BIGINT(16))
+			e := computed(15, false)
+			e.temporal = true
+			return e, true
+		}
+	case "curdate", "current_date", "utc_date":
+		e := computed(9, false)
+		e.temporal = true
+		return e, true
 	case "last_insert_id":
 		return intExpr{typ: mysql.TypeLonglong, n: 21, unsigned: true}, true
 	case "extract":

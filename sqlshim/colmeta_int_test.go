@@ -110,6 +110,9 @@ func TestIntExprColumnTypes(t *testing.T) {
 		{"MICROSECOND(dt3)", L, 6, false},
 		{"EXTRACT(YEAR FROM dt)", L, 4, false},
 		{"EXTRACT(MONTH FROM dt)", L, 2, false},
+		{"CONVERT(v, SIGNED)", LL, 20, false},
+		{"NOW()+0", LL, 16, false},
+		{"MAX(dt)+0", LL, 16, false},
 	} {
 		r := mustRun(t, s, "SELECT "+tc.expr+" FROM t")
 		c := r.Columns[0]
@@ -188,6 +191,11 @@ func TestDecimalExprColumnTypes(t *testing.T) {
 		{"AVG(u)", 16, 4, false, ""},
 		{"AVG(d)", 16, 6, false, "decimal(14,6)"},
 		{"MAX(d * 2)", 13, 2, false, ""},
+		{"(c + 1) / 2", 17, 4, false, ""},
+		{"AVG(c + 1)", 17, 4, false, ""},
+		{"CAST(d AS DECIMAL(5,1))", 7, 1, false, "decimal(5,1)"},
+		{"CAST(c AS DECIMAL)", 11, 0, false, "decimal(10,0)"},
+		{"CAST(1.5 AS DECIMAL(10,3))", 12, 3, false, ""},
 	} {
 		r := mustRun(t, s, "SELECT "+tc.expr+" FROM t")
 		c := r.Columns[0]
