@@ -85,8 +85,14 @@ func decInfo(ti *tableInfo, e ast.ExprNode) (decExpr, bool) {
 		return decInfo(ti, x.Expr)
 	case *test_driver.ValueExpr:
 		if d, ok := x.Datum.GetValue().(*test_driver.MyDecimal); ok {
-			ip, frac, _ := strings.Cut(strings.TrimPrefix(d.String(), "-"), ".")
-			r := decOf(max(len(strings.TrimLeft(ip, "0")), 1)+len(frac), len(frac), false)
+			// The parser sizes the literal: digits (0.5's 0 too) and point.
+			var r decExpr
+			if n, sc := x.Type.GetFlen(), x.Type.GetDecimal(); n > 0 && sc >= 0 {
+				r = decOf(n-b2i(sc > 0), sc, false)
+			} else {
+				ip, frac, _ := strings.Cut(strings.TrimPrefix(d.String(), "-"), ".")
+				r = decOf(max(len(strings.TrimLeft(ip, "0")), 1)+len(frac), len(frac), false)
+			}
 			r.lit = true
 			return r, true
 		}

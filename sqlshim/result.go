@@ -62,14 +62,14 @@ type Column struct {
 	Flags    uint   // mysql.NotNullFlag, mysql.PriKeyFlag, mysql.UnsignedFlag, mysql.BinaryFlag, ...
 	Length   uint32 // display length
 	Decimals uint8  // digits after the point (DECIMAL, DATETIME fractions), 31 for "not fixed" floats
+	// decPrec is a DECIMAL expression's precision as MariaDB works it
+	// out (decExprType), which CREATE TABLE ... SELECT gives its column;
+	// 0 when not worked out. (Beside Decimals: no room taken.)
+	decPrec uint8
 
 	// def is the table column this column shows as it is, nil for an
 	// expression: CREATE TABLE ... SELECT copies its definition.
 	def *engine.Column
-	// decPrec is a DECIMAL expression's precision as MariaDB works it
-	// out (decExprType), which CREATE TABLE ... SELECT gives its column;
-	// 0 when not worked out.
-	decPrec uint8
 	// Collation of a text column; nil is utf8mb4_bin (the connection's).
 	Collation *collate.Collation
 	// collWeak: the collation is only a literal's (coercible), which a
