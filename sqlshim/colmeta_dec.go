@@ -150,7 +150,7 @@ func decInfo(ti *tableInfo, e ast.ExprNode) (decExpr, bool) {
 			return r, true
 		}
 	case *ast.CaseExpr:
-		if r, ok := decBranches(ti, caseResults(x)); ok {
+		if r, ok := decBranches(ti, caseResults(x), true); ok {
 			return r, true
 		}
 	case *ast.FuncCastExpr:
@@ -279,13 +279,13 @@ func decFunc(ti *tableInfo, x *ast.FuncCallExpr) (decExpr, bool) {
 		return decRound(a, int(max(min(n.val, decMaxScale), 0)), x.FnName.L == "truncate"), true
 	case "if":
 		if len(x.Args) == 3 {
-			return decBranches(ti, x.Args[1:])
+			return decBranches(ti, x.Args[1:], false)
 		}
 	case "ifnull", "coalesce", "greatest", "least":
-		return decBranches(ti, x.Args)
+		return decBranches(ti, x.Args, true)
 	case "nullif":
 		if len(x.Args) == 2 {
-			return decBranches(ti, x.Args[:1])
+			return decBranches(ti, x.Args[:1], false)
 		}
 	}
 	return decExpr{}, false
@@ -299,11 +299,13 @@ func decRound(a decExpr, places int, truncate bool) decExpr {
 
 // decBranches is the decExpr of a function that returns one of branches
 // when it is a DECIMAL: some branch is, the others are integers or NULL,
-// or all are integers, some signed and some unsigned.
-func decBranches(ti *tableInfo, branches []ast.ExprNode) (decExpr, bool) {
+// or all are integers, some signed and some unsigned (see mixedSign for
+// signedNull).
+func decBranches(ti *tableInfo, branches []ast.ExprNode, signedNull bool) (decExpr, bool) {
 	ip, scale, uns, dec, any := 0, 0, true, false, false
 	for _, b := range branches {
 		if v, ok := unparen(b).(*test_driver.ValueExpr); ok && v.Datum.GetValue() == nil {
+			uns = uns && !signedNull
 			continue
 		}
 		a, ok := decInfo(ti, b)
@@ -314,17 +316,22 @@ func decBranches(ti *tableInfo, branches []ast.ExprNode) (decExpr, bool) {
 		ip, scale = max(ip, a.intPart()), max(scale, a.scale)
 		uns = uns && a.unsigned
 	}
-	if !any || !dec && (uns || !mixedSign(ti, branches)) {
+	if !any || !dec && !mixedSign(ti, branches, signedNull) {
 		return decExpr{}, false
 	}
 	return decOf(ip+scale, scale, uns), true
 }
 
-// mixedSign reports whether integer branches mix signed and unsigned.
-func mixedSign(ti *tableInfo, branches []ast.ExprNode) bool {
+// mixedSign reports whether integer branches mix signed and unsigned; a
+// NULL literal counts as signed when signedNull (MariaDB: COALESCE(NULL,
+// u), IFNULL(u, NULL), CASE ... ELSE NULL are DECIMALs, IF(x, u, NULL) and
+// CASE WHEN x THEN u END are not).
+func mixedSign(ti *tableInfo, branches []ast.ExprNode, signedNull bool) bool {
 	var s, u bool
 	for _, b := range branches {
-		if a, ok := intInfo(ti, b); ok {
+		if v, ok := unparen(b).(*test_driver.ValueExpr); ok && v.Datum.GetValue() == nil {
+			s = s || signedNull
+		} else if a, ok := intInfo(ti, b); ok {
 			s, u = s || !a.unsigned, u || a.unsigned
 		}
 	}

@@ -30,7 +30,14 @@ import (
 //     a's length if a cannot be negative, else 20;
 //   - IF, IFNULL, COALESCE, CASE, GREATEST, LEAST, NULLIF: the largest
 //     integer precision of the branches plus a sign, typed as the widest
-//     branch type; FLOOR, CEIL, ROUND, TRUNCATE of an integer keep it;
+//     branch type, unless they mix signed and unsigned (a DECIMAL then:
+//     mixedSign); FLOOR, CEIL, ROUND, TRUNCATE of an integer keep it;
+//   - FLOOR and CEIL of a DECIMAL: its integer digits (+ 1 when rounding
+//     can carry), INT up to 9 digits, BIGINT up to 18 (intFloorDec);
+//   - TRUE and FALSE are INT(5); a % b is signed as a;
+//   - COUNT is BIGINT(21), BIT_AND/OR/XOR and LAST_INSERT_ID() BIGINT(21)
+//     UNSIGNED, UNIX_TIMESTAMP() BIGINT(17); MIN and MAX keep their
+//     argument's type; NOW() + 0 is a DATETIME's 14 digits + 1 + sign;
 //   - a computed result (arithmetic, ABS, CAST) is INT when it is at
 //     most 9 characters long, else BIGINT.
 // Precision is the length without the sign (a literal's: its digits).
@@ -175,7 +182,7 @@ func intInfo(ti *tableInfo, e ast.ExprNode) (intExpr, bool) {
 	case *ast.FuncCallExpr:
 		return intFunc(ti, x)
 	case *ast.CaseExpr:
-		return intBranches(ti, caseResults(x))
+		return intBranches(ti, caseResults(x), true)
 	case *ast.AggregateFuncExpr:
 		return intAggregate(ti, x)
 	}
@@ -393,13 +400,13 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 		return a, ok
 	case "if":
 		if len(x.Args) == 3 {
-			return intBranches(ti, x.Args[1:])
+			return intBranches(ti, x.Args[1:], false)
 		}
 	case "ifnull", "coalesce", "greatest", "least":
-		return intBranches(ti, x.Args)
+		return intBranches(ti, x.Args, true)
 	case "nullif":
 		if len(x.Args) == 2 {
-			return intBranches(ti, x.Args[:1])
+			return intBranches(ti, x.Args[:1], false)
 		}
 	}
 	return intExpr{}, false
@@ -442,7 +449,7 @@ func intFloorDec(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 
 // intBranches is the intExpr of a function that returns one of
 // branches, all integers or NULL.
-func intBranches(ti *tableInfo, branches []ast.ExprNode) (intExpr, bool) {
+func intBranches(ti *tableInfo, branches []ast.ExprNode, signedNull bool) (intExpr, bool) {
 	var r intExpr
 	p, uns, any := 0, true, false
 	for _, b := range branches {
@@ -459,7 +466,7 @@ func intBranches(ti *tableInfo, branches []ast.ExprNode) (intExpr, bool) {
 		any = true
 		p, uns = max(p, a.prec()), uns && a.unsigned
 	}
-	if !any || !uns && mixedSign(ti, branches) {
+	if !any || mixedSign(ti, branches, signedNull) {
 		return intExpr{}, false // a DECIMAL (decBranches)
 	}
 	r.n, r.unsigned = p+b2i(!uns), uns
