@@ -255,6 +255,13 @@ func decFunc(ti *tableInfo, x *ast.FuncCallExpr) (decExpr, bool) {
 				return a, true
 			}
 		}
+	case "unix_timestamp":
+		// UNIX_TIMESTAMP(dt3) is 17 characters and the fraction's.
+		if len(x.Args) == 1 {
+			if sc := fracDigits(ti, x.Args[0]); sc > 0 {
+				return decOf(16+sc, sc, false), true
+			}
+		}
 	case "floor", "ceil", "ceiling":
 		// (up to 18 digits an integer: intFloorDec)
 		if a, ok := decInfo(ti, x.Args[0]); ok && a.dec && len(x.Args) == 1 {

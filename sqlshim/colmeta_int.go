@@ -413,13 +413,16 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 }
 
 // hasFraction reports whether e is a column with fractional seconds.
-func hasFraction(ti *tableInfo, e ast.ExprNode) bool {
+func hasFraction(ti *tableInfo, e ast.ExprNode) bool { return fracDigits(ti, e) > 0 }
+
+// fracDigits is the number of fractional-second digits of e if it is a
+// DATETIME, TIMESTAMP or TIME column of ti, else 0.
+func fracDigits(ti *tableInfo, e ast.ExprNode) int {
 	x, ok := unparen(e).(*ast.ColumnNameExpr)
-	if !ok {
-		return false
+	if !ok || !isTemporalColumn(ti, e) {
+		return 0
 	}
-	c := numColumn(ti, x)
-	return c != nil && c.Scale > 0
+	return numColumn(ti, x).Scale
 }
 
 // extractWidth is MariaDB's display width of EXTRACT(unit FROM ...).

@@ -196,6 +196,7 @@ func TestDecimalExprColumnTypes(t *testing.T) {
 		{"AVG(u)", 16, 4, false, ""},
 		{"AVG(d)", 16, 6, false, "decimal(14,6)"},
 		{"MAX(d * 2)", 13, 2, false, ""},
+		{"UNIX_TIMESTAMP(dt3)", 21, 3, false, "decimal(19,3)"},
 		{"(c + 1) / 2", 17, 4, false, ""},
 		{"AVG(c + 1)", 17, 4, false, ""},
 		{"CAST(d AS DECIMAL(5,1))", 7, 1, false, "decimal(5,1)"},
