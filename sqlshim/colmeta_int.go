@@ -101,14 +101,6 @@ func intTypeRank(t byte) int {
 	return 5
 }
 
-// intExprType is the wire type, display length and signedness MariaDB
-// gives integer-valued expression e over ti (nil: no table); ok is false
-// for any other expression or one whose type this does not work out.
-func intExprType(ti *tableInfo, e ast.ExprNode) (typ byte, length uint32, unsigned, ok bool) {
-	ie, ok := intInfo(ti, e)
-	return ie.typ, uint32(ie.n), ie.unsigned, ok && !ie.temporal
-}
-
 // intInfo works out e's intExpr (see the rules above).
 func intInfo(ti *tableInfo, e ast.ExprNode) (intExpr, bool) {
 	switch x := e.(type) {

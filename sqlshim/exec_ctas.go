@@ -114,7 +114,7 @@ func ctasColumn(c Column, vals []any) engine.Column {
 		col.Length-- // display width without the sign, as a definition gives it
 	}
 	if c.Type == mysql.TypeLong && c.Length > 0 || c.Type == mysql.TypeLonglong && c.Length > 0 {
-		// An integer expression's own width (intExprType): int(1) for
+		// An integer expression's own width (intInfo): int(1) for
 		// a comparison, bigint(10) for the literal 1234567890, bigint(21)
 		// for COUNT(*) or b + b, as MariaDB's.
 		col.Length = int(c.Length)

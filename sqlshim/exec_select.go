@@ -835,10 +835,10 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 	case mysql.TypeLonglong, mysql.TypeNull, mysql.TypeNewDecimal:
 		// (an integer or decimal value, or none: a value of another type
 		// means the expression is not what these took it for)
-		if t, n, uns, ok := intExprType(ti, f.expr); ok && c.Type != mysql.TypeNewDecimal {
-			c.Type, c.Length = t, n
+		if ie, ok := intInfo(ti, f.expr); ok && !ie.temporal && c.Type != mysql.TypeNewDecimal {
+			c.Type, c.Length, c.decPrec = ie.typ, uint32(ie.n), uint8(min(ie.prec(), 255))
 			c.Flags &^= mysql.UnsignedFlag
-			if uns {
+			if ie.unsigned {
 				c.Flags |= mysql.UnsignedFlag
 			}
 		} else if d, ok := decExprType(ti, f.expr); ok {
