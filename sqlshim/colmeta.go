@@ -83,7 +83,7 @@ func neverNull(ti *tableInfo, e ast.ExprNode) bool {
 		switch x.FnName.L {
 		case "now", "current_timestamp", "localtime", "localtimestamp", "sysdate", "curdate", "current_date",
 			"curtime", "current_time", "utc_date", "utc_time", "utc_timestamp",
-			"connection_id", "row_count", "found_rows", "version", "pi":
+			"connection_id", "row_count", "found_rows", "version", "pi", "rand":
 			return true
 		case "last_insert_id":
 			return len(x.Args) == 0

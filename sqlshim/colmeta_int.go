@@ -345,6 +345,8 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 		return e, true
 	case "last_insert_id":
 		return intExpr{typ: mysql.TypeLonglong, n: 21, unsigned: true}, true
+	case "connection_id":
+		return intExpr{typ: mysql.TypeLong, n: 10, unsigned: true}, true
 	case "extract":
 		if len(x.Args) == 2 {
 			if u, ok := x.Args[0].(*ast.TimeUnitExpr); ok {

@@ -113,6 +113,7 @@ func TestIntExprColumnTypes(t *testing.T) {
 		{"EXTRACT(YEAR FROM dt)", L, 4, false},
 		{"EXTRACT(MONTH FROM dt)", L, 2, false},
 		{"CONVERT(v, SIGNED)", LL, 20, false},
+		{"CONNECTION_ID()", L, 10, true},
 		{"NOW()+0", LL, 16, false},
 		{"MAX(dt)+0", LL, 16, false},
 	} {
@@ -240,6 +241,9 @@ func TestExprColumnFlags(t *testing.T) {
 		{"TRUE", true, "int(5) NOT NULL"},
 		{"c % u", false, "bigint(11) DEFAULT NULL"},
 		{"FLOOR(2.5)", true, "int(3) NOT NULL"},
+		{"RAND()", true, ""},
+		{"PI()", true, ""},
+		{"CAST(1.5 AS DECIMAL(10,3))", true, ""},
 	} {
 		r := mustRun(t, s, "SELECT "+tc.expr+" FROM t")
 		if nn := r.Columns[0].Flags&mysql.NotNullFlag != 0; nn != tc.notNull {
@@ -292,5 +296,53 @@ func TestTemporalAndVarianceColumnTypes(t *testing.T) {
 	r := mustRun(t, s, "SELECT DATE_SUB(dt3, INTERVAL 1 DAY) FROM t")
 	if got, ok := r.Rows[0][0].(time.Time); !ok || got.Nanosecond() != 345e6 {
 		t.Errorf("DATE_SUB(dt3, INTERVAL 1 DAY) = %v, want its .345", r.Rows[0][0])
+	}
+}
+
+// TestUnionColumnTypes: a UNION's column type, length, decimals and
+// flags, and the column CREATE TABLE ... SELECT makes of it, are
+// MariaDB's (MariaDB 10.11, --column-type-info and SHOW CREATE TABLE).
+func TestUnionColumnTypes(t *testing.T) {
+	s := newTestSession(t)
+	mustRun(t, s, "CREATE TABLE t (c INT, u INT UNSIGNED, n INT NOT NULL, d DECIMAL(10,2))")
+	mustRun(t, s, "INSERT INTO t VALUES (5, 6, 7, 12.34)")
+	const L, D = mysql.TypeLong, mysql.TypeNewDecimal
+	for _, tc := range []struct {
+		query             string
+		typ               byte
+		length            uint32
+		decimals          uint8
+		unsigned, notNull bool
+		ctas              string
+	}{
+		{"SELECT 10 UNION SELECT 2.5", D, 5, 1, false, true, "decimal(3,1) NOT NULL"},
+		{"SELECT 2.5 UNION SELECT 100", D, 6, 1, false, true, ""},
+		{"SELECT c FROM t UNION SELECT 1.5", D, 13, 1, false, false, "decimal(11,1)"},
+		{"SELECT u FROM t UNION SELECT 1.5", D, 13, 1, false, false, ""},
+		{"SELECT d FROM t UNION ALL SELECT c FROM t", D, 14, 2, false, false, ""},
+		{"SELECT 1.5 UNION SELECT NULL", D, 4, 1, false, false, ""},
+		{"SELECT 1 UNION SELECT 2", L, 2, 0, false, true, "int(2) NOT NULL"},
+		{"SELECT 1 UNION SELECT NULL", L, 2, 0, false, false, ""},
+		{"SELECT n FROM t UNION SELECT c FROM t", L, 11, 0, false, false, ""},
+		{"SELECT n FROM t UNION SELECT n FROM t", L, 11, 0, false, true, ""},
+		{"SELECT u FROM t UNION SELECT u FROM t", L, 10, 0, true, false, ""},
+		{"SELECT c FROM t UNION SELECT u FROM t", D, 11, 0, false, false, "decimal(10,0)"},
+	} {
+		r := mustRun(t, s, tc.query)
+		c := r.Columns[0]
+		if c.Type != tc.typ || c.Length != tc.length || c.Decimals != tc.decimals ||
+			(c.Flags&mysql.UnsignedFlag != 0) != tc.unsigned || (c.Flags&mysql.NotNullFlag != 0) != tc.notNull {
+			t.Errorf("%s: type %d length %d decimals %d flags %#x, MariaDB: type %d length %d decimals %d unsigned %v not null %v",
+				tc.query, c.Type, c.Length, c.Decimals, c.Flags, tc.typ, tc.length, tc.decimals, tc.unsigned, tc.notNull)
+		}
+		if tc.ctas == "" {
+			continue
+		}
+		mustRun(t, s, "DROP TABLE IF EXISTS x")
+		mustRun(t, s, "CREATE TABLE x AS "+tc.query)
+		sc := mustRun(t, s, "SHOW CREATE TABLE x")
+		if text := sc.Rows[0][1].(string); !strings.Contains(text, " "+tc.ctas) {
+			t.Errorf("CREATE TABLE x AS %s: %s, MariaDB: %s", tc.query, text, tc.ctas)
+		}
 	}
 }
