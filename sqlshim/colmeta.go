@@ -65,17 +65,25 @@ func neverNull(ti *tableInfo, e ast.ExprNode) bool {
 		}
 		return neverNull(ti, x.L) && neverNull(ti, x.R)
 	case *ast.AggregateFuncExpr:
-		return strings.EqualFold(x.F, ast.AggFuncCount)
+		switch strings.ToLower(x.F) {
+		case ast.AggFuncCount, ast.AggFuncBitAnd, ast.AggFuncBitOr, ast.AggFuncBitXor:
+			return true // (0, or all bits set, of no rows)
+		}
+	case *ast.SubqueryExpr:
+		// (SELECT 1): a subquery of no table always has its one row.
+		sel, ok := x.Query.(*ast.SelectStmt)
+		return ok && sel.From == nil && sel.Where == nil && sel.Having == nil && sel.Limit == nil &&
+			len(sel.Fields.Fields) == 1 && sel.Fields.Fields[0].Expr != nil && neverNull(nil, sel.Fields.Fields[0].Expr)
 	case *ast.FuncCastExpr:
 		switch x.Tp.GetType() {
-		case mysql.TypeLonglong, mysql.TypeLong:
+		case mysql.TypeLonglong, mysql.TypeLong, mysql.TypeNewDecimal:
 			return neverNull(ti, x.Expr)
 		}
 	case *ast.FuncCallExpr:
 		switch x.FnName.L {
 		case "now", "current_timestamp", "localtime", "localtimestamp", "sysdate", "curdate", "current_date",
 			"curtime", "current_time", "utc_date", "utc_time", "utc_timestamp",
-			"connection_id", "row_count", "found_rows", "version":
+			"connection_id", "row_count", "found_rows", "version", "pi", "rand":
 			return true
 		case "last_insert_id":
 			return len(x.Args) == 0
@@ -109,6 +117,7 @@ var intFuncWidth = map[string]uint32{
 	"year": 4, "ascii": 3, "find_in_set": 3,
 	"month": 2, "day": 2, "dayofmonth": 2, "hour": 2, "minute": 2, "second": 2,
 	"strcmp": 2, "sign": 2, "bit_count": 2,
+	"week": 2, "weekofyear": 2, "dayofyear": 3, "to_days": 6, "microsecond": 6, "period_add": 6, "period_diff": 6,
 	"dayofweek": 1, "weekday": 1, "quarter": 1, "isnull": 1, "json_valid": 1, "json_contains": 1,
 	"is_free_lock": 1,
 }

@@ -30,7 +30,14 @@ import (
 //     a's length if a cannot be negative, else 20;
 //   - IF, IFNULL, COALESCE, CASE, GREATEST, LEAST, NULLIF: the largest
 //     integer precision of the branches plus a sign, typed as the widest
-//     branch type; FLOOR, CEIL, ROUND, TRUNCATE of an integer keep it;
+//     branch type, unless they mix signed and unsigned (a DECIMAL then:
+//     mixedSign); FLOOR, CEIL, ROUND, TRUNCATE of an integer keep it;
+//   - FLOOR and CEIL of a DECIMAL: its integer digits (+ 1 when rounding
+//     can carry), INT up to 9 digits, BIGINT up to 18 (intFloorDec);
+//   - TRUE and FALSE are INT(5); a % b is signed as a;
+//   - COUNT is BIGINT(21), BIT_AND/OR/XOR and LAST_INSERT_ID() BIGINT(21)
+//     UNSIGNED, UNIX_TIMESTAMP() BIGINT(17); MIN and MAX keep their
+//     argument's type; NOW() + 0 is a DATETIME's 14 digits + 1 + sign;
 //   - a computed result (arithmetic, ABS, CAST) is INT when it is at
 //     most 9 characters long, else BIGINT.
 // Precision is the length without the sign (a literal's: its digits).
@@ -94,14 +101,6 @@ func intTypeRank(t byte) int {
 	return 5
 }
 
-// intExprType is the wire type, display length and signedness MariaDB
-// gives integer-valued expression e over ti (nil: no table); ok is false
-// for any other expression or one whose type this does not work out.
-func intExprType(ti *tableInfo, e ast.ExprNode) (typ byte, length uint32, unsigned, ok bool) {
-	ie, ok := intInfo(ti, e)
-	return ie.typ, uint32(ie.n), ie.unsigned, ok
-}
-
 // intInfo works out e's intExpr (see the rules above).
 func intInfo(ti *tableInfo, e ast.ExprNode) (intExpr, bool) {
 	switch x := e.(type) {
@@ -110,6 +109,11 @@ func intInfo(ti *tableInfo, e ast.ExprNode) (intExpr, bool) {
 	case *test_driver.ValueExpr:
 		switch v := x.Datum.GetValue().(type) {
 		case int64:
+			if mysql.HasIsBooleanFlag(x.Type.GetFlag()) {
+				r := intLiteral(v)
+				r.n = 5 // TRUE and FALSE are INT(5) in MariaDB
+				return r, true
+			}
 			return intLiteral(v), true
 		case uint64:
 			return intExpr{typ: mysql.TypeLonglong, n: len(strconv.FormatUint(v, 10)), unsigned: true}, true
@@ -122,8 +126,8 @@ func intInfo(ti *tableInfo, e ast.ExprNode) (intExpr, bool) {
 			return intExpr{typ: mysql.TypeLong, n: 1}, true
 		case opcode.Minus:
 			a, ok := intInfo(ti, x.V)
-			if !ok {
-				return intExpr{}, false
+			if !ok || a.temporal {
+				return intExpr{}, false // -dt is a DECIMAL (decInfo)
 			}
 			if a.lit && a.val != -1<<63 {
 				return intLiteral(-a.val), true // MariaDB folds -literal
@@ -153,7 +157,7 @@ func intInfo(ti *tableInfo, e ast.ExprNode) (intExpr, bool) {
 		*ast.PatternInExpr, *ast.BetweenExpr, *ast.ExistsSubqueryExpr:
 		return intExpr{typ: mysql.TypeLong, n: 1}, true
 	case *ast.FuncCastExpr:
-		if x.Tp.GetType() != mysql.TypeLonglong || x.FunctionType != ast.CastFunction {
+		if x.Tp.GetType() != mysql.TypeLonglong || x.FunctionType != ast.CastFunction && x.FunctionType != ast.CastConvertFunction {
 			return intExpr{}, false
 		}
 		n, neg, ok := castArgLen(ti, x.Expr)
@@ -170,7 +174,28 @@ func intInfo(ti *tableInfo, e ast.ExprNode) (intExpr, bool) {
 	case *ast.FuncCallExpr:
 		return intFunc(ti, x)
 	case *ast.CaseExpr:
-		return intBranches(ti, caseResults(x))
+		return intBranches(ti, caseResults(x), true)
+	case *ast.AggregateFuncExpr:
+		return intAggregate(ti, x)
+	}
+	return intExpr{}, false
+}
+
+// intAggregate is the intExpr of an integer-valued aggregate: COUNT
+// (BIGINT(21)), BIT_AND, BIT_OR, BIT_XOR (BIGINT(21) UNSIGNED), MIN and
+// MAX of an integer expression (its type).
+func intAggregate(ti *tableInfo, x *ast.AggregateFuncExpr) (intExpr, bool) {
+	switch strings.ToLower(x.F) {
+	case ast.AggFuncCount:
+		return intExpr{typ: mysql.TypeLonglong, n: 21}, true
+	case ast.AggFuncBitAnd, ast.AggFuncBitOr, ast.AggFuncBitXor:
+		return intExpr{typ: mysql.TypeLonglong, n: 21, unsigned: true}, true
+	case ast.AggFuncMin, ast.AggFuncMax:
+		if len(x.Args) == 1 {
+			a, ok := intInfo(ti, x.Args[0])
+			a.lit = false
+			return a, ok // (MIN(dt) temporal: a DATETIME, a number in MAX(dt) + 0)
+		}
 	}
 	return intExpr{}, false
 }
@@ -262,6 +287,9 @@ func intDigits(ti *tableInfo, e ast.ExprNode) (int, bool) {
 			return max(len(strings.TrimLeft(ip, "0")), 1), true
 		}
 	}
+	if d, ok := decInfo(ti, e); ok && d.dec {
+		return max(d.intPart(), 1), true
+	}
 	a, ok := intInfo(ti, e)
 	return a.prec(), ok
 }
@@ -301,9 +329,37 @@ func castArgLen(ti *tableInfo, e ast.ExprNode) (n int, neg, ok bool) {
 // intFunc is the intExpr of an integer-valued function call.
 func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 	if n, known := intFuncWidth[x.FnName.L]; known {
-		return intExpr{typ: mysql.TypeLong, n: int(n)}, true
+		return intExpr{typ: mysql.TypeLong, n: int(n), unsigned: x.FnName.L == "crc32"}, true
 	}
 	switch x.FnName.L {
+	case "now", "current_timestamp", "localtime", "localtimestamp", "sysdate", "utc_timestamp":
+		if len(x.Args) == 0 {
+			// (a DATETIME; NOW() + 0 is BIGINT(16))
+			e := computed(15, false)
+			e.temporal = true
+			return e, true
+		}
+	case "curdate", "current_date", "utc_date":
+		e := computed(9, false)
+		e.temporal = true
+		return e, true
+	case "last_insert_id":
+		return intExpr{typ: mysql.TypeLonglong, n: 21, unsigned: true}, true
+	case "connection_id":
+		return intExpr{typ: mysql.TypeLong, n: 10, unsigned: true}, true
+	case "extract":
+		if len(x.Args) == 2 {
+			if u, ok := x.Args[0].(*ast.TimeUnitExpr); ok {
+				if n, known := extractWidth[u.Unit]; known {
+					return intExpr{typ: mysql.TypeLong, n: n}, true
+				}
+			}
+		}
+	case "unix_timestamp":
+		// (of a DATETIME(n) a DECIMAL of n places in MariaDB)
+		if len(x.Args) == 0 || len(x.Args) == 1 && isTemporalColumn(ti, x.Args[0]) && !hasFraction(ti, x.Args[0]) {
+			return intExpr{typ: mysql.TypeLonglong, n: 17}, true
+		}
 	case "mod":
 		if len(x.Args) == 2 {
 			return intArith(ti, opcode.Mod, x.Args[0], x.Args[1])
@@ -324,6 +380,9 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 		if a.temporal {
 			return intExpr{}, false // FLOOR(dt) is a DATETIME
 		}
+		if !ok && len(x.Args) == 1 && x.FnName.L != "round" && x.FnName.L != "truncate" {
+			return intFloorDec(ti, x)
+		}
 		a.lit = false
 		if ok && x.FnName.L == "round" && len(x.Args) == 2 {
 			// Rounding to tens or more (or to a number of places known
@@ -335,21 +394,59 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 		return a, ok
 	case "if":
 		if len(x.Args) == 3 {
-			return intBranches(ti, x.Args[1:])
+			return intBranches(ti, x.Args[1:], false)
 		}
 	case "ifnull", "coalesce", "greatest", "least":
-		return intBranches(ti, x.Args)
+		return intBranches(ti, x.Args, true)
 	case "nullif":
 		if len(x.Args) == 2 {
-			return intBranches(ti, x.Args[:1])
+			return intBranches(ti, x.Args[:1], false)
 		}
+	}
+	return intExpr{}, false
+}
+
+// hasFraction reports whether e is a column with fractional seconds.
+func hasFraction(ti *tableInfo, e ast.ExprNode) bool { return fracDigits(ti, e) > 0 }
+
+// fracDigits is the number of fractional-second digits of e if it is a
+// DATETIME, TIMESTAMP or TIME column of ti, else 0.
+func fracDigits(ti *tableInfo, e ast.ExprNode) int {
+	x, ok := unparen(e).(*ast.ColumnNameExpr)
+	if !ok || !isTemporalColumn(ti, e) {
+		return 0
+	}
+	return numColumn(ti, x).Scale
+}
+
+// extractWidth is MariaDB's display width of EXTRACT(unit FROM ...).
+var extractWidth = map[ast.TimeUnitType]int{
+	ast.TimeUnitYear: 4, ast.TimeUnitQuarter: 1, ast.TimeUnitMonth: 2, ast.TimeUnitWeek: 2,
+	ast.TimeUnitDay: 2, ast.TimeUnitHour: 2, ast.TimeUnitMinute: 2, ast.TimeUnitSecond: 2,
+}
+
+// intFloorDec is the intExpr of FLOOR(a) or CEIL(a) of a DECIMAL a: an
+// INT up to 9 digits, a BIGINT up to 18, with one more digit than a's
+// integer part when rounding can carry into it (FLOOR(-9.5) is -10),
+// signed as a. ok is false past 18 digits (a DECIMAL then, decFunc).
+func intFloorDec(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
+	a, ok := decInfo(ti, x.Args[0])
+	if !ok || !a.dec {
+		return intExpr{}, false
+	}
+	p := max(a.intPart()+b2i(a.scale > 0 && (x.FnName.L != "floor" || !a.unsigned)), 1)
+	switch {
+	case p <= 9:
+		return intExpr{typ: mysql.TypeLong, n: p + b2i(!a.unsigned), unsigned: a.unsigned}, true
+	case p <= 18:
+		return intExpr{typ: mysql.TypeLonglong, n: p + b2i(!a.unsigned), unsigned: a.unsigned}, true
 	}
 	return intExpr{}, false
 }
 
 // intBranches is the intExpr of a function that returns one of
 // branches, all integers or NULL.
-func intBranches(ti *tableInfo, branches []ast.ExprNode) (intExpr, bool) {
+func intBranches(ti *tableInfo, branches []ast.ExprNode, signedNull bool) (intExpr, bool) {
 	var r intExpr
 	p, uns, any := 0, true, false
 	for _, b := range branches {
@@ -366,8 +463,8 @@ func intBranches(ti *tableInfo, branches []ast.ExprNode) (intExpr, bool) {
 		any = true
 		p, uns = max(p, a.prec()), uns && a.unsigned
 	}
-	if !any {
-		return intExpr{}, false
+	if !any || mixedSign(ti, branches, signedNull) {
+		return intExpr{}, false // a DECIMAL (decBranches)
 	}
 	r.n, r.unsigned = p+b2i(!uns), uns
 	return r, true

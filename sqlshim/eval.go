@@ -1260,6 +1260,8 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		return "blitz", nil
 	case "lower_case_table_names":
 		return int64(LowerCaseTableNames), nil
+	case "lower_case_file_system":
+		return int64(b2i(LowerCaseFileSystem)), nil
 	case fkCheckVar:
 		if c.s != nil && c.s.noFKChecks {
 			return int64(0), nil

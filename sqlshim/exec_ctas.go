@@ -114,7 +114,7 @@ func ctasColumn(c Column, vals []any) engine.Column {
 		col.Length-- // display width without the sign, as a definition gives it
 	}
 	if c.Type == mysql.TypeLong && c.Length > 0 || c.Type == mysql.TypeLonglong && c.Length > 0 {
-		// An integer expression's own width (intExprType): int(1) for
+		// An integer expression's own width (intInfo): int(1) for
 		// a comparison, bigint(10) for the literal 1234567890, bigint(21)
 		// for COUNT(*) or b + b, as MariaDB's.
 		col.Length = int(c.Length)
@@ -129,9 +129,16 @@ func ctasColumn(c Column, vals []any) engine.Column {
 	case mysql.TypeNewDecimal:
 		col.Type = engine.TypeDecimal
 		scale = min(scale, 30)
-		if fromTable {
+		switch {
+		case fromTable:
 			col.Precision, col.Scale = int(c.Length)-2, int(c.Decimals)
-		} else {
+		case c.decPrec > 0:
+			// The expression's own precision (decExprType), as
+			// MariaDB's (dt3 + 0 is decimal(18,3)); never fewer digits
+			// than the values have.
+			scale = int(c.Decimals)
+			col.Precision, col.Scale = min(max(int(c.decPrec), intDigits+scale), 65), scale
+		default:
 			col.Precision, col.Scale = min(intDigits+scale, 65), scale
 		}
 	case mysql.TypeString, mysql.TypeVarString, mysql.TypeVarchar:

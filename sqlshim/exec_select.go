@@ -831,13 +831,20 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 		return c
 	}
 	c := columnFromValue(f.name, sample)
-	if t, n, uns, ok := intExprType(ti, f.expr); ok && (c.Type == mysql.TypeLonglong || c.Type == mysql.TypeNull) {
-		// (an integer value, or none: a value of another type means the
-		// expression is not what intExprType took it for)
-		if c.Type == mysql.TypeNull && uns {
-			c.Flags |= mysql.UnsignedFlag
+	switch c.Type {
+	case mysql.TypeLonglong, mysql.TypeNull, mysql.TypeNewDecimal:
+		// (an integer or decimal value, or none: a value of another type
+		// means the expression is not what these took it for)
+		if ie, ok := intInfo(ti, f.expr); ok && !ie.temporal && c.Type != mysql.TypeNewDecimal {
+			c.Type, c.Length, c.decPrec = ie.typ, uint32(ie.n), uint8(min(ie.prec(), 255))
+			c.Flags &^= mysql.UnsignedFlag
+			if ie.unsigned {
+				c.Flags |= mysql.UnsignedFlag
+			}
+		} else if d, ok := decExprType(ti, f.expr); ok {
+			// (-dt and COALESCE(u, c) are DECIMALs of integer values)
+			decColumnType(&c, d)
 		}
-		c.Type, c.Length = t, n
 	}
 	switch e := f.expr.(type) {
 	case *ast.FuncCallExpr:
@@ -877,6 +884,11 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 					c.Type, c.Length = mysql.TypeDate, 10
 				} else if ok && microUnit(u.Unit) {
 					c.Type, c.Length, c.Decimals = mysql.TypeDatetime, 26, 6
+				} else if cn, isCol := e.Args[0].(*ast.ColumnNameExpr); ok && isCol && c.Type == mysql.TypeDatetime {
+					// DATE_ADD(dt3, INTERVAL 1 DAY) keeps dt3's fraction.
+					if col := numColumn(ti, cn); col != nil && col.Scale > 0 {
+						c.Length, c.Decimals = uint32(19+fracLen(col.Scale)), uint8(col.Scale)
+					}
 				}
 			}
 		}
@@ -893,6 +905,9 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 	case *ast.AggregateFuncExpr:
 		if mc, ok := minMaxColumn(ti, e, f.name); ok {
 			return mc
+		}
+		if len(e.Args) == 1 && varianceFuncs[strings.ToLower(e.F)] {
+			varianceColumn(ti, &c, e.Args[0])
 		}
 		if (strings.EqualFold(e.F, ast.AggFuncMin) || strings.EqualFold(e.F, ast.AggFuncMax)) && len(e.Args) == 1 && isDateExpr(ti, e.Args[0]) {
 			c.Type, c.Length = mysql.TypeDate, 10

@@ -67,7 +67,7 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 		}
 		rows := [][]any{}
 		for _, r := range x.relations() {
-			if pat != nil && !likeMatch(r.name, *pat) {
+			if pat != nil && !tableNameLike(r.name, *pat) {
 				continue
 			}
 			switch {
@@ -464,7 +464,7 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 	rows := [][]any{}
 	for _, r := range x.relations() {
 		t := r.name
-		if pat != nil && !likeMatch(t, *pat) {
+		if pat != nil && !tableNameLike(t, *pat) {
 			continue
 		}
 		if r.view {

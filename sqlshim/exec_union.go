@@ -228,7 +228,7 @@ func unifyUnion(parts []unionPart) []Column {
 		sameType := true
 		kinds := map[byte]bool{}
 		scale, frac := uint8(0), uint8(0)
-		allDate, allUnsigned := true, true
+		allDate := true
 		var first *Column
 		for _, p := range parts {
 			c := p.cols[i]
@@ -251,8 +251,6 @@ func unifyUnion(parts []unionPart) []Column {
 				if c.Type != mysql.TypeDate {
 					frac = max(frac, c.Decimals)
 				}
-			case 'i':
-				allUnsigned = allUnsigned && c.Flags&mysql.UnsignedFlag != 0
 			}
 		}
 		name := cols[i].Name
@@ -310,14 +308,33 @@ func unifyUnion(parts []unionPart) []Column {
 		case kinds['d']:
 			conv = func(_ Column, v any) any { return toDecimal(v).Round(int32(scale)) }
 			cols[i] = Column{Name: name, Type: mysql.TypeNewDecimal, Length: 66, Decimals: scale}
+			if ip, uns, ok := unionIntPart(parts, i); ok {
+				// The most integer digits and the most decimals of the
+				// parts, as MariaDB: c UNION 1.5 is 13 long (10 + 1 + 1
+				// digits, point, sign).
+				decColumnType(&cols[i], decOf(ip+int(scale), int(scale), uns))
+			}
 		default: // integers
+			// The most digits of the parts and a sign unless all are
+			// unsigned, as MariaDB: 1 UNION 2 is INT(2).
+			ip, uns, _ := unionIntPart(parts, i)
 			if sameType {
+				if cols[i].def == nil {
+					cols[i].Length = uint32(ip + b2i(!uns))
+				}
 				continue
 			}
-			cols[i] = Column{Name: name, Type: mysql.TypeLonglong, Length: 21}
-			if allUnsigned {
-				cols[i].Flags, cols[i].Length = mysql.UnsignedFlag, 20
+			if t, ok := unionIntType(parts, i); ok {
+				cols[i] = Column{Name: name, Type: t, Length: uint32(ip + b2i(!uns))}
+				if uns {
+					cols[i].Flags |= mysql.UnsignedFlag
+				}
+				continue
 			}
+			// Signed and unsigned: a DECIMAL of the most digits, as
+			// MariaDB (c UNION u is DECIMAL(10,0)).
+			cols[i] = Column{Name: name}
+			decColumnType(&cols[i], decOf(ip, 0, false))
 		}
 		if first != nil && cols[i].Type == mysql.TypeNull {
 			cols[i] = *first
@@ -335,6 +352,13 @@ func unifyUnion(parts []unionPart) []Column {
 		}
 	}
 	for i := range cols {
+		// NOT NULL only if no part can give a NULL.
+		cols[i].Flags |= mysql.NotNullFlag
+		for _, p := range parts {
+			if p.cols[i].Flags&mysql.NotNullFlag == 0 {
+				cols[i].Flags &^= mysql.NotNullFlag
+			}
+		}
 		cols[i].Collation = nil
 		if cols[i].Flags&mysql.BinaryFlag == 0 && columnKind(cols[i]) == 's' {
 			cols[i].Collation = unionCollation(parts, i)
@@ -346,6 +370,63 @@ func unifyUnion(parts []unionPart) []Column {
 // columnKind classifies a result column by its declared type: 'i'
 // integer, 'd' DECIMAL, 'f' FLOAT/DOUBLE, 's' text, 'b' bytes, 't' date
 // and time, 'n' NULL (no type).
+// unionIntPart is the most integer digits of column i among the parts
+// of a UNION whose result is a DECIMAL, and whether all are unsigned; ok
+// is false if a part's column is not an integer or DECIMAL of known
+// precision (Column.decPrec, or a table column's definition).
+func unionIntPart(parts []unionPart, i int) (ip int, unsigned, ok bool) {
+	unsigned = true
+	for _, p := range parts {
+		c := &p.cols[i]
+		uns := c.Flags&mysql.UnsignedFlag != 0
+		switch columnKind(*c) {
+		case 'n':
+			continue
+		case 'i':
+			n := int(c.decPrec)
+			if n == 0 {
+				n = int(c.Length) - b2i(!uns) // a table column: INT is 11
+			}
+			ip = max(ip, n)
+		case 'd':
+			switch {
+			case c.def != nil:
+				ip = max(ip, c.def.Precision-c.def.Scale)
+			case c.decPrec > 0:
+				ip = max(ip, int(c.decPrec)-int(c.Decimals))
+			default:
+				return 0, false, false
+			}
+		default:
+			return 0, false, false
+		}
+		unsigned = unsigned && uns
+	}
+	return ip, unsigned, true
+}
+
+// unionIntType is the widest integer type of column i among the parts
+// of a UNION of integers (and NULLs); ok is false when they mix signed
+// and unsigned integers.
+func unionIntType(parts []unionPart, i int) (typ byte, ok bool) {
+	var s, u bool
+	for _, p := range parts {
+		c := p.cols[i]
+		if columnKind(c) != 'i' {
+			continue
+		}
+		if c.Flags&mysql.UnsignedFlag != 0 {
+			u = true
+		} else {
+			s = true
+		}
+		if typ == 0 || intTypeRank(c.Type) > intTypeRank(typ) {
+			typ = c.Type
+		}
+	}
+	return typ, typ != 0 && !(s && u)
+}
+
 func columnKind(c Column) byte {
 	switch c.Type {
 	case mysql.TypeNull:

@@ -326,7 +326,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return args[extremeOf(name, args, coll)], nil
+		// In the type of all arguments, as MariaDB: GREATEST(5, 1.5) is 5.0.
+		return c.inBranchType(x, args[extremeOf(name, args, coll)], x.Args), nil
 	}
 	if v, ok, err := c.moreFunc(name, x, args); ok { // funcs_more.go
 		return v, err
@@ -637,7 +638,15 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err := want(1, 1); err != nil {
 			return nil, err
 		}
-		return c.timePart(name, args[0])
+		v, err := c.timePart(name, args[0])
+		if sec, ok := v.(int64); ok && name == "unix_timestamp" {
+			// Of a DATETIME(n) or TIMESTAMP(n), a DECIMAL of n places.
+			if sc := fracDigits(c.ti, x.Args[0]); sc > 0 {
+				t, _ := toTime(args[0])
+				return decimal.New(sec, 0).Add(decimal.New(int64(t.Nanosecond()), -9)).Truncate(int32(sc)), nil
+			}
+		}
+		return v, err
 	case "datediff":
 		a, ok1 := toTime(args[0])
 		b, ok2 := toTime(args[1])

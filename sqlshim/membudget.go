@@ -139,12 +139,27 @@ func (x *execCtx) showVariables(n *ast.ShowStmt) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		rows = append(rows, []any{name, toString(v)})
+		rows = append(rows, []any{name, showVarText(name, v)})
 	}
 	if rows == nil {
 		rows = [][]any{}
 	}
 	return Result{Columns: textColumns("Variable_name", "Value"), Rows: rows}, nil
+}
+
+// onOffVars are the boolean variables SHOW VARIABLES shows as ON or OFF
+// (SELECT @@name reads 1 or 0), as MariaDB does.
+var onOffVars = map[string]bool{"lower_case_file_system": true}
+
+// showVarText is the text SHOW VARIABLES shows for variable name of value v.
+func showVarText(name string, v any) string {
+	if onOffVars[name] {
+		if toInt(v) != 0 {
+			return "ON"
+		}
+		return "OFF"
+	}
+	return toString(v)
 }
 
 // showStatus answers SHOW [SESSION|GLOBAL] STATUS [LIKE 'pattern'] with the
@@ -195,7 +210,7 @@ var systemVarNames = []string{
 	"autocommit", memoryBudgetVar, "character_set_client", "character_set_connection",
 	"character_set_database", "character_set_results", "character_set_server",
 	"collation_connection", "collation_database", "collation_server",
-	"div_precision_increment", "foreign_key_checks", "lower_case_table_names", "max_allowed_packet",
+	"div_precision_increment", "foreign_key_checks", "lower_case_file_system", "lower_case_table_names", "max_allowed_packet",
 	maxRecursiveIterationsVar,
 	"sql_mode", "sql_notes", "sql_quote_show_create", "system_time_zone", "time_zone",
 	"transaction_isolation", "transaction_read_only", "tx_isolation", "tx_read_only", "unique_checks", "version", "version_comment",

@@ -62,6 +62,11 @@ type Column struct {
 	Flags    uint   // mysql.NotNullFlag, mysql.PriKeyFlag, mysql.UnsignedFlag, mysql.BinaryFlag, ...
 	Length   uint32 // display length
 	Decimals uint8  // digits after the point (DECIMAL, DATETIME fractions), 31 for "not fixed" floats
+	// decPrec is an integer or DECIMAL expression's precision as MariaDB
+	// works it out (intInfo, decExprType): CREATE TABLE ... SELECT gives
+	// it a DECIMAL's column, a UNION its DECIMAL's length; 0 when not
+	// worked out. (Beside Decimals: no room taken.)
+	decPrec uint8
 
 	// def is the table column this column shows as it is, nil for an
 	// expression: CREATE TABLE ... SELECT copies its definition.

@@ -123,6 +123,15 @@ var unsupportedShows = map[ast.ShowStmtType]string{
 // likeMatch matches s against a LIKE pattern with the default escape.
 func likeMatch(s, pattern string) bool { return like.Match(s, pattern, '\\') }
 
+// tableNameLike reports whether table or view name matches the LIKE
+// pattern of SHOW TABLES or SHOW TABLE STATUS. Table names compare
+// without regard to case (LowerCaseTableNames), and so does the pattern,
+// as in MariaDB whenever lower_case_table_names is not 0: SHOW TABLES
+// LIKE 'mytab' lists MyTab.
+func tableNameLike(name, pattern string) bool {
+	return likeMatch(strings.ToLower(name), strings.ToLower(pattern))
+}
+
 // showTableName is the name under which filterShow offers a SHOW's rows to
 // the SELECT that applies its WHERE.
 const showTableName = "\x00show"

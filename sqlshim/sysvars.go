@@ -37,6 +37,12 @@ type SystemVars interface {
 // storesLowerCaseIdentifiers).
 const LowerCaseTableNames = 2
 
+// LowerCaseFileSystem is @@lower_case_file_system: OFF (0), as on the
+// Linux file systems blitz runs on: the files of MyTab are MyTab.def and
+// MyTab.bdf, and mytab.def would be another file. Blitz itself never
+// lets two tables' names differ in case only (LowerCaseTableNames).
+const LowerCaseFileSystem = false
+
 // SetSystemVars makes the session read and set, through v, the system
 // variables it does not keep itself; a session without one reads its own
 // fixed values and accepts any SET of them without effect.

@@ -137,6 +137,11 @@ func (h *handler) serverVar(st *conn, name string) (any, bool) {
 		return "UTC", true
 	case "lower_case_table_names":
 		return int64(sqlshim.LowerCaseTableNames), true
+	case "lower_case_file_system":
+		if sqlshim.LowerCaseFileSystem {
+			return int64(1), true
+		}
+		return int64(0), true
 	case "default_storage_engine", "storage_engine":
 		return "BLITZDB", true
 	case "hostname":
@@ -561,7 +566,7 @@ func (h *handler) variables(st *conn) [][2]string {
 		"protocol_version", "max_allowed_packet", "max_connections", "wait_timeout", "interactive_timeout",
 		"auto_increment_increment", "auto_increment_offset", "autocommit", "in_transaction", "warning_count", "error_count",
 		"character_set_server", "character_set_database", "character_set_system", "character_set_filesystem",
-		"collation_server", "collation_database", "system_time_zone", "lower_case_table_names",
+		"collation_server", "collation_database", "system_time_zone", "lower_case_table_names", "lower_case_file_system",
 		"default_storage_engine", "storage_engine", "hostname", "port", "socket", "read_only", "have_ssl", "have_openssl",
 		"query_cache_size", "query_cache_type", "performance_schema", "init_connect", "license"}
 	for n := range sessionVarDefaults {
@@ -575,7 +580,14 @@ func (h *handler) variables(st *conn) [][2]string {
 	out := make([][2]string, 0, len(names))
 	for _, n := range names {
 		v, _ := h.serverVar(st, n)
-		out = append(out, [2]string{n, formatValue(Column{}, v)})
+		s := formatValue(Column{}, v)
+		switch {
+		case onOffVars[n] && s == "0":
+			s = "OFF"
+		case onOffVars[n]:
+			s = "ON"
+		}
+		out = append(out, [2]string{n, s})
 	}
 	return out
 }

@@ -78,10 +78,14 @@ var readOnlyVars = map[string]bool{
 	"version": true, "version_comment": true, "version_compile_os": true, "version_compile_machine": true,
 	"protocol_version": true, "hostname": true, "port": true, "socket": true, "datadir": true, "tmpdir": true,
 	"basedir": true, "have_ssl": true, "have_openssl": true, "have_query_cache": true, "license": true,
-	"character_set_system": true, "lower_case_table_names": true, "system_time_zone": true, "log_bin": true,
+	"character_set_system": true, "lower_case_table_names": true, "lower_case_file_system": true, "system_time_zone": true, "log_bin": true,
 	"performance_schema": true, "in_transaction": true, "warning_count": true, "error_count": true,
 	"server_id": true, "max_connections": true,
 }
+
+// onOffVars are the boolean variables SHOW VARIABLES shows as ON or OFF
+// (SELECT @@name reads 1 or 0), as MariaDB does.
+var onOffVars = map[string]bool{"lower_case_file_system": true}
 
 // moreVarDefaults are variables drivers, ORMs and GUI tools read or set at
 // connect that blitz reports and keeps per session without acting on them

@@ -6,12 +6,13 @@
 -- and original names, and table columns' lengths agree, and so do the
 -- type and length of integer literals, comparisons, predicates, INT
 -- functions (LENGTH), integer arithmetic, COALESCE and integer CASTs
--- (LONG up to 9 characters, as MariaDB: colmeta_int.go). blitz still
--- differs in TRUE's length (MariaDB: 5), in decimal and string
--- expressions' lengths, in
--- the key flags (PRI_KEY, UNIQUE_KEY, MULTIPLE_KEY, PART_KEY), in string
--- expressions' decimals (MariaDB: 39) and in LAST_INSERT_ID()'s type over
--- no row (NULL).
+-- (LONG up to 9 characters, as MariaDB: colmeta_int.go), TRUE (INT(5)),
+-- decimal expressions' lengths and decimals (colmeta_dec.go) and
+-- LAST_INSERT_ID() over no row (BIGINT(21) UNSIGNED). blitz still differs
+-- in string expressions' lengths and decimals (MariaDB: 39), in a
+-- DOUBLE literal's length (1e3: 3), in the BINARY flag of expressions of
+-- a _bin collation and in the key flags (PRI_KEY, UNIQUE_KEY,
+-- MULTIPLE_KEY, PART_KEY).
 CREATE TABLE k (id INT AUTO_INCREMENT PRIMARY KEY, ti TINYINT, si SMALLINT UNSIGNED, bi BIGINT NOT NULL DEFAULT 0,
   fl FLOAT, db DOUBLE, de DECIMAL(12,3), ch CHAR(4), vc VARCHAR(20) NOT NULL DEFAULT 'x', tx TEXT, bn BINARY(3),
   vb VARBINARY(16), bl BLOB, d DATE, dt DATETIME(6), ts TIMESTAMP NULL DEFAULT NULL, t TIME, y YEAR,

@@ -29,3 +29,5 @@ SELECT @a;
 -- Table names are kept as written and compared without regard to case.
 SELECT @@lower_case_table_names;
 SHOW VARIABLES LIKE 'lower_case_table_names';
+SELECT @@lower_case_file_system;
+SHOW VARIABLES LIKE 'lower_case_file_system';
