@@ -154,7 +154,7 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 			return nil, errUnknownColumn(x.Name.Name.O, "field list")
 		}
 		if col := &c.ti.def.Columns[i]; col.DefaultNow {
-			return nowFor(c.now, col), nil
+			return nowFor(c.localNow(), col), nil
 		} else if col.DefaultExpr != "" && c.row != nil {
 			e, err := checkExpr(col.DefaultExpr) // gencol.go
 			if err != nil {
@@ -1270,8 +1270,13 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		// SET accepts them and changes nothing: unique keys are always
 		// checked.
 		return int64(1), nil
-	case "time_zone", "system_time_zone":
-		return "+00:00", nil
+	case "time_zone":
+		if x.IsGlobal || c.s == nil {
+			return defaultTimeZone().String(), nil
+		}
+		return c.s.tz.String(), nil
+	case "system_time_zone":
+		return "UTC", nil // blitz's SYSTEM zone (timezone.go)
 	case memoryBudgetVar:
 		return c.s.memBudget, nil
 	case maxRecursiveIterationsVar:

@@ -889,7 +889,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				}
 				if col.DefaultNow {
 					// Existing rows get the time of the ALTER, as in MySQL.
-					col.Default = nowFor(x.now, &col)
+					col.Default = x.storedNow(&col)
 				}
 				if err := x.validColumnChecks(ti.def, col, cd); err != nil { // check.go
 					return Result{}, err
