@@ -657,7 +657,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, nil
 		}
 		t := time.Unix(n, 0).UTC().Add(c.zoneOff()) // the session's wall clock
-		if len(args) == 2 { // FROM_UNIXTIME(n, format)
+		if len(args) == 2 {                         // FROM_UNIXTIME(n, format)
 			r, _ := dateFormat(fieldsOfTime(t), toString(args[1]))
 			return r, nil
 		}
