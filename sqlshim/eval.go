@@ -1271,8 +1271,11 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		// checked.
 		return int64(1), nil
 	case "time_zone":
-		if x.IsGlobal || c.s == nil {
-			return defaultTimeZone().String(), nil
+		if c.s == nil {
+			return "SYSTEM", nil
+		}
+		if x.IsGlobal {
+			return defaultTimeZone(c.s.db).String(), nil
 		}
 		return c.s.tz.String(), nil
 	case "system_time_zone":

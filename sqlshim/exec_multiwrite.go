@@ -240,7 +240,7 @@ func (x *execCtx) updateTarget(t *multiTarget, ec *evalCtx, h engine.Handle, old
 	if err := x.checkRow(ti, row); err != nil { // check.go
 		return false, err
 	}
-	_, err := x.tx.Update(ti.name, h, x.storedRow(ti.def, row)) // timezone.go
+	err := x.updateStored(ti, h, row) // timezone.go
 	return err == nil, err
 }
 

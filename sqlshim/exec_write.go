@@ -500,7 +500,7 @@ func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, au
 		return 0, 0, false, err
 	}
 	for attempt := 0; ; attempt++ {
-		_, id, err := x.tx.Insert(ti.name, x.storedRow(ti.def, row)) // timezone.go
+		id, err := x.insertStored(ti, row) // timezone.go
 		if id != 0 && gen == 0 {
 			// Retries (REPLACE) and VALUES() see the generated value.
 			gen = id
@@ -671,7 +671,7 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 	if err := x.checkRow(ti, row); err != nil { // check.go
 		return false, err
 	}
-	if _, err := x.tx.Update(ti.name, h, x.storedRow(ti.def, row)); err != nil { // timezone.go
+	if err := x.updateStored(ti, h, row); err != nil { // timezone.go
 		return false, err
 	}
 	x.returned(row)

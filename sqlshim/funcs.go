@@ -656,8 +656,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if n < 0 || n > math.MaxInt32 {
 			return nil, nil
 		}
-		t := time.Unix(n, 0).UTC().Add(c.zoneOff()) // the session's wall clock
-		if len(args) == 2 {                         // FROM_UNIXTIME(n, format)
+		// On the session's wall clock.
+		t := time.Unix(n, 0).UTC().Add(c.zoneOff())
+		if len(args) == 2 { // FROM_UNIXTIME(n, format)
 			r, _ := dateFormat(fieldsOfTime(t), toString(args[1]))
 			return r, nil
 		}

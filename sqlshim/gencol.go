@@ -424,7 +424,7 @@ func (x *execCtx) recomputeRows(ti *tableInfo, newDefault []bool) error {
 			if err := x.checkRow(ti, row); err != nil {
 				return Result{}, err
 			}
-			if _, err := x.tx.Update(ti.name, r.h, x.storedRow(ti.def, row)); err != nil {
+			if err := x.updateStored(ti, r.h, row); err != nil { // timezone.go
 				return Result{}, err
 			}
 		}

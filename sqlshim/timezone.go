@@ -3,7 +3,7 @@ package sqlshim
 import (
 	"fmt"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/blitzdb/blitz/engine"
@@ -49,14 +49,16 @@ func (z timeZone) String() string {
 	return z.name
 }
 
-// globalTimeZone is @@global.time_zone: the zone new sessions of this
-// process start in (SET GLOBAL time_zone). nil is SYSTEM.
-var globalTimeZone atomic.Pointer[timeZone]
+// globalTimeZones holds @@global.time_zone of each database on which a
+// session ran SET GLOBAL time_zone: the zone new sessions on it start in
+// (under blitz serve, new connections). A database without an entry is
+// SYSTEM. Entries stay while the process runs (one per such database).
+var globalTimeZones sync.Map // *engine.DB -> timeZone
 
-// defaultTimeZone is @@global.time_zone.
-func defaultTimeZone() timeZone {
-	if z := globalTimeZone.Load(); z != nil {
-		return *z
+// defaultTimeZone is @@global.time_zone of db.
+func defaultTimeZone(db *engine.DB) timeZone {
+	if z, ok := globalTimeZones.Load(db); ok {
+		return z.(timeZone)
 	}
 	return timeZone{}
 }
@@ -136,7 +138,7 @@ func (s *Session) TimeZone() string {
 
 // setTimeZone runs SET [GLOBAL] time_zone = v.
 func (x *execCtx) setTimeZone(v *ast.VariableAssignment) error {
-	z := defaultTimeZone()
+	z := defaultTimeZone(x.s.db)
 	if _, ok := v.Value.(*ast.DefaultExpr); !ok && v.Value != nil {
 		var val any
 		if c, ok := v.Value.(*ast.ColumnNameExpr); ok && c.Name.Table.L == "" {
@@ -155,7 +157,7 @@ func (x *execCtx) setTimeZone(v *ast.VariableAssignment) error {
 		z = timeZone{} // SET GLOBAL time_zone = DEFAULT: SYSTEM
 	}
 	if v.IsGlobal {
-		globalTimeZone.Store(&z)
+		globalTimeZones.Store(x.s.db, z)
 		return nil
 	}
 	x.s.tz = z
@@ -275,4 +277,39 @@ func (x *execCtx) storedNow(c *engine.Column) any {
 		return nowFor(x.now, c)
 	}
 	return nowFor(x.localNow(), c)
+}
+
+// insertStored writes row (in the session's zone) as a new row of ti.
+func (x *execCtx) insertStored(ti *tableInfo, row engine.Row) (uint64, error) {
+	_, id, err := x.tx.Insert(ti.name, x.storedRow(ti.def, row))
+	return id, x.localDupEntry(ti.def, row, err)
+}
+
+// updateStored replaces the stored row h with row (in the session's zone).
+func (x *execCtx) updateStored(ti *tableInfo, h engine.Handle, row engine.Row) error {
+	_, err := x.tx.Update(ti.name, h, x.storedRow(ti.def, row))
+	return x.localDupEntry(ti.def, row, err)
+}
+
+// localDupEntry rewrites the engine's 1062 "Duplicate entry '...'", which
+// quotes the key as stored (a TIMESTAMP in UTC), to quote it in the
+// session's zone, as the statement wrote it.
+func (x *execCtx) localDupEntry(def *engine.TableDef, row engine.Row, err error) error {
+	if err == nil || sqlerr.Code(err) != sqlerr.ErrDupEntry || x.s.tz.off == 0 {
+		return err
+	}
+	e := sqlerr.As(err)
+	const head = "Duplicate entry '"
+	tail := strings.LastIndex(e.Message, "' for key '")
+	if !strings.HasPrefix(e.Message, head) || tail < len(head) {
+		return err
+	}
+	vals := e.Message[len(head):tail]
+	for i := range def.Columns {
+		c := &def.Columns[i]
+		if t, ok := row[i].(time.Time); ok && c.Type == engine.TypeTimestamp && i < len(row) {
+			vals = strings.Replace(vals, formatTime(t.Add(-x.s.tz.off), false, c.Scale), formatTime(t, false, c.Scale), 1)
+		}
+	}
+	return errf(e.Code, "%s%s%s", head, vals, e.Message[tail:])
 }
