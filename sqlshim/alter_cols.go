@@ -250,8 +250,8 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 			return errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
 		}
 		if v != nil {
-			cv, err := engine.Coerce(&engine.Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length,
-				Precision: c.Precision, Scale: c.Scale}, v, 1)
+			cv, err := x.storedDefault(&engine.Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length,
+				Precision: c.Precision, Scale: c.Scale}, v) // timezone.go
 			if err != nil {
 				return errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
 			}

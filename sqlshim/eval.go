@@ -162,6 +162,9 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 			}
 			return c.eval(e)
 		}
+		if c.x != nil {
+			return c.x.localDefault(&c.ti.def.Columns[i]), nil // timezone.go
+		}
 		return c.ti.def.Columns[i].Default, nil
 	case *ast.VariableExpr:
 		return c.variable(x)

@@ -224,7 +224,7 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 			return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
 		}
 		if v != nil {
-			cv, err := engine.Coerce(&col, v, 1)
+			cv, err := x.storedDefault(&col, v) // timezone.go
 			if err != nil || !x.s.sqlMode.zeroDefaultAllowed(cv) {
 				return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
 			}

@@ -27,7 +27,7 @@ func (x *execCtx) columnDefault(c *engine.Column) (any, error) {
 	case c.DefaultNow:
 		return nowFor(x.localNow(), c), nil
 	case c.HasDefault:
-		return c.Default, nil
+		return x.localDefault(c), nil // timezone.go
 	case !c.NotNull:
 		return nil, nil
 	case c.Type == engine.TypeEnum:

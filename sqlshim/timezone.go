@@ -313,3 +313,70 @@ func (x *execCtx) localDupEntry(def *engine.TableDef, row engine.Row, err error)
 	}
 	return errf(e.Code, "%s%s%s", head, vals, e.Message[tail:])
 }
+
+// A TIMESTAMP column's literal DEFAULT is an instant too, as in MariaDB:
+// CREATE and ALTER TABLE read it in the session's zone and keep it as
+// UTC (storedDefault), the table definition holds UTC (definitions made
+// before sessions had a zone were made in UTC), and INSERT, SHOW CREATE
+// TABLE, DESCRIBE and information_schema show it in the zone of the
+// session that reads it (localDefault, shownDef).
+
+// storedDefault converts v, the literal DEFAULT of column c as CREATE or
+// ALTER TABLE wrote it, to the value the definition keeps: checked as
+// Coerce checks it, and for a TIMESTAMP in another zone than UTC, read as
+// a wall-clock time there and kept as the UTC instant (1067 outside a
+// TIMESTAMP's range).
+func (x *execCtx) storedDefault(c *engine.Column, v any) (any, error) {
+	off := x.s.tz.off
+	if c.Type != engine.TypeTimestamp || off == 0 {
+		return engine.Coerce(c, v, 1)
+	}
+	dc := *c
+	dc.Type = engine.TypeDateTime
+	cv, err := engine.Coerce(&dc, v, 1)
+	if t, ok := cv.(time.Time); ok && err == nil {
+		if err := x.stampInRange(c, t, v, 1); err != nil {
+			return nil, err
+		}
+		return t.Add(-off), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return engine.Coerce(c, cv, 1) // a zero date: as a TIMESTAMP takes it
+}
+
+// localDefault is column c's literal DEFAULT as a value of the session:
+// a TIMESTAMP in its zone.
+func (x *execCtx) localDefault(c *engine.Column) any {
+	if t, ok := c.Default.(time.Time); ok && c.Type == engine.TypeTimestamp && x.s != nil {
+		return t.Add(x.s.tz.off)
+	}
+	return c.Default
+}
+
+// shownDef is def with its TIMESTAMP defaults in the session's zone, for
+// SHOW CREATE TABLE, DESCRIBE and information_schema: def itself when
+// nothing changes, else a copy.
+func (x *execCtx) shownDef(def *engine.TableDef) *engine.TableDef {
+	if x.s.tz.off == 0 {
+		return def
+	}
+	var out *engine.TableDef
+	for i := range def.Columns {
+		c := &def.Columns[i]
+		if _, ok := c.Default.(time.Time); !ok || c.Type != engine.TypeTimestamp {
+			continue
+		}
+		if out == nil {
+			cp := *def
+			cp.Columns = append([]engine.Column(nil), def.Columns...)
+			out = &cp
+		}
+		out.Columns[i].Default = x.localDefault(c)
+	}
+	if out == nil {
+		return def
+	}
+	return out
+}
