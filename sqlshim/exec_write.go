@@ -92,6 +92,9 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 				cv, warn, err = engine.CoerceLoose(c, t.Add(-x.s.tz.off), rowNum) // out of range, as the engine takes it
 			}
 		}
+		if _, ok := cv.(engine.ZeroDate); ok && err == nil && warn == nil && ec != c {
+			cv, warn, err = engine.CoerceLoose(c, cv, rowNum) // the zero dates a TIMESTAMP takes
+		}
 		if err == nil && warn != nil {
 			warned = true
 			e := sqlerr.As(qualifyColumn(warn, x.s.DBName, ti.name, c.Name, rowNum))
@@ -101,6 +104,9 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 		cv, err = engine.Coerce(ec, v, rowNum)
 		if t, ok := cv.(time.Time); ok && err == nil && ec != c {
 			err = x.stampInRange(c, t, v, rowNum)
+		}
+		if _, ok := cv.(engine.ZeroDate); ok && err == nil && ec != c {
+			cv, err = engine.Coerce(c, cv, rowNum) // the zero dates a TIMESTAMP takes
 		}
 	}
 	if err != nil && c.Type.IsTime() && x.s.sqlMode.has(modeAllowInvalidDates) {
