@@ -20,7 +20,9 @@ import (
 // signed integers: zig-zag varint; unsigned: uvarint; FLOAT/DOUBLE: 8 bytes
 // IEEE-754 little-endian; DECIMAL: uvarint length + its decimal text;
 // strings and bytes: uvarint length + bytes; DATE/DATETIME/TIMESTAMP:
-// varint microseconds since the Unix epoch, UTC; TIME: varint signed
+// varint microseconds since the Unix epoch, UTC (a DATE or DATETIME is
+// its wall-clock value read as UTC; a TIMESTAMP is the instant, whatever
+// the writer's @@time_zone: sqlshim/timezone.go converts); TIME: varint signed
 // microseconds; YEAR: varint (0 or 1901..2155); ENUM: uvarint 1-based
 // member index (0: the error value ”); SET: uvarint bit mask of members
 // (bit 0: the first). TIME, YEAR, ENUM and SET appear only in tables of

@@ -188,7 +188,7 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 			col.NotNull = true // a key column is NOT NULL, as in MySQL
 		}
 		if col.DefaultNow {
-			col.Default = nowFor(x.now, &col)
+			col.Default = x.storedNow(&col)
 		}
 		oldName := cc.def.Columns[i].Name
 		if !strings.EqualFold(oldName, col.Name) && cc.def.ColumnIndex(col.Name) >= 0 {
@@ -239,7 +239,7 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 			if !c.Type.IsTime() {
 				return errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
 			}
-			c.HasDefault, c.DefaultNow, c.Default = true, true, nowFor(x.now, c)
+			c.HasDefault, c.DefaultNow, c.Default = true, true, x.storedNow(c)
 			return nil
 		}
 		v, err := x.newEval(nil, "field list").eval(e)
@@ -250,8 +250,8 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 			return errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
 		}
 		if v != nil {
-			cv, err := engine.Coerce(&engine.Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length,
-				Precision: c.Precision, Scale: c.Scale}, v, 1)
+			cv, err := x.storedDefault(&engine.Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length,
+				Precision: c.Precision, Scale: c.Scale}, v) // timezone.go
 			if err != nil {
 				return errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", c.Name)
 			}
@@ -273,7 +273,7 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 			}
 			if col.DefaultNow {
 				// Existing rows get the time of the ALTER, as in MySQL.
-				col.Default = nowFor(x.now, &col)
+				col.Default = x.storedNow(&col)
 			}
 			if err := cc.insert(col, -1, -1, pos); err != nil {
 				return err

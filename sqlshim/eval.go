@@ -154,13 +154,16 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 			return nil, errUnknownColumn(x.Name.Name.O, "field list")
 		}
 		if col := &c.ti.def.Columns[i]; col.DefaultNow {
-			return nowFor(c.now, col), nil
+			return nowFor(c.localNow(), col), nil
 		} else if col.DefaultExpr != "" && c.row != nil {
 			e, err := checkExpr(col.DefaultExpr) // gencol.go
 			if err != nil {
 				return nil, err
 			}
 			return c.eval(e)
+		}
+		if c.x != nil {
+			return c.x.localDefault(&c.ti.def.Columns[i]), nil // timezone.go
 		}
 		return c.ti.def.Columns[i].Default, nil
 	case *ast.VariableExpr:
@@ -1272,8 +1275,16 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		// SET accepts them and changes nothing: unique keys are always
 		// checked.
 		return int64(1), nil
-	case "time_zone", "system_time_zone":
-		return "+00:00", nil
+	case "time_zone":
+		if c.s == nil {
+			return "SYSTEM", nil
+		}
+		if x.IsGlobal {
+			return defaultTimeZone(c.s.db).String(), nil
+		}
+		return c.s.tz.String(), nil
+	case "system_time_zone":
+		return "UTC", nil // blitz's SYSTEM zone (timezone.go)
 	case memoryBudgetVar:
 		return c.s.memBudget, nil
 	case maxRecursiveIterationsVar:

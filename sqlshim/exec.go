@@ -404,6 +404,12 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			x.s.setSQLMode(mode)
 			continue
 		}
+		if strings.EqualFold(v.Name, "time_zone") {
+			if err := x.setTimeZone(v); err != nil { // timezone.go
+				return Result{}, err
+			}
+			continue
+		}
 		if v.IsSystem && strings.EqualFold(v.Name, maxRecursiveIterationsVar) {
 			if err := x.setMaxRecursiveIterations(v); err != nil {
 				return Result{}, err

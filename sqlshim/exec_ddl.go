@@ -224,7 +224,7 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 			return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
 		}
 		if v != nil {
-			cv, err := engine.Coerce(&col, v, 1)
+			cv, err := x.storedDefault(&col, v) // timezone.go
 			if err != nil || !x.s.sqlMode.zeroDefaultAllowed(cv) {
 				return col, false, false, errf(sqlerr.ErrInvalidDefault, "Invalid default value for '%s'", col.Name)
 			}
@@ -889,7 +889,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 				}
 				if col.DefaultNow {
 					// Existing rows get the time of the ALTER, as in MySQL.
-					col.Default = nowFor(x.now, &col)
+					col.Default = x.storedNow(&col)
 				}
 				if err := x.validColumnChecks(ti.def, col, cd); err != nil { // check.go
 					return Result{}, err

@@ -94,6 +94,7 @@ func (x *execCtx) newMultiTarget(src *joinSource, what string) (*multiTarget, er
 	}
 	t.byValue = map[string][]engine.Handle{}
 	err := x.tx.Scan(src.ti.name, engine.Scan{}, func(h engine.Handle, row engine.Row) (bool, error) {
+		x.shiftRead(src.ti.def, row) // as the joined rows show it (timezone.go)
 		k := groupKey(row)
 		t.byValue[k] = append(t.byValue[k], h)
 		return true, nil
@@ -120,10 +121,14 @@ func (x *execCtx) rowsOf(t *multiTarget, joined engine.Row) ([]engine.Handle, []
 			return nil, nil, nil
 		}
 		t.done[k] = true
+		for i, name := range s.ti.def.PrimaryKey {
+			pk[i] = x.storedKey(&s.ti.def.Columns[s.ti.column(name)], pk[i]) // timezone.go
+		}
 		h, row, ok, err := x.tx.Get(s.ti.name, pk)
 		if err != nil || !ok {
 			return nil, nil, err
 		}
+		x.shiftRead(s.ti.def, row)
 		return []engine.Handle{h}, []engine.Row{row}, nil
 	}
 	k := groupKey(vals)
@@ -235,7 +240,7 @@ func (x *execCtx) updateTarget(t *multiTarget, ec *evalCtx, h engine.Handle, old
 	if err := x.checkRow(ti, row); err != nil { // check.go
 		return false, err
 	}
-	_, err := x.tx.Update(ti.name, h, row)
+	err := x.updateStored(ti, h, row) // timezone.go
 	return err == nil, err
 }
 

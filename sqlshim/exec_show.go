@@ -100,7 +100,7 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 		}
 		db := x.s.owner(ti.name)
 		st, _ := db.Status(ti.name)
-		text := createTableText(ti.def, st)
+		text := createTableText(x.shownDef(ti.def), st) // timezone.go
 		if db.IsTemp() {
 			text = "CREATE TEMPORARY TABLE" + strings.TrimPrefix(text, "CREATE TABLE")
 		}
@@ -118,7 +118,7 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 			p := n.Column.Name.O
 			pat = &p
 		}
-		return describeColumns(ti, n.Full, pat), nil
+		return describeColumns(newTableInfo(x.shownDef(ti.def), ti.alias), n.Full, pat), nil // timezone.go
 	case ast.ShowIndex:
 		ti, err := x.table(n.Table, "")
 		if err != nil {

@@ -25,9 +25,9 @@ func (x *execCtx) columnDefault(c *engine.Column) (any, error) {
 	case c.DefaultExpr != "":
 		return pendingDefault{}, nil // computed with the row: gencol.go
 	case c.DefaultNow:
-		return nowFor(x.now, c), nil
+		return nowFor(x.localNow(), c), nil
 	case c.HasDefault:
-		return c.Default, nil
+		return x.localDefault(c), nil // timezone.go
 	case !c.NotNull:
 		return nil, nil
 	case c.Type == engine.TypeEnum:
@@ -76,16 +76,38 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 	var cv any
 	var err error
 	var warned bool
+	// A TIMESTAMP written in a zone other than UTC is read as a DATETIME
+	// and its range checked as an instant (timezone.go).
+	ec := c
+	if c.Type == engine.TypeTimestamp && x.s.tz.off != 0 {
+		dc := *c
+		dc.Type = engine.TypeDateTime
+		ec = &dc
+	}
 	if x.loose {
 		var warn error
-		cv, warn, err = engine.CoerceLoose(c, v, rowNum)
+		cv, warn, err = engine.CoerceLoose(ec, v, rowNum)
+		if t, ok := cv.(time.Time); ok && err == nil && warn == nil && ec != c {
+			if x.stampInRange(c, t, v, rowNum) != nil {
+				cv, warn, err = engine.CoerceLoose(c, t.Add(-x.s.tz.off), rowNum) // out of range, as the engine takes it
+			}
+		}
+		if _, ok := cv.(engine.ZeroDate); ok && err == nil && warn == nil && ec != c {
+			cv, warn, err = engine.CoerceLoose(c, cv, rowNum) // the zero dates a TIMESTAMP takes
+		}
 		if err == nil && warn != nil {
 			warned = true
 			e := sqlerr.As(qualifyColumn(warn, x.s.DBName, ti.name, c.Name, rowNum))
 			x.s.addWarning(e.Code, "%s", e.Message)
 		}
 	} else {
-		cv, err = engine.Coerce(c, v, rowNum)
+		cv, err = engine.Coerce(ec, v, rowNum)
+		if t, ok := cv.(time.Time); ok && err == nil && ec != c {
+			err = x.stampInRange(c, t, v, rowNum)
+		}
+		if _, ok := cv.(engine.ZeroDate); ok && err == nil && ec != c {
+			cv, err = engine.Coerce(c, cv, rowNum) // the zero dates a TIMESTAMP takes
+		}
 	}
 	if err != nil && c.Type.IsTime() && x.s.sqlMode.has(modeAllowInvalidDates) {
 		if iv, ierr := engine.CoerceInvalidDate(c, v, rowNum); ierr == nil {
@@ -484,7 +506,7 @@ func (x *execCtx) insertRow(ti *tableInfo, n *ast.InsertStmt, row engine.Row, au
 		return 0, 0, false, err
 	}
 	for attempt := 0; ; attempt++ {
-		_, id, err := x.tx.Insert(ti.name, row)
+		id, err := x.insertStored(ti, row) // timezone.go
 		if id != 0 && gen == 0 {
 			// Retries (REPLACE) and VALUES() see the generated value.
 			gen = id
@@ -575,7 +597,8 @@ func (x *execCtx) findConflict(ti *tableInfo, row engine.Row) (engine.Handle, en
 	key := func(cols []string) ([]any, bool) {
 		vals := make([]any, len(cols))
 		for i, c := range cols {
-			vals[i] = row[ti.column(c)]
+			ci := ti.column(c)
+			vals[i] = x.storedKey(&ti.def.Columns[ci], row[ci]) // timezone.go
 			if vals[i] == nil {
 				return nil, false
 			}
@@ -585,6 +608,9 @@ func (x *execCtx) findConflict(ti *tableInfo, row engine.Row) (engine.Handle, en
 	if len(ti.def.PrimaryKey) > 0 {
 		if pk, ok := key(ti.def.PrimaryKey); ok {
 			h, old, found, err := x.tx.Get(ti.name, pk)
+			if found {
+				x.shiftRead(ti.def, old)
+			}
 			if err != nil || found {
 				return h, old, found, err
 			}
@@ -603,6 +629,7 @@ func (x *execCtx) findConflict(ti *tableInfo, row engine.Row) (engine.Handle, en
 		found := false
 		b := engine.Bound{Values: vals, Inclusive: true}
 		err := x.tx.Scan(ti.name, engine.Scan{Index: ix.Name, Lo: b, Hi: b}, func(hh engine.Handle, r engine.Row) (bool, error) {
+			x.shiftRead(ti.def, r)
 			h, old, found = hh, r, true
 			return false, nil
 		})
@@ -650,7 +677,7 @@ func (x *execCtx) applyAssignments(ti *tableInfo, h engine.Handle, old engine.Ro
 	if err := x.checkRow(ti, row); err != nil { // check.go
 		return false, err
 	}
-	if _, err := x.tx.Update(ti.name, h, row); err != nil {
+	if err := x.updateStored(ti, h, row); err != nil { // timezone.go
 		return false, err
 	}
 	x.returned(row)

@@ -163,10 +163,12 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return c.userLockFunc(name, x, args) // userlock.go
 	case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp":
 		if len(args) == 1 && args[0] != nil {
-			return truncFrac(c.now, toInt(args[0])), nil // NOW(n): n fractional digits
+			return truncFrac(c.localNow(), toInt(args[0])), nil // NOW(n): n fractional digits
 		}
-		return c.now.Truncate(time.Second), nil
-	case "curdate", "current_date", "utc_date":
+		return c.localNow().Truncate(time.Second), nil
+	case "curdate", "current_date":
+		return c.localNow().Truncate(24 * time.Hour), nil
+	case "utc_date":
 		return c.now.Truncate(24 * time.Hour), nil
 	case "rand":
 		return c.randValue(x, args) // funcs_rand.go
@@ -663,7 +665,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if n < 0 || n > math.MaxInt32 {
 			return nil, nil
 		}
-		t := time.Unix(n, 0).UTC()
+		// On the session's wall clock.
+		t := time.Unix(n, 0).UTC().Add(c.zoneOff())
 		if len(args) == 2 { // FROM_UNIXTIME(n, format)
 			r, _ := dateFormat(fieldsOfTime(t), toString(args[1]))
 			return r, nil

@@ -62,10 +62,11 @@ func (c *evalCtx) timePart(name string, v any) (any, error) {
 	case "dayofyear":
 		return int64(t.YearDay()), nil
 	case "unix_timestamp":
-		if t.Unix() < 0 {
+		u := t.Add(-c.zoneOff()).Unix() // t is on the session's wall clock
+		if u < 0 {
 			return nil, nil // before the epoch: no TIMESTAMP, NULL as in MariaDB
 		}
-		return t.Unix(), nil
+		return u, nil
 	case "to_days":
 		return dayNumber(t), nil // funcs_more.go
 	}

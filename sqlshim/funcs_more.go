@@ -242,6 +242,9 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		return c.now.Truncate(time.Second), true, nil
 	case "utc_time", "curtime", "current_time":
 		n := c.now
+		if name != "utc_time" {
+			n = c.localNow()
+		}
 		return time.Duration(n.Hour())*time.Hour + time.Duration(n.Minute())*time.Minute + time.Duration(n.Second())*time.Second, true, nil
 	}
 	return nil, false, nil

@@ -71,23 +71,10 @@ func timeFormat(d time.Duration, f string) (s string, ok bool) {
 // +13:00, or SYSTEM (blitz runs in UTC). Named zones need MariaDB's time
 // zone tables, which a fresh server lacks: like it, ok is false for them.
 func zoneOffset(z string) (off time.Duration, ok bool) {
-	z = strings.TrimSpace(z)
 	if strings.EqualFold(z, "SYSTEM") {
 		return 0, true
 	}
-	var sign byte
-	var h, m int
-	if n, err := fmt.Sscanf(z, "%c%d:%d", &sign, &h, &m); n != 3 || err != nil || (sign != '+' && sign != '-') || m > 59 || h < 0 || m < 0 {
-		return 0, false
-	}
-	off = time.Duration(h)*time.Hour + time.Duration(m)*time.Minute
-	if sign == '-' {
-		off = -off
-	}
-	if off < -(12*time.Hour+59*time.Minute) || off > 13*time.Hour {
-		return 0, false
-	}
-	return off, true
+	return parseOffset(z) // timezone.go: as SET time_zone reads it
 }
 
 // convertTZ is CONVERT_TZ(t, from, to); NULL (ok false) when a zone is not

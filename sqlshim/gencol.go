@@ -150,7 +150,7 @@ func (x *execCtx) updatedRow(ti *tableInfo, old, row engine.Row, list []*ast.Ass
 	for i := range ti.def.Columns {
 		c := &ti.def.Columns[i]
 		if c.OnUpdateNow && !assigned(list, c.Name) {
-			row[i], onUpdate = nowFor(x.now, c), true
+			row[i], onUpdate = nowFor(x.localNow(), c), true
 		}
 	}
 	if onUpdate {
@@ -401,6 +401,7 @@ func (x *execCtx) recomputeRows(ti *tableInfo, newDefault []bool) error {
 		}
 		var rows []stored
 		if err := x.tx.Scan(ti.name, engine.Scan{}, func(h engine.Handle, r engine.Row) (bool, error) {
+			x.shiftRead(ti.def, r) // timezone.go
 			rows = append(rows, stored{h, r})
 			return true, nil
 		}); err != nil {
@@ -423,7 +424,7 @@ func (x *execCtx) recomputeRows(ti *tableInfo, newDefault []bool) error {
 			if err := x.checkRow(ti, row); err != nil {
 				return Result{}, err
 			}
-			if _, err := x.tx.Update(ti.name, r.h, row); err != nil {
+			if err := x.updateStored(ti, r.h, row); err != nil { // timezone.go
 				return Result{}, err
 			}
 		}

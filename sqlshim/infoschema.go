@@ -139,8 +139,9 @@ func (x *execCtx) isColumns() (Result, error) {
 	intColumn(cols, "ORDINAL_POSITION", "CHARACTER_MAXIMUM_LENGTH", "CHARACTER_OCTET_LENGTH", "NUMERIC_PRECISION", "NUMERIC_SCALE", "DATETIME_PRECISION")
 	rows := [][]any{}
 	for _, ti := range append(x.infoTables(), x.viewTableInfos()...) {
-		for i := range ti.def.Columns {
-			c := &ti.def.Columns[i]
+		def := x.shownDef(ti.def) // timezone.go
+		for i := range def.Columns {
+			c := &def.Columns[i]
 			null, extra := nullExtra(c)
 			var def any
 			switch {

@@ -389,7 +389,8 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec, cc *evalCtx, e ast.ExprNode, 
 		if col := &ti.def.Columns[i]; col.Type == engine.TypeYear && isConstant(n) {
 			v = asYear(col, v) // y = 99 is y = 1999, as in eval
 		}
-		return keyValue(ti.def, &ti.def.Columns[i], v)
+		kv, ok := keyValue(ti.def, &ti.def.Columns[i], v)
+		return x.storedKey(&ti.def.Columns[i], kv), ok // timezone.go
 	}
 	b := func(i int) *colBounds {
 		if bounds[i] == nil {
@@ -498,6 +499,7 @@ func (x *execCtx) scanRows(ti *tableInfo, p *accessPath, fn func(h engine.Handle
 		if err != nil || !ok {
 			return err
 		}
+		x.shiftRead(ti.def, row) // timezone.go
 		_, err = fn(h, row)
 		return err
 	}
@@ -505,6 +507,7 @@ func (x *execCtx) scanRows(ti *tableInfo, p *accessPath, fn func(h engine.Handle
 		if err := x.ctx.Err(); err != nil {
 			return false, err
 		}
+		x.shiftRead(ti.def, row)
 		return fn(h, row)
 	})
 }
@@ -520,6 +523,7 @@ func (x *execCtx) scanPoints(ti *tableInfo, p *accessPath, fn func(h engine.Hand
 			return true, nil
 		}
 		seen[h] = struct{}{}
+		x.shiftRead(ti.def, row) // timezone.go
 		var err error
 		more, err = fn(h, row)
 		return more, err

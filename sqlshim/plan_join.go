@@ -977,7 +977,7 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 			if !ok {
 				return x.loopRows(p, st, try) // not representable in the key: compare every row
 			}
-			vals[k] = cv
+			vals[k] = x.storedKey(&st.src.cols[st.keyCols[k]], cv) // timezone.go
 		}
 		ti := st.src.ti
 		if st.method == "eq_ref" {
@@ -993,10 +993,12 @@ func (x *execCtx) stepRows(p *joinPlan, st *joinStep, ec *evalCtx, row engine.Ro
 			if err != nil || !found {
 				return err
 			}
+			x.shiftRead(ti.def, r) // timezone.go
 			return try(r)
 		}
 		b := engine.Bound{Values: vals, Inclusive: true}
 		return x.tx.Scan(ti.name, engine.Scan{Index: st.index, Lo: b, Hi: b}, func(_ engine.Handle, r engine.Row) (bool, error) {
+			x.shiftRead(ti.def, r)
 			return true, try(r)
 		})
 	case "hash":
@@ -1241,6 +1243,7 @@ func (x *execCtx) readRows(ti *tableInfo, p *accessPath, o engine.ReadOptions, f
 					return false, err
 				}
 			}
+			x.shiftRead(ti.def, r) // timezone.go
 			return each(h, r)
 		})
 	}

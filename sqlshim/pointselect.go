@@ -188,7 +188,7 @@ func (x *execCtx) pointSelect(n *ast.SelectStmt, sh *pointShape) (Result, bool, 
 		if !ok {
 			return Result{}, false, nil
 		}
-		pk = append(pk, kv)
+		pk = append(pk, x.storedKey(&def.Columns[ci], kv)) // timezone.go
 	}
 	fields, err := selectFields(ti, n.Fields)
 	if err != nil {
@@ -201,6 +201,7 @@ func (x *execCtx) pointSelect(n *ast.SelectStmt, sh *pointShape) (Result, bool, 
 	if err != nil {
 		return Result{}, true, err
 	}
+	x.shiftRead(ti.def, row)
 	var out [][]any
 	if found {
 		rc := ec

@@ -196,7 +196,7 @@ func (x *execCtx) scanRanges(sc condScope, conds []ast.ExprNode, off, width int,
 		if !ok {
 			return 0, false
 		}
-		switch k := v.(type) {
+		switch k := x.storedKey(c, v).(type) { // the engine compares stored values (timezone.go)
 		case int64:
 			return k, c.Type.IsInteger()
 		case time.Time:

@@ -108,6 +108,7 @@ type Session struct {
 	locks        *engine.TableLocks    // LOCK TABLES, until UNLOCK TABLES
 	temp         *engine.DB            // the temporary tables (temptable.go), nil before the first
 	sqlMode      sqlMode               // @@sql_mode (sqlmode.go)
+	tz           timeZone              // @@time_zone (timezone.go)
 	// lexMode is set while sql_mode has ANSI_QUOTES or
 	// NO_BACKSLASH_ESCAPES: quotes then do not mean what shapeOf
 	// assumes, so statements bypass the shape cache.
@@ -217,7 +218,7 @@ func NewSession(db *engine.DB) *Session {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
-	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, maxRecursiveIterations: DefaultMaxRecursiveIterations, client: embeddedClient, sqlMode: defaultSQLMode}
+	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, maxRecursiveIterations: DefaultMaxRecursiveIterations, client: embeddedClient, sqlMode: defaultSQLMode, tz: defaultTimeZone(db)}
 }
 
 // DB returns the database the session runs on.

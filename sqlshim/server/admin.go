@@ -55,15 +55,16 @@ func (h *handler) admin(ctx context.Context, c *mysql.Conn, st *conn, query stri
 
 // Variables the server keeps per session and reports; set with SET, read
 // with @@name. They are stored and reported for clients' sake: blitz's
-// behaviour does not change with them (the engine is always strict, UTF-8
-// and UTC).
+// behaviour does not change with them. A Session that keeps one of them
+// itself (SessionVariables: sqlshim's sql_mode, time_zone, ...) answers
+// for it instead, and acts on it.
 var sessionVarDefaults = map[string]any{
 	"character_set_client":     "utf8mb4",
 	"character_set_connection": "utf8mb4",
 	"character_set_results":    "utf8mb4",
 	"collation_connection":     "utf8mb4_general_ci",
 	"sql_mode":                 "STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION",
-	"time_zone":                "+00:00",
+	"time_zone":                "SYSTEM",
 	"transaction_isolation":    "READ-COMMITTED",
 	"tx_isolation":             "READ-COMMITTED",
 	"transaction_read_only":    int64(0),

@@ -21,9 +21,11 @@
 //   - max_allowed_packet is enforced on the frame headers as they arrive
 //     (netconn.go), before the packet is buffered; the client gets 1153 and
 //     the connection closes, as with mysqld.
-//   - Session variables other than autocommit (sql_mode, time_zone,
-//     character_set_*, ...) are stored and read back for clients' sake but
-//     change nothing: blitz is always strict, UTF-8 and UTC.
+//   - Session variables are kept per connection. Those a Session keeps
+//     itself (SessionVariables: with sqlshim, sql_mode, time_zone,
+//     autocommit, the transaction characteristics) change what it does;
+//     the server stores the others (character_set_*, wait_timeout, ...)
+//     and reads them back for clients' sake.
 //   - COM_STMT_PREPARE reaches vitess as a stand-in statement (prepare.go):
 //     vitess's own SQL parser, which it runs on every prepare, cannot read
 //     all that sqlshim runs.

@@ -140,13 +140,14 @@ func (s *shimSession) Autocommit() bool { return s.s.Autocommit() }
 
 // Variables implements SessionVariables: blitz_memory_budget,
 // max_recursive_iterations, sql_mode (the session decides engine
-// substitution by it) and the transaction characteristics (the session
-// obeys READ ONLY).
+// substitution by it), time_zone (NOW() and TIMESTAMP columns follow it)
+// and the transaction characteristics (the session obeys READ ONLY).
 func (s *shimSession) Variables() [][2]string {
 	return [][2]string{
 		{"blitz_memory_budget", strconv.FormatInt(s.s.MemoryBudget(), 10)},
 		{"max_recursive_iterations", strconv.FormatUint(s.s.MaxRecursiveIterations(), 10)},
 		{"sql_mode", s.s.SQLMode()},
+		{"time_zone", s.s.TimeZone()},
 		{"tx_isolation", s.s.TransactionIsolation()},
 		{"transaction_isolation", s.s.TransactionIsolation()},
 		{"tx_read_only", readOnlyText(s.s.TransactionReadOnly())},

@@ -31,3 +31,15 @@ SELECT @@lower_case_table_names;
 SHOW VARIABLES LIKE 'lower_case_table_names';
 SELECT @@lower_case_file_system;
 SHOW VARIABLES LIKE 'lower_case_file_system';
+-- time_zone is the connection's: NOW() and TIMESTAMP columns follow it
+-- (DATETIME does not), as a dump's saved-and-restored zone expects.
+/*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;
+/*!40103 SET TIME_ZONE='+02:00' */;
+CREATE TABLE tzt (ts TIMESTAMP NULL, dt DATETIME NULL);
+INSERT INTO tzt VALUES ('2024-03-05 12:00:00', '2024-03-05 12:00:00');
+SET time_zone = '-05:00';
+SELECT @@time_zone, ts, dt, TIMESTAMPDIFF(HOUR, UTC_TIMESTAMP(), NOW()) AS h FROM tzt;
+SET time_zone = 'bogus';
+/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;
+SELECT @@time_zone, @@system_time_zone, ts FROM tzt;
+DROP TABLE tzt;
