@@ -433,6 +433,10 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 			}
 		case spec.Tp == ast.AlterTableDropIndex && !strings.EqualFold(spec.Name, "PRIMARY"):
 			indexes = true
+		case spec.Tp == ast.AlterTableDropPrimaryKey:
+			// Folded so that DROP PRIMARY KEY, ADD PRIMARY KEY (...)
+			// whose ADD fails leaves the old key, as in MariaDB.
+			indexes = true
 		default:
 			return false, nil
 		}
@@ -467,6 +471,12 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 				return true, errf(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", spec.Name)
 			}
 			cc.def.Indexes = append(cc.def.Indexes[:at:at], cc.def.Indexes[at+1:]...)
+			cc.dirty = true
+		case ast.AlterTableDropPrimaryKey:
+			if len(cc.def.PrimaryKey) == 0 {
+				return true, errf(sqlerr.ErrCantDropKey, "Can't DROP INDEX `PRIMARY`; check that it exists")
+			}
+			cc.def.PrimaryKey, cc.def.PrimaryPrefix = nil, nil
 			cc.dirty = true
 		default:
 			if err := x.colSpec(ti, cc, spec); err != nil {
