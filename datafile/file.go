@@ -43,6 +43,14 @@ type Options struct {
 	// clears the open flag, so after a power cut such a file may claim to be
 	// clean while missing data; reads then report corruption, never garbage.
 	NoSync bool
+	// CreateClean makes a new file start closed cleanly, trimmed to its
+	// tail: FlagOpen is set at its first change, as for a file opened after
+	// a clean close, so a writer that dies before changing it leaves a file
+	// that is not "crashed". For files whose only changes are those made
+	// through File; not for a file a log replay may owe changes to, whose
+	// owner relies on FlagOpen to know that the log must be read. Without
+	// it a new file is marked open from its creation.
+	CreateClean bool
 
 	// rawCrashed, for a read-only open of a file whose open flag is set,
 	// skips the header's structural check (a dead writer's header is
@@ -237,7 +245,7 @@ func (df *File) initLocked() error {
 	}
 	nb = min(nb, maxBuckets)
 	df.hdr = header{version: formatVersion, flags: FlagOpen, generation: 1, tail: headerPage}
-	df.changed = true // a new file: generation 1 is its own
+	df.changed = true // a new file: generation 1 is its own (unless CreateClean)
 	if err := df.ensureLocked(headerPage + recordSize(0, int(8*nb)) + 1<<20); err != nil {
 		return err
 	}
@@ -248,7 +256,30 @@ func (df *File) initLocked() error {
 	df.writeBucketBlockLocked(off, uint64(nb), uint16((df.allocSize-recordSize(0, int(8*nb)))/16))
 	df.hdr.buckets, df.hdr.bucketOff = uint64(nb), uint64(off)
 	df.bucketBase = off + blockHeader
-	return df.writeHeaderLocked()
+	// First with FlagOpen: a crash before this sync completes leaves a
+	// file that is rebuilt, not trusted.
+	if err := df.writeHeaderLocked(); err != nil {
+		return err
+	}
+	if !df.opts.CreateClean {
+		return nil
+	}
+	// The empty file is now whole on disk: close it cleanly (trimmed to
+	// its tail, FlagOpen cleared, synced) and map it again, leaving
+	// FlagOpen to the first change (changedLocked), as for a file opened
+	// after a clean close. A table created but never written is then not
+	// "crashed" after a kill -9: nothing of it was at risk. The first
+	// change also moves the generation on, so that index files stamped
+	// with generation 1 stop matching it.
+	if err := df.closeCleanLocked(); err != nil {
+		return err
+	}
+	if df.m, err = df.f.Map(int(df.hdr.tail), true); err != nil {
+		return err
+	}
+	df.hdr.flags |= FlagOpen
+	df.marked, df.changed = false, false
+	return nil
 }
 
 // writeBucketBlockLocked writes an empty bucket block of nb chain heads at off.
@@ -414,12 +445,18 @@ func (df *File) changedLocked() error {
 // Path returns the path the file was opened with.
 func (df *File) Path() string { return df.path }
 
-// Sync makes every write so far durable, and the header with it.
+// Sync makes every write so far durable, and the header with it. A file not
+// changed since its header on disk said it was closed cleanly has nothing to
+// sync, and Sync leaves it so: it does not mark the file open (which would
+// make a kill -9 leave it "crashed" with nothing at risk).
 func (df *File) Sync() error {
 	df.mu.Lock()
 	defer df.mu.Unlock()
 	if err := df.writableLocked(); err != nil {
 		return err
+	}
+	if !df.marked {
+		return nil
 	}
 	if err := df.syncLocked(); err != nil {
 		return err

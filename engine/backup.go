@@ -55,11 +55,13 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/blitzdb/blitz/datafile"
 	"github.com/blitzdb/blitz/index"
+	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/blitzdb/blitz/internal/vfs"
 )
 
@@ -216,6 +218,35 @@ type backupTable struct {
 // files while their writers wait (beyond it they wait for the disk copy).
 var backupMemBytes int64 = 256 << 20
 
+// CrashedTablesError is returned by Backup when tables are marked as crashed
+// (error 1194, which it wraps): a backup copies every table as of one
+// moment, and a crashed table has no state to copy until it is repaired, so
+// no backup is made. Tables names them all, sorted.
+type CrashedTablesError struct {
+	Tables []string
+	err    *sqlerr.Error
+}
+
+// newCrashedTablesError says that the tables ts are crashed; last is the
+// 1194 error of the last of them, which names its reason.
+func newCrashedTablesError(ts []*table, last error) *CrashedTablesError {
+	e := &CrashedTablesError{}
+	for _, t := range ts {
+		e.Tables = append(e.Tables, t.name)
+	}
+	if len(ts) == 1 {
+		e.err = sqlerr.New(sqlerr.ErrCrashedTable, "%s; a backup copies every table, so none was made", sqlerr.As(last).Message)
+		return e
+	}
+	e.err = sqlerr.New(sqlerr.ErrCrashedTable,
+		"Tables '%s' are marked as crashed and should be repaired (run REPAIR TABLE %s, or open the database with the auto-recover option); a backup copies every table, so none was made",
+		strings.Join(e.Tables, "', '"), strings.Join(e.Tables, ", "))
+	return e
+}
+
+func (e *CrashedTablesError) Error() string { return "blitz/engine: backup: " + e.err.Error() }
+func (e *CrashedTablesError) Unwrap() error { return e.err }
+
 // Backup writes a consistent copy of every table, as of one moment, into
 // dest (which must be missing or empty) while writes continue. See the
 // comment at the top of backup.go for the procedure and BACKUP.json.
@@ -276,6 +307,8 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 	}()
 	var bts []*backupTable
 	var ts []*table
+	var crashed []*table
+	var crashedErr error
 	for _, t := range db.sortedTables() {
 		db.mu.RLock()
 		prov := t.provisional
@@ -286,10 +319,15 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 			continue
 		}
 		if err := t.usable(); err != nil {
-			return info, fmt.Errorf("blitz/engine: backup: %w", err)
+			crashed = append(crashed, t)
+			crashedErr = err
+			continue
 		}
 		bts = append(bts, &backupTable{t: t})
 		ts = append(ts, t)
+	}
+	if len(crashed) > 0 {
+		return info, newCrashedTablesError(crashed, crashedErr)
 	}
 	releaseAll := func() {
 		for _, bt := range bts {

@@ -91,7 +91,13 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 	// here by the next CREATE of the name, reported by blitz check), never
 	// a table without its data file (see openFiles).
 	db.fs.Remove(t.dataPath())
-	df, err := datafile.Open(t.dataPath(), t.dfOptions())
+	// A plain table starts closed cleanly, so that one created but never
+	// written needs no repair after a crash; a crash-safe table's file
+	// stays marked open until its first clean close, which is what tells
+	// recovery that its WAL (and counters) must be read.
+	dfo := t.dfOptions()
+	dfo.CreateClean = !def.CrashSafe
+	df, err := datafile.Open(t.dataPath(), dfo)
 	if err == nil {
 		if err = df.Sync(); err != nil {
 			df.Close()
@@ -117,7 +123,12 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 	}
 	t.idx = make([]*index.Index, len(def.Indexes))
 	for i, ixd := range def.Indexes {
-		ix, err := index.Create(t.indexPath(ixd.Name), t.indexOptions(ixd))
+		var ix *index.Index
+		if dfo.CreateClean {
+			ix, err = createEmptyIndex(t.indexPath(ixd.Name), df.Generation(), t.indexOptions(ixd))
+		} else {
+			ix, err = index.Create(t.indexPath(ixd.Name), t.indexOptions(ixd))
+		}
 		if err != nil {
 			t.closeFiles(false)
 			// Undone from the commit point down: nothing of the table stays.
@@ -300,6 +311,22 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 	}
 	defer unlock()
 	return db.createIndexLocked(t, ixd)
+}
+
+// createEmptyIndex creates the empty index file of a new table at path,
+// closed cleanly (stamped with gen, the generation of the new, unchanged
+// data file) and opened again: like the data file, which is created closed
+// cleanly (datafile: FlagOpen waits for the first change), a table created
+// but never written opens after a kill -9 with nothing to rebuild.
+func createEmptyIndex(path string, gen uint64, o index.Options) (*index.Index, error) {
+	ix, err := index.Create(path, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := ix.Close(gen); err != nil {
+		return nil, err
+	}
+	return index.Open(path, gen, o)
 }
 
 // createIndexLocked is CreateIndex of t, locked for DDL.

@@ -429,7 +429,29 @@ func (d *TableDef) validate() error {
 	if err := d.validateNames(); err != nil {
 		return err
 	}
-	return d.validateStored()
+	if err := d.validateStored(); err != nil {
+		return err
+	}
+	return d.validatePrimaryKeyTypes()
+}
+
+// validatePrimaryKeyTypes refuses a primary key on the whole of a TEXT, BLOB
+// or JSON column, as MariaDB does (1170): a primary key part of those types
+// needs a prefix length. (Secondary keys on them are accepted, as MariaDB
+// does.) Only new and changed definitions are checked, not those read back:
+// a table made before this check still opens.
+func (d *TableDef) validatePrimaryKeyTypes() error {
+	for i, name := range d.PrimaryKey {
+		if i < len(d.PrimaryPrefix) && d.PrimaryPrefix[i] > 0 {
+			continue
+		}
+		for _, c := range d.Columns {
+			if strings.EqualFold(c.Name, name) && (c.Type == TypeText || c.Type == TypeBlob || c.Type == TypeJSON) {
+				return sqlerr.New(sqlerr.ErrBlobKeyWithoutLen, "BLOB/TEXT column '%s' used in key specification without a key length", c.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // validateNames refuses a name longer than maxIdentLen characters: 1103

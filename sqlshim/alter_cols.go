@@ -431,7 +431,9 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 			default:
 				return false, nil
 			}
-		case spec.Tp == ast.AlterTableDropIndex && !strings.EqualFold(spec.Name, "PRIMARY"):
+		case spec.Tp == ast.AlterTableDropIndex, spec.Tp == ast.AlterTableDropPrimaryKey:
+			// Folded so that DROP PRIMARY KEY, ADD PRIMARY KEY (...)
+			// whose ADD fails leaves the old key, as in MariaDB.
 			indexes = true
 		default:
 			return false, nil
@@ -453,6 +455,18 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 			}
 			cc.dirty = true
 		case ast.AlterTableDropIndex:
+			if strings.EqualFold(spec.Name, "PRIMARY") {
+				if len(cc.def.PrimaryKey) == 0 {
+					if spec.IfExists {
+						x.s.addNote(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", spec.Name)
+						continue
+					}
+					return true, errf(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", spec.Name)
+				}
+				cc.def.PrimaryKey, cc.def.PrimaryPrefix = nil, nil
+				cc.dirty = true
+				continue
+			}
 			at := -1
 			for i, ix := range cc.def.Indexes {
 				if !ix.Hidden && strings.EqualFold(ix.Name, spec.Name) {
@@ -467,6 +481,12 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 				return true, errf(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", spec.Name)
 			}
 			cc.def.Indexes = append(cc.def.Indexes[:at:at], cc.def.Indexes[at+1:]...)
+			cc.dirty = true
+		case ast.AlterTableDropPrimaryKey:
+			if len(cc.def.PrimaryKey) == 0 {
+				return true, errf(sqlerr.ErrCantDropKey, "Can't DROP INDEX `PRIMARY`; check that it exists")
+			}
+			cc.def.PrimaryKey, cc.def.PrimaryPrefix = nil, nil
 			cc.dirty = true
 		default:
 			if err := x.colSpec(ti, cc, spec); err != nil {

@@ -59,6 +59,9 @@ func (x *execCtx) checkColumnsOnce(ti *tableInfo, fields []outField, n *ast.Sele
 		if v.bad != nil {
 			return errUnknownColumn(columnText(v.bad), clause)
 		}
+		if v.match {
+			return errNoFulltextIndex()
+		}
 		return nil
 	}
 	for _, f := range fields {
@@ -118,6 +121,7 @@ type columnChecker struct {
 	aliases map[string]bool
 	aliasOK bool
 	bad     *ast.ColumnName
+	match   bool // a MATCH ... AGAINST was seen (no FULLTEXT index can serve it)
 }
 
 func (v *columnChecker) Enter(n ast.Node) (ast.Node, bool) {
@@ -127,18 +131,30 @@ func (v *columnChecker) Enter(n ast.Node) (ast.Node, bool) {
 	switch e := n.(type) {
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.WindowSpec: // windows: checkWindowNames
 		return n, true
+	case *ast.MatchAgainst:
+		v.match = true // its columns are still checked: 1054 comes first
+		for _, c := range e.ColumnNames {
+			if v.checkName(c); v.bad != nil {
+				return n, true
+			}
+		}
 	case *ast.ColumnNameExpr:
-		c := e.Name
-		if c.Schema.L != "" || (c.Table.L != "" && c.Table.L != strings.ToLower(v.ti.alias)) {
-			return n, true
-		}
-		if v.ti.column(c.Name.O) >= 0 || (c.Table.L == "" && v.aliasOK && v.aliases[c.Name.L]) {
-			return n, true
-		}
-		v.bad = c
+		v.checkName(e.Name)
 		return n, true
 	}
 	return n, false
+}
+
+// checkName sets v.bad to c if c names no column of the table (nor an
+// allowed alias). A name qualified by something else is left alone.
+func (v *columnChecker) checkName(c *ast.ColumnName) {
+	if c.Schema.L != "" || (c.Table.L != "" && c.Table.L != strings.ToLower(v.ti.alias)) {
+		return
+	}
+	if v.ti.column(c.Name.O) >= 0 || (c.Table.L == "" && v.aliasOK && v.aliases[c.Name.L]) {
+		return
+	}
+	v.bad = c
 }
 
 func (v *columnChecker) Leave(n ast.Node) (ast.Node, bool) { return n, true }

@@ -31,6 +31,9 @@ import (
 //	ulog_limit    BYTES       update-log segment size (default 64 MiB)
 //	memory_budget SIZE        each connection's blitz_memory_budget: bytes, or
 //	                          with a K, M or G suffix (default 256M, at least 64K)
+//	wal_segment_size SIZE     size of each WAL segment file, preallocated (K, M, G
+//	                          suffixes; at least 64K; default 64M, less on a disk
+//	                          with under 256M free)
 //
 // Every connection of a process to the same directory shares one
 // engine.DB (the directory is locked by one process at a time); it is
@@ -95,6 +98,12 @@ func (d *Driver) OpenConnector(dsn string) (driver.Connector, error) {
 				return nil, fmt.Errorf("blitz/sqlshim: DSN option ulog_limit=%q: want a size in bytes", v[0])
 			}
 			opts.ULogLimit = n
+		case "wal_segment_size":
+			n, err := ParseSize(v[0])
+			if err != nil || n < 64<<10 {
+				return nil, fmt.Errorf("blitz/sqlshim: DSN option wal_segment_size=%q: want a size in bytes with an optional K, M or G suffix, at least 64K", v[0])
+			}
+			opts.WALSegmentBytes = n
 		case "memory_budget":
 			n, err := ParseSize(v[0])
 			if err != nil {

@@ -240,3 +240,29 @@ func TestDriverMemoryBudget(t *testing.T) {
 		t.Errorf("left in TMPDIR: %v", ents)
 	}
 }
+
+// TestDriverWALSegmentSize: the DSN option wal_segment_size sets the size of
+// the WAL's segment files; a bad size is refused.
+func TestDriverWALSegmentSize(t *testing.T) {
+	for _, bad := range []string{"abc", "1K", "-1"} {
+		if _, err := sql.Open("blitz", filepath.Join(t.TempDir(), "x")+"?wal_segment_size="+bad); err == nil {
+			t.Errorf("wal_segment_size=%s accepted", bad)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "db")
+	db, err := sql.Open("blitz", dir+"?wal_segment_size=128K")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	mustExec(t, db, "CREATE TABLE t (id INT PRIMARY KEY) ENGINE = BLITZDB, CRASH_SAFE")
+	mustExec(t, db, "INSERT INTO t VALUES (1)")
+	segs, _ := filepath.Glob(filepath.Join(dir, "wal", "*.wal"))
+	if len(segs) == 0 {
+		t.Fatal("no WAL segment")
+	}
+	fi, err := os.Stat(segs[len(segs)-1])
+	if err != nil || fi.Size() != 128<<10 {
+		t.Fatalf("segment %s: %v bytes (%v), want 128K", segs[len(segs)-1], fi.Size(), err)
+	}
+}

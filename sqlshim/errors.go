@@ -28,7 +28,8 @@ const (
 	errDBCreateExists     = 1007 // Can't create database '%s'; database exists
 	errWrongIndexName     = 1280 // Incorrect index name '%s'
 	errUpdateTableUsed    = 1093 // Table '%s' is specified twice, both as a target for '%s' and as a separate source for data
-	errTooBigScale        = 1425 // Too big scale %d specified for '%s'. Maximum is %d
+	errTooBigScale        = 1425 // Too big scale specified for '%s'. Maximum is %d
+	errFulltextNotFound   = 1191 // Can't find FULLTEXT index matching the column list
 	errTooBigPrecision    = 1426 // Too big precision specified for '%s'. Maximum is %d
 	errScaleOverPrecision = 1427 // For float(M,D), double(M,D) or decimal(M,D), M must be >= D (column '%s')
 )
@@ -61,6 +62,13 @@ func errParse(near string, line int) error {
 		near = near[:80]
 	}
 	return newErr(sqlerr.ErrParse, "You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near '%s' at line %d", near, line)
+}
+
+// errNoFulltextIndex is MariaDB's 1191 for MATCH ... AGAINST: blitz has no
+// FULLTEXT indexes (CREATE FULLTEXT INDEX is refused with 1235), so no
+// column list ever has one.
+func errNoFulltextIndex() error {
+	return errf(errFulltextNotFound, "Can't find FULLTEXT index matching the column list")
 }
 
 // errNotSupported is 1235 for a feature this version does not have.

@@ -176,6 +176,8 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 		return c.compareSubquery(x)
 	case *ast.RowExpr:
 		return nil, errf(sqlerr.ErrOperandColumns, "Operand should contain 1 column(s)")
+	case *ast.MatchAgainst:
+		return nil, errNoFulltextIndex()
 	}
 	return nil, errNotSupported("expression " + exprText(e))
 }

@@ -287,13 +287,13 @@ func fieldType(col *engine.Column, tp *types.FieldType) error {
 		if dec > 0 {
 			col.Scale = dec
 		}
-		switch {
+		switch { // in MariaDB's order
+		case col.Scale > maxDecimalScale: // the row and key encodings of DECIMAL have no limit
+			return errf(errTooBigScale, "Too big scale specified for '%s'. Maximum is %d", col.Name, maxDecimalScale)
 		case col.Precision > 65:
 			return errf(errTooBigPrecision, "Too big precision specified for '%s'. Maximum is 65", col.Name)
 		case col.Scale > col.Precision:
 			return errf(errScaleOverPrecision, "For float(M,D), double(M,D) or decimal(M,D), M must be >= D (column '%s')", col.Name)
-		case col.Scale > 30:
-			return errf(errTooBigScale, "Too big scale %d specified for '%s'. Maximum is 30", col.Scale, col.Name)
 		}
 	case mysql.TypeString:
 		col.Type, col.Length = engine.TypeChar, max(flen, 1)

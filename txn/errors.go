@@ -39,6 +39,43 @@ var (
 	ErrReplayAfterCheckpoint = errors.New("blitz/txn: Replay called after a checkpoint")
 )
 
+// NoSpaceError is returned by OpenWAL (and wrapped by a failed rotation) when
+// a new segment file could not be given its SegmentBytes of disk space. The
+// file is removed again. It wraps the filesystem's error (syscall.ENOSPC).
+type NoSpaceError struct {
+	Dir          string // the WAL directory
+	SegmentBytes int64  // the space one segment needs
+	Free         int64  // free bytes on that filesystem, 0 if unknown
+	Err          error
+}
+
+func (e *NoSpaceError) Error() string {
+	free := ""
+	if e.Free > 0 {
+		free = fmt.Sprintf(" (%s free)", formatBytes(e.Free))
+	}
+	return fmt.Sprintf("blitz/txn: no disk space for a WAL segment in %s: each segment file takes %s%s (%v); free some space or make WAL segments smaller",
+		e.Dir, formatBytes(e.SegmentBytes), free, e.Err)
+}
+
+func (e *NoSpaceError) Unwrap() error { return e.Err }
+
+// formatBytes writes n in the largest binary unit that divides it, for
+// messages: "64 MiB", "1536 KiB", "100 bytes".
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	case n >= 10<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // CorruptionError says where the WAL is damaged in a way that is not a torn
 // tail: a non-final segment that is short or fails its checksums, a bad
 // segment header, or missing LSNs. IsCorruption reports whether an error is

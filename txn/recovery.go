@@ -107,7 +107,8 @@ func OpenWAL(dir string, o Options) (*WAL, error) {
 	if o.FS == nil {
 		o.FS = vfs.Default
 	}
-	if o.SegmentBytes <= 0 {
+	auto := o.SegmentBytes <= 0
+	if auto {
 		o.SegmentBytes = DefaultSegmentBytes
 	}
 	if o.SegmentBytes < SegmentHeaderSize+FrameHeaderSize+1 {
@@ -116,13 +117,17 @@ func OpenWAL(dir string, o Options) (*WAL, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	w := &WAL{dir: dir, fs: o.FS, opts: o, log: o.Logger, segBytes: o.SegmentBytes, backoff: minBackoff}
+	w := &WAL{dir: dir, fs: o.FS, opts: o, log: o.Logger, segBytes: o.SegmentBytes, autoSize: auto, backoff: minBackoff}
 	w.idle.L = &w.mu
 	w.cur = newGroup()
 	if err := w.open(); err != nil {
 		if w.f != nil {
 			w.f.Close()
 			w.f = nil
+		}
+		var nospace *NoSpaceError
+		if errors.As(err, &nospace) {
+			return nil, err // names the directory already
 		}
 		return nil, fmt.Errorf("blitz/txn: open WAL %s: %w", dir, err)
 	}
@@ -132,6 +137,9 @@ func OpenWAL(dir string, o Options) (*WAL, error) {
 func (w *WAL) open() error {
 	if err := w.fs.MkdirAll(w.dir, 0o755); err != nil {
 		return err
+	}
+	if w.autoSize {
+		w.fitSegmentsToDisk()
 	}
 	names, err := w.fs.ReadDir(w.dir)
 	if err != nil {

@@ -1,9 +1,11 @@
 package txn
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/blitzdb/blitz/internal/vfs"
 )
@@ -57,6 +59,15 @@ func (w *WAL) createSegment(first LSN) (vfs.File, string, error) {
 	}
 	if err := w.initSegment(f, hdr, true); err != nil {
 		f.Close()
+		// The file holds no frame yet: remove it rather than leave a
+		// partly allocated file taking the space a smaller one needs.
+		if rerr := w.fs.Remove(path); rerr != nil {
+			w.log.Warn("blitz/txn: could not remove a WAL segment that failed to be created", "path", path, "err", rerr)
+		}
+		if errors.Is(err, syscall.ENOSPC) {
+			free, _ := vfs.FreeSpace(w.fs, w.dir)
+			return nil, "", &NoSpaceError{Dir: w.dir, SegmentBytes: w.segBytes, Free: free, Err: err}
+		}
 		return nil, "", fmt.Errorf("create segment %s: %w", path, err)
 	}
 	if err := w.syncDir(); err != nil {
@@ -64,6 +75,24 @@ func (w *WAL) createSegment(first LSN) (vfs.File, string, error) {
 		return nil, "", err
 	}
 	return f, path, nil
+}
+
+// fitSegmentsToDisk makes segBytes at most a quarter of the free space of the
+// WAL's filesystem, halving it down to MinAutoSegmentBytes (see there). A
+// filesystem that cannot tell its free space keeps segBytes.
+func (w *WAL) fitSegmentsToDisk() {
+	free, ok := vfs.FreeSpace(w.fs, w.dir)
+	if !ok {
+		return
+	}
+	n := w.segBytes
+	for n > MinAutoSegmentBytes && n > free/4 {
+		n /= 2
+	}
+	if n != w.segBytes {
+		w.log.Info("blitz/txn: little free disk space: WAL segments made smaller", "dir", w.dir, "free_bytes", free, "segment_bytes", n)
+		w.segBytes = n
+	}
 }
 
 // initSegment writes the header (zero-filling the rest if fill) and syncs.

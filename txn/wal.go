@@ -23,8 +23,18 @@ const (
 	SyncOff
 )
 
-// DefaultSegmentBytes is the segment size used when Options.SegmentBytes is 0.
+// DefaultSegmentBytes is the segment size used when Options.SegmentBytes is 0
+// and the disk has room for it (see MinAutoSegmentBytes).
 const DefaultSegmentBytes = 64 << 20
+
+// MinAutoSegmentBytes is the smallest segment size OpenWAL picks by itself.
+// With Options.SegmentBytes 0 on a filesystem that reports its free space
+// (the OS one), a segment is at most a quarter of the space free when the
+// WAL is opened, halving DefaultSegmentBytes down to this size, so that a
+// database opens on a small disk (a CI tmpfs, a nearly full volume). The
+// size of segments is not part of the format: segments of any sizes are
+// read back.
+const MinAutoSegmentBytes = 1 << 20
 
 // maxFreeSegments bounds how many recycled segments are kept for reuse.
 const maxFreeSegments = 2
@@ -37,8 +47,10 @@ type Options struct {
 	Sync SyncMode
 	// SegmentBytes is the size of a segment file (preallocated and zeroed
 	// when created, so that an fdatasync of a commit writes no metadata); 0
-	// means DefaultSegmentBytes. A frame larger than this gets a segment of
-	// its own that grows past it.
+	// means DefaultSegmentBytes, made smaller on a small disk (see
+	// MinAutoSegmentBytes). A frame larger than this gets a segment of its
+	// own that grows past it. Creating a segment needs this much free space:
+	// OpenWAL returns a *NoSpaceError when the disk has less.
 	SegmentBytes int64
 	// Logger receives recovery and checkpoint notes; nil means slog.Default().
 	Logger *slog.Logger
@@ -62,6 +74,7 @@ type WAL struct {
 	opts     Options
 	log      *slog.Logger
 	segBytes int64
+	autoSize bool // segBytes was not given: fit it to the disk at open
 
 	rec        RecoveryInfo
 	replaySegs []segment // segments as found by OpenWAL (for Replay)

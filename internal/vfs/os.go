@@ -33,6 +33,16 @@ func (osFS) Rename(oldname, newname string) error     { return os.Rename(oldname
 func (osFS) MkdirAll(dir string, p os.FileMode) error { return os.MkdirAll(dir, p) }
 func (osFS) Stat(name string) (os.FileInfo, error)    { return os.Stat(name) }
 
+// FreeSpace implements SpaceReporter with statfs(2): the blocks available to
+// an unprivileged user.
+func (osFS) FreeSpace(dir string) (int64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, fmt.Errorf("statfs %s: %w", dir, err)
+	}
+	return int64(st.Bavail) * int64(st.Bsize), nil
+}
+
 func (osFS) ReadDir(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {

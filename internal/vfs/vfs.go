@@ -157,3 +157,25 @@ func Dir(name string) string {
 	}
 	return "."
 }
+
+// SpaceReporter is implemented by filesystems that can tell how much space is
+// free (the OS filesystem does; the in-memory ones do not).
+type SpaceReporter interface {
+	// FreeSpace returns the bytes an unprivileged writer may still use on
+	// the filesystem holding dir.
+	FreeSpace(dir string) (int64, error)
+}
+
+// FreeSpace returns the free bytes on the filesystem holding dir, and false
+// when fs cannot tell.
+func FreeSpace(fs FS, dir string) (int64, bool) {
+	r, ok := fs.(SpaceReporter)
+	if !ok {
+		return 0, false
+	}
+	n, err := r.FreeSpace(dir)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
+}

@@ -106,7 +106,7 @@ the newest complete backup back.`,
 					err = fmt.Errorf("close %s: %w", dir, cerr)
 				}
 				if err != nil {
-					return failf("backup: %v", err)
+					return backupFailed(dir, err)
 				}
 				fmt.Fprintf(env.Stdout, "backup: %s\ntime: %s\nulog seq: %d\nfiles: %d\nbytes: %d\nmax pause: %s\n",
 					dest, info.Time.Format(time.RFC3339Nano), info.ULogSeq, info.Files, info.Bytes, info.MaxPause)
@@ -313,9 +313,26 @@ func localBackup(env *Env, dir, dest, ulogDir, user, password string) error {
 		err = fmt.Errorf("close %s: %w", dir, cerr)
 	}
 	if err != nil {
-		return failf("backup: %v", err)
+		return backupFailed(dir, err)
 	}
 	return nil
+}
+
+// backupFailed is the error of a backup of the database in dir that failed
+// with err. Tables marked as crashed are named with the command that
+// repairs them: a backup copies every table, so none was made.
+func backupFailed(dir string, err error) error {
+	var ce *engine.CrashedTablesError
+	if !errors.As(err, &ce) {
+		return failf("backup: %v", err)
+	}
+	what := "table " + ce.Tables[0] + " is"
+	if len(ce.Tables) > 1 {
+		what = "tables " + strings.Join(ce.Tables, ", ") + " are"
+	}
+	return failf("backup: no backup made: in %s, %s marked as crashed, and a backup copies every table. "+
+		"Repair first with: blitz repair -d %s %s (or recover every crashed table with: blitz check -d %s --auto-recover), then back up again",
+		dir, what, dir, strings.Join(ce.Tables, " "), dir)
 }
 
 // incrementalBackup makes a backup in a temporary directory and pushes it

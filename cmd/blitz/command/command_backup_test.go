@@ -322,3 +322,41 @@ func TestRestoreRefusedPrintsNoSummary(t *testing.T) {
 		t.Errorf("restore -d FILE: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// TestBackupNamesCrashedTables: a backup of a database with crashed tables
+// makes no backup and says which tables and how to repair them; after the
+// repair the backup is made.
+func TestBackupNamesCrashedTables(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	p := startServe(t, dir)
+	db := p.open(t, "db")
+	for _, q := range []string{
+		"CREATE TABLE a (id INT PRIMARY KEY) ENGINE = BLITZDB",
+		"CREATE TABLE b (id INT PRIMARY KEY) ENGINE = BLITZDB",
+		"CREATE TABLE c (id INT PRIMARY KEY) ENGINE = BLITZDB",
+		"INSERT INTO a VALUES (1)",
+		"INSERT INTO c VALUES (1)",
+	} {
+		mustExec(t, db, q)
+	}
+	p.cmd.Process.Kill()
+	p.wait(t, 10*time.Second)
+	db.Close()
+
+	dest := filepath.Join(t.TempDir(), "bk")
+	code, out, errs := run(t, "", "backup", "-d", dir, "--to", dest)
+	want := "tables a, c are marked as crashed"
+	if code != ExitFailed || !strings.Contains(errs, want) || !strings.Contains(errs, "blitz repair -d "+dir+" a c") ||
+		!strings.Contains(errs, "no backup made") {
+		t.Fatalf("backup with crashed tables: exit %d, stderr %q; want %q and the repair command", code, errs, want)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "BACKUP.json")); err == nil {
+		t.Fatal("a backup was made")
+	}
+	if code, out, errs = run(t, "", "repair", "-d", dir, "a", "c"); code != ExitOK {
+		t.Fatalf("repair: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs = run(t, "", "backup", "-d", dir, "--to", dest); code != ExitOK {
+		t.Fatalf("backup after repair: exit %d\n%s%s", code, out, errs)
+	}
+}

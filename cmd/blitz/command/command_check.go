@@ -24,6 +24,7 @@ import (
 func init() {
 	register(func(env *Env) *cobra.Command {
 		var autoRecover bool
+		var walSegment string
 		c := &cobra.Command{
 			Use:   "check -d DIR [--auto-recover] [TABLE...]",
 			Short: "Verify tables (data file checksums and structure, every index against the rows); exit 1 on any problem",
@@ -52,7 +53,7 @@ recovered): check reports what the open did as problems of the table, so
 damage present when check started is never reported as OK.`,
 			RunE: func(cmd *cobra.Command, args []string) error {
 				dir, _ := cmd.Flags().GetString("dir")
-				db, log, err := openForAdmin("check", dir, autoRecover)
+				db, log, err := openForAdmin("check", dir, autoRecover, walSegment)
 				if err != nil {
 					return err
 				}
@@ -120,10 +121,12 @@ damage present when check started is never reported as OK.`,
 		}
 		c.Flags().StringP("dir", "d", "", "database directory (required)")
 		c.Flags().BoolVar(&autoRecover, "auto-recover", false, "recover tables left crashed by an unclean shutdown when opening")
+		addWALSegmentFlag(c.Flags(), &walSegment)
 		return c
 	})
 	register(func(env *Env) *cobra.Command {
 		var autoRecover, quick bool
+		var walSegment string
 		c := &cobra.Command{
 			Use:   "repair -d DIR [--quick] [--auto-recover] TABLE...",
 			Short: "Repair tables: salvage a damaged data file (keeping the original), replay the WAL, rebuild the indexes",
@@ -141,7 +144,7 @@ failed or the table still has problems.`,
 			},
 			RunE: func(cmd *cobra.Command, args []string) error {
 				dir, _ := cmd.Flags().GetString("dir")
-				db, _, err := openForAdmin("repair", dir, autoRecover)
+				db, _, err := openForAdmin("repair", dir, autoRecover, walSegment)
 				if err != nil {
 					return err
 				}
@@ -183,21 +186,26 @@ failed or the table still has problems.`,
 		c.Flags().StringP("dir", "d", "", "database directory (required)")
 		c.Flags().BoolVar(&quick, "quick", false, "rebuild the indexes only")
 		c.Flags().BoolVar(&autoRecover, "auto-recover", false, "recover tables left crashed by an unclean shutdown when opening")
+		addWALSegmentFlag(c.Flags(), &walSegment)
 		return c
 	})
 }
 
 // openForAdmin opens an existing database for check or repair, recording
 // what the engine logs while it opens (index rebuilds, recovery).
-func openForAdmin(verb, dir string, autoRecover bool) (*engine.DB, *openLog, error) {
+func openForAdmin(verb, dir string, autoRecover bool, walSegment string) (*engine.DB, *openLog, error) {
 	if dir == "" {
 		return nil, nil, usagef("%s: -d DIR is required", verb)
+	}
+	segBytes, err := walSegmentFlag(verb, walSegment)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := requireDatabase(dir); err != nil {
 		return nil, nil, failf("%s: %v", verb, err)
 	}
 	log := &openLog{}
-	db, err := engine.Open(dir, engine.Options{AutoRecover: autoRecover, Logger: slog.New(log), Progress: recoveryProgress(os.Stderr)})
+	db, err := engine.Open(dir, engine.Options{AutoRecover: autoRecover, Logger: slog.New(log), Progress: recoveryProgress(os.Stderr), WALSegmentBytes: segBytes})
 	if err != nil {
 		return nil, nil, openFailed(verb, dir, err)
 	}

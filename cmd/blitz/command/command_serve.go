@@ -28,6 +28,7 @@ type serveOptions struct {
 	ulogDir                             string
 	ulogLimit                           int64
 	memBudget                           string
+	walSegment                          string
 }
 
 func init() {
@@ -63,6 +64,7 @@ appended to the update log in that directory (see 'blitz restore').`,
 		f.StringVar(&o.ulogDir, "ulog", "", "append every commit to the update log in this directory (for point-in-time restore)")
 		f.Int64Var(&o.ulogLimit, "ulog-limit", 0, "update-log segment size in bytes (0 = 64 MiB)")
 		f.StringVar(&o.memBudget, "memory-budget", "", memoryBudgetUsage+", for each session")
+		addWALSegmentFlag(f, &o.walSegment)
 		return c
 	})
 }
@@ -87,10 +89,16 @@ func runServe(env *Env, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, ULogDir: o.ulogDir, ULogLimit: o.ulogLimit,
-		Progress: recoveryProgress(env.Stderr)})
+	segBytes, err := walSegmentFlag("serve", o.walSegment)
 	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	created := noteNewDir(o.dir)
+	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, ULogDir: o.ulogDir, ULogLimit: o.ulogLimit,
+		Progress: recoveryProgress(env.Stderr), WALSegmentBytes: segBytes})
+	if err != nil {
+		created.undo()
 		return openFailed("serve", o.dir, err)
 	}
 	abs, err := filepath.Abs(o.dir)
@@ -114,6 +122,7 @@ func runServe(env *Env, o *serveOptions) error {
 	})
 	if err != nil {
 		db.Close()
+		created.undo() // a database made just now for this server
 		return failf("serve: %v", err)
 	}
 

@@ -32,6 +32,7 @@ func init() {
 			ulogDir     string
 			ulogLimit   int64
 			memBudget   string
+			walSegment  string
 		)
 		cmd := &cobra.Command{
 			Use:   "sql -d DIR [--auto-recover] [-e SQL]... [--force] [FILE]",
@@ -63,12 +64,16 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 				if err != nil {
 					return err
 				}
+				segBytes, err := walSegmentFlag("sql", walSegment)
+				if err != nil {
+					return err
+				}
 				// Warnings (a table left crashed, a salvage that dropped
 				// damaged records, a torn WAL tail cut) go to standard
 				// error as blitz serve logs them; a clean open prints
 				// nothing.
 				log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-				opts := engine.Options{AutoRecover: autoRecover, ULogDir: ulogDir, ULogLimit: ulogLimit, Progress: recoveryProgress(env.Stderr), Logger: log}
+				opts := engine.Options{AutoRecover: autoRecover, ULogDir: ulogDir, ULogLimit: ulogLimit, Progress: recoveryProgress(env.Stderr), Logger: log, WALSegmentBytes: segBytes}
 				switch syncMode {
 				case "", "full":
 				case "off":
@@ -87,8 +92,10 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 				} else if len(execs) > 0 {
 					in = strings.NewReader(strings.Join(execs, ";\n") + ";")
 				}
+				created := noteNewDir(dir)
 				db, err := engine.Open(dir, opts)
 				if err != nil {
+					created.undo()
 					return openFailed("sql", dir, err)
 				}
 				sess := sqlshim.NewSession(db)
@@ -133,6 +140,7 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 		f.StringVar(&ulogDir, "ulog", "", "append every commit to the update log in this directory (for point-in-time restore)")
 		f.Int64Var(&ulogLimit, "ulog-limit", 0, "update-log segment size in bytes (0 = 64 MiB)")
 		f.StringVar(&memBudget, "memory-budget", "", memoryBudgetUsage)
+		addWALSegmentFlag(f, &walSegment)
 		return cmd
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/txn"
 )
 
 // Exit codes shared by every subcommand.
@@ -157,10 +158,15 @@ func openFailed(verb, dir string, err error) error {
 	if sqlerr.Code(err) == sqlerr.ErrCantLock {
 		return failf("%s: %v: %s", verb, err, lockHolder(dir))
 	}
-	if strings.Contains(err.Error(), dir) {
-		return failf("%s: %v", verb, err)
+	hint := ""
+	var nospace *txn.NoSpaceError
+	if errors.As(err, &nospace) {
+		hint = " with --wal-segment-size SIZE (at least 64K)"
 	}
-	return failf("%s: open %s: %v", verb, dir, err)
+	if strings.Contains(err.Error(), dir) {
+		return failf("%s: %v%s", verb, err, hint)
+	}
+	return failf("%s: open %s: %v%s", verb, dir, err, hint)
 }
 
 // lockHolder says who holds the database in dir, for the error of a
