@@ -90,6 +90,11 @@ func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, f
 	if err := nd.validate(); err != nil {
 		return err
 	}
+	if old.validatePrimaryKeyTypes() == nil {
+		if err := nd.validatePrimaryKeyTypes(); err != nil {
+			return err
+		}
+	}
 	rewrite, err := t.needsRewrite(old, nd, from)
 	if err != nil {
 		return err

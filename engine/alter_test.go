@@ -438,3 +438,56 @@ func TestAlterColumnsIOErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestOldTextPrimaryKeyStillAlters: a table whose primary key is the whole
+// of a TEXT column (which CREATE TABLE now refuses, 1170, as MariaDB does)
+// but that an older build made still opens, renames and alters; a new
+// definition with such a key is refused.
+func TestOldTextPrimaryKeyStillAlters(t *testing.T) {
+	dir := t.TempDir()
+	db := mustOpen(t, dir, Options{})
+	def := &TableDef{Name: "old", Columns: []Column{{Name: "k", Type: TypeVarChar, Length: 20, NotNull: true}, {Name: "v", Type: TypeInt}}, PrimaryKey: []string{"k"}}
+	if err := db.CreateTable(bg, def); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// What an older build wrote: the key column a TEXT.
+	def.Columns[0] = Column{Name: "k", Type: TypeText, NotNull: true}
+	b, err := encodeDef(def, 0, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "old.def"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpen(t, dir, Options{})
+	defer db.Close()
+	insert(t, db, "old", Row{"a", int64(1)})
+	if err := db.RenameTable(bg, "old", "old2"); err != nil {
+		t.Fatalf("rename: %v", err)
+	}
+	nd, _ := db.Table("old2")
+	nd = nd.Clone()
+	nd.Columns = append(nd.Columns, Column{Name: "w", Type: TypeInt})
+	mustAlter(t, db, "old2", nd, 0, 1, -1)
+	if got := rowsText(t, db, "old2", Scan{}); got != "[a 1 <nil>]" {
+		t.Fatalf("after alter: %s", got)
+	}
+	fresh := nd.Clone()
+	fresh.Name = "fresh"
+	if err := db.CreateTable(bg, fresh); sqlerr.Code(err) != sqlerr.ErrBlobKeyWithoutLen {
+		t.Fatalf("new table with a TEXT primary key: %v, want 1170", err)
+	}
+	// A table that had a proper key cannot be altered into such a one.
+	def2 := &TableDef{Name: "n", Columns: []Column{{Name: "k", Type: TypeVarChar, Length: 20, NotNull: true}}, PrimaryKey: []string{"k"}}
+	if err := db.CreateTable(bg, def2); err != nil {
+		t.Fatal(err)
+	}
+	nd2 := def2.Clone()
+	nd2.Columns[0] = Column{Name: "k", Type: TypeText, NotNull: true}
+	if err := db.AlterColumns(bg, "n", nd2, []int{0}); sqlerr.Code(err) != sqlerr.ErrBlobKeyWithoutLen {
+		t.Fatalf("alter into a TEXT primary key: %v, want 1170", err)
+	}
+}

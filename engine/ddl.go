@@ -63,6 +63,9 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 	if err := def.validate(); err != nil {
 		return err
 	}
+	if err := def.validatePrimaryKeyTypes(); err != nil {
+		return err
+	}
 	key := strings.ToLower(def.Name)
 	db.mu.RLock()
 	err := db.nameTakenLocked(def.Name)

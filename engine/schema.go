@@ -429,17 +429,15 @@ func (d *TableDef) validate() error {
 	if err := d.validateNames(); err != nil {
 		return err
 	}
-	if err := d.validateStored(); err != nil {
-		return err
-	}
-	return d.validatePrimaryKeyTypes()
+	return d.validateStored()
 }
 
 // validatePrimaryKeyTypes refuses a primary key on the whole of a TEXT, BLOB
 // or JSON column, as MariaDB does (1170): a primary key part of those types
 // needs a prefix length. (Secondary keys on them are accepted, as MariaDB
-// does.) Only new and changed definitions are checked, not those read back:
-// a table made before this check still opens.
+// does.) CREATE TABLE checks it, and ALTER unless the table already had
+// such a key: a table made before this check opens, renames and alters as
+// before (definitions read back are not checked).
 func (d *TableDef) validatePrimaryKeyTypes() error {
 	for i, name := range d.PrimaryKey {
 		if i < len(d.PrimaryPrefix) && d.PrimaryPrefix[i] > 0 {
