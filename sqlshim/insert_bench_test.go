@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"context"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/blitzdb/blitz/engine"
@@ -52,5 +53,48 @@ func BenchmarkPreparedInsert(b *testing.B) {
 				b.Fatalf("%v rows (%v), want %d", r.Rows, err, b.N)
 			}
 		})
+	}
+}
+
+// BenchmarkPreparedInsertParallel is BenchmarkPreparedInsert from 16
+// sessions at once, as bench/serve's 16 connections: their commits share
+// WAL groups, and the locks they share show.
+func BenchmarkPreparedInsertParallel(b *testing.B) {
+	db, err := engine.Open(filepath.Join(b.TempDir(), "db"), engine.Options{Sync: engine.SyncOff})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	setup := NewSession(db)
+	defer setup.Close()
+	if _, err := setup.Exec(ctx, "CREATE TABLE ins (id BIGINT PRIMARY KEY, v VARCHAR(64) NOT NULL) ENGINE = BLITZDB, CRASH_SAFE"); err != nil {
+		b.Fatal(err)
+	}
+	var next atomic.Int64
+	b.SetParallelism(8) // 16 goroutines on 2 CPUs
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		s := NewSession(db)
+		defer s.Close()
+		p, err := s.Prepare("INSERT INTO ins VALUES (?, ?)")
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		args := make([]any, 2)
+		for pb.Next() {
+			args[0], args[1] = next.Add(1), "payload"
+			if _, err := s.ExecPrepared(ctx, p, args); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	r, err := setup.ExecOne(ctx, "SELECT COUNT(*) FROM ins", nil)
+	if err != nil || r.Rows[0][0] != next.Load() {
+		b.Fatalf("%v rows (%v), want %d", r.Rows, err, next.Load())
 	}
 }
