@@ -101,6 +101,9 @@ type writeSet struct {
 	// never changed once in m.
 	first     pending
 	firstUsed bool
+	// lastKey is the key record last changed: m's only key when m holds
+	// one and holds that one (onlyKey).
+	lastKey string
 
 	// For unique checks against the rows this transaction wrote (see
 	// checkUnique): uniq[i] maps index i's encoded columns to the keys of
@@ -315,6 +318,7 @@ func (tx *Tx) record(ws *writeSet, key string, prev *pending, old []byte, had bo
 	ws.firstUsed = true
 	*np = pending{old: old, hadOld: had, new: val, del: del}
 	ws.m[key] = np
+	ws.lastKey = key
 	ws.puts = ws.puts || !del
 	if !del && ws.uniq != nil {
 		ws.unindexed = append(ws.unindexed, key)
@@ -936,10 +940,7 @@ func (tx *Tx) Commit() error {
 	var one [1]txn.Op // the batch of a one-row commit: on the stack, its key too
 	if len(walSets) == 1 && len(walSets[0].m) == 1 {
 		ws := walSets[0]
-		var key string
-		var p *pending
-		for key, p = range ws.m {
-		}
+		key, p := ws.onlyKey()
 		if !p.del || p.hadOld {
 			one[0] = walOp(ws, []byte(key), p) // converted outside the loop, so on the stack
 			batch = one[:]
@@ -1125,8 +1126,24 @@ func (ws *writeSet) sortedKeys() []string {
 	return ws.appendSortedKeys(make([]string, 0, len(ws.m)))
 }
 
+// onlyKey returns the key of ws's one change and the change; ws must hold
+// exactly one. It spares a walk through m, which costs more than a lookup.
+func (ws *writeSet) onlyKey() (string, *pending) {
+	if p := ws.m[ws.lastKey]; p != nil {
+		return ws.lastKey, p
+	}
+	for k, p := range ws.m { // the last change was rolled back (RollbackTo)
+		return k, p
+	}
+	return "", nil
+}
+
 // appendSortedKeys appends the keys of ws's changes to keys, in order.
 func (ws *writeSet) appendSortedKeys(keys []string) []string {
+	if len(ws.m) == 1 {
+		k, _ := ws.onlyKey()
+		return append(keys, k)
+	}
 	n := len(keys)
 	for k := range ws.m {
 		keys = append(keys, k)

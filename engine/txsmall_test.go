@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/vfs"
 )
 
 // TestTxManyTables writes more tables in one transaction than Tx finds by
@@ -113,4 +114,65 @@ func TestCoerceKeepsValue(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { Coerce(&big, int64(1)<<40, 1) }); n != 0 {
 		t.Errorf("Coerce of an int64 BIGINT keeps: %v allocations, want 0", n)
 	}
+}
+
+// TestCommitOneRowAfterRollbackTo: a transaction whose last change was
+// rolled back to a savepoint, leaving one change of an earlier row,
+// commits that row (Commit and apply find the one change without walking
+// the write set): it is there after the commit and after a power cut that
+// leaves only the WAL to replay it.
+func TestCommitOneRowAfterRollbackTo(t *testing.T) {
+	fs := vfs.NewCrash()
+	dir := t.TempDir()
+	db, err := Open(dir, Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := &TableDef{Name: "t", Columns: []Column{
+		{Name: "id", Type: TypeBigInt, NotNull: true},
+		{Name: "v", Type: TypeVarChar, Length: 20},
+	}, PrimaryKey: []string{"id"}, CrashSafe: true}
+	if err := db.CreateTable(bg, def); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := tx.Insert("t", Row{int64(1), "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	sp := tx.Savepoint()
+	if _, _, err := tx.Insert("t", Row{int64(2), "undone"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.RollbackTo(sp); err != nil {
+		t.Fatal(err)
+	}
+	ws := tx.wsl[0]
+	if k, p := ws.onlyKey(); len(ws.m) != 1 || p == nil || p.del || ws.m[k] != p {
+		t.Fatalf("onlyKey after RollbackTo: %q %+v (%d changes)", k, p, len(ws.m))
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	check := func(db *DB) {
+		t.Helper()
+		tx, err := db.Begin(bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if _, r, ok, err := tx.Get("t", []any{int64(1)}); err != nil || !ok || r[1] != "kept" {
+			t.Errorf("row 1: %v %v %v, want kept", r, ok, err)
+		}
+		if _, _, ok, err := tx.Get("t", []any{int64(2)}); err != nil || ok {
+			t.Errorf("row 2: found %v (%v), want none", ok, err)
+		}
+	}
+	check(db)
+	after := fs.AfterCut() // no checkpoint ran: the row is only in the WAL
+	db.Close()
+	db2 := mustOpen(t, dir, Options{FS: after, AutoRecover: true})
+	check(db2)
 }
