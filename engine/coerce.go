@@ -117,7 +117,13 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		var d decimal.Decimal
 		switch x := v.(type) {
 		case int64:
-			return fitInt(x, t, col.Unsigned, outOfRange)
+			if !col.Unsigned {
+				if lo, hi := intRange(t, false); x < lo || x > int64(hi) {
+					return nil, outOfRange()
+				}
+				return v, nil // unchanged: v itself, not a new box of the same int64
+			}
+			return fitInt(x, t, true, outOfRange)
 		case uint64:
 			if !col.Unsigned && x > math.MaxInt64 {
 				return nil, outOfRange()
@@ -127,7 +133,7 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 				if x > hi {
 					return nil, outOfRange()
 				}
-				return x, nil
+				return v, nil
 			}
 			return fitInt(int64(x), t, false, outOfRange)
 		case float64:
@@ -255,7 +261,7 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 			if len(s) > max {
 				return nil, sqlerr.New(sqlerr.ErrDataTooLong, "Data too long for column '%s' at row %d", col.Name, rowNum)
 			}
-			return s, nil
+			return sameText(v, s), nil
 		}
 		if t == TypeChar {
 			s = strings.TrimRight(s, " ") // CHAR drops trailing spaces, as MySQL does
@@ -263,7 +269,7 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		if max > 0 && utf8.RuneCountInString(s) > max {
 			return nil, sqlerr.New(sqlerr.ErrDataTooLong, "Data too long for column '%s' at row %d", col.Name, rowNum)
 		}
-		return s, nil
+		return sameText(v, s), nil
 	case t.IsBinary():
 		b := bytesValue(v)
 		max := col.Length
@@ -367,6 +373,16 @@ func fitInt(x int64, t Type, unsigned bool, outOfRange func() error) (any, error
 		return nil, outOfRange()
 	}
 	return x, nil
+}
+
+// sameText returns v when it is the string s already (s is v's text, or
+// a prefix of it), so that a value Coerce leaves as it is keeps its box
+// instead of being boxed again; else s.
+func sameText(v any, s string) any {
+	if x, ok := v.(string); ok && len(x) == len(s) {
+		return v
+	}
+	return s
 }
 
 // parseTime reads the date and datetime forms MySQL accepts most often.

@@ -105,6 +105,24 @@ func encodeRow(b []byte, d *TableDef, r Row) ([]byte, error) {
 	return b, nil
 }
 
+// rowSizeHint is about the size encodeRow gives r (at least it for rows of
+// numbers, times and text), so that one allocation of it holds the row.
+func rowSizeHint(r Row) int {
+	n := 1 + binary.MaxVarintLen64 + (len(r)+7)/8
+	for _, v := range r {
+		switch x := v.(type) {
+		case nil:
+		case string:
+			n += binary.MaxVarintLen64 + len(x)
+		case []byte:
+			n += binary.MaxVarintLen64 + len(x)
+		default:
+			n += binary.MaxVarintLen64 // numbers, times, ENUM, SET; a DECIMAL's text may need more
+		}
+	}
+	return n
+}
+
 func decodeRow(b []byte, d *TableDef) (Row, error) {
 	r := make(Row, len(d.Columns))
 	if err := decodeRowInto(r, b, d, nil, nil); err != nil {

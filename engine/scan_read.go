@@ -47,7 +47,7 @@ func (tx *Tx) ScanReadWith(table string, s Scan, o ReadOptions, fn func(h Handle
 	t.mu.RLock()
 	def := t.def
 	t.mu.RUnlock()
-	ws := tx.ws[t]
+	ws := tx.wsOf(t)
 	stop := errStopScan
 	need := o.Columns
 	if len(need) != len(def.Columns) {

@@ -761,7 +761,8 @@ func (t *table) encodeKey(def *TableDef, pkPos []keyPart, r Row) ([]byte, error)
 		}
 		return appendKeyValue(nil, id), nil
 	}
-	return encodeCols(nil, def, r, pkPos), nil
+	// Room for an integer key without growing; a longer one grows.
+	return encodeCols(make([]byte, 0, 16*len(pkPos)), def, r, pkPos), nil
 }
 
 func eqFold(a, b string) bool { return strings.EqualFold(a, b) }

@@ -227,11 +227,13 @@ func (tx *Tx) Forget(name string) {
 		return
 	}
 	t := tx.temp.lookup(name)
-	if t == nil || tx.ws[t] == nil {
+	ws := tx.wsOf(t)
+	if t == nil || ws == nil {
 		return
 	}
-	ws := tx.ws[t]
-	delete(tx.ws, t)
+	if tx.ws != nil {
+		delete(tx.ws, t)
+	}
 	for i, w := range tx.wsl {
 		if w == ws {
 			tx.wsl = append(tx.wsl[:i], tx.wsl[i+1:]...)

@@ -16,15 +16,22 @@ import (
 // Tx is a transaction over any number of tables. It is not safe for
 // concurrent use.
 type Tx struct {
-	db    *DB
-	ctx   context.Context
-	done  bool
-	ws    map[*table]*writeSet
-	wsl   []*writeSet // in first-write order
-	locks *TableLocks // LOCK TABLES locks this transaction borrows (UseLocks)
-	lk    locker      // the holder of its locks for deadlock detection (lock.go), unless it borrows
-	undo  []undoRec
-	temp  *DB // the session's temporary tables (UseTemp, temp.go), nil if none
+	db   *DB
+	ctx  context.Context
+	done bool
+	// ws finds a table's write set once the transaction writes more than
+	// wsMapMin tables (wsOf): below that a look through wsl is cheaper
+	// than a map made for every transaction.
+	ws  map[*table]*writeSet
+	wsl []*writeSet // in first-write order
+	// wslBuf and undoBuf back wsl and undo while they are short: most
+	// transactions write one row of one table.
+	wslBuf  [1]*writeSet
+	undoBuf [1]undoRec
+	locks   *TableLocks // LOCK TABLES locks this transaction borrows (UseLocks)
+	lk      locker      // the holder of its locks for deadlock detection (lock.go), unless it borrows
+	undo    []undoRec
+	temp    *DB // the session's temporary tables (UseTemp, temp.go), nil if none
 	// keepZero is SetNoAutoValueOnZero: Insert stores a 0 given for an
 	// AUTO_INCREMENT column instead of generating a value.
 	keepZero bool
@@ -35,6 +42,39 @@ type Tx struct {
 	fkOff   bool
 	fkDepth int
 	fkBase  int
+}
+
+// wsMapMin is the number of write sets from which Tx.ws indexes them.
+const wsMapMin = 8
+
+// wsOf returns t's write set, nil if the transaction has not written t.
+func (tx *Tx) wsOf(t *table) *writeSet {
+	if tx.ws != nil {
+		return tx.ws[t]
+	}
+	for _, ws := range tx.wsl {
+		if ws.t == t {
+			return ws
+		}
+	}
+	return nil
+}
+
+// addWriteSet records ws, the write set of a table the transaction had
+// not written.
+func (tx *Tx) addWriteSet(ws *writeSet) {
+	if tx.wsl == nil {
+		tx.wsl = tx.wslBuf[:0]
+	}
+	tx.wsl = append(tx.wsl, ws)
+	if tx.ws != nil {
+		tx.ws[ws.t] = ws
+	} else if len(tx.wsl) >= wsMapMin {
+		tx.ws = make(map[*table]*writeSet, len(tx.wsl))
+		for _, w := range tx.wsl {
+			tx.ws[w.t] = w
+		}
+	}
 }
 
 // SetNoAutoValueOnZero sets whether Insert takes a 0 given for an
@@ -56,6 +96,14 @@ type writeSet struct {
 	ixPos     [][]keyPart
 	m         map[string]*pending
 	gen       uint64 // t.undone when the write lock was taken (walfail.go)
+	// first is the first pending change record makes (firstUsed): held
+	// here, it costs no allocation of its own. Like every pending it is
+	// never changed once in m.
+	first     pending
+	firstUsed bool
+	// lastKey is the key record last changed: m's only key when m holds
+	// one and holds that one (onlyKey).
+	lastKey string
 
 	// For unique checks against the rows this transaction wrote (see
 	// checkUnique): uniq[i] maps index i's encoded columns to the keys of
@@ -97,7 +145,9 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return &Tx{db: db, ctx: ctx, ws: map[*table]*writeSet{}}, nil
+	tx := &Tx{db: db, ctx: ctx}
+	tx.undo = tx.undoBuf[:0]
+	return tx, nil
 }
 
 // SetContext replaces the context the transaction's lock waits and its
@@ -183,7 +233,7 @@ func (tx *Tx) writeSet(name string) (*writeSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ws := tx.ws[t]; ws != nil {
+	if ws := tx.wsOf(t); ws != nil {
 		return ws, nil
 	}
 	borrowed := tx.locks.has(t)
@@ -207,8 +257,7 @@ func (tx *Tx) writeSet(name string) (*writeSet, error) {
 	temp := t.db != tx.db
 	ws := &writeSet{t: t, borrowed: borrowed, wal: t.def.CrashSafe && !temp, temp: temp, def: t.def, pkPos: t.pkPos, ixPos: t.ixPos, m: map[string]*pending{}, gen: t.undone.Load()}
 	t.mu.RUnlock()
-	tx.ws[t] = ws
-	tx.wsl = append(tx.wsl, ws)
+	tx.addWriteSet(ws)
 	return ws, nil
 }
 
@@ -224,7 +273,7 @@ func (tx *Tx) LockForWrite(table string) error {
 
 // current returns the row stored under key as the transaction sees it.
 func (tx *Tx) current(t *table, key []byte) ([]byte, bool, error) {
-	if ws := tx.ws[t]; ws != nil {
+	if ws := tx.wsOf(t); ws != nil {
 		if p := ws.m[string(key)]; p != nil {
 			return p.new, !p.del, nil
 		}
@@ -235,25 +284,46 @@ func (tx *Tx) current(t *table, key []byte) ([]byte, bool, error) {
 // set records the transaction's new state of key.
 func (tx *Tx) set(ws *writeSet, key string, val []byte, del bool) error {
 	p := ws.m[key]
-	var prev *pending
-	if p != nil {
-		c := *p
-		prev = &c
-	} else {
+	if p == nil {
 		old, had, err := ws.t.getCommitted([]byte(key))
 		if err != nil {
 			return err
 		}
-		p = &pending{old: old, hadOld: had}
+		return tx.setCommitted(ws, key, val, del, old, had)
 	}
-	np := &pending{old: p.old, hadOld: p.hadOld, new: val, del: del}
+	c := *p
+	tx.record(ws, key, &c, p.old, p.hadOld, val, del)
+	return nil
+}
+
+// setCommitted is set for a key the write set does not hold, whose
+// committed value old (had: there is one) the caller read under the
+// table's write lock, so that it still holds.
+func (tx *Tx) setCommitted(ws *writeSet, key string, val []byte, del bool, old []byte, had bool) error {
+	if ws.m[key] != nil {
+		return tx.set(ws, key, val, del)
+	}
+	tx.record(ws, key, nil, old, had, val, del)
+	return nil
+}
+
+// record makes key's pending change val (del: a deletion) over the
+// committed value old (had: there is one), and keeps prev, the key's
+// change before it (nil: none), for RollbackTo.
+func (tx *Tx) record(ws *writeSet, key string, prev *pending, old []byte, had bool, val []byte, del bool) {
+	np := &ws.first
+	if ws.firstUsed {
+		np = &pending{}
+	}
+	ws.firstUsed = true
+	*np = pending{old: old, hadOld: had, new: val, del: del}
 	ws.m[key] = np
+	ws.lastKey = key
 	ws.puts = ws.puts || !del
 	if !del && ws.uniq != nil {
 		ws.unindexed = append(ws.unindexed, key)
 	}
 	tx.undo = append(tx.undo, undoRec{ws: ws, key: key, prev: prev})
-	return nil
 }
 
 // prepareRow coerces every value, fills AUTO_INCREMENT (on insert: for
@@ -433,9 +503,17 @@ func (tx *Tx) Insert(table string, row Row) (Handle, uint64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	if _, ok, err := tx.current(ws.t, key); err != nil {
+	// The row the key holds as the transaction sees it (tx.current), its
+	// committed value kept for set.
+	k := string(key)
+	var old []byte
+	var had bool
+	if p := ws.m[k]; p != nil {
+		had = !p.del
+	} else if old, had, err = ws.t.getCommitted(key); err != nil {
 		return "", 0, err
-	} else if ok {
+	}
+	if had {
 		return "", auto, sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key 'PRIMARY'", showValues(ws.def, r, ws.pkPos))
 	}
 	if err := tx.checkUnique(ws, key, nil, r); err != nil {
@@ -449,14 +527,14 @@ func (tx *Tx) Insert(table string, row Row) (Handle, uint64, error) {
 			return "", 0, err
 		}
 	}
-	val, err := encodeRow(nil, ws.def, r)
+	val, err := encodeRow(make([]byte, 0, rowSizeHint(r)), ws.def, r)
 	if err != nil {
 		return "", 0, err
 	}
-	if err := tx.set(ws, string(key), val, false); err != nil {
+	if err := tx.setCommitted(ws, k, val, false, old, had); err != nil {
 		return "", 0, err
 	}
-	return Handle(key), auto, nil
+	return Handle(k), auto, nil
 }
 
 // Get looks a row up by its whole primary key. With a prefix part in the
@@ -634,7 +712,7 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 	t.mu.RLock()
 	def, idx, ixPos := t.def, t.idx, t.ixPos
 	t.mu.RUnlock()
-	ws := tx.ws[t]
+	ws := tx.wsOf(t)
 	var rows []scanRow
 	var pos []keyPart // key of the ordering, nil for file order
 	switch {
@@ -842,26 +920,44 @@ func (tx *Tx) Commit() error {
 	if err := tx.ulogReady(); err != nil {
 		return err
 	}
-	var batch txn.Batch
-	if len(tx.wsl) == 1 && tx.wsl[0].wal {
-		batch = make(txn.Batch, 0, len(tx.wsl[0].m))
+	// walSets is tx.wsl itself when every write set goes through the WAL
+	// (finish leaves its array as it is).
+	allWAL := true
+	for _, ws := range tx.wsl {
+		allWAL = allWAL && ws.wal
 	}
 	var walSets []*writeSet
-	for _, ws := range tx.wsl {
-		if !ws.wal {
-			continue
-		}
-		walSets = append(walSets, ws)
-		for k, p := range ws.m {
-			if p.del && !p.hadOld {
-				continue
+	if allWAL {
+		walSets = tx.wsl
+	} else {
+		for _, ws := range tx.wsl {
+			if ws.wal {
+				walSets = append(walSets, ws)
 			}
-			op := txn.Op{Table: ws.def.Name, Kind: txn.OpPut, Key: []byte(k), Value: p.new}
-			if p.del {
-				op.Kind, op.Value = txn.OpDelete, nil
-			}
-			batch = append(batch, op)
 		}
+	}
+	var batch txn.Batch
+	var one [1]txn.Op // the batch of a one-row commit: on the stack, its key too
+	if len(walSets) == 1 && len(walSets[0].m) == 1 {
+		ws := walSets[0]
+		key, p := ws.onlyKey()
+		if !p.del || p.hadOld {
+			one[0] = walOp(ws, []byte(key), p) // converted outside the loop, so on the stack
+			batch = one[:]
+		}
+	} else {
+		var many txn.Batch // not batch: appending to it would put one on the heap
+		if len(walSets) == 1 {
+			many = make(txn.Batch, 0, len(walSets[0].m))
+		}
+		for _, ws := range walSets {
+			for k, p := range ws.m {
+				if !p.del || p.hadOld {
+					many = append(many, walOp(ws, []byte(k), p))
+				}
+			}
+		}
+		batch = many
 	}
 	if len(batch) == 0 {
 		return tx.commitPlain()
@@ -876,7 +972,7 @@ func (tx *Tx) Commit() error {
 		// The plain rows (and the update-log frame) only once the WAL
 		// record is durable, so that a failed write leaves none of
 		// them: the locks stay held meanwhile (walfail.go).
-		if err := wait(); err != nil {
+		if err := wait.Wait(); err != nil {
 			return db.walError(err)
 		}
 		db.commitDone(lsn)
@@ -890,7 +986,7 @@ func (tx *Tx) Commit() error {
 	// fdatasync without the locks lets concurrent committers of one table
 	// share it.
 	tx.finish()
-	if err := wait(); err != nil {
+	if err := wait.Wait(); err != nil {
 		return db.walError(err)
 	}
 	db.commitDone(lsn)
@@ -901,6 +997,14 @@ func (tx *Tx) Commit() error {
 	return nil
 }
 
+// walOp is the WAL operation of p, ws's change to the row at key.
+func walOp(ws *writeSet, key []byte, p *pending) txn.Op {
+	if p.del {
+		return txn.Op{Table: ws.def.Name, Kind: txn.OpDelete, Key: key}
+	}
+	return txn.Op{Table: ws.def.Name, Kind: txn.OpPut, Key: key, Value: p.new}
+}
+
 // appendWAL appends batch to the WAL and applies walSets to the overlays
 // and indexes, holding commitMu shared; with logged it appends the
 // update-log frame there too (under the write locks: see ulog.go). The
@@ -908,15 +1012,15 @@ func (tx *Tx) Commit() error {
 // (walfail.go). A commit refused because an earlier write failed and was
 // not yet rolled back rolls it back and tries once more (space may be
 // back).
-func (tx *Tx) appendWAL(batch txn.Batch, walSets []*writeSet, logged bool) (txn.LSN, func() error, func() error, error) {
+func (tx *Tx) appendWAL(batch txn.Batch, walSets []*writeSet, logged bool) (txn.LSN, txn.Waiter, func() error, error) {
 	db := tx.db
 	var lsn txn.LSN
-	var wait func() error
+	var wait txn.Waiter
 	for retried := false; ; retried = true {
 		db.commitMu.RLock()
 		if err := tx.staleRead(); err != nil {
 			db.commitMu.RUnlock()
-			return 0, nil, nil, err
+			return 0, txn.Waiter{}, nil, err
 		}
 		var err error
 		lsn, wait, err = db.wal.CommitAsync(tx.ctx, batch)
@@ -928,12 +1032,12 @@ func (tx *Tx) appendWAL(batch txn.Batch, walSets []*writeSet, logged bool) (txn.
 			continue
 		}
 		if errors.Is(err, txn.ErrWriteFailed) {
-			return 0, nil, nil, db.walError(err)
+			return 0, txn.Waiter{}, nil, db.walError(err)
 		}
 		if errors.Is(err, txn.ErrWALFailed) {
-			return 0, nil, nil, fmt.Errorf("blitz/engine: commit refused, nothing of it done: %w", err)
+			return 0, txn.Waiter{}, nil, fmt.Errorf("blitz/engine: commit refused, nothing of it done: %w", err)
 		}
-		return 0, nil, nil, fmt.Errorf("blitz/engine: commit: %w", err)
+		return 0, txn.Waiter{}, nil, fmt.Errorf("blitz/engine: commit: %w", err)
 	}
 	var first error
 	for _, ws := range walSets {
@@ -950,12 +1054,12 @@ func (tx *Tx) appendWAL(batch txn.Batch, walSets []*writeSet, logged bool) (txn.
 	db.register(c)
 	db.commitMu.RUnlock()
 	if first != nil {
-		if err := wait(); err != nil {
+		if err := wait.Wait(); err != nil {
 			db.walError(err)
 		} else {
 			db.commitDone(lsn)
 		}
-		return 0, nil, nil, first
+		return 0, txn.Waiter{}, nil, first
 	}
 	return lsn, wait, ulogSync, nil
 }
@@ -989,7 +1093,8 @@ func (tx *Tx) commitPlain() error {
 // between rows within one transaction).
 func (tx *Tx) apply(ws *writeSet) error {
 	t := ws.t
-	keys := ws.sortedKeys()
+	var buf [1]string // the keys of a one-row change, off the heap
+	keys := ws.appendSortedKeys(buf[:0])
 	t.mu.Lock()
 	df, idx, crashSafe := t.df, t.idx, ws.wal
 	if crashSafe {
@@ -1018,11 +1123,32 @@ func (tx *Tx) apply(ws *writeSet) error {
 
 // sortedKeys returns the keys of ws's changes in order.
 func (ws *writeSet) sortedKeys() []string {
-	keys := make([]string, 0, len(ws.m))
+	return ws.appendSortedKeys(make([]string, 0, len(ws.m)))
+}
+
+// onlyKey returns the key of ws's one change and the change; ws must hold
+// exactly one. It spares a walk through m, which costs more than a lookup.
+func (ws *writeSet) onlyKey() (string, *pending) {
+	if p := ws.m[ws.lastKey]; p != nil {
+		return ws.lastKey, p
+	}
+	for k, p := range ws.m { // the last change was rolled back (RollbackTo)
+		return k, p
+	}
+	return "", nil
+}
+
+// appendSortedKeys appends the keys of ws's changes to keys, in order.
+func (ws *writeSet) appendSortedKeys(keys []string) []string {
+	if len(ws.m) == 1 {
+		k, _ := ws.onlyKey()
+		return append(keys, k)
+	}
+	n := len(keys)
 	for k := range ws.m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	sort.Strings(keys[n:])
 	return keys
 }
 

@@ -200,8 +200,12 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 			cols = append(cols, i)
 		}
 	}
-	// The rows to insert, as values before conversion.
-	var lists [][]any
+	// The rows to insert, as values before conversion. A one-row INSERT's
+	// (most of them) is in listBuf and rowBuf, off the heap: nothing is
+	// ever appended to lists, whose contents would then escape.
+	var lists, many [][]any
+	var listBuf [1][]any
+	var rowBuf [8]any
 	strict := x.s.sqlMode.strict()
 	x.loose = n.IgnoreErr || !strict
 	ec := x.newEval(ti, "INSERT INTO")
@@ -220,7 +224,7 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 			if len(row) != len(cols) {
 				return Result{}, errf(sqlerr.ErrWrongValueCount, "Column count doesn't match value count at row %d", i+1)
 			}
-			lists = append(lists, row)
+			many = append(many, row)
 		}
 	}
 	var res Result
@@ -244,30 +248,26 @@ func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 			return Result{}, errf(sqlerr.ErrWrongValueCount, "Column count doesn't match value count at row %d", i+1)
 		}
 		if len(exprs) == 0 {
-			lists = append(lists, nil)
+			many = append(many, nil)
+			continue
+		}
+		if len(n.Lists) == 1 && len(exprs) <= len(rowBuf) {
+			one := rowBuf[:len(exprs)]
+			if err := x.insertValues(ti, ec, cols, exprs, one); err != nil {
+				return Result{}, err
+			}
+			listBuf[0] = one
+			lists = listBuf[:]
 			continue
 		}
 		row := make([]any, len(exprs))
-		for j, e := range exprs {
-			if ti.def.Columns[cols[j]].Generated != "" && acceptedForGenerated(e) { // gencol.go
-				row[j] = defaultMarker{nil}
-				continue
-			}
-			if d, ok := e.(*ast.DefaultExpr); ok && d.Name == nil {
-				v, err := x.columnDefault(&ti.def.Columns[cols[j]])
-				if err != nil {
-					return Result{}, err
-				}
-				row[j] = defaultMarker{v}
-				continue
-			}
-			v, err := ec.storedValue(e)
-			if err != nil {
-				return Result{}, err
-			}
-			row[j] = v
+		if err := x.insertValues(ti, ec, cols, exprs, row); err != nil {
+			return Result{}, err
 		}
-		lists = append(lists, row)
+		many = append(many, row)
+	}
+	if lists == nil {
+		lists = many
 	}
 	// Outside strict mode NULL into NOT NULL is an error only for a
 	// single-row INSERT (as in MySQL); IGNORE makes it a warning always.
@@ -378,6 +378,32 @@ rows:
 		res.Info = counts.info(x, n.IgnoreErr)
 	}
 	return res, nil
+}
+
+// insertValues evaluates the expressions of one VALUES list into row (as
+// long as exprs), for the columns of ti at cols: DEFAULT as the column's
+// default and a value for a generated column as a marker (defaultMarker).
+func (x *execCtx) insertValues(ti *tableInfo, ec *evalCtx, cols []int, exprs []ast.ExprNode, row []any) error {
+	for j, e := range exprs {
+		if ti.def.Columns[cols[j]].Generated != "" && acceptedForGenerated(e) { // gencol.go
+			row[j] = defaultMarker{nil}
+			continue
+		}
+		if d, ok := e.(*ast.DefaultExpr); ok && d.Name == nil {
+			v, err := x.columnDefault(&ti.def.Columns[cols[j]])
+			if err != nil {
+				return err
+			}
+			row[j] = defaultMarker{v}
+			continue
+		}
+		v, err := ec.storedValue(e)
+		if err != nil {
+			return err
+		}
+		row[j] = v
+	}
+	return nil
 }
 
 // ignorable reports whether IGNORE turns err, met while writing a row, into

@@ -53,6 +53,10 @@ type Session struct {
 	// place, so the pointer is the key).
 	colMaps map[*engine.TableDef]map[string]int
 	warnFn  func(code int, format string, args ...any) // addWarning, for evalCtx.warn
+	// args holds ExecPrepared's normalized arguments for the statement
+	// under way (nothing keeps a statement's parameters after it), cleared
+	// after it so that it keeps no value alive.
+	args []any
 	// DBName is the database name the session reports in messages and in
 	// SHOW TABLES ("Tables_in_<name>"). NewSession sets it to the base name
 	// of the database directory.
@@ -354,13 +358,15 @@ func (s *Session) ExecPrepared(ctx context.Context, p *Prepared, args []any) (Re
 	if len(args) != p.st.nparams {
 		return Result{}, errf(errParamCount, "Incorrect arguments to EXECUTE")
 	}
-	norm := make([]any, len(args))
-	for i, a := range args {
-		norm[i] = normalizeArg(a)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	norm := s.args[:0]
+	for _, a := range args {
+		norm = append(norm, normalizeArg(a))
+	}
+	s.args = norm
 	r, err := s.runLocked(ctx, p.st, norm)
+	clear(norm)
 	if err != nil {
 		s.noteError(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -181,50 +182,79 @@ func (w *WAL) Commit(ctx context.Context, b Batch) (LSN, error) {
 }
 
 // CommitAsync appends b as one record like Commit but returns as soon as the
-// record has its place in the log, with wait, which blocks until the record
-// is durable (or written, under SyncOff) and returns what Commit would have.
-// The caller must call wait exactly once, and soon: the group the record
-// joined may not be flushed before. Records are durable in LSN order, so a
+// record has its place in the log, with a Waiter, whose Wait method blocks
+// until the record is durable (or written, under SyncOff) and returns what
+// Commit would have. The caller must call it exactly once, and soon: the
+// group the record joined may not be flushed before. Records are durable in LSN order, so a
 // record appended after this one can never be durable while this one is
 // not; an engine may therefore release its locks between CommitAsync and
 // wait (early lock release) without a later transaction's commit depending
 // on data that could be lost.
-func (w *WAL) CommitAsync(ctx context.Context, b Batch) (LSN, func() error, error) {
+func (w *WAL) CommitAsync(ctx context.Context, b Batch) (LSN, Waiter, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, nil, err
+		return 0, Waiter{}, err
 	}
 	size := b.EncodedSize()
 	if size > MaxPayload {
-		return 0, nil, fmt.Errorf("%w: %d bytes", ErrTooLarge, size)
+		return 0, Waiter{}, fmt.Errorf("%w: %d bytes", ErrTooLarge, size)
 	}
-	return w.appendStart(frameCommit, size, func(dst []byte, _ LSN) []byte { return b.AppendEncoded(dst) })
+	return w.appendStart(frameCommit, size, b, nil)
 }
 
 // append adds one frame of type t, whose payload (size bytes) encode appends,
 // to the current group and waits for the group to be flushed.
 func (w *WAL) append(t frameType, size int, encode func(dst []byte, lsn LSN) []byte) (LSN, error) {
-	lsn, wait, err := w.appendStart(t, size, encode)
+	lsn, wait, err := w.appendStart(t, size, nil, encode)
 	if err != nil {
 		return 0, err
 	}
-	if err := wait(); err != nil {
+	if err := wait.Wait(); err != nil {
 		return 0, err
 	}
 	return lsn, nil
 }
 
-// appendStart adds the frame to the current group and returns the function
-// that waits for (or leads) the group's flush.
-func (w *WAL) appendStart(t frameType, size int, encode func(dst []byte, lsn LSN) []byte) (LSN, func() error, error) {
+// Waiter is a record's place in its group's flush, which CommitAsync returns.
+// It is a value, so that a commit allocates no function to wait with.
+type Waiter struct {
+	w      *WAL
+	g      *group
+	leader bool // the record started the group's flush: it leads it
+}
+
+// Wait blocks until the record's group is flushed (leading the flush when
+// it falls to this member) and returns the flush's error. It must be called
+// exactly once.
+func (wt Waiter) Wait() error {
+	w, g := wt.w, wt.g
+	if wt.leader {
+		w.mu.Lock()
+		w.lead(g) // unlocks
+	} else {
+		select {
+		case <-g.done:
+		case <-g.lead:
+			w.mu.Lock()
+			w.lead(g) // unlocks
+		}
+	}
+	return g.err
+}
+
+// appendStart adds the frame to the current group and returns what waits
+// for (or leads) the group's flush. Its payload is what encode appends, or
+// with encode nil b's encoding (a direct call: the caller's batch and its
+// keys may then live on its stack).
+func (w *WAL) appendStart(t frameType, size int, b Batch, encode func(dst []byte, lsn LSN) []byte) (LSN, Waiter, error) {
 	frameSize := int64(FrameHeaderSize + size)
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
-		return 0, nil, ErrClosed
+		return 0, Waiter{}, ErrClosed
 	}
 	if err := w.refusalLocked(); err != nil {
 		w.mu.Unlock()
-		return 0, nil, err
+		return 0, Waiter{}, err
 	}
 	g := w.cur
 	lsn := w.nextLSN
@@ -234,14 +264,18 @@ func (w *WAL) appendStart(t frameType, size int, encode func(dst []byte, lsn LSN
 	}
 	start := len(g.buf)
 	g.buf = appendFrameHeader(g.buf, t, lsn)
-	g.buf = encode(g.buf, lsn)
+	if encode != nil {
+		g.buf = encode(g.buf, lsn)
+	} else {
+		g.buf = b.AppendEncoded(g.buf)
+	}
 	if err := finishFrame(g.buf, start); err != nil {
 		g.buf = g.buf[:start]
 		if n := len(g.cuts); n > 0 && g.cuts[n-1].off == start {
 			g.cuts = g.cuts[:n-1] // cannot happen with size checked, but stay consistent
 		}
 		w.mu.Unlock()
-		return 0, nil, err
+		return 0, Waiter{}, err
 	}
 	w.nextLSN++
 	w.appendOff += frameSize
@@ -266,20 +300,7 @@ func (w *WAL) appendStart(t frameType, size int, encode func(dst []byte, lsn LSN
 	leader := !w.flushing
 	w.flushing = true
 	w.mu.Unlock()
-	return lsn, func() error {
-		if leader {
-			w.mu.Lock()
-			w.lead(g) // unlocks
-		} else {
-			select {
-			case <-g.done:
-			case <-g.lead:
-				w.mu.Lock()
-				w.lead(g) // unlocks
-			}
-		}
-		return g.err
-	}, nil
+	return lsn, Waiter{w: w, g: g, leader: leader}, nil
 }
 
 // refusalLocked returns why appends are refused now, or nil. Called with mu
@@ -463,6 +484,12 @@ func (w *WAL) flush(g *group) error {
 			return err
 		}
 		start = c.off
+	}
+	if cap(g.buf)-len(g.buf) < FrameHeaderSize {
+		// Room for writeLast's end mark in the buffer itself, which
+		// serves a later group (flushAndHandOff): else writeLast would
+		// copy the frames into a new one at every flush.
+		g.buf = slices.Grow(g.buf, FrameHeaderSize)
 	}
 	if err := w.writeLast(g.buf[start:]); err != nil {
 		return err

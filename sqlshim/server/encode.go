@@ -290,11 +290,12 @@ func bindValue(bv *querypb.BindVariable) (any, error) {
 	case v.IsNull():
 		return nil, nil
 	case v.IsSigned():
-		return strconv.ParseInt(v.ToString(), 10, 64)
+		// The text is only read: string(v.Raw()) makes no copy of it.
+		return strconv.ParseInt(string(v.Raw()), 10, 64)
 	case v.IsUnsigned():
-		return strconv.ParseUint(v.ToString(), 10, 64)
+		return strconv.ParseUint(string(v.Raw()), 10, 64)
 	case v.IsFloat():
-		return strconv.ParseFloat(v.ToString(), 64)
+		return strconv.ParseFloat(string(v.Raw()), 64)
 	}
 	switch v.Type() {
 	case sqltypes.Datetime, sqltypes.Timestamp, sqltypes.Date:

@@ -17,7 +17,7 @@ import (
 // startServer starts a server on a loopback port (and a socket in a
 // temporary directory) over b, and shuts it down at the end of the test,
 // checking that the shutdown was clean.
-func startServer(t *testing.T, b Backend, opts Options) *Server {
+func startServer(t testing.TB, b Backend, opts Options) *Server {
 	t.Helper()
 	opts.Listen = "127.0.0.1:0"
 	if opts.Database == "" {
@@ -62,7 +62,7 @@ func dsn(s *Server, userPass string, params string) string {
 	return d
 }
 
-func openDB(t *testing.T, dsn string) *sql.DB {
+func openDB(t testing.TB, dsn string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("mysql", dsn)
 	if err != nil {

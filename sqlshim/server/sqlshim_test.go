@@ -18,7 +18,7 @@ import (
 )
 
 // startSQLShim starts a server over sqlshim on a fresh database named "e2e".
-func startSQLShim(t *testing.T, opts Options) *Server {
+func startSQLShim(t testing.TB, opts Options) *Server {
 	t.Helper()
 	db, err := engine.Open(filepath.Join(t.TempDir(), "e2e"), engine.Options{})
 	if err != nil {
@@ -28,7 +28,7 @@ func startSQLShim(t *testing.T, opts Options) *Server {
 	return startServer(t, NewSQLShimBackend(db), opts)
 }
 
-func sqlshimDB(t *testing.T, s *Server, params string) *sql.DB {
+func sqlshimDB(t testing.TB, s *Server, params string) *sql.DB {
 	return openDB(t, strings.Replace(dsn(s, "", params), "/testdb?", "/e2e?", 1))
 }
 
