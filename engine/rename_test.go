@@ -124,10 +124,31 @@ func TestRenameTablesPowerCut(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	renameCutLoop(t, dir, base, o, swapPairs,
+		func(fs vfs.FS, db *DB) string { return swapState(t, fs, dir, db) },
+		func(s string, intent []byte) bool {
+			// Before the version-2 intent, a cut open could leave the old
+			// names; from it on, only the new ones.
+			var in renameIntent
+			json.Unmarshal(intent, &in)
+			return s == "new" || s == "old" && in.Version < 2
+		})
+}
+
+// renameCutLoop cuts the power at every sync point (cutStep) of
+// RenameTables(pairs) on a copy of base, and then at every sync point of
+// the open that finishes the rename, if the cut left one to finish. state
+// tells what an opened database holds: "old" or "new", anything else
+// fails. After a cut in the finishing open, openOK judges the state, given
+// the intent the cut rename left. After a cut in the rename, the state
+// must be old or new, and new if RenameTables returned or left an intent.
+func renameCutLoop(t *testing.T, dir string, base *vfs.CrashFS, o Options, pairs []RenamePair,
+	state func(fs vfs.FS, db *DB) string, openOK func(s string, intent []byte) bool) {
+	t.Helper()
 	seen := map[string]int{}
 	recoveryCuts := 0
-	for k := 1; ; k++ {
-		if k > 200 {
+	for k := 1; ; k += cutStep() {
+		if k > 300 {
 			t.Fatal("the rename never ran to its end")
 		}
 		resetIndexes(t, dir)
@@ -138,7 +159,7 @@ func TestRenameTablesPowerCut(t *testing.T) {
 			t.Fatal(err)
 		}
 		fs.CutPowerAtSync(k, int64(k))
-		done := db.RenameTables(bg, swapPairs) == nil
+		done := db.RenameTables(bg, pairs) == nil
 		db.closeAfterCut()
 		last := !fs.IsCut()
 		crashed := fs.AfterCut()
@@ -146,9 +167,7 @@ func TestRenameTablesPowerCut(t *testing.T) {
 		if b, err := vfs.ReadFile(crashed, filepath.Join(dir, renameIntentName)); err == nil {
 			intent = b
 		}
-		// The open after the cut, itself cut at every sync point while
-		// a rename is to be finished.
-		for j := 1; intent != nil && j <= 30; j++ {
+		for j := 1; intent != nil && j <= 40; j++ {
 			ofs := crashed.Clone()
 			ofs.CutPowerAtSync(j, int64(j))
 			o.FS = ofs
@@ -164,11 +183,9 @@ func TestRenameTablesPowerCut(t *testing.T) {
 			if err != nil {
 				t.Fatalf("k=%d j=%d: open after a cut in the open: %v", k, j, err)
 			}
-			s := swapState(t, o.FS, dir, db)
+			s := state(o.FS, db)
 			db.Close()
-			var in renameIntent
-			json.Unmarshal(intent, &in)
-			if s != "new" && s != "old" || s == "old" && in.Version >= 2 {
+			if !openOK(s, intent) {
 				t.Fatalf("k=%d j=%d (intent %s): %s", k, j, intent, s)
 			}
 		}
@@ -177,7 +194,7 @@ func TestRenameTablesPowerCut(t *testing.T) {
 		if err != nil {
 			t.Fatalf("k=%d: open after the cut: %v", k, err)
 		}
-		s := swapState(t, crashed, dir, db)
+		s := state(crashed, db)
 		db.Close()
 		if s != "old" && s != "new" || done && s != "new" || intent != nil && s != "new" {
 			t.Fatalf("k=%d (RenameTables returned %v, intent %s): %s", k, done, intent, s)
@@ -431,69 +448,9 @@ func TestRenameParentPowerCut(t *testing.T) {
 		t.Fatalf("after the rename, in memory: %s", s)
 	}
 	db.Close()
-	seen := map[string]int{}
-	recoveryCuts := 0
-	for k := 1; ; k++ {
-		if k > 300 {
-			t.Fatal("the rename never ran to its end")
-		}
-		resetIndexes(t, dir)
-		fs := base.Clone()
-		o.FS = fs
-		db, err := Open(dir, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fs.CutPowerAtSync(k, int64(k))
-		done := db.RenameTables(bg, pairs) == nil
-		db.closeAfterCut()
-		last := !fs.IsCut()
-		crashed := fs.AfterCut()
-		var intent []byte
-		if b, err := vfs.ReadFile(crashed, filepath.Join(dir, renameIntentName)); err == nil {
-			intent = b
-		}
-		for j := 1; intent != nil && j <= 40; j++ {
-			ofs := crashed.Clone()
-			ofs.CutPowerAtSync(j, int64(j))
-			o.FS = ofs
-			if db, err := Open(dir, o); err == nil {
-				db.closeAfterCut()
-			}
-			if !ofs.IsCut() {
-				break
-			}
-			recoveryCuts++
-			o.FS = ofs.AfterCut()
-			db, err := Open(dir, o)
-			if err != nil {
-				t.Fatalf("k=%d j=%d: open after a cut in the open: %v", k, j, err)
-			}
-			s := outcome(fkRenameState(t, db))
-			db.Close()
-			if s != "new" {
-				t.Fatalf("k=%d j=%d (intent %s): %s", k, j, intent, s)
-			}
-		}
-		o.FS = crashed
-		db, err = Open(dir, o)
-		if err != nil {
-			t.Fatalf("k=%d: open after the cut: %v", k, err)
-		}
-		s := outcome(fkRenameState(t, db))
-		db.Close()
-		if s != "old" && s != "new" || done && s != "new" || intent != nil && s != "new" {
-			t.Fatalf("k=%d (RenameTables returned %v, intent %s): %s", k, done, intent, s)
-		}
-		seen[s]++
-		if last {
-			break
-		}
-	}
-	if seen["old"] == 0 || seen["new"] == 0 {
-		t.Fatalf("the cuts found only %v: the test checks too little", seen)
-	}
-	t.Logf("cuts in the rename, by outcome: %v; cuts in the open that finished it: %d", seen, recoveryCuts)
+	renameCutLoop(t, dir, base, o, pairs,
+		func(_ vfs.FS, db *DB) string { return outcome(fkRenameState(t, db)) },
+		func(s string, _ []byte) bool { return s == "new" })
 }
 
 // outcome maps fkRenameState's answer for a consistent database, whose
