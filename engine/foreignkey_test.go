@@ -274,6 +274,18 @@ func BenchmarkDeleteParentPKPrefix(b *testing.B) {
 	}
 }
 
+// deleteParent deletes row id of table p in a transaction of its own.
+func deleteParent(t *testing.T, db *DB, id int64) error {
+	t.Helper()
+	return fkExec(t, db, func(tx *Tx) error {
+		h, _, _, err := tx.Get("p", []any{id})
+		if err != nil {
+			return err
+		}
+		return tx.Delete("p", h)
+	})
+}
+
 // hiddenIndexes returns the names of table's hidden indexes.
 func hiddenIndexes(t *testing.T, db *DB, table string) []string {
 	t.Helper()
@@ -305,13 +317,7 @@ func TestForeignKeyPKPrefixIndex(t *testing.T) {
 	if s, get := keyScan(d, []string{"pid"}, []any{int64(1)}); get || s.Index != "#pk1" {
 		t.Fatalf("children are found by %+v (get %v), want a scan of #pk1", s, get)
 	}
-	if err := fkExec(t, db, func(tx *Tx) error {
-		h, _, _, err := tx.Get("p", []any{int64(1)})
-		if err != nil {
-			return err
-		}
-		return tx.Delete("p", h)
-	}); err != nil {
+	if err := deleteParent(t, db, 1); err != nil {
 		t.Fatal(err)
 	}
 	if n := fkCount(t, db, "c"); n != 4 {
@@ -331,13 +337,7 @@ func TestForeignKeyPKPrefixIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fe *ForeignKeyError
-	if err := fkExec(t, db, func(tx *Tx) error {
-		h, _, _, err := tx.Get("p", []any{int64(2)})
-		if err != nil {
-			return err
-		}
-		return tx.Delete("p", h)
-	}); !asFK(err, &fe) || fe.Code != sqlerr.ErrRowIsReferenced {
+	if err := deleteParent(t, db, 2); !asFK(err, &fe) || fe.Code != sqlerr.ErrRowIsReferenced {
 		t.Fatalf("delete of a referenced parent: %v, want 1451", err)
 	}
 	// A visible index led by the key's columns makes the hidden one go
@@ -363,13 +363,7 @@ func TestForeignKeyPKPrefixIndex(t *testing.T) {
 		t.Fatalf("check c with its hidden index: %+v %v", rep, err)
 	}
 	// The index built by DropIndex holds the rows: the check finds them.
-	if err := fkExec(t, db, func(tx *Tx) error {
-		h, _, _, err := tx.Get("p", []any{int64(2)})
-		if err != nil {
-			return err
-		}
-		return tx.Delete("p", h)
-	}); !asFK(err, &fe) || fe.Code != sqlerr.ErrRowIsReferenced {
+	if err := deleteParent(t, db, 2); !asFK(err, &fe) || fe.Code != sqlerr.ErrRowIsReferenced {
 		t.Fatalf("delete of a referenced parent after DROP INDEX: %v, want 1451", err)
 	}
 	// Without the key, no hidden index.

@@ -2,8 +2,9 @@ package engine
 
 import (
 	"fmt"
-	"syscall"
 	"testing"
+
+	"github.com/blitzdb/blitz/internal/benchcpu"
 )
 
 // BenchmarkCommit measures a one-row transaction (Begin, Insert, Commit)
@@ -25,8 +26,7 @@ func BenchmarkCommit(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			var ru0 syscall.Rusage
-			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			cpu := benchcpu.Now()
 			for i := 0; i < b.N; i++ {
 				tx, err := db.Begin(bg)
 				if err != nil {
@@ -40,12 +40,7 @@ func BenchmarkCommit(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			// CPU time per commit varies much less than the wall time on
-			// a machine shared with other work.
-			var ru syscall.Rusage
-			syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-			cpu := ru.Utime.Nano() + ru.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()
-			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+			benchcpu.Report(b, cpu)
 			st, err := db.Status("t")
 			if err != nil {
 				b.Fatal(err)

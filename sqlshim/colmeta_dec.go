@@ -284,18 +284,30 @@ func decFunc(ti *tableInfo, x *ast.FuncCallExpr) (decExpr, bool) {
 			return a, true // places known only at run time: a's type
 		}
 		return decRound(a, int(max(min(n.val, decMaxScale), 0)), x.FnName.L == "truncate"), true
-	case "if":
-		if len(x.Args) == 3 {
-			return decBranches(ti, x.Args[1:], false)
-		}
-	case "ifnull", "coalesce", "greatest", "least":
-		return decBranches(ti, x.Args, true)
-	case "nullif":
-		if len(x.Args) == 2 {
-			return decBranches(ti, x.Args[:1], false)
-		}
+	}
+	if branches, signedNull, ok := resultBranches(x); ok {
+		return decBranches(ti, branches, signedNull)
 	}
 	return decExpr{}, false
+}
+
+// resultBranches returns the arguments whose values a call of IF, IFNULL,
+// COALESCE, GREATEST, LEAST or NULLIF returns, and whether a NULL literal
+// among them counts as signed (mixedSign); ok false for other calls.
+func resultBranches(x *ast.FuncCallExpr) (branches []ast.ExprNode, signedNull, ok bool) {
+	switch x.FnName.L {
+	case "if":
+		if len(x.Args) == 3 {
+			return x.Args[1:], false, true
+		}
+	case "ifnull", "coalesce", "greatest", "least":
+		return x.Args, true, true
+	case "nullif":
+		if len(x.Args) == 2 {
+			return x.Args[:1], false, true
+		}
+	}
+	return nil, false, false
 }
 
 // decRound is the decExpr of ROUND(a, places) or TRUNCATE(a, places).

@@ -392,16 +392,9 @@ func intFunc(ti *tableInfo, x *ast.FuncCallExpr) (intExpr, bool) {
 			}
 		}
 		return a, ok
-	case "if":
-		if len(x.Args) == 3 {
-			return intBranches(ti, x.Args[1:], false)
-		}
-	case "ifnull", "coalesce", "greatest", "least":
-		return intBranches(ti, x.Args, true)
-	case "nullif":
-		if len(x.Args) == 2 {
-			return intBranches(ti, x.Args[:1], false)
-		}
+	}
+	if branches, signedNull, ok := resultBranches(x); ok {
+		return intBranches(ti, branches, signedNull)
 	}
 	return intExpr{}, false
 }

@@ -210,9 +210,6 @@ func TestDecimalExprColumnTypes(t *testing.T) {
 			t.Errorf("%s: type %d length %d decimals %d unsigned %v, MariaDB: DECIMAL length %d decimals %d unsigned %v",
 				tc.expr, c.Type, c.Length, c.Decimals, c.Flags&mysql.UnsignedFlag != 0, tc.length, tc.decimals, tc.unsigned)
 		}
-		if tc.ctas == "" {
-			continue
-		}
 		wantCTASColumn(t, s, tc.expr, tc.ctas)
 	}
 }
@@ -243,9 +240,6 @@ func TestExprColumnFlags(t *testing.T) {
 		r := mustRun(t, s, "SELECT "+tc.expr+" FROM t")
 		if nn := r.Columns[0].Flags&mysql.NotNullFlag != 0; nn != tc.notNull {
 			t.Errorf("%s: NOT NULL %v, MariaDB %v", tc.expr, nn, tc.notNull)
-		}
-		if tc.ctas == "" {
-			continue
 		}
 		wantCTASColumn(t, s, tc.expr, tc.ctas)
 	}
@@ -338,9 +332,13 @@ func TestUnionColumnTypes(t *testing.T) {
 }
 
 // wantCTASColumn requires CREATE TABLE x AS SELECT expr AS a FROM t to give
-// column a the definition want (MariaDB's), up to its end.
+// column a the definition want (MariaDB's), up to its end; want ""
+// checks nothing.
 func wantCTASColumn(t *testing.T, s *Session, expr, want string) {
 	t.Helper()
+	if want == "" {
+		return
+	}
 	mustRun(t, s, "DROP TABLE IF EXISTS x")
 	mustRun(t, s, "CREATE TABLE x AS SELECT "+expr+" AS a FROM t")
 	text := mustRun(t, s, "SHOW CREATE TABLE x").Rows[0][1].(string)

@@ -4,11 +4,10 @@ import (
 	"context"
 	"path/filepath"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/benchcpu"
 )
 
 // BenchmarkPreparedInsert is what blitz serve does for each INSERT of
@@ -21,12 +20,7 @@ func BenchmarkPreparedInsert(b *testing.B) {
 		{"columns", "INSERT INTO ins (id, v) VALUES (?, ?)"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			db, err := engine.Open(filepath.Join(b.TempDir(), "db"), engine.Options{Sync: engine.SyncOff})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			s := NewSession(db)
+			s := newTestSession(b)
 			defer s.Close()
 			ctx := context.Background()
 			if _, err := s.Exec(ctx, "CREATE TABLE ins (id BIGINT PRIMARY KEY, v VARCHAR(64) NOT NULL) ENGINE = BLITZDB, CRASH_SAFE"); err != nil {
@@ -39,7 +33,7 @@ func BenchmarkPreparedInsert(b *testing.B) {
 			args := make([]any, 2)
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := cpuTime()
+			cpu := benchcpu.Now()
 			for i := range b.N {
 				args[0], args[1] = int64(i), "payload"
 				r, err := s.ExecPrepared(ctx, p, args)
@@ -51,7 +45,7 @@ func BenchmarkPreparedInsert(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			reportCPU(b, cpu)
+			benchcpu.Report(b, cpu)
 			r, err := s.ExecOne(ctx, "SELECT COUNT(*) FROM ins", nil)
 			if err != nil || r.Rows[0][0] != int64(b.N) {
 				b.Fatalf("%v rows (%v), want %d", r.Rows, err, b.N)
@@ -90,7 +84,7 @@ func benchParallelInsert(b *testing.B, sync engine.SyncMode) {
 	b.SetParallelism(8) // 16 goroutines on 2 CPUs
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := benchcpu.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		s := NewSession(db)
 		defer s.Close()
@@ -109,26 +103,9 @@ func benchParallelInsert(b *testing.B, sync engine.SyncMode) {
 		}
 	})
 	b.StopTimer()
-	reportCPU(b, cpu)
+	benchcpu.Report(b, cpu)
 	r, err := setup.ExecOne(ctx, "SELECT COUNT(*) FROM ins", nil)
 	if err != nil || r.Rows[0][0] != next.Load() {
 		b.Fatalf("%v rows (%v), want %d", r.Rows, err, next.Load())
 	}
-}
-
-// cpuTime is the CPU time the process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// reportCPU reports the process's CPU time since start per operation
-// (cpu-ns/op): on a machine shared with other work it varies much less
-// than the wall time, and it is what a server pays for each statement
-// (its background work, such as checkpoints, included).
-func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }

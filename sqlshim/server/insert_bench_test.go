@@ -2,10 +2,10 @@ package server
 
 import (
 	"path/filepath"
-	"syscall"
 	"testing"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/benchcpu"
 )
 
 // BenchmarkServePreparedInsert is one connection of bench/serve's insert
@@ -32,18 +32,14 @@ func BenchmarkServePreparedInsert(b *testing.B) {
 	defer stmt.Close()
 	b.ReportAllocs()
 	b.ResetTimer()
-	var ru0 syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	cpu := benchcpu.Now()
 	for i := range b.N {
 		if _, err := stmt.Exec(int64(i), "payload"); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.StopTimer()
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	cpu := ru.Utime.Nano() + ru.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()
-	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op") // client's and server's
+	benchcpu.Report(b, cpu) // client's and server's
 	var n int
 	if err := c.QueryRow("SELECT COUNT(*) FROM ins").Scan(&n); err != nil || n != b.N {
 		b.Fatalf("%d rows (%v), want %d", n, err, b.N)
