@@ -212,7 +212,7 @@ func convertRow(r Row, od, nd *TableDef, from []int, rowNum int) (Row, error) {
 				v = columnText(&od.Columns[f], v) // TIME(2) as text keeps its two digits, YEAR 0 is 0000
 			}
 		}
-		if s, ok := v.(string); ok && isIntegerType(c.Type) && !integerText(s) {
+		if s, ok := v.(string); ok && c.Type.IsInteger() && !integerText(s) {
 			if _, err := Coerce(c, v, rowNum); err == nil {
 				// Coerce rounds '1.5' to 2, as INSERT does; ALTER refuses it.
 				return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s)
@@ -542,7 +542,7 @@ func (db *DB) finishRebuilds() error {
 func alterConvError(c *Column, v any, rowNum int, err error) error {
 	word := ""
 	switch {
-	case isIntegerType(c.Type):
+	case c.Type.IsInteger():
 		word = "INTEGER"
 	case c.Type == TypeDecimal:
 		word = "DECIMAL"
@@ -576,12 +576,4 @@ func integerText(s string) bool {
 		}
 	}
 	return true
-}
-
-func isIntegerType(t Type) bool {
-	switch t {
-	case TypeTinyInt, TypeSmallInt, TypeMediumInt, TypeInt, TypeBigInt:
-		return true
-	}
-	return false
 }

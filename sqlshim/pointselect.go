@@ -161,7 +161,7 @@ func (x *execCtx) pointSelect(n *ast.SelectStmt, sh *pointShape) (Result, bool, 
 	ec := x.newEval(ti, "WHERE") // the constants name no column: no row needed yet
 	for _, name := range def.PrimaryKey {
 		ci := ti.column(name)
-		if ci < 0 || !isIntegerColumn(&def.Columns[ci]) {
+		if ci < 0 || !def.Columns[ci].Type.IsInteger() {
 			return Result{}, false, nil
 		}
 		var cond *pointCond
@@ -197,41 +197,31 @@ func (x *execCtx) pointSelect(n *ast.SelectStmt, sh *pointShape) (Result, bool, 
 	if err := x.checkColumns(ti, fields, n); err != nil {
 		return Result{}, false, nil
 	}
-	_, row, found, err := x.tx.Get(ti.name, pk)
-	if err != nil {
-		return Result{}, true, err
-	}
-	x.shiftRead(ti.def, row)
 	var out [][]any
-	if found {
-		rc := ec
-		rc.row = row
-		v, err := rc.eval(n.Where)
+	// scanRows reads the row by key as the planner's path would (and in
+	// the session's time zone).
+	err = x.scanRows(ti, &accessPath{kind: accessConst, pk: pk}, func(_ engine.Handle, row engine.Row) (bool, error) {
+		ec.row, ec.clause = row, "WHERE"
+		v, err := ec.eval(n.Where)
 		if err != nil {
-			return Result{}, true, err
+			return false, err
 		}
 		if b, _ := truthy(v); b {
 			vals := make([]any, len(fields))
-			rc.clause = "SELECT"
+			ec.clause = "SELECT"
 			for i, f := range fields {
-				if vals[i], err = rc.eval(f.expr); err != nil {
-					return Result{}, true, err
+				if vals[i], err = ec.eval(f.expr); err != nil {
+					return false, err
 				}
 			}
 			out = [][]any{vals}
 		}
+		return false, nil
+	})
+	if err != nil {
+		return Result{}, true, err
 	}
 	x.s.pointLookups++
 	r, err := x.finishSelect(ti, fields, out)
 	return r, true, err
-}
-
-// isIntegerColumn reports whether c holds integers (its key values are
-// exactly the values compared).
-func isIntegerColumn(c *engine.Column) bool {
-	switch c.Type {
-	case engine.TypeTinyInt, engine.TypeSmallInt, engine.TypeMediumInt, engine.TypeInt, engine.TypeBigInt:
-		return true
-	}
-	return false
 }
