@@ -74,7 +74,7 @@ func TestDefaultCurrentTimestamp(t *testing.T) {
 	}
 
 	show := toString(mustRun(t, s, "SHOW CREATE TABLE p").Rows[0][1])
-	for _, want := range []string{"`created` timestamp DEFAULT current_timestamp()",
+	for _, want := range []string{"`created` timestamp NULL DEFAULT current_timestamp()",
 		"`upd` datetime(3) NOT NULL DEFAULT current_timestamp(3) ON UPDATE current_timestamp(3)"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("SHOW CREATE TABLE lacks %q:\n%s", want, show)

@@ -71,7 +71,7 @@ func ctasColumns(r *Result, seen map[string]bool) ([]engine.Column, error) {
 // A table column shown as it is keeps its definition, as in MariaDB:
 // type (ENUM and SET members too), NOT NULL (unless an outer join may
 // NULL-extend it), default, ON UPDATE and comment; not AUTO_INCREMENT
-// (such a column gets DEFAULT 0).
+// (such a column gets DEFAULT 0) and not a generation expression.
 func ctasColumn(c Column, vals []any) engine.Column {
 	if c.def != nil {
 		col := *c.def
@@ -84,6 +84,11 @@ func ctasColumn(c Column, vals []any) engine.Column {
 			}
 		}
 		col.AutoIncrement = false
+		if col.Generated != "" {
+			// A generated column's values are copied into a plain
+			// column, NULL DEFAULT NULL as MariaDB makes it.
+			col.Generated, col.Stored, col.NotNull = "", false, false
+		}
 		return col
 	}
 	col := engine.Column{Name: c.Name, Unsigned: c.Flags&mysql.UnsignedFlag != 0, NotNull: c.Flags&mysql.NotNullFlag != 0}

@@ -269,6 +269,12 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		l := "  " + quoteIdent(c.Name) + " " + typeText(c) + collationText(c, def.Collation)
 		if c.NotNull {
 			l += " NOT NULL"
+		} else if c.Type == engine.TypeTimestamp && c.Generated == "" {
+			// MariaDB spells out a nullable TIMESTAMP's NULL: with
+			// explicit_defaults_for_timestamp off, a TIMESTAMP declared
+			// without it is NOT NULL, so a dump reloaded there would
+			// lose the NULLs.
+			l += " NULL"
 		}
 		switch {
 		case c.Generated != "":
