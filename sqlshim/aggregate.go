@@ -256,7 +256,7 @@ func (g *group) add(ec *evalCtx) error {
 			}
 			var b strings.Builder
 			for j, p := range vals[:len(vals)-1] { // the last argument is the separator
-				b.WriteString(toString(ec.yearText(a.Args[j], p)))
+				b.WriteString(toString(ec.textOf(a.Args[j], p)))
 			}
 			st.parts = append(st.parts, b.String())
 			st.size += b.Len() + 1

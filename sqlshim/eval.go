@@ -1126,7 +1126,7 @@ func (c *evalCtx) like(x *ast.PatternLikeOrIlikeExpr) (any, error) {
 	if v == nil || p == nil {
 		return nil, nil
 	}
-	s, pat := toString(c.yearText(x.Expr, v)), toString(p)
+	s, pat := toString(c.textOf(x.Expr, v)), toString(p)
 	if !x.IsLike {
 		s, pat = strings.ToLower(s), strings.ToLower(pat)
 	}
@@ -1458,8 +1458,24 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 			return z, nil
 		}
 		return truncFrac(t, int64(tp.GetDecimal())), nil
+	case mysql.TypeDuration:
+		// TIME(n) keeps n fractional digits, cut; a time past the range
+		// is clipped and what is no time is NULL, each with warning
+		// 1292, as in MariaDB.
+		col := engine.Column{Name: "time", Type: engine.TypeTime, Scale: min(max(tp.GetDecimal(), 0), 6)}
+		d, err := engine.Coerce(&col, v, 1)
+		if err == nil {
+			return d, nil
+		}
+		text := toString(c.textOf(x.Expr, v))
+		if d, warn, _ := engine.CoerceLoose(&col, v, 1); sqlerr.Code(warn) == sqlerr.ErrOutOfRange {
+			c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", text)
+			return d, nil
+		}
+		c.warning(sqlerr.ErrTruncatedValue, "Incorrect time value: '%s'", text)
+		return nil, nil
 	default:
-		v = c.yearText(x.Expr, v)
+		v = c.textOf(x.Expr, v)
 		if mysql.HasBinaryFlag(tp.GetFlag()) || tp.GetCharset() == "binary" {
 			return []byte(toString(v)), nil
 		}

@@ -851,6 +851,14 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 		switch e.FnName.L {
 		case "date", "curdate", "current_date", "utc_date", "last_day", "makedate", "from_days", dateLiteralFn:
 			c.Type, c.Length = mysql.TypeDate, 10
+		case timeLiteralFn:
+			// TIME '... .ffffff' too.
+			if v, ok := e.Args[0].(*test_driver.ValueExpr); ok && len(e.Args) == 1 && c.Type == mysql.TypeDuration {
+				if _, frac, ok := strings.Cut(toString(v.Datum.GetValue()), "."); ok {
+					n := min(len(strings.TrimSpace(frac)), 6)
+					c.Decimals, c.Length = uint8(n), uint32(10+fracLen(n))
+				}
+			}
 		case timestampLiteralFn:
 			// TIMESTAMP '... .ffffff' shows the digits it was written with.
 			if v, ok := e.Args[0].(*test_driver.ValueExpr); ok && len(e.Args) == 1 {
@@ -863,6 +871,11 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			if len(e.Args) == 2 {
 				strToDateColumn(&c, e.Args[1])
 			}
+		case "from_unixtime":
+			if len(e.Args) == 1 && c.Type == mysql.TypeDatetime {
+				n := fromUnixtimeDecimals(ti, e.Args[0])
+				c.Length, c.Decimals = uint32(19+fracLen(n)), uint8(n)
+			}
 		case "now", "current_timestamp", "sysdate", "localtime", "localtimestamp":
 			// NOW(n) shows n fractional digits.
 			if len(e.Args) == 1 {
@@ -872,6 +885,9 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 					}
 				}
 			}
+		}
+		if branches, _, ok := resultBranches(e); ok {
+			temporalBranches(ti, &c, branches, sample)
 		}
 		if e.FnName.L == "timestampadd" && len(e.Args) == 3 {
 			if u, ok := e.Args[0].(*ast.TimeUnitExpr); ok && dateOnlyUnit(u.Unit) && isDateExpr(ti, e.Args[2]) {
@@ -884,10 +900,10 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 					c.Type, c.Length = mysql.TypeDate, 10
 				} else if ok && microUnit(u.Unit) {
 					c.Type, c.Length, c.Decimals = mysql.TypeDatetime, 26, 6
-				} else if cn, isCol := e.Args[0].(*ast.ColumnNameExpr); ok && isCol && c.Type == mysql.TypeDatetime {
+				} else if ok && c.Type == mysql.TypeDatetime {
 					// DATE_ADD(dt3, INTERVAL 1 DAY) keeps dt3's fraction.
-					if col := numColumn(ti, cn); col != nil && col.Scale > 0 {
-						c.Length, c.Decimals = uint32(19+fracLen(col.Scale)), uint8(col.Scale)
+					if a := valueColumn(ti, e.Args[0], sample); isDatetimeType(a.Type) && a.Decimals > 0 {
+						c.Length, c.Decimals = uint32(19+fracLen(int(a.Decimals))), a.Decimals
 					}
 				}
 			}
@@ -899,6 +915,9 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 		case mysql.TypeDatetime:
 			fsp := min(max(e.Tp.GetDecimal(), 0), 6)
 			c.Type, c.Length, c.Decimals = mysql.TypeDatetime, uint32(19+fracLen(fsp)), uint8(fsp)
+		case mysql.TypeDuration:
+			fsp := min(max(e.Tp.GetDecimal(), 0), 6)
+			c.Type, c.Length, c.Decimals = mysql.TypeDuration, uint32(10+fracLen(fsp)), uint8(fsp)
 		}
 	case *ast.WindowFuncExpr:
 		c = windowColumn(ti, e, c)
@@ -920,6 +939,53 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 		}
 	}
 	return c
+}
+
+// fromUnixtimeDecimals is the number of fractional digits of
+// FROM_UNIXTIME(e): none for an integer, a DECIMAL's scale (up to 6),
+// 6 for a DOUBLE or text, as in MariaDB.
+func fromUnixtimeDecimals(ti *tableInfo, e ast.ExprNode) int {
+	if ie, ok := intInfo(ti, e); ok && !ie.temporal {
+		return 0
+	}
+	if d, ok := decInfo(ti, e); ok && !isTemporalColumn(ti, e) {
+		return min(d.scale, 6)
+	}
+	return 6
+}
+
+// isDatetimeType reports whether t is DATETIME or TIMESTAMP.
+func isDatetimeType(t byte) bool { return t == mysql.TypeDatetime || t == mysql.TypeTimestamp }
+
+// temporalBranches gives c, the metadata of a function that returns one
+// of branches (IF, IFNULL, COALESCE, GREATEST, LEAST, NULLIF) and whose
+// value sample is a DATETIME or a TIME, the fractional digits of its
+// branches when all (NULL aside) are of that type, the most of any, as
+// MariaDB does: IFNULL(dt3, dt3) shows .000.
+func temporalBranches(ti *tableInfo, c *Column, branches []ast.ExprNode, sample any) {
+	if c.Type != mysql.TypeDatetime && c.Type != mysql.TypeDuration {
+		return
+	}
+	dec, any := uint8(0), false
+	for _, b := range branches {
+		if v, ok := unparen(b).(*test_driver.ValueExpr); ok && v.Datum.GetValue() == nil {
+			continue
+		}
+		a := valueColumn(ti, b, sample)
+		if a.Type != c.Type && !(isDatetimeType(a.Type) && isDatetimeType(c.Type)) {
+			return
+		}
+		dec, any = max(dec, a.Decimals), true
+	}
+	if !any {
+		return
+	}
+	c.Decimals = dec
+	if c.Type == mysql.TypeDuration {
+		c.Length = uint32(10 + fracLen(int(dec)))
+	} else {
+		c.Length = uint32(19 + fracLen(int(dec)))
+	}
 }
 
 func dateOnlyUnit(u ast.TimeUnitType) bool {

@@ -118,7 +118,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, err
 		}
 		if textArgument[name] {
-			v = c.yearText(a, v)
+			v = c.textOf(a, v)
 		}
 		args[i] = v
 	}
@@ -660,13 +660,28 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err := want(1, 2); err != nil {
 			return nil, err
 		}
-		// MariaDB's range is that of a 32-bit TIMESTAMP: NULL outside it.
-		n := toInt(args[0])
+		// MariaDB's range is that of a 32-bit TIMESTAMP: NULL outside
+		// it. A fraction is kept to the microsecond, cut (1.5 is
+		// 00:00:01.5), with as many digits shown as the argument's
+		// type has (fromUnixtimeDecimals).
+		var n, us int64
+		switch a := args[0].(type) {
+		case int64:
+			n = a
+		case uint64:
+			n = int64(min(a, math.MaxInt32+1))
+		default:
+			d := toDecimal(args[0])
+			if d.Sign() < 0 || d.GreaterThan(decimal.NewFromInt(math.MaxInt32+1)) {
+				return nil, nil
+			}
+			n, us = d.IntPart(), d.Sub(d.Truncate(0)).Shift(6).IntPart()
+		}
 		if n < 0 || n > math.MaxInt32 {
 			return nil, nil
 		}
 		// On the session's wall clock.
-		t := time.Unix(n, 0).UTC().Add(c.zoneOff())
+		t := time.Unix(n, us*1000).UTC().Add(c.zoneOff())
 		if len(args) == 2 { // FROM_UNIXTIME(n, format)
 			r, _ := dateFormat(fieldsOfTime(t), toString(args[1]))
 			return r, nil

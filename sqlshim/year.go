@@ -2,6 +2,7 @@ package sqlshim
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -24,13 +25,39 @@ func (c *evalCtx) yearColumn(e ast.ExprNode) *engine.Column {
 	return nil
 }
 
-// yearText is v, the value of e, as a string function sees it: the four
-// digits of a YEAR column's value, any other value itself.
-func (c *evalCtx) yearText(e ast.ExprNode, v any) any {
-	if y, ok := v.(int64); ok && c.yearColumn(e) != nil {
-		return fmt.Sprintf("%04d", y)
+// textOf is v, the value of e, as a string function (CONCAT, CAST(...
+// AS CHAR), LIKE, GROUP_CONCAT) sees it: the text a client is shown for
+// e. That is the type's text for the temporal types and YEAR, which a
+// value alone does not carry: a DATE column's value prints without a
+// time, a DATETIME(3)'s with three fractional digits (.500), a YEAR's
+// as four digits (0000). Any other value is v itself.
+func (c *evalCtx) textOf(e ast.ExprNode, v any) any {
+	switch x := v.(type) {
+	case time.Time, time.Duration, engine.ZeroDate:
+		s, _ := FormatValue(valueColumn(c.ti, e, v), v)
+		return s
+	case int64:
+		if c.yearColumn(e) != nil {
+			return fmt.Sprintf("%04d", x)
+		}
 	}
 	return v
+}
+
+// valueColumn is the result-set metadata of expression e, of value v,
+// over ti: a column's own definition, else exprColumn's.
+func valueColumn(ti *tableInfo, e ast.ExprNode, v any) Column {
+	e = unparen(e)
+	if cn, ok := e.(*ast.ColumnNameExpr); ok && ti != nil {
+		if ti.join != nil {
+			if p := ti.join.position(cn.Name, "field list"); p >= 0 {
+				return columnFromDef(ti.join.sourceAt(p).alias, ti.join.columnAt(p))
+			}
+		} else if col := numColumn(ti, cn); col != nil {
+			return columnFromDef(ti.name, col)
+		}
+	}
+	return exprColumn(ti, outField{expr: e, col: -1}, v)
 }
 
 // textArgument are the functions that read their arguments as strings:
