@@ -545,14 +545,20 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 			s.noteCounts(st.node, &r, x.calcFound)
 		}
 	}()
+	if commit, unlock := implicitCommit(st); commit || unlock { // implicitcommit.go
+		if commit {
+			if err := s.commitLocked(); err != nil {
+				return Result{}, err
+			}
+		}
+		if unlock {
+			s.unlockTables()
+		}
+	}
 	if st.routine != nil {
 		return Result{}, st.routine.run(s)
 	}
 	if st.admin != nil {
-		// CHECK and REPAIR take the tables' locks themselves: give back
-		// LOCK TABLES locks first, as DDL does (else they would wait for
-		// this very session until the lock wait timeout).
-		s.unlockTables()
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
 	}
 	switch n := st.node.(type) {
@@ -613,33 +619,20 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	case *ast.CreateDatabaseStmt:
 		return x.createDatabase(n) // show_catalog.go
 	case *ast.CreateTableStmt, *ast.DropTableStmt, *ast.CreateIndexStmt, *ast.DropIndexStmt, *ast.AlterTableStmt, *ast.RenameTableStmt, *ast.TruncateTableStmt, *ast.CreateViewStmt:
-		// DDL commits the open transaction first, as MySQL does, and
-		// gives back LOCK TABLES locks (MySQL keeps them; here DDL takes
-		// the table's lock itself). CREATE and DROP TEMPORARY TABLE do
-		// neither (temptable.go).
-		if !tempOnlyDDL(n) {
-			if err := s.commitAndUnlock(); err != nil {
-				return Result{}, err
-			}
-		}
+		// DDL has committed the open transaction and given back LOCK
+		// TABLES locks (implicitCommit; MySQL keeps them, here DDL takes
+		// the table's lock itself).
 		r, err := guard(func() (Result, error) { return x.ddl(st) })
 		if err == nil {
 			r.Warnings = s.warnings // notes and warnings of DDL reach the client's count too
 		}
 		return r, mapErr(err)
 	case *ast.FlushStmt:
-		// FLUSH commits the open transaction first, as in MariaDB.
-		if err := s.commitAndUnlock(); err != nil {
-			return Result{}, err
-		}
 		r, err := x.flush(n) // exec_flush.go
 		return r, mapErr(err)
 	case *ast.BRIEStmt:
-		// A backup waits for every table's write lock: commit the open
-		// transaction first and give back LOCK TABLES locks, as DDL does.
-		if err := s.commitAndUnlock(); err != nil {
-			return Result{}, err
-		}
+		// A backup waits for every table's write lock: implicitCommit
+		// gave back LOCK TABLES locks, as for DDL.
 		r, err := guard(func() (Result, error) { return x.backup(n) })
 		return r, mapErr(err)
 	}
