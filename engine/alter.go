@@ -68,6 +68,11 @@ func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, f
 		return err
 	}
 	defer unlock()
+	return db.alterColumnsLocked(t, newDef, from)
+}
+
+// alterColumnsLocked is AlterColumns of t, locked for DDL.
+func (db *DB) alterColumnsLocked(t *table, newDef *TableDef, from []int) error {
 	old := t.definition()
 	nd := newDef.Clone()
 	if !strings.EqualFold(nd.Name, old.Name) {

@@ -306,7 +306,9 @@ func (t *table) reopenFiles(why string) error {
 	return nil
 }
 
-// CreateIndex adds a secondary index, built from the table's rows.
+// CreateIndex adds a secondary index, built from the table's rows. An
+// index named as a hidden one (IndexDef.Hidden) takes its name, and the
+// hidden index is renamed (the table is rebuilt, as by AlterColumns).
 func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error {
 	t, unlock, err := db.alterTable(ctx, table, true)
 	if err != nil {
@@ -336,6 +338,16 @@ func createEmptyIndex(path string, gen uint64, o index.Options) (*index.Index, e
 func (db *DB) createIndexLocked(t *table, ixd IndexDef) error {
 	nd := t.definition().Clone()
 	nd.Indexes = append(nd.Indexes, ixd.clone())
+	if i := nd.indexByName(ixd.Name); !ixd.Hidden && nd.Indexes[i].Hidden {
+		// The name of a hidden index (IndexDef.Hidden), which gives way
+		// to the user's (syncKeyIndexes): its file is renamed with it,
+		// by a rebuild as ALTER TABLE does (and logged as one).
+		from := make([]int, len(nd.Columns))
+		for i := range from {
+			from[i] = i
+		}
+		return db.alterColumnsLocked(t, nd, from)
+	}
 	if err := nd.validate(); err != nil {
 		return err
 	}

@@ -346,17 +346,35 @@ func (d *TableDef) syncKeyIndexes() {
 			want = slices.Delete(want, k, k+1)
 			ix.Columns = append([]string(nil), d.PrimaryKey[:len(ix.Columns)]...)
 			ix.Prefix = nil
+			if d.visibleIndexNamed(ix.Name) {
+				// A user's index took the name (users may name an
+				// index "#pk1"): the hidden one gives way, which
+				// renames its file (AlterColumns rebuilds).
+				ix.Name = d.freeHiddenName(ix.Name, ixs)
+			}
 		}
 		ixs = append(ixs, ix)
 	}
 	for _, n := range want {
-		name := hiddenIndexPrefix + strconv.Itoa(n)
-		for slices.ContainsFunc(ixs, func(ix IndexDef) bool { return strings.EqualFold(ix.Name, name) }) {
-			name += "_" // a visible index took the name
-		}
+		name := d.freeHiddenName(hiddenIndexPrefix+strconv.Itoa(n), ixs)
 		ixs = append(ixs, IndexDef{Name: name, Columns: append([]string(nil), d.PrimaryKey[:n]...), Hidden: true})
 	}
 	d.Indexes = ixs
+}
+
+// visibleIndexNamed reports whether d has an index other than a hidden
+// one named name (case-insensitively).
+func (d *TableDef) visibleIndexNamed(name string) bool {
+	return slices.ContainsFunc(d.Indexes, func(ix IndexDef) bool { return !ix.Hidden && strings.EqualFold(ix.Name, name) })
+}
+
+// freeHiddenName is name, with "_" appended as often as needed to be the
+// name of no visible index of d and of no index in ixs.
+func (d *TableDef) freeHiddenName(name string, ixs []IndexDef) string {
+	for d.visibleIndexNamed(name) || slices.ContainsFunc(ixs, func(ix IndexDef) bool { return strings.EqualFold(ix.Name, name) }) {
+		name += "_"
+	}
+	return name
 }
 
 // keyScan returns how to find the rows of d whose cols equal vals through

@@ -380,3 +380,53 @@ func TestForeignKeyPKPrefixIndex(t *testing.T) {
 		t.Fatalf("check c: %+v %v", rep, err)
 	}
 }
+
+// TestForeignKeyHiddenIndexNameTaken: a user's index may take the name
+// of a hidden index (#pk1): the hidden one is renamed and keeps serving
+// the key, across a reopen and in an update-log replay; a second user
+// index on the new name moves it on again.
+func TestForeignKeyHiddenIndexNameTaken(t *testing.T) {
+	root := t.TempDir()
+	dir, ulogDir := filepath.Join(root, "db"), filepath.Join(root, "ulog")
+	db := mustOpen(t, dir, Options{ULogDir: ulogDir})
+	pkPrefixTables(t, db, RefRestrict, 3, 2)
+	if err := db.CreateIndex(bg, "c", IndexDef{Name: "#PK1", Columns: []string{"v"}}); err != nil {
+		t.Fatalf("CREATE INDEX #PK1 beside the hidden #pk1: %v", err)
+	}
+	if got := hiddenIndexes(t, db, "c"); len(got) != 1 || got[0] != "#pk1_(pid)" {
+		t.Fatalf("hidden indexes of c: %v, want [#pk1_(pid)]", got)
+	}
+	var fe *ForeignKeyError
+	if err := deleteParent(t, db, 1); !asFK(err, &fe) || fe.Code != sqlerr.ErrRowIsReferenced {
+		t.Fatalf("delete of a referenced parent: %v, want 1451", err)
+	}
+	if err := db.CreateIndex(bg, "c", IndexDef{Name: "#pk1_", Columns: []string{"n"}}); err != nil {
+		t.Fatalf("CREATE INDEX #pk1_: %v", err)
+	}
+	if got := hiddenIndexes(t, db, "c"); len(got) != 1 || got[0] != "#pk1__(pid)" {
+		t.Fatalf("hidden indexes of c: %v, want [#pk1__(pid)]", got)
+	}
+	if err := db.CreateIndex(bg, "c", IndexDef{Name: "#pk1", Columns: []string{"n"}}); sqlerr.Code(err) != sqlerr.ErrDupKeyName {
+		t.Fatalf("a second visible #pk1: %v, want 1061", err)
+	}
+	if rep, err := db.Check(bg, "c"); err != nil || !rep.OK {
+		t.Fatalf("check c: %+v %v", rep, err)
+	}
+	want := dumpDB(t, db)
+	db.Close()
+
+	db = mustOpen(t, dir, Options{})
+	if rep, err := db.Check(bg, "c"); err != nil || !rep.OK {
+		t.Fatalf("check c after reopen: %+v %v", rep, err)
+	}
+	if err := deleteParent(t, db, 1); !asFK(err, &fe) || fe.Code != sqlerr.ErrRowIsReferenced {
+		t.Fatalf("delete of a referenced parent after reopen: %v, want 1451", err)
+	}
+	db.Close()
+	rdb := replayInto(t, filepath.Join(root, "r"), ulogDir, 1<<62)
+	defer rdb.Close()
+	compareDumps(t, "replayed", dumpDB(t, rdb), want)
+	if got := hiddenIndexes(t, rdb, "c"); len(got) != 1 || got[0] != "#pk1__(pid)" {
+		t.Fatalf("hidden indexes of the replayed c: %v, want [#pk1__(pid)]", got)
+	}
+}

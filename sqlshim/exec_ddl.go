@@ -575,7 +575,7 @@ func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error
 			return errf(errWrongIndexName, "Incorrect index name '%s'", name)
 		}
 		for _, ix := range def.Indexes {
-			if strings.EqualFold(ix.Name, name) {
+			if !ix.Hidden && strings.EqualFold(ix.Name, name) { // a hidden one gives way (engine: syncKeyIndexes)
 				return errf(sqlerr.ErrDupKeyName, "Duplicate key name '%s'", name)
 			}
 		}
