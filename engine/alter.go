@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/blitzdb/blitz/datafile"
 	"github.com/blitzdb/blitz/index"
@@ -63,16 +64,28 @@ const rebuildSuffix = ".rebuild"
 // there ('a' and 'a ' under key format 2) fail the change with error 1062,
 // the table left as it was.
 func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, from []int) error {
+	return db.AlterColumnsInZone(ctx, name, newDef, from, 0)
+}
+
+// AlterColumnsInZone is AlterColumns for a session whose wall clock is
+// zone east of UTC, as MariaDB converts in the session's zone: a
+// TIMESTAMP value (an instant, stored in UTC) that becomes a DATETIME,
+// DATE, TIME, text or number becomes that instant's wall-clock time in
+// zone, and a value that becomes a TIMESTAMP is read as a wall-clock time
+// in zone (one outside the TIMESTAMP range there fails the change with
+// 1292). The update log records zone with the change (format version 2 of
+// the ddl op, ulog.go).
+func (db *DB) AlterColumnsInZone(ctx context.Context, name string, newDef *TableDef, from []int, zone time.Duration) error {
 	t, unlock, err := db.alterTable(ctx, name, true)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	return db.alterColumnsLocked(t, newDef, from)
+	return db.alterColumnsLocked(t, newDef, from, zone)
 }
 
-// alterColumnsLocked is AlterColumns of t, locked for DDL.
-func (db *DB) alterColumnsLocked(t *table, newDef *TableDef, from []int) error {
+// alterColumnsLocked is AlterColumnsInZone of t, locked for DDL.
+func (db *DB) alterColumnsLocked(t *table, newDef *TableDef, from []int, zone time.Duration) error {
 	old := t.definition()
 	nd := newDef.Clone()
 	if !strings.EqualFold(nd.Name, old.Name) {
@@ -108,11 +121,11 @@ func (db *DB) alterColumnsLocked(t *table, newDef *TableDef, from []int) error {
 	// definition's rename, or the rebuilt data file's: ulogintent.go).
 	var intent *ddlIntent
 	intend := func() (err error) {
-		intent, err = db.intendRecord(ddlRecord{Op: "alter_columns", From: from}, nd.Name, nd)
+		intent, err = db.intendRecord(ddlRecord{Op: "alter_columns", From: from, Zone: zoneSeconds(zone, old, nd, from)}, nd.Name, nd)
 		return err
 	}
 	if rewrite {
-		err = db.rebuildTable(t, old, nd, from, intend)
+		err = db.rebuildTable(t, old, nd, from, zone, intend)
 	} else if err = intend(); err == nil {
 		t.ctrMu.Lock()
 		err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
@@ -199,9 +212,21 @@ func rowColumns(b []byte) (int, error) {
 	return int(n), nil
 }
 
+// zoneSeconds is zone in seconds for the update-log record of a change
+// from od to nd, 0 when no column changes to or from TIMESTAMP (the zone
+// then changes nothing, and the record keeps format version 1).
+func zoneSeconds(zone time.Duration, od, nd *TableDef, from []int) int64 {
+	for i, f := range from {
+		if f >= 0 && f < len(od.Columns) && (od.Columns[f].Type == TypeTimestamp) != (nd.Columns[i].Type == TypeTimestamp) {
+			return int64(zone / time.Second)
+		}
+	}
+	return 0
+}
+
 // convertRow builds the row of nd from r, a row of the old definition
-// (see AlterColumns). rowNum counts from 1 in scan order.
-func convertRow(r Row, od, nd *TableDef, from []int, rowNum int) (Row, error) {
+// (see AlterColumnsInZone, for zone). rowNum counts from 1 in scan order.
+func convertRow(r Row, od, nd *TableDef, from []int, zone time.Duration, rowNum int) (Row, error) {
 	nr := make(Row, len(nd.Columns))
 	for i, f := range from {
 		c := &nd.Columns[i]
@@ -213,6 +238,9 @@ func convertRow(r Row, od, nd *TableDef, from []int, rowNum int) (Row, error) {
 			}
 		} else {
 			v = r[f]
+			if t, ok := v.(time.Time); ok && zone != 0 && od.Columns[f].Type == TypeTimestamp && c.Type != TypeTimestamp {
+				v = t.Add(zone) // the instant on the session's wall clock
+			}
 			if v != nil && od.Columns[f].Type >= TypeTime && (c.Type.IsString() || c.Type.IsBinary()) {
 				v = columnText(&od.Columns[f], v) // TIME(2) as text keeps its two digits, YEAR 0 is 0000
 			}
@@ -230,6 +258,14 @@ func convertRow(r Row, od, nd *TableDef, from []int, rowNum int) (Row, error) {
 		if err != nil {
 			return nil, alterConvError(c, v, rowNum, err)
 		}
+		if t, ok := cv.(time.Time); ok && zone != 0 && c.Type == TypeTimestamp && f >= 0 && od.Columns[f].Type != TypeTimestamp {
+			// A wall-clock time in the session's zone: its instant,
+			// which must be one a TIMESTAMP holds.
+			if cv, err = Coerce(c, t.Add(-zone), rowNum); err != nil {
+				return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect datetime value: '%s' for column '%s' at row %d",
+					t.Format("2006-01-02 15:04:05"), c.Name, rowNum)
+			}
+		}
 		nr[i] = cv
 	}
 	return nr, nil
@@ -238,7 +274,7 @@ func convertRow(r Row, od, nd *TableDef, from []int, rowNum int) (Row, error) {
 // rebuildTable rewrites t's rows from old to nd (t is locked for DDL).
 // beforeCommit, if not nil, runs right before the commit point; its error
 // fails the rebuild, the table unchanged.
-func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, beforeCommit func() error) error {
+func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Duration, beforeCommit func() error) error {
 	if old.CrashSafe && db.deferredCount() > 0 {
 		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before rebuilding %s (their WAL must be kept)", old.Name)
 	}
@@ -303,7 +339,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, beforeCommit
 		if err != nil {
 			return t.dataErr(fmt.Errorf("row %x of %s: %w", k, old.Name, err))
 		}
-		nr, err := convertRow(r, old, nd, from, rowNum)
+		nr, err := convertRow(r, old, nd, from, zone, rowNum)
 		if err != nil {
 			return err
 		}

@@ -1,14 +1,18 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/ulog"
 	"github.com/blitzdb/blitz/internal/vfs"
 )
 
@@ -364,6 +368,69 @@ func TestAlterColumnsReplay(t *testing.T) {
 	rdb.Close()
 	rdb = replayInto(t, filepath.Join(root, "r"), ulogDir, 1<<62)
 	compareDumps(t, "replayed twice", dumpDB(t, rdb), want)
+}
+
+// TestAlterColumnsInZoneReplay: a change to and from TIMESTAMP converts
+// in the given zone, and the update log replays it in that zone (its op
+// is of format 2; one without a zone stays format 1).
+func TestAlterColumnsInZoneReplay(t *testing.T) {
+	root := t.TempDir()
+	src, ulogDir := filepath.Join(root, "db"), filepath.Join(root, "ulog")
+	db := mustOpen(t, src, Options{ULogDir: ulogDir})
+	def := &TableDef{Name: "z", Columns: []Column{{Name: "id", Type: TypeInt, NotNull: true},
+		{Name: "ts", Type: TypeTimestamp}, {Name: "dt", Type: TypeDateTime}}, PrimaryKey: []string{"id"}}
+	if err := db.CreateTable(bg, def); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2020, 1, 1, 10, 0, 0, 0, time.UTC)
+	insert(t, db, "z", Row{int64(1), at, at})
+	const zone = 2 * time.Hour
+	nd := def.Clone()
+	nd.Columns[1].Type, nd.Columns[2].Type = TypeDateTime, TypeTimestamp
+	if err := db.AlterColumnsInZone(bg, "z", nd, []int{0, 1, 2}, zone); err != nil {
+		t.Fatal(err)
+	}
+	// The instant 10:00 UTC is 12:00 on the wall clock; the wall clock
+	// 10:00 is the instant 08:00 UTC.
+	const want = "[1 2020-01-01 12:00:00 +0000 UTC 2020-01-01 08:00:00 +0000 UTC]"
+	if got := rowsText(t, db, "z", Scan{Index: "PRIMARY"}); got != want {
+		t.Fatalf("rows after the change in +02:00: %s, want %s", got, want)
+	}
+	// No TIMESTAMP change: the zone is not recorded.
+	rn := nd.Clone()
+	rn.Columns[0].Comment = "x"
+	if err := db.AlterColumnsInZone(bg, "z", rn, []int{0, 1, 2}, zone); err != nil {
+		t.Fatal(err)
+	}
+	dump := dumpDB(t, db)
+	db.Close()
+	var formats []int
+	_, err := ulog.Read(ulogDir, ulog.ReadOptions{}, func(rec *ulog.Record) error {
+		for _, op := range rec.Ops {
+			if op.Kind == ulog.OpDDL {
+				var d ddlRecord
+				if err := json.Unmarshal(op.Value, &d); err != nil {
+					return err
+				}
+				if d.Op == "alter_columns" {
+					formats = append(formats, d.V)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(formats, []int{ddlFormatZone, ddlFormat}) {
+		t.Fatalf("alter_columns op formats %v, want [%d %d]", formats, ddlFormatZone, ddlFormat)
+	}
+	rdb := replayInto(t, filepath.Join(root, "r"), ulogDir, 1<<62)
+	defer rdb.Close()
+	compareDumps(t, "replayed", dumpDB(t, rdb), dump)
+	if got := rowsText(t, rdb, "z", Scan{Index: "PRIMARY"}); got != want {
+		t.Fatalf("replayed rows: %s, want %s", got, want)
+	}
 }
 
 // TestAlterColumnsIOErrors fails the n-th filesystem call of a rebuild,

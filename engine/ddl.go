@@ -346,7 +346,7 @@ func (db *DB) createIndexLocked(t *table, ixd IndexDef) error {
 		for i := range from {
 			from[i] = i
 		}
-		return db.alterColumnsLocked(t, nd, from)
+		return db.alterColumnsLocked(t, nd, from, 0)
 	}
 	if err := nd.validate(); err != nil {
 		return err

@@ -98,7 +98,17 @@ package engine
 //	          calls again; a table already of "def" is left alone),
 //	 "next":  next AUTO_INCREMENT value (auto_increment)}
 //
-// so that a replay can recreate the schema from the log alone. The view
+// so that a replay can recreate the schema from the log alone.
+//
+// Format version 2 is version 1 plus, in an alter_columns op that changes
+// a column to or from TIMESTAMP in a session whose zone is not UTC,
+//
+//	"zone": the session's zone in seconds east of UTC (see
+//	        DB.AlterColumnsInZone, which the replay calls with it)
+//
+// with "v":2; every other op is still written as version 1. A replayer
+// that predates version 2 stops at such an op with "unsupported format 2"
+// rather than converting the values in UTC. The view
 // ops (view.go) have Table = the view's name (before a rename) and
 //
 //	{"v":1, "op":"create_view"|"drop_view"|"rename_view",
@@ -124,8 +134,13 @@ import (
 	"time"
 )
 
-// ddlFormat is the version of the ddl op encoding.
-const ddlFormat = 1
+// ddlFormat is the version of the ddl op encoding; ddlFormatZone that of
+// an alter_columns op with a "zone" (written only then, so that a log
+// without one still reads in a replayer that predates it).
+const (
+	ddlFormat     = 1
+	ddlFormatZone = 2
+)
 
 // ddlRecord is the value of a ulog ddl op.
 type ddlRecord struct {
@@ -137,6 +152,7 @@ type ddlRecord struct {
 	Column string          `json:"column,omitempty"`
 	From   []int           `json:"from,omitempty"`
 	Next   uint64          `json:"next,omitempty"`
+	Zone   int64           `json:"zone,omitempty"` // alter_columns: the session's zone, seconds east of UTC (format 2)
 	View   json.RawMessage `json:"view,omitempty"`
 }
 
@@ -378,7 +394,7 @@ func (db *DB) replayDDL(ctx context.Context, table string, value []byte) error {
 	if err := json.Unmarshal(value, &rec); err != nil {
 		return fmt.Errorf("ddl op does not decode: %v", err)
 	}
-	if rec.V != ddlFormat {
+	if rec.V != ddlFormat && rec.V != ddlFormatZone {
 		return fmt.Errorf("ddl op has unsupported format %d", rec.V)
 	}
 	if strings.HasSuffix(rec.Op, "_view") {
@@ -467,7 +483,7 @@ func (db *DB) replayDDL(ctx context.Context, table string, value []byte) error {
 		if sameDef(cur, def) {
 			return nil
 		}
-		return db.AlterColumns(ctx, table, def, rec.From)
+		return db.AlterColumnsInZone(ctx, table, def, rec.From, time.Duration(rec.Zone)*time.Second)
 	case "auto_increment":
 		if !exists {
 			return fmt.Errorf("auto_increment: table %s does not exist", table)

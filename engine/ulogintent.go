@@ -98,6 +98,9 @@ func ddlOp(rec ddlRecord, name string, def *TableDef) (ulog.Op, error) {
 		rec.Def = b
 	}
 	rec.V = ddlFormat
+	if rec.Zone != 0 {
+		rec.V = ddlFormatZone
+	}
 	v, err := json.Marshal(&rec)
 	if err != nil {
 		return ulog.Op{}, err

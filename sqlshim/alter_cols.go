@@ -339,8 +339,10 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	}
 	fitPrefixes(cc.def) // prefixkey.go
 	db := x.s.owner(ti.name)
-	if err := db.AlterColumns(x.ctx, ti.name, cc.def, cc.from); err != nil {
-		return qualifyConstraint(err, x.s.DBName, ti.name)
+	// Values changing to or from TIMESTAMP convert in the session's zone
+	// (timezone.go).
+	if err := db.AlterColumnsInZone(x.ctx, ti.name, cc.def, cc.from, x.s.tz.off); err != nil {
+		return qualifyConstraint(qualifyAnyColumn(err, x.s.DBName, ti.name), x.s.DBName, ti.name)
 	}
 	if err := x.recomputeAltered(db, ti, cc); err != nil { // gencol.go
 		return qualifyConstraint(err, x.s.DBName, ti.name)

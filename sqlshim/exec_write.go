@@ -173,6 +173,25 @@ func qualifyColumn(err error, db, table, column string, rowNum int) error {
 	return &q
 }
 
+// qualifyAnyColumn is qualifyColumn of an error that names its column
+// and row itself (as ALTER TABLE's conversions do).
+func qualifyAnyColumn(err error, db, table string) error {
+	e := sqlerr.As(err)
+	if e == nil {
+		return err
+	}
+	i := strings.LastIndex(e.Message, " for column '")
+	if i < 0 {
+		return err
+	}
+	var rowNum int
+	column, rest, ok := strings.Cut(e.Message[i+len(" for column '"):], "' at row ")
+	if _, serr := fmt.Sscanf(rest, "%d", &rowNum); !ok || serr != nil {
+		return err
+	}
+	return qualifyColumn(err, db, table, column, rowNum)
+}
+
 func (x *execCtx) insert(n *ast.InsertStmt) (Result, error) {
 	if _, v := x.writeTarget(n.Table); v != nil {
 		return x.insertView(n, v)

@@ -556,7 +556,7 @@ func (x *execCtx) recomputeAltered(db *engine.DB, ti *tableInfo, cc *colChange) 
 			return err // a dropped column cannot come back
 		}
 	}
-	if rerr := db.AlterColumns(x.ctx, ti.name, ti.def, back); rerr != nil {
+	if rerr := db.AlterColumnsInZone(x.ctx, ti.name, ti.def, back, x.s.tz.off); rerr != nil {
 		return fmt.Errorf("%w (and the table keeps its new definition: %v)", err, rerr)
 	}
 	return err

@@ -35,11 +35,10 @@ import (
 // offset, converting keeps the order of values: an index on a TIMESTAMP
 // column serves any zone, and no local time is ambiguous or skipped.
 //
-// Not converted: ALTER TABLE changing a column to or from TIMESTAMP
-// (engine.DB.AlterColumns converts the stored values, as a UTC session
-// would). MariaDB converts in the session's zone; doing so here would
-// need the zone in the update log's alter record, which replays the
-// change, and that record's format is left as it is.
+// ALTER TABLE changing a column to or from TIMESTAMP converts the stored
+// values in the session's zone, as MariaDB does
+// (engine.DB.AlterColumnsInZone, whose update-log record carries the
+// zone for the replay).
 
 // timeZone is a value of @@time_zone. The zero value is SYSTEM.
 type timeZone struct {
