@@ -40,8 +40,8 @@ type RecoveryInfo struct {
 
 // scanResult is what one segment holds.
 type scanResult struct {
-	last   LSN // last valid LSN, first-1 if none
-	end    frameEnd
+	last    LSN // last valid LSN, first-1 if none
+	end     frameEnd
 	size    int64
 	version uint32 // format version of the segment header
 	hdrErr  error  // header unreadable or not matching the name

@@ -134,9 +134,9 @@ type segment struct {
 // group is the frames that one write (and one sync) makes durable.
 type group struct {
 	buf     []byte // frames, starting with the group frame (sealed by flush)
-	cuts    []cut // where in buf a new segment starts
-	n       int   // frames in buf
-	commits int   // commit frames among them (Stats.Commits takes them back if the write fails)
+	cuts    []cut  // where in buf a new segment starts
+	n       int    // frames in buf
+	commits int    // commit frames among them (Stats.Commits takes them back if the write fails)
 	last    LSN
 	// target and full let a leader wait for the group to fill (see lead):
 	// the append that brings n to target closes full.
