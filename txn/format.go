@@ -44,10 +44,12 @@
 //	4 group             synced (8B): the LSN through which the log was fdatasync'ed
 //	                    when this write began; always below the frame's LSN
 //
-// Every group write (the frames of one group commit, written with one write
-// call per segment) begins with a group frame, in the same segment as the
-// group's first frame. A group frame not followed by a frame of its group is
-// part of a torn write: the log ends before it.
+// The frames of every group commit (written with one write call per segment
+// they go to, then one fdatasync) start with a group frame, in the same
+// segment as the group's first frame; the part of a group that goes on in a
+// new segment has none (the rotation synced everything before it). A group
+// frame not followed by a frame of its group is part of a torn write: the
+// log ends before it.
 //
 // Worked example: the first commit of a log, putting key "k" = "v" into
 // table "t", is the 25-byte frame
@@ -67,14 +69,16 @@
 // before any frame is written into it; a segment is wholly synced before the
 // first frame of the next one is written; a checkpoint-end frame is synced
 // before any segment it covers is recycled; a group write begins only after
-// the fdatasync its group frame's synced value counts returned. Hence only
+// the fdatasync that covers its group frame's synced value has returned (so
+// under SyncOff that value only counts the syncs of rotations). Hence only
 // the newest segment can end in a torn frame, and OpenWAL treats that as the
 // normal end of the log (cut cleanly, reported in RecoveryInfo); a short or
 // damaged non-final segment, a gap in LSNs, or a bad header on an older
 // segment is corruption.
 //
-// In the newest segment, a frame that fails its checksum (or is cut short)
-// at LSN D is told apart from a torn write by what follows it: if the rest of
+// In the newest segment, a bad frame (one that fails its checksum, is cut
+// short or is otherwise invalid) where LSN D should be is told apart from a
+// torn write by what follows it: if the rest of
 // the segment holds a valid group frame of a later write (its LSN above D,
 // within the frames that fit between the two, and its synced value at least
 // D), frame D was synced before that write began, so it is damage, not a
@@ -83,7 +87,8 @@
 // recycled segment's older life carry LSNs below the segment's first and are
 // never taken as such evidence. The bytes of the one unsynced write a power
 // cut tears hold a single group frame, at their start, so a torn write alone
-// never looks like damage.
+// never looks like damage; nor do the leftovers of a write cut back after a
+// failure (writefail.go), whose group frame the end mark overwrote.
 //
 // Limits: damage in the last group write of the log, or in a log written with
 // SyncOff (nothing in the newest segment is known synced), still reads as a
