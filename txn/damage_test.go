@@ -395,3 +395,59 @@ func TestGroupFrameRules(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteFailureAfterRotationInGroup: a group write that rotated (its
+// first frames synced into the old segment) and then failed is cut back,
+// and its LSNs are reused after Resume; the group frames written from then
+// on must not claim those LSNs as synced, or the log would stop reading at
+// the first of them and lose the commits acknowledged after Resume.
+func TestWriteFailureAfterRotationInGroup(t *testing.T) {
+	mem := vfs.NewCrash()
+	efs := vfs.NewErrorFS(mem)
+	w, err := OpenWAL("/wal", Options{FS: efs, SegmentBytes: 512, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := func(k string) Batch {
+		return Batch{{Table: "t", Kind: OpPut, Key: []byte(k), Value: bytes.Repeat([]byte("v"), 150)}}
+	}
+	mustCommit(t, w, big("before"))
+	// The third write to a file other than the first segment is the group's
+	// part in the new one (after its zero fill and its header).
+	first := segmentName(1)
+	efs.Only(func(name string) bool { return !strings.HasSuffix(name, first) })
+	efs.FailAfter(3, vfs.OpWrite, false)
+	var waits []Waiter
+	for i := 0; i < 3; i++ {
+		_, wt, err := w.CommitAsync(context.Background(), big(fmt.Sprint("failed", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		waits = append(waits, wt)
+	}
+	for _, wt := range waits {
+		if err := wt.Wait(); !errors.Is(err, ErrWriteFailed) {
+			t.Fatalf("commit of the failed group: %v", err)
+		}
+	}
+	if efs.Hits() != 1 || w.Stats().Rotated != 1 {
+		t.Fatalf("setup: %d writes failed, %d rotations; want the group's part in a new segment to fail", efs.Hits(), w.Stats().Rotated)
+	}
+	efs.Disarm()
+	if durable, stalled, err := w.Resume(); err != nil || !stalled || durable != 1 {
+		t.Fatalf("Resume = %d %v %v", durable, stalled, err)
+	}
+	for i := 0; i < 4; i++ {
+		mustCommit(t, w, big(fmt.Sprint("after", i)))
+	}
+	w.Close()
+	w, err = OpenWAL("/wal", Options{FS: mem, SegmentBytes: 512, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	got := replayAll(t, w)
+	if rec := w.Recovery(); rec.TornTail || len(got) != 5 {
+		t.Fatalf("after reopening: %d records (want 5), recovery %+v", len(got), rec)
+	}
+}
