@@ -78,16 +78,23 @@ func formatBytes(n int64) string {
 
 // CorruptionError says where the WAL is damaged in a way that is not a torn
 // tail: a non-final segment that is short or fails its checksums, a bad
-// segment header, or missing LSNs. IsCorruption reports whether an error is
-// one.
+// segment header, missing LSNs, or a damaged frame in the newest segment
+// that a later group write proves was synced. The log is left as it is:
+// opening it would drop the committed transactions from there on.
+// IsCorruption reports whether an error is one.
 type CorruptionError struct {
 	File   string // segment path
 	Offset int64  // offset of the first bad byte
+	LSN    LSN    // LSN of the damaged frame, 0 if not known
 	Reason string
 }
 
 func (e *CorruptionError) Error() string {
-	return fmt.Sprintf("blitz/txn: corrupt WAL: %s at offset %d: %s", e.File, e.Offset, e.Reason)
+	lsn := ""
+	if e.LSN != 0 {
+		lsn = fmt.Sprintf(" (frame of LSN %d)", e.LSN)
+	}
+	return fmt.Sprintf("blitz/txn: corrupt WAL: %s at offset %d%s: %s", e.File, e.Offset, lsn, e.Reason)
 }
 
 // IsCorruption reports whether err is (or wraps) a *CorruptionError.

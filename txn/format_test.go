@@ -36,6 +36,22 @@ func TestFormatWorkedExample(t *testing.T) {
 	if hex.EncodeToString(got) != want {
 		t.Fatalf("frame = %x\nwant    %s (update the example in format.go if the format changed on purpose)", got, want)
 	}
+	g := appendGroupFrame(nil, 1)
+	sealGroupFrame(g, 0)
+	want = "8a857a2e" + "08000000" + "04" + "0100000000000000" + "0000000000000000"
+	if hex.EncodeToString(g) != want {
+		t.Fatalf("group frame = %x\nwant          %s (update the example in format.go if the format changed on purpose)", g, want)
+	}
+	// What a WAL writes: the group frame, then the commit.
+	w := mustOpen(t, nil, "", Options{})
+	mustCommit(t, w, b)
+	body := make([]byte, len(g)+len(got))
+	if _, err := w.f.ReadAt(body, SegmentHeaderSize); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(body, append(g, got...)) {
+		t.Fatalf("first group write = %x\nwant                %x%x", body, g, got)
+	}
 }
 
 func randomBatch(r *rand.Rand) Batch {
@@ -87,7 +103,7 @@ func TestFrameRoundTrip(t *testing.T) {
 		}
 		want = append(want, b)
 	}
-	fr := newFrameReader(bytes.NewReader(buf), 0, int64(len(buf)), 1)
+	fr := newFrameReader(bytes.NewReader(buf), 0, int64(len(buf)), 1, Version)
 	for i := 0; ; i++ {
 		f, end, ok, err := fr.next()
 		if err != nil {
@@ -134,7 +150,7 @@ func TestFrameReaderEnds(t *testing.T) {
 		{"huge length", append(append([]byte(nil), one...), 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 1, 8, 0, 0, 0, 0, 0, 0, 0, 0), 1, endTorn},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fr := newFrameReader(bytes.NewReader(tc.b), 0, int64(len(tc.b)), 7)
+			fr := newFrameReader(bytes.NewReader(tc.b), 0, int64(len(tc.b)), 7, Version)
 			n := 0
 			for {
 				_, end, ok, err := fr.next()
@@ -182,13 +198,13 @@ func TestSegmentHeader(t *testing.T) {
 	if len(h) != SegmentHeaderSize {
 		t.Fatalf("header is %d bytes", len(h))
 	}
-	if first, err := parseSegmentHeader(h); err != nil || first != 42 {
-		t.Fatalf("parse: %d %v", first, err)
+	if first, v, err := parseSegmentHeader(h); err != nil || first != 42 || v != Version {
+		t.Fatalf("parse: %d %d %v", first, v, err)
 	}
 	for i := 0; i < 28; i++ {
 		c := append([]byte(nil), h...)
 		c[i] ^= 0x10
-		if _, err := parseSegmentHeader(c); err == nil {
+		if _, _, err := parseSegmentHeader(c); err == nil {
 			t.Errorf("flip at %d accepted", i)
 		}
 	}
@@ -212,8 +228,21 @@ func FuzzDecodeFrames(f *testing.F) {
 	f.Add(two)
 	f.Add(two[:len(two)-3])
 	f.Add([]byte{0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 1, 0, 0, 0, 0, 0, 0, 0})
+	// Version 2: group frames before frames, and a later group write past
+	// a damaged frame.
+	g1 := appendGroupFrame(nil, 1)
+	sealGroupFrame(g1, 0)
+	grouped := append(append([]byte(nil), g1...), one...)
+	g2 := appendGroupFrame(nil, 2)
+	sealGroupFrame(g2, 1)
+	grouped = append(append(grouped, g2...), two[len(one):]...)
+	f.Add(grouped)
+	damaged := append([]byte(nil), grouped...)
+	damaged[len(g1)+FrameHeaderSize] ^= 1
+	f.Add(damaged)
+	f.Add(append(append([]byte(nil), g1...), g1...))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		fr := newFrameReader(bytes.NewReader(b), 0, int64(len(b)), 0)
+		fr := newFrameReader(bytes.NewReader(b), 0, int64(len(b)), 0, Version)
 		var off int64
 		for {
 			fm, end, ok, err := fr.next()
@@ -224,10 +253,31 @@ func FuzzDecodeFrames(f *testing.F) {
 				t.Fatalf("allocated %d bytes for a %d-byte input", cap(fr.buf), len(b))
 			}
 			if !ok {
-				if end.Offset != off {
-					t.Fatalf("end at %d, frames end at %d", end.Offset, off)
+				if end.Offset != off || end.At < end.Offset || end.At > int64(len(b)) {
+					t.Fatalf("end at %d (bad frame at %d), frames end at %d", end.Offset, end.At, off)
+				}
+				if end.Kind != endTorn || end.Expect == 0 {
+					return
+				}
+				ev, found, err := findDurableEvidence(bytes.NewReader(b), end.At, end.At+1, int64(len(b)), end.Expect)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if found {
+					g := b[ev.Offset : ev.Offset+groupFrameSize]
+					re := appendGroupFrame(nil, ev.LSN)
+					sealGroupFrame(re, ev.Synced)
+					if ev.Offset <= end.At || !bytes.Equal(g, re) || ev.LSN <= end.Expect || ev.Synced < end.Expect || ev.Synced >= ev.LSN {
+						t.Fatalf("evidence %+v for a bad frame at %d (LSN %d) is not a valid later group frame: %x", ev, end.At, end.Expect, g)
+					}
 				}
 				return
+			}
+			if fm.Group > 0 {
+				if fm.Group != groupFrameSize || fm.Offset != off+fm.Group {
+					t.Fatalf("frame at %d after a group frame of %d bytes, previous frame ended at %d", fm.Offset, fm.Group, off)
+				}
+				off += fm.Group
 			}
 			re, err := appendFrame(nil, fm.Type, fm.LSN, fm.Payload)
 			if err != nil || !bytes.Equal(re, b[off:off+fm.Size]) {

@@ -40,10 +40,11 @@ type RecoveryInfo struct {
 
 // scanResult is what one segment holds.
 type scanResult struct {
-	last   LSN // last valid LSN, first-1 if none
-	end    frameEnd
-	size   int64
-	hdrErr error // header unreadable or not matching the name
+	last    LSN // last valid LSN, first-1 if none
+	end     frameEnd
+	size    int64
+	version uint32 // format version of the segment header
+	hdrErr  error  // header unreadable or not matching the name
 }
 
 // scanSegment reads the frames of the segment s, calling visit for each in
@@ -68,7 +69,7 @@ func (w *WAL) scanSegment(s segment, visit func(frame) error) (scanResult, error
 	if _, err := f.ReadAt(hdr, 0); err != nil {
 		return res, fmt.Errorf("blitz/txn: read %s: %w", s.path, err)
 	}
-	first, err := parseSegmentHeader(hdr)
+	first, version, err := parseSegmentHeader(hdr)
 	if err == nil && first != s.first {
 		err = fmt.Errorf("header names first LSN %d, file name %d", first, s.first)
 	}
@@ -76,7 +77,8 @@ func (w *WAL) scanSegment(s segment, visit func(frame) error) (scanResult, error
 		res.hdrErr = err
 		return res, nil
 	}
-	fr := newFrameReader(io.NewSectionReader(f, SegmentHeaderSize, size-SegmentHeaderSize), SegmentHeaderSize, size, s.first)
+	res.version = version
+	fr := newFrameReader(io.NewSectionReader(f, SegmentHeaderSize, size-SegmentHeaderSize), SegmentHeaderSize, size, s.first, version)
 	for {
 		fm, end, ok, err := fr.next()
 		if err != nil {
@@ -170,16 +172,17 @@ func (w *WAL) open() error {
 	)
 	var curPath string
 	visit := func(f frame) error {
+		bytes += f.Group
 		switch f.Type {
 		case frameCommit:
 			if _, err := DecodeBatch(f.Payload); err != nil {
-				return &CorruptionError{File: curPath, Offset: f.Offset, Reason: "commit record: " + err.Error()}
+				return &CorruptionError{File: curPath, Offset: f.Offset, LSN: f.LSN, Reason: "commit record: " + err.Error()}
 			}
 			commits++
 		case frameCheckpointBegin, frameCheckpointEnd:
 			through, err := parseCheckpointPayload(f.Payload)
 			if err != nil {
-				return &CorruptionError{File: curPath, Offset: f.Offset, Reason: err.Error()}
+				return &CorruptionError{File: curPath, Offset: f.Offset, LSN: f.LSN, Reason: err.Error()}
 			}
 			if f.Type == frameCheckpointBegin {
 				rec.CheckpointInterrupted, rec.InterruptedThrough = true, through
@@ -212,8 +215,13 @@ func (w *WAL) open() error {
 			return &CorruptionError{File: s.path, Offset: 0, Reason: res.hdrErr.Error()}
 		}
 		if next := segs[i+1].first; res.last+1 != next {
-			return &CorruptionError{File: s.path, Offset: res.end.Offset, Reason: fmt.Sprintf(
+			return &CorruptionError{File: s.path, Offset: res.end.At, LSN: res.last + 1, Reason: fmt.Sprintf(
 				"segment ends at LSN %d (%s) but the next segment starts at LSN %d", res.last, res.end.Reason, next)}
+		}
+	}
+	if n := len(segs); n > 0 && newest.hdrErr == nil && newest.end.Kind == endTorn && newest.version >= 2 {
+		if err := w.checkTornTail(segs[n-1].path, newest); err != nil {
+			return err
 		}
 	}
 	if len(segs) > 0 && segs[0].first > rec.LastCheckpoint+1 {
@@ -248,7 +256,7 @@ func (w *WAL) open() error {
 			if err := w.truncate(n.path, newest.end.Offset); err != nil {
 				return err
 			}
-		case newest.hdrErr == nil && newest.end.Kind == endClean && newest.end.Offset == SegmentHeaderSize && newest.size >= w.segBytes:
+		case newest.hdrErr == nil && newest.version == Version && newest.end.Kind == endClean && newest.end.Offset == SegmentHeaderSize && newest.size >= w.segBytes:
 			// No frame since its header, which names the next LSN, and
 			// full size: the state createSegment would recreate (by
 			// zero-filling the whole segment, tens of milliseconds on
@@ -256,7 +264,7 @@ func (w *WAL) open() error {
 			// a recycled segment (stale bytes after the header end at
 			// the first frame the scan rejects; appends overwrite them
 			// and end each group with a zeroed frame header). Append to
-			// it as it is.
+			// it as it is, unless it is of an older format version.
 			reuse = n.path
 		default:
 			segs = segs[:len(segs)-1] // recreated below under the same name
@@ -284,12 +292,41 @@ func (w *WAL) open() error {
 		w.segs = append(w.segs, segment{first: w.nextLSN, path: path})
 	}
 	w.durable = w.nextLSN - 1
+	// What was found was synced: by the cut above, or before a later
+	// segment got its first frame.
+	w.synced = w.durable
 	if rec.Segments > 0 {
 		w.log.Info("blitz/txn: WAL recovered", "dir", w.dir, "segments", rec.Segments,
 			"last_checkpoint", rec.LastCheckpoint, "checkpoint_interrupted", rec.CheckpointInterrupted,
 			"records", rec.Records, "torn_tail", rec.TornTail)
 	}
 	return nil
+}
+
+// checkTornTail decides whether the bad frame that ends the newest segment
+// (path, as scanned into res) is a torn write, the normal end of the log,
+// or damage to a frame that was synced: the latter when a later group
+// write is found past it (see findDurableEvidence and the format comment),
+// returned as a *CorruptionError naming the segment, the offset and the
+// LSN of the damaged frame.
+func (w *WAL) checkTornTail(path string, res scanResult) error {
+	f, err := w.fs.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return fmt.Errorf("blitz/txn: open segment: %w", err)
+	}
+	defer f.Close()
+	end := res.end
+	ev, found, err := findDurableEvidence(f, end.At, end.At+1, res.size, end.Expect)
+	if err != nil {
+		return fmt.Errorf("blitz/txn: read %s: %w", path, err)
+	}
+	if !found {
+		return nil
+	}
+	return &CorruptionError{File: path, Offset: end.At, LSN: end.Expect, Reason: fmt.Sprintf(
+		"%s, but the frame was synced: a later group write (its group frame at offset %d, LSN %d) began once the log was synced through LSN %d; "+
+			"this is damage to committed transactions, not a torn write, so the log is not cut there",
+		end.Reason, ev.Offset, ev.LSN, ev.Synced)}
 }
 
 // truncate cuts the segment at path to size and syncs it.
@@ -340,7 +377,7 @@ func (w *WAL) Replay(fn func(lsn LSN, b Batch) error) error {
 			}
 			b, err := DecodeBatch(f.Payload)
 			if err != nil {
-				return &CorruptionError{File: s.path, Offset: f.Offset, Reason: "commit record: " + err.Error()}
+				return &CorruptionError{File: s.path, Offset: f.Offset, LSN: f.LSN, Reason: "commit record: " + err.Error()}
 			}
 			if err := fn(f.LSN, b); err != nil {
 				fnErr = err

@@ -114,6 +114,7 @@ type WAL struct {
 	f         vfs.File // the newest segment (nil after a failed rotation)
 	fpath     string   // its path
 	writeOff  int64
+	synced    LSN         // every frame through it is fdatasync'ed: the group frame's value
 	syncNanos int64       // moving average of a group sync's duration
 	fillNanos int64       // moving average of the time from a group's release until the next group was full
 	released  time.Time   // when the last flushed group was released
@@ -132,10 +133,10 @@ type segment struct {
 
 // group is the frames that one write (and one sync) makes durable.
 type group struct {
-	buf     []byte
-	cuts    []cut // where in buf a new segment starts
-	n       int   // frames in buf
-	commits int   // commit frames among them (Stats.Commits takes them back if the write fails)
+	buf     []byte // frames, starting with the group frame (sealed by flush)
+	cuts    []cut  // where in buf a new segment starts
+	n       int    // frames in buf
+	commits int    // commit frames among them (Stats.Commits takes them back if the write fails)
 	last    LSN
 	// target and full let a leader wait for the group to fill (see lead):
 	// the append that brings n to target closes full.
@@ -258,9 +259,19 @@ func (w *WAL) appendStart(t frameType, size int, b Batch, encode func(dst []byte
 	}
 	g := w.cur
 	lsn := w.nextLSN
-	if w.appendOff > SegmentHeaderSize && w.appendOff+frameSize > w.segBytes {
+	// The first frame of a group comes after its group frame, in the
+	// same segment.
+	var lead int64
+	if g.n == 0 {
+		lead = groupFrameSize
+	}
+	if w.appendOff > SegmentHeaderSize && w.appendOff+lead+frameSize > w.segBytes {
 		g.cuts = append(g.cuts, cut{off: len(g.buf), first: lsn})
 		w.appendOff = SegmentHeaderSize
+	}
+	groupStart := len(g.buf)
+	if lead > 0 {
+		g.buf = appendGroupFrame(g.buf, lsn)
 	}
 	start := len(g.buf)
 	g.buf = appendFrameHeader(g.buf, t, lsn)
@@ -270,14 +281,15 @@ func (w *WAL) appendStart(t frameType, size int, b Batch, encode func(dst []byte
 		g.buf = b.AppendEncoded(g.buf)
 	}
 	if err := finishFrame(g.buf, start); err != nil {
-		g.buf = g.buf[:start]
-		if n := len(g.cuts); n > 0 && g.cuts[n-1].off == start {
+		g.buf = g.buf[:groupStart]
+		if n := len(g.cuts); n > 0 && g.cuts[n-1].off == groupStart {
 			g.cuts = g.cuts[:n-1] // cannot happen with size checked, but stay consistent
 		}
 		w.mu.Unlock()
 		return 0, Waiter{}, err
 	}
 	w.nextLSN++
+	frameSize += lead
 	w.appendOff += frameSize
 	if w.appendOff > w.segBytes/2 && w.appendOff-frameSize <= w.segBytes/2 {
 		w.prepareLocked()
@@ -289,7 +301,7 @@ func (w *WAL) appendStart(t frameType, size int, b Batch, encode func(dst []byte
 		g.commits++
 	}
 	if t == frameCheckpointBegin {
-		w.ckpt.beginByte = w.bytes - frameSize
+		w.ckpt.beginByte = w.bytes - frameSize + lead
 	}
 	g.n++
 	g.last = lsn
@@ -475,6 +487,10 @@ func (w *WAL) flushAndHandOff(g *group) {
 // flush writes g's frames to the segments they belong to, rotating at its
 // cuts, and syncs (under SyncFull). The caller owns the flush.
 func (w *WAL) flush(g *group) error {
+	// The previous group's sync has returned: say so in this group's
+	// group frame, which recovery reads as proof that every frame through
+	// synced was durable before this write began (see the format comment).
+	sealGroupFrame(g.buf[:groupFrameSize], w.synced)
 	start := 0
 	for _, c := range g.cuts {
 		if err := w.write(g.buf[start:c.off]); err != nil {
@@ -506,6 +522,7 @@ func (w *WAL) flush(g *group) error {
 			return &syncError{path: w.fpath, err: err}
 		}
 		w.syncNanos += (int64(time.Since(t0)) - w.syncNanos) / 8
+		w.synced = g.last
 		w.mu.Lock()
 		w.stats.Syncs++
 		w.mu.Unlock()
@@ -563,6 +580,7 @@ func (w *WAL) rotate(first LSN) error {
 	if err != nil {
 		return err
 	}
+	w.synced = first - 1
 	f, path, err := w.createSegment(first)
 	if err != nil {
 		return err

@@ -275,12 +275,13 @@ func TestSize(t *testing.T) {
 	if err := w.EndCheckpoint(through); err != nil {
 		t.Fatal(err)
 	}
-	// Left: the begin frame, one commit and the end frame.
-	if got, want := w.Size(), int64(2*(FrameHeaderSize+8))+s1; got != want {
+	// Left: the begin frame, one commit (s1: with its group frame) and the
+	// end frame with its group frame.
+	if got, want := w.Size(), int64(2*(FrameHeaderSize+8)+groupFrameSize)+s1; got != want {
 		t.Fatalf("size after checkpoint %d, want %d", got, want)
 	}
 	w = reopen(t, w)
-	if got, want := w.Size(), int64(2*(FrameHeaderSize+8))+s1; got != want {
+	if got, want := w.Size(), int64(2*(FrameHeaderSize+8)+groupFrameSize)+s1; got != want {
 		t.Fatalf("size after reopen %d, want %d", got, want)
 	}
 }

@@ -166,6 +166,10 @@ func (w *WAL) cutBack(start flushStart) error {
 	w.writeOff = start.off
 	w.mu.Lock()
 	w.segs = keep
+	// The sync above made every frame before start.off durable, and
+	// none after it is in the log anymore: a rotation by the failed
+	// flush may have counted some as synced, whose LSNs get reused.
+	w.synced = w.durable
 	w.mu.Unlock()
 	return nil
 }
