@@ -313,6 +313,17 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 		}
 		assign[k] = v
 	}
+	// putAll puts the character set variables a SET writes (charset.go);
+	// DEFAULT is "default", which the loop below deletes.
+	putAll := func(as []assignment) {
+		for _, a := range as {
+			if a.toDefault {
+				put(a.name, "default")
+			} else {
+				put(a.name, a.v)
+			}
+		}
+	}
 	i := 0
 	for i < len(toks) {
 		t := toks[i]
@@ -321,17 +332,17 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 			if i+1 >= len(toks) || (toks[i+1].kind != tokWord && toks[i+1].kind != tokString) {
 				return nil, false, nil
 			}
-			cs := strings.ToLower(toks[i+1].text)
-			put("character_set_client", cs)
-			put("character_set_connection", cs)
-			put("character_set_results", cs)
-			coll := cs + "_general_ci"
+			cs, coll := toks[i+1].text, ""
 			i += 2
 			if i+1 < len(toks) && toks[i].is("collate") {
-				coll = strings.ToLower(toks[i+1].text)
+				coll = toks[i+1].text
 				i += 2
 			}
-			put("collation_connection", coll)
+			as, err := namesAssign(cs, coll, true)
+			if err != nil {
+				return nil, true, err
+			}
+			putAll(as)
 		case t.is("character") && i+2 < len(toks) && toks[i+1].is("set"), t.is("charset"):
 			if t.is("character") {
 				i++
@@ -339,9 +350,11 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 			if i+1 >= len(toks) {
 				return nil, false, nil
 			}
-			cs := strings.ToLower(toks[i+1].text)
-			put("character_set_client", cs)
-			put("character_set_results", cs)
+			as, err := namesAssign(toks[i+1].text, "", false)
+			if err != nil {
+				return nil, true, err
+			}
+			putAll(as)
 			i += 2
 		default:
 			var name string
@@ -378,6 +391,14 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 			}
 			if _, known := h.serverVar(st, name); !known {
 				return nil, true, sqlerr.New(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", name)
+			}
+			if charsetVar(name) {
+				as, err := charsetAssign(name, v, false)
+				if err != nil {
+					return nil, true, err
+				}
+				putAll(as)
+				break
 			}
 			put(name, v)
 		}
@@ -417,6 +438,7 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 		}
 		st.vars[k] = v
 	}
+	st.charsetsChanged()
 	return &Result{}, true, nil
 }
 
