@@ -211,6 +211,9 @@ func (h *handler) selectVars(ctx context.Context, st *conn, toks []token) (*Resu
 				return nil, true, sqlerr.New(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", n)
 			}
 			name, val = "@@"+t.text, v
+			if v == nil && charsetVar(n) {
+				val = nullString{} // character_set_results: a NULL string, as in MariaDB
+			}
 			i++
 		case t.kind == tokWord && i+2 < len(toks) && toks[i+1].is("(") && toks[i+2].is(")"):
 			v, ok := h.connFunc(st, strings.ToLower(t.text))
@@ -234,8 +237,13 @@ func (h *handler) selectVars(ctx context.Context, st *conn, toks []token) (*Resu
 			name = toks[i].text
 			i++
 		}
-		cols = append(cols, valueColumn(name, val))
-		row = append(row, val)
+		if _, ok := val.(nullString); ok {
+			cols = append(cols, Column{Name: name, Type: typeVarStr, Length: 4})
+			row = append(row, nil)
+		} else {
+			cols = append(cols, valueColumn(name, val))
+			row = append(row, val)
+		}
 		if i < len(toks) && toks[i].is(",") {
 			i++
 			continue
@@ -283,6 +291,9 @@ func (h *handler) connFunc(st *conn, name string) (any, bool) {
 	}
 	return nil, false
 }
+
+// nullString is a variable's NULL that reads as a string column.
+type nullString struct{}
 
 // valueColumn returns result-set metadata for a server-computed value.
 func valueColumn(name string, v any) Column {

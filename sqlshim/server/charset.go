@@ -61,7 +61,10 @@ func charsetAssign(name string, v any, toDefault bool) ([]assignment, error) {
 		}
 		return []assignment{{name: name, toDefault: true}}, nil
 	}
-	if name == "character_set_results" && (v == nil || isString && (s == "" || strings.EqualFold(s, "null"))) {
+	if isString && strings.EqualFold(s, "null") { // SET name = NULL, as the server's SET reads it
+		v, isString = nil, false
+	}
+	if name == "character_set_results" && (v == nil || s == "") {
 		return []assignment{{name: name, v: nil}}, nil
 	}
 	if !isString {
