@@ -71,6 +71,21 @@ func TestLatin1Client(t *testing.T) {
 	})
 }
 
+// TestLatin1MultiStatements: each statement of a multi-statement packet
+// is converted with the character set in force when it runs.
+func TestLatin1MultiStatements(t *testing.T) {
+	s := startSQLShim(t, Options{})
+	db := sqlshimDB(t, s, "charset=latin1&multiStatements=true")
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("CREATE TABLE ms (id INT PRIMARY KEY, s VARCHAR(10)); INSERT INTO ms VALUES (1, '\xe9'); SET NAMES utf8mb4; INSERT INTO ms VALUES (2, 'é'); SET NAMES latin1"); err != nil {
+		t.Fatal(err)
+	}
+	var a, b string
+	if err := db.QueryRow("SELECT HEX((SELECT s FROM ms WHERE id = 1)), HEX((SELECT s FROM ms WHERE id = 2))").Scan(&a, &b); err != nil || a != "C3A9" || b != "C3A9" {
+		t.Fatalf("stored %s and %s, %v; want C3A9 twice", a, b, err)
+	}
+}
+
 // TestCharsetHandshake: the collation a client names in its handshake
 // (go-sql-driver's collation parameter) is the connection's character set
 // without a SET NAMES.
