@@ -1,5 +1,5 @@
--- SET NAMES, SET CHARACTER SET and the character set variables, and what
--- @@character_set_* and @@collation_connection then say.
+-- client: --default-character-set=utf8mb3
+-- SET NAMES, SET CHARACTER SET, the character set variables; @@ reads.
 SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
 SET NAMES latin1;
 SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
