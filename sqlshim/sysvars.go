@@ -3,6 +3,8 @@ package sqlshim
 import (
 	"strings"
 
+	"github.com/blitzdb/blitz/internal/charset"
+
 	"github.com/pingcap/tidb/pkg/parser/ast"
 )
 
@@ -76,32 +78,35 @@ func (c *evalCtx) externalVar(name string) (any, bool) {
 // and SET CHARACTER SET become their variables, as in MariaDB.
 func (x *execCtx) setExternalVar(v *ast.VariableAssignment) (bool, error) {
 	sv := x.s.sysVars
-	if sv == nil {
-		return false, nil
-	}
 	switch v.Name {
 	case ast.SetNames, ast.SetCharset:
-		cs := "utf8mb4"
+		// Checked here, with or without SystemVars: an unknown set is
+		// 1115, a collation of another set 1253 (internal/charset).
+		cs, coll := "default", ""
 		if val, ok := v.Value.(ast.ValueExpr); ok && val.GetValue() != nil {
-			cs = strings.ToLower(toString(val.GetValue()))
+			cs = toString(val.GetValue())
 		}
-		names := []string{"character_set_client", "character_set_results"}
-		if v.Name == ast.SetNames {
-			names = append(names, "character_set_connection")
+		if v.Name == ast.SetNames && v.ExtendValue != nil && v.ExtendValue.GetValue() != nil {
+			coll = toString(v.ExtendValue.GetValue())
 		}
-		for _, n := range names {
-			if err := sv.SetSystemVar(n, cs, false); err != nil {
+		c, connColl, err := charset.ForNames(cs, coll)
+		if err != nil || sv == nil {
+			return sv != nil, err
+		}
+		conn := c.Name
+		if v.Name == ast.SetCharset { // the connection's set is the database's
+			conn, connColl = charset.UTF8MB4.Name, charset.UTF8MB4.Collation
+		}
+		for _, a := range [][2]string{{"character_set_client", c.Name}, {"character_set_results", c.Name},
+			{"character_set_connection", conn}, {"collation_connection", connColl}} {
+			if err := sv.SetSystemVar(a[0], a[1], false); err != nil {
 				return true, err
 			}
 		}
-		if v.Name == ast.SetNames {
-			coll := cs + "_general_ci"
-			if v.ExtendValue != nil && v.ExtendValue.GetValue() != nil {
-				coll = strings.ToLower(toString(v.ExtendValue.GetValue()))
-			}
-			return true, sv.SetSystemVar("collation_connection", coll, false)
-		}
 		return true, nil
+	}
+	if sv == nil {
+		return false, nil
 	}
 	name := strings.ToLower(v.Name)
 	if _, ok := v.Value.(*ast.DefaultExpr); ok || v.Value == nil {

@@ -55,7 +55,8 @@ func (h *handler) admin(ctx context.Context, c *mysql.Conn, st *conn, query stri
 
 // Variables the server keeps per session and reports; set with SET, read
 // with @@name. They are stored and reported for clients' sake: blitz's
-// behaviour does not change with them. A Session that keeps one of them
+// behaviour does not change with them, but for the character sets
+// (charset.go). A Session that keeps one of them
 // itself (SessionVariables: sqlshim's sql_mode, time_zone, ...) answers
 // for it instead, and acts on it.
 var sessionVarDefaults = map[string]any{
@@ -211,6 +212,9 @@ func (h *handler) selectVars(ctx context.Context, st *conn, toks []token) (*Resu
 				return nil, true, sqlerr.New(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", n)
 			}
 			name, val = "@@"+t.text, v
+			if v == nil && charsetVar(n) {
+				val = nullString{} // character_set_results: a NULL string, as in MariaDB
+			}
 			i++
 		case t.kind == tokWord && i+2 < len(toks) && toks[i+1].is("(") && toks[i+2].is(")"):
 			v, ok := h.connFunc(st, strings.ToLower(t.text))
@@ -234,8 +238,13 @@ func (h *handler) selectVars(ctx context.Context, st *conn, toks []token) (*Resu
 			name = toks[i].text
 			i++
 		}
-		cols = append(cols, valueColumn(name, val))
-		row = append(row, val)
+		if _, ok := val.(nullString); ok {
+			cols = append(cols, Column{Name: name, Type: typeVarStr, Length: 4})
+			row = append(row, nil)
+		} else {
+			cols = append(cols, valueColumn(name, val))
+			row = append(row, val)
+		}
 		if i < len(toks) && toks[i].is(",") {
 			i++
 			continue
@@ -284,6 +293,9 @@ func (h *handler) connFunc(st *conn, name string) (any, bool) {
 	return nil, false
 }
 
+// nullString is a variable's NULL that reads as a string column.
+type nullString struct{}
+
 // valueColumn returns result-set metadata for a server-computed value.
 func valueColumn(name string, v any) Column {
 	switch x := v.(type) {
@@ -313,6 +325,17 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 		}
 		assign[k] = v
 	}
+	// putAll puts the character set variables a SET writes (charset.go);
+	// DEFAULT is "default", which the loop below deletes.
+	putAll := func(as []assignment) {
+		for _, a := range as {
+			if a.toDefault {
+				put(a.name, "default")
+			} else {
+				put(a.name, a.v)
+			}
+		}
+	}
 	i := 0
 	for i < len(toks) {
 		t := toks[i]
@@ -321,17 +344,17 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 			if i+1 >= len(toks) || (toks[i+1].kind != tokWord && toks[i+1].kind != tokString) {
 				return nil, false, nil
 			}
-			cs := strings.ToLower(toks[i+1].text)
-			put("character_set_client", cs)
-			put("character_set_connection", cs)
-			put("character_set_results", cs)
-			coll := cs + "_general_ci"
+			cs, coll := toks[i+1].text, ""
 			i += 2
 			if i+1 < len(toks) && toks[i].is("collate") {
-				coll = strings.ToLower(toks[i+1].text)
+				coll = toks[i+1].text
 				i += 2
 			}
-			put("collation_connection", coll)
+			as, err := namesAssign(cs, coll, true)
+			if err != nil {
+				return nil, true, err
+			}
+			putAll(as)
 		case t.is("character") && i+2 < len(toks) && toks[i+1].is("set"), t.is("charset"):
 			if t.is("character") {
 				i++
@@ -339,9 +362,11 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 			if i+1 >= len(toks) {
 				return nil, false, nil
 			}
-			cs := strings.ToLower(toks[i+1].text)
-			put("character_set_client", cs)
-			put("character_set_results", cs)
+			as, err := namesAssign(toks[i+1].text, "", false)
+			if err != nil {
+				return nil, true, err
+			}
+			putAll(as)
 			i += 2
 		default:
 			var name string
@@ -378,6 +403,14 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 			}
 			if _, known := h.serverVar(st, name); !known {
 				return nil, true, sqlerr.New(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", name)
+			}
+			if charsetVar(name) {
+				as, err := charsetAssign(name, v, false)
+				if err != nil {
+					return nil, true, err
+				}
+				putAll(as)
+				break
 			}
 			put(name, v)
 		}
@@ -417,6 +450,7 @@ func (h *handler) set(ctx context.Context, st *conn, toks []token) (*Result, boo
 		}
 		st.vars[k] = v
 	}
+	st.charsetsChanged()
 	return &Result{}, true, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 
+	"github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/collate"
 )
 
@@ -85,13 +86,8 @@ func resultsCollation(vars map[string]any) uint16 {
 			return c.ID
 		}
 	}
-	switch cs {
-	case "utf8mb3", "utf8":
-		return 33
-	case "latin1":
-		return 8
-	case "binary":
-		return charsetBinary
+	if c, err := charset.Lookup(cs); err == nil {
+		return c.ID
 	}
 	return charsetUTF8MB4
 }
@@ -172,19 +168,27 @@ func binCollation(id uint16) bool {
 // the results collation id (0, none: utf8mb4).
 func mbMaxLen(results uint16) uint32 {
 	switch results {
+	case 0, charsetUTF8MB4, charsetBin:
+		return 4
 	case 33, 83, 192: // utf8mb3
 		return 3
-	case 8: // latin1
-		return 1
+	}
+	if c, _, ok := charset.ByID(results); ok {
+		return c.MaxLen
 	}
 	return 4
 }
 
-// fields returns the vitess fields of cols (see field).
-func fields(cols []Column, results uint16, db string) []*querypb.Field {
+// fields returns the vitess fields of cols (see field), their names in
+// enc, the results' character set (nil: as they are).
+func fields(cols []Column, results uint16, enc *charset.Charset, db string) []*querypb.Field {
 	out := make([]*querypb.Field, len(cols))
 	for i, c := range cols {
 		out[i] = field(c, results, db)
+		if enc != nil {
+			f := out[i]
+			f.Name, f.OrgName, f.Table, f.OrgTable = enc.Encode(f.Name), enc.Encode(f.OrgName), enc.Encode(f.Table), enc.Encode(f.OrgTable)
+		}
 	}
 	return out
 }
@@ -192,12 +196,15 @@ func fields(cols []Column, results uint16, db string) []*querypb.Field {
 // toSQLResult converts r to the vitess result the protocol writer sends.
 // The text of each value is MySQL's for the column's type: the binary
 // protocol (prepared statements) re-parses it by type.
-func toSQLResult(r *Result, results uint16, db string) (*sqltypes.Result, error) {
+//
+// enc, when not nil, is character_set_results: the values of text columns
+// are converted to it, a character it lacks becoming '?'.
+func toSQLResult(r *Result, results uint16, enc *charset.Charset, db string) (*sqltypes.Result, error) {
 	out := &sqltypes.Result{RowsAffected: r.AffectedRows, InsertID: r.LastInsertID, Info: r.Info}
 	if r.Columns == nil {
 		return out, nil
 	}
-	out.Fields = fields(r.Columns, results, db)
+	out.Fields = fields(r.Columns, results, enc, db)
 	out.Rows = make([][]sqltypes.Value, len(r.Rows))
 	for i, row := range r.Rows {
 		if len(row) != len(r.Columns) {
@@ -207,6 +214,10 @@ func toSQLResult(r *Result, results uint16, db string) (*sqltypes.Result, error)
 		for j, v := range row {
 			if v == nil {
 				vals[j] = sqltypes.NULL
+				continue
+			}
+			if enc != nil && out.Fields[j].Charset != charsetBinary {
+				vals[j] = sqltypes.MakeTrusted(out.Fields[j].Type, enc.AppendEncode(nil, formatValue(r.Columns[j], v)))
 				continue
 			}
 			vals[j] = sqltypes.MakeTrusted(out.Fields[j].Type, []byte(formatValue(r.Columns[j], v)))

@@ -14,6 +14,7 @@ import (
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
+	"github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 )
 
@@ -26,11 +27,15 @@ type conn struct {
 	sc   *serverConn // nil if the connection is not one of ours
 	host string
 
-	sess     Session // nil until the first statement needs one
-	stmts    map[uint32]Stmt
-	vars     map[string]any // session variables set with SET
-	charset  bool           // vars holds the handshake's character set
-	warnings uint16
+	sess    Session // nil until the first statement needs one
+	stmts   map[uint32]Stmt
+	vars    map[string]any // session variables set with SET
+	charset bool           // vars holds the handshake's character set
+	// client and results convert statement text from
+	// character_set_client and result text to character_set_results;
+	// nil when that set needs no conversion (UTF-8, binary; charset.go).
+	clientCS, resultsCS *charset.Charset
+	warnings            uint16
 	// results caches resultsCollation for the character_set_results and
 	// collation_connection values it was worked out from.
 	results resultsCache
@@ -130,6 +135,7 @@ func (c *conn) reset(log interface{ Warn(string, ...any) }) {
 	}
 	clear(c.vars)
 	c.charset = false
+	c.clientCS, c.resultsCS = nil, nil
 }
 
 // ConnectionAborted implements mysql.Handler (a failed handshake or login).
@@ -172,6 +178,10 @@ func (h *handler) query(c *mysql.Conn, query string, more bool, callback mysql.R
 	if st == nil || h.s.draining.Load() {
 		return errShutdown()
 	}
+	st.initCharset(c)
+	if st.clientCS != nil {
+		query = st.clientCS.Decode(query)
+	}
 	res, err := h.run(c, st, "Query", query, func(ctx context.Context) (*Result, error) {
 		if r, ok, err := h.admin(ctx, c, st, query); ok {
 			return r, err
@@ -203,15 +213,7 @@ func (h *handler) query(c *mysql.Conn, query string, more bool, callback mysql.R
 // SHOW PROCESSLIST, its error converted for the client and the session's
 // transaction state copied into the status flags.
 func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx context.Context) (*Result, error)) (*sqltypes.Result, error) {
-	if !st.charset {
-		st.charset = true
-		if cs, coll, ok := collationName(c.CharacterSet); ok {
-			st.vars["character_set_client"] = cs
-			st.vars["character_set_connection"] = cs
-			st.vars["character_set_results"] = cs
-			st.vars["collation_connection"] = coll
-		}
-	}
+	st.initCharset(c)
 	// The statement shows in SHOW PROCESSLIST from the moment KILL can
 	// interrupt it: state and cancel change together.
 	ctx, cancel := context.WithCancel(h.s.baseCtx)
@@ -241,7 +243,11 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 	h.syncStatus(c, st)
 	if err != nil {
 		st.warnings = 0
-		return nil, toSQLError(err)
+		e := toSQLError(err)
+		if st.resultsCS != nil { // MariaDB's messages are in the results' set too
+			e = &mysql.SQLError{Num: e.Num, State: e.State, Message: st.resultsCS.Encode(e.Message), Query: e.Query}
+		}
+		return nil, e
 	}
 	st.warnings = uint16(min(r.Warnings, 65535))
 	if r.IsUpdate && r.Columns == nil {
@@ -255,7 +261,7 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 	if r.AffectedFound != 0 && c.Capabilities&mysql.CapabilityClientFoundRows != 0 {
 		r.AffectedRows = r.AffectedFound
 	}
-	out, err := toSQLResult(r, st.resultsCollation(), h.s.opts.Database)
+	out, err := toSQLResult(r, st.resultsCollation(), st.resultsCS, h.s.opts.Database)
 	if err != nil {
 		return nil, toSQLError(err)
 	}
@@ -328,6 +334,10 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		}
 	}
 	query = st.sc.preparedText(query) // prepare.go
+	st.initCharset(c)
+	if st.clientCS != nil {
+		query = st.clientCS.Decode(query)
+	}
 	prepare.PrepareStmt = query
 	var stmt Stmt
 	_, err := h.run(c, st, "Prepare", query, func(ctx context.Context) (*Result, error) {
@@ -347,7 +357,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	prepare.BindVars = make(map[string]*querypb.BindVariable, n)
 	st.stmts[prepare.StatementID] = stmt
 	if cols := stmt.Columns(); len(cols) > 0 {
-		return fields(cols, st.resultsCollation(), h.s.opts.Database), nil
+		return fields(cols, st.resultsCollation(), st.resultsCS, h.s.opts.Database), nil
 	}
 	return nil, nil
 }
@@ -367,6 +377,9 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		v, err := bindValue(prepare.BindVars[bindVarName(i)])
 		if err != nil {
 			return newError(1210, "Incorrect arguments to mysqld_stmt_execute")
+		}
+		if s, ok := v.(string); ok && st.clientCS != nil && i < len(prepare.ParamsType) && textParam(prepare.ParamsType[i]) {
+			v = st.clientCS.Decode(s)
 		}
 		args[i] = v
 	}
@@ -439,29 +452,3 @@ func (h *handler) ParserOptionsForConnection(c *mysql.Conn) (sqlparser.ParserOpt
 // serverStatusInTrans is SERVER_STATUS_IN_TRANS, which vitess does not
 // name (part of the protocol).
 const serverStatusInTrans = 0x0001
-
-// collationName names the collation a client asked for in its handshake
-// (the common ones; MySQL's collation ids, part of the protocol).
-func collationName(id uint8) (charset, collation string, ok bool) {
-	switch id {
-	case 8:
-		return "latin1", "latin1_swedish_ci", true
-	case 33:
-		return "utf8mb3", "utf8mb3_general_ci", true
-	case 45:
-		return "utf8mb4", "utf8mb4_general_ci", true
-	case 46:
-		return "utf8mb4", "utf8mb4_bin", true
-	case 63:
-		return "binary", "binary", true
-	case 83:
-		return "utf8mb3", "utf8mb3_bin", true
-	case 192:
-		return "utf8mb3", "utf8mb3_unicode_ci", true
-	case 224:
-		return "utf8mb4", "utf8mb4_unicode_ci", true
-	case 255:
-		return "utf8mb4", "utf8mb4_0900_ai_ci", true
-	}
-	return "", "", false
-}

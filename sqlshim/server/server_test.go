@@ -124,7 +124,7 @@ func TestSetSessionVariables(t *testing.T) {
 	if err := c.QueryRowContext(ctx, "SELECT @@character_set_client, @@collation_connection, @@sql_mode, @@time_zone, @@autocommit").Scan(&cs, &coll, &mode, &tz, &ac); err != nil {
 		t.Fatal(err)
 	}
-	if cs != "latin1" || coll != "latin1_general_ci" || mode != "ANSI_QUOTES" || tz != "+01:00" || ac != 0 {
+	if cs != "latin1" || coll != "latin1_swedish_ci" || mode != "ANSI_QUOTES" || tz != "+01:00" || ac != 0 {
 		t.Fatalf("got %q %q %q %q %d", cs, coll, mode, tz, ac)
 	}
 	if _, err := c.ExecContext(ctx, "SET no_such_var = 1"); errNumber(err) != 1193 {

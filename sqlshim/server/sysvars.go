@@ -43,6 +43,15 @@ func (v *ConnVars) SetSystemVar(name string, val any, toDefault bool) error {
 	if _, known := v.h.serverVar(v.st, name); !known {
 		return sqlerr.New(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", name)
 	}
+	if charsetVar(name) { // checked and applied (charset.go)
+		as, err := charsetAssign(name, val, toDefault)
+		if err != nil {
+			return err
+		}
+		v.st.apply(as)
+		v.st.charsetsChanged()
+		return nil
+	}
 	if toDefault {
 		delete(v.st.vars, name)
 		return nil

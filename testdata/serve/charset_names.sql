@@ -1,0 +1,46 @@
+-- client: --default-character-set=utf8mb3
+-- SET NAMES, SET CHARACTER SET, the character set variables; @@ reads.
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+SET NAMES latin1;
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+SET NAMES utf8;
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+SET NAMES 'ascii';
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+SET NAMES binary;
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+SET NAMES 'latin1' COLLATE 'latin1_bin';
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci;
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+SET CHARACTER SET latin1;
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+SET CHARSET utf8mb4;
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+SET character_set_client = latin1, character_set_results = 'ascii';
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+SET character_set_connection = latin1;
+SELECT @@character_set_connection, @@collation_connection;
+SET collation_connection = utf8_bin;
+SELECT @@character_set_connection, @@collation_connection;
+SET character_set_results = NULL;
+SELECT @@character_set_results;
+SET @a = 1, NAMES latin1;
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection, @a;
+SET NAMES latin2;
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+SET NAMES DEFAULT;
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection;
+-- Errors: nothing changes.
+SET NAMES nosuch;
+SET @a = 2, NAMES nosuch;
+SET CHARACTER SET nosuch;
+SET character_set_client = nosuch;
+SET character_set_results = nosuch;
+SET character_set_connection = nosuch;
+SET collation_connection = nosuch;
+SET character_set_client = ucs2;
+SET NAMES ucs2;
+SET character_set_client = NULL;
+SET NAMES latin1 COLLATE utf8mb4_bin;
+SELECT @@character_set_client, @@character_set_connection, @@character_set_results, @@collation_connection, @a;
