@@ -44,6 +44,12 @@ import (
 // rebuildSuffix marks the files of a table rebuild in progress.
 const rebuildSuffix = ".rebuild"
 
+// rebuiltIndexName is the name of table's index whose file is being
+// rebuilt at path (ixTmp in rebuildTable).
+func rebuiltIndexName(table, path string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), table+"."), indexSuffix+rebuildSuffix)
+}
+
 // AlterColumns gives a table a new definition newDef (same name; whether
 // it is CRASH_SAFE does not change) whose columns may be dropped,
 // reordered, added anywhere, renamed, retyped or have new defaults or
@@ -398,7 +404,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Du
 				name, vals := "", ""
 				for i, s := range specs {
 					if s.Path == dup.Index {
-						name = strings.TrimSuffix(strings.TrimPrefix(filepath.Base(s.Path), t.name+"."), indexSuffix+rebuildSuffix)
+						name = rebuiltIndexName(t.name, s.Path)
 						vals = dupText(nd, nd.indexParts(&nd.Indexes[i]), dup.Cols, dup.PK, func(pk []byte) ([]byte, bool) {
 							v, err := ndf.Get(pk)
 							return v, err == nil
@@ -406,6 +412,14 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Du
 					}
 				}
 				err = sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", vals, name)
+			}
+			var long *index.KeyTooLargeError
+			if errors.As(err, &long) {
+				for _, s := range specs {
+					if s.Path == long.Index {
+						err = keyTooLong(err, nd.Name, rebuiltIndexName(t.name, s.Path))
+					}
+				}
 			}
 			return fail(err)
 		}

@@ -24,7 +24,7 @@ func TestBackupCrashedTables(t *testing.T) {
 	for _, n := range []string{"z", "x"} {
 		db.tables[n].markCrashed("it was not closed cleanly")
 	}
-	dest := filepath.Join(t.TempDir(), "bk")
+	dest := filepath.Join(t.TempDir(), "new", "bk")
 	_, err := db.Backup(bg, dest)
 	var ce *CrashedTablesError
 	if !errors.As(err, &ce) || !reflect.DeepEqual(ce.Tables, []string{"x", "z"}) || sqlerr.Code(err) != sqlerr.ErrCrashedTable {
@@ -35,8 +35,17 @@ func TestBackupCrashedTables(t *testing.T) {
 			t.Errorf("error %q does not say %q", err, s)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dest, BackupManifest)); err == nil {
-		t.Error("a backup was made")
+	// Nothing is left behind: not even the directories Backup made.
+	if _, err := os.Stat(filepath.Dir(dest)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("after a failed backup into a new directory, %s: %v; want it gone", filepath.Dir(dest), err)
+	}
+	// A directory that was there and empty stays, empty.
+	os.MkdirAll(dest, 0o755)
+	if _, err := db.Backup(bg, dest); err == nil {
+		t.Fatal("backup with crashed tables made")
+	}
+	if names, err := os.ReadDir(dest); err != nil || len(names) != 0 {
+		t.Errorf("after a failed backup into an empty directory: %v, %v; want it there and empty", names, err)
 	}
 	// One table: its own 1194 message, with its reason.
 	uncrash := func(n string) {

@@ -334,6 +334,17 @@ func createEmptyIndex(path string, gen uint64, o index.Options) (*index.Index, e
 	return index.Open(path, gen, o)
 }
 
+// keyTooLong returns err, an index build's error, as MariaDB's 1071 naming
+// index of table when a row's entry is too long for an index file.
+func keyTooLong(err error, table, ixName string) error {
+	var e *index.KeyTooLargeError
+	if !errors.As(err, &e) {
+		return err
+	}
+	return sqlerr.New(sqlerr.ErrTooLongKey, "Specified key was too long; max key length is %d bytes (index '%s' of table '%s': a row needs %d)",
+		index.MaxKeySize, ixName, table, e.Len)
+}
+
 // createIndexLocked is CreateIndex of t, locked for DDL.
 func (db *DB) createIndexLocked(t *table, ixd IndexDef) error {
 	nd := t.definition().Clone()
@@ -373,7 +384,7 @@ func (db *DB) createIndexLocked(t *table, ixd IndexDef) error {
 			})
 			return sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", vals, ixd.Name)
 		}
-		return err
+		return keyTooLong(err, t.name, ixd.Name)
 	}
 	ix, err := index.Open(path, df.Generation(), t.indexOptions(ixd))
 	if err != nil {

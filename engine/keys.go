@@ -175,6 +175,41 @@ func encodeCols(b []byte, d *TableDef, r Row, parts []keyPart) []byte {
 	return b
 }
 
+// longKey reports whether an index on parts can have entries too long for
+// an index file (index.MaxKeySize): whether a part is a string that can
+// take more than 1 KiB. Only such indexes have their entries measured
+// before a row is written (Tx.checkUnique); the encoding of the other
+// parts (numbers, dates, short strings, even with a collation's weights)
+// stays far below the limit.
+func (d *TableDef) longKey(parts []keyPart) bool {
+	for _, p := range parts {
+		if p.col < 0 {
+			continue
+		}
+		c := &d.Columns[p.col]
+		if !c.Type.IsString() && !c.Type.IsBinary() {
+			continue
+		}
+		n := c.Length // characters (CHAR, VARCHAR) or bytes (the others)
+		switch {
+		case c.Type == TypeJSON:
+			n = 1 << 32
+		case n == 0 && (c.Type == TypeText || c.Type == TypeBlob):
+			n = 65535
+		}
+		if p.prefix > 0 {
+			n = min(n, p.prefix) // characters of text, bytes of binary strings
+		}
+		if c.Type.IsString() {
+			n *= 4 // at most 4 bytes a character (utf8mb4)
+		}
+		if n > 1024 {
+			return true
+		}
+	}
+	return false
+}
+
 // showValues renders the values of the columns at pos as MariaDB's
 // duplicate-entry message does: each as its column shows it (DECIMAL with
 // its scale, DATETIME with its fractional digits, binary strings with

@@ -43,6 +43,7 @@ type table struct {
 	def     *TableDef
 	pkPos   []keyPart // parts of the primary key; nil: hidden row id
 	ixPos   [][]keyPart
+	ixLong  []bool // ixLong[i]: index i's entries can outgrow index.MaxKeySize (longKey)
 	df      *datafile.File
 	idx     []*index.Index
 	overlay map[string]ovEntry // crash-safe: committed, not yet checkpointed
@@ -97,8 +98,10 @@ func (t *table) setDefLocked(def *TableDef) {
 	}
 	t.pkPos = def.primaryParts()
 	t.ixPos = make([][]keyPart, len(def.Indexes))
+	t.ixLong = make([]bool, len(def.Indexes))
 	for i := range def.Indexes {
 		t.ixPos[i] = def.indexParts(&def.Indexes[i])
+		t.ixLong[i] = def.longKey(t.ixPos[i])
 	}
 }
 

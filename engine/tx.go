@@ -94,6 +94,7 @@ type writeSet struct {
 	def       *TableDef
 	pkPos     []keyPart
 	ixPos     [][]keyPart
+	ixLong    []bool
 	m         map[string]*pending
 	gen       uint64 // t.undone when the write lock was taken (walfail.go)
 	// first is the first pending change record makes (firstUsed): held
@@ -255,7 +256,7 @@ func (tx *Tx) writeSet(name string) (*writeSet, error) {
 	}
 	t.mu.RLock()
 	temp := t.db != tx.db
-	ws := &writeSet{t: t, borrowed: borrowed, wal: t.def.CrashSafe && !temp, temp: temp, def: t.def, pkPos: t.pkPos, ixPos: t.ixPos, m: map[string]*pending{}, gen: t.undone.Load()}
+	ws := &writeSet{t: t, borrowed: borrowed, wal: t.def.CrashSafe && !temp, temp: temp, def: t.def, pkPos: t.pkPos, ixPos: t.ixPos, ixLong: t.ixLong, m: map[string]*pending{}, gen: t.undone.Load()}
 	t.mu.RUnlock()
 	tx.addWriteSet(ws)
 	return ws, nil
@@ -389,9 +390,6 @@ func isZero(v any) bool {
 	return false
 }
 
-// checkUnique returns 1062 if r collides on a unique index with a row other
-// than self and old (the row an Update replaces: its primary key may
-// differ from self, and its index entries go away with it).
 // uniqueCandidates returns the keys of rows this transaction wrote that
 // may hold cols in unique index i (they must still be verified against
 // ws.m). It first indexes the rows set since the last call, decoding each
@@ -431,17 +429,36 @@ func (ws *writeSet) uniqueCandidates(i int, cols []byte) []string {
 	return ws.uniq[i][string(cols)]
 }
 
+// checkUnique returns 1062 if r collides on a unique index with a row other
+// than self and old (the row an Update replaces: its primary key may
+// differ from self, and its index entries go away with it).
+//
+// It also returns 1071 if r's entry in an index would be longer than an
+// index can hold (index.MaxKeySize): checked here, before anything is
+// written, the row is refused whole; found at commit, when the indexes are
+// updated after the data file, it would leave the table crashed.
 func (tx *Tx) checkUnique(ws *writeSet, self, old []byte, r Row) error {
 	t := ws.t
 	t.mu.RLock()
 	idx := t.idx
 	t.mu.RUnlock()
 	for i, ixd := range ws.def.Indexes {
-		if !ixd.Unique {
+		long := i < len(ws.ixLong) && ws.ixLong[i]
+		if !ixd.Unique && !long {
 			continue
 		}
 		cols := encodeCols(nil, ws.def, r, ws.ixPos[i])
-		if keyenc.HasNull(cols) {
+		if long {
+			n := len(cols)
+			if !ixd.Unique || keyenc.HasNull(cols) {
+				n += len(self) // keyed by the columns and the primary key
+			}
+			if n > index.MaxKeySize {
+				return sqlerr.New(sqlerr.ErrTooLongKey, "Specified key was too long; max key length is %d bytes (index '%s' of table '%s' would need %d)",
+					index.MaxKeySize, ixd.Name, t.name, n)
+			}
+		}
+		if !ixd.Unique || keyenc.HasNull(cols) {
 			continue
 		}
 		dup := func() error {

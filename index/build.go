@@ -185,8 +185,8 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 			for _, cols := range dst {
 				if klen, err := f.add(cols, pk); err != nil {
 					return err
-				} else if klen > maxKeySize {
-					return fmt.Errorf("blitz/index: build %s: %w: %d bytes", s.spec.Path, ErrKeyTooLarge, klen)
+				} else if klen > MaxKeySize {
+					return &KeyTooLargeError{Index: s.spec.Path, Len: klen, PK: append([]byte(nil), pk...)}
 				}
 			}
 		}
@@ -359,7 +359,7 @@ func (f *feeder) run() {
 }
 
 // add queues the entry (cols, pk), encoded straight into the batch, and
-// returns the length of its key. A key longer than maxKeySize is not
+// returns the length of its key. A key longer than MaxKeySize is not
 // queued: the caller fails the build.
 func (f *feeder) add(cols, pk []byte) (klen int, err error) {
 	if f.cur == nil {
@@ -373,7 +373,7 @@ func (f *feeder) add(cols, pk []byte) (klen int, err error) {
 	n := len(b.buf)
 	var vlen int
 	b.buf, klen, vlen = appendEntryKV(b.buf, f.s.spec.Unique, cols, pk)
-	if klen > maxKeySize {
+	if klen > MaxKeySize {
 		b.buf = b.buf[:n]
 		return klen, nil
 	}
@@ -822,7 +822,7 @@ func (r *runSource) next() ([]byte, []byte, bool, error) {
 	if err != nil {
 		return nil, nil, false, err
 	}
-	if kl > maxKeySize {
+	if kl > MaxKeySize {
 		return nil, nil, false, fmt.Errorf("key of %d bytes in a run", kl)
 	}
 	r.buf = slices.Grow(r.buf[:0], int(kl))[:kl]

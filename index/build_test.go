@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 // buildRows is a table for the Build tests: row i has columns cols[i] and
@@ -207,7 +208,7 @@ func TestBuildErrorsLeaveNothing(t *testing.T) {
 		}, want: boom},
 		{name: "key too large", scan: rows.scan, entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 			if bytes.Equal(pk, pkOf(n/3)) {
-				return append(dst, make([]byte, maxKeySize+1)), nil
+				return append(dst, make([]byte, MaxKeySize+1)), nil
 			}
 			return append(dst, row), nil
 		}, want: ErrKeyTooLarge},
@@ -382,5 +383,52 @@ func TestSorterOrder(t *testing.T) {
 				t.Fatalf("n=%d: entries %d and %d out of order", n, i-1, i)
 			}
 		}
+	}
+}
+
+// TestBuildLongKeys builds indexes whose keys are longer than half a page,
+// up to MaxKeySize: every branch page then holds two long keys or more
+// (overflowing the page), so that each level of the tree has fewer pages
+// than the one below (with one key a page the build never ended). Run in
+// a goroutine with a deadline, so that a regression fails instead of
+// hanging the test binary.
+func TestBuildLongKeys(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		rows, max int
+	}{
+		{"3000 bytes", 200, 3000},
+		{"up to the limit", 40, MaxKeySize - 64},
+		{"mixed", 300, 9000},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewSource(seed(t)))
+			rows := &buildRows{}
+			for i := 0; i < c.rows; i++ {
+				n := c.max
+				if c.name == "mixed" {
+					n = 1 + r.Intn(c.max)
+				}
+				rows.cols = append(rows.cols, colsOf(1, fmt.Sprintf("%06d%s", i, bytes.Repeat([]byte{'k'}, n))))
+			}
+			dir := t.TempDir()
+			whole := func(pk, row []byte, dst [][]byte) ([][]byte, error) { return append(dst, row), nil }
+			specs := []BuildSpec{{Path: filepath.Join(dir, "u.bix"), Unique: true, Entries: whole}, {Path: filepath.Join(dir, "n.bix"), Entries: whole}}
+			done := make(chan error, 1)
+			go func() {
+				_, err := Build(rows.scan, specs, BuildOptions{Stamp: 3, TempDir: t.TempDir()})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatal("Build of long keys did not end in 60 s")
+			}
+			checkBuilt(t, specs[0].Path, 3, rows.model(true))
+			checkBuilt(t, specs[1].Path, 3, rows.model(false))
+		})
 	}
 }

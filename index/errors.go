@@ -24,7 +24,8 @@ var (
 	ErrDuplicate = errors.New("blitz/index: duplicate key in unique index")
 
 	// ErrKeyTooLarge is returned by Insert when an entry's key does not fit
-	// in an index file (bbolt's key limit).
+	// in an index file (bbolt's key limit, MaxKeySize), and by Build (as a
+	// *KeyTooLargeError) when a row's does.
 	ErrKeyTooLarge = errors.New("blitz/index: key too large")
 )
 
@@ -60,6 +61,21 @@ func (e *DuplicateError) Error() string {
 
 // Is reports whether target is ErrDuplicate.
 func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
+
+// KeyTooLargeError is Build's error for an entry whose key is longer than
+// MaxKeySize. errors.Is(err, ErrKeyTooLarge) holds for it.
+type KeyTooLargeError struct {
+	Index string // file of the index
+	Len   int    // the key's length in bytes
+	PK    []byte // the row's primary key
+}
+
+func (e *KeyTooLargeError) Error() string {
+	return fmt.Sprintf("blitz/index: build %s: %v: %d bytes (limit %d) for primary key %s", e.Index, ErrKeyTooLarge, e.Len, MaxKeySize, fmtKey(e.PK))
+}
+
+// Is reports whether target is ErrKeyTooLarge.
+func (e *KeyTooLargeError) Is(target error) bool { return target == ErrKeyTooLarge }
 
 // fmtKey shows an encoded tuple decoded when it is well formed, in hex
 // otherwise.

@@ -44,8 +44,9 @@ var (
 	keyStamp   = []byte("stamp")
 )
 
-// maxKeySize is bbolt's limit on a key.
-const maxKeySize = 32768
+// MaxKeySize is bbolt's limit on a key: the longest (columns, primary
+// key) entry an index can hold.
+const MaxKeySize = 32768
 
 // entryKV returns the bbolt key and value of the entry (cols, pk), appended
 // to buf (which it may grow), as two subslices of the result.
@@ -354,8 +355,13 @@ func (l *loader) finishTree() uint64 {
 		level := l.children
 		l.children = nil
 		for _, c := range level {
+			// A branch page takes at least two children, overflowing
+			// the page size when their keys are long (as bbolt's own
+			// splits never leave fewer than two keys a node): with one,
+			// keys of more than half a page would give every level as
+			// many pages as the one below, and the loop would not end.
 			need := elemSize + len(c.key)
-			if l.count > 0 && pageHeaderSize+len(l.elems)+len(l.data)+need > l.pageSize {
+			if l.count >= 2 && pageHeaderSize+len(l.elems)+len(l.data)+need > l.pageSize {
 				l.flushLeaf(branchPageFlag)
 			}
 			if l.count == 0 {

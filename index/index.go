@@ -346,8 +346,8 @@ func (ix *Index) writeFlush(cols, pk []byte, del bool) error {
 // write buffers one insert or delete and reports whether the buffer is full.
 func (ix *Index) write(cols, pk []byte, del bool) (bool, error) {
 	_, k, v := entryKV(make([]byte, 0, len(cols)+len(pk)+2), ix.unique, cols, pk)
-	if len(k) > maxKeySize {
-		return false, fmt.Errorf("%w: %d bytes (limit %d)", ErrKeyTooLarge, len(k), maxKeySize)
+	if len(k) > MaxKeySize {
+		return false, fmt.Errorf("%w: %d bytes (limit %d)", ErrKeyTooLarge, len(k), MaxKeySize)
 	}
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()

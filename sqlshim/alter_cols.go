@@ -448,7 +448,7 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 	for _, spec := range n.Specs {
 		switch spec.Tp {
 		case ast.AlterTableAddConstraint:
-			if err := addConstraint(newTableInfo(cc.def, ""), cc.def, spec.Constraint); err != nil {
+			if err := x.addConstraint(newTableInfo(cc.def, ""), cc.def, spec.Constraint); err != nil {
 				if (spec.IfNotExists || spec.Constraint.IfNotExists) && sqlerr.Code(err) == sqlerr.ErrDupKeyName {
 					x.s.addNote(sqlerr.ErrDupKeyName, "%s", sqlerr.As(err).Message)
 					continue

@@ -477,7 +477,7 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 		if c.Tp == ast.ConstraintForeignKey {
 			continue // below, once every other key is there
 		}
-		if err := addConstraint(ti, def, c); err != nil {
+		if err := x.addConstraint(ti, def, c); err != nil {
 			return Result{}, err
 		}
 	}
@@ -538,7 +538,7 @@ func (x *execCtx) autoIncrementOption(db *engine.DB, table string, opts []*ast.T
 }
 
 // addConstraint adds a PRIMARY KEY, UNIQUE or INDEX clause to def.
-func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error {
+func (x *execCtx) addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error {
 	var cols []string
 	var prefix []int
 	for _, k := range c.Keys {
@@ -555,6 +555,12 @@ func addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Constraint) error
 			return err
 		}
 		prefix = append(prefix, n)
+	}
+	if (c.Tp == ast.ConstraintKey || c.Tp == ast.ConstraintIndex) && len(cols) == 1 {
+		if n, cut := longKeyPrefix(&def.Columns[ti.column(cols[0])], prefix[0]); cut { // prefixkey.go
+			prefix[0] = n
+			x.s.addNote(sqlerr.ErrTooLongKey, "Specified key was too long; max key length is %d bytes", maxKeyBytes)
+		}
 	}
 	prefix = noPrefix(prefix)
 	switch c.Tp {
@@ -736,7 +742,7 @@ func (x *execCtx) addIndex(ti *tableInfo, c *ast.Constraint, ifNotExists bool) (
 		// The rows are rewritten under their new keys (its columns become
 		// NOT NULL: a NULL there is 1265, a repeated key 1062).
 		cc := newColChange(ti.def)
-		if err := addConstraint(ti, cc.def, c); err != nil {
+		if err := x.addConstraint(ti, cc.def, c); err != nil {
 			return Result{}, err
 		}
 		cc.dirty = true
@@ -745,7 +751,7 @@ func (x *execCtx) addIndex(ti *tableInfo, c *ast.Constraint, ifNotExists bool) (
 	def := *ti.def
 	def.Indexes = append([]engine.IndexDef(nil), ti.def.Indexes...)
 	before := len(def.Indexes)
-	if err := addConstraint(ti, &def, c); err != nil {
+	if err := x.addConstraint(ti, &def, c); err != nil {
 		if ifNotExists && sqlerr.Code(err) == sqlerr.ErrDupKeyName {
 			x.s.addNote(sqlerr.ErrDupKeyName, "%s", sqlerr.As(err).Message)
 			return Result{}, nil

@@ -32,6 +32,42 @@ func keyPartPrefix(c *engine.Column, length int) (int, error) {
 	return wholeIfFull(c, length), nil
 }
 
+// maxKeyBytes is the longest key MariaDB's InnoDB allows (innodb_page_size
+// 16K): a plain index on one longer string part is cut to a prefix of this
+// many bytes (longKeyPrefix).
+const maxKeyBytes = 3072
+
+// longKeyPrefix applies MariaDB's rule for a non-unique index of one part
+// on column c with prefix length n (0: the whole value): when the part
+// can be longer than maxKeyBytes (text counted at 4 bytes a character),
+// the index keys a prefix of maxKeyBytes instead (768 characters of text),
+// and MariaDB says so in note 1071. It returns the new prefix and whether
+// it cut. Keying the whole value would make rows with values too long for
+// an index file (index.MaxKeySize) impossible to insert.
+func longKeyPrefix(c *engine.Column, n int) (int, bool) {
+	var bytes, perChar int
+	switch c.Type {
+	case engine.TypeChar, engine.TypeVarChar:
+		bytes, perChar = c.Length*4, 4
+	case engine.TypeText:
+		bytes, perChar = c.Length, 4 // a TEXT's length is in bytes
+	case engine.TypeBinary, engine.TypeVarBinary, engine.TypeBlob:
+		bytes, perChar = c.Length, 1
+	default:
+		return n, false
+	}
+	if bytes == 0 && (c.Type == engine.TypeText || c.Type == engine.TypeBlob) {
+		bytes = 65535
+	}
+	if n > 0 {
+		bytes = n * perChar
+	}
+	if bytes <= maxKeyBytes {
+		return n, false
+	}
+	return maxKeyBytes / perChar, true
+}
+
 // wholeIfFull returns 0 (the whole value) for a prefix of n that covers
 // every value of c, else n.
 func wholeIfFull(c *engine.Column, n int) int {

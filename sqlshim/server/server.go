@@ -200,18 +200,55 @@ func New(backend Backend, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// CheckAddresses tells whether New could listen where opts says, without
+// listening: the TCP address is free (bound and let go at once; port 0 is
+// always free) and nothing but a stale socket is at the socket path. A
+// command calls it before opening the database, so that an address in use
+// fails at once instead of after opening (and perhaps recovering) the
+// database. New still fails if the address is taken in between.
+func CheckAddresses(opts Options) error {
+	if opts.Listen != "" {
+		l, err := net.Listen("tcp", opts.Listen)
+		if err != nil {
+			return fmt.Errorf("blitz/server: listen: %w", err)
+		}
+		l.Close()
+	}
+	if opts.Socket != "" {
+		if _, err := staleSocket(opts.Socket); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// staleSocket reports whether path holds a socket file nobody answers on
+// (true: listenUnix may replace it), is free (false), or holds something
+// that must not be touched (an error naming it).
+func staleSocket(path string) (bool, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return false, nil
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return false, fmt.Errorf("blitz/server: socket %s: a %s is in the way (only a stale socket is replaced)", path, fileKind(fi))
+	}
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return false, fmt.Errorf("blitz/server: socket %s: another server is listening on it", path)
+	}
+	return true, nil
+}
+
 // listenUnix listens on a Unix socket at path, replacing a stale socket
 // file that nobody answers on. Anything else at path (a file, a directory)
 // is refused, never removed.
 func listenUnix(path string) (net.Listener, error) {
-	if fi, err := os.Lstat(path); err == nil {
-		if fi.Mode()&os.ModeSocket == 0 {
-			return nil, fmt.Errorf("blitz/server: socket %s: a %s is in the way (only a stale socket is replaced)", path, fileKind(fi))
-		}
-		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-			c.Close()
-			return nil, fmt.Errorf("blitz/server: socket %s: another server is listening on it", path)
-		}
+	stale, err := staleSocket(path)
+	if err != nil {
+		return nil, err
+	}
+	if stale {
 		if err := os.Remove(path); err != nil {
 			return nil, fmt.Errorf("blitz/server: remove stale socket: %w", err)
 		}

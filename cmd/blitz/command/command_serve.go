@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/blitzdb/blitz/internal/buildinfo"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -15,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/buildinfo"
 	"github.com/blitzdb/blitz/sqlshim/server"
 )
 
@@ -94,20 +94,11 @@ func runServe(env *Env, o *serveOptions) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	created := noteNewDir(o.dir)
-	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, ULogDir: o.ulogDir, ULogLimit: o.ulogLimit,
-		Progress: recoveryProgress(env.Stderr), WALSegmentBytes: segBytes})
-	if err != nil {
-		created.undo()
-		return openFailed("serve", o.dir, err)
-	}
 	abs, err := filepath.Abs(o.dir)
 	if err != nil {
 		abs = o.dir
 	}
-	backend := server.NewSQLShimBackend(db)
-	backend.MemoryBudget = budget
-	srv, err := server.New(backend, server.Options{
+	sopts := server.Options{
 		Listen:          o.listen,
 		Socket:          o.socket,
 		User:            o.user,
@@ -119,7 +110,22 @@ func runServe(env *Env, o *serveOptions) error {
 		ShutdownTimeout: o.shutdownTimeout,
 		ServerVersion:   buildinfo.ServerVersion,
 		Logger:          log,
-	})
+	}
+	// An address in use fails now, before the database is opened (and
+	// perhaps recovered, which can take long) only to be closed again.
+	if err := server.CheckAddresses(sopts); err != nil {
+		return failf("serve: %v", err)
+	}
+	created := noteNewDir(o.dir)
+	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, ULogDir: o.ulogDir, ULogLimit: o.ulogLimit,
+		Progress: recoveryProgress(env.Stderr), WALSegmentBytes: segBytes})
+	if err != nil {
+		created.undo()
+		return openFailed("serve", o.dir, err)
+	}
+	backend := server.NewSQLShimBackend(db)
+	backend.MemoryBudget = budget
+	srv, err := server.New(backend, sopts)
 	if err != nil {
 		db.Close()
 		created.undo() // a database made just now for this server

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/blitzdb/blitz/engine"
 )
 
 // TestWALSegmentSizeFlag: --wal-segment-size sets the size of the WAL's
@@ -105,5 +107,18 @@ func TestServePortTakenLeavesNoDirectory(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(old, f)); err != nil {
 			t.Errorf("existing database lost %s: %v", f, err)
 		}
+	}
+
+	// The address is checked before the database is opened (which may
+	// mean a long recovery): with the database held by another process,
+	// the error is still the taken address.
+	db, err := engine.Open(old, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	code, _, errs = run(t, "", "serve", "-d", old, "--listen", l.Addr().String(), "--auto-recover")
+	if code != ExitFailed || !strings.Contains(errs, l.Addr().String()) || !strings.Contains(errs, "address already in use") {
+		t.Fatalf("serve on a taken port of a locked database: exit %d, stderr %q; want the address named first", code, errs)
 	}
 }
