@@ -208,7 +208,9 @@ func convertRow(r Row, od, nd *TableDef, from []int, rowNum int) (Row, error) {
 			}
 		} else {
 			v = r[f]
-			if v != nil && od.Columns[f].Type >= TypeTime && (c.Type.IsString() || c.Type.IsBinary()) {
+			if x, ok := v.(uint64); ok && od.Columns[f].Type == TypeBit && (c.Type.IsString() || c.Type.IsBinary()) {
+				v = BitBytes(nil, x, od.Columns[f].Length) // BIT to text is its bytes, as in MariaDB
+			} else if v != nil && od.Columns[f].Type >= TypeTime && (c.Type.IsString() || c.Type.IsBinary()) {
 				v = columnText(&od.Columns[f], v) // TIME(2) as text keeps its two digits, YEAR 0 is 0000
 			}
 		}
@@ -540,6 +542,9 @@ func (db *DB) finishRebuilds() error {
 // new numeric type is 1292 naming the value, as is one with a fraction
 // going into an integer column (INSERT would round it).
 func alterConvError(c *Column, v any, rowNum int, err error) error {
+	if c.Type == TypeBit {
+		return err // a BIT too narrow is 1406, as INSERT's
+	}
 	word := ""
 	switch {
 	case c.Type.IsInteger():

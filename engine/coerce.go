@@ -113,6 +113,8 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		return coerceEnum(col, v, rowNum)
 	case t == TypeSet:
 		return coerceSet(col, v, rowNum)
+	case t == TypeBit:
+		return coerceBit(col, v, rowNum)
 	case t.IsInteger():
 		var d decimal.Decimal
 		switch x := v.(type) {

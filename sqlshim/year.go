@@ -25,12 +25,33 @@ func (c *evalCtx) yearColumn(e ast.ExprNode) *engine.Column {
 }
 
 // yearText is v, the value of e, as a string function sees it: the four
-// digits of a YEAR column's value, any other value itself.
+// digits of a YEAR column's value, the (M+7)/8 big-endian bytes of a
+// BIT(M) column's (CONCAT(b) of b'1000001' is 'A', as in MariaDB), any
+// other value itself.
 func (c *evalCtx) yearText(e ast.ExprNode, v any) any {
-	if y, ok := v.(int64); ok && c.yearColumn(e) != nil {
-		return fmt.Sprintf("%04d", y)
+	switch x := v.(type) {
+	case int64:
+		if c.yearColumn(e) != nil {
+			return fmt.Sprintf("%04d", x)
+		}
+	case uint64:
+		if col := c.bitColumn(e); col != nil {
+			return engine.BitBytes(nil, x, col.Length)
+		}
 	}
 	return v
+}
+
+// bitColumn is the BIT column e names in the current table, or nil.
+func (c *evalCtx) bitColumn(e ast.ExprNode) *engine.Column {
+	cn, ok := unparen(e).(*ast.ColumnNameExpr)
+	if !ok || c.ti == nil {
+		return nil
+	}
+	if i := c.ti.column(cn.Name.Name.O); i >= 0 && c.ti.def.Columns[i].Type == engine.TypeBit {
+		return &c.ti.def.Columns[i]
+	}
+	return nil
 }
 
 // textArgument are the functions that read their arguments as strings:
