@@ -34,6 +34,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/blitzdb/blitz/datafile"
 	"github.com/blitzdb/blitz/index"
 	"github.com/blitzdb/blitz/internal/sqlerr"
@@ -208,10 +210,24 @@ func convertRow(r Row, od, nd *TableDef, from []int, rowNum int) (Row, error) {
 			}
 		} else {
 			v = r[f]
-			if x, ok := v.(uint64); ok && od.Columns[f].Type == TypeBit && (c.Type.IsString() || c.Type.IsBinary()) {
-				v = BitBytes(nil, x, od.Columns[f].Length) // BIT to text is its bytes, as in MariaDB
-			} else if v != nil && od.Columns[f].Type >= TypeTime && (c.Type.IsString() || c.Type.IsBinary()) {
+			// BIT to text is its number in decimal (b'1000001' is '65'), as
+			// in MariaDB: the value as it is.
+			if v != nil && od.Columns[f].Type >= TypeTime && od.Columns[f].Type != TypeBit && (c.Type.IsString() || c.Type.IsBinary()) {
 				v = columnText(&od.Columns[f], v) // TIME(2) as text keeps its two digits, YEAR 0 is 0000
+			}
+		}
+		if c.Type == TypeBit {
+			// Text into BIT is read as an integer, not as its bytes
+			// ('65' is 65), as MariaDB's ALTER does; other text is 1292.
+			if s, ok := TextOf(v); ok {
+				if !integerText(s) {
+					return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s)
+				}
+				d, err := decimal.NewFromString(strings.TrimSpace(s))
+				if err != nil {
+					return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s)
+				}
+				v = d
 			}
 		}
 		if s, ok := v.(string); ok && c.Type.IsInteger() && !integerText(s) {
