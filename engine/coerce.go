@@ -113,8 +113,6 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		return coerceEnum(col, v, rowNum)
 	case t == TypeSet:
 		return coerceSet(col, v, rowNum)
-	case t == TypeBit:
-		return coerceBit(col, v, rowNum)
 	case t.IsInteger():
 		var d decimal.Decimal
 		switch x := v.(type) {
@@ -342,6 +340,8 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 			return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(t), text, col.Name, rowNum)
 		}
 		return tm, nil
+	case t == TypeBit: // last: no cost to the common types
+		return coerceBit(col, v, rowNum)
 	}
 	return nil, fmt.Errorf("blitz/engine: column %q has unknown type %d", col.Name, col.Type)
 }

@@ -206,12 +206,6 @@ func decodeRowInto(r Row, b []byte, d *TableDef, need []bool, in *interner) erro
 				return errRowCorrupt
 			}
 			r[i], p = s, p[k:]
-		case t == TypeBit:
-			x, k := binary.Uvarint(p)
-			if k <= 0 || x > BitMax(c.Length) {
-				return errRowCorrupt
-			}
-			r[i], p = x, p[k:]
 		case t.IsInteger() && c.Unsigned:
 			x, k := binary.Uvarint(p)
 			if k <= 0 {
@@ -277,6 +271,12 @@ func decodeRowInto(r Row, b []byte, d *TableDef, need []bool, in *interner) erro
 			} else {
 				r[i], p = time.UnixMicro(x).UTC(), p[k:]
 			}
+		case t == TypeBit:
+			x, k := binary.Uvarint(p)
+			if k <= 0 || x > BitMax(c.Length) {
+				return errRowCorrupt
+			}
+			r[i], p = x, p[k:]
 		default:
 			return errRowCorrupt
 		}
