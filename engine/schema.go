@@ -723,7 +723,9 @@ func validateElems(c *Column) error {
 // Format 8 adds the column type "BIT" (BIT(M), M = 1 to 64 in "length"),
 // whose rows hold a uvarint below 1<<M (row codec) and whose keys are
 // keyenc's unsigned integers; its "default" is the value in decimal
-// ("5" for b'101'), not text to convert. A table is written as format 8
+// ("5" for b'101'), not text to convert: `active` BIT(1) NOT NULL DEFAULT
+// b'1' is {"name": "active", "type": "BIT", "length": 1, "not_null": true,
+// "has_default": true, "default": "1"}. A table is written as format 8
 // only when a column is BIT (format 8 may carry everything of formats 2
 // to 7), so that an older reader refuses it rather than failing on a
 // type name it does not know.
