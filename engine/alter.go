@@ -35,6 +35,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/blitzdb/blitz/datafile"
 	"github.com/blitzdb/blitz/index"
 	"github.com/blitzdb/blitz/internal/sqlerr"
@@ -247,8 +249,24 @@ func convertRow(r Row, od, nd *TableDef, from []int, zone time.Duration, rowNum 
 			if t, ok := v.(time.Time); ok && zone != 0 && od.Columns[f].Type == TypeTimestamp && c.Type != TypeTimestamp {
 				v = t.Add(zone) // the instant on the session's wall clock
 			}
-			if v != nil && od.Columns[f].Type >= TypeTime && (c.Type.IsString() || c.Type.IsBinary()) {
+			// BIT to text is its number in decimal (b'1000001' is '65'), as
+			// in MariaDB: the value as it is.
+			if v != nil && od.Columns[f].Type >= TypeTime && od.Columns[f].Type != TypeBit && (c.Type.IsString() || c.Type.IsBinary()) {
 				v = columnText(&od.Columns[f], v) // TIME(2) as text keeps its two digits, YEAR 0 is 0000
+			}
+		}
+		if c.Type == TypeBit {
+			// Text into BIT is read as an integer, not as its bytes
+			// ('65' is 65), as MariaDB's ALTER does; other text is 1292.
+			if s, ok := TextOf(v); ok {
+				if !integerText(s) {
+					return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s)
+				}
+				d, err := decimal.NewFromString(strings.TrimSpace(s))
+				if err != nil {
+					return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s)
+				}
+				v = d
 			}
 		}
 		if s, ok := v.(string); ok && c.Type.IsInteger() && !integerText(s) {
@@ -595,6 +613,9 @@ func (db *DB) finishRebuilds() error {
 // new numeric type is 1292 naming the value, as is one with a fraction
 // going into an integer column (INSERT would round it).
 func alterConvError(c *Column, v any, rowNum int, err error) error {
+	if c.Type == TypeBit {
+		return err // a BIT too narrow is 1406, as INSERT's
+	}
 	word := ""
 	switch {
 	case c.Type.IsInteger():

@@ -340,6 +340,8 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 			return nil, sqlerr.New(sqlerr.ErrTruncatedValue, "Incorrect %s value: '%s' for column '%s' at row %d", typeWord(t), text, col.Name, rowNum)
 		}
 		return tm, nil
+	case t == TypeBit: // last: no cost to the common types
+		return coerceBit(col, v, rowNum)
 	}
 	return nil, fmt.Errorf("blitz/engine: column %q has unknown type %d", col.Name, col.Type)
 }

@@ -44,6 +44,11 @@ func CoerceLoose(col *Column, v any, rowNum int) (val any, warn, err error) {
 	case TypeYear:
 		v, w := looseYear(col, v, rowNum, err)
 		return v, w, nil
+	case TypeBit:
+		if c := sqlerr.Code(err); c == sqlerr.ErrDataTooLong || c == sqlerr.ErrOutOfRange {
+			v, w := looseBit(col, rowNum)
+			return v, w, nil
+		}
 	case TypeEnum, TypeSet:
 		if sqlerr.Code(err) == sqlerr.ErrDataTruncated {
 			v, w := looseEnumSet(col, v, rowNum)
@@ -187,6 +192,8 @@ func ImplicitDefault(col *Column) (v any, ok bool) {
 		return e, true
 	case t == TypeSet:
 		return Set{}, true
+	case t == TypeBit:
+		return uint64(0), true
 	}
 	return nil, false
 }

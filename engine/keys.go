@@ -263,6 +263,10 @@ func columnText(c *Column, v any) string {
 		if c.Type == TypeYear {
 			return fmt.Sprintf("%04d", x)
 		}
+	case uint64:
+		if c.Type == TypeBit { // its bytes, as a binary string shows them
+			return columnText(&Column{Type: TypeVarBinary}, BitBytes(nil, x, c.Length))
+		}
 	case time.Duration:
 		return FormatTime(x, c.Scale)
 	case decimal.Decimal:

@@ -25,9 +25,10 @@ import (
 // the writer's @@time_zone: sqlshim/timezone.go converts); TIME: varint signed
 // microseconds; YEAR: varint (0 or 1901..2155); ENUM: uvarint 1-based
 // member index (0: the error value ”); SET: uvarint bit mask of members
-// (bit 0: the first). TIME, YEAR, ENUM and SET appear only in tables of
-// definition format 3 (schema.go), so a reader that knows only the
-// earlier types never sees them.
+// (bit 0: the first); BIT(M): uvarint below 1<<M. TIME, YEAR, ENUM and
+// SET appear only in tables of definition format 3 or later, BIT only in
+// tables of format 8 (schema.go), so a reader that knows only the earlier
+// types never sees them.
 //
 // ncols is the number of columns the row was written with. A row written
 // before ALTER TABLE ADD COLUMN has fewer: the missing trailing columns read
@@ -270,6 +271,12 @@ func decodeRowInto(r Row, b []byte, d *TableDef, need []bool, in *interner) erro
 			} else {
 				r[i], p = time.UnixMicro(x).UTC(), p[k:]
 			}
+		case t == TypeBit:
+			x, k := binary.Uvarint(p)
+			if k <= 0 || x > BitMax(c.Length) {
+				return errRowCorrupt
+			}
+			r[i], p = x, p[k:]
 		default:
 			return errRowCorrupt
 		}
@@ -334,7 +341,7 @@ func (in *interner) str(f []byte) any {
 // skipField steps over one non-NULL value of type t at the start of p.
 func skipField(p []byte, t Type) ([]byte, bool) {
 	switch {
-	case t.IsInteger(), t.IsTime(), t == TypeTime, t == TypeYear, t == TypeEnum, t == TypeSet:
+	case t.IsInteger(), t.IsTime(), t == TypeTime, t == TypeYear, t == TypeEnum, t == TypeSet, t == TypeBit:
 		// Signed (zig-zag) and unsigned varints end at the same byte.
 		_, k := binary.Uvarint(p)
 		if k <= 0 {

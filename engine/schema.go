@@ -5,7 +5,7 @@
 // # A database on disk
 //
 //	DIR/LOCK             flock'ed by the one process that has DIR open
-//	DIR/T.def            table T's definition (JSON, format versions 1 to 5), replaced atomically
+//	DIR/T.def            table T's definition (JSON, format versions 1 to 8), replaced atomically
 //	DIR/V.view           view V's definition (JSON, format version 1, view.go), replaced atomically
 //	DIR/T.bdf            table T's rows: key = keyenc of the primary key, value = row codec
 //	DIR/T.<index>.bix    one bbolt file per secondary index (disposable)
@@ -55,6 +55,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -130,11 +131,13 @@ const (
 	TypeYear // 0 (shown 0000) or 1901 to 2155
 	TypeEnum // one of Column.Elems, or the error value ''
 	TypeSet  // a subset of Column.Elems (at most 64)
+	// The type of definition format 8.
+	TypeBit // BIT(M): an unsigned integer of Length (M, 1 to 64) bits
 )
 
 var typeNames = [...]string{"", "TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT", "FLOAT", "DOUBLE", "DECIMAL",
 	"CHAR", "VARCHAR", "TEXT", "BINARY", "VARBINARY", "BLOB", "DATE", "DATETIME", "TIMESTAMP", "JSON",
-	"TIME", "YEAR", "ENUM", "SET"}
+	"TIME", "YEAR", "ENUM", "SET", "BIT"}
 
 func (t Type) String() string {
 	if int(t) < len(typeNames) && t != 0 {
@@ -161,6 +164,9 @@ func (t Type) IsBinary() bool { return t == TypeBinary || t == TypeVarBinary || 
 
 // IsTime reports whether t holds a time.Time.
 func (t Type) IsTime() bool { return t == TypeDate || t == TypeDateTime || t == TypeTimestamp }
+
+// MaxBitLength is the most bits a BIT column holds.
+const MaxBitLength = 64
 
 // MaxTime is the largest TIME value (838:59:59.999999); -MaxTime is the
 // smallest. A column with fewer fractional digits holds it cut to them.
@@ -194,7 +200,7 @@ type Column struct {
 	Name          string
 	Type          Type
 	Unsigned      bool
-	Length        int // CHAR/VARCHAR: characters; BINARY/VARBINARY/TEXT/BLOB: bytes (0: 65535 for TEXT/BLOB)
+	Length        int // CHAR/VARCHAR: characters; BINARY/VARBINARY/TEXT/BLOB: bytes (0: 65535 for TEXT/BLOB); BIT: bits (1..64)
 	Precision     int // DECIMAL(P,S) P
 	Scale         int // DECIMAL S; fractional digits of DATETIME/TIMESTAMP
 	NotNull       bool
@@ -333,7 +339,8 @@ type CheckDef struct {
 // decimal.Decimal for DECIMAL; string for CHAR, VARCHAR, TEXT and JSON;
 // []byte for BINARY, VARBINARY and BLOB; time.Time in UTC for DATE,
 // DATETIME and TIMESTAMP; time.Duration (whole microseconds) for TIME;
-// int64 for YEAR (0 or 1901..2155); Enum for ENUM; Set for SET.
+// int64 for YEAR (0 or 1901..2155); Enum for ENUM; Set for SET; uint64
+// below 1<<M for BIT(M).
 type Row []any
 
 // Handle identifies a stored row: its encoded primary key (or hidden row
@@ -498,8 +505,11 @@ func (d *TableDef) validateStored() error {
 			return sqlerr.New(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", c.Name)
 		}
 		seen[k] = true
-		if c.Type < TypeTinyInt || c.Type > TypeSet {
+		if c.Type < TypeTinyInt || c.Type > TypeBit {
 			return fmt.Errorf("blitz/engine: column %q has unknown type %d", c.Name, c.Type)
+		}
+		if c.Type == TypeBit && (c.Length < 1 || c.Length > MaxBitLength) {
+			return sqlerr.New(1439, "Display width out of range for '%s' (max = %d)", c.Name, MaxBitLength)
 		}
 		if err := validateElems(&c); err != nil {
 			return err
@@ -659,7 +669,7 @@ func validateElems(c *Column) error {
 	return nil
 }
 
-// # Definition file (format versions 1 to 5)
+// # Definition file (format versions 1 to 8)
 //
 // T.def is JSON: {"format":1, "table": {...}, "auto_reserved": N,
 // "rowid_reserved": N}. Column defaults are stored as text (with a null
@@ -710,6 +720,15 @@ func validateElems(c *Column) error {
 // rebuild the wrong keys. A table is written as format 7 only when a key
 // has a prefix part (whatever other format it needs otherwise: format 7
 // may carry everything of formats 2 to 6).
+// Format 8 adds the column type "BIT" (BIT(M), M = 1 to 64 in "length"),
+// whose rows hold a uvarint below 1<<M (row codec) and whose keys are
+// keyenc's unsigned integers; its "default" is the value in decimal
+// ("5" for b'101'), not text to convert: `active` BIT(1) NOT NULL DEFAULT
+// b'1' is {"name": "active", "type": "BIT", "length": 1, "not_null": true,
+// "has_default": true, "default": "1"}. A table is written as format 8
+// only when a column is BIT (format 8 may carry everything of formats 2
+// to 7), so that an older reader refuses it rather than failing on a
+// type name it does not know.
 // The table field "comment" (its COMMENT) may appear in any format: it
 // changes no row, so a reader that does not know it loses nothing but the
 // text, and it needs no new format number.
@@ -747,7 +766,8 @@ const (
 	defFormatExpr   = 5 // a column has generated or default_expr
 	defFormatKeys   = 6 // key_format 2 and a key has a utf8mb4_bin text column
 	defFormatPrefix = 7 // a key has a prefix part
-	defFormatMax    = defFormatPrefix
+	defFormatBit    = 8 // a column is BIT
+	defFormatMax    = defFormatBit
 
 	keyFormatPad = 2 // "key_format": utf8mb4_bin text keys without trailing spaces
 )
@@ -887,9 +907,12 @@ func toDefTable(d *TableDef) (defTable, int) {
 		if c.collated() {
 			dc.Collation, format = c.Collation.Name, max(format, defFormatColl)
 		}
+		if c.Type == TypeBit {
+			format = max(format, defFormatBit)
+		}
 		if c.HasDefault && c.Default != nil {
 			s := valueText(c.Default)
-			if c.Type >= TypeTime {
+			if c.Type >= TypeTime && c.Type != TypeBit {
 				s = columnText(&c, c.Default)
 			}
 			dc.Default = &s
@@ -903,7 +926,7 @@ func toDefTable(d *TableDef) (defTable, int) {
 		}
 	}
 	if d.hasPrefix() {
-		format = defFormatPrefix
+		format = max(format, defFormatPrefix)
 	}
 	return t, format
 }
@@ -973,7 +996,7 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 				t = Type(i)
 			}
 		}
-		if t == 0 || (t >= TypeTime && f.Format < defFormatTypes) {
+		if t == 0 || (t >= TypeTime && f.Format < defFormatTypes) || (t == TypeBit && f.Format < defFormatBit) {
 			return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: column %q has unknown type %q", path, dc.Name, dc.Type)
 		}
 		c := Column{Name: dc.Name, Type: t, Unsigned: dc.Unsigned, Length: dc.Length, Precision: dc.Precision,
@@ -988,7 +1011,13 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 		if c.Collation, err = knownColl(dc.Collation); err != nil {
 			return nil, defCounters{}, fmt.Errorf("%w (column %q)", err, dc.Name)
 		}
-		if dc.Default != nil {
+		if dc.Default != nil && t == TypeBit {
+			n, err := strconv.ParseUint(*dc.Default, 10, 64)
+			if err != nil || c.Length < 1 || c.Length > MaxBitLength || n > BitMax(c.Length) {
+				return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: default of %q: %q is no BIT(%d) value", path, dc.Name, *dc.Default, c.Length)
+			}
+			c.Default = n
+		} else if dc.Default != nil {
 			v, err := Coerce(&Column{Name: c.Name, Type: c.Type, Unsigned: c.Unsigned, Length: c.Length,
 				Precision: c.Precision, Scale: c.Scale, Elems: c.Elems}, *dc.Default, 0)
 			if err != nil {

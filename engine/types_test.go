@@ -278,10 +278,11 @@ func TestCoerceEnumSet(t *testing.T) {
 func FuzzDecodeRow(f *testing.F) {
 	d := newTypesDef()
 	d.Columns = append(d.Columns, Column{Name: "v", Type: TypeVarChar, Length: 10}, Column{Name: "dt", Type: TypeDateTime},
-		Column{Name: "dec", Type: TypeDecimal, Precision: 10, Scale: 2}, Column{Name: "f", Type: TypeDouble})
+		Column{Name: "dec", Type: TypeDecimal, Precision: 10, Scale: 2}, Column{Name: "f", Type: TypeDouble},
+		Column{Name: "bit", Type: TypeBit, Length: 5})
 	for _, r := range []Row{
-		{int64(1), -MaxTime, int64(2024), Enum{Index: 2, Name: "a"}, Set{Bits: 3, Text: "r,g"}, "hi", time.Unix(0, 0).UTC(), nil, 1.5},
-		{int64(2), nil, nil, nil, nil, nil, nil, nil, nil},
+		{int64(1), -MaxTime, int64(2024), Enum{Index: 2, Name: "a"}, Set{Bits: 3, Text: "r,g"}, "hi", time.Unix(0, 0).UTC(), nil, 1.5, uint64(17)},
+		{int64(2), nil, nil, nil, nil, nil, nil, nil, nil, nil},
 	} {
 		b, err := encodeRow(nil, d, r)
 		if err != nil {

@@ -3,6 +3,8 @@ package sqlshim
 import (
 	"strings"
 
+	"github.com/blitzdb/blitz/engine"
+
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
@@ -138,7 +140,9 @@ func minMaxColumn(ti *tableInfo, e *ast.AggregateFuncExpr, name string) (Column,
 		return Column{}, false
 	}
 	i := ti.column(cn.Name.Name.O)
-	if i < 0 {
+	if i < 0 || ti.def.Columns[i].Type == engine.TypeBit {
+		// MIN and MAX of a BIT column are its number, as MariaDB sends
+		// them (in decimal, though it calls the column BIT).
 		return Column{}, false
 	}
 	c := columnFromDef("", &ti.def.Columns[i])

@@ -215,6 +215,11 @@ func intColumnExpr(ti *tableInfo, x *ast.ColumnNameExpr) (intExpr, bool) {
 		e.temporal = true
 		return e, true
 	}
+	if c.Type == engine.TypeBit {
+		// BIT(M) as a number: M characters, unsigned (b + 0 of a
+		// BIT(8) is INT(9), of a BIT(10) BIGINT(11), as in MariaDB).
+		return intExpr{typ: mysql.TypeLonglong, n: c.Length, unsigned: true}, true
+	}
 	for _, it := range intTypes {
 		if it.eng == c.Type {
 			n := it.width

@@ -422,6 +422,11 @@ func (r *rows) Next(dest []driver.Value) error {
 func driverValue(c Column, v any) driver.Value {
 	switch x := v.(type) {
 	case uint64:
+		if c.Type == mysql.TypeBit {
+			// BIT(M): its (M+7)/8 big-endian bytes, as MySQL drivers
+			// receive them.
+			return engine.BitBytes(nil, x, int(c.Length))
+		}
 		if x <= math.MaxInt64 {
 			return int64(x)
 		}
@@ -448,7 +453,7 @@ func driverValue(c Column, v any) driver.Value {
 func (r *rows) ColumnTypeDatabaseTypeName(i int) string {
 	c := r.r.Columns[i]
 	name := strings.ToUpper(typeName(c.Type))
-	if c.Flags&mysql.UnsignedFlag != 0 {
+	if c.Flags&mysql.UnsignedFlag != 0 && c.Type != mysql.TypeBit { // BIT, as go-sql-driver names it
 		name = "UNSIGNED " + name
 	}
 	return name
@@ -490,6 +495,8 @@ func typeName(t byte) string {
 		return "time"
 	case mysql.TypeYear:
 		return "year"
+	case mysql.TypeBit:
+		return "bit"
 	case mysql.TypeNull:
 		return "null"
 	}

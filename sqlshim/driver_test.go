@@ -266,3 +266,33 @@ func TestDriverWALSegmentSize(t *testing.T) {
 		t.Fatalf("segment %s: %v bytes (%v), want 128K", segs[len(segs)-1], fi.Size(), err)
 	}
 }
+
+// TestDriverBit: a BIT(M) column scans as its (M+7)/8 big-endian bytes,
+// as it does through a MySQL driver, with the type name BIT; b + 0 is
+// its number.
+func TestDriverBit(t *testing.T) {
+	db := openDB(t)
+	mustExec(t, db, "CREATE TABLE b (id INT PRIMARY KEY, f BIT(1) NOT NULL DEFAULT b'0', w BIT(12))")
+	mustExec(t, db, "INSERT INTO b VALUES (?, ?, ?), (2, DEFAULT, b'101')", 1, 1, 0xABC)
+	rows, err := db.Query("SELECT f, w, w + 0 FROM b ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cts, _ := rows.ColumnTypes()
+	if n := cts[1].DatabaseTypeName(); n != "BIT" {
+		t.Errorf("type name %q, want BIT", n)
+	}
+	var got []string
+	for rows.Next() {
+		var f, w []byte
+		var n int64
+		if err := rows.Scan(&f, &w, &n); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%x %x %d", f, w, n))
+	}
+	if want := "01 0abc 2748|00 0005 5"; strings.Join(got, "|") != want {
+		t.Errorf("rows %q, want %q", strings.Join(got, "|"), want)
+	}
+}

@@ -341,6 +341,12 @@ func fieldType(col *engine.Column, tp *types.FieldType) error {
 		}
 	case mysql.TypeYear:
 		col.Type, col.Length = engine.TypeYear, 4
+	case mysql.TypeBit:
+		// BIT is BIT(1); BIT(0) is too, as MariaDB takes it.
+		col.Type, col.Length, col.Unsigned = engine.TypeBit, max(flen, 1), false
+		if col.Length > engine.MaxBitLength {
+			return errf(errTooBigDisplayWidth, "Display width out of range for '%s' (max = %d)", col.Name, engine.MaxBitLength)
+		}
 	case mysql.TypeEnum, mysql.TypeSet:
 		col.Type = engine.TypeEnum
 		if tp.GetType() == mysql.TypeSet {

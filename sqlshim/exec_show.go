@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
@@ -196,6 +197,8 @@ func typeText(c *engine.Column) string {
 		s = "longtext"
 	case engine.TypeYear:
 		s = "year(4)"
+	case engine.TypeBit:
+		s = fmt.Sprintf("bit(%d)", c.Length)
 	case engine.TypeEnum, engine.TypeSet:
 		s = "enum("
 		if c.Type == engine.TypeSet {
@@ -223,6 +226,9 @@ func defaultText(c *engine.Column) string {
 		return "NULL"
 	}
 	col := columnFromDef("", c)
+	if x, ok := c.Default.(uint64); ok && c.Type == engine.TypeBit {
+		return "b'" + strconv.FormatUint(x, 2) + "'" // as MariaDB prints it
+	}
 	switch c.Default.(type) {
 	case int64, uint64, float64, decimal.Decimal:
 		if c.Type == engine.TypeYear {
@@ -414,6 +420,8 @@ func describeColumns(ti *tableInfo, full bool, pattern *string) Result {
 			def = c.DefaultExpr
 		} else if c.DefaultNow {
 			def = nowText(c)
+		} else if c.HasDefault && c.Default != nil && c.Type == engine.TypeBit {
+			def = defaultText(c) // b'101', as MariaDB shows it
 		} else if c.HasDefault && c.Default != nil {
 			def, _ = FormatValue(columnFromDef("", c), c.Default)
 		}
@@ -734,6 +742,8 @@ func keyBytes(ti *tableInfo, name string, used int) int {
 			n += c.Length + 2
 		case engine.TypeYear:
 			n++
+		case engine.TypeBit:
+			n += (c.Length + 7) / 8
 		case engine.TypeTime:
 			n += 3 + (c.Scale+1)/2
 		case engine.TypeEnum:

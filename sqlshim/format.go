@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,7 +14,11 @@ import (
 
 // This file prints results as the mysql client does: WriteBatch is
 // `mysql --batch` (tab-separated, escaped, no decoration), WriteTable is
-// the interactive boxed table.
+// the interactive boxed table. One difference: the boxed table and the
+// vertical (\G) form show a BIT column's value as a b'...' literal of
+// its binary digits (b'1', b'1010'), where the mysql client writes its
+// raw bytes, which are mostly unprintable and break the box; batch
+// output keeps the bytes, as the mysql client's, for scripts.
 
 // escapeBatch escapes a value as mysql --batch does: backslash, tab,
 // newline and NUL become \\, \t, \n and \0.
@@ -88,7 +93,7 @@ func WriteVertical(w io.Writer, r *Result) error {
 	for n, row := range r.Rows {
 		fmt.Fprintf(bw, "*************************** %d. row ***************************\n", n+1)
 		for i, v := range row {
-			s, ok := FormatValue(r.Columns[i], v)
+			s, ok := displayValue(r.Columns[i], v)
 			if !ok {
 				s = "NULL"
 			}
@@ -97,6 +102,15 @@ func WriteVertical(w io.Writer, r *Result) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// displayValue is FormatValue for the boxed table and the vertical form:
+// a BIT value is its b'...' literal (see above).
+func displayValue(c Column, v any) (string, bool) {
+	if x, ok := v.(uint64); ok && c.Type == mysql.TypeBit {
+		return "b'" + strconv.FormatUint(x, 2) + "'", true
+	}
+	return FormatValue(c, v)
 }
 
 // rightAligned reports whether a column's values are numbers, which the
@@ -141,7 +155,7 @@ func WriteTable(w io.Writer, r *Result, elapsed time.Duration) error {
 	for j, row := range r.Rows {
 		cells[j] = make([]string, len(row))
 		for i, v := range row {
-			s, ok := FormatValue(r.Columns[i], v)
+			s, ok := displayValue(r.Columns[i], v)
 			if !ok {
 				s = "NULL"
 			}

@@ -212,6 +212,8 @@ func columnSizes(c *engine.Column) (charLen, octetLen, numPrec, numScale, dtPrec
 		dtPrec = int64(c.Scale)
 	case engine.TypeEnum, engine.TypeSet:
 		text(int64(elemsLen(c)))
+	case engine.TypeBit:
+		numPrec = int64(c.Length)
 	}
 	return
 }

@@ -389,6 +389,9 @@ func (x *execCtx) collectBounds(ti *tableInfo, ec, cc *evalCtx, e ast.ExprNode, 
 		if col := &ti.def.Columns[i]; col.Type == engine.TypeYear && isConstant(n) {
 			v = asYear(col, v) // y = 99 is y = 1999, as in eval
 		}
+		if num, ok := numericLiteral(unparen(n), v); ok && numberColumn(&ti.def.Columns[i]) {
+			v = num // b = b'11' is b = 3, as in eval
+		}
 		kv, ok := keyValue(ti.def, &ti.def.Columns[i], v)
 		return x.storedKey(&ti.def.Columns[i], kv), ok // timezone.go
 	}

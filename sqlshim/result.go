@@ -146,6 +146,9 @@ func columnFromDef(table string, c *engine.Column) Column {
 	case engine.TypeSet:
 		col.Type, col.Length = mysql.TypeString, uint32(elemsLen(c)*4)
 		col.Flags |= mysql.SetFlag
+	case engine.TypeBit:
+		col.Type, col.Length = mysql.TypeBit, uint32(c.Length)
+		col.Flags |= mysql.UnsignedFlag
 	}
 	return col
 }
@@ -248,6 +251,16 @@ func FormatValue(c Column, v any) (string, bool) {
 	if c.Type == mysql.TypeYear {
 		if y, ok := v.(int64); ok {
 			return fmt.Sprintf("%04d", y), true
+		}
+	}
+	if c.Type == mysql.TypeBit {
+		// A BIT(M) value is its (M+7)/8 bytes, big-endian, as MariaDB
+		// sends and its client prints it.
+		switch x := v.(type) {
+		case uint64:
+			return string(engine.BitBytes(nil, x, int(c.Length))), true
+		case int64:
+			return string(engine.BitBytes(nil, uint64(x), int(c.Length))), true
 		}
 	}
 	return toString(v), true

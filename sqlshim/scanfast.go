@@ -72,6 +72,9 @@ func (x *execCtx) columnConstant(c *engine.Column, n ast.ExprNode, clause string
 	if err != nil || v == nil || warned {
 		return nil, false
 	}
+	if num, ok := numericLiteral(unparen(n), v); ok && numberColumn(c) {
+		return num, true // i = 0x03 and b = b'11' compare numbers, as in eval
+	}
 	if c.Type.IsTime() {
 		if str, ok := v.(string); ok {
 			if t, ok := parseTime(str); ok {
@@ -90,6 +93,12 @@ func (x *execCtx) columnConstant(c *engine.Column, n ast.ExprNode, clause string
 		}
 	}
 	return v, true
+}
+
+// numberColumn reports whether c's values compare as numbers with a 0x...
+// or b'...' literal: numeric, BIT and YEAR columns.
+func numberColumn(c *engine.Column) bool {
+	return c.Type.IsNumeric() || c.Type == engine.TypeBit || c.Type == engine.TypeYear
 }
 
 // neededColumns marks the columns of cols that stmt may read: every column

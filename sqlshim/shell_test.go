@@ -40,3 +40,29 @@ func TestShellClientCommands(t *testing.T) {
 		t.Error("quit in a multi-statement query was taken as a client command")
 	}
 }
+
+// TestShellBitDisplay: the boxed table and \G show a BIT value as its
+// b'...' literal; batch output keeps its raw bytes, as mariadb --batch.
+func TestShellBitDisplay(t *testing.T) {
+	const setup = "CREATE TABLE b (f BIT(1), w BIT(10)); INSERT INTO b VALUES (1, b'1010'), (0, NULL);\n"
+	for _, tc := range []struct {
+		table bool
+		in    string
+		want  []string
+	}{
+		{true, "SELECT f, w FROM b;", []string{"| b'1' | b'1010' |", "| b'0' | NULL    |"}},
+		{false, "SELECT f, w FROM b\\G", []string{"f: b'1'\nw: b'1010'\n", "f: b'0'\nw: NULL\n"}},
+		{false, "SELECT f, w FROM b;", []string{"f\tw\n\x01\t\\0\\n\n\\0\tNULL\n"}},
+	} {
+		var out, errb bytes.Buffer
+		sh := &Shell{Session: newTestSession(t), Out: &out, Err: &errb, Table: tc.table}
+		if _, err := sh.Run(context.Background(), strings.NewReader(setup+tc.in)); err != nil || errb.Len() > 0 {
+			t.Fatalf("%v %s", err, errb.String())
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%q (table %v): output\n%s\nlacks %q", tc.in, tc.table, out.String(), w)
+			}
+		}
+	}
+}

@@ -30,7 +30,9 @@ func (c *evalCtx) yearColumn(e ast.ExprNode) *engine.Column {
 // e. That is the type's text for the temporal types and YEAR, which a
 // value alone does not carry: a DATE column's value prints without a
 // time, a DATETIME(3)'s with three fractional digits (.500), a YEAR's
-// as four digits (0000). Any other value is v itself.
+// as four digits (0000), a BIT(M)'s as its (M+7)/8 big-endian bytes
+// (CONCAT(b) of b'1000001' is 'A', as in MariaDB). Any other value is v
+// itself.
 func (c *evalCtx) textOf(e ast.ExprNode, v any) any {
 	switch x := v.(type) {
 	case time.Time, time.Duration, engine.ZeroDate:
@@ -39,6 +41,10 @@ func (c *evalCtx) textOf(e ast.ExprNode, v any) any {
 	case int64:
 		if c.yearColumn(e) != nil {
 			return fmt.Sprintf("%04d", x)
+		}
+	case uint64:
+		if col := c.bitColumn(e); col != nil {
+			return engine.BitBytes(nil, x, col.Length)
 		}
 	}
 	return v
@@ -58,6 +64,18 @@ func valueColumn(ti *tableInfo, e ast.ExprNode, v any) Column {
 		}
 	}
 	return exprColumn(ti, outField{expr: e, col: -1}, v)
+}
+
+// bitColumn is the BIT column e names in the current table, or nil.
+func (c *evalCtx) bitColumn(e ast.ExprNode) *engine.Column {
+	cn, ok := unparen(e).(*ast.ColumnNameExpr)
+	if !ok || c.ti == nil {
+		return nil
+	}
+	if i := c.ti.column(cn.Name.Name.O); i >= 0 && c.ti.def.Columns[i].Type == engine.TypeBit {
+		return &c.ti.def.Columns[i]
+	}
+	return nil
 }
 
 // textArgument are the functions that read their arguments as strings:

@@ -23,7 +23,7 @@ const mariadbDump = "/usr/bin/mariadb-dump"
 // type, the characters a dump must escape, NULLs, a row whose
 // AUTO_INCREMENT id is 0 (it loads as 0 only because the dump sets
 // NO_AUTO_VALUE_ON_ZERO), unique and secondary indexes (prefix keys too), a CRASH_SAFE
-// table and an empty one.
+// table, an empty one and BIT columns.
 var dumpFixture = []string{
 	`CREATE TABLE kinds (id INT AUTO_INCREMENT PRIMARY KEY, ti TINYINT, si SMALLINT, mi MEDIUMINT,
 		bi BIGINT, ub BIGINT UNSIGNED, flag BOOLEAN, fl FLOAT, db DOUBLE, de DECIMAL(12,3),
@@ -52,6 +52,12 @@ var dumpFixture = []string{
 	`CREATE TABLE zerodates (id INT PRIMARY KEY, d DATE NOT NULL DEFAULT '0000-00-00',
 		dt DATETIME(3) NOT NULL DEFAULT '0000-00-00 00:00:00', KEY k_d (d))`,
 	`INSERT INTO zerodates VALUES (1, DEFAULT, DEFAULT), (2, '2024-00-10', '2024-05-00 10:11:12.5'), (3, '2024-01-01', '0000-00-00')`,
+	// BIT columns, as Hibernate maps booleans (bit(1)): mariadb-dump
+	// writes their values as b'...' literals.
+	`CREATE TABLE flags (id BIT(8) PRIMARY KEY, active BIT(1) NOT NULL DEFAULT b'0', mask BIT(64), odd BIT(10) DEFAULT b'1010',
+		KEY k_active (active, mask))`,
+	`INSERT INTO flags VALUES (b'0', 1, 0xFFFFFFFFFFFFFFFF, 1023), (10, 0, 0, NULL), (0x41, b'1', NULL, 0)`,
+	`INSERT INTO flags (id) VALUES (255)`,
 	// Prefix keys, as WordPress declares them.
 	`CREATE TABLE wp_postmeta (meta_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, post_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
 		meta_key VARCHAR(255) DEFAULT NULL, meta_value LONGTEXT, PRIMARY KEY (meta_id), KEY post_id (post_id),
