@@ -377,20 +377,9 @@ func TestGroupFrameRules(t *testing.T) {
 		{"version 1", cat(group(7, 6), commit(7)), 1, 0, endTorn, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fr := newFrameReader(bytes.NewReader(tc.b), 0, int64(len(tc.b)), 7, tc.version)
-			n := 0
-			for {
-				_, end, ok, err := fr.next()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !ok {
-					if n != tc.frames || end.Kind != tc.kind || end.Offset != tc.end {
-						t.Fatalf("%d frames, end %+v; want %d frames, kind %d at %d", n, end, tc.frames, tc.kind, tc.end)
-					}
-					return
-				}
-				n++
+			n, end := readFrames(t, tc.b, tc.version)
+			if n != tc.frames || end.Kind != tc.kind || end.Offset != tc.end {
+				t.Fatalf("%d frames, end %+v; want %d frames, kind %d at %d", n, end, tc.frames, tc.kind, tc.end)
 			}
 		})
 	}

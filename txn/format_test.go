@@ -150,22 +150,27 @@ func TestFrameReaderEnds(t *testing.T) {
 		{"huge length", append(append([]byte(nil), one...), 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 1, 8, 0, 0, 0, 0, 0, 0, 0, 0), 1, endTorn},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fr := newFrameReader(bytes.NewReader(tc.b), 0, int64(len(tc.b)), 7, Version)
-			n := 0
-			for {
-				_, end, ok, err := fr.next()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !ok {
-					if n != tc.frames || end.Kind != tc.kind || end.Offset != int64(len(one)) {
-						t.Fatalf("frames %d end %+v, want %d frames, kind %d at %d", n, end, tc.frames, tc.kind, len(one))
-					}
-					return
-				}
-				n++
+			n, end := readFrames(t, tc.b, Version)
+			if n != tc.frames || end.Kind != tc.kind || end.Offset != int64(len(one)) {
+				t.Fatalf("frames %d end %+v, want %d frames, kind %d at %d", n, end, tc.frames, tc.kind, len(one))
 			}
 		})
+	}
+}
+
+// readFrames reads the frames of b, a segment's frames of the given format
+// version from LSN 7, and returns how many it read and how they ended.
+func readFrames(t *testing.T, b []byte, version uint32) (int, frameEnd) {
+	t.Helper()
+	fr := newFrameReader(bytes.NewReader(b), 0, int64(len(b)), 7, version)
+	for n := 0; ; n++ {
+		_, end, ok, err := fr.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return n, end
+		}
 	}
 }
 

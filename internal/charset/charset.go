@@ -51,10 +51,7 @@ func (c *Charset) Decode(s string) string {
 	if c.dec == nil {
 		return s
 	}
-	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf {
-		i++
-	}
+	i := asciiPrefix(s)
 	if i == len(s) {
 		return s // ASCII is the same in every set here
 	}
@@ -67,6 +64,16 @@ func (c *Charset) Decode(s string) string {
 	return b.String()
 }
 
+// asciiPrefix is the length of s's leading ASCII bytes: text every set
+// here spells the same.
+func asciiPrefix(s string) int {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
+}
+
 // Encode returns s, UTF-8 text, in c. A character c does not have (and a
 // byte of s that is not UTF-8) becomes one '?', as MariaDB converts result
 // text.
@@ -74,11 +81,7 @@ func (c *Charset) Encode(s string) string {
 	if c.dec == nil {
 		return s
 	}
-	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf {
-		i++
-	}
-	if i == len(s) {
+	if asciiPrefix(s) == len(s) {
 		return s
 	}
 	return string(c.AppendEncode(make([]byte, 0, len(s)), s))

@@ -8,25 +8,8 @@
 # usage: testdata/charset/regen.sh
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-mariadb-install-db --no-defaults --datadir="$tmp/data" --auth-root-authentication-method=normal \
-	--skip-test-db >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; exit 1; }
-mariadbd --no-defaults --datadir="$tmp/data" --socket="$tmp/sock" --skip-networking \
-	--pid-file="$tmp/pid" --user="$(id -un)" >"$tmp/server.log" 2>&1 &
-pid=$!
-i=0
-until mariadb --no-defaults -S "$tmp/sock" -uroot -e 'select 1' >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ $i -gt 60 ]; then cat "$tmp/server.log"; exit 1; fi
-	sleep 0.5
-done
+. "$here/../private_mariadb.sh"
+private_mariadb
 out="$here/mariadb_decode.txt"
 echo "# $(mariadb --no-defaults -S "$tmp/sock" -uroot -N -e 'select version()'): CONVERT(_NAME x'00'..x'FF' USING utf8mb4), in hex" >"$out"
 for cs in ascii latin1 latin2 latin5 latin7 cp1250 cp1251 cp1257 cp850 cp852 koi8r macroman; do

@@ -13,26 +13,9 @@
 # usage: testdata/sql/regen.sh [NAME.test...]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-mariadb-install-db --no-defaults --datadir="$tmp/data" --auth-root-authentication-method=normal \
-	--skip-test-db >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; exit 1; }
-mariadbd --no-defaults --datadir="$tmp/data" --socket="$tmp/sock" --skip-networking \
-	--pid-file="$tmp/pid" --user="$(id -un)" --default-storage-engine=InnoDB \
-	--character-set-server=utf8mb4 --collation-server=utf8mb4_bin >"$tmp/server.log" 2>&1 &
-pid=$!
-i=0
-until mariadb --no-defaults -S "$tmp/sock" -uroot -e 'select 1' >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ $i -gt 60 ]; then cat "$tmp/server.log"; exit 1; fi
-	sleep 0.5
-done
+. "$here/../private_mariadb.sh"
+private_mariadb --default-storage-engine=InnoDB \
+	--character-set-server=utf8mb4 --collation-server=utf8mb4_bin
 echo "$(mariadb --no-defaults -S "$tmp/sock" -uroot -N -e 'select version()')"
 
 if [ $# -eq 0 ]; then set -- "$here"/*.test; fi
