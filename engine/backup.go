@@ -154,23 +154,6 @@ func emptyOrMissing(fs vfs.FS, dir string) (bool, error) {
 	return len(names) == 0, err
 }
 
-// missingDirs returns dir and those of its parents that do not exist,
-// deepest first: what MkdirAll(dir) would create.
-func missingDirs(fs vfs.FS, dir string) []string {
-	var made []string
-	for d := filepath.Clean(dir); ; {
-		if _, err := fs.Stat(d); !errors.Is(err, os.ErrNotExist) {
-			return made
-		}
-		made = append(made, d)
-		parent := filepath.Dir(d)
-		if parent == d {
-			return made
-		}
-		d = parent
-	}
-}
-
 // lockAllTables takes the write lock of every table in ts, with db.txGate
 // held so that no new transaction takes a first lock. A transaction already
 // holding one lock may wait for another: on a short wait the locks taken
@@ -301,7 +284,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 		sort.Strings(brokenNames)
 		return info, fmt.Errorf("blitz/engine: backup: the definition of table or view %s is damaged; repair it first", brokenNames[0])
 	}
-	made := missingDirs(fs, dest)
+	made := vfs.MissingDirs(fs.Stat, dest)
 	if err := fs.MkdirAll(dest, 0o755); err != nil {
 		return info, fmt.Errorf("blitz/engine: create backup destination %s: %w", dest, err)
 	}

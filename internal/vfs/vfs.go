@@ -29,6 +29,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // File is an open file. A File is safe for concurrent ReadAt/WriteAt calls on
@@ -79,6 +80,26 @@ type FS interface {
 	// for a writer, shared for readers. It never waits: if another holder
 	// conflicts it returns an error wrapping ErrLocked. Close releases it.
 	Lock(name string, exclusive bool) (io.Closer, error)
+}
+
+// MissingDirs returns dir and those of its parents that do not exist,
+// deepest first: the directories MkdirAll(dir) would create, for a caller
+// that must take them back if what it makes there fails. stat tells
+// whether a path exists: an FS's Stat, or os.Lstat so that a symbolic
+// link, even a dangling one, counts as there.
+func MissingDirs(stat func(string) (os.FileInfo, error), dir string) []string {
+	var made []string
+	for d := filepath.Clean(dir); ; {
+		if _, err := stat(d); !errors.Is(err, os.ErrNotExist) {
+			return made
+		}
+		made = append(made, d)
+		parent := filepath.Dir(d)
+		if parent == d {
+			return made
+		}
+		d = parent
+	}
 }
 
 // ErrLocked is returned by FS.Lock when another process (or, for the

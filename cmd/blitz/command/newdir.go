@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/blitzdb/blitz/internal/vfs"
 	"github.com/blitzdb/blitz/txn"
 )
 
@@ -18,20 +19,7 @@ type newDir struct {
 
 // noteNewDir records which of dir and its parents do not exist yet.
 func noteNewDir(dir string) *newDir {
-	nd := &newDir{}
-	d := filepath.Clean(dir)
-	for {
-		if _, err := os.Lstat(d); err == nil || !os.IsNotExist(err) {
-			break
-		}
-		nd.created = append(nd.created, d)
-		parent := filepath.Dir(d)
-		if parent == d {
-			break
-		}
-		d = parent
-	}
-	return nd
+	return &newDir{created: vfs.MissingDirs(os.Lstat, dir)}
 }
 
 // undo removes what opening an empty database creates (LOCK, the WAL's
