@@ -37,8 +37,12 @@ package engine
 //
 // DROP TABLE of a table a view uses leaves the view, which then fails
 // when used (the SQL layer's error 1356), as in MariaDB. RENAME TABLE of a
-// view writes the new file, then removes the old one: a crash in between
-// leaves the view under both names, never under neither.
+// view from V to W first replaces V.view, atomically, by the renamed view
+// (its "name" W): that is the commit point. It then renames V.view to
+// W.view and fsyncs the directory. A file whose "name" is not its file
+// name is such a rename cut short: the open finishes it (a W.view already
+// there leaves the file out, as damaged). So after a crash the view is
+// under one name, the old or the new, never under both or neither.
 
 import (
 	"context"
@@ -161,17 +165,48 @@ func (db *DB) loadViews(names []string) {
 			db.log.Error("view definition unreadable", "file", path, "err", err)
 			continue
 		}
+		if v.Name != base {
+			// A rename cut short after its commit point (renameViewLocked).
+			if err := db.finishViewMove(path, v.Name); err != nil {
+				db.brokenViews[strings.ToLower(base)] = &damagedDef{name: base, err: err}
+				db.log.Error("view rename not finished", "file", path, "err", err)
+				continue
+			}
+		}
 		db.views[strings.ToLower(v.Name)] = v
 	}
 }
 
+// finishViewMove renames path, a view file whose content names the view
+// name, to name's own file (loadViews).
+func (db *DB) finishViewMove(path, name string) error {
+	to := db.viewPath(name)
+	if _, err := db.fs.Stat(to); err == nil {
+		return fmt.Errorf("holds view %s, which %s holds too", name, to)
+	} else if !isNotExist(err) {
+		return err
+	}
+	if err := db.fs.Rename(path, to); err != nil {
+		return err
+	}
+	if err := db.fs.SyncDir(db.dir); err != nil {
+		return err
+	}
+	db.log.Info("finished a view rename cut short", "from", path, "to", to)
+	return nil
+}
+
 // writeView replaces dir/def.Name.view atomically.
 func writeView(fs vfs.FS, dir string, def *ViewDef) error {
+	return writeViewAt(fs, filepath.Join(dir, def.Name+viewSuffix), def)
+}
+
+// writeViewAt replaces path by def's view file atomically.
+func writeViewAt(fs vfs.FS, path string, def *ViewDef) error {
 	b, err := encodeView(def)
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, def.Name+viewSuffix)
 	if err := vfs.WriteFileAtomic(fs, path, b); err != nil {
 		return fmt.Errorf("blitz/engine: write %s: %w", path, err)
 	}
@@ -369,11 +404,20 @@ func (db *DB) renameViewLocked(v *ViewDef, to string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeView(db.fs, db.dir, nv); err != nil {
+	// The commit point: the old file holds the renamed view (see the top
+	// of the file). The move after it is what the next open finishes if
+	// a crash cuts it short.
+	from := db.viewPath(v.Name)
+	if err := writeViewAt(db.fs, from, nv); err != nil {
 		intent.abandon(db)
 		return err
 	}
-	if err := db.fs.Remove(db.viewPath(v.Name)); err != nil && !isNotExist(err) {
+	if err := db.fs.Rename(from, db.viewPath(to)); err != nil {
+		// Undo the commit point if the file system lets us; if not, the
+		// next open finishes the rename.
+		if werr := writeViewAt(db.fs, from, v); werr == nil {
+			intent.abandon(db)
+		}
 		return fmt.Errorf("blitz/engine: rename view %s: %w", v.Name, err)
 	}
 	if err := db.fs.SyncDir(db.dir); err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,6 +121,10 @@ func TestViewFileDamaged(t *testing.T) {
 		"torn.view":   `{"format": 1, "view": {"name": "torn", "col`,
 		"future.view": `{"format": 9, "view": {"name": "future", "columns": ["a"], "query": "select 1"}}`,
 		"empty.view":  `{"format": 1, "view": {"name": "empty", "columns": [], "query": ""}}`,
+		// A rename cut short (renameViewLocked) whose new name is taken.
+		"clash.view": `{"format": 1, "view": {"name": "good", "columns": ["a"], "query": "select 1 AS ` + "`a`" + `"}}`,
+		// One that the open finishes.
+		"moved.view": `{"format": 1, "view": {"name": "moved2", "columns": ["a"], "query": "select 1 AS ` + "`a`" + `"}}`,
 	} {
 		if err := vfs.WriteFileAtomic(vfs.Default, filepath.Join(dir, name), []byte(body)); err != nil {
 			t.Fatal(err)
@@ -130,11 +135,14 @@ func TestViewFileDamaged(t *testing.T) {
 		t.Fatal(err)
 	}
 	db = mustOpen(t, dir, Options{})
-	if got := fmt.Sprint(db.Views()); got != "[good]" {
+	if got := fmt.Sprint(db.Views()); got != "[good moved2]" {
 		t.Fatalf("views %s", got)
 	}
+	if _, err := os.Stat(filepath.Join(dir, "moved2.view")); err != nil {
+		t.Fatalf("the cut rename was not finished: %v", err)
+	}
 	broken := db.BrokenViews()
-	if len(broken) != 3 || !strings.Contains(broken["future"].Error(), "unsupported format 9") || !strings.Contains(broken["torn"].Error(), "does not decode") {
+	if len(broken) != 4 || !strings.Contains(broken["clash"].Error(), "holds view good") || !strings.Contains(broken["future"].Error(), "unsupported format 9") || !strings.Contains(broken["torn"].Error(), "does not decode") {
 		t.Fatalf("broken views: %v", broken)
 	}
 	_, err := db.View("torn")
@@ -153,14 +161,18 @@ func TestViewFileDamaged(t *testing.T) {
 	if err := db.DropView(bg, "empty"); err != nil {
 		t.Fatal(err)
 	}
-	if len(db.BrokenViews()) != 0 || fmt.Sprint(db.Views()) != "[good torn]" {
+	if err := db.DropView(bg, "clash"); err != nil {
+		t.Fatal(err)
+	}
+	if len(db.BrokenViews()) != 0 || fmt.Sprint(db.Views()) != "[good moved2 torn]" {
 		t.Fatalf("after the fix: broken %v views %v", db.BrokenViews(), db.Views())
 	}
 }
 
 // TestViewPowerCut cuts the power at every sync point of CREATE OR
-// REPLACE VIEW and DROP VIEW: after it the view is the old definition or
-// the new one (none, for the drop), whole, and no damaged file is left.
+// REPLACE VIEW, DROP VIEW and RENAME TABLE of a view: after it the view is
+// the old definition or the new one (none, for the drop; under the new
+// name only, for the rename), whole, and no damaged file is left.
 func TestViewPowerCut(t *testing.T) {
 	dir := t.TempDir()
 	base := vfs.NewCrash()
@@ -186,6 +198,7 @@ func TestViewPowerCut(t *testing.T) {
 	}{
 		{"replace", func(db *DB) error { return db.CreateView(bg, newV, true) }, "new"},
 		{"drop", func(db *DB) error { return db.DropView(bg, "v") }, "none"},
+		{"rename", func(db *DB) error { return db.RenameTables(bg, []RenamePair{{From: "v", To: "w"}}) }, "renamed"},
 	} {
 		t.Run(op.name, func(t *testing.T) {
 			probe := base.Clone()
@@ -202,7 +215,7 @@ func TestViewPowerCut(t *testing.T) {
 			if points < 1 {
 				t.Fatalf("no sync point")
 			}
-			if rdb, err := Open(dir, Options{FS: probe}); err != nil || rdb.IsView("v") != (op.want == "new") {
+			if rdb, err := Open(dir, Options{FS: probe}); err != nil || rdb.IsView("v") != (op.want == "new") || rdb.IsView("w") != (op.want == "renamed") {
 				t.Fatalf("without a cut: %v, view there: %v", err, rdb != nil && rdb.IsView("v"))
 			} else {
 				rdb.Close()
@@ -226,7 +239,18 @@ func TestViewPowerCut(t *testing.T) {
 					t.Fatalf("k=%d: damaged view files: %v", k, rdb.BrokenViews())
 				}
 				got := "none"
+				if w, err := rdb.View("w"); err == nil {
+					renamed := oldV.Clone()
+					renamed.Name = "w"
+					if !viewsEqual(w, renamed) {
+						t.Fatalf("k=%d: w is %+v", k, w)
+					}
+					got = "renamed"
+				}
 				if v, err := rdb.View("v"); err == nil {
+					if got == "renamed" {
+						t.Fatalf("k=%d: the view is under both names", k)
+					}
 					switch {
 					case viewsEqual(v, oldV):
 						got = "old"
