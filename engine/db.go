@@ -128,6 +128,12 @@ func Open(dir string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("blitz/engine: lock %s: %w", dir, err)
 	}
 	db.lock = lk
+	if !o.restoring {
+		if err := checkRestoreFinished(o.FS, dir); err != nil { // restore.go
+			lk.Close()
+			return nil, err
+		}
+	}
 	if err := db.open(); err != nil {
 		db.closeFiles(false)
 		lk.Close()

@@ -12,6 +12,20 @@ package engine
 //	 "copied": true,        // every file of the backup is in place
 //	 "applied_seq": 57}     // every record <= this is applied (and synced)
 //
+// "replaying": true (written only while it holds) says that the replay of
+// the update log has started and not stopped: Restore sets it before it
+// opens the database to replay and clears it when the replay stops, at the
+// end of the log or at an error it reports. It is an optional field of
+// every format: a build that does not know it ignores it.
+//
+// A directory whose restore did not finish, "copied" false (the backup's
+// files are not all there) or "replaying" true (a restore killed while it
+// replayed: the rows are those of some record in the log, not of the
+// moment the user asked for), is refused by Open with an error saying so
+// (checkRestoreFinished), so that a restore killed midway is never taken
+// for the database: running the same restore again finishes it, and
+// removing RESTORE.json opens the directory as it is.
+//
 // Format version 2 adds "applied_ops": N, the ops of record applied_seq+1
 // already applied (and synced); it is written, as format 2, only inside a
 // record of several DDL ops (a RENAME TABLE of several pairs: see
@@ -93,6 +107,7 @@ type restoreState struct {
 	Copied     bool      `json:"copied"`
 	AppliedSeq uint64    `json:"applied_seq"`
 	AppliedOps int       `json:"applied_ops,omitempty"` // format 2
+	Replaying  bool      `json:"replaying,omitempty"`   // any format: the replay runs
 }
 
 func writeRestoreState(fs vfs.FS, dir string, st *restoreState) error {
@@ -132,6 +147,11 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 			o.Until.UTC().Format(time.RFC3339Nano), m.Time.Format(time.RFC3339Nano))
 	}
 	st := &restoreState{BackupTime: m.Time, BackupSeq: m.ULogSeq, AppliedSeq: m.ULogSeq}
+	if o.ULogDir != "" {
+		if _, err := fs.Stat(o.ULogDir); err != nil {
+			return rep, fmt.Errorf("blitz/engine: restore: update log %s: %w", o.ULogDir, err)
+		}
+	}
 	// A restore cut short before its first progress file was in place
 	// left at most that file's temporary copy (vfs.WriteFileAtomic): the
 	// directory counts as empty without it.
@@ -182,7 +202,10 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 		if err := fs.SyncDir(dir); err != nil {
 			return rep, err
 		}
-		st.Copied = true
+		// One write says both that the copy is done and, with a log to
+		// replay, that the replay has begun: no moment in between
+		// passes for a finished restore.
+		st.Copied, st.Replaying = true, o.ULogDir != ""
 		if err := writeRestoreState(fs, dir, st); err != nil {
 			return rep, err
 		}
@@ -191,13 +214,16 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 	if o.ULogDir == "" {
 		return rep, nil
 	}
-	if _, err := fs.Stat(o.ULogDir); err != nil {
-		return rep, fmt.Errorf("blitz/engine: restore: update log %s: %w", o.ULogDir, err)
-	}
 	// AutoRecover: a restore resumed after a crash finds the tables it was
 	// writing not closed cleanly. Their rows up to applied_seq were synced
 	// (intact through a salvage); the replay writes the rest again.
-	db, err := Open(dir, Options{FS: fs, Logger: log, AutoRecover: true})
+	if !st.Replaying { // a restore resumed after a copy without --ulog
+		st.Replaying = true
+		if err := writeRestoreState(fs, dir, st); err != nil {
+			return rep, err
+		}
+	}
+	db, err := Open(dir, Options{FS: fs, Logger: log, AutoRecover: true, restoring: true})
 	if err != nil {
 		return rep, fmt.Errorf("blitz/engine: restore: open %s: %w", dir, err)
 	}
@@ -259,6 +285,7 @@ func Restore(dir, from string, o RestoreOptions) (RestoreReport, error) {
 			rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s at offset %d (after record %d): %s", d.File, d.Offset, d.LastGood, d.Reason))
 		}
 	}
+	st.Replaying = false // the replay stops here, whatever rerr says
 	serr := save()
 	cerr := db.Close()
 	if rerr != nil {
@@ -312,4 +339,29 @@ func readRestoreState(fs vfs.FS, dir string) (*restoreState, error) {
 		return nil, fmt.Errorf("blitz/engine: restore: %s is damaged or of an unknown format", path)
 	}
 	return &st, nil
+}
+
+// checkRestoreFinished returns an error if dir holds a restore that did
+// not finish (see the top of this file): its files not all copied, or its
+// replay of the update log killed midway. A directory without
+// RESTORE.json, or with one of a restore that finished or stopped at an
+// error it reported, passes.
+func checkRestoreFinished(fs vfs.FS, dir string) error {
+	st, err := readRestoreState(fs, dir)
+	if err != nil {
+		return fmt.Errorf("%w (remove %s to open the database as it is)", err, RestoreStateFile)
+	}
+	var what string
+	switch {
+	case st == nil:
+		return nil
+	case !st.Copied:
+		what = "its copy of the backup's files did not finish"
+	case st.Replaying:
+		what = fmt.Sprintf("its replay of the update log did not finish (records up to %d are applied)", st.AppliedSeq)
+	default:
+		return nil
+	}
+	return fmt.Errorf("blitz/engine: %s holds a restore that did not finish: %s; run the same restore again to finish it, or remove %s to open the database as it is",
+		dir, what, filepath.Join(dir, RestoreStateFile))
 }

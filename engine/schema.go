@@ -101,6 +101,9 @@ type Options struct {
 	// goroutine, so that a CrashFS power cut never snapshots the files
 	// while another goroutine writes them.
 	noCheckpointLoop bool
+	// restoring (Restore's own open) opens a directory whose RESTORE.json
+	// says the restore has not finished (see checkRestoreFinished).
+	restoring bool
 }
 
 // Type is a column type.

@@ -133,7 +133,10 @@ restore of the same backup, which is resumed) and, with --ulog, replays the
 update log's records committed after the backup, up to --until (RFC 3339 or
 Unix seconds) if given. Replay stops at damage in the log, naming the
 segment, offset and record; --skip-damaged goes on past it and lists what
-was skipped. Running it again changes nothing.`,
+was skipped. Running it again changes nothing. A restore killed or cut short
+by a power loss leaves DIR refused by every command that opens it (DIR
+"holds a restore that did not finish") until the same restore is run again,
+which resumes it.`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if dir == "" || from == "" {
