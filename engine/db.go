@@ -93,7 +93,8 @@ type DB struct {
 
 	cnt counters // see Stats
 
-	fk fkState // the reverse map of foreign keys (foreignkey.go)
+	fk    fkState   // the reverse map of foreign keys (foreignkey.go)
+	fills fillState // definitions with Fill (fill.go)
 
 	// inflightMu protects inflight: the CRASH_SAFE commits applied and not
 	// yet durable, by LSN (walfail.go). Taken after commitMu.

@@ -321,6 +321,14 @@ type TableDef struct {
 	// the transaction turns them off (foreignkey.go); the SQL layer
 	// validates them when they are defined.
 	ForeignKeys []ForeignKeyDef
+	// Fill names the columns whose values an ALTER TABLE is still
+	// computing (new columns with a DEFAULT expression; generated
+	// columns): the SQL layer writes the new definition with Fill set,
+	// gives every row its values in a transaction, then writes the
+	// definition again without it. A definition that still has it after a
+	// crash is an ALTER cut short between the two, which the SQL layer
+	// finishes (DB.PendingFills). It changes no row.
+	Fill []string
 }
 
 // CheckDef is a CHECK constraint: a condition every written row must not
@@ -402,6 +410,7 @@ func (d *TableDef) Clone() *TableDef {
 		c.Indexes[i] = ix.clone()
 	}
 	c.Checks = append([]CheckDef(nil), d.Checks...)
+	c.Fill = append([]string(nil), d.Fill...)
 	c.ForeignKeys = nil
 	for _, fk := range d.ForeignKeys {
 		c.ForeignKeys = append(c.ForeignKeys, fk.clone())
@@ -752,6 +761,11 @@ func validateElems(c *Column) error {
 // reader does not enforce them, and one that rewrites the definition
 // drops them. Files written before it read as tables without foreign
 // keys.
+// The table field "fill" (optional, any format) lists the columns an
+// ALTER TABLE was still computing the values of when the definition was
+// written (TableDef.Fill): ["total", "slug"]. It changes no row; a reader
+// that ignores it reads the rows as they are, with those columns at their
+// plain defaults until the ALTER is finished.
 // auto_reserved and rowid_reserved are high-water marks: no AUTO_INCREMENT
 // value or hidden row id at or above them has been handed out, so after a
 // crash counting can resume there and never repeat a value. auto_next
@@ -795,6 +809,7 @@ type defTable struct {
 	Comment       string      `json:"comment,omitempty"`      // any format: a reader that ignores it misreads no row
 	Checks        []defCheck  `json:"checks,omitempty"`       // any format: a reader that ignores it misreads no row
 	ForeignKeys   []defFK     `json:"foreign_keys,omitempty"` // any format: as checks
+	Fill          []string    `json:"fill,omitempty"`         // any format: see TableDef.Fill
 
 	// KeyFormat is 2 (format 6, or any format when no key has
 	// utf8mb4_bin text); absent, 1.
@@ -880,7 +895,7 @@ func sameDef(a, b *TableDef) bool {
 // version it needs.
 func toDefTable(d *TableDef) (defTable, int) {
 	format := defFormat
-	t := defTable{Name: d.Name, PrimaryKey: d.PrimaryKey, Indexes: d.Indexes, CrashSafe: d.CrashSafe, Comment: d.Comment}
+	t := defTable{Name: d.Name, PrimaryKey: d.PrimaryKey, Indexes: d.Indexes, CrashSafe: d.CrashSafe, Comment: d.Comment, Fill: d.Fill}
 	if d.Collation != nil && !d.Collation.IsBin() {
 		t.Collation, format = d.Collation.Name, defFormatColl
 	}
@@ -961,7 +976,7 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s has unsupported key format %d", path, f.Table.KeyFormat)
 	}
 	d := &TableDef{Name: f.Table.Name, PrimaryKey: f.Table.PrimaryKey, Indexes: f.Table.Indexes, CrashSafe: f.Table.CrashSafe, Comment: f.Table.Comment,
-		LegacyKeys: f.Table.KeyFormat != keyFormatPad, PrimaryPrefix: f.Table.PrimaryPrefix}
+		LegacyKeys: f.Table.KeyFormat != keyFormatPad, PrimaryPrefix: f.Table.PrimaryPrefix, Fill: f.Table.Fill}
 	if f.Format < defFormatPrefix && d.hasPrefix() {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: format %d has no prefix keys", path, f.Format)
 	}

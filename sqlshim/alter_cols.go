@@ -339,6 +339,14 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	}
 	fitPrefixes(cc.def) // prefixkey.go
 	db := x.s.owner(ti.name)
+	if hasColumnExprs(cc.def) {
+		// The rows get computed values after the new definition is in
+		// place: mark it until they have them (TableDef.Fill, gencol.go).
+		if release, ok := db.ClaimFill(ti.name); ok {
+			defer release()
+		}
+		cc.def.Fill = fillColumns(cc)
+	}
 	// Values changing to or from TIMESTAMP convert in the session's zone
 	// (timezone.go).
 	if err := db.AlterColumnsInZone(x.ctx, ti.name, cc.def, cc.from, x.s.tz.off); err != nil {
@@ -346,6 +354,11 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	}
 	if err := x.recomputeAltered(db, ti, cc); err != nil { // gencol.go
 		return qualifyConstraint(err, x.s.DBName, ti.name)
+	}
+	if len(cc.def.Fill) > 0 {
+		if err := x.clearFill(db, ti.name); err != nil {
+			return err
+		}
 	}
 	if err := x.followRefColumns(ti, cc); err != nil { // foreignkey.go
 		return err

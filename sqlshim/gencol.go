@@ -1,9 +1,11 @@
 package sqlshim
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/sqlerr"
@@ -560,4 +562,68 @@ func (x *execCtx) recomputeAltered(db *engine.DB, ti *tableInfo, cc *colChange) 
 		return fmt.Errorf("%w (and the table keeps its new definition: %v)", err, rerr)
 	}
 	return err
+}
+
+// fillColumns is TableDef.Fill for the ALTER cc: the columns
+// recomputeAltered gives values, the generated ones and those cc adds with
+// a DEFAULT expression.
+func fillColumns(cc *colChange) []string {
+	var names []string
+	for i, c := range cc.def.Columns {
+		if c.Generated != "" || cc.from[i] < 0 && c.DefaultExpr != "" {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
+// clearFill writes table name's definition again without its Fill mark
+// (a change of the definition alone): its rows have their values.
+func (x *execCtx) clearFill(db *engine.DB, name string) error {
+	def, err := db.Table(name)
+	if err != nil || len(def.Fill) == 0 {
+		return err
+	}
+	def.Fill = nil
+	from := make([]int, len(def.Columns))
+	for i := range from {
+		from[i] = i
+	}
+	return db.AlterColumnsInZone(x.ctx, name, def, from, 0)
+}
+
+// finishFills finishes the ALTER TABLEs a crash cut short between their
+// new definition and the values of its computed columns (TableDef.Fill):
+// the rows get the values of the marked columns, computed as the ALTER
+// would have, and the mark goes. The session's statement runs next; a
+// table that cannot be finished gets a warning and is not tried again
+// by this process.
+func (s *Session) finishFills(ctx context.Context, names []string) {
+	for _, name := range names {
+		release, ok := s.db.ClaimFill(name)
+		if !ok {
+			continue
+		}
+		if err := s.finishFill(ctx, name); err != nil {
+			s.addWarning(sqlerr.ErrUnknown, "Table '%s.%s': an ALTER TABLE cut short by a crash could not finish computing its columns: %v", s.DBName, name, err)
+			continue // the claim stays: no retry before the next open
+		}
+		release()
+	}
+}
+
+func (s *Session) finishFill(ctx context.Context, name string) error {
+	def, err := s.db.Table(name)
+	if err != nil || len(def.Fill) == 0 {
+		return err
+	}
+	x := &execCtx{s: s, ctx: ctx, now: time.Now().UTC(), calcFound: -1}
+	newDefault := make([]bool, len(def.Columns))
+	for i, c := range def.Columns {
+		newDefault[i] = c.Generated == "" && c.DefaultExpr != "" && slices.ContainsFunc(def.Fill, func(n string) bool { return strings.EqualFold(n, c.Name) })
+	}
+	if err := x.recomputeRows(newTableInfo(def, ""), newDefault); err != nil {
+		return err
+	}
+	return x.clearFill(s.db, name)
 }

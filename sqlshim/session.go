@@ -517,6 +517,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	}
 	s.prevWarnings, s.warnings = s.warnings, nil
 	s.runs++
+	if names := s.db.PendingFills(); len(names) > 0 && s.tx == nil {
+		s.finishFills(ctx, names) // gencol.go
+	}
 	if sh, ok := st.node.(*ast.ShowStmt); ok && (sh.Tp == ast.ShowWarnings || sh.Tp == ast.ShowErrors) {
 		// As in MySQL, SHOW WARNINGS leaves the list for the next one.
 		defer func() { s.warnings = s.prevWarnings }()
