@@ -34,6 +34,12 @@ package engine
 //  6. BACKUP.json is written last and synced (with the directory): a
 //     directory without it is not a backup.
 //
+// Before it copies anything, Backup writes BACKUP.partial (text: the
+// source directory and the start time, for a person reading it) into
+// dest, and removes it after BACKUP.json. Open refuses a directory that
+// holds BACKUP.partial without BACKUP.json: a backup killed or cut short,
+// which would otherwise open as a database with tables missing.
+//
 // # BACKUP.json (format version 1)
 //
 //	{
@@ -70,6 +76,23 @@ const BackupFormat = 1
 
 // BackupManifest is the name of the manifest file of a backup directory.
 const BackupManifest = "BACKUP.json"
+
+// backupPartial marks a backup directory being written (see the top of
+// the file).
+const backupPartial = "BACKUP.partial"
+
+// checkBackupFinished returns an error if dir holds a backup that did not
+// finish: BACKUP.partial without BACKUP.json.
+func checkBackupFinished(fs vfs.FS, dir string) error {
+	if _, err := fs.Stat(filepath.Join(dir, backupPartial)); err != nil {
+		return nil
+	}
+	if _, err := fs.Stat(filepath.Join(dir, BackupManifest)); err == nil {
+		return nil
+	}
+	return fmt.Errorf("blitz/engine: %s holds a backup that did not finish (%s is there, %s is not): it is not a database; remove the directory and take the backup again",
+		dir, backupPartial, BackupManifest)
+}
 
 // BackupInfo describes a finished backup.
 type BackupInfo struct {
@@ -288,6 +311,8 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 	if err := fs.MkdirAll(dest, 0o755); err != nil {
 		return info, fmt.Errorf("blitz/engine: create backup destination %s: %w", dest, err)
 	}
+	marker := filepath.Join(dest, backupPartial)
+	werr := vfs.WriteFileAtomic(fs, marker, fmt.Appendf(nil, "a backup of %s started at %s and not finished\n", db.dir, time.Now().UTC().Format(time.RFC3339)))
 	defer func() {
 		if err != nil {
 			// dest was missing or empty: leave it as it was, so that
@@ -304,6 +329,10 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 			}
 		}
 	}()
+
+	if werr != nil {
+		return info, fmt.Errorf("blitz/engine: backup: write %s: %w", marker, werr)
+	}
 
 	db.ddlMu.Lock()
 	ddlHeld := true
@@ -527,7 +556,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 		if err != nil {
 			return info, err
 		}
-		if fi.IsDir() || n == BackupManifest {
+		if fi.IsDir() || n == BackupManifest || n == backupPartial {
 			continue
 		}
 		addFile(n, fi.Size())
@@ -546,6 +575,11 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 	}
 	if err := fs.SyncDir(dest); err != nil {
 		return info, fmt.Errorf("blitz/engine: backup: sync %s: %w", dest, err)
+	}
+	// The backup is whole from here: a marker left by a failure to
+	// remove it does no harm (BACKUP.json is there).
+	if fs.Remove(marker) == nil {
+		fs.SyncDir(dest)
 	}
 	info.Files++
 	info.Bytes += int64(len(b))

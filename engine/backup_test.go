@@ -629,3 +629,74 @@ func TestBackupRestoreBadInput(t *testing.T) {
 		t.Fatalf("wrong log: %v", err)
 	}
 }
+
+// TestBackupCutShortIsRefused cuts the power at every sync point of a
+// backup: Open of the destination afterwards either gives the whole
+// backup (BACKUP.json there) or refuses it as a backup that did not
+// finish. Before BACKUP.partial, a destination with some tables copied
+// opened as a database with the others missing.
+func TestBackupCutShortIsRefused(t *testing.T) {
+	root := t.TempDir()
+	base := vfs.NewCrash()
+	src := filepath.Join(root, "db")
+	os.MkdirAll(src, 0o755) // index files are bbolt's, on the OS
+	if err := base.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(src, Options{FS: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		name := fmt.Sprint("t", i)
+		if err := db.CreateTable(bg, itemsDef(name, i == 1)); err != nil {
+			t.Fatal(err)
+		}
+		insert(t, db, name, Row{int64(1), int64(10), "one"}, Row{int64(2), int64(20), "two"})
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	whole, refused := 0, 0
+	for k := 1; k <= 200; k++ {
+		fs := base.Clone()
+		db, err := Open(src, Options{FS: fs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dest := filepath.Join(root, fmt.Sprint("bk", k))
+		os.MkdirAll(dest, 0o755)
+		fs.CutPowerAtSync(k, int64(k))
+		_, berr := db.Backup(bg, dest)
+		db.closeAfterCut()
+		if !fs.IsCut() {
+			if berr != nil {
+				t.Fatal(berr)
+			}
+			break
+		}
+		after := fs.AfterCut()
+		if _, err := after.Stat(dest); err != nil {
+			continue // cut before the destination was made
+		}
+		bdb, err := Open(dest, Options{FS: after})
+		if err != nil {
+			if !strings.Contains(err.Error(), "backup that did not finish") {
+				t.Fatalf("k=%d: open of the cut backup: %v", k, err)
+			}
+			refused++
+			continue
+		}
+		// Cut before the marker was durable: nothing was copied either.
+		if got := fmt.Sprint(bdb.Tables()); got != "[t0 t1 t2]" && got != "[]" {
+			t.Fatalf("k=%d: the cut backup opened with tables %s", k, got)
+		} else if got != "[]" {
+			whole++
+		}
+		bdb.Close()
+	}
+	if refused == 0 {
+		t.Fatalf("no cut left a backup to refuse (%d whole)", whole)
+	}
+	t.Logf("%d cuts refused, %d whole", refused, whole)
+}

@@ -134,6 +134,10 @@ func Open(dir string, o Options) (*DB, error) {
 			lk.Close()
 			return nil, err
 		}
+		if err := checkBackupFinished(o.FS, dir); err != nil { // backup.go
+			lk.Close()
+			return nil, err
+		}
 	}
 	if err := db.open(); err != nil {
 		db.closeFiles(false)
