@@ -173,11 +173,16 @@ func (x *execCtx) columnCollation(col *engine.Column, cd *ast.ColumnDef, tableCo
 // whose default collation is tableColl: the column's character set and
 // collation when they differ from the table's, as MariaDB shows them.
 func collationText(c *engine.Column, tableColl *collate.Collation) string {
-	if c.Type != engine.TypeChar && c.Type != engine.TypeVarChar && c.Type != engine.TypeText {
-		return ""
-	}
 	if tableColl == nil {
 		tableColl = collate.Bin
+	}
+	if c.Type == engine.TypeJSON && tableColl != collate.Bin {
+		// As MariaDB prints a JSON column (LONGTEXT utf8mb4_bin) of a
+		// table with another collation, so that a dump loads it back.
+		return " CHARACTER SET utf8mb4 COLLATE " + collate.Bin.Name
+	}
+	if c.Type != engine.TypeChar && c.Type != engine.TypeVarChar && c.Type != engine.TypeText {
+		return ""
 	}
 	if c.Coll() == tableColl {
 		return ""

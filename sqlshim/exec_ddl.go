@@ -192,7 +192,10 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 		case ast.ColumnOptionCheck:
 			// Other CHECK constraints are parsed and not enforced.
 			if isJSONCheck(&col, o.Expr) { // funcs_json.go
-				col.Type = engine.TypeJSON
+				// A JSON column is utf8mb4_bin whatever collation the
+				// LONGTEXT took from the table: a dump of one in a
+				// utf8mb4_unicode_ci table may not say so.
+				col.Type, col.Collation = engine.TypeJSON, nil
 			}
 		}
 	}
