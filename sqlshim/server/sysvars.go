@@ -92,10 +92,6 @@ var readOnlyVars = map[string]bool{
 	"server_id": true, "max_connections": true,
 }
 
-// onOffVars are the boolean variables SHOW VARIABLES shows as ON or OFF
-// (SELECT @@name reads 1 or 0), as MariaDB does.
-var onOffVars = map[string]bool{"lower_case_file_system": true}
-
 // moreVarDefaults are variables drivers, ORMs and GUI tools read or set at
 // connect that blitz reports and keeps per session without acting on them
 // (a lock wait always gives up after 10 s: engine/lock.go).
