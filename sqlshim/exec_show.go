@@ -330,7 +330,7 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		b.WriteString(" COMMENT=" + quoteString(def.Comment))
 	}
 	if def.CrashSafe {
-		b.WriteString(" CRASH_SAFE")
+		b.WriteString(" " + crashSafeComment) // lex.go
 	}
 	return b.String()
 }

@@ -127,6 +127,13 @@ func TestMariaDBDumpRoundTrip(t *testing.T) {
 			if err := cmd.Run(); err != nil || stderr.Len() > 0 {
 				t.Fatalf("mariadb-dump %v: %v\n%s", opts, err, stderr.String())
 			}
+			// CRASH_SAFE is in the comment MariaDB skips, so that the dump
+			// loads into MariaDB too (the load below shows blitz reads it).
+			if text := out.String(); (opts == nil || opts[0] != "--no-create-info") &&
+				(!strings.Contains(text, ") ENGINE=BLITZDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin /*M!999999 CRASH_SAFE */;") ||
+					strings.Contains(text, " CRASH_SAFE;")) {
+				t.Errorf("mariadb-dump %v: CRASH_SAFE is not written as /*M!999999 CRASH_SAFE */:\n%s", opts, text)
+			}
 
 			dst := dumpServer(t, "dst")
 			ddb := openDB(t, dsn(dst, "", ""))
