@@ -100,7 +100,7 @@ var moreVarDefaults = map[string]any{
 	"lock_wait_timeout":               int64(86400),
 	"max_statement_time":              "0.000000",
 	"net_buffer_length":               int64(16384),
-	"explicit_defaults_for_timestamp": int64(0),
+	"explicit_defaults_for_timestamp": int64(1), // as MariaDB 10.10+ and blitz behave: a TIMESTAMP without NOT NULL is NULL DEFAULT NULL
 	"sql_big_selects":                 int64(1),
 	"sql_log_bin":                     int64(1),
 	"sql_warnings":                    int64(0),
