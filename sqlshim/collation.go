@@ -161,7 +161,7 @@ func (x *execCtx) columnCollation(col *engine.Column, cd *ast.ColumnDef, tableCo
 		return err
 	}
 	switch col.Type {
-	case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+	case engine.TypeChar, engine.TypeVarChar, engine.TypeText, engine.TypeEnum, engine.TypeSet:
 		if coll != nil && !coll.IsBin() {
 			col.Collation = coll
 		}
@@ -181,7 +181,9 @@ func collationText(c *engine.Column, tableColl *collate.Collation) string {
 		// table with another collation, so that a dump loads it back.
 		return " CHARACTER SET utf8mb4 COLLATE " + collate.Bin.Name
 	}
-	if c.Type != engine.TypeChar && c.Type != engine.TypeVarChar && c.Type != engine.TypeText {
+	switch c.Type {
+	case engine.TypeChar, engine.TypeVarChar, engine.TypeText, engine.TypeEnum, engine.TypeSet:
+	default:
 		return ""
 	}
 	if c.Coll() == tableColl {
@@ -217,7 +219,7 @@ func (x *execCtx) alterCollation(ti *tableInfo, opts []*ast.TableOption) error {
 	if convert {
 		for i := range cc.def.Columns {
 			switch c := &cc.def.Columns[i]; c.Type {
-			case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+			case engine.TypeChar, engine.TypeVarChar, engine.TypeText, engine.TypeEnum, engine.TypeSet:
 				c.Collation = coll
 			}
 		}
