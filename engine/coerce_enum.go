@@ -11,16 +11,24 @@ import (
 )
 
 // This file converts values for ENUM and SET columns, as MariaDB assigns
-// them under the binary collation: a member matches exactly, trailing
-// spaces ignored.
+// them: text names a member under the column's collation (utf8mb4_bin:
+// exactly, trailing spaces ignored).
 
-// enumMember returns the 1-based index of the member of elems that s
-// names, or 0.
-func enumMember(elems []string, s string) int {
+// enumMember returns the 1-based index of the member of col that s names,
+// or 0: the first equal under the column's collation, an exact match
+// preferred.
+func enumMember(col *Column, s string) int {
 	s = strings.TrimRight(s, " ")
-	for i, e := range elems {
+	for i, e := range col.Elems {
 		if strings.TrimRight(e, " ") == s {
 			return i + 1
+		}
+	}
+	if col.hasCollation() {
+		for i, e := range col.Elems {
+			if col.Collation.Equal(e, s) {
+				return i + 1
+			}
 		}
 	}
 	return 0
@@ -107,7 +115,7 @@ func coerceEnum(col *Column, v any, rowNum int) (any, error) {
 		v = textValue(v)
 	}
 	s := v.(string)
-	if i := enumMember(col.Elems, s); i > 0 {
+	if i := enumMember(col, s); i > 0 {
 		e, _ := EnumOf(col.Elems, i)
 		return e, nil
 	}
@@ -163,7 +171,7 @@ func setBits(col *Column, v any) (bits uint64, ok bool) {
 	}
 	ok = true
 	for _, part := range strings.Split(s, ",") {
-		if i := enumMember(col.Elems, part); i > 0 {
+		if i := enumMember(col, part); i > 0 {
 			bits |= 1 << (i - 1)
 		} else if part != "" {
 			ok = false

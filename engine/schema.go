@@ -224,7 +224,10 @@ type Column struct {
 	// spells them. Shared between clones: never modified in place.
 	Elems []string
 	// Collation is how a CHAR, VARCHAR or TEXT column compares, sorts and
-	// keys its values; nil is utf8mb4_bin (collate.Bin), the default.
+	// keys its values; nil is utf8mb4_bin (collate.Bin), the default. An
+	// ENUM or SET column's names its members when text is assigned
+	// ('ADMIN' is 'admin' under a _ci collation) and compares them with
+	// text; its keys are member numbers whatever the collation.
 	// Index keys and the primary key of a column with another collation
 	// are its weight strings (collate.AppendKey), so that values equal
 	// under the collation collide in unique keys; the row keeps the text.
@@ -252,7 +255,13 @@ func (c *Column) Coll() *collate.Collation {
 
 // collated reports whether c's keys are weight strings rather than its
 // values (a text column with a collation other than utf8mb4_bin).
-func (c *Column) collated() bool { return c.Collation != nil && !c.Collation.IsBin() }
+func (c *Column) collated() bool {
+	return c.hasCollation() && c.Type != TypeEnum && c.Type != TypeSet
+}
+
+// hasCollation reports whether c has a collation other than utf8mb4_bin,
+// which its definition records.
+func (c *Column) hasCollation() bool { return c.Collation != nil && !c.Collation.IsBin() }
 
 // IndexDef is a secondary index. The primary key is not one.
 type IndexDef struct {
@@ -526,7 +535,7 @@ func (d *TableDef) validateStored() error {
 		if err := validateElems(&c); err != nil {
 			return err
 		}
-		if c.collated() && c.Type != TypeChar && c.Type != TypeVarChar && c.Type != TypeText {
+		if c.hasCollation() && c.Type != TypeChar && c.Type != TypeVarChar && c.Type != TypeText && c.Type != TypeEnum && c.Type != TypeSet {
 			return fmt.Errorf("blitz/engine: column %q: a %s column has no collation", c.Name, c.Type)
 		}
 		if c.AutoIncrement {
@@ -741,6 +750,13 @@ func validateElems(c *Column) error {
 // only when a column is BIT (format 8 may carry everything of formats 2
 // to 7), so that an older reader refuses it rather than failing on a
 // type name it does not know.
+// Format 9 lets an ENUM or SET column have a "collation" (format 4's
+// column field), the one text assigned to it names its members under
+// ('ADMIN' is the member 'admin' under utf8mb4_unicode_ci). The rows and
+// keys hold member numbers as before, but an older reader would refuse
+// the field on such a column or, worse, match members under utf8mb4_bin,
+// so a table is written as format 9 only when such a column has a
+// collation (format 9 may carry everything of formats 2 to 8).
 // The table field "comment" (its COMMENT) may appear in any format: it
 // changes no row, so a reader that does not know it loses nothing but the
 // text, and it needs no new format number.
@@ -776,15 +792,16 @@ func validateElems(c *Column) error {
 // from it and the WAL rather than from auto_reserved (see
 // table.recoverAuto); readers that do not know it ignore it.
 const (
-	defFormat       = 1
-	defFormatNow    = 2 // a column has default_now or on_update_now
-	defFormatTypes  = 3 // a column is TIME, YEAR, ENUM or SET
-	defFormatColl   = 4 // a column has a collation other than utf8mb4_bin
-	defFormatExpr   = 5 // a column has generated or default_expr
-	defFormatKeys   = 6 // key_format 2 and a key has a utf8mb4_bin text column
-	defFormatPrefix = 7 // a key has a prefix part
-	defFormatBit    = 8 // a column is BIT
-	defFormatMax    = defFormatBit
+	defFormat         = 1
+	defFormatNow      = 2 // a column has default_now or on_update_now
+	defFormatTypes    = 3 // a column is TIME, YEAR, ENUM or SET
+	defFormatColl     = 4 // a column has a collation other than utf8mb4_bin
+	defFormatExpr     = 5 // a column has generated or default_expr
+	defFormatKeys     = 6 // key_format 2 and a key has a utf8mb4_bin text column
+	defFormatPrefix   = 7 // a key has a prefix part
+	defFormatBit      = 8 // a column is BIT
+	defFormatEnumColl = 9 // an ENUM or SET column has a collation
+	defFormatMax      = defFormatEnumColl
 
 	keyFormatPad = 2 // "key_format": utf8mb4_bin text keys without trailing spaces
 )
@@ -922,8 +939,11 @@ func toDefTable(d *TableDef) (defTable, int) {
 		if c.Type >= TypeTime && format < defFormatTypes {
 			format = defFormatTypes
 		}
-		if c.collated() {
+		if c.hasCollation() {
 			dc.Collation, format = c.Collation.Name, max(format, defFormatColl)
+			if c.Type == TypeEnum || c.Type == TypeSet {
+				format = max(format, defFormatEnumColl)
+			}
 		}
 		if c.Type == TypeBit {
 			format = max(format, defFormatBit)
@@ -1028,6 +1048,9 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 		}
 		if c.Collation, err = knownColl(dc.Collation); err != nil {
 			return nil, defCounters{}, fmt.Errorf("%w (column %q)", err, dc.Name)
+		}
+		if c.Collation != nil && (t == TypeEnum || t == TypeSet) && f.Format < defFormatEnumColl {
+			return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: format %d has no collation for %s column %q", path, f.Format, t, dc.Name)
 		}
 		if dc.Default != nil && t == TypeBit {
 			n, err := strconv.ParseUint(*dc.Default, 10, 64)

@@ -161,7 +161,7 @@ func (x *execCtx) columnCollation(col *engine.Column, cd *ast.ColumnDef, tableCo
 		return err
 	}
 	switch col.Type {
-	case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+	case engine.TypeChar, engine.TypeVarChar, engine.TypeText, engine.TypeEnum, engine.TypeSet:
 		if coll != nil && !coll.IsBin() {
 			col.Collation = coll
 		}
@@ -173,11 +173,18 @@ func (x *execCtx) columnCollation(col *engine.Column, cd *ast.ColumnDef, tableCo
 // whose default collation is tableColl: the column's character set and
 // collation when they differ from the table's, as MariaDB shows them.
 func collationText(c *engine.Column, tableColl *collate.Collation) string {
-	if c.Type != engine.TypeChar && c.Type != engine.TypeVarChar && c.Type != engine.TypeText {
-		return ""
-	}
 	if tableColl == nil {
 		tableColl = collate.Bin
+	}
+	if c.Type == engine.TypeJSON && tableColl != collate.Bin {
+		// As MariaDB prints a JSON column (LONGTEXT utf8mb4_bin) of a
+		// table with another collation, so that a dump loads it back.
+		return " CHARACTER SET utf8mb4 COLLATE " + collate.Bin.Name
+	}
+	switch c.Type {
+	case engine.TypeChar, engine.TypeVarChar, engine.TypeText, engine.TypeEnum, engine.TypeSet:
+	default:
+		return ""
 	}
 	if c.Coll() == tableColl {
 		return ""
@@ -212,7 +219,7 @@ func (x *execCtx) alterCollation(ti *tableInfo, opts []*ast.TableOption) error {
 	if convert {
 		for i := range cc.def.Columns {
 			switch c := &cc.def.Columns[i]; c.Type {
-			case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+			case engine.TypeChar, engine.TypeVarChar, engine.TypeText, engine.TypeEnum, engine.TypeSet:
 				c.Collation = coll
 			}
 		}

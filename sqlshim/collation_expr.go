@@ -243,13 +243,44 @@ func sameColl(c *evalCtx, col *engine.Column, op string, es ...ast.ExprNode) boo
 // collation, anything else (and everything under nil) by compareValues.
 func cmpColl(a, b any, coll *collate.Collation) int {
 	if coll != nil {
-		if x, ok := a.(string); ok {
-			if y, ok := b.(string); ok {
-				return coll.Compare(x, y)
-			}
+		if x, y, ok := collTexts(a, b); ok {
+			return coll.Compare(x, y)
 		}
 	}
 	return compareValues(a, b)
+}
+
+// collTexts returns a and b as the text a collation compares: both
+// strings, or an ENUM or SET value (its text) and a string, as MariaDB
+// compares 'EDITOR' with an ENUM column. Two ENUM or SET values compare by
+// number instead, and a number with one by its number (compareValues).
+func collTexts(a, b any) (string, string, bool) {
+	x, xs := a.(string)
+	y, ys := b.(string)
+	switch {
+	case xs && ys:
+		return x, y, true
+	case xs:
+		if t, ok := enumSetText(b); ok {
+			return x, t, true
+		}
+	case ys:
+		if t, ok := enumSetText(a); ok {
+			return t, y, true
+		}
+	}
+	return "", "", false
+}
+
+// enumSetText is the text of an ENUM or SET value.
+func enumSetText(v any) (string, bool) {
+	switch x := v.(type) {
+	case engine.Enum:
+		return x.Name, true
+	case engine.Set:
+		return x.Text, true
+	}
+	return "", false
 }
 
 // bothStrings reports whether a and b are both text, the only values a
@@ -419,7 +450,9 @@ func derivedCollation(c Column) *collate.Collation {
 // under when they are all text (args are their values), else nil.
 func (c *evalCtx) argsColl(x *ast.FuncCallExpr, args []any) (*collate.Collation, error) {
 	for _, a := range args {
-		if _, ok := a.(string); !ok && a != nil {
+		switch a.(type) {
+		case nil, string, engine.Enum, engine.Set: // ENUM and SET by their text (collTexts)
+		default:
 			return nil, nil
 		}
 	}

@@ -40,7 +40,7 @@ func TestLoadMariaDBDump(t *testing.T) {
 	// The dump's InnoDB tables are crash-safe tables.
 	for _, tbl := range []string{"users", "orders"} {
 		r := mustRun(t, s, "SHOW CREATE TABLE "+tbl)
-		if ddl := toString(r.Rows[0][1]); !strings.HasSuffix(ddl, " CRASH_SAFE") {
+		if ddl := toString(r.Rows[0][1]); !strings.HasSuffix(ddl, " "+crashSafeComment) {
 			t.Errorf("SHOW CREATE TABLE %s after loading an InnoDB dump:\n%s\nwant a CRASH_SAFE table", tbl, ddl)
 		}
 	}

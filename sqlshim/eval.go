@@ -370,7 +370,7 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 		l, r = c.jsonOperands(x.L, x.R, l, r) // funcs_json.go
 	}
 	var coll *collate.Collation
-	if bothStrings(l, r) {
+	if _, _, ok := collTexts(l, r); ok {
 		if coll, err = c.compareColl(opText(x.Op), x.L, x.R); err != nil {
 			return nil, err
 		}
@@ -1088,7 +1088,7 @@ func (c *evalCtx) in(x *ast.PatternInExpr) (any, error) {
 	sawNull := false
 	found := false
 	var coll *collate.Collation
-	if _, ok := v.(string); ok {
+	if _, _, ok := collTexts(v, ""); ok { // text, ENUM or SET: under the collation
 		if coll, err = c.compareColl("in", append([]ast.ExprNode{x.Expr}, x.List...)...); err != nil {
 			return nil, err
 		}
@@ -1134,7 +1134,7 @@ func (c *evalCtx) like(x *ast.PatternLikeOrIlikeExpr) (any, error) {
 	if esc == 0 {
 		esc = '\\'
 	}
-	if bothStrings(v, p) {
+	if _, _, ok := collTexts(v, p); ok {
 		coll, err := c.compareColl("like", x.Expr, x.Pattern)
 		if err != nil {
 			return nil, err
@@ -1190,7 +1190,7 @@ func (c *evalCtx) caseBranch(x *ast.CaseExpr) (ast.ExprNode, error) {
 			return nil, err
 		}
 		var hit bool
-		if x.Value != nil && bothStrings(v, cond) {
+		if _, _, ok := collTexts(v, cond); ok && x.Value != nil {
 			coll, err := c.compareColl("case", x.Value, w.Expr)
 			if err != nil {
 				return nil, err

@@ -192,7 +192,10 @@ func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (co
 		case ast.ColumnOptionCheck:
 			// Other CHECK constraints are parsed and not enforced.
 			if isJSONCheck(&col, o.Expr) { // funcs_json.go
-				col.Type = engine.TypeJSON
+				// A JSON column is utf8mb4_bin whatever collation the
+				// LONGTEXT took from the table: a dump of one in a
+				// utf8mb4_unicode_ci table may not say so.
+				col.Type, col.Collation = engine.TypeJSON, nil
 			}
 		}
 	}
@@ -595,6 +598,8 @@ func (x *execCtx) addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Cons
 		def.Indexes = append(def.Indexes, engine.IndexDef{Name: name, Columns: cols, Unique: unique, Prefix: prefix})
 	case ast.ConstraintCheck, ast.ConstraintForeignKey:
 		// Checks: check.go; foreign keys: foreignkey.go.
+	case ast.ConstraintFulltext:
+		return errNotSupported("FULLTEXT indexes")
 	default:
 		return errNotSupported("this kind of index")
 	}
@@ -736,6 +741,10 @@ func (x *execCtx) createIndex(n *ast.CreateIndexStmt) (Result, error) {
 	case ast.IndexKeyTypeUnique:
 		c.Tp = ast.ConstraintUniq
 	case ast.IndexKeyTypeNone:
+	case ast.IndexKeyTypeFulltext:
+		return Result{}, errNotSupported("FULLTEXT indexes")
+	case ast.IndexKeyTypeSpatial:
+		return Result{}, errNotSupported("SPATIAL indexes")
 	default:
 		return Result{}, errNotSupported("this kind of index")
 	}

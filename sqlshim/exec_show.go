@@ -330,7 +330,7 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 		b.WriteString(" COMMENT=" + quoteString(def.Comment))
 	}
 	if def.CrashSafe {
-		b.WriteString(" CRASH_SAFE")
+		b.WriteString(" " + crashSafeComment) // lex.go
 	}
 	return b.String()
 }
@@ -465,12 +465,14 @@ func showIndex(ti *tableInfo) Result {
 	return Result{Columns: cols, Rows: rows}
 }
 
-// tableStatus is SHOW TABLE STATUS with MySQL's columns and two of
-// blitz's: Crash_safe (YES/NO) and State (ok, or crashed when the table
+// tableStatus is SHOW TABLE STATUS with MariaDB's 20 columns (so that a
+// tool reading them by position finds them where MariaDB has them;
+// Max_index_length 0 and Temporary N, as InnoDB shows them) and then two
+// of blitz's: Crash_safe (YES/NO) and State (ok, or crashed when the table
 // needs recovery).
 func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
-	cols := textColumns("Name", "Engine", "Version", "Row_format", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Create_time", "Update_time", "Check_time", "Collation", "Checksum", "Create_options", "Comment", "Crash_safe", "State")
-	intColumn(cols, "Version", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Checksum")
+	cols := textColumns("Name", "Engine", "Version", "Row_format", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Create_time", "Update_time", "Check_time", "Collation", "Checksum", "Create_options", "Comment", "Max_index_length", "Temporary", "Crash_safe", "State")
+	intColumn(cols, "Version", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Checksum", "Max_index_length")
 	pat, err := x.showPattern(n)
 	if err != nil {
 		return Result{}, err
@@ -509,7 +511,7 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		if st.AutoIncrement > 0 && hasAutoColumn(x.s.db, t) {
 			auto = int64(st.AutoIncrement)
 		}
-		rows = append(rows, []any{t, "BLITZDB", int64(10), "Dynamic", st.Rows, avg, st.DataLength, nil, st.IndexLength, st.DataFree, auto, nil, nil, nil, tableColl, nil, opts, comment, crashSafe, state})
+		rows = append(rows, []any{t, "BLITZDB", int64(10), "Dynamic", st.Rows, avg, st.DataLength, nil, st.IndexLength, st.DataFree, auto, nil, nil, nil, tableColl, nil, opts, comment, int64(0), "N", crashSafe, state})
 	}
 	return Result{Columns: cols, Rows: rows}, nil
 }

@@ -753,6 +753,11 @@ func (s *Session) qualifyFK(err error) error {
 	return fe.Qualified(s.DBName)
 }
 
+// ForeignKeyChecks reports @@foreign_key_checks: false after SET
+// foreign_key_checks = 0, when writes neither check nor act on foreign
+// keys and a key may reference a table not created yet.
+func (s *Session) ForeignKeyChecks() bool { return !s.noFKChecks }
+
 // setFKChecks is SET foreign_key_checks = v.
 func (x *execCtx) setFKChecks(v *ast.VariableAssignment) error {
 	on := true
@@ -766,13 +771,26 @@ func (x *execCtx) setFKChecks(v *ast.VariableAssignment) error {
 				return err
 			}
 		}
+		// As MariaDB's boolean variables: 0, 1, ON or OFF (TRUE and FALSE
+		// are 1 and 0); other numbers 1231, a fraction 1232.
 		var ok bool
-		on, ok = truthy(val)
-		if str, isStr := val.(string); isStr {
-			on, ok = strings.EqualFold(str, "on"), strings.EqualFold(str, "on") || strings.EqualFold(str, "off")
+		switch x := val.(type) {
+		case int64:
+			on, ok = x == 1, x == 0 || x == 1
+		case uint64:
+			on, ok = x == 1, x == 0 || x == 1
+		case string:
+			on, ok = strings.EqualFold(x, "on"), strings.EqualFold(x, "on") || strings.EqualFold(x, "off")
+		case nil:
+		default:
+			return errf(sqlerr.ErrWrongTypeForVar, "Incorrect argument type to variable '%s'", fkCheckVar)
 		}
-		if !ok || val == nil {
-			return errf(sqlerr.ErrWrongValueForVar, "Variable '%s' can't be set to the value of '%s'", fkCheckVar, toString(val))
+		if !ok {
+			text := "NULL"
+			if val != nil {
+				text = toString(val)
+			}
+			return errf(sqlerr.ErrWrongValueForVar, "Variable '%s' can't be set to the value of '%s'", fkCheckVar, text)
 		}
 	}
 	x.s.noFKChecks = !on

@@ -126,7 +126,15 @@ func (l *inList) test(c *evalCtx, x *ast.PatternInExpr, v any) (any, error) {
 		}
 	}
 	var coll *collate.Collation
-	if _, ok := v.(string); ok {
+	switch v.(type) {
+	case string:
+		coll = l.coll
+	case engine.Enum, engine.Set:
+		// Compared with the list's text under the collation, as MariaDB
+		// compares 'ADMIN' with an ENUM column.
+		if err := l.collation(c, x); err != nil {
+			return nil, err
+		}
 		coll = l.coll
 	}
 	for _, w := range l.vals {

@@ -120,12 +120,19 @@ func unquoteIdent(t token) string {
 	return t.text
 }
 
+// crashSafeComment is how SHOW CREATE TABLE (and so mariadb-dump) writes
+// the CRASH_SAFE option: a MariaDB executable comment for versions from
+// 99.99.99, which MariaDB skips (MySQL skips every /*M! comment), so that
+// a dump of blitz loads there as well; blitz reads it as the option.
+const crashSafeComment = "/*M!999999 CRASH_SAFE */"
+
 // stripCrashSafe finds the CRASH_SAFE table option of a CREATE TABLE
 // statement and removes it (with the comma that separates it from a
 // neighbouring option), so that TiDB's parser reads the rest. It reports
 // whether the option was there. Only a bare word after the closing
-// parenthesis of the column list counts: a string, a comment, a quoted
-// identifier or a column named crash_safe does not.
+// parenthesis of the column list counts, or the option in a comment
+// /*M!NNNNNN CRASH_SAFE */ there (crashSafeComment): a string, another
+// comment, a quoted identifier or a column named crash_safe does not.
 func stripCrashSafe(sql string) (string, bool) {
 	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "CREATE") {
 		return sql, false
@@ -156,6 +163,17 @@ func stripCrashSafe(sql string) (string, bool) {
 	if i >= len(toks) {
 		return sql, false
 	}
+	// The gaps between the tokens after the column list hold only white
+	// space and comments.
+	for j := i + 1; j <= len(toks); j++ {
+		end := len(sql)
+		if j < len(toks) {
+			end = toks[j].start
+		}
+		if from, to, ok := crashSafeInGap(sql, toks[j-1].end, end); ok {
+			return sql[:from] + " " + sql[to:], true
+		}
+	}
 	for j := i + 1; j < len(toks); j++ {
 		t := toks[j]
 		if t.kind != 'w' || !strings.EqualFold(t.text, "CRASH_SAFE") {
@@ -179,6 +197,34 @@ func stripCrashSafe(sql string) (string, bool) {
 		return sql[:from] + " " + sql[to:], true
 	}
 	return sql, false
+}
+
+// crashSafeInGap finds a comment /*M!NNNNNN CRASH_SAFE */ (any case,
+// any white space) in sql[from:to], a stretch of white space and comments
+// only, and returns its bounds.
+func crashSafeInGap(sql string, from, to int) (int, int, bool) {
+	for i := from; i < to; {
+		switch {
+		case sql[i] == '#' || strings.HasPrefix(sql[i:to], "--"):
+			i = skipLine(sql[:to], i)
+		case strings.HasPrefix(sql[i:to], "/*"):
+			e := strings.Index(sql[i+2:to], "*/")
+			if e < 0 {
+				return 0, 0, false
+			}
+			body, end := sql[i+2:i+2+e], i+2+e+2
+			if rest, ok := strings.CutPrefix(body, "M!"); ok {
+				digits := strings.TrimLeft(rest, "0123456789")
+				if len(digits) < len(rest) && strings.EqualFold(strings.TrimSpace(digits), "CRASH_SAFE") {
+					return i, end, true
+				}
+			}
+			i = end
+		default:
+			i++
+		}
+	}
+	return 0, 0, false
 }
 
 // loadIgnoreRows rewrites the IGNORE n ROWS clause of LOAD DATA to IGNORE n

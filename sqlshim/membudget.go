@@ -148,18 +148,33 @@ func (x *execCtx) showVariables(n *ast.ShowStmt) (Result, error) {
 }
 
 // onOffVars are the boolean variables SHOW VARIABLES shows as ON or OFF
-// (SELECT @@name reads 1 or 0), as MariaDB does.
-var onOffVars = map[string]bool{"lower_case_file_system": true}
+// (SELECT @@name reads 1 or 0), as MariaDB does: of the variables blitz
+// or blitz serve reports, those MariaDB 10.11 declares boolean.
+var onOffVars = map[string]bool{
+	"autocommit": true, "explicit_defaults_for_timestamp": true, fkCheckVar: true, "local_infile": true,
+	"log_bin": true, "lower_case_file_system": true, "performance_schema": true, "read_only": true,
+	"session_track_schema": true, "sql_auto_is_null": true, "sql_big_selects": true, "sql_log_bin": true,
+	"sql_notes": true, "sql_quote_show_create": true, "sql_safe_updates": true, "sql_warnings": true,
+	"transaction_read_only": true, "tx_read_only": true, "unique_checks": true,
+}
+
+// ShowVariableText is the text SHOW VARIABLES shows for system variable
+// name (lower-case) whose value, as SELECT @@name reads it, has text v:
+// ON or OFF for a boolean variable, as MariaDB shows them, else v.
+func ShowVariableText(name, v string) string {
+	if !onOffVars[name] {
+		return v
+	}
+	switch strings.ToUpper(v) {
+	case "0", "OFF":
+		return "OFF"
+	}
+	return "ON"
+}
 
 // showVarText is the text SHOW VARIABLES shows for variable name of value v.
 func showVarText(name string, v any) string {
-	if onOffVars[name] {
-		if toInt(v) != 0 {
-			return "ON"
-		}
-		return "OFF"
-	}
-	return toString(v)
+	return ShowVariableText(name, toString(v))
 }
 
 // showStatus answers SHOW [SESSION|GLOBAL] STATUS [LIKE 'pattern'] with the

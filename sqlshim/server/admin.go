@@ -545,6 +545,9 @@ func (h *handler) show(ctx context.Context, st *conn, toks []token) (*Result, bo
 				vars = append(vars, own...)
 			}
 		}
+		for i := range vars {
+			vars[i][1] = sqlshim.ShowVariableText(vars[i][0], vars[i][1])
+		}
 		return nameValues(vars, pattern), true, nil
 	case what == "status" && !full:
 		return nameValues(h.status(), pattern), true, nil
@@ -615,14 +618,7 @@ func (h *handler) variables(st *conn) [][2]string {
 	out := make([][2]string, 0, len(names))
 	for _, n := range names {
 		v, _ := h.serverVar(st, n)
-		s := formatValue(Column{}, v)
-		switch {
-		case onOffVars[n] && s == "0":
-			s = "OFF"
-		case onOffVars[n]:
-			s = "ON"
-		}
-		out = append(out, [2]string{n, s})
+		out = append(out, [2]string{n, formatValue(Column{}, v)})
 	}
 	return out
 }

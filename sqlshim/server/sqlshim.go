@@ -140,23 +140,26 @@ func (s *shimSession) Autocommit() bool { return s.s.Autocommit() }
 
 // Variables implements SessionVariables: blitz_memory_budget,
 // max_recursive_iterations, sql_mode (the session decides engine
-// substitution by it), time_zone (NOW() and TIMESTAMP columns follow it)
-// and the transaction characteristics (the session obeys READ ONLY).
+// substitution by it), time_zone (NOW() and TIMESTAMP columns follow it),
+// the transaction characteristics (the session obeys READ ONLY) and
+// foreign_key_checks (writes and CREATE TABLE obey it).
 func (s *shimSession) Variables() [][2]string {
 	return [][2]string{
+		{"foreign_key_checks", boolText(s.s.ForeignKeyChecks())},
 		{"blitz_memory_budget", strconv.FormatInt(s.s.MemoryBudget(), 10)},
 		{"max_recursive_iterations", strconv.FormatUint(s.s.MaxRecursiveIterations(), 10)},
 		{"sql_mode", s.s.SQLMode()},
 		{"time_zone", s.s.TimeZone()},
 		{"tx_isolation", s.s.TransactionIsolation()},
 		{"transaction_isolation", s.s.TransactionIsolation()},
-		{"tx_read_only", readOnlyText(s.s.TransactionReadOnly())},
-		{"transaction_read_only", readOnlyText(s.s.TransactionReadOnly())},
+		{"tx_read_only", boolText(s.s.TransactionReadOnly())},
+		{"transaction_read_only", boolText(s.s.TransactionReadOnly())},
 	}
 }
 
-// readOnlyText is @@tx_read_only as text.
-func readOnlyText(on bool) string {
+// boolText is a boolean variable's value as text (@@tx_read_only,
+// @@foreign_key_checks).
+func boolText(on bool) string {
 	if on {
 		return "1"
 	}

@@ -92,10 +92,6 @@ var readOnlyVars = map[string]bool{
 	"server_id": true, "max_connections": true,
 }
 
-// onOffVars are the boolean variables SHOW VARIABLES shows as ON or OFF
-// (SELECT @@name reads 1 or 0), as MariaDB does.
-var onOffVars = map[string]bool{"lower_case_file_system": true}
-
 // moreVarDefaults are variables drivers, ORMs and GUI tools read or set at
 // connect that blitz reports and keeps per session without acting on them
 // (a lock wait always gives up after 10 s: engine/lock.go).
@@ -104,7 +100,7 @@ var moreVarDefaults = map[string]any{
 	"lock_wait_timeout":               int64(86400),
 	"max_statement_time":              "0.000000",
 	"net_buffer_length":               int64(16384),
-	"explicit_defaults_for_timestamp": int64(0),
+	"explicit_defaults_for_timestamp": int64(1), // as MariaDB 10.10+ and blitz behave: a TIMESTAMP without NOT NULL is NULL DEFAULT NULL
 	"sql_big_selects":                 int64(1),
 	"sql_log_bin":                     int64(1),
 	"sql_warnings":                    int64(0),
