@@ -89,11 +89,11 @@ func (db *DB) AlterColumnsInZone(ctx context.Context, name string, newDef *Table
 		return err
 	}
 	defer unlock()
-	return db.alterColumnsLocked(t, newDef, from, zone)
+	return db.alterColumnsLocked(ctx, t, newDef, from, zone)
 }
 
 // alterColumnsLocked is AlterColumnsInZone of t, locked for DDL.
-func (db *DB) alterColumnsLocked(t *table, newDef *TableDef, from []int, zone time.Duration) error {
+func (db *DB) alterColumnsLocked(ctx context.Context, t *table, newDef *TableDef, from []int, zone time.Duration) error {
 	old := t.definition()
 	nd := newDef.Clone()
 	if !strings.EqualFold(nd.Name, old.Name) {
@@ -133,7 +133,7 @@ func (db *DB) alterColumnsLocked(t *table, newDef *TableDef, from []int, zone ti
 		return err
 	}
 	if rewrite {
-		err = db.rebuildTable(t, old, nd, from, zone, intend)
+		err = db.rebuildTable(ctx, t, old, nd, from, zone, intend)
 	} else if err = intend(); err == nil {
 		t.ctrMu.Lock()
 		err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
@@ -298,7 +298,11 @@ func convertRow(r Row, od, nd *TableDef, from []int, zone time.Duration, rowNum 
 // rebuildTable rewrites t's rows from old to nd (t is locked for DDL).
 // beforeCommit, if not nil, runs right before the commit point; its error
 // fails the rebuild, the table unchanged.
-func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Duration, beforeCommit func() error) error {
+//
+// When ctx is done while the rows are copied or the indexes built (the
+// long part, before the commit point) it fails with 1317 (interrupted)
+// and the table is unchanged; past the commit point it finishes.
+func (db *DB) rebuildTable(ctx context.Context, t *table, old, nd *TableDef, from []int, zone time.Duration, beforeCommit func() error) error {
 	if old.CrashSafe && db.deferredCount() > 0 {
 		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before rebuilding %s (their WAL must be kept)", old.Name)
 	}
@@ -327,7 +331,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Du
 	fail := func(err error) error {
 		ndf.Close()
 		removeTmp()
-		return err
+		return interrupted(ctx, err)
 	}
 	pkPos := nd.primaryParts()
 	// Dropping the primary key: the rows get hidden row ids 1, 2, ... in
@@ -337,7 +341,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Du
 	var rowIDs map[string]uint64
 	if pkPos == nil && len(old.PrimaryKey) > 0 {
 		var keys []string
-		if err := t.scanMerged(func(k, _ []byte) error {
+		if err := t.scanMergedCtx(ctx, func(k, _ []byte) error {
 			keys = append(keys, string(k))
 			return nil
 		}); err != nil {
@@ -357,8 +361,10 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Du
 	}
 	var maxAuto uint64
 	rowNum := 0
-	err = t.scanMerged(func(k, v []byte) error {
-		rowNum++
+	err = t.scanMergedCtx(ctx, func(k, v []byte) error {
+		if rowNum++; rowNum%checkEvery == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		r, err := decodeRow(v, old)
 		if err != nil {
 			return t.dataErr(fmt.Errorf("row %x of %s: %w", k, old.Name, err))
@@ -414,7 +420,7 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Du
 					return append(dst, encodeCols(nil, nd, r, pos)), nil
 				}}
 		}
-		_, err := index.Build(func(yield func(pk, row []byte) error) error { return ndf.Iterate(yield) },
+		_, err := index.Build(ctx, func(yield func(pk, row []byte) error) error { return ndf.Iterate(yield) },
 			specs, index.BuildOptions{Stamp: ndf.Generation(), TempDir: db.dir})
 		if err != nil {
 			var dup *index.DuplicateError

@@ -526,7 +526,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			rows, err := finishBackupTable(fs, dest, bt)
+			rows, err := finishBackupTable(ctx, fs, dest, bt)
 			if err != nil {
 				errs[i] = fmt.Errorf("blitz/engine: backup: table %s: %w", bt.def.Name, err)
 			}
@@ -592,7 +592,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 // finishBackupTable applies the overlay snapshot to the copied data file in
 // dir and builds the table's indexes from it, stamped with the file's
 // generation; it returns the row count.
-func finishBackupTable(fs vfs.FS, dir string, bt *backupTable) (int64, error) {
+func finishBackupTable(ctx context.Context, fs vfs.FS, dir string, bt *backupTable) (int64, error) {
 	def := bt.def
 	path := filepath.Join(dir, def.Name+dataSuffix)
 	df, err := datafile.Open(path, datafile.Options{FS: fs})
@@ -619,7 +619,7 @@ func finishBackupTable(fs vfs.FS, dir string, bt *backupTable) (int64, error) {
 			return 0, fmt.Errorf("apply committed rows to %s: %w", path, err)
 		}
 	}
-	if err := buildIndexesOf(dir, def, df); err != nil {
+	if err := buildIndexesOf(ctx, dir, def, df); err != nil {
 		df.Close()
 		return 0, err
 	}
@@ -629,7 +629,7 @@ func finishBackupTable(fs vfs.FS, dir string, bt *backupTable) (int64, error) {
 
 // buildIndexesOf builds every index of def in dir from df, stamped with
 // df's generation (which its clean Close keeps).
-func buildIndexesOf(dir string, def *TableDef, df *datafile.File) error {
+func buildIndexesOf(ctx context.Context, dir string, def *TableDef, df *datafile.File) error {
 	if len(def.Indexes) == 0 {
 		return nil
 	}
@@ -645,7 +645,7 @@ func buildIndexesOf(dir string, def *TableDef, df *datafile.File) error {
 				return append(dst, encodeCols(nil, def, r, pos)), nil
 			}}
 	}
-	_, err := index.Build(func(yield func(pk, row []byte) error) error { return df.Iterate(yield) },
+	_, err := index.Build(ctx, func(yield func(pk, row []byte) error) error { return df.Iterate(yield) },
 		specs, index.BuildOptions{Stamp: df.Generation(), TempDir: dir})
 	if err != nil {
 		return fmt.Errorf("build indexes: %w", err)

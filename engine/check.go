@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/blitzdb/blitz/internal/sqlerr"
 	"strings"
 
 	"github.com/blitzdb/blitz/datafile"
@@ -71,8 +72,11 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 	}
 	expected := make([]int64, len(def.Indexes))
 	missing := make([]int64, len(def.Indexes))
-	bad := 0
-	err = t.scanMerged(func(k, v []byte) error {
+	bad, n := 0, 0
+	err = t.scanMergedCtx(ctx, func(k, v []byte) error {
+		if n++; n%checkEvery == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		r, err := decodeRow(v, def)
 		if err != nil {
 			bad++
@@ -97,7 +101,9 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && ctx.Err() != nil {
+		return CheckReport{}, interrupted(ctx, err) // says nothing of the table
+	} else if err != nil {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("scan: %v", err))
 	}
 	for i, ixd := range def.Indexes {
@@ -143,7 +149,7 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 	t.mu.RUnlock()
 	if quick && df != nil {
 		db.ckptMu.Unlock()
-		if err := t.rebuildIndexes(); err != nil {
+		if err := t.rebuildIndexes(ctx); err != nil {
 			return rep, err
 		}
 		rep.Actions = append(rep.Actions, "indexes rebuilt")
@@ -193,8 +199,17 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 		rep.Actions = append(rep.Actions, fmt.Sprintf("%d WAL operations replayed", replayed))
 	}
 	db.ckptMu.Unlock()
-	if err := t.rebuildIndexes(); err != nil {
-		t.setCrashed(fmt.Sprintf("index rebuild failed: %v", err))
+	if err := t.rebuildIndexes(ctx); err != nil {
+		// The old index files were closed unstamped above: an interrupted
+		// rebuild (KILL QUERY, a shutdown) leaves the table without
+		// indexes, marked crashed until REPAIR runs again, as MariaDB
+		// leaves a MyISAM table whose repair was killed. REPAIR ... QUICK
+		// keeps the old indexes instead.
+		why := "index rebuild failed: %v"
+		if sqlerr.Code(err) == sqlerr.ErrQueryInterrupted {
+			why = "REPAIR TABLE was interrupted before the indexes were rebuilt (%v): run it again"
+		}
+		t.setCrashed(fmt.Sprintf(why, err))
 		return rep, err
 	}
 	rep.Actions = append(rep.Actions, "indexes rebuilt")

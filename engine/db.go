@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -277,7 +278,7 @@ func (db *DB) open() (err error) {
 		db.log.Info("WAL replayed", "operations", replayed, "records", info.Records)
 	}
 	for _, t := range rebuild {
-		if err := t.rebuildIndexes(); err != nil {
+		if err := t.rebuildIndexes(context.Background()); err != nil {
 			t.setCrashed(fmt.Sprintf("index rebuild failed: %v", err))
 			db.log.Error("index rebuild failed", "table", t.name, "err", err)
 		}

@@ -301,7 +301,7 @@ func (t *table) reopenFiles(why string) error {
 	if rebuild, err := t.openIndexes(); err != nil {
 		return err
 	} else if rebuild {
-		return t.rebuildIndexes()
+		return t.rebuildIndexes(context.Background()) // restoring a table: never cut short
 	}
 	return nil
 }
@@ -315,7 +315,7 @@ func (db *DB) CreateIndex(ctx context.Context, table string, ixd IndexDef) error
 		return err
 	}
 	defer unlock()
-	return db.createIndexLocked(t, ixd)
+	return db.createIndexLocked(ctx, t, ixd)
 }
 
 // createEmptyIndex creates the empty index file of a new table at path,
@@ -334,6 +334,21 @@ func createEmptyIndex(path string, gen uint64, o index.Options) (*index.Index, e
 	return index.Open(path, gen, o)
 }
 
+// checkEvery is how many rows a long loop of DDL (ALTER TABLE's copy)
+// handles between two looks at its context: a look costs nothing next to
+// 4096 rows, and 4096 rows take milliseconds.
+const checkEvery = 1 << 12
+
+// interrupted returns err, the error of work under ctx, as MariaDB's 1317
+// "Query execution was interrupted" when it is ctx's own (KILL QUERY, a
+// shutdown), and as it is otherwise.
+func interrupted(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return sqlerr.Wrap(sqlerr.ErrQueryInterrupted, err, "Query execution was interrupted")
+	}
+	return err
+}
+
 // keyTooLong returns err, an index build's error, as MariaDB's 1071 naming
 // index of table when a row's entry is too long for an index file.
 func keyTooLong(err error, table, ixName string) error {
@@ -345,8 +360,10 @@ func keyTooLong(err error, table, ixName string) error {
 		index.MaxKeySize, ixName, table, e.Len)
 }
 
-// createIndexLocked is CreateIndex of t, locked for DDL.
-func (db *DB) createIndexLocked(t *table, ixd IndexDef) error {
+// createIndexLocked is CreateIndex of t, locked for DDL. When ctx is done
+// while the index is built it fails with 1317 (interrupted), leaving the
+// table as it was.
+func (db *DB) createIndexLocked(ctx context.Context, t *table, ixd IndexDef) error {
 	nd := t.definition().Clone()
 	nd.Indexes = append(nd.Indexes, ixd.clone())
 	if i := nd.indexByName(ixd.Name); !ixd.Hidden && nd.Indexes[i].Hidden {
@@ -357,7 +374,7 @@ func (db *DB) createIndexLocked(t *table, ixd IndexDef) error {
 		for i := range from {
 			from[i] = i
 		}
-		return db.alterColumnsLocked(t, nd, from, 0)
+		return db.alterColumnsLocked(ctx, t, nd, from, 0)
 	}
 	if err := nd.validate(); err != nil {
 		return err
@@ -367,7 +384,7 @@ func (db *DB) createIndexLocked(t *table, ixd IndexDef) error {
 	t.mu.RLock()
 	df := t.df
 	t.mu.RUnlock()
-	_, err := index.Build(func(yield func(pk, row []byte) error) error { return t.scanMerged(yield) },
+	_, err := index.Build(ctx, func(yield func(pk, row []byte) error) error { return t.scanMergedCtx(ctx, yield) },
 		[]index.BuildSpec{{Path: path, Unique: ixd.Unique, Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 			r, err := decodeRow(row, nd)
 			if err != nil {
@@ -384,7 +401,7 @@ func (db *DB) createIndexLocked(t *table, ixd IndexDef) error {
 			})
 			return sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", vals, ixd.Name)
 		}
-		return keyTooLong(err, t.name, ixd.Name)
+		return interrupted(ctx, keyTooLong(err, t.name, ixd.Name))
 	}
 	ix, err := index.Open(path, df.Generation(), t.indexOptions(ixd))
 	if err != nil {
@@ -458,7 +475,7 @@ func (db *DB) DropIndex(ctx context.Context, table, name string) error {
 	sd.syncKeyIndexes()
 	for _, ix := range sd.Indexes {
 		if ix.Hidden && nd.indexByName(ix.Name) < 0 {
-			if err := db.createIndexLocked(t, ix); err != nil {
+			if err := db.createIndexLocked(context.Background(), t, ix); err != nil {
 				db.log.Warn("blitz/engine: index for a foreign key not made", "table", nd.Name, "index", ix.Name, "err", err)
 			}
 		}

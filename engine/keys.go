@@ -338,21 +338,17 @@ func FormatFloat(f float64, single bool) string {
 }
 
 // dupText renders the columns at pos of a duplicate that an index build
-// found, as a duplicate-entry message shows them: decoded from the key
-// cols, or, when a column is keyed by its weight string (which does not
-// decode to text), taken from the row whose primary key is pk, read with
-// get.
+// found, as a duplicate-entry message shows them (showValues, as for a
+// duplicate an INSERT meets): taken from the row whose primary key is pk,
+// read with get. The key cols alone do not say how to print a value (a
+// BIT column's is its number, printed by MariaDB as its bytes; a column
+// keyed by its weight string does not decode to text at all): they are
+// decoded only when the row cannot be read.
 func dupText(d *TableDef, pos []keyPart, cols, pk []byte, get func(pk []byte) ([]byte, bool)) string {
-	for _, p := range pos {
-		if !d.keyedByWeight(&d.Columns[p.col]) {
-			continue
+	if v, ok := get(pk); ok {
+		if r, err := decodeRow(v, d); err == nil {
+			return showValues(d, r, pos)
 		}
-		if v, ok := get(pk); ok {
-			if r, err := decodeRow(v, d); err == nil {
-				return showValues(d, r, pos)
-			}
-		}
-		break
 	}
 	s, _ := decodeShow(cols)
 	return s

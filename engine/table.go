@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -383,14 +384,21 @@ func (t *table) closeFilesLocked(clean bool) error {
 // The data file is read in one pass and copied first, so fn may read the
 // table.
 func (t *table) scanMerged(fn func(key, val []byte) error) error {
-	return t.scanMergedKeep(nil, fn)
+	return t.scanMergedKeep(context.Background(), nil, fn)
+}
+
+// scanMergedCtx is scanMerged that stops, with ctx.Err(), soon after ctx
+// is done, the copy included (it looks every checkEvery records): the
+// scan of long DDL (CREATE INDEX, ALTER TABLE's copy, REPAIR).
+func (t *table) scanMergedCtx(ctx context.Context, fn func(key, val []byte) error) error {
+	return t.scanMergedKeep(ctx, nil, fn)
 }
 
 // scanMergedKeep is scanMerged that leaves out the data file's records
 // whose value keep rejects before copying them (keep runs under the
 // file's read lock: it must only look at its argument). A selective
 // pre-filter then spares the copy of most of the table.
-func (t *table) scanMergedKeep(keep func(val []byte) bool, fn func(key, val []byte) error) error {
+func (t *table) scanMergedKeep(ctx context.Context, keep func(val []byte) bool, fn func(key, val []byte) error) error {
 	df, over, err := t.mergeSources()
 	if err != nil {
 		return err
@@ -406,7 +414,11 @@ func (t *table) scanMergedKeep(keep func(val []byte) bool, fn func(key, val []by
 		size /= 4 // a guess: append grows it if the filter keeps more
 	}
 	buf := make([]byte, 0, size)
+	n := 0
 	err = df.Iterate(func(k, v []byte) error {
+		if n++; n%checkEvery == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if _, ok := over[string(k)]; ok {
 			return nil
 		}
@@ -417,6 +429,9 @@ func (t *table) scanMergedKeep(keep func(val []byte) bool, fn func(key, val []by
 		return nil
 	})
 	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return err
+		}
 		return t.dataErr(err)
 	}
 	if err := eachKV(buf, fn); err != nil {
@@ -542,8 +557,10 @@ func (t *table) getCommitted(key []byte) ([]byte, bool, error) {
 var indexesBuiltHook func(t *table)
 
 // rebuildIndexes discards every index file of the table and builds them
-// again from the data, in parallel.
-func (t *table) rebuildIndexes() error {
+// again from the data, in parallel. The old indexes stay in use until the
+// new files are built: when the build fails, or ctx is done first (1317,
+// interrupted), the table keeps them.
+func (t *table) rebuildIndexes(ctx context.Context) error {
 	t.mu.RLock()
 	def, df := t.def, t.df
 	old := t.idx
@@ -551,12 +568,18 @@ func (t *table) rebuildIndexes() error {
 	if df == nil {
 		return fmt.Errorf("cannot rebuild the indexes of %s: its data file is not open", t.name)
 	}
-	for _, ix := range old {
-		if ix != nil {
-			ix.Abandon()
+	// The old indexes are closed only once the new files are in place
+	// (Build renames them over the old ones, which stay open on their own
+	// inodes meanwhile): a build that fails or is interrupted leaves them.
+	abandonOld := func() {
+		for _, ix := range old {
+			if ix != nil {
+				ix.Abandon()
+			}
 		}
 	}
 	if len(def.Indexes) == 0 {
+		abandonOld()
 		t.mu.Lock()
 		t.idx = nil
 		t.mu.Unlock()
@@ -604,16 +627,17 @@ func (t *table) rebuildIndexes() error {
 	// flagged open from its first write until a clean close, which
 	// restamps every index with the generation it closes at.
 	gen := df.Generation()
-	st, err := index.Build(func(yield func(pk, row []byte) error) error {
-		return t.scanMerged(yield)
+	st, err := index.Build(ctx, func(yield func(pk, row []byte) error) error {
+		return t.scanMergedCtx(ctx, yield)
 	}, specs, index.BuildOptions{Stamp: gen, TempDir: t.db.dir, Progress: progress})
 	if err != nil {
 		var dup *index.DuplicateError
 		if errors.As(err, &dup) {
 			return sqlerr.Wrap(sqlerr.ErrDupEntry, err, "Duplicate entry found while building an index of %s: %v", t.name, err)
 		}
-		return err
+		return interrupted(ctx, err)
 	}
+	abandonOld()
 	if h := indexesBuiltHook; h != nil {
 		h(t)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"container/heap"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -104,6 +105,11 @@ func allDigits(s string) bool {
 // are always removed. A unique spec whose rows repeat columns (without NULL)
 // fails with a *DuplicateError naming the index and both primary keys.
 //
+// Build stops soon after ctx is done (it looks every checkEvery rows
+// scanned, entries spilled and entries written, so a look costs nothing
+// next to the work between two), with an error that wraps ctx.Err(): no
+// spec's file is replaced and every temporary file is removed.
+//
 // How it goes, and why (the bench is bench/index: 1M rows, two indexes,
 // against SQLite's CREATE INDEX):
 //
@@ -121,8 +127,11 @@ func allDigits(s string) bool {
 //     the sidecar and handed to the kernel's writeback by another
 //     goroutine, so the file is never read back and its fsync is short.
 //   - Spilled runs (beyond MemoryBytes) are merged with the in-memory ones.
-func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec, o BuildOptions) (BuildStats, error) {
+func Build(ctx context.Context, scan func(yield func(pk, row []byte) error) error, specs []BuildSpec, o BuildOptions) (BuildStats, error) {
 	st := BuildStats{Entries: make([]int64, len(specs))}
+	if err := ctx.Err(); err != nil {
+		return st, interrupted(ctx)
+	}
 
 	mem := o.MemoryBytes
 	if mem <= 0 {
@@ -144,7 +153,7 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 
 	sorters := make([]*sorter, len(specs))
 	for i, s := range specs {
-		sorters[i] = &sorter{spec: s, budget: mem / int64(max(len(specs), 1)), tmpDir: tmpDir}
+		sorters[i] = &sorter{ctx: ctx, spec: s, budget: mem / int64(max(len(specs), 1)), tmpDir: tmpDir}
 	}
 	defer func() {
 		for _, s := range sorters {
@@ -190,8 +199,13 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 				}
 			}
 		}
-		if n := rows.Add(1); n&0xFFFF == 0 {
-			progress()
+		if n := rows.Add(1); n&(checkEvery-1) == 0 {
+			if ctx.Err() != nil {
+				return interrupted(ctx)
+			}
+			if n&0xFFFF == 0 {
+				progress()
+			}
 		}
 		return nil
 	})
@@ -288,6 +302,16 @@ func Build(scan func(yield func(pk, row []byte) error) error, specs []BuildSpec,
 		}
 	}
 	return st, nil
+}
+
+// checkEvery is how many rows, or entries, Build handles between two looks
+// at its context: a power of two, so a look is a mask test. 4096 entries
+// take about a millisecond to scan, sort or write.
+const checkEvery = 1 << 12
+
+// interrupted is Build's error when ctx is done: it wraps ctx.Err().
+func interrupted(ctx context.Context) error {
+	return fmt.Errorf("blitz/index: build interrupted: %w", ctx.Err())
 }
 
 func syncDir(dir string) error {
@@ -405,6 +429,7 @@ func (f *feeder) stop() {
 // sorter collects one spec's entries in an arena and sorts them, spilling
 // sorted runs to temporary files when they outgrow its budget.
 type sorter struct {
+	ctx    context.Context // Build's: a spill or write stops when it is done
 	spec   BuildSpec
 	budget int64
 	tmpDir string
@@ -711,7 +736,11 @@ func (s *sorter) spill() error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	var hdr [binary.MaxVarintLen32]byte
 	ents := make([]ent, 0, 1024)
-	for {
+	for taken := 0; ; taken++ {
+		if taken%(checkEvery/1024) == 0 && s.ctx.Err() != nil {
+			f.Close()
+			return interrupted(s.ctx)
+		}
 		if ents = s.take(ents[:0]); len(ents) == 0 {
 			break
 		}
@@ -931,8 +960,13 @@ func (s *sorter) write(stamp uint64, progress func(int64)) (tmp string, n int64,
 			} else {
 				prevK, prevV = append(prevK[:0], k...), append(prevV[:0], v...)
 			}
-			if n++; n%every == 0 {
-				progress(every)
+			if n++; n&(checkEvery-1) == 0 {
+				if s.ctx.Err() != nil {
+					return tmp, n, interrupted(s.ctx)
+				}
+				if n%every == 0 {
+					progress(every)
+				}
 			}
 		}
 		nk, nv, ok, err := top.src.next()

@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -103,7 +104,7 @@ func TestBuildManySpecs(t *testing.T) {
 					}},
 					{Path: filepath.Join(dir, "n.bix"), Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) { return append(dst, row), nil }},
 				}
-				st, err := Build(rows.scan, specs, BuildOptions{Stamp: 5, MemoryBytes: mem, Parallel: par, TempDir: tmp})
+				st, err := Build(context.Background(), rows.scan, specs, BuildOptions{Stamp: 5, MemoryBytes: mem, Parallel: par, TempDir: tmp})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -150,7 +151,7 @@ func TestBuildDuplicateFarApart(t *testing.T) {
 				{Path: filepath.Join(dir, "n.bix"), Entries: id},
 				{Path: filepath.Join(dir, "u.bix"), Unique: true, Entries: id},
 			}
-			_, err := Build(rows.scan, specs, BuildOptions{MemoryBytes: mem, TempDir: tmp})
+			_, err := Build(context.Background(), rows.scan, specs, BuildOptions{MemoryBytes: mem, TempDir: tmp})
 			var de *DuplicateError
 			if !errors.As(err, &de) || de.Index != specs[1].Path || !bytes.Equal(de.Cols, colsOf(7, "x")) {
 				t.Fatalf("Build = %v", err)
@@ -236,7 +237,7 @@ func TestBuildErrorsLeaveNothing(t *testing.T) {
 				{Path: filepath.Join(ixDir, "a.bix"), Entries: c.entries},
 				{Path: filepath.Join(dir, "b.bix"), Unique: true, Entries: id},
 			}
-			_, err := Build(c.scan, specs, BuildOptions{MemoryBytes: c.mem, TempDir: tmpDir})
+			_, err := Build(context.Background(), c.scan, specs, BuildOptions{MemoryBytes: c.mem, TempDir: tmpDir})
 			if !errors.Is(err, c.want) {
 				t.Fatalf("Build = %v, want %v", err, c.want)
 			}
@@ -260,7 +261,7 @@ func TestBuildScanPanics(t *testing.T) {
 		}
 		checkNoFiles(t, dir)
 	}()
-	Build(func(yield func(pk, row []byte) error) error {
+	Build(context.Background(), func(yield func(pk, row []byte) error) error {
 		for i := 0; i < 10000; i++ {
 			yield(pkOf(i), colsOf(i, ""))
 		}
@@ -320,7 +321,7 @@ func TestBuildManyBlocks(t *testing.T) {
 		{Path: filepath.Join(dir, "u.bix"), Unique: true, Entries: id},
 		{Path: filepath.Join(dir, "n.bix"), Entries: id},
 	}
-	if _, err := Build(rows.scan, specs, BuildOptions{Stamp: 2, TempDir: dir}); err != nil {
+	if _, err := Build(context.Background(), rows.scan, specs, BuildOptions{Stamp: 2, TempDir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	checkBuilt(t, specs[0].Path, 2, rows.model(true))
@@ -331,7 +332,7 @@ func TestBuildManyBlocks(t *testing.T) {
 	dir = t.TempDir()
 	specs[0].Path = filepath.Join(dir, "u.bix")
 	specs[1].Path = filepath.Join(dir, "n.bix")
-	_, err := Build(rows.scan, specs, BuildOptions{Stamp: 2, TempDir: dir})
+	_, err := Build(context.Background(), rows.scan, specs, BuildOptions{Stamp: 2, TempDir: dir})
 	var de *DuplicateError
 	if !errors.As(err, &de) || !bytes.Equal(de.Cols, rows.cols[10]) {
 		t.Fatalf("Build = %v", err)
@@ -416,7 +417,7 @@ func TestBuildLongKeys(t *testing.T) {
 			specs := []BuildSpec{{Path: filepath.Join(dir, "u.bix"), Unique: true, Entries: whole}, {Path: filepath.Join(dir, "n.bix"), Entries: whole}}
 			done := make(chan error, 1)
 			go func() {
-				_, err := Build(rows.scan, specs, BuildOptions{Stamp: 3, TempDir: t.TempDir()})
+				_, err := Build(context.Background(), rows.scan, specs, BuildOptions{Stamp: 3, TempDir: t.TempDir()})
 				done <- err
 			}()
 			select {

@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -229,7 +230,7 @@ func rebuild(t testing.TB, path string, m *model, stamp uint64) {
 	spec := BuildSpec{Path: path, Unique: m.unique, Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 		return append(dst, row), nil
 	}}
-	if _, err := Build(scan, []BuildSpec{spec}, BuildOptions{Stamp: stamp, MemoryBytes: 4096, TempDir: t.TempDir()}); err != nil {
+	if _, err := Build(context.Background(), scan, []BuildSpec{spec}, BuildOptions{Stamp: stamp, MemoryBytes: 4096, TempDir: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
 	checkFileConsistent(t, path)
@@ -456,7 +457,7 @@ func TestBuildDuplicateNamesIndex(t *testing.T) {
 		return nil
 	}
 	tmp := t.TempDir()
-	_, err := Build(scan, []BuildSpec{{Path: path, Unique: true, Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
+	_, err := Build(context.Background(), scan, []BuildSpec{{Path: path, Unique: true, Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 		return append(dst, row), nil
 	}}}, BuildOptions{MemoryBytes: 1000, TempDir: tmp})
 	var de *DuplicateError

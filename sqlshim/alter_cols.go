@@ -338,6 +338,20 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 		return err
 	}
 	fitPrefixes(cc.def) // prefixkey.go
+	was := func(name string) int {
+		if strings.EqualFold(name, "PRIMARY") {
+			return innodbKeyBytes(ti.def, ti.def.PrimaryKey, ti.def.PrimaryPrefix)
+		}
+		for _, ix := range ti.def.Indexes {
+			if strings.EqualFold(ix.Name, name) {
+				return innodbKeyBytes(ti.def, ix.Columns, ix.Prefix)
+			}
+		}
+		return 0
+	}
+	if err := x.longKeys(cc.def, was); err != nil { // prefixkey.go: keys a column change lengthened
+		return err
+	}
 	db := x.s.owner(ti.name)
 	if hasColumnExprs(cc.def) {
 		// The rows get computed values after the new definition is in

@@ -490,6 +490,9 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 			return Result{}, err
 		}
 	}
+	if err := x.longKeys(def, nil); err != nil { // prefixkey.go: a column's PRIMARY KEY
+		return Result{}, err
+	}
 	if err := x.createForeignKeys(def, n); err != nil { // foreignkey.go
 		return Result{}, err
 	}
@@ -565,13 +568,22 @@ func (x *execCtx) addConstraint(ti *tableInfo, def *engine.TableDef, c *ast.Cons
 		}
 		prefix = append(prefix, n)
 	}
-	if (c.Tp == ast.ConstraintKey || c.Tp == ast.ConstraintIndex) && len(cols) == 1 {
-		if n, cut := longKeyPrefix(&def.Columns[ti.column(cols[0])], prefix[0]); cut { // prefixkey.go
-			prefix[0] = n
-			x.s.addNote(sqlerr.ErrTooLongKey, "Specified key was too long; max key length is %d bytes", maxKeyBytes)
+	// Keys longer than MariaDB's InnoDB takes (prefixkey.go, longKeys): a
+	// part of a plain index too long on its own is cut (note 1071); a
+	// plain index or primary key still too long is 1071.
+	plain := c.Tp == ast.ConstraintKey || c.Tp == ast.ConstraintIndex
+	if plain {
+		for i, cn := range cols {
+			if n, cut := longKeyPrefix(&def.Columns[ti.column(cn)], prefix[i]); cut {
+				prefix[i] = n
+				x.s.addNote(sqlerr.ErrTooLongKey, "Specified key was too long; max key length is %d bytes", maxKeyBytes)
+			}
 		}
 	}
 	prefix = noPrefix(prefix)
+	if plain && innodbKeyBytes(def, cols, prefix) > maxKeyBytes || c.Tp == ast.ConstraintPrimaryKey && primaryTooLong(def, cols, prefix) {
+		return errKeyTooLong()
+	}
 	switch c.Tp {
 	case ast.ConstraintPrimaryKey:
 		if def.PrimaryKey != nil {

@@ -8,9 +8,11 @@ import "github.com/pingcap/tidb/pkg/parser/ast"
 // BACKUP, ANALYZE, CHECK, OPTIMIZE and REPAIR TABLE. The commit happens
 // whether the statement then succeeds or fails (CREATE TABLE of a table
 // that exists still commits, as in MariaDB). CREATE and DROP TEMPORARY
-// TABLE commit nothing. A statement blitz refuses while parsing it
-// (CREATE PROCEDURE, a syntax error) runs nothing, so it commits nothing
-// either.
+// TABLE commit nothing. CREATE, ALTER and DROP of procedures, functions,
+// triggers and events commit too, even though blitz has none and refuses
+// the CREATE forms (routines.go says why). A statement the parser refuses
+// (a syntax error, or a statement blitz does not know) runs nothing, so
+// it commits nothing, as a syntax error commits nothing in MariaDB.
 
 // implicitCommit reports whether st commits the open transaction before
 // it runs, and whether it gives back LOCK TABLES locks first (table DDL,

@@ -37,7 +37,7 @@ func keyPartPrefix(c *engine.Column, length int) (int, error) {
 // many bytes (longKeyPrefix).
 const maxKeyBytes = 3072
 
-// longKeyPrefix applies MariaDB's rule for a non-unique index of one part
+// longKeyPrefix applies MariaDB's rule for a part of a non-unique index
 // on column c with prefix length n (0: the whole value): when the part
 // can be longer than maxKeyBytes (text counted at 4 bytes a character),
 // the index keys a prefix of maxKeyBytes instead (768 characters of text),
@@ -45,16 +45,84 @@ const maxKeyBytes = 3072
 // it cut. Keying the whole value would make rows with values too long for
 // an index file (index.MaxKeySize) impossible to insert.
 func longKeyPrefix(c *engine.Column, n int) (int, bool) {
-	var bytes, perChar int
+	bytes, ok := stringPartBytes(c, n)
+	if !ok || bytes <= maxKeyBytes {
+		return n, false
+	}
+	if c.Type.IsString() {
+		return maxKeyBytes / 4, true
+	}
+	return maxKeyBytes, true
+}
+
+// keyPartBytes is the most bytes a key part on column c with prefix n (0:
+// the whole value) takes in a key of MariaDB's InnoDB, as it counts them
+// against maxKeyBytes: text at 4 bytes a character (utf8mb4), binary
+// strings their length (no length bytes), other types their fixed storage
+// size (DECIMAL's packed digits, the fraction bytes of TIME, DATETIME and
+// TIMESTAMP). A TEXT or BLOB part without a prefix counts its whole
+// length. JSON counts nothing (blitz keys it whole; MariaDB, whose JSON is
+// LONGTEXT, would cut it as a TEXT).
+func keyPartBytes(c *engine.Column, n int) int {
+	if b, ok := stringPartBytes(c, n); ok {
+		return b
+	}
+	frac := func() int { return (c.Scale + 1) / 2 }
+	switch c.Type {
+	case engine.TypeTinyInt, engine.TypeYear:
+		return 1
+	case engine.TypeSmallInt:
+		return 2
+	case engine.TypeMediumInt, engine.TypeDate:
+		return 3
+	case engine.TypeInt, engine.TypeFloat:
+		return 4
+	case engine.TypeBigInt, engine.TypeDouble:
+		return 8
+	case engine.TypeDecimal:
+		return decimalBytes(c.Precision-c.Scale) + decimalBytes(c.Scale)
+	case engine.TypeTime:
+		return 3 + frac()
+	case engine.TypeDateTime:
+		return 5 + frac()
+	case engine.TypeTimestamp:
+		return 4 + frac()
+	case engine.TypeEnum:
+		if len(c.Elems) > 255 {
+			return 2
+		}
+		return 1
+	case engine.TypeSet:
+		if b := (len(c.Elems) + 7) / 8; b <= 4 {
+			return b
+		}
+		return 8
+	case engine.TypeBit:
+		return (c.Length + 7) / 8
+	}
+	return 0
+}
+
+// decimalBytes is how many bytes MariaDB packs digits decimal digits of
+// one side of a DECIMAL's point into: 4 for each 9, fewer for the rest.
+func decimalBytes(digits int) int {
+	rest := [9]int{0, 1, 1, 2, 2, 3, 3, 4, 4}
+	return digits/9*4 + rest[digits%9]
+}
+
+// stringPartBytes is keyPartBytes of a string column c with prefix n, and
+// whether c is one, with the bytes a character counts for.
+func stringPartBytes(c *engine.Column, n int) (bytes int, ok bool) {
+	perChar := 1
 	switch c.Type {
 	case engine.TypeChar, engine.TypeVarChar:
 		bytes, perChar = c.Length*4, 4
 	case engine.TypeText:
 		bytes, perChar = c.Length, 4 // a TEXT's length is in bytes
 	case engine.TypeBinary, engine.TypeVarBinary, engine.TypeBlob:
-		bytes, perChar = c.Length, 1
+		bytes = c.Length
 	default:
-		return n, false
+		return 0, false
 	}
 	if bytes == 0 && (c.Type == engine.TypeText || c.Type == engine.TypeBlob) {
 		bytes = 65535
@@ -62,10 +130,89 @@ func longKeyPrefix(c *engine.Column, n int) (int, bool) {
 	if n > 0 {
 		bytes = n * perChar
 	}
-	if bytes <= maxKeyBytes {
-		return n, false
+	return bytes, true
+}
+
+// innodbKeyBytes is keyPartBytes summed over the parts cols (prefix lengths
+// prefix, nil for none) of def.
+func innodbKeyBytes(def *engine.TableDef, cols []string, prefix []int) int {
+	sum := 0
+	for i, cn := range cols {
+		if j := def.ColumnIndex(cn); j >= 0 {
+			n := 0
+			if prefix != nil {
+				n = prefix[i]
+			}
+			sum += keyPartBytes(&def.Columns[j], n)
+		}
 	}
-	return maxKeyBytes / perChar, true
+	return sum
+}
+
+// wholeBlobPart reports whether a part of cols (prefix lengths prefix) is
+// a TEXT or BLOB column keyed whole: a primary key so made is refused
+// with 1170 (the engine's TableDef.validate), before its length counts.
+func wholeBlobPart(def *engine.TableDef, cols []string, prefix []int) bool {
+	for i, cn := range cols {
+		if j := def.ColumnIndex(cn); j >= 0 && (prefix == nil || prefix[i] == 0) {
+			if t := def.Columns[j].Type; t == engine.TypeText || t == engine.TypeBlob {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// primaryTooLong reports whether a primary key on cols (prefix lengths
+// prefix) is longer than MariaDB's InnoDB takes.
+func primaryTooLong(def *engine.TableDef, cols []string, prefix []int) bool {
+	return innodbKeyBytes(def, cols, prefix) > maxKeyBytes && !wholeBlobPart(def, cols, prefix)
+}
+
+// errKeyTooLong is MariaDB's error for a key longer than maxKeyBytes.
+func errKeyTooLong() error {
+	return errf(sqlerr.ErrTooLongKey, "Specified key was too long; max key length is %d bytes", maxKeyBytes)
+}
+
+// longKeys applies MariaDB's rules for keys longer than maxKeyBytes to
+// the primary key and the plain (not UNIQUE, not hidden) indexes of def,
+// where wasBytes, when not nil, says how long each was before (an ALTER
+// TABLE that changed columns; a key it did not lengthen is left as it
+// is: tables made before blitz checked stay usable):
+//
+//   - a part of a plain index longer than maxKeyBytes on its own keys a
+//     prefix of maxKeyBytes instead, with note 1071 (longKeyPrefix);
+//   - a plain index still longer (it has other parts), or a primary key
+//     longer, is error 1071.
+//
+// A UNIQUE key of any length is accepted: MariaDB makes it a hash key
+// (USING HASH), blitz keys it whole (up to index.MaxKeySize a row).
+func (x *execCtx) longKeys(def *engine.TableDef, wasBytes func(index string) int) error {
+	grew := func(name string, n int) bool { return wasBytes == nil || n > wasBytes(name) }
+	if primaryTooLong(def, def.PrimaryKey, def.PrimaryPrefix) && grew("PRIMARY", innodbKeyBytes(def, def.PrimaryKey, def.PrimaryPrefix)) {
+		return errKeyTooLong()
+	}
+	for i := range def.Indexes {
+		ix := &def.Indexes[i]
+		if ix.Unique || ix.Hidden || !grew(ix.Name, innodbKeyBytes(def, ix.Columns, ix.Prefix)) {
+			continue
+		}
+		prefix := make([]int, len(ix.Columns))
+		copy(prefix, ix.Prefix)
+		for p, cn := range ix.Columns {
+			if j := def.ColumnIndex(cn); j >= 0 {
+				if n, cut := longKeyPrefix(&def.Columns[j], prefix[p]); cut {
+					prefix[p] = n
+					x.s.addNote(sqlerr.ErrTooLongKey, "Specified key was too long; max key length is %d bytes", maxKeyBytes)
+				}
+			}
+		}
+		ix.Prefix = noPrefix(prefix)
+		if innodbKeyBytes(def, ix.Columns, ix.Prefix) > maxKeyBytes {
+			return errKeyTooLong()
+		}
+	}
+	return nil
 }
 
 // wholeIfFull returns 0 (the whole value) for a prefix of n that covers

@@ -26,8 +26,10 @@ type Shell struct {
 // Run reads statements from r and runs each one as soon as its
 // terminating semicolon has been read, writing its output before reading
 // on. It returns the number of statements that failed; it stops at the
-// first one unless Force is set. err is set only when reading or writing
-// fails.
+// first one unless Force is set. Once ctx is done (Ctrl-C) it runs no
+// further statement and returns ctx.Err(); the statement running then
+// stops (most fail with 1317). Otherwise err is set only when reading or
+// writing fails.
 func (sh *Shell) Run(ctx context.Context, r io.Reader) (failed int, err error) {
 	sp := NewSplitter(r)
 	sp.ClientCommands = true
@@ -39,6 +41,9 @@ func (sh *Shell) Run(ctx context.Context, r io.Reader) (failed int, err error) {
 		if rerr != nil {
 			return failed, rerr
 		}
+		if err := ctx.Err(); err != nil {
+			return failed, err
+		}
 		start := time.Now()
 		res, xerr := sh.Session.ExecOne(ctx, text, nil)
 		if xerr != nil {
@@ -46,6 +51,9 @@ func (sh *Shell) Run(ctx context.Context, r io.Reader) (failed int, err error) {
 			e := sqlerr.As(xerr)
 			if _, werr := fmt.Fprintf(sh.Err, "ERROR %d (%s) at line %d: %s\n", e.Code, e.State, line+sh.LineOffset, e.Message); werr != nil {
 				return failed, werr
+			}
+			if err := ctx.Err(); err != nil {
+				return failed, err
 			}
 			if !sh.Force {
 				return failed, nil

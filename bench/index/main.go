@@ -10,6 +10,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"flag"
 	"fmt"
@@ -202,7 +203,7 @@ func buildOnce(dataPath string) error {
 		}},
 	}
 	t0 := time.Now()
-	st, err := index.Build(func(yield func(pk, row []byte) error) error {
+	st, err := index.Build(context.Background(), func(yield func(pk, row []byte) error) error {
 		return df.Iterate(yield)
 	}, specs, index.BuildOptions{Stamp: 1, TempDir: dir})
 	el := time.Since(t0)

@@ -2,9 +2,11 @@ package command
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
@@ -113,12 +115,22 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 					Force:   force,
 					Table:   table || (!batch && isTerminal(env.Stdout)),
 				}
-				failed, runErr := sh.Run(context.Background(), in)
+				// Ctrl-C interrupts the running statement (a CREATE INDEX
+				// or ALTER TABLE stops within milliseconds, the table
+				// unchanged), which fails with 1317, and ends the shell;
+				// the database is then closed cleanly. A second Ctrl-C
+				// kills the process, as if blitz caught none.
+				ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+				context.AfterFunc(ctx, stop)
+				failed, runErr := sh.Run(ctx, in)
+				stop()
 				closeErr := sess.Close()
 				if err := db.Close(); err != nil && closeErr == nil {
 					closeErr = err
 				}
 				switch {
+				case errors.Is(runErr, context.Canceled):
+					return failf("sql: interrupted")
 				case runErr != nil:
 					return failf("sql: %v", runErr)
 				case closeErr != nil:
