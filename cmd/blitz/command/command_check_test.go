@@ -468,3 +468,32 @@ func TestCheckDamagedWAL(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckUnreadableDefinition: a table definition that cannot be read (a
+// directory in its place here; permission denied behaves alike) fails that
+// table only: check reports it naming the file and still checks the
+// others, repair says why it cannot help and what to do, and sql reaches
+// the other tables.
+func TestCheckUnreadableDefinition(t *testing.T) {
+	dir := checkDB(t)
+	def := filepath.Join(dir, "items.def")
+	if err := os.Remove(def); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(def, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run(t, "", "check", "-d", dir)
+	if code != ExitFailed || !strings.Contains(out, "items: FAILED\n") || !strings.Contains(out, "its definition file cannot be read") ||
+		!strings.Contains(out, def+": is a directory") || !strings.Contains(out, "log: OK") {
+		t.Fatalf("check: exit %d, stdout %q", code, out)
+	}
+	code, out, _ = run(t, "", "repair", "-d", dir, "items")
+	if code != ExitFailed || !strings.Contains(out, "items: repair failed") || !strings.Contains(out, "restore items.def from a backup") {
+		t.Fatalf("repair: exit %d, stdout %q", code, out)
+	}
+	code, out, errs := run(t, "", "sql", "-d", dir, "-e", "SELECT v FROM log WHERE id = 2")
+	if code != ExitOK || out != "v\n20\n" {
+		t.Fatalf("sql on the other table: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}

@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/vfs"
+)
+
+// writeFS replaces the file name of fs with data.
+func writeFS(t *testing.T, fs vfs.FS, name string, data []byte) {
+	t.Helper()
+	if err := vfs.WriteFileAtomic(fs, name, data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDamagedDefinitionKeepsWAL: the definition file of a crash-safe table
+// is damaged while the WAL still holds committed changes of the table (a
+// crash before their checkpoint). The open, the checkpoints that follow
+// and a clean close keep those changes: the WAL is kept as for a crashed
+// crash-safe table, the table's error says so, and once the definition
+// file is restored the next open brings every committed row back. DROP
+// TABLE then releases the WAL without bringing the rows into a new table
+// of that name.
+func TestDamagedDefinitionKeepsWAL(t *testing.T) {
+	dir := t.TempDir()
+	fs := crashedDB(t, dir) // t, u, v crash-safe: row 4 is only in the WAL
+	defPath := filepath.Join(dir, "t"+defSuffix)
+	good, err := vfs.ReadFile(fs, defPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFS(t, fs, defPath, []byte("garbage"))
+
+	o := Options{FS: fs, AutoRecover: true, WALSegmentBytes: walSeg}
+	db := mustOpen(t, dir, o)
+	err = readOne(db, "t")
+	if sqlerr.Code(err) != sqlerr.ErrCrashedTable || !strings.Contains(err.Error(), "the WAL keeps 1 of its committed changes") {
+		t.Errorf("t with a damaged definition: %v, want 1194 saying the WAL keeps its change", err)
+	}
+	if _, err := db.Repair(bg, "t", false); sqlerr.Code(err) != sqlerr.ErrCrashedTable || !strings.Contains(err.Error(), "restore t.def from a backup") {
+		t.Errorf("REPAIR of a damaged definition: %v, want 1194 saying to restore t.def", err)
+	}
+	if got := ids(t, db, "u", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4}) {
+		t.Fatalf("u after recovery: %v", got)
+	}
+	insert(t, db, "u", Row{int64(5), "u5", int64(5), nil})
+	if err := db.Sync(); err != nil { // would checkpoint
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	writeFS(t, fs, defPath, good)
+	db = mustOpen(t, dir, o)
+	if got := ids(t, db, "t", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4}) {
+		t.Fatalf("t after its definition was restored: %v, want rows 1-4 (4 committed before the crash)", got)
+	}
+	if got := ids(t, db, "u", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4, 5}) {
+		t.Fatalf("u: %v", got)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Damaged again, then dropped: the WAL is released, and a new table
+	// of the name does not get the old rows.
+	writeFS(t, fs, defPath, []byte("garbage"))
+	db = mustOpen(t, dir, o)
+	insert(t, db, "v", Row{int64(9), "v9", int64(9), nil})
+	if err := db.DropTable(bg, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateTable(bg, accountsDef("t", true)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpen(t, dir, o)
+	if got := ids(t, db, "t", Scan{}); len(got) != 0 {
+		t.Fatalf("new t holds %v", got)
+	}
+	if got := ids(t, db, "v", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4, 9}) {
+		t.Fatalf("v: %v", got)
+	}
+}
+
+// TestUnreadableDefinition: a definition file that cannot be read at all
+// (permission denied, a directory in its place) leaves that table
+// answering 1194 with the reason, and the rest of the database usable, as
+// a definition that does not decode does.
+func TestUnreadableDefinition(t *testing.T) {
+	for _, how := range []string{"permission", "directory"} {
+		t.Run(how, func(t *testing.T) {
+			dir := t.TempDir()
+			db := mustOpen(t, dir, Options{})
+			for _, name := range []string{"t", "u"} {
+				if err := db.CreateTable(bg, accountsDef(name, name == "u")); err != nil {
+					t.Fatal(err)
+				}
+				insert(t, db, name, Row{int64(1), name + "1", int64(1), nil})
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			defPath := filepath.Join(dir, "t"+defSuffix)
+			var fs vfs.FS = vfs.Default
+			want := ""
+			switch how {
+			case "permission":
+				efs := vfs.NewErrorFS(vfs.Default)
+				efs.SetError(&os.PathError{Op: "open", Path: defPath, Err: syscall.EACCES})
+				efs.Only(func(name string) bool { return name == defPath })
+				efs.FailAfter(1, vfs.OpOpen, true)
+				fs, want = efs, "permission denied"
+			case "directory":
+				if err := vfs.Default.Remove(defPath); err != nil {
+					t.Fatal(err)
+				}
+				if err := vfs.Default.MkdirAll(defPath, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				want = "is a directory"
+			}
+			db, err := Open(dir, Options{FS: fs})
+			if err != nil {
+				t.Fatalf("open with t.def unreadable: %v, want the database open and t unusable", err)
+			}
+			defer db.Close()
+			err = readOne(db, "t")
+			if sqlerr.Code(err) != sqlerr.ErrCrashedTable || !strings.Contains(err.Error(), "its definition file cannot be read") || !strings.Contains(err.Error(), want) {
+				t.Fatalf("t: %v, want 1194 saying its definition cannot be read (%s)", err, want)
+			}
+			if err := readOne(db, "u"); err != nil {
+				t.Fatalf("u: %v", err)
+			}
+			if got := db.DamagedTables(); !slices.Equal(got, []string{"t"}) {
+				t.Fatalf("DamagedTables: %v", got)
+			}
+		})
+	}
+}
