@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -146,5 +147,48 @@ func TestUnreadableDefinition(t *testing.T) {
 				t.Fatalf("DamagedTables: %v", got)
 			}
 		})
+	}
+}
+
+// notWritableFS is an FS whose directories the process may not write.
+type notWritableFS struct{ vfs.FS }
+
+func (notWritableFS) CheckWritable(dir string) error {
+	return &os.PathError{Op: "access", Path: dir, Err: syscall.EACCES}
+}
+
+// TestOpenDirNotWritable: a database directory the process may not write
+// (mode 0555 for its user, a read-only mount) is refused at Open with an
+// error naming it and saying why, and nothing in it changes. (A session in
+// it used to read, take a write, and leave its tables marked crashed
+// because the index stamps of its close could not be written.)
+func TestOpenDirNotWritable(t *testing.T) {
+	dir := t.TempDir()
+	db := mustOpen(t, dir, Options{})
+	if err := db.CreateTable(bg, accountsDef("t", false)); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, "t", Row{int64(1), "t1", int64(1), nil})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := vfs.Default.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(dir, Options{FS: notWritableFS{vfs.Default}})
+	if err == nil || !errors.Is(err, os.ErrPermission) || !strings.Contains(err.Error(), "database directory "+dir+" is not writable") {
+		t.Fatalf("Open of a directory it may not write: %v", err)
+	}
+	after, err := vfs.Default.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(before, after) {
+		t.Fatalf("the refused open changed the directory: %v, was %v", after, before)
+	}
+	db = mustOpen(t, dir, Options{})
+	if got := ids(t, db, "t", Scan{}); !slices.Equal(got, []int64{1}) {
+		t.Fatalf("t: %v", got)
 	}
 }

@@ -120,6 +120,13 @@ func Open(dir string, o Options) (*DB, error) {
 	if err := o.FS.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("blitz/engine: create database directory: %w", err) // err names it
 	}
+	if err := vfs.CheckWritable(o.FS, dir); err != nil {
+		// Refused here rather than half way: a session in such a
+		// directory reads, and its first write succeeds, but the index
+		// stamps its close writes, an index rebuild and any DDL cannot
+		// create their files, and the tables are left marked crashed.
+		return nil, fmt.Errorf("blitz/engine: database directory %s is not writable (%w): blitz creates and replaces files in it (index stamps, rebuilt indexes, definitions, the WAL); make it writable, or work on a copy (blitz file reads one data file without writing)", dir, err)
+	}
 	lk, err := o.FS.Lock(filepath.Join(dir, lockName), true)
 	if err != nil {
 		if errors.Is(err, vfs.ErrLocked) {
