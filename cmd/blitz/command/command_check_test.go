@@ -497,3 +497,29 @@ func TestCheckUnreadableDefinition(t *testing.T) {
 		t.Fatalf("sql on the other table: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// TestCheckDefinitionBitFlip: one flipped bit in a table definition that
+// still decodes (here in the key "crash_safe", which made the crash-safe
+// table a plain one without a word) is found by the definition's checksum:
+// check fails that table naming the file, the other table is fine.
+func TestCheckDefinitionBitFlip(t *testing.T) {
+	dir := checkDB(t)
+	path := filepath.Join(dir, "log.def")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte(`"crash_safe"`))
+	if i < 0 {
+		t.Fatalf("no crash_safe in %s", b)
+	}
+	b[i+3] ^= 1 // "cr`sh_safe"
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run(t, "", "check", "-d", dir)
+	if code != ExitFailed || !strings.Contains(out, "log: FAILED\n") || !strings.Contains(out, path+" is damaged: checksum mismatch") ||
+		!strings.Contains(out, "items: OK") {
+		t.Fatalf("check: exit %d, stdout %q", code, out)
+	}
+}
