@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -263,4 +264,40 @@ func compact(t *testing.T, b []byte) []byte {
 		t.Fatal(err)
 	}
 	return c.Bytes()
+}
+
+// TestViewChecksum: as TestDefinitionChecksum for a view file. Without the
+// checksum a flip in the key "algorithm" left SHOW CREATE VIEW printing
+// "ALGORITHM= ", and one in the query text changed what the view selects.
+func TestViewChecksum(t *testing.T) {
+	v := &ViewDef{Name: "v", Columns: []string{"id", "n"}, Query: "select `t`.`id` AS `id`,`t`.`n` AS `n` from `t` where `t`.`id` > 10",
+		Source: "SELECT id, n FROM t WHERE id > 10", Algorithm: "UNDEFINED", Definer: "`root`@`localhost`", Security: "DEFINER",
+		Charset: "utf8mb4", Collation: "utf8mb4_bin"}
+	b, err := encodeView(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !defChecksumLine.Match(b) {
+		t.Errorf("no checksum written:\n%s", b)
+	}
+	for name, file := range map[string][]byte{"as written": b, "without checksum": unsummed(b)} {
+		if got, err := decodeView(file, "v.view"); err != nil || !reflect.DeepEqual(got, v) {
+			t.Fatalf("%s: %+v %v", name, got, err)
+		}
+	}
+	for i := range b {
+		for bit := range 8 {
+			f := slices.Clone(b)
+			f[i] ^= 1 << bit
+			got, err := decodeView(f, "v.view")
+			switch {
+			case err != nil:
+				if !strings.Contains(err.Error(), "v.view") {
+					t.Fatalf("byte %d bit %d: error does not name the file: %v", i, bit, err)
+				}
+			case !reflect.DeepEqual(got, v):
+				t.Fatalf("byte %d (%q) bit %d: decoded silently to another view: %+v", i, b[i], bit, got)
+			}
+		}
+	}
 }

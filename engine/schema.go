@@ -51,12 +51,9 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
 	"log/slog"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -762,23 +759,15 @@ func validateElems(c *Column) error {
 // from it and the WAL rather than from auto_reserved (see
 // table.recoverAuto); readers that do not know it ignore it.
 // "crc32c" (optional, any format; written since session 16) is the last
-// member of the file: 8 lower-case hex digits of the CRC-32C (Castagnoli)
-// of the file's compact JSON form (encoding/json's Compact: no whitespace
-// outside strings) with this member removed. It catches damage that still
-// decodes, which the decoder would otherwise take silently: a flipped byte
-// in a key drops that field ("crash_safe" read as "cr`sh_safe" made a
-// CRASH_SAFE table a plain one), one in a string value changes a name, one
-// in a digit a number. Over the compact form, so that the definition a
-// DDL record of the update log embeds (compacted there) verifies too.
-// A file whose last member is not an 8-hex-digit string (every file written
-// before) is read without the check; one whose last member is, whatever
-// its key (a flip may hit the key), is verified. Readers that do not know
-// the field ignore it, so it needs no new format number; a file edited by
-// hand must lose its "crc32c" line. Example end of a file:
-//
-//	  "written": "2026-11-24T13:24:40.402251756Z",
-//	  "crc32c": "5a0c93e1"
-//	}
+// member of the file: the checksum of filesum.go, over the file's compact
+// form, so that the definition a DDL record of the update log embeds
+// (compacted there) verifies too. It catches damage that still decodes,
+// which the decoder would otherwise take silently: a flipped byte in a key
+// drops that field ("crash_safe" read as "cr`sh_safe" made a CRASH_SAFE
+// table a plain one), one in a string value changes a name, one in a digit
+// a number. Files written before it read without the check. Readers that
+// do not know the field ignore it and misread no row, so it needs no new
+// format number.
 const (
 	defFormat       = 1
 	defFormatNow    = 2 // a column has default_now or on_update_now
@@ -802,39 +791,6 @@ type defFile struct {
 	Written       time.Time `json:"written"`
 	// Checksum is "crc32c", the last member (see "Definition file").
 	Checksum string `json:"crc32c,omitempty"`
-}
-
-// defCRCTable is the CRC-32C table of definition file checksums.
-var defCRCTable = crc32.MakeTable(crc32.Castagnoli)
-
-// defLastString matches the last member of a definition file's compact
-// form when its value is a string, capturing the key and the value.
-var defLastString = regexp.MustCompile(`,"([^"\\]*)":"([^"\\]*)"}$`)
-
-// verifyDefChecksum checks the "crc32c" member of the definition file b,
-// if it has one (see "Definition file").
-func verifyDefChecksum(b []byte) error {
-	var c bytes.Buffer
-	if err := json.Compact(&c, bytes.TrimSpace(b)); err != nil {
-		return err
-	}
-	// The last member is the checksum if its key is "crc32c" or its value
-	// is 8 bytes long: one damaged byte cannot make an older file's last
-	// member ("written", a 20-35 byte time) look like one, nor hide one.
-	m := defLastString.FindSubmatchIndex(c.Bytes())
-	if m == nil || string(c.Bytes()[m[2]:m[3]]) != "crc32c" && m[5]-m[4] != 8 {
-		return nil // written before checksums
-	}
-	hex := string(c.Bytes()[m[4]:m[5]])
-	want, err := strconv.ParseUint(hex, 16, 32)
-	if err != nil || len(hex) != 8 {
-		return fmt.Errorf("checksum %q is not 8 hex digits", hex)
-	}
-	body := append(c.Bytes()[:m[0]:m[0]], '}')
-	if got := crc32.Checksum(body, defCRCTable); got != uint32(want) {
-		return fmt.Errorf("checksum mismatch (stored %08x, computed %08x): the file changed after blitz wrote it (if you edited it by hand, remove its \"crc32c\" line)", want, got)
-	}
-	return nil
 }
 
 type defTable struct {
@@ -917,11 +873,11 @@ type defColumn struct {
 func encodeDef(d *TableDef, autoNext, autoRes, rowRes uint64) ([]byte, error) {
 	f := defFile{AutoReserved: autoRes, AutoNext: autoNext, RowIDReserved: rowRes, Written: time.Now().UTC()}
 	f.Table, f.Format = toDefTable(d)
-	body, err := json.Marshal(&f)
+	sum, err := fileChecksum(&f)
 	if err != nil {
 		return nil, err
 	}
-	f.Checksum = fmt.Sprintf("%08x", crc32.Checksum(body, defCRCTable))
+	f.Checksum = sum
 	return json.MarshalIndent(&f, "", "  ")
 }
 
@@ -1012,7 +968,7 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
 	}
-	if err := verifyDefChecksum(b); err != nil {
+	if err := verifyFileChecksum(b); err != nil {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
 	}
 	if f.Format < defFormat || f.Format > defFormatMax {
