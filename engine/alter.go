@@ -300,7 +300,7 @@ func convertRow(r Row, od, nd *TableDef, from []int, zone time.Duration, rowNum 
 // fails the rebuild, the table unchanged.
 func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Duration, beforeCommit func() error) error {
 	if old.CrashSafe && db.deferredCount() > 0 {
-		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before rebuilding %s (their WAL must be kept)", old.Name)
+		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before rebuilding %s (their WAL must be kept): %s", old.Name, strings.Join(db.deferredNames(), ", "))
 	}
 	t.mu.RLock()
 	pending := len(t.overlay) + len(t.frozen)

@@ -55,6 +55,14 @@ func TestDamagedDefinitionKeepsWAL(t *testing.T) {
 	if got := ids(t, db, "u", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4}) {
 		t.Fatalf("u after recovery: %v", got)
 	}
+	// A rebuild of another crash-safe table waits for the WAL, naming
+	// the table that holds it.
+	nd := accountsDef("u", true)
+	nd.Columns[3].Comment = "rebuilt"
+	nd.Columns = append(nd.Columns, Column{Name: "extra", Type: TypeBigInt})
+	if err := db.AlterColumns(bg, "u", nd, []int{0, 1, 2, 3, -1}); err == nil || !strings.Contains(err.Error(), "their WAL must be kept): t") {
+		t.Errorf("ALTER of u while t's damaged definition holds the WAL: %v", err)
+	}
 	insert(t, db, "u", Row{int64(5), "u5", int64(5), nil})
 	if err := db.Sync(); err != nil { // would checkpoint
 		t.Fatal(err)
