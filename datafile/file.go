@@ -148,6 +148,12 @@ func (df *File) open() error {
 			return &CorruptionError{File: path, Offset: 0, Reason: "empty file"}
 		}
 		if err := df.initLocked(); err != nil {
+			if created {
+				// The file this call created holds nothing (a full
+				// disk failed its header or bucket array): leave
+				// nothing behind for the caller to clean up.
+				fsys.Remove(path)
+			}
 			return err
 		}
 		if created {

@@ -1,7 +1,14 @@
 package datafile
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
+
+	"github.com/blitzdb/blitz/internal/vfs"
 )
 
 // TestNewFileCleanUntilChanged: with CreateClean a new file is on disk as
@@ -41,4 +48,30 @@ func TestNewFileCleanUntilChanged(t *testing.T) {
 		t.Fatalf("file written before its writer died: found flags %v, want FlagOpen", df.FoundFlags())
 	}
 	mustGet(t, df, []byte("k"), "v")
+}
+
+// TestNewFileDiskFull: creating a file on a full disk fails with an error
+// that says so (ENOSPC) and leaves no file behind, so that a failed
+// CREATE TABLE, ALTER TABLE or OPTIMIZE leaves the directory as it was.
+func TestNewFileDiskFull(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.bdf")
+	efs := vfs.NewErrorFS(vfs.Default)
+	efs.SetError(&os.PathError{Op: "fallocate", Path: path, Err: syscall.ENOSPC})
+	efs.FailAfter(1, vfs.OpPreallocate|vfs.OpTruncate|vfs.OpWrite, true)
+	df, err := Open(path, Options{FS: efs})
+	if err == nil {
+		df.Close()
+		t.Fatal("Open on a full disk succeeded")
+	}
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Open on a full disk: %v, want ENOSPC", err)
+	}
+	if _, serr := os.Stat(path); !errors.Is(serr, fs.ErrNotExist) {
+		t.Fatalf("Open failed (%v) and left %s behind (%v)", err, path, serr)
+	}
+	efs.Disarm()
+	df = mustOpenPath(t, path, Options{FS: efs}) // room again: the name is free
+	if err := df.Put([]byte("k"), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
 }

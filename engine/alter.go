@@ -304,7 +304,7 @@ func convertRow(r Row, od, nd *TableDef, from []int, zone time.Duration, rowNum 
 // and the table is unchanged; past the commit point it finishes.
 func (db *DB) rebuildTable(ctx context.Context, t *table, old, nd *TableDef, from []int, zone time.Duration, beforeCommit func() error) error {
 	if old.CrashSafe && db.deferredCount() > 0 {
-		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before rebuilding %s (their WAL must be kept)", old.Name)
+		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before rebuilding %s (their WAL must be kept): %s", old.Name, strings.Join(db.deferredNames(), ", "))
 	}
 	t.mu.RLock()
 	pending := len(t.overlay) + len(t.frozen)

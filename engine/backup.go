@@ -49,7 +49,8 @@ package engine
 //	  "tables": [{"name": "t", "crash_safe": true, "rows": 10}],
 //	  "views": ["v"],        // the views (V.view files; absent when none)
 //	  "files": [{"name": "t.bdf", "size": 8192}, ...],  // every file but BACKUP.json
-//	  "bytes": 123456        // sum of the file sizes
+//	  "bytes": 123456,       // sum of the file sizes
+//	  "crc32c": "9d1e0b7a"   // optional, last (filesum.go): manifests without it read unchecked
 //	}
 
 import (
@@ -112,6 +113,10 @@ type BackupManifestFile struct {
 	Views   []string      `json:"views,omitempty"`
 	Files   []BackupFile  `json:"files"`
 	Bytes   int64         `json:"bytes"`
+	// Checksum is "crc32c", the last member (filesum.go): a flipped digit
+	// of ulog_seq would otherwise make a restore replay the update log
+	// from the wrong record.
+	Checksum string `json:"crc32c,omitempty"`
 }
 
 // BackupTable is one table of a backup.
@@ -145,6 +150,9 @@ func ReadBackupManifest(fs vfs.FS, dir string) (*BackupManifestFile, error) {
 	}
 	var m BackupManifestFile
 	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("blitz/engine: backup manifest %s is damaged: %v", path, err)
+	}
+	if err := verifyFileChecksum(b); err != nil {
 		return nil, fmt.Errorf("blitz/engine: backup manifest %s is damaged: %v", path, err)
 	}
 	if m.Format != BackupFormat {
@@ -305,7 +313,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 	}
 	if len(brokenNames) > 0 {
 		sort.Strings(brokenNames)
-		return info, fmt.Errorf("blitz/engine: backup: the definition of table or view %s is damaged; repair it first", brokenNames[0])
+		return info, fmt.Errorf("blitz/engine: backup: no backup made: the definition file of table or view %s is damaged or cannot be read (blitz check says why), and a backup copies every table; REPAIR cannot rebuild a definition: restore the file from an earlier backup, or DROP it, then back up again", brokenNames[0])
 	}
 	made := vfs.MissingDirs(fs.Stat, dest)
 	if err := fs.MkdirAll(dest, 0o755); err != nil {
@@ -565,6 +573,11 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 	if m.Tables == nil {
 		m.Tables = []BackupTable{}
 	}
+	sum, err := fileChecksum(&m)
+	if err != nil {
+		return info, err
+	}
+	m.Checksum = sum
 	b, err := json.MarshalIndent(&m, "", "  ")
 	if err != nil {
 		return info, err

@@ -9,6 +9,7 @@ import (
 	"github.com/blitzdb/blitz/datafile"
 	"github.com/blitzdb/blitz/index"
 	"github.com/blitzdb/blitz/internal/keyenc"
+	"github.com/blitzdb/blitz/internal/sqlerr"
 )
 
 // Check verifies a table: every record checksum, the chain structure and
@@ -136,6 +137,14 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport, error) {
 	t, err := db.table(name)
 	if err != nil {
+		db.mu.RLock()
+		d, ok := db.broken[strings.ToLower(name)].(*damagedDef)
+		db.mu.RUnlock()
+		if ok {
+			return RepairReport{}, sqlerr.Wrap(sqlerr.ErrCrashedTable, d,
+				"Table '%s' cannot be repaired: %s. REPAIR rebuilds data and index files from the rows, never a definition: restore %s%s from a backup and reopen the database, or DROP TABLE %s",
+				name, d.reason(), d.name, defSuffix, name)
+		}
 		return RepairReport{}, err
 	}
 	if err := acquire(ctx, t, nil); err != nil {

@@ -234,7 +234,7 @@ func TestCollationDefFormat(t *testing.T) {
 		{`"format": 4`, `"format": 3`, `collation "utf8mb4_general_ci" is not one this build`},
 		{`"format": 4`, `"format": 99`, "unsupported format 99"},
 	} {
-		_, _, err := decodeDef(bytes.Replace(b, []byte(c.from), []byte(c.to), 1), "w.def")
+		_, _, err := decodeDef(bytes.Replace(unsummed(b), []byte(c.from), []byte(c.to), 1), "w.def")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s -> %s: %v, want %q", c.from, c.to, err, c.want)
 		}

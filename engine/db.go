@@ -122,6 +122,13 @@ func Open(dir string, o Options) (*DB, error) {
 	if err := o.FS.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("blitz/engine: create database directory: %w", err) // err names it
 	}
+	if err := vfs.CheckWritable(o.FS, dir); err != nil {
+		// Refused here rather than half way: a session in such a
+		// directory reads, and its first write succeeds, but the index
+		// stamps its close writes, an index rebuild and any DDL cannot
+		// create their files, and the tables are left marked crashed.
+		return nil, fmt.Errorf("blitz/engine: database directory %s is not writable (%w): blitz creates and replaces files in it (index stamps, rebuilt indexes, definitions, the WAL); make it writable, or work on a copy (blitz file reads one data file without writing)", dir, err)
+	}
 	lk, err := o.FS.Lock(filepath.Join(dir, lockName), true)
 	if err != nil {
 		if errors.Is(err, vfs.ErrLocked) {
@@ -200,14 +207,19 @@ func (db *DB) open() (err error) {
 			continue
 		}
 		path := filepath.Join(db.dir, n)
+		// A definition that cannot be read (permission denied, a directory
+		// in its place, an I/O error) leaves its table unusable, like one
+		// that does not decode, and the rest of the database usable.
 		b, err := vfs.ReadFile(db.fs, path)
-		if err != nil {
-			return fmt.Errorf("blitz/engine: read table definition: %w", err) // err names the file
+		unreadable := err != nil
+		var def *TableDef
+		var ctr defCounters
+		if err == nil {
+			def, ctr, err = decodeDef(b, path)
 		}
-		def, ctr, err := decodeDef(b, path)
 		if err != nil {
 			base := strings.TrimSuffix(n, defSuffix)
-			db.broken[strings.ToLower(base)] = &damagedDef{name: base, err: err}
+			db.broken[strings.ToLower(base)] = &damagedDef{name: base, err: err, unreadable: unreadable}
 			db.log.Error("table definition unreadable", "file", path, "err", err)
 			continue
 		}
@@ -241,6 +253,14 @@ func (db *DB) open() (err error) {
 		for _, op := range b {
 			t := db.tables[strings.ToLower(op.Table)]
 			if t == nil {
+				if d, ok := db.broken[strings.ToLower(op.Table)].(*damagedDef); ok {
+					// Committed changes of a table whose definition
+					// is damaged: the WAL keeps them (keepWALFor)
+					// until the definition is restored, when an open
+					// replays them, or the table is dropped.
+					d.walOps++
+					continue
+				}
 				// A table dropped while a crashed crash-safe table kept
 				// the WAL: its name waits for a checkpoint (walorphans.go).
 				db.noteWALOrphan(op.Table)
@@ -273,6 +293,7 @@ func (db *DB) open() (err error) {
 	if err != nil {
 		return fmt.Errorf("blitz/engine: replay WAL: %w", err)
 	}
+	db.keepWALForDamaged()
 	db.cnt.replayed.Add(int64(info.Records))
 	if replayed > 0 {
 		db.log.Info("WAL replayed", "operations", replayed, "records", info.Records)
@@ -411,7 +432,11 @@ func (db *DB) table(name string) (*table, error) {
 	t := db.tables[strings.ToLower(name)]
 	if t == nil {
 		if err := db.broken[strings.ToLower(name)]; err != nil {
-			return nil, sqlerr.Wrap(sqlerr.ErrCrashedTable, err, "Table '%s' is marked as crashed and should be repaired (its definition file is damaged: %v)", name, err)
+			reason := "its definition file is damaged: " + err.Error()
+			if d, ok := err.(*damagedDef); ok {
+				reason = d.reason()
+			}
+			return nil, sqlerr.Wrap(sqlerr.ErrCrashedTable, err, "Table '%s' is marked as crashed and should be repaired (%s)", name, reason)
 		}
 		return nil, sqlerr.New(sqlerr.ErrNoSuchTable, "Table '%s.%s' doesn't exist", db.name(), name)
 	}
@@ -424,9 +449,46 @@ func (db *DB) table(name string) (*table, error) {
 type damagedDef struct {
 	name string
 	err  error
+	// unreadable: the file could not be read at all (err is the I/O
+	// error), rather than read and found not to decode.
+	unreadable bool
+	// walOps counts the operations of this table the WAL holds (a table's
+	// only; set during Open): while it is above 0 the table holds the WAL
+	// as a crashed crash-safe table does (keepWALForDamaged).
+	walOps int
 }
 
 func (d *damagedDef) Error() string { return d.err.Error() }
+
+// reason says what is wrong with the definition file, for messages:
+// "its definition file is damaged: ...", with what the WAL keeps.
+func (d *damagedDef) reason() string {
+	s := "its definition file is damaged: " + d.err.Error()
+	if d.unreadable {
+		s = "its definition file cannot be read: " + d.err.Error()
+	}
+	if d.walOps > 0 {
+		s += fmt.Sprintf("; the WAL keeps %d of its committed changes (no checkpoint runs meanwhile), replayed at the first open after its definition file is restored from a backup, or discarded by DROP TABLE", d.walOps)
+	}
+	return s
+}
+
+// keepWALForDamaged makes each table whose definition is damaged and whose
+// changes the WAL still holds keep the WAL, as a crashed crash-safe table
+// awaiting REPAIR does (markCrashed): no checkpoint runs while any does,
+// so that restoring the definition file and reopening brings those
+// committed changes back. Without it the first checkpoint would cover
+// them as if the table had been dropped. DROP TABLE releases the WAL
+// (dropBrokenTable). Called by Open after the replay.
+func (db *DB) keepWALForDamaged() {
+	for _, err := range db.broken {
+		if d, ok := err.(*damagedDef); ok && d.walOps > 0 {
+			db.deferred++
+			db.log.Warn("the WAL holds committed changes of a table whose definition file is damaged: it is kept, and no checkpoint runs, until the definition is restored (then reopen) or the table is dropped",
+				"table", d.name, "operations", d.walOps, "err", d.err)
+		}
+	}
+}
 func (d *damagedDef) Unwrap() error { return d.err }
 
 // damagedNames returns the names, as their files spell them, of the

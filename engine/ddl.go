@@ -223,9 +223,10 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 // dropBrokenTable drops a table whose definition file is damaged (REPAIR
 // cannot rebuild a definition): its files go by name, its index files by
 // the pattern name.*.bix since their names are in the lost definition. Its
-// WAL records, if it was crash-safe, were skipped at open and noted as
-// orphans there (walorphans.go), so the name waits for a checkpoint like
-// any dropped crash-safe table's.
+// WAL records, if it was crash-safe, were skipped at open and kept the WAL
+// (keepWALForDamaged); the drop releases it and notes the name as an
+// orphan (walorphans.go), so the name waits for a checkpoint like any
+// dropped crash-safe table's.
 func (db *DB) dropBrokenTable(name string) error {
 	key := strings.ToLower(name)
 	names, err := db.fs.ReadDir(db.dir)
@@ -265,11 +266,25 @@ func (db *DB) dropBrokenTable(name string) error {
 		db.fs.Remove(filepath.Join(db.dir, n))
 	}
 	db.fs.SyncDir(db.dir)
+	name = strings.TrimSuffix(defFile, defSuffix) // as stored, not as typed
 	db.mu.Lock()
+	d, _ := db.broken[key].(*damagedDef)
+	walKept := d != nil && d.walOps > 0
+	if walKept {
+		db.deferred--
+		db.noteWALOrphanLocked(name)
+	}
+	left := db.deferred
 	delete(db.broken, key)
 	db.mu.Unlock()
-	name = strings.TrimSuffix(defFile, defSuffix) // as stored, not as typed
 	db.log.Info("dropped a table whose definition file was damaged", "table", name, "files", len(others)+1)
+	if walKept && left == 0 {
+		// It was the last table keeping the WAL: the checkpoint now
+		// covers its records.
+		if err := db.checkpoint(); err != nil {
+			db.log.Warn("checkpoint after DROP TABLE failed (the next one clears the dropped table's WAL records)", "table", name, "err", err)
+		}
+	}
 	return intent.commit(db)
 }
 

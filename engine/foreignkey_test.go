@@ -74,7 +74,7 @@ func TestForeignKeyDefinitionKept(t *testing.T) {
 		t.Fatalf("c.def does not hold the key in format 1:\n%s", b)
 	}
 	// A reader that predates the field ignores it, like an unknown one.
-	old := strings.Replace(string(b), `"foreign_keys"`, `"foreign_keys_from_the_future"`, 1)
+	old := strings.Replace(string(unsummed(b)), `"foreign_keys"`, `"foreign_keys_from_the_future"`, 1)
 	if err := os.WriteFile(filepath.Join(dir, "c.def"), []byte(old), 0o644); err != nil {
 		t.Fatal(err)
 	}

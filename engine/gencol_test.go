@@ -70,11 +70,11 @@ func TestGeneratedDefFormat(t *testing.T) {
 	}
 	// The fields in a file that claims an older format are not taken: the
 	// writer would have said 5.
-	old4 := bytes.Replace(b, []byte(`"format": 5`), []byte(`"format": 4`), 1)
+	old4 := bytes.Replace(unsummed(b), []byte(`"format": 5`), []byte(`"format": 4`), 1)
 	if od, _, err := decodeDef(old4, "g.def"); err != nil || od.Columns[2].Generated != "" {
 		t.Errorf("format 4 with format 5's fields: %v, %+v", err, od)
 	}
-	if _, _, err := decodeDef(bytes.Replace(b, []byte(`"format": 5`), []byte(`"format": 99`), 1), "g.def"); err == nil || !strings.Contains(err.Error(), "unsupported format 99") {
+	if _, _, err := decodeDef(bytes.Replace(unsummed(b), []byte(`"format": 5`), []byte(`"format": 99`), 1), "g.def"); err == nil || !strings.Contains(err.Error(), "unsupported format 99") {
 		t.Errorf("format 99: %v", err)
 	}
 

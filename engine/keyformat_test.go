@@ -266,7 +266,7 @@ func TestKeyFormatDefinition(t *testing.T) {
 		}
 	}
 	b, _ := encodeDef(text, 0, 0, 0)
-	_, _, err := decodeDef(bytes.Replace(b, []byte(`"key_format": 2`), []byte(`"key_format": 3`), 1), "t.def")
+	_, _, err := decodeDef(bytes.Replace(unsummed(b), []byte(`"key_format": 2`), []byte(`"key_format": 3`), 1), "t.def")
 	if err == nil || !strings.Contains(err.Error(), "t.def has unsupported key format 3") {
 		t.Errorf("key format 3: %v", err)
 	}

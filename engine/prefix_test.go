@@ -252,7 +252,7 @@ func TestPrefixDefFormat(t *testing.T) {
 		if !bytes.Contains(cb.Bytes(), []byte(c.from)) {
 			t.Fatalf("%s not in\n%s", c.from, cb.Bytes())
 		}
-		_, _, err := decodeDef(bytes.Replace(cb.Bytes(), []byte(c.from), []byte(c.to), 1), "p.def")
+		_, _, err := decodeDef(bytes.Replace(unsummed(cb.Bytes()), []byte(c.from), []byte(c.to), 1), "p.def")
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "p.def") {
 			t.Errorf("%s -> %s: %v, want %q naming p.def", c.from, c.to, err, c.want)
 		}

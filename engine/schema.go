@@ -791,6 +791,16 @@ func validateElems(c *Column) error {
 // extended, and at checkpoints. After a crash a CRASH_SAFE table resumes
 // from it and the WAL rather than from auto_reserved (see
 // table.recoverAuto); readers that do not know it ignore it.
+// "crc32c" (optional, any format; written since session 16) is the last
+// member of the file: the checksum of filesum.go, over the file's compact
+// form, so that the definition a DDL record of the update log embeds
+// (compacted there) verifies too. It catches damage that still decodes,
+// which the decoder would otherwise take silently: a flipped byte in a key
+// drops that field ("crash_safe" read as "cr`sh_safe" made a CRASH_SAFE
+// table a plain one), one in a string value changes a name, one in a digit
+// a number. Files written before it read without the check. Readers that
+// do not know the field ignore it and misread no row, so it needs no new
+// format number.
 const (
 	defFormat         = 1
 	defFormatNow      = 2 // a column has default_now or on_update_now
@@ -813,6 +823,8 @@ type defFile struct {
 	AutoNext      uint64    `json:"auto_next,omitempty"`
 	RowIDReserved uint64    `json:"rowid_reserved"`
 	Written       time.Time `json:"written"`
+	// Checksum is "crc32c", the last member (see "Definition file").
+	Checksum string `json:"crc32c,omitempty"`
 }
 
 type defTable struct {
@@ -896,6 +908,11 @@ type defColumn struct {
 func encodeDef(d *TableDef, autoNext, autoRes, rowRes uint64) ([]byte, error) {
 	f := defFile{AutoReserved: autoRes, AutoNext: autoNext, RowIDReserved: rowRes, Written: time.Now().UTC()}
 	f.Table, f.Format = toDefTable(d)
+	sum, err := fileChecksum(&f)
+	if err != nil {
+		return nil, err
+	}
+	f.Checksum = sum
 	return json.MarshalIndent(&f, "", "  ")
 }
 
@@ -987,6 +1004,9 @@ type defCounters struct {
 func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 	var f defFile
 	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
+	}
+	if err := verifyFileChecksum(b); err != nil {
 		return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s is damaged: %v", path, err)
 	}
 	if f.Format < defFormat || f.Format > defFormatMax {

@@ -126,12 +126,12 @@ func TestNewTypesDefFormat(t *testing.T) {
 		t.Errorf("plain table not written as format 1:\n%s", ob)
 	}
 	for _, format := range []string{`"format": 1`, `"format": 2`} {
-		forged := bytes.Replace(b, []byte(`"format": 3`), []byte(format), 1)
+		forged := bytes.Replace(unsummed(b), []byte(`"format": 3`), []byte(format), 1)
 		if _, _, err := decodeDef(forged, "n.def"); err == nil || !strings.Contains(err.Error(), "unknown type") {
 			t.Errorf("%s with a TIME column: %v", format, err)
 		}
 	}
-	if _, _, err := decodeDef(bytes.Replace(b, []byte(`"format": 3`), []byte(`"format": 99`), 1), "n.def"); err == nil {
+	if _, _, err := decodeDef(bytes.Replace(unsummed(b), []byte(`"format": 3`), []byte(`"format": 99`), 1), "n.def"); err == nil {
 		t.Error("format 99 accepted")
 	}
 	// Bad member lists are refused.

@@ -24,7 +24,8 @@ package engine
 //	          "security": "DEFINER",             // DEFINER | INVOKER
 //	          "check_option": "",                // "" | CASCADED | LOCAL
 //	          "charset": "utf8mb4", "collation": "utf8mb4_bin"},
-//	 "written": "2026-11-23T11:00:00Z"}
+//	 "written": "2026-11-23T11:00:00Z",
+//	 "crc32c": "0c4f5a21"}                      // optional, last: filesum.go
 //
 // "query" is what runs and what SHOW CREATE VIEW prints; it names every
 // column it selects, so a later change to a base table does not change
@@ -117,10 +118,18 @@ type viewFile struct {
 	Format  int       `json:"format"`
 	View    *ViewDef  `json:"view"`
 	Written time.Time `json:"written"`
+	// Checksum is "crc32c", the last member (filesum.go).
+	Checksum string `json:"crc32c,omitempty"`
 }
 
 func encodeView(v *ViewDef) ([]byte, error) {
-	b, err := json.MarshalIndent(&viewFile{Format: viewFormat, View: v, Written: time.Now().UTC()}, "", "  ")
+	f := viewFile{Format: viewFormat, View: v, Written: time.Now().UTC()}
+	sum, err := fileChecksum(&f)
+	if err != nil {
+		return nil, err
+	}
+	f.Checksum = sum
+	b, err := json.MarshalIndent(&f, "", "  ")
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +141,9 @@ func decodeView(b []byte, what string) (*ViewDef, error) {
 	var f viewFile
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("blitz/engine: view definition %s does not decode: %v", what, err)
+	}
+	if err := verifyFileChecksum(b); err != nil {
+		return nil, fmt.Errorf("blitz/engine: view definition %s is damaged: %v", what, err)
 	}
 	if f.Format != viewFormat {
 		return nil, fmt.Errorf("blitz/engine: view definition %s has unsupported format %d (this build reads %d)", what, f.Format, viewFormat)

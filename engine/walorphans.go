@@ -84,7 +84,10 @@ func (db *DB) claimName(name string) error {
 		name, name, strings.Join(db.deferredNames(), ", "))
 }
 
-// deferredNames returns the crash-safe tables awaiting REPAIR, sorted.
+// deferredNames returns the crash-safe tables awaiting REPAIR, and the
+// tables with a damaged definition whose changes the WAL keeps
+// (keepWALForDamaged), sorted: the tables that keep checkpoints from
+// running.
 func (db *DB) deferredNames() []string {
 	var out []string
 	for _, t := range db.sortedTables() {
@@ -95,6 +98,13 @@ func (db *DB) deferredNames() []string {
 			out = append(out, t.definition().Name)
 		}
 	}
+	db.mu.RLock()
+	for _, err := range db.broken {
+		if d, ok := err.(*damagedDef); ok && d.walOps > 0 {
+			out = append(out, d.name)
+		}
+	}
+	db.mu.RUnlock()
 	sort.Strings(out)
 	return out
 }

@@ -43,6 +43,16 @@ func (osFS) FreeSpace(dir string) (int64, error) {
 	return int64(st.Bavail) * int64(st.Bsize), nil
 }
 
+// CheckWritable implements WritableChecker with access(2), which answers
+// for the process's real user (root may write anywhere but on a read-only
+// file system).
+func (osFS) CheckWritable(dir string) error {
+	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err != nil {
+		return &fs.PathError{Op: "access", Path: dir, Err: err}
+	}
+	return nil
+}
+
 func (osFS) ReadDir(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -29,5 +30,32 @@ func TestOSLockReadOnlyFile(t *testing.T) {
 	}
 	if _, err := Default.Lock(path, true); !errors.Is(err, ErrLocked) {
 		t.Fatalf("exclusive lock while a shared one is held: %v", err)
+	}
+}
+
+// TestOSCheckWritable: a directory the process may write passes; one it may
+// not (mode 0555, for a user other than root) or a missing one fails with an
+// error naming it.
+func TestOSCheckWritable(t *testing.T) {
+	dir := t.TempDir()
+	if err := CheckWritable(Default, dir); err != nil {
+		t.Fatalf("writable directory: %v", err)
+	}
+	missing := filepath.Join(dir, "missing")
+	if err := CheckWritable(Default, missing); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
+		t.Fatalf("missing directory: %v", err)
+	}
+	if os.Geteuid() == 0 {
+		t.Skip("root may write any directory")
+	}
+	ro := filepath.Join(dir, "ro")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckWritable(Default, ro); !errors.Is(err, os.ErrPermission) || !strings.Contains(err.Error(), ro) {
+		t.Fatalf("directory of mode 0555: %v", err)
+	}
+	if err := CheckWritable(NewMem(), ro); err != nil {
+		t.Fatalf("an FS that cannot tell: %v", err)
 	}
 }

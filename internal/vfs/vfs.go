@@ -200,3 +200,24 @@ func FreeSpace(fs FS, dir string) (int64, bool) {
 	}
 	return n, true
 }
+
+// WritableChecker is implemented by filesystems that can tell, without
+// creating anything, whether the process may create and remove files in a
+// directory (the OS filesystem does, with access(2); the in-memory ones do
+// not).
+type WritableChecker interface {
+	// CheckWritable returns nil if the process may create and remove
+	// files in dir, else an error saying why not (permission denied, a
+	// read-only file system) that names dir.
+	CheckWritable(dir string) error
+}
+
+// CheckWritable returns why the process may not create and remove files in
+// dir, or nil if it may or fs cannot tell.
+func CheckWritable(fs FS, dir string) error {
+	c, ok := fs.(WritableChecker)
+	if !ok {
+		return nil
+	}
+	return c.CheckWritable(dir)
+}
