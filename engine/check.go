@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"github.com/blitzdb/blitz/internal/sqlerr"
 	"strings"
 
 	"github.com/blitzdb/blitz/datafile"
