@@ -29,24 +29,8 @@ func TestPowerCutDuringRecovery(t *testing.T) {
 		seed := base + s
 		dir := t.TempDir()
 		fs := vfs.NewCrash()
-		db, err := Open(dir, Options{FS: fs, WALSegmentBytes: walSeg})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range []*TableDef{accountsDef("p", false), accountsDef("c", true)} {
-			if err := db.CreateTable(bg, d); err != nil {
-				t.Fatal(err)
-			}
-		}
+		db := openCutPair(t, dir, fs)
 		r := rand.New(rand.NewSource(seed))
-		for i := int64(0); i < 150; i++ {
-			for _, tbl := range []string{"p", "c"} {
-				insert(t, db, tbl, Row{i, fmt.Sprintf("o%d", i), i, nil})
-			}
-		}
-		if err := db.Sync(); err != nil {
-			t.Fatal(err)
-		}
 		for i := 0; i < 200; i++ { // unsynced work on both tables
 			id := int64(r.Intn(300))
 			for _, tbl := range []string{"p", "c"} {
@@ -162,24 +146,8 @@ func TestPowerCutDuringRepair(t *testing.T) {
 	seed := bankSeed(t)
 	dir := t.TempDir()
 	fs := vfs.NewCrash()
-	db, err := Open(dir, Options{FS: fs, WALSegmentBytes: walSeg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []*TableDef{accountsDef("p", false), accountsDef("c", true)} {
-		if err := db.CreateTable(bg, d); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := openCutPair(t, dir, fs)
 	r := rand.New(rand.NewSource(seed))
-	for i := int64(0); i < 150; i++ {
-		for _, tbl := range []string{"p", "c"} {
-			insert(t, db, tbl, Row{i, fmt.Sprintf("o%d", i), i, nil})
-		}
-	}
-	if err := db.Sync(); err != nil {
-		t.Fatal(err)
-	}
 	for i := 0; i < 100; i++ { // unsynced work on both tables
 		id := int64(r.Intn(300))
 		for _, tbl := range []string{"p", "c"} {
@@ -270,4 +238,28 @@ func TestPowerCutDuringRepair(t *testing.T) {
 	if crashedAnswers == 0 {
 		t.Fatal("no cut left a table crashed: the test checks too little")
 	}
+}
+
+// openCutPair opens dir on fs with a plain table p and a CRASH_SAFE table
+// c of 150 rows each, synced: the start of the power-cut tests here.
+func openCutPair(t *testing.T, dir string, fs vfs.FS) *DB {
+	t.Helper()
+	db, err := Open(dir, Options{FS: fs, WALSegmentBytes: walSeg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*TableDef{accountsDef("p", false), accountsDef("c", true)} {
+		if err := db.CreateTable(bg, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := int64(0); i < 150; i++ {
+		for _, tbl := range []string{"p", "c"} {
+			insert(t, db, tbl, Row{i, fmt.Sprintf("o%d", i), i, nil})
+		}
+	}
+	if err := db.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
