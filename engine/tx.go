@@ -11,6 +11,7 @@ import (
 	"github.com/blitzdb/blitz/internal/keyenc"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/blitzdb/blitz/txn"
+	"github.com/google/btree"
 )
 
 // Tx is a transaction over any number of tables. It is not safe for
@@ -42,6 +43,9 @@ type Tx struct {
 	fkOff   bool
 	fkDepth int
 	fkBase  int
+	// wsVisits counts the written rows index scans looked at in the
+	// write sets' views (wsindex.go), for tests.
+	wsVisits int
 }
 
 // wsMapMin is the number of write sets from which Tx.ws indexes them.
@@ -119,6 +123,11 @@ type writeSet struct {
 	// so Scan need not walk m (a cascade deleting many child rows looks
 	// children up once per parent row).
 	puts bool
+	// ixPuts are the ordered views of the rows written, by index, for
+	// Scan (wsindex.go): nil until an index is scanned, nil for an index
+	// not scanned yet; ixPend lists the keys they may not hold yet.
+	ixPuts []*btree.BTreeG[ixPut]
+	ixPend []string
 }
 
 // pending is a transaction's change to one row.
@@ -176,6 +185,7 @@ func (tx *Tx) RollbackTo(sp int) error {
 			delete(u.ws.m, u.key)
 		} else {
 			u.ws.m[u.key] = u.prev
+			u.ws.queueIx(u.key, u.prev)
 		}
 	}
 	tx.undo = tx.undo[:sp]
@@ -324,6 +334,7 @@ func (tx *Tx) record(ws *writeSet, key string, prev *pending, old []byte, had bo
 	if !del && ws.uniq != nil {
 		ws.unindexed = append(ws.unindexed, key)
 	}
+	ws.queueIx(key, np)
 	tx.undo = append(tx.undo, undoRec{ws: ws, key: key, prev: prev})
 }
 
@@ -790,7 +801,11 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 				rows = append(rows, scanRow{sort: append(cols[j], pk...), key: pk, val: v})
 			}
 		}
-		if err == nil && ws != nil && ws.puts {
+		if err == nil && ws != nil && ws.puts && ws.def == def {
+			tx.ixRange(ws, i, pos, indexRangeOf(lo, hi), func(k string, val, c []byte) {
+				rows = append(rows, scanRow{sort: append(append([]byte(nil), c...), k...), key: []byte(k), val: val})
+			})
+		} else if err == nil && ws != nil && ws.puts {
 			r := indexRangeOf(lo, hi)
 			for k, p := range ws.m {
 				if p.del {
