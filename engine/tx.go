@@ -808,6 +808,7 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 		} else if err == nil && ws != nil && ws.puts {
 			r := indexRangeOf(lo, hi)
 			for k, p := range ws.m {
+				tx.wsVisits++
 				if p.del {
 					continue
 				}
