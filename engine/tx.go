@@ -11,7 +11,6 @@ import (
 	"github.com/blitzdb/blitz/internal/keyenc"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/blitzdb/blitz/txn"
-	"github.com/google/btree"
 )
 
 // Tx is a transaction over any number of tables. It is not safe for
@@ -20,6 +19,9 @@ type Tx struct {
 	db   *DB
 	ctx  context.Context
 	done bool
+	// wsVisits counts the written rows index scans looked at (wsindex.go),
+	// for tests; it shares done's word, so Tx stays in its size class.
+	wsVisits uint32
 	// ws finds a table's write set once the transaction writes more than
 	// wsMapMin tables (wsOf): below that a look through wsl is cheaper
 	// than a map made for every transaction.
@@ -43,9 +45,6 @@ type Tx struct {
 	fkOff   bool
 	fkDepth int
 	fkBase  int
-	// wsVisits counts the written rows index scans looked at in the
-	// write sets' views (wsindex.go), for tests.
-	wsVisits int
 }
 
 // wsMapMin is the number of write sets from which Tx.ws indexes them.
@@ -106,6 +105,13 @@ type writeSet struct {
 	// never changed once in m.
 	first     pending
 	firstUsed bool
+	// puts is set by the first change that writes a row (not a deletion)
+	// and never cleared: while it is false every pending change is a
+	// deletion, which Scan's filter of the committed rows already applies,
+	// so Scan need not walk m (a cascade deleting many child rows looks
+	// children up once per parent row). Next to firstUsed, so that the
+	// two share a word (a writeSet stays in a 256-byte size class).
+	puts bool
 	// lastKey is the key record last changed: m's only key when m holds
 	// one and holds that one (onlyKey).
 	lastKey string
@@ -117,17 +123,10 @@ type writeSet struct {
 	// bookkeeping; unindexed lists the keys set since the last check.
 	uniq      []map[string][]string
 	unindexed []string
-	// puts is set by the first change that writes a row (not a deletion)
-	// and never cleared: while it is false every pending change is a
-	// deletion, which Scan's filter of the committed rows already applies,
-	// so Scan need not walk m (a cascade deleting many child rows looks
-	// children up once per parent row).
-	puts bool
-	// ixPuts are the ordered views of the rows written, by index, for
-	// Scan (wsindex.go): nil until an index is scanned, nil for an index
-	// not scanned yet; ixPend lists the keys they may not hold yet.
-	ixPuts []*btree.BTreeG[ixPut]
-	ixPend []string
+	// views are the rows written in the order of the indexes scanned, for
+	// Scan (wsindex.go); nil until the first scan of an index that has
+	// written rows to add.
+	views *wsViews
 }
 
 // pending is a transaction's change to one row.

@@ -21,9 +21,15 @@ import (
 // pending change it was made from, and counts only while the write set
 // still holds that very change for its key (pending values are never
 // changed in place), so a later change of the row or a rollback needs no
-// removal. record queues every key it writes (ixPend) once a view exists,
+// removal. record queues every key it writes (wsViews.pend) once a view exists,
 // and RollbackTo queues every key it gives back a written row; the next
 // scan adds them to every view there is.
+
+// wsViews are a write set's views.
+type wsViews struct {
+	by   []*btree.BTreeG[ixPut] // by index number; nil for an index not scanned yet
+	pend []string               // keys written since the last scan, which by may not hold
+}
 
 // ixPut is one entry of a view: the row key has the index columns cols
 // in the change p.
@@ -41,35 +47,35 @@ func ixPutLess(a, b ixPut) bool {
 
 // queueIx notes that key now has a change the views may not hold.
 func (ws *writeSet) queueIx(key string, p *pending) {
-	if ws.ixPuts != nil && p != nil && !p.del {
-		ws.ixPend = append(ws.ixPend, key)
+	if ws.views != nil && p != nil && !p.del {
+		ws.views.pend = append(ws.views.pend, key)
 	}
 }
 
 // ixView returns the view of index i (with key parts pos), up to date.
 func (ws *writeSet) ixView(i int, pos []keyPart) *btree.BTreeG[ixPut] {
-	if ws.ixPuts == nil {
-		ws.ixPuts = make([]*btree.BTreeG[ixPut], len(ws.def.Indexes))
+	vs := ws.views
+	if vs == nil {
+		vs = &wsViews{by: make([]*btree.BTreeG[ixPut], len(ws.def.Indexes))}
+		ws.views = vs
 	}
-	if len(ws.ixPend) > 0 {
-		for _, k := range ws.ixPend {
-			p := ws.m[k]
-			if p == nil || p.del {
-				continue
-			}
-			r, err := decodeRow(p.new, ws.def)
-			if err != nil {
-				continue
-			}
-			for j, v := range ws.ixPuts {
-				if v != nil {
-					v.ReplaceOrInsert(ixPut{cols: string(encodeCols(nil, ws.def, r, ws.ixPos[j])), key: k, p: p})
-				}
+	for _, k := range vs.pend {
+		p := ws.m[k]
+		if p == nil || p.del {
+			continue
+		}
+		r, err := decodeRow(p.new, ws.def)
+		if err != nil {
+			continue
+		}
+		for j, v := range vs.by {
+			if v != nil {
+				v.ReplaceOrInsert(ixPut{cols: string(encodeCols(nil, ws.def, r, ws.ixPos[j])), key: k, p: p})
 			}
 		}
-		ws.ixPend = ws.ixPend[:0]
 	}
-	if ws.ixPuts[i] == nil {
+	vs.pend = vs.pend[:0]
+	if vs.by[i] == nil {
 		v := btree.NewG(16, ixPutLess)
 		for k, p := range ws.m {
 			if p.del {
@@ -81,9 +87,9 @@ func (ws *writeSet) ixView(i int, pos []keyPart) *btree.BTreeG[ixPut] {
 			}
 			v.ReplaceOrInsert(ixPut{cols: string(encodeCols(nil, ws.def, r, pos)), key: k, p: p})
 		}
-		ws.ixPuts[i] = v
+		vs.by[i] = v
 	}
-	return ws.ixPuts[i]
+	return vs.by[i]
 }
 
 // ixRange calls fn for the key, value and index columns of each row the

@@ -89,7 +89,7 @@ func TestFKCascadeLookupsBounded(t *testing.T) {
 				t.Logf("%d written rows visited for %d parents", tx.wsVisits, n)
 				// Each lookup may visit its own children and the first
 				// written row past its range.
-				if limit := n * (per + 1); tx.wsVisits > limit {
+				if limit := uint32(n * (per + 1)); tx.wsVisits > limit {
 					t.Errorf("the cascades of %d parents visited %d written rows, want at most %d", n, tx.wsVisits, limit)
 				}
 				if tc.onUpdate == RefCascade && tx.wsVisits == 0 {
