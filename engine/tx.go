@@ -19,6 +19,9 @@ type Tx struct {
 	db   *DB
 	ctx  context.Context
 	done bool
+	// wsVisits counts the written rows index scans looked at (wsindex.go),
+	// for tests; it shares done's word, so Tx stays in its size class.
+	wsVisits uint32
 	// ws finds a table's write set once the transaction writes more than
 	// wsMapMin tables (wsOf): below that a look through wsl is cheaper
 	// than a map made for every transaction.
@@ -102,6 +105,13 @@ type writeSet struct {
 	// never changed once in m.
 	first     pending
 	firstUsed bool
+	// puts is set by the first change that writes a row (not a deletion)
+	// and never cleared: while it is false every pending change is a
+	// deletion, which Scan's filter of the committed rows already applies,
+	// so Scan need not walk m (a cascade deleting many child rows looks
+	// children up once per parent row). Next to firstUsed, so that the
+	// two share a word (a writeSet stays in a 256-byte size class).
+	puts bool
 	// lastKey is the key record last changed: m's only key when m holds
 	// one and holds that one (onlyKey).
 	lastKey string
@@ -113,12 +123,10 @@ type writeSet struct {
 	// bookkeeping; unindexed lists the keys set since the last check.
 	uniq      []map[string][]string
 	unindexed []string
-	// puts is set by the first change that writes a row (not a deletion)
-	// and never cleared: while it is false every pending change is a
-	// deletion, which Scan's filter of the committed rows already applies,
-	// so Scan need not walk m (a cascade deleting many child rows looks
-	// children up once per parent row).
-	puts bool
+	// views are the rows written in the order of the indexes scanned, for
+	// Scan (wsindex.go); nil until the first scan of an index that has
+	// written rows to add.
+	views *wsViews
 }
 
 // pending is a transaction's change to one row.
@@ -176,6 +184,7 @@ func (tx *Tx) RollbackTo(sp int) error {
 			delete(u.ws.m, u.key)
 		} else {
 			u.ws.m[u.key] = u.prev
+			u.ws.queueIx(u.key, u.prev)
 		}
 	}
 	tx.undo = tx.undo[:sp]
@@ -324,6 +333,7 @@ func (tx *Tx) record(ws *writeSet, key string, prev *pending, old []byte, had bo
 	if !del && ws.uniq != nil {
 		ws.unindexed = append(ws.unindexed, key)
 	}
+	ws.queueIx(key, np)
 	tx.undo = append(tx.undo, undoRec{ws: ws, key: key, prev: prev})
 }
 
@@ -790,9 +800,14 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 				rows = append(rows, scanRow{sort: append(cols[j], pk...), key: pk, val: v})
 			}
 		}
-		if err == nil && ws != nil && ws.puts {
+		if err == nil && ws != nil && ws.puts && ws.def == def {
+			tx.ixRange(ws, i, pos, indexRangeOf(lo, hi), func(k string, val, c []byte) {
+				rows = append(rows, scanRow{sort: append(append([]byte(nil), c...), k...), key: []byte(k), val: val})
+			})
+		} else if err == nil && ws != nil && ws.puts {
 			r := indexRangeOf(lo, hi)
 			for k, p := range ws.m {
+				tx.wsVisits++
 				if p.del {
 					continue
 				}
