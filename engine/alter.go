@@ -20,6 +20,11 @@ package engine
 //   - T.bdf.rebuild or T.<index>.bix.rebuild alone: leftovers of a rebuild
 //     that never wrote its definition; removed.
 //
+// An ALTER that renames the table too (AlterColumnsRenamed) has another
+// commit point, written right before the rename of T.bdf.rebuild: the
+// RENAME.pending of rename.go, whose completion puts the rebuild files in
+// place first.
+//
 // The old index files go before the commit point because a new data file
 // starts its generation count afresh: an old index file stamped with the
 // same generation could otherwise pass for the new table's.
@@ -95,33 +100,7 @@ func (db *DB) AlterColumnsInZone(ctx context.Context, name string, newDef *Table
 // alterColumnsLocked is AlterColumnsInZone of t, locked for DDL.
 func (db *DB) alterColumnsLocked(t *table, newDef *TableDef, from []int, zone time.Duration) error {
 	old := t.definition()
-	nd := newDef.Clone()
-	if !strings.EqualFold(nd.Name, old.Name) {
-		return fmt.Errorf("blitz/engine: alter columns of %s: the new definition is of table %s", old.Name, nd.Name)
-	}
-	nd.Name, nd.CrashSafe = old.Name, old.CrashSafe
-	if len(from) != len(nd.Columns) {
-		return fmt.Errorf("blitz/engine: alter columns of %s: %d source positions for %d columns", old.Name, len(from), len(nd.Columns))
-	}
-	used := make([]bool, len(old.Columns))
-	for i, f := range from {
-		if f < -1 || f >= len(old.Columns) || f >= 0 && used[f] {
-			return fmt.Errorf("blitz/engine: alter columns of %s: column %s has a bad source position %d", old.Name, nd.Columns[i].Name, f)
-		}
-		if f >= 0 {
-			used[f] = true
-		}
-	}
-	nd.syncKeyIndexes()
-	if err := nd.validate(); err != nil {
-		return err
-	}
-	if old.validatePrimaryKeyTypes() == nil {
-		if err := nd.validatePrimaryKeyTypes(); err != nil {
-			return err
-		}
-	}
-	rewrite, err := t.needsRewrite(old, nd, from)
+	nd, rewrite, err := t.prepareAlter(old, newDef, from)
 	if err != nil {
 		return err
 	}
@@ -150,6 +129,44 @@ func (db *DB) alterColumnsLocked(t *table, newDef *TableDef, from []int, zone ti
 		return err
 	}
 	return intent.commit(db)
+}
+
+// prepareAlter checks newDef, the new definition of t (whose definition
+// is old) an ALTER gives it with source positions from (AlterColumns), and
+// returns it as the table will have it, and whether the rows must be
+// rewritten.
+func (t *table) prepareAlter(old, newDef *TableDef, from []int) (nd *TableDef, rewrite bool, err error) {
+	nd = newDef.Clone()
+	if !strings.EqualFold(nd.Name, old.Name) {
+		return nil, false, fmt.Errorf("blitz/engine: alter columns of %s: the new definition is of table %s", old.Name, nd.Name)
+	}
+	nd.Name, nd.CrashSafe = old.Name, old.CrashSafe
+	if len(from) != len(nd.Columns) {
+		return nil, false, fmt.Errorf("blitz/engine: alter columns of %s: %d source positions for %d columns", old.Name, len(from), len(nd.Columns))
+	}
+	used := make([]bool, len(old.Columns))
+	for i, f := range from {
+		if f < -1 || f >= len(old.Columns) || f >= 0 && used[f] {
+			return nil, false, fmt.Errorf("blitz/engine: alter columns of %s: column %s has a bad source position %d", old.Name, nd.Columns[i].Name, f)
+		}
+		if f >= 0 {
+			used[f] = true
+		}
+	}
+	nd.syncKeyIndexes()
+	if err := nd.validate(); err != nil {
+		return nil, false, err
+	}
+	if old.validatePrimaryKeyTypes() == nil {
+		if err := nd.validatePrimaryKeyTypes(); err != nil {
+			return nil, false, err
+		}
+	}
+	rewrite, err = t.needsRewrite(old, nd, from)
+	if err != nil {
+		return nil, false, err
+	}
+	return nd, rewrite, nil
 }
 
 // needsRewrite reports whether the rows of t must be rewritten to go from
@@ -230,6 +247,14 @@ func zoneSeconds(zone time.Duration, od, nd *TableDef, from []int) int64 {
 		}
 	}
 	return 0
+}
+
+// ConvertRow is the row of nd that AlterColumnsInZone(..., nd, from, zone)
+// makes of r, a row of od, the rowNum-th it converts (counting from 1): the
+// SQL layer checks the rows against constraints an ALTER TABLE adds with
+// it. The error is the one that fails the ALTER.
+func ConvertRow(r Row, od, nd *TableDef, from []int, zone time.Duration, rowNum int) (Row, error) {
+	return convertRow(r, od, nd, from, zone, rowNum)
 }
 
 // convertRow builds the row of nd from r, a row of the old definition
