@@ -45,6 +45,7 @@ import (
 	"github.com/blitzdb/blitz/datafile"
 	"github.com/blitzdb/blitz/index"
 	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/ulog"
 	"github.com/blitzdb/blitz/internal/vfs"
 )
 
@@ -94,11 +95,27 @@ func (db *DB) AlterColumnsInZone(ctx context.Context, name string, newDef *Table
 		return err
 	}
 	defer unlock()
-	return db.alterColumnsLocked(t, newDef, from, zone)
+	return db.alterColumnsLocked(t, newDef, from, zone, nil)
 }
 
-// alterColumnsLocked is AlterColumnsInZone of t, locked for DDL.
-func (db *DB) alterColumnsLocked(t *table, newDef *TableDef, from []int, zone time.Duration) error {
+// AlterColumnsAuto is AlterColumnsInZone that also sets the table's
+// AUTO_INCREMENT counter to next as SetAutoIncrement does (one above the
+// largest value stored if that is larger; nothing without an
+// AUTO_INCREMENT column), in the same step: ALTER TABLE t MODIFY id INT
+// AUTO_INCREMENT, AUTO_INCREMENT = 100, as dumps write it. The update-log
+// frame holds the alter_columns op and then an auto_increment op.
+func (db *DB) AlterColumnsAuto(ctx context.Context, name string, newDef *TableDef, from []int, zone time.Duration, next uint64) error {
+	t, unlock, err := db.alterTable(ctx, name, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return db.alterColumnsLocked(t, newDef, from, zone, &next)
+}
+
+// alterColumnsLocked is AlterColumnsInZone of t, locked for DDL, and with
+// next AlterColumnsAuto.
+func (db *DB) alterColumnsLocked(t *table, newDef *TableDef, from []int, zone time.Duration, next *uint64) error {
 	old := t.definition()
 	nd, rewrite, err := t.prepareAlter(old, newDef, from)
 	if err != nil {
@@ -106,16 +123,50 @@ func (db *DB) alterColumnsLocked(t *table, newDef *TableDef, from []int, zone ti
 	}
 	// The update-log intent goes right before the commit point (the
 	// definition's rename, or the rebuilt data file's: ulogintent.go).
+	// *next is then the counter the change sets, 0 for none.
 	var intent *ddlIntent
-	intend := func() (err error) {
-		intent, err = db.intendRecord(ddlRecord{Op: "alter_columns", From: from, Zone: zoneSeconds(zone, old, nd, from)}, nd.Name, nd)
+	intend := func() error {
+		if db.ulog == nil {
+			return nil
+		}
+		op, err := ddlOp(ddlRecord{Op: "alter_columns", From: from, Zone: zoneSeconds(zone, old, nd, from)}, nd.Name, nd)
+		if err != nil {
+			return err
+		}
+		ops := []ulog.Op{op}
+		if next != nil && *next != 0 {
+			op, err := ddlOp(ddlRecord{Op: "auto_increment", Next: *next}, nd.Name, nd)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, op)
+		}
+		intent, err = db.intendDDL(ops...)
 		return err
 	}
 	if rewrite {
-		err = db.rebuildTable(t, old, nd, from, zone, intend)
-	} else if err = intend(); err == nil {
+		err = db.rebuildTable(t, old, nd, from, zone, next, intend)
+	} else {
+		if next != nil {
+			if *next, err = t.autoFloor(nd, *next); err != nil {
+				return err
+			}
+		}
+		if err = intend(); err != nil {
+			return err
+		}
 		t.ctrMu.Lock()
-		err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
+		autoNext, autoRes := t.autoNext, t.autoReserved
+		if next != nil && *next != 0 {
+			autoNext = *next
+			if autoNext > autoRes {
+				autoRes = autoNext + reserveStep
+			}
+		}
+		err = t.writeDef(nd, autoNext, autoRes, t.rowReserved)
+		if err == nil {
+			t.autoNext, t.autoReserved = autoNext, autoRes
+		}
 		t.ctrMu.Unlock()
 		if err == nil {
 			t.mu.Lock()
@@ -323,7 +374,12 @@ func convertRow(r Row, od, nd *TableDef, from []int, zone time.Duration, rowNum 
 // rebuildTable rewrites t's rows from old to nd (t is locked for DDL).
 // beforeCommit, if not nil, runs right before the commit point; its error
 // fails the rebuild, the table unchanged.
-func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Duration, beforeCommit func() error) error {
+//
+// With autoSet (AlterColumnsAuto), the AUTO_INCREMENT counter becomes
+// *autoSet, or one above the largest value the rows have if that is
+// larger, and *autoSet is set to it (0 without an AUTO_INCREMENT column)
+// before beforeCommit runs.
+func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Duration, autoSet *uint64, beforeCommit func() error) error {
 	if old.CrashSafe && db.deferredCount() > 0 {
 		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before rebuilding %s (their WAL must be kept)", old.Name)
 	}
@@ -492,6 +548,18 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Du
 	if autoCol >= 0 && maxAuto+1 > autoNext {
 		autoNext = maxAuto + 1
 	}
+	if autoSet != nil {
+		// As SetAutoIncrement: the counter may go down.
+		if autoCol < 0 {
+			*autoSet = 0
+		} else {
+			*autoSet = max(*autoSet, maxAuto+1, 1)
+			autoNext = *autoSet
+			if autoNext > autoRes {
+				autoRes = autoNext + reserveStep
+			}
+		}
+	}
 	t.ctrMu.Unlock()
 	b, err := encodeDef(nd, autoNext, autoRes, rowRes)
 	if err == nil {
@@ -523,6 +591,9 @@ func (db *DB) rebuildTable(t *table, old, nd *TableDef, from []int, zone time.Du
 	}
 	if autoCol >= 0 && maxAuto+1 > t.autoNext {
 		t.autoNext = maxAuto + 1
+	}
+	if autoSet != nil && *autoSet != 0 {
+		t.autoNext = *autoSet
 	}
 	t.ctrMu.Unlock()
 	err = fs.SyncDir(db.dir)

@@ -596,7 +596,7 @@ func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameA
 		// reopened as it was, takes the intent back.
 		m := moves[0]
 		committed := false
-		err := db.rebuildTable(m.t, m.old, altered, alt.from, alt.zone, func() error {
+		err := db.rebuildTable(m.t, m.old, altered, alt.from, alt.zone, nil, func() error {
 			err := commit()
 			committed = err == nil
 			return err

@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/blitzdb/blitz/engine"
@@ -183,6 +184,21 @@ func TestAlterComputedColumnsPowerCut(t *testing.T) {
 // without the CHECK added with it.
 func TestAlterMixedChangesAtomic(t *testing.T) {
 	ctx := context.Background()
+	// A power cut inside DB.Close, after the data file is marked clean and
+	// before the definition gets the exact counter, leaves the
+	// AUTO_INCREMENT counter at its reservation (4096 above) after the
+	// restart, with or without an ALTER: the tables are compared without
+	// AUTO_INCREMENT = N, and an ALTER's AUTO_INCREMENT (above the
+	// reservation) must be reached after it.
+	counter := regexp.MustCompile(` AUTO_INCREMENT=([0-9]+)`)
+	noCounter := func(s string) string { return counter.ReplaceAllString(s, "") }
+	counterOf := func(s string) int {
+		n := 0
+		if m := counter.FindStringSubmatch(s); m != nil {
+			fmt.Sscan(m[1], &n)
+		}
+		return n
+	}
 	for _, alter := range []string{
 		"ALTER TABLE t RENAME TO t2, ADD COLUMN x INT",
 		"ALTER TABLE t ADD COLUMN x INT, ADD CONSTRAINT ck CHECK (g >= 0)",
@@ -200,6 +216,9 @@ func TestAlterMixedChangesAtomic(t *testing.T) {
 		"ALTER TABLE t ADD COLUMN x INT CHECK (x > 0)",
 		"ALTER TABLE t ADD COLUMN (x INT, y INT DEFAULT 5)",
 		"ALTER TABLE t DROP CONSTRAINT cw, ADD CONSTRAINT cg CHECK (g < 10), RENAME INDEX gi TO gj",
+		"ALTER TABLE t ADD COLUMN x INT, AUTO_INCREMENT = 10000",
+		"ALTER TABLE t AUTO_INCREMENT = 10000, COMMENT = 'c'",
+		"ALTER TABLE t DROP CONSTRAINT cw, AUTO_INCREMENT = 20000",
 	} {
 		t.Run(alter, func(t *testing.T) {
 			// show is the table's SHOW CREATE TABLE, under whichever
@@ -232,7 +251,7 @@ func TestAlterMixedChangesAtomic(t *testing.T) {
 				s := NewSession(db)
 				if _, err := s.Exec(ctx, `CREATE TABLE p (id INT PRIMARY KEY) CRASH_SAFE;
 					INSERT INTO p VALUES (1), (2), (3);
-					CREATE TABLE t (id INT PRIMARY KEY, g INT NOT NULL, v VARCHAR(400) NOT NULL, w INT,
+					CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, g INT NOT NULL, v VARCHAR(400) NOT NULL, w INT,
 						KEY gi (g), CONSTRAINT cw CHECK (w < 100), CONSTRAINT fk FOREIGN KEY (w) REFERENCES p (id)) CRASH_SAFE;
 					INSERT INTO t VALUES (1, 1, 'a', 1), (2, 1, 'b', NULL), (3, 2, 'c', 3)`); err != nil {
 					t.Fatal(err)
@@ -263,9 +282,14 @@ func TestAlterMixedChangesAtomic(t *testing.T) {
 					t.Fatalf("k=%d: open after the cut: %v", k, err)
 				}
 				got, name := show(db)
-				if got == after {
+				if noCounter(got) == noCounter(after) {
 					afterCuts++
-				} else if got != before {
+					if want := counterOf(after); want > 4096 && counterOf(got) < want {
+						t.Errorf("k=%d: after the cut the table has the ALTER's changes but not its AUTO_INCREMENT = %d:\n%s", k, want, got)
+					}
+				} else if want := counterOf(after); noCounter(got) == noCounter(before) && want > 4096 && counterOf(got) >= want {
+					t.Errorf("k=%d: after the cut the table has the ALTER's AUTO_INCREMENT = %d but not its other changes:\n%s", k, want, got)
+				} else if noCounter(got) != noCounter(before) {
 					t.Errorf("k=%d: after the cut the table is neither as before nor as after the ALTER:\n%s\nbefore:\n%s\nafter:\n%s", k, got, before, after)
 				}
 				s = NewSession(db)

@@ -23,6 +23,9 @@ type colChange struct {
 	from    []int // for each column of def, its position in the table now, -1 for a new one
 	dirty   bool
 	dropped map[string]bool // the columns DROP COLUMN removed, lower case
+	// autoNext, if not nil, is an AUTO_INCREMENT = N option the change
+	// makes with it (engine.DB.AlterColumnsAuto).
+	autoNext *uint64
 }
 
 func newColChange(def *engine.TableDef) *colChange {
@@ -368,6 +371,10 @@ func (x *execCtx) applyColChangeAs(ti *tableInfo, cc *colChange, newName string)
 		def.Name = newName
 		ti = newTableInfo(def, "")
 		cc.def.Name = newName
+	} else if cc.autoNext != nil {
+		if err := db.AlterColumnsAuto(x.ctx, ti.name, cc.def, cc.from, x.s.tz.off, *cc.autoNext); err != nil {
+			return qualifyConstraint(qualifyAnyColumn(err, x.s.DBName, ti.name), x.s.DBName, ti.name)
+		}
 	} else if err := db.AlterColumnsInZone(x.ctx, ti.name, cc.def, cc.from, x.s.tz.off); err != nil {
 		return qualifyConstraint(qualifyAnyColumn(err, x.s.DBName, ti.name), x.s.DBName, ti.name)
 	}
@@ -411,8 +418,7 @@ func (x *execCtx) dropPrimaryKey(ti *tableInfo) error {
 
 // foldable reports whether alterFolded can make spec part of one new
 // definition: a change of columns, indexes, CHECK constraints, the
-// dropping of a foreign key, an index rename, or table options other than
-// AUTO_INCREMENT (a counter, not a definition: exec_ddl.go).
+// dropping of a foreign key, an index rename, table options, RENAME TO.
 func foldable(spec *ast.AlterTableSpec) bool {
 	switch spec.Tp {
 	case ast.AlterTableAddColumns, ast.AlterTableDropIndex, ast.AlterTableDropPrimaryKey, ast.AlterTableDropCheck,
@@ -427,20 +433,19 @@ func foldable(spec *ast.AlterTableSpec) bool {
 		}
 		return false
 	case ast.AlterTableOption:
-		for _, o := range spec.Options {
-			if o.Tp == ast.TableOptionAutoIncrement {
-				return false
-			}
-		}
 		return true
 	}
 	return isColumnSpec(spec)
 }
 
-// addsSeveral reports whether spec is an ADD COLUMN that alterTable would
-// make in more than one engine call: of several columns (ADD COLUMN (a
-// INT, b INT)), or of a column with a CHECK constraint.
+// addsSeveral reports whether spec is a change alterTable would make in
+// more than one engine call: an ADD COLUMN of several columns (ADD COLUMN
+// (a INT, b INT)) or of a column with a CHECK constraint, table options
+// with AUTO_INCREMENT among others.
 func addsSeveral(spec *ast.AlterTableSpec) bool {
+	if spec.Tp == ast.AlterTableOption && len(spec.Options) > 1 {
+		return slices.ContainsFunc(spec.Options, func(o *ast.TableOption) bool { return o.Tp == ast.TableOptionAutoIncrement })
+	}
 	if spec.Tp != ast.AlterTableAddColumns {
 		return false
 	}
@@ -464,22 +469,27 @@ func addsSeveral(spec *ast.AlterTableSpec) bool {
 // secondary indexes (ADD/DROP/MODIFY/CHANGE/RENAME/ALTER COLUMN, ADD
 // INDEX/KEY/UNIQUE/PRIMARY KEY, DROP INDEX, RENAME INDEX), CHECK
 // constraints (ADD, DROP), DROP FOREIGN KEY, table options (COMMENT,
-// ENGINE, [DEFAULT] CHARSET, CONVERT TO), RENAME TO. The changes apply in
+// ENGINE, [DEFAULT] CHARSET, CONVERT TO, AUTO_INCREMENT), RENAME TO. The changes apply in
 // order, each to the definition the ones before it made; the rows there
 // are checked against the CHECK constraints the statement adds as the
 // change leaves them. It returns false, having done nothing, for a
 // statement of one change or with a change of another kind (ADD FOREIGN
-// KEY, AUTO_INCREMENT, FORCE): those run one engine call per change
-// (alterTable). An ADD COLUMN of several columns, or of one with a CHECK
+// KEY, FORCE, AUTO_INCREMENT with RENAME TO): those run one engine call
+// per change (alterTable). An ADD COLUMN of several columns, or of one with a CHECK
 // constraint, is folded on its own too (addsSeveral).
 func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error) {
 	if len(n.Specs) < 2 && (len(n.Specs) == 0 || !addsSeveral(n.Specs[0])) {
 		return false, nil
 	}
-	checks, computed, newName := false, false, ""
+	checks, computed, newName, auto := false, false, "", false
 	for _, spec := range n.Specs {
 		if !foldable(spec) {
 			return false, nil
+		}
+		if spec.Tp == ast.AlterTableOption {
+			for _, o := range spec.Options {
+				auto = auto || o.Tp == ast.TableOptionAutoIncrement
+			}
 		}
 		checks = checks || spec.Tp == ast.AlterTableAddConstraint && spec.Constraint.Tp == ast.ConstraintCheck
 		computed = computed || isColumnSpec(spec) && addsComputed(spec.NewColumns)
@@ -495,6 +505,11 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 	}
 	if newName != "" && strings.EqualFold(newName, ti.name) {
 		return false, nil // a rename to the same name, or another case of it: RenameTable's to judge
+	}
+	if newName != "" && auto {
+		// The engine makes an AUTO_INCREMENT counter or a rename part
+		// of an ALTER's step, not both: one change after the other.
+		return false, nil
 	}
 	before := ti.def
 	cc := newColChange(ti.def)
@@ -598,8 +613,12 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 				return true, err
 			}
 			for _, o := range spec.Options {
-				if o.Tp == ast.TableOptionComment {
+				switch o.Tp {
+				case ast.TableOptionComment:
 					cc.def.Comment, cc.dirty = o.StrValue, true
+				case ast.TableOptionAutoIncrement:
+					next := o.UintValue
+					cc.autoNext = &next
 				}
 			}
 		default:
@@ -608,7 +627,7 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 			}
 		}
 	}
-	if !cc.dirty && newName == "" {
+	if !cc.dirty && newName == "" && cc.autoNext == nil {
 		return true, nil
 	}
 	if err := x.fkIndexesKept(ti.def, cc.def); err != nil { // foreignkey.go
