@@ -20,6 +20,11 @@ package engine
 //   - T.bdf.rebuild or T.<index>.bix.rebuild alone: leftovers of a rebuild
 //     that never wrote its definition; removed.
 //
+// An ALTER that renames the table too (AlterColumnsRenamed) has another
+// commit point, written right before the rename of T.bdf.rebuild: the
+// RENAME.pending of rename.go, whose completion puts the rebuild files in
+// place first.
+//
 // The old index files go before the commit point because a new data file
 // starts its generation count afresh: an old index file stamped with the
 // same generation could otherwise pass for the new table's.
@@ -40,6 +45,7 @@ import (
 	"github.com/blitzdb/blitz/datafile"
 	"github.com/blitzdb/blitz/index"
 	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/internal/ulog"
 	"github.com/blitzdb/blitz/internal/vfs"
 )
 
@@ -89,54 +95,78 @@ func (db *DB) AlterColumnsInZone(ctx context.Context, name string, newDef *Table
 		return err
 	}
 	defer unlock()
-	return db.alterColumnsLocked(ctx, t, newDef, from, zone)
+	return db.alterColumnsLocked(ctx, t, newDef, from, zone, nil)
 }
 
-// alterColumnsLocked is AlterColumnsInZone of t, locked for DDL.
-func (db *DB) alterColumnsLocked(ctx context.Context, t *table, newDef *TableDef, from []int, zone time.Duration) error {
-	old := t.definition()
-	nd := newDef.Clone()
-	if !strings.EqualFold(nd.Name, old.Name) {
-		return fmt.Errorf("blitz/engine: alter columns of %s: the new definition is of table %s", old.Name, nd.Name)
-	}
-	nd.Name, nd.CrashSafe = old.Name, old.CrashSafe
-	if len(from) != len(nd.Columns) {
-		return fmt.Errorf("blitz/engine: alter columns of %s: %d source positions for %d columns", old.Name, len(from), len(nd.Columns))
-	}
-	used := make([]bool, len(old.Columns))
-	for i, f := range from {
-		if f < -1 || f >= len(old.Columns) || f >= 0 && used[f] {
-			return fmt.Errorf("blitz/engine: alter columns of %s: column %s has a bad source position %d", old.Name, nd.Columns[i].Name, f)
-		}
-		if f >= 0 {
-			used[f] = true
-		}
-	}
-	nd.syncKeyIndexes()
-	if err := nd.validate(); err != nil {
+// AlterColumnsAuto is AlterColumnsInZone that also sets the table's
+// AUTO_INCREMENT counter to next as SetAutoIncrement does (one above the
+// largest value stored if that is larger; nothing without an
+// AUTO_INCREMENT column), in the same step: ALTER TABLE t MODIFY id INT
+// AUTO_INCREMENT, AUTO_INCREMENT = 100, as dumps write it. The update-log
+// frame holds the alter_columns op and then an auto_increment op.
+func (db *DB) AlterColumnsAuto(ctx context.Context, name string, newDef *TableDef, from []int, zone time.Duration, next uint64) error {
+	t, unlock, err := db.alterTable(ctx, name, true)
+	if err != nil {
 		return err
 	}
-	if old.validatePrimaryKeyTypes() == nil {
-		if err := nd.validatePrimaryKeyTypes(); err != nil {
-			return err
-		}
-	}
-	rewrite, err := t.needsRewrite(old, nd, from)
+	defer unlock()
+	return db.alterColumnsLocked(ctx, t, newDef, from, zone, &next)
+}
+
+// alterColumnsLocked is AlterColumnsInZone of t, locked for DDL, and with
+// next AlterColumnsAuto.
+func (db *DB) alterColumnsLocked(ctx context.Context, t *table, newDef *TableDef, from []int, zone time.Duration, next *uint64) error {
+	old := t.definition()
+	nd, rewrite, err := t.prepareAlter(old, newDef, from)
 	if err != nil {
 		return err
 	}
 	// The update-log intent goes right before the commit point (the
 	// definition's rename, or the rebuilt data file's: ulogintent.go).
+	// *next is then the counter the change sets, 0 for none.
 	var intent *ddlIntent
-	intend := func() (err error) {
-		intent, err = db.intendRecord(ddlRecord{Op: "alter_columns", From: from, Zone: zoneSeconds(zone, old, nd, from)}, nd.Name, nd)
+	intend := func() error {
+		if db.ulog == nil {
+			return nil
+		}
+		op, err := ddlOp(ddlRecord{Op: "alter_columns", From: from, Zone: zoneSeconds(zone, old, nd, from)}, nd.Name, nd)
+		if err != nil {
+			return err
+		}
+		ops := []ulog.Op{op}
+		if next != nil && *next != 0 {
+			op, err := ddlOp(ddlRecord{Op: "auto_increment", Next: *next}, nd.Name, nd)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, op)
+		}
+		intent, err = db.intendDDL(ops...)
 		return err
 	}
 	if rewrite {
-		err = db.rebuildTable(ctx, t, old, nd, from, zone, intend)
-	} else if err = intend(); err == nil {
+		err = db.rebuildTable(ctx, t, old, nd, from, zone, next, intend)
+	} else {
+		if next != nil {
+			if *next, err = t.autoFloor(nd, *next); err != nil {
+				return err
+			}
+		}
+		if err = intend(); err != nil {
+			return err
+		}
 		t.ctrMu.Lock()
-		err = t.writeDef(nd, t.autoNext, t.autoReserved, t.rowReserved)
+		autoNext, autoRes := t.autoNext, t.autoReserved
+		if next != nil && *next != 0 {
+			autoNext = *next
+			if autoNext > autoRes {
+				autoRes = autoNext + reserveStep
+			}
+		}
+		err = t.writeDef(nd, autoNext, autoRes, t.rowReserved)
+		if err == nil {
+			t.autoNext, t.autoReserved = autoNext, autoRes
+		}
 		t.ctrMu.Unlock()
 		if err == nil {
 			t.mu.Lock()
@@ -150,6 +180,44 @@ func (db *DB) alterColumnsLocked(ctx context.Context, t *table, newDef *TableDef
 		return err
 	}
 	return intent.commit(db)
+}
+
+// prepareAlter checks newDef, the new definition of t (whose definition
+// is old) an ALTER gives it with source positions from (AlterColumns), and
+// returns it as the table will have it, and whether the rows must be
+// rewritten.
+func (t *table) prepareAlter(old, newDef *TableDef, from []int) (nd *TableDef, rewrite bool, err error) {
+	nd = newDef.Clone()
+	if !strings.EqualFold(nd.Name, old.Name) {
+		return nil, false, fmt.Errorf("blitz/engine: alter columns of %s: the new definition is of table %s", old.Name, nd.Name)
+	}
+	nd.Name, nd.CrashSafe = old.Name, old.CrashSafe
+	if len(from) != len(nd.Columns) {
+		return nil, false, fmt.Errorf("blitz/engine: alter columns of %s: %d source positions for %d columns", old.Name, len(from), len(nd.Columns))
+	}
+	used := make([]bool, len(old.Columns))
+	for i, f := range from {
+		if f < -1 || f >= len(old.Columns) || f >= 0 && used[f] {
+			return nil, false, fmt.Errorf("blitz/engine: alter columns of %s: column %s has a bad source position %d", old.Name, nd.Columns[i].Name, f)
+		}
+		if f >= 0 {
+			used[f] = true
+		}
+	}
+	nd.syncKeyIndexes()
+	if err := nd.validate(); err != nil {
+		return nil, false, err
+	}
+	if old.validatePrimaryKeyTypes() == nil {
+		if err := nd.validatePrimaryKeyTypes(); err != nil {
+			return nil, false, err
+		}
+	}
+	rewrite, err = t.needsRewrite(old, nd, from)
+	if err != nil {
+		return nil, false, err
+	}
+	return nd, rewrite, nil
 }
 
 // needsRewrite reports whether the rows of t must be rewritten to go from
@@ -232,6 +300,14 @@ func zoneSeconds(zone time.Duration, od, nd *TableDef, from []int) int64 {
 	return 0
 }
 
+// ConvertRow is the row of nd that AlterColumnsInZone(..., nd, from, zone)
+// makes of r, a row of od, the rowNum-th it converts (counting from 1): the
+// SQL layer checks the rows against constraints an ALTER TABLE adds with
+// it. The error is the one that fails the ALTER.
+func ConvertRow(r Row, od, nd *TableDef, from []int, zone time.Duration, rowNum int) (Row, error) {
+	return convertRow(r, od, nd, from, zone, rowNum)
+}
+
 // convertRow builds the row of nd from r, a row of the old definition
 // (see AlterColumnsInZone, for zone). rowNum counts from 1 in scan order.
 func convertRow(r Row, od, nd *TableDef, from []int, zone time.Duration, rowNum int) (Row, error) {
@@ -302,7 +378,12 @@ func convertRow(r Row, od, nd *TableDef, from []int, zone time.Duration, rowNum 
 // When ctx is done while the rows are copied or the indexes built (the
 // long part, before the commit point) it fails with 1317 (interrupted)
 // and the table is unchanged; past the commit point it finishes.
-func (db *DB) rebuildTable(ctx context.Context, t *table, old, nd *TableDef, from []int, zone time.Duration, beforeCommit func() error) error {
+//
+// With autoSet (AlterColumnsAuto), the AUTO_INCREMENT counter becomes
+// *autoSet, or one above the largest value the rows have if that is
+// larger, and *autoSet is set to it (0 without an AUTO_INCREMENT column)
+// before beforeCommit runs.
+func (db *DB) rebuildTable(ctx context.Context, t *table, old, nd *TableDef, from []int, zone time.Duration, autoSet *uint64, beforeCommit func() error) error {
 	if old.CrashSafe && db.deferredCount() > 0 {
 		return fmt.Errorf("blitz/engine: repair the crashed crash-safe tables before rebuilding %s (their WAL must be kept): %s", old.Name, strings.Join(db.deferredNames(), ", "))
 	}
@@ -473,6 +554,18 @@ func (db *DB) rebuildTable(ctx context.Context, t *table, old, nd *TableDef, fro
 	if autoCol >= 0 && maxAuto+1 > autoNext {
 		autoNext = maxAuto + 1
 	}
+	if autoSet != nil {
+		// As SetAutoIncrement: the counter may go down.
+		if autoCol < 0 {
+			*autoSet = 0
+		} else {
+			*autoSet = max(*autoSet, maxAuto+1, 1)
+			autoNext = *autoSet
+			if autoNext > autoRes {
+				autoRes = autoNext + reserveStep
+			}
+		}
+	}
 	t.ctrMu.Unlock()
 	b, err := encodeDef(nd, autoNext, autoRes, rowRes)
 	if err == nil {
@@ -504,6 +597,9 @@ func (db *DB) rebuildTable(ctx context.Context, t *table, old, nd *TableDef, fro
 	}
 	if autoCol >= 0 && maxAuto+1 > t.autoNext {
 		t.autoNext = maxAuto + 1
+	}
+	if autoSet != nil && *autoSet != 0 {
+		t.autoNext = *autoSet
 	}
 	t.ctrMu.Unlock()
 	err = fs.SyncDir(db.dir)

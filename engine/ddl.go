@@ -389,7 +389,7 @@ func (db *DB) createIndexLocked(ctx context.Context, t *table, ixd IndexDef) err
 		for i := range from {
 			from[i] = i
 		}
-		return db.alterColumnsLocked(ctx, t, nd, from, 0)
+		return db.alterColumnsLocked(ctx, t, nd, from, 0, nil)
 	}
 	if err := nd.validate(); err != nil {
 		return err
@@ -558,18 +558,11 @@ func implicitDefault(c *Column) any {
 	return cv
 }
 
-// SetAutoIncrement is the AUTO_INCREMENT = next table option (CREATE TABLE,
-// ALTER TABLE): the next generated value becomes next, or one above the
-// largest value stored if that is larger, as in MySQL (the counter may go
-// down). next 0 counts as 1. A table without an AUTO_INCREMENT column
-// ignores it.
-func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) error {
-	t, unlock, err := db.alterTable(ctx, table, true)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	def := t.definition()
+// autoFloor is the AUTO_INCREMENT counter an AUTO_INCREMENT = next option
+// sets in t, whose rows are of def (t locked for DDL): next, or one above
+// the largest value stored if that is larger; 0 if def has no
+// AUTO_INCREMENT column.
+func (t *table) autoFloor(def *TableDef, next uint64) (uint64, error) {
 	col := -1
 	for i := range def.Columns {
 		if def.Columns[i].AutoIncrement {
@@ -577,14 +570,14 @@ func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) e
 		}
 	}
 	if col < 0 {
-		return nil
+		return 0, nil
 	}
 	next = max(next, 1)
 	// No transaction writes t now: the data file and overlay hold every row.
-	err = t.scanMerged(func(k, v []byte) error {
+	err := t.scanMerged(func(k, v []byte) error {
 		r, err := decodeRow(v, def)
 		if err != nil {
-			return t.dataErr(fmt.Errorf("row %x of %s: %w", k, table, err))
+			return t.dataErr(fmt.Errorf("row %x of %s: %w", k, def.Name, err))
 		}
 		var u uint64
 		switch x := r[col].(type) {
@@ -600,7 +593,22 @@ func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) e
 		}
 		return nil
 	})
+	return next, err
+}
+
+// SetAutoIncrement is the AUTO_INCREMENT = next table option (CREATE TABLE,
+// ALTER TABLE): the next generated value becomes next, or one above the
+// largest value stored if that is larger, as in MySQL (the counter may go
+// down). next 0 counts as 1. A table without an AUTO_INCREMENT column
+// ignores it.
+func (db *DB) SetAutoIncrement(ctx context.Context, table string, next uint64) error {
+	t, unlock, err := db.alterTable(ctx, table, true)
 	if err != nil {
+		return err
+	}
+	defer unlock()
+	def := t.definition()
+	if next, err = t.autoFloor(def, next); err != nil || next == 0 {
 		return err
 	}
 	// The .def gets next as auto_next even when the reservation covers

@@ -99,6 +99,30 @@ var ddlLogCases = []struct {
 	{"rename swap", func(db *DB) error {
 		return db.RenameTables(bg, []RenamePair{{From: "a", To: "tmp"}, {From: "b", To: "a"}, {From: "tmp", To: "b"}})
 	}},
+	{"alter rebuild and rename", func(db *DB) error {
+		nd, _ := db.Table("b")
+		nd = nd.Clone()
+		nd.Columns = append([]Column{nd.Columns[0], {Name: "first", Type: TypeBigInt}}, nd.Columns[1:]...)
+		return db.AlterColumnsRenamed(bg, "b", "c", nd, []int{0, -1, 1, 2}, 0)
+	}},
+	{"alter definition and rename", func(db *DB) error {
+		nd, _ := db.Table("a")
+		nd = nd.Clone()
+		nd.Columns[2].Name = "remark"
+		return db.AlterColumnsRenamed(bg, "a", "c", nd, []int{0, 1, 2}, 0)
+	}},
+	{"alter rebuild and auto_increment", func(db *DB) error {
+		nd, _ := db.Table("b")
+		nd = nd.Clone()
+		nd.Columns = append([]Column{nd.Columns[0], {Name: "first", Type: TypeBigInt}}, nd.Columns[1:]...)
+		return db.AlterColumnsAuto(bg, "b", nd, []int{0, -1, 1, 2}, 0, 700)
+	}},
+	{"alter definition and auto_increment", func(db *DB) error {
+		nd, _ := db.Table("a")
+		nd = nd.Clone()
+		nd.Columns[2].Name = "remark"
+		return db.AlterColumnsAuto(bg, "a", nd, []int{0, 1, 2}, 0, 700)
+	}},
 	{"create view", func(db *DB) error { return db.CreateView(bg, viewDef("v2", "select 2 AS `b`", "b"), false) }},
 	{"drop view", func(db *DB) error { return db.DropView(bg, "v1") }},
 }

@@ -20,5 +20,5 @@ func (db *DB) Optimize(ctx context.Context, name string) error {
 	for i := range same {
 		same[i] = i
 	}
-	return db.rebuildTable(ctx, t, def, def.Clone(), same, 0, nil)
+	return db.rebuildTable(ctx, t, def, def.Clone(), same, 0, nil, nil)
 }

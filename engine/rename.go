@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/blitzdb/blitz/index"
 	"github.com/blitzdb/blitz/internal/sqlerr"
@@ -24,7 +25,7 @@ import (
 //	                     file, fsync, rename, fsync of the directory),
 //	                     removed when every file is in place
 //
-// # Format version 3 (written now)
+// # Format version 3 (written for RENAME TABLE)
 //
 //	{"version": 3,
 //	 "pairs": [{"from": "a", "to": "tmp"}, {"from": "b", "to": "a"},
@@ -63,6 +64,26 @@ import (
 // follow the rename in the same all-or-nothing step, and running phase 2
 // again changes nothing twice.
 //
+// # Format version 4: ALTER TABLE ... RENAME TO (AlterColumnsRenamed)
+//
+// Written only with "altered" (else version 3): version 3 with, for an ALTER TABLE that renames its table along with
+// other changes (one move),
+//
+//	"altered": {"from": "a", "rebuilt": true}          the rows rewritten
+//	"altered": {"from": "a", "def": {<a .def file>}}   the definition alone
+//
+// so that the intent commits the ALTER with the rename. With "rebuilt",
+// the rebuild files of the table (a.bdf.rebuild, a.def.rebuild: alter.go)
+// are complete when the intent is written, and the intent is their commit
+// point, before the rebuild's own (the rename of a.bdf.rebuild): phase 1
+// first puts them in place (a.bdf.rebuild over a.bdf, then a.def.rebuild
+// over a.def, each only if it is still there; finishRename runs before
+// finishRebuilds). With "def", phase 2 writes that definition (under the
+// new name, with the staged definition's counters) instead of the staged
+// one. Either way a crash leaves the table as it was under its old name,
+// or altered under its new one. The update-log frame holds the
+// rename_table op and then the alter_columns op, under the new name.
+//
 // # Format version 2 (read only)
 //
 // Version 3 without "keys": a statement whose references the SQL layer
@@ -84,7 +105,7 @@ import (
 const renameIntentName = "RENAME.pending"
 
 // renameIntentVersion is the version of the RENAME.pending format written.
-const renameIntentVersion = 3
+const renameIntentVersion = 4
 
 // renameStagePrefix starts the staging name of a table in phase 1 of a
 // rename: no table name starts with a dot (TableDef.validate).
@@ -97,13 +118,30 @@ type RenamePair struct {
 }
 
 type renameIntent struct {
-	Version int          `json:"version"`
-	Pairs   []RenamePair `json:"pairs,omitempty"` // version 2
-	Moves   []RenamePair `json:"moves,omitempty"` // version 2
-	Keys    []renameKeys `json:"keys,omitempty"`  // version 3
-	Phase   int          `json:"phase,omitempty"` // version 2
-	From    string       `json:"from,omitempty"`  // version 1
-	To      string       `json:"to,omitempty"`    // version 1
+	Version int            `json:"version"`
+	Pairs   []RenamePair   `json:"pairs,omitempty"`   // version 2
+	Moves   []RenamePair   `json:"moves,omitempty"`   // version 2
+	Keys    []renameKeys   `json:"keys,omitempty"`    // version 3
+	Altered *renameAltered `json:"altered,omitempty"` // version 4
+	Phase   int            `json:"phase,omitempty"`   // version 2
+	From    string         `json:"from,omitempty"`    // version 1
+	To      string         `json:"to,omitempty"`      // version 1
+}
+
+// renameAltered is the "altered" entry of a version-4 intent: the ALTER
+// TABLE the rename is part of (AlterColumnsRenamed).
+type renameAltered struct {
+	From    string          `json:"from"`              // the table's name before the statement
+	Rebuilt bool            `json:"rebuilt,omitempty"` // its rebuild files are committed with the rename
+	Def     json.RawMessage `json:"def,omitempty"`     // its new definition (a .def file), when the rows stay
+}
+
+// renameAlter is the ALTER TABLE an AlterColumnsRenamed makes in the
+// step of its RENAME TO.
+type renameAlter struct {
+	nd   *TableDef // the new definition, under the old name
+	from []int
+	zone time.Duration
 }
 
 // renameKeys is one table's foreign keys as a RENAME TABLE leaves them:
@@ -181,6 +219,25 @@ func followRename(ts []*table, pairs []RenamePair, srcs []*table) (map[*table][]
 	return changed, after
 }
 
+// followOwnKeys returns the foreign keys fks of the table pair p moves as
+// the rename leaves them (followRename): a key referencing the table
+// itself references its new name, and a generated name From_ibfk_<n>
+// becomes To_ibfk_<n>.
+func followOwnKeys(fks []ForeignKeyDef, p RenamePair) []ForeignKeyDef {
+	gen := strings.ToLower(p.From) + generatedFKInfix
+	out := make([]ForeignKeyDef, len(fks))
+	for i, fk := range fks {
+		out[i] = fk.clone()
+		if strings.EqualFold(fk.RefTable, p.From) {
+			out[i].RefTable = p.To
+		}
+		if rest, ok := strings.CutPrefix(strings.ToLower(fk.Name), gen); ok && allDigits(rest) {
+			out[i].Name = p.To + generatedFKInfix + rest
+		}
+	}
+	return out
+}
+
 // sameKeys reports whether a and b are the same keys, names and all.
 func sameKeys(a, b []ForeignKeyDef) bool {
 	return slices.EqualFunc(a, b, func(x, y ForeignKeyDef) bool {
@@ -201,6 +258,9 @@ func allDigits(s string) bool {
 
 func (db *DB) writeRenameIntent(in *renameIntent) error {
 	in.Version = renameIntentVersion
+	if in.Altered == nil {
+		in.Version = 3 // what a build before version 4 reads too
+	}
 	b, err := json.Marshal(in)
 	if err != nil {
 		return err
@@ -228,6 +288,26 @@ func (db *DB) removeRenameIntent() error {
 // renamed then. A single pair may rename a view; a view in a list of
 // several pairs is refused (rename it on its own).
 func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
+	return db.renameTables(ctx, pairs, nil)
+}
+
+// AlterColumnsRenamed is AlterColumnsInZone(ctx, name, newDef, from, zone)
+// and RenameTable(ctx, name, newName) in one step (ALTER TABLE name ...,
+// RENAME TO newName): a crash leaves the table as it was under its old
+// name, or altered under its new one. The commit point of both is the
+// rename's intent (see the top of the file, "altered"), which commits a
+// rebuild of the rows with it. The update log gets both changes in one
+// frame, the rename first.
+func (db *DB) AlterColumnsRenamed(ctx context.Context, name, newName string, newDef *TableDef, from []int, zone time.Duration) error {
+	if strings.EqualFold(name, newName) {
+		return fmt.Errorf("blitz/engine: alter and rename %s: the new name is the same", name)
+	}
+	return db.renameTables(ctx, []RenamePair{{From: name, To: newName}}, &renameAlter{nd: newDef, from: from, zone: zone})
+}
+
+// renameTables is RenameTables, and with alt (one pair, of a table) the
+// ALTER of AlterColumnsRenamed.
+func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameAlter) error {
 	db.ddlMu.Lock()
 	defer db.ddlMu.Unlock()
 	if len(pairs) == 0 {
@@ -238,6 +318,9 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 		if v := db.views[strings.ToLower(p.From)]; v != nil {
 			taken := db.nameTakenLocked(p.To)
 			db.mu.RUnlock()
+			if alt != nil {
+				return sqlerr.New(sqlerr.ErrWrongObject, "'%s.%s' is not of type 'BASE TABLE'", db.name(), p.From)
+			}
 			if len(pairs) > 1 {
 				return sqlerr.New(sqlerr.ErrNotSupported, "This version of MySQL doesn't yet support 'RENAME TABLE of a view together with other tables'")
 			}
@@ -314,7 +397,10 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 		}
 		moves = append(moves, move{t: t, old: old, nd: nd})
 	}
-	if len(moves) == 0 {
+	if len(moves) == 0 || alt != nil && len(moves) != 1 {
+		if alt != nil {
+			return fmt.Errorf("blitz/engine: alter and rename %s: not a move of one table", pairs[0].From)
+		}
 		return nil
 	}
 	// The foreign keys follow the pairs (followRename): the moved
@@ -383,6 +469,33 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 		}
 		unlocks = append(unlocks, unlock)
 	}
+	// The ALTER: its definition under the old name (altered), and as the
+	// rename leaves it (moves[0].nd, its keys following the rename as the
+	// old definition's do).
+	var altered *TableDef
+	rewrite := false
+	if alt != nil {
+		m := &moves[0]
+		var err error
+		if altered, rewrite, err = m.t.prepareAlter(m.old, alt.nd, alt.from); err != nil {
+			return err
+		}
+		nd := altered.Clone()
+		nd.Name = m.nd.Name
+		nd.ForeignKeys = followOwnKeys(altered.ForeignKeys, pairs[0])
+		if err := nd.validate(); err != nil {
+			return err
+		}
+		m.nd = nd
+		if _, ok := keyed[m.t]; !ok && len(nd.ForeignKeys) > 0 {
+			// Phase 2 gives the moved definition these keys (a rebuilt
+			// one is staged with the keys as the ALTER left them).
+			if keyed == nil {
+				keyed = map[*table][]ForeignKeyDef{}
+			}
+			keyed[m.t] = nd.ForeignKeys
+		}
+	}
 	// The update-log frame: one rename_table op per pair, each naming
 	// the table as spelled at that point and with its definition as the
 	// pair leaves it. The intent keeps the pairs so spelled.
@@ -417,7 +530,28 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 			ops = append(ops, op)
 		}
 	}
+	if alt != nil && db.ulog != nil {
+		// The ALTER follows the rename in the frame: a replay that
+		// restarts finds each step done or to do (ulog.go).
+		m := moves[0]
+		op, err := ddlOp(ddlRecord{Op: "alter_columns", From: alt.from, Zone: zoneSeconds(alt.zone, m.old, altered, alt.from)}, m.nd.Name, m.nd)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, op)
+	}
 	in := &renameIntent{Pairs: spelled, Phase: 1}
+	if alt != nil {
+		m := moves[0]
+		in.Altered = &renameAltered{From: m.old.Name, Rebuilt: rewrite}
+		if !rewrite {
+			b, err := encodeDef(altered, 0, 0, 0)
+			if err != nil {
+				return err
+			}
+			in.Altered.Def = b
+		}
+	}
 	for _, m := range moves {
 		in.Moves = append(in.Moves, RenamePair{From: m.old.Name, To: m.nd.Name})
 	}
@@ -434,12 +568,6 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 			m.t.reopenAfterFailedRebuild()
 		}
 	}
-	for _, m := range moves {
-		if err := m.t.closeFiles(true); err != nil {
-			reopen()
-			return err
-		}
-	}
 	// Data files of new names that no definition names: CREATE TABLE
 	// cut short (see the top of the file).
 	for _, m := range moves {
@@ -449,16 +577,57 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 			}
 		}
 	}
-	intent, err := db.intendDDL(ops...)
-	if err == nil {
-		err = db.writeRenameIntent(in) // the commit point
+	var intent *ddlIntent
+	commit := func() error {
+		var err error
+		intent, err = db.intendDDL(ops...)
+		if err == nil {
+			err = db.writeRenameIntent(in) // the commit point
+			if err != nil {
+				intent.abandon(db)
+			}
+		}
+		return err
+	}
+	if rewrite {
+		// The rows are rewritten first; the intent, written right
+		// before the rebuild's own commit point, commits both (see the
+		// top of the file). A rebuild that fails after it, its table
+		// reopened as it was, takes the intent back.
+		m := moves[0]
+		committed := false
+		err := db.rebuildTable(ctx, m.t, m.old, altered, alt.from, alt.zone, nil, func() error {
+			err := commit()
+			committed = err == nil
+			return err
+		})
 		if err != nil {
-			intent.abandon(db)
+			if committed && m.t.usable() == nil {
+				if rerr := db.fs.Remove(filepath.Join(db.dir, renameIntentName)); rerr != nil && !isNotExist(rerr) {
+					m.t.setCrashed(fmt.Sprintf("its ALTER TABLE ... RENAME was cut short: %v; reopen the database to finish it", err))
+					return err
+				}
+				db.fs.SyncDir(db.dir)
+				intent.abandon(db)
+			}
+			return err
 		}
 	}
-	if err != nil {
-		reopen()
-		return err
+	for _, m := range moves {
+		if err := m.t.closeFiles(true); err != nil {
+			if rewrite {
+				m.t.setCrashed(fmt.Sprintf("its ALTER TABLE ... RENAME was cut short: %v; reopen the database to finish it", err))
+				return err
+			}
+			reopen()
+			return err
+		}
+	}
+	if !rewrite {
+		if err := commit(); err != nil {
+			reopen()
+			return err
+		}
 	}
 	if err := db.moveRenamed(in); err != nil {
 		for _, m := range moves {
@@ -541,6 +710,19 @@ func (db *DB) moveRenamed(in *renameIntent) error {
 			os.Rename(index.SumPath(p), index.SumPath(q))
 		}
 	}
+	if a := in.Altered; a != nil && a.Rebuilt && in.Phase <= 1 && exists(a.From+defSuffix+rebuildSuffix) {
+		// The rebuild the intent commits: its data file, then its
+		// definition (alter.go); its index files are rebuilt.
+		if err := mv(a.From+dataSuffix+rebuildSuffix, a.From+dataSuffix); err != nil {
+			return err
+		}
+		if err := db.fs.SyncDir(db.dir); err != nil {
+			return err
+		}
+		if err := mv(a.From+defSuffix+rebuildSuffix, a.From+defSuffix); err != nil {
+			return err
+		}
+	}
 	if in.Phase <= 1 {
 		for i, m := range in.Moves {
 			s := stage(i)
@@ -580,6 +762,12 @@ func (db *DB) moveRenamed(in *renameIntent) error {
 		def, ctr, err := decodeDef(b, file(s+defSuffix))
 		if err != nil {
 			return err
+		}
+		if a := in.Altered; a != nil && a.From == m.From && len(a.Def) > 0 {
+			// The ALTER's definition; the counters stay.
+			if def, _, err = decodeDef(a.Def, renameIntentName); err != nil {
+				return err
+			}
 		}
 		def.Name = m.To
 		if fks, ok, err := in.keysFor(m.To); err != nil {
@@ -658,11 +846,19 @@ func (db *DB) finishRename() error {
 	}
 	var in renameIntent
 	jerr := json.Unmarshal(b, &in)
-	if jerr == nil && (in.Version == 2 || in.Version == 3) {
+	if jerr == nil && in.Version >= 2 && in.Version <= 4 {
 		ok := len(in.Pairs) > 0 && in.Phase >= 1 && in.Phase <= 2
 		for _, m := range append(append([]RenamePair(nil), in.Pairs...), in.Moves...) {
 			if m.From == "" || m.To == "" || strings.ContainsAny(m.From+m.To, `/\`) {
 				ok = false
+			}
+		}
+		if a := in.Altered; a != nil {
+			ok = ok && len(in.Moves) == 1 && a.From == in.Moves[0].From && (a.Rebuilt || len(a.Def) > 0)
+			if len(a.Def) > 0 {
+				if _, _, err := decodeDef(a.Def, renameIntentName); err != nil {
+					ok = false
+				}
 			}
 		}
 		for _, k := range in.Keys {

@@ -265,12 +265,23 @@ func (db *DB) intentDone(ops []ulog.Op) (bool, string) {
 		// The open finished a RENAME TABLE: its intent, the commit point,
 		// says it took effect (rename.go); the intent of the update log is
 		// that statement's if it holds its pairs.
-		same := len(ops) == len(db.renamed)
-		for i := 0; same && i < len(ops); i++ {
+		// An ALTER TABLE ... RENAME TO logs its alter_columns after
+		// the rename (AlterColumnsRenamed), committed by the same intent.
+		same, n := true, 0
+		for _, op := range ops {
 			var rec ddlRecord
-			same = json.Unmarshal(ops[i].Value, &rec) == nil && rec.Op == "rename_table" &&
-				ops[i].Table == db.renamed[i].From && rec.To == db.renamed[i].To
+			if json.Unmarshal(op.Value, &rec) != nil {
+				same = false
+				break
+			}
+			if rec.Op == "alter_columns" && n == len(db.renamed) && n == 1 {
+				continue
+			}
+			same = same && rec.Op == "rename_table" && n < len(db.renamed) &&
+				op.Table == db.renamed[n].From && rec.To == db.renamed[n].To
+			n++
 		}
+		same = same && n == len(db.renamed)
 		if same {
 			return true, ""
 		}

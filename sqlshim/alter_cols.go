@@ -1,6 +1,7 @@
 package sqlshim
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
@@ -22,6 +23,9 @@ type colChange struct {
 	from    []int // for each column of def, its position in the table now, -1 for a new one
 	dirty   bool
 	dropped map[string]bool // the columns DROP COLUMN removed, lower case
+	// autoNext, if not nil, is an AUTO_INCREMENT = N option the change
+	// makes with it (engine.DB.AlterColumnsAuto).
+	autoNext *uint64
 }
 
 func newColChange(def *engine.TableDef) *colChange {
@@ -322,6 +326,15 @@ func (cc *colChange) keptKeys(ti *tableInfo) error {
 
 // applyColChange makes the gathered column changes in one engine call.
 func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
+	return x.applyColChangeAs(ti, cc, "")
+}
+
+// applyColChangeAs is applyColChange that also renames the table to
+// newName (not "") in the same engine call (ALTER TABLE ... RENAME TO:
+// engine.DB.AlterColumnsRenamed). alterFolded does not ask it for a
+// table with computed columns, whose rows are filled after the change
+// under its name.
+func (x *execCtx) applyColChangeAs(ti *tableInfo, cc *colChange, newName string) error {
 	if err := cc.keptKeys(ti); err != nil {
 		return err
 	}
@@ -363,7 +376,20 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 	}
 	// Values changing to or from TIMESTAMP convert in the session's zone
 	// (timezone.go).
-	if err := db.AlterColumnsInZone(x.ctx, ti.name, cc.def, cc.from, x.s.tz.off); err != nil {
+	if newName != "" {
+		if err := db.AlterColumnsRenamed(x.ctx, ti.name, newName, cc.def, cc.from, x.s.tz.off); err != nil {
+			return qualifyConstraint(qualifyAnyColumn(err, x.s.DBName, ti.name), x.s.DBName, ti.name)
+		}
+		x.renameStats(db, ti.name, newName)
+		def := ti.def.Clone()
+		def.Name = newName
+		ti = newTableInfo(def, "")
+		cc.def.Name = newName
+	} else if cc.autoNext != nil {
+		if err := db.AlterColumnsAuto(x.ctx, ti.name, cc.def, cc.from, x.s.tz.off, *cc.autoNext); err != nil {
+			return qualifyConstraint(qualifyAnyColumn(err, x.s.DBName, ti.name), x.s.DBName, ti.name)
+		}
+	} else if err := db.AlterColumnsInZone(x.ctx, ti.name, cc.def, cc.from, x.s.tz.off); err != nil {
 		return qualifyConstraint(qualifyAnyColumn(err, x.s.DBName, ti.name), x.s.DBName, ti.name)
 	}
 	if err := x.recomputeAltered(db, ti, cc); err != nil { // gencol.go
@@ -384,32 +410,10 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 
 // renameIndex is ALTER TABLE ... RENAME INDEX|KEY from TO to.
 func (x *execCtx) renameIndex(ti *tableInfo, from, to string) error {
-	if strings.EqualFold(from, "PRIMARY") {
-		return errf(errWrongIndexName, "Incorrect index name '%s'", from)
-	}
 	cc := newColChange(ti.def)
-	at := -1
-	for i, ix := range cc.def.Indexes {
-		if !ix.Hidden && strings.EqualFold(ix.Name, from) {
-			at = i
-		}
+	if err := cc.renameIndex(ti.name, from, to); err != nil || !cc.dirty {
+		return err
 	}
-	if at < 0 {
-		return errf(errNoSuchIndex, "Key '%s' doesn't exist in table '%s'", from, ti.name)
-	}
-	if strings.EqualFold(to, "PRIMARY") {
-		return errf(errWrongIndexName, "Incorrect index name '%s'", to)
-	}
-	for i, ix := range cc.def.Indexes {
-		if i != at && !ix.Hidden && strings.EqualFold(ix.Name, to) { // a hidden one gives way (engine: syncKeyIndexes)
-			return errf(sqlerr.ErrDupKeyName, "Duplicate key name '%s'", to)
-		}
-	}
-	if cc.def.Indexes[at].Name == to {
-		return nil
-	}
-	cc.def.Indexes[at].Name = to
-	cc.dirty = true
 	return x.applyColChange(ti, cc)
 }
 
@@ -426,55 +430,120 @@ func (x *execCtx) dropPrimaryKey(ti *tableInfo) error {
 	return x.applyColChange(ti, cc)
 }
 
-// alterFolded runs an ALTER TABLE of several changes to columns and
-// secondary indexes (ADD/DROP/MODIFY/CHANGE/RENAME/ALTER COLUMN, ADD
-// INDEX/KEY/UNIQUE/PRIMARY KEY, DROP INDEX) as one engine call
-// (AlterColumns, a rebuild when an index changes), so that a crash leaves
-// the table with all of them or none, as MariaDB's ALTER TABLE does. The
-// changes apply in order, each to the definition the ones before it
-// made. It returns false, having done nothing, for a statement of one
-// change or with a change of another kind (a CHECK constraint, a table
-// option, FORCE, RENAME, ...): those run one engine call per change
-// (alterTable).
-func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error) {
-	if len(n.Specs) < 2 {
-		return false, nil
+// foldable reports whether alterFolded can make spec part of one new
+// definition: a change of columns, indexes, CHECK constraints, the
+// dropping of a foreign key, an index rename, table options, RENAME TO.
+func foldable(spec *ast.AlterTableSpec) bool {
+	switch spec.Tp {
+	case ast.AlterTableAddColumns, ast.AlterTableDropIndex, ast.AlterTableDropPrimaryKey, ast.AlterTableDropCheck,
+		ast.AlterTableDropForeignKey, ast.AlterTableRenameIndex, ast.AlterTableEnableKeys, ast.AlterTableDisableKeys,
+		ast.AlterTableRenameTable:
+		return true
+	case ast.AlterTableAddConstraint:
+		switch spec.Constraint.Tp {
+		case ast.ConstraintPrimaryKey, ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex,
+			ast.ConstraintKey, ast.ConstraintIndex, ast.ConstraintCheck:
+			return true
+		}
+		return false
+	case ast.AlterTableOption:
+		return true
 	}
-	indexes := false
-	for _, spec := range n.Specs {
-		switch {
-		case spec.Tp == ast.AlterTableAddColumns:
-			for _, cd := range spec.NewColumns {
-				for _, o := range cd.Options {
-					if o.Tp == ast.ColumnOptionCheck {
-						return false, nil // checked against the rows by alterColumnChecks
-					}
-				}
+	return isColumnSpec(spec)
+}
+
+// addsSeveral reports whether spec is a change alterTable would make in
+// more than one engine call: an ADD COLUMN of several columns (ADD COLUMN
+// (a INT, b INT)) or of a column with a CHECK constraint, table options
+// with AUTO_INCREMENT among others.
+func addsSeveral(spec *ast.AlterTableSpec) bool {
+	if spec.Tp == ast.AlterTableOption && len(spec.Options) > 1 {
+		return slices.ContainsFunc(spec.Options, func(o *ast.TableOption) bool { return o.Tp == ast.TableOptionAutoIncrement })
+	}
+	if spec.Tp != ast.AlterTableAddColumns {
+		return false
+	}
+	if len(spec.NewColumns) > 1 {
+		return true
+	}
+	for _, cd := range spec.NewColumns {
+		for _, o := range cd.Options {
+			if o.Tp == ast.ColumnOptionCheck {
+				return true
 			}
-		case isColumnSpec(spec):
-		case spec.Tp == ast.AlterTableAddConstraint:
-			switch spec.Constraint.Tp {
-			case ast.ConstraintPrimaryKey, ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex,
-				ast.ConstraintKey, ast.ConstraintIndex:
-				indexes = true
-			default:
-				return false, nil
-			}
-		case spec.Tp == ast.AlterTableDropIndex, spec.Tp == ast.AlterTableDropPrimaryKey:
-			// Folded so that DROP PRIMARY KEY, ADD PRIMARY KEY (...)
-			// whose ADD fails leaves the old key, as in MariaDB.
-			indexes = true
-		default:
-			return false, nil
 		}
 	}
-	if !indexes {
-		return false, nil // the column changes gather into one call anyway
+	return false
+}
+
+// alterFolded runs an ALTER TABLE of several changes as one engine call
+// (AlterColumns, a rebuild when the rows or an index change; with RENAME
+// TO, AlterColumnsRenamed), so that a crash leaves the table with all of
+// them or none, as MariaDB's ALTER TABLE does: changes to columns and
+// secondary indexes (ADD/DROP/MODIFY/CHANGE/RENAME/ALTER COLUMN, ADD
+// INDEX/KEY/UNIQUE/PRIMARY KEY, DROP INDEX, RENAME INDEX), CHECK
+// constraints (ADD, DROP), DROP FOREIGN KEY, table options (COMMENT,
+// ENGINE, [DEFAULT] CHARSET, CONVERT TO, AUTO_INCREMENT), RENAME TO. The changes apply in
+// order, each to the definition the ones before it made; the rows there
+// are checked against the CHECK constraints the statement adds as the
+// change leaves them. It returns false, having done nothing, for a
+// statement of one change or with a change of another kind (ADD FOREIGN
+// KEY, FORCE, AUTO_INCREMENT with RENAME TO): those run one engine call
+// per change (alterTable). An ADD COLUMN of several columns, or of one with a CHECK
+// constraint, is folded on its own too (addsSeveral).
+func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error) {
+	if len(n.Specs) < 2 && (len(n.Specs) == 0 || !addsSeveral(n.Specs[0])) {
+		return false, nil
 	}
+	checks, computed, newName, auto := false, false, "", false
+	for _, spec := range n.Specs {
+		if !foldable(spec) {
+			return false, nil
+		}
+		if spec.Tp == ast.AlterTableOption {
+			for _, o := range spec.Options {
+				auto = auto || o.Tp == ast.TableOptionAutoIncrement
+			}
+		}
+		checks = checks || spec.Tp == ast.AlterTableAddConstraint && spec.Constraint.Tp == ast.ConstraintCheck
+		computed = computed || isColumnSpec(spec) && addsComputed(spec.NewColumns)
+		if spec.Tp == ast.AlterTableRenameTable {
+			newName = spec.NewTable.Name.O
+		}
+	}
+	if checks && computed {
+		// The new column's values are computed after the change
+		// (gencol.go), too late to check the rows with the new
+		// constraint: one change after the other.
+		return false, nil
+	}
+	if newName != "" && strings.EqualFold(newName, ti.name) {
+		return false, nil // a rename to the same name, or another case of it: RenameTable's to judge
+	}
+	if newName != "" && auto {
+		// The engine makes an AUTO_INCREMENT counter or a rename part
+		// of an ALTER's step, not both: one change after the other.
+		return false, nil
+	}
+	before := ti.def
 	cc := newColChange(ti.def)
+	addsChecks := false
 	for _, spec := range n.Specs {
 		switch spec.Tp {
 		case ast.AlterTableAddConstraint:
+			if spec.Constraint.Tp == ast.ConstraintCheck {
+				if spec.IfNotExists && checkIndex(before, spec.Constraint.Name, true) >= 0 {
+					// IF NOT EXISTS looks at the table as it was
+					// (alterTable).
+					x.s.addNote(errDupConstraintName, "Duplicate CHECK constraint name '%s'", spec.Constraint.Name)
+					continue
+				}
+				if err := x.addCheck(cc.def, spec.Constraint); err != nil { // check.go
+					return true, err
+				}
+				cc.dirty, addsChecks = true, true
+				continue
+			}
 			if err := x.addConstraint(newTableInfo(cc.def, ""), cc.def, spec.Constraint); err != nil {
 				if (spec.IfNotExists || spec.Constraint.IfNotExists) && sqlerr.Code(err) == sqlerr.ErrDupKeyName {
 					x.s.addNote(sqlerr.ErrDupKeyName, "%s", sqlerr.As(err).Message)
@@ -496,12 +565,7 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 				cc.dirty = true
 				continue
 			}
-			at := -1
-			for i, ix := range cc.def.Indexes {
-				if !ix.Hidden && strings.EqualFold(ix.Name, spec.Name) {
-					at = i
-				}
-			}
+			at := cc.indexAt(spec.Name)
 			if at < 0 {
 				if spec.IfExists {
 					x.s.addNote(sqlerr.ErrCantDropKey, "Can't DROP INDEX `%s`; check that it exists", spec.Name)
@@ -517,17 +581,124 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 			}
 			cc.def.PrimaryKey, cc.def.PrimaryPrefix = nil, nil
 			cc.dirty = true
+		case ast.AlterTableDropCheck:
+			// A table-level check or, as in MariaDB, a unique key of that
+			// name (alterDropConstraint).
+			name := spec.Constraint.Name
+			if i := checkIndex(cc.def, name, true); i >= 0 {
+				cc.def.Checks = append(cc.def.Checks[:i:i], cc.def.Checks[i+1:]...)
+				cc.dirty = true
+				continue
+			}
+			if at := cc.indexAt(name); at >= 0 && cc.def.Indexes[at].Unique {
+				cc.def.Indexes = append(cc.def.Indexes[:at:at], cc.def.Indexes[at+1:]...)
+				cc.dirty = true
+				continue
+			}
+			if spec.IfExists {
+				x.s.addNote(sqlerr.ErrCantDropKey, "Can't DROP CONSTRAINT `%s`; check that it exists", name)
+				continue
+			}
+			return true, errf(sqlerr.ErrCantDropKey, "Can't DROP CONSTRAINT `%s`; check that it exists", name)
+		case ast.AlterTableDropForeignKey:
+			i := slices.IndexFunc(cc.def.ForeignKeys, func(fk engine.ForeignKeyDef) bool { return strings.EqualFold(fk.Name, spec.Name) })
+			if i < 0 {
+				if spec.IfExists {
+					x.s.addNote(sqlerr.ErrCantDropKey, "Can't DROP FOREIGN KEY `%s`; check that it exists", spec.Name)
+					continue
+				}
+				return true, errf(sqlerr.ErrCantDropKey, "Can't DROP FOREIGN KEY `%s`; check that it exists", spec.Name)
+			}
+			cc.def.ForeignKeys = append(cc.def.ForeignKeys[:i:i], cc.def.ForeignKeys[i+1:]...)
+			cc.dirty = true
+		case ast.AlterTableRenameIndex:
+			if err := cc.renameIndex(ti.name, spec.FromKey.O, spec.ToKey.O); err != nil {
+				return true, err
+			}
+		case ast.AlterTableRenameTable:
+			// alterFolded makes it with the rest (AlterColumnsRenamed).
+		case ast.AlterTableEnableKeys, ast.AlterTableDisableKeys:
+			x.s.addNote(sqlerr.ErrIllegalHaForCreate, "Table storage engine for '%s' doesn't have this option", ti.name)
+		case ast.AlterTableOption:
+			if _, err := x.engineOption(spec.Options, ti.name, ti.def); err != nil {
+				return true, err
+			}
+			if err := x.foldCollation(cc, spec.Options); err != nil { // collation.go
+				return true, err
+			}
+			for _, o := range spec.Options {
+				switch o.Tp {
+				case ast.TableOptionComment:
+					cc.def.Comment, cc.dirty = o.StrValue, true
+				case ast.TableOptionAutoIncrement:
+					next := o.UintValue
+					cc.autoNext = &next
+				}
+			}
 		default:
 			if err := x.colSpec(ti, cc, spec); err != nil {
 				return true, err
 			}
 		}
 	}
-	if !cc.dirty {
+	if !cc.dirty && newName == "" && cc.autoNext == nil {
 		return true, nil
 	}
 	if err := x.fkIndexesKept(ti.def, cc.def); err != nil { // foreignkey.go
 		return true, err
 	}
-	return true, x.applyColChange(ti, cc)
+	if addsChecks {
+		if err := x.checkConverted(ti, cc); err != nil { // check.go
+			return true, err
+		}
+	}
+	if newName != "" && hasColumnExprs(cc.def) {
+		// The rows' computed values are filled in after the change, under
+		// the table's name (TableDef.Fill, gencol.go): the rename is a
+		// step of its own, after it.
+		if cc.dirty {
+			if err := x.applyColChange(ti, cc); err != nil {
+				return true, err
+			}
+		}
+		return true, x.renameTable(ti.name, newName)
+	}
+	return true, x.applyColChangeAs(ti, cc, newName)
+}
+
+// indexAt is the position of the secondary index called name in cc's
+// definition (a hidden one left out), -1 if there is none.
+func (cc *colChange) indexAt(name string) int {
+	at := -1
+	for i, ix := range cc.def.Indexes {
+		if !ix.Hidden && strings.EqualFold(ix.Name, name) {
+			at = i
+		}
+	}
+	return at
+}
+
+// renameIndex renames index from of cc's definition (of table) to to:
+// RENAME INDEX|KEY from TO to.
+func (cc *colChange) renameIndex(table, from, to string) error {
+	if strings.EqualFold(from, "PRIMARY") {
+		return errf(errWrongIndexName, "Incorrect index name '%s'", from)
+	}
+	at := cc.indexAt(from)
+	if at < 0 {
+		return errf(errNoSuchIndex, "Key '%s' doesn't exist in table '%s'", from, table)
+	}
+	if strings.EqualFold(to, "PRIMARY") {
+		return errf(errWrongIndexName, "Incorrect index name '%s'", to)
+	}
+	for i, ix := range cc.def.Indexes {
+		if i != at && !ix.Hidden && strings.EqualFold(ix.Name, to) { // a hidden one gives way (engine: syncKeyIndexes)
+			return errf(sqlerr.ErrDupKeyName, "Duplicate key name '%s'", to)
+		}
+	}
+	if cc.def.Indexes[at].Name != to {
+		cc.def.Indexes[at].Name = to
+		cc.dirty = true
+	}
+	return nil
 }

@@ -299,6 +299,25 @@ func (x *execCtx) checkExisting(ti *tableInfo, def *engine.TableDef) error {
 	return err
 }
 
+// checkConverted is checkExisting of an ALTER TABLE that changes columns
+// too (alterFolded): each row of ti as the change cc leaves it. A row the
+// change cannot convert fails the change itself, with the engine's error.
+func (x *execCtx) checkConverted(ti *tableInfo, cc *colChange) error {
+	nti := newTableInfo(cc.def, "")
+	n := 0
+	_, err := x.s.autocommit(x, func() (Result, error) {
+		return Result{}, x.tx.Scan(ti.name, engine.Scan{}, func(_ engine.Handle, row engine.Row) (bool, error) {
+			n++
+			nr, err := engine.ConvertRow(row, ti.def, cc.def, cc.from, x.s.tz.off, n)
+			if err != nil {
+				return false, nil // AlterColumns says so
+			}
+			return true, x.checkRow(nti, nr)
+		})
+	})
+	return err
+}
+
 // alterAddCheck is ALTER TABLE ... ADD [CONSTRAINT name] CHECK (...).
 func (x *execCtx) alterAddCheck(ti *tableInfo, c *ast.Constraint) error {
 	cc := newColChange(ti.def)

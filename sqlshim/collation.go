@@ -207,6 +207,15 @@ func tableCollationName(def *engine.TableDef) string {
 // collation under which two keys become equal fails with 1062 and leaves
 // the table as it was).
 func (x *execCtx) alterCollation(ti *tableInfo, opts []*ast.TableOption) error {
+	cc := newColChange(ti.def)
+	if err := x.foldCollation(cc, opts); err != nil || !cc.dirty {
+		return err
+	}
+	return x.applyColChange(ti, cc)
+}
+
+// foldCollation makes the change alterCollation makes in cc's definition.
+func (x *execCtx) foldCollation(cc *colChange, opts []*ast.TableOption) error {
 	coll, named, convert, err := x.tableCollation(opts)
 	if err != nil || !named {
 		return err
@@ -214,7 +223,6 @@ func (x *execCtx) alterCollation(ti *tableInfo, opts []*ast.TableOption) error {
 	if coll != nil && coll.IsBin() {
 		coll = nil
 	}
-	cc := newColChange(ti.def)
 	cc.def.Collation, cc.dirty = coll, true
 	if convert {
 		for i := range cc.def.Columns {
@@ -224,5 +232,5 @@ func (x *execCtx) alterCollation(ti *tableInfo, opts []*ast.TableOption) error {
 			}
 		}
 	}
-	return x.applyColChange(ti, cc)
+	return nil
 }

@@ -870,8 +870,8 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 	if err := dupAddedChecks(n); err != nil {
 		return Result{}, err
 	}
-	// Several changes of columns and indexes: one engine call
-	// (alter_cols.go).
+	// Several changes of columns, indexes, CHECK constraints, table
+	// options, RENAME TO...: one engine call (alter_cols.go).
 	if folded, err := x.alterFolded(ti, n); folded {
 		return Result{}, err
 	}
