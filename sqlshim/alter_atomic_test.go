@@ -37,15 +37,7 @@ func TestAlterSeveralChangesAtomic(t *testing.T) {
 			var before, after string // the definitions before and after the ALTER, by a run without a cut
 			cuts, afterCuts := 0, 0
 			for k := 0; k <= 100; k++ { // k = 0: no cut
-				fs := vfs.NewCrash()
-				dir := t.TempDir()
-				if err := fs.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				db, err := engine.Open(dir, engine.Options{FS: fs})
-				if err != nil {
-					t.Fatal(err)
-				}
+				fs, dir, db := openCrashDB(t)
 				s := NewSession(db)
 				if _, err := s.Exec(ctx, `CREATE TABLE t (id INT PRIMARY KEY, g INT NOT NULL, v VARCHAR(400) NOT NULL, w INT, KEY gi (g)) CRASH_SAFE;
 					INSERT INTO t VALUES (1, 1, 'a', 1), (2, 1, 'b', NULL), (3, 2, 'c', 3)`); err != nil {
@@ -70,7 +62,7 @@ func TestAlterSeveralChangesAtomic(t *testing.T) {
 				}
 				db.Close()
 				cuts++
-				db, err = engine.Open(dir, engine.Options{FS: fs.AfterCut(), AutoRecover: true})
+				db, err := engine.Open(dir, engine.Options{FS: fs.AfterCut(), AutoRecover: true})
 				if err != nil {
 					t.Fatalf("k=%d: open after the cut: %v", k, err)
 				}
@@ -119,15 +111,7 @@ func TestAlterComputedColumnsPowerCut(t *testing.T) {
 		t.Run(c.alter, func(t *testing.T) {
 			cuts, finished := 0, 0
 			for k := 1; k <= 100; k++ {
-				fs := vfs.NewCrash()
-				dir := t.TempDir()
-				if err := fs.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				db, err := engine.Open(dir, engine.Options{FS: fs})
-				if err != nil {
-					t.Fatal(err)
-				}
+				fs, dir, db := openCrashDB(t)
 				s := NewSession(db)
 				if _, err := s.Exec(ctx, `CREATE TABLE t (id INT PRIMARY KEY, g INT NOT NULL) CRASH_SAFE;
 					INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)`); err != nil {
@@ -141,7 +125,7 @@ func TestAlterComputedColumnsPowerCut(t *testing.T) {
 					break
 				}
 				cuts++
-				db, err = engine.Open(dir, engine.Options{FS: fs.AfterCut(), AutoRecover: true})
+				db, err := engine.Open(dir, engine.Options{FS: fs.AfterCut(), AutoRecover: true})
 				if err != nil {
 					t.Fatalf("k=%d: open after the cut: %v", k, err)
 				}
@@ -239,15 +223,7 @@ func TestAlterMixedChangesAtomic(t *testing.T) {
 			var before, after string
 			cuts, afterCuts := 0, 0
 			for k := 0; k <= 200; k++ { // k = 0: no cut
-				fs := vfs.NewCrash()
-				dir := t.TempDir()
-				if err := fs.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				db, err := engine.Open(dir, engine.Options{FS: fs})
-				if err != nil {
-					t.Fatal(err)
-				}
+				fs, dir, db := openCrashDB(t)
 				s := NewSession(db)
 				if _, err := s.Exec(ctx, `CREATE TABLE p (id INT PRIMARY KEY) CRASH_SAFE;
 					INSERT INTO p VALUES (1), (2), (3);
@@ -277,7 +253,7 @@ func TestAlterMixedChangesAtomic(t *testing.T) {
 					break
 				}
 				cuts++
-				db, err = engine.Open(dir, engine.Options{FS: fs.AfterCut(), AutoRecover: true})
+				db, err := engine.Open(dir, engine.Options{FS: fs.AfterCut(), AutoRecover: true})
 				if err != nil {
 					t.Fatalf("k=%d: open after the cut: %v", k, err)
 				}
@@ -312,4 +288,20 @@ func TestAlterMixedChangesAtomic(t *testing.T) {
 			t.Logf("%d cuts, %d after", cuts, afterCuts)
 		})
 	}
+}
+
+// openCrashDB opens a new database on a CrashFS of its own, in a
+// temporary directory: the start of each cut of the tests here.
+func openCrashDB(t *testing.T) (*vfs.CrashFS, string, *engine.DB) {
+	t.Helper()
+	fs := vfs.NewCrash()
+	dir := t.TempDir()
+	if err := fs.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, err := engine.Open(dir, engine.Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs, dir, db
 }
