@@ -158,15 +158,20 @@ func hotBackupKillRound(t *testing.T, rng *rand.Rand, round int) (bool, int) {
 	acks := append([]int(nil), acked...)
 	mu.Unlock()
 
-	// The backup: complete, or refused by restore as no backup.
+	// The backup: complete, or refused by restore as no backup (or as
+	// missing, when the kill came before the backup made its directory).
 	r := filepath.Join(root, "r")
 	_, err := os.Stat(filepath.Join(bk, "BACKUP.json"))
 	complete := err == nil
+	_, err = os.Stat(bk)
+	missing := errors.Is(err, os.ErrNotExist)
 	code, out, errs := run(t, "", "restore", "-d", r, "--from", bk, "--ulog", ulogDir)
 	switch {
 	case complete && code != ExitOK:
 		t.Fatalf("round %d: restore of a complete backup: exit %d\n%s%s", round, code, out, errs)
-	case !complete && (code == ExitOK || !strings.Contains(errs, "not a backup")):
+	case missing && (code == ExitOK || !strings.Contains(errs, "does not exist")):
+		t.Fatalf("round %d: restore of a backup killed before it made its directory: exit %d, stderr %q", round, code, errs)
+	case !complete && !missing && (code == ExitOK || !strings.Contains(errs, "not a backup")):
 		t.Fatalf("round %d: restore of a backup cut short by the kill: exit %d, stderr %q; want it refused as no backup", round, code, errs)
 	}
 	if complete {
