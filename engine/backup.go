@@ -319,8 +319,6 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 	if err := fs.MkdirAll(dest, 0o755); err != nil {
 		return info, fmt.Errorf("blitz/engine: create backup destination %s: %w", dest, err)
 	}
-	marker := filepath.Join(dest, backupPartial)
-	werr := vfs.WriteFileAtomic(fs, marker, fmt.Appendf(nil, "a backup of %s started at %s and not finished\n", db.dir, time.Now().UTC().Format(time.RFC3339)))
 	defer func() {
 		if err != nil {
 			// dest was missing or empty: leave it as it was, so that
@@ -338,8 +336,9 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 		}
 	}()
 
-	if werr != nil {
-		return info, fmt.Errorf("blitz/engine: backup: write %s: %w", marker, werr)
+	marker := filepath.Join(dest, backupPartial)
+	if err := vfs.WriteFileAtomic(fs, marker, fmt.Appendf(nil, "a backup of %s started at %s and not finished\n", db.dir, time.Now().UTC().Format(time.RFC3339))); err != nil {
+		return info, fmt.Errorf("blitz/engine: backup: write %s: %w", marker, err)
 	}
 
 	db.ddlMu.Lock()

@@ -150,25 +150,8 @@ func dumpWithViews(t *testing.T, db *DB) map[string]string {
 func TestDDLULogPowerCut(t *testing.T) {
 	for _, c := range ddlLogCases {
 		t.Run(c.name, func(t *testing.T) {
-			root := t.TempDir()
-			dir, ulogDir, dest := filepath.Join(root, "db"), filepath.Join(root, "ulog"), filepath.Join(root, "backup")
-			os.MkdirAll(dir, 0o755) // index files live outside the vfs
-			os.MkdirAll(dest, 0o755)
-			base := vfs.NewCrash()
-			db, err := Open(dir, Options{FS: base, ULogDir: ulogDir, WALSegmentBytes: walSeg})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range []*TableDef{itemsDef("a", false), itemsDef("b", true)} {
-				if err := db.CreateTable(bg, d); err != nil {
-					t.Fatal(err)
-				}
-				for i := int64(1); i <= 3; i++ {
-					if err := insertShaped(db, d.Name, i); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			base, db, dir, ulogDir, dest := openLoggedPair(t, 3)
+			root := filepath.Dir(dir)
 			if err := db.CreateView(bg, viewDef("v1", "select 1 AS `a`", "a"), false); err != nil {
 				t.Fatal(err)
 			}
@@ -337,4 +320,32 @@ func TestProvisionalDropLoggedAcrossCuts(t *testing.T) {
 			return
 		}
 	}
+}
+
+// openLoggedPair opens a new database on a CrashFS with an update log,
+// holding a plain table a and a CRASH_SAFE table b of rows rows each
+// (insertShaped), and returns it with its directory, its update log's and
+// an empty backup destination.
+func openLoggedPair(t *testing.T, rows int64) (base *vfs.CrashFS, db *DB, dir, ulogDir, dest string) {
+	t.Helper()
+	root := t.TempDir()
+	dir, ulogDir, dest = filepath.Join(root, "db"), filepath.Join(root, "ulog"), filepath.Join(root, "backup")
+	os.MkdirAll(dir, 0o755) // index files live outside the vfs
+	os.MkdirAll(dest, 0o755)
+	base = vfs.NewCrash()
+	db, err := Open(dir, Options{FS: base, ULogDir: ulogDir, WALSegmentBytes: walSeg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*TableDef{itemsDef("a", false), itemsDef("b", true)} {
+		if err := db.CreateTable(bg, d); err != nil {
+			t.Fatal(err)
+		}
+		for i := int64(1); i <= rows; i++ {
+			if err := insertShaped(db, d.Name, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return base, db, dir, ulogDir, dest
 }

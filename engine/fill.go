@@ -38,13 +38,8 @@ func (db *DB) PendingFills() []string {
 	if c := db.fills.cache.Load(); c != nil && c.gen == gen {
 		return c.names
 	}
-	db.mu.RLock()
-	ts := make([]*table, 0, len(db.tables))
-	for _, t := range db.tables {
-		ts = append(ts, t)
-	}
-	db.mu.RUnlock()
 	var names []string
+	ts := db.sortedTables()
 	db.fills.mu.Lock()
 	for _, t := range ts { // no table lock under db.mu
 		if d := t.definition(); len(d.Fill) > 0 && !db.fills.filling[strings.ToLower(d.Name)] {

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/blitzdb/blitz/internal/vfs"
 )
 
 // TestRestoreCutShortIsRefused cuts the power at every sync point of a
@@ -22,25 +20,8 @@ import (
 // again finishes it.
 func TestRestoreCutShortIsRefused(t *testing.T) {
 	skipUnderRace(t) // a cut reads the mapped data files as they change
-	root := t.TempDir()
-	src, ulogDir, dest := filepath.Join(root, "db"), filepath.Join(root, "ulog"), filepath.Join(root, "backup")
-	os.MkdirAll(src, 0o755) // index files live outside the vfs
-	os.MkdirAll(dest, 0o755)
-	base := vfs.NewCrash()
-	db, err := Open(src, Options{FS: base, ULogDir: ulogDir, WALSegmentBytes: walSeg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []*TableDef{itemsDef("a", false), itemsDef("b", true)} {
-		if err := db.CreateTable(bg, d); err != nil {
-			t.Fatal(err)
-		}
-		for i := int64(1); i <= 10; i++ {
-			if err := insertShaped(db, d.Name, i); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	base, db, src, ulogDir, dest := openLoggedPair(t, 10)
+	root := filepath.Dir(src)
 	if _, err := db.Backup(bg, dest); err != nil {
 		t.Fatal(err)
 	}

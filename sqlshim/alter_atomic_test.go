@@ -53,19 +53,11 @@ func TestAlterSeveralChangesAtomic(t *testing.T) {
 					db.Close()
 					continue
 				}
-				fs.CutPowerAtSync(k, int64(k))
-				s.ExecOne(ctx, alter, nil) // fails at the cut
-				s.Close()
-				if !fs.IsCut() {
-					db.Close()
+				db = cutAndReopen(t, fs, dir, db, s, k, alter)
+				if db == nil {
 					break
 				}
-				db.Close()
 				cuts++
-				db, err := engine.Open(dir, engine.Options{FS: fs.AfterCut(), AutoRecover: true})
-				if err != nil {
-					t.Fatalf("k=%d: open after the cut: %v", k, err)
-				}
 				got := show(db)
 				if got == after {
 					afterCuts++
@@ -117,18 +109,11 @@ func TestAlterComputedColumnsPowerCut(t *testing.T) {
 					INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)`); err != nil {
 					t.Fatal(err)
 				}
-				fs.CutPowerAtSync(k, int64(k))
-				s.ExecOne(ctx, c.alter, nil) // fails at the cut
-				s.Close()
-				db.Close()
-				if !fs.IsCut() {
+				db = cutAndReopen(t, fs, dir, db, s, k, c.alter)
+				if db == nil {
 					break
 				}
 				cuts++
-				db, err := engine.Open(dir, engine.Options{FS: fs.AfterCut(), AutoRecover: true})
-				if err != nil {
-					t.Fatalf("k=%d: open after the cut: %v", k, err)
-				}
 				s = NewSession(db)
 				def, err := db.Table("t")
 				if err != nil {
@@ -245,18 +230,11 @@ func TestAlterMixedChangesAtomic(t *testing.T) {
 					db.Close()
 					continue
 				}
-				fs.CutPowerAtSync(k, int64(k))
-				s.ExecOne(ctx, alter, nil) // fails at the cut
-				s.Close()
-				db.Close()
-				if !fs.IsCut() {
+				db = cutAndReopen(t, fs, dir, db, s, k, alter)
+				if db == nil {
 					break
 				}
 				cuts++
-				db, err := engine.Open(dir, engine.Options{FS: fs.AfterCut(), AutoRecover: true})
-				if err != nil {
-					t.Fatalf("k=%d: open after the cut: %v", k, err)
-				}
 				got, name := show(db)
 				if noCounter(got) == noCounter(after) {
 					afterCuts++
@@ -304,4 +282,23 @@ func openCrashDB(t *testing.T) (*vfs.CrashFS, string, *engine.DB) {
 		t.Fatal(err)
 	}
 	return fs, dir, db
+}
+
+// cutAndReopen runs stmt on s with the power cut at sync point k of fs,
+// closes s and db, and opens dir as the cut left it, with auto-recovery.
+// It returns nil, with nothing open, if stmt ended before sync point k.
+func cutAndReopen(t *testing.T, fs *vfs.CrashFS, dir string, db *engine.DB, s *Session, k int, stmt string) *engine.DB {
+	t.Helper()
+	fs.CutPowerAtSync(k, int64(k))
+	s.ExecOne(context.Background(), stmt, nil) // fails at the cut
+	s.Close()
+	db.Close()
+	if !fs.IsCut() {
+		return nil
+	}
+	db, err := engine.Open(dir, engine.Options{FS: fs.AfterCut(), AutoRecover: true})
+	if err != nil {
+		t.Fatalf("k=%d: open after the cut: %v", k, err)
+	}
+	return db
 }

@@ -601,16 +601,9 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 			}
 			return true, errf(sqlerr.ErrCantDropKey, "Can't DROP CONSTRAINT `%s`; check that it exists", name)
 		case ast.AlterTableDropForeignKey:
-			i := slices.IndexFunc(cc.def.ForeignKeys, func(fk engine.ForeignKeyDef) bool { return strings.EqualFold(fk.Name, spec.Name) })
-			if i < 0 {
-				if spec.IfExists {
-					x.s.addNote(sqlerr.ErrCantDropKey, "Can't DROP FOREIGN KEY `%s`; check that it exists", spec.Name)
-					continue
-				}
-				return true, errf(sqlerr.ErrCantDropKey, "Can't DROP FOREIGN KEY `%s`; check that it exists", spec.Name)
+			if err := x.dropForeignKeyIn(cc, spec.Name, spec.IfExists); err != nil { // foreignkey.go
+				return true, err
 			}
-			cc.def.ForeignKeys = append(cc.def.ForeignKeys[:i:i], cc.def.ForeignKeys[i+1:]...)
-			cc.dirty = true
 		case ast.AlterTableRenameIndex:
 			if err := cc.renameIndex(ti.name, spec.FromKey.O, spec.ToKey.O); err != nil {
 				return true, err

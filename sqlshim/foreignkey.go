@@ -473,13 +473,22 @@ func (x *execCtx) checkChildRows(ti *tableInfo, def *engine.TableDef, fk *engine
 // alterDropForeignKey is ALTER TABLE ... DROP FOREIGN KEY name: its index
 // stays, as in MariaDB.
 func (x *execCtx) alterDropForeignKey(ti *tableInfo, name string, ifExists bool) error {
-	for i, fk := range ti.def.ForeignKeys {
-		if strings.EqualFold(fk.Name, name) {
-			cc := newColChange(ti.def)
-			cc.def.ForeignKeys = append(cc.def.ForeignKeys[:i:i], cc.def.ForeignKeys[i+1:]...)
-			cc.dirty = true
-			return x.applyColChange(ti, cc)
-		}
+	cc := newColChange(ti.def)
+	if err := x.dropForeignKeyIn(cc, name, ifExists); err != nil || !cc.dirty {
+		return err
+	}
+	return x.applyColChange(ti, cc)
+}
+
+// dropForeignKeyIn removes foreign key name from cc's definition (for
+// alterDropForeignKey and alterFolded): a missing one is 1091, or a note
+// with ifExists.
+func (x *execCtx) dropForeignKeyIn(cc *colChange, name string, ifExists bool) error {
+	i := slices.IndexFunc(cc.def.ForeignKeys, func(fk engine.ForeignKeyDef) bool { return strings.EqualFold(fk.Name, name) })
+	if i >= 0 {
+		cc.def.ForeignKeys = append(cc.def.ForeignKeys[:i:i], cc.def.ForeignKeys[i+1:]...)
+		cc.dirty = true
+		return nil
 	}
 	if ifExists {
 		x.s.addNote(sqlerr.ErrCantDropKey, "Can't DROP FOREIGN KEY `%s`; check that it exists", name)
