@@ -47,7 +47,7 @@ var uncheckable = map[string]bool{
 	"now": true, "current_timestamp": true, "localtime": true, "localtimestamp": true, "sysdate": true,
 	"curdate": true, "current_date": true, "curtime": true, "current_time": true,
 	"utc_date": true, "utc_time": true, "utc_timestamp": true, "unix_timestamp": true,
-	"connection_id": true, "user": true, "current_user": true, "session_user": true, "system_user": true,
+	"connection_id": true, "user": true, "current_user": true, "current_role": true, "session_user": true, "system_user": true,
 	"database": true, "schema": true, "last_insert_id": true, "found_rows": true, "row_count": true,
 	"sleep": true, "benchmark": true, "get_lock": true, "release_lock": true, "is_free_lock": true,
 	"is_used_lock": true, "load_file": true, "version": true, "nextval": true, "lastval": true, "setval": true,

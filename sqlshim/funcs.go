@@ -154,6 +154,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return c.s.client.User + "@" + c.s.client.Host, nil
 	case "current_user":
 		return c.s.client.User + "@" + c.s.client.AccountHost, nil
+	case "current_role":
+		return nil, nil // blitz has no roles: MariaDB's NULL for none set
 	case "sleep":
 		if err := want(1, 1); err != nil {
 			return nil, err

@@ -60,6 +60,11 @@ func (x *execCtx) catalogShow(n *ast.ShowStmt) (res Result, ok bool, err error) 
 		return like(Result{Columns: textColumns("Db", "Name", "Type", "Definer", "Modified", "Created", "Security_type", "Comment", "character_set_client", "collation_connection", "Database Collation"), Rows: [][]any{}}, 1)
 	case ast.ShowEvents:
 		return like(Result{Columns: textColumns("Db", "Name", "Definer", "Time zone", "Type", "Execute at", "Interval value", "Interval field", "Starts", "Ends", "Status", "Originator", "character_set_client", "collation_connection", "Database Collation"), Rows: [][]any{}}, 1)
+	case ast.ShowPlugins:
+		return like(showPlugins(), 0) // infoschema_server.go
+	case ast.ShowOpenTables:
+		r, err := x.showOpenTables(n)
+		return r, true, err
 	case ast.ShowCreateDatabase:
 		if !strings.EqualFold(n.DBName, x.s.DBName) {
 			return Result{}, true, errf(sqlerr.ErrBadDB, "Unknown database '%s'", n.DBName)
@@ -112,8 +117,8 @@ func (x *execCtx) catalogShow(n *ast.ShowStmt) (res Result, ok bool, err error) 
 // unsupportedShows names the SHOW statements blitz has no answer to, for
 // error 1235.
 var unsupportedShows = map[ast.ShowStmtType]string{
-	ast.ShowPlugins: "SHOW PLUGINS", ast.ShowPrivileges: "SHOW PRIVILEGES",
-	ast.ShowOpenTables: "SHOW OPEN TABLES", ast.ShowMasterStatus: "SHOW MASTER STATUS (blitz has no binary log; see `blitz ulog`)",
+	ast.ShowPrivileges:   "SHOW PRIVILEGES",
+	ast.ShowMasterStatus: "SHOW MASTER STATUS (blitz has no binary log; see `blitz ulog`)",
 	ast.ShowBinlogStatus: "SHOW BINLOG STATUS", ast.ShowReplicaStatus: "SHOW REPLICA STATUS",
 	ast.ShowProfile: "SHOW PROFILE", ast.ShowProfiles: "SHOW PROFILES",
 	ast.ShowCreateUser:     "SHOW CREATE USER",
