@@ -90,6 +90,31 @@
 // never looks like damage; nor do the leftovers of a write cut back after a
 // failure (writefail.go), whose group frame the end mark overwrote.
 //
+// # The NEWEST file
+//
+// Since the newest-segment mark was added (the segment format did not
+// change: it is still version 2), the WAL directory also holds a file named
+// NEWEST, 28 bytes, naming the first LSN of the newest segment:
+//
+//	+------------+----------+-----------+--------------+------------+
+//	| magic (8B) | ver (4B) | zero (4B) | first (8B)   | CRC (4B)   |
+//	| "BLITZNEW" | 1        |           | LSN          |  of 0..24  |
+//	+------------+----------+-----------+--------------+------------+
+//
+// It is replaced atomically (written as NEWEST.tmp, synced, renamed, the
+// directory synced) each time a segment is started, after that segment is
+// durable, so it never names a segment a crash could take away; before a
+// failed write's segments are removed (writefail.go) it is made to name
+// the segment kept. OpenWAL refuses a log whose segments all start below
+// the LSN NEWEST names with a *CorruptionError naming the missing segment:
+// without the mark, a newest segment deleted by hand read as a log that
+// ended cleanly one segment earlier (or as an empty log), dropping its
+// commits without a word. A log without NEWEST (written before it
+// existed) is read as before and gets one; a NEWEST that does not decode is
+// logged and rewritten. A failure to update it is logged, never fails a
+// commit: a mark left naming an older segment only weakens the check.
+// Removing NEWEST is how a user gives a lost newest segment up.
+//
 // Limits: damage in the last group write of the log, or in a log written with
 // SyncOff (nothing in the newest segment is known synced), still reads as a
 // torn tail, and so does a frame header read back as all zeros (it reads as

@@ -219,6 +219,9 @@ func (w *WAL) open() error {
 				"segment ends at LSN %d (%s) but the next segment starts at LSN %d", res.last, res.end.Reason, next)}
 		}
 	}
+	if err := w.checkNewest(segs, rec.LastLSN); err != nil {
+		return err
+	}
 	if n := len(segs); n > 0 && newest.hdrErr == nil && newest.end.Kind == endTorn && newest.version >= 2 {
 		if err := w.checkTornTail(segs[n-1].path, newest); err != nil {
 			return err
@@ -283,6 +286,7 @@ func (w *WAL) open() error {
 			return err
 		}
 		w.f, w.fpath, w.writeOff, w.appendOff = f, reuse, SegmentHeaderSize, SegmentHeaderSize
+		w.markNewest(w.segs[len(w.segs)-1].first)
 	} else {
 		f, path, err := w.createSegment(w.nextLSN)
 		if err != nil {
@@ -290,6 +294,7 @@ func (w *WAL) open() error {
 		}
 		w.f, w.fpath, w.writeOff, w.appendOff = f, path, SegmentHeaderSize, SegmentHeaderSize
 		w.segs = append(w.segs, segment{first: w.nextLSN, path: path})
+		w.markNewest(w.nextLSN)
 	}
 	w.durable = w.nextLSN - 1
 	// What was found was synced: by the cut above, or before a later
