@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/blitzdb/blitz/internal/vfs"
 	"github.com/blitzdb/blitz/txn"
 )
@@ -70,5 +71,80 @@ func TestMissingNewestWALSegment(t *testing.T) {
 		if got := ids(t, db, name, Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4}) {
 			t.Fatalf("%s with the segment put back: %v", name, got)
 		}
+	}
+}
+
+// TestMissingDefinitionKeepsWAL: the definition file of a crash-safe
+// table is deleted outright (its data file left) while the WAL still holds
+// committed changes of the table. The table answers 1194 saying its
+// definition file is missing and that the WAL keeps its changes; the WAL
+// is kept through checkpoints and a clean close, so that restoring the
+// definition brings every committed row back. DROP TABLE drops what is
+// left and releases the WAL; a new table of the name starts empty.
+func TestMissingDefinitionKeepsWAL(t *testing.T) {
+	dir := t.TempDir()
+	fs := crashedDB(t, dir) // t, u, v crash-safe: row 4 is only in the WAL
+	defPath := filepath.Join(dir, "t"+defSuffix)
+	good, err := vfs.ReadFile(fs, defPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Remove(defPath); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{FS: fs, AutoRecover: true, WALSegmentBytes: walSeg}
+	db := mustOpen(t, dir, o)
+	err = readOne(db, "t")
+	if sqlerr.Code(err) != sqlerr.ErrCrashedTable || !strings.Contains(err.Error(), "t.def is missing") || !strings.Contains(err.Error(), "the WAL keeps 1 of its committed changes") {
+		t.Errorf("t without its definition: %v, want 1194 saying t.def is missing and the WAL keeps its change", err)
+	}
+	t.Log(err)
+	if got := db.DamagedTables(); !slices.Equal(got, []string{"t"}) {
+		t.Errorf("DamagedTables = %v", got)
+	}
+	insert(t, db, "u", Row{int64(5), "u5", int64(5), nil})
+	if err := db.Sync(); err != nil { // would checkpoint
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeFS(t, fs, defPath, good)
+	db = mustOpen(t, dir, o)
+	if got := ids(t, db, "t", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4}) {
+		t.Fatalf("t after its definition was restored: %v, want rows 1-4 (4 committed before the crash)", got)
+	}
+	if got := ids(t, db, "u", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4, 5}) {
+		t.Fatalf("u: %v", got)
+	}
+	insert(t, db, "t", Row{int64(6), "t6", int64(6), nil})
+	cutPower(db, fs, 2)
+	db.closeAfterCut()
+	fs = fs.AfterCut()
+
+	// Deleted again, then dropped.
+	if err := fs.Remove(defPath); err != nil {
+		t.Fatal(err)
+	}
+	o.FS = fs
+	db = mustOpen(t, dir, o)
+	if err := readOne(db, "t"); sqlerr.Code(err) != sqlerr.ErrCrashedTable {
+		t.Fatalf("t without its definition again: %v", err)
+	}
+	if err := db.DropTable(bg, "t"); err != nil {
+		t.Fatalf("DROP TABLE of a table whose definition is missing: %v", err)
+	}
+	if left := tableFiles(t, fs, dir, "t"); len(left) != 0 {
+		t.Fatalf("files of t left after DROP TABLE: %v", left)
+	}
+	if err := db.CreateTable(bg, accountsDef("t", true)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpen(t, dir, o)
+	if got := ids(t, db, "t", Scan{}); len(got) != 0 {
+		t.Fatalf("new t holds %v", got)
 	}
 }
