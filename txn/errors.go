@@ -79,8 +79,10 @@ func formatBytes(n int64) string {
 // CorruptionError says where the WAL is damaged in a way that is not a torn
 // tail: a non-final segment that is short or fails its checksums, a bad
 // segment header, missing LSNs, or a damaged frame in the newest segment
-// that a later group write proves was synced. The log is left as it is:
-// opening it would drop the committed transactions from there on.
+// that a later group write proves was synced, in frames the last completed
+// checkpoint does not cover; or a newest segment that NEWEST names and that
+// is missing. The log is left as it is: opening it would drop the committed
+// transactions from there on.
 // IsCorruption reports whether an error is one.
 type CorruptionError struct {
 	File   string // segment path

@@ -74,7 +74,8 @@
 // the newest segment can end in a torn frame, and OpenWAL treats that as the
 // normal end of the log (cut cleanly, reported in RecoveryInfo); a short or
 // damaged non-final segment, a gap in LSNs, or a bad header on an older
-// segment is corruption.
+// segment is corruption (unless a completed checkpoint covers the LSNs it
+// loses, below).
 //
 // In the newest segment, a bad frame (one that fails its checksum, is cut
 // short or is otherwise invalid) where LSN D should be is told apart from a
@@ -114,6 +115,17 @@
 // logged and rewritten. A failure to update it is logged, never fails a
 // commit: a mark left naming an older segment only weakens the check.
 // Removing NEWEST is how a user gives a lost newest segment up.
+//
+// Damage that the last completed checkpoint makes harmless: a bad frame
+// followed in its segment by a valid group frame of a later write (as
+// above) is read past, the scan going on from that group frame, and a
+// non-final segment that is short, damaged or has a bad header loses the
+// LSNs up to the next segment's first. If every LSN so lost is covered by
+// the last completed checkpoint found (its changes are in the data files),
+// OpenWAL opens the log, skipping them, and says so in the log and in
+// RecoveryInfo.SkippedDamage; otherwise it returns the *CorruptionError of
+// the first such damage, as before. A checkpoint frame lost to the damage
+// is not counted, so the check errs towards refusing.
 //
 // Limits: damage in the last group write of the log, or in a log written with
 // SyncOff (nothing in the newest segment is known synced), still reads as a
