@@ -58,7 +58,7 @@ func TestMissingNewestWALSegment(t *testing.T) {
 			db.Close()
 			t.Fatalf("opened without the newest WAL segment (t holds %v)", got)
 		}
-		if !txn.IsCorruption(err) || !strings.Contains(err.Error(), filepath.Base(newest)) || !strings.Contains(err.Error(), "segment missing") {
+		if !txn.IsCorruption(err) || !strings.Contains(err.Error(), filepath.Base(newest)) || !strings.Contains(err.Error(), "is missing") {
 			t.Fatalf("Open without the newest WAL segment (auto-recover %v): %v; want corruption naming %s", auto, err, filepath.Base(newest))
 		}
 		t.Log(err)

@@ -89,9 +89,15 @@ type CorruptionError struct {
 	Offset int64  // offset of the first bad byte
 	LSN    LSN    // LSN of the damaged frame, 0 if not known
 	Reason string
+	// Missing: File, the segment that held the log from LSN on, is gone
+	// (Offset is 0).
+	Missing bool
 }
 
 func (e *CorruptionError) Error() string {
+	if e.Missing {
+		return fmt.Sprintf("blitz/txn: corrupt WAL: %s is missing (the log went on in it from LSN %d): %s", e.File, e.LSN, e.Reason)
+	}
 	lsn := ""
 	if e.LSN != 0 {
 		lsn = fmt.Sprintf(" (frame of LSN %d)", e.LSN)

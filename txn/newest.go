@@ -126,8 +126,8 @@ func (w *WAL) checkNewest(segs []segment, last LSN) error {
 	if len(segs) > 0 {
 		ends = fmt.Sprintf("the log found ends at LSN %d in %s", last, filepath.Base(segs[len(segs)-1].path))
 	}
-	return &CorruptionError{File: filepath.Join(w.dir, segmentName(w.newest)), Offset: 0, LSN: w.newest, Reason: fmt.Sprintf(
-		"segment missing: %s names it as the newest segment of the log, but %s; the commits it held would be lost. "+
+	return &CorruptionError{File: filepath.Join(w.dir, segmentName(w.newest)), Offset: 0, LSN: w.newest, Missing: true, Reason: fmt.Sprintf(
+		"%s names it as the newest segment of the log, but %s; the commits it held would be lost. "+
 			"Put the file back and open again (nothing was changed); to give its commits up instead, remove %s",
 		NewestName, ends, NewestName)}
 }

@@ -65,7 +65,7 @@ func TestMissingNewestSegment(t *testing.T) {
 			if !errors.As(err, &ce) || ce.File != path || ce.LSN != segs[len(segs)-1].first {
 				t.Fatalf("OpenWAL without the newest segment: %v; want corruption naming %s", err, path)
 			}
-			for _, want := range []string{filepath.Base(path), "segment missing", NewestName} {
+			for _, want := range []string{filepath.Base(path), "is missing", NewestName} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not say %q", err, want)
 				}
