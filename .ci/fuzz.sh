@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for FUZZTIME each (default 20s), one after another:
-# the file readers and decoders (data file, WAL frames and batches, update
-# log frames, index keys, LOAD DATA files, JSON documents, the RENAME.pending
-# and ULOG.pending intents), the server's statement lexer, and whole SQL
+# the file readers and decoders (data file, WAL frames and batches, the
+# WAL's NEWEST file, update log frames, index keys, LOAD DATA files, JSON
+# documents, the RENAME.pending and ULOG.pending intents), the server's statement lexer, and whole SQL
 # statements against a fixture database. A target that finds a failing input
 # writes it under its package's testdata/fuzz/ and this script fails; commit
 # that file with the fix, and `go test` replays it from then on.
@@ -17,6 +17,7 @@ targets=(
   "./datafile FuzzOpenSalvage"
   "./txn FuzzDecodeFrames"
   "./txn FuzzDecodeBatch"
+  "./txn FuzzParseNewest"
   "./internal/ulog FuzzParseFrame"
   "./internal/keyenc FuzzDecode"
   "./internal/keyenc FuzzOrder"

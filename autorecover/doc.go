@@ -12,13 +12,23 @@
 //     decode or validate does not stop Open: the table is set aside and every
 //     call naming it answers MySQL error 1194 with the decoder's message,
 //     which names the file. (The file has no checksum: damage that leaves
-//     valid JSON of a valid definition is not detectable.)
+//     valid JSON of a valid definition is not detectable.) While the WAL
+//     holds committed changes of such a table, they are kept, and no
+//     checkpoint runs, until the definition is restored or the table
+//     dropped. The same holds for a definition file that is missing while
+//     its data file is still there and the WAL holds changes of the table
+//     (a definition deleted by hand: DROP TABLE removes the data file too).
 //   - WAL (DIR/wal/, the redo log of CRASH_SAFE tables). txn.OpenWAL reads
 //     every segment: the last completed checkpoint, whether a checkpoint was
 //     begun and never ended (CheckpointInterrupted), and the end of the log.
 //     A torn or damaged frame in the newest segment is taken as the end of
 //     the log (cut off); damage anywhere else, or a gap in LSNs, makes Open
-//     fail with an error naming the segment and offset.
+//     fail with an error naming the segment and offset, unless the last
+//     completed checkpoint covers every frame the damage made unreadable
+//     (their changes are in the data files): then it is skipped and
+//     logged. A newest segment that is gone (the file wal/NEWEST names a
+//     segment later than any found) makes Open fail naming the missing
+//     file: put it back, or remove NEWEST to give its commits up.
 //   - Data file (T.bdf). Its header is read without writing: flag "open"
 //     (set while a writer has the file, cleared by a clean Close: found set,
 //     the last writer died) and flag "fatal" (damage was seen); a file whose

@@ -249,20 +249,29 @@ func (db *DB) open() (err error) {
 	}
 	replayed := 0
 	replayedInto := map[*table]bool{}
+	orphans := map[string]bool{} // names found to be dropped tables
 	err = db.wal.Replay(func(lsn txn.LSN, b txn.Batch) error {
 		for _, op := range b {
 			t := db.tables[strings.ToLower(op.Table)]
 			if t == nil {
-				if d, ok := db.broken[strings.ToLower(op.Table)].(*damagedDef); ok {
+				key := strings.ToLower(op.Table)
+				if db.broken[key] == nil && !orphans[key] {
+					if d := db.missingDef(op.Table); d != nil {
+						db.broken[key] = d
+					}
+				}
+				if d, ok := db.broken[key].(*damagedDef); ok {
 					// Committed changes of a table whose definition
-					// is damaged: the WAL keeps them (keepWALFor)
-					// until the definition is restored, when an open
-					// replays them, or the table is dropped.
+					// is damaged or missing: the WAL keeps them
+					// (keepWALForDamaged) until the definition is
+					// restored, when an open replays them, or the
+					// table is dropped.
 					d.walOps++
 					continue
 				}
 				// A table dropped while a crashed crash-safe table kept
 				// the WAL: its name waits for a checkpoint (walorphans.go).
+				orphans[key] = true
 				db.noteWALOrphan(op.Table)
 				continue
 			}
@@ -452,6 +461,9 @@ type damagedDef struct {
 	// unreadable: the file could not be read at all (err is the I/O
 	// error), rather than read and found not to decode.
 	unreadable bool
+	// missing: the definition file is gone, found by the WAL holding
+	// changes of a table whose data file is still there (missingDef).
+	missing bool
 	// walOps counts the operations of this table the WAL holds (a table's
 	// only; set during Open): while it is above 0 the table holds the WAL
 	// as a crashed crash-safe table does (keepWALForDamaged).
@@ -460,12 +472,34 @@ type damagedDef struct {
 
 func (d *damagedDef) Error() string { return d.err.Error() }
 
+// missingDef returns a damagedDef for the table name that the WAL holds
+// committed changes of, when its definition file is gone but its data file
+// is still there: the definition was deleted (by hand, say), not the table
+// dropped, since DROP TABLE removes the data file too. Without this the
+// first checkpoint would cover those changes as a dropped table's, losing
+// them without a word. It returns nil when there is no such data file (a
+// dropped table, walorphans.go) or its presence cannot be told.
+func (db *DB) missingDef(name string) *damagedDef {
+	data := filepath.Join(db.dir, name+dataSuffix)
+	if _, err := db.fs.Stat(data); err != nil {
+		return nil
+	}
+	def := name + defSuffix
+	db.log.Error("table definition missing while the WAL holds committed changes of the table and its data file is still there",
+		"file", filepath.Join(db.dir, def), "data", data)
+	return &damagedDef{name: name, missing: true,
+		err: fmt.Errorf("blitz/engine: %s is missing (its data file %s is still there)", def, filepath.Base(data))}
+}
+
 // reason says what is wrong with the definition file, for messages:
 // "its definition file is damaged: ...", with what the WAL keeps.
 func (d *damagedDef) reason() string {
 	s := "its definition file is damaged: " + d.err.Error()
 	if d.unreadable {
 		s = "its definition file cannot be read: " + d.err.Error()
+	}
+	if d.missing {
+		s = "its definition file " + strings.TrimPrefix(d.err.Error(), "blitz/engine: ")
 	}
 	if d.walOps > 0 {
 		s += fmt.Sprintf("; the WAL keeps %d of its committed changes (no checkpoint runs meanwhile), replayed at the first open after its definition file is restored from a backup, or discarded by DROP TABLE", d.walOps)

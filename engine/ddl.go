@@ -249,8 +249,15 @@ func (db *DB) dropBrokenTable(name string) error {
 			others = append(others, n)
 		}
 	}
-	if defFile == "" {
+	db.mu.RLock()
+	md, _ := db.broken[key].(*damagedDef)
+	db.mu.RUnlock()
+	missing := md != nil && md.missing && defFile == ""
+	if defFile == "" && !missing {
 		return sqlerr.New(sqlerr.ErrUnknownTable, "Unknown table '%s.%s'", db.name(), name)
+	}
+	if missing {
+		defFile = md.name + defSuffix // gone already: only its other files go
 	}
 	intent, err := db.intendRecord(ddlRecord{Op: "drop_table"}, strings.TrimSuffix(defFile, defSuffix), nil)
 	if err != nil {
@@ -258,7 +265,7 @@ func (db *DB) dropBrokenTable(name string) error {
 	}
 	// The definition goes first: a crash after it leaves files that no
 	// definition names, which the next CREATE TABLE of the name removes.
-	if err := db.fs.Remove(filepath.Join(db.dir, defFile)); err != nil {
+	if err := db.fs.Remove(filepath.Join(db.dir, defFile)); err != nil && !missing {
 		intent.abandon(db)
 		return fmt.Errorf("blitz/engine: drop %s: %w", name, err)
 	}

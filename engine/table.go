@@ -337,12 +337,22 @@ func copyFile(fs vfs.FS, src, dst string) error {
 }
 
 // closeFiles closes the table's files; clean closes stamp the indexes.
+//
+// A clean close writes the exact counters into the definition before it
+// marks the data file clean: a data file found clean is opened without
+// recovery, with the counters the definition holds, so with the other
+// order a power cut between the two brought AUTO_INCREMENT back at the end
+// of its reservation (up to reserveStep above the last value). In this
+// order a cut between them leaves the data file unclean, and recovery
+// (recoverAuto) or, for a plain table, the reservation now equal to the
+// exact counter, resumes at the exact value.
 func (t *table) closeFiles(clean bool) error {
-	err := t.closeFilesLocked(clean)
+	var err error
 	if clean {
-		if cerr := t.saveCounters(true); cerr != nil && err == nil {
-			err = cerr
-		}
+		err = t.saveCounters(true)
+	}
+	if cerr := t.closeFilesLocked(clean); cerr != nil && err == nil {
+		err = cerr
 	}
 	return err
 }

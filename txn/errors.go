@@ -79,17 +79,25 @@ func formatBytes(n int64) string {
 // CorruptionError says where the WAL is damaged in a way that is not a torn
 // tail: a non-final segment that is short or fails its checksums, a bad
 // segment header, missing LSNs, or a damaged frame in the newest segment
-// that a later group write proves was synced. The log is left as it is:
-// opening it would drop the committed transactions from there on.
+// that a later group write proves was synced, in frames the last completed
+// checkpoint does not cover; or a newest segment that NEWEST names and that
+// is missing. The log is left as it is: opening it would drop the committed
+// transactions from there on.
 // IsCorruption reports whether an error is one.
 type CorruptionError struct {
 	File   string // segment path
 	Offset int64  // offset of the first bad byte
 	LSN    LSN    // LSN of the damaged frame, 0 if not known
 	Reason string
+	// Missing: File, the segment that held the log from LSN on, is gone
+	// (Offset is 0).
+	Missing bool
 }
 
 func (e *CorruptionError) Error() string {
+	if e.Missing {
+		return fmt.Sprintf("blitz/txn: corrupt WAL: %s is missing (the log went on in it from LSN %d): %s", e.File, e.LSN, e.Reason)
+	}
 	lsn := ""
 	if e.LSN != 0 {
 		lsn = fmt.Sprintf(" (frame of LSN %d)", e.LSN)

@@ -74,7 +74,8 @@
 // the newest segment can end in a torn frame, and OpenWAL treats that as the
 // normal end of the log (cut cleanly, reported in RecoveryInfo); a short or
 // damaged non-final segment, a gap in LSNs, or a bad header on an older
-// segment is corruption.
+// segment is corruption (unless a completed checkpoint covers the LSNs it
+// loses, below).
 //
 // In the newest segment, a bad frame (one that fails its checksum, is cut
 // short or is otherwise invalid) where LSN D should be is told apart from a
@@ -89,6 +90,42 @@
 // cut tears hold a single group frame, at their start, so a torn write alone
 // never looks like damage; nor do the leftovers of a write cut back after a
 // failure (writefail.go), whose group frame the end mark overwrote.
+//
+// # The NEWEST file
+//
+// Since the newest-segment mark was added (the segment format did not
+// change: it is still version 2), the WAL directory also holds a file named
+// NEWEST, 28 bytes, naming the first LSN of the newest segment:
+//
+//	+------------+----------+-----------+--------------+------------+
+//	| magic (8B) | ver (4B) | zero (4B) | first (8B)   | CRC (4B)   |
+//	| "BLITZNEW" | 1        |           | LSN          |  of 0..24  |
+//	+------------+----------+-----------+--------------+------------+
+//
+// It is replaced atomically (written as NEWEST.tmp, synced, renamed, the
+// directory synced) each time a segment is started, after that segment is
+// durable, so it never names a segment a crash could take away; before a
+// failed write's segments are removed (writefail.go) it is made to name
+// the segment kept. OpenWAL refuses a log whose segments all start below
+// the LSN NEWEST names with a *CorruptionError naming the missing segment:
+// without the mark, a newest segment deleted by hand read as a log that
+// ended cleanly one segment earlier (or as an empty log), dropping its
+// commits without a word. A log without NEWEST (written before it
+// existed) is read as before and gets one; a NEWEST that does not decode is
+// logged and rewritten. A failure to update it is logged, never fails a
+// commit: a mark left naming an older segment only weakens the check.
+// Removing NEWEST is how a user gives a lost newest segment up.
+//
+// Damage that the last completed checkpoint makes harmless: a bad frame
+// followed in its segment by a valid group frame of a later write (as
+// above) is read past, the scan going on from that group frame, and a
+// non-final segment that is short, damaged or has a bad header loses the
+// LSNs up to the next segment's first. If every LSN so lost is covered by
+// the last completed checkpoint found (its changes are in the data files),
+// OpenWAL opens the log, skipping them, and says so in the log and in
+// RecoveryInfo.SkippedDamage; otherwise it returns the *CorruptionError of
+// the first such damage, as before. A checkpoint frame lost to the damage
+// is not counted, so the check errs towards refusing.
 //
 // Limits: damage in the last group write of the log, or in a log written with
 // SyncOff (nothing in the newest segment is known synced), still reads as a

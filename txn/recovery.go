@@ -36,6 +36,20 @@ type RecoveryInfo struct {
 	TornFile   string
 	TornOffset int64
 	TornReason string
+	// SkippedDamage says, one line per damaged region, where the log was
+	// found damaged in frames that the last completed checkpoint covers:
+	// their changes are in the data files, so they are not needed and were
+	// skipped (damage in frames it does not cover fails OpenWAL).
+	SkippedDamage []string
+}
+
+// damagedRegion is a run of LSNs that could not be read, in a segment
+// that goes on after it (a later group frame was found past the damage)
+// or before the next segment.
+type damagedRegion struct {
+	from, to LSN              // the LSNs lost to the damage
+	why      string           // what was found, for the note when it is skipped
+	err      *CorruptionError // what OpenWAL returns unless a checkpoint covers to
 }
 
 // scanResult is what one segment holds.
@@ -45,6 +59,9 @@ type scanResult struct {
 	size    int64
 	version uint32 // format version of the segment header
 	hdrErr  error  // header unreadable or not matching the name
+	// damage lists the bad frames the scan read past: each was followed
+	// by a valid group frame of a later write (see resync in scanSegment).
+	damage []damagedRegion
 }
 
 // scanSegment reads the frames of the segment s, calling visit for each in
@@ -84,6 +101,26 @@ func (w *WAL) scanSegment(s segment, visit func(frame) error) (scanResult, error
 		if err != nil {
 			return res, fmt.Errorf("blitz/txn: read %s: %w", s.path, err)
 		}
+		if !ok && end.Kind == endTorn && version >= 2 {
+			// A bad frame followed by a valid group frame of a later
+			// write is damage, not a torn write (see the format
+			// comment): read on from that group frame, and let OpenWAL
+			// decide whether the frames lost are needed.
+			ev, found, err := findDurableEvidence(f, end.At, end.At+1, size, end.Expect)
+			if err != nil {
+				return res, fmt.Errorf("blitz/txn: read %s: %w", s.path, err)
+			}
+			if found {
+				why := fmt.Sprintf("%s; a later group write follows at offset %d, LSN %d", end.Reason, ev.Offset, ev.LSN)
+				res.damage = append(res.damage, damagedRegion{from: end.Expect, to: ev.LSN - 1, why: why, err: &CorruptionError{
+					File: s.path, Offset: end.At, LSN: end.Expect, Reason: fmt.Sprintf(
+						"%s, but the frame was synced: a later group write (its group frame at offset %d, LSN %d) began once the log was synced through LSN %d; "+
+							"this is damage to committed transactions, not a torn write, so the log is not cut there",
+						end.Reason, ev.Offset, ev.LSN, ev.Synced)}})
+				fr = newFrameReader(io.NewSectionReader(f, ev.Offset, size-ev.Offset), ev.Offset, size, ev.LSN, version)
+				continue
+			}
+		}
 		if !ok {
 			res.end = end
 			return res, nil
@@ -103,8 +140,11 @@ func (w *WAL) scanSegment(s segment, visit func(frame) error) (scanResult, error
 // segment is the normal end of the log: it is cut off (the newest segment is
 // truncated there and a new segment started, so no byte of the torn write can
 // ever be read as a frame again), and logged and reported in Recovery. Damage
-// anywhere else, or missing LSNs, is returned as a *CorruptionError naming
-// the file and offset. Call Replay next to get the records to redo.
+// anywhere else, missing LSNs, or a missing newest segment (newest.go) is
+// returned as a *CorruptionError naming the file and offset, except damage
+// to frames the last completed checkpoint covers, which loses nothing: it
+// is skipped, logged and reported in RecoveryInfo.SkippedDamage. Call
+// Replay next to get the records to redo.
 func OpenWAL(dir string, o Options) (*WAL, error) {
 	if o.FS == nil {
 		o.FS = vfs.Default
@@ -201,28 +241,46 @@ func (w *WAL) open() error {
 		return nil
 	}
 	var newest scanResult
+	var damage []damagedRegion // in LSN order
 	for i, s := range segs {
 		curPath = s.path
 		res, err := w.scanSegment(s, visit)
 		if err != nil {
 			return err
 		}
+		damage = append(damage, res.damage...)
 		if i == len(segs)-1 {
 			newest = res
 			break
 		}
-		if res.hdrErr != nil {
-			return &CorruptionError{File: s.path, Offset: 0, Reason: res.hdrErr.Error()}
-		}
-		if next := segs[i+1].first; res.last+1 != next {
-			return &CorruptionError{File: s.path, Offset: res.end.At, LSN: res.last + 1, Reason: fmt.Sprintf(
+		next := segs[i+1].first
+		switch {
+		case res.hdrErr != nil:
+			damage = append(damage, damagedRegion{from: s.first, to: next - 1, why: "segment header: " + res.hdrErr.Error(),
+				err: &CorruptionError{File: s.path, Offset: 0, Reason: res.hdrErr.Error()}})
+		case res.last+1 < next:
+			damage = append(damage, damagedRegion{from: res.last + 1, to: next - 1, why: res.end.Reason,
+				err: &CorruptionError{File: s.path, Offset: res.end.At, LSN: res.last + 1, Reason: fmt.Sprintf(
+					"segment ends at LSN %d (%s) but the next segment starts at LSN %d", res.last, res.end.Reason, next)}})
+		case res.last+1 > next:
+			return &CorruptionError{File: s.path, Offset: res.end.At, LSN: next, Reason: fmt.Sprintf(
 				"segment ends at LSN %d (%s) but the next segment starts at LSN %d", res.last, res.end.Reason, next)}
 		}
 	}
-	if n := len(segs); n > 0 && newest.hdrErr == nil && newest.end.Kind == endTorn && newest.version >= 2 {
-		if err := w.checkTornTail(segs[n-1].path, newest); err != nil {
-			return err
+	if err := w.checkNewest(segs, rec.LastLSN); err != nil {
+		return err
+	}
+	// Damage in frames the last completed checkpoint covers loses
+	// nothing: their changes are in the data files. Any other is refused.
+	for _, d := range damage {
+		if d.to > rec.LastCheckpoint {
+			return d.err
 		}
+		msg := fmt.Sprintf("%s at offset %d: LSNs %d to %d unreadable (%s); the checkpoint through LSN %d covers them, so they are not needed",
+			d.err.File, d.err.Offset, d.from, d.to, d.why, rec.LastCheckpoint)
+		rec.SkippedDamage = append(rec.SkippedDamage, msg)
+		w.log.Warn("blitz/txn: WAL damage in frames already checkpointed into the data files: skipped, nothing is lost",
+			"segment", d.err.File, "offset", d.err.Offset, "from_lsn", d.from, "to_lsn", d.to, "last_checkpoint", rec.LastCheckpoint, "reason", d.why)
 	}
 	if len(segs) > 0 && segs[0].first > rec.LastCheckpoint+1 {
 		return &CorruptionError{File: segs[0].path, Offset: 0, Reason: fmt.Sprintf(
@@ -283,6 +341,7 @@ func (w *WAL) open() error {
 			return err
 		}
 		w.f, w.fpath, w.writeOff, w.appendOff = f, reuse, SegmentHeaderSize, SegmentHeaderSize
+		w.markNewest(w.segs[len(w.segs)-1].first)
 	} else {
 		f, path, err := w.createSegment(w.nextLSN)
 		if err != nil {
@@ -290,6 +349,7 @@ func (w *WAL) open() error {
 		}
 		w.f, w.fpath, w.writeOff, w.appendOff = f, path, SegmentHeaderSize, SegmentHeaderSize
 		w.segs = append(w.segs, segment{first: w.nextLSN, path: path})
+		w.markNewest(w.nextLSN)
 	}
 	w.durable = w.nextLSN - 1
 	// What was found was synced: by the cut above, or before a later
@@ -301,32 +361,6 @@ func (w *WAL) open() error {
 			"records", rec.Records, "torn_tail", rec.TornTail)
 	}
 	return nil
-}
-
-// checkTornTail decides whether the bad frame that ends the newest segment
-// (path, as scanned into res) is a torn write, the normal end of the log,
-// or damage to a frame that was synced: the latter when a later group
-// write is found past it (see findDurableEvidence and the format comment),
-// returned as a *CorruptionError naming the segment, the offset and the
-// LSN of the damaged frame.
-func (w *WAL) checkTornTail(path string, res scanResult) error {
-	f, err := w.fs.OpenFile(path, os.O_RDONLY, 0)
-	if err != nil {
-		return fmt.Errorf("blitz/txn: open segment: %w", err)
-	}
-	defer f.Close()
-	end := res.end
-	ev, found, err := findDurableEvidence(f, end.At, end.At+1, res.size, end.Expect)
-	if err != nil {
-		return fmt.Errorf("blitz/txn: read %s: %w", path, err)
-	}
-	if !found {
-		return nil
-	}
-	return &CorruptionError{File: path, Offset: end.At, LSN: end.Expect, Reason: fmt.Sprintf(
-		"%s, but the frame was synced: a later group write (its group frame at offset %d, LSN %d) began once the log was synced through LSN %d; "+
-			"this is damage to committed transactions, not a torn write, so the log is not cut there",
-		end.Reason, ev.Offset, ev.LSN, ev.Synced)}
 }
 
 // truncate cuts the segment at path to size and syncs it.

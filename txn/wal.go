@@ -115,6 +115,7 @@ type WAL struct {
 	fpath     string   // its path
 	writeOff  int64
 	synced    LSN         // every frame through it is fdatasync'ed: the group frame's value
+	newest    LSN         // first LSN of the segment the NEWEST file names (0: unknown); see newest.go
 	syncNanos int64       // moving average of a group sync's duration
 	fillNanos int64       // moving average of the time from a group's release until the next group was full
 	released  time.Time   // when the last flushed group was released
@@ -586,6 +587,7 @@ func (w *WAL) rotate(first LSN) error {
 		return err
 	}
 	w.f, w.fpath, w.writeOff = f, path, SegmentHeaderSize
+	w.markNewest(first)
 	w.mu.Lock()
 	w.segs = append(w.segs, segment{first: first, path: path})
 	w.stats.Syncs++

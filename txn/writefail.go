@@ -130,6 +130,11 @@ func (w *WAL) cutBack(start flushStart) error {
 			w.f.Close()
 			w.f = nil
 		}
+		// The newest-segment mark first: it must never name a segment
+		// that is gone (newest.go).
+		if err := w.lowerNewest(seg.first); err != nil {
+			return err
+		}
 		names, err := w.fs.ReadDir(w.dir)
 		if err != nil {
 			return err

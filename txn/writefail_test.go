@@ -43,7 +43,7 @@ func (f *lyingFile) WriteAt(p []byte, off int64) (int, error) {
 	n, err := f.File.WriteAt(p, off)
 	f.l.mu.Lock()
 	defer f.l.mu.Unlock()
-	if err == nil && f.l.armed {
+	if err == nil && f.l.armed && !isNewestFile(f.Name()) {
 		f.l.hits++
 		return n, &os.PathError{Op: "write", Path: f.Name(), Err: syscall.ENOSPC}
 	}
@@ -108,6 +108,9 @@ func TestWriteFailureResume(t *testing.T) {
 			mem := vfs.NewCrash()
 			efs := vfs.NewErrorFS(mem)
 			efs.SetError(syscall.ENOSPC)
+			// The newest-segment mark's writes may fail without failing
+			// a commit (newest.go): they are not what this tests.
+			efs.Only(func(name string) bool { return !isNewestFile(name) })
 			lfs := &lyingFS{FS: efs}
 			w, err := OpenWAL(dir, Options{FS: lfs, SegmentBytes: 512, Logger: quiet})
 			if err != nil {

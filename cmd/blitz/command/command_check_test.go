@@ -3,6 +3,7 @@ package command
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/blitzdb/blitz/txn"
 )
 
 // checkDB creates a database with an indexed table and a crash-safe one,
@@ -419,9 +422,14 @@ func dirState(t *testing.T, dir string) string {
 
 // TestCheckDamagedWAL: a byte flipped in a committed frame of the newest
 // WAL segment, with later group writes after it, is not taken for a torn
-// tail: check, repair and sql refuse to open the database with an error
-// naming the segment, the offset and the LSN, and leave the segment as it
-// is (cutting the log there would drop committed transactions).
+// tail. While no completed checkpoint covers the frame (a crash before
+// the checkpoint, forged here by zeroing the checkpoint frames the clean
+// close wrote), check, repair and sql refuse to open the database with an
+// error naming the segment, the offset and the LSN, and leave the segment
+// as it is (cutting the log there would drop committed transactions). Once
+// a checkpoint covers it (the log as the clean close left it), the frame is
+// not needed: check opens the database and finds it fine, and the row is
+// there.
 func TestCheckDamagedWAL(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
 	code, _, errs := run(t, "", "sql", "-d", dir,
@@ -437,15 +445,46 @@ func TestCheckDamagedWAL(t *testing.T) {
 		t.Fatalf("WAL segments %v, want one", segs)
 	}
 	seg := segs[0]
-	b, err := os.ReadFile(seg)
+	clean, err := os.ReadFile(seg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := bytes.Index(b, []byte("needle-in-the-wal"))
+	i := bytes.Index(clean, []byte("needle-in-the-wal"))
 	if i < 0 {
 		t.Fatalf("the row is not in %s", seg)
 	}
-	b[i+3] ^= 0x20
+	damaged := bytes.Clone(clean)
+	damaged[i+3] ^= 0x20
+	// The frames from the checkpoint-begin frame after the row on (with
+	// the group frame that opens its write) zeroed: a zeroed frame
+	// header is the end of the log.
+	b := bytes.Clone(damaged)
+	ckpt := -1
+	for off, group := txn.SegmentHeaderSize, -1; off+txn.FrameHeaderSize <= len(b); {
+		n := int(binary.LittleEndian.Uint32(b[off+4:]))
+		if n == 0 {
+			break
+		}
+		switch typ := b[off+8]; {
+		case typ == 4:
+			group = off
+		case typ == 2 && off > i:
+			ckpt = off
+			if group >= 0 && group+txn.FrameHeaderSize+8 == off {
+				ckpt = group
+			}
+		default:
+			group = -1
+		}
+		if ckpt >= 0 {
+			break
+		}
+		off += txn.FrameHeaderSize + n
+	}
+	if ckpt < 0 {
+		t.Fatalf("no checkpoint frame after the row in %s", seg)
+	}
+	clear(b[ckpt:])
 	if err := os.WriteFile(seg, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -466,6 +505,18 @@ func TestCheckDamagedWAL(t *testing.T) {
 		if after, err := os.ReadFile(seg); err != nil || !bytes.Equal(after, b) {
 			t.Fatalf("%v changed the damaged segment: %v", args, err)
 		}
+	}
+
+	// The same damage with the checkpoint frames in place.
+	if err := os.WriteFile(seg, damaged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run(t, "", "check", "-d", dir); code != ExitOK {
+		t.Fatalf("check with damage in a checkpointed WAL frame: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, out, errs := run(t, "", "sql", "-d", dir, "-e", "SELECT v FROM log WHERE id = 2")
+	if code != ExitOK || !strings.Contains(out, "needle-in-the-wal") {
+		t.Fatalf("the row after damage in its checkpointed WAL frame: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
 

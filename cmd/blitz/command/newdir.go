@@ -23,7 +23,7 @@ func noteNewDir(dir string) *newDir {
 }
 
 // undo removes what opening an empty database creates (LOCK, the WAL's
-// segment files and wal/) in the directories that did not exist at
+// segment files, its NEWEST file and wal/) in the directories that did not exist at
 // noteNewDir, then those directories, deepest first. It removes only those
 // names and only empty directories, never anything else: a directory that
 // gained other files is left as it is. Call it after the database is
@@ -37,7 +37,7 @@ func (nd *newDir) undo() {
 	wal := filepath.Join(db, "wal")
 	if ents, err := os.ReadDir(wal); err == nil {
 		for _, e := range ents {
-			if n := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(n, txn.SegmentSuffix) || strings.HasSuffix(n, txn.FreeSuffix)) {
+			if n := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(n, txn.SegmentSuffix) || strings.HasSuffix(n, txn.FreeSuffix) || n == txn.NewestName || n == txn.NewestName+".tmp") {
 				os.Remove(filepath.Join(wal, n))
 			}
 		}

@@ -167,7 +167,7 @@ func openFailed(verb, dir string, err error) error {
 		// Opening would drop the committed transactions from the damage
 		// on, so nothing opens it (check and repair neither); the files
 		// are left as they are.
-		hint = "; the database was not opened and nothing in it was changed: its WAL is damaged before the end of what was committed, and cutting it there would lose committed transactions. Restore the database from a backup (blitz restore)"
+		hint = "; the database was not opened and nothing in it was changed: its WAL is damaged before the end of what was committed, and cutting it there would lose committed transactions. If the error names a missing file, put it back; otherwise restore the database from a backup (blitz restore)"
 	}
 	if strings.Contains(err.Error(), dir) {
 		return failf("%s: %v%s", verb, err, hint)
