@@ -395,10 +395,10 @@ func (t *table) scanMergedCtx(ctx context.Context, fn func(key, val []byte) erro
 }
 
 // scanMergedKeep is scanMerged that leaves out the data file's records
-// whose value keep rejects before copying them (keep runs under the
-// file's read lock: it must only look at its argument). A selective
+// whose key and value keep rejects before copying them (keep runs under
+// the file's read lock: it must only look at its arguments). A selective
 // pre-filter then spares the copy of most of the table.
-func (t *table) scanMergedKeep(ctx context.Context, keep func(val []byte) bool, fn func(key, val []byte) error) error {
+func (t *table) scanMergedKeep(ctx context.Context, keep func(key, val []byte) bool, fn func(key, val []byte) error) error {
 	df, over, err := t.mergeSources()
 	if err != nil {
 		return err
@@ -411,7 +411,9 @@ func (t *table) scanMergedKeep(ctx context.Context, keep func(val []byte) bool, 
 	st := df.Stats()
 	size := max(st.FileSize-st.FreeBytes, 0)
 	if keep != nil {
-		size /= 4 // a guess: append grows it if the filter keeps more
+		// A guess: append grows it if the filter keeps more. A narrow
+		// range of keys keeps next to nothing of a big table.
+		size = min(size/4, 1<<20)
 	}
 	buf := make([]byte, 0, size)
 	n := 0
@@ -422,7 +424,7 @@ func (t *table) scanMergedKeep(ctx context.Context, keep func(val []byte) bool, 
 		if _, ok := over[string(k)]; ok {
 			return nil
 		}
-		if keep != nil && !keep(v) {
+		if keep != nil && !keep(k, v) {
 			return nil
 		}
 		buf = appendKV(buf, k, v)
