@@ -39,7 +39,10 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 		// REPAIR TABLE rebuilds and not damage. VerifyCrashed tells the two
 		// apart and lists only damage (a file closed cleanly gets the full
 		// check).
-		vr, err := datafile.VerifyCrashed(t.dataPath(), datafile.Options{FS: db.fs, NoLock: true, ReadOnly: true})
+		vr, err := datafile.VerifyCrashedContext(ctx, t.dataPath(), datafile.Options{FS: db.fs, NoLock: true, ReadOnly: true})
+		if err != nil && ctx.Err() != nil {
+			return CheckReport{}, interrupted(ctx, err)
+		}
 		if err != nil {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("data file: %v", err))
 		}
@@ -60,7 +63,10 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 	if err := df.Sync(); err != nil { // the header on disk carries the record count
 		return rep, err
 	}
-	vr, err := datafile.Verify(t.dataPath(), datafile.Options{FS: db.fs, NoLock: true, ReadOnly: true})
+	vr, err := datafile.VerifyContext(ctx, t.dataPath(), datafile.Options{FS: db.fs, NoLock: true, ReadOnly: true})
+	if err != nil && ctx.Err() != nil {
+		return CheckReport{}, interrupted(ctx, err) // says nothing of the table
+	}
 	if err != nil {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("data file: %v", err))
 	}
@@ -171,8 +177,15 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 		t.autoRecover = false // the rows are gone: keep the reservation
 		rep.Actions = append(rep.Actions, "data file was missing: the table starts empty")
 		rep.Warnings = append(rep.Warnings, "data file was missing: the table starts empty")
-	} else if salvaged, err = t.verifyAndSalvage(); err != nil {
+	} else if salvaged, err = t.verifyAndSalvage(ctx); err != nil {
+		// The data file is as it was (a salvage writes a new file and
+		// replaces the old one only once it is complete), but the indexes
+		// were closed unstamped above.
+		t.repairStopped(df != nil, "REPAIR TABLE was interrupted before its data file was checked (%v): run it again", err)
 		db.ckptMu.Unlock()
+		if ctx.Err() != nil {
+			return rep, interrupted(ctx, err)
+		}
 		return rep, fmt.Errorf("blitz/engine: salvage %s: %w", name, err)
 	}
 	if salvaged != "" {
@@ -232,6 +245,46 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 		db.log.Info("table repaired", "table", name, "was", crashed, "actions", strings.Join(rep.Actions, "; "))
 	}
 	return rep, db.checkpoint()
+}
+
+// repairStopped leaves a table whose REPAIR stopped (interrupted, or its
+// salvage failed) after its files were closed and before its data file
+// was replaced: crashed, so that REPAIR runs again, and never worse off
+// than before. A data file that was open before (wasOpen) is reopened as
+// it is, so that the table's committed changes still reach it at the next
+// checkpoint; one that was not stays closed, as REPAIR found it. If the
+// reopen fails, a crash-safe table's changes not yet in the file are kept
+// for the next REPAIR to replay, and the WAL that holds them with them (as
+// for a table found crashed at open). The caller holds db.ckptMu.
+func (t *table) repairStopped(wasOpen bool, why string, err error) {
+	var df *datafile.File
+	if wasOpen {
+		var oerr error
+		if df, oerr = datafile.Open(t.dataPath(), t.dfOptions()); oerr != nil {
+			t.db.log.Error("reopening the data file after a stopped REPAIR", "table", t.name, "err", oerr)
+			df = nil
+		}
+	}
+	t.mu.Lock()
+	t.df = df
+	t.crashed = fmt.Sprintf(why, err)
+	deferred := df == nil && t.def.CrashSafe && !t.deferredReplay
+	if deferred {
+		for k, e := range t.frozen {
+			t.pendingReplay = append(t.pendingReplay, pendingOp{key: k, e: e})
+		}
+		for k, e := range t.overlay {
+			t.pendingReplay = append(t.pendingReplay, pendingOp{key: k, e: e})
+		}
+		t.frozen, t.overlay = nil, map[string]ovEntry{}
+		t.deferredReplay, t.autoRecover = true, true
+	}
+	t.mu.Unlock()
+	if deferred {
+		t.db.mu.Lock()
+		t.db.deferred++
+		t.db.mu.Unlock()
+	}
 }
 
 // decodeShow renders an encoded tuple as MySQL's duplicate message does.

@@ -149,7 +149,7 @@ func (t *table) dfOptions() datafile.Options { return datafile.Options{FS: t.db.
 // openFiles opens the data file and the index files at database open,
 // detecting an unclean shutdown. It reports whether the indexes must be
 // rebuilt.
-func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
+func (t *table) openFiles(ctx context.Context, ckptInterrupted bool) (rebuild bool, err error) {
 	fs, path := t.db.fs, t.dataPath()
 	if _, err := fs.Stat(path); isNotExist(err) {
 		// CREATE TABLE makes the data file durable before the definition
@@ -194,7 +194,10 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 		salvaged := false
 		if damaged {
 			var what string
-			if what, err = t.verifyAndSalvage(); err != nil {
+			if what, err = t.verifyAndSalvage(ctx); err != nil {
+				if ctx.Err() != nil {
+					return false, recoveryStopped(t.name, err)
+				}
 				t.crashed = fmt.Sprintf("salvage failed: %v", err)
 				return false, nil
 			}
@@ -259,9 +262,12 @@ func (t *table) markCrashed(reason string) {
 
 // verifyAndSalvage verifies the (closed) data file and, if damaged,
 // salvages it: the damaged original is kept as T.bdf.crashed-<UTC time>.
-func (t *table) verifyAndSalvage() (salvaged string, err error) {
+func (t *table) verifyAndSalvage(ctx context.Context) (salvaged string, err error) {
 	fs, path := t.db.fs, t.dataPath()
-	rep, err := datafile.VerifyCrashed(path, datafile.Options{FS: fs, ReadOnly: true})
+	rep, err := datafile.VerifyCrashedContext(ctx, path, datafile.Options{FS: fs, ReadOnly: true})
+	if err != nil && ctx.Err() != nil {
+		return "", err
+	}
 	if err == nil && !rep.NeedsSalvage() {
 		// A crashed file with nothing damaged: the writer's reopen
 		// rebuilds its chains, count and free pool in place.
@@ -269,7 +275,7 @@ func (t *table) verifyAndSalvage() (salvaged string, err error) {
 	}
 	start := time.Now()
 	tmp := path + ".salvage"
-	srep, err := datafile.Salvage(path, tmp, datafile.Options{FS: fs})
+	srep, err := datafile.SalvageContext(ctx, path, tmp, datafile.Options{FS: fs})
 	if err != nil {
 		return "", err
 	}
