@@ -72,6 +72,11 @@ func SalvageContext(ctx context.Context, src, dst string, o Options) (SalvageRep
 		}
 		defer l.Close()
 	}
+	if fi, err := o.FS.Stat(src); err == nil && !fi.Mode().IsRegular() {
+		// A directory opens for reading and fails only at the mapping,
+		// whose error ("no such device") names neither.
+		return r, fmt.Errorf("blitz/datafile: salvage %s: %w (%s)", src, ErrNotRegular, fi.Mode().Type())
+	}
 	f, err := o.FS.OpenFile(src, os.O_RDONLY, 0)
 	if err != nil {
 		return r, fmt.Errorf("blitz/datafile: salvage: %w", err)

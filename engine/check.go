@@ -28,8 +28,12 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 	defer db.ckptMu.Unlock()
 	var rep CheckReport
 	t.mu.RLock()
-	crashed, df, idx, def := t.crashed, t.df, t.idx, t.def
+	crashed, access, df, idx, def := t.crashed, t.access, t.df, t.idx, t.def
 	t.mu.RUnlock()
+	if access {
+		rep.Problems = append(rep.Problems, "data file cannot be used: "+crashed)
+		return rep, nil
+	}
 	if crashed != "" {
 		rep.Problems = append(rep.Problems, "table is marked as crashed: "+crashed)
 	}
@@ -156,6 +160,11 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 		return RepairReport{}, err
 	}
 	defer release(t)
+	if err := dataFileAccess(db.fs, t.dataPath()); err != nil {
+		// Refused before anything is closed: REPAIR cannot read such a
+		// file, let alone mend it, and the table stays as it is.
+		return RepairReport{}, t.accessErr(err.Error())
+	}
 	var rep RepairReport
 	db.ckptMu.Lock()
 	t.mu.RLock()
@@ -181,7 +190,11 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 		// The data file is as it was (a salvage writes a new file and
 		// replaces the old one only once it is complete), but the indexes
 		// were closed unstamped above.
-		t.repairStopped(df != nil, "REPAIR TABLE was interrupted before its data file was checked (%v): run it again", err)
+		why := "REPAIR TABLE failed before its data file was replaced (%v): run it again"
+		if ctx.Err() != nil {
+			why = "REPAIR TABLE was interrupted before its data file was replaced (%v): run it again"
+		}
+		t.repairStopped(df != nil, why, err)
 		db.ckptMu.Unlock()
 		if ctx.Err() != nil {
 			return rep, interrupted(ctx, err)
@@ -195,6 +208,7 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 	}
 	ndf, err := datafile.Open(t.dataPath(), t.dfOptions())
 	if err != nil {
+		t.repairStopped(df != nil, "REPAIR TABLE could not open the data file (%v)", err)
 		db.ckptMu.Unlock()
 		return rep, fmt.Errorf("blitz/engine: open %s: %w", t.dataPath(), err)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/blitzdb/blitz/internal/sqlerr"
@@ -193,4 +194,89 @@ func TestRepairStopped(t *testing.T) {
 			t.Fatalf("%d rows after the stopped REPAIRs and a reopen, want %d", len(got), stopRows+100)
 		}
 	})
+}
+
+// TestDataFileUnusable: a data file the process cannot open (permission
+// denied, played by ErrorFS since tests may run as root) or a directory in
+// its place is not damage: the table answers 1016 naming the file and the
+// problem, CHECK says the same, REPAIR refuses without touching anything,
+// and once the file is usable again the next open serves every row.
+func TestDataFileUnusable(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"p", "q"} {
+		if err := db.CreateTable(bg, stopDef(name, name == "q")); err != nil {
+			t.Fatal(err)
+		}
+		fillStop(t, db, name, 0, 100)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "p"+dataSuffix)
+	efs := vfs.NewErrorFS(vfs.Default)
+	efs.SetError(&os.PathError{Op: "open", Path: path, Err: syscall.EACCES})
+	efs.Only(func(name string) bool { return name == path })
+	efs.FailAfter(1, vfs.OpOpen, true)
+	want := func(what string, err error, problem string) {
+		t.Helper()
+		if sqlerr.Code(err) != sqlerr.ErrCantOpenFile || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), problem) ||
+			strings.Contains(err.Error(), "marked as crashed") {
+			t.Errorf("%s: %v, want 1016 naming %s and %q", what, err, path, problem)
+		}
+	}
+	for _, autoRecover := range []bool{false, true} {
+		db, err := Open(dir, Options{FS: efs, AutoRecover: autoRecover})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, _ := db.Begin(bg)
+		_, _, _, err = tx.Get("p", []any{int64(1)})
+		tx.Rollback()
+		want("read", err, "permission denied")
+		_, err = db.Repair(bg, "p", false)
+		want("REPAIR", err, "permission denied")
+		if rep, err := db.Check(bg, "p"); err != nil || rep.OK || !strings.Contains(fmt.Sprint(rep.Problems), "permission denied") {
+			t.Errorf("CHECK: %+v %v, want the permission problem", rep, err)
+		}
+		if got := ids(t, db, "q", Scan{}); len(got) != 100 {
+			t.Errorf("the other table: %d rows", len(got))
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A directory in its place.
+	if err := os.Rename(path, path+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, _ := db.Begin(bg)
+	_, _, _, err = tx.Get("p", []any{int64(1)})
+	tx.Rollback()
+	want("read", err, "is a directory")
+	_, err = db.Repair(bg, "p", false)
+	want("REPAIR", err, "is a directory")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".away", path); err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpen(t, dir, Options{})
+	if got := ids(t, db, "p", Scan{}); len(got) != 100 {
+		t.Fatalf("%d rows once the file is back, want 100", len(got))
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -50,6 +51,10 @@ type table struct {
 	overlay map[string]ovEntry // crash-safe: committed, not yet checkpointed
 	frozen  map[string]ovEntry // crash-safe: being written by a checkpoint
 	crashed string             // why the table needs REPAIR; "" when it is fine
+	// access: crashed says that the process cannot use the data file
+	// (permission denied, a directory in its place): not damage, which
+	// REPAIR cannot mend. Guarded like crashed.
+	access bool
 	// deferredReplay: crash-safe table left crashed without auto-recovery; its
 	// WAL operations wait in pendingReplay for REPAIR.
 	deferredReplay bool
@@ -122,8 +127,53 @@ func (t *table) indexPath(name string) string {
 
 func (t *table) setCrashed(reason string) {
 	t.mu.Lock()
-	t.crashed = reason
+	t.crashed, t.access = reason, false
 	t.mu.Unlock()
+}
+
+// accessErr is the error of a table whose data file the process cannot
+// use (table.access): MySQL's 1016, naming the file and the problem.
+func (t *table) accessErr(reason string) error {
+	return sqlerr.New(sqlerr.ErrCantOpenFile,
+		"Can't open the data file of table '%s': %s (not damage: REPAIR TABLE cannot help; fix the file, then reopen the database)", t.name, reason)
+}
+
+// dataFileAccess returns an error naming the data file at path and the
+// problem if the process cannot use it as one: a directory or other
+// non-regular file in its place, or no permission to read and write it.
+// A missing file is not its business (nil).
+func dataFileAccess(fsys vfs.FS, path string) error {
+	fi, err := fsys.Stat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return err
+		}
+		return nil
+	}
+	if !fi.Mode().IsRegular() {
+		what := "not a regular file"
+		if fi.IsDir() {
+			what = "a directory"
+		}
+		return fmt.Errorf("%s is %s, not a data file: move it away, and restore the data file from a backup", path, what)
+	}
+	f, err := fsys.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("%w: the user running blitz must be able to read and write it", err)
+		}
+		return nil
+	}
+	f.Close()
+	return nil
+}
+
+// markUnavailable is markCrashed for a data file the process cannot use
+// (dataFileAccess's err).
+func (t *table) markUnavailable(err error) {
+	t.markCrashed(err.Error())
+	t.access = true
+	t.db.log.Error("table data file cannot be used", "table", t.name, "err", err)
 }
 
 // crashedErr is MySQL's 1194 for this table.
@@ -136,8 +186,11 @@ func (t *table) crashedErr(reason string) error {
 // usable returns 1194 if the table needs repair.
 func (t *table) usable() error {
 	t.mu.RLock()
-	reason := t.crashed
+	reason, access := t.crashed, t.access
 	t.mu.RUnlock()
+	if access {
+		return t.accessErr(reason)
+	}
 	if reason != "" {
 		return t.crashedErr(reason)
 	}
@@ -161,6 +214,12 @@ func (t *table) openFiles(ctx context.Context, ckptInterrupted bool) (rebuild bo
 		t.db.log.Warn("data file missing: restore it from a backup, or REPAIR TABLE to start the table empty (its rows are lost)",
 			"table", t.name, "file", path)
 		t.markCrashed(fmt.Sprintf("its data file %s is missing: restore it from a backup, or REPAIR TABLE to start the table empty (its rows are lost)", filepath.Base(path)))
+		return false, nil
+	}
+	if err := dataFileAccess(fs, path); err != nil {
+		// Not damage, and nothing to recover: REPAIR or a salvage
+		// would only fail on it too.
+		t.markUnavailable(err)
 		return false, nil
 	}
 	ro, err := datafile.Open(path, datafile.Options{FS: fs, ReadOnly: true})

@@ -322,8 +322,9 @@ func (l *openLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
 func (l *openLog) WithGroup(string) slog.Handler            { return l }
 
 func (l *openLog) Handle(_ context.Context, r slog.Record) error {
-	// "table needs repair" is what Check reports as "marked as crashed".
-	if r.Message == "table needs repair" || r.Message == "recovery finished" {
+	// "table needs repair" is what Check reports as "marked as crashed",
+	// "table data file cannot be used" what it reports as such.
+	if r.Message == "table needs repair" || r.Message == "table data file cannot be used" || r.Message == "recovery finished" {
 		return nil
 	}
 	var table string
