@@ -642,6 +642,16 @@ type Stats struct {
 	Generation    uint64
 }
 
+// RecordBytes returns about how many bytes the file's records take: the
+// block area less its free space and the bucket array. Unlike Stats it
+// reads nothing but the header: callers size their buffers with it.
+func (df *File) RecordBytes() int64 {
+	df.mu.RLock()
+	defer df.mu.RUnlock()
+	n := int64(df.hdr.tail) - headerPage - int64(df.freeBytesLocked()) - 8*int64(df.hdr.buckets)
+	return max(n, 0)
+}
+
 // Stats returns the file's statistics; counting UsedBuckets reads the whole
 // bucket array.
 func (df *File) Stats() Stats {

@@ -175,6 +175,9 @@ func (t *table) scanMergedStream(keep func(val []byte) bool, fn func(key, val []
 		ahead   = make(chan struct{}, scanStreamAhead) // one token per chunk fn has not taken
 		spent   = make(chan []byte, scanStreamAhead)   // chunks fn is done with, for reuse
 	)
+	// The first chunk is no larger than the table: a small table's scan
+	// need not allocate a whole chunk.
+	first := int(min(df.RecordBytes()+2*binary.MaxVarintLen64, scanStreamChunk))
 	var contended <-chan struct{}
 	unbounded := false
 	// publish queues c for fn. It waits while the copier is
@@ -230,7 +233,11 @@ func (t *table) scanMergedStream(keep func(val []byte) bool, fn func(key, val []
 					}
 				}
 				if buf == nil {
-					buf = make([]byte, 0, max(n, scanStreamChunk))
+					size := scanStreamChunk
+					if first > 0 {
+						size, first = first, 0
+					}
+					buf = make([]byte, 0, max(n, size))
 				}
 			}
 			buf = appendKV(buf, k, v)

@@ -473,12 +473,11 @@ func (t *table) scanMergedKeep(ctx context.Context, keep func(key, val []byte) b
 	// lock. One pointer-free buffer instead of a slice of slice pairs: a
 	// million rows used to cost a 48-byte pointer-holding header each,
 	// which the garbage collector had to scan on every cycle of the scan.
-	st := df.Stats()
-	size := max(st.FileSize-st.FreeBytes, 0)
+	size := df.RecordBytes() // not Stats, which reads the whole bucket array
 	if keep != nil {
 		// A guess: append grows it if the filter keeps more. A narrow
 		// range of keys keeps next to nothing of a big table.
-		size = min(size/4, 1<<20)
+		size = min(size/4, 64<<10)
 	}
 	buf := make([]byte, 0, size)
 	n := 0

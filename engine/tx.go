@@ -760,14 +760,13 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 		lo, hi := tx.bounds(def, pos, s)
 		r := indexRangeOf(lo, hi)
 		// Only the rows in range are copied out of the file.
-		var mem byteArena
 		err = t.scanMergedKeep(tx.ctx, func(k, _ []byte) bool { return r.contains(k) }, func(k, v []byte) error {
 			if ws != nil && ws.m[string(k)] != nil {
 				return nil
 			}
 			if r.contains(k) { // overlay rows: the filter saw only the file's
-				k := mem.copy(k)
-				rows = append(rows, scanRow{sort: k, key: k, val: mem.copy(v)})
+				k := append([]byte(nil), k...)
+				rows = append(rows, scanRow{sort: k, key: k, val: append([]byte(nil), v...)})
 			}
 			return nil
 		})
