@@ -345,7 +345,11 @@ func (db *DB) open(ctx context.Context) (err error) {
 // recoveryStopped is the error of an Open whose recovery of table name
 // stopped because ctx ended.
 func recoveryStopped(name string, err error) error {
-	return sqlerr.Wrap(sqlerr.ErrQueryInterrupted, err, "recovery of table %s stopped (%v): nothing is lost, the next open recovers it again", name, err)
+	why := ""
+	if sqlerr.Code(err) != sqlerr.ErrQueryInterrupted { // its text says only "interrupted"
+		why = fmt.Sprintf(" (%v)", err)
+	}
+	return sqlerr.Wrap(sqlerr.ErrQueryInterrupted, err, "recovery of table %s interrupted%s: nothing is lost, the next open recovers it again", name, why)
 }
 
 func (db *DB) sortedTables() []*table {
