@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/blitzdb/blitz/datafile"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/blitzdb/blitz/internal/vfs"
 )
@@ -278,5 +279,68 @@ func TestDataFileUnusable(t *testing.T) {
 	db = mustOpen(t, dir, Options{})
 	if got := ids(t, db, "p", Scan{}); len(got) != 100 {
 		t.Fatalf("%d rows once the file is back, want 100", len(got))
+	}
+}
+
+// TestSalvageFailedAtOpenKeepsWAL: a crash-safe table whose salvage fails
+// at an auto-recovering open is left crashed, and the WAL keeps its
+// committed changes not yet in the data file until REPAIR replays them:
+// a checkpoint meanwhile must not count them as written (it did, and the
+// REPAIR that followed lost them).
+func TestSalvageFailedAtOpenKeepsWAL(t *testing.T) {
+	fs := vfs.NewCrash()
+	dir := t.TempDir() // index files (bbolt) live on the real disk
+	if err := fs.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(dir, Options{FS: fs, noCheckpointLoop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateTable(bg, stopDef("c", true)); err != nil {
+		t.Fatal(err)
+	}
+	fillStop(t, db, "c", 0, 100)
+	if err := db.checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	fillStop(t, db, "c", 100, 10) // in the WAL only
+	killed := fs.Clone()
+	db.Close()
+	path := filepath.Join(dir, "c"+dataSuffix)
+	df, err := datafile.Open(path, datafile.Options{FS: killed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := df.MarkFatal("test"); err != nil { // damage seen: recovery salvages
+		t.Fatal(err)
+	}
+	df.Close()
+	efs := vfs.NewErrorFS(killed)
+	efs.Only(func(name string) bool { return strings.HasSuffix(name, ".salvage") })
+	efs.FailAfter(1, vfs.OpOpen, true)
+	db2, err := Open(dir, Options{FS: efs, AutoRecover: true, noCheckpointLoop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, _ := db2.Begin(bg)
+	_, _, _, err = tx.Get("c", []any{int64(1)})
+	tx.Rollback()
+	if sqlerr.Code(err) != sqlerr.ErrCrashedTable || !strings.Contains(err.Error(), "salvage failed") {
+		t.Fatalf("table whose salvage failed: %v, want 1194", err)
+	}
+	if err := db2.checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	efs.Disarm()
+	db3 := mustOpen(t, dir, Options{FS: killed})
+	if _, err := db3.Repair(bg, "c", false); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(t, db3, "c", Scan{}); len(got) != 110 {
+		t.Fatalf("%d rows after REPAIR, want 110 (the 10 only in the WAL lost?)", len(got))
 	}
 }

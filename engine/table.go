@@ -257,7 +257,11 @@ func (t *table) openFiles(ctx context.Context, ckptInterrupted bool) (rebuild bo
 				if ctx.Err() != nil {
 					return false, recoveryStopped(t.name, err)
 				}
-				t.crashed = fmt.Sprintf("salvage failed: %v", err)
+				// markCrashed: a crash-safe table keeps the WAL its
+				// REPAIR will replay (a checkpoint would skip a table
+				// whose file is not open, and count its changes written).
+				t.markCrashed(fmt.Sprintf("salvage failed: %v", err))
+				t.db.log.Error("salvage failed: the table needs REPAIR", "table", t.name, "err", err)
 				return false, nil
 			}
 			salvaged = what != ""
@@ -269,7 +273,7 @@ func (t *table) openFiles(ctx context.Context, ckptInterrupted bool) (rebuild bo
 		if errors.Is(err, datafile.ErrLocked) {
 			return false, fmt.Errorf("blitz/engine: %w", err)
 		}
-		t.crashed = fmt.Sprintf("its data file cannot be opened: %v", err)
+		t.markCrashed(fmt.Sprintf("its data file cannot be opened: %v", err)) // as above
 		return false, nil
 	}
 	t.df = df
