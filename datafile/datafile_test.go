@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/blitzdb/blitz/internal/vfs"
 )
@@ -612,4 +613,53 @@ func TestPutFullDiskKeepsOldRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustGet(t, df, key(3), string(big))
+}
+
+// TestContendedWakesReader: a reader that waits inside Iterate, holding
+// the read lock, is told when a writer waits for it, and Get (a new
+// reader, queued behind the writer) goes through once it lets go.
+func TestContendedWakesReader(t *testing.T) {
+	df, err := Open(filepath.Join(t.TempDir(), "c.bdf"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer df.Close()
+	if err := df.Put([]byte("a"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-df.Contended():
+		t.Fatal("Contended closed with no writer waiting")
+	default:
+	}
+	inside := make(chan struct{})
+	put := make(chan error, 1)
+	go func() {
+		<-inside
+		put <- df.Put([]byte("b"), []byte("2"))
+	}()
+	woke := false
+	err = df.Iterate(func(k, v []byte) error {
+		close(inside)
+		select {
+		case <-df.Contended():
+			woke = true
+		case <-time.After(10 * time.Second):
+		}
+		return nil
+	})
+	if err != nil || !woke {
+		t.Fatalf("Iterate: %v, woken by the writer: %v", err, woke)
+	}
+	if err := <-put; err != nil {
+		t.Fatal(err)
+	}
+	if v, err := df.Get([]byte("b")); err != nil || string(v) != "2" {
+		t.Fatalf("Get after the writer: %q %v", v, err)
+	}
+	select {
+	case <-df.Contended():
+		t.Fatal("Contended still closed after the writer got the lock")
+	default:
+	}
 }

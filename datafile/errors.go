@@ -23,6 +23,10 @@ func (lockedError) Unwrap() error { return vfs.ErrLocked }
 // ErrNotDataFile is returned by Open when the file has no valid header.
 var ErrNotDataFile = errors.New("blitz/datafile: not a blitz data file (no valid header)")
 
+// ErrNotRegular is returned by Salvage when the source is not a regular
+// file (a directory in its place).
+var ErrNotRegular = errors.New("blitz/datafile: not a regular file")
+
 // ErrVersion is returned by Open when the file was written by a format
 // version this build does not read.
 var ErrVersion = errors.New("blitz/datafile: unsupported format version")

@@ -91,6 +91,13 @@ type File struct {
 	changed      bool  // this writer changed the file: the generation moved on (changedLocked)
 	marked       bool  // a header with FlagOpen is on disk (written at the first change, not at Open)
 	allocSize    int64 // the true size of the block the last allocLocked returned
+
+	// waitMu protects the fields below, which tell a reader holding mu
+	// shared for a long time (a paced Iterate, see Contended) that a
+	// writer waits for it.
+	waitMu  sync.Mutex
+	writers int           // writers waiting for mu
+	waitCh  chan struct{} // closed while writers > 0; nil until first needed
 }
 
 // Open opens the data file at path, creating it if it is missing (unless
@@ -448,6 +455,49 @@ func (df *File) changedLocked() error {
 	return nil
 }
 
+// lockWrite takes mu exclusively, for a writer. A writer that has to wait
+// first says so (Contended), so that a reader holding mu while it waits
+// for something else can let go instead of deadlocking with it. The
+// uncontended path is one TryLock: no allocation, no waitMu.
+func (df *File) lockWrite() {
+	if df.mu.TryLock() {
+		return
+	}
+	df.waitMu.Lock()
+	if df.writers++; df.writers == 1 {
+		if df.waitCh == nil {
+			df.waitCh = make(chan struct{})
+		}
+		close(df.waitCh)
+	}
+	df.waitMu.Unlock()
+	df.mu.Lock()
+	df.waitMu.Lock()
+	if df.writers--; df.writers == 0 {
+		df.waitCh = nil // the next Contended gets a fresh, open channel
+	}
+	df.waitMu.Unlock()
+}
+
+// Contended returns a channel that is closed once a writer waits for the
+// file (a Put, Delete, Sync, MarkFatal or Close that found it locked).
+// A reader that keeps the file's read lock across a wait of its own, such
+// as an Iterate whose fn waits for a slow consumer, selects on it and
+// stops waiting when it closes: the writer waits for the reader, and
+// every new reader waits for the writer, so a consumer that itself reads
+// the file would otherwise never be served.
+func (df *File) Contended() <-chan struct{} {
+	df.waitMu.Lock()
+	defer df.waitMu.Unlock()
+	if df.waitCh == nil {
+		df.waitCh = make(chan struct{})
+		if df.writers > 0 {
+			close(df.waitCh)
+		}
+	}
+	return df.waitCh
+}
+
 // Path returns the path the file was opened with.
 func (df *File) Path() string { return df.path }
 
@@ -456,7 +506,7 @@ func (df *File) Path() string { return df.path }
 // sync, and Sync leaves it so: it does not mark the file open (which would
 // make a kill -9 leave it "crashed" with nothing at risk).
 func (df *File) Sync() error {
-	df.mu.Lock()
+	df.lockWrite()
 	defer df.mu.Unlock()
 	if err := df.writableLocked(); err != nil {
 		return err
@@ -474,7 +524,7 @@ func (df *File) Sync() error {
 // damage through the file, and records reason nowhere but in the error
 // returned by a later failure.
 func (df *File) MarkFatal(reason string) error {
-	df.mu.Lock()
+	df.lockWrite()
 	defer df.mu.Unlock()
 	if err := df.writableLocked(); err != nil {
 		return err
@@ -490,7 +540,7 @@ func (df *File) MarkFatal(reason string) error {
 // preallocated space past the tail and clears FlagOpen (synced): only then
 // is the shutdown clean. Close after Close returns ErrClosed.
 func (df *File) Close() error {
-	df.mu.Lock()
+	df.lockWrite()
 	defer df.mu.Unlock()
 	if df.closed {
 		return ErrClosed
@@ -590,6 +640,16 @@ type Stats struct {
 	Flags         Flags // current header flags
 	FoundFlags    Flags // header flags as found at Open
 	Generation    uint64
+}
+
+// RecordBytes returns about how many bytes the file's records take: the
+// block area less its free space and the bucket array. Unlike Stats it
+// reads nothing but the header: callers size their buffers with it.
+func (df *File) RecordBytes() int64 {
+	df.mu.RLock()
+	defer df.mu.RUnlock()
+	n := int64(df.hdr.tail) - headerPage - int64(df.freeBytesLocked()) - 8*int64(df.hdr.buckets)
+	return max(n, 0)
 }
 
 // Stats returns the file's statistics; counting UsedBuckets reads the whole

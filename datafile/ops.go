@@ -92,7 +92,7 @@ func (df *File) put(key, value []byte, ifAbsent bool) error {
 	if len(value) > MaxValueSize {
 		return ErrValueTooLarge
 	}
-	df.mu.Lock()
+	df.lockWrite()
 	defer df.mu.Unlock()
 	if err := df.writableLocked(); err != nil {
 		return err
@@ -164,7 +164,7 @@ func writeRecord(b, key, value []byte, h, seq, next uint64, slack uint16) {
 // Delete removes key. It returns ErrNotFound if the key is absent. The
 // record's block is marked free on disk, so a salvage never brings it back.
 func (df *File) Delete(key []byte) error {
-	df.mu.Lock()
+	df.lockWrite()
 	defer df.mu.Unlock()
 	if err := df.writableLocked(); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package datafile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -49,6 +50,14 @@ func (r *SalvageReport) Dropped() int64 { return r.Damaged + r.Superseded }
 // header last, once everything else is durable: a salvage cut short leaves
 // a dst that does not open as a data file.
 func Salvage(src, dst string, o Options) (SalvageReport, error) {
+	return SalvageContext(context.Background(), src, dst, o)
+}
+
+// SalvageContext is Salvage that stops soon after ctx is done (it looks
+// every ctxEvery steps of its scan), removes dst and returns an error
+// wrapping ctx.Err(). src is never changed, so a stopped salvage leaves
+// things as they were.
+func SalvageContext(ctx context.Context, src, dst string, o Options) (SalvageReport, error) {
 	var r SalvageReport
 	if o.FS == nil {
 		o.FS = vfs.Default
@@ -62,6 +71,11 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 			return r, err
 		}
 		defer l.Close()
+	}
+	if fi, err := o.FS.Stat(src); err == nil && !fi.Mode().IsRegular() {
+		// A directory opens for reading and fails only at the mapping,
+		// whose error ("no such device") names neither.
+		return r, fmt.Errorf("blitz/datafile: salvage %s: %w (%s)", src, ErrNotRegular, fi.Mode().Type())
 	}
 	f, err := o.FS.OpenFile(src, os.O_RDONLY, 0)
 	if err != nil {
@@ -107,13 +121,19 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 		return r, fmt.Errorf("blitz/datafile: salvage: %w", err)
 	}
 	w := newCompactWriter(out, uint64(min(max(2*records, 1024), maxBuckets)))
-	err = salvageInto(w, f, m, records, &r)
+	err = salvageInto(ctx, w, f, m, records, &r)
 	// Before m is unmapped: queued writes may point into it.
 	if serr := w.stop(); err == nil {
 		err = serr
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
+	}
+	if err != nil && ctx.Err() != nil {
+		if rerr := o.FS.Remove(dst); rerr != nil {
+			return r, fmt.Errorf("%w (and removing the unfinished %s: %v)", stopped(ctx, "salvage", src), dst, rerr)
+		}
+		return r, stopped(ctx, "salvage", src)
 	}
 	if err == nil && !r.HeaderValid && r.Blocks == 0 {
 		// Nothing in src is ours: not a data file (or one whose every
@@ -133,7 +153,7 @@ func Salvage(src, dst string, o Options) (SalvageReport, error) {
 // salvageInto scans m, the mapping of the source file f, and writes to w
 // every record that verifies, keeping the newest version of each key, then
 // finishes w.
-func salvageInto(w *compactWriter, f vfs.File, m []byte, records int64, r *SalvageReport) error {
+func salvageInto(ctx context.Context, w *compactWriter, f vfs.File, m []byte, records int64, r *SalvageReport) error {
 	size := int64(len(m))
 	adviseSequential(f, m)
 	badStart, badWhy := int64(-1), ""
@@ -154,7 +174,10 @@ func salvageInto(w *compactWriter, f vfs.File, m []byte, records int64, r *Salva
 	x := newKeyIndex(m, records)
 	scan := func(emit func(scanned) bool) error {
 		off := int64(headerPage)
-		for ; off+blockHeader <= size; r.Scanned = off - headerPage {
+		for steps := 0; off+blockHeader <= size; r.Scanned = off - headerPage {
+			if steps++; steps%ctxEvery == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
 			if badStart < 0 && isZero16(m[off:off+16]) {
 				off += 16
 				continue
@@ -218,6 +241,9 @@ func salvageInto(w *compactWriter, f vfs.File, m []byte, records int64, r *Salva
 		if err := x.writeTo(w); err != nil {
 			return err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err // the last look before dst is finished: never a header after a stop
 	}
 	r.Kept = int64(w.records)
 	return w.finish(maxSeq, 0)

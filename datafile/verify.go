@@ -1,6 +1,7 @@
 package datafile
 
 import (
+	"context"
 	"fmt"
 )
 
@@ -70,7 +71,17 @@ func (r *VerifyReport) problem(format string, args ...any) {
 // open flag is set (not closed cleanly) or whose fatal flag is set is
 // reported as a problem too. The error is for a file that could not be
 // opened at all; problems are in the report (an unreadable header is both).
-func Verify(path string, o Options) (VerifyReport, error) { return verify(path, o, false) }
+func Verify(path string, o Options) (VerifyReport, error) {
+	return verify(context.Background(), path, o, false)
+}
+
+// VerifyContext is Verify that stops soon after ctx is done (it looks
+// every ctxEvery blocks or links), returning the report so far and an
+// error wrapping ctx.Err(). The file is only read, so a stopped
+// verification leaves nothing behind.
+func VerifyContext(ctx context.Context, path string, o Options) (VerifyReport, error) {
+	return verify(ctx, path, o, false)
+}
 
 // VerifyCrashed is Verify for recovery: a file whose open flag is set (its
 // writer died) is checked the way the writer's reopen will read it, by a
@@ -78,9 +89,26 @@ func Verify(path string, o Options) (VerifyReport, error) { return verify(path, 
 // before intact blocks) from what a crash normally leaves (a stale header,
 // chains and record count, a cut tail); see VerifyReport.NeedsSalvage. A
 // file closed cleanly gets the full Verify.
-func VerifyCrashed(path string, o Options) (VerifyReport, error) { return verify(path, o, true) }
+func VerifyCrashed(path string, o Options) (VerifyReport, error) {
+	return verify(context.Background(), path, o, true)
+}
 
-func verify(path string, o Options, crashed bool) (VerifyReport, error) {
+// VerifyCrashedContext is VerifyCrashed that stops soon after ctx is done,
+// as VerifyContext does.
+func VerifyCrashedContext(ctx context.Context, path string, o Options) (VerifyReport, error) {
+	return verify(ctx, path, o, true)
+}
+
+// ctxEvery is how many blocks, links or 16-byte steps the long walks of
+// Verify and Salvage take between two looks at their context.
+const ctxEvery = 1 << 14
+
+// stopped wraps ctx's error for the walk what of path.
+func stopped(ctx context.Context, what, path string) error {
+	return fmt.Errorf("blitz/datafile: %s of %s stopped: %w", what, path, ctx.Err())
+}
+
+func verify(ctx context.Context, path string, o Options, crashed bool) (VerifyReport, error) {
 	var r VerifyReport
 	o.ReadOnly, o.rawCrashed = true, crashed
 	df, err := Open(path, o)
@@ -107,12 +135,18 @@ func verify(path string, o Options, crashed bool) (VerifyReport, error) {
 		r.problem("fatal flag set: damage was seen in this file")
 	}
 	if crashed && r.Flags&FlagOpen != 0 {
-		verifyUnclean(&r, df.m)
+		if err := verifyUnclean(ctx, &r, df.m); err != nil {
+			return r, stopped(ctx, "verification", path)
+		}
 		return r, nil
 	}
 	m := df.m[:df.hdr.tail]
 	bucketBlocks := 0
+	steps := 0
 	for off := int64(headerPage); off < int64(len(m)); {
+		if steps++; steps%ctxEvery == 0 && ctx.Err() != nil {
+			return r, stopped(ctx, "verification", path)
+		}
 		h, size, why := checkBlock(m[off:])
 		if why != "" {
 			r.problem("offset %d: %s", off, why)
@@ -144,6 +178,9 @@ func verify(path string, o Options, crashed bool) (VerifyReport, error) {
 		link := df.bucketBase + 8*int64(i)
 		off := int64(le.Uint64(m[link:]))
 		for ; off != 0; budget-- {
+			if steps++; steps%ctxEvery == 0 && ctx.Err() != nil {
+				return r, stopped(ctx, "verification", path)
+			}
 			if budget <= 0 {
 				r.problem("bucket %d: the chains hold more links than there are records (a cycle)", i)
 				break
@@ -177,10 +214,15 @@ func verify(path string, o Options, crashed bool) (VerifyReport, error) {
 // in 16-byte steps. Zero runs are skipped (space reserved but never
 // written). A run of bytes that do not verify followed by a block that
 // does is damage; such a run after the last good block is a lost tail.
-func verifyUnclean(r *VerifyReport, m []byte) {
+// It returns ctx's error if ctx ends first.
+func verifyUnclean(ctx context.Context, r *VerifyReport, m []byte) error {
 	r.Unclean = true
 	buckets := 0
-	_, tailBad, _ := scanBlocks(m, func(off int64, h *blockHdr, sz, _, bad int64) error {
+	blocks := 0
+	_, tailBad, err := scanBlocks(m, func(off int64, h *blockHdr, sz, _, bad int64) error {
+		if blocks++; blocks%ctxEvery == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if bad >= 0 {
 			r.Damaged = true
 			r.problem("offset %d: %d bytes that do not verify before an intact block at %d", bad, off-bad, off)
@@ -195,6 +237,9 @@ func verifyUnclean(r *VerifyReport, m []byte) {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
 	if tailBad >= 0 {
 		r.LostTail = int64(len(m)) - tailBad
 	}
@@ -204,4 +249,5 @@ func verifyUnclean(r *VerifyReport, m []byte) {
 		r.Damaged = true
 		r.problem("no bucket array survives in the block area")
 	}
+	return nil
 }

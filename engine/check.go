@@ -28,8 +28,12 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 	defer db.ckptMu.Unlock()
 	var rep CheckReport
 	t.mu.RLock()
-	crashed, df, idx, def := t.crashed, t.df, t.idx, t.def
+	crashed, access, df, idx, def := t.crashed, t.access, t.df, t.idx, t.def
 	t.mu.RUnlock()
+	if access {
+		rep.Problems = append(rep.Problems, "data file cannot be used: "+crashed)
+		return rep, nil
+	}
 	if crashed != "" {
 		rep.Problems = append(rep.Problems, "table is marked as crashed: "+crashed)
 	}
@@ -39,7 +43,10 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 		// REPAIR TABLE rebuilds and not damage. VerifyCrashed tells the two
 		// apart and lists only damage (a file closed cleanly gets the full
 		// check).
-		vr, err := datafile.VerifyCrashed(t.dataPath(), datafile.Options{FS: db.fs, NoLock: true, ReadOnly: true})
+		vr, err := datafile.VerifyCrashedContext(ctx, t.dataPath(), datafile.Options{FS: db.fs, NoLock: true, ReadOnly: true})
+		if err != nil && ctx.Err() != nil {
+			return CheckReport{}, interrupted(ctx, err)
+		}
 		if err != nil {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("data file: %v", err))
 		}
@@ -60,7 +67,10 @@ func (db *DB) Check(ctx context.Context, name string) (CheckReport, error) {
 	if err := df.Sync(); err != nil { // the header on disk carries the record count
 		return rep, err
 	}
-	vr, err := datafile.Verify(t.dataPath(), datafile.Options{FS: db.fs, NoLock: true, ReadOnly: true})
+	vr, err := datafile.VerifyContext(ctx, t.dataPath(), datafile.Options{FS: db.fs, NoLock: true, ReadOnly: true})
+	if err != nil && ctx.Err() != nil {
+		return CheckReport{}, interrupted(ctx, err) // says nothing of the table
+	}
 	if err != nil {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("data file: %v", err))
 	}
@@ -150,6 +160,11 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 		return RepairReport{}, err
 	}
 	defer release(t)
+	if err := dataFileAccess(db.fs, t.dataPath()); err != nil {
+		// Refused before anything is closed: REPAIR cannot read such a
+		// file, let alone mend it, and the table stays as it is.
+		return RepairReport{}, t.accessErr(err.Error())
+	}
 	var rep RepairReport
 	db.ckptMu.Lock()
 	t.mu.RLock()
@@ -171,8 +186,19 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 		t.autoRecover = false // the rows are gone: keep the reservation
 		rep.Actions = append(rep.Actions, "data file was missing: the table starts empty")
 		rep.Warnings = append(rep.Warnings, "data file was missing: the table starts empty")
-	} else if salvaged, err = t.verifyAndSalvage(); err != nil {
+	} else if salvaged, err = t.verifyAndSalvage(ctx); err != nil {
+		// The data file is as it was (a salvage writes a new file and
+		// replaces the old one only once it is complete), but the indexes
+		// were closed unstamped above.
+		why := "REPAIR TABLE failed before its data file was replaced (%v): run it again"
+		if ctx.Err() != nil {
+			why = "REPAIR TABLE was interrupted before its data file was replaced (%v): run it again"
+		}
+		t.repairStopped(df != nil, why, err)
 		db.ckptMu.Unlock()
+		if ctx.Err() != nil {
+			return rep, interrupted(ctx, err)
+		}
 		return rep, fmt.Errorf("blitz/engine: salvage %s: %w", name, err)
 	}
 	if salvaged != "" {
@@ -182,6 +208,7 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 	}
 	ndf, err := datafile.Open(t.dataPath(), t.dfOptions())
 	if err != nil {
+		t.repairStopped(df != nil, "REPAIR TABLE could not open the data file (%v)", err)
 		db.ckptMu.Unlock()
 		return rep, fmt.Errorf("blitz/engine: open %s: %w", t.dataPath(), err)
 	}
@@ -232,6 +259,46 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 		db.log.Info("table repaired", "table", name, "was", crashed, "actions", strings.Join(rep.Actions, "; "))
 	}
 	return rep, db.checkpoint()
+}
+
+// repairStopped leaves a table whose REPAIR stopped (interrupted, or its
+// salvage failed) after its files were closed and before its data file
+// was replaced: crashed, so that REPAIR runs again, and never worse off
+// than before. A data file that was open before (wasOpen) is reopened as
+// it is, so that the table's committed changes still reach it at the next
+// checkpoint; one that was not stays closed, as REPAIR found it. If the
+// reopen fails, a crash-safe table's changes not yet in the file are kept
+// for the next REPAIR to replay, and the WAL that holds them with them (as
+// for a table found crashed at open). The caller holds db.ckptMu.
+func (t *table) repairStopped(wasOpen bool, why string, err error) {
+	var df *datafile.File
+	if wasOpen {
+		var oerr error
+		if df, oerr = datafile.Open(t.dataPath(), t.dfOptions()); oerr != nil {
+			t.db.log.Error("reopening the data file after a stopped REPAIR", "table", t.name, "err", oerr)
+			df = nil
+		}
+	}
+	t.mu.Lock()
+	t.df = df
+	t.crashed = fmt.Sprintf(why, err)
+	deferred := df == nil && t.def.CrashSafe && !t.deferredReplay
+	if deferred {
+		for k, e := range t.frozen {
+			t.pendingReplay = append(t.pendingReplay, pendingOp{key: k, e: e})
+		}
+		for k, e := range t.overlay {
+			t.pendingReplay = append(t.pendingReplay, pendingOp{key: k, e: e})
+		}
+		t.frozen, t.overlay = nil, map[string]ovEntry{}
+		t.deferredReplay, t.autoRecover = true, true
+	}
+	t.mu.Unlock()
+	if deferred {
+		t.db.mu.Lock()
+		t.db.deferred++
+		t.db.mu.Unlock()
+	}
 }
 
 // decodeShow renders an encoded tuple as MySQL's duplicate message does.

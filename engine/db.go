@@ -108,6 +108,16 @@ type DB struct {
 // left behind are repaired when o.AutoRecover is set; otherwise they answer
 // every call with MySQL error 1194 until Repair.
 func Open(dir string, o Options) (*DB, error) {
+	return OpenContext(context.Background(), dir, o)
+}
+
+// OpenContext is Open whose recovery (the verification and salvage of
+// data files, the index rebuilds) stops soon after ctx is done: Open then
+// fails with an error wrapping ctx.Err() and MySQL error 1317, having
+// closed what it opened. Nothing is lost: a salvage replaces a data file
+// only once it is complete, and index files are stamped only at a clean
+// close, so the next open recovers again what this one did not finish.
+func OpenContext(ctx context.Context, dir string, o Options) (*DB, error) {
 	if o.FS == nil {
 		o.FS = vfs.Default
 	}
@@ -147,7 +157,7 @@ func Open(dir string, o Options) (*DB, error) {
 			return nil, err
 		}
 	}
-	if err := db.open(); err != nil {
+	if err := db.open(ctx); err != nil {
 		db.closeFiles(false)
 		lk.Close()
 		return nil, err
@@ -183,7 +193,7 @@ func Open(dir string, o Options) (*DB, error) {
 	return db, nil
 }
 
-func (db *DB) open() (err error) {
+func (db *DB) open(ctx context.Context) (err error) {
 	start := time.Now()
 	if err := db.removeTempLeftovers(); err != nil {
 		return err
@@ -239,7 +249,7 @@ func (db *DB) open() (err error) {
 	}
 	var rebuild []*table
 	for _, t := range db.sortedTables() {
-		need, err := t.openFiles(info.CheckpointInterrupted)
+		need, err := t.openFiles(ctx, info.CheckpointInterrupted)
 		if err != nil {
 			return err
 		}
@@ -308,7 +318,10 @@ func (db *DB) open() (err error) {
 		db.log.Info("WAL replayed", "operations", replayed, "records", info.Records)
 	}
 	for _, t := range rebuild {
-		if err := t.rebuildIndexes(context.Background()); err != nil {
+		if err := t.rebuildIndexes(ctx); err != nil {
+			if ctx.Err() != nil {
+				return recoveryStopped(t.name, err)
+			}
 			t.setCrashed(fmt.Sprintf("index rebuild failed: %v", err))
 			db.log.Error("index rebuild failed", "table", t.name, "err", err)
 		}
@@ -336,6 +349,16 @@ func (db *DB) open() (err error) {
 		db.log.Info("recovery finished", "tables", len(rebuild), "seconds", time.Since(start).Seconds())
 	}
 	return nil
+}
+
+// recoveryStopped is the error of an Open whose recovery of table name
+// stopped because ctx ended.
+func recoveryStopped(name string, err error) error {
+	why := ""
+	if sqlerr.Code(err) != sqlerr.ErrQueryInterrupted { // its text says only "interrupted"
+		why = fmt.Sprintf(" (%v)", err)
+	}
+	return sqlerr.Wrap(sqlerr.ErrQueryInterrupted, err, "recovery of table %s interrupted%s: nothing is lost, the next open recovers it again", name, why)
 }
 
 func (db *DB) sortedTables() []*table {

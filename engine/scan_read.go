@@ -132,8 +132,15 @@ func (stopScan) Error() string { return "scan stopped" }
 
 var errStopScan error = stopScan{}
 
-// scanStreamChunk is the size of the pieces scanMergedStream hands over.
-const scanStreamChunk = 256 << 10
+// scanStreamChunk is the size of the pieces scanMergedStream hands over,
+// and scanStreamAhead how many complete pieces the copier may hold that fn
+// has not taken yet: a full scan holds at most about
+// (scanStreamAhead+2)*scanStreamChunk of the table at once (the queue, the
+// piece being filled, the piece fn reads), whatever the table's size.
+const (
+	scanStreamChunk = 256 << 10
+	scanStreamAhead = 4
+)
 
 // scanMergedStream is scanMergedKeep with the copy overlapped with fn: a
 // goroutine walks the data file under its read lock and copies the kept
@@ -141,11 +148,17 @@ const scanStreamChunk = 256 << 10
 // complete instead of after the whole file. On a machine with a second
 // core, reading and verifying the file then costs next to no wall time.
 //
-// The copier never waits for fn (chunks queue up without bound, as the
-// whole copy did before), so fn may still read the table, and a writer
-// queued behind the copier's read lock cannot deadlock with fn: the lock
-// is released when the walk ends, whatever fn does. A corrupt record ends
-// the scan with its error after fn has seen the rows before it.
+// The copier stays at most scanStreamAhead chunks ahead of fn, so memory
+// is bounded, not a copy of the table. While it waits for fn it still
+// holds the file's read lock, which a writer must not wait behind
+// forever: fn may read the table, and a read queued behind a waiting
+// writer would wait for the copier, which waits for fn. So the copier
+// also watches datafile.File.Contended, and once a writer waits it stops
+// waiting for fn and copies the rest of the file without bound (as every
+// scan did before), releasing the lock as soon as the walk ends, whatever
+// fn does. The rows fn sees are those of one moment of the file either
+// way. A corrupt record ends the scan with its error after fn has seen
+// the rows before it.
 func (t *table) scanMergedStream(keep func(val []byte) bool, fn func(key, val []byte) error) error {
 	df, over, err := t.mergeSources()
 	if err != nil {
@@ -158,12 +171,40 @@ func (t *table) scanMergedStream(keep func(val []byte) bool, fn func(key, val []
 		done    bool
 		walkErr error
 		stop    atomic.Bool
+		quit    = make(chan struct{})
+		ahead   = make(chan struct{}, scanStreamAhead) // one token per chunk fn has not taken
+		spent   = make(chan []byte, scanStreamAhead)   // chunks fn is done with, for reuse
 	)
-	publish := func(c []byte) {
+	// The first chunk is no larger than the table: a small table's scan
+	// need not allocate a whole chunk.
+	first := int(min(df.RecordBytes()+2*binary.MaxVarintLen64, scanStreamChunk))
+	var contended <-chan struct{}
+	unbounded := false
+	// publish queues c for fn. It waits while the copier is
+	// scanStreamAhead chunks ahead, unless a writer waits for the file
+	// (then it never waits again) or fn stopped.
+	publish := func(c []byte) error {
+		if !unbounded {
+			select {
+			case ahead <- struct{}{}:
+			default:
+				if contended == nil {
+					contended = df.Contended()
+				}
+				select {
+				case ahead <- struct{}{}:
+				case <-contended:
+					unbounded = true
+				case <-quit:
+					return errStopScan
+				}
+			}
+		}
 		mu.Lock()
 		chunks = append(chunks, c)
 		cond.Signal()
 		mu.Unlock()
+		return nil
 	}
 	go func() {
 		var buf []byte
@@ -180,15 +221,30 @@ func (t *table) scanMergedStream(keep func(val []byte) bool, fn func(key, val []
 			n := 2*binary.MaxVarintLen64 + len(k) + len(v)
 			if len(buf)+n > cap(buf) {
 				if len(buf) > 0 {
-					publish(buf)
+					if err := publish(buf); err != nil {
+						return err
+					}
 				}
-				buf = make([]byte, 0, max(n, scanStreamChunk))
+				buf = nil
+				if n <= scanStreamChunk {
+					select {
+					case buf = <-spent:
+					default:
+					}
+				}
+				if buf == nil {
+					size := scanStreamChunk
+					if first > 0 {
+						size, first = first, 0
+					}
+					buf = make([]byte, 0, max(n, size))
+				}
 			}
 			buf = appendKV(buf, k, v)
 			return nil
 		})
 		if len(buf) > 0 && err == nil {
-			publish(buf)
+			err = publish(buf)
 		}
 		mu.Lock()
 		done, walkErr = true, err
@@ -199,6 +255,7 @@ func (t *table) scanMergedStream(keep func(val []byte) bool, fn func(key, val []
 	// released and no goroutine outlives the scan.
 	finish := func() error {
 		stop.Store(true)
+		close(quit)
 		mu.Lock()
 		for !done {
 			cond.Wait()
@@ -222,7 +279,18 @@ func (t *table) scanMergedStream(keep func(val []byte) bool, fn func(key, val []
 		p := chunks[i]
 		chunks[i] = nil // consumed: let it go once fn no longer refers to it
 		mu.Unlock()
-		if err := eachKV(p, fn); err != nil {
+		err := eachKV(p, fn)
+		select { // a chunk published after a writer came took no token
+		case <-ahead:
+		default:
+		}
+		if cap(p) == scanStreamChunk {
+			select { // fn's arguments were valid only during its calls
+			case spent <- p[:0]:
+			default:
+			}
+		}
+		if err != nil {
 			finish()
 			return err
 		}

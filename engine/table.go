@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -50,6 +51,10 @@ type table struct {
 	overlay map[string]ovEntry // crash-safe: committed, not yet checkpointed
 	frozen  map[string]ovEntry // crash-safe: being written by a checkpoint
 	crashed string             // why the table needs REPAIR; "" when it is fine
+	// access: crashed says that the process cannot use the data file
+	// (permission denied, a directory in its place): not damage, which
+	// REPAIR cannot mend. Guarded like crashed.
+	access bool
 	// deferredReplay: crash-safe table left crashed without auto-recovery; its
 	// WAL operations wait in pendingReplay for REPAIR.
 	deferredReplay bool
@@ -122,8 +127,53 @@ func (t *table) indexPath(name string) string {
 
 func (t *table) setCrashed(reason string) {
 	t.mu.Lock()
-	t.crashed = reason
+	t.crashed, t.access = reason, false
 	t.mu.Unlock()
+}
+
+// accessErr is the error of a table whose data file the process cannot
+// use (table.access): MySQL's 1016, naming the file and the problem.
+func (t *table) accessErr(reason string) error {
+	return sqlerr.New(sqlerr.ErrCantOpenFile,
+		"Can't open the data file of table '%s': %s (not damage: REPAIR TABLE cannot help; fix the file, then reopen the database)", t.name, reason)
+}
+
+// dataFileAccess returns an error naming the data file at path and the
+// problem if the process cannot use it as one: a directory or other
+// non-regular file in its place, or no permission to read and write it.
+// A missing file is not its business (nil).
+func dataFileAccess(fsys vfs.FS, path string) error {
+	fi, err := fsys.Stat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return err
+		}
+		return nil
+	}
+	if !fi.Mode().IsRegular() {
+		what := "not a regular file"
+		if fi.IsDir() {
+			what = "a directory"
+		}
+		return fmt.Errorf("%s is %s, not a data file: move it away, and restore the data file from a backup", path, what)
+	}
+	f, err := fsys.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("%w: the user running blitz must be able to read and write it", err)
+		}
+		return nil
+	}
+	f.Close()
+	return nil
+}
+
+// markUnavailable is markCrashed for a data file the process cannot use
+// (dataFileAccess's err).
+func (t *table) markUnavailable(err error) {
+	t.markCrashed(err.Error())
+	t.access = true
+	t.db.log.Error("table data file cannot be used", "table", t.name, "err", err)
 }
 
 // crashedErr is MySQL's 1194 for this table.
@@ -136,8 +186,11 @@ func (t *table) crashedErr(reason string) error {
 // usable returns 1194 if the table needs repair.
 func (t *table) usable() error {
 	t.mu.RLock()
-	reason := t.crashed
+	reason, access := t.crashed, t.access
 	t.mu.RUnlock()
+	if access {
+		return t.accessErr(reason)
+	}
 	if reason != "" {
 		return t.crashedErr(reason)
 	}
@@ -149,7 +202,7 @@ func (t *table) dfOptions() datafile.Options { return datafile.Options{FS: t.db.
 // openFiles opens the data file and the index files at database open,
 // detecting an unclean shutdown. It reports whether the indexes must be
 // rebuilt.
-func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
+func (t *table) openFiles(ctx context.Context, ckptInterrupted bool) (rebuild bool, err error) {
 	fs, path := t.db.fs, t.dataPath()
 	if _, err := fs.Stat(path); isNotExist(err) {
 		// CREATE TABLE makes the data file durable before the definition
@@ -161,6 +214,12 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 		t.db.log.Warn("data file missing: restore it from a backup, or REPAIR TABLE to start the table empty (its rows are lost)",
 			"table", t.name, "file", path)
 		t.markCrashed(fmt.Sprintf("its data file %s is missing: restore it from a backup, or REPAIR TABLE to start the table empty (its rows are lost)", filepath.Base(path)))
+		return false, nil
+	}
+	if err := dataFileAccess(fs, path); err != nil {
+		// Not damage, and nothing to recover: REPAIR or a salvage
+		// would only fail on it too.
+		t.markUnavailable(err)
 		return false, nil
 	}
 	ro, err := datafile.Open(path, datafile.Options{FS: fs, ReadOnly: true})
@@ -194,8 +253,15 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 		salvaged := false
 		if damaged {
 			var what string
-			if what, err = t.verifyAndSalvage(); err != nil {
-				t.crashed = fmt.Sprintf("salvage failed: %v", err)
+			if what, err = t.verifyAndSalvage(ctx); err != nil {
+				if ctx.Err() != nil {
+					return false, recoveryStopped(t.name, err)
+				}
+				// markCrashed: a crash-safe table keeps the WAL its
+				// REPAIR will replay (a checkpoint would skip a table
+				// whose file is not open, and count its changes written).
+				t.markCrashed(fmt.Sprintf("salvage failed: %v", err))
+				t.db.log.Error("salvage failed: the table needs REPAIR", "table", t.name, "err", err)
 				return false, nil
 			}
 			salvaged = what != ""
@@ -207,7 +273,7 @@ func (t *table) openFiles(ckptInterrupted bool) (rebuild bool, err error) {
 		if errors.Is(err, datafile.ErrLocked) {
 			return false, fmt.Errorf("blitz/engine: %w", err)
 		}
-		t.crashed = fmt.Sprintf("its data file cannot be opened: %v", err)
+		t.markCrashed(fmt.Sprintf("its data file cannot be opened: %v", err)) // as above
 		return false, nil
 	}
 	t.df = df
@@ -259,9 +325,12 @@ func (t *table) markCrashed(reason string) {
 
 // verifyAndSalvage verifies the (closed) data file and, if damaged,
 // salvages it: the damaged original is kept as T.bdf.crashed-<UTC time>.
-func (t *table) verifyAndSalvage() (salvaged string, err error) {
+func (t *table) verifyAndSalvage(ctx context.Context) (salvaged string, err error) {
 	fs, path := t.db.fs, t.dataPath()
-	rep, err := datafile.VerifyCrashed(path, datafile.Options{FS: fs, ReadOnly: true})
+	rep, err := datafile.VerifyCrashedContext(ctx, path, datafile.Options{FS: fs, ReadOnly: true})
+	if err != nil && ctx.Err() != nil {
+		return "", err
+	}
 	if err == nil && !rep.NeedsSalvage() {
 		// A crashed file with nothing damaged: the writer's reopen
 		// rebuilds its chains, count and free pool in place.
@@ -269,7 +338,7 @@ func (t *table) verifyAndSalvage() (salvaged string, err error) {
 	}
 	start := time.Now()
 	tmp := path + ".salvage"
-	srep, err := datafile.Salvage(path, tmp, datafile.Options{FS: fs})
+	srep, err := datafile.SalvageContext(ctx, path, tmp, datafile.Options{FS: fs})
 	if err != nil {
 		return "", err
 	}
@@ -405,10 +474,10 @@ func (t *table) scanMergedCtx(ctx context.Context, fn func(key, val []byte) erro
 }
 
 // scanMergedKeep is scanMerged that leaves out the data file's records
-// whose value keep rejects before copying them (keep runs under the
-// file's read lock: it must only look at its argument). A selective
+// whose key and value keep rejects before copying them (keep runs under
+// the file's read lock: it must only look at its arguments). A selective
 // pre-filter then spares the copy of most of the table.
-func (t *table) scanMergedKeep(ctx context.Context, keep func(val []byte) bool, fn func(key, val []byte) error) error {
+func (t *table) scanMergedKeep(ctx context.Context, keep func(key, val []byte) bool, fn func(key, val []byte) error) error {
 	df, over, err := t.mergeSources()
 	if err != nil {
 		return err
@@ -418,10 +487,11 @@ func (t *table) scanMergedKeep(ctx context.Context, keep func(val []byte) bool, 
 	// lock. One pointer-free buffer instead of a slice of slice pairs: a
 	// million rows used to cost a 48-byte pointer-holding header each,
 	// which the garbage collector had to scan on every cycle of the scan.
-	st := df.Stats()
-	size := max(st.FileSize-st.FreeBytes, 0)
+	size := df.RecordBytes() // not Stats, which reads the whole bucket array
 	if keep != nil {
-		size /= 4 // a guess: append grows it if the filter keeps more
+		// A guess: append grows it if the filter keeps more. A narrow
+		// range of keys keeps next to nothing of a big table.
+		size = min(size/4, 64<<10)
 	}
 	buf := make([]byte, 0, size)
 	n := 0
@@ -432,7 +502,7 @@ func (t *table) scanMergedKeep(ctx context.Context, keep func(val []byte) bool, 
 		if _, ok := over[string(k)]; ok {
 			return nil
 		}
-		if keep != nil && !keep(v) {
+		if keep != nil && !keep(k, v) {
 			return nil
 		}
 		buf = appendKV(buf, k, v)

@@ -759,12 +759,14 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 		pos = def.primaryParts()
 		lo, hi := tx.bounds(def, pos, s)
 		r := indexRangeOf(lo, hi)
-		err = t.scanMerged(func(k, v []byte) error {
+		// Only the rows in range are copied out of the file.
+		err = t.scanMergedKeep(tx.ctx, func(k, _ []byte) bool { return r.contains(k) }, func(k, v []byte) error {
 			if ws != nil && ws.m[string(k)] != nil {
 				return nil
 			}
-			if r.contains(k) {
-				rows = append(rows, scanRow{sort: append([]byte(nil), k...), key: append([]byte(nil), k...), val: append([]byte(nil), v...)})
+			if r.contains(k) { // overlay rows: the filter saw only the file's
+				k := append([]byte(nil), k...)
+				rows = append(rows, scanRow{sort: k, key: k, val: append([]byte(nil), v...)})
 			}
 			return nil
 		})
@@ -835,9 +837,16 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 	if ws != nil && ws.puts && eqFold(s.Index, "PRIMARY") {
 		lo, hi := tx.bounds(def, pos, s)
 		r := indexRangeOf(lo, hi)
-		for k, p := range ws.m {
-			if !p.del && r.contains([]byte(k)) {
-				rows = append(rows, scanRow{sort: []byte(k), key: []byte(k), val: p.new})
+		if ws.def == def {
+			tx.pkRange(ws, r, func(k string, val []byte) {
+				rows = append(rows, scanRow{sort: []byte(k), key: []byte(k), val: val})
+			})
+		} else {
+			for k, p := range ws.m {
+				tx.wsVisits++
+				if !p.del && r.contains([]byte(k)) {
+					rows = append(rows, scanRow{sort: []byte(k), key: []byte(k), val: p.new})
+				}
 			}
 		}
 	}

@@ -24,11 +24,16 @@ import (
 // removal. record queues every key it writes (wsViews.pend) once a view exists,
 // and RollbackTo queues every key it gives back a written row; the next
 // scan adds them to every view there is.
+//
+// A scan of the primary key has the same problem and gets the same cure:
+// a view of the written rows in key order (wsViews.pk), whose entries have
+// the row key as their columns.
 
 // wsViews are a write set's views.
 type wsViews struct {
 	by   []*btree.BTreeG[ixPut] // by index number; nil for an index not scanned yet
-	pend []string               // keys written since the last scan, which by may not hold
+	pk   *btree.BTreeG[ixPut]   // by primary key; nil until the primary key is scanned
+	pend []string               // keys written since the last scan, which by and pk may not hold
 }
 
 // ixPut is one entry of a view: the row key has the index columns cols
@@ -52,8 +57,9 @@ func (ws *writeSet) queueIx(key string, p *pending) {
 	}
 }
 
-// ixView returns the view of index i (with key parts pos), up to date.
-func (ws *writeSet) ixView(i int, pos []keyPart) *btree.BTreeG[ixPut] {
+// viewsUpToDate returns the write set's views (made on first use) with
+// the queued keys added to each.
+func (ws *writeSet) viewsUpToDate() *wsViews {
 	vs := ws.views
 	if vs == nil {
 		vs = &wsViews{by: make([]*btree.BTreeG[ixPut], len(ws.def.Indexes))}
@@ -64,17 +70,45 @@ func (ws *writeSet) ixView(i int, pos []keyPart) *btree.BTreeG[ixPut] {
 		if p == nil || p.del {
 			continue
 		}
-		r, err := decodeRow(p.new, ws.def)
-		if err != nil {
-			continue
+		if vs.pk != nil {
+			vs.pk.ReplaceOrInsert(ixPut{cols: k, key: k, p: p})
 		}
+		var r Row
 		for j, v := range vs.by {
-			if v != nil {
-				v.ReplaceOrInsert(ixPut{cols: string(encodeCols(nil, ws.def, r, ws.ixPos[j])), key: k, p: p})
+			if v == nil {
+				continue
 			}
+			if r == nil {
+				var err error
+				if r, err = decodeRow(p.new, ws.def); err != nil {
+					break
+				}
+			}
+			v.ReplaceOrInsert(ixPut{cols: string(encodeCols(nil, ws.def, r, ws.ixPos[j])), key: k, p: p})
 		}
 	}
 	vs.pend = vs.pend[:0]
+	return vs
+}
+
+// pkView returns the view of the primary key, up to date.
+func (ws *writeSet) pkView() *btree.BTreeG[ixPut] {
+	vs := ws.viewsUpToDate()
+	if vs.pk == nil {
+		v := btree.NewG(16, ixPutLess)
+		for k, p := range ws.m {
+			if !p.del {
+				v.ReplaceOrInsert(ixPut{cols: k, key: k, p: p})
+			}
+		}
+		vs.pk = v
+	}
+	return vs.pk
+}
+
+// ixView returns the view of index i (with key parts pos), up to date.
+func (ws *writeSet) ixView(i int, pos []keyPart) *btree.BTreeG[ixPut] {
+	vs := ws.viewsUpToDate()
 	if vs.by[i] == nil {
 		v := btree.NewG(16, ixPutLess)
 		for k, p := range ws.m {
@@ -95,7 +129,17 @@ func (ws *writeSet) ixView(i int, pos []keyPart) *btree.BTreeG[ixPut] {
 // ixRange calls fn for the key, value and index columns of each row the
 // transaction wrote whose columns of index i (key parts pos) are in r.
 func (tx *Tx) ixRange(ws *writeSet, i int, pos []keyPart, r keyRange, fn func(key string, val []byte, cols []byte)) {
-	v := ws.ixView(i, pos)
+	tx.viewRange(ws, ws.ixView(i, pos), r, fn)
+}
+
+// pkRange calls fn for the key and value of each row the transaction
+// wrote whose key is in r, in key order.
+func (tx *Tx) pkRange(ws *writeSet, r keyRange, fn func(key string, val []byte)) {
+	tx.viewRange(ws, ws.pkView(), r, func(key string, val, _ []byte) { fn(key, val) })
+}
+
+// viewRange calls fn for each live entry of the view v in r.
+func (tx *Tx) viewRange(ws *writeSet, v *btree.BTreeG[ixPut], r keyRange, fn func(key string, val []byte, cols []byte)) {
 	visit := func(e ixPut) bool {
 		tx.wsVisits++
 		if r.end != nil && bytes.Compare([]byte(e.cols), r.end) >= 0 {

@@ -274,3 +274,88 @@ func TestScanWrittenRowsByIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestPKRangeScanVisitsBounded: a primary-key range scan in a transaction
+// that wrote to the table visits only the written rows in its range (and
+// the first one past it), not the whole write set, and sees the
+// transaction's updates, deletions and rollbacks to a savepoint.
+func TestPKRangeScanVisitsBounded(t *testing.T) {
+	for _, crashSafe := range []bool{false, true} {
+		t.Run(fmt.Sprintf("crashsafe=%v", crashSafe), func(t *testing.T) {
+			const n, per = 500, 3
+			db := mustOpen(t, t.TempDir(), Options{})
+			d := &TableDef{Name: "t", Columns: []Column{{Name: "a", Type: TypeInt, NotNull: true}, {Name: "b", Type: TypeInt, NotNull: true}, {Name: "v", Type: TypeInt}},
+				PrimaryKey: []string{"a", "b"}, CrashSafe: crashSafe}
+			if err := db.CreateTable(bg, d); err != nil {
+				t.Fatal(err)
+			}
+			insert(t, db, "t", Row{int64(0), int64(0), int64(0)}, Row{int64(n + 1), int64(0), int64(0)})
+			tx, err := db.Begin(bg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			scan := func(a int64) []string {
+				var got []string
+				b := Bound{Values: []any{a}, Inclusive: true}
+				if err := tx.Scan("t", Scan{Index: "PRIMARY", Lo: b, Hi: b}, func(h Handle, r Row) (bool, error) {
+					got = append(got, fmt.Sprint(r))
+					return true, nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return got
+			}
+			for i := int64(1); i <= n; i++ {
+				for j := int64(0); j < per; j++ {
+					if _, _, err := tx.Insert("t", Row{i, j, i}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if got := scan(i); len(got) != per {
+					t.Fatalf("scan of a = %d after its inserts: %v", i, got)
+				}
+			}
+			t.Logf("%d written rows visited by %d scans", tx.wsVisits, n)
+			if limit := uint32(n * (per + 1)); tx.wsVisits > limit {
+				t.Errorf("%d scans visited %d written rows, want at most %d", n, tx.wsVisits, limit)
+			}
+			if tx.wsVisits == 0 {
+				t.Errorf("no written rows visited: the scans did not go through the write set")
+			}
+			// The view follows later changes: a row moved to another key,
+			// a deletion, an update, and a rollback to a savepoint.
+			h, _, _, err := tx.Get("t", []any{int64(5), int64(0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Update("t", h, Row{int64(6), int64(9), int64(-5)}); err != nil {
+				t.Fatal(err)
+			}
+			h, _, _, _ = tx.Get("t", []any{int64(6), int64(1)})
+			if err := tx.Delete("t", h); err != nil {
+				t.Fatal(err)
+			}
+			sp := tx.Savepoint()
+			h, _, _, _ = tx.Get("t", []any{int64(6), int64(2)})
+			if _, err := tx.Update("t", h, Row{int64(6), int64(2), int64(99)}); err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(scan(6)); got != "[[6 0 6] [6 2 99] [6 9 -5]]" {
+				t.Errorf("a = 6 before the rollback: %s", got)
+			}
+			if err := tx.RollbackTo(sp); err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(scan(6)); got != "[[6 0 6] [6 2 6] [6 9 -5]]" {
+				t.Errorf("a = 6 after the rollback: %s", got)
+			}
+			if got := fmt.Sprint(scan(5)); got != "[[5 1 5] [5 2 5]]" {
+				t.Errorf("a = 5: %s", got)
+			}
+			if got := fmt.Sprint(scan(n + 1)); got != fmt.Sprintf("[[%d 0 0]]", n+1) {
+				t.Errorf("a = %d (committed): %s", n+1, got)
+			}
+		})
+	}
+}

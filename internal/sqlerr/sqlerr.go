@@ -52,6 +52,7 @@ const (
 	ErrTooBigRowSize      = 1118 // Row size too large
 	ErrDiskFull           = 1021 // Disk full (%s); waiting for someone to free some space...
 	ErrCantLock           = 1015 // Can't lock file (errno: %d)
+	ErrCantOpenFile       = 1016 // Can't open file: '%s' (errno: %d "%s")
 	ErrSpDoesNotExist     = 1305 // FUNCTION %s does not exist
 	ErrTrgDoesNotExist    = 1360 // Trigger does not exist
 	ErrEventDoesNotExist  = 1539 // Unknown event '%s'

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -53,7 +55,9 @@ recovered): check reports what the open did as problems of the table, so
 damage present when check started is never reported as OK.`,
 			RunE: func(cmd *cobra.Command, args []string) error {
 				dir, _ := cmd.Flags().GetString("dir")
-				db, log, err := openForAdmin("check", dir, autoRecover, walSegment)
+				ctx, stop := adminContext()
+				defer stop()
+				db, log, err := openForAdmin(ctx, "check", dir, autoRecover, walSegment)
 				if err != nil {
 					return err
 				}
@@ -72,8 +76,18 @@ damage present when check started is never reported as OK.`,
 						}
 						continue
 					}
-					rep, err := db.Check(context.Background(), name)
+					if ctx.Err() != nil {
+						bad = true
+						fmt.Fprintf(env.Stdout, "%s: not checked (interrupted)\n", name)
+						continue
+					}
+					rep, err := db.Check(ctx, name)
 					problems := append(log.forTable(name), rep.Problems...)
+					if err != nil && ctx.Err() != nil {
+						bad = true
+						fmt.Fprintf(env.Stdout, "%s: not checked (interrupted)\n", name)
+						continue
+					}
 					if err != nil {
 						problems = append(problems, err.Error())
 					}
@@ -144,16 +158,27 @@ failed or the table still has problems.`,
 			},
 			RunE: func(cmd *cobra.Command, args []string) error {
 				dir, _ := cmd.Flags().GetString("dir")
-				db, _, err := openForAdmin("repair", dir, autoRecover, walSegment)
+				ctx, stop := adminContext()
+				defer stop()
+				db, _, err := openForAdmin(ctx, "repair", dir, autoRecover, walSegment)
 				if err != nil {
 					return err
 				}
 				bad := false
-				ctx := context.Background()
 				for _, name := range args {
+					if ctx.Err() != nil {
+						bad = true
+						fmt.Fprintf(env.Stdout, "%s: not repaired (interrupted)\n", name)
+						continue
+					}
 					rep, err := db.Repair(ctx, name, quick)
 					for _, a := range rep.Actions {
 						fmt.Fprintf(env.Stdout, "%s: %s\n", name, a)
+					}
+					if err != nil && ctx.Err() != nil {
+						bad = true
+						fmt.Fprintf(env.Stdout, "%s: repair interrupted: the table is left crashed, as it was or with its indexes to rebuild; run blitz repair again\n", name)
+						continue
 					}
 					if err != nil {
 						bad = true
@@ -191,9 +216,19 @@ failed or the table still has problems.`,
 	})
 }
 
+// adminContext is the context of check and repair: Ctrl-C or SIGTERM
+// stops the open's recovery, a verification, a salvage or an index
+// rebuild soon after, leaving the files consistent, and the command then
+// closes the database and exits 1. A second Ctrl-C kills the process.
+func adminContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
+}
+
 // openForAdmin opens an existing database for check or repair, recording
 // what the engine logs while it opens (index rebuilds, recovery).
-func openForAdmin(verb, dir string, autoRecover bool, walSegment string) (*engine.DB, *openLog, error) {
+func openForAdmin(ctx context.Context, verb, dir string, autoRecover bool, walSegment string) (*engine.DB, *openLog, error) {
 	if dir == "" {
 		return nil, nil, usagef("%s: -d DIR is required", verb)
 	}
@@ -205,7 +240,7 @@ func openForAdmin(verb, dir string, autoRecover bool, walSegment string) (*engin
 		return nil, nil, failf("%s: %v", verb, err)
 	}
 	log := &openLog{}
-	db, err := engine.Open(dir, engine.Options{AutoRecover: autoRecover, Logger: slog.New(log), Progress: recoveryProgress(os.Stderr), WALSegmentBytes: segBytes})
+	db, err := engine.OpenContext(ctx, dir, engine.Options{AutoRecover: autoRecover, Logger: slog.New(log), Progress: recoveryProgress(os.Stderr), WALSegmentBytes: segBytes})
 	if err != nil {
 		return nil, nil, openFailed(verb, dir, err)
 	}
@@ -287,8 +322,9 @@ func (l *openLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
 func (l *openLog) WithGroup(string) slog.Handler            { return l }
 
 func (l *openLog) Handle(_ context.Context, r slog.Record) error {
-	// "table needs repair" is what Check reports as "marked as crashed".
-	if r.Message == "table needs repair" || r.Message == "recovery finished" {
+	// "table needs repair" is what Check reports as "marked as crashed",
+	// "table data file cannot be used" what it reports as such.
+	if r.Message == "table needs repair" || r.Message == "table data file cannot be used" || r.Message == "recovery finished" {
 		return nil
 	}
 	var table string

@@ -579,3 +579,36 @@ func TestCheckDefinitionBitFlip(t *testing.T) {
 		t.Fatalf("check: exit %d, stdout %q", code, out)
 	}
 }
+
+// TestDataFileIsDirectory: a directory in the place of a table's data file
+// is named as such by check, repair and sql (error 1016), not as damage to
+// repair ("marked as crashed") nor as "mmap: no such device"; the other
+// table is fine.
+func TestDataFileIsDirectory(t *testing.T) {
+	dir := checkDB(t)
+	bdf := filepath.Join(dir, "items.bdf")
+	if err := os.Remove(bdf); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(bdf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	named := bdf + " is a directory, not a data file"
+	for _, auto := range []string{"--auto-recover=false", "--auto-recover"} {
+		code, out, _ := run(t, "", "check", "-d", dir, auto)
+		if code != ExitFailed || !strings.Contains(out, "items: FAILED\n  data file cannot be used: "+named) || !strings.Contains(out, "log: OK") {
+			t.Fatalf("check %s: exit %d, stdout %q", auto, code, out)
+		}
+	}
+	code, out, _ := run(t, "", "repair", "-d", dir, "items")
+	if code != ExitFailed || !strings.Contains(out, "items: repair failed: ERROR 1016") || !strings.Contains(out, named) || strings.Contains(out, "no such device") {
+		t.Fatalf("repair: exit %d, stdout %q", code, out)
+	}
+	code, _, errs := run(t, "", "sql", "-d", dir, "-e", "SELECT * FROM items")
+	if code == ExitOK || !strings.Contains(errs, "ERROR 1016") || !strings.Contains(errs, named) {
+		t.Fatalf("sql on the table: exit %d, stderr %q", code, errs)
+	}
+	if code, out, _ := run(t, "", "sql", "-d", dir, "-e", "SELECT v FROM log WHERE id = 2"); code != ExitOK || out != "v\n20\n" {
+		t.Fatalf("sql on the other table: exit %d, stdout %q", code, out)
+	}
+}

@@ -117,8 +117,12 @@ func runServe(env *Env, o *serveOptions) error {
 		return failf("serve: %v", err)
 	}
 	created := noteNewDir(o.dir)
-	db, err := engine.Open(o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, ULogDir: o.ulogDir, ULogLimit: o.ulogLimit,
+	// SIGTERM or Ctrl-C while the open recovers tables (which can take
+	// long) stops the recovery soon after, with nothing lost.
+	openCtx, stopOpen := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	db, err := engine.OpenContext(openCtx, o.dir, engine.Options{AutoRecover: o.autoRecover, Logger: log, ULogDir: o.ulogDir, ULogLimit: o.ulogLimit,
 		Progress: recoveryProgress(env.Stderr), WALSegmentBytes: segBytes})
+	stopOpen()
 	if err != nil {
 		created.undo()
 		return openFailed("serve", o.dir, err)

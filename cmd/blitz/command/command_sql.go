@@ -95,7 +95,11 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 					in = strings.NewReader(strings.Join(execs, ";\n") + ";")
 				}
 				created := noteNewDir(dir)
-				db, err := engine.Open(dir, opts)
+				// Ctrl-C while the open recovers tables stops the
+				// recovery soon after, with nothing lost.
+				openCtx, stopOpen := signal.NotifyContext(context.Background(), os.Interrupt)
+				db, err := engine.OpenContext(openCtx, dir, opts)
+				stopOpen()
 				if err != nil {
 					created.undo()
 					return openFailed("sql", dir, err)
