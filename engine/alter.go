@@ -175,6 +175,20 @@ func (db *DB) alterColumnsLocked(ctx context.Context, t *table, newDef *TableDef
 		return err
 	}
 	rewrite = rewrite || force
+	// A change that only adds secondary indexes (ADD FOREIGN KEY with the
+	// index it needs, with a COMMENT...) builds them beside the rows, as
+	// CreateIndex does, and commits with the definition.
+	var added []*index.Index
+	if rewrite && !force {
+		if ixs, err := t.indexesOnly(old, nd, from); err != nil {
+			return err
+		} else if ixs != nil {
+			if added, err = t.buildIndexes(ctx, nd, ixs); err != nil {
+				return err
+			}
+			rewrite = false
+		}
+	}
 	// The update-log intent goes right before the commit point (the
 	// definition's rename, or the rebuilt data file's: ulogintent.go).
 	// *next is then the counter the change sets, 0 for none.
@@ -207,6 +221,7 @@ func (db *DB) alterColumnsLocked(ctx context.Context, t *table, newDef *TableDef
 			}
 		}
 		if err = intend(); err != nil {
+			abandonIndexes(added)
 			return err
 		}
 		t.ctrMu.Lock()
@@ -225,9 +240,11 @@ func (db *DB) alterColumnsLocked(ctx context.Context, t *table, newDef *TableDef
 		if err == nil {
 			t.mu.Lock()
 			t.setDefLocked(nd)
+			t.idx = append(t.idx, added...)
 			t.mu.Unlock()
 		} else {
 			intent.abandon(db)
+			abandonIndexes(added)
 		}
 	}
 	if err != nil {
@@ -272,6 +289,102 @@ func (t *table) prepareAlter(old, newDef *TableDef, from []int) (nd *TableDef, r
 		return nil, false, err
 	}
 	return nd, rewrite, nil
+}
+
+// indexesOnly returns the indexes nd adds to old when that is all the
+// change does to the rows and keys (nd's indexes are old's, in order, and
+// then these), nil otherwise.
+func (t *table) indexesOnly(old, nd *TableDef, from []int) ([]IndexDef, error) {
+	n := len(old.Indexes)
+	if len(nd.Indexes) <= n {
+		return nil, nil
+	}
+	for _, ixd := range nd.Indexes[n:] {
+		if ixd.Hidden {
+			return nil, nil
+		}
+	}
+	less := *nd
+	less.Indexes = nd.Indexes[:n]
+	if rewrite, err := t.needsRewrite(old, &less, from); err != nil || rewrite {
+		return nil, err
+	}
+	return nd.Indexes[n:], nil
+}
+
+// buildIndexes builds the files of the indexes ixs of nd, t's next
+// definition, from t's rows and opens them (DDL lock held). Until nd is
+// t's definition they are leftovers a crash leaves for the next open to
+// remove; abandonIndexes removes them.
+func (t *table) buildIndexes(ctx context.Context, nd *TableDef, ixs []IndexDef) ([]*index.Index, error) {
+	t.mu.RLock()
+	df := t.df
+	t.mu.RUnlock()
+	specs := make([]index.BuildSpec, len(ixs))
+	for i, ixd := range ixs {
+		pos := nd.indexParts(&ixd)
+		specs[i] = index.BuildSpec{Path: t.indexPath(ixd.Name), Unique: ixd.Unique,
+			Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
+				r, err := decodeRow(row, nd)
+				if err != nil {
+					return dst, err
+				}
+				return append(dst, encodeCols(nil, nd, r, pos)), nil
+			}}
+	}
+	var out []*index.Index
+	fail := func(err error) ([]*index.Index, error) {
+		abandonIndexes(out)
+		for _, s := range specs {
+			removeIndexFiles(s.Path)
+		}
+		return nil, err
+	}
+	_, err := index.Build(ctx, func(yield func(pk, row []byte) error) error { return t.scanMergedCtx(ctx, yield) },
+		specs, index.BuildOptions{Stamp: df.Generation(), TempDir: filepath.Dir(t.dataPath())})
+	if err != nil {
+		var dup *index.DuplicateError
+		if errors.As(err, &dup) {
+			for i, s := range specs {
+				if s.Path == dup.Index {
+					pos := nd.indexParts(&ixs[i])
+					vals := dupText(nd, pos, dup.Cols, dup.PK, func(pk []byte) ([]byte, bool) {
+						v, ok, err := t.getCommitted(pk)
+						return v, ok && err == nil
+					})
+					err = sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", vals, ixs[i].Name)
+				}
+			}
+			return fail(err)
+		}
+		var long *index.KeyTooLargeError
+		if errors.As(err, &long) {
+			for i, s := range specs {
+				if s.Path == long.Index {
+					err = keyTooLong(err, t.name, ixs[i].Name)
+				}
+			}
+		}
+		return fail(interrupted(ctx, err))
+	}
+	for _, ixd := range ixs {
+		ix, err := index.Open(t.indexPath(ixd.Name), df.Generation(), t.indexOptions(ixd))
+		if err != nil {
+			return fail(err)
+		}
+		out = append(out, ix)
+	}
+	return out, nil
+}
+
+// abandonIndexes closes the indexes buildIndexes made and removes their
+// files.
+func abandonIndexes(ixs []*index.Index) {
+	for _, ix := range ixs {
+		path := ix.Path()
+		ix.Abandon()
+		removeIndexFiles(path)
+	}
 }
 
 // needsRewrite reports whether the rows of t must be rewritten to go from
