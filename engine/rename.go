@@ -773,8 +773,9 @@ func (db *DB) renameTablesLocked(ctx context.Context, pairs []RenamePair, alt *r
 	}
 	db.mu.Unlock()
 	if alt != nil && !rewrite && alt.next != nil && *alt.next != 0 {
+		// The counters phase 2 wrote (renameAltered.counters).
 		am.t.ctrMu.Lock()
-		am.t.autoNext = *alt.next
+		am.t.autoNext, am.t.autoSaved = *alt.next, *alt.next
 		if am.t.autoNext > am.t.autoReserved {
 			am.t.autoReserved = am.t.autoNext + reserveStep
 		}
