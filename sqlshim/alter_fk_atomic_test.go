@@ -36,35 +36,43 @@ func TestAlterCrossTableAtomic(t *testing.T) {
 		fmt.Sscan(n, &v)
 		return v
 	}
-	setup := `CREATE TABLE p (id INT PRIMARY KEY, k INT NOT NULL, UNIQUE KEY uk (k)) CRASH_SAFE;
-		INSERT INTO p VALUES (1, 10), (2, 20), (3, 30);
-		CREATE TABLE c (id INT PRIMARY KEY, pk INT, CONSTRAINT fc FOREIGN KEY (pk) REFERENCES p (k)) CRASH_SAFE;
-		INSERT INTO c VALUES (1, 10), (2, 30), (3, NULL);
-		CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, g INT NOT NULL, v VARCHAR(40) NOT NULL, w INT) CRASH_SAFE;
-		INSERT INTO t VALUES (1, 1, 'a', 1), (2, 1, 'b', NULL), (3, 2, 'c', 3);
-		CREATE TABLE gt (id INT PRIMARY KEY, g INT NOT NULL, gg INT AS (g * 2) STORED) CRASH_SAFE;
-		INSERT INTO gt (id, g) VALUES (1, 1), (2, 5)`
-	for _, alter := range []string{
+	// The tables, created before each ALTER as it needs them.
+	tables := map[string]string{
+		"p": `CREATE TABLE p (id INT PRIMARY KEY, k INT NOT NULL, UNIQUE KEY uk (k)) CRASH_SAFE;
+			INSERT INTO p VALUES (1, 10), (2, 20), (3, 30)`,
+		"c": `CREATE TABLE c (id INT PRIMARY KEY, pk INT, CONSTRAINT fc FOREIGN KEY (pk) REFERENCES p (k)) CRASH_SAFE;
+			INSERT INTO c VALUES (1, 10), (2, 30), (3, NULL)`,
+		"t": `CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, g INT NOT NULL, v VARCHAR(40) NOT NULL, w INT) CRASH_SAFE;
+			INSERT INTO t VALUES (1, 1, 'a', 1), (2, 1, 'b', NULL), (3, 2, 'c', 3)`,
+		"gt": `CREATE TABLE gt (id INT PRIMARY KEY, g INT NOT NULL, gg INT AS (g * 2) STORED) CRASH_SAFE;
+			INSERT INTO gt (id, g) VALUES (1, 1), (2, 5)`,
+	}
+	for _, c := range []struct{ alter, tables string }{
 		// 1: ADD FOREIGN KEY, alone and with the column it is on.
-		"ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (w) REFERENCES p (id)",
-		"ALTER TABLE t ADD COLUMN x INT, ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES p (id)",
+		{"ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (w) REFERENCES p (id)", "p t"},
+		{"ALTER TABLE t ADD COLUMN x INT, ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES p (id)", "p t"},
 		// 2: RENAME TO with AUTO_INCREMENT (above the 4096 reservation).
-		"ALTER TABLE t RENAME TO t2, AUTO_INCREMENT = 10000",
-		"ALTER TABLE t RENAME TO t2, ADD COLUMN x INT, AUTO_INCREMENT = 10000",
+		{"ALTER TABLE t RENAME TO t2, AUTO_INCREMENT = 10000", "t"},
+		{"ALTER TABLE t RENAME TO t2, ADD COLUMN x INT, AUTO_INCREMENT = 10000", "t"},
 		// 3: RENAME TO of a table with computed columns.
-		"ALTER TABLE gt RENAME TO gt2, ADD COLUMN y INT DEFAULT 5",
-		"ALTER TABLE t RENAME TO t2, ADD COLUMN d INT DEFAULT (g * 2)",
+		{"ALTER TABLE gt RENAME TO gt2, ADD COLUMN y INT DEFAULT 5", "gt"},
+		{"ALTER TABLE t RENAME TO t2, ADD COLUMN d INT DEFAULT (g * 2)", "t"},
 		// 4: a CHECK with a computed column.
-		"ALTER TABLE t ADD COLUMN gg INT AS (g + 1) STORED, ADD CONSTRAINT ck CHECK (gg > 0)",
-		"ALTER TABLE gt ADD COLUMN h INT AS (g - 1) VIRTUAL, ADD CONSTRAINT ck CHECK (h >= 0)",
+		{"ALTER TABLE t ADD COLUMN gg INT AS (g + 1) STORED, ADD CONSTRAINT ck CHECK (gg > 0)", "t"},
+		{"ALTER TABLE gt ADD COLUMN h INT AS (g - 1) VIRTUAL, ADD CONSTRAINT ck CHECK (h >= 0)", "gt"},
 		// 5: a referenced column renamed: the child's key follows.
-		"ALTER TABLE p RENAME COLUMN k TO kk",
-		"ALTER TABLE p CHANGE k kk INT NOT NULL, COMMENT = 'renamed'",
-		"ALTER TABLE p RENAME COLUMN k TO kk, RENAME TO p2",
+		{"ALTER TABLE p RENAME COLUMN k TO kk", "p c"},
+		{"ALTER TABLE p CHANGE k kk INT NOT NULL, COMMENT = 'renamed'", "p c"},
+		{"ALTER TABLE p RENAME COLUMN k TO kk, RENAME TO p2", "p c"},
 		// 6: FORCE with other changes.
-		"ALTER TABLE t FORCE, COMMENT = 'forced'",
-		"ALTER TABLE t ADD COLUMN x INT, FORCE",
+		{"ALTER TABLE t FORCE, COMMENT = 'forced'", "t"},
+		{"ALTER TABLE t ADD COLUMN x INT, FORCE", "t"},
 	} {
+		alter := c.alter
+		var setup []string
+		for _, name := range strings.Fields(c.tables) {
+			setup = append(setup, tables[name])
+		}
 		t.Run(alter, func(t *testing.T) {
 			// state is every table of the database: its SHOW CREATE
 			// TABLE (without AUTO_INCREMENT = N) and its rows; counters
@@ -103,7 +111,7 @@ func TestAlterCrossTableAtomic(t *testing.T) {
 			for k := 0; k <= 300; k = max(k+step, 1) { // k = 0: no cut
 				fs, dir, db := openCrashDB(t)
 				s := NewSession(db)
-				if _, err := s.Exec(ctx, setup); err != nil {
+				if _, err := s.Exec(ctx, strings.Join(setup, ";\n")); err != nil {
 					t.Fatal(err)
 				}
 				if k == 0 {
