@@ -20,10 +20,11 @@ package engine
 //   - T.bdf.rebuild or T.<index>.bix.rebuild alone: leftovers of a rebuild
 //     that never wrote its definition; removed.
 //
-// An ALTER that renames the table too (AlterColumnsRenamed) has another
-// commit point, written right before the rename of T.bdf.rebuild: the
-// RENAME.pending of rename.go, whose completion puts the rebuild files in
-// place first.
+// An ALTER that renames the table too (AlterOptions.RenameTo), or whose
+// column renames other tables' foreign keys follow (DB.Alter), has
+// another commit point, written right before the rename of T.bdf.rebuild:
+// the RENAME.pending of rename.go, whose completion puts the rebuild files
+// in place first.
 //
 // The old index files go before the commit point because a new data file
 // starts its generation count afresh: an old index file stamped with the
@@ -90,12 +91,68 @@ func (db *DB) AlterColumns(ctx context.Context, name string, newDef *TableDef, f
 // 1292). The update log records zone with the change (format version 2 of
 // the ddl op, ulog.go).
 func (db *DB) AlterColumnsInZone(ctx context.Context, name string, newDef *TableDef, from []int, zone time.Duration) error {
-	t, unlock, err := db.alterTable(ctx, name, true)
+	return db.Alter(ctx, name, newDef, from, AlterOptions{Zone: zone})
+}
+
+// AlterOptions are the parts of an ALTER TABLE that DB.Alter makes in the
+// same step as its change of columns, indexes and constraints. The zero
+// value adds nothing.
+type AlterOptions struct {
+	// Zone is the session's zone, east of UTC (AlterColumnsInZone).
+	Zone time.Duration
+	// RenameTo, if not "", is the table's new name (ALTER TABLE ...
+	// RENAME TO): the commit point of both is the rename's intent
+	// (rename.go, "altered"), and the update-log frame holds the rename
+	// and then the change.
+	RenameTo string
+	// AutoIncrement, if not nil, is an AUTO_INCREMENT = N the change
+	// sets, as SetAutoIncrement does (one above the largest value stored
+	// if that is larger; nothing without an AUTO_INCREMENT column). The
+	// update-log frame holds an auto_increment op after the change.
+	AutoIncrement *uint64
+	// Rebuild rewrites the rows and indexes even when the change does not
+	// need it (ALTER TABLE ... FORCE).
+	Rebuild bool
+}
+
+// Alter gives table name the new definition newDef, as AlterColumnsInZone
+// does, with the options o, in one step: a crash leaves the table, and
+// any other table the change reaches, wholly as before or wholly as
+// after. A column that another table's foreign key references and that
+// the change renames is renamed in that key too, in the same step (the
+// RENAME.pending intent of rename.go, without a move, commits both); so
+// is a RENAME TO.
+func (db *DB) Alter(ctx context.Context, name string, newDef *TableDef, from []int, o AlterOptions) error {
+	if o.RenameTo != "" && strings.EqualFold(name, o.RenameTo) {
+		return fmt.Errorf("blitz/engine: alter and rename %s: the new name is the same", name)
+	}
+	var next *uint64
+	if o.AutoIncrement != nil {
+		n := *o.AutoIncrement
+		next = &n
+	}
+	alt := &renameAlter{name: name, nd: newDef, from: from, zone: o.Zone, next: next, force: o.Rebuild}
+	if o.RenameTo != "" {
+		return db.renameTables(ctx, []RenamePair{{From: name, To: o.RenameTo}}, alt)
+	}
+	db.ddlMu.Lock()
+	defer db.ddlMu.Unlock()
+	t, err := db.table(name)
+	if err == nil {
+		err = t.usable()
+	}
+	if err != nil {
+		return err
+	}
+	if len(from) == len(newDef.Columns) && db.followsColumns(t, t.definition(), newDef, from) {
+		return db.renameTablesLocked(ctx, nil, alt)
+	}
+	unlock, err := db.lockForDDL(ctx, t)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	return db.alterColumnsLocked(ctx, t, newDef, from, zone, nil)
+	return db.alterColumnsLocked(ctx, t, newDef, from, o.Zone, next, o.Rebuild)
 }
 
 // AlterColumnsAuto is AlterColumnsInZone that also sets the table's
@@ -105,21 +162,32 @@ func (db *DB) AlterColumnsInZone(ctx context.Context, name string, newDef *Table
 // AUTO_INCREMENT, AUTO_INCREMENT = 100, as dumps write it. The update-log
 // frame holds the alter_columns op and then an auto_increment op.
 func (db *DB) AlterColumnsAuto(ctx context.Context, name string, newDef *TableDef, from []int, zone time.Duration, next uint64) error {
-	t, unlock, err := db.alterTable(ctx, name, true)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return db.alterColumnsLocked(ctx, t, newDef, from, zone, &next)
+	return db.Alter(ctx, name, newDef, from, AlterOptions{Zone: zone, AutoIncrement: &next})
 }
 
-// alterColumnsLocked is AlterColumnsInZone of t, locked for DDL, and with
-// next AlterColumnsAuto.
-func (db *DB) alterColumnsLocked(ctx context.Context, t *table, newDef *TableDef, from []int, zone time.Duration, next *uint64) error {
+// alterColumnsLocked is AlterColumnsInZone of t, locked for DDL, with
+// next AlterColumnsAuto, with force a rebuild whether or not the change
+// needs one (AlterOptions.Rebuild).
+func (db *DB) alterColumnsLocked(ctx context.Context, t *table, newDef *TableDef, from []int, zone time.Duration, next *uint64, force bool) error {
 	old := t.definition()
 	nd, rewrite, err := t.prepareAlter(old, newDef, from)
 	if err != nil {
 		return err
+	}
+	rewrite = rewrite || force
+	// A change that only adds secondary indexes (ADD FOREIGN KEY with the
+	// index it needs, with a COMMENT...) builds them beside the rows, as
+	// CreateIndex does, and commits with the definition.
+	var added []*index.Index
+	if rewrite && !force {
+		if ixs, err := t.indexesOnly(old, nd, from); err != nil {
+			return err
+		} else if ixs != nil {
+			if added, err = t.buildIndexes(ctx, nd, ixs); err != nil {
+				return err
+			}
+			rewrite = false
+		}
 	}
 	// The update-log intent goes right before the commit point (the
 	// definition's rename, or the rebuilt data file's: ulogintent.go).
@@ -153,6 +221,7 @@ func (db *DB) alterColumnsLocked(ctx context.Context, t *table, newDef *TableDef
 			}
 		}
 		if err = intend(); err != nil {
+			abandonIndexes(added)
 			return err
 		}
 		t.ctrMu.Lock()
@@ -171,9 +240,11 @@ func (db *DB) alterColumnsLocked(ctx context.Context, t *table, newDef *TableDef
 		if err == nil {
 			t.mu.Lock()
 			t.setDefLocked(nd)
+			t.idx = append(t.idx, added...)
 			t.mu.Unlock()
 		} else {
 			intent.abandon(db)
+			abandonIndexes(added)
 		}
 	}
 	if err != nil {
@@ -218,6 +289,102 @@ func (t *table) prepareAlter(old, newDef *TableDef, from []int) (nd *TableDef, r
 		return nil, false, err
 	}
 	return nd, rewrite, nil
+}
+
+// indexesOnly returns the indexes nd adds to old when that is all the
+// change does to the rows and keys (nd's indexes are old's, in order, and
+// then these), nil otherwise.
+func (t *table) indexesOnly(old, nd *TableDef, from []int) ([]IndexDef, error) {
+	n := len(old.Indexes)
+	if len(nd.Indexes) <= n {
+		return nil, nil
+	}
+	for _, ixd := range nd.Indexes[n:] {
+		if ixd.Hidden {
+			return nil, nil
+		}
+	}
+	less := *nd
+	less.Indexes = nd.Indexes[:n]
+	if rewrite, err := t.needsRewrite(old, &less, from); err != nil || rewrite {
+		return nil, err
+	}
+	return nd.Indexes[n:], nil
+}
+
+// buildIndexes builds the files of the indexes ixs of nd, t's next
+// definition, from t's rows and opens them (DDL lock held). Until nd is
+// t's definition they are leftovers a crash leaves for the next open to
+// remove; abandonIndexes removes them.
+func (t *table) buildIndexes(ctx context.Context, nd *TableDef, ixs []IndexDef) ([]*index.Index, error) {
+	t.mu.RLock()
+	df := t.df
+	t.mu.RUnlock()
+	specs := make([]index.BuildSpec, len(ixs))
+	for i, ixd := range ixs {
+		pos := nd.indexParts(&ixd)
+		specs[i] = index.BuildSpec{Path: t.indexPath(ixd.Name), Unique: ixd.Unique,
+			Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
+				r, err := decodeRow(row, nd)
+				if err != nil {
+					return dst, err
+				}
+				return append(dst, encodeCols(nil, nd, r, pos)), nil
+			}}
+	}
+	var out []*index.Index
+	fail := func(err error) ([]*index.Index, error) {
+		abandonIndexes(out)
+		for _, s := range specs {
+			removeIndexFiles(s.Path)
+		}
+		return nil, err
+	}
+	_, err := index.Build(ctx, func(yield func(pk, row []byte) error) error { return t.scanMergedCtx(ctx, yield) },
+		specs, index.BuildOptions{Stamp: df.Generation(), TempDir: filepath.Dir(t.dataPath())})
+	if err != nil {
+		var dup *index.DuplicateError
+		if errors.As(err, &dup) {
+			for i, s := range specs {
+				if s.Path == dup.Index {
+					pos := nd.indexParts(&ixs[i])
+					vals := dupText(nd, pos, dup.Cols, dup.PK, func(pk []byte) ([]byte, bool) {
+						v, ok, err := t.getCommitted(pk)
+						return v, ok && err == nil
+					})
+					err = sqlerr.New(sqlerr.ErrDupEntry, "Duplicate entry '%s' for key '%s'", vals, ixs[i].Name)
+				}
+			}
+			return fail(err)
+		}
+		var long *index.KeyTooLargeError
+		if errors.As(err, &long) {
+			for i, s := range specs {
+				if s.Path == long.Index {
+					err = keyTooLong(err, t.name, ixs[i].Name)
+				}
+			}
+		}
+		return fail(interrupted(ctx, err))
+	}
+	for _, ixd := range ixs {
+		ix, err := index.Open(t.indexPath(ixd.Name), df.Generation(), t.indexOptions(ixd))
+		if err != nil {
+			return fail(err)
+		}
+		out = append(out, ix)
+	}
+	return out, nil
+}
+
+// abandonIndexes closes the indexes buildIndexes made and removes their
+// files.
+func abandonIndexes(ixs []*index.Index) {
+	for _, ix := range ixs {
+		path := ix.Path()
+		ix.Abandon()
+		removeIndexFiles(path)
+	}
 }
 
 // needsRewrite reports whether the rows of t must be rewritten to go from

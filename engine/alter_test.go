@@ -558,3 +558,67 @@ func TestOldTextPrimaryKeyStillAlters(t *testing.T) {
 		t.Fatalf("alter into a TEXT primary key: %v, want 1170", err)
 	}
 }
+
+// An ALTER that only adds secondary indexes (ADD FOREIGN KEY with the
+// index it needs, with a COMMENT) builds them beside the rows and commits
+// with the definition, as CreateIndex does, instead of rewriting the data
+// file; a duplicate in a new unique index fails it with 1062, the table
+// as it was and no index file left.
+func TestAlterAddsIndexesOnly(t *testing.T) {
+	dir := t.TempDir()
+	db := mustOpen(t, dir, Options{})
+	if err := db.CreateTable(bg, accountsDef("a", true)); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, "a", Row{int64(1), "ann", int64(10), "x"}, Row{int64(2), "bob", int64(20), "x"},
+		Row{int64(3), "cid", int64(10), nil})
+	data := filepath.Join(dir, "a.bdf")
+	st, err := os.Stat(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nd, _ := db.Table("a")
+	nd = nd.Clone()
+	nd.Comment = "indexed"
+	nd.Indexes = append(nd.Indexes, IndexDef{Name: "by_note", Columns: []string{"note"}, Prefix: []int{2}},
+		IndexDef{Name: "by_bo", Columns: []string{"balance", "owner"}, Unique: true})
+	mustAlter(t, db, "a", nd, 0, 1, 2, 3)
+	if st2, err := os.Stat(data); err != nil || !os.SameFile(st, st2) {
+		t.Fatalf("the data file was rewritten (%v)", err)
+	}
+	if got := rowsText(t, db, "a", Scan{Index: "by_bo"}); got != "[1 ann 10 x];[3 cid 10 <nil>];[2 bob 20 x]" {
+		t.Fatalf("by_bo: %s", got)
+	}
+	if got := rowsText(t, db, "a", Scan{Index: "by_note"}); got != "[3 cid 10 <nil>];[1 ann 10 x];[2 bob 20 x]" {
+		t.Fatalf("by_note: %s", got)
+	}
+	insert(t, db, "a", Row{int64(4), "dan", int64(30), "y"})
+	if got := rowsText(t, db, "a", Scan{Index: "by_bo", Lo: Bound{Values: []any{int64(30)}, Inclusive: true}}); got != "[4 dan 30 y]" {
+		t.Fatalf("by_bo after an insert: %s", got)
+	}
+	// A duplicate in a new unique index: 1062, nothing changed.
+	nd, _ = db.Table("a")
+	before := nd.Clone()
+	nd = nd.Clone()
+	nd.Indexes = append(nd.Indexes, IndexDef{Name: "by_balance_u", Columns: []string{"balance"}, Unique: true})
+	err = db.AlterColumns(bg, "a", nd, []int{0, 1, 2, 3})
+	if sqlerr.Code(err) != sqlerr.ErrDupEntry || !strings.Contains(err.Error(), "by_balance_u") {
+		t.Fatalf("a duplicate in the new unique index: %v", err)
+	}
+	if got, _ := db.Table("a"); !sameDef(got, before) {
+		t.Fatalf("the definition changed: %+v", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a.by_balance_u.bix")); !os.IsNotExist(err) {
+		t.Fatalf("the failed index's file stays: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpen(t, dir, Options{})
+	if got := rowsText(t, db, "a", Scan{Index: "by_bo"}); got != "[1 ann 10 x];[3 cid 10 <nil>];[2 bob 20 x];[4 dan 30 y]" {
+		t.Fatalf("by_bo after a reopen: %s", got)
+	}
+	if def, _ := db.Table("a"); def.Comment != "indexed" {
+		t.Fatalf("comment after a reopen: %q", def.Comment)
+	}
+}

@@ -396,7 +396,7 @@ func (db *DB) createIndexLocked(ctx context.Context, t *table, ixd IndexDef) err
 		for i := range from {
 			from[i] = i
 		}
-		return db.alterColumnsLocked(ctx, t, nd, from, 0, nil)
+		return db.alterColumnsLocked(ctx, t, nd, from, 0, nil, false)
 	}
 	if err := nd.validate(); err != nil {
 		return err

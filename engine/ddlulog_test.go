@@ -123,8 +123,58 @@ var ddlLogCases = []struct {
 		nd.Columns[2].Name = "remark"
 		return db.AlterColumnsAuto(bg, "a", nd, []int{0, 1, 2}, 0, 700)
 	}},
+	{"alter definition with a referencing key", func(db *DB) error {
+		// c's key follows a's column v renamed, in the ALTER's step.
+		if err := createChild(db, "a"); err != nil {
+			return err
+		}
+		nd, _ := db.Table("a")
+		nd = nd.Clone()
+		nd.Columns[1].Name = "vv"
+		nd.Indexes[0].Columns[0] = "vv"
+		return db.AlterColumns(bg, "a", nd, []int{0, 1, 2})
+	}},
+	{"alter rebuild with a referencing key", func(db *DB) error {
+		if err := createChild(db, "b"); err != nil {
+			return err
+		}
+		nd, _ := db.Table("b")
+		nd = nd.Clone()
+		nd.Columns[1].Name = "vv"
+		nd.Indexes[0].Columns[0] = "vv"
+		nd.Columns = append(nd.Columns, Column{Name: "last", Type: TypeBigInt, NotNull: true})
+		return db.AlterColumns(bg, "b", nd, []int{0, 1, 2, -1})
+	}},
+	{"alter rename and auto_increment", func(db *DB) error {
+		nd, _ := db.Table("a")
+		nd = nd.Clone()
+		nd.Comment = "moved"
+		next := uint64(700)
+		return db.Alter(bg, "a", nd, []int{0, 1, 2}, AlterOptions{RenameTo: "c", AutoIncrement: &next})
+	}},
+	{"alter rebuild, rename and auto_increment", func(db *DB) error {
+		nd, _ := db.Table("b")
+		nd = nd.Clone()
+		next := uint64(700)
+		return db.Alter(bg, "b", nd, []int{0, 1, 2}, AlterOptions{RenameTo: "c", AutoIncrement: &next, Rebuild: true})
+	}},
 	{"create view", func(db *DB) error { return db.CreateView(bg, viewDef("v2", "select 2 AS `b`", "b"), false) }},
 	{"drop view", func(db *DB) error { return db.DropView(bg, "v1") }},
+}
+
+// createChild creates table c, whose foreign key references column v of
+// parent (insertShaped gives c.v a value the parent's row of the same n
+// has), unless it exists.
+func createChild(db *DB, parent string) error {
+	if _, err := db.Table("c"); err == nil {
+		return nil
+	}
+	return db.CreateTable(bg, &TableDef{Name: "c",
+		Columns:     []Column{{Name: "id", Type: TypeBigInt, NotNull: true, AutoIncrement: true}, {Name: "v", Type: TypeBigInt}},
+		PrimaryKey:  []string{"id"},
+		Indexes:     []IndexDef{{Name: "v", Columns: []string{"v"}}},
+		ForeignKeys: []ForeignKeyDef{{Name: "c_ibfk_1", Columns: []string{"v"}, RefTable: parent, RefColumns: []string{"v"}}},
+	})
 }
 
 // dumpWithViews is dumpDB plus the views.

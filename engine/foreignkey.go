@@ -263,6 +263,79 @@ func (db *DB) ReferencedBy(name string) ([]string, []ForeignKeyDef) {
 	return tables, fks
 }
 
+// renamedColumns returns the columns an ALTER from old to nd (with source
+// positions from, as AlterColumns takes them) renames: by the lower-case
+// old name, the new one. Nil if it renames none.
+func renamedColumns(old, nd *TableDef, from []int) map[string]string {
+	var ren map[string]string
+	for i, f := range from {
+		if f >= 0 && f < len(old.Columns) && i < len(nd.Columns) && old.Columns[f].Name != nd.Columns[i].Name {
+			if ren == nil {
+				ren = map[string]string{}
+			}
+			ren[strings.ToLower(old.Columns[f].Name)] = nd.Columns[i].Name
+		}
+	}
+	return ren
+}
+
+// followColumns returns keyed (the foreign keys of the tables of ts that
+// a statement changes, as followRename returns them) with the keys of the
+// tables other than t that reference t (named oldName, or newName after
+// the statement) following the columns ren renames (renamedColumns), as
+// MariaDB's references follow a column rename. Nil ren changes nothing.
+func followColumns(ts []*table, keyed map[*table][]ForeignKeyDef, t *table, oldName, newName string, ren map[string]string) map[*table][]ForeignKeyDef {
+	if len(ren) == 0 {
+		return keyed
+	}
+	for _, c := range ts {
+		if c == t {
+			continue // its own keys are the ALTER's to say (the SQL layer follows them)
+		}
+		fks, ok := keyed[c]
+		if !ok {
+			fks = c.definition().ForeignKeys
+		}
+		var out []ForeignKeyDef
+		for j, fk := range fks {
+			if !strings.EqualFold(fk.RefTable, oldName) && !strings.EqualFold(fk.RefTable, newName) {
+				continue
+			}
+			for k, col := range fk.RefColumns {
+				to, ok := ren[strings.ToLower(col)]
+				if !ok {
+					continue
+				}
+				if out == nil {
+					out = make([]ForeignKeyDef, len(fks))
+					for i := range fks {
+						out[i] = fks[i].clone()
+					}
+				}
+				out[j].RefColumns[k] = to
+			}
+		}
+		if out != nil {
+			if keyed == nil {
+				keyed = map[*table][]ForeignKeyDef{}
+			}
+			keyed[c] = out
+		}
+	}
+	return keyed
+}
+
+// followsColumns reports whether an ALTER of t from old to nd renames a
+// column that another table's foreign key references (its definition
+// then changes in the ALTER's step: DB.Alter).
+func (db *DB) followsColumns(t *table, old, nd *TableDef, from []int) bool {
+	if db.parent != nil {
+		return false
+	}
+	keyed := followColumns(db.sortedTables(), nil, t, old.Name, old.Name, renamedColumns(old, nd, from))
+	return len(keyed) > 0
+}
+
 // fkValues returns the values of the named columns of r (a row of d), and
 // whether they are all non-NULL.
 func fkValues(d *TableDef, r Row, cols []string) ([]any, bool) {

@@ -84,6 +84,34 @@ import (
 // or altered under its new one. The update-log frame holds the
 // rename_table op and then the alter_columns op, under the new name.
 //
+// # Format version 5: an ALTER TABLE whose step reaches other tables
+//
+// Version 4 with, in "altered", two things version 4 has not, and
+// written only when the intent holds one of them (else version 4 or 3,
+// so that an older build still reads what it can; it refuses a version-5
+// intent by its number):
+//
+//   - no move ("pairs" and "moves" empty): an ALTER that keeps its
+//     table's name but changes other tables' definitions in its step: the
+//     foreign keys of other tables that reference a column the ALTER
+//     renames follow it (DB.Alter; their lists are in "keys"). Phase 1
+//     puts a rebuild in place as above; phase 2 writes "def", if any,
+//     over the table's definition (keeping its counters), then "keys";
+//   - "auto_increment": N, the AUTO_INCREMENT counter the definition
+//     "def" gets (ALTER TABLE ... RENAME TO, AUTO_INCREMENT = N; a
+//     rebuilt table's definition file already has it).
+//
+// For example:
+//
+//	{"version": 5, "keys": [{"table": "c", "foreign_keys": [...]}],
+//	 "altered": {"from": "p", "def": {<p .def file>}}, "phase": 1}
+//	{"version": 5, "pairs": [{"from": "t", "to": "t2"}], "moves": [...],
+//	 "altered": {"from": "t", "def": {...}, "auto_increment": 10000}, "phase": 1}
+//
+// The update-log frame holds the alter_columns op (after the rename_table
+// op, if any), then the auto_increment op; the replay of alter_columns
+// makes the other tables' keys follow again, as the ALTER did.
+//
 // # Format version 2 (read only)
 //
 // Version 3 without "keys": a statement whose references the SQL layer
@@ -105,7 +133,7 @@ import (
 const renameIntentName = "RENAME.pending"
 
 // renameIntentVersion is the version of the RENAME.pending format written.
-const renameIntentVersion = 4
+const renameIntentVersion = 5
 
 // renameStagePrefix starts the staging name of a table in phase 1 of a
 // rename: no table name starts with a dot (TableDef.validate).
@@ -134,14 +162,34 @@ type renameAltered struct {
 	From    string          `json:"from"`              // the table's name before the statement
 	Rebuilt bool            `json:"rebuilt,omitempty"` // its rebuild files are committed with the rename
 	Def     json.RawMessage `json:"def,omitempty"`     // its new definition (a .def file), when the rows stay
+	// AutoIncrement (version 5) is the AUTO_INCREMENT counter the
+	// definition "def" gets, 0 for none.
+	AutoIncrement uint64 `json:"auto_increment,omitempty"`
 }
 
-// renameAlter is the ALTER TABLE an AlterColumnsRenamed makes in the
-// step of its RENAME TO.
+// counters returns ctr, the counters of the definition a replaces, with
+// the AUTO_INCREMENT counter a sets (as AlterColumnsAuto sets it). It is
+// idempotent: phase 2 may run again.
+func (a *renameAltered) counters(ctr defCounters) defCounters {
+	if a.AutoIncrement != 0 {
+		ctr.autoNext = a.AutoIncrement
+		if ctr.autoNext > ctr.autoRes {
+			ctr.autoRes = ctr.autoNext + reserveStep
+		}
+	}
+	return ctr
+}
+
+// renameAlter is the ALTER TABLE a DB.Alter makes in the step of its
+// RENAME TO, or of the other tables' foreign keys that follow its renamed
+// columns.
 type renameAlter struct {
-	nd   *TableDef // the new definition, under the old name
-	from []int
-	zone time.Duration
+	name  string    // the table altered, by its name before the statement
+	nd    *TableDef // the new definition, under the old name
+	from  []int
+	zone  time.Duration
+	next  *uint64 // AlterOptions.AutoIncrement: set to the counter the change sets (0: none)
+	force bool    // AlterOptions.Rebuild
 }
 
 // renameKeys is one table's foreign keys as a RENAME TABLE leaves them:
@@ -257,9 +305,13 @@ func allDigits(s string) bool {
 }
 
 func (db *DB) writeRenameIntent(in *renameIntent) error {
-	in.Version = renameIntentVersion
-	if in.Altered == nil {
+	switch {
+	case in.Altered == nil:
 		in.Version = 3 // what a build before version 4 reads too
+	case len(in.Moves) == 0 || in.Altered.AutoIncrement != 0:
+		in.Version = renameIntentVersion
+	default:
+		in.Version = 4
 	}
 	b, err := json.Marshal(in)
 	if err != nil {
@@ -293,24 +345,22 @@ func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 
 // AlterColumnsRenamed is AlterColumnsInZone(ctx, name, newDef, from, zone)
 // and RenameTable(ctx, name, newName) in one step (ALTER TABLE name ...,
-// RENAME TO newName): a crash leaves the table as it was under its old
-// name, or altered under its new one. The commit point of both is the
-// rename's intent (see the top of the file, "altered"), which commits a
-// rebuild of the rows with it. The update log gets both changes in one
-// frame, the rename first.
+// RENAME TO newName): Alter with AlterOptions.RenameTo.
 func (db *DB) AlterColumnsRenamed(ctx context.Context, name, newName string, newDef *TableDef, from []int, zone time.Duration) error {
-	if strings.EqualFold(name, newName) {
-		return fmt.Errorf("blitz/engine: alter and rename %s: the new name is the same", name)
-	}
-	return db.renameTables(ctx, []RenamePair{{From: name, To: newName}}, &renameAlter{nd: newDef, from: from, zone: zone})
+	return db.Alter(ctx, name, newDef, from, AlterOptions{Zone: zone, RenameTo: newName})
 }
 
-// renameTables is RenameTables, and with alt (one pair, of a table) the
-// ALTER of AlterColumnsRenamed.
+// renameTables is RenameTables, and with alt (one pair, of a table, or
+// none) the ALTER of DB.Alter.
 func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameAlter) error {
 	db.ddlMu.Lock()
 	defer db.ddlMu.Unlock()
-	if len(pairs) == 0 {
+	return db.renameTablesLocked(ctx, pairs, alt)
+}
+
+// renameTablesLocked is renameTables with db.ddlMu held.
+func (db *DB) renameTablesLocked(ctx context.Context, pairs []RenamePair, alt *renameAlter) error {
+	if len(pairs) == 0 && alt == nil {
 		return nil
 	}
 	db.mu.RLock()
@@ -397,11 +447,28 @@ func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameA
 		}
 		moves = append(moves, move{t: t, old: old, nd: nd})
 	}
-	if len(moves) == 0 || alt != nil && len(moves) != 1 {
-		if alt != nil {
-			return fmt.Errorf("blitz/engine: alter and rename %s: not a move of one table", pairs[0].From)
-		}
+	if alt != nil && len(pairs) > 0 && len(moves) != 1 {
+		return fmt.Errorf("blitz/engine: alter and rename %s: not a move of one table", pairs[0].From)
+	}
+	if alt == nil && len(moves) == 0 {
 		return nil
+	}
+	// am is the table the ALTER changes: its move, or (no RENAME TO)
+	// stay, a table that keeps its name.
+	var am, stay *move
+	if alt != nil && len(pairs) == 0 {
+		t, err := db.table(alt.name)
+		if err != nil {
+			return err
+		}
+		if err := t.usable(); err != nil {
+			return err
+		}
+		old := t.definition()
+		stay = &move{t: t, old: old, nd: old}
+		am = stay
+	} else if alt != nil {
+		am = &moves[0]
 	}
 	// The foreign keys follow the pairs (followRename): the moved
 	// tables' new definitions carry theirs, and the other tables whose
@@ -411,6 +478,9 @@ func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameA
 	var pairKeys [][]ForeignKeyDef
 	if db.parent == nil {
 		keyed, pairKeys = followRename(db.sortedTables(), pairs, srcs)
+		if alt != nil {
+			keyed = followColumns(db.sortedTables(), keyed, am.t, am.old.Name, am.nd.Name, renamedColumns(am.old, alt.nd, alt.from))
+		}
 	}
 	type child struct {
 		t  *table
@@ -452,6 +522,13 @@ func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameA
 			u()
 		}
 	}()
+	if stay != nil {
+		unlock, err := db.lockForDDL(ctx, stay.t)
+		if err != nil {
+			return err
+		}
+		unlocks = append(unlocks, unlock)
+	}
 	for _, m := range moves {
 		unlock, err := db.lockForDDL(ctx, m.t)
 		if err != nil {
@@ -475,11 +552,25 @@ func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameA
 	var altered *TableDef
 	rewrite := false
 	if alt != nil {
-		m := &moves[0]
+		m := am
 		var err error
 		if altered, rewrite, err = m.t.prepareAlter(m.old, alt.nd, alt.from); err != nil {
 			return err
 		}
+		rewrite = rewrite || alt.force
+		if !rewrite && alt.next != nil {
+			// The counter the definition gets (a rebuild finds it as it
+			// copies the rows: rebuildTable).
+			if *alt.next, err = m.t.autoFloor(altered, *alt.next); err != nil {
+				return err
+			}
+		}
+		if stay != nil {
+			stay.nd = altered
+		}
+	}
+	if alt != nil && stay == nil {
+		m := am
 		nd := altered.Clone()
 		nd.Name = m.nd.Name
 		nd.ForeignKeys = followOwnKeys(altered.ForeignKeys, pairs[0])
@@ -532,8 +623,10 @@ func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameA
 	}
 	if alt != nil && db.ulog != nil {
 		// The ALTER follows the rename in the frame: a replay that
-		// restarts finds each step done or to do (ulog.go).
-		m := moves[0]
+		// restarts finds each step done or to do (ulog.go). Its replay
+		// makes the other tables' keys follow renamed columns again
+		// (Alter), as the rename's does for the table's name.
+		m := am
 		op, err := ddlOp(ddlRecord{Op: "alter_columns", From: alt.from, Zone: zoneSeconds(alt.zone, m.old, altered, alt.from)}, m.nd.Name, m.nd)
 		if err != nil {
 			return err
@@ -542,8 +635,11 @@ func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameA
 	}
 	in := &renameIntent{Pairs: spelled, Phase: 1}
 	if alt != nil {
-		m := moves[0]
+		m := am
 		in.Altered = &renameAltered{From: m.old.Name, Rebuilt: rewrite}
+		if !rewrite && alt.next != nil {
+			in.Altered.AutoIncrement = *alt.next
+		}
 		if !rewrite {
 			b, err := encodeDef(altered, 0, 0, 0)
 			if err != nil {
@@ -579,6 +675,15 @@ func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameA
 	}
 	var intent *ddlIntent
 	commit := func() error {
+		if alt != nil && alt.next != nil && *alt.next != 0 && db.ulog != nil {
+			// After the ALTER in the frame, with the counter it sets (a
+			// rebuild's is known only now).
+			op, err := ddlOp(ddlRecord{Op: "auto_increment", Next: *alt.next}, am.nd.Name, am.nd)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, op)
+		}
 		var err error
 		intent, err = db.intendDDL(ops...)
 		if err == nil {
@@ -594,9 +699,13 @@ func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameA
 		// before the rebuild's own commit point, commits both (see the
 		// top of the file). A rebuild that fails after it, its table
 		// reopened as it was, takes the intent back.
-		m := moves[0]
+		m := am
 		committed := false
-		err := db.rebuildTable(ctx, m.t, m.old, altered, alt.from, alt.zone, nil, func() error {
+		var autoSet *uint64
+		if alt.next != nil {
+			autoSet = alt.next
+		}
+		err := db.rebuildTable(ctx, m.t, m.old, altered, alt.from, alt.zone, autoSet, func() error {
 			err := commit()
 			committed = err == nil
 			return err
@@ -633,6 +742,9 @@ func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameA
 		for _, m := range moves {
 			m.t.setCrashed(fmt.Sprintf("its RENAME TABLE was cut short: %v; reopen the database to finish it", err))
 		}
+		if stay != nil {
+			stay.t.setCrashed(fmt.Sprintf("its ALTER TABLE was cut short: %v; reopen the database to finish it", err))
+		}
 		for _, c := range children {
 			c.t.setCrashed(fmt.Sprintf("the RENAME TABLE of a table it references was cut short: %v; reopen the database to finish it", err))
 		}
@@ -654,7 +766,21 @@ func (db *DB) renameTables(ctx context.Context, pairs []RenamePair, alt *renameA
 		c.t.setDefLocked(c.nd)
 		c.t.mu.Unlock()
 	}
+	if stay != nil {
+		stay.t.mu.Lock()
+		stay.t.setDefLocked(stay.nd)
+		stay.t.mu.Unlock()
+	}
 	db.mu.Unlock()
+	if alt != nil && !rewrite && alt.next != nil && *alt.next != 0 {
+		// The counters phase 2 wrote (renameAltered.counters).
+		am.t.ctrMu.Lock()
+		am.t.autoNext, am.t.autoSaved = *alt.next, *alt.next
+		if am.t.autoNext > am.t.autoReserved {
+			am.t.autoReserved = am.t.autoNext + reserveStep
+		}
+		am.t.ctrMu.Unlock()
+	}
 	lerr := intent.commit(db)
 	if lerr == nil {
 		if err := db.removeRenameIntent(); err != nil {
@@ -764,10 +890,12 @@ func (db *DB) moveRenamed(in *renameIntent) error {
 			return err
 		}
 		if a := in.Altered; a != nil && a.From == m.From && len(a.Def) > 0 {
-			// The ALTER's definition; the counters stay.
+			// The ALTER's definition; the counters stay, but for the
+			// AUTO_INCREMENT it sets.
 			if def, _, err = decodeDef(a.Def, renameIntentName); err != nil {
 				return err
 			}
+			ctr = a.counters(ctr)
 		}
 		def.Name = m.To
 		if fks, ok, err := in.keysFor(m.To); err != nil {
@@ -783,6 +911,31 @@ func (db *DB) moveRenamed(in *renameIntent) error {
 			return err
 		}
 		if err := db.fs.Remove(file(s + defSuffix)); err != nil && !isNotExist(err) {
+			return err
+		}
+	}
+	if a := in.Altered; a != nil && len(in.Moves) == 0 && len(a.Def) > 0 {
+		// An ALTER that keeps its table's name (version 5): its
+		// definition, with the counters of the one it replaces.
+		path := file(a.From + defSuffix)
+		b, err := vfs.ReadFile(db.fs, path)
+		if err != nil {
+			return err
+		}
+		_, ctr, err := decodeDef(b, path)
+		if err != nil {
+			return err
+		}
+		def, _, err := decodeDef(a.Def, renameIntentName)
+		if err != nil {
+			return err
+		}
+		ctr = a.counters(ctr)
+		nb, err := encodeDef(def, ctr.autoNext, ctr.autoRes, ctr.rowRes)
+		if err != nil {
+			return err
+		}
+		if err := vfs.WriteFileAtomic(db.fs, path, nb); err != nil {
 			return err
 		}
 	}
@@ -846,15 +999,17 @@ func (db *DB) finishRename() error {
 	}
 	var in renameIntent
 	jerr := json.Unmarshal(b, &in)
-	if jerr == nil && in.Version >= 2 && in.Version <= 4 {
-		ok := len(in.Pairs) > 0 && in.Phase >= 1 && in.Phase <= 2
+	if jerr == nil && in.Version >= 2 && in.Version <= renameIntentVersion {
+		ok := (len(in.Pairs) > 0 || in.Version >= 5 && in.Altered != nil) && in.Phase >= 1 && in.Phase <= 2
 		for _, m := range append(append([]RenamePair(nil), in.Pairs...), in.Moves...) {
 			if m.From == "" || m.To == "" || strings.ContainsAny(m.From+m.To, `/\`) {
 				ok = false
 			}
 		}
 		if a := in.Altered; a != nil {
-			ok = ok && len(in.Moves) == 1 && a.From == in.Moves[0].From && (a.Rebuilt || len(a.Def) > 0)
+			moved := len(in.Moves) == 1 && a.From == in.Moves[0].From
+			stays := len(in.Moves) == 0 && len(in.Pairs) == 0 && a.From != "" && !strings.ContainsAny(a.From, `/\`) && !strings.HasPrefix(a.From, ".")
+			ok = ok && (moved || stays) && (a.Rebuilt || len(a.Def) > 0)
 			if len(a.Def) > 0 {
 				if _, _, err := decodeDef(a.Def, renameIntentName); err != nil {
 					ok = false
@@ -875,6 +1030,9 @@ func (db *DB) finishRename() error {
 		db.log.Info("finished a RENAME TABLE a crash cut short", "pairs", in.Pairs)
 		if db.opts.ULogDir != "" {
 			db.renamed = in.Pairs
+			if db.renamed == nil {
+				db.renamed = []RenamePair{} // an ALTER without a move: the intent goes after resolveDDLIntent too
+			}
 			return nil
 		}
 		return db.removeRenameIntent()

@@ -265,8 +265,9 @@ func (db *DB) intentDone(ops []ulog.Op) (bool, string) {
 		// The open finished a RENAME TABLE: its intent, the commit point,
 		// says it took effect (rename.go); the intent of the update log is
 		// that statement's if it holds its pairs.
-		// An ALTER TABLE ... RENAME TO logs its alter_columns after
-		// the rename (AlterColumnsRenamed), committed by the same intent.
+		// An ALTER TABLE ... RENAME TO logs its alter_columns (and
+		// auto_increment) after the rename (DB.Alter), committed by the
+		// same intent.
 		same, n := true, 0
 		for _, op := range ops {
 			var rec ddlRecord
@@ -274,7 +275,7 @@ func (db *DB) intentDone(ops []ulog.Op) (bool, string) {
 				same = false
 				break
 			}
-			if rec.Op == "alter_columns" && n == len(db.renamed) && n == 1 {
+			if (rec.Op == "alter_columns" || rec.Op == "auto_increment") && n == len(db.renamed) && n == 1 {
 				continue
 			}
 			same = same && rec.Op == "rename_table" && n < len(db.renamed) &&

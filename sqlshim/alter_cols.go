@@ -24,8 +24,14 @@ type colChange struct {
 	dirty   bool
 	dropped map[string]bool // the columns DROP COLUMN removed, lower case
 	// autoNext, if not nil, is an AUTO_INCREMENT = N option the change
-	// makes with it (engine.DB.AlterColumnsAuto).
+	// makes with it (engine.AlterOptions.AutoIncrement).
 	autoNext *uint64
+	// force rebuilds the table whether or not the change needs it
+	// (FORCE: engine.AlterOptions.Rebuild).
+	force bool
+	// addedFKs names the foreign keys the change adds (addForeignKeyIn),
+	// whose rows are checked before and after it.
+	addedFKs []string
 }
 
 func newColChange(def *engine.TableDef) *colChange {
@@ -330,10 +336,11 @@ func (x *execCtx) applyColChange(ti *tableInfo, cc *colChange) error {
 }
 
 // applyColChangeAs is applyColChange that also renames the table to
-// newName (not "") in the same engine call (ALTER TABLE ... RENAME TO:
-// engine.DB.AlterColumnsRenamed). alterFolded does not ask it for a
-// table with computed columns, whose rows are filled after the change
-// under its name.
+// newName (not "") in the same engine step (ALTER TABLE ... RENAME TO:
+// engine.AlterOptions.RenameTo). The AUTO_INCREMENT counter cc sets and
+// a FORCE are made in that step too; so are the other tables' foreign
+// keys that follow a column cc renames (engine.DB.Alter). Computed
+// columns get their values after it, under the new name (TableDef.Fill).
 func (x *execCtx) applyColChangeAs(ti *tableInfo, cc *colChange, newName string) error {
 	if err := cc.keptKeys(ti); err != nil {
 		return err
@@ -369,28 +376,29 @@ func (x *execCtx) applyColChangeAs(ti *tableInfo, cc *colChange, newName string)
 	if hasColumnExprs(cc.def) {
 		// The rows get computed values after the new definition is in
 		// place: mark it until they have them (TableDef.Fill, gencol.go).
-		if release, ok := db.ClaimFill(ti.name); ok {
-			defer release()
+		// Under either name, no other session finishes it meanwhile.
+		for _, name := range []string{ti.name, newName} {
+			if name == "" {
+				continue
+			}
+			if release, ok := db.ClaimFill(name); ok {
+				defer release()
+			}
 		}
 		cc.def.Fill = fillColumns(cc)
 	}
 	// Values changing to or from TIMESTAMP convert in the session's zone
 	// (timezone.go).
+	o := engine.AlterOptions{Zone: x.s.tz.off, RenameTo: newName, AutoIncrement: cc.autoNext, Rebuild: cc.force}
+	if err := db.Alter(x.ctx, ti.name, cc.def, cc.from, o); err != nil {
+		return qualifyConstraint(qualifyAnyColumn(err, x.s.DBName, ti.name), x.s.DBName, ti.name)
+	}
 	if newName != "" {
-		if err := db.AlterColumnsRenamed(x.ctx, ti.name, newName, cc.def, cc.from, x.s.tz.off); err != nil {
-			return qualifyConstraint(qualifyAnyColumn(err, x.s.DBName, ti.name), x.s.DBName, ti.name)
-		}
 		x.renameStats(db, ti.name, newName)
 		def := ti.def.Clone()
 		def.Name = newName
 		ti = newTableInfo(def, "")
 		cc.def.Name = newName
-	} else if cc.autoNext != nil {
-		if err := db.AlterColumnsAuto(x.ctx, ti.name, cc.def, cc.from, x.s.tz.off, *cc.autoNext); err != nil {
-			return qualifyConstraint(qualifyAnyColumn(err, x.s.DBName, ti.name), x.s.DBName, ti.name)
-		}
-	} else if err := db.AlterColumnsInZone(x.ctx, ti.name, cc.def, cc.from, x.s.tz.off); err != nil {
-		return qualifyConstraint(qualifyAnyColumn(err, x.s.DBName, ti.name), x.s.DBName, ti.name)
 	}
 	if err := x.recomputeAltered(db, ti, cc); err != nil { // gencol.go
 		return qualifyConstraint(err, x.s.DBName, ti.name)
@@ -400,7 +408,7 @@ func (x *execCtx) applyColChangeAs(ti *tableInfo, cc *colChange, newName string)
 			return err
 		}
 	}
-	if err := x.followRefColumns(ti, cc); err != nil { // foreignkey.go
+	if err := x.checkAddedKeys(newTableInfo(cc.def, ""), cc); err != nil { // foreignkey.go
 		return err
 	}
 	// Column statistics are by position and name: gather them again.
@@ -431,18 +439,18 @@ func (x *execCtx) dropPrimaryKey(ti *tableInfo) error {
 }
 
 // foldable reports whether alterFolded can make spec part of one new
-// definition: a change of columns, indexes, CHECK constraints, the
-// dropping of a foreign key, an index rename, table options, RENAME TO.
+// definition: a change of columns, indexes, CHECK constraints, foreign
+// keys, an index rename, table options, RENAME TO, FORCE.
 func foldable(spec *ast.AlterTableSpec) bool {
 	switch spec.Tp {
 	case ast.AlterTableAddColumns, ast.AlterTableDropIndex, ast.AlterTableDropPrimaryKey, ast.AlterTableDropCheck,
 		ast.AlterTableDropForeignKey, ast.AlterTableRenameIndex, ast.AlterTableEnableKeys, ast.AlterTableDisableKeys,
-		ast.AlterTableRenameTable:
+		ast.AlterTableRenameTable, ast.AlterTableForce:
 		return true
 	case ast.AlterTableAddConstraint:
 		switch spec.Constraint.Tp {
 		case ast.ConstraintPrimaryKey, ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex,
-			ast.ConstraintKey, ast.ConstraintIndex, ast.ConstraintCheck:
+			ast.ConstraintKey, ast.ConstraintIndex, ast.ConstraintCheck, ast.ConstraintForeignKey:
 			return true
 		}
 		return false
@@ -455,8 +463,12 @@ func foldable(spec *ast.AlterTableSpec) bool {
 // addsSeveral reports whether spec is a change alterTable would make in
 // more than one engine call: an ADD COLUMN of several columns (ADD COLUMN
 // (a INT, b INT)) or of a column with a CHECK constraint, table options
-// with AUTO_INCREMENT among others.
+// with AUTO_INCREMENT among others, ADD FOREIGN KEY (the key and the
+// index it needs).
 func addsSeveral(spec *ast.AlterTableSpec) bool {
+	if spec.Tp == ast.AlterTableAddConstraint && spec.Constraint.Tp == ast.ConstraintForeignKey {
+		return true
+	}
 	if spec.Tp == ast.AlterTableOption && len(spec.Options) > 1 {
 		return slices.ContainsFunc(spec.Options, func(o *ast.TableOption) bool { return o.Tp == ast.TableOptionAutoIncrement })
 	}
@@ -476,54 +488,40 @@ func addsSeveral(spec *ast.AlterTableSpec) bool {
 	return false
 }
 
-// alterFolded runs an ALTER TABLE of several changes as one engine call
-// (AlterColumns, a rebuild when the rows or an index change; with RENAME
-// TO, AlterColumnsRenamed), so that a crash leaves the table with all of
-// them or none, as MariaDB's ALTER TABLE does: changes to columns and
-// secondary indexes (ADD/DROP/MODIFY/CHANGE/RENAME/ALTER COLUMN, ADD
-// INDEX/KEY/UNIQUE/PRIMARY KEY, DROP INDEX, RENAME INDEX), CHECK
-// constraints (ADD, DROP), DROP FOREIGN KEY, table options (COMMENT,
-// ENGINE, [DEFAULT] CHARSET, CONVERT TO, AUTO_INCREMENT), RENAME TO. The changes apply in
-// order, each to the definition the ones before it made; the rows there
-// are checked against the CHECK constraints the statement adds as the
-// change leaves them. It returns false, having done nothing, for a
-// statement of one change or with a change of another kind (ADD FOREIGN
-// KEY, FORCE, AUTO_INCREMENT with RENAME TO): those run one engine call
-// per change (alterTable). An ADD COLUMN of several columns, or of one with a CHECK
-// constraint, is folded on its own too (addsSeveral).
+// alterFolded runs an ALTER TABLE of several changes as one engine step
+// (engine.DB.Alter: a rebuild when the rows or an index change), so that a
+// crash leaves the table, and every other table the statement reaches,
+// with all of them or none, as MariaDB's ALTER TABLE does: changes to
+// columns and secondary indexes (ADD/DROP/MODIFY/CHANGE/RENAME/ALTER
+// COLUMN, ADD INDEX/KEY/UNIQUE/PRIMARY KEY, DROP INDEX, RENAME INDEX),
+// CHECK constraints (ADD, DROP), foreign keys (ADD with the index it
+// needs, DROP), table options (COMMENT, ENGINE, [DEFAULT] CHARSET, CONVERT
+// TO, AUTO_INCREMENT), RENAME TO, FORCE; the other tables' foreign keys
+// follow a referenced column renamed (in the engine). The changes apply
+// in order, each to the definition the ones before it made; the rows
+// there are checked against the CHECK constraints and foreign keys the
+// statement adds as the change leaves them, computed columns computed
+// (checkConverted), before anything changes. Computed columns get their
+// values after the step, marked until they have them (TableDef.Fill). It
+// returns false, having done nothing, for a statement of one change
+// (alterTable runs it) or with a change of another kind. An ADD COLUMN of
+// several columns, or of one with a CHECK constraint, and an ADD FOREIGN
+// KEY are folded on their own too (addsSeveral).
 func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error) {
 	if len(n.Specs) < 2 && (len(n.Specs) == 0 || !addsSeveral(n.Specs[0])) {
 		return false, nil
 	}
-	checks, computed, newName, auto := false, false, "", false
+	newName := ""
 	for _, spec := range n.Specs {
 		if !foldable(spec) {
 			return false, nil
 		}
-		if spec.Tp == ast.AlterTableOption {
-			for _, o := range spec.Options {
-				auto = auto || o.Tp == ast.TableOptionAutoIncrement
-			}
-		}
-		checks = checks || spec.Tp == ast.AlterTableAddConstraint && spec.Constraint.Tp == ast.ConstraintCheck
-		computed = computed || isColumnSpec(spec) && addsComputed(spec.NewColumns)
 		if spec.Tp == ast.AlterTableRenameTable {
 			newName = spec.NewTable.Name.O
 		}
 	}
-	if checks && computed {
-		// The new column's values are computed after the change
-		// (gencol.go), too late to check the rows with the new
-		// constraint: one change after the other.
-		return false, nil
-	}
 	if newName != "" && strings.EqualFold(newName, ti.name) {
 		return false, nil // a rename to the same name, or another case of it: RenameTable's to judge
-	}
-	if newName != "" && auto {
-		// The engine makes an AUTO_INCREMENT counter or a rename part
-		// of an ALTER's step, not both: one change after the other.
-		return false, nil
 	}
 	before := ti.def
 	cc := newColChange(ti.def)
@@ -542,6 +540,12 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 					return true, err
 				}
 				cc.dirty, addsChecks = true, true
+				continue
+			}
+			if spec.Constraint.Tp == ast.ConstraintForeignKey {
+				if err := x.addForeignKeyIn(ti, cc, spec.Constraint); err != nil { // foreignkey.go
+					return true, err
+				}
 				continue
 			}
 			if err := x.addConstraint(newTableInfo(cc.def, ""), cc.def, spec.Constraint); err != nil {
@@ -609,7 +613,11 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 				return true, err
 			}
 		case ast.AlterTableRenameTable:
-			// alterFolded makes it with the rest (AlterColumnsRenamed).
+			// alterFolded makes it with the rest (engine.AlterOptions.RenameTo).
+		case ast.AlterTableForce:
+			// MariaDB rebuilds the table; one of key format 1 is rebuilt
+			// into key format 2 (alterTable).
+			cc.def.LegacyKeys, cc.force, cc.dirty = false, true, true
 		case ast.AlterTableEnableKeys, ast.AlterTableDisableKeys:
 			x.s.addNote(sqlerr.ErrIllegalHaForCreate, "Table storage engine for '%s' doesn't have this option", ti.name)
 		case ast.AlterTableOption:
@@ -640,21 +648,8 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 	if err := x.fkIndexesKept(ti.def, cc.def); err != nil { // foreignkey.go
 		return true, err
 	}
-	if addsChecks {
-		if err := x.checkConverted(ti, cc); err != nil { // check.go
-			return true, err
-		}
-	}
-	if newName != "" && hasColumnExprs(cc.def) {
-		// The rows' computed values are filled in after the change, under
-		// the table's name (TableDef.Fill, gencol.go): the rename is a
-		// step of its own, after it.
-		if cc.dirty {
-			if err := x.applyColChange(ti, cc); err != nil {
-				return true, err
-			}
-		}
-		return true, x.renameTable(ti.name, newName)
+	if err := x.checkConverted(ti, cc, addsChecks); err != nil { // check.go
+		return true, err
 	}
 	return true, x.applyColChangeAs(ti, cc, newName)
 }

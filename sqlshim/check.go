@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -299,20 +300,79 @@ func (x *execCtx) checkExisting(ti *tableInfo, def *engine.TableDef) error {
 	return err
 }
 
-// checkConverted is checkExisting of an ALTER TABLE that changes columns
-// too (alterFolded): each row of ti as the change cc leaves it. A row the
-// change cannot convert fails the change itself, with the engine's error.
-func (x *execCtx) checkConverted(ti *tableInfo, cc *colChange) error {
+// checkConverted checks each row of ti as the change cc leaves it, before
+// the change (alterFolded): against the CHECK constraints of cc's
+// definition when checks is set (checkExisting of an ALTER TABLE that
+// changes columns too), and against the foreign keys cc adds
+// (addForeignKeyIn) while the session checks foreign keys. The values of
+// computed columns are computed first, as the change will give them
+// (recomputeAltered), so that a constraint on a column the change adds
+// with them is checked too. A row the change cannot convert fails the
+// change itself, with the engine's error; one whose computed value fails
+// fails it here, before anything changed.
+func (x *execCtx) checkConverted(ti *tableInfo, cc *colChange, checks bool) error {
+	var fks []*engine.ForeignKeyDef
+	if x.s.fkChecks() {
+		for i := range cc.def.ForeignKeys {
+			if slices.Contains(cc.addedFKs, cc.def.ForeignKeys[i].Name) {
+				fks = append(fks, &cc.def.ForeignKeys[i])
+			}
+		}
+	}
+	if !checks && len(fks) == 0 {
+		return nil
+	}
 	nti := newTableInfo(cc.def, "")
+	computed := hasColumnExprs(cc.def)
+	newDefault := make([]bool, len(cc.def.Columns))
+	for i, f := range cc.from {
+		newDefault[i] = f < 0 && cc.def.Columns[i].DefaultExpr != ""
+	}
 	n := 0
 	_, err := x.s.autocommit(x, func() (Result, error) {
+		if len(fks) > 0 {
+			// The rows stay as they are while the referenced tables are
+			// read (CheckReference takes their locks).
+			if err := x.tx.LockForWrite(ti.name); err != nil {
+				return Result{}, err
+			}
+		}
 		return Result{}, x.tx.Scan(ti.name, engine.Scan{}, func(_ engine.Handle, row engine.Row) (bool, error) {
 			n++
 			nr, err := engine.ConvertRow(row, ti.def, cc.def, cc.from, x.s.tz.off, n)
 			if err != nil {
 				return false, nil // AlterColumns says so
 			}
-			return true, x.checkRow(nti, nr)
+			if computed {
+				// As recomputeRows computes them: from the row as the
+				// session reads it.
+				shifted := append(engine.Row(nil), nr...)
+				x.shiftRead(cc.def, shifted)
+				for i, nd := range newDefault {
+					if nd {
+						shifted[i] = pendingDefault{}
+					}
+				}
+				if err := x.computeColumns(nti, shifted, n); err != nil {
+					return false, err
+				}
+				for i := range cc.def.Columns {
+					if c := &cc.def.Columns[i]; c.Generated != "" || newDefault[i] {
+						nr[i] = shifted[i]
+					}
+				}
+			}
+			if checks {
+				if err := x.checkRow(nti, nr); err != nil {
+					return false, err
+				}
+			}
+			for _, fk := range fks {
+				if err := x.tx.CheckReference(cc.def, fk, nr); err != nil {
+					return false, err
+				}
+			}
+			return true, nil
 		})
 	})
 	return err

@@ -20,8 +20,9 @@ import (
 // Here: defining them (CREATE TABLE, ALTER TABLE ADD/DROP FOREIGN KEY),
 // the errors MariaDB gives for a bad one, the index that supports one,
 // and what other DDL does to them (DROP INDEX, DROP TABLE, TRUNCATE,
-// column changes; RENAME TABLE makes the references follow in the engine,
-// engine.DB.RenameTables).
+// column changes; RENAME TABLE and a referenced column renamed make the
+// references follow in the engine, engine.DB.RenameTables and
+// engine.DB.Alter, in the same step).
 //
 // A constraint without a name is named <table>_ibfk_<n>. Its child
 // columns need an index led by them: an existing one (the primary key
@@ -353,15 +354,31 @@ func (x *execCtx) createForeignKeys(def *engine.TableDef, n *ast.CreateTableStmt
 	return nil
 }
 
-// alterAddForeignKey is ALTER TABLE ... ADD [CONSTRAINT name] FOREIGN KEY:
-// with foreign_key_checks, the rows there must all have their parent row
-// (1452 otherwise). The supporting index, if one must be made, is built
-// first; then the definition gets the key.
+// alterAddForeignKey is ALTER TABLE ... ADD [CONSTRAINT name] FOREIGN KEY
+// alone, where alterFolded does not run (RENAME TO the same name): the key
+// and its index in one step, as there.
 func (x *execCtx) alterAddForeignKey(ti *tableInfo, c *ast.Constraint) error {
+	cc := newColChange(ti.def)
+	if err := x.addForeignKeyIn(ti, cc, c); err != nil {
+		return err
+	}
+	if err := x.checkConverted(ti, cc, false); err != nil { // check.go
+		return err
+	}
+	return x.applyColChange(ti, cc)
+}
+
+// addForeignKeyIn adds the FOREIGN KEY constraint c to cc's definition (of
+// ti), with the index that supports it if one must be made (addFKIndex),
+// for alterFolded: the key, its index and the rest of the ALTER are one
+// engine step. The rows are checked against it as the change converts
+// them (checkConverted, before the step) and again after the step
+// (checkAddedKeys).
+func (x *execCtx) addForeignKeyIn(ti *tableInfo, cc *colChange, c *ast.Constraint) error {
 	if x.s.owner(ti.name) != x.s.db {
 		return x.fkFormedError("Alter", ti.name, nil, false, "Temporary tables can't have foreign key constraints.")
 	}
-	def := ti.def.Clone()
+	def := cc.def
 	fk, err := x.foreignKeyOf(def, fkClause{name: c.Name, keys: c.Keys, ref: c.Refer})
 	if err != nil {
 		return err
@@ -379,80 +396,69 @@ func (x *execCtx) alterAddForeignKey(ti *tableInfo, c *ast.Constraint) error {
 	if err := x.fkNameTaken(def, fk.Name, ""); err != nil {
 		return err
 	}
+	before := slices.Clone(def.Indexes)
 	made, replaced := addFKIndex(def, &fk, c.Name)
 	if err := x.validateFK("Alter", def, &fk, given); err != nil {
 		return err
 	}
-	for i, name := range replaced {
+	for _, name := range replaced {
 		if made == "" || !strings.EqualFold(name, made) {
 			continue
 		}
 		// The new index takes the name of one it replaces: the same
-		// index again stays as it is; a different one gets another name
-		// (MariaDB rebuilds the table and reuses the name).
-		old := ti.def.Indexes[slices.IndexFunc(ti.def.Indexes, func(ix engine.IndexDef) bool { return ix.Name == name })]
+		// index again stays as it is, where it is; a different one gets
+		// another name (MariaDB rebuilds the table and reuses the name).
+		old := before[slices.IndexFunc(before, func(ix engine.IndexDef) bool { return ix.Name == name })]
 		if slices.EqualFunc(old.Columns, fk.Columns, strings.EqualFold) && noPrefix(old.Prefix) == nil {
-			made, replaced = "", append(replaced[:i:i], replaced[i+1:]...)
+			def.Indexes = slices.DeleteFunc(before, func(ix engine.IndexDef) bool {
+				return ix.Name != name && slices.Contains(replaced, ix.Name)
+			})
 		} else {
 			j := slices.IndexFunc(def.Indexes, func(ix engine.IndexDef) bool { return ix.Name == made })
-			made = uniqueIndexName(ti.def, fk.Columns[0])
-			def.Indexes[j].Name = made
+			def.Indexes[j].Name = uniqueIndexName(def, fk.Columns[0])
 		}
 		break
 	}
-	// The key goes into the definition first, and the rows there are
-	// checked after, under both tables' locks: a write that commits
-	// after the definition changed is checked by the key itself, and one
-	// still open when the check starts holds a lock the check waits for,
-	// so the check sees it committed. A failed check takes the key (and
-	// the index made for it) away again. The indexes of earlier keys
-	// that the new one replaces go last.
-	db := x.s.owner(ti.name)
-	if made != "" {
-		var ix engine.IndexDef
-		for _, d := range def.Indexes {
-			if d.Name == made {
-				ix = d
+	def.ForeignKeys = append(def.ForeignKeys, fk)
+	cc.addedFKs = append(cc.addedFKs, fk.Name)
+	cc.dirty = true
+	return nil
+}
+
+// checkAddedKeys checks the rows of ti (altered by cc) against the
+// foreign keys cc added, after the change, under the table's lock: a
+// write that committed between checkConverted and the change escaped
+// both, one after it was checked by the key itself. Such a row (1452)
+// takes the keys away again, in a step of their own.
+func (x *execCtx) checkAddedKeys(ti *tableInfo, cc *colChange) error {
+	if len(cc.addedFKs) == 0 || !x.s.fkChecks() {
+		return nil
+	}
+	var err error
+	for _, fk := range cc.def.ForeignKeys {
+		if slices.Contains(cc.addedFKs, fk.Name) {
+			if err = x.checkChildRows(ti, cc.def, &fk); err != nil {
+				break
 			}
-		}
-		if err := db.CreateIndex(x.ctx, ti.name, ix); err != nil {
-			return err
-		}
-		if ti, err = x.table(&ast.TableName{Name: ast.NewCIStr(ti.name)}, ""); err != nil {
-			return err
 		}
 	}
-	undo := func(err error) error {
-		if made != "" {
-			if derr := db.DropIndex(x.ctx, ti.name, made); derr != nil {
-				return fmt.Errorf("%w (and the index %s made for the key stays: %v)", err, made, derr)
-			}
-		}
+	if err == nil {
+		return nil
+	}
+	ti2, terr := x.table(&ast.TableName{Name: ast.NewCIStr(ti.name)}, "")
+	if terr != nil {
 		return err
 	}
-	cc := newColChange(ti.def)
-	cc.def.ForeignKeys = append(cc.def.ForeignKeys, fk)
-	cc.dirty = true
-	if err := x.applyColChange(ti, cc); err != nil {
-		return undo(err)
-	}
-	if x.s.fkChecks() {
-		err = x.checkChildRows(ti, def, &fk)
-	}
-	if err != nil {
-		if ti2, terr := x.table(&ast.TableName{Name: ast.NewCIStr(ti.name)}, ""); terr == nil {
-			if derr := x.alterDropForeignKey(ti2, fk.Name, false); derr != nil {
-				return fmt.Errorf("%w (and the key %s stays: %v)", err, fk.Name, derr)
-			}
-		}
-		return undo(err)
-	}
-	for _, name := range replaced {
-		if err := db.DropIndex(x.ctx, ti.name, name); err != nil {
+	undo := newColChange(ti2.def)
+	for _, name := range cc.addedFKs {
+		if derr := x.dropForeignKeyIn(undo, name, true); derr != nil {
 			return err
 		}
 	}
-	return nil
+	if derr := x.applyColChange(ti2, undo); derr != nil {
+		return fmt.Errorf("%w (and the keys %s stay: %v)", err, strings.Join(cc.addedFKs, ", "), derr)
+	}
+	return err
 }
 
 // checkChildRows is 1452 when a row of ti has no parent row for fk. It
@@ -646,53 +652,6 @@ func (x *execCtx) keptForeignKeys(ti *tableInfo, cc *colChange) error {
 				return errf(errFKDropColumn, "Cannot drop column '%s': needed in a foreign key constraint '%s' of table '%s'", c, fk.Name, tables[i])
 			case retyped && x.s.fkChecks():
 				return errf(sqlerr.ErrFKRefColumnChange, "Cannot change column '%s': used in a foreign key constraint '%s' of table '%s'", c, fk.Name, x.s.DBName+"."+tables[i])
-			}
-		}
-	}
-	return nil
-}
-
-// followRefColumns renames, in the keys of other tables that reference
-// table ti (just altered by cc), the referenced columns cc renamed.
-func (x *execCtx) followRefColumns(ti *tableInfo, cc *colChange) error {
-	if x.s.owner(ti.name) != x.s.db {
-		return nil
-	}
-	renamed := map[string]string{}
-	for i, f := range cc.from {
-		if f >= 0 && ti.def.Columns[f].Name != cc.def.Columns[i].Name {
-			renamed[lower(ti.def.Columns[f].Name)] = cc.def.Columns[i].Name
-		}
-	}
-	if len(renamed) == 0 {
-		return nil
-	}
-	tables, _ := x.s.db.ReferencedBy(ti.def.Name)
-	seen := map[string]bool{}
-	for _, t := range tables {
-		if seen[lower(t)] {
-			continue
-		}
-		seen[lower(t)] = true
-		cti, err := x.table(&ast.TableName{Name: ast.NewCIStr(t)}, "")
-		if err != nil {
-			return err
-		}
-		ncc := newColChange(cti.def)
-		for i := range ncc.def.ForeignKeys {
-			fk := &ncc.def.ForeignKeys[i]
-			if !strings.EqualFold(fk.RefTable, ti.def.Name) {
-				continue
-			}
-			for k, c := range fk.RefColumns {
-				if to, ok := renamed[lower(c)]; ok {
-					fk.RefColumns[k], ncc.dirty = to, true
-				}
-			}
-		}
-		if ncc.dirty {
-			if err := x.applyColChange(cti, ncc); err != nil {
-				return err
 			}
 		}
 	}
