@@ -564,6 +564,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	if st.admin != nil {
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
 	}
+	if st.showEngine != nil {
+		return x.showEngine(st.showEngine)
+	}
 	switch n := st.node.(type) {
 	case *ast.PrepareStmt:
 		return x.sqlPrepare(n)
