@@ -24,6 +24,9 @@ func implicitCommit(st *statement) (commit, unlock bool) {
 		return st.routine.verb != "CALL", false
 	}
 	if st.admin != nil {
+		if st.admin.op == opShowEngine {
+			return false, false
+		}
 		// CHECKSUM TABLE commits nothing in MariaDB, but it takes the
 		// tables' locks as CHECK does.
 		return st.admin.op != "checksum", true

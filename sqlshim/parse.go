@@ -14,21 +14,20 @@ import (
 
 // statement is one parsed SQL statement, ready to plan: either a node of
 // TiDB's AST or one of the statements recognised before the parser
-// (CHECK/REPAIR TABLE), with what was stripped from the text.
+// (CHECK/REPAIR TABLE, SHOW ENGINE), with what was stripped from the text.
 type statement struct {
-	text       string
-	node       ast.StmtNode // nil for admin
-	admin      *adminStmt
-	routine    *routineStmt    // DROP PROCEDURE, CALL, ... (routines.go)
-	showEngine *showEngineStmt // SHOW ENGINE ... STATUS (show_engine.go)
-	crashSafe  bool            // CREATE TABLE ... CRASH_SAFE
-	nparams    int             // number of ? placeholders
-	intoVars   []string        // SELECT ... INTO @a, @b: the variables (stripped from the text parsed)
-	intoLate   bool            // ... and the INTO came after FROM (deprecated: warning 1287)
-	view       *viewDDL        // CREATE or ALTER VIEW: what the text said (view_parse.go)
-	returning  *ast.FieldList  // INSERT/REPLACE/DELETE ... RETURNING: the list (returning.go)
-	readWrite  bool            // START TRANSACTION READ WRITE (txchars.go), which the parser does not mark
-	point      *pointShape     // a SELECT that may run as a point lookup (pointselect.go)
+	text      string
+	node      ast.StmtNode // nil for admin
+	admin     *adminStmt
+	routine   *routineStmt   // DROP PROCEDURE, CALL, ... (routines.go)
+	crashSafe bool           // CREATE TABLE ... CRASH_SAFE
+	nparams   int            // number of ? placeholders
+	intoVars  []string       // SELECT ... INTO @a, @b: the variables (stripped from the text parsed)
+	intoLate  bool           // ... and the INTO came after FROM (deprecated: warning 1287)
+	view      *viewDDL       // CREATE or ALTER VIEW: what the text said (view_parse.go)
+	returning *ast.FieldList // INSERT/REPLACE/DELETE ... RETURNING: the list (returning.go)
+	readWrite bool           // START TRANSACTION READ WRITE (txchars.go), which the parser does not mark
+	point     *pointShape    // a SELECT that may run as a point lookup (pointselect.go)
 }
 
 // parseOne parses the text of one statement (no trailing semicolon
@@ -70,7 +69,7 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	nodes, _, err := p.Parse(text, "", "")
 	if err != nil {
 		if se, ok := parseShowEngine(text); ok { // show_engine.go
-			return &statement{text: sql, showEngine: se}, nil
+			return &statement{text: sql, admin: se}, nil
 		}
 		return nil, mapParseError(err, text)
 	}

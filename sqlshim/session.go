@@ -562,10 +562,10 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 		return Result{}, st.routine.run(s)
 	}
 	if st.admin != nil {
+		if st.admin.op == opShowEngine {
+			return x.showEngine(st.admin)
+		}
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
-	}
-	if st.showEngine != nil {
-		return x.showEngine(st.showEngine)
 	}
 	switch n := st.node.(type) {
 	case *ast.PrepareStmt:

@@ -17,15 +17,13 @@ import (
 // (CREATE TABLE takes ENGINE=InnoDB as BLITZDB, CRASH_SAFE, but there is no
 // InnoDB to report on), is 1286, as a MariaDB without InnoDB answers.
 
-// showEngineStmt is a SHOW ENGINE statement.
-type showEngineStmt struct {
-	engine string // the name as written, unquoted
-}
+// opShowEngine is the adminStmt op of a SHOW ENGINE statement.
+const opShowEngine = "show engine"
 
 // parseShowEngine recognises SHOW ENGINE name {STATUS | MUTEX | LOGS}
 // (name a word, a quoted identifier or a string); ok is false for any
 // other text.
-func parseShowEngine(sql string) (st *showEngineStmt, ok bool) {
+func parseShowEngine(sql string) (st *adminStmt, ok bool) {
 	toks := tokenize(sql)
 	if len(toks) > 0 && toks[len(toks)-1].text == ";" {
 		toks = toks[:len(toks)-1]
@@ -52,11 +50,11 @@ func parseShowEngine(sql string) (st *showEngineStmt, ok bool) {
 	default:
 		return nil, false
 	}
-	return &showEngineStmt{engine: name}, true
+	return &adminStmt{op: opShowEngine, engine: name}, true
 }
 
 // showEngine runs SHOW ENGINE: see the comment at the top of this file.
-func (x *execCtx) showEngine(st *showEngineStmt) (Result, error) {
+func (x *execCtx) showEngine(st *adminStmt) (Result, error) {
 	if !strings.EqualFold(st.engine, "BLITZDB") && !strings.EqualFold(st.engine, "ALL") {
 		return Result{}, errf(sqlerr.ErrUnknownStorage, "Unknown storage engine '%s'", st.engine)
 	}
