@@ -221,6 +221,19 @@ func showValues(d *TableDef, r Row, key []keyPart) string {
 	for i, p := range key {
 		c := &d.Columns[p.col]
 		v, _ := p.cut(c, r[p.col])
+		if s, ok := v.(string); ok && c.Type == TypeBinary {
+			v = []byte(s)
+		}
+		if b, ok := v.([]byte); ok && c.Type == TypeBinary {
+			// A BINARY value without the zero bytes that pad it to the
+			// column's length, as MariaDB prints it: 'ab', not
+			// 'ab\x00\x00' (one zero is left of a value of zeros).
+			n := len(b)
+			for n > 1 && b[n-1] == 0 {
+				n--
+			}
+			v = b[:n]
+		}
 		parts[i] = columnText(c, v)
 	}
 	s := strings.Join(parts, "-")

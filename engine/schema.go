@@ -657,8 +657,8 @@ func PrefixFits(c *Column, n int) bool {
 }
 
 // validateElems checks the members of an ENUM or SET column: at least
-// one, at most 65535 (ENUM) or 64 (SET), no member twice, no comma in a
-// SET member.
+// one, at most 65535 (ENUM) or 64 (SET), no member twice under the
+// column's collation, no comma in a SET member.
 func validateElems(c *Column) error {
 	if c.Type != TypeEnum && c.Type != TypeSet {
 		if len(c.Elems) > 0 {
@@ -672,17 +672,23 @@ func validateElems(c *Column) error {
 	if c.Type == TypeSet && len(c.Elems) > 64 {
 		return sqlerr.New(1097, "Too many strings for column %s and SET", c.Name)
 	}
-	seen := make(map[string]bool, len(c.Elems))
+	// Members are the same when the column's collation finds them equal
+	// ('a' and 'A ' under utf8mb4_general_ci); the message names the first,
+	// as MariaDB's does. A definition read back from disk is checked
+	// before its collation is set: a table made by a version that
+	// compared bytes still opens.
+	seen := make(map[string]string, len(c.Elems))
+	var key []byte
 	for _, e := range c.Elems {
-		k := strings.TrimRight(e, " ")
-		if seen[k] {
+		key = c.Coll().AppendKey(key[:0], strings.TrimRight(e, " "))
+		if first, ok := seen[string(key)]; ok {
 			word := "ENUM"
 			if c.Type == TypeSet {
 				word = "SET"
 			}
-			return sqlerr.New(1291, "Column '%s' has duplicated value '%s' in %s", c.Name, e, word)
+			return sqlerr.New(1291, "Column '%s' has duplicated value '%s' in %s", c.Name, first, word)
 		}
-		seen[k] = true
+		seen[string(key)] = e
 		if c.Type == TypeSet && strings.Contains(e, ",") {
 			return sqlerr.New(1367, "Illegal set '%s' value found during parsing", e)
 		}

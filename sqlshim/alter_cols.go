@@ -184,6 +184,10 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 		}
 		i, err := cc.column(old)
 		if err != nil {
+			if spec.IfExists && sqlerr.Code(err) == sqlerr.ErrBadField {
+				x.s.addNote(sqlerr.ErrBadField, "%s", sqlerr.As(err).Message) // MODIFY/CHANGE COLUMN IF EXISTS
+				return nil
+			}
 			return err
 		}
 		col, pk, uniq, err := x.columnDef(cd, cc.def.Collation)
@@ -279,6 +283,10 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 				return errNotSupported("ADD COLUMN with a primary key or AUTO_INCREMENT")
 			}
 			if cc.def.ColumnIndex(col.Name) >= 0 {
+				if spec.IfNotExists {
+					x.s.addNote(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", col.Name)
+					continue
+				}
 				return errf(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", col.Name)
 			}
 			if col.DefaultNow {

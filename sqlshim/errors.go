@@ -26,6 +26,7 @@ const (
 	errWrongValueForFn    = 1411 // Incorrect %s value: '%s' for function %s
 	errDatetimeOverflow   = 1441 // Datetime function: %s field overflow
 	errDBCreateExists     = 1007 // Can't create database '%s'; database exists
+	errDBDropExists       = 1008 // Can't drop database '%s'; database doesn't exist
 	errWrongIndexName     = 1280 // Incorrect index name '%s'
 	errUpdateTableUsed    = 1093 // Table '%s' is specified twice, both as a target for '%s' and as a separate source for data
 	errTooBigScale        = 1425 // Too big scale specified for '%s'. Maximum is %d

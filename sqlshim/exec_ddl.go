@@ -913,6 +913,10 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 					return Result{}, errNotSupported("ADD COLUMN with a key or AUTO_INCREMENT")
 				}
 				if ti.column(col.Name) >= 0 {
+					if spec.IfNotExists {
+						x.s.addNote(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", col.Name)
+						continue
+					}
 					return Result{}, errf(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", col.Name)
 				}
 				if col.NotNull && !col.HasDefault {

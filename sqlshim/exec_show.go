@@ -125,7 +125,7 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		return showIndex(ti), nil
+		return showIndex(ti, x.cardinality(ti.name)), nil
 	case ast.ShowTableStatus:
 		return x.tableStatus(n)
 	case ast.ShowProcessList:
@@ -439,7 +439,13 @@ func describeColumns(ti *tableInfo, full bool, pattern *string) Result {
 	return Result{Columns: textColumns("Field", "Type", "Null", "Key", "Default", "Extra"), Rows: rows}
 }
 
-func showIndex(ti *tableInfo) Result {
+// showIndex is SHOW INDEX of ti. Index_type says how blitz keeps each
+// key: the primary key is the key of the hash data file (HASH), every
+// other index a B+tree file (BTREE), a long UNIQUE key too (MariaDB makes
+// that a hash of the value, USING HASH; blitz keys the whole value).
+// Cardinality, the distinct values of the key's first Seq_in_index
+// columns, comes from card (nil: NULL throughout).
+func showIndex(ti *tableInfo, card func(columns []string, unique bool, n int) any) Result {
 	cols := textColumns("Table", "Non_unique", "Key_name", "Seq_in_index", "Column_name", "Collation", "Cardinality", "Sub_part", "Packed", "Null", "Index_type", "Comment", "Index_comment", "Ignored")
 	intColumn(cols, "Non_unique", "Seq_in_index", "Cardinality", "Sub_part")
 	rows := [][]any{}
@@ -453,7 +459,11 @@ func showIndex(ti *tableInfo) Result {
 			if j := ti.column(c); j >= 0 && !ti.def.Columns[j].NotNull {
 				null = "YES"
 			}
-			rows = append(rows, []any{ti.name, nu, name, int64(i + 1), c, "A", nil, subPart(prefix, i), nil, null, typ, "", "", "NO"})
+			var cardinality any
+			if card != nil {
+				cardinality = card(columns, unique, i+1)
+			}
+			rows = append(rows, []any{ti.name, nu, name, int64(i + 1), c, "A", cardinality, subPart(prefix, i), nil, null, typ, "", "", "NO"})
 		}
 	}
 	if len(ti.def.PrimaryKey) > 0 {
@@ -463,6 +473,31 @@ func showIndex(ti *tableInfo) Result {
 		add(ix.Name, ix.Unique, ix.Columns, ix.Prefix, "BTREE")
 	}
 	return Result{Columns: cols, Rows: rows}
+}
+
+// cardinality returns SHOW INDEX's Cardinality for the keys of table:
+// the first n of columns of a unique key has as many values as the table
+// has rows when n is all of them; otherwise the estimate ANALYZE TABLE
+// keeps (exec_analyze.go), kept in step with the row count; NULL when
+// there is none. MariaDB's InnoDB shows estimates too, refreshed on its
+// own.
+func (x *execCtx) cardinality(table string) func(columns []string, unique bool, n int) any {
+	st, err := x.s.owner(table).Status(table)
+	if err != nil {
+		return nil
+	}
+	stats := x.loadStats(table)
+	return func(columns []string, unique bool, n int) any {
+		if unique && n == len(columns) {
+			return st.Rows
+		}
+		if stats != nil {
+			if d := stats.estimate(strings.ToLower(strings.Join(columns[:n], ","))); d > 0 {
+				return d
+			}
+		}
+		return nil
+	}
 }
 
 // tableStatus is SHOW TABLE STATUS with MariaDB's 20 columns (so that a

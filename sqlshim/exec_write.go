@@ -9,6 +9,7 @@ import (
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/shopspring/decimal"
 )
 
 // This file runs INSERT (with IGNORE, ON DUPLICATE KEY UPDATE), REPLACE,
@@ -131,11 +132,46 @@ func (x *execCtx) coerce(ti *tableInfo, c *engine.Column, v any, rowNum int) (an
 		}
 		return nil, qualifyColumn(err, x.s.DBName, ti.name, c.Name, rowNum)
 	}
-	if !warned && trailingBlank(c, v) {
-		// MySQL notes the blanks it drops after a number.
+	if !warned && (trailingBlank(c, v) || roundedDecimal(c, v, cv)) {
+		// MySQL notes the blanks it drops after a number, and the
+		// digits a DECIMAL column rounds away.
 		x.s.addNote(sqlerr.ErrDataTruncated, "Data truncated for column '%s' at row %d", c.Name, rowNum)
 	}
 	return cv, nil
+}
+
+// roundedDecimal reports whether cv, what DECIMAL column c stores of v, is
+// v rounded to the column's scale with a nonzero digit lost (1.005 in a
+// DECIMAL(5,2)); zeros dropped (1.000) lose nothing. Integers never round.
+func roundedDecimal(c *engine.Column, v, cv any) bool {
+	if c.Type != engine.TypeDecimal {
+		return false
+	}
+	stored, ok := cv.(decimal.Decimal)
+	if !ok {
+		return false
+	}
+	var d decimal.Decimal
+	switch x := v.(type) {
+	case decimal.Decimal:
+		d = x
+	case float64:
+		d = decimal.NewFromFloat(x)
+	case string, []byte:
+		s, _ := engine.TextOf(x)
+		s = strings.TrimSpace(s)
+		if dot := strings.IndexByte(s, '.'); (dot < 0 || len(s)-dot-1 <= c.Scale) && !strings.ContainsAny(s, "eE") {
+			return false // no more digits than the scale: no second parse
+		}
+		p, err := decimal.NewFromString(s)
+		if err != nil {
+			return false
+		}
+		d = p
+	default:
+		return false
+	}
+	return d.Exponent() < -int32(c.Scale) && !d.Equal(stored)
 }
 
 // trailingBlank reports whether v is text for a numeric column c that

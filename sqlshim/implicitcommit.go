@@ -24,6 +24,9 @@ func implicitCommit(st *statement) (commit, unlock bool) {
 		return st.routine.verb != "CALL", false
 	}
 	if st.admin != nil {
+		if st.admin.op == opShowEngine {
+			return false, false
+		}
 		// CHECKSUM TABLE commits nothing in MariaDB, but it takes the
 		// tables' locks as CHECK does.
 		return st.admin.op != "checksum", true
@@ -32,9 +35,9 @@ func implicitCommit(st *statement) (commit, unlock bool) {
 	case *ast.CreateTableStmt, *ast.DropTableStmt, *ast.CreateIndexStmt, *ast.DropIndexStmt,
 		*ast.AlterTableStmt, *ast.RenameTableStmt, *ast.TruncateTableStmt, *ast.CreateViewStmt:
 		return !tempOnlyDDL(n), !tempOnlyDDL(n)
-	case *ast.FlushStmt, *ast.BRIEStmt:
+	case *ast.FlushStmt, *ast.BRIEStmt, *ast.DropDatabaseStmt:
 		return true, true
-	case *ast.AnalyzeTableStmt, *ast.CreateDatabaseStmt, *ast.AlterDatabaseStmt, *ast.DropDatabaseStmt,
+	case *ast.AnalyzeTableStmt, *ast.CreateDatabaseStmt, *ast.AlterDatabaseStmt,
 		*ast.CreateUserStmt, *ast.AlterUserStmt, *ast.DropUserStmt, *ast.RenameUserStmt,
 		*ast.GrantStmt, *ast.GrantRoleStmt, *ast.RevokeStmt, *ast.RevokeRoleStmt, *ast.SetPwdStmt,
 		*ast.CreateSequenceStmt, *ast.AlterSequenceStmt, *ast.DropSequenceStmt:

@@ -238,7 +238,7 @@ func (x *execCtx) isStatistics() (Result, error) {
 		// SHOW INDEX: Table Non_unique Key_name Seq_in_index Column_name
 		// Collation Cardinality Sub_part Packed Null Index_type Comment
 		// Index_comment Ignored
-		for _, r := range showIndex(ti).Rows {
+		for _, r := range showIndex(ti, x.cardinality(ti.name)).Rows {
 			rows = append(rows, []any{"def", x.s.DBName, r[0], r[1], x.s.DBName, r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13]})
 		}
 	}

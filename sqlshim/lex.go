@@ -301,12 +301,14 @@ func stripIntoVars(sql string) (_ string, names []string, trailing bool) {
 }
 
 // adminStmt is a CHECK TABLE, REPAIR TABLE or OPTIMIZE TABLE statement,
-// recognised before TiDB's parser sees the text.
+// recognised before TiDB's parser sees the text, or a SHOW ENGINE
+// statement, recognised after it refused the text (show_engine.go).
 type adminStmt struct {
-	op      string   // "check", "repair", "optimize" or "checksum"
+	op      string   // "check", "repair", "optimize", "checksum" or opShowEngine
 	tables  []string // table names as written (unquoted)
 	quick   bool     // REPAIR ... QUICK: indexes only
 	options []string // other trailing options, upper case
+	engine  string   // SHOW ENGINE: the engine's name as written, unquoted
 }
 
 // parseAdmin recognises CHECK TABLE t [, t2...] [options],

@@ -11,7 +11,8 @@ import (
 //
 //   - ALTER TABLE ... ADD CONSTRAINT IF NOT EXISTS name, ADD [CONSTRAINT
 //     [name]] UNIQUE [KEY | INDEX] IF NOT EXISTS name and DROP
-//     CONSTRAINT IF EXISTS name: MariaDB's, which the parser refuses. The
+//     CONSTRAINT IF EXISTS name, DROP FOREIGN KEY IF EXISTS name:
+//     MariaDB's, which the parser refuses. The
 //     IF [NOT] EXISTS is cut from the text and set on the parsed
 //     specification again (applyConstraintIfs).
 //   - CONSTRAINT [name] in a column definition (b INT CONSTRAINT c CHECK
@@ -20,10 +21,12 @@ import (
 //     CHANGE), and so does blitz.
 
 // constraintIf is one IF [NOT] EXISTS cut from an ADD CONSTRAINT (drop
-// false) or DROP CONSTRAINT (drop true) of the named constraint.
+// false), DROP CONSTRAINT (drop true) or DROP FOREIGN KEY (foreign) of the
+// named constraint.
 type constraintIf struct {
-	drop bool
-	name string
+	drop    bool
+	foreign bool // DROP FOREIGN KEY IF EXISTS name
+	name    string
 }
 
 // tableLevelWords begin a table-level element of a CREATE TABLE list, or
@@ -108,6 +111,10 @@ func rewriteConstraintDDL(sql string) (string, []constraintIf, error) {
 					ifs = append(ifs, constraintIf{drop: true, name: unquoteIdent(toks[i+4])})
 					cuts = append(cuts, [2]int{toks[i+2].start, toks[i+4].start})
 				}
+				if word(i+1, "FOREIGN") && word(i+2, "KEY") && word(i+3, "IF") && word(i+4, "EXISTS") && i+5 < end {
+					ifs = append(ifs, constraintIf{drop: true, foreign: true, name: unquoteIdent(toks[i+5])})
+					cuts = append(cuts, [2]int{toks[i+3].start, toks[i+5].start})
+				}
 			case word(i, "MODIFY"), word(i, "CHANGE"):
 				column, modify = true, true
 				i++
@@ -170,7 +177,12 @@ func applyConstraintIfs(node ast.StmtNode, ifs []constraintIf) {
 		return
 	}
 	for _, spec := range n.Specs {
-		if len(ifs) == 0 || spec.Constraint == nil || !strings.EqualFold(spec.Constraint.Name, ifs[0].name) {
+		if len(ifs) > 0 && ifs[0].foreign && spec.Tp == ast.AlterTableDropForeignKey && strings.EqualFold(spec.Name, ifs[0].name) {
+			spec.IfExists = true
+			ifs = ifs[1:]
+			continue
+		}
+		if len(ifs) == 0 || ifs[0].foreign || spec.Constraint == nil || !strings.EqualFold(spec.Constraint.Name, ifs[0].name) {
 			continue
 		}
 		switch {

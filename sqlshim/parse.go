@@ -14,7 +14,7 @@ import (
 
 // statement is one parsed SQL statement, ready to plan: either a node of
 // TiDB's AST or one of the statements recognised before the parser
-// (CHECK/REPAIR TABLE), with what was stripped from the text.
+// (CHECK/REPAIR TABLE, SHOW ENGINE), with what was stripped from the text.
 type statement struct {
 	text      string
 	node      ast.StmtNode // nil for admin
@@ -68,6 +68,9 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	}
 	nodes, _, err := p.Parse(text, "", "")
 	if err != nil {
+		if se, ok := parseShowEngine(text); ok { // show_engine.go
+			return &statement{text: sql, admin: se}, nil
+		}
 		return nil, mapParseError(err, text)
 	}
 	if len(nodes) == 0 {

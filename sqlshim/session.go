@@ -562,6 +562,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 		return Result{}, st.routine.run(s)
 	}
 	if st.admin != nil {
+		if st.admin.op == opShowEngine {
+			return x.showEngine(st.admin)
+		}
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
 	}
 	switch n := st.node.(type) {
@@ -618,9 +621,15 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 		}
 		return x.set(n)
 	case *ast.UseStmt:
+		if n.DBName != s.DBName {
+			return Result{}, errf(sqlerr.ErrBadDB, "Unknown database '%s'", n.DBName)
+		}
 		return Result{}, nil
 	case *ast.CreateDatabaseStmt:
 		return x.createDatabase(n) // show_catalog.go
+	case *ast.DropDatabaseStmt:
+		r, err := guard(func() (Result, error) { return x.dropDatabase(n) }) // show_catalog.go
+		return r, mapErr(err)
 	case *ast.CreateTableStmt, *ast.DropTableStmt, *ast.CreateIndexStmt, *ast.DropIndexStmt, *ast.AlterTableStmt, *ast.RenameTableStmt, *ast.TruncateTableStmt, *ast.CreateViewStmt:
 		// DDL has committed the open transaction and given back LOCK
 		// TABLES locks (implicitCommit; MySQL keeps them, here DDL takes

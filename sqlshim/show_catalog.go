@@ -1,6 +1,7 @@
 package sqlshim
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/blitzdb/blitz/internal/collate"
@@ -169,16 +170,47 @@ func (x *execCtx) filterShow(res Result, cond ast.ExprNode) (Result, error) {
 }
 
 // createDatabase is CREATE DATABASE, which scripts and dumps send before
-// USE: blitz serves the one database its directory holds, so the name of
-// that one is 1007 (a note with IF NOT EXISTS, as in MariaDB) and any
-// other 1235.
+// USE (mariadb-dump --databases): blitz serves the one database its
+// directory holds, so the name of that one is 1007 (a note with IF NOT
+// EXISTS, as in MariaDB: the dump loads) and any other 1235, naming both.
 func (x *execCtx) createDatabase(n *ast.CreateDatabaseStmt) (Result, error) {
 	if n.Name.O != x.s.DBName {
-		return Result{}, errNotSupported("CREATE DATABASE of a database other than the open one")
+		return Result{}, errNotSupported(fmt.Sprintf("CREATE DATABASE of another database than the open one (%s; this is %s)", quoteIdent(n.Name.O), quoteIdent(x.s.DBName)))
 	}
 	if n.IfNotExists {
 		x.s.addNote(errDBCreateExists, "Can't create database '%s'; database exists", n.Name.O)
 		return Result{}, nil
 	}
 	return Result{}, errf(errDBCreateExists, "Can't create database '%s'; database exists", n.Name.O)
+}
+
+// dropDatabase is DROP DATABASE, which mariadb-dump --add-drop-database
+// writes before CREATE DATABASE. Of the open database it drops every view
+// and table, as MariaDB does (foreign keys between them are no obstacle:
+// they all go), and answers the number of tables dropped; the directory
+// stays, the open database, now empty. Another name is a database that
+// does not exist here: 1008, a note with IF EXISTS.
+func (x *execCtx) dropDatabase(n *ast.DropDatabaseStmt) (Result, error) {
+	if n.Name.O != x.s.DBName {
+		if n.IfExists {
+			x.s.addNote(errDBDropExists, "Can't drop database '%s'; database doesn't exist", n.Name.O)
+			return Result{}, nil
+		}
+		return Result{}, errf(errDBDropExists, "Can't drop database '%s'; database doesn't exist", n.Name.O)
+	}
+	db := x.s.db
+	for _, v := range db.Views() {
+		if err := db.DropView(x.ctx, v); err != nil {
+			return Result{}, err
+		}
+	}
+	var dropped uint64
+	for _, t := range db.Tables() {
+		if err := db.DropTable(x.ctx, t); err != nil {
+			return Result{AffectedRows: dropped}, err
+		}
+		x.dropStats(db, t)
+		dropped++
+	}
+	return Result{AffectedRows: dropped}, nil
 }

@@ -47,7 +47,7 @@ func (x *execCtx) viewShow(n *ast.ShowStmt) (Result, bool, error) {
 		}
 		return describe(ti), true, nil
 	case ast.ShowIndex:
-		return showIndex(&tableInfo{name: v.Name, def: &engine.TableDef{Name: v.Name}}), true, nil
+		return showIndex(&tableInfo{name: v.Name, def: &engine.TableDef{Name: v.Name}}, nil), true, nil
 	}
 	return Result{Columns: textColumns("View", "Create View", "character_set_client", "collation_connection"),
 		Rows: [][]any{{v.Name, createViewText(v), v.Charset, v.Collation}}}, true, nil

@@ -18,7 +18,7 @@ import (
 // admin answers the statements that are the server's business rather than
 // the SQL layer's: reading system variables (the SELECT @@... every client
 // sends at connect), setting session variables, DATABASE(), USE, SHOW
-// VARIABLES, SHOW STATUS, SHOW PROCESSLIST and SHOW DATABASES. It returns
+// VARIABLES, SHOW STATUS, SHOW PROCESSLIST, SHOW DATABASES and SHUTDOWN. It returns
 // ok=false for any other statement, which then goes to the session.
 func (h *handler) admin(ctx context.Context, c *mysql.Conn, st *conn, query string) (*Result, bool, error) {
 	switch firstWord(query) {
@@ -27,7 +27,7 @@ func (h *handler) admin(ctx context.Context, c *mysql.Conn, st *conn, query stri
 		if !strings.Contains(query, "@@") && !strings.Contains(query, "(") {
 			return nil, false, nil
 		}
-	case "set", "show", "use", "kill":
+	case "set", "show", "use", "kill", "shutdown":
 	default:
 		return nil, false, nil
 	}
@@ -44,6 +44,8 @@ func (h *handler) admin(ctx context.Context, c *mysql.Conn, st *conn, query stri
 		return h.show(ctx, st, toks[1:])
 	case toks[0].is("kill"):
 		return h.kill(toks[1:])
+	case toks[0].is("shutdown"):
+		return h.shutdown(toks[1:])
 	case toks[0].is("use") && len(toks) == 2 && toks[1].kind == tokWord:
 		if err := h.ComInitDB(c, toks[1].text); err != nil {
 			return nil, true, err

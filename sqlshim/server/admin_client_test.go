@@ -55,3 +55,41 @@ func TestMariaDBAdmin(t *testing.T) {
 		t.Errorf("variables lacks max_allowed_packet:\n%s", out)
 	}
 }
+
+// TestMariaDBAdminShutdown: mariadb-admin shutdown (COM_SHUTDOWN) stops
+// the server as SIGTERM does, for a logged-in client only: a wrong
+// password gets 1045 and leaves the server serving.
+func TestMariaDBAdminShutdown(t *testing.T) {
+	if _, err := exec.LookPath(mariadbAdmin); err != nil {
+		t.Skipf("%s is not installed (CI installs Debian's mariadb-client): %v", mariadbAdmin, err)
+	}
+	s := startSQLShim(t, Options{User: "u", Password: "pw"})
+	host, port, _ := strings.Cut(s.Addr().String(), ":")
+	admin := func(password string, args ...string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		all := append([]string{"--no-defaults", "--protocol=tcp", "-h", host, "-P", port, "-u", "u", "-p" + password}, args...)
+		out, err := exec.CommandContext(ctx, mariadbAdmin, all...).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := admin("wrong", "shutdown"); err == nil || !strings.Contains(out, "Access denied") {
+		t.Fatalf("shutdown with a wrong password: %v\n%s", err, out)
+	}
+	if out, err := admin("pw", "ping"); err != nil || out != "mysqld is alive\n" {
+		t.Fatalf("ping after a refused shutdown: %v %q", err, out)
+	}
+	if out, err := admin("pw", "shutdown"); err != nil || out != "" {
+		t.Fatalf("shutdown: %v\n%s", err, out)
+	}
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the server did not shut down after COM_SHUTDOWN")
+	}
+	if s.shutdownErr != nil {
+		t.Errorf("closing the database: %v", s.shutdownErr)
+	}
+	if out, err := admin("pw", "ping"); err == nil {
+		t.Errorf("ping after shutdown answered: %q", out)
+	}
+}

@@ -20,8 +20,26 @@ type authServer struct {
 
 func newAuthServer(user, password string) *authServer {
 	a := &authServer{user: user, password: password}
-	a.methods = []mysql.AuthMethod{mysql.NewMysqlNativeAuthMethod(a, a)}
+	a.methods = []mysql.AuthMethod{loginMarker{mysql.NewMysqlNativeAuthMethod(a, a)}}
 	return a
+}
+
+// loginMarker is an auth method that, once the login it checks succeeds,
+// marks the connection as logged in (serverConn.loggedIn): the commands
+// the server answers under vitess that need a logged-in user
+// (COM_SHUTDOWN) look at the mark, since vitess tells its Handler nothing
+// between the handshake and the first command it routes.
+type loginMarker struct{ mysql.AuthMethod }
+
+// HandleAuthPluginData implements mysql.AuthMethod.
+func (m loginMarker) HandleAuthPluginData(c *mysql.Conn, user string, serverData, clientData []byte, remoteAddr net.Addr) (mysql.Getter, error) {
+	g, err := m.AuthMethod.HandleAuthPluginData(c, user, serverData, clientData, remoteAddr)
+	if err == nil {
+		if sc, ok := c.Conn.(*serverConn); ok {
+			sc.loggedIn.Store(true)
+		}
+	}
+	return g, err
 }
 
 // AuthMethods implements mysql.AuthServer.

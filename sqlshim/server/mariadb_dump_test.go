@@ -115,6 +115,9 @@ func TestMariaDBDumpRoundTrip(t *testing.T) {
 		// dumps in latin1 unless told otherwise ('✓' would be '?').
 		{"--compatible=ansi", "--default-character-set=utf8mb4"},
 		{"--no-create-info"}, // into tables created beforehand
+		// CREATE DATABASE IF NOT EXISTS, DROP DATABASE IF EXISTS and USE
+		// of the served database's own name.
+		{"--databases", "--add-drop-database"},
 	} {
 		t.Run(strings.Join(append([]string{"dump"}, opts...), " "), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

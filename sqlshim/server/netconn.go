@@ -74,6 +74,9 @@ type serverConn struct {
 	// busy is set while a statement runs: the client's packets then belong
 	// to it (LOAD DATA LOCAL's file), and none is taken for a command.
 	busy atomic.Bool
+	// loggedIn is set once the client's login has succeeded (auth.go's
+	// loginMarker), on the connection's goroutine.
+	loggedIn atomic.Bool
 
 	// The frame parser's state, used by Read only (one reader at a time).
 	deadline time.Time // the read deadline last set (see Read)
@@ -145,9 +148,9 @@ func (c *serverConn) Read(b []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(b)
 	if n > 0 {
-		n = len(c.takeStatistics(b[:n]))
+		n = len(c.takeCommands(b[:n]))
 		if n == 0 && err == nil {
-			return c.Read(b) // the read held only COM_STATISTICS
+			return c.Read(b) // the read held only commands answered here
 		}
 		out, perr := c.takePrepare(b[:n])
 		if perr != nil {

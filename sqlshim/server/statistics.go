@@ -48,24 +48,37 @@ func (s *Server) statistics() string {
 		sec, s.open.Load(), questions, tables, tables, qps)
 }
 
-// takeStatistics answers the COM_STATISTICS packets that p, the bytes
-// just read at a packet boundary between statements, starts with, and
-// returns the rest of p (p's own memory). A packet split across reads is
-// left to vitess (error 1047, the connection stays open): clients send
-// the five bytes in one write. While a statement runs (busy) the bytes
-// are its own: a LOAD DATA LOCAL file whose packet numbers wrap to 0 may
-// hold a one-byte packet that looks the same.
-func (c *serverConn) takeStatistics(p []byte) []byte {
-	for c.packets > 0 && !c.busy.Load() && c.hdrGot == 0 && c.remain == 0 && c.total == 0 &&
-		len(p) >= len(statisticsPacket) && [5]byte(p[:5]) == statisticsPacket {
-		c.s.stats.queries.Add(1)
-		text := c.s.statistics()
-		frame := make([]byte, 4, 4+len(text))
-		frame[0], frame[1], frame[2], frame[3] = byte(len(text)), byte(len(text)>>8), byte(len(text)>>16), 1
-		if _, err := c.Conn.Write(append(frame, text...)); err != nil {
-			return p // vitess meets the broken connection itself
+// takeCommands answers the COM_STATISTICS and COM_SHUTDOWN packets that
+// p, the bytes just read at a packet boundary between statements, starts
+// with, and returns the rest of p (p's own memory). A packet split across
+// reads is left to vitess (error 1047, the connection stays open): clients
+// send these few bytes in one write. While a statement runs (busy) the
+// bytes are its own: a LOAD DATA LOCAL file whose packet numbers wrap to 0
+// may hold a short packet that looks the same. Only a packet with sequence
+// number 0 starts a command: the login's packets continue the handshake's
+// numbering.
+func (c *serverConn) takeCommands(p []byte) []byte {
+	for len(p) >= 5 && p[3] == 0 && (p[4] == comStatistics || p[4] == comShutdown) &&
+		c.packets > 0 && !c.busy.Load() && c.hdrGot == 0 && c.remain == 0 && c.total == 0 {
+		switch {
+		case [5]byte(p[:5]) == statisticsPacket:
+			c.s.stats.queries.Add(1)
+			text := c.s.statistics()
+			frame := make([]byte, 4, 4+len(text))
+			frame[0], frame[1], frame[2], frame[3] = byte(len(text)), byte(len(text)>>8), byte(len(text)>>16), 1
+			if _, err := c.Conn.Write(append(frame, text...)); err != nil {
+				return p // vitess meets the broken connection itself
+			}
+			p = p[:copy(p, p[5:])]
+		case p[4] == comShutdown && p[1] == 0 && p[2] == 0 && (p[0] == 1 || p[0] == 2 && len(p) >= 6):
+			size := 4 + int(p[0])
+			if !c.takeShutdown() {
+				return p
+			}
+			p = p[:copy(p, p[size:])]
+		default:
+			return p
 		}
-		p = p[:copy(p, p[5:])]
 	}
 	return p
 }

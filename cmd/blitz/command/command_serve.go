@@ -40,7 +40,8 @@ func init() {
 			Long: `serve opens the database in DIR and speaks the MySQL wire protocol on a TCP
 address and/or a Unix socket, one SQL session per connection. DIR is the
 database: SELECT DATABASE() reports its name. SIGTERM or SIGINT stop the
-server in order: no new connections, running statements finish (bounded by
+server in order, as does a logged-in client's 'mariadb-admin shutdown' or
+SHUTDOWN statement: no new connections, running statements finish (bounded by
 --shutdown-timeout), open transactions roll back, the database closes cleanly.
 
 On start it prints "blitz serve: listening on ADDR" (and the socket) to stdout,
@@ -162,8 +163,14 @@ func runServe(env *Env, o *serveOptions) error {
 	select {
 	case sig := <-sigs:
 		log.Info("shutting down", "signal", sig.String())
-	case err := <-served: // only after a Shutdown, which nobody else calls
-		return failf("serve: %v", err)
+	case err := <-served:
+		// A client's COM_SHUTDOWN or SHUTDOWN statement: the server has
+		// shut down as it does for a signal, and closed the database.
+		if err != nil && !errors.Is(err, server.ErrServerClosed) {
+			return failf("serve: %v", err)
+		}
+		log.Info("database closed cleanly")
+		return nil
 	}
 	// A second signal while shutting down is left to the bounded wait: the
 	// database must be closed cleanly, and SIGKILL is the way to skip that.

@@ -176,10 +176,20 @@ func mustExec(t *testing.T, db interface {
 	}
 }
 
-// TestServeSIGTERM: SIGTERM with a transaction open rolls it back, keeps
-// every commit, exits 0, and leaves a database that opens without
+// TestServeSIGTERM: SIGTERM (or a client's SHUTDOWN statement, the SQL
+// form of mariadb-admin shutdown) with a transaction open rolls it back,
+// keeps every commit, exits 0, and leaves a database that opens without
 // recovery.
 func TestServeSIGTERM(t *testing.T) {
+	t.Run("SIGTERM", func(t *testing.T) {
+		testServeStop(t, func(p *serveProc, db *sql.DB) error { return p.cmd.Process.Signal(syscall.SIGTERM) })
+	})
+	t.Run("SHUTDOWN", func(t *testing.T) {
+		testServeStop(t, func(p *serveProc, db *sql.DB) error { _, err := db.Exec("SHUTDOWN"); return err })
+	})
+}
+
+func testServeStop(t *testing.T, stop func(*serveProc, *sql.DB) error) {
 	dir := filepath.Join(t.TempDir(), "shop")
 	p := startServe(t, dir)
 	db := p.open(t, "shop")
@@ -197,11 +207,11 @@ func TestServeSIGTERM(t *testing.T) {
 	}
 	mustExec(t, tx, "INSERT INTO t VALUES (100, 'uncommitted')")
 
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := stop(p, db); err != nil {
 		t.Fatal(err)
 	}
 	if code := p.wait(t, 30*time.Second); code != 0 {
-		t.Fatalf("exit code %d after SIGTERM\n%s", code, p.errText())
+		t.Fatalf("exit code %d after the stop\n%s", code, p.errText())
 	}
 	tx.Rollback()
 
