@@ -482,11 +482,24 @@ func (d *TableDef) validatePrimaryKeyTypes() error {
 
 // validateNames refuses a name longer than maxIdentLen characters: 1103
 // for the table's, 1059 for a column's, an index's or a constraint's, as
-// MariaDB does. A definition read from disk is not checked: tables
-// created before the check still open.
+// MariaDB does; and, as MariaDB does too, a table name ending in a space
+// (1103), a column name that is empty or ends in a space (1166), an index
+// name ending in a space (1280) (testdata/sql/ident_names.test). A
+// definition read from disk is not checked: tables created before the
+// checks still open.
 func (d *TableDef) validateNames() error {
-	if utf8.RuneCountInString(d.Name) > maxIdentLen {
+	if utf8.RuneCountInString(d.Name) > maxIdentLen || strings.HasSuffix(d.Name, " ") {
 		return sqlerr.New(1103, "Incorrect table name '%s'", d.Name)
+	}
+	for _, c := range d.Columns {
+		if c.Name == "" || strings.HasSuffix(c.Name, " ") {
+			return sqlerr.New(1166, "Incorrect column name '%s'", c.Name)
+		}
+	}
+	for _, ix := range d.Indexes {
+		if strings.HasSuffix(ix.Name, " ") {
+			return sqlerr.New(1280, "Incorrect index name '%s'", ix.Name)
+		}
 	}
 	names := make([]string, 0, len(d.Columns)+len(d.Indexes)+len(d.Checks)+len(d.ForeignKeys))
 	for _, c := range d.Columns {
