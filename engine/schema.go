@@ -8,7 +8,9 @@
 //	DIR/T.def            table T's definition (JSON, format versions 1 to 8), replaced atomically
 //	DIR/V.view           view V's definition (JSON, format version 1, view.go), replaced atomically
 //	DIR/T.bdf            table T's rows: key = keyenc of the primary key, value = row codec
-//	DIR/T.<index>.bix    one bbolt file per secondary index (disposable)
+//	DIR/T.<index>.bix    one bbolt file per secondary index (disposable); '.' and '@'
+//	                     of the index name written @002e, @0040, a long name cut and
+//	                     hashed (IndexFileName, indexfile.go)
 //	DIR/wal/             the redo WAL of the crash-safe tables
 //	DIR/T.*.rebuild      the new files of an ALTER TABLE rebuilding T, while it runs
 //	                     (see alter.go: settled at the next open if a crash cut it short)
