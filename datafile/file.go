@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"syscall"
 
 	"github.com/blitzdb/blitz/internal/vfs"
 )
@@ -374,9 +375,17 @@ func (df *File) syncLocked() error {
 	return nil
 }
 
+// growSlack is the unit a data file grows by when the disk is too full
+// for its usual step (ensureLocked).
+const growSlack = 64 << 10
+
 // ensureLocked makes sure the file and the mapping are at least size bytes
 // long, growing the file in large preallocated steps and remapping it. A
 // full disk is reported here (ENOSPC from Preallocate), never as a fault.
+// When the disk has no room for the step but may have it for size (a
+// nearly full disk: the step doubles the file), the file grows to size
+// alone, rounded up to growSlack: the write, the checkpoint or the CREATE
+// TABLE goes through instead of failing with space left for it.
 func (df *File) ensureLocked(size int64) error {
 	cur := int64(len(df.m))
 	if size <= cur {
@@ -387,7 +396,11 @@ func (df *File) ensureLocked(size int64) error {
 		n = max(size, cur+1<<30)
 	}
 	n = (n + 1<<20 - 1) &^ (1<<20 - 1)
-	if err := df.f.Preallocate(n); err != nil {
+	err := df.f.Preallocate(n)
+	if least := (size + growSlack - 1) &^ (growSlack - 1); err != nil && least < n && errors.Is(err, syscall.ENOSPC) {
+		n, err = least, df.f.Preallocate(least)
+	}
+	if err != nil {
 		return fmt.Errorf("blitz/datafile: grow %s to %d bytes: %w", df.path, n, err)
 	}
 	if df.m != nil {

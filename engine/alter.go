@@ -53,12 +53,6 @@ import (
 // rebuildSuffix marks the files of a table rebuild in progress.
 const rebuildSuffix = ".rebuild"
 
-// rebuiltIndexName is the name of table's index whose file is being
-// rebuilt at path (ixTmp in rebuildTable).
-func rebuiltIndexName(table, path string) string {
-	return strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), table+"."), indexSuffix+rebuildSuffix)
-}
-
 // AlterColumns gives a table a new definition newDef (same name; whether
 // it is CRASH_SAFE does not change) whose columns may be dropped,
 // reordered, added anywhere, renamed, retyped or have new defaults or
@@ -676,7 +670,7 @@ func (db *DB) rebuildTable(ctx context.Context, t *table, old, nd *TableDef, fro
 				name, vals := "", ""
 				for i, s := range specs {
 					if s.Path == dup.Index {
-						name = rebuiltIndexName(t.name, s.Path)
+						name = nd.Indexes[i].Name
 						vals = dupText(nd, nd.indexParts(&nd.Indexes[i]), dup.Cols, dup.PK, func(pk []byte) ([]byte, bool) {
 							v, err := ndf.Get(pk)
 							return v, err == nil
@@ -687,9 +681,9 @@ func (db *DB) rebuildTable(ctx context.Context, t *table, old, nd *TableDef, fro
 			}
 			var long *index.KeyTooLargeError
 			if errors.As(err, &long) {
-				for _, s := range specs {
+				for i, s := range specs {
 					if s.Path == long.Index {
-						err = keyTooLong(err, nd.Name, rebuiltIndexName(t.name, s.Path))
+						err = keyTooLong(err, nd.Name, nd.Indexes[i].Name)
 					}
 				}
 			}

@@ -648,7 +648,7 @@ func buildIndexesOf(ctx context.Context, dir string, def *TableDef, df *datafile
 	specs := make([]index.BuildSpec, len(def.Indexes))
 	for i, ixd := range def.Indexes {
 		pos := def.indexParts(&ixd)
-		specs[i] = index.BuildSpec{Path: filepath.Join(dir, def.Name+"."+ixd.Name+indexSuffix), Unique: ixd.Unique,
+		specs[i] = index.BuildSpec{Path: filepath.Join(dir, IndexFileName(def.Name, ixd.Name)), Unique: ixd.Unique,
 			Entries: func(pk, row []byte, dst [][]byte) ([][]byte, error) {
 				r, err := decodeRow(row, def)
 				if err != nil {

@@ -236,16 +236,15 @@ func (db *DB) dropBrokenTable(name string) error {
 	var defFile string
 	var others []string
 	for _, n := range names {
-		base, rest, _ := strings.Cut(n, ".")
-		if !strings.EqualFold(base, name) {
+		// name.def, name.bdf, name.<index>.bix[.sum]: the name may hold
+		// '.' (table x.y), an index name not (IndexFileName).
+		if len(n) <= len(name) || !strings.EqualFold(n[:len(name)], name) {
 			continue
 		}
-		switch {
-		case "."+rest == defSuffix:
+		switch rest := n[len(name):]; {
+		case rest == defSuffix:
 			defFile = n
-		case "."+rest == dataSuffix,
-			strings.HasSuffix(n, indexSuffix),
-			strings.HasSuffix(n, index.SumPath(indexSuffix)):
+		case rest == dataSuffix, isIndexFileOf(n, n[:len(name)]):
 			others = append(others, n)
 		}
 	}

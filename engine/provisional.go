@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/blitzdb/blitz/index"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/blitzdb/blitz/internal/ulog"
 	"github.com/blitzdb/blitz/internal/vfs"
@@ -137,7 +136,7 @@ func (db *DB) finishCreates() ([]string, error) {
 		}
 		db.fs.Remove(filepath.Join(db.dir, base+dataSuffix))
 		for _, m := range names {
-			if strings.HasPrefix(m, base+".") && (strings.HasSuffix(m, indexSuffix) || strings.HasSuffix(m, index.SumPath(indexSuffix))) {
+			if isIndexFileOf(m, base) {
 				db.fs.Remove(filepath.Join(db.dir, m))
 			}
 		}

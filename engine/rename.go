@@ -831,7 +831,7 @@ func (db *DB) moveRenamed(in *renameIntent) error {
 	// the index is rebuilt.
 	mvIndexes := func(defName, from, to string) {
 		for _, ix := range indexNames(defName) {
-			p, q := file(from+"."+ix+indexSuffix), file(to+"."+ix+indexSuffix)
+			p, q := file(IndexFileName(from, ix)), file(IndexFileName(to, ix))
 			os.Rename(p, q)
 			os.Rename(index.SumPath(p), index.SumPath(q))
 		}
@@ -1056,9 +1056,10 @@ func (db *DB) finishRename() error {
 			return fmt.Errorf("blitz/engine: list %s: %w", db.dir, err)
 		}
 		for _, n := range names {
-			// a.<index>.bix and its .sum: indexes are disposable, and a
-			// moved one is checked against the data file's generation.
-			if strings.HasPrefix(n, in.From+".") && (strings.HasSuffix(n, ".bix") || strings.HasSuffix(n, ".bix.sum")) {
+			// a.<index>.bix and its .sum (IndexFileName): indexes are
+			// disposable, and a moved one is checked against the data
+			// file's generation.
+			if isIndexFileOf(n, in.From) {
 				db.fs.Rename(file(n), file(in.To+strings.TrimPrefix(n, in.From)))
 			}
 		}

@@ -8,7 +8,9 @@
 //	DIR/T.def            table T's definition (JSON, format versions 1 to 8), replaced atomically
 //	DIR/V.view           view V's definition (JSON, format version 1, view.go), replaced atomically
 //	DIR/T.bdf            table T's rows: key = keyenc of the primary key, value = row codec
-//	DIR/T.<index>.bix    one bbolt file per secondary index (disposable)
+//	DIR/T.<index>.bix    one bbolt file per secondary index (disposable); '.' and '@'
+//	                     of the index name written @002e, @0040, a long name cut and
+//	                     hashed (IndexFileName, indexfile.go)
 //	DIR/wal/             the redo WAL of the crash-safe tables
 //	DIR/T.*.rebuild      the new files of an ALTER TABLE rebuilding T, while it runs
 //	                     (see alter.go: settled at the next open if a crash cut it short)
@@ -482,11 +484,24 @@ func (d *TableDef) validatePrimaryKeyTypes() error {
 
 // validateNames refuses a name longer than maxIdentLen characters: 1103
 // for the table's, 1059 for a column's, an index's or a constraint's, as
-// MariaDB does. A definition read from disk is not checked: tables
-// created before the check still open.
+// MariaDB does; and, as MariaDB does too, a table name ending in a space
+// (1103), a column name that is empty or ends in a space (1166), an index
+// name ending in a space (1280) (testdata/sql/ident_names.test). A
+// definition read from disk is not checked: tables created before the
+// checks still open.
 func (d *TableDef) validateNames() error {
-	if utf8.RuneCountInString(d.Name) > maxIdentLen {
+	if utf8.RuneCountInString(d.Name) > maxIdentLen || strings.HasSuffix(d.Name, " ") {
 		return sqlerr.New(1103, "Incorrect table name '%s'", d.Name)
+	}
+	for _, c := range d.Columns {
+		if c.Name == "" || strings.HasSuffix(c.Name, " ") {
+			return sqlerr.New(1166, "Incorrect column name '%s'", c.Name)
+		}
+	}
+	for _, ix := range d.Indexes {
+		if strings.HasSuffix(ix.Name, " ") {
+			return sqlerr.New(1280, "Incorrect index name '%s'", ix.Name)
+		}
 	}
 	names := make([]string, 0, len(d.Columns)+len(d.Indexes)+len(d.Checks)+len(d.ForeignKeys))
 	for _, c := range d.Columns {

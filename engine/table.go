@@ -122,7 +122,7 @@ func (t *table) isCrashSafe() bool { return t.definition().CrashSafe }
 func (t *table) dataPath() string { return filepath.Join(t.db.dir, t.name+dataSuffix) }
 func (t *table) defPath() string  { return filepath.Join(t.db.dir, t.name+defSuffix) }
 func (t *table) indexPath(name string) string {
-	return filepath.Join(t.db.dir, t.name+"."+name+indexSuffix)
+	return filepath.Join(t.db.dir, IndexFileName(t.name, name))
 }
 
 func (t *table) setCrashed(reason string) {

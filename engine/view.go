@@ -327,7 +327,7 @@ func (db *DB) putView(def *ViewDef, allow func(exists, isTable bool) error) erro
 	db.ddlMu.Lock()
 	defer db.ddlMu.Unlock()
 	def = def.Clone()
-	if utf8.RuneCountInString(def.Name) > maxIdentLen {
+	if utf8.RuneCountInString(def.Name) > maxIdentLen || strings.HasSuffix(def.Name, " ") {
 		return sqlerr.New(1103, "Incorrect table name '%s'", def.Name)
 	}
 	if err := def.validate(); err != nil {
@@ -406,7 +406,7 @@ func (db *DB) DropView(ctx context.Context, name string) error {
 func (db *DB) renameViewLocked(v *ViewDef, to string) error {
 	nv := v.Clone()
 	nv.Name = to
-	if utf8.RuneCountInString(to) > maxIdentLen {
+	if utf8.RuneCountInString(to) > maxIdentLen || strings.HasSuffix(to, " ") {
 		return sqlerr.New(1103, "Incorrect table name '%s'", to)
 	}
 	if err := nv.validate(); err != nil {

@@ -48,18 +48,27 @@ func escapeBatch(s string) string {
 // and one line per row, tab-separated, NULL as NULL. A statement without a
 // result set prints nothing; an empty result set prints nothing either,
 // as mysql does.
-func WriteBatch(w io.Writer, r *Result) error {
+func WriteBatch(w io.Writer, r *Result) error { return writeBatch(w, r, true) }
+
+// writeBatch is WriteBatch, with the line of column names when names is
+// set (the mariadb client's -N leaves it out).
+func writeBatch(w io.Writer, r *Result, names bool) error {
 	if !r.HasResultSet() || len(r.Rows) == 0 {
 		return nil
 	}
 	bw := bufio.NewWriter(w)
 	for i, c := range r.Columns {
+		if !names {
+			break
+		}
 		if i > 0 {
 			bw.WriteByte('\t')
 		}
 		bw.WriteString(c.Name)
 	}
-	bw.WriteByte('\n')
+	if names {
+		bw.WriteByte('\n')
+	}
 	for _, row := range r.Rows {
 		for i, v := range row {
 			if i > 0 {
@@ -81,7 +90,11 @@ func WriteBatch(w io.Writer, r *Result) error {
 // with \G: each row under a line of stars and its number, one "name:
 // value" line per column, the names right-aligned. A statement without
 // rows prints nothing.
-func WriteVertical(w io.Writer, r *Result) error {
+func WriteVertical(w io.Writer, r *Result) error { return writeVertical(w, r, true) }
+
+// writeVertical is WriteVertical; without names each line holds the value
+// alone, as the mariadb client's -N prints it.
+func writeVertical(w io.Writer, r *Result, names bool) error {
 	if !r.HasResultSet() || len(r.Rows) == 0 {
 		return nil
 	}
@@ -96,6 +109,10 @@ func WriteVertical(w io.Writer, r *Result) error {
 			s, ok := displayValue(r.Columns[i], v)
 			if !ok {
 				s = "NULL"
+			}
+			if !names {
+				fmt.Fprintf(bw, "%s\n", s)
+				continue
 			}
 			name := r.Columns[i].Name
 			fmt.Fprintf(bw, "%s%s: %s\n", strings.Repeat(" ", width-utf8.RuneCountInString(name)), name, s)
@@ -127,6 +144,12 @@ func rightAligned(c Column) bool {
 // WriteTable writes r as the interactive mysql client does: a boxed table
 // and "N rows in set", or "Query OK, N rows affected".
 func WriteTable(w io.Writer, r *Result, elapsed time.Duration) error {
+	return writeTable(w, r, elapsed, true)
+}
+
+// writeTable is WriteTable; without names the box has no header, and its
+// columns are as wide as their values (the mariadb client's -N).
+func writeTable(w io.Writer, r *Result, elapsed time.Duration, names bool) error {
 	bw := bufio.NewWriter(w)
 	secs := fmt.Sprintf("(%.2f sec)", elapsed.Seconds())
 	if !r.HasResultSet() {
@@ -150,7 +173,9 @@ func WriteTable(w io.Writer, r *Result, elapsed time.Duration) error {
 	cells := make([][]string, len(r.Rows))
 	widths := make([]int, len(r.Columns))
 	for i, c := range r.Columns {
-		widths[i] = utf8.RuneCountInString(c.Name)
+		if names {
+			widths[i] = utf8.RuneCountInString(c.Name)
+		}
 	}
 	for j, row := range r.Rows {
 		cells[j] = make([]string, len(row))
@@ -184,12 +209,14 @@ func WriteTable(w io.Writer, r *Result, elapsed time.Duration) error {
 		bw.WriteByte('\n')
 	}
 	sep()
-	names := make([]string, len(r.Columns))
-	for i, c := range r.Columns {
-		names[i] = c.Name
+	if names {
+		head := make([]string, len(r.Columns))
+		for i, c := range r.Columns {
+			head[i] = c.Name
+		}
+		line(head, false)
+		sep()
 	}
-	line(names, false)
-	sep()
 	for _, row := range cells {
 		line(row, true)
 	}

@@ -19,10 +19,12 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// sleep is SLEEP(seconds): it returns 0 after the time, or 1 at once if
-// the statement is interrupted (KILL QUERY, a closed connection, shutdown),
-// as MariaDB does. It holds the statement's locks while it sleeps, as any
-// statement does.
+// sleep is SLEEP(seconds): it returns 0 after the time; a statement
+// interrupted while it sleeps (KILL QUERY, the mariadb client's Ctrl-C, a
+// closed connection, shutdown) fails at once with error 1317, as in
+// MariaDB 10.11 (MySQL's SLEEP returns 1 instead, and its client goes on
+// with the next statement of a script where MariaDB's stops). It holds the
+// statement's locks while it sleeps, as any statement does.
 func (c *evalCtx) sleep(args []any) (any, error) {
 	secs := 0.0
 	if args[0] != nil {
@@ -42,7 +44,7 @@ func (c *evalCtx) sleep(args []any) (any, error) {
 	case <-t.C:
 		return int64(0), nil
 	case <-c.x.ctx.Done():
-		return int64(1), nil
+		return nil, errf(sqlerr.ErrQueryInterrupted, "Query execution was interrupted")
 	}
 }
 

@@ -402,12 +402,40 @@ type Splitter struct {
 	// ClientCommands makes Next read the mariadb client's own commands
 	// as that client does (a shell's input, not a server's): \g ends a
 	// statement as ';' does, \G ends one that is to be shown vertically
-	// (Vertical), and \q, or quit or exit alone at the start of a
-	// statement, end the input.
+	// (Vertical), \q, or quit or exit alone at the start of a
+	// statement, end the input, and DELIMITER changes what ends a
+	// statement (mariadb-dump writes DELIMITER ;; around triggers and
+	// routines, whose bodies hold ';').
 	ClientCommands bool
 	// Vertical reports that the statement Next returned last ended with \G.
 	Vertical bool
-	quit     bool // \q was read: the input ends after the statement before it
+	quit     bool   // \q was read: the input ends after the statement before it
+	delim    string // set by DELIMITER; "" is ';'
+}
+
+// delimiterWord reports whether c, the first character of a statement,
+// starts the client command DELIMITER with an argument, which then ends
+// statements instead of ';' (DELIMITER ; sets it back), as in the mariadb
+// client: its first word, without a backslash. It consumes the line.
+func (s *Splitter) delimiterWord(c byte) bool {
+	if c != 'd' && c != 'D' {
+		return false
+	}
+	p, _ := s.r.Peek(256)
+	line, _, _ := strings.Cut(string(p), "\n")
+	if len(line) < 9 || !strings.EqualFold(line[:8], "elimiter") || !isSpace(line[8]) {
+		return false
+	}
+	f := strings.Fields(line[9:])
+	if len(f) == 0 || strings.Contains(f[0], "\\") {
+		return false // the server's syntax error says what is wrong
+	}
+	s.delim = f[0]
+	if s.delim == ";" {
+		s.delim = ""
+	}
+	s.r.Discard(len(line))
+	return true
 }
 
 // quitWord reports whether c, the first character of a statement, starts
@@ -500,6 +528,10 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 			if !hasCode && s.quitWord(c) {
 				return "", s.line, io.EOF
 			}
+			if !hasCode && s.delimiterWord(c) {
+				b.Reset()
+				continue
+			}
 			if c == '\\' {
 				if p, err := s.r.Peek(1); err == nil && (p[0] == 'g' || p[0] == 'G' || p[0] == 'q') {
 					s.r.ReadByte()
@@ -517,6 +549,9 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 		}
 		switch c {
 		case ';':
+			if s.delim != "" {
+				break // DELIMITER set another: ';' is text
+			}
 			if hasCode {
 				return strings.TrimSpace(b.String()[codeAt:]), startLine, nil
 			}
@@ -559,6 +594,13 @@ func (s *Splitter) Next() (stmt string, line int, err error) {
 			if c == '\n' {
 				startLine--
 			}
+		}
+		if s.delim != "" && comment == 0 && quote == 0 && strings.HasSuffix(b.String(), s.delim) {
+			if end := b.Len() - len(s.delim); hasCode && end > codeAt {
+				return strings.TrimSpace(b.String()[codeAt:end]), startLine, nil
+			}
+			b.Reset()
+			hasCode, startLine = false, 0
 		}
 	}
 }

@@ -34,6 +34,20 @@ func TestSplitterCommentsAndLines(t *testing.T) {
 		// Outside the client, "--x" is code as the server reads it.
 		{"--x\nSELECT 1;", false, []st{{"--x\nSELECT 1", 1}}},
 		{"-- c\nSELECT 1;", false, []st{{"SELECT 1", 2}}},
+		// DELIMITER, as mariadb-dump writes it around a trigger, and back.
+		{"DELIMITER ;;\nCREATE TRIGGER tr BEGIN\n  DELETE FROM a;\nEND */;;\nDELIMITER ;\nSELECT 1;", true,
+			[]st{{"CREATE TRIGGER tr BEGIN\n  DELETE FROM a;\nEND */", 2}, {"SELECT 1", 6}}},
+		// Any case and word; an empty statement; the delimiter in a string,
+		// a comment or a quoted name does not end a statement.
+		{"delimiter //\n//\nSELECT ';//', `a//b` /* // */ // SELECT 2 //\nDeLiMiTeR ;\nSELECT 3;", true,
+			[]st{{"SELECT ';//', `a//b` /* // */", 3}, {"SELECT 2", 3}, {"SELECT 3", 5}}},
+		{"DELIMITER $$\nSELECT 1; SELECT 2$$", true, []st{{"SELECT 1; SELECT 2", 2}}},
+		{"DELIMITER $$\nSELECT 1$$\n\\G", true, []st{{"SELECT 1", 2}}},
+		// Without an argument, or mid-statement, or outside the client, it
+		// is text for the server.
+		{"DELIMITER\n;", true, []st{{"DELIMITER", 1}}},
+		{"SELECT 1\nDELIMITER //\n;", true, []st{{"SELECT 1\nDELIMITER //", 1}}},
+		{"DELIMITER //\nSELECT 1;", false, []st{{"DELIMITER //\nSELECT 1", 1}}},
 	}
 	for _, c := range cases {
 		sp := NewSplitter(strings.NewReader(c.in))

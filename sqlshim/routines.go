@@ -45,6 +45,16 @@ type routineStmt struct {
 	ifExists bool
 }
 
+// IsCreateRoutine reports whether sql is a CREATE PROCEDURE, FUNCTION,
+// TRIGGER or EVENT (parseRoutine): a statement whose body may hold ';'.
+// blitz serve keeps one whole when a client sends it in a multi-statement
+// COM_QUERY (the mariadb client does, after DELIMITER ;;), where splitting
+// it at its body's ';' ran the pieces as statements of their own.
+func IsCreateRoutine(sql string) bool {
+	st, ok, err := parseRoutine(sql)
+	return err == nil && ok && st != nil && st.verb == "CREATE"
+}
+
 // routineHead is how much of a statement's text the recogniser reads: the
 // words it looks for come first.
 const routineHead = 512

@@ -19,6 +19,9 @@ type Shell struct {
 	Err     io.Writer
 	Table   bool // boxed tables (a terminal) instead of batch output
 	Force   bool // go on after an error
+	// SkipColumnNames leaves the column names out of results, as the
+	// mariadb client's -N (--skip-column-names) does.
+	SkipColumnNames bool
 	// LineOffset is added to reported line numbers (for -e strings).
 	LineOffset int
 }
@@ -62,11 +65,11 @@ func (sh *Shell) Run(ctx context.Context, r io.Reader) (failed int, err error) {
 		}
 		switch {
 		case sp.Vertical:
-			err = WriteVertical(sh.Out, &res)
+			err = writeVertical(sh.Out, &res, !sh.SkipColumnNames)
 		case sh.Table:
-			err = WriteTable(sh.Out, &res, time.Since(start))
+			err = writeTable(sh.Out, &res, time.Since(start), !sh.SkipColumnNames)
 		default:
-			err = WriteBatch(sh.Out, &res)
+			err = writeBatch(sh.Out, &res, !sh.SkipColumnNames)
 		}
 		if err != nil {
 			return failed, err

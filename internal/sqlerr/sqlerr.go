@@ -133,7 +133,7 @@ var states = map[int]string{
 	ErrSpecificAccess: "42000", ErrUnknownCharset: "42000", ErrCollationCharset: "42000", ErrLockDeadlock: "40001",
 	ErrViewCheckFailed: "44000", ErrIsView: "42S02", ErrUnknownView: "42S02",
 	ErrCantChangeTxChar: "25001", ErrRowIsReferenced: "23000", ErrNoReferencedRow: "23000",
-	ErrTruncateReferenced: "42000", 1239: "42000", 1439: "42000", 1103: "42000", 1059: "42000",
+	ErrTruncateReferenced: "42000", 1239: "42000", 1439: "42000", 1103: "42000", 1059: "42000", 1166: "42000", 1280: "42000",
 }
 
 // Error is an error with a MySQL error number and SQLSTATE.

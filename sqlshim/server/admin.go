@@ -657,7 +657,7 @@ func (h *handler) status() [][2]string {
 // kill answers KILL [QUERY | CONNECTION] id (the id of SHOW PROCESSLIST
 // and CONNECTION_ID(); the mariadb client sends KILL QUERY on Ctrl-C).
 // QUERY interrupts the connection's running statement, which fails with
-// error 1317 (SLEEP returns 1), and leaves the connection open; CONNECTION,
+// error 1317 (a SLEEP too, as in MariaDB), and leaves the connection open; CONNECTION,
 // the default, also closes the connection, rolling back its transaction.
 // Killing one's own connection closes it after the reply.
 func (h *handler) kill(toks []token) (*Result, bool, error) {

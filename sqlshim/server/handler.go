@@ -16,6 +16,7 @@ import (
 
 	"github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/blitzdb/blitz/sqlshim"
 )
 
 // conn is the server's state for one client connection. Its session,
@@ -159,10 +160,14 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 }
 
 // ComMultiQuery implements mysql.Handler: it runs the first statement of
-// query and returns the rest.
+// query and returns the rest. A CREATE PROCEDURE, FUNCTION, TRIGGER or
+// EVENT is the whole query, as its BEGIN ... END body holds ';' (what the
+// mariadb client sends of a dump's DELIMITER ;; block): blitz refuses it
+// (1235), and none of its body runs.
 func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
 	first, rest, err := sqlparser.SplitStatement(query)
-	if err != nil { // unbalanced quotes: let the SQL layer report it
+	// Unbalanced quotes (err): the SQL layer reports them.
+	if err != nil || (rest != "" && sqlshim.IsCreateRoutine(query)) {
 		first, rest = query, ""
 	}
 	rest = strings.TrimSpace(rest)

@@ -420,8 +420,8 @@ func strayFiles(db *engine.DB, dir string) ([]string, error) {
 			continue
 		}
 		for _, ix := range def.Indexes {
-			used[t+"."+ix.Name+".bix"] = true
-			used[t+"."+ix.Name+".bix.sum"] = true
+			used[engine.IndexFileName(t, ix.Name)] = true
+			used[engine.IndexFileName(t, ix.Name)+".sum"] = true
 		}
 	}
 	for _, v := range db.Views() {
@@ -442,7 +442,11 @@ func strayFiles(db *engine.DB, dir string) ([]string, error) {
 			}
 			warn("%s is a data file without a table definition (%s.def): no command opens it. A DROP TABLE or CREATE TABLE a crash cut short leaves this; if %s is a table you need, restore %s.def from a backup, else move %s out of the directory", n, t, t, t, n)
 		case strings.HasSuffix(n, ".bix") || strings.HasSuffix(n, ".bix.sum"):
-			t, _, _ := strings.Cut(n, ".")
+			// TABLE.INDEX.bix, INDEX without '.' (engine.IndexFileName)
+			t := strings.TrimSuffix(strings.TrimSuffix(n, ".sum"), ".bix")
+			if i := strings.LastIndex(t, "."); i > 0 {
+				t = t[:i]
+			}
 			why := "of no index of table " + t
 			if !defs[t] {
 				why = "of no table"

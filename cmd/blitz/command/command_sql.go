@@ -30,6 +30,7 @@ func init() {
 			force       bool
 			batch       bool
 			table       bool
+			skipNames   bool
 			syncMode    string
 			ulogDir     string
 			ulogLimit   int64
@@ -118,6 +119,8 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 					Err:     env.Stderr,
 					Force:   force,
 					Table:   table || (!batch && isTerminal(env.Stdout)),
+
+					SkipColumnNames: skipNames,
 				}
 				// Ctrl-C interrupts the running statement (a CREATE INDEX
 				// or ALTER TABLE stops within milliseconds, the table
@@ -152,6 +155,7 @@ with exit code 1, unless --force is given (the exit code is still 1).`,
 		f.BoolVarP(&force, "force", "f", false, "go on after an error")
 		f.BoolVarP(&batch, "batch", "B", false, "tab-separated output even on a terminal")
 		f.BoolVarP(&table, "table", "t", false, "boxed-table output even when not on a terminal")
+		f.BoolVarP(&skipNames, "skip-column-names", "N", false, "leave the column names out of results")
 		f.StringVar(&syncMode, "sync", "full", "commit durability of CRASH_SAFE tables: full or off")
 		f.StringVar(&ulogDir, "ulog", "", "append every commit to the update log in this directory (for point-in-time restore)")
 		f.Int64Var(&ulogLimit, "ulog-limit", 0, "update-log segment size in bytes (0 = 64 MiB)")
