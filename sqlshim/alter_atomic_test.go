@@ -35,49 +35,31 @@ func TestAlterSeveralChangesAtomic(t *testing.T) {
 				return fmt.Sprint(res.Rows[0][1])
 			}
 			var before, after string // the definitions before and after the ALTER, by a run without a cut
-			cuts, afterCuts := 0, 0
-			for k := 0; k <= 100; k++ { // k = 0: no cut
-				fs, dir, db := openCrashDB(t)
-				s := NewSession(db)
-				if _, err := s.Exec(ctx, `CREATE TABLE t (id INT PRIMARY KEY, g INT NOT NULL, v VARCHAR(400) NOT NULL, w INT, KEY gi (g)) CRASH_SAFE;
-					INSERT INTO t VALUES (1, 1, 'a', 1), (2, 1, 'b', NULL), (3, 2, 'c', 3)`); err != nil {
-					t.Fatal(err)
-				}
-				if k == 0 {
+			cuts, afterCuts := alterCutLoop(t, `CREATE TABLE t (id INT PRIMARY KEY, g INT NOT NULL, v VARCHAR(400) NOT NULL, w INT, KEY gi (g)) CRASH_SAFE;
+					INSERT INTO t VALUES (1, 1, 'a', 1), (2, 1, 'b', NULL), (3, 2, 'c', 3)`, alter, 100, 1,
+				func(db *engine.DB, s *Session) {
 					before = show(db)
 					if _, err := s.ExecOne(ctx, alter, nil); err != nil {
 						t.Fatal(err)
 					}
 					after = show(db)
-					s.Close()
-					db.Close()
-					continue
-				}
-				db = cutAndReopen(t, fs, dir, db, s, k, alter)
-				if db == nil {
-					break
-				}
-				cuts++
-				got := show(db)
-				if got == after {
-					afterCuts++
-				} else if got != before {
-					t.Errorf("k=%d: after the cut the table is neither as before nor as after the ALTER:\n%s\nbefore:\n%s\nafter:\n%s", k, got, before, after)
-				}
-				s = NewSession(db)
-				res, err := s.ExecOne(ctx, "SELECT id, g, v FROM t ORDER BY id", nil)
-				if err != nil || fmt.Sprint(res.Rows) != "[[1 1 a] [2 1 b] [3 2 c]]" {
-					t.Errorf("k=%d: rows after the cut: %v, %v", k, res.Rows, err)
-				}
-				if res, err := s.ExecOne(ctx, "CHECK TABLE t", nil); err != nil || fmt.Sprint(res.Rows[len(res.Rows)-1][3]) != "OK" {
-					t.Errorf("k=%d: CHECK TABLE: %v, %v", k, res.Rows, err)
-				}
-				s.Close()
-				db.Close()
-			}
-			if cuts == 0 {
-				t.Fatal("no cut happened: the test checks nothing")
-			}
+				},
+				func(k int, db *engine.DB) bool {
+					got := show(db)
+					if got != after && got != before {
+						t.Errorf("k=%d: after the cut the table is neither as before nor as after the ALTER:\n%s\nbefore:\n%s\nafter:\n%s", k, got, before, after)
+					}
+					s := NewSession(db)
+					defer s.Close()
+					res, err := s.ExecOne(ctx, "SELECT id, g, v FROM t ORDER BY id", nil)
+					if err != nil || fmt.Sprint(res.Rows) != "[[1 1 a] [2 1 b] [3 2 c]]" {
+						t.Errorf("k=%d: rows after the cut: %v, %v", k, res.Rows, err)
+					}
+					if res, err := s.ExecOne(ctx, "CHECK TABLE t", nil); err != nil || fmt.Sprint(res.Rows[len(res.Rows)-1][3]) != "OK" {
+						t.Errorf("k=%d: CHECK TABLE: %v, %v", k, res.Rows, err)
+					}
+					return got == after
+				})
 			if afterCuts == 0 || afterCuts == cuts {
 				t.Errorf("%d cuts, %d of them after the ALTER took effect: the cuts do not straddle it", cuts, afterCuts)
 			}
@@ -101,25 +83,21 @@ func TestAlterComputedColumnsPowerCut(t *testing.T) {
 		{"ALTER TABLE t ADD COLUMN vv INT AS (g*3) VIRTUAL, ADD INDEX (vv)", "vv", "g*3"},
 	} {
 		t.Run(c.alter, func(t *testing.T) {
-			cuts, finished := 0, 0
-			for k := 1; k <= 100; k++ {
-				fs, dir, db := openCrashDB(t)
-				s := NewSession(db)
-				if _, err := s.Exec(ctx, `CREATE TABLE t (id INT PRIMARY KEY, g INT NOT NULL) CRASH_SAFE;
-					INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)`); err != nil {
-					t.Fatal(err)
-				}
-				db = cutAndReopen(t, fs, dir, db, s, k, c.alter)
-				if db == nil {
-					break
-				}
-				cuts++
-				s = NewSession(db)
-				def, err := db.Table("t")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if def.ColumnIndex(c.col) >= 0 {
+			cuts, finished := alterCutLoop(t, `CREATE TABLE t (id INT PRIMARY KEY, g INT NOT NULL) CRASH_SAFE;
+					INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)`, c.alter, 100, 1, nil,
+				func(k int, db *engine.DB) bool {
+					s := NewSession(db)
+					defer s.Close()
+					def, err := db.Table("t")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if res, err := s.ExecOne(ctx, "CHECK TABLE t", nil); err != nil || fmt.Sprint(res.Rows[len(res.Rows)-1][3]) != "OK" {
+						t.Errorf("k=%d: CHECK TABLE: %v, %v", k, res.Rows, err)
+					}
+					if def.ColumnIndex(c.col) < 0 {
+						return false
+					}
 					res, err := s.ExecOne(ctx, "SELECT COUNT(*) FROM t WHERE "+c.col+" IS NULL OR "+c.col+" <> "+c.want, nil)
 					if err != nil || fmt.Sprint(res.Rows) != "[[0]]" {
 						t.Errorf("k=%d: rows whose %s is not %s: %v, %v", k, c.col, c.want, res.Rows, err)
@@ -127,14 +105,8 @@ func TestAlterComputedColumnsPowerCut(t *testing.T) {
 					if def, _ := db.Table("t"); len(def.Fill) > 0 {
 						t.Errorf("k=%d: still marked for filling: %v", k, def.Fill)
 					}
-					finished++
-				}
-				if res, err := s.ExecOne(ctx, "CHECK TABLE t", nil); err != nil || fmt.Sprint(res.Rows[len(res.Rows)-1][3]) != "OK" {
-					t.Errorf("k=%d: CHECK TABLE: %v, %v", k, res.Rows, err)
-				}
-				s.Close()
-				db.Close()
-			}
+					return true
+				})
 			if cuts == 0 || finished == 0 {
 				t.Fatalf("%d cuts, %d with the column: the cuts do not straddle the ALTER", cuts, finished)
 			}
@@ -206,18 +178,12 @@ func TestAlterMixedChangesAtomic(t *testing.T) {
 				return fmt.Sprint(res.Rows[0][1]), name
 			}
 			var before, after string
-			cuts, afterCuts := 0, 0
-			for k := 0; k <= 200; k++ { // k = 0: no cut
-				fs, dir, db := openCrashDB(t)
-				s := NewSession(db)
-				if _, err := s.Exec(ctx, `CREATE TABLE p (id INT PRIMARY KEY) CRASH_SAFE;
+			cuts, afterCuts := alterCutLoop(t, `CREATE TABLE p (id INT PRIMARY KEY) CRASH_SAFE;
 					INSERT INTO p VALUES (1), (2), (3);
 					CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, g INT NOT NULL, v VARCHAR(400) NOT NULL, w INT,
 						KEY gi (g), CONSTRAINT cw CHECK (w < 100), CONSTRAINT fk FOREIGN KEY (w) REFERENCES p (id)) CRASH_SAFE;
-					INSERT INTO t VALUES (1, 1, 'a', 1), (2, 1, 'b', NULL), (3, 2, 'c', 3)`); err != nil {
-					t.Fatal(err)
-				}
-				if k == 0 {
+					INSERT INTO t VALUES (1, 1, 'a', 1), (2, 1, 'b', NULL), (3, 2, 'c', 3)`, alter, 200, 1,
+				func(db *engine.DB, s *Session) {
 					before, _ = show(db)
 					if _, err := s.ExecOne(ctx, alter, nil); err != nil {
 						t.Fatal(err)
@@ -226,46 +192,79 @@ func TestAlterMixedChangesAtomic(t *testing.T) {
 					if after == before {
 						t.Fatal("the ALTER changed nothing")
 					}
-					s.Close()
-					db.Close()
-					continue
-				}
-				db = cutAndReopen(t, fs, dir, db, s, k, alter)
-				if db == nil {
-					break
-				}
-				cuts++
-				got, name := show(db)
-				if noCounter(got) == noCounter(after) {
-					afterCuts++
-					if want := counterOf(after); want > 4096 && counterOf(got) < want {
-						t.Errorf("k=%d: after the cut the table has the ALTER's changes but not its AUTO_INCREMENT = %d:\n%s", k, want, got)
+				},
+				func(k int, db *engine.DB) bool {
+					got, name := show(db)
+					done := noCounter(got) == noCounter(after)
+					if done {
+						if want := counterOf(after); want > 4096 && counterOf(got) < want {
+							t.Errorf("k=%d: after the cut the table has the ALTER's changes but not its AUTO_INCREMENT = %d:\n%s", k, want, got)
+						}
+					} else if want := counterOf(after); noCounter(got) == noCounter(before) && want > 4096 && counterOf(got) >= want {
+						t.Errorf("k=%d: after the cut the table has the ALTER's AUTO_INCREMENT = %d but not its other changes:\n%s", k, want, got)
+					} else if noCounter(got) != noCounter(before) {
+						t.Errorf("k=%d: after the cut the table is neither as before nor as after the ALTER:\n%s\nbefore:\n%s\nafter:\n%s", k, got, before, after)
 					}
-				} else if want := counterOf(after); noCounter(got) == noCounter(before) && want > 4096 && counterOf(got) >= want {
-					t.Errorf("k=%d: after the cut the table has the ALTER's AUTO_INCREMENT = %d but not its other changes:\n%s", k, want, got)
-				} else if noCounter(got) != noCounter(before) {
-					t.Errorf("k=%d: after the cut the table is neither as before nor as after the ALTER:\n%s\nbefore:\n%s\nafter:\n%s", k, got, before, after)
-				}
-				s = NewSession(db)
-				res, err := s.ExecOne(ctx, "SELECT id, g FROM "+name+" ORDER BY id", nil)
-				if err != nil || fmt.Sprint(res.Rows) != "[[1 1] [2 1] [3 2]]" {
-					t.Errorf("k=%d: rows after the cut: %v, %v", k, res, err)
-				}
-				if res, err := s.ExecOne(ctx, "CHECK TABLE "+name, nil); err != nil || fmt.Sprint(res.Rows[len(res.Rows)-1][3]) != "OK" {
-					t.Errorf("k=%d: CHECK TABLE: %v, %v", k, res, err)
-				}
-				s.Close()
-				db.Close()
-			}
-			if cuts == 0 {
-				t.Fatal("no cut happened: the test checks nothing")
-			}
+					s := NewSession(db)
+					defer s.Close()
+					res, err := s.ExecOne(ctx, "SELECT id, g FROM "+name+" ORDER BY id", nil)
+					if err != nil || fmt.Sprint(res.Rows) != "[[1 1] [2 1] [3 2]]" {
+						t.Errorf("k=%d: rows after the cut: %v, %v", k, res, err)
+					}
+					if res, err := s.ExecOne(ctx, "CHECK TABLE "+name, nil); err != nil || fmt.Sprint(res.Rows[len(res.Rows)-1][3]) != "OK" {
+						t.Errorf("k=%d: CHECK TABLE: %v, %v", k, res, err)
+					}
+					return done
+				})
 			if afterCuts == 0 || afterCuts == cuts {
 				t.Errorf("%d cuts, %d of them after the ALTER took effect: the cuts do not straddle it", cuts, afterCuts)
 			}
 			t.Logf("%d cuts, %d after", cuts, afterCuts)
 		})
 	}
+}
+
+// alterCutLoop is the loop of the ALTER power-cut tests. On a new CrashFS
+// database set up by setup it first runs baseline (if not nil), which runs
+// alter whole and notes the database before and after it; then, each on a
+// database set up anew, alter with the power cut at sync point k = 1,
+// 1+step, ... up to maxK, until alter ends before the cut. check gets each
+// database as auto-recovery opens it after a cut and reports whether the
+// ALTER took effect there. It returns the number of cuts and of those after
+// which the ALTER had taken effect, and fails the test if there was no cut.
+func alterCutLoop(t *testing.T, setup, alter string, maxK, step int, baseline func(db *engine.DB, s *Session), check func(k int, db *engine.DB) (done bool)) (cuts, doneCuts int) {
+	t.Helper()
+	ctx := context.Background()
+	first := 1
+	if baseline != nil {
+		first = 0 // k = 0: no cut
+	}
+	for k := first; k <= maxK; k = max(k+step, 1) {
+		fs, dir, db := openCrashDB(t)
+		s := NewSession(db)
+		if _, err := s.Exec(ctx, setup); err != nil {
+			t.Fatal(err)
+		}
+		if k == 0 {
+			baseline(db, s)
+			s.Close()
+			db.Close()
+			continue
+		}
+		db = cutAndReopen(t, fs, dir, db, s, k, alter)
+		if db == nil {
+			break
+		}
+		cuts++
+		if check(k, db) {
+			doneCuts++
+		}
+		db.Close()
+	}
+	if cuts == 0 {
+		t.Fatal("no cut happened: the test checks nothing")
+	}
+	return cuts, doneCuts
 }
 
 // openCrashDB opens a new database on a CrashFS of its own, in a

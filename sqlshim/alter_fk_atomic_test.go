@@ -103,18 +103,12 @@ func TestAlterCrossTableAtomic(t *testing.T) {
 			}
 			var before, after string
 			var afterCounters map[string]string
-			cuts, afterCuts := 0, 0
 			step := 1
 			if testing.Short() {
 				step = 3 // every third sync point
 			}
-			for k := 0; k <= 300; k = max(k+step, 1) { // k = 0: no cut
-				fs, dir, db := openCrashDB(t)
-				s := NewSession(db)
-				if _, err := s.Exec(ctx, strings.Join(setup, ";\n")); err != nil {
-					t.Fatal(err)
-				}
-				if k == 0 {
+			cuts, afterCuts := alterCutLoop(t, strings.Join(setup, ";\n"), alter, 300, step,
+				func(db *engine.DB, s *Session) {
 					before, _ = state(db)
 					if _, err := s.ExecOne(ctx, alter, nil); err != nil {
 						t.Fatal(err)
@@ -123,50 +117,39 @@ func TestAlterCrossTableAtomic(t *testing.T) {
 					if after == before {
 						t.Fatal("the ALTER changed nothing")
 					}
-					s.Close()
-					db.Close()
-					continue
-				}
-				db = cutAndReopen(t, fs, dir, db, s, k, alter)
-				if db == nil {
-					break
-				}
-				cuts++
-				// A statement first, so that an ALTER the cut left to
-				// finish (TableDef.Fill) is finished.
-				s = NewSession(db)
-				if _, err := s.ExecOne(ctx, "SELECT 1", nil); err != nil {
-					t.Fatal(err)
-				}
-				got, counters := state(db)
-				switch got {
-				case after:
-					afterCuts++
-					for name, want := range afterCounters {
-						if num(want) > 4096 && num(counters[name]) < num(want) {
-							t.Errorf("k=%d: after the cut %s has the ALTER's changes but AUTO_INCREMENT=%s, below %s", k, name, counters[name], want)
+				},
+				func(k int, db *engine.DB) bool {
+					// A statement first, so that an ALTER the cut left to
+					// finish (TableDef.Fill) is finished.
+					s := NewSession(db)
+					defer s.Close()
+					if _, err := s.ExecOne(ctx, "SELECT 1", nil); err != nil {
+						t.Fatal(err)
+					}
+					got, counters := state(db)
+					switch got {
+					case after:
+						for name, want := range afterCounters {
+							if num(want) > 4096 && num(counters[name]) < num(want) {
+								t.Errorf("k=%d: after the cut %s has the ALTER's changes but AUTO_INCREMENT=%s, below %s", k, name, counters[name], want)
+							}
+						}
+					case before:
+						for name, want := range afterCounters {
+							if num(want) > 4096 && num(counters[name]) >= num(want) {
+								t.Errorf("k=%d: after the cut %s has the ALTER's AUTO_INCREMENT=%s but not its other changes", k, name, want)
+							}
+						}
+					default:
+						t.Errorf("k=%d: after the cut the database is neither as before nor as after the ALTER:\n%s\nbefore:\n%s\nafter:\n%s", k, got, before, after)
+					}
+					for _, name := range db.Tables() {
+						if res, err := s.ExecOne(ctx, "CHECK TABLE "+name, nil); err != nil || fmt.Sprint(res.Rows[len(res.Rows)-1][3]) != "OK" {
+							t.Errorf("k=%d: CHECK TABLE %s: %v, %v", k, name, res, err)
 						}
 					}
-				case before:
-					for name, want := range afterCounters {
-						if num(want) > 4096 && num(counters[name]) >= num(want) {
-							t.Errorf("k=%d: after the cut %s has the ALTER's AUTO_INCREMENT=%s but not its other changes", k, name, want)
-						}
-					}
-				default:
-					t.Errorf("k=%d: after the cut the database is neither as before nor as after the ALTER:\n%s\nbefore:\n%s\nafter:\n%s", k, got, before, after)
-				}
-				for _, name := range db.Tables() {
-					if res, err := s.ExecOne(ctx, "CHECK TABLE "+name, nil); err != nil || fmt.Sprint(res.Rows[len(res.Rows)-1][3]) != "OK" {
-						t.Errorf("k=%d: CHECK TABLE %s: %v, %v", k, name, res, err)
-					}
-				}
-				s.Close()
-				db.Close()
-			}
-			if cuts == 0 {
-				t.Fatal("no cut happened: the test checks nothing")
-			}
+					return got == after
+				})
 			if afterCuts == 0 || afterCuts == cuts && before != after {
 				t.Errorf("%d cuts, %d of them after the ALTER took effect: the cuts do not straddle it", cuts, afterCuts)
 			}
