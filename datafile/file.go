@@ -477,10 +477,9 @@ func (df *File) lockWrite() {
 		return
 	}
 	df.waitMu.Lock()
-	if df.writers++; df.writers == 1 {
-		if df.waitCh == nil {
-			df.waitCh = make(chan struct{})
-		}
+	if df.writers++; df.writers == 1 && df.waitCh != nil {
+		// A reader holds the open channel: tell it. With none, no
+		// channel is made; Contended makes one closed while writers > 0.
 		close(df.waitCh)
 	}
 	df.waitMu.Unlock()
