@@ -18,6 +18,31 @@ import (
 )
 
 // writeFS replaces the file name of fs with data.
+// restoreKeptDef is the second half of the tests of a crash-safe table t
+// whose definition file is damaged or missing while the WAL keeps its row
+// 4: a commit to u and a Sync (which would checkpoint) must not let go of
+// t's change; after db is closed and t's definition put back (good, at
+// defPath), the open replays it. It returns the database so opened.
+func restoreKeptDef(t *testing.T, db *DB, fs vfs.FS, dir string, o Options, defPath string, good []byte) *DB {
+	t.Helper()
+	insert(t, db, "u", Row{int64(5), "u5", int64(5), nil})
+	if err := db.Sync(); err != nil { // would checkpoint
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeFS(t, fs, defPath, good)
+	db = mustOpen(t, dir, o)
+	if got := ids(t, db, "t", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4}) {
+		t.Fatalf("t after its definition was restored: %v, want rows 1-4 (4 committed before the crash)", got)
+	}
+	if got := ids(t, db, "u", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4, 5}) {
+		t.Fatalf("u: %v", got)
+	}
+	return db
+}
+
 func writeFS(t *testing.T, fs vfs.FS, name string, data []byte) {
 	t.Helper()
 	if err := vfs.WriteFileAtomic(fs, name, data); err != nil {
@@ -63,22 +88,7 @@ func TestDamagedDefinitionKeepsWAL(t *testing.T) {
 	if err := db.AlterColumns(bg, "u", nd, []int{0, 1, 2, 3, -1}); err == nil || !strings.Contains(err.Error(), "their WAL must be kept): t") {
 		t.Errorf("ALTER of u while t's damaged definition holds the WAL: %v", err)
 	}
-	insert(t, db, "u", Row{int64(5), "u5", int64(5), nil})
-	if err := db.Sync(); err != nil { // would checkpoint
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	writeFS(t, fs, defPath, good)
-	db = mustOpen(t, dir, o)
-	if got := ids(t, db, "t", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4}) {
-		t.Fatalf("t after its definition was restored: %v, want rows 1-4 (4 committed before the crash)", got)
-	}
-	if got := ids(t, db, "u", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4, 5}) {
-		t.Fatalf("u: %v", got)
-	}
+	db = restoreKeptDef(t, db, fs, dir, o, defPath, good)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}

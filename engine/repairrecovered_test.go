@@ -3,8 +3,6 @@ package engine
 import (
 	"fmt"
 	"testing"
-
-	"github.com/blitzdb/blitz/internal/vfs"
 )
 
 // TestRepairRightAfterRecovery repairs a crash-safe table the moment an
@@ -30,15 +28,7 @@ func TestRepairRightAfterRecovery(t *testing.T) {
 }
 
 func testRepairRightAfterRecovery(t *testing.T, quick, created bool) {
-	fs := vfs.NewCrash()
-	dir := t.TempDir() // index files (bbolt) live on the real disk
-	if err := fs.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(dir, Options{FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs, dir, db := openCrashFS(t, Options{})
 	if err := db.CreateTable(bg, accountsDef("c", true)); err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +36,7 @@ func testRepairRightAfterRecovery(t *testing.T, quick, created bool) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
+		var err error
 		if db, err = Open(dir, Options{FS: fs}); err != nil {
 			t.Fatal(err)
 		}

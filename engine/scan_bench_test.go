@@ -6,6 +6,21 @@ import (
 	"testing"
 )
 
+// benchScanTx opens a database with table t of n rows of about 200 bytes
+// (id, pad) and returns a transaction on it, rolled back when b ends, with
+// the timer reset and allocations reported.
+func benchScanTx(b *testing.B, n int) *Tx {
+	b.Helper()
+	tx, err := benchScanTable(b, n).Begin(bg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tx.Rollback() })
+	b.ReportAllocs()
+	b.ResetTimer()
+	return tx
+}
+
 // benchScanTable opens a database with table t of n rows of about 200
 // bytes (id, pad).
 func benchScanTable(b *testing.B, n int) *DB {
@@ -41,15 +56,8 @@ func benchScanTable(b *testing.B, n int) *DB {
 func BenchmarkScanRead(b *testing.B) {
 	for _, n := range []int{100, 100000} {
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
-			db := benchScanTable(b, n)
-			tx, err := db.Begin(bg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer tx.Rollback()
+			tx := benchScanTx(b, n)
 			b.SetBytes(int64(n) * 200)
-			b.ReportAllocs()
-			b.ResetTimer()
 			got := 0
 			for i := 0; i < b.N; i++ {
 				got = 0
@@ -73,14 +81,7 @@ func BenchmarkScanRead(b *testing.B) {
 func BenchmarkScanPKRange(b *testing.B) {
 	for _, n := range []int{100, 100000} {
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
-			db := benchScanTable(b, n)
-			tx, err := db.Begin(bg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer tx.Rollback()
-			b.ReportAllocs()
-			b.ResetTimer()
+			tx := benchScanTx(b, n)
 			got := 0
 			for i := 0; i < b.N; i++ {
 				got = 0
@@ -101,14 +102,7 @@ func BenchmarkScanPKRange(b *testing.B) {
 // BenchmarkTxGet is a point read by primary key.
 func BenchmarkTxGet(b *testing.B) {
 	const n = 100000
-	db := benchScanTable(b, n)
-	tx, err := db.Begin(bg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tx.Rollback()
-	b.ReportAllocs()
-	b.ResetTimer()
+	tx := benchScanTx(b, n)
 	hits := 0
 	for i := 0; i < b.N; i++ {
 		if _, _, ok, err := tx.Get("t", []any{int64(i % n)}); err != nil {

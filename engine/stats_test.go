@@ -7,21 +7,31 @@ import (
 	"github.com/blitzdb/blitz/internal/vfs"
 )
 
+// openCrashFS opens a new database with options o on a CrashFS of its
+// own, in a temporary directory made on the real disk too (index files,
+// bbolt, live there).
+func openCrashFS(t *testing.T, o Options) (*vfs.CrashFS, string, *DB) {
+	t.Helper()
+	fs := vfs.NewCrash()
+	dir := t.TempDir()
+	if err := fs.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	o.FS = fs
+	db, err := Open(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs, dir, db
+}
+
 // TestRecoveryStats kills a database with a plain and a crash-safe table
 // the way kill -9 does (every write the process made is kept, nothing was
 // closed) and checks what the next Open did and reports: the plain table
 // is recovered by reopening its data file, not salvaged (nothing in it is
 // damaged), both tables get their indexes rebuilt, the WAL is replayed.
 func TestRecoveryStats(t *testing.T) {
-	fs := vfs.NewCrash()
-	dir := t.TempDir() // index files (bbolt) live on the real disk
-	if err := fs.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(dir, Options{FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs, dir, db := openCrashFS(t, Options{})
 	for _, d := range []*TableDef{accountsDef("p", false), accountsDef("c", true)} {
 		if err := db.CreateTable(bg, d); err != nil {
 			t.Fatal(err)

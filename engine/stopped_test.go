@@ -54,15 +54,7 @@ func stoppedCtx(after int64) context.Context {
 // recovers the table, every row in place. And CHECK TABLE of the table
 // left crashed stops in its verification.
 func TestOpenRecoveryStopped(t *testing.T) {
-	fs := vfs.NewCrash()
-	dir := t.TempDir() // index files (bbolt) live on the real disk
-	if err := fs.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(dir, Options{FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs, dir, db := openCrashFS(t, Options{})
 	if err := db.CreateTable(bg, stopDef("r", false)); err != nil {
 		t.Fatal(err)
 	}
@@ -288,15 +280,7 @@ func TestDataFileUnusable(t *testing.T) {
 // a checkpoint meanwhile must not count them as written (it did, and the
 // REPAIR that followed lost them).
 func TestSalvageFailedAtOpenKeepsWAL(t *testing.T) {
-	fs := vfs.NewCrash()
-	dir := t.TempDir() // index files (bbolt) live on the real disk
-	if err := fs.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(dir, Options{FS: fs, noCheckpointLoop: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs, dir, db := openCrashFS(t, Options{noCheckpointLoop: true})
 	if err := db.CreateTable(bg, stopDef("c", true)); err != nil {
 		t.Fatal(err)
 	}

@@ -107,21 +107,7 @@ func TestMissingDefinitionKeepsWAL(t *testing.T) {
 	if got := db.DamagedTables(); !slices.Equal(got, []string{"t"}) {
 		t.Errorf("DamagedTables = %v", got)
 	}
-	insert(t, db, "u", Row{int64(5), "u5", int64(5), nil})
-	if err := db.Sync(); err != nil { // would checkpoint
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	writeFS(t, fs, defPath, good)
-	db = mustOpen(t, dir, o)
-	if got := ids(t, db, "t", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4}) {
-		t.Fatalf("t after its definition was restored: %v, want rows 1-4 (4 committed before the crash)", got)
-	}
-	if got := ids(t, db, "u", Scan{}); !slices.Equal(got, []int64{1, 2, 3, 4, 5}) {
-		t.Fatalf("u: %v", got)
-	}
+	db = restoreKeptDef(t, db, fs, dir, o, defPath, good)
 	insert(t, db, "t", Row{int64(6), "t6", int64(6), nil})
 	cutPower(db, fs, 2)
 	db.closeAfterCut()

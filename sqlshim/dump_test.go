@@ -141,8 +141,6 @@ func TestLockTables(t *testing.T) {
 	}
 }
 
-// loadDump runs the dump file at path in a new session as `blitz sql
-// --force` does and fails the test unless every statement succeeds.
 // TestLoadDumpWithRoutines: a mariadb-dump --routines --events dump
 // (testdata/dump/routines-10.11.sql) loads as the mariadb client loads it:
 // DELIMITER ;; makes each trigger, function, procedure and event one
@@ -152,17 +150,7 @@ func TestLockTables(t *testing.T) {
 // ran as statements of their own, emptying and dropping tables of the
 // loaded database.
 func TestLoadDumpWithRoutines(t *testing.T) {
-	dump, err := os.ReadFile("../testdata/dump/routines-10.11.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newTestSession(t)
-	var out, errs bytes.Buffer
-	sh := &Shell{Session: s, Out: &out, Err: &errs, Force: true}
-	failed, err := sh.Run(context.Background(), bytes.NewReader(dump))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, failed, out, errs := runDump(t, "../testdata/dump/routines-10.11.sql")
 	var got []string
 	for _, l := range strings.Split(strings.TrimSpace(errs.String()), "\n") {
 		if _, what, ok := strings.Cut(l, "doesn't yet support "); ok && strings.HasPrefix(l, "ERROR 1235 (42000)") {
@@ -185,21 +173,31 @@ func TestLoadDumpWithRoutines(t *testing.T) {
 	}
 }
 
+// loadDump runs the dump file at path in a new session as `blitz sql
+// --force` does and fails the test unless every statement succeeds.
 func loadDump(t *testing.T, path string) *Session {
+	t.Helper()
+	s, failed, _, errs := runDump(t, path)
+	if failed != 0 {
+		t.Fatalf("%d statements failed:\n%s", failed, errs.String())
+	}
+	return s
+}
+
+// runDump runs the dump file at path in a new session as `blitz sql
+// --force` does, and returns the session, the number of statements that
+// failed, and what was printed to standard output and standard error.
+func runDump(t *testing.T, path string) (s *Session, failed int, out, errs *bytes.Buffer) {
 	t.Helper()
 	dump, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newTestSession(t)
-	var out, errs bytes.Buffer
-	sh := &Shell{Session: s, Out: &out, Err: &errs, Force: true}
-	failed, err := sh.Run(context.Background(), bytes.NewReader(dump))
-	if err != nil {
+	s = newTestSession(t)
+	out, errs = new(bytes.Buffer), new(bytes.Buffer)
+	sh := &Shell{Session: s, Out: out, Err: errs, Force: true}
+	if failed, err = sh.Run(context.Background(), bytes.NewReader(dump)); err != nil {
 		t.Fatal(err)
 	}
-	if failed != 0 {
-		t.Fatalf("%d statements failed:\n%s", failed, errs.String())
-	}
-	return s
+	return s, failed, out, errs
 }

@@ -206,13 +206,20 @@ func parseSegmentName(name string) (LSN, bool) {
 
 // appendSegmentHeader appends the header of a segment starting at first.
 func appendSegmentHeader(b []byte, first LSN) []byte {
+	b = appendStamp(b, Magic, Version, first)
+	return binary.LittleEndian.AppendUint32(b, 0)
+}
+
+// appendStamp appends the 28 bytes a segment header and the NEWEST file
+// begin with: magic (8 bytes), version, 4 zero bytes, the LSN first, and
+// the CRC-32C of those 24 bytes.
+func appendStamp(b []byte, magic string, version uint32, first LSN) []byte {
 	start := len(b)
-	b = append(b, Magic...)
-	b = binary.LittleEndian.AppendUint32(b, Version)
+	b = append(b, magic...)
+	b = binary.LittleEndian.AppendUint32(b, version)
 	b = binary.LittleEndian.AppendUint32(b, 0)
 	b = binary.LittleEndian.AppendUint64(b, uint64(first))
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:start+24], castagnoli))
-	return binary.LittleEndian.AppendUint32(b, 0)
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:start+24], castagnoli))
 }
 
 // parseSegmentHeader checks a segment header and returns its first LSN and

@@ -36,12 +36,7 @@ const (
 // appendNewest appends the NEWEST file's bytes naming the segment whose
 // first frame is first.
 func appendNewest(b []byte, first LSN) []byte {
-	start := len(b)
-	b = append(b, newestMagic...)
-	b = binary.LittleEndian.AppendUint32(b, newestVersion)
-	b = binary.LittleEndian.AppendUint32(b, 0)
-	b = binary.LittleEndian.AppendUint64(b, uint64(first))
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:start+24], castagnoli))
+	return appendStamp(b, newestMagic, newestVersion, first)
 }
 
 // parseNewest decodes the NEWEST file.
