@@ -393,6 +393,15 @@ func TestOptimize(t *testing.T) {
 		df.Delete(key(i))
 	}
 	before := df.Stats()
+	// HeaderStats is Stats without the bucket count it reads the array for.
+	hs := df.HeaderStats()
+	if before.UsedBuckets == 0 || hs.UsedBuckets != 0 {
+		t.Fatalf("UsedBuckets: Stats %d, HeaderStats %d", before.UsedBuckets, hs.UsedBuckets)
+	}
+	hs.UsedBuckets = before.UsedBuckets
+	if hs != before {
+		t.Fatalf("HeaderStats %+v, Stats %+v", hs, before)
+	}
 	df.Close()
 	if err := Optimize(path, 777, Options{}); err != nil {
 		t.Fatal(err)

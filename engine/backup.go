@@ -393,7 +393,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 		if crashSafe || df == nil {
 			continue
 		}
-		size := df.Stats().FileSize
+		size := df.HeaderStats().FileSize
 		size += size/8 + 1<<20 // room for the writes until the moment
 		if mem+size > backupMemBytes {
 			continue
@@ -635,7 +635,7 @@ func finishBackupTable(ctx context.Context, fs vfs.FS, dir string, bt *backupTab
 		df.Close()
 		return 0, err
 	}
-	rows := df.Stats().Records
+	rows := df.HeaderStats().Records
 	return rows, df.Close()
 }
 

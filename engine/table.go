@@ -282,7 +282,7 @@ func (t *table) openFiles(ctx context.Context, ckptInterrupted bool) (rebuild bo
 	}
 	if reason != "" {
 		t.db.cnt.recovered.Add(1)
-		t.db.log.Info("table recovered from an unclean shutdown", "table", t.name, "reason", reason, "records", df.Stats().Records)
+		t.db.log.Info("table recovered from an unclean shutdown", "table", t.name, "reason", reason, "records", df.HeaderStats().Records)
 		return len(t.def.Indexes) > 0, nil
 	}
 	return t.openIndexes()
@@ -692,7 +692,7 @@ func (t *table) rebuildIndexes(ctx context.Context) error {
 	}
 	var progress func(int64, int64)
 	if p := t.db.opts.Progress; p != nil {
-		total := df.Stats().Records
+		total := df.HeaderStats().Records
 		progress = func(rows, entries int64) { p("rebuild indexes of "+t.name, rows, total) }
 	}
 	// The files are stamped with, and opened at, one reading of the
@@ -800,7 +800,7 @@ func (t *table) status() TableStatus {
 	st.AutoIncrement = t.autoNext
 	t.ctrMu.Unlock()
 	if t.df != nil {
-		s := t.df.Stats()
+		s := t.df.HeaderStats()
 		st.Rows, st.DataLength, st.DataFree = s.Records, s.FileSize, s.FreeBytes
 		// Record bytes: the file's blocks less header, bucket array and
 		// free space, plus the rows a crash-safe table holds in its
