@@ -103,6 +103,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return c.unitFunc(x) // funcs_more.go
 	case dateLiteralFn, timeLiteralFn, timestampLiteralFn:
 		return c.temporalLiteral(x) // funcs_date.go
+	case "convert": // CONVERT(expr USING charset); CONVERT(expr, type) is a cast
+		return c.convertUsing(x) // funcs_more.go
 	}
 	args := make([]any, len(x.Args))
 	for i, a := range x.Args {
