@@ -76,7 +76,7 @@ store): the backup is made in a temporary directory and pushed to the
 store, which receives only the files it does not hold yet and, with
 --ulog, the part of the update log it has not seen. blitz recover brings
 the newest complete backup back.`,
-			Args: cobra.NoArgs,
+			Args: exactArgs(0),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if dir == "" || to == "" {
 					return usagef("backup: -d DIR and --to DEST are required")
@@ -137,7 +137,7 @@ was skipped. Running it again changes nothing. A restore killed or cut short
 by a power loss leaves DIR refused by every command that opens it (DIR
 "holds a restore that did not finish") until the same restore is run again,
 which resumes it.`,
-			Args: cobra.NoArgs,
+			Args: exactArgs(0),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if dir == "" || from == "" {
 					return usagef("restore: -d DIR and --from BACKUP are required")
@@ -219,7 +219,7 @@ update-log record the store holds, verifies their checksums, and restores
 them into DIR (missing or empty) as blitz restore does: the backup, then the
 log's records committed after it, up to --until if given. A backup whose
 push was interrupted never counts as complete.`,
-			Args: cobra.NoArgs,
+			Args: exactArgs(0),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if dir == "" || from == "" {
 					return usagef("recover: -d DIR and --from URL are required")

@@ -48,7 +48,7 @@ On start it prints "blitz serve: listening on ADDR" (and the socket) to stdout,
 and writes them to DIR/SERVING (removed at shutdown), where 'blitz backup -d
 DIR' finds the server to ask for a hot backup. With --ulog every commit is
 appended to the update log in that directory (see 'blitz restore').`,
-			Args: cobra.NoArgs,
+			Args: exactArgs(0),
 			RunE: func(cmd *cobra.Command, args []string) error { return runServe(env, &o) },
 		}
 		f := c.Flags()

@@ -155,6 +155,9 @@ func ulogDirArg(path string) (dir string, inDB bool, err error) {
 // exactArgs is cobra.ExactArgs with our usage exit code.
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		if n == 0 && len(args) > 0 {
+			return usagef("%s: unexpected argument %q: it takes flags only (usage: %s)", cmd.Name(), args[0], cmd.UseLine())
+		}
 		if len(args) != n {
 			return usagef("%s: want %d argument(s), got %d (usage: %s)", cmd.Name(), n, len(args), cmd.UseLine())
 		}

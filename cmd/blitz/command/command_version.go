@@ -15,7 +15,7 @@ func init() {
 		return &cobra.Command{
 			Use:   "version",
 			Short: "Print the blitz version",
-			Args:  cobra.NoArgs,
+			Args:  exactArgs(0),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				_, err := fmt.Fprintf(env.Stdout, "blitz %s\n", Version)
 				return err

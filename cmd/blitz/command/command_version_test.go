@@ -54,3 +54,21 @@ func TestGroupWithoutSubcommand(t *testing.T) {
 		}
 	}
 }
+
+// TestStrayArgumentNamed: a command that takes flags only names the
+// argument it did not expect and shows its usage (cobra's own message
+// called `blitz backup -d DIR DEST`'s DEST an unknown command).
+func TestStrayArgumentNamed(t *testing.T) {
+	for _, args := range [][]string{
+		{"backup", "-d", t.TempDir(), "somewhere"},
+		{"serve", "-d", t.TempDir(), "extra"},
+		{"restore", "-d", t.TempDir(), "extra"},
+		{"version", "extra"},
+	} {
+		code, _, errs := run(t, "", args...)
+		stray := args[len(args)-1]
+		if code != ExitUsage || !strings.Contains(errs, "unexpected argument \""+stray+"\"") || !strings.Contains(errs, "usage: blitz "+args[0]) {
+			t.Errorf("blitz %s: code %d, stderr %q", strings.Join(args, " "), code, errs)
+		}
+	}
+}
