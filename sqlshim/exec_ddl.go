@@ -875,6 +875,14 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 	if folded, err := x.alterFolded(ti, n); folded {
 		return Result{}, err
 	}
+	// A change of a kind blitz does not make is refused before any other
+	// changes: run one by one, the ones before it would stay made
+	// (ALTER TABLE t RENAME TO u, ALGORITHM = COPY renamed t, then failed).
+	for _, spec := range n.Specs {
+		if err := alterSpecRefused(spec); err != nil {
+			return Result{}, err
+		}
+	}
 	// Column changes (alter_cols.go) gather into one engine call, made
 	// before any other kind of change and at the end.
 	cc := newColChange(ti.def)
@@ -1035,6 +1043,30 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 		cc = newColChange(ti.def)
 	}
 	return Result{}, flush()
+}
+
+// alterSpecRefused is the error of a change alterTable never makes (1235:
+// a kind of change or of index blitz does not have), nil for the others.
+func alterSpecRefused(spec *ast.AlterTableSpec) error {
+	switch spec.Tp {
+	case ast.AlterTableAddConstraint:
+		switch spec.Constraint.Tp {
+		case ast.ConstraintFulltext:
+			return errNotSupported("FULLTEXT indexes")
+		case ast.ConstraintPrimaryKey, ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex,
+			ast.ConstraintKey, ast.ConstraintIndex, ast.ConstraintCheck, ast.ConstraintForeignKey:
+			return nil
+		}
+		return errNotSupported("this kind of index")
+	case ast.AlterTableAddColumns, ast.AlterTableDropCheck, ast.AlterTableDropForeignKey,
+		ast.AlterTableDropIndex, ast.AlterTableDropPrimaryKey, ast.AlterTableRenameIndex, ast.AlterTableRenameTable,
+		ast.AlterTableForce, ast.AlterTableEnableKeys, ast.AlterTableDisableKeys, ast.AlterTableOption:
+		return nil
+	}
+	if isColumnSpec(spec) {
+		return nil
+	}
+	return errNotSupported("this ALTER TABLE operation")
 }
 
 // tableComment is the COMMENT option among a CREATE or ALTER TABLE's
