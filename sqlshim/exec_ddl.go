@@ -2,6 +2,7 @@ package sqlshim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
@@ -867,6 +868,21 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 		return Result{}, err
 	}
 	before := ti.def // the table as the statement found it
+	// RENAME TO the table's own name changes nothing (MariaDB answers OK;
+	// RENAME TABLE t TO t is still 1050).
+	dbOf := func(tn *ast.TableName) string {
+		if tn.Schema.O == "" {
+			return x.s.DBName
+		}
+		return tn.Schema.O
+	}
+	n.Specs = slices.DeleteFunc(n.Specs, func(spec *ast.AlterTableSpec) bool {
+		return spec.Tp == ast.AlterTableRenameTable && spec.NewTable.Name.O == ti.name &&
+			strings.EqualFold(dbOf(spec.NewTable), dbOf(n.Table))
+	})
+	if len(n.Specs) == 0 {
+		return Result{}, nil
+	}
 	if err := dupAddedChecks(n); err != nil {
 		return Result{}, err
 	}
