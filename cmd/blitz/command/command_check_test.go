@@ -567,7 +567,7 @@ func TestCheckUnreadableDefinition(t *testing.T) {
 		t.Fatalf("sql on the other table: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 	code, _, errs = run(t, "", "backup", "-d", dir, "--to", filepath.Join(t.TempDir(), "bk"))
-	if code != ExitFailed || !strings.Contains(errs, "no backup made: the definition file of table or view items is damaged or cannot be read") ||
+	if code != ExitFailed || !strings.Contains(errs, "no backup made: the definition file of table or view items is damaged, missing or cannot be read") ||
 		!strings.Contains(errs, "restore the file from an earlier backup, or DROP it") {
 		t.Fatalf("backup: exit %d, stderr %q", code, errs)
 	}
