@@ -11,7 +11,8 @@ import (
 
 // FuzzOpenSalvage opens arbitrary bytes as a data file (reader, then
 // writer, which runs the unclean-open rebuild when the open flag is set),
-// reads through it, and salvages it. Nothing may panic or hang, and since
+// reads through it, asks HoldsRecords (which must not say "none" of a file
+// Salvage keeps records of), and salvages it. Nothing may panic or hang, and since
 // every length is checked against the file's size before use, nothing
 // allocates in proportion to a corrupt length field.
 func FuzzOpenSalvage(f *testing.F) {
@@ -77,7 +78,13 @@ func fuzzOpenSalvage(t *testing.T, data []byte) {
 		}
 		Verify(path, o)
 		VerifyCrashed(path, o)
+		holds, holdsErr := HoldsRecords(path, o)
 		r, err := Salvage(path, filepath.Join(dir, "s.bdf"), o)
+		if !holds && holdsErr == nil && err == nil && r.Kept > 0 {
+			// A file said to hold no record must hold none a salvage
+			// finds: an orphan data file judged empty is replaced.
+			t.Fatalf("HoldsRecords: false, but Salvage kept %d records", r.Kept)
+		}
 		switch {
 		case errors.Is(err, ErrNotDataFile):
 			// Nothing of ours in it: refused, and no destination left.

@@ -313,7 +313,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (info BackupInfo, err err
 	}
 	if len(brokenNames) > 0 {
 		sort.Strings(brokenNames)
-		return info, fmt.Errorf("blitz/engine: backup: no backup made: the definition file of table or view %s is damaged or cannot be read (blitz check says why), and a backup copies every table; REPAIR cannot rebuild a definition: restore the file from an earlier backup, or DROP it, then back up again", brokenNames[0])
+		return info, fmt.Errorf("blitz/engine: backup: no backup made: the definition file of table or view %s is damaged, missing or cannot be read (blitz check says why), and a backup copies every table; REPAIR cannot rebuild a definition: restore the file from an earlier backup, or DROP it, then back up again", brokenNames[0])
 	}
 	made := vfs.MissingDirs(fs.Stat, dest)
 	if err := fs.MkdirAll(dest, 0o755); err != nil {

@@ -207,6 +207,9 @@ func (db *DB) open(ctx context.Context) (err error) {
 	if db.provDropped, err = db.finishCreates(); err != nil {
 		return err
 	}
+	if err := db.finishDrops(); err != nil { // orphan.go
+		return err
+	}
 	names, err := db.fs.ReadDir(db.dir)
 	if err != nil {
 		return fmt.Errorf("blitz/engine: list %s: %w", db.dir, err)
@@ -239,6 +242,7 @@ func (db *DB) open(ctx context.Context) (err error) {
 		db.tables[strings.ToLower(def.Name)] = t
 		db.defChanged()
 	}
+	db.findOrphanData(names) // orphan.go
 	db.wal, err = txn.OpenWAL(filepath.Join(db.dir, walDir), txn.Options{FS: db.fs, Sync: txn.SyncMode(db.opts.Sync), Logger: db.log, SegmentBytes: db.opts.WALSegmentBytes})
 	if err != nil {
 		return fmt.Errorf("blitz/engine: open WAL: %w", err)
@@ -523,6 +527,9 @@ func (d *damagedDef) reason() string {
 	}
 	if d.missing {
 		s = "its definition file " + strings.TrimPrefix(d.err.Error(), "blitz/engine: ")
+		if d.walOps == 0 {
+			s += ": " + orphanAdvice(d.name) // orphan.go
+		}
 	}
 	if d.walOps > 0 {
 		s += fmt.Sprintf("; the WAL keeps %d of its committed changes (no checkpoint runs meanwhile), replayed at the first open after its definition file is restored from a backup, or discarded by DROP TABLE", d.walOps)

@@ -67,6 +67,9 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 		return err
 	}
 	key := strings.ToLower(def.Name)
+	if err := db.orphanInTheWay("create", "", def.Name); err != nil { // orphan.go
+		return err
+	}
 	db.mu.RLock()
 	err := db.nameTakenLocked(def.Name)
 	db.mu.RUnlock()
@@ -90,9 +93,10 @@ func (db *DB) createTable(ctx context.Context, def *TableDef, provisional bool) 
 		}
 	}
 	// The data file first, synced, then the definition, the commit point:
-	// a crash in between leaves a data file no definition names (removed
-	// here by the next CREATE of the name, reported by blitz check), never
-	// a table without its data file (see openFiles).
+	// a crash in between leaves a data file no definition names, holding
+	// no record (removed here by the next CREATE of the name, reported by
+	// blitz check; one holding records is refused above: orphan.go),
+	// never a table without its data file (see openFiles).
 	db.fs.Remove(t.dataPath())
 	// A plain table starts closed cleanly, so that one created but never
 	// written needs no repair after a crash; a crash-safe table's file
@@ -184,8 +188,16 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	// The marker first (orphan.go): a crash after the definition is
+	// removed then finishes the drop at the next open, instead of leaving
+	// the rows in a data file no definition names.
+	if err := db.writeDropMarker(t.name); err != nil {
+		intent.abandon(db)
+		return err
+	}
 	t.closeFiles(false)
 	if err := db.fs.Remove(t.defPath()); err != nil {
+		db.removeDropMarker(t.name)
 		intent.abandon(db)
 		return fmt.Errorf("blitz/engine: drop %s: %w", name, err)
 	}
@@ -196,6 +208,7 @@ func (db *DB) DropTable(ctx context.Context, name string) error {
 	}
 	db.fs.Remove(db.creatingPath(t.name)) // a provisional table's (provisional.go)
 	db.fs.SyncDir(db.dir)
+	db.removeDropMarker(t.name)
 	db.mu.Lock()
 	delete(db.tables, strings.ToLower(name))
 	db.defChanged()
@@ -262,9 +275,16 @@ func (db *DB) dropBrokenTable(name string) error {
 	if err != nil {
 		return err
 	}
-	// The definition goes first: a crash after it leaves files that no
-	// definition names, which the next CREATE TABLE of the name removes.
+	// The marker, then the definition (the commit point; for a table
+	// whose definition is missing, the marker is): a crash after it
+	// finishes the drop at the next open (orphan.go).
+	stored := strings.TrimSuffix(defFile, defSuffix)
+	if err := db.writeDropMarker(stored); err != nil {
+		intent.abandon(db)
+		return err
+	}
 	if err := db.fs.Remove(filepath.Join(db.dir, defFile)); err != nil && !missing {
+		db.removeDropMarker(stored)
 		intent.abandon(db)
 		return fmt.Errorf("blitz/engine: drop %s: %w", name, err)
 	}
@@ -272,6 +292,7 @@ func (db *DB) dropBrokenTable(name string) error {
 		db.fs.Remove(filepath.Join(db.dir, n))
 	}
 	db.fs.SyncDir(db.dir)
+	db.removeDropMarker(stored)
 	name = strings.TrimSuffix(defFile, defSuffix) // as stored, not as typed
 	db.mu.Lock()
 	d, _ := db.broken[key].(*damagedDef)

@@ -413,6 +413,11 @@ func (db *DB) renameTablesLocked(ctx context.Context, pairs []RenamePair, alt *r
 		if src == nil {
 			return sqlerr.New(sqlerr.ErrNoSuchTable, "Table '%s.%s' doesn't exist", db.name(), p.From)
 		}
+		if _, freed := names[strings.ToLower(p.To)]; !freed {
+			if err := db.orphanInTheWay("rename", p.From, p.To); err != nil { // orphan.go
+				return err
+			}
+		}
 		if dst, _, err := lookup(p.To); dst != nil || err != nil {
 			return sqlerr.New(sqlerr.ErrTableExists, "Table '%s' already exists", p.To)
 		}

@@ -7,7 +7,9 @@
 //	DIR/LOCK             flock'ed by the one process that has DIR open
 //	DIR/T.def            table T's definition (JSON, format versions 1 to 8), replaced atomically
 //	DIR/V.view           view V's definition (JSON, format version 1, view.go), replaced atomically
-//	DIR/T.bdf            table T's rows: key = keyenc of the primary key, value = row codec
+//	DIR/T.bdf            table T's rows: key = keyenc of the primary key, value = row codec;
+//	                     one with rows but no T.def is a table whose definition is
+//	                     missing (orphan.go), never replaced by CREATE TABLE
 //	DIR/T.<index>.bix    one bbolt file per secondary index (disposable); '.' and '@'
 //	                     of the index name written @002e, @0040, a long name cut and
 //	                     hashed (IndexFileName, indexfile.go)
@@ -19,6 +21,9 @@
 //	DIR/T.creating       T is provisional: created by CREATE TABLE ... SELECT, not yet
 //	                     filled (see provisional.go: dropped at the next open if a
 //	                     crash cut the statement short)
+//	DIR/T.dropping       a DROP TABLE of T while it runs, its commit point once T.def
+//	                     is gone (see orphan.go: finished at the next open if a
+//	                     crash cut it short; forgotten if T.def is still there)
 //	DIR/ULOG.pending     with an update log, the log record of a DDL statement
 //	                     while it runs (see ulogintent.go: appended at the next
 //	                     open if a crash cut it short after it took effect)

@@ -656,7 +656,7 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 	if err := x.fkIndexesKept(ti.def, cc.def); err != nil { // foreignkey.go
 		return true, err
 	}
-	if err := x.checkConverted(ti, cc, addsChecks); err != nil { // check.go
+	if err := x.checkConverted(ti, cc, addsChecks, newName); err != nil { // check.go
 		return true, err
 	}
 	return true, x.applyColChangeAs(ti, cc, newName)

@@ -309,8 +309,10 @@ func (x *execCtx) checkExisting(ti *tableInfo, def *engine.TableDef) error {
 // (recomputeAltered), so that a constraint on a column the change adds
 // with them is checked too. A row the change cannot convert fails the
 // change itself, with the engine's error; one whose computed value fails
-// fails it here, before anything changed.
-func (x *execCtx) checkConverted(ti *tableInfo, cc *colChange, checks bool) error {
+// fails it here, before anything changed. A failed CHECK names the table
+// newName when the change renames it (RENAME TO), as MariaDB does; ""
+// keeps ti's name.
+func (x *execCtx) checkConverted(ti *tableInfo, cc *colChange, checks bool, newName string) error {
 	var fks []*engine.ForeignKeyDef
 	if x.s.fkChecks() {
 		for i := range cc.def.ForeignKeys {
@@ -323,6 +325,11 @@ func (x *execCtx) checkConverted(ti *tableInfo, cc *colChange, checks bool) erro
 		return nil
 	}
 	nti := newTableInfo(cc.def, "")
+	if newName != "" {
+		renamed := *cc.def
+		renamed.Name = newName
+		nti = newTableInfo(&renamed, "")
+	}
 	computed := hasColumnExprs(cc.def)
 	newDefault := make([]bool, len(cc.def.Columns))
 	for i, f := range cc.from {

@@ -2,6 +2,7 @@ package sqlshim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
@@ -867,6 +868,21 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 		return Result{}, err
 	}
 	before := ti.def // the table as the statement found it
+	// RENAME TO the table's own name changes nothing (MariaDB answers OK;
+	// RENAME TABLE t TO t is still 1050).
+	dbOf := func(tn *ast.TableName) string {
+		if tn.Schema.O == "" {
+			return x.s.DBName
+		}
+		return tn.Schema.O
+	}
+	n.Specs = slices.DeleteFunc(n.Specs, func(spec *ast.AlterTableSpec) bool {
+		return spec.Tp == ast.AlterTableRenameTable && spec.NewTable.Name.O == ti.name &&
+			strings.EqualFold(dbOf(spec.NewTable), dbOf(n.Table))
+	})
+	if len(n.Specs) == 0 {
+		return Result{}, nil
+	}
 	if err := dupAddedChecks(n); err != nil {
 		return Result{}, err
 	}
@@ -874,6 +890,21 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 	// options, RENAME TO...: one engine call (alter_cols.go).
 	if folded, err := x.alterFolded(ti, n); folded {
 		return Result{}, err
+	}
+	// A change of a kind blitz does not make is refused before any other
+	// changes: run one by one, the ones before it would stay made
+	// (ALTER TABLE t RENAME TO u, ALGORITHM = COPY renamed t, then failed).
+	for _, spec := range n.Specs {
+		if err := alterSpecRefused(spec); err != nil {
+			return Result{}, err
+		}
+		// A rename to another case of the table's name is 1050 (names
+		// are compared without case), found before the changes ahead of
+		// it are made; alterFolded leaves it to this path.
+		if spec.Tp == ast.AlterTableRenameTable && strings.EqualFold(spec.NewTable.Name.O, ti.name) &&
+			strings.EqualFold(dbOf(spec.NewTable), dbOf(n.Table)) {
+			return Result{}, errf(sqlerr.ErrTableExists, "Table '%s' already exists", spec.NewTable.Name.O)
+		}
 	}
 	// Column changes (alter_cols.go) gather into one engine call, made
 	// before any other kind of change and at the end.
@@ -1035,6 +1066,30 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 		cc = newColChange(ti.def)
 	}
 	return Result{}, flush()
+}
+
+// alterSpecRefused is the error of a change alterTable never makes (1235:
+// a kind of change or of index blitz does not have), nil for the others.
+func alterSpecRefused(spec *ast.AlterTableSpec) error {
+	switch spec.Tp {
+	case ast.AlterTableAddConstraint:
+		switch spec.Constraint.Tp {
+		case ast.ConstraintFulltext:
+			return errNotSupported("FULLTEXT indexes")
+		case ast.ConstraintPrimaryKey, ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex,
+			ast.ConstraintKey, ast.ConstraintIndex, ast.ConstraintCheck, ast.ConstraintForeignKey:
+			return nil
+		}
+		return errNotSupported("this kind of index")
+	case ast.AlterTableAddColumns, ast.AlterTableDropCheck, ast.AlterTableDropForeignKey,
+		ast.AlterTableDropIndex, ast.AlterTableDropPrimaryKey, ast.AlterTableRenameIndex, ast.AlterTableRenameTable,
+		ast.AlterTableForce, ast.AlterTableEnableKeys, ast.AlterTableDisableKeys, ast.AlterTableOption:
+		return nil
+	}
+	if isColumnSpec(spec) {
+		return nil
+	}
+	return errNotSupported("this ALTER TABLE operation")
 }
 
 // tableComment is the COMMENT option among a CREATE or ALTER TABLE's

@@ -232,9 +232,13 @@ func sameKeyType(a, b *engine.Column) bool {
 
 // validateFK checks fk, a key of def (the table as it will be), against
 // the table it references: verb is "Create" or "Alter" for the messages.
-// Without foreign_key_checks a missing referenced table is accepted (a
-// dump creates tables in name order), as in MariaDB.
-func (x *execCtx) validateFK(verb string, def *engine.TableDef, fk *engine.ForeignKeyDef, given bool) error {
+// A key of def that references def's own table looks for the referenced
+// columns and their index in self: def itself for CREATE TABLE, the table
+// as the statement found it for ALTER TABLE (as InnoDB does, so a column
+// or unique key the same ALTER adds is not there yet: 1005 errno 150,
+// whatever the rows). Without foreign_key_checks a missing referenced
+// table is accepted (a dump creates tables in name order), as in MariaDB.
+func (x *execCtx) validateFK(verb string, def, self *engine.TableDef, fk *engine.ForeignKeyDef, given bool) error {
 	for _, c := range fk.Columns {
 		if def.ColumnIndex(c) < 0 {
 			return errf(errKeyColumnDoesNotExist, "Key column '%s' doesn't exist in table", c)
@@ -242,7 +246,7 @@ func (x *execCtx) validateFK(verb string, def *engine.TableDef, fk *engine.Forei
 	}
 	var parent *engine.TableDef
 	if strings.EqualFold(fk.RefTable, def.Name) {
-		parent = def
+		parent = self
 		fk.RefTable = def.Name
 	} else {
 		p, err := x.s.db.TableShared(fk.RefTable)
@@ -347,7 +351,7 @@ func (x *execCtx) createForeignKeys(def *engine.TableDef, n *ast.CreateTableStmt
 		if err := x.fkNameTaken(def, fk.Name, ""); err != nil {
 			return err
 		}
-		if err := x.validateFK("Create", def, fk, given[lower(fk.Name)]); err != nil {
+		if err := x.validateFK("Create", def, def, fk, given[lower(fk.Name)]); err != nil {
 			return err
 		}
 	}
@@ -362,7 +366,7 @@ func (x *execCtx) alterAddForeignKey(ti *tableInfo, c *ast.Constraint) error {
 	if err := x.addForeignKeyIn(ti, cc, c); err != nil {
 		return err
 	}
-	if err := x.checkConverted(ti, cc, false); err != nil { // check.go
+	if err := x.checkConverted(ti, cc, false, ""); err != nil { // check.go
 		return err
 	}
 	return x.applyColChange(ti, cc)
@@ -398,7 +402,7 @@ func (x *execCtx) addForeignKeyIn(ti *tableInfo, cc *colChange, c *ast.Constrain
 	}
 	before := slices.Clone(def.Indexes)
 	made, replaced := addFKIndex(def, &fk, c.Name)
-	if err := x.validateFK("Alter", def, &fk, given); err != nil {
+	if err := x.validateFK("Alter", def, ti.def, &fk, given); err != nil {
 		return err
 	}
 	for _, name := range replaced {

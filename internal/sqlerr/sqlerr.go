@@ -102,6 +102,7 @@ const (
 	ErrCantChangeTxChar   = 1568 // Transaction characteristics can't be changed while a transaction is in progress
 	ErrUnknownView        = 4092 // Unknown VIEW: '%s'
 	ErrCantCreateTable    = 1005 // Can't create table %s (errno: %d "%s")
+	ErrErrorOnRename      = 1025 // Error on rename of '%s' to '%s' (errno: %d "%s")
 	ErrCannotAddForeign   = 1215 // Cannot add foreign key constraint for `%s`
 	ErrRowIsReferenced    = 1451 // Cannot delete or update a parent row: a foreign key constraint fails (%s)
 	ErrNoReferencedRow    = 1452 // Cannot add or update a child row: a foreign key constraint fails (%s)

@@ -292,9 +292,13 @@ func adminTables(db *engine.DB, dir string, args []string) []string {
 	for _, n := range names {
 		have[strings.ToLower(n)] = true
 	}
+	// Those whose definition cannot be read, and those whose definition
+	// is missing while their data file holds rows (engine/orphan.go).
 	defs, _ := filepath.Glob(filepath.Join(dir, "*.def"))
-	for _, p := range defs {
-		n := strings.TrimSuffix(filepath.Base(p), ".def")
+	for i, p := range defs {
+		defs[i] = strings.TrimSuffix(filepath.Base(p), ".def")
+	}
+	for _, n := range append(defs, db.DamagedTables()...) {
 		if !have[strings.ToLower(n)] {
 			names = append(names, n)
 			have[strings.ToLower(n)] = true
@@ -413,6 +417,9 @@ func strayFiles(db *engine.DB, dir string) ([]string, error) {
 			defs[t] = true
 		}
 	}
+	for _, t := range db.DamagedTables() {
+		defs[t] = true // a definition missing while the data file holds rows: reported above
+	}
 	for _, t := range db.Tables() {
 		used[t+".bdf"], used[t+".def"] = true, true
 		def, err := db.Table(t)
@@ -440,7 +447,9 @@ func strayFiles(db *engine.DB, dir string) ([]string, error) {
 			if defs[t] {
 				continue // a table whose definition cannot be read: reported above
 			}
-			warn("%s is a data file without a table definition (%s.def): no command opens it. A DROP TABLE or CREATE TABLE a crash cut short leaves this; if %s is a table you need, restore %s.def from a backup, else move %s out of the directory", n, t, t, t, n)
+			// The engine found it holds no rows (else t is among the
+			// damaged tables): what a CREATE TABLE cut short leaves.
+			warn("%s is a data file without a table definition (%s.def) that holds no rows: a CREATE TABLE a crash cut short leaves this; CREATE TABLE %s replaces it, or delete it", n, t, t)
 		case strings.HasSuffix(n, ".bix") || strings.HasSuffix(n, ".bix.sum"):
 			// TABLE.INDEX.bix, INDEX without '.' (engine.IndexFileName)
 			t := strings.TrimSuffix(strings.TrimSuffix(n, ".sum"), ".bix")
@@ -450,6 +459,8 @@ func strayFiles(db *engine.DB, dir string) ([]string, error) {
 			why := "of no index of table " + t
 			if !defs[t] {
 				why = "of no table"
+			} else if slices.Contains(db.DamagedTables(), t) {
+				continue // the damaged table's, reported above (DROP TABLE removes it)
 			}
 			warn("%s is an index file %s: nothing reads it (index files are rebuilt from the data when needed): delete it", n, why)
 		case strings.Contains(n, ".bdf.crashed-"):

@@ -252,11 +252,24 @@ func TestRepairAfterKill9CrashSafe(t *testing.T) {
 }
 
 // TestCheckStrayFiles: files of no table (a data file without its
-// definition, index files of no table or index, a temporary file) are
-// listed as warnings that say what to do, and left untouched; a
-// definition without its data file fails its table.
+// definition that holds no rows, index files of no table or index, a
+// temporary file) are listed as warnings that say what to do, and left
+// untouched; a data file with rows whose definition is missing fails as
+// its table (and its files are no strays); a definition without its data
+// file fails its table.
 func TestCheckStrayFiles(t *testing.T) {
 	dir := checkDB(t)
+	if code, _, errs := run(t, "", "sql", "-d", dir, "-e", "CREATE TABLE dropped (a INT)", "-e", "CREATE TABLE lost (a INT PRIMARY KEY, b INT, KEY bi (b))",
+		"-e", "INSERT INTO lost VALUES (1, 1)"); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// dropped.bdf as a CREATE TABLE cut short leaves it (empty), lost.bdf
+	// as a deleted definition leaves it (rows).
+	for _, n := range []string{"dropped.def", "lost.def"} {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	copyTo := func(src, dst string) {
 		b, err := os.ReadFile(filepath.Join(dir, src))
 		if err != nil {
@@ -266,23 +279,23 @@ func TestCheckStrayFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	copyTo("items.bdf", "dropped.bdf")
 	copyTo("items.by_name.bix", "gone.by_name.bix")
 	copyTo("items.by_name.bix", "items.old_key.bix")
 	copyTo("items.by_name.bix.sum", "items.old_key.bix.sum")
 	copyTo("items.def", "items.def.tmp")
-	stray := []string{"dropped.bdf", "gone.by_name.bix", "items.old_key.bix", "items.old_key.bix.sum", "items.def.tmp"}
+	stray := []string{"dropped.bdf", "gone.by_name.bix", "items.old_key.bix", "items.old_key.bix.sum", "items.def.tmp", "lost.bdf"}
 	before := map[string][]byte{}
 	for _, n := range stray {
 		before[n], _ = os.ReadFile(filepath.Join(dir, n))
 	}
 	code, out, errs := run(t, "", "check", "-d", dir)
-	if code != ExitOK || !strings.HasPrefix(out, "items: OK\nlog: OK\n") {
+	if code != ExitFailed || !strings.HasPrefix(out, "items: OK\nlog: OK\nlost: FAILED\n") {
 		t.Fatalf("check: exit %d\n%s%s", code, out, errs)
 	}
 	for _, want := range []string{
-		"warning: dropped.bdf is a data file without a table definition (dropped.def)",
-		"restore dropped.def from a backup, else move dropped.bdf out of the directory",
+		"warning: dropped.bdf is a data file without a table definition (dropped.def) that holds no rows",
+		"CREATE TABLE dropped replaces it, or delete it",
+		"lost.def is missing (its data file lost.bdf is still there): restore lost.def from a backup",
 		"warning: gone.by_name.bix is an index file of no table",
 		"warning: items.old_key.bix is an index file of no index of table items",
 		"warning: items.old_key.bix.sum is an index file of no index of table items",
@@ -292,10 +305,16 @@ func TestCheckStrayFiles(t *testing.T) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}
 	}
+	if strings.Contains(out, "warning: lost.") {
+		t.Errorf("the files of lost, a table whose definition is missing, are listed as strays:\n%s", out)
+	}
 	for _, n := range stray {
 		if b, err := os.ReadFile(filepath.Join(dir, n)); err != nil || !bytes.Equal(b, before[n]) {
 			t.Errorf("check changed %s (%v)", n, err)
 		}
+	}
+	if code, _, errs := run(t, "", "sql", "-d", dir, "-e", "DROP TABLE lost"); code != ExitOK {
+		t.Fatalf("DROP TABLE lost: exit %d: %s", code, errs)
 	}
 
 	// A definition without its data file: the table fails, saying so.
@@ -548,7 +567,7 @@ func TestCheckUnreadableDefinition(t *testing.T) {
 		t.Fatalf("sql on the other table: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 	code, _, errs = run(t, "", "backup", "-d", dir, "--to", filepath.Join(t.TempDir(), "bk"))
-	if code != ExitFailed || !strings.Contains(errs, "no backup made: the definition file of table or view items is damaged or cannot be read") ||
+	if code != ExitFailed || !strings.Contains(errs, "no backup made: the definition file of table or view items is damaged, missing or cannot be read") ||
 		!strings.Contains(errs, "restore the file from an earlier backup, or DROP it") {
 		t.Fatalf("backup: exit %d, stderr %q", code, errs)
 	}

@@ -247,3 +247,49 @@ func TestSQLSkipColumnNames(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLMissingDefinition: blitz sql on a directory whose t.def was
+// deleted after t got rows: SHOW TABLES still lists t, reading it is 1194
+// saying t.def is missing, CREATE TABLE t and RENAME TABLE x TO t are
+// refused (1005, 1025) and t.bdf is left as it was; DROP TABLE IF EXISTS t
+// removes it, and CREATE TABLE t then makes an empty table. Before, the
+// CREATE TABLE replaced the rows with an empty table without a word.
+func TestSQLMissingDefinition(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	if code, _, errs := run(t, "", "sql", "-d", dir, "-e", "CREATE TABLE t (id INT PRIMARY KEY, v INT, KEY vi (v))",
+		"-e", "INSERT INTO t VALUES (1, 1), (2, 2)", "-e", "CREATE TABLE x (a INT)"); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if err := os.Remove(filepath.Join(dir, "t.def")); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "t.bdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "", "sql", "-d", dir, "--force", "-e", "SHOW TABLES", "-e", "SELECT * FROM t",
+		"-e", "CREATE TABLE t (id INT PRIMARY KEY, v INT)", "-e", "RENAME TABLE x TO t")
+	if code != ExitFailed || out != "Tables_in_db\nt\nx\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	for _, want := range []string{
+		"ERROR 1194 (HY000) at line 2: Table 't' is marked as crashed and should be repaired (its definition file t.def is missing (its data file t.bdf is still there): restore t.def from a backup",
+		"ERROR 1005 (HY000) at line 3: Can't create table `db`.`t` (errno: 184 \"Tablespace already exists\"): the data file t.bdf is there without its definition file t.def",
+		"ERROR 1025 (HY000) at line 4: Error on rename of './db/x' to './db/t' (errno: 184 \"Tablespace already exists\")",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "t.bdf")); err != nil || !bytes.Equal(b, data) {
+		t.Fatalf("t.bdf changed (%v)", err)
+	}
+	code, out, errs = run(t, "", "sql", "-d", dir, "-e", "DROP TABLE IF EXISTS t", "-e", "CREATE TABLE t (id INT PRIMARY KEY, v INT)",
+		"-e", "SELECT COUNT(*) FROM t", "-e", "SHOW TABLES")
+	if code != ExitOK || out != "COUNT(*)\n0\nTables_in_db\nt\nx\n" {
+		t.Fatalf("DROP TABLE IF EXISTS, CREATE TABLE: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "t.vi.bix")); err == nil {
+		t.Errorf("t.vi.bix, an index file of the dropped table, is still there")
+	}
+}
