@@ -68,8 +68,8 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	}
 	nodes, _, err := p.Parse(text, "", "")
 	if err != nil {
-		if se, ok := parseShowEngine(text); ok { // show_engine.go
-			return &statement{text: sql, admin: se}, nil
+		if adm, node, ok := parseShowUnparsed(text); ok { // show_replication.go
+			return &statement{text: sql, admin: adm, node: node}, nil
 		}
 		return nil, mapParseError(err, text)
 	}

@@ -562,8 +562,11 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 		return Result{}, st.routine.run(s)
 	}
 	if st.admin != nil {
-		if st.admin.op == opShowEngine {
+		switch st.admin.op {
+		case opShowEngine:
 			return x.showEngine(st.admin)
+		case opShowEmpty:
+			return x.showEmpty(st.admin) // show_replication.go
 		}
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
 	}

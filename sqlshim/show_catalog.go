@@ -109,6 +109,9 @@ func (x *execCtx) catalogShow(n *ast.ShowStmt) (res Result, ok bool, err error) 
 		return Result{Columns: textColumns("Grants for " + c.User + "@" + c.AccountHost),
 			Rows: [][]any{{"GRANT ALL PRIVILEGES ON *.* TO " + account + " WITH GRANT OPTION"}}}, true, nil
 	}
+	if res, ok := replicationShow(n); ok { // show_replication.go
+		return res, true, nil
+	}
 	if what, ok := unsupportedShows[n.Tp]; ok {
 		return Result{}, true, errNotSupported(what)
 	}
@@ -118,10 +121,8 @@ func (x *execCtx) catalogShow(n *ast.ShowStmt) (res Result, ok bool, err error) 
 // unsupportedShows names the SHOW statements blitz has no answer to, for
 // error 1235.
 var unsupportedShows = map[ast.ShowStmtType]string{
-	ast.ShowPrivileges:   "SHOW PRIVILEGES",
-	ast.ShowMasterStatus: "SHOW MASTER STATUS (blitz has no binary log; see `blitz ulog`)",
-	ast.ShowBinlogStatus: "SHOW BINLOG STATUS", ast.ShowReplicaStatus: "SHOW REPLICA STATUS",
-	ast.ShowProfile: "SHOW PROFILE", ast.ShowProfiles: "SHOW PROFILES",
+	ast.ShowPrivileges: "SHOW PRIVILEGES",
+	ast.ShowProfile:    "SHOW PROFILE", ast.ShowProfiles: "SHOW PROFILES",
 	ast.ShowCreateUser:     "SHOW CREATE USER",
 	ast.ShowCreateSequence: "sequences", ast.ShowCreateProcedure: "stored procedures",
 }
