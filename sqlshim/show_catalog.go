@@ -178,6 +178,12 @@ func (x *execCtx) createDatabase(n *ast.CreateDatabaseStmt) (Result, error) {
 	if n.Name.O != x.s.DBName {
 		return Result{}, errNotSupported(fmt.Sprintf("CREATE DATABASE of another database than the open one (%s; this is %s)", quoteIdent(n.Name.O), quoteIdent(x.s.DBName)))
 	}
+	if x.s.dbDropped {
+		// This session dropped it: the empty directory is the database
+		// created again, which USE then selects (nodb.go).
+		x.s.dbDropped = false
+		return Result{AffectedRows: 1}, nil
+	}
 	if n.IfNotExists {
 		x.s.addNote(errDBCreateExists, "Can't create database '%s'; database exists", n.Name.O)
 		return Result{}, nil
@@ -189,10 +195,11 @@ func (x *execCtx) createDatabase(n *ast.CreateDatabaseStmt) (Result, error) {
 // writes before CREATE DATABASE. Of the open database it drops every view
 // and table, as MariaDB does (foreign keys between them are no obstacle:
 // they all go), and answers the number of tables dropped; the directory
-// stays, the open database, now empty. Another name is a database that
-// does not exist here: 1008, a note with IF EXISTS.
+// stays, empty, and the session has no current database until CREATE
+// DATABASE and USE of it (nodb.go). Another name, or this one again, is a
+// database that does not exist here: 1008, a note with IF EXISTS.
 func (x *execCtx) dropDatabase(n *ast.DropDatabaseStmt) (Result, error) {
-	if n.Name.O != x.s.DBName {
+	if n.Name.O != x.s.DBName || x.s.dbDropped {
 		if n.IfExists {
 			x.s.addNote(errDBDropExists, "Can't drop database '%s'; database doesn't exist", n.Name.O)
 			return Result{}, nil
@@ -213,5 +220,6 @@ func (x *execCtx) dropDatabase(n *ast.DropDatabaseStmt) (Result, error) {
 		x.dropStats(db, t)
 		dropped++
 	}
+	x.s.noDB, x.s.dbDropped = true, true // no current database until USE (nodb.go)
 	return Result{AffectedRows: dropped}, nil
 }

@@ -33,6 +33,10 @@ func (b *SQLShim) NewSession(ctx context.Context) (Session, error) {
 	return &shimSession{s: s}, nil
 }
 
+// InstanceVar implements InstanceVarSource: @@datadir and the like of the
+// database (sqlshim.InstanceVar).
+func (b *SQLShim) InstanceVar(name string) (any, bool) { return sqlshim.InstanceVar(b.db, name) }
+
 // Close implements Backend: it closes the database cleanly (checkpoint,
 // clean-close flags), so the next open needs no recovery.
 func (b *SQLShim) Close() error { return b.db.Close() }
@@ -146,6 +150,7 @@ func (s *shimSession) Autocommit() bool { return s.s.Autocommit() }
 func (s *shimSession) Variables() [][2]string {
 	return [][2]string{
 		{"foreign_key_checks", boolText(s.s.ForeignKeyChecks())},
+		{"sql_notes", boolText(s.s.SQLNotes())},
 		{"blitz_memory_budget", strconv.FormatInt(s.s.MemoryBudget(), 10)},
 		{"max_recursive_iterations", strconv.FormatUint(s.s.MaxRecursiveIterations(), 10)},
 		{"sql_mode", s.s.SQLMode()},
@@ -165,6 +170,12 @@ func boolText(on bool) string {
 	}
 	return "0"
 }
+
+// CurrentDatabase implements DatabaseAware.
+func (s *shimSession) CurrentDatabase() (string, bool) { return s.s.CurrentDatabase() }
+
+// UseDatabase implements DatabaseAware.
+func (s *shimSession) UseDatabase(name string) error { return s.s.UseDatabase(name) }
 
 // Close implements Session: rolls back the open transaction.
 func (s *shimSession) Close() error { return s.s.Close() }
