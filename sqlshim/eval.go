@@ -1233,6 +1233,9 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 	if v, ok := c.externalVar(strings.ToLower(x.Name)); ok {
 		return v, nil // a server's variable (sysvars.go)
 	}
+	if c.s != nil && strings.EqualFold(x.Name, "secure_file_priv") {
+		return c.s.secureFilePriv(), nil
+	}
 	if c.s != nil {
 		if v, ok := InstanceVar(c.s.db, strings.ToLower(x.Name)); ok {
 			return v, nil // where blitz runs (sysvars.go)

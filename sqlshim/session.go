@@ -663,6 +663,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	if st.intoVars != nil {
 		return s.autocommit(x, func() (Result, error) { return x.selectInto(st) })
 	}
+	if st.intoFile != nil {
+		return s.autocommit(x, func() (Result, error) { return x.selectIntoFile(st) }) // outfile.go
+	}
 	if st.returning != nil {
 		return s.autocommit(x, func() (Result, error) { return x.returningDML(st) })
 	}

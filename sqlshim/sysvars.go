@@ -145,13 +145,24 @@ func (x *execCtx) setExternalVar(v *ast.VariableAssignment) (bool, error) {
 //   - pid_file, log_error: "": blitz writes no pid file (blitz serve
 //     writes DIR/SERVING, which is not one) and logs to standard error, as
 //     a MariaDB started without --log-error shows "".
-//   - secure_file_priv: "" for an embedded session (blitz sql, the Go
+//   - secure_file_priv (the session's, not InstanceVar's): "", MariaDB's
+//     "no restriction", for an embedded session (blitz sql, the Go
 //     driver), whose client and server are the same program: LOAD DATA
-//     INFILE reads and SELECT ... INTO OUTFILE writes any file it may; a
-//     session whose SystemVars (blitz serve) says otherwise answers that.
+//     INFILE reads and SELECT ... INTO OUTFILE writes any file it may
+//     (outfile.go); NULL, MySQL's "disabled", for one that may touch no
+//     file of the server (SetInfile with serverFiles false; blitz serve
+//     answers it itself), where those are 1290.
 //   - hostname, port, socket: os.Hostname(), 0 and "" for an embedded
 //     session, which listens nowhere; blitz serve answers its own.
 var instanceVarNames = []string{"basedir", "datadir", "hostname", "log_error", "pid_file", "port", "secure_file_priv", "socket", "tmpdir"}
+
+// secureFilePriv is the session's @@secure_file_priv (see above).
+func (s *Session) secureFilePriv() any {
+	if s.infile.set && !s.infile.serverFiles {
+		return nil
+	}
+	return ""
+}
 
 // InstanceVar returns the value of the instance variable name (lower
 // case; see instanceVarNames) for the database db, false for another
@@ -172,7 +183,7 @@ func InstanceVar(db *engine.DB, name string) (any, bool) {
 		return withSlash(filepath.Dir(filepath.Dir(exe))), true
 	case "tmpdir":
 		return os.TempDir(), true
-	case "pid_file", "log_error", "secure_file_priv", "socket":
+	case "pid_file", "log_error", "socket":
 		return "", true
 	case "hostname":
 		h, _ := os.Hostname()

@@ -115,7 +115,10 @@ func (s *shimSession) SetProcessList(list func() []ProcessRow) {
 func (s *shimSession) SetSystemVars(v *ConnVars) { s.s.SetSystemVars(v) }
 
 // SetInfile implements InfileAware: LOAD DATA LOCAL reads the client's
-// file through open; LOAD DATA without LOCAL is refused (1227).
+// file through open; LOAD DATA without LOCAL and SELECT ... INTO OUTFILE
+// | DUMPFILE, which would read or write the server's files where the
+// client names them, are refused (1290, as a MariaDB whose
+// --secure-file-priv excludes the file; @@secure_file_priv is NULL).
 func (s *shimSession) SetInfile(open func(name string) (io.ReadCloser, error)) {
 	s.s.SetInfile(open, false)
 }
