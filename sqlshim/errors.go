@@ -33,6 +33,9 @@ const (
 	errFulltextNotFound   = 1191 // Can't find FULLTEXT index matching the column list
 	errTooBigPrecision    = 1426 // Too big precision specified for '%s'. Maximum is %d
 	errScaleOverPrecision = 1427 // For float(M,D), double(M,D) or decimal(M,D), M must be >= D (column '%s')
+	errFileExists         = 1086 // File '%s' already exists
+	errCantCreateFile     = 1    // Can't create/write to file '%s' (Errcode: %d "%s")
+	errFileWrite          = 3    // Error writing file '%s' (Errcode: %d "%s")
 )
 
 // localStates holds the SQLSTATEs of the local numbers above.

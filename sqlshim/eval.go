@@ -1227,8 +1227,19 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		}
 		return c.s.userVars[strings.ToLower(x.Name)], nil
 	}
+	if err := checkInstanceVarScope(x); err != nil {
+		return nil, err // @@SESSION.datadir (sysvars.go)
+	}
 	if v, ok := c.externalVar(strings.ToLower(x.Name)); ok {
 		return v, nil // a server's variable (sysvars.go)
+	}
+	if c.s != nil && strings.EqualFold(x.Name, "secure_file_priv") {
+		return c.s.secureFilePriv(), nil
+	}
+	if c.s != nil {
+		if v, ok := InstanceVar(c.s.db, strings.ToLower(x.Name)); ok {
+			return v, nil // where blitz runs (sysvars.go)
+		}
 	}
 	switch strings.ToLower(x.Name) {
 	case "version":
@@ -1272,7 +1283,12 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 			return int64(0), nil
 		}
 		return int64(1), nil
-	case "unique_checks", "sql_notes", "sql_quote_show_create":
+	case "sql_notes":
+		if c.s != nil && c.s.noNotes {
+			return int64(0), nil
+		}
+		return int64(1), nil
+	case "unique_checks", "sql_quote_show_create":
 		// Reported for scripts that save and restore them (mysqldump);
 		// SET accepts them and changes nothing: unique keys are always
 		// checked.

@@ -437,6 +437,17 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			}
 			continue
 		}
+		if strings.EqualFold(v.Name, "sql_notes") && !v.IsGlobal {
+			on, err := x.boolVarValue(v, "sql_notes") // foreignkey.go
+			if err != nil {
+				return Result{}, err
+			}
+			x.s.noNotes = !on
+			continue
+		}
+		if err := checkInstanceVarSet(v.Name); err != nil { // sysvars.go
+			return Result{}, err
+		}
 		if strings.EqualFold(v.Name, fkCheckVar) && !v.IsGlobal {
 			if err := x.setFKChecks(v); err != nil { // foreignkey.go
 				return Result{}, err

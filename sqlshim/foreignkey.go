@@ -730,8 +730,31 @@ func (s *Session) qualifyFK(err error) error {
 // keys and a key may reference a table not created yet.
 func (s *Session) ForeignKeyChecks() bool { return !s.noFKChecks }
 
+// SQLNotes reports @@sql_notes: false after SET sql_notes = 0, when notes
+// (level Note) are not recorded: SHOW WARNINGS and the warning count
+// leave them out, as in MariaDB.
+func (s *Session) SQLNotes() bool { return !s.noNotes }
+
 // setFKChecks is SET foreign_key_checks = v.
 func (x *execCtx) setFKChecks(v *ast.VariableAssignment) error {
+	on, err := x.boolVarValue(v, fkCheckVar)
+	if err != nil {
+		return err
+	}
+	x.s.noFKChecks = !on
+	if x.s.tx != nil {
+		x.s.tx.SetForeignKeyChecks(on)
+	}
+	if x.tx != nil {
+		x.tx.SetForeignKeyChecks(on)
+	}
+	return nil
+}
+
+// boolVarValue is the value SET assigns to the boolean session variable
+// name: 0, 1, ON or OFF, as MariaDB reads them (TRUE and FALSE are 1 and
+// 0, DEFAULT is ON); other numbers and NULL are 1231, a fraction 1232.
+func (x *execCtx) boolVarValue(v *ast.VariableAssignment, name string) (bool, error) {
 	on := true
 	if _, ok := v.Value.(*ast.DefaultExpr); !ok && v.Value != nil {
 		var val any
@@ -740,11 +763,9 @@ func (x *execCtx) setFKChecks(v *ast.VariableAssignment) error {
 		} else {
 			var err error
 			if val, err = x.newEval(nil, "field list").eval(v.Value); err != nil {
-				return err
+				return false, err
 			}
 		}
-		// As MariaDB's boolean variables: 0, 1, ON or OFF (TRUE and FALSE
-		// are 1 and 0); other numbers 1231, a fraction 1232.
 		var ok bool
 		switch x := val.(type) {
 		case int64:
@@ -755,22 +776,15 @@ func (x *execCtx) setFKChecks(v *ast.VariableAssignment) error {
 			on, ok = strings.EqualFold(x, "on"), strings.EqualFold(x, "on") || strings.EqualFold(x, "off")
 		case nil:
 		default:
-			return errf(sqlerr.ErrWrongTypeForVar, "Incorrect argument type to variable '%s'", fkCheckVar)
+			return false, errf(sqlerr.ErrWrongTypeForVar, "Incorrect argument type to variable '%s'", name)
 		}
 		if !ok {
 			text := "NULL"
 			if val != nil {
 				text = toString(val)
 			}
-			return errf(sqlerr.ErrWrongValueForVar, "Variable '%s' can't be set to the value of '%s'", fkCheckVar, text)
+			return false, errf(sqlerr.ErrWrongValueForVar, "Variable '%s' can't be set to the value of '%s'", name, text)
 		}
 	}
-	x.s.noFKChecks = !on
-	if x.s.tx != nil {
-		x.s.tx.SetForeignKeyChecks(on)
-	}
-	if x.tx != nil {
-		x.tx.SetForeignKeyChecks(on)
-	}
-	return nil
+	return on, nil
 }

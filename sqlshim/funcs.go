@@ -151,6 +151,9 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	case "version":
 		return serverVersion, nil
 	case "database", "schema":
+		if c.s.noDB {
+			return nil, nil // after DROP DATABASE of it (nodb.go)
+		}
 		return c.s.DBName, nil
 	case "connection_id":
 		return c.s.client.ID, nil

@@ -24,7 +24,7 @@ func implicitCommit(st *statement) (commit, unlock bool) {
 		return st.routine.verb != "CALL", false
 	}
 	if st.admin != nil {
-		if st.admin.op == opShowEngine {
+		if st.admin.isShow() {
 			return false, false
 		}
 		// CHECKSUM TABLE commits nothing in MariaDB, but it takes the

@@ -304,12 +304,17 @@ func stripIntoVars(sql string) (_ string, names []string, trailing bool) {
 // recognised before TiDB's parser sees the text, or a SHOW ENGINE
 // statement, recognised after it refused the text (show_engine.go).
 type adminStmt struct {
-	op      string   // "check", "repair", "optimize", "checksum" or opShowEngine
+	op      string   // "check", "repair", "optimize", "checksum", opShowEngine or opShowEmpty
 	tables  []string // table names as written (unquoted)
 	quick   bool     // REPAIR ... QUICK: indexes only
 	options []string // other trailing options, upper case
 	engine  string   // SHOW ENGINE: the engine's name as written, unquoted
+	show    string   // opShowEmpty: which SHOW (show_replication.go)
 }
+
+// isShow reports whether st is one of the SHOW statements recognised
+// around the parser: they commit nothing and run outside a transaction.
+func (st *adminStmt) isShow() bool { return st.op == opShowEngine || st.op == opShowEmpty }
 
 // parseAdmin recognises CHECK TABLE t [, t2...] [options],
 // REPAIR [NO_WRITE_TO_BINLOG|LOCAL] TABLE t [, t2...] [QUICK] [EXTENDED]

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"unicode/utf8"
@@ -54,8 +55,10 @@ type InfileOpener func(name string) (io.ReadCloser, error)
 // SetInfile says how LOAD DATA reaches its file. local opens the file of
 // LOAD DATA LOCAL INFILE, which is the client's (blitz serve asks the
 // client for it); nil refuses LOCAL with error 1148. serverFiles lets
-// LOAD DATA INFILE (without LOCAL) read a file of this process's
-// filesystem; without it that is error 1227. Until SetInfile is called, a
+// LOAD DATA INFILE (without LOCAL) read, and SELECT ... INTO OUTFILE
+// write, a file of this process's filesystem (outfile.go); without it
+// those are error 1290, as in a MariaDB whose --secure-file-priv
+// excludes the file. Until SetInfile is called, a
 // session opens both kinds with os.Open: an embedded session's client and
 // server are the same program.
 func (s *Session) SetInfile(local InfileOpener, serverFiles bool) {
@@ -80,7 +83,14 @@ func (s *Session) openInfile(name string, local bool) (io.ReadCloser, error) {
 	case local && a.set:
 		return a.local(name)
 	case !local && a.set && !a.serverFiles:
-		return nil, errf(sqlerr.ErrSpecificAccess, "Access denied; you need (at least one of) the FILE privilege(s) for this operation (blitz serve reads no file of its own: use LOAD DATA LOCAL INFILE)")
+		return nil, errSecureFilePriv() // outfile.go
+	}
+	if !local {
+		// As MariaDB: a file whose directory does not exist is refused
+		// before it is looked for.
+		if _, err := os.Stat(filepath.Dir(name)); err != nil {
+			return nil, errSecureFilePriv()
+		}
 	}
 	return openFile(name)
 }

@@ -222,11 +222,11 @@ func (x *execCtx) showPattern(n *ast.ShowStmt) (*string, error) {
 
 // systemVarNames are the variables SHOW VARIABLES lists, sorted.
 var systemVarNames = []string{
-	"autocommit", memoryBudgetVar, "character_set_client", "character_set_connection",
+	"autocommit", "basedir", memoryBudgetVar, "character_set_client", "character_set_connection",
 	"character_set_database", "character_set_results", "character_set_server",
-	"collation_connection", "collation_database", "collation_server",
-	"div_precision_increment", "foreign_key_checks", "lower_case_file_system", "lower_case_table_names", "max_allowed_packet",
-	maxRecursiveIterationsVar,
-	"sql_mode", "sql_notes", "sql_quote_show_create", "system_time_zone", "time_zone",
+	"collation_connection", "collation_database", "collation_server", "datadir",
+	"div_precision_increment", "foreign_key_checks", "hostname", "log_error", "lower_case_file_system", "lower_case_table_names", "max_allowed_packet",
+	maxRecursiveIterationsVar, "pid_file", "port", "secure_file_priv", "socket",
+	"sql_mode", "sql_notes", "sql_quote_show_create", "system_time_zone", "time_zone", "tmpdir",
 	"transaction_isolation", "transaction_read_only", "tx_isolation", "tx_read_only", "unique_checks", "version", "version_comment",
 }

@@ -24,6 +24,7 @@ type statement struct {
 	nparams   int            // number of ? placeholders
 	intoVars  []string       // SELECT ... INTO @a, @b: the variables (stripped from the text parsed)
 	intoLate  bool           // ... and the INTO came after FROM (deprecated: warning 1287)
+	intoFile  *intoFile      // SELECT ... INTO OUTFILE | DUMPFILE (stripped from the text parsed; outfile.go)
 	view      *viewDDL       // CREATE or ALTER VIEW: what the text said (view_parse.go)
 	returning *ast.FieldList // INSERT/REPLACE/DELETE ... RETURNING: the list (returning.go)
 	readWrite bool           // START TRANSACTION READ WRITE (txchars.go), which the parser does not mark
@@ -47,6 +48,10 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	}
 	text, crashSafe := stripCrashSafe(rewriteColumnExprs(loadIgnoreRows(sql)))
 	text, intoVars, intoLate := stripIntoVars(text)
+	text, intoF, ferr := stripIntoFile(p, text) // outfile.go
+	if ferr != nil {
+		return nil, ferr
+	}
 	text, vd := rewriteViewDDL(text)
 	text, retList, hasRet := stripReturning(text)
 	text, showLim := stripShowLimit(text)               // show_diag.go
@@ -68,8 +73,8 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	}
 	nodes, _, err := p.Parse(text, "", "")
 	if err != nil {
-		if se, ok := parseShowEngine(text); ok { // show_engine.go
-			return &statement{text: sql, admin: se}, nil
+		if adm, node, ok := parseShowUnparsed(text); ok { // show_replication.go
+			return &statement{text: sql, admin: adm, node: node}, nil
 		}
 		return nil, mapParseError(err, text)
 	}
@@ -79,7 +84,12 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	if len(nodes) > 1 {
 		return nil, errNotSupported("multiple statements in one call")
 	}
-	st := &statement{text: sql, node: nodes[0], crashSafe: crashSafe, intoVars: intoVars, intoLate: intoLate}
+	if containsFold(text, "OUTFILE") { // INTO OUTFILE where MariaDB takes none (outfile.go)
+		if err := checkIntoFilePlace(nodes[0], text); err != nil {
+			return nil, err
+		}
+	}
+	st := &statement{text: sql, node: nodes[0], crashSafe: crashSafe, intoVars: intoVars, intoLate: intoLate, intoFile: intoF}
 	if sh, ok := st.node.(*ast.ShowStmt); ok && showLim != nil {
 		sh.Limit = showLim
 	}
@@ -88,10 +98,10 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	markOneShot(text, st.node) // txchars.go
 	st.readWrite = startReadWrite(text, st.node)
 	st.view = viewParsed(st.node, vd)
-	if sel, ok := st.node.(*ast.SelectStmt); ok && intoVars == nil && !hasRet {
+	if sel, ok := st.node.(*ast.SelectStmt); ok && intoVars == nil && intoF == nil && !hasRet {
 		st.point = pointShapeOf(sel)
 	}
-	if intoVars != nil {
+	if intoVars != nil || intoF != nil {
 		switch st.node.(type) {
 		case *ast.SelectStmt, *ast.SetOprStmt:
 		default:

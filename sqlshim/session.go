@@ -102,6 +102,13 @@ type Session struct {
 	// neither check nor apply foreign keys, and DDL accepts keys that
 	// reference missing tables.
 	noFKChecks bool
+	// noDB: the session has no current database, after DROP DATABASE of
+	// it until USE; dbDropped: for this session the database does not
+	// exist, after DROP DATABASE until CREATE DATABASE (nodb.go).
+	noDB, dbDropped bool
+	// noNotes is SET sql_notes = 0: notes (level Note) are not recorded,
+	// so SHOW WARNINGS and the warning count leave them out.
+	noNotes bool
 	// savepoints are the SAVEPOINTs of the transaction spTx (oldest
 	// first); they are void once s.tx is another transaction or none.
 	savepoints   []savepoint
@@ -524,6 +531,11 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 		// As in MySQL, SHOW WARNINGS leaves the list for the next one.
 		defer func() { s.warnings = s.prevWarnings }()
 	}
+	if s.noDB {
+		if err := s.checkNoDB(st); err != nil { // nodb.go
+			return Result{}, err
+		}
+	}
 	if s.tx != nil {
 		s.tx.SetContext(ctx) // the open transaction waits and commits under this statement
 	}
@@ -562,8 +574,11 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 		return Result{}, st.routine.run(s)
 	}
 	if st.admin != nil {
-		if st.admin.op == opShowEngine {
+		switch st.admin.op {
+		case opShowEngine:
 			return x.showEngine(st.admin)
+		case opShowEmpty:
+			return x.showEmpty(st.admin) // show_replication.go
 		}
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
 	}
@@ -621,10 +636,7 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 		}
 		return x.set(n)
 	case *ast.UseStmt:
-		if n.DBName != s.DBName {
-			return Result{}, errf(sqlerr.ErrBadDB, "Unknown database '%s'", n.DBName)
-		}
-		return Result{}, nil
+		return Result{}, s.useDatabase(n.DBName) // nodb.go
 	case *ast.CreateDatabaseStmt:
 		return x.createDatabase(n) // show_catalog.go
 	case *ast.DropDatabaseStmt:
@@ -650,6 +662,9 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	}
 	if st.intoVars != nil {
 		return s.autocommit(x, func() (Result, error) { return x.selectInto(st) })
+	}
+	if st.intoFile != nil {
+		return s.autocommit(x, func() (Result, error) { return x.selectIntoFile(st) }) // outfile.go
 	}
 	if st.returning != nil {
 		return s.autocommit(x, func() (Result, error) { return x.returningDML(st) })
@@ -902,6 +917,9 @@ func (s *Session) addNote(code int, format string, args ...any) {
 }
 
 func (s *Session) addCondition(level string, code int, format string, args ...any) {
+	if s.noNotes && level == "Note" {
+		return // SET sql_notes = 0: neither listed nor counted, as in MariaDB
+	}
 	if len(s.warnings) < 64 {
 		s.warnings = append(s.warnings, Warning{Level: level, Code: code, Message: sprintf(format, args...)})
 	}

@@ -109,6 +109,9 @@ func (x *execCtx) catalogShow(n *ast.ShowStmt) (res Result, ok bool, err error) 
 		return Result{Columns: textColumns("Grants for " + c.User + "@" + c.AccountHost),
 			Rows: [][]any{{"GRANT ALL PRIVILEGES ON *.* TO " + account + " WITH GRANT OPTION"}}}, true, nil
 	}
+	if res, ok := replicationShow(n); ok { // show_replication.go
+		return res, true, nil
+	}
 	if what, ok := unsupportedShows[n.Tp]; ok {
 		return Result{}, true, errNotSupported(what)
 	}
@@ -118,10 +121,8 @@ func (x *execCtx) catalogShow(n *ast.ShowStmt) (res Result, ok bool, err error) 
 // unsupportedShows names the SHOW statements blitz has no answer to, for
 // error 1235.
 var unsupportedShows = map[ast.ShowStmtType]string{
-	ast.ShowPrivileges:   "SHOW PRIVILEGES",
-	ast.ShowMasterStatus: "SHOW MASTER STATUS (blitz has no binary log; see `blitz ulog`)",
-	ast.ShowBinlogStatus: "SHOW BINLOG STATUS", ast.ShowReplicaStatus: "SHOW REPLICA STATUS",
-	ast.ShowProfile: "SHOW PROFILE", ast.ShowProfiles: "SHOW PROFILES",
+	ast.ShowPrivileges: "SHOW PRIVILEGES",
+	ast.ShowProfile:    "SHOW PROFILE", ast.ShowProfiles: "SHOW PROFILES",
 	ast.ShowCreateUser:     "SHOW CREATE USER",
 	ast.ShowCreateSequence: "sequences", ast.ShowCreateProcedure: "stored procedures",
 }
@@ -177,6 +178,12 @@ func (x *execCtx) createDatabase(n *ast.CreateDatabaseStmt) (Result, error) {
 	if n.Name.O != x.s.DBName {
 		return Result{}, errNotSupported(fmt.Sprintf("CREATE DATABASE of another database than the open one (%s; this is %s)", quoteIdent(n.Name.O), quoteIdent(x.s.DBName)))
 	}
+	if x.s.dbDropped {
+		// This session dropped it: the empty directory is the database
+		// created again, which USE then selects (nodb.go).
+		x.s.dbDropped = false
+		return Result{AffectedRows: 1}, nil
+	}
 	if n.IfNotExists {
 		x.s.addNote(errDBCreateExists, "Can't create database '%s'; database exists", n.Name.O)
 		return Result{}, nil
@@ -188,10 +195,11 @@ func (x *execCtx) createDatabase(n *ast.CreateDatabaseStmt) (Result, error) {
 // writes before CREATE DATABASE. Of the open database it drops every view
 // and table, as MariaDB does (foreign keys between them are no obstacle:
 // they all go), and answers the number of tables dropped; the directory
-// stays, the open database, now empty. Another name is a database that
-// does not exist here: 1008, a note with IF EXISTS.
+// stays, empty, and the session has no current database until CREATE
+// DATABASE and USE of it (nodb.go). Another name, or this one again, is a
+// database that does not exist here: 1008, a note with IF EXISTS.
 func (x *execCtx) dropDatabase(n *ast.DropDatabaseStmt) (Result, error) {
-	if n.Name.O != x.s.DBName {
+	if n.Name.O != x.s.DBName || x.s.dbDropped {
 		if n.IfExists {
 			x.s.addNote(errDBDropExists, "Can't drop database '%s'; database doesn't exist", n.Name.O)
 			return Result{}, nil
@@ -212,5 +220,6 @@ func (x *execCtx) dropDatabase(n *ast.DropDatabaseStmt) (Result, error) {
 		x.dropStats(db, t)
 		dropped++
 	}
+	x.s.noDB, x.s.dbDropped = true, true // no current database until USE (nodb.go)
 	return Result{AffectedRows: dropped}, nil
 }

@@ -1,9 +1,14 @@
 package sqlshim
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/charset"
+	"github.com/blitzdb/blitz/internal/sqlerr"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 )
@@ -54,7 +59,7 @@ func (s *Session) SetSystemVars(v SystemVars) { s.sysVars = v }
 // variable name: those change what its statements do.
 func ownSystemVar(name string) bool {
 	switch name {
-	case "sql_mode", "time_zone", "autocommit", fkCheckVar, memoryBudgetVar, maxRecursiveIterationsVar, "warning_count", "error_count":
+	case "sql_mode", "time_zone", "autocommit", fkCheckVar, "sql_notes", memoryBudgetVar, maxRecursiveIterationsVar, "warning_count", "error_count":
 		return true
 	}
 	if txCharVar(name) {
@@ -122,4 +127,100 @@ func (x *execCtx) setExternalVar(v *ast.VariableAssignment) (bool, error) {
 		return true, err
 	}
 	return true, sv.SetSystemVar(name, val, false)
+}
+
+// Instance variables: where blitz runs, which tools read to find the
+// files (mariadb-admin variables, DBeaver's server page, mycli,
+// mysqltuner). All are global and read-only, as in MariaDB: SET of one is
+// 1238 "is a read only variable", @@SESSION.name 1238 "is a GLOBAL
+// variable".
+//
+//   - datadir: the directory that holds the database's directory, with a
+//     trailing slash, as MariaDB's datadir holds one directory per
+//     database: @@datadir followed by DATABASE() is the database's
+//     directory (blitz serve -d /srv/blitz/shop: /srv/blitz/).
+//   - basedir: the installation prefix, as MariaDB's /usr/: the parent of
+//     the directory holding the blitz executable, with a trailing slash.
+//   - tmpdir: where sorts and hash joins spill (os.TempDir).
+//   - pid_file, log_error: "": blitz writes no pid file (blitz serve
+//     writes DIR/SERVING, which is not one) and logs to standard error, as
+//     a MariaDB started without --log-error shows "".
+//   - secure_file_priv (the session's, not InstanceVar's): "", MariaDB's
+//     "no restriction", for an embedded session (blitz sql, the Go
+//     driver), whose client and server are the same program: LOAD DATA
+//     INFILE reads and SELECT ... INTO OUTFILE writes any file it may
+//     (outfile.go); NULL, MySQL's "disabled", for one that may touch no
+//     file of the server (SetInfile with serverFiles false; blitz serve
+//     answers it itself), where those are 1290.
+//   - hostname, port, socket: os.Hostname(), 0 and "" for an embedded
+//     session, which listens nowhere; blitz serve answers its own.
+var instanceVarNames = []string{"basedir", "datadir", "hostname", "log_error", "pid_file", "port", "secure_file_priv", "socket", "tmpdir"}
+
+// secureFilePriv is the session's @@secure_file_priv (see above).
+func (s *Session) secureFilePriv() any {
+	if s.infile.set && !s.infile.serverFiles {
+		return nil
+	}
+	return ""
+}
+
+// InstanceVar returns the value of the instance variable name (lower
+// case; see instanceVarNames) for the database db, false for another
+// name.
+func InstanceVar(db *engine.DB, name string) (any, bool) {
+	switch name {
+	case "datadir":
+		dir, err := filepath.Abs(db.Dir())
+		if err != nil {
+			dir = db.Dir()
+		}
+		return withSlash(filepath.Dir(dir)), true
+	case "basedir":
+		exe, err := os.Executable()
+		if err != nil {
+			return "", true
+		}
+		return withSlash(filepath.Dir(filepath.Dir(exe))), true
+	case "tmpdir":
+		return os.TempDir(), true
+	case "pid_file", "log_error", "socket":
+		return "", true
+	case "hostname":
+		h, _ := os.Hostname()
+		return h, true
+	case "port":
+		return int64(0), true
+	}
+	return nil, false
+}
+
+// withSlash returns dir with one trailing slash.
+func withSlash(dir string) string {
+	if strings.HasSuffix(dir, string(filepath.Separator)) {
+		return dir
+	}
+	return dir + string(filepath.Separator)
+}
+
+// isInstanceVar reports whether name (any case) is an instance variable.
+func isInstanceVar(name string) bool {
+	return slices.Contains(instanceVarNames, strings.ToLower(name))
+}
+
+// checkInstanceVarSet refuses SET of an instance variable, as MariaDB
+// refuses any read-only variable.
+func checkInstanceVarSet(name string) error {
+	if isInstanceVar(name) {
+		return errf(sqlerr.ErrGlobalLocalVar, "Variable '%s' is a read only variable", strings.ToLower(name))
+	}
+	return nil
+}
+
+// checkInstanceVarScope refuses @@SESSION.name (and @@LOCAL.name) of an
+// instance variable: it has no session value.
+func checkInstanceVarScope(x *ast.VariableExpr) error {
+	if x.ExplicitScope && !x.IsGlobal && isInstanceVar(x.Name) {
+		return errf(sqlerr.ErrGlobalLocalVar, "Variable '%s' is a GLOBAL variable", strings.ToLower(x.Name))
+	}
+	return nil
 }

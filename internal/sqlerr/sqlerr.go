@@ -110,6 +110,9 @@ const (
 	ErrTruncateReferenced = 1701 // Cannot truncate a table referenced in a foreign key constraint (%s)
 	ErrFKColumnChange     = 1832 // Cannot change column '%s': used in a foreign key constraint '%s'
 	ErrFKRefColumnChange  = 1833 // Cannot change column '%s': used in a foreign key constraint '%s' of table '%s'
+	ErrNoBinaryLogging    = 1381 // You are not using binary logging
+	ErrGlobalLocalVar     = 1238 // Variable '%s' is a read only variable | is a GLOBAL variable
+	ErrOptionPrevents     = 1290 // The MariaDB server is running with the %s option so it cannot execute this statement
 )
 
 // states maps error numbers to SQLSTATE; numbers not listed use "HY000".

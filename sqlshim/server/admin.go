@@ -172,12 +172,30 @@ func (h *handler) serverVar(st *conn, name string) (any, bool) {
 		return "", true
 	case "license":
 		return "Apache-2.0", true
+	case "secure_file_priv":
+		// NULL, MySQL's "import and export disabled": the server reads
+		// and writes no file a client names (LOAD DATA INFILE, SELECT ...
+		// INTO OUTFILE are 1290); LOAD DATA LOCAL INFILE reads the
+		// client's.
+		return nil, true
+	}
+	if src, ok := h.s.backend.(InstanceVarSource); ok {
+		if v, ok := src.InstanceVar(name); ok {
+			return v, true // datadir, basedir, ... (sqlshim.InstanceVar)
+		}
 	}
 	if v, ok := sessionVarDefaults[name]; ok {
 		return v, true
 	}
 	v, ok := moreVarDefaults[name] // sysvars.go
 	return v, ok
+}
+
+// sessionScope reports whether the @@ variable text (without @@) names
+// the session's value: @@SESSION.x or @@LOCAL.x.
+func sessionScope(text string) bool {
+	t := strings.ToLower(text)
+	return strings.HasPrefix(t, "session.") || strings.HasPrefix(t, "local.")
 }
 
 // varName strips a scope prefix (session., global., local.) and lower-cases.
@@ -213,9 +231,12 @@ func (h *handler) selectVars(ctx context.Context, st *conn, toks []token) (*Resu
 			if !ok {
 				return nil, true, sqlerr.New(sqlerr.ErrUnknownSystemVar, "Unknown system variable '%s'", n)
 			}
+			if globalOnlyVars[n] && sessionScope(t.text) {
+				return nil, true, sqlerr.New(errReadOnlyVar, "Variable '%s' is a GLOBAL variable", n)
+			}
 			name, val = "@@"+t.text, v
-			if v == nil && charsetVar(n) {
-				val = nullString{} // character_set_results: a NULL string, as in MariaDB
+			if v == nil {
+				val = nullString{} // character_set_results, secure_file_priv: a NULL string, as in MariaDB
 			}
 			i++
 		case t.kind == tokWord && i+2 < len(toks) && toks[i+1].is("(") && toks[i+2].is(")"):
@@ -278,6 +299,11 @@ func (h *handler) selectVars(ctx context.Context, st *conn, toks []token) (*Resu
 func (h *handler) connFunc(st *conn, name string) (any, bool) {
 	switch name {
 	case "database", "schema":
+		if da, ok := st.sess.(DatabaseAware); ok {
+			if _, ok := da.CurrentDatabase(); !ok {
+				return nullString{}, true // after DROP DATABASE of it
+			}
+		}
 		return h.s.opts.Database, true
 	case "user", "session_user", "system_user", "current_user":
 		st.mu.Lock()
@@ -608,7 +634,8 @@ func (h *handler) variables(st *conn) [][2]string {
 		"character_set_server", "character_set_database", "character_set_system", "character_set_filesystem",
 		"collation_server", "collation_database", "system_time_zone", "lower_case_table_names", "lower_case_file_system",
 		"default_storage_engine", "storage_engine", "hostname", "port", "socket", "read_only", "have_ssl", "have_openssl",
-		"query_cache_size", "query_cache_type", "performance_schema", "init_connect", "license"}
+		"query_cache_size", "query_cache_type", "performance_schema", "init_connect", "license",
+		"datadir", "basedir", "pid_file", "log_error", "secure_file_priv"}
 	for n := range sessionVarDefaults {
 		if n != "names" {
 			names = append(names, n)

@@ -91,6 +91,28 @@ type SessionVariables interface {
 	Variables() [][2]string
 }
 
+// DatabaseAware is implemented by a Session that can be left without a
+// current database (sqlshim: after DROP DATABASE of it): DATABASE() asks
+// it, and USE and COM_INIT_DB go to it.
+type DatabaseAware interface {
+	// CurrentDatabase returns the current database, false if there is
+	// none.
+	CurrentDatabase() (string, bool)
+	// UseDatabase makes name the current database (1049 if there is no
+	// such database).
+	UseDatabase(name string) error
+}
+
+// InstanceVarSource is implemented by a Backend that reports where it
+// keeps its files: @@datadir, @@basedir, @@tmpdir, @@pid_file,
+// @@log_error (sqlshim.InstanceVar). The server answers @@hostname,
+// @@port, @@socket and @@secure_file_priv itself.
+type InstanceVarSource interface {
+	// InstanceVar returns the value of the variable name (lower case),
+	// false for a name it does not know.
+	InstanceVar(name string) (any, bool)
+}
+
 // Stmt is a prepared statement of one Session, used by that session's
 // goroutine only.
 type Stmt interface {

@@ -147,7 +147,19 @@ func (h *handler) ConnectionAborted(c *mysql.Conn, reason string) error {
 }
 
 // ComInitDB implements mysql.Handler: the only database is the directory.
+// A session that has one (DatabaseAware) decides: it may have dropped it.
 func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
+	if st := h.conn(c); st != nil && schemaName != "" {
+		if da, ok := st.sess.(DatabaseAware); ok && schemaName == h.s.opts.Database {
+			// Under the session's own name for it (Options.Database
+			// may differ from the directory's name).
+			name, _ := da.CurrentDatabase()
+			if err := da.UseDatabase(name); err != nil {
+				return newError(errBadDB, "Unknown database '%s'", schemaName)
+			}
+			return nil
+		}
+	}
 	if schemaName == "" || schemaName == h.s.opts.Database {
 		return nil
 	}

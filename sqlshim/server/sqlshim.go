@@ -33,6 +33,10 @@ func (b *SQLShim) NewSession(ctx context.Context) (Session, error) {
 	return &shimSession{s: s}, nil
 }
 
+// InstanceVar implements InstanceVarSource: @@datadir and the like of the
+// database (sqlshim.InstanceVar).
+func (b *SQLShim) InstanceVar(name string) (any, bool) { return sqlshim.InstanceVar(b.db, name) }
+
 // Close implements Backend: it closes the database cleanly (checkpoint,
 // clean-close flags), so the next open needs no recovery.
 func (b *SQLShim) Close() error { return b.db.Close() }
@@ -111,7 +115,10 @@ func (s *shimSession) SetProcessList(list func() []ProcessRow) {
 func (s *shimSession) SetSystemVars(v *ConnVars) { s.s.SetSystemVars(v) }
 
 // SetInfile implements InfileAware: LOAD DATA LOCAL reads the client's
-// file through open; LOAD DATA without LOCAL is refused (1227).
+// file through open; LOAD DATA without LOCAL and SELECT ... INTO OUTFILE
+// | DUMPFILE, which would read or write the server's files where the
+// client names them, are refused (1290, as a MariaDB whose
+// --secure-file-priv excludes the file; @@secure_file_priv is NULL).
 func (s *shimSession) SetInfile(open func(name string) (io.ReadCloser, error)) {
 	s.s.SetInfile(open, false)
 }
@@ -146,6 +153,7 @@ func (s *shimSession) Autocommit() bool { return s.s.Autocommit() }
 func (s *shimSession) Variables() [][2]string {
 	return [][2]string{
 		{"foreign_key_checks", boolText(s.s.ForeignKeyChecks())},
+		{"sql_notes", boolText(s.s.SQLNotes())},
 		{"blitz_memory_budget", strconv.FormatInt(s.s.MemoryBudget(), 10)},
 		{"max_recursive_iterations", strconv.FormatUint(s.s.MaxRecursiveIterations(), 10)},
 		{"sql_mode", s.s.SQLMode()},
@@ -165,6 +173,12 @@ func boolText(on bool) string {
 	}
 	return "0"
 }
+
+// CurrentDatabase implements DatabaseAware.
+func (s *shimSession) CurrentDatabase() (string, bool) { return s.s.CurrentDatabase() }
+
+// UseDatabase implements DatabaseAware.
+func (s *shimSession) UseDatabase(name string) error { return s.s.UseDatabase(name) }
 
 // Close implements Session: rolls back the open transaction.
 func (s *shimSession) Close() error { return s.s.Close() }

@@ -651,9 +651,17 @@ func TestSQLShimLoadDataLocal(t *testing.T) {
 	if n, _ := res.RowsAffected(); n != 0 {
 		t.Fatalf("second load: rows affected %d, want 0", n)
 	}
-	// Without LOCAL the server reads no file of its own.
-	if _, err := db.Exec("LOAD DATA INFILE '" + csv + "' INTO TABLE items"); errNumber(err) != 1227 {
-		t.Fatalf("LOAD DATA without LOCAL: %v, want error 1227", err)
+	// Without LOCAL the server reads no file of its own, and it writes
+	// none either: MariaDB's refusal of a file outside --secure-file-priv.
+	if _, err := db.Exec("LOAD DATA INFILE '" + csv + "' INTO TABLE items"); errNumber(err) != 1290 {
+		t.Fatalf("LOAD DATA without LOCAL: %v, want error 1290", err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := db.Exec("SELECT * FROM items INTO OUTFILE '" + out + "'"); errNumber(err) != 1290 {
+		t.Fatalf("SELECT INTO OUTFILE: %v, want error 1290", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatalf("SELECT INTO OUTFILE wrote %s", out)
 	}
 	// LOAD DATA is not preparable (MySQL: 1295).
 	if _, err := db.Prepare(load); errNumber(err) != 1295 {

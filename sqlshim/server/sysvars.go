@@ -89,7 +89,14 @@ var readOnlyVars = map[string]bool{
 	"basedir": true, "have_ssl": true, "have_openssl": true, "have_query_cache": true, "license": true,
 	"character_set_system": true, "lower_case_table_names": true, "lower_case_file_system": true, "system_time_zone": true, "log_bin": true,
 	"performance_schema": true, "in_transaction": true, "warning_count": true, "error_count": true,
-	"server_id": true, "max_connections": true,
+	"server_id": true, "max_connections": true, "pid_file": true, "log_error": true, "secure_file_priv": true,
+}
+
+// globalOnlyVars are the variables that have no session value:
+// @@SESSION.name is 1238 "is a GLOBAL variable", as in MariaDB.
+var globalOnlyVars = map[string]bool{
+	"datadir": true, "basedir": true, "tmpdir": true, "pid_file": true, "log_error": true, "secure_file_priv": true,
+	"hostname": true, "port": true, "socket": true,
 }
 
 // moreVarDefaults are variables drivers, ORMs and GUI tools read or set at

@@ -1,0 +1,117 @@
+package sqlshim
+
+import (
+	"strings"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// A session serves the one database its directory holds. DROP DATABASE of
+// it (show_catalog.go) drops every table and view and leaves the directory
+// in place, and then, as in MariaDB after DROP DATABASE of the current
+// database, the session has no current database until USE:
+//
+//   - DATABASE() is NULL, and a statement naming a table without a
+//     database (SELECT * FROM t, CREATE TABLE t, SHOW TABLES) is 1046 "No
+//     database selected".
+//   - For this session the database is gone until CREATE DATABASE of its
+//     name, which succeeds (the empty directory is the new database);
+//     before that, USE of it, SHOW TABLES FROM it and CREATE TABLE or VIEW
+//     in it are 1049 "Unknown database", DROP DATABASE of it 1008.
+//   - USE of it, once created again, selects it.
+//
+// The state is the session's: another session (another connection to
+// blitz serve) still has the database as its current one and sees it
+// empty, as in MariaDB, and CREATE DATABASE of it there is 1007 (it
+// exists). A new session (a restart, a new connection) finds the
+// directory, the database, as it is.
+
+// useDatabase is USE name (COM_INIT_DB under blitz serve).
+func (s *Session) useDatabase(name string) error {
+	if name != s.DBName || s.dbDropped {
+		return errf(sqlerr.ErrBadDB, "Unknown database '%s'", name)
+	}
+	s.noDB = false
+	return nil
+}
+
+// UseDatabase runs USE name: the open database's name selects it, as
+// does USE under blitz serve (COM_INIT_DB); another name, or the name of
+// the database this session dropped and has not created again, is 1049.
+func (s *Session) UseDatabase(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.useDatabase(name)
+}
+
+// CurrentDatabase returns DATABASE(): the open database's name, false
+// after DROP DATABASE of it until USE.
+func (s *Session) CurrentDatabase() (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.DBName, !s.noDB
+}
+
+// checkNoDB refuses, while the session has no current database, a
+// statement that names a table without a database (1046) or in the
+// database this session dropped (1049).
+func (s *Session) checkNoDB(st *statement) error {
+	if st.admin != nil && !st.admin.isShow() {
+		for _, t := range st.admin.tables {
+			if !strings.Contains(t, ".") {
+				return errNoDB()
+			}
+		}
+	}
+	if st.node == nil {
+		return nil
+	}
+	if sh, ok := st.node.(*ast.ShowStmt); ok {
+		switch sh.Tp {
+		case ast.ShowTables, ast.ShowTableStatus, ast.ShowTriggers, ast.ShowEvents:
+			if sh.DBName == "" {
+				return errNoDB()
+			}
+			if s.dbDropped && sh.DBName == s.DBName {
+				return errf(sqlerr.ErrBadDB, "Unknown database '%s'", sh.DBName)
+			}
+		}
+	}
+	v := &noDBVisitor{s: s}
+	switch st.node.(type) {
+	case *ast.CreateTableStmt, *ast.CreateViewStmt:
+		v.creates = true
+	}
+	st.node.Accept(v)
+	return v.err
+}
+
+func errNoDB() error { return errf(sqlerr.ErrNoDB, "No database selected") }
+
+// noDBVisitor finds the first table name checkNoDB refuses: one without
+// a database, or, in a statement that creates (creates), one in the
+// database the session dropped. Other statements naming a table of that
+// database find it missing (1146), as in MariaDB.
+type noDBVisitor struct {
+	s       *Session
+	creates bool
+	err     error
+}
+
+func (v *noDBVisitor) Enter(n ast.Node) (ast.Node, bool) {
+	if v.err != nil {
+		return n, true
+	}
+	if tn, ok := n.(*ast.TableName); ok {
+		switch {
+		case tn.Schema.L == "":
+			v.err = errNoDB()
+		case v.creates && v.s.dbDropped && tn.Schema.O == v.s.DBName:
+			v.err = errf(sqlerr.ErrBadDB, "Unknown database '%s'", tn.Schema.O)
+		}
+	}
+	return n, false
+}
+
+func (v *noDBVisitor) Leave(n ast.Node) (ast.Node, bool) { return n, true }

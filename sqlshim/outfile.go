@@ -1,0 +1,385 @@
+package sqlshim
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/blitzdb/blitz/internal/sqlerr"
+	"github.com/pingcap/tidb/pkg/parser"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+)
+
+// SELECT ... INTO OUTFILE 'file' [CHARACTER SET cs] [{FIELDS | COLUMNS}
+// [TERMINATED BY 's'] [[OPTIONALLY] ENCLOSED BY 'c'] [ESCAPED BY 'c']]
+// [LINES [STARTING BY 's'] [TERMINATED BY 's']] writes the result to a new
+// file of this process's filesystem in the format LOAD DATA INFILE reads
+// back with the same options, as MariaDB does; SELECT ... INTO DUMPFILE
+// 'file' writes the one row's values one after the other, as they are.
+// The clause may come before FROM or at the end, as in MariaDB.
+//
+// Who may write: a server writing a file where the client names it is a
+// way in for anyone who can connect (a file in the database's own
+// directory would be read as a table's definition at the next open), so
+// only an embedded session (blitz sql, the Go driver), whose client and
+// server are the same program running as its user, writes files; one
+// that reads no server file (Session.SetInfile with serverFiles false:
+// blitz serve) refuses with MariaDB's 1290 "running with the
+// --secure-file-priv option", and @@secure_file_priv says NULL there.
+// Even an embedded session never writes into the database's directory
+// (1290), nor where the directory does not exist (1290, as MariaDB),
+// nor over an existing file (1086, as MariaDB). A relative name is
+// relative to the process's working directory, as LOAD DATA INFILE's is
+// (MariaDB's are relative to its data directory).
+//
+// The format, as MariaDB writes it (defaults: fields terminated by a tab,
+// not enclosed, escaped by a backslash; lines terminated by a newline):
+//
+//   - Each row is LINES STARTING BY, the fields separated by FIELDS
+//     TERMINATED BY, then LINES TERMINATED BY.
+//   - NULL is the escape character and N (\N), or NULL without one.
+//   - A field is enclosed by ENCLOSED BY; with OPTIONALLY only a field of a
+//     string or temporal type.
+//   - In a field of a string or temporal type, the escape character
+//     precedes itself, the enclosing character (or, in a field not
+//     enclosed, the field terminator's first character), the line
+//     terminator's first character, and NUL, written as 0.
+//
+// Example: SELECT 1, 'a\tb', NULL INTO OUTFILE '/tmp/f' writes
+// "1\ta\\\tb\t\\N\n".
+
+// intoFile is the INTO OUTFILE or INTO DUMPFILE clause of a SELECT.
+type intoFile struct {
+	dump bool   // INTO DUMPFILE
+	name string // the file's name as written
+	// The format (OUTFILE only): esc is "" for ESCAPED BY ''.
+	term, encl, esc     string
+	optEnclosed         bool
+	lineStart, lineTerm string
+}
+
+// intoFileOptionWords are the words that may follow INTO OUTFILE 'name'.
+var intoFileOptionWords = map[string]bool{
+	"CHARACTER": true, "SET": true, "CHARSET": true, "FIELDS": true, "COLUMNS": true, "TERMINATED": true,
+	"OPTIONALLY": true, "ENCLOSED": true, "ESCAPED": true, "BY": true, "LINES": true, "STARTING": true,
+}
+
+// stripIntoFile finds the INTO OUTFILE or INTO DUMPFILE clause of a
+// SELECT (outside parentheses, before FROM or at the end) and returns the
+// statement without it, and the clause; a statement without one comes
+// back unchanged, with nil. The clause's options are read by p.
+func stripIntoFile(p *parser.Parser, sql string) (string, *intoFile, error) {
+	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "SELECT") && !strings.EqualFold(w, "WITH") && w != "(" {
+		return sql, nil, nil
+	}
+	if !containsFold(sql, "OUTFILE") && !containsFold(sql, "DUMPFILE") { // lex_colexpr.go
+		return sql, nil, nil
+	}
+	toks := tokenize(sql)
+	depth := 0
+	for i, t := range toks {
+		switch t.text {
+		case "(":
+			depth++
+		case ")":
+			depth--
+		}
+		if depth != 0 || t.kind != 'w' || !strings.EqualFold(t.text, "INTO") || i+2 >= len(toks) || toks[i+1].kind != 'w' {
+			continue
+		}
+		kind := strings.ToUpper(toks[i+1].text)
+		if kind != "OUTFILE" && kind != "DUMPFILE" || toks[i+2].kind != 's' {
+			continue
+		}
+		end := i + 3
+		charset := ""
+		for end < len(toks) && (toks[end].kind == 's' || toks[end].kind == 'w' && intoFileOptionWords[strings.ToUpper(toks[end].text)]) {
+			w := strings.ToUpper(toks[end].text)
+			if toks[end].kind == 'w' && (w == "CHARSET" || w == "CHARACTER" && end+1 < len(toks) && strings.EqualFold(toks[end+1].text, "SET")) {
+				// CHARACTER SET name: the file's set.
+				n := end + 1
+				if w == "CHARACTER" {
+					n++
+				}
+				if n >= len(toks) || toks[n].kind != 'w' && toks[n].kind != 's' && toks[n].kind != 'q' {
+					return "", nil, syntaxError(sql, toks, min(n, len(toks)-1))
+				}
+				charset = strings.Trim(toks[n].text, "'\"`")
+				toks = append(toks[:end:end], toks[n+1:]...)
+				continue
+			}
+			end++
+		}
+		// The options, without CHARACTER SET, read by the parser as those
+		// of a SELECT of nothing.
+		var opts strings.Builder
+		for _, o := range toks[i+3 : end] {
+			opts.WriteString(" ")
+			opts.WriteString(o.text)
+		}
+		probe := "SELECT 1 INTO OUTFILE " + toks[i+2].text + opts.String()
+		nodes, _, err := p.Parse(probe, "", "")
+		if err != nil {
+			return "", nil, mapParseError(err, probe)
+		}
+		sel, ok := nodes[0].(*ast.SelectStmt)
+		if !ok || sel.SelectIntoOpt == nil {
+			return "", nil, errParse(toks[i].text, 1)
+		}
+		f := &intoFile{dump: kind == "DUMPFILE", name: sel.SelectIntoOpt.FileName,
+			term: "\t", esc: "\\", lineTerm: "\n"}
+		if f.dump && end > i+3 {
+			return "", nil, errParse(opts.String()[1:], 1) // DUMPFILE takes no options
+		}
+		if fi := sel.SelectIntoOpt.FieldsInfo; fi != nil {
+			if fi.Terminated != nil {
+				f.term = *fi.Terminated
+			}
+			if fi.Enclosed != nil {
+				f.encl = *fi.Enclosed
+				f.optEnclosed = fi.OptEnclosed
+			}
+			if fi.Escaped != nil {
+				f.esc = *fi.Escaped
+			}
+		}
+		if li := sel.SelectIntoOpt.LinesInfo; li != nil {
+			if li.Starting != nil {
+				f.lineStart = *li.Starting
+			}
+			if li.Terminated != nil {
+				f.lineTerm = *li.Terminated
+			}
+		}
+		if charset != "" {
+			switch strings.ToLower(charset) {
+			case "utf8", "utf8mb3", "utf8mb4", "binary":
+			default:
+				return "", nil, errNotSupported("SELECT ... INTO OUTFILE of a character set other than utf8mb4 (" + charset + ")")
+			}
+		}
+		if !f.dump && f.term == "" && f.encl == "" {
+			return "", nil, errNotSupported("SELECT ... INTO OUTFILE of fixed-width rows (FIELDS TERMINATED BY '' ENCLOSED BY '')")
+		}
+		stop := len(sql)
+		if end < len(toks) {
+			stop = toks[end].start
+		}
+		return sql[:t.start] + " " + sql[stop:], f, nil
+	}
+	return sql, nil, nil
+}
+
+// checkIntoFilePlace refuses, as a syntax error as in MariaDB, an INTO
+// OUTFILE or DUMPFILE clause that stripIntoFile left in text because it
+// is not where MariaDB takes one: a second one, or one in a subquery.
+func checkIntoFilePlace(node ast.Node, text string) error {
+	v := &intoFileFinder{}
+	node.Accept(v)
+	if !v.found {
+		return nil
+	}
+	toks := tokenize(text)
+	for i := len(toks) - 2; i >= 0; i-- {
+		if k := strings.ToUpper(toks[i+1].text); strings.EqualFold(toks[i].text, "INTO") && (k == "OUTFILE" || k == "DUMPFILE") {
+			return errParse(strings.TrimRight(text[toks[i].start:], "; \t\r\n"), 1)
+		}
+	}
+	return errParse("INTO", 1)
+}
+
+// intoFileFinder finds a SELECT with an INTO clause.
+type intoFileFinder struct{ found bool }
+
+func (v *intoFileFinder) Enter(n ast.Node) (ast.Node, bool) {
+	if sel, ok := n.(*ast.SelectStmt); ok && sel.SelectIntoOpt != nil {
+		v.found = true
+	}
+	return n, v.found
+}
+
+func (v *intoFileFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// errSecureFilePriv is MariaDB's refusal of a file the server may not
+// read or write.
+func errSecureFilePriv() error {
+	return errf(sqlerr.ErrOptionPrevents, "The MariaDB server is running with the --secure-file-priv option so it cannot execute this statement")
+}
+
+// selectIntoFile runs SELECT ... INTO OUTFILE | DUMPFILE: the rows go to
+// the file, and the client gets their number as the affected rows.
+func (x *execCtx) selectIntoFile(st *statement) (Result, error) {
+	f := st.intoFile
+	path, err := x.s.outfilePath(f.name)
+	if err != nil {
+		return Result{}, err
+	}
+	r, err := x.dml(st.node)
+	if err != nil {
+		return Result{}, err
+	}
+	if f.dump && len(r.Rows) > 1 {
+		return Result{}, errf(errTooManyRows, "Result consisted of more than one row")
+	}
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return Result{}, errf(errFileExists, "File '%s' already exists", f.name)
+		}
+		return Result{}, writeFileErr(errCantCreateFile, "Can't create/write to file", f.name, err)
+	}
+	w := bufio.NewWriterSize(out, 64<<10)
+	if f.dump {
+		err = dumpRows(w, r.Columns, r.Rows)
+	} else {
+		err = f.exportRows(w, r.Columns, r.Rows)
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path) // a partial file is no export, as in MariaDB
+		return Result{}, writeFileErr(errFileWrite, "Error writing file", f.name, err)
+	}
+	return Result{AffectedRows: uint64(len(r.Rows))}, nil
+}
+
+// outfilePath resolves the name of INTO OUTFILE | DUMPFILE to the path to
+// create, or refuses it (see the comment at the top of this file).
+func (s *Session) outfilePath(name string) (string, error) {
+	if s.infile.set && !s.infile.serverFiles {
+		return "", errSecureFilePriv()
+	}
+	path, err := filepath.Abs(name)
+	if err != nil || name == "" {
+		return "", errSecureFilePriv()
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+	if err != nil {
+		return "", errSecureFilePriv() // no such directory: as MariaDB
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", errSecureFilePriv()
+	}
+	dbDir, err := filepath.Abs(s.db.Dir())
+	if err == nil {
+		if d, err := filepath.EvalSymlinks(dbDir); err == nil {
+			dbDir = d
+		}
+		if rel, err := filepath.Rel(dbDir, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return "", errSecureFilePriv() // the database's own files
+		}
+	}
+	return filepath.Join(dir, filepath.Base(path)), nil
+}
+
+// writeFileErr is MariaDB's error about a file it could not create or
+// write: "Can't create/write to file 'x' (Errcode: 13 "Permission
+// denied")".
+func writeFileErr(code int, what, name string, err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errf(code, "%s '%s' (Errcode: %d \"%s\")", what, name, int(errno), errnoText(errno))
+	}
+	return errf(code, "%s '%s' (%v)", what, name, err)
+}
+
+// dumpRows writes the row of INTO DUMPFILE: each value as it is, nothing
+// between them, nothing for NULL.
+func dumpRows(w io.Writer, cols []Column, rows [][]any) error {
+	for _, row := range rows {
+		for i, v := range row {
+			if s, ok := FormatValue(cols[i], v); ok {
+				if _, err := io.WriteString(w, s); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// exportRows writes rows in the format of f (see the top of this file).
+func (f *intoFile) exportRows(w *bufio.Writer, cols []Column, rows [][]any) error {
+	for _, row := range rows {
+		w.WriteString(f.lineStart)
+		for i, v := range row {
+			if i > 0 {
+				w.WriteString(f.term)
+			}
+			s, ok := FormatValue(cols[i], v)
+			if !ok {
+				if f.esc != "" {
+					w.WriteString(f.esc)
+					w.WriteByte('N')
+				} else {
+					w.WriteString("NULL")
+				}
+				continue
+			}
+			text := !numericType(cols[i].Type)
+			enclose := f.encl != "" && (!f.optEnclosed || text)
+			if enclose {
+				w.WriteString(f.encl)
+			}
+			if f.esc != "" && text {
+				// Escaped: the enclosing character in an enclosed field,
+				// else the field terminator's first.
+				fieldSep := f.term
+				if enclose {
+					fieldSep = f.encl
+				}
+				f.writeEscaped(w, s, fieldSep)
+			} else {
+				w.WriteString(s)
+			}
+			if enclose {
+				w.WriteString(f.encl)
+			}
+		}
+		if _, err := w.WriteString(f.lineTerm); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeEscaped writes one field's text with the escape character before
+// each character LOAD DATA would otherwise read as structure: itself,
+// fieldSep's first character, the line terminator's first, and NUL
+// (written as 0).
+func (f *intoFile) writeEscaped(w *bufio.Writer, s string, fieldSep string) {
+	esc := f.esc[0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != esc && c != 0 && (fieldSep == "" || c != fieldSep[0]) && (f.lineTerm == "" || c != f.lineTerm[0]) {
+			w.WriteByte(c)
+			continue
+		}
+		w.WriteByte(esc)
+		if c == 0 {
+			c = '0'
+		}
+		w.WriteByte(c)
+	}
+}
+
+// numericType reports whether a column of this type holds numbers, whose
+// text OPTIONALLY ENCLOSED BY leaves unenclosed and escaping leaves alone.
+func numericType(t byte) bool {
+	switch t {
+	case mysql.TypeTiny, mysql.TypeShort, mysql.TypeInt24, mysql.TypeLong, mysql.TypeLonglong,
+		mysql.TypeFloat, mysql.TypeDouble, mysql.TypeNewDecimal, mysql.TypeYear, mysql.TypeBit:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,19 @@
+-- SELECT ... INTO OUTFILE and INTO DUMPFILE, each writing DIR/NAME:
+-- regen.sh runs this on a real MariaDB and keeps what it wrote as
+-- NAME.expected; sqlshim's TestIntoOutfileMatchesMariaDB runs it through
+-- an embedded session and compares.
+CREATE TABLE e (id INT PRIMARY KEY, s VARCHAR(20), d DECIMAL(6,2), f DOUBLE, dt DATETIME, b VARBINARY(10), n INT);
+INSERT INTO e VALUES (1, 'plain', 1.50, 2.5, '2024-01-02 03:04:05', 'ab', NULL), (2, 'tab\there', -3.00, 1e20, NULL, x'00ff', 7), (3, 'nl\nq"uo''te\\bs', 0, -0.125, '2000-01-01', NULL, NULL), (4, 'a,b', 10.01, 3, '1999-12-31 23:59:59', ',', 1), (5, NULL, NULL, NULL, NULL, '', 0);
+SELECT * FROM e ORDER BY id INTO OUTFILE 'DIR/default';
+SELECT * INTO OUTFILE 'DIR/before_from' FROM e ORDER BY id;
+SELECT * FROM e ORDER BY id INTO OUTFILE 'DIR/csv' FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' LINES TERMINATED BY '\r\n';
+SELECT * FROM e ORDER BY id INTO OUTFILE 'DIR/enclosed' FIELDS TERMINATED BY ',' ENCLOSED BY '"' ESCAPED BY '' LINES STARTING BY '>' TERMINATED BY '|';
+SELECT * FROM e ORDER BY id INTO OUTFILE 'DIR/not_escaped' FIELDS ESCAPED BY '';
+SELECT * FROM e ORDER BY id INTO OUTFILE 'DIR/dot_terminated' FIELDS TERMINATED BY '.';
+SELECT * FROM e ORDER BY id INTO OUTFILE 'DIR/columns' CHARACTER SET binary COLUMNS TERMINATED BY ';' ESCAPED BY '!';
+SELECT * FROM e ORDER BY id INTO OUTFILE 'DIR/long_terminators' FIELDS TERMINATED BY '::' ENCLOSED BY '\'' LINES TERMINATED BY 'XY';
+SELECT s FROM e WHERE id = 3 INTO DUMPFILE 'DIR/dump';
+SELECT b, n FROM e WHERE id = 2 INTO DUMPFILE 'DIR/dump_binary';
+SELECT s FROM e WHERE id > 100 INTO OUTFILE 'DIR/empty';
+SELECT 1 UNION SELECT 2 INTO OUTFILE 'DIR/union';
+SELECT id, s FROM e ORDER BY id LIMIT 2 INTO OUTFILE 'DIR/after_limit';
