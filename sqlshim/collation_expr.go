@@ -12,14 +12,19 @@ import (
 
 // Collations in expressions, as MariaDB derives them. Every string
 // expression has a collation and a derivation (how strongly it holds it):
-// COLLATE is explicit, a column implicit, a literal coercible (the
-// connection's collation, utf8mb4_bin), NULL ignorable. An operation on
-// two strings uses the collation of the stronger; two different
-// collations of equal strength are error 1267 "Illegal mix of
-// collations", except that utf8mb4_bin wins over another implicit one.
-// String functions (CONCAT, UPPER, COALESCE, ...) pass the combination of
-// their arguments on. User variables, subqueries and CAST results are
-// utf8mb4_bin here (MariaDB keeps a variable's collation: a difference).
+// COLLATE is explicit, a column implicit, a literal or a parameter
+// coercible (the connection's collation, @@collation_connection:
+// utf8mb4_bin unless SET NAMES or the server's handshake says otherwise,
+// conncoll.go), NULL ignorable. An operation on two strings uses the
+// collation of the stronger; two different collations of equal strength
+// are error 1267 "Illegal mix of collations", except that utf8mb4_bin
+// wins over another implicit one. String functions (CONCAT, UPPER,
+// COALESCE, ...) pass the combination of their arguments on; the others
+// that return text (HEX, DATE_FORMAT, ...) give the connection's
+// collation, coercible, and CAST gives it implicit. A user variable keeps
+// the collation of the text it was set to, implicit. Subqueries are
+// utf8mb4_bin, implicit, here (MariaDB gives a scalar subquery its
+// select item's collation: a difference).
 //
 // A statement compares strings under utf8mb4_bin, as before collations
 // existed, until a string comparison finds a collated operand: the
@@ -38,6 +43,7 @@ const (
 	derivExplicit  derivation = 0
 	derivNone      derivation = 1 // a conflict: comparing is error 1267
 	derivImplicit  derivation = 2
+	derivSysconst  derivation = 3 // USER(), COLLATION(), ...
 	derivCoercible derivation = 4
 	derivNumeric   derivation = 5
 	derivIgnorable derivation = 6
@@ -51,6 +57,7 @@ type exprColl struct {
 	deriv derivation
 }
 
+// binColl is a literal's under the connection collation utf8mb4_bin.
 var binColl = exprColl{collate.Bin, derivCoercible}
 
 // combine is MariaDB's aggregation of two collations.
@@ -115,7 +122,17 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 		case nil:
 			return exprColl{collate.Bin, derivIgnorable}
 		case string:
-			return binColl
+			return c.litColl()
+		}
+		return exprColl{collate.Bin, derivNumeric}
+	case *test_driver.ParamMarkerExpr:
+		if x.Order < len(c.params) {
+			switch c.params[x.Order].(type) {
+			case nil:
+				return exprColl{collate.Bin, derivIgnorable}
+			case string:
+				return c.litColl()
+			}
 		}
 		return exprColl{collate.Bin, derivNumeric}
 	case *ast.ColumnNameExpr:
@@ -140,8 +157,10 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 			if len(x.Args) == 3 {
 				return c.collOfList(x.Args[1:])
 			}
+		case "collation", "charset":
+			return exprColl{collate.Bin, derivSysconst} // utf8mb3_general_ci in MariaDB
 		}
-		return binColl
+		return c.litColl()
 	case *ast.CaseExpr:
 		var list []ast.ExprNode
 		for _, w := range x.WhenClauses {
@@ -157,7 +176,20 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 			return c.collOfList(x.Args)
 		}
 		return exprColl{collate.Bin, derivNumeric}
-	case *ast.FuncCastExpr, *ast.VariableExpr, *ast.SubqueryExpr:
+	case *ast.FuncCastExpr:
+		if x.Tp != nil && x.Tp.GetCharset() == "binary" { // CAST(... AS BINARY), CONVERT(..., BINARY)
+			return exprColl{collate.Bin, derivImplicit}
+		}
+		return exprColl{c.litColl().coll, derivImplicit}
+	case *ast.VariableExpr:
+		if x.IsSystem {
+			return exprColl{collate.Bin, derivImplicit}
+		}
+		if x.Value != nil { // @v := expr
+			return exprColl{c.collOf(x.Value).coll, derivImplicit}
+		}
+		return exprColl{c.s.userVarColl(x.Name), derivImplicit}
+	case *ast.SubqueryExpr:
 		return exprColl{collate.Bin, derivImplicit}
 	}
 	return exprColl{collate.Bin, derivNumeric}
@@ -171,7 +203,7 @@ func (c *evalCtx) collOfList(es []ast.ExprNode) exprColl {
 		out = combine(out, c.collOf(e))
 	}
 	if out.deriv == derivIgnorable || out.deriv == derivNumeric {
-		out = binColl
+		out = c.litColl()
 	}
 	return out
 }
@@ -482,4 +514,53 @@ func unionCollation(parts []unionPart, i int) *collate.Collation {
 		return nil
 	}
 	return out.coll
+}
+
+// collIndex returns the position, in characters, of the first occurrence
+// of sub in s under collation coll (nil: utf8mb4_bin), -1 if there is
+// none, as MariaDB's LOCATE and INSTR search: at each character of s,
+// the bytes as long as sub are compared with sub, so that 'B' is found in
+// 'abc' under a case-insensitive collation, while a match of another
+// length in bytes ('ß' for 'ss') is not.
+func collIndex(s, sub string, coll *collate.Collation) int {
+	if coll == nil || sub == "" {
+		return runeIndex(s, sub)
+	}
+	n := 0
+	for i := range s {
+		if len(s)-i < len(sub) {
+			break
+		}
+		if coll.Equal(s[i:i+len(sub)], sub) {
+			return n
+		}
+		n++
+	}
+	return -1
+}
+
+// collationFunc is COLLATION(x), CHARSET(x) and COERCIBILITY(x): what
+// collation x compares under and how strongly it holds it; a number or
+// NULL is binary.
+func (c *evalCtx) collationFunc(x *ast.FuncCallExpr) (any, error) {
+	if err := argCount(x.FnName.O, x.Args, 1, 1); err != nil {
+		return nil, err
+	}
+	ec := c.collOf(x.Args[0])
+	if _, err := c.eval(x.Args[0]); err != nil {
+		return nil, err // an unknown column is an error here too
+	}
+	switch x.FnName.L {
+	case "coercibility":
+		return int64(ec.deriv), nil
+	case "charset":
+		if ec.deriv >= derivNumeric {
+			return "binary", nil
+		}
+		return "utf8mb4", nil
+	}
+	if ec.deriv >= derivNumeric {
+		return "binary", nil
+	}
+	return ec.coll.Name, nil
 }

@@ -1220,7 +1220,7 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := c.s.setUserVar(x.Name, v); err != nil {
+			if err := c.s.setUserVar(x.Name, v, c.collOf(x.Value).coll); err != nil {
 				return nil, err
 			}
 			return v, nil
@@ -1243,9 +1243,15 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 			return defaultSQLMode.String(), nil
 		}
 		return c.s.sqlMode.String(), nil
-	case "collation_connection", "collation_database", "collation_server":
+	case "collation_connection", "character_set_connection":
+		cc := defaultConnColl
+		if c.s != nil {
+			cc = c.s.conn
+		}
+		return cc.varValue(strings.ToLower(x.Name)), nil // conncoll.go
+	case "collation_database", "collation_server":
 		return "utf8mb4_bin", nil
-	case "character_set_client", "character_set_connection", "character_set_results", "character_set_server", "character_set_database":
+	case "character_set_client", "character_set_results", "character_set_server", "character_set_database":
 		return "utf8mb4", nil
 	case "max_allowed_packet":
 		return int64(maxStringResult), nil
