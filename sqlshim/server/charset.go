@@ -132,8 +132,10 @@ func (c *conn) apply(as []assignment) {
 }
 
 // charsetsChanged works out the connection's conversions from its
-// variables, after a SET of them.
+// variables, after a SET of them, and tells its session the collation
+// its literals compare under.
 func (c *conn) charsetsChanged() {
+	c.collationChanged()
 	c.clientCS, c.resultsCS = nil, nil
 	if s, ok := c.vars["character_set_client"].(string); ok {
 		if cs, err := charset.Lookup(s); err == nil && !cs.Identity() {
@@ -145,6 +147,20 @@ func (c *conn) charsetsChanged() {
 			c.resultsCS = cs
 		}
 	}
+}
+
+// collationChanged tells the connection's session, if it has one yet,
+// its @@collation_connection (handler.session tells a new one).
+func (c *conn) collationChanged() {
+	ca, ok := c.sess.(CollationAware)
+	if !ok {
+		return
+	}
+	coll, _ := c.vars["collation_connection"].(string)
+	if coll == "" {
+		coll, _ = sessionVarDefaults["collation_connection"].(string)
+	}
+	ca.SetConnectionCollation(coll)
 }
 
 // initCharset sets the connection's character sets from the collation id
