@@ -72,9 +72,12 @@ func connCollFor(name string) *collate.Collation {
 }
 
 // litColl is what a string literal or parameter of c's statement gets:
-// the connection's collation, coercible.
+// the connection's collation, coercible; utf8mb4_bin in a table
+// definition's expressions (evalCtx.defn). MariaDB gives a generated
+// column's and a CHECK constraint's literals the table's collation
+// instead: blitz keeps what it stored before connection collations.
 func (c *evalCtx) litColl() exprColl {
-	if c.s == nil {
+	if c.s == nil || c.defn {
 		return binColl
 	}
 	return c.s.conn.lit

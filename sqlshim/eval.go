@@ -72,6 +72,11 @@ type evalCtx struct {
 	x       *execCtx      // the statement (subqueries run in it)
 	outer   *evalCtx      // the enclosing query's context, in a subquery
 	win     *windowRecord // window function values of the row being output (window.go)
+	// defn: evaluating an expression of a table's definition (DEFAULT,
+	// generated column, CHECK), whose string literals are utf8mb4_bin
+	// whatever the session's connection collation (conncoll.go), so that
+	// what a row stores does not depend on the session that wrote it.
+	defn bool
 }
 
 func (c *evalCtx) warning(code int, format string, args ...any) {
@@ -160,7 +165,9 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			return c.eval(e)
+			d := *c
+			d.defn = true
+			return d.eval(e)
 		}
 		if c.x != nil {
 			return c.x.localDefault(&c.ti.def.Columns[i]), nil // timezone.go
