@@ -6,6 +6,7 @@ import (
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
 	"github.com/pingcap/tidb/pkg/parser/test_driver"
 )
@@ -122,6 +123,9 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 		case nil:
 			return exprColl{collate.Bin, derivIgnorable}
 		case string:
+			if x.Type.GetFlag()&mysql.UnderScoreCharsetFlag != 0 {
+				return introducerColl(x.Type.GetCharset(), c.litColl())
+			}
 			return c.litColl()
 		}
 		return exprColl{collate.Bin, derivNumeric}
@@ -159,6 +163,8 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 			}
 		case "collation", "charset":
 			return exprColl{collate.Bin, derivSysconst} // utf8mb3_general_ci in MariaDB
+		case "json_unquote":
+			return binColl // as MariaDB's, whatever the connection's
 		}
 		return c.litColl()
 	case *ast.CaseExpr:
@@ -190,9 +196,65 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 		}
 		return exprColl{c.s.userVarColl(x.Name), derivImplicit}
 	case *ast.SubqueryExpr:
-		return exprColl{collate.Bin, derivImplicit}
+		return c.subqueryColl(x)
 	}
 	return exprColl{collate.Bin, derivNumeric}
+}
+
+// introducerColl is the collation of a literal with a character set
+// introducer (_utf8mb4'a', _binary'a'): the set's default, coercible;
+// conn (the connection's) for a set blitz has no collation of.
+func introducerColl(cs string, conn exprColl) exprColl {
+	if cs == "binary" {
+		return binColl
+	}
+	if coll, _, ok := collate.ForCharset(cs); ok {
+		return exprColl{coll, derivCoercible}
+	}
+	return conn
+}
+
+// subqueryColl is the collation of scalar subquery x's one select item,
+// as MariaDB passes it on: a constant's as it is ((SELECT 'a') is the
+// connection's, coercible), a column of the one table the subquery reads
+// its column's, implicit. Anything else is utf8mb4_bin, implicit.
+func (c *evalCtx) subqueryColl(x *ast.SubqueryExpr) exprColl {
+	other := exprColl{collate.Bin, derivImplicit}
+	sel, ok := x.Query.(*ast.SelectStmt)
+	if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 || sel.Fields.Fields[0].WildCard != nil {
+		return other
+	}
+	e := sel.Fields.Fields[0].Expr
+	columns := false
+	e.Accept(&columnVisitor{fn: func(*ast.ColumnName) { columns = true }})
+	if !columns {
+		return c.collOf(e)
+	}
+	cn, ok := unparen(e).(*ast.ColumnNameExpr)
+	if !ok || c.x == nil || sel.From == nil || sel.From.TableRefs == nil || sel.From.TableRefs.Right != nil {
+		return other
+	}
+	ts, ok := sel.From.TableRefs.Left.(*ast.TableSource)
+	if !ok {
+		return other
+	}
+	tn, ok := ts.Source.(*ast.TableName)
+	if !ok || cn.Name.Table.L != "" && cn.Name.Table.L != tn.Name.L && cn.Name.Table.L != ts.AsName.L {
+		return other
+	}
+	def, err := c.x.tableDef(tn, true)
+	if err != nil {
+		return other
+	}
+	for i := range def.Columns {
+		if col := &def.Columns[i]; strings.EqualFold(col.Name, cn.Name.Name.O) {
+			if col.Type.IsString() || col.Type == engine.TypeEnum || col.Type == engine.TypeSet {
+				return exprColl{col.Coll(), derivImplicit}
+			}
+			return exprColl{collate.Bin, derivNumeric}
+		}
+	}
+	return other
 }
 
 // collOfList combines the collations of es, skipping numbers and NULLs
@@ -550,16 +612,23 @@ func (c *evalCtx) collationFunc(x *ast.FuncCallExpr) (any, error) {
 	if _, err := c.eval(x.Args[0]); err != nil {
 		return nil, err // an unknown column is an error here too
 	}
+	binary := false // a binary string: X'41', _binary'a', CAST(... AS BINARY)
+	switch a := unparen(x.Args[0]).(type) {
+	case *test_driver.ValueExpr:
+		binary = a.Type.GetCharset() == "binary"
+	case *ast.FuncCastExpr:
+		binary = a.Tp != nil && a.Tp.GetCharset() == "binary"
+	}
 	switch x.FnName.L {
 	case "coercibility":
 		return int64(ec.deriv), nil
 	case "charset":
-		if ec.deriv >= derivNumeric {
+		if ec.deriv >= derivNumeric || binary {
 			return "binary", nil
 		}
 		return "utf8mb4", nil
 	}
-	if ec.deriv >= derivNumeric {
+	if ec.deriv >= derivNumeric || binary {
 		return "binary", nil
 	}
 	return ec.coll.Name, nil

@@ -1165,7 +1165,11 @@ func (c *evalCtx) regexp(x *ast.PatternRegexpExpr) (any, error) {
 	if v == nil || p == nil {
 		return nil, nil
 	}
-	re, err := regexp.Compile(toString(p))
+	coll, err := c.compareColl("regexp", x.Expr, x.Pattern)
+	if err != nil {
+		return nil, err
+	}
+	re, err := regexp.Compile(ciPattern(toString(p), coll)) // funcs_regexp.go
 	if err != nil {
 		return nil, errf(sqlerr.ErrWrongArguments, "Incorrect arguments to REGEXP")
 	}
