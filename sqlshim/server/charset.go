@@ -21,7 +21,9 @@ import (
 // @@collation_connection read them back. Only the sets internal/charset
 // converts are accepted (an unknown name is 1115, as in MariaDB).
 // character_set_connection is reported and kept, but literals are UTF-8
-// whatever it says: blitz has no text in other sets.
+// whatever it says: blitz has no text in other sets. collation_connection
+// is what the session's string literals compare under: the server tells
+// the session (CollationAware) whenever it changes.
 //
 // UTF-8 and binary clients, the common case, cost nothing per statement:
 // conn.clientCS and conn.resultsCS are nil for them, and every conversion is
