@@ -98,6 +98,9 @@ func (x *execCtx) setConnVar(v *ast.VariableAssignment) (bool, error) {
 			return false, nil
 		}
 	}
+	if v.IsGlobal {
+		return true, nil // accepted without effect, as before: a session has no global scope to change
+	}
 	text, isDefault, err := x.setText(v)
 	if err != nil {
 		return true, err
