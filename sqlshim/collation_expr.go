@@ -22,13 +22,20 @@ import (
 // wins over another implicit one. String functions (CONCAT, UPPER,
 // COALESCE, ...) pass the combination of their arguments on; the others
 // that return text (HEX, DATE_FORMAT, ...) give the connection's
-// collation, coercible, and CAST gives it implicit. A user variable keeps
-// the collation of the text it was set to, implicit. Subqueries are
-// utf8mb4_bin, implicit, here (MariaDB gives a scalar subquery its
-// select item's collation: a difference).
+// collation, coercible, and CAST gives it implicit. A literal with an
+// introducer has its set's default collation (_utf8mb4'a':
+// utf8mb4_general_ci), a binary string (_binary'a', X'61') and
+// JSON_UNQUOTE utf8mb4_bin. A user variable keeps the collation of the
+// text it was set to, implicit. A scalar subquery passes on the
+// collation of its one item when that is a constant, or a column of the
+// one table it reads; other subqueries are utf8mb4_bin, implicit (MariaDB
+// passes any item's on: a difference). A table definition's expressions
+// (DEFAULT, generated columns, CHECK) have utf8mb4_bin literals
+// (evalCtx.defn).
 //
-// A statement compares strings under utf8mb4_bin, as before collations
-// existed, until a string comparison finds a collated operand: the
+// Under the connection collation utf8mb4_bin (blitz sql's), a statement
+// compares strings under utf8mb4_bin, as before collations existed,
+// until a string comparison finds a collated operand: the
 // derivation is worked out once per expression node and statement
 // (execCtx.colls), so a table of utf8mb4_bin columns pays one map look-up
 // per string comparison.

@@ -20,8 +20,8 @@ import (
 // starts with utf8mb4_bin, which is what blitz sql and the database/sql
 // driver report and compare under.
 //
-// The name is resolved to a collation once, when it is set: a statement
-// reads Session.litColl, a field, per literal.
+// The name is resolved to a collation once, when it is set: a literal's
+// derivation (evalCtx.litColl) reads a field of the session.
 
 // connCollation is a session's connection collation.
 type connCollation struct {
