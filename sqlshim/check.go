@@ -98,7 +98,7 @@ func (x *execCtx) checkRow(ti *tableInfo, row engine.Row) error {
 		return nil
 	}
 	ec := x.newEval(ti, checkClause)
-	ec.row = row
+	ec.row, ec.defn = row, true
 	for i := range ti.def.Checks {
 		ck := &ti.def.Checks[i]
 		e, err := checkExpr(ck.Expr)

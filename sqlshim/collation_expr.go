@@ -6,23 +6,36 @@ import (
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
 	"github.com/pingcap/tidb/pkg/parser/test_driver"
 )
 
 // Collations in expressions, as MariaDB derives them. Every string
 // expression has a collation and a derivation (how strongly it holds it):
-// COLLATE is explicit, a column implicit, a literal coercible (the
-// connection's collation, utf8mb4_bin), NULL ignorable. An operation on
-// two strings uses the collation of the stronger; two different
-// collations of equal strength are error 1267 "Illegal mix of
-// collations", except that utf8mb4_bin wins over another implicit one.
-// String functions (CONCAT, UPPER, COALESCE, ...) pass the combination of
-// their arguments on. User variables, subqueries and CAST results are
-// utf8mb4_bin here (MariaDB keeps a variable's collation: a difference).
+// COLLATE is explicit, a column implicit, a literal or a parameter
+// coercible (the connection's collation, @@collation_connection:
+// utf8mb4_bin unless SET NAMES or the server's handshake says otherwise,
+// conncoll.go), NULL ignorable. An operation on two strings uses the
+// collation of the stronger; two different collations of equal strength
+// are error 1267 "Illegal mix of collations", except that utf8mb4_bin
+// wins over another implicit one. String functions (CONCAT, UPPER,
+// COALESCE, ...) pass the combination of their arguments on; the others
+// that return text (HEX, DATE_FORMAT, ...) give the connection's
+// collation, coercible, and CAST gives it implicit. A literal with an
+// introducer has its set's default collation (_utf8mb4'a':
+// utf8mb4_general_ci), a binary string (_binary'a', X'61') and
+// JSON_UNQUOTE utf8mb4_bin. A user variable keeps the collation of the
+// text it was set to, implicit. A scalar subquery passes on the
+// collation of its one item when that is a constant, or a column of the
+// one table it reads; other subqueries are utf8mb4_bin, implicit (MariaDB
+// passes any item's on: a difference). A table definition's expressions
+// (DEFAULT, generated columns, CHECK) have utf8mb4_bin literals
+// (evalCtx.defn).
 //
-// A statement compares strings under utf8mb4_bin, as before collations
-// existed, until a string comparison finds a collated operand: the
+// Under the connection collation utf8mb4_bin (blitz sql's), a statement
+// compares strings under utf8mb4_bin, as before collations existed,
+// until a string comparison finds a collated operand: the
 // derivation is worked out once per expression node and statement
 // (execCtx.colls), so a table of utf8mb4_bin columns pays one map look-up
 // per string comparison.
@@ -38,6 +51,7 @@ const (
 	derivExplicit  derivation = 0
 	derivNone      derivation = 1 // a conflict: comparing is error 1267
 	derivImplicit  derivation = 2
+	derivSysconst  derivation = 3 // USER(), COLLATION(), ...
 	derivCoercible derivation = 4
 	derivNumeric   derivation = 5
 	derivIgnorable derivation = 6
@@ -51,6 +65,7 @@ type exprColl struct {
 	deriv derivation
 }
 
+// binColl is a literal's under the connection collation utf8mb4_bin.
 var binColl = exprColl{collate.Bin, derivCoercible}
 
 // combine is MariaDB's aggregation of two collations.
@@ -115,7 +130,20 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 		case nil:
 			return exprColl{collate.Bin, derivIgnorable}
 		case string:
-			return binColl
+			if x.Type.GetFlag()&mysql.UnderScoreCharsetFlag != 0 {
+				return introducerColl(x.Type.GetCharset(), c.litColl())
+			}
+			return c.litColl()
+		}
+		return exprColl{collate.Bin, derivNumeric}
+	case *test_driver.ParamMarkerExpr:
+		if x.Order < len(c.params) {
+			switch c.params[x.Order].(type) {
+			case nil:
+				return exprColl{collate.Bin, derivIgnorable}
+			case string:
+				return c.litColl()
+			}
 		}
 		return exprColl{collate.Bin, derivNumeric}
 	case *ast.ColumnNameExpr:
@@ -140,8 +168,12 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 			if len(x.Args) == 3 {
 				return c.collOfList(x.Args[1:])
 			}
+		case "collation", "charset":
+			return exprColl{collate.Bin, derivSysconst} // utf8mb3_general_ci in MariaDB
+		case "json_unquote":
+			return binColl // as MariaDB's, whatever the connection's
 		}
-		return binColl
+		return c.litColl()
 	case *ast.CaseExpr:
 		var list []ast.ExprNode
 		for _, w := range x.WhenClauses {
@@ -157,10 +189,79 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 			return c.collOfList(x.Args)
 		}
 		return exprColl{collate.Bin, derivNumeric}
-	case *ast.FuncCastExpr, *ast.VariableExpr, *ast.SubqueryExpr:
-		return exprColl{collate.Bin, derivImplicit}
+	case *ast.FuncCastExpr:
+		if x.Tp != nil && x.Tp.GetCharset() == "binary" { // CAST(... AS BINARY), CONVERT(..., BINARY)
+			return exprColl{collate.Bin, derivImplicit}
+		}
+		return exprColl{c.litColl().coll, derivImplicit}
+	case *ast.VariableExpr:
+		if x.IsSystem {
+			return exprColl{collate.Bin, derivImplicit}
+		}
+		if x.Value != nil { // @v := expr
+			return exprColl{c.collOf(x.Value).coll, derivImplicit}
+		}
+		return exprColl{c.s.userVarColl(x.Name), derivImplicit}
+	case *ast.SubqueryExpr:
+		return c.subqueryColl(x)
 	}
 	return exprColl{collate.Bin, derivNumeric}
+}
+
+// introducerColl is the collation of a literal with a character set
+// introducer (_utf8mb4'a', _binary'a'): the set's default, coercible;
+// conn (the connection's) for a set blitz has no collation of.
+func introducerColl(cs string, conn exprColl) exprColl {
+	if cs == "binary" {
+		return binColl
+	}
+	if coll, _, ok := collate.ForCharset(cs); ok {
+		return exprColl{coll, derivCoercible}
+	}
+	return conn
+}
+
+// subqueryColl is the collation of scalar subquery x's one select item,
+// as MariaDB passes it on: a constant's as it is ((SELECT 'a') is the
+// connection's, coercible), a column of the one table the subquery reads
+// its column's, implicit. Anything else is utf8mb4_bin, implicit.
+func (c *evalCtx) subqueryColl(x *ast.SubqueryExpr) exprColl {
+	other := exprColl{collate.Bin, derivImplicit}
+	sel, ok := x.Query.(*ast.SelectStmt)
+	if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 || sel.Fields.Fields[0].WildCard != nil {
+		return other
+	}
+	e := sel.Fields.Fields[0].Expr
+	columns := false
+	e.Accept(&columnVisitor{fn: func(*ast.ColumnName) { columns = true }})
+	if !columns {
+		return c.collOf(e)
+	}
+	cn, ok := unparen(e).(*ast.ColumnNameExpr)
+	if !ok || c.x == nil || sel.From == nil || sel.From.TableRefs == nil || sel.From.TableRefs.Right != nil {
+		return other
+	}
+	ts, ok := sel.From.TableRefs.Left.(*ast.TableSource)
+	if !ok {
+		return other
+	}
+	tn, ok := ts.Source.(*ast.TableName)
+	if !ok || cn.Name.Table.L != "" && cn.Name.Table.L != tn.Name.L && cn.Name.Table.L != ts.AsName.L {
+		return other
+	}
+	def, err := c.x.tableDef(tn, true)
+	if err != nil {
+		return other
+	}
+	for i := range def.Columns {
+		if col := &def.Columns[i]; strings.EqualFold(col.Name, cn.Name.Name.O) {
+			if col.Type.IsString() || col.Type == engine.TypeEnum || col.Type == engine.TypeSet {
+				return exprColl{col.Coll(), derivImplicit}
+			}
+			return exprColl{collate.Bin, derivNumeric}
+		}
+	}
+	return other
 }
 
 // collOfList combines the collations of es, skipping numbers and NULLs
@@ -171,7 +272,7 @@ func (c *evalCtx) collOfList(es []ast.ExprNode) exprColl {
 		out = combine(out, c.collOf(e))
 	}
 	if out.deriv == derivIgnorable || out.deriv == derivNumeric {
-		out = binColl
+		out = c.litColl()
 	}
 	return out
 }
@@ -482,4 +583,60 @@ func unionCollation(parts []unionPart, i int) *collate.Collation {
 		return nil
 	}
 	return out.coll
+}
+
+// collIndex returns the position, in characters, of the first occurrence
+// of sub in s under collation coll (nil: utf8mb4_bin), -1 if there is
+// none, as MariaDB's LOCATE and INSTR search: at each character of s,
+// the bytes as long as sub are compared with sub, so that 'B' is found in
+// 'abc' under a case-insensitive collation, while a match of another
+// length in bytes ('ß' for 'ss') is not.
+func collIndex(s, sub string, coll *collate.Collation) int {
+	if coll == nil || sub == "" {
+		return runeIndex(s, sub)
+	}
+	n := 0
+	for i := range s {
+		if len(s)-i < len(sub) {
+			break
+		}
+		if coll.Equal(s[i:i+len(sub)], sub) {
+			return n
+		}
+		n++
+	}
+	return -1
+}
+
+// collationFunc is COLLATION(x), CHARSET(x) and COERCIBILITY(x): what
+// collation x compares under and how strongly it holds it; a number or
+// NULL is binary.
+func (c *evalCtx) collationFunc(x *ast.FuncCallExpr) (any, error) {
+	if err := argCount(x.FnName.O, x.Args, 1, 1); err != nil {
+		return nil, err
+	}
+	ec := c.collOf(x.Args[0])
+	if _, err := c.eval(x.Args[0]); err != nil {
+		return nil, err // an unknown column is an error here too
+	}
+	binary := false // a binary string: X'41', _binary'a', CAST(... AS BINARY)
+	switch a := unparen(x.Args[0]).(type) {
+	case *test_driver.ValueExpr:
+		binary = a.Type.GetCharset() == "binary"
+	case *ast.FuncCastExpr:
+		binary = a.Tp != nil && a.Tp.GetCharset() == "binary"
+	}
+	switch x.FnName.L {
+	case "coercibility":
+		return int64(ec.deriv), nil
+	case "charset":
+		if ec.deriv >= derivNumeric || binary {
+			return "binary", nil
+		}
+		return "utf8mb4", nil
+	}
+	if ec.deriv >= derivNumeric || binary {
+		return "binary", nil
+	}
+	return ec.coll.Name, nil
 }

@@ -72,6 +72,11 @@ type evalCtx struct {
 	x       *execCtx      // the statement (subqueries run in it)
 	outer   *evalCtx      // the enclosing query's context, in a subquery
 	win     *windowRecord // window function values of the row being output (window.go)
+	// defn: evaluating an expression of a table's definition (DEFAULT,
+	// generated column, CHECK), whose string literals are utf8mb4_bin
+	// whatever the session's connection collation (conncoll.go), so that
+	// what a row stores does not depend on the session that wrote it.
+	defn bool
 }
 
 func (c *evalCtx) warning(code int, format string, args ...any) {
@@ -160,7 +165,9 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			return c.eval(e)
+			d := *c
+			d.defn = true
+			return d.eval(e)
 		}
 		if c.x != nil {
 			return c.x.localDefault(&c.ti.def.Columns[i]), nil // timezone.go
@@ -1158,7 +1165,11 @@ func (c *evalCtx) regexp(x *ast.PatternRegexpExpr) (any, error) {
 	if v == nil || p == nil {
 		return nil, nil
 	}
-	re, err := regexp.Compile(toString(p))
+	coll, err := c.compareColl("regexp", x.Expr, x.Pattern)
+	if err != nil {
+		return nil, err
+	}
+	re, err := regexp.Compile(ciPattern(toString(p), coll)) // funcs_regexp.go
 	if err != nil {
 		return nil, errf(sqlerr.ErrWrongArguments, "Incorrect arguments to REGEXP")
 	}
@@ -1220,7 +1231,7 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := c.s.setUserVar(x.Name, v); err != nil {
+			if err := c.s.setUserVar(x.Name, v, c.collOf(x.Value).coll); err != nil {
 				return nil, err
 			}
 			return v, nil
@@ -1254,9 +1265,15 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 			return defaultSQLMode.String(), nil
 		}
 		return c.s.sqlMode.String(), nil
-	case "collation_connection", "collation_database", "collation_server":
+	case "collation_connection", "character_set_connection":
+		cc := defaultConnColl
+		if c.s != nil {
+			cc = c.s.conn
+		}
+		return cc.varValue(strings.ToLower(x.Name)), nil // conncoll.go
+	case "collation_database", "collation_server":
 		return "utf8mb4_bin", nil
-	case "character_set_client", "character_set_connection", "character_set_results", "character_set_server", "character_set_database":
+	case "character_set_client", "character_set_results", "character_set_server", "character_set_database":
 		return "utf8mb4", nil
 	case "max_allowed_packet":
 		return int64(maxStringResult), nil

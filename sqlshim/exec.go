@@ -384,18 +384,23 @@ func (x *execCtx) engineOption(opts []*ast.TableOption, table string, current *e
 func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 	for _, v := range n.Variables {
 		if v.Name == ast.SetNames || v.Name == ast.SetCharset {
-			if _, err := x.setExternalVar(v); err != nil {
+			handled, err := x.setExternalVar(v)
+			if err == nil && !handled {
+				_, err = x.setConnVar(v) // without a server (conncoll.go)
+			}
+			if err != nil {
 				return Result{}, err // SET NAMES, SET CHARACTER SET (sysvars.go)
 			}
 			continue
 		}
 		if !v.IsSystem {
 			// The variable keeps a quotient's inner digits (exact.go).
-			val, _, err := x.newEval(nil, "field list").exactOperand(v.Value)
+			ec := x.newEval(nil, "field list")
+			val, _, err := ec.exactOperand(v.Value)
 			if err != nil {
 				return Result{}, err
 			}
-			if err := x.s.setUserVar(v.Name, val); err != nil {
+			if err := x.s.setUserVar(v.Name, val, ec.collOf(v.Value).coll); err != nil {
 				return Result{}, err
 			}
 			continue
@@ -481,8 +486,14 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			}
 			continue
 		}
-		if _, err := x.setExternalVar(v); err != nil {
-			return Result{}, err // a server's variable (sysvars.go)
+		if handled, err := x.setExternalVar(v); err != nil || handled {
+			if err != nil {
+				return Result{}, err // a server's variable (sysvars.go)
+			}
+			continue
+		}
+		if _, err := x.setConnVar(v); err != nil {
+			return Result{}, err // collation_connection without a server (conncoll.go)
 		}
 	}
 	return Result{}, nil

@@ -105,6 +105,8 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return c.temporalLiteral(x) // funcs_date.go
 	case "convert": // CONVERT(expr USING charset); CONVERT(expr, type) is a cast
 		return c.convertUsing(x) // funcs_more.go
+	case "collation", "charset", "coercibility":
+		return c.collationFunc(x) // collation_expr.go
 	}
 	args := make([]any, len(x.Args))
 	for i, a := range x.Args {
@@ -519,9 +521,17 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return string(s) + fill.String(), nil
 	case "instr":
-		return int64(runeIndex(toString(args[0]), toString(args[1])) + 1), nil
+		coll, err := c.compareColl("instr", x.Args...)
+		if err != nil {
+			return nil, err
+		}
+		return int64(collIndex(toString(args[0]), toString(args[1]), coll) + 1), nil
 	case "locate", "position":
 		if err := want(2, 3); err != nil {
+			return nil, err
+		}
+		coll, err := c.compareColl("locate", x.Args[:2]...)
+		if err != nil {
 			return nil, err
 		}
 		s := []rune(toString(args[1]))
@@ -532,7 +542,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if from < 1 || from > int64(len(s))+1 {
 			return int64(0), nil
 		}
-		i := runeIndex(string(s[from-1:]), toString(args[0]))
+		i := collIndex(string(s[from-1:]), toString(args[0]), coll)
 		if i < 0 {
 			return int64(0), nil
 		}

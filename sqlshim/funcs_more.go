@@ -42,7 +42,11 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 				return nil, true, nil
 			}
 		}
-		v, err := regexpFunc(name, args) // funcs_regexp.go
+		coll, err := c.compareColl(name, x.Args[:2]...)
+		if err != nil {
+			return nil, true, err
+		}
+		v, err := regexpFunc(name, args, coll) // funcs_regexp.go
 		return v, true, err
 	case "soundex":
 		if args[0] == nil {

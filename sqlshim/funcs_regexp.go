@@ -6,6 +6,8 @@ import (
 	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/blitzdb/blitz/internal/collate"
 )
 
 // errRegexp is MariaDB's 1139 for a pattern that does not compile.
@@ -15,9 +17,11 @@ const errRegexp = 1139 // Regex error '%s'
 // REGEXP_SUBSTR(s, pattern) and REGEXP_INSTR(s, pattern) on args (none
 // NULL; the caller answers NULL for them). Patterns are Go's RE2, which
 // reads the PCRE patterns applications usually write; in a replacement,
-// \1 to \9 are the groups, as in MariaDB.
-func regexpFunc(name string, args []any) (any, error) {
-	re, err := regexp.Compile(toString(args[1]))
+// \1 to \9 are the groups, as in MariaDB. Under a case-insensitive
+// collation coll (of the subject and pattern), letters match regardless
+// of case (ciPattern).
+func regexpFunc(name string, args []any, coll *collate.Collation) (any, error) {
+	re, err := regexp.Compile(ciPattern(toString(args[1]), coll))
 	if err != nil {
 		msg := err.Error()
 		var se *syntax.Error
@@ -38,6 +42,16 @@ func regexpFunc(name string, args []any) (any, error) {
 		return int64(0), nil
 	}
 	return int64(utf8.RuneCountInString(s[:loc[0]]) + 1), nil
+}
+
+// ciPattern returns pattern as it matches under collation coll (nil:
+// utf8mb4_bin): case-insensitive for a collation that is not binary, as
+// MariaDB's PCRE matching is under one (accents still count).
+func ciPattern(pattern string, coll *collate.Collation) string {
+	if coll == nil || coll.IsBinary() {
+		return pattern
+	}
+	return "(?i)" + pattern
 }
 
 // goReplacement turns a MariaDB replacement ('\1' for group 1, '$' as it

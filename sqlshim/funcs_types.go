@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/shopspring/decimal"
 )
@@ -43,7 +44,11 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		if args[0] == nil || args[1] == nil {
 			return nil, true, nil
 		}
-		return findInSet(toString(args[0]), toString(args[1])), true, nil
+		coll, err := c.compareColl("find_in_set", x.Args...)
+		if err != nil {
+			return nil, true, err
+		}
+		return findInSet(toString(args[0]), toString(args[1]), coll), true, nil
 	case "time_to_sec", "sec_to_time":
 		if err := argCount(name, x.Args, 1, 1); err != nil {
 			return nil, true, err
@@ -161,12 +166,12 @@ func durationPart(name string, d time.Duration) any {
 
 // findInSet is FIND_IN_SET(s, list): the 1-based position of s among the
 // comma-separated items of list, 0 when it is not one (or holds a comma).
-func findInSet(s, list string) int64 {
+func findInSet(s, list string, coll *collate.Collation) int64 {
 	if strings.Contains(s, ",") || list == "" {
 		return 0
 	}
 	for i, item := range strings.Split(list, ",") {
-		if compareStrings(item, s) == 0 {
+		if coll != nil && coll.Equal(item, s) || coll == nil && compareStrings(item, s) == 0 {
 			return int64(i + 1)
 		}
 	}

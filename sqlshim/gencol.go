@@ -90,7 +90,7 @@ func (x *execCtx) computeColumns(ti *tableInfo, row engine.Row, rowNum int) erro
 			return err
 		}
 		ec := x.newEval(ti, clause)
-		ec.row = row
+		ec.row, ec.defn = row, true
 		v, err := ec.eval(e)
 		if err != nil {
 			return err
@@ -500,7 +500,9 @@ func (x *execCtx) defaultExpr(c *engine.Column, pk bool, e ast.ExprNode) (string
 	if v.bad != "" {
 		return text, nil // RAND(), NOW(): a value per row
 	}
-	val, err := x.newEval(nil, "field list").eval(e)
+	ec := x.newEval(nil, "field list")
+	ec.defn = true
+	val, err := ec.eval(e)
 	if err != nil {
 		return "", err
 	}

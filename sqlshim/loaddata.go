@@ -266,7 +266,7 @@ rows:
 				v = spec.text(fields[k].val)
 			}
 			if tg.col < 0 {
-				if err := x.s.setUserVar(tg.userVar, v); err != nil {
+				if err := x.s.setUserVar(tg.userVar, v, nil); err != nil {
 					return Result{}, err
 				}
 				continue

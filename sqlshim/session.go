@@ -26,6 +26,7 @@ package sqlshim
 import (
 	"context"
 	"github.com/blitzdb/blitz/internal/buildinfo"
+	"github.com/blitzdb/blitz/internal/collate"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -70,6 +71,11 @@ type Session struct {
 	// sysVars, when set (SetSystemVars), keeps the system variables the
 	// session does not keep itself.
 	sysVars SystemVars
+	// conn is @@collation_connection (conncoll.go), set by SET NAMES and
+	// friends or by the server (SetConnectionCollation), read by every
+	// string literal of the statement under way: from the goroutine that
+	// runs the session's statements only.
+	conn connCollation
 
 	mu           sync.Mutex // protects following fields
 	parser       *parser.Parser
@@ -116,10 +122,13 @@ type Session struct {
 	userVars     map[string]any        // @name, by lower-case name
 	sqlStmts     map[string]*statement // PREPARE name FROM ...: by lower-case name (prepare.go)
 	userVarBytes int64                 // what userVars hold (userVarSize)
-	locks        *engine.TableLocks    // LOCK TABLES, until UNLOCK TABLES
-	temp         *engine.DB            // the temporary tables (temptable.go), nil before the first
-	sqlMode      sqlMode               // @@sql_mode (sqlmode.go)
-	tz           timeZone              // @@time_zone (timezone.go)
+	// userVarColls: the collation of each user variable holding text of
+	// a collation other than utf8mb4_bin (nil until there is one).
+	userVarColls map[string]*collate.Collation
+	locks        *engine.TableLocks // LOCK TABLES, until UNLOCK TABLES
+	temp         *engine.DB         // the temporary tables (temptable.go), nil before the first
+	sqlMode      sqlMode            // @@sql_mode (sqlmode.go)
+	tz           timeZone           // @@time_zone (timezone.go)
 	// lexMode is set while sql_mode has ANSI_QUOTES or
 	// NO_BACKSLASH_ESCAPES: quotes then do not mean what shapeOf
 	// assumes, so statements bypass the shape cache.
@@ -178,10 +187,20 @@ const (
 	maxUserVarBytes = 64 << 20
 )
 
-// setUserVar sets the user variable @name (names are case-insensitive).
-// Setting one to NULL forgets it, as reading it gives NULL anyway.
-func (s *Session) setUserVar(name string, v any) error {
+// setUserVar sets the user variable @name (names are case-insensitive)
+// to v, text of collation coll (nil: utf8mb4_bin), which the variable
+// keeps as MariaDB does. Setting one to NULL forgets it, as reading it
+// gives NULL anyway.
+func (s *Session) setUserVar(name string, v any, coll *collate.Collation) error {
 	k := strings.ToLower(name)
+	if _, text := v.(string); text && coll != nil && !coll.IsBin() {
+		if s.userVarColls == nil {
+			s.userVarColls = map[string]*collate.Collation{}
+		}
+		s.userVarColls[k] = coll
+	} else if s.userVarColls != nil {
+		delete(s.userVarColls, k)
+	}
 	if b, ok := v.(bool); ok {
 		v = boolVal(b)
 	}
@@ -200,6 +219,17 @@ func (s *Session) setUserVar(name string, v any) error {
 	}
 	s.userVars[k] = v
 	return nil
+}
+
+// userVarColl returns the collation of the text user variable @name
+// holds: the one it was set with, utf8mb4_bin by default.
+func (s *Session) userVarColl(name string) *collate.Collation {
+	if s != nil && s.userVarColls != nil {
+		if c, ok := s.userVarColls[strings.ToLower(name)]; ok {
+			return c
+		}
+	}
+	return collate.Bin
 }
 
 // userVarSize is what a user variable is charged: its name and value.
@@ -229,7 +259,7 @@ func NewSession(db *engine.DB) *Session {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
-	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, maxRecursiveIterations: DefaultMaxRecursiveIterations, client: embeddedClient, sqlMode: defaultSQLMode, tz: defaultTimeZone(db)}
+	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, maxRecursiveIterations: DefaultMaxRecursiveIterations, client: embeddedClient, sqlMode: defaultSQLMode, conn: defaultConnColl, tz: defaultTimeZone(db)}
 }
 
 // DB returns the database the session runs on.
@@ -701,7 +731,7 @@ func (x *execCtx) selectInto(st *statement) (Result, error) {
 	// The first row is assigned even when a second follows: MariaDB
 	// assigns each row as it comes and fails at the second.
 	for i, name := range st.intoVars {
-		if err := x.s.setUserVar(name, r.Rows[0][i]); err != nil {
+		if err := x.s.setUserVar(name, r.Rows[0][i], r.Columns[i].Collation); err != nil {
 			return Result{}, err
 		}
 	}

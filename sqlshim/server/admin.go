@@ -57,8 +57,8 @@ func (h *handler) admin(ctx context.Context, c *mysql.Conn, st *conn, query stri
 
 // Variables the server keeps per session and reports; set with SET, read
 // with @@name. They are stored and reported for clients' sake: blitz's
-// behaviour does not change with them, but for the character sets
-// (charset.go). A Session that keeps one of them
+// behaviour does not change with them, but for the character sets and
+// collation_connection (charset.go). A Session that keeps one of them
 // itself (SessionVariables: sqlshim's sql_mode, time_zone, ...) answers
 // for it instead, and acts on it.
 var sessionVarDefaults = map[string]any{

@@ -82,6 +82,16 @@ type InfileAware interface {
 	SetInfile(open func(name string) (io.ReadCloser, error))
 }
 
+// CollationAware is implemented by a Session whose string literals
+// compare under the connection's collation: the server tells it
+// @@collation_connection when it creates the session and whenever the
+// variable changes (the handshake, SET NAMES, SET collation_connection,
+// ...), from the connection's goroutine, between statements or inside a
+// SET the session forwarded to its ConnVars.
+type CollationAware interface {
+	SetConnectionCollation(name string)
+}
+
 // SessionVariables is implemented by a Session that keeps system
 // variables of its own (sqlshim: blitz_memory_budget). SET and SELECT @@
 // of them go to the session as statements; SHOW VARIABLES lists them.

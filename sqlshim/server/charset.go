@@ -21,7 +21,9 @@ import (
 // @@collation_connection read them back. Only the sets internal/charset
 // converts are accepted (an unknown name is 1115, as in MariaDB).
 // character_set_connection is reported and kept, but literals are UTF-8
-// whatever it says: blitz has no text in other sets.
+// whatever it says: blitz has no text in other sets. collation_connection
+// is what the session's string literals compare under: the server tells
+// the session (CollationAware) whenever it changes.
 //
 // UTF-8 and binary clients, the common case, cost nothing per statement:
 // conn.clientCS and conn.resultsCS are nil for them, and every conversion is
@@ -132,8 +134,10 @@ func (c *conn) apply(as []assignment) {
 }
 
 // charsetsChanged works out the connection's conversions from its
-// variables, after a SET of them.
+// variables, after a SET of them, and tells its session the collation
+// its literals compare under.
 func (c *conn) charsetsChanged() {
+	c.collationChanged()
 	c.clientCS, c.resultsCS = nil, nil
 	if s, ok := c.vars["character_set_client"].(string); ok {
 		if cs, err := charset.Lookup(s); err == nil && !cs.Identity() {
@@ -145,6 +149,20 @@ func (c *conn) charsetsChanged() {
 			c.resultsCS = cs
 		}
 	}
+}
+
+// collationChanged tells the connection's session, if it has one yet,
+// its @@collation_connection (handler.session tells a new one).
+func (c *conn) collationChanged() {
+	ca, ok := c.sess.(CollationAware)
+	if !ok {
+		return
+	}
+	coll, _ := c.vars["collation_connection"].(string)
+	if coll == "" {
+		coll, _ = sessionVarDefaults["collation_connection"].(string)
+	}
+	ca.SetConnectionCollation(coll)
 }
 
 // initCharset sets the connection's character sets from the collation id

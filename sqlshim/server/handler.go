@@ -332,6 +332,7 @@ func (h *handler) session(ctx context.Context, st *conn) (Session, error) {
 			})
 		}
 		st.sess = sess
+		st.collationChanged()
 	}
 	return st.sess, nil
 }

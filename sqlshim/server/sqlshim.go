@@ -114,6 +114,9 @@ func (s *shimSession) SetProcessList(list func() []ProcessRow) {
 // SetSystemVars implements SystemVarsAware.
 func (s *shimSession) SetSystemVars(v *ConnVars) { s.s.SetSystemVars(v) }
 
+// SetConnectionCollation implements CollationAware.
+func (s *shimSession) SetConnectionCollation(name string) { s.s.SetConnectionCollation(name) }
+
 // SetInfile implements InfileAware: LOAD DATA LOCAL reads the client's
 // file through open; LOAD DATA without LOCAL and SELECT ... INTO OUTFILE
 // | DUMPFILE, which would read or write the server's files where the
