@@ -7,7 +7,6 @@ import (
 
 	"github.com/blitzdb/blitz/datafile"
 	"github.com/blitzdb/blitz/internal/sqlerr"
-	"github.com/blitzdb/blitz/internal/vfs"
 )
 
 // Data files without a definition.
@@ -56,18 +55,7 @@ func (db *DB) droppingPath(name string) string {
 // finishes the drop if the definition is gone.
 func (db *DB) writeDropMarker(name string) error {
 	path := db.droppingPath(name)
-	f, err := vfs.Create(db.fs, path)
-	if err == nil {
-		err = f.Sync()
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err == nil {
-		err = db.fs.SyncDir(db.dir)
-	}
-	if err != nil {
-		db.fs.Remove(path)
+	if err := db.writeMarker(path); err != nil { // provisional.go
 		return fmt.Errorf("blitz/engine: drop %s: write %s: %w", name, path, err)
 	}
 	return nil

@@ -83,9 +83,20 @@ func (db *DB) ConfirmTable(name string) error {
 // name, before any file of the table.
 func (db *DB) writeCreatingMarker(name string) error {
 	p := db.creatingPath(name)
-	f, err := vfs.Create(db.fs, p)
+	if err := db.writeMarker(p); err != nil {
+		return fmt.Errorf("blitz/engine: create %s: %w", p, err)
+	}
+	return nil
+}
+
+// writeMarker creates the empty file path (only its name counts, so no
+// rename is needed), syncs it and the directory; on failure it removes
+// what it wrote. The markers of provisional tables (T.creating) and of
+// drops in progress (T.dropping, orphan.go) are written so.
+func (db *DB) writeMarker(path string) error {
+	f, err := vfs.Create(db.fs, path)
 	if err == nil {
-		err = f.Sync() // empty: only its name counts, no rename is needed
+		err = f.Sync()
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -94,10 +105,9 @@ func (db *DB) writeCreatingMarker(name string) error {
 		err = db.fs.SyncDir(db.dir)
 	}
 	if err != nil {
-		db.fs.Remove(p)
-		return fmt.Errorf("blitz/engine: create %s: %w", p, err)
+		db.fs.Remove(path)
 	}
-	return nil
+	return err
 }
 
 // refuseProvisional answers a change a provisional table cannot take
