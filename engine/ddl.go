@@ -293,7 +293,7 @@ func (db *DB) dropBrokenTable(name string) error {
 	}
 	db.fs.SyncDir(db.dir)
 	db.removeDropMarker(stored)
-	name = strings.TrimSuffix(defFile, defSuffix) // as stored, not as typed
+	name = stored // as stored, not as typed
 	db.mu.Lock()
 	d, _ := db.broken[key].(*damagedDef)
 	walKept := d != nil && d.walOps > 0

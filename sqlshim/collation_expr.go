@@ -148,10 +148,7 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 		return exprColl{collate.Bin, derivNumeric}
 	case *ast.ColumnNameExpr:
 		if col := c.columnDef(x.Name); col != nil {
-			if col.Type.IsString() || col.Type == engine.TypeEnum || col.Type == engine.TypeSet {
-				return exprColl{col.Coll(), derivImplicit}
-			}
-			return exprColl{collate.Bin, derivNumeric}
+			return columnColl(col)
 		}
 		return exprColl{collate.Bin, derivImplicit}
 	case *ast.FuncCallExpr:
@@ -253,15 +250,19 @@ func (c *evalCtx) subqueryColl(x *ast.SubqueryExpr) exprColl {
 	if err != nil {
 		return other
 	}
-	for i := range def.Columns {
-		if col := &def.Columns[i]; strings.EqualFold(col.Name, cn.Name.Name.O) {
-			if col.Type.IsString() || col.Type == engine.TypeEnum || col.Type == engine.TypeSet {
-				return exprColl{col.Coll(), derivImplicit}
-			}
-			return exprColl{collate.Bin, derivNumeric}
-		}
+	if i := def.ColumnIndex(cn.Name.Name.O); i >= 0 {
+		return columnColl(&def.Columns[i])
 	}
 	return other
+}
+
+// columnColl is column col's collation, implicit, or numeric for a
+// column that is not text.
+func columnColl(col *engine.Column) exprColl {
+	if col.Type.IsString() || col.Type == engine.TypeEnum || col.Type == engine.TypeSet {
+		return exprColl{col.Coll(), derivImplicit}
+	}
+	return exprColl{collate.Bin, derivNumeric}
 }
 
 // collOfList combines the collations of es, skipping numbers and NULLs

@@ -83,20 +83,16 @@ func (c *evalCtx) litColl() exprColl {
 	return c.s.conn.lit
 }
 
-// setConnVar runs SET of a connection character set variable in a
-// session without SystemVars (blitz sql, the database/sql driver), which
-// keeps collation_connection itself: SET NAMES cs [COLLATE coll], SET
-// CHARACTER SET cs, SET collation_connection = c, SET
-// character_set_connection = cs (each with DEFAULT: back to
-// utf8mb4_bin). It reports false for any other variable. Bad names are
-// errors 1115 and 1273, as in MariaDB.
+// setConnVar runs SET collation_connection = c or SET
+// character_set_connection = cs (each with DEFAULT: back to utf8mb4_bin)
+// in a session without SystemVars (blitz sql, the database/sql driver),
+// which keeps collation_connection itself (SET NAMES and SET CHARACTER
+// SET: setExternalVar). It reports false for any other variable. Bad
+// names are errors 1115 and 1273, as in MariaDB.
 func (x *execCtx) setConnVar(v *ast.VariableAssignment) (bool, error) {
-	name := v.Name
-	if name != ast.SetNames && name != ast.SetCharset {
-		name = strings.ToLower(name)
-		if name != "collation_connection" && name != "character_set_connection" {
-			return false, nil
-		}
+	name := strings.ToLower(v.Name)
+	if name != "collation_connection" && name != "character_set_connection" {
+		return false, nil
 	}
 	if v.IsGlobal {
 		return true, nil // accepted without effect, as before: a session has no global scope to change
@@ -108,21 +104,6 @@ func (x *execCtx) setConnVar(v *ast.VariableAssignment) (bool, error) {
 	var coll string
 	switch {
 	case isDefault:
-	case name == ast.SetNames || name == ast.SetCharset:
-		extra := ""
-		if name == ast.SetNames && v.ExtendValue != nil && v.ExtendValue.GetValue() != nil {
-			extra = toString(v.ExtendValue.GetValue())
-		}
-		if text == "" {
-			text = "default"
-		}
-		_, connColl, err := charset.ForNames(text, extra)
-		if err != nil {
-			return true, err
-		}
-		if name == ast.SetNames && !strings.EqualFold(text, "default") {
-			coll = connColl
-		} // SET CHARACTER SET: the connection's set is the database's
 	case name == "collation_connection":
 		_, c, err := charset.OfCollation(text)
 		if err != nil {

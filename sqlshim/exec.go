@@ -384,11 +384,7 @@ func (x *execCtx) engineOption(opts []*ast.TableOption, table string, current *e
 func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 	for _, v := range n.Variables {
 		if v.Name == ast.SetNames || v.Name == ast.SetCharset {
-			handled, err := x.setExternalVar(v)
-			if err == nil && !handled {
-				_, err = x.setConnVar(v) // without a server (conncoll.go)
-			}
-			if err != nil {
+			if _, err := x.setExternalVar(v); err != nil {
 				return Result{}, err // SET NAMES, SET CHARACTER SET (sysvars.go)
 			}
 			continue

@@ -22,7 +22,7 @@ func (x *execCtx) backup(n *ast.BRIEStmt) (Result, error) {
 	}
 	for _, s := range n.Schemas {
 		if !strings.EqualFold(s, x.s.DBName) {
-			return Result{}, errf(sqlerr.ErrBadDB, "Unknown database '%s'", s)
+			return Result{}, errUnknownDB(s)
 		}
 	}
 	if len(n.Options) > 0 {

@@ -409,7 +409,7 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 		return Result{}, errInfoSchemaDenied()
 	}
 	if n.Table.Schema.L != "" && n.Table.Schema.L != lower(x.s.DBName) {
-		return Result{}, errf(sqlerr.ErrBadDB, "Unknown database '%s'", n.Table.Schema.O)
+		return Result{}, errUnknownDB(n.Table.Schema.O)
 	}
 	innodb, err := x.engineOption(n.Options, name, nil)
 	if err != nil {

@@ -30,7 +30,7 @@ import (
 // useDatabase is USE name (COM_INIT_DB under blitz serve).
 func (s *Session) useDatabase(name string) error {
 	if name != s.DBName || s.dbDropped {
-		return errf(sqlerr.ErrBadDB, "Unknown database '%s'", name)
+		return errUnknownDB(name)
 	}
 	s.noDB = false
 	return nil
@@ -74,7 +74,7 @@ func (s *Session) checkNoDB(st *statement) error {
 				return errNoDB()
 			}
 			if s.dbDropped && sh.DBName == s.DBName {
-				return errf(sqlerr.ErrBadDB, "Unknown database '%s'", sh.DBName)
+				return errUnknownDB(sh.DBName)
 			}
 		}
 	}
@@ -88,6 +88,9 @@ func (s *Session) checkNoDB(st *statement) error {
 }
 
 func errNoDB() error { return errf(sqlerr.ErrNoDB, "No database selected") }
+
+// errUnknownDB is 1049 for the database called name.
+func errUnknownDB(name string) error { return errf(sqlerr.ErrBadDB, "Unknown database '%s'", name) }
 
 // noDBVisitor finds the first table name checkNoDB refuses: one without
 // a database, or, in a statement that creates (creates), one in the
@@ -108,7 +111,7 @@ func (v *noDBVisitor) Enter(n ast.Node) (ast.Node, bool) {
 		case tn.Schema.L == "":
 			v.err = errNoDB()
 		case v.creates && v.s.dbDropped && tn.Schema.O == v.s.DBName:
-			v.err = errf(sqlerr.ErrBadDB, "Unknown database '%s'", tn.Schema.O)
+			v.err = errUnknownDB(tn.Schema.O)
 		}
 	}
 	return n, false

@@ -529,7 +529,7 @@ func (s *Session) lockTables(ctx context.Context, n *ast.LockTablesStmt) error {
 	names := make([]string, 0, len(n.TableLocks))
 	for _, tl := range n.TableLocks {
 		if tl.Table.Schema.L != "" && tl.Table.Schema.L != lower(s.DBName) {
-			return errf(sqlerr.ErrBadDB, "Unknown database '%s'", tl.Table.Schema.O)
+			return errUnknownDB(tl.Table.Schema.O)
 		}
 		if s.isTemp(tl.Table.Name.O) {
 			continue // only the session uses it: nothing to lock, as in MariaDB

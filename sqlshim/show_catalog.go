@@ -68,7 +68,7 @@ func (x *execCtx) catalogShow(n *ast.ShowStmt) (res Result, ok bool, err error) 
 		return r, true, err
 	case ast.ShowCreateDatabase:
 		if !strings.EqualFold(n.DBName, x.s.DBName) {
-			return Result{}, true, errf(sqlerr.ErrBadDB, "Unknown database '%s'", n.DBName)
+			return Result{}, true, errUnknownDB(n.DBName)
 		}
 		ifNot := ""
 		if n.IfNotExists {

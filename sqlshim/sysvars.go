@@ -80,7 +80,8 @@ func (c *evalCtx) externalVar(name string) (any, bool) {
 // setExternalVars runs the assignments of SET to variables that the
 // session's SystemVars keeps, and reports false when the session has none
 // (the SET is then accepted and changes nothing, as before). SET NAMES
-// and SET CHARACTER SET become their variables, as in MariaDB.
+// and SET CHARACTER SET become their variables, as in MariaDB; a session
+// without SystemVars keeps their connection collation itself (conncoll.go).
 func (x *execCtx) setExternalVar(v *ast.VariableAssignment) (bool, error) {
 	sv := x.s.sysVars
 	switch v.Name {
@@ -95,8 +96,17 @@ func (x *execCtx) setExternalVar(v *ast.VariableAssignment) (bool, error) {
 			coll = toString(v.ExtendValue.GetValue())
 		}
 		c, connColl, err := charset.ForNames(cs, coll)
-		if err != nil || sv == nil {
-			return sv != nil, err
+		if err != nil {
+			return true, err
+		}
+		if sv == nil {
+			// SET CHARACTER SET and SET NAMES DEFAULT: back to the
+			// session's first collation, utf8mb4_bin.
+			if v.Name == ast.SetCharset || strings.EqualFold(cs, "default") {
+				connColl = ""
+			}
+			x.s.SetConnectionCollation(connColl)
+			return true, nil
 		}
 		conn := c.Name
 		if v.Name == ast.SetCharset { // the connection's set is the database's

@@ -166,7 +166,7 @@ func (x *execCtx) singleView(refs *ast.TableRefsClause) bool {
 func (x *execCtx) createView(n *ast.CreateViewStmt, vd *viewDDL) (Result, error) {
 	name := n.ViewName
 	if name.Schema.L != "" && name.Schema.L != strings.ToLower(x.s.DBName) {
-		return Result{}, errf(sqlerr.ErrBadDB, "Unknown database '%s'", name.Schema.O)
+		return Result{}, errUnknownDB(name.Schema.O)
 	}
 	if vd == nil {
 		// Text rewriteViewDDL did not recognise: the parser only tells
