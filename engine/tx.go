@@ -757,6 +757,12 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 			return sqlerr.New(sqlerr.ErrKeyDoesNotExist, "Key 'PRIMARY' doesn't exist in table '%s'", table)
 		}
 		pos = def.primaryParts()
+		if keys, ok := pkProbeKeys(def, pos, s, t.probeLimit()); ok {
+			err = tx.probeKeys(t, ws, keys, func(k, v []byte) {
+				rows = append(rows, scanRow{sort: k, key: k, val: v})
+			})
+			break
+		}
 		lo, hi := tx.bounds(def, pos, s)
 		r := indexRangeOf(lo, hi)
 		// Only the rows in range are copied out of the file.
@@ -866,6 +872,28 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 		more, err := fn(Handle(r.key), row)
 		if err != nil || !more {
 			return err
+		}
+	}
+	return nil
+}
+
+// probeKeys looks each of keys up in t's committed rows and calls fn for
+// those found, skipping the keys ws (the transaction's own writes, which
+// the caller adds) holds.
+func (tx *Tx) probeKeys(t *table, ws *writeSet, keys [][]byte, fn func(k, v []byte)) error {
+	for i, k := range keys {
+		if i%checkEvery == checkEvery-1 && tx.ctx.Err() != nil {
+			return tx.ctx.Err()
+		}
+		if ws != nil && ws.m[string(k)] != nil {
+			continue
+		}
+		v, ok, err := t.getCommitted(k)
+		if err != nil {
+			return err
+		}
+		if ok {
+			fn(k, v)
 		}
 	}
 	return nil
