@@ -72,67 +72,45 @@ func pkProbeKeys(def *TableDef, pos []keyPart, s Scan, limit int64) (keys [][]by
 	}
 	switch l := lo.(type) {
 	case int64:
-		h, isInt := hi.(int64)
-		if !isInt {
-			return nil, false
-		}
-		if !s.Lo.Inclusive {
-			if l == math.MaxInt64 {
-				return nil, true
-			}
-			l++
-		}
-		if !s.Hi.Inclusive {
-			if h == math.MinInt64 {
-				return nil, true
-			}
-			h--
-		}
-		if h < l {
-			return nil, true
-		}
-		if count := uint64(h-l) + 1; count == 0 || count > uint64(limit) {
-			return nil, false
-		}
-		keys = make([][]byte, 0, h-l+1)
-		for v := l; ; v++ {
-			keys = append(keys, key(v))
-			if v == h {
-				break
-			}
+		if h, same := hi.(int64); same {
+			return probeRun(l, h, s.Lo.Inclusive, s.Hi.Inclusive, math.MinInt64, math.MaxInt64, limit, key)
 		}
 	case uint64:
-		h, isUint := hi.(uint64)
-		if !isUint {
-			return nil, false
+		if h, same := hi.(uint64); same {
+			return probeRun(l, h, s.Lo.Inclusive, s.Hi.Inclusive, 0, math.MaxUint64, limit, key)
 		}
-		if !s.Lo.Inclusive {
-			if l == math.MaxUint64 {
-				return nil, true
-			}
-			l++
-		}
-		if !s.Hi.Inclusive {
-			if h == 0 {
-				return nil, true
-			}
-			h--
-		}
-		if h < l {
+	}
+	return nil, false
+}
+
+// probeRun returns the keys of the integers from lo to hi (each end
+// included as loIn and hiIn say) of a type whose range is [least, most],
+// or ok false when there are more than limit of them.
+func probeRun[T int64 | uint64](lo, hi T, loIn, hiIn bool, least, most T, limit int64, key func(any) []byte) (keys [][]byte, ok bool) {
+	if !loIn {
+		if lo == most {
 			return nil, true
 		}
-		if count := h - l + 1; count == 0 || count > uint64(limit) {
-			return nil, false
+		lo++
+	}
+	if !hiIn {
+		if hi == least {
+			return nil, true
 		}
-		keys = make([][]byte, 0, h-l+1)
-		for v := l; ; v++ {
-			keys = append(keys, key(v))
-			if v == h {
-				break
-			}
-		}
-	default:
+		hi--
+	}
+	if hi < lo {
+		return nil, true
+	}
+	if count := uint64(hi-lo) + 1; count == 0 || count > uint64(limit) {
 		return nil, false
+	}
+	keys = make([][]byte, 0, int(hi-lo)+1)
+	for v := lo; ; v++ {
+		keys = append(keys, key(v))
+		if v == hi {
+			break
+		}
 	}
 	return keys, true
 }
