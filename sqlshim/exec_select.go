@@ -198,6 +198,8 @@ func (x *execCtx) lockSelected(n *ast.SelectStmt) error {
 func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	storeInner := x.storeInner
 	x.storeInner = false // derived tables and subqueries show their digits
+	sink := x.sink
+	x.sink = nil // derived tables and subqueries return their rows
 	if n.SelectIntoOpt != nil {
 		return Result{}, errNotSupported("SELECT INTO")
 	}
@@ -225,7 +227,10 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	} else {
 		ti, hints, err = x.singleTable(n.From)
 		if err != nil && x.singleView(n.From) {
-			if res, ok, merr := x.mergeViewSelect(n); ok {
+			x.sink = sink // the view's query merged with this one is the top SELECT
+			res, ok, merr := x.mergeViewSelect(n)
+			x.sink = nil
+			if ok {
 				return res, merr
 			}
 			ti, js, err = x.joinFrom(n) // a view runs as a derived table
@@ -319,6 +324,55 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if n.Distinct {
 		fieldColls = ec.sortColls(fieldExprs(fields))
 	}
+	// DISTINCT, then OFFSET, then LIMIT; take reports whether more rows
+	// are wanted. With a sink (SELECT ... INTO OUTFILE) the rows taken go
+	// to it, as they come when no sort holds them back.
+	var out [][]any
+	nOut := int64(0) // the rows taken
+	seen := map[string]bool{}
+	skip := offset
+	streamDone := false // the sink has all the rows it takes
+	var colsOf func(row []any) ([]Column, error)
+	if sink != nil {
+		colsOf = func(row []any) ([]Column, error) {
+			var r Result
+			var err error
+			if js != nil {
+				r, err = js.finish(ti, fields, [][]any{row})
+			} else {
+				r, err = x.finishSelect(ti, fields, [][]any{row})
+			}
+			return r.Columns, err
+		}
+	}
+	take := func(vals []any) (bool, error) {
+		if count >= 0 && nOut >= count && !calc {
+			return false, nil
+		}
+		if n.Distinct {
+			k := groupKey(collKeys(vals, fieldColls))
+			if seen[k] {
+				return true, nil
+			}
+			seen[k] = true
+		}
+		found++
+		if skip > 0 {
+			skip--
+			return true, nil
+		}
+		if count < 0 || nOut < count {
+			nOut++
+			if sink != nil {
+				if err := sink.row(vals, colsOf); err != nil {
+					return false, err
+				}
+			} else {
+				out = append(out, vals)
+			}
+		}
+		return calc || count < 0 || nOut < count, nil
+	}
 	// emit computes the output row (and its ORDER BY keys) for the
 	// current row or group in ec.
 	var nullFields []bool // the output fields a WITH ROLLUP super-aggregate row has NULL
@@ -340,6 +394,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	var inner any    // the current row's, when keepInner
 	var inners []any // those of rows, when keepInner
 	emit := func() error {
+		if streamDone {
+			return nil
+		}
 		vals := make([]any, len(fields))
 		aliases := map[string]any{}
 		for i, f := range fields {
@@ -415,6 +472,12 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		}
 		if es != nil {
 			return es.add(vals, keys)
+		}
+		if sink != nil {
+			// No sort holds the row back: it goes to the file now.
+			more, err := take(vals)
+			streamDone = !more
+			return err
 		}
 		rows = append(rows, outRow{vals, keys})
 		if keepInner {
@@ -538,7 +601,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				if err := produce(); err != nil {
 					return false, err
 				}
-				return stopAt < 0 || int64(len(rows)) < stopAt, nil
+				return !streamDone && (stopAt < 0 || int64(len(rows)) < stopAt), nil
 			}
 			key := keyBuf[:0]
 			if n.GroupBy != nil {
@@ -687,32 +750,6 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		for _, r := range top.sorted() {
 			rows = append(rows, outRow{r.vals, r.keys})
 		}
-	}
-	// DISTINCT, then OFFSET, then LIMIT; take reports whether more rows
-	// are wanted.
-	out := make([][]any, 0, len(rows))
-	seen := map[string]bool{}
-	skip := offset
-	take := func(vals []any) (bool, error) {
-		if count >= 0 && int64(len(out)) >= count && !calc {
-			return false, nil
-		}
-		if n.Distinct {
-			k := groupKey(collKeys(vals, fieldColls))
-			if seen[k] {
-				return true, nil
-			}
-			seen[k] = true
-		}
-		found++
-		if skip > 0 {
-			skip--
-			return true, nil
-		}
-		if count < 0 || int64(len(out)) < count {
-			out = append(out, vals)
-		}
-		return calc || count < 0 || int64(len(out)) < count, nil
 	}
 	if es != nil {
 		if err := es.each(take); err != nil {
