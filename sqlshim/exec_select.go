@@ -296,10 +296,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		keys []any
 	}
 	var rows []outRow
-	// SQL_CALC_FOUND_ROWS: every row is read and counted (found), past
-	// the LIMIT too.
+	// SQL_CALC_FOUND_ROWS: every row is read and counted (rowTaker.found),
+	// past the LIMIT too.
 	calc := n.SelectStmtOpts != nil && n.SelectStmtOpts.CalcFoundRows
-	found := int64(0)
 	var top *topN   // ORDER BY ... LIMIT: keep only the first offset+count rows
 	var es *extSort // ORDER BY otherwise: a sort that spills past the memory budget
 	if n.OrderBy != nil && count >= 0 && offset+count <= maxTopN && !n.Distinct && !calc {
@@ -324,17 +323,17 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if n.Distinct {
 		fieldColls = ec.sortColls(fieldExprs(fields))
 	}
-	// DISTINCT, then OFFSET, then LIMIT; take reports whether more rows
-	// are wanted. With a sink (SELECT ... INTO OUTFILE) the rows taken go
-	// to it, as they come when no sort holds them back.
-	var out [][]any
-	nOut := int64(0) // the rows taken
-	seen := map[string]bool{}
-	skip := offset
-	streamDone := false // the sink has all the rows it takes
-	var colsOf func(row []any) ([]Column, error)
+	// DISTINCT, then OFFSET, then LIMIT (rowTaker). With a sink (SELECT
+	// ... INTO OUTFILE) the rows taken go to it, from emit as they come
+	// when no sort holds them back (stream): a taker of its own, on the
+	// heap, so that the one of every other SELECT stays on the stack.
+	tk := rowTaker{count: count, skip: offset, calc: calc, distinct: n.Distinct, fieldColls: fieldColls}
+	var stream *rowTaker
 	if sink != nil {
-		colsOf = func(row []any) ([]Column, error) {
+		stream = &rowTaker{}
+		*stream = tk
+		stream.sink = sink
+		stream.colsOf = func(row []any) ([]Column, error) {
 			var r Result
 			var err error
 			if js != nil {
@@ -344,34 +343,6 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			}
 			return r.Columns, err
 		}
-	}
-	take := func(vals []any) (bool, error) {
-		if count >= 0 && nOut >= count && !calc {
-			return false, nil
-		}
-		if n.Distinct {
-			k := groupKey(collKeys(vals, fieldColls))
-			if seen[k] {
-				return true, nil
-			}
-			seen[k] = true
-		}
-		found++
-		if skip > 0 {
-			skip--
-			return true, nil
-		}
-		if count < 0 || nOut < count {
-			nOut++
-			if sink != nil {
-				if err := sink.row(vals, colsOf); err != nil {
-					return false, err
-				}
-			} else {
-				out = append(out, vals)
-			}
-		}
-		return calc || count < 0 || nOut < count, nil
 	}
 	// emit computes the output row (and its ORDER BY keys) for the
 	// current row or group in ec.
@@ -394,7 +365,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	var inner any    // the current row's, when keepInner
 	var inners []any // those of rows, when keepInner
 	emit := func() error {
-		if streamDone {
+		if stream != nil && stream.done {
 			return nil
 		}
 		vals := make([]any, len(fields))
@@ -473,10 +444,10 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		if es != nil {
 			return es.add(vals, keys)
 		}
-		if sink != nil {
-			// No sort holds the row back: it goes to the file now.
-			more, err := take(vals)
-			streamDone = !more
+		if stream != nil {
+			// No sort holds the row back: it goes to the sink now.
+			more, err := stream.take(vals)
+			stream.done = !more
 			return err
 		}
 		rows = append(rows, outRow{vals, keys})
@@ -601,7 +572,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				if err := produce(); err != nil {
 					return false, err
 				}
-				return !streamDone && (stopAt < 0 || int64(len(rows)) < stopAt), nil
+				return (stream == nil || !stream.done) && (stopAt < 0 || int64(len(rows)) < stopAt), nil
 			}
 			key := keyBuf[:0]
 			if n.GroupBy != nil {
@@ -751,16 +722,22 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			rows = append(rows, outRow{r.vals, r.keys})
 		}
 	}
+	tp := &tk
+	if stream != nil {
+		tp = stream
+	} else {
+		tk.out = make([][]any, 0, len(rows))
+	}
 	if es != nil {
-		if err := es.each(take); err != nil {
+		if err := es.each(tp.take); err != nil {
 			return Result{}, err
 		}
 	}
 	var innerOut any // inner of the one row of out, when it came from rows
 	for i, r := range rows {
-		before := len(out)
-		more, _ := take(r.vals)
-		if len(out) > before && inners != nil {
+		before := len(tp.out)
+		more, _ := tp.take(r.vals)
+		if len(tp.out) > before && inners != nil {
 			innerOut = inners[i]
 		}
 		if !more {
@@ -768,8 +745,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		}
 	}
 	if calc {
-		x.calcFound = found
+		x.calcFound = tp.found
 	}
+	out := tp.out
 	var res Result
 	if js != nil {
 		res, err = js.finish(ti, fields, out)
@@ -1079,4 +1057,53 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 		}
 	}
 	return false
+}
+
+// rowTaker applies DISTINCT, then OFFSET, then LIMIT to a SELECT's output
+// rows, in order, and keeps those it takes in out, or gives them to sink.
+type rowTaker struct {
+	count, skip int64 // the LIMIT (< 0: none), the OFFSET rows left to skip
+	calc        bool  // SQL_CALC_FOUND_ROWS: read and count past the LIMIT
+	distinct    bool
+	fieldColls  []*collate.Collation // DISTINCT compares text by these
+	seen        map[string]bool      // DISTINCT: the rows seen
+	found       int64                // the rows counted (SQL_CALC_FOUND_ROWS)
+	n           int64                // the rows taken
+	out         [][]any
+	sink        *fileSink
+	colsOf      func(row []any) ([]Column, error) // the result's columns, for sink
+	done        bool                              // (sink) it has all the rows it takes
+}
+
+// take takes one row and reports whether more rows are wanted.
+func (t *rowTaker) take(vals []any) (bool, error) {
+	if t.count >= 0 && t.n >= t.count && !t.calc {
+		return false, nil
+	}
+	if t.distinct {
+		if t.seen == nil {
+			t.seen = map[string]bool{}
+		}
+		k := groupKey(collKeys(vals, t.fieldColls))
+		if t.seen[k] {
+			return true, nil
+		}
+		t.seen[k] = true
+	}
+	t.found++
+	if t.skip > 0 {
+		t.skip--
+		return true, nil
+	}
+	if t.count < 0 || t.n < t.count {
+		t.n++
+		if t.sink != nil {
+			if err := t.sink.row(vals, t.colsOf); err != nil {
+				return false, err
+			}
+		} else {
+			t.out = append(t.out, vals)
+		}
+	}
+	return t.calc || t.count < 0 || t.n < t.count, nil
 }
