@@ -75,7 +75,7 @@ var intoFileOptionWords = map[string]bool{
 // statement without it, and the clause; a statement without one comes
 // back unchanged, with nil. The clause's options are read by p.
 func stripIntoFile(p *parser.Parser, sql string) (string, *intoFile, error) {
-	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "SELECT") && !strings.EqualFold(w, "WITH") && w != "(" {
+	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "SELECT") && !strings.EqualFold(w, "WITH") && w != "" { // ("": punctuation, as the ( of (SELECT ...) INTO)
 		return sql, nil, nil
 	}
 	if !containsFold(sql, "OUTFILE") && !containsFold(sql, "DUMPFILE") { // lex_colexpr.go
@@ -135,7 +135,7 @@ func stripIntoFile(p *parser.Parser, sql string) (string, *intoFile, error) {
 		f := &intoFile{dump: kind == "DUMPFILE", name: sel.SelectIntoOpt.FileName,
 			term: "\t", esc: "\\", lineTerm: "\n"}
 		if f.dump && end > i+3 {
-			return "", nil, errParse(opts.String()[1:], 1) // DUMPFILE takes no options
+			return "", nil, syntaxError(sql, toks, i+3) // DUMPFILE takes no options
 		}
 		if fi := sel.SelectIntoOpt.FieldsInfo; fi != nil {
 			if fi.Terminated != nil {
@@ -176,35 +176,109 @@ func stripIntoFile(p *parser.Parser, sql string) (string, *intoFile, error) {
 	return sql, nil, nil
 }
 
-// checkIntoFilePlace refuses, as a syntax error as in MariaDB, an INTO
-// OUTFILE or DUMPFILE clause that stripIntoFile left in text because it
-// is not where MariaDB takes one: a second one, or one in a subquery.
-func checkIntoFilePlace(node ast.Node, text string) error {
-	v := &intoFileFinder{}
-	node.Accept(v)
-	if !v.found {
+// checkIntoPlace refuses, with MariaDB's syntax error at the same word,
+// an INTO clause (INTO OUTFILE 'f', INTO DUMPFILE 'f', INTO @var) where
+// MariaDB takes none. One may come only in a statement that is a SELECT
+// (or a UNION, or one in parentheses, or WITH ... SELECT), outside
+// parentheses, once: right after the select list, or at the end (only FOR
+// UPDATE or LOCK IN SHARE MODE after it; in a UNION only there), never
+// before a UNION, EXCEPT or INTERSECT. So a subquery's, a derived table's, a CTE's, an INSERT ...
+// SELECT's, a CREATE TABLE ... SELECT's or a view's is an error at its
+// INTO, and so is a second clause; one before a set operator is an error
+// at the operator, and a clause of the end one (LIMIT after it) at that
+// clause's word. INTO OUTFILE | DUMPFILE without a file name in a SELECT
+// is an error at what follows. Statements with none of '@', OUTFILE and
+// DUMPFILE are not tokenized.
+func checkIntoPlace(sql string) error {
+	if !mayHaveInto(sql) {
 		return nil
 	}
-	toks := tokenize(text)
-	for i := len(toks) - 2; i >= 0; i-- {
-		if k := strings.ToUpper(toks[i+1].text); strings.EqualFold(toks[i].text, "INTO") && (k == "OUTFILE" || k == "DUMPFILE") {
-			return errParse(strings.TrimRight(text[toks[i].start:], "; \t\r\n"), 1)
+	toks := tokenize(sql)
+	if len(toks) == 0 {
+		return nil
+	}
+	selectLed := false
+	switch strings.ToUpper(toks[0].text) {
+	case "SELECT", "WITH", "(", "EXPLAIN", "DESCRIBE", "DESC", "ANALYZE":
+		selectLed = true
+	}
+	depth := 0
+	clauses := false // a FROM ... LIMIT clause of the current SELECT came (the end position)
+	into := -1       // the INTO clause seen outside parentheses
+	early := false   // it came right after the select list
+	setOp := false   // a UNION, EXCEPT or INTERSECT came: the clause may come only at the end
+	for i, t := range toks {
+		switch t.text {
+		case "(":
+			depth++
+			continue
+		case ")":
+			depth--
+			continue
+		}
+		if t.kind != 'w' {
+			continue
+		}
+		w := strings.ToUpper(t.text)
+		if w == "INTO" && i+1 < len(toks) {
+			next := strings.ToUpper(toks[i+1].text)
+			file := (next == "OUTFILE" || next == "DUMPFILE") && toks[i+1].kind == 'w'
+			if !file && (toks[i+1].text != "@" || toks[i+1].kind != 'p') {
+				continue // INSERT INTO t, or not an INTO clause
+			}
+			if file && (i+2 >= len(toks) || toks[i+2].kind != 's') {
+				if selectLed && depth == 0 {
+					return syntaxError(sql, toks, i+2) // no file name
+				}
+				continue // a table named dumpfile
+			}
+			if depth > 0 || !selectLed || into >= 0 {
+				return syntaxError(sql, toks, i)
+			}
+			into, early = i, !clauses && !setOp
+			continue
+		}
+		if depth > 0 {
+			continue
+		}
+		switch w {
+		case "SELECT":
+			clauses = false
+		case "FROM", "WHERE", "GROUP", "HAVING", "WINDOW", "ORDER", "LIMIT", "PROCEDURE":
+			if into >= 0 && !early {
+				return syntaxError(sql, toks, i)
+			}
+			clauses = true
+		case "UNION", "EXCEPT", "INTERSECT":
+			if into >= 0 {
+				return syntaxError(sql, toks, i)
+			}
+			setOp = true
 		}
 	}
-	return errParse("INTO", 1)
+	return nil
 }
 
-// intoFileFinder finds a SELECT with an INTO clause.
-type intoFileFinder struct{ found bool }
-
-func (v *intoFileFinder) Enter(n ast.Node) (ast.Node, bool) {
-	if sel, ok := n.(*ast.SelectStmt); ok && sel.SelectIntoOpt != nil {
-		v.found = true
+// mayHaveInto reports whether sql has a '@', OUTFILE or DUMPFILE: one
+// pass over a statement that cannot have an INTO clause.
+func mayHaveInto(sql string) bool {
+	for i := 0; i < len(sql); i++ {
+		if sql[i] == '@' {
+			return true
+		}
+		switch sql[i] | 0x20 {
+		case 'o':
+			if len(sql)-i >= 7 && strings.EqualFold(sql[i:i+7], "OUTFILE") {
+				return true
+			}
+		case 'd':
+			if len(sql)-i >= 8 && strings.EqualFold(sql[i:i+8], "DUMPFILE") {
+				return true
+			}
+		}
 	}
-	return n, v.found
+	return false
 }
-
-func (v *intoFileFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 // errSecureFilePriv is MariaDB's refusal of a file the server may not
 // read or write.
