@@ -71,6 +71,11 @@ type execCtx struct {
 	// (exact.go storedValue). Only the top SELECT: selectStmt clears it
 	// before running anything nested.
 	storeInner bool
+	// sink: this SELECT's rows go to the sink as they are produced
+	// instead of into Result.Rows (SELECT ... INTO OUTFILE, outfile.go).
+	// Only the top SELECT: selectStmt clears it before running anything
+	// nested; one that cannot stream leaves it unused and returns its rows.
+	sink *fileSink
 	// rands: the sequences of the statement's RAND(N) calls with a
 	// constant seed (funcs_rand.go).
 	rands map[*ast.FuncCallExpr]*seededRand

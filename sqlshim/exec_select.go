@@ -198,6 +198,8 @@ func (x *execCtx) lockSelected(n *ast.SelectStmt) error {
 func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	storeInner := x.storeInner
 	x.storeInner = false // derived tables and subqueries show their digits
+	sink := x.sink
+	x.sink = nil // derived tables and subqueries return their rows
 	if n.SelectIntoOpt != nil {
 		return Result{}, errNotSupported("SELECT INTO")
 	}
@@ -225,7 +227,10 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	} else {
 		ti, hints, err = x.singleTable(n.From)
 		if err != nil && x.singleView(n.From) {
-			if res, ok, merr := x.mergeViewSelect(n); ok {
+			x.sink = sink // the view's query merged with this one is the top SELECT
+			res, ok, merr := x.mergeViewSelect(n)
+			x.sink = nil
+			if ok {
 				return res, merr
 			}
 			ti, js, err = x.joinFrom(n) // a view runs as a derived table
@@ -291,10 +296,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		keys []any
 	}
 	var rows []outRow
-	// SQL_CALC_FOUND_ROWS: every row is read and counted (found), past
-	// the LIMIT too.
+	// SQL_CALC_FOUND_ROWS: every row is read and counted (rowTaker.found),
+	// past the LIMIT too.
 	calc := n.SelectStmtOpts != nil && n.SelectStmtOpts.CalcFoundRows
-	found := int64(0)
 	var top *topN   // ORDER BY ... LIMIT: keep only the first offset+count rows
 	var es *extSort // ORDER BY otherwise: a sort that spills past the memory budget
 	if n.OrderBy != nil && count >= 0 && offset+count <= maxTopN && !n.Distinct && !calc {
@@ -319,6 +323,27 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if n.Distinct {
 		fieldColls = ec.sortColls(fieldExprs(fields))
 	}
+	// DISTINCT, then OFFSET, then LIMIT (rowTaker). With a sink (SELECT
+	// ... INTO OUTFILE) the rows taken go to it, from emit as they come
+	// when no sort holds them back (stream): a taker of its own, on the
+	// heap, so that the one of every other SELECT stays on the stack.
+	tk := rowTaker{count: count, skip: offset, calc: calc, distinct: n.Distinct, fieldColls: fieldColls}
+	var stream *rowTaker
+	if sink != nil {
+		stream = &rowTaker{}
+		*stream = tk
+		stream.sink = sink
+		stream.colsOf = func(row []any) ([]Column, error) {
+			var r Result
+			var err error
+			if js != nil {
+				r, err = js.finish(ti, fields, [][]any{row})
+			} else {
+				r, err = x.finishSelect(ti, fields, [][]any{row})
+			}
+			return r.Columns, err
+		}
+	}
 	// emit computes the output row (and its ORDER BY keys) for the
 	// current row or group in ec.
 	var nullFields []bool // the output fields a WITH ROLLUP super-aggregate row has NULL
@@ -340,6 +365,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	var inner any    // the current row's, when keepInner
 	var inners []any // those of rows, when keepInner
 	emit := func() error {
+		if stream != nil && stream.done {
+			return nil
+		}
 		vals := make([]any, len(fields))
 		aliases := map[string]any{}
 		for i, f := range fields {
@@ -415,6 +443,12 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		}
 		if es != nil {
 			return es.add(vals, keys)
+		}
+		if stream != nil {
+			// No sort holds the row back: it goes to the sink now.
+			more, err := stream.take(vals)
+			stream.done = !more
+			return err
 		}
 		rows = append(rows, outRow{vals, keys})
 		if keepInner {
@@ -538,7 +572,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				if err := produce(); err != nil {
 					return false, err
 				}
-				return stopAt < 0 || int64(len(rows)) < stopAt, nil
+				return (stream == nil || !stream.done) && (stopAt < 0 || int64(len(rows)) < stopAt), nil
 			}
 			key := keyBuf[:0]
 			if n.GroupBy != nil {
@@ -688,42 +722,22 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			rows = append(rows, outRow{r.vals, r.keys})
 		}
 	}
-	// DISTINCT, then OFFSET, then LIMIT; take reports whether more rows
-	// are wanted.
-	out := make([][]any, 0, len(rows))
-	seen := map[string]bool{}
-	skip := offset
-	take := func(vals []any) (bool, error) {
-		if count >= 0 && int64(len(out)) >= count && !calc {
-			return false, nil
-		}
-		if n.Distinct {
-			k := groupKey(collKeys(vals, fieldColls))
-			if seen[k] {
-				return true, nil
-			}
-			seen[k] = true
-		}
-		found++
-		if skip > 0 {
-			skip--
-			return true, nil
-		}
-		if count < 0 || int64(len(out)) < count {
-			out = append(out, vals)
-		}
-		return calc || count < 0 || int64(len(out)) < count, nil
+	tp := &tk
+	if stream != nil {
+		tp = stream
+	} else {
+		tk.out = make([][]any, 0, len(rows))
 	}
 	if es != nil {
-		if err := es.each(take); err != nil {
+		if err := es.each(tp.take); err != nil {
 			return Result{}, err
 		}
 	}
 	var innerOut any // inner of the one row of out, when it came from rows
 	for i, r := range rows {
-		before := len(out)
-		more, _ := take(r.vals)
-		if len(out) > before && inners != nil {
+		before := len(tp.out)
+		more, _ := tp.take(r.vals)
+		if len(tp.out) > before && inners != nil {
 			innerOut = inners[i]
 		}
 		if !more {
@@ -731,8 +745,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		}
 	}
 	if calc {
-		x.calcFound = found
+		x.calcFound = tp.found
 	}
+	out := tp.out
 	var res Result
 	if js != nil {
 		res, err = js.finish(ti, fields, out)
@@ -1042,4 +1057,53 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 		}
 	}
 	return false
+}
+
+// rowTaker applies DISTINCT, then OFFSET, then LIMIT to a SELECT's output
+// rows, in order, and keeps those it takes in out, or gives them to sink.
+type rowTaker struct {
+	count, skip int64 // the LIMIT (< 0: none), the OFFSET rows left to skip
+	calc        bool  // SQL_CALC_FOUND_ROWS: read and count past the LIMIT
+	distinct    bool
+	fieldColls  []*collate.Collation // DISTINCT compares text by these
+	seen        map[string]bool      // DISTINCT: the rows seen
+	found       int64                // the rows counted (SQL_CALC_FOUND_ROWS)
+	n           int64                // the rows taken
+	out         [][]any
+	sink        *fileSink
+	colsOf      func(row []any) ([]Column, error) // the result's columns, for sink
+	done        bool                              // (sink) it has all the rows it takes
+}
+
+// take takes one row and reports whether more rows are wanted.
+func (t *rowTaker) take(vals []any) (bool, error) {
+	if t.count >= 0 && t.n >= t.count && !t.calc {
+		return false, nil
+	}
+	if t.distinct {
+		if t.seen == nil {
+			t.seen = map[string]bool{}
+		}
+		k := groupKey(collKeys(vals, t.fieldColls))
+		if t.seen[k] {
+			return true, nil
+		}
+		t.seen[k] = true
+	}
+	t.found++
+	if t.skip > 0 {
+		t.skip--
+		return true, nil
+	}
+	if t.count < 0 || t.n < t.count {
+		t.n++
+		if t.sink != nil {
+			if err := t.sink.row(vals, t.colsOf); err != nil {
+				return false, err
+			}
+		} else {
+			t.out = append(t.out, vals)
+		}
+	}
+	return t.calc || t.count < 0 || t.n < t.count, nil
 }

@@ -255,7 +255,7 @@ func loadIgnoreRows(sql string) string {
 // with nil. trailing reports the clause after FROM, a form MariaDB
 // deprecates.
 func stripIntoVars(sql string) (_ string, names []string, trailing bool) {
-	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "SELECT") && !strings.EqualFold(w, "WITH") && w != "(" {
+	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "SELECT") && !strings.EqualFold(w, "WITH") && w != "" { // ("": punctuation, as the ( of (SELECT ...) INTO)
 		return sql, nil, false
 	}
 	toks := tokenize(sql)

@@ -75,7 +75,7 @@ var intoFileOptionWords = map[string]bool{
 // statement without it, and the clause; a statement without one comes
 // back unchanged, with nil. The clause's options are read by p.
 func stripIntoFile(p *parser.Parser, sql string) (string, *intoFile, error) {
-	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "SELECT") && !strings.EqualFold(w, "WITH") && w != "(" {
+	if w, sure := leadingWord(sql); sure && !strings.EqualFold(w, "SELECT") && !strings.EqualFold(w, "WITH") && w != "" { // ("": punctuation, as the ( of (SELECT ...) INTO)
 		return sql, nil, nil
 	}
 	if !containsFold(sql, "OUTFILE") && !containsFold(sql, "DUMPFILE") { // lex_colexpr.go
@@ -135,7 +135,7 @@ func stripIntoFile(p *parser.Parser, sql string) (string, *intoFile, error) {
 		f := &intoFile{dump: kind == "DUMPFILE", name: sel.SelectIntoOpt.FileName,
 			term: "\t", esc: "\\", lineTerm: "\n"}
 		if f.dump && end > i+3 {
-			return "", nil, errParse(opts.String()[1:], 1) // DUMPFILE takes no options
+			return "", nil, syntaxError(sql, toks, i+3) // DUMPFILE takes no options
 		}
 		if fi := sel.SelectIntoOpt.FieldsInfo; fi != nil {
 			if fi.Terminated != nil {
@@ -176,35 +176,109 @@ func stripIntoFile(p *parser.Parser, sql string) (string, *intoFile, error) {
 	return sql, nil, nil
 }
 
-// checkIntoFilePlace refuses, as a syntax error as in MariaDB, an INTO
-// OUTFILE or DUMPFILE clause that stripIntoFile left in text because it
-// is not where MariaDB takes one: a second one, or one in a subquery.
-func checkIntoFilePlace(node ast.Node, text string) error {
-	v := &intoFileFinder{}
-	node.Accept(v)
-	if !v.found {
+// checkIntoPlace refuses, with MariaDB's syntax error at the same word,
+// an INTO clause (INTO OUTFILE 'f', INTO DUMPFILE 'f', INTO @var) where
+// MariaDB takes none. One may come only in a statement that is a SELECT
+// (or a UNION, or one in parentheses, or WITH ... SELECT), outside
+// parentheses, once: right after the select list, or at the end (only FOR
+// UPDATE or LOCK IN SHARE MODE after it; in a UNION only there), never
+// before a UNION, EXCEPT or INTERSECT. So a subquery's, a derived table's, a CTE's, an INSERT ...
+// SELECT's, a CREATE TABLE ... SELECT's or a view's is an error at its
+// INTO, and so is a second clause; one before a set operator is an error
+// at the operator, and a clause of the end one (LIMIT after it) at that
+// clause's word. INTO OUTFILE | DUMPFILE without a file name in a SELECT
+// is an error at what follows. Statements with none of '@', OUTFILE and
+// DUMPFILE are not tokenized.
+func checkIntoPlace(sql string) error {
+	if !mayHaveInto(sql) {
 		return nil
 	}
-	toks := tokenize(text)
-	for i := len(toks) - 2; i >= 0; i-- {
-		if k := strings.ToUpper(toks[i+1].text); strings.EqualFold(toks[i].text, "INTO") && (k == "OUTFILE" || k == "DUMPFILE") {
-			return errParse(strings.TrimRight(text[toks[i].start:], "; \t\r\n"), 1)
+	toks := tokenize(sql)
+	if len(toks) == 0 {
+		return nil
+	}
+	selectLed := false
+	switch strings.ToUpper(toks[0].text) {
+	case "SELECT", "WITH", "(", "EXPLAIN", "DESCRIBE", "DESC", "ANALYZE":
+		selectLed = true
+	}
+	depth := 0
+	clauses := false // a FROM ... LIMIT clause of the current SELECT came (the end position)
+	into := -1       // the INTO clause seen outside parentheses
+	early := false   // it came right after the select list
+	setOp := false   // a UNION, EXCEPT or INTERSECT came: the clause may come only at the end
+	for i, t := range toks {
+		switch t.text {
+		case "(":
+			depth++
+			continue
+		case ")":
+			depth--
+			continue
+		}
+		if t.kind != 'w' {
+			continue
+		}
+		w := strings.ToUpper(t.text)
+		if w == "INTO" && i+1 < len(toks) {
+			next := strings.ToUpper(toks[i+1].text)
+			file := (next == "OUTFILE" || next == "DUMPFILE") && toks[i+1].kind == 'w'
+			if !file && (toks[i+1].text != "@" || toks[i+1].kind != 'p') {
+				continue // INSERT INTO t, or not an INTO clause
+			}
+			if file && (i+2 >= len(toks) || toks[i+2].kind != 's') {
+				if selectLed && depth == 0 {
+					return syntaxError(sql, toks, i+2) // no file name
+				}
+				continue // a table named dumpfile
+			}
+			if depth > 0 || !selectLed || into >= 0 {
+				return syntaxError(sql, toks, i)
+			}
+			into, early = i, !clauses && !setOp
+			continue
+		}
+		if depth > 0 {
+			continue
+		}
+		switch w {
+		case "SELECT":
+			clauses = false
+		case "FROM", "WHERE", "GROUP", "HAVING", "WINDOW", "ORDER", "LIMIT", "PROCEDURE":
+			if into >= 0 && !early {
+				return syntaxError(sql, toks, i)
+			}
+			clauses = true
+		case "UNION", "EXCEPT", "INTERSECT":
+			if into >= 0 {
+				return syntaxError(sql, toks, i)
+			}
+			setOp = true
 		}
 	}
-	return errParse("INTO", 1)
+	return nil
 }
 
-// intoFileFinder finds a SELECT with an INTO clause.
-type intoFileFinder struct{ found bool }
-
-func (v *intoFileFinder) Enter(n ast.Node) (ast.Node, bool) {
-	if sel, ok := n.(*ast.SelectStmt); ok && sel.SelectIntoOpt != nil {
-		v.found = true
+// mayHaveInto reports whether sql has a '@', OUTFILE or DUMPFILE: one
+// pass over a statement that cannot have an INTO clause.
+func mayHaveInto(sql string) bool {
+	for i := 0; i < len(sql); i++ {
+		if sql[i] == '@' {
+			return true
+		}
+		switch sql[i] | 0x20 {
+		case 'o':
+			if len(sql)-i >= 7 && strings.EqualFold(sql[i:i+7], "OUTFILE") {
+				return true
+			}
+		case 'd':
+			if len(sql)-i >= 8 && strings.EqualFold(sql[i:i+8], "DUMPFILE") {
+				return true
+			}
+		}
 	}
-	return n, v.found
+	return false
 }
-
-func (v *intoFileFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 // errSecureFilePriv is MariaDB's refusal of a file the server may not
 // read or write.
@@ -214,43 +288,133 @@ func errSecureFilePriv() error {
 
 // selectIntoFile runs SELECT ... INTO OUTFILE | DUMPFILE: the rows go to
 // the file, and the client gets their number as the affected rows.
+//
+// The rows stream: the file is created first, and each row is formatted
+// and written (through a 64 KiB buffer) as the SELECT produces it, so an
+// export of any size takes the memory of the SELECT's own state only: none
+// for a scan, a join or a LIMIT; that of the groups for GROUP BY and of
+// the rows seen for DISTINCT; a sort's budget for ORDER BY (sort_spill.go).
+// What cannot stream (a UNION, whose columns' types come from all its
+// SELECTs; a view merged into the query) returns its rows, written then.
+//
+// On an error once rows were written (the disk full, the third row of
+// INTO DUMPFILE, an error of the query in the middle of the rows) the file
+// stays, holding what was written, as MariaDB 10.11 leaves it; on one
+// before any row (an unknown column or table) the empty file is removed,
+// as MariaDB creates none then.
 func (x *execCtx) selectIntoFile(st *statement) (Result, error) {
 	f := st.intoFile
 	path, err := x.s.outfilePath(f.name)
 	if err != nil {
 		return Result{}, err
 	}
-	r, err := x.dml(st.node)
-	if err != nil {
-		return Result{}, err
-	}
-	if f.dump && len(r.Rows) > 1 {
-		return Result{}, errf(errTooManyRows, "Result consisted of more than one row")
-	}
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	out, err := createOutfile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return Result{}, errf(errFileExists, "File '%s' already exists", f.name)
 		}
 		return Result{}, writeFileErr(errCantCreateFile, "Can't create/write to file", f.name, err)
 	}
-	w := bufio.NewWriterSize(out, 64<<10)
-	if f.dump {
-		err = dumpRows(w, r.Columns, r.Rows)
-	} else {
-		err = f.exportRows(w, r.Columns, r.Rows)
+	k := &fileSink{f: f, w: bufio.NewWriterSize(out, 64<<10)}
+	closed := false
+	defer func() {
+		if !closed { // a panic (guard reports it): the file is closed still
+			out.Close()
+		}
+	}()
+	if _, ok := st.node.(*ast.SelectStmt); ok {
+		x.sink = k // (a UNION's SELECTs are not the top one: it returns its rows)
 	}
-	if err == nil {
-		err = w.Flush()
+	r, err := x.dml(st.node)
+	x.sink = nil
+	if err == nil && len(r.Rows) > 0 {
+		k.cols, k.fixed = r.Columns, true
+		for _, row := range r.Rows {
+			if err = k.row(row, nil); err != nil {
+				break
+			}
+		}
 	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
+	if ferr := k.w.Flush(); ferr != nil && err == nil {
+		err = writeFileErr(errFileWrite, "Error writing file", f.name, ferr)
+	}
+	closed = true
+	if cerr := out.Close(); cerr != nil && err == nil {
+		err = writeFileErr(errFileWrite, "Error writing file", f.name, cerr)
 	}
 	if err != nil {
-		os.Remove(path) // a partial file is no export, as in MariaDB
-		return Result{}, writeFileErr(errFileWrite, "Error writing file", f.name, err)
+		if !k.wrote {
+			os.Remove(path) // no row came: no file, as in MariaDB
+		}
+		return Result{}, err
 	}
-	return Result{AffectedRows: uint64(len(r.Rows))}, nil
+	return Result{AffectedRows: k.n}, nil
+}
+
+// createOutfile creates the file of SELECT ... INTO OUTFILE | DUMPFILE,
+// never over an existing one (tests replace it to fail writes).
+var createOutfile = func(path string) (io.WriteCloser, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+}
+
+// fileSink writes the rows of SELECT ... INTO OUTFILE | DUMPFILE as the
+// SELECT produces them (execCtx.sink).
+type fileSink struct {
+	f     *intoFile
+	w     *bufio.Writer
+	n     uint64 // the rows written
+	wrote bool   // a row was formatted into w (the file is no longer empty, or fails)
+	// cols are the result's columns, which say how a value is written (a
+	// FLOAT's digits, a DATE's form, whether a field is text). An
+	// expression's column takes its type from the first row with a value
+	// in it (finishSelect), so a column is settled (have) by the first
+	// value it gets: until then it has had NULLs, written the same in any
+	// type. fixed: all are settled (the rows came in a Result).
+	cols  []Column
+	have  []bool
+	fixed bool
+}
+
+// row writes one row; colsOf gives the result's columns as the SELECT
+// would describe them for a result whose first row is row.
+func (k *fileSink) row(vals []any, colsOf func(row []any) ([]Column, error)) error {
+	if k.f.dump && k.n >= 2 {
+		// MariaDB 10.11 writes the first two rows one after the other and
+		// fails at the third (select_dump counts from 0 and tests > 1).
+		return errf(errTooManyRows, "Result consisted of more than one row")
+	}
+	if !k.fixed {
+		settle := k.cols == nil
+		for i := 0; !settle && i < len(vals); i++ {
+			settle = vals[i] != nil && !k.have[i]
+		}
+		if settle {
+			cols, err := colsOf(vals)
+			if err != nil {
+				return err
+			}
+			if k.cols == nil {
+				k.cols, k.have = cols, make([]bool, len(cols))
+			}
+			for i, v := range vals {
+				if v != nil && !k.have[i] {
+					k.cols[i], k.have[i] = cols[i], true
+				}
+			}
+		}
+	}
+	k.wrote = true
+	var err error
+	if k.f.dump {
+		err = dumpRow(k.w, k.cols, vals)
+	} else {
+		err = k.f.exportRow(k.w, k.cols, vals)
+	}
+	if err != nil {
+		return writeFileErr(errFileWrite, "Error writing file", k.f.name, err)
+	}
+	k.n++
+	return nil
 }
 
 // outfilePath resolves the name of INTO OUTFILE | DUMPFILE to the path to
@@ -293,62 +457,59 @@ func writeFileErr(code int, what, name string, err error) error {
 	return errf(code, "%s '%s' (%v)", what, name, err)
 }
 
-// dumpRows writes the row of INTO DUMPFILE: each value as it is, nothing
+// dumpRow writes a row of INTO DUMPFILE: each value as it is, nothing
 // between them, nothing for NULL.
-func dumpRows(w io.Writer, cols []Column, rows [][]any) error {
-	for _, row := range rows {
-		for i, v := range row {
-			if s, ok := FormatValue(cols[i], v); ok {
-				if _, err := io.WriteString(w, s); err != nil {
-					return err
-				}
+func dumpRow(w *bufio.Writer, cols []Column, row []any) error {
+	for i, v := range row {
+		if s, ok := FormatValue(cols[i], v); ok {
+			if _, err := w.WriteString(s); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
 }
 
-// exportRows writes rows in the format of f (see the top of this file).
-func (f *intoFile) exportRows(w *bufio.Writer, cols []Column, rows [][]any) error {
-	for _, row := range rows {
-		w.WriteString(f.lineStart)
-		for i, v := range row {
-			if i > 0 {
-				w.WriteString(f.term)
-			}
-			s, ok := FormatValue(cols[i], v)
-			if !ok {
-				if f.esc != "" {
-					w.WriteString(f.esc)
-					w.WriteByte('N')
-				} else {
-					w.WriteString("NULL")
-				}
-				continue
-			}
-			text := !numericType(cols[i].Type)
-			enclose := f.encl != "" && (!f.optEnclosed || text)
-			if enclose {
-				w.WriteString(f.encl)
-			}
-			if f.esc != "" && text {
-				// Escaped: the enclosing character in an enclosed field,
-				// else the field terminator's first.
-				fieldSep := f.term
-				if enclose {
-					fieldSep = f.encl
-				}
-				f.writeEscaped(w, s, fieldSep)
+// exportRow writes a row in the format of f (see the top of this file).
+// A write error sticks to w: the last write reports it.
+func (f *intoFile) exportRow(w *bufio.Writer, cols []Column, row []any) error {
+	w.WriteString(f.lineStart)
+	for i, v := range row {
+		if i > 0 {
+			w.WriteString(f.term)
+		}
+		s, ok := FormatValue(cols[i], v)
+		if !ok {
+			if f.esc != "" {
+				w.WriteString(f.esc)
+				w.WriteByte('N')
 			} else {
-				w.WriteString(s)
+				w.WriteString("NULL")
 			}
+			continue
+		}
+		text := !numericType(cols[i].Type)
+		enclose := f.encl != "" && (!f.optEnclosed || text)
+		if enclose {
+			w.WriteString(f.encl)
+		}
+		if f.esc != "" && text {
+			// Escaped: the enclosing character in an enclosed field,
+			// else the field terminator's first.
+			fieldSep := f.term
 			if enclose {
-				w.WriteString(f.encl)
+				fieldSep = f.encl
 			}
+			f.writeEscaped(w, s, fieldSep)
+		} else {
+			w.WriteString(s)
 		}
-		if _, err := w.WriteString(f.lineTerm); err != nil {
-			return err
+		if enclose {
+			w.WriteString(f.encl)
 		}
+	}
+	if _, err := w.WriteString(f.lineTerm); err != nil {
+		return err
 	}
 	return nil
 }

@@ -46,6 +46,9 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 		}
 		return &statement{text: sql, routine: rt}, nil
 	}
+	if err := checkIntoPlace(sql); err != nil { // an INTO clause where MariaDB takes none (outfile.go)
+		return nil, err
+	}
 	text, crashSafe := stripCrashSafe(rewriteColumnExprs(loadIgnoreRows(sql)))
 	text, intoVars, intoLate := stripIntoVars(text)
 	text, intoF, ferr := stripIntoFile(p, text) // outfile.go
@@ -83,11 +86,6 @@ func parseOne(p *parser.Parser, sql string) (*statement, error) {
 	}
 	if len(nodes) > 1 {
 		return nil, errNotSupported("multiple statements in one call")
-	}
-	if containsFold(text, "OUTFILE") { // INTO OUTFILE where MariaDB takes none (outfile.go)
-		if err := checkIntoFilePlace(nodes[0], text); err != nil {
-			return nil, err
-		}
 	}
 	st := &statement{text: sql, node: nodes[0], crashSafe: crashSafe, intoVars: intoVars, intoLate: intoLate, intoFile: intoF}
 	if sh, ok := st.node.(*ast.ShowStmt); ok && showLim != nil {
