@@ -265,6 +265,73 @@ func columnColl(col *engine.Column) exprColl {
 	return exprColl{collate.Bin, derivNumeric}
 }
 
+// resultColl is the collation and derivation of column col of a
+// subquery's result, as an IN, ANY/ALL or row comparison with it sees
+// them: a literal's (collWeak) coercible, a column's or any other text's
+// implicit; numeric for a column that is not text.
+func resultColl(col Column) exprColl {
+	switch col.Type {
+	case mysql.TypeVarchar, mysql.TypeVarString, mysql.TypeString, mysql.TypeTinyBlob, mysql.TypeBlob,
+		mysql.TypeMediumBlob, mysql.TypeLongBlob, mysql.TypeEnum, mysql.TypeSet:
+	default:
+		return exprColl{collate.Bin, derivNumeric}
+	}
+	ec := exprColl{col.Collation, derivImplicit}
+	if ec.coll == nil {
+		ec.coll = collate.Bin
+	}
+	if col.collWeak {
+		ec.deriv = derivCoercible
+	}
+	return ec
+}
+
+// pairColls returns the collation each pair (l[i], r[i]) compares under
+// in operation op (nil for utf8mb4_bin), or 1267; nil when all are
+// utf8mb4_bin, the common case, which then costs no allocation.
+func pairColls(op string, l, r []exprColl) ([]*collate.Collation, error) {
+	var out []*collate.Collation
+	for i := range l {
+		if i >= len(r) {
+			break
+		}
+		m := combine(l[i], r[i])
+		if m.deriv == derivNone {
+			return nil, mixError(l[i], r[i], op)
+		}
+		if m.coll.IsBin() {
+			continue
+		}
+		if out == nil {
+			out = make([]*collate.Collation, len(l))
+		}
+		out[i] = m.coll
+	}
+	return out, nil
+}
+
+// rowColls returns the collations of the values of e, one side of a row
+// comparison or of IN: a row constructor's by element, a subquery's by
+// the columns of its result r (nil: e is no subquery), a single
+// expression's own.
+func (c *evalCtx) rowColls(e ast.ExprNode, r *Result) []exprColl {
+	if r != nil {
+		out := make([]exprColl, len(r.Columns))
+		for i, col := range r.Columns {
+			out[i] = resultColl(col)
+		}
+		return out
+	}
+	if row, ok := unparen(e).(*ast.RowExpr); ok {
+		out := make([]exprColl, len(row.Values))
+		for i, v := range row.Values {
+			out[i] = c.collOf(v)
+		}
+		return out
+	}
+	return []exprColl{c.collOf(e)}
+}
+
 // collOfList combines the collations of es, skipping numbers and NULLs
 // (which convert to the others' collation).
 func (c *evalCtx) collOfList(es []ast.ExprNode) exprColl {
