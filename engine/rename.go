@@ -367,6 +367,9 @@ func (db *DB) renameTablesLocked(ctx context.Context, pairs []RenamePair, alt *r
 	for _, p := range pairs {
 		if v := db.views[strings.ToLower(p.From)]; v != nil {
 			taken := db.nameTakenLocked(p.To)
+			if strings.EqualFold(p.To, v.Name) && p.To != v.Name {
+				taken = nil // the view itself, spelled anew (as a table's name)
+			}
 			db.mu.RUnlock()
 			if alt != nil {
 				return sqlerr.New(sqlerr.ErrWrongObject, "'%s.%s' is not of type 'BASE TABLE'", db.name(), p.From)
@@ -405,6 +408,13 @@ func (db *DB) renameTablesLocked(ctx context.Context, pairs []RenamePair, alt *r
 	var order []*table
 	final := map[*table]string{}
 	srcs := make([]*table, 0, len(pairs)) // the table each pair moves
+	// spelledAs is t's name at this point of the statement.
+	spelledAs := func(t *table) string {
+		if n, ok := final[t]; ok {
+			return n
+		}
+		return t.definition().Name
+	}
 	for _, p := range pairs {
 		src, _, err := lookup(p.From)
 		if err != nil {
@@ -418,7 +428,11 @@ func (db *DB) renameTablesLocked(ctx context.Context, pairs []RenamePair, alt *r
 				return err
 			}
 		}
-		if dst, _, err := lookup(p.To); dst != nil || err != nil {
+		// A name is taken whatever its case, except by the table itself
+		// under another case of its name: RENAME TABLE gt TO GT changes
+		// how the name is spelled (its files are renamed as for any other
+		// name), as MariaDB renames on a case-sensitive filesystem.
+		if dst, _, err := lookup(p.To); err != nil || dst != nil && (dst != src || p.To == spelledAs(src)) {
 			return sqlerr.New(sqlerr.ErrTableExists, "Table '%s' already exists", p.To)
 		}
 		names[strings.ToLower(p.From)] = nil
