@@ -337,8 +337,11 @@ func (db *DB) removeRenameIntent() error {
 // b). It is one operation: it takes effect wholly or, if it fails or a
 // crash cuts it short before its commit point, not at all (see the top of
 // the file). A missing table is error 1146, a name taken 1050; nothing is
-// renamed then. A single pair may rename a view; a view in a list of
-// several pairs is refused (rename it on its own).
+// renamed then. Names are compared without case, but a pair may rename a
+// table to another case of its name (gt TO GT): its files are renamed as
+// for any other name, through the staging names; its own spelling is
+// 1050. A single pair may rename a view; a view in a list of several
+// pairs is refused (rename it on its own).
 func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 	return db.renameTables(ctx, pairs, nil)
 }
