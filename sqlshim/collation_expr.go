@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
@@ -169,6 +170,13 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 			return exprColl{collate.Bin, derivSysconst} // utf8mb3_general_ci in MariaDB
 		case "json_unquote":
 			return binColl // as MariaDB's, whatever the connection's
+		case "convert": // CONVERT(x USING cs): cs's default collation (its stand-in), implicit
+			if cs := convertCharset(x); cs != nil {
+				if cs == charset.Binary {
+					return exprColl{collate.Bin, derivImplicit} // bytes, as CAST(x AS BINARY)
+				}
+				return exprColl{connCollFor(cs.Collation), derivImplicit}
+			}
 		}
 		return c.litColl()
 	case *ast.CaseExpr:
@@ -693,6 +701,16 @@ func (c *evalCtx) collationFunc(x *ast.FuncCallExpr) (any, error) {
 		binary = a.Type.GetCharset() == "binary"
 	case *ast.FuncCastExpr:
 		binary = a.Tp != nil && a.Tp.GetCharset() == "binary"
+	}
+	if cs := convertCharset(x.Args[0]); cs != nil {
+		// The set's own names, which blitz's stand-in for its collation
+		// (deriveColl) does not carry.
+		switch x.FnName.L {
+		case "charset":
+			return cs.Name, nil
+		case "collation":
+			return cs.Collation, nil
+		}
 	}
 	switch x.FnName.L {
 	case "coercibility":
