@@ -30,7 +30,10 @@ import (
 // text it was set to, implicit. A scalar subquery passes on the
 // collation of its one item when that is a constant, or a column of the
 // one table it reads; other subqueries are utf8mb4_bin, implicit (MariaDB
-// passes any item's on: a difference). A table definition's expressions
+// passes any item's on: a difference). IN, ANY/ALL and a row compared
+// with a subquery take the subquery's side from its result columns
+// (resultColl), so those have any item's. CONVERT(x USING cs) has cs's
+// default collation (a stand-in for latin1's), implicit. A table definition's expressions
 // (DEFAULT, generated columns, CHECK) have utf8mb4_bin literals
 // (evalCtx.defn).
 //
