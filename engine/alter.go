@@ -118,7 +118,11 @@ type AlterOptions struct {
 // is a RENAME TO.
 func (db *DB) Alter(ctx context.Context, name string, newDef *TableDef, from []int, o AlterOptions) error {
 	if o.RenameTo != "" && strings.EqualFold(name, o.RenameTo) {
-		return fmt.Errorf("blitz/engine: alter and rename %s: the new name is the same", name)
+		// Another case of the name is a rename (RenameTables); the same
+		// name is no rename.
+		if t, err := db.table(name); err == nil && t.definition().Name == o.RenameTo {
+			return fmt.Errorf("blitz/engine: alter and rename %s: the new name is the same", name)
+		}
 	}
 	var next *uint64
 	if o.AutoIncrement != nil {

@@ -337,8 +337,11 @@ func (db *DB) removeRenameIntent() error {
 // b). It is one operation: it takes effect wholly or, if it fails or a
 // crash cuts it short before its commit point, not at all (see the top of
 // the file). A missing table is error 1146, a name taken 1050; nothing is
-// renamed then. A single pair may rename a view; a view in a list of
-// several pairs is refused (rename it on its own).
+// renamed then. Names are compared without case, but a pair may rename a
+// table to another case of its name (gt TO GT): its files are renamed as
+// for any other name, through the staging names; its own spelling is
+// 1050. A single pair may rename a view; a view in a list of several
+// pairs is refused (rename it on its own).
 func (db *DB) RenameTables(ctx context.Context, pairs []RenamePair) error {
 	return db.renameTables(ctx, pairs, nil)
 }
@@ -367,6 +370,9 @@ func (db *DB) renameTablesLocked(ctx context.Context, pairs []RenamePair, alt *r
 	for _, p := range pairs {
 		if v := db.views[strings.ToLower(p.From)]; v != nil {
 			taken := db.nameTakenLocked(p.To)
+			if strings.EqualFold(p.To, v.Name) && p.To != v.Name {
+				taken = nil // the view itself, spelled anew (as a table's name)
+			}
 			db.mu.RUnlock()
 			if alt != nil {
 				return sqlerr.New(sqlerr.ErrWrongObject, "'%s.%s' is not of type 'BASE TABLE'", db.name(), p.From)
@@ -405,6 +411,13 @@ func (db *DB) renameTablesLocked(ctx context.Context, pairs []RenamePair, alt *r
 	var order []*table
 	final := map[*table]string{}
 	srcs := make([]*table, 0, len(pairs)) // the table each pair moves
+	// spelledAs is t's name at this point of the statement.
+	spelledAs := func(t *table) string {
+		if n, ok := final[t]; ok {
+			return n
+		}
+		return t.definition().Name
+	}
 	for _, p := range pairs {
 		src, _, err := lookup(p.From)
 		if err != nil {
@@ -418,7 +431,11 @@ func (db *DB) renameTablesLocked(ctx context.Context, pairs []RenamePair, alt *r
 				return err
 			}
 		}
-		if dst, _, err := lookup(p.To); dst != nil || err != nil {
+		// A name is taken whatever its case, except by the table itself
+		// under another case of its name: RENAME TABLE gt TO GT changes
+		// how the name is spelled (its files are renamed as for any other
+		// name), as MariaDB renames on a case-sensitive filesystem.
+		if dst, _, err := lookup(p.To); err != nil || dst != nil && (dst != src || p.To == spelledAs(src)) {
 			return sqlerr.New(sqlerr.ErrTableExists, "Table '%s' already exists", p.To)
 		}
 		names[strings.ToLower(p.From)] = nil

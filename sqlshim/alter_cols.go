@@ -528,8 +528,8 @@ func (x *execCtx) alterFolded(ti *tableInfo, n *ast.AlterTableStmt) (bool, error
 			newName = spec.NewTable.Name.O
 		}
 	}
-	if newName != "" && strings.EqualFold(newName, ti.name) {
-		return false, nil // a rename to the same name, or another case of it: RenameTable's to judge
+	if newName == ti.name {
+		return false, nil // RENAME TO the same name: alterTable drops it
 	}
 	before := ti.def
 	cc := newColChange(ti.def)

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
@@ -29,7 +30,10 @@ import (
 // text it was set to, implicit. A scalar subquery passes on the
 // collation of its one item when that is a constant, or a column of the
 // one table it reads; other subqueries are utf8mb4_bin, implicit (MariaDB
-// passes any item's on: a difference). A table definition's expressions
+// passes any item's on: a difference). IN, ANY/ALL and a row compared
+// with a subquery take the subquery's side from its result columns
+// (resultColl), so those have any item's. CONVERT(x USING cs) has cs's
+// default collation (a stand-in for latin1's), implicit. A table definition's expressions
 // (DEFAULT, generated columns, CHECK) have utf8mb4_bin literals
 // (evalCtx.defn).
 //
@@ -169,6 +173,13 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 			return exprColl{collate.Bin, derivSysconst} // utf8mb3_general_ci in MariaDB
 		case "json_unquote":
 			return binColl // as MariaDB's, whatever the connection's
+		case "convert": // CONVERT(x USING cs): cs's default collation (its stand-in), implicit
+			if cs := convertCharset(x); cs != nil {
+				if cs == charset.Binary {
+					return exprColl{collate.Bin, derivImplicit} // bytes, as CAST(x AS BINARY)
+				}
+				return exprColl{connCollFor(cs.Collation), derivImplicit}
+			}
 		}
 		return c.litColl()
 	case *ast.CaseExpr:
@@ -263,6 +274,73 @@ func columnColl(col *engine.Column) exprColl {
 		return exprColl{col.Coll(), derivImplicit}
 	}
 	return exprColl{collate.Bin, derivNumeric}
+}
+
+// resultColl is the collation and derivation of column col of a
+// subquery's result, as an IN, ANY/ALL or row comparison with it sees
+// them: a literal's (collWeak) coercible, a column's or any other text's
+// implicit; numeric for a column that is not text.
+func resultColl(col Column) exprColl {
+	switch col.Type {
+	case mysql.TypeVarchar, mysql.TypeVarString, mysql.TypeString, mysql.TypeTinyBlob, mysql.TypeBlob,
+		mysql.TypeMediumBlob, mysql.TypeLongBlob, mysql.TypeEnum, mysql.TypeSet:
+	default:
+		return exprColl{collate.Bin, derivNumeric}
+	}
+	ec := exprColl{col.Collation, derivImplicit}
+	if ec.coll == nil {
+		ec.coll = collate.Bin
+	}
+	if col.collWeak {
+		ec.deriv = derivCoercible
+	}
+	return ec
+}
+
+// pairColls returns the collation each pair (l[i], r[i]) compares under
+// in operation op (nil for utf8mb4_bin), or 1267; nil when all are
+// utf8mb4_bin, the common case, which then costs no allocation.
+func pairColls(op string, l, r []exprColl) ([]*collate.Collation, error) {
+	var out []*collate.Collation
+	for i := range l {
+		if i >= len(r) {
+			break
+		}
+		m := combine(l[i], r[i])
+		if m.deriv == derivNone {
+			return nil, mixError(l[i], r[i], op)
+		}
+		if m.coll.IsBin() {
+			continue
+		}
+		if out == nil {
+			out = make([]*collate.Collation, len(l))
+		}
+		out[i] = m.coll
+	}
+	return out, nil
+}
+
+// rowColls returns the collations of the values of e, one side of a row
+// comparison or of IN: a row constructor's by element, a subquery's by
+// the columns of its result r (nil: e is no subquery), a single
+// expression's own.
+func (c *evalCtx) rowColls(e ast.ExprNode, r *Result) []exprColl {
+	if r != nil {
+		out := make([]exprColl, len(r.Columns))
+		for i, col := range r.Columns {
+			out[i] = resultColl(col)
+		}
+		return out
+	}
+	if row, ok := unparen(e).(*ast.RowExpr); ok {
+		out := make([]exprColl, len(row.Values))
+		for i, v := range row.Values {
+			out[i] = c.collOf(v)
+		}
+		return out
+	}
+	return []exprColl{c.collOf(e)}
 }
 
 // collOfList combines the collations of es, skipping numbers and NULLs
@@ -626,6 +704,16 @@ func (c *evalCtx) collationFunc(x *ast.FuncCallExpr) (any, error) {
 		binary = a.Type.GetCharset() == "binary"
 	case *ast.FuncCastExpr:
 		binary = a.Tp != nil && a.Tp.GetCharset() == "binary"
+	}
+	if cs := convertCharset(x.Args[0]); cs != nil {
+		// The set's own names, which blitz's stand-in for its collation
+		// (deriveColl) does not carry.
+		switch x.FnName.L {
+		case "charset":
+			return cs.Name, nil
+		case "collation":
+			return cs.Collation, nil
+		}
 	}
 	switch x.FnName.L {
 	case "coercibility":

@@ -1328,8 +1328,10 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		}
 		return int64(c.s.maxRecursiveIterations), nil
 	case "warning_count", "error_count":
-		// Of the statement before this one, as SHOW COUNT(*) WARNINGS.
-		if c.s == nil {
+		// Of the statement before this one, as SHOW COUNT(*) WARNINGS,
+		// in a statement that reads no table; one that does starts
+		// the diagnostics afresh, so 0 (diagnostics.go).
+		if c.s == nil || !c.s.keepsDiag {
 			return int64(0), nil
 		}
 		n := int64(0)

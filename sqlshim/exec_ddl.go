@@ -898,13 +898,6 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 		if err := alterSpecRefused(spec); err != nil {
 			return Result{}, err
 		}
-		// A rename to another case of the table's name is 1050 (names
-		// are compared without case), found before the changes ahead of
-		// it are made; alterFolded leaves it to this path.
-		if spec.Tp == ast.AlterTableRenameTable && strings.EqualFold(spec.NewTable.Name.O, ti.name) &&
-			strings.EqualFold(dbOf(spec.NewTable), dbOf(n.Table)) {
-			return Result{}, errf(sqlerr.ErrTableExists, "Table '%s' already exists", spec.NewTable.Name.O)
-		}
 	}
 	// Column changes (alter_cols.go) gather into one engine call, made
 	// before any other kind of change and at the end.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
@@ -373,15 +374,16 @@ func (c *evalCtx) operand(e ast.ExprNode) ([]any, error) {
 }
 
 // rowsEqualSQL compares two rows as SQL's = does: 0 if some pair differs,
-// NULL if none differs but some pair is NULL, else 1.
-func rowsEqualSQL(a, b []any) any {
+// NULL if none differs but some pair is NULL, else 1. Text compares under
+// colls[i] (pairColls; nil: utf8mb4_bin throughout).
+func rowsEqualSQL(a, b []any, colls []*collate.Collation) any {
 	null := false
 	for i := range a {
 		if a[i] == nil || b[i] == nil {
 			null = true
 			continue
 		}
-		if compareValues(a[i], b[i]) != 0 {
+		if cmpColl(a[i], b[i], pairColl(colls, i)) != 0 {
 			return int64(0)
 		}
 	}
@@ -391,10 +393,21 @@ func rowsEqualSQL(a, b []any) any {
 	return int64(1)
 }
 
+// pairColl is colls[i], nil (utf8mb4_bin) when colls is nil.
+func pairColl(colls []*collate.Collation, i int) *collate.Collation {
+	if colls == nil {
+		return nil
+	}
+	return colls[i]
+}
+
 // inSubquery is x [NOT] IN (SELECT ...) with SQL's three-valued logic:
 // TRUE if some row equals x; else NULL if x or some compared value was
 // NULL; else FALSE. An empty subquery gives FALSE (NOT IN: TRUE) even for
-// a NULL x.
+// a NULL x. Text compares as = compares it: under the combination of x's
+// collation and the subquery column's (a literal's is the connection's,
+// coercible: 'a' IN (SELECT 'A') is 1 under utf8mb4_general_ci), two
+// implicit ones that do not combine being 1267.
 func (c *evalCtx) inSubquery(x *ast.PatternInExpr) (any, error) {
 	sq, err := listSubquery(x.Sel, "IN")
 	if err != nil {
@@ -414,9 +427,13 @@ func (c *evalCtx) inSubquery(x *ast.PatternInExpr) (any, error) {
 	if len(r.Rows) == 0 {
 		return boolVal(x.Not), nil
 	}
+	colls, err := pairColls("=", c.rowColls(x.Expr, nil), c.rowColls(nil, r))
+	if err != nil {
+		return nil, err
+	}
 	if e := c.x.state().cache[sq]; len(left) == 1 && e != nil && e.fixed == r && len(r.Rows) >= minIndexRows {
 		if e.index == nil {
-			e.index = newInIndex(r)
+			e.index = newInIndex(r, pairColl(colls, 0))
 		}
 		if found, ok := e.index.lookup(left[0]); ok {
 			switch {
@@ -430,7 +447,7 @@ func (c *evalCtx) inSubquery(x *ast.PatternInExpr) (any, error) {
 	}
 	sawNull := false
 	for _, row := range r.Rows {
-		switch rowsEqualSQL(left, row) {
+		switch rowsEqualSQL(left, row, colls) {
 		case int64(1):
 			return boolVal(!x.Not), nil
 		case nil:
@@ -470,6 +487,14 @@ func (c *evalCtx) compareSubquery(x *ast.CompareSubqueryExpr) (any, error) {
 	if len(r.Columns) != 1 {
 		return nil, errOperandColumns(1)
 	}
+	var coll *collate.Collation
+	if len(r.Rows) > 0 {
+		colls, err := pairColls(anyAllOpText(x.Op, x.All), c.rowColls(x.L, nil), c.rowColls(nil, r))
+		if err != nil {
+			return nil, err
+		}
+		coll = pairColl(colls, 0)
+	}
 	sawNull := false
 	for _, row := range r.Rows {
 		v := row[0]
@@ -477,7 +502,7 @@ func (c *evalCtx) compareSubquery(x *ast.CompareSubqueryExpr) (any, error) {
 			sawNull = true
 			continue
 		}
-		holds, err := compareOp(x.Op, compareValues(l, v))
+		holds, err := compareOp(x.Op, cmpColl(l, v, coll))
 		if err != nil {
 			return nil, err
 		}
@@ -492,6 +517,28 @@ func (c *evalCtx) compareSubquery(x *ast.CompareSubqueryExpr) (any, error) {
 		return nil, nil
 	}
 	return boolVal(x.All), nil
+}
+
+// anyAllOpText names comparison op of ANY (all false) or ALL as MariaDB's
+// message 1267 does: x op ALL is NOT (x negated-op ANY) there.
+func anyAllOpText(op opcode.Op, all bool) string {
+	if all {
+		switch op {
+		case opcode.EQ:
+			op = opcode.NE
+		case opcode.NE:
+			op = opcode.EQ
+		case opcode.LT:
+			op = opcode.GE
+		case opcode.LE:
+			op = opcode.GT
+		case opcode.GT:
+			op = opcode.LE
+		case opcode.GE:
+			op = opcode.LT
+		}
+	}
+	return opText(op)
 }
 
 // compareOp applies a comparison operator to the result of compareValues.
@@ -667,44 +714,58 @@ func isRowOperand(e ast.ExprNode) bool {
 }
 
 // rowValue evaluates one side of a row comparison: a row constructor, a
-// subquery (one row: its values; none: NULLs) or a single value.
-func (c *evalCtx) rowValue(e ast.ExprNode) ([]any, error) {
+// subquery (one row: its values; none: NULLs) or a single value. With the
+// values come their collations (rowColls).
+func (c *evalCtx) rowValue(e ast.ExprNode) ([]any, []exprColl, error) {
 	if sq, ok := unparen(e).(*ast.SubqueryExpr); ok {
 		r, err := c.subquery(sq)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		switch len(r.Rows) {
 		case 0:
-			return make([]any, len(r.Columns)), nil
+			return make([]any, len(r.Columns)), c.rowColls(e, r), nil
 		case 1:
-			return r.Rows[0], nil
+			return r.Rows[0], c.rowColls(e, r), nil
 		}
-		return nil, errf(sqlerr.ErrSubqueryNo1Row, "Subquery returns more than 1 row")
+		return nil, nil, errf(sqlerr.ErrSubqueryNo1Row, "Subquery returns more than 1 row")
 	}
-	return c.operand(e)
+	v, err := c.operand(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, c.rowColls(e, nil), nil
 }
 
 // rowCompare compares (a, b, ...) with a row of as many values: = and <>
 // pairwise, <=> NULL-safe, and < <= > >= in order, the first pair that
 // differs deciding. A NULL met before the answer is known makes it NULL.
 func (c *evalCtx) rowCompare(x *ast.BinaryOperationExpr) (any, error) {
-	l, err := c.rowValue(x.L)
+	l, lc, err := c.rowValue(x.L)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.rowValue(x.R)
+	r, rc, err := c.rowValue(x.R)
 	if err != nil {
 		return nil, err
 	}
 	if len(l) != len(r) {
 		return nil, errOperandColumns(len(l))
 	}
+	op := "="
+	switch x.Op {
+	case opcode.LT, opcode.LE, opcode.GT, opcode.GE:
+		op = opText(x.Op)
+	}
+	colls, err := pairColls(op, lc, rc)
+	if err != nil {
+		return nil, err
+	}
 	switch x.Op {
 	case opcode.EQ:
-		return rowsEqualSQL(l, r), nil
+		return rowsEqualSQL(l, r, colls), nil
 	case opcode.NE:
-		switch rowsEqualSQL(l, r) {
+		switch rowsEqualSQL(l, r, colls) {
 		case nil:
 			return nil, nil
 		case int64(1):
@@ -713,7 +774,7 @@ func (c *evalCtx) rowCompare(x *ast.BinaryOperationExpr) (any, error) {
 		return int64(1), nil
 	case opcode.NullEQ:
 		for i := range l {
-			if (l[i] == nil) != (r[i] == nil) || l[i] != nil && compareValues(l[i], r[i]) != 0 {
+			if (l[i] == nil) != (r[i] == nil) || l[i] != nil && cmpColl(l[i], r[i], pairColl(colls, i)) != 0 {
 				return int64(0), nil
 			}
 		}
@@ -723,7 +784,7 @@ func (c *evalCtx) rowCompare(x *ast.BinaryOperationExpr) (any, error) {
 			if l[i] == nil || r[i] == nil {
 				return nil, nil
 			}
-			if cmp := compareValues(l[i], r[i]); cmp != 0 {
+			if cmp := cmpColl(l[i], r[i], pairColl(colls, i)); cmp != 0 {
 				b, err := compareOp(x.Op, cmp)
 				return boolVal(b), err
 			}
@@ -791,17 +852,18 @@ const minIndexRows = 16
 
 // inIndex hashes the values of a one-column result when they are all
 // integers or all strings, the cases where equal under SQL's = means equal
-// keys (strings compare under utf8mb4_bin, trailing spaces ignored).
+// keys (strings by strKey under the comparison's collation).
 type inIndex struct {
 	kind    byte // 'i' integers, 's' strings, 0: not indexable
 	keys    map[string]bool
 	hasNull bool
+	coll    *collate.Collation // the strings' (nil: utf8mb4_bin)
 }
 
-func newInIndex(r *Result) *inIndex {
-	ix := &inIndex{keys: make(map[string]bool, len(r.Rows))}
+func newInIndex(r *Result, coll *collate.Collation) *inIndex {
+	ix := &inIndex{keys: make(map[string]bool, len(r.Rows)), coll: coll}
 	for _, row := range r.Rows {
-		k, kind := indexKey(row[0])
+		k, kind := indexKey(row[0], coll)
 		switch {
 		case row[0] == nil:
 			ix.hasNull = true
@@ -817,14 +879,14 @@ func newInIndex(r *Result) *inIndex {
 	return ix
 }
 
-func indexKey(v any) (string, byte) {
+func indexKey(v any, coll *collate.Collation) (string, byte) {
 	switch x := v.(type) {
 	case int64:
 		return strconv.FormatInt(x, 10), 'i'
 	case uint64:
 		return strconv.FormatUint(x, 10), 'i'
 	case string:
-		return strings.TrimRight(x, " "), 's'
+		return strKey(x, coll), 's'
 	}
 	return "", 0
 }
@@ -836,7 +898,7 @@ func (ix *inIndex) lookup(v any) (found, ok bool) {
 	if v == nil {
 		return false, true // NULL IN (non-empty set) is NULL
 	}
-	k, kind := indexKey(v)
+	k, kind := indexKey(v, ix.coll)
 	if ix.kind == 0 || kind != ix.kind {
 		return false, false
 	}
@@ -851,15 +913,20 @@ func (c *evalCtx) rowInList(x *ast.PatternInExpr) (any, error) {
 		return nil, err
 	}
 	sawNull := false
+	lc := c.rowColls(x.Expr, nil)
 	for _, e := range x.List {
-		r, err := c.rowValue(e)
+		r, rc, err := c.rowValue(e)
 		if err != nil {
 			return nil, err
 		}
 		if len(r) != len(left) {
 			return nil, errOperandColumns(len(left))
 		}
-		switch rowsEqualSQL(left, r) {
+		colls, err := pairColls("=", lc, rc)
+		if err != nil {
+			return nil, err
+		}
+		switch rowsEqualSQL(left, r, colls) {
 		case int64(1):
 			return boolVal(!x.Not), nil
 		case nil:

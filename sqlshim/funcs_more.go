@@ -123,7 +123,7 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	case "conv":
 		return conv(toString(args[0]), toInt(args[1]), toInt(args[2])), true, nil
 	case "bit_length":
-		return int64(8 * len(toString(args[0]))), true, nil
+		return int64(8 * octets(x.Args[0], toString(args[0]))), true, nil
 	case "crc32":
 		return uint64(crc32.ChecksumIEEE([]byte(toString(args[0])))), true, nil
 	case "to_base64":
@@ -703,6 +703,47 @@ func soundex(s string) string {
 		b = append(b, '0')
 	}
 	return string(b)
+}
+
+// convertCharset returns the character set e converts its text to when e
+// is CONVERT(x USING cs), in parentheses or not; nil otherwise. Its value
+// is UTF-8 text like any other (convertUsing): what the set changes is
+// its collation and character set (deriveColl, collationFunc), its length
+// in bytes (octets) and its bytes as HEX shows them (inCharset). An
+// expression made of it (CONCAT, UPPER, ...) is utf8mb4's again: the set
+// is not carried further.
+func convertCharset(e ast.ExprNode) *charset.Charset {
+	f, ok := unparen(e).(*ast.FuncCallExpr)
+	if !ok || f.FnName.L != "convert" || len(f.Args) != 2 {
+		return nil
+	}
+	name, ok := f.Args[1].(ast.ValueExpr)
+	if !ok {
+		return nil
+	}
+	cs, err := charset.Lookup(toString(name.GetValue()))
+	if err != nil {
+		return nil
+	}
+	return cs
+}
+
+// inCharset returns s, the value of e, in the bytes of the character set
+// CONVERT(... USING cs) gives it (HEX shows them), else as it is (UTF-8).
+func inCharset(e ast.ExprNode, s string) string {
+	if cs := convertCharset(e); cs != nil && !cs.Identity() {
+		return cs.Encode(s)
+	}
+	return s
+}
+
+// octets is the length in bytes of s, the value of e, as LENGTH counts
+// it: in the character set CONVERT(... USING cs) gives it, else in UTF-8.
+func octets(e ast.ExprNode, s string) int {
+	if _, ok := unparen(e).(*ast.FuncCallExpr); !ok {
+		return len(s) // a column, a literal: no look-up
+	}
+	return len(inCharset(e, s))
 }
 
 // convertUsing is CONVERT(expr USING cs): expr's text as cs holds it,

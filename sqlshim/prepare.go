@@ -103,11 +103,11 @@ func (x *execCtx) sqlExecute(n *ast.ExecuteStmt) (Result, error) {
 		}
 		args[i] = v
 	}
-	if sh, ok := st.node.(*ast.ShowStmt); ok && (sh.Tp == ast.ShowWarnings || sh.Tp == ast.ShowErrors) {
-		// EXECUTE of SHOW WARNINGS shows the diagnostics of the statement
-		// before the EXECUTE, as MariaDB does.
-		x.s.warnings = x.s.prevWarnings
-	}
+	// The statement runs as if in EXECUTE's place: SHOW WARNINGS (and
+	// @@warning_count) see the diagnostics of the statement before the
+	// EXECUTE, and one that keeps them (keepsDiagnostics) keeps those,
+	// as in MariaDB.
+	x.s.warnings = x.s.prevWarnings
 	return x.s.runLocked(x.ctx, st, args)
 }
 

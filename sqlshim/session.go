@@ -89,6 +89,7 @@ type Session struct {
 	foundRows    int64
 	warnings     []Warning             // of the running (or last) statement
 	prevWarnings []Warning             // of the statement before: what SHOW WARNINGS shows
+	keepsDiag    bool                  // the running statement reads no table: @@warning_count sees prevWarnings
 	shapes       map[string]*statement // parsed statement shapes (stmtcache.go)
 	checked      map[checkedKey]bool   // SELECTs whose columns checkColumns found (checkcols.go)
 	memBudget    int64                 // blitz_memory_budget (membudget.go)
@@ -552,8 +553,18 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 	if err := ctx.Err(); err != nil {
 		return Result{}, errf(sqlerr.ErrQueryInterrupted, "Query execution was interrupted")
 	}
-	s.prevWarnings, s.warnings = s.warnings, nil
+	prev := s.warnings
+	s.prevWarnings, s.warnings = prev, nil
 	s.runs++
+	// A statement that reads no table and raises no condition leaves the
+	// diagnostics of the one before (diagnostics.go).
+	keep := keepsDiagnostics(st.node)
+	s.keepsDiag = keep
+	defer func() {
+		if keep && err == nil && len(s.warnings) == 0 {
+			s.warnings = prev
+		}
+	}()
 	if names := s.db.PendingFills(); len(names) > 0 && s.tx == nil {
 		s.finishFills(ctx, names) // gencol.go
 	}
