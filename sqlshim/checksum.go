@@ -32,7 +32,13 @@ func (x *execCtx) checksumTables(st *adminStmt) (Result, error) {
 		}
 	}
 	rows := [][]any{}
-	for _, t := range st.tables {
+	for i, t := range st.tables {
+		if sc := st.schemas[i]; x.s.otherDB(sc) {
+			e := sqlerr.As(errNoTable(sc, t))
+			x.s.addCondition("Error", e.Code, "%s", e.Message)
+			rows = append(rows, []any{sc + "." + t, nil})
+			continue
+		}
 		full := x.s.DBName + "." + t
 		db := x.s.owner(t)
 		if db == x.s.db && x.s.db.IsView(t) {

@@ -16,7 +16,14 @@ func (x *execCtx) admin(st *adminStmt) (Result, error) {
 	}
 	cols := textColumns("Table", "Op", "Msg_type", "Msg_text")
 	rows := [][]any{}
-	for _, t := range st.tables {
+	for i, t := range st.tables {
+		if sc := st.schemas[i]; x.s.otherDB(sc) {
+			full := sc + "." + t
+			rows = append(rows,
+				[]any{full, st.op, "Error", sqlerr.As(errNoTable(sc, t)).Message},
+				[]any{full, st.op, "status", "Operation failed"})
+			continue
+		}
 		full := x.s.DBName + "." + t
 		db := x.s.owner(t)
 		if db == x.s.db && x.s.db.IsView(t) { // a temporary table shadows a view

@@ -96,7 +96,7 @@ func (x *execCtx) analyze(n *ast.AnalyzeTableStmt) (Result, error) {
 	for _, tn := range n.TableNames {
 		ti, err := x.table(tn, "")
 		if err != nil {
-			full := x.s.DBName + "." + tn.Name.O
+			full := x.s.qualified(tn.Schema.O, tn.Name.O)
 			rows = append(rows,
 				[]any{full, "analyze", "Error", sqlerr.As(err).Message},
 				[]any{full, "analyze", "status", "Operation failed"})

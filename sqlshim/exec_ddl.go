@@ -38,11 +38,24 @@ func (x *execCtx) ddl(st *statement) (Result, error) {
 	case *ast.DropIndexStmt:
 		return x.alterInfo(x.dropIndex(n.Table, n.IndexName, n.IfExists))
 	case *ast.AlterTableStmt:
+		for _, sp := range n.Specs {
+			if sp.Tp == ast.AlterTableRenameTable && sp.NewTable != nil && x.s.otherDB(sp.NewTable.Schema.O) {
+				return Result{}, errUnknownDB(sp.NewTable.Schema.O)
+			}
+		}
 		if renameOnly(n) {
 			return x.alterTable(n)
 		}
 		return x.alterInfo(x.alterTable(n))
 	case *ast.RenameTableStmt:
+		for _, t := range n.TableToTables {
+			if x.s.otherDB(t.OldTable.Schema.O) {
+				return Result{}, errNoTable(t.OldTable.Schema.O, t.OldTable.Name.O)
+			}
+			if x.s.otherDB(t.NewTable.Schema.O) {
+				return Result{}, errUnknownDB(t.NewTable.Schema.O)
+			}
+		}
 		if done, err := x.renameBaseTables(n); done || err != nil {
 			return Result{}, err
 		}
@@ -675,6 +688,10 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 	}
 	var missing, views []string
 	for _, t := range n.Tables {
+		if x.s.otherDB(t.Schema.O) {
+			missing = append(missing, t.Schema.O+"."+t.Name.O)
+			continue
+		}
 		db := x.s.owner(t.Name.O)
 		if db == x.s.db && x.isViewName(t) { // a temporary table shadows a view
 			views = append(views, x.s.DBName+"."+t.Name.O)
@@ -689,6 +706,9 @@ func (x *execCtx) dropTable(n *ast.DropTableStmt) (Result, error) {
 	// crashed (1194), its definition file damaged too, is dropped.
 	var refErr error
 	for _, t := range n.Tables {
+		if x.s.otherDB(t.Schema.O) {
+			continue
+		}
 		db := x.s.owner(t.Name.O)
 		name := t.Name.O
 		def, err := db.Table(name)

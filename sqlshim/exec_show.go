@@ -45,6 +45,16 @@ func (x *execCtx) show(n *ast.ShowStmt) (Result, error) {
 
 // showRows answers a SHOW statement but for its WHERE clause.
 func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
+	if x.s.otherDB(n.DBName) {
+		switch n.Tp {
+		case ast.ShowTables, ast.ShowTableStatus:
+			return Result{}, errUnknownDB(n.DBName)
+		case ast.ShowColumns, ast.ShowIndex:
+			if n.Table != nil && n.Table.Schema.O == "" {
+				return Result{}, errNoTable(n.DBName, n.Table.Name.O)
+			}
+		}
+	}
 	if res, ok, err := x.viewShow(n); ok {
 		return res, err
 	}

@@ -306,6 +306,7 @@ func stripIntoVars(sql string) (_ string, names []string, trailing bool) {
 type adminStmt struct {
 	op      string   // "check", "repair", "optimize", "checksum", opShowEngine or opShowEmpty
 	tables  []string // table names as written (unquoted)
+	schemas []string // the database written before each (db.t), "" if none
 	quick   bool     // REPAIR ... QUICK: indexes only
 	options []string // other trailing options, upper case
 	engine  string   // SHOW ENGINE: the engine's name as written, unquoted
@@ -349,14 +350,14 @@ func parseAdmin(sql string) (st *adminStmt, ok bool, err error) {
 		if i >= len(toks) || (toks[i].kind != 'w' && toks[i].kind != 'q') {
 			return nil, true, syntaxError(sql, toks, i)
 		}
-		name := unquoteIdent(toks[i])
+		name, schema := unquoteIdent(toks[i]), ""
 		i++
-		// db.table: keep the table part.
 		if i+1 < len(toks) && toks[i].text == "." && (toks[i+1].kind == 'w' || toks[i+1].kind == 'q') {
-			name = unquoteIdent(toks[i+1])
+			schema, name = name, unquoteIdent(toks[i+1])
 			i += 2
 		}
 		st.tables = append(st.tables, name)
+		st.schemas = append(st.schemas, schema)
 		if i < len(toks) && toks[i].text == "," {
 			i++
 			continue

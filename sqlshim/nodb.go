@@ -58,8 +58,8 @@ func (s *Session) CurrentDatabase() (string, bool) {
 // database this session dropped (1049).
 func (s *Session) checkNoDB(st *statement) error {
 	if st.admin != nil && !st.admin.isShow() {
-		for _, t := range st.admin.tables {
-			if !strings.Contains(t, ".") {
+		for _, sc := range st.admin.schemas {
+			if sc == "" {
 				return errNoDB()
 			}
 		}
@@ -85,6 +85,24 @@ func (s *Session) checkNoDB(st *statement) error {
 	}
 	st.node.Accept(v)
 	return v.err
+}
+
+// otherDB reports whether schema, a database name as written before a
+// table's name, names a database other than the open one (and other than
+// information_schema). A session serves one database, so a table there
+// does not exist: statements that change or check tables must say so, not
+// act on the open database's table of the same name.
+func (s *Session) otherDB(schema string) bool {
+	return schema != "" && !strings.EqualFold(schema, s.DBName) && !strings.EqualFold(schema, infoSchemaName)
+}
+
+// qualified returns db.table as MariaDB names a table in messages: with
+// the database written before it, else the open one.
+func (s *Session) qualified(schema, table string) string {
+	if schema == "" {
+		schema = s.DBName
+	}
+	return schema + "." + table
 }
 
 func errNoDB() error { return errf(sqlerr.ErrNoDB, "No database selected") }

@@ -128,7 +128,7 @@ func (x *execCtx) dropTemporary(n *ast.DropTableStmt) (Result, error) {
 	var missing []string
 	for _, t := range n.Tables {
 		if !x.s.isTemp(t.Name.O) || (t.Schema.L != "" && t.Schema.L != lower(x.s.DBName)) {
-			missing = append(missing, x.s.DBName+"."+t.Name.O)
+			missing = append(missing, x.s.qualified(t.Schema.O, t.Name.O))
 			continue
 		}
 		if x.s.tx != nil {

@@ -297,6 +297,10 @@ func createViewText(v *engine.ViewDef) string {
 func (x *execCtx) dropViews(n *ast.DropTableStmt) (Result, error) {
 	var missing []string
 	for _, t := range n.Tables {
+		if x.s.otherDB(t.Schema.O) {
+			missing = append(missing, t.Schema.O+"."+t.Name.O)
+			continue
+		}
 		if !x.s.db.IsView(t.Name.O) {
 			missing = append(missing, x.s.DBName+"."+t.Name.O)
 			continue
