@@ -111,19 +111,7 @@ func TestRenameTablesSwap(t *testing.T) {
 // (never tmp, never half), the new one if RenameTables returned, and
 // every table checks.
 func TestRenameTablesPowerCut(t *testing.T) {
-	root := t.TempDir()
-	dir := filepath.Join(root, "db")
-	os.MkdirAll(dir, 0o755) // index files live outside the vfs
-	base := vfs.NewCrash()
-	o := Options{FS: base, WALSegmentBytes: walSeg, AutoRecover: true}
-	db, err := Open(dir, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	swapSetup(t, db)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir, base, o := swapSetupCrash(t)
 	renameCutLoop(t, dir, base, o, swapPairs,
 		func(fs vfs.FS, db *DB) string { return swapState(t, fs, dir, db) },
 		func(s string, intent []byte) bool {
@@ -494,4 +482,23 @@ func TestRenameIntentVersion2(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, renameIntentName)); !os.IsNotExist(err) {
 		t.Fatalf("%s left: %v", renameIntentName, err)
 	}
+}
+
+// swapSetupCrash makes swapSetup's database on a crash FS and closes it:
+// the start of a power-cut loop over renames.
+func swapSetupCrash(t *testing.T) (dir string, base *vfs.CrashFS, o Options) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "db")
+	os.MkdirAll(dir, 0o755) // index files live outside the vfs
+	base = vfs.NewCrash()
+	o = Options{FS: base, WALSegmentBytes: walSeg, AutoRecover: true}
+	db, err := Open(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapSetup(t, db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir, base, o
 }

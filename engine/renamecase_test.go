@@ -116,19 +116,7 @@ func TestRenameTableCase(t *testing.T) {
 // always a or A, whole, its files all under one spelling, and A once the
 // rename returned or left its intent.
 func TestRenameTableCasePowerCut(t *testing.T) {
-	root := t.TempDir()
-	dir := filepath.Join(root, "db")
-	os.MkdirAll(dir, 0o755) // index files live outside the vfs
-	base := vfs.NewCrash()
-	o := Options{FS: base, WALSegmentBytes: walSeg, AutoRecover: true}
-	db, err := Open(dir, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	swapSetup(t, db)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir, base, o := swapSetupCrash(t)
 	renameCutLoop(t, dir, base, o, []RenamePair{{From: "a", To: "A"}},
 		func(fs vfs.FS, db *DB) string { return caseState(t, fs, dir, db) },
 		func(s string, intent []byte) bool { return s == "new" })
