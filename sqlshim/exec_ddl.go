@@ -120,8 +120,8 @@ func (x *execCtx) renameBaseTables(n *ast.RenameTableStmt) (bool, error) {
 	var pairs []engine.RenamePair
 	for _, t := range n.TableToTables {
 		for _, tn := range []*ast.TableName{t.OldTable, t.NewTable} {
-			if isInfoSchema(tn) || tn.Schema.L != "" && tn.Schema.L != strings.ToLower(x.s.DBName) ||
-				x.s.isTemp(tn.Name.O) || x.s.db.IsView(tn.Name.O) {
+			// (Another database's names were refused before.)
+			if isInfoSchema(tn) || x.s.isTemp(tn.Name.O) || x.s.db.IsView(tn.Name.O) {
 				return false, nil
 			}
 		}
@@ -421,7 +421,7 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	if isInfoSchema(n.Table) {
 		return Result{}, errInfoSchemaDenied()
 	}
-	if n.Table.Schema.L != "" && n.Table.Schema.L != lower(x.s.DBName) {
+	if x.s.otherDB(n.Table.Schema.O) {
 		return Result{}, errUnknownDB(n.Table.Schema.O)
 	}
 	innodb, err := x.engineOption(n.Options, name, nil)

@@ -259,25 +259,10 @@ func checkIntoPlace(sql string) error {
 	return nil
 }
 
-// mayHaveInto reports whether sql has a '@', OUTFILE or DUMPFILE: one
-// pass over a statement that cannot have an INTO clause.
+// mayHaveInto reports whether sql has a '@', OUTFILE or DUMPFILE, without
+// which it has no INTO clause to check.
 func mayHaveInto(sql string) bool {
-	for i := 0; i < len(sql); i++ {
-		if sql[i] == '@' {
-			return true
-		}
-		switch sql[i] | 0x20 {
-		case 'o':
-			if len(sql)-i >= 7 && strings.EqualFold(sql[i:i+7], "OUTFILE") {
-				return true
-			}
-		case 'd':
-			if len(sql)-i >= 8 && strings.EqualFold(sql[i:i+8], "DUMPFILE") {
-				return true
-			}
-		}
-	}
-	return false
+	return strings.IndexByte(sql, '@') >= 0 || containsFold(sql, "OUTFILE") || containsFold(sql, "DUMPFILE") // lex_colexpr.go
 }
 
 // errSecureFilePriv is MariaDB's refusal of a file the server may not
