@@ -320,22 +320,7 @@ func columnText(n *ast.ColumnName) string {
 // ("a + 1": binary operators spaced).
 func exprText(e ast.Node) string {
 	if b, ok := e.(*ast.BinaryOperationExpr); ok {
-		op := b.Op.String()
-		switch b.Op {
-		case opcode.Plus:
-			op = "+"
-		case opcode.Minus:
-			op = "-"
-		case opcode.Mul:
-			op = "*"
-		case opcode.Div:
-			op = "/"
-		case opcode.Mod:
-			op = "%"
-		case opcode.IntDiv:
-			op = "DIV"
-		}
-		return exprText(b.L) + " " + op + " " + exprText(b.R)
+		return exprText(b.L) + " " + binaryOpText(b.Op) + " " + exprText(b.R)
 	}
 	var b strings.Builder
 	if err := e.Restore(format.NewRestoreCtx(format.RestoreStringSingleQuotes|format.RestoreKeyWordLowercase|format.RestoreNameBackQuotes, &b)); err != nil {
@@ -794,7 +779,7 @@ func (c *evalCtx) temporalShape(e ast.ExprNode, t time.Time) (date bool, scale i
 }
 
 func (c *evalCtx) outOfRange(typ string, x ast.Node) error {
-	return errf(errDataOutOfRange, "%s value is out of range in '%s'", typ, exprText(x))
+	return errf(errDataOutOfRange, "%s value is out of range in '%s'", typ, itemText(x, c.qualifiedColumn))
 }
 
 func (c *evalCtx) arith(x *ast.BinaryOperationExpr, l, r any) (any, error) {
@@ -1557,4 +1542,99 @@ func (c *evalCtx) castDecimal(x *ast.FuncCastExpr, d decimal.Decimal, prec, scal
 		return limit.Neg()
 	}
 	return limit
+}
+
+// binaryOpText is op as MariaDB prints it between its operands.
+func binaryOpText(op opcode.Op) string {
+	switch op {
+	case opcode.Plus:
+		return "+"
+	case opcode.Minus:
+		return "-"
+	case opcode.Mul:
+		return "*"
+	case opcode.Div:
+		return "/"
+	case opcode.Mod:
+		return "%"
+	case opcode.IntDiv:
+		return "DIV"
+	}
+	return op.String()
+}
+
+// itemText prints x as MariaDB quotes an expression in a message such as
+// 1690's: operators spaced, function calls in lower case with their
+// arguments separated by bare commas (pow(10,1e10)), float literals in
+// exponent form (floatLiteralText), columns as col prints them (when it
+// returns ""), the rest as exprText restores it.
+func itemText(x ast.Node, col func(*ast.ColumnName) string) string {
+	switch e := x.(type) {
+	case *ast.BinaryOperationExpr:
+		return itemText(e.L, col) + " " + binaryOpText(e.Op) + " " + itemText(e.R, col)
+	case *ast.UnaryOperationExpr:
+		if e.Op == opcode.Minus {
+			return "-" + itemText(e.V, col)
+		}
+	case *test_driver.ValueExpr:
+		if e.Kind() == test_driver.KindFloat64 {
+			return floatLiteralText(e.GetFloat64())
+		}
+	case *ast.ColumnNameExpr:
+		if t := col(e.Name); t != "" {
+			return t
+		}
+	case *ast.FuncCallExpr:
+		name := e.FnName.L
+		if name == "power" {
+			name = "pow"
+		}
+		args := make([]string, len(e.Args))
+		for i, a := range e.Args {
+			args[i] = itemText(a, col)
+		}
+		return name + "(" + strings.Join(args, ",") + ")"
+	}
+	return exprText(x)
+}
+
+// qualifiedColumn names the column n refers to as MariaDB prints a
+// resolved column, `db`.`table`.`col` (the table by the name the statement
+// gives it), or "" when n is not a column of c's table or join.
+func (c *evalCtx) qualifiedColumn(n *ast.ColumnName) string {
+	ti := c.ti
+	if ti == nil || c.s == nil {
+		return ""
+	}
+	table, name := ti.alias, n.Name.O
+	if js := ti.join; js != nil {
+		ref, err := js.resolve(n, js.all(), c.clause)
+		if err != nil || len(ref) == 0 {
+			return ""
+		}
+		table = js.sourceAt(ref[0]).alias
+	} else if i := ti.column(n.Name.O); i >= 0 {
+		name = ti.def.Columns[i].Name
+	} else {
+		return ""
+	}
+	return quoteIdent(c.s.DBName) + "." + quoteIdent(table) + "." + quoteIdent(name)
+}
+
+// floatLiteralText prints a float literal the way MariaDB quotes one in
+// a message: in exponent form without a plus sign or leading zeros in the
+// exponent (1e308, 1.5e-7), the shortest text that reads back as f. The
+// parser keeps only the value, so 1E308 and 10e307 print as 1e308.
+func floatLiteralText(f float64) string {
+	s := strconv.FormatFloat(f, 'e', -1, 64)
+	mant, exp, _ := strings.Cut(s, "e")
+	neg := strings.HasPrefix(exp, "-")
+	exp = strings.TrimLeft(exp, "+-0")
+	if exp == "" {
+		exp = "0"
+	}
+	if neg {
+		exp = "-" + exp
+	}
+	return mant + "e" + exp
 }

@@ -58,6 +58,12 @@ func (x *execCtx) showRows(n *ast.ShowStmt) (Result, error) {
 	if res, ok, err := x.viewShow(n); ok {
 		return res, err
 	}
+	if x.s.infoSchemaDB(n.DBName) {
+		switch n.Tp {
+		case ast.ShowTables, ast.ShowTableStatus:
+			return x.showInfoSchemaTables(n) // infoschema.go
+		}
+	}
 	if res, ok, err := x.catalogShow(n); ok {
 		return res, err
 	}
@@ -516,8 +522,7 @@ func (x *execCtx) cardinality(table string) func(columns []string, unique bool, 
 // of blitz's: Crash_safe (YES/NO) and State (ok, or crashed when the table
 // needs recovery).
 func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
-	cols := textColumns("Name", "Engine", "Version", "Row_format", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Create_time", "Update_time", "Check_time", "Collation", "Checksum", "Create_options", "Comment", "Max_index_length", "Temporary", "Crash_safe", "State")
-	intColumn(cols, "Version", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Checksum", "Max_index_length")
+	cols := tableStatusColumns()
 	pat, err := x.showPattern(n)
 	if err != nil {
 		return Result{}, err
@@ -559,6 +564,14 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		rows = append(rows, []any{t, "BLITZDB", int64(10), "Dynamic", st.Rows, avg, st.DataLength, nil, st.IndexLength, st.DataFree, auto, nil, nil, nil, tableColl, nil, opts, comment, int64(0), "N", crashSafe, state})
 	}
 	return Result{Columns: cols, Rows: rows}, nil
+}
+
+// tableStatusColumns are SHOW TABLE STATUS's columns: MariaDB's, then
+// blitz's Crash_safe and State.
+func tableStatusColumns() []Column {
+	cols := textColumns("Name", "Engine", "Version", "Row_format", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Create_time", "Update_time", "Check_time", "Collation", "Checksum", "Create_options", "Comment", "Max_index_length", "Temporary", "Crash_safe", "State")
+	intColumn(cols, "Version", "Rows", "Avg_row_length", "Data_length", "Max_data_length", "Index_length", "Data_free", "Auto_increment", "Checksum", "Max_index_length")
+	return cols
 }
 
 // hasAutoColumn reports whether table has an AUTO_INCREMENT column.

@@ -629,7 +629,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return math.Sqrt(f), nil
 	case "exp":
-		return math.Exp(toFloat(args[0])), nil
+		v := math.Exp(toFloat(args[0]))
+		if math.IsInf(v, 0) {
+			return nil, c.outOfRange("DOUBLE", x)
+		}
+		return v, nil
 	case "ln", "log":
 		if len(args) == 2 {
 			b, v := toFloat(args[0]), toFloat(args[1])

@@ -1,6 +1,7 @@
 package sqlshim
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
@@ -103,6 +104,74 @@ func (x *execCtx) infoSchemaTable(name string) (Result, error) {
 	e := newErr(1109, "Unknown table '%s' in %s", name, infoSchemaName)
 	e.State = "42S02"
 	return Result{}, e
+}
+
+// infoSchemaViews names the views infoSchemaTable builds (besides
+// emptyInfoViews'), for SHOW TABLES FROM information_schema.
+var infoSchemaViews = []string{
+	"schemata", "tables", "columns", "statistics", "table_constraints", "key_column_usage",
+	"referential_constraints", "check_constraints", "views", "processlist", "engines",
+	"character_sets", "collations", "global_variables", "session_variables", "global_status",
+	"session_status", "partitions", "plugins", "user_privileges", "enabled_roles",
+}
+
+// infoSchemaNames returns the names of information_schema's views as
+// MariaDB spells them (upper case), sorted.
+func infoSchemaNames() []string {
+	names := make([]string, 0, len(infoSchemaViews)+len(emptyInfoViews))
+	for _, n := range infoSchemaViews {
+		names = append(names, strings.ToUpper(n))
+	}
+	for n := range emptyInfoViews {
+		if !slices.Contains(infoSchemaViews, n) {
+			names = append(names, strings.ToUpper(n))
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// showInfoSchemaTables answers SHOW [FULL] TABLES and SHOW TABLE STATUS
+// FROM information_schema: its views, SYSTEM VIEWs of engine MEMORY as in
+// MariaDB (whose sizes and times, which describe its own memory tables,
+// are NULL here).
+func (x *execCtx) showInfoSchemaTables(n *ast.ShowStmt) (Result, error) {
+	pat, err := x.showPattern(n)
+	if err != nil {
+		return Result{}, err
+	}
+	var names []string
+	for _, name := range infoSchemaNames() {
+		if pat == nil || likeMatch(name, *pat) {
+			names = append(names, name)
+		}
+	}
+	rows := [][]any{}
+	if n.Tp == ast.ShowTableStatus {
+		cols := tableStatusColumns()
+		for _, name := range names {
+			row := make([]any, len(cols))
+			row[0], row[1], row[2], row[3] = name, "MEMORY", int64(11), "Fixed"
+			row[14], row[17], row[19] = "utf8mb3_general_ci", "", "Y"
+			rows = append(rows, row)
+		}
+		return Result{Columns: cols, Rows: rows}, nil
+	}
+	cols := textColumns("Tables_in_" + n.DBName)
+	if n.Full {
+		cols = textColumns("Tables_in_"+n.DBName, "Table_type")
+	}
+	if pat != nil {
+		cols[0].Name += " (" + *pat + ")"
+	}
+	for _, name := range names {
+		if n.Full {
+			rows = append(rows, []any{name, "SYSTEM VIEW"})
+		} else {
+			rows = append(rows, []any{name})
+		}
+	}
+	return Result{Columns: cols, Rows: rows}, nil
 }
 
 func (x *execCtx) isSchemata() Result {

@@ -96,6 +96,12 @@ func (s *Session) otherDB(schema string) bool {
 	return schema != "" && !strings.EqualFold(schema, s.DBName) && !strings.EqualFold(schema, infoSchemaName)
 }
 
+// infoSchemaDB reports whether schema, written before a table name or after
+// FROM, names information_schema rather than the open database.
+func (s *Session) infoSchemaDB(schema string) bool {
+	return strings.EqualFold(schema, infoSchemaName) && !strings.EqualFold(schema, s.DBName)
+}
+
 // qualified returns db.table as MariaDB names a table in messages: with
 // the database written before it, else the open one.
 func (s *Session) qualified(schema, table string) string {
