@@ -237,6 +237,9 @@ func (c *evalCtx) warnNumericText(v any, typ string) {
 	}
 	p := engine.NumberPrefix(s)
 	rest := strings.TrimLeft(s, " \t\n\r\f\v")[len(p):]
+	if _, inRange := parseNumberPrefixExact(p); !inRange {
+		rest = "past the range" // as MariaDB: a warning, not a note
+	}
 	switch {
 	case p != "" && rest == "":
 	case p != "" && strings.TrimRight(rest, " \t\n\r\f\v") == "":
@@ -1461,6 +1464,7 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		}
 		return c.castDecimal(x, toDecimal(v), tp.GetFlen(), tp.GetDecimal()), nil
 	case mysql.TypeDouble, mysql.TypeFloat:
+		c.warnNumericText(v, "DOUBLE")
 		return toFloat(v), nil
 	case mysql.TypeDate:
 		t, ok := toTime(v)

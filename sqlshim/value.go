@@ -72,21 +72,26 @@ func toFloat(v any) float64 {
 }
 
 // parseNumberPrefix is the number s starts with (engine.NumberPrefix), as
-// MySQL reads text in a numeric context: 0 when it starts with none,
-// ±Inf past a float64's range.
+// MariaDB reads text in a numeric context: 0 when it starts with none, the
+// largest double of its sign past a float64's range ('1e400' + 0 is
+// 1.7976931348623157e308; warnNumericText says it was truncated).
 func parseNumberPrefix(s string) float64 {
+	f, _ := parseNumberPrefixExact(s)
+	return f
+}
+
+// parseNumberPrefixExact is parseNumberPrefix, and whether the number was
+// within a float64's range.
+func parseNumberPrefixExact(s string) (float64, bool) {
 	p := engine.NumberPrefix(s)
 	if p == "" {
-		return 0
+		return 0, true
 	}
 	f, err := strconv.ParseFloat(p, 64)
-	if err != nil {
-		f = math.Inf(1)
-		if p[0] == '-' {
-			f = math.Inf(-1)
-		}
+	if err != nil && math.IsInf(f, 0) {
+		return math.Copysign(math.MaxFloat64, f), false
 	}
-	return f
+	return f, true
 }
 
 // toInt converts v to a signed integer, rounding as MySQL does.
