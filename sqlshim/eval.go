@@ -1463,9 +1463,21 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 			}
 		}
 		return c.castDecimal(x, toDecimal(v), tp.GetFlen(), tp.GetDecimal()), nil
-	case mysql.TypeDouble, mysql.TypeFloat:
+	case mysql.TypeDouble:
 		c.warnNumericText(v, "DOUBLE")
 		return toFloat(v), nil
+	case mysql.TypeFloat:
+		// A FLOAT: single precision, clamped to its range with note 1264
+		// (naming the expression as written), as MariaDB.
+		c.warnNumericText(v, "DOUBLE")
+		f := toFloat(v)
+		if math.Abs(f) > math.MaxFloat32 {
+			f = math.Copysign(math.MaxFloat32, f)
+			if c.s != nil && c.warn != nil {
+				c.s.addNote(sqlerr.ErrOutOfRange, "Out of range value for column '%s' at row 1", itemText(x, c.qualifiedColumn))
+			}
+		}
+		return float64(float32(f)), nil
 	case mysql.TypeDate:
 		t, ok := toTime(v)
 		if !ok {
@@ -1588,6 +1600,13 @@ func itemText(x ast.Node, col func(*ast.ColumnName) string) string {
 		if t := col(e.Name); t != "" {
 			return t
 		}
+	case *ast.FuncCastExpr:
+		// exprText's cast(<operand> as <type>) with the operand as here.
+		full, inner := exprText(e), exprText(e.Expr)
+		if rest, ok := strings.CutPrefix(full, "cast("+inner); ok {
+			return "cast(" + itemText(e.Expr, col) + rest
+		}
+		return full
 	case *ast.FuncCallExpr:
 		name := e.FnName.L
 		if name == "power" {

@@ -925,6 +925,8 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 		}
 	case *ast.FuncCastExpr:
 		switch e.Tp.GetType() {
+		case mysql.TypeFloat:
+			c.Type, c.Length, c.Decimals = mysql.TypeFloat, 12, notFixed
 		case mysql.TypeDate:
 			c.Type, c.Length = mysql.TypeDate, 10
 		case mysql.TypeDatetime:
