@@ -138,9 +138,17 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 		return c.cast(x)
 	case *ast.AggregateFuncExpr:
 		v, err := c.aggregate(x)
+		if f, ok := v.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+			// SUM, AVG or a variance of doubles past a double's range.
+			return nil, c.outOfRange("DOUBLE", x)
+		}
 		return shown(v), err
 	case *ast.WindowFuncExpr:
-		return c.windowValue(x)
+		v, err := c.windowValue(x)
+		if f, ok := v.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+			return nil, c.outOfRange("DOUBLE", x)
+		}
+		return v, err
 	case *ast.ValuesExpr:
 		if c.values == nil || c.ti == nil {
 			return nil, nil
@@ -1607,6 +1615,16 @@ func itemText(x ast.Node, col func(*ast.ColumnName) string) string {
 			return "cast(" + itemText(e.Expr, col) + rest
 		}
 		return full
+	case *ast.AggregateFuncExpr:
+		args := make([]string, len(e.Args))
+		for i, a := range e.Args {
+			args[i] = itemText(a, col)
+		}
+		distinct := ""
+		if e.Distinct {
+			distinct = "distinct "
+		}
+		return strings.ToLower(e.F) + "(" + distinct + strings.Join(args, ",") + ")"
 	case *ast.FuncCallExpr:
 		name := e.FnName.L
 		if name == "power" {
