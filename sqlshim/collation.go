@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	cs "github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -127,8 +128,9 @@ func (x *execCtx) tableCollation(opts []*ast.TableOption) (coll *collate.Collati
 
 // columnCollation sets col's collation from its definition (CHARACTER
 // SET, COLLATE, BINARY), or, when it names none, to the table default
-// tableColl. Columns other than CHAR, VARCHAR and TEXT keep none.
-func (x *execCtx) columnCollation(col *engine.Column, cd *ast.ColumnDef, tableColl *collate.Collation) error {
+// tableColl, and its character set likewise (tableCS the table's).
+// Columns other than CHAR, VARCHAR and TEXT keep none.
+func (x *execCtx) columnCollation(col *engine.Column, cd *ast.ColumnDef, tableColl *collate.Collation, tableCS *cs.Charset) error {
 	tp := cd.Tp
 	cs, name := tp.GetCharset(), tp.GetCollate()
 	for _, o := range cd.Options {
@@ -161,12 +163,57 @@ func (x *execCtx) columnCollation(col *engine.Column, cd *ast.ColumnDef, tableCo
 		return err
 	}
 	switch col.Type {
+	case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+		col.Charset = namedCharset(cs, name, tableCS)
+	}
+	switch col.Type {
 	case engine.TypeChar, engine.TypeVarChar, engine.TypeText, engine.TypeEnum, engine.TypeSet:
 		if coll != nil && !coll.IsBin() {
 			col.Collation = coll
 		}
 	}
 	return nil
+}
+
+// namedCharset is the character set a definition gives text: the set
+// name names, else that of collation coll, else def (the table's, for a
+// column); nil for utf8mb4 and the sets that need no conversion, and for
+// a set blitz does not convert (which keeps utf8mb4, as before).
+func namedCharset(name, coll string, def *cs.Charset) *cs.Charset {
+	var c *cs.Charset
+	switch {
+	case name != "":
+		c, _ = cs.Lookup(name)
+	case coll != "" && !strings.EqualFold(coll, "binary"):
+		c, _, _ = cs.OfCollation(coll)
+	default:
+		return def
+	}
+	if c == nil || c.Identity() {
+		return nil
+	}
+	return c
+}
+
+// tableCharset is the default character set CREATE or ALTER TABLE's
+// options give (DEFAULT CHARSET, COLLATE), and whether they name one.
+func tableCharset(opts []*ast.TableOption) (*cs.Charset, bool) {
+	var name, coll string
+	for _, o := range opts {
+		switch o.Tp {
+		case ast.TableOptionCharset:
+			name = o.StrValue
+			if o.Default && name == "" {
+				name = "utf8mb4"
+			}
+		case ast.TableOptionCollate:
+			coll = o.StrValue
+		}
+	}
+	if name == "" && coll == "" {
+		return nil, false
+	}
+	return namedCharset(name, coll, nil), true
 }
 
 // collationText is what SHOW CREATE TABLE adds to column c of a table
@@ -223,11 +270,15 @@ func (x *execCtx) foldCollation(cc *colChange, opts []*ast.TableOption) error {
 	if coll != nil && coll.IsBin() {
 		coll = nil
 	}
-	cc.def.Collation, cc.dirty = coll, true
+	tcs, _ := tableCharset(opts)
+	cc.def.Collation, cc.def.Charset, cc.dirty = coll, tcs, true
 	if convert {
 		for i := range cc.def.Columns {
 			switch c := &cc.def.Columns[i]; c.Type {
-			case engine.TypeChar, engine.TypeVarChar, engine.TypeText, engine.TypeEnum, engine.TypeSet:
+			case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+				c.Charset = tcs
+				c.Collation = coll
+			case engine.TypeEnum, engine.TypeSet:
 				c.Collation = coll
 			}
 		}

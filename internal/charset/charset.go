@@ -109,6 +109,38 @@ func (c *Charset) AppendEncode(dst []byte, s string) []byte {
 	return dst
 }
 
+// Fits returns the position in s, UTF-8 text, of the first character c
+// does not have (or of the first byte that is not UTF-8), -1 when c has
+// them all. Every character fits a set that needs no conversion.
+func (c *Charset) Fits(s string) int {
+	if c.dec == nil {
+		return -1
+	}
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if _, ok := c.enc[r]; !ok || r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// Octets is the length in bytes of s, UTF-8 text, in c: what Encode
+// returns has this length. It allocates nothing.
+func (c *Charset) Octets(s string) int {
+	if c.dec == nil {
+		return len(s)
+	}
+	// Every set that converts has one byte a character, and Encode
+	// turns each character it lacks (and each bad byte) into one '?'.
+	return utf8.RuneCountInString(s)
+}
+
 // The sets that need no conversion.
 var (
 	UTF8MB4 = &Charset{Name: "utf8mb4", Collation: "utf8mb4_general_ci", ID: 45, MaxLen: 4}
