@@ -44,6 +44,27 @@ func init() {
 		}
 		charset.AddCollation(&charset.Collation{ID: c.id, CharsetName: c.cs, Name: c.name, Sortlen: 1, PadAttribute: charset.PadNone})
 	}
+	// The parser knows only the sets TiDB converts (utf8mb4, latin1,
+	// ascii, gbk, ...): every other name is error 1115 where a statement
+	// names a set (CONVERT(x USING latin2), SET NAMES cp1251, CAST(... AS
+	// CHAR CHARACTER SET koi8r), a column's CHARACTER SET). Teach it the
+	// single-byte sets blitz converts too (internal/charset), so those
+	// reach blitz; the sets MariaDB has and blitz does not convert stay
+	// 1115.
+	for _, name := range cs.Supported() {
+		if _, err := charset.GetCharsetInfo(name); err == nil || name == "utf8mb3" {
+			continue
+		}
+		set, err := cs.Lookup(name)
+		if err != nil {
+			continue
+		}
+		info := &charset.Charset{Name: set.Name, DefaultCollation: set.Collation, Collations: map[string]*charset.Collation{}, Desc: set.Name, Maxlen: int(set.MaxLen)}
+		if coll, err := charset.GetCollationByName(set.Collation); err == nil {
+			info.Collations[coll.Name] = coll
+		}
+		charset.AddCharset(info)
+	}
 }
 
 // resolveCollation returns the collation named name, or its stand-in with
