@@ -323,6 +323,9 @@ func resultColl(col Column) exprColl {
 	if col.collWeak {
 		ec.deriv = derivCoercible
 	}
+	if col.collExplicit {
+		ec.deriv = derivExplicit
+	}
 	return ec
 }
 
@@ -668,29 +671,25 @@ func (c *evalCtx) argsColl(x *ast.FuncCallExpr, args []any) (*collate.Collation,
 	return c.compareColl(x.FnName.L, x.Args...)
 }
 
+// errCantAggregateNCollations is MariaDB's 1271, Illegal mix of
+// collations for an operation of more than two operands (SQLSTATE HY000).
+const errCantAggregateNCollations = 1271
+
 // unionCollation is the collation of column i of a set operation: the
-// operands' combined as comparisons combine them. Where MariaDB finds two
-// implicit collations that do not combine (error 1271), blitz takes
-// utf8mb4_bin.
-func unionCollation(parts []unionPart, i int) *collate.Collation {
+// operands' combined as comparisons combine them (resultColl), or error
+// 1271 when two do not combine, which MariaDB names 'UNION' for every
+// set operation (INTERSECT and EXCEPT too), whether or not rows come.
+func unionCollation(parts []unionPart, i int) (*collate.Collation, error) {
 	out := exprColl{collate.Bin, derivIgnorable, nil}
 	for _, p := range parts {
-		c := p.cols[i]
-		ec := exprColl{c.Collation, derivImplicit, nil}
-		if ec.coll == nil {
-			ec.coll = collate.Bin
-		}
-		if c.collWeak {
-			ec.deriv = derivCoercible
-		}
-		if out = combine(out, ec); out.deriv == derivNone {
-			return nil
+		if out = combine(out, resultColl(p.cols[i])); out.deriv == derivNone {
+			return nil, newErr(errCantAggregateNCollations, "Illegal mix of collations for operation 'UNION'")
 		}
 	}
 	if out.coll.IsBin() {
-		return nil
+		return nil, nil
 	}
-	return out.coll
+	return out.coll, nil
 }
 
 // collIndex returns the position, in characters, of the first occurrence
