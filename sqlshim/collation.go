@@ -16,11 +16,15 @@ import (
 // definition names (COLLATE, or CHARACTER SET for that set's default:
 // utf8mb4_general_ci for utf8mb4, as in MariaDB), else the table's
 // (DEFAULT CHARSET / COLLATE of CREATE TABLE), else utf8mb4_bin, blitz's
-// default. blitz stores utf8mb4 only: the utf8mb3, ascii and latin1 names
-// of a collation blitz has stand for its utf8mb4 one (SHOW CREATE TABLE
-// then says utf8mb4, as it always did for the character set), latin1's
-// case-insensitive defaults become utf8mb4_general_ci with warning 1273,
-// and any other collation is error 1273.
+// default. blitz stores UTF-8 text only: the utf8mb3, ascii and latin1
+// names of a collation blitz has stand for its utf8mb4 one (SHOW CREATE
+// TABLE then says utf8mb4, as it always did for the character set),
+// latin1's case-insensitive defaults become utf8mb4_general_ci with
+// warning 1273, and any other collation is error 1273. A column's
+// character set other than utf8mb4 (CHARACTER SET latin1, a table's
+// DEFAULT CHARSET, a collation's set: namedCharset) is kept in its
+// definition (engine.Column.Charset) for what it refuses and how many
+// bytes its text counts as; its comparisons are its collation's.
 
 // init teaches TiDB's parser MariaDB's NO PAD collations, which MySQL
 // (and so the parser's table) does not have: without them COLLATE
