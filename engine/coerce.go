@@ -253,12 +253,19 @@ func Coerce(col *Column, v any, rowNum int) (any, error) {
 		if !utf8.ValidString(s) {
 			return nil, bad(BadBytes(s))
 		}
+		n := len(s) // a TEXT's length in bytes, in the column's set
+		if col.Charset != nil {
+			if i := col.Charset.Fits(s); i >= 0 {
+				return nil, bad(ShowBytes(s[i:]))
+			}
+			n = col.Charset.Octets(s)
+		}
 		max := col.Length
 		if t == TypeText {
 			if max <= 0 {
 				max = 65535
 			}
-			if len(s) > max {
+			if n > max {
 				return nil, sqlerr.New(sqlerr.ErrDataTooLong, "Data too long for column '%s' at row %d", col.Name, rowNum)
 			}
 			return sameText(v, s), nil

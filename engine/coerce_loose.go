@@ -93,6 +93,16 @@ func CoerceLoose(col *Column, v any, rowNum int) (val any, warn, err error) {
 			break
 		}
 		return cv, truncated, nil
+	case code == sqlerr.ErrTruncatedWrong && t.IsString() && t != TypeJSON && col.Charset != nil && textFits(v):
+		// Characters the column's set does not have are each '?', and
+		// the one warning is this one, even when the text is then cut
+		// to fit too (as MariaDB warns).
+		s, _ := TextOf(v)
+		val, _, err2 := CoerceLoose(col, col.Charset.Decode(col.Charset.Encode(s)), rowNum)
+		if err2 != nil {
+			return nil, nil, err2
+		}
+		return val, err, nil
 	case code == sqlerr.ErrTruncatedWrong && t.IsString() && t != TypeJSON:
 		s, ok := TextOf(v)
 		if !ok || utf8.ValidString(s) {
@@ -111,6 +121,12 @@ func CoerceLoose(col *Column, v any, rowNum int) (val any, warn, err error) {
 	return nil, nil, err
 }
 
+// textFits reports whether v is text that is valid UTF-8.
+func textFits(v any) bool {
+	s, ok := TextOf(v)
+	return ok && utf8.ValidString(s)
+}
+
 // BadBytes shows the bytes of s from its first invalid UTF-8 sequence as
 // MariaDB's "Incorrect string value" message does: at most six, a byte
 // outside printable ASCII as \xHH, "..." when more follow.
@@ -123,7 +139,13 @@ func BadBytes(s string) string {
 		}
 		i += n
 	}
-	rest := s[i:]
+	return ShowBytes(s[i:])
+}
+
+// ShowBytes shows rest, the bytes from the first one a column refuses, as
+// MariaDB's "Incorrect string value" message does: at most six, a byte
+// outside printable ASCII as \xHH, "..." when more follow.
+func ShowBytes(rest string) string {
 	var b strings.Builder
 	for j := 0; j < len(rest) && j < 6; j++ {
 		c := rest[j]

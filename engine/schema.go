@@ -67,6 +67,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/blitzdb/blitz/internal/vfs"
@@ -241,6 +242,13 @@ type Column struct {
 	// So are those of utf8mb4_bin (the text without trailing spaces) in
 	// a table of key format 2 (see TableDef.LegacyKeys).
 	Collation *collate.Collation
+	// Charset is the character set of a CHAR, VARCHAR or TEXT column
+	// other than utf8mb4 (latin1, ascii, ...); nil is utf8mb4. The row
+	// holds the text as UTF-8 whatever the set: the set refuses the
+	// characters it does not have (Coerce: 1366, CoerceLoose: '?') and
+	// gives the text's length in bytes (charset.Charset.Octets), as
+	// LENGTH and HEX count and show it (in sqlshim).
+	Charset *charset.Charset
 	// Generated is the expression of a generated column (AS (expr)) and
 	// DefaultExpr that of a DEFAULT (expr), as SQL text in MariaDB's printed
 	// form; "" for none. Stored is STORED (PERSISTENT), else VIRTUAL. The
@@ -318,6 +326,9 @@ type TableDef struct {
 	// Collation is the table's default collation, the one a text column
 	// added without its own gets (nil: utf8mb4_bin). It changes no row.
 	Collation *collate.Collation
+	// Charset is the table's default character set, the one a text
+	// column added without its own gets (nil: utf8mb4). It changes no row.
+	Charset *charset.Charset
 	// Comment is the table's COMMENT. It changes no row.
 	Comment string
 	// LegacyKeys is set for a table created before key format 2 (see
@@ -558,6 +569,9 @@ func (d *TableDef) validateStored() error {
 		if c.hasCollation() && c.Type != TypeChar && c.Type != TypeVarChar && c.Type != TypeText && c.Type != TypeEnum && c.Type != TypeSet {
 			return fmt.Errorf("blitz/engine: column %q: a %s column has no collation", c.Name, c.Type)
 		}
+		if c.Charset != nil && c.Type != TypeChar && c.Type != TypeVarChar && c.Type != TypeText {
+			return fmt.Errorf("blitz/engine: column %q: a %s column has no character set", c.Name, c.Type)
+		}
 		if c.AutoIncrement {
 			autos++
 			if !c.Type.IsInteger() {
@@ -783,6 +797,16 @@ func validateElems(c *Column) error {
 // the field on such a column or, worse, match members under utf8mb4_bin,
 // so a table is written as format 9 only when such a column has a
 // collation (format 9 may carry everything of formats 2 to 8).
+// The field "charset" of a column (optional, any format) names the
+// character set of a text column other than utf8mb4 ("latin1", "ascii",
+// ...; charset.Lookup's names), and the table field "charset" the table's
+// default one. The row holds the column's text as UTF-8 whatever its set:
+// the set only refuses writes of characters it does not have and changes
+// how many bytes the text counts as, so a reader that ignores the field
+// misreads no row and it needs no new format number (such a reader takes
+// any character into the column, as it would with a CHECK it ignores).
+// Files written before it read as utf8mb4 tables. A set this build does
+// not know refuses the file.
 // The table field "comment" (its COMMENT) may appear in any format: it
 // changes no row, so a reader that does not know it loses nothing but the
 // text, and it needs no new format number.
@@ -861,6 +885,7 @@ type defTable struct {
 	Indexes       []IndexDef  `json:"indexes,omitempty"`
 	CrashSafe     bool        `json:"crash_safe,omitempty"`
 	Collation     string      `json:"collation,omitempty"`    // format 4; absent: utf8mb4_bin
+	Charset       string      `json:"charset,omitempty"`      // any format: absent, utf8mb4 (see "charset")
 	Comment       string      `json:"comment,omitempty"`      // any format: a reader that ignores it misreads no row
 	Checks        []defCheck  `json:"checks,omitempty"`       // any format: a reader that ignores it misreads no row
 	ForeignKeys   []defFK     `json:"foreign_keys,omitempty"` // any format: as checks
@@ -924,6 +949,7 @@ type defColumn struct {
 	OnUpdateNow   bool     `json:"on_update_now,omitempty"`
 	Elems         []string `json:"elems,omitempty"`
 	Collation     string   `json:"collation,omitempty"` // format 4; absent: utf8mb4_bin
+	Charset       string   `json:"charset,omitempty"`   // any format; absent: utf8mb4 (see "charset")
 
 	// Format 5: generated columns and default expressions.
 	Generated   string `json:"generated,omitempty"`
@@ -959,6 +985,9 @@ func toDefTable(d *TableDef) (defTable, int) {
 	if d.Collation != nil && !d.Collation.IsBin() {
 		t.Collation, format = d.Collation.Name, defFormatColl
 	}
+	if d.Charset != nil {
+		t.Charset = d.Charset.Name
+	}
 	for _, ck := range d.Checks {
 		t.Checks = append(t.Checks, defCheck(ck))
 	}
@@ -990,6 +1019,9 @@ func toDefTable(d *TableDef) (defTable, int) {
 		}
 		if c.Type == TypeBit {
 			format = max(format, defFormatBit)
+		}
+		if c.Charset != nil {
+			dc.Charset = c.Charset.Name
 		}
 		if c.HasDefault && c.Default != nil {
 			s := valueText(c.Default)
@@ -1069,8 +1101,24 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 		}
 		d.ForeignKeys = append(d.ForeignKeys, fk)
 	}
+	knownCharset := func(name string) (*charset.Charset, error) {
+		if name == "" {
+			return nil, nil
+		}
+		cs, err := charset.Lookup(name)
+		if err != nil || cs.Name != name {
+			return nil, fmt.Errorf("blitz/engine: table definition %s: character set %q is not one this build of blitz knows", path, name)
+		}
+		if cs.Identity() {
+			return nil, nil
+		}
+		return cs, nil
+	}
 	var err error
 	if d.Collation, err = knownColl(f.Table.Collation); err != nil {
+		return nil, defCounters{}, err
+	}
+	if d.Charset, err = knownCharset(f.Table.Charset); err != nil {
 		return nil, defCounters{}, err
 	}
 	for _, dc := range f.Table.Columns {
@@ -1093,6 +1141,9 @@ func decodeDef(b []byte, path string) (*TableDef, defCounters, error) {
 			return nil, defCounters{}, fmt.Errorf("blitz/engine: table definition %s: %v", path, err)
 		}
 		if c.Collation, err = knownColl(dc.Collation); err != nil {
+			return nil, defCounters{}, fmt.Errorf("%w (column %q)", err, dc.Name)
+		}
+		if c.Charset, err = knownCharset(dc.Charset); err != nil {
 			return nil, defCounters{}, fmt.Errorf("%w (column %q)", err, dc.Name)
 		}
 		if c.Collation != nil && (t == TypeEnum || t == TypeSet) && f.Format < defFormatEnumColl {

@@ -190,7 +190,7 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 			}
 			return err
 		}
-		col, pk, uniq, err := x.columnDef(cd, cc.def.Collation)
+		col, pk, uniq, err := x.columnDef(cd, cc.def.Collation, cc.def.Charset)
 		if err != nil {
 			return err
 		}
@@ -275,7 +275,7 @@ func (x *execCtx) colSpec(ti *tableInfo, cc *colChange, spec *ast.AlterTableSpec
 	case ast.AlterTableAddColumns:
 		pos := spec.Position
 		for _, cd := range spec.NewColumns {
-			col, pk, uniq, err := x.columnDef(cd, cc.def.Collation)
+			col, pk, uniq, err := x.columnDef(cd, cc.def.Collation, cc.def.Charset)
 			if err != nil {
 				return err
 			}

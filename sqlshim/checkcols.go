@@ -16,7 +16,8 @@ import (
 // and so is a statement that is itself a subquery. A name qualified by
 // something other than the table is left to evaluation, which knows the
 // qualifiers. GROUP BY, HAVING and ORDER BY may also name select-list
-// aliases. The clause names are those evaluation reports.
+// aliases. The clause names are those evaluation reports. A comparison
+// with a subquery in WHERE whose collations do not mix is 1267 here too.
 func (x *execCtx) checkColumns(ti *tableInfo, fields []outField, n *ast.SelectStmt) error {
 	if ti == nil || ti.join != nil || x.outer != nil {
 		return nil
@@ -71,6 +72,11 @@ func (x *execCtx) checkColumnsOnce(ti *tableInfo, fields []outField, n *ast.Sele
 	}
 	if n.Where != nil {
 		if err := check(n.Where, "WHERE", false); err != nil {
+			return err
+		}
+		// A comparison with a subquery whose collations do not mix
+		// (collation_subquery.go).
+		if err := x.newEval(ti, "WHERE").checkSubqueryColls(n.Where); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	cs "github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -15,11 +16,15 @@ import (
 // definition names (COLLATE, or CHARACTER SET for that set's default:
 // utf8mb4_general_ci for utf8mb4, as in MariaDB), else the table's
 // (DEFAULT CHARSET / COLLATE of CREATE TABLE), else utf8mb4_bin, blitz's
-// default. blitz stores utf8mb4 only: the utf8mb3, ascii and latin1 names
-// of a collation blitz has stand for its utf8mb4 one (SHOW CREATE TABLE
-// then says utf8mb4, as it always did for the character set), latin1's
-// case-insensitive defaults become utf8mb4_general_ci with warning 1273,
-// and any other collation is error 1273.
+// default. blitz stores UTF-8 text only: the utf8mb3, ascii and latin1
+// names of a collation blitz has stand for its utf8mb4 one (SHOW CREATE
+// TABLE then says utf8mb4, as it always did for the character set),
+// latin1's case-insensitive defaults become utf8mb4_general_ci with
+// warning 1273, and any other collation is error 1273. A column's
+// character set other than utf8mb4 (CHARACTER SET latin1, a table's
+// DEFAULT CHARSET, a collation's set: namedCharset) is kept in its
+// definition (engine.Column.Charset) for what it refuses and how many
+// bytes its text counts as; its comparisons are its collation's.
 
 // init teaches TiDB's parser MariaDB's NO PAD collations, which MySQL
 // (and so the parser's table) does not have: without them COLLATE
@@ -42,6 +47,27 @@ func init() {
 			continue
 		}
 		charset.AddCollation(&charset.Collation{ID: c.id, CharsetName: c.cs, Name: c.name, Sortlen: 1, PadAttribute: charset.PadNone})
+	}
+	// The parser knows only the sets TiDB converts (utf8mb4, latin1,
+	// ascii, gbk, ...): every other name is error 1115 where a statement
+	// names a set (CONVERT(x USING latin2), SET NAMES cp1251, CAST(... AS
+	// CHAR CHARACTER SET koi8r), a column's CHARACTER SET). Teach it the
+	// single-byte sets blitz converts too (internal/charset), so those
+	// reach blitz; the sets MariaDB has and blitz does not convert stay
+	// 1115.
+	for _, name := range cs.Supported() {
+		if _, err := charset.GetCharsetInfo(name); err == nil || name == "utf8mb3" {
+			continue
+		}
+		set, err := cs.Lookup(name)
+		if err != nil {
+			continue
+		}
+		info := &charset.Charset{Name: set.Name, DefaultCollation: set.Collation, Collations: map[string]*charset.Collation{}, Desc: set.Name, Maxlen: int(set.MaxLen)}
+		if coll, err := charset.GetCollationByName(set.Collation); err == nil {
+			info.Collations[coll.Name] = coll
+		}
+		charset.AddCharset(info)
 	}
 }
 
@@ -127,8 +153,9 @@ func (x *execCtx) tableCollation(opts []*ast.TableOption) (coll *collate.Collati
 
 // columnCollation sets col's collation from its definition (CHARACTER
 // SET, COLLATE, BINARY), or, when it names none, to the table default
-// tableColl. Columns other than CHAR, VARCHAR and TEXT keep none.
-func (x *execCtx) columnCollation(col *engine.Column, cd *ast.ColumnDef, tableColl *collate.Collation) error {
+// tableColl, and its character set likewise (tableCS the table's).
+// Columns other than CHAR, VARCHAR and TEXT keep none.
+func (x *execCtx) columnCollation(col *engine.Column, cd *ast.ColumnDef, tableColl *collate.Collation, tableCS *cs.Charset) error {
 	tp := cd.Tp
 	cs, name := tp.GetCharset(), tp.GetCollate()
 	for _, o := range cd.Options {
@@ -161,12 +188,57 @@ func (x *execCtx) columnCollation(col *engine.Column, cd *ast.ColumnDef, tableCo
 		return err
 	}
 	switch col.Type {
+	case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+		col.Charset = namedCharset(cs, name, tableCS)
+	}
+	switch col.Type {
 	case engine.TypeChar, engine.TypeVarChar, engine.TypeText, engine.TypeEnum, engine.TypeSet:
 		if coll != nil && !coll.IsBin() {
 			col.Collation = coll
 		}
 	}
 	return nil
+}
+
+// namedCharset is the character set a definition gives text: the set
+// name names, else that of collation coll, else def (the table's, for a
+// column); nil for utf8mb4 and the sets that need no conversion, and for
+// a set blitz does not convert (which keeps utf8mb4, as before).
+func namedCharset(name, coll string, def *cs.Charset) *cs.Charset {
+	var c *cs.Charset
+	switch {
+	case name != "":
+		c, _ = cs.Lookup(name)
+	case coll != "" && !strings.EqualFold(coll, "binary"):
+		c, _, _ = cs.OfCollation(coll)
+	default:
+		return def
+	}
+	if c == nil || c.Identity() {
+		return nil
+	}
+	return c
+}
+
+// tableCharset is the default character set CREATE or ALTER TABLE's
+// options give (DEFAULT CHARSET, COLLATE), and whether they name one.
+func tableCharset(opts []*ast.TableOption) (*cs.Charset, bool) {
+	var name, coll string
+	for _, o := range opts {
+		switch o.Tp {
+		case ast.TableOptionCharset:
+			name = o.StrValue
+			if o.Default && name == "" {
+				name = "utf8mb4"
+			}
+		case ast.TableOptionCollate:
+			coll = o.StrValue
+		}
+	}
+	if name == "" && coll == "" {
+		return nil, false
+	}
+	return namedCharset(name, coll, nil), true
 }
 
 // collationText is what SHOW CREATE TABLE adds to column c of a table
@@ -223,11 +295,15 @@ func (x *execCtx) foldCollation(cc *colChange, opts []*ast.TableOption) error {
 	if coll != nil && coll.IsBin() {
 		coll = nil
 	}
-	cc.def.Collation, cc.dirty = coll, true
+	tcs, _ := tableCharset(opts)
+	cc.def.Collation, cc.def.Charset, cc.dirty = coll, tcs, true
 	if convert {
 		for i := range cc.def.Columns {
 			switch c := &cc.def.Columns[i]; c.Type {
-			case engine.TypeChar, engine.TypeVarChar, engine.TypeText, engine.TypeEnum, engine.TypeSet:
+			case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+				c.Charset = tcs
+				c.Collation = coll
+			case engine.TypeEnum, engine.TypeSet:
 				c.Collation = coll
 			}
 		}

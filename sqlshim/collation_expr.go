@@ -63,32 +63,48 @@ const (
 
 var derivNames = [...]string{"EXPLICIT", "NONE", "IMPLICIT", "SYSCONST", "COERCIBLE", "NUMERIC", "IGNORABLE"}
 
-// exprColl is a collation with its derivation.
+// exprColl is a collation with its derivation, and the character set
+// of the text when it is not utf8mb4.
 type exprColl struct {
 	coll  *collate.Collation
 	deriv derivation
+	// cs is the set the text is in when it is not utf8mb4 (a latin1
+	// column, CONVERT(x USING latin1)), nil for utf8mb4 and its subsets
+	// that need no conversion. The value is UTF-8 text all the same: the
+	// set gives its bytes as LENGTH counts them and HEX shows them
+	// (evalCtx.octets, evalCtx.inCharset).
+	cs *charset.Charset
 }
 
 // binColl is a literal's under the connection collation utf8mb4_bin.
-var binColl = exprColl{collate.Bin, derivCoercible}
+var binColl = exprColl{collate.Bin, derivCoercible, nil}
 
 // combine is MariaDB's aggregation of two collations.
 func combine(a, b exprColl) exprColl {
 	switch {
 	case a.deriv == derivNone || b.deriv == derivNone:
-		return exprColl{a.coll, derivNone}
+		return exprColl{a.coll, derivNone, nil}
 	case a.deriv < b.deriv:
 		return a
-	case b.deriv < a.deriv || a.coll == b.coll:
+	case b.deriv < a.deriv:
+		return b
+	case a.coll == b.coll || a.deriv != derivExplicit && (a.cs == nil) != (b.cs == nil):
+		// Of two equally strong sides in different sets, utf8mb4's
+		// wins: the other's text converts to it (MariaDB's superset
+		// conversion; blitz's stand-ins give latin1's collation that
+		// of a utf8mb4 one).
+		if a.cs == nil && b.cs != nil {
+			return a
+		}
 		return b
 	case a.deriv == derivExplicit:
-		return exprColl{a.coll, derivNone}
+		return exprColl{a.coll, derivNone, nil}
 	case a.coll.IsBinary() && !b.coll.IsBinary():
 		return a
 	case b.coll.IsBinary() && !a.coll.IsBinary():
 		return b
 	}
-	return exprColl{a.coll, derivNone}
+	return exprColl{a.coll, derivNone, nil}
 }
 
 // mixError is 1267 for combining a and b in operation op.
@@ -124,37 +140,37 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 	switch x := e.(type) {
 	case *ast.SetCollationExpr:
 		if coll, ok := collate.ByName(x.Collate); ok {
-			return exprColl{coll, derivExplicit}
+			return exprColl{coll, derivExplicit, nil}
 		}
-		return exprColl{collate.Bin, derivExplicit}
+		return exprColl{collate.Bin, derivExplicit, nil}
 	case *ast.ParenthesesExpr:
 		return c.collOf(x.Expr)
 	case *test_driver.ValueExpr:
 		switch x.Datum.GetValue().(type) {
 		case nil:
-			return exprColl{collate.Bin, derivIgnorable}
+			return exprColl{collate.Bin, derivIgnorable, nil}
 		case string:
 			if x.Type.GetFlag()&mysql.UnderScoreCharsetFlag != 0 {
 				return introducerColl(x.Type.GetCharset(), c.litColl())
 			}
 			return c.litColl()
 		}
-		return exprColl{collate.Bin, derivNumeric}
+		return exprColl{collate.Bin, derivNumeric, nil}
 	case *test_driver.ParamMarkerExpr:
 		if x.Order < len(c.params) {
 			switch c.params[x.Order].(type) {
 			case nil:
-				return exprColl{collate.Bin, derivIgnorable}
+				return exprColl{collate.Bin, derivIgnorable, nil}
 			case string:
 				return c.litColl()
 			}
 		}
-		return exprColl{collate.Bin, derivNumeric}
+		return exprColl{collate.Bin, derivNumeric, nil}
 	case *ast.ColumnNameExpr:
 		if col := c.columnDef(x.Name); col != nil {
 			return columnColl(col)
 		}
-		return exprColl{collate.Bin, derivImplicit}
+		return exprColl{collate.Bin, derivImplicit, nil}
 	case *ast.FuncCallExpr:
 		switch x.FnName.L {
 		case "concat", "concat_ws", "upper", "lower", "ucase", "lcase", "substring", "substr", "mid", "left", "right",
@@ -170,15 +186,15 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 				return c.collOfList(x.Args[1:])
 			}
 		case "collation", "charset":
-			return exprColl{collate.Bin, derivSysconst} // utf8mb3_general_ci in MariaDB
+			return exprColl{collate.Bin, derivSysconst, nil} // utf8mb3_general_ci in MariaDB
 		case "json_unquote":
 			return binColl // as MariaDB's, whatever the connection's
 		case "convert": // CONVERT(x USING cs): cs's default collation (its stand-in), implicit
 			if cs := convertCharset(x); cs != nil {
 				if cs == charset.Binary {
-					return exprColl{collate.Bin, derivImplicit} // bytes, as CAST(x AS BINARY)
+					return exprColl{collate.Bin, derivImplicit, nil} // bytes, as CAST(x AS BINARY)
 				}
-				return exprColl{connCollFor(cs.Collation), derivImplicit}
+				return exprColl{connCollFor(cs.Collation), derivImplicit, textCharset(cs)}
 			}
 		}
 		return c.litColl()
@@ -196,24 +212,37 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 		case ast.AggFuncMin, ast.AggFuncMax, ast.AggFuncGroupConcat:
 			return c.collOfList(x.Args)
 		}
-		return exprColl{collate.Bin, derivNumeric}
+		return exprColl{collate.Bin, derivNumeric, nil}
 	case *ast.FuncCastExpr:
 		if x.Tp != nil && x.Tp.GetCharset() == "binary" { // CAST(... AS BINARY), CONVERT(..., BINARY)
-			return exprColl{collate.Bin, derivImplicit}
+			return exprColl{collate.Bin, derivImplicit, nil}
 		}
-		return exprColl{c.litColl().coll, derivImplicit}
+		var cs *charset.Charset
+		if x.Tp != nil && x.Tp.GetCharset() != "" {
+			cs, _ = charset.Lookup(x.Tp.GetCharset())
+		}
+		return exprColl{c.litColl().coll, derivImplicit, textCharset(cs)}
 	case *ast.VariableExpr:
 		if x.IsSystem {
-			return exprColl{collate.Bin, derivImplicit}
+			return exprColl{collate.Bin, derivImplicit, nil}
 		}
 		if x.Value != nil { // @v := expr
-			return exprColl{c.collOf(x.Value).coll, derivImplicit}
+			return exprColl{c.collOf(x.Value).coll, derivImplicit, nil}
 		}
-		return exprColl{c.s.userVarColl(x.Name), derivImplicit}
+		return exprColl{c.s.userVarColl(x.Name), derivImplicit, nil}
 	case *ast.SubqueryExpr:
 		return c.subqueryColl(x)
 	}
-	return exprColl{collate.Bin, derivNumeric}
+	return exprColl{collate.Bin, derivNumeric, nil}
+}
+
+// textCharset is cs as exprColl holds it: nil for the sets that need no
+// conversion.
+func textCharset(cs *charset.Charset) *charset.Charset {
+	if cs == nil || cs.Identity() {
+		return nil
+	}
+	return cs
 }
 
 // introducerColl is the collation of a literal with a character set
@@ -224,7 +253,7 @@ func introducerColl(cs string, conn exprColl) exprColl {
 		return binColl
 	}
 	if coll, _, ok := collate.ForCharset(cs); ok {
-		return exprColl{coll, derivCoercible}
+		return exprColl{coll, derivCoercible, nil}
 	}
 	return conn
 }
@@ -234,7 +263,7 @@ func introducerColl(cs string, conn exprColl) exprColl {
 // connection's, coercible), a column of the one table the subquery reads
 // its column's, implicit. Anything else is utf8mb4_bin, implicit.
 func (c *evalCtx) subqueryColl(x *ast.SubqueryExpr) exprColl {
-	other := exprColl{collate.Bin, derivImplicit}
+	other := exprColl{collate.Bin, derivImplicit, nil}
 	sel, ok := x.Query.(*ast.SelectStmt)
 	if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 || sel.Fields.Fields[0].WildCard != nil {
 		return other
@@ -271,9 +300,9 @@ func (c *evalCtx) subqueryColl(x *ast.SubqueryExpr) exprColl {
 // column that is not text.
 func columnColl(col *engine.Column) exprColl {
 	if col.Type.IsString() || col.Type == engine.TypeEnum || col.Type == engine.TypeSet {
-		return exprColl{col.Coll(), derivImplicit}
+		return exprColl{col.Coll(), derivImplicit, col.Charset}
 	}
-	return exprColl{collate.Bin, derivNumeric}
+	return exprColl{collate.Bin, derivNumeric, nil}
 }
 
 // resultColl is the collation and derivation of column col of a
@@ -285,14 +314,17 @@ func resultColl(col Column) exprColl {
 	case mysql.TypeVarchar, mysql.TypeVarString, mysql.TypeString, mysql.TypeTinyBlob, mysql.TypeBlob,
 		mysql.TypeMediumBlob, mysql.TypeLongBlob, mysql.TypeEnum, mysql.TypeSet:
 	default:
-		return exprColl{collate.Bin, derivNumeric}
+		return exprColl{collate.Bin, derivNumeric, nil}
 	}
-	ec := exprColl{col.Collation, derivImplicit}
+	ec := exprColl{col.Collation, derivImplicit, nil}
 	if ec.coll == nil {
 		ec.coll = collate.Bin
 	}
 	if col.collWeak {
 		ec.deriv = derivCoercible
+	}
+	if col.collExplicit {
+		ec.deriv = derivExplicit
 	}
 	return ec
 }
@@ -346,7 +378,7 @@ func (c *evalCtx) rowColls(e ast.ExprNode, r *Result) []exprColl {
 // collOfList combines the collations of es, skipping numbers and NULLs
 // (which convert to the others' collation).
 func (c *evalCtx) collOfList(es []ast.ExprNode) exprColl {
-	out := exprColl{collate.Bin, derivIgnorable}
+	out := exprColl{collate.Bin, derivIgnorable, nil}
 	for _, e := range es {
 		out = combine(out, c.collOf(e))
 	}
@@ -383,7 +415,7 @@ func (c *evalCtx) columnDef(n *ast.ColumnName) *engine.Column {
 // in operation op (nil for utf8mb4_bin, whose comparisons compareValues
 // makes), or error 1267.
 func (c *evalCtx) compareColl(op string, es ...ast.ExprNode) (*collate.Collation, error) {
-	out := exprColl{collate.Bin, derivIgnorable}
+	out := exprColl{collate.Bin, derivIgnorable, nil}
 	for _, e := range es {
 		next := combine(out, c.collOf(e))
 		if next.deriv == derivNone {
@@ -639,29 +671,25 @@ func (c *evalCtx) argsColl(x *ast.FuncCallExpr, args []any) (*collate.Collation,
 	return c.compareColl(x.FnName.L, x.Args...)
 }
 
+// errCantAggregateNCollations is MariaDB's 1271, Illegal mix of
+// collations for an operation of more than two operands (SQLSTATE HY000).
+const errCantAggregateNCollations = 1271
+
 // unionCollation is the collation of column i of a set operation: the
-// operands' combined as comparisons combine them. Where MariaDB finds two
-// implicit collations that do not combine (error 1271), blitz takes
-// utf8mb4_bin.
-func unionCollation(parts []unionPart, i int) *collate.Collation {
-	out := exprColl{collate.Bin, derivIgnorable}
+// operands' combined as comparisons combine them (resultColl), or error
+// 1271 when two do not combine, which MariaDB names 'UNION' for every
+// set operation (INTERSECT and EXCEPT too), whether or not rows come.
+func unionCollation(parts []unionPart, i int) (*collate.Collation, error) {
+	out := exprColl{collate.Bin, derivIgnorable, nil}
 	for _, p := range parts {
-		c := p.cols[i]
-		ec := exprColl{c.Collation, derivImplicit}
-		if ec.coll == nil {
-			ec.coll = collate.Bin
-		}
-		if c.collWeak {
-			ec.deriv = derivCoercible
-		}
-		if out = combine(out, ec); out.deriv == derivNone {
-			return nil
+		if out = combine(out, resultColl(p.cols[i])); out.deriv == derivNone {
+			return nil, newErr(errCantAggregateNCollations, "Illegal mix of collations for operation 'UNION'")
 		}
 	}
 	if out.coll.IsBin() {
-		return nil
+		return nil, nil
 	}
-	return out.coll
+	return out.coll, nil
 }
 
 // collIndex returns the position, in characters, of the first occurrence
@@ -705,13 +733,20 @@ func (c *evalCtx) collationFunc(x *ast.FuncCallExpr) (any, error) {
 	case *ast.FuncCastExpr:
 		binary = a.Tp != nil && a.Tp.GetCharset() == "binary"
 	}
-	if cs := convertCharset(x.Args[0]); cs != nil {
+	cs, conv := ec.cs, convertCharset(x.Args[0])
+	if conv != nil {
+		cs = conv
+	}
+	if cs != nil && ec.deriv < derivNumeric {
 		// The set's own names, which blitz's stand-in for its collation
 		// (deriveColl) does not carry.
 		switch x.FnName.L {
 		case "charset":
 			return cs.Name, nil
 		case "collation":
+			if conv == nil && ec.coll.IsBin() {
+				return cs.Name + "_bin", nil // a latin1 VARCHAR(n) BINARY
+			}
 			return cs.Collation, nil
 		}
 	}

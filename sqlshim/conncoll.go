@@ -45,7 +45,7 @@ func (s *Session) SetConnectionCollation(name string) {
 		s.conn = defaultConnColl
 		return
 	}
-	s.conn = connCollation{name: name, lit: exprColl{connCollFor(name), derivCoercible}}
+	s.conn = connCollation{name: name, lit: exprColl{connCollFor(name), derivCoercible, nil}}
 }
 
 // connCollFor returns the collation blitz compares a connection

@@ -1521,7 +1521,12 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 	default:
 		v = c.textOf(x.Expr, v)
 		if mysql.HasBinaryFlag(tp.GetFlag()) || tp.GetCharset() == "binary" {
-			return []byte(toString(v)), nil
+			return []byte(c.inCharset(x.Expr, toString(v))), nil // a latin1 column's bytes are latin1's
+		}
+		if cs := c.collOf(x).cs; cs != nil {
+			// AS CHAR CHARACTER SET latin1: a character the set does
+			// not have is '?', as CONVERT(... USING latin1) makes it.
+			return cs.Decode(cs.Encode(toString(v))), nil
 		}
 		return toString(v), nil
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -159,12 +160,12 @@ func (x *execCtx) renameTable(from, to string) error {
 // columnDef translates a column definition. It reports whether the column
 // was declared PRIMARY KEY or UNIQUE inline.
 // A text column without a collation of its own gets tableColl.
-func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation) (col engine.Column, pk, unique bool, err error) {
+func (x *execCtx) columnDef(cd *ast.ColumnDef, tableColl *collate.Collation, tableCS *charset.Charset) (col engine.Column, pk, unique bool, err error) {
 	col.Name = cd.Name.Name.O
 	if err := fieldType(&col, cd.Tp); err != nil {
 		return col, false, false, err
 	}
-	if err := x.columnCollation(&col, cd, tableColl); err != nil {
+	if err := x.columnCollation(&col, cd, tableColl, tableCS); err != nil {
 		return col, false, false, err
 	}
 	if err := x.checkLength(&col); err != nil {
@@ -451,10 +452,11 @@ func (x *execCtx) createTable(n *ast.CreateTableStmt, crashSafe bool) (Result, e
 	if tableColl != nil && !tableColl.IsBin() {
 		def.Collation = tableColl
 	}
+	def.Charset, _ = tableCharset(n.Options)
 	seen := map[string]bool{}
 	var inlineUnique []string
 	for _, cd := range n.Cols {
-		col, pk, uniq, err := x.columnDef(cd, tableColl)
+		col, pk, uniq, err := x.columnDef(cd, tableColl, def.Charset)
 		if err != nil {
 			return Result{}, err
 		}
@@ -949,7 +951,7 @@ func (x *execCtx) alterTable(n *ast.AlterTableStmt) (Result, error) {
 		switch spec.Tp {
 		case ast.AlterTableAddColumns:
 			for _, cd := range spec.NewColumns {
-				col, pk, uniq, err := x.columnDef(cd, ti.def.Collation)
+				col, pk, uniq, err := x.columnDef(cd, ti.def.Collation, ti.def.Charset)
 				if err != nil {
 					return Result{}, err
 				}

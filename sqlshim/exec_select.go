@@ -829,6 +829,7 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 				cols[i].Collation = ec.coll
 			}
 			cols[i].collWeak = ec.deriv >= derivCoercible
+			cols[i].collExplicit = ec.deriv == derivExplicit
 		}
 	}
 	if rows == nil {

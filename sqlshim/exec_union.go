@@ -132,7 +132,10 @@ func (x *execCtx) setOprList(l *ast.SetOprSelectList) (unionPart, error) {
 	if len(parts) == 1 {
 		return parts[0], nil
 	}
-	cols := unifyUnion(parts)
+	cols, err := unifyUnion(parts)
+	if err != nil {
+		return unionPart{}, err
+	}
 	// INTERSECT binds tighter than UNION and EXCEPT: each run of
 	// INTERSECTs is one term; the terms combine left to right.
 	type term struct {
@@ -221,7 +224,7 @@ func setOperation(op ast.SetOprType, a, b [][]any, colls []*collate.Collation) [
 // '2024-01-31', a DECIMAL with its scale). A column only NULL (an
 // expression that produced no value) does not take part. It converts the
 // rows in place and returns the result's columns.
-func unifyUnion(parts []unionPart) []Column {
+func unifyUnion(parts []unionPart) ([]Column, error) {
 	cols := append([]Column(nil), parts[0].cols...)
 	for i := range cols {
 		cols[i].Table = ""
@@ -361,10 +364,13 @@ func unifyUnion(parts []unionPart) []Column {
 		}
 		cols[i].Collation = nil
 		if cols[i].Flags&mysql.BinaryFlag == 0 && columnKind(cols[i]) == 's' {
-			cols[i].Collation = unionCollation(parts, i)
+			var err error
+			if cols[i].Collation, err = unionCollation(parts, i); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return cols
+	return cols, nil
 }
 
 // columnKind classifies a result column by its declared type: 'i'

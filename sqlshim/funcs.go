@@ -396,7 +396,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err := want(1, 1); err != nil {
 			return nil, err
 		}
-		return int64(octets(x.Args[0], toString(args[0]))), nil
+		return int64(c.octets(x.Args[0], toString(args[0]))), nil
 	case "char_length", "character_length":
 		if err := want(1, 1); err != nil {
 			return nil, err
@@ -566,7 +566,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if isNumeric(args[0]) {
 			return strings.ToUpper(hexInt(uint64(toInt(args[0])))), nil
 		}
-		return strings.ToUpper(hex.EncodeToString([]byte(inCharset(x.Args[0], toString(args[0]))))), nil
+		return strings.ToUpper(hex.EncodeToString([]byte(c.inCharset(x.Args[0], toString(args[0]))))), nil
 	case "unhex":
 		b, err := hex.DecodeString(toString(args[0]))
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
 )
 
 // This file holds built-in functions that MariaDB tutorials use and that
@@ -123,7 +124,7 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	case "conv":
 		return conv(toString(args[0]), toInt(args[1]), toInt(args[2])), true, nil
 	case "bit_length":
-		return int64(8 * octets(x.Args[0], toString(args[0]))), true, nil
+		return int64(8 * c.octets(x.Args[0], toString(args[0]))), true, nil
 	case "crc32":
 		return uint64(crc32.ChecksumIEEE([]byte(toString(args[0])))), true, nil
 	case "to_base64":
@@ -709,9 +710,9 @@ func soundex(s string) string {
 // is CONVERT(x USING cs), in parentheses or not; nil otherwise. Its value
 // is UTF-8 text like any other (convertUsing): what the set changes is
 // its collation and character set (deriveColl, collationFunc), its length
-// in bytes (octets) and its bytes as HEX shows them (inCharset). An
-// expression made of it (CONCAT, UPPER, ...) is utf8mb4's again: the set
-// is not carried further.
+// in bytes (octets) and its bytes as HEX shows them (inCharset), which
+// an expression made of it (CONCAT, UPPER, ...) keeps as collations
+// combine (exprColl.cs).
 func convertCharset(e ast.ExprNode) *charset.Charset {
 	f, ok := unparen(e).(*ast.FuncCallExpr)
 	if !ok || f.FnName.L != "convert" || len(f.Args) != 2 {
@@ -728,30 +729,41 @@ func convertCharset(e ast.ExprNode) *charset.Charset {
 	return cs
 }
 
-// inCharset returns s, the value of e, in the bytes of the character set
-// CONVERT(... USING cs) gives it (HEX shows them), else as it is (UTF-8).
-func inCharset(e ast.ExprNode, s string) string {
-	if cs := convertCharset(e); cs != nil && !cs.Identity() {
+// charsetOf returns the character set e's text is in when it is not
+// utf8mb4 (a latin1 column, CONVERT(x USING latin1), an expression made
+// of them: deriveColl), nil otherwise and for a literal.
+func (c *evalCtx) charsetOf(e ast.ExprNode) *charset.Charset {
+	switch unparen(e).(type) {
+	case *test_driver.ValueExpr, *test_driver.ParamMarkerExpr:
+		return nil // the connection's text, utf8mb4 here
+	}
+	return c.collOf(e).cs
+}
+
+// inCharset returns s, the value of e, in the bytes of its character set
+// (HEX shows them): as it is (UTF-8) for utf8mb4.
+func (c *evalCtx) inCharset(e ast.ExprNode, s string) string {
+	if cs := c.charsetOf(e); cs != nil {
 		return cs.Encode(s)
 	}
 	return s
 }
 
 // octets is the length in bytes of s, the value of e, as LENGTH counts
-// it: in the character set CONVERT(... USING cs) gives it, else in UTF-8.
-func octets(e ast.ExprNode, s string) int {
-	if _, ok := unparen(e).(*ast.FuncCallExpr); !ok {
-		return len(s) // a column, a literal: no look-up
+// it: in e's character set.
+func (c *evalCtx) octets(e ast.ExprNode, s string) int {
+	if cs := c.charsetOf(e); cs != nil {
+		return cs.Octets(s)
 	}
-	return len(inCharset(e, s))
+	return len(s)
 }
 
 // convertUsing is CONVERT(expr USING cs): expr's text as cs holds it,
 // shown in UTF-8 like every string here, so a character cs does not have
 // is '?' (CONVERT('中' USING latin1) is '?'); USING binary gives its
-// bytes. A set MariaDB does not know is 1115, one blitz does not convert
-// 1235. (LENGTH of the result counts its UTF-8 bytes, not cs's: a
-// difference from MariaDB for text outside ASCII.)
+// bytes (in the set of expr: those of a latin1 column are latin1's). A set
+// MariaDB does not know is 1115, one blitz does not convert 1235. LENGTH
+// and HEX of the result count and show it in cs (evalCtx.octets).
 func (c *evalCtx) convertUsing(x *ast.FuncCallExpr) (any, error) {
 	if err := argCount(x.FnName.O, x.Args, 2, 2); err != nil {
 		return nil, err
@@ -771,7 +783,7 @@ func (c *evalCtx) convertUsing(x *ast.FuncCallExpr) (any, error) {
 	s := toString(c.textOf(x.Args[0], v))
 	switch {
 	case cs == charset.Binary:
-		return []byte(s), nil
+		return []byte(c.inCharset(x.Args[0], s)), nil
 	case cs == charset.UTF8MB3:
 		return strings.Map(func(r rune) rune {
 			if r > 0xffff {

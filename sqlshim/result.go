@@ -76,6 +76,9 @@ type Column struct {
 	// collWeak: the collation is only a literal's (coercible), which a
 	// set operation's other operands override.
 	collWeak bool
+	// collExplicit: the collation is a COLLATE clause's, which overrides
+	// the other operands'.
+	collExplicit bool
 }
 
 // Warning is one entry of SHOW WARNINGS.

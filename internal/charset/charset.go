@@ -14,10 +14,11 @@
 // leave undefined mapped as MariaDB maps them (latin1's 0x81 is U+0081;
 // cp1250's 0x81 is '?'); only the sets whose 256 bytes then decode
 // exactly as MariaDB 10.11 decodes them are here (charset_test.go checks
-// them against testdata/charset/mariadb_decode.txt). The other sets
-// MariaDB knows (multi-byte Asian sets, ucs2/utf16/utf32, cp1256, koi8u,
-// cp866, greek, hebrew, tis620, ...) are refused with a clear error
-// rather than converted wrongly.
+// them against testdata/charset/mariadb_decode.txt); greek, hebrew, cp866,
+// koi8u and cp1256 take a few bytes from MariaDB's tables where the code
+// page differs (singleByte's fix). The other sets MariaDB knows
+// (multi-byte Asian sets, ucs2/utf16/utf32, tis620, dec8, ...) are
+// refused with a clear error rather than converted wrongly.
 package charset
 
 import (
@@ -109,6 +110,38 @@ func (c *Charset) AppendEncode(dst []byte, s string) []byte {
 	return dst
 }
 
+// Fits returns the position in s, UTF-8 text, of the first character c
+// does not have (or of the first byte that is not UTF-8), -1 when c has
+// them all. Every character fits a set that needs no conversion.
+func (c *Charset) Fits(s string) int {
+	if c.dec == nil {
+		return -1
+	}
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if _, ok := c.enc[r]; !ok || r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// Octets is the length in bytes of s, UTF-8 text, in c: what Encode
+// returns has this length. It allocates nothing.
+func (c *Charset) Octets(s string) int {
+	if c.dec == nil {
+		return len(s)
+	}
+	// Every set that converts has one byte a character, and Encode
+	// turns each character it lacks (and each bad byte) into one '?'.
+	return utf8.RuneCountInString(s)
+}
+
 // The sets that need no conversion.
 var (
 	UTF8MB4 = &Charset{Name: "utf8mb4", Collation: "utf8mb4_general_ci", ID: 45, MaxLen: 4}
@@ -139,22 +172,33 @@ var supported = map[string]*Charset{
 	"cp852":    singleByte("cp852", "cp852_general_ci", 40, charmap.CodePage852, false),
 	"koi8r":    singleByte("koi8r", "koi8r_general_ci", 7, charmap.KOI8R, false),
 	"macroman": singleByte("macroman", "macroman_general_ci", 39, charmap.Macintosh, false),
+	"greek": singleByte("greek", "greek_general_ci", 25, charmap.ISO8859_7, true,
+		0xa1, 'ʽ', 0xa2, 'ʼ', 0xa4, '?', 0xa5, '?', 0xaa, '?'),
+	"hebrew": singleByte("hebrew", "hebrew_general_ci", 16, charmap.ISO8859_8, true,
+		0xaf, '‾', 0xfb, '?', 0xfc, '?'),
+	"cp866": singleByte("cp866", "cp866_general_ci", 36, charmap.CodePage866, false, 0xfc, 'ⁿ', 0xfd, '²'),
+	"koi8u": singleByte("koi8u", "koi8u_general_ci", 22, charmap.KOI8U, false, 0x95, '•', 0xae, '╝', 0xbe, '╬'),
+	"cp1256": singleByte("cp1256", "cp1256_general_ci", 57, charmap.Windows1256, false,
+		0x8a, '?', 0x8f, '?', 0x98, '?', 0x9a, '?', 0x9f, '?', 0xaa, '?', 0xc0, '?', 0xff, '?'),
 }
 
 // others are the rest of MariaDB 10.11's character sets (SHOW CHARACTER
 // SET): names blitz knows and refuses, rather than calling them unknown.
-var others = []string{"big5", "dec8", "hp8", "swe7", "ujis", "sjis", "hebrew", "tis620", "euckr",
-	"koi8u", "gb2312", "greek", "gbk", "armscii8", "ucs2", "cp866", "keybcs2", "macce",
-	"utf16", "utf16le", "cp1256", "utf32", "geostd8", "cp932", "eucjpms"}
+var others = []string{"big5", "dec8", "hp8", "swe7", "ujis", "sjis", "tis620", "euckr",
+	"gb2312", "gbk", "armscii8", "ucs2", "keybcs2", "macce",
+	"utf16", "utf16le", "utf32", "geostd8", "cp932", "eucjpms"}
 
 // Supported returns the names of the sets blitz converts, in the order
 // errors list them.
 func Supported() []string {
 	return []string{"utf8mb4", "utf8mb3", "binary", "ascii", "latin1", "latin2", "latin5", "latin7",
-		"cp1250", "cp1251", "cp1257", "cp850", "cp852", "koi8r", "macroman"}
+		"cp1250", "cp1251", "cp1257", "cp850", "cp852", "koi8r", "macroman", "greek", "hebrew", "cp866",
+		"koi8u", "cp1256"}
 }
 
-func singleByte(name, coll string, id uint16, m *charmap.Charmap, c1 bool) *Charset {
+// fix lists pairs of a byte and the character MariaDB decodes it to where
+// that differs from the code page m (its '?': a byte it leaves undefined).
+func singleByte(name, coll string, id uint16, m *charmap.Charmap, c1 bool, fix ...rune) *Charset {
 	c := &Charset{Name: name, Collation: coll, ID: id, MaxLen: 1, dec: new([256]rune), enc: map[rune]byte{}}
 	for i := range 256 {
 		r := rune(i)
@@ -168,6 +212,11 @@ func singleByte(name, coll string, id uint16, m *charmap.Charmap, c1 bool) *Char
 				if c1 && i >= 0x80 && i < 0xa0 {
 					r = rune(i)
 				}
+			}
+		}
+		for j := 0; j+1 < len(fix); j += 2 {
+			if fix[j] == rune(i) {
+				r = fix[j+1]
 			}
 		}
 		c.dec[i] = r

@@ -115,3 +115,28 @@ func BenchmarkDecodeASCII(b *testing.B) {
 		Latin1.Decode(q)
 	}
 }
+
+// TestFitsOctets: Fits finds the first character a set lacks (or bad
+// byte), and Octets is the length of what Encode returns.
+func TestFitsOctets(t *testing.T) {
+	for _, c := range []struct {
+		set  *Charset
+		s    string
+		fits int
+	}{
+		{Latin1, "café€", -1},
+		{Latin1, "abāc", 2},
+		{Latin1, "a\xffb", 1},
+		{UTF8MB4, "ā中😀", -1},
+		{supported["ascii"], "abc", -1},
+		{supported["ascii"], "abé", 2},
+		{supported["cp1251"], "жā", 2},
+	} {
+		if got := c.set.Fits(c.s); got != c.fits {
+			t.Errorf("%s.Fits(%q) = %d, want %d", c.set.Name, c.s, got, c.fits)
+		}
+		if got, want := c.set.Octets(c.s), len(c.set.Encode(c.s)); got != want {
+			t.Errorf("%s.Octets(%q) = %d, want len(Encode) %d", c.set.Name, c.s, got, want)
+		}
+	}
+}

@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 private_mariadb
 out="$here/mariadb_decode.txt"
 echo "# $(mariadb --no-defaults -S "$tmp/sock" -uroot -N -e 'select version()'): CONVERT(_NAME x'00'..x'FF' USING utf8mb4), in hex" >"$out"
-for cs in ascii latin1 latin2 latin5 latin7 cp1250 cp1251 cp1257 cp850 cp852 koi8r macroman; do
+for cs in ascii latin1 latin2 latin5 latin7 cp1250 cp1251 cp1257 cp850 cp852 koi8r macroman greek hebrew cp866 koi8u cp1256; do
 	q="SELECT CONCAT_WS(','"
 	i=0
 	while [ $i -lt 256 ]; do
