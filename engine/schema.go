@@ -386,6 +386,13 @@ type Scan struct {
 	Index   string // "" full scan in file order; "PRIMARY" primary-key order; else a secondary index
 	Lo, Hi  Bound
 	Reverse bool
+	// Limit, when > 0, says that the caller means to stop (fn returns
+	// false) after about that many rows, more if its own conditions
+	// reject some, and that fn does not write to the table. A
+	// primary-key range that is open on the side it is read towards may
+	// then be read by lookups in key order, stopping when fn does
+	// (pkwalk.go). The rows and their order are the same either way.
+	Limit int64
 }
 
 // TableStatus is what SHOW TABLE STATUS shows.
