@@ -488,6 +488,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if count >= 0 && n.OrderBy == nil && !n.Distinct && !grouped && !calc && wr == nil {
 		stopAt = offset + count
 	}
+	// inOrder: the rows come in ORDER BY order (plan_keyset.go), so
+	// reading stops once top holds its rows.
+	inOrder := false
 
 	if ti == nil {
 		if n.Where != nil {
@@ -572,7 +575,8 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				if err := produce(); err != nil {
 					return false, err
 				}
-				return (stream == nil || !stream.done) && (stopAt < 0 || int64(len(rows)) < stopAt), nil
+				return (stream == nil || !stream.done) && (stopAt < 0 || int64(len(rows)) < stopAt) &&
+					!(inOrder && top != nil && len(top.rows) >= top.n), nil
 			}
 			key := keyBuf[:0]
 			if n.GroupBy != nil {
@@ -630,6 +634,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		} else {
 			var path *accessPath
 			if path, err = x.planAccess(ti, n.Where, hints); err == nil {
+				if top != nil && !grouped && wr == nil {
+					inOrder = x.keysetOrder(ti, path, n.OrderBy, fields, hints, offset+count)
+				}
 				// SELECT only reads, so a full scan streams its rows
 				// (readRows) instead of collecting the table first, decodes
 				// only the columns the statement names into one reused row
