@@ -203,7 +203,7 @@ func (tx *Tx) walkPK(table string, t *table, def *TableDef, idx []*index.Index, 
 		return false, nil
 	}
 	budget := t.walkBudget()
-	if s.Limit > budget {
+	if int64(s.Limit) > budget {
 		return false, nil // a scan costs less than the lookups the rows need
 	}
 	lo, hi, has, ok, err := t.keyBounds(tx.ctx)
@@ -238,15 +238,17 @@ func (tx *Tx) walkPK(table string, t *table, def *TableDef, idx []*index.Index, 
 		return true, nil // no row at all
 	}
 	wk := pkWalker{tx: tx, table: table, t: t, def: def, idx: idx, ixPos: ixPos, ws: ws, s: s, w: &w,
-		floor: floor, ceil: ceil, budget: budget, fn: fn}
+		floor: floor, ceil: ceil, budget: budget}
 	least, most := intRange(w.last.Type, w.last.Unsigned)
 	if w.last.Unsigned {
-		return true, walkRun(&wk, w.lo, w.hi, uint64(least), most, keyenc.AppendUint)
+		return true, walkRun(&wk, w.lo, w.hi, uint64(least), most, keyenc.AppendUint, fn)
 	}
-	return true, walkRun(&wk, w.lo, w.hi, least, int64(most), keyenc.AppendInt)
+	return true, walkRun(&wk, w.lo, w.hi, least, int64(most), keyenc.AppendInt, fn)
 }
 
-// pkWalker holds what walkRun needs besides the integers.
+// pkWalker holds what walkRun needs besides the integers and the
+// caller's fn (apart, so that fn, whose pointees the fields' leak with
+// them, stays off the heap: a point SELECT's closure goes through Scan).
 type pkWalker struct {
 	tx           *Tx
 	table        string
@@ -259,7 +261,6 @@ type pkWalker struct {
 	w            *pkWalkRange
 	floor, ceil  []byte // bounds of the keys present, the write set's included
 	budget       int64
-	fn           func(h Handle, row Row) (bool, error)
 	lookups      int64 // made so far (tests)
 	leftToScanAt []byte
 }
@@ -270,7 +271,7 @@ var walkLookups func(n int64, scanFrom []byte)
 
 // walkRun walks the integers of w's range for a column whose values are
 // T, from least to most, each appended to a key by enc.
-func walkRun[T int64 | uint64](wk *pkWalker, loV, hiV any, least, most T, enc func([]byte, T) []byte) error {
+func walkRun[T int64 | uint64](wk *pkWalker, loV, hiV any, least, most T, enc func([]byte, T) []byte, fn func(h Handle, row Row) (bool, error)) error {
 	w := wk.w
 	lo, hi := least, most
 	if loV != nil {
@@ -319,7 +320,7 @@ func walkRun[T int64 | uint64](wk *pkWalker, loV, hiV any, least, most T, enc fu
 	}()
 	for {
 		if wk.lookups >= wk.budget {
-			return wk.scanRest(keyOf(v))
+			return wk.scanRest(keyOf(v), fn)
 		}
 		if wk.lookups++; wk.lookups%checkEvery == 0 && wk.tx.ctx.Err() != nil {
 			return wk.tx.ctx.Err()
@@ -340,7 +341,7 @@ func walkRun[T int64 | uint64](wk *pkWalker, loV, hiV any, least, most T, enc fu
 			if err != nil {
 				return wk.t.dataErr(fmt.Errorf("row %x of %s: %w", k, wk.table, err))
 			}
-			more, err := wk.fn(Handle(k), row)
+			more, err := fn(Handle(k), row)
 			if err != nil || !more {
 				return err
 			}
@@ -366,7 +367,7 @@ func (wk *pkWalker) own(k []byte) *pending {
 
 // scanRest reads the rest of the walk's range, from the key from (not
 // yet looked up) on in the walk's direction, by a scan and sort.
-func (wk *pkWalker) scanRest(from []byte) error {
+func (wk *pkWalker) scanRest(from []byte, fn func(h Handle, row Row) (bool, error)) error {
 	wk.leftToScanAt = append([]byte(nil), from...)
 	lo, hi := wk.tx.bounds(wk.def, wk.def.primaryParts(), wk.s)
 	at := index.Bound{Key: wk.leftToScanAt, Inclusive: true}
@@ -376,7 +377,7 @@ func (wk *pkWalker) scanRest(from []byte) error {
 		lo = at
 	}
 	rest := [2]index.Bound{lo, hi}
-	return wk.tx.scanSorted(wk.table, wk.t, wk.def, wk.idx, wk.ixPos, wk.ws, wk.s, &rest, wk.fn)
+	return wk.tx.scanSorted(wk.table, wk.t, wk.def, wk.idx, wk.ixPos, wk.ws, wk.s, &rest, fn)
 }
 
 // lastOf returns the last column's value of key k when k is a key of the

@@ -227,7 +227,7 @@ func checkPKWalk(t *testing.T, seed uint64, crashSafe, unsigned, composite bool)
 			if composite {
 				pre = []any{a}
 			}
-			s := Scan{Index: "PRIMARY", Reverse: reverse, Limit: limit + offset}
+			s := Scan{Index: "PRIMARY", Reverse: reverse, Limit: int32(limit + offset)}
 			if loOpen {
 				if composite {
 					s.Lo = Bound{Values: pre, Inclusive: true}

@@ -392,7 +392,9 @@ type Scan struct {
 	// primary-key range that is open on the side it is read towards may
 	// then be read by lookups in key order, stopping when fn does
 	// (pkwalk.go). The rows and their order are the same either way.
-	Limit int64
+	// An int32 in Reverse's padding: Scan, part of every planned SQL
+	// statement's access path, stays the size it was.
+	Limit int32
 }
 
 // TableStatus is what SHOW TABLE STATUS shows.

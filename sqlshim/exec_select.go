@@ -426,6 +426,11 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		if top != nil {
 			top.add(vals, keys)
 			if top.mem <= x.s.memBudget {
+				if top.full() {
+					// The rows come in order (plan_keyset.go): no
+					// later one can take a place. The read stops.
+					return errStopJoin
+				}
 				return nil
 			}
 			// A LIMIT too large for the budget: the rows kept so far
@@ -488,9 +493,6 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	if count >= 0 && n.OrderBy == nil && !n.Distinct && !grouped && !calc && wr == nil {
 		stopAt = offset + count
 	}
-	// inOrder: the rows come in ORDER BY order (plan_keyset.go), so
-	// reading stops once top holds its rows.
-	inOrder := false
 
 	if ti == nil {
 		if n.Where != nil {
@@ -575,8 +577,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				if err := produce(); err != nil {
 					return false, err
 				}
-				return (stream == nil || !stream.done) && (stopAt < 0 || int64(len(rows)) < stopAt) &&
-					!(inOrder && top != nil && len(top.rows) >= top.n), nil
+				return (stream == nil || !stream.done) && (stopAt < 0 || int64(len(rows)) < stopAt), nil
 			}
 			key := keyBuf[:0]
 			if n.GroupBy != nil {
@@ -635,7 +636,7 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 			var path *accessPath
 			if path, err = x.planAccess(ti, n.Where, hints); err == nil {
 				if top != nil && !grouped && wr == nil {
-					inOrder = x.keysetOrder(ti, path, n.OrderBy, fields, hints, offset+count)
+					top.inOrder = x.keysetOrder(ti, path, n.Where, n.OrderBy, fields, hints, offset+count)
 				}
 				// SELECT only reads, so a full scan streams its rows
 				// (readRows) instead of collecting the table first, decodes

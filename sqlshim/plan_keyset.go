@@ -1,6 +1,7 @@
 package sqlshim
 
 import (
+	"math"
 	"strings"
 
 	"github.com/blitzdb/blitz/engine"
@@ -21,9 +22,18 @@ import (
 
 // keysetOrder makes p read ti's rows in the order of order when that is
 // the order of the primary key as above, asking for about limit rows,
-// and reports whether it does. hints are the table's index hints.
-func (x *execCtx) keysetOrder(ti *tableInfo, p *accessPath, order *ast.OrderByClause, fields []outField, hints []*ast.IndexHint, limit int64) bool {
-	if order == nil || len(order.Items) != 1 || limit <= 0 || p.points != nil {
+// and reports whether it does. hints are the table's index hints; where
+// is the statement's WHERE clause.
+//
+// A full scan becomes a read in key order only without WHERE: with one,
+// the rows it rejects may be most of the table, and once the engine's
+// walk gives up (after an eighth of the table's rows in lookups) it reads
+// the rest in key order by copying and sorting it, where the full scan
+// it replaces streams the file and drops rejected rows before decoding
+// them (WHERE v = <no such value> ORDER BY id LIMIT 20 on 500k rows:
+// 330 ms instead of 28 ms). A key range is read in key order anyway.
+func (x *execCtx) keysetOrder(ti *tableInfo, p *accessPath, where ast.ExprNode, order *ast.OrderByClause, fields []outField, hints []*ast.IndexHint, limit int64) bool {
+	if order == nil || len(order.Items) != 1 || limit <= 0 || limit > math.MaxInt32 || p.points != nil {
 		return false
 	}
 	pk := ti.def.PrimaryKey
@@ -47,7 +57,7 @@ func (x *execCtx) keysetOrder(ti *tableInfo, p *accessPath, order *ast.OrderByCl
 		}
 	}
 	switch {
-	case p.kind == accessAll && p.index == "" && len(pk) == 1:
+	case p.kind == accessAll && p.index == "" && len(pk) == 1 && where == nil:
 		allowed, _, err := x.allowedIndexes(ti, hints)
 		if err != nil || allowed != nil && !allowed["primary"] {
 			return false
@@ -58,6 +68,6 @@ func (x *execCtx) keysetOrder(ti *tableInfo, p *accessPath, order *ast.OrderByCl
 	default:
 		return false
 	}
-	p.scan.Reverse, p.scan.Limit = order.Items[0].Desc, limit
+	p.scan.Reverse, p.scan.Limit = order.Items[0].Desc, int32(limit)
 	return true
 }
