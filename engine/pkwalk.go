@@ -30,16 +30,19 @@ import (
 // included.
 
 // keyBounds is the smallest and the largest primary key (bytewise, the
-// key order) a table's committed rows can have. It is worked out by one
-// pass over the keys when a walk first needs it, then widened by every
-// commit (apply): a deletion leaves it as it is, so lo and hi are bounds,
-// not always keys present. It belongs to one data file (df): a table
-// whose file is replaced (TRUNCATE, ALTER, REPAIR) works it out again,
-// and so does one whose rows come back by another way than a commit
-// (WAL replay, a failed commit taken back: invalidateKeyBounds).
+// key order) a table's committed rows can have. Every commit widens it to
+// its keys (apply, under t.mu, before a plain table's rows reach the
+// file), whether it is known yet or not; it becomes known by one pass
+// over the keys when a walk first needs it, which adds what the pass saw
+// to what the commits meanwhile (or in flight when it started) put. A
+// deletion leaves it as it is, so lo and hi are bounds, not always keys
+// present. It belongs to one data file (df): a table whose file is
+// replaced (TRUNCATE, ALTER, OPTIMIZE, REPAIR, under the table's locks)
+// starts over, and so does one whose rows come back by another way than
+// a commit (WAL replay, a failed commit taken back: invalidate).
 type keyBounds struct {
 	state  uint8 // kbUnknown, kbCollecting or kbKnown
-	has    bool  // lo and hi hold a key: the table had a row
+	has    bool  // lo and hi hold a key
 	epoch  uint64
 	df     *datafile.File
 	lo, hi string
@@ -47,12 +50,23 @@ type keyBounds struct {
 
 const (
 	kbUnknown    = iota
-	kbCollecting // a pass is under way; commits widen what it will find
+	kbCollecting // a pass is under way
 	kbKnown
 )
 
-// widenLocked widens the bounds to key k; t.mu is held.
-func (kb *keyBounds) widenLocked(k string) {
+// widenKeyBoundsLocked widens t's key bounds to the keys from first to
+// last of a commit; t.mu is held. It costs two comparisons a commit and
+// no allocation: the bounds keep the write set's key strings.
+func (t *table) widenKeyBoundsLocked(first, last string) {
+	if t.kb.df != t.df {
+		t.kb = keyBounds{epoch: t.kb.epoch + 1, df: t.df}
+	}
+	t.kb.widen(first)
+	t.kb.widen(last)
+}
+
+// widen widens kb to key k.
+func (kb *keyBounds) widen(k string) {
 	if !kb.has {
 		kb.lo, kb.hi, kb.has = k, k, true
 		return
@@ -66,8 +80,8 @@ func (kb *keyBounds) widenLocked(k string) {
 }
 
 // invalidateKeyBoundsLocked forgets t's key bounds, and makes a pass
-// under way find nothing: rows came back by another way than a commit.
-// t.mu is held.
+// under way come to nothing: rows came back by another way than a
+// commit. t.mu is held.
 func (t *table) invalidateKeyBoundsLocked() {
 	t.kb = keyBounds{epoch: t.kb.epoch + 1}
 }
@@ -77,22 +91,28 @@ func (t *table) invalidateKeyBoundsLocked() {
 // false when another pass is under way: the caller scans.
 func (t *table) keyBounds(ctx context.Context) (lo, hi string, has, ok bool, err error) {
 	t.mu.Lock()
-	if t.kb.df == t.df && t.df != nil {
-		switch t.kb.state {
-		case kbKnown:
-			kb := t.kb
-			t.mu.Unlock()
-			return kb.lo, kb.hi, kb.has, true, nil
-		case kbCollecting:
-			t.mu.Unlock()
-			return "", "", false, false, nil
-		}
+	if t.df == nil {
+		t.mu.Unlock()
+		return "", "", false, false, nil
 	}
-	epoch := t.kb.epoch + 1
-	t.kb = keyBounds{state: kbCollecting, epoch: epoch, df: t.df}
+	if t.kb.df != t.df {
+		t.kb = keyBounds{epoch: t.kb.epoch + 1, df: t.df}
+	}
+	switch t.kb.state {
+	case kbKnown:
+		kb := t.kb
+		t.mu.Unlock()
+		return kb.lo, kb.hi, kb.has, true, nil
+	case kbCollecting:
+		t.mu.Unlock()
+		return "", "", false, false, nil
+	}
+	t.kb.state = kbCollecting
+	epoch, df := t.kb.epoch, t.df
 	t.mu.Unlock()
-	// Every commit from here on widens t.kb; the pass sees every row
-	// committed before it started.
+	// The pass sees every row committed before it started, but for those
+	// of plain tables' commits still writing the file, whose keys widened
+	// t.kb already.
 	var kb keyBounds
 	seen := func(k, _ []byte) bool {
 		if !kb.has || bytes.Compare(k, []byte(kb.lo)) < 0 {
@@ -110,16 +130,16 @@ func (t *table) keyBounds(ctx context.Context) (lo, hi string, has, ok bool, err
 	})
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.kb.state != kbCollecting || t.kb.epoch != epoch || t.kb.df != t.df {
-		return "", "", false, false, err // invalidated meanwhile: scan
+	if t.kb.state != kbCollecting || t.kb.epoch != epoch || t.kb.df != df || t.df != df {
+		return "", "", false, false, err // started over meanwhile: scan
 	}
 	if err != nil {
-		t.kb = keyBounds{epoch: epoch}
+		t.kb.state = kbUnknown
 		return "", "", false, false, err
 	}
 	if kb.has {
-		t.kb.widenLocked(kb.lo)
-		t.kb.widenLocked(kb.hi)
+		t.kb.widen(kb.lo)
+		t.kb.widen(kb.hi)
 	}
 	t.kb.state = kbKnown
 	return t.kb.lo, t.kb.hi, t.kb.has, true, nil

@@ -1188,9 +1188,8 @@ func (tx *Tx) apply(ws *writeSet) error {
 	keys := ws.appendSortedKeys(buf[:0])
 	t.mu.Lock()
 	df, idx, crashSafe := t.df, t.idx, ws.wal
-	if t.kb.state != kbUnknown && len(keys) > 0 {
-		t.kb.widenLocked(keys[0]) // keys are in order
-		t.kb.widenLocked(keys[len(keys)-1])
+	if len(keys) > 0 {
+		t.widenKeyBoundsLocked(keys[0], keys[len(keys)-1]) // keys are in order (pkwalk.go)
 	}
 	if crashSafe {
 		for _, k := range keys {
