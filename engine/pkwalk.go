@@ -12,12 +12,14 @@ import (
 
 // Keyset pagination (WHERE id > 1234 ORDER BY id LIMIT 20) and its
 // relatives (ORDER BY id DESC LIMIT 1, the first page) read a primary-key
-// range that is open on the side it is read towards, and want its first
-// few rows in key order. The data file is a hash table: a scan reads the
-// whole range, every row above 1234, to sort it and keep 20. A walk
-// instead looks the integers up one by one from the start of the range,
-// as pkprobe.go does for a short closed range, and stops as soon as the
-// caller has its rows (Scan.Limit says that it will stop).
+// range, most often open on the side it is read towards, and want its
+// first few rows in key order. The data file is a hash table: a scan
+// reads the whole range, every row above 1234, to sort it and keep 20. A
+// walk instead looks the integers up one by one from the start of the
+// range, as pkprobe.go does for every key of a short closed range, and
+// stops as soon as the caller has its rows (Scan.Limit says that it will
+// stop). Any range with a Limit is walked, a closed one too: its keys are
+// looked up only until the caller stops.
 //
 // A walk needs an end: the table keeps the smallest and the largest key
 // it holds (keyBounds), so a walk past the last row stops there, and a
@@ -214,8 +216,9 @@ func pkWalkOf(def *TableDef, pos []keyPart, s Scan) (w pkWalkRange, ok bool) {
 }
 
 // walkPK reads the primary-key range of s by a walk when s is one it can
-// walk (an open side to read towards), calling fn as Scan does; done is
-// false, before fn was called, when it cannot: the caller scans.
+// walk (pkWalkOf) and the table is large enough for s.Limit lookups to
+// cost less than a scan, calling fn as Scan does; done is false, before
+// fn was called, when it does not: the caller scans.
 func (tx *Tx) walkPK(table string, t *table, def *TableDef, idx []*index.Index, ixPos [][]keyPart, ws *writeSet, s Scan, fn func(h Handle, row Row) (bool, error)) (done bool, err error) {
 	pos := def.primaryParts()
 	w, ok := pkWalkOf(def, pos, s)
