@@ -217,6 +217,7 @@ func (db *DB) Repair(ctx context.Context, name string, quick bool) (RepairReport
 	}
 	t.mu.Lock()
 	t.df = ndf
+	t.invalidateKeyBoundsLocked()
 	replayed := len(t.pendingReplay)
 	for _, p := range t.pendingReplay {
 		t.overlay[p.key] = p.e

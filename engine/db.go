@@ -300,6 +300,7 @@ func (db *DB) open(ctx context.Context) (err error) {
 				// reached the disk but whose sync failed was never applied
 				// to them): rebuild them, stamp or no stamp.
 				replayedInto[t] = true
+				t.invalidateKeyBoundsLocked() // nothing runs beside the open
 				if !t.deferredReplay && !slices.Contains(rebuild, t) {
 					rebuild = append(rebuild, t)
 				}

@@ -38,20 +38,7 @@ func pkProbeKeys(def *TableDef, pos []keyPart, s Scan, limit int64) (keys [][]by
 	if !last.Type.IsInteger() {
 		return nil, false
 	}
-	// exact converts v to column c's type, refusing any value the
-	// conversion changes (the caller's scan then widens and re-checks).
-	exact := func(c *Column, v any) (any, bool) {
-		if v == nil {
-			return nil, false
-		}
-		cc := *c
-		cc.NotNull = false
-		cv, err := Coerce(&cc, v, 1)
-		if err != nil || cv == nil || valueText(cv) != valueText(v) {
-			return nil, false
-		}
-		return cv, true
-	}
+	exact := exactKeyValue
 	var prefix []byte
 	for i := 0; i < n-1; i++ {
 		c := &def.Columns[pos[i].col]

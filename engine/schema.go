@@ -397,6 +397,15 @@ type Scan struct {
 	Index   string // "" full scan in file order; "PRIMARY" primary-key order; else a secondary index
 	Lo, Hi  Bound
 	Reverse bool
+	// Limit, when > 0, says that the caller means to stop (fn returns
+	// false) after about that many rows, more if its own conditions
+	// reject some, and that fn does not write to the table. A
+	// primary-key range that is open on the side it is read towards may
+	// then be read by lookups in key order, stopping when fn does
+	// (pkwalk.go). The rows and their order are the same either way.
+	// An int32 in Reverse's padding: Scan, part of every planned SQL
+	// statement's access path, stays the size it was.
+	Limit int32
 }
 
 // TableStatus is what SHOW TABLE STATUS shows.

@@ -51,6 +51,7 @@ type table struct {
 	overlay map[string]ovEntry // crash-safe: committed, not yet checkpointed
 	frozen  map[string]ovEntry // crash-safe: being written by a checkpoint
 	crashed string             // why the table needs REPAIR; "" when it is fine
+	kb      keyBounds          // the smallest and largest primary key (pkwalk.go)
 	// access: crashed says that the process cannot use the data file
 	// (permission denied, a directory in its place): not damage, which
 	// REPAIR cannot mend. Guarded like crashed.

@@ -740,6 +740,20 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 	def, idx, ixPos := t.def, t.idx, t.ixPos
 	t.mu.RUnlock()
 	ws := tx.wsOf(t)
+	if s.Limit > 0 && eqFold(s.Index, "PRIMARY") && def.PrimaryKey != nil {
+		if done, err := tx.walkPK(table, t, def, idx, ixPos, ws, s, fn); done || err != nil {
+			return err
+		}
+	}
+	return tx.scanSorted(table, t, def, idx, ixPos, ws, s, nil, fn)
+}
+
+// scanSorted is Scan by one pass over the rows s selects (or a lookup of
+// each key of a short primary-key range), sorted when s reads an index.
+// rest, when set, replaces the primary-key bounds of s: the part of the
+// range that a walk (pkwalk.go) left to read.
+func (tx *Tx) scanSorted(table string, t *table, def *TableDef, idx []*index.Index, ixPos [][]keyPart, ws *writeSet, s Scan, rest *[2]index.Bound, fn func(h Handle, row Row) (bool, error)) error {
+	var err error
 	var rows []scanRow
 	var pos []keyPart // key of the ordering, nil for file order
 	switch {
@@ -757,14 +771,15 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 			return sqlerr.New(sqlerr.ErrKeyDoesNotExist, "Key 'PRIMARY' doesn't exist in table '%s'", table)
 		}
 		pos = def.primaryParts()
-		if keys, ok := pkProbeKeys(def, pos, s, t.probeLimit()); ok {
-			err = tx.probeKeys(t, ws, keys, func(k, v []byte) {
-				rows = append(rows, scanRow{sort: k, key: k, val: v})
-			})
-			break
+		if rest == nil {
+			if keys, ok := pkProbeKeys(def, pos, s, t.probeLimit()); ok {
+				err = tx.probeKeys(t, ws, keys, func(k, v []byte) {
+					rows = append(rows, scanRow{sort: k, key: k, val: v})
+				})
+				break
+			}
 		}
-		lo, hi := tx.bounds(def, pos, s)
-		r := indexRangeOf(lo, hi)
+		r := indexRangeOf(tx.pkBounds(def, pos, s, rest))
 		// Only the rows in range are copied out of the file.
 		err = t.scanMergedKeep(tx.ctx, func(k, _ []byte) bool { return r.contains(k) }, func(k, v []byte) error {
 			if ws != nil && ws.m[string(k)] != nil {
@@ -841,8 +856,7 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 		}
 	}
 	if ws != nil && ws.puts && eqFold(s.Index, "PRIMARY") {
-		lo, hi := tx.bounds(def, pos, s)
-		r := indexRangeOf(lo, hi)
+		r := indexRangeOf(tx.pkBounds(def, pos, s, rest))
 		if ws.def == def {
 			tx.pkRange(ws, r, func(k string, val []byte) {
 				rows = append(rows, scanRow{sort: []byte(k), key: []byte(k), val: val})
@@ -897,6 +911,14 @@ func (tx *Tx) probeKeys(t *table, ws *writeSet, keys [][]byte, fn func(k, v []by
 		}
 	}
 	return nil
+}
+
+// pkBounds returns the primary-key bounds of s, or rest when set.
+func (tx *Tx) pkBounds(def *TableDef, pos []keyPart, s Scan, rest *[2]index.Bound) (lo, hi index.Bound) {
+	if rest != nil {
+		return rest[0], rest[1]
+	}
+	return tx.bounds(def, pos, s)
 }
 
 // bounds converts a Scan's bounds on the columns at pos to index bounds.
@@ -1166,6 +1188,9 @@ func (tx *Tx) apply(ws *writeSet) error {
 	keys := ws.appendSortedKeys(buf[:0])
 	t.mu.Lock()
 	df, idx, crashSafe := t.df, t.idx, ws.wal
+	if len(keys) > 0 {
+		t.widenKeyBoundsLocked(keys[0], keys[len(keys)-1]) // keys are in order (pkwalk.go)
+	}
 	if crashSafe {
 		for _, k := range keys {
 			p := ws.m[k]

@@ -159,6 +159,7 @@ func undoApplied(ws *writeSet) error {
 	t := ws.t
 	keys := ws.sortedKeys()
 	t.mu.Lock()
+	t.invalidateKeyBoundsLocked() // a pass under way may have missed a row put back
 	for _, k := range keys {
 		p := ws.m[k]
 		if p.del && !p.hadOld {
@@ -232,6 +233,9 @@ func writeRow(df *datafile.File, k string, p *pending, back bool) error {
 // takeBack restores the rows at keys (written by apply before the write
 // that failed with cause) to what ws replaced, and returns cause.
 func (t *table) takeBack(df *datafile.File, ws *writeSet, keys []string, cause error) error {
+	t.mu.Lock()
+	t.invalidateKeyBoundsLocked() // a pass under way may have missed a row put back
+	t.mu.Unlock()
 	for i := len(keys) - 1; i >= 0; i-- {
 		if err := writeRow(df, keys[i], ws.m[keys[i]], true); err != nil {
 			t.setCrashed(fmt.Sprintf("a failed write (%v) could not be taken back (%v): rows of it are in the data file without index entries", cause, err))

@@ -240,6 +240,9 @@ func (x *execCtx) matchRows(ti *tableInfo, hints []*ast.IndexHint, where ast.Exp
 	if err != nil {
 		return nil, err
 	}
+	// ORDER BY the primary key LIMIT n: the rows come in that order
+	// (plan_keyset.go), so the first n that pass WHERE are the ones.
+	inOrder := order != nil && limit > 0 && x.keysetOrder(ti, path, where, order, nil, hints, limit)
 	ec := x.newEval(ti, "WHERE")
 	var rows []matchedRow
 	err = x.scanRows(ti, path, func(h engine.Handle, row engine.Row) (bool, error) {
@@ -254,7 +257,7 @@ func (x *execCtx) matchRows(ti *tableInfo, hints []*ast.IndexHint, where ast.Exp
 			}
 		}
 		rows = append(rows, matchedRow{h, row})
-		return order != nil || limit < 0 || int64(len(rows)) < limit, nil
+		return order != nil && !inOrder || limit < 0 || int64(len(rows)) < limit, nil
 	})
 	if err != nil {
 		return nil, err

@@ -426,6 +426,11 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		if top != nil {
 			top.add(vals, keys)
 			if top.mem <= x.s.memBudget {
+				if top.full() {
+					// The rows come in order (plan_keyset.go): no
+					// later one can take a place. The read stops.
+					return errStopJoin
+				}
 				return nil
 			}
 			// A LIMIT too large for the budget: the rows kept so far
@@ -630,6 +635,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		} else {
 			var path *accessPath
 			if path, err = x.planAccess(ti, n.Where, hints); err == nil {
+				if top != nil && !grouped && wr == nil {
+					top.inOrder = x.keysetOrder(ti, path, n.Where, n.OrderBy, fields, hints, offset+count)
+				}
 				// SELECT only reads, so a full scan streams its rows
 				// (readRows) instead of collecting the table first, decodes
 				// only the columns the statement names into one reused row

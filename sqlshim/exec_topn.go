@@ -17,7 +17,14 @@ type topN struct {
 	rows  []topRow
 	seq   int
 	mem   int64 // estimated bytes of the rows kept (rowBytes)
+	// inOrder: the rows come in ORDER BY order (plan_keyset.go), so that
+	// once n are kept no later row can take a place (full).
+	inOrder bool
 }
+
+// full reports whether t (nil: none) keeps its n rows of rows that come
+// in order: the caller may stop reading.
+func (t *topN) full() bool { return t != nil && t.inOrder && len(t.rows) >= t.n }
 
 type topRow struct {
 	vals, keys []any

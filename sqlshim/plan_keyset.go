@@ -1,0 +1,73 @@
+package sqlshim
+
+import (
+	"math"
+	"strings"
+
+	"github.com/blitzdb/blitz/engine"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// Keyset pagination: SELECT ... WHERE id > 1234 ORDER BY id LIMIT 20 on
+// an integer primary key (and the first page, the previous one, ORDER BY
+// id DESC LIMIT 1). When the access path reads the primary key with every
+// column before the last fixed by an equality (or reads the whole table
+// of a one-column key) and ORDER BY is that last column, the path reads
+// the rows in ORDER BY order: it asks the engine for them in key order
+// with a Limit hint (engine.Scan.Limit, which lets it look the keys up
+// one by one instead of reading the whole range, engine/pkwalk.go), and
+// the SELECT stops reading once its ORDER BY ... LIMIT keeps offset+count
+// rows: every later row sorts after them. WHERE and HAVING still judge
+// every row read, so rows they reject only make the read go on.
+
+// keysetOrder makes p read ti's rows in the order of order when that is
+// the order of the primary key as above, asking for about limit rows,
+// and reports whether it does. hints are the table's index hints; where
+// is the statement's WHERE clause.
+//
+// A full scan becomes a read in key order only without WHERE: with one,
+// the rows it rejects may be most of the table, and once the engine's
+// walk gives up (after an eighth of the table's rows in lookups) it reads
+// the rest in key order by copying and sorting it, where the full scan
+// it replaces streams the file and drops rejected rows before decoding
+// them (WHERE v = <no such value> ORDER BY id LIMIT 20 on 500k rows:
+// 330 ms instead of 28 ms). A key range is read in key order anyway.
+func (x *execCtx) keysetOrder(ti *tableInfo, p *accessPath, where ast.ExprNode, order *ast.OrderByClause, fields []outField, hints []*ast.IndexHint, limit int64) bool {
+	if order == nil || len(order.Items) != 1 || limit <= 0 || limit > math.MaxInt32 || p.points != nil {
+		return false
+	}
+	pk := ti.def.PrimaryKey
+	if len(pk) == 0 {
+		return false
+	}
+	cn, ok := unparen(order.Items[0].Expr).(*ast.ColumnNameExpr)
+	if !ok || cn.Name.Table.L != "" && cn.Name.Table.L != strings.ToLower(ti.alias) || cn.Name.Schema.L != "" {
+		return false
+	}
+	col := ti.column(cn.Name.Name.O)
+	if col < 0 || col != ti.column(pk[len(pk)-1]) || !ti.def.Columns[col].Type.IsInteger() {
+		return false
+	}
+	if cn.Name.Table.L == "" {
+		// An unqualified name is a select-list alias first.
+		for _, f := range fields {
+			if f.alias == cn.Name.Name.L && f.col != col {
+				return false
+			}
+		}
+	}
+	switch {
+	case p.kind == accessAll && p.index == "" && len(pk) == 1 && where == nil:
+		allowed, _, err := x.allowedIndexes(ti, hints)
+		if err != nil || allowed != nil && !allowed["primary"] {
+			return false
+		}
+		p.kind, p.index, p.scan = "index", "PRIMARY", engine.Scan{Index: "PRIMARY"}
+	case p.index == "PRIMARY" && p.kind == accessRange && p.keyCols == len(pk):
+	case p.index == "PRIMARY" && p.kind == accessRef && p.keyCols == len(pk)-1:
+	default:
+		return false
+	}
+	p.scan.Reverse, p.scan.Limit = order.Items[0].Desc, int32(limit)
+	return true
+}
