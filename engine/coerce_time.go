@@ -81,6 +81,15 @@ func ParseTime(s string) (d time.Duration, ok bool) {
 	return d, how == timeOK
 }
 
+// ParseTimePrefix reads the time s starts with, as CAST(s AS TIME) does:
+// ok is false when s starts with no time at all; trailing reports text
+// after the time (dropped), clipped a time outside ±MaxTime (clipped to
+// it).
+func ParseTimePrefix(s string) (d time.Duration, trailing, clipped, ok bool) {
+	d, how := parseTimeText(s)
+	return d, how == timeTruncated, how == timeRange, how != timeBad
+}
+
 // parseTimeText reads the text forms MariaDB takes for a TIME:
 // [-][D ]HH:MM:SS[.frac], [-][D ]HH:MM, [-]HHMMSS[.frac] and its shorter
 // forms (MMSS, SS), and a date and time (its time part). The result is cut

@@ -171,6 +171,8 @@ func caseResults(x *ast.CaseExpr) []ast.ExprNode {
 func (c *evalCtx) inBranchType(node ast.ExprNode, v any, es []ast.ExprNode) any {
 	switch v.(type) {
 	case int64, uint64, decimal.Decimal, float64:
+	case engine.Enum, engine.Set:
+		return enumText(v)
 	default:
 		return v // NULL, text, times: as they are
 	}
@@ -205,6 +207,20 @@ func (c *evalCtx) inBranchType(node ast.ExprNode, v any, es []ast.ExprNode) any 
 			return v
 		}
 		return toDecimal(v).Round(t.scale)
+	}
+	return v
+}
+
+// enumText is v, a value IF, IFNULL, COALESCE or CASE passes on, with an
+// ENUM or SET replaced by its text, as in MariaDB: their result is a
+// string, so IFNULL(e, 'x') sorts and compares as text (not by the
+// member's number) and is 0 in a sum.
+func enumText(v any) any {
+	switch x := v.(type) {
+	case engine.Enum:
+		return x.Name
+	case engine.Set:
+		return x.Text
 	}
 	return v
 }

@@ -1507,6 +1507,15 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 			c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", text)
 			return d, nil
 		}
+		if s, isText := v.(string); isText {
+			// '12abc' is 00:00:12: the time the text starts with.
+			if _, _, _, ok := engine.ParseTimePrefix(s); ok {
+				if d, _, _ := engine.CoerceLoose(&col, strings.TrimSpace(s), 1); d != nil {
+					c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", text)
+					return d, nil
+				}
+			}
+		}
 		c.warning(sqlerr.ErrTruncatedValue, "Incorrect time value: '%s'", text)
 		return nil, nil
 	default:

@@ -460,6 +460,13 @@ func compareNewTypes(a, b any) (int, bool) {
 			if d, ok := engine.ParseTime(y); ok {
 				return cmpInt(int64(x), int64(d)), true
 			}
+			// Text that is no time reads as 00:00:00, text after a
+			// time is dropped ('12abc' is 00:00:12), as in MariaDB.
+			if d, _, clipped, ok := engine.ParseTimePrefix(y); !ok {
+				return cmpInt(int64(x), 0), true
+			} else if !clipped {
+				return cmpInt(int64(x), int64(d)), true
+			}
 			return compareValues(toString(x), y), true
 		case engine.Enum, engine.Set:
 			return compareValues(toString(x), toString(y)), true
