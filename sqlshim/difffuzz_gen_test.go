@@ -105,7 +105,7 @@ func newQueryGen(seed uint64) *queryGen {
 	return &queryGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
-func (g *queryGen) n(k int) int      { return g.r.IntN(k) }
+func (g *queryGen) n(k int) int       { return g.r.IntN(k) }
 func (g *queryGen) chance(p int) bool { return g.r.IntN(100) < p }
 func (g *queryGen) pick(s ...string) string {
 	return s[g.r.IntN(len(s))]
