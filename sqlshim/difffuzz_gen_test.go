@@ -588,7 +588,9 @@ func (g *queryGen) dateExpr(d int) string {
 	case 4:
 		return "FROM_DAYS(" + g.pick("730000", "738000", "0", "1") + " + " + g.expr(dfInt, d) + ")"
 	default:
-		return "CAST(" + g.expr(g.pick2(dfStr, dfDatetime), d) + " AS DATE)"
+		// Not from arbitrary text: MariaDB compares CAST('apple' AS DATE)
+		// as 0000-00-00 though it shows NULL (blitz: NULL).
+		return "CAST(" + g.pick(g.expr(dfDatetime, d), g.literal(dfDatetime), "'2024-02-29 junk'") + " AS DATE)"
 	}
 }
 
@@ -599,7 +601,7 @@ func (g *queryGen) datetimeExpr(d int) string {
 	case 1:
 		return "TIMESTAMP(" + g.expr(dfDate, d) + ")"
 	case 2:
-		return "CAST(" + g.expr(g.pick2(dfStr, dfDate), d) + " AS DATETIME" + g.pick("", "(3)") + ")"
+		return "CAST(" + g.pick(g.expr(dfDate, d), g.literal(dfDate), "'2024-01-15 10:20:30.5'") + " AS DATETIME" + g.pick("", "(3)") + ")"
 	default:
 		return "ADDTIME(" + g.expr(dfDatetime, d) + ", " + g.expr(dfTime, d) + ")"
 	}
@@ -620,9 +622,12 @@ func (g *queryGen) timeExpr(d int) string {
 
 func (g *queryGen) compare(d int) string {
 	t := dfType(g.n(int(dfBool)))
-	if g.chance(15) {
-		// Mixed types: strings against numbers and dates.
-		return g.expr(t, d) + " " + g.pick("=", "<", ">=", "<>", "<=>") + " " + g.expr(dfType(g.n(int(dfBool))), d)
+	if u := dfType(g.n(int(dfBool))); g.chance(15) && (t == dfTime) == (u == dfTime) {
+		// Mixed types: strings against numbers and dates. Not a TIME
+		// against anything else: MariaDB compares a TIME with a DATETIME
+		// on today's date, and a number that is no time as 00:00:00
+		// (blitz does neither; see the report of session 20).
+		return g.expr(t, d) + " " + g.pick("=", "<", ">=", "<>", "<=>") + " " + g.expr(u, d)
 	}
 	return g.expr(t, d) + " " + g.pick("=", "<", ">", "<=", ">=", "<>", "!=", "<=>") + " " + g.expr(t, d)
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/collate"
@@ -1480,8 +1481,13 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 	case mysql.TypeDate:
 		t, ok := toTime(v)
 		if !ok {
-			z, _ := c.castZeroDate(v, true, 0)
-			return z, nil
+			t, ok = c.timePrefix(v)
+		}
+		if !ok {
+			if z, ok := c.castZeroDate(v, true, 0); ok {
+				return z, nil
+			}
+			return c.castNoTime(v), nil
 		}
 		return t.Truncate(24 * time.Hour), nil
 	case mysql.TypeDatetime:
@@ -1489,8 +1495,13 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		// MariaDB does; DATETIME none.
 		t, ok := toTime(v)
 		if !ok {
-			z, _ := c.castZeroDate(v, false, tp.GetDecimal())
-			return z, nil
+			t, ok = c.timePrefix(v)
+		}
+		if !ok {
+			if z, ok := c.castZeroDate(v, false, tp.GetDecimal()); ok {
+				return z, nil
+			}
+			return c.castNoTime(v), nil
 		}
 		return truncFrac(t, int64(tp.GetDecimal())), nil
 	case mysql.TypeDuration:
@@ -1521,10 +1532,64 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 	default:
 		v = c.textOf(x.Expr, v)
 		if mysql.HasBinaryFlag(tp.GetFlag()) || tp.GetCharset() == "binary" {
-			return []byte(toString(v)), nil
+			b := []byte(toString(v))
+			if n := tp.GetFlen(); n >= 0 && len(b) > n {
+				c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect BINARY(%d) value: '%s'", n, b)
+				b = b[:n]
+			}
+			return b, nil
 		}
-		return toString(v), nil
+		s := toString(v)
+		// CHAR(n) keeps the first n characters, with warning 1292.
+		if n := tp.GetFlen(); n >= 0 && len(s) > n && utf8.RuneCountInString(s) > n {
+			c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect CHAR(%d) value: '%s'", n, s)
+			i := 0
+			for k := range s {
+				if i == n {
+					s = s[:k]
+					break
+				}
+				i++
+			}
+		}
+		return s, nil
 	}
+}
+
+// timePrefix is the DATE or DATETIME text v starts with, when other text
+// follows it ('2024-02-29 junk'), with the warning MariaDB gives when
+// CAST drops that text; ok is false when v is no such text.
+func (c *evalCtx) timePrefix(v any) (time.Time, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, false
+	}
+	end := strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || r == '-' || r == ':' || r == '.' || r == '/' || r == ' ')
+	})
+	if end <= 0 {
+		return time.Time{}, false
+	}
+	p := strings.TrimRight(s[:end], " ")
+	t, ok := parseTime(p)
+	if ok {
+		typ := "date"
+		if strings.ContainsRune(p, ':') {
+			typ = "datetime"
+		}
+		c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%s'", typ, s)
+	}
+	return t, ok
+}
+
+// castNoTime is CAST(v AS DATE or DATETIME) of v that reads as no date
+// at all: NULL, with MariaDB's warning for text.
+func (c *evalCtx) castNoTime(v any) any {
+	switch v.(type) {
+	case string, []byte:
+		c.warning(sqlerr.ErrTruncatedValue, "Incorrect datetime value: '%s'", toString(v))
+	}
+	return nil
 }
 
 // toTime converts a value to a time (strings are parsed).
