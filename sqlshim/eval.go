@@ -1021,6 +1021,11 @@ func (c *evalCtx) unaryValue(x *ast.UnaryOperationExpr, v any) (any, error) {
 			return -n, nil
 		case uint64:
 			if n > 1<<63 {
+				if isConstant(x.V) {
+					// -(18446744073709551615) is a DECIMAL, as in
+					// MariaDB; only a value read at run time is 1690.
+					return decimal.NewFromUint64(n).Neg(), nil
+				}
 				return nil, c.outOfRange("BIGINT", x)
 			}
 			return -int64(n), nil
