@@ -276,6 +276,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		}
 	}
 	grouped := n.GroupBy != nil || len(af.aggs) > 0
+	if err := checkGroupPositions(n, fields); err != nil {
+		return Result{}, err
+	}
 	count, offset, err := x.limitValues(n.Limit)
 	if err != nil {
 		return Result{}, err
@@ -761,6 +764,32 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		res.inner = innerOut
 	}
 	return res, err
+}
+
+// checkGroupPositions refuses GROUP BY n where n is no position of the
+// select list (1054) or that of an aggregate (1056), as MariaDB does
+// before reading a row.
+func checkGroupPositions(n *ast.SelectStmt, fields []outField) error {
+	if n.GroupBy == nil {
+		return nil
+	}
+	for _, it := range n.GroupBy.Items {
+		pos, ok := positionRef(it.Expr)
+		if !ok {
+			continue
+		}
+		if pos < 1 || pos > len(fields) {
+			return errUnknownColumn(sprintf("%d", pos), "GROUP BY")
+		}
+		if f := fields[pos-1]; f.expr != nil {
+			af := &aggFinder{}
+			f.expr.Accept(af)
+			if len(af.aggs) > 0 {
+				return errf(sqlerr.ErrWrongGroupField, "Can't group on '%s'", f.name)
+			}
+		}
+	}
+	return nil
 }
 
 // positionRef recognises ORDER BY 2 / GROUP BY 2.
