@@ -784,7 +784,7 @@ var fixedArity = map[string][2]int{
 	"user": {0, 0}, "session_user": {0, 0}, "system_user": {0, 0}, "last_insert_id": {0, 1},
 	"now": {0, 1}, "current_timestamp": {0, 1}, "sysdate": {0, 1}, "localtime": {0, 1}, "localtimestamp": {0, 1},
 	"concat_ws": {2, -1},
-	"upper": {1, 1}, "ucase": {1, 1}, "lower": {1, 1}, "lcase": {1, 1}, "ltrim": {1, 1}, "rtrim": {1, 1},
+	"upper":     {1, 1}, "ucase": {1, 1}, "lower": {1, 1}, "lcase": {1, 1}, "ltrim": {1, 1}, "rtrim": {1, 1},
 	"reverse": {1, 1}, "space": {1, 1}, "ascii": {1, 1}, "hex": {1, 1}, "unhex": {1, 1},
 	"abs": {1, 1}, "sign": {1, 1}, "ceil": {1, 1}, "ceiling": {1, 1}, "floor": {1, 1},
 	"sqrt": {1, 1}, "exp": {1, 1}, "ln": {1, 1}, "log10": {1, 1}, "log2": {1, 1}, "log": {1, 2},
