@@ -183,7 +183,17 @@ func (c *evalCtx) inBranchType(node ast.ExprNode, v any, es []ast.ExprNode) any 
 		if len(es) < 2 {
 			return numType{}
 		}
-		return c.branchesType(es)
+		t := c.branchesType(es)
+		if t.kind == 'i' && c.ti != nil && c.ti.join == nil {
+			// Signed and unsigned integers together make a DECIMAL
+			// (colmeta_dec.go): CASE WHEN a THEN -1 ELSE u END * -2 is
+			// no BIGINT UNSIGNED overflow.
+			fn, isFunc := node.(*ast.FuncCallExpr)
+			if mixedSign(c.ti, es, isFunc && (fn.FnName.L == "ifnull" || fn.FnName.L == "coalesce")) {
+				return numType{kind: 'd'}
+			}
+		}
+		return t
 	}
 	var t numType
 	if c.x == nil {

@@ -269,6 +269,9 @@ func (g *queryGen) grouped() string {
 		default:
 			k, typ = g.expr(dfBool, 1), dfInt
 		}
+		if dfIntLiteral.MatchString(k) {
+			k = "t1.i" // GROUP BY 2 names the second output column
+		}
 		keys = append(keys, k)
 		if typ == dfStr {
 			outs = append(outs, output{"LOWER(RTRIM(" + k + "))", dfStr})
@@ -330,7 +333,11 @@ func (g *queryGen) aggregate() output {
 		return output{"COUNT(DISTINCT " + g.expr(g.pick2(dfInt, dfDate, dfDec), 2) + ")", dfInt}
 	case 7:
 		e := g.expr(g.pick2(dfInt, dfDec), 1)
-		return output{"GROUP_CONCAT(" + e + " ORDER BY " + e + g.pick("", " DESC") + g.pick("", " SEPARATOR '|'") + ")", dfStr}
+		order := " ORDER BY " + e + g.pick("", " DESC")
+		if dfIntLiteral.MatchString(e) {
+			order = " ORDER BY 1" // (ORDER BY 7 would name a seventh argument)
+		}
+		return output{"GROUP_CONCAT(" + e + order + g.pick("", " SEPARATOR '|'") + ")", dfStr}
 	default:
 		return output{"SUM(" + g.expr(dfBool, 2) + ")", dfDec}
 	}
@@ -356,7 +363,10 @@ func (g *queryGen) exactExpr(t dfType) string {
 	return c
 }
 
-var dfRealLiteral = regexp.MustCompile(`[0-9]e[-0-9]`)
+var (
+	dfRealLiteral = regexp.MustCompile(`[0-9]e[-0-9]`)
+	dfIntLiteral  = regexp.MustCompile(`^-?[0-9]+$`)
+)
 
 func (g *queryGen) withSubquery() string {
 	g.setScope("t1")
@@ -477,7 +487,14 @@ func (g *queryGen) intExpr(d int) string {
 	case 6:
 		return "CAST(" + g.expr(g.pick2(dfStr, dfDec, dfReal, dfInt, dfDate), d) + " AS " + g.pick("SIGNED", "UNSIGNED") + ")"
 	case 7:
-		return g.pick("FLOOR", "CEIL", "ROUND", "TRUNCATE") + "(" + g.expr(dfDec, d) + g.pick("", "", ", 0") + ")"
+		switch fn := g.pick("FLOOR", "CEIL", "ROUND", "TRUNCATE"); fn {
+		case "TRUNCATE":
+			return fn + "(" + g.expr(dfDec, d) + ", 0)"
+		case "ROUND":
+			return fn + "(" + g.expr(dfDec, d) + g.pick("", ", 0") + ")"
+		default:
+			return fn + "(" + g.expr(dfDec, d) + ")"
+		}
 	case 8:
 		return "LOCATE(" + g.expr(dfStr, d) + ", " + g.expr(dfStr, d) + ")"
 	case 9:

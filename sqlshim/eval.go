@@ -1365,7 +1365,11 @@ func (c *evalCtx) castNumberInt(v any, unsigned bool) any {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return int64(0)
 		}
-		d = decimal.NewFromFloat(math.RoundToEven(x)) // a DOUBLE rounds half to even (rint)
+		// A DOUBLE rounds half to even (rint), then converts exactly:
+		// 1.5e0 * 9223372036854775807 is 13835058055282163712, not the
+		// shortest decimal that reads back as the double.
+		n, _ := big.NewFloat(math.RoundToEven(x)).Int(nil)
+		d = decimal.NewFromBigInt(n, 0)
 	case decimal.Decimal:
 		d = x.Round(0) // a DECIMAL half away from zero
 	}

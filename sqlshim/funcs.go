@@ -892,10 +892,16 @@ func roundValue(v any, d int64, trunc bool) any {
 	}
 	f := toFloat(v)
 	p := math.Pow(10, float64(d))
+	var r float64
 	if trunc {
-		return math.Trunc(f*p) / p
+		r = math.Trunc(f*p) / p
+	} else {
+		r = math.RoundToEven(f*p) / p
 	}
-	return math.RoundToEven(f*p) / p
+	if r == 0 {
+		return 0.0 // ROUND(-0.25e0) is 0, not -0, as in MariaDB
+	}
+	return r
 }
 
 func (c *evalCtx) trim(name string, x *ast.FuncCallExpr, args []any) (any, error) {

@@ -80,10 +80,12 @@ func parseNumberPrefix(s string) float64 {
 		return 0
 	}
 	f, err := strconv.ParseFloat(p, 64)
-	if err != nil {
-		f = math.Inf(1)
+	if err != nil && math.IsInf(f, 0) {
+		// Past the range of a DOUBLE: its largest value, as MariaDB
+		// reads '1e400' (not infinity, an error in arithmetic).
+		f = math.MaxFloat64
 		if p[0] == '-' {
-			f = math.Inf(-1)
+			f = -math.MaxFloat64
 		}
 	}
 	return f
