@@ -983,6 +983,7 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			c.Type, c.Length = mysql.TypeDate, 10
 		}
 	}
+	applyTemporalScale(ti, &c, f.expr) // colmeta_time.go
 	if c.Type == mysql.TypeDouble && c.Decimals == notFixed {
 		// PI() shows 3.141593, ROUND(x, 2) two digits (branchtype.go).
 		if d, ok := doubleDecimals(ti, f.expr); ok && d < notFixed {
