@@ -34,6 +34,7 @@ func applyTemporalScale(ti *tableInfo, c *Column, e ast.ExprNode) {
 		if !temporalScaleFuncs[x.FnName.L] {
 			return
 		}
+	case *ast.AggregateFuncExpr: // MIN and MAX
 	default:
 		return
 	}
@@ -65,14 +66,12 @@ func temporalScale(ti *tableInfo, e ast.ExprNode) (int, bool) {
 		}
 	case *test_driver.ValueExpr:
 		switch v := x.Datum.GetValue().(type) {
-		case nil, int64, uint64:
+		case nil:
 			return 0, true
 		case string:
-			// ('10:20:30.5' has a fraction, '2024.01.02 03.04.05' none)
-			if i := strings.LastIndexByte(v, ':'); i >= 0 && strings.Contains(v[i:], ".") {
-				return 6, true
-			}
-			return 0, true
+			// Text beside a DATETIME in IF or CASE makes a string; only
+			// ADDTIME and its kin read it as a time (timeArgScale).
+			_ = v
 		}
 	case *ast.FuncCastExpr:
 		switch x.Tp.GetType() {
@@ -101,8 +100,18 @@ func temporalScale(ti *tableInfo, e ast.ExprNode) (int, bool) {
 			if len(args) == 3 {
 				return maxTemporalScale(ti, args[1:])
 			}
-		case "ifnull", "coalesce", "greatest", "least", "addtime", "subtime", "timediff", "timestamp", "time":
+		case "ifnull", "coalesce", "greatest", "least":
 			return maxTemporalScale(ti, args)
+		case "addtime", "subtime", "timediff", "timestamp", "time":
+			n := 0
+			for _, a := range args {
+				s, ok := timeArgScale(ti, a)
+				if !ok {
+					return 0, false
+				}
+				n = max(n, s)
+			}
+			return n, len(args) > 0
 		case "nullif":
 			if len(args) == 2 {
 				return temporalScale(ti, args[0])
@@ -116,7 +125,7 @@ func temporalScale(ti *tableInfo, e ast.ExprNode) (int, bool) {
 			}
 		case "sec_to_time":
 			if len(args) == 1 {
-				return fromUnixtimeDecimals(ti, args[0]), true
+				return secondsScale(ti, args[0])
 			}
 		}
 	}
@@ -134,4 +143,39 @@ func maxTemporalScale(ti *tableInfo, es []ast.ExprNode) (int, bool) {
 		n = max(n, s)
 	}
 	return n, len(es) > 0
+}
+
+// timeArgScale is temporalScale of an argument of ADDTIME, SUBTIME,
+// TIMEDIFF, TIME or TIMESTAMP, which read text as a time: a string
+// constant with a fraction counts six digits ('10:20:30.5'; none in
+// '2024.01.02 03.04.05'). A NULL constant is not known.
+func timeArgScale(ti *tableInfo, e ast.ExprNode) (int, bool) {
+	if v, ok := unparen(e).(*test_driver.ValueExpr); ok {
+		switch s := v.Datum.GetValue().(type) {
+		case string:
+			if i := strings.LastIndexByte(s, ':'); i >= 0 && strings.Contains(s[i:], ".") {
+				return 6, true
+			}
+			return 0, true
+		case nil:
+			return 0, false
+		}
+	}
+	return temporalScale(ti, e)
+}
+
+// secondsScale is the digits of SEC_TO_TIME(e): none for an integer, a
+// DECIMAL's scale (up to 6), 6 for a DOUBLE; ok is false when e's type
+// is not known here.
+func secondsScale(ti *tableInfo, e ast.ExprNode) (int, bool) {
+	if ie, ok := intInfo(ti, e); ok && !ie.temporal {
+		return 0, true
+	}
+	if d, ok := decInfo(ti, e); ok && !isTemporalColumn(ti, e) {
+		return min(d.scale, 6), true
+	}
+	if t := (&evalCtx{ti: ti}).staticType(e); t.kind == 'f' {
+		return 6, true
+	}
+	return 0, false
 }

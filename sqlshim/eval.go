@@ -1518,6 +1518,9 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		// is clipped and what is no time is NULL, each with warning
 		// 1292, as in MariaDB.
 		col := engine.Column{Name: "time", Type: engine.TypeTime, Scale: min(max(tp.GetDecimal(), 0), 6)}
+		if d, done := c.castBigNumberTime(v); done {
+			return d, nil
+		}
 		d, err := engine.Coerce(&col, v, 1)
 		if err == nil {
 			return d, nil
@@ -1563,6 +1566,43 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		}
 		return s, nil
 	}
+}
+
+// castBigNumberTime is CAST(n AS TIME) for an integer of more than seven
+// digits, as MariaDB reads one: a positive one up to 99991231235959 as a
+// DATETIME (its time of day; NULL if no DATETIME), anything larger, or
+// negative, clipped to ±838:59:59 with a warning. done is false for
+// anything else.
+func (c *evalCtx) castBigNumberTime(v any) (any, bool) {
+	var neg bool
+	var n uint64
+	switch x := v.(type) {
+	case int64:
+		neg, n = x < 0, uint64(x)
+		if neg {
+			n = uint64(-(x + 1)) + 1
+		}
+	case uint64:
+		n = x
+	default:
+		return nil, false
+	}
+	if n <= 9999999 {
+		return nil, false
+	}
+	if !neg && n <= 99991231235959 {
+		t, ok := numberDatetime(int64(n))
+		if !ok || t.Nanosecond() == 999999999 { // (no date, or a zero day or month)
+			c.warning(sqlerr.ErrTruncatedValue, "Incorrect time value: '%s'", toString(v))
+			return nil, true
+		}
+		return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second, true
+	}
+	c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", toString(v))
+	if neg {
+		return -maxClippedTime, true
+	}
+	return maxClippedTime, true
 }
 
 // timePrefix is the DATE or DATETIME text v starts with, when other text
