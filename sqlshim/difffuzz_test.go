@@ -169,30 +169,22 @@ func splitDiffFuzzOutput(out string) map[int]string {
 // results, and stops it when the test ends. It returns the socket path.
 func startPrivateMariaDB(t *testing.T) string {
 	t.Helper()
-	for _, dir := range []string{"/usr/sbin", "/usr/local/sbin"} {
-		if !strings.Contains(os.Getenv("PATH"), dir) {
-			os.Setenv("PATH", os.Getenv("PATH")+":"+dir)
-		}
-	}
-	for _, prog := range []string{"mariadbd", "mariadb-install-db", "mariadb"} {
-		if _, err := exec.LookPath(prog); err != nil {
-			t.Skipf("%s is not installed (apt-get install mariadb-server mariadb-client): %v", prog, err)
-		}
-	}
+	mariadbd, installDB := findProgram(t, "mariadbd"), findProgram(t, "mariadb-install-db")
+	mariadbClient = findProgram(t, "mariadb")
 	// Not t.TempDir: a socket path must fit in 108 bytes.
 	tmp, err := os.MkdirTemp("", "difffuzz")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(tmp) })
-	install := exec.Command("mariadb-install-db", "--no-defaults", "--datadir="+tmp+"/data",
+	install := exec.Command(installDB, "--no-defaults", "--datadir="+tmp+"/data",
 		"--auth-root-authentication-method=normal", "--skip-test-db")
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
 	}
 	sock := tmp + "/sock"
 	var log bytes.Buffer
-	srv := exec.Command("mariadbd", "--no-defaults", "--datadir="+tmp+"/data", "--socket="+sock,
+	srv := exec.Command(mariadbd, "--no-defaults", "--datadir="+tmp+"/data", "--socket="+sock,
 		"--skip-networking", "--pid-file="+tmp+"/pid", "--user="+currentUser(),
 		"--default-storage-engine=InnoDB", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_bin")
 	srv.Stdout, srv.Stderr = &log, &log
@@ -204,7 +196,7 @@ func startPrivateMariaDB(t *testing.T) string {
 		srv.Wait()
 	})
 	for i := 0; ; i++ {
-		if exec.Command("mariadb", "--no-defaults", "-S", sock, "-uroot", "-e", "SELECT 1").Run() == nil {
+		if exec.Command(mariadbClient, "--no-defaults", "-S", sock, "-uroot", "-e", "SELECT 1").Run() == nil {
 			break
 		}
 		if i > 120 {
@@ -212,10 +204,33 @@ func startPrivateMariaDB(t *testing.T) string {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if out, err := exec.Command("mariadb", "--no-defaults", "-S", sock, "-uroot", "-e", "CREATE DATABASE test").CombinedOutput(); err != nil {
+	if out, err := exec.Command(mariadbClient, "--no-defaults", "-S", sock, "-uroot", "-e", "CREATE DATABASE test").CombinedOutput(); err != nil {
 		t.Fatalf("create database: %v\n%s", err, out)
 	}
 	return sock
+}
+
+// mariadbClient is the path of the mariadb client (startPrivateMariaDB).
+var mariadbClient = "mariadb"
+
+// findProgram is the path of prog, looked for on PATH and in the sbin
+// directories Debian installs mariadbd in; the test is skipped without it.
+func findProgram(t *testing.T, prog string) string {
+	if p, err := exec.LookPath(prog); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/usr/local/sbin"} {
+		if p := filepath.Join(dir, prog); fileExists(p) {
+			return p
+		}
+	}
+	t.Skipf("%s is not installed (apt-get install mariadb-server mariadb-client)", prog)
+	return ""
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
 
 func currentUser() string {
@@ -230,7 +245,7 @@ func currentUser() string {
 // --batch --force`, errors interleaved with the results.
 func runMariaDBClient(t *testing.T, sock, script string) string {
 	t.Helper()
-	cmd := exec.Command("mariadb", "--no-defaults", "-S", sock, "-uroot", "--batch", "--force", "--unbuffered",
+	cmd := exec.Command(mariadbClient, "--no-defaults", "-S", sock, "-uroot", "--batch", "--force", "--unbuffered",
 		"--init-command=SET collation_connection = utf8mb4_bin", "--skip-print-query-on-error", "test")
 	var out bytes.Buffer
 	cmd.Stdin = strings.NewReader(script)
