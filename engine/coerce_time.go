@@ -81,6 +81,36 @@ func ParseTime(s string) (d time.Duration, ok bool) {
 	return d, how == timeOK
 }
 
+// ParseTimePrefix reads the time s starts with, as CAST(s AS TIME) does:
+// ok is false when s starts with no time at all; trailing reports text
+// after the time (dropped), clipped a time outside ±MaxTime (clipped to
+// it).
+func ParseTimePrefix(s string) (d time.Duration, trailing, clipped, ok bool) {
+	d, how := parseTimeText(s)
+	if how == timeTruncated && exponentAfterDigits(s) {
+		return 0, false, false, false // '1e2' is a number, and no time
+	}
+	return d, how == timeTruncated, how == timeRange, how != timeBad
+}
+
+// exponentAfterDigits reports whether s is digits followed by an
+// exponent (1e2, 12E-3): MariaDB reads no time from it.
+func exponentAfterDigits(s string) bool {
+	s = strings.TrimLeft(strings.TrimSpace(s), "-")
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 || i+1 >= len(s) || s[i] != 'e' && s[i] != 'E' {
+		return false
+	}
+	j := i + 1
+	if s[j] == '+' || s[j] == '-' {
+		j++
+	}
+	return j < len(s) && s[j] >= '0' && s[j] <= '9'
+}
+
 // parseTimeText reads the text forms MariaDB takes for a TIME:
 // [-][D ]HH:MM:SS[.frac], [-][D ]HH:MM, [-]HHMMSS[.frac] and its shorter
 // forms (MMSS, SS), and a date and time (its time part). The result is cut

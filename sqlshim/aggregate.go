@@ -266,6 +266,14 @@ func (g *group) add(ec *evalCtx) error {
 			if items, _ := groupConcatOrder(a); len(items) > 0 {
 				key := make([]any, len(items))
 				for j, it := range items {
+					if pos, ok := positionRef(it.Expr); ok {
+						// ORDER BY 2: GROUP_CONCAT's second argument.
+						if pos < 1 || pos >= len(vals) {
+							return errUnknownColumn(sprintf("%d", pos), "ORDER BY")
+						}
+						key[j] = vals[pos-1]
+						continue
+					}
 					k, err := ec.eval(it.Expr)
 					if err != nil {
 						return err

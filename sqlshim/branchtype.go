@@ -171,6 +171,8 @@ func caseResults(x *ast.CaseExpr) []ast.ExprNode {
 func (c *evalCtx) inBranchType(node ast.ExprNode, v any, es []ast.ExprNode) any {
 	switch v.(type) {
 	case int64, uint64, decimal.Decimal, float64:
+	case engine.Enum, engine.Set:
+		return enumText(v)
 	default:
 		return v // NULL, text, times: as they are
 	}
@@ -181,7 +183,17 @@ func (c *evalCtx) inBranchType(node ast.ExprNode, v any, es []ast.ExprNode) any 
 		if len(es) < 2 {
 			return numType{}
 		}
-		return c.branchesType(es)
+		t := c.branchesType(es)
+		if t.kind == 'i' && c.ti != nil && c.ti.join == nil {
+			// Signed and unsigned integers together make a DECIMAL
+			// (colmeta_dec.go): CASE WHEN a THEN -1 ELSE u END * -2 is
+			// no BIGINT UNSIGNED overflow.
+			fn, isFunc := node.(*ast.FuncCallExpr)
+			if mixedSign(c.ti, es, isFunc && (fn.FnName.L == "ifnull" || fn.FnName.L == "coalesce")) {
+				return numType{kind: 'd'}
+			}
+		}
+		return t
 	}
 	var t numType
 	if c.x == nil {
@@ -205,6 +217,20 @@ func (c *evalCtx) inBranchType(node ast.ExprNode, v any, es []ast.ExprNode) any 
 			return v
 		}
 		return toDecimal(v).Round(t.scale)
+	}
+	return v
+}
+
+// enumText is v, a value IF, IFNULL, COALESCE or CASE passes on, with an
+// ENUM or SET replaced by its text, as in MariaDB: their result is a
+// string, so IFNULL(e, 'x') sorts and compares as text (not by the
+// member's number) and is 0 in a sum.
+func enumText(v any) any {
+	switch x := v.(type) {
+	case engine.Enum:
+		return x.Name
+	case engine.Set:
+		return x.Text
 	}
 	return v
 }

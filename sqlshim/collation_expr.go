@@ -174,7 +174,7 @@ func (c *evalCtx) deriveColl(e ast.ExprNode) exprColl {
 	case *ast.FuncCallExpr:
 		switch x.FnName.L {
 		case "concat", "concat_ws", "upper", "lower", "ucase", "lcase", "substring", "substr", "mid", "left", "right",
-			"trim", "ltrim", "rtrim", "replace", "lpad", "rpad", "reverse", "repeat", "insert", "ifnull", "coalesce",
+			"trim", "ltrim", "rtrim", "replace", "lpad", "rpad", "reverse", "repeat", "insert", "insert_func", "ifnull", "coalesce",
 			"nullif", "greatest", "least", "elt", "substring_index":
 			args := x.Args
 			if x.FnName.L == "elt" && len(args) > 0 {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/collate"
@@ -1016,6 +1017,11 @@ func (c *evalCtx) unaryValue(x *ast.UnaryOperationExpr, v any) (any, error) {
 			return -n, nil
 		case uint64:
 			if n > 1<<63 {
+				if isConstant(x.V) {
+					// -(18446744073709551615) is a DECIMAL, as in
+					// MariaDB; only a value read at run time is 1690.
+					return decimal.NewFromUint64(n).Neg(), nil
+				}
 				return nil, c.outOfRange("BIGINT", x)
 			}
 			return -int64(n), nil
@@ -1355,7 +1361,11 @@ func (c *evalCtx) castNumberInt(v any, unsigned bool) any {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return int64(0)
 		}
-		d = decimal.NewFromFloat(math.RoundToEven(x)) // a DOUBLE rounds half to even (rint)
+		// A DOUBLE rounds half to even (rint), then converts exactly:
+		// 1.5e0 * 9223372036854775807 is 13835058055282163712, not the
+		// shortest decimal that reads back as the double.
+		n, _ := big.NewFloat(math.RoundToEven(x)).Int(nil)
+		d = decimal.NewFromBigInt(n, 0)
 	case decimal.Decimal:
 		d = x.Round(0) // a DECIMAL half away from zero
 	}
@@ -1489,8 +1499,13 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 	case mysql.TypeDate:
 		t, ok := toTime(v)
 		if !ok {
-			z, _ := c.castZeroDate(v, true, 0)
-			return z, nil
+			t, ok = c.timePrefix(v)
+		}
+		if !ok {
+			if z, ok := c.castZeroDate(v, true, 0); ok {
+				return z, nil
+			}
+			return c.castNoTime(v), nil
 		}
 		return t.Truncate(24 * time.Hour), nil
 	case mysql.TypeDatetime:
@@ -1498,8 +1513,13 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		// MariaDB does; DATETIME none.
 		t, ok := toTime(v)
 		if !ok {
-			z, _ := c.castZeroDate(v, false, tp.GetDecimal())
-			return z, nil
+			t, ok = c.timePrefix(v)
+		}
+		if !ok {
+			if z, ok := c.castZeroDate(v, false, tp.GetDecimal()); ok {
+				return z, nil
+			}
+			return c.castNoTime(v), nil
 		}
 		return truncFrac(t, int64(tp.GetDecimal())), nil
 	case mysql.TypeDuration:
@@ -1507,6 +1527,9 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		// is clipped and what is no time is NULL, each with warning
 		// 1292, as in MariaDB.
 		col := engine.Column{Name: "time", Type: engine.TypeTime, Scale: min(max(tp.GetDecimal(), 0), 6)}
+		if d, done := c.castBigNumberTime(v); done {
+			return d, nil
+		}
 		d, err := engine.Coerce(&col, v, 1)
 		if err == nil {
 			return d, nil
@@ -1516,20 +1539,120 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 			c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", text)
 			return d, nil
 		}
+		if s, isText := v.(string); isText {
+			// '12abc' is 00:00:12: the time the text starts with.
+			if _, _, _, ok := engine.ParseTimePrefix(s); ok {
+				if d, _, _ := engine.CoerceLoose(&col, strings.TrimSpace(s), 1); d != nil {
+					c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", text)
+					return d, nil
+				}
+			}
+		}
 		c.warning(sqlerr.ErrTruncatedValue, "Incorrect time value: '%s'", text)
 		return nil, nil
 	default:
 		v = c.textOf(x.Expr, v)
 		if mysql.HasBinaryFlag(tp.GetFlag()) || tp.GetCharset() == "binary" {
-			return []byte(c.inCharset(x.Expr, toString(v))), nil // a latin1 column's bytes are latin1's
+			b := []byte(c.inCharset(x.Expr, toString(v))) // a latin1 column's bytes are latin1's
+			if n := tp.GetFlen(); n >= 0 && len(b) > n {
+				c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect BINARY(%d) value: '%s'", n, b)
+				b = b[:n]
+			}
+			return b, nil
 		}
 		if cs := c.collOf(x).cs; cs != nil {
 			// AS CHAR CHARACTER SET latin1: a character the set does
 			// not have is '?', as CONVERT(... USING latin1) makes it.
-			return cs.Decode(cs.Encode(toString(v))), nil
+			v = cs.Decode(cs.Encode(toString(v)))
 		}
-		return toString(v), nil
+		s := toString(v)
+		// CHAR(n) keeps the first n characters, with warning 1292.
+		if n := tp.GetFlen(); n >= 0 && len(s) > n && utf8.RuneCountInString(s) > n {
+			c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect CHAR(%d) value: '%s'", n, s)
+			i := 0
+			for k := range s {
+				if i == n {
+					s = s[:k]
+					break
+				}
+				i++
+			}
+		}
+		return s, nil
 	}
+}
+
+// castBigNumberTime is CAST(n AS TIME) for an integer of more than seven
+// digits, as MariaDB reads one: a positive one up to 99991231235959 as a
+// DATETIME (its time of day; NULL if no DATETIME), anything larger, or
+// negative, clipped to ±838:59:59 with a warning. done is false for
+// anything else.
+func (c *evalCtx) castBigNumberTime(v any) (any, bool) {
+	var neg bool
+	var n uint64
+	switch x := v.(type) {
+	case int64:
+		neg, n = x < 0, uint64(x)
+		if neg {
+			n = uint64(-(x + 1)) + 1
+		}
+	case uint64:
+		n = x
+	default:
+		return nil, false
+	}
+	if n <= 9999999 {
+		return nil, false
+	}
+	if !neg && n <= 99991231235959 {
+		t, ok := numberDatetime(int64(n))
+		if !ok || t.Nanosecond() == 999999999 { // (no date, or a zero day or month)
+			c.warning(sqlerr.ErrTruncatedValue, "Incorrect time value: '%s'", toString(v))
+			return nil, true
+		}
+		return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second, true
+	}
+	c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", toString(v))
+	if neg {
+		return -maxClippedTime, true
+	}
+	return maxClippedTime, true
+}
+
+// timePrefix is the DATE or DATETIME text v starts with, when other text
+// follows it ('2024-02-29 junk'), with the warning MariaDB gives when
+// CAST drops that text; ok is false when v is no such text.
+func (c *evalCtx) timePrefix(v any) (time.Time, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, false
+	}
+	end := strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || r == '-' || r == ':' || r == '.' || r == '/' || r == ' ')
+	})
+	if end <= 0 {
+		return time.Time{}, false
+	}
+	p := strings.TrimRight(s[:end], " ")
+	t, ok := parseTime(p)
+	if ok {
+		typ := "date"
+		if strings.ContainsRune(p, ':') {
+			typ = "datetime"
+		}
+		c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%s'", typ, s)
+	}
+	return t, ok
+}
+
+// castNoTime is CAST(v AS DATE or DATETIME) of v that reads as no date
+// at all: NULL, with MariaDB's warning for text.
+func (c *evalCtx) castNoTime(v any) any {
+	switch v.(type) {
+	case string, []byte:
+		c.warning(sqlerr.ErrTruncatedValue, "Incorrect datetime value: '%s'", toString(v))
+	}
+	return nil
 }
 
 // toTime converts a value to a time (strings are parsed).

@@ -60,7 +60,10 @@ func (c *evalCtx) exactPassThrough(e ast.ExprNode) (v any, scale int32, ok bool,
 			return nil, -1, true, err
 		}
 		v, scale, err = c.exactOperand(branch)
-		return v, scale, true, err
+		if _, u := v.(uint64); u {
+			v = c.inBranchType(x, v, nil) // (mixed signs: a DECIMAL)
+		}
+		return enumText(v), scale, true, err
 	case *ast.VariableExpr:
 		if x.IsSystem || x.Value != nil || c.s == nil {
 			return nil, -1, false, nil
@@ -115,11 +118,17 @@ func (c *evalCtx) exactCall(x *ast.FuncCallExpr) (v any, scale int32, ok bool, e
 			return nil, -1, true, err
 		}
 		v, scale, err = c.exactOperand(branch)
-		return v, scale, true, err
+		if _, u := v.(uint64); u {
+			v = c.inBranchType(x, v, args[1:]) // (mixed signs: a DECIMAL)
+		}
+		return enumText(v), scale, true, err
 	case (name == "coalesce" && len(args) > 0) || (name == "ifnull" && len(args) == 2):
 		for _, a := range args {
 			if v, scale, err = c.exactOperand(a); err != nil || v != nil {
-				return v, scale, true, err
+				if _, u := v.(uint64); u {
+					v = c.inBranchType(x, v, args)
+				}
+				return enumText(v), scale, true, err
 			}
 		}
 		return nil, -1, true, nil

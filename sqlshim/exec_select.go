@@ -276,6 +276,9 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 		}
 	}
 	grouped := n.GroupBy != nil || len(af.aggs) > 0
+	if err := checkGroupPositions(n, fields); err != nil {
+		return Result{}, err
+	}
 	count, offset, err := x.limitValues(n.Limit)
 	if err != nil {
 		return Result{}, err
@@ -771,6 +774,32 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 	return res, err
 }
 
+// checkGroupPositions refuses GROUP BY n where n is no position of the
+// select list (1054) or that of an aggregate (1056), as MariaDB does
+// before reading a row.
+func checkGroupPositions(n *ast.SelectStmt, fields []outField) error {
+	if n.GroupBy == nil {
+		return nil
+	}
+	for _, it := range n.GroupBy.Items {
+		pos, ok := positionRef(it.Expr)
+		if !ok {
+			continue
+		}
+		if pos < 1 || pos > len(fields) {
+			return errUnknownColumn(sprintf("%d", pos), "GROUP BY")
+		}
+		if f := fields[pos-1]; f.expr != nil {
+			af := &aggFinder{}
+			f.expr.Accept(af)
+			if len(af.aggs) > 0 {
+				return errf(sqlerr.ErrWrongGroupField, "Can't group on '%s'", f.name)
+			}
+		}
+	}
+	return nil
+}
+
 // positionRef recognises ORDER BY 2 / GROUP BY 2.
 func positionRef(e ast.ExprNode) (int, bool) {
 	if p, ok := e.(*ast.PositionExpr); ok {
@@ -911,6 +940,9 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			}
 		}
 		if branches, _, ok := resultBranches(e); ok {
+			if c.Type == mysql.TypeDatetime && dateOrTextBranches(ti, branches, true) {
+				c.Type, c.Length, c.Decimals = mysql.TypeDate, 10, 0
+			}
 			temporalBranches(ti, &c, branches, sample)
 		}
 		if e.FnName.L == "timestampadd" && len(e.Args) == 3 {
@@ -931,6 +963,10 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 					}
 				}
 			}
+		}
+	case *ast.CaseExpr:
+		if c.Type == mysql.TypeDatetime && dateOrTextBranches(ti, caseResults(e), true) {
+			c.Type, c.Length, c.Decimals = mysql.TypeDate, 10, 0
 		}
 	case *ast.FuncCastExpr:
 		switch e.Tp.GetType() {
@@ -958,6 +994,7 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			c.Type, c.Length = mysql.TypeDate, 10
 		}
 	}
+	applyTemporalScale(ti, &c, f.expr) // colmeta_time.go
 	if c.Type == mysql.TypeDouble && c.Decimals == notFixed {
 		// PI() shows 3.141593, ROUND(x, 2) two digits (branchtype.go).
 		if d, ok := doubleDecimals(ti, f.expr); ok && d < notFixed {
@@ -998,6 +1035,9 @@ func temporalBranches(ti *tableInfo, c *Column, branches []ast.ExprNode, sample 
 			continue
 		}
 		a := valueColumn(ti, b, sample)
+		if a.Type == mysql.TypeDate && isDatetimeType(c.Type) {
+			continue // (COALESCE(d, dt3): a DATETIME(3))
+		}
 		if a.Type != c.Type && !(isDatetimeType(a.Type) && isDatetimeType(c.Type)) {
 			return
 		}
@@ -1034,15 +1074,26 @@ func microUnit(u ast.TimeUnitType) bool {
 }
 
 // isDateExpr reports whether e yields a DATE (a DATE column or a date
-// literal).
+// literal, a function of dates, IF, IFNULL, COALESCE, CASE... whose
+// branches all are).
 func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 	switch x := e.(type) {
+	case *ast.ParenthesesExpr:
+		return isDateExpr(ti, x.Expr)
 	case *ast.ColumnNameExpr:
+		if ti != nil && ti.join != nil {
+			if p := ti.join.position(x.Name, "field list"); p >= 0 {
+				return ti.join.columnAt(p).Type == engine.TypeDate
+			}
+			return false
+		}
 		if ti != nil {
 			if i := ti.column(x.Name.Name.O); i >= 0 {
 				return ti.def.Columns[i].Type == engine.TypeDate
 			}
 		}
+	case *ast.CaseExpr:
+		return dateBranches(ti, caseResults(x))
 	case *test_driver.ValueExpr:
 		if s, ok := x.Datum.GetValue().(string); ok {
 			return len(strings.TrimSpace(s)) == 10
@@ -1065,9 +1116,42 @@ func isDateExpr(ti *tableInfo, e ast.ExprNode) bool {
 				u, ok := x.Args[2].(*ast.TimeUnitExpr)
 				return ok && dateOnlyUnit(u.Unit) && isDateExpr(ti, x.Args[0])
 			}
+		default:
+			if branches, _, ok := resultBranches(x); ok {
+				return dateBranches(ti, branches)
+			}
 		}
 	}
 	return false
+}
+
+// dateBranches reports whether a function returning one of branches (IF,
+// IFNULL, COALESCE, CASE, GREATEST, LEAST, NULLIF) yields a DATE: all its
+// branches but NULL are DATEs, and none is text (a date-shaped string
+// beside a DATE makes the result a string).
+func dateBranches(ti *tableInfo, branches []ast.ExprNode) bool {
+	return dateOrTextBranches(ti, branches, false)
+}
+
+// dateOrTextBranches is dateBranches, with text literals allowed beside
+// the DATEs when text is set: the result is then a string, but a DATE
+// taken shows as a DATE does (COALESCE(d, 'x') shows 2024-01-15).
+func dateOrTextBranches(ti *tableInfo, branches []ast.ExprNode, text bool) bool {
+	any := false
+	for _, b := range branches {
+		b = unparen(b)
+		if v, ok := b.(*test_driver.ValueExpr); ok {
+			if _, isText := v.Datum.GetValue().(string); v.Datum.GetValue() == nil || text && isText {
+				continue
+			}
+			return false
+		}
+		if !isDateExpr(ti, b) {
+			return false
+		}
+		any = true
+	}
+	return any
 }
 
 // rowTaker applies DISTINCT, then OFFSET, then LIMIT to a SELECT's output

@@ -108,6 +108,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 	case "collation", "charset", "coercibility":
 		return c.collationFunc(x) // collation_expr.go
 	}
+	if ar, ok := fixedArity[name]; ok {
+		if err := argCount(x.FnName.O, x.Args, ar[0], ar[1]); err != nil {
+			return nil, err
+		}
+	}
 	args := make([]any, len(x.Args))
 	for i, a := range x.Args {
 		if _, ok := a.(*ast.TrimDirectionExpr); ok {
@@ -495,10 +500,14 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return strings.Repeat(" ", int(n)), nil
 	case "lpad", "rpad":
-		if err := want(3, 3); err != nil {
+		if err := want(2, 3); err != nil {
 			return nil, err
 		}
-		s, pad := []rune(toString(args[0])), []rune(toString(args[2]))
+		pad := []rune{' '} // LPAD(s, n) pads with spaces, as MariaDB 10.3+ does
+		if len(args) == 3 {
+			pad = []rune(toString(args[2]))
+		}
+		s := []rune(toString(args[0]))
 		n := toInt(args[1])
 		if n < 0 {
 			return nil, nil
@@ -770,6 +779,22 @@ func quoteFunc(s string) string {
 
 // argCount checks the number of arguments of a native function (hi < 0:
 // no upper limit).
+// fixedArity is the least and most arguments (-1: any number) of the
+// functions of call's switch that do not check their count there: a call
+// with a wrong count is error 1582, as in MariaDB, where it used to read
+// past the arguments (a panic, error 1105) or ignore the extra ones.
+var fixedArity = map[string][2]int{
+	"version": {0, 0}, "database": {0, 0}, "schema": {0, 0}, "connection_id": {0, 0}, "pi": {0, 0},
+	"user": {0, 0}, "session_user": {0, 0}, "system_user": {0, 0}, "last_insert_id": {0, 1},
+	"now": {0, 1}, "current_timestamp": {0, 1}, "sysdate": {0, 1}, "localtime": {0, 1}, "localtimestamp": {0, 1},
+	"concat_ws": {2, -1}, "upper": {1, 1}, "ucase": {1, 1}, "lower": {1, 1}, "lcase": {1, 1}, "ltrim": {1, 1}, "rtrim": {1, 1},
+	"reverse": {1, 1}, "space": {1, 1}, "ascii": {1, 1}, "hex": {1, 1}, "unhex": {1, 1},
+	"abs": {1, 1}, "sign": {1, 1}, "ceil": {1, 1}, "ceiling": {1, 1}, "floor": {1, 1},
+	"sqrt": {1, 1}, "exp": {1, 1}, "ln": {1, 1}, "log10": {1, 1}, "log2": {1, 1}, "log": {1, 2},
+	"left": {2, 2}, "right": {2, 2}, "repeat": {2, 2}, "instr": {2, 2}, "strcmp": {2, 2},
+	"pow": {2, 2}, "power": {2, 2}, "datediff": {2, 2}, "date_format": {2, 3},
+}
+
 func argCount(name string, args []ast.ExprNode, lo, hi int) error {
 	if len(args) < lo || (hi >= 0 && len(args) > hi) {
 		return errf(errWrongArgCount, "Incorrect parameter count in the call to native function '%s'", name)
@@ -871,10 +896,16 @@ func roundValue(v any, d int64, trunc bool) any {
 	}
 	f := toFloat(v)
 	p := math.Pow(10, float64(d))
+	var r float64
 	if trunc {
-		return math.Trunc(f*p) / p
+		r = math.Trunc(f*p) / p
+	} else {
+		r = math.RoundToEven(f*p) / p
 	}
-	return math.RoundToEven(f*p) / p
+	if r == 0 {
+		return 0.0 // ROUND(-0.25e0) is 0, not -0, as in MariaDB
+	}
+	return r
 }
 
 func (c *evalCtx) trim(name string, x *ast.FuncCallExpr, args []any) (any, error) {

@@ -92,12 +92,49 @@ func (c *evalCtx) dateAdd(x *ast.FuncCallExpr, sub bool) (any, error) {
 	return c.addInterval(base, n, unit.Unit, sub)
 }
 
+// addTimeInterval is a TIME plus INTERVAL n unit, for a unit of a day or
+// less: a TIME, as in MariaDB (DATE_ADD(TIME'10:20:30', INTERVAL 1
+// SECOND) is 10:20:31); NULL past the TIME range, or for months and
+// years (MariaDB puts the TIME on today's date for those).
+func (c *evalCtx) addTimeInterval(d time.Duration, n any, u ast.TimeUnitType, sub bool) any {
+	var per time.Duration
+	switch u {
+	case ast.TimeUnitMicrosecond:
+		per = time.Microsecond
+	case ast.TimeUnitSecond:
+		per = time.Second
+	case ast.TimeUnitMinute:
+		per = time.Minute
+	case ast.TimeUnitHour:
+		per = time.Hour
+	case ast.TimeUnitDay:
+		per = 24 * time.Hour
+	default:
+		return nil
+	}
+	k := toInt(n)
+	if sub {
+		k = -k
+	}
+	if k > int64(engine.MaxTime/per) || k < -int64(engine.MaxTime/per) {
+		return nil
+	}
+	r := d + time.Duration(k)*per
+	if r > engine.MaxTime || r < -engine.MaxTime {
+		return nil
+	}
+	return r
+}
+
 // addInterval is base + INTERVAL n unit (minus, for sub), base and n not
 // NULL: DATE_ADD, DATE_SUB and TIMESTAMPADD.
 func (c *evalCtx) addInterval(base, n any, u ast.TimeUnitType, sub bool) (any, error) {
 	if z, ok := asZeroDate(base); ok {
 		c.zeroDateWarning(base, z)
 		return nil, nil
+	}
+	if d, ok := base.(time.Duration); ok {
+		return c.addTimeInterval(d, n, u, sub), nil
 	}
 	t, ok := toTime(base)
 	if !ok {

@@ -234,6 +234,10 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	case "timestamp":
 		t, ok := toTime(args[0])
 		if !ok {
+			// TIMESTAMP of a zero date is the zero DATETIME.
+			if z, isZero := asZeroDate(args[0]); isZero && len(args) == 1 && z.Year == 0 && z.Month == 0 && z.Day == 0 {
+				return engine.ZeroDate{}, true, nil
+			}
 			return nil, true, nil
 		}
 		if len(args) == 2 {

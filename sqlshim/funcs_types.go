@@ -6,6 +6,7 @@ import (
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/collate"
+	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/shopspring/decimal"
 )
@@ -28,9 +29,25 @@ func toDuration(v any) (time.Duration, bool) {
 	return d, ok
 }
 
-// clipTime limits d to the TIME range.
+// clipTime limits d to the TIME range: a time past it is ±838:59:59,
+// without a fraction, as MariaDB clips a function's result.
 func clipTime(d time.Duration) time.Duration {
-	return max(min(d, engine.MaxTime), -engine.MaxTime)
+	if d > engine.MaxTime || d < -engine.MaxTime {
+		return max(min(d, maxClippedTime), -maxClippedTime)
+	}
+	return d
+}
+
+// maxClippedTime is what a TIME past the range is clipped to.
+const maxClippedTime = engine.MaxTime / time.Second * time.Second
+
+// clipTimeResult is clipTime for the result of TIMEDIFF, ADDTIME or
+// SUBTIME, with MariaDB's warning when it clips.
+func (c *evalCtx) clipTimeResult(d time.Duration) time.Duration {
+	if d > engine.MaxTime || d < -engine.MaxTime {
+		c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", engine.FormatTime(d, timeScale(d)))
+	}
+	return clipTime(d)
 }
 
 // typeFunc runs the TIME or SET function name on args; handled is false
@@ -100,13 +117,14 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	case "sec_to_time":
 		s := toDecimal(args[0])
 		us := s.Shift(6).Truncate(0)
-		if !us.BigInt().IsInt64() {
+		if !us.BigInt().IsInt64() || abs64(us.IntPart()) > int64(engine.MaxTime/time.Microsecond) {
+			c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect seconds value: '%s'", toString(args[0]))
 			if s.Sign() < 0 {
-				return -engine.MaxTime, true, nil
+				return -maxClippedTime, true, nil
 			}
-			return engine.MaxTime, true, nil
+			return maxClippedTime, true, nil
 		}
-		return clipTime(time.Duration(us.IntPart()) * time.Microsecond), true, nil
+		return time.Duration(us.IntPart()) * time.Microsecond, true, nil
 	case "timediff":
 		// Two DATETIMEs (or their text) differ by their distance; a
 		// DATETIME and a TIME give NULL, as in MariaDB.
@@ -114,7 +132,7 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		b, bDT := asDateTime(args[1])
 		if aDT || bDT {
 			if aDT && bDT {
-				return clipTime(a.Sub(b)), true, nil
+				return c.clipTimeResult(a.Sub(b)), true, nil
 			}
 			return nil, true, nil
 		}
@@ -123,7 +141,7 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		if !ok1 || !ok2 {
 			return nil, true, nil
 		}
-		return clipTime(da - db), true, nil
+		return c.clipTimeResult(da - db), true, nil
 	}
 	// ADDTIME, SUBTIME
 	b, ok := toDuration(args[1])
@@ -145,7 +163,7 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	if !ok {
 		return nil, true, nil
 	}
-	return clipTime(a + b), true, nil
+	return c.clipTimeResult(a + b), true, nil
 }
 
 // durationPart is HOUR, MINUTE or SECOND of a TIME value (the hours can

@@ -208,7 +208,10 @@ func columnFromValue(name string, v any) Column {
 	case []byte:
 		col.Type, col.Length, col.Flags = mysql.TypeVarString, uint32(len(x)), mysql.BinaryFlag
 	case time.Time:
-		col.Type, col.Length = mysql.TypeDatetime, 19
+		// A fraction the value has is shown (digits an expression's type
+		// gives are set by exprColumn): hiding it would show another value.
+		sc := timeScale(time.Duration(x.Nanosecond()))
+		col.Type, col.Length, col.Decimals = mysql.TypeDatetime, uint32(19+fracLen(sc)), uint8(sc)
 	case engine.ZeroDate:
 		col.Type, col.Length = mysql.TypeDatetime, 19
 		if x.DateOnly {

@@ -413,6 +413,12 @@ func compareValues(a, b any) int {
 			}
 		}
 	}
+	if t, ok := a.(time.Time); ok && isExactNumber(b) {
+		return compareTimeNumber(t, b)
+	}
+	if t, ok := b.(time.Time); ok && isExactNumber(a) {
+		return -compareTimeNumber(t, a)
+	}
 	_, af := a.(float64)
 	_, bf := b.(float64)
 	_, as := a.(string)
@@ -448,6 +454,78 @@ func compareValues(a, b any) int {
 	return cmpFloat(toFloat(a), toFloat(b))
 }
 
+// isExactNumber reports whether v is an integer or a DECIMAL.
+func isExactNumber(v any) bool {
+	switch v.(type) {
+	case int64, uint64, decimal.Decimal:
+		return true
+	}
+	return false
+}
+
+// compareTimeNumber compares a DATE or DATETIME with an integer or a
+// DECIMAL as MariaDB does: the number read as a DATETIME (20250101 is
+// 2025-01-01), one that is no date counting as 0000-00-00 00:00:00,
+// before every real date. (A DOUBLE is compared as a number.)
+func compareTimeNumber(t time.Time, n any) int {
+	if u, ok := numberDatetime(n); ok {
+		return t.Compare(u)
+	}
+	return 1
+}
+
+// numberDatetime reads a number as MariaDB reads one as a DATETIME:
+// YYMMDD, YYYYMMDD, YYMMDDhhmmss or YYYYMMDDhhmmss (years 00-69 are
+// 2000-2069, 70-99 1970-1999), a fraction being microseconds. ok is
+// false for a number of no such form or an invalid date.
+func numberDatetime(n any) (time.Time, bool) {
+	d := toDecimal(n)
+	if d.Sign() < 0 {
+		return time.Time{}, false
+	}
+	ip := d.Truncate(0)
+	if !ip.BigInt().IsInt64() {
+		return time.Time{}, false
+	}
+	x := ip.IntPart()
+	us := d.Sub(ip).Shift(6).Truncate(0).IntPart()
+	century := func(yy int64) int64 {
+		if yy < 70 {
+			return 2000 + yy
+		}
+		return 1900 + yy
+	}
+	var ymd, hms int64
+	switch {
+	case x >= 101 && x <= 991231:
+		ymd = century(x/10000)*10000 + x%10000
+	case x >= 10000101 && x <= 99991231:
+		ymd = x
+	case x >= 101000000 && x <= 991231235959:
+		ymd, hms = century(x/1e10)*10000+x/1e6%10000, x%1e6
+	case x >= 10000101000000 && x <= 99991231235959:
+		ymd, hms = x/1e6, x%1e6
+	default:
+		return time.Time{}, false
+	}
+	y, mo, dd := int(ymd/10000), int(ymd/100%100), int(ymd%100)
+	h, mi, sec := int(hms/10000), int(hms/100%100), int(hms%100)
+	if mo > 12 || dd > 31 || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	if mo == 0 || dd == 0 {
+		// 2024-01-00 sorts before 2024-01-01 and after every day
+		// before it: an instant just before that day stands for it
+		// (no real date equals it).
+		return time.Date(y, time.Month(max(mo, 1)), 1, 0, 0, 0, 0, time.UTC).Add(-time.Nanosecond), true
+	}
+	t := time.Date(y, time.Month(mo), dd, h, mi, sec, int(us)*1000, time.UTC)
+	if t.Day() != dd {
+		return time.Time{}, false // (February 30th)
+	}
+	return t, true
+}
+
 // compareNewTypes compares when a or b is a TIME, ENUM or SET value, as
 // MariaDB does: a TIME with a TIME by duration, with text by the time the
 // text reads as, with a number as HHMMSS; an ENUM or a SET with a number
@@ -463,6 +541,13 @@ func compareNewTypes(a, b any) (int, bool) {
 			return cmpInt(int64(x), int64(y)), true
 		case string:
 			if d, ok := engine.ParseTime(y); ok {
+				return cmpInt(int64(x), int64(d)), true
+			}
+			// Text that is no time reads as 00:00:00, text after a
+			// time is dropped ('12abc' is 00:00:12), as in MariaDB.
+			if d, _, clipped, ok := engine.ParseTimePrefix(y); !ok {
+				return cmpInt(int64(x), 0), true
+			} else if !clipped {
 				return cmpInt(int64(x), int64(d)), true
 			}
 			return compareValues(toString(x), y), true

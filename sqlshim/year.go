@@ -86,7 +86,7 @@ var textArgument = map[string]bool{
 	"concat": true, "concat_ws": true, "length": true, "octet_length": true, "char_length": true,
 	"character_length": true, "bit_length": true, "lpad": true, "rpad": true, "left": true,
 	"right": true, "substring": true, "substr": true, "mid": true, "upper": true, "lower": true,
-	"ucase": true, "lcase": true, "reverse": true, "replace": true, "insert": true, "instr": true,
+	"ucase": true, "lcase": true, "reverse": true, "replace": true, "insert": true, "insert_func": true, "instr": true,
 	"locate": true, "position": true, "repeat": true, "trim": true, "ltrim": true, "rtrim": true,
 	"quote": true, "md5": true, "sha1": true, "sha": true, "sha2": true, "substring_index": true,
 }

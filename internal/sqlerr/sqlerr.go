@@ -49,6 +49,7 @@ const (
 	ErrWrongArguments     = 1210 // Incorrect arguments to %s
 	ErrInvalidGroupFunc   = 1111 // Invalid use of group function
 	ErrWrongFieldWithGrp  = 1055 // not in GROUP BY
+	ErrWrongGroupField    = 1056 // Can't group on '%s'
 	ErrTooBigRowSize      = 1118 // Row size too large
 	ErrDiskFull           = 1021 // Disk full (%s); waiting for someone to free some space...
 	ErrCantLock           = 1015 // Can't lock file (errno: %d)
@@ -124,7 +125,7 @@ var states = map[int]string{
 	ErrDupKeyName: "42000", ErrCantDropKey: "42000", ErrDupFieldName: "42S21",
 	ErrMultiplePriKey: "42000", ErrUnknownStorage: "42000", ErrWrongValueCount: "21S01",
 	ErrNonUniq: "23000", ErrKeyDoesNotExist: "42000", ErrAccessDenied: "28000",
-	ErrInvalidGroupFunc: "HY000", ErrWrongFieldWithGrp: "42000", ErrTooBigRowSize: "42000",
+	ErrInvalidGroupFunc: "HY000", ErrWrongFieldWithGrp: "42000", ErrWrongGroupField: "42000", ErrTooBigRowSize: "42000",
 	ErrSpDoesNotExist: "42000", ErrWrongParamCount: "42000", ErrConstraintFailed: "23000",
 	ErrTableMustHaveCols: "42000", ErrWrongAutoKey: "42000", ErrBlobKeyWithoutLen: "42000",
 	ErrTooLongKey: "42000", ErrInvalidDefault: "42000", ErrNoDB: "3D000",
