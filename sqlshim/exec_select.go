@@ -828,6 +828,7 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 			if !ec.coll.IsBin() {
 				cols[i].Collation = ec.coll
 			}
+			cols[i].charset = ec.cs
 			cols[i].collWeak = ec.deriv >= derivCoercible
 			cols[i].collExplicit = ec.deriv == derivExplicit
 		}

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/engine"
+	"github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/shopspring/decimal"
@@ -79,6 +80,10 @@ type Column struct {
 	// collExplicit: the collation is a COLLATE clause's, which overrides
 	// the other operands'.
 	collExplicit bool
+	// charset is the character set of an expression's text other than
+	// utf8mb4 (CONCAT of a latin1 column: exprColl.cs), nil otherwise and
+	// for a table column (def has its own).
+	charset *charset.Charset
 }
 
 // Warning is one entry of SHOW WARNINGS.
