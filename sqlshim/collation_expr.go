@@ -727,7 +727,11 @@ func derivedCharset(c Column) *charset.Charset {
 	if c.def != nil {
 		return c.def.Charset
 	}
-	return c.charset
+	if c.csID == 0 {
+		return nil
+	}
+	cs, _, _ := charset.ByID(c.csID)
+	return textCharset(cs)
 }
 
 // argsColl returns the collation function call x compares its arguments

@@ -828,7 +828,9 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 			if !ec.coll.IsBin() {
 				cols[i].Collation = ec.coll
 			}
-			cols[i].charset = ec.cs
+			if ec.cs != nil {
+				cols[i].csID = ec.cs.ID
+			}
 			cols[i].collWeak = ec.deriv >= derivCoercible
 			cols[i].collExplicit = ec.deriv == derivExplicit
 		}

@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/engine"
-	"github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/collate"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/shopspring/decimal"
@@ -80,10 +79,11 @@ type Column struct {
 	// collExplicit: the collation is a COLLATE clause's, which overrides
 	// the other operands'.
 	collExplicit bool
-	// charset is the character set of an expression's text other than
-	// utf8mb4 (CONCAT of a latin1 column: exprColl.cs), nil otherwise and
-	// for a table column (def has its own).
-	charset *charset.Charset
+	// csID is the id (charset.Charset.ID) of the character set of an
+	// expression's text other than utf8mb4 (CONCAT of a latin1 column:
+	// exprColl.cs), 0 otherwise and for a table column (def has its
+	// own): derivedCharset. (Beside the bools: no room taken.)
+	csID uint16
 }
 
 // Warning is one entry of SHOW WARNINGS.
