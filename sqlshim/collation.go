@@ -17,14 +17,17 @@ import (
 // utf8mb4_general_ci for utf8mb4, as in MariaDB), else the table's
 // (DEFAULT CHARSET / COLLATE of CREATE TABLE), else utf8mb4_bin, blitz's
 // default. blitz stores UTF-8 text only: the utf8mb3, ascii and latin1
-// names of a collation blitz has stand for its utf8mb4 one (SHOW CREATE
-// TABLE then says utf8mb4, as it always did for the character set),
-// latin1's case-insensitive defaults become utf8mb4_general_ci with
-// warning 1273, and any other collation is error 1273. A column's
+// names of a collation blitz has stand for its utf8mb4 one, latin1's
+// case-insensitive defaults become utf8mb4_general_ci with warning 1273,
+// the default collation of another set blitz converts (latin2_general_ci)
+// is utf8mb4_bin, and any other collation is error 1273. A column's
 // character set other than utf8mb4 (CHARACTER SET latin1, a table's
 // DEFAULT CHARSET, a collation's set: namedCharset) is kept in its
 // definition (engine.Column.Charset) for what it refuses and how many
-// bytes its text counts as; its comparisons are its collation's.
+// bytes its text counts as; its comparisons are its collation's. SHOW
+// CREATE TABLE, information_schema and COLLATION() name the set and the
+// set's own collation again (setCollationName: latin1_swedish_ci,
+// latin1_bin), so a dump reloads a latin1 column as latin1.
 
 // init teaches TiDB's parser MariaDB's NO PAD collations, which MySQL
 // (and so the parser's table) does not have: without them COLLATE
@@ -72,7 +75,9 @@ func init() {
 }
 
 // resolveCollation returns the collation named name, or its stand-in with
-// warning 1273, or error 1273 for a collation blitz does not have.
+// warning 1273, or error 1273 for a collation blitz does not have. The
+// default collation of a set blitz keeps no collation of (latin2,
+// cp1251, ...) is utf8mb4_bin, as CHARACTER SET latin2 alone gives.
 func (x *execCtx) resolveCollation(name string) (*collate.Collation, error) {
 	if c, ok := collate.ByName(name); ok {
 		return c, nil
@@ -80,6 +85,15 @@ func (x *execCtx) resolveCollation(name string) (*collate.Collation, error) {
 	if c, ok := collate.Approximations[strings.ToLower(name)]; ok {
 		x.s.addWarning(sqlerr.ErrUnknownCollation, "Unknown collation: '%s'; blitz uses %s instead", name, c.Name)
 		return c, nil
+	}
+	if set, _, err := cs.OfCollation(name); err == nil && !set.Identity() && strings.EqualFold(set.Collation, name) {
+		if _, _, ok := collate.ForCharset(set.Name); !ok {
+			// The default collation of a set blitz converts but has no
+			// collation of (latin2_general_ci): what the set alone
+			// gives, utf8mb4_bin, as SHOW CREATE TABLE names it
+			// (setCollationName), so that a dump loads back.
+			return collate.Bin, nil
+		}
 	}
 	return nil, errf(sqlerr.ErrUnknownCollation, "Unknown collation: '%s'", name)
 }
@@ -241,14 +255,59 @@ func tableCharset(opts []*ast.TableOption) (*cs.Charset, bool) {
 	return namedCharset(name, coll, nil), true
 }
 
-// collationText is what SHOW CREATE TABLE adds to column c of a table
-// whose default collation is tableColl: the column's character set and
-// collation when they differ from the table's, as MariaDB shows them.
-func collationText(c *engine.Column, tableColl *collate.Collation) string {
-	if tableColl == nil {
-		tableColl = collate.Bin
+// setCollationName is the name MariaDB gives collation coll (nil:
+// utf8mb4_bin) of text in character set set (nil: utf8mb4), as SHOW
+// CREATE TABLE, information_schema and COLLATION() name it. blitz keeps
+// a set's collation as its utf8mb4 stand-in (latin1_swedish_ci is
+// utf8mb4_general_ci, latin1_bin utf8mb4_bin: resolveCollation), so the
+// set turns it back into the set's own name: its default collation for
+// the stand-in of the default, <set>_bin for utf8mb4_bin. A set blitz has
+// no collation for (latin2, cp1251, ...) compares as utf8mb4_bin, its
+// stand-in for the set's default, whose name it gets. latin1_general_ci,
+// whose stand-in is that of latin1_swedish_ci, reads back as the latter.
+func setCollationName(set *cs.Charset, coll *collate.Collation) string {
+	if coll == nil {
+		coll = collate.Bin
 	}
-	if c.Type == engine.TypeJSON && tableColl != collate.Bin {
+	if set == nil || set.Identity() {
+		return coll.Name
+	}
+	def, _, ok := collate.ForCharset(set.Name)
+	switch {
+	case !ok && coll == collate.Bin, coll == def:
+		return set.Collation
+	case coll == collate.Bin:
+		return set.Name + "_bin"
+	case coll == collate.NoPadBin:
+		return set.Name + "_nopad_bin"
+	case def != nil && coll.NoPad && !def.NoPad:
+		if base, ok := strings.CutSuffix(set.Collation, "_ci"); ok {
+			return base + "_nopad_ci"
+		}
+	}
+	return coll.Name
+}
+
+// setName is the name of character set set (nil: utf8mb4).
+func setName(set *cs.Charset) string {
+	if set == nil {
+		return cs.UTF8MB4.Name
+	}
+	return set.Name
+}
+
+// columnCharset is the character set and collation MariaDB names for text
+// column c (CHAR, VARCHAR, TEXT, ENUM, SET).
+func columnCharset(c *engine.Column) (set, coll string) {
+	return setName(c.Charset), setCollationName(c.Charset, c.Coll())
+}
+
+// collationText is what SHOW CREATE TABLE adds to column c of table def:
+// the column's character set and collation when they differ from the
+// table's, as MariaDB shows them.
+func collationText(c *engine.Column, def *engine.TableDef) string {
+	tableCS, tableColl := tableCharsetNames(def)
+	if c.Type == engine.TypeJSON && tableColl != collate.Bin.Name {
 		// As MariaDB prints a JSON column (LONGTEXT utf8mb4_bin) of a
 		// table with another collation, so that a dump loads it back.
 		return " CHARACTER SET utf8mb4 COLLATE " + collate.Bin.Name
@@ -258,18 +317,46 @@ func collationText(c *engine.Column, tableColl *collate.Collation) string {
 	default:
 		return ""
 	}
-	if c.Coll() == tableColl {
+	if (c.Type == engine.TypeEnum || c.Type == engine.TypeSet) && c.Collation == def.Collation {
+		// blitz keeps no set for ENUM and SET: one with the table's
+		// collation has its set too.
 		return ""
 	}
-	return " CHARACTER SET utf8mb4 COLLATE " + c.Coll().Name
+	set, coll := columnCharset(c)
+	if set == tableCS && coll == tableColl {
+		return ""
+	}
+	return " CHARACTER SET " + set + " COLLATE " + coll
 }
 
-// tableCollationName is a table's default collation's name.
-func tableCollationName(def *engine.TableDef) string {
-	if def.Collation == nil {
-		return collate.Bin.Name
+// tableCharsetNames are the names of a table's default character set and
+// collation.
+func tableCharsetNames(def *engine.TableDef) (set, coll string) {
+	return setName(def.Charset), setCollationName(def.Charset, def.Collation)
+}
+
+// convertedTextLength is the length (255, 65535, 16777215, 4294967295:
+// TINYTEXT to LONGTEXT) of a TEXT column of length n in set from that
+// CONVERT TO CHARACTER SET to set gives it, as MariaDB: the smallest that
+// holds as many characters of to as n holds bytes of from, so a latin1
+// TEXT becomes a utf8mb4 MEDIUMTEXT; never a smaller one.
+func convertedTextLength(n int, from, to *cs.Charset) int {
+	maxLen := func(c *cs.Charset) int {
+		if c == nil {
+			return int(cs.UTF8MB4.MaxLen)
+		}
+		return int(c.MaxLen)
 	}
-	return def.Collation.Name
+	if n <= 0 {
+		n = 65535 // TEXT
+	}
+	need := n / maxLen(from) * maxLen(to)
+	for _, l := range []int{255, 65535, 16777215} {
+		if l >= n && l >= need {
+			return l
+		}
+	}
+	return 4294967295
 }
 
 // alterCollation applies the DEFAULT CHARSET / COLLATE options of an
@@ -301,6 +388,9 @@ func (x *execCtx) foldCollation(cc *colChange, opts []*ast.TableOption) error {
 		for i := range cc.def.Columns {
 			switch c := &cc.def.Columns[i]; c.Type {
 			case engine.TypeChar, engine.TypeVarChar, engine.TypeText:
+				if c.Type == engine.TypeText {
+					c.Length = convertedTextLength(c.Length, c.Charset, tcs)
+				}
 				c.Charset = tcs
 				c.Collation = coll
 			case engine.TypeEnum, engine.TypeSet:

@@ -2,6 +2,7 @@ package sqlshim
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/charset"
@@ -110,8 +111,64 @@ func combine(a, b exprColl) exprColl {
 // mixError is 1267 for combining a and b in operation op.
 func mixError(a, b exprColl, op string) error {
 	e := newErr(errCantAggregate2Collations, "Illegal mix of collations (%s,%s) and (%s,%s) for operation '%s'",
-		a.coll.Name, derivNames[a.deriv], b.coll.Name, derivNames[b.deriv], op)
+		setCollationName(a.cs, a.coll), derivNames[a.deriv], setCollationName(b.cs, b.coll), derivNames[b.deriv], op)
 	return e
+}
+
+// errCantAggregate3Collations is MariaDB's 1270, Illegal mix of
+// collations for an operation of three or more operands, which it names.
+const errCantAggregate3Collations = 1270
+
+// checkLiterals is the error MariaDB gives when a text literal (or a
+// parameter's text) among es, the operands of operation op, has a
+// character that set, the one they combine into, lacks: the literal,
+// coercible, would convert to set, and cannot ('中' = a latin1 column,
+// CONCAT(CONVERT(x USING latin1), '中')): 1267 for two operands, 1270
+// naming each for more. nil when every literal converts; an all-ASCII one
+// always does, and costs one pass over its bytes.
+func (c *evalCtx) checkLiterals(op string, set *charset.Charset, es []ast.ExprNode) error {
+	if set == nil {
+		return nil
+	}
+	bad := false
+	for _, e := range es {
+		var v any
+		switch x := unparen(e).(type) {
+		case *test_driver.ValueExpr:
+			v = x.Datum.GetValue()
+		case *test_driver.ParamMarkerExpr:
+			if x.Order < len(c.params) {
+				v = c.params[x.Order]
+			}
+		}
+		if s, ok := v.(string); ok && asciiLen(s) < len(s) && set.Fits(s) >= 0 {
+			bad = true
+			break
+		}
+	}
+	if !bad {
+		return nil
+	}
+	if len(es) == 2 {
+		return mixError(c.collOf(es[0]), c.collOf(es[1]), op)
+	}
+	parts := make([]string, len(es))
+	for i, e := range es {
+		ec := c.collOf(e)
+		parts[i] = "(" + setCollationName(ec.cs, ec.coll) + "," + derivNames[ec.deriv] + ")"
+	}
+	return newErr(errCantAggregate3Collations, "Illegal mix of collations %s for operation '%s'", strings.Join(parts, ", "), op)
+}
+
+// asciiLen is the length of s's leading ASCII bytes, text every set
+// spells alike.
+func asciiLen(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return len(s)
 }
 
 // collOf returns e's collation and derivation.
@@ -423,6 +480,11 @@ func (c *evalCtx) compareColl(op string, es ...ast.ExprNode) (*collate.Collation
 		}
 		out = next
 	}
+	if out.cs != nil {
+		if err := c.checkLiterals(op, out.cs, es); err != nil {
+			return nil, err
+		}
+	}
 	if out.coll.IsBin() {
 		return nil, nil
 	}
@@ -658,6 +720,20 @@ func derivedCollation(c Column) *collate.Collation {
 	return c.Collation
 }
 
+// derivedCharset is the character set a derived table's or CREATE TABLE
+// ... SELECT's text column keeps from the result column c it is made of:
+// a table column's, an expression's (nil: utf8mb4).
+func derivedCharset(c Column) *charset.Charset {
+	if c.def != nil {
+		return c.def.Charset
+	}
+	if c.csID == 0 {
+		return nil
+	}
+	cs, _, _ := charset.ByID(c.csID)
+	return textCharset(cs)
+}
+
 // argsColl returns the collation function call x compares its arguments
 // under when they are all text (args are their values), else nil.
 func (c *evalCtx) argsColl(x *ast.FuncCallExpr, args []any) (*collate.Collation, error) {
@@ -744,10 +820,10 @@ func (c *evalCtx) collationFunc(x *ast.FuncCallExpr) (any, error) {
 		case "charset":
 			return cs.Name, nil
 		case "collation":
-			if conv == nil && ec.coll.IsBin() {
-				return cs.Name + "_bin", nil // a latin1 VARCHAR(n) BINARY
+			if conv != nil {
+				return cs.Collation, nil
 			}
-			return cs.Collation, nil
+			return setCollationName(cs, ec.coll), nil // a latin1 VARCHAR(n) BINARY: latin1_bin
 		}
 	}
 	switch x.FnName.L {

@@ -370,6 +370,7 @@ func (c *evalCtx) binary(x *ast.BinaryOperationExpr) (any, error) {
 	l, r = c.numericOperands(x, l, r)
 	switch x.Op {
 	case opcode.NullEQ, opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE:
+		l, r = c.bytesOperands(x.L, x.R, l, r)
 		l, r = c.yearConstant(x.L, x.R, l, r)
 		l, r = c.jsonOperands(x.L, x.R, l, r) // funcs_json.go
 	}

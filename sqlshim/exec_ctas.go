@@ -61,6 +61,7 @@ func ctasColumns(r *Result, seen map[string]bool) ([]engine.Column, error) {
 		col := ctasColumn(c, vals)
 		if t := col.Type; t == engine.TypeChar || t == engine.TypeVarChar || t == engine.TypeText {
 			col.Collation = derivedCollation(c) // the selected text's collation, as MariaDB keeps it
+			col.Charset = derivedCharset(c)
 		}
 		cols = append(cols, col)
 	}

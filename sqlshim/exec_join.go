@@ -255,7 +255,7 @@ func (x *execCtx) joinTree(js *joinScope, n ast.ResultSetNode, aliases map[strin
 					return nil, errf(sqlerr.ErrDupFieldName, "Duplicate column name '%s'", c.Name)
 				}
 				seen[strings.ToLower(c.Name)] = true
-				s.cols = append(s.cols, engine.Column{Name: c.Name, Type: engineType(c.Type), Collation: derivedCollation(c)})
+				s.cols = append(s.cols, engine.Column{Name: c.Name, Type: engineType(c.Type), Collation: derivedCollation(c), Charset: derivedCharset(c)})
 			}
 			s.meta, s.rows, s.count = derivedColumns(res.Columns), res.Rows, int64(len(res.Rows))
 			s.classes = valueClasses(len(s.cols), s.rows)

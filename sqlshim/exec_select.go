@@ -865,6 +865,9 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 			if !ec.coll.IsBin() {
 				cols[i].Collation = ec.coll
 			}
+			if ec.cs != nil {
+				cols[i].csID = ec.cs.ID
+			}
 			cols[i].collWeak = ec.deriv >= derivCoercible
 			cols[i].collExplicit = ec.deriv == derivExplicit
 		}

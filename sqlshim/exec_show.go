@@ -288,7 +288,7 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 	var lines []string
 	for i := range def.Columns {
 		c := &def.Columns[i]
-		l := "  " + quoteIdent(c.Name) + " " + typeText(c) + collationText(c, def.Collation)
+		l := "  " + quoteIdent(c.Name) + " " + typeText(c) + collationText(c, def)
 		if c.NotNull {
 			l += " NOT NULL"
 		} else if c.Type == engine.TypeTimestamp && c.Generated == "" {
@@ -341,7 +341,8 @@ func createTableText(def *engine.TableDef, st engine.TableStatus) string {
 	if st.AutoIncrement > 1 {
 		fmt.Fprintf(&b, " AUTO_INCREMENT=%d", st.AutoIncrement)
 	}
-	b.WriteString(" DEFAULT CHARSET=utf8mb4 COLLATE=" + tableCollationName(def))
+	tableCS, tableColl := tableCharsetNames(def)
+	b.WriteString(" DEFAULT CHARSET=" + tableCS + " COLLATE=" + tableColl)
 	if def.Comment != "" {
 		b.WriteString(" COMMENT=" + quoteString(def.Comment))
 	}
@@ -546,7 +547,8 @@ func (x *execCtx) tableStatus(n *ast.ShowStmt) (Result, error) {
 		}
 		tableColl, comment := collate.Bin.Name, ""
 		if def, err := x.s.db.Table(t); err == nil {
-			tableColl, comment = tableCollationName(def), def.Comment
+			_, tableColl = tableCharsetNames(def)
+			comment = def.Comment
 		}
 		state, crashSafe, opts := "ok", "NO", ""
 		if st.Crashed || sqlerr.Code(err) == sqlerr.ErrCrashedTable {

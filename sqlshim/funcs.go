@@ -305,7 +305,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if args[0] == nil {
 			return nil, nil
 		}
-		b := []byte(toString(args[0]))
+		b := []byte(c.inCharset(x.Args[0], toString(args[0]))) // a latin1 column's bytes are latin1's
 		switch toInt(args[1]) {
 		case 0, 256:
 			sum := sha256.Sum256(b)
@@ -362,10 +362,17 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, err
 		}
 		parts := make([]string, len(args))
-		size := int64(0)
+		size, ascii := int64(0), true
 		for i, a := range args {
 			parts[i] = toString(a)
 			size += int64(len(parts[i]))
+			ascii = ascii && asciiLen(parts[i]) == len(parts[i])
+		}
+		if !ascii {
+			// A literal the set of the others cannot hold is 1267.
+			if err := c.checkLiterals(name, c.charsetOf(x), x.Args); err != nil {
+				return nil, err
+			}
 		}
 		if long, err := c.tooLong(name, size); long {
 			return nil, err
@@ -467,7 +474,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if err := want(1, 1); err != nil {
 			return nil, err
 		}
-		b := []byte(toString(args[0]))
+		b := []byte(c.inCharset(x.Args[0], toString(args[0])))
 		if name == "md5" {
 			sum := md5.Sum(b)
 			return hex.EncodeToString(sum[:]), nil
@@ -557,7 +564,7 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return int64(i) + from, nil
 	case "ascii":
-		s := toString(args[0])
+		s := c.inCharset(x.Args[0], toString(args[0]))
 		if s == "" {
 			return int64(0), nil
 		}

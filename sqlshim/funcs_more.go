@@ -84,6 +84,13 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	switch name {
 	case "ord":
 		s := toString(args[0])
+		if cs := c.charsetOf(x.Args[0]); cs != nil {
+			s = cs.Encode(s) // one byte a character: the character's byte
+			if s == "" {
+				return int64(0), true, nil
+			}
+			return int64(s[0]), true, nil
+		}
 		if s == "" {
 			return int64(0), true, nil
 		}
@@ -126,9 +133,9 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	case "bit_length":
 		return int64(8 * c.octets(x.Args[0], toString(args[0]))), true, nil
 	case "crc32":
-		return uint64(crc32.ChecksumIEEE([]byte(toString(args[0])))), true, nil
+		return uint64(crc32.ChecksumIEEE([]byte(c.inCharset(x.Args[0], toString(args[0]))))), true, nil
 	case "to_base64":
-		return toBase64(toString(args[0])), true, nil
+		return toBase64(c.inCharset(x.Args[0], toString(args[0]))), true, nil
 	case "from_base64":
 		b, err := base64.StdEncoding.DecodeString(strings.Map(func(r rune) rune {
 			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
@@ -762,9 +769,33 @@ func (c *evalCtx) octets(e ast.ExprNode, s string) int {
 	return len(s)
 }
 
+// bytesOperands returns the operands l and r (the values of le and re)
+// of a comparison with text's compared by its bytes in its set when the
+// other is bytes (UNHEX, FROM_BASE64, CAST AS BINARY): UNHEX(HEX(s)) = s
+// holds for a latin1 column s, whose HEX shows latin1's bytes.
+func (c *evalCtx) bytesOperands(le, re ast.ExprNode, l, r any) (any, any) {
+	switch a := l.(type) {
+	case []byte:
+		if s, ok := r.(string); ok {
+			if cs := c.charsetOf(re); cs != nil {
+				return l, []byte(cs.Encode(s))
+			}
+		}
+	case string:
+		if _, ok := r.([]byte); ok {
+			if cs := c.charsetOf(le); cs != nil {
+				return []byte(cs.Encode(a)), r
+			}
+		}
+	}
+	return l, r
+}
+
 // convertUsing is CONVERT(expr USING cs): expr's text as cs holds it,
 // shown in UTF-8 like every string here, so a character cs does not have
-// is '?' (CONVERT('中' USING latin1) is '?'); USING binary gives its
+// is '?' (CONVERT('中' USING latin1) is '?'), and bytes (UNHEX,
+// VARBINARY) are read as cs's (CONVERT(0xE9 USING latin1) is 'é'); USING
+// binary gives its
 // bytes (in the set of expr: those of a latin1 column are latin1's). A set
 // MariaDB does not know is 1115, one blitz does not convert 1235. LENGTH
 // and HEX of the result count and show it in cs (evalCtx.octets).
@@ -783,6 +814,9 @@ func (c *evalCtx) convertUsing(x *ast.FuncCallExpr) (any, error) {
 	v, err := c.eval(x.Args[0])
 	if err != nil || v == nil {
 		return nil, err
+	}
+	if b, ok := v.([]byte); ok && !cs.Identity() {
+		return cs.Decode(string(b)), nil // bytes (UNHEX, a VARBINARY) read as cs's
 	}
 	s := toString(c.textOf(x.Args[0], v))
 	switch {

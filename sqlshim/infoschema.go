@@ -252,7 +252,11 @@ func (x *execCtx) isColumns() (Result, error) {
 // MariaDB reports them (NULL where they do not apply).
 func columnSizes(c *engine.Column) (charLen, octetLen, numPrec, numScale, dtPrec, charset, collation any) {
 	text := func(chars int64) {
-		charLen, octetLen, charset, collation = chars, 4*chars, "utf8mb4", c.Coll().Name
+		charLen, octetLen = chars, 4*chars
+		if c.Charset != nil {
+			octetLen = chars * int64(c.Charset.MaxLen)
+		}
+		charset, collation = columnCharset(c)
 	}
 	bytes := func(n int64) { charLen, octetLen = n, n }
 	lob := int64(c.Length)
@@ -282,7 +286,8 @@ func columnSizes(c *engine.Column) (charLen, octetLen, numPrec, numScale, dtPrec
 	case engine.TypeChar, engine.TypeVarChar:
 		text(int64(c.Length))
 	case engine.TypeText:
-		charLen, octetLen, charset, collation = lob, lob, "utf8mb4", c.Coll().Name
+		charLen, octetLen = lob, lob
+		charset, collation = columnCharset(c)
 	case engine.TypeJSON:
 		charLen, octetLen, charset, collation = int64(4294967295), int64(4294967295), "utf8mb4", "utf8mb4_bin"
 	case engine.TypeBinary, engine.TypeVarBinary:

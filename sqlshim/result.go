@@ -79,6 +79,11 @@ type Column struct {
 	// collExplicit: the collation is a COLLATE clause's, which overrides
 	// the other operands'.
 	collExplicit bool
+	// csID is the id (charset.Charset.ID) of the character set of an
+	// expression's text other than utf8mb4 (CONCAT of a latin1 column:
+	// exprColl.cs), 0 otherwise and for a table column (def has its
+	// own): derivedCharset. (Beside the bools: no room taken.)
+	csID uint16
 }
 
 // Warning is one entry of SHOW WARNINGS.

@@ -76,12 +76,61 @@ var dumpFixture = []string{
 		ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 	`INSERT INTO authors (email, role, prefs) VALUES ('ann@example.com', 'admin', '{"theme": "dark", "tags": ["😀"]}'), ('bob@example.com', 'reader', NULL)`,
 	`INSERT INTO articles (author_id, title) VALUES (1, 'Hello 🌍'), (2, 'Second')`,
+	// An old schema's latin1 tables: a column's set and a table's default
+	// one come back as they were (SHOW CREATE TABLE says latin1), and so
+	// do the latin1 bytes of their text (latin1HexQueries).
+	`CREATE TABLE legacy (id INT PRIMARY KEY, name VARCHAR(20) CHARACTER SET latin1, note TEXT CHARACTER SET latin1 COLLATE latin1_bin,
+		code CHAR(3) CHARACTER SET ascii, u VARCHAR(10), KEY k_name (name))`,
+	`INSERT INTO legacy VALUES (1, 'Müller é', 'ÿ€ quote '' \\', 'abc', 'é ✓'), (2, NULL, '', NULL, NULL), (3, 'plain', 'Ž', 'x', '')`,
+	`CREATE TABLE legacy_default (id INT PRIMARY KEY, s VARCHAR(10), b VARCHAR(4) BINARY, m VARCHAR(5) CHARACTER SET utf8mb4) DEFAULT CHARSET=latin1`,
+	`INSERT INTO legacy_default VALUES (1, 'àçè', 'Ü', '😀'), (2, 'a', 'b', 'c')`,
 	// Views: mariadb-dump writes a stand-in for each, then the real
 	// definitions once every table and view exists.
 	`CREATE VIEW balances AS SELECT acct, SUM(amount) AS total, COUNT(*) n FROM ledger GROUP BY acct`,
 	`CREATE VIEW positive (who, amt) AS SELECT acct, total FROM balances WHERE total > 0 WITH CHECK OPTION`,
 	`CREATE ALGORITHM=MERGE SQL SECURITY INVOKER VIEW named AS SELECT k.id, k.vc, n.e FROM kinds k LEFT JOIN newtypes n ON n.y = k.id WHERE k.vc LIKE 'a%' OR k.id IN (SELECT seq FROM ledger)`,
 	`CREATE VIEW ` + "`odd ``name`" + ` AS SELECT * FROM nokey WHERE v IS NOT NULL WITH LOCAL CHECK OPTION`,
+}
+
+// latin1HexQueries show the latin1 tables' text by its bytes in the
+// columns' sets: a dump and its load keep them.
+var latin1HexQueries = []string{
+	"SELECT id, HEX(name), HEX(note), HEX(code), HEX(u), LENGTH(name) FROM legacy ORDER BY id",
+	"SELECT id, HEX(s), HEX(b), HEX(m), CHARSET(s), COLLATION(b) FROM legacy_default ORDER BY id",
+}
+
+// queryText returns the rows of q as text ("NULL" for NULL).
+func queryText(t *testing.T, db *sql.DB, q string) [][]string {
+	t.Helper()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out [][]string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			row[i] = "NULL"
+			if v.Valid {
+				row[i] = v.String
+			}
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestMariaDBDumpRoundTrip dumps a database served by blitz with the stock
@@ -105,6 +154,17 @@ func TestMariaDBDumpRoundTrip(t *testing.T) {
 	want := tableContents(t, db)
 	if k := want["kinds"].rows; len(k) != 4 || k[0][0] != `"0"` {
 		t.Fatalf("fixture: kinds has %d rows, the first with id %s; want 4, the first with id 0", len(k), k[0][0])
+	}
+	wantHex := make([][][]string, len(latin1HexQueries))
+	for i, q := range latin1HexQueries {
+		wantHex[i] = queryText(t, db, q)
+	}
+	if h := wantHex[0]; len(h) != 3 || h[0][1] != "4DFC6C6C657220E9" || h[0][2] != "FF802071756F74652027205C" {
+		t.Fatalf("fixture: legacy's latin1 bytes are %q", h)
+	}
+	if c := want["legacy_default"].create; !strings.Contains(c, "DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci") ||
+		!strings.Contains(want["legacy"].create, "`name` varchar(20) CHARACTER SET latin1 COLLATE latin1_swedish_ci DEFAULT NULL") {
+		t.Fatalf("fixture: the latin1 tables are not latin1:\n%s\n%s", want["legacy"].create, c)
 	}
 
 	for _, opts := range [][]string{
@@ -185,6 +245,11 @@ func TestMariaDBDumpRoundTrip(t *testing.T) {
 				}
 				if !reflect.DeepEqual(got[tbl].rows, want[tbl].rows) {
 					t.Errorf("%s: rows after loading\n%q\nwant\n%q", tbl, got[tbl].rows, want[tbl].rows)
+				}
+			}
+			for i, q := range latin1HexQueries {
+				if h := queryText(t, ddb, q); !reflect.DeepEqual(h, wantHex[i]) {
+					t.Errorf("%s after loading:\n%q\nwant\n%q", q, h, wantHex[i])
 				}
 			}
 		})
