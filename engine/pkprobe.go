@@ -105,11 +105,5 @@ func probeRun[T int64 | uint64](lo, hi T, loIn, hiIn bool, least, most T, limit 
 // probeLimit is how many lookups t's primary-key ranges may take instead
 // of a scan (see pkProbeKeys).
 func (t *table) probeLimit() int64 {
-	t.mu.RLock()
-	df, extra := t.df, len(t.overlay)+len(t.frozen)
-	t.mu.RUnlock()
-	if df == nil {
-		return 0
-	}
-	return min(maxPKProbes, (df.HeaderStats().Records+int64(extra))/probesPerRecord)
+	return min(maxPKProbes, t.walkBudget())
 }
