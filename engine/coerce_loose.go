@@ -98,7 +98,7 @@ func CoerceLoose(col *Column, v any, rowNum int) (val any, warn, err error) {
 		// the one warning is this one, even when the text is then cut
 		// to fit too (as MariaDB warns).
 		s, _ := TextOf(v)
-		val, _, err2 := CoerceLoose(col, col.Charset.Decode(col.Charset.Encode(s)), rowNum)
+		val, _, err2 := CoerceLoose(col, col.Charset.Keep(s), rowNum)
 		if err2 != nil {
 			return nil, nil, err2
 		}

@@ -29,42 +29,21 @@ func pkProbeKeys(def *TableDef, pos []keyPart, s Scan, limit int64) (keys [][]by
 	if n == 0 || len(s.Lo.Values) != n || len(s.Hi.Values) != n || limit <= 0 {
 		return nil, false
 	}
-	for _, p := range pos {
-		if p.prefix > 0 {
-			return nil, false
-		}
-	}
-	last := &def.Columns[pos[n-1].col]
-	if !last.Type.IsInteger() {
-		return nil, false
-	}
-	exact := exactKeyValue
-	var prefix []byte
-	for i := 0; i < n-1; i++ {
-		c := &def.Columns[pos[i].col]
-		lv, ok1 := exact(c, s.Lo.Values[i])
-		hv, ok2 := exact(c, s.Hi.Values[i])
-		if !ok1 || !ok2 || valueText(lv) != valueText(hv) {
-			return nil, false
-		}
-		prefix = appendColumnKey(prefix, def, c, lv)
-	}
-	lo, ok1 := exact(last, s.Lo.Values[n-1])
-	hi, ok2 := exact(last, s.Hi.Values[n-1])
-	if !ok1 || !ok2 {
+	w, ok := pkWalkOf(def, pos, s) // both bounds on the last column: lo and hi set
+	if !ok {
 		return nil, false
 	}
 	key := func(v any) []byte {
-		return appendColumnKey(append([]byte(nil), prefix...), def, last, v)
+		return appendColumnKey(append([]byte(nil), w.prefix...), def, w.last, v)
 	}
-	switch l := lo.(type) {
+	switch l := w.lo.(type) {
 	case int64:
-		if h, same := hi.(int64); same {
-			return probeRun(l, h, s.Lo.Inclusive, s.Hi.Inclusive, math.MinInt64, math.MaxInt64, limit, key)
+		if h, same := w.hi.(int64); same {
+			return probeRun(l, h, w.loIn, w.hiIn, math.MinInt64, math.MaxInt64, limit, key)
 		}
 	case uint64:
-		if h, same := hi.(uint64); same {
-			return probeRun(l, h, s.Lo.Inclusive, s.Hi.Inclusive, 0, math.MaxUint64, limit, key)
+		if h, same := w.hi.(uint64); same {
+			return probeRun(l, h, w.loIn, w.hiIn, 0, math.MaxUint64, limit, key)
 		}
 	}
 	return nil, false
@@ -74,19 +53,8 @@ func pkProbeKeys(def *TableDef, pos []keyPart, s Scan, limit int64) (keys [][]by
 // included as loIn and hiIn say) of a type whose range is [least, most],
 // or ok false when there are more than limit of them.
 func probeRun[T int64 | uint64](lo, hi T, loIn, hiIn bool, least, most T, limit int64, key func(any) []byte) (keys [][]byte, ok bool) {
-	if !loIn {
-		if lo == most {
-			return nil, true
-		}
-		lo++
-	}
-	if !hiIn {
-		if hi == least {
-			return nil, true
-		}
-		hi--
-	}
-	if hi < lo {
+	lo, hi, empty := closedRange(lo, hi, loIn, hiIn, least, most)
+	if empty {
 		return nil, true
 	}
 	if count := uint64(hi-lo) + 1; count == 0 || count > uint64(limit) {
@@ -100,6 +68,25 @@ func probeRun[T int64 | uint64](lo, hi T, loIn, hiIn bool, least, most T, limit 
 		}
 	}
 	return keys, true
+}
+
+// closedRange turns the integers from lo to hi, each end included as loIn
+// and hiIn say, of a type whose range is [least, most], into the same
+// range with both ends included; empty when it holds no integer.
+func closedRange[T int64 | uint64](lo, hi T, loIn, hiIn bool, least, most T) (T, T, bool) {
+	if !loIn {
+		if lo == most {
+			return lo, hi, true
+		}
+		lo++
+	}
+	if !hiIn {
+		if hi == least {
+			return lo, hi, true
+		}
+		hi--
+	}
+	return lo, hi, hi < lo
 }
 
 // probeLimit is how many lookups t's primary-key ranges may take instead

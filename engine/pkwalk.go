@@ -296,26 +296,15 @@ var walkLookups func(n int64, scanFrom []byte)
 // T, from least to most, each appended to a key by enc.
 func walkRun[T int64 | uint64](wk *pkWalker, loV, hiV any, least, most T, enc func([]byte, T) []byte, fn func(h Handle, row Row) (bool, error)) error {
 	w := wk.w
-	lo, hi := least, most
+	lo, hi, loIn, hiIn := least, most, true, true
 	if loV != nil {
-		lo = loV.(T)
-		if !w.loIn {
-			if lo == most {
-				return nil
-			}
-			lo++
-		}
+		lo, loIn = loV.(T), w.loIn
 	}
 	if hiV != nil {
-		hi = hiV.(T)
-		if !w.hiIn {
-			if hi == least {
-				return nil
-			}
-			hi--
-		}
+		hi, hiIn = hiV.(T), w.hiIn
 	}
-	if hi < lo {
+	lo, hi, empty := closedRange(lo, hi, loIn, hiIn, least, most)
+	if empty {
 		return nil
 	}
 	key := make([]byte, len(w.prefix), len(w.prefix)+9)

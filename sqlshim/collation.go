@@ -138,19 +138,7 @@ func checkCharsetCollation(cs, coll string) error {
 // convert reports CONVERT TO CHARACTER SET, which also gives it to every
 // text column.
 func (x *execCtx) tableCollation(opts []*ast.TableOption) (coll *collate.Collation, named, convert bool, err error) {
-	var cs, name string
-	for _, o := range opts {
-		switch o.Tp {
-		case ast.TableOptionCharset:
-			cs = o.StrValue
-			if o.Default && cs == "" {
-				cs = "utf8mb4"
-			}
-			convert = convert || o.UintValue == ast.TableOptionCharsetWithConvertTo
-		case ast.TableOptionCollate:
-			name = o.StrValue
-		}
-	}
+	cs, name, convert := tableCharsetOptions(opts)
 	if err := checkCharsetCollation(cs, name); err != nil {
 		return nil, false, false, err
 	}
@@ -234,21 +222,29 @@ func namedCharset(name, coll string, def *cs.Charset) *cs.Charset {
 	return c
 }
 
-// tableCharset is the default character set CREATE or ALTER TABLE's
-// options give (DEFAULT CHARSET, COLLATE), and whether they name one.
-func tableCharset(opts []*ast.TableOption) (*cs.Charset, bool) {
-	var name, coll string
+// tableCharsetOptions reads a CREATE or ALTER TABLE's DEFAULT CHARSET
+// (utf8mb4 for DEFAULT CHARSET = DEFAULT) and COLLATE options, and whether
+// the set comes with CONVERT TO.
+func tableCharsetOptions(opts []*ast.TableOption) (set, coll string, convert bool) {
 	for _, o := range opts {
 		switch o.Tp {
 		case ast.TableOptionCharset:
-			name = o.StrValue
-			if o.Default && name == "" {
-				name = "utf8mb4"
+			set = o.StrValue
+			if o.Default && set == "" {
+				set = "utf8mb4"
 			}
+			convert = convert || o.UintValue == ast.TableOptionCharsetWithConvertTo
 		case ast.TableOptionCollate:
 			coll = o.StrValue
 		}
 	}
+	return set, coll, convert
+}
+
+// tableCharset is the default character set CREATE or ALTER TABLE's
+// options give (DEFAULT CHARSET, COLLATE), and whether they name one.
+func tableCharset(opts []*ast.TableOption) (*cs.Charset, bool) {
+	name, coll, _ := tableCharsetOptions(opts)
 	if name == "" && coll == "" {
 		return nil, false
 	}

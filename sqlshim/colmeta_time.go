@@ -103,15 +103,7 @@ func temporalScale(ti *tableInfo, e ast.ExprNode) (int, bool) {
 		case "ifnull", "coalesce", "greatest", "least":
 			return maxTemporalScale(ti, args)
 		case "addtime", "subtime", "timediff", "timestamp", "time":
-			n := 0
-			for _, a := range args {
-				s, ok := timeArgScale(ti, a)
-				if !ok {
-					return 0, false
-				}
-				n = max(n, s)
-			}
-			return n, len(args) > 0
+			return maxScale(ti, args, timeArgScale)
 		case "nullif":
 			if len(args) == 2 {
 				return temporalScale(ti, args[0])
@@ -134,9 +126,15 @@ func temporalScale(ti *tableInfo, e ast.ExprNode) (int, bool) {
 
 // maxTemporalScale is the most digits of any of es (all must be known).
 func maxTemporalScale(ti *tableInfo, es []ast.ExprNode) (int, bool) {
+	return maxScale(ti, es, temporalScale)
+}
+
+// maxScale is the most digits scale gives any of es, ok false when it
+// knows those of one not (or es is empty).
+func maxScale(ti *tableInfo, es []ast.ExprNode, scale func(*tableInfo, ast.ExprNode) (int, bool)) (int, bool) {
 	n := 0
 	for _, e := range es {
-		s, ok := temporalScale(ti, e)
+		s, ok := scale(ti, e)
 		if !ok {
 			return 0, false
 		}

@@ -139,14 +139,13 @@ func (c *evalCtx) eval(e ast.ExprNode) (any, error) {
 		return c.cast(x)
 	case *ast.AggregateFuncExpr:
 		v, err := c.aggregate(x)
-		if f, ok := v.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
-			// SUM, AVG or a variance of doubles past a double's range.
+		if notFinite(v) { // SUM, AVG or a variance of doubles past a double's range
 			return nil, c.outOfRange("DOUBLE", x)
 		}
 		return shown(v), err
 	case *ast.WindowFuncExpr:
 		v, err := c.windowValue(x)
-		if f, ok := v.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+		if notFinite(v) {
 			return nil, c.outOfRange("DOUBLE", x)
 		}
 		return v, err
@@ -246,12 +245,10 @@ func (c *evalCtx) warnNumericText(v any, typ string) {
 	}
 	p := engine.NumberPrefix(s)
 	rest := strings.TrimLeft(s, " \t\n\r\f\v")[len(p):]
-	if _, inRange := parseNumberPrefixExact(p); !inRange {
-		rest = "past the range" // as MariaDB: a warning, not a note
-	}
+	_, inRange := parseNumberPrefixExact(p) // past it: a warning, as MariaDB
 	switch {
-	case p != "" && rest == "":
-	case p != "" && strings.TrimRight(rest, " \t\n\r\f\v") == "":
+	case p != "" && inRange && rest == "":
+	case p != "" && inRange && strings.TrimRight(rest, " \t\n\r\f\v") == "":
 		if c.warn == nil || c.s == nil {
 			return // warnings are off here (a constant evaluated for its type)
 		}
@@ -1564,7 +1561,7 @@ func (c *evalCtx) cast(x *ast.FuncCastExpr) (any, error) {
 		if cs := c.collOf(x).cs; cs != nil {
 			// AS CHAR CHARACTER SET latin1: a character the set does
 			// not have is '?', as CONVERT(... USING latin1) makes it.
-			v = cs.Decode(cs.Encode(toString(v)))
+			v = cs.Keep(toString(v))
 		}
 		s := toString(v)
 		// CHAR(n) keeps the first n characters, with warning 1292.
@@ -1695,6 +1692,13 @@ func (c *evalCtx) castDecimal(x *ast.FuncCastExpr, d decimal.Decimal, prec, scal
 		return limit.Neg()
 	}
 	return limit
+}
+
+// notFinite reports whether v is an infinite or NaN double: a result
+// past a double's range, which MariaDB refuses (1690).
+func notFinite(v any) bool {
+	f, ok := v.(float64)
+	return ok && (math.IsInf(f, 0) || math.IsNaN(f))
 }
 
 // binaryOpText is op as MariaDB prints it between its operands.

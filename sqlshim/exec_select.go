@@ -1140,7 +1140,7 @@ func dateBranches(ti *tableInfo, branches []ast.ExprNode) bool {
 // the DATEs when text is set: the result is then a string, but a DATE
 // taken shows as a DATE does (COALESCE(d, 'x') shows 2024-01-15).
 func dateOrTextBranches(ti *tableInfo, branches []ast.ExprNode, text bool) bool {
-	any := false
+	some := false
 	for _, b := range branches {
 		b = unparen(b)
 		if v, ok := b.(*test_driver.ValueExpr); ok {
@@ -1152,9 +1152,9 @@ func dateOrTextBranches(ti *tableInfo, branches []ast.ExprNode, text bool) bool 
 		if !isDateExpr(ti, b) {
 			return false
 		}
-		any = true
+		some = true
 	}
-	return any
+	return some
 }
 
 // rowTaker applies DISTINCT, then OFFSET, then LIMIT to a SELECT's output

@@ -830,5 +830,5 @@ func (c *evalCtx) convertUsing(x *ast.FuncCallExpr) (any, error) {
 			return r
 		}, s), nil
 	}
-	return cs.Decode(cs.Encode(s)), nil
+	return cs.Keep(s), nil
 }

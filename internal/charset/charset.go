@@ -88,6 +88,16 @@ func (c *Charset) Encode(s string) string {
 	return string(c.AppendEncode(make([]byte, 0, len(s)), s))
 }
 
+// Keep returns s, UTF-8 text, with each character c does not have (and
+// each byte that is not UTF-8) made '?': the text c can hold, still in
+// UTF-8, as a conversion to c and back leaves it.
+func (c *Charset) Keep(s string) string {
+	if c.dec == nil {
+		return s
+	}
+	return c.Decode(c.Encode(s))
+}
+
 // AppendEncode appends s, UTF-8 text, in c to dst (see Encode).
 func (c *Charset) AppendEncode(dst []byte, s string) []byte {
 	if c.dec == nil {
