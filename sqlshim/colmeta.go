@@ -148,6 +148,9 @@ func minMaxColumn(ti *tableInfo, e *ast.AggregateFuncExpr, name string) (Column,
 	c := columnFromDef("", &ti.def.Columns[i])
 	c.Name, c.def = name, nil
 	c.Flags &^= mysql.NotNullFlag | mysql.PriKeyFlag | mysql.AutoIncrementFlag | mysql.UniqueKeyFlag | mysql.MultipleKeyFlag
+	if n, ok := columnTextLen(ti, cn); ok && ti.def.Columns[i].Type.IsString() {
+		c.textChars = uint32(n) + 1
+	}
 	return c, true
 }
 

@@ -125,7 +125,11 @@ func ctasColumn(c Column, vals []any) engine.Column {
 		// for COUNT(*) or b + b, as MariaDB's.
 		col.Length = int(c.Length)
 	}
-	switch c.Type {
+	typ := c.Type
+	if typ == mysql.TypeNull && c.textChars > 0 {
+		typ = mysql.TypeVarString // a string expression of no rows, or only NULLs
+	}
+	switch typ {
 	case mysql.TypeTiny, mysql.TypeShort, mysql.TypeInt24, mysql.TypeLong, mysql.TypeLonglong:
 		// above
 	case mysql.TypeFloat:
@@ -153,14 +157,22 @@ func ctasColumn(c Column, vals []any) engine.Column {
 			col.Length = int(c.Length)
 		case fromTable:
 			col.Length = int(c.Length) / 4
+		case c.textChars > 0:
+			// The expression's own length (exprTextLen), as MariaDB's,
+			// never shorter than its values.
+			col.Length = max(maxLen, int(c.textChars)-1)
+			if col.Length > maxVarcharExprChars {
+				col.Type, col.Length = engine.TypeText, textColumnLength(col.Length)
+				return col
+			}
 		default:
 			col.Length = max(maxLen, 1)
 		}
 		switch {
 		case c.Type == mysql.TypeString && fromTable && binary:
 			col.Type = engine.TypeBinary
-		case c.Type == mysql.TypeString && fromTable:
-			col.Type = engine.TypeChar
+		case c.Type == mysql.TypeString && (fromTable || c.textChars > 0):
+			col.Type = engine.TypeChar // (MIN or MAX of a CHAR column too)
 		case binary:
 			col.Type = engine.TypeVarBinary
 		default:
@@ -196,6 +208,23 @@ func ctasColumn(c Column, vals []any) engine.Column {
 		col.Type, col.Length = engine.TypeVarChar, 1
 	}
 	return col
+}
+
+// maxVarcharExprChars is the longest string expression CREATE TABLE ...
+// SELECT makes a VARCHAR for; a longer one is a TEXT, as in MariaDB.
+const maxVarcharExprChars = 512
+
+// textColumnLength is the TEXT column Length (exec_show.go names it) that
+// holds chars characters of utf8mb4: TEXT up to 65,535 bytes, MEDIUMTEXT up
+// to 16 MiB, LONGTEXT beyond.
+func textColumnLength(chars int) int {
+	switch bytes := int64(chars) * 4; {
+	case bytes <= 65535:
+		return 0
+	case bytes <= 16777215:
+		return 16777215
+	}
+	return 4294967295
 }
 
 // ctasFill inserts the SELECT's rows into the table just created in db

@@ -1004,6 +1004,11 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 			c.Decimals = uint8(d)
 		}
 	}
+	if c.Type == mysql.TypeVarString && c.Flags&mysql.BinaryFlag == 0 || c.Type == mysql.TypeNull {
+		if n, ok := exprTextLen(ti, f.expr); ok && (n > 0 || c.Type != mysql.TypeNull) {
+			c.textChars = uint32(n) + 1
+		}
+	}
 	return c
 }
 

@@ -67,6 +67,10 @@ type Column struct {
 	// it a DECIMAL's column, a UNION its DECIMAL's length; 0 when not
 	// worked out. (Beside Decimals: no room taken.)
 	decPrec uint8
+	// textChars is one more than the most characters a string
+	// expression can produce (exprTextLen), 0 when not worked out: CREATE
+	// TABLE ... SELECT sizes its column by it rather than by the rows.
+	textChars uint32
 
 	// def is the table column this column shows as it is, nil for an
 	// expression: CREATE TABLE ... SELECT copies its definition.
