@@ -860,7 +860,8 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 			// (a NULL shows anyway: a WITH ROLLUP row's)
 			cols[i].Flags |= mysql.NotNullFlag
 		}
-		if _, text := sample.(string); text && cols[i].Collation == nil && f.col < 0 {
+		if _, text := sample.(string); (text || sample == nil && cols[i].textChars > 0) && cols[i].Collation == nil && f.col < 0 {
+			// (no row: a string expression's collation all the same)
 			ec := x.newEval(ti, "SELECT").collOf(f.expr)
 			if !ec.coll.IsBin() {
 				cols[i].Collation = ec.coll
