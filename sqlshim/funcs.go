@@ -12,8 +12,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/blitzdb/blitz/internal/charset"
 	"github.com/blitzdb/blitz/internal/sqlerr"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/shopspring/decimal"
@@ -415,8 +417,14 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		}
 		return int64(utf8.RuneCountInString(toString(args[0]))), nil
 	case "upper", "ucase":
+		if c.charsetOf(x.Args[0]) == charset.Latin1 {
+			return strings.Map(latin1Case(unicode.ToUpper), toString(args[0])), nil
+		}
 		return strings.ToUpper(toString(args[0])), nil
 	case "lower", "lcase":
+		if c.charsetOf(x.Args[0]) == charset.Latin1 {
+			return strings.Map(latin1Case(unicode.ToLower), toString(args[0])), nil
+		}
 		return strings.ToLower(toString(args[0])), nil
 	case "substring", "substr", "mid":
 		if err := want(2, 3); err != nil {
@@ -1005,4 +1013,17 @@ func mixesTextAndNumbers(args []any) bool {
 		}
 	}
 	return text && num
+}
+
+// latin1Case is a case mapping as MariaDB's latin1 has it: between the
+// letters of ISO 8859-1 only. The characters Windows-1252 adds at 0x80-0x9F
+// (š, Ÿ, ...) and ÿ and µ, whose other case is not in ISO 8859-1, stay as
+// they are: UPPER of a latin1 'ÿ' is 'ÿ' (0xFF), not 'Ÿ' (0x9F).
+func latin1Case(to func(rune) rune) func(rune) rune {
+	return func(r rune) rune {
+		if u := to(r); r <= 0xFF && u <= 0xFF {
+			return u
+		}
+		return r
+	}
 }
