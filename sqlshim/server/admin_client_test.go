@@ -14,7 +14,8 @@ const mariadbAdmin = "/usr/bin/mariadb-admin"
 // TestMariaDBAdmin runs the stock mariadb-admin against a server over
 // sqlshim: ping, status (COM_STATISTICS, which vitess does not route to
 // the handler: the server answers it under vitess), version (whose
-// Uptime line comes from the same reply), processlist and variables.
+// Uptime line comes from the same reply), processlist, variables, and
+// refresh, flush-threads and debug (COM_REFRESH, COM_DEBUG: refresh.go).
 func TestMariaDBAdmin(t *testing.T) {
 	if _, err := exec.LookPath(mariadbAdmin); err != nil {
 		t.Skipf("%s is not installed (CI installs Debian's mariadb-client): %v", mariadbAdmin, err)
@@ -53,6 +54,11 @@ func TestMariaDBAdmin(t *testing.T) {
 	}
 	if out := admin("variables"); !regexp.MustCompile(`\| max_allowed_packet +\| \d+ +\|`).MatchString(out) {
 		t.Errorf("variables lacks max_allowed_packet:\n%s", out)
+	}
+	// COM_REFRESH and COM_DEBUG (refresh.go), then a command that shows
+	// the connection is still in step.
+	if out := admin("refresh", "flush-threads", "debug", "ping"); out != "mysqld is alive\n" {
+		t.Errorf("refresh flush-threads debug ping: %q", out)
 	}
 }
 

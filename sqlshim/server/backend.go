@@ -159,6 +159,10 @@ type Result struct {
 	AffectedFound uint64
 	Info          string // the OK packet's info text; for an UPDATE the server fills in "Rows matched: ..."
 	Warnings      int    // number of warnings the statement left for SHOW WARNINGS
+	// DBDropped says the statement dropped the session's current
+	// database: its OK packet carries SERVER_STATUS_DB_DROPPED, on which
+	// the mariadb client asks for DATABASE() again (its prompt's \d).
+	DBDropped bool
 }
 
 // Column is what the protocol sends about one result-set column. Type and

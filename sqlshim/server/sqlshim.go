@@ -217,6 +217,7 @@ func fromShim(r *sqlshim.Result, update bool) *Result {
 		AffectedFound: r.AffectedFound,
 		Warnings:      len(r.Warnings),
 		Info:          r.Info,
+		DBDropped:     r.DBDropped,
 	}
 	if !r.HasResultSet() {
 		return out
