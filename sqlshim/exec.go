@@ -215,6 +215,9 @@ func (x *execCtx) dml(n ast.StmtNode) (Result, error) {
 // words: *ast.CreateSequenceStmt is "CREATE SEQUENCE", *ast.GrantStmt
 // "GRANT".
 func stmtName(n ast.StmtNode) string {
+	if _, ok := n.(*ast.SetPwdStmt); ok {
+		return "SET PASSWORD" // not "SET PWD"
+	}
 	name := strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast."), "Stmt")
 	var b strings.Builder
 	for i, r := range name {

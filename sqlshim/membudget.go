@@ -153,7 +153,7 @@ func (x *execCtx) showVariables(n *ast.ShowStmt) (Result, error) {
 var onOffVars = map[string]bool{
 	"autocommit": true, "explicit_defaults_for_timestamp": true, fkCheckVar: true, "local_infile": true,
 	"log_bin": true, "lower_case_file_system": true, "performance_schema": true, "read_only": true,
-	"session_track_schema": true, "sql_auto_is_null": true, "sql_big_selects": true, "sql_log_bin": true,
+	"session_track_schema": true, "sql_auto_is_null": true, "sql_big_selects": true, "sql_log_bin": true, "sql_log_off": true,
 	"sql_notes": true, "sql_quote_show_create": true, "sql_safe_updates": true, "sql_warnings": true,
 	"transaction_read_only": true, "tx_read_only": true, "unique_checks": true,
 }

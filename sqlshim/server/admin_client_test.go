@@ -84,6 +84,22 @@ func TestMariaDBAdminShutdown(t *testing.T) {
 	if out, err := admin("pw", "ping"); err != nil || out != "mysqld is alive\n" {
 		t.Fatalf("ping after a refused shutdown: %v %q", err, out)
 	}
+	// mariadb-admin password sets sql_log_off, then sends SET
+	// password='...', sql_log_off=0: refused by name, and the password
+	// stays what --password says (as SET PASSWORD and ALTER USER).
+	if out, err := admin("pw", "password", "new"); err == nil ||
+		!strings.HasSuffix(out, "mariadb-admin: unable to change password; error: 'This version of MySQL doesn't yet support 'SET PASSWORD''\n") {
+		t.Errorf("password: %v %q", err, out)
+	}
+	db := openDB(t, strings.Replace(dsn(s, "u:pw", ""), "/testdb?", "/e2e?", 1))
+	for _, q := range []string{"SET PASSWORD = PASSWORD('new')", "SET PASSWORD FOR u = 'x'", "ALTER USER u IDENTIFIED BY 'new'"} {
+		if _, err := db.Exec(q); errNumber(err) != 1235 || !strings.Contains(err.Error(), "support '"+strings.Join(strings.Fields(q)[:2], " ")+"'") {
+			t.Errorf("%s: %v, want 1235 naming the statement", q, err)
+		}
+	}
+	if out, err := admin("pw", "ping"); err != nil || out != "mysqld is alive\n" {
+		t.Fatalf("ping after a refused password change: %v %q", err, out)
+	}
 	if out, err := admin("pw", "shutdown"); err != nil || out != "" {
 		t.Fatalf("shutdown: %v\n%s", err, out)
 	}
