@@ -243,6 +243,9 @@ func (x *execCtx) matchRows(ti *tableInfo, hints []*ast.IndexHint, where ast.Exp
 	if err != nil {
 		return nil, err
 	}
+	if err := x.checkSafeUpdate(path, limit); err != nil { // safeupdates.go
+		return nil, err
+	}
 	// ORDER BY the primary key LIMIT n: the rows come in that order
 	// (plan_keyset.go), so the first n that pass WHERE are the ones.
 	inOrder := order != nil && limit > 0 && x.keysetOrder(ti, path, where, order, nil, hints, limit)
@@ -459,6 +462,12 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 		}
 		if err := checkInstanceVarSet(v.Name); err != nil { // sysvars.go
 			return Result{}, err
+		}
+		if strings.EqualFold(v.Name, safeUpdatesVar) && !v.IsGlobal {
+			if err := x.setSafeUpdates(v); err != nil { // safeupdates.go
+				return Result{}, err
+			}
+			continue
 		}
 		if strings.EqualFold(v.Name, fkCheckVar) && !v.IsGlobal {
 			if err := x.setFKChecks(v); err != nil { // foreignkey.go

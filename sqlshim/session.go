@@ -116,6 +116,8 @@ type Session struct {
 	// noNotes is SET sql_notes = 0: notes (level Note) are not recorded,
 	// so SHOW WARNINGS and the warning count leave them out.
 	noNotes bool
+	// safeUpdates is SET sql_safe_updates = 1 (safeupdates.go).
+	safeUpdates bool
 	// savepoints are the SAVEPOINTs of the transaction spTx (oldest
 	// first); they are void once s.tx is another transaction or none.
 	savepoints   []savepoint
