@@ -168,8 +168,11 @@ var instanceVarNames = []string{"basedir", "datadir", "hostname", "log_error", "
 
 // secureFilePriv is the session's @@secure_file_priv (see above).
 func (s *Session) secureFilePriv() any {
-	if s.infile.set && !s.infile.serverFiles {
+	if s.infile.noServerFiles() {
 		return nil
+	}
+	if s.infile.onlyIn() {
+		return strings.TrimSuffix(s.infile.serverDir, "/") + "/"
 	}
 	return ""
 }

@@ -177,7 +177,11 @@ func (h *handler) serverVar(st *conn, name string) (any, bool) {
 		// NULL, MySQL's "import and export disabled": the server reads
 		// and writes no file a client names (LOAD DATA INFILE, SELECT ...
 		// INTO OUTFILE are 1290); LOAD DATA LOCAL INFILE reads the
-		// client's.
+		// client's. With Options.SecureFilePriv, that directory, with a
+		// trailing slash as MariaDB shows it.
+		if d := o.SecureFilePriv; d != "" {
+			return strings.TrimSuffix(d, "/") + "/", true
+		}
 		return nil, true
 	}
 	if src, ok := h.s.backend.(InstanceVarSource); ok {

@@ -82,6 +82,14 @@ type InfileAware interface {
 	SetInfile(open func(name string) (io.ReadCloser, error))
 }
 
+// ServerFilesAware is implemented by a Session that can read and write the
+// server's files in one directory only (Options.SecureFilePriv): the
+// server calls SetServerFileDir once, after SetInfile, when that option
+// is set.
+type ServerFilesAware interface {
+	SetServerFileDir(dir string)
+}
+
 // CollationAware is implemented by a Session whose string literals
 // compare under the connection's collation: the server tells it
 // @@collation_connection when it creates the session and whenever the

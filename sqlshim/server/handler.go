@@ -349,6 +349,9 @@ func (h *handler) session(ctx context.Context, st *conn) (Session, error) {
 				return c.LoadInfile(name)
 			})
 		}
+		if fa, ok := sess.(ServerFilesAware); ok && h.s.opts.SecureFilePriv != "" {
+			fa.SetServerFileDir(h.s.opts.SecureFilePriv)
+		}
 		st.sess = sess
 		st.collationChanged()
 	}

@@ -126,6 +126,10 @@ func (s *shimSession) SetInfile(open func(name string) (io.ReadCloser, error)) {
 	s.s.SetInfile(open, false)
 }
 
+// SetServerFileDir implements ServerFilesAware: LOAD DATA INFILE and
+// SELECT ... INTO OUTFILE | DUMPFILE may use the files in dir.
+func (s *shimSession) SetServerFileDir(dir string) { s.s.SetServerFileDir(dir) }
+
 func (s *shimSession) Exec(ctx context.Context, query string, args []any) (*Result, error) {
 	r, err := s.s.ExecOne(ctx, query, args)
 	if err != nil {
