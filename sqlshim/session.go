@@ -622,6 +622,10 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 			return x.showEngine(st.admin)
 		case opShowEmpty:
 			return x.showEmpty(st.admin) // show_replication.go
+		case opReplicaControl:
+			return x.replicaControl(st.admin) // show_replication.go
+		case opFlushNoop:
+			return Result{}, nil // exec_flush.go
 		}
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
 	}

@@ -60,6 +60,21 @@ func TestMariaDBAdmin(t *testing.T) {
 	if out := admin("refresh", "flush-threads", "debug", "ping"); out != "mysqld is alive\n" {
 		t.Errorf("refresh flush-threads debug ping: %q", out)
 	}
+	// The FLUSH kinds and replica controls TiDB's parser does not read
+	// (show_replication.go, exec_flush.go), as a MariaDB that is no
+	// replica answers them. (Seeing a server version that is not
+	// MariaDB's, mariadb-admin sends START SLAVE for start-all-slaves
+	// too, which is 1200 here as on a MySQL that is no replica.)
+	if out := admin("flush-all-statistics", "flush-all-status", "flush-relay-log", "flush-user-resources",
+		"stop-slave", "stop-all-slaves", "ping"); out != "mysqld is alive\n" {
+		t.Errorf("flush-all-statistics ... stop-all-slaves: %q", out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, mariadbAdmin, "--no-defaults", "--protocol=tcp", "-h", host, "-P", port, "-u", "root", "start-slave").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "Misconfigured slave: MASTER_HOST was not set") {
+		t.Errorf("start-slave: %v %q", err, out)
+	}
 }
 
 // TestMariaDBAdminShutdown: mariadb-admin shutdown (COM_SHUTDOWN) stops
