@@ -1305,6 +1305,8 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 			return int64(0), nil
 		}
 		return int64(1), nil
+	case safeUpdatesVar:
+		return int64(b2i(c.s != nil && c.s.safeUpdates)), nil
 	case "unique_checks", "sql_quote_show_create":
 		// Reported for scripts that save and restore them (mysqldump);
 		// SET accepts them and changes nothing: unique keys are always

@@ -215,6 +215,9 @@ func (x *execCtx) dml(n ast.StmtNode) (Result, error) {
 // words: *ast.CreateSequenceStmt is "CREATE SEQUENCE", *ast.GrantStmt
 // "GRANT".
 func stmtName(n ast.StmtNode) string {
+	if _, ok := n.(*ast.SetPwdStmt); ok {
+		return "SET PASSWORD" // not "SET PWD"
+	}
 	name := strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast."), "Stmt")
 	var b strings.Builder
 	for i, r := range name {
@@ -238,6 +241,9 @@ type matchedRow struct {
 func (x *execCtx) matchRows(ti *tableInfo, hints []*ast.IndexHint, where ast.ExprNode, order *ast.OrderByClause, limit int64) ([]matchedRow, error) {
 	path, err := x.planAccess(ti, where, hints)
 	if err != nil {
+		return nil, err
+	}
+	if err := x.checkSafeUpdate(path, limit); err != nil { // safeupdates.go
 		return nil, err
 	}
 	// ORDER BY the primary key LIMIT n: the rows come in that order
@@ -456,6 +462,12 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 		}
 		if err := checkInstanceVarSet(v.Name); err != nil { // sysvars.go
 			return Result{}, err
+		}
+		if strings.EqualFold(v.Name, safeUpdatesVar) && !v.IsGlobal {
+			if err := x.setSafeUpdates(v); err != nil { // safeupdates.go
+				return Result{}, err
+			}
+			continue
 		}
 		if strings.EqualFold(v.Name, fkCheckVar) && !v.IsGlobal {
 			if err := x.setFKChecks(v); err != nil { // foreignkey.go

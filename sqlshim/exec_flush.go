@@ -57,3 +57,62 @@ func (x *execCtx) flush(n *ast.FlushStmt) (Result, error) {
 	}
 	return Result{}, errNotSupported("this FLUSH statement")
 }
+
+// FLUSH of the kinds MariaDB has and TiDB's parser does not read
+// (mariadb-admin flush-user-statistics, flush-all-statistics,
+// flush-relay-log, flush-user-resources, ...): FLUSH [NO_WRITE_TO_BINLOG
+// | LOCAL] kind [, kind ...] with kinds among USER_STATISTICS,
+// TABLE_STATISTICS, INDEX_STATISTICS, CLIENT_STATISTICS, USER_RESOURCES,
+// RELAY LOGS, QUERY CACHE, DES_KEY_FILE and those FLUSH accepts above
+// (STATUS, PRIVILEGES, HOSTS, THREADS and the LOGS), is recognised after
+// the parser refused the text and does nothing, as the kinds above do:
+// blitz keeps none of those statistics, resources, logs or caches.
+// FLUSH TABLES stays alone, as in MariaDB.
+
+// opFlushNoop is the adminStmt op of such a FLUSH.
+const opFlushNoop = "flush noop"
+
+// flushNoopKinds are the one-word kinds; flushLogKinds precede LOGS.
+var (
+	flushNoopKinds = map[string]bool{"USER_STATISTICS": true, "TABLE_STATISTICS": true, "INDEX_STATISTICS": true,
+		"CLIENT_STATISTICS": true, "USER_RESOURCES": true, "DES_KEY_FILE": true, "STATUS": true, "PRIVILEGES": true,
+		"HOSTS": true, "THREADS": true, "LOGS": true}
+	flushLogKinds = map[string]bool{"RELAY": true, "BINARY": true, "ENGINE": true, "ERROR": true, "GENERAL": true, "SLOW": true}
+)
+
+// parseFlushUnparsed recognises such a FLUSH in the tokens of text the
+// parser refused.
+func parseFlushUnparsed(toks []token) (*adminStmt, bool) {
+	if len(toks) < 2 || toks[0].kind != 'w' || !strings.EqualFold(toks[0].text, "FLUSH") {
+		return nil, false
+	}
+	i := 1
+	if w := strings.ToUpper(toks[i].text); toks[i].kind == 'w' && (w == "NO_WRITE_TO_BINLOG" || w == "LOCAL") {
+		i++
+	}
+	for {
+		if i >= len(toks) || toks[i].kind != 'w' {
+			return nil, false
+		}
+		w := strings.ToUpper(toks[i].text)
+		next := ""
+		if i+1 < len(toks) && toks[i+1].kind == 'w' {
+			next = strings.ToUpper(toks[i+1].text)
+		}
+		switch {
+		case flushLogKinds[w] && next == "LOGS", w == "QUERY" && next == "CACHE":
+			i += 2
+		case flushNoopKinds[w]:
+			i++
+		default:
+			return nil, false
+		}
+		if i == len(toks) {
+			return &adminStmt{op: opFlushNoop}, true
+		}
+		if toks[i].text != "," {
+			return nil, false
+		}
+		i++
+	}
+}

@@ -159,6 +159,9 @@ func (x *execCtx) multiUpdate(n *ast.UpdateStmt) (Result, error) {
 	if n.Limit != nil {
 		return Result{}, errf(errWrongUsage, "Incorrect usage of UPDATE and LIMIT")
 	}
+	if err := x.checkSafeMultiUpdate(n.Where); err != nil { // safeupdates.go
+		return Result{}, err
+	}
 	x.loose = n.IgnoreErr || !x.s.sqlMode.strict()
 	x.nullDefault = x.loose
 	ti, js, joined, err := x.joinedRows(n.TableRefs, n.Where)
@@ -252,6 +255,9 @@ func (x *execCtx) multiDelete(n *ast.DeleteStmt) (Result, error) {
 	}
 	if n.Limit != nil {
 		return Result{}, errf(errWrongUsage, "Incorrect usage of DELETE and LIMIT")
+	}
+	if err := x.checkSafeMultiUpdate(n.Where); err != nil { // safeupdates.go
+		return Result{}, err
 	}
 	_, js, joined, err := x.joinedRows(n.TableRefs, n.Where)
 	if err != nil {

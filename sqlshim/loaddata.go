@@ -67,11 +67,59 @@ func (s *Session) SetInfile(local InfileOpener, serverFiles bool) {
 	s.infile = infileAccess{set: true, local: local, serverFiles: serverFiles}
 }
 
-// infileAccess is what SetInfile set.
+// SetServerFileDir lets a session that SetInfile denied the server's
+// files (serverFiles false) read and write them in dir only, as MariaDB
+// with --secure-file-priv=dir: LOAD DATA INFILE reads, and SELECT ...
+// INTO OUTFILE | DUMPFILE writes, a file whose real path (symbolic links
+// followed) is in dir or below, and a relative name is relative to dir;
+// any other is 1290. @@secure_file_priv is then dir with a trailing
+// slash. dir must be an absolute path; "" takes the permission back.
+func (s *Session) SetServerFileDir(dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.infile.serverDir = dir
+}
+
+// infileAccess is what SetInfile and SetServerFileDir set.
 type infileAccess struct {
 	set         bool
 	local       InfileOpener
 	serverFiles bool
+	serverDir   string // SetServerFileDir
+}
+
+// onlyIn reports whether the server's files are refused but in
+// a.serverDir, and noServerFiles whether they are refused altogether.
+func (a infileAccess) onlyIn() bool        { return a.set && !a.serverFiles && a.serverDir != "" }
+func (a infileAccess) noServerFiles() bool { return a.set && !a.serverFiles && a.serverDir == "" }
+
+// serverPath returns the path of the server's file name under the
+// session's access: name itself, or with SetServerFileDir, name
+// (relative to the directory) if its real path is in the directory, else
+// error 1290. A file that does not exist yet is judged by its directory.
+func (a infileAccess) serverPath(name string) (string, error) {
+	if !a.onlyIn() {
+		return name, nil
+	}
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(a.serverDir, name)
+	}
+	real, err := filepath.EvalSymlinks(name)
+	if err != nil {
+		dir, derr := filepath.EvalSymlinks(filepath.Dir(name))
+		if derr != nil {
+			return "", errSecureFilePriv() // no such directory: as MariaDB
+		}
+		real = filepath.Join(dir, filepath.Base(name))
+	}
+	top, err := filepath.EvalSymlinks(a.serverDir)
+	if err != nil {
+		return "", errSecureFilePriv()
+	}
+	if rel, err := filepath.Rel(top, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", errSecureFilePriv()
+	}
+	return name, nil
 }
 
 // openInfile opens the file of a LOAD DATA statement.
@@ -82,10 +130,14 @@ func (s *Session) openInfile(name string, local bool) (io.ReadCloser, error) {
 		return nil, errf(sqlerr.ErrNotAllowedCommand, "The used command is not allowed with this MariaDB version")
 	case local && a.set:
 		return a.local(name)
-	case !local && a.set && !a.serverFiles:
+	case !local && a.noServerFiles():
 		return nil, errSecureFilePriv() // outfile.go
 	}
 	if !local {
+		var err error
+		if name, err = a.serverPath(name); err != nil {
+			return nil, err
+		}
 		// As MariaDB: a file whose directory does not exist is refused
 		// before it is looked for.
 		if _, err := os.Stat(filepath.Dir(name)); err != nil {

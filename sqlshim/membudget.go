@@ -153,7 +153,7 @@ func (x *execCtx) showVariables(n *ast.ShowStmt) (Result, error) {
 var onOffVars = map[string]bool{
 	"autocommit": true, "explicit_defaults_for_timestamp": true, fkCheckVar: true, "local_infile": true,
 	"log_bin": true, "lower_case_file_system": true, "performance_schema": true, "read_only": true,
-	"session_track_schema": true, "sql_auto_is_null": true, "sql_big_selects": true, "sql_log_bin": true,
+	"session_track_schema": true, "sql_auto_is_null": true, "sql_big_selects": true, "sql_log_bin": true, "sql_log_off": true,
 	"sql_notes": true, "sql_quote_show_create": true, "sql_safe_updates": true, "sql_warnings": true,
 	"transaction_read_only": true, "tx_read_only": true, "unique_checks": true,
 }
@@ -227,6 +227,6 @@ var systemVarNames = []string{
 	"collation_connection", "collation_database", "collation_server", "datadir",
 	"div_precision_increment", "foreign_key_checks", "hostname", "log_error", "lower_case_file_system", "lower_case_table_names", "max_allowed_packet",
 	maxRecursiveIterationsVar, "pid_file", "port", "secure_file_priv", "socket",
-	"sql_mode", "sql_notes", "sql_quote_show_create", "system_time_zone", "time_zone", "tmpdir",
+	"sql_mode", "sql_notes", "sql_quote_show_create", "sql_safe_updates", "system_time_zone", "time_zone", "tmpdir",
 	"transaction_isolation", "transaction_read_only", "tx_isolation", "tx_read_only", "unique_checks", "version", "version_comment",
 }

@@ -31,7 +31,12 @@ import (
 // server are the same program running as its user, writes files; one
 // that reads no server file (Session.SetInfile with serverFiles false:
 // blitz serve) refuses with MariaDB's 1290 "running with the
-// --secure-file-priv option", and @@secure_file_priv says NULL there.
+// --secure-file-priv option", and @@secure_file_priv says NULL there,
+// unless SetServerFileDir named a directory (blitz serve
+// --secure-file-priv DIR, for mariadb-dump --tab): then a file whose real
+// path is in it is written (a relative name is relative to it), any
+// other is 1290 (loaddata.go's serverPath), and @@secure_file_priv says
+// DIR/.
 // Even an embedded session never writes into the database's directory
 // (1290), nor where the directory does not exist (1290, as MariaDB),
 // nor over an existing file (1086, as MariaDB). A relative name is
@@ -405,8 +410,15 @@ func (k *fileSink) row(vals []any, colsOf func(row []any) ([]Column, error)) err
 // outfilePath resolves the name of INTO OUTFILE | DUMPFILE to the path to
 // create, or refuses it (see the comment at the top of this file).
 func (s *Session) outfilePath(name string) (string, error) {
-	if s.infile.set && !s.infile.serverFiles {
+	if s.infile.noServerFiles() {
 		return "", errSecureFilePriv()
+	}
+	if name == "" {
+		return "", errSecureFilePriv()
+	}
+	name, err := s.infile.serverPath(name) // loaddata.go
+	if err != nil {
+		return "", err
 	}
 	path, err := filepath.Abs(name)
 	if err != nil || name == "" {

@@ -133,3 +133,69 @@ func TestServerFilesRefused(t *testing.T) {
 		t.Errorf("files written: %v", names)
 	}
 }
+
+// TestServerFileDir: a session that may touch the server's files in one
+// directory only (SetServerFileDir: blitz serve --secure-file-priv)
+// writes INTO OUTFILE and reads LOAD DATA INFILE there, a relative name
+// being relative to it, and refuses with 1290 a file elsewhere, one
+// reached through a symbolic link out of the directory, and one in a
+// directory that does not exist; @@secure_file_priv is the directory.
+func TestServerFileDir(t *testing.T) {
+	s := newTestSession(t)
+	ctx := context.Background()
+	dir, other := t.TempDir(), t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(other, filepath.Join(dir, "out")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "secret"), []byte("7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(other, "secret"), filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, s, "CREATE TABLE t (a INT)")
+	mustRun(t, s, "INSERT INTO t VALUES (1), (2)")
+	s.SetInfile(nil, false)
+	s.SetServerFileDir(dir)
+	if r := mustRun(t, s, "SELECT @@secure_file_priv"); r.Rows[0][0] != dir+"/" {
+		t.Errorf("@@secure_file_priv = %v, want %s/", r.Rows[0][0], dir)
+	}
+	mustRun(t, s, "SELECT * FROM t INTO OUTFILE '"+filepath.Join(dir, "sub", "f")+"'")
+	mustRun(t, s, "SELECT * FROM t WHERE a = 2 INTO OUTFILE 'rel'")
+	if b, err := os.ReadFile(filepath.Join(dir, "sub", "f")); err != nil || string(b) != "1\n2\n" {
+		t.Errorf("sub/f: %q, %v", b, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "rel")); err != nil || string(b) != "2\n" {
+		t.Errorf("rel (relative to the directory): %q, %v", b, err)
+	}
+	mustRun(t, s, "LOAD DATA INFILE '"+filepath.Join(dir, "sub", "f")+"' INTO TABLE t")
+	mustRun(t, s, "LOAD DATA INFILE 'rel' INTO TABLE t")
+	if r := mustRun(t, s, "SELECT COUNT(*), SUM(a) FROM t"); toString(r.Rows[0][0]) != "5" || toString(r.Rows[0][1]) != "8" {
+		t.Errorf("after LOAD DATA INFILE: %v", r.Rows[0])
+	}
+	for _, q := range []string{
+		"SELECT * FROM t INTO OUTFILE '" + filepath.Join(other, "f") + "'",
+		"SELECT * FROM t INTO OUTFILE '" + filepath.Join(dir, "out", "f") + "'",
+		"SELECT * FROM t INTO OUTFILE '../f'",
+		"SELECT * FROM t INTO OUTFILE '" + filepath.Join(dir, "nosuch", "f") + "'",
+		"SELECT * INTO DUMPFILE '" + filepath.Join(other, "g") + "' FROM t LIMIT 1",
+		"LOAD DATA INFILE '" + filepath.Join(other, "secret") + "' INTO TABLE t",
+		"LOAD DATA INFILE '" + filepath.Join(dir, "link") + "' INTO TABLE t",
+		"LOAD DATA INFILE 'out/secret' INTO TABLE t",
+	} {
+		if _, err := s.ExecOne(ctx, q, nil); sqlerr.As(err).Code != sqlerr.ErrOptionPrevents {
+			t.Errorf("%s: %v, want error 1290", q, err)
+		}
+	}
+	if names, _ := os.ReadDir(other); len(names) != 1 {
+		t.Errorf("files written outside the directory: %v", names)
+	}
+	// A missing file in the directory is MariaDB's "not found" (1017
+	// here as there: File '...' not found).
+	if _, err := s.ExecOne(ctx, "LOAD DATA INFILE 'nosuch' INTO TABLE t", nil); err == nil || sqlerr.As(err).Code == sqlerr.ErrOptionPrevents {
+		t.Errorf("LOAD DATA of a missing file in the directory: %v, want not found", err)
+	}
+}

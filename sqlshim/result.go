@@ -28,6 +28,10 @@ type Result struct {
 	AffectedFound uint64
 	Warnings      []Warning
 	Info          string // the OK packet's info text, e.g. LOAD DATA's "Records: 3  Deleted: 0  Skipped: 0  Warnings: 0"
+	// DBDropped says the statement was DROP DATABASE of the session's
+	// current database, which leaves it none (nodb.go): a server tells
+	// its client with SERVER_STATUS_DB_DROPPED.
+	DBDropped bool
 
 	// inner is, for a subquery's one-column, one-row result whose value
 	// involved a quotient, that value with its inner digits (an exactDec,

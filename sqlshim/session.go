@@ -116,6 +116,8 @@ type Session struct {
 	// noNotes is SET sql_notes = 0: notes (level Note) are not recorded,
 	// so SHOW WARNINGS and the warning count leave them out.
 	noNotes bool
+	// safeUpdates is SET sql_safe_updates = 1 (safeupdates.go).
+	safeUpdates bool
 	// savepoints are the SAVEPOINTs of the transaction spTx (oldest
 	// first); they are void once s.tx is another transaction or none.
 	savepoints   []savepoint
@@ -620,6 +622,10 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 			return x.showEngine(st.admin)
 		case opShowEmpty:
 			return x.showEmpty(st.admin) // show_replication.go
+		case opReplicaControl:
+			return x.replicaControl(st.admin) // show_replication.go
+		case opFlushNoop:
+			return Result{}, nil // exec_flush.go
 		}
 		return s.autocommit(x, func() (Result, error) { return x.admin(st.admin) })
 	}

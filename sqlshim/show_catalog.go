@@ -206,6 +206,7 @@ func (x *execCtx) dropDatabase(n *ast.DropDatabaseStmt) (Result, error) {
 		}
 		return Result{}, errf(errDBDropExists, "Can't drop database '%s'; database doesn't exist", n.Name.O)
 	}
+	wasCurrent := !x.s.noDB
 	db := x.s.db
 	for _, v := range db.Views() {
 		if err := db.DropView(x.ctx, v); err != nil {
@@ -221,5 +222,5 @@ func (x *execCtx) dropDatabase(n *ast.DropDatabaseStmt) (Result, error) {
 		dropped++
 	}
 	x.s.noDB, x.s.dbDropped = true, true // no current database until USE (nodb.go)
-	return Result{AffectedRows: dropped}, nil
+	return Result{AffectedRows: dropped, DBDropped: wasCurrent}, nil
 }

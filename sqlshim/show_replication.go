@@ -63,7 +63,9 @@ var emptyShows = map[string][]string{
 }
 
 // parseShowUnparsed recognises, in text the parser refused, the SHOW
-// statements of this file and SHOW ENGINE (show_engine.go). The result
+// statements of this file and SHOW ENGINE (show_engine.go), START and
+// STOP SLAVE (below) and FLUSH of MariaDB's kinds the parser does not
+// know (exec_flush.go). The result
 // is either an adminStmt or, for SHOW STORAGE ENGINES, the node of SHOW
 // ENGINES; ok is false for any other text.
 func parseShowUnparsed(text string) (adm *adminStmt, node ast.StmtNode, ok bool) {
@@ -80,6 +82,12 @@ func parseShowUnparsed(text string) (adm *adminStmt, node ast.StmtNode, ok bool)
 			break
 		}
 		words = append(words, strings.ToUpper(t.text))
+	}
+	if adm, ok := parseReplicaControl(toks); ok {
+		return adm, nil, true
+	}
+	if adm, ok := parseFlushUnparsed(toks); ok { // exec_flush.go
+		return adm, nil, true
 	}
 	if len(words) < 2 || words[0] != "SHOW" {
 		return nil, nil, false
@@ -153,3 +161,50 @@ func replicationShow(n *ast.ShowStmt) (Result, bool) {
 	}
 	return Result{}, false
 }
+
+// START | STOP {SLAVE | REPLICA} [thread options ...] [connection
+// options] and START | STOP ALL {SLAVES | REPLICAS} (mariadb-admin
+// start-slave, stop-all-slaves, ...), which TiDB's parser does not read,
+// are recognised after it refused the text and answered as by a MariaDB
+// that replicates from nowhere: START SLAVE is error 1200 (no master was
+// set: blitz has no CHANGE MASTER TO), STOP SLAVE succeeds with Note 1255
+// "Slave already has been stopped", and the ALL forms succeed.
+
+// opReplicaControl is the adminStmt op of those statements; adminStmt.show
+// is "start", "stop" or "all".
+const opReplicaControl = "replica control"
+
+// parseReplicaControl recognises them in text the parser refused.
+func parseReplicaControl(toks []token) (*adminStmt, bool) {
+	if len(toks) < 2 || toks[0].kind != 'w' || toks[1].kind != 'w' {
+		return nil, false
+	}
+	verb, what := strings.ToUpper(toks[0].text), strings.ToUpper(toks[1].text)
+	if verb != "START" && verb != "STOP" {
+		return nil, false
+	}
+	switch {
+	case what == "ALL" && len(toks) == 3 && (strings.EqualFold(toks[2].text, "SLAVES") || strings.EqualFold(toks[2].text, "REPLICAS")):
+		return &adminStmt{op: opReplicaControl, show: "all"}, true
+	case what == "SLAVE" || what == "REPLICA":
+		return &adminStmt{op: opReplicaControl, show: strings.ToLower(verb)}, true
+	}
+	return nil, false
+}
+
+// replicaControl answers an adminStmt of op opReplicaControl.
+func (x *execCtx) replicaControl(st *adminStmt) (Result, error) {
+	switch st.show {
+	case "start":
+		return Result{}, errf(errBadSlave, "Misconfigured slave: MASTER_HOST was not set; Fix in config file or with CHANGE MASTER TO")
+	case "stop":
+		x.s.addNote(errSlaveWasNotRunning, "Slave already has been stopped")
+	}
+	return Result{}, nil
+}
+
+// MariaDB's ER_BAD_SLAVE and ER_SLAVE_WAS_NOT_RUNNING.
+const (
+	errBadSlave           = 1200
+	errSlaveWasNotRunning = 1255
+)

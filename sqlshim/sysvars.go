@@ -59,7 +59,7 @@ func (s *Session) SetSystemVars(v SystemVars) { s.sysVars = v }
 // variable name: those change what its statements do.
 func ownSystemVar(name string) bool {
 	switch name {
-	case "sql_mode", "time_zone", "autocommit", fkCheckVar, "sql_notes", memoryBudgetVar, maxRecursiveIterationsVar, "warning_count", "error_count":
+	case "sql_mode", "time_zone", "autocommit", fkCheckVar, "sql_notes", safeUpdatesVar, memoryBudgetVar, maxRecursiveIterationsVar, "warning_count", "error_count":
 		return true
 	}
 	if txCharVar(name) {
@@ -168,8 +168,11 @@ var instanceVarNames = []string{"basedir", "datadir", "hostname", "log_error", "
 
 // secureFilePriv is the session's @@secure_file_priv (see above).
 func (s *Session) secureFilePriv() any {
-	if s.infile.set && !s.infile.serverFiles {
+	if s.infile.noServerFiles() {
 		return nil
+	}
+	if s.infile.onlyIn() {
+		return strings.TrimSuffix(s.infile.serverDir, "/") + "/"
 	}
 	return ""
 }

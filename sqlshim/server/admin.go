@@ -73,6 +73,7 @@ var sessionVarDefaults = map[string]any{
 	"transaction_read_only":    int64(0),
 	"tx_read_only":             int64(0),
 	"sql_select_limit":         uint64(18446744073709551615),
+	"max_join_size":            uint64(18446744073709551615), // mariadb --safe-updates sets it (and sql_select_limit): kept, not acted on
 	"net_write_timeout":        int64(60),
 	"net_read_timeout":         int64(30),
 	"sql_auto_is_null":         int64(0),
@@ -176,7 +177,11 @@ func (h *handler) serverVar(st *conn, name string) (any, bool) {
 		// NULL, MySQL's "import and export disabled": the server reads
 		// and writes no file a client names (LOAD DATA INFILE, SELECT ...
 		// INTO OUTFILE are 1290); LOAD DATA LOCAL INFILE reads the
-		// client's.
+		// client's. With Options.SecureFilePriv, that directory, with a
+		// trailing slash as MariaDB shows it.
+		if d := o.SecureFilePriv; d != "" {
+			return strings.TrimSuffix(d, "/") + "/", true
+		}
 		return nil, true
 	}
 	if src, ok := h.s.backend.(InstanceVarSource); ok {

@@ -14,7 +14,8 @@ const mariadbAdmin = "/usr/bin/mariadb-admin"
 // TestMariaDBAdmin runs the stock mariadb-admin against a server over
 // sqlshim: ping, status (COM_STATISTICS, which vitess does not route to
 // the handler: the server answers it under vitess), version (whose
-// Uptime line comes from the same reply), processlist and variables.
+// Uptime line comes from the same reply), processlist, variables, and
+// refresh, flush-threads and debug (COM_REFRESH, COM_DEBUG: refresh.go).
 func TestMariaDBAdmin(t *testing.T) {
 	if _, err := exec.LookPath(mariadbAdmin); err != nil {
 		t.Skipf("%s is not installed (CI installs Debian's mariadb-client): %v", mariadbAdmin, err)
@@ -54,6 +55,26 @@ func TestMariaDBAdmin(t *testing.T) {
 	if out := admin("variables"); !regexp.MustCompile(`\| max_allowed_packet +\| \d+ +\|`).MatchString(out) {
 		t.Errorf("variables lacks max_allowed_packet:\n%s", out)
 	}
+	// COM_REFRESH and COM_DEBUG (refresh.go), then a command that shows
+	// the connection is still in step.
+	if out := admin("refresh", "flush-threads", "debug", "ping"); out != "mysqld is alive\n" {
+		t.Errorf("refresh flush-threads debug ping: %q", out)
+	}
+	// The FLUSH kinds and replica controls TiDB's parser does not read
+	// (show_replication.go, exec_flush.go), as a MariaDB that is no
+	// replica answers them. (Seeing a server version that is not
+	// MariaDB's, mariadb-admin sends START SLAVE for start-all-slaves
+	// too, which is 1200 here as on a MySQL that is no replica.)
+	if out := admin("flush-all-statistics", "flush-all-status", "flush-relay-log", "flush-user-resources",
+		"stop-slave", "stop-all-slaves", "ping"); out != "mysqld is alive\n" {
+		t.Errorf("flush-all-statistics ... stop-all-slaves: %q", out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, mariadbAdmin, "--no-defaults", "--protocol=tcp", "-h", host, "-P", port, "-u", "root", "start-slave").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "Misconfigured slave: MASTER_HOST was not set") {
+		t.Errorf("start-slave: %v %q", err, out)
+	}
 }
 
 // TestMariaDBAdminShutdown: mariadb-admin shutdown (COM_SHUTDOWN) stops
@@ -77,6 +98,22 @@ func TestMariaDBAdminShutdown(t *testing.T) {
 	}
 	if out, err := admin("pw", "ping"); err != nil || out != "mysqld is alive\n" {
 		t.Fatalf("ping after a refused shutdown: %v %q", err, out)
+	}
+	// mariadb-admin password sets sql_log_off, then sends SET
+	// password='...', sql_log_off=0: refused by name, and the password
+	// stays what --password says (as SET PASSWORD and ALTER USER).
+	if out, err := admin("pw", "password", "new"); err == nil ||
+		!strings.HasSuffix(out, "mariadb-admin: unable to change password; error: 'This version of MySQL doesn't yet support 'SET PASSWORD''\n") {
+		t.Errorf("password: %v %q", err, out)
+	}
+	db := openDB(t, strings.Replace(dsn(s, "u:pw", ""), "/testdb?", "/e2e?", 1))
+	for _, q := range []string{"SET PASSWORD = PASSWORD('new')", "SET PASSWORD FOR u = 'x'", "ALTER USER u IDENTIFIED BY 'new'"} {
+		if _, err := db.Exec(q); errNumber(err) != 1235 || !strings.Contains(err.Error(), "support '"+strings.Join(strings.Fields(q)[:2], " ")+"'") {
+			t.Errorf("%s: %v, want 1235 naming the statement", q, err)
+		}
+	}
+	if out, err := admin("pw", "ping"); err != nil || out != "mysqld is alive\n" {
+		t.Fatalf("ping after a refused password change: %v %q", err, out)
 	}
 	if out, err := admin("pw", "shutdown"); err != nil || out != "" {
 		t.Fatalf("shutdown: %v\n%s", err, out)

@@ -82,6 +82,14 @@ type InfileAware interface {
 	SetInfile(open func(name string) (io.ReadCloser, error))
 }
 
+// ServerFilesAware is implemented by a Session that can read and write the
+// server's files in one directory only (Options.SecureFilePriv): the
+// server calls SetServerFileDir once, after SetInfile, when that option
+// is set.
+type ServerFilesAware interface {
+	SetServerFileDir(dir string)
+}
+
 // CollationAware is implemented by a Session whose string literals
 // compare under the connection's collation: the server tells it
 // @@collation_connection when it creates the session and whenever the
@@ -159,6 +167,10 @@ type Result struct {
 	AffectedFound uint64
 	Info          string // the OK packet's info text; for an UPDATE the server fills in "Rows matched: ..."
 	Warnings      int    // number of warnings the statement left for SHOW WARNINGS
+	// DBDropped says the statement dropped the session's current
+	// database: its OK packet carries SERVER_STATUS_DB_DROPPED, on which
+	// the mariadb client asks for DATABASE() again (its prompt's \d).
+	DBDropped bool
 }
 
 // Column is what the protocol sends about one result-set column. Type and

@@ -149,6 +149,7 @@ func (h *handler) ConnectionAborted(c *mysql.Conn, reason string) error {
 // ComInitDB implements mysql.Handler: the only database is the directory.
 // A session that has one (DatabaseAware) decides: it may have dropped it.
 func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
+	c.StatusFlags &^= serverStatusDBDropped // the last statement's news only
 	if st := h.conn(c); st != nil && schemaName != "" {
 		if da, ok := st.sess.(DatabaseAware); ok && schemaName == h.s.opts.Database {
 			// Under the session's own name for it (Options.Database
@@ -168,7 +169,19 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 
 // ComQuery implements mysql.Handler.
 func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
-	return h.query(c, query, false, callback)
+	return h.query(c, trimNUL(query), false, callback)
+}
+
+// trimNUL returns query without the one NUL byte some clients send after
+// the text (mariadb-slap counts the C string's terminator in the length).
+// MariaDB's lexer reads a NUL at the very end as the end of the query,
+// and any other NUL outside a string as a syntax error, so only one is
+// taken off.
+func trimNUL(query string) string {
+	if n := len(query); n > 0 && query[n-1] == 0 {
+		return query[:n-1]
+	}
+	return query
 }
 
 // ComMultiQuery implements mysql.Handler: it runs the first statement of
@@ -177,6 +190,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 // mariadb client sends of a dump's DELIMITER ;; block): blitz refuses it
 // (1235), and none of its body runs.
 func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
+	query = trimNUL(query)
 	first, rest, err := sqlparser.SplitStatement(query)
 	// Unbalanced quotes (err): the SQL layer reports them.
 	if err != nil || (rest != "" && sqlshim.IsCreateRoutine(query)) {
@@ -258,6 +272,10 @@ func (h *handler) run(c *mysql.Conn, st *conn, command, info string, fn func(ctx
 
 	r, err := fn(ctx)
 	h.syncStatus(c, st)
+	c.StatusFlags &^= serverStatusDBDropped // one statement's news
+	if r != nil && r.DBDropped {
+		c.StatusFlags |= serverStatusDBDropped
+	}
 	if err != nil {
 		st.warnings = 0
 		e := toSQLError(err)
@@ -331,6 +349,9 @@ func (h *handler) session(ctx context.Context, st *conn) (Session, error) {
 				return c.LoadInfile(name)
 			})
 		}
+		if fa, ok := sess.(ServerFilesAware); ok && h.s.opts.SecureFilePriv != "" {
+			fa.SetServerFileDir(h.s.opts.SecureFilePriv)
+		}
 		st.sess = sess
 		st.collationChanged()
 	}
@@ -351,7 +372,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 			delete(st.stmts, id)
 		}
 	}
-	query = st.sc.preparedText(query) // prepare.go
+	query = trimNUL(st.sc.preparedText(query)) // prepare.go
 	st.initCharset(c)
 	if st.clientCS != nil {
 		query = st.clientCS.Decode(query)
@@ -467,6 +488,11 @@ func (h *handler) ParserOptionsForConnection(c *mysql.Conn) (sqlparser.ParserOpt
 	return sqlparser.ParserOptions{}, nil
 }
 
-// serverStatusInTrans is SERVER_STATUS_IN_TRANS, which vitess does not
+// serverStatusInTrans is SERVER_STATUS_IN_TRANS, and
+// serverStatusDBDropped SERVER_STATUS_DB_DROPPED (set in the reply to a
+// statement that dropped the current database), which vitess does not
 // name (part of the protocol).
-const serverStatusInTrans = 0x0001
+const (
+	serverStatusInTrans   = 0x0001
+	serverStatusDBDropped = 0x0100
+)

@@ -95,7 +95,8 @@ type serverConn struct {
 	packets     int // packets read whole
 
 	// pending: bytes for vitess that Read has not handed over yet (a
-	// COM_STMT_PREPARE stand-in and what followed it; prepare.go).
+	// COM_STMT_PREPARE or COM_REFRESH stand-in and what followed it;
+	// prepare.go).
 	pending []byte
 	prepSeq uint64
 	// standIns: the client's text of each stand-in, by its text. Read
@@ -152,7 +153,7 @@ func (c *serverConn) Read(b []byte) (int, error) {
 		if n == 0 && err == nil {
 			return c.Read(b) // the read held only commands answered here
 		}
-		out, perr := c.takePrepare(b[:n])
+		out, perr := c.takeStandIns(b[:n])
 		if perr != nil {
 			return 0, perr
 		}

@@ -27,19 +27,20 @@ const maxStandIns = 64
 
 const standInPrefix = "SELECT 1 /* blitz prepare "
 
-// takePrepare replaces each COM_STMT_PREPARE packet among the whole
+// takeStandIns replaces each COM_STMT_PREPARE packet among the whole
 // packets p starts with (p is the bytes just read at a command boundary)
-// by its stand-in, and returns the bytes to hand vitess in p's place: p
-// itself when it holds none. Clients send a prepare right behind a
+// by its stand-in, and each COM_REFRESH and COM_DEBUG by the COM_QUERY
+// that answers it (refresh.go), and returns the bytes to hand vitess in
+// p's place: p itself when it holds none. Clients send a prepare right behind a
 // COM_STMT_CLOSE, so the packets are walked, not just the first. A prepare
 // split across reads is read whole first (it is at most
 // max_allowed_packet); the walk stops at anything else split, or at a
 // packet of more than one frame, and hands the rest on as it is.
-func (c *serverConn) takePrepare(p []byte) ([]byte, error) {
+func (c *serverConn) takeStandIns(p []byte) ([]byte, error) {
 	if c.packets == 0 || c.busy.Load() || c.hdrGot != 0 || c.remain != 0 || c.total != 0 {
 		return p, nil
 	}
-	var out []byte // nil until a prepare is met
+	var out []byte // nil until a packet to replace is met
 	i := 0
 	for i+5 <= len(p) {
 		n := int(p[i]) | int(p[i+1])<<8 | int(p[i+2])<<16
@@ -58,12 +59,18 @@ func (c *serverConn) takePrepare(p []byte) ([]byte, error) {
 			}
 			p = whole
 		}
+		query := ""
+		if n <= 2 && p[i+3] == 0 && !isPrepare {
+			query = commandStandIn(p[i+4 : i+4+n]) // refresh.go
+		}
+		if (isPrepare || query != "") && out == nil {
+			out = make([]byte, 0, len(p)+64)
+			out = append(out, p[:i]...)
+		}
 		if isPrepare {
-			if out == nil {
-				out = make([]byte, 0, len(p)+64)
-				out = append(out, p[:i]...)
-			}
 			out = c.appendStandIn(out, string(p[i+5:i+4+n]))
+		} else if query != "" {
+			out = appendQuery(out, query)
 		} else if out != nil {
 			out = append(out, p[i:i+4+n]...)
 		}

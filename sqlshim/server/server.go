@@ -77,6 +77,12 @@ type Options struct {
 	// ShutdownTimeout bounds how long Shutdown waits for running statements
 	// before it cancels them (0 = 10 s).
 	ShutdownTimeout time.Duration
+	// SecureFilePriv, when set, is the absolute path of the one directory
+	// whose files LOAD DATA INFILE (without LOCAL) may read and SELECT ...
+	// INTO OUTFILE | DUMPFILE (mariadb-dump --tab) may write, as MariaDB's
+	// --secure-file-priv; @@secure_file_priv shows it. "" = none: those
+	// statements are 1290 and @@secure_file_priv is NULL.
+	SecureFilePriv string
 	// ServerVersion is the version in the handshake and @@version
 	// ("" = buildinfo.ServerVersion).
 	ServerVersion string

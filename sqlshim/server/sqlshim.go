@@ -126,6 +126,10 @@ func (s *shimSession) SetInfile(open func(name string) (io.ReadCloser, error)) {
 	s.s.SetInfile(open, false)
 }
 
+// SetServerFileDir implements ServerFilesAware: LOAD DATA INFILE and
+// SELECT ... INTO OUTFILE | DUMPFILE may use the files in dir.
+func (s *shimSession) SetServerFileDir(dir string) { s.s.SetServerFileDir(dir) }
+
 func (s *shimSession) Exec(ctx context.Context, query string, args []any) (*Result, error) {
 	r, err := s.s.ExecOne(ctx, query, args)
 	if err != nil {
@@ -157,6 +161,7 @@ func (s *shimSession) Variables() [][2]string {
 	return [][2]string{
 		{"foreign_key_checks", boolText(s.s.ForeignKeyChecks())},
 		{"sql_notes", boolText(s.s.SQLNotes())},
+		{"sql_safe_updates", boolText(s.s.SafeUpdates())},
 		{"blitz_memory_budget", strconv.FormatInt(s.s.MemoryBudget(), 10)},
 		{"max_recursive_iterations", strconv.FormatUint(s.s.MaxRecursiveIterations(), 10)},
 		{"sql_mode", s.s.SQLMode()},
@@ -217,6 +222,7 @@ func fromShim(r *sqlshim.Result, update bool) *Result {
 		AffectedFound: r.AffectedFound,
 		Warnings:      len(r.Warnings),
 		Info:          r.Info,
+		DBDropped:     r.DBDropped,
 	}
 	if !r.HasResultSet() {
 		return out

@@ -74,8 +74,13 @@ const errReadOnlyVar = 1238
 
 // checkSettable refuses SET of a variable that describes the server
 // rather than the session (1238 "Variable 'version' is a read only
-// variable").
+// variable"), and SET password = '...' among other assignments (what
+// mariadb-admin password sends), which is MariaDB's SET PASSWORD: blitz
+// serve's one password is its --password option (1235).
 func checkSettable(name string) error {
+	if name == "password" {
+		return sqlerr.New(sqlerr.ErrNotSupported, "This version of MySQL doesn't yet support 'SET PASSWORD'")
+	}
 	if readOnlyVars[name] {
 		return sqlerr.New(errReadOnlyVar, "Variable '%s' is a read only variable", name)
 	}
@@ -110,6 +115,7 @@ var moreVarDefaults = map[string]any{
 	"explicit_defaults_for_timestamp": int64(1), // as MariaDB 10.10+ and blitz behave: a TIMESTAMP without NOT NULL is NULL DEFAULT NULL
 	"sql_big_selects":                 int64(1),
 	"sql_log_bin":                     int64(1),
+	"sql_log_off":                     int64(0), // blitz keeps no general query log; mariadb-admin password sets it
 	"sql_warnings":                    int64(0),
 	"local_infile":                    int64(1),
 	"have_query_cache":                "NO",

@@ -29,6 +29,7 @@ type serveOptions struct {
 	ulogLimit                           int64
 	memBudget                           string
 	walSegment                          string
+	secureFilePriv                      string
 }
 
 func init() {
@@ -65,6 +66,7 @@ appended to the update log in that directory (see 'blitz restore').`,
 		f.StringVar(&o.ulogDir, "ulog", "", "append every commit to the update log in this directory (for point-in-time restore)")
 		f.Int64Var(&o.ulogLimit, "ulog-limit", 0, "update-log segment size in bytes (0 = 64 MiB)")
 		f.StringVar(&o.memBudget, "memory-budget", "", memoryBudgetUsage+", for each session")
+		f.StringVar(&o.secureFilePriv, "secure-file-priv", "", "the directory whose files LOAD DATA INFILE may read and SELECT ... INTO OUTFILE (mariadb-dump --tab) may write (\"\" = none)")
 		addWALSegmentFlag(f, &o.walSegment)
 		return c
 	})
@@ -94,6 +96,15 @@ func runServe(env *Env, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	var filePriv string
+	if o.secureFilePriv != "" {
+		if filePriv, err = filepath.Abs(o.secureFilePriv); err != nil {
+			return failf("serve: --secure-file-priv: %v", err)
+		}
+		if st, err := os.Stat(filePriv); err != nil || !st.IsDir() {
+			return usagef("serve: --secure-file-priv %s is not a directory", o.secureFilePriv)
+		}
+	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	abs, err := filepath.Abs(o.dir)
 	if err != nil {
@@ -110,6 +121,7 @@ func runServe(env *Env, o *serveOptions) error {
 		IdleTimeout:     o.idleTimeout,
 		ShutdownTimeout: o.shutdownTimeout,
 		ServerVersion:   buildinfo.ServerVersion,
+		SecureFilePriv:  filePriv,
 		Logger:          log,
 	}
 	// An address in use fails now, before the database is opened (and

@@ -25,6 +25,7 @@ func TestServeUsage(t *testing.T) {
 		{"serve", "-d", t.TempDir(), "--password", "p"},
 		{"serve", "-d", t.TempDir(), "--listen", ""},
 		{"serve", "-d", t.TempDir(), "extra-arg"},
+		{"serve", "-d", t.TempDir(), "--secure-file-priv", filepath.Join(t.TempDir(), "nosuch")},
 	} {
 		if code, _, errs := run(t, "", args...); code != ExitUsage || errs == "" {
 			t.Errorf("%v: exit %d, stderr %q; want %d and a message", args, code, errs, ExitUsage)
@@ -269,6 +270,29 @@ func TestServeMemoryBudget(t *testing.T) {
 	db2 := p.open(t, "shop")
 	if err := db2.QueryRow("SELECT @@blitz_memory_budget").Scan(&budget); err != nil || budget != 64<<10 {
 		t.Errorf("new session: @@blitz_memory_budget = %d, %v", budget, err)
+	}
+}
+
+// TestServeSecureFilePriv: --secure-file-priv DIR lets SELECT ... INTO
+// OUTFILE write in DIR (mariadb-dump --tab) and LOAD DATA INFILE read
+// there, and nowhere else (1290); @@secure_file_priv shows it.
+func TestServeSecureFilePriv(t *testing.T) {
+	files, other := t.TempDir(), t.TempDir()
+	p := startServe(t, filepath.Join(t.TempDir(), "shop"), "--secure-file-priv", files)
+	db := p.open(t, "shop")
+	var priv string
+	if err := db.QueryRow("SELECT @@secure_file_priv").Scan(&priv); err != nil || priv != files+"/" {
+		t.Fatalf("@@secure_file_priv = %q, %v; want %s/\n%s", priv, err, files, p.errText())
+	}
+	mustExec(t, db, "CREATE TABLE t (id INT PRIMARY KEY)")
+	mustExec(t, db, "INSERT INTO t VALUES (1), (2)")
+	mustExec(t, db, "SELECT * FROM t INTO OUTFILE '"+filepath.Join(files, "t.txt")+"'")
+	if b, err := os.ReadFile(filepath.Join(files, "t.txt")); err != nil || string(b) != "1\n2\n" {
+		t.Errorf("t.txt: %q, %v", b, err)
+	}
+	mustExec(t, db, "LOAD DATA INFILE 't.txt' REPLACE INTO TABLE t")
+	if _, err := db.Exec("SELECT * FROM t INTO OUTFILE '" + filepath.Join(other, "t.txt") + "'"); err == nil || !strings.Contains(err.Error(), "1290") {
+		t.Errorf("INTO OUTFILE outside --secure-file-priv: %v, want 1290", err)
 	}
 }
 
