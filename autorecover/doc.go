@@ -28,7 +28,10 @@
 //     (their changes are in the data files): then it is skipped and
 //     logged. A newest segment that is gone (the file wal/NEWEST names a
 //     segment later than any found) makes Open fail naming the missing
-//     file: put it back, or remove NEWEST to give its commits up.
+//     file; so does a log that ends at or below the first LSN of a
+//     recycled segment (wal/FIRST.free: only a checkpoint past it retires
+//     a segment), the newest segment and NEWEST both gone: put them back,
+//     or remove NEWEST and wal/*.free to give their commits up.
 //   - Data file (T.bdf). Its header is read without writing: flag "open"
 //     (set while a writer has the file, cleared by a clean Close: found set,
 //     the last writer died) and flag "fatal" (damage was seen); a file whose
