@@ -131,6 +131,17 @@
 // (BLITZ_DDL_TORTURE=N for N; BLITZ_SEED replays the choices, not the
 // kill timing; BLITZ_DDL_LOG=FILE appends every child line to FILE).
 //
+// TestServeKill9Torture (package cmd/blitz/command) does it to `blitz
+// serve` through the MySQL protocol, with 64K WAL segments and FLUSH
+// TABLES (checkpoints) beside background commits: multi-statement and
+// mixed crash-safe/plain transactions, multi-row INSERTs and LOAD DATA
+// LOCAL of up to 1600 rows, CREATE/DROP INDEX, ADD/DROP COLUMN, OPTIMIZE,
+// REPAIR, CREATE TABLE ... AS SELECT, RENAME, TRUNCATE and DROP; some kills
+// follow a SIGTERM (inside the clean shutdown), some restarts are killed
+// during --auto-recover, and some go without it (1194, REPAIR TABLE,
+// itself killed at times, and blitz check on the killed directory).
+// Two rounds (BLITZ_CRASH_SERVE=N for N).
+//
 // TestCorrupt* flip, zero or truncate random regions of a data file, an
 // index file, a WAL segment or a definition file of a cleanly closed
 // database (and, for the WAL, of a killed one), then open with and without

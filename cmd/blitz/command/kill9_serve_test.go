@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,9 +34,12 @@ import (
 // TABLE ADD/DROP COLUMN, OPTIMIZE and REPAIR TABLE, and a scratch table's
 // CREATE TABLE ... AS SELECT (plain or crash-safe), RENAME, TRUNCATE and
 // DROP; meanwhile two sessions insert into a third CRASH_SAFE table (bg)
-// in autocommit. The server is SIGKILLed at a random moment, most rounds
-// within 1.5 times the usual duration of a chosen statement. Then it is
-// restarted: with --auto-recover (sometimes killed during that startup
+// in autocommit and a fourth runs FLUSH TABLES (a checkpoint) every few
+// tens of milliseconds. The server is SIGKILLed at a random moment, most rounds
+// within 1.5 times the usual duration of a chosen statement (one round in
+// five sends SIGTERM instead and SIGKILL up to 300 ms later, so that some
+// kills land in the clean shutdown; one that finished must leave no table
+// answering 1194). Then it is restarted: with --auto-recover (sometimes killed during that startup
 // first), or without it, where every table answers or gives 1194 until
 // REPAIR TABLE (itself killed in some rounds) — `blitz check` is run on
 // the killed directory first in those rounds, and must not fail any other
@@ -99,9 +103,20 @@ func TestServeKill9Torture(t *testing.T) {
 		// The workload, until the kill.
 		db = p.open(t, "db")
 		var killed atomic.Bool
+		// One round in five stops the server with SIGTERM (a clean
+		// shutdown: rollback of open transactions, last checkpoint, index
+		// stamps) and SIGKILLs it 0 to 300 ms later if it still runs.
+		term := rng.Intn(5) == 0
+		termDelay := time.Duration(rng.Intn(300)) * time.Millisecond
+		proc := p.cmd.Process
 		kill := func() {
 			if killed.CompareAndSwap(false, true) {
-				p.cmd.Process.Kill()
+				if term {
+					proc.Signal(syscall.SIGTERM)
+					time.AfterFunc(termDelay, func() { proc.Kill() })
+					return
+				}
+				proc.Kill()
 			}
 		}
 		bgw := startBGWriters(db, round, &killed)
@@ -152,7 +167,7 @@ func TestServeKill9Torture(t *testing.T) {
 			acks++
 		}
 		kill()
-		p.wait(t, 30*time.Second)
+		clean := p.wait(t, 30*time.Second) == 0
 		conn.Close()
 		db.Close()
 		bgAcked, bgInflight := bgw.stop()
@@ -163,14 +178,18 @@ func TestServeKill9Torture(t *testing.T) {
 		what := "nothing"
 		if inflight != nil {
 			what = inflight.String()
-			kinds[inflight.kind]++
 		}
 
 		// The restart.
-		how := "--auto-recover"
-		if rng.Intn(4) == 0 {
+		how := ""
+		if clean {
+			how = "after a clean SIGTERM shutdown, "
+		} else if term {
+			how = "after SIGTERM then SIGKILL, "
+		}
+		if clean || rng.Intn(4) == 0 {
 			plainRestarts++
-			how = "without --auto-recover"
+			how += "without --auto-recover"
 			if rng.Intn(2) == 0 {
 				checkRuns++
 				code, out, errs := run(t, "", "check", "-d", dir)
@@ -180,7 +199,7 @@ func TestServeKill9Torture(t *testing.T) {
 			}
 			p = startServe(t, dir, seg...)
 			repairKill := rng.Intn(2) == 0
-			if err := repairCrashed(p, rng, repairKill); err != nil {
+			if err := repairCrashed(p, rng, repairKill, clean); err != nil {
 				t.Fatalf("round %d (in flight: %s): restart without --auto-recover: %v\n%s", round, what, err, p.errText())
 			}
 			if repairKill {
@@ -190,6 +209,7 @@ func TestServeKill9Torture(t *testing.T) {
 				p = startServe(t, dir, append(seg, "--auto-recover")...)
 			}
 		} else {
+			how += "--auto-recover"
 			if rng.Intn(3) == 0 {
 				startKills++
 				how += " killed during startup first"
@@ -198,14 +218,17 @@ func TestServeKill9Torture(t *testing.T) {
 			p = startServe(t, dir, append(seg, "--auto-recover")...)
 		}
 		db = p.open(t, "db")
-		got, err := verifyServe(db, m, inflight, bgInflight, rng)
+		got, effect, err := verifyServe(db, m, inflight, bgInflight, rng)
 		db.Close()
 		if err != nil {
 			t.Fatalf("round %d (seed %d), in flight: %s, restarted %s:\n%v\nserver log:\n%s", round, seed, what, how, err, p.errText())
 		}
 		m = got
-		t.Logf("round %d: in flight %.100s; restarted %s; cs %d rows, pl %d, bg %d, scratch %q",
-			round, what, how, len(m.T["cs"].Rows), len(m.T["pl"].Rows), len(m.BG), m.Scratch)
+		if inflight != nil {
+			kinds[inflight.kind+" "+effect]++
+		}
+		t.Logf("round %d: in flight %.100s (%s); restarted %s; cs %d rows, pl %d, bg %d, scratch %q",
+			round, what, effect, how, len(m.T["cs"].Rows), len(m.T["pl"].Rows), len(m.BG), m.Scratch)
 	}
 	p.cmd.Process.Signal(os.Interrupt)
 	if code := p.wait(t, 30*time.Second); code != 0 {
@@ -216,11 +239,11 @@ func TestServeKill9Torture(t *testing.T) {
 	}
 	t.Logf("%d rounds, %d acknowledged statements, %d background commits, %d restarts without --auto-recover (%d REPAIR killed, %d blitz check runs), %d startups killed, %v",
 		rounds, acks, bgAcks, plainRestarts, repairKills, checkRuns, startKills, time.Since(start).Round(time.Millisecond))
-	t.Logf("in flight at the kills: %v", kinds)
+	t.Logf("in flight at the kills, by kind and effect: %v", kinds)
 }
 
 // cKinds are the kinds of operation cgen makes.
-var cKinds = []string{"tx", "mixed", "insert", "load", "index", "column", "optimize", "repair", "ctas", "rename", "truncate", "drop", "delete"}
+var cKinds = []string{"tx", "mixed", "insert", "load", "index", "column", "optimize", "repair", "ctas", "rename", "truncate", "drop", "delete", "flush"}
 
 // ctable is the model of table cs or pl.
 type ctable struct {
@@ -459,6 +482,11 @@ func (g *cgen) try(m *cmodel, kind string) *cop {
 			o.stmts = []string{"ALTER TABLE " + tname + " ADD COLUMN extra INT NOT NULL DEFAULT 7"}
 		}
 		t.Extra = !t.Extra
+	case "flush": // a checkpoint
+		o.stmts = []string{"FLUSH TABLES"}
+		if g.rng.Intn(2) == 0 {
+			o.stmts = []string{"FLUSH TABLES " + tname}
+		}
 	case "optimize", "repair":
 		o.admin = true
 		o.stmts = []string{strings.ToUpper(kind) + " TABLE " + tname}
@@ -525,6 +553,18 @@ func startBGWriters(db *sql.DB, round int, killed *atomic.Bool) *bgWriters {
 			}
 		}()
 	}
+	// Checkpoints under that load, and beside the main session's
+	// statements.
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		for i := 0; i < 1000 && !killed.Load(); i++ {
+			time.Sleep(time.Duration(20+i*37%130) * time.Millisecond)
+			if _, err := db.Exec("FLUSH TABLES"); err != nil {
+				return
+			}
+		}
+	}()
 	return b
 }
 
@@ -551,7 +591,8 @@ func killDuringStartup(t *testing.T, dir string, d time.Duration, extra ...strin
 // repairCrashed visits every table of a server started without
 // --auto-recover: each answers, or gives 1194 and is repaired (with kill,
 // the server is killed at a random moment of the first REPAIR instead).
-func repairCrashed(p *serveProc, rng *rand.Rand, kill bool) error {
+// After a clean shutdown (clean), no table may answer 1194.
+func repairCrashed(p *serveProc, rng *rand.Rand, kill, clean bool) error {
 	db, err := sql.Open("mysql", fmt.Sprintf("root@tcp(%s)/db?timeout=5s&readTimeout=60s", p.addr))
 	if err != nil {
 		return err
@@ -571,6 +612,9 @@ func repairCrashed(p *serveProc, rng *rand.Rand, kill bool) error {
 		var me *mysql.MySQLError
 		if !errors.As(err, &me) || me.Number != 1194 || !strings.Contains(me.Message, "'"+name+"'") {
 			return fmt.Errorf("SELECT FROM %s: %v, want rows or error 1194 naming it", name, err)
+		}
+		if clean {
+			return fmt.Errorf("SELECT FROM %s after a clean shutdown: %v", name, err)
 		}
 		if kill {
 			time.AfterFunc(time.Duration(rng.Intn(150))*time.Millisecond, func() { p.cmd.Process.Kill() })
@@ -612,7 +656,11 @@ func showTables(db *sql.DB) ([]string, error) {
 // verifyServe checks the restarted server against the model m and the
 // operation in flight at the kill (nil: none), and returns the model of
 // what it found.
-func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool, rng *rand.Rand) (*cmodel, error) {
+//
+// It also says what became of the operation in flight: "none" (it changed
+// nothing verifiable), "in" or "out" (wholly in effect or not), or for one
+// that writes pl "pl K/N" (K of its N row changes in).
+func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool, rng *rand.Rand) (*cmodel, string, error) {
 	models := []*cmodel{m}
 	if inflight != nil {
 		models = append(models, inflight.after)
@@ -620,7 +668,7 @@ func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool
 	got := m.clone()
 	names, err := showTables(db)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	got.Scratch = ""
 	for _, n := range names {
@@ -629,26 +677,26 @@ func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool
 		case "s", "s2":
 			got.Scratch = n
 		default:
-			return nil, fmt.Errorf("SHOW TABLES: unexpected table %q in %v", n, names)
+			return nil, "", fmt.Errorf("SHOW TABLES: unexpected table %q in %v", n, names)
 		}
 	}
 	if len(names) != 3 && !(len(names) == 4 && got.Scratch != "") {
-		return nil, fmt.Errorf("SHOW TABLES: %v, want bg, cs, pl and at most one scratch table", names)
+		return nil, "", fmt.Errorf("SHOW TABLES: %v, want bg, cs, pl and at most one scratch table", names)
 	}
 	for _, name := range []string{"cs", "pl"} {
 		var tn, create string
 		if err := db.QueryRow("SHOW CREATE TABLE "+name).Scan(&tn, &create); err != nil {
-			return nil, fmt.Errorf("SHOW CREATE TABLE %s: %w", name, err)
+			return nil, "", fmt.Errorf("SHOW CREATE TABLE %s: %w", name, err)
 		}
 		gt := got.T[name]
 		gt.Extra = strings.Contains(create, "`extra` int")
 		gt.VIdx = strings.Contains(create, "KEY `v_idx`")
 		if !slices.ContainsFunc(models, func(c *cmodel) bool { return c.T[name].Extra == gt.Extra && c.T[name].VIdx == gt.VIdx }) {
-			return nil, fmt.Errorf("SHOW CREATE TABLE %s (extra %v, v_idx %v) is neither before nor after the statement in flight:\n%s", name, gt.Extra, gt.VIdx, create)
+			return nil, "", fmt.Errorf("SHOW CREATE TABLE %s (extra %v, v_idx %v) is neither before nor after the statement in flight:\n%s", name, gt.Extra, gt.VIdx, create)
 		}
 		rows, err := db.Query("SELECT * FROM " + name)
 		if err != nil {
-			return nil, fmt.Errorf("SELECT * FROM %s: %w", name, err)
+			return nil, "", fmt.Errorf("SELECT * FROM %s: %w", name, err)
 		}
 		cols, _ := rows.Columns()
 		want := 3
@@ -657,7 +705,7 @@ func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool
 		}
 		if len(cols) != want {
 			rows.Close()
-			return nil, fmt.Errorf("SELECT * FROM %s: columns %v, SHOW CREATE TABLE says %d:\n%s", name, cols, want, create)
+			return nil, "", fmt.Errorf("SELECT * FROM %s: columns %v, SHOW CREATE TABLE says %d:\n%s", name, cols, want, create)
 		}
 		gt.Rows = map[int64]string{}
 		for rows.Next() {
@@ -670,21 +718,21 @@ func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool
 			}
 			if err := rows.Scan(dst...); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("%s: %w", name, err)
+				return nil, "", fmt.Errorf("%s: %w", name, err)
 			}
 			if int64(gv) != id%50 || (gt.Extra && extra != 7) {
 				rows.Close()
-				return nil, fmt.Errorf("%s: row %d has g %d, extra %d", name, id, gv, extra)
+				return nil, "", fmt.Errorf("%s: row %d has g %d, extra %d", name, id, gv, extra)
 			}
 			gt.Rows[id] = v
 		}
 		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("SELECT * FROM %s: %w", name, err)
+			return nil, "", fmt.Errorf("SELECT * FROM %s: %w", name, err)
 		}
 	}
 	// cs: exactly before or after.
 	if !slices.ContainsFunc(models, func(c *cmodel) bool { return maps.Equal(c.T["cs"].Rows, got.T["cs"].Rows) }) {
-		return nil, fmt.Errorf("cs: %d rows are neither the %d acknowledged nor those of the statement in flight (%s)", len(got.T["cs"].Rows), len(m.T["cs"].Rows), diffRows(m.T["cs"].Rows, got.T["cs"].Rows))
+		return nil, "", fmt.Errorf("cs: %d rows are neither the %d acknowledged nor those of the statement in flight (%s)", len(got.T["cs"].Rows), len(m.T["cs"].Rows), diffRows(m.T["cs"].Rows, got.T["cs"].Rows))
 	}
 	// pl: every acknowledged write; the statement in flight row by row.
 	touched := map[int64]bool{}
@@ -695,7 +743,7 @@ func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool
 	}
 	for id, v := range m.T["pl"].Rows {
 		if gv, ok := got.T["pl"].Rows[id]; !touched[id] && (!ok || gv != v) {
-			return nil, fmt.Errorf("pl: acknowledged row %d = %q, found %q (present %v)", id, v, gv, ok)
+			return nil, "", fmt.Errorf("pl: acknowledged row %d = %q, found %q (present %v)", id, v, gv, ok)
 		}
 	}
 	for id, gv := range got.T["pl"].Rows {
@@ -703,13 +751,13 @@ func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool
 			continue
 		}
 		if !touched[id] || (inflight != nil && inflight.after.T["pl"].Rows[id] != gv) {
-			return nil, fmt.Errorf("pl: row %d = %q was never written", id, gv)
+			return nil, "", fmt.Errorf("pl: row %d = %q was never written", id, gv)
 		}
 	}
 	// bg: the acknowledged inserts, and in-flight ones at most.
 	rows, err := db.Query("SELECT id FROM bg")
 	if err != nil {
-		return nil, fmt.Errorf("SELECT FROM bg: %w", err)
+		return nil, "", fmt.Errorf("SELECT FROM bg: %w", err)
 	}
 	got.BG = map[int64]bool{}
 	for rows.Next() {
@@ -718,15 +766,15 @@ func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool
 		got.BG[id] = true
 		if !m.BG[id] && !bgInflight[id] {
 			rows.Close()
-			return nil, fmt.Errorf("bg: row %d was never inserted", id)
+			return nil, "", fmt.Errorf("bg: row %d was never inserted", id)
 		}
 	}
 	if err := rows.Close(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	for id := range m.BG {
 		if !got.BG[id] {
-			return nil, fmt.Errorf("bg: acknowledged insert %d lost (%d rows, %d acknowledged)", id, len(got.BG), len(m.BG))
+			return nil, "", fmt.Errorf("bg: acknowledged insert %d lost (%d rows, %d acknowledged)", id, len(got.BG), len(m.BG))
 		}
 	}
 	// The scratch table: named as before or after, with their row count
@@ -734,12 +782,12 @@ func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool
 	if got.Scratch != "" {
 		var n int
 		if err := db.QueryRow("SELECT COUNT(*) FROM " + got.Scratch).Scan(&n); err != nil {
-			return nil, fmt.Errorf("scratch %s: %w", got.Scratch, err)
+			return nil, "", fmt.Errorf("scratch %s: %w", got.Scratch, err)
 		}
 		got.ScratchRows = n
 		var tn, create string
 		if err := db.QueryRow("SHOW CREATE TABLE "+got.Scratch).Scan(&tn, &create); err != nil {
-			return nil, fmt.Errorf("SHOW CREATE TABLE %s: %w", got.Scratch, err)
+			return nil, "", fmt.Errorf("SHOW CREATE TABLE %s: %w", got.Scratch, err)
 		}
 		got.ScratchCS = strings.Contains(create, "CRASH_SAFE")
 	} else {
@@ -754,7 +802,7 @@ func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool
 		}
 		return inflight != nil && inflight.kind == "truncate" && !got.ScratchCS && got.ScratchRows <= m.ScratchRows
 	}) {
-		return nil, fmt.Errorf("scratch table %q (%d rows, crash-safe %v) is neither before (%q, %d rows, %v) nor after the statement in flight",
+		return nil, "", fmt.Errorf("scratch table %q (%d rows, crash-safe %v) is neither before (%q, %d rows, %v) nor after the statement in flight",
 			got.Scratch, got.ScratchRows, got.ScratchCS, m.Scratch, m.ScratchRows, m.ScratchCS)
 	}
 	// CHECK TABLE, and counts through each index against counts by scan.
@@ -764,23 +812,57 @@ func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool
 	}
 	for _, name := range all {
 		if err := adminOK(context.Background(), db, "CHECK TABLE "+name); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	for _, name := range []string{"cs", "pl"} {
 		for i := 0; i < 3; i++ {
 			gv := rng.Intn(50)
 			if err := sameCount(db, name, "g_idx", "g = ?", gv); err != nil {
-				return nil, err
+				return nil, "", err
 			}
 		}
 		if id, ok := (&cgen{rng: rng}).pick(got.T[name].Rows); ok && got.T[name].VIdx {
 			if err := sameCount(db, name, "v_idx", "v = ?", got.T[name].Rows[id]); err != nil {
-				return nil, err
+				return nil, "", err
 			}
 		}
 	}
-	return got, nil
+	return got, effectOf(m, inflight, got), nil
+}
+
+// effectOf says what became of the operation in flight (see verifyServe).
+func effectOf(m *cmodel, inflight *cop, got *cmodel) string {
+	if inflight == nil {
+		return "none"
+	}
+	a := inflight.after
+	same := func(x *cmodel) bool {
+		return maps.Equal(x.T["cs"].Rows, got.T["cs"].Rows) && x.Scratch == got.Scratch && x.ScratchRows == got.ScratchRows &&
+			x.T["cs"].Extra == got.T["cs"].Extra && x.T["cs"].VIdx == got.T["cs"].VIdx &&
+			x.T["pl"].Extra == got.T["pl"].Extra && x.T["pl"].VIdx == got.T["pl"].VIdx
+	}
+	cs := "in"
+	switch {
+	case same(m) && same(a):
+		cs = "none"
+	case same(m):
+		cs = "out"
+	}
+	if len(inflight.ids) == 0 {
+		return cs
+	}
+	k := 0
+	for _, id := range inflight.ids {
+		v, ok := got.T["pl"].Rows[id]
+		if av, aok := a.T["pl"].Rows[id]; ok == aok && v == av {
+			k++
+		}
+	}
+	if cs == "none" {
+		return fmt.Sprintf("pl %d/%d", k, len(inflight.ids))
+	}
+	return fmt.Sprintf("cs %s, pl %d/%d", cs, k, len(inflight.ids))
 }
 
 // sameCount compares COUNT(*) and SUM(id) of the rows matching where
