@@ -33,7 +33,7 @@ import (
 // DATA LOCAL of hundreds to thousands of rows, CREATE/DROP INDEX, ALTER
 // TABLE ADD/DROP COLUMN, OPTIMIZE and REPAIR TABLE, and a scratch table's
 // CREATE TABLE ... AS SELECT (plain or crash-safe), RENAME, TRUNCATE and
-// DROP; meanwhile two sessions insert into a third CRASH_SAFE table (bg)
+// DROP, and ADD/DROP INDEX and OPTIMIZE of bg (below); meanwhile two sessions insert into a third CRASH_SAFE table (bg)
 // in autocommit and a fourth runs FLUSH TABLES (a checkpoint) every few
 // tens of milliseconds. The server is SIGKILLed at a random moment, most rounds
 // within 1.5 times the usual duration of a chosen statement (one round in
@@ -243,7 +243,7 @@ func TestServeKill9Torture(t *testing.T) {
 }
 
 // cKinds are the kinds of operation cgen makes.
-var cKinds = []string{"tx", "mixed", "insert", "load", "index", "column", "optimize", "repair", "ctas", "rename", "truncate", "drop", "delete", "flush"}
+var cKinds = []string{"tx", "mixed", "insert", "load", "index", "column", "optimize", "repair", "ctas", "rename", "truncate", "drop", "delete", "flush", "bgddl"}
 
 // ctable is the model of table cs or pl.
 type ctable struct {
@@ -259,6 +259,7 @@ type cmodel struct {
 	ScratchRows int
 	ScratchCS   bool
 	BG          map[int64]bool // bg's rows
+	BGIdx       bool           // index w_idx (w) of bg is there
 }
 
 func (m *cmodel) clone() *cmodel {
@@ -514,6 +515,18 @@ func (g *cgen) try(m *cmodel, kind string) *cop {
 		}
 		o.stmts = []string{"TRUNCATE TABLE " + a.Scratch}
 		a.ScratchRows = 0
+	case "bgddl": // DDL on the table the background sessions write
+		switch {
+		case g.rng.Intn(3) == 0:
+			o.admin = true
+			o.stmts = []string{"OPTIMIZE TABLE bg"}
+		case a.BGIdx:
+			o.stmts = []string{"ALTER TABLE bg DROP INDEX w_idx"}
+			a.BGIdx = false
+		default:
+			o.stmts = []string{"ALTER TABLE bg ADD INDEX w_idx (w)"}
+			a.BGIdx = true
+		}
 	case "drop":
 		if a.Scratch == "" {
 			return nil
@@ -754,7 +767,23 @@ func verifyServe(db *sql.DB, m *cmodel, inflight *cop, bgInflight map[int64]bool
 			return nil, "", fmt.Errorf("pl: row %d = %q was never written", id, gv)
 		}
 	}
-	// bg: the acknowledged inserts, and in-flight ones at most.
+	// bg: w_idx as before or after; the acknowledged inserts, and
+	// in-flight ones at most.
+	var tn, create string
+	if err := db.QueryRow("SHOW CREATE TABLE bg").Scan(&tn, &create); err != nil {
+		return nil, "", fmt.Errorf("SHOW CREATE TABLE bg: %w", err)
+	}
+	got.BGIdx = strings.Contains(create, "KEY `w_idx`")
+	if !slices.ContainsFunc(models, func(c *cmodel) bool { return c.BGIdx == got.BGIdx }) {
+		return nil, "", fmt.Errorf("SHOW CREATE TABLE bg (w_idx %v) is neither before nor after the statement in flight:\n%s", got.BGIdx, create)
+	}
+	if got.BGIdx {
+		for w := 0; w < 2; w++ {
+			if err := sameCount(db, "bg", "w_idx", "w = ?", w); err != nil {
+				return nil, "", err
+			}
+		}
+	}
 	rows, err := db.Query("SELECT id FROM bg")
 	if err != nil {
 		return nil, "", fmt.Errorf("SELECT FROM bg: %w", err)
@@ -840,7 +869,7 @@ func effectOf(m *cmodel, inflight *cop, got *cmodel) string {
 	same := func(x *cmodel) bool {
 		return maps.Equal(x.T["cs"].Rows, got.T["cs"].Rows) && x.Scratch == got.Scratch && x.ScratchRows == got.ScratchRows &&
 			x.T["cs"].Extra == got.T["cs"].Extra && x.T["cs"].VIdx == got.T["cs"].VIdx &&
-			x.T["pl"].Extra == got.T["pl"].Extra && x.T["pl"].VIdx == got.T["pl"].VIdx
+			x.T["pl"].Extra == got.T["pl"].Extra && x.T["pl"].VIdx == got.T["pl"].VIdx && x.BGIdx == got.BGIdx
 	}
 	cs := "in"
 	switch {
