@@ -58,7 +58,7 @@ import (
 //   - the recovered state is the next round's model; at the end the server
 //     stops cleanly and `blitz check` passes.
 //
-// Two rounds by default (about ten seconds); BLITZ_CRASH_SERVE=N runs N,
+// Two rounds by default (about two seconds; skipped with -short); BLITZ_CRASH_SERVE=N runs N,
 // BLITZ_SEED replays the choices (not the kill timing).
 func TestServeKill9Torture(t *testing.T) {
 	rounds := 2
