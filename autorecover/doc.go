@@ -28,7 +28,10 @@
 //     (their changes are in the data files): then it is skipped and
 //     logged. A newest segment that is gone (the file wal/NEWEST names a
 //     segment later than any found) makes Open fail naming the missing
-//     file: put it back, or remove NEWEST to give its commits up.
+//     file; so does a log that ends at or below the first LSN of a
+//     recycled segment (wal/FIRST.free: only a checkpoint past it retires
+//     a segment), the newest segment and NEWEST both gone: put them back,
+//     or remove NEWEST and wal/*.free to give their commits up.
 //   - Data file (T.bdf). Its header is read without writing: flag "open"
 //     (set while a writer has the file, cleared by a clean Close: found set,
 //     the last writer died) and flag "fatal" (damage was seen); a file whose
@@ -127,6 +130,17 @@
 // opens without AutoRecover (every table works or answers 1194). 10 rounds
 // (BLITZ_DDL_TORTURE=N for N; BLITZ_SEED replays the choices, not the
 // kill timing; BLITZ_DDL_LOG=FILE appends every child line to FILE).
+//
+// TestServeKill9Torture (package cmd/blitz/command) does it to `blitz
+// serve` through the MySQL protocol, with 64K WAL segments and FLUSH
+// TABLES (checkpoints) beside background commits: multi-statement and
+// mixed crash-safe/plain transactions, multi-row INSERTs and LOAD DATA
+// LOCAL of up to 1600 rows, CREATE/DROP INDEX, ADD/DROP COLUMN, OPTIMIZE,
+// REPAIR, CREATE TABLE ... AS SELECT, RENAME, TRUNCATE and DROP; some kills
+// follow a SIGTERM (inside the clean shutdown), some restarts are killed
+// during --auto-recover, and some go without it (1194, REPAIR TABLE,
+// itself killed at times, and blitz check on the killed directory).
+// Two rounds (BLITZ_CRASH_SERVE=N for N).
 //
 // TestCorrupt* flip, zero or truncate random regions of a data file, an
 // index file, a WAL segment or a definition file of a cleanly closed

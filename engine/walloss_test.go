@@ -220,3 +220,86 @@ func TestAutoIncrementPowerCutInClose(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingNewestWALSegmentAndMark: after a checkpoint recycled the
+// older WAL segments, a power cut leaves a committed row only in the
+// newest segment; that segment and wal/NEWEST are then both deleted by
+// hand. Open refuses the database (with or without auto-recover) naming
+// a recycled segment that proves the log went further, instead of opening
+// without the row, and changes nothing; with the files put back the row
+// is there.
+func TestMissingNewestWALSegmentAndMark(t *testing.T) {
+	dir := t.TempDir()
+	fs := vfs.NewCrash()
+	db, err := Open(dir, Options{FS: fs, WALSegmentBytes: walSeg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateTable(bg, accountsDef("t", true)); err != nil {
+		t.Fatal(err)
+	}
+	for i := int64(1); i <= 300; i++ { // several segments
+		insert(t, db, "t", Row{i, fmt.Sprint("t", i), i, nil})
+	}
+	if err := db.Sync(); err != nil { // a checkpoint: the older segments recycled
+		t.Fatal(err)
+	}
+	insert(t, db, "t", Row{int64(301), "t301", int64(301), nil}) // WAL only
+	cutPower(db, fs, 1)
+	db.closeAfterCut()
+	after := fs.AfterCut()
+	segs := walSegments(t, after, dir)
+	names, err := after.ReadDir(filepath.Join(dir, walDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := 0
+	for _, n := range names {
+		if strings.HasSuffix(n, txn.FreeSuffix) {
+			free++
+		}
+	}
+	if len(segs) != 1 || free == 0 {
+		t.Fatalf("%d segments and %d recycled ones after the checkpoint; want 1 and some", len(segs), free)
+	}
+	kept := map[string][]byte{}
+	for _, p := range []string{segs[0], filepath.Join(dir, walDir, txn.NewestName)} {
+		b, err := vfs.ReadFile(after, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept[p] = b
+		if err := after.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, err := after.ReadDir(filepath.Join(dir, walDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{FS: after, WALSegmentBytes: walSeg}
+	for _, auto := range []bool{true, false} {
+		o.AutoRecover = auto
+		db, err := Open(dir, o)
+		if err == nil {
+			got := ids(t, db, "t", Scan{})
+			db.Close()
+			t.Fatalf("opened without the newest WAL segment and NEWEST (t holds %d rows)", len(got))
+		}
+		if !txn.IsCorruption(err) || !strings.Contains(err.Error(), txn.FreeSuffix) {
+			t.Fatalf("Open without the newest WAL segment and NEWEST (auto-recover %v): %v; want corruption naming a recycled segment", auto, err)
+		}
+		t.Log(err)
+	}
+	if now, _ := after.ReadDir(filepath.Join(dir, walDir)); !slices.Equal(now, before) {
+		t.Fatalf("the refused open changed the WAL: %v", now)
+	}
+	for p, b := range kept {
+		writeFS(t, after, p, b)
+	}
+	o.AutoRecover = true
+	db = mustOpen(t, dir, o)
+	if got := ids(t, db, "t", Scan{}); len(got) != 301 || got[300] != 301 {
+		t.Fatalf("with the files put back: %d rows", len(got))
+	}
+}

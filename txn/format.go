@@ -114,7 +114,20 @@
 // existed) is read as before and gets one; a NEWEST that does not decode is
 // logged and rewritten. A failure to update it is logged, never fails a
 // commit: a mark left naming an older segment only weakens the check.
-// Removing NEWEST is how a user gives a lost newest segment up.
+//
+// The names of recycled segments back the mark up: a segment is recycled
+// as FIRST.free (FIRST its first LSN, as in its segment name) only once a
+// checkpoint-end frame past it is durable, so a log whose last frame is at
+// or below the FIRST of a .free file has lost durable frames, and OpenWAL
+// refuses it too with a *CorruptionError naming that file. This catches
+// the newest segment deleted together with NEWEST (or a wal/ directory
+// put back from an older copy) when a recycled segment is left and no
+// segment still holds the checkpoint that retired it; a newest segment
+// that held only commits after a checkpoint found in an older segment
+// stays undetectable without NEWEST. Neither the segment nor the NEWEST
+// format changed. Removing NEWEST and the recycled segments (*.free,
+// which hold nothing of the log) is how a user gives a lost newest
+// segment up.
 //
 // Damage that the last completed checkpoint makes harmless: a bad frame
 // followed in its segment by a valid group frame of a later write (as

@@ -123,8 +123,8 @@ func (w *WAL) checkNewest(segs []segment, last LSN) error {
 	}
 	return &CorruptionError{File: filepath.Join(w.dir, segmentName(w.newest)), Offset: 0, LSN: w.newest, Missing: true, Reason: fmt.Sprintf(
 		"%s names it as the newest segment of the log, but %s; the commits it held would be lost. "+
-			"Put the file back and open again (nothing was changed); to give its commits up instead, remove %s",
-		NewestName, ends, NewestName)}
+			"Put the file back and open again (nothing was changed); to give its commits up instead, remove %s and the recycled segments (*%s)",
+		NewestName, ends, NewestName, FreeSuffix)}
 }
 
 // lowerNewest makes sure the NEWEST file names no segment after first,
@@ -142,4 +142,30 @@ func (w *WAL) lowerNewest(first LSN) error {
 		return fmt.Errorf("remove %s: %w", w.newestPath(), err)
 	}
 	return w.syncDir()
+}
+
+// checkRetired returns a *CorruptionError if a recycled segment's name
+// (retiredName, naming first LSN retired) proves that the log once went
+// further than the segments found (segs, whose last frame has LSN last):
+// the newest segment and the NEWEST file both removed, which checkNewest
+// cannot see. A segment is retired (renamed FIRST.free) only after a
+// checkpoint-end frame past it is durable, and that frame's LSN is above
+// retired; so a log found ending at or below retired has lost durable
+// frames. It costs no I/O: the names come from the directory listing.
+// Limits: without a recycled segment (removed with the rest, or none kept
+// yet), or with a segment left that still holds that checkpoint, the loss
+// of a newest segment holding only later commits stays undetected.
+func (w *WAL) checkRetired(retired LSN, retiredName string, segs []segment, last LSN) error {
+	if retired == 0 || last > retired {
+		return nil
+	}
+	ends := "no segment is left"
+	if len(segs) > 0 {
+		ends = fmt.Sprintf("the log found ends at LSN %d in %s", last, filepath.Base(segs[len(segs)-1].path))
+	}
+	return &CorruptionError{File: filepath.Join(w.dir, retiredName), Offset: 0, Reason: fmt.Sprintf(
+		"this recycled segment was retired by a checkpoint that ended past LSN %d, but %s: the newest segments of the log "+
+			"and %s were removed, and the commits they held would be lost. Put them back and open again (nothing was changed); "+
+			"to give their commits up instead, remove %s (if present) and the recycled segments (*%s) of %s",
+		retired, ends, NewestName, NewestName, FreeSuffix, w.dir)}
 }

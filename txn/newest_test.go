@@ -172,3 +172,83 @@ func FuzzParseNewest(f *testing.F) {
 		}
 	})
 }
+
+// TestMissingNewestSegmentAndMark: after a checkpoint retired the older
+// segments (recycled as FIRST.free), deleting the newest segment and
+// NEWEST too is refused, naming the recycled segment that proves the log
+// went further, and leaves the directory as it is; removing the recycled
+// segments as well gives the lost commits up, and putting the files back
+// opens the whole log.
+func TestMissingNewestSegmentAndMark(t *testing.T) {
+	w := mustOpen(t, nil, "", Options{SegmentBytes: 1024})
+	for i := 0; i < 60; i++ {
+		mustCommit(t, w, put(fmt.Sprint(i), "value"))
+	}
+	through, err := w.BeginCheckpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.EndCheckpoint(through); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		mustCommit(t, w, put(fmt.Sprint("after", i), "value"))
+	}
+	if len(w.segs) != 1 || len(w.free) == 0 {
+		t.Fatalf("%d segments, %d recycled after the checkpoint; want 1 and some", len(w.segs), len(w.free))
+	}
+	newest := w.segs[0].path
+	w.Close()
+	kept := map[string][]byte{}
+	for _, p := range []string{newest, filepath.Join(w.dir, NewestName)} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept[p] = b
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := listDir(t, w.dir)
+	_, err = OpenWAL(w.dir, w.opts)
+	var ce *CorruptionError
+	if !errors.As(err, &ce) || !strings.HasSuffix(ce.File, FreeSuffix) {
+		t.Fatalf("OpenWAL without the newest segment and %s: %v; want corruption naming a recycled segment", NewestName, err)
+	}
+	for _, want := range []string{"no segment is left", "Put them back", NewestName, "*" + FreeSuffix} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	t.Log(err)
+	if after := listDir(t, w.dir); !mapsEqual(before, after) {
+		t.Fatalf("the refused open changed the WAL directory")
+	}
+	// A copy without the recycled segments gives the commits up.
+	given := filepath.Join(t.TempDir(), "wal")
+	if err := os.Mkdir(given, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for n, b := range before {
+		if !strings.HasSuffix(n, FreeSuffix) {
+			if err := os.WriteFile(filepath.Join(given, n), []byte(b), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	g := mustOpen(t, nil, given, Options{SegmentBytes: 1024})
+	if got := replayAll(t, g); len(got) != 0 {
+		t.Fatalf("without the segment, %s and the recycled segments: %d records", NewestName, len(got))
+	}
+	// Put back, the whole log opens: the three commits after the checkpoint.
+	for p, b := range kept {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w = reopen(t, w)
+	if got := replayAll(t, w); len(got) != 3 {
+		t.Fatalf("with the files put back: %d records, want 3", len(got))
+	}
+}

@@ -188,10 +188,15 @@ func (w *WAL) open() error {
 		return err
 	}
 	var segs []segment
+	var retired LSN // the highest first LSN of a retired segment (see checkRetired)
+	var retiredName string
 	for _, n := range names {
 		if lsn, ok := parseSegmentName(n); ok {
 			segs = append(segs, segment{first: lsn, path: filepath.Join(w.dir, n)})
 		} else if strings.HasSuffix(n, FreeSuffix) {
+			if lsn, ok := parseSegmentName(strings.TrimSuffix(n, FreeSuffix) + SegmentSuffix); ok && lsn > retired {
+				retired, retiredName = lsn, n
+			}
 			if len(w.free) < maxFreeSegments {
 				w.free = append(w.free, filepath.Join(w.dir, n))
 			} else if err := w.fs.Remove(filepath.Join(w.dir, n)); err != nil {
@@ -268,6 +273,9 @@ func (w *WAL) open() error {
 		}
 	}
 	if err := w.checkNewest(segs, rec.LastLSN); err != nil {
+		return err
+	}
+	if err := w.checkRetired(retired, retiredName, segs, rec.LastLSN); err != nil {
 		return err
 	}
 	// Damage in frames the last completed checkpoint covers loses
