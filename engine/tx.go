@@ -744,6 +744,10 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 		if done, err := tx.walkPK(table, t, def, idx, ixPos, ws, s, fn); done || err != nil {
 			return err
 		}
+	} else if s.Limit > 0 && s.Index != "" && !eqFold(s.Index, "PRIMARY") {
+		if done, err := tx.walkIndex(table, t, def, idx, ixPos, ws, s, fn); done || err != nil {
+			return err
+		}
 	}
 	return tx.scanSorted(table, t, def, idx, ixPos, ws, s, nil, fn)
 }
