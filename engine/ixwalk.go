@@ -161,7 +161,7 @@ func (w *ixWalker) run(fn func(h Handle, row Row) (bool, error)) error {
 			err = w.ix.ScanAfter(w.lo, w.hi, w.s.Reverse, last.sort[:len(last.sort)-len(last.key)], last.key, take)
 		}
 		if err != nil {
-			return w.t.dataErr(fmt.Errorf("index %s of %s: %w", w.s.Index, w.table, err))
+			return err // as a scan of the index returns it
 		}
 		for _, g := range got {
 			sk := append([]byte(nil), buf[g.at:g.at+g.cols+g.pk]...)
