@@ -366,3 +366,20 @@ func dupText(d *TableDef, pos []keyPart, cols, pk []byte, get func(pk []byte) ([
 	s, _ := decodeShow(cols)
 	return s
 }
+
+// KeySortsAsColumn reports whether the keys of column c of d sort as
+// ORDER BY c sorts its values, NULL first: then rows read in the order
+// of an index whose part is c whole come in ORDER BY c order. It holds
+// for numbers, dates and times, YEAR, and text keyed by its collation's
+// weights or (utf8mb4_bin of an older key format) by its bytes, the
+// order the SQL layer sorts either in. ENUM, SET, BIT, JSON and binary
+// strings are not promised it.
+func (d *TableDef) KeySortsAsColumn(c *Column) bool {
+	switch {
+	case c.Type.IsNumeric(), c.Type.IsTime(), c.Type == TypeTime, c.Type == TypeYear:
+		return true
+	case c.Type == TypeJSON:
+		return false
+	}
+	return c.Type.IsString()
+}

@@ -17,9 +17,19 @@ func (tx *Tx) ScanRead(table string, s Scan, fn func(h Handle, row Row) (bool, e
 }
 
 // ReadOptions let a read-only full scan do less work per row. They only
-// apply to a full scan in data-file order (Scan.Index == ""); other scans
-// ignore them and hand over whole rows.
+// apply to a full scan in data-file order (Scan.Index == "") and to a walk
+// of a secondary index (a Scan with a Limit, ixwalk.go): it skips rows by
+// Ranges, and hands over the rows of its pass over the file, if it gives
+// up and OrderLost is set, as Columns and Reuse say. Other scans ignore
+// them and hand over whole rows.
 type ReadOptions struct {
+	// OrderLost, if set, lets a walk of a secondary index that gives up
+	// (its caller rejects most rows) hand the rest of its range over in
+	// no particular order, after calling OrderLost, instead of sorting it
+	// first: a caller that keeps the first rows of the order itself (a
+	// top-N heap) then pays one streamed pass over the file, as for a
+	// full scan. The rows are those of the range either way, each once.
+	OrderLost func()
 	// Columns, if not nil, marks (by position) the columns the caller
 	// reads; the others are not decoded and are nil in the row. Decoding
 	// a value allocates (strings, boxed integers and times): a query
@@ -38,6 +48,9 @@ type ReadOptions struct {
 // ScanReadWith is ScanRead with the work per row narrowed by o.
 func (tx *Tx) ScanReadWith(table string, s Scan, o ReadOptions, fn func(h Handle, row Row) (bool, error)) error {
 	if s.Index != "" {
+		if s.Limit > 0 && (len(o.Ranges) > 0 || o.OrderLost != nil) && !eqFold(s.Index, "PRIMARY") {
+			return tx.scan(table, s, &o, fn) // for a walk of the index
+		}
 		return tx.Scan(table, s, fn)
 	}
 	t, err := tx.readTable(table)
@@ -53,15 +66,7 @@ func (tx *Tx) ScanReadWith(table string, s Scan, o ReadOptions, fn func(h Handle
 	if len(need) != len(def.Columns) {
 		need = nil // not this definition's (changed since planning): decode everything
 	}
-	var ranges []ColumnRange
-	for _, rg := range o.Ranges {
-		// Only columns stored as zig-zag varints can be compared raw.
-		if rg.Col >= 0 && rg.Col < len(def.Columns) {
-			if c := &def.Columns[rg.Col]; (c.Type.IsInteger() && !c.Unsigned) || c.Type.IsTime() {
-				ranges = append(ranges, rg)
-			}
-		}
-	}
+	ranges := rawRanges(def, o.Ranges)
 	var buf Row
 	var in interner
 	decode := func(v []byte) (Row, error) {
@@ -124,6 +129,20 @@ func (tx *Tx) ScanReadWith(table string, s Scan, o ReadOptions, fn func(h Handle
 		}
 	}
 	return nil
+}
+
+// rawRanges returns the ranges of rs that rowInRanges can judge on d's
+// encoded rows: those of columns stored as zig-zag varints.
+func rawRanges(d *TableDef, rs []ColumnRange) []ColumnRange {
+	var ranges []ColumnRange
+	for _, rg := range rs {
+		if rg.Col >= 0 && rg.Col < len(d.Columns) {
+			if c := &d.Columns[rg.Col]; (c.Type.IsInteger() && !c.Unsigned) || c.Type.IsTime() {
+				ranges = append(ranges, rg)
+			}
+		}
+	}
+	return ranges
 }
 
 type stopScan struct{}

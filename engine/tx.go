@@ -732,6 +732,12 @@ type scanRow struct {
 // Scan calls fn for the rows s selects, as this transaction sees them. fn
 // may read and write through tx.
 func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error)) error {
+	return tx.scan(table, s, nil, fn)
+}
+
+// scan is Scan with the read options o (nil: none) for a walk of a
+// secondary index (ixwalk.go, ReadOptions).
+func (tx *Tx) scan(table string, s Scan, o *ReadOptions, fn func(h Handle, row Row) (bool, error)) error {
 	t, err := tx.readTable(table)
 	if err != nil {
 		return err
@@ -742,6 +748,10 @@ func (tx *Tx) Scan(table string, s Scan, fn func(h Handle, row Row) (bool, error
 	ws := tx.wsOf(t)
 	if s.Limit > 0 && eqFold(s.Index, "PRIMARY") && def.PrimaryKey != nil {
 		if done, err := tx.walkPK(table, t, def, idx, ixPos, ws, s, fn); done || err != nil {
+			return err
+		}
+	} else if s.Limit > 0 && s.Index != "" && !eqFold(s.Index, "PRIMARY") {
+		if done, err := tx.walkIndex(table, t, def, idx, ixPos, ws, s, o, fn); done || err != nil {
 			return err
 		}
 	}
@@ -809,6 +819,14 @@ func (tx *Tx) scanSorted(table string, t *table, def *TableDef, idx []*index.Ind
 			return true
 		})
 		if err == nil {
+			// A caller with a Limit takes the rows to come in index
+			// order (plan_order.go stops reading once it has its rows):
+			// a row changed since its entry was read sorts by its
+			// columns as read, and is left out once they leave the range.
+			var moved func(v, c []byte) ([]byte, bool)
+			if s.Limit > 0 {
+				moved = movedCols(def, pos, indexRangeOf(lo, hi))
+			}
 			for j, pk := range pks {
 				if ws != nil && ws.m[string(pk)] != nil {
 					continue
@@ -820,7 +838,13 @@ func (tx *Tx) scanSorted(table string, t *table, def *TableDef, idx []*index.Ind
 				if !ok {
 					continue // deleted since the index was read
 				}
-				rows = append(rows, scanRow{sort: append(cols[j], pk...), key: pk, val: v})
+				c := cols[j]
+				if moved != nil {
+					if c, ok = moved(v, c); !ok {
+						continue
+					}
+				}
+				rows = append(rows, scanRow{sort: append(c, pk...), key: pk, val: v})
 			}
 		}
 		if err == nil && ws != nil && ws.puts && ws.def == def {

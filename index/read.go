@@ -79,6 +79,36 @@ func (ix *Index) Scan(lo, hi Bound, reverse bool, fn func(cols, pk []byte) bool)
 	})
 }
 
+// ScanAfter is Scan resumed past the entry (cols, pk) that an earlier
+// Scan of the same range handed over: it calls fn for the entries after
+// that one in the direction of reverse, as the index holds them now. A
+// caller reads a long range in short pieces this way, without holding
+// the index file open between them.
+func (ix *Index) ScanAfter(lo, hi Bound, reverse bool, cols, pk []byte, fn func(cols, pk []byte) bool) error {
+	r := makeRange(lo, hi)
+	_, k, _ := entryKV(nil, ix.unique, cols, pk)
+	if !reverse {
+		// The least key above k: no other entry's key starts with k (the
+		// columns are a tuple of self-delimiting elements, and a unique
+		// entry's key is its columns alone).
+		if start := append(k, 0); r.start == nil || bytes.Compare(start, r.start) > 0 {
+			r.start = start
+		}
+	} else if r.end == nil || bytes.Compare(k, r.end) < 0 {
+		r.end = k
+	}
+	if r.empty || r.start != nil && r.end != nil && bytes.Compare(r.start, r.end) >= 0 {
+		return ix.checkUsable()
+	}
+	return ix.merged(r, reverse, func(k, v []byte) (bool, error) {
+		cols, pk, err := splitEntry(ix.unique, k, v)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", ix.path, err)
+		}
+		return fn(cols, pk), nil
+	})
+}
+
 // Count returns the number of entries whose columns lie between lo and hi.
 // It visits every such entry.
 func (ix *Index) Count(lo, hi Bound) (int64, error) {

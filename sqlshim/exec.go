@@ -251,7 +251,17 @@ func (x *execCtx) matchRows(ti *tableInfo, hints []*ast.IndexHint, where ast.Exp
 	inOrder := order != nil && limit > 0 && x.keysetOrder(ti, path, where, order, nil, hints, limit)
 	ec := x.newEval(ti, "WHERE")
 	var rows []matchedRow
-	err = x.scanRows(ti, path, func(h engine.Handle, row engine.Row) (bool, error) {
+	// A walk of a secondary index that gives up hands the rest over
+	// unordered (engine.ReadOptions.OrderLost): then every row is read
+	// and sorted below.
+	read := x.scanRows
+	if inOrder && path.index != "PRIMARY" {
+		o := engine.ReadOptions{OrderLost: func() { inOrder = false }}
+		read = func(ti *tableInfo, p *accessPath, fn func(engine.Handle, engine.Row) (bool, error)) error {
+			return x.readRowsH(ti, p, o, fn)
+		}
+	}
+	err = read(ti, path, func(h engine.Handle, row engine.Row) (bool, error) {
 		if where != nil {
 			ec.row = row
 			v, err := ec.eval(where)

@@ -650,8 +650,19 @@ func (x *execCtx) selectStmt(n *ast.SelectStmt) (Result, error) {
 				// The options serve only a full scan: a lookup by key
 				// reads a row or a few (most statements a second are
 				// those, so the work is not done for them).
+				// A walk of a secondary index in ORDER BY order
+				// (plan_order.go) takes the ranges too: its lookups and,
+				// if it gives up, its pass over the file skip the rows
+				// they reject. And once it gives up it hands the rest
+				// over as it reads it: the heap then keeps the first
+				// rows of the order itself.
 				o := engine.ReadOptions{Reuse: true}
-				if path.kind == accessAll && path.scan.Index == "" {
+				fullScan := path.kind == accessAll && path.scan.Index == ""
+				walk := top != nil && top.inOrder && path.index != "PRIMARY"
+				if walk {
+					o.OrderLost = func() { top.inOrder = false }
+				}
+				if fullScan || walk {
 					var conds []ast.ExprNode
 					if n.Where != nil {
 						conds = conjuncts(n.Where)

@@ -629,7 +629,16 @@ func (x *execCtx) explain(n *ast.ExplainStmt) (Result, error) {
 		next := 2
 		rows, err = x.explainJoin(joinSelect(refs, where), 1, selectType, &next)
 	} else {
-		rows, err = x.explainTable(refs, where, 1, selectType)
+		var o explainOrder
+		switch st := n.Stmt.(type) {
+		case *ast.UpdateStmt:
+			o, err = x.writeOrder(st.Order, st.Limit)
+		case *ast.DeleteStmt:
+			o, err = x.writeOrder(st.Order, st.Limit)
+		}
+		if err == nil {
+			rows, err = x.explainTable(refs, where, o, 1, selectType)
+		}
 	}
 	if err != nil {
 		return Result{}, err
@@ -644,8 +653,86 @@ func (x *execCtx) explainSelect(st *ast.SelectStmt, id int64, selectType string,
 	if isMultiSource(st.From) || x.singleView(st.From) {
 		return x.explainJoin(st, id, selectType, next)
 	}
-	return x.explainTable(st.From, st.Where, id, selectType)
+	o, err := x.selectOrder(st)
+	if err != nil {
+		return nil, err
+	}
+	return x.explainTable(st.From, st.Where, o, id, selectType)
 }
+
+// explainOrder is what EXPLAIN needs of a statement's ORDER BY to say
+// whether the rows are sorted (Using filesort) or read in the order of an
+// index (plan_keyset.go, plan_order.go).
+type explainOrder struct {
+	by     *ast.OrderByClause // nil: no ORDER BY, or one the statement does not sort rows by
+	limit  int64              // the rows LIMIT keeps (offset + count); 0: no LIMIT, or the rows are not read in order
+	fields *ast.FieldList     // the select list, whose aliases ORDER BY may name
+}
+
+// selectOrder returns the explainOrder of a SELECT on one table: its rows
+// come in index order only as exec_select.go reads them so (a LIMIT kept
+// by topN, no DISTINCT, SQL_CALC_FOUND_ROWS, grouping or window). A
+// grouped SELECT sorts its groups, not rows: EXPLAIN says nothing of it.
+func (x *execCtx) selectOrder(st *ast.SelectStmt) (explainOrder, error) {
+	if st.OrderBy == nil || st.GroupBy != nil || groupsOrWindows(st) {
+		return explainOrder{}, nil
+	}
+	o := explainOrder{by: st.OrderBy, fields: st.Fields}
+	calc := st.SelectStmtOpts != nil && st.SelectStmtOpts.CalcFoundRows
+	if st.Limit != nil && !st.Distinct && !calc {
+		count, offset, err := x.limitValues(st.Limit)
+		if err != nil {
+			return o, err
+		}
+		if count >= 0 && offset+count <= maxTopN {
+			o.limit = offset + count
+		}
+	}
+	return o, nil
+}
+
+// writeOrder returns the explainOrder of an UPDATE or DELETE on one
+// table (matchRows).
+func (x *execCtx) writeOrder(order *ast.OrderByClause, limit *ast.Limit) (explainOrder, error) {
+	o := explainOrder{by: order}
+	if order != nil && limit != nil {
+		count, _, err := x.limitValues(limit)
+		if err != nil {
+			return o, err
+		}
+		o.limit = max(count, 0)
+	}
+	return o, nil
+}
+
+// groupsOrWindows reports whether st's select list, HAVING or ORDER BY
+// holds an aggregate or a window function (outside subqueries).
+func groupsOrWindows(st *ast.SelectStmt) bool {
+	f := &groupFinder{}
+	if st.Fields != nil {
+		st.Fields.Accept(f)
+	}
+	if st.Having != nil {
+		st.Having.Accept(f)
+	}
+	st.OrderBy.Accept(f)
+	return f.found
+}
+
+type groupFinder struct{ found bool }
+
+func (f *groupFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch n.(type) {
+	case *ast.AggregateFuncExpr, *ast.WindowFuncExpr:
+		f.found = true
+		return n, true
+	case *ast.SubqueryExpr:
+		return n, true
+	}
+	return n, false
+}
+
+func (f *groupFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 // explainDerived returns EXPLAIN's rows for the query of a derived table
 // numbered id: DERIVED, and for a UNION of plain SELECTs each further
@@ -690,7 +777,7 @@ func (x *execCtx) explainDerived(n ast.StmtNode, id int, next *int) ([][]any, er
 
 // explainTable returns EXPLAIN's row for a statement on one table (or
 // none) numbered id.
-func (x *execCtx) explainTable(refs *ast.TableRefsClause, where ast.ExprNode, id int64, selectType string) ([][]any, error) {
+func (x *execCtx) explainTable(refs *ast.TableRefsClause, where ast.ExprNode, o explainOrder, id int64, selectType string) ([][]any, error) {
 	ti, hints, err := x.singleTable(refs)
 	if err != nil {
 		return nil, err
@@ -705,7 +792,18 @@ func (x *execCtx) explainTable(refs *ast.TableRefsClause, where ast.ExprNode, id
 	if err != nil {
 		return nil, err
 	}
-	var possible, key, keyLen, ref, extra any
+	inOrder := false
+	if o.by != nil && o.limit > 0 {
+		var fields []outField
+		if o.fields != nil {
+			if fields, err = selectFields(ti, o.fields); err != nil {
+				return nil, err
+			}
+		}
+		inOrder = x.keysetOrder(ti, p, where, o.by, fields, hints, o.limit)
+		p.scan.Limit = 0 // the rows counted below: all of the range
+	}
+	var possible, key, keyLen, ref any
 	if len(p.possible) > 0 {
 		possible = strings.Join(p.possible, ",")
 	}
@@ -724,6 +822,8 @@ func (x *execCtx) explainTable(refs *ast.TableRefsClause, where ast.ExprNode, id
 			key = p.index
 			if p.kind != "index" {
 				keyLen = fmt.Sprint(keyBytes(ti, p.index, p.keyCols))
+			} else {
+				keyLen = fmt.Sprint(keyBytes(ti, p.index, len(indexColumns(ti, p.index))))
 			}
 			if p.kind == accessRef {
 				ref = strings.TrimSuffix(strings.Repeat("const,", p.keyCols), ",")
@@ -741,14 +841,29 @@ func (x *execCtx) explainTable(refs *ast.TableRefsClause, where ast.ExprNode, id
 				}
 				rows += n
 			}
+		case p.kind == "index" && inOrder:
+			// Read in index order until LIMIT has its rows: MariaDB's
+			// estimate is the LIMIT; the table may have fewer.
+			if rows, err = x.tx.Count(ti.name, engine.Scan{}); err != nil {
+				return nil, err
+			}
+			rows = min(rows, o.limit)
 		default:
 			if rows, err = x.tx.Count(ti.name, p.scan); err != nil {
 				return nil, err
 			}
 		}
 	}
+	var notes []string
 	if where != nil && p.kind != accessConst {
-		extra = "Using where"
+		notes = append(notes, "Using where")
+	}
+	if o.by != nil && !inOrder && p.kind != accessConst {
+		notes = append(notes, "Using filesort")
+	}
+	var extra any
+	if len(notes) > 0 {
+		extra = strings.Join(notes, "; ")
 	}
 	return [][]any{{id, selectType, ti.alias, p.kind, possible, key, keyLen, ref, rows, extra}}, nil
 }

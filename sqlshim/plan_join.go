@@ -1227,15 +1227,21 @@ func (st *joinStep) densify() {
 
 // readRows reads the rows of an access path for a join or a SELECT, which
 // never write while they read: full scans stream (engine.Tx.ScanReadWith,
-// narrowed by o); other paths ignore o.
+// narrowed by o), and so does a walk of an index given o.Ranges or
+// o.OrderLost (engine/ixwalk.go); other paths ignore o.
 func (x *execCtx) readRows(ti *tableInfo, p *accessPath, o engine.ReadOptions, fn func(engine.Row) error) error {
-	each := func(_ engine.Handle, r engine.Row) (bool, error) {
+	return x.readRowsH(ti, p, o, func(_ engine.Handle, r engine.Row) (bool, error) {
 		if err := fn(r); err != nil {
 			return false, err
 		}
 		return true, nil
-	}
-	if p.kind == accessAll && p.scan.Index == "" {
+	})
+}
+
+// readRowsH is readRows for a caller that wants each row's handle, and
+// may stop the read (fn returns false).
+func (x *execCtx) readRowsH(ti *tableInfo, p *accessPath, o engine.ReadOptions, fn func(engine.Handle, engine.Row) (bool, error)) error {
+	if p.kind == accessAll && p.scan.Index == "" || p.scan.Limit > 0 && (len(o.Ranges) > 0 || o.OrderLost != nil) && p.points == nil {
 		n := 0
 		return x.tx.ScanReadWith(ti.name, p.scan, o, func(h engine.Handle, r engine.Row) (bool, error) {
 			if n++; n&4095 == 0 {
@@ -1244,10 +1250,10 @@ func (x *execCtx) readRows(ti *tableInfo, p *accessPath, o engine.ReadOptions, f
 				}
 			}
 			x.shiftRead(ti.def, r) // timezone.go
-			return each(h, r)
+			return fn(h, r)
 		})
 	}
-	return x.scanRows(ti, p, each)
+	return x.scanRows(ti, p, fn)
 }
 
 // readOptions narrows a full scan of step st's table: only the columns

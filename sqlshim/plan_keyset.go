@@ -33,28 +33,61 @@ import (
 // them (WHERE v = <no such value> ORDER BY id LIMIT 20 on 500k rows:
 // 330 ms instead of 28 ms). A key range is read in key order anyway.
 func (x *execCtx) keysetOrder(ti *tableInfo, p *accessPath, where ast.ExprNode, order *ast.OrderByClause, fields []outField, hints []*ast.IndexHint, limit int64) bool {
-	if order == nil || len(order.Items) != 1 || limit <= 0 || limit > math.MaxInt32 || p.points != nil {
+	if order == nil || limit <= 0 || limit > math.MaxInt32 || p.points != nil {
 		return false
 	}
-	pk := ti.def.PrimaryKey
-	if len(pk) == 0 {
+	cols, desc, ok := orderColumns(ti, order, fields)
+	if !ok {
 		return false
 	}
-	cn, ok := unparen(order.Items[0].Expr).(*ast.ColumnNameExpr)
-	if !ok || cn.Name.Table.L != "" && cn.Name.Table.L != strings.ToLower(ti.alias) || cn.Name.Schema.L != "" {
+	if !x.pkOrder(ti, p, where, cols, hints) && !x.indexOrder(ti, p, cols, hints) {
 		return false
 	}
-	col := ti.column(cn.Name.Name.O)
-	if col < 0 || col != ti.column(pk[len(pk)-1]) || !ti.def.Columns[col].Type.IsInteger() {
-		return false
-	}
-	if cn.Name.Table.L == "" {
-		// An unqualified name is a select-list alias first.
-		for _, f := range fields {
-			if f.alias == cn.Name.Name.L && f.col != col {
-				return false
+	p.scan.Reverse, p.scan.Limit = desc, int32(limit)
+	return true
+}
+
+// orderColumns returns the columns of ti that order names, in order, and
+// whether it sorts them descending; ok is false unless every item is a
+// plain column of ti (not a select-list alias of something else) and all
+// go the same direction.
+func orderColumns(ti *tableInfo, order *ast.OrderByClause, fields []outField) (cols []int, desc, ok bool) {
+	for i, it := range order.Items {
+		cn, ok := unparen(it.Expr).(*ast.ColumnNameExpr)
+		if !ok || cn.Name.Table.L != "" && cn.Name.Table.L != strings.ToLower(ti.alias) || cn.Name.Schema.L != "" {
+			return nil, false, false
+		}
+		if i > 0 && it.Desc != desc {
+			return nil, false, false
+		}
+		desc = it.Desc
+		col := ti.column(cn.Name.Name.O)
+		if col < 0 {
+			return nil, false, false
+		}
+		if cn.Name.Table.L == "" {
+			// An unqualified name is a select-list alias first.
+			for _, f := range fields {
+				if f.alias == cn.Name.Name.L && f.col != col {
+					return nil, false, false
+				}
 			}
 		}
+		cols = append(cols, col)
+	}
+	return cols, desc, true
+}
+
+// pkOrder makes p read in primary-key order when ORDER BY cols is the
+// last column of an integer primary key, as above.
+func (x *execCtx) pkOrder(ti *tableInfo, p *accessPath, where ast.ExprNode, cols []int, hints []*ast.IndexHint) bool {
+	pk := ti.def.PrimaryKey
+	if len(pk) == 0 || len(cols) != 1 {
+		return false
+	}
+	col := cols[0]
+	if col != ti.column(pk[len(pk)-1]) || !ti.def.Columns[col].Type.IsInteger() {
+		return false
 	}
 	switch {
 	case p.kind == accessAll && p.index == "" && len(pk) == 1 && where == nil:
@@ -68,6 +101,5 @@ func (x *execCtx) keysetOrder(ti *tableInfo, p *accessPath, where ast.ExprNode, 
 	default:
 		return false
 	}
-	p.scan.Reverse, p.scan.Limit = order.Items[0].Desc, int32(limit)
 	return true
 }
