@@ -1324,6 +1324,11 @@ func (c *evalCtx) variable(x *ast.VariableExpr) (any, error) {
 		return "UTC", nil // blitz's SYSTEM zone (timezone.go)
 	case memoryBudgetVar:
 		return c.s.memBudget, nil
+	case selectLimitVar:
+		if c.s == nil {
+			return uint64(noSelectLimit), nil
+		}
+		return c.s.selectLimit, nil
 	case maxRecursiveIterationsVar:
 		if c.s == nil {
 			return int64(DefaultMaxRecursiveIterations), nil

@@ -450,6 +450,12 @@ func (x *execCtx) set(n *ast.SetStmt) (Result, error) {
 			}
 			continue
 		}
+		if v.IsSystem && strings.EqualFold(v.Name, selectLimitVar) {
+			if err := x.setSelectLimit(v); err != nil { // selectlimit.go
+				return Result{}, err
+			}
+			continue
+		}
 		if v.IsSystem && strings.EqualFold(v.Name, maxRecursiveIterationsVar) {
 			if err := x.setMaxRecursiveIterations(v); err != nil {
 				return Result{}, err

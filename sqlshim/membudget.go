@@ -227,6 +227,6 @@ var systemVarNames = []string{
 	"collation_connection", "collation_database", "collation_server", "datadir",
 	"div_precision_increment", "foreign_key_checks", "hostname", "log_error", "lower_case_file_system", "lower_case_table_names", "max_allowed_packet",
 	maxRecursiveIterationsVar, "pid_file", "port", "secure_file_priv", "socket",
-	"sql_mode", "sql_notes", "sql_quote_show_create", "sql_safe_updates", "system_time_zone", "time_zone", "tmpdir",
+	"sql_mode", "sql_notes", "sql_quote_show_create", "sql_safe_updates", selectLimitVar, "system_time_zone", "time_zone", "tmpdir",
 	"transaction_isolation", "transaction_read_only", "tx_isolation", "tx_read_only", "unique_checks", "version", "version_comment",
 }

@@ -95,6 +95,8 @@ type Session struct {
 	memBudget    int64                 // blitz_memory_budget (membudget.go)
 	// maxRecursiveIterations is @@max_recursive_iterations (cte_recursive.go).
 	maxRecursiveIterations uint64
+	// selectLimit is @@sql_select_limit (selectlimit.go).
+	selectLimit uint64
 	// Transaction characteristics (txchars.go): @@tx_isolation as set
 	// ("" until then), @@tx_read_only, and SET TRANSACTION READ ONLY |
 	// WRITE's value for the next transaction (nil: none).
@@ -262,7 +264,7 @@ func NewSession(db *engine.DB) *Session {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
-	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, maxRecursiveIterations: DefaultMaxRecursiveIterations, client: embeddedClient, sqlMode: defaultSQLMode, conn: defaultConnColl, tz: defaultTimeZone(db)}
+	return &Session{db: db, DBName: name, parser: parser.New(), memBudget: defaultMemoryBudget, maxRecursiveIterations: DefaultMaxRecursiveIterations, selectLimit: noSelectLimit, client: embeddedClient, sqlMode: defaultSQLMode, conn: defaultConnColl, tz: defaultTimeZone(db)}
 }
 
 // DB returns the database the session runs on.
@@ -717,14 +719,16 @@ func (s *Session) runLocked(ctx context.Context, st *statement, args []any) (r R
 		return s.autocommit(x, func() (Result, error) { return x.returningDML(st) })
 	}
 	if st.point != nil && pointSelects {
-		return s.autocommit(x, func() (Result, error) {
+		r, err := s.autocommit(x, func() (Result, error) {
 			if r, ok, err := x.pointSelect(st.node.(*ast.SelectStmt), st.point); ok {
 				return r, err
 			}
 			return x.dml(st.node)
 		})
+		return s.cutToSelectLimit(st.node, r, err) // selectlimit.go
 	}
-	return s.autocommit(x, func() (Result, error) { return x.dml(st.node) })
+	r, err = s.autocommit(x, func() (Result, error) { return x.dml(st.node) })
+	return s.cutToSelectLimit(st.node, r, err)
 }
 
 // selectInto runs SELECT ... INTO @a, @b: the one row the query returns

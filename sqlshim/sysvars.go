@@ -59,7 +59,7 @@ func (s *Session) SetSystemVars(v SystemVars) { s.sysVars = v }
 // variable name: those change what its statements do.
 func ownSystemVar(name string) bool {
 	switch name {
-	case "sql_mode", "time_zone", "autocommit", fkCheckVar, "sql_notes", safeUpdatesVar, memoryBudgetVar, maxRecursiveIterationsVar, "warning_count", "error_count":
+	case "sql_mode", "time_zone", "autocommit", fkCheckVar, "sql_notes", safeUpdatesVar, selectLimitVar, memoryBudgetVar, maxRecursiveIterationsVar, "warning_count", "error_count":
 		return true
 	}
 	if txCharVar(name) {

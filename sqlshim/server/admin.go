@@ -73,7 +73,7 @@ var sessionVarDefaults = map[string]any{
 	"transaction_read_only":    int64(0),
 	"tx_read_only":             int64(0),
 	"sql_select_limit":         uint64(18446744073709551615),
-	"max_join_size":            uint64(18446744073709551615), // mariadb --safe-updates sets it (and sql_select_limit): kept, not acted on
+	"max_join_size":            uint64(18446744073709551615), // mariadb --safe-updates sets it: kept, not acted on
 	"net_write_timeout":        int64(60),
 	"net_read_timeout":         int64(30),
 	"sql_auto_is_null":         int64(0),

@@ -162,6 +162,7 @@ func (s *shimSession) Variables() [][2]string {
 		{"foreign_key_checks", boolText(s.s.ForeignKeyChecks())},
 		{"sql_notes", boolText(s.s.SQLNotes())},
 		{"sql_safe_updates", boolText(s.s.SafeUpdates())},
+		{"sql_select_limit", strconv.FormatUint(s.s.SelectLimit(), 10)},
 		{"blitz_memory_budget", strconv.FormatInt(s.s.MemoryBudget(), 10)},
 		{"max_recursive_iterations", strconv.FormatUint(s.s.MaxRecursiveIterations(), 10)},
 		{"sql_mode", s.s.SQLMode()},

@@ -9,3 +9,9 @@ DELETE FROM t;
 UPDATE t SET v = 0 WHERE id = 1;
 DELETE FROM t LIMIT 1;
 SELECT * FROM t;
+-- sql_select_limit (1000 from --safe-updates) cuts a SELECT without LIMIT.
+SET sql_select_limit = 2;
+INSERT INTO t VALUES (3, 3), (4, 4), (5, 5);
+SELECT * FROM t ORDER BY id;
+SELECT * FROM t ORDER BY id LIMIT 3;
+SELECT COUNT(*) FROM (SELECT * FROM t) d;
