@@ -36,14 +36,10 @@ func (c *evalCtx) staticType(e ast.ExprNode) numType {
 	case *ast.ParenthesesExpr:
 		return c.staticType(x.Expr)
 	case *ast.ColumnNameExpr:
-		if c.ti == nil || c.ti.join != nil {
-			return numType{}
+		if col := numColumn(c.ti, x); col != nil {
+			return columnType(col)
 		}
-		i := c.ti.column(x.Name.Name.O)
-		if i < 0 || x.Name.Table.L != "" && x.Name.Table.L != lower(c.ti.alias) {
-			return numType{}
-		}
-		return columnType(&c.ti.def.Columns[i])
+		return numType{}
 	case *ast.UnaryOperationExpr:
 		if x.Op == opcode.Minus {
 			return c.staticType(x.V)
@@ -184,7 +180,7 @@ func (c *evalCtx) inBranchType(node ast.ExprNode, v any, es []ast.ExprNode) any 
 			return numType{}
 		}
 		t := c.branchesType(es)
-		if t.kind == 'i' && c.ti != nil && c.ti.join == nil {
+		if t.kind == 'i' && c.ti != nil {
 			// Signed and unsigned integers together make a DECIMAL
 			// (colmeta_dec.go): CASE WHEN a THEN -1 ELSE u END * -2 is
 			// no BIGINT UNSIGNED overflow.
