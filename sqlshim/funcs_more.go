@@ -235,6 +235,15 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 			if p, ok := c.zeroDateParts(name, args[0]); ok {
 				return p, true, nil
 			}
+			// Text a time starts with: the time, with a warning
+			// (TIME('2024-01-15') is 00:20:24, as CAST reads it).
+			if s, isText := args[0].(string); isText {
+				if d, trailing, _, ok := engine.ParseTimePrefix(s); ok && trailing {
+					c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", s)
+					return d, true, nil
+				}
+				c.warning(sqlerr.ErrTruncatedValue, "Incorrect time value: '%s'", s)
+			}
 			return nil, true, nil
 		}
 		return d, true, nil
