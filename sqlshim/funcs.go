@@ -142,6 +142,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return false
 	}
 	want := func(lo, hi int) error { return argCount(x.FnName.O, x.Args, lo, hi) }
+	if name == "datediff" && len(args) == 2 {
+		if v, ok := c.fromDaysDiff(x, args); ok { // zerodate.go
+			return v, nil
+		}
+	}
 	if c.zeroDateArg(name, args) { // zerodate.go
 		return nil, nil
 	}

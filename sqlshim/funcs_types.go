@@ -119,6 +119,11 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		if !ok {
 			return nil, true, nil
 		}
+		if n, ok := timeArgScale(c.ti, x.Args[0]); ok && n > 0 {
+			// The digits of the argument's type: TIME_TO_SEC of a
+			// DATETIME(3) is 43200.500, 37230.000.
+			return decimal.New(int64(d/time.Microsecond), -6).Truncate(int32(n)), true, nil
+		}
 		if d%time.Second != 0 {
 			return decimal.New(int64(d/time.Microsecond), -6), true, nil
 		}
