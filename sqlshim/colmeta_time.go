@@ -20,6 +20,7 @@ import (
 var temporalScaleFuncs = map[string]bool{
 	"if": true, "ifnull": true, "coalesce": true, "greatest": true, "least": true, "nullif": true,
 	"addtime": true, "subtime": true, "timediff": true, "timestamp": true, "time": true, "sec_to_time": true,
+	"date_add": true, "date_sub": true, "adddate": true, "subdate": true,
 }
 
 // applyTemporalScale sets c's decimals (and length) for e, a CASE or one
@@ -37,6 +38,14 @@ func applyTemporalScale(ti *tableInfo, c *Column, e ast.ExprNode) {
 	case *ast.AggregateFuncExpr: // MIN and MAX
 	default:
 		return
+	}
+	if x, ok := e.(*ast.FuncCallExpr); ok && (x.FnName.L == "addtime" || x.FnName.L == "subtime") && len(x.Args) == 2 {
+		if _, text := stringConstant(x.Args[0]); text || textBranches(x.Args[0]) != nil {
+			// ADDTIME of text is text of no fixed digits: each value
+			// shows six if it has a fraction, else none (FormatValue).
+			c.Decimals = notFixed
+			return
+		}
 	}
 	n, ok := temporalScale(ti, e)
 	if !ok {
@@ -125,6 +134,9 @@ func temporalScale(ti *tableInfo, e ast.ExprNode) (int, bool) {
 			if len(args) == 3 {
 				if u, ok := args[2].(*ast.TimeUnitExpr); ok && microUnit(u.Unit) {
 					return 6, true
+				}
+				if textBranches(args[0]) != nil && !isConstant(args[0]) {
+					return 6, true // text of no fixed digits, read as a DATETIME
 				}
 				return temporalScale(ti, args[0])
 			}

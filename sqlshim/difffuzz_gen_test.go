@@ -110,6 +110,9 @@ type queryGen struct {
 	scope []dfCol
 	// noAgg is set while generating inside an aggregate's argument.
 	depth int
+	// inBranch counts the IF, IFNULL, COALESCE and CASE results being
+	// generated (branch).
+	inBranch int
 }
 
 func newQueryGen(seed uint64) *queryGen {
@@ -308,8 +311,8 @@ func (g *queryGen) grouped() string {
 	}
 	if len(keys) > 0 {
 		q += " GROUP BY " + strings.Join(keys, ", ")
-		if g.chance(40) {
-			a := g.aggregate()
+		if a := g.aggregate(); g.chance(40) && a.typ != dfTime && a.typ != dfDate && a.typ != dfDatetime {
+			// (Not a TIME, DATE or DATETIME against a number: see compare.)
 			q += " HAVING " + a.expr + " " + g.pick(">", "<", ">=", "=", "<>") + " " + g.literal(dfInt)
 		}
 	}
@@ -336,7 +339,14 @@ func (g *queryGen) aggregate() output {
 		t := dfType(g.n(int(dfBool)))
 		fn := g.pick("MIN", "MAX")
 		if t == dfStr {
-			return output{"LOWER(RTRIM(" + fn + "(" + g.expr(t, 2) + ")))", dfStr}
+			e := g.expr(t, 2)
+			if strings.HasSuffix(e, ".e") {
+				// MIN and MAX of an ENUM column compare its text in
+				// MariaDB, its member numbers when an index on it
+				// answers them: not generated (blitz: the numbers).
+				e = "CONCAT(" + e + ")"
+			}
+			return output{"LOWER(RTRIM(" + fn + "(" + e + ")))", dfStr}
 		}
 		if t == dfReal {
 			t = dfInt
@@ -423,7 +433,31 @@ var dfLiterals = map[dfType][]string{
 
 func (g *queryGen) literal(t dfType) string {
 	l := dfLiterals[t]
+	if g.inBranch > 0 && (t == dfDate || t == dfDatetime || t == dfTime) {
+		l = dfTypedLiterals[t]
+	}
 	return l[g.n(len(l))]
+}
+
+// branch is a result of IF, IFNULL, COALESCE or CASE. Not a text
+// literal where the type is temporal: MariaDB makes text beside a
+// DATE, DATETIME or TIME a string, shown by each branch's own type
+// (IF(c, ts3, '2024-01-15 10:20:30') shows 10:20:30.000 or the text as
+// written; ADDTIME or DATE_ADD of it then shows six digits or none by
+// value), where blitz gives the result one temporal type. Blitz shows
+// the same values, with other fractional digits: the class is left out.
+func (g *queryGen) branch(t dfType, depth int) string {
+	g.inBranch++
+	defer func() { g.inBranch-- }()
+	return g.expr(t, depth)
+}
+
+// dfTypedLiterals are the literals of the temporal types that are not
+// text (branch).
+var dfTypedLiterals = map[dfType][]string{
+	dfDate:     {"DATE '2024-01-15'", "DATE '2000-02-29'", "DATE '1999-12-31'", "NULL", "DATE '1970-01-01'"},
+	dfDatetime: {"TIMESTAMP '2024-01-15 10:20:30'", "TIMESTAMP '2000-01-01 00:00:00.5'", "NULL"},
+	dfTime:     {"TIME '10:20:30'", "TIME '00:00:00'", "NULL", "TIME '12:00:00.25'"},
 }
 
 // leaf is a column of type t in scope, or a literal.
@@ -445,21 +479,21 @@ func (g *queryGen) expr(t dfType, depth int) string {
 	d := depth - 1
 	switch g.n(8) {
 	case 0:
-		return "IF(" + g.expr(dfBool, d) + ", " + g.expr(t, d) + ", " + g.expr(t, d) + ")"
+		return "IF(" + g.expr(dfBool, d) + ", " + g.branch(t, d) + ", " + g.branch(t, d) + ")"
 	case 1:
-		return "COALESCE(" + g.expr(t, d) + ", " + g.expr(t, d) + ")"
+		return "COALESCE(" + g.branch(t, d) + ", " + g.branch(t, d) + ")"
 	case 2:
 		q := "CASE"
 		for range 1 + g.n(2) {
-			q += " WHEN " + g.expr(dfBool, d) + " THEN " + g.expr(t, d)
+			q += " WHEN " + g.expr(dfBool, d) + " THEN " + g.branch(t, d)
 		}
 		if g.chance(60) {
-			q += " ELSE " + g.expr(t, d)
+			q += " ELSE " + g.branch(t, d)
 		}
 		return q + " END"
 	case 3:
 		if t != dfBool {
-			return "IFNULL(" + g.expr(t, d) + ", " + g.expr(t, d) + ")"
+			return "IFNULL(" + g.branch(t, d) + ", " + g.branch(t, d) + ")"
 		}
 	}
 	switch t {
@@ -646,7 +680,10 @@ func (g *queryGen) timeExpr(d int) string {
 	case 2:
 		return "TIMEDIFF(" + g.expr(dfTime, d) + ", " + g.expr(dfTime, d) + ")"
 	default:
-		return "CAST(" + g.expr(g.pick2(dfStr, dfInt), d) + " AS TIME)"
+		// Not of any text or number: MariaDB compares a CAST that gives
+		// NULL (CAST('x' AS TIME) <=> NULL, NOT IN, >=) as 00:00:00,
+		// and shows NULL (blitz: NULL throughout), as for DATE.
+		return "CAST(" + g.pick("'10:20:30'", "'12abc'", "'-01:00:00'", "'2024-01-15'", "'838:59:59.5'", "100", "-3", "7") + " AS TIME)"
 	}
 }
 

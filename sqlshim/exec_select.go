@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/collate"
@@ -860,6 +861,9 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 		if f.col < 0 && cols[i].Type == mysql.TypeNewDecimal && cols[i].decPrec > 0 {
 			padDecimals(rows, i, int32(cols[i].Decimals))
 		}
+		if f.col < 0 {
+			widenTemporalDigits(&cols[i], rows, i)
+		}
 		if f.col < 0 && neverNull(ti, f.expr) && !hasNull(rows, i) {
 			// (a NULL shows anyway: a WITH ROLLUP row's)
 			cols[i].Flags |= mysql.NotNullFlag
@@ -890,6 +894,34 @@ func padDecimals(rows [][]any, i int, scale int32) {
 	for _, r := range rows {
 		if d, ok := r[i].(decimal.Decimal); ok && -d.Exponent() < scale {
 			r[i] = d.Round(scale)
+		}
+	}
+}
+
+// widenTemporalDigits gives c, a DATETIME or TIME expression column, as
+// many fractional digits as the values of column i of rows need, when
+// its type (worked out from the expression, or from the first value)
+// gives fewer: a value is never shown cut (COALESCE(IFNULL(ts, 'x'), ts)
+// whose first row has no fraction still shows 23:59:59.999 in another).
+func widenTemporalDigits(c *Column, rows [][]any, i int) {
+	if !isDatetimeType(c.Type) && c.Type != mysql.TypeDuration || c.Decimals >= 6 {
+		return
+	}
+	n := int(c.Decimals)
+	for _, r := range rows {
+		switch v := r[i].(type) {
+		case time.Time:
+			n = max(n, timeScale(time.Duration(v.Nanosecond())))
+		case time.Duration:
+			n = max(n, timeScale(v))
+		}
+	}
+	if n > int(c.Decimals) {
+		c.Decimals = uint8(n)
+		if c.Type == mysql.TypeDuration {
+			c.Length = uint32(10 + fracLen(n))
+		} else {
+			c.Length = uint32(19 + fracLen(n))
 		}
 	}
 }

@@ -215,7 +215,7 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	case "from_days":
 		n := toInt(args[0])
 		if n < 366 || n > 3652424 {
-			return "0000-00-00", true, nil
+			return engine.ZeroDate{DateOnly: true}, true, nil // (a DATE, not text)
 		}
 		return time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(n)-366), true, nil
 	case "maketime":
