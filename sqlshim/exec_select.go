@@ -904,8 +904,9 @@ func padDecimals(rows [][]any, i int, scale int32) {
 // gives fewer: a value is never shown cut (COALESCE(IFNULL(ts, 'x'), ts)
 // whose first row has no fraction still shows 23:59:59.999 in another).
 func widenTemporalDigits(c *Column, rows [][]any, i int) {
-	if !isDatetimeType(c.Type) && c.Type != mysql.TypeDuration || c.Decimals >= 6 {
-		return
+	text := c.Type == mysql.TypeVarString || c.Type == mysql.TypeString || c.Type == mysql.TypeVarchar
+	if !isDatetimeType(c.Type) && c.Type != mysql.TypeDuration && !text || c.Decimals >= 6 {
+		return // (text: a string-valued first row, DATETIMEs in others)
 	}
 	n := int(c.Decimals)
 	for _, r := range rows {
@@ -918,6 +919,9 @@ func widenTemporalDigits(c *Column, rows [][]any, i int) {
 	}
 	if n > int(c.Decimals) {
 		c.Decimals = uint8(n)
+		if text {
+			return
+		}
 		if c.Type == mysql.TypeDuration {
 			c.Length = uint32(10 + fracLen(n))
 		} else {
