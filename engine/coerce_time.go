@@ -118,7 +118,9 @@ func exponentAfterDigits(s string) bool {
 // happened.
 func parseTimeText(s string) (d time.Duration, how timeParse) {
 	s = strings.TrimSpace(s)
-	if t, ok := parseTime(s); ok && strings.ContainsAny(s, "- /") && len(s) >= 8 && s[0] != '-' {
+	// A date and time gives its time; a date alone is no date here, but
+	// digits and trailing text ('2024-01-15' is 00:20:24, truncated).
+	if t, ok := parseTime(s); ok && strings.ContainsAny(s, "- /") && len(s) >= 8 && s[0] != '-' && hasTimePart(s) {
 		return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
 			time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond()/1000)*time.Microsecond, timeOK
 	}
@@ -198,6 +200,18 @@ func parseTimeText(s string) (d time.Duration, how timeParse) {
 		}
 	}
 	return finishTime(neg, days, h, m, sec, us, strings.TrimSpace(p) != "")
+}
+
+// hasTimePart reports whether s, text that reads as a date or a date and
+// time, has a time after its date: a space or a T and a digit after the
+// date's digits.
+func hasTimePart(s string) bool {
+	i := strings.IndexAny(s, " T")
+	if i <= 0 {
+		return false
+	}
+	rest := strings.TrimLeft(s[i:], " T")
+	return rest != "" && rest[0] >= '0' && rest[0] <= '9'
 }
 
 // finishTime builds a TIME from its parts (us: microseconds); trailing

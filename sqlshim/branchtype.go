@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"math"
 	"strings"
+	"time"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -36,14 +37,10 @@ func (c *evalCtx) staticType(e ast.ExprNode) numType {
 	case *ast.ParenthesesExpr:
 		return c.staticType(x.Expr)
 	case *ast.ColumnNameExpr:
-		if c.ti == nil || c.ti.join != nil {
-			return numType{}
+		if col := numColumn(c.ti, x); col != nil {
+			return columnType(col)
 		}
-		i := c.ti.column(x.Name.Name.O)
-		if i < 0 || x.Name.Table.L != "" && x.Name.Table.L != lower(c.ti.alias) {
-			return numType{}
-		}
-		return columnType(&c.ti.def.Columns[i])
+		return numType{}
 	case *ast.UnaryOperationExpr:
 		if x.Op == opcode.Minus {
 			return c.staticType(x.V)
@@ -61,6 +58,10 @@ func (c *evalCtx) staticType(e ast.ExprNode) numType {
 		}
 	case *ast.CaseExpr:
 		return c.branchesType(caseResults(x))
+	}
+	// ROUND, TRUNCATE, ABS, CAST AS DECIMAL...: colmeta_dec.go's rules.
+	if d, ok := decExprType(c.ti, e); ok {
+		return numType{kind: 'd', scale: int32(d.scale)}
 	}
 	return numType{}
 }
@@ -109,6 +110,16 @@ func (c *evalCtx) arithType(x *ast.BinaryOperationExpr) numType {
 		return numType{}
 	}
 	l, r := c.staticType(x.L), c.staticType(x.R)
+	if x.Op == opcode.Div {
+		// NULL / x and x / NULL are DECIMALs all the same (the NULL
+		// counts as an integer): IFNULL(NULL / 0, 1) / 3 has 8 digits.
+		if l.kind == 'n' {
+			l = numType{kind: 'i'}
+		}
+		if r.kind == 'n' {
+			r = numType{kind: 'i'}
+		}
+	}
 	if l.kind == 0 || r.kind == 0 || l.kind == 'n' || r.kind == 'n' {
 		return numType{}
 	}
@@ -170,11 +181,11 @@ func caseResults(x *ast.CaseExpr) []ast.ExprNode {
 // statement.
 func (c *evalCtx) inBranchType(node ast.ExprNode, v any, es []ast.ExprNode) any {
 	switch v.(type) {
-	case int64, uint64, decimal.Decimal, float64:
+	case int64, uint64, decimal.Decimal, float64, time.Duration:
 	case engine.Enum, engine.Set:
 		return enumText(v)
 	default:
-		return v // NULL, text, times: as they are
+		return v // NULL, text, dates: as they are
 	}
 	typeOf := func() numType {
 		if ce, ok := node.(*ast.CaseExpr); ok && es == nil {
@@ -183,8 +194,11 @@ func (c *evalCtx) inBranchType(node ast.ExprNode, v any, es []ast.ExprNode) any 
 		if len(es) < 2 {
 			return numType{}
 		}
+		if textBranches(node) != nil {
+			return numType{kind: 's'}
+		}
 		t := c.branchesType(es)
-		if t.kind == 'i' && c.ti != nil && c.ti.join == nil {
+		if t.kind == 'i' && c.ti != nil {
 			// Signed and unsigned integers together make a DECIMAL
 			// (colmeta_dec.go): CASE WHEN a THEN -1 ELSE u END * -2 is
 			// no BIGINT UNSIGNED overflow.
@@ -206,6 +220,15 @@ func (c *evalCtx) inBranchType(node ast.ExprNode, v any, es []ast.ExprNode) any 
 			c.x.branchTypes = map[ast.ExprNode]numType{}
 		}
 		c.x.branchTypes[node] = t
+	}
+	if d, ok := v.(time.Duration); ok {
+		if t.kind == 's' {
+			// A TIME beside text is text: it sorts as text, as in
+			// MariaDB (IFNULL(tm, '-01:00:00') puts -01:00:00 before
+			// -838:59:59).
+			return toString(d)
+		}
+		return v
 	}
 	switch t.kind {
 	case 'f':

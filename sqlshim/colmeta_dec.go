@@ -188,9 +188,19 @@ func decInfo(ti *tableInfo, e ast.ExprNode) (decExpr, bool) {
 	return decExpr{}, false
 }
 
-// numColumn is column x of ti's one table.
+// numColumn is the definition of column x of ti's one table or of its
+// join, nil when x names none of them (or an outer query's).
 func numColumn(ti *tableInfo, x *ast.ColumnNameExpr) *engine.Column {
-	if ti == nil || ti.join != nil || x.Name.Table.L != "" && x.Name.Table.L != lower(ti.alias) {
+	if ti == nil {
+		return nil
+	}
+	if ti.join != nil {
+		if p := ti.join.position(x.Name, "field list"); p >= 0 {
+			return ti.join.columnAt(p)
+		}
+		return nil
+	}
+	if x.Name.Table.L != "" && x.Name.Table.L != lower(ti.alias) {
 		return nil
 	}
 	if i := ti.column(x.Name.Name.O); i >= 0 {

@@ -200,16 +200,13 @@ func intAggregate(ti *tableInfo, x *ast.AggregateFuncExpr) (intExpr, bool) {
 	return intExpr{}, false
 }
 
-// intColumnExpr is the intExpr of an integer column of ti's one table.
+// intColumnExpr is the intExpr of an integer column of ti's one table
+// or its join.
 func intColumnExpr(ti *tableInfo, x *ast.ColumnNameExpr) (intExpr, bool) {
-	if ti == nil || ti.join != nil || x.Name.Table.L != "" && x.Name.Table.L != lower(ti.alias) {
+	c := numColumn(ti, x)
+	if c == nil {
 		return intExpr{}, false
 	}
-	i := ti.column(x.Name.Name.O)
-	if i < 0 {
-		return intExpr{}, false
-	}
-	c := &ti.def.Columns[i]
 	if p := temporalDigits(c); p > 0 {
 		e := computed(p+1, false)
 		e.temporal = true
@@ -248,13 +245,11 @@ func temporalDigits(c *engine.Column) int {
 	return 0
 }
 
-// stringColumn is column x of ti's one table if it holds strings.
+// stringColumn is column x of ti's one table or its join if it holds
+// strings.
 func stringColumn(ti *tableInfo, x *ast.ColumnNameExpr) *engine.Column {
-	if ti == nil || ti.join != nil || x.Name.Table.L != "" && x.Name.Table.L != lower(ti.alias) {
-		return nil
-	}
-	if i := ti.column(x.Name.Name.O); i >= 0 && ti.def.Columns[i].Type.IsString() {
-		return &ti.def.Columns[i]
+	if c := numColumn(ti, x); c != nil && c.Type.IsString() {
+		return c
 	}
 	return nil
 }

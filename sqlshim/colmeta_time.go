@@ -19,7 +19,8 @@ import (
 // temporal arguments.
 var temporalScaleFuncs = map[string]bool{
 	"if": true, "ifnull": true, "coalesce": true, "greatest": true, "least": true, "nullif": true,
-	"addtime": true, "subtime": true, "timediff": true, "timestamp": true, "sec_to_time": true,
+	"addtime": true, "subtime": true, "timediff": true, "timestamp": true, "time": true, "sec_to_time": true,
+	"date_add": true, "date_sub": true, "adddate": true, "subdate": true,
 }
 
 // applyTemporalScale sets c's decimals (and length) for e, a CASE or one
@@ -37,6 +38,14 @@ func applyTemporalScale(ti *tableInfo, c *Column, e ast.ExprNode) {
 	case *ast.AggregateFuncExpr: // MIN and MAX
 	default:
 		return
+	}
+	if x, ok := e.(*ast.FuncCallExpr); ok && (x.FnName.L == "addtime" || x.FnName.L == "subtime") && len(x.Args) == 2 {
+		if _, text := stringConstant(x.Args[0]); text || textBranches(x.Args[0]) != nil {
+			// ADDTIME of text is text of no fixed digits: each value
+			// shows six if it has a fraction, else none (FormatValue).
+			c.Decimals = notFixed
+			return
+		}
 	}
 	n, ok := temporalScale(ti, e)
 	if !ok {
@@ -102,7 +111,20 @@ func temporalScale(ti *tableInfo, e ast.ExprNode) (int, bool) {
 			}
 		case "ifnull", "coalesce", "greatest", "least":
 			return maxTemporalScale(ti, args)
-		case "addtime", "subtime", "timediff", "timestamp", "time":
+		case "addtime", "subtime":
+			if len(args) == 2 {
+				if s, ok := stringConstant(args[0]); ok {
+					// ADDTIME of text is text, shown with six digits
+					// when it has a fraction.
+					b, ok := timeArgScale(ti, args[1])
+					if strings.Contains(s[strings.LastIndexByte(s, ':')+1:], ".") {
+						return 6, ok
+					}
+					return b, ok
+				}
+			}
+			return maxScale(ti, args, timeArgScale)
+		case "timediff", "timestamp", "time":
 			return maxScale(ti, args, timeArgScale)
 		case "nullif":
 			if len(args) == 2 {
@@ -112,6 +134,9 @@ func temporalScale(ti *tableInfo, e ast.ExprNode) (int, bool) {
 			if len(args) == 3 {
 				if u, ok := args[2].(*ast.TimeUnitExpr); ok && microUnit(u.Unit) {
 					return 6, true
+				}
+				if textBranches(args[0]) != nil && !isConstant(args[0]) {
+					return 6, true // text of no fixed digits, read as a DATETIME
 				}
 				return temporalScale(ti, args[0])
 			}
@@ -145,21 +170,82 @@ func maxScale(ti *tableInfo, es []ast.ExprNode, scale func(*tableInfo, ast.ExprN
 
 // timeArgScale is temporalScale of an argument of ADDTIME, SUBTIME,
 // TIMEDIFF, TIME or TIMESTAMP, which read text as a time: a string
-// constant with a fraction counts six digits ('10:20:30.5'; none in
-// '2024.01.02 03.04.05'). A NULL constant is not known.
+// constant counts the fractional digits it is written with
+// ('10:20:30.50': two; none in '2024.01.02 03.04.05'), as MariaDB reads
+// a constant; an IF, IFNULL, COALESCE or CASE with a string constant
+// among its results is a string of no fixed digits, and counts six
+// unless it is a constant (then its branches' most). A NULL constant is
+// not known.
 func timeArgScale(ti *tableInfo, e ast.ExprNode) (int, bool) {
 	if v, ok := unparen(e).(*test_driver.ValueExpr); ok {
 		switch s := v.Datum.GetValue().(type) {
 		case string:
-			if i := strings.LastIndexByte(s, ':'); i >= 0 && strings.Contains(s[i:], ".") {
-				return 6, true
+			if i := strings.LastIndexByte(s, ':'); i >= 0 {
+				if _, frac, ok := strings.Cut(s[i:], "."); ok {
+					n := 0
+					for n < len(frac) && frac[n] >= '0' && frac[n] <= '9' {
+						n++
+					}
+					return min(n, 6), true
+				}
 			}
 			return 0, true
 		case nil:
 			return 0, false
 		}
 	}
-	return temporalScale(ti, e)
+	if n, ok := temporalScale(ti, e); ok {
+		return n, true
+	}
+	if branches := textBranches(e); branches != nil {
+		if !isConstant(e) {
+			return 6, true
+		}
+		// A constant is read as the time it is: its digits.
+		n := 0
+		for _, b := range branches {
+			if d, ok := timeArgScale(ti, b); ok {
+				n = max(n, d)
+			}
+		}
+		return n, true
+	}
+	return 0, false
+}
+
+// stringConstant is e's text when e is a string literal.
+func stringConstant(e ast.ExprNode) (string, bool) {
+	if v, ok := unparen(e).(*test_driver.ValueExpr); ok {
+		s, ok := v.Datum.GetValue().(string)
+		return s, ok
+	}
+	return "", false
+}
+
+// textBranches are the results of e, an IF, IFNULL, COALESCE or CASE one
+// of whose results is a string constant (so that its result is a
+// string); nil for any other e.
+func textBranches(e ast.ExprNode) []ast.ExprNode {
+	var branches []ast.ExprNode
+	switch x := unparen(e).(type) {
+	case *ast.CaseExpr:
+		branches = caseResults(x)
+	case *ast.FuncCallExpr:
+		switch x.FnName.L {
+		case "if", "ifnull", "coalesce":
+			branches, _, _ = resultBranches(x)
+		}
+	}
+	for _, b := range branches {
+		if v, ok := unparen(b).(*test_driver.ValueExpr); ok {
+			if _, ok := v.Datum.GetValue().(string); ok {
+				return branches
+			}
+		} else if textBranches(b) != nil {
+			return branches
+		}
+	}
+	return nil
 }
 
 // secondsScale is the digits of SEC_TO_TIME(e): none for an integer, a

@@ -60,9 +60,7 @@ func (c *evalCtx) exactPassThrough(e ast.ExprNode) (v any, scale int32, ok bool,
 			return nil, -1, true, err
 		}
 		v, scale, err = c.exactOperand(branch)
-		if _, u := v.(uint64); u {
-			v = c.inBranchType(x, v, nil) // (mixed signs: a DECIMAL)
-		}
+		v = c.typedBranch(x, v, scale, nil)
 		return enumText(v), scale, true, err
 	case *ast.VariableExpr:
 		if x.IsSystem || x.Value != nil || c.s == nil {
@@ -118,16 +116,12 @@ func (c *evalCtx) exactCall(x *ast.FuncCallExpr) (v any, scale int32, ok bool, e
 			return nil, -1, true, err
 		}
 		v, scale, err = c.exactOperand(branch)
-		if _, u := v.(uint64); u {
-			v = c.inBranchType(x, v, args[1:]) // (mixed signs: a DECIMAL)
-		}
+		v = c.typedBranch(x, v, scale, args[1:])
 		return enumText(v), scale, true, err
 	case (name == "coalesce" && len(args) > 0) || (name == "ifnull" && len(args) == 2):
 		for _, a := range args {
 			if v, scale, err = c.exactOperand(a); err != nil || v != nil {
-				if _, u := v.(uint64); u {
-					v = c.inBranchType(x, v, args)
-				}
+				v = c.typedBranch(x, v, scale, args)
 				return enumText(v), scale, true, err
 			}
 		}
@@ -162,7 +156,7 @@ func (c *evalCtx) exactCall(x *ast.FuncCallExpr) (v any, scale int32, ok bool, e
 		}
 		i := extremeOf(name, vals, nil)
 		if _, isDec := vals[i].(decimal.Decimal); !isDec || !exact {
-			return vals[i], -1, true, nil
+			return c.typedBranch(x, vals[i], scales[i], args), -1, true, nil
 		}
 		scale = 0
 		for j := range vals {
@@ -171,6 +165,25 @@ func (c *evalCtx) exactCall(x *ast.FuncCallExpr) (v any, scale int32, ok bool, e
 		return vals[i], scale, true, nil
 	}
 	return nil, -1, false, nil
+}
+
+// typedBranch is inBranchType for v, the value of a branch of node, as
+// an operand: an integer or DECIMAL in the branches' type (a DECIMAL of
+// their largest scale: CASE WHEN c THEN d3 ELSE 3.14159 END / 1.5 has
+// nine digits; a DECIMAL when signed and unsigned integers mix:
+// IFNULL(i, 18446744073709551615) * b is no BIGINT overflow). A quotient
+// keeping its inner digits (scale >= 0) and other values are left as
+// they are.
+func (c *evalCtx) typedBranch(node ast.ExprNode, v any, scale int32, es []ast.ExprNode) any {
+	switch v.(type) {
+	case int64, uint64:
+		return c.inBranchType(node, v, es)
+	case decimal.Decimal:
+		if scale < 0 {
+			return c.inBranchType(node, v, es)
+		}
+	}
+	return v
 }
 
 // ifBranch evaluates the condition of IF(cond, a, b) and returns a or b.

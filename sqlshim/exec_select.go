@@ -3,6 +3,7 @@ package sqlshim
 import (
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/blitzdb/blitz/engine"
 	"github.com/blitzdb/blitz/internal/collate"
@@ -10,6 +11,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/test_driver"
+	"github.com/shopspring/decimal"
 )
 
 // outField is one column of a SELECT's result.
@@ -867,6 +869,12 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 		if c, ok := x.subqueryColumn(f); ok {
 			cols[i] = c
 		}
+		if f.col < 0 && cols[i].Type == mysql.TypeNewDecimal && cols[i].decPrec > 0 {
+			padDecimals(rows, i, int32(cols[i].Decimals))
+		}
+		if f.col < 0 {
+			widenTemporalDigits(&cols[i], rows, i)
+		}
 		if f.col < 0 && neverNull(ti, f.expr) && !hasNull(rows, i) {
 			// (a NULL shows anyway: a WITH ROLLUP row's)
 			cols[i].Flags |= mysql.NotNullFlag
@@ -888,6 +896,50 @@ func (x *execCtx) finishSelect(ti *tableInfo, fields []outField, rows [][]any) (
 		rows = [][]any{}
 	}
 	return Result{Columns: cols, Rows: rows}, nil
+}
+
+// padDecimals shows the DECIMAL values of column i of rows with scale
+// digits, the scale of the expression's type (decExprType), as MariaDB
+// does: CASE WHEN c THEN 1.5 ELSE 3.14159 END is 1.50000. A value of
+// more digits is left as it is: the type only widens what a value shows.
+func padDecimals(rows [][]any, i int, scale int32) {
+	for _, r := range rows {
+		if d, ok := r[i].(decimal.Decimal); ok && -d.Exponent() < scale {
+			r[i] = d.Round(scale)
+		}
+	}
+}
+
+// widenTemporalDigits gives c, a DATETIME or TIME expression column, as
+// many fractional digits as the values of column i of rows need, when
+// its type (worked out from the expression, or from the first value)
+// gives fewer: a value is never shown cut (COALESCE(IFNULL(ts, 'x'), ts)
+// whose first row has no fraction still shows 23:59:59.999 in another).
+func widenTemporalDigits(c *Column, rows [][]any, i int) {
+	text := c.Type == mysql.TypeVarString || c.Type == mysql.TypeString || c.Type == mysql.TypeVarchar
+	if !isDatetimeType(c.Type) && c.Type != mysql.TypeDuration && !text || c.Decimals >= 6 {
+		return // (text: a string-valued first row, DATETIMEs in others)
+	}
+	n := int(c.Decimals)
+	for _, r := range rows {
+		switch v := r[i].(type) {
+		case time.Time:
+			n = max(n, timeScale(time.Duration(v.Nanosecond())))
+		case time.Duration:
+			n = max(n, timeScale(v))
+		}
+	}
+	if n > int(c.Decimals) {
+		c.Decimals = uint8(n)
+		if text {
+			return
+		}
+		if c.Type == mysql.TypeDuration {
+			c.Length = uint32(10 + fracLen(n))
+		} else {
+			c.Length = uint32(19 + fracLen(n))
+		}
+	}
 }
 
 // exprColumn describes an output column: a table column's own metadata,
@@ -967,7 +1019,7 @@ func exprColumn(ti *tableInfo, f outField, sample any) Column {
 		}
 		if e.FnName.L == "date_add" || e.FnName.L == "date_sub" || e.FnName.L == "adddate" || e.FnName.L == "subdate" {
 			if len(e.Args) == 3 {
-				if u, ok := e.Args[2].(*ast.TimeUnitExpr); ok && dateOnlyUnit(u.Unit) && isDateExpr(ti, e.Args[0]) {
+				if u, ok := e.Args[2].(*ast.TimeUnitExpr); ok && dateOnlyUnit(u.Unit) && dateLikeExpr(ti, e.Args[0]) {
 					c.Type, c.Length = mysql.TypeDate, 10
 				} else if ok && microUnit(u.Unit) {
 					c.Type, c.Length, c.Decimals = mysql.TypeDatetime, 26, 6
@@ -1166,7 +1218,63 @@ func dateOrTextBranches(ti *tableInfo, branches []ast.ExprNode, text bool) bool 
 			}
 			return false
 		}
-		if !isDateExpr(ti, b) {
+		if !isDateExpr(ti, b) && !(text && dateOrTextExpr(ti, b)) {
+			return false
+		}
+		some = true
+	}
+	return some
+}
+
+// dateOrTextExpr reports whether e shows a DATE it yields as a DATE
+// though its result may be a string: a DATE expression, an IF, IFNULL,
+// COALESCE, CASE, GREATEST, LEAST or NULLIF of such expressions and text
+// literals (dateOrTextBranches), or DATE_ADD of one by days, months or
+// years (DATE_ADD(IF(c, '2024-02-29', d), INTERVAL 1 YEAR) shows
+// 2025-02-28).
+func dateOrTextExpr(ti *tableInfo, e ast.ExprNode) bool {
+	if isDateExpr(ti, e) {
+		return true
+	}
+	switch x := unparen(e).(type) {
+	case *ast.CaseExpr:
+		return dateOrTextBranches(ti, caseResults(x), true)
+	case *ast.FuncCallExpr:
+		if branches, _, ok := resultBranches(x); ok {
+			return dateOrTextBranches(ti, branches, true)
+		}
+		switch x.FnName.L {
+		case "date_add", "date_sub", "adddate", "subdate":
+			if len(x.Args) == 3 {
+				u, ok := x.Args[2].(*ast.TimeUnitExpr)
+				return ok && dateOnlyUnit(u.Unit) && dateLikeExpr(ti, x.Args[0])
+			}
+		}
+	}
+	return false
+}
+
+// dateLikeExpr reports whether e yields only DATEs, text of a DATE's
+// length or NULL: a DATE expression, or an IF, IFNULL, COALESCE, CASE,
+// GREATEST, LEAST or NULLIF of such expressions. DATE_ADD reads such
+// text as a DATE, and shows its result as one.
+func dateLikeExpr(ti *tableInfo, e ast.ExprNode) bool {
+	if isDateExpr(ti, e) {
+		return true
+	}
+	var branches []ast.ExprNode
+	switch x := unparen(e).(type) {
+	case *ast.CaseExpr:
+		branches = caseResults(x)
+	case *ast.FuncCallExpr:
+		branches, _, _ = resultBranches(x)
+	}
+	some := false
+	for _, b := range branches {
+		if v, ok := unparen(b).(*test_driver.ValueExpr); ok && v.Datum.GetValue() == nil {
+			continue
+		}
+		if !dateLikeExpr(ti, b) {
 			return false
 		}
 		some = true

@@ -144,6 +144,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		return false
 	}
 	want := func(lo, hi int) error { return argCount(x.FnName.O, x.Args, lo, hi) }
+	if name == "datediff" && len(args) == 2 {
+		if v, ok := c.fromDaysDiff(x, args); ok { // zerodate.go
+			return v, nil
+		}
+	}
 	if c.zeroDateArg(name, args) { // zerodate.go
 		return nil, nil
 	}
@@ -431,10 +436,10 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 			return nil, err
 		}
 		r := []rune(toString(args[0]))
-		pos := toInt(args[1])
+		pos := saturatedInt(args[1])
 		n := int64(len(r))
 		if len(args) == 3 {
-			n = toInt(args[2])
+			n = saturatedInt(args[2])
 		}
 		var start int64
 		switch {
@@ -448,11 +453,11 @@ func (c *evalCtx) call(x *ast.FuncCallExpr) (any, error) {
 		if start < 0 || start >= int64(len(r)) || n <= 0 {
 			return "", nil
 		}
-		end := min(start+n, int64(len(r)))
+		end := start + min(n, int64(len(r))-start) // (start+n may overflow)
 		return string(r[start:end]), nil
 	case "left", "right":
 		r := []rune(toString(args[0]))
-		n := max(min(toInt(args[1]), int64(len(r))), 0)
+		n := max(min(saturatedInt(args[1]), int64(len(r))), 0)
 		if name == "left" {
 			return string(r[:n]), nil
 		}
@@ -1026,4 +1031,25 @@ func latin1Case(to func(rune) rune) func(rune) rune {
 		}
 		return r
 	}
+}
+
+// saturatedInt is toInt(v) for a position or length argument, with an
+// integer past the BIGINT range read as the nearest BIGINT (not
+// wrapped): SUBSTRING('abc', 18446744073709551615) is empty, as in
+// MariaDB.
+func saturatedInt(v any) int64 {
+	switch x := v.(type) {
+	case uint64:
+		if x > math.MaxInt64 {
+			return math.MaxInt64
+		}
+	case decimal.Decimal:
+		if !x.Round(0).BigInt().IsInt64() {
+			if x.Sign() < 0 {
+				return math.MinInt64
+			}
+			return math.MaxInt64
+		}
+	}
+	return toInt(v)
 }

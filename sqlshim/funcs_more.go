@@ -215,7 +215,7 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	case "from_days":
 		n := toInt(args[0])
 		if n < 366 || n > 3652424 {
-			return "0000-00-00", true, nil
+			return engine.ZeroDate{DateOnly: true}, true, nil // (a DATE, not text)
 		}
 		return time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(n)-366), true, nil
 	case "maketime":
@@ -234,6 +234,15 @@ func (c *evalCtx) moreFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		if !ok {
 			if p, ok := c.zeroDateParts(name, args[0]); ok {
 				return p, true, nil
+			}
+			// Text a time starts with: the time, with a warning
+			// (TIME('2024-01-15') is 00:20:24, as CAST reads it).
+			if s, isText := args[0].(string); isText {
+				if d, trailing, _, ok := engine.ParseTimePrefix(s); ok && trailing {
+					c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", s)
+					return d, true, nil
+				}
+				c.warning(sqlerr.ErrTruncatedValue, "Incorrect time value: '%s'", s)
 			}
 			return nil, true, nil
 		}

@@ -1,6 +1,7 @@
 package sqlshim
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -41,13 +42,21 @@ func clipTime(d time.Duration) time.Duration {
 // maxClippedTime is what a TIME past the range is clipped to.
 const maxClippedTime = engine.MaxTime / time.Second * time.Second
 
-// clipTimeResult is clipTime for the result of TIMEDIFF, ADDTIME or
-// SUBTIME, with MariaDB's warning when it clips.
-func (c *evalCtx) clipTimeResult(d time.Duration) time.Duration {
-	if d > engine.MaxTime || d < -engine.MaxTime {
-		c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", engine.FormatTime(d, timeScale(d)))
+// clipTimeResult is clipTime for d, the result of x (TIMEDIFF, ADDTIME
+// or SUBTIME), with MariaDB's warning when it clips: the limit keeps as
+// many of the digits of 838:59:59.999999 as x's type shows
+// (temporalScale), TIMEDIFF(t2, t) of TIME(2) values is 838:59:59.99.
+func (c *evalCtx) clipTimeResult(x ast.ExprNode, d time.Duration) time.Duration {
+	if d <= engine.MaxTime && d >= -engine.MaxTime {
+		return d
 	}
-	return clipTime(d)
+	c.warning(sqlerr.ErrTruncatedValue, "Truncated incorrect time value: '%s'", engine.FormatTime(d, timeScale(d)))
+	limit := maxClippedTime
+	if n, ok := temporalScale(c.ti, x); ok && n > 0 {
+		unit := time.Duration(math.Pow10(6-n)) * time.Microsecond
+		limit = engine.MaxTime / unit * unit
+	}
+	return max(min(d, limit), -limit)
 }
 
 // typeFunc runs the TIME or SET function name on args; handled is false
@@ -110,6 +119,11 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		if !ok {
 			return nil, true, nil
 		}
+		if n, ok := timeArgScale(c.ti, x.Args[0]); ok && n > 0 {
+			// The digits of the argument's type: TIME_TO_SEC of a
+			// DATETIME(3) is 43200.500, 37230.000.
+			return decimal.New(int64(d/time.Microsecond), -6).Truncate(int32(n)), true, nil
+		}
 		if d%time.Second != 0 {
 			return decimal.New(int64(d/time.Microsecond), -6), true, nil
 		}
@@ -132,7 +146,7 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		b, bDT := asDateTime(args[1])
 		if aDT || bDT {
 			if aDT && bDT {
-				return c.clipTimeResult(a.Sub(b)), true, nil
+				return c.clipTimeResult(x, a.Sub(b)), true, nil
 			}
 			return nil, true, nil
 		}
@@ -141,7 +155,7 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 		if !ok1 || !ok2 {
 			return nil, true, nil
 		}
-		return c.clipTimeResult(da - db), true, nil
+		return c.clipTimeResult(x, da-db), true, nil
 	}
 	// ADDTIME, SUBTIME
 	b, ok := toDuration(args[1])
@@ -163,7 +177,7 @@ func (c *evalCtx) typeFunc(name string, x *ast.FuncCallExpr, args []any) (v any,
 	if !ok {
 		return nil, true, nil
 	}
-	return c.clipTimeResult(a + b), true, nil
+	return c.clipTimeResult(x, a+b), true, nil
 }
 
 // durationPart is HOUR, MINUTE or SECOND of a TIME value (the hours can

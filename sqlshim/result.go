@@ -251,7 +251,7 @@ func FormatValue(c Column, v any) (string, bool) {
 		return "", false
 	}
 	if t, ok := v.(time.Time); ok {
-		return formatTime(t, c.isDate(), int(c.Decimals)), true
+		return formatTime(t, c.isDate(), fixedDigits(c.Decimals, time.Duration(t.Nanosecond()))), true
 	}
 	if z, ok := v.(engine.ZeroDate); ok {
 		return z.Format(c.isDate(), int(c.Decimals)), true
@@ -265,7 +265,7 @@ func FormatValue(c Column, v any) (string, bool) {
 		return strconv.FormatFloat(f, 'f', int(c.Decimals), 64), true
 	}
 	if d, ok := v.(time.Duration); ok {
-		return engine.FormatTime(d, int(c.Decimals)), true
+		return engine.FormatTime(d, fixedDigits(c.Decimals, d%time.Second)), true
 	}
 	if c.Type == mysql.TypeYear {
 		if y, ok := v.(int64); ok {
@@ -283,6 +283,20 @@ func FormatValue(c Column, v any) (string, bool) {
 		}
 	}
 	return toString(v), true
+}
+
+// fixedDigits is the number of fractional digits a DATETIME or TIME value
+// of fraction frac shows in a column of decimals digits: those, or for
+// text of no fixed digits (notFixed, ADDTIME of text) six when the value
+// has a fraction and none when not, as MariaDB prints it.
+func fixedDigits(decimals uint8, frac time.Duration) int {
+	if decimals != notFixed {
+		return int(decimals)
+	}
+	if frac != 0 {
+		return 6
+	}
+	return 0
 }
 
 // timeScale is the number of fractional digits a TIME value needs (0 to

@@ -413,10 +413,10 @@ func compareValues(a, b any) int {
 			}
 		}
 	}
-	if t, ok := a.(time.Time); ok && isExactNumber(b) {
+	if t, ok := a.(time.Time); ok && isDatetimeNumber(b) {
 		return compareTimeNumber(t, b)
 	}
-	if t, ok := b.(time.Time); ok && isExactNumber(a) {
+	if t, ok := b.(time.Time); ok && isDatetimeNumber(a) {
 		return -compareTimeNumber(t, a)
 	}
 	_, af := a.(float64)
@@ -463,10 +463,19 @@ func isExactNumber(v any) bool {
 	return false
 }
 
-// compareTimeNumber compares a DATE or DATETIME with an integer or a
-// DECIMAL as MariaDB does: the number read as a DATETIME (20250101 is
-// 2025-01-01), one that is no date counting as 0000-00-00 00:00:00,
-// before every real date. (A DOUBLE is compared as a number.)
+// isDatetimeNumber reports whether v is a number a DATE or DATETIME is
+// compared with as a DATETIME: an integer, a DECIMAL or a finite DOUBLE.
+func isDatetimeNumber(v any) bool {
+	if f, ok := v.(float64); ok {
+		return !math.IsInf(f, 0) && !math.IsNaN(f)
+	}
+	return isExactNumber(v)
+}
+
+// compareTimeNumber compares a DATE or DATETIME with a number as MariaDB
+// does: the number read as a DATETIME (20250101 is 2025-01-01, 1e10 is
+// 2001-00-00), one that is no date counting as 0000-00-00 00:00:00,
+// before every real date.
 func compareTimeNumber(t time.Time, n any) int {
 	if u, ok := numberDatetime(n); ok {
 		return t.Compare(u)

@@ -225,6 +225,37 @@ func (c *evalCtx) zeroDateArg(fn string, args []any) bool {
 	return false
 }
 
+// fromDaysDiff is DATEDIFF(args) when one of them is the zero date
+// FROM_DAYS gives a day number below 366: MariaDB counts that one as day
+// 0 (DATEDIFF('1999-12-31', FROM_DAYS(1)) is 730484), where another zero
+// date makes DATEDIFF NULL. ok is false when neither is.
+func (c *evalCtx) fromDaysDiff(x *ast.FuncCallExpr, args []any) (v any, ok bool) {
+	var days [2]int64
+	zero := [2]bool{}
+	for i, a := range args {
+		if f, isCall := unparen(x.Args[i]).(*ast.FuncCallExpr); isCall && f.FnName.L == "from_days" {
+			_, zero[i] = asZeroDate(a)
+		}
+	}
+	if !zero[0] && !zero[1] {
+		return nil, false
+	}
+	for i, a := range args {
+		if zero[i] {
+			continue // day 0
+		}
+		t, isTime := toTime(a)
+		if !isTime {
+			if a != nil {
+				c.warning(sqlerr.ErrTruncatedValue, "Incorrect datetime value: '%s'", toString(a))
+			}
+			return nil, true
+		}
+		days[i] = dayNumber(t)
+	}
+	return days[0] - days[1], true
+}
+
 // zeroDateWarning adds MariaDB's warning for a zero date v (read as z)
 // given to a function that needs a real date.
 func (c *evalCtx) zeroDateWarning(v any, z engine.ZeroDate) {
