@@ -580,26 +580,13 @@ func (x *execCtx) setMaxRecursiveIterations(v *ast.VariableAssignment) error {
 	if v.IsGlobal || v.IsInstance {
 		return errNotSupported("SET GLOBAL " + maxRecursiveIterationsVar)
 	}
-	if _, ok := v.Value.(*ast.DefaultExpr); ok || v.Value == nil {
-		x.s.maxRecursiveIterations = DefaultMaxRecursiveIterations
-		return nil
-	}
-	val, err := x.newEval(nil, "field list").eval(v.Value)
+	n, isDefault, err := x.unsignedVarValue(v, maxRecursiveIterationsVar) // selectlimit.go
 	if err != nil {
 		return err
 	}
-	var n uint64
-	switch t := val.(type) {
-	case int64:
-		if t < 0 {
-			x.s.addWarning(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%d'", maxRecursiveIterationsVar, t)
-			t = 0
-		}
-		n = uint64(t)
-	case uint64:
-		n = t
-	default:
-		return errf(sqlerr.ErrWrongTypeForVar, "Incorrect argument type to variable '%s'", maxRecursiveIterationsVar)
+	if isDefault {
+		x.s.maxRecursiveIterations = DefaultMaxRecursiveIterations
+		return nil
 	}
 	if n > maxRecursiveIterationsLimit {
 		x.s.addWarning(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%d'", maxRecursiveIterationsVar, n)

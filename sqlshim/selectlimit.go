@@ -25,27 +25,39 @@ func (x *execCtx) setSelectLimit(v *ast.VariableAssignment) error {
 	if v.IsGlobal || v.IsInstance {
 		return errNotSupported("SET GLOBAL " + selectLimitVar)
 	}
+	n, isDefault, err := x.unsignedVarValue(v, selectLimitVar)
+	if err != nil {
+		return err
+	}
+	if isDefault {
+		n = noSelectLimit
+	}
+	x.s.selectLimit = n
+	return nil
+}
+
+// unsignedVarValue is the value SET assigns an unsigned integer variable
+// name: isDefault for DEFAULT; a negative value is 0 with warning 1292,
+// anything but an integer error 1232, as in MariaDB.
+func (x *execCtx) unsignedVarValue(v *ast.VariableAssignment, name string) (n uint64, isDefault bool, err error) {
 	if _, ok := v.Value.(*ast.DefaultExpr); ok || v.Value == nil {
-		x.s.selectLimit = noSelectLimit
-		return nil
+		return 0, true, nil
 	}
 	val, err := x.newEval(nil, "field list").eval(v.Value)
 	if err != nil {
-		return err
+		return 0, false, err
 	}
 	switch t := val.(type) {
 	case int64:
 		if t < 0 {
-			x.s.addWarning(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%d'", selectLimitVar, t)
+			x.s.addWarning(sqlerr.ErrTruncatedValue, "Truncated incorrect %s value: '%d'", name, t)
 			t = 0
 		}
-		x.s.selectLimit = uint64(t)
+		return uint64(t), false, nil
 	case uint64:
-		x.s.selectLimit = t
-	default:
-		return errf(sqlerr.ErrWrongTypeForVar, "Incorrect argument type to variable '%s'", selectLimitVar)
+		return t, false, nil
 	}
-	return nil
+	return 0, false, errf(sqlerr.ErrWrongTypeForVar, "Incorrect argument type to variable '%s'", name)
 }
 
 // cutToSelectLimit applies @@sql_select_limit to r, the result of the

@@ -75,17 +75,7 @@ func TestMissingNewestSegment(t *testing.T) {
 				t.Fatalf("the refused open changed the WAL directory")
 			}
 			// A copy without NEWEST gives the segment's commits up.
-			given := filepath.Join(t.TempDir(), "wal")
-			if err := os.Mkdir(given, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			for n, b := range before {
-				if n != NewestName {
-					if err := os.WriteFile(filepath.Join(given, n), []byte(b), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			given := copyWALDir(t, before, func(n string) bool { return n != NewestName })
 			g := mustOpen(t, nil, given, Options{SegmentBytes: 1024})
 			if got := replayAll(t, g); len(got) >= tc.commits {
 				t.Fatalf("without the segment and %s: %d records", NewestName, len(got))
@@ -226,17 +216,7 @@ func TestMissingNewestSegmentAndMark(t *testing.T) {
 		t.Fatalf("the refused open changed the WAL directory")
 	}
 	// A copy without the recycled segments gives the commits up.
-	given := filepath.Join(t.TempDir(), "wal")
-	if err := os.Mkdir(given, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for n, b := range before {
-		if !strings.HasSuffix(n, FreeSuffix) {
-			if err := os.WriteFile(filepath.Join(given, n), []byte(b), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	given := copyWALDir(t, before, func(n string) bool { return !strings.HasSuffix(n, FreeSuffix) })
 	g := mustOpen(t, nil, given, Options{SegmentBytes: 1024})
 	if got := replayAll(t, g); len(got) != 0 {
 		t.Fatalf("without the segment, %s and the recycled segments: %d records", NewestName, len(got))
@@ -251,4 +231,22 @@ func TestMissingNewestSegmentAndMark(t *testing.T) {
 	if got := replayAll(t, w); len(got) != 3 {
 		t.Fatalf("with the files put back: %d records, want 3", len(got))
 	}
+}
+
+// copyWALDir writes the files of files (a listDir) that keep says to keep
+// into a new WAL directory, and returns its path.
+func copyWALDir(t *testing.T, files map[string]string, keep func(name string) bool) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "wal")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for n, b := range files {
+		if keep(n) {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte(b), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
 }

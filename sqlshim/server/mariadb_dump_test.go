@@ -238,17 +238,7 @@ func TestMariaDBDumpRoundTrip(t *testing.T) {
 					}
 				}
 			}
-			if !reflect.DeepEqual(sortedKeys(got), sortedKeys(want)) {
-				t.Fatalf("tables after loading: %v, want %v", sortedKeys(got), sortedKeys(want))
-			}
-			for _, tbl := range sortedKeys(want) {
-				if got[tbl].create != want[tbl].create {
-					t.Errorf("%s: SHOW CREATE TABLE after loading\n%s\nwant\n%s", tbl, got[tbl].create, want[tbl].create)
-				}
-				if !reflect.DeepEqual(got[tbl].rows, want[tbl].rows) {
-					t.Errorf("%s: rows after loading\n%q\nwant\n%q", tbl, got[tbl].rows, want[tbl].rows)
-				}
-			}
+			compareTables(t, got, want)
 			for i, q := range latin1HexQueries {
 				if h := queryText(t, ddb, q); !reflect.DeepEqual(h, wantHex[i]) {
 					t.Errorf("%s after loading:\n%q\nwant\n%q", q, h, wantHex[i])
@@ -278,6 +268,23 @@ type tableContent struct {
 }
 
 // tableContents reads every table's definition and rows.
+// compareTables fails t unless got (a reloaded database's tableContents)
+// has the tables of want, each with the same SHOW CREATE TABLE and rows.
+func compareTables(t *testing.T, got, want map[string]tableContent) {
+	t.Helper()
+	if !reflect.DeepEqual(sortedKeys(got), sortedKeys(want)) {
+		t.Fatalf("tables after loading: %v, want %v", sortedKeys(got), sortedKeys(want))
+	}
+	for _, tbl := range sortedKeys(want) {
+		if got[tbl].create != want[tbl].create {
+			t.Errorf("%s: SHOW CREATE TABLE after loading\n%s\nwant\n%s", tbl, got[tbl].create, want[tbl].create)
+		}
+		if !reflect.DeepEqual(got[tbl].rows, want[tbl].rows) {
+			t.Errorf("%s: rows after loading\n%q\nwant\n%q", tbl, got[tbl].rows, want[tbl].rows)
+		}
+	}
+}
+
 func tableContents(t *testing.T, db *sql.DB) map[string]tableContent {
 	t.Helper()
 	names, err := db.Query("SHOW FULL TABLES")
@@ -434,18 +441,7 @@ func TestMariaDBDumpTab(t *testing.T) {
 		}
 	}
 	run(mariadbImport, append(append(conn(dst), "--local", "--default-character-set=utf8mb4", "testdb"), files...)...)
-	got := tableContents(t, ddb)
-	if !reflect.DeepEqual(sortedKeys(got), sortedKeys(want)) {
-		t.Fatalf("tables after loading: %v, want %v", sortedKeys(got), sortedKeys(want))
-	}
-	for _, tbl := range sortedKeys(want) {
-		if got[tbl].create != want[tbl].create {
-			t.Errorf("%s: SHOW CREATE TABLE after loading\n%s\nwant\n%s", tbl, got[tbl].create, want[tbl].create)
-		}
-		if !reflect.DeepEqual(got[tbl].rows, want[tbl].rows) {
-			t.Errorf("%s: rows after loading\n%q\nwant\n%q", tbl, got[tbl].rows, want[tbl].rows)
-		}
-	}
+	compareTables(t, tableContents(t, ddb), want)
 
 	// Without SecureFilePriv: refused by name.
 	cmd := exec.CommandContext(ctx, mariadbDump, append(conn(dst), "--tab="+t.TempDir(), "testdb")...)
