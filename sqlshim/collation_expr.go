@@ -608,9 +608,22 @@ func (c *evalCtx) sortColls(es []ast.ExprNode) []*collate.Collation {
 	return out
 }
 
-// opText is a comparison operator as MariaDB names it in message 1267.
+// opText is a binary operator as MariaDB prints it between its operands
+// (1690's expression) and names it (1267's comparison).
 func opText(op opcode.Op) string {
 	switch op {
+	case opcode.Plus:
+		return "+"
+	case opcode.Minus:
+		return "-"
+	case opcode.Mul:
+		return "*"
+	case opcode.Div:
+		return "/"
+	case opcode.Mod:
+		return "%"
+	case opcode.IntDiv:
+		return "DIV"
 	case opcode.EQ:
 		return "="
 	case opcode.NE:

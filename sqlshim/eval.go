@@ -329,7 +329,7 @@ func columnText(n *ast.ColumnName) string {
 // ("a + 1": binary operators spaced).
 func exprText(e ast.Node) string {
 	if b, ok := e.(*ast.BinaryOperationExpr); ok {
-		return exprText(b.L) + " " + binaryOpText(b.Op) + " " + exprText(b.R)
+		return exprText(b.L) + " " + opText(b.Op) + " " + exprText(b.R)
 	}
 	var b strings.Builder
 	if err := e.Restore(format.NewRestoreCtx(format.RestoreStringSingleQuotes|format.RestoreKeyWordLowercase|format.RestoreNameBackQuotes, &b)); err != nil {
@@ -1708,25 +1708,6 @@ func notFinite(v any) bool {
 	return ok && (math.IsInf(f, 0) || math.IsNaN(f))
 }
 
-// binaryOpText is op as MariaDB prints it between its operands.
-func binaryOpText(op opcode.Op) string {
-	switch op {
-	case opcode.Plus:
-		return "+"
-	case opcode.Minus:
-		return "-"
-	case opcode.Mul:
-		return "*"
-	case opcode.Div:
-		return "/"
-	case opcode.Mod:
-		return "%"
-	case opcode.IntDiv:
-		return "DIV"
-	}
-	return op.String()
-}
-
 // itemText prints x as MariaDB quotes an expression in a message such as
 // 1690's: operators spaced, function calls in lower case with their
 // arguments separated by bare commas (pow(10,1e10)), float literals in
@@ -1735,7 +1716,7 @@ func binaryOpText(op opcode.Op) string {
 func itemText(x ast.Node, col func(*ast.ColumnName) string) string {
 	switch e := x.(type) {
 	case *ast.BinaryOperationExpr:
-		return itemText(e.L, col) + " " + binaryOpText(e.Op) + " " + itemText(e.R, col)
+		return itemText(e.L, col) + " " + opText(e.Op) + " " + itemText(e.R, col)
 	case *ast.UnaryOperationExpr:
 		if e.Op == opcode.Minus {
 			return "-" + itemText(e.V, col)
